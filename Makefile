@@ -1,0 +1,41 @@
+# Two entry points: `make lab` (the product) and `make test` (the whole suite).
+# Both bootstrap .venv on a fresh machine; nothing needs installing by hand.
+PY      ?= python3
+VENV    ?= .venv
+BIN     := $(VENV)/bin
+STAMP   := $(VENV)/.installed
+HOST    ?= 127.0.0.1
+PORT    ?= 8888
+
+.PHONY: lab voila test lint bench clean
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab notebooks/live_monitor.ipynb --ip=$(HOST) --port=$(PORT) $(if $(filter 0,$(shell id -u)),--allow-root,)
+
+voila: $(STAMP)
+	$(BIN)/voila notebooks/live_monitor.ipynb --Voila.ip=$(HOST) --port=8866 \
+	  --MappingKernelManager.cull_idle_timeout=600 --MappingKernelManager.cull_interval=60
+
+test: $(STAMP)
+	bash scripts/ensure_chromium.sh
+	$(BIN)/ruff check telecom_nb tests benchmarks
+	$(BIN)/python -m pytest -q tests
+	TELECOM_NB_TICKS=30 $(BIN)/python -m pytest -q --nbval-lax notebooks/
+
+lint: $(STAMP)
+	$(BIN)/ruff check telecom_nb tests benchmarks
+	$(BIN)/ruff format --check telecom_nb tests benchmarks
+
+bench: $(STAMP)
+	$(BIN)/telecom-nb bench --sectors 500,10000,100000 --ticks 20
+
+clean:
+	rm -rf $(VENV) .pytest_cache build *.egg-info

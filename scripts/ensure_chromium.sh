@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Browser tests drive Debian's Chromium; install it when missing (we run as root here).
+set -euo pipefail
+if [ -x /usr/bin/chromium ]; then exit 0; fi
+if [ "$(id -u)" != "0" ]; then
+  echo "chromium missing and not root: browser tests will be skipped" >&2
+  exit 0
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq chromium >/dev/null

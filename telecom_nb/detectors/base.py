@@ -1,0 +1,99 @@
+"""The detector protocol: score a batch, then learn from it (river-style).
+
+Scores are *higher = more anomalous*. Scoring never learns, so a pipeline that
+calls ``score(batch)`` and then ``learn(batch)`` has no look-ahead.
+
+Retraining is split so that it never blocks an event loop: ``learn`` returns a
+:class:`RetrainJob` whose ``fit`` is pure (runs in a worker thread) and whose
+``install`` swaps the fitted model in with one reference assignment (runs on the
+loop thread). A failing ``fit`` goes to ``fail`` and the old model stays.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+from traitlets import Int, Unicode
+
+from telecom_nb.params import Parametrized
+
+
+@dataclass
+class Scores:
+    """What a detector says about one batch (arrays aligned with the batch rows)."""
+
+    score: np.ndarray  # float64, finite, higher = more anomalous
+    is_anomaly: np.ndarray  # bool
+    top_kpi: np.ndarray  # object array of str: the KPI that drove the score, "" if normal
+    contributions: pd.DataFrame | None = None  # per-KPI contributions, index = batch index
+
+    @classmethod
+    def empty(cls, n: int) -> Scores:
+        """Scores for a batch seen before the detector is ready: nothing flagged."""
+        return cls(
+            score=np.zeros(n),
+            is_anomaly=np.zeros(n, dtype=bool),
+            top_kpi=np.full(n, "", dtype=object),
+        )
+
+
+@dataclass
+class RetrainJob:
+    """A retrain the caller runs: ``fit`` off the loop, then ``install`` or ``fail`` on it."""
+
+    fit: Callable[[], Any]
+    install: Callable[[Any], None]
+    fail: Callable[[BaseException], None]
+    data_time: pd.Timestamp | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def run_sync(self) -> bool:
+        """Fit and install in the calling thread (deterministic mode). True on success."""
+        try:
+            model = self.fit()
+        except Exception as exc:  # a failed retrain keeps the old model
+            self.fail(exc)
+            return False
+        self.install(model)
+        return True
+
+
+class Detector(Parametrized):
+    """Tiny base class: subclasses implement ``score`` and ``learn``.
+
+    Fitted state carries a trailing underscore (sklearn convention); parameters are
+    traits tagged ``param=True`` so widgets can link to them.
+    """
+
+    name: ClassVar[str] = "detector"
+
+    # Observable fitted state (read-only for users; traits so the UI can observe).
+    model_version_ = Int(0, help="increments at every installed retrain")
+    last_error_ = Unicode("", help="message of the last failed retrain, '' if none")
+    retrain_failures_ = Int(0)
+
+    def score(self, batch: pd.DataFrame) -> Scores:
+        """Score a batch without learning from it."""
+        raise NotImplementedError
+
+    def learn(self, batch: pd.DataFrame) -> RetrainJob | None:
+        """Update state from a batch already scored; maybe ask for a retrain."""
+        raise NotImplementedError
+
+    @property
+    def is_ready(self) -> bool:
+        """True once warm-up is over and scores mean something."""
+        return self.model_version_ > 0
+
+    @property
+    def warmup_progress(self) -> float:
+        """0..1, for a progress bar while the first model is not yet trained."""
+        return 1.0 if self.is_ready else 0.0
+
+    def _record_failure(self, exc: BaseException) -> None:
+        self.retrain_failures_ += 1
+        self.last_error_ = f"{type(exc).__name__}: {exc}"

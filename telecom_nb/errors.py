@@ -1,0 +1,17 @@
+"""Errors a user can act on: each names the column, row or parameter at fault."""
+
+from __future__ import annotations
+
+from traitlets import TraitError
+
+
+class KpiInputError(ValueError):
+    """A KPI table or batch that cannot be used as given (bad column, row or value)."""
+
+
+class ParameterError(TraitError, ValueError):
+    """A parameter set out of its allowed range.
+
+    Subclasses both ``ValueError`` (what a Python user expects) and traitlets'
+    ``TraitError`` (so traitlets and ipywidgets treat it as a validation failure).
+    """
