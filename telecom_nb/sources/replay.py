@@ -1,0 +1,85 @@
+"""Replay a recorded KPI table as a stream: one batch per distinct timestamp, in order.
+
+The table is loaded (and repaired, with a report) once by
+:func:`~telecom_nb.sources.tables.load_table`; batch boundaries are precomputed from the
+sorted timestamps, so each ``next_batch`` is a slice, not a filter over the whole table.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from telecom_nb import schema
+from telecom_nb.sources.base import Source
+from telecom_nb.sources.tables import ColumnMapping, LoadedTable, OnBadRows, load_table
+
+
+class ReplaySource(Source):
+    """A :class:`Source` over a recorded table (CSV, Parquet or DataFrame)."""
+
+    def __init__(
+        self,
+        src: str | Path | pd.DataFrame,
+        mapping: ColumnMapping | None = None,
+        *,
+        on_bad_rows: OnBadRows = "skip",
+    ) -> None:
+        self.table: LoadedTable = load_table(src, mapping, on_bad_rows=on_bad_rows)
+        frame = self.table.frame
+        stamps = frame[schema.TIMESTAMP].to_numpy(dtype="int64")
+        starts = np.flatnonzero(np.diff(stamps)) + 1
+        self._bounds = np.concatenate(([0], starts, [len(frame)]))
+        self._position = 0
+        self.timestamps = pd.DatetimeIndex(frame[schema.TIMESTAMP].iloc[self._bounds[:-1]])
+        gaps = self.timestamps.to_series().diff().dropna()
+        self.step: pd.Timedelta | None = gaps.median() if len(gaps) else None
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        """The whole loaded table (read-only by convention)."""
+        return self.table.frame
+
+    @property
+    def kpis(self) -> list[str]:
+        return self.table.kpis
+
+    @property
+    def report(self) -> dict[str, int]:
+        return self.table.report
+
+    @property
+    def messages(self) -> list[str]:
+        return self.table.messages
+
+    @property
+    def n_batches(self) -> int:
+        return len(self._bounds) - 1
+
+    @property
+    def position(self) -> int:
+        """Batches already returned."""
+        return self._position
+
+    @property
+    def sectors(self) -> pd.DataFrame:
+        """One row per sector (its last known province and position)."""
+        columns = [schema.SECTOR, schema.PROVINCE, schema.LAT, schema.LON]
+        last = self.table.frame[columns].drop_duplicates(schema.SECTOR, keep="last")
+        return last.sort_values(schema.SECTOR, kind="stable").reset_index(drop=True)
+
+    def next_batch(self) -> pd.DataFrame | None:
+        if self._position >= self.n_batches:
+            return None
+        start, stop = self._bounds[self._position], self._bounds[self._position + 1]
+        self._position += 1
+        return self.table.frame.iloc[start:stop].reset_index(drop=True)
+
+    def rewind(self) -> None:
+        """Start the replay again from the first timestamp."""
+        self._position = 0
+
+    def __len__(self) -> int:
+        return self.n_batches

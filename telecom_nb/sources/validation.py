@@ -1,0 +1,314 @@
+"""The batch validator: every batch of every stream passes through it before scoring.
+
+A live stream must survive bad input, so the validator repairs what it can (and counts
+it) and rejects only batches that cannot be used at all. A rejection raises
+:class:`~telecom_nb.errors.KpiInputError`; the pipeline counts a rejected batch and the
+stream keeps running. Rules, in the order they are applied:
+
+1. **Shape.** The batch must be a ``pandas.DataFrame`` with a ``timestamp`` column and
+   every KPI column; otherwise it is rejected naming the missing column. No
+   ``sector_id`` column means a single series (``sector_id = "series"``); missing
+   ``province``/``lat``/``lon`` become ``"unknown"``/NaN. Extra columns are kept as they are.
+2. **Empty** batches are rejected ("empty batch").
+3. **Timestamps.** Naive timestamps are taken as UTC, aware ones converted to UTC,
+   other values parsed; any unparseable value rejects the batch. All rows must carry the
+   same timestamp (else rejected, naming the distinct values), and it must be later than
+   the last accepted batch's ("late batch: ... is not after ...").
+4. **Sector ids** are strings; rows without one are dropped (``dropped_rows``).
+   Duplicate sector rows: the last one is kept (``duplicates``).
+5. **KPI types.** A KPI column of another dtype is coerced to float; values that cannot
+   be read as numbers become NaN (``coerced``).
+6. **Imputation.** A NaN or ±inf KPI value is replaced by that sector's last accepted
+   value, else by the batch median of that KPI, else 0 (``imputed``). A boolean column
+   ``imputed`` marks the rows that had any value imputed.
+7. **Clipping.** Percentages (``prb_pct``, ``availability_pct``) are clipped to
+   [0, 100], and payload/throughput to >= 0 (``clipped``).
+8. **Sectors.** A never-seen sector is accepted (``new_sectors``); a known sector absent
+   from the batch is counted (``missing_sectors``, informational).
+
+Per-sector state (last accepted values) lives in numpy arrays indexed through a growing
+sector registry, so the cost per batch is vectorised: see ``tests/test_validation.py``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from telecom_nb import schema
+from telecom_nb.errors import KpiInputError
+from telecom_nb.sources.tables import format_timestamp, to_utc_timestamps
+
+#: Boolean column added to every validated batch: the row had a KPI value imputed.
+IMPUTED: str = "imputed"
+#: Non-percent KPIs that cannot be negative.
+NONNEGATIVE_KPIS: tuple[str, ...] = (schema.PAYLOAD, schema.THROUGHPUT)
+#: Per-batch counters, always all present (zeros included).
+COUNTERS: tuple[str, ...] = (
+    "rows", "dropped_rows", "duplicates", "coerced", "imputed", "clipped",
+    "new_sectors", "missing_sectors",
+)
+
+
+@dataclass(frozen=True)
+class ValidatedBatch:
+    """A batch ready for scoring, with what was repaired in it."""
+
+    frame: pd.DataFrame
+    report: dict[str, int] = field(default_factory=dict)
+    messages: list[str] = field(default_factory=list)
+
+
+class BatchValidator:
+    """Checks and repairs batches; remembers the last accepted values of every sector."""
+
+    def __init__(
+        self,
+        kpis: Sequence[str],
+        percent_kpis: Sequence[str] = schema.PERCENT_KPIS,
+        nonnegative_kpis: Sequence[str] = NONNEGATIVE_KPIS,
+    ) -> None:
+        self.kpis: list[str] = list(kpis)
+        if not self.kpis:
+            raise KpiInputError("BatchValidator needs at least one KPI column")
+        self._percent = np.array([k in set(percent_kpis) for k in self.kpis])
+        self._nonneg = np.array([k in set(nonnegative_kpis) for k in self.kpis]) & ~self._percent
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget every sector and the last timestamp (e.g. when a replay restarts)."""
+        self.last_timestamp: pd.Timestamp | None = None
+        self.totals: dict[str, int] = dict.fromkeys(("batches", "rejected", *COUNTERS), 0)
+        self._registry = pd.Index([], dtype="str")
+        self._last_values = np.empty((0, len(self.kpis)))
+        self._prev_sectors: pd.Series | None = None
+        self._prev_codes: np.ndarray | None = None
+
+    @property
+    def n_sectors(self) -> int:
+        """Sectors seen so far."""
+        return len(self._registry)
+
+    @property
+    def sectors(self) -> pd.Index:
+        """Sector ids in registry order (the row order of the per-sector state)."""
+        return self._registry
+
+    def last_values(self) -> pd.DataFrame:
+        """Last accepted KPI values per sector (a copy)."""
+        return pd.DataFrame(self._last_values.copy(), index=self._registry, columns=self.kpis)
+
+    # ------------------------------------------------------------------ validate
+
+    def validate(self, batch: pd.DataFrame) -> ValidatedBatch:
+        """Return the repaired batch, or raise KpiInputError (state then unchanged)."""
+        try:
+            return self._validate(batch)
+        except KpiInputError:
+            self.totals["rejected"] += 1
+            raise
+
+    def _validate(self, batch: pd.DataFrame) -> ValidatedBatch:
+        if not isinstance(batch, pd.DataFrame):
+            raise KpiInputError(f"batch must be a pandas DataFrame, got {type(batch).__name__}")
+        if len(batch) == 0:
+            raise KpiInputError("empty batch")
+        missing = [c for c in (schema.TIMESTAMP, *self.kpis) if c not in batch.columns]
+        if missing:
+            raise KpiInputError(
+                f"batch lacks column(s) {', '.join(map(repr, missing))}; "
+                f"columns are: {', '.join(map(str, batch.columns))}"
+            )
+        stamp, stamps = self._check_timestamp(batch[schema.TIMESTAMP])
+        report = dict.fromkeys(COUNTERS, 0)
+        frame = batch.copy(deep=False)
+        frame[schema.TIMESTAMP] = stamps.array
+        frame, sectors = _sector_column(frame, report)
+        codes = self._codes(sectors)
+        frame, sectors, codes = _drop_duplicates(frame, sectors, codes, report)
+        values, coerced_by_kpi = self._kpi_matrix(frame, report)
+
+        # Everything below cannot fail: commit the new sectors to the registry.
+        codes = self._register(sectors, codes, report)
+        imputed_rows = self._impute(values, codes, report)
+        self._clip(values, report)
+        self._last_values[codes] = values
+        for j, kpi in enumerate(self.kpis):
+            frame[kpi] = values[:, j]
+        frame[IMPUTED] = imputed_rows
+        _fill_positions(frame)
+        frame.index = pd.RangeIndex(len(frame))
+
+        self.last_timestamp = stamp
+        report["rows"] = len(frame)
+        self.totals["batches"] += 1
+        for key, count in report.items():
+            self.totals[key] += count
+        return ValidatedBatch(frame, report, _messages(report, coerced_by_kpi))
+
+    def _check_timestamp(self, column: pd.Series) -> tuple[pd.Timestamp, pd.Series]:
+        stamps, bad = to_utc_timestamps(column)
+        if bad.any():
+            rows = np.flatnonzero(bad)[:3]
+            shown = ", ".join(f"row {i + 1}: {column.iloc[i]!r}" for i in rows)
+            raise KpiInputError(f"batch has unreadable timestamp(s) in 'timestamp': {shown}")
+        first = stamps.iloc[0]
+        if not (stamps == first).all():
+            distinct = stamps.drop_duplicates()
+            shown = ", ".join(format_timestamp(t) for t in distinct.iloc[:3])
+            more = f" (and {len(distinct) - 3} more)" if len(distinct) > 3 else ""
+            raise KpiInputError(
+                f"mixed timestamps in one batch: {shown}{more}; a batch is one network time"
+            )
+        if self.last_timestamp is not None and first <= self.last_timestamp:
+            raise KpiInputError(
+                f"late batch: {format_timestamp(first)} is not after the last accepted batch "
+                f"({format_timestamp(self.last_timestamp)})"
+            )
+        return first, stamps
+
+    def _codes(self, sectors: pd.Series) -> np.ndarray:
+        """Registry position of each row's sector (-1: new). Reuses the last batch's lookup."""
+        if (
+            self._prev_sectors is not None
+            and self._prev_codes is not None
+            and len(sectors) == len(self._prev_sectors)
+            and sectors.equals(self._prev_sectors)
+        ):
+            return self._prev_codes
+        return self._registry.get_indexer(sectors)
+
+    def _register(
+        self, sectors: pd.Series, codes: np.ndarray, report: dict[str, int]
+    ) -> np.ndarray:
+        known_before = len(self._registry)
+        new = codes < 0
+        n_new = int(new.sum())
+        if n_new:
+            codes = codes.copy()
+            codes[new] = known_before + np.arange(n_new)
+            self._registry = self._registry.append(pd.Index(sectors[new].to_numpy(), dtype="str"))
+            grown = np.full((known_before + n_new, len(self.kpis)), np.nan)
+            grown[:known_before] = self._last_values
+            self._last_values = grown
+        report["new_sectors"] = n_new
+        report["missing_sectors"] = known_before - (len(codes) - n_new)
+        self._prev_sectors, self._prev_codes = sectors, codes
+        return codes
+
+    def _kpi_matrix(self, frame: pd.DataFrame, report: dict[str, int]) -> tuple[np.ndarray, dict]:
+        values = np.empty((len(frame), len(self.kpis)))
+        coerced: dict[str, int] = {}
+        for j, kpi in enumerate(self.kpis):
+            column = frame[kpi]
+            if pd.api.types.is_float_dtype(column.dtype) or pd.api.types.is_integer_dtype(
+                column.dtype
+            ) or pd.api.types.is_bool_dtype(column.dtype):
+                values[:, j] = column.to_numpy(dtype=float, na_value=np.nan)
+                continue
+            numbers = pd.to_numeric(column, errors="coerce")
+            if isinstance(numbers, pd.Series) and not pd.api.types.is_numeric_dtype(numbers.dtype):
+                numbers = pd.Series(np.nan, index=column.index)
+            values[:, j] = numbers.to_numpy(dtype=float, na_value=np.nan)
+            lost = int((numbers.isna() & column.notna()).sum())
+            if lost:
+                coerced[kpi] = lost
+        report["coerced"] = sum(coerced.values())
+        return values, coerced
+
+    def _impute(self, values: np.ndarray, codes: np.ndarray, report: dict[str, int]) -> np.ndarray:
+        bad = ~np.isfinite(values)
+        if not bad.any():
+            return np.zeros(len(values), dtype=bool)
+        original = np.where(bad, np.nan, values)
+        last = self._last_values[codes]
+        values[bad] = last[bad]
+        still = ~np.isfinite(values)
+        if still.any():
+            for j in np.flatnonzero(still.any(axis=0)):
+                finite = original[:, j][~bad[:, j]]
+                fill = float(np.median(finite)) if finite.size else 0.0
+                values[still[:, j], j] = fill
+        report["imputed"] = int(bad.sum())
+        return bad.any(axis=1)
+
+    def _clip(self, values: np.ndarray, report: dict[str, int]) -> None:
+        clipped = 0
+        if self._percent.any():
+            part = values[:, self._percent]
+            out = (part < 0) | (part > 100)
+            if out.any():
+                clipped += int(out.sum())
+                values[:, self._percent] = np.clip(part, 0.0, 100.0)
+        if self._nonneg.any():
+            part = values[:, self._nonneg]
+            out = part < 0
+            if out.any():
+                clipped += int(out.sum())
+                values[:, self._nonneg] = np.maximum(part, 0.0)
+        report["clipped"] = clipped
+
+
+def _sector_column(frame: pd.DataFrame, report: dict[str, int]) -> tuple[pd.DataFrame, pd.Series]:
+    """Sector ids as strings; rows without one dropped (a batch of none is rejected)."""
+    if schema.SECTOR not in frame.columns:
+        frame[schema.SECTOR] = schema.SINGLE_SERIES_ID
+    column = frame[schema.SECTOR]
+    if column.dtype != "str":
+        column = column.astype("str")
+        frame[schema.SECTOR] = column
+    missing = column.isna().to_numpy()
+    if missing.any():
+        if missing.all():
+            raise KpiInputError("batch has no sector id in 'sector_id' on any row")
+        report["dropped_rows"] = int(missing.sum())
+        frame = frame.loc[~missing]
+        column = frame[schema.SECTOR]
+    return frame, column.reset_index(drop=True)
+
+
+def _drop_duplicates(
+    frame: pd.DataFrame, sectors: pd.Series, codes: np.ndarray, report: dict[str, int]
+) -> tuple[pd.DataFrame, pd.Series, np.ndarray]:
+    """Keep the last row of a sector that appears twice (cheap check on codes first)."""
+    known = codes[codes >= 0]
+    has_dup = bool(known.size) and int(np.bincount(known).max()) > 1
+    if not has_dup and (codes < 0).any():
+        has_dup = pd.Index(sectors[codes < 0]).has_duplicates
+    if not has_dup:
+        return frame, sectors, codes
+    keep = ~sectors.duplicated(keep="last").to_numpy()
+    report["duplicates"] = int((~keep).sum())
+    return frame.iloc[keep], sectors[keep].reset_index(drop=True), codes[keep]
+
+
+def _fill_positions(frame: pd.DataFrame) -> None:
+    """Province and coordinates present on every batch (the map and filters rely on them)."""
+    if schema.PROVINCE not in frame.columns:
+        frame[schema.PROVINCE] = schema.UNKNOWN_PROVINCE
+    for column in (schema.LAT, schema.LON):
+        if column not in frame.columns:
+            frame[column] = np.nan
+
+
+def _messages(report: dict[str, int], coerced: dict[str, int]) -> list[str]:
+    out = []
+    if report["dropped_rows"]:
+        out.append(f"dropped {report['dropped_rows']} row(s) without a sector id")
+    if report["duplicates"]:
+        out.append(f"{report['duplicates']} duplicate sector row(s) dropped, kept the last")
+    if coerced:
+        detail = ", ".join(f"{k}: {n}" for k, n in coerced.items())
+        out.append(f"non-numeric KPI value(s) read as missing ({detail})")
+    if report["imputed"]:
+        out.append(f"{report['imputed']} missing/infinite KPI value(s) imputed")
+    if report["clipped"]:
+        out.append(f"{report['clipped']} out-of-range KPI value(s) clipped")
+    if report["new_sectors"]:
+        out.append(f"{report['new_sectors']} new sector(s)")
+    if report["missing_sectors"]:
+        out.append(f"{report['missing_sectors']} known sector(s) absent from this batch")
+    return out
