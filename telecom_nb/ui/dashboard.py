@@ -1,0 +1,159 @@
+"""The live dashboard: one widget tree fed by the monitor as a sink.
+
+The sink does only cheap bookkeeping on every tick (tick log, feed rows, latest batch).
+Widgets are redrawn from the latest batch at most once per tick and at most every
+``min_refresh_s`` seconds, on the loop thread; when ticks come faster than that the
+intermediate batches are coalesced (latest state wins), so a slow front end never slows
+the detector. No ``with output:`` capture is used from the background task.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+import ipywidgets as widgets
+import pandas as pd
+
+from telecom_nb.pipeline.batch import ScoredBatch
+from telecom_nb.pipeline.sinks import CoalescingSink
+from telecom_nb.ui.charts import NetworkCharts, SectorChart
+from telecom_nb.ui.controls import Controls
+from telecom_nb.ui.feed import AnomalyFeed
+from telecom_nb.ui.heartbeat import Heartbeat
+from telecom_nb.ui.map import SectorMap
+from telecom_nb.ui.status import StatusLine
+from telecom_nb.ui.ticklog import TickLog
+
+TITLE = (
+    "<h3 style='margin:4px 0'>Network KPI monitor</h3>"
+    "<div style='font-size:12px;color:#555'>Green dots: sectors behaving normally · "
+    "red: anomalous now · orange: recovering (alert episode still open). "
+    "Hover a dot for its KPIs, click it for its history below.</div>"
+)
+
+
+class Dashboard:
+    """Map, charts, feed, status and controls for one :class:`Monitor`."""
+
+    def __init__(self, monitor: Any, *, provinces: dict | None = None,
+                 chart_window: int = 120, feed_rows: int = 200, min_refresh_s: float = 0.25):
+        self.monitor = monitor
+        self.min_refresh_s = min_refresh_s
+        self.ticks = TickLog()
+        self.latest = CoalescingSink()
+        self.refreshes = 0
+        self._last_refresh = float("-inf")
+        self._scheduled: asyncio.Handle | None = None
+
+        self.map = SectorMap(monitor.sectors, provinces=provinces)
+        self.charts = NetworkCharts(window=chart_window)
+        self.drill = SectorChart(self._sector_history)
+        self.feed = AnomalyFeed(max_rows=feed_rows)
+        self.status = StatusLine(monitor)
+        self.controls = Controls(monitor)
+        self.heartbeat = Heartbeat(monitor.heartbeat)
+        self.map.observe(lambda ch: self.drill.show(ch["new"]), names="selected")
+        for p in self.status.SHOWN_PARAMS:
+            if p in monitor.detector.param_names():
+                monitor.detector.observe(lambda _: self.status.refresh(), names=p)
+        monitor.observe(lambda _: self.status.refresh(), names=["status", "paused", "error"])
+        monitor.add_sink(self._on_batch)
+        self.widget = self._layout()
+
+    def _layout(self) -> widgets.Widget:
+        side = widgets.VBox([self.map.info, self.controls.widget],
+                            layout=widgets.Layout(width="340px", min_width="300px"))
+        main = widgets.HBox([widgets.Box([self.map.widget], layout=widgets.Layout(flex="1")),
+                             side])
+        drill_title = widgets.HTML("<b>Selected sector</b>")
+        feed_title = widgets.HTML("<b>Latest anomalies</b> (newest first, highest score first)")
+        root = widgets.VBox([
+            widgets.HTML(TITLE), self.status.widget, main, self.charts.widget,
+            drill_title, self.drill.widget, feed_title, self.feed.widget, self.heartbeat.widget,
+        ])
+        root.add_class("tnb-dashboard")
+        return root
+
+    # -- the sink ---------------------------------------------------------------------
+    def _on_batch(self, batch: ScoredBatch) -> None:
+        """Called by the monitor for every scored batch: bookkeeping now, drawing later."""
+        self.ticks.record(batch)
+        self.feed.add(batch)
+        self.latest(batch)
+        self._schedule()
+
+    def _schedule(self) -> None:
+        if self._scheduled is not None:
+            return  # a refresh is already due; it will draw the latest batch
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # called synchronously (tests, step-by-step code)
+            self.refresh()
+            return
+        delay = max(0.0, self._last_refresh + self.min_refresh_s - time.monotonic())
+        if delay > 0:
+            self._scheduled = loop.call_later(delay, self._scheduled_refresh)
+        else:
+            self._scheduled = loop.call_soon(self._scheduled_refresh)
+
+    def _scheduled_refresh(self) -> None:
+        self._scheduled = None
+        self.refresh()
+
+    def refresh(self) -> bool:
+        """Draw the latest batch if there is a new one; True if widgets were updated."""
+        batch = self.latest.take()
+        if batch is None:
+            return False
+        self._last_refresh = time.monotonic()
+        self.map.update(batch.frame)
+        self.charts.update(self.ticks.frame(last=self.charts.window))
+        self.feed.refresh()
+        self.status.refresh()
+        self.drill.refresh()
+        if getattr(self.monitor, "running", False):
+            self.heartbeat.kick()
+        self.refreshes += 1
+        return True
+
+    def _sector_history(self, sector_id: str) -> pd.DataFrame:
+        return self.monitor.sector_history(sector_id)
+
+    # -- notebook helpers -------------------------------------------------------------
+    def tick_table(self) -> pd.DataFrame:
+        """Per-tick network aggregates seen by the dashboard (for ad-hoc analysis)."""
+        return self.ticks.frame()
+
+    def close(self) -> None:
+        remove = getattr(self.monitor, "remove_sink", None)
+        if remove is not None:
+            remove(self._on_batch)
+        if self._scheduled is not None:
+            self._scheduled.cancel()
+        self.widget.close()
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import display
+
+        display(self.widget)
+        self._kick_after_display()
+
+    def _kick_after_display(self) -> None:
+        """Start the heartbeat once the page has had time to render the Play widget."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        for delay in (0.5, 2.0, 5.0):
+            loop.call_later(delay, self.heartbeat.kick)
+
+
+def show_dashboard(monitor: Any, **kwargs: Any) -> Dashboard:
+    """Build a :class:`Dashboard` for ``monitor`` and display it."""
+    from IPython.display import display
+
+    dashboard = Dashboard(monitor, **kwargs)
+    display(dashboard)
+    return dashboard

@@ -1,0 +1,33 @@
+"""Sector tables -> GeoJSON point collections (what the map layers carry).
+
+Only ``sector_id`` travels in the properties: KPIs for the info panel are looked up
+in the kernel on click/hover, which keeps each tick's overlay message small.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from telecom_nb.schema import LAT, LON, SECTOR
+
+COORD_DECIMALS = 4  # ~10 m: plenty for a sector dot, and a third fewer bytes than floats
+
+
+def points_collection(frame: pd.DataFrame) -> dict:
+    """A FeatureCollection with one Point per row (``sector_id`` in properties)."""
+    lon = np.round(frame[LON].to_numpy(dtype=float), COORD_DECIMALS).tolist()
+    lat = np.round(frame[LAT].to_numpy(dtype=float), COORD_DECIMALS).tolist()
+    ids = frame[SECTOR].astype(str).tolist()
+    features = [
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [x, y]},
+            "properties": {"sector_id": s},
+        }
+        for s, x, y in zip(ids, lon, lat, strict=True)
+    ]
+    return {"type": "FeatureCollection", "features": features}
+
+
+EMPTY_COLLECTION: dict = {"type": "FeatureCollection", "features": []}

@@ -1,0 +1,150 @@
+"""The sector map: province outlines + all sectors (drawn once) + a small per-tick overlay.
+
+Design measured in ``shared/NOTES.md``: one static GeoJSON of every sector and overlays
+holding only the anomalous / recovering ones cost ~4 KB per tick at 500 sectors and
+~170 KB at 20,000, where per-sector widgets cost megabytes and drop messages.
+"""
+
+from __future__ import annotations
+
+import html
+
+import ipyleaflet
+import ipywidgets as widgets
+import pandas as pd
+from traitlets import HasTraits, Unicode
+
+from telecom_nb.schema import KPIS, PROVINCE, SCORE, SECTOR, TOP_KPI
+from telecom_nb.ui.geojson import EMPTY_COLLECTION, points_collection
+
+IRAN_CENTER = (32.5, 54.0)
+IRAN_ZOOM = 5
+COLORS = {"normal": "#2e9e44", "anomalous": "#d62728", "recovering": "#ff9f1c"}
+OSM_ATTRIBUTION = "© OpenStreetMap contributors (ODbL)"
+STATE = "state"
+
+
+def _dot(color: str, radius: int, opacity: float) -> dict:
+    return {"radius": radius, "color": color, "fillColor": color, "weight": 1,
+            "opacity": opacity, "fillOpacity": opacity}
+
+
+def frame_states(frame: pd.DataFrame) -> pd.Series:
+    """The per-row state, derived from ``is_anomaly`` when the frame has no ``state``."""
+    if STATE in frame:
+        return frame[STATE]
+    return frame["is_anomaly"].map({True: "anomalous", False: "normal"})
+
+
+class SectorMap(HasTraits):
+    """ipyleaflet map of the network; ``selected`` is the clicked sector's id."""
+
+    selected = Unicode("", help="sector id chosen by a click (drives the drill-down chart)")
+
+    def __init__(self, sectors: pd.DataFrame, provinces: dict | None = None, **kwargs):
+        super().__init__(**kwargs)
+        if provinces is None:
+            from telecom_nb.geo.provinces import provinces_geojson
+
+            provinces = provinces_geojson()
+        self._latest: pd.DataFrame | None = None
+        self.map = ipyleaflet.Map(
+            center=IRAN_CENTER, zoom=IRAN_ZOOM, prefer_canvas=True, scroll_wheel_zoom=True,
+            attribution_control=False, layers=(),  # no tile server needed: we draw our own base
+        )
+        self.map.add(ipyleaflet.AttributionControl(position="bottomright",
+                                                   prefix=f"ipyleaflet | {OSM_ATTRIBUTION}"))
+        self.provinces = ipyleaflet.GeoJSON(
+            data=provinces, name="provinces",
+            style={"color": "#555", "weight": 1, "fillColor": "#e9e4d8", "fillOpacity": 0.6},
+        )
+        self.base = ipyleaflet.GeoJSON(
+            data=points_collection(sectors), name="sectors",
+            point_style=_dot(COLORS["normal"], 3, 0.7),
+            hover_style={"weight": 3, "fillOpacity": 1.0},
+        )
+        self.recovering = ipyleaflet.GeoJSON(
+            data=EMPTY_COLLECTION, name="recovering", point_style=_dot(COLORS["recovering"], 5, 0.9)
+        )
+        self.anomalous = ipyleaflet.GeoJSON(
+            data=EMPTY_COLLECTION, name="anomalous", point_style=_dot(COLORS["anomalous"], 5, 0.9)
+        )
+        for layer in (self.provinces, self.base, self.recovering, self.anomalous):
+            self.map.add(layer)
+        for layer in (self.base, self.recovering, self.anomalous):
+            layer.on_click(self._on_click)
+            layer.on_hover(self._on_hover)
+        self.tiles = ipyleaflet.TileLayer(
+            url="https://tile.openstreetmap.org/{z}/{x}/{y}.png", name="OpenStreetMap tiles",
+            attribution=OSM_ATTRIBUTION, max_zoom=19,
+        )
+        self.tiles_toggle = widgets.Checkbox(
+            value=False, description="OSM tiles (needs internet)", indent=False
+        )
+        self.tiles_toggle.observe(self._toggle_tiles, names="value")
+        self.tiles_toggle.add_class("tnb-tiles")
+        self.info = widgets.HTML("<i>Hover or click a sector for its KPIs.</i>")
+        self.info.add_class("tnb-info")
+        self.legend = widgets.HTML(
+            " ".join(f'<span style="color:{c}">●</span> {s}' for s, c in COLORS.items())
+        )
+        self.map.layout = widgets.Layout(height="480px", width="100%")
+        self.map.add_class("tnb-map")
+
+    # -- per tick ---------------------------------------------------------------------
+    def update(self, frame: pd.DataFrame) -> None:
+        """Replace the overlays with this tick's anomalous / recovering sectors."""
+        self._latest = frame
+        states = frame_states(frame).to_numpy()
+        with self.anomalous.hold_sync(), self.recovering.hold_sync():
+            self.anomalous.data = points_collection(frame[states == "anomalous"])
+            self.recovering.data = points_collection(frame[states == "recovering"])
+        if self.selected:
+            self.info.value = self.describe(self.selected)
+
+    # -- interaction ------------------------------------------------------------------
+    def select(self, sector_id: str) -> None:
+        """Select a sector as a click would (for code and tests)."""
+        self.info.value = self.describe(sector_id)
+        self.selected = sector_id
+
+    def describe(self, sector_id: str) -> str:
+        """HTML for the info panel: id, province, current KPIs, score, state."""
+        sid = html.escape(str(sector_id))
+        if self._latest is None:
+            return f"<b>{sid}</b>: no data yet"
+        rows = self._latest[self._latest[SECTOR].astype(str) == str(sector_id)]
+        if rows.empty:
+            return f"<b>{sid}</b>: not in the latest batch"
+        row = rows.iloc[0]
+        state = str(frame_states(rows).iloc[0])
+        kpis = "".join(
+            f"<tr><td>{k}</td><td>{row[k]:.2f}</td></tr>" for k in KPIS if k in row.index
+        )
+        top = html.escape(str(row.get(TOP_KPI, "")) or "–")
+        return (
+            f'<div class="tnb-info-body"><b>{sid}</b> · {html.escape(str(row[PROVINCE]))}<br>'
+            f'state <span style="color:{COLORS.get(state, "#000")}">{state}</span> · '
+            f"score {row[SCORE]:.3f} · top KPI {top}"
+            f"<table>{kpis}</table></div>"
+        )
+
+    def _on_click(self, **event) -> None:
+        sid = (event.get("properties") or {}).get("sector_id")
+        if sid:
+            self.select(str(sid))
+
+    def _on_hover(self, **event) -> None:
+        sid = (event.get("properties") or {}).get("sector_id")
+        if sid:
+            self.info.value = self.describe(str(sid))
+
+    def _toggle_tiles(self, change) -> None:
+        if change["new"] and self.tiles not in self.map.layers:
+            self.map.layers = (self.tiles, *self.map.layers)
+        elif not change["new"] and self.tiles in self.map.layers:
+            self.map.remove(self.tiles)
+
+    @property
+    def widget(self) -> widgets.Widget:
+        return widgets.VBox([self.map, widgets.HBox([self.legend, self.tiles_toggle])])

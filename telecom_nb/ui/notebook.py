@@ -1,0 +1,72 @@
+"""Small helpers that keep the notebook's cells short and the run modes in one place."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from telecom_nb.ui.dashboard import Dashboard, show_dashboard
+from telecom_nb.ui.settings import NotebookSettings, notebook_settings
+
+
+def launch(settings: NotebookSettings | None = None, *, display: bool = True,
+           **monitor_kwargs: Any) -> tuple[Any, Dashboard]:
+    """Build a simulated monitor from the settings, show its dashboard, start the stream."""
+    from telecom_nb.pipeline.monitor import Monitor
+
+    settings = settings or notebook_settings()
+    kwargs = {**settings.monitor_kwargs(), **monitor_kwargs}
+    monitor = Monitor.simulated(**kwargs)
+    if hasattr(monitor, "idle_timeout"):
+        monitor.idle_timeout = settings.idle_timeout
+    dashboard = show_dashboard(monitor) if display else Dashboard(monitor)
+    monitor.start()
+    return monitor, dashboard
+
+
+async def finish_short_run(monitor: Any, dashboard: Dashboard,
+                           settings: NotebookSettings | None = None) -> None:
+    """In a short run, wait for the N ticks to finish and draw the final state.
+
+    Live runs return at once: the stream keeps going in the background.
+    """
+    settings = settings or notebook_settings()
+    if not settings.short_run:
+        return
+    await monitor.wait()
+    dashboard.refresh()
+
+
+async def advance(monitor: Any, n: int, timeout: float | None = None) -> int:
+    """Let ``n`` more ticks happen and return the tick reached.
+
+    A live stream is simply waited for; a stopped or finished one is stepped by hand
+    (so cells after a short run still work).
+    """
+    if n < 1:
+        raise ValueError(f"n must be >= 1; got {n}")
+    if getattr(monitor, "running", False) and not getattr(monitor, "paused", False):
+        target = monitor.tick + n
+        reached = asyncio.Event()
+
+        def _on_tick(change: dict) -> None:
+            if change["new"] >= target:
+                reached.set()
+
+        monitor.observe(_on_tick, names="tick")
+        try:
+            if monitor.tick < target:
+                await asyncio.wait_for(reached.wait(), timeout)
+        finally:
+            monitor.unobserve(_on_tick, names="tick")
+    else:
+        await monitor.step(n)
+    return monitor.tick
+
+
+def flag_rate(dashboard: Dashboard, last: int) -> float:
+    """Share of rows flagged over the last ``last`` ticks the dashboard saw."""
+    ticks = dashboard.ticks.frame(last=last)
+    if ticks.empty:
+        return 0.0
+    return float(ticks["n_anomalies"].sum() / max(ticks["n_rows"].sum(), 1))

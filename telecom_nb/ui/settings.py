@@ -1,0 +1,82 @@
+"""Run-mode switches read from the environment, so one notebook serves three uses.
+
+* live (no variables): the stream runs at its normal pace until stopped;
+* short run (``TELECOM_NB_TICKS=N``): exactly N ticks as fast as possible, then stop,
+  so ``pytest --nbval-lax`` finishes in seconds and every later cell still works;
+* fast live (``TELECOM_NB_INTERVAL=0.2``): a Voilà page that ticks quickly for browser tests.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from telecom_nb.errors import ParameterError
+
+TICKS_VAR = "TELECOM_NB_TICKS"
+INTERVAL_VAR = "TELECOM_NB_INTERVAL"
+SECTORS_VAR = "TELECOM_NB_SECTORS"
+IDLE_VAR = "TELECOM_NB_IDLE_TIMEOUT"
+
+DEFAULT_INTERVAL = 2.5
+DEFAULT_SECTORS = 500
+DEFAULT_IDLE_TIMEOUT = 60.0
+
+
+@dataclass(frozen=True)
+class NotebookSettings:
+    """How the notebook should build and drive its monitor."""
+
+    ticks: int | None = None  # None = live until stopped
+    interval: float = DEFAULT_INTERVAL  # seconds of wall time per tick
+    n_sectors: int = DEFAULT_SECTORS
+    idle_timeout: float = DEFAULT_IDLE_TIMEOUT  # pause when no page is seen (0 = never)
+
+    @property
+    def short_run(self) -> bool:
+        return self.ticks is not None
+
+    def monitor_kwargs(self) -> dict[str, object]:
+        """Keyword arguments for ``Monitor.simulated``."""
+        return {
+            "n_sectors": self.n_sectors,
+            "interval": self.interval,
+            "max_ticks": self.ticks,
+        }
+
+
+def _number(env: Mapping[str, str], name: str, cast: type, low: float) -> float | int | None:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        value = cast(raw)
+    except ValueError:
+        raise ParameterError(
+            f"environment variable {name} must be a {cast.__name__}; got {raw!r}"
+        ) from None
+    if value < low:
+        raise ParameterError(f"environment variable {name} must be >= {low}; got {raw!r}")
+    return value
+
+
+def notebook_settings(env: Mapping[str, str] | None = None) -> NotebookSettings:
+    """Read ``TELECOM_NB_TICKS``, ``TELECOM_NB_INTERVAL``, ``TELECOM_NB_SECTORS``,
+    ``TELECOM_NB_IDLE_TIMEOUT``; a short run defaults to ``interval=0`` and no idle pause
+    (nobody is watching a test run, so the heartbeat would never come)."""
+    env = os.environ if env is None else env
+    ticks = _number(env, TICKS_VAR, int, 1)
+    interval = _number(env, INTERVAL_VAR, float, 0.0)
+    sectors = _number(env, SECTORS_VAR, int, 1)
+    idle = _number(env, IDLE_VAR, float, 0.0)
+    if interval is None:
+        interval = 0.0 if ticks is not None else DEFAULT_INTERVAL
+    if idle is None:
+        idle = 0.0 if ticks is not None else DEFAULT_IDLE_TIMEOUT
+    return NotebookSettings(
+        ticks=ticks,
+        interval=float(interval),
+        n_sectors=DEFAULT_SECTORS if sectors is None else int(sectors),
+        idle_timeout=float(idle),
+    )

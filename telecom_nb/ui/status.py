@@ -1,0 +1,79 @@
+"""One status line: tick, network time, rows/s, model age, retrain, data repairs, errors.
+
+It also echoes the detector's contamination / threshold, so a change made with a
+control (or in code) is visible where a browser test can read it.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+import ipywidgets as widgets
+import pandas as pd
+
+
+def _fmt_time(value: Any) -> str:
+    if value is None or value == "" or (isinstance(value, float) and pd.isna(value)):
+        return "–"
+    try:
+        return pd.Timestamp(value).strftime("%Y-%m-%d %H:%M")
+    except (TypeError, ValueError):
+        return html.escape(str(value))
+
+
+def _fmt_age(value: Any) -> str:
+    if value is None or value == "":
+        return "–"
+    if isinstance(value, pd.Timedelta):
+        return str(value).replace("0 days ", "")
+    if isinstance(value, (int, float)):
+        return f"{value:g} ticks" if float(value).is_integer() else f"{value:.1f}"
+    return html.escape(str(value))
+
+
+class StatusLine:
+    """Renders the monitor's observable state; call :meth:`refresh` (at most once per tick)."""
+
+    SHOWN_PARAMS = ("contamination", "threshold")
+
+    def __init__(self, monitor: Any):
+        self.monitor = monitor
+        self.widget = widgets.HTML("")
+        self.widget.add_class("tnb-status")
+        self.refresh()
+
+    def text(self) -> str:
+        m = self.monitor
+        get = lambda name, default=None: getattr(m, name, default)  # noqa: E731
+        counters = get("counters", {}) or {}
+        repaired = sum(v for k, v in counters.items() if "repair" in k)
+        skipped = sum(v for k, v in counters.items() if "skip" in k or "drop" in k)
+        det = m.detector
+        params = " · ".join(
+            f'<span class="tnb-status-{p}">{p} {getattr(det, p)}</span>'
+            for p in self.SHOWN_PARAMS if p in det.param_names()
+        )
+        parts = [
+            f'<b class="tnb-status-state">{html.escape(str(get("status", "")))}</b>',
+            f'tick <span class="tnb-status-tick">{get("tick", 0)}</span>',
+            f"network time {_fmt_time(get('sim_time'))}",
+            f"{float(get('rows_per_s', 0) or 0):,.0f} rows/s",
+            f"model v{get('model_version', 0)} (age {_fmt_age(get('model_age'))}, "
+            f"last retrain {_fmt_time(get('last_retrain'))})",
+            f"anomalies {get('n_anomalies', 0)} now / {get('total_anomalies', 0)} total, "
+            f"{get('open_episodes', 0)} open episodes",
+            f"rows repaired {repaired} · skipped {skipped}",
+            params,
+        ]
+        error = get("error", "")
+        if error:
+            parts.append(f'<span class="tnb-status-error" style="color:#b00">'
+                         f"error: {html.escape(str(error))}</span>")
+        message = get("last_message", "")
+        if message:
+            parts.append(f"<i>{html.escape(str(message))}</i>")
+        return " | ".join(p for p in parts if p)
+
+    def refresh(self) -> None:
+        self.widget.value = self.text()
