@@ -10,6 +10,7 @@ decides how to impute them, so a replay and a live stream are repaired the same 
 from __future__ import annotations
 
 import difflib
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -93,7 +94,10 @@ def to_utc_timestamps(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
 
 def _parse_text_timestamps(values: pd.Series) -> pd.Series:
     try:
-        out = pd.to_datetime(values, utc=True, errors="coerce")
+        with warnings.catch_warnings():
+            # "Could not infer format": expected for free-form files; failures are reported.
+            warnings.simplefilter("ignore", UserWarning)
+            out = pd.to_datetime(values, utc=True, errors="coerce")
     except (TypeError, ValueError, OverflowError):
         out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[us, UTC]")
     failed = out.isna() & values.notna()
@@ -331,10 +335,10 @@ def load_table(
         found = _check_mapping(raw, mapping)
     except KpiInputError as exc:
         raise KpiInputError(f"{name}: {exc}") from None
-    used = {c for c in found.values() if c is not None}
-    kpis = _choose_kpis(raw, mapping, used)
     if raw.empty:
         raise KpiInputError(f"{name}: the table has a header but no data rows")
+    used = {c for c in found.values() if c is not None}
+    kpis = _choose_kpis(raw, mapping, used)
 
     raw = raw.rename(columns={c: k for k, c in found.items() if c is not None and c != k})
     raw = raw.reset_index(drop=True)
