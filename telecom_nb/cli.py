@@ -1,7 +1,102 @@
-"""The ``telecom-nb`` command line (filled in by the integrator)."""
+"""The ``telecom-nb`` command line: simulate, detect, evaluate, nab, bench.
+
+Every sub-command is a thin shell over the library, so what the CLI measures is what the
+notebook runs. Errors a user can act on (bad file, column, parameter) print one line and
+exit with status 2; nothing prints a traceback from deep inside pandas.
+"""
 
 from __future__ import annotations
 
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
 
-def main(argv: list[str] | None = None) -> int:
-    return 0
+from telecom_nb.errors import KpiInputError, ParameterError
+
+
+def _add_quiet(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress bars or summaries")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="telecom-nb",
+        description="Live KPI anomaly detection for cell sectors: simulate, detect, evaluate.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("simulate", help="write a simulated KPI table with labelled faults")
+    p.add_argument("--sectors", type=int, default=500)
+    p.add_argument("--ticks", type=int, default=96 * 3, help="reporting intervals (default 3 days)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--step", default="15min", help="network time per tick (pandas offset)")
+    p.add_argument("--fault-rate", type=float, default=None,
+                   help="new fault episodes per sector per simulated day (default: simulator's)")
+    p.add_argument("--out", required=True, help="FILE.parquet or FILE.csv")
+    _add_quiet(p)
+
+    p = sub.add_parser("detect", help="score every row of a KPI table (streaming, no look-ahead)")
+    p.add_argument("input", help="CSV or Parquet KPI table")
+    p.add_argument("--out", required=True, help="FILE.parquet or FILE.csv")
+    p.add_argument("--timestamp-col", default="timestamp")
+    p.add_argument("--sector-col", default="sector_id")
+    p.add_argument("--kpis", default=None, help="comma-separated KPI columns")
+    p.add_argument("--detector", default="iforest", help="detector name (see --list-detectors)")
+    p.add_argument("--set", dest="params", action="append", default=[], metavar="NAME=VALUE",
+                   help="detector parameter, repeatable")
+    p.add_argument("--on-bad-rows", choices=("skip", "error"), default="skip")
+    _add_quiet(p)
+
+    p = sub.add_parser("evaluate", help="metrics of a scored table with ground truth")
+    p.add_argument("scored", help="output of `detect` on a table with a `fault` column")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--no-baseline", action="store_true",
+                   help="skip re-running the seed baseline on the same rows")
+    _add_quiet(p)
+
+    p = sub.add_parser("nab", help="score a detector on a NAB-layout folder")
+    p.add_argument("root", help="NAB root (with data/ and labels/)")
+    p.add_argument("--detector", default="iforest")
+    p.add_argument("--set", dest="params", action="append", default=[], metavar="NAME=VALUE")
+    p.add_argument("--json", action="store_true")
+    _add_quiet(p)
+
+    p = sub.add_parser("bench", help="median ms per tick for simulate, score and a whole tick")
+    p.add_argument("--sectors", default="500,10000,100000")
+    p.add_argument("--ticks", type=int, default=20)
+    p.add_argument("--detector", default="iforest")
+    p.add_argument("--json", action="store_true")
+    _add_quiet(p)
+
+    sub.add_parser("detectors", help="list detector names and their parameters")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from telecom_nb import commands
+
+    handler = getattr(commands, f"run_{args.command}")
+    try:
+        return int(handler(args) or 0)
+    except (KpiInputError, ParameterError, FileNotFoundError, IsADirectoryError) as exc:
+        print(f"telecom-nb {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def emit_json(obj: object) -> None:
+    """One JSON object on stdout (NaN is not JSON: callers pass None)."""
+    json.dump(obj, sys.stdout, allow_nan=False)
+    sys.stdout.write("\n")
+
+
+def output_path(path: str) -> Path:
+    p = Path(path)
+    if p.suffix.lower() not in (".parquet", ".pq", ".csv") and not p.name.endswith(".csv.gz"):
+        raise KpiInputError(f"--out {path!r}: use a .parquet or .csv file name")
+    return p

@@ -1,0 +1,232 @@
+"""Implementations of the CLI sub-commands (kept apart from argument parsing)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from telecom_nb import schema
+from telecom_nb.cli import emit_json, output_path
+from telecom_nb.errors import KpiInputError, ParameterError
+
+
+def _progress(iterable, *, total: int | None, desc: str, quiet: bool):
+    """tqdm on stderr for anything long; silent with --quiet."""
+    if quiet:
+        return iterable
+    from tqdm.auto import tqdm
+
+    return tqdm(iterable, total=total, desc=desc, file=sys.stderr, leave=False, mininterval=0.5)
+
+
+def write_table(frame: pd.DataFrame, path: str) -> Path:
+    out = output_path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if out.suffix.lower() in (".parquet", ".pq"):
+        frame.to_parquet(out, index=False)
+    else:
+        frame.to_csv(out, index=False)
+    return out
+
+
+def parse_params(pairs: list[str]) -> dict[str, str]:
+    params: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise ParameterError(f"--set {pair!r}: expected NAME=VALUE")
+        params[name.strip()] = value.strip()
+    return params
+
+
+def build_detector(name: str, raw_params: dict[str, str], kpis: list[str] | None = None):
+    """A detector from the registry with string parameters converted by each trait's type."""
+    from telecom_nb.detectors import make_detector
+
+    detector = make_detector(name)
+    values = {}
+    for key, text in raw_params.items():
+        if key not in detector.param_names():
+            raise ParameterError(
+                f"unknown parameter {key!r} for detector {name!r}; "
+                f"valid: {', '.join(detector.param_names())}"
+            )
+        values[key] = _convert(detector.traits()[key], key, text)
+    if kpis is not None and "kpis" in detector.param_names() and "kpis" not in values:
+        values["kpis"] = list(kpis)
+    if values:
+        detector.set_params(**values)
+    return detector
+
+
+def _convert(trait, key: str, text: str):
+    from traitlets import Bool, Float, Int, List, Unicode
+
+    try:
+        if isinstance(trait, List):
+            return [s.strip() for s in text.split(",") if s.strip()]
+        if isinstance(trait, Bool):
+            return text.lower() in ("1", "true", "yes", "on")
+        if isinstance(trait, Int):
+            return int(text)
+        if isinstance(trait, Float):
+            return float(text)
+        if isinstance(trait, Unicode):
+            return text
+        return trait.from_string(text)
+    except ValueError as exc:
+        raise ParameterError(f"--set {key}={text!r}: {exc}") from None
+
+
+# ---------------------------------------------------------------- simulate
+def run_simulate(args: argparse.Namespace) -> int:
+    from telecom_nb.sources.simulator import KpiSimulator
+
+    if args.sectors < 1:
+        raise ParameterError(f"--sectors must be >= 1; got {args.sectors}")
+    if args.ticks < 1:
+        raise ParameterError(f"--ticks must be >= 1; got {args.ticks}")
+    output_path(args.out)  # fail on a bad name before simulating
+    kwargs = {"n_sectors": args.sectors, "seed": args.seed, "step": args.step}
+    if args.fault_rate is not None:
+        kwargs["fault_rate"] = args.fault_rate
+    sim = KpiSimulator(**kwargs)
+    batches = [sim.next_batch() for _ in _progress(range(args.ticks), total=args.ticks,
+                                                   desc="simulate", quiet=args.quiet)]
+    table = pd.concat(batches, ignore_index=True)
+    out = write_table(table, args.out)
+    if not args.quiet:
+        faulty = (table[schema.FAULT] != "").mean()
+        print(f"wrote {len(table):,} rows ({args.sectors} sectors x {args.ticks} ticks, "
+              f"{faulty:.1%} faulty rows) to {out}", file=sys.stderr)
+    return 0
+
+
+# ---------------------------------------------------------------- detect
+def score_table(frame: pd.DataFrame, kpis: list[str], detector, *, quiet: bool) -> pd.DataFrame:
+    """Stream a whole table through ``detector`` (score before learn) and add score columns."""
+    from telecom_nb.sources.validation import repair_table
+
+    repaired = repair_table(frame, kpis)
+    scores = detector.score_stream(repaired.frame, progress=not quiet)
+    out = frame.copy()
+    out[schema.SCORE] = scores.score
+    out[schema.IS_ANOMALY] = scores.is_anomaly
+    out[schema.TOP_KPI] = scores.top_kpi
+    return out, repaired
+
+
+def run_detect(args: argparse.Namespace) -> int:
+    from telecom_nb.sources.tables import ColumnMapping, load_table
+
+    output_path(args.out)
+    kpis = [k.strip() for k in args.kpis.split(",") if k.strip()] if args.kpis else None
+    mapping = ColumnMapping(timestamp=args.timestamp_col, sector=args.sector_col, kpis=kpis)
+    loaded = load_table(args.input, mapping, on_bad_rows=args.on_bad_rows)
+    detector = build_detector(args.detector, parse_params(args.params), loaded.kpis)
+    started = time.perf_counter()
+    scored, repaired = score_table(loaded.frame, loaded.kpis, detector, quiet=args.quiet)
+    elapsed = time.perf_counter() - started
+    out = write_table(scored, args.out)
+    if not args.quiet:
+        for message in [*loaded.messages, *repaired.messages]:
+            print(f"note: {message}", file=sys.stderr)
+        print(f"scored {len(scored):,} rows with {args.detector!r} in {elapsed:.1f} s; "
+              f"{int(scored[schema.IS_ANOMALY].sum()):,} flagged; wrote {out}", file=sys.stderr)
+    return 0
+
+
+# ---------------------------------------------------------------- evaluate
+def run_evaluate(args: argparse.Namespace) -> int:
+    from telecom_nb.evaluation.metrics import evaluate
+    from telecom_nb.evaluation.report import format_comparison
+    from telecom_nb.sources.tables import ColumnMapping, load_table
+
+    loaded = load_table(args.scored, ColumnMapping())
+    frame = loaded.frame
+    for col in (schema.FAULT, schema.IS_ANOMALY):
+        if col not in frame.columns:
+            raise KpiInputError(
+                f"{args.scored}: column {col!r} not found; evaluate needs a scored table "
+                f"(from `telecom-nb detect`) of data with ground truth (`fault`)"
+            )
+    frame[schema.FAULT] = frame[schema.FAULT].fillna("").astype(str)
+    results = {"scored file": evaluate(frame)}
+    if not args.no_baseline:
+        kpis = [k for k in schema.KPIS if k in frame.columns] or loaded.kpis
+        seed = build_detector("seed", {}, kpis)
+        base_input = frame.drop(columns=list(schema.SCORED_COLUMNS), errors="ignore")
+        baseline, _ = score_table(base_input, kpis, seed, quiet=args.quiet)
+        results["seed baseline"] = evaluate(baseline)
+    if args.json:
+        payload = results["scored file"].as_dict()
+        if "seed baseline" in results:
+            payload["baseline"] = results["seed baseline"].as_dict()
+        emit_json(payload)
+    else:
+        print(format_comparison(results))
+    return 0
+
+
+# ---------------------------------------------------------------- nab
+def run_nab(args: argparse.Namespace) -> int:
+    from telecom_nb.evaluation.nab_runner import format_nab, run_nab
+
+    params = parse_params(args.params)
+    root = Path(args.root)
+    if not root.is_dir():
+        raise FileNotFoundError(f"NAB folder {root} not found")
+
+    def factory():
+        return build_detector(args.detector, params)
+
+    factory()  # validate name and parameters before the long run
+    result = run_nab(root, factory, progress=not args.quiet)
+    if args.json:
+        emit_json(result.as_dict())
+    else:
+        print(format_nab(result))
+    return 0
+
+
+# ---------------------------------------------------------------- bench
+def run_bench(args: argparse.Namespace) -> int:
+    from telecom_nb.bench import bench_engine
+
+    try:
+        sizes = [int(s) for s in str(args.sectors).split(",") if s.strip()]
+    except ValueError:
+        raise ParameterError(f"--sectors {args.sectors!r}: expected comma-separated integers")
+    if not sizes or min(sizes) < 1:
+        raise ParameterError(f"--sectors {args.sectors!r}: sizes must be >= 1")
+    if args.ticks < 1:
+        raise ParameterError(f"--ticks must be >= 1; got {args.ticks}")
+    rows = []
+    for n in sizes:
+        rows.append(bench_engine(n, args.ticks, detector=args.detector, quiet=args.quiet))
+        if not args.quiet and not args.json:
+            r = rows[-1]
+            print(f"{n:>7} sectors: simulate {r['simulate_ms']:7.1f} ms  "
+                  f"score {r['score_ms']:7.1f} ms  tick {r['tick_ms']:7.1f} ms", flush=True)
+    if args.json:
+        emit_json(rows)
+    return 0
+
+
+# ---------------------------------------------------------------- detectors
+def run_detectors(args: argparse.Namespace) -> int:
+    from telecom_nb.detectors import available_detectors, make_detector
+
+    for name in available_detectors():
+        det = make_detector(name)
+        params = ", ".join(f"{k}={v!r}" for k, v in det.get_params().items())
+        print(f"{name}: {type(det).__name__}({params})")
+    return 0
+
+
+__all__ = ["np"]
