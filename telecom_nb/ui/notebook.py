@@ -26,12 +26,14 @@ def launch(settings: NotebookSettings | None = None, *, display: bool = True,
 
 async def finish_short_run(monitor: Any, dashboard: Dashboard,
                            settings: NotebookSettings | None = None) -> None:
-    """In a short run, wait for the N ticks to finish and draw the final state.
+    """In a short run at full speed (``interval == 0``), wait for the N ticks and draw.
 
-    Live runs return at once: the stream keeps going in the background.
+    Live runs, and short runs paced by ``TELECOM_NB_INTERVAL`` (a Voilà page under a
+    browser test), return at once: the stream keeps going in the background and the
+    page must not be held back while it does.
     """
     settings = settings or notebook_settings()
-    if not settings.short_run:
+    if not settings.short_run or settings.interval > 0:
         return
     await monitor.wait()
     dashboard.refresh()
@@ -45,7 +47,9 @@ async def advance(monitor: Any, n: int, timeout: float | None = None) -> int:
     """
     if n < 1:
         raise ValueError(f"n must be >= 1; got {n}")
-    if getattr(monitor, "running", False) and not getattr(monitor, "paused", False):
+    if getattr(monitor, "running", False) and getattr(monitor, "paused", False):
+        raise RuntimeError("the stream is paused: resume() it (or stop() it) before advancing")
+    if getattr(monitor, "running", False):
         target = monitor.tick + n
         reached = asyncio.Event()
 

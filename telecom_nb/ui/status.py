@@ -54,8 +54,10 @@ class StatusLine:
             f'<span class="tnb-status-{p}">{p} {getattr(det, p)}</span>'
             for p in self.SHOWN_PARAMS if p in det.param_names()
         )
+        n_sectors = len(m.sectors) if getattr(m, "sectors", None) is not None else 0
         parts = [
             f'<b class="tnb-status-state">{html.escape(str(get("status", "")))}</b>',
+            f"{n_sectors:,} sectors",
             f'tick <span class="tnb-status-tick">{get("tick", 0)}</span>',
             f"network time {_fmt_time(get('sim_time'))}",
             f"{float(get('rows_per_s', 0) or 0):,.0f} rows/s",
