@@ -7,12 +7,12 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from telecom_nb import schema
 from telecom_nb.cli import emit_json, output_path
 from telecom_nb.errors import KpiInputError, ParameterError
+from telecom_nb.offline import score_table
 
 
 def _progress(iterable, *, total: int | None, desc: str, quiet: bool):
@@ -108,19 +108,6 @@ def run_simulate(args: argparse.Namespace) -> int:
 
 
 # ---------------------------------------------------------------- detect
-def score_table(frame: pd.DataFrame, kpis: list[str], detector, *, quiet: bool) -> pd.DataFrame:
-    """Stream a whole table through ``detector`` (score before learn) and add score columns."""
-    from telecom_nb.sources.validation import repair_table
-
-    repaired = repair_table(frame, kpis)
-    scores = detector.score_stream(repaired.frame, progress=not quiet)
-    out = frame.copy()
-    out[schema.SCORE] = scores.score
-    out[schema.IS_ANOMALY] = scores.is_anomaly
-    out[schema.TOP_KPI] = scores.top_kpi
-    return out, repaired
-
-
 def run_detect(args: argparse.Namespace) -> int:
     from telecom_nb.sources.tables import ColumnMapping, load_table
 
@@ -130,7 +117,7 @@ def run_detect(args: argparse.Namespace) -> int:
     loaded = load_table(args.input, mapping, on_bad_rows=args.on_bad_rows)
     detector = build_detector(args.detector, parse_params(args.params), loaded.kpis)
     started = time.perf_counter()
-    scored, repaired = score_table(loaded.frame, loaded.kpis, detector, quiet=args.quiet)
+    scored, repaired = score_table(loaded.frame, loaded.kpis, detector, progress=not args.quiet)
     elapsed = time.perf_counter() - started
     out = write_table(scored, args.out)
     if not args.quiet:
@@ -161,7 +148,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
         kpis = [k for k in schema.KPIS if k in frame.columns] or loaded.kpis
         seed = build_detector("seed", {}, kpis)
         base_input = frame.drop(columns=list(schema.SCORED_COLUMNS), errors="ignore")
-        baseline, _ = score_table(base_input, kpis, seed, quiet=args.quiet)
+        baseline, _ = score_table(base_input, kpis, seed, progress=not args.quiet)
         results["seed baseline"] = evaluate(baseline)
     if args.json:
         payload = results["scored file"].as_dict()
@@ -201,7 +188,9 @@ def run_bench(args: argparse.Namespace) -> int:
     try:
         sizes = [int(s) for s in str(args.sectors).split(",") if s.strip()]
     except ValueError:
-        raise ParameterError(f"--sectors {args.sectors!r}: expected comma-separated integers")
+        raise ParameterError(
+            f"--sectors {args.sectors!r}: expected comma-separated integers"
+        ) from None
     if not sizes or min(sizes) < 1:
         raise ParameterError(f"--sectors {args.sectors!r}: sizes must be >= 1")
     if args.ticks < 1:
@@ -228,5 +217,3 @@ def run_detectors(args: argparse.Namespace) -> int:
         print(f"{name}: {type(det).__name__}({params})")
     return 0
 
-
-__all__ = ["np"]
