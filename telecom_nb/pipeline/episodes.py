@@ -1,0 +1,220 @@
+"""Alert episodes: consecutive anomalous ticks of a sector become one alert, with hysteresis.
+
+A sector that flaps (anomalous, normal, anomalous, ...) should raise one alert, not a
+storm, so an episode opens after ``open_after`` anomalous ticks in a row and closes only
+after ``close_after`` normal ticks in a row. State lives in numpy arrays indexed by sector
+position, so an update is a handful of vectorised operations whatever the sector count.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from traitlets import Int, observe, validate
+
+from telecom_nb import schema
+from telecom_nb.params import Parametrized, check_range, param_trait
+from telecom_nb.pipeline.index import SectorIndex, grow_rows
+
+NORMAL = "normal"
+ANOMALOUS = "anomalous"
+RECOVERING = "recovering"
+
+_NAT = np.iinfo(np.int64).min
+
+EPISODE_COLUMNS: tuple[str, ...] = (
+    "episode_id",
+    schema.SECTOR,
+    "start",
+    "end",
+    "duration_ticks",
+    "anomalous_ticks",
+    "peak_time",
+    "peak_score",
+    schema.TOP_KPI,
+    "is_open",
+)
+
+
+class EpisodeTracker(Parametrized):
+    """Turns per-tick anomaly flags into alert episodes (open / closed), per sector."""
+
+    open_after = param_trait(Int(1, help="anomalous ticks in a row that open an episode"))
+    close_after = param_trait(Int(3, help="normal ticks in a row that close an episode"))
+    max_closed = param_trait(Int(1000, help="closed episodes kept (oldest dropped)"))
+
+    def __init__(
+        self,
+        open_after: int = 1,
+        close_after: int = 3,
+        max_closed: int = 1000,
+        *,
+        kpis: Sequence[str] = schema.KPIS,
+        index: SectorIndex | None = None,
+    ) -> None:
+        super().__init__(open_after=open_after, close_after=close_after, max_closed=max_closed)
+        self.kpis = tuple(kpis)
+        self.index = index if index is not None else SectorIndex()
+        self.closed_: deque[dict[str, object]] = deque(maxlen=self.max_closed)
+        self.n_opened_ = 0
+        self.n_closed_ = 0
+        self._tick = 0
+        n = 0
+        self._run_anom = np.zeros(n, dtype=np.int64)  # anomalous ticks in a row
+        self._run_norm = np.zeros(n, dtype=np.int64)  # normal ticks in a row
+        self._open = np.zeros(n, dtype=bool)
+        self._episode_id = np.zeros(n, dtype=np.int64)
+        self._start_time = np.full(n, _NAT, dtype=np.int64)  # first tick of the run
+        self._start_tick = np.zeros(n, dtype=np.int64)
+        self._last_anom_time = np.full(n, _NAT, dtype=np.int64)
+        self._last_anom_tick = np.zeros(n, dtype=np.int64)
+        self._n_anom = np.zeros(n, dtype=np.int64)
+        self._peak_score = np.full(n, -np.inf)
+        self._peak_time = np.full(n, _NAT, dtype=np.int64)
+        self._peak_kpi = np.full(n, "", dtype=object)
+        self._peak_values = np.full((n, len(self.kpis)), np.nan)
+
+    @validate("open_after", "close_after", "max_closed")
+    def _check_positive(self, proposal):
+        check_range(proposal["trait"].name, proposal["value"], 1)
+        return proposal["value"]
+
+    @observe("max_closed")
+    def _resize_closed(self, change) -> None:
+        if hasattr(self, "closed_"):
+            self.closed_ = deque(self.closed_, maxlen=change["new"])
+
+    @property
+    def n_open(self) -> int:
+        return int(self._open.sum())
+
+    def _grow(self, n: int) -> None:
+        if len(self._open) >= n:
+            return
+        self._run_anom = grow_rows(self._run_anom, n, 0)
+        self._run_norm = grow_rows(self._run_norm, n, 0)
+        self._open = grow_rows(self._open, n, False)
+        self._episode_id = grow_rows(self._episode_id, n, 0)
+        self._start_time = grow_rows(self._start_time, n, _NAT)
+        self._start_tick = grow_rows(self._start_tick, n, 0)
+        self._last_anom_time = grow_rows(self._last_anom_time, n, _NAT)
+        self._last_anom_tick = grow_rows(self._last_anom_tick, n, 0)
+        self._n_anom = grow_rows(self._n_anom, n, 0)
+        self._peak_score = grow_rows(self._peak_score, n, -np.inf)
+        self._peak_time = grow_rows(self._peak_time, n, _NAT)
+        self._peak_kpi = grow_rows(self._peak_kpi, n, "")
+        self._peak_values = grow_rows(self._peak_values, n, np.nan)
+
+    def update(self, frame: pd.DataFrame, timestamp: pd.Timestamp) -> np.ndarray:
+        """Advance one tick from a scored frame; returns its ``state`` column (object array).
+
+        Sectors absent from ``frame`` are left as they are (neither normal nor anomalous).
+        """
+        self._tick += 1
+        tick = self._tick
+        now = pd.Timestamp(timestamp).value
+        raw_pos = self.index.positions(frame[schema.SECTOR].to_numpy())
+        self._grow(len(self.index))
+        if len(raw_pos) == 0:
+            return np.empty(0, dtype=object)
+        # A duplicated sector counts once (its first row); every row gets its sector's state.
+        pos, first, inverse = np.unique(raw_pos, return_index=True, return_inverse=True)
+        flag = frame[schema.IS_ANOMALY].to_numpy(dtype=bool)[first]
+        score = frame[schema.SCORE].to_numpy(dtype=np.float64)[first]
+        top = (
+            frame[schema.TOP_KPI].to_numpy(dtype=object)[first]
+            if schema.TOP_KPI in frame.columns
+            else np.full(len(pos), "", dtype=object)
+        )
+        values = np.full((len(pos), len(self.kpis)), np.nan)
+        for j, kpi in enumerate(self.kpis):
+            if kpi in frame.columns:
+                values[:, j] = frame[kpi].to_numpy(dtype=np.float64, na_value=np.nan)[first]
+
+        run_anom = np.where(flag, self._run_anom[pos] + 1, 0)
+        run_norm = np.where(flag, 0, self._run_norm[pos] + 1)
+        is_open = self._open[pos]
+        run_starts = flag & (self._run_anom[pos] == 0) & ~is_open
+        self._start_time[pos[run_starts]] = now
+        self._start_tick[pos[run_starts]] = tick
+        # A pending (not yet open) run restarts its peak; an open episode keeps its own.
+        reset_peak = run_starts
+        self._peak_score[pos[reset_peak]] = -np.inf
+        self._n_anom[pos[reset_peak]] = 0
+
+        better = flag & (score > self._peak_score[pos])
+        bp = pos[better]
+        self._peak_score[bp] = score[better]
+        self._peak_time[bp] = now
+        self._peak_kpi[bp] = top[better]
+        self._peak_values[bp] = values[better]
+        self._n_anom[pos[flag]] += 1
+        self._last_anom_time[pos[flag]] = now
+        self._last_anom_tick[pos[flag]] = tick
+
+        opening = ~is_open & flag & (run_anom >= self.open_after)
+        if opening.any():
+            op = pos[opening]
+            self._episode_id[op] = self.n_opened_ + 1 + np.arange(len(op))
+            self.n_opened_ += len(op)
+            self._open[op] = True
+        closing = is_open & ~flag & (run_norm >= self.close_after)
+        if closing.any():
+            cp = pos[closing]
+            self.closed_.extend(self._records(cp, open_=False).to_dict("records"))
+            self.n_closed_ += len(cp)
+            self._open[cp] = False
+        self._run_anom[pos] = run_anom
+        self._run_norm[pos] = run_norm
+
+        per_sector = np.where(flag, ANOMALOUS, np.where(self._open[pos], RECOVERING, NORMAL))
+        return per_sector.astype(object)[inverse.ravel()]
+
+    def _records(self, positions: np.ndarray, *, open_: bool) -> pd.DataFrame:
+        end = np.full(len(positions), _NAT) if open_ else self._last_anom_time[positions]
+        out = pd.DataFrame(
+            {
+                "episode_id": self._episode_id[positions],
+                schema.SECTOR: self.index.ids[positions].to_numpy(dtype=object),
+                "start": pd.to_datetime(self._start_time[positions], utc=True),
+                "end": pd.to_datetime(end, utc=True),
+                "duration_ticks": self._last_anom_tick[positions] - self._start_tick[positions] + 1,
+                "anomalous_ticks": self._n_anom[positions],
+                "peak_time": pd.to_datetime(self._peak_time[positions], utc=True),
+                "peak_score": self._peak_score[positions],
+                schema.TOP_KPI: self._peak_kpi[positions],
+                "is_open": open_,
+            }
+        )
+        for j, kpi in enumerate(self.kpis):
+            out[f"peak_{kpi}"] = self._peak_values[positions, j]
+        return out
+
+    def open_frame(self) -> pd.DataFrame:
+        """Episodes still open (``end`` is NaT), most recent start first."""
+        positions = np.flatnonzero(self._open)
+        return (
+            self._records(positions, open_=True)
+            .sort_values("start", ascending=False, kind="stable")
+            .reset_index(drop=True)
+        )
+
+    def closed_frame(self) -> pd.DataFrame:
+        """Closed episodes kept (at most ``max_closed``), most recently closed first."""
+        columns = list(self._records(np.zeros(0, dtype=np.intp), open_=False).columns)
+        return pd.DataFrame(list(reversed(self.closed_)), columns=columns)
+
+    def frame(self, open_only: bool = False) -> pd.DataFrame:
+        """Open episodes first, then (unless ``open_only``) the closed ones."""
+        opened = self.open_frame()
+        if open_only:
+            return opened
+        closed = self.closed_frame()
+        if closed.empty:
+            return opened
+        if opened.empty:
+            return closed
+        return pd.concat([opened, closed], ignore_index=True)

@@ -1,0 +1,56 @@
+"""The latest anomalous rows, newest first, bounded: the "what just went wrong" list."""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Sequence
+
+import pandas as pd
+
+from telecom_nb import schema
+from telecom_nb.params import check_range
+from telecom_nb.pipeline.batch import ScoredBatch
+
+
+class AnomalyFeed:
+    """Keeps at most ``maxlen`` anomalous rows; within a tick the highest scores first.
+
+    Stores one small frame per tick (only its anomalous rows, at most ``maxlen``) and
+    drops whole old ticks once the total is over ``maxlen``, so memory stays bounded.
+    """
+
+    def __init__(self, maxlen: int = 200, kpis: Sequence[str] = schema.KPIS) -> None:
+        check_range("maxlen", maxlen, 1)
+        self.maxlen = int(maxlen)
+        self.columns = (
+            schema.TIMESTAMP,
+            schema.SECTOR,
+            schema.PROVINCE,
+            *kpis,
+            schema.SCORE,
+            schema.TOP_KPI,
+        )
+        self._ticks: deque[pd.DataFrame] = deque()
+        self._rows = 0
+
+    def __len__(self) -> int:
+        return min(self._rows, self.maxlen)
+
+    def __call__(self, scored: ScoredBatch) -> None:
+        frame = scored.frame
+        flagged = frame.loc[frame[schema.IS_ANOMALY].to_numpy(dtype=bool)]
+        if flagged.empty:
+            return
+        cols = [c for c in self.columns if c in flagged.columns]
+        top = flagged.nlargest(self.maxlen, schema.SCORE)[cols].reset_index(drop=True)
+        self._ticks.append(top)
+        self._rows += len(top)
+        while self._ticks and self._rows - len(self._ticks[0]) >= self.maxlen:
+            self._rows -= len(self._ticks.popleft())
+
+    def frame(self) -> pd.DataFrame:
+        """Newest tick first; at most ``maxlen`` rows."""
+        if not self._ticks:
+            return pd.DataFrame(columns=list(self.columns))
+        out = pd.concat(list(reversed(self._ticks)), ignore_index=True)
+        return out.head(self.maxlen).reindex(columns=list(self.columns))

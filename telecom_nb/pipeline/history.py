@@ -1,0 +1,123 @@
+"""Bounded history: network-wide per-tick aggregates and each sector's last K ticks.
+
+Both structures have a fixed size per sector (ring buffers), so a stream that runs for
+days keeps flat memory; writes are whole-array numpy assignments, never per-sector loops.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from telecom_nb import schema
+from telecom_nb.params import check_range
+from telecom_nb.pipeline.batch import ScoredBatch
+from telecom_nb.pipeline.index import SectorIndex, grow_rows
+
+
+class NetworkHistory:
+    """The last ``maxlen`` ticks of network-wide aggregates (mean and sum of each KPI)."""
+
+    def __init__(self, maxlen: int = 2000, kpis: Sequence[str] = schema.KPIS) -> None:
+        check_range("maxlen", maxlen, 1)
+        self.kpis = tuple(kpis)
+        self._rows: deque[dict[str, object]] = deque(maxlen=maxlen)
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    @property
+    def maxlen(self) -> int:
+        return self._rows.maxlen or 0
+
+    def __call__(self, scored: ScoredBatch) -> None:
+        frame = scored.frame
+        kpis = [k for k in self.kpis if k in frame.columns]
+        values = frame[kpis].to_numpy(dtype=np.float64, na_value=np.nan)
+        row: dict[str, object] = {"timestamp": scored.timestamp, "tick": scored.tick}
+        with np.errstate(invalid="ignore"):
+            means = np.nanmean(values, axis=0) if len(frame) else np.full(len(kpis), np.nan)
+        sums = np.nansum(values, axis=0)
+        for i, kpi in enumerate(kpis):
+            row[f"{kpi}_mean"] = float(means[i])
+            row[f"{kpi}_sum"] = float(sums[i])
+        flags = frame[schema.IS_ANOMALY].to_numpy(dtype=bool)
+        row["n_anomalies"] = int(flags.sum())
+        row["n_rows"] = len(frame)
+        row["score_mean"] = float(frame[schema.SCORE].mean()) if len(frame) else np.nan
+        self._rows.append(row)
+
+    def frame(self) -> pd.DataFrame:
+        """One row per tick, oldest first."""
+        columns = ["timestamp", "tick"]
+        for kpi in self.kpis:
+            columns += [f"{kpi}_mean", f"{kpi}_sum"]
+        columns += ["n_anomalies", "n_rows", "score_mean"]
+        return pd.DataFrame(list(self._rows), columns=columns)
+
+
+class SectorHistory:
+    """Each sector's last ``k`` ticks: KPIs + score as float32, plus the anomaly flag.
+
+    Storage is ``values[k, sectors, kpis + 1]`` and ``flags[k, sectors]``; a tick writes
+    one ring row. A sector absent from a tick holds NaN there and is left out on read.
+    """
+
+    def __init__(
+        self,
+        k: int = 96,
+        kpis: Sequence[str] = schema.KPIS,
+        index: SectorIndex | None = None,
+    ) -> None:
+        check_range("k", k, 1)
+        self.k = int(k)
+        self.kpis = tuple(kpis)
+        self.index = index if index is not None else SectorIndex()
+        n_fields = len(self.kpis) + 1
+        self._values = np.full((self.k, 0, n_fields), np.nan, dtype=np.float32)
+        self._flags = np.zeros((self.k, 0), dtype=bool)
+        self._times = np.full(self.k, np.iinfo(np.int64).min, dtype=np.int64)
+        self._written = 0  # ticks written so far
+
+    @property
+    def nbytes(self) -> int:
+        return self._values.nbytes + self._flags.nbytes + self._times.nbytes
+
+    def __call__(self, scored: ScoredBatch) -> None:
+        frame = scored.frame
+        pos = self.index.positions(frame[schema.SECTOR].to_numpy())
+        n = len(self.index)
+        self._values = grow_rows(self._values, n, np.nan, axis=1)
+        self._flags = grow_rows(self._flags, n, False, axis=1)
+        row = self._written % self.k
+        fields = [*self.kpis, schema.SCORE]
+        block = np.full((len(frame), len(fields)), np.nan, dtype=np.float32)
+        for j, name in enumerate(fields):
+            if name in frame.columns:
+                block[:, j] = frame[name].to_numpy(dtype=np.float32, na_value=np.nan)
+        self._values[row] = np.nan
+        self._values[row, pos] = block
+        self._flags[row] = False
+        self._flags[row, pos] = frame[schema.IS_ANOMALY].to_numpy(dtype=bool)
+        self._times[row] = pd.Timestamp(scored.timestamp).value
+        self._written += 1
+
+    def sector(self, sector_id: object) -> pd.DataFrame:
+        """That sector's retained ticks, oldest first: timestamp, KPIs, score, is_anomaly."""
+        p = self.index.lookup(sector_id)
+        if p < 0:
+            raise KeyError(f"unknown sector_id {sector_id!r}: not seen in this stream")
+        n = min(self._written, self.k)
+        order = (np.arange(self._written - n, self._written)) % self.k
+        values = self._values[order, p] if p < self._values.shape[1] else None
+        columns = ["timestamp", *self.kpis, schema.SCORE, schema.IS_ANOMALY]
+        if values is None or n == 0:
+            return pd.DataFrame(columns=columns)
+        present = ~np.isnan(values).all(axis=1)
+        out = pd.DataFrame(values[present].astype(np.float64), columns=[*self.kpis, schema.SCORE])
+        out.insert(0, "timestamp", pd.to_datetime(self._times[order][present], utc=True))
+        out[schema.IS_ANOMALY] = self._flags[order, p][present]
+        return out.reset_index(drop=True)

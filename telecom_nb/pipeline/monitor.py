@@ -1,0 +1,367 @@
+"""The Monitor: the one object a notebook uses to run and watch a live KPI stream.
+
+It owns a :class:`~telecom_nb.pipeline.pipeline.Pipeline` plus bounded history, the
+anomaly feed and alert episodes, and exposes the stream's state as traitlets so that
+widgets can observe it (the UI links to the model, never the reverse). Traits change at
+most once per tick, all together inside ``hold_trait_notifications``. No widgets here.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from traitlets import Bool, Dict, Float, HasTraits, Int, Unicode, observe, validate
+
+from telecom_nb import schema
+from telecom_nb.detectors.base import Detector
+from telecom_nb.params import check_range
+from telecom_nb.pipeline.batch import ScoredBatch
+from telecom_nb.pipeline.episodes import EpisodeTracker
+from telecom_nb.pipeline.feed import AnomalyFeed
+from telecom_nb.pipeline.heartbeat import Watchdog
+from telecom_nb.pipeline.history import NetworkHistory, SectorHistory
+from telecom_nb.pipeline.index import SectorIndex
+from telecom_nb.pipeline.pipeline import PAUSED, Pipeline, Sink, default_validator
+from telecom_nb.sources.base import Source
+
+SECTOR_COLUMNS = (schema.SECTOR, schema.PROVINCE, schema.LAT, schema.LON)
+
+
+def _build_detector(detector: Detector | str, params: dict[str, Any]) -> Detector:
+    if isinstance(detector, Detector):
+        if params:
+            detector.set_params(**params)
+        return detector
+    from telecom_nb.detectors import make_detector  # lazy: detectors may be heavy
+
+    return make_detector(detector, **params)
+
+
+def format_age(age: pd.Timedelta) -> str:
+    """A short human duration: '45min', '3h 15min', '2d 4h'."""
+    minutes = int(age.total_seconds() // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    if days:
+        return f"{days}d {hours}h"
+    if hours:
+        return f"{hours}h {mins:02d}min"
+    return f"{mins}min"
+
+
+class Monitor(HasTraits):
+    """A live stream with observable state and pandas views for analysts."""
+
+    status = Unicode("idle", help="idle|warming_up|running|paused|stopped|finished|failed")
+    running = Bool(False)
+    paused = Bool(False)
+    tick = Int(0, help="batches scored so far")
+    sim_time = Unicode("", help="ISO network time of the last scored batch")
+    n_anomalies = Int(0, help="anomalous rows in the last batch")
+    total_anomalies = Int(0)
+    open_episodes = Int(0)
+    rows_per_s = Float(0.0, help="processing rate (rows scored per second of work)")
+    model_version = Int(0)
+    last_retrain = Unicode("", help="ISO network time of the data the model was fitted on")
+    model_age = Unicode("", help="network time since the model's data ('' before warm-up)")
+    warmup_progress = Float(0.0)
+    interval = Float(2.5, help="wall seconds per tick (live speed control)")
+    max_ticks = Int(None, allow_none=True, help="stop after this many ticks; None = never")
+    idle_timeout = Float(0.0, help="pause after this many seconds without heartbeat; 0 = off")
+    error = Unicode("")
+    counters = Dict(help="validator totals, rejected batches, sink errors, retrain failures")
+    last_message = Unicode("")
+
+    def __init__(
+        self,
+        source: Source,
+        detector: Detector | str = "iforest",
+        interval: float = 2.5,
+        max_ticks: int | None = None,
+        *,
+        validator: Any | None = None,
+        episodes: EpisodeTracker | None = None,
+        history_ticks: int = 2000,
+        sector_ticks: int = 96,
+        feed_size: int = 200,
+        idle_timeout: float = 0.0,
+        **detector_params: Any,
+    ) -> None:
+        super().__init__()
+        self.source = source
+        self.detector = _build_detector(detector, detector_params)
+        self.kpis: tuple[str, ...] = tuple(getattr(source, "kpis", None) or schema.KPIS)
+        self.index = SectorIndex()
+        self.episodes = episodes or EpisodeTracker(kpis=self.kpis, index=self.index)
+        self.network_history = NetworkHistory(history_ticks, kpis=self.kpis)
+        self.sector_buffer = SectorHistory(sector_ticks, kpis=self.kpis, index=self.index)
+        self.feed = AnomalyFeed(feed_size, kpis=self.kpis)
+        self.watchdog = Watchdog(idle_timeout)
+        self._watchdog_paused = False
+        self._last_anomalies = 0
+        self._total_anomalies = 0
+        self._sectors = self._initial_sectors(source)
+        self._known = pd.Index(self._sectors[schema.SECTOR].to_numpy(dtype=object))
+        self._user_sinks: list[Sink] = []
+        if validator is None:
+            validator = default_validator(self.kpis) or False
+        self.pipeline = Pipeline(
+            source,
+            self.detector,
+            sinks=(
+                self._record,
+                self.network_history,
+                self.sector_buffer,
+                self.feed,
+            ),
+            validator=validator,
+            interval=interval,
+            max_ticks=max_ticks,
+            episodes=self.episodes,
+        )
+        self.pipeline.listeners.append(self._on_event)
+        self._syncing = False
+        with self.hold_trait_notifications():
+            self.interval = interval
+            self.max_ticks = max_ticks
+            self.idle_timeout = idle_timeout
+        self._sync()
+
+    # ----------------------------------------------------------- constructors
+    @classmethod
+    def simulated(
+        cls,
+        n_sectors: int = 500,
+        seed: int = 0,
+        interval: float = 2.5,
+        detector: Detector | str = "iforest",
+        max_ticks: int | None = None,
+        *,
+        source_params: dict[str, Any] | None = None,
+        **detector_params: Any,
+    ) -> Monitor:
+        """A monitor over the KPI simulator (``source_params`` go to KpiSimulator)."""
+        from telecom_nb.sources.simulator import KpiSimulator
+
+        source = KpiSimulator(n_sectors=n_sectors, seed=seed, **(source_params or {}))
+        return cls(source, detector, interval=interval, max_ticks=max_ticks, **detector_params)
+
+    @classmethod
+    def replay(
+        cls,
+        path_or_df: str | Path | pd.DataFrame,
+        mapping: Any | None = None,
+        interval: float = 0.5,
+        detector: Detector | str = "iforest",
+        max_ticks: int | None = None,
+        **detector_params: Any,
+    ) -> Monitor:
+        """A monitor replaying a recorded table (CSV, Parquet or DataFrame) per timestamp."""
+        from telecom_nb.sources.replay import ReplaySource
+
+        source = ReplaySource(path_or_df, mapping)
+        return cls(source, detector, interval=interval, max_ticks=max_ticks, **detector_params)
+
+    # ---------------------------------------------------------------- control
+    def start(self) -> None:
+        """Start streaming on the running loop (a second call does nothing)."""
+        self.pipeline.start()
+
+    def pause(self, reason: str = "paused by user") -> None:
+        self._watchdog_paused = False
+        self.pipeline.pause(reason)
+
+    def resume(self) -> None:
+        self._watchdog_paused = False
+        self.pipeline.resume()
+
+    def stop(self) -> None:
+        """Stop the stream (safe from sync code and when already stopped)."""
+        self._watchdog_paused = False
+        self.pipeline.stop()
+
+    async def step(self, n: int = 1) -> list[ScoredBatch]:
+        """Process the next ``n`` batches deterministically (retrains run inline)."""
+        return await self.pipeline.step(n)
+
+    async def wait(self) -> str:
+        """Until the stream ends (max_ticks, source exhausted, stop or failure)."""
+        status = await self.pipeline.wait()
+        self._sync()
+        return status
+
+    async def aclose(self) -> None:
+        """Stop and wait until no task, producer or retrain thread is left."""
+        await self.pipeline.aclose()
+        self._sync()
+
+    def add_sink(self, sink: Sink) -> None:
+        """Call ``sink(scored_batch)`` for every scored batch (keep it cheap)."""
+        self.pipeline.add_sink(sink)
+        if sink not in self._user_sinks:
+            self._user_sinks.append(sink)
+
+    def remove_sink(self, sink: Sink) -> None:
+        if sink in self._user_sinks:
+            self._user_sinks.remove(sink)
+            self.pipeline.remove_sink(sink)
+
+    def heartbeat(self) -> None:
+        """Called by the watching page (about once a second); resumes a watchdog pause."""
+        self.watchdog.beat()
+        if self._watchdog_paused and self.pipeline.paused:
+            self._watchdog_paused = False
+            self.pipeline.resume()
+            self.pipeline.last_message = "resumed: the page is back"
+            self._sync()
+
+    def check_watchdog(self) -> bool:
+        """Pause if the watching page went silent; True when it paused now."""
+        if not self.watchdog.expired() or not self.pipeline.running or self.pipeline.paused:
+            return False
+        self._watchdog_paused = True
+        silence = self.watchdog.silence()
+        self._syncing = True  # one trait update for this tick, done by the caller
+        try:
+            self.pipeline.pause(f"paused: no heartbeat from the page for {silence:.0f} s")
+        finally:
+            self._syncing = False
+        return True
+
+    # ------------------------------------------------------------ data access
+    @property
+    def sectors(self) -> pd.DataFrame:
+        """sector_id, province, lat, lon of every sector seen (grows with new ones)."""
+        return self._sectors
+
+    @property
+    def latest(self) -> pd.DataFrame | None:
+        """The last scored frame (None before the first tick)."""
+        last = self.pipeline.last
+        return None if last is None else last.frame
+
+    def history_frame(self) -> pd.DataFrame:
+        """Network-wide per-tick aggregates, oldest first (bounded)."""
+        return self.network_history.frame()
+
+    def sector_history(self, sector_id: object) -> pd.DataFrame:
+        """That sector's recent ticks: timestamp, KPIs, score, is_anomaly (oldest first)."""
+        return self.sector_buffer.sector(sector_id)
+
+    def anomalies_frame(self) -> pd.DataFrame:
+        """The latest anomalous rows, newest first (bounded)."""
+        return self.feed.frame()
+
+    def episodes_frame(self, open_only: bool = False) -> pd.DataFrame:
+        """Alert episodes (open ones first) with the sector's province."""
+        frame = self.episodes.frame(open_only=open_only)
+        provinces = self._sectors.drop_duplicates(schema.SECTOR).set_index(schema.SECTOR)
+        frame.insert(
+            2, schema.PROVINCE, frame[schema.SECTOR].map(provinces[schema.PROVINCE]).to_numpy()
+        )
+        return frame
+
+    # -------------------------------------------------------------- internals
+    @staticmethod
+    def _initial_sectors(source: Source) -> pd.DataFrame:
+        known = getattr(source, "sectors", None)
+        empty = pd.DataFrame({c: pd.Series(dtype=object) for c in SECTOR_COLUMNS})
+        if not isinstance(known, pd.DataFrame) or schema.SECTOR not in known.columns:
+            return empty
+        out = known.reindex(columns=list(SECTOR_COLUMNS)).copy()
+        out[schema.SECTOR] = out[schema.SECTOR].astype(object)
+        out[schema.PROVINCE] = out[schema.PROVINCE].fillna(schema.UNKNOWN_PROVINCE)
+        return out.reset_index(drop=True)
+
+    def _record(self, scored: ScoredBatch) -> None:
+        """Internal sink: totals and the sector table (new sectors appended)."""
+        frame = scored.frame
+        flags = frame[schema.IS_ANOMALY].to_numpy(dtype=bool)
+        self._last_anomalies = int(flags.sum())
+        self._total_anomalies += self._last_anomalies
+        ids = frame[schema.SECTOR].to_numpy(dtype=object)
+        new = ~pd.Index(ids).isin(self._known) if len(self._known) else np.ones(len(ids), bool)
+        if new.any():
+            rows = frame.loc[new].reindex(columns=list(SECTOR_COLUMNS))
+            rows = rows.drop_duplicates(schema.SECTOR)
+            rows[schema.SECTOR] = rows[schema.SECTOR].astype(object)
+            rows[schema.PROVINCE] = rows[schema.PROVINCE].fillna(schema.UNKNOWN_PROVINCE)
+            parts = [self._sectors, rows] if len(self._sectors) else [rows]
+            self._sectors = pd.concat(parts, ignore_index=True)
+            self._known = pd.Index(self._sectors[schema.SECTOR].to_numpy(dtype=object))
+
+    def _on_event(self, event: str) -> None:
+        if self._syncing:
+            return
+        if event == "tick":
+            self.check_watchdog()
+        self._sync()
+
+    def _sync(self) -> None:
+        """Copy the pipeline's state into the traits: one notification burst."""
+        p = self.pipeline
+        last_retrain = ""
+        model_age = ""
+        if p.last_retrain_time is not None:
+            last_retrain = pd.Timestamp(p.last_retrain_time).isoformat()
+            if p.timestamp is not None:
+                model_age = format_age(p.timestamp - pd.Timestamp(p.last_retrain_time))
+        with self.hold_trait_notifications():
+            self.status = p.status
+            self.running = p.running
+            self.paused = p.paused or p.status == PAUSED
+            self.tick = p.tick
+            self.sim_time = "" if p.timestamp is None else p.timestamp.isoformat()
+            self.n_anomalies = self._last_anomalies
+            self.total_anomalies = self._total_anomalies
+            self.open_episodes = self.episodes.n_open
+            self.rows_per_s = float(p.rows_per_s)
+            self.model_version = int(self.detector.model_version_)
+            self.last_retrain = last_retrain
+            self.model_age = model_age
+            self.warmup_progress = float(np.clip(self.detector.warmup_progress, 0.0, 1.0))
+            self.error = p.error
+            counters = p.counters
+            if counters != self.counters:
+                self.counters = counters
+            self.last_message = p.last_message
+
+    @validate("interval")
+    def _check_interval(self, proposal):
+        check_range("interval", proposal["value"], 0)
+        return proposal["value"]
+
+    @validate("idle_timeout")
+    def _check_idle_timeout(self, proposal):
+        check_range("idle_timeout", proposal["value"], 0)
+        return proposal["value"]
+
+    @validate("max_ticks")
+    def _check_max_ticks(self, proposal):
+        if proposal["value"] is not None:
+            check_range("max_ticks", proposal["value"], 0)
+        return proposal["value"]
+
+    @observe("interval")
+    def _interval_changed(self, change) -> None:
+        if hasattr(self, "pipeline"):
+            self.pipeline.interval = change["new"]
+
+    @observe("max_ticks")
+    def _max_ticks_changed(self, change) -> None:
+        if hasattr(self, "pipeline"):
+            self.pipeline.max_ticks = change["new"]
+
+    @observe("idle_timeout")
+    def _idle_timeout_changed(self, change) -> None:
+        if hasattr(self, "watchdog"):
+            self.watchdog.timeout_s = change["new"]
+
+    def __repr__(self) -> str:
+        return (
+            f"<Monitor {self.status} tick={self.tick} sectors={len(self._sectors)} "
+            f"detector={type(self.detector).__name__}>"
+        )
