@@ -1,0 +1,337 @@
+"""Shared machinery of our detectors: features, window, data-clock retrains, calibration.
+
+Subclasses only say how to fit a model on a window of feature rows and how to
+turn feature rows into a raw score (higher = more anomalous). Everything else --
+score-before-learn, warm-up, the retrain schedule on *data* time, the immutable
+snapshot handed to a worker thread, the atomic install of model + calibration,
+thresholding and explanations -- lives here once.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from traitlets import Any as AnyTrait
+from traitlets import Float, Int, List, Unicode, observe, validate
+
+from telecom_nb.detectors.base import Detector, RetrainJob, Scores
+from telecom_nb.detectors.calibration import TailCalibrator
+from telecom_nb.detectors.explain import contributions_frame, kpi_contributions, top_kpis
+from telecom_nb.detectors.thresholding import effective_threshold, flag
+from telecom_nb.detectors.window import SampleWindow
+from telecom_nb.errors import KpiInputError, ParameterError
+from telecom_nb.features.base import FeatureExtractor
+from telecom_nb.features.view import BatchView
+from telecom_nb.params import check_range, param_trait
+from telecom_nb.schema import TIMESTAMP
+
+#: rows of the window scored to build the calibration reference
+CALIBRATION_ROWS = 20_000
+#: the window spans at least this many batches (large fleets are subsampled per batch)
+MIN_BATCHES_IN_WINDOW = 20
+
+
+@dataclass(frozen=True)
+class Fitted:
+    """A model and its calibration: installed together, with one assignment."""
+
+    model: Any
+    calibrator: TailCalibrator
+    extra: Any = None
+
+
+def to_timedelta(name: str, value: Any) -> pd.Timedelta:
+    """A positive data-time interval from a Timedelta, a string ('1h') or seconds."""
+    try:
+        td = pd.Timedelta(seconds=value) if isinstance(value, int | float) else pd.Timedelta(
+            value
+        )
+    except (TypeError, ValueError) as exc:
+        raise ParameterError(
+            f"{name} must be a positive duration (e.g. '6h' or seconds); got {value!r}"
+        ) from exc
+    if pd.isna(td) or td <= pd.Timedelta(0):
+        raise ParameterError(f"{name} must be a positive duration; got {value!r}")
+    return td
+
+
+class WindowedDetector(Detector):
+    """Base for detectors that retrain on a window of recent feature rows."""
+
+    kpis = param_trait(List(Unicode(), default_value=None, allow_none=True,
+                            help="KPI columns; None = detect from the first batch"))
+    contamination = param_trait(Float(0.01, help="target alarm rate (fraction of rows)"))
+    threshold = param_trait(Float(None, allow_none=True,
+                                  help="score threshold; None = from contamination"))
+    window_size = param_trait(Int(20_000, help="feature rows kept for retraining"))
+    retrain_interval = param_trait(AnyTrait(pd.Timedelta("1D"), help="data time between retrains"))
+    warmup_batches = param_trait(Int(12, help="batches learned before the first model"))
+    random_state = param_trait(Int(0, allow_none=True, help="seed of model and sampling"))
+
+    last_retrain_ = AnyTrait(None, help="data timestamp of the installed model")
+    #: fewest window rows for a first fit (one series needs this many ticks)
+    min_fit_rows: int = 256
+
+    def __init__(self, **params: Any) -> None:
+        self._fitted: Fitted | None = None
+        self.features_: FeatureExtractor | None = None
+        super().__init__(**params)
+        self._init_state()
+
+    # -- parameters -------------------------------------------------------------
+    @validate("contamination")
+    def _v_contamination(self, proposal):
+        check_range("contamination", proposal["value"], 0, 0.5, low_inclusive=False)
+        return proposal["value"]
+
+    @validate("threshold")
+    def _v_threshold(self, proposal):
+        if proposal["value"] is not None:
+            check_range("threshold", proposal["value"], 0, 12, low_inclusive=False)
+        return proposal["value"]
+
+    @validate("window_size")
+    def _v_window(self, proposal):
+        check_range("window_size", proposal["value"], 10, 10_000_000)
+        return proposal["value"]
+
+    @validate("retrain_interval")
+    def _v_interval(self, proposal):
+        return to_timedelta("retrain_interval", proposal["value"])
+
+    @validate("warmup_batches")
+    def _v_warmup(self, proposal):
+        check_range("warmup_batches", proposal["value"], 1, 1_000_000)
+        return proposal["value"]
+
+    @validate("random_state")
+    def _v_random_state(self, proposal):
+        if proposal["value"] is not None:
+            check_range("random_state", proposal["value"], 0, 2**32 - 1)
+        return proposal["value"]
+
+    @validate("kpis")
+    def _v_kpis(self, proposal):
+        value = proposal["value"]
+        if value is not None and len(value) == 0:
+            raise ParameterError("kpis must name at least one column (or be None)")
+        return value
+
+    @observe("kpis")
+    def _kpis_changed(self, change) -> None:
+        self._init_state()  # new inputs: features, window and model start over
+
+    # -- subclass hooks ----------------------------------------------------------
+    def _make_features(self) -> FeatureExtractor:
+        raise NotImplementedError
+
+    def _fit_model(self, window: np.ndarray, params: dict[str, Any]) -> Any:
+        raise NotImplementedError
+
+    def _raw_score(self, model: Any, features: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def _flags(self, fitted: Fitted, raw: np.ndarray, score: np.ndarray) -> np.ndarray:
+        return flag(score, effective_threshold(self.contamination, self.threshold))
+
+    def _explain(self, fitted: Fitted | None, features: np.ndarray) -> np.ndarray:
+        return kpi_contributions(features, self.features_.feature_weights())
+
+    # -- state --------------------------------------------------------------------
+    def _init_state(self) -> None:
+        self.features_ = self._make_features()
+        if self.kpis:
+            self.features_.kpis = list(self.kpis)
+        self._fitted = None
+        self._window: SampleWindow | None = None
+        self._cache: tuple[BatchView, np.ndarray] | None = None
+        self._rng = np.random.default_rng(self.random_state)
+        self.batches_seen_ = 0
+        self.first_time_: pd.Timestamp | None = None
+        self._last_attempt: pd.Timestamp | None = None
+        self._pending = False
+        self.model_version_ = 0
+        self.last_retrain_ = None
+
+    def reset(self) -> None:
+        """Forget everything learned (parameters stay)."""
+        self._init_state()
+
+    @property
+    def kpis_(self) -> tuple[str, ...]:
+        return self.features_.kpis_ or ()
+
+    @property
+    def is_ready(self) -> bool:
+        return self._fitted is not None
+
+    @property
+    def warmup_progress(self) -> float:
+        if self.is_ready:
+            return 1.0
+        rows = len(self._window) if self._window is not None else 0
+        need_rows = min(self.min_fit_rows, self.window_size)
+        return float(min(self.batches_seen_ / self.warmup_batches, rows / need_rows, 0.99))
+
+    # -- protocol -----------------------------------------------------------------
+    def _features_of(self, view: BatchView) -> np.ndarray:
+        if self._cache is not None and self._cache[0] is view:
+            return self._cache[1]
+        x = self.features_.transform_view(view)
+        self._cache = (view, x)
+        return x
+
+    def score(self, batch: pd.DataFrame) -> Scores:
+        """Score ``batch`` with the installed model; learns nothing."""
+        view = self.features_.view(batch)
+        x = self._features_of(view)
+        return self._score_features(x, batch.index)
+
+    def _score_features(self, x: np.ndarray, index: pd.Index,
+                        fitted: Fitted | None = None) -> Scores:
+        fitted = fitted or self._fitted
+        contrib = self._explain(fitted, x)
+        frame = contributions_frame(contrib, self.kpis_, index)
+        if fitted is None:
+            empty = Scores.empty(len(x))
+            empty.contributions = frame
+            return empty
+        raw = self._raw_score(fitted.model, x)
+        score = fitted.calibrator(raw)
+        flagged = self._flags(fitted, raw, score)
+        return Scores(score, flagged, top_kpis(contrib, self.kpis_, flagged), frame)
+
+    def learn(self, batch: pd.DataFrame) -> RetrainJob | None:
+        """Learn ``batch`` (features, window); return a retrain job when one is due."""
+        view = self.features_.view(batch)
+        return self._learn_view(view, self._features_of(view))
+
+    def _learn_view(self, view: BatchView, x: np.ndarray) -> RetrainJob | None:
+        self.features_.update_view(view)
+        self._cache = None
+        self._remember(x)
+        self.batches_seen_ += 1
+        now = view.timestamps.max()
+        if self.first_time_ is None:
+            self.first_time_ = now
+        if self._pending or not self._due(now):
+            return None
+        return self._make_job(now)
+
+    def _remember(self, x: np.ndarray) -> None:
+        if self._window is None:
+            self._window = SampleWindow(self.window_size, x.shape[1])
+        elif self._window.capacity != self.window_size:
+            self._window = self._window.resized(self.window_size)
+        per_batch = max(1, self.window_size // MIN_BATCHES_IN_WINDOW)
+        if len(x) > per_batch:
+            x = x[np.sort(self._rng.choice(len(x), per_batch, replace=False))]
+        self._window.append(x)
+
+    def _due(self, now: pd.Timestamp) -> bool:
+        """First model after warm-up; then on the data clock, more often while young."""
+        if self._window is None or len(self._window) < min(self.min_fit_rows, self.window_size):
+            return False
+        if self.batches_seen_ < self.warmup_batches:
+            return False
+        if self._last_attempt is None:
+            return True
+        age = self._last_attempt - self.first_time_
+        interval = min(self.retrain_interval, max(age, pd.Timedelta(0)))
+        if interval <= pd.Timedelta(0):
+            interval = self.retrain_interval
+        return now - self._last_attempt >= interval
+
+    def _fit_params(self) -> dict[str, Any]:
+        return {"random_state": self.random_state}
+
+    def _make_job(self, now: pd.Timestamp) -> RetrainJob:
+        snapshot = self._window.snapshot()  # the worker reads only this copy
+        params = self._fit_params()
+        self._pending = True
+        self._last_attempt = now
+        seed = None if self.random_state is None else self.random_state + self.batches_seen_
+
+        def fit() -> Fitted:
+            model = self._fit_model(snapshot, params)
+            ref = snapshot
+            if len(ref) > CALIBRATION_ROWS:
+                pick = np.random.default_rng(seed).choice(len(ref), CALIBRATION_ROWS, False)
+                ref = ref[pick]
+            return Fitted(model, TailCalibrator.fit(self._raw_score(model, ref)),
+                          self._fit_extra(snapshot))
+
+        def install(fitted: Fitted) -> None:
+            self._fitted = fitted  # model + calibration: one reference
+            self._pending = False
+            self.last_retrain_ = now
+            self.model_version_ += 1
+
+        def fail(exc: BaseException) -> None:
+            self._pending = False
+            self._record_failure(exc)
+
+        return RetrainJob(fit, install, fail, data_time=now,
+                          meta={"rows": len(snapshot), "detector": self.name})
+
+    def _fit_extra(self, window: np.ndarray) -> Any:
+        return None
+
+    # -- replay fast path ------------------------------------------------------------
+    def score_stream(self, table: pd.DataFrame, progress: bool = False) -> Scores:
+        """Score a whole table as batches of one timestamp each, learning as it goes.
+
+        Equivalent to ``for b in batches: s = score(b); job = learn(b); job and
+        job.run_sync()`` but the model scores all rows between two retrains at once.
+        """
+        if TIMESTAMP not in table.columns:
+            raise KpiInputError(f"column '{TIMESTAMP}' missing")
+        order = np.argsort(pd.DatetimeIndex(table[TIMESTAMP]).asi8, kind="stable")
+        ordered = table.iloc[order]
+        whole = self.features_.view(ordered)
+        self.features_._last = None
+        ns = whole.timestamps.asi8
+        starts = np.flatnonzero(np.r_[True, ns[1:] != ns[:-1]])
+        bounds = np.r_[starts, len(ns)]
+        parts: list[Scores] = []
+        segment: list[np.ndarray] = []
+
+        def flush() -> None:
+            if segment:
+                x = np.vstack(segment)
+                parts.append(self._score_features(x, pd.RangeIndex(len(x))))
+                segment.clear()
+
+        pairs = itertools.pairwise(bounds)
+        if progress:
+            from tqdm.auto import tqdm
+
+            pairs = tqdm(pairs, total=len(starts), desc=f"{self.name} replay", unit="tick")
+        for a, b in pairs:
+            view = whole.slice(a, b)
+            x = self.features_.transform_view(view)
+            segment.append(x)
+            job = self._learn_view(view, x)
+            if job is not None:
+                flush()
+                job.run_sync()
+        flush()
+        return _reorder(parts, order, ordered.index, table.index, self.kpis_)
+
+
+def _reorder(parts: list[Scores], order: np.ndarray, ordered_index: pd.Index,
+             index: pd.Index, kpis: tuple[str, ...]) -> Scores:
+    """Concatenate per-segment scores and put rows back in the table's order."""
+    inverse = np.empty_like(order)
+    inverse[order] = np.arange(len(order))
+    if not parts:
+        return Scores.empty(0)
+    score = np.concatenate([p.score for p in parts])[inverse]
+    flagged = np.concatenate([p.is_anomaly for p in parts])[inverse]
+    top = np.concatenate([p.top_kpi for p in parts])[inverse]
+    contrib = np.vstack([p.contributions.to_numpy() for p in parts])[inverse]
+    return Scores(score, flagged, top, contributions_frame(contrib, kpis, index))

@@ -1,0 +1,91 @@
+"""Feature extractors: turn KPI batches into features where "usual" is removed.
+
+river-style: ``transform(batch)`` never learns, ``update(batch)`` learns; a
+pipeline transforms (scores) a batch before it learns from it, so there is no
+look-ahead. State is learned from the stream only (no labels).
+
+Subclasses work on :class:`BatchView` arrays (``transform_view``/``update_view``) so
+that a whole-table replay can reuse the exact same arithmetic batch by batch.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from traitlets import List, Unicode, observe
+
+from telecom_nb.features.registry import SectorRegistry
+from telecom_nb.features.view import BatchView, infer_kpis, make_view
+from telecom_nb.params import Parametrized, param_trait
+
+
+class FeatureExtractor(Parametrized):
+    """Tiny base class: per-sector state in numpy arrays indexed through a registry."""
+
+    kpis = param_trait(
+        List(Unicode(), default_value=None, allow_none=True,
+             help="KPI columns; None = the schema's KPIs present, else every numeric column")
+    )
+
+    def __init__(self, registry: SectorRegistry | None = None, **params) -> None:
+        self.registry = registry if registry is not None else SectorRegistry()
+        self.kpis_: tuple[str, ...] | None = None
+        self._last: tuple[pd.DataFrame, BatchView] | None = None
+        super().__init__(**params)
+
+    # -- public, DataFrame API -------------------------------------------------
+    def view(self, batch: pd.DataFrame) -> BatchView:
+        """The batch as arrays (cached for the last batch: score then learn reuse it)."""
+        if self._last is not None and self._last[0] is batch:
+            return self._last[1]
+        if self.kpis_ is None:
+            self._bind(tuple(self.kpis) if self.kpis else infer_kpis(batch))
+        view = make_view(batch, self.kpis_)  # type: ignore[arg-type]
+        self._last = (batch, view)
+        return view
+
+    def transform(self, batch: pd.DataFrame) -> pd.DataFrame:
+        """Features of ``batch`` (finite floats), without learning."""
+        values = self.transform_view(self.view(batch))
+        return pd.DataFrame(values, index=batch.index, columns=self.feature_names)
+
+    def update(self, batch: pd.DataFrame) -> None:
+        """Learn from ``batch`` (call after ``transform``)."""
+        self.update_view(self.view(batch))
+
+    # -- array API used by detectors ------------------------------------------
+    def bind(self, kpis: tuple[str, ...]) -> None:
+        """Fix the KPI list (done from the first batch otherwise)."""
+        if self.kpis_ != tuple(kpis):
+            self._bind(tuple(kpis))
+
+    def rows(self, view: BatchView) -> np.ndarray:
+        """Registry rows of the view's sectors, -1 for sectors never learned."""
+        return self.registry.lookup(view.sector_ids)
+
+    def transform_view(self, view: BatchView) -> np.ndarray:
+        raise NotImplementedError
+
+    def update_view(self, view: BatchView) -> None:
+        raise NotImplementedError
+
+    @property
+    def feature_names(self) -> list[str]:
+        raise NotImplementedError
+
+    def feature_weights(self) -> np.ndarray:
+        """features x kpis: how much each feature speaks for each KPI (for explanations)."""
+        raise NotImplementedError
+
+    def _bind(self, kpis: tuple[str, ...]) -> None:
+        self.kpis_ = kpis
+        self._last = None
+        self._reset()
+
+    def _reset(self) -> None:
+        """Forget all learned state (after a KPI list change)."""
+
+    @observe("kpis")
+    def _kpis_changed(self, change) -> None:
+        if self.kpis_ is not None and change["new"]:
+            self._bind(tuple(change["new"]))

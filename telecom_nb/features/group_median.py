@@ -1,0 +1,48 @@
+"""Median per group of rows, vectorised (provinces: tens; arbitrary labels: many)."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+#: with at most this many groups, a loop over groups (not sectors) is the fastest
+FEW_GROUPS = 256
+
+
+def group_medians(codes: np.ndarray, values: np.ndarray, n_groups: int,
+                  min_count: int = 1) -> np.ndarray:
+    """groups x columns medians of ``values`` (rows x columns), ignoring NaN.
+
+    A group with fewer than ``min_count`` finite values in a column gets NaN.
+    """
+    out = np.full((n_groups, values.shape[1]), np.nan)
+    finite = np.isfinite(values)
+    counts = np.stack(
+        [np.bincount(codes, weights=finite[:, j], minlength=n_groups)
+         for j in range(values.shape[1])], axis=1,
+    )
+    if n_groups <= FEW_GROUPS:
+        order = np.argsort(codes, kind="stable")
+        bounds = np.searchsorted(codes[order], np.arange(n_groups + 1))
+        ordered = values[order]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN groups stay NaN
+            for g in range(n_groups):
+                block = ordered[bounds[g] : bounds[g + 1]]
+                if len(block):
+                    out[g] = np.nanmedian(block, axis=0)
+    else:
+        sizes = np.bincount(codes, minlength=n_groups)
+        starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+        for j in range(values.shape[1]):
+            order = np.lexsort((values[:, j], codes))  # NaN last inside each group
+            col = values[order, j]
+            c = counts[:, j].astype(np.int64)
+            has = c > 0
+            lo = starts + np.maximum(c - 1, 0) // 2
+            hi = starts + c // 2
+            hi = np.where(has, hi, lo)
+            out[has, j] = 0.5 * (col[lo[has]] + col[np.minimum(hi[has], len(col) - 1)])
+    out[counts < min_count] = np.nan
+    return out

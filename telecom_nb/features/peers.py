@@ -1,0 +1,100 @@
+"""Comparison with province peers at the same tick.
+
+A sector's log ratio to its province median removes the shared daily cycle
+instantly and catches slow drifts that a per-sector baseline would absorb; it is
+judged against the sector's usual ratio. The province median against the
+national one flags province-wide events. With no peers (one series, a lone
+sector in its province) these features are 0: no evidence either way.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from traitlets import Float, Int, validate
+
+from telecom_nb.features.base import FeatureExtractor
+from telecom_nb.features.group_median import group_medians
+from telecom_nb.features.registry import SectorRegistry
+from telecom_nb.features.robust_stats import RobustTable
+from telecom_nb.features.scaling import scale_kpis, spread_floors
+from telecom_nb.features.seasonal import Z_CLIP
+from telecom_nb.features.view import BatchView
+from telecom_nb.params import check_range, param_trait
+
+MIN_HISTORY = 3
+
+
+class PeerComparison(FeatureExtractor):
+    """Robust z of sector/province-median and province/national-median log ratios."""
+
+    min_peers = param_trait(Int(3, help="sectors a province needs for a peer median"))
+    alpha = param_trait(Float(0.05, help="EW weight of a new sample in the usual ratio"))
+
+    @validate("min_peers")
+    def _v_min_peers(self, proposal):
+        check_range("min_peers", proposal["value"], 2, 10_000)
+        return proposal["value"]
+
+    @validate("alpha")
+    def _v_alpha(self, proposal):
+        check_range("alpha", proposal["value"], 0, 1, low_inclusive=False)
+        return proposal["value"]
+
+    def _reset(self) -> None:
+        k = len(self.kpis_ or ())
+        self.provinces_ = SectorRegistry()
+        self.sector_ratio_ = RobustTable((k,), self.alpha)
+        self.province_ratio_ = RobustTable((k,), self.alpha)
+        self.floors_ = spread_floors(self.kpis_ or ())
+
+    @property
+    def feature_names(self) -> list[str]:
+        kpis = self.kpis_ or ()
+        return [f"{k}:peer_z" for k in kpis] + [f"{k}:province_z" for k in kpis]
+
+    def feature_weights(self) -> np.ndarray:
+        k = len(self.kpis_ or ())
+        return np.vstack([np.eye(k), np.eye(k)])
+
+    def ratios(self, view: BatchView):
+        """(sector ratio rows x kpis, province labels, province ratio groups x kpis)."""
+        key = f"peer{id(self)}"
+        if key not in view.cache:
+            y = scale_kpis(view.raw, self.kpis_ or ())
+            codes, labels = pd.factorize(view.provinces)
+            med = group_medians(codes, y, len(labels), self.min_peers)
+            sector_ratio = y - med[codes]
+            national = np.nanmedian(med, axis=0) if np.isfinite(med).any() else med[0]
+            enough = np.isfinite(med).sum(axis=0) >= 2
+            prov_ratio = np.where(enough, med - national, np.nan)
+            view.cache[key] = (sector_ratio, codes, np.asarray(labels, dtype=object), prov_ratio)
+        return view.cache[key]
+
+    @staticmethod
+    def _z(table: RobustTable, rows: np.ndarray, x: np.ndarray, floors: np.ndarray):
+        out = np.zeros_like(x)
+        known = (rows >= 0) & (rows < table.n_rows)
+        if not known.any():
+            return out
+        level, spread, count = table.get((np.where(known, rows, 0),))
+        z = (x - level) / np.maximum(spread, floors)
+        ok = known[:, None] & (count >= MIN_HISTORY) & np.isfinite(z)
+        out[ok] = np.clip(z[ok], -Z_CLIP, Z_CLIP)
+        return out
+
+    def transform_view(self, view: BatchView) -> np.ndarray:
+        sector_ratio, codes, labels, prov_ratio = self.ratios(view)
+        z_sector = self._z(self.sector_ratio_, self.rows(view), sector_ratio, self.floors_)
+        z_prov = self._z(self.province_ratio_, self.provinces_.lookup(labels), prov_ratio,
+                         self.floors_)
+        return np.hstack([z_sector, z_prov[codes]])
+
+    def update_view(self, view: BatchView) -> None:
+        sector_ratio, _, labels, prov_ratio = self.ratios(view)
+        rows = self.registry.register(view.sector_ids)
+        self.sector_ratio_.grow(len(self.registry))
+        self.sector_ratio_.update((rows,), sector_ratio)
+        prov_rows = self.provinces_.register(labels)
+        self.province_ratio_.grow(len(self.provinces_))
+        self.province_ratio_.update((prov_rows,), prov_ratio)

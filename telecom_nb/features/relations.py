@@ -1,0 +1,56 @@
+"""KPI relations that break in faults: log ratios of two KPIs.
+
+Throughput per PRB falls when a cell degrades at the same load; payload per
+availability point falls when a cell serves less while "up". Each ratio is
+normal relative to its own sector baseline (see ``seasonal``), so the relation,
+not the absolute level, is what gets judged.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+
+from telecom_nb.schema import AVAILABILITY, PAYLOAD, PRB, THROUGHPUT
+
+#: Pairs (numerator, denominator) used when all the schema's KPIs are present.
+SCHEMA_RELATIONS: tuple[tuple[str, str], ...] = (
+    (THROUGHPUT, PRB),  # throughput per PRB: radio efficiency
+    (PAYLOAD, PRB),  # volume per PRB: load vs carried traffic
+    (PAYLOAD, AVAILABILITY),  # payload vs availability
+)
+
+
+def default_relations(kpis: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """The schema's relations among ``kpis``, else consecutive pairs of a generic KPI list."""
+    schema = tuple((a, b) for a, b in SCHEMA_RELATIONS if a in kpis and b in kpis)
+    if schema:
+        return schema
+    return tuple(itertools.pairwise(kpis))
+
+
+def relation_name(pair: tuple[str, str]) -> str:
+    return f"{pair[0]}/{pair[1]}"
+
+
+def relation_values(
+    raw: np.ndarray, kpis: tuple[str, ...], pairs: tuple[tuple[str, str], ...]
+) -> np.ndarray:
+    """rows x pairs: log((1+|a|)/(1+|b|)) with sign kept; NaN where an input is missing."""
+    out = np.empty((raw.shape[0], len(pairs)))
+    for j, (a, b) in enumerate(pairs):
+        xa, xb = raw[:, kpis.index(a)], raw[:, kpis.index(b)]
+        out[:, j] = np.sign(xa) * np.log1p(np.abs(xa)) - np.sign(xb) * np.log1p(np.abs(xb))
+    return out
+
+
+def relation_weights(
+    kpis: tuple[str, ...], pairs: tuple[tuple[str, str], ...]
+) -> np.ndarray:
+    """pairs x kpis: a broken relation speaks half for each of its KPIs."""
+    w = np.zeros((len(pairs), len(kpis)))
+    for j, (a, b) in enumerate(pairs):
+        w[j, kpis.index(a)] = 0.5
+        w[j, kpis.index(b)] = 0.5
+    return w

@@ -1,0 +1,96 @@
+"""A batch as numpy arrays: what every feature extractor reads (built once per batch)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from telecom_nb.errors import KpiInputError
+from telecom_nb.schema import (
+    FAULT,
+    ID_COLUMNS,
+    KPIS,
+    PROVINCE,
+    SCORED_COLUMNS,
+    SECTOR,
+    SINGLE_SERIES_ID,
+    TIMESTAMP,
+    UNKNOWN_PROVINCE,
+)
+
+
+@dataclass
+class BatchView:
+    """Rows of one batch (or of a whole table) as aligned numpy arrays."""
+
+    sector_ids: np.ndarray  # object
+    provinces: np.ndarray  # object
+    timestamps: pd.DatetimeIndex
+    raw: np.ndarray  # float64 rows x kpis, NaN where missing
+    cache: dict[str, Any] = field(default_factory=dict)  # derived, state-free arrays
+
+    def __len__(self) -> int:
+        return len(self.sector_ids)
+
+    def slice(self, start: int, stop: int) -> BatchView:
+        return BatchView(
+            self.sector_ids[start:stop],
+            self.provinces[start:stop],
+            self.timestamps[start:stop],
+            self.raw[start:stop],
+        )
+
+
+def infer_kpis(frame: pd.DataFrame) -> tuple[str, ...]:
+    """The schema's KPIs if present, else every numeric column that is not an id or label."""
+    present = tuple(k for k in KPIS if k in frame.columns)
+    if present:
+        return present
+    skip = {*ID_COLUMNS, FAULT, *SCORED_COLUMNS}
+    numeric = tuple(
+        str(c) for c in frame.columns
+        if c not in skip and pd.api.types.is_numeric_dtype(frame[c])
+        and not pd.api.types.is_bool_dtype(frame[c])
+    )
+    if not numeric:
+        raise KpiInputError(
+            f"no KPI column found: expected some of {', '.join(KPIS)} or any numeric column; "
+            f"got columns {', '.join(map(str, frame.columns))}"
+        )
+    return numeric
+
+
+def make_view(frame: pd.DataFrame, kpis: tuple[str, ...]) -> BatchView:
+    """Validate ``frame`` and turn it into a :class:`BatchView`."""
+    missing = [k for k in kpis if k not in frame.columns]
+    if missing:
+        raise KpiInputError(
+            f"KPI column(s) {', '.join(missing)} missing; columns are "
+            f"{', '.join(map(str, frame.columns))}"
+        )
+    if TIMESTAMP not in frame.columns:
+        raise KpiInputError(f"column '{TIMESTAMP}' missing")
+    n = len(frame)
+    if SECTOR in frame.columns:
+        sectors = frame[SECTOR].to_numpy(dtype=object)
+    else:
+        sectors = np.full(n, SINGLE_SERIES_ID, dtype=object)
+    if PROVINCE in frame.columns:
+        provinces = frame[PROVINCE].fillna(UNKNOWN_PROVINCE).to_numpy(dtype=object)
+    else:
+        provinces = np.full(n, UNKNOWN_PROVINCE, dtype=object)
+    try:
+        raw = frame[list(kpis)].to_numpy(dtype=np.float64, na_value=np.nan)
+    except (TypeError, ValueError) as exc:
+        raise KpiInputError(f"KPI columns {', '.join(kpis)} must be numeric: {exc}") from exc
+    raw = np.where(np.isfinite(raw), raw, np.nan)
+    try:
+        timestamps = pd.DatetimeIndex(frame[TIMESTAMP])
+    except (TypeError, ValueError) as exc:
+        raise KpiInputError(f"column '{TIMESTAMP}' must hold timestamps: {exc}") from exc
+    if timestamps.hasnans:
+        raise KpiInputError(f"column '{TIMESTAMP}' has missing values")
+    return BatchView(sectors, provinces, timestamps, raw)
