@@ -1,0 +1,77 @@
+"""Bounded history: network aggregates, per-sector ring buffer, anomaly feed."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from pipeline_fakes import ListSource, ThresholdDetector, make_batch, run
+
+from telecom_nb import schema
+from telecom_nb.pipeline import AnomalyFeed, NetworkHistory, Pipeline, SectorHistory
+
+
+def scored_batches(n_ticks: int, n_sectors: int = 4, anomalous=(1,)):
+    pipe = Pipeline(
+        ListSource([make_batch(t, n_sectors, anomalous=anomalous) for t in range(n_ticks)]),
+        ThresholdDetector(every=1),
+        interval=0,
+    )
+    return run(pipe.step(n_ticks))
+
+
+def test_network_history_aggregates_and_is_bounded():
+    batches = scored_batches(8)
+    history = NetworkHistory(maxlen=5)
+    for b in batches:
+        history(b)
+    frame = history.frame()
+    assert list(frame["tick"]) == [4, 5, 6, 7, 8]
+    last = batches[-1].frame
+    assert frame[f"{schema.PRB}_mean"].iloc[-1] == pytest.approx(last[schema.PRB].mean())
+    assert frame[f"{schema.PAYLOAD}_sum"].iloc[-1] == pytest.approx(last[schema.PAYLOAD].sum())
+    assert frame["n_anomalies"].iloc[-1] == 1 and frame["n_rows"].iloc[-1] == 4
+
+
+def test_sector_history_keeps_the_last_k_ticks_of_each_sector():
+    batches = scored_batches(10)
+    history = SectorHistory(k=4)
+    for b in batches:
+        history(b)
+    one = history.sector("S0001")
+    assert list(one["timestamp"]) == [b.timestamp for b in batches[-4:]]
+    expected = [b.frame.set_index(schema.SECTOR).loc["S0001", schema.PRB] for b in batches[-4:]]
+    assert np.allclose(one[schema.PRB], expected)
+    assert one[schema.IS_ANOMALY].all()
+    assert history._values.dtype == np.float32
+    with pytest.raises(KeyError, match="S9999"):
+        history.sector("S9999")
+
+
+def test_sector_history_grows_for_new_sectors_and_skips_absent_ticks():
+    small, big = scored_batches(3, n_sectors=2), scored_batches(6, n_sectors=40)
+    history = SectorHistory(k=8)
+    history(small[0])
+    history(big[1])  # 38 new sectors appear
+    history(small[2])  # S0030 vanishes on this tick
+    assert len(history.index) == 40
+    assert len(history.sector("S0030")) == 1
+    assert len(history.sector("S0000")) == 3
+
+
+def test_feed_is_newest_first_and_bounded():
+    batches = scored_batches(6, n_sectors=10, anomalous=(1, 2, 3))
+    feed = AnomalyFeed(maxlen=7)
+    for b in batches:
+        feed(b)
+    frame = feed.frame()
+    assert len(frame) == 7
+    assert frame[schema.TIMESTAMP].iloc[0] == batches[-1].timestamp
+    assert frame[schema.TIMESTAMP].is_monotonic_decreasing
+    assert set(frame.columns) >= {schema.SECTOR, schema.PROVINCE, schema.SCORE, schema.TOP_KPI}
+    assert len(feed._ticks) <= 4  # old ticks dropped whole
+
+
+def test_feed_empty_frame_has_columns():
+    assert list(AnomalyFeed().frame().columns)[:2] == [schema.TIMESTAMP, schema.SECTOR]
+    assert pd.api.types.is_object_dtype(AnomalyFeed().frame()[schema.SECTOR])
