@@ -1,0 +1,126 @@
+"""Features that remove the expected: no learning in transform, no look-ahead, generic inputs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from telecom_nb import schema as S
+from telecom_nb.features import KpiFeatures, SeasonalResiduals
+
+
+def fleet(n_sectors=40, days=4, step="1h", seed=0, provinces=4) -> pd.DataFrame:
+    """Sectors of very different sizes sharing a strong daily cycle, plus noise."""
+    rng = np.random.default_rng(seed)
+    ts = pd.date_range("2026-01-05", periods=int(days * 24 * pd.Timedelta("1h") /
+                                                 pd.Timedelta(step)), freq=step, tz="UTC")
+    hours = (ts.hour + ts.minute / 60).to_numpy()
+    profile = 0.15 + np.exp(-((hours - 20) ** 2) / 10)
+    size = np.exp(rng.normal(0, 1.2, n_sectors))
+    load = profile[:, None] * size * np.exp(rng.normal(0, 0.08, (len(ts), n_sectors)))
+    return pd.DataFrame({
+        S.TIMESTAMP: np.repeat(ts, n_sectors),
+        S.SECTOR: np.tile([f"s{i}" for i in range(n_sectors)], len(ts)),
+        S.PROVINCE: np.tile([f"p{i % provinces}" for i in range(n_sectors)], len(ts)),
+        S.PAYLOAD: (300 * load).ravel(),
+        S.THROUGHPUT: (30 / (1 + 0.3 * load) * np.exp(rng.normal(0, 0.05, load.shape))).ravel(),
+        S.PRB: np.clip(100 * load / (1 + load), 0, 100).ravel(),
+        S.AVAILABILITY: 100.0,
+    })
+
+
+def batches(table):
+    return [b for _, b in table.groupby(S.TIMESTAMP, sort=True)]
+
+
+def run(extractor, bs):
+    out = []
+    for b in bs:
+        out.append(extractor.transform(b))
+        extractor.update(b)
+    return out
+
+
+def state_arrays(f: KpiFeatures):
+    return [a.copy() for p in f.parts_ for a in vars(p).values() if isinstance(a, np.ndarray)]
+
+
+def test_transform_twice_same_and_no_state_change():
+    bs = batches(fleet(days=2))
+    f = KpiFeatures()
+    run(f, bs[:-1])
+    before = state_arrays(f)
+    a, b = f.transform(bs[-1]), f.transform(bs[-1].copy())
+    pd.testing.assert_frame_equal(a, b)
+    after = state_arrays(f)
+    assert all(np.array_equal(x, y) for x, y in zip(before, after, strict=True))
+    assert np.isfinite(a.to_numpy()).all()
+
+
+def test_no_look_ahead():
+    bs = batches(fleet(days=2))
+    short = run(KpiFeatures(), bs[:30])
+    full = run(KpiFeatures(), bs)
+    for x, y in zip(short, full[:30], strict=True):
+        pd.testing.assert_frame_equal(x, y)
+
+
+def test_daily_peak_and_size_are_removed():
+    table = fleet(days=5)
+    out = pd.concat(run(KpiFeatures(), batches(table)))
+    last_day = table[S.TIMESTAMP] >= table[S.TIMESTAMP].max() - pd.Timedelta("1D")
+    z = out.loc[last_day, "payload_mb:season_z"].abs()
+    peak = table.loc[last_day, S.TIMESTAMP].dt.hour == 20
+    assert z[peak].median() < 1.5  # the daily peak is expected, not anomalous
+    size = table.loc[last_day].groupby(S.SECTOR)[S.PAYLOAD].transform("mean")
+    big, small = size >= size.median(), size < size.median()
+    worst = out.loc[last_day].abs().max(axis=1)
+    # big and small normal sectors equally rarely extreme
+    assert abs((worst[big] > 4).mean() - (worst[small] > 4).mean()) < 0.05
+    assert np.isfinite(out.to_numpy()).all()
+
+
+def test_single_value_series_without_ids():
+    ts = pd.date_range("2026-01-01", periods=300, freq="5min", tz="UTC")
+    table = pd.DataFrame({S.TIMESTAMP: ts, "value": np.sin(np.arange(300) / 20) + 5})
+    f = KpiFeatures()
+    out = pd.concat(run(f, [table.iloc[i:i + 1] for i in range(len(table))]))
+    assert f.kpis_ == ("value",)
+    assert np.isfinite(out.to_numpy()).all()
+    assert (out.filter(like="peer_z") == 0).all().all()  # no peers: no evidence
+    assert (out.filter(like="province_z") == 0).all().all()
+
+
+def test_one_sector_unknown_province_and_changing_sectors():
+    table = fleet(n_sectors=6, days=2).drop(columns=[S.PROVINCE])
+    bs = batches(table)
+    bs = [b[b[S.SECTOR] != "s5"] if i < 20 else b for i, b in enumerate(bs)]  # s5 appears
+    bs = [b[b[S.SECTOR] != "s0"] if i > 30 else b for i, b in enumerate(bs)]  # s0 leaves
+    f = KpiFeatures()
+    out = run(f, bs)
+    first_s5 = out[20].loc[bs[20][S.SECTOR] == "s5"]
+    assert (first_s5.filter(like="season_z") == 0).all().all()  # no history yet: no evidence
+    assert all(np.isfinite(o.to_numpy()).all() for o in out)
+    single = run(KpiFeatures(), batches(fleet(n_sectors=1, days=1)))
+    assert all(np.isfinite(o.to_numpy()).all() for o in single)
+
+
+def test_generic_kpi_list_and_missing_values():
+    table = fleet(n_sectors=5, days=1)
+    table.loc[table.index[::7], S.THROUGHPUT] = np.nan
+    f = SeasonalResiduals(kpis=[S.PAYLOAD, S.THROUGHPUT])
+    out = run(f, batches(table))
+    assert list(out[0].columns) == [
+        "payload_mb:season_z", "throughput_mbps:season_z", "payload_mb/throughput_mbps:season_z"
+    ]
+    assert all(np.isfinite(o.to_numpy()).all() for o in out)
+
+
+def test_bad_parameter_is_rejected():
+    from telecom_nb.errors import ParameterError
+
+    f = KpiFeatures()
+    with pytest.raises(ParameterError, match="slots_per_day"):
+        f.slots_per_day = 0
+    assert f.slots_per_day == 24
