@@ -84,7 +84,7 @@ def test_simplified_outlines_agree_with_source():
             owners.append(i)
     index = PolygonIndex(rings, np.asarray(owners), len(names))
     rng = np.random.default_rng(1)
-    lat, lon = rng.uniform(25, 40, 20_000), rng.uniform(44, 64, 20_000)
+    lat, lon = rng.uniform(25, 40, 6_000), rng.uniform(44, 64, 6_000)
     truth = np.append(np.array(names, dtype=object), "")[index.owner_of(lat, lon)]
     assert (truth != "").mean() > 0.4  # the sample really covers Iran
     assert (locate(lat, lon) == truth).mean() > 0.995
@@ -129,7 +129,7 @@ def test_placement_100k_is_fast_and_valid():
     s = place_sectors(100_000, seed=7)
     elapsed = time.perf_counter() - t0
     assert len(s) == 100_000 and s["sector_id"].is_unique
-    assert elapsed < 2.0
+    assert elapsed < 5.0  # ~0.15 s on an idle machine; generous for a shared CI box
     inside = locate(s["lat"].to_numpy(), s["lon"].to_numpy()) == s["province"].to_numpy()
     assert inside.all()
 

@@ -71,7 +71,7 @@ def test_values_finite_and_in_range_even_with_many_faults():
 
 
 def test_daily_and_weekly_profile():
-    df = KpiSimulator(200, seed=3, fault_rate=0.0, step="30min").run(48 * 7)
+    df = KpiSimulator(120, seed=3, fault_rate=0.0, step="30min").run(48 * 7)
     local = df[schema.TIMESTAMP].dt.tz_convert(None) + LOCAL
     clock = local.dt.strftime("%H:%M")
     evening = df.loc[clock == "21:30", schema.PAYLOAD].sum()
@@ -116,12 +116,12 @@ def test_fault_fraction_at_default_rate():
 
 
 def test_fault_rate_scales_fault_fraction():
-    low = (KpiSimulator(300, seed=7, fault_rate=0.05).run(DAY)[schema.FAULT] != "").mean()
-    high = (KpiSimulator(300, seed=7, fault_rate=0.5).run(DAY)[schema.FAULT] != "").mean()
+    low = (KpiSimulator(200, seed=7, fault_rate=0.05).run(DAY)[schema.FAULT] != "").mean()
+    high = (KpiSimulator(200, seed=7, fault_rate=0.5).run(DAY)[schema.FAULT] != "").mean()
     assert 4 * low < high
 
 
-def _only(kind, rate=2.0, ticks=DAY, n=300):
+def _only(kind, rate=2.0, ticks=DAY, n=200):
     faulty, clean = _pair(kinds=[kind], rate=rate, n=n, ticks=ticks)
     rows = faulty[schema.FAULT] == kind
     assert rows.sum() > 50, f"{kind} did not occur"
@@ -188,12 +188,12 @@ def test_gradual_degradation_gets_worse_over_the_episode():
 
 
 def test_province_event_hits_many_sectors_of_one_province_at_once():
-    f, c = _only("province_event", rate=1.0, ticks=2 * DAY, n=600)
+    f, c = _only("province_event", rate=1.0, ticks=2 * DAY, n=400)
     assert (f[schema.AVAILABILITY] < 95).all()
     assert (f[schema.PAYLOAD] < c[schema.PAYLOAD]).all()
     firsts = f.sort_values(schema.TIMESTAMP).groupby(schema.SECTOR).head(1)
     starts = firsts.groupby([schema.TIMESTAMP, schema.PROVINCE]).size()
-    sizes = place_sectors(600, seed=5)[schema.PROVINCE].value_counts()
+    sizes = place_sectors(400, seed=5)[schema.PROVINCE].value_counts()
     share = starts / sizes.reindex(starts.index.get_level_values(1)).to_numpy()
     assert share.max() > 0.3
 
