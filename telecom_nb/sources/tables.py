@@ -333,12 +333,11 @@ def load_table(
         raise KpiInputError(f"{name}: duplicate column name(s): {', '.join(dup)}")
     try:
         found = _check_mapping(raw, mapping)
+        if raw.empty:
+            raise KpiInputError("the table has a header but no data rows")
+        kpis = _choose_kpis(raw, mapping, {c for c in found.values() if c is not None})
     except KpiInputError as exc:
         raise KpiInputError(f"{name}: {exc}") from None
-    if raw.empty:
-        raise KpiInputError(f"{name}: the table has a header but no data rows")
-    used = {c for c in found.values() if c is not None}
-    kpis = _choose_kpis(raw, mapping, used)
 
     raw = raw.rename(columns={c: k for k, c in found.items() if c is not None and c != k})
     raw = raw.reset_index(drop=True)
