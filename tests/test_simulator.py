@@ -242,3 +242,11 @@ def test_bad_parameters_name_the_parameter(kwargs, name):
 def test_run_rejects_negative_ticks():
     with pytest.raises(ParameterError, match="ticks"):
         KpiSimulator(5).run(-1)
+
+
+def test_coarse_steps_carry_the_interval_volume():
+    """Daily rows hold a day's traffic, not 24 x a snapshot of the night trough."""
+    fine = KpiSimulator(60, seed=8, fault_rate=0.0, step="15min").run(2 * DAY)
+    daily = KpiSimulator(60, seed=8, fault_rate=0.0, step="1D").run(2)
+    ratio = daily[schema.PAYLOAD].sum() / fine[schema.PAYLOAD].sum()
+    assert 0.85 < ratio < 1.15

@@ -36,6 +36,7 @@ from telecom_nb.sources.faults import (
 
 LOCAL_OFFSET = pd.Timedelta(hours=3, minutes=30)  # Iran: UTC+03:30, no DST since 2022
 OUTPUT_COLUMNS = (*schema.ID_COLUMNS, *schema.KPIS, schema.FAULT)
+_SUB_STEP = pd.Timedelta(minutes=15)  # profile sampling within coarse intervals
 _STR_DTYPE = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' default "str" dtype
 
 # Relative traffic at each local hour 00..23 (peak = 1). Residential: evening peak
@@ -190,6 +191,18 @@ class KpiSimulator(Source):
         bus = _BUS_WEEK[i] + frac * (_BUS_WEEK[j] - _BUS_WEEK[i])
         return res + self._business * (bus - res)
 
+    def _interval_profile(self, local: pd.Timestamp) -> np.ndarray:
+        """Mean relative traffic over the interval starting at ``local``.
+
+        A coarse step (e.g. hourly or daily rows) carries the interval's average
+        traffic, not a snapshot of its first minute: sample every 15 min (at most 24).
+        """
+        samples = int(min(24, max(1, np.ceil(self.step / _SUB_STEP))))
+        if samples == 1:
+            return self._profile(local)
+        offsets = [self.step * k / samples for k in range(samples)]
+        return np.mean([self._profile(local + off) for off in offsets], axis=0)
+
     def _update_day(self, local: pd.Timestamp) -> None:
         day = (local.normalize().tz_localize(None) - pd.Timestamp("1970-01-01")).days
         if day != self._day:
@@ -209,7 +222,7 @@ class KpiSimulator(Source):
         u_avail = rng.random(n)
 
         self._ar = self._ar_phi * self._ar + np.sqrt(1.0 - self._ar_phi**2) * e_ar
-        profile = self._profile(local) * self._day_factor
+        profile = self._interval_profile(local) * self._day_factor
         sigma = self._noise
         demand = (self._peak_mb_h * self._step_hours * profile
                   * np.exp(sigma * e_white - 0.5 * sigma**2 + 0.08 * self._ar))
