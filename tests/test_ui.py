@@ -322,3 +322,86 @@ def test_notebook_settings_modes():
         notebook_settings({"TELECOM_NB_TICKS": "ten"})
     with pytest.raises(ValueError, match="TELECOM_NB_INTERVAL"):
         notebook_settings({"TELECOM_NB_INTERVAL": "-1"})
+
+
+# -- with the real engine -------------------------------------------------------------
+def _real_monitor(**kwargs):
+    pytest.importorskip("telecom_nb.sources.simulator")
+    from telecom_nb.pipeline.monitor import Monitor
+
+    return Monitor.simulated(n_sectors=kwargs.pop("n_sectors", 60), seed=0, **kwargs)
+
+
+def test_dashboard_follows_a_real_monitor():
+    import asyncio
+
+    monitor = _real_monitor(interval=0.0)
+    dash = Dashboard(monitor, provinces=SQUARE)
+    batches = asyncio.run(monitor.step(30))
+    dash.refresh()
+    assert len(dash.ticks) == len(batches) == 30
+    assert len(dash.charts.lines[schema.PRB].y) == 30
+    last = batches[-1].frame
+    flagged = set(last.loc[last["state"] == "anomalous", schema.SECTOR].astype(str))
+    assert _ids(dash.map.anomalous) == flagged
+    assert f"tick {monitor.tick}" in dash.status.widget.value.replace(
+        '<span class="tnb-status-tick">', "").replace("</span>", "")
+    sid = str(monitor.sectors[schema.SECTOR].iloc[0])
+    dash.map.select(sid)
+    assert len(dash.drill.line.y) > 0
+    for name in monitor.detector.param_names():
+        assert name in dash.controls.params
+
+
+def test_real_detector_rejects_invalid_control_value():
+    monitor = _real_monitor()
+    dash = Dashboard(monitor, provinces=SQUARE)
+    names = monitor.detector.param_names()
+    name = "contamination" if "contamination" in names else names[0]
+    old = getattr(monitor.detector, name)
+    widget = dash.controls.params[name]
+    widget.value = -5 if not isinstance(old, (list, tuple)) else ()
+    assert getattr(monitor.detector, name) == old
+    assert name in dash.controls.message.value and "⚠" in dash.controls.message.value
+
+
+def test_short_run_then_advance_by_hand():
+    import asyncio
+
+    from telecom_nb.ui import advance, finish_short_run, launch
+
+    settings = notebook_settings({"TELECOM_NB_TICKS": "12", "TELECOM_NB_SECTORS": "40"})
+    _real_monitor()  # skip cleanly when the simulator is absent
+
+    async def run():
+        monitor, dash = launch(settings, display=False)
+        await finish_short_run(monitor, dash, settings)
+        assert monitor.tick == 12 and not monitor.running
+        assert await advance(monitor, 3) == 15
+        return dash
+
+    dash = asyncio.run(run())
+    assert len(dash.tick_table()) == 15
+
+
+def test_optional_and_text_params_of_the_real_detector():
+    monitor = _real_monitor()
+    det = monitor.detector
+    if not {"threshold", "retrain_interval", "kpis"} <= set(det.param_names()):
+        pytest.skip("detector has no threshold / retrain_interval / kpis parameters")
+    dash = Dashboard(monitor, provinces=SQUARE)
+    threshold = dash.controls.params["threshold"]
+    threshold.value = "abc"
+    assert det.threshold is None and threshold.value == ""
+    assert "threshold" in dash.controls.message.value
+    threshold.value = "0.7"
+    assert det.threshold == pytest.approx(0.7)
+    det.threshold = None  # code-side change back to automatic
+    assert threshold.value == ""
+    dash.controls.params["retrain_interval"].value = "6h"
+    assert det.retrain_interval == pd.Timedelta("6h")
+    dash.controls.params["retrain_interval"].value = "soon"
+    assert det.retrain_interval == pd.Timedelta("6h")
+    assert "retrain_interval" in dash.controls.message.value
+    dash.controls.params["kpis"].value = (schema.PRB,)
+    assert det.kpis == [schema.PRB]

@@ -8,12 +8,16 @@ including ones made in code (``monitor.detector.contamination = 0.02``).
 
 from __future__ import annotations
 
+import html
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import ipywidgets as widgets
 import traitlets
 from traitlets import HasTraits, TraitError
 
+from telecom_nb.errors import ParameterError
 from telecom_nb.schema import KPIS
 
 TEXT_LAYOUT = widgets.Layout(width="260px")
@@ -24,63 +28,108 @@ def css_name(name: str) -> str:
     return "tnb-" + name.replace("_", "-")
 
 
-def widget_for(owner: HasTraits, name: str) -> widgets.ValueWidget:
-    """A widget suited to the trait's type (free text so an invalid value can be tried)."""
+def _text_to_number(name: str, cast: type) -> Callable[[Any], Any]:
+    def convert(text: Any) -> Any:
+        text = str(text).strip()
+        if text.lower() in ("", "none", "auto"):
+            return None
+        try:
+            return cast(text)
+        except ValueError:
+            raise ParameterError(
+                f"{name} must be a number, or empty for automatic; got {text!r}"
+            ) from None
+
+    return convert
+
+
+def _show(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+@dataclass
+class ParamWidget:
+    """A widget plus the conversions between its value and the trait's."""
+
+    widget: widgets.ValueWidget
+    to_model: Callable[[Any], Any] = lambda v: v
+    to_widget: Callable[[Any], Any] = lambda v: v
+
+
+def widget_for(owner: HasTraits, name: str) -> ParamWidget:
+    """A widget suited to the trait (free text, so an invalid value can be tried and refused).
+
+    Optional numbers (``None`` = automatic) are text boxes where empty means ``None``;
+    a KPI list is a multi-select where no selection means ``None`` when allowed.
+    """
     trait = owner.traits()[name]
     value = getattr(owner, name)
-    common = {"description": name.replace("_", " "), "style": STYLE, "layout": TEXT_LAYOUT}
+    label = name.replace("_", " ")
+    common = {"description": label, "style": STYLE, "layout": TEXT_LAYOUT}
+    optional = getattr(trait, "allow_none", False)
     if isinstance(trait, traitlets.Bool):
-        w = widgets.Checkbox(value=bool(value), **common)
+        pw = ParamWidget(widgets.Checkbox(value=bool(value), **common))
     elif isinstance(trait, traitlets.Enum):
-        w = widgets.Dropdown(options=list(trait.values), value=value, **common)
+        pw = ParamWidget(widgets.Dropdown(options=list(trait.values), value=value, **common))
+    elif isinstance(trait, (traitlets.Int, traitlets.Float)) and optional:
+        cast = int if isinstance(trait, traitlets.Int) else float
+        pw = ParamWidget(widgets.Text(value=_show(value), placeholder="auto", **common),
+                         _text_to_number(name, cast), _show)
     elif isinstance(trait, traitlets.Int):
-        w = widgets.IntText(value=int(value), **common)
+        pw = ParamWidget(widgets.IntText(value=int(value), **common))
     elif isinstance(trait, traitlets.Float):
-        w = widgets.FloatText(value=float(value), step=0.005, **common)
-    elif isinstance(trait, (traitlets.List, traitlets.Tuple, traitlets.Set)):
-        options = list(dict.fromkeys([*KPIS, *value])) if name == "kpis" else list(value)
-        w = widgets.SelectMultiple(options=options, value=tuple(value), rows=len(options),
-                                   **common)
-    else:
-        w = widgets.Text(value=str(value), **common)
-    w.add_class(css_name(name))
-    return w
+        pw = ParamWidget(widgets.FloatText(value=float(value), step=0.005, **common))
+    elif isinstance(trait, (traitlets.List, traitlets.Tuple)):
+        current = list(value or ())
+        options = list(dict.fromkeys([*KPIS, *current])) if name == "kpis" else current
+        kind = tuple if isinstance(trait, traitlets.Tuple) else list
+        empty = None if optional else kind()
+        if optional:
+            common["description"] = f"{label} (none = all)"
+        pw = ParamWidget(
+            widgets.SelectMultiple(options=options, value=tuple(current), rows=len(options),
+                                   **common),
+            lambda v, kind=kind, empty=empty: kind(v) if v else empty,
+            lambda v: tuple(v or ()),
+        )
+    else:  # e.g. a Timedelta given as text ("6h"): the model's validator parses it
+        pw = ParamWidget(widgets.Text(value=_show(value), continuous_update=False, **common),
+                         lambda v: v, _show)
+    if isinstance(pw.widget, widgets.Text):
+        pw.widget.continuous_update = False
+    pw.widget.add_class(css_name(name))
+    return pw
 
 
 class TraitLink:
     """Two-way link with validation feedback between a widget and a trait."""
 
-    def __init__(self, owner: HasTraits, name: str, widget: widgets.ValueWidget,
-                 message: widgets.HTML):
-        self.owner, self.name, self.widget, self.message = owner, name, widget, message
-        widget.observe(self._from_widget, names="value")
+    def __init__(self, owner: HasTraits, name: str, param: ParamWidget, message: widgets.HTML):
+        self.owner, self.name, self.param, self.message = owner, name, param, message
+        self.widget = param.widget
+        self.widget.observe(self._from_widget, names="value")
         owner.observe(self._from_model, names=name)
 
-    def _model_value(self, widget_value: Any) -> Any:
-        current = getattr(self.owner, self.name)
-        if isinstance(widget_value, tuple) and isinstance(current, (list, tuple, set)):
-            return type(current)(widget_value)
-        return widget_value
-
-    def _widget_value(self, model_value: Any) -> Any:
-        if isinstance(model_value, (list, set)):
-            return tuple(model_value)
-        return model_value
+    def _reset_widget(self) -> None:
+        self.widget.value = self.param.to_widget(getattr(self.owner, self.name))
 
     def _from_widget(self, change: dict) -> None:
-        value = self._model_value(change["new"])
-        if value == getattr(self.owner, self.name):
-            return
+        if change["new"] == self.param.to_widget(getattr(self.owner, self.name)):
+            return  # the widget shows the model's value already (e.g. after a reset)
         try:
-            setattr(self.owner, self.name, value)
+            setattr(self.owner, self.name, self.param.to_model(change["new"]))
         except (TraitError, ValueError) as exc:
-            self.message.value = f'<span style="color:#b00">⚠ {exc}</span>'
-            self.widget.value = self._widget_value(getattr(self.owner, self.name))
+            self.message.value = f'<span style="color:#b00">⚠ {html.escape(str(exc))}</span>'
+            self._reset_widget()
             return
-        self.message.value = f"✓ {self.name} = {getattr(self.owner, self.name)!r}"
+        self.message.value = html.escape(f"✓ {self.name} = {getattr(self.owner, self.name)!r}")
 
     def _from_model(self, change: dict) -> None:
-        self.widget.value = self._widget_value(change["new"])
+        self.widget.value = self.param.to_widget(change["new"])
 
     def unlink(self) -> None:
         self.widget.unobserve(self._from_widget, names="value")
@@ -98,14 +147,14 @@ class Controls:
         self.params: dict[str, widgets.ValueWidget] = {}
         self.links: list[TraitLink] = []
         for name in self.detector.param_names():
-            w = widget_for(self.detector, name)
-            self.params[name] = w
-            self.links.append(TraitLink(self.detector, name, w, self.message))
+            param = widget_for(self.detector, name)
+            self.params[name] = param.widget
+            self.links.append(TraitLink(self.detector, name, param, self.message))
         self.speed = widgets.FloatText(value=float(monitor.interval),
                                        description="seconds / tick", step=0.5,
                                        style=STYLE, layout=TEXT_LAYOUT)
         self.speed.add_class("tnb-speed")
-        self.links.append(TraitLink(monitor, "interval", self.speed, self.message))
+        self.links.append(TraitLink(monitor, "interval", ParamWidget(self.speed), self.message))
         self.pause = widgets.ToggleButton(value=bool(monitor.paused), description="Pause",
                                           icon="pause", tooltip="pause / resume the stream")
         self.pause.add_class("tnb-pause")
