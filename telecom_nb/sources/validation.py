@@ -190,7 +190,7 @@ class BatchValidator:
         if n_new:
             codes = codes.copy()
             codes[new] = known_before + np.arange(n_new)
-            self._registry = self._registry.append(pd.Index(sectors[new].to_numpy(), dtype="str"))
+            self._registry = self._registry.append(pd.Index(sectors.array[new], dtype="str"))
             grown = np.full((known_before + n_new, len(self.kpis)), np.nan)
             grown[:known_before] = self._last_values
             self._last_values = grown
