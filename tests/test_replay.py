@@ -333,3 +333,22 @@ def test_million_rows_load_in_a_few_seconds(tmp_path):
     elapsed = time.perf_counter() - start
     assert source.n_batches == n_times and len(source.frame) == n
     assert elapsed < 8.0, f"1M rows took {elapsed:.1f} s"
+
+
+def test_input_dataframe_is_not_modified():
+    df = kpi_table().sample(frac=1, random_state=1)
+    df.loc[df.index[0], "payload_mb"] = np.inf
+    copy = df.copy()
+    load_table(df)
+    pd.testing.assert_frame_equal(df, copy)
+
+
+def test_mapped_column_clashing_with_a_canonical_name_is_an_error(tmp_path):
+    path = write(tmp_path, "k.csv", "timestamp,cell,sector_id,v\n2026-01-05 10:00,a,b,1\n")
+    with pytest.raises(KpiInputError, match=r"'cell' is mapped as 'sector_id'.*also has"):
+        load_table(path, ColumnMapping(sector="cell"))
+
+
+def test_bad_on_bad_rows_value_is_rejected():
+    with pytest.raises(KpiInputError, match="on_bad_rows must be 'skip' or 'error'"):
+        load_table(kpi_table(), on_bad_rows="ignore")
