@@ -225,7 +225,10 @@ class Pipeline:
                 self.stats["listener_errors"] += 1
                 self.last_message = f"listener error: {type(exc).__name__}: {exc}"
 
-    def _say(self, message: str) -> None:
+    def _say(self, message: str, *, info: bool = False) -> None:
+        """Set last_message; routine news (``info``) never hides why the stream is paused."""
+        if info and self._phase == PAUSED:
+            return
         self.last_message = message
 
     # --------------------------------------------------------------- control
@@ -698,7 +701,7 @@ class Pipeline:
     def _installed(self, data_time: pd.Timestamp | None) -> None:
         self.stats["retrains"] += 1
         self.last_retrain_time = data_time
-        self._say(f"model v{self.detector.model_version_} installed")
+        self._say(f"model v{self.detector.model_version_} installed", info=True)
 
     def _failed_retrain(self, exc: BaseException | None = None) -> None:
         self.stats["retrain_failures"] += 1
