@@ -63,6 +63,17 @@ def test_missing_sector_column_is_one_series_and_extra_columns_kept(validator):
     assert out.frame["note"].tolist() == ["hello"]
 
 
+def test_duplicate_columns_rejected_and_odd_objects_coerced(validator):
+    twice = pd.concat([batch(), batch()[["prb_pct"]]], axis=1)
+    with pytest.raises(KpiInputError, match=r"duplicate column name.*prb_pct"):
+        validator.validate(twice)
+    lists = batch().astype({"prb_pct": object})
+    lists["prb_pct"] = [[1], [2], [3]]
+    out = validator.validate(lists)
+    assert out.report["coerced"] == 3 and out.report["imputed"] == 3
+    assert out.frame["prb_pct"].tolist() == [0.0, 0.0, 0.0]  # no sector history, no median
+
+
 def test_empty_batch_is_rejected(validator):
     with pytest.raises(KpiInputError, match="empty batch"):
         validator.validate(batch().iloc[:0])

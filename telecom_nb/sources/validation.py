@@ -120,6 +120,9 @@ class BatchValidator:
             raise KpiInputError(f"batch must be a pandas DataFrame, got {type(batch).__name__}")
         if len(batch) == 0:
             raise KpiInputError("empty batch")
+        if batch.columns.has_duplicates:
+            dup = sorted({str(c) for c in batch.columns[batch.columns.duplicated()]})
+            raise KpiInputError(f"batch has duplicate column name(s): {', '.join(dup)}")
         missing = [c for c in (schema.TIMESTAMP, *self.kpis) if c not in batch.columns]
         if missing:
             raise KpiInputError(
@@ -215,10 +218,14 @@ class BatchValidator:
             ) or pd.api.types.is_bool_dtype(column.dtype):
                 values[:, j] = column.to_numpy(dtype=float, na_value=np.nan)
                 continue
-            numbers = pd.to_numeric(column, errors="coerce")
-            if isinstance(numbers, pd.Series) and not pd.api.types.is_numeric_dtype(numbers.dtype):
-                numbers = pd.Series(np.nan, index=column.index)
-            values[:, j] = numbers.to_numpy(dtype=float, na_value=np.nan)
+            try:
+                numbers = pd.to_numeric(column, errors="coerce")
+                values[:, j] = numbers.to_numpy(dtype=float, na_value=np.nan)
+            except (TypeError, ValueError) as exc:
+                raise KpiInputError(
+                    f"KPI column {kpi!r} holds values that are not numbers nor text "
+                    f"(e.g. {column.iloc[0]!r}): {exc}"
+                ) from None
             lost = int((numbers.isna() & column.notna()).sum())
             if lost:
                 coerced[kpi] = lost
