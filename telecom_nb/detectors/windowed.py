@@ -69,7 +69,7 @@ class WindowedDetector(Detector):
                                   help="score threshold; None = from contamination"))
     window_size = param_trait(Int(20_000, help="feature rows kept for retraining"))
     retrain_interval = param_trait(AnyTrait(pd.Timedelta("1D"), help="data time between retrains"))
-    warmup_batches = param_trait(Int(12, help="batches learned before the first model"))
+    warmup_batches = param_trait(Int(24, help="batches learned before the first model"))
     random_state = param_trait(Int(0, allow_none=True, help="seed of model and sampling"))
 
     last_retrain_ = AnyTrait(None, help="data timestamp of the installed model")
@@ -213,7 +213,8 @@ class WindowedDetector(Detector):
     def _learn_view(self, view: BatchView, x: np.ndarray) -> RetrainJob | None:
         self.features_.update_view(view)
         self._cache = None
-        self._remember(x)
+        if self.batches_seen_ >= self.warmup_batches // 2:
+            self._remember(x)  # the first half of warm-up: features still cold, not kept
         self.batches_seen_ += 1
         now = view.timestamps.max()
         if self.first_time_ is None:

@@ -10,6 +10,15 @@ import numpy as np
 FEW_GROUPS = 256
 
 
+def nanmedian_fast(block: np.ndarray) -> np.ndarray:
+    """Column medians ignoring NaN; plain ``median`` when there is no NaN (10x faster)."""
+    if len(block) == 1:
+        return block[0].astype(np.float64)
+    if np.isnan(block).any():
+        return np.nanmedian(block, axis=0)
+    return np.median(block, axis=0)
+
+
 def group_medians(codes: np.ndarray, values: np.ndarray, n_groups: int,
                   min_count: int = 1) -> np.ndarray:
     """groups x columns medians of ``values`` (rows x columns), ignoring NaN.
@@ -31,7 +40,7 @@ def group_medians(codes: np.ndarray, values: np.ndarray, n_groups: int,
             for g in range(n_groups):
                 block = ordered[bounds[g] : bounds[g + 1]]
                 if len(block):
-                    out[g] = np.nanmedian(block, axis=0)
+                    out[g] = nanmedian_fast(block)
     else:
         sizes = np.bincount(codes, minlength=n_groups)
         starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])

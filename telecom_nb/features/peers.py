@@ -9,12 +9,14 @@ sector in its province) these features are 0: no evidence either way.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 from traitlets import Float, Int, validate
 
 from telecom_nb.features.base import FeatureExtractor
-from telecom_nb.features.group_median import group_medians
+from telecom_nb.features.group_median import group_medians, nanmedian_fast
 from telecom_nb.features.registry import SectorRegistry
 from telecom_nb.features.robust_stats import RobustTable
 from telecom_nb.features.scaling import scale_kpis, spread_floors
@@ -65,7 +67,9 @@ class PeerComparison(FeatureExtractor):
             codes, labels = pd.factorize(view.provinces)
             med = group_medians(codes, y, len(labels), self.min_peers)
             sector_ratio = y - med[codes]
-            national = np.nanmedian(med, axis=0) if np.isfinite(med).any() else med[0]
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # no peers: stays NaN
+                national = nanmedian_fast(med)
             enough = np.isfinite(med).sum(axis=0) >= 2
             prov_ratio = np.where(enough, med - national, np.nan)
             view.cache[key] = (sector_ratio, codes, np.asarray(labels, dtype=object), prov_ratio)

@@ -18,6 +18,7 @@ import numpy as np
 from traitlets import Bool, Float, Int, observe, validate
 
 from telecom_nb.features.base import FeatureExtractor
+from telecom_nb.features.group_median import nanmedian_fast
 from telecom_nb.features.registry import grow_rows
 from telecom_nb.features.relations import (
     default_relations,
@@ -178,7 +179,7 @@ class SeasonalResiduals(FeatureExtractor):
                 continue
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN column: skipped
-                med = np.nanmedian(sel, axis=0)
+                med = nanmedian_fast(sel)
             n = self.fleet_count_[s, 0]
             a = max(1.0 / (n + 1.0), self.slot_alpha)
             cur = self.fleet_offset_[s]
