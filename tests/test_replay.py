@@ -352,3 +352,10 @@ def test_mapped_column_clashing_with_a_canonical_name_is_an_error(tmp_path):
 def test_bad_on_bad_rows_value_is_rejected():
     with pytest.raises(KpiInputError, match="on_bad_rows must be 'skip' or 'error'"):
         load_table(kpi_table(), on_bad_rows="ignore")
+
+
+def test_epoch_numbers_stored_as_text_are_epoch_times():
+    df = pd.DataFrame({"timestamp": ["1767607200", "1767608100", "1767609000"], "v": [1, 2, 3]})
+    stamps = load_table(df).frame["timestamp"]
+    assert list(stamps) == list(pd.date_range("2026-01-05 10:00", periods=3, freq="15min",
+                                              tz="UTC"))

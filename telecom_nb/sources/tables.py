@@ -70,9 +70,10 @@ def _epoch_unit(values: np.ndarray) -> str:
 def to_utc_timestamps(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
     """Parse ``values`` to tz-aware UTC timestamps; also return the unparseable mask.
 
-    Naive datetimes are taken as UTC, aware ones converted; numbers are epoch times
-    (unit guessed from their magnitude); strings are parsed with the format inferred
-    from the first value, and the values that do not fit it are retried one by one.
+    Naive datetimes are taken as UTC, aware ones converted; numbers (or text that is
+    numbers) are epoch times, unit guessed from their magnitude; other text is parsed
+    with the format inferred from the first value, and the distinct values that do not
+    fit it are retried one by one.
     """
     dtype = values.dtype
     if isinstance(dtype, pd.DatetimeTZDtype):
@@ -81,8 +82,8 @@ def to_utc_timestamps(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
         out = values.dt.tz_localize("UTC")
     elif pd.api.types.is_bool_dtype(dtype):
         out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[us, UTC]")
-    elif pd.api.types.is_numeric_dtype(dtype):
-        numbers = values.to_numpy(dtype=float, na_value=np.nan)
+    elif pd.api.types.is_numeric_dtype(dtype) or _is_numeric_text(values):
+        numbers = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
         out = pd.to_datetime(
             pd.Series(numbers, index=values.index),
             unit=_epoch_unit(numbers), utc=True, errors="coerce",
@@ -90,6 +91,20 @@ def to_utc_timestamps(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
     else:
         out = _parse_text_timestamps(values)
     return out, out.isna().to_numpy()
+
+
+def _is_numeric_text(values: pd.Series) -> bool:
+    """Text columns of epoch numbers (e.g. "1767607200"), judged on the first values."""
+    head = values.dropna().iloc[:1000]
+    if head.empty or pd.api.types.is_datetime64_any_dtype(head.infer_objects().dtype):
+        return False
+    try:
+        return bool(pd.to_numeric(head, errors="coerce").notna().mean() >= 0.9)
+    except (TypeError, ValueError):
+        return False
+
+
+_RETRY_PROBE = 1000  # distinct odd values tried before retrying them all
 
 
 def _parse_text_timestamps(values: pd.Series) -> pd.Series:
@@ -101,19 +116,28 @@ def _parse_text_timestamps(values: pd.Series) -> pd.Series:
     except (TypeError, ValueError, OverflowError):
         out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[us, UTC]")
     failed = out.isna() & values.notna()
-    if failed.any():
-        # Values in another format than the first one: retry each distinct value alone.
-        distinct = pd.unique(values[failed].astype(str))
-        retried = pd.to_datetime(
-            pd.Series(distinct), utc=True, errors="coerce", format="mixed"
-        )
-        ok = retried.notna().to_numpy()
-        if ok.any():
-            lookup = pd.Series(retried.to_numpy()[ok], index=distinct[ok])
-            fixed = values[failed].astype(str).map(lookup)
-            out = out.astype(retried.dtype) if out.dtype != retried.dtype else out.copy()
-            out[failed] = fixed
+    if not failed.any():
+        return out
+    # Values in another format than the first one: retry each distinct value alone
+    # (slow per value, so only when a probe of them shows that some do parse).
+    odd = values[failed].astype(str)
+    distinct = pd.unique(odd)
+    probe = _parse_each(distinct[:_RETRY_PROBE])
+    if not probe.notna().any():
+        return out
+    retried = probe if len(distinct) <= _RETRY_PROBE else _parse_each(distinct)
+    ok = retried.notna().to_numpy()
+    lookup = pd.Series(retried[ok].to_numpy(), index=distinct[ok])
+    out = out.astype(retried.dtype) if out.dtype != retried.dtype else out.copy()
+    out[failed] = odd.map(lookup)
     return out
+
+
+def _parse_each(distinct: np.ndarray) -> pd.Series:
+    try:
+        return pd.to_datetime(pd.Series(distinct), utc=True, errors="coerce", format="mixed")
+    except (TypeError, ValueError, OverflowError):
+        return pd.Series(pd.NaT, index=range(len(distinct)), dtype="datetime64[us, UTC]")
 
 
 def format_timestamp(ts: pd.Timestamp) -> str:
