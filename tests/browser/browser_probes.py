@@ -3,9 +3,10 @@
 Probes return plain numbers so a test can assert on them and a "teeth" test can check that a
 deliberately broken page yields numbers the assertions would reject.
 
-Leaflet draws vector layers as SVG ``path`` elements in the overlay pane: polygons (province
-outlines) as straight segments only, circle markers (sectors) with arc commands, which is how
-the two are told apart.
+The map is read through Leaflet itself (see ``LEAFLET_HOOK_JS``): polygon layers are the
+province outlines, circle markers the sectors (told apart by ``sector_id`` when they carry a
+GeoJSON feature, so the red overlay drawn over a sector counts once); the painted pixels
+of the overlay canvas confirm that what Leaflet holds was really drawn, in red when anomalous.
 """
 
 from __future__ import annotations
@@ -23,40 +24,82 @@ CHARTS = ".tnb-charts"
 CONTROLS = ".tnb-controls"
 CONTAMINATION = ".tnb-contamination"
 
+REPO = Path(__file__).resolve().parents[2]
+SCREENSHOTS = REPO / "artifacts" / "screenshots"
+
+# Runs before any page script: when Leaflet publishes itself as ``window.L`` (Leaflet 1.x
+# always does), register an init hook that remembers every map, so probes can walk the
+# layers Leaflet really has on each map whichever renderer (SVG or canvas) draws them.
+LEAFLET_HOOK_JS = """
+(() => {
+  const maps = (window.__tnbLeafletMaps = []);
+  const hooked = new WeakSet();
+  let current;
+  Object.defineProperty(window, 'L', {
+    configurable: true,
+    get() { return current; },
+    set(value) {
+      current = value;
+      if (value && value.Map && value.Map.addInitHook && !hooked.has(value.Map)) {
+        hooked.add(value.Map);
+        value.Map.addInitHook(function () { maps.push(this); });
+      }
+    },
+  });
+})();
+"""
+
 _PROBE_JS = """
 ([sel]) => {
   const first = (s) => document.querySelector(s);
   const mapEl = first(`${sel.map}.leaflet-container, ${sel.map} .leaflet-container`);
+  const probe = document.createElement('span');
+  document.body.appendChild(probe);
   const rgb = (c) => {
-    if (!c) return null;
-    const probe = document.createElement('span');
+    if (!c || c === 'none') return null;
+    probe.style.color = '';
     probe.style.color = c;
-    document.body.appendChild(probe);
     const m = getComputedStyle(probe).color.match(/\\d+(\\.\\d+)?/g);
-    probe.remove();
     return m ? m.slice(0, 3).map(Number) : null;
   };
-  const isRed = (c) => {
-    const v = rgb(c);
-    return !!v && v[0] >= 150 && v[1] <= 110 && v[2] <= 110;
-  };
-  let provincePaths = 0, sectorPaths = 0, redSectors = 0;
-  if (mapEl) {
-    for (const p of mapEl.querySelectorAll('.leaflet-overlay-pane path')) {
-      const d = p.getAttribute('d') || '';
-      if (!d || d === 'M0 0') continue;
-      if (/[aA]/.test(d)) {
-        sectorPaths += 1;
-        const fill = p.getAttribute('fill');
-        if (isRed(fill && fill !== 'none' ? fill : p.getAttribute('stroke'))) redSectors += 1;
-      } else {
-        provincePaths += 1;
+  const redish = (v) => !!v && v[0] >= 150 && v[1] <= 110 && v[2] <= 110;
+  const map = (window.__tnbLeafletMaps || []).find(
+    (m) => mapEl && (m.getContainer() === mapEl || mapEl.contains(m.getContainer())));
+  const drawn = (l) => !!l._map && (
+    (l._path && l._path.isConnected) ||
+    (l._renderer && l._renderer._layers && l._renderer._layers[l._leaflet_id] === l));
+  const sectors = new Set(), red = new Set();
+  let provinces = 0;
+  if (map) {
+    map.eachLayer((l) => {
+      if (typeof l.eachLayer === 'function' || !drawn(l)) return;  // groups, hidden layers
+      const props = (l.feature && l.feature.properties) || {};
+      if (typeof l.getRadius === 'function') {
+        const key = props.sector_id !== undefined ? String(props.sector_id) : `#${l._leaflet_id}`;
+        sectors.add(key);
+        if (redish(rgb(l.options.fillColor || l.options.color))) red.add(key);
+      } else if (typeof l.getLatLngs === 'function') {
+        provinces += 1;
       }
+    });
+  }
+  let redPixels = 0, inkPixels = 0;
+  for (const c of mapEl ? mapEl.querySelectorAll('.leaflet-overlay-pane canvas') : []) {
+    if (!c.width || !c.height) continue;
+    const px = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    for (let i = 0; i < px.length; i += 4) {
+      if (px[i + 3] < 128) continue;
+      inkPixels += 1;
+      if (redish([px[i], px[i + 1], px[i + 2]])) redPixels += 1;
     }
   }
+  for (const p of mapEl ? mapEl.querySelectorAll('.leaflet-overlay-pane svg path') : []) {
+    inkPixels += 1;
+    if (redish(rgb(p.getAttribute('fill')))) redPixels += 1;
+  }
+  probe.remove();
   const feedEl = first(sel.feed);
   const feedItems = feedEl ? feedEl.querySelectorAll('li, tbody tr, option').length : 0;
-  const feedLines = feedEl ? feedEl.innerText.split('\\n').filter((l) => l.trim()).length : 0;
   let chartPathChars = 0, chartPoints = 0, charts = 0;
   for (const fig of document.querySelectorAll(`${sel.charts} .bqplot`)) {
     charts += 1;
@@ -68,10 +111,12 @@ _PROBE_JS = """
   }
   return {
     mapRendered: !!mapEl && mapEl.getBoundingClientRect().height > 50,
-    provincePaths, sectorPaths, redSectors,
+    leafletMap: !!map,
+    provincePaths: provinces, sectorPaths: sectors.size, redSectors: red.size,
+    redPixels, inkPixels,
     status: (first(sel.status) || {innerText: ''}).innerText.trim(),
-    feedEntries: Math.max(feedItems, feedLines),
-    feedText: feedEl ? feedEl.innerText.trim().slice(0, 500) : '',
+    feedEntries: feedItems,
+    feedText: feedEl ? feedEl.innerText.trim().slice(0, 300) : '',
     charts, chartPathChars, chartPoints,
   };
 }
@@ -82,10 +127,13 @@ _PROBE_JS = """
 class DashboardView:
     """What the page shows at one instant."""
 
-    map_rendered: bool
-    province_paths: int
-    sector_paths: int
-    red_sectors: int
+    map_rendered: bool  # the Leaflet container is laid out with a real height
+    leaflet_map: bool  # the hook saw Leaflet create this map
+    province_paths: int  # polygon layers Leaflet has drawn
+    sector_paths: int  # distinct sectors among the circle markers drawn
+    red_sectors: int  # distinct sectors drawn with a red fill
+    red_pixels: int  # red pixels actually painted in the overlay (canvas) / red SVG paths
+    ink_pixels: int  # painted overlay pixels / SVG paths: proves something was rendered
     status: str
     feed_entries: int
     feed_text: str
@@ -105,8 +153,10 @@ def probe(page, root: str = "") -> DashboardView:
     sel = {"map": pre + MAP, "feed": pre + FEED, "charts": pre + CHARTS, "status": pre + STATUS}
     raw = page.evaluate(_PROBE_JS, [sel])
     return DashboardView(
-        map_rendered=raw["mapRendered"], province_paths=raw["provincePaths"],
-        sector_paths=raw["sectorPaths"], red_sectors=raw["redSectors"], status=raw["status"],
+        map_rendered=raw["mapRendered"], leaflet_map=raw["leafletMap"],
+        province_paths=raw["provincePaths"], sector_paths=raw["sectorPaths"],
+        red_sectors=raw["redSectors"], red_pixels=raw["redPixels"],
+        ink_pixels=raw["inkPixels"], status=raw["status"],
         feed_entries=raw["feedEntries"], feed_text=raw["feedText"], charts=raw["charts"],
         chart_path_chars=raw["chartPathChars"], chart_points=raw["chartPoints"],
     )
@@ -124,6 +174,11 @@ def wait_for(page, condition: Callable[[DashboardView], bool], what: str,
         page.wait_for_timeout(250)
         view = probe(page, root)
     return view
+
+
+def sector_counts(view: DashboardView) -> tuple[int, int | None]:
+    """(sectors Leaflet has drawn, sectors the status line says the monitor has)."""
+    return view.sector_paths, status_count(view.status, "sectors")
 
 
 def status_count(status: str, noun: str) -> int | None:

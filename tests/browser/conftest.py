@@ -24,6 +24,7 @@ from pathlib import Path
 
 import psutil
 import pytest
+from browser_probes import LEAFLET_HOOK_JS, REPO, SCREENSHOTS, save_screenshot
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -34,13 +35,14 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-REPO = Path(__file__).resolve().parents[2]
-SCREENSHOTS = REPO / "artifacts" / "screenshots"
 SERVER_START_TIMEOUT_S = 60.0
 
 # Console errors that are offline noise, not widget-manager failures: requests to hosts
 # other than loopback (map tiles, Voilà's Font Awesome CDN stylesheet, web fonts) are
 # aborted by `page` below, and Chromium logs each as "Failed to load resource".
+# The stream in Lab: a bounded short run that still ticks slowly enough to be seen live.
+LAB_ENV = {"TELECOM_NB_TICKS": "120", "TELECOM_NB_INTERVAL": "0.3", "TELECOM_NB_SECTORS": "400"}
+
 OFFLINE_NOISE = ("Failed to load resource: net::ERR_FAILED",)
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
 
@@ -145,8 +147,24 @@ def lab_command(port: int, token: str, root: Path) -> list[str]:
     return [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1",
             f"--port={port}", "--allow-root", f"--ServerApp.token={token}",
             f"--ServerApp.root_dir={root}", "--ServerApp.open_browser=False",
-            "--LabApp.news_url=None", "--LabApp.check_for_updates_class="
-            "jupyterlab.NeverCheckForUpdate"]
+            "--LabApp.news_url=None",
+            "--LabApp.check_for_updates_class=jupyterlab.handlers.announcements.NeverCheckForUpdate"]
+
+
+# User settings for the test Lab: never autosave (running the notebook must not write its
+# outputs into the repository's copy) and no news / update toasts over the page.
+LAB_USER_SETTINGS = {
+    "@jupyterlab/docmanager-extension/plugin.jupyterlab-settings": {"autosave": False},
+    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {
+        "fetchNews": "false", "checkForUpdates": False},
+}
+
+
+def write_lab_settings(config_dir: Path) -> None:
+    for name, values in LAB_USER_SETTINGS.items():
+        path = config_dir / "lab" / "user-settings" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(values))
 
 
 @pytest.fixture
@@ -175,7 +193,8 @@ def lab_server(tmp_path: Path) -> Iterator[Server]:
     _needs_chromium()
     port, token = free_port(), secrets.token_hex(16)
     home = tmp_path / "lab"
-    env = jupyter_env(home, TELECOM_NB_TICKS="40", TELECOM_NB_INTERVAL="0.5")
+    env = jupyter_env(home, **LAB_ENV)
+    write_lab_settings(Path(env["JUPYTER_CONFIG_DIR"]))
     server = start_server(lab_command(port, token, REPO), port=port, env=env, cwd=REPO,
                           log=home / "server.log", token=token)
     yield server
@@ -215,11 +234,23 @@ def _block_external(route) -> None:
         route.abort()
 
 
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    """Keep each phase's report on the item so ``page`` can screenshot failures."""
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
 @pytest.fixture
-def page(browser) -> Iterator:
-    """A fresh page that may reach loopback only; ``page.console_log`` collects errors."""
+def page(browser, request) -> Iterator:
+    """A fresh page that may reach loopback only; ``page.console_log`` collects errors.
+
+    A failing test leaves ``artifacts/screenshots/<test>-failed.png`` behind.
+    """
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     context.route("**/*", _block_external)
+    context.add_init_script(LEAFLET_HOOK_JS)
     new_page = context.new_page()
     log = ConsoleLog()
 
@@ -234,15 +265,23 @@ def page(browser) -> Iterator:
     new_page.on("pageerror", lambda exc: log.errors.append(f"pageerror: {exc}"))
     new_page.console_log = log
     yield new_page
+    report = getattr(request.node, "report_call", None)
+    if report is not None and report.failed:
+        with contextlib.suppress(Exception):
+            save_screenshot(new_page, SCREENSHOTS, f"{request.node.name}-failed.png")
     context.close()
 
 
 @pytest.fixture
 def notebook_copy(tmp_path: Path):
-    """Factory: copy a notebook into a tmp dir, rewriting code-cell sources (old -> new)."""
+    """Factory: copy a notebook into a tmp dir, rewriting code-cell sources (old -> new)
+    and optionally running ``prepend`` as a first code cell."""
 
-    def copy(source: Path, replace: dict[str, str] | None = None) -> Path:
+    def copy(source: Path, replace: dict[str, str] | None = None, prepend: str = "") -> Path:
         notebook = json.loads(source.read_text())
+        if prepend:
+            notebook["cells"].insert(0, {"cell_type": "code", "metadata": {}, "outputs": [],
+                                         "execution_count": None, "source": prepend})
         code = [c for c in notebook["cells"] if c["cell_type"] == "code"]
         for cell in code:
             if isinstance(cell["source"], list):

@@ -1,25 +1,37 @@
-"""The dashboard served by Voilà, checked in headless Chromium."""
+"""The dashboard notebook served by Voilà, checked in headless Chromium."""
 
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import pytest
 from browser_probes import (
     CONTAMINATION,
+    REPO,
+    SCREENSHOTS,
     save_screenshot,
-    status_count,
+    sector_counts,
     status_float,
     wait_for,
 )
-from conftest import REPO, SCREENSHOTS
 
 pytestmark = pytest.mark.browser
 
-FIXTURE = Path(__file__).parent / "fixtures" / "mini_dashboard.ipynb"
-LIVE_ENV = {"TELECOM_NB_TICKS": "60", "TELECOM_NB_INTERVAL": "0.5"}
-NOTEBOOK = FIXTURE
+NOTEBOOK = REPO / "notebooks" / "live_monitor.ipynb"
+# A bounded run (the kernel stops after 200 ticks) paced so the page watches it live.
+LIVE_ENV = {"TELECOM_NB_TICKS": "200", "TELECOM_NB_INTERVAL": "0.3", "TELECOM_NB_SECTORS": "400"}
+# Run before the notebook in a tmp copy: the map is built without its sector layer.
+DROP_SECTOR_LAYER = """\
+from telecom_nb.ui import map as _map
+
+_init = _map.SectorMap.__init__
+
+def _init_without_sectors(self, *args, **kwargs):
+    _init(self, *args, **kwargs)
+    self.map.remove(self.base)
+
+_map.SectorMap.__init__ = _init_without_sectors
+"""
 
 
 def set_contamination(page, value: float) -> None:
@@ -33,37 +45,55 @@ def set_contamination(page, value: float) -> None:
     page.keyboard.press("Enter")
 
 
+def open_dashboard(page, server):
+    """Load the page; return the first view showing the map, its sectors and the status."""
+    page.goto(server.base_url, timeout=60_000)
+    return wait_for(page, lambda v: v.map_rendered and v.sector_paths > 0 and "sectors" in v.status,
+                    "the map with its sectors and the status line", timeout_s=60)
+
+
 def test_dashboard_in_voila(voila_server, page):
     t0 = time.monotonic()
     server = voila_server(NOTEBOOK, **LIVE_ENV)
-    page.goto(server.base_url, timeout=60_000)
-    view = wait_for(page, lambda v: v.map_rendered and v.sector_paths > 0 and v.status,
-                    "the map with its sectors and the status line", timeout_s=60)
+    view = open_dashboard(page, server)
     rendered_s = time.monotonic() - t0
 
-    assert view.province_paths > 0, "no province outline drawn"
-    sectors = status_count(view.status, "sectors")
-    assert sectors is not None, f"status line names no sector count: {view.status!r}"
-    assert view.sector_paths == sectors
+    assert view.leaflet_map and view.ink_pixels > 0, "Leaflet drew nothing on the map"
+    from telecom_nb.geo.provinces import provinces_geojson
 
-    view = wait_for(page, lambda v: v.red_sectors > 0 and v.feed_entries > 0,
-                    "an anomalous (red) sector and a feed entry", timeout_s=30)
+    assert view.province_paths == len(provinces_geojson()["features"])
+    drawn, reported = sector_counts(view)
+    assert reported == int(LIVE_ENV["TELECOM_NB_SECTORS"]), view.status
+    assert drawn == reported
+
+    view = wait_for(page, lambda v: v.red_sectors > 0 and v.red_pixels > 0 and v.feed_entries > 0,
+                    "an anomalous (red) sector and a feed entry", timeout_s=40)
+    anomalous_s = time.monotonic() - t0
     first_size = view.chart_size
     later = wait_for(page, lambda v: v.chart_size > first_size, "the charts to grow",
                      timeout_s=15)
-    assert later.charts >= 1
+    assert later.charts >= 5  # four KPI charts + anomalies per tick (+ the drill-down)
 
     before = status_float(later.status, "contamination")
     target = 0.12 if before != 0.12 else 0.15
     set_contamination(page, target)
-    changed = wait_for(page, lambda v: status_float(v.status, "contamination") == target,
-                       f"the status line to show contamination {target}", timeout_s=10)
-    assert changed.sector_paths == sectors
+    wait_for(page, lambda v: status_float(v.status, "contamination") == target,
+             f"the status line to show contamination {target}", timeout_s=10)
 
     save_screenshot(page, SCREENSHOTS, "voila.png")
     assert page.console_log.errors == []
     print(f"voila: server up {server.started_s:.1f}s, map drawn {rendered_s:.1f}s, "
-          f"total {time.monotonic() - t0:.1f}s; ignored {page.console_log.ignored}")
+          f"first anomaly {anomalous_s:.1f}s, total {time.monotonic() - t0:.1f}s; "
+          f"ignored {page.console_log.ignored}")
 
 
-__all__ = ["REPO"]
+def test_sector_count_check_detects_a_map_without_sectors(voila_server, page, notebook_copy):
+    """The count check has teeth: with the sector layer left off, drawn != reported."""
+    broken = notebook_copy(NOTEBOOK, prepend=DROP_SECTOR_LAYER)
+    server = voila_server(broken, **LIVE_ENV)
+    page.goto(server.base_url, timeout=60_000)
+    view = wait_for(page, lambda v: v.map_rendered and v.province_paths > 0
+                    and "tick" in v.status, "the map and the status line", timeout_s=60)
+    drawn, reported = sector_counts(view)
+    assert reported == int(LIVE_ENV["TELECOM_NB_SECTORS"])
+    assert drawn < reported, "the probe still counts sectors on a map without its sector layer"
