@@ -71,16 +71,14 @@ class CountingSource(Source):
 
     def __init__(self, n_sectors: int = 5, anomalous: Iterable[int] = ()) -> None:
         self.n_sectors = n_sectors
-        self.anomalous = tuple(anomalous)
         self.calls = 0
-        self.sectors = make_batch(0, n_sectors)[
-            [schema.SECTOR, schema.PROVINCE, schema.LAT, schema.LON]
-        ]
+        self._base = make_batch(0, n_sectors, anomalous=anomalous)
+        self.sectors = self._base[[schema.SECTOR, schema.PROVINCE, schema.LAT, schema.LON]]
 
     def next_batch(self) -> pd.DataFrame:
-        batch = make_batch(self.calls, self.n_sectors, anomalous=self.anomalous)
+        stamp = T0 + self.calls * STEP
         self.calls += 1
-        return batch
+        return self._base.assign(**{schema.TIMESTAMP: stamp})
 
 
 class ThresholdDetector(Detector):

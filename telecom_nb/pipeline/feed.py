@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
 
 from telecom_nb import schema
@@ -38,11 +39,13 @@ class AnomalyFeed:
 
     def __call__(self, scored: ScoredBatch) -> None:
         frame = scored.frame
-        flagged = frame.loc[frame[schema.IS_ANOMALY].to_numpy(dtype=bool)]
-        if flagged.empty:
+        rows = np.flatnonzero(frame[schema.IS_ANOMALY].to_numpy(dtype=bool))
+        if rows.size == 0:
             return
-        cols = [c for c in self.columns if c in flagged.columns]
-        top = flagged.nlargest(self.maxlen, schema.SCORE)[cols].reset_index(drop=True)
+        scores = frame[schema.SCORE].to_numpy(dtype=np.float64)[rows]
+        order = np.argsort(-scores, kind="stable")[: self.maxlen]
+        cols = [frame.columns.get_loc(c) for c in self.columns if c in frame.columns]
+        top = frame.iloc[rows[order], cols].reset_index(drop=True)
         self._ticks.append(top)
         self._rows += len(top)
         while self._ticks and self._rows - len(self._ticks[0]) >= self.maxlen:

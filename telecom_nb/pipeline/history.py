@@ -36,7 +36,9 @@ class NetworkHistory:
     def __call__(self, scored: ScoredBatch) -> None:
         frame = scored.frame
         kpis = [k for k in self.kpis if k in frame.columns]
-        values = frame[kpis].to_numpy(dtype=np.float64, na_value=np.nan)
+        values = np.empty((len(frame), len(kpis)))
+        for j, kpi in enumerate(kpis):  # column by column: no intermediate DataFrame
+            values[:, j] = frame[kpi].to_numpy(dtype=np.float64, na_value=np.nan)
         row: dict[str, object] = {"timestamp": scored.timestamp, "tick": scored.tick}
         with np.errstate(invalid="ignore"):
             means = np.nanmean(values, axis=0) if len(frame) else np.full(len(kpis), np.nan)

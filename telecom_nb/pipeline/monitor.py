@@ -103,6 +103,7 @@ class Monitor(HasTraits):
         self._watchdog_paused = False
         self._last_anomalies = 0
         self._total_anomalies = 0
+        self._n_indexed = 0
         self._sectors = self._initial_sectors(source)
         self._known = pd.Index(self._sectors[schema.SECTOR].to_numpy(dtype=object))
         self._user_sinks: list[Sink] = []
@@ -112,9 +113,9 @@ class Monitor(HasTraits):
             source,
             self.detector,
             sinks=(
-                self._record,
                 self.network_history,
-                self.sector_buffer,
+                self.sector_buffer,  # grows self.index: _record relies on it
+                self._record,
                 self.feed,
             ),
             validator=validator,
@@ -282,16 +283,20 @@ class Monitor(HasTraits):
         flags = frame[schema.IS_ANOMALY].to_numpy(dtype=bool)
         self._last_anomalies = int(flags.sum())
         self._total_anomalies += self._last_anomalies
-        ids = frame[schema.SECTOR].to_numpy(dtype=object)
-        new = ~pd.Index(ids).isin(self._known) if len(self._known) else np.ones(len(ids), bool)
-        if new.any():
-            rows = frame.loc[new].reindex(columns=list(SECTOR_COLUMNS))
-            rows = rows.drop_duplicates(schema.SECTOR)
-            rows[schema.SECTOR] = rows[schema.SECTOR].astype(object)
-            rows[schema.PROVINCE] = rows[schema.PROVINCE].fillna(schema.UNKNOWN_PROVINCE)
-            parts = [self._sectors, rows] if len(self._sectors) else [rows]
-            self._sectors = pd.concat(parts, ignore_index=True)
-            self._known = pd.Index(self._sectors[schema.SECTOR].to_numpy(dtype=object))
+        # New sectors are the ones the shared index grew by during this tick.
+        n_indexed = len(self.index)
+        if n_indexed > self._n_indexed:
+            fresh = self.index.ids[self._n_indexed :]
+            self._n_indexed = n_indexed
+            fresh = fresh[~fresh.isin(self._known)]
+            if len(fresh):
+                rows = frame.loc[frame[schema.SECTOR].isin(fresh)]
+                rows = rows.drop_duplicates(schema.SECTOR).reindex(columns=list(SECTOR_COLUMNS))
+                rows[schema.SECTOR] = rows[schema.SECTOR].astype(object)
+                rows[schema.PROVINCE] = rows[schema.PROVINCE].fillna(schema.UNKNOWN_PROVINCE)
+                parts = [self._sectors, rows] if len(self._sectors) else [rows]
+                self._sectors = pd.concat(parts, ignore_index=True)
+                self._known = pd.Index(self._sectors[schema.SECTOR].to_numpy(dtype=object))
 
     def _on_event(self, event: str) -> None:
         if self._syncing:

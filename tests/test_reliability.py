@@ -1,0 +1,248 @@
+"""'The monitor survives ...': bad input, failing parts, control races, long runs."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from pipeline_fakes import (
+    CountingSource,
+    ListSource,
+    ThresholdDetector,
+    make_batch,
+    pipeline_tasks,
+    retrain_threads,
+    run,
+)
+
+from telecom_nb import schema
+from telecom_nb.pipeline import EpisodeTracker, Monitor, Pipeline
+
+
+def bad_stream() -> list:
+    """Good batches with every kind of bad batch in between (ticks strictly increase)."""
+    b = [make_batch(t, 6, anomalous=[2]) for t in range(14)]
+    nan_inf = b[1].copy()
+    nan_inf.loc[0, schema.PAYLOAD] = np.nan
+    nan_inf.loc[1, schema.THROUGHPUT] = np.inf
+    out_of_range = b[2].copy()
+    out_of_range.loc[0, schema.PRB] = 140.0
+    out_of_range.loc[1, schema.AVAILABILITY] = -3.0
+    missing_column = b[3].drop(columns=[schema.PRB])
+    extra_column = b[4].assign(vendor="x")
+    wrong_dtype = b[5].astype({schema.PAYLOAD: str})
+    wrong_dtype.loc[2, schema.PAYLOAD] = "n/a"
+    empty = b[6].iloc[0:0]
+    duplicates = b[7].iloc[[0, 0, 1, 2, 3, 4, 5]].reset_index(drop=True)
+    late = b[2].copy()  # a timestamp already seen
+    new_sector = make_batch(9, 8, anomalous=[2])  # S0006, S0007 appear
+    vanished = make_batch(10, 4, anomalous=[2])  # S0004.. absent
+    return [b[0], nan_inf, out_of_range, missing_column, extra_column, wrong_dtype, empty,
+            duplicates, late, new_sector, vanished, b[11], b[12], b[13]]
+
+
+def test_bad_batches_mid_stream_are_repaired_or_rejected_and_the_stream_goes_on():
+    pytest.importorskip("telecom_nb.sources.validation")
+
+    async def main():
+        monitor = Monitor(ListSource(bad_stream()), ThresholdDetector(every=1), interval=0)
+        monitor.start()
+        await monitor.wait()
+        return monitor
+
+    monitor = run(main())
+    c = monitor.counters
+    assert monitor.status == "finished" and monitor.error == ""
+    assert c["rejected_batches"] == 3  # missing column, empty batch, late batch
+    assert monitor.tick == 14 - 3
+    assert c["imputed"] >= 2 and c["clipped"] >= 2 and c["coerced"] >= 1
+    assert c["duplicates"] == 1 and c["new_sectors"] >= 2 and c["missing_sectors"] >= 4
+    assert len(monitor.sectors) == 8
+    assert np.isfinite(monitor.history_frame()[f"{schema.PAYLOAD}_mean"]).all()
+
+
+def test_without_validator_basic_checks_still_reject_unusable_batches():
+    b = [make_batch(t) for t in range(4)]
+    stream = [b[0], b[1].iloc[0:0], b[0], b[1].drop(columns=[schema.SECTOR]), b[2], b[3]]
+    pipe = Pipeline(ListSource(stream), ThresholdDetector(), validator=False, interval=0)
+    messages = []
+    pipe.listeners.append(lambda event: event == "message" and messages.append(pipe.last_message))
+    out = run(pipe.step(len(stream)))
+    assert [s.tick for s in out] == [1, 2, 3]
+    assert pipe.counters["rejected_batches"] == 3
+    assert [m.split(":")[0] for m in messages] == ["rejected batch"] * 3
+    assert "empty" in messages[0] and "late" in messages[1] and "sector_id" in messages[2]
+
+
+def test_a_failing_sink_neither_stops_the_detector_nor_the_other_sinks():
+    got = []
+
+    def broken(scored):
+        raise ValueError("renderer crashed")
+
+    monitor = Monitor(CountingSource(), ThresholdDetector(), interval=0)
+    monitor.add_sink(broken)
+    monitor.add_sink(got.append)
+    run(monitor.step(5))
+    assert [s.tick for s in got] == [1, 2, 3, 4, 5]
+    assert monitor.counters["sink_errors"] == 5
+    assert "renderer crashed" in monitor.pipeline.last_sink_error
+    assert len(monitor.history_frame()) == 5
+
+
+def test_a_failing_retrain_keeps_the_old_model_and_is_reported():
+    async def main():
+        detector = ThresholdDetector(every=2)
+        monitor = Monitor(CountingSource(), detector, interval=0, max_ticks=30)
+        await monitor.step(2)  # first model installed synchronously
+        first = detector.model_
+        detector.fail_fit = True
+        monitor.start()
+        await monitor.wait()
+        return monitor, detector, first
+
+    monitor, detector, first = run(main())
+    assert monitor.status == "finished" and monitor.tick == 30
+    assert detector.model_ is first and detector.model_version_ == 1
+    assert monitor.counters["retrain_failures"] >= 1
+    assert detector.retrain_failures_ >= 1 and "fit exploded" in detector.last_error_
+    assert retrain_threads() == []
+
+
+def test_a_failing_source_fails_the_stream_visibly_and_leaves_no_task():
+    async def main():
+        source = ListSource([make_batch(0), make_batch(1), OSError("feed went away")])
+        monitor = Monitor(source, ThresholdDetector(), interval=0)
+        monitor.start()
+        await monitor.wait()
+        assert pipeline_tasks() == []
+        return monitor
+
+    monitor = run(main())
+    assert monitor.status == "failed" and not monitor.running
+    assert "feed went away" in monitor.error and monitor.tick == 2
+
+
+def test_step_reraises_a_source_error_after_recording_it():
+    pipe = Pipeline(ListSource([KeyError("boom")]), ThresholdDetector(), interval=0)
+    with pytest.raises(KeyError):
+        run(pipe.step(1))
+    assert pipe.status == "failed" and "boom" in pipe.error
+
+
+def test_stop_during_a_retrain_never_half_swaps_the_model_nor_leaves_a_thread():
+    async def main():
+        detector = ThresholdDetector(every=1, fit_delay=0.3)
+        pipe = Pipeline(CountingSource(), detector, interval=0.01)
+        pipe.start()
+        while not detector.fit_started.is_set():
+            await asyncio.sleep(0.005)
+        pipe.stop()
+        pipe.stop()  # twice is fine
+        await pipe.wait()
+        assert pipeline_tasks() == [] and retrain_threads() == []
+        assert detector.model_ is None and detector.model_version_ == 0
+        assert pipe.counters["retrains_discarded"] == 1
+        assert detector.fit_threads and detector.fit_threads[0].startswith("telecom-nb-retrain")
+        assert pipe.status == "stopped"
+
+    run(main())
+
+
+def test_stop_during_warm_up_and_from_another_thread():
+    async def main():
+        detector = ThresholdDetector(warmup=10_000)
+        pipe = Pipeline(CountingSource(), detector, interval=0.01)
+        pipe.start()
+        await asyncio.sleep(0.03)
+        assert pipe.status == "warming_up"
+        threading.Thread(target=pipe.stop).start()
+        await asyncio.wait_for(pipe.wait(), 2)
+        assert pipe.status == "stopped" and pipeline_tasks() == []
+
+    run(main())
+
+
+def test_cancelling_the_task_directly_is_a_clean_stop():
+    async def main():
+        pipe = Pipeline(CountingSource(), ThresholdDetector(every=1), interval=0.002)
+        task = pipe.start()
+        await asyncio.sleep(0.05)
+        task.cancel()  # e.g. a kernel interrupt cancelling it
+        await pipe.wait()
+        assert pipe.status == "stopped" and not pipe.running
+        assert pipeline_tasks() == [] and retrain_threads() == []
+        ticks = pipe.tick
+        pipe.start()  # restartable, continues where it was
+        await asyncio.sleep(0.05)
+        await pipe.aclose()
+        return pipe, ticks
+
+    pipe, ticks = run(main())
+    assert pipe.tick > ticks
+
+
+def test_soak_accelerated_stream_keeps_every_structure_bounded():
+    async def main():
+        monitor = Monitor(
+            CountingSource(200, anomalous=range(0, 200, 7)),
+            ThresholdDetector(every=50),
+            interval=0,
+            max_ticks=1000,
+            validator=False,
+            episodes=None,
+            history_ticks=300,
+            sector_ticks=16,
+            feed_size=50,
+        )
+        monitor.episodes.set_params(close_after=1, max_closed=100)
+        monitor.start()
+        await monitor.wait()
+        return monitor
+
+    started = time.perf_counter()
+    monitor = run(main())
+    assert time.perf_counter() - started < 20  # ~4 ms a tick on an idle 2-core machine
+    assert monitor.tick == 1000 and monitor.status == "finished"
+    assert len(monitor.history_frame()) == 300
+    assert len(monitor.anomalies_frame()) == 50
+    assert len(monitor.episodes.closed_) <= 100
+    assert monitor.sector_buffer._values.shape[0] == 16
+    assert len(monitor.sector_history("S0007")) == 16
+    assert monitor.pipeline.stats["batches_in"] == 1000
+
+
+def test_episode_tracker_closed_list_bounded_under_flapping():
+    tracker = EpisodeTracker(close_after=1, max_closed=20)
+    ids = np.array([f"s{i}" for i in range(100)], dtype=object)
+    import pandas as pd
+
+    for t in range(100):
+        flags = np.full(100, t % 2 == 0)
+        frame = pd.DataFrame({schema.SECTOR: ids, schema.IS_ANOMALY: flags,
+                              schema.SCORE: flags * 1.0, schema.TOP_KPI: ""})
+        tracker.update(frame, pd.Timestamp("2024-01-01", tz="UTC") + t * pd.Timedelta("1h"))
+    assert tracker.n_closed_ == 5_000 and len(tracker.closed_) == 20
+
+
+def test_the_package_opens_no_network_port():
+    psutil = pytest.importorskip("psutil")
+    package = Path(__file__).resolve().parents[1] / "telecom_nb"
+    engine = [p for p in package.rglob("*.py") if "ui" not in p.parts]
+    for path in engine:
+        text = path.read_text()
+        assert "import socket" not in text and "asyncio.start_server" not in text, path
+
+    async def main():
+        monitor = Monitor(CountingSource(), ThresholdDetector(), interval=0, max_ticks=5)
+        monitor.start()
+        await monitor.wait()
+
+    before = {c.laddr for c in psutil.Process().net_connections("inet") if c.status == "LISTEN"}
+    run(main())
+    after = {c.laddr for c in psutil.Process().net_connections("inet") if c.status == "LISTEN"}
+    assert after <= before
