@@ -66,6 +66,19 @@ def test_misnamed_column_names_it_lists_columns_and_suggests(tmp_path):
     assert "did you mean 'time_stamp'" in text and "did you mean 'cell'" in text
 
 
+def test_default_names_absent_suggest_a_likely_column(tmp_path):
+    path = write(tmp_path, "k.csv", "ts,cell,v\n2026-01-05 10:00,a,1\n")
+    with pytest.raises(KpiInputError) as err:
+        load_table(path)
+    text = str(err.value)
+    assert text.startswith("k.csv: column 'timestamp' not found (mapped as timestamp); "
+                           "columns are: ts, cell, v")
+    assert "did you mean 'ts' for 'timestamp'?" in text
+    loaded = load_table(path, ColumnMapping(timestamp="ts"))
+    assert loaded.frame["sector_id"].tolist() == [schema.SINGLE_SERIES_ID]
+    assert any("ColumnMapping(sector='cell')" in m for m in loaded.messages)
+
+
 def test_mapping_renames_to_canonical_names(tmp_path):
     path = write(tmp_path, "k.csv",
                  "when,cell,region,y,x,dl\n2026-01-05 10:00,a,Fars,29.6,52.5,3.5\n")

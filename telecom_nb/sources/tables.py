@@ -187,20 +187,30 @@ def read_raw(src: str | Path | pd.DataFrame) -> pd.DataFrame:
 # --------------------------------------------------------------------------- columns
 
 
-def _suggest(column: str, columns: list[str]) -> str | None:
+#: Name fragments that usually mean a column plays this role (for suggestions).
+_ROLE_HINTS: dict[str, tuple[str, ...]] = {
+    "timestamp": ("time", "date", "ts", "when"),
+    "sector": ("sector", "cell", "site", "enb", "node"),
+}
+
+
+def _suggest(column: str, role: str, columns: list[str]) -> str | None:
     close = difflib.get_close_matches(column, columns, n=1, cutoff=0.6)
     if close:
         return close[0]
     lowered = {c.lower(): c for c in columns}
-    return lowered.get(column.lower())
+    if column.lower() in lowered:
+        return lowered[column.lower()]
+    hinted = [c for c in columns if any(h in c.lower() for h in _ROLE_HINTS.get(role, ()))]
+    return hinted[0] if len(hinted) == 1 else None
 
 
 def missing_columns_message(missing: list[tuple[str, str]], columns: list[str]) -> str:
     """``column 'ts' not found (mapped as timestamp); columns are: a, b`` (+ suggestions)."""
     parts = [f"column {column!r} not found (mapped as {role})" for column, role in missing]
     message = "; ".join(parts) + f"; columns are: {', '.join(columns)}"
-    for column, _ in missing:
-        if (close := _suggest(column, columns)) is not None:
+    for column, role in missing:
+        if (close := _suggest(column, role, columns)) is not None:
             message += f"; did you mean {close!r} for {column!r}?"
     return message
 
@@ -363,6 +373,9 @@ def load_table(
     except KpiInputError as exc:
         raise KpiInputError(f"{name}: {exc}") from None
 
+    sector_hint = None
+    if found[schema.SECTOR] is None:
+        sector_hint = _suggest(mapping.sector, "sector", [c for c in raw.columns if c not in kpis])
     raw = raw.rename(columns={c: k for k, c in found.items() if c is not None and c != k})
     raw = raw.reset_index(drop=True)
     job = _Loader(raw, name, on_bad_rows)
@@ -370,6 +383,11 @@ def load_table(
     stamps, bad = to_utc_timestamps(raw[schema.TIMESTAMP])
     job.drop_bad_rows(bad, schema.TIMESTAMP, "a readable timestamp", "rows_skipped_bad_timestamp")
     _fill_ids(job, found, stamps)
+    if sector_hint is not None:
+        job.messages.append(
+            f"if {sector_hint!r} identifies sectors, "
+            f"load with ColumnMapping(sector={sector_hint!r})"
+        )
     _dedupe_and_sort(job)
     _clean_kpis(job, kpis)
 
