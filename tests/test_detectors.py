@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import threading
 
 import numpy as np
@@ -31,11 +32,6 @@ def feed(det, bs):
     return out
 
 
-# Known weakness, kept visible: on this small synthetic fleet the window still holds
-# heavy-tailed early features, and the forest misses a single-KPI shift.
-KNOWN_MISS = pytest.mark.xfail(strict=True, reason="IF misses single-KPI shift (see report)")
-
-
 @pytest.fixture(scope="module")
 def trained():
     """An iforest detector after 4 normal days of 40 sectors, plus the next day's batches."""
@@ -49,9 +45,9 @@ def trained():
     ("kpi", "factor", "also"),
     [
         (S.AVAILABILITY, 0.3, {S.PAYLOAD: 0.3}),  # outage
-        pytest.param(S.THROUGHPUT, 0.25, {}, marks=KNOWN_MISS),  # throughput degradation
+        (S.THROUGHPUT, 0.25, {}),  # throughput degradation
         (S.PRB, None, {S.THROUGHPUT: 0.8}),  # congestion: PRB pinned at 100
-        pytest.param(S.PAYLOAD, 6.0, {}, marks=KNOWN_MISS),  # traffic surge
+        (S.PAYLOAD, 6.0, {}),  # traffic surge
     ],
 )
 def test_injected_fault_flagged_with_right_top_kpi(trained, kpi, factor, also):
@@ -67,6 +63,39 @@ def test_injected_fault_flagged_with_right_top_kpi(trained, kpi, factor, also):
     assert s.top_kpi[pos] == kpi
     assert s.contributions.loc[row].idxmax() == kpi
     assert s.is_anomaly.sum() <= 3  # the others are normal
+
+
+def _replay_with_fault(det, bs, factors):
+    """Score and learn ``bs`` with sector s7's throughput multiplied by ``factors``."""
+    flagged = []
+    for b, f in zip(bs, factors, strict=False):
+        b = b.copy()
+        row = b.index[b[S.SECTOR] == "s7"][0]
+        b.loc[row, S.THROUGHPUT] *= f
+        s = det.score(b)
+        flagged.append(bool(s.is_anomaly[b.index.get_loc(row)]))
+        job = det.learn(b)
+        if job is not None:
+            job.run_sync()
+    return flagged
+
+
+@pytest.mark.xfail(strict=True, reason="the peer ratio baseline (not gated: gating it cost "
+                   "precision) absorbs a multi-day fault after ~10 ticks; see report")
+def test_long_fault_is_still_flagged_at_its_end():
+    bs = batches(fleet(days=8, seed=4))
+    det = IsolationForestDetector(retrain_interval="12h", window_size=1000, n_estimators=50)
+    feed(det, bs[:96])
+    flagged = _replay_with_fault(det, bs[96:], [0.4] * 96)  # four days at 40 %
+    assert all(flagged[-6:]), flagged  # not absorbed into the baseline
+
+
+def test_gradual_drift_is_flagged_before_it_ends(trained):
+    det, rest = trained
+    det = copy.deepcopy(det)
+    factors = np.linspace(1.0, 0.2, 24)  # throughput fades to 20 % over a day
+    flagged = _replay_with_fault(det, rest[:24], factors)
+    assert any(flagged[:18]) and flagged[-1], flagged
 
 
 def test_score_twice_same_and_learn_changes_nothing_in_scores(trained):

@@ -29,6 +29,7 @@ class SeedDetector(WindowedDetector):
     n_estimators = param_trait(Int(100, help="trees in the forest"))
 
     def __init__(self, **params: Any) -> None:
+        params.setdefault("contamination", 0.01)
         params.setdefault("window_size", 2000)
         params.setdefault("warmup_batches", 5)
         params.setdefault("retrain_interval", "60s")

@@ -64,7 +64,8 @@ class WindowedDetector(Detector):
 
     kpis = param_trait(List(Unicode(), default_value=None, allow_none=True,
                             help="KPI columns; None = detect from the first batch"))
-    contamination = param_trait(Float(0.01, help="target alarm rate (fraction of rows)"))
+    contamination = param_trait(Float(
+        0.001, help="expected false-alarm rate among normal rows (1 in 1000 by default)"))
     threshold = param_trait(Float(None, allow_none=True,
                                   help="score threshold; None = from contamination"))
     window_size = param_trait(Int(20_000, help="feature rows kept for retraining"))
@@ -74,7 +75,7 @@ class WindowedDetector(Detector):
 
     last_retrain_ = AnyTrait(None, help="data timestamp of the installed model")
     #: fewest window rows for a first fit (one series needs this many ticks)
-    min_fit_rows: int = 256
+    min_fit_rows: int = 16
 
     def __init__(self, **params: Any) -> None:
         self._fitted: Fitted | None = None

@@ -46,8 +46,8 @@ class PeerComparison(FeatureExtractor):
     def _reset(self) -> None:
         k = len(self.kpis_ or ())
         self.provinces_ = SectorRegistry()
-        self.sector_ratio_ = RobustTable((k,), self.alpha)
-        self.province_ratio_ = RobustTable((k,), self.alpha)
+        self.sector_ratio_ = RobustTable((k,), self.alpha, gate=False)
+        self.province_ratio_ = RobustTable((k,), self.alpha, gate=False)
         self.floors_ = spread_floors(self.kpis_ or ())
 
     @property
@@ -60,12 +60,24 @@ class PeerComparison(FeatureExtractor):
         return np.vstack([np.eye(k), np.eye(k)])
 
     def ratios(self, view: BatchView):
-        """(sector ratio rows x kpis, province labels, province ratio groups x kpis)."""
+        """(sector ratio rows x kpis, province labels, province ratio groups x kpis).
+
+        The province reference is the median of what each peer says the province's
+        level is now: the peer's value minus its own usual ratio. A plain median of
+        raw values would jump whenever a fault in one sector of a small, mixed-size
+        province changes which sector sits in the middle.
+        """
         key = f"peer{id(self)}"
         if key not in view.cache:
             y = scale_kpis(view.raw, self.kpis_ or ())
             codes, labels = pd.factorize(view.provinces)
-            med = group_medians(codes, y, len(labels), self.min_peers)
+            rows = self.rows(view)
+            known = (rows >= 0) & (rows < self.sector_ratio_.n_rows)
+            usual = np.zeros_like(y)
+            if known.any():
+                lvl, _, count = self.sector_ratio_.get((np.where(known, rows, 0),))
+                usual = np.where(known[:, None] & (count >= MIN_HISTORY), lvl, 0.0)
+            med = group_medians(codes, y - usual, len(labels), self.min_peers)
             sector_ratio = y - med[codes]
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)  # no peers: stays NaN

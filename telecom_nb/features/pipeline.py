@@ -58,7 +58,14 @@ class KpiFeatures(FeatureExtractor):
         return np.vstack([part.feature_weights() for part in self.parts_])
 
     def transform_view(self, view: BatchView) -> np.ndarray:
-        return np.hstack([part.transform_view(view) for part in self.parts_])
+        blocks = [part.transform_view(view) for part in self.parts_]
+        if self.change and len(blocks) > 1:
+            # A jump counts only as far as it also leaves the seasonal expectation: the
+            # return to normal after an outage is a big step but no anomaly.
+            k = len(self.kpis_ or ())
+            season = np.abs(blocks[0][:, :k])
+            blocks[-1] = np.sign(blocks[-1]) * np.minimum(np.abs(blocks[-1]), season)
+        return np.hstack(blocks)
 
     def update_view(self, view: BatchView) -> None:
         self.registry.register(view.sector_ids)

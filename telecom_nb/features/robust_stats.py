@@ -6,6 +6,12 @@ The spread is an EW mean absolute deviation of the clipped residuals, rescaled t
 standard deviation. Early on the weight is ``1/n`` (a plain running average), later
 ``alpha`` (a memory of about ``1/alpha`` samples), so a new cell learns fast and an
 old one adapts slowly.
+
+Learning is also *fault-resistant*: a sample more than ``GATE_Z`` spreads from the
+level is most likely a fault, so once a cell is warm it learns such a sample with
+only ``GATED_WEIGHT`` of the usual weight. A long outage or a slow drift then stays
+visible to the end instead of becoming the new normal within a few samples, while
+a lasting, legitimate change is still absorbed, only more slowly.
 """
 
 from __future__ import annotations
@@ -19,13 +25,25 @@ MAD_TO_SIGMA = 1.2533
 HUBER_K = 3.0
 MAX_COUNT = 1e6
 MIN_COUNT_TO_CLIP = 8
+#: samples further than this many spreads from the level count as probable faults
+GATE_Z = 4.0
+#: ... and are learned with this fraction of the usual weight
+GATED_WEIGHT = 0.1
+
+
+def gated_weight(weight: np.ndarray, resid: np.ndarray, scale: np.ndarray,
+                 count: np.ndarray) -> np.ndarray:
+    """``weight``, damped where a warm cell sees a sample beyond ``GATE_Z`` spreads."""
+    far = (count >= MIN_COUNT_TO_CLIP) & (np.abs(resid) > GATE_Z * scale)
+    return np.where(far, weight * GATED_WEIGHT, weight)
 
 
 class RobustTable:
     """Level, mean-abs-deviation and sample count per cell of a ``(rows, *tail)`` grid."""
 
-    def __init__(self, tail: tuple[int, ...], alpha: float) -> None:
+    def __init__(self, tail: tuple[int, ...], alpha: float, gate: bool = True) -> None:
         self.alpha = alpha
+        self.gate = gate
         self.level = np.zeros((0, *tail))
         self.dev = np.zeros((0, *tail))
         self.count = np.zeros((0, *tail))
@@ -55,11 +73,16 @@ class RobustTable:
         weight = np.maximum(1.0 / (count + 1.0), self.alpha)
         if scale is None:
             scale = dev * MAD_TO_SIGMA
-        bound = np.where(count < MIN_COUNT_TO_CLIP, np.inf, HUBER_K * np.maximum(scale, 1e-12))
+        scale = np.maximum(scale, 1e-12)
+        bound = np.where(count < MIN_COUNT_TO_CLIP, np.inf, HUBER_K * scale)
+        dev_weight = weight
+        if self.gate:  # a probable fault nudges the level and leaves the spread alone
+            weight = gated_weight(weight, xs - level, scale, count)
+            dev_weight = np.where(weight < dev_weight, 0.0, dev_weight)
         resid = np.clip(xs - level, -bound, bound)
         first = count == 0
         new_level = np.where(first, xs, level + weight * resid)
-        new_dev = np.where(first, 0.0, dev + weight * (np.abs(resid) - dev))
+        new_dev = np.where(first, 0.0, dev + dev_weight * (np.abs(resid) - dev))
         self.level[cells] = np.where(ok, new_level, level)
         self.dev[cells] = np.where(ok, new_dev, dev)
         self.count[cells] = np.minimum(count + ok, MAX_COUNT)

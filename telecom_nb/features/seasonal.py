@@ -81,7 +81,8 @@ class SeasonalResiduals(FeatureExtractor):
         n_series = len(kpis) + len(self.pairs_)
         slots = n_slots(self.slots_per_day, self.weekly)
         self.slot_table_ = RobustTable((slots, n_series), self.slot_alpha)
-        self.sector_table_ = RobustTable((n_series,), self.sector_alpha)
+        # the overall level spans the daily cycle: its far samples are peaks, not faults
+        self.sector_table_ = RobustTable((n_series,), self.sector_alpha, gate=False)
         self.resid_dev_ = np.zeros((0, n_series))
         self.resid_count_ = np.zeros((0, n_series))
         self.fleet_offset_ = np.zeros((slots, n_series))
