@@ -405,3 +405,8 @@ def test_optional_and_text_params_of_the_real_detector():
     assert "retrain_interval" in dash.controls.message.value
     dash.controls.params["kpis"].value = (schema.PRB,)
     assert det.kpis == [schema.PRB]
+
+
+def test_voila_is_detected_from_its_kernel_environment():
+    assert notebook_settings({"VOILA_BASE_URL": "/"}).in_voila
+    assert not notebook_settings({}).in_voila

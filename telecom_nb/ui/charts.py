@@ -33,8 +33,45 @@ def to_naive_utc(times: pd.Series | pd.Index) -> np.ndarray:
     return t.to_numpy(dtype="datetime64[ms]")
 
 
+def fit_scale(scale: bq.LinearScale, y: np.ndarray) -> None:
+    """Set an explicit, never-empty domain (5% headroom; ±1 around flat data).
+
+    bqplot's axis cannot format the ticks of an empty domain (one point, flat data, no
+    data) nor survive switching ``min``/``max`` back to automatic in place (browser
+    console: "invalid format: .undefinedg", then a blank axis), so we always give one.
+    """
+    finite = y[np.isfinite(y)]
+    if not finite.size:
+        low, high = 0.0, 1.0
+    else:
+        low, high = float(finite.min()), float(finite.max())
+        pad = 0.05 * (high - low) if high > low else 1.0
+        low, high = low - pad, high + pad
+    _set_domain(scale, low, high)
+
+
+def _set_domain(scale: bq.Scale, low, high) -> None:
+    """Set both ends in one message (one at a time can reverse the domain for a moment)."""
+    if scale.min == low and scale.max == high:
+        return
+    with scale.hold_sync():
+        scale.min, scale.max = low, high
+
+
+EPOCH_HOUR = (np.datetime64("2026-01-01T00:00"), np.datetime64("2026-01-01T01:00"))
+
+
+def fit_time_scale(scale: bq.DateScale, t: np.ndarray) -> None:
+    """Same as :func:`fit_scale` for the time axis (half an hour around a single tick)."""
+    if t.size >= 2 and t[0] != t[-1]:
+        _set_domain(scale, t[0], t[-1])
+    else:
+        start = t[0] if t.size else EPOCH_HOUR[0]
+        _set_domain(scale, start - np.timedelta64(30, "m"), start + np.timedelta64(30, "m"))
+
+
 def _small_figure(title: str, color: str) -> tuple[bq.Figure, bq.Lines]:
-    x, y = bq.DateScale(), bq.LinearScale()
+    x, y = bq.DateScale(min=EPOCH_HOUR[0], max=EPOCH_HOUR[1]), bq.LinearScale(min=0.0, max=1.0)
     line = bq.Lines(x=np.array([], dtype="datetime64[ms]"), y=np.array([]),
                     scales={"x": x, "y": y}, colors=[color], stroke_width=2)
     fig = bq.Figure(
@@ -71,9 +108,12 @@ class NetworkCharts:
         recent = ticks.tail(self.window)
         x = to_naive_utc(recent["timestamp"])
         for name, line in self.lines.items():
+            y = recent[name].to_numpy(dtype=float)
             with line.hold_sync():
+                fit_scale(line.scales["y"], y)
+                fit_time_scale(line.scales["x"], x)
                 line.x = x
-                line.y = recent[name].to_numpy(dtype=float)
+                line.y = y
 
 
 class SectorChart:
@@ -86,7 +126,8 @@ class SectorChart:
         self.kpi = widgets.ToggleButtons(options=list(KPIS), value=KPIS[1],
                                          style={"button_width": "130px"})
         self.kpi.add_class("tnb-drill-kpi")
-        x, y = bq.DateScale(), bq.LinearScale()
+        x = bq.DateScale(min=EPOCH_HOUR[0], max=EPOCH_HOUR[1])
+        y = bq.LinearScale(min=0.0, max=1.0)  # see fit_scale
         empty_t, empty_y = np.array([], dtype="datetime64[ms]"), np.array([])
         self.line = bq.Lines(x=empty_t, y=empty_y, scales={"x": x, "y": y}, colors=["#1f77b4"])
         self.points = bq.Scatter(x=empty_t, y=empty_y, scales={"x": x, "y": y},
@@ -116,5 +157,7 @@ class SectorChart:
         flagged = hist[IS_ANOMALY].to_numpy(dtype=bool) if len(hist) else np.array([], bool)
         with self.figure.hold_sync(), self.line.hold_sync(), self.points.hold_sync():
             self.figure.title = f"{self.sector_id} · {kpi} ({int(flagged.sum())} anomalous)"
+            fit_scale(self.line.scales["y"], y)
+            fit_time_scale(self.line.scales["x"], t)
             self.line.x, self.line.y = t, y
             self.points.x, self.points.y = t[flagged], y[flagged]

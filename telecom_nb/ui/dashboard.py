@@ -51,9 +51,9 @@ class Dashboard:
         self.charts = NetworkCharts(window=chart_window)
         self.drill = SectorChart(self._sector_history)
         self.feed = AnomalyFeed(max_rows=feed_rows)
-        self.status = StatusLine(monitor)
-        self.controls = Controls(monitor)
         self.heartbeat = Heartbeat(monitor.heartbeat)
+        self.status = StatusLine(monitor, extra=lambda: f"page heartbeats {self.heartbeat.beats}")
+        self.controls = Controls(monitor)
         self.map.observe(lambda ch: self.drill.show(ch["new"]), names="selected")
         for p in self.status.SHOWN_PARAMS:
             if p in monitor.detector.param_names():
@@ -65,8 +65,8 @@ class Dashboard:
     def _layout(self) -> widgets.Widget:
         side = widgets.VBox([self.map.info, self.controls.widget],
                             layout=widgets.Layout(width="340px", min_width="300px"))
-        main = widgets.HBox([widgets.Box([self.map.widget], layout=widgets.Layout(flex="1")),
-                             side])
+        self.map.widget.layout = widgets.Layout(flex="1 1 0%", min_width="420px")
+        main = widgets.HBox([self.map.widget, side], layout=widgets.Layout(width="100%"))
         drill_title = widgets.HTML("<b>Selected sector</b>")
         feed_title = widgets.HTML("<b>Latest anomalies</b> (newest first, highest score first)")
         root = widgets.VBox([

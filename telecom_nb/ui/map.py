@@ -90,6 +90,7 @@ class SectorMap(HasTraits):
         )
         self.map.layout = widgets.Layout(height="480px", width="100%")
         self.map.add_class("tnb-map")
+        self.widget = widgets.VBox([self.map, widgets.HBox([self.legend, self.tiles_toggle])])
 
     # -- per tick ---------------------------------------------------------------------
     def update(self, frame: pd.DataFrame) -> None:
@@ -144,7 +145,3 @@ class SectorMap(HasTraits):
             self.map.layers = (self.tiles, *self.map.layers)
         elif not change["new"] and self.tiles in self.map.layers:
             self.map.remove(self.tiles)
-
-    @property
-    def widget(self) -> widgets.Widget:
-        return widgets.VBox([self.map, widgets.HBox([self.legend, self.tiles_toggle])])

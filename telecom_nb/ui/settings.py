@@ -19,6 +19,9 @@ INTERVAL_VAR = "TELECOM_NB_INTERVAL"
 SECTORS_VAR = "TELECOM_NB_SECTORS"
 IDLE_VAR = "TELECOM_NB_IDLE_TIMEOUT"
 
+# Set by Voilà in the environment of the kernels it starts.
+VOILA_VARS = ("VOILA_BASE_URL", "VOILA_SERVER_URL", "VOILA_APP_PORT")
+
 DEFAULT_INTERVAL = 2.5
 DEFAULT_SECTORS = 500
 DEFAULT_IDLE_TIMEOUT = 60.0
@@ -32,6 +35,7 @@ class NotebookSettings:
     interval: float = DEFAULT_INTERVAL  # seconds of wall time per tick
     n_sectors: int = DEFAULT_SECTORS
     idle_timeout: float = DEFAULT_IDLE_TIMEOUT  # pause when no page is seen (0 = never)
+    in_voila: bool = False  # a Voilà page: cells must not hold the page back waiting on ticks
 
     @property
     def short_run(self) -> bool:
@@ -75,6 +79,7 @@ def notebook_settings(env: Mapping[str, str] | None = None) -> NotebookSettings:
     if idle is None:
         idle = 0.0 if ticks is not None else DEFAULT_IDLE_TIMEOUT
     return NotebookSettings(
+        in_voila=any(name in env for name in VOILA_VARS),
         ticks=ticks,
         interval=float(interval),
         n_sectors=DEFAULT_SECTORS if sectors is None else int(sectors),

@@ -7,6 +7,7 @@ control (or in code) is visible where a browser test can read it.
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from typing import Any
 
 import ipywidgets as widgets
@@ -37,8 +38,9 @@ class StatusLine:
 
     SHOWN_PARAMS = ("contamination", "threshold")
 
-    def __init__(self, monitor: Any):
+    def __init__(self, monitor: Any, extra: Callable[[], str] | None = None):
         self.monitor = monitor
+        self.extra = extra  # more text from the dashboard (e.g. heartbeats seen)
         self.widget = widgets.HTML("")
         self.widget.add_class("tnb-status")
         self.refresh()
@@ -68,6 +70,8 @@ class StatusLine:
             f"rows repaired {repaired} · skipped {skipped}",
             params,
         ]
+        if self.extra is not None:
+            parts.append(self.extra())
         error = get("error", "")
         if error:
             parts.append(f'<span class="tnb-status-error" style="color:#b00">'
