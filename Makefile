@@ -21,8 +21,8 @@ lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks/live_monitor.ipynb --ip=$(HOST) --port=$(PORT) $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 voila: $(STAMP)
-	$(BIN)/voila notebooks/live_monitor.ipynb --Voila.ip=$(HOST) --port=8866 \
-	  --MappingKernelManager.cull_idle_timeout=600 --MappingKernelManager.cull_interval=60
+	$(BIN)/voila notebooks/live_monitor.ipynb --Voila.ip=$(HOST) --port=8866 --no-browser --token \
+	  --MappingKernelManager.cull_idle_timeout=300 --MappingKernelManager.cull_interval=60
 
 test: $(STAMP)
 	bash scripts/ensure_chromium.sh
