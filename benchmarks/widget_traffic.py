@@ -1,0 +1,93 @@
+"""Per-tick cost of the dashboard's widget updates, at 500 and 20,000 sectors.
+
+Builds the real dashboard in-process around a simulated ``Monitor`` with a comm that counts
+what would be sent to the browser, scores a few ticks, then replays each scored batch into
+the dashboard and times the sink + ``refresh()`` (all per-tick widget work; "flagged" is
+anomalous + recovering sectors on the tick, "map" the overlay update alone). The figure that
+matters is bytes per tick: the NOTES measured ~70 µs and ~650 B per message in a real kernel.
+
+    .venv/bin/python benchmarks/widget_traffic.py [--sectors 500,20000] [--ticks 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import time
+
+from telecom_nb.pipeline.monitor import Monitor
+from telecom_nb.ui import Dashboard
+from telecom_nb.ui.geojson import EMPTY_COLLECTION
+from telecom_nb.ui.traffic import count_widget_traffic
+
+
+async def scored_batches(n_sectors: int, warmup: int, ticks: int,
+                         contamination: float = 0.01) -> tuple[Monitor, list]:
+    monitor = Monitor.simulated(n_sectors=n_sectors, seed=0, interval=0.0,
+                                contamination=contamination)
+    await monitor.step(warmup)  # let the detector train so ticks carry anomalies
+    return monitor, await monitor.step(ticks)
+
+
+def measure(n_sectors: int, warmup: int, ticks: int, contamination: float) -> dict[str, float]:
+    t0 = time.perf_counter()
+    monitor, batches = asyncio.run(scored_batches(n_sectors, warmup, ticks, contamination))
+    engine_s = time.perf_counter() - t0
+    with count_widget_traffic() as traffic:
+        t0 = time.perf_counter()
+        dashboard = Dashboard(monitor)
+        build_s = time.perf_counter() - t0
+        build_bytes, build_msgs = traffic.bytes, traffic.messages
+        per_tick_ms, per_tick_bytes, per_tick_msgs, flagged = [], [], [], []
+        map_ms, map_bytes = [], []
+        for batch in batches:
+            traffic.reset()
+            t0 = time.perf_counter()
+            dashboard._on_batch(batch)  # no running loop here: refreshes synchronously
+            per_tick_ms.append((time.perf_counter() - t0) * 1e3)
+            per_tick_bytes.append(traffic.bytes)
+            per_tick_msgs.append(traffic.messages)
+            flagged.append(int((batch.frame["state"] != "normal").sum()))
+            # the map alone, comparable with NOTES.md: clear the overlays, redraw this tick
+            dashboard.map.anomalous.data = dashboard.map.recovering.data = EMPTY_COLLECTION
+            traffic.reset()
+            t0 = time.perf_counter()
+            dashboard.map.update(batch.frame)
+            map_ms.append((time.perf_counter() - t0) * 1e3)
+            map_bytes.append(traffic.bytes)
+    return {
+        "sectors": n_sectors,
+        "engine_s": engine_s,
+        "build_s": build_s,
+        "build_kb": build_bytes / 1e3,
+        "build_msgs": build_msgs,
+        "tick_ms": statistics.median(per_tick_ms),
+        "tick_kb": statistics.median(per_tick_bytes) / 1e3,
+        "tick_msgs": statistics.median(per_tick_msgs),
+        "flagged": statistics.median(flagged),
+        "map_ms": statistics.median(map_ms),
+        "map_kb": statistics.median(map_bytes) / 1e3,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sectors", default="500,20000")
+    parser.add_argument("--warmup", type=int, default=40, help="ticks scored before measuring")
+    parser.add_argument("--ticks", type=int, default=5, help="ticks measured")
+    parser.add_argument("--contamination", type=float, default=0.01,
+                        help="detector alarm rate (NOTES measured maps at ~5%% flagged)")
+    args = parser.parse_args()
+    print(f"{'sectors':>8} {'build s':>8} {'build KB':>9} {'msgs':>5} {'tick ms':>8} "
+          f"{'tick KB':>8} {'msgs':>5} {'map ms':>7} {'map KB':>7} {'flagged':>8}")
+    for n in (int(s) for s in args.sectors.split(",")):
+        r = measure(n, args.warmup, args.ticks, args.contamination)
+        print(f"{r['sectors']:>8,} {r['build_s']:>8.2f} {r['build_kb']:>9.0f} "
+              f"{r['build_msgs']:>5} {r['tick_ms']:>8.1f} {r['tick_kb']:>8.1f} "
+              f"{r['tick_msgs']:>5.0f} {r['map_ms']:>7.1f} {r['map_kb']:>7.1f} "
+              f"{r['flagged']:>8.0f}")
+
+
+if __name__ == "__main__":
+    main()
