@@ -351,6 +351,9 @@ def test_dashboard_follows_a_real_monitor():
     assert len(dash.drill.line.y) > 0
     for name in monitor.detector.param_names():
         assert name in dash.controls.params
+    beats = monitor.watchdog.beats
+    dash.heartbeat.widget.value += 1  # what the browser's Play does every second
+    assert monitor.watchdog.beats == beats + 1
 
 
 def test_real_detector_rejects_invalid_control_value():

@@ -33,6 +33,11 @@ def _fmt_age(value: Any) -> str:
     return html.escape(str(value))
 
 
+def _fmt_param(value: Any) -> str:
+    return "auto" if value is None else html.escape(f"{value:g}" if isinstance(value, float)
+                                                    else str(value))
+
+
 class StatusLine:
     """Renders the monitor's observable state; call :meth:`refresh` (at most once per tick)."""
 
@@ -53,7 +58,7 @@ class StatusLine:
         skipped = sum(v for k, v in counters.items() if "skip" in k or "drop" in k)
         det = m.detector
         params = " · ".join(
-            f'<span class="tnb-status-{p}">{p} {getattr(det, p)}</span>'
+            f'<span class="tnb-status-{p}">{p} {_fmt_param(getattr(det, p))}</span>'
             for p in self.SHOWN_PARAMS if p in det.param_names()
         )
         n_sectors = len(m.sectors) if getattr(m, "sectors", None) is not None else 0
