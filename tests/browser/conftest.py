@@ -201,8 +201,13 @@ def lab_server(tmp_path: Path) -> Iterator[Server]:
     stop_server(server)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator:
+    """One Chromium per test module.
+
+    Playwright's sync API runs an event loop in this thread while it is active, so it must
+    end with the module: tests that call ``asyncio.run`` afterwards would fail otherwise.
+    """
     _needs_chromium()
     from playwright.sync_api import sync_playwright
 
