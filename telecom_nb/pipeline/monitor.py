@@ -108,7 +108,7 @@ class Monitor(HasTraits):
         self._known = pd.Index(self._sectors[schema.SECTOR].to_numpy(dtype=object))
         self._user_sinks: list[Sink] = []
         if validator is None:
-            validator = default_validator(self.kpis) or False
+            validator = default_validator(self.kpis)
         self.pipeline = Pipeline(
             source,
             self.detector,

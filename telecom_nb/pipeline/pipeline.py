@@ -34,6 +34,7 @@ from telecom_nb.params import check_range
 from telecom_nb.pipeline.batch import ScoredBatch
 from telecom_nb.pipeline.episodes import ANOMALOUS, NORMAL, EpisodeTracker
 from telecom_nb.sources.base import Source
+from telecom_nb.sources.validation import BatchValidator
 
 Sink = Callable[[ScoredBatch], object]
 Listener = Callable[[str], object]
@@ -68,12 +69,8 @@ class _Retrain:
     data_time: pd.Timestamp | None
 
 
-def default_validator(kpis: Iterable[str] = schema.KPIS) -> Any | None:
-    """The project's BatchValidator when it is importable, else None (basic checks only)."""
-    try:
-        from telecom_nb.sources.validation import BatchValidator
-    except ImportError:
-        return None
+def default_validator(kpis: Iterable[str] = schema.KPIS) -> BatchValidator:
+    """The stream's repair/reject rules for these KPI columns."""
     return BatchValidator(tuple(kpis))
 
 
@@ -102,8 +99,10 @@ class Pipeline:
         self.source = source
         self.detector = detector
         self.sinks: list[Sink] = list(sinks)
-        #: ``None`` picks the project's BatchValidator if available; ``False`` disables it.
-        self.validator = default_validator() if validator is None else validator or None
+        #: ``None``: a BatchValidator for the source's KPIs; ``False`` disables validation.
+        if validator is None:
+            validator = default_validator(getattr(source, "kpis", None) or schema.KPIS)
+        self.validator = validator or None
         self.episodes = episodes if episodes is not None else EpisodeTracker()
         self.queue_size = int(queue_size)
         self.offload_rows = int(offload_rows)
