@@ -12,7 +12,7 @@ from telecom_nb.pipeline import Monitor, Pipeline
 from telecom_nb.sources.replay import ReplaySource
 
 
-def _series(n: int = 120) -> pd.DataFrame:
+def _series(n: int = 300) -> pd.DataFrame:
     stamps = pd.date_range("2026-01-01", periods=n, freq="5min")
     values = 10 + np.sin(np.arange(n) / 10) + np.random.default_rng(0).normal(0, 0.1, n)
     return pd.DataFrame({"timestamp": stamps, "value": values})
@@ -31,10 +31,10 @@ def test_monitor_replays_a_single_series_file_without_rejections() -> None:
     monitor = Monitor.replay(_series(), interval=0, detector="robust_z", warmup_batches=10)
 
     async def run() -> None:
-        await monitor.step(120)
+        await monitor.step(300)
         await monitor.aclose()
 
     asyncio.run(run())
-    assert monitor.tick == 120
+    assert monitor.tick == 300
     assert monitor.counters["rejected"] == 0
     assert monitor.detector.is_ready
