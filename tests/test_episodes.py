@@ -113,3 +113,31 @@ def test_update_is_vectorised_for_many_sectors():
         tracker.update(f, T0 + t * pd.Timedelta("15min"))
     per_tick = (time.perf_counter() - started) / 5
     assert per_tick < 0.25  # ~10-20 ms here; a per-sector Python loop takes seconds
+
+
+def test_change_counter_moves_only_when_the_episode_list_changes():
+    tracker = EpisodeTracker(open_after=2, close_after=2)
+    seen = []
+    for flags in ([0], [1], [1], [1], [0], [0], [0]):
+        tracker.update(frame({"a": flags[0]}), T0)
+        seen.append(tracker.changes_)
+    # pending run (no episode yet), opens, grows, then normal, normal (closes), normal
+    assert seen == [0, 0, 1, 2, 2, 3, 3]
+    tracker.max_closed = 10
+    assert tracker.changes_ == 4
+
+
+def test_recent_frame_lists_open_by_latest_activity_then_closed_and_is_bounded():
+    tracker = EpisodeTracker(close_after=2)
+    seq = {"a": [1, 0, 0, 0, 0], "b": [1, 1, 0, 0, 0], "c": [0, 1, 0, 0, 0],
+           "d": [0, 0, 0, 1, 0], "e": [0, 0, 1, 1, 0]}
+    scores = {"d": [0, 0, 0, 0.5, 0], "e": [0, 0, 0.4, 0.9, 0]}
+    feed(tracker, seq, scores)
+    recent = tracker.recent_frame(10)
+    assert list(recent[schema.SECTOR]) == ["e", "d", "c", "b", "a"]
+    assert list(recent["is_open"]) == [True, True, False, False, False]
+    assert list(recent.columns) == list(tracker.frame().columns)
+    assert list(tracker.recent_frame(3)[schema.SECTOR]) == ["e", "d", "c"]
+    assert list(tracker.recent_frame(1)[schema.SECTOR]) == ["e"]
+    assert tracker.recent_frame(0).empty
+    assert EpisodeTracker().recent_frame().empty

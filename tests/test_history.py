@@ -75,3 +75,34 @@ def test_feed_is_newest_first_and_bounded():
 def test_feed_empty_frame_has_columns():
     assert list(AnomalyFeed().frame().columns)[:2] == [schema.TIMESTAMP, schema.SECTOR]
     assert pd.api.types.is_object_dtype(AnomalyFeed().frame()[schema.SECTOR])
+
+
+def test_network_history_counts_recovering_and_model_version_and_slices_last():
+    batches = scored_batches(6, n_sectors=5)
+    history = NetworkHistory()
+    for b in batches:
+        history(b)
+    frame = history.frame()
+    states = [b.frame["state"] for b in batches]
+    assert list(frame["n_recovering"]) == [int((s == "recovering").sum()) for s in states]
+    assert list(frame["model_version"]) == [b.model_version for b in batches]
+    assert np.allclose(frame["flag_rate"], frame["n_anomalies"] / frame["n_rows"])
+    tail = history.frame(last=2)
+    assert list(tail["tick"]) == [5, 6] and tail.columns.equals(frame.columns)
+    assert history.frame(last=0).empty and len(history.frame(last=50)) == 6
+    with pytest.raises(ValueError, match="last"):
+        history.frame(last=-1)
+
+
+def test_network_history_recovering_follows_the_episodes():
+    # Sector 1 is anomalous on ticks 0-2 only; its episode stays open (recovering) after.
+    pipe = Pipeline(
+        ListSource([make_batch(t, 4, anomalous=(1,) if t < 3 else ()) for t in range(6)]),
+        ThresholdDetector(every=1),
+        interval=0,
+    )
+    history = NetworkHistory()
+    for b in run(pipe.step(6)):
+        history(b)
+    frame = history.frame()
+    assert list(frame["n_recovering"].iloc[3:]) == [1, 1, 0]  # closes after 3 normal ticks

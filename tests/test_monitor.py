@@ -175,3 +175,15 @@ def test_simulated_monitor_runs_the_real_stack():
     assert monitor.tick == 12 and len(monitor.sectors) == 60
     assert monitor.status in {"idle", "warming_up", "running"}
     assert monitor.counters["rejected_batches"] == 0
+
+
+def test_recent_episodes_and_history_window():
+    monitor = monitor_over(n_ticks=8, n_sectors=6, anomalous=(1, 2))
+    run(monitor.step(8))
+    recent = monitor.recent_episodes(limit=1)
+    assert len(recent) == 1 and recent[schema.PROVINCE].iloc[0] in {"Tehran", "Fars"}
+    both = monitor.recent_episodes()
+    assert set(both[schema.SECTOR]) == {"S0001", "S0002"}
+    assert list(both[schema.PROVINCE]) == ["Tehran" if s == "S0001" else "Fars"
+                                           for s in both[schema.SECTOR]]
+    assert list(monitor.history_frame(last=3)["tick"]) == [6, 7, 8]

@@ -11,6 +11,8 @@ from telecom_nb import schema
 from telecom_nb.detectors.base import Detector, Scores
 from telecom_nb.params import check_range, param_trait
 from telecom_nb.pipeline.batch import ScoredBatch
+from telecom_nb.pipeline.episodes import EpisodeTracker
+from telecom_nb.pipeline.history import NetworkHistory
 from telecom_nb.ui import Dashboard, flag_rate, notebook_settings
 from telecom_nb.ui.traffic import count_widget_traffic
 
@@ -53,7 +55,11 @@ class FakeDetector(Detector):
 
 
 class FakeMonitor(HasTraits):
-    """The observable surface of ``Monitor`` the dashboard relies on."""
+    """The observable surface of ``Monitor`` the dashboard relies on.
+
+    It owns the engine's real ``NetworkHistory`` and ``EpisodeTracker`` (the dashboard
+    reads them); ``emit`` sets each row's map state by hand.
+    """
 
     status = Unicode("running")
     running = Bool(True)
@@ -89,12 +95,26 @@ class FakeMonitor(HasTraits):
             schema.LON: rng.uniform(45, 62, n_sectors),
         })
         self.sinks: list = []
+        self.network_history = NetworkHistory()
+        self.episodes = EpisodeTracker(close_after=3)
         self.heartbeats = 0
         self.frames: list[pd.DataFrame] = []
         self.rng = rng
 
     def add_sink(self, fn):
         self.sinks.append(fn)
+
+    def remove_sink(self, fn):
+        self.sinks.remove(fn)
+
+    def history_frame(self, last=None):
+        return self.network_history.frame(last=last)
+
+    def recent_episodes(self, limit=200):
+        frame = self.episodes.recent_frame(limit)
+        provinces = self.sectors.set_index(schema.SECTOR)[schema.PROVINCE]
+        frame.insert(2, schema.PROVINCE, frame[schema.SECTOR].map(provinces).to_numpy())
+        return frame
 
     def heartbeat(self):
         self.heartbeats += 1
@@ -130,9 +150,11 @@ class FakeMonitor(HasTraits):
         frame[schema.IS_ANOMALY] = state == "anomalous"
         frame[schema.SCORE] = np.where(frame[schema.IS_ANOMALY], 0.9, 0.1)
         frame[schema.TOP_KPI] = np.where(frame[schema.IS_ANOMALY], schema.PRB, "")
+        self.episodes.update(frame, ts)
         self.frames.append(frame)
         batch = ScoredBatch(tick=self.tick, timestamp=ts, frame=frame, model_version=1,
                             detector_ready=True)
+        self.network_history(batch)  # the engine's own sink runs before the dashboard's
         for sink in self.sinks:
             sink(batch)
         return batch
@@ -180,11 +202,13 @@ def test_sink_update_changes_overlay_charts_feed_and_status(dash, monitor):
 
 def test_chart_window_and_feed_are_bounded(monitor):
     dash = Dashboard(monitor, provinces=SQUARE, chart_window=5, feed_rows=7)
-    for _ in range(9):
-        monitor.emit(anomalous=[0, 1, 2])
+    for t in range(9):
+        monitor.emit(anomalous=[t, t + 10])  # 18 distinct episodes
     assert len(dash.charts.lines[schema.PAYLOAD].y) == 5
-    assert len(dash.feed.rows) == 7
+    assert monitor.episodes.n_opened_ == 18
+    assert dash.feed.n_rows == 7
     assert dash.feed.widget.value.count("</tr>") == 7 + 1  # header row
+    assert "tnb-feed" in dash.feed.widget._dom_classes
 
 
 def test_click_selects_sector_for_drilldown(dash, monitor):
@@ -298,7 +322,8 @@ def test_refresh_coalesces_under_a_running_loop(monitor):
         return dash.refreshes
 
     assert asyncio.run(burst()) == 1
-    assert len(dash.ticks) == 5  # every tick still recorded
+    assert len(monitor.history_frame()) == 5  # the engine still recorded every tick
+    assert len(dash.charts.lines[schema.PRB].y) == 5  # and the one redraw shows them all
     assert dash.latest.skipped == 4
 
 
@@ -339,7 +364,7 @@ def test_dashboard_follows_a_real_monitor():
     dash = Dashboard(monitor, provinces=SQUARE)
     batches = asyncio.run(monitor.step(30))
     dash.refresh()
-    assert len(dash.ticks) == len(batches) == 30
+    assert len(dash.tick_table()) == len(batches) == 30
     assert len(dash.charts.lines[schema.PRB].y) == 30
     last = batches[-1].frame
     flagged = set(last.loc[last["state"] == "anomalous", schema.SECTOR].astype(str))
@@ -413,3 +438,195 @@ def test_optional_and_text_params_of_the_real_detector():
 def test_voila_is_detected_from_its_kernel_environment():
     assert notebook_settings({"VOILA_BASE_URL": "/"}).in_voila
     assert not notebook_settings({}).in_voila
+
+
+# -- the dashboard reads the engine's state ---------------------------------------------
+def _feed_rows(dash) -> list[str]:
+    """The feed's ``<tbody>`` rows as HTML strings (one per entry)."""
+    value = dash.feed.widget.value
+    if "<tbody>" not in value:
+        return []
+    body = value.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    return [row for row in body.split("<tr")[1:]]
+
+
+def _cells(row: str) -> list[str]:
+    return [c.split("</td>", 1)[0] for c in row.split("<td>")[1:]]
+
+
+def _engine_monitor(flags: dict[str, list[int]], n_sectors: int = 6, **kwargs):
+    """A real Monitor over prepared batches; ``flags[sector] = ticks it is anomalous``."""
+    from pipeline_fakes import ListSource, ThresholdDetector, make_batch
+
+    from telecom_nb.pipeline.monitor import Monitor
+
+    n_ticks = 1 + max(t for ticks in flags.values() for t in ticks) + kwargs.pop("tail", 1)
+    batches = []
+    for t in range(n_ticks):
+        bad = [int(s[1:]) for s, ticks in flags.items() if t in ticks]
+        batches.append(make_batch(t, n_sectors, anomalous=bad))
+    return Monitor(ListSource(batches), ThresholdDetector(every=1), interval=0, **kwargs)
+
+
+def _step(monitor, dash, n: int = 1) -> None:
+    from pipeline_fakes import run
+
+    for _ in range(n):
+        run(monitor.step(1))
+        dash.refresh()
+
+
+def test_feed_lists_episodes_one_row_per_flapping_sector_open_first():
+    flapping = [2, 4, 6, 8, 10]  # never 3 normal ticks in a row: one open episode
+    monitor = _engine_monitor({"S0001": flapping, "S0002": [2], "S0003": [3, 4]}, tail=1)
+    dash = Dashboard(monitor, provinces=SQUARE)
+    _step(monitor, dash, 12)
+    rows = _feed_rows(dash)
+    episodes = monitor.episodes_frame()
+    assert len(rows) == len(episodes) == 3  # not 5 + 1 + 2 anomalous rows
+    assert [r.count("S0001") for r in rows] == [1, 0, 0]
+    assert "open" in rows[0] and "tnb-episode-open" in rows[0]
+    assert "S0003" in rows[1] and "S0002" in rows[2]  # then most recently closed first
+    assert all("closed" in r for r in rows[1:])
+    first = dict(zip(["start", "sector", "province", "duration", "status", "peak", "top",
+                      *schema.KPIS], _cells(rows[0]), strict=True))
+    assert first["start"] == "2024-03-01 00:30"  # tick 2
+    assert first["duration"] == "9" and first["status"] == "open"  # ticks 2..10
+    assert first["top"] == schema.PRB and first[schema.PRB] == "99.00"
+    assert first["province"] == "Tehran"
+    assert dash.feed.widget.value.count("<tbody>") == 1
+
+
+def test_feed_redraws_only_when_episodes_change():
+    monitor = _engine_monitor({"S0001": [2, 3]}, tail=6)
+    dash = Dashboard(monitor, provinces=SQUARE)
+    _step(monitor, dash, 2)  # warm-up, nothing flagged
+    assert _feed_rows(dash) == [] and "No alert episodes" in dash.feed.widget.value
+    drawn = dash.feed.redraws
+    _step(monitor, dash, 1)  # opens
+    assert dash.feed.redraws == drawn + 1 and len(_feed_rows(dash)) == 1
+    _step(monitor, dash, 1)  # another anomalous tick: duration changes
+    assert dash.feed.redraws == drawn + 2
+    _step(monitor, dash, 2)  # normal, episode still open: nothing to redraw
+    assert dash.feed.redraws == drawn + 2
+    _step(monitor, dash, 1)  # third normal tick closes it
+    assert dash.feed.redraws == drawn + 3 and "closed" in _feed_rows(dash)[0]
+    _step(monitor, dash, 1)
+    assert dash.feed.redraws == drawn + 3
+
+
+def test_feed_puts_open_before_closed_and_is_bounded():
+    monitor = FakeMonitor(n_sectors=30)
+    dash = Dashboard(monitor, provinces=SQUARE, feed_rows=5)
+    monitor.emit(anomalous=list(range(10)))
+    for _ in range(3):
+        monitor.emit()  # the ten close
+    monitor.emit(anomalous=[20, 21])
+    rows = _feed_rows(dash)
+    assert len(rows) == 5 and dash.feed.n_rows == 5
+    assert [("open" in r and "closed" not in r) for r in rows] == [True, True, False, False,
+                                                                   False]
+    assert "Alert episodes" in dash.widget.children[6].value
+
+
+def test_charts_read_the_engine_history():
+    monitor = _real_monitor(interval=0.0, n_sectors=40)
+    dash = Dashboard(monitor, provinces=SQUARE, chart_window=8)
+    _step(monitor, dash, 12)
+    history = monitor.history_frame()
+    assert len(history) == 12
+    tail = history.tail(8)
+    assert np.allclose(dash.charts.lines[schema.PRB].y, tail[f"{schema.PRB}_mean"])
+    assert np.array_equal(dash.charts.lines["n_anomalies"].y, tail["n_anomalies"])
+    assert pd.Timestamp(dash.charts.lines[schema.PRB].x[-1]) == \
+        history["timestamp"].iloc[-1].tz_convert(None)
+    assert dash.tick_table().equals(history)
+    from telecom_nb.ui import flag_rate
+
+    expected = tail["n_anomalies"].tail(3).sum() / tail["n_rows"].tail(3).sum()
+    assert flag_rate(monitor, last=3) == flag_rate(dash, last=3) == pytest.approx(expected)
+
+
+def test_no_ui_side_tick_or_anomaly_store():
+    from pathlib import Path
+
+    import telecom_nb.ui as ui
+
+    folder = Path(ui.__file__).parent
+    assert not (folder / "ticklog.py").exists()
+    source = "\n".join(p.read_text() for p in folder.glob("*.py"))
+    for marker in ("TickLog", "deque", "pd.concat", ".record("):
+        assert marker not in source, marker
+    monitor = FakeMonitor()
+    dash = Dashboard(monitor, provinces=SQUARE)
+    assert not hasattr(dash, "ticks") and not hasattr(dash.feed, "rows")
+
+
+def test_sectors_that_appear_later_join_the_base_layer(monitor):
+    dash = Dashboard(monitor, provinces=SQUARE)
+    monitor.emit()
+    n0 = len(monitor.sectors)
+    new = pd.DataFrame({schema.SECTOR: ["N1", "N2"], schema.PROVINCE: "Fars",
+                        schema.LAT: [30.0, 31.0], schema.LON: [50.0, 51.0]})
+    monitor.sectors = pd.concat([monitor.sectors, new], ignore_index=True)
+    with count_widget_traffic() as traffic:
+        d = Dashboard(monitor, provinces=SQUARE)
+        monitor.sinks = [dash._on_batch, d._on_batch]
+        traffic.reset()
+        monitor.emit()
+    assert _ids(dash.map.added) == {"N1", "N2"} and len(dash.map.base.data["features"]) == n0
+    assert _ids(d.map.added) == set()  # built after: already in its base layer
+    assert len(d.map.base.data["features"]) == n0 + 2
+    assert dash.map.n_sectors == len(monitor.sectors)
+    assert not dash.map.show_sectors(monitor.sectors)  # nothing new: no message
+    # Once the added sectors outnumber the first ones, both layers are merged.
+    many = pd.DataFrame({schema.SECTOR: [f"M{i}" for i in range(n0 + 5)], schema.PROVINCE: "Fars",
+                         schema.LAT: 30.0, schema.LON: 50.0})
+    monitor.sectors = pd.concat([monitor.sectors, many], ignore_index=True)
+    monitor.emit()
+    assert _ids(dash.map.added) == set()
+    assert len(dash.map.base.data["features"]) == len(monitor.sectors)
+
+
+def test_real_monitor_new_sectors_reach_the_map():
+    from pipeline_fakes import ListSource, ThresholdDetector, make_batch
+
+    from telecom_nb.pipeline.monitor import Monitor
+
+    monitor = Monitor(ListSource([make_batch(0, 3), make_batch(1, 5)]), ThresholdDetector(),
+                      interval=0)
+    dash = Dashboard(monitor, provinces=SQUARE)
+    _step(monitor, dash, 2)
+    drawn = _ids(dash.map.base) | _ids(dash.map.added)
+    assert drawn == {f"S{i:04d}" for i in range(5)}
+    assert _ids(dash.map.added) == {"S0003", "S0004"}
+
+
+def _n_observers(obj: HasTraits) -> int:
+    return sum(len(handlers) for by_type in obj._trait_notifiers.values()
+               for handlers in by_type.values())
+
+
+def test_close_removes_the_sink_and_every_observer(monitor):
+    before = _n_observers(monitor), _n_observers(monitor.detector)
+    dash = Dashboard(monitor, provinces=SQUARE)
+    assert _n_observers(monitor) > before[0] and _n_observers(monitor.detector) > before[1]
+    dash.close()
+    assert (_n_observers(monitor), _n_observers(monitor.detector)) == before
+    assert monitor.sinks == []
+    status, widget = dash.status.widget.value, dash.controls.params["contamination"]
+    monitor.detector.contamination = 0.03
+    monitor.status = "paused"
+    assert dash.status.widget.value == status and widget.value == 0.01
+    dash.close()  # twice is harmless
+
+
+def test_real_monitor_close_detaches():
+    monitor = _real_monitor()
+    before = _n_observers(monitor), _n_observers(monitor.detector)
+    sinks = list(monitor.pipeline.sinks)
+    dash = Dashboard(monitor, provinces=SQUARE)
+    assert monitor.pipeline.sinks == [*sinks, dash._on_batch]
+    dash.close()
+    assert (_n_observers(monitor), _n_observers(monitor.detector)) == before
+    assert monitor.pipeline.sinks == sinks

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Sequence
+from itertools import islice
 
 import numpy as np
 import pandas as pd
@@ -61,6 +62,9 @@ class EpisodeTracker(Parametrized):
         self.closed_: deque[dict[str, object]] = deque(maxlen=self.max_closed)
         self.n_opened_ = 0
         self.n_closed_ = 0
+        # Bumped whenever what an episode list shows changes (an episode opens, closes,
+        # or an open one gets another anomalous tick), so a view redraws only then.
+        self.changes_ = 0
         self._tick = 0
         n = 0
         self._run_anom = np.zeros(n, dtype=np.int64)  # anomalous ticks in a row
@@ -86,6 +90,7 @@ class EpisodeTracker(Parametrized):
     def _resize_closed(self, change) -> None:
         if hasattr(self, "closed_"):
             self.closed_ = deque(self.closed_, maxlen=change["new"])
+            self.changes_ += 1
 
     @property
     def n_open(self) -> int:
@@ -169,6 +174,8 @@ class EpisodeTracker(Parametrized):
             self._open[cp] = False
         self._run_anom[pos] = run_anom
         self._run_norm[pos] = run_norm
+        if closing.any() or (flag & self._open[pos]).any():
+            self.changes_ += 1
 
         per_sector = np.where(flag, ANOMALOUS, np.where(self._open[pos], RECOVERING, NORMAL))
         return per_sector.astype(object)[inverse.ravel()]
@@ -201,6 +208,25 @@ class EpisodeTracker(Parametrized):
             .sort_values("start", ascending=False, kind="stable")
             .reset_index(drop=True)
         )
+
+    def recent_frame(self, limit: int = 200) -> pd.DataFrame:
+        """At most ``limit`` episodes for an alert list: open ones first, the most recently
+        anomalous first (ties: higher peak first), then the most recently closed.
+
+        Only the rows returned are built, so it stays cheap with a long closed list.
+        """
+        check_range("limit", limit, 0)
+        positions = np.flatnonzero(self._open)
+        order = np.lexsort((-self._peak_score[positions], -self._last_anom_tick[positions]))
+        opened = self._records(positions[order[:limit]], open_=True)
+        room = int(limit) - len(opened)
+        if room <= 0 or not self.closed_:
+            return opened.reset_index(drop=True)
+        closed = pd.DataFrame(list(islice(reversed(self.closed_), room)),
+                              columns=list(opened.columns))
+        if opened.empty:
+            return closed
+        return pd.concat([opened, closed], ignore_index=True)
 
     def closed_frame(self) -> pd.DataFrame:
         """Closed episodes kept (at most ``max_closed``), most recently closed first."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Sequence
+from itertools import islice
 
 import numpy as np
 import pandas as pd
@@ -15,7 +16,10 @@ import pandas as pd
 from telecom_nb import schema
 from telecom_nb.params import check_range
 from telecom_nb.pipeline.batch import ScoredBatch
+from telecom_nb.pipeline.episodes import RECOVERING
 from telecom_nb.pipeline.index import SectorIndex, grow_rows
+
+STATE = "state"  # the per-row episode state column of a scored frame (see ScoredBatch)
 
 
 class NetworkHistory:
@@ -50,15 +54,28 @@ class NetworkHistory:
         row["n_anomalies"] = int(flags.sum())
         row["n_rows"] = len(frame)
         row["score_mean"] = float(frame[schema.SCORE].mean()) if len(frame) else np.nan
+        # Sectors whose alert episode is still open on a normal tick (orange on the map).
+        states = frame[STATE].to_numpy() if STATE in frame.columns else np.empty(0, object)
+        row["n_recovering"] = int(np.count_nonzero(states == RECOVERING))
+        row["model_version"] = int(scored.model_version)
         self._rows.append(row)
 
-    def frame(self) -> pd.DataFrame:
-        """One row per tick, oldest first."""
+    def frame(self, last: int | None = None) -> pd.DataFrame:
+        """One row per tick, oldest first; only the ``last`` ticks when given.
+
+        ``flag_rate`` is ``n_anomalies / n_rows``. Asking for ``last`` builds only those
+        rows, so a chart showing a short window does not pay for the whole history.
+        """
         columns = ["timestamp", "tick"]
         for kpi in self.kpis:
             columns += [f"{kpi}_mean", f"{kpi}_sum"]
-        columns += ["n_anomalies", "n_rows", "score_mean"]
-        return pd.DataFrame(list(self._rows), columns=columns)
+        columns += ["n_anomalies", "n_rows", "score_mean", "n_recovering", "model_version"]
+        if last is not None:
+            check_range("last", last, 0)
+        skip = 0 if last is None else max(len(self._rows) - int(last), 0)
+        out = pd.DataFrame(list(islice(self._rows, skip, None)), columns=columns)
+        out["flag_rate"] = out["n_anomalies"] / out["n_rows"].clip(lower=1)
+        return out
 
 
 class SectorHistory:

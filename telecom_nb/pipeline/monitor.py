@@ -105,6 +105,8 @@ class Monitor(HasTraits):
         self._total_anomalies = 0
         self._n_indexed = 0
         self._sectors = self._initial_sectors(source)
+        self._province_lookup = pd.Series(dtype=object)  # sector_id -> province
+        self._province_rows = -1  # len(self._sectors) when the lookup was built
         self._known = pd.Index(self._sectors[schema.SECTOR].to_numpy(dtype=object))
         self._user_sinks: list[Sink] = []
         if validator is None:
@@ -244,9 +246,9 @@ class Monitor(HasTraits):
         last = self.pipeline.last
         return None if last is None else last.frame
 
-    def history_frame(self) -> pd.DataFrame:
-        """Network-wide per-tick aggregates, oldest first (bounded)."""
-        return self.network_history.frame()
+    def history_frame(self, last: int | None = None) -> pd.DataFrame:
+        """Network-wide per-tick aggregates, oldest first (bounded; ``last`` ticks only)."""
+        return self.network_history.frame(last=last)
 
     def sector_history(self, sector_id: object) -> pd.DataFrame:
         """That sector's recent ticks: timestamp, KPIs, score, is_anomaly (oldest first)."""
@@ -258,11 +260,21 @@ class Monitor(HasTraits):
 
     def episodes_frame(self, open_only: bool = False) -> pd.DataFrame:
         """Alert episodes (open ones first) with the sector's province."""
-        frame = self.episodes.frame(open_only=open_only)
-        provinces = self._sectors.drop_duplicates(schema.SECTOR).set_index(schema.SECTOR)
-        frame.insert(
-            2, schema.PROVINCE, frame[schema.SECTOR].map(provinces[schema.PROVINCE]).to_numpy()
-        )
+        return self._with_provinces(self.episodes.frame(open_only=open_only))
+
+    def recent_episodes(self, limit: int = 200) -> pd.DataFrame:
+        """At most ``limit`` episodes for an alert list: open ones first (most recently
+        anomalous first), then the most recently closed; with the sector's province."""
+        return self._with_provinces(self.episodes.recent_frame(limit))
+
+    def _with_provinces(self, frame: pd.DataFrame) -> pd.DataFrame:
+        # The lookup is rebuilt only when the sector table grew (it only ever grows).
+        if self._province_rows != len(self._sectors):
+            unique = self._sectors.drop_duplicates(schema.SECTOR)
+            self._province_lookup = unique.set_index(schema.SECTOR)[schema.PROVINCE]
+            self._province_rows = len(self._sectors)
+        provinces = frame[schema.SECTOR].map(self._province_lookup).to_numpy()
+        frame.insert(2, schema.PROVINCE, provinces)
         return frame
 
     # -------------------------------------------------------------- internals

@@ -21,6 +21,8 @@ KPI_TITLES = {
     "prb_pct": "PRB utilisation (%, mean)",
     "availability_pct": "Availability (%, mean)",
 }
+# Chart name -> column of ``NetworkHistory.frame()``.
+HISTORY_COLUMNS = {kpi: f"{kpi}_mean" for kpi in KPIS}
 FIG_LAYOUT = {"height": "190px", "width": "100%"}
 FIG_MARGIN = {"top": 30, "bottom": 30, "left": 55, "right": 10}
 
@@ -103,12 +105,18 @@ class NetworkCharts:
         )
         self.widget.add_class("tnb-charts")
 
-    def update(self, ticks: pd.DataFrame) -> None:
-        """Show the last ``window`` rows of a :class:`TickLog` frame."""
-        recent = ticks.tail(self.window)
-        x = to_naive_utc(recent["timestamp"])
+    def update(self, history: pd.DataFrame) -> None:
+        """Show the last ``window`` ticks of the engine's network history.
+
+        ``history`` is ``monitor.history_frame(last=window)`` (``<kpi>_mean`` columns and
+        ``n_anomalies``); a KPI the stream does not carry is drawn empty.
+        """
+        recent = history.tail(self.window)
+        x = to_naive_utc(recent[TIMESTAMP])
         for name, line in self.lines.items():
-            y = recent[name].to_numpy(dtype=float)
+            column = HISTORY_COLUMNS.get(name, name)
+            y = (recent[column].to_numpy(dtype=float, na_value=np.nan) if column in recent
+                 else np.full(len(recent), np.nan))
             with line.hold_sync():
                 fit_scale(line.scales["y"], y)
                 fit_time_scale(line.scales["x"], x)

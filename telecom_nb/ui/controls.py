@@ -166,12 +166,19 @@ class Controls:
         self.warmup = widgets.FloatProgress(value=float(monitor.warmup_progress), min=0.0,
                                             max=1.0, description="warm-up", style=STYLE)
         self.warmup.add_class("tnb-warmup")
-        traitlets.dlink((monitor, "warmup_progress"), (self.warmup, "value"))
+        self._warmup_link = traitlets.dlink((monitor, "warmup_progress"), (self.warmup, "value"))
         self.widget = widgets.VBox([
             widgets.HBox([self.pause, self.stop]), self.speed, *self.params.values(),
             self.message, self.warmup,
         ])
         self.widget.add_class("tnb-controls")
+
+    def close(self) -> None:
+        """Detach every observer this panel put on the monitor and its detector."""
+        for link in self.links:
+            link.unlink()
+        self.monitor.unobserve(self._paused_changed, names="paused")
+        self._warmup_link.unlink()
 
     def _pause_clicked(self, change: dict) -> None:
         if change["new"] == bool(self.monitor.paused):

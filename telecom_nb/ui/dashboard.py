@@ -1,10 +1,12 @@
 """The live dashboard: one widget tree fed by the monitor as a sink.
 
-The sink does only cheap bookkeeping on every tick (tick log, feed rows, latest batch).
-Widgets are redrawn from the latest batch at most once per tick and at most every
-``min_refresh_s`` seconds, on the loop thread; when ticks come faster than that the
-intermediate batches are coalesced (latest state wins), so a slow front end never slows
-the detector. No ``with output:`` capture is used from the background task.
+The dashboard keeps no state of its own: charts read the engine's network history, the
+feed reads its alert episodes, the map the latest batch and the sector table. The sink
+only remembers the latest batch and schedules a redraw, at most once per tick and at most
+every ``min_refresh_s`` seconds, on the loop thread; when ticks come faster than that the
+intermediate batches are coalesced (latest state wins; the engine's history still has
+every tick), so a slow front end never slows the detector. No ``with output:`` capture is
+used from the background task.
 """
 
 from __future__ import annotations
@@ -20,11 +22,11 @@ from telecom_nb.pipeline.batch import ScoredBatch
 from telecom_nb.pipeline.sinks import CoalescingSink
 from telecom_nb.ui.charts import NetworkCharts, SectorChart
 from telecom_nb.ui.controls import Controls
-from telecom_nb.ui.feed import AnomalyFeed
+from telecom_nb.ui.feed import TITLE as FEED_TITLE
+from telecom_nb.ui.feed import EpisodeFeed
 from telecom_nb.ui.heartbeat import Heartbeat
 from telecom_nb.ui.map import SectorMap
 from telecom_nb.ui.status import StatusLine
-from telecom_nb.ui.ticklog import TickLog
 
 TITLE = (
     "<h3 style='margin:4px 0'>Network KPI monitor</h3>"
@@ -41,25 +43,31 @@ class Dashboard:
                  chart_window: int = 120, feed_rows: int = 200, min_refresh_s: float = 0.25):
         self.monitor = monitor
         self.min_refresh_s = min_refresh_s
-        self.ticks = TickLog()
         self.latest = CoalescingSink()
         self.refreshes = 0
         self._last_refresh = float("-inf")
         self._scheduled: asyncio.Handle | None = None
+        self._scheduled_loop: asyncio.AbstractEventLoop | None = None
 
         self.map = SectorMap(monitor.sectors, provinces=provinces)
         self.charts = NetworkCharts(window=chart_window)
         self.drill = SectorChart(self._sector_history)
-        self.feed = AnomalyFeed(max_rows=feed_rows)
+        self.feed = EpisodeFeed(monitor.recent_episodes, lambda: monitor.episodes.changes_,
+                                max_rows=feed_rows)
         self.heartbeat = Heartbeat(monitor.heartbeat)
         self.status = StatusLine(monitor, extra=lambda: f"page heartbeats {self.heartbeat.beats}")
         self.controls = Controls(monitor)
-        self.map.observe(lambda ch: self.drill.show(ch["new"]), names="selected")
-        for p in self.status.SHOWN_PARAMS:
-            if p in monitor.detector.param_names():
-                monitor.detector.observe(lambda _: self.status.refresh(), names=p)
-        monitor.observe(lambda _: self.status.refresh(), names=["status", "paused", "error"])
+        self.map.observe(self._show_selected, names="selected")
+        # Observers put on the model, kept so that close() can take them off again.
+        self._detector = monitor.detector
+        self._detector_params = [p for p in self.status.SHOWN_PARAMS
+                                 if p in self._detector.param_names()]
+        self._monitor_traits = ["status", "paused", "error"]
+        if self._detector_params:
+            self._detector.observe(self._refresh_status, names=self._detector_params)
+        monitor.observe(self._refresh_status, names=self._monitor_traits)
         monitor.add_sink(self._on_batch)
+        self._closed = False
         self.widget = self._layout()
 
     def _layout(self) -> widgets.Widget:
@@ -68,7 +76,8 @@ class Dashboard:
         self.map.widget.layout = widgets.Layout(flex="1 1 0%", min_width="420px")
         main = widgets.HBox([self.map.widget, side], layout=widgets.Layout(width="100%"))
         drill_title = widgets.HTML("<b>Selected sector</b>")
-        feed_title = widgets.HTML("<b>Latest anomalies</b> (newest first, highest score first)")
+        feed_title = widgets.HTML(f"<b>{FEED_TITLE}</b> (open first, most recently anomalous "
+                                  "first; then the recently closed)")
         root = widgets.VBox([
             widgets.HTML(TITLE), self.status.widget, main, self.charts.widget,
             drill_title, self.drill.widget, feed_title, self.feed.widget, self.heartbeat.widget,
@@ -78,20 +87,20 @@ class Dashboard:
 
     # -- the sink ---------------------------------------------------------------------
     def _on_batch(self, batch: ScoredBatch) -> None:
-        """Called by the monitor for every scored batch: bookkeeping now, drawing later."""
-        self.ticks.record(batch)
-        self.feed.add(batch)
+        """Called by the monitor for every scored batch: remember it, draw later."""
         self.latest(batch)
         self._schedule()
 
     def _schedule(self) -> None:
-        if self._scheduled is not None:
-            return  # a refresh is already due; it will draw the latest batch
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:  # called synchronously (tests, step-by-step code)
             self.refresh()
             return
+        if self._scheduled is not None and self._scheduled_loop is loop:
+            return  # a refresh is already due; it will draw the latest batch
+        # (a handle left on a loop that has ended since, e.g. by asyncio.run, never runs)
+        self._scheduled_loop = loop
         delay = max(0.0, self._last_refresh + self.min_refresh_s - time.monotonic())
         if delay > 0:
             self._scheduled = loop.call_later(delay, self._scheduled_refresh)
@@ -108,8 +117,9 @@ class Dashboard:
         if batch is None:
             return False
         self._last_refresh = time.monotonic()
+        self.map.show_sectors(self.monitor.sectors)
         self.map.update(batch.frame)
-        self.charts.update(self.ticks.frame(last=self.charts.window))
+        self.charts.update(self.monitor.history_frame(last=self.charts.window))
         self.feed.refresh()
         self.status.refresh()
         self.drill.refresh()
@@ -121,17 +131,33 @@ class Dashboard:
     def _sector_history(self, sector_id: str) -> pd.DataFrame:
         return self.monitor.sector_history(sector_id)
 
+    def _show_selected(self, change: dict) -> None:
+        self.drill.show(change["new"])
+
+    def _refresh_status(self, _change: dict) -> None:
+        self.status.refresh()
+
     # -- notebook helpers -------------------------------------------------------------
     def tick_table(self) -> pd.DataFrame:
-        """Per-tick network aggregates seen by the dashboard (for ad-hoc analysis)."""
-        return self.ticks.frame()
+        """Per-tick network aggregates: the engine's ``monitor.history_frame()``."""
+        return self.monitor.history_frame()
 
     def close(self) -> None:
+        """Detach from the monitor (sink and every trait observer) and close the widgets."""
+        if self._closed:
+            return
+        self._closed = True
         remove = getattr(self.monitor, "remove_sink", None)
         if remove is not None:
             remove(self._on_batch)
         if self._scheduled is not None:
             self._scheduled.cancel()
+            self._scheduled = None
+        if self._detector_params:
+            self._detector.unobserve(self._refresh_status, names=self._detector_params)
+        self.monitor.unobserve(self._refresh_status, names=self._monitor_traits)
+        self.controls.close()
+        self.map.unobserve(self._show_selected, names="selected")
         self.widget.close()
 
     def _ipython_display_(self) -> None:

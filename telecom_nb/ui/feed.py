@@ -1,80 +1,100 @@
-"""The anomaly feed: the latest flagged sectors, newest first, bounded."""
+"""The alert feed: the monitor's alert episodes (open first), bounded, as one HTML table.
+
+The rows come from the engine's episode tracker each time it changed; the widget keeps no
+list of its own. A flapping sector is one episode, so it is one row, not a storm.
+"""
 
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 
 import ipywidgets as widgets
 import numpy as np
 import pandas as pd
 
-from telecom_nb.pipeline.batch import ScoredBatch
-from telecom_nb.schema import IS_ANOMALY, KPIS, PROVINCE, SCORE, SECTOR, TOP_KPI
+from telecom_nb.schema import KPIS, PROVINCE, SECTOR, TOP_KPI
 
-FEED_COLUMNS = ["time", SECTOR, PROVINCE, *KPIS, SCORE, TOP_KPI]
-HEADERS = ["time (UTC)", "sector", "province", "payload MB", "thr. Mbps", "PRB %", "avail. %",
-           "score", "top KPI"]
+TITLE = "Alert episodes"
+HEADERS = ["start (UTC)", "sector", "province", "duration (ticks)", "status", "peak score",
+           "top KPI", "payload MB", "thr. Mbps", "PRB %", "avail. %"]
 STYLE = (
     "<style>.tnb-feed-table{border-collapse:collapse;font-size:12px}"
     ".tnb-feed-table td,.tnb-feed-table th{padding:1px 6px;border-bottom:1px solid #ddd;"
-    "text-align:right}</style>"
+    "text-align:right}.tnb-feed-table tr.tnb-episode-open td{color:#b00}</style>"
 )
+MISSING = "–"
 
 
 def _text(values: pd.Series) -> np.ndarray:
-    return np.array([html.escape(str(v)) for v in values], dtype=object)
+    return np.array([html.escape(str(v)) for v in values.fillna("")], dtype=object)
 
 
-def _number(values: pd.Series) -> np.ndarray:
-    return np.char.mod("%.2f", values.to_numpy(dtype=float)).astype(object)
+def _number(frame: pd.DataFrame, column: str, fmt: str = "%.2f") -> np.ndarray:
+    """Formatted numbers; ``–`` where missing (NaN, or a KPI the stream does not carry)."""
+    if column not in frame:
+        return np.full(len(frame), MISSING, dtype=object)
+    values = frame[column].to_numpy(dtype=float, na_value=np.nan)
+    out = np.char.mod(fmt, values).astype(object)
+    out[~np.isfinite(values)] = MISSING
+    return out
 
 
-class AnomalyFeed:
-    """Keeps at most ``max_rows`` anomalies (one concat per tick); renders on refresh."""
+def render_episodes(episodes: pd.DataFrame) -> str:
+    """One ``<tr>`` per episode inside a ``<tbody>`` (vectorised string building)."""
+    if episodes.empty:
+        return "<i>No alert episodes yet.</i>"
+    start = pd.to_datetime(episodes["start"], utc=True).dt.strftime("%Y-%m-%d %H:%M")
+    is_open = episodes["is_open"].to_numpy(dtype=bool)
+    cells = [
+        start.fillna(MISSING).to_numpy(dtype=object),
+        _text(episodes[SECTOR]),
+        _text(episodes[PROVINCE]) if PROVINCE in episodes else np.full(len(episodes), ""),
+        _number(episodes, "duration_ticks", "%d"),
+        np.where(is_open, "open", "closed").astype(object),
+        _number(episodes, "peak_score", "%.3f"),
+        _text(episodes[TOP_KPI].replace("", MISSING)),
+        *(_number(episodes, f"peak_{kpi}") for kpi in KPIS),
+    ]
+    row_open = np.where(is_open, '<tr class="tnb-episode-open"><td>', "<tr><td>").astype(object)
+    body = row_open + cells[0]
+    for column in cells[1:]:
+        body = body + "</td><td>" + column
+    body = body + "</td></tr>"
+    head = "".join(f"<th>{h}</th>" for h in HEADERS)
+    return (f'{STYLE}<table class="tnb-feed-table"><thead><tr>{head}</tr></thead>'
+            f"<tbody>{''.join(body)}</tbody></table>")
 
-    def __init__(self, max_rows: int = 200):
+
+class EpisodeFeed:
+    """Shows ``episodes(max_rows)``; redraws only when ``version()`` moved since last time.
+
+    ``episodes`` is e.g. ``monitor.recent_episodes`` and ``version`` the tracker's change
+    counter, so a tick that changed no episode costs one integer comparison.
+    """
+
+    def __init__(self, episodes: Callable[[int], pd.DataFrame], version: Callable[[], int],
+                 max_rows: int = 200):
         if max_rows < 1:
             raise ValueError(f"max_rows must be >= 1; got {max_rows}")
         self.max_rows = max_rows
-        self.rows = pd.DataFrame(columns=FEED_COLUMNS)
-        self._dirty = False
-        self.widget = widgets.HTML(self._render(), layout=widgets.Layout(
+        self._episodes = episodes
+        self._version = version
+        self._shown_version: int | None = None
+        self.n_rows = 0  # rows currently drawn
+        self.redraws = 0
+        self.widget = widgets.HTML(render_episodes(pd.DataFrame()), layout=widgets.Layout(
             max_height="320px", overflow="auto"))
         self.widget.add_class("tnb-feed")
 
-    def add(self, batch: ScoredBatch) -> None:
-        """Prepend this batch's anomalies, highest score first."""
-        frame = batch.frame
-        new = frame.loc[frame[IS_ANOMALY].to_numpy(dtype=bool)]
-        if new.empty:
-            return
-        new = new.nlargest(self.max_rows, SCORE)
-        new = new.reindex(columns=FEED_COLUMNS).assign(time=batch.timestamp)
-        if self.rows.empty:
-            self.rows = new.reset_index(drop=True)
-        else:
-            self.rows = pd.concat([new, self.rows], ignore_index=True).head(self.max_rows)
-        self._dirty = True
-
-    def refresh(self) -> None:
-        """Redraw the table if anomalies arrived since the last refresh."""
-        if self._dirty:
-            self.widget.value = self._render()
-            self._dirty = False
-
-    def _render(self) -> str:
-        rows = self.rows
-        if rows.empty:
-            return "<i>No anomalies yet.</i>"
-        times = pd.to_datetime(rows["time"], utc=True).dt.strftime("%Y-%m-%d %H:%M")
-        cells = [times.to_numpy(dtype=object), _text(rows[SECTOR]), _text(rows[PROVINCE]),
-                 *(_number(rows[k]) for k in KPIS), _number(rows[SCORE]),
-                 _text(rows[TOP_KPI].fillna(""))]
-        body = cells[0].copy()
-        body = "<tr><td>" + body
-        for column in cells[1:]:
-            body = body + "</td><td>" + column
-        body = body + "</td></tr>"
-        head = "".join(f"<th>{h}</th>" for h in HEADERS)
-        return (f'{STYLE}<table class="tnb-feed-table"><thead><tr>{head}</tr></thead>'
-                f"<tbody>{''.join(body)}</tbody></table>")
+    def refresh(self) -> bool:
+        """Redraw if the episodes changed since the last draw; True when it redrew."""
+        version = self._version()
+        if version == self._shown_version:
+            return False
+        rows = self._episodes(self.max_rows).head(self.max_rows)
+        self.widget.value = render_episodes(rows)
+        self._shown_version = version
+        self.n_rows = len(rows)
+        self.redraws += 1
+        return True

@@ -3,6 +3,10 @@
 Design measured in ``shared/NOTES.md``: one static GeoJSON of every sector and overlays
 holding only the anomalous / recovering ones cost ~4 KB per tick at 500 sectors and
 ~170 KB at 20,000, where per-sector widgets cost megabytes and drop messages.
+
+Sectors that appear after start-up go to a second, normally small base layer ("added"),
+so a new site costs a message the size of the new sectors, not a resend of the whole
+network; once the added layer outgrows the first one, both are merged (amortised).
 """
 
 from __future__ import annotations
@@ -48,6 +52,8 @@ class SectorMap(HasTraits):
 
             provinces = provinces_geojson()
         self._latest: pd.DataFrame | None = None
+        self.n_base = len(sectors)  # sectors drawn by ``base``; the rest by ``added``
+        self.n_sectors = len(sectors)  # sectors drawn in all
         self.map = ipyleaflet.Map(
             center=IRAN_CENTER, zoom=IRAN_ZOOM, prefer_canvas=True, scroll_wheel_zoom=True,
             attribution_control=False, layers=(),  # no tile server needed: we draw our own base
@@ -63,15 +69,20 @@ class SectorMap(HasTraits):
             point_style=_dot(COLORS["normal"], 3, 0.7),
             hover_style={"weight": 3, "fillOpacity": 1.0},
         )
+        self.added = ipyleaflet.GeoJSON(
+            data=EMPTY_COLLECTION, name="sectors (added)",
+            point_style=_dot(COLORS["normal"], 3, 0.7),
+            hover_style={"weight": 3, "fillOpacity": 1.0},
+        )
         self.recovering = ipyleaflet.GeoJSON(
             data=EMPTY_COLLECTION, name="recovering", point_style=_dot(COLORS["recovering"], 5, 0.9)
         )
         self.anomalous = ipyleaflet.GeoJSON(
             data=EMPTY_COLLECTION, name="anomalous", point_style=_dot(COLORS["anomalous"], 5, 0.9)
         )
-        for layer in (self.provinces, self.base, self.recovering, self.anomalous):
+        for layer in (self.provinces, self.base, self.added, self.recovering, self.anomalous):
             self.map.add(layer)
-        for layer in (self.base, self.recovering, self.anomalous):
+        for layer in (self.base, self.added, self.recovering, self.anomalous):
             layer.on_click(self._on_click)
             layer.on_hover(self._on_hover)
         self.tiles = ipyleaflet.TileLayer(
@@ -102,6 +113,26 @@ class SectorMap(HasTraits):
             self.recovering.data = points_collection(frame[states == "recovering"])
         if self.selected:
             self.info.value = self.describe(self.selected)
+
+    def show_sectors(self, sectors: pd.DataFrame) -> bool:
+        """Draw sectors that appeared since start-up; True when a layer changed.
+
+        ``sectors`` is the monitor's sector table, which only grows by appending rows, so
+        the new ones are the rows past those already drawn (a length check per tick).
+        """
+        n = len(sectors)
+        if n <= self.n_sectors:
+            return False
+        late = n - self.n_base
+        if late > self.n_base:  # the added layer would outweigh the base: merge once
+            with self.base.hold_sync(), self.added.hold_sync():
+                self.base.data = points_collection(sectors)
+                self.added.data = EMPTY_COLLECTION
+            self.n_base = n
+        else:
+            self.added.data = points_collection(sectors.iloc[self.n_base:])
+        self.n_sectors = n
+        return True
 
     # -- interaction ------------------------------------------------------------------
     def select(self, sector_id: str) -> None:

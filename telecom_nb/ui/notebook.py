@@ -68,9 +68,13 @@ async def advance(monitor: Any, n: int, timeout: float | None = None) -> int:
     return monitor.tick
 
 
-def flag_rate(dashboard: Dashboard, last: int) -> float:
-    """Share of rows flagged over the last ``last`` ticks the dashboard saw."""
-    ticks = dashboard.ticks.frame(last=last)
+def flag_rate(monitor: Any, last: int) -> float:
+    """Share of rows flagged over the stream's last ``last`` ticks (engine history).
+
+    Accepts the monitor or its :class:`Dashboard` (which reads the same history).
+    """
+    monitor = getattr(monitor, "monitor", monitor)
+    ticks = monitor.history_frame(last=last)
     if ticks.empty:
         return 0.0
     return float(ticks["n_anomalies"].sum() / max(ticks["n_rows"].sum(), 1))
