@@ -80,8 +80,6 @@ def _replay_with_fault(det, bs, factors):
     return flagged
 
 
-@pytest.mark.xfail(strict=True, reason="the peer ratio baseline (not gated: gating it cost "
-                   "precision) absorbs a multi-day fault after ~10 ticks; see report")
 def test_long_fault_is_still_flagged_at_its_end():
     bs = batches(fleet(days=8, seed=4))
     det = IsolationForestDetector(retrain_interval="12h", window_size=1000, n_estimators=50)

@@ -1,7 +1,8 @@
 """Explanations: which KPI drove a row's score.
 
 Each feature speaks for one or more KPIs (a broken relation for both of its KPIs,
-half each); a KPI's contribution is the largest weighted |z| among its features.
+shared by how far each moved on its own); a KPI's contribution is the largest
+weighted |z| among its features.
 """
 
 from __future__ import annotations
@@ -11,13 +12,27 @@ import pandas as pd
 
 
 def kpi_contributions(features: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """rows x kpis: max over features of |feature| x weight(feature, kpi)."""
+    """rows x kpis: max over features of |feature| x weight(feature, kpi).
+
+    A feature of one KPI speaks for it fully. A broken relation speaks for its KPIs in
+    proportion to how far each moved on its own (PRB pinned at 100 % breaks payload per
+    PRB because of the PRB); with no such evidence, by its static weights.
+    """
     a = np.abs(features)
-    out = np.zeros((features.shape[0], weights.shape[1]))
-    for k in range(weights.shape[1]):
-        cols = np.flatnonzero(weights[:, k])
+    n_kpis = weights.shape[1]
+    single = (weights != 0).sum(axis=1) == 1
+    direct = np.zeros((features.shape[0], n_kpis))
+    for k in range(n_kpis):
+        cols = np.flatnonzero(single & (weights[:, k] != 0))
         if len(cols):
-            out[:, k] = (a[:, cols] * weights[cols, k]).max(axis=1)
+            direct[:, k] = (a[:, cols] * weights[cols, k]).max(axis=1)
+    out = direct.copy()
+    for j in np.flatnonzero(~single & (weights != 0).any(axis=1)):
+        members = np.flatnonzero(weights[j])
+        own = direct[:, members]
+        total = own.sum(axis=1, keepdims=True)
+        share = np.where(total > 0, own / np.where(total > 0, total, 1.0), weights[j, members])
+        out[:, members] = np.maximum(out[:, members], a[:, [j]] * share)
     return out
 
 

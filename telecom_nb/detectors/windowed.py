@@ -70,12 +70,12 @@ class WindowedDetector(Detector):
                                   help="score threshold; None = from contamination"))
     window_size = param_trait(Int(20_000, help="feature rows kept for retraining"))
     retrain_interval = param_trait(AnyTrait(pd.Timedelta("1D"), help="data time between retrains"))
-    warmup_batches = param_trait(Int(24, help="batches learned before the first model"))
+    warmup_batches = param_trait(Int(4, help="batches learned before the first model"))
     random_state = param_trait(Int(0, allow_none=True, help="seed of model and sampling"))
 
     last_retrain_ = AnyTrait(None, help="data timestamp of the installed model")
     #: fewest window rows for a first fit (one series needs this many ticks)
-    min_fit_rows: int = 16
+    min_fit_rows: int = 128
 
     def __init__(self, **params: Any) -> None:
         self._fitted: Fitted | None = None

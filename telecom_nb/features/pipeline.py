@@ -1,4 +1,4 @@
-"""The default feature set: seasonal residuals + relations, peers, short-term change.
+"""The default feature set: seasonal residuals + relations, their persistence, peers, change.
 
 One registry is shared by all parts, so a sector's rows are looked up once per batch.
 """
@@ -11,9 +11,16 @@ from traitlets import Bool, Int, observe, validate
 from telecom_nb.features.base import FeatureExtractor
 from telecom_nb.features.change import ShortTermChange
 from telecom_nb.features.peers import PeerComparison
+from telecom_nb.features.persistence import Persistence
 from telecom_nb.features.seasonal import SeasonalResiduals
 from telecom_nb.features.view import BatchView
 from telecom_nb.params import check_range, param_trait
+
+
+def agreeing(z: np.ndarray, evidence: np.ndarray) -> np.ndarray:
+    """``z`` limited to the part that ``evidence`` confirms (same sign, at most as far)."""
+    confirmed = np.maximum(np.sign(z) * evidence, 0.0)
+    return np.sign(z) * np.minimum(np.abs(z), confirmed)
 
 
 class KpiFeatures(FeatureExtractor):
@@ -24,13 +31,14 @@ class KpiFeatures(FeatureExtractor):
     relations = param_trait(Bool(True, help="model KPI relations (e.g. throughput per PRB)"))
     peers = param_trait(Bool(True, help="compare with province peers at the same tick"))
     change = param_trait(Bool(True, help="compare with the sector's last few ticks"))
+    persistence = param_trait(Bool(True, help="accumulate seasonal deviations over ticks"))
 
     @validate("slots_per_day")
     def _v_slots(self, proposal):
         check_range("slots_per_day", proposal["value"], 1, 1440)
         return proposal["value"]
 
-    @observe("slots_per_day", "weekly", "relations", "peers", "change")
+    @observe("slots_per_day", "weekly", "relations", "peers", "change", "persistence")
     def _structure_changed(self, change) -> None:
         if self.kpis_ is not None:
             self._reset()
@@ -49,25 +57,55 @@ class KpiFeatures(FeatureExtractor):
         for part in parts:
             part.bind(self.kpis_ or ())
         self.parts_ = parts
+        n_series = len(parts[0].feature_names)
+        self.persistence_ = Persistence(n_series) if self.persistence else None
+        self._season_z: tuple[BatchView, int, np.ndarray] | None = None
+        self._updates = 0
 
     @property
     def feature_names(self) -> list[str]:
-        return [name for part in self.parts_ for name in part.feature_names]
+        names = [name for part in self.parts_ for name in part.feature_names]
+        if self.persistence_ is not None:
+            names += [n.replace(":season_z", ":persist_z") for n in self.parts_[0].feature_names]
+        return names
 
     def feature_weights(self) -> np.ndarray:
-        return np.vstack([part.feature_weights() for part in self.parts_])
+        weights = [part.feature_weights() for part in self.parts_]
+        if self.persistence_ is not None:
+            weights.append(weights[0])
+        return np.vstack(weights)
+
+    def _seasonal_z(self, view: BatchView) -> np.ndarray:
+        """The seasonal part's z of ``view`` under the current state (computed once)."""
+        cached = self._season_z
+        if cached is not None and cached[0] is view and cached[1] == self._updates:
+            return cached[2]
+        z = self.parts_[0].transform_view(view)
+        self._season_z = (view, self._updates, z)
+        return z
 
     def transform_view(self, view: BatchView) -> np.ndarray:
-        blocks = [part.transform_view(view) for part in self.parts_]
-        if self.change and len(blocks) > 1:
-            # A jump counts only as far as it also leaves the seasonal expectation: the
-            # return to normal after an outage is a big step but no anomaly.
-            k = len(self.kpis_ or ())
-            season = np.abs(blocks[0][:, :k])
-            blocks[-1] = np.sign(blocks[-1]) * np.minimum(np.abs(blocks[-1]), season)
+        blocks = [self._seasonal_z(view)]
+        blocks += [part.transform_view(view) for part in self.parts_[1:]]
+        if self.persistence_ is not None:
+            blocks.append(self.persistence_.transform(self.rows(view), blocks[0]))
+        k = len(self.kpis_ or ())
+        season = blocks[0][:, :k]
+        # Peer, province and change z say *why* a sector is off, not *that* it is: each
+        # counts only as far as the sector also leaves its own expectation, in the same
+        # direction. Healthy sectors of a province where most peers fail sit above the
+        # peer median; a sector coming back from an outage jumps up: neither is a fault.
+        for i, part in enumerate(self.parts_[1:], start=1):
+            if isinstance(part, PeerComparison | ShortTermChange):
+                reps = blocks[i].shape[1] // max(k, 1)
+                blocks[i] = agreeing(blocks[i], np.tile(season, reps))
         return np.hstack(blocks)
 
     def update_view(self, view: BatchView) -> None:
-        self.registry.register(view.sector_ids)
+        rows = self.registry.register(view.sector_ids)
+        if self.persistence_ is not None:
+            self.persistence_.update(rows, self._seasonal_z(view), len(self.registry))
         for part in self.parts_:
             part.update_view(view)
+        self._updates += 1
+        self._season_z = None

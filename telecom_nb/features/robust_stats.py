@@ -31,13 +31,6 @@ GATE_Z = 4.0
 GATED_WEIGHT = 0.1
 
 
-def gated_weight(weight: np.ndarray, resid: np.ndarray, scale: np.ndarray,
-                 count: np.ndarray) -> np.ndarray:
-    """``weight``, damped where a warm cell sees a sample beyond ``GATE_Z`` spreads."""
-    far = (count >= MIN_COUNT_TO_CLIP) & (np.abs(resid) > GATE_Z * scale)
-    return np.where(far, weight * GATED_WEIGHT, weight)
-
-
 class RobustTable:
     """Level, mean-abs-deviation and sample count per cell of a ``(rows, *tail)`` grid."""
 
@@ -61,28 +54,47 @@ class RobustTable:
         """Level, spread (sigma-scaled) and count at ``cells`` (a fancy index)."""
         return self.level[cells], self.dev[cells] * MAD_TO_SIGMA, self.count[cells]
 
-    def update(self, cells: tuple, x: np.ndarray, scale: np.ndarray | None = None) -> None:
-        """Learn samples ``x`` at ``cells``; ``scale`` (default: the cell's own spread)
-        bounds each step (Huber clipping) once the cell has seen ``MIN_COUNT_TO_CLIP`` samples.
+    def update(self, cells: tuple, x: np.ndarray, scale: np.ndarray | None = None,
+               far: np.ndarray | None = None, start: np.ndarray | None = None) -> None:
+        """Learn samples ``x`` at ``cells``; NaN samples leave their cell unchanged.
 
-        NaN samples leave their cell unchanged.
+        ``scale`` (default: the cell's own spread) bounds each step (Huber clipping)
+        once the cell has seen ``MIN_COUNT_TO_CLIP`` samples -- from the first sample
+        when ``scale`` comes from outside (it is then already informed). ``far`` marks
+        samples the caller judged probable faults (a cell without it judges itself):
+        they move the level with ``GATED_WEIGHT`` of the usual weight, leave the spread
+        alone and count as that fraction of a sample; the others are then not clipped.
+        ``start`` is where a cell that has seen nothing begins (default: its first
+        sample), so that a fault in a new cell is bounded like any other.
         """
         level, dev, count = self.level[cells], self.dev[cells], self.count[cells]
         ok = np.isfinite(x)
         xs = np.where(ok, x, level)
+        first = count == 0
+        if start is not None:
+            level = np.where(first, np.where(np.isfinite(start), start, xs), level)
+            first = first & ~np.isfinite(start)
         weight = np.maximum(1.0 / (count + 1.0), self.alpha)
+        informed = scale is not None
         if scale is None:
             scale = dev * MAD_TO_SIGMA
         scale = np.maximum(scale, 1e-12)
-        bound = np.where(count < MIN_COUNT_TO_CLIP, np.inf, HUBER_K * scale)
-        dev_weight = weight
-        if self.gate:  # a probable fault nudges the level and leaves the spread alone
-            weight = gated_weight(weight, xs - level, scale, count)
-            dev_weight = np.where(weight < dev_weight, 0.0, dev_weight)
+        cold = count < MIN_COUNT_TO_CLIP
+        bound = np.where(cold & ~informed, np.inf, HUBER_K * scale)
+        if far is None:
+            far = self.gate & ~cold & (np.abs(xs - level) > GATE_Z * scale)
+        else:
+            # the caller vouches for the samples it did not call far (judged against a
+            # better expectation than this cell alone): they move the cell freely, so
+            # a cell that learned a fault is repaired at once
+            bound = np.where(far, bound, np.inf)
+        far = far & ok
+        # a probable fault nudges the level and leaves the spread alone
+        dev_weight = np.where(far, 0.0, weight)
+        weight = np.where(far, weight * GATED_WEIGHT, weight)
         resid = np.clip(xs - level, -bound, bound)
-        first = count == 0
         new_level = np.where(first, xs, level + weight * resid)
         new_dev = np.where(first, 0.0, dev + dev_weight * (np.abs(resid) - dev))
-        self.level[cells] = np.where(ok, new_level, level)
+        self.level[cells] = np.where(ok, new_level, self.level[cells])
         self.dev[cells] = np.where(ok, new_dev, dev)
-        self.count[cells] = np.minimum(count + ok, MAX_COUNT)
+        self.count[cells] = np.minimum(count + ok * np.where(far, GATED_WEIGHT, 1.0), MAX_COUNT)

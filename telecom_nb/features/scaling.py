@@ -1,15 +1,18 @@
-"""KPI scaling: volumes and rates are compared on a log scale, percentages as they are.
+"""KPI scaling: loads and rates are compared on a log scale, success ratios as they are.
 
 A log scale turns "twice the usual traffic" into the same step for a big and a
 small sector, so one spread fits both. A signed log keeps any real column (a
-replayed ``value`` may be negative) finite and monotone.
+replayed ``value`` may be negative) finite and monotone. PRB utilisation is a
+percentage but a *load*: it follows traffic multiplicatively (a hot cell's 24 -> 72 %
+morning ramp is the fleet's 5 -> 15 %), so it is logged too. Availability is a
+success ratio pinned near 100 %: it is compared in points.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from telecom_nb.schema import PERCENT_KPIS
+from telecom_nb.schema import AVAILABILITY
 
 #: Smallest spread a feature may have, in its own scale: a constant series must
 #: not turn a rounding error into an alarm. 1% on log scales, 0.5 points on percentages.
@@ -17,8 +20,13 @@ LOG_SPREAD_FLOOR = 0.01
 PERCENT_SPREAD_FLOOR = 0.5
 
 
+#: KPIs compared in their own units (percentage points), not on a log scale
+LINEAR_KPIS: tuple[str, ...] = (AVAILABILITY,)
+
+
 def is_percent(kpi: str) -> bool:
-    return kpi in PERCENT_KPIS
+    """True for KPIs compared in percentage points (success ratios near 100 %)."""
+    return kpi in LINEAR_KPIS
 
 
 def scale_kpis(values: np.ndarray, kpis: tuple[str, ...]) -> np.ndarray:

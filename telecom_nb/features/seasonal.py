@@ -26,7 +26,13 @@ from telecom_nb.features.relations import (
     relation_values,
     relation_weights,
 )
-from telecom_nb.features.robust_stats import HUBER_K, MIN_COUNT_TO_CLIP, RobustTable
+from telecom_nb.features.robust_stats import (
+    GATE_Z,
+    HUBER_K,
+    MAD_TO_SIGMA,
+    MIN_COUNT_TO_CLIP,
+    RobustTable,
+)
 from telecom_nb.features.scaling import LOG_SPREAD_FLOOR, scale_kpis, spread_floors
 from telecom_nb.features.time_slots import n_slots, time_slots
 from telecom_nb.features.view import BatchView
@@ -37,6 +43,12 @@ Z_CLIP = 30.0
 REL_FLOOR = 0.05
 #: rows used to learn the fleet's daily profile (a stride sample keeps 100k sectors cheap)
 FLEET_SAMPLE = 2000
+#: a sector's own residuals outweigh the fleet's typical spread after this many samples
+SPREAD_PRIOR_N = 8.0
+#: samples a slot learns freely before its probable faults are gated
+SLOT_WARM = 3.0
+#: sectors with residuals needed before the fleet's typical spread is a usable prior
+MIN_FLEET_SECTORS = 10
 
 
 class SeasonalResiduals(FeatureExtractor):
@@ -84,9 +96,11 @@ class SeasonalResiduals(FeatureExtractor):
         # the overall level spans the daily cycle: its far samples are peaks, not faults
         self.sector_table_ = RobustTable((n_series,), self.sector_alpha, gate=False)
         self.resid_dev_ = np.zeros((0, n_series))
+        self.prior_dev_ = np.zeros((0, n_series))
         self.resid_count_ = np.zeros((0, n_series))
         self.fleet_offset_ = np.zeros((slots, n_series))
         self.fleet_count_ = np.zeros((slots, 1))
+        self.fleet_spread_ = np.full(n_series, np.nan)
         self.floors_ = np.concatenate(
             [spread_floors(kpis), np.full(len(self.pairs_), LOG_SPREAD_FLOOR)]
         )
@@ -116,20 +130,35 @@ class SeasonalResiduals(FeatureExtractor):
             view.cache["slots"] = time_slots(view.timestamps, self.slots_per_day, self.weekly)
         return view.cache["slots"]
 
-    def _expected(self, rows: np.ndarray, slot: np.ndarray):
+    def _expected(self, rows: np.ndarray, slot: np.ndarray, y: np.ndarray):
         """Expected value, spread and 'has history' mask for known rows."""
         lvl_s, spr_s, n_s = self.slot_table_.get((rows, slot))
         lvl_o, spr_o, n_o = self.sector_table_.get((rows,))
-        fleet = self.fleet_offset_[slot] * (self.fleet_count_[slot] > 0)
-        w = n_s / (n_s + self.slot_prior) if self.slot_prior > 0 else (n_s > 0) * 1.0
-        expected = w * lvl_s + (1.0 - w) * (lvl_o + fleet)
+        fleet, fleet_ok = self._fleet_at(slot, y - lvl_o, n_o > 0)
         n_r = self.resid_count_[rows]
-        pooled = np.where(n_r >= 2, self.resid_dev_[rows] * 1.2533, spr_o)
+        # Empirical Bayes: the fleet-shaped prior is worth ``slot_prior`` samples for a
+        # sector it fits as well as the sector's own slots do, much less for one it does
+        # not (a hot cell whose PRB saturates at peak): misfit = prior dev / slot dev.
+        misfit = self.prior_dev_[rows] / np.maximum(self.resid_dev_[rows], 1e-12)
+        misfit = np.where(n_r >= 2, np.maximum(misfit, 1.0), 1.0)
+        k = self.slot_prior / misfit**2
+        w = np.where(n_s > 0, n_s / (n_s + k), 0.0)
+        expected = w * lvl_s + (1.0 - w) * (lvl_o + fleet)
+        own = np.where(n_r >= 2, self.resid_dev_[rows] * MAD_TO_SIGMA, spr_o)
+        # Until a sector has residuals of its own, its spread leans on the fleet's
+        # typical one: a z-score from two samples' spread means nothing.
+        prior = self.fleet_spread_
+        pooled = np.where(np.isfinite(prior), (n_r * own + SPREAD_PRIOR_N * prior)
+                          / (n_r + SPREAD_PRIOR_N), own)
         ws = np.clip(n_s - 1.0, 0.0, None)
         ws = ws / (ws + 8.0)
         spread = ws * spr_s + (1.0 - ws) * pooled
         spread = np.maximum(spread, np.maximum(self.floors_, REL_FLOOR * spr_o))
-        return expected, spread, n_o > 0, lvl_o
+        # z means something once the spread does; a sample can be judged a fault (and a
+        # new slot start from the expectation) only once the slot's shape is known too
+        spread_ok = np.isfinite(prior) | (n_r >= MIN_COUNT_TO_CLIP)
+        shape_ok = (n_s > 0) | fleet_ok
+        return expected, spread, n_o > 0, lvl_o + fleet, (spread_ok, shape_ok)
 
     def transform_view(self, view: BatchView) -> np.ndarray:
         y = self.series(view)
@@ -139,9 +168,10 @@ class SeasonalResiduals(FeatureExtractor):
         if not known.any():
             return out
         r = np.where(known, rows, 0)
-        expected, spread, has, _ = self._expected(r, self.slots(view))
+        expected, spread, has, _, (spread_ok, shape_ok) = self._expected(
+            r, self.slots(view), y)
         z = (y - expected) / spread
-        ok = known[:, None] & has & np.isfinite(z)
+        ok = known[:, None] & has & spread_ok & shape_ok & np.isfinite(z)
         out[ok] = np.clip(z[ok], -Z_CLIP, Z_CLIP)
         return out
 
@@ -152,22 +182,85 @@ class SeasonalResiduals(FeatureExtractor):
         self.slot_table_.grow(need)
         self.sector_table_.grow(need)
         self.resid_dev_ = grow_rows(self.resid_dev_, need)
+        self.prior_dev_ = grow_rows(self.prior_dev_, need)
         self.resid_count_ = grow_rows(self.resid_count_, need)
         slot = self.slots(view)
-        expected, spread, has, lvl_o = self._expected(rows, slot)
-        # pooled residual spread: EW mean |resid|, Huber-clipped once warm
+        expected, spread, has, prior, (spread_ok, shape_ok) = self._expected(rows, slot, y)
+        informed = spread_ok & shape_ok
         resid = y - expected
         ok = has & np.isfinite(resid)
+        # Fault-resistant learning: a sample far from what was expected is most likely a
+        # fault; every baseline learns it with a small weight only, so a long fault stays
+        # visible while a lasting change is still accepted, slowly.
+        # Far from the expectation *and* from the fleet-shaped prior: a slot that learned a
+        # fault (or a bad start) is corrected by samples that agree with the prior.
+        far = ok & informed & (np.abs(resid) > GATE_Z * spread) & (
+            np.abs(y - prior) > GATE_Z * spread)
+        # the slot itself also vouches for samples close to what it learned
+        lvl_s, _, n_s = self.slot_table_.get((rows, slot))
+        far_slot = far & (n_s >= SLOT_WARM) & (np.abs(y - lvl_s) > GATE_Z * spread)
         n_r = self.resid_count_[rows]
-        bound = np.where(n_r < MIN_COUNT_TO_CLIP, np.inf, HUBER_K * spread)
         a = np.maximum(1.0 / (n_r + 1.0), self.sector_alpha)
         dev = self.resid_dev_[rows]
-        new_dev = dev + a * (np.minimum(np.abs(np.nan_to_num(resid)), bound) - dev)
-        self.resid_dev_[rows] = np.where(ok, new_dev, dev)
-        self.resid_count_[rows] = n_r + ok
+        clipped = np.minimum(np.abs(np.nan_to_num(resid)), HUBER_K * spread)
+        new_dev = dev + a * (np.where(informed, clipped, np.abs(np.nan_to_num(resid))) - dev)
+        learn = ok & ~far & shape_ok  # a residual against an unknown shape says nothing
+        self.resid_dev_[rows] = np.where(learn, new_dev, dev)
+        pdev = self.prior_dev_[rows]
+        new_pdev = pdev + a * (np.abs(np.nan_to_num(y - prior)) - pdev)
+        self.prior_dev_[rows] = np.where(learn, new_pdev, pdev)
+        self.resid_count_[rows] = n_r + learn
+        # the fleet's shape learns from everyone: a median shrugs off the faulty few, and
+        # when the whole fleet is "far" it is the profile that is not known yet
+        lvl_o = self.sector_table_.level[rows]
         self._learn_fleet_profile(y - lvl_o, has, slot)
-        self.slot_table_.update((rows, slot), y, spread)
-        self.sector_table_.update((rows,), y)
+        self._learn_fleet_spread()
+        # A slot is gated once it has learned a few samples of its own: before, its
+        # sector's own shape may be far from the fleet's and only its samples can tell.
+        # A fault learned by a cold slot weighs little in the expectation (slot_prior)
+        # and later samples that agree with the fleet-shaped prior repair it.
+        self.slot_table_.update((rows, slot), y, spread, far=far_slot)
+        self.sector_table_.update((rows,), y, far=far)
+
+    def _learn_fleet_spread(self) -> None:
+        """The fleet's typical residual spread per series (median over warm sectors)."""
+        n_r = self.resid_count_
+        sample = slice(None, None, max(1, len(n_r) // FLEET_SAMPLE))
+        dev, cnt = self.resid_dev_[sample], n_r[sample]
+        warm = cnt >= 2
+        enough = warm.sum(axis=0) >= MIN_FLEET_SECTORS
+        if not enough.any():
+            return
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            med = np.nanmedian(np.where(warm, dev, np.nan), axis=0) * MAD_TO_SIGMA
+        self.fleet_spread_ = np.where(enough, med, self.fleet_spread_)
+
+    def _fleet_at(self, slot: np.ndarray, offset: np.ndarray, has: np.ndarray):
+        """Fleet shape (offset from sector level) at each row's slot, and whether known.
+
+        A slot the fleet has not seen yet (the first day) takes this tick's own fleet
+        median: cross-sectional, no learning, as peers do. With too few sectors it
+        stays unknown and the rows give no seasonal evidence.
+        """
+        fleet = self.fleet_offset_[slot]
+        known = self.fleet_count_[slot] > 0
+        if known.all():
+            return fleet, known
+        fleet = fleet.copy()
+        known = np.broadcast_to(known, offset.shape).copy()
+        for s in np.unique(slot[~known[:, 0]]):
+            sel = slot == s
+            block = np.where(has[sel], offset[sel], np.nan)
+            enough = np.isfinite(block).sum(axis=0) >= MIN_FLEET_SECTORS
+            if not enough.any():
+                continue
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN: stays unknown
+                med = np.nanmedian(block[:: max(1, len(block) // FLEET_SAMPLE)], axis=0)
+            fleet[sel] = np.where(enough, med, 0.0)
+            known[sel] = enough
+        return fleet, known
 
     def _learn_fleet_profile(self, offset: np.ndarray, has: np.ndarray, slot: np.ndarray):
         """EW of the fleet's median offset from sector level, per slot (few slots per batch)."""

@@ -1,0 +1,73 @@
+"""Persistence: evidence that builds up while a sector stays off its expectation.
+
+A throughput drop of half is five spreads on a noisy sector: below what one tick
+must show to be flagged among thousands of sectors, yet it lasts for hours. The
+short exponentially weighted mean of the seasonal z-scores averages the noise away
+while the shift stays, as a CUSUM does for a level shift. It is standardised by its
+own robust spread per sector (autocorrelated KPIs have a wider mean than white
+noise, never a narrower one) and counts only as far as the current tick supports it,
+so the memory never outlives the fault (no alarm on the first normal tick after it).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from telecom_nb.features.registry import grow_rows
+from telecom_nb.features.robust_stats import RobustTable
+
+#: EW weight of the current tick in the running mean (a memory of about 3 ticks)
+ALPHA = 0.3
+#: standard deviation of that mean for independent unit z-scores: the spread's floor
+WHITE_SD = math.sqrt(ALPHA / (2.0 - ALPHA))
+#: EW weight of the spread of the mean (a memory of about two days of 15-min ticks)
+SPREAD_ALPHA = 0.005
+#: the mean of unit z-scores never spreads wider than one: the prior its own spread
+#: is shrunk toward, with the weight of this many ticks (slow drifts of a sector's
+#: day -- weather, events -- show only across days)
+PRIOR_SD = 1.0
+PRIOR_TICKS = 100.0
+MIN_HISTORY = 8
+Z_CLIP = 30.0
+
+
+class Persistence:
+    """Per sector x series: EW mean of z, judged against its own usual spread."""
+
+    def __init__(self, n_series: int) -> None:
+        self.mean_ = np.zeros((0, n_series))
+        # ungated: the spread must see the slow drifts it is there to excuse (Huber
+        # clipping bounds what the rare faults add)
+        self.usual_ = RobustTable((n_series,), SPREAD_ALPHA, gate=False)
+
+    def _current(self, rows: np.ndarray, z: np.ndarray) -> np.ndarray:
+        known = (rows >= 0) & (rows < len(self.mean_))
+        if not known.any():
+            return z.copy()
+        prev = self.mean_[np.where(known, rows, 0)]
+        return np.where(known[:, None], (1.0 - ALPHA) * prev + ALPHA * z, z)
+
+    def transform(self, rows: np.ndarray, z: np.ndarray) -> np.ndarray:
+        """Standardised running mean including this tick's ``z`` (learns nothing)."""
+        out = np.zeros_like(z)
+        known = (rows >= 0) & (rows < self.usual_.n_rows)
+        if not known.any():
+            return out
+        level, spread, count = self.usual_.get((np.where(known, rows, 0),))
+        spread = (count * spread + PRIOR_TICKS * PRIOR_SD) / (count + PRIOR_TICKS)
+        p = (self._current(rows, z) - level) / np.maximum(spread, WHITE_SD)
+        # no stronger than this tick alone would be if it persisted
+        cap = np.abs(z) / WHITE_SD
+        p = np.sign(p) * np.minimum(np.abs(p), cap) * (np.sign(p) == np.sign(z))
+        ok = known[:, None] & (count >= MIN_HISTORY)
+        out[ok] = np.clip(p[ok], -Z_CLIP, Z_CLIP)
+        return out
+
+    def update(self, rows: np.ndarray, z: np.ndarray, n_rows: int) -> None:
+        current = self._current(rows, z)
+        self.mean_ = grow_rows(self.mean_, n_rows)
+        self.usual_.grow(n_rows)
+        self.mean_[rows] = current
+        self.usual_.update((rows,), current)
