@@ -97,6 +97,7 @@ class SeasonalResiduals(FeatureExtractor):
         self.sector_table_ = RobustTable((n_series,), self.sector_alpha, gate=False)
         self.resid_dev_ = np.zeros((0, n_series))
         self.prior_dev_ = np.zeros((0, n_series))
+        self.far_run_ = np.zeros((0, n_series))
         self.resid_count_ = np.zeros((0, n_series))
         self.fleet_offset_ = np.zeros((slots, n_series))
         self.fleet_count_ = np.zeros((slots, 1))
@@ -183,6 +184,7 @@ class SeasonalResiduals(FeatureExtractor):
         self.sector_table_.grow(need)
         self.resid_dev_ = grow_rows(self.resid_dev_, need)
         self.prior_dev_ = grow_rows(self.prior_dev_, need)
+        self.far_run_ = grow_rows(self.far_run_, need)
         self.resid_count_ = grow_rows(self.resid_count_, need)
         slot = self.slots(view)
         expected, spread, has, prior, (spread_ok, shape_ok) = self._expected(rows, slot, y)
@@ -196,6 +198,11 @@ class SeasonalResiduals(FeatureExtractor):
         # fault (or a bad start) is corrected by samples that agree with the prior.
         far = ok & informed & (np.abs(resid) > GATE_Z * spread) & (
             np.abs(y - prior) > GATE_Z * spread)
+        # ... unless the "fault" has lasted longer than the history behind the baseline:
+        # a sector first seen in an outage must not take the outage for its normal.
+        run = np.where(far, self.far_run_[rows] + 1.0, 0.0)
+        self.far_run_[rows] = np.where(ok, run, self.far_run_[rows])
+        far = far & (run <= self.sector_table_.count[rows])
         # the slot itself also vouches for samples close to what it learned
         lvl_s, _, n_s = self.slot_table_.get((rows, slot))
         far_slot = far & (n_s >= SLOT_WARM) & (np.abs(y - lvl_s) > GATE_Z * spread)
