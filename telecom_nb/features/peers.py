@@ -100,6 +100,8 @@ class PeerComparison(FeatureExtractor):
         return out
 
     def transform_view(self, view: BatchView) -> np.ndarray:
+        if len(view) < self.min_peers:  # no group can have a median: no evidence
+            return np.zeros((len(view), 2 * len(self.kpis_ or ())))
         sector_ratio, codes, labels, prov_ratio = self.ratios(view)
         z_sector = self._z(self.sector_ratio_, self.rows(view), sector_ratio, self.floors_)
         z_prov = self._z(self.province_ratio_, self.provinces_.lookup(labels), prov_ratio,
@@ -107,6 +109,9 @@ class PeerComparison(FeatureExtractor):
         return np.hstack([z_sector, z_prov[codes]])
 
     def update_view(self, view: BatchView) -> None:
+        if len(view) < self.min_peers:  # every ratio would be missing: nothing to learn
+            self.registry.register(view.sector_ids)
+            return
         sector_ratio, _, labels, prov_ratio = self.ratios(view)
         rows = self.registry.register(view.sector_ids)
         self.sector_ratio_.grow(len(self.registry))
