@@ -260,3 +260,21 @@ def test_make_detector_names_and_errors():
         make_detector("nope")
     with pytest.raises(ParameterError, match="contamination"):
         make_detector("iforest", contamination=2)
+
+
+def test_sector_first_seen_in_an_outage_is_not_flagged_for_days_after():
+    bs = batches(fleet(days=3, step="15min", seed=9))
+    det = RobustZDetector()
+    flagged = []
+    for i, b in enumerate(bs):
+        b = b.copy()
+        row = b.index[b[S.SECTOR] == "s7"][0]
+        if i < 8:  # the first two hours of its history are an outage
+            b.loc[row, S.AVAILABILITY] = 5.0
+            b.loc[row, S.PAYLOAD] *= 0.05
+        s = det.score(b)
+        flagged.append(bool(s.is_anomaly[b.index.get_loc(row)]))
+        job = det.learn(b)
+        if job is not None:
+            job.run_sync()
+    assert not any(flagged[96:]), np.flatnonzero(flagged)  # its real level was learned

@@ -124,3 +124,24 @@ def test_bad_parameter_is_rejected():
     with pytest.raises(ParameterError, match="slots_per_day"):
         f.slots_per_day = 0
     assert f.slots_per_day == 24
+
+
+def test_persistence_builds_up_on_a_lasting_shift_and_ends_with_it():
+    table = fleet(days=4, step="15min", seed=2)
+    bs = batches(table)
+    f = KpiFeatures()
+    run(f, bs[:288])
+    out = []
+    for i, b in enumerate(bs[288:300]):
+        b = b.copy()
+        row = b.index[b[S.SECTOR] == "s3"][0]
+        if i < 8:  # throughput 30 % down for two hours, then normal again
+            b.loc[row, S.THROUGHPUT] *= 0.7
+        out.append(f.transform(b).loc[row])
+        f.update(b)
+    season = np.array([o["throughput_mbps:season_z"] for o in out])
+    persist = np.array([o["throughput_mbps:persist_z"] for o in out])
+    assert (season[:8] < 0).all() and (persist[:8] <= 0).all()
+    assert persist[7] < season[7] - 1.0  # evidence accumulated beyond one tick's
+    assert abs(persist[8]) <= abs(season[8]) / 0.42 + 1e-9  # bounded by the current tick
+    assert (np.sign(persist[8:]) * np.sign(season[8:]) >= 0).all()  # never against it

@@ -26,8 +26,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-#: scores this far out get p ~ 1e-12: bounded, finite
+#: scores are bounded by this (p ~ 1e-12), approached smoothly so that the order of
+#: extreme rows is kept (a corpus-wide threshold sweep must be able to tell them apart)
 MAX_SCORE = 12.0
+#: below this, the score is exactly -log10(p); above, it is compressed toward MAX_SCORE
+SOFT_CAP_FROM = 6.0
 #: the empirical body ends (and the fitted exponential tail starts) at this quantile
 TAIL_START = 0.75
 #: the tail's scale is read from the spacing between this quantile and TAIL_START
@@ -67,5 +70,21 @@ class TailCalibrator:
             p[tail] = (1.0 - TAIL_START) * np.exp(-np.minimum(excess, 1e3))
         return p
 
+    def log_p(self, raw: np.ndarray) -> np.ndarray:
+        """``-log10`` of the tail probability, computed without underflow (NaN -> 0)."""
+        raw = np.nan_to_num(np.asarray(raw, dtype=np.float64), nan=-np.inf)
+        n = len(self.reference)
+        at_least = n - np.searchsorted(self.reference, raw, side="left")
+        out = -np.log10((1.0 + at_least) / (n + 1.0))
+        tail = raw > self.anchor
+        if tail.any():
+            excess = np.minimum((raw[tail] - self.anchor) / self.tail_scale, 1e300)
+            out[tail] = -math.log10(1.0 - TAIL_START) + excess / math.log(10.0)
+        return out
+
     def __call__(self, raw: np.ndarray) -> np.ndarray:
-        return -np.log10(np.maximum(self.p_value(raw), 10.0**-MAX_SCORE))
+        s = self.log_p(raw)
+        room = MAX_SCORE - SOFT_CAP_FROM
+        over = np.maximum(s - SOFT_CAP_FROM, 0.0)
+        # rational, not exponential, compression: distinct up to astronomically small p
+        return np.where(s > SOFT_CAP_FROM, SOFT_CAP_FROM + room * over / (over + room), s)

@@ -30,7 +30,7 @@ SPREAD_ALPHA = 0.005
 PRIOR_SD = 1.0
 PRIOR_TICKS = 100.0
 MIN_HISTORY = 8
-Z_CLIP = 30.0
+Z_CLIP = 1000.0
 
 
 class Persistence:

@@ -38,7 +38,7 @@ from telecom_nb.features.time_slots import n_slots, time_slots
 from telecom_nb.features.view import BatchView
 from telecom_nb.params import check_range, param_trait
 
-Z_CLIP = 30.0
+Z_CLIP = 1000.0
 #: relative spread floor: a z of 20 needs a move of at least one overall spread
 REL_FLOOR = 0.05
 #: rows used to learn the fleet's daily profile (a stride sample keeps 100k sectors cheap)
@@ -200,9 +200,17 @@ class SeasonalResiduals(FeatureExtractor):
             np.abs(y - prior) > GATE_Z * spread)
         # ... unless the "fault" has lasted longer than the history behind the baseline:
         # a sector first seen in an outage must not take the outage for its normal.
+        # Such a level then *replaces* the baseline: its cells start over from this
+        # sample (a plain mean would keep the outage in it for days).
         run = np.where(far, self.far_run_[rows] + 1.0, 0.0)
+        accept = far & (run > self.sector_table_.count[rows])
+        if accept.any():
+            i, j = np.nonzero(accept)
+            self.sector_table_.count[rows[i], j] = 0.0
+            self.slot_table_.count[rows[i], :, j] = 0.0
+            run[accept] = 0.0
         self.far_run_[rows] = np.where(ok, run, self.far_run_[rows])
-        far = far & (run <= self.sector_table_.count[rows])
+        far = far & ~accept
         # the slot itself also vouches for samples close to what it learned
         lvl_s, _, n_s = self.slot_table_.get((rows, slot))
         far_slot = far & (n_s >= SLOT_WARM) & (np.abs(y - lvl_s) > GATE_Z * spread)
