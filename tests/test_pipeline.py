@@ -61,7 +61,11 @@ def test_live_run_processes_every_batch_until_max_ticks():
     pipe = run(main())
     assert [s.tick for s in seen] == list(range(1, 21))
     assert source.calls == 20  # the producer never over-fetches past max_ticks
-    assert pipe.detector.model_version_ >= 5  # background retrains were installed
+    # Background retrains were installed; one asked for while another is still fitting
+    # is skipped and counted (how many overlap depends on the machine's load).
+    installed = pipe.detector.model_version_
+    assert installed >= 1
+    assert installed + pipe.stats["retrains_skipped"] >= 5
     assert retrain_threads() == []
 
 
