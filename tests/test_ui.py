@@ -412,6 +412,29 @@ def test_short_run_then_advance_by_hand():
     assert len(dash.tick_table()) == 15
 
 
+def test_relaunching_stops_the_previous_stream():
+    import asyncio
+
+    from telecom_nb.ui import launch
+
+    settings = notebook_settings({"TELECOM_NB_INTERVAL": "0.01", "TELECOM_NB_SECTORS": "30"})
+    _real_monitor()  # skip cleanly when the simulator is absent
+
+    async def run():
+        first, _ = launch(settings, display=False)
+        await asyncio.sleep(0.05)
+        second, dash = launch(settings, display=False)  # the cell is run again
+        await asyncio.wait_for(first.wait(), 5)  # the old stream ended
+        streams = [t for t in asyncio.all_tasks() if t.get_name() == "telecom-nb-pipeline"]
+        assert not first.running and second.running
+        assert len(streams) == 1
+        second.stop()
+        await second.wait()
+        dash.close()
+
+    asyncio.run(run())
+
+
 def test_optional_and_text_params_of_the_real_detector():
     monitor = _real_monitor()
     det = monitor.detector

@@ -8,18 +8,31 @@ from typing import Any
 from telecom_nb.ui.dashboard import Dashboard, show_dashboard
 from telecom_nb.ui.settings import NotebookSettings, notebook_settings
 
+#: The monitor and dashboard of the last ``launch`` in this kernel: re-running the cell
+#: stops and closes them first, so a kernel never streams twice.
+_launched: list[tuple[Any, Dashboard]] = []
+
 
 def launch(settings: NotebookSettings | None = None, *, display: bool = True,
            **monitor_kwargs: Any) -> tuple[Any, Dashboard]:
-    """Build a simulated monitor from the settings, show its dashboard, start the stream."""
+    """Build a simulated monitor from the settings, show its dashboard, start the stream.
+
+    Calling it again (re-running the notebook cell) stops the previous monitor and closes
+    its dashboard before starting the new one: never two streams in one kernel.
+    """
     from telecom_nb.pipeline.monitor import Monitor
 
+    while _launched:
+        old_monitor, old_dashboard = _launched.pop()
+        old_monitor.stop()
+        old_dashboard.close()
     settings = settings or notebook_settings()
     kwargs = {**settings.monitor_kwargs(), **monitor_kwargs}
     monitor = Monitor.simulated(**kwargs)
     if hasattr(monitor, "idle_timeout"):
         monitor.idle_timeout = settings.idle_timeout
     dashboard = show_dashboard(monitor) if display else Dashboard(monitor)
+    _launched.append((monitor, dashboard))
     monitor.start()
     return monitor, dashboard
 
