@@ -12,6 +12,7 @@ import asyncio
 import statistics
 import time
 
+from telecom_nb.batching import progress
 from telecom_nb.detectors import make_detector
 from telecom_nb.pipeline.monitor import Monitor
 from telecom_nb.sources.simulator import KpiSimulator
@@ -36,7 +37,7 @@ async def _bench(n_sectors: int, ticks: int, detector: str, quiet: bool) -> dict
     sim_s = _timed(monitor.source, "next_batch")
     score_s = _timed(monitor.detector, "score")
     tick_s: list[float] = []
-    for _ in _progress(range(ticks), f"{n_sectors} sectors", quiet):
+    for _ in progress(range(ticks), desc=f"{n_sectors} sectors", enabled=not quiet):
         t0 = time.perf_counter()
         await monitor.step(1)
         tick_s.append(time.perf_counter() - t0)
@@ -63,14 +64,6 @@ def _timed(obj: object, method: str) -> list[float]:
 
     setattr(obj, method, timed)
     return samples
-
-
-def _progress(iterable, desc: str, quiet: bool):
-    if quiet:
-        return iterable
-    from tqdm.auto import tqdm
-
-    return tqdm(iterable, desc=desc, leave=False)
 
 
 def bench_engine(n_sectors: int, ticks: int = 20, *, detector: str = "iforest",

@@ -10,18 +10,10 @@ from pathlib import Path
 import pandas as pd
 
 from telecom_nb import schema
+from telecom_nb.batching import progress
 from telecom_nb.cli import emit_json, output_path
 from telecom_nb.errors import KpiInputError, ParameterError
 from telecom_nb.offline import score_table
-
-
-def _progress(iterable, *, total: int | None, desc: str, quiet: bool):
-    """tqdm on stderr for anything long; silent with --quiet."""
-    if quiet:
-        return iterable
-    from tqdm.auto import tqdm
-
-    return tqdm(iterable, total=total, desc=desc, file=sys.stderr, leave=False, mininterval=0.5)
 
 
 def write_table(frame: pd.DataFrame, path: str) -> Path:
@@ -96,8 +88,8 @@ def run_simulate(args: argparse.Namespace) -> int:
     if args.fault_rate is not None:
         kwargs["fault_rate"] = args.fault_rate
     sim = KpiSimulator(**kwargs)
-    batches = [sim.next_batch() for _ in _progress(range(args.ticks), total=args.ticks,
-                                                   desc="simulate", quiet=args.quiet)]
+    ticks = progress(range(args.ticks), desc="simulate", enabled=not args.quiet)
+    batches = [sim.next_batch() for _ in ticks]
     table = pd.concat(batches, ignore_index=True)
     out = write_table(table, args.out)
     if not args.quiet:

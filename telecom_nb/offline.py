@@ -8,13 +8,15 @@ before learn, equivalent to the per-batch loop, but with the model calls batched
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import itertools
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from telecom_nb import schema
+from telecom_nb.batching import progress as progress_bar
+from telecom_nb.batching import timestamp_bounds
 from telecom_nb.errors import KpiInputError
 
 _ROW = "__row__"  # carries each row's input position through validation
@@ -28,16 +30,6 @@ class ValidatedTable:
     messages: list[str] = field(default_factory=list)
 
 
-def timestamp_groups(frame: pd.DataFrame) -> Iterator[tuple[int, int]]:
-    """(start, stop) positions of each run of equal timestamps in a sorted table."""
-    stamps = frame[schema.TIMESTAMP].to_numpy()
-    if len(stamps) == 0:
-        return
-    cuts = np.flatnonzero(stamps[1:] != stamps[:-1]) + 1
-    bounds = np.concatenate(([0], cuts, [len(stamps)]))
-    yield from zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True)
-
-
 def validate_table(
     frame: pd.DataFrame, kpis: list[str], *, progress: bool = False
 ) -> ValidatedTable:
@@ -46,11 +38,9 @@ def validate_table(
 
     validator = BatchValidator(kpis)
     tagged = frame.assign(**{_ROW: np.arange(len(frame))})
-    groups = list(timestamp_groups(tagged))
-    if progress and len(groups) > 2000:
-        from tqdm.auto import tqdm
-
-        groups = tqdm(groups, desc="validate", leave=False, mininterval=0.5)
+    bounds = timestamp_bounds(tagged).tolist()
+    groups = progress_bar(itertools.pairwise(bounds), desc="validate", total=len(bounds) - 1,
+                          enabled=progress and len(bounds) > 2000)
     parts, rejected_rows, messages = [], 0, []
     for start, stop in groups:
         try:

@@ -18,6 +18,8 @@ import pandas as pd
 from traitlets import Any as AnyTrait
 from traitlets import Float, Int, List, Unicode, observe, validate
 
+from telecom_nb.batching import progress as progress_bar
+from telecom_nb.batching import run_bounds
 from telecom_nb.detectors.base import Detector, RetrainJob, Scores
 from telecom_nb.detectors.calibration import TailCalibrator
 from telecom_nb.detectors.explain import contributions_frame, kpi_contributions, top_kpis
@@ -297,8 +299,7 @@ class WindowedDetector(Detector):
         whole = self.features_.view(ordered)
         self.features_._last = None
         ns = whole.timestamps.asi8
-        starts = np.flatnonzero(np.r_[True, ns[1:] != ns[:-1]])
-        bounds = np.r_[starts, len(ns)]
+        bounds = run_bounds(ns)
         parts: list[Scores] = []
         segment: list[np.ndarray] = []
 
@@ -308,11 +309,8 @@ class WindowedDetector(Detector):
                 parts.append(self._score_features(x, pd.RangeIndex(len(x))))
                 segment.clear()
 
-        pairs = itertools.pairwise(bounds)
-        if progress:
-            from tqdm.auto import tqdm
-
-            pairs = tqdm(pairs, total=len(starts), desc=f"{self.name} replay", unit="tick")
+        pairs = progress_bar(itertools.pairwise(bounds), desc=f"{self.name} replay",
+                             total=len(bounds) - 1, enabled=progress, unit="tick")
         for a, b in pairs:
             view = whole.slice(a, b)
             x = self.features_.transform_view(view)

@@ -17,7 +17,6 @@ no threshold tuning), which is what a user of the live monitor actually gets.
 
 from __future__ import annotations
 
-import sys
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -28,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from telecom_nb import schema
+from telecom_nb.batching import progress as progress_bar
 from telecom_nb.detectors.base import Detector, Scores
 from telecom_nb.errors import KpiInputError
 from telecom_nb.evaluation.nab import (
@@ -181,11 +181,7 @@ def run_nab(
     if unlabelled:
         raise KpiInputError(f"no label windows for: {', '.join(unlabelled)}")
 
-    iterator: Iterable[str] = paths
-    if progress:
-        from tqdm.auto import tqdm
-
-        iterator = tqdm(paths, desc="nab", file=sys.stderr, leave=False)
+    iterator = progress_bar(paths, desc="nab", enabled=progress)
 
     scores: dict[str, np.ndarray] = {}
     flags: dict[str, np.ndarray] = {}

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from telecom_nb import schema
+from telecom_nb.batching import timestamp_bounds
 from telecom_nb.sources.base import Source
 from telecom_nb.sources.tables import ColumnMapping, LoadedTable, OnBadRows, load_table
 
@@ -29,9 +29,7 @@ class ReplaySource(Source):
     ) -> None:
         self.table: LoadedTable = load_table(src, mapping, on_bad_rows=on_bad_rows)
         frame = self.table.frame
-        stamps = frame[schema.TIMESTAMP].to_numpy(dtype="int64")
-        starts = np.flatnonzero(np.diff(stamps)) + 1
-        self._bounds = np.concatenate(([0], starts, [len(frame)]))
+        self._bounds = timestamp_bounds(frame)
         self._position = 0
         self.timestamps = pd.DatetimeIndex(frame[schema.TIMESTAMP].iloc[self._bounds[:-1]])
         gaps = self.timestamps.to_series().diff().dropna()
