@@ -1,6 +1,6 @@
 """Scratch: detection quality and cost of our detectors vs the seed (prints figures).
 
-Not a test. Run: .venv/bin/python benchmarks/detection_quality.py [--days 4] [--cost]
+Not a test. Run: .venv/bin/python benchmarks/detection_quality.py [--days 4] [--seed 0] [--cost]
 """
 
 from __future__ import annotations
@@ -82,13 +82,14 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sectors", type=int, default=500)
     ap.add_argument("--days", type=float, default=4)
+    ap.add_argument("--seed", type=int, default=0, help="simulator seed")
     ap.add_argument("--detectors", default="iforest,robust_z,seed")
     ap.add_argument("--cost", default="")
     args = ap.parse_args()
     if args.cost:
         cost([int(s) for s in args.cost.split(",")])
         return
-    table = simulate(args.sectors, args.days)
+    table = simulate(args.sectors, args.days, seed=args.seed)
     quality(table, args.detectors.split(","))
 
 

@@ -145,3 +145,42 @@ def test_persistence_builds_up_on_a_lasting_shift_and_ends_with_it():
     assert persist[7] < season[7] - 1.0  # evidence accumulated beyond one tick's
     assert abs(persist[8]) <= abs(season[8]) / 0.42 + 1e-9  # bounded by the current tick
     assert (np.sign(persist[8:]) * np.sign(season[8:]) >= 0).all()  # never against it
+
+
+def _season_z_of(f, bs, sector, kpi, edit):
+    """Season z of ``sector``'s ``kpi`` per batch, with ``edit(i, b, row)`` applied first."""
+    out = []
+    for i, b in enumerate(bs):
+        b = b.copy()
+        row = b.index[b[S.SECTOR] == sector][0]
+        edit(i, b, row)
+        out.append(f.transform(b).loc[row, f"{kpi}:season_z"])
+        f.update(b)
+    return np.array(out)
+
+
+def test_fault_in_a_cold_slot_stays_visible_and_is_not_the_next_days_normal():
+    bs = batches(fleet(days=2, step="15min", seed=5))
+    fault = range(40, 48)  # 10:00-11:45 on the first day: slots never seen before
+
+    def edit(i, b, row):
+        if i in fault:
+            b.loc[row, S.THROUGHPUT] *= 0.3
+
+    z = _season_z_of(KpiFeatures(), bs, "s3", S.THROUGHPUT, edit)
+    assert (z[list(fault)] < -8).all(), z[list(fault)]  # not absorbed within the hour
+    assert (np.abs(z[[i + 96 for i in fault]]) < 4).all()  # the next day is normal again
+
+
+def test_deviation_recurring_at_the_same_time_each_day_becomes_normal():
+    bs = batches(fleet(days=4, step="15min", seed=5))
+
+    def edit(i, b, row):  # this sector's own shape: half the throughput at 10:00 daily
+        if (i % 96) // 4 == 10:
+            b.loc[row, S.THROUGHPUT] *= 0.5
+
+    z = _season_z_of(KpiFeatures(), bs, "s3", S.THROUGHPUT, edit)
+    day = np.arange(len(z)) // 96
+    at_ten = (np.arange(len(z)) % 96) // 4 == 10
+    assert (z[at_ten & (day == 0)] < -4).all()  # the first time: unlike anything seen
+    assert (np.abs(z[at_ten & (day == 3)]) < 4).all(), z[at_ten]  # learned from repeats

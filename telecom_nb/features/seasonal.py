@@ -49,6 +49,9 @@ SPREAD_PRIOR_N = 8.0
 SLOT_WARM = 3.0
 #: sectors with residuals needed before the fleet's typical spread is a usable prior
 MIN_FLEET_SECTORS = 10
+#: a cold slot's deviation that comes back this much later (a later day's visit of the
+#: slot, not the same fault's next tick) is the sector's own shape: learned freely
+RECUR_HOURS = 12.0
 
 
 class SeasonalResiduals(FeatureExtractor):
@@ -98,6 +101,8 @@ class SeasonalResiduals(FeatureExtractor):
         self.resid_dev_ = np.zeros((0, n_series))
         self.prior_dev_ = np.zeros((0, n_series))
         self.far_run_ = np.zeros((0, n_series))
+        # hours (since the epoch, 0 = none) of a cold slot's first unvouched far sample
+        self.slot_far_since_ = np.zeros((0, slots, n_series), dtype=np.float32)
         self.resid_count_ = np.zeros((0, n_series))
         self.fleet_offset_ = np.zeros((slots, n_series))
         self.fleet_count_ = np.zeros((slots, 1))
@@ -185,6 +190,7 @@ class SeasonalResiduals(FeatureExtractor):
         self.resid_dev_ = grow_rows(self.resid_dev_, need)
         self.prior_dev_ = grow_rows(self.prior_dev_, need)
         self.far_run_ = grow_rows(self.far_run_, need)
+        self.slot_far_since_ = grow_rows(self.slot_far_since_, need)
         self.resid_count_ = grow_rows(self.resid_count_, need)
         slot = self.slots(view)
         expected, spread, has, prior, (spread_ok, shape_ok) = self._expected(rows, slot, y)
@@ -211,9 +217,19 @@ class SeasonalResiduals(FeatureExtractor):
             run[accept] = 0.0
         self.far_run_[rows] = np.where(ok, run, self.far_run_[rows])
         far = far & ~accept
-        # the slot itself also vouches for samples close to what it learned
+        # A warm slot vouches for samples close to what it learned. A cold one cannot tell
+        # a fault from the sector's own shape at this time of day (a hot cell's PRB
+        # saturates at peak) from one visit: its far samples are gated until they come
+        # back on a later day, so a fault on day one is not tomorrow's normal.
         lvl_s, _, n_s = self.slot_table_.get((rows, slot))
-        far_slot = far & (n_s >= SLOT_WARM) & (np.abs(y - lvl_s) > GATE_Z * spread)
+        warm = n_s >= SLOT_WARM
+        since = self.slot_far_since_[rows, slot]
+        now = (view.timestamps.as_unit("s").asi8 / 3600.0).astype(np.float32)[:, None]
+        cold_far = far & ~warm
+        recurs = cold_far & (since > 0) & (now - since >= RECUR_HOURS)
+        self.slot_far_since_[rows, slot] = np.where(
+            cold_far, np.where(since > 0, since, now), np.where(ok, 0.0, since))
+        far_slot = (far & warm & (np.abs(y - lvl_s) > GATE_Z * spread)) | (cold_far & ~recurs)
         n_r = self.resid_count_[rows]
         a = np.maximum(1.0 / (n_r + 1.0), self.sector_alpha)
         dev = self.resid_dev_[rows]
@@ -230,11 +246,10 @@ class SeasonalResiduals(FeatureExtractor):
         lvl_o = self.sector_table_.level[rows]
         self._learn_fleet_profile(y - lvl_o, has, slot)
         self._learn_fleet_spread()
-        # A slot is gated once it has learned a few samples of its own: before, its
-        # sector's own shape may be far from the fleet's and only its samples can tell.
-        # A fault learned by a cold slot weighs little in the expectation (slot_prior)
-        # and later samples that agree with the fleet-shaped prior repair it.
-        self.slot_table_.update((rows, slot), y, spread, far=far_slot)
+        # A gated first sample starts the cell at the prior, not at the fault; later
+        # samples that agree with the fleet-shaped prior repair what little it learned.
+        self.slot_table_.update((rows, slot), y, spread, far=far_slot,
+                                start=np.where(far_slot, prior, np.nan))
         self.sector_table_.update((rows,), y, far=far)
 
     def _learn_fleet_spread(self) -> None:
