@@ -278,3 +278,19 @@ def test_sector_first_seen_in_an_outage_is_not_flagged_for_days_after():
         if job is not None:
             job.run_sync()
     assert not any(flagged[96:]), np.flatnonzero(flagged)  # its real level was learned
+
+
+def test_feature_tails_weigh_each_feature_by_its_own_spread():
+    from telecom_nb.detectors.iforest import FeatureTails
+
+    rng = np.random.default_rng(0)
+    unit, wide, narrow = rng.normal(size=(3, 5000)) * np.array([[1.0], [2.0], [0.3]])
+    flat = np.zeros(5000)
+    flat[::500] = 0.2  # almost always exactly 0 (availability at 100 %)
+    tails = FeatureTails.fit(np.c_[unit, wide, narrow, flat])
+    four_unit, four_wide, eight_wide, narrow_move, flat_move = tails(np.array(
+        [[4.0, 0, 0, 0], [0, 4.0, 0, 0], [0, 8.0, 0, 0], [0, 0, 1.2, 0], [0, 0, 0, 0.5]]))
+    assert four_unit > four_wide + 1.5  # the widest feature no longer sets the bar
+    assert abs(eight_wide - four_unit) < 1.0  # each in units of its own spread
+    assert narrow_move < four_unit - 2  # never judged lighter-tailed than a unit normal
+    assert flat_move < 1.0  # a small move of a flat feature is not extreme

@@ -184,3 +184,19 @@ def test_deviation_recurring_at_the_same_time_each_day_becomes_normal():
     at_ten = (np.arange(len(z)) % 96) // 4 == 10
     assert (z[at_ten & (day == 0)] < -4).all()  # the first time: unlike anything seen
     assert (np.abs(z[at_ten & (day == 3)]) < 4).all(), z[at_ten]  # learned from repeats
+
+
+def test_persistence_spread_prior_is_the_fleets_not_a_fixed_one():
+    from telecom_nb.features.persistence import PRIOR_SD, WHITE_SD, Persistence
+
+    rng = np.random.default_rng(0)
+    p = Persistence(1)
+    rows = np.arange(50)
+    for _ in range(60):  # white unit z-scores: the running mean spreads by ~WHITE_SD
+        p.update(rows, rng.normal(size=(50, 1)), 50)
+    assert WHITE_SD <= p.fleet_sd_[0] < 0.7 * PRIOR_SD
+    z = np.full((50, 1), 3.0)
+    fixed = Persistence(1)
+    fixed.mean_, fixed.usual_ = p.mean_, p.usual_  # same history, the old fixed prior
+    # a lasting 3-sigma shift: evidence beyond what a prior of one would allow
+    assert np.median(p.transform(rows, z)) > 1.2 * np.median(fixed.transform(rows, z))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +18,10 @@ from telecom_nb.params import check_range, param_trait
 
 #: rows of the window used to calibrate the two parts against each other
 PART_CALIBRATION_ROWS = 20_000
+#: the smallest tail scale a feature's |z| is given: the one a unit normal's body implies
+#: (its |z| quantiles 0.674 -> 1.150 from 50 to 75 %). A feature that is almost always 0
+#: (availability at 100 %) must not make every small move extreme.
+Z_SCALE_FLOOR = (1.1503 - 0.6745) / math.log(2.0)
 
 
 def bounded(features: np.ndarray) -> np.ndarray:
@@ -28,10 +33,30 @@ def bounded(features: np.ndarray) -> np.ndarray:
     return np.sign(features) * np.log1p(np.abs(features))
 
 
-def max_abs(features: np.ndarray) -> np.ndarray:
-    if features.shape[1] == 0:
-        return np.zeros(len(features))
-    return np.abs(features).max(axis=1)
+@dataclass(frozen=True)
+class FeatureTails:
+    """Each feature's |z| in units of its own tail: ``(|z| - q75) / scale``.
+
+    Features differ in how wide they run: a peer z counts only as far as the sector's
+    own z confirms, a persistence z averages noise away. On one max-|z| scale, 4 on
+    such a feature weighs like 4 on the widest one and the widest sets the bar for
+    all; in units of its own exponential tail (fitted to the central part, as the
+    calibration does), each feature speaks with its own significance.
+    """
+
+    anchor: np.ndarray
+    scale: np.ndarray
+
+    @classmethod
+    def fit(cls, features: np.ndarray) -> FeatureTails:
+        a = np.abs(features)
+        q50, q75 = np.quantile(a, [0.5, 0.75], axis=0)
+        return cls(q75, np.maximum((q75 - q50) / np.log(2.0), Z_SCALE_FLOOR))
+
+    def __call__(self, features: np.ndarray) -> np.ndarray:
+        if features.shape[1] == 0:
+            return np.zeros(len(features))
+        return ((np.abs(features) - self.anchor) / self.scale).max(axis=1)
 
 
 @dataclass(frozen=True)
@@ -40,6 +65,7 @@ class ForestAndZ:
 
     forest: IsolationForest
     forest_null: TailCalibrator
+    tails: FeatureTails
     z_null: TailCalibrator
 
 
@@ -75,10 +101,11 @@ class IsolationForestDetector(WindowedDetector):
             pick = np.random.default_rng(params["random_state"]).choice(
                 len(ref), PART_CALIBRATION_ROWS, replace=False)
             ref = ref[pick]
+        tails = FeatureTails.fit(ref)
         return ForestAndZ(forest,
                           TailCalibrator.fit(-forest.score_samples(bounded(ref))),
-                          TailCalibrator.fit(max_abs(ref)))
+                          tails, TailCalibrator.fit(tails(ref)))
 
     def _raw_score(self, model: ForestAndZ, features: np.ndarray) -> np.ndarray:
         forest = model.forest_null(-model.forest.score_samples(bounded(features)))
-        return np.maximum(forest, model.z_null(max_abs(features)))
+        return np.maximum(forest, model.z_null(model.tails(features)))

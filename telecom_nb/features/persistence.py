@@ -12,11 +12,12 @@ so the memory never outlives the fault (no alarm on the first normal tick after 
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 
 from telecom_nb.features.registry import grow_rows
-from telecom_nb.features.robust_stats import RobustTable
+from telecom_nb.features.robust_stats import MAD_TO_SIGMA, RobustTable
 
 #: EW weight of the current tick in the running mean (a memory of about 3 ticks)
 ALPHA = 0.3
@@ -24,12 +25,17 @@ ALPHA = 0.3
 WHITE_SD = math.sqrt(ALPHA / (2.0 - ALPHA))
 #: EW weight of the spread of the mean (a memory of about two days of 15-min ticks)
 SPREAD_ALPHA = 0.005
-#: the mean of unit z-scores never spreads wider than one: the prior its own spread
-#: is shrunk toward, with the weight of this many ticks (slow drifts of a sector's
-#: day -- weather, events -- show only across days)
+#: a sector's own spread of the mean is shrunk toward the fleet's typical one with the
+#: weight of this many ticks (slow drifts of a sector's day -- weather, events -- show
+#: only across days); before the fleet has one, toward this: the mean of unit z-scores
+#: never spreads wider than one
 PRIOR_SD = 1.0
 PRIOR_TICKS = 100.0
 MIN_HISTORY = 8
+#: sectors sampled for the fleet's typical spread (a stride keeps 100k sectors cheap)
+FLEET_SAMPLE = 2000
+#: sectors with enough history needed before the fleet's spread is a usable prior
+MIN_FLEET_SECTORS = 10
 Z_CLIP = 1000.0
 
 
@@ -41,6 +47,9 @@ class Persistence:
         # ungated: the spread must see the slow drifts it is there to excuse (Huber
         # clipping bounds what the rare faults add)
         self.usual_ = RobustTable((n_series,), SPREAD_ALPHA, gate=False)
+        # A fixed prior of one would halve the evidence of a sector whose noise is white
+        # (its mean spreads by WHITE_SD) for days: the fleet's median says what is usual.
+        self.fleet_sd_ = np.full(n_series, PRIOR_SD)
 
     def _current(self, rows: np.ndarray, z: np.ndarray) -> np.ndarray:
         known = (rows >= 0) & (rows < len(self.mean_))
@@ -56,7 +65,7 @@ class Persistence:
         if not known.any():
             return out
         level, spread, count = self.usual_.get((np.where(known, rows, 0),))
-        spread = (count * spread + PRIOR_TICKS * PRIOR_SD) / (count + PRIOR_TICKS)
+        spread = (count * spread + PRIOR_TICKS * self.fleet_sd_) / (count + PRIOR_TICKS)
         p = (self._current(rows, z) - level) / np.maximum(spread, WHITE_SD)
         # no stronger than this tick alone would be if it persisted
         cap = np.abs(z) / WHITE_SD
@@ -71,3 +80,18 @@ class Persistence:
         self.usual_.grow(n_rows)
         self.mean_[rows] = current
         self.usual_.update((rows,), current)
+        self._learn_fleet_sd()
+
+    def _learn_fleet_sd(self) -> None:
+        """The fleet's median spread of the mean per series, over sectors with history."""
+        count = self.usual_.count
+        sample = slice(None, None, max(1, len(count) // FLEET_SAMPLE))
+        spread, count = self.usual_.dev[sample] * MAD_TO_SIGMA, count[sample]
+        warm = count >= MIN_HISTORY
+        enough = warm.sum(axis=0) >= MIN_FLEET_SECTORS
+        if not enough.any():
+            return
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # a series with no warm sector
+            med = np.nanmedian(np.where(warm, spread, np.nan), axis=0)
+        self.fleet_sd_ = np.where(enough, np.clip(med, WHITE_SD, PRIOR_SD), self.fleet_sd_)
