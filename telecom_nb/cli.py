@@ -59,6 +59,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("nab", help="score a detector on a NAB-layout folder")
     p.add_argument("root", help="NAB root (with data/ and labels/)")
     p.add_argument("--detector", default="iforest")
+    p.add_argument("--rows", action="store_true",
+                   help="score every anomalous row instead of the alert stream")
+    p.add_argument("--close-after", type=int, default=None, metavar="N",
+                   help="normal rows in a row that end an alert episode (default 12)")
     p.add_argument("--set", dest="params", action="append", default=[], metavar="NAME=VALUE")
     p.add_argument("--json", action="store_true")
     _add_quiet(p)

@@ -68,7 +68,7 @@ def validate_table(
 def score_table(
     frame: pd.DataFrame, kpis: list[str], detector, *, progress: bool = False
 ) -> tuple[pd.DataFrame, ValidatedTable]:
-    """Every input row plus ``score``, ``is_anomaly`` and ``top_kpi``."""
+    """Every input row plus ``score``, ``is_anomaly``, ``top_kpi`` and ``alert_score``."""
     validated = validate_table(frame, kpis, progress=progress)
     scores = detector.score_stream(validated.frame)
     out = frame.copy()
@@ -81,4 +81,45 @@ def score_table(
     out[schema.SCORE] = score
     out[schema.IS_ANOMALY] = flags
     out[schema.TOP_KPI] = top
+    alert = np.zeros(len(frame))
+    alert[validated.rows] = alert_scores(
+        validated.frame[schema.TIMESTAMP], validated.frame[schema.SECTOR],
+        scores.score, scores.is_anomaly)
+    out[schema.ALERT_SCORE] = alert
     return out, validated
+
+
+def alert_scores(
+    timestamps: pd.Series | np.ndarray,
+    sector_ids: pd.Series | np.ndarray,
+    score: np.ndarray,
+    flags: np.ndarray,
+    *,
+    close_after: int = 3,
+    open_after: int = 1,
+) -> np.ndarray:
+    """Each row's alert score: what the live episode tracker would have raised on it.
+
+    Rows go through an :class:`~telecom_nb.pipeline.episodes.EpisodeTracker` in time
+    order, one tick per timestamp. A row carries its episode's peak score when it opens
+    an episode or raises the open episode's peak, 0 otherwise: a consumer that
+    thresholds alert scores is told once per episode, not once per anomalous row.
+    """
+    from telecom_nb.pipeline.episodes import EpisodeTracker
+
+    n = len(score)
+    ns = pd.DatetimeIndex(pd.Series(timestamps)).asi8
+    order = np.argsort(ns, kind="stable")
+    tracker = EpisodeTracker(open_after=open_after, close_after=close_after, kpis=())
+    pos = tracker.index.positions(np.asarray(sector_ids, dtype=object)[order])
+    flag = np.asarray(flags, dtype=bool)[order]
+    value = np.asarray(score, dtype=np.float64)[order]
+    ns = ns[order]
+    out = np.zeros(n)
+    bounds = np.flatnonzero(np.diff(ns)) + 1
+    for a, b in itertools.pairwise([0, *bounds.tolist(), n]):
+        # one row per sector per tick: a duplicated sector keeps its first row
+        p, first = np.unique(pos[a:b], return_index=True)
+        _, alert = tracker.advance(p, flag[a:b][first], value[a:b][first], int(ns[a]))
+        out[order[a + first]] = alert
+    return out

@@ -30,8 +30,10 @@ FAULT: Final = "fault"
 SCORE: Final = "score"  # float, higher = more anomalous
 IS_ANOMALY: Final = "is_anomaly"  # bool
 TOP_KPI: Final = "top_kpi"  # str, the KPI that drove the score ("" when normal)
+# float: the episode's peak score on the row that opened or escalated an alert, else 0
+ALERT_SCORE: Final = "alert_score"
 
-SCORED_COLUMNS: Final[tuple[str, ...]] = (SCORE, IS_ANOMALY, TOP_KPI)
+SCORED_COLUMNS: Final[tuple[str, ...]] = (SCORE, IS_ANOMALY, TOP_KPI, ALERT_SCORE)
 
 # A file with no sector column is one series; it gets this sector id.
 SINGLE_SERIES_ID: Final = "series"

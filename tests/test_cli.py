@@ -65,6 +65,10 @@ def test_detect_keeps_every_row_and_adds_scores(simulated: Path, scored: Path):
     assert after[schema.IS_ANOMALY].dtype == bool
     flagged = after[after[schema.IS_ANOMALY]]
     assert (flagged[schema.TOP_KPI] != "").all()
+    # alerts: only flagged rows raise one, and fewer rows alert than are flagged
+    alerting = after[schema.ALERT_SCORE] > 0
+    assert alerting.any() and (after.loc[alerting, schema.IS_ANOMALY]).all()
+    assert alerting.sum() < len(flagged)
 
 
 def test_evaluate_json_has_the_documented_keys_and_baseline(scored: Path, capsys):
@@ -168,8 +172,15 @@ def test_nab_on_a_small_nab_layout_folder(tmp_path: Path, capsys):
                          capsys)
     assert code == 0, err
     result = json.loads(out)
+    assert result["unit"] == "alerts"
     for profile in ("standard", "reward_low_FP_rate", "reward_low_FN_rate"):
         assert -100.0 <= result[profile] <= 100.0
+    code, out, err = run(["nab", str(tmp_path), "--detector", "robust_z", "--rows", "--json",
+                          "--quiet"], capsys)
+    assert code == 0, err
+    assert json.loads(out)["unit"] == "rows"
+    code, _, err = run(["nab", str(tmp_path), "--close-after", "0", "--quiet"], capsys)
+    assert code == 2 and "close_after" in err
 
 
 def test_python_dash_m_entry_point():

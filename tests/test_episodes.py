@@ -141,3 +141,41 @@ def test_recent_frame_lists_open_by_latest_activity_then_closed_and_is_bounded()
     assert list(tracker.recent_frame(1)[schema.SECTOR]) == ["e"]
     assert tracker.recent_frame(0).empty
     assert EpisodeTracker().recent_frame().empty
+
+
+def test_alert_score_fires_on_open_and_escalation_only():
+    tracker = EpisodeTracker(open_after=1, close_after=2)
+    seq = {"a": [0, 1, 1, 1, 0, 1, 0, 0, 1], "b": [0, 0, 0, 0, 0, 0, 0, 0, 0]}
+    scores = {"a": [0.1, 5.0, 4.0, 7.0, 0.1, 6.0, 0.1, 0.1, 3.5], "b": [0.1] * 9}
+    alerts = []
+    for t in range(9):
+        f = frame({k: v[t] for k, v in seq.items()}, {k: v[t] for k, v in scores.items()})
+        tracker.update(f, T0 + t * pd.Timedelta("15min"))
+        alerts.append(list(tracker.last_alert_score_))
+    a = [row[0] for row in alerts]
+    # opens at 5, ignores 4, escalates to 7, ignores 6 (below the open episode's peak);
+    # two normal ticks close it, so 3.5 opens a new episode with its own peak
+    assert a == [0.0, 5.0, 0.0, 7.0, 0.0, 0.0, 0.0, 0.0, 3.5]
+    assert all(row[1] == 0.0 for row in alerts)
+
+
+def test_alert_score_with_open_after_carries_the_runs_peak():
+    tracker = EpisodeTracker(open_after=2, close_after=1)
+    pos = tracker.index.positions(np.array(["a"], dtype=object))
+    out = [tracker.advance(pos, np.array([f]), np.array([s]), t)[1][0]
+           for t, (f, s) in enumerate([(1, 9.0), (1, 4.0), (1, 5.0), (0, 0.0), (1, 2.0)])]
+    assert out == [0.0, 9.0, 0.0, 0.0, 0.0]  # the 2-tick run opens with its peak, 9
+
+
+def test_offline_alert_scores_match_the_tracker_and_keep_row_order():
+    from telecom_nb.offline import alert_scores
+
+    ts = pd.to_datetime(["2024-01-01 00:10", "2024-01-01 00:00", "2024-01-01 00:05",
+                         "2024-01-01 00:00", "2024-01-01 00:05"], utc=True)
+    ids = np.array(["a", "a", "a", "b", "b"], dtype=object)
+    score = np.array([6.0, 4.0, 5.0, 1.0, 8.0])
+    out = alert_scores(ts, ids, score, score >= 3, close_after=2)
+    # a: 4 (00:00) opens, 5 escalates, 6 escalates; b: 1 is normal, 8 opens
+    np.testing.assert_array_equal(out, [6.0, 4.0, 5.0, 0.0, 8.0])
+    with pytest.raises(ParameterError):
+        alert_scores(ts, ids, score, score >= 3, close_after=0)

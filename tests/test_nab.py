@@ -409,3 +409,28 @@ def test_run_nab_on_two_real_files():
         len(load_windows(SHARED_NAB)[f]) for f in files)
     # The optimiser can always flag nothing, so an optimised score is never below null.
     assert all(s >= 0.0 for s in result.scores.values())
+
+
+class Sticky(StreamingRollingZ):
+    """Flags every row from the first spike on: a fault that is still seen later."""
+
+    def score_stream(self, frame: pd.DataFrame, progress: bool = False) -> Scores:
+        z = super().score_stream(frame).score
+        seen = np.maximum.accumulate(z > 10)
+        score = np.where(seen, 5.0, z.clip(max=4.0))
+        return Scores(score, seen, np.where(seen, "value", "").astype(object))
+
+
+def test_alert_stream_counts_a_lasting_fault_once(tmp_path):
+    _write_nab_root(tmp_path)
+    alerts = run_nab(tmp_path, Sticky, progress=False)
+    rows = run_nab(tmp_path, Sticky, progress=False, alerts=False)
+    assert alerts.unit == "alerts" and rows.unit == "rows"
+    # every row after the window is a false positive when rows are scored ...
+    assert rows.own_flags["standard"] < 0
+    # ... while the alert stream says it once, at the spike (window middle, ~93)
+    assert alerts.own_flags["standard"] > 85
+    assert alerts.scores["standard"] >= alerts.own_flags["standard"]
+    assert "scoring its alerts" in format_nab(alerts)
+    with pytest.raises(ValueError, match="close_after"):
+        run_nab(tmp_path, Sticky, progress=False, close_after=0)

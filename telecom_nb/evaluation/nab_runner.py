@@ -6,13 +6,20 @@ KPI-schema frame (one row per timestamp, ``sector_id = "series"``, the reading i
 has one) and streams through a *fresh* detector: every row is scored before the
 detector learns from it, so there is no look-ahead.
 
-Anomaly scores for NAB: the detector's ``score`` (higher = more anomalous), unchanged.
+What NAB scores (``alerts=True``, the default) is the stream of *alerts* the live
+monitor raises: the detector's flags go through the same
+:class:`~telecom_nb.pipeline.episodes.EpisodeTracker` as the feed's, and a row carries
+its episode's peak score when it opens an episode or raises its peak, 0 otherwise
+(:func:`telecom_nb.offline.alert_scores`). Thresholded at ``t``, that fires once per
+episode, when it first reaches ``t``: what an operator is paged with. NAB counts every
+detection after a window as a false positive, so scoring every anomalous *row* of a
+lasting fault (``alerts=False``) punishes a detector for still seeing the fault.
+
 NAB only needs a monotone score: its result depends on the order of the scores alone
 (a row is a detection when ``score >= threshold`` and the threshold is swept over every
-distinct value), so squashing into [0, 1] would change the printed thresholds and
-nothing else. Rows scored before the detector is ready carry its warm-up score
-(usually 0). We also report the score of the detector's *own* flags (``is_anomaly``,
-no threshold tuning), which is what a user of the live monitor actually gets.
+distinct value). Rows scored before the detector is ready carry its warm-up score
+(usually 0). We also report the score of the detector's *own* flags (no threshold
+tuning), which is what a user of the live monitor actually gets.
 """
 
 from __future__ import annotations
@@ -37,8 +44,12 @@ from telecom_nb.evaluation.nab import (
     optimize_threshold,
     score_corpus,
 )
+from telecom_nb.offline import alert_scores
+from telecom_nb.params import check_range
 
 VALUE = "value"  # the single reading of a NAB file
+#: normal rows in a row that end an alert episode (NAB files are mostly 5-minute data)
+ALERT_CLOSE_AFTER = 12
 
 
 @dataclass
@@ -53,6 +64,7 @@ class NabResult:
     rows: int
     seconds: float
     files: list[str] = field(default_factory=list)
+    unit: str = "alerts"  # "alerts" (episode onsets) or "rows" (every anomalous row)
 
     @property
     def rows_per_s(self) -> float:
@@ -60,7 +72,7 @@ class NabResult:
 
     def as_dict(self) -> dict[str, Any]:
         """JSON form: one key per profile, plus ``per_file`` raw scores and ``thresholds``."""
-        out: dict[str, Any] = {"detector": self.detector}
+        out: dict[str, Any] = {"detector": self.detector, "unit": self.unit}
         out.update({name: score for name, score in self.scores.items()})
         out["thresholds"] = dict(self.thresholds)
         out["own_flags"] = dict(self.own_flags)
@@ -170,8 +182,15 @@ def run_nab(
     *,
     files: Iterable[str] | None = None,
     progress: bool = True,
+    alerts: bool = True,
+    close_after: int = ALERT_CLOSE_AFTER,
 ) -> NabResult:
-    """Stream every NAB file through a fresh detector and score the corpus per profile."""
+    """Stream every NAB file through a fresh detector and score the corpus per profile.
+
+    ``alerts=True`` scores the alert stream (episode onsets and escalations, episodes
+    closing after ``close_after`` normal rows); ``alerts=False`` scores every row.
+    """
+    check_range("close_after", close_after, 1)
     root = Path(nab_root)
     make, name = _factory(detector_factory)
     windows = load_windows(root)
@@ -197,8 +216,14 @@ def run_nab(
         result = stream_scores(detector, frame)
         seconds += time.perf_counter() - started
         rows += len(frame)
-        scores[rel] = np.asarray(result.score, dtype=float)
-        flags[rel] = np.asarray(result.is_anomaly, dtype=float)
+        score = np.asarray(result.score, dtype=float)
+        flag = np.asarray(result.is_anomaly, dtype=bool)
+        if alerts:
+            score = alert_scores(frame[schema.TIMESTAMP], frame[schema.SECTOR], score, flag,
+                                 close_after=close_after)
+            flag = score > 0
+        scores[rel] = score
+        flags[rel] = flag.astype(float)
         stamps[rel] = frame[schema.TIMESTAMP]
 
     corpus: dict[str, CorpusScore] = {}
@@ -215,6 +240,7 @@ def run_nab(
         rows=rows,
         seconds=seconds,
         files=paths,
+        unit="alerts" if alerts else "rows",
     )
 
 
@@ -223,7 +249,7 @@ def format_nab(result: NabResult) -> str:
     profiles = list(result.scores)
     lines = [
         f"NAB v1.0 scores of {result.detector!r} on {len(result.files)} files "
-        f"({result.rows:,} rows, {result.rows_per_s:,.0f} rows/s)",
+        f"({result.rows:,} rows, {result.rows_per_s:,.0f} rows/s), scoring its {result.unit}",
         "0 = null detector, 100 = perfect; threshold optimised over the corpus per profile",
         "",
     ]

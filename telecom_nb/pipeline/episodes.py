@@ -80,6 +80,7 @@ class EpisodeTracker(Parametrized):
         self._peak_time = np.full(n, _NAT, dtype=np.int64)
         self._peak_kpi = np.full(n, "", dtype=object)
         self._peak_values = np.full((n, len(self.kpis)), np.nan)
+        self.last_alert_score_ = np.zeros(0)  # per row of the last update()
 
     @validate("open_after", "close_after", "max_closed")
     def _check_positive(self, proposal):
@@ -117,18 +118,16 @@ class EpisodeTracker(Parametrized):
         """Advance one tick from a scored frame; returns its ``state`` column (object array).
 
         Sectors absent from ``frame`` are left as they are (neither normal nor anomalous).
+        The rows that raised an alert are in ``last_alert_score_`` afterwards.
         """
-        self._tick += 1
-        tick = self._tick
-        now = pd.Timestamp(timestamp).value
         raw_pos = self.index.positions(frame[schema.SECTOR].to_numpy())
         self._grow(len(self.index))
         if len(raw_pos) == 0:
+            self._tick += 1
+            self.last_alert_score_ = np.zeros(0)
             return np.empty(0, dtype=object)
         # A duplicated sector counts once (its first row); every row gets its sector's state.
         pos, first, inverse = np.unique(raw_pos, return_index=True, return_inverse=True)
-        flag = frame[schema.IS_ANOMALY].to_numpy(dtype=bool)[first]
-        score = frame[schema.SCORE].to_numpy(dtype=np.float64)[first]
         top = (
             frame[schema.TOP_KPI].to_numpy(dtype=object)[first]
             if schema.TOP_KPI in frame.columns
@@ -138,7 +137,47 @@ class EpisodeTracker(Parametrized):
         for j, kpi in enumerate(self.kpis):
             if kpi in frame.columns:
                 values[:, j] = frame[kpi].to_numpy(dtype=np.float64, na_value=np.nan)[first]
+        state, alert = self.advance(
+            pos,
+            frame[schema.IS_ANOMALY].to_numpy(dtype=bool)[first],
+            frame[schema.SCORE].to_numpy(dtype=np.float64)[first],
+            pd.Timestamp(timestamp).value,
+            top=top,
+            values=values,
+        )
+        inverse = inverse.ravel()
+        # a duplicate row raised nothing: only the sector's first row speaks for it
+        alerts = np.zeros(len(raw_pos))
+        alerts[first] = alert
+        self.last_alert_score_ = alerts
+        return state[inverse]
 
+    def advance(
+        self,
+        pos: np.ndarray,
+        flag: np.ndarray,
+        score: np.ndarray,
+        now: int,
+        *,
+        top: np.ndarray | None = None,
+        values: np.ndarray | None = None,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """One tick on arrays: sector positions (unique), flags, scores, epoch ns.
+
+        Returns each sector's state and its *alert score*: the episode's peak score on
+        the tick an episode opens or, while open, raises its peak; 0 on every other
+        tick. An alert stream thresholded at ``t`` then fires once per episode, when
+        the episode's peak first reaches ``t``, not on every anomalous tick.
+        """
+        self._tick += 1
+        tick = self._tick
+        flag = np.asarray(flag, dtype=bool)
+        score = np.asarray(score, dtype=np.float64)
+        self._grow(int(pos.max()) + 1 if len(pos) else 0)
+        if top is None:
+            top = np.full(len(pos), "", dtype=object)
+        if values is None:
+            values = np.full((len(pos), len(self.kpis)), np.nan)
         run_anom = np.where(flag, self._run_anom[pos] + 1, 0)
         run_norm = np.where(flag, 0, self._run_norm[pos] + 1)
         is_open = self._open[pos]
@@ -166,6 +205,7 @@ class EpisodeTracker(Parametrized):
             self._episode_id[op] = self.n_opened_ + 1 + np.arange(len(op))
             self.n_opened_ += len(op)
             self._open[op] = True
+        alert = np.where(opening | (is_open & better), self._peak_score[pos], 0.0)
         closing = is_open & ~flag & (run_norm >= self.close_after)
         if closing.any():
             cp = pos[closing]
@@ -177,8 +217,8 @@ class EpisodeTracker(Parametrized):
         if closing.any() or (flag & self._open[pos]).any():
             self.changes_ += 1
 
-        per_sector = np.where(flag, ANOMALOUS, np.where(self._open[pos], RECOVERING, NORMAL))
-        return per_sector.astype(object)[inverse.ravel()]
+        state = np.where(flag, ANOMALOUS, np.where(self._open[pos], RECOVERING, NORMAL))
+        return state.astype(object), alert
 
     def _records(self, positions: np.ndarray, *, open_: bool) -> pd.DataFrame:
         end = np.full(len(positions), _NAT) if open_ else self._last_anom_time[positions]
