@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from traitlets import Any as AnyTrait
-from traitlets import Float, Int, List, Unicode, observe, validate
+from traitlets import Bool, Float, Int, List, Unicode, observe, validate
 
 from telecom_nb.batching import progress as progress_bar
 from telecom_nb.batching import run_bounds
@@ -35,6 +35,8 @@ from telecom_nb.schema import TIMESTAMP
 CALIBRATION_ROWS = 20_000
 #: the window spans at least this many batches (large fleets are subsampled per batch)
 MIN_BATCHES_IN_WINDOW = 20
+#: ``heavy_tails=None``: up to this many series, the window is their own history
+FEW_SERIES = 10
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,9 @@ class WindowedDetector(Detector):
     retrain_interval = param_trait(AnyTrait(pd.Timedelta("1D"), help="data time between retrains"))
     warmup_batches = param_trait(Int(4, help="batches learned before the first model"))
     random_state = param_trait(Int(0, allow_none=True, help="seed of model and sampling"))
+    heavy_tails = param_trait(Bool(None, allow_none=True, help=(
+        "calibrate against the score distribution's shoulder too (bursty series); "
+        "None = for a single series or a few")))
 
     last_retrain_ = AnyTrait(None, help="data timestamp of the installed model")
     #: fewest window rows for a first fit (one series needs this many ticks)
@@ -256,6 +261,12 @@ class WindowedDetector(Detector):
     def _make_job(self, now: pd.Timestamp) -> RetrainJob:
         snapshot = self._window.snapshot()  # the worker reads only this copy
         params = self._fit_params()
+        # One series' window is its own history: bursts seen there are its normal life.
+        # A fleet's window pools sectors; there a fat shoulder is mostly young baselines
+        # and faults, and the body alone keeps the false-alarm rate meaningful.
+        heavy = self.heavy_tails
+        if heavy is None:
+            heavy = len(self.features_.registry) <= FEW_SERIES
         self._pending = True
         self._last_attempt = now
         seed = None if self.random_state is None else self.random_state + self.batches_seen_
@@ -266,8 +277,8 @@ class WindowedDetector(Detector):
             if len(ref) > CALIBRATION_ROWS:
                 pick = np.random.default_rng(seed).choice(len(ref), CALIBRATION_ROWS, False)
                 ref = ref[pick]
-            return Fitted(model, TailCalibrator.fit(self._raw_score(model, ref)),
-                          self._fit_extra(snapshot))
+            null = TailCalibrator.fit(self._raw_score(model, ref), heavy_tails=heavy)
+            return Fitted(model, null, self._fit_extra(snapshot))
 
         def install(fitted: Fitted) -> None:
             self._fitted = fitted  # model + calibration: one reference
