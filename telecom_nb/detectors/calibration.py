@@ -11,14 +11,16 @@ part of the reference scores only:
 * beyond, the tail is exponential, anchored at the 75 % quantile with the scale that
   the 50-75 % quantile spacing implies (``P(X > q75) = 0.25``).
 
-``heavy_tails=True`` (a detector's final calibration) also reads the *shoulder*: the body
-is empirical up to the 95 % quantile and the tail takes the heavier of the scales that
-the 50-75 % and the 90-95 % spacings imply. A series whose bursts are part of its
-normal life (disk writes, a batch job's CPU) has a shoulder far steeper than its body;
-extrapolating the body would call every burst a one-in-a-billion event. Both spacings
-sit below the 95 % quantile: a window 2 % faulty moves the 1-in-1000 threshold by
-~15 %, 4 % faulty by ~2x (faults that common look like a bursty series' normal: the
-price of serving such series).
+``heavy_tails=True`` (one series, or a few) reads the tail where it starts instead: the
+body is empirical up to the 95 % quantile and the exponential's scale comes from the
+90-95 % spacing (the *shoulder*). The body is a poor guide to the tail either way: a
+series whose bursts are part of its normal life (disk writes, a batch job's CPU) has a
+shoulder far steeper than its body, and extrapolating the body would call every burst a
+one-in-a-billion event; a Gaussian-like series has a shoulder lighter than its body, and
+extrapolating the body would hide a clear 4-sigma spike. The shoulder sits below the
+95 % quantile: a window 1 % faulty moves the 1-in-1000 threshold by ~12 %, 2 % by ~30 %,
+4 % by ~2x (faults that common look like a bursty series' normal: the price of serving
+such series).
 
 Rows in the window that are faults sit far out in the tail and do not enter the fit
 (the null moves little while a few % of the window is faulty), so
@@ -42,11 +44,11 @@ MAX_SCORE = 12.0
 SOFT_CAP_FROM = 6.0
 #: the empirical body ends (and the fitted exponential tail starts) at this quantile
 TAIL_START = 0.75
-#: quantile pairs whose spacing each implies an exponential scale; the tail takes the largest
+#: quantile pairs whose spacing each implies an exponential scale (the tail takes the largest)
 BODY: tuple[tuple[float, float], ...] = ((0.5, TAIL_START),)
-#: ``heavy_tails``: the body and the shoulder, and the tail starts at the shoulder's top
+#: ``heavy_tails``: the tail starts at the shoulder's top, with the shoulder's scale
 SHOULDER_TOP = 0.95
-BODY_AND_SHOULDER: tuple[tuple[float, float], ...] = ((0.5, 0.75), (0.9, SHOULDER_TOP))
+SHOULDER: tuple[tuple[float, float], ...] = ((0.9, SHOULDER_TOP),)
 
 
 @dataclass(frozen=True)
@@ -64,7 +66,7 @@ class TailCalibrator:
         ref = ref[np.isfinite(ref)]
         if len(ref) == 0:
             raise ValueError("cannot calibrate on an empty reference sample")
-        spacings = BODY_AND_SHOULDER if heavy_tails else BODY
+        spacings = SHOULDER if heavy_tails else BODY
         start = SHOULDER_TOP if heavy_tails else TAIL_START
         anchor = float(np.quantile(ref, start))
         # exponential between each pair: P(X > a) = 1 - qa, P(X > b) = 1 - qb
