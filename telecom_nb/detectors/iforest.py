@@ -92,9 +92,12 @@ class IsolationForestDetector(WindowedDetector):
         return KpiFeatures()
 
     def _fit_params(self) -> dict[str, Any]:
-        return {"random_state": self.random_state, "n_estimators": self.n_estimators}
+        return {"random_state": self.random_state, "n_estimators": self.n_estimators,
+                "heavy_tails": self._heavy_tails()}
 
     def _fit_model(self, window: np.ndarray, params: dict[str, Any]) -> ForestAndZ:
+        params = dict(params)
+        heavy = params.pop("heavy_tails", False)  # the parts' nulls, as the final one's
         forest = IsolationForest(**params).fit(bounded(window))
         ref = window
         if len(ref) > PART_CALIBRATION_ROWS:
@@ -102,9 +105,9 @@ class IsolationForestDetector(WindowedDetector):
                 len(ref), PART_CALIBRATION_ROWS, replace=False)
             ref = ref[pick]
         tails = FeatureTails.fit(ref)
-        return ForestAndZ(forest,
-                          TailCalibrator.fit(-forest.score_samples(bounded(ref))),
-                          tails, TailCalibrator.fit(tails(ref)))
+        return ForestAndZ(
+            forest, TailCalibrator.fit(-forest.score_samples(bounded(ref)), heavy_tails=heavy),
+            tails, TailCalibrator.fit(tails(ref), heavy_tails=heavy))
 
     def _raw_score(self, model: ForestAndZ, features: np.ndarray) -> np.ndarray:
         forest = model.forest_null(-model.forest.score_samples(bounded(features)))

@@ -255,18 +255,24 @@ class WindowedDetector(Detector):
             interval = self.retrain_interval
         return now - self._last_attempt >= interval
 
+    def _heavy_tails(self) -> bool:
+        """Whether calibrations read the shoulder (``heavy_tails``, None = auto).
+
+        One series' window is its own history: bursts seen there are its normal life.
+        A fleet's window pools sectors; there a fat shoulder is mostly young baselines
+        and faults, and the body alone keeps the false-alarm rate meaningful.
+        """
+        if self.heavy_tails is not None:
+            return bool(self.heavy_tails)
+        return len(self.features_.registry) <= FEW_SERIES
+
     def _fit_params(self) -> dict[str, Any]:
         return {"random_state": self.random_state}
 
     def _make_job(self, now: pd.Timestamp) -> RetrainJob:
         snapshot = self._window.snapshot()  # the worker reads only this copy
         params = self._fit_params()
-        # One series' window is its own history: bursts seen there are its normal life.
-        # A fleet's window pools sectors; there a fat shoulder is mostly young baselines
-        # and faults, and the body alone keeps the false-alarm rate meaningful.
-        heavy = self.heavy_tails
-        if heavy is None:
-            heavy = len(self.features_.registry) <= FEW_SERIES
+        heavy = self._heavy_tails()
         self._pending = True
         self._last_attempt = now
         seed = None if self.random_state is None else self.random_state + self.batches_seen_
