@@ -192,7 +192,7 @@ def run_bench(args: argparse.Namespace) -> int:
     rows = []
     for n in sizes:
         rows.append(bench_engine(n, args.ticks, detector=args.detector, quiet=args.quiet))
-        if not args.quiet and not args.json:
+        if not args.json:  # --quiet silences progress bars, not the figures
             r = rows[-1]
             print(f"{n:>7} sectors: simulate {r['simulate_ms']:7.1f} ms  "
                   f"score {r['score_ms']:7.1f} ms  tick {r['tick_ms']:7.1f} ms", flush=True)

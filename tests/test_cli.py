@@ -155,6 +155,12 @@ def test_bench_json_shape(capsys):
         assert rows[0][key] > 0
 
 
+def test_bench_quiet_still_prints_the_figures(capsys):
+    code, out, err = run(["bench", "--sectors", "60", "--ticks", "2", "--quiet"], capsys)
+    assert code == 0
+    assert "60 sectors" in out and "score" in out and "%" not in err  # no progress bar
+
+
 def test_bench_rejects_bad_sizes(capsys):
     code, _, err = run(["bench", "--sectors", "ten", "--quiet"], capsys)
     assert code == 2 and "--sectors" in err
