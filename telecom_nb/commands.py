@@ -59,11 +59,17 @@ def build_detector(name: str, raw_params: dict[str, str], kpis: list[str] | None
 def _convert(trait, key: str, text: str):
     from traitlets import Bool, Float, Int, List, Unicode
 
+    if getattr(trait, "allow_none", False) and text.lower() in ("none", "null", "auto"):
+        return None
     try:
         if isinstance(trait, List):
             return [s.strip() for s in text.split(",") if s.strip()]
         if isinstance(trait, Bool):
-            return text.lower() in ("1", "true", "yes", "on")
+            if text.lower() in ("1", "true", "yes", "on"):
+                return True
+            if text.lower() in ("0", "false", "no", "off"):
+                return False
+            raise ValueError("expected true or false")
         if isinstance(trait, Int):
             return int(text)
         if isinstance(trait, Float):

@@ -112,13 +112,27 @@ def test_detect_misnamed_column_is_one_clear_error(simulated: Path, tmp_path: Pa
 
 @pytest.mark.parametrize(
     ("setting", "needle"),
-    [("contamination=0.9", "contamination"), ("nonsense=1", "nonsense"), ("novalue", "NAME=VALUE")],
+    [("contamination=0.9", "contamination"), ("nonsense=1", "nonsense"), ("novalue", "NAME=VALUE"),
+     ("heavy_tails=maybe", "heavy_tails")],
 )
 def test_detect_bad_parameter_names_it(simulated, tmp_path, capsys, setting, needle):
     code, _, err = run(["detect", str(simulated), "--out", str(tmp_path / "o.csv"),
                         "--set", setting, "--quiet"], capsys)
     assert code == 2
     assert needle in err
+
+
+def test_set_converts_booleans_and_none_by_trait_type():
+    from telecom_nb.commands import build_detector, parse_params
+
+    def built(setting: str):
+        return build_detector("robust_z", parse_params([setting]))
+
+    assert built("heavy_tails=false").heavy_tails is False
+    assert built("heavy_tails=Yes").heavy_tails is True
+    assert built("heavy_tails=auto").heavy_tails is None
+    assert built("threshold=none").threshold is None
+    assert built("threshold=4").threshold == 4.0
 
 
 def test_detect_unknown_detector_and_missing_file(tmp_path: Path, simulated: Path, capsys):

@@ -77,8 +77,8 @@ class WindowedDetector(Detector):
     warmup_batches = param_trait(Int(4, help="batches learned before the first model"))
     random_state = param_trait(Int(0, allow_none=True, help="seed of model and sampling"))
     heavy_tails = param_trait(Bool(None, allow_none=True, help=(
-        "calibrate against the score distribution's shoulder too (bursty series); "
-        "None = for a single series or a few")))
+        "take the score null's tail from its shoulder (90-95 %), not its body; "
+        f"None = when at most {FEW_SERIES} series are seen")))
 
     last_retrain_ = AnyTrait(None, help="data timestamp of the installed model")
     #: fewest window rows for a first fit (one series needs this many ticks)
