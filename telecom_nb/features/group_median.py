@@ -55,3 +55,28 @@ def group_medians(codes: np.ndarray, values: np.ndarray, n_groups: int,
             out[has, j] = 0.5 * (col[lo[has]] + col[np.minimum(hi[has], len(col) - 1)])
     out[counts < min_count] = np.nan
     return out
+
+
+#: sectors sampled for a fleet-wide statistic (a stride keeps 100k sectors cheap)
+FLEET_SAMPLE = 2000
+#: sectors with enough history needed before a fleet-wide statistic is usable
+MIN_FLEET_SECTORS = 10
+
+
+def fleet_median(values: np.ndarray, counts: np.ndarray,
+                 min_count: float) -> tuple[np.ndarray, np.ndarray]:
+    """Per-column median of ``values`` (sectors x columns) over *warm* sectors.
+
+    A sector is warm in a column once its ``counts`` reach ``min_count``; a strided
+    sample of at most ~FLEET_SAMPLE sectors is used. Returns the medians and, per
+    column, whether at least MIN_FLEET_SECTORS warm sectors backed it (else NaN).
+    """
+    sample = slice(None, None, max(1, len(counts) // FLEET_SAMPLE))
+    warm = counts[sample] >= min_count
+    enough = warm.sum(axis=0) >= MIN_FLEET_SECTORS
+    if not enough.any():
+        return np.full(values.shape[1:], np.nan), enough
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a column with no warm sector
+        med = np.nanmedian(np.where(warm, values[sample], np.nan), axis=0)
+    return np.where(enough, med, np.nan), enough

@@ -12,10 +12,10 @@ so the memory never outlives the fault (no alarm on the first normal tick after 
 from __future__ import annotations
 
 import math
-import warnings
 
 import numpy as np
 
+from telecom_nb.features.group_median import fleet_median
 from telecom_nb.features.registry import grow_rows
 from telecom_nb.features.robust_stats import MAD_TO_SIGMA, RobustTable
 
@@ -32,10 +32,6 @@ SPREAD_ALPHA = 0.005
 PRIOR_SD = 1.0
 PRIOR_TICKS = 100.0
 MIN_HISTORY = 8
-#: sectors sampled for the fleet's typical spread (a stride keeps 100k sectors cheap)
-FLEET_SAMPLE = 2000
-#: sectors with enough history needed before the fleet's spread is a usable prior
-MIN_FLEET_SECTORS = 10
 Z_CLIP = 1000.0
 
 
@@ -84,14 +80,6 @@ class Persistence:
 
     def _learn_fleet_sd(self) -> None:
         """The fleet's median spread of the mean per series, over sectors with history."""
-        count = self.usual_.count
-        sample = slice(None, None, max(1, len(count) // FLEET_SAMPLE))
-        spread, count = self.usual_.dev[sample] * MAD_TO_SIGMA, count[sample]
-        warm = count >= MIN_HISTORY
-        enough = warm.sum(axis=0) >= MIN_FLEET_SECTORS
-        if not enough.any():
-            return
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # a series with no warm sector
-            med = np.nanmedian(np.where(warm, spread, np.nan), axis=0)
+        med, enough = fleet_median(self.usual_.dev * MAD_TO_SIGMA, self.usual_.count,
+                                   MIN_HISTORY)
         self.fleet_sd_ = np.where(enough, np.clip(med, WHITE_SD, PRIOR_SD), self.fleet_sd_)

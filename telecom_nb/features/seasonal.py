@@ -18,7 +18,12 @@ import numpy as np
 from traitlets import Bool, Float, Int, observe, validate
 
 from telecom_nb.features.base import FeatureExtractor
-from telecom_nb.features.group_median import nanmedian_fast
+from telecom_nb.features.group_median import (
+    FLEET_SAMPLE,
+    MIN_FLEET_SECTORS,
+    fleet_median,
+    nanmedian_fast,
+)
 from telecom_nb.features.registry import grow_rows
 from telecom_nb.features.relations import (
     default_relations,
@@ -41,14 +46,10 @@ from telecom_nb.params import check_range, param_trait
 Z_CLIP = 1000.0
 #: relative spread floor: a z of 20 needs a move of at least one overall spread
 REL_FLOOR = 0.05
-#: rows used to learn the fleet's daily profile (a stride sample keeps 100k sectors cheap)
-FLEET_SAMPLE = 2000
 #: a sector's own residuals outweigh the fleet's typical spread after this many samples
 SPREAD_PRIOR_N = 8.0
 #: samples a slot learns freely before its probable faults are gated
 SLOT_WARM = 3.0
-#: sectors with residuals needed before the fleet's typical spread is a usable prior
-MIN_FLEET_SECTORS = 10
 #: a cold slot's deviation that comes back this much later (a later day's visit of the
 #: slot, not the same fault's next tick) is the sector's own shape: learned freely
 RECUR_HOURS = 12.0
@@ -254,17 +255,8 @@ class SeasonalResiduals(FeatureExtractor):
 
     def _learn_fleet_spread(self) -> None:
         """The fleet's typical residual spread per series (median over warm sectors)."""
-        n_r = self.resid_count_
-        sample = slice(None, None, max(1, len(n_r) // FLEET_SAMPLE))
-        dev, cnt = self.resid_dev_[sample], n_r[sample]
-        warm = cnt >= 2
-        enough = warm.sum(axis=0) >= MIN_FLEET_SECTORS
-        if not enough.any():
-            return
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            med = np.nanmedian(np.where(warm, dev, np.nan), axis=0) * MAD_TO_SIGMA
-        self.fleet_spread_ = np.where(enough, med, self.fleet_spread_)
+        med, enough = fleet_median(self.resid_dev_, self.resid_count_, 2)
+        self.fleet_spread_ = np.where(enough, med * MAD_TO_SIGMA, self.fleet_spread_)
 
     def _fleet_at(self, slot: np.ndarray, offset: np.ndarray, has: np.ndarray):
         """Fleet shape (offset from sector level) at each row's slot, and whether known.
