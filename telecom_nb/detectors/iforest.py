@@ -8,13 +8,12 @@ from typing import Any
 
 import numpy as np
 from sklearn.ensemble import IsolationForest
-from traitlets import Int, validate
 
 from telecom_nb.detectors.calibration import TailCalibrator
+from telecom_nb.detectors.forest_params import ForestParams
 from telecom_nb.detectors.windowed import WindowedDetector
 from telecom_nb.features.base import FeatureExtractor
 from telecom_nb.features.pipeline import KpiFeatures
-from telecom_nb.params import check_range, param_trait
 
 #: rows of the window used to calibrate the two parts against each other
 PART_CALIBRATION_ROWS = 20_000
@@ -69,7 +68,7 @@ class ForestAndZ:
     z_null: TailCalibrator
 
 
-class IsolationForestDetector(WindowedDetector):
+class IsolationForestDetector(ForestParams, WindowedDetector):
     """sklearn ``IsolationForest`` on bounded seasonal/relation/peer/change z-scores.
 
     The features already say "unlike itself at this time of day", so the forest
@@ -80,13 +79,6 @@ class IsolationForestDetector(WindowedDetector):
     """
 
     name = "iforest"
-
-    n_estimators = param_trait(Int(100, help="trees in the forest"))
-
-    @validate("n_estimators")
-    def _v_n_estimators(self, proposal):
-        check_range("n_estimators", proposal["value"], 1, 5000)
-        return proposal["value"]
 
     def _make_features(self) -> FeatureExtractor:
         return KpiFeatures()

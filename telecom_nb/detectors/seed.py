@@ -12,21 +12,18 @@ from typing import Any
 
 import numpy as np
 from sklearn.ensemble import IsolationForest
-from traitlets import Int, validate
 
+from telecom_nb.detectors.forest_params import ForestParams
 from telecom_nb.detectors.windowed import Fitted, WindowedDetector
 from telecom_nb.features.base import FeatureExtractor
 from telecom_nb.features.raw import RawKpis
-from telecom_nb.params import check_range, param_trait
 
 
-class SeedDetector(WindowedDetector):
+class SeedDetector(ForestParams, WindowedDetector):
     """Raw-KPI Isolation Forest flagged by ``predict`` (the seed's behaviour)."""
 
     name = "seed"
     min_fit_rows = 1
-
-    n_estimators = param_trait(Int(100, help="trees in the forest"))
 
     def __init__(self, **params: Any) -> None:
         params.setdefault("contamination", 0.01)
@@ -34,11 +31,6 @@ class SeedDetector(WindowedDetector):
         params.setdefault("warmup_batches", 5)
         params.setdefault("retrain_interval", "60s")
         super().__init__(**params)
-
-    @validate("n_estimators")
-    def _v_n_estimators(self, proposal):
-        check_range("n_estimators", proposal["value"], 1, 5000)
-        return proposal["value"]
 
     def _make_features(self) -> FeatureExtractor:
         return RawKpis()
