@@ -20,6 +20,13 @@ def _add_quiet(p: argparse.ArgumentParser) -> None:
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bars or summaries")
 
 
+def _add_detector(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--detector", default="iforest",
+                   help="detector name (list them with `telecom-nb detectors`)")
+    p.add_argument("--set", dest="params", action="append", default=[], metavar="NAME=VALUE",
+                   help="detector parameter, repeatable")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="telecom-nb",
@@ -43,9 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--timestamp-col", default="timestamp")
     p.add_argument("--sector-col", default="sector_id")
     p.add_argument("--kpis", default=None, help="comma-separated KPI columns")
-    p.add_argument("--detector", default="iforest", help="detector name (see --list-detectors)")
-    p.add_argument("--set", dest="params", action="append", default=[], metavar="NAME=VALUE",
-                   help="detector parameter, repeatable")
+    _add_detector(p)
     p.add_argument("--on-bad-rows", choices=("skip", "error"), default="skip")
     _add_quiet(p)
 
@@ -58,12 +63,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("nab", help="score a detector on a NAB-layout folder")
     p.add_argument("root", help="NAB root (with data/ and labels/)")
-    p.add_argument("--detector", default="iforest")
+    _add_detector(p)
     p.add_argument("--rows", action="store_true",
                    help="score every anomalous row instead of the alert stream")
     p.add_argument("--close-after", type=int, default=None, metavar="N",
                    help="normal rows in a row that end an alert episode (default 12)")
-    p.add_argument("--set", dest="params", action="append", default=[], metavar="NAME=VALUE")
     p.add_argument("--json", action="store_true")
     _add_quiet(p)
 
