@@ -16,8 +16,8 @@ import time
 
 import psutil
 
-from telecom_nb.pipeline import Monitor
-from telecom_nb.pipeline.batch import ScoredBatch
+from telecom_nb.engine import Monitor
+from telecom_nb.engine.scored import ScoredBatch
 
 
 def main(argv: list[str] | None = None) -> int:

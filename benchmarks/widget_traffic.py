@@ -19,7 +19,7 @@ import asyncio
 import statistics
 import time
 
-from telecom_nb.pipeline.monitor import Monitor
+from telecom_nb.engine.monitor import Monitor
 from telecom_nb.ui import Dashboard
 from telecom_nb.ui.geojson import EMPTY_COLLECTION
 from telecom_nb.ui.traffic import count_widget_traffic

@@ -14,7 +14,7 @@ import time
 
 from telecom_nb.batching import progress
 from telecom_nb.detectors import make_detector
-from telecom_nb.pipeline.monitor import Monitor
+from telecom_nb.engine.monitor import Monitor
 from telecom_nb.sources.simulator import KpiSimulator
 
 

@@ -12,8 +12,8 @@ import pandas as pd
 from telecom_nb import schema
 from telecom_nb.batching import progress
 from telecom_nb.cli import emit_json, output_path
+from telecom_nb.engine.replay import replay
 from telecom_nb.errors import KpiInputError, ParameterError
-from telecom_nb.offline import score_table
 
 
 def write_table(frame: pd.DataFrame, path: str) -> Path:
@@ -115,11 +115,12 @@ def run_detect(args: argparse.Namespace) -> int:
     loaded = load_table(args.input, mapping, on_bad_rows=args.on_bad_rows)
     detector = build_detector(args.detector, parse_params(args.params), loaded.kpis)
     started = time.perf_counter()
-    scored, repaired = score_table(loaded.frame, loaded.kpis, detector, progress=not args.quiet)
+    result = replay(loaded.frame, detector, loaded.kpis, progress=not args.quiet)
+    scored = result.frame
     elapsed = time.perf_counter() - started
     out = write_table(scored, args.out)
     if not args.quiet:
-        for message in [*loaded.messages, *repaired.messages]:
+        for message in [*loaded.messages, *result.messages]:
             print(f"note: {message}", file=sys.stderr)
         print(f"scored {len(scored):,} rows with {args.detector!r} in {elapsed:.1f} s; "
               f"{int(scored[schema.IS_ANOMALY].sum()):,} flagged; wrote {out}", file=sys.stderr)
@@ -146,7 +147,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
         kpis = [k for k in schema.KPIS if k in frame.columns] or loaded.kpis
         seed = build_detector("seed", {}, kpis)
         base_input = frame.drop(columns=list(schema.SCORED_COLUMNS), errors="ignore")
-        baseline, _ = score_table(base_input, kpis, seed, progress=not args.quiet)
+        baseline = replay(base_input, seed, kpis, progress=not args.quiet).frame
         results["seed baseline"] = evaluate(baseline)
     if args.json:
         payload = results["scored file"].as_dict()

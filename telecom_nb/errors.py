@@ -6,7 +6,15 @@ from traitlets import TraitError
 
 
 class KpiInputError(ValueError):
-    """A KPI table or batch that cannot be used as given (bad column, row or value)."""
+    """A KPI table or batch that cannot be used as given (bad column, row or value).
+
+    ``reason`` is a short stable key (e.g. ``"late batch"``) under which a stream counts
+    the batches it rejected; the message is what a person reads.
+    """
+
+    def __init__(self, message: str, *, reason: str = "invalid input") -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 class ParameterError(TraitError, ValueError):

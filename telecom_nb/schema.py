@@ -33,7 +33,11 @@ TOP_KPI: Final = "top_kpi"  # str, the KPI that drove the score ("" when normal)
 # float: the episode's peak score on the row that opened or escalated an alert, else 0
 ALERT_SCORE: Final = "alert_score"
 
-SCORED_COLUMNS: Final[tuple[str, ...]] = (SCORE, IS_ANOMALY, TOP_KPI, ALERT_SCORE)
+# str: the sector's alert state on this row: "normal", "anomalous", or "recovering"
+# (an alert episode still open on a normal tick)
+STATE: Final = "state"
+
+SCORED_COLUMNS: Final[tuple[str, ...]] = (SCORE, IS_ANOMALY, TOP_KPI, ALERT_SCORE, STATE)
 
 # A file with no sector column is one series; it gets this sector id.
 SINGLE_SERIES_ID: Final = "series"

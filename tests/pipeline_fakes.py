@@ -11,7 +11,10 @@ import numpy as np
 import pandas as pd
 
 from telecom_nb import schema
+from telecom_nb.alarms.chain import AlarmChain
 from telecom_nb.detectors.base import Detector, RetrainJob, Scores
+from telecom_nb.engine.runner import Runner, Sink
+from telecom_nb.engine.tick import Tick
 from telecom_nb.sources.base import Source
 
 T0 = pd.Timestamp("2024-03-01", tz="UTC")
@@ -162,3 +165,10 @@ def pipeline_tasks() -> list[asyncio.Task]:
 
 def retrain_threads() -> list[threading.Thread]:
     return [t for t in threading.enumerate() if t.name.startswith("telecom-nb-retrain")]
+
+
+def make_runner(source: Source, detector: Detector, sinks: Iterable[Sink] = (), *,
+                alarms: AlarmChain | None = None, **kwargs) -> Runner:
+    """A runner over a tick for the source's KPIs (the schema's four by default)."""
+    kpis = getattr(source, "kpis", None) or schema.KPIS
+    return Runner(source, Tick(detector, kpis, alarms=alarms), sinks, **kwargs)

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from sklearn.ensemble import IsolationForest
 
+from telecom_nb.alarms.threshold import effective_threshold, flag, threshold_for_rate
 from telecom_nb.detectors.calibration import MAX_SCORE, TailCalibrator
-from telecom_nb.detectors.thresholding import effective_threshold, flag, threshold_for_rate
 
 
 def test_tail_probability_is_monotone_finite_and_extrapolates():

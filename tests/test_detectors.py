@@ -11,6 +11,7 @@ import pytest
 from test_features import batches, fleet
 
 from telecom_nb import schema as S
+from telecom_nb.alarms.threshold import decide, effective_threshold
 from telecom_nb.detectors import (
     IsolationForestDetector,
     RobustZDetector,
@@ -19,13 +20,24 @@ from telecom_nb.detectors import (
     available_detectors,
     make_detector,
 )
+from telecom_nb.detectors.base import Scores
 from telecom_nb.errors import ParameterError
+
+
+def judged(det, s: Scores) -> Scores:
+    """Scores with the alarm stage's verdict at the detector's (aliased) alarm rate."""
+    flags, top = decide(s, effective_threshold(det.contamination, det.threshold))
+    return Scores(s.score, flags, top, s.contributions)
+
+
+def score(det, batch) -> Scores:
+    return judged(det, det.score(batch))
 
 
 def feed(det, bs):
     out = []
     for b in bs:
-        out.append(det.score(b))
+        out.append(score(det, b))
         job = det.learn(b)
         if job is not None:
             job.run_sync()
@@ -57,7 +69,7 @@ def test_injected_fault_flagged_with_right_top_kpi(trained, kpi, factor, also):
     batch.loc[row, kpi] = 100.0 if factor is None else batch.loc[row, kpi] * factor
     for k, f in also.items():
         batch.loc[row, k] *= f
-    s = det.score(batch)
+    s = score(det, batch)
     pos = batch.index.get_loc(row)
     assert s.is_anomaly[pos]
     assert s.top_kpi[pos] == kpi
@@ -72,7 +84,7 @@ def _replay_with_fault(det, bs, factors):
         b = b.copy()
         row = b.index[b[S.SECTOR] == "s7"][0]
         b.loc[row, S.THROUGHPUT] *= f
-        s = det.score(b)
+        s = score(det, b)
         flagged.append(bool(s.is_anomaly[b.index.get_loc(row)]))
         job = det.learn(b)
         if job is not None:
@@ -98,7 +110,7 @@ def test_gradual_drift_is_flagged_before_it_ends(trained):
 
 def test_score_twice_same_and_learn_changes_nothing_in_scores(trained):
     det, rest = trained
-    a, b = det.score(rest[0]), det.score(rest[0])
+    a, b = score(det, rest[0]), score(det, rest[0])
     np.testing.assert_array_equal(a.score, b.score)
     assert np.isfinite(a.score).all() and a.score.dtype == np.float64
     assert (a.top_kpi[~a.is_anomaly] == "").all()
@@ -107,7 +119,7 @@ def test_score_twice_same_and_learn_changes_nothing_in_scores(trained):
 def test_not_ready_gives_empty_scores():
     det = IsolationForestDetector()
     b = batches(fleet(n_sectors=5, days=1))[0]
-    s = det.score(b)
+    s = score(det, b)
     assert not det.is_ready and not s.is_anomaly.any() and det.warmup_progress < 1
     assert det.learn(b) is None
 
@@ -146,9 +158,9 @@ def test_contamination_set_while_running_changes_flag_rate(trained):
     det, rest = trained
     old = det.contamination
     try:
-        low = sum(det.score(b).is_anomaly.sum() for b in rest[:24])
+        low = sum(score(det, b).is_anomaly.sum() for b in rest[:24])
         det.contamination = 0.2
-        high = sum(det.score(b).is_anomaly.sum() for b in rest[:24])
+        high = sum(score(det, b).is_anomaly.sum() for b in rest[:24])
     finally:
         det.contamination = old
     assert high > 5 * max(low, 1)
@@ -176,14 +188,14 @@ def test_retrain_runs_in_thread_while_scoring_continues():
     t = threading.Thread(target=worker)
     t.start()
     started.wait(5)
-    before = det.score(bs[-1])  # the old model keeps scoring meanwhile
+    before = score(det, bs[-1])  # the old model keeps scoring meanwhile
     assert det.model_version_ == version
     release.set()
     t.join(10)
     job.install(result["model"])
     assert det.model_version_ == version + 1
     assert det.last_retrain_ == job.data_time
-    assert len(det.score(bs[-1]).score) == len(before.score)
+    assert len(score(det, bs[-1]).score) == len(before.score)
 
 
 def test_failed_fit_keeps_old_model_and_records_error(monkeypatch):
@@ -212,7 +224,7 @@ def test_score_stream_equals_per_batch_loop(name):
     stream_det = make_detector(name, **loop_det.get_params())
     bs = batches(table)
     loop = feed(loop_det, bs)
-    fast = stream_det.score_stream(table)
+    fast = judged(stream_det, stream_det.score_stream(table))
     index = pd.Index(np.concatenate([b.index for b in bs]))
     expected = pd.Series(np.concatenate([s.score for s in loop]), index=index)
     flags = pd.Series(np.concatenate([s.is_anomaly for s in loop]), index=index)
@@ -230,7 +242,7 @@ def test_single_series_stream():
     value = 10 + 3 * np.sin(2 * np.pi * np.arange(n) / 288) + rng.normal(0, 0.3, n)
     value[2500:2510] += 15
     det = make_detector("iforest", kpis=["value"])
-    s = det.score_stream(pd.DataFrame({S.TIMESTAMP: ts, "value": value}))
+    s = judged(det, det.score_stream(pd.DataFrame({S.TIMESTAMP: ts, "value": value})))
     assert np.isfinite(s.score).all() and det.is_ready
     assert s.is_anomaly[2500:2510].any()
     assert s.score[2500:2510].max() == s.score[1000:].max()
@@ -272,7 +284,7 @@ def test_sector_first_seen_in_an_outage_is_not_flagged_for_days_after():
         if i < 8:  # the first two hours of its history are an outage
             b.loc[row, S.AVAILABILITY] = 5.0
             b.loc[row, S.PAYLOAD] *= 0.05
-        s = det.score(b)
+        s = score(det, b)
         flagged.append(bool(s.is_anomaly[b.index.get_loc(row)]))
         job = det.learn(b)
         if job is not None:

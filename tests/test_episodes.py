@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from telecom_nb import schema
+from telecom_nb.alarms.episodes import EpisodeTracker
 from telecom_nb.errors import ParameterError
-from telecom_nb.pipeline.episodes import EpisodeTracker
 
 T0 = pd.Timestamp("2024-01-01", tz="UTC")
 
@@ -167,15 +167,23 @@ def test_alert_score_with_open_after_carries_the_runs_peak():
     assert out == [0.0, 9.0, 0.0, 0.0, 0.0]  # the 2-tick run opens with its peak, 9
 
 
-def test_offline_alert_scores_match_the_tracker_and_keep_row_order():
-    from telecom_nb.offline import alert_scores
+def test_table_alarms_match_the_live_tracker_on_a_sorted_table():
+    from telecom_nb.alarms import AlarmChain
+    from telecom_nb.detectors.base import Scores
 
-    ts = pd.to_datetime(["2024-01-01 00:10", "2024-01-01 00:00", "2024-01-01 00:05",
-                         "2024-01-01 00:00", "2024-01-01 00:05"], utc=True)
-    ids = np.array(["a", "a", "a", "b", "b"], dtype=object)
-    score = np.array([6.0, 4.0, 5.0, 1.0, 8.0])
-    out = alert_scores(ts, ids, score, score >= 3, close_after=2)
+    ts = pd.to_datetime(["2024-01-01 00:00", "2024-01-01 00:00", "2024-01-01 00:05",
+                         "2024-01-01 00:05", "2024-01-01 00:10"], utc=True)
+    table = pd.DataFrame({schema.TIMESTAMP: ts, schema.SECTOR: ["a", "b", "a", "b", "a"]})
+    score = np.array([4.0, 1.0, 5.0, 8.0, 6.0])
+    out = AlarmChain(close_after=2, threshold=3.0).apply_table(table, Scores(score))
     # a: 4 (00:00) opens, 5 escalates, 6 escalates; b: 1 is normal, 8 opens
-    np.testing.assert_array_equal(out, [6.0, 4.0, 5.0, 0.0, 8.0])
+    np.testing.assert_array_equal(out[schema.ALERT_SCORE], [4.0, 0.0, 5.0, 8.0, 6.0])
+    assert list(out[schema.STATE]) == ["anomalous", "normal", "anomalous", "anomalous",
+                                       "anomalous"]
+    live = AlarmChain(close_after=2, threshold=3.0)
+    for t in table[schema.TIMESTAMP].unique():
+        rows = (table[schema.TIMESTAMP] == t).to_numpy()
+        step = live.apply(table[rows], Scores(score[rows]), pd.Timestamp(t))
+        np.testing.assert_array_equal(step[schema.ALERT_SCORE], out[schema.ALERT_SCORE][rows])
     with pytest.raises(ParameterError):
-        alert_scores(ts, ids, score, score >= 3, close_after=0)
+        AlarmChain(close_after=0)

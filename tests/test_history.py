@@ -5,14 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from pipeline_fakes import ListSource, ThresholdDetector, make_batch, run
+from pipeline_fakes import ListSource, ThresholdDetector, make_batch, make_runner, run
 
 from telecom_nb import schema
-from telecom_nb.pipeline import AnomalyFeed, NetworkHistory, Pipeline, SectorHistory
+from telecom_nb.engine import AnomalyFeed, NetworkHistory, SectorHistory
 
 
 def scored_batches(n_ticks: int, n_sectors: int = 4, anomalous=(1,)):
-    pipe = Pipeline(
+    pipe = make_runner(
         ListSource([make_batch(t, n_sectors, anomalous=anomalous) for t in range(n_ticks)]),
         ThresholdDetector(every=1),
         interval=0,
@@ -96,7 +96,7 @@ def test_network_history_counts_recovering_and_model_version_and_slices_last():
 
 def test_network_history_recovering_follows_the_episodes():
     # Sector 1 is anomalous on ticks 0-2 only; its episode stays open (recovering) after.
-    pipe = Pipeline(
+    pipe = make_runner(
         ListSource([make_batch(t, 4, anomalous=(1,) if t < 3 else ()) for t in range(6)]),
         ThresholdDetector(every=1),
         interval=0,

@@ -9,8 +9,8 @@ import pytest
 from pipeline_fakes import CountingSource, ListSource, ThresholdDetector, make_batch, run
 
 from telecom_nb import schema
+from telecom_nb.engine import CoalescingSink, Monitor
 from telecom_nb.errors import ParameterError
-from telecom_nb.pipeline import CoalescingSink, Monitor
 
 
 def monitor_over(n_ticks=6, n_sectors=4, anomalous=(1,), **kw) -> Monitor:
@@ -30,7 +30,7 @@ def test_traits_follow_the_stream_and_change_once_per_tick():
     assert monitor.model_version == 1 and monitor.last_retrain
     assert monitor.model_age == "15min"  # model fitted on tick 2's data, now at tick 3
     assert monitor.warmup_progress == 1.0 and monitor.rows_per_s > 0
-    assert monitor.counters["batches"] == 3 and monitor.counters["rejected_batches"] == 0
+    assert monitor.counters["batches"] == 3 and monitor.counters["batches_rejected"] == 0
 
 
 def test_status_goes_through_warming_up_running_finished():
@@ -77,14 +77,14 @@ def test_sectors_grow_when_new_ones_appear():
 def test_interval_and_timeout_traits_are_validated_and_drive_the_pipeline():
     monitor = monitor_over()
     monitor.interval = 0.25
-    assert monitor.pipeline.interval == 0.25
+    assert monitor.runner.interval == 0.25
     with pytest.raises(ParameterError, match="interval"):
         monitor.interval = -1
     assert monitor.interval == 0.25
     with pytest.raises(ParameterError, match="idle_timeout"):
         monitor.idle_timeout = -5
     monitor.max_ticks = 4
-    assert monitor.pipeline.max_ticks == 4
+    assert monitor.runner.max_ticks == 4
 
 
 def test_user_sinks_can_be_added_and_removed():
@@ -174,7 +174,7 @@ def test_simulated_monitor_runs_the_real_stack():
     run(monitor.step(12))
     assert monitor.tick == 12 and len(monitor.sectors) == 60
     assert monitor.status in {"idle", "warming_up", "running"}
-    assert monitor.counters["rejected_batches"] == 0
+    assert monitor.counters["batches_rejected"] == 0
 
 
 def test_recent_episodes_and_history_window():

@@ -12,6 +12,7 @@ from pipeline_fakes import (
     ListSource,
     ThresholdDetector,
     make_batch,
+    make_runner,
     pipeline_tasks,
     retrain_threads,
     run,
@@ -19,13 +20,12 @@ from pipeline_fakes import (
 
 from telecom_nb import schema
 from telecom_nb.errors import ParameterError
-from telecom_nb.pipeline import Pipeline
 
 
 def test_step_scores_batches_in_order_and_sets_state_column():
     batches = [make_batch(t, 4, anomalous=[1] if t in (2, 3) else []) for t in range(6)]
     seen = []
-    pipe = Pipeline(ListSource(batches), ThresholdDetector(every=1), [seen.append], interval=0)
+    pipe = make_runner(ListSource(batches), ThresholdDetector(every=1), [seen.append], interval=0)
 
     out = run(pipe.step(6))
 
@@ -40,7 +40,7 @@ def test_step_scores_batches_in_order_and_sets_state_column():
 
 
 def test_step_stops_at_end_of_source_with_finished_status():
-    pipe = Pipeline(ListSource([make_batch(t) for t in range(2)]), ThresholdDetector(),
+    pipe = make_runner(ListSource([make_batch(t) for t in range(2)]), ThresholdDetector(),
                     interval=0)
     assert len(run(pipe.step(5))) == 2
     assert pipe.status == "finished"
@@ -51,7 +51,7 @@ def test_live_run_processes_every_batch_until_max_ticks():
     source = CountingSource(3)
 
     async def main():
-        pipe = Pipeline(source, ThresholdDetector(every=3), [seen.append], interval=0,
+        pipe = make_runner(source, ThresholdDetector(every=3), [seen.append], interval=0,
                         max_ticks=20)
         pipe.start()
         assert await pipe.wait() == "finished"
@@ -65,17 +65,17 @@ def test_live_run_processes_every_batch_until_max_ticks():
     # is skipped and counted (how many overlap depends on the machine's load).
     installed = pipe.detector.model_version_
     assert installed >= 1
-    assert installed + pipe.stats["retrains_skipped"] >= 5
+    assert installed + pipe.counters["retrains_skipped"] >= 5
     assert retrain_threads() == []
 
 
 def test_start_twice_never_starts_two_tasks():
     async def main():
-        pipe = Pipeline(CountingSource(), ThresholdDetector(), interval=0.01)
+        pipe = make_runner(CountingSource(), ThresholdDetector(), interval=0.01)
         first = pipe.start()
         second = pipe.start()
         assert first is second
-        assert len([t for t in pipeline_tasks() if t.get_name() == "telecom-nb-pipeline"]) == 1
+        assert len([t for t in pipeline_tasks() if t.get_name() == "telecom-nb-stream"]) == 1
         await asyncio.sleep(0.05)
         pipe.stop()
         pipe.stop()
@@ -88,7 +88,7 @@ def test_start_twice_never_starts_two_tasks():
 
 def test_pause_holds_the_stream_and_resume_continues():
     async def main():
-        pipe = Pipeline(CountingSource(), ThresholdDetector(), interval=0.005)
+        pipe = make_runner(CountingSource(), ThresholdDetector(), interval=0.005)
         pipe.start()
         await asyncio.sleep(0.05)
         pipe.pause()
@@ -108,8 +108,7 @@ def test_step_while_paused_keeps_order_and_stays_paused():
     seen = []
 
     async def main():
-        pipe = Pipeline(CountingSource(), ThresholdDetector(), [seen.append], interval=0.002,
-                        queue_size=4)
+        pipe = make_runner(CountingSource(), ThresholdDetector(), [seen.append], interval=0.002)
         pipe.start()
         await asyncio.sleep(0.03)
         pipe.pause()
@@ -133,7 +132,7 @@ def test_step_while_paused_keeps_order_and_stays_paused():
 
 def test_interval_is_validated_and_changes_live():
     async def main():
-        pipe = Pipeline(CountingSource(), ThresholdDetector(), interval=60)
+        pipe = make_runner(CountingSource(), ThresholdDetector(), interval=60)
         pipe.start()
         await asyncio.sleep(0.05)
         assert pipe.tick == 1  # the first batch comes at once, the next in 60 s
@@ -144,11 +143,11 @@ def test_interval_is_validated_and_changes_live():
 
     run(main())
     with pytest.raises(ParameterError, match="interval"):
-        Pipeline(CountingSource(), ThresholdDetector(), interval=-1)
+        make_runner(CountingSource(), ThresholdDetector(), interval=-1)
 
 
 def test_start_outside_a_running_loop_says_how_to_use_it():
-    pipe = Pipeline(CountingSource(), ThresholdDetector())
+    pipe = make_runner(CountingSource(), ThresholdDetector())
     with pytest.raises(RuntimeError, match="running event loop"):
         pipe.start()
 
@@ -163,7 +162,7 @@ def test_big_batches_are_scored_off_the_loop_thread():
             threads.append(threading.current_thread() is threading.main_thread())
             return super().score(batch)
 
-    pipe = Pipeline(ListSource([make_batch(0, 50), make_batch(1, 3)]), Recording(),
+    pipe = make_runner(ListSource([make_batch(0, 50), make_batch(1, 3)]), Recording(),
                     interval=0, offload_rows=10)
     run(pipe.step(2))
     assert threads == [False, True]

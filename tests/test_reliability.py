@@ -14,13 +14,15 @@ from pipeline_fakes import (
     ListSource,
     ThresholdDetector,
     make_batch,
+    make_runner,
     pipeline_tasks,
     retrain_threads,
     run,
 )
 
 from telecom_nb import schema
-from telecom_nb.pipeline import EpisodeTracker, Monitor, Pipeline
+from telecom_nb.alarms import EpisodeTracker
+from telecom_nb.engine import Monitor
 
 
 def bad_stream() -> list:
@@ -57,25 +59,30 @@ def test_bad_batches_mid_stream_are_repaired_or_rejected_and_the_stream_goes_on(
     monitor = run(main())
     c = monitor.counters
     assert monitor.status == "finished" and monitor.error == ""
-    assert c["rejected_batches"] == 3  # missing column, empty batch, late batch
+    assert c["batches_rejected"] == 3  # missing column, empty batch, late batch
     assert monitor.tick == 14 - 3
-    assert c["imputed"] >= 2 and c["clipped"] >= 2 and c["coerced"] >= 1
-    assert c["duplicates"] == 1 and c["new_sectors"] >= 2 and c["missing_sectors"] >= 4
+    assert c["values_imputed"] >= 2 and c["values_clipped"] >= 2 and c["values_coerced"] >= 1
+    assert c["rows_dropped[duplicate sector]"] == 1
+    assert c["new_sectors"] >= 2 and c["sectors_missing"] >= 4
     assert len(monitor.sectors) == 8
     assert np.isfinite(monitor.history_frame()[f"{schema.PAYLOAD}_mean"]).all()
 
 
-def test_without_validator_basic_checks_still_reject_unusable_batches():
+def test_unusable_batches_are_rejected_by_reason_and_the_stream_goes_on():
     b = [make_batch(t) for t in range(4)]
-    stream = [b[0], b[1].iloc[0:0], b[0], b[1].drop(columns=[schema.SECTOR]), b[2], b[3]]
-    pipe = Pipeline(ListSource(stream), ThresholdDetector(), validator=False, interval=0)
+    stream = [b[0], b[1].iloc[0:0], b[0], b[1].drop(columns=[schema.PRB]), b[2], b[3]]
+    pipe = make_runner(ListSource(stream), ThresholdDetector(), interval=0)
     messages = []
     pipe.listeners.append(lambda event: event == "message" and messages.append(pipe.last_message))
     out = run(pipe.step(len(stream)))
     assert [s.tick for s in out] == [1, 2, 3]
-    assert pipe.counters["rejected_batches"] == 3
+    c = pipe.counters
+    assert c["batches_rejected"] == 3
+    assert c["batches_rejected[empty batch]"] == 1 and c["batches_rejected[late batch]"] == 1
+    assert c["batches_rejected[missing column]"] == 1
+    assert c["rows_rejected"] == len(b[0]) + len(b[1])
     assert [m.split(":")[0] for m in messages] == ["rejected batch"] * 3
-    assert "empty" in messages[0] and "late" in messages[1] and "sector_id" in messages[2]
+    assert "empty" in messages[0] and "late" in messages[1] and "prb_pct" in messages[2]
 
 
 def test_a_failing_sink_neither_stops_the_detector_nor_the_other_sinks():
@@ -90,7 +97,7 @@ def test_a_failing_sink_neither_stops_the_detector_nor_the_other_sinks():
     run(monitor.step(5))
     assert [s.tick for s in got] == [1, 2, 3, 4, 5]
     assert monitor.counters["sink_errors"] == 5
-    assert "renderer crashed" in monitor.pipeline.last_sink_error
+    assert "renderer crashed" in monitor.runner.last_sink_error
     assert len(monitor.history_frame()) == 5
 
 
@@ -108,7 +115,7 @@ def test_a_failing_retrain_keeps_the_old_model_and_is_reported():
     monitor, detector, first = run(main())
     assert monitor.status == "finished" and monitor.tick == 30
     assert detector.model_ is first and detector.model_version_ == 1
-    assert monitor.counters["retrain_failures"] >= 1
+    assert monitor.counters["retrains_failed"] >= 1
     assert detector.retrain_failures_ >= 1 and "fit exploded" in detector.last_error_
     assert retrain_threads() == []
 
@@ -128,7 +135,7 @@ def test_a_failing_source_fails_the_stream_visibly_and_leaves_no_task():
 
 
 def test_step_reraises_a_source_error_after_recording_it():
-    pipe = Pipeline(ListSource([KeyError("boom")]), ThresholdDetector(), interval=0)
+    pipe = make_runner(ListSource([KeyError("boom")]), ThresholdDetector(), interval=0)
     with pytest.raises(KeyError):
         run(pipe.step(1))
     assert pipe.status == "failed" and "boom" in pipe.error
@@ -137,7 +144,7 @@ def test_step_reraises_a_source_error_after_recording_it():
 def test_stop_during_a_retrain_never_half_swaps_the_model_nor_leaves_a_thread():
     async def main():
         detector = ThresholdDetector(every=1, fit_delay=0.3)
-        pipe = Pipeline(CountingSource(), detector, interval=0.01)
+        pipe = make_runner(CountingSource(), detector, interval=0.01)
         pipe.start()
         while not detector.fit_started.is_set():
             await asyncio.sleep(0.005)
@@ -156,7 +163,7 @@ def test_stop_during_a_retrain_never_half_swaps_the_model_nor_leaves_a_thread():
 def test_stop_during_warm_up_and_from_another_thread():
     async def main():
         detector = ThresholdDetector(warmup=10_000)
-        pipe = Pipeline(CountingSource(), detector, interval=0.01)
+        pipe = make_runner(CountingSource(), detector, interval=0.01)
         pipe.start()
         await asyncio.sleep(0.03)
         assert pipe.status == "warming_up"
@@ -169,7 +176,7 @@ def test_stop_during_warm_up_and_from_another_thread():
 
 def test_cancelling_the_task_directly_is_a_clean_stop():
     async def main():
-        pipe = Pipeline(CountingSource(), ThresholdDetector(every=1), interval=0.002)
+        pipe = make_runner(CountingSource(), ThresholdDetector(every=1), interval=0.002)
         task = pipe.start()
         await asyncio.sleep(0.05)
         task.cancel()  # e.g. a kernel interrupt cancelling it
@@ -193,8 +200,6 @@ def test_soak_accelerated_stream_keeps_every_structure_bounded():
             ThresholdDetector(every=50),
             interval=0,
             max_ticks=1000,
-            validator=False,
-            episodes=None,
             history_ticks=300,
             sector_ticks=16,
             feed_size=50,
@@ -213,7 +218,7 @@ def test_soak_accelerated_stream_keeps_every_structure_bounded():
     assert len(monitor.episodes.closed_) <= 100
     assert monitor.sector_buffer._values.shape[0] == 16
     assert len(monitor.sector_history("S0007")) == 16
-    assert monitor.pipeline.stats["batches_in"] == 1000
+    assert monitor.counters["batches"] == 1000
 
 
 def test_episode_tracker_closed_list_bounded_under_flapping():

@@ -6,9 +6,10 @@ import asyncio
 
 import numpy as np
 import pandas as pd
+from pipeline_fakes import make_runner
 
 from telecom_nb.detectors import make_detector
-from telecom_nb.pipeline import Monitor, Pipeline
+from telecom_nb.engine import Monitor
 from telecom_nb.sources.replay import ReplaySource
 
 
@@ -20,11 +21,11 @@ def _series(n: int = 300) -> pd.DataFrame:
 
 def test_pipeline_validates_the_sources_own_kpis() -> None:
     source = ReplaySource(_series())
-    pipeline = Pipeline(source, make_detector("robust_z", kpis=["value"]), interval=0)
-    assert pipeline.validator.kpis == ["value"]
+    pipeline = make_runner(source, make_detector("robust_z", kpis=["value"]), interval=0)
+    assert pipeline.engine.validator.kpis == ["value"]
     scored = asyncio.run(pipeline.step(50))
     assert len(scored) == 50
-    assert pipeline.stats["rejected_batches"] == 0
+    assert pipeline.counters["batches_rejected"] == 0
 
 
 def test_monitor_replays_a_single_series_file_without_rejections() -> None:
@@ -36,5 +37,5 @@ def test_monitor_replays_a_single_series_file_without_rejections() -> None:
 
     asyncio.run(run())
     assert monitor.tick == 300
-    assert monitor.counters["rejected"] == 0
+    assert monitor.counters["batches_rejected"] == 0
     assert monitor.detector.is_ready

@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 
 from telecom_nb import schema
 from telecom_nb.detectors import make_detector
+from telecom_nb.engine import replay
 from telecom_nb.errors import KpiInputError
-from telecom_nb.offline import score_table
 
 SETTINGS = settings(max_examples=12, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -56,7 +56,7 @@ def test_any_table_scores_finite_or_raises_clear_error(name: str, case) -> None:
     table, kpis = case
     detector = make_detector(name, kpis=kpis, warmup_batches=2)
     try:
-        scored, _ = score_table(table, kpis, detector)
+        scored = replay(table, detector, kpis).frame
     except KpiInputError as exc:
         assert str(exc)  # a message a user can act on
         return

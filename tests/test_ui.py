@@ -5,14 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from traitlets import Any, Bool, Dict, Float, HasTraits, Int, List, Unicode, validate
+from traitlets import HasTraits
+from ui_fake import FakeMonitor
 
 from telecom_nb import schema
-from telecom_nb.detectors.base import Detector, Scores
-from telecom_nb.params import check_range, param_trait
-from telecom_nb.pipeline.batch import ScoredBatch
-from telecom_nb.pipeline.episodes import EpisodeTracker
-from telecom_nb.pipeline.history import NetworkHistory
 from telecom_nb.ui import Dashboard, flag_rate, notebook_settings
 from telecom_nb.ui.traffic import count_widget_traffic
 
@@ -20,144 +16,6 @@ SQUARE = {"type": "FeatureCollection", "features": [{
     "type": "Feature", "properties": {"name:en": "Test"},
     "geometry": {"type": "Polygon", "coordinates": [[[44, 25], [63, 25], [63, 40], [44, 25]]]},
 }]}
-
-
-class FakeDetector(Detector):
-    """Just the parameter surface of a detector (the dashboard never scores)."""
-
-    contamination = param_trait(Float(0.01))
-    window_size = param_trait(Int(96))
-    kpis = param_trait(List(Unicode(), default_value=list(schema.KPIS)))
-
-    @validate("contamination")
-    def _check_contamination(self, proposal):
-        check_range("contamination", proposal.value, 0, 0.5, low_inclusive=False)
-        return proposal.value
-
-    @validate("window_size")
-    def _check_window(self, proposal):
-        check_range("window_size", proposal.value, 8)
-        return proposal.value
-
-    @validate("kpis")
-    def _check_kpis(self, proposal):
-        if not proposal.value:
-            from telecom_nb.errors import ParameterError
-
-            raise ParameterError("kpis must name at least one KPI")
-        return proposal.value
-
-    def score(self, batch):  # pragma: no cover - not used by the UI
-        return Scores.empty(len(batch))
-
-    def learn(self, batch):  # pragma: no cover
-        return None
-
-
-class FakeMonitor(HasTraits):
-    """The observable surface of ``Monitor`` the dashboard relies on.
-
-    It owns the engine's real ``NetworkHistory`` and ``EpisodeTracker`` (the dashboard
-    reads them); ``emit`` sets each row's map state by hand.
-    """
-
-    status = Unicode("running")
-    running = Bool(True)
-    paused = Bool(False)
-    tick = Int(0)
-    sim_time = Any(None)
-    rows_per_s = Float(0.0)
-    model_version = Int(0)
-    model_age = Any(None)
-    last_retrain = Any(None)
-    n_anomalies = Int(0)
-    total_anomalies = Int(0)
-    open_episodes = Int(0)
-    warmup_progress = Float(0.0)
-    interval = Float(2.5)
-    error = Unicode("")
-    counters = Dict()
-    last_message = Unicode("")
-
-    @validate("interval")
-    def _check_interval(self, proposal):
-        check_range("interval", proposal.value, 0)
-        return proposal.value
-
-    def __init__(self, n_sectors: int = 50, seed: int = 0):
-        super().__init__()
-        rng = np.random.default_rng(seed)
-        self.detector = FakeDetector()
-        self.sectors = pd.DataFrame({
-            schema.SECTOR: [f"S{i:05d}" for i in range(n_sectors)],
-            schema.PROVINCE: rng.choice(["Tehran", "Fars", "Gilan"], n_sectors),
-            schema.LAT: rng.uniform(26, 39, n_sectors),
-            schema.LON: rng.uniform(45, 62, n_sectors),
-        })
-        self.sinks: list = []
-        self.network_history = NetworkHistory()
-        self.episodes = EpisodeTracker(close_after=3)
-        self.heartbeats = 0
-        self.frames: list[pd.DataFrame] = []
-        self.rng = rng
-
-    def add_sink(self, fn):
-        self.sinks.append(fn)
-
-    def remove_sink(self, fn):
-        self.sinks.remove(fn)
-
-    def history_frame(self, last=None):
-        return self.network_history.frame(last=last)
-
-    def recent_episodes(self, limit=200):
-        frame = self.episodes.recent_frame(limit)
-        provinces = self.sectors.set_index(schema.SECTOR)[schema.PROVINCE]
-        frame.insert(2, schema.PROVINCE, frame[schema.SECTOR].map(provinces).to_numpy())
-        return frame
-
-    def heartbeat(self):
-        self.heartbeats += 1
-
-    def pause(self):
-        self.paused = True
-
-    def resume(self):
-        self.paused = False
-
-    def stop(self):
-        self.running = False
-
-    def sector_history(self, sector_id):
-        if not self.frames:
-            return pd.DataFrame(columns=[schema.TIMESTAMP, *schema.KPIS, schema.IS_ANOMALY])
-        allf = pd.concat(self.frames, ignore_index=True)
-        return allf[allf[schema.SECTOR] == sector_id]
-
-    def emit(self, anomalous: list[int] = (), recovering: list[int] = ()) -> ScoredBatch:
-        """One scored tick with the given sector positions flagged."""
-        n = len(self.sectors)
-        self.tick += 1
-        ts = pd.Timestamp("2026-01-01", tz="UTC") + pd.Timedelta(minutes=15 * self.tick)
-        frame = self.sectors.copy()
-        frame[schema.TIMESTAMP] = ts
-        for k in schema.KPIS:
-            frame[k] = self.rng.uniform(10, 90, n)
-        state = np.full(n, "normal", dtype=object)
-        state[list(recovering)] = "recovering"
-        state[list(anomalous)] = "anomalous"
-        frame["state"] = state
-        frame[schema.IS_ANOMALY] = state == "anomalous"
-        frame[schema.SCORE] = np.where(frame[schema.IS_ANOMALY], 0.9, 0.1)
-        frame[schema.TOP_KPI] = np.where(frame[schema.IS_ANOMALY], schema.PRB, "")
-        self.episodes.update(frame, ts)
-        self.frames.append(frame)
-        batch = ScoredBatch(tick=self.tick, timestamp=ts, frame=frame, model_version=1,
-                            detector_ready=True)
-        self.network_history(batch)  # the engine's own sink runs before the dashboard's
-        for sink in self.sinks:
-            sink(batch)
-        return batch
 
 
 @pytest.fixture
@@ -352,7 +210,7 @@ def test_notebook_settings_modes():
 # -- with the real engine -------------------------------------------------------------
 def _real_monitor(**kwargs):
     pytest.importorskip("telecom_nb.sources.simulator")
-    from telecom_nb.pipeline.monitor import Monitor
+    from telecom_nb.engine.monitor import Monitor
 
     return Monitor.simulated(n_sectors=kwargs.pop("n_sectors", 60), seed=0, **kwargs)
 
@@ -425,7 +283,7 @@ def test_relaunching_stops_the_previous_stream():
         await asyncio.sleep(0.05)
         second, dash = launch(settings, display=False)  # the cell is run again
         await asyncio.wait_for(first.wait(), 5)  # the old stream ended
-        streams = [t for t in asyncio.all_tasks() if t.get_name() == "telecom-nb-pipeline"]
+        streams = [t for t in asyncio.all_tasks() if t.get_name() == "telecom-nb-stream"]
         assert not first.running and second.running
         assert len(streams) == 1
         second.stop()
@@ -481,7 +339,7 @@ def _engine_monitor(flags: dict[str, list[int]], n_sectors: int = 6, **kwargs):
     """A real Monitor over prepared batches; ``flags[sector] = ticks it is anomalous``."""
     from pipeline_fakes import ListSource, ThresholdDetector, make_batch
 
-    from telecom_nb.pipeline.monitor import Monitor
+    from telecom_nb.engine.monitor import Monitor
 
     n_ticks = 1 + max(t for ticks in flags.values() for t in ticks) + kwargs.pop("tail", 1)
     batches = []
@@ -614,7 +472,7 @@ def test_sectors_that_appear_later_join_the_base_layer(monitor):
 def test_real_monitor_new_sectors_reach_the_map():
     from pipeline_fakes import ListSource, ThresholdDetector, make_batch
 
-    from telecom_nb.pipeline.monitor import Monitor
+    from telecom_nb.engine.monitor import Monitor
 
     monitor = Monitor(ListSource([make_batch(0, 3), make_batch(1, 5)]), ThresholdDetector(),
                       interval=0)
@@ -647,9 +505,60 @@ def test_close_removes_the_sink_and_every_observer(monitor):
 def test_real_monitor_close_detaches():
     monitor = _real_monitor()
     before = _n_observers(monitor), _n_observers(monitor.detector)
-    sinks = list(monitor.pipeline.sinks)
+    sinks = list(monitor.runner.sinks)
     dash = Dashboard(monitor, provinces=SQUARE)
-    assert monitor.pipeline.sinks == [*sinks, dash._on_batch]
+    assert monitor.runner.sinks == [*sinks, dash._on_batch]
     dash.close()
     assert (_n_observers(monitor), _n_observers(monitor.detector)) == before
-    assert monitor.pipeline.sinks == sinks
+    assert monitor.runner.sinks == sinks
+
+
+# -- the UI reads the engine through MonitorView, and takes its KPIs from the data -----
+def test_fake_and_real_monitor_implement_the_view_contract():
+    from pipeline_fakes import CountingSource, ThresholdDetector
+
+    from telecom_nb.engine import Monitor, MonitorView
+
+    assert isinstance(FakeMonitor(), MonitorView)
+    assert isinstance(Monitor(CountingSource(), ThresholdDetector(), interval=0), MonitorView)
+
+
+def test_dashboard_uses_the_monitors_own_kpis_and_labels():
+    kpis = ("DL Traffic Volume (GB)", "E-RAB Drop Rate (%)", "RRC Setup Success Rate (%)")
+    labels = {kpis[1]: "Drop rate (%)"}
+    monitor = FakeMonitor(kpis=kpis, labels=labels)
+    dash = Dashboard(monitor, provinces=SQUARE)
+    monitor.emit(anomalous=[4])
+    monitor.emit(anomalous=[4])
+    assert set(dash.charts.lines) == {*kpis, "n_anomalies"}
+    assert len(dash.charts.lines[kpis[0]].y) == 2
+    assert "Drop rate (%), mean" in [f.title for f in dash.charts.figures.values()]
+    assert "Drop rate (%)" in dash.feed.widget.value  # a KPI column of the feed
+    assert kpis[2] in dash.feed.widget.value  # the top KPI of the open episode
+    assert not any(k in dash.feed.widget.value for k in schema.KPIS)
+    dash.map.select("S00004")
+    assert "Drop rate (%)" in dash.map.info.value and "payload" not in dash.map.info.value
+    assert [v for _, v in dash.drill.kpi.options] == list(kpis)
+    assert len(dash.drill.line.y) == 2 and len(dash.drill.points.y) == 2
+    assert set(dash.controls.params["kpis"].options) == set(kpis)
+
+
+def test_status_line_reads_the_typed_repair_counters():
+    monitor = FakeMonitor()
+    dash = Dashboard(monitor, provinces=SQUARE)
+    monitor.counters = {"values_imputed": 126, "values_clipped": 60, "rows_dropped": 3,
+                        "batches_rejected": 2, "retrains_skipped": 9}
+    dash.status.refresh()
+    text = dash.status.widget.value
+    assert "values imputed 126" in text and "clipped 60" in text
+    assert "rows dropped 3" in text and "batches rejected 2" in text
+
+
+def test_alarm_parameters_have_controls_and_reach_the_chain():
+    monitor = FakeMonitor()
+    dash = Dashboard(monitor, provinces=SQUARE)
+    dash.controls.params["close_after"].value = 5
+    assert monitor.alarms.close_after == 5 and monitor.alarms.episodes.close_after == 5
+    monitor.alarms.contamination = 0.02  # the detector's alias and the status follow
+    assert monitor.detector.contamination == 0.02
+    assert "contamination 0.02" in dash.status.widget.value

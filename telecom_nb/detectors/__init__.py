@@ -7,7 +7,6 @@ from telecom_nb.detectors.registry import DEFAULT_DETECTOR, available_detectors,
 from telecom_nb.detectors.robust_z import RobustZDetector
 from telecom_nb.detectors.seed import SeedDetector
 from telecom_nb.detectors.sklearn_wrapper import SklearnDetector
-from telecom_nb.detectors.thresholding import effective_threshold, threshold_for_rate
 from telecom_nb.detectors.windowed import WindowedDetector
 
 __all__ = [
@@ -22,7 +21,5 @@ __all__ = [
     "TailCalibrator",
     "WindowedDetector",
     "available_detectors",
-    "effective_threshold",
     "make_detector",
-    "threshold_for_rate",
 ]

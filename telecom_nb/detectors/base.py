@@ -24,21 +24,23 @@ from telecom_nb.params import Parametrized
 
 @dataclass
 class Scores:
-    """What a detector says about one batch (arrays aligned with the batch rows)."""
+    """What a detector says about one batch (arrays aligned with the batch rows).
+
+    ``is_anomaly`` is ``None`` when the detector leaves the verdict to the alarm stage
+    (its score is calibrated: ``telecom_nb.alarms`` thresholds it); a detector with a
+    decision rule of its own (the seed's forest ``predict``, a plug-in) fills it, and
+    ``top_kpi`` with it.
+    """
 
     score: np.ndarray  # float64, finite, higher = more anomalous
-    is_anomaly: np.ndarray  # bool
-    top_kpi: np.ndarray  # object array of str: the KPI that drove the score, "" if normal
+    is_anomaly: np.ndarray | None = None  # bool: the detector's own verdict, if it has one
+    top_kpi: np.ndarray | None = None  # object array of str, "" where not flagged
     contributions: pd.DataFrame | None = None  # per-KPI contributions, index = batch index
 
     @classmethod
     def empty(cls, n: int) -> Scores:
-        """Scores for a batch seen before the detector is ready: nothing flagged."""
-        return cls(
-            score=np.zeros(n),
-            is_anomaly=np.zeros(n, dtype=bool),
-            top_kpi=np.full(n, "", dtype=object),
-        )
+        """Scores for a batch seen before the detector is ready: 0, below any threshold."""
+        return cls(score=np.zeros(n))
 
 
 @dataclass

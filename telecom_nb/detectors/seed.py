@@ -61,8 +61,11 @@ class SeedDetector(ForestParams, WindowedDetector):
     def _raw_score(self, model: IsolationForest, features: np.ndarray) -> np.ndarray:
         return -model.score_samples(features)
 
-    def _flags(self, fitted: Fitted, raw: np.ndarray, score: np.ndarray) -> np.ndarray:
-        # predict() == -1  <=>  score_samples < offset_  <=>  raw > -offset_
+    def _decision(self, fitted: Fitted | None, raw: np.ndarray | None,
+                  score: np.ndarray) -> np.ndarray:
+        # the seed's verdict: predict() == -1  <=>  score_samples < offset_  <=>  raw > -offset_
+        if fitted is None:
+            return np.zeros(len(score), dtype=bool)
         return raw > -fitted.model.offset_
 
     def _fit_extra(self, window: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -3,8 +3,8 @@
 Subclasses only say how to fit a model on a window of feature rows and how to
 turn feature rows into a raw score (higher = more anomalous). Everything else --
 score-before-learn, warm-up, the retrain schedule on *data* time, the immutable
-snapshot handed to a worker thread, the atomic install of model + calibration,
-thresholding and explanations -- lives here once.
+snapshot handed to a worker thread, the atomic install of model + calibration and
+explanations -- lives here once. Thresholding is the alarm stage's (``telecom_nb.alarms``).
 """
 
 from __future__ import annotations
@@ -16,14 +16,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from traitlets import Any as AnyTrait
-from traitlets import Bool, Float, Int, List, Unicode, observe, validate
+from traitlets import Bool, Int, List, Unicode, observe, validate
 
 from telecom_nb.batching import progress as progress_bar
 from telecom_nb.batching import run_bounds
 from telecom_nb.detectors.base import Detector, RetrainJob, Scores
 from telecom_nb.detectors.calibration import TailCalibrator
 from telecom_nb.detectors.explain import contributions_frame, kpi_contributions, top_kpis
-from telecom_nb.detectors.thresholding import effective_threshold, flag
+from telecom_nb.detectors.threshold_params import ThresholdParams
 from telecom_nb.detectors.window import SampleWindow
 from telecom_nb.errors import KpiInputError, ParameterError
 from telecom_nb.features.base import FeatureExtractor
@@ -63,15 +63,11 @@ def to_timedelta(name: str, value: Any) -> pd.Timedelta:
     return td
 
 
-class WindowedDetector(Detector):
+class WindowedDetector(ThresholdParams, Detector):
     """Base for detectors that retrain on a window of recent feature rows."""
 
     kpis = param_trait(List(Unicode(), default_value=None, allow_none=True,
                             help="KPI columns; None = detect from the first batch"))
-    contamination = param_trait(Float(
-        0.001, help="expected false-alarm rate among normal rows (1 in 1000 by default)"))
-    threshold = param_trait(Float(None, allow_none=True,
-                                  help="score threshold; None = from contamination"))
     window_size = param_trait(Int(20_000, help="feature rows kept for retraining"))
     retrain_interval = param_trait(AnyTrait(pd.Timedelta("1D"), help="data time between retrains"))
     warmup_batches = param_trait(Int(4, help="batches learned before the first model"))
@@ -91,17 +87,6 @@ class WindowedDetector(Detector):
         self._init_state()
 
     # -- parameters -------------------------------------------------------------
-    @validate("contamination")
-    def _v_contamination(self, proposal):
-        check_range("contamination", proposal["value"], 0, 0.5, low_inclusive=False)
-        return proposal["value"]
-
-    @validate("threshold")
-    def _v_threshold(self, proposal):
-        if proposal["value"] is not None:
-            check_range("threshold", proposal["value"], 0, 12, low_inclusive=False)
-        return proposal["value"]
-
     @validate("window_size")
     def _v_window(self, proposal):
         check_range("window_size", proposal["value"], 10, 10_000_000)
@@ -143,8 +128,13 @@ class WindowedDetector(Detector):
     def _raw_score(self, model: Any, features: np.ndarray) -> np.ndarray:
         raise NotImplementedError
 
-    def _flags(self, fitted: Fitted, raw: np.ndarray, score: np.ndarray) -> np.ndarray:
-        return flag(score, effective_threshold(self.contamination, self.threshold))
+    def _decision(self, fitted: Fitted | None, raw: np.ndarray | None,
+                  score: np.ndarray) -> np.ndarray | None:
+        """A verdict of the detector's own; None leaves it to the alarm stage's threshold.
+
+        ``fitted`` is None before the first model (warm-up), when ``score`` is all 0.
+        """
+        return None
 
     def _explain(self, fitted: Fitted | None, features: np.ndarray) -> np.ndarray:
         return kpi_contributions(features, self.features_.feature_weights())
@@ -205,13 +195,13 @@ class WindowedDetector(Detector):
         contrib = self._explain(fitted, x)
         frame = contributions_frame(contrib, self.kpis_, index)
         if fitted is None:
-            empty = Scores.empty(len(x))
-            empty.contributions = frame
-            return empty
-        raw = self._raw_score(fitted.model, x)
-        score = fitted.calibrator(raw)
-        flagged = self._flags(fitted, raw, score)
-        return Scores(score, flagged, top_kpis(contrib, self.kpis_, flagged), frame)
+            raw, score = None, np.zeros(len(x))
+        else:
+            raw = self._raw_score(fitted.model, x)
+            score = fitted.calibrator(raw)
+        decision = self._decision(fitted, raw, score)
+        top = None if decision is None else top_kpis(contrib, self.kpis_, decision)
+        return Scores(score, decision, top, frame)
 
     def learn(self, batch: pd.DataFrame) -> RetrainJob | None:
         """Learn ``batch`` (features, window); return a retrain job when one is due."""
@@ -348,7 +338,9 @@ def _reorder(parts: list[Scores], order: np.ndarray, ordered_index: pd.Index,
     if not parts:
         return Scores.empty(0)
     score = np.concatenate([p.score for p in parts])[inverse]
-    flagged = np.concatenate([p.is_anomaly for p in parts])[inverse]
-    top = np.concatenate([p.top_kpi for p in parts])[inverse]
+    flagged = top = None
+    if parts[0].is_anomaly is not None:  # a detector decides always or never
+        flagged = np.concatenate([p.is_anomaly for p in parts])[inverse]
+        top = np.concatenate([p.top_kpi for p in parts])[inverse]
     contrib = np.vstack([p.contributions.to_numpy() for p in parts])[inverse]
     return Scores(score, flagged, top, contributions_frame(contrib, kpis, index))

@@ -6,14 +6,14 @@ KPI-schema frame (one row per timestamp, ``sector_id = "series"``, the reading i
 has one) and streams through a *fresh* detector: every row is scored before the
 detector learns from it, so there is no look-ahead.
 
-What NAB scores (``alerts=True``, the default) is the stream of *alerts* the live
-monitor raises: the detector's flags go through the same
-:class:`~telecom_nb.pipeline.episodes.EpisodeTracker` as the feed's, and a row carries
-its episode's peak score when it opens an episode or raises its peak, 0 otherwise
-(:func:`telecom_nb.offline.alert_scores`). Thresholded at ``t``, that fires once per
-episode, when it first reaches ``t``: what an operator is paged with. NAB counts every
-detection after a window as a false positive, so scoring every anomalous *row* of a
-lasting fault (``alerts=False``) punishes a detector for still seeing the fault.
+Every file is replayed through the engine (:func:`telecom_nb.engine.replay`): the same
+validator, detector and alarm chain as the live monitor. What NAB scores
+(``alerts=True``, the default) is the stream of *alerts* the live monitor raises: a row
+carries its episode's ``alert_score`` (the episode's peak score when it opens an episode
+or raises its peak, 0 otherwise). Thresholded at ``t``, that fires once per episode,
+when it first reaches ``t``: what an operator is paged with. NAB counts every detection
+after a window as a false positive, so scoring every anomalous *row* of a lasting fault
+(``alerts=False``) punishes a detector for still seeing the fault.
 
 NAB only needs a monotone score: its result depends on the order of the scores alone
 (a row is a detection when ``score >= threshold`` and the threshold is swept over every
@@ -34,8 +34,10 @@ import numpy as np
 import pandas as pd
 
 from telecom_nb import schema
+from telecom_nb.alarms.chain import AlarmChain
 from telecom_nb.batching import progress as progress_bar
-from telecom_nb.detectors.base import Detector, Scores
+from telecom_nb.detectors.base import Detector
+from telecom_nb.engine.replay import replay
 from telecom_nb.errors import KpiInputError
 from telecom_nb.evaluation.nab import (
     CorpusScore,
@@ -44,7 +46,6 @@ from telecom_nb.evaluation.nab import (
     optimize_threshold,
     score_corpus,
 )
-from telecom_nb.offline import alert_scores
 from telecom_nb.params import check_range
 
 VALUE = "value"  # the single reading of a NAB file
@@ -116,33 +117,6 @@ def read_nab_file(path: Path) -> pd.DataFrame:
     )
 
 
-def stream_scores(detector: Detector, frame: pd.DataFrame) -> Scores:
-    """Score every row before learning from it (``score_stream`` if the detector has it)."""
-    if hasattr(detector, "score_stream"):
-        scores = detector.score_stream(frame, progress=False)
-    else:
-        parts: list[Scores] = []
-        for i in range(len(frame)):
-            batch = frame.iloc[i : i + 1]
-            parts.append(detector.score(batch))
-            job = detector.learn(batch)
-            if job is not None:
-                job.run_sync()
-        if not parts:
-            return Scores.empty(0)
-        scores = Scores(
-            score=np.concatenate([p.score for p in parts]),
-            is_anomaly=np.concatenate([p.is_anomaly for p in parts]),
-            top_kpi=np.concatenate([p.top_kpi for p in parts]),
-        )
-    score = np.asarray(scores.score, dtype=float)
-    if len(score) != len(frame):
-        raise KpiInputError(
-            f"{type(detector).__name__} returned {len(score)} scores for {len(frame)} rows"
-        )
-    return scores
-
-
 def _factory(detector_factory: Callable[[], Detector] | str) -> tuple[Callable[[], Detector], str]:
     if callable(detector_factory):
         return detector_factory, ""
@@ -154,11 +128,6 @@ def _factory(detector_factory: Callable[[], Detector] | str) -> tuple[Callable[[
         return make_detector(name)
 
     return make, name
-
-
-def _use_value_column(detector: Detector) -> None:
-    if "kpis" in detector.param_names():
-        detector.set_params(kpis=[VALUE])
 
 
 def nab_files(nab_root: Path, files: Iterable[str] | None = None) -> list[str]:
@@ -211,17 +180,16 @@ def run_nab(
         frame = read_nab_file(root / "data" / rel)
         detector = make()
         name = name or getattr(detector, "name", type(detector).__name__)
-        _use_value_column(detector)
         started = time.perf_counter()
-        result = stream_scores(detector, frame)
+        scored = replay(frame, detector, [VALUE], alarms=AlarmChain(close_after=close_after)).frame
         seconds += time.perf_counter() - started
         rows += len(frame)
-        score = np.asarray(result.score, dtype=float)
-        flag = np.asarray(result.is_anomaly, dtype=bool)
         if alerts:
-            score = alert_scores(frame[schema.TIMESTAMP], frame[schema.SECTOR], score, flag,
-                                 close_after=close_after)
+            score = scored[schema.ALERT_SCORE].to_numpy(dtype=float)
             flag = score > 0
+        else:
+            score = scored[schema.SCORE].to_numpy(dtype=float)
+            flag = scored[schema.IS_ANOMALY].to_numpy(dtype=bool)
         scores[rel] = score
         flags[rel] = flag.astype(float)
         stamps[rel] = frame[schema.TIMESTAMP]

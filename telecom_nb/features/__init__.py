@@ -4,7 +4,6 @@ from telecom_nb.features.base import FeatureExtractor
 from telecom_nb.features.change import ShortTermChange
 from telecom_nb.features.peers import PeerComparison
 from telecom_nb.features.pipeline import KpiFeatures
-from telecom_nb.features.registry import SectorRegistry
 from telecom_nb.features.seasonal import SeasonalResiduals
 from telecom_nb.features.view import BatchView, infer_kpis, make_view
 
@@ -14,7 +13,6 @@ __all__ = [
     "KpiFeatures",
     "PeerComparison",
     "SeasonalResiduals",
-    "SectorRegistry",
     "ShortTermChange",
     "infer_kpis",
     "make_view",

@@ -14,9 +14,9 @@ import numpy as np
 import pandas as pd
 from traitlets import List, Unicode, observe
 
-from telecom_nb.features.registry import SectorRegistry
 from telecom_nb.features.view import BatchView, infer_kpis, make_view
 from telecom_nb.params import Parametrized, param_trait
+from telecom_nb.sector_index import SectorIndex
 
 
 class FeatureExtractor(Parametrized):
@@ -27,8 +27,8 @@ class FeatureExtractor(Parametrized):
              help="KPI columns; None = the schema's KPIs present, else every numeric column")
     )
 
-    def __init__(self, registry: SectorRegistry | None = None, **params) -> None:
-        self.registry = registry if registry is not None else SectorRegistry()
+    def __init__(self, registry: SectorIndex | None = None, **params) -> None:
+        self.registry = registry if registry is not None else SectorIndex()
         self.kpis_: tuple[str, ...] | None = None
         self._last: tuple[pd.DataFrame, BatchView] | None = None
         super().__init__(**params)

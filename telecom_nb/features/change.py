@@ -11,12 +11,12 @@ import numpy as np
 from traitlets import Float, validate
 
 from telecom_nb.features.base import FeatureExtractor
-from telecom_nb.features.registry import grow_rows
 from telecom_nb.features.robust_stats import HUBER_K, MAD_TO_SIGMA, MIN_COUNT_TO_CLIP
 from telecom_nb.features.scaling import scale_kpis, spread_floors
 from telecom_nb.features.seasonal import Z_CLIP
 from telecom_nb.features.view import BatchView
 from telecom_nb.params import check_range, param_trait
+from telecom_nb.sector_index import grow_rows
 
 MIN_HISTORY = 4
 

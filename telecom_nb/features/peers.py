@@ -17,12 +17,12 @@ from traitlets import Float, Int, validate
 
 from telecom_nb.features.base import FeatureExtractor
 from telecom_nb.features.group_median import group_medians, nanmedian_fast
-from telecom_nb.features.registry import SectorRegistry
 from telecom_nb.features.robust_stats import RobustTable
 from telecom_nb.features.scaling import scale_kpis, spread_floors
 from telecom_nb.features.seasonal import Z_CLIP
 from telecom_nb.features.view import BatchView
 from telecom_nb.params import check_range, param_trait
+from telecom_nb.sector_index import SectorIndex
 
 MIN_HISTORY = 3
 
@@ -45,7 +45,7 @@ class PeerComparison(FeatureExtractor):
 
     def _reset(self) -> None:
         k = len(self.kpis_ or ())
-        self.provinces_ = SectorRegistry()
+        self.provinces_ = SectorIndex()
         self.sector_ratio_ = RobustTable((k,), self.alpha, gate=False)
         self.province_ratio_ = RobustTable((k,), self.alpha, gate=False)
         self.floors_ = spread_floors(self.kpis_ or ())

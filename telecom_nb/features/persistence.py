@@ -16,8 +16,8 @@ import math
 import numpy as np
 
 from telecom_nb.features.group_median import fleet_median
-from telecom_nb.features.registry import grow_rows
 from telecom_nb.features.robust_stats import MAD_TO_SIGMA, RobustTable
+from telecom_nb.sector_index import grow_rows
 
 #: EW weight of the current tick in the running mean (a memory of about 3 ticks)
 ALPHA = 0.3

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from telecom_nb.features.registry import grow_rows
+from telecom_nb.sector_index import grow_rows
 
 #: mean |x - mu| = 0.798 sigma for a normal distribution
 MAD_TO_SIGMA = 1.2533

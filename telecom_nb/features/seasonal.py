@@ -24,7 +24,6 @@ from telecom_nb.features.group_median import (
     fleet_median,
     nanmedian_fast,
 )
-from telecom_nb.features.registry import grow_rows
 from telecom_nb.features.relations import (
     default_relations,
     relation_name,
@@ -42,6 +41,7 @@ from telecom_nb.features.scaling import LOG_SPREAD_FLOOR, scale_kpis, spread_flo
 from telecom_nb.features.time_slots import n_slots, time_slots
 from telecom_nb.features.view import BatchView
 from telecom_nb.params import check_range, param_trait
+from telecom_nb.sector_index import grow_rows
 
 Z_CLIP = 1000.0
 #: relative spread floor: a z of 20 needs a move of at least one overall spread

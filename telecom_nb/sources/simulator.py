@@ -99,6 +99,15 @@ class KpiSimulator(Source):
     ``sectors`` (a :func:`~telecom_nb.geo.place_sectors` table) overrides ``n_sectors``.
     """
 
+    #: the KPIs this source produces, and what a person reads for each
+    kpis: tuple[str, ...] = schema.KPIS
+    kpi_labels: dict[str, str] = {  # noqa: RUF012 (read-only class data)
+        schema.PAYLOAD: "Payload (MB)",
+        schema.THROUGHPUT: "Throughput (Mbps)",
+        schema.PRB: "PRB utilisation (%)",
+        schema.AVAILABILITY: "Availability (%)",
+    }
+
     def __init__(self, n_sectors: int = 500, seed: int = 0, step: str | pd.Timedelta = "15min",
                  start: str | pd.Timestamp = "2026-01-05T00:00Z",
                  fault_rate: float = DEFAULT_FAULT_RATE,

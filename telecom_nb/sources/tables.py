@@ -25,7 +25,7 @@ OnBadRows = Literal["skip", "error"]
 
 #: Columns that carry labels or scoring output: never auto-detected as KPIs.
 LABEL_COLUMNS: frozenset[str] = frozenset(
-    {schema.FAULT, "label", schema.IS_ANOMALY, schema.SCORE, schema.TOP_KPI, "imputed", "state"}
+    {schema.FAULT, "label", "imputed", *schema.SCORED_COLUMNS}
 )
 CSV_SUFFIXES = (".csv", ".csv.gz")
 PARQUET_SUFFIXES = (".parquet", ".pq")

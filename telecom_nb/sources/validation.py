@@ -117,17 +117,20 @@ class BatchValidator:
 
     def _validate(self, batch: pd.DataFrame) -> ValidatedBatch:
         if not isinstance(batch, pd.DataFrame):
-            raise KpiInputError(f"batch must be a pandas DataFrame, got {type(batch).__name__}")
+            raise KpiInputError(f"batch must be a pandas DataFrame, got {type(batch).__name__}",
+                                reason="not a table")
         if len(batch) == 0:
-            raise KpiInputError("empty batch")
+            raise KpiInputError("empty batch", reason="empty batch")
         if batch.columns.has_duplicates:
             dup = sorted({str(c) for c in batch.columns[batch.columns.duplicated()]})
-            raise KpiInputError(f"batch has duplicate column name(s): {', '.join(dup)}")
+            raise KpiInputError(f"batch has duplicate column name(s): {', '.join(dup)}",
+                                reason="duplicate columns")
         missing = [c for c in (schema.TIMESTAMP, *self.kpis) if c not in batch.columns]
         if missing:
             raise KpiInputError(
                 f"batch lacks column(s) {', '.join(map(repr, missing))}; "
-                f"columns are: {', '.join(map(str, batch.columns))}"
+                f"columns are: {', '.join(map(str, batch.columns))}",
+                reason="missing column",
             )
         stamp, stamps = self._check_timestamp(batch[schema.TIMESTAMP])
         report = dict.fromkeys(COUNTERS, 0)
@@ -161,19 +164,22 @@ class BatchValidator:
         if bad.any():
             rows = np.flatnonzero(bad)[:3]
             shown = ", ".join(f"row {i + 1}: {column.iloc[i]!r}" for i in rows)
-            raise KpiInputError(f"batch has unreadable timestamp(s) in 'timestamp': {shown}")
+            raise KpiInputError(f"batch has unreadable timestamp(s) in 'timestamp': {shown}",
+                                reason="unreadable timestamp")
         first = stamps.iloc[0]
         if not (stamps == first).all():
             distinct = stamps.drop_duplicates()
             shown = ", ".join(format_timestamp(t) for t in distinct.iloc[:3])
             more = f" (and {len(distinct) - 3} more)" if len(distinct) > 3 else ""
             raise KpiInputError(
-                f"mixed timestamps in one batch: {shown}{more}; a batch is one network time"
+                f"mixed timestamps in one batch: {shown}{more}; a batch is one network time",
+                reason="mixed timestamps",
             )
         if self.last_timestamp is not None and first <= self.last_timestamp:
             raise KpiInputError(
                 f"late batch: {format_timestamp(first)} is not after the last accepted batch "
-                f"({format_timestamp(self.last_timestamp)})"
+                f"({format_timestamp(self.last_timestamp)})",
+                reason="late batch",
             )
         return first, stamps
 
@@ -224,7 +230,8 @@ class BatchValidator:
             except (TypeError, ValueError) as exc:
                 raise KpiInputError(
                     f"KPI column {kpi!r} holds values that are not numbers nor text "
-                    f"(e.g. {column.iloc[0]!r}): {exc}"
+                    f"(e.g. {column.iloc[0]!r}): {exc}",
+                    reason="non-numeric KPI",
                 ) from None
             lost = int((numbers.isna() & column.notna()).sum())
             if lost:
@@ -276,7 +283,8 @@ def _sector_column(frame: pd.DataFrame, report: dict[str, int]) -> tuple[pd.Data
     missing = column.isna().to_numpy()
     if missing.any():
         if missing.all():
-            raise KpiInputError("batch has no sector id in 'sector_id' on any row")
+            raise KpiInputError("batch has no sector id in 'sector_id' on any row",
+                                reason="no sector id")
         report["dropped_rows"] = int(missing.sum())
         frame = frame.loc[~missing]
         column = frame[schema.SECTOR]

@@ -6,23 +6,17 @@ ships them as binary buffers), over a bounded sliding window.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 
 import bqplot as bq
 import ipywidgets as widgets
 import numpy as np
 import pandas as pd
 
-from telecom_nb.schema import IS_ANOMALY, KPIS, TIMESTAMP
+from telecom_nb.schema import IS_ANOMALY, TIMESTAMP
 
-KPI_TITLES = {
-    "payload_mb": "Payload (MB, mean)",
-    "throughput_mbps": "Throughput (Mbps, mean)",
-    "prb_pct": "PRB utilisation (%, mean)",
-    "availability_pct": "Availability (%, mean)",
-}
-# Chart name -> column of ``NetworkHistory.frame()``.
-HISTORY_COLUMNS = {kpi: f"{kpi}_mean" for kpi in KPIS}
+#: network charts drawn by default (the first KPIs of the stream, in its order)
+MAX_CHARTS = 6
 FIG_LAYOUT = {"height": "190px", "width": "100%"}
 FIG_MARGIN = {"top": 30, "bottom": 30, "left": 55, "right": 10}
 
@@ -86,16 +80,26 @@ def _small_figure(title: str, color: str) -> tuple[bq.Figure, bq.Lines]:
 
 
 class NetworkCharts:
-    """Mean KPIs and anomaly count per tick over the last ``window`` ticks."""
+    """Mean KPIs and anomaly count per tick over the last ``window`` ticks.
 
-    COLORS = ("#1f77b4", "#2ca02c", "#9467bd", "#8c564b")
+    ``kpis`` and ``labels`` come from the monitor (the data's own KPIs); the first
+    ``max_charts`` are drawn.
+    """
 
-    def __init__(self, window: int = 120):
+    COLORS = ("#1f77b4", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf")
+
+    def __init__(self, kpis: Sequence[str], labels: Mapping[str, str] | None = None,
+                 window: int = 120, max_charts: int = MAX_CHARTS):
         self.window = window
         self.figures: dict[str, bq.Figure] = {}
         self.lines: dict[str, bq.Lines] = {}
-        for kpi, color in zip(KPIS, self.COLORS, strict=True):
-            self.figures[kpi], self.lines[kpi] = _small_figure(KPI_TITLES[kpi], color)
+        self.columns: dict[str, str] = {}  # chart -> column of ``NetworkHistory.frame()``
+        labels = labels or {}
+        for i, kpi in enumerate(list(kpis)[:max_charts]):
+            title = f"{labels.get(kpi, kpi)}, mean"
+            color = self.COLORS[i % len(self.COLORS)]
+            self.figures[kpi], self.lines[kpi] = _small_figure(title, color)
+            self.columns[kpi] = f"{kpi}_mean"
         self.figures["n_anomalies"], self.lines["n_anomalies"] = _small_figure(
             "Anomalous sectors per tick", "#d62728"
         )
@@ -114,7 +118,7 @@ class NetworkCharts:
         recent = history.tail(self.window)
         x = to_naive_utc(recent[TIMESTAMP])
         for name, line in self.lines.items():
-            column = HISTORY_COLUMNS.get(name, name)
+            column = self.columns.get(name, name)
             y = (recent[column].to_numpy(dtype=float, na_value=np.nan) if column in recent
                  else np.full(len(recent), np.nan))
             with line.hold_sync():
@@ -127,12 +131,15 @@ class NetworkCharts:
 class SectorChart:
     """One sector's KPI history with its anomalous points marked (red dots)."""
 
-    def __init__(self, history: Callable[[str], pd.DataFrame], window: int = 240):
+    def __init__(self, history: Callable[[str], pd.DataFrame], kpis: Sequence[str],
+                 labels: Mapping[str, str] | None = None, window: int = 240):
         self._history = history
         self.window = window
         self.sector_id = ""
-        self.kpi = widgets.ToggleButtons(options=list(KPIS), value=KPIS[1],
-                                         style={"button_width": "130px"})
+        labels = labels or {}
+        options = [(labels.get(k, k), k) for k in kpis]
+        self.kpi = widgets.ToggleButtons(options=options, value=options[0][1],
+                                         style={"button_width": "150px"})
         self.kpi.add_class("tnb-drill-kpi")
         x = bq.DateScale(min=EPOCH_HOUR[0], max=EPOCH_HOUR[1])
         y = bq.LinearScale(min=0.0, max=1.0)  # see fit_scale
@@ -164,7 +171,8 @@ class SectorChart:
         y = hist[kpi].to_numpy(dtype=float) if len(hist) else np.array([])
         flagged = hist[IS_ANOMALY].to_numpy(dtype=bool) if len(hist) else np.array([], bool)
         with self.figure.hold_sync(), self.line.hold_sync(), self.points.hold_sync():
-            self.figure.title = f"{self.sector_id} · {kpi} ({int(flagged.sum())} anomalous)"
+            label = self.kpi.label or kpi
+            self.figure.title = f"{self.sector_id} · {label} ({int(flagged.sum())} anomalous)"
             fit_scale(self.line.scales["y"], y)
             fit_time_scale(self.line.scales["x"], t)
             self.line.x, self.line.y = t, y

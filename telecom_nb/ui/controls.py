@@ -9,7 +9,7 @@ including ones made in code (``monitor.detector.contamination = 0.02``).
 from __future__ import annotations
 
 import html
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +18,6 @@ import traitlets
 from traitlets import HasTraits, TraitError
 
 from telecom_nb.errors import ParameterError
-from telecom_nb.schema import KPIS
 
 TEXT_LAYOUT = widgets.Layout(width="260px")
 STYLE = {"description_width": "130px"}
@@ -60,7 +59,7 @@ class ParamWidget:
     to_widget: Callable[[Any], Any] = lambda v: v
 
 
-def widget_for(owner: HasTraits, name: str) -> ParamWidget:
+def widget_for(owner: HasTraits, name: str, kpis: Sequence[str] = ()) -> ParamWidget:
     """A widget suited to the trait (free text, so an invalid value can be tried and refused).
 
     Optional numbers (``None`` = automatic) are text boxes where empty means ``None``;
@@ -85,7 +84,7 @@ def widget_for(owner: HasTraits, name: str) -> ParamWidget:
         pw = ParamWidget(widgets.FloatText(value=float(value), step=0.005, **common))
     elif isinstance(trait, (traitlets.List, traitlets.Tuple)):
         current = list(value or ())
-        options = list(dict.fromkeys([*KPIS, *current])) if name == "kpis" else current
+        options = list(dict.fromkeys([*kpis, *current])) if name == "kpis" else current
         kind = tuple if isinstance(trait, traitlets.Tuple) else list
         empty = None if optional else kind()
         if optional:
@@ -137,7 +136,11 @@ class TraitLink:
 
 
 class Controls:
-    """Detector parameters, pause/resume, speed; one message label for feedback."""
+    """Detector and alarm parameters, pause/resume, speed; one message label for feedback.
+
+    ``contamination`` / ``threshold`` are shown once (the detector's are linked aliases of
+    the alarm chain's); the chain's episode parameters follow.
+    """
 
     def __init__(self, monitor: Any):
         self.monitor = monitor
@@ -146,10 +149,15 @@ class Controls:
         self.message.add_class("tnb-control-message")
         self.params: dict[str, widgets.ValueWidget] = {}
         self.links: list[TraitLink] = []
-        for name in self.detector.param_names():
-            param = widget_for(self.detector, name)
+        owners = [(self.detector, name) for name in self.detector.param_names()]
+        alarms = getattr(monitor, "alarms", None)
+        if alarms is not None:
+            owners += [(alarms, name) for name in alarms.param_names()
+                       if name not in self.detector.param_names()]
+        for owner, name in owners:
+            param = widget_for(owner, name, kpis=getattr(monitor, "kpis", ()))
             self.params[name] = param.widget
-            self.links.append(TraitLink(self.detector, name, param, self.message))
+            self.links.append(TraitLink(owner, name, param, self.message))
         self.speed = widgets.FloatText(value=float(monitor.interval),
                                        description="seconds / tick", step=0.5,
                                        style=STYLE, layout=TEXT_LAYOUT)

@@ -18,8 +18,8 @@ from typing import Any
 import ipywidgets as widgets
 import pandas as pd
 
-from telecom_nb.pipeline.batch import ScoredBatch
-from telecom_nb.pipeline.sinks import CoalescingSink
+from telecom_nb.engine.scored import ScoredBatch
+from telecom_nb.engine.sinks import CoalescingSink
 from telecom_nb.ui.charts import NetworkCharts, SectorChart
 from telecom_nb.ui.controls import Controls
 from telecom_nb.ui.feed import TITLE as FEED_TITLE
@@ -37,7 +37,10 @@ TITLE = (
 
 
 class Dashboard:
-    """Map, charts, feed, status and controls for one :class:`Monitor`."""
+    """Map, charts, feed, status and controls for one monitor.
+
+    It reads the monitor only through :class:`~telecom_nb.engine.view.MonitorView`.
+    """
 
     def __init__(self, monitor: Any, *, provinces: dict | None = None,
                  chart_window: int = 120, feed_rows: int = 200, min_refresh_s: float = 0.25):
@@ -49,22 +52,23 @@ class Dashboard:
         self._scheduled: asyncio.Handle | None = None
         self._scheduled_loop: asyncio.AbstractEventLoop | None = None
 
-        self.map = SectorMap(monitor.sectors, provinces=provinces)
-        self.charts = NetworkCharts(window=chart_window)
-        self.drill = SectorChart(self._sector_history)
-        self.feed = EpisodeFeed(monitor.recent_episodes, lambda: monitor.episodes.changes_,
-                                max_rows=feed_rows)
+        kpis, labels = tuple(monitor.kpis), dict(monitor.kpi_labels)
+        self.map = SectorMap(monitor.sectors, provinces=provinces, kpis=kpis, kpi_labels=labels)
+        self.charts = NetworkCharts(kpis, labels, window=chart_window)
+        self.drill = SectorChart(self._sector_history, kpis, labels)
+        self.feed = EpisodeFeed(monitor.recent_episodes, lambda: monitor.episodes_version,
+                                max_rows=feed_rows, kpis=kpis, labels=labels)
         self.heartbeat = Heartbeat(monitor.heartbeat)
         self.status = StatusLine(monitor, extra=lambda: f"page heartbeats {self.heartbeat.beats}")
         self.controls = Controls(monitor)
         self.map.observe(self._show_selected, names="selected")
         # Observers put on the model, kept so that close() can take them off again.
-        self._detector = monitor.detector
-        self._detector_params = [p for p in self.status.SHOWN_PARAMS
-                                 if p in self._detector.param_names()]
+        self._alarms = monitor.alarms
+        self._alarm_params = [p for p in self.status.SHOWN_PARAMS
+                              if p in self._alarms.param_names()]
         self._monitor_traits = ["status", "paused", "error"]
-        if self._detector_params:
-            self._detector.observe(self._refresh_status, names=self._detector_params)
+        if self._alarm_params:
+            self._alarms.observe(self._refresh_status, names=self._alarm_params)
         monitor.observe(self._refresh_status, names=self._monitor_traits)
         monitor.add_sink(self._on_batch)
         self._closed = False
@@ -153,8 +157,8 @@ class Dashboard:
         if self._scheduled is not None:
             self._scheduled.cancel()
             self._scheduled = None
-        if self._detector_params:
-            self._detector.unobserve(self._refresh_status, names=self._detector_params)
+        if self._alarm_params:
+            self._alarms.unobserve(self._refresh_status, names=self._alarm_params)
         self.monitor.unobserve(self._refresh_status, names=self._monitor_traits)
         self.controls.close()
         self.map.unobserve(self._show_selected, names="selected")

@@ -7,17 +7,17 @@ list of its own. A flapping sector is one episode, so it is one row, not a storm
 from __future__ import annotations
 
 import html
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 
 import ipywidgets as widgets
 import numpy as np
 import pandas as pd
 
-from telecom_nb.schema import KPIS, PROVINCE, SECTOR, TOP_KPI
+from telecom_nb.schema import PROVINCE, SECTOR, TOP_KPI
 
 TITLE = "Alert episodes"
 HEADERS = ["start (UTC)", "sector", "province", "duration (ticks)", "status", "peak score",
-           "top KPI", "payload MB", "thr. Mbps", "PRB %", "avail. %"]
+           "top KPI"]
 STYLE = (
     "<style>.tnb-feed-table{border-collapse:collapse;font-size:12px}"
     ".tnb-feed-table td,.tnb-feed-table th{padding:1px 6px;border-bottom:1px solid #ddd;"
@@ -40,8 +40,13 @@ def _number(frame: pd.DataFrame, column: str, fmt: str = "%.2f") -> np.ndarray:
     return out
 
 
-def render_episodes(episodes: pd.DataFrame) -> str:
-    """One ``<tr>`` per episode inside a ``<tbody>`` (vectorised string building)."""
+def render_episodes(episodes: pd.DataFrame, kpis: Sequence[str] = (),
+                    labels: Mapping[str, str] | None = None) -> str:
+    """One ``<tr>`` per episode inside a ``<tbody>`` (vectorised string building).
+
+    ``kpis`` are the stream's KPIs: one column each with the KPI's value at the peak.
+    """
+    labels = labels or {}
     if episodes.empty:
         return "<i>No alert episodes yet.</i>"
     start = pd.to_datetime(episodes["start"], utc=True).dt.strftime("%Y-%m-%d %H:%M")
@@ -53,15 +58,16 @@ def render_episodes(episodes: pd.DataFrame) -> str:
         _number(episodes, "duration_ticks", "%d"),
         np.where(is_open, "open", "closed").astype(object),
         _number(episodes, "peak_score", "%.3f"),
-        _text(episodes[TOP_KPI].replace("", MISSING)),
-        *(_number(episodes, f"peak_{kpi}") for kpi in KPIS),
+        _text(episodes[TOP_KPI].map(lambda k: labels.get(k, k)).replace("", MISSING)),
+        *(_number(episodes, f"peak_{kpi}") for kpi in kpis),
     ]
     row_open = np.where(is_open, '<tr class="tnb-episode-open"><td>', "<tr><td>").astype(object)
     body = row_open + cells[0]
     for column in cells[1:]:
         body = body + "</td><td>" + column
     body = body + "</td></tr>"
-    head = "".join(f"<th>{h}</th>" for h in HEADERS)
+    names = [*HEADERS, *(html.escape(labels.get(k, k)) for k in kpis)]
+    head = "".join(f"<th>{h}</th>" for h in names)
     return (f'{STYLE}<table class="tnb-feed-table"><thead><tr>{head}</tr></thead>'
             f"<tbody>{''.join(body)}</tbody></table>")
 
@@ -74,10 +80,13 @@ class EpisodeFeed:
     """
 
     def __init__(self, episodes: Callable[[int], pd.DataFrame], version: Callable[[], int],
-                 max_rows: int = 200):
+                 max_rows: int = 200, *, kpis: Sequence[str] = (),
+                 labels: Mapping[str, str] | None = None):
         if max_rows < 1:
             raise ValueError(f"max_rows must be >= 1; got {max_rows}")
         self.max_rows = max_rows
+        self.kpis = tuple(kpis)
+        self.labels = dict(labels or {})
         self._episodes = episodes
         self._version = version
         self._shown_version: int | None = None
@@ -93,7 +102,7 @@ class EpisodeFeed:
         if version == self._shown_version:
             return False
         rows = self._episodes(self.max_rows).head(self.max_rows)
-        self.widget.value = render_episodes(rows)
+        self.widget.value = render_episodes(rows, self.kpis, self.labels)
         self._shown_version = version
         self.n_rows = len(rows)
         self.redraws += 1

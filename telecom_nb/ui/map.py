@@ -12,20 +12,20 @@ network; once the added layer outgrows the first one, both are merged (amortised
 from __future__ import annotations
 
 import html
+from collections.abc import Mapping, Sequence
 
 import ipyleaflet
 import ipywidgets as widgets
 import pandas as pd
 from traitlets import HasTraits, Unicode
 
-from telecom_nb.schema import KPIS, PROVINCE, SCORE, SECTOR, TOP_KPI
+from telecom_nb.schema import PROVINCE, SCORE, SECTOR, STATE, TOP_KPI
 from telecom_nb.ui.geojson import EMPTY_COLLECTION, points_collection
 
 IRAN_CENTER = (32.5, 54.0)
 IRAN_ZOOM = 5
 COLORS = {"normal": "#2e9e44", "anomalous": "#d62728", "recovering": "#ff9f1c"}
 OSM_ATTRIBUTION = "© OpenStreetMap contributors (ODbL)"
-STATE = "state"
 
 
 def _dot(color: str, radius: int, opacity: float) -> dict:
@@ -45,8 +45,12 @@ class SectorMap(HasTraits):
 
     selected = Unicode("", help="sector id chosen by a click (drives the drill-down chart)")
 
-    def __init__(self, sectors: pd.DataFrame, provinces: dict | None = None, **kwargs):
+    def __init__(self, sectors: pd.DataFrame, provinces: dict | None = None, *,
+                 kpis: Sequence[str] = (), kpi_labels: Mapping[str, str] | None = None,
+                 **kwargs):
         super().__init__(**kwargs)
+        self.kpis = tuple(kpis)  # shown on hover, from the monitor (the data's own KPIs)
+        self.kpi_labels = dict(kpi_labels or {})
         if provinces is None:
             from telecom_nb.geo.provinces import provinces_geojson
 
@@ -151,7 +155,8 @@ class SectorMap(HasTraits):
         row = rows.iloc[0]
         state = str(frame_states(rows).iloc[0])
         kpis = "".join(
-            f"<tr><td>{k}</td><td>{row[k]:.2f}</td></tr>" for k in KPIS if k in row.index
+            f"<tr><td>{html.escape(self.kpi_labels.get(k, k))}</td><td>{row[k]:.2f}</td></tr>"
+            for k in self.kpis if k in row.index
         )
         top = html.escape(str(row.get(TOP_KPI, "")) or "–")
         return (

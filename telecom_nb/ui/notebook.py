@@ -20,7 +20,7 @@ def launch(settings: NotebookSettings | None = None, *, display: bool = True,
     Calling it again (re-running the notebook cell) stops the previous monitor and closes
     its dashboard before starting the new one: never two streams in one kernel.
     """
-    from telecom_nb.pipeline.monitor import Monitor
+    from telecom_nb.engine.monitor import Monitor
 
     while _launched:
         old_monitor, old_dashboard = _launched.pop()

@@ -38,6 +38,14 @@ def _fmt_param(value: Any) -> str:
                                                     else str(value))
 
 
+def _repairs(counters: dict[str, int]) -> str:
+    """What the stream repaired or could not use, from the typed counters (zeros included)."""
+    get = lambda name: int(counters.get(name, 0))  # noqa: E731
+    return (f'<span class="tnb-status-repairs">values imputed {get("values_imputed"):,} · '
+            f'clipped {get("values_clipped"):,} · rows dropped {get("rows_dropped"):,} · '
+            f'batches rejected {get("batches_rejected"):,}</span>')
+
+
 class StatusLine:
     """Renders the monitor's observable state; call :meth:`refresh` (at most once per tick)."""
 
@@ -54,12 +62,10 @@ class StatusLine:
         m = self.monitor
         get = lambda name, default=None: getattr(m, name, default)  # noqa: E731
         counters = get("counters", {}) or {}
-        repaired = sum(v for k, v in counters.items() if "repair" in k)
-        skipped = sum(v for k, v in counters.items() if "skip" in k or "drop" in k)
-        det = m.detector
+        alarms = m.alarms
         params = " · ".join(
-            f'<span class="tnb-status-{p}">{p} {_fmt_param(getattr(det, p))}</span>'
-            for p in self.SHOWN_PARAMS if p in det.param_names()
+            f'<span class="tnb-status-{p}">{p} {_fmt_param(getattr(alarms, p))}</span>'
+            for p in self.SHOWN_PARAMS if p in alarms.param_names()
         )
         n_sectors = len(m.sectors) if getattr(m, "sectors", None) is not None else 0
         parts = [
@@ -72,7 +78,7 @@ class StatusLine:
             f"last retrain {_fmt_time(get('last_retrain'))})",
             f"anomalies {get('n_anomalies', 0)} now / {get('total_anomalies', 0)} total, "
             f"{get('open_episodes', 0)} open episodes",
-            f"rows repaired {repaired} · skipped {skipped}",
+            _repairs(counters),
             params,
         ]
         if self.extra is not None:

@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 
 from telecom_nb import schema
+from telecom_nb.engine.scored import ScoredBatch
 from telecom_nb.params import check_range
-from telecom_nb.pipeline.batch import ScoredBatch
 
 
 class AnomalyFeed:

@@ -14,12 +14,10 @@ import numpy as np
 import pandas as pd
 
 from telecom_nb import schema
+from telecom_nb.alarms.episodes import RECOVERING
+from telecom_nb.engine.scored import ScoredBatch
 from telecom_nb.params import check_range
-from telecom_nb.pipeline.batch import ScoredBatch
-from telecom_nb.pipeline.episodes import RECOVERING
-from telecom_nb.pipeline.index import SectorIndex, grow_rows
-
-STATE = "state"  # the per-row episode state column of a scored frame (see ScoredBatch)
+from telecom_nb.sector_index import SectorIndex, grow_rows
 
 
 class NetworkHistory:
@@ -55,7 +53,8 @@ class NetworkHistory:
         row["n_rows"] = len(frame)
         row["score_mean"] = float(frame[schema.SCORE].mean()) if len(frame) else np.nan
         # Sectors whose alert episode is still open on a normal tick (orange on the map).
-        states = frame[STATE].to_numpy() if STATE in frame.columns else np.empty(0, object)
+        states = (frame[schema.STATE].to_numpy() if schema.STATE in frame.columns
+                  else np.empty(0, object))
         row["n_recovering"] = int(np.count_nonzero(states == RECOVERING))
         row["model_version"] = int(scored.model_version)
         self._rows.append(row)
@@ -126,7 +125,7 @@ class SectorHistory:
 
     def sector(self, sector_id: object) -> pd.DataFrame:
         """That sector's retained ticks, oldest first: timestamp, KPIs, score, is_anomaly."""
-        p = self.index.lookup(sector_id)
+        p = self.index.position_of(sector_id)
         if p < 0:
             raise KeyError(f"unknown sector_id {sector_id!r}: not seen in this stream")
         n = min(self._written, self.k)

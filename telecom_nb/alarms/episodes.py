@@ -14,11 +14,11 @@ from itertools import islice
 
 import numpy as np
 import pandas as pd
-from traitlets import Int, observe, validate
+from traitlets import HasTraits, Int, observe, validate
 
 from telecom_nb import schema
 from telecom_nb.params import Parametrized, check_range, param_trait
-from telecom_nb.pipeline.index import SectorIndex, grow_rows
+from telecom_nb.sector_index import SectorIndex, grow_rows
 
 NORMAL = "normal"
 ANOMALOUS = "anomalous"
@@ -40,12 +40,25 @@ EPISODE_COLUMNS: tuple[str, ...] = (
 )
 
 
-class EpisodeTracker(Parametrized):
-    """Turns per-tick anomaly flags into alert episodes (open / closed), per sector."""
+class EpisodeParams(HasTraits):
+    """Mixin: the hysteresis parameters, shared by the tracker and the alarm chain."""
 
     open_after = param_trait(Int(1, help="anomalous ticks in a row that open an episode"))
     close_after = param_trait(Int(3, help="normal ticks in a row that close an episode"))
     max_closed = param_trait(Int(1000, help="closed episodes kept (oldest dropped)"))
+
+    @validate("open_after", "close_after", "max_closed")
+    def _check_positive(self, proposal):
+        check_range(proposal["trait"].name, proposal["value"], 1)
+        return proposal["value"]
+
+
+#: the names of :class:`EpisodeParams`' parameters
+EPISODE_PARAMS: tuple[str, ...] = ("open_after", "close_after", "max_closed")
+
+
+class EpisodeTracker(EpisodeParams, Parametrized):
+    """Turns per-tick anomaly flags into alert episodes (open / closed), per sector."""
 
     def __init__(
         self,
@@ -81,11 +94,6 @@ class EpisodeTracker(Parametrized):
         self._peak_kpi = np.full(n, "", dtype=object)
         self._peak_values = np.full((n, len(self.kpis)), np.nan)
         self.last_alert_score_ = np.zeros(0)  # per row of the last update()
-
-    @validate("open_after", "close_after", "max_closed")
-    def _check_positive(self, proposal):
-        check_range(proposal["trait"].name, proposal["value"], 1)
-        return proposal["value"]
 
     @observe("max_closed")
     def _resize_closed(self, change) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from telecom_nb.pipeline.batch import ScoredBatch
+from telecom_nb.engine.scored import ScoredBatch
 
 
 class CoalescingSink:

@@ -1,9 +1,11 @@
 """The Monitor: the one object a notebook uses to run and watch a live KPI stream.
 
-It owns a :class:`~telecom_nb.pipeline.pipeline.Pipeline` plus bounded history, the
-anomaly feed and alert episodes, and exposes the stream's state as traitlets so that
-widgets can observe it (the UI links to the model, never the reverse). Traits change at
-most once per tick, all together inside ``hold_trait_notifications``. No widgets here.
+It owns the stream's :class:`~telecom_nb.engine.tick.Tick` (validator, detector, alarm
+chain) and its :class:`~telecom_nb.engine.runner.Runner`, plus bounded history and the
+anomaly feed, and exposes the stream's state as traitlets so that widgets can observe it
+(the UI links to the model, never the reverse). Traits change at most once per tick, all
+together inside ``hold_trait_notifications``. No widgets here; what a UI may read is
+written down in :class:`~telecom_nb.engine.view.MonitorView`.
 """
 
 from __future__ import annotations
@@ -16,15 +18,16 @@ import pandas as pd
 from traitlets import Bool, Dict, Float, HasTraits, Int, Unicode, observe, validate
 
 from telecom_nb import schema
+from telecom_nb.alarms.chain import AlarmChain
+from telecom_nb.alarms.episodes import EpisodeTracker
 from telecom_nb.detectors.base import Detector
+from telecom_nb.engine.feed import AnomalyFeed
+from telecom_nb.engine.history import NetworkHistory, SectorHistory
+from telecom_nb.engine.runner import Runner, RunState, Sink
+from telecom_nb.engine.scored import ScoredBatch
+from telecom_nb.engine.tick import Tick
+from telecom_nb.engine.watchdog import Watchdog
 from telecom_nb.params import check_range
-from telecom_nb.pipeline.batch import ScoredBatch
-from telecom_nb.pipeline.episodes import EpisodeTracker
-from telecom_nb.pipeline.feed import AnomalyFeed
-from telecom_nb.pipeline.heartbeat import Watchdog
-from telecom_nb.pipeline.history import NetworkHistory, SectorHistory
-from telecom_nb.pipeline.index import SectorIndex
-from telecom_nb.pipeline.pipeline import PAUSED, Pipeline, Sink, default_validator
 from telecom_nb.sources.base import Source
 
 SECTOR_COLUMNS = (schema.SECTOR, schema.PROVINCE, schema.LAT, schema.LON)
@@ -72,7 +75,7 @@ class Monitor(HasTraits):
     max_ticks = Int(None, allow_none=True, help="stop after this many ticks; None = never")
     idle_timeout = Float(0.0, help="pause after this many seconds without heartbeat; 0 = off")
     error = Unicode("")
-    counters = Dict(help="validator totals, rejected batches, sink errors, retrain failures")
+    counters = Dict(help="Counters.as_dict(): repairs, drops and rejections by reason, retrains")
     last_message = Unicode("")
 
     def __init__(
@@ -83,7 +86,7 @@ class Monitor(HasTraits):
         max_ticks: int | None = None,
         *,
         validator: Any | None = None,
-        episodes: EpisodeTracker | None = None,
+        alarms: AlarmChain | None = None,
         history_ticks: int = 2000,
         sector_ticks: int = 96,
         feed_size: int = 200,
@@ -94,8 +97,12 @@ class Monitor(HasTraits):
         self.source = source
         self.detector = _build_detector(detector, detector_params)
         self.kpis: tuple[str, ...] = tuple(getattr(source, "kpis", None) or schema.KPIS)
-        self.index = SectorIndex()
-        self.episodes = episodes or EpisodeTracker(kpis=self.kpis, index=self.index)
+        labels = getattr(source, "kpi_labels", None) or {}
+        #: what a person reads for each KPI (the source's labels, else the column name)
+        self.kpi_labels: dict[str, str] = {k: str(labels.get(k, k)) for k in self.kpis}
+        self.engine = Tick(self.detector, self.kpis, alarms=alarms, validator=validator)
+        self.index = self.engine.index
+        self.alarms = self.engine.alarms
         self.network_history = NetworkHistory(history_ticks, kpis=self.kpis)
         self.sector_buffer = SectorHistory(sector_ticks, kpis=self.kpis, index=self.index)
         self.feed = AnomalyFeed(feed_size, kpis=self.kpis)
@@ -103,29 +110,19 @@ class Monitor(HasTraits):
         self._watchdog_paused = False
         self._last_anomalies = 0
         self._total_anomalies = 0
-        self._n_indexed = 0
         self._sectors = self._initial_sectors(source)
         self._province_lookup = pd.Series(dtype=object)  # sector_id -> province
         self._province_rows = -1  # len(self._sectors) when the lookup was built
         self._known = pd.Index(self._sectors[schema.SECTOR].to_numpy(dtype=object))
         self._user_sinks: list[Sink] = []
-        if validator is None:
-            validator = default_validator(self.kpis)
-        self.pipeline = Pipeline(
+        self.runner = Runner(
             source,
-            self.detector,
-            sinks=(
-                self.network_history,
-                self.sector_buffer,  # grows self.index: _record relies on it
-                self._record,
-                self.feed,
-            ),
-            validator=validator,
+            self.engine,
+            sinks=(self.network_history, self.sector_buffer, self._record, self.feed),
             interval=interval,
             max_ticks=max_ticks,
-            episodes=self.episodes,
         )
-        self.pipeline.listeners.append(self._on_event)
+        self.runner.listeners.append(self._on_event)
         self._syncing = False
         with self.hold_trait_notifications():
             self.interval = interval
@@ -171,65 +168,65 @@ class Monitor(HasTraits):
     # ---------------------------------------------------------------- control
     def start(self) -> None:
         """Start streaming on the running loop (a second call does nothing)."""
-        self.pipeline.start()
+        self.runner.start()
 
     def pause(self, reason: str = "paused by user") -> None:
         self._watchdog_paused = False
-        self.pipeline.pause(reason)
+        self.runner.pause(reason)
 
     def resume(self) -> None:
         self._watchdog_paused = False
-        self.pipeline.resume()
+        self.runner.resume()
 
     def stop(self) -> None:
         """Stop the stream (safe from sync code and when already stopped)."""
         self._watchdog_paused = False
-        self.pipeline.stop()
+        self.runner.stop()
 
     async def step(self, n: int = 1) -> list[ScoredBatch]:
         """Process the next ``n`` batches deterministically (retrains run inline)."""
-        return await self.pipeline.step(n)
+        return await self.runner.step(n)
 
     async def wait(self) -> str:
         """Until the stream ends (max_ticks, source exhausted, stop or failure)."""
-        status = await self.pipeline.wait()
+        status = await self.runner.wait()
         self._sync()
         return status
 
     async def aclose(self) -> None:
         """Stop and wait until no task, producer or retrain thread is left."""
-        await self.pipeline.aclose()
+        await self.runner.aclose()
         self._sync()
 
     def add_sink(self, sink: Sink) -> None:
         """Call ``sink(scored_batch)`` for every scored batch (keep it cheap)."""
-        self.pipeline.add_sink(sink)
+        self.runner.add_sink(sink)
         if sink not in self._user_sinks:
             self._user_sinks.append(sink)
 
     def remove_sink(self, sink: Sink) -> None:
         if sink in self._user_sinks:
             self._user_sinks.remove(sink)
-            self.pipeline.remove_sink(sink)
+            self.runner.remove_sink(sink)
 
     def heartbeat(self) -> None:
         """Called by the watching page (about once a second); resumes a watchdog pause."""
         self.watchdog.beat()
-        if self._watchdog_paused and self.pipeline.paused:
+        if self._watchdog_paused and self.runner.paused:
             self._watchdog_paused = False
-            self.pipeline.resume()
-            self.pipeline.last_message = "resumed: the page is back"
+            self.runner.resume()
+            self.runner.last_message = "resumed: the page is back"
             self._sync()
 
     def check_watchdog(self) -> bool:
         """Pause if the watching page went silent; True when it paused now."""
-        if not self.watchdog.expired() or not self.pipeline.running or self.pipeline.paused:
+        if not self.watchdog.expired() or not self.runner.running or self.runner.paused:
             return False
         self._watchdog_paused = True
         silence = self.watchdog.silence()
         self._syncing = True  # one trait update for this tick, done by the caller
         try:
-            self.pipeline.pause(f"paused: no heartbeat from the page for {silence:.0f} s")
+            self.runner.pause(f"paused: no heartbeat from the page for {silence:.0f} s")
         finally:
             self._syncing = False
         return True
@@ -243,7 +240,7 @@ class Monitor(HasTraits):
     @property
     def latest(self) -> pd.DataFrame | None:
         """The last scored frame (None before the first tick)."""
-        last = self.pipeline.last
+        last = self.runner.last
         return None if last is None else last.frame
 
     def history_frame(self, last: int | None = None) -> pd.DataFrame:
@@ -257,6 +254,16 @@ class Monitor(HasTraits):
     def anomalies_frame(self) -> pd.DataFrame:
         """The latest anomalous rows, newest first (bounded)."""
         return self.feed.frame()
+
+    @property
+    def episodes(self) -> EpisodeTracker:
+        """The alarm chain's episode tracker (``monitor.alarms.episodes``)."""
+        return self.alarms.episodes
+
+    @property
+    def episodes_version(self) -> int:
+        """Bumped whenever an episode list would show something new (redraw then only)."""
+        return self.alarms.episodes.changes_
 
     def episodes_frame(self, open_only: bool = False) -> pd.DataFrame:
         """Alert episodes (open ones first) with the sector's province."""
@@ -295,20 +302,16 @@ class Monitor(HasTraits):
         flags = frame[schema.IS_ANOMALY].to_numpy(dtype=bool)
         self._last_anomalies = int(flags.sum())
         self._total_anomalies += self._last_anomalies
-        # New sectors are the ones the shared index grew by during this tick.
-        n_indexed = len(self.index)
-        if n_indexed > self._n_indexed:
-            fresh = self.index.ids[self._n_indexed :]
-            self._n_indexed = n_indexed
-            fresh = fresh[~fresh.isin(self._known)]
-            if len(fresh):
-                rows = frame.loc[frame[schema.SECTOR].isin(fresh)]
-                rows = rows.drop_duplicates(schema.SECTOR).reindex(columns=list(SECTOR_COLUMNS))
-                rows[schema.SECTOR] = rows[schema.SECTOR].astype(object)
-                rows[schema.PROVINCE] = rows[schema.PROVINCE].fillna(schema.UNKNOWN_PROVINCE)
-                parts = [self._sectors, rows] if len(self._sectors) else [rows]
-                self._sectors = pd.concat(parts, ignore_index=True)
-                self._known = pd.Index(self._sectors[schema.SECTOR].to_numpy(dtype=object))
+        fresh = scored.new_sectors  # first seen in this batch (the tick's shared index)
+        fresh = fresh[~fresh.isin(self._known)] if len(fresh) else fresh
+        if len(fresh):
+            rows = frame.loc[frame[schema.SECTOR].isin(fresh)]
+            rows = rows.drop_duplicates(schema.SECTOR).reindex(columns=list(SECTOR_COLUMNS))
+            rows[schema.SECTOR] = rows[schema.SECTOR].astype(object)
+            rows[schema.PROVINCE] = rows[schema.PROVINCE].fillna(schema.UNKNOWN_PROVINCE)
+            parts = [self._sectors, rows] if len(self._sectors) else [rows]
+            self._sectors = pd.concat(parts, ignore_index=True)
+            self._known = pd.Index(self._sectors[schema.SECTOR].to_numpy(dtype=object))
 
     def _on_event(self, event: str) -> None:
         if self._syncing:
@@ -318,8 +321,8 @@ class Monitor(HasTraits):
         self._sync()
 
     def _sync(self) -> None:
-        """Copy the pipeline's state into the traits: one notification burst."""
-        p = self.pipeline
+        """Copy the runner's state into the traits: one notification burst."""
+        p = self.runner
         last_retrain = ""
         model_age = ""
         if p.last_retrain_time is not None:
@@ -329,7 +332,7 @@ class Monitor(HasTraits):
         with self.hold_trait_notifications():
             self.status = p.status
             self.running = p.running
-            self.paused = p.paused or p.status == PAUSED
+            self.paused = p.paused or p.state is RunState.PAUSED
             self.tick = p.tick
             self.sim_time = "" if p.timestamp is None else p.timestamp.isoformat()
             self.n_anomalies = self._last_anomalies
@@ -364,13 +367,13 @@ class Monitor(HasTraits):
 
     @observe("interval")
     def _interval_changed(self, change) -> None:
-        if hasattr(self, "pipeline"):
-            self.pipeline.interval = change["new"]
+        if hasattr(self, "runner"):
+            self.runner.interval = change["new"]
 
     @observe("max_ticks")
     def _max_ticks_changed(self, change) -> None:
-        if hasattr(self, "pipeline"):
-            self.pipeline.max_ticks = change["new"]
+        if hasattr(self, "runner"):
+            self.runner.max_ticks = change["new"]
 
     @observe("idle_timeout")
     def _idle_timeout_changed(self, change) -> None:

@@ -1,0 +1,92 @@
+"""What a tick produces: the scored batch every sink receives, and typed counters."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field, fields
+
+import pandas as pd
+
+from telecom_nb.sources.validation import ValidatedBatch
+
+
+@dataclass
+class Counters:
+    """What a stream repaired, dropped, rejected and retrained; nothing lost uncounted.
+
+    One instance per batch (on its :class:`ScoredBatch`) and one running total per stream.
+    """
+
+    batches: int = 0  # batches scored
+    rows: int = 0  # rows scored
+    values_imputed: int = 0  # missing / infinite KPI values replaced
+    values_clipped: int = 0  # KPI values moved into their physical range
+    values_coerced: int = 0  # KPI text that was not a number (then imputed)
+    new_sectors: int = 0
+    sectors_missing: int = 0  # known sectors absent from a batch (informational)
+    rows_dropped: Counter = field(default_factory=Counter)  # reason -> rows
+    batches_rejected: Counter = field(default_factory=Counter)  # reason -> batches
+    rows_rejected: int = 0  # rows of the rejected batches
+    retrains_done: int = 0
+    retrains_failed: int = 0
+    retrains_skipped: int = 0  # asked for while another one was still fitting
+    retrains_discarded: int = 0  # fitted, but the stream stopped before installing it
+    learn_errors: int = 0
+    sink_errors: int = 0
+    listener_errors: int = 0
+
+    @classmethod
+    def of_batch(cls, validated: ValidatedBatch) -> Counters:
+        """This batch's repairs, from the validator's report."""
+        report = validated.report
+        dropped = Counter({"no sector id": report.get("dropped_rows", 0),
+                           "duplicate sector": report.get("duplicates", 0)})
+        return cls(batches=1, rows=len(validated.frame),
+                   values_imputed=report.get("imputed", 0),
+                   values_clipped=report.get("clipped", 0),
+                   values_coerced=report.get("coerced", 0),
+                   new_sectors=report.get("new_sectors", 0),
+                   sectors_missing=report.get("missing_sectors", 0),
+                   rows_dropped=+dropped)
+
+    def add(self, other: Counters) -> None:
+        for f in fields(self):
+            setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
+
+    @property
+    def total_rows_dropped(self) -> int:
+        return sum(self.rows_dropped.values())
+
+    @property
+    def total_batches_rejected(self) -> int:
+        return sum(self.batches_rejected.values())
+
+    def as_dict(self) -> dict[str, int]:
+        """Flat ``name -> count`` (reasons as ``rows_dropped[duplicate sector]``)."""
+        out: dict[str, int] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, Counter):
+                out[f.name] = sum(value.values())
+                out.update({f"{f.name}[{reason}]": n for reason, n in sorted(value.items())})
+            else:
+                out[f.name] = int(value)
+        return out
+
+
+@dataclass(frozen=True)
+class ScoredBatch:
+    """One network timestamp after the tick: what every sink receives (read-only).
+
+    ``frame`` holds the batch's rows in the KPI schema plus every scored column
+    (``schema.SCORED_COLUMNS``: score, is_anomaly, top_kpi, alert_score, state).
+    """
+
+    tick: int  # 1-based count of batches scored by the stream
+    timestamp: pd.Timestamp  # network time of the batch (UTC)
+    frame: pd.DataFrame
+    contributions: pd.DataFrame | None = None  # per-KPI contributions, index = frame index
+    model_version: int = 0
+    detector_ready: bool = False
+    counters: Counters = field(default_factory=Counters)  # this batch's repairs
+    new_sectors: pd.Index = field(default_factory=lambda: pd.Index([], dtype=object))

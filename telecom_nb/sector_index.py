@@ -1,0 +1,75 @@
+"""One growable map from sector id to a dense row position, for all per-sector state.
+
+Per-sector state (validator memory, feature baselines, alarm episodes, history) lives in
+numpy arrays indexed by position, so an update is one vectorised gather/scatter. New
+sectors may appear at any tick: the map only grows and a position never changes.
+Looking ids up costs a hash per row, so the last complete lookup is cached: a live
+source sends the same sector list every tick.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+
+class SectorIndex:
+    """Sector id -> position (0, 1, 2, ... in order of first appearance)."""
+
+    def __init__(self) -> None:
+        self._index = pd.Index([], dtype=object)
+        self._last_ids: np.ndarray | None = None
+        self._last_pos: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+    @property
+    def ids(self) -> pd.Index:
+        """All ids seen so far, in position order."""
+        return self._index
+
+    def lookup(self, ids: np.ndarray | pd.Series | pd.Index) -> np.ndarray:
+        """Positions of ``ids`` (-1 for ids never seen); never grows the index."""
+        values = np.asarray(ids, dtype=object)
+        if self._last_ids is not None and _same(values, self._last_ids):
+            return self._last_pos  # type: ignore[return-value]
+        pos = self._index.get_indexer(pd.Index(values, dtype=object)).astype(np.intp)
+        if len(pos) and (pos >= 0).all():  # only complete lookups stay valid
+            self._last_ids, self._last_pos = values, pos
+        return pos
+
+    def positions(self, ids: np.ndarray | pd.Series | pd.Index) -> np.ndarray:
+        """Positions of ``ids``; unseen ids are appended in order of appearance."""
+        pos = self.lookup(ids)
+        missing = pos < 0
+        if missing.any():
+            new = pd.unique(np.asarray(ids, dtype=object)[missing])
+            self._index = self._index.append(pd.Index(new, dtype=object))
+            self._last_ids = None
+            pos = self.lookup(ids)
+        return pos
+
+    register = positions  # the name the feature extractors use
+
+    def position_of(self, sector_id: object) -> int:
+        """Position of one sector, or -1 if never seen."""
+        return int(self._index.get_indexer(pd.Index([sector_id], dtype=object))[0])
+
+
+def _same(a: np.ndarray, b: np.ndarray) -> bool:
+    if a is b:
+        return True
+    return a.shape == b.shape and bool((a == b).all())
+
+
+def grow_rows(array: np.ndarray, n: int, fill: object = 0.0, axis: int = 0) -> np.ndarray:
+    """``array`` grown along ``axis`` to hold ``n`` (capacity doubles); new cells ``fill``."""
+    size = array.shape[axis]
+    if size >= n:
+        return array
+    shape = list(array.shape)
+    shape[axis] = max(n, 2 * size, 16)
+    out = np.full(shape, fill, dtype=array.dtype)
+    out[(slice(None),) * axis + (slice(0, size),)] = array
+    return out
