@@ -1,4 +1,9 @@
-"""Implementations of the CLI sub-commands (kept apart from argument parsing)."""
+"""The sub-commands: ``run_<command>(args)`` for each parser in :mod:`telecom_nb.cli.parser`.
+
+Each returns an exit status, or raises an error of :mod:`telecom_nb.errors` that
+:func:`telecom_nb.cli.main` prints as one line with status 2. What only one command needs is
+imported inside it, so the others do not pay for it.
+"""
 
 from __future__ import annotations
 
@@ -11,19 +16,9 @@ import pandas as pd
 
 from telecom_nb import schema
 from telecom_nb.batching import progress
-from telecom_nb.cli import emit_json, output_path
+from telecom_nb.cli.io import emit_json, output_path, read_table, write_table
 from telecom_nb.errors import KpiInputError, ParameterError
 from telecom_nb.offline import score_table
-
-
-def write_table(frame: pd.DataFrame, path: str) -> Path:
-    out = output_path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    if out.suffix.lower() in (".parquet", ".pq"):
-        frame.to_parquet(out, index=False)
-    else:
-        frame.to_csv(out, index=False)
-    return out
 
 
 def parse_params(pairs: list[str]) -> dict[str, str]:
@@ -107,12 +102,12 @@ def run_simulate(args: argparse.Namespace) -> int:
 
 # ---------------------------------------------------------------- detect
 def run_detect(args: argparse.Namespace) -> int:
-    from telecom_nb.sources.tables import ColumnMapping, load_table
+    from telecom_nb.sources.tables import ColumnMapping
 
     output_path(args.out)
     kpis = [k.strip() for k in args.kpis.split(",") if k.strip()] if args.kpis else None
     mapping = ColumnMapping(timestamp=args.timestamp_col, sector=args.sector_col, kpis=kpis)
-    loaded = load_table(args.input, mapping, on_bad_rows=args.on_bad_rows)
+    loaded = read_table(args.input, mapping, on_bad_rows=args.on_bad_rows)
     detector = build_detector(args.detector, parse_params(args.params), loaded.kpis)
     started = time.perf_counter()
     scored, repaired = score_table(loaded.frame, loaded.kpis, detector, progress=not args.quiet)
@@ -130,9 +125,8 @@ def run_detect(args: argparse.Namespace) -> int:
 def run_evaluate(args: argparse.Namespace) -> int:
     from telecom_nb.evaluation.metrics import evaluate
     from telecom_nb.evaluation.report import format_comparison
-    from telecom_nb.sources.tables import ColumnMapping, load_table
 
-    loaded = load_table(args.scored, ColumnMapping())
+    loaded = read_table(args.scored)
     frame = loaded.frame
     for col in (schema.FAULT, schema.IS_ANOMALY):
         if col not in frame.columns:

@@ -1,19 +1,12 @@
-"""The ``telecom-nb`` command line: simulate, detect, evaluate, nab, bench.
+"""Argument parsing for ``telecom-nb``, and nothing else.
 
-Every sub-command is a thin shell over the library, so what the CLI measures is what the
-notebook runs. Errors a user can act on (bad file, column, parameter) print one line and
-exit with status 2; nothing prints a traceback from deep inside pandas.
+This module imports only the standard library, so ``telecom-nb --help`` and a mistyped
+flag answer at once instead of after loading pandas, scikit-learn and the engine.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import sys
-from collections.abc import Sequence
-from pathlib import Path
-
-from telecom_nb.errors import KpiInputError, ParameterError
 
 
 def _add_quiet(p: argparse.ArgumentParser) -> None:
@@ -28,6 +21,7 @@ def _add_detector(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The whole command line; ``args.command`` names the ``run_*`` handler in commands."""
     parser = argparse.ArgumentParser(
         prog="telecom-nb",
         description="Live KPI anomaly detection for cell sectors: simulate, detect, evaluate.",
@@ -80,31 +74,3 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("detectors", help="list detector names and their parameters")
     return parser
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    from telecom_nb import commands
-
-    handler = getattr(commands, f"run_{args.command}")
-    try:
-        return int(handler(args) or 0)
-    except (KpiInputError, ParameterError, FileNotFoundError, IsADirectoryError) as exc:
-        print(f"telecom-nb {args.command}: error: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
-
-
-def emit_json(obj: object) -> None:
-    """One JSON object on stdout (NaN is not JSON: callers pass None)."""
-    json.dump(obj, sys.stdout, allow_nan=False)
-    sys.stdout.write("\n")
-
-
-def output_path(path: str) -> Path:
-    p = Path(path)
-    if p.suffix.lower() not in (".parquet", ".pq", ".csv") and not p.name.endswith(".csv.gz"):
-        raise KpiInputError(f"--out {path!r}: use a .parquet or .csv file name")
-    return p
