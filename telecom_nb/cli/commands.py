@@ -19,6 +19,7 @@ from telecom_nb.batching import progress
 from telecom_nb.cli.io import emit_json, output_path, read_table, write_table
 from telecom_nb.errors import KpiInputError, ParameterError
 from telecom_nb.offline import score_table
+from telecom_nb.params import parse_param_text
 
 
 def parse_params(pairs: list[str]) -> dict[str, str]:
@@ -32,7 +33,7 @@ def parse_params(pairs: list[str]) -> dict[str, str]:
 
 
 def build_detector(name: str, raw_params: dict[str, str], kpis: list[str] | None = None):
-    """A detector from the registry with string parameters converted by each trait's type."""
+    """A detector from the registry, its ``--set`` texts read by :func:`parse_param_text`."""
     from telecom_nb.detectors import make_detector
 
     detector = make_detector(name)
@@ -43,37 +44,12 @@ def build_detector(name: str, raw_params: dict[str, str], kpis: list[str] | None
                 f"unknown parameter {key!r} for detector {name!r}; "
                 f"valid: {', '.join(detector.param_names())}"
             )
-        values[key] = _convert(detector.traits()[key], key, text)
+        values[key] = parse_param_text(detector, key, text)
     if kpis is not None and "kpis" in detector.param_names() and "kpis" not in values:
         values["kpis"] = list(kpis)
     if values:
         detector.set_params(**values)
     return detector
-
-
-def _convert(trait, key: str, text: str):
-    from traitlets import Bool, Float, Int, List, Unicode
-
-    if getattr(trait, "allow_none", False) and text.lower() in ("none", "null", "auto"):
-        return None
-    try:
-        if isinstance(trait, List):
-            return [s.strip() for s in text.split(",") if s.strip()]
-        if isinstance(trait, Bool):
-            if text.lower() in ("1", "true", "yes", "on"):
-                return True
-            if text.lower() in ("0", "false", "no", "off"):
-                return False
-            raise ValueError("expected true or false")
-        if isinstance(trait, Int):
-            return int(text)
-        if isinstance(trait, Float):
-            return float(text)
-        if isinstance(trait, Unicode):
-            return text
-        return trait.from_string(text)
-    except ValueError as exc:
-        raise ParameterError(f"--set {key}={text!r}: {exc}") from None
 
 
 # ---------------------------------------------------------------- simulate
