@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from traitlets import Any as AnyTrait
 from traitlets import Bool, Enum, Float, HasTraits, Int, List, TraitError, TraitType, Tuple, Unicode
 
 from telecom_nb.errors import ParameterError
@@ -103,14 +104,19 @@ def parse_param_text(
     ranges are checked by the trait's validator when the value is assigned, and a type
     without a spelling of its own (e.g. a Timedelta held by ``Any``) is passed on as text
     for that validator to parse. ``none``/``null``/``auto`` (and the empty text when
-    ``empty_means_none``, as in a text box) mean None for a None-able parameter. Raises
-    ParameterError naming the parameter.
+    ``empty_means_none``, as in a text box) mean None for a parameter declared None-able.
+    Raises ParameterError naming the parameter.
     """
     traits = owner.class_traits() if isinstance(owner, type) else owner.traits()
     if name not in traits:
         raise ParameterError(f"unknown parameter {name!r} for {_owner_name(owner)}")
     trait = traits[name]
     text = str(text).strip()
+    if isinstance(trait, AnyTrait):
+        # Any allows None by default, and traitlets assigns None to a trait that allows it
+        # without calling its validator: mapping "auto" to None here would let a typo
+        # through as None. The text goes to the validator instead.
+        return text
     optional = bool(getattr(trait, "allow_none", False))
     if optional and (text.lower() in NONE_TEXTS or (empty_means_none and not text)):
         return None
