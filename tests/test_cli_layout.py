@@ -8,6 +8,7 @@ the ones inside functions, so a cycle that only bites at call time is caught too
 from __future__ import annotations
 
 import ast
+import inspect
 import subprocess
 import sys
 from pathlib import Path
@@ -105,3 +106,15 @@ def test_each_cli_module_imports_alone_and_help_stays_light():
         proc = subprocess.run([sys.executable, "-c", f"import {module}"], capture_output=True,
                               text=True, timeout=60)
         assert proc.returncode == 0, f"{module}: {proc.stderr}"
+
+
+def test_nab_help_states_the_engine_default(capsys):
+    """``--close-after``'s default is the engine's, read from a module that imports nothing."""
+    from telecom_nb.cli import main
+    from telecom_nb.evaluation.nab_runner import ALERT_CLOSE_AFTER, run_nab
+
+    with pytest.raises(SystemExit):
+        main(["nab", "--help"])
+    assert f"(default {ALERT_CLOSE_AFTER})" in " ".join(capsys.readouterr().out.split())
+    assert inspect.signature(run_nab).parameters["close_after"].default == ALERT_CLOSE_AFTER
+    assert _import_graph()["telecom_nb.defaults"] == set()

@@ -130,7 +130,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
 
 # ---------------------------------------------------------------- nab
 def run_nab(args: argparse.Namespace) -> int:
-    from telecom_nb.evaluation.nab_runner import ALERT_CLOSE_AFTER, format_nab, run_nab
+    from telecom_nb.evaluation.nab_runner import format_nab, run_nab
 
     params = parse_params(args.params)
     root = Path(args.root)
@@ -141,9 +141,8 @@ def run_nab(args: argparse.Namespace) -> int:
         return build_detector(args.detector, params)
 
     factory()  # validate name and parameters before the long run
-    close_after = ALERT_CLOSE_AFTER if args.close_after is None else args.close_after
     result = run_nab(root, factory, progress=not args.quiet, alerts=not args.rows,
-                     close_after=close_after)
+                     close_after=args.close_after)
     if args.json:
         emit_json(result.as_dict())
     else:

@@ -1,12 +1,15 @@
 """Argument parsing for ``telecom-nb``, and nothing else.
 
-This module imports only the standard library, so ``telecom-nb --help`` and a mistyped
-flag answer at once instead of after loading pandas, scikit-learn and the engine.
+This module imports only the standard library and :mod:`telecom_nb.defaults` (which
+imports nothing), so ``telecom-nb --help`` and a mistyped flag answer at once instead of
+after loading pandas, scikit-learn and the engine.
 """
 
 from __future__ import annotations
 
 import argparse
+
+from telecom_nb.defaults import ALERT_CLOSE_AFTER
 
 
 def _add_quiet(p: argparse.ArgumentParser) -> None:
@@ -60,8 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_detector(p)
     p.add_argument("--rows", action="store_true",
                    help="score every anomalous row instead of the alert stream")
-    p.add_argument("--close-after", type=int, default=None, metavar="N",
-                   help="normal rows in a row that end an alert episode (default 12)")
+    p.add_argument("--close-after", type=int, default=ALERT_CLOSE_AFTER, metavar="N",
+                   help="normal rows in a row that end an alert episode (default %(default)s)")
     p.add_argument("--json", action="store_true")
     _add_quiet(p)
 

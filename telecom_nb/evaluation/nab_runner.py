@@ -35,6 +35,7 @@ import pandas as pd
 
 from telecom_nb import schema
 from telecom_nb.batching import progress as progress_bar
+from telecom_nb.defaults import ALERT_CLOSE_AFTER
 from telecom_nb.detectors.base import Detector, Scores
 from telecom_nb.errors import KpiInputError
 from telecom_nb.evaluation.nab import (
@@ -48,8 +49,6 @@ from telecom_nb.offline import alert_scores
 from telecom_nb.params import check_range
 
 VALUE = "value"  # the single reading of a NAB file
-#: normal rows in a row that end an alert episode (NAB files are mostly 5-minute data)
-ALERT_CLOSE_AFTER = 12
 
 
 @dataclass
