@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from traitlets import HasTraits, TraitType
+from traitlets import Any as AnyTrait
+from traitlets import Bool, Enum, Float, HasTraits, Int, List, TraitError, TraitType, Tuple, Unicode
 
 from telecom_nb.errors import ParameterError
 
@@ -85,3 +86,82 @@ class Parametrized(HasTraits):
 def param_trait(trait: TraitType) -> TraitType:
     """Tag a trait as a user-facing parameter."""
     return trait.tag(param=True)
+
+
+#: texts that set a None-able parameter to None ("automatic"), whatever the trait's type
+NONE_TEXTS = ("none", "null", "auto")
+_TRUE_TEXTS = ("1", "true", "yes", "on")
+_FALSE_TEXTS = ("0", "false", "no", "off")
+
+
+def parse_param_text(
+    owner: HasTraits | type[HasTraits], name: str, text: Any, *, empty_means_none: bool = False
+) -> Any:
+    """The value a text means for parameter ``name`` of ``owner``, by the trait's type.
+
+    One reading of text for every place a person types a parameter (``--set NAME=VALUE``,
+    the dashboard's text boxes), so both accept the same spellings. This only converts:
+    ranges are checked by the trait's validator when the value is assigned, and a type
+    without a spelling of its own (e.g. a Timedelta held by ``Any``) is passed on as text
+    for that validator to parse. ``none``/``null``/``auto`` (and the empty text when
+    ``empty_means_none``, as in a text box) mean None for a parameter declared None-able.
+    Raises ParameterError naming the parameter.
+    """
+    traits = owner.class_traits() if isinstance(owner, type) else owner.traits()
+    if name not in traits:
+        raise ParameterError(f"unknown parameter {name!r} for {_owner_name(owner)}")
+    trait = traits[name]
+    text = str(text).strip()
+    if isinstance(trait, AnyTrait):
+        # Any allows None by default, and traitlets assigns None to a trait that allows it
+        # without calling its validator: mapping "auto" to None here would let a typo
+        # through as None. The text goes to the validator instead.
+        return text
+    optional = bool(getattr(trait, "allow_none", False))
+    if optional and (text.lower() in NONE_TEXTS or (empty_means_none and not text)):
+        return None
+    automatic = ""
+    if optional:
+        automatic = ", or empty for automatic" if empty_means_none else ", or none/auto"
+    if isinstance(trait, (List, Tuple)):
+        inner = getattr(trait, "_trait", None)
+        items = [_scalar(inner, name, s.strip(), automatic) if inner is not None else s.strip()
+                 for s in text.split(",") if s.strip()]
+        return tuple(items) if isinstance(trait, Tuple) else items
+    return _scalar(trait, name, text, automatic)
+
+
+def _scalar(trait: TraitType, name: str, text: str, automatic: str) -> Any:
+    """One value of a scalar trait; ``automatic`` is the hint appended to errors."""
+    if isinstance(trait, Bool):
+        if text.lower() in _TRUE_TEXTS:
+            return True
+        if text.lower() in _FALSE_TEXTS:
+            return False
+        raise ParameterError(f"{name} must be true or false{automatic}; got {text!r}")
+    if isinstance(trait, Int):
+        try:
+            return int(text)
+        except ValueError:
+            raise ParameterError(f"{name} must be an integer{automatic}; got {text!r}") from None
+    if isinstance(trait, Float):
+        try:
+            return float(text)
+        except ValueError:
+            raise ParameterError(f"{name} must be a number{automatic}; got {text!r}") from None
+    if isinstance(trait, Enum):
+        for value in trait.values or ():
+            if str(value) == text:
+                return value
+        choices = ", ".join(str(v) for v in trait.values or ())
+        raise ParameterError(f"{name} must be one of {choices}{automatic}; got {text!r}")
+    if isinstance(trait, Unicode):
+        return text
+    try:
+        return trait.from_string(text)
+    except (TraitError, ValueError) as exc:
+        raise ParameterError(f"{name}: cannot read {text!r} ({exc})") from None
+
+
+def _owner_name(owner: HasTraits | type[HasTraits]) -> str:
+    return owner.__name__ if isinstance(owner, type) else type(owner).__name__

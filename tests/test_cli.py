@@ -123,7 +123,7 @@ def test_detect_bad_parameter_names_it(simulated, tmp_path, capsys, setting, nee
 
 
 def test_set_converts_booleans_and_none_by_trait_type():
-    from telecom_nb.commands import build_detector, parse_params
+    from telecom_nb.cli.commands import build_detector, parse_params
 
     def built(setting: str):
         return build_detector("robust_z", parse_params([setting]))

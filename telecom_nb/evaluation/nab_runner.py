@@ -36,6 +36,7 @@ import pandas as pd
 from telecom_nb import schema
 from telecom_nb.alarms.chain import AlarmChain
 from telecom_nb.batching import progress as progress_bar
+from telecom_nb.defaults import ALERT_CLOSE_AFTER
 from telecom_nb.detectors.base import Detector
 from telecom_nb.engine.replay import replay
 from telecom_nb.errors import KpiInputError
@@ -49,8 +50,6 @@ from telecom_nb.evaluation.nab import (
 from telecom_nb.params import check_range
 
 VALUE = "value"  # the single reading of a NAB file
-#: normal rows in a row that end an alert episode (NAB files are mostly 5-minute data)
-ALERT_CLOSE_AFTER = 12
 
 
 @dataclass

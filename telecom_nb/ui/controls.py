@@ -17,7 +17,7 @@ import ipywidgets as widgets
 import traitlets
 from traitlets import HasTraits, TraitError
 
-from telecom_nb.errors import ParameterError
+from telecom_nb.params import parse_param_text
 
 TEXT_LAYOUT = widgets.Layout(width="260px")
 STYLE = {"description_width": "130px"}
@@ -27,19 +27,9 @@ def css_name(name: str) -> str:
     return "tnb-" + name.replace("_", "-")
 
 
-def _text_to_number(name: str, cast: type) -> Callable[[Any], Any]:
-    def convert(text: Any) -> Any:
-        text = str(text).strip()
-        if text.lower() in ("", "none", "auto"):
-            return None
-        try:
-            return cast(text)
-        except ValueError:
-            raise ParameterError(
-                f"{name} must be a number, or empty for automatic; got {text!r}"
-            ) from None
-
-    return convert
+def _text_to_param(owner: HasTraits, name: str) -> Callable[[Any], Any]:
+    """A text box's value as the trait's value, read as ``--set`` reads it (empty = auto)."""
+    return lambda text: parse_param_text(owner, name, text, empty_means_none=True)
 
 
 def _show(value: Any) -> str:
@@ -75,9 +65,8 @@ def widget_for(owner: HasTraits, name: str, kpis: Sequence[str] = ()) -> ParamWi
     elif isinstance(trait, traitlets.Enum):
         pw = ParamWidget(widgets.Dropdown(options=list(trait.values), value=value, **common))
     elif isinstance(trait, (traitlets.Int, traitlets.Float)) and optional:
-        cast = int if isinstance(trait, traitlets.Int) else float
         pw = ParamWidget(widgets.Text(value=_show(value), placeholder="auto", **common),
-                         _text_to_number(name, cast), _show)
+                         _text_to_param(owner, name), _show)
     elif isinstance(trait, traitlets.Int):
         pw = ParamWidget(widgets.IntText(value=int(value), **common))
     elif isinstance(trait, traitlets.Float):
@@ -97,7 +86,7 @@ def widget_for(owner: HasTraits, name: str, kpis: Sequence[str] = ()) -> ParamWi
         )
     else:  # e.g. a Timedelta given as text ("6h"): the model's validator parses it
         pw = ParamWidget(widgets.Text(value=_show(value), continuous_update=False, **common),
-                         lambda v: v, _show)
+                         _text_to_param(owner, name), _show)
     if isinstance(pw.widget, widgets.Text):
         pw.widget.continuous_update = False
     pw.widget.add_class(css_name(name))

@@ -1,4 +1,9 @@
-"""Implementations of the CLI sub-commands (kept apart from argument parsing)."""
+"""The sub-commands: ``run_<command>(args)`` for each parser in :mod:`telecom_nb.cli.parser`.
+
+Each returns an exit status, or raises an error of :mod:`telecom_nb.errors` that
+:func:`telecom_nb.cli.main` prints as one line with status 2. What only one command needs is
+imported inside it, so the others do not pay for it.
+"""
 
 from __future__ import annotations
 
@@ -11,19 +16,10 @@ import pandas as pd
 
 from telecom_nb import schema
 from telecom_nb.batching import progress
-from telecom_nb.cli import emit_json, output_path
+from telecom_nb.cli.io import emit_json, output_path, read_table, write_table
 from telecom_nb.engine.replay import replay
 from telecom_nb.errors import KpiInputError, ParameterError
-
-
-def write_table(frame: pd.DataFrame, path: str) -> Path:
-    out = output_path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    if out.suffix.lower() in (".parquet", ".pq"):
-        frame.to_parquet(out, index=False)
-    else:
-        frame.to_csv(out, index=False)
-    return out
+from telecom_nb.params import parse_param_text
 
 
 def parse_params(pairs: list[str]) -> dict[str, str]:
@@ -37,7 +33,7 @@ def parse_params(pairs: list[str]) -> dict[str, str]:
 
 
 def build_detector(name: str, raw_params: dict[str, str], kpis: list[str] | None = None):
-    """A detector from the registry with string parameters converted by each trait's type."""
+    """A detector from the registry, its ``--set`` texts read by :func:`parse_param_text`."""
     from telecom_nb.detectors import make_detector
 
     detector = make_detector(name)
@@ -48,37 +44,12 @@ def build_detector(name: str, raw_params: dict[str, str], kpis: list[str] | None
                 f"unknown parameter {key!r} for detector {name!r}; "
                 f"valid: {', '.join(detector.param_names())}"
             )
-        values[key] = _convert(detector.traits()[key], key, text)
+        values[key] = parse_param_text(detector, key, text)
     if kpis is not None and "kpis" in detector.param_names() and "kpis" not in values:
         values["kpis"] = list(kpis)
     if values:
         detector.set_params(**values)
     return detector
-
-
-def _convert(trait, key: str, text: str):
-    from traitlets import Bool, Float, Int, List, Unicode
-
-    if getattr(trait, "allow_none", False) and text.lower() in ("none", "null", "auto"):
-        return None
-    try:
-        if isinstance(trait, List):
-            return [s.strip() for s in text.split(",") if s.strip()]
-        if isinstance(trait, Bool):
-            if text.lower() in ("1", "true", "yes", "on"):
-                return True
-            if text.lower() in ("0", "false", "no", "off"):
-                return False
-            raise ValueError("expected true or false")
-        if isinstance(trait, Int):
-            return int(text)
-        if isinstance(trait, Float):
-            return float(text)
-        if isinstance(trait, Unicode):
-            return text
-        return trait.from_string(text)
-    except ValueError as exc:
-        raise ParameterError(f"--set {key}={text!r}: {exc}") from None
 
 
 # ---------------------------------------------------------------- simulate
@@ -107,12 +78,12 @@ def run_simulate(args: argparse.Namespace) -> int:
 
 # ---------------------------------------------------------------- detect
 def run_detect(args: argparse.Namespace) -> int:
-    from telecom_nb.sources.tables import ColumnMapping, load_table
+    from telecom_nb.sources.tables import ColumnMapping
 
     output_path(args.out)
     kpis = [k.strip() for k in args.kpis.split(",") if k.strip()] if args.kpis else None
     mapping = ColumnMapping(timestamp=args.timestamp_col, sector=args.sector_col, kpis=kpis)
-    loaded = load_table(args.input, mapping, on_bad_rows=args.on_bad_rows)
+    loaded = read_table(args.input, mapping, on_bad_rows=args.on_bad_rows)
     detector = build_detector(args.detector, parse_params(args.params), loaded.kpis)
     started = time.perf_counter()
     result = replay(loaded.frame, detector, loaded.kpis, progress=not args.quiet)
@@ -131,9 +102,8 @@ def run_detect(args: argparse.Namespace) -> int:
 def run_evaluate(args: argparse.Namespace) -> int:
     from telecom_nb.evaluation.metrics import evaluate
     from telecom_nb.evaluation.report import format_comparison
-    from telecom_nb.sources.tables import ColumnMapping, load_table
 
-    loaded = load_table(args.scored, ColumnMapping())
+    loaded = read_table(args.scored)
     frame = loaded.frame
     for col in (schema.FAULT, schema.IS_ANOMALY):
         if col not in frame.columns:
@@ -161,7 +131,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
 
 # ---------------------------------------------------------------- nab
 def run_nab(args: argparse.Namespace) -> int:
-    from telecom_nb.evaluation.nab_runner import ALERT_CLOSE_AFTER, format_nab, run_nab
+    from telecom_nb.evaluation.nab_runner import format_nab, run_nab
 
     params = parse_params(args.params)
     root = Path(args.root)
@@ -172,9 +142,8 @@ def run_nab(args: argparse.Namespace) -> int:
         return build_detector(args.detector, params)
 
     factory()  # validate name and parameters before the long run
-    close_after = ALERT_CLOSE_AFTER if args.close_after is None else args.close_after
     result = run_nab(root, factory, progress=not args.quiet, alerts=not args.rows,
-                     close_after=close_after)
+                     close_after=args.close_after)
     if args.json:
         emit_json(result.as_dict())
     else:

@@ -1,19 +1,15 @@
-"""The ``telecom-nb`` command line: simulate, detect, evaluate, nab, bench.
+"""Argument parsing for ``telecom-nb``, and nothing else.
 
-Every sub-command is a thin shell over the library, so what the CLI measures is what the
-notebook runs. Errors a user can act on (bad file, column, parameter) print one line and
-exit with status 2; nothing prints a traceback from deep inside pandas.
+This module imports only the standard library and :mod:`telecom_nb.defaults` (which
+imports nothing), so ``telecom-nb --help`` and a mistyped flag answer at once instead of
+after loading pandas, scikit-learn and the engine.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import sys
-from collections.abc import Sequence
-from pathlib import Path
 
-from telecom_nb.errors import KpiInputError, ParameterError
+from telecom_nb.defaults import ALERT_CLOSE_AFTER
 
 
 def _add_quiet(p: argparse.ArgumentParser) -> None:
@@ -28,6 +24,7 @@ def _add_detector(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The whole command line; ``args.command`` names the ``run_*`` handler in commands."""
     parser = argparse.ArgumentParser(
         prog="telecom-nb",
         description="Live KPI anomaly detection for cell sectors: simulate, detect, evaluate.",
@@ -66,8 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_detector(p)
     p.add_argument("--rows", action="store_true",
                    help="score every anomalous row instead of the alert stream")
-    p.add_argument("--close-after", type=int, default=None, metavar="N",
-                   help="normal rows in a row that end an alert episode (default 12)")
+    p.add_argument("--close-after", type=int, default=ALERT_CLOSE_AFTER, metavar="N",
+                   help="normal rows in a row that end an alert episode (default %(default)s)")
     p.add_argument("--json", action="store_true")
     _add_quiet(p)
 
@@ -80,31 +77,3 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("detectors", help="list detector names and their parameters")
     return parser
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    from telecom_nb import commands
-
-    handler = getattr(commands, f"run_{args.command}")
-    try:
-        return int(handler(args) or 0)
-    except (KpiInputError, ParameterError, FileNotFoundError, IsADirectoryError) as exc:
-        print(f"telecom-nb {args.command}: error: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
-
-
-def emit_json(obj: object) -> None:
-    """One JSON object on stdout (NaN is not JSON: callers pass None)."""
-    json.dump(obj, sys.stdout, allow_nan=False)
-    sys.stdout.write("\n")
-
-
-def output_path(path: str) -> Path:
-    p = Path(path)
-    if p.suffix.lower() not in (".parquet", ".pq", ".csv") and not p.name.endswith(".csv.gz"):
-        raise KpiInputError(f"--out {path!r}: use a .parquet or .csv file name")
-    return p

@@ -1,0 +1,54 @@
+"""What the CLI reads and writes: KPI tables, one JSON object on stdout, ``--out`` names.
+
+Kept apart from the sub-commands so that they share one definition of an acceptable
+output file (checked *before* any long computation) and of the JSON they print.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from telecom_nb.errors import KpiInputError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from telecom_nb.sources.tables import ColumnMapping, LoadedTable, OnBadRows
+
+TABLE_SUFFIXES = (".parquet", ".pq", ".csv")
+
+
+def output_path(path: str) -> Path:
+    """The ``--out`` path, or a KpiInputError if we could not write that format."""
+    p = Path(path)
+    if p.suffix.lower() not in TABLE_SUFFIXES and not p.name.endswith(".csv.gz"):
+        raise KpiInputError(f"--out {path!r}: use a .parquet or .csv file name")
+    return p
+
+
+def read_table(path: str, mapping: ColumnMapping | None = None, *,
+               on_bad_rows: OnBadRows = "skip") -> LoadedTable:
+    """A CSV/Parquet KPI table in the project schema (errors name file, column, rows)."""
+    from telecom_nb.sources.tables import load_table
+
+    return load_table(path, mapping, on_bad_rows=on_bad_rows)
+
+
+def write_table(frame: pd.DataFrame, path: str) -> Path:
+    """Write Parquet or CSV by the file's suffix, creating its folder; returns the path."""
+    out = output_path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if out.suffix.lower() in (".parquet", ".pq"):
+        frame.to_parquet(out, index=False)
+    else:
+        frame.to_csv(out, index=False)
+    return out
+
+
+def emit_json(obj: object) -> None:
+    """One JSON object on stdout (NaN is not JSON: callers pass None)."""
+    json.dump(obj, sys.stdout, allow_nan=False)
+    sys.stdout.write("\n")
