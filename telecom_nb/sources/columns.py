@@ -93,10 +93,10 @@ def skip_reason(name: str, values: pd.Series) -> str | None:
     if flat in _POSITION_NAMES:
         return "position column"
     if flat in _CALENDAR_NAMES:
-        return "calendar or reporting-period field"
+        return "calendar or period field"
     if flat in _ID_NAMES or (tokens and tokens[-1] in _ID_SUFFIXES
                              and not _COUNT_WORDS & set(tokens)):
-        return "identifier (names a cell, node or area, does not measure it)"
+        return "identifier"
     if (flat in _LABEL_WORDS or (tokens and tokens[0] in {"is", "has"})
             or _LABEL_WORDS & set(tokens[:1])) and _binary(values):
         return "label-like 0/1 column"
