@@ -38,6 +38,7 @@ from telecom_nb.sources.sites import (
     read_inventory,
 )
 from telecom_nb.sources.spec import SourceSpec
+from telecom_nb.sources.tables import LoadedTable
 from telecom_nb.sources.timeparse import localize, parse_times
 from telecom_nb.sources.values import kpi_to_float, sector_ids
 
@@ -85,6 +86,11 @@ class LoadedSource:
     messages: list[str] = field(default_factory=list)
     skipped_columns: dict[str, str] = field(default_factory=dict)  # column -> why not a KPI
     sites_missing: list[str] = field(default_factory=list)
+
+    def to_table(self) -> LoadedTable:
+        """The same rows as a :class:`LoadedTable` (what ``ReplaySource`` and the CLI take)."""
+        return LoadedTable(frame=self.frame, kpis=list(self.kpis),
+                           report=self.counters.as_dict(), messages=list(self.messages))
 
     @property
     def timezone(self) -> zoneinfo.ZoneInfo:
@@ -143,7 +149,7 @@ def load_source(
         frame, sites_missing = join_inventory(frame, inventory)
         messages.extend(inventory.messages)
         coords_invalid += inventory.coords_invalid
-    order = np.lexsort((frame[schema.SECTOR].to_numpy(), frame[schema.TIMESTAMP].to_numpy()))
+    order = np.lexsort((frame[schema.SECTOR].to_numpy(), instants(frame[schema.TIMESTAMP])))
     frame = frame.iloc[order].reset_index(drop=True)
     ordered = [*schema.ID_COLUMNS, AZIMUTH, SITE, *kpis]
     frame = frame[[c for c in ordered if c in frame] + [c for c in frame if c not in ordered]]
@@ -288,8 +294,8 @@ def _row_fate(
 def _schema_frame(raw: pd.DataFrame, fate: RowFate, roles: dict) -> pd.DataFrame:
     kept = fate.kept
     frame = pd.DataFrame({
-        schema.TIMESTAMP: fate.stamps[kept].to_numpy(),
-        schema.SECTOR: fate.sectors[kept].to_numpy(),
+        schema.TIMESTAMP: fate.stamps[kept].reset_index(drop=True),
+        schema.SECTOR: fate.sectors[kept].reset_index(drop=True),
     })
     province = roles[schema.PROVINCE]
     frame[schema.PROVINCE] = (
@@ -329,9 +335,14 @@ def _kpi_values(
     return frame
 
 
+def instants(stamps: pd.Series) -> np.ndarray:
+    """tz-aware timestamps as int64 nanoseconds (NaT as the minimum), without objects."""
+    return stamps.dt.tz_localize(None).to_numpy(dtype="datetime64[ns]").view(np.int64)
+
+
 def sector_cadence(frame: pd.DataFrame) -> pd.Timedelta | None:
     """Median step between consecutive rows of the same sector (None: no sector repeats)."""
-    stamps = frame[schema.TIMESTAMP].to_numpy(dtype="datetime64[ns]").astype(np.int64)
+    stamps = instants(frame[schema.TIMESTAMP])
     codes = pd.factorize(frame[schema.SECTOR])[0]
     order = np.lexsort((stamps, codes))
     steps = np.diff(stamps[order])
