@@ -141,6 +141,11 @@ def suggest(column: str, role: str, columns: list[str]) -> str | None:
     lowered = {c.lower(): c for c in columns}
     if column.lower() in lowered:
         return lowered[column.lower()]
+    # A mistyped start of a long vendor name ("DL Trafic" for "DL Traffic Volume (GB)").
+    prefixes = {c[: len(column) + 1].lower(): c for c in columns}
+    close = difflib.get_close_matches(column.lower(), list(prefixes), n=1, cutoff=0.8)
+    if close:
+        return prefixes[close[0]]
     hinted = [c for c in columns if any(h in c.lower() for h in ROLE_HINTS.get(role, ()))]
     return hinted[0] if len(hinted) == 1 else None
 

@@ -19,10 +19,10 @@ from telecom_nb.sources.values import examples
 #: Reason codes per row; 0 = kept.
 REASONS = {"bad_time": 1, "dst_gap": 2, "missing_sector": 3, "duplicate": 4}
 _WHAT = {
-    "bad_time": "without a readable time in {time}",
-    "dst_gap": "with a wall-clock time the zone skips (clocks moved forward) in {time}",
-    "missing_sector": "without a sector id in {sector}",
-    "duplicate": "duplicates of a later row with the same (timestamp, sector)",
+    "bad_time": "no readable time in {time}",
+    "dst_gap": "a wall-clock time in {time} that the zone skips (clocks moved forward)",
+    "missing_sector": "no sector id in {sector}",
+    "duplicate": "the same (timestamp, sector) as a later row, which is kept",
 }
 
 
@@ -85,7 +85,7 @@ class RowFate:
         for reason in REASONS:
             n = self.count(reason)
             if n:
-                out.append(f"dropped {n:,} row(s) {self.what(reason)}: {self.example(reason)}")
+                out.append(f"dropped {n:,} row(s), {self.what(reason)}: {self.example(reason)}")
         return out
 
 
@@ -96,11 +96,11 @@ def loss_error(fate: RowFate, name: str, allow_drops: bool) -> KpiInputError:
     main = max(counts, key=lambda r: counts[r])
     n = counts[main]
     if n == total:
-        head = f"{name}: no row can be loaded: all {total:,} rows are {fate.what(main)}"
+        head = f"{name}: no row can be loaded: all {total:,} rows have {fate.what(main)}"
         tail = ""
     else:
-        head = (f"{name}: {n:,} of {total:,} rows ({n / total:.1%}) would be dropped "
-                f"as {fate.what(main)}")
+        head = (f"{name}: {n:,} of {total:,} rows ({n / total:.1%}) would be dropped, "
+                f"{fate.what(main)}")
         tail = "" if allow_drops else "; set allow_drops = true to load the rest anyway"
     return KpiInputError(f"{head} ({fate.example(main)}): {_cause(fate, main)}{tail}")
 

@@ -212,7 +212,7 @@ def _kpi_tables(value: Any, origin: str) -> dict[str, KpiSpec]:
                 origin, "kpi.")
     out = {}
     for name, meta in value.items():
-        _check_keys(meta, _KPI_KEYS, origin, f"kpi.{name!r}.")
+        _check_keys(meta, _KPI_KEYS, origin, f'kpi."{name}".')
         out[name] = KpiSpec(**{k: _typed(v, _STR, origin, f"kpi.{name}.{k}")
                                for k, v in meta.items()})
     return out

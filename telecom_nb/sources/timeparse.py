@@ -25,6 +25,8 @@ EPOCH_UNITS = ("s", "ms", "us", "ns")
 COMPACT_FORMATS: dict[int, str] = {14: "%Y%m%d%H%M%S", 12: "%Y%m%d%H%M", 8: "%Y%m%d"}
 #: Epoch numbers must land in this window (a KPI export from 1900 or 2609 is a misreading).
 EPOCH_WINDOW = (pd.Timestamp("1970-01-01", tz="UTC"), pd.Timestamp("2100-01-01", tz="UTC"))
+#: Any parsed date must land here (wider: wall times of any zone, text dates).
+DATE_WINDOW = (pd.Timestamp("1900-01-01", tz="UTC"), pd.Timestamp("2200-01-01", tz="UTC"))
 _NS_PER = {"s": 1e9, "ms": 1e6, "us": 1e3, "ns": 1.0}
 _UTC = "datetime64[us, UTC]"
 _TIME_OF_DAY = re.compile(r"^\s*\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?\s*([AaPp][Mm])?\s*$")
@@ -83,7 +85,28 @@ def parse_times(
 
     Single unreadable values are marked ``bad`` (the caller counts them); the whole column
     is an error when it holds only times of day, or the format string itself is invalid.
+    Dates outside 1900-2200 (``-1`` read as year -1, placeholders) are unreadable too.
     """
+    parsed = _parse_times(values, column=column, time_format=time_format,
+                          time_unit=time_unit, other_columns=other_columns)
+    lo, hi = DATE_WINDOW
+    outside = parsed.utc.notna() & ~parsed.utc.between(lo, hi, inclusive="left")
+    if outside.any():
+        parsed.utc = parsed.utc.where(~outside)
+        parsed.bad = parsed.bad | outside.to_numpy()
+        parsed.notes.append(f"{int(outside.sum()):,} time value(s) outside 1900-2200 "
+                            "read as unreadable")
+    return parsed
+
+
+def _parse_times(
+    values: pd.Series,
+    *,
+    column: str = "timestamp",
+    time_format: str | None = None,
+    time_unit: str | None = None,
+    other_columns: list[str] | None = None,
+) -> ParsedTimes:
     dtype = values.dtype
     index = values.index
     if isinstance(dtype, pd.DatetimeTZDtype):
@@ -199,6 +222,7 @@ def _epoch(numbers: np.ndarray, index: pd.Index, unit: str, form: str) -> Parsed
 
 
 def _with_format(values: pd.Series, time_format: str, column: str) -> ParsedTimes:
+    values = values.astype("str")  # a format reads text (numbers would be taken as epochs)
     try:
         parsed = pd.to_datetime(values, format=time_format, errors="coerce")
     except (ValueError, TypeError) as exc:
@@ -233,10 +257,10 @@ def _day_first(values: pd.Series) -> tuple[bool, list[str]]:
 
 
 def _text(values: pd.Series) -> ParsedTimes:
+    values = values.astype("str")  # mixed objects: numbers among text are text here
     dayfirst, notes = _day_first(values)
     utc = _parse_text(values, dayfirst)
-    text = values.astype("str")
-    naive = ~text.str.contains(_HAS_OFFSET, regex=True, na=False).to_numpy()
+    naive = ~values.str.contains(_HAS_OFFSET, regex=True, na=False).to_numpy()
     form = "text (day-first)" if dayfirst else "text"
     return ParsedTimes(utc, utc.isna().to_numpy(), naive, form, notes)
 

@@ -11,9 +11,17 @@ MAX_EXAMPLES = 5  # bad rows quoted in one message
 def examples(rows: np.ndarray, values: pd.Series, limit: int = MAX_EXAMPLES) -> str:
     """``row 3: 'foo', row 9: 'bar' and 12 more`` (1-based data rows)."""
     shown = rows[:limit]
-    parts = [f"row {int(i) + 1}: {values.iloc[int(i)]!r}" for i in shown]
+    parts = [f"row {int(i) + 1}: {_shown(values.iloc[int(i)])}" for i in shown]
     more = f" and {rows.size - shown.size} more" if rows.size > shown.size else ""
     return ", ".join(parts) + more
+
+
+def _shown(value: object) -> str:
+    try:
+        blank = bool(pd.isna(value))
+    except (TypeError, ValueError):
+        blank = False
+    return "(blank)" if blank else repr(value)
 
 
 def sector_ids(values: pd.Series) -> pd.Series:
