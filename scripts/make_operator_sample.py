@@ -102,8 +102,11 @@ def build(cells: int, weeks: float, seed: int, fault_rate: float, timezone: str,
     present[late] = np.arange(n_t)[None, :] >= on_air[:, None]
     present &= rng.random((cells, n_t)) > 0.002  # hours the OSS did not export
 
-    rows = present.ravel()  # cell-major: sorted by cell, then time
+    rows = present.ravel()
     ci, ti = np.divmod(np.flatnonzero(rows), n_t)
+    rank = np.argsort(np.argsort(cell_name, kind="stable"), kind="stable")
+    by_cell = np.lexsort((ti, rank[ci]))  # OSS order: by cell name, then time
+    ci, ti = ci[by_cell], ti[by_cell]
     export = pd.DataFrame({
         "Date": hours.strftime("%Y-%m-%d").to_numpy()[ti],
         "Time": hours.strftime("%H:%M").to_numpy()[ti],
@@ -113,7 +116,7 @@ def build(cells: int, weeks: float, seed: int, fault_rate: float, timezone: str,
         "TAC": (1000 + cell_site // 40)[ci],
     })
     for name, matrix in values.items():
-        column = np.round(matrix.ravel()[rows], 3)
+        column = np.round(matrix[ci, ti], 3)
         column[rng.random(column.size) < 0.004] = np.nan  # counters not reported
         export[name] = column
     labelled = (fault.ravel() >= 0) & rows
