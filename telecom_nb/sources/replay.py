@@ -8,6 +8,7 @@ sorted timestamps, so each ``next_batch`` is a slice, not a filter over the whol
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -15,6 +16,10 @@ from telecom_nb import schema
 from telecom_nb.batching import timestamp_bounds
 from telecom_nb.sources.base import Source
 from telecom_nb.sources.tables import ColumnMapping, LoadedTable, OnBadRows, load_table
+
+if TYPE_CHECKING:
+    from telecom_nb.sources.ingest import LoadedSource
+    from telecom_nb.sources.spec import SourceSpec
 
 
 class ReplaySource(Source):
@@ -27,7 +32,25 @@ class ReplaySource(Source):
         *,
         on_bad_rows: OnBadRows = "skip",
     ) -> None:
-        self.table: LoadedTable = load_table(src, mapping, on_bad_rows=on_bad_rows)
+        self._setup(load_table(src, mapping, on_bad_rows=on_bad_rows))
+
+    @classmethod
+    def from_source(
+        cls, spec_or_path: SourceSpec | str | Path, *, data: pd.DataFrame | None = None
+    ) -> ReplaySource:
+        """Replay an operator export described by a ``source.toml`` or :class:`SourceSpec`;
+        ``.loaded`` keeps the KPI infos, cadence, time zone and counters."""
+        from telecom_nb.sources.ingest import load_source
+
+        loaded = load_source(spec_or_path, data=data)
+        source = cls.__new__(cls)
+        source._setup(loaded.to_table())
+        source.loaded = loaded
+        return source
+
+    def _setup(self, table: LoadedTable) -> None:
+        self.table: LoadedTable = table
+        self.loaded: LoadedSource | None = None
         frame = self.table.frame
         self._bounds = timestamp_bounds(frame)
         self._position = 0

@@ -5,12 +5,14 @@ reasonable timestamp, and repairs what can be repaired *while counting it*: the 
 sees in ``LoadedTable.report``/``.messages`` exactly which rows were skipped and why.
 Missing KPI values stay NaN here; the stream-time :mod:`~telecom_nb.sources.validation`
 decides how to impute them, so a replay and a live stream are repaired the same way.
+
+This is the column-mapping API of the CLI and ``ReplaySource``; an operator export with a
+``source.toml`` (time zone, joined date/time columns, site inventory) goes through
+:func:`telecom_nb.sources.ingest.load_source`. Both share the time parser and KPI rules.
 """
 
 from __future__ import annotations
 
-import difflib
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -20,16 +22,43 @@ import pandas as pd
 
 from telecom_nb import schema
 from telecom_nb.errors import KpiInputError
+from telecom_nb.sources.columns import (
+    LABEL_COLUMNS,
+    classify,
+    missing_columns_message,
+    suggest,
+)
+from telecom_nb.sources.reading import (
+    CSV_SUFFIXES,
+    PARQUET_SUFFIXES,
+    describe,
+    read_raw,
+    string_columns,
+)
+from telecom_nb.sources.timeparse import format_timestamp, parse_times, to_utc_timestamps
+from telecom_nb.sources.values import (
+    examples,
+    kpi_to_float,
+    out_of_order_within_sector,
+    sector_ids,
+)
+
+__all__ = [
+    "CSV_SUFFIXES",
+    "LABEL_COLUMNS",
+    "PARQUET_SUFFIXES",
+    "ColumnMapping",
+    "LoadedTable",
+    "OnBadRows",
+    "format_timestamp",
+    "load_table",
+    "missing_columns_message",
+    "read_raw",
+    "to_utc_timestamps",
+]
 
 OnBadRows = Literal["skip", "error"]
 
-#: Columns that carry labels or scoring output: never auto-detected as KPIs.
-LABEL_COLUMNS: frozenset[str] = frozenset(
-    {schema.FAULT, "label", "imputed", *schema.SCORED_COLUMNS}
-)
-CSV_SUFFIXES = (".csv", ".csv.gz")
-PARQUET_SUFFIXES = (".parquet", ".pq")
-_MAX_EXAMPLES = 5  # bad rows quoted in one message
 
 
 @dataclass(frozen=True)
@@ -54,165 +83,7 @@ class LoadedTable:
     messages: list[str] = field(default_factory=list)
 
 
-# --------------------------------------------------------------------------- timestamps
-
-
-def _epoch_unit(values: np.ndarray) -> str:
-    """Guess the epoch unit from the magnitude (seconds unless clearly finer)."""
-    finite = np.abs(values[np.isfinite(values)])
-    magnitude = float(np.median(finite)) if finite.size else 0.0
-    for unit, limit in (("s", 1e11), ("ms", 1e14), ("us", 1e17)):
-        if magnitude < limit:
-            return unit
-    return "ns"
-
-
-def to_utc_timestamps(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
-    """Parse ``values`` to tz-aware UTC timestamps; also return the unparseable mask.
-
-    Naive datetimes are taken as UTC, aware ones converted; numbers (or text that is
-    numbers) are epoch times, unit guessed from their magnitude; other text is parsed
-    with the format inferred from the first value, and the distinct values that do not
-    fit it are retried one by one.
-    """
-    dtype = values.dtype
-    if isinstance(dtype, pd.DatetimeTZDtype):
-        out = values if str(dtype.tz) == "UTC" else values.dt.tz_convert("UTC")
-    elif pd.api.types.is_datetime64_dtype(dtype):
-        out = values.dt.tz_localize("UTC")
-    elif pd.api.types.is_bool_dtype(dtype):
-        out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[us, UTC]")
-    elif pd.api.types.is_numeric_dtype(dtype) or _is_numeric_text(values):
-        numbers = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-        out = pd.to_datetime(
-            pd.Series(numbers, index=values.index),
-            unit=_epoch_unit(numbers), utc=True, errors="coerce",
-        )
-    else:
-        out = _parse_text_timestamps(values)
-    return out, out.isna().to_numpy()
-
-
-def _is_numeric_text(values: pd.Series) -> bool:
-    """Text columns of epoch numbers (e.g. "1767607200"), judged on the first values."""
-    head = values.dropna().iloc[:1000]
-    if head.empty or pd.api.types.is_datetime64_any_dtype(head.infer_objects().dtype):
-        return False
-    try:
-        return bool(pd.to_numeric(head, errors="coerce").notna().mean() >= 0.9)
-    except (TypeError, ValueError):
-        return False
-
-
-_RETRY_PROBE = 1000  # distinct odd values tried before retrying them all
-
-
-def _parse_text_timestamps(values: pd.Series) -> pd.Series:
-    try:
-        with warnings.catch_warnings():
-            # "Could not infer format": expected for free-form files; failures are reported.
-            warnings.simplefilter("ignore", UserWarning)
-            out = pd.to_datetime(values, utc=True, errors="coerce")
-    except (TypeError, ValueError, OverflowError):
-        out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[us, UTC]")
-    failed = out.isna() & values.notna()
-    if not failed.any():
-        return out
-    # Values in another format than the first one: retry each distinct value alone
-    # (slow per value, so only when a probe of them shows that some do parse).
-    odd = values[failed].astype(str)
-    distinct = pd.unique(odd)
-    probe = _parse_each(distinct[:_RETRY_PROBE])
-    if not probe.notna().any():
-        return out
-    retried = probe if len(distinct) <= _RETRY_PROBE else _parse_each(distinct)
-    ok = retried.notna().to_numpy()
-    lookup = pd.Series(retried[ok].to_numpy(), index=distinct[ok])
-    out = out.astype(retried.dtype) if out.dtype != retried.dtype else out.copy()
-    out[failed] = odd.map(lookup)
-    return out
-
-
-def _parse_each(distinct: np.ndarray) -> pd.Series:
-    try:
-        return pd.to_datetime(pd.Series(distinct), utc=True, errors="coerce", format="mixed")
-    except (TypeError, ValueError, OverflowError):
-        return pd.Series(pd.NaT, index=range(len(distinct)), dtype="datetime64[us, UTC]")
-
-
-def format_timestamp(ts: pd.Timestamp) -> str:
-    """Short human form: minutes unless seconds matter."""
-    if pd.isna(ts):
-        return "NaT"
-    fmt = "%Y-%m-%d %H:%M" if ts.second == 0 and ts.microsecond == 0 else "%Y-%m-%d %H:%M:%S"
-    return ts.strftime(fmt)
-
-
-# --------------------------------------------------------------------------- reading
-
-
-def _describe(src: str | Path | pd.DataFrame) -> str:
-    return "<DataFrame>" if isinstance(src, pd.DataFrame) else Path(src).name
-
-
-def read_raw(src: str | Path | pd.DataFrame) -> pd.DataFrame:
-    """The raw table; parser failures become one KpiInputError naming the file."""
-    if isinstance(src, pd.DataFrame):
-        return src.copy(deep=False)
-    path = Path(src)
-    name = path.name.lower()
-    if name.endswith(CSV_SUFFIXES):
-        reader, kind = pd.read_csv, "CSV"
-    elif name.endswith(PARQUET_SUFFIXES):
-        reader, kind = pd.read_parquet, "Parquet"
-    else:
-        ext = "".join(path.suffixes[-2:]) or "(none)"
-        raise KpiInputError(
-            f"{path.name}: unsupported file extension {ext!r}; "
-            f"use one of {', '.join(CSV_SUFFIXES + PARQUET_SUFFIXES)}"
-        )
-    if not path.exists():
-        raise FileNotFoundError(f"{path}: no such file")
-    try:
-        return reader(path)
-    except pd.errors.EmptyDataError as exc:
-        raise KpiInputError(f"{path.name}: the file is empty (no header, no rows)") from exc
-    except UnicodeDecodeError as exc:
-        raise KpiInputError(f"{path.name}: not a text {kind} file (bytes are not UTF-8)") from exc
-    except (OSError, ValueError, TypeError, pd.errors.ParserError) as exc:
-        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise KpiInputError(f"{path.name}: cannot read as {kind}: {first_line}") from exc
-
-
 # --------------------------------------------------------------------------- columns
-
-
-#: Name fragments that usually mean a column plays this role (for suggestions).
-_ROLE_HINTS: dict[str, tuple[str, ...]] = {
-    "timestamp": ("time", "date", "ts", "when"),
-    "sector": ("sector", "cell", "site", "enb", "node"),
-}
-
-
-def _suggest(column: str, role: str, columns: list[str]) -> str | None:
-    close = difflib.get_close_matches(column, columns, n=1, cutoff=0.6)
-    if close:
-        return close[0]
-    lowered = {c.lower(): c for c in columns}
-    if column.lower() in lowered:
-        return lowered[column.lower()]
-    hinted = [c for c in columns if any(h in c.lower() for h in _ROLE_HINTS.get(role, ()))]
-    return hinted[0] if len(hinted) == 1 else None
-
-
-def missing_columns_message(missing: list[tuple[str, str]], columns: list[str]) -> str:
-    """``column 'ts' not found (mapped as timestamp); columns are: a, b`` (+ suggestions)."""
-    parts = [f"column {column!r} not found (mapped as {role})" for column, role in missing]
-    message = "; ".join(parts) + f"; columns are: {', '.join(columns)}"
-    for column, role in missing:
-        if (close := _suggest(column, role, columns)) is not None:
-            message += f"; did you mean {close!r} for {column!r}?"
-    return message
 
 
 def _check_mapping(raw: pd.DataFrame, mapping: ColumnMapping) -> dict[str, str | None]:
@@ -250,20 +121,6 @@ def _check_mapping(raw: pd.DataFrame, mapping: ColumnMapping) -> dict[str, str |
     return found
 
 
-def _numeric_share(values: pd.Series) -> float:
-    """Share of the non-missing values that read as numbers (1.0 for numeric dtypes)."""
-    if pd.api.types.is_bool_dtype(values.dtype):
-        return 0.0
-    if pd.api.types.is_numeric_dtype(values.dtype):
-        return 1.0
-    if not (pd.api.types.is_string_dtype(values.dtype) or values.dtype == object):
-        return 0.0
-    sample = values.dropna().iloc[:10_000]
-    if sample.empty:
-        return 0.0
-    return float(pd.to_numeric(sample, errors="coerce").notna().mean())
-
-
 def _choose_kpis(raw: pd.DataFrame, mapping: ColumnMapping, used: set[str]) -> list[str]:
     if mapping.kpis is not None:
         kpis = list(mapping.kpis)
@@ -275,11 +132,7 @@ def _choose_kpis(raw: pd.DataFrame, mapping: ColumnMapping, used: set[str]) -> l
         return kpis
     if all(k in raw.columns for k in schema.KPIS):
         return list(schema.KPIS)
-    excluded = used | set(schema.ID_COLUMNS) | LABEL_COLUMNS
-    kpis = [
-        str(c) for c in raw.columns
-        if str(c) not in excluded and _numeric_share(raw[c]) >= 0.5
-    ]
+    kpis, _ = classify(raw, used | set(schema.ID_COLUMNS))
     if not kpis:
         raise KpiInputError(
             "no KPI column found: no numeric column besides id/time/position/label columns "
@@ -287,35 +140,6 @@ def _choose_kpis(raw: pd.DataFrame, mapping: ColumnMapping, used: set[str]) -> l
             "name them in ColumnMapping(kpis=...)"
         )
     return kpis
-
-
-# --------------------------------------------------------------------------- row repairs
-
-
-def _examples(rows: np.ndarray, values: pd.Series) -> str:
-    shown = rows[:_MAX_EXAMPLES]
-    parts = [f"row {int(i) + 1}: {values.iloc[int(i)]!r}" for i in shown]
-    more = f" and {rows.size - shown.size} more" if rows.size > shown.size else ""
-    return ", ".join(parts) + more
-
-
-def _sector_ids(values: pd.Series) -> pd.Series:
-    """Sector ids as strings; integral floats (ids with gaps read as float) lose the '.0'."""
-    if pd.api.types.is_float_dtype(values.dtype):
-        finite = values.dropna()
-        if np.all(np.isfinite(finite)) and np.all(finite == np.round(finite)):
-            values = values.astype("Int64")
-    return values.astype("str")
-
-
-def _kpi_to_float(values: pd.Series) -> tuple[np.ndarray, int]:
-    """KPI values as float64 (NaN where not a number) and how many were non-numeric text."""
-    if pd.api.types.is_bool_dtype(values.dtype) or pd.api.types.is_numeric_dtype(values.dtype):
-        return values.to_numpy(dtype=float, na_value=np.nan, copy=True), 0
-    numbers = pd.to_numeric(values, errors="coerce")
-    out = numbers.to_numpy(dtype=float, na_value=np.nan, copy=True)
-    non_numeric = int((numbers.isna() & values.notna()).sum())
-    return out, non_numeric
 
 
 class _Loader:
@@ -334,7 +158,7 @@ class _Loader:
         if not bad.any():
             return
         rows = np.flatnonzero(bad)
-        detail = _examples(rows, self.frame[column])
+        detail = examples(rows, self.frame[column])
         if bad.all():
             raise KpiInputError(f"{self.name}: column {column!r}: no row has {what} ({detail})")
         if self.on_bad_rows == "error":
@@ -359,12 +183,8 @@ def load_table(
     if on_bad_rows not in ("skip", "error"):
         raise KpiInputError(f"on_bad_rows must be 'skip' or 'error'; got {on_bad_rows!r}")
     mapping = mapping or ColumnMapping()
-    name = _describe(src)
-    raw = read_raw(src)
-    raw.columns = [str(c) for c in raw.columns]
-    if raw.columns.duplicated().any():
-        dup = sorted(set(raw.columns[raw.columns.duplicated()]))
-        raise KpiInputError(f"{name}: duplicate column name(s): {', '.join(dup)}")
+    name = describe(src)
+    raw = string_columns(read_raw(src), name)
     try:
         found = _check_mapping(raw, mapping)
         if raw.empty:
@@ -375,12 +195,18 @@ def load_table(
 
     sector_hint = None
     if found[schema.SECTOR] is None:
-        sector_hint = _suggest(mapping.sector, "sector", [c for c in raw.columns if c not in kpis])
+        sector_hint = suggest(mapping.sector, "sector", [c for c in raw.columns if c not in kpis])
     raw = raw.rename(columns={c: k for k, c in found.items() if c is not None and c != k})
     raw = raw.reset_index(drop=True)
     job = _Loader(raw, name, on_bad_rows)
 
-    stamps, bad = to_utc_timestamps(raw[schema.TIMESTAMP])
+    try:
+        parsed = parse_times(raw[schema.TIMESTAMP], column=mapping.timestamp,
+                             other_columns=list(raw.columns))
+    except KpiInputError as exc:
+        raise KpiInputError(f"{name}: {exc}") from None
+    stamps, bad = parsed.utc, parsed.bad
+    job.messages.extend(parsed.notes)
     job.drop_bad_rows(bad, schema.TIMESTAMP, "a readable timestamp", "rows_skipped_bad_timestamp")
     _fill_ids(job, found, stamps)
     if sector_hint is not None:
@@ -415,7 +241,7 @@ def _fill_ids(job: _Loader, found: dict[str, str | None], stamps: pd.Series) -> 
         )
         job.report["rows_skipped_missing_sector"] = 0
     else:
-        frame[schema.SECTOR] = _sector_ids(frame[schema.SECTOR])
+        frame[schema.SECTOR] = sector_ids(frame[schema.SECTOR])
         job.frame = frame
         job.drop_bad_rows(
             frame[schema.SECTOR].isna().to_numpy(), schema.SECTOR, "a sector id",
@@ -433,7 +259,7 @@ def _fill_ids(job: _Loader, found: dict[str, str | None], stamps: pd.Series) -> 
         if found[column] is None:
             frame[column] = np.nan
             continue
-        coords, _ = _kpi_to_float(frame[column])
+        coords, _ = kpi_to_float(frame[column])
         out_of_range = ~(np.abs(coords) <= limit) & ~np.isnan(coords)
         invalid += int(out_of_range.sum())
         coords[out_of_range] = np.nan
@@ -452,11 +278,11 @@ def _clean_kpis(job: _Loader, kpis: list[str]) -> None:
     counts = {"values_non_numeric": 0, "values_infinite": 0, "values_to_impute": 0,
               "values_to_clip": 0}
     for kpi in kpis:
-        values, non_numeric = _kpi_to_float(frame[kpi])
+        values, non_numeric = kpi_to_float(frame[kpi])
         if not np.isfinite(values).any():
             raise KpiInputError(
                 f"{job.name}: KPI column {kpi!r} has no numeric value "
-                f"(e.g. {_examples(np.arange(min(3, len(frame))), frame[kpi])})"
+                f"(e.g. {examples(np.arange(min(3, len(frame))), frame[kpi])})"
             )
         infinite = np.isinf(values)
         values[infinite] = np.nan
@@ -484,7 +310,11 @@ def _clean_kpis(job: _Loader, kpis: list[str]) -> None:
 
 
 def _dedupe_and_sort(job: _Loader) -> None:
-    """Keep the last row per (timestamp, sector); stable-sort by timestamp."""
+    """Keep the last row per (timestamp, sector); stable-sort by timestamp.
+
+    ``rows_reordered`` counts rows moved by the sort; a file sorted by sector then time
+    is normal (no message), only rows going back in time within a sector are reported.
+    """
     frame = job.frame
     dup = frame.duplicated([schema.TIMESTAMP, schema.SECTOR], keep="last").to_numpy()
     job.report["duplicates_dropped"] = int(dup.sum())
@@ -497,8 +327,13 @@ def _dedupe_and_sort(job: _Loader) -> None:
         stamps = frame[schema.TIMESTAMP].to_numpy(dtype="int64")
         running_max = np.maximum.accumulate(stamps)
         reordered = int((stamps[1:] < running_max[:-1]).sum())
+        backwards = out_of_order_within_sector(stamps, frame[schema.SECTOR])
         frame = frame.iloc[np.argsort(stamps, kind="stable")]
-        job.messages.append(f"{reordered} row(s) were out of time order; sorted by timestamp")
+        if backwards:
+            job.messages.append(
+                f"{backwards} row(s) were earlier than their sector's previous row; "
+                "sorted by timestamp"
+            )
     else:
         reordered = 0
     job.report["rows_reordered"] = reordered

@@ -42,7 +42,7 @@ import pyarrow.compute as pc
 
 from telecom_nb import schema
 from telecom_nb.errors import KpiInputError
-from telecom_nb.sources.tables import format_timestamp, to_utc_timestamps
+from telecom_nb.sources.timeparse import format_timestamp, to_utc_timestamps
 
 #: Boolean column added to every validated batch: the row had a KPI value imputed.
 IMPUTED: str = "imputed"

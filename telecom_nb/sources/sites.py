@@ -1,0 +1,134 @@
+"""Join a site/cell inventory (positions, azimuths, provinces) onto a KPI export.
+
+PM exports rarely carry coordinates; the operator's inventory does, keyed by cell name.
+Column names vary between inventories ("Latitude", "LAT", "lat"), so they are matched by
+normalised name. A sector missing from the inventory is kept (without a position) and
+listed: a new cell the inventory has not caught up with is not a reason to lose its data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from telecom_nb import schema
+from telecom_nb.errors import KpiInputError
+from telecom_nb.sources.columns import (
+    AZIMUTH_NAMES,
+    LAT_NAMES,
+    LON_NAMES,
+    PROVINCE_NAMES,
+    SECTOR_NAMES,
+    SITE_NAMES,
+    match_column,
+    missing_columns_message,
+    normalise,
+)
+from telecom_nb.sources.reading import read_raw, string_columns
+from telecom_nb.sources.spec import SitesSpec
+from telecom_nb.sources.values import kpi_to_float, sector_ids
+
+AZIMUTH: str = "azimuth"
+SITE: str = "site"
+#: Columns an inventory contributes, in output order.
+SITE_COLUMNS: tuple[str, ...] = (schema.PROVINCE, schema.LAT, schema.LON, AZIMUTH, SITE)
+_SHOWN_MISSING = 5
+
+
+@dataclass
+class Inventory:
+    """One row per sector id (index), columns of :data:`SITE_COLUMNS` (NaN when unknown)."""
+
+    table: pd.DataFrame
+    name: str
+    messages: list[str] = field(default_factory=list)
+    coords_invalid: int = 0
+
+
+def coordinates(values: pd.Series, limit: float) -> tuple[np.ndarray, int]:
+    """Floats within ±limit (others NaN) and how many were out of range."""
+    coords, _ = kpi_to_float(values)
+    bad = ~(np.abs(coords) <= limit) & ~np.isnan(coords)
+    coords[bad] = np.nan
+    return coords, int(bad.sum())
+
+
+def read_inventory(spec: SitesSpec, export_sector: str | None = None) -> Inventory:
+    """Read the inventory; lat/lon and the sector column must be found, the rest is optional."""
+    name = spec.path.name
+    raw = string_columns(read_raw(spec.path), name)
+    columns = list(raw.columns)
+    sector_candidates = ((normalise(export_sector),) if export_sector else ()) + SECTOR_NAMES
+    chosen = {
+        "sector": spec.sector or match_column(columns, sector_candidates),
+        schema.LAT: spec.lat or match_column(columns, LAT_NAMES),
+        schema.LON: spec.lon or match_column(columns, LON_NAMES),
+        AZIMUTH: spec.azimuth or match_column(columns, AZIMUTH_NAMES),
+        SITE: spec.site or match_column(columns, SITE_NAMES),
+        schema.PROVINCE: spec.province or match_column(columns, PROVINCE_NAMES),
+    }
+    wanted = {"sector": spec.sector or export_sector or "Cell Name",
+              schema.LAT: spec.lat or "lat", schema.LON: spec.lon or "lon"}
+    missing = [(wanted[role], f"sites {role}") for role in wanted
+               if chosen[role] is None or chosen[role] not in columns]
+    missing += [(col, f"sites {role}") for role, col in chosen.items()
+                if role not in wanted and col is not None and col not in columns]
+    if missing:
+        raise KpiInputError(f"{name}: {missing_columns_message(missing, columns)}")
+    if raw.empty:
+        raise KpiInputError(f"{name}: the site inventory has a header but no rows")
+
+    table = pd.DataFrame(index=pd.Index(sector_ids(raw[chosen["sector"]]), name=schema.SECTOR))
+    invalid = 0
+    for role, limit in ((schema.LAT, 90.0), (schema.LON, 180.0), (AZIMUTH, 360.0)):
+        column = chosen[role]
+        if column is None:
+            table[role] = np.nan
+            continue
+        values, bad = coordinates(raw[column], limit)
+        table[role] = values
+        invalid += bad
+    for role in (SITE, schema.PROVINCE):
+        column = chosen[role]
+        table[role] = raw[column].astype("str").to_numpy() if column else np.nan
+    inventory = Inventory(table=table, name=name, coords_invalid=invalid)
+    unnamed = table.index.isna()
+    dup = table.index.duplicated(keep="first") & ~unnamed
+    if unnamed.any() or dup.any():
+        inventory.messages.append(
+            f"{name}: ignored {int(unnamed.sum())} row(s) without a sector id and "
+            f"{int(dup.sum())} repeated sector id(s) (kept the first)"
+        )
+    inventory.table = table[~unnamed & ~dup]
+    if invalid:
+        inventory.messages.append(f"{name}: {invalid} coordinate/azimuth value(s) out of "
+                                  "range read as unknown")
+    return inventory
+
+
+def join_inventory(frame: pd.DataFrame, inventory: Inventory) -> tuple[pd.DataFrame, list[str]]:
+    """Fill the frame's site columns from the inventory (its values win; the export's fill
+    gaps) and return the sector ids the inventory lacks, sorted."""
+    looked_up = inventory.table.reindex(frame[schema.SECTOR].to_numpy())
+    for column in SITE_COLUMNS:
+        ours = pd.Series(looked_up[column].to_numpy(), index=frame.index)
+        if column in frame.columns:
+            existing = frame[column]
+            if column == schema.PROVINCE:
+                existing = existing.where(existing != schema.UNKNOWN_PROVINCE)
+            ours = ours.where(ours.notna(), existing)
+        frame[column] = ours
+    frame[schema.PROVINCE] = frame[schema.PROVINCE].fillna(schema.UNKNOWN_PROVINCE)
+    known = frame[schema.SECTOR].isin(inventory.table.index)
+    missing = sorted(pd.unique(frame.loc[~known, schema.SECTOR]).tolist())
+    return frame, missing
+
+
+def missing_message(missing: list[str], n_sectors: int, inventory: str) -> str:
+    """``3 of 120 sector(s) are not in sites.csv (kept, without a position): a, b, c``."""
+    shown = ", ".join(missing[:_SHOWN_MISSING])
+    more = f" and {len(missing) - _SHOWN_MISSING} more" if len(missing) > _SHOWN_MISSING else ""
+    return (f"{len(missing):,} of {n_sectors:,} sector(s) are not in {inventory} "
+            f"(kept, without a position): {shown}{more}")

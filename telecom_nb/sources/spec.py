@@ -1,0 +1,218 @@
+"""One definition of a data source: which file, which columns, which clock, which KPIs.
+
+A ``source.toml`` next to an operator export says once what every tool (CLI, notebook,
+dashboard) needs to read it; the same :class:`SourceSpec` can be built in code. Paths are
+relative to the toml file; an unknown key is an error naming the key and the file, so a
+typo (``timstamp``) never silently falls back to a default.
+"""
+
+from __future__ import annotations
+
+import difflib
+import zoneinfo
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from telecom_nb.errors import KpiInputError
+from telecom_nb.sources.kpiinfo import BAD_DIRECTIONS
+from telecom_nb.sources.timeparse import EPOCH_UNITS
+
+
+@dataclass(frozen=True)
+class KpiSpec:
+    """``[kpi."E-RAB Drop Rate (%)"]``: what the name alone may not say."""
+
+    label: str | None = None
+    unit: str | None = None
+    bad: str | None = None  # up | down | both
+
+
+@dataclass(frozen=True)
+class SitesSpec:
+    """A site/cell inventory joined by sector id; column names are matched when omitted."""
+
+    path: Path
+    sector: str | None = None
+    lat: str | None = None
+    lon: str | None = None
+    azimuth: str | None = None
+    site: str | None = None
+    province: str | None = None
+
+
+def _validate_zone(zone: str) -> None:
+    try:
+        zoneinfo.ZoneInfo(zone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, TypeError) as exc:
+        raise KpiInputError(
+            f"timezone {zone!r} is not an IANA time zone name (e.g. 'Asia/Tehran', 'UTC')"
+        ) from exc
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    """Everything needed to read one KPI export into the project schema.
+
+    ``timestamp`` is one column or several joined with a space (``("Date", "Time")``;
+    ``time_format`` then describes the joined text). ``sector=None`` means the column
+    ``sector_id`` if the file has one, else the file is one series. Naive times are wall
+    clock times in ``timezone``; they are stored as UTC.
+    """
+
+    path: Path
+    timestamp: tuple[str, ...] = ("timestamp",)
+    time_format: str | None = None
+    time_unit: str | None = None
+    sector: str | None = None
+    timezone: str = "UTC"
+    sites: SitesSpec | None = None
+    kpis: tuple[str, ...] | None = None
+    exclude: tuple[str, ...] = ()
+    allow_drops: bool = False
+    kpi: Mapping[str, KpiSpec] = field(default_factory=lambda: MappingProxyType({}))
+    province: str | None = None  # export columns; matched by name when omitted
+    lat: str | None = None
+    lon: str | None = None
+    origin: str = ""  # the toml file this came from, for messages
+
+    def __post_init__(self) -> None:
+        where = f"{self.origin}: " if self.origin else ""
+        stamp = (self.timestamp,) if isinstance(self.timestamp, str) else tuple(self.timestamp)
+        object.__setattr__(self, "timestamp", stamp)
+        object.__setattr__(self, "path", Path(self.path))
+        object.__setattr__(self, "exclude", tuple(self.exclude))
+        if self.kpis is not None:
+            object.__setattr__(self, "kpis", tuple(self.kpis))
+        object.__setattr__(self, "kpi", MappingProxyType(dict(self.kpi)))
+        try:
+            if not stamp or not all(isinstance(c, str) and c for c in stamp):
+                raise KpiInputError("timestamp must be a column name or a list of them")
+            if self.time_unit is not None and self.time_unit not in EPOCH_UNITS:
+                raise KpiInputError(
+                    f"time_unit must be one of {', '.join(EPOCH_UNITS)}; got {self.time_unit!r}"
+                )
+            if self.time_unit is not None and self.time_format is not None:
+                raise KpiInputError("give time_format or time_unit, not both")
+            _validate_zone(self.timezone)
+            if self.kpis is not None and self.exclude:
+                raise KpiInputError("give kpis (the KPI columns) or exclude, not both")
+            if self.kpis is not None and not self.kpis:
+                raise KpiInputError("kpis is empty; name at least one KPI column")
+            for name, meta in self.kpi.items():
+                if meta.bad is not None and meta.bad not in BAD_DIRECTIONS:
+                    raise KpiInputError(
+                        f"kpi {name!r}: bad must be one of up, down, both; got {meta.bad!r}"
+                    )
+        except KpiInputError as exc:
+            raise KpiInputError(f"{where}{exc}") from None
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        """The network's time zone, for showing local times."""
+        return zoneinfo.ZoneInfo(self.timezone)
+
+    @property
+    def name(self) -> str:
+        return self.origin or self.path.name
+
+    def with_path(self, path: str | Path) -> SourceSpec:
+        """The same recipe for another export (e.g. next week's file)."""
+        return replace(self, path=Path(path))
+
+    @classmethod
+    def from_toml(cls, path: str | Path) -> SourceSpec:
+        """Read a ``source.toml``; relative paths in it are relative to its folder."""
+        import tomllib  # Python 3.11+; imported here so the package still imports on 3.10
+
+        path = Path(path)
+        try:
+            with path.open("rb") as fh:
+                data = tomllib.load(fh)
+        except FileNotFoundError:
+            raise FileNotFoundError(f"{path}: no such file") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise KpiInputError(f"{path.name}: not valid TOML: {exc}") from None
+        except UnicodeDecodeError:
+            raise KpiInputError(f"{path.name}: not a text file (bytes are not UTF-8)") from None
+        return cls.from_dict(data, base=path.parent, origin=path.name)
+
+    @classmethod
+    def from_dict(
+        cls, data: Mapping[str, Any], *, base: str | Path = ".", origin: str = "<dict>"
+    ) -> SourceSpec:
+        """Build from parsed toml (or a plain dict); every key is checked."""
+        base = Path(base)
+        _check_keys(data, _TOP_KEYS, origin, "")
+        if "path" not in data:
+            raise KpiInputError(f"{origin}: missing key 'path' (the export file)")
+        kwargs: dict[str, Any] = {"origin": origin}
+        for key, kind in _TOP_KEYS.items():
+            if key in data and kind is not None:
+                kwargs[key] = _typed(data[key], kind, origin, key)
+        kwargs["path"] = base / kwargs["path"]
+        if "sites" in data:
+            kwargs["sites"] = _sites(data["sites"], base, origin)
+        if "kpi" in data:
+            kwargs["kpi"] = _kpi_tables(data["kpi"], origin)
+        return cls(**kwargs)
+
+
+# --------------------------------------------------------------------------- toml checks
+
+_STR, _STRS, _BOOL, _STR_OR_STRS = "a string", "a list of strings", "true or false", "str|list"
+_TOP_KEYS: dict[str, str | None] = {
+    "path": _STR, "timestamp": _STR_OR_STRS, "time_format": _STR, "time_unit": _STR,
+    "sector": _STR, "timezone": _STR, "sites": None, "kpis": _STRS, "exclude": _STRS,
+    "allow_drops": _BOOL, "kpi": None, "province": _STR, "lat": _STR, "lon": _STR,
+}
+_SITES_KEYS = {f.name: _STR for f in fields(SitesSpec)}
+_KPI_KEYS = {f.name: _STR for f in fields(KpiSpec)}
+
+
+def _check_keys(data: Any, known: Mapping[str, Any], origin: str, where: str) -> None:
+    if not isinstance(data, Mapping):
+        raise KpiInputError(f"{origin}: {where.rstrip('.') or 'the file'} must be a table")
+    for key in data:
+        if key not in known:
+            close = difflib.get_close_matches(key, list(known), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else f"; known keys: {', '.join(known)}"
+            raise KpiInputError(f"{origin}: unknown key '{where}{key}'{hint}")
+
+
+def _typed(value: Any, kind: str, origin: str, key: str) -> Any:
+    ok = {
+        _STR: isinstance(value, str),
+        _BOOL: isinstance(value, bool),
+        _STRS: isinstance(value, list) and all(isinstance(v, str) for v in value),
+        _STR_OR_STRS: isinstance(value, str)
+        or (isinstance(value, list) and all(isinstance(v, str) for v in value)),
+    }[kind]
+    if not ok:
+        expected = "a string or a list of strings" if kind == _STR_OR_STRS else kind
+        raise KpiInputError(f"{origin}: {key} must be {expected}; got {value!r}")
+    return tuple(value) if isinstance(value, list) else value
+
+
+def _sites(value: Any, base: Path, origin: str) -> SitesSpec:
+    if isinstance(value, str):
+        return SitesSpec(path=base / value)
+    _check_keys(value, _SITES_KEYS, origin, "sites.")
+    if "path" not in value:
+        raise KpiInputError(f"{origin}: [sites] needs a path")
+    kwargs = {k: _typed(v, _STR, origin, f"sites.{k}") for k, v in value.items()}
+    kwargs["path"] = base / kwargs["path"]
+    return SitesSpec(**kwargs)
+
+
+def _kpi_tables(value: Any, origin: str) -> dict[str, KpiSpec]:
+    _check_keys(value, {k: None for k in value} if isinstance(value, Mapping) else {},
+                origin, "kpi.")
+    out = {}
+    for name, meta in value.items():
+        _check_keys(meta, _KPI_KEYS, origin, f'kpi."{name}".')
+        out[name] = KpiSpec(**{k: _typed(v, _STR, origin, f"kpi.{name}.{k}")
+                               for k, v in meta.items()})
+    return out

@@ -1,0 +1,61 @@
+"""Cell values in canonical form (sector ids, KPI floats) and how bad rows are quoted."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+MAX_EXAMPLES = 5  # bad rows quoted in one message
+
+
+def examples(rows: np.ndarray, values: pd.Series, limit: int = MAX_EXAMPLES) -> str:
+    """``row 3: 'foo', row 9: 'bar' and 12 more`` (1-based data rows)."""
+    shown = rows[:limit]
+    parts = [f"row {int(i) + 1}: {_shown(values.iloc[int(i)])}" for i in shown]
+    more = f" and {rows.size - shown.size} more" if rows.size > shown.size else ""
+    return ", ".join(parts) + more
+
+
+def _shown(value: object) -> str:
+    try:
+        blank = bool(pd.isna(value))
+    except (TypeError, ValueError):
+        blank = False
+    return "(blank)" if blank else repr(value)
+
+
+def sector_ids(values: pd.Series) -> pd.Series:
+    """Sector ids as strings (NaN kept); integral floats (ids with gaps) lose the '.0'."""
+    if pd.api.types.is_float_dtype(values.dtype):
+        finite = values.dropna()
+        if np.all(np.isfinite(finite)) and np.all(finite == np.round(finite)):
+            values = values.astype("Int64")
+    return values.astype("str")
+
+
+def kpi_to_float(values: pd.Series) -> tuple[np.ndarray, int]:
+    """KPI values as float64 (NaN where not a number) and how many were non-numeric text."""
+    if pd.api.types.is_bool_dtype(values.dtype) or pd.api.types.is_numeric_dtype(values.dtype):
+        return values.to_numpy(dtype=float, na_value=np.nan, copy=True), 0
+    try:
+        numbers = pd.to_numeric(values, errors="coerce")
+    except (TypeError, ValueError, OverflowError):
+        numbers = pd.to_numeric(values.astype("str"), errors="coerce")
+    out = numbers.to_numpy(dtype=float, na_value=np.nan, copy=True)
+    non_numeric = int((numbers.isna() & values.notna()).sum())
+    return out, non_numeric
+
+
+def out_of_order_within_sector(stamps: np.ndarray, sectors: pd.Series) -> int:
+    """Rows earlier than the previous row *of the same sector*, in file order.
+
+    Exports sorted by cell then time are normal input, not disorder; only a sector whose
+    own rows go back in time is worth telling the user about.
+    """
+    if len(stamps) < 2:
+        return 0
+    codes = pd.factorize(sectors)[0]
+    order = np.argsort(codes, kind="stable")
+    same = codes[order][1:] == codes[order][:-1]
+    back = stamps[order][1:] < stamps[order][:-1]
+    return int((same & back).sum())
