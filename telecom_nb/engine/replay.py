@@ -28,8 +28,9 @@ from telecom_nb.alarms.chain import AlarmChain
 from telecom_nb.batching import progress as progress_bar
 from telecom_nb.batching import timestamp_bounds
 from telecom_nb.detectors.base import Detector
+from telecom_nb.engine.retrain import run_retrain_now
 from telecom_nb.engine.scored import Counters
-from telecom_nb.engine.tick import Tick, run_retrain_now
+from telecom_nb.engine.tick import Tick
 from telecom_nb.errors import KpiInputError
 
 _ROW = "__row__"  # carries each row's input position through validation

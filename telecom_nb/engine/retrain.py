@@ -12,6 +12,7 @@ import asyncio
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
@@ -26,23 +27,53 @@ class _InFlight:
     data_time: pd.Timestamp | None
 
 
-class BackgroundRetrains:
-    """Runs retrain jobs in a worker thread; ``collect`` installs a finished one."""
+def run_retrain_now(job: RetrainJob | None, counters: Counters) -> bool:
+    """Fit and install in this thread (replays, ``step``); True when a model was installed."""
+    if job is None:
+        return False
+    if job.run_sync():
+        counters.retrains_done += 1
+        return True
+    counters.retrains_failed += 1
+    return False
 
-    def __init__(self, counters: Counters,
-                 on_done: Callable[[pd.Timestamp | None, str | None], None]) -> None:
+
+class Retrains:
+    """Runs a stream's retrain jobs: in line (``step``) or in a worker thread (live).
+
+    ``may_install()`` says whether a fit that just ended may be installed now (no tick in
+    flight, stream not stopped); otherwise it waits for :meth:`collect` or :meth:`drain`.
+    """
+
+    def __init__(self, counters: Counters, detector: Any,
+                 on_done: Callable[[pd.Timestamp | None, str | None], None],
+                 may_install: Callable[[], bool] = lambda: True) -> None:
         self.counters = counters
+        self.detector = detector
         self.on_done = on_done  # (data time, error text or None) after an install / a failure
+        self.may_install = may_install
         self._in_flight: _InFlight | None = None
         self._executor: ThreadPoolExecutor | None = None
+
+    def handle(self, job: RetrainJob, timestamp: pd.Timestamp, *, in_line: bool) -> None:
+        """Run the job the detector asked for after the tick at ``timestamp``."""
+        data_time = job.data_time if job.data_time is not None else timestamp
+        if in_line:
+            ok = run_retrain_now(job, self.counters)
+            self.on_done(data_time, None if ok else self.detector.last_error_)
+        else:
+            self.submit(job, data_time)
+
+    def _fitted(self) -> None:
+        if self.may_install():
+            self.collect()
 
     @property
     def busy(self) -> bool:
         return self._in_flight is not None
 
-    def submit(self, job: RetrainJob, data_time: pd.Timestamp | None,
-               on_fitted: Callable[[], None]) -> None:
-        """Start fitting; ``on_fitted`` is called on the loop when the fit ends."""
+    def submit(self, job: RetrainJob, data_time: pd.Timestamp | None) -> None:
+        """Start fitting in the worker thread; one at a time (later asks are skipped)."""
         if self._in_flight is not None:
             self.counters.retrains_skipped += 1  # the detector will ask again
             return
@@ -50,7 +81,7 @@ class BackgroundRetrains:
             self._executor = ThreadPoolExecutor(1, thread_name_prefix="telecom-nb-retrain")
         future = asyncio.get_running_loop().run_in_executor(self._executor, job.fit)
         self._in_flight = _InFlight(job, future, data_time)
-        future.add_done_callback(lambda _f: on_fitted())
+        future.add_done_callback(lambda _f: self._fitted())
 
     def collect(self, *, install: bool = True) -> bool:
         """Install (or fail, or discard) a finished fit; False while it is still fitting."""

@@ -16,28 +16,24 @@ retrain is counted, reported in ``last_message``, and the stream goes on.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import enum
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Iterable
 
 import pandas as pd
 
-from telecom_nb.detectors.base import RetrainJob
-from telecom_nb.engine.retrain import BackgroundRetrains
+from telecom_nb.engine.fetch import OFFLOAD_ROWS, BatchFetcher
+from telecom_nb.engine.retrain import Retrains
 from telecom_nb.engine.scored import ScoredBatch
-from telecom_nb.engine.tick import Tick, run_retrain_now
+from telecom_nb.engine.sinks import Sink, Sinks
+from telecom_nb.engine.tick import Tick
 from telecom_nb.errors import KpiInputError
 from telecom_nb.params import check_range
 from telecom_nb.sources.base import Source
 
-Sink = Callable[[ScoredBatch], object]
 Listener = Callable[[str], object]
 
-#: Batches (rows) above this size are fetched / scored in a worker thread.
-OFFLOAD_ROWS = 5000
 
 
 class RunState(str, enum.Enum):
@@ -68,7 +64,7 @@ class Runner:
                  offload_rows: int = OFFLOAD_ROWS) -> None:
         self.source = source
         self.engine = engine
-        self.sinks: list[Sink] = list(sinks)
+        self.sinks = Sinks(sinks)
         self.listeners: list[Listener] = []
         self.offload_rows = int(offload_rows)
         self.state = RunState.IDLE
@@ -78,19 +74,17 @@ class Runner:
         self.rows_per_s = 0.0
         self.last: ScoredBatch | None = None
         self.last_retrain_time: pd.Timestamp | None = None
-        self.retrains = BackgroundRetrains(engine.counters, self._retrain_done)
+        self.retrains = Retrains(engine.counters, engine.detector, self._retrain_done,
+                                 may_install=lambda: not self._busy and self.state in _LIVE)
         self._task: asyncio.Task | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._resumed = self._wake = self._lock = None  # asyncio primitives of that loop
         self._interval = 0.0
         self.interval = interval
         self.max_ticks = max_ticks
-        self._carry: deque[pd.DataFrame] = deque()  # fetched, not scored (a stop came)
-        self._fetching: asyncio.Future | None = None
+        self.fetcher = BatchFetcher(source, offload_rows)
         self._scoring: asyncio.Future | None = None
         self._busy = False  # a tick is in flight: a finished fit waits to be installed
-        sectors = getattr(source, "sectors", None)
-        self._heavy_source = sectors is not None and len(sectors) > self.offload_rows
 
     # ---------------------------------------------------------------- state
     @property
@@ -154,14 +148,10 @@ class Runner:
         return self.engine.counters.as_dict()
 
     def add_sink(self, sink: Sink) -> None:
-        if not callable(sink):
-            raise TypeError(f"a sink must be callable with one ScoredBatch; got {sink!r}")
-        if sink not in self.sinks:
-            self.sinks.append(sink)
+        self.sinks.add(sink)
 
     def remove_sink(self, sink: Sink) -> None:
-        with contextlib.suppress(ValueError):
-            self.sinks.remove(sink)
+        self.sinks.discard(sink)
 
     def _notify(self, event: str) -> None:
         for listener in tuple(self.listeners):
@@ -280,7 +270,7 @@ class Runner:
             await self.retrains.drain(install=True)
             for _ in range(int(n)):
                 try:
-                    batch = await self._next_batch()
+                    batch = await self.fetcher.next()
                 except Exception as exc:
                     self._fail(f"source failed: {type(exc).__name__}: {exc}")
                     raise
@@ -319,7 +309,7 @@ class Runner:
                         continue  # paused while pacing
                     last_fetch = loop.time()
                     try:
-                        batch = await self._next_batch()
+                        batch = await self.fetcher.next()
                     except Exception as exc:
                         self._fail(f"source failed: {type(exc).__name__}: {exc}")
                         return
@@ -327,7 +317,7 @@ class Runner:
                         self._finish(f"source exhausted after {self.tick} ticks")
                         return
                     if not self._resumed.is_set():  # type: ignore[union-attr]
-                        self._carry.appendleft(batch)  # paused while fetching: keep it
+                        self.fetcher.keep(batch)  # paused while fetching: keep it
                         continue
                     self._scoring = asyncio.ensure_future(self._process(batch))
                     await asyncio.shield(self._scoring)  # a stop lets the tick finish
@@ -365,32 +355,9 @@ class Runner:
             except TimeoutError:
                 return
 
-    async def _next_batch(self) -> pd.DataFrame | None:
-        """The carried-over batch, else a fresh one (a stop cannot cut a fetch in half)."""
-        if self._carry:
-            return self._carry.popleft()
-        self._fetching = asyncio.ensure_future(self._fetch())
-        batch = await asyncio.shield(self._fetching)
-        self._fetching = None
-        return batch
-
-    async def _fetch(self) -> pd.DataFrame | None:
-        if self._heavy_source:
-            batch = await asyncio.to_thread(self.source.next_batch)
-        else:
-            batch = self.source.next_batch()
-        if isinstance(batch, pd.DataFrame):
-            self._heavy_source = len(batch) > self.offload_rows
-        return batch
-
     async def _settle(self) -> None:
         """After a stop: keep a batch still being fetched, finish a tick still running."""
-        fetching, self._fetching = self._fetching, None
-        if fetching is not None:
-            await asyncio.wait([fetching])
-            done = not fetching.cancelled() and fetching.exception() is None
-            if done and fetching.result() is not None:
-                self._carry.append(fetching.result())
+        await self.fetcher.settle()
         scoring, self._scoring = self._scoring, None
         if scoring is not None:
             await asyncio.wait([scoring])
@@ -418,9 +385,12 @@ class Runner:
             if self.engine.counters.learn_errors > learn_errors:
                 self._say(self.engine.last_learn_error)
             self.last = scored
-            self._publish(scored)
+            for error in self.sinks.publish(scored):
+                self.engine.counters.sink_errors += 1
+                self.last_sink_error = error
+                self._say(f"sink error in {error}")
             if job is not None:
-                self._retrain(job, scored.timestamp, in_line=in_line)
+                self.retrains.handle(job, scored.timestamp, in_line=in_line)
         finally:
             self._busy = False
         self.retrains.collect()  # a fit that ended during the tick
@@ -430,30 +400,7 @@ class Runner:
         self._notify("tick")
         return scored
 
-    def _publish(self, scored: ScoredBatch) -> None:
-        for sink in tuple(self.sinks):
-            try:
-                sink(scored)
-            except Exception as exc:  # one failing sink never stops the others
-                self.engine.counters.sink_errors += 1
-                name = getattr(sink, "__qualname__", None) or type(sink).__name__
-                self.last_sink_error = f"{name}: {type(exc).__name__}: {exc}"
-                self._say(f"sink error in {self.last_sink_error}")
-
     # ------------------------------------------------------------ retrains
-    def _retrain(self, job: RetrainJob, timestamp: pd.Timestamp, *, in_line: bool) -> None:
-        data_time = job.data_time if job.data_time is not None else timestamp
-        if in_line:
-            ok = run_retrain_now(job, self.engine.counters)
-            self._retrain_done(data_time, None if ok else self.detector.last_error_)
-            return
-        self.retrains.submit(job, data_time, on_fitted=self._on_fitted)
-
-    def _on_fitted(self) -> None:
-        # never swap a model while a batch is being scored, nor into a stopped stream
-        if not self._busy and self.state in _LIVE:
-            self.retrains.collect()
-
     def _retrain_done(self, data_time: pd.Timestamp | None, error: str | None) -> None:
         if error is None:
             self.last_retrain_time = data_time

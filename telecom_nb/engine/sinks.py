@@ -13,6 +13,33 @@ from collections.abc import Callable
 
 from telecom_nb.engine.scored import ScoredBatch
 
+Sink = Callable[[ScoredBatch], object]
+
+
+class Sinks(list):
+    """The stream's sinks, called in order; one failing sink never stops the others."""
+
+    def add(self, sink: Sink) -> None:
+        if not callable(sink):
+            raise TypeError(f"a sink must be callable with one ScoredBatch; got {sink!r}")
+        if sink not in self:
+            self.append(sink)
+
+    def discard(self, sink: Sink) -> None:
+        if sink in self:
+            self.remove(sink)
+
+    def publish(self, scored: ScoredBatch) -> list[str]:
+        """Call every sink; the errors as ``"name: Type: message"``."""
+        errors = []
+        for sink in tuple(self):
+            try:
+                sink(scored)
+            except Exception as exc:
+                name = getattr(sink, "__qualname__", None) or type(sink).__name__
+                errors.append(f"{name}: {type(exc).__name__}: {exc}")
+        return errors
+
 
 class CoalescingSink:
     """Remembers only the latest scored batch and whether it was rendered yet."""

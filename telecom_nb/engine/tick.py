@@ -90,17 +90,3 @@ def _check_lengths(detector: Detector, scores: Scores, n: int) -> None:
         if value is not None and len(value) != n:
             raise ValueError(f"{type(detector).__name__}.score returned {name} of length "
                              f"{len(value)} for a batch of {n} rows")
-
-
-def run_retrain_now(job: RetrainJob | None, counters: Counters) -> bool:
-    """Fit and install in this thread (replays, ``step``); True when a model was installed."""
-    if job is None:
-        return False
-    if job.run_sync():
-        counters.retrains_done += 1
-        return True
-    counters.retrains_failed += 1
-    return False
-
-
-
