@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
+from types import SimpleNamespace
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -127,8 +131,10 @@ def test_pause_button_drives_monitor(dash, monitor):
 
 
 def test_heartbeat_calls_monitor(dash, monitor):
-    play = dash.heartbeat.widget
+    play = dash.heartbeat.play
     assert play.interval == 1000 and play.layout.display == "none"
+    assert dash.heartbeat.widget.layout.display == "none"
+    assert dash.heartbeat.widget.children == (play,)
     play.value += 1
     play.value += 1
     assert monitor.heartbeats == 2
@@ -142,12 +148,74 @@ def test_heartbeat_kick_restarts_play_only_when_stale(dash):
         fresh = Heartbeat(lambda: None, clock=lambda: 100.0)
         traffic.reset()
         fresh.kick()
-        assert fresh.widget.playing and traffic.messages == 1  # false -> true edge
-        fresh.widget.value = 1  # a beat arrives: no longer stale
+        assert fresh.play.playing and traffic.messages == 1  # false -> true edge
+        fresh.play.value = 1  # a beat arrives: no longer stale
         traffic.reset()
         fresh.kick()
         assert traffic.messages == 0
     assert hb.stale
+
+
+def test_heartbeat_renews_a_play_whose_kicks_go_unanswered():
+    """A front-end model that stopped sending (its update throttle stuck) is replaced."""
+    from telecom_nb.ui.heartbeat import Heartbeat
+
+    now = [100.0]
+    hb = Heartbeat(lambda: None, stale_after=3.0, renew_after=6.0, clock=lambda: now[0])
+    first = hb.play
+    hb.kick()
+    now[0] = 105.0
+    hb.kick()  # unanswered for 5 s: keep toggling the same Play
+    assert hb.play is first and hb.renewals == 0
+    now[0] = 106.5
+    hb.kick()
+    assert hb.renewals == 1 and hb.play is not first and first.comm is None  # closed
+    assert hb.widget.children == (hb.play,) and hb.play.playing
+    first.value += 1  # a late message for the old model is not a beat
+    assert hb.beats == 0
+    hb.play.value += 1
+    now[0] = 107.0
+    hb.kick()  # fresh: nothing to do
+    now[0] = 111.0
+    hb.kick()  # stale again, but the last kick was answered: toggle, no renewal
+    assert hb.renewals == 1 and hb.beats == 1
+
+
+def test_heartbeat_messages_are_handled_on_the_subshell_they_came_on():
+    """ipykernel 7 would route them to the main shell, where a running cell leaves them
+    without the idle status the page waits for before sending the next beat."""
+    from ipykernel.comm.comm import BaseComm
+
+    from telecom_nb.ui.heartbeat import _route_to_sender
+
+    comm = BaseComm(target_name="jupyter.widget", primary=False, comm_id="hb")
+    comm._reply_subshell_id = None  # last published from the main shell (a running cell)
+    assert comm._reply_subshell_for({}, "widgets-subshell") is None
+    _route_to_sender(SimpleNamespace(comm=comm))
+    assert comm._reply_subshell_for({}, "widgets-subshell") == "widgets-subshell"
+    assert comm._reply_subshell_for({}, None) is None  # no subshell (Voilà): main shell
+    _route_to_sender(SimpleNamespace(comm=None))  # no kernel: nothing to do
+
+
+def test_heartbeat_from_another_thread_reaches_the_monitor_on_its_loop():
+    """A beat handled on a subshell thread is handed to the loop that owns the monitor."""
+    from telecom_nb.ui.heartbeat import Heartbeat
+
+    calls: list[int] = []
+
+    async def scenario() -> tuple[int, int]:
+        hb = Heartbeat(lambda: calls.append(threading.get_ident()))
+        beat = threading.Thread(target=lambda: setattr(hb.play, "value", 1))
+        beat.start()
+        beat.join()
+        before = len(calls)
+        for _ in range(3):
+            await asyncio.sleep(0)
+        return hb.beats, before
+
+    beats, before = asyncio.run(scenario())
+    assert beats == 1 and before == 0
+    assert calls == [threading.get_ident()]
 
 
 def test_no_per_sector_widgets(monitor):
@@ -235,7 +303,7 @@ def test_dashboard_follows_a_real_monitor():
     for name in monitor.detector.param_names():
         assert name in dash.controls.params
     beats = monitor.watchdog.beats
-    dash.heartbeat.widget.value += 1  # what the browser's Play does every second
+    dash.heartbeat.play.value += 1  # what the browser's Play does every second
     assert monitor.watchdog.beats == beats + 1
 
 

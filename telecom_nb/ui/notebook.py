@@ -8,6 +8,12 @@ from typing import Any
 from telecom_nb.ui.dashboard import Dashboard, show_dashboard
 from telecom_nb.ui.settings import NotebookSettings, notebook_settings
 
+#: A Voilà page is the dashboard only: the notebook's prose (markdown cells, rendered by
+#: Voilà itself) is hidden by this style, shown with the dashboard; the tutorial code
+#: cells print nothing there (they test ``settings.in_voila``), so Voilà shows no cell
+#: for them. Selectors: Voilà's lab template, then its classic one.
+VOILA_PAGE_STYLE = "<style>.jp-MarkdownCell, .text_cell { display: none; }</style>"
+
 #: The monitor and dashboard of the last ``launch`` in this kernel: re-running the cell
 #: stops and closes them first, so a kernel never streams twice.
 _launched: list[tuple[Any, Dashboard]] = []
@@ -17,6 +23,7 @@ def launch(settings: NotebookSettings | None = None, *, display: bool = True,
            **monitor_kwargs: Any) -> tuple[Any, Dashboard]:
     """Build a simulated monitor from the settings, show its dashboard, start the stream.
 
+    On a Voilà page (``settings.in_voila``) the page shows the dashboard only.
     Calling it again (re-running the notebook cell) stops the previous monitor and closes
     its dashboard before starting the new one: never two streams in one kernel.
     """
@@ -31,6 +38,11 @@ def launch(settings: NotebookSettings | None = None, *, display: bool = True,
     monitor = Monitor.simulated(**kwargs)
     if hasattr(monitor, "idle_timeout"):
         monitor.idle_timeout = settings.idle_timeout
+    if display and settings.in_voila:
+        from IPython.display import HTML
+        from IPython.display import display as show
+
+        show(HTML(VOILA_PAGE_STYLE))
     dashboard = show_dashboard(monitor) if display else Dashboard(monitor)
     _launched.append((monitor, dashboard))
     monitor.start()

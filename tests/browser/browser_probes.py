@@ -205,3 +205,124 @@ def save_screenshot(page, directory: Path, name: str) -> Path:
     path = directory / name
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+# The live stream over time -------------------------------------------------------------
+
+_STATUS_TEXT_JS = """
+(sel) => { const e = document.querySelector(sel); return e ? e.textContent.trim() : ''; }
+"""
+
+
+@dataclass(frozen=True)
+class StatusSample:
+    """The status line at one instant (``textContent``: also read when scrolled away)."""
+
+    at_s: float  # seconds since the watch began
+    status: str
+
+    @property
+    def tick(self) -> int | None:
+        value = status_float(self.status, "tick")
+        return None if value is None else int(value)
+
+    @property
+    def heartbeats(self) -> int | None:
+        value = status_float(self.status, "page heartbeats")
+        return None if value is None else int(value)
+
+    @property
+    def paused(self) -> bool:
+        return self.status.startswith("paused") or "paused:" in self.status
+
+
+def watch_status(page, seconds: float, root: str = "", every_s: float = 1.0,
+                 during: Callable[[float], None] | None = None) -> list[StatusSample]:
+    """Read the status line every ``every_s`` for ``seconds``; ``during(elapsed)`` runs
+    after each reading (e.g. to scroll the page as a user would)."""
+    selector = f"{root} {STATUS}" if root else STATUS
+    t0 = time.monotonic()
+    samples: list[StatusSample] = []
+    while True:
+        elapsed = time.monotonic() - t0
+        samples.append(StatusSample(elapsed, page.evaluate(_STATUS_TEXT_JS, selector)))
+        if elapsed >= seconds:
+            return samples
+        if during is not None:
+            during(elapsed)
+        page.wait_for_timeout(every_s * 1000)
+
+
+def longest_stall_s(samples: list[StatusSample]) -> float:
+    """The longest time the tick did not move (to the end of the watch)."""
+    longest, since, last = 0.0, samples[0].at_s, samples[0].tick
+    for sample in samples[1:]:
+        if sample.tick != last:
+            since, last = sample.at_s, sample.tick
+        longest = max(longest, sample.at_s - since)
+    return longest
+
+
+def live_problems(samples: list[StatusSample], idle_timeout_s: float,
+                  interval_s: float) -> list[str]:
+    """What is wrong with a watch of a live stream that should keep running: it paused, its
+    tick stalled for half an idle timeout, it made under half its paced ticks, or the page's
+    heartbeats did not keep coming (at least one per two seconds)."""
+    watched = samples[-1].at_s - samples[0].at_s
+    if any(s.tick is None or s.heartbeats is None for s in samples):
+        return ["the status line lacks the tick or the page heartbeats"]
+    problems = []
+    paused = [s for s in samples if s.paused]
+    if paused:
+        problems.append(f"paused at {paused[0].at_s:.0f}s: {paused[0].status[-80:]!r}")
+    if longest_stall_s(samples) >= idle_timeout_s / 2:
+        problems.append(f"the tick stalled for {longest_stall_s(samples):.0f}s")
+    if samples[-1].tick - samples[0].tick < watched / interval_s / 2:
+        problems.append(f"only {samples[-1].tick - samples[0].tick} ticks in {watched:.0f}s")
+    if samples[-1].heartbeats - samples[0].heartbeats < watched / 2:
+        problems.append(f"only {samples[-1].heartbeats - samples[0].heartbeats} page "
+                        f"heartbeats in {watched:.0f}s")
+    return problems
+
+
+def in_viewport(page, selector: str) -> bool:
+    """Whether any part of the first ``selector`` element is inside the window."""
+    return page.evaluate(
+        """(sel) => { const e = document.querySelector(sel); if (!e) return false;
+        const r = e.getBoundingClientRect();
+        return r.bottom > 0 && r.top < window.innerHeight && r.height > 0; }""", selector)
+
+
+# What a Voilà page shows besides the dashboard ------------------------------------------
+
+_OUTSIDE_DASHBOARD_JS = """
+() => {
+  const shown = (e) => e.getClientRects().length > 0 && getComputedStyle(e).visibility !== 'hidden';
+  const cells = [...document.querySelectorAll('.jp-Cell')].filter(shown);
+  return {
+    cells: cells.length,
+    dashboards: document.querySelectorAll('.tnb-dashboard').length,
+    outside: cells.filter((c) => !c.querySelector('.tnb-dashboard'))
+                  .map((c) => c.innerText.trim()).filter((t) => t.length > 0),
+    tables: [...document.querySelectorAll('table.dataframe')].filter(shown).length,
+    text: document.body.innerText,
+  };
+}
+"""
+
+
+@dataclass(frozen=True)
+class PageContent:
+    """Cells a page shows, and the text of any shown cell that is not the dashboard."""
+
+    cells: int
+    dashboards: int
+    outside: list[str]  # innerText of shown cells without the dashboard
+    tables: int  # shown pandas tables
+    text: str  # the whole page's innerText
+
+
+def page_content(page) -> PageContent:
+    raw = page.evaluate(_OUTSIDE_DASHBOARD_JS)
+    return PageContent(cells=raw["cells"], dashboards=raw["dashboards"],
+                       outside=raw["outside"], tables=raw["tables"], text=raw["text"])

@@ -60,8 +60,12 @@ def free_port() -> int:
 
 
 def jupyter_env(home: Path, **extra: str) -> dict[str, str]:
-    """Environment whose Jupyter/IPython state lives under ``home``, not the user's."""
-    env = dict(os.environ)
+    """Environment whose Jupyter/IPython state lives under ``home``, not the user's.
+
+    Run-mode variables (``TELECOM_NB_*``) come from ``extra`` only: one inherited from the
+    shell (say ``TELECOM_NB_TICKS`` of an nbval run) would change what the test watches.
+    """
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TELECOM_NB_")}
     for name in ("JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR", "IPYTHONDIR"):
         path = home / name.lower()
         path.mkdir(parents=True, exist_ok=True)
@@ -188,17 +192,31 @@ def voila_server(tmp_path: Path) -> Iterator:
 
 
 @pytest.fixture
-def lab_server(tmp_path: Path) -> Iterator[Server]:
-    """JupyterLab rooted at the repository, with a random token, stopped on teardown."""
-    _needs_chromium()
-    port, token = free_port(), secrets.token_hex(16)
-    home = tmp_path / "lab"
-    env = jupyter_env(home, **LAB_ENV)
-    write_lab_settings(Path(env["JUPYTER_CONFIG_DIR"]))
-    server = start_server(lab_command(port, token, REPO), port=port, env=env, cwd=REPO,
-                          log=home / "server.log", token=token)
-    yield server
-    stop_server(server)
+def lab_server_with(tmp_path: Path) -> Iterator:
+    """Factory: ``lab_server_with(**env)`` starts JupyterLab rooted at the repository with a
+    random token, its kernels getting ``env``; all stopped on teardown."""
+    started: list[Server] = []
+
+    def start(**run_env: str) -> Server:
+        _needs_chromium()
+        port, token = free_port(), secrets.token_hex(16)
+        home = tmp_path / f"lab{len(started)}"
+        env = jupyter_env(home, **run_env)
+        write_lab_settings(Path(env["JUPYTER_CONFIG_DIR"]))
+        server = start_server(lab_command(port, token, REPO), port=port, env=env, cwd=REPO,
+                              log=home / "server.log", token=token)
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        stop_server(server)
+
+
+@pytest.fixture
+def lab_server(lab_server_with) -> Server:
+    """JupyterLab running the notebook as a bounded short run (``LAB_ENV``)."""
+    return lab_server_with(**LAB_ENV)
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,16 @@ import hashlib
 import time
 
 import pytest
-from browser_probes import REPO, SCREENSHOTS, save_screenshot, sector_counts, wait_for
+from browser_probes import (
+    REPO,
+    SCREENSHOTS,
+    in_viewport,
+    live_problems,
+    save_screenshot,
+    sector_counts,
+    wait_for,
+    watch_status,
+)
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 pytestmark = pytest.mark.browser
@@ -16,6 +25,11 @@ OUTPUT = ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output"
 
 
 FIRST_PROMPT = ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell .jp-InputPrompt"
+# A live run (no TELECOM_NB_TICKS): the idle watchdog is on, short enough to trip in a test.
+IDLE_TIMEOUT_S = 8
+LIVE_ENV = {"TELECOM_NB_INTERVAL": "0.5", "TELECOM_NB_IDLE_TIMEOUT": str(IDLE_TIMEOUT_S),
+            "TELECOM_NB_SECTORS": "300"}
+LIVE_WATCH_S = 3 * IDLE_TIMEOUT_S + 6
 
 
 def run_all_cells(page, timeout_s: float = 60.0) -> None:
@@ -40,13 +54,17 @@ def run_all_cells(page, timeout_s: float = 60.0) -> None:
                 raise
 
 
+def open_notebook(page, server) -> None:
+    """Open the notebook in Lab as a user would (its URL, with the server's token)."""
+    rel = NOTEBOOK.relative_to(REPO).as_posix()
+    page.goto(f"{server.base_url}/lab/tree/{rel}?token={server.token}", timeout=90_000)
+    page.locator(".jp-Notebook .jp-Cell").first.wait_for(timeout=90_000)
+
+
 def test_dashboard_in_lab(lab_server, page):
     t0 = time.monotonic()
     digest = hashlib.sha256(NOTEBOOK.read_bytes()).hexdigest()
-    rel = NOTEBOOK.relative_to(REPO).as_posix()
-    page.goto(f"{lab_server.base_url}/lab/tree/{rel}?token={lab_server.token}",
-              timeout=90_000)
-    page.locator(".jp-Notebook .jp-Cell").first.wait_for(timeout=90_000)
+    open_notebook(page, lab_server)
     opened_s = time.monotonic() - t0
     run_all_cells(page)
 
@@ -67,3 +85,37 @@ def test_dashboard_in_lab(lab_server, page):
     assert hashlib.sha256(NOTEBOOK.read_bytes()).hexdigest() == digest, "Lab saved the notebook"
     print(f"lab: server up {lab_server.started_s:.1f}s, notebook open {opened_s:.1f}s, "
           f"total {time.monotonic() - t0:.1f}s; ignored {page.console_log.ignored}")
+
+
+def test_live_stream_keeps_running_in_lab(lab_server_with, page):
+    """Run All live, page open: the stream must not pause itself for want of heartbeats.
+
+    Before the fix the page's heartbeat stopped after one beat (the one that reached the
+    kernel while ``await advance(...)`` held the main shell) and the watchdog paused the
+    stream one idle timeout later. Half-way through, the dashboard is scrolled out of view.
+    """
+    t0 = time.monotonic()
+    server = lab_server_with(**LIVE_ENV)
+    open_notebook(page, server)
+    run_all_cells(page)
+    wait_for(page, lambda v: v.status.startswith("running"), "the live stream to run",
+             timeout_s=60, root=OUTPUT)
+    scrolled: list[bool] = []
+
+    def scroll_away(elapsed: float) -> None:
+        if elapsed > LIVE_WATCH_S / 2 and not scrolled:
+            page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell").last.click()
+            page.keyboard.press("Control+End")
+            page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell").last \
+                .scroll_into_view_if_needed()
+            scrolled.append(not in_viewport(page, OUTPUT + " .tnb-dashboard"))
+
+    samples = watch_status(page, LIVE_WATCH_S, root=OUTPUT, during=scroll_away)
+    summary = [(round(s.at_s), s.tick, s.heartbeats, s.status[:8]) for s in samples]
+    problems = live_problems(samples, IDLE_TIMEOUT_S, float(LIVE_ENV["TELECOM_NB_INTERVAL"]))
+    assert problems == [], f"{problems}; (s, tick, heartbeats, status): {summary}"
+    assert scrolled == [True], "the dashboard was not scrolled out of view"
+    assert page.console_log.errors == []
+    print(f"lab live: ticks {samples[0].tick} -> {samples[-1].tick}, heartbeats "
+          f"{samples[0].heartbeats} -> {samples[-1].heartbeats} over {LIVE_WATCH_S} s; "
+          f"total {time.monotonic() - t0:.1f}s")

@@ -9,10 +9,13 @@ from browser_probes import (
     CONTAMINATION,
     REPO,
     SCREENSHOTS,
+    live_problems,
+    page_content,
     save_screenshot,
     sector_counts,
     status_float,
     wait_for,
+    watch_status,
 )
 
 pytestmark = pytest.mark.browser
@@ -20,6 +23,11 @@ pytestmark = pytest.mark.browser
 NOTEBOOK = REPO / "notebooks" / "live_monitor.ipynb"
 # A bounded run (the kernel stops after 200 ticks) paced so the page watches it live.
 LIVE_ENV = {"TELECOM_NB_TICKS": "200", "TELECOM_NB_INTERVAL": "0.3", "TELECOM_NB_SECTORS": "400"}
+# A live run (no TELECOM_NB_TICKS): the idle watchdog is on, short enough to trip in a test.
+IDLE_TIMEOUT_S = 8
+WATCHED_ENV = {"TELECOM_NB_INTERVAL": "0.5", "TELECOM_NB_IDLE_TIMEOUT": str(IDLE_TIMEOUT_S),
+               "TELECOM_NB_SECTORS": "300"}
+LIVE_WATCH_S = 3 * IDLE_TIMEOUT_S + 6
 # Run before the notebook in a tmp copy: the map is built without its sector layer.
 DROP_SECTOR_LAYER = """\
 from telecom_nb.ui import map as _map
@@ -97,3 +105,35 @@ def test_sector_count_check_detects_a_map_without_sectors(voila_server, page, no
     drawn, reported = sector_counts(view)
     assert reported == int(LIVE_ENV["TELECOM_NB_SECTORS"])
     assert drawn < reported, "the probe still counts sectors on a map without its sector layer"
+
+
+def test_live_stream_keeps_running_in_voila(voila_server, page):
+    """The page open for over three idle timeouts: its heartbeats keep the stream running."""
+    t0 = time.monotonic()
+    server = voila_server(NOTEBOOK, **WATCHED_ENV)
+    page.goto(server.base_url, timeout=60_000)
+    wait_for(page, lambda v: v.status.startswith("running"), "the live stream to run",
+             timeout_s=60)
+    samples = watch_status(page, LIVE_WATCH_S)
+    summary = [(round(s.at_s), s.tick, s.heartbeats, s.status[:8]) for s in samples]
+    problems = live_problems(samples, IDLE_TIMEOUT_S, float(WATCHED_ENV["TELECOM_NB_INTERVAL"]))
+    assert problems == [], f"{problems}; (s, tick, heartbeats, status): {summary}"
+    assert page.console_log.errors == []
+    print(f"voila live: ticks {samples[0].tick} -> {samples[-1].tick}, heartbeats "
+          f"{samples[0].heartbeats} -> {samples[-1].heartbeats} over {LIVE_WATCH_S} s; "
+          f"total {time.monotonic() - t0:.1f}s")
+
+
+def test_voila_shows_the_dashboard_only(voila_server, page):
+    """No tutorial cell adds anything to the page: no detector repr, no "refused:" line,
+    no (empty) DataFrame, no episode count; only the cell holding the dashboard shows."""
+    server = voila_server(NOTEBOOK, **LIVE_ENV)
+    open_dashboard(page, server)
+    page.wait_for_load_state("networkidle")  # every cell has run by now
+    content = page_content(page)
+    assert content.dashboards == 1
+    assert content.outside == [], "cells other than the dashboard are shown"
+    assert content.tables == 0, "a DataFrame is shown"
+    for text in ("refused:", "Detector(", "episodes,", "Voilà page:", "ticks kept"):
+        assert text not in content.text, f"the page shows {text!r}"
+    save_screenshot(page, SCREENSHOTS, "voila-page.png")
