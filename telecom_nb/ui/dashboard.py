@@ -161,6 +161,7 @@ class Dashboard:
             self._alarms.unobserve(self._refresh_status, names=self._alarm_params)
         self.monitor.unobserve(self._refresh_status, names=self._monitor_traits)
         self.controls.close()
+        self.heartbeat.close()
         self.map.unobserve(self._show_selected, names="selected")
         self.widget.close()
 
