@@ -13,7 +13,8 @@ import pandas as pd
 from telecom_nb import schema
 from telecom_nb.alarms.chain import AlarmChain
 from telecom_nb.detectors.base import Detector, RetrainJob, Scores
-from telecom_nb.engine.runner import Runner, Sink
+from telecom_nb.engine.runner import Runner
+from telecom_nb.engine.sinks import Sink
 from telecom_nb.engine.tick import Tick
 from telecom_nb.sources.base import Source
 

@@ -13,9 +13,10 @@ from telecom_nb.engine.feed import AnomalyFeed
 from telecom_nb.engine.history import NetworkHistory, SectorHistory
 from telecom_nb.engine.monitor import Monitor
 from telecom_nb.engine.replay import ReplayResult, replay
-from telecom_nb.engine.runner import Runner, RunState
+from telecom_nb.engine.runner import Runner
 from telecom_nb.engine.scored import Counters, ScoredBatch
 from telecom_nb.engine.sinks import CoalescingSink
+from telecom_nb.engine.state import RunState
 from telecom_nb.engine.tick import Tick
 from telecom_nb.engine.view import MonitorView
 from telecom_nb.engine.watchdog import Watchdog

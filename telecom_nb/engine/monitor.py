@@ -23,8 +23,10 @@ from telecom_nb.alarms.episodes import EpisodeTracker
 from telecom_nb.detectors.base import Detector
 from telecom_nb.engine.feed import AnomalyFeed
 from telecom_nb.engine.history import NetworkHistory, SectorHistory
-from telecom_nb.engine.runner import Runner, RunState, Sink
+from telecom_nb.engine.runner import Runner
 from telecom_nb.engine.scored import ScoredBatch
+from telecom_nb.engine.sinks import Sink
+from telecom_nb.engine.state import RunState
 from telecom_nb.engine.tick import Tick
 from telecom_nb.engine.watchdog import Watchdog
 from telecom_nb.params import check_range

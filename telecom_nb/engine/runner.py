@@ -4,7 +4,7 @@ One task runs on the loop that is already running (the Jupyter kernel's): wait w
 paused, pace to ``interval`` wall seconds per tick, fetch a batch, run it through the
 :class:`~telecom_nb.engine.tick.Tick`, hand the scored batch to the sinks, start a
 retrain if the detector asked for one. A batch is either being fetched or being scored
-(both shielded: a stop lets them finish) or kept in ``_carry`` for the next run; the
+(both shielded: a stop lets them finish) or kept by the fetcher for the next run; the
 source is paced, so a queue of prefetched batches would buy nothing but stale data.
 Heavy batches are fetched and scored in a worker thread so the loop stays responsive.
 
@@ -16,8 +16,6 @@ retrain is counted, reported in ``last_message``, and the stream goes on.
 from __future__ import annotations
 
 import asyncio
-import enum
-import threading
 import time
 from collections.abc import Callable, Iterable
 
@@ -27,6 +25,7 @@ from telecom_nb.engine.fetch import OFFLOAD_ROWS, BatchFetcher
 from telecom_nb.engine.retrain import Retrains
 from telecom_nb.engine.scored import ScoredBatch
 from telecom_nb.engine.sinks import Sink, Sinks
+from telecom_nb.engine.state import LIVE, WARMING_UP, RunState, on_loop_thread
 from telecom_nb.engine.tick import Tick
 from telecom_nb.errors import KpiInputError
 from telecom_nb.params import check_range
@@ -34,21 +33,6 @@ from telecom_nb.sources.base import Source
 
 Listener = Callable[[str], object]
 
-
-
-class RunState(str, enum.Enum):
-    """Where a stream is; ``status`` adds ``warming_up`` (running, detector not ready)."""
-
-    IDLE = "idle"
-    RUNNING = "running"
-    PAUSED = "paused"
-    STOPPED = "stopped"
-    FINISHED = "finished"
-    FAILED = "failed"
-
-
-WARMING_UP = "warming_up"
-_LIVE = (RunState.RUNNING, RunState.PAUSED)
 
 
 class Runner:
@@ -75,7 +59,7 @@ class Runner:
         self.last: ScoredBatch | None = None
         self.last_retrain_time: pd.Timestamp | None = None
         self.retrains = Retrains(engine.counters, engine.detector, self._retrain_done,
-                                 may_install=lambda: not self._busy and self.state in _LIVE)
+                                 may_install=lambda: not self._busy and self.state in LIVE)
         self._task: asyncio.Task | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._resumed = self._wake = self._lock = None  # asyncio primitives of that loop
@@ -133,7 +117,7 @@ class Runner:
     @property
     def running(self) -> bool:
         """True while the stream's task is alive and not stopping (also when paused)."""
-        return self._task is not None and not self._task.done() and self.state in _LIVE
+        return self._task is not None and not self._task.done() and self.state in LIVE
 
     @property
     def paused(self) -> bool:
@@ -227,12 +211,12 @@ class Runner:
         kept for the next start, a retrain in flight is awaited and discarded.
         """
         task = self._task
-        if self.state in _LIVE:
+        if self.state in LIVE:
             self.state = RunState.STOPPED
         if task is None or task.done():
             return
         loop = task.get_loop()
-        if _on_loop_thread(loop):
+        if on_loop_thread(loop):
             task.cancel()
             self._say("stopped")
             self._notify("status")
@@ -323,7 +307,7 @@ class Runner:
                     await asyncio.shield(self._scoring)  # a stop lets the tick finish
                     self._scoring = None
         except asyncio.CancelledError:
-            if self.state in _LIVE:
+            if self.state in LIVE:
                 self.state = RunState.STOPPED
             self._say("stopped")
             raise
@@ -414,10 +398,3 @@ class Runner:
         self.error = message
         self._say(message)
         self._notify("status")
-
-
-def _on_loop_thread(loop: asyncio.AbstractEventLoop) -> bool:
-    try:
-        return asyncio.get_running_loop() is loop
-    except RuntimeError:
-        return threading.current_thread() is threading.main_thread() and not loop.is_running()
