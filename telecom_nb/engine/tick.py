@@ -24,19 +24,18 @@ from telecom_nb.sources.validation import BatchValidator
 class Tick:
     """A stream's per-batch transform, with its validator, detector and alarm chain.
 
-    One :class:`SectorIndex` is shared by the alarm episodes and whatever the caller
-    hands it to (history, the monitor's sector table), so a sector has one position.
+    The alarm chain's :class:`SectorIndex` is the stream's: shared with whatever the
+    caller hands it to (history, the monitor's sector table), so a sector has one position.
     """
 
     def __init__(self, detector: Detector, kpis: Sequence[str], *,
-                 alarms: AlarmChain | None = None, validator: BatchValidator | None = None,
-                 index: SectorIndex | None = None) -> None:
+                 alarms: AlarmChain | None = None,
+                 validator: BatchValidator | None = None) -> None:
         self.kpis = tuple(kpis)
         self.detector = detector
-        self.index = index if index is not None else SectorIndex()
-        self.alarms = alarms if alarms is not None else AlarmChain(kpis=self.kpis,
-                                                                    index=self.index)
+        self.alarms = alarms if alarms is not None else AlarmChain(kpis=self.kpis)
         self.alarms.bind(detector)
+        self.index: SectorIndex = self.alarms.index
         self.validator = validator if validator is not None else BatchValidator(self.kpis)
         self.counters = Counters()  # running totals of the stream
         self.tick = 0
