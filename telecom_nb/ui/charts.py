@@ -37,15 +37,32 @@ def _nice_step(span: float) -> float:
     """1, 2 or 5 times a power of ten, about a quarter of ``span``."""
     raw = span / 4
     power = 10 ** math.floor(math.log10(raw))
-    return next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
+    return next(m * power for m in (1, 2, 5, 10) if m * power >= raw * (1 - 1e-9))
 
 
 def nice_domain(low: float, high: float) -> tuple[float, float]:
     """``[low, high]`` widened to round numbers (±1 around flat data)."""
     if high <= low:
-        return low - 1.0, high + 1.0
+        low, high = low - 1.0, high + 1.0
     step = _nice_step(high - low)
     return math.floor(low / step) * step, math.ceil(high / step) * step
+
+
+def nice_ticks(low: float, high: float) -> np.ndarray:
+    """Round tick values across a :func:`nice_domain` (4 to 6 of them)."""
+    step = _nice_step(high - low)
+    ticks = np.arange(math.ceil(low / step - 1e-9), math.floor(high / step + 1e-9) + 1) * step
+    return np.round(ticks, 12)
+
+
+def fit_axis(axis: bq.Axis, y: np.ndarray) -> None:
+    """:func:`fit_scale` on the axis's scale; round tick values whenever the domain moves
+    (bqplot would otherwise put ticks at thirds of the domain: 0.17, 0.46, 0.74)."""
+    scale = axis.scale
+    before = (scale.min, scale.max)
+    fit_scale(scale, y)
+    if (scale.min, scale.max) != before or axis.tick_values is None or not len(axis.tick_values):
+        axis.tick_values = nice_ticks(float(scale.min), float(scale.max))
 
 
 def fit_scale(scale: bq.LinearScale, y: np.ndarray) -> None:
@@ -79,6 +96,7 @@ def _set_domain(scale: bq.Scale, low, high) -> None:
 
 
 EPOCH_HOUR = (np.datetime64("2026-01-01T00:00"), np.datetime64("2026-01-01T01:00"))
+NO_TIMES = np.array([], dtype="datetime64[ms]")
 
 
 def fit_time_scale(scale: bq.DateScale, t: np.ndarray) -> None:
@@ -91,19 +109,21 @@ def fit_time_scale(scale: bq.DateScale, t: np.ndarray) -> None:
 
 
 def _time_scale() -> bq.DateScale:
-    return bq.DateScale(min=EPOCH_HOUR[0], max=EPOCH_HOUR[1])
+    return bq.DateScale(min=EPOCH_HOUR[0], max=EPOCH_HOUR[1], allow_padding=False)
 
 
-def _axes(x: bq.DateScale, y: bq.LinearScale, clock: NetworkClock, unit: str,
-          ticks: int = 4) -> list[bq.Axis]:
-    return [bq.Axis(scale=x, num_ticks=ticks, tick_format=AXIS_FORMAT,
-                    label=clock.axis_label(), label_offset="32px"),
-            bq.Axis(scale=y, side="left", num_ticks=4, label=unit, label_offset="-45px")]
+def _axes(x: bq.DateScale, y: bq.LinearScale, clock: NetworkClock,
+          unit: str) -> list[bq.Axis]:
+    """Time axis (d3 picks round local times: no ``num_ticks``) and a value axis."""
+    return [bq.Axis(scale=x, tick_format=AXIS_FORMAT, label=clock.axis_label(),
+                    label_offset="32px"),
+            bq.Axis(scale=y, side="left", label=unit, label_offset="42px",
+                    tick_format=",~f")]  # 99.45, 0.5, 1,500: the digits the ticks need
 
 
 def _small_figure(title: str, color: str, x: bq.DateScale, clock: NetworkClock,
                   unit: str) -> tuple[bq.Figure, bq.Lines]:
-    y = bq.LinearScale(min=0.0, max=1.0)
+    y = bq.LinearScale(min=0.0, max=1.0, allow_padding=False)
     line = bq.Lines(x=np.array([], dtype="datetime64[ms]"), y=np.array([], dtype=np.float32),
                     scales={"x": x, "y": y}, colors=[color], stroke_width=2)
     fig = bq.Figure(marks=[line], title=title, fig_margin=FIG_MARGIN,
@@ -150,7 +170,7 @@ class NetworkCharts:
         )
         self.widget = widgets.GridBox(
             list(self.figures.values()),
-            layout=widgets.Layout(grid_template_columns="repeat(auto-fill, minmax(320px, 1fr))"),
+            layout=widgets.Layout(grid_template_columns="repeat(auto-fill, minmax(420px, 1fr))"),
         )
         self.widget.add_class("tnb-charts")
 
@@ -161,11 +181,11 @@ class NetworkCharts:
         ``n_anomalies``); a KPI the stream does not carry is drawn empty.
         """
         recent = history.tail(self.window)
-        x = self.clock.wall(recent[TIMESTAMP]) if len(recent) else EPOCH_HOUR[:0]
+        x = self.clock.wall(recent[TIMESTAMP]) if len(recent) else NO_TIMES
         fit_time_scale(self.time_scale, x)
         for name, line in self.lines.items():
             y = _values(recent, self.columns.get(name, name))
-            fit_scale(line.scales["y"], y)
+            fit_axis(self.figures[name].axes[1], y)
             with line.hold_sync():
                 line.x = x
                 line.y = y
@@ -194,12 +214,12 @@ class SectorChart:
                                         description="KPI", layout=widgets.Layout(width="420px"))
         self.kpi.add_class("tnb-drill-kpi")
         x = _time_scale()
-        y = bq.LinearScale(min=0.0, max=1.0)  # see fit_scale
+        y = bq.LinearScale(min=0.0, max=1.0, allow_padding=False)  # see fit_scale
         empty_t, empty_y = np.array([], dtype="datetime64[ms]"), np.array([])
         self.line = bq.Lines(x=empty_t, y=empty_y, scales={"x": x, "y": y}, colors=["#1f77b4"])
         self.points = bq.Scatter(x=empty_t, y=empty_y, scales={"x": x, "y": y},
                                  colors=["#d62728"], default_size=40)
-        self.axes = _axes(x, y, self.clock, self._unit(options[0][1]), ticks=6)
+        self.axes = _axes(x, y, self.clock, self._unit(options[0][1]))
         self.figure = bq.Figure(
             marks=[self.line, self.points], title="Click a sector on the map",
             axes=self.axes, fig_margin=FIG_MARGIN,
@@ -229,7 +249,7 @@ class SectorChart:
             return
         hist = self._sector_frame()
         kpi = self.kpi.value
-        t = self.clock.wall(hist[TIMESTAMP]) if len(hist) else EPOCH_HOUR[:0]
+        t = self.clock.wall(hist[TIMESTAMP]) if len(hist) else NO_TIMES
         y = _values(hist, kpi).astype(float)
         flagged = (hist[IS_ANOMALY].to_numpy(dtype=bool) if IS_ANOMALY in hist
                    else np.zeros(len(hist), bool))
@@ -238,7 +258,7 @@ class SectorChart:
         with self.figure.hold_sync(), self.line.hold_sync(), self.points.hold_sync():
             self.figure.title = f"{self.sector_id} · {label} ({note})"
             self.axes[1].label = self._unit(kpi)
-            fit_scale(self.line.scales["y"], y)
+            fit_axis(self.axes[1], y)
             fit_time_scale(self.line.scales["x"], t)
             self.line.x, self.line.y = t, y
             self.points.x, self.points.y = t[flagged], y[flagged]

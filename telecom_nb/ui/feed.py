@@ -23,7 +23,8 @@ HEADERS = ["start ({zone})", "sector", "province", "duration (ticks)", "status",
 STYLE = (
     "<style>.tnb-feed-table{border-collapse:collapse;font-size:12px}"
     ".tnb-feed-table td,.tnb-feed-table th{padding:1px 6px;border-bottom:1px solid #ddd;"
-    "text-align:right}.tnb-feed-table tr.tnb-episode-open td{color:#b00}</style>"
+    "text-align:right;white-space:nowrap}.tnb-feed-table th{white-space:normal;"
+    "vertical-align:bottom}.tnb-feed-table tr.tnb-episode-open td{color:#b00}</style>"
 )
 MISSING = "–"
 

@@ -2,7 +2,7 @@
 
 Everything comes from the monitor (``kpis``, ``kpi_labels``, and ``kpi_info`` when the
 source has one); a KPI without info gets its unit from its name ("E-RAB Drop Rate (%)",
-``prb_pct``), so the simulator's KPIs and any file's are treated alike.
+``load_pct``), so the simulator's KPIs and any file's are treated alike.
 """
 
 from __future__ import annotations
