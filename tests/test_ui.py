@@ -69,7 +69,8 @@ def test_chart_window_and_feed_are_bounded(monitor):
     assert len(dash.charts.lines[schema.PAYLOAD].y) == 5
     assert monitor.episodes.n_opened_ == 18
     assert dash.feed.n_rows == 7
-    assert dash.feed.widget.value.count("</tr>") == 7 + 1  # header row
+    assert dash.feed.widget.value.count("<tr") == 7 + 1  # header row
+    assert "recent_episodes()" in dash.feed.widget.value  # says where the older ones are
     assert "tnb-feed" in dash.feed.widget._dom_classes
 
 

@@ -83,18 +83,24 @@ class FakeMonitor(HasTraits):
         return proposal.value
 
     def __init__(self, n_sectors: int = 50, seed: int = 0,
-                 kpis: tuple[str, ...] = schema.KPIS, labels: dict[str, str] | None = None):
+                 kpis: tuple[str, ...] = schema.KPIS, labels: dict[str, str] | None = None,
+                 *, kpi_info: dict | None = None, timezone: str | None = None,
+                 sectors: pd.DataFrame | None = None):
         super().__init__()
         rng = np.random.default_rng(seed)
         self.kpis = tuple(kpis)
         self.kpi_labels = {k: (labels or {}).get(k, k) for k in self.kpis}
+        self.kpi_info = dict(kpi_info or {})  # KPI -> KpiInfo (units, bad direction)
+        self.timezone = timezone  # the network's zone; None = UTC
         self.detector = FakeDetector(kpis=list(self.kpis))
-        self.sectors = pd.DataFrame({
-            schema.SECTOR: [f"S{i:05d}" for i in range(n_sectors)],
-            schema.PROVINCE: rng.choice(["Tehran", "Fars", "Gilan"], n_sectors),
-            schema.LAT: rng.uniform(26, 39, n_sectors),
-            schema.LON: rng.uniform(45, 62, n_sectors),
-        })
+        if sectors is None:
+            sectors = pd.DataFrame({
+                schema.SECTOR: [f"S{i:05d}" for i in range(n_sectors)],
+                schema.PROVINCE: rng.choice(["Tehran", "Fars", "Gilan"], n_sectors),
+                schema.LAT: rng.uniform(26, 39, n_sectors),
+                schema.LON: rng.uniform(45, 62, n_sectors),
+            })
+        self.sectors = sectors.reset_index(drop=True)
         self.sinks: list = []
         self.network_history = NetworkHistory(kpis=self.kpis)
         self.alarms = AlarmChain(kpis=self.kpis, close_after=3)
@@ -139,9 +145,10 @@ class FakeMonitor(HasTraits):
         self.running = False
 
     def sector_history(self, sector_id):
-        if not self.frames:
-            return pd.DataFrame(columns=[schema.TIMESTAMP, *self.kpis, schema.IS_ANOMALY])
-        allf = pd.concat(self.frames, ignore_index=True)
+        allf = pd.concat(self.frames, ignore_index=True) if self.frames else None
+        if allf is None or not (allf[schema.SECTOR] == sector_id).any():
+            # as the engine's buffer does for a sector the stream has not reached yet
+            raise KeyError(f"unknown sector_id {sector_id!r}: not seen in this stream")
         return allf[allf[schema.SECTOR] == sector_id]
 
     def emit(self, anomalous: list[int] = (), recovering: list[int] = ()) -> ScoredBatch:

@@ -31,8 +31,11 @@ from telecom_nb.engine.tick import Tick
 from telecom_nb.engine.watchdog import Watchdog
 from telecom_nb.params import check_range
 from telecom_nb.sources.base import Source
+from telecom_nb.sources.sites import AZIMUTH
 
 SECTOR_COLUMNS = (schema.SECTOR, schema.PROVINCE, schema.LAT, schema.LON)
+#: kept in ``sectors`` when the source's sector table has them (the map fans out by azimuth)
+OPTIONAL_SECTOR_COLUMNS = (AZIMUTH,)
 
 
 def _build_detector(detector: Detector | str, params: dict[str, Any]) -> Detector:
@@ -236,7 +239,8 @@ class Monitor(HasTraits):
     # ------------------------------------------------------------ data access
     @property
     def sectors(self) -> pd.DataFrame:
-        """sector_id, province, lat, lon of every sector seen (grows with new ones)."""
+        """sector_id, province, lat, lon (and azimuth when the source has it) of every
+        sector seen (grows with new ones)."""
         return self._sectors
 
     @property
@@ -293,7 +297,8 @@ class Monitor(HasTraits):
         empty = pd.DataFrame({c: pd.Series(dtype=object) for c in SECTOR_COLUMNS})
         if not isinstance(known, pd.DataFrame) or schema.SECTOR not in known.columns:
             return empty
-        out = known.reindex(columns=list(SECTOR_COLUMNS)).copy()
+        extra = [c for c in OPTIONAL_SECTOR_COLUMNS if c in known.columns]
+        out = known.reindex(columns=[*SECTOR_COLUMNS, *extra]).copy()
         out[schema.SECTOR] = out[schema.SECTOR].astype(object)
         out[schema.PROVINCE] = out[schema.PROVINCE].fillna(schema.UNKNOWN_PROVINCE)
         return out.reset_index(drop=True)
@@ -308,7 +313,7 @@ class Monitor(HasTraits):
         fresh = fresh[~fresh.isin(self._known)] if len(fresh) else fresh
         if len(fresh):
             rows = frame.loc[frame[schema.SECTOR].isin(fresh)]
-            rows = rows.drop_duplicates(schema.SECTOR).reindex(columns=list(SECTOR_COLUMNS))
+            rows = rows.drop_duplicates(schema.SECTOR).reindex(columns=list(self._sectors.columns))
             rows[schema.SECTOR] = rows[schema.SECTOR].astype(object)
             rows[schema.PROVINCE] = rows[schema.PROVINCE].fillna(schema.UNKNOWN_PROVINCE)
             parts = [self._sectors, rows] if len(self._sectors) else [rows]

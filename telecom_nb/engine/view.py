@@ -8,7 +8,7 @@ pandas frames built on demand; KPI names come from ``kpis`` (never a hard-coded 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, Protocol, runtime_checkable
 
 import pandas as pd
@@ -83,3 +83,14 @@ class MonitorView(Protocol):
     def add_sink(self, sink: Callable[[ScoredBatch], object]) -> None: ...
 
     def remove_sink(self, sink: Callable[[ScoredBatch], object]) -> None: ...
+
+
+@runtime_checkable
+class SourceAwareView(MonitorView, Protocol):
+    """A :class:`MonitorView` that also says what the source's KPIs are and where its clock
+    is. The UI reads these two with ``getattr`` (a monitor without them shows column names
+    and UTC), so every :class:`MonitorView` still works; a monitor built from a
+    ``source.toml`` should be one of these."""
+
+    kpi_info: Mapping[str, Any]  # KPI -> KpiInfo: label, unit, bad ("up"|"down"|"both")
+    timezone: Any  # the network's IANA zone ("Asia/Tehran") or tzinfo; None = UTC

@@ -15,11 +15,15 @@ import pandas as pd
 from telecom_nb import schema
 from telecom_nb.batching import timestamp_bounds
 from telecom_nb.sources.base import Source
+from telecom_nb.sources.sites import AZIMUTH
 from telecom_nb.sources.tables import ColumnMapping, LoadedTable, OnBadRows, load_table
 
 if TYPE_CHECKING:
     from telecom_nb.sources.ingest import LoadedSource
     from telecom_nb.sources.spec import SourceSpec
+
+#: sector columns kept beside id, province and position when the table has them
+OPTIONAL_SECTOR_COLUMNS: tuple[str, ...] = (AZIMUTH,)
 
 
 class ReplaySource(Source):
@@ -68,6 +72,19 @@ class ReplaySource(Source):
         return self.table.kpis
 
     @property
+    def kpi_labels(self) -> dict[str, str]:
+        """KPI -> what a person reads: the source's label with its unit ("E-RAB drop rate
+        (%)"); empty for a plain table (the monitor then shows the column names)."""
+        if self.loaded is None:
+            return {}
+        labels = {}
+        for kpi, info in self.loaded.kpi_info.items():
+            unit = info.unit.strip()
+            shown = unit and unit.lower() not in info.label.lower()
+            labels[kpi] = f"{info.label} ({unit})" if shown else info.label
+        return labels
+
+    @property
     def report(self) -> dict[str, int]:
         return self.table.report
 
@@ -86,8 +103,10 @@ class ReplaySource(Source):
 
     @property
     def sectors(self) -> pd.DataFrame:
-        """One row per sector (its last known province and position)."""
+        """One row per sector (its last known province and position, and its azimuth when
+        the sites inventory gave one: the map fans a site's sectors out by it)."""
         columns = [schema.SECTOR, schema.PROVINCE, schema.LAT, schema.LON]
+        columns += [c for c in OPTIONAL_SECTOR_COLUMNS if c in self.table.frame]
         last = self.table.frame[columns].drop_duplicates(schema.SECTOR, keep="last")
         return last.sort_values(schema.SECTOR, kind="stable").reset_index(drop=True)
 

@@ -1,11 +1,16 @@
 """bqplot charts: network-wide KPI small multiples + anomaly count, and a sector drill-down.
 
 Marks are created once; each refresh assigns new ``x``/``y`` arrays in place (bqplot
-ships them as binary buffers), over a bounded sliding window.
+ships them as binary buffers; ``y`` as float32, half the bytes), over a bounded sliding
+window. The network charts share one time scale (one message per tick moves every time
+axis) and their value scales only change when the data leaves a rounded domain, so a
+tick costs about one message per chart. Times are the network's wall clock
+(:class:`~telecom_nb.ui.clock.NetworkClock`), value axes carry the KPI's unit.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping, Sequence
 
 import bqplot as bq
@@ -14,23 +19,55 @@ import numpy as np
 import pandas as pd
 
 from telecom_nb.schema import IS_ANOMALY, TIMESTAMP
+from telecom_nb.ui.clock import AXIS_FORMAT, NetworkClock
+from telecom_nb.ui.kpis import MAX_CHARTS, KpiMeta
 
-#: network charts drawn by default (the first KPIs of the stream, in its order)
-MAX_CHARTS = 6
-FIG_LAYOUT = {"height": "190px", "width": "100%"}
-FIG_MARGIN = {"top": 30, "bottom": 30, "left": 55, "right": 10}
+FIG_LAYOUT = {"height": "200px", "width": "100%"}
+FIG_MARGIN = {"top": 30, "bottom": 42, "left": 60, "right": 12}
+DRILL_BUTTONS_MAX = 4  # more KPIs (or long names) than this: a dropdown, not buttons
+DRILL_LABEL_MAX = 18
 
 
 def to_naive_utc(times: pd.Series | pd.Index) -> np.ndarray:
-    """datetime64[ms] without tz (what bqplot's DateScale serialises)."""
-    t = pd.to_datetime(pd.Series(times))
-    if t.dt.tz is not None:
-        t = t.dt.tz_convert("UTC").dt.tz_localize(None)
-    return t.to_numpy(dtype="datetime64[ms]")
+    """datetime64[ms] without tz, in UTC (the wall clock of a monitor with no zone)."""
+    return NetworkClock().wall(times)
+
+
+def _nice_step(span: float) -> float:
+    """1, 2 or 5 times a power of ten, about a quarter of ``span``."""
+    raw = span / 4
+    power = 10 ** math.floor(math.log10(raw))
+    return next(m * power for m in (1, 2, 5, 10) if m * power >= raw * (1 - 1e-9))
+
+
+def nice_domain(low: float, high: float) -> tuple[float, float]:
+    """``[low, high]`` widened to round numbers (±1 around flat data)."""
+    if high <= low:
+        low, high = low - 1.0, high + 1.0
+    step = _nice_step(high - low)
+    return math.floor(low / step) * step, math.ceil(high / step) * step
+
+
+def nice_ticks(low: float, high: float) -> np.ndarray:
+    """Round tick values across a :func:`nice_domain` (4 to 6 of them)."""
+    step = _nice_step(high - low)
+    ticks = np.arange(math.ceil(low / step - 1e-9), math.floor(high / step + 1e-9) + 1) * step
+    return np.round(ticks, 12)
+
+
+def fit_axis(axis: bq.Axis, y: np.ndarray) -> None:
+    """:func:`fit_scale` on the axis's scale; round tick values whenever the domain moves
+    (bqplot would otherwise put ticks at thirds of the domain: 0.17, 0.46, 0.74)."""
+    scale = axis.scale
+    before = (scale.min, scale.max)
+    fit_scale(scale, y)
+    if (scale.min, scale.max) != before or axis.tick_values is None or not len(axis.tick_values):
+        axis.tick_values = nice_ticks(float(scale.min), float(scale.max))
 
 
 def fit_scale(scale: bq.LinearScale, y: np.ndarray) -> None:
-    """Set an explicit, never-empty domain (5% headroom; ±1 around flat data).
+    """Keep an explicit, never-empty, rounded domain; change it only when the data leaves
+    it or fills less than half of it (so a scale message is rare, not one per tick).
 
     bqplot's axis cannot format the ticks of an empty domain (one point, flat data, no
     data) nor survive switching ``min``/``max`` back to automatic in place (browser
@@ -38,12 +75,16 @@ def fit_scale(scale: bq.LinearScale, y: np.ndarray) -> None:
     """
     finite = y[np.isfinite(y)]
     if not finite.size:
-        low, high = 0.0, 1.0
-    else:
-        low, high = float(finite.min()), float(finite.max())
-        pad = 0.05 * (high - low) if high > low else 1.0
-        low, high = low - pad, high + pad
-    _set_domain(scale, low, high)
+        if scale.min is None or scale.max is None:
+            _set_domain(scale, 0.0, 1.0)
+        return
+    low, high = float(finite.min()), float(finite.max())
+    cur_low, cur_high = scale.min, scale.max
+    if cur_low is not None and cur_high is not None and cur_low <= low and high <= cur_high:
+        used = (high - low) / (cur_high - cur_low) if cur_high > cur_low else 1.0
+        if used >= 0.5 or (high == low and cur_high - cur_low <= 2.0 * max(1.0, abs(high))):
+            return
+    _set_domain(scale, *nice_domain(low, high))
 
 
 def _set_domain(scale: bq.Scale, low, high) -> None:
@@ -55,6 +96,7 @@ def _set_domain(scale: bq.Scale, low, high) -> None:
 
 
 EPOCH_HOUR = (np.datetime64("2026-01-01T00:00"), np.datetime64("2026-01-01T01:00"))
+NO_TIMES = np.array([], dtype="datetime64[ms]")
 
 
 def fit_time_scale(scale: bq.DateScale, t: np.ndarray) -> None:
@@ -66,46 +108,69 @@ def fit_time_scale(scale: bq.DateScale, t: np.ndarray) -> None:
         _set_domain(scale, start - np.timedelta64(30, "m"), start + np.timedelta64(30, "m"))
 
 
-def _small_figure(title: str, color: str) -> tuple[bq.Figure, bq.Lines]:
-    x, y = bq.DateScale(min=EPOCH_HOUR[0], max=EPOCH_HOUR[1]), bq.LinearScale(min=0.0, max=1.0)
-    line = bq.Lines(x=np.array([], dtype="datetime64[ms]"), y=np.array([]),
+def _time_scale() -> bq.DateScale:
+    return bq.DateScale(min=EPOCH_HOUR[0], max=EPOCH_HOUR[1], allow_padding=False)
+
+
+def _axes(x: bq.DateScale, y: bq.LinearScale, clock: NetworkClock,
+          unit: str) -> list[bq.Axis]:
+    """Time axis (d3 picks round local times: no ``num_ticks``) and a value axis."""
+    return [bq.Axis(scale=x, tick_format=AXIS_FORMAT, label=clock.axis_label(),
+                    label_offset="32px"),
+            bq.Axis(scale=y, side="left", label=unit, label_offset="42px",
+                    tick_format=",~f")]  # 99.45, 0.5, 1,500: the digits the ticks need
+
+
+def _small_figure(title: str, color: str, x: bq.DateScale, clock: NetworkClock,
+                  unit: str) -> tuple[bq.Figure, bq.Lines]:
+    y = bq.LinearScale(min=0.0, max=1.0, allow_padding=False)
+    line = bq.Lines(x=np.array([], dtype="datetime64[ms]"), y=np.array([], dtype=np.float32),
                     scales={"x": x, "y": y}, colors=[color], stroke_width=2)
-    fig = bq.Figure(
-        marks=[line], title=title, fig_margin=FIG_MARGIN,
-        axes=[bq.Axis(scale=x, num_ticks=4), bq.Axis(scale=y, side="left",
-                                                      num_ticks=4)],
-        layout=widgets.Layout(**FIG_LAYOUT), title_style={"font-size": "12px"},
-    )
+    fig = bq.Figure(marks=[line], title=title, fig_margin=FIG_MARGIN,
+                    axes=_axes(x, y, clock, unit), layout=widgets.Layout(**FIG_LAYOUT),
+                    title_style={"font-size": "12px"})
     return fig, line
+
+
+def _values(frame: pd.DataFrame, column: str) -> np.ndarray:
+    """A column as float32 (NaN where missing; all NaN when the frame lacks it)."""
+    if column not in frame:
+        return np.full(len(frame), np.nan, dtype=np.float32)
+    return frame[column].to_numpy(dtype=float, na_value=np.nan).astype(np.float32)
 
 
 class NetworkCharts:
     """Mean KPIs and anomaly count per tick over the last ``window`` ticks.
 
-    ``kpis`` and ``labels`` come from the monitor (the data's own KPIs); the first
-    ``max_charts`` are drawn.
+    ``kpis`` are the KPIs to chart (the dashboard chooses them, see
+    :func:`~telecom_nb.ui.kpis.choose_chart_kpis`); ``meta`` gives titles and units.
     """
 
     COLORS = ("#1f77b4", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf")
 
     def __init__(self, kpis: Sequence[str], labels: Mapping[str, str] | None = None,
-                 window: int = 120, max_charts: int = MAX_CHARTS):
+                 window: int = 120, max_charts: int = MAX_CHARTS, *,
+                 meta: Mapping[str, KpiMeta] | None = None, clock: NetworkClock | None = None):
         self.window = window
+        self.clock = clock or NetworkClock()
         self.figures: dict[str, bq.Figure] = {}
         self.lines: dict[str, bq.Lines] = {}
         self.columns: dict[str, str] = {}  # chart -> column of ``NetworkHistory.frame()``
-        labels = labels or {}
+        self.time_scale = _time_scale()  # shared: one message per tick moves every axis
+        labels, meta = labels or {}, meta or {}
         for i, kpi in enumerate(list(kpis)[:max_charts]):
             title = f"{labels.get(kpi, kpi)}, mean"
+            unit = meta[kpi].unit if kpi in meta else ""
             color = self.COLORS[i % len(self.COLORS)]
-            self.figures[kpi], self.lines[kpi] = _small_figure(title, color)
+            self.figures[kpi], self.lines[kpi] = _small_figure(title, color, self.time_scale,
+                                                               self.clock, unit)
             self.columns[kpi] = f"{kpi}_mean"
         self.figures["n_anomalies"], self.lines["n_anomalies"] = _small_figure(
-            "Anomalous sectors per tick", "#d62728"
+            "Anomalous sectors per tick", "#d62728", self.time_scale, self.clock, "sectors"
         )
         self.widget = widgets.GridBox(
             list(self.figures.values()),
-            layout=widgets.Layout(grid_template_columns="repeat(auto-fill, minmax(300px, 1fr))"),
+            layout=widgets.Layout(grid_template_columns="repeat(auto-fill, minmax(420px, 1fr))"),
         )
         self.widget.add_class("tnb-charts")
 
@@ -116,14 +181,12 @@ class NetworkCharts:
         ``n_anomalies``); a KPI the stream does not carry is drawn empty.
         """
         recent = history.tail(self.window)
-        x = to_naive_utc(recent[TIMESTAMP])
+        x = self.clock.wall(recent[TIMESTAMP]) if len(recent) else NO_TIMES
+        fit_time_scale(self.time_scale, x)
         for name, line in self.lines.items():
-            column = self.columns.get(name, name)
-            y = (recent[column].to_numpy(dtype=float, na_value=np.nan) if column in recent
-                 else np.full(len(recent), np.nan))
+            y = _values(recent, self.columns.get(name, name))
+            fit_axis(self.figures[name].axes[1], y)
             with line.hold_sync():
-                fit_scale(line.scales["y"], y)
-                fit_time_scale(line.scales["x"], x)
                 line.x = x
                 line.y = y
 
@@ -132,48 +195,70 @@ class SectorChart:
     """One sector's KPI history with its anomalous points marked (red dots)."""
 
     def __init__(self, history: Callable[[str], pd.DataFrame], kpis: Sequence[str],
-                 labels: Mapping[str, str] | None = None, window: int = 240):
+                 labels: Mapping[str, str] | None = None, window: int = 240, *,
+                 meta: Mapping[str, KpiMeta] | None = None, clock: NetworkClock | None = None):
         self._history = history
         self.window = window
         self.sector_id = ""
+        self.meta = dict(meta or {})
+        self.clock = clock or NetworkClock()
         labels = labels or {}
-        options = [(labels.get(k, k), k) for k in kpis]
-        self.kpi = widgets.ToggleButtons(options=options, value=options[0][1],
-                                         style={"button_width": "150px"})
+        options = [(str(labels.get(k, k)), k) for k in kpis]
+        buttons = (len(options) <= DRILL_BUTTONS_MAX
+                   and all(len(label) <= DRILL_LABEL_MAX for label, _ in options))
+        if buttons:
+            self.kpi = widgets.ToggleButtons(options=options, value=options[0][1],
+                                             style={"button_width": "150px"})
+        else:
+            self.kpi = widgets.Dropdown(options=options, value=options[0][1],
+                                        description="KPI", layout=widgets.Layout(width="420px"))
         self.kpi.add_class("tnb-drill-kpi")
-        x = bq.DateScale(min=EPOCH_HOUR[0], max=EPOCH_HOUR[1])
-        y = bq.LinearScale(min=0.0, max=1.0)  # see fit_scale
+        x = _time_scale()
+        y = bq.LinearScale(min=0.0, max=1.0, allow_padding=False)  # see fit_scale
         empty_t, empty_y = np.array([], dtype="datetime64[ms]"), np.array([])
         self.line = bq.Lines(x=empty_t, y=empty_y, scales={"x": x, "y": y}, colors=["#1f77b4"])
         self.points = bq.Scatter(x=empty_t, y=empty_y, scales={"x": x, "y": y},
                                  colors=["#d62728"], default_size=40)
+        self.axes = _axes(x, y, self.clock, self._unit(options[0][1]))
         self.figure = bq.Figure(
             marks=[self.line, self.points], title="Click a sector on the map",
-            axes=[bq.Axis(scale=x, num_ticks=5),
-                  bq.Axis(scale=y, side="left", num_ticks=4)],
-            fig_margin=FIG_MARGIN, layout=widgets.Layout(height="240px", width="100%"),
+            axes=self.axes, fig_margin=FIG_MARGIN,
+            layout=widgets.Layout(height="250px", width="100%"),
         )
         self.kpi.observe(lambda _: self.refresh(), names="value")
         self.widget = widgets.VBox([self.kpi, self.figure])
         self.widget.add_class("tnb-drilldown")
 
+    def _unit(self, kpi: str) -> str:
+        return self.meta[kpi].unit if kpi in self.meta else ""
+
     def show(self, sector_id: str) -> None:
         self.sector_id = sector_id
         self.refresh()
+
+    def _sector_frame(self) -> pd.DataFrame:
+        """The sector's history; empty for a sector the stream has not reached yet."""
+        try:
+            return self._history(self.sector_id).tail(self.window)
+        except KeyError:  # known from the sites table, no data in the stream so far
+            return pd.DataFrame()
 
     def refresh(self) -> None:
         """Reload the selected sector's history (cheap: one sector, bounded window)."""
         if not self.sector_id:
             return
-        hist = self._history(self.sector_id).tail(self.window)
+        hist = self._sector_frame()
         kpi = self.kpi.value
-        t = to_naive_utc(hist[TIMESTAMP]) if len(hist) else np.array([], "datetime64[ms]")
-        y = hist[kpi].to_numpy(dtype=float) if len(hist) else np.array([])
-        flagged = hist[IS_ANOMALY].to_numpy(dtype=bool) if len(hist) else np.array([], bool)
+        t = self.clock.wall(hist[TIMESTAMP]) if len(hist) else NO_TIMES
+        y = _values(hist, kpi).astype(float)
+        flagged = (hist[IS_ANOMALY].to_numpy(dtype=bool) if IS_ANOMALY in hist
+                   else np.zeros(len(hist), bool))
+        label = self.kpi.label or kpi
+        note = f"{int(flagged.sum())} anomalous" if len(hist) else "no data yet"
         with self.figure.hold_sync(), self.line.hold_sync(), self.points.hold_sync():
-            label = self.kpi.label or kpi
-            self.figure.title = f"{self.sector_id} · {label} ({int(flagged.sum())} anomalous)"
-            fit_scale(self.line.scales["y"], y)
+            self.figure.title = f"{self.sector_id} · {label} ({note})"
+            self.axes[1].label = self._unit(kpi)
+            fit_axis(self.axes[1], y)
             fit_time_scale(self.line.scales["x"], t)
             self.line.x, self.line.y = t, y
             self.points.x, self.points.y = t[flagged], y[flagged]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Sequence
 from typing import Any
 
 import ipywidgets as widgets
@@ -21,12 +22,20 @@ import pandas as pd
 from telecom_nb.engine.scored import ScoredBatch
 from telecom_nb.engine.sinks import CoalescingSink
 from telecom_nb.ui.charts import NetworkCharts, SectorChart
+from telecom_nb.ui.clock import NetworkClock
 from telecom_nb.ui.controls import Controls
+from telecom_nb.ui.feed import STYLE as FEED_STYLE
 from telecom_nb.ui.feed import TITLE as FEED_TITLE
 from telecom_nb.ui.feed import EpisodeFeed
 from telecom_nb.ui.heartbeat import Heartbeat
+from telecom_nb.ui.kpis import MAX_CHARTS, choose_chart_kpis, kpi_meta
 from telecom_nb.ui.map import SectorMap
 from telecom_nb.ui.status import StatusLine
+
+#: alert episodes listed (the scroll box shows ~15; the full list is
+#: ``monitor.recent_episodes()``): every redraw resends the table, and open episodes change
+#: on most ticks, so its length is most of the dashboard's bytes per tick
+FEED_ROWS = 15
 
 TITLE = (
     "<h3 style='margin:4px 0'>Network KPI monitor</h3>"
@@ -39,11 +48,16 @@ TITLE = (
 class Dashboard:
     """Map, charts, feed, status and controls for one monitor.
 
-    It reads the monitor only through :class:`~telecom_nb.engine.view.MonitorView`.
+    It reads the monitor only through :class:`~telecom_nb.engine.view.MonitorView`: KPI
+    names, labels, units (``kpi_info``) and the network's time zone (``timezone``) all
+    come from it. ``chart_kpis`` picks the network charts (default: up to
+    ``max_charts``, one of each kind of KPI first).
     """
 
     def __init__(self, monitor: Any, *, provinces: dict | None = None,
-                 chart_window: int = 120, feed_rows: int = 200, min_refresh_s: float = 0.25):
+                 chart_window: int = 120, feed_rows: int = FEED_ROWS,
+                 min_refresh_s: float = 0.25, chart_kpis: Sequence[str] | None = None,
+                 max_charts: int = MAX_CHARTS):
         self.monitor = monitor
         self.min_refresh_s = min_refresh_s
         self.latest = CoalescingSink()
@@ -53,11 +67,23 @@ class Dashboard:
         self._scheduled_loop: asyncio.AbstractEventLoop | None = None
 
         kpis, labels = tuple(monitor.kpis), dict(monitor.kpi_labels)
+        self.kpi_meta = kpi_meta(monitor)
+        self.clock = NetworkClock.of(monitor)
+        if chart_kpis is None:
+            chart_kpis = choose_chart_kpis(kpis, self.kpi_meta, max_charts)
+        unknown = [k for k in chart_kpis if k not in kpis]
+        if unknown:
+            raise ValueError(f"chart_kpis {unknown} are not KPIs of this stream; "
+                             f"its KPIs are {list(kpis)}")
+        self.chart_kpis = tuple(chart_kpis)
         self.map = SectorMap(monitor.sectors, provinces=provinces, kpis=kpis, kpi_labels=labels)
-        self.charts = NetworkCharts(kpis, labels, window=chart_window)
-        self.drill = SectorChart(self._sector_history, kpis, labels)
+        self.charts = NetworkCharts(self.chart_kpis, labels, window=chart_window,
+                                    max_charts=len(self.chart_kpis), meta=self.kpi_meta,
+                                    clock=self.clock)
+        self.drill = SectorChart(self._sector_history, kpis, labels, meta=self.kpi_meta,
+                                 clock=self.clock)
         self.feed = EpisodeFeed(monitor.recent_episodes, lambda: monitor.episodes_version,
-                                max_rows=feed_rows, kpis=kpis, labels=labels)
+                                max_rows=feed_rows, kpis=kpis, labels=labels, clock=self.clock)
         self.heartbeat = Heartbeat(monitor.heartbeat)
         self.status = StatusLine(monitor, extra=lambda: f"page heartbeats {self.heartbeat.beats}")
         self.controls = Controls(monitor)
@@ -80,8 +106,8 @@ class Dashboard:
         self.map.widget.layout = widgets.Layout(flex="1 1 0%", min_width="420px")
         main = widgets.HBox([self.map.widget, side], layout=widgets.Layout(width="100%"))
         drill_title = widgets.HTML("<b>Selected sector</b>")
-        feed_title = widgets.HTML(f"<b>{FEED_TITLE}</b> (open first, most recently anomalous "
-                                  "first; then the recently closed)")
+        feed_title = widgets.HTML(f"{FEED_STYLE}<b>{FEED_TITLE}</b> (open first, most "
+                                  "recently anomalous first; then the recently closed)")
         root = widgets.VBox([
             widgets.HTML(TITLE), self.status.widget, main, self.charts.widget,
             drill_title, self.drill.widget, feed_title, self.feed.widget, self.heartbeat.widget,

@@ -14,14 +14,17 @@ import numpy as np
 import pandas as pd
 
 from telecom_nb.schema import PROVINCE, SECTOR, TOP_KPI
+from telecom_nb.ui.clock import NetworkClock
 
 TITLE = "Alert episodes"
-HEADERS = ["start (UTC)", "sector", "province", "duration (ticks)", "status", "peak score",
+HEADERS = ["start ({zone})", "sector", "province", "duration (ticks)", "status", "peak score",
            "top KPI"]
+#: the table's CSS, sent once with the feed's title (not with every redraw)
 STYLE = (
     "<style>.tnb-feed-table{border-collapse:collapse;font-size:12px}"
     ".tnb-feed-table td,.tnb-feed-table th{padding:1px 6px;border-bottom:1px solid #ddd;"
-    "text-align:right}.tnb-feed-table tr.tnb-episode-open td{color:#b00}</style>"
+    "text-align:right;white-space:nowrap}.tnb-feed-table th{white-space:normal;"
+    "vertical-align:bottom}.tnb-feed-table tr.tnb-episode-open td{color:#b00}</style>"
 )
 MISSING = "–"
 
@@ -41,15 +44,18 @@ def _number(frame: pd.DataFrame, column: str, fmt: str = "%.2f") -> np.ndarray:
 
 
 def render_episodes(episodes: pd.DataFrame, kpis: Sequence[str] = (),
-                    labels: Mapping[str, str] | None = None) -> str:
+                    labels: Mapping[str, str] | None = None,
+                    clock: NetworkClock | None = None, more: bool = False) -> str:
     """One ``<tr>`` per episode inside a ``<tbody>`` (vectorised string building).
 
-    ``kpis`` are the stream's KPIs: one column each with the KPI's value at the peak.
+    ``kpis`` are the stream's KPIs: one column each with the KPI's value at the peak;
+    start times are on the network's wall clock, its zone named in the header. ``more``
+    says that older episodes exist beyond these rows.
     """
-    labels = labels or {}
+    labels, clock = labels or {}, clock or NetworkClock()
     if episodes.empty:
         return "<i>No alert episodes yet.</i>"
-    start = pd.to_datetime(episodes["start"], utc=True).dt.strftime("%Y-%m-%d %H:%M")
+    start = clock.format_many(episodes["start"])
     is_open = episodes["is_open"].to_numpy(dtype=bool)
     cells = [
         start.fillna(MISSING).to_numpy(dtype=object),
@@ -62,14 +68,18 @@ def render_episodes(episodes: pd.DataFrame, kpis: Sequence[str] = (),
         *(_number(episodes, f"peak_{kpi}") for kpi in kpis),
     ]
     row_open = np.where(is_open, '<tr class="tnb-episode-open"><td>', "<tr><td>").astype(object)
+    # HTML closes a cell at the next <td> and a row at the next <tr>: the closing tags
+    # would be a third of the bytes resent on every redraw
     body = row_open + cells[0]
     for column in cells[1:]:
-        body = body + "</td><td>" + column
-    body = body + "</td></tr>"
-    names = [*HEADERS, *(html.escape(labels.get(k, k)) for k in kpis)]
+        body = body + "<td>" + column
+    names = [HEADERS[0].format(zone=html.escape(clock.name)), *HEADERS[1:],
+             *(html.escape(labels.get(k, k)) for k in kpis)]
     head = "".join(f"<th>{h}</th>" for h in names)
-    return (f'{STYLE}<table class="tnb-feed-table"><thead><tr>{head}</tr></thead>'
-            f"<tbody>{''.join(body)}</tbody></table>")
+    footer = ('<div style="font-size:11px;color:#666">older episodes: '
+              "<code>monitor.recent_episodes()</code></div>" if more else "")
+    return (f'<table class="tnb-feed-table"><thead><tr>{head}</tr></thead>'
+            f"<tbody>{''.join(body)}</tbody></table>{footer}")
 
 
 class EpisodeFeed:
@@ -81,12 +91,13 @@ class EpisodeFeed:
 
     def __init__(self, episodes: Callable[[int], pd.DataFrame], version: Callable[[], int],
                  max_rows: int = 200, *, kpis: Sequence[str] = (),
-                 labels: Mapping[str, str] | None = None):
+                 labels: Mapping[str, str] | None = None, clock: NetworkClock | None = None):
         if max_rows < 1:
             raise ValueError(f"max_rows must be >= 1; got {max_rows}")
         self.max_rows = max_rows
         self.kpis = tuple(kpis)
         self.labels = dict(labels or {})
+        self.clock = clock or NetworkClock()
         self._episodes = episodes
         self._version = version
         self._shown_version: int | None = None
@@ -101,8 +112,10 @@ class EpisodeFeed:
         version = self._version()
         if version == self._shown_version:
             return False
-        rows = self._episodes(self.max_rows).head(self.max_rows)
-        self.widget.value = render_episodes(rows, self.kpis, self.labels)
+        rows = self._episodes(self.max_rows + 1)
+        more = len(rows) > self.max_rows
+        rows = rows.head(self.max_rows)
+        self.widget.value = render_episodes(rows, self.kpis, self.labels, self.clock, more)
         self._shown_version = version
         self.n_rows = len(rows)
         self.redraws += 1

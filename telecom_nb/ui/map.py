@@ -7,6 +7,11 @@ holding only the anomalous / recovering ones cost ~4 KB per tick at 500 sectors 
 Sectors that appear after start-up go to a second, normally small base layer ("added"),
 so a new site costs a message the size of the new sectors, not a resend of the whole
 network; once the added layer outgrows the first one, both are merged (amortised).
+
+Each sector is drawn where :mod:`~telecom_nb.ui.placement` puts it (fanned out from its
+site by azimuth, so co-located sectors can each be clicked); the overlays reuse those
+positions. The first view fits the data; sectors without a position are listed under the
+map instead of silently missing from it.
 """
 
 from __future__ import annotations
@@ -16,16 +21,27 @@ from collections.abc import Mapping, Sequence
 
 import ipyleaflet
 import ipywidgets as widgets
+import numpy as np
 import pandas as pd
 from traitlets import HasTraits, Unicode
 
-from telecom_nb.schema import PROVINCE, SCORE, SECTOR, STATE, TOP_KPI
+from telecom_nb.schema import LAT, LON, PROVINCE, SCORE, SECTOR, STATE, TOP_KPI
 from telecom_nb.ui.geojson import EMPTY_COLLECTION, points_collection
+from telecom_nb.ui.placement import (
+    IRAN_CENTER,
+    IRAN_ZOOM,
+    fan_distance_m,
+    fan_out,
+    initial_view,
+    unplaced_ids,
+)
 
-IRAN_CENTER = (32.5, 54.0)
-IRAN_ZOOM = 5
+__all__ = ["COLORS", "IRAN_CENTER", "IRAN_ZOOM", "SectorMap", "frame_states"]
+
 COLORS = {"normal": "#2e9e44", "anomalous": "#d62728", "recovering": "#ff9f1c"}
 OSM_ATTRIBUTION = "© OpenStreetMap contributors (ODbL)"
+DOT_RADIUS = 5  # px: big enough to hover and click (the overlays draw 1 px larger)
+SHOWN_UNPLACED = 5
 
 
 def _dot(color: str, radius: int, opacity: float) -> dict:
@@ -58,8 +74,12 @@ class SectorMap(HasTraits):
         self._latest: pd.DataFrame | None = None
         self.n_base = len(sectors)  # sectors drawn by ``base``; the rest by ``added``
         self.n_sectors = len(sectors)  # sectors drawn in all
+        center, zoom = initial_view(sectors)
+        self.fan_m = fan_distance_m(zoom, center[0])
+        self._drawn = fan_out(sectors, self.fan_m).set_index(SECTOR)  # where each dot is
+        self.unplaced: list[str] = unplaced_ids(sectors)
         self.map = ipyleaflet.Map(
-            center=IRAN_CENTER, zoom=IRAN_ZOOM, prefer_canvas=True, scroll_wheel_zoom=True,
+            center=center, zoom=zoom, prefer_canvas=True, scroll_wheel_zoom=True,
             attribution_control=False, layers=(),  # no tile server needed: we draw our own base
         )
         self.map.add(ipyleaflet.AttributionControl(position="bottomright",
@@ -69,20 +89,22 @@ class SectorMap(HasTraits):
             style={"color": "#555", "weight": 1, "fillColor": "#e9e4d8", "fillOpacity": 0.6},
         )
         self.base = ipyleaflet.GeoJSON(
-            data=points_collection(sectors), name="sectors",
-            point_style=_dot(COLORS["normal"], 3, 0.7),
+            data=points_collection(self._drawn.reset_index()), name="sectors",
+            point_style=_dot(COLORS["normal"], DOT_RADIUS, 0.7),
             hover_style={"weight": 3, "fillOpacity": 1.0},
         )
         self.added = ipyleaflet.GeoJSON(
             data=EMPTY_COLLECTION, name="sectors (added)",
-            point_style=_dot(COLORS["normal"], 3, 0.7),
+            point_style=_dot(COLORS["normal"], DOT_RADIUS, 0.7),
             hover_style={"weight": 3, "fillOpacity": 1.0},
         )
         self.recovering = ipyleaflet.GeoJSON(
-            data=EMPTY_COLLECTION, name="recovering", point_style=_dot(COLORS["recovering"], 5, 0.9)
+            data=EMPTY_COLLECTION, name="recovering",
+            point_style=_dot(COLORS["recovering"], DOT_RADIUS + 1, 0.9),
         )
         self.anomalous = ipyleaflet.GeoJSON(
-            data=EMPTY_COLLECTION, name="anomalous", point_style=_dot(COLORS["anomalous"], 5, 0.9)
+            data=EMPTY_COLLECTION, name="anomalous",
+            point_style=_dot(COLORS["anomalous"], DOT_RADIUS + 1, 0.9),
         )
         for layer in (self.provinces, self.base, self.added, self.recovering, self.anomalous):
             self.map.add(layer)
@@ -103,9 +125,12 @@ class SectorMap(HasTraits):
         self.legend = widgets.HTML(
             " ".join(f'<span style="color:{c}">●</span> {s}' for s, c in COLORS.items())
         )
+        self.unplaced_note = widgets.HTML(self._unplaced_text())
+        self.unplaced_note.add_class("tnb-unplaced")
         self.map.layout = widgets.Layout(height="480px", width="100%")
         self.map.add_class("tnb-map")
-        self.widget = widgets.VBox([self.map, widgets.HBox([self.legend, self.tiles_toggle])])
+        self.widget = widgets.VBox([self.map, widgets.HBox([self.legend, self.tiles_toggle]),
+                                    self.unplaced_note])
 
     # -- per tick ---------------------------------------------------------------------
     def update(self, frame: pd.DataFrame) -> None:
@@ -113,8 +138,8 @@ class SectorMap(HasTraits):
         self._latest = frame
         states = frame_states(frame).to_numpy()
         with self.anomalous.hold_sync(), self.recovering.hold_sync():
-            self.anomalous.data = points_collection(frame[states == "anomalous"])
-            self.recovering.data = points_collection(frame[states == "recovering"])
+            self.anomalous.data = points_collection(self._where(frame[states == "anomalous"]))
+            self.recovering.data = points_collection(self._where(frame[states == "recovering"]))
         if self.selected:
             self.info.value = self.describe(self.selected)
 
@@ -127,16 +152,50 @@ class SectorMap(HasTraits):
         n = len(sectors)
         if n <= self.n_sectors:
             return False
+        drawn = fan_out(sectors, self.fan_m).set_index(SECTOR)
+        drawn.update(self._drawn)  # dots already drawn never move
+        self._drawn = drawn
         late = n - self.n_base
         if late > self.n_base:  # the added layer would outweigh the base: merge once
             with self.base.hold_sync(), self.added.hold_sync():
-                self.base.data = points_collection(sectors)
+                self.base.data = points_collection(self._drawn.reset_index())
                 self.added.data = EMPTY_COLLECTION
             self.n_base = n
         else:
-            self.added.data = points_collection(sectors.iloc[self.n_base:])
+            late_ids = sectors[SECTOR].iloc[self.n_base:]
+            self.added.data = points_collection(
+                self._drawn[self._drawn.index.isin(late_ids)].reset_index())
         self.n_sectors = n
+        unplaced = unplaced_ids(sectors)
+        if unplaced != self.unplaced:
+            self.unplaced = unplaced
+            self.unplaced_note.value = self._unplaced_text()
         return True
+
+    def _where(self, rows: pd.DataFrame) -> pd.DataFrame:
+        """``rows``' sector ids at their drawn positions (vectorised lookup); a sector not
+        drawn yet keeps the batch's own position (NaN ones are left out by the GeoJSON)."""
+        ids = rows[SECTOR].to_numpy(dtype=object)
+        at = self._drawn.index.get_indexer(ids)
+        found = at >= 0
+        lat = np.where(found, self._drawn[LAT].to_numpy(dtype=float)[at],
+                       pd.to_numeric(rows[LAT], errors="coerce").to_numpy(dtype=float)
+                       if LAT in rows else np.nan)
+        lon = np.where(found, self._drawn[LON].to_numpy(dtype=float)[at],
+                       pd.to_numeric(rows[LON], errors="coerce").to_numpy(dtype=float)
+                       if LON in rows else np.nan)
+        return pd.DataFrame({SECTOR: ids, LAT: lat, LON: lon})
+
+    def _unplaced_text(self) -> str:
+        """"3 sectors have no position (not on the map): a, b, c" (empty when none)."""
+        n = len(self.unplaced)
+        if not n:
+            return ""
+        shown = ", ".join(html.escape(s) for s in self.unplaced[:SHOWN_UNPLACED])
+        more = f" and {n - SHOWN_UNPLACED:,} more" if n > SHOWN_UNPLACED else ""
+        noun = "sector has" if n == 1 else "sectors have"
+        return (f'<span style="font-size:12px;color:#8a5a00">⚠ {n:,} {noun} no position '
+                f"(not on the map; check the sites inventory): {shown}{more}</span>")
 
     # -- interaction ------------------------------------------------------------------
     def select(self, sector_id: str) -> None:

@@ -13,14 +13,7 @@ from typing import Any
 import ipywidgets as widgets
 import pandas as pd
 
-
-def _fmt_time(value: Any) -> str:
-    if value is None or value == "" or (isinstance(value, float) and pd.isna(value)):
-        return "–"
-    try:
-        return pd.Timestamp(value).strftime("%Y-%m-%d %H:%M")
-    except (TypeError, ValueError):
-        return html.escape(str(value))
+from telecom_nb.ui.clock import NetworkClock
 
 
 def _fmt_age(value: Any) -> str:
@@ -54,6 +47,7 @@ class StatusLine:
     def __init__(self, monitor: Any, extra: Callable[[], str] | None = None):
         self.monitor = monitor
         self.extra = extra  # more text from the dashboard (e.g. heartbeats seen)
+        self.clock = NetworkClock.of(monitor)  # network times in the network's zone
         self.widget = widgets.HTML("")
         self.widget.add_class("tnb-status")
         self.refresh()
@@ -72,10 +66,11 @@ class StatusLine:
             f'<b class="tnb-status-state">{html.escape(str(get("status", "")))}</b>',
             f"{n_sectors:,} sectors",
             f'tick <span class="tnb-status-tick">{get("tick", 0)}</span>',
-            f"network time {_fmt_time(get('sim_time'))}",
+            f'network time <span class="tnb-status-time">'
+            f"{html.escape(self.clock.format(get('sim_time')))}</span> {self._zone()}",
             f"{float(get('rows_per_s', 0) or 0):,.0f} rows/s",
             f"model v{get('model_version', 0)} (age {_fmt_age(get('model_age'))}, "
-            f"last retrain {_fmt_time(get('last_retrain'))})",
+            f"last retrain {html.escape(self.clock.format(get('last_retrain')))})",
             f"anomalies {get('n_anomalies', 0)} now / {get('total_anomalies', 0)} total, "
             f"{get('open_episodes', 0)} open episodes",
             _repairs(counters),
@@ -91,6 +86,9 @@ class StatusLine:
         if message:
             parts.append(f"<i>{html.escape(str(message))}</i>")
         return " | ".join(p for p in parts if p)
+
+    def _zone(self) -> str:
+        return "" if self.clock.is_utc else f"({html.escape(self.clock.name)})"
 
     def refresh(self) -> None:
         self.widget.value = self.text()

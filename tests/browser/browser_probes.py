@@ -326,3 +326,69 @@ def page_content(page) -> PageContent:
     raw = page.evaluate(_OUTSIDE_DASHBOARD_JS)
     return PageContent(cells=raw["cells"], dashboards=raw["dashboards"],
                        outside=raw["outside"], tables=raw["tables"], text=raw["text"])
+
+
+# Where sectors are drawn, to click them as a person would ---------------------------------
+
+_SECTOR_POINTS_JS = """
+([mapSel]) => {
+  const mapEl = document.querySelector(`${mapSel}.leaflet-container, ${mapSel} .leaflet-container`);
+  const map = (window.__tnbLeafletMaps || []).find(
+    (m) => mapEl && (m.getContainer() === mapEl || mapEl.contains(m.getContainer())));
+  if (!map) return null;
+  const box = map.getContainer().getBoundingClientRect();
+  const out = {};
+  map.eachLayer((l) => {
+    const id = l.feature && l.feature.properties && l.feature.properties.sector_id;
+    if (id === undefined || typeof l.getLatLng !== 'function' || !l._map) return;
+    const p = map.latLngToContainerPoint(l.getLatLng());
+    const ll = l.getLatLng();
+    out[String(id)] = [box.left + p.x, box.top + p.y, ll.lat, ll.lng, l.getRadius()];
+  });
+  return {points: out, zoom: map.getZoom(), width: box.width, height: box.height,
+          left: box.left, top: box.top};
+}
+"""
+
+
+@dataclass(frozen=True)
+class SectorPoint:
+    """A sector's dot: page pixel position, drawn lat/lon, radius (px)."""
+
+    x: float
+    y: float
+    lat: float
+    lon: float
+    radius: float
+
+
+def sector_points(page, root: str = "") -> tuple[dict[str, SectorPoint], int]:
+    """Every sector dot Leaflet has drawn on the dashboard's map, and the map's zoom."""
+    pre = f"{root} " if root else ""
+    raw = page.evaluate(_SECTOR_POINTS_JS, [pre + MAP])
+    if raw is None:
+        return {}, -1
+    return {k: SectorPoint(*v) for k, v in raw["points"].items()}, int(raw["zoom"])
+
+
+def zoom_map(page, lat: float, lon: float, zoom: int, root: str = "") -> None:
+    """Centre the dashboard's map on (lat, lon) at ``zoom`` (what a person does with the
+    mouse wheel), and wait until Leaflet has finished moving."""
+    pre = f"{root} " if root else ""
+    page.evaluate(
+        """([mapSel, lat, lon, zoom]) => new Promise((done) => {
+          const el = document.querySelector(
+            `${mapSel}.leaflet-container, ${mapSel} .leaflet-container`);
+          const map = window.__tnbLeafletMaps.find(
+            (m) => m.getContainer() === el || el.contains(m.getContainer()));
+          map.once('moveend', () => done(true));
+          map.setView([lat, lon], zoom, {animate: false});
+        })""", [pre + MAP, lat, lon, zoom])
+    page.wait_for_timeout(300)
+
+
+def text_of(page, selector: str) -> str:
+    """``textContent`` of every element matching ``selector`` (also when scrolled away)."""
+    return page.evaluate(
+        "(sel) => [...document.querySelectorAll(sel)].map((e) => e.textContent).join('\\n')",
+        selector)

@@ -1,0 +1,266 @@
+"""The dashboard built from an operator's own data: its KPIs, units, clock and sites.
+
+Driven with ``tests/ui_fake.py`` (vendor KPI names, co-located sectors, sectors without a
+position) and once with a real monitor replaying the operator-style sample.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from ui_fake import FakeMonitor
+
+from telecom_nb import schema
+from telecom_nb.sources.kpiinfo import infer_kpi_info
+from telecom_nb.ui import Dashboard
+from telecom_nb.ui.clock import NetworkClock
+from telecom_nb.ui.kpis import choose_chart_kpis, kpi_meta
+from telecom_nb.ui.placement import (
+    IRAN_CENTER,
+    IRAN_ZOOM,
+    METRES_PER_DEG,
+    data_bounds,
+    fan_out,
+    initial_view,
+)
+
+REPO = Path(__file__).resolve().parents[1]
+SQUARE = {"type": "FeatureCollection", "features": []}
+VENDOR_KPIS = (
+    "DL Traffic Volume (GB)", "UL Traffic Volume (GB)", "Avg DL User Throughput (Mbps)",
+    "PRB DL Utilization (%)", "RRC Setup Success Rate (%)", "E-RAB Drop Rate (%)",
+    "Cell Availability (%)", "Avg Connected Users",
+)
+LABELS = {"E-RAB Drop Rate (%)": "E-RAB drop rate (%)", "Avg Connected Users": "Connected users"}
+INFO = {k: infer_kpi_info(k) for k in VENDOR_KPIS}
+INFO["Avg Connected Users"] = infer_kpi_info("Avg Connected Users", unit="users")
+
+
+def _sites() -> pd.DataFrame:
+    """Two Tehran sites of three sectors (one with azimuths, one without), a lone sector,
+    and two sectors the inventory lacks (no position)."""
+    ids = ["T1A", "T1B", "T1C", "T2A", "T2B", "T2C", "K1A", "NEW1", "NEW2"]
+    lat = [35.70, 35.70, 35.70, 35.74, 35.74, 35.74, 35.80, np.nan, np.nan]
+    lon = [51.40, 51.40, 51.40, 51.45, 51.45, 51.45, 51.30, np.nan, np.nan]
+    azimuth = [0, 120, 240, np.nan, np.nan, np.nan, np.nan, np.nan, np.nan]
+    return pd.DataFrame({schema.SECTOR: ids, schema.PROVINCE: "Tehran", schema.LAT: lat,
+                         schema.LON: lon, "azimuth": azimuth})
+
+
+def _operator_monitor(**kwargs) -> FakeMonitor:
+    return FakeMonitor(kpis=VENDOR_KPIS, labels=LABELS, kpi_info=INFO, sectors=_sites(),
+                       **kwargs)
+
+
+def _drawn(layer) -> dict[str, tuple[float, float]]:
+    return {f["properties"]["sector_id"]: tuple(f["geometry"]["coordinates"])
+            for f in layer.data["features"]}
+
+
+def _metres(a: tuple[float, float], b: tuple[float, float], lat: float) -> float:
+    dx = (a[0] - b[0]) * METRES_PER_DEG * np.cos(np.radians(lat))
+    return float(np.hypot(dx, (a[1] - b[1]) * METRES_PER_DEG))
+
+
+# -- KPIs: names, labels, units, which to chart -------------------------------------------
+def test_charts_feed_hover_and_drilldown_use_the_sources_kpis_and_units():
+    monitor = _operator_monitor()
+    dash = Dashboard(monitor, provinces=SQUARE)
+    for _ in range(3):
+        monitor.emit(anomalous=[0, 6], recovering=[3])
+    # six charts, one of each kind of KPI (the second traffic volume waits), + anomalies
+    assert dash.chart_kpis == ("DL Traffic Volume (GB)", "Avg DL User Throughput (Mbps)",
+                               "PRB DL Utilization (%)", "RRC Setup Success Rate (%)",
+                               "E-RAB Drop Rate (%)", "Cell Availability (%)")
+    assert set(dash.charts.lines) == {*dash.chart_kpis, "n_anomalies"}
+    units = {k: fig.axes[1].label for k, fig in dash.charts.figures.items()}
+    assert units["DL Traffic Volume (GB)"] == "GB"
+    assert units["Avg DL User Throughput (Mbps)"] == "Mbps"
+    assert units["E-RAB Drop Rate (%)"] == "%"
+    assert "E-RAB drop rate (%), mean" in [f.title for f in dash.charts.figures.values()]
+    assert all(len(dash.charts.lines[k].y) == 3 for k in dash.chart_kpis)
+    feed = dash.feed.widget.value
+    assert "E-RAB drop rate (%)" in feed and "Connected users" in feed
+    assert not any(k in feed for k in schema.KPIS)
+    dash.map.select("T1A")
+    assert "Connected users" in dash.map.info.value
+    assert [v for _, v in dash.drill.kpi.options] == list(VENDOR_KPIS)
+    dash.drill.kpi.value = "Avg Connected Users"  # the drill-down's axis follows the KPI
+    assert dash.drill.axes[1].label == "users" and len(dash.drill.line.y) == 3
+    assert "Connected users" in dash.drill.figure.title
+
+
+def test_chart_choice_can_be_given_and_is_checked():
+    monitor = _operator_monitor()
+    dash = Dashboard(monitor, provinces=SQUARE, chart_kpis=["Avg Connected Users"])
+    assert set(dash.charts.lines) == {"Avg Connected Users", "n_anomalies"}
+    with pytest.raises(ValueError, match="throughput_mbps"):
+        Dashboard(monitor, provinces=SQUARE, chart_kpis=["throughput_mbps"])
+
+
+def test_simulator_kpis_are_all_charted_and_units_come_from_names():
+    meta = kpi_meta(FakeMonitor())  # no kpi_info: units read from the names
+    assert {k: m.unit for k, m in meta.items()} == {
+        schema.PAYLOAD: "MB", schema.THROUGHPUT: "Mbps", schema.PRB: "%",
+        schema.AVAILABILITY: "%"}
+    assert choose_chart_kpis(schema.KPIS, meta) == schema.KPIS
+
+
+def test_no_kpi_is_hard_coded_in_the_ui():
+    import telecom_nb.ui as ui
+
+    source = "\n".join(p.read_text() for p in Path(ui.__file__).parent.glob("*.py"))
+    for name in ("schema.KPIS", "PAYLOAD", "THROUGHPUT", "AVAILABILITY", "schema.PRB",
+                 *schema.KPIS):
+        assert name not in source, name
+
+
+# -- time: the network's wall clock, zone named ---------------------------------------------
+def test_times_are_shown_in_the_networks_zone():
+    monitor = _operator_monitor(timezone="Asia/Tehran")
+    monitor.sim_time = "2026-04-05T10:30:00+00:00"
+    dash = Dashboard(monitor, provinces=SQUARE)
+    monitor.emit(anomalous=[0])
+    status = dash.status.widget.value
+    assert "2026-04-05 14:00 +0330" in status and "Asia/Tehran" in status
+    assert "start (Asia/Tehran)" in dash.feed.widget.value
+    start = monitor.recent_episodes()["start"].iloc[0]
+    local = pd.Timestamp(start).tz_convert("Asia/Tehran").strftime("%Y-%m-%d %H:%M")
+    assert local in dash.feed.widget.value
+    x_axis = dash.charts.figures["n_anomalies"].axes[0]
+    assert x_axis.label == "Asia/Tehran (+0330)" and "%H:%M" in x_axis.tick_format
+    # the chart's times are local wall-clock times (bqplot's date axes format in UTC)
+    last = pd.Timestamp(dash.charts.lines["n_anomalies"].x[-1])
+    assert last == pd.Timestamp(start).tz_convert("Asia/Tehran").tz_localize(None)
+
+
+def test_without_a_zone_times_say_utc():
+    monitor = _operator_monitor()
+    monitor.sim_time = "2026-04-05T10:30:00+00:00"
+    dash = Dashboard(monitor, provinces=SQUARE)
+    monitor.emit(anomalous=[0])
+    assert "2026-04-05 10:30 UTC" in dash.status.widget.value
+    assert "start (UTC)" in dash.feed.widget.value
+    assert dash.charts.figures["n_anomalies"].axes[0].label == "UTC"
+    assert NetworkClock("Not/AZone").name == "UTC"
+
+
+# -- the map: extent, fan-out, unplaced sectors -----------------------------------------------
+def test_map_zooms_to_the_datas_extent_but_keeps_the_iran_view_for_iran_wide_data():
+    dash = Dashboard(_operator_monitor(), provinces=SQUARE)
+    (south, west), (north, east) = data_bounds(_sites())
+    assert south < 35.70 and north > 35.80 and west < 51.30 and east > 51.45
+    center, zoom = tuple(dash.map.map.center), dash.map.map.zoom
+    assert south < center[0] < north and west < center[1] < east
+    assert zoom >= 10, "a city's sites are shown at city zoom, not all of Iran"
+    assert initial_view(FakeMonitor().sectors) == (IRAN_CENTER, IRAN_ZOOM)
+    no_positions = _sites().iloc[7:]
+    assert initial_view(no_positions) == (IRAN_CENTER, IRAN_ZOOM)
+
+
+def test_co_located_sectors_are_fanned_out_and_each_can_be_clicked():
+    monitor = _operator_monitor()
+    dash = Dashboard(monitor, provinces=SQUARE)
+    drawn = _drawn(dash.map.base)
+    assert set(drawn) == {"T1A", "T1B", "T1C", "T2A", "T2B", "T2C", "K1A"}
+    assert len(set(drawn.values())) == 7, "two sectors drawn on one spot"
+    site1, site2 = (51.40, 35.70), (51.45, 35.74)
+    # by azimuth: A north of its site, B to the east-south-east, C west-south-west
+    assert drawn["T1A"][1] > site1[1] and drawn["T1A"][0] == pytest.approx(site1[0], abs=1e-4)
+    assert drawn["T1B"][0] > site1[0] and drawn["T1C"][0] < site1[0]
+    for sid, site in [("T1A", site1), ("T1B", site1), ("T2A", site2), ("T2C", site2)]:
+        assert 100 < _metres(drawn[sid], site, 35.7) < 1000, sid  # a few hundred metres
+    assert drawn["K1A"] == pytest.approx((51.30, 35.80))  # alone, no azimuth: on its site
+    monitor.emit(anomalous=[1], recovering=[4])
+    assert _drawn(dash.map.anomalous)["T1B"] == drawn["T1B"]  # overlays reuse the fan
+    assert _drawn(dash.map.recovering)["T2B"] == drawn["T2B"]
+    for layer, sid in [(dash.map.base, "T1A"), (dash.map.anomalous, "T1B"),
+                       (dash.map.base, "T1C")]:
+        layer._handle_mouse_events(None, {"event": "click", "type": "Feature",
+                                          "properties": {"sector_id": sid}}, [])
+        assert dash.map.selected == sid and dash.drill.figure.title.startswith(sid)
+        assert len(dash.drill.line.y) == 1
+
+
+def test_sectors_without_a_position_are_listed_and_their_drilldown_works():
+    monitor = _operator_monitor()
+    dash = Dashboard(monitor, provinces=SQUARE)
+    note = dash.map.unplaced_note.value
+    assert "2 sectors have no position" in note and "NEW1" in note and "NEW2" in note
+    assert "tnb-unplaced" in dash.map.unplaced_note._dom_classes
+    dash.map.select("NEW1")  # known, never streamed yet: no KeyError, says so
+    assert "no data yet" in dash.drill.figure.title
+    monitor.emit()
+    json_text = str(dash.map.anomalous.data) + str(dash.map.base.data)
+    assert "nan" not in json_text.lower()
+
+
+def test_unplaced_list_is_cut_after_five():
+    sectors = _sites().iloc[:1]
+    sectors = pd.concat([sectors, pd.DataFrame({schema.SECTOR: [f"X{i}" for i in range(8)],
+                                                schema.LAT: np.nan, schema.LON: np.nan})])
+    dash = Dashboard(FakeMonitor(kpis=VENDOR_KPIS, sectors=sectors), provinces=SQUARE)
+    assert "8 sectors have no position" in dash.map.unplaced_note.value
+    assert "X4" in dash.map.unplaced_note.value and "X5" not in dash.map.unplaced_note.value
+    assert "and 3 more" in dash.map.unplaced_note.value
+
+
+def test_fan_out_spreads_sectors_without_azimuth_and_steps_out_shared_bearings():
+    sectors = pd.DataFrame({schema.SECTOR: list("abcdef"), schema.LAT: 30.0,
+                            schema.LON: [50.0] * 4 + [51.0] * 2,
+                            "azimuth": [np.nan] * 4 + [90.0, 90.0]})
+    out = fan_out(sectors, 300.0).set_index(schema.SECTOR)
+    even = out.loc[list("abcd")]
+    assert len({(round(a, 6), round(b, 6)) for a, b in even.to_numpy()}) == 4
+    east = out.loc[["e", "f"]]  # two bands on one bearing: same line, different distance
+    assert (east[schema.LON] > 51.0).all() and east[schema.LAT].tolist() == [30.0, 30.0]
+    assert east[schema.LON].iloc[1] > east[schema.LON].iloc[0]
+
+
+# -- a real monitor replaying the operator-style sample -------------------------------------
+@pytest.fixture(scope="module")
+def operator_sample(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("operator")
+    subprocess.run([sys.executable, str(REPO / "scripts" / "make_operator_sample.py"),
+                    "--out", str(out), "--cells", "30", "--weeks", "1", "--seed", "3"],
+                   check=True, capture_output=True)
+    return out / "source.toml"
+
+
+def test_replayed_operator_sample_drives_the_dashboard(operator_sample):
+    from telecom_nb.engine.monitor import Monitor
+    from telecom_nb.sources.replay import ReplaySource
+
+    source = ReplaySource.from_source(operator_sample)
+    assert source.kpi_labels["E-RAB Drop Rate (%)"] == "E-RAB drop rate (%)"
+    assert source.kpi_labels["Avg Connected Users"] == "Connected users"
+    assert source.kpi_labels["DL Traffic Volume (GB)"] == "DL Traffic Volume (GB)"
+    monitor = Monitor(source, "robust_z", interval=0)
+    assert "azimuth" in monitor.sectors  # the map fans out by it
+    dash = Dashboard(monitor)
+    asyncio.run(monitor.step(30))
+    dash.refresh()
+    assert "E-RAB drop rate (%), mean" in [f.title for f in dash.charts.figures.values()]
+    drawn = _drawn(dash.map.base)
+    assert len(drawn) == 30 and len(set(drawn.values())) == 30
+    site = monitor.sectors.iloc[:3][schema.SECTOR].tolist()  # three cells of one site
+    for sid in site:
+        dash.map.select(sid)
+        assert dash.drill.figure.title.startswith(sid)
+        assert len(dash.drill.line.y) >= 25  # 30 ticks, a few hours missing
+    dash.close()
+
+
+def test_the_fake_says_what_its_kpis_are_and_where_its_clock_is():
+    from telecom_nb.engine.view import MonitorView, SourceAwareView
+
+    monitor = _operator_monitor(timezone="Asia/Tehran")
+    assert isinstance(monitor, SourceAwareView) and isinstance(monitor, MonitorView)
+    assert kpi_meta(monitor)["Avg Connected Users"].unit == "users"
+    assert kpi_meta(monitor)["E-RAB Drop Rate (%)"].bad == "up"
