@@ -19,7 +19,6 @@ from telecom_nb.batching import progress
 from telecom_nb.cli.io import emit_json, output_path, read_table, write_table
 from telecom_nb.engine.replay import replay
 from telecom_nb.errors import KpiInputError, ParameterError
-from telecom_nb.params import parse_param_text
 
 
 def parse_params(pairs: list[str]) -> dict[str, str]:
@@ -33,22 +32,21 @@ def parse_params(pairs: list[str]) -> dict[str, str]:
 
 
 def build_detector(name: str, raw_params: dict[str, str], kpis: list[str] | None = None):
-    """A detector from the registry, its ``--set`` texts read by :func:`parse_param_text`."""
+    """A detector from the registry with its ``--set`` texts applied, all validated first.
+
+    Names are those of :mod:`telecom_nb.detectors.param_paths` (``contamination``,
+    ``features.weekly``, ``features.seasonal.slot_alpha``; a bare name that ends one of
+    them); each text is read by :func:`~telecom_nb.params.parse_param_text`.
+    """
     from telecom_nb.detectors import make_detector
+    from telecom_nb.detectors.param_paths import configure, parse_texts
 
     detector = make_detector(name)
-    values = {}
-    for key, text in raw_params.items():
-        if key not in detector.param_names():
-            raise ParameterError(
-                f"unknown parameter {key!r} for detector {name!r}; "
-                f"valid: {', '.join(detector.param_names())}"
-            )
-        values[key] = parse_param_text(detector, key, text)
+    values = parse_texts(detector, raw_params)
     if kpis is not None and "kpis" in detector.param_names() and "kpis" not in values:
         values["kpis"] = list(kpis)
     if values:
-        detector.set_params(**values)
+        configure(detector, values)
     return detector
 
 
@@ -179,11 +177,14 @@ def run_bench(args: argparse.Namespace) -> int:
 
 # ---------------------------------------------------------------- detectors
 def run_detectors(args: argparse.Namespace) -> int:
+    """Every detector and every name ``--set`` accepts for it, with value and meaning."""
     from telecom_nb.detectors import available_detectors, make_detector
+    from telecom_nb.detectors.param_paths import describe
 
-    for name in available_detectors():
+    for i, name in enumerate(available_detectors()):
         det = make_detector(name)
-        params = ", ".join(f"{k}={v!r}" for k, v in det.get_params().items())
-        print(f"{name}: {type(det).__name__}({params})")
+        print(("\n" if i else "") + f"{name}: {type(det).__name__}")
+        for line in describe(det):
+            print(f"  {line}")
     return 0
 

@@ -34,13 +34,14 @@ SECTOR_COLUMNS = (schema.SECTOR, schema.PROVINCE, schema.LAT, schema.LON)
 
 
 def _build_detector(detector: Detector | str, params: dict[str, Any]) -> Detector:
-    if isinstance(detector, Detector):
-        if params:
-            detector.set_params(**params)
-        return detector
+    """A detector with ``params`` set by the names ``--set`` takes (``weekly=True``,
+    ``features__seasonal__slot_alpha=0.2``), all validated before any is set."""
     from telecom_nb.detectors import make_detector  # lazy: detectors may be heavy
+    from telecom_nb.detectors.param_paths import configure
 
-    return make_detector(detector, **params)
+    if not isinstance(detector, Detector):
+        detector = make_detector(detector)
+    return configure(detector, params) if params else detector
 
 
 def format_age(age: pd.Timedelta) -> str:
