@@ -40,6 +40,11 @@ class KpiInfo:
     unit: str = ""
     bad: BadDirection = "both"
 
+    @property
+    def display(self) -> str:
+        """What a person reads: ``"E-RAB drop rate (%)"``, the label with its unit."""
+        return f"{self.label} ({self.unit})" if self.unit else self.label
+
     def __post_init__(self) -> None:
         if self.bad not in BAD_DIRECTIONS:
             raise KpiInputError(
