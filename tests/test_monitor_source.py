@@ -66,6 +66,21 @@ def test_from_source_takes_detector_and_feature_parameters(folder: Path):
         Monitor.from_source(folder / "source.toml", interval=0, wekly=True)
 
 
+def test_replayed_export_episodes_carry_the_data_times(folder: Path):
+    """A loaded export's timestamps may be microseconds (pandas 3 parsing): the episodes
+    of a whole-table replay must still be dated at the data's hours, not in 1970."""
+    from telecom_nb.detectors import make_detector
+    from telecom_nb.engine import replay
+    from telecom_nb.sources import load_source
+
+    loaded = load_source(folder / "source.toml")
+    result = replay(loaded.frame, make_detector("robust_z"), loaded.kpis)
+    episodes = result.engine.alarms.episodes.frame()
+    assert len(episodes)
+    stamps = set(loaded.frame[schema.TIMESTAMP])
+    assert set(episodes["start"]) <= stamps
+
+
 def test_from_source_keeps_the_loss_rule(folder: Path, tmp_path: Path):
     export = pd.read_csv(folder / "export.csv")
     export.loc[np.arange(len(export)) % 10 == 0, "Cell Name"] = ""
