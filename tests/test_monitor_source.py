@@ -120,3 +120,25 @@ def test_replay_dict_mapping_with_a_wrong_key_names_the_roles():
         Monitor.replay(_plain_table(), {"time_col": "time"}, interval=0)
     with pytest.raises(KpiInputError, match="mapping must be a ColumnMapping or a dict"):
         Monitor.replay(_plain_table(), ["time"], interval=0)
+
+
+def test_notebook_settings_and_launch_replay_a_source(folder: Path):
+    from telecom_nb.ui import launch, notebook_settings
+
+    settings = notebook_settings({"TELECOM_NB_SOURCE": str(folder / "source.toml"),
+                                  "TELECOM_NB_TICKS": "3"})
+    assert settings.source == str(folder / "source.toml")
+    assert "n_sectors" not in settings.monitor_kwargs()
+    assert notebook_settings({}).source is None
+
+    async def main():
+        monitor, dashboard = launch(settings, display=False)
+        try:
+            await monitor.wait()
+            return monitor
+        finally:
+            dashboard.close()
+
+    monitor = asyncio.run(main())
+    assert monitor.tick == 3 and monitor.timezone == "Asia/Tehran"
+    assert "E-RAB Drop Rate (%)" in monitor.kpis
