@@ -92,7 +92,8 @@ class AlarmChain(ThresholdParams, EpisodeParams, Parametrized):
         for j, kpi in enumerate(tracker.kpis):
             if kpi in kpis:
                 values[:, j] = frame[kpi].to_numpy(dtype=np.float64, na_value=np.nan)
-        ns = pd.DatetimeIndex(frame[schema.TIMESTAMP]).asi8
+        # nanoseconds whatever the column's unit (a parsed CSV is microseconds in pandas 3)
+        ns = pd.DatetimeIndex(frame[schema.TIMESTAMP]).as_unit("ns").asi8
         pos = tracker.index.positions(frame[schema.SECTOR].to_numpy(dtype=object))
         bounds = np.flatnonzero(np.diff(ns)) + 1
         for a, b in itertools.pairwise([0, *bounds.tolist(), n]):

@@ -19,7 +19,6 @@ from telecom_nb.batching import progress
 from telecom_nb.cli.io import emit_json, output_path, read_table, write_table
 from telecom_nb.engine.replay import replay
 from telecom_nb.errors import KpiInputError, ParameterError
-from telecom_nb.params import parse_param_text
 
 
 def parse_params(pairs: list[str]) -> dict[str, str]:
@@ -33,22 +32,21 @@ def parse_params(pairs: list[str]) -> dict[str, str]:
 
 
 def build_detector(name: str, raw_params: dict[str, str], kpis: list[str] | None = None):
-    """A detector from the registry, its ``--set`` texts read by :func:`parse_param_text`."""
+    """A detector from the registry with its ``--set`` texts applied, all validated first.
+
+    Names are those of :mod:`telecom_nb.detectors.param_paths` (``contamination``,
+    ``features.weekly``, ``features.seasonal.slot_alpha``; a bare name that ends one of
+    them); each text is read by :func:`~telecom_nb.params.parse_param_text`.
+    """
     from telecom_nb.detectors import make_detector
+    from telecom_nb.detectors.param_paths import configure, parse_texts
 
     detector = make_detector(name)
-    values = {}
-    for key, text in raw_params.items():
-        if key not in detector.param_names():
-            raise ParameterError(
-                f"unknown parameter {key!r} for detector {name!r}; "
-                f"valid: {', '.join(detector.param_names())}"
-            )
-        values[key] = parse_param_text(detector, key, text)
+    values = parse_texts(detector, raw_params)
     if kpis is not None and "kpis" in detector.param_names() and "kpis" not in values:
         values["kpis"] = list(kpis)
     if values:
-        detector.set_params(**values)
+        configure(detector, values)
     return detector
 
 
@@ -78,47 +76,83 @@ def run_simulate(args: argparse.Namespace) -> int:
 
 # ---------------------------------------------------------------- detect
 def run_detect(args: argparse.Namespace) -> int:
-    from telecom_nb.sources.tables import ColumnMapping
+    """Load through the source spec (no silent loss), replay through the live tick, write."""
+    from telecom_nb.cli.source_args import drop_hint, load_notes, source_spec, with_local_time
+    from telecom_nb.sources.ingest import load_source
 
     output_path(args.out)
-    kpis = [k.strip() for k in args.kpis.split(",") if k.strip()] if args.kpis else None
-    mapping = ColumnMapping(timestamp=args.timestamp_col, sector=args.sector_col, kpis=kpis)
-    loaded = read_table(args.input, mapping, on_bad_rows=args.on_bad_rows)
-    detector = build_detector(args.detector, parse_params(args.params), loaded.kpis)
+    spec = source_spec(args)
+    detector = build_detector(args.detector, parse_params(args.params))  # fail before loading
+    try:
+        loaded = load_source(spec)
+    except KpiInputError as exc:
+        raise drop_hint(exc) from None
+    counters = loaded.counters
+    if args.on_bad_rows == "error" and counters.rows_dropped:
+        first = next((m for m in loaded.messages if m.startswith("dropped ")), "")
+        raise KpiInputError(f"{spec.path.name}: {counters.rows_dropped:,} row(s) cannot be "
+                            f"loaded (--on-bad-rows error): {first}")
+    if not args.quiet:
+        for message in load_notes(loaded):
+            print(f"note: {message}", file=sys.stderr)
+    if "kpis" in detector.param_names() and not detector.kpis:
+        detector.set_params(kpis=list(loaded.kpis))
     started = time.perf_counter()
     result = replay(loaded.frame, detector, loaded.kpis, progress=not args.quiet)
-    scored = result.frame
     elapsed = time.perf_counter() - started
+    scored = with_local_time(result.frame, spec.timezone)
     out = write_table(scored, args.out)
     if not args.quiet:
-        for message in [*loaded.messages, *result.messages]:
+        for message in result.messages:
             print(f"note: {message}", file=sys.stderr)
         print(f"scored {len(scored):,} rows with {args.detector!r} in {elapsed:.1f} s; "
-              f"{int(scored[schema.IS_ANOMALY].sum()):,} flagged; wrote {out}", file=sys.stderr)
+              f"{int(scored[schema.IS_ANOMALY].sum()):,} flagged; wrote {out} "
+              f"({counters.rows_read:,} rows read = {len(scored):,} written + "
+              f"{counters.rows_dropped:,} dropped)", file=sys.stderr)
     return 0
 
 
 # ---------------------------------------------------------------- evaluate
 def run_evaluate(args: argparse.Namespace) -> int:
+    """Metrics against the table's ``fault`` column or ``--labels``, after ``--skip``."""
+    from telecom_nb.evaluation.labels import apply_labels, parse_skip, read_labels, skip_warmup
     from telecom_nb.evaluation.metrics import evaluate
     from telecom_nb.evaluation.report import format_comparison
+    from telecom_nb.sources.spec import SourceSpec
 
+    skip = parse_skip(args.skip) if args.skip else None
     loaded = read_table(args.scored)
     frame = loaded.frame
+    notes: list[str] = []
+    if args.labels:
+        spec = SourceSpec.from_toml(args.source) if args.source else None
+        labels = read_labels(args.labels, spec=spec, timezone=args.timezone)
+        if schema.FAULT in frame.columns:
+            notes.append(f"{args.scored}: its own 'fault' column is replaced by {args.labels}")
+        frame, more = apply_labels(frame, labels, Path(args.labels).name)
+        notes.extend(more)
     for col in (schema.FAULT, schema.IS_ANOMALY):
         if col not in frame.columns:
             raise KpiInputError(
                 f"{args.scored}: column {col!r} not found; evaluate needs a scored table "
-                f"(from `telecom-nb detect`) of data with ground truth (`fault`)"
+                f"(from `telecom-nb detect`) with ground truth (a `fault` column, or --labels)"
             )
     frame[schema.FAULT] = frame[schema.FAULT].fillna("").astype(str)
-    results = {"scored file": evaluate(frame)}
-    if not args.no_baseline:
-        kpis = [k for k in schema.KPIS if k in frame.columns] or loaded.kpis
+    tables = {"scored file": frame}
+    if not args.no_baseline:  # on every row, so both warm up alike; skipped below alike
+        kpis = ([k for k in schema.KPIS if k in frame.columns]
+                or [k for k in loaded.kpis if k not in schema.SCORED_COLUMNS])
         seed = build_detector("seed", {}, kpis)
         base_input = frame.drop(columns=list(schema.SCORED_COLUMNS), errors="ignore")
-        baseline = replay(base_input, seed, kpis, progress=not args.quiet).frame
-        results["seed baseline"] = evaluate(baseline)
+        tables["seed baseline"] = replay(base_input, seed, kpis, progress=not args.quiet).frame
+    if skip is not None:
+        for key, table in tables.items():
+            tables[key], note = skip_warmup(table, skip)
+        notes.append(note)
+    results = {key: evaluate(table) for key, table in tables.items()}
+    if not args.quiet:
+        for note in notes:
+            print(f"note: {note}", file=sys.stderr)
     if args.json:
         payload = results["scored file"].as_dict()
         if "seed baseline" in results:
@@ -179,11 +213,14 @@ def run_bench(args: argparse.Namespace) -> int:
 
 # ---------------------------------------------------------------- detectors
 def run_detectors(args: argparse.Namespace) -> int:
+    """Every detector and every name ``--set`` accepts for it, with value and meaning."""
     from telecom_nb.detectors import available_detectors, make_detector
+    from telecom_nb.detectors.param_paths import describe
 
-    for name in available_detectors():
+    for i, name in enumerate(available_detectors()):
         det = make_detector(name)
-        params = ", ".join(f"{k}={v!r}" for k, v in det.get_params().items())
-        print(f"{name}: {type(det).__name__}({params})")
+        print(("\n" if i else "") + f"{name}: {type(det).__name__}")
+        for line in describe(det):
+            print(f"  {line}")
     return 0
 

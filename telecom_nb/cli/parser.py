@@ -20,7 +20,32 @@ def _add_detector(p: argparse.ArgumentParser) -> None:
     p.add_argument("--detector", default="iforest",
                    help="detector name (list them with `telecom-nb detectors`)")
     p.add_argument("--set", dest="params", action="append", default=[], metavar="NAME=VALUE",
-                   help="detector parameter, repeatable")
+                   help="a detector or feature parameter, e.g. contamination=0.002 or "
+                   "features.weekly=true (repeatable; every name: `telecom-nb detectors`)")
+
+
+def _add_source_flags(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("reading the file (each overrides --source)")
+    g.add_argument("--timestamp-col", default=None, metavar="COL[,COL]",
+                   help="time column, or several joined with a space: Date,Time "
+                   "(default: timestamp)")
+    g.add_argument("--time-format", default=None, help="strftime form of the (joined) time "
+                   "text, e.g. '%%d/%%m/%%Y %%H:%%M' (default: inferred)")
+    g.add_argument("--time-unit", choices=("s", "ms"), default=None,
+                   help="epoch numbers in seconds or milliseconds")
+    g.add_argument("--timezone", default=None, metavar="ZONE",
+                   help="IANA zone of times written without an offset, e.g. Asia/Tehran "
+                   "(default UTC); the output's timestamp is UTC, its local_time this zone")
+    g.add_argument("--sector-col", default=None,
+                   help="cell/sector id column (default: sector_id if present, else the "
+                   "file is one series)")
+    g.add_argument("--kpis", default=None, metavar="A,B", help="the KPI columns (default: "
+                   "every numeric column that is not an id, position, calendar or label)")
+    g.add_argument("--exclude", default=None, metavar="A,B", help="columns that are not KPIs")
+    g.add_argument("--sites", default=None, metavar="FILE",
+                   help="site/cell inventory (lat, lon, azimuth, province) joined by cell")
+    g.add_argument("--allow-drops", action="store_true",
+                   help="load even when more than 1 %% of the rows cannot be (they are counted)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -41,18 +66,40 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="FILE.parquet or FILE.csv")
     _add_quiet(p)
 
-    p = sub.add_parser("detect", help="score every row of a KPI table (streaming, no look-ahead)")
-    p.add_argument("input", help="CSV or Parquet KPI table")
+    p = sub.add_parser(
+        "detect", help="score every row of a KPI table (streaming, no look-ahead)",
+        description="Score every row of a KPI export as the live stream would (no "
+        "look-ahead). The file is read by the same source definition as the notebook "
+        "(source.toml; the flags below override it). Output: every loaded row with score, "
+        "is_anomaly, top_kpi, alert_score, state; 'timestamp' is UTC and 'local_time' is the "
+        "same instant in the source's time zone (--timezone). Rows that cannot be loaded are "
+        "counted by reason; more than 1 % of them is an error (exit 2) naming the likely "
+        "cause, unless --allow-drops.")
+    p.add_argument("input", nargs="?", help="CSV or Parquet KPI table (optional with --source)")
+    p.add_argument("--source", metavar="source.toml",
+                   help="source definition (file, columns, time zone, sites, KPIs)")
     p.add_argument("--out", required=True, help="FILE.parquet or FILE.csv")
-    p.add_argument("--timestamp-col", default="timestamp")
-    p.add_argument("--sector-col", default="sector_id")
-    p.add_argument("--kpis", default=None, help="comma-separated KPI columns")
+    _add_source_flags(p)
     _add_detector(p)
-    p.add_argument("--on-bad-rows", choices=("skip", "error"), default="skip")
+    p.add_argument("--on-bad-rows", choices=("skip", "error"), default="skip",
+                   help="error: any row that cannot be loaded is an error (default: skip "
+                   "and count, up to 1 %%)")
     _add_quiet(p)
 
-    p = sub.add_parser("evaluate", help="metrics of a scored table with ground truth")
-    p.add_argument("scored", help="output of `detect` on a table with a `fault` column")
+    p = sub.add_parser(
+        "evaluate", help="metrics of a scored table with ground truth",
+        description="Row precision/recall and event recall/delay of a scored table, per "
+        "fault kind, against its 'fault' column or your own labelled incidents (--labels).")
+    p.add_argument("scored", help="output of `detect` (with a `fault` column, or --labels)")
+    p.add_argument("--labels", metavar="labels.csv",
+                   help="labelled incidents: time column(s), sector/cell, label or fault kind "
+                   "(times read in the source's time zone)")
+    p.add_argument("--source", metavar="source.toml",
+                   help="source definition: its time zone and column names read --labels")
+    p.add_argument("--timezone", default=None,
+                   help="IANA zone of the label times (default: the source's, else UTC)")
+    p.add_argument("--skip", default=None, metavar="DURATION",
+                   help="leave out the first DURATION of data (warm-up), e.g. 7D or 36h")
     p.add_argument("--json", action="store_true")
     p.add_argument("--no-baseline", action="store_true",
                    help="skip re-running the seed baseline on the same rows")

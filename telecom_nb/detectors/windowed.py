@@ -83,6 +83,9 @@ class WindowedDetector(ThresholdParams, Detector):
     def __init__(self, **params: Any) -> None:
         self._fitted: Fitted | None = None
         self.features_: FeatureExtractor | None = None
+        #: feature parameters by path below ``features_`` ("weekly", "seasonal.slot_alpha"):
+        #: kept here because a KPI change or ``reset()`` builds a new extractor
+        self.feature_params_: dict[str, Any] = {}
         super().__init__(**params)
         self._init_state()
 
@@ -139,9 +142,20 @@ class WindowedDetector(ThresholdParams, Detector):
     def _explain(self, fitted: Fitted | None, features: np.ndarray) -> np.ndarray:
         return kpi_contributions(features, self.features_.feature_weights())
 
+    def set_feature_params(self, **params: Any) -> None:
+        """Set feature-extractor parameters by path ("weekly", "seasonal.slot_alpha").
+
+        All are checked on a fresh extractor first (nothing changes on an error), then kept
+        for every later extractor and applied to the current one.
+        """
+        configure_features(self._make_features(), params)
+        self.feature_params_.update(params)
+        configure_features(self.features_, params)
+
     # -- state --------------------------------------------------------------------
     def _init_state(self) -> None:
         self.features_ = self._make_features()
+        configure_features(self.features_, self.feature_params_)
         if self.kpis:
             self.features_.kpis = list(self.kpis)
         self._fitted = None
@@ -328,6 +342,23 @@ class WindowedDetector(ThresholdParams, Detector):
                 job.run_sync()
         flush()
         return _reorder(parts, order, ordered.index, table.index, self.kpis_)
+
+
+def configure_features(features: FeatureExtractor, params: dict[str, Any]) -> None:
+    """Apply ``{"weekly": v, "seasonal.slot_alpha": w}``: own parameters, then parts'."""
+    own = {k: v for k, v in params.items() if "." not in k}
+    if own:
+        features.set_params(**own)
+    parts: dict[str, dict[str, Any]] = {}
+    for key, value in params.items():
+        if "." in key:
+            part, _, name = key.partition(".")
+            parts.setdefault(part, {})[name] = value
+    for part, values in parts.items():
+        setter = getattr(features, "set_part_params", None)
+        if setter is None:
+            raise ParameterError(f"{type(features).__name__} has no part {part!r}")
+        setter(part, **values)
 
 
 def _reorder(parts: list[Scores], order: np.ndarray, ordered_index: pd.Index,

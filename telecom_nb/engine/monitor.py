@@ -10,8 +10,9 @@ written down in :class:`~telecom_nb.engine.view.MonitorView`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -23,6 +24,7 @@ from telecom_nb.alarms.episodes import EpisodeTracker
 from telecom_nb.detectors.base import Detector
 from telecom_nb.engine.feed import AnomalyFeed
 from telecom_nb.engine.history import NetworkHistory, SectorHistory
+from telecom_nb.engine.monitor_setup import DataDescription, build_detector, format_age
 from telecom_nb.engine.runner import Runner
 from telecom_nb.engine.scored import ScoredBatch
 from telecom_nb.engine.sinks import Sink
@@ -31,33 +33,16 @@ from telecom_nb.engine.tick import Tick
 from telecom_nb.engine.watchdog import Watchdog
 from telecom_nb.params import check_range
 from telecom_nb.sources.base import Source
+from telecom_nb.sources.kpiinfo import KpiInfo
 from telecom_nb.sources.sites import AZIMUTH
+
+if TYPE_CHECKING:
+    from telecom_nb.sources.spec import SourceSpec
+    from telecom_nb.sources.tables import ColumnMapping
 
 SECTOR_COLUMNS = (schema.SECTOR, schema.PROVINCE, schema.LAT, schema.LON)
 #: kept in ``sectors`` when the source's sector table has them (the map fans out by azimuth)
 OPTIONAL_SECTOR_COLUMNS = (AZIMUTH,)
-
-
-def _build_detector(detector: Detector | str, params: dict[str, Any]) -> Detector:
-    if isinstance(detector, Detector):
-        if params:
-            detector.set_params(**params)
-        return detector
-    from telecom_nb.detectors import make_detector  # lazy: detectors may be heavy
-
-    return make_detector(detector, **params)
-
-
-def format_age(age: pd.Timedelta) -> str:
-    """A short human duration: '45min', '3h 15min', '2d 4h'."""
-    minutes = int(age.total_seconds() // 60)
-    days, rest = divmod(minutes, 24 * 60)
-    hours, mins = divmod(rest, 60)
-    if days:
-        return f"{days}d {hours}h"
-    if hours:
-        return f"{hours}h {mins:02d}min"
-    return f"{mins}min"
 
 
 class Monitor(HasTraits):
@@ -100,11 +85,18 @@ class Monitor(HasTraits):
     ) -> None:
         super().__init__()
         self.source = source
-        self.detector = _build_detector(detector, detector_params)
+        self.detector = build_detector(detector, detector_params)
         self.kpis: tuple[str, ...] = tuple(getattr(source, "kpis", None) or schema.KPIS)
-        labels = getattr(source, "kpi_labels", None) or {}
+        if ("kpis" in self.detector.param_names() and not getattr(self.detector, "kpis", None)
+                and getattr(source, "kpis", None)):
+            self.detector.set_params(kpis=list(self.kpis))  # an id column is never a KPI
+        about = DataDescription.of(source, self.kpis)
         #: what a person reads for each KPI (the source's labels, else the column name)
-        self.kpi_labels: dict[str, str] = {k: str(labels.get(k, k)) for k in self.kpis}
+        self.kpi_labels: dict[str, str] = about.labels
+        #: KPI -> KpiInfo (label, unit, which change is bad): the source's, else from the name
+        self.kpi_info: dict[str, KpiInfo] = about.info
+        #: the network's wall clock (IANA name): timestamps stay UTC, a UI shows local time
+        self.timezone: str = about.timezone
         self.engine = Tick(self.detector, self.kpis, alarms=alarms, validator=validator)
         self.index = self.engine.index
         self.alarms = self.engine.alarms
@@ -155,16 +147,41 @@ class Monitor(HasTraits):
         return cls(source, detector, interval=interval, max_ticks=max_ticks, **detector_params)
 
     @classmethod
+    def from_source(
+        cls,
+        spec_or_path: SourceSpec | str | Path,
+        detector: Detector | str = "iforest",
+        interval: float = 0.5,
+        max_ticks: int | None = None,
+        *,
+        data: pd.DataFrame | None = None,
+        **detector_params: Any,
+    ) -> Monitor:
+        """A monitor replaying an operator export (``source.toml``, SourceSpec or file) per
+        timestamp through the live engine.
+
+        Loaded by :func:`~telecom_nb.sources.load_source` (the 1 % loss rule applies);
+        KPIs, their labels and units, and the time zone come from the data and its spec;
+        ``monitor.source.loaded`` keeps the counters and messages. ``detector_params``
+        take the names ``--set`` takes (``weekly=True``, ``features__peers__alpha=0.1``).
+        """
+        from telecom_nb.sources.replay import ReplaySource
+
+        source = ReplaySource.from_source(spec_or_path, data=data)
+        return cls(source, detector, interval=interval, max_ticks=max_ticks, **detector_params)
+
+    @classmethod
     def replay(
         cls,
         path_or_df: str | Path | pd.DataFrame,
-        mapping: Any | None = None,
+        mapping: ColumnMapping | Mapping[str, str] | None = None,
         interval: float = 0.5,
         detector: Detector | str = "iforest",
         max_ticks: int | None = None,
         **detector_params: Any,
     ) -> Monitor:
-        """A monitor replaying a recorded table (CSV, Parquet or DataFrame) per timestamp."""
+        """A monitor replaying a recorded table (CSV, Parquet or DataFrame) per timestamp;
+        ``mapping`` is a ColumnMapping or a dict of roles (``{"timestamp": "time"}``)."""
         from telecom_nb.sources.replay import ReplaySource
 
         source = ReplaySource(path_or_df, mapping)

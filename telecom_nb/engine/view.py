@@ -43,6 +43,8 @@ class MonitorView(Protocol):
     # -- what the data is ------------------------------------------------------------
     kpis: tuple[str, ...]  # the stream's KPI columns, in the source's order
     kpi_labels: dict[str, str]  # KPI -> what a person reads (with its unit when known)
+    kpi_info: Mapping[str, Any]  # KPI -> KpiInfo: label, unit, bad ("up"|"down"|"both")
+    timezone: Any  # the network's IANA zone ("Asia/Tehran") or tzinfo; None = UTC
     detector: Any  # parameters are traits tagged param=True (the controls link to them)
     alarms: Any  # AlarmChain: contamination / threshold / open_after / close_after
 
@@ -83,14 +85,3 @@ class MonitorView(Protocol):
     def add_sink(self, sink: Callable[[ScoredBatch], object]) -> None: ...
 
     def remove_sink(self, sink: Callable[[ScoredBatch], object]) -> None: ...
-
-
-@runtime_checkable
-class SourceAwareView(MonitorView, Protocol):
-    """A :class:`MonitorView` that also says what the source's KPIs are and where its clock
-    is. The UI reads these two with ``getattr`` (a monitor without them shows column names
-    and UTC), so every :class:`MonitorView` still works; a monitor built from a
-    ``source.toml`` should be one of these."""
-
-    kpi_info: Mapping[str, Any]  # KPI -> KpiInfo: label, unit, bad ("up"|"down"|"both")
-    timezone: Any  # the network's IANA zone ("Asia/Tehran") or tzinfo; None = UTC

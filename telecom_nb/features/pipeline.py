@@ -5,9 +5,12 @@ One registry is shared by all parts, so a sector's rows are looked up once per b
 
 from __future__ import annotations
 
+from typing import Any, ClassVar
+
 import numpy as np
 from traitlets import Bool, Int, observe, validate
 
+from telecom_nb.errors import ParameterError
 from telecom_nb.features.base import FeatureExtractor
 from telecom_nb.features.change import ShortTermChange
 from telecom_nb.features.peers import PeerComparison
@@ -15,6 +18,7 @@ from telecom_nb.features.persistence import Persistence
 from telecom_nb.features.seasonal import SeasonalResiduals
 from telecom_nb.features.view import BatchView
 from telecom_nb.params import check_range, param_trait
+from telecom_nb.sector_index import SectorIndex
 
 
 def agreeing(z: np.ndarray, evidence: np.ndarray) -> np.ndarray:
@@ -24,7 +28,22 @@ def agreeing(z: np.ndarray, evidence: np.ndarray) -> np.ndarray:
 
 
 class KpiFeatures(FeatureExtractor):
-    """All features that remove the expected, stacked column-wise."""
+    """All features that remove the expected, stacked column-wise.
+
+    The parts are rebuilt whenever the structure changes (first batch, a KPI list or a
+    switch below), so their own parameters (``seasonal.slot_alpha``, ``peers.min_peers``)
+    are kept in ``part_params`` and given to every rebuild: :meth:`set_part_params`.
+    """
+
+    #: the parts whose own parameters can be set, by the name used in ``features.<part>.x``
+    PARTS: ClassVar[dict[str, type[FeatureExtractor]]] = {
+        "seasonal": SeasonalResiduals, "peers": PeerComparison, "change": ShortTermChange,
+    }
+    #: part parameters set from this class's own (one switch, not two that can disagree)
+    DRIVEN: ClassVar[dict[str, tuple[str, ...]]] = {
+        "seasonal": ("kpis", "slots_per_day", "weekly", "relations"),
+        "peers": ("kpis",), "change": ("kpis",),
+    }
 
     slots_per_day = param_trait(Int(24, help="time-of-day slots per day"))
     weekly = param_trait(Bool(False, help="separate weekday and weekend slots"))
@@ -32,6 +51,38 @@ class KpiFeatures(FeatureExtractor):
     peers = param_trait(Bool(True, help="compare with province peers at the same tick"))
     change = param_trait(Bool(True, help="compare with the sector's last few ticks"))
     persistence = param_trait(Bool(True, help="accumulate seasonal deviations over ticks"))
+
+    def __init__(self, registry: SectorIndex | None = None, **params: Any) -> None:
+        self.part_params: dict[str, dict[str, Any]] = {}
+        super().__init__(registry, **params)
+
+    @classmethod
+    def part_param_names(cls, part: str) -> list[str]:
+        """The parameters of ``part`` that are set per part (not driven from here)."""
+        driven = cls.DRIVEN.get(part, ())
+        return [n for n in cls.PARTS[part].param_names() if n not in driven]
+
+    def set_part_params(self, part: str, **params: Any) -> None:
+        """Validate on a fresh part, keep for every rebuild; a bound pipeline starts over
+        (as for a structure switch: learned state used the old values)."""
+        if part not in self.PARTS:
+            raise ParameterError(f"unknown feature part {part!r}; parts: {', '.join(self.PARTS)}")
+        allowed = self.part_param_names(part)
+        unknown = sorted(set(params) - set(allowed))
+        if unknown:
+            raise ParameterError(f"unknown parameter(s) {', '.join(unknown)} for features.{part}; "
+                                 f"valid: {', '.join(allowed)}")
+        merged = {**self.part_params.get(part, {}), **params}
+        self.PARTS[part](**merged)  # raises ParameterError naming the parameter
+        self.part_params[part] = merged
+        if self.kpis_ is not None:
+            self._reset()
+
+    def part_value(self, part: str, name: str) -> Any:
+        """A part parameter's value: set here, else the part's default."""
+        if name in self.part_params.get(part, {}):
+            return self.part_params[part][name]
+        return self.PARTS[part].class_traits()[name].default()
 
     @validate("slots_per_day")
     def _v_slots(self, proposal):
@@ -44,16 +95,17 @@ class KpiFeatures(FeatureExtractor):
             self._reset()
 
     def _reset(self) -> None:
+        own = self.part_params
         parts: list[FeatureExtractor] = [
             SeasonalResiduals(
                 registry=self.registry, slots_per_day=self.slots_per_day,
-                weekly=self.weekly, relations=self.relations,
+                weekly=self.weekly, relations=self.relations, **own.get("seasonal", {}),
             )
         ]
         if self.peers:
-            parts.append(PeerComparison(registry=self.registry))
+            parts.append(PeerComparison(registry=self.registry, **own.get("peers", {})))
         if self.change:
-            parts.append(ShortTermChange(registry=self.registry))
+            parts.append(ShortTermChange(registry=self.registry, **own.get("change", {})))
         for part in parts:
             part.bind(self.kpis_ or ())
         self.parts_ = parts

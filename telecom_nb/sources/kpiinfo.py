@@ -40,6 +40,13 @@ class KpiInfo:
     unit: str = ""
     bad: BadDirection = "both"
 
+    @property
+    def display(self) -> str:
+        """What a person reads: ``"E-RAB drop rate (%)"``, the label with its unit."""
+        unit = self.unit.strip()
+        shown = unit and unit.lower() not in self.label.lower()
+        return f"{self.label} ({unit})" if shown else self.label
+
     def __post_init__(self) -> None:
         if self.bad not in BAD_DIRECTIONS:
             raise KpiInputError(

@@ -7,8 +7,9 @@ sorted timestamps, so each ``next_batch`` is a slice, not a filter over the whol
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -20,6 +21,7 @@ from telecom_nb.sources.tables import ColumnMapping, LoadedTable, OnBadRows, loa
 
 if TYPE_CHECKING:
     from telecom_nb.sources.ingest import LoadedSource
+    from telecom_nb.sources.kpiinfo import KpiInfo
     from telecom_nb.sources.spec import SourceSpec
 
 #: sector columns kept beside id, province and position when the table has them
@@ -32,7 +34,7 @@ class ReplaySource(Source):
     def __init__(
         self,
         src: str | Path | pd.DataFrame,
-        mapping: ColumnMapping | None = None,
+        mapping: ColumnMapping | Mapping[str, Any] | None = None,
         *,
         on_bad_rows: OnBadRows = "skip",
     ) -> None:
@@ -72,17 +74,20 @@ class ReplaySource(Source):
         return self.table.kpis
 
     @property
+    def kpi_info(self) -> dict[str, KpiInfo]:
+        """KPI -> label, unit, bad direction: the export's (with source.toml's overrides);
+        empty for a plain table (the monitor then reads them from the names)."""
+        return {} if self.loaded is None else dict(self.loaded.kpi_info)
+
+    @property
     def kpi_labels(self) -> dict[str, str]:
-        """KPI -> what a person reads: the source's label with its unit ("E-RAB drop rate
-        (%)"); empty for a plain table (the monitor then shows the column names)."""
-        if self.loaded is None:
-            return {}
-        labels = {}
-        for kpi, info in self.loaded.kpi_info.items():
-            unit = info.unit.strip()
-            shown = unit and unit.lower() not in info.label.lower()
-            labels[kpi] = f"{info.label} ({unit})" if shown else info.label
-        return labels
+        """KPI -> what a person reads (label and unit), from :attr:`kpi_info`."""
+        return {k: info.display for k, info in self.kpi_info.items()}
+
+    @property
+    def timezone(self) -> str:
+        """The export's wall-clock zone (``source.toml``); UTC for a plain table."""
+        return "UTC" if self.loaded is None else self.loaded.spec.timezone
 
     @property
     def report(self) -> dict[str, int]:

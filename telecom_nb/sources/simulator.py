@@ -101,6 +101,8 @@ class KpiSimulator(Source):
 
     #: the KPIs this source produces, and what a person reads for each
     kpis: tuple[str, ...] = schema.KPIS
+    #: the wall clock its daily and weekly profiles follow (what a UI shows as local time)
+    timezone: str = "Asia/Tehran"
     kpi_labels: dict[str, str] = {  # noqa: RUF012 (read-only class data)
         schema.PAYLOAD: "Payload (MB)",
         schema.THROUGHPUT: "Throughput (Mbps)",

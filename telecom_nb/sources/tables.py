@@ -13,9 +13,10 @@ This is the column-mapping API of the CLI and ``ReplaySource``; an operator expo
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -50,6 +51,7 @@ __all__ = [
     "ColumnMapping",
     "LoadedTable",
     "OnBadRows",
+    "as_mapping",
     "format_timestamp",
     "load_table",
     "missing_columns_message",
@@ -71,6 +73,27 @@ class ColumnMapping:
     province: str = schema.PROVINCE
     lat: str = schema.LAT
     lon: str = schema.LON
+
+
+def as_mapping(mapping: ColumnMapping | Mapping[str, Any] | None) -> ColumnMapping:
+    """A ColumnMapping from itself, None (defaults) or a plain dict of roles
+    (``{"timestamp": "time", "sector": "cell"}``; ``sector_id`` is accepted for ``sector``)."""
+    if mapping is None:
+        return ColumnMapping()
+    if isinstance(mapping, ColumnMapping):
+        return mapping
+    if not isinstance(mapping, Mapping):
+        raise KpiInputError("mapping must be a ColumnMapping or a dict of column roles; got "
+                            f"{type(mapping).__name__}")
+    roles = [f.name for f in fields(ColumnMapping)]
+    values = {("sector" if k == schema.SECTOR else k): v for k, v in mapping.items()}
+    unknown = [k for k in values if k not in roles]
+    if unknown:
+        raise KpiInputError(f"mapping key {unknown[0]!r} is not a column role; roles: "
+                            f"{', '.join(roles)}")
+    if isinstance(values.get("kpis"), str):
+        values["kpis"] = [values["kpis"]]
+    return ColumnMapping(**values)
 
 
 @dataclass
@@ -172,7 +195,7 @@ class _Loader:
 
 def load_table(
     src: str | Path | pd.DataFrame,
-    mapping: ColumnMapping | None = None,
+    mapping: ColumnMapping | Mapping[str, Any] | None = None,
     *,
     on_bad_rows: OnBadRows = "skip",
 ) -> LoadedTable:
@@ -182,7 +205,7 @@ def load_table(
     """
     if on_bad_rows not in ("skip", "error"):
         raise KpiInputError(f"on_bad_rows must be 'skip' or 'error'; got {on_bad_rows!r}")
-    mapping = mapping or ColumnMapping()
+    mapping = as_mapping(mapping)
     name = describe(src)
     raw = string_columns(read_raw(src), name)
     try:

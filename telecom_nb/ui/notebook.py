@@ -21,7 +21,10 @@ _launched: list[tuple[Any, Dashboard]] = []
 
 def launch(settings: NotebookSettings | None = None, *, display: bool = True,
            **monitor_kwargs: Any) -> tuple[Any, Dashboard]:
-    """Build a simulated monitor from the settings, show its dashboard, start the stream.
+    """Build the monitor from the settings, show its dashboard, start the stream.
+
+    The monitor replays ``settings.source`` (``TELECOM_NB_SOURCE``: a ``source.toml``)
+    when one is set, else it runs the simulator.
 
     On a Voilà page (``settings.in_voila``) the page shows the dashboard only.
     Calling it again (re-running the notebook cell) stops the previous monitor and closes
@@ -35,7 +38,10 @@ def launch(settings: NotebookSettings | None = None, *, display: bool = True,
         old_dashboard.close()
     settings = settings or notebook_settings()
     kwargs = {**settings.monitor_kwargs(), **monitor_kwargs}
-    monitor = Monitor.simulated(**kwargs)
+    if settings.source is not None:
+        monitor = Monitor.from_source(settings.source, **kwargs)
+    else:
+        monitor = Monitor.simulated(**kwargs)
     if hasattr(monitor, "idle_timeout"):
         monitor.idle_timeout = settings.idle_timeout
     if display and settings.in_voila:

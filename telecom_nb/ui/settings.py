@@ -3,7 +3,9 @@
 * live (no variables): the stream runs at its normal pace until stopped;
 * short run (``TELECOM_NB_TICKS=N``): exactly N ticks as fast as possible, then stop,
   so ``pytest --nbval-lax`` finishes in seconds and every later cell still works;
-* fast live (``TELECOM_NB_INTERVAL=0.2``): a Voilà page that ticks quickly for browser tests.
+* fast live (``TELECOM_NB_INTERVAL=0.2``): a Voilà page that ticks quickly for browser tests;
+* your own data (``TELECOM_NB_SOURCE=path/to/source.toml``): the stream replays that export
+  (any of the modes above still applies) instead of the simulator.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ TICKS_VAR = "TELECOM_NB_TICKS"
 INTERVAL_VAR = "TELECOM_NB_INTERVAL"
 SECTORS_VAR = "TELECOM_NB_SECTORS"
 IDLE_VAR = "TELECOM_NB_IDLE_TIMEOUT"
+SOURCE_VAR = "TELECOM_NB_SOURCE"
 
 # Set by Voilà in the environment of the kernels it starts.
 VOILA_VARS = ("VOILA_BASE_URL", "VOILA_SERVER_URL", "VOILA_APP_PORT")
@@ -36,13 +39,17 @@ class NotebookSettings:
     n_sectors: int = DEFAULT_SECTORS
     idle_timeout: float = DEFAULT_IDLE_TIMEOUT  # pause when no page is seen (0 = never)
     in_voila: bool = False  # a Voilà page: cells must not hold the page back waiting on ticks
+    source: str | None = None  # a source.toml (or export file) to replay; None = simulator
 
     @property
     def short_run(self) -> bool:
         return self.ticks is not None
 
     def monitor_kwargs(self) -> dict[str, object]:
-        """Keyword arguments for ``Monitor.simulated``."""
+        """Keyword arguments for ``Monitor.simulated`` (``Monitor.from_source`` with a
+        source: the fleet is the export's, so no ``n_sectors``)."""
+        if self.source is not None:
+            return {"interval": self.interval, "max_ticks": self.ticks}
         return {
             "n_sectors": self.n_sectors,
             "interval": self.interval,
@@ -67,8 +74,9 @@ def _number(env: Mapping[str, str], name: str, cast: type, low: float) -> float 
 
 def notebook_settings(env: Mapping[str, str] | None = None) -> NotebookSettings:
     """Read ``TELECOM_NB_TICKS``, ``TELECOM_NB_INTERVAL``, ``TELECOM_NB_SECTORS``,
-    ``TELECOM_NB_IDLE_TIMEOUT``; a short run defaults to ``interval=0`` and no idle pause
-    (nobody is watching a test run, so the heartbeat would never come)."""
+    ``TELECOM_NB_IDLE_TIMEOUT``, ``TELECOM_NB_SOURCE``; a short run defaults to
+    ``interval=0`` and no idle pause (nobody is watching a test run, so the heartbeat would
+    never come)."""
     env = os.environ if env is None else env
     ticks = _number(env, TICKS_VAR, int, 1)
     interval = _number(env, INTERVAL_VAR, float, 0.0)
@@ -84,4 +92,5 @@ def notebook_settings(env: Mapping[str, str] | None = None) -> NotebookSettings:
         interval=float(interval),
         n_sectors=DEFAULT_SECTORS if sectors is None else int(sectors),
         idle_timeout=float(idle),
+        source=env.get(SOURCE_VAR, "").strip() or None,
     )

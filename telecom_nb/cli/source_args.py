@@ -1,0 +1,126 @@
+"""From ``detect``'s flags to one :class:`~telecom_nb.sources.spec.SourceSpec`, and back to
+what a person should read about the load.
+
+The CLI, Python (``load_source``, ``Monitor.from_source``) and the notebook read an export
+through the same spec; the flags only override fields of the ``source.toml`` (or of the
+default recipe for a plain file), so a recipe tried on the command line is the recipe the
+notebook runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from telecom_nb.errors import KpiInputError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from telecom_nb.sources.ingest import LoadedSource
+    from telecom_nb.sources.spec import SourceSpec
+
+LOCAL_TIME = "local_time"
+#: how the counters of a load read in a sentence
+_DROPS = (("rows_bad_time", "no readable time"), ("rows_dst_gap", "time skipped by the clock"),
+          ("rows_missing_sector", "no sector id"), ("rows_duplicate", "duplicate (kept the last)"))
+
+
+def names(text: str | None) -> tuple[str, ...] | None:
+    """``"Date, Time"`` -> ``("Date", "Time")``; None when the flag was not given."""
+    if text is None:
+        return None
+    out = tuple(n.strip() for n in text.split(",") if n.strip())
+    if not out:
+        raise KpiInputError(f"expected comma-separated column names; got {text!r}")
+    return out
+
+
+def source_spec(args: argparse.Namespace) -> SourceSpec:
+    """The spec of ``--source`` (or the plain file's default) with every given flag applied."""
+    from telecom_nb.sources.spec import SitesSpec, SourceSpec
+
+    if args.source:
+        base = SourceSpec.from_toml(args.source)
+        if args.input:
+            base = base.with_path(args.input)  # the same recipe for another export
+    elif args.input:
+        base = SourceSpec(path=Path(args.input))
+    else:
+        raise KpiInputError("give the KPI file to read, or --source source.toml")
+    changes: dict[str, Any] = {}
+    if (stamp := names(args.timestamp_col)) is not None:
+        changes["timestamp"] = stamp
+    if args.time_format:
+        changes.update(time_format=args.time_format, time_unit=None)
+    if args.time_unit:
+        changes.update(time_unit=args.time_unit, time_format=None)
+    if args.timezone:
+        changes["timezone"] = args.timezone
+    if args.sector_col:
+        changes["sector"] = args.sector_col
+    kpis, exclude = names(args.kpis), names(args.exclude)
+    if kpis is not None:  # the flag's KPI choice replaces the file's
+        changes.update(kpis=kpis, exclude=exclude or (),
+                       kpi={k: v for k, v in base.kpi.items() if k in kpis})
+    elif exclude is not None:
+        changes.update(exclude=exclude, kpis=None,
+                       kpi={k: v for k, v in base.kpi.items() if k not in exclude})
+    if args.sites:
+        changes["sites"] = SitesSpec(path=Path(args.sites))
+    if args.allow_drops:
+        changes["allow_drops"] = True
+    if not changes:
+        return base
+    if base.origin:  # messages still name the file the rest came from
+        changes["origin"] = f"{base.origin} + flags"
+    return replace(base, **changes)
+
+
+def load_notes(loaded: LoadedSource) -> list[str]:
+    """What was loaded and what was not: the loader's messages plus its counters."""
+    c = loaded.counters
+    dropped = ", ".join(f"{getattr(c, key):,} {what}" for key, what in _DROPS
+                        if getattr(c, key))
+    rows = (f"rows: {c.rows_read:,} read = {c.rows_loaded:,} loaded + {c.rows_dropped:,} "
+            f"dropped" + (f" ({dropped})" if dropped else ""))
+    values = "KPI values: none missing"
+    if c.values_missing:
+        values = (f"KPI values: {c.values_missing:,} missing (of which {c.values_non_numeric:,} "
+                  f"non-numeric, {c.values_infinite:,} infinite): kept as NaN, imputed from "
+                  "the sector's last value when streamed")
+    cadence = "n/a (no sector has two rows)" if loaded.cadence is None else _step(loaded.cadence)
+    sites = ""
+    if loaded.spec.sites is not None:
+        sites = (f"; {c.sectors_without_site:,} without a site in "
+                 f"{loaded.spec.sites.path.name}")
+    sectors = (f"sectors: {c.sectors:,}{sites}; timestamps: {c.timestamps:,}; cadence: "
+               f"{cadence}; time zone: {loaded.spec.timezone}")
+    return [*loaded.messages, rows, values, sectors]
+
+
+def _step(step: pd.Timedelta) -> str:
+    seconds = step.total_seconds()
+    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
+        if seconds >= size and seconds % size == 0:
+            return f"{seconds / size:g} {unit}"
+    return f"{seconds:g} s"
+
+
+def with_local_time(frame: pd.DataFrame, timezone: str) -> pd.DataFrame:
+    """``local_time`` (the source's wall clock, with its offset) right after ``timestamp``."""
+    from telecom_nb import schema
+
+    out = frame.drop(columns=[LOCAL_TIME], errors="ignore")
+    out.insert(out.columns.get_loc(schema.TIMESTAMP) + 1, LOCAL_TIME,
+               out[schema.TIMESTAMP].dt.tz_convert(timezone))
+    return out
+
+
+def drop_hint(exc: KpiInputError) -> KpiInputError:
+    """The loader's 1 % error, its fix spelt for the command line."""
+    text = str(exc).replace("set allow_drops = true",
+                            "pass --allow-drops (or allow_drops = true in source.toml)")
+    return KpiInputError(text, reason=exc.reason)

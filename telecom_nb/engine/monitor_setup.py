@@ -1,0 +1,59 @@
+"""What a Monitor is built from: its detector (with parameters by name) and what the data is.
+
+Kept apart from :mod:`~telecom_nb.engine.monitor` so that the monitor's module stays about
+running and watching the stream.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from telecom_nb.detectors.base import Detector
+from telecom_nb.sources.kpiinfo import KpiInfo, infer_kpi_info
+
+
+def build_detector(detector: Detector | str, params: dict[str, Any]) -> Detector:
+    """A detector with ``params`` set by the names ``--set`` takes (``weekly=True``,
+    ``features__seasonal__slot_alpha=0.2``), all validated before any is set."""
+    from telecom_nb.detectors import make_detector  # lazy: detectors may be heavy
+    from telecom_nb.detectors.param_paths import configure
+
+    if not isinstance(detector, Detector):
+        detector = make_detector(detector)
+    return configure(detector, params) if params else detector
+
+
+@dataclass(frozen=True)
+class DataDescription:
+    """KPI labels, KPI infos and the wall-clock zone a UI needs, from the source."""
+
+    labels: dict[str, str]
+    info: dict[str, KpiInfo]
+    timezone: str
+
+    @classmethod
+    def of(cls, source: object, kpis: Sequence[str]) -> DataDescription:
+        """The source's own (``kpi_labels``, ``kpi_info``, ``timezone``), else from names/UTC."""
+        labels = getattr(source, "kpi_labels", None) or {}
+        info = getattr(source, "kpi_info", None) or {}
+        return cls(
+            labels={k: str(labels.get(k, k)) for k in kpis},
+            info={k: info.get(k) or infer_kpi_info(k) for k in kpis},
+            timezone=str(getattr(source, "timezone", None) or "UTC"),
+        )
+
+
+def format_age(age: pd.Timedelta) -> str:
+    """A short human duration: '45min', '3h 15min', '2d 4h'."""
+    minutes = int(age.total_seconds() // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    if days:
+        return f"{days}d {hours}h"
+    if hours:
+        return f"{hours}h {mins:02d}min"
+    return f"{mins}min"
