@@ -17,7 +17,8 @@ Empirical Bayes, per week slot:
   and what is still unknown about it widens the spread: by ``tau2`` before the first
   visit (no flood in the first week), by at most ``sigma2`` after one.
 
-State is float32 (sectors x 7 x slots_per_day x series): about 7 KB per sector.
+State is float32 level + count (sectors x 7 x slots_per_day x series): ~15 KB per sector
+with 11 series (1.5 GB at 100k sectors; the typical-day tables are ~1.4x that).
 """
 
 from __future__ import annotations
