@@ -18,7 +18,7 @@ Empirical Bayes, per week slot:
   visit (no flood in the first week), by at most ``sigma2`` after one.
 
 State is float32 level + count (sectors x 7 x slots_per_day x series): ~15 KB per sector
-with 11 series (1.5 GB at 100k sectors; the typical-day tables are ~1.4x that).
+with 11 series (1.5 GB at 100k sectors, about twice the typical-day tables).
 """
 
 from __future__ import annotations
