@@ -24,7 +24,7 @@ def simulate(n_sectors: int, days: float, seed: int = 0) -> pd.DataFrame:
     return sim.run(ticks)
 
 
-def quality(table: pd.DataFrame, names: list[str]) -> None:
+def quality(table: pd.DataFrame, names: list[str], timezone: str | None = None) -> None:
     from telecom_nb.evaluation.metrics import evaluate
 
     fault_rows = (table[schema.FAULT] != "").mean()
@@ -32,6 +32,8 @@ def quality(table: pd.DataFrame, names: list[str]) -> None:
     results = {}
     for name in names:
         det = make_detector(name)
+        if timezone and "timezone" in det.param_names():
+            det.timezone = timezone  # the simulator's local calendar
         t0 = time.perf_counter()
         scored = replay(table, det, schema.KPIS).frame  # the engine's replay path
         took = time.perf_counter() - t0
@@ -84,12 +86,14 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0, help="simulator seed")
     ap.add_argument("--detectors", default="iforest,robust_z,seed")
     ap.add_argument("--cost", default="")
+    ap.add_argument("--timezone", default="Asia/Tehran",
+                    help="detector time zone (the simulator's; 'UTC' = none)")
     args = ap.parse_args()
     if args.cost:
         cost([int(s) for s in args.cost.split(",")])
         return
     table = simulate(args.sectors, args.days, seed=args.seed)
-    quality(table, args.detectors.split(","))
+    quality(table, args.detectors.split(","), args.timezone)
 
 
 if __name__ == "__main__":

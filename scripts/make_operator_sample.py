@@ -51,9 +51,13 @@ def _weekday_sets(text: str) -> set[int]:
 
 
 def build(cells: int, weeks: float, seed: int, fault_rate: float, timezone: str,
-          weekend: set[int], half_weekend: set[int], start: str
+          weekend: set[int], half_weekend: set[int], start: str, step: str = "1h"
           ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """(export rows, site inventory, fault labels); all times local wall clock, naive."""
+    """(export rows, site inventory, fault labels); all times local wall clock, naive.
+
+    ``step`` is the reporting period (5min, 15min, 30min or 1h): volumes are per period,
+    faults last whole hours, the daily shape is the hourly one.
+    """
     from telecom_nb.geo.placement import place_sites
 
     rng = np.random.default_rng(seed)
@@ -67,13 +71,14 @@ def build(cells: int, weeks: float, seed: int, fault_rate: float, timezone: str,
                             np.char.add("_", band))
     enodeb = np.char.add("ENB_", site_no[cell_site].astype(str))
 
-    hours = pd.date_range(start, periods=round(weeks * 7 * 24), freq="h")
+    per_hour = round(pd.Timedelta("1h") / pd.Timedelta(step))
+    hours = pd.date_range(start, periods=round(weeks * 7 * 24 * per_hour), freq=step)
     n_t = len(hours)
     hour, weekday = hours.hour.to_numpy(), hours.day_of_week.to_numpy()
     day_kind = np.where(np.isin(weekday, list(weekend)), 1.0,
                         np.where(np.isin(weekday, list(half_weekend)), 0.5, 0.0))
     # Hours 0-3 belong to the previous evening: a weekend *night* starts the day before.
-    night_kind = np.roll(day_kind, 4)
+    night_kind = np.roll(day_kind, 4 * per_hour)
     kind = np.where(hour < 4, night_kind, day_kind)
 
     business = np.clip(rng.beta(2, 3, cells) * 1.5, 0, 1)[:, None]
@@ -83,7 +88,7 @@ def build(cells: int, weeks: float, seed: int, fault_rate: float, timezone: str,
     load = load * rng.lognormal(0, 0.08, (cells, n_t)) * rng.uniform(0.4, 1.0, (cells, 1))
 
     peak_gb = rng.lognormal(np.log(6.0), 0.5, (cells, 1))
-    dl = peak_gb * load
+    dl = peak_gb * load / per_hour
     users = rng.poisson(rng.lognormal(np.log(60), 0.4, (cells, 1)) * load + 1).astype(float)
     prb = np.clip(8 + 85 * load ** 0.9 + rng.normal(0, 3, load.shape), 0, 100)
     thp = np.clip(rng.uniform(25, 60, (cells, 1)) * (1 - 0.72 * prb / 100)
@@ -94,7 +99,7 @@ def build(cells: int, weeks: float, seed: int, fault_rate: float, timezone: str,
     values = {KPIS[0]: dl, KPIS[1]: dl * rng.uniform(0.08, 0.16, (cells, 1)),
               KPIS[2]: thp, KPIS[3]: prb, KPIS[4]: rrc, KPIS[5]: drop, KPIS[6]: avail,
               KPIS[7]: users}
-    fault = _inject_faults(rng, values, fault_rate, cells, n_t)
+    fault = _inject_faults(rng, values, fault_rate, cells, n_t, per_hour)
 
     present = np.ones((cells, n_t), bool)
     late = rng.choice(cells, max(1, cells // 50), replace=False)  # on air mid-export
@@ -139,15 +144,15 @@ def build(cells: int, weeks: float, seed: int, fault_rate: float, timezone: str,
 
 
 def _inject_faults(rng: np.random.Generator, values: dict[str, np.ndarray], rate: float,
-                   cells: int, n_t: int) -> np.ndarray:
+                   cells: int, n_t: int, per_hour: int = 1) -> np.ndarray:
     """Fault episodes of 1-8 h (``rate`` per cell per week); returns kind index, -1 = none."""
     fault = np.full((cells, n_t), -1, dtype=int)
-    n_faults = rng.poisson(rate * cells * n_t / (7 * 24))
+    n_faults = rng.poisson(rate * cells * n_t / (7 * 24 * per_hour))
     cell = rng.integers(0, cells, n_faults)
     begin = rng.integers(0, n_t, n_faults)
-    length = rng.integers(1, 9, n_faults)
+    length = rng.integers(1, 9, n_faults) * per_hour
     kind = rng.integers(0, len(FAULT_KINDS), n_faults)
-    offsets = np.arange(8)
+    offsets = np.arange(8 * per_hour)
     hit_t = begin[:, None] + offsets[None, :]
     valid = (offsets[None, :] < length[:, None]) & (hit_t < n_t)
     fc, ft = np.broadcast_to(cell[:, None], hit_t.shape)[valid], hit_t[valid]
@@ -200,6 +205,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--weekend", default="Fri", help="weekend days, e.g. Fri or Sat,Sun")
     parser.add_argument("--half-weekend", default="Thu", help="days partly off ('' for none)")
     parser.add_argument("--start", default="2026-04-04", help="first local day (YYYY-MM-DD)")
+    parser.add_argument("--step", default="1h", choices=("5min", "15min", "30min", "1h"),
+                        help="reporting period (default 1h)")
     parser.add_argument("--day-first", action="store_true",
                         help="write dates as DD/MM/YYYY (source.toml gets a time_format)")
     args = parser.parse_args(argv)
@@ -209,6 +216,7 @@ def main(argv: list[str] | None = None) -> int:
     export, inventory, labels = build(
         args.cells, args.weeks, args.seed, args.fault_rate, args.timezone,
         _weekday_sets(args.weekend), _weekday_sets(args.half_weekend), args.start,
+        args.step,
     )
     time_format = ""
     if args.day_first:
@@ -221,7 +229,7 @@ def main(argv: list[str] | None = None) -> int:
     labels.to_csv(args.out / "labels.csv", index=False)
     (args.out / "source.toml").write_text(SOURCE_TOML.format(
         seed=args.seed, timezone=args.timezone, time_format=time_format))
-    print(f"wrote {len(export):,} rows ({args.cells} cells, {args.weeks:g} weeks), "
+    print(f"wrote {len(export):,} rows ({args.cells} cells, {args.weeks:g} weeks, {args.step}), "
           f"{len(labels):,} labelled fault hours, sites.csv, source.toml to {args.out} "
           f"in {time.perf_counter() - started:.1f} s", file=sys.stderr)
     return 0

@@ -78,6 +78,7 @@ def run_simulate(args: argparse.Namespace) -> int:
 def run_detect(args: argparse.Namespace) -> int:
     """Load through the source spec (no silent loss), replay through the live tick, write."""
     from telecom_nb.cli.source_args import drop_hint, load_notes, source_spec, with_local_time
+    from telecom_nb.engine.monitor_setup import use_network_clock
     from telecom_nb.sources.ingest import load_source
 
     output_path(args.out)
@@ -97,6 +98,7 @@ def run_detect(args: argparse.Namespace) -> int:
             print(f"note: {message}", file=sys.stderr)
     if "kpis" in detector.param_names() and not detector.kpis:
         detector.set_params(kpis=list(loaded.kpis))
+    use_network_clock(detector, spec.timezone)  # seasonal slots on the network's calendar
     started = time.perf_counter()
     result = replay(loaded.frame, detector, loaded.kpis, progress=not args.quiet)
     elapsed = time.perf_counter() - started

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 from sklearn.ensemble import IsolationForest
 
+from telecom_nb.detectors.calendar_params import CalendarParams
 from telecom_nb.detectors.calibration import TailCalibrator
 from telecom_nb.detectors.forest_params import ForestParams
 from telecom_nb.detectors.windowed import WindowedDetector
@@ -68,7 +69,7 @@ class ForestAndZ:
     z_null: TailCalibrator
 
 
-class IsolationForestDetector(ForestParams, WindowedDetector):
+class IsolationForestDetector(CalendarParams, ForestParams, WindowedDetector):
     """sklearn ``IsolationForest`` on bounded seasonal/relation/peer/change z-scores.
 
     The features already say "unlike itself at this time of day", so the forest
@@ -81,7 +82,7 @@ class IsolationForestDetector(ForestParams, WindowedDetector):
     name = "iforest"
 
     def _make_features(self) -> FeatureExtractor:
-        return KpiFeatures()
+        return KpiFeatures(**self._calendar())
 
     def _fit_params(self) -> dict[str, Any]:
         return {"random_state": self.random_state, "n_estimators": self.n_estimators,

@@ -6,18 +6,19 @@ from typing import Any
 
 import numpy as np
 
+from telecom_nb.detectors.calendar_params import CalendarParams
 from telecom_nb.detectors.windowed import WindowedDetector
 from telecom_nb.features.base import FeatureExtractor
 from telecom_nb.features.pipeline import KpiFeatures
 
 
-class RobustZDetector(WindowedDetector):
+class RobustZDetector(CalendarParams, WindowedDetector):
     """Raw score = max |z| over the features; "retraining" only refreshes the calibration."""
 
     name = "robust_z"
 
     def _make_features(self) -> FeatureExtractor:
-        return KpiFeatures()
+        return KpiFeatures(**self._calendar())
 
     def _fit_model(self, window: np.ndarray, params: dict[str, Any]) -> None:
         return None

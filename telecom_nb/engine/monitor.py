@@ -24,7 +24,12 @@ from telecom_nb.alarms.episodes import EpisodeTracker
 from telecom_nb.detectors.base import Detector
 from telecom_nb.engine.feed import AnomalyFeed
 from telecom_nb.engine.history import NetworkHistory, SectorHistory
-from telecom_nb.engine.monitor_setup import DataDescription, build_detector, format_age
+from telecom_nb.engine.monitor_setup import (
+    DataDescription,
+    build_detector,
+    format_age,
+    use_network_clock,
+)
 from telecom_nb.engine.runner import Runner
 from telecom_nb.engine.scored import ScoredBatch
 from telecom_nb.engine.sinks import Sink
@@ -97,6 +102,7 @@ class Monitor(HasTraits):
         self.kpi_info: dict[str, KpiInfo] = about.info
         #: the network's wall clock (IANA name): timestamps stay UTC, a UI shows local time
         self.timezone: str = about.timezone
+        use_network_clock(self.detector, self.timezone)
         self.engine = Tick(self.detector, self.kpis, alarms=alarms, validator=validator)
         self.index = self.engine.index
         self.alarms = self.engine.alarms

@@ -27,6 +27,16 @@ def build_detector(detector: Detector | str, params: dict[str, Any]) -> Detector
     return configure(detector, params) if params else detector
 
 
+def use_network_clock(detector: Detector, timezone: str | None) -> None:
+    """Give a calendar-aware detector the source's zone unless it was given one.
+
+    Seasonal slots and weekdays are the network's wall clock; a user who wants UTC says
+    ``timezone=UTC``.
+    """
+    if timezone and "timezone" in detector.param_names() and detector.timezone is None:
+        detector.set_params(timezone=timezone)
+
+
 @dataclass(frozen=True)
 class DataDescription:
     """KPI labels, KPI infos and the wall-clock zone a UI needs, from the source."""

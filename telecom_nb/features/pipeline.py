@@ -16,6 +16,7 @@ from telecom_nb.features.change import ShortTermChange
 from telecom_nb.features.peers import PeerComparison
 from telecom_nb.features.persistence import Persistence
 from telecom_nb.features.seasonal import SeasonalResiduals
+from telecom_nb.features.time_slots import TimeZone
 from telecom_nb.features.view import BatchView
 from telecom_nb.params import check_range, param_trait
 from telecom_nb.sector_index import SectorIndex
@@ -46,7 +47,8 @@ class KpiFeatures(FeatureExtractor):
     }
 
     slots_per_day = param_trait(Int(24, help="time-of-day slots per day"))
-    weekly = param_trait(Bool(False, help="separate weekday and weekend slots"))
+    weekly = param_trait(Bool(True, help="learn day-of-week effects (weekends, half days)"))
+    timezone = param_trait(TimeZone(help="IANA zone of the network's local calendar"))
     relations = param_trait(Bool(True, help="model KPI relations (e.g. throughput per PRB)"))
     peers = param_trait(Bool(True, help="compare with province peers at the same tick"))
     change = param_trait(Bool(True, help="compare with the sector's last few ticks"))
@@ -89,7 +91,8 @@ class KpiFeatures(FeatureExtractor):
         check_range("slots_per_day", proposal["value"], 1, 1440)
         return proposal["value"]
 
-    @observe("slots_per_day", "weekly", "relations", "peers", "change", "persistence")
+    @observe("slots_per_day", "weekly", "timezone", "relations", "peers", "change",
+             "persistence")
     def _structure_changed(self, change) -> None:
         if self.kpis_ is not None:
             self._reset()
@@ -99,7 +102,8 @@ class KpiFeatures(FeatureExtractor):
         parts: list[FeatureExtractor] = [
             SeasonalResiduals(
                 registry=self.registry, slots_per_day=self.slots_per_day,
-                weekly=self.weekly, relations=self.relations, **own.get("seasonal", {}),
+                weekly=self.weekly, timezone=self.timezone, relations=self.relations,
+                **own.get("seasonal", {}),
             )
         ]
         if self.peers:

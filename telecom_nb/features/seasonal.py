@@ -7,6 +7,13 @@ slot's own spread as the slot fills. While a slot is cold, the expected value is
 the sector's overall level shifted by the fleet's profile for that slot (its
 level scaled by the fleet's daily shape, on a log scale).
 
+Slots are cut on the network's local wall clock (``timezone``). With ``weekly`` the
+typical day is refined per weekday by :class:`~telecom_nb.features.weekly.WeekdayEffects`
+(learned, shrunk toward the fleet's weekday shape while young): a weekend is not an
+anomaly once it has been seen, nor a flood the first time. Counts and memories are in
+reference ticks of 15 minutes (:mod:`~telecom_nb.features.cadence`), so a slot means the
+same hours whatever the data's cadence.
+
 Output: robust z-scores ``(x - expected) / spread``, clipped, 0 with no history.
 """
 
@@ -18,6 +25,7 @@ import numpy as np
 from traitlets import Bool, Float, Int, observe, validate
 
 from telecom_nb.features.base import FeatureExtractor
+from telecom_nb.features.cadence import Cadence
 from telecom_nb.features.group_median import (
     FLEET_SAMPLE,
     MIN_FLEET_SECTORS,
@@ -38,8 +46,9 @@ from telecom_nb.features.robust_stats import (
     RobustTable,
 )
 from telecom_nb.features.scaling import LOG_SPREAD_FLOOR, scale_kpis, spread_floors
-from telecom_nb.features.time_slots import n_slots, time_slots
+from telecom_nb.features.time_slots import DAY_NS, TimeZone, time_slots
 from telecom_nb.features.view import BatchView
+from telecom_nb.features.weekly import WeekdayEffects
 from telecom_nb.params import check_range, param_trait
 from telecom_nb.sector_index import grow_rows
 
@@ -59,7 +68,8 @@ class SeasonalResiduals(FeatureExtractor):
     """Robust z of each KPI (and KPI relation) against the sector's own daily profile."""
 
     slots_per_day = param_trait(Int(24, help="time-of-day slots per day"))
-    weekly = param_trait(Bool(False, help="separate weekday and weekend (Sat/Sun) slots"))
+    weekly = param_trait(Bool(True, help="learn day-of-week effects (weekends, half days)"))
+    timezone = param_trait(TimeZone(help="IANA zone of the network's local calendar"))
     slot_alpha = param_trait(Float(0.1, help="EW weight of a new sample in its slot level"))
     sector_alpha = param_trait(Float(0.02, help="EW weight for sector-wide level/spread"))
     slot_prior = param_trait(Float(3.0, help="samples before a slot's own level dominates"))
@@ -80,7 +90,7 @@ class SeasonalResiduals(FeatureExtractor):
         check_range("slot_prior", proposal["value"], 0)
         return proposal["value"]
 
-    @observe("slots_per_day", "weekly", "relations")
+    @observe("slots_per_day", "weekly", "relations", "timezone")
     def _shape_changed(self, change) -> None:
         if self.kpis_ is not None:
             self._reset()  # a new slot grid or series list starts from scratch
@@ -95,7 +105,9 @@ class SeasonalResiduals(FeatureExtractor):
         kpis = self.kpis_ or ()
         self.pairs_ = default_relations(kpis) if self.relations else ()
         n_series = len(kpis) + len(self.pairs_)
-        slots = n_slots(self.slots_per_day, self.weekly)
+        slots = self.slots_per_day
+        self.cadence_ = Cadence()
+        self.week_ = WeekdayEffects(slots, n_series) if self.weekly else None
         self.slot_table_ = RobustTable((slots, n_series), self.slot_alpha)
         # the overall level spans the daily cycle: its far samples are peaks, not faults
         self.sector_table_ = RobustTable((n_series,), self.sector_alpha, gate=False)
@@ -132,13 +144,30 @@ class SeasonalResiduals(FeatureExtractor):
             view.cache[key] = np.hstack(parts)
         return view.cache[key]
 
-    def slots(self, view: BatchView) -> np.ndarray:
-        if "slots" not in view.cache:
-            view.cache["slots"] = time_slots(view.timestamps, self.slots_per_day, self.weekly)
-        return view.cache["slots"]
+    def slots(self, view: BatchView) -> tuple[np.ndarray, np.ndarray]:
+        """(time-of-day slot, week slot) of the view's rows on the local clock."""
+        key = f"slots{self.slots_per_day}{self.timezone}"
+        if key not in view.cache:
+            view.cache[key] = time_slots(view.timestamps, self.slots_per_day, self.timezone)
+        return view.cache[key]
 
-    def _expected(self, rows: np.ndarray, slot: np.ndarray, y: np.ndarray):
-        """Expected value, spread and 'has history' mask for known rows."""
+    def _expected(self, rows: np.ndarray, slots: tuple[np.ndarray, np.ndarray],
+                  y: np.ndarray):
+        """Expected value, spread, 'has history' mask, prior, oks and weekday effect."""
+        slot, wslot = slots
+        expected, spread, has, prior, (spread_ok, shape_ok) = self._typical_day(rows, slot, y)
+        effect, day_spread = np.zeros_like(expected), spread
+        if self.week_ is not None:
+            # the weekday's effect is read against a warm typical day only
+            warm = has & spread_ok & (self.slot_table_.count[rows, slot] >= SLOT_WARM)
+            effect, var = self.week_.expect(rows, wslot, y - expected, warm, spread**2)
+            effect = np.where(has, effect, 0.0)
+            spread = np.sqrt(spread**2 + var)
+        return (expected + effect, spread, has, prior + effect, (spread_ok, shape_ok),
+                (effect, day_spread))
+
+    def _typical_day(self, rows: np.ndarray, slot: np.ndarray, y: np.ndarray):
+        """Expected value, spread and 'has history' mask on the typical day."""
         lvl_s, spr_s, n_s = self.slot_table_.get((rows, slot))
         lvl_o, spr_o, n_o = self.sector_table_.get((rows,))
         fleet, fleet_ok = self._fleet_at(slot, y - lvl_o, n_o > 0)
@@ -175,7 +204,7 @@ class SeasonalResiduals(FeatureExtractor):
         if not known.any():
             return out
         r = np.where(known, rows, 0)
-        expected, spread, has, _, (spread_ok, shape_ok) = self._expected(
+        expected, spread, has, _, (spread_ok, shape_ok), _ = self._expected(
             r, self.slots(view), y)
         z = (y - expected) / spread
         ok = known[:, None] & has & spread_ok & shape_ok & np.isfinite(z)
@@ -193,8 +222,12 @@ class SeasonalResiduals(FeatureExtractor):
         self.far_run_ = grow_rows(self.far_run_, need)
         self.slot_far_since_ = grow_rows(self.slot_far_since_, need)
         self.resid_count_ = grow_rows(self.resid_count_, need)
-        slot = self.slots(view)
-        expected, spread, has, prior, (spread_ok, shape_ok) = self._expected(rows, slot, y)
+        if self.week_ is not None:
+            self.week_.grow(need)
+        self.cadence_.observe(view.timestamps)
+        slot, wslot = slots = self.slots(view)
+        expected, spread, has, prior, (spread_ok, shape_ok), (effect, day_spread) = (
+            self._expected(rows, slots, y))
         informed = spread_ok & shape_ok
         resid = y - expected
         ok = has & np.isfinite(resid)
@@ -230,7 +263,10 @@ class SeasonalResiduals(FeatureExtractor):
         recurs = cold_far & (since > 0) & (now - since >= RECUR_HOURS)
         self.slot_far_since_[rows, slot] = np.where(
             cold_far, np.where(since > 0, since, now), np.where(ok, 0.0, since))
-        far_slot = (far & warm & (np.abs(y - lvl_s) > GATE_Z * spread)) | (cold_far & ~recurs)
+        # the typical day learns the value without its weekday's effect
+        y_day = y - effect
+        far_slot = (far & warm & (np.abs(y_day - lvl_s) > GATE_Z * spread)) | (
+            cold_far & ~recurs)
         n_r = self.resid_count_[rows]
         a = np.maximum(1.0 / (n_r + 1.0), self.sector_alpha)
         dev = self.resid_dev_[rows]
@@ -245,13 +281,19 @@ class SeasonalResiduals(FeatureExtractor):
         # the fleet's shape learns from everyone: a median shrugs off the faulty few, and
         # when the whole fleet is "far" it is the profile that is not known yet
         lvl_o = self.sector_table_.level[rows]
-        self._learn_fleet_profile(y - lvl_o, has, slot)
+        self._learn_fleet_profile(y_day - lvl_o, has, slot)
         self._learn_fleet_spread()
+        if self.week_ is not None:
+            # the weekday's effect: what is left against a warm typical day
+            day_warm = has & informed & warm
+            visit = min(1.0, self.cadence_.step_ns * self.slots_per_day / DAY_NS)
+            self.week_.update(rows, wslot, y - (expected - effect), day_warm, far, spread,
+                              day_spread**2, visit)
         # A gated first sample starts the cell at the prior, not at the fault; later
         # samples that agree with the fleet-shaped prior repair what little it learned.
-        self.slot_table_.update((rows, slot), y, spread, far=far_slot,
-                                start=np.where(far_slot, prior, np.nan))
-        self.sector_table_.update((rows,), y, far=far)
+        self.slot_table_.update((rows, slot), y_day, spread, far=far_slot,
+                                start=np.where(far_slot, prior - effect, np.nan))
+        self.sector_table_.update((rows,), y_day, far=far)
 
     def _learn_fleet_spread(self) -> None:
         """The fleet's typical residual spread per series (median over warm sectors)."""

@@ -1,29 +1,95 @@
-"""Time-of-day slots: the unit of "usual for this sector at this time"."""
+"""The local calendar: time-of-day and day-of-week slots on the network's wall clock.
+
+Traffic follows people: the daily peak, the night trough and the weekend happen at local
+times, and which days are the weekend depends on the country. Slots are therefore cut on
+the local wall clock of ``timezone`` (an IANA name; DST days are 23 or 25 h long but
+every slot keeps its wall-clock meaning). Nothing here says *which* weekdays differ: the
+seasonal features learn that from the data (see :mod:`telecom_nb.features.weekly`).
+"""
 
 from __future__ import annotations
 
+import zoneinfo
+
 import numpy as np
 import pandas as pd
+from traitlets import TraitType
+
+from telecom_nb.errors import ParameterError
+
+DAY_NS = 86_400 * 10**9
+DAYS_PER_WEEK = 7
+#: 1970-01-01 (local day 0) was a Thursday; Monday = 0 as in pandas' ``day_of_week``
+_EPOCH_WEEKDAY = 3
 
 
-def n_slots(slots_per_day: int, weekly: bool) -> int:
-    return slots_per_day * (2 if weekly else 1)
+#: texts that mean "no zone given": UTC
+_UTC_TEXTS = ("", "none", "null", "utc")
+
+
+def check_timezone(name: str, value: object) -> str:
+    """``value`` as a valid IANA zone name (None means UTC); ParameterError otherwise."""
+    if value is None or (isinstance(value, str) and value.strip().lower() in _UTC_TEXTS):
+        return "UTC"
+    if isinstance(value, zoneinfo.ZoneInfo):
+        value = value.key
+    if not isinstance(value, str) or not value.strip():
+        raise ParameterError(f"{name} must be an IANA time zone name (e.g. 'Asia/Tehran', "
+                             f"'UTC'); got {value!r}")
+    try:
+        zoneinfo.ZoneInfo(value.strip())
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+        raise ParameterError(f"{name} must be an IANA time zone name (e.g. 'Asia/Tehran', "
+                             f"'UTC'); got {value!r}") from exc
+    return value.strip()
+
+
+class TimeZone(TraitType):
+    """A trait holding an IANA time zone name; None (or 'none') means UTC."""
+
+    default_value = "UTC"
+    info_text = "an IANA time zone name such as 'Asia/Tehran' (None = UTC)"
+
+    def validate(self, obj, value):
+        return check_timezone(self.name, value)
+
+
+def local_ns(timestamps: pd.Series | pd.DatetimeIndex | np.ndarray,
+             timezone: str = "UTC") -> np.ndarray:
+    """Wall-clock time in ``timezone`` as int64 ns since 1970-01-01 (naive values are UTC).
+
+    A batch holds one timestamp (a replay segment a few): only distinct values are
+    converted.
+    """
+    ts = pd.DatetimeIndex(timestamps)
+    if ts.tz is None:
+        ts = ts.tz_localize("UTC")
+    ns = ts.as_unit("ns").asi8
+    if timezone == "UTC" or len(ns) == 0:
+        return ns
+    if ns[0] == ns[-1] and (ns == ns[0]).all():
+        uniq, inv = ns[:1], np.zeros(len(ns), dtype=np.intp)
+    else:
+        uniq, inv = np.unique(ns, return_inverse=True)
+    wall = (pd.DatetimeIndex(uniq, tz="UTC").tz_convert(timezone).tz_localize(None)
+            .as_unit("ns").asi8)
+    return wall[inv.ravel()]
+
+
+def n_slots(slots_per_day: int) -> int:
+    """Week slots: one per (weekday, time-of-day slot)."""
+    return DAYS_PER_WEEK * slots_per_day
 
 
 def time_slots(timestamps: pd.Series | pd.DatetimeIndex | np.ndarray, slots_per_day: int,
-               weekly: bool) -> np.ndarray:
-    """Slot of each timestamp: its part of the day, plus an offset on weekends if ``weekly``.
+               timezone: str = "UTC") -> tuple[np.ndarray, np.ndarray]:
+    """(time-of-day slot, week slot) of each timestamp on the local wall clock.
 
-    Works on any timestamps (irregular ones too); UTC-naive values are taken as UTC.
+    The week slot is ``weekday * slots_per_day + slot`` (Monday = 0). A slot is a
+    duration (1 day / ``slots_per_day``), so 5-minute, 15-minute and hourly data share
+    one slot structure.
     """
-    ts = pd.DatetimeIndex(timestamps)
-    if ts.tz is not None:
-        ts = ts.tz_convert("UTC")
-    ns = ts.as_unit("ns").asi8
-    day_ns = 86_400 * 10**9
-    seconds_in_day = np.mod(ns, day_ns)
-    slot = (seconds_in_day * slots_per_day // day_ns).astype(np.int64)
-    if weekly:
-        weekday = (ns // day_ns + 3) % 7  # 1970-01-01 was a Thursday (3)
-        slot = slot + slots_per_day * (weekday >= 5)
-    return slot
+    ns = local_ns(timestamps, timezone)
+    slot = (np.mod(ns, DAY_NS) * slots_per_day // DAY_NS).astype(np.int64)
+    weekday = (np.floor_divide(ns, DAY_NS) + _EPOCH_WEEKDAY) % DAYS_PER_WEEK
+    return slot, weekday * slots_per_day + slot

@@ -99,6 +99,8 @@ class KpiSimulator(Source):
     ``sectors`` (a :func:`~telecom_nb.geo.place_sectors` table) overrides ``n_sectors``.
     """
 
+    #: the network's local calendar (its profiles are Iran's): a detector's ``timezone``
+    timezone: str = "Asia/Tehran"
     #: the KPIs this source produces, and what a person reads for each
     kpis: tuple[str, ...] = schema.KPIS
     #: the wall clock its daily and weekly profiles follow (what a UI shows as local time)

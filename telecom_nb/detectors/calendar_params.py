@@ -1,0 +1,31 @@
+"""The local-calendar parameters of detectors built on :class:`KpiFeatures`."""
+
+from __future__ import annotations
+
+from traitlets import Bool, HasTraits, observe
+
+from telecom_nb.features.time_slots import TimeZone
+from telecom_nb.params import param_trait
+
+
+class CalendarParams(HasTraits):
+    """Mixin: ``timezone`` and ``weekly``, forwarded to the detector's features.
+
+    Traffic follows the local clock and the local weekend, so the seasonal baselines
+    are cut in the network's zone (``timezone='Asia/Tehran'``; None = UTC). A source
+    knows its zone (``LoadedSource.timezone``, ``KpiSimulator.timezone``): pass it here.
+    Changing either starts the seasonal baselines over.
+    """
+
+    timezone = param_trait(TimeZone(help="IANA zone of the network's local calendar "
+                                         "(e.g. Asia/Tehran; None = UTC)"))
+    weekly = param_trait(Bool(True, help="learn day-of-week effects (weekends, half days)"))
+
+    def _calendar(self) -> dict[str, object]:
+        return {"timezone": self.timezone, "weekly": self.weekly}
+
+    @observe("timezone", "weekly")
+    def _calendar_changed(self, change) -> None:
+        features = getattr(self, "features_", None)
+        if features is not None and change["old"] != change["new"]:
+            features.set_params(**self._calendar())
