@@ -342,10 +342,10 @@ class Persister:
         m = self.monitor
         m.engine.tick = int(last["tick"])
         m.engine.timestamp = pd.Timestamp(int(last["time_ns"]), tz="UTC")
-        m.engine.validator.last_timestamp = m.engine.timestamp  # never an older batch again
-        if (last.get("source_position") is not None and _seekable(m.source)
-                and self.store.source == self.identity):
-            m.source.seek(int(last["source_position"]))
+        if self.store.source == self.identity:  # the same stream: continue after tick L
+            m.engine.validator.last_timestamp = m.engine.timestamp  # never an older batch
+            if last.get("source_position") is not None and _seekable(m.source):
+                m.source.seek(int(last["source_position"]))
         closed = self.store.close_open_episodes()
         m.episodes.n_opened_ = self.store.max_episode_id()  # new ids after the stored ones
         total = self.store.sql("SELECT coalesce(sum(n_anomalies), 0) AS n FROM ticks")
