@@ -207,3 +207,15 @@ def test_store_refuses_another_kpi_list(tmp_path):
 def test_default_store_path_is_under_the_user_data_dir(monkeypatch, tmp_path):
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
     assert default_store_path() == tmp_path / "telecom_nb" / "live_monitor.db"
+
+
+def test_notebook_store_setting(monkeypatch, tmp_path):
+    from telecom_nb.ui.settings import notebook_settings
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    assert notebook_settings({}).store == str(tmp_path / "telecom_nb" / "live_monitor.db")
+    assert notebook_settings({"TELECOM_NB_TICKS": "5"}).store is None  # tests share no file
+    assert notebook_settings({"TELECOM_NB_STORE": "none"}).store is None
+    mine = str(tmp_path / "mine.db")
+    short = notebook_settings({"TELECOM_NB_TICKS": "5", "TELECOM_NB_STORE": mine})
+    assert short.store == mine and short.monitor_kwargs()["store"] == mine

@@ -85,6 +85,10 @@ def run_detect(args: argparse.Namespace) -> int:
     mapping = ColumnMapping(timestamp=args.timestamp_col, sector=args.sector_col, kpis=kpis)
     loaded = read_table(args.input, mapping, on_bad_rows=args.on_bad_rows)
     detector = build_detector(args.detector, parse_params(args.params), loaded.kpis)
+    if args.store:
+        from telecom_nb.cli.persisted import detect_with_store
+
+        return detect_with_store(args, loaded, detector)
     started = time.perf_counter()
     result = replay(loaded.frame, detector, loaded.kpis, progress=not args.quiet)
     scored = result.frame
@@ -96,6 +100,13 @@ def run_detect(args: argparse.Namespace) -> int:
         print(f"scored {len(scored):,} rows with {args.detector!r} in {elapsed:.1f} s; "
               f"{int(scored[schema.IS_ANOMALY].sum()):,} flagged; wrote {out}", file=sys.stderr)
     return 0
+
+
+# ---------------------------------------------------------------- episodes
+def run_episodes(args: argparse.Namespace) -> int:
+    from telecom_nb.cli.persisted import export_episodes
+
+    return export_episodes(args)
 
 
 # ---------------------------------------------------------------- evaluate

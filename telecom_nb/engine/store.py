@@ -91,6 +91,22 @@ class Store:
         row = self._con.execute("SELECT max(tick) FROM ticks").fetchone()
         self.last_tick: int = int(row[0]) if row[0] is not None else 0
 
+    @classmethod
+    def open(cls, path: str | Path) -> Store:
+        """An existing store, with the KPI list it was written for (no retention run)."""
+        path = Path(path).expanduser()
+        try:
+            con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+            try:
+                row = con.execute("SELECT value FROM meta WHERE key = 'kpis'").fetchone()
+            finally:
+                con.close()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{path} is not a telecom_nb store: {exc}") from exc
+        if row is None:
+            raise StoreError(f"{path} is not a telecom_nb store (no KPI list)")
+        return cls(path, json.loads(row[0]), retention=None)
+
     # ------------------------------------------------------------------ schema
     def _create(self, source: dict[str, Any]) -> None:
         k = self.kpis
