@@ -133,7 +133,7 @@ class Persister:
         totals = row if row is not None and row.get("tick") == scored.tick else {}
         self.store.commit(tick=scored.tick, timestamp=scored.timestamp,
                           source_position=self.source_position(),
-                          totals=totals, anomalies=frame.loc[flags],
+                          totals=totals, anomalies=frame, rows=np.flatnonzero(flags),
                           episodes=self._episode_changes(frame), ready=scored.detector_ready)
 
     def _episode_changes(self, frame: pd.DataFrame) -> pd.DataFrame:

@@ -54,8 +54,10 @@ def _q(name: str) -> str:
 
 
 def _text_times(ns: np.ndarray) -> list[str | None]:
-    stamps = pd.to_datetime(ns, utc=True)
-    return [None if pd.isna(t) else t for t in stamps.strftime("%Y-%m-%d %H:%M:%S")]
+    """UTC text SQLite's date functions read (``YYYY-MM-DD HH:MM:SS``); NaT -> NULL."""
+    seconds = np.asarray(ns, dtype=np.int64).astype("datetime64[ns]").astype("datetime64[s]")
+    text = np.char.replace(np.datetime_as_string(seconds, unit="s"), "T", " ")
+    return [None if t == "NaT" else t for t in text.tolist()]
 
 
 def _ns(values: Any) -> np.ndarray:
@@ -143,8 +145,13 @@ class Store:
     # ------------------------------------------------------------------ writes
     def commit(self, *, tick: int, timestamp: pd.Timestamp, source_position: int | None,
                totals: dict[str, Any], anomalies: pd.DataFrame, episodes: pd.DataFrame,
-               ready: bool) -> bool:
-        """Write one tick in one transaction; False (nothing written) if already there."""
+               ready: bool, rows: np.ndarray | None = None) -> bool:
+        """Write one tick in one transaction; False (nothing written) if already there.
+
+        ``anomalies``' rows ``rows`` (default: all) are the anomalous ones: passing the
+        whole scored frame with their positions spares a copy of every column.
+        """
+        rows = np.arange(len(anomalies)) if rows is None else np.asarray(rows)
         if tick <= self.last_tick:
             return False
         ns = int(pd.Timestamp(timestamp).value)
@@ -158,9 +165,9 @@ class Store:
             try:
                 con.execute(f"INSERT INTO ticks VALUES ({', '.join('?' * len(tick_row))})",
                             tick_row)
-                if len(anomalies):
+                if len(rows):
                     con.executemany(_anomaly_insert(self.kpis),
-                                    self._anomaly_rows(tick, ns, text, anomalies))
+                                    self._anomaly_rows(tick, ns, text, anomalies, rows))
                 if len(episodes):
                     con.executemany(_episode_upsert(self.kpis),
                                     self._episode_rows(tick, episodes))
@@ -174,15 +181,16 @@ class Store:
             self.last_tick = tick
         return True
 
-    def _anomaly_rows(self, tick: int, ns: int, text: str, frame: pd.DataFrame):
-        n = len(frame)
+    def _anomaly_rows(self, tick: int, ns: int, text: str, frame: pd.DataFrame,
+                      rows: np.ndarray):
+        n = len(rows)
 
         def col(name: str, kind: type = float) -> list[Any]:
             if name not in frame.columns:
                 return [None] * n
-            values = frame[name]
+            values = frame[name].iloc[rows]  # the few flagged rows, then convert
             if kind is str:
-                return values.astype(object).where(values.notna(), None).tolist()
+                return values.to_numpy(dtype=object, na_value=None).tolist()
             return values.to_numpy(dtype=np.float64, na_value=np.nan).tolist()
 
         columns = [[tick] * n, [ns] * n, [text] * n, col(schema.SECTOR, str),
