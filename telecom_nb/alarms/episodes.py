@@ -248,6 +248,12 @@ class EpisodeTracker(EpisodeParams, Parametrized):
             out[f"peak_{kpi}"] = self._peak_values[positions, j]
         return out
 
+    def open_records(self, sector_ids: np.ndarray) -> pd.DataFrame:
+        """The open episodes of these sectors (what a store upserts after a tick)."""
+        pos = self.index.lookup(np.asarray(sector_ids, dtype=object))
+        pos = pos[(pos >= 0) & (pos < len(self._open))]
+        return self._records(pos[self._open[pos]], open_=True)
+
     def open_frame(self) -> pd.DataFrame:
         """Episodes still open (``end`` is NaT), most recent start first."""
         positions = np.flatnonzero(self._open)

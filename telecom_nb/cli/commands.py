@@ -99,6 +99,10 @@ def run_detect(args: argparse.Namespace) -> int:
     if "kpis" in detector.param_names() and not detector.kpis:
         detector.set_params(kpis=list(loaded.kpis))
     use_network_clock(detector, spec.timezone)  # seasonal slots on the network's calendar
+    if args.store:
+        from telecom_nb.cli.persisted import detect_with_store
+
+        return detect_with_store(args, loaded, detector)
     started = time.perf_counter()
     result = replay(loaded.frame, detector, loaded.kpis, progress=not args.quiet)
     elapsed = time.perf_counter() - started
@@ -112,6 +116,13 @@ def run_detect(args: argparse.Namespace) -> int:
               f"({counters.rows_read:,} rows read = {len(scored):,} written + "
               f"{counters.rows_dropped:,} dropped)", file=sys.stderr)
     return 0
+
+
+# ---------------------------------------------------------------- episodes
+def run_episodes(args: argparse.Namespace) -> int:
+    from telecom_nb.cli.persisted import export_episodes
+
+    return export_episodes(args)
 
 
 # ---------------------------------------------------------------- evaluate

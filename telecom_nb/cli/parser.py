@@ -84,6 +84,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--on-bad-rows", choices=("skip", "error"), default="skip",
                    help="error: any row that cannot be loaded is an error (default: skip "
                    "and count, up to 1 %%)")
+    p.add_argument("--store", default=None, metavar="FILE.db",
+                   help="commit every tick to this store and checkpoint the detector; a run "
+                        "on an existing store resumes after its last committed tick "
+                        "(--out then holds the rows scored by this run)")
+    p.add_argument("--checkpoint-every", type=int, default=50, metavar="TICKS",
+                   help="with --store: ticks between checkpoints (default 50)")
+    _add_quiet(p)
+
+    p = sub.add_parser("episodes", help="alert episodes (with acknowledgements) of a store")
+    p.add_argument("store", help="a store file written by `detect --store` or the notebook")
+    p.add_argument("--out", required=True, help="FILE.parquet or FILE.csv")
+    p.add_argument("--open-only", action="store_true")
     _add_quiet(p)
 
     p = sub.add_parser(

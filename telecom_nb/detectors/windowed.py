@@ -40,12 +40,23 @@ FEW_SERIES = 10
 
 
 @dataclass(frozen=True)
+class FitInputs:
+    """Everything a fit reads: the same inputs give the same model (checkpoints refit)."""
+
+    window: np.ndarray  # the window snapshot, oldest first
+    params: dict[str, Any]
+    heavy_tails: bool
+    seed: int | None  # calibration subsample seed
+
+
+@dataclass(frozen=True)
 class Fitted:
     """A model and its calibration: installed together, with one assignment."""
 
     model: Any
     calibrator: TailCalibrator
     extra: Any = None
+    inputs: FitInputs | None = None  # what it was fitted from (a checkpoint keeps these)
 
 
 def to_timedelta(name: str, value: Any) -> pd.Timedelta:
@@ -166,6 +177,7 @@ class WindowedDetector(ThresholdParams, Detector):
         self.first_time_: pd.Timestamp | None = None
         self._last_attempt: pd.Timestamp | None = None
         self._pending = False
+        self._pending_fit: FitInputs | None = None  # a fit asked for, not installed yet
         self.model_version_ = 0
         self.last_retrain_ = None
 
@@ -274,34 +286,49 @@ class WindowedDetector(ThresholdParams, Detector):
         return {"random_state": self.random_state}
 
     def _make_job(self, now: pd.Timestamp) -> RetrainJob:
-        snapshot = self._window.snapshot()  # the worker reads only this copy
-        params = self._fit_params()
-        heavy = self._heavy_tails()
-        self._pending = True
-        self._last_attempt = now
         seed = None if self.random_state is None else self.random_state + self.batches_seen_
-
-        def fit() -> Fitted:
-            model = self._fit_model(snapshot, params)
-            ref = snapshot
-            if len(ref) > CALIBRATION_ROWS:
-                pick = np.random.default_rng(seed).choice(len(ref), CALIBRATION_ROWS, False)
-                ref = ref[pick]
-            null = TailCalibrator.fit(self._raw_score(model, ref), heavy_tails=heavy)
-            return Fitted(model, null, self._fit_extra(snapshot))
+        # the worker reads only this snapshot
+        inputs = FitInputs(self._window.snapshot(), self._fit_params(), self._heavy_tails(), seed)
+        self._pending = True
+        self._pending_fit = inputs
+        self._last_attempt = now
 
         def install(fitted: Fitted) -> None:
             self._fitted = fitted  # model + calibration: one reference
             self._pending = False
+            self._pending_fit = None
             self.last_retrain_ = now
             self.model_version_ += 1
 
         def fail(exc: BaseException) -> None:
             self._pending = False
+            self._pending_fit = None
             self._record_failure(exc)
 
-        return RetrainJob(fit, install, fail, data_time=now,
-                          meta={"rows": len(snapshot), "detector": self.name})
+        return RetrainJob(lambda: self.fit_inputs(inputs), install, fail, data_time=now,
+                          meta={"rows": len(inputs.window), "detector": self.name})
+
+    def complete_pending_fit(self) -> bool:
+        """Fit and install a retrain that was asked for and never installed (a checkpoint
+        taken while it was fitting): the state the stream would have reached."""
+        inputs, self._pending_fit, self._pending = self._pending_fit, None, False
+        if inputs is None:
+            return False
+        self._fitted = self.fit_inputs(inputs)
+        self.last_retrain_ = self._last_attempt
+        self.model_version_ += 1
+        return True
+
+    def fit_inputs(self, inputs: FitInputs) -> Fitted:
+        """Model and calibration from ``inputs`` (pure: safe in a worker thread)."""
+        snapshot = inputs.window
+        model = self._fit_model(snapshot, inputs.params)
+        ref = snapshot
+        if len(ref) > CALIBRATION_ROWS:
+            pick = np.random.default_rng(inputs.seed).choice(len(ref), CALIBRATION_ROWS, False)
+            ref = ref[pick]
+        null = TailCalibrator.fit(self._raw_score(model, ref), heavy_tails=inputs.heavy_tails)
+        return Fitted(model, null, self._fit_extra(snapshot), inputs)
 
     def _fit_extra(self, window: np.ndarray) -> Any:
         return None

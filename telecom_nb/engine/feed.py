@@ -51,6 +51,13 @@ class AnomalyFeed:
         while self._ticks and self._rows - len(self._ticks[0]) >= self.maxlen:
             self._rows -= len(self._ticks.popleft())
 
+    def load(self, frame: pd.DataFrame) -> None:
+        """Older anomalous rows read back from a store, newest first (after a restart)."""
+        if len(frame):
+            chunk = frame.head(self.maxlen).reindex(columns=list(self.columns))
+            self._ticks.appendleft(chunk.reset_index(drop=True))
+            self._rows += len(chunk)
+
     def frame(self) -> pd.DataFrame:
         """Newest tick first; at most ``maxlen`` rows."""
         if not self._ticks:

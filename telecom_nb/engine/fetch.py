@@ -29,6 +29,11 @@ class BatchFetcher:
         sectors = getattr(source, "sectors", None)
         self._heavy = sectors is not None and len(sectors) > self.offload_rows
 
+    @property
+    def n_kept(self) -> int:
+        """Batches fetched from the source but not scored yet."""
+        return len(self._kept)
+
     def keep(self, batch: pd.DataFrame) -> None:
         """Put a fetched batch back: it is the next one :meth:`next` returns."""
         self._kept.appendleft(batch)

@@ -59,6 +59,16 @@ class NetworkHistory:
         row["model_version"] = int(scored.model_version)
         self._rows.append(row)
 
+    @property
+    def last_row(self) -> dict[str, object] | None:
+        """The newest tick's aggregates (what a store commits with the tick)."""
+        return self._rows[-1] if self._rows else None
+
+    def load(self, frame: pd.DataFrame) -> None:
+        """Append ticks read back from a store (its ``ticks()`` columns), oldest first."""
+        columns = [c for c in self.frame(last=0).columns if c != "flag_rate"]
+        self._rows.extend(frame.reindex(columns=columns).to_dict("records"))
+
     def frame(self, last: int | None = None) -> pd.DataFrame:
         """One row per tick, oldest first; only the ``last`` ticks when given.
 

@@ -86,8 +86,11 @@ class Monitor(HasTraits):
         sector_ticks: int = 96,
         feed_size: int = 200,
         idle_timeout: float = 0.0,
+        store: str | Path | None = None,
+        checkpoint_every: int | None = 20,
         **detector_params: Any,
     ) -> None:
+        """``store``: a SQLite file for history + checkpoints; an existing one is resumed."""
         super().__init__()
         self.source = source
         self.detector = build_detector(detector, detector_params)
@@ -131,6 +134,12 @@ class Monitor(HasTraits):
             self.interval = interval
             self.max_ticks = max_ticks
             self.idle_timeout = idle_timeout
+        self.persister = self.store = None
+        if store is not None:
+            from telecom_nb.engine.persist import Persister
+
+            self.persister = Persister.attach(self, store, checkpoint_every=checkpoint_every)
+            self.store = self.persister.store  # .episodes(), .anomalies(), .ticks(), .sql()
         self._sync()
 
     # ----------------------------------------------------------- constructors
@@ -144,13 +153,15 @@ class Monitor(HasTraits):
         max_ticks: int | None = None,
         *,
         source_params: dict[str, Any] | None = None,
+        store: str | Path | None = None,
         **detector_params: Any,
     ) -> Monitor:
         """A monitor over the KPI simulator (``source_params`` go to KpiSimulator)."""
         from telecom_nb.sources.simulator import KpiSimulator
 
         source = KpiSimulator(n_sectors=n_sectors, seed=seed, **(source_params or {}))
-        return cls(source, detector, interval=interval, max_ticks=max_ticks, **detector_params)
+        return cls(source, detector, interval=interval, max_ticks=max_ticks, store=store,
+                   **detector_params)
 
     @classmethod
     def from_source(
@@ -161,6 +172,7 @@ class Monitor(HasTraits):
         max_ticks: int | None = None,
         *,
         data: pd.DataFrame | None = None,
+        store: str | Path | None = None,
         **detector_params: Any,
     ) -> Monitor:
         """A monitor replaying an operator export (``source.toml``, SourceSpec or file) per
@@ -174,7 +186,8 @@ class Monitor(HasTraits):
         from telecom_nb.sources.replay import ReplaySource
 
         source = ReplaySource.from_source(spec_or_path, data=data)
-        return cls(source, detector, interval=interval, max_ticks=max_ticks, **detector_params)
+        return cls(source, detector, interval=interval, max_ticks=max_ticks, store=store,
+                   **detector_params)
 
     @classmethod
     def replay(
@@ -184,6 +197,8 @@ class Monitor(HasTraits):
         interval: float = 0.5,
         detector: Detector | str = "iforest",
         max_ticks: int | None = None,
+        *,
+        store: str | Path | None = None,
         **detector_params: Any,
     ) -> Monitor:
         """A monitor replaying a recorded table (CSV, Parquet or DataFrame) per timestamp;
@@ -191,7 +206,8 @@ class Monitor(HasTraits):
         from telecom_nb.sources.replay import ReplaySource
 
         source = ReplaySource(path_or_df, mapping)
-        return cls(source, detector, interval=interval, max_ticks=max_ticks, **detector_params)
+        return cls(source, detector, interval=interval, max_ticks=max_ticks, store=store,
+                   **detector_params)
 
     # ---------------------------------------------------------------- control
     def start(self) -> None:
@@ -225,6 +241,10 @@ class Monitor(HasTraits):
         """Stop and wait until no task, producer or retrain thread is left."""
         await self.runner.aclose()
         self._sync()
+
+    def checkpoint(self) -> Path | None:
+        """Write the learned state to the store's checkpoint now (None without a store)."""
+        return None if self.persister is None else self.persister.checkpoint()
 
     def add_sink(self, sink: Sink) -> None:
         """Call ``sink(scored_batch)`` for every scored batch (keep it cheap)."""

@@ -86,6 +86,9 @@ class TickKpis:
 class FaultProcess:
     """Per-sector episode state and the vectorised start/age/apply steps."""
 
+    #: what changes from tick to tick (the rest follows from the parameters)
+    _state_attrs: tuple[str, ...] = ("kind", "left", "elapsed", "duration", "sev", "rng")
+
     def __init__(self, province_idx: np.ndarray, rate: float, kinds: tuple[str, ...],
                  step_hours: float, rng: np.random.Generator) -> None:
         self.province_idx = np.asarray(province_idx, dtype=np.int64)

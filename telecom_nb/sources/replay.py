@@ -126,5 +126,11 @@ class ReplaySource(Source):
         """Start the replay again from the first timestamp."""
         self._position = 0
 
+    def seek(self, position: int) -> None:
+        """Continue after the first ``position`` batches (a resumed stream skips them)."""
+        if isinstance(position, bool) or not 0 <= int(position) <= self.n_batches:
+            raise ValueError(f"position must be within 0..{self.n_batches}; got {position!r}")
+        self._position = int(position)
+
     def __len__(self) -> int:
         return self.n_batches

@@ -6,6 +6,10 @@
 * fast live (``TELECOM_NB_INTERVAL=0.2``): a Voilà page that ticks quickly for browser tests;
 * your own data (``TELECOM_NB_SOURCE=path/to/source.toml``): the stream replays that export
   (any of the modes above still applies) instead of the simulator.
+
+The store (``TELECOM_NB_STORE=PATH``, ``none`` for memory only) keeps alerts, episodes and
+the learned state across kernel restarts; by default a live run uses a file under the
+user's data directory and a short run uses none (tests must not share a file).
 """
 
 from __future__ import annotations
@@ -21,6 +25,8 @@ INTERVAL_VAR = "TELECOM_NB_INTERVAL"
 SECTORS_VAR = "TELECOM_NB_SECTORS"
 IDLE_VAR = "TELECOM_NB_IDLE_TIMEOUT"
 SOURCE_VAR = "TELECOM_NB_SOURCE"
+STORE_VAR = "TELECOM_NB_STORE"
+NO_STORE = "none"
 
 # Set by Voilà in the environment of the kernels it starts.
 VOILA_VARS = ("VOILA_BASE_URL", "VOILA_SERVER_URL", "VOILA_APP_PORT")
@@ -40,6 +46,7 @@ class NotebookSettings:
     idle_timeout: float = DEFAULT_IDLE_TIMEOUT  # pause when no page is seen (0 = never)
     in_voila: bool = False  # a Voilà page: cells must not hold the page back waiting on ticks
     source: str | None = None  # a source.toml (or export file) to replay; None = simulator
+    store: str | None = None  # SQLite file that survives restarts; None = memory only
 
     @property
     def short_run(self) -> bool:
@@ -49,11 +56,12 @@ class NotebookSettings:
         """Keyword arguments for ``Monitor.simulated`` (``Monitor.from_source`` with a
         source: the fleet is the export's, so no ``n_sectors``)."""
         if self.source is not None:
-            return {"interval": self.interval, "max_ticks": self.ticks}
+            return {"interval": self.interval, "max_ticks": self.ticks, "store": self.store}
         return {
             "n_sectors": self.n_sectors,
             "interval": self.interval,
             "max_ticks": self.ticks,
+            "store": self.store,
         }
 
 
@@ -74,9 +82,9 @@ def _number(env: Mapping[str, str], name: str, cast: type, low: float) -> float 
 
 def notebook_settings(env: Mapping[str, str] | None = None) -> NotebookSettings:
     """Read ``TELECOM_NB_TICKS``, ``TELECOM_NB_INTERVAL``, ``TELECOM_NB_SECTORS``,
-    ``TELECOM_NB_IDLE_TIMEOUT``, ``TELECOM_NB_SOURCE``; a short run defaults to
-    ``interval=0`` and no idle pause (nobody is watching a test run, so the heartbeat would
-    never come)."""
+    ``TELECOM_NB_IDLE_TIMEOUT``, ``TELECOM_NB_SOURCE``, ``TELECOM_NB_STORE``; a short run
+    defaults to ``interval=0``, no idle pause (nobody is watching a test run, so the heartbeat would
+    never come) and no store (test runs must not share, or resume, a file)."""
     env = os.environ if env is None else env
     ticks = _number(env, TICKS_VAR, int, 1)
     interval = _number(env, INTERVAL_VAR, float, 0.0)
@@ -93,4 +101,16 @@ def notebook_settings(env: Mapping[str, str] | None = None) -> NotebookSettings:
         n_sectors=DEFAULT_SECTORS if sectors is None else int(sectors),
         idle_timeout=float(idle),
         source=env.get(SOURCE_VAR, "").strip() or None,
+        store=_store(env, short_run=ticks is not None),
     )
+
+
+def _store(env: Mapping[str, str], *, short_run: bool) -> str | None:
+    raw = env.get(STORE_VAR, "").strip()
+    if raw.lower() == NO_STORE or (not raw and short_run):
+        return None
+    if raw:
+        return os.path.expanduser(raw)
+    from telecom_nb.engine.store import default_store_path  # stdlib-only helper
+
+    return str(default_store_path())

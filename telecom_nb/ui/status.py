@@ -76,6 +76,9 @@ class StatusLine:
             _repairs(counters),
             params,
         ]
+        store = getattr(m, "store", None)
+        where = html.escape(str(store.path)) if store is not None else "none (memory only)"
+        parts.append(f'<span class="tnb-status-store">store {where}</span>')
         if self.extra is not None:
             parts.append(self.extra())
         error = get("error", "")
