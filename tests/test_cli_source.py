@@ -227,7 +227,7 @@ def test_detectors_lists_feature_parameters(capsys):
     assert code == 0
     block = out.split("\n\n")[0]
     assert block.startswith("iforest:")
-    for name in ("contamination = 0.001", "features.weekly = False",
+    for name in ("contamination = 0.001", "features.weekly = True",
                  "features.seasonal.slot_alpha = 0.1", "features.peers.min_peers = 3",
                  "features.change.fast_alpha = 0.3"):
         assert name in block

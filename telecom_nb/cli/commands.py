@@ -83,7 +83,8 @@ def run_detect(args: argparse.Namespace) -> int:
 
     output_path(args.out)
     spec = source_spec(args)
-    detector = build_detector(args.detector, parse_params(args.params))  # fail before loading
+    params = parse_params(args.params)
+    detector = build_detector(args.detector, params)  # fail before loading
     try:
         loaded = load_source(spec)
     except KpiInputError as exc:
@@ -98,7 +99,7 @@ def run_detect(args: argparse.Namespace) -> int:
             print(f"note: {message}", file=sys.stderr)
     if "kpis" in detector.param_names() and not detector.kpis:
         detector.set_params(kpis=list(loaded.kpis))
-    use_network_clock(detector, spec.timezone)  # seasonal slots on the network's calendar
+    use_network_clock(detector, spec.timezone, given=params)  # the network's calendar
     if args.store:
         from telecom_nb.cli.persisted import detect_with_store
 

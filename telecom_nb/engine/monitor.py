@@ -105,7 +105,8 @@ class Monitor(HasTraits):
         self.kpi_info: dict[str, KpiInfo] = about.info
         #: the network's wall clock (IANA name): timestamps stay UTC, a UI shows local time
         self.timezone: str = about.timezone
-        use_network_clock(self.detector, self.timezone)
+        if not isinstance(detector, Detector):  # a detector built by the user keeps its zone
+            use_network_clock(self.detector, self.timezone, given=detector_params)
         self.engine = Tick(self.detector, self.kpis, alarms=alarms, validator=validator)
         self.index = self.engine.index
         self.alarms = self.engine.alarms

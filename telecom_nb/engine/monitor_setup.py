@@ -6,7 +6,7 @@ running and watching the stream.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,13 +27,15 @@ def build_detector(detector: Detector | str, params: dict[str, Any]) -> Detector
     return configure(detector, params) if params else detector
 
 
-def use_network_clock(detector: Detector, timezone: str | None) -> None:
-    """Give a calendar-aware detector the source's zone unless it was given one.
+def use_network_clock(detector: Detector, timezone: str | None,
+                      given: Iterable[str] = ()) -> None:
+    """Give a calendar-aware detector the source's zone unless the user chose one.
 
-    Seasonal slots and weekdays are the network's wall clock; a user who wants UTC says
-    ``timezone=UTC``.
+    Seasonal slots and weekdays are the network's wall clock. ``given`` are the parameter
+    names the user set (``timezone``, ``features.timezone``, ...): any of them wins.
     """
-    if timezone and "timezone" in detector.param_names() and detector.timezone is None:
+    chosen = any(name.replace("__", ".").split(".")[-1] == "timezone" for name in given)
+    if timezone and not chosen and "timezone" in detector.param_names():
         detector.set_params(timezone=timezone)
 
 
