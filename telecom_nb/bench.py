@@ -1,9 +1,11 @@
 """Per-tick cost of the engine at a given fleet size (what ``telecom-nb bench`` prints).
 
-Three medians per size, with the detector's model already trained:
-``simulate_ms`` (the source producing one tick), ``score_ms`` (features + model + calibration
-for one batch, no learning) and ``tick_ms`` (one whole engine tick through the Monitor in
-deterministic mode: source, validation, features, score, episodes, history/feed sinks, learn).
+Medians per size, with the detector's model already trained: ``simulate_ms`` (the source
+producing one tick), ``score_ms`` (features + model + calibration for one batch, no
+learning), ``tick_ms`` (one whole engine tick through the Monitor in deterministic mode:
+source, validation, features, score, episodes, history/feed sinks, learn) and
+``seed_tick_ms`` (the seed's tick on the same fleet, measured in the same run).
+``bench_replay`` times a Parquet file through the replay as ``telecom-nb detect`` does.
 """
 
 from __future__ import annotations
@@ -42,11 +44,15 @@ async def _bench(n_sectors: int, ticks: int, detector: str, quiet: bool) -> dict
         await monitor.step(1)
         tick_s.append(time.perf_counter() - t0)
     await monitor.aclose()
+    tick_ms = _median_ms(tick_s)
+    seed_ms = bench_seed_tick(n_sectors, max(3, min(ticks, 10)))
     return {
         "sectors": n_sectors,
         "simulate_ms": _median_ms(sim_s),
         "score_ms": _median_ms(score_s),
-        "tick_ms": _median_ms(tick_s),
+        "tick_ms": tick_ms,
+        "seed_tick_ms": seed_ms,
+        "speedup_vs_seed": round(seed_ms / max(tick_ms, 1e-9), 2),
     }
 
 
@@ -68,5 +74,95 @@ def _timed(obj: object, method: str) -> list[float]:
 
 def bench_engine(n_sectors: int, ticks: int = 20, *, detector: str = "iforest",
                  quiet: bool = False) -> dict:
-    """``{"sectors", "simulate_ms", "score_ms", "tick_ms"}`` for one fleet size."""
+    """``{"sectors", "simulate_ms", "score_ms", "tick_ms", "seed_tick_ms", ...}`` for one size."""
     return asyncio.run(_bench(n_sectors, ticks, detector, quiet))
+
+
+# ---------------------------------------------------------------- seed-equivalent tick
+def bench_seed_tick(n_sectors: int, ticks: int = 5) -> float:
+    """Median ms of the seed's tick: a Python loop over sectors into dicts + IF ``predict``.
+
+    The reference the live tick is compared with (same batches, same machine, same run):
+    the seed kept one dict of KPIs per sector and flagged with a 100-tree forest fitted
+    on a rolling window of 2,000 samples.
+    """
+    import numpy as np
+    from sklearn.ensemble import IsolationForest
+
+    from telecom_nb import schema
+
+    sim = KpiSimulator(n_sectors=n_sectors, seed=0)
+    kpis = list(schema.KPIS)
+    window = sim.next_batch()[kpis].to_numpy(dtype=float)
+    forest = IsolationForest(contamination=0.01, random_state=0).fit(window[-2000:])
+    state: dict[str, dict[str, float]] = {}
+    samples = []
+    for _ in range(ticks):
+        batch = sim.next_batch()
+        t0 = time.perf_counter()
+        for sector, *values in batch[[schema.SECTOR, *kpis]].itertuples(index=False):
+            state[sector] = dict(zip(kpis, values, strict=True))
+        x = np.array([[row[k] for k in kpis] for row in state.values()])
+        forest.predict(x)
+        samples.append(time.perf_counter() - t0)
+    return _median_ms(samples)
+
+
+# ---------------------------------------------------------------- replay
+#: the fleet of a replay benchmark (rows / FLEET_SECTORS ticks)
+FLEET_SECTORS = 1000
+
+_CHILD = """
+import json, resource, sys, time
+path, out, detector = sys.argv[1:4]
+from telecom_nb.detectors import make_detector
+from telecom_nb.engine.replay import replay
+from telecom_nb.sources.tables import load_table
+t0 = time.perf_counter()
+loaded = load_table(path)
+t1 = time.perf_counter()
+res = replay(loaded.frame, make_detector(detector), loaded.kpis)
+t2 = time.perf_counter()
+res.frame.to_parquet(out, index=False)
+t3 = time.perf_counter()
+print(json.dumps({"rows": len(loaded.frame), "read_s": t1 - t0, "replay_s": t2 - t1,
+                  "write_s": t3 - t2, "total_s": t3 - t0,
+                  "table_mb": loaded.frame.memory_usage(deep=True).sum() / 2**20,
+                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def make_replay_table(rows: int, *, one_series: bool, seed: int = 0):
+    """A simulated KPI table of about ``rows`` rows: a fleet, or one sector's series."""
+    from telecom_nb import schema
+
+    sectors = 1 if one_series else min(FLEET_SECTORS, rows)
+    frame = KpiSimulator(n_sectors=sectors, seed=seed).run(max(1, rows // sectors))
+    if one_series:  # a file without a sector column is one series
+        frame = frame[[schema.TIMESTAMP, *schema.KPIS]]
+    return frame
+
+
+def bench_replay(rows: int, *, one_series: bool = False, detector: str = "iforest") -> dict:
+    """One replay of a Parquet file as ``telecom-nb detect`` does it, in a fresh process.
+
+    Times are measured inside the process after its imports (interpreter start
+    excluded): read the file, replay, write the scored file. Peak RSS is the process's.
+    """
+    import json
+    import subprocess
+    import sys
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "table.parquet"
+        make_replay_table(rows, one_series=one_series).to_parquet(path, index=False)
+        done = subprocess.run(
+            [sys.executable, "-c", _CHILD, str(path), str(Path(tmp) / "scored.parquet"),
+             detector], capture_output=True, text=True, check=True)
+    out = json.loads(done.stdout.strip().splitlines()[-1])
+    out = {k: round(v, 3) if isinstance(v, float) else v for k, v in out.items()}
+    out["kind"] = "one series" if one_series else f"fleet of {min(FLEET_SECTORS, rows)}"
+    out["rows_per_s"] = round(out["rows"] / max(out["total_s"], 1e-9))
+    return out

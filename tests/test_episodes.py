@@ -187,3 +187,20 @@ def test_table_alarms_match_the_live_tracker_on_a_sorted_table():
         np.testing.assert_array_equal(step[schema.ALERT_SCORE], out[schema.ALERT_SCORE][rows])
     with pytest.raises(ParameterError):
         AlarmChain(close_after=0)
+
+
+def test_closed_records_equal_the_frame_records():
+    """The closed list is built without a DataFrame: same dicts, same value types."""
+    tracker = EpisodeTracker(2, 2, 100, kpis=["a", "b"])
+    rng = np.random.default_rng(0)
+    pos = tracker.index.positions(np.array([f"s{i}" for i in range(30)], dtype=object))
+    for tick in range(40):
+        flag = rng.random(30) < 0.4
+        tracker.advance(pos, flag, rng.random(30) * 10, 10**9 * 900 * tick,
+                        top=np.where(flag, "a", ""), values=rng.normal(size=(30, 2)))
+    closed = np.arange(0, 30, 3)
+    fast = tracker._closed_records(closed)
+    slow = tracker._records(closed, open_=False).to_dict("records")
+    assert [list(d) for d in fast] == [list(d) for d in slow]
+    assert [[(type(v), repr(v)) for v in d.values()] for d in fast] == \
+        [[(type(v), repr(v)) for v in d.values()] for d in slow]

@@ -201,7 +201,7 @@ def run_nab(args: argparse.Namespace) -> int:
 
 # ---------------------------------------------------------------- bench
 def run_bench(args: argparse.Namespace) -> int:
-    from telecom_nb.bench import bench_engine
+    from telecom_nb.bench import bench_engine, bench_replay
 
     try:
         sizes = [int(s) for s in str(args.sectors).split(",") if s.strip()]
@@ -213,15 +213,30 @@ def run_bench(args: argparse.Namespace) -> int:
         raise ParameterError(f"--sectors {args.sectors!r}: sizes must be >= 1")
     if args.ticks < 1:
         raise ParameterError(f"--ticks must be >= 1; got {args.ticks}")
+    if args.replay < 0 or args.series_rows < 1:
+        raise ParameterError("--replay must be >= 0 and --series-rows >= 1")
     rows = []
     for n in sizes:
         rows.append(bench_engine(n, args.ticks, detector=args.detector, quiet=args.quiet))
         if not args.json:  # --quiet silences progress bars, not the figures
             r = rows[-1]
             print(f"{n:>7} sectors: simulate {r['simulate_ms']:7.1f} ms  "
-                  f"score {r['score_ms']:7.1f} ms  tick {r['tick_ms']:7.1f} ms", flush=True)
+                  f"score {r['score_ms']:7.1f} ms  tick {r['tick_ms']:7.1f} ms  "
+                  f"seed tick {r['seed_tick_ms']:7.1f} ms ({r['speedup_vs_seed']:.2f}x)",
+                  flush=True)
+    replays = []
+    if args.replay:
+        for rows_, one in ((args.replay, False), (args.series_rows, True)):
+            replays.append(bench_replay(rows_, one_series=one, detector=args.detector))
+            if not args.json:
+                r = replays[-1]
+                print(f"replay {r['kind']}: {r['rows']:,} rows in {r['total_s']:.2f} s "
+                      f"({r['rows_per_s']:,} rows/s; read {r['read_s']:.2f} s, replay "
+                      f"{r['replay_s']:.2f} s, write {r['write_s']:.2f} s); peak RSS "
+                      f"{r['peak_rss_mb']:,.0f} MB for a {r['table_mb']:,.0f} MB table",
+                      flush=True)
     if args.json:
-        emit_json(rows)
+        emit_json({"ticks": rows, "replays": replays} if args.replay else rows)
     return 0
 
 

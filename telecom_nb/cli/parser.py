@@ -131,6 +131,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sectors", default="500,10000,100000")
     p.add_argument("--ticks", type=int, default=20)
     p.add_argument("--detector", default="iforest")
+    p.add_argument("--replay", type=int, default=0, metavar="ROWS",
+                   help="also replay a simulated Parquet file of ROWS rows (a fleet of 1,000 "
+                        "sectors) and one series (--series-rows) as `detect` does")
+    p.add_argument("--series-rows", type=int, default=10_000, metavar="N",
+                   help="rows of the one-series replay (default %(default)s)")
     p.add_argument("--json", action="store_true")
     _add_quiet(p)
 

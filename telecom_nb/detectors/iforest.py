@@ -11,6 +11,7 @@ from sklearn.ensemble import IsolationForest
 
 from telecom_nb.detectors.calendar_params import CalendarParams
 from telecom_nb.detectors.calibration import TailCalibrator
+from telecom_nb.detectors.flat_forest import FlatForest
 from telecom_nb.detectors.forest_params import ForestParams
 from telecom_nb.detectors.windowed import WindowedDetector
 from telecom_nb.features.base import FeatureExtractor
@@ -63,7 +64,7 @@ class FeatureTails:
 class ForestAndZ:
     """A forest plus the calibrations that put its score and the max |z| on one scale."""
 
-    forest: IsolationForest
+    forest: FlatForest  # the fitted IsolationForest, scored from flat arrays (same numbers)
     forest_null: TailCalibrator
     tails: FeatureTails
     z_null: TailCalibrator
@@ -91,7 +92,7 @@ class IsolationForestDetector(CalendarParams, ForestParams, WindowedDetector):
     def _fit_model(self, window: np.ndarray, params: dict[str, Any]) -> ForestAndZ:
         params = dict(params)
         heavy = params.pop("heavy_tails", False)  # the parts' nulls, as the final one's
-        forest = IsolationForest(**params).fit(bounded(window))
+        forest = FlatForest.of(IsolationForest(**params).fit(bounded(window)))
         ref = window
         if len(ref) > PART_CALIBRATION_ROWS:
             pick = np.random.default_rng(params["random_state"]).choice(

@@ -67,6 +67,10 @@ class RobustTable:
         ``start`` is where a cell that has seen nothing begins (default: its first
         sample), so that a fault in a new cell is bounded like any other.
         """
+        from telecom_nb.features import robust_kernel  # it imports this module's constants
+
+        if robust_kernel.update(self, cells, x, scale, far, start):
+            return  # the compiled twin of the lines below (same numbers)
         level, dev, count = self.level[cells], self.dev[cells], self.count[cells]
         ok = np.isfinite(x)
         xs = np.where(ok, x, level)

@@ -1,0 +1,44 @@
+"""The flat forest scores exactly as sklearn's IsolationForest (bit for bit)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.ensemble import IsolationForest
+
+from telecom_nb.detectors import flat_forest
+from telecom_nb.detectors.flat_forest import FlatForest
+
+
+@pytest.mark.parametrize("params", [
+    {},
+    {"n_estimators": 7, "max_samples": 16},
+    {"max_features": 0.5, "bootstrap": True},
+    {"max_samples": 1.0},
+])
+@pytest.mark.parametrize("rows", [1, 9, 3000, 25_000])
+def test_scores_equal_sklearn(params, rows):
+    rng = np.random.default_rng(rows)
+    train = rng.standard_t(3, size=(700, 6))
+    train[:, 2] = np.round(train[:, 2])  # ties and repeated values
+    forest = IsolationForest(random_state=1, **params).fit(train)
+    x = rng.standard_t(3, size=(rows, 6)) * 2
+    x[: rows // 3, 2] = np.round(x[: rows // 3, 2])  # inputs exactly on thresholds' sides
+    assert np.array_equal(FlatForest.of(forest).score_samples(x), forest.score_samples(x))
+
+
+def test_degenerate_trees_and_non_finite_inputs():
+    forest = IsolationForest(random_state=0, n_estimators=5).fit(np.ones((50, 3)))
+    flat = FlatForest.of(forest)  # every tree a single leaf
+    x = np.zeros((4, 3))
+    assert np.array_equal(flat.score_samples(x), forest.score_samples(x))
+    forest = IsolationForest(random_state=0).fit(np.random.default_rng(0).normal(size=(300, 3)))
+    x = np.array([[0.0, np.nan, 1.0], [np.inf, 0.0, 0.0], [0.1, 0.2, 0.3]])
+    assert np.array_equal(FlatForest.of(forest).score_samples(x), forest.score_samples(x))
+
+
+def test_without_numba_sklearn_scores(monkeypatch):
+    forest = IsolationForest(random_state=0).fit(np.random.default_rng(0).normal(size=(300, 3)))
+    monkeypatch.setattr(flat_forest, "numba", None)
+    x = np.random.default_rng(1).normal(size=(50, 3))
+    assert np.array_equal(FlatForest.of(forest).score_samples(x), forest.score_samples(x))
