@@ -251,3 +251,25 @@ def test_the_package_opens_no_network_port():
     run(main())
     after = {c.laddr for c in psutil.Process().net_connections("inet") if c.status == "LISTEN"}
     assert after <= before
+
+
+def test_a_fit_discarded_by_a_stop_does_not_block_later_retrains():
+    """A stopped stream discards the fit in flight; the detector must be free to ask again."""
+    from telecom_nb.detectors import make_detector
+
+    async def main():
+        detector = make_detector("robust_z", warmup_batches=2, retrain_interval="15min")
+        pipe = make_runner(CountingSource(n_sectors=40), detector, interval=0)
+        await pipe.step(3)  # warm-up: the first model is fitted in line
+        version = detector.model_version_
+        pipe.start()  # live: the next retrains are fitted in the worker thread
+        while not pipe.retrain_in_flight:
+            await asyncio.sleep(0.001)
+        pipe.stop()
+        await pipe.wait()
+        assert pipe.counters["retrains_discarded"] >= 1
+        await pipe.step(3)  # the stream goes on (here in line): the detector asks again
+        assert detector.model_version_ > version
+        await pipe.aclose()
+
+    run(main())

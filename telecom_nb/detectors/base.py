@@ -52,6 +52,8 @@ class RetrainJob:
     fail: Callable[[BaseException], None]
     data_time: pd.Timestamp | None = None
     meta: dict[str, Any] = field(default_factory=dict)
+    #: the fit's result will never be installed (a stopped stream): the detector may ask again
+    discard: Callable[[], None] = lambda: None
 
     def run_sync(self) -> bool:
         """Fit and install in the calling thread (deterministic mode). True on success."""

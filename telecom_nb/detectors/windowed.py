@@ -291,7 +291,7 @@ class WindowedDetector(ThresholdParams, Detector):
         inputs = FitInputs(self._window.snapshot(), self._fit_params(), self._heavy_tails(), seed)
         self._pending = True
         self._pending_fit = inputs
-        self._last_attempt = now
+        previous_attempt, self._last_attempt = self._last_attempt, now
 
         def install(fitted: Fitted) -> None:
             self._fitted = fitted  # model + calibration: one reference
@@ -305,8 +305,14 @@ class WindowedDetector(ThresholdParams, Detector):
             self._pending_fit = None
             self._record_failure(exc)
 
+        def discard() -> None:  # never installed: ask again at the next learn
+            self._pending = False
+            self._pending_fit = None
+            self._last_attempt = previous_attempt
+
         return RetrainJob(lambda: self.fit_inputs(inputs), install, fail, data_time=now,
-                          meta={"rows": len(inputs.window), "detector": self.name})
+                          meta={"rows": len(inputs.window), "detector": self.name},
+                          discard=discard)
 
     def complete_pending_fit(self) -> bool:
         """Fit and install a retrain that was asked for and never installed (a checkpoint

@@ -90,6 +90,7 @@ class Retrains:
             return False
         self._in_flight = None
         if not install or pending.future.cancelled():
+            pending.job.discard()  # else the detector would wait for this fit forever
             self.counters.retrains_discarded += 1
             return True
         exc = pending.future.exception()
