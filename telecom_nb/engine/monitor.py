@@ -32,6 +32,7 @@ from telecom_nb.engine.monitor_setup import (
 )
 from telecom_nb.engine.runner import Runner
 from telecom_nb.engine.scored import ScoredBatch
+from telecom_nb.engine.sector_table import SectorTable
 from telecom_nb.engine.sinks import Sink
 from telecom_nb.engine.state import RunState
 from telecom_nb.engine.tick import Tick
@@ -39,15 +40,10 @@ from telecom_nb.engine.watchdog import Watchdog
 from telecom_nb.params import check_range
 from telecom_nb.sources.base import Source
 from telecom_nb.sources.kpiinfo import KpiInfo
-from telecom_nb.sources.sites import AZIMUTH
 
 if TYPE_CHECKING:
     from telecom_nb.sources.spec import SourceSpec
     from telecom_nb.sources.tables import ColumnMapping
-
-SECTOR_COLUMNS = (schema.SECTOR, schema.PROVINCE, schema.LAT, schema.LON)
-#: kept in ``sectors`` when the source's sector table has them (the map fans out by azimuth)
-OPTIONAL_SECTOR_COLUMNS = (AZIMUTH,)
 
 
 class Monitor(HasTraits):
@@ -117,10 +113,7 @@ class Monitor(HasTraits):
         self._watchdog_paused = False
         self._last_anomalies = 0
         self._total_anomalies = 0
-        self._sectors = self._initial_sectors(source)
-        self._province_lookup = pd.Series(dtype=object)  # sector_id -> province
-        self._province_rows = -1  # len(self._sectors) when the lookup was built
-        self._known = pd.Index(self._sectors[schema.SECTOR].to_numpy(dtype=object))
+        self.sector_table = SectorTable(source)
         self._user_sinks: list[Sink] = []
         self.runner = Runner(
             source,
@@ -285,7 +278,7 @@ class Monitor(HasTraits):
     def sectors(self) -> pd.DataFrame:
         """sector_id, province, lat, lon (and azimuth when the source has it) of every
         sector seen (grows with new ones)."""
-        return self._sectors
+        return self.sector_table.frame
 
     @property
     def latest(self) -> pd.DataFrame | None:
@@ -317,52 +310,21 @@ class Monitor(HasTraits):
 
     def episodes_frame(self, open_only: bool = False) -> pd.DataFrame:
         """Alert episodes (open ones first) with the sector's province."""
-        return self._with_provinces(self.episodes.frame(open_only=open_only))
+        return self.sector_table.with_provinces(self.episodes.frame(open_only=open_only))
 
     def recent_episodes(self, limit: int = 200) -> pd.DataFrame:
         """At most ``limit`` episodes for an alert list: open ones first (most recently
         anomalous first), then the most recently closed; with the sector's province."""
-        return self._with_provinces(self.episodes.recent_frame(limit))
-
-    def _with_provinces(self, frame: pd.DataFrame) -> pd.DataFrame:
-        # The lookup is rebuilt only when the sector table grew (it only ever grows).
-        if self._province_rows != len(self._sectors):
-            unique = self._sectors.drop_duplicates(schema.SECTOR)
-            self._province_lookup = unique.set_index(schema.SECTOR)[schema.PROVINCE]
-            self._province_rows = len(self._sectors)
-        provinces = frame[schema.SECTOR].map(self._province_lookup).to_numpy()
-        frame.insert(2, schema.PROVINCE, provinces)
-        return frame
+        return self.sector_table.with_provinces(self.episodes.recent_frame(limit))
 
     # -------------------------------------------------------------- internals
-    @staticmethod
-    def _initial_sectors(source: Source) -> pd.DataFrame:
-        known = getattr(source, "sectors", None)
-        empty = pd.DataFrame({c: pd.Series(dtype=object) for c in SECTOR_COLUMNS})
-        if not isinstance(known, pd.DataFrame) or schema.SECTOR not in known.columns:
-            return empty
-        extra = [c for c in OPTIONAL_SECTOR_COLUMNS if c in known.columns]
-        out = known.reindex(columns=[*SECTOR_COLUMNS, *extra]).copy()
-        out[schema.SECTOR] = out[schema.SECTOR].astype(object)
-        out[schema.PROVINCE] = out[schema.PROVINCE].fillna(schema.UNKNOWN_PROVINCE)
-        return out.reset_index(drop=True)
-
     def _record(self, scored: ScoredBatch) -> None:
-        """Internal sink: totals and the sector table (new sectors appended)."""
+        """Internal sink: anomaly totals and the sector table (new sectors appended)."""
         frame = scored.frame
         flags = frame[schema.IS_ANOMALY].to_numpy(dtype=bool)
         self._last_anomalies = int(flags.sum())
         self._total_anomalies += self._last_anomalies
-        fresh = scored.new_sectors  # first seen in this batch (the tick's shared index)
-        fresh = fresh[~fresh.isin(self._known)] if len(fresh) else fresh
-        if len(fresh):
-            rows = frame.loc[frame[schema.SECTOR].isin(fresh)]
-            rows = rows.drop_duplicates(schema.SECTOR).reindex(columns=list(self._sectors.columns))
-            rows[schema.SECTOR] = rows[schema.SECTOR].astype(object)
-            rows[schema.PROVINCE] = rows[schema.PROVINCE].fillna(schema.UNKNOWN_PROVINCE)
-            parts = [self._sectors, rows] if len(self._sectors) else [rows]
-            self._sectors = pd.concat(parts, ignore_index=True)
-            self._known = pd.Index(self._sectors[schema.SECTOR].to_numpy(dtype=object))
+        self.sector_table.add(scored)
 
     def _on_event(self, event: str) -> None:
         if self._syncing:
@@ -433,6 +395,6 @@ class Monitor(HasTraits):
 
     def __repr__(self) -> str:
         return (
-            f"<Monitor {self.status} tick={self.tick} sectors={len(self._sectors)} "
+            f"<Monitor {self.status} tick={self.tick} sectors={len(self.sector_table)} "
             f"detector={type(self.detector).__name__}>"
         )

@@ -153,7 +153,7 @@ class Persister:
         if not parts:
             return pd.DataFrame()
         out = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
-        return self.monitor._with_provinces(out)
+        return self.monitor.sector_table.with_provinces(out)
 
     def source_position(self) -> int | None:
         """Batches the scored ticks took from the source (None: it cannot seek)."""
@@ -273,10 +273,9 @@ class Persister:
         state = ck.restore("monitor", MonitorState(0, *[np.zeros(0)] * 4))
         m._total_anomalies = state.total_anomalies
         if len(state.sector_ids):
-            m._sectors = pd.DataFrame({schema.SECTOR: state.sector_ids,
-                                       schema.PROVINCE: state.provinces,
-                                       schema.LAT: state.lat, schema.LON: state.lon})
-            m._known = pd.Index(state.sector_ids, dtype=object)
+            m.sector_table.replace(pd.DataFrame({
+                schema.SECTOR: state.sector_ids, schema.PROVINCE: state.provinces,
+                schema.LAT: state.lat, schema.LON: state.lon}))
         engine.tick = int(ck.meta["tick"])
         if ck.meta.get("time_ns") is not None:
             engine.timestamp = pd.Timestamp(int(ck.meta["time_ns"]), tz="UTC")
