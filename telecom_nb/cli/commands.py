@@ -81,6 +81,10 @@ def run_detect(args: argparse.Namespace) -> int:
     from telecom_nb.engine.monitor_setup import use_network_clock
     from telecom_nb.sources.ingest import load_source
 
+    if args.engine == "dask" or args.partition_by:
+        from telecom_nb.cli.backtest_cmd import run_partitioned
+
+        return run_partitioned(args, parse_params(args.params))
     output_path(args.out)
     spec = source_spec(args)
     params = parse_params(args.params)

@@ -48,6 +48,28 @@ def _add_source_flags(p: argparse.ArgumentParser) -> None:
                    help="load even when more than 1 %% of the rows cannot be (they are counted)")
 
 
+def _add_partitioning(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group(
+        "partitioned backtest (INPUT a Parquet file or folder, e.g. hive-partitioned by "
+        "date=; --out a folder that receives a partitioned Parquet dataset)")
+    g.add_argument("--engine", choices=("local", "dask"), default="local",
+                   help="local: this process; dask: a Dask cluster, one task per partition "
+                   "(implies --partition-by province)")
+    g.add_argument("--partition-by", default=None, metavar="COL",
+                   help="score whole groups of this column together, e.g. province (same "
+                   "answer on either engine)")
+    g.add_argument("--partitions", type=int, default=None, metavar="N",
+                   help="partitions the groups are packed into (default: one per 2,000 "
+                   "sectors, at most one per group)")
+    g.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="an existing Dask scheduler, e.g. tcp://10.0.0.5:8786 (default: a "
+                   "LocalCluster on this machine)")
+    g.add_argument("--workers", type=int, default=2, metavar="N",
+                   help="LocalCluster worker processes (default 2)")
+    g.add_argument("--memory-limit", default="auto", metavar="SIZE",
+                   help="LocalCluster memory per worker, e.g. 4GB (default: RAM / workers)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The whole command line; ``args.command`` names the ``run_*`` handler in commands."""
     parser = argparse.ArgumentParser(
@@ -90,6 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "(--out then holds the rows scored by this run)")
     p.add_argument("--checkpoint-every", type=int, default=50, metavar="TICKS",
                    help="with --store: ticks between checkpoints (default 50)")
+    _add_partitioning(p)
     _add_quiet(p)
 
     p = sub.add_parser("episodes", help="alert episodes (with acknowledgements) of a store")

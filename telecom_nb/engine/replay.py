@@ -32,6 +32,7 @@ from telecom_nb.engine.retrain import run_retrain_now
 from telecom_nb.engine.scored import Counters
 from telecom_nb.engine.tick import Tick
 from telecom_nb.errors import KpiInputError
+from telecom_nb.sources.validation import BatchValidator
 
 _ROW = "__row__"  # carries each row's input position through validation
 #: what an unscored row carries in each scored column
@@ -49,14 +50,18 @@ class ReplayResult:
 
 def replay(table: pd.DataFrame, detector: Detector, kpis: Sequence[str], *,
            alarms: AlarmChain | None = None, per_batch: bool = False,
-           progress: bool = False) -> ReplayResult:
-    """Score every row of ``table`` (KPI schema) as a live stream would, no look-ahead."""
+           progress: bool = False, validator: BatchValidator | None = None) -> ReplayResult:
+    """Score every row of ``table`` (KPI schema) as a live stream would, no look-ahead.
+
+    Passing the ``detector``, ``alarms`` and ``validator`` of a previous call continues that
+    stream: a table replayed in time-ordered pieces scores as if replayed whole.
+    """
     if schema.TIMESTAMP not in table.columns:
         raise KpiInputError(f"column '{schema.TIMESTAMP}' missing")
     kpis = list(kpis)
     if "kpis" in detector.param_names() and not getattr(detector, "kpis", None):
         detector.set_params(kpis=kpis)  # a tag column must never be taken for a KPI
-    engine = Tick(detector, kpis, alarms=alarms)
+    engine = Tick(detector, kpis, alarms=alarms, validator=validator)
     tagged = table.assign(**{_ROW: np.arange(len(table))})
     order = np.argsort(pd.DatetimeIndex(tagged[schema.TIMESTAMP]).asi8, kind="stable")
     tagged = tagged.iloc[order]
