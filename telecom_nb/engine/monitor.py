@@ -28,6 +28,7 @@ from telecom_nb.engine.scored import ScoredBatch
 from telecom_nb.engine.sinks import Sink
 from telecom_nb.engine.state import RunState
 from telecom_nb.engine.tick import Tick
+from telecom_nb.engine.triage import TriageViews
 from telecom_nb.engine.watchdog import Watchdog
 from telecom_nb.params import check_range
 from telecom_nb.sources.base import Source
@@ -60,8 +61,9 @@ def format_age(age: pd.Timedelta) -> str:
     return f"{mins}min"
 
 
-class Monitor(HasTraits):
-    """A live stream with observable state and pandas views for analysts."""
+class Monitor(TriageViews, HasTraits):
+    """A live stream with observable state and pandas views for analysts (incidents,
+    acknowledgements and exports: :class:`~telecom_nb.engine.triage.TriageViews`)."""
 
     status = Unicode("idle", help="idle|warming_up|running|paused|stopped|finished|failed")
     running = Bool(False)

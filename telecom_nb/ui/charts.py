@@ -23,7 +23,16 @@ from telecom_nb.ui.clock import AXIS_FORMAT, NetworkClock
 from telecom_nb.ui.kpis import MAX_CHARTS, KpiMeta
 
 FIG_LAYOUT = {"height": "200px", "width": "100%"}
-FIG_MARGIN = {"top": 30, "bottom": 42, "left": 60, "right": 12}
+#: the right margin holds half of the last time label ("01-06 12:00" centred on the
+#: domain's end is ~64 px wide at 10 px): 12 px clipped it
+FIG_MARGIN = {"top": 30, "bottom": 42, "left": 60, "right": 40}
+#: points per chart line at most; longer time ranges are averaged into this many bins
+#: (each point costs 12 bytes per tick on the wire: the whole line is resent)
+MAX_POINTS = 72
+PLACEHOLDER = ("<div class='tnb-drill-placeholder' style='height:60px;padding:12px;color:#555;"
+               "border:1px dashed #bbb'>Click a sector on the map, or search for one above, "
+               "to see its KPIs over the last day; red points are the ticks it was "
+               "flagged.</div>")
 DRILL_BUTTONS_MAX = 4  # more KPIs (or long names) than this: a dropdown, not buttons
 DRILL_LABEL_MAX = 18
 
@@ -132,6 +141,34 @@ def _small_figure(title: str, color: str, x: bq.DateScale, clock: NetworkClock,
     return fig, line
 
 
+def decimate(x: np.ndarray, columns: dict[str, np.ndarray], max_points: int = MAX_POINTS,
+             peak: Sequence[str] = ()) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """At most ``max_points`` points: consecutive bins averaged (``peak`` columns keep the
+    bin's maximum, so a spike of anomalies is not smoothed away); x is each bin's last
+    time. Vectorised (one ``reduceat`` per column)."""
+    n = len(x)
+    if n <= max_points:
+        return x, columns
+    size = math.ceil(n / max_points)
+    starts = np.arange(n - size * (n // size) if n % size else 0, n, size)  # newest bins full
+    starts = np.concatenate([[0], starts]) if starts[0] != 0 else starts
+    ends = np.append(starts[1:], n) - 1
+    out = {}
+    for name, y in columns.items():
+        y = y.astype(np.float64)
+        finite = np.isfinite(y)
+        if name in peak:
+            out[name] = np.fmax.reduceat(np.where(finite, y, -np.inf), starts)
+            out[name][np.isinf(out[name])] = np.nan
+        else:
+            total = np.add.reduceat(np.where(finite, y, 0.0), starts)
+            count = np.add.reduceat(finite.astype(np.int64), starts)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                out[name] = np.where(count > 0, total / np.maximum(count, 1), np.nan)
+        out[name] = out[name].astype(np.float32)
+    return x[ends], out
+
+
 def _values(frame: pd.DataFrame, column: str) -> np.ndarray:
     """A column as float32 (NaN where missing; all NaN when the frame lacks it)."""
     if column not in frame:
@@ -168,23 +205,45 @@ class NetworkCharts:
         self.figures["n_anomalies"], self.lines["n_anomalies"] = _small_figure(
             "Anomalous sectors per tick", "#d62728", self.time_scale, self.clock, "sectors"
         )
+        self.titles = {name: fig.title for name, fig in self.figures.items()}
+        self.shown = set(self.figures)  # charts drawn (hidden ones cost nothing per tick)
+        self.scope = ""  # e.g. "Tehran" when the dashboard is filtered
         self.widget = widgets.GridBox(
             list(self.figures.values()),
             layout=widgets.Layout(grid_template_columns="repeat(auto-fill, minmax(420px, 1fr))"),
         )
         self.widget.add_class("tnb-charts")
 
+    def show_only(self, kpis: Sequence[str]) -> None:
+        """Draw these KPIs' charts (and the anomaly count); hide the others."""
+        self.shown = {*[k for k in kpis if k in self.figures], "n_anomalies"}
+        for name, fig in self.figures.items():
+            fig.layout.display = None if name in self.shown else "none"
+
+    def set_scope(self, scope: str) -> None:
+        """Say in every title what the charts aggregate ("" = the whole network)."""
+        if scope == self.scope:
+            return
+        self.scope = scope
+        for name, fig in self.figures.items():
+            title = self.titles[name]
+            fig.title = f"{title} · {scope}" if scope else title
+
     def update(self, history: pd.DataFrame) -> None:
-        """Show the last ``window`` ticks of the engine's network history.
+        """Show the last ``window`` ticks of ``history``, at most ``MAX_POINTS`` a line.
 
         ``history`` is ``monitor.history_frame(last=window)`` (``<kpi>_mean`` columns and
-        ``n_anomalies``); a KPI the stream does not carry is drawn empty.
+        ``n_anomalies``) or a filtered subset's aggregates with the same columns; a KPI
+        the stream does not carry is drawn empty.
         """
         recent = history.tail(self.window)
         x = self.clock.wall(recent[TIMESTAMP]) if len(recent) else NO_TIMES
+        shown = [name for name in self.lines if name in self.shown]
+        x, ys = decimate(x, {name: _values(recent, self.columns.get(name, name))
+                             for name in shown}, peak=("n_anomalies",))
         fit_time_scale(self.time_scale, x)
-        for name, line in self.lines.items():
-            y = _values(recent, self.columns.get(name, name))
+        for name in shown:
+            line, y = self.lines[name], ys[name]
             fit_axis(self.figures[name].axes[1], y)
             with line.hold_sync():
                 line.x = x
@@ -226,14 +285,20 @@ class SectorChart:
             layout=widgets.Layout(height="250px", width="100%"),
         )
         self.kpi.observe(lambda _: self.refresh(), names="value")
-        self.widget = widgets.VBox([self.kpi, self.figure])
+        self.placeholder = widgets.HTML(PLACEHOLDER)
+        self.kpi.layout.display = self.figure.layout.display = "none"  # until a sector is shown
+        self.widget = widgets.VBox([self.placeholder, self.kpi, self.figure])
         self.widget.add_class("tnb-drilldown")
 
     def _unit(self, kpi: str) -> str:
         return self.meta[kpi].unit if kpi in self.meta else ""
 
     def show(self, sector_id: str) -> None:
+        """Chart this sector (the placeholder goes once one is chosen)."""
         self.sector_id = sector_id
+        if sector_id:
+            self.placeholder.layout.display = "none"
+            self.kpi.layout.display = self.figure.layout.display = None
         self.refresh()
 
     def _sector_frame(self) -> pd.DataFrame:

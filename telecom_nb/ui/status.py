@@ -1,12 +1,15 @@
-"""One status line: tick, network time, rows/s, model age, retrain, data repairs, errors.
+"""The status bar: tick, network time, rows/s, model age, retrain, data repairs, errors.
 
 It also echoes the detector's contamination / threshold, so a change made with a
-control (or in code) is visible where a browser test can read it.
+control (or in code) is visible where a browser test can read it. Two lines of fixed
+height that never wrap (what does not fit ends in "…", the full text is the line's
+tooltip): a status that re-wrapped every tick moved the map under the mouse by ~40 px.
 """
 
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -39,14 +42,29 @@ def _repairs(counters: dict[str, int]) -> str:
             f'batches rejected {get("batches_rejected"):,}</span>')
 
 
+#: sent once with the dashboard's title (not with every tick's status)
+STYLE = (".tnb-status{height:40px;overflow:hidden}.tnb-status-line{white-space:nowrap;"
+         "overflow:hidden;text-overflow:ellipsis;height:19px;line-height:19px;font-size:13px}"
+         ".tnb-status-detail{font-size:12px;color:#555}")
+_TAGS = re.compile(r"<[^>]+>")
+
+
+def _line(parts: list[str], css: str) -> str:
+    body = " | ".join(p for p in parts if p)
+    title = html.escape(html.unescape(_TAGS.sub("", body)), quote=True)
+    return f'<div class="tnb-status-line {css}" title="{title}">{body}</div>'
+
+
 class StatusLine:
     """Renders the monitor's observable state; call :meth:`refresh` (at most once per tick)."""
 
     SHOWN_PARAMS = ("contamination", "threshold")
 
-    def __init__(self, monitor: Any, extra: Callable[[], str] | None = None):
+    def __init__(self, monitor: Any, extra: Callable[[], str] | None = None,
+                 incidents: Callable[[], str] | None = None):
         self.monitor = monitor
         self.extra = extra  # more text from the dashboard (e.g. heartbeats seen)
+        self.incidents = incidents  # "12 open incidents (9 not acknowledged)"
         self.clock = NetworkClock.of(monitor)  # network times in the network's zone
         self.widget = widgets.HTML("")
         self.widget.add_class("tnb-status")
@@ -62,30 +80,31 @@ class StatusLine:
             for p in self.SHOWN_PARAMS if p in alarms.param_names()
         )
         n_sectors = len(m.sectors) if getattr(m, "sectors", None) is not None else 0
-        parts = [
+        first = [
             f'<b class="tnb-status-state">{html.escape(str(get("status", "")))}</b>',
             f"{n_sectors:,} sectors",
             f'tick <span class="tnb-status-tick">{get("tick", 0)}</span>',
             f'network time <span class="tnb-status-time">'
             f"{html.escape(self.clock.format(get('sim_time')))}</span> {self._zone()}",
+            f"anomalies {get('n_anomalies', 0)} now / {get('total_anomalies', 0)} total, "
+            f"{get('open_episodes', 0)} open episodes",
+            self.incidents() if self.incidents is not None else "",
+            params,
+        ]
+        error = get("error", "")
+        if error:
+            first.insert(1, f'<span class="tnb-status-error" style="color:#b00">'
+                         f"error: {html.escape(str(error))}</span>")
+        message = get("last_message", "")
+        second = [
+            f"<i>{html.escape(str(message))}</i>" if message else "",
             f"{float(get('rows_per_s', 0) or 0):,.0f} rows/s",
             f"model v{get('model_version', 0)} (age {_fmt_age(get('model_age'))}, "
             f"last retrain {html.escape(self.clock.format(get('last_retrain')))})",
-            f"anomalies {get('n_anomalies', 0)} now / {get('total_anomalies', 0)} total, "
-            f"{get('open_episodes', 0)} open episodes",
             _repairs(counters),
-            params,
+            self.extra() if self.extra is not None else "",
         ]
-        if self.extra is not None:
-            parts.append(self.extra())
-        error = get("error", "")
-        if error:
-            parts.append(f'<span class="tnb-status-error" style="color:#b00">'
-                         f"error: {html.escape(str(error))}</span>")
-        message = get("last_message", "")
-        if message:
-            parts.append(f"<i>{html.escape(str(message))}</i>")
-        return " | ".join(p for p in parts if p)
+        return _line(first, "tnb-status-main") + _line(second, "tnb-status-detail")
 
     def _zone(self) -> str:
         return "" if self.clock.is_utc else f"({html.escape(self.clock.name)})"
