@@ -94,8 +94,9 @@ def group_episodes(episodes: pd.DataFrame, sectors: pd.DataFrame, now: pd.Timest
         return ep
 
     # province events: per (province, time bin) counts against the province's size
-    width = max(int(pd.Timedelta(window).value), 1)
-    ep["_bin"] = start.astype("int64") // width
+    width = max(pd.Timedelta(window), pd.Timedelta(1, "ns"))
+    # (not astype(int64): pandas 3 keeps times in us or s as often as in ns)
+    ep["_bin"] = ((start - pd.Timestamp(0, tz="UTC")) // width).astype("int64")
     sizes = sectors[schema.PROVINCE].fillna(schema.UNKNOWN_PROVINCE).astype(str).value_counts()
     need = np.maximum(min_province_sectors,
                       np.ceil(province_share * ep[schema.PROVINCE].map(sizes).fillna(0)))
@@ -204,6 +205,12 @@ class IncidentBook:
             return pd.DataFrame({c: pd.Series(dtype=object) for c in INCIDENT_COLUMNS})
         ep = ep.assign(start=pd.to_datetime(ep["start"], utc=True),
                        _peak=ep["peak_score"].astype(float).fillna(-np.inf))
+        step = self.cadence if self.cadence is not None else pd.Timedelta(0)
+        if self.cadence is not None and "duration_ticks" in ep:
+            # an open episode was last anomalous duration_ticks after its start: its
+            # duration stops growing while it recovers (and its row need not be redrawn)
+            until = ep["start"] + (ep["duration_ticks"].astype(float) - 1).clip(lower=0) * step
+            ep["last_seen"] = until.where(ep["is_open"].astype(bool), ep["last_seen"])
         ep = ep.sort_values(["incident_id", "_peak"], ascending=[True, False], kind="stable")
         g = ep.groupby("incident_id", sort=False)
         worst = g.head(1).set_index("incident_id")
@@ -232,7 +239,6 @@ class IncidentBook:
         out = out.reset_index()
         out["is_open"] = out["n_open"] > 0
         out["end"] = out["last_seen"].where(~out["is_open"])
-        step = self.cadence if self.cadence is not None else pd.Timedelta(0)
         out["duration"] = out["last_seen"] - out["start"] + step
         out["severity"] = severities(out["peak_score"])
         out["n_unacknowledged"] = out["n_episodes"] - out["n_acknowledged"]

@@ -76,7 +76,7 @@ def fit_axis(axis: bq.Axis, y: np.ndarray) -> None:
 
 def fit_scale(scale: bq.LinearScale, y: np.ndarray) -> None:
     """Keep an explicit, never-empty, rounded domain; change it only when the data leaves
-    it or fills less than half of it (so a scale message is rare, not one per tick).
+    it or fills less than 30 % of it (so a scale message is rare, not one per tick).
 
     bqplot's axis cannot format the ticks of an empty domain (one point, flat data, no
     data) nor survive switching ``min``/``max`` back to automatic in place (browser
@@ -91,9 +91,12 @@ def fit_scale(scale: bq.LinearScale, y: np.ndarray) -> None:
     cur_low, cur_high = scale.min, scale.max
     if cur_low is not None and cur_high is not None and cur_low <= low and high <= cur_high:
         used = (high - low) / (cur_high - cur_low) if cur_high > cur_low else 1.0
-        if used >= 0.5 or (high == low and cur_high - cur_low <= 2.0 * max(1.0, abs(high))):
+        if used >= 0.3 or (high == low and cur_high - cur_low <= 2.0 * max(1.0, abs(high))):
             return
-    _set_domain(scale, *nice_domain(low, high))
+    # refit with 15 % headroom each side (never below 0 for data that is not): a daily
+    # rhythm inside a short window would otherwise move the axis, a message, every tick
+    pad = 0.15 * (high - low)
+    _set_domain(scale, *nice_domain(max(low - pad, 0.0) if low >= 0 else low - pad, high + pad))
 
 
 def _set_domain(scale: bq.Scale, low, high) -> None:

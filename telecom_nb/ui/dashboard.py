@@ -207,6 +207,8 @@ class Dashboard:
         if not self._own_book:
             return self.monitor.incidents_frame()
         key = (self.monitor.episodes_version, self.book.version, len(self.monitor.sectors))
+        if self.book.cadence is None and len(self.monitor.history_frame(last=2)) == 2:
+            self.book.cadence = self._cadence()
         if self._incident_cache is None or self._incident_cache[0] != key:
             frame = self.book.frame(self.monitor.recent_episodes(1000), self.monitor.sectors)
             self._incident_cache = (key, frame)
@@ -254,8 +256,7 @@ class Dashboard:
             return "no incidents"
         open_ = incidents["is_open"].astype(bool)
         waiting = int((open_ & ~incidents["acknowledged"].astype(bool)).sum())
-        return (f'<span class="tnb-status-incidents">{int(open_.sum())} open incidents '
-                f"({waiting} not acknowledged)</span>")
+        return f"{int(open_.sum())} open incidents ({waiting} not acknowledged)"
 
     def _picked(self, _incident: int | None) -> None:
         self._draw_incidents(None)

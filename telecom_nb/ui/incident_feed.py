@@ -30,7 +30,7 @@ STYLE = (
     "<style>.tnb-feed-table{border-collapse:collapse;font-size:12px}"
     ".tnb-feed-table td,.tnb-feed-table th{padding:1px 6px;border-bottom:1px solid #ddd;"
     "text-align:left;white-space:nowrap}.tnb-feed-table th{vertical-align:bottom}"
-    ".tnb-feed-table tr.tnb-incident-open td{color:#222}"
+    ".tnb-feed-table tr td{color:#222}"
     ".tnb-feed-table tr.tnb-incident-closed td{color:#888}"
     ".tnb-feed-table tr.tnb-incident-acked td{color:#3343a8;background:#eef0fb}"
     ".tnb-feed-table tr.tnb-member td{font-size:11px;color:#555;background:#fafafa}"
@@ -75,13 +75,16 @@ def render_incidents(incidents: pd.DataFrame, labels: Mapping[str, str], clock: 
     status = np.where(acked, status + " · " + _esc(pd.Series(ack_text)), status)
     status = np.where(partly, status + " · " + (incidents["n_unacknowledged"].astype(str)
                                                 + " new since acknowledged").to_numpy(), status)
-    css = np.where(acked, "tnb-incident-acked",
-                   np.where(is_open, "tnb-incident-open", "tnb-incident-closed")).astype(object)
-    css = np.where(ids == picked, css + " tnb-incident-picked", css)
+    # open rows carry no class (most rows, resent every tick): closed and acked ones do
+    css = np.where(acked, ' class="tnb-incident-acked',
+                   np.where(is_open, "", ' class="tnb-incident-closed')).astype(object)
+    css = np.where(ids == picked, np.where(css == "", ' class="', css + " ")
+                   + 'tnb-incident-picked', css)
+    css = np.where(css == "", "", css + '"').astype(object)
     cells = [np.char.mod("%d", ids).astype(object), _esc(incidents["title"]), severity,
              np.char.mod("%d", incidents["n_sectors"].to_numpy()).astype(object), start,
              duration, worst, status]
-    rows = '<tr class="' + css + '"><td>' + cells[0]
+    rows = "<tr" + css + "><td>" + cells[0]
     for column in cells[1:]:
         rows = rows + "<td>" + column
     body = list(rows)

@@ -37,9 +37,9 @@ def _fmt_param(value: Any) -> str:
 def _repairs(counters: dict[str, int]) -> str:
     """What the stream repaired or could not use, from the typed counters (zeros included)."""
     get = lambda name: int(counters.get(name, 0))  # noqa: E731
-    return (f'<span class="tnb-status-repairs">values imputed {get("values_imputed"):,} · '
+    return (f'values imputed {get("values_imputed"):,} · '
             f'clipped {get("values_clipped"):,} · rows dropped {get("rows_dropped"):,} · '
-            f'batches rejected {get("batches_rejected"):,}</span>')
+            f'batches rejected {get("batches_rejected"):,}')
 
 
 #: sent once with the dashboard's title (not with every tick's status)
@@ -75,8 +75,8 @@ class StatusLine:
         get = lambda name, default=None: getattr(m, name, default)  # noqa: E731
         counters = get("counters", {}) or {}
         alarms = m.alarms
-        params = " · ".join(
-            f'<span class="tnb-status-{p}">{p} {_fmt_param(getattr(alarms, p))}</span>'
+        params = " · ".join(  # (plain text: every byte here is resent on every tick)
+            f"{p} {_fmt_param(getattr(alarms, p))}"
             for p in self.SHOWN_PARAMS if p in alarms.param_names()
         )
         n_sectors = len(m.sectors) if getattr(m, "sectors", None) is not None else 0
@@ -84,8 +84,7 @@ class StatusLine:
             f'<b class="tnb-status-state">{html.escape(str(get("status", "")))}</b>',
             f"{n_sectors:,} sectors",
             f'tick <span class="tnb-status-tick">{get("tick", 0)}</span>',
-            f'network time <span class="tnb-status-time">'
-            f"{html.escape(self.clock.format(get('sim_time')))}</span> {self._zone()}",
+            f"network time {html.escape(self.clock.format(get('sim_time')))} {self._zone()}",
             f"anomalies {get('n_anomalies', 0)} now / {get('total_anomalies', 0)} total, "
             f"{get('open_episodes', 0)} open episodes",
             self.incidents() if self.incidents is not None else "",
