@@ -60,11 +60,10 @@ def test_province_filter_narrows_map_feed_and_charts(dash, monitor):
 def test_search_selects_a_sector_and_says_when_nothing_matches(dash, monitor):
     monitor.emit(anomalous=[5])
     assert "tnb-drill-placeholder" in dash.drill.placeholder.value
-    assert dash.drill.figure.layout.display == "none"  # no empty chart before a choice
+    assert dash.drill.widget.children == (dash.drill.placeholder,)  # no empty chart yet
     dash.triage.search.value = "s00005"  # any case, part of an id
     assert dash.map.selected == "S00005" and "S00005" in dash.map.info.value
-    assert dash.drill.figure.layout.display is None
-    assert dash.drill.placeholder.layout.display == "none"
+    assert dash.drill.widget.children == (dash.drill.kpi, dash.drill.figure)
     dash.triage.search.value = "NOPE"
     assert "no sector matches" in dash.triage.note.value
     assert dash.map.highlight.data["features"] == [] and _ids(dash.map.anomalous) == set()

@@ -289,8 +289,9 @@ class SectorChart:
         )
         self.kpi.observe(lambda _: self.refresh(), names="value")
         self.placeholder = widgets.HTML(PLACEHOLDER)
-        self.kpi.layout.display = self.figure.layout.display = "none"  # until a sector is shown
-        self.widget = widgets.VBox([self.placeholder, self.kpi, self.figure])
+        # the chart joins the page when a sector is first shown: a figure drawn while
+        # hidden (display: none) has no size, and bqplot does not redraw it when shown
+        self.widget = widgets.VBox([self.placeholder])
         self.widget.add_class("tnb-drilldown")
 
     def _unit(self, kpi: str) -> str:
@@ -299,9 +300,8 @@ class SectorChart:
     def show(self, sector_id: str) -> None:
         """Chart this sector (the placeholder goes once one is chosen)."""
         self.sector_id = sector_id
-        if sector_id:
-            self.placeholder.layout.display = "none"
-            self.kpi.layout.display = self.figure.layout.display = None
+        if sector_id and self.placeholder in self.widget.children:
+            self.widget.children = (self.kpi, self.figure)
         self.refresh()
 
     def _sector_frame(self) -> pd.DataFrame:

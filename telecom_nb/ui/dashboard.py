@@ -141,8 +141,9 @@ class Dashboard:
             f"{FEED_STYLE}<b>{FEED_TITLE}</b> (alert episodes grouped by site and "
             "province-wide event; open and not acknowledged first, worst first; the "
             "severity's tooltip gives its odds)")
-        charts_title = widgets.HTML("<b>Network KPIs</b> (means per tick; the filter narrows "
-                                    "them to its sectors)")
+        charts_title = widgets.HTML(
+            "<b>Network KPIs</b> (means per tick; filtered: the matching sectors' means over "
+            "the ticks each sector keeps, a day at 15 minutes)")
         root = widgets.VBox([
             widgets.HTML(TITLE), self.status.widget, self.triage.widget, main,
             drill_title, self.drill.widget, feed_title, self.feed.widget, charts_title,
@@ -299,12 +300,11 @@ class Dashboard:
         subset = getattr(self.monitor, "subset_history", None)
         if self.matching is not None and subset is not None:
             history = subset(self.matching).tail(ticks)
-            self.charts.set_scope(f"{self.filter.describe()} ({len(self.matching):,} sectors; "
-                                  "the last day each sector keeps)")
+            self.charts.set_scope(f"{self.filter.describe()}, {len(self.matching):,} sectors")
         else:
             history = self.monitor.history_frame(last=ticks)
-            self.charts.set_scope("" if self.matching is None else
-                                  "whole network (this monitor keeps no per-sector history)")
+            self.charts.set_scope("" if self.matching is None else "whole network (no "
+                                  "per-sector history in this monitor)")
         self.charts.update(history)
 
     def export(self, what: str = "episodes", fmt: str = "csv",

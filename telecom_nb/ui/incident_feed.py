@@ -134,10 +134,13 @@ class IncidentFeed:
         # would be resent on most ticks (new incidents), a message more per tick
         self.picker = widgets.Text(placeholder="number in the # column", description="Incident #",
                                    continuous_update=False, layout=widgets.Layout(width="260px"))
+        # sent on Enter or when the box loses focus (a click on Acknowledge): never a
+        # half-typed comment, and no message per keystroke
         self.comment = widgets.Text(placeholder="what is being done, e.g. power work, ticket 123",
-                                    description="Comment", layout=widgets.Layout(width="360px"))
+                                    description="Comment", continuous_update=False,
+                                    layout=widgets.Layout(width="360px"))
         self.who = widgets.Text(placeholder="optional", description="Who",
-                                layout=widgets.Layout(width="200px"))
+                                continuous_update=False, layout=widgets.Layout(width="200px"))
         self.ack = widgets.Button(description="Acknowledge", icon="check",
                                   tooltip="acknowledge the picked incident with the comment")
         self.message = widgets.HTML("")
