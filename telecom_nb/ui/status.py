@@ -43,7 +43,8 @@ def _repairs(counters: dict[str, int]) -> str:
 
 
 #: sent once with the dashboard's title (not with every tick's status)
-STYLE = (".tnb-status{height:40px;overflow:hidden}.tnb-status-line{white-space:nowrap;"
+STYLE = (".tnb-status{height:40px;width:100%;overflow:hidden}.tnb-status .widget-html-content"
+         "{width:100%;overflow:hidden}.tnb-status-line{white-space:nowrap;max-width:100%;"
          "overflow:hidden;text-overflow:ellipsis;height:19px;line-height:19px;font-size:13px}"
          ".tnb-status-detail{font-size:12px;color:#555}")
 _TAGS = re.compile(r"<[^>]+>")
@@ -66,7 +67,7 @@ class StatusLine:
         self.extra = extra  # more text from the dashboard (e.g. heartbeats seen)
         self.incidents = incidents  # "12 open incidents (9 not acknowledged)"
         self.clock = NetworkClock.of(monitor)  # network times in the network's zone
-        self.widget = widgets.HTML("")
+        self.widget = widgets.HTML("", layout=widgets.Layout(width="100%", height="40px"))
         self.widget.add_class("tnb-status")
         self.refresh()
 
