@@ -122,8 +122,8 @@ def test_hover_explains_kpis_with_units_normals_and_bad_direction():
 def test_status_bar_has_two_fixed_lines_with_the_full_text_as_tooltip(dash, monitor):
     monitor.emit(anomalous=[1])
     value = dash.status.widget.value
-    assert value.count('class="tnb-status-line') == 2 and value.count('title="') == 2
-    assert "tick 1" in value.split('title="')[1]
+    assert value.count('class="tnb-status-line') == 2 and value.count('title="') == 1
+    assert "contamination 0.01" in value.split('title="')[1]
     assert "white-space:nowrap" in dash.widget.children[0].value  # CSS sent once
 
 

@@ -40,6 +40,7 @@ STYLE = (
     + "</style>"
 )
 MEMBERS_SHOWN = 25
+SHORT_TIME = "%m-%d %H:%M"
 NONE = "–"
 
 
@@ -64,7 +65,8 @@ def render_incidents(incidents: pd.DataFrame, labels: Mapping[str, str], clock: 
     odds = np.array([f"1 in {one_in(p)}" if np.isfinite(p) else "" for p in peak], dtype=object)
     # "critical · 1 in 500 million": the word, and how rarely a normal tick scores this high
     severity = '<b class="tnb-sev-' + sev + '">' + sev + "</b> · " + odds
-    start = clock.format_many(incidents["start"]).fillna(NONE).to_numpy(dtype=object)
+    # month-day and 24-hour time, as on the charts' axes (the year is in the status bar)
+    start = clock.format_many(incidents["start"], SHORT_TIME).fillna(NONE).to_numpy(dtype=object)
     duration = np.array([format_duration(d) for d in incidents["duration"]], dtype=object)
     worst = _esc(incidents["worst_kpi"].map(lambda k: labels.get(k, k)).replace("", NONE))
     who = incidents["ack_who"].fillna("").astype(str)

@@ -50,10 +50,11 @@ STYLE = (".tnb-status{height:40px;width:100%;overflow:hidden}.tnb-status .widget
 _TAGS = re.compile(r"<[^>]+>")
 
 
-def _line(parts: list[str], css: str) -> str:
+def _line(parts: list[str], css: str, tooltip: bool = True) -> str:
     body = " | ".join(p for p in parts if p)
-    title = html.escape(html.unescape(_TAGS.sub("", body)), quote=True)
-    return f'<div class="tnb-status-line {css}" title="{title}">{body}</div>'
+    title = html.escape(html.unescape(_TAGS.sub("", body)), quote=True) if tooltip else ""
+    attr = f' title="{title}"' if tooltip else ""
+    return f'<div class="tnb-status-line {css}"{attr}>{body}</div>'
 
 
 class StatusLine:
@@ -86,10 +87,8 @@ class StatusLine:
             f"{n_sectors:,} sectors",
             f'tick <span class="tnb-status-tick">{get("tick", 0)}</span>',
             f"network time {html.escape(self.clock.format(get('sim_time')))} {self._zone()}",
-            f"anomalies {get('n_anomalies', 0)} now / {get('total_anomalies', 0)} total, "
-            f"{get('open_episodes', 0)} open episodes",
+            f"anomalies {get('n_anomalies', 0)} now",
             self.incidents() if self.incidents is not None else "",
-            params,
         ]
         error = get("error", "")
         if error:
@@ -98,13 +97,19 @@ class StatusLine:
         message = get("last_message", "")
         second = [
             f"<i>{html.escape(str(message))}</i>" if message else "",
+            f"{get('total_anomalies', 0)} anomalies in all, {get('open_episodes', 0)} open "
+            "episodes",
+            params,
             f"{float(get('rows_per_s', 0) or 0):,.0f} rows/s",
             f"model v{get('model_version', 0)} (age {_fmt_age(get('model_age'))}, "
             f"last retrain {html.escape(self.clock.format(get('last_retrain')))})",
             _repairs(counters),
             self.extra() if self.extra is not None else "",
         ]
-        return _line(first, "tnb-status-main") + _line(second, "tnb-status-detail")
+        # the first line is short enough for any screen (no tooltip: its bytes are resent
+        # every tick); the second is cut with "…" on narrow ones, its text in the tooltip
+        return (_line(first, "tnb-status-main", tooltip=False)
+                + _line(second, "tnb-status-detail"))
 
     def _zone(self) -> str:
         return "" if self.clock.is_utc else f"({html.escape(self.clock.name)})"
