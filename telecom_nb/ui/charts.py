@@ -29,7 +29,8 @@ FIG_MARGIN = {"top": 30, "bottom": 42, "left": 60, "right": 40}
 #: points per chart line at most; longer time ranges are averaged into this many bins
 #: (each point costs 12 bytes per tick on the wire: the whole line is resent)
 MAX_POINTS = 72
-TIME_TICKS = 4
+#: a chart at least this wide fits d3's hourly "01-05 03:00" labels of a 6-hour span
+CHART_MIN_WIDTH = "560px"
 PLACEHOLDER = ("<div class='tnb-drill-placeholder' style='height:60px;padding:12px;color:#555;"
                "border:1px dashed #bbb'>Click a sector on the map, or search for one above, "
                "to see its KPIs over the last day; red points are the ticks it was "
@@ -127,10 +128,10 @@ def _time_scale() -> bq.DateScale:
 
 def _axes(x: bq.DateScale, y: bq.LinearScale, clock: NetworkClock,
           unit: str) -> list[bq.Axis]:
-    """Time axis (d3 picks round local times, about ``TIME_TICKS`` of them: hourly
-    "01-05 03:00" labels overlapped on a 400 px chart) and a value axis."""
+    """Time axis (d3 picks round local times inside the domain: no ``num_ticks``, which
+    spaces labels evenly from the end, off the hour and before the data) and a value axis."""
     return [bq.Axis(scale=x, tick_format=AXIS_FORMAT, label=clock.axis_label(),
-                    label_offset="32px", num_ticks=TIME_TICKS),
+                    label_offset="32px"),
             bq.Axis(scale=y, side="left", label=unit, label_offset="42px",
                     tick_format=",~f")]  # 99.45, 0.5, 1,500: the digits the ticks need
 
@@ -215,7 +216,8 @@ class NetworkCharts:
         self.scope = ""  # e.g. "Tehran" when the dashboard is filtered
         self.widget = widgets.GridBox(
             list(self.figures.values()),
-            layout=widgets.Layout(grid_template_columns="repeat(auto-fill, minmax(420px, 1fr))"),
+            layout=widgets.Layout(
+                grid_template_columns=f"repeat(auto-fill, minmax({CHART_MIN_WIDTH}, 1fr))"),
         )
         self.widget.add_class("tnb-charts")
 
