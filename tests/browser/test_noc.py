@@ -117,9 +117,15 @@ def check_province_and_acknowledge(page, root: str, province: str = "Tehran",
                "the picked incident to expand to its sectors")
     type_into(page, f"{pre}.tnb-ack-comment", "fibre cut, ticket 4711")
     page.locator(f"{pre}.tnb-ack").first.click()
+    wait_until(page, lambda: f"incident #{target} acknowledged"
+               in text_of(page, f"{pre}.tnb-ack-message"),
+               f"the acknowledgement of #{target} confirmed; the message reads "
+               f"{text_of(page, f'{pre}.tnb-ack-message')!r}")
+    choose(page, f"{pre}.tnb-filter-state", "acknowledged")  # however it ranks now
     marked = wait_until(page, lambda: [r for r in feed_rows(page, root) if r.incident == target
                                        and "tnb-incident-acked" in r.css],
                         f"incident #{target} marked acknowledged")
+    choose(page, f"{pre}.tnb-filter-state", "all")
     assert "acknowledged: fibre cut, ticket 4711" in marked[0].cells[-1]
     choose(page, f"{pre}.tnb-filter-province", "all provinces")
     wait_until(page, lambda: bright_sectors(page, root)[1] == 0, "the filter cleared")
