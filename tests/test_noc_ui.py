@@ -139,7 +139,8 @@ def test_time_axes_leave_room_for_the_last_label_and_long_ranges_are_decimated()
     x = pd.DatetimeIndex(dash.charts.lines[schema.PRB].x)
     assert x[-1] == monitor.history_frame()["timestamp"].iloc[-1].tz_convert(None)
     dash.triage.kpis.value = (schema.PRB,)
-    assert dash.charts.figures[schema.PAYLOAD].layout.display == "none"
+    assert dash.charts.figures[schema.PAYLOAD] not in dash.charts.widget.children
+    assert len(dash.charts.widget.children) == 2  # PRB and the anomaly count
 
 
 def test_export_buttons_write_files_and_offer_a_download(dash, monitor, tmp_path,

@@ -224,8 +224,9 @@ class NetworkCharts:
     def show_only(self, kpis: Sequence[str]) -> None:
         """Draw these KPIs' charts (and the anomaly count); hide the others."""
         self.shown = {*[k for k in kpis if k in self.figures], "n_anomalies"}
-        for name, fig in self.figures.items():
-            fig.layout.display = None if name in self.shown else "none"
+        # hidden charts leave the page (a figure drawn at width 0 makes bqplot draw
+        # negative-width rects, console errors) and cost nothing per tick
+        self.widget.children = [fig for name, fig in self.figures.items() if name in self.shown]
 
     def set_scope(self, scope: str) -> None:
         """Say in every title what the charts aggregate ("" = the whole network)."""
