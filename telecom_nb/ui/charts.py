@@ -126,23 +126,58 @@ def _time_scale() -> bq.DateScale:
     return bq.DateScale(min=EPOCH_HOUR[0], max=EPOCH_HOUR[1], allow_padding=False)
 
 
+#: time-label spacings tried, in minutes (local wall clock: 00:00, 03:00, 06:00 ...)
+TICK_STEPS_MIN = (15, 30, 60, 120, 180, 360, 720, 1440, 2880, 10080)
+MAX_TIME_LABELS = 5
+
+
+def time_ticks(t: np.ndarray, max_labels: int = MAX_TIME_LABELS) -> np.ndarray:
+    """Round wall-clock times inside ``[t[0], t[-1]]``, at most ``max_labels`` of them, at
+    the smallest spacing of :data:`TICK_STEPS_MIN` that fits. bqplot picks a tick count from
+    the chart's width that overlaps "01-05 03:00" labels; ``num_ticks`` spaces them evenly,
+    off the hour and before the data."""
+    if t.size < 2 or t[0] == t[-1]:
+        return t[:1].astype("datetime64[ms]")
+    lo, hi = t[0].astype("datetime64[m]").astype(np.int64), t[-1].astype("datetime64[m]")
+    hi = hi.astype(np.int64)
+    for step in TICK_STEPS_MIN:
+        first, last = -(-lo // step) * step, hi // step * step
+        if (last - first) // step + 1 <= max_labels:
+            break
+    return np.arange(first, last + 1, step).astype("datetime64[m]").astype("datetime64[ms]")
+
+
+def set_time_ticks(axis: bq.Axis, t: np.ndarray) -> None:
+    """Give ``axis`` :func:`time_ticks` of ``t``; a message only when they change (about
+    once per label spacing, not per tick)."""
+    ticks = time_ticks(t)
+    current = axis.tick_values
+    if current is None or len(current) != len(ticks) or not np.array_equal(
+            np.asarray(current).astype("datetime64[ms]"), ticks):
+        axis.tick_values = ticks
+
+
+def _time_axis(x: bq.DateScale, clock: NetworkClock) -> bq.Axis:
+    return bq.Axis(scale=x, tick_format=AXIS_FORMAT, label=clock.axis_label(),
+                   label_offset="32px", tick_values=NO_TIMES)
+
+
 def _axes(x: bq.DateScale, y: bq.LinearScale, clock: NetworkClock,
-          unit: str) -> list[bq.Axis]:
-    """Time axis (d3 picks round local times inside the domain: no ``num_ticks``, which
-    spaces labels evenly from the end, off the hour and before the data) and a value axis."""
-    return [bq.Axis(scale=x, tick_format=AXIS_FORMAT, label=clock.axis_label(),
-                    label_offset="32px"),
+          unit: str, time_axis: bq.Axis | None = None) -> list[bq.Axis]:
+    """Time axis (shared by the network charts: one message moves all their labels) and a
+    value axis."""
+    return [time_axis or _time_axis(x, clock),
             bq.Axis(scale=y, side="left", label=unit, label_offset="42px",
                     tick_format=",~f")]  # 99.45, 0.5, 1,500: the digits the ticks need
 
 
 def _small_figure(title: str, color: str, x: bq.DateScale, clock: NetworkClock,
-                  unit: str) -> tuple[bq.Figure, bq.Lines]:
+                  unit: str, time_axis: bq.Axis | None = None) -> tuple[bq.Figure, bq.Lines]:
     y = bq.LinearScale(min=0.0, max=1.0, allow_padding=False)
     line = bq.Lines(x=np.array([], dtype="datetime64[ms]"), y=np.array([], dtype=np.float32),
                     scales={"x": x, "y": y}, colors=[color], stroke_width=2)
     fig = bq.Figure(marks=[line], title=title, fig_margin=FIG_MARGIN,
-                    axes=_axes(x, y, clock, unit), layout=widgets.Layout(**FIG_LAYOUT),
+                    axes=_axes(x, y, clock, unit, time_axis), layout=widgets.Layout(**FIG_LAYOUT),
                     title_style={"font-size": "12px"})
     return fig, line
 
@@ -200,17 +235,18 @@ class NetworkCharts:
         self.lines: dict[str, bq.Lines] = {}
         self.columns: dict[str, str] = {}  # chart -> column of ``NetworkHistory.frame()``
         self.time_scale = _time_scale()  # shared: one message per tick moves every axis
+        self.time_axis = _time_axis(self.time_scale, self.clock)  # shared too
         labels, meta = labels or {}, meta or {}
         for i, kpi in enumerate(list(kpis)[:max_charts]):
             title = f"{labels.get(kpi, kpi)}, mean"
             unit = meta[kpi].unit if kpi in meta else ""
             color = self.COLORS[i % len(self.COLORS)]
             self.figures[kpi], self.lines[kpi] = _small_figure(title, color, self.time_scale,
-                                                               self.clock, unit)
+                                                               self.clock, unit, self.time_axis)
             self.columns[kpi] = f"{kpi}_mean"
         self.figures["n_anomalies"], self.lines["n_anomalies"] = _small_figure(
-            "Anomalous sectors per tick", "#d62728", self.time_scale, self.clock, "sectors"
-        )
+            "Anomalous sectors per tick", "#d62728", self.time_scale, self.clock, "sectors",
+            self.time_axis)
         self.titles = {name: fig.title for name, fig in self.figures.items()}
         self.shown = set(self.figures)  # charts drawn (hidden ones cost nothing per tick)
         self.scope = ""  # e.g. "Tehran" when the dashboard is filtered
@@ -250,6 +286,7 @@ class NetworkCharts:
         x, ys = decimate(x, {name: _values(recent, self.columns.get(name, name))
                              for name in shown}, peak=("n_anomalies",))
         fit_time_scale(self.time_scale, x)
+        set_time_ticks(self.time_axis, x)
         for name in shown:
             line, y = self.lines[name], ys[name]
             fit_axis(self.figures[name].axes[1], y)
@@ -333,5 +370,6 @@ class SectorChart:
             self.axes[1].label = self._unit(kpi)
             fit_axis(self.axes[1], y)
             fit_time_scale(self.line.scales["x"], t)
+            set_time_ticks(self.axes[0], t)
             self.line.x, self.line.y = t, y
             self.points.x, self.points.y = t[flagged], y[flagged]
