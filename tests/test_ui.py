@@ -57,8 +57,8 @@ def test_sink_update_changes_overlay_charts_feed_and_status(dash, monitor):
     assert _ids(dash.map.recovering) == set()
     assert list(dash.charts.lines["n_anomalies"].y) == [2.0, 1.0]
     assert len(dash.charts.lines[schema.PRB].x) == 2
-    assert "S00007" in dash.feed.widget.value
-    assert dash.feed.widget.value.index("S00007") < dash.feed.widget.value.index("S00001")
+    assert "S00007" in dash.feed.table.value
+    assert dash.feed.table.value.index("S00007") < dash.feed.table.value.index("S00001")
     assert 'tnb-status-tick">2<' in dash.status.widget.value
 
 
@@ -69,9 +69,9 @@ def test_chart_window_and_feed_are_bounded(monitor):
     assert len(dash.charts.lines[schema.PAYLOAD].y) == 5
     assert monitor.episodes.n_opened_ == 18
     assert dash.feed.n_rows == 7
-    assert dash.feed.widget.value.count("<tr") == 7 + 1  # header row
-    assert "recent_episodes()" in dash.feed.widget.value  # says where the older ones are
-    assert "tnb-feed" in dash.feed.widget._dom_classes
+    assert dash.feed.table.value.count("<tr") == 7 + 1  # header row
+    assert "incidents_frame()" in dash.feed.table.value  # says where the older ones are
+    assert "tnb-feed" in dash.feed.table._dom_classes
 
 
 def test_click_selects_sector_for_drilldown(dash, monitor):
@@ -393,7 +393,7 @@ def test_voila_is_detected_from_its_kernel_environment():
 # -- the dashboard reads the engine's state ---------------------------------------------
 def _feed_rows(dash) -> list[str]:
     """The feed's ``<tbody>`` rows as HTML strings (one per entry)."""
-    value = dash.feed.widget.value
+    value = dash.feed.table.value
     if "<tbody>" not in value:
         return []
     body = value.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
@@ -435,23 +435,24 @@ def test_feed_lists_episodes_one_row_per_flapping_sector_open_first():
     episodes = monitor.episodes_frame()
     assert len(rows) == len(episodes) == 3  # not 5 + 1 + 2 anomalous rows
     assert [r.count("S0001") for r in rows] == [1, 0, 0]
-    assert "open" in rows[0] and "tnb-episode-open" in rows[0]
+    assert "open" in rows[0] and not rows[0].startswith(" class")  # open rows: no class
     assert "S0003" in rows[1] and "S0002" in rows[2]  # then most recently closed first
     assert all("closed" in r for r in rows[1:])
-    first = dict(zip(["start", "sector", "province", "duration", "status", "peak", "top",
-                      *schema.KPIS], _cells(rows[0]), strict=True))
-    assert first["start"] == "2024-03-01 00:30"  # tick 2
-    assert first["duration"] == "9" and first["status"] == "open"  # ticks 2..10
-    assert first["top"] == schema.PRB and first[schema.PRB] == "99.00"
-    assert first["province"] == "Tehran"
-    assert dash.feed.widget.value.count("<tbody>") == 1
+    first = dict(zip(["id", "incident", "severity", "sectors", "start", "duration", "top",
+                      "status"], _cells(rows[0]), strict=True))
+    assert first["start"] == "03-01 00:30"  # tick 2
+    # anomalous from tick 2 to tick 10: nine 15-minute ticks, in hours and minutes
+    assert first["duration"] == "2 h 15 min" and first["status"] == "open"
+    assert first["top"] == schema.PRB and first["incident"] == "S0001"
+    assert first["sectors"] == "1"
+    assert dash.feed.table.value.count("<tbody>") == 1
 
 
 def test_feed_redraws_only_when_episodes_change():
     monitor = _engine_monitor({"S0001": [2, 3]}, tail=6)
     dash = Dashboard(monitor, provinces=SQUARE)
     _step(monitor, dash, 2)  # warm-up, nothing flagged
-    assert _feed_rows(dash) == [] and "No alert episodes" in dash.feed.widget.value
+    assert _feed_rows(dash) == [] and "No incidents yet" in dash.feed.table.value
     drawn = dash.feed.redraws
     _step(monitor, dash, 1)  # opens
     assert dash.feed.redraws == drawn + 1 and len(_feed_rows(dash)) == 1
@@ -476,7 +477,7 @@ def test_feed_puts_open_before_closed_and_is_bounded():
     assert len(rows) == 5 and dash.feed.n_rows == 5
     assert [("open" in r and "closed" not in r) for r in rows] == [True, True, False, False,
                                                                    False]
-    assert "Alert episodes" in dash.widget.children[6].value
+    assert any("<b>Incidents</b>" in getattr(c, "value", "") for c in dash.widget.children)
 
 
 def test_charts_read_the_engine_history():
@@ -600,12 +601,11 @@ def test_dashboard_uses_the_monitors_own_kpis_and_labels():
     dash = Dashboard(monitor, provinces=SQUARE)
     monitor.emit(anomalous=[4])
     monitor.emit(anomalous=[4])
-    assert set(dash.charts.lines) == {*kpis, "n_anomalies"}
+    assert dash.charts.shown == {*kpis, "n_anomalies"}
     assert len(dash.charts.lines[kpis[0]].y) == 2
     assert "Drop rate (%), mean" in [f.title for f in dash.charts.figures.values()]
-    assert "Drop rate (%)" in dash.feed.widget.value  # a KPI column of the feed
-    assert kpis[2] in dash.feed.widget.value  # the top KPI of the open episode
-    assert not any(k in dash.feed.widget.value for k in schema.KPIS)
+    assert kpis[2] in dash.feed.table.value  # the worst KPI of the open incident
+    assert not any(k in dash.feed.table.value for k in schema.KPIS)
     dash.map.select("S00004")
     assert "Drop rate (%)" in dash.map.info.value and "payload" not in dash.map.info.value
     assert [v for _, v in dash.drill.kpi.options] == list(kpis)

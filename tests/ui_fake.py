@@ -144,6 +144,16 @@ class FakeMonitor(HasTraits):
     def stop(self):
         self.running = False
 
+    def subset_history(self, sector_ids):
+        """Per-tick means of a subset of sectors (as ``SectorHistory.aggregate``)."""
+        rows = [f[f[schema.SECTOR].isin(list(sector_ids))] for f in self.frames]
+        out = pd.DataFrame({
+            "timestamp": [f[schema.TIMESTAMP].iloc[0] for f in self.frames],
+            **{f"{k}_mean": [r[k].mean() for r in rows] for k in self.kpis},
+            "n_anomalies": [int(r[schema.IS_ANOMALY].sum()) for r in rows],
+            "n_rows": [len(r) for r in rows]})
+        return out[out["n_rows"] > 0].reset_index(drop=True)
+
     def sector_history(self, sector_id):
         allf = pd.concat(self.frames, ignore_index=True) if self.frames else None
         if allf is None or not (allf[schema.SECTOR] == sector_id).any():

@@ -6,6 +6,7 @@ days keeps flat memory; writes are whole-array numpy assignments, never per-sect
 
 from __future__ import annotations
 
+import warnings
 from collections import deque
 from collections.abc import Sequence
 from itertools import islice
@@ -149,3 +150,28 @@ class SectorHistory:
         out.insert(0, "timestamp", pd.to_datetime(self._times[order][present], utc=True))
         out[schema.IS_ANOMALY] = self._flags[order, p][present]
         return out.reset_index(drop=True)
+
+    def aggregate(self, sector_ids: object) -> pd.DataFrame:
+        """Per-tick aggregates of a subset of sectors over the retained ticks, oldest
+        first: timestamp, ``<kpi>_mean``, n_anomalies, n_rows (what ``NetworkHistory``
+        gives for the whole network; a dashboard filtered to a province charts this).
+        Unknown ids are ignored; one vectorised reduction over ``[ticks, subset, kpis]``."""
+        pos = self.index.lookup(np.asarray(list(sector_ids), dtype=object))
+        pos = np.unique(pos[(pos >= 0) & (pos < self._values.shape[1])])
+        n = min(self._written, self.k)
+        order = np.arange(self._written - n, self._written) % self.k
+        columns = ["timestamp", *(f"{k}_mean" for k in self.kpis), "n_anomalies", "n_rows"]
+        if n == 0:
+            return pd.DataFrame(columns=columns)
+        # ticks x subset x kpis, copying only the subset (not the whole ring)
+        block = self._values[np.ix_(order, pos, np.arange(len(self.kpis)))]
+        present = ~np.isnan(block).all(axis=2)
+        with np.errstate(invalid="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN slices: NaN, no noise
+            means = np.nanmean(block, axis=1) if len(pos) else np.full((n, len(self.kpis)),
+                                                                       np.nan)
+        out = pd.DataFrame(means.astype(np.float64), columns=columns[1:1 + len(self.kpis)])
+        out.insert(0, "timestamp", pd.to_datetime(self._times[order], utc=True))
+        out["n_anomalies"] = (self._flags[np.ix_(order, pos)] & present).sum(axis=1)
+        out["n_rows"] = present.sum(axis=1)
+        return out[out["n_rows"] > 0].reset_index(drop=True) if len(pos) else out.iloc[:0]

@@ -36,6 +36,7 @@ from telecom_nb.engine.sector_table import SectorTable
 from telecom_nb.engine.sinks import Sink
 from telecom_nb.engine.state import RunState
 from telecom_nb.engine.tick import Tick
+from telecom_nb.engine.triage import TriageViews
 from telecom_nb.engine.watchdog import Watchdog
 from telecom_nb.params import check_range
 from telecom_nb.sources.base import Source
@@ -46,8 +47,9 @@ if TYPE_CHECKING:
     from telecom_nb.sources.tables import ColumnMapping
 
 
-class Monitor(HasTraits):
-    """A live stream with observable state and pandas views for analysts."""
+class Monitor(TriageViews, HasTraits):
+    """A live stream with observable state and pandas views for analysts (incidents,
+    acknowledgements and exports: :class:`~telecom_nb.engine.triage.TriageViews`)."""
 
     status = Unicode("idle", help="idle|warming_up|running|paused|stopped|finished|failed")
     running = Bool(False)

@@ -23,7 +23,18 @@ from telecom_nb.ui.clock import AXIS_FORMAT, NetworkClock
 from telecom_nb.ui.kpis import MAX_CHARTS, KpiMeta
 
 FIG_LAYOUT = {"height": "200px", "width": "100%"}
-FIG_MARGIN = {"top": 30, "bottom": 42, "left": 60, "right": 12}
+#: the right margin holds half of the last time label ("01-06 12:00" centred on the
+#: domain's end is ~64 px wide at 10 px): 12 px clipped it
+FIG_MARGIN = {"top": 30, "bottom": 42, "left": 60, "right": 40}
+#: points per chart line at most; longer time ranges are averaged into this many bins
+#: (each point costs 12 bytes per tick on the wire: the whole line is resent)
+MAX_POINTS = 72
+#: a chart at least this wide fits d3's hourly "01-05 03:00" labels of a 6-hour span
+CHART_MIN_WIDTH = "560px"
+PLACEHOLDER = ("<div class='tnb-drill-placeholder' style='height:60px;padding:12px;color:#555;"
+               "border:1px dashed #bbb'>Click a sector on the map, or search for one above, "
+               "to see its KPIs over the last day; red points are the ticks it was "
+               "flagged.</div>")
 DRILL_BUTTONS_MAX = 4  # more KPIs (or long names) than this: a dropdown, not buttons
 DRILL_LABEL_MAX = 18
 
@@ -67,7 +78,7 @@ def fit_axis(axis: bq.Axis, y: np.ndarray) -> None:
 
 def fit_scale(scale: bq.LinearScale, y: np.ndarray) -> None:
     """Keep an explicit, never-empty, rounded domain; change it only when the data leaves
-    it or fills less than half of it (so a scale message is rare, not one per tick).
+    it or fills less than 30 % of it (so a scale message is rare, not one per tick).
 
     bqplot's axis cannot format the ticks of an empty domain (one point, flat data, no
     data) nor survive switching ``min``/``max`` back to automatic in place (browser
@@ -82,9 +93,12 @@ def fit_scale(scale: bq.LinearScale, y: np.ndarray) -> None:
     cur_low, cur_high = scale.min, scale.max
     if cur_low is not None and cur_high is not None and cur_low <= low and high <= cur_high:
         used = (high - low) / (cur_high - cur_low) if cur_high > cur_low else 1.0
-        if used >= 0.5 or (high == low and cur_high - cur_low <= 2.0 * max(1.0, abs(high))):
+        if used >= 0.3 or (high == low and cur_high - cur_low <= 2.0 * max(1.0, abs(high))):
             return
-    _set_domain(scale, *nice_domain(low, high))
+    # refit with 15 % headroom each side (never below 0 for data that is not): a daily
+    # rhythm inside a short window would otherwise move the axis, a message, every tick
+    pad = 0.15 * (high - low)
+    _set_domain(scale, *nice_domain(max(low - pad, 0.0) if low >= 0 else low - pad, high + pad))
 
 
 def _set_domain(scale: bq.Scale, low, high) -> None:
@@ -112,24 +126,88 @@ def _time_scale() -> bq.DateScale:
     return bq.DateScale(min=EPOCH_HOUR[0], max=EPOCH_HOUR[1], allow_padding=False)
 
 
+#: time-label spacings tried, in minutes (local wall clock: 00:00, 03:00, 06:00 ...)
+TICK_STEPS_MIN = (15, 30, 60, 120, 180, 360, 720, 1440, 2880, 10080)
+MAX_TIME_LABELS = 5
+
+
+def time_ticks(t: np.ndarray, max_labels: int = MAX_TIME_LABELS) -> np.ndarray:
+    """Round wall-clock times inside ``[t[0], t[-1]]``, at most ``max_labels`` of them, at
+    the smallest spacing of :data:`TICK_STEPS_MIN` that fits. bqplot picks a tick count from
+    the chart's width that overlaps "01-05 03:00" labels; ``num_ticks`` spaces them evenly,
+    off the hour and before the data."""
+    if t.size < 2 or t[0] == t[-1]:
+        return t[:1].astype("datetime64[ms]")
+    lo, hi = t[0].astype("datetime64[m]").astype(np.int64), t[-1].astype("datetime64[m]")
+    hi = hi.astype(np.int64)
+    for step in TICK_STEPS_MIN:
+        first, last = -(-lo // step) * step, hi // step * step
+        if (last - first) // step + 1 <= max_labels:
+            break
+    return np.arange(first, last + 1, step).astype("datetime64[m]").astype("datetime64[ms]")
+
+
+def set_time_ticks(axis: bq.Axis, t: np.ndarray) -> None:
+    """Give ``axis`` :func:`time_ticks` of ``t``; a message only when they change (about
+    once per label spacing, not per tick)."""
+    ticks = time_ticks(t)
+    current = axis.tick_values
+    if current is None or len(current) != len(ticks) or not np.array_equal(
+            np.asarray(current).astype("datetime64[ms]"), ticks):
+        axis.tick_values = ticks
+
+
+def _time_axis(x: bq.DateScale, clock: NetworkClock) -> bq.Axis:
+    return bq.Axis(scale=x, tick_format=AXIS_FORMAT, label=clock.axis_label(),
+                   label_offset="32px", tick_values=NO_TIMES)
+
+
 def _axes(x: bq.DateScale, y: bq.LinearScale, clock: NetworkClock,
-          unit: str) -> list[bq.Axis]:
-    """Time axis (d3 picks round local times: no ``num_ticks``) and a value axis."""
-    return [bq.Axis(scale=x, tick_format=AXIS_FORMAT, label=clock.axis_label(),
-                    label_offset="32px"),
+          unit: str, time_axis: bq.Axis | None = None) -> list[bq.Axis]:
+    """Time axis (shared by the network charts: one message moves all their labels) and a
+    value axis."""
+    return [time_axis or _time_axis(x, clock),
             bq.Axis(scale=y, side="left", label=unit, label_offset="42px",
                     tick_format=",~f")]  # 99.45, 0.5, 1,500: the digits the ticks need
 
 
 def _small_figure(title: str, color: str, x: bq.DateScale, clock: NetworkClock,
-                  unit: str) -> tuple[bq.Figure, bq.Lines]:
+                  unit: str, time_axis: bq.Axis | None = None) -> tuple[bq.Figure, bq.Lines]:
     y = bq.LinearScale(min=0.0, max=1.0, allow_padding=False)
     line = bq.Lines(x=np.array([], dtype="datetime64[ms]"), y=np.array([], dtype=np.float32),
                     scales={"x": x, "y": y}, colors=[color], stroke_width=2)
     fig = bq.Figure(marks=[line], title=title, fig_margin=FIG_MARGIN,
-                    axes=_axes(x, y, clock, unit), layout=widgets.Layout(**FIG_LAYOUT),
+                    axes=_axes(x, y, clock, unit, time_axis), layout=widgets.Layout(**FIG_LAYOUT),
                     title_style={"font-size": "12px"})
     return fig, line
+
+
+def decimate(x: np.ndarray, columns: dict[str, np.ndarray], max_points: int = MAX_POINTS,
+             peak: Sequence[str] = ()) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """At most ``max_points`` points: consecutive bins averaged (``peak`` columns keep the
+    bin's maximum, so a spike of anomalies is not smoothed away); x is each bin's last
+    time. Vectorised (one ``reduceat`` per column)."""
+    n = len(x)
+    if n <= max_points:
+        return x, columns
+    size = math.ceil(n / max_points)
+    starts = np.arange(n - size * (n // size) if n % size else 0, n, size)  # newest bins full
+    starts = np.concatenate([[0], starts]) if starts[0] != 0 else starts
+    ends = np.append(starts[1:], n) - 1
+    out = {}
+    for name, y in columns.items():
+        y = y.astype(np.float64)
+        finite = np.isfinite(y)
+        if name in peak:
+            out[name] = np.fmax.reduceat(np.where(finite, y, -np.inf), starts)
+            out[name][np.isinf(out[name])] = np.nan
+        else:
+            total = np.add.reduceat(np.where(finite, y, 0.0), starts)
+            count = np.add.reduceat(finite.astype(np.int64), starts)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                out[name] = np.where(count > 0, total / np.maximum(count, 1), np.nan)
+        out[name] = out[name].astype(np.float32)
+    return x[ends], out
 
 
 def _values(frame: pd.DataFrame, column: str) -> np.ndarray:
@@ -157,34 +235,60 @@ class NetworkCharts:
         self.lines: dict[str, bq.Lines] = {}
         self.columns: dict[str, str] = {}  # chart -> column of ``NetworkHistory.frame()``
         self.time_scale = _time_scale()  # shared: one message per tick moves every axis
+        self.time_axis = _time_axis(self.time_scale, self.clock)  # shared too
         labels, meta = labels or {}, meta or {}
         for i, kpi in enumerate(list(kpis)[:max_charts]):
             title = f"{labels.get(kpi, kpi)}, mean"
             unit = meta[kpi].unit if kpi in meta else ""
             color = self.COLORS[i % len(self.COLORS)]
             self.figures[kpi], self.lines[kpi] = _small_figure(title, color, self.time_scale,
-                                                               self.clock, unit)
+                                                               self.clock, unit, self.time_axis)
             self.columns[kpi] = f"{kpi}_mean"
         self.figures["n_anomalies"], self.lines["n_anomalies"] = _small_figure(
-            "Anomalous sectors per tick", "#d62728", self.time_scale, self.clock, "sectors"
-        )
+            "Anomalous sectors per tick", "#d62728", self.time_scale, self.clock, "sectors",
+            self.time_axis)
+        self.titles = {name: fig.title for name, fig in self.figures.items()}
+        self.shown = set(self.figures)  # charts drawn (hidden ones cost nothing per tick)
+        self.scope = ""  # e.g. "Tehran" when the dashboard is filtered
         self.widget = widgets.GridBox(
             list(self.figures.values()),
-            layout=widgets.Layout(grid_template_columns="repeat(auto-fill, minmax(420px, 1fr))"),
+            layout=widgets.Layout(
+                grid_template_columns=f"repeat(auto-fill, minmax({CHART_MIN_WIDTH}, 1fr))"),
         )
         self.widget.add_class("tnb-charts")
 
+    def show_only(self, kpis: Sequence[str]) -> None:
+        """Draw these KPIs' charts (and the anomaly count); hide the others."""
+        self.shown = {*[k for k in kpis if k in self.figures], "n_anomalies"}
+        # hidden charts leave the page (a figure drawn at width 0 makes bqplot draw
+        # negative-width rects, console errors) and cost nothing per tick
+        self.widget.children = [fig for name, fig in self.figures.items() if name in self.shown]
+
+    def set_scope(self, scope: str) -> None:
+        """Say in every title what the charts aggregate ("" = the whole network)."""
+        if scope == self.scope:
+            return
+        self.scope = scope
+        for name, fig in self.figures.items():
+            title = self.titles[name]
+            fig.title = f"{title} · {scope}" if scope else title
+
     def update(self, history: pd.DataFrame) -> None:
-        """Show the last ``window`` ticks of the engine's network history.
+        """Show the last ``window`` ticks of ``history``, at most ``MAX_POINTS`` a line.
 
         ``history`` is ``monitor.history_frame(last=window)`` (``<kpi>_mean`` columns and
-        ``n_anomalies``); a KPI the stream does not carry is drawn empty.
+        ``n_anomalies``) or a filtered subset's aggregates with the same columns; a KPI
+        the stream does not carry is drawn empty.
         """
         recent = history.tail(self.window)
         x = self.clock.wall(recent[TIMESTAMP]) if len(recent) else NO_TIMES
+        shown = [name for name in self.lines if name in self.shown]
+        x, ys = decimate(x, {name: _values(recent, self.columns.get(name, name))
+                             for name in shown}, peak=("n_anomalies",))
         fit_time_scale(self.time_scale, x)
-        for name, line in self.lines.items():
-            y = _values(recent, self.columns.get(name, name))
+        set_time_ticks(self.time_axis, x)
+        for name in shown:
+            line, y = self.lines[name], ys[name]
             fit_axis(self.figures[name].axes[1], y)
             with line.hold_sync():
                 line.x = x
@@ -226,14 +330,20 @@ class SectorChart:
             layout=widgets.Layout(height="250px", width="100%"),
         )
         self.kpi.observe(lambda _: self.refresh(), names="value")
-        self.widget = widgets.VBox([self.kpi, self.figure])
+        self.placeholder = widgets.HTML(PLACEHOLDER)
+        # the chart joins the page when a sector is first shown: a figure drawn while
+        # hidden (display: none) has no size, and bqplot does not redraw it when shown
+        self.widget = widgets.VBox([self.placeholder])
         self.widget.add_class("tnb-drilldown")
 
     def _unit(self, kpi: str) -> str:
         return self.meta[kpi].unit if kpi in self.meta else ""
 
     def show(self, sector_id: str) -> None:
+        """Chart this sector (the placeholder goes once one is chosen)."""
         self.sector_id = sector_id
+        if sector_id and self.placeholder in self.widget.children:
+            self.widget.children = (self.kpi, self.figure)
         self.refresh()
 
     def _sector_frame(self) -> pd.DataFrame:
@@ -260,5 +370,6 @@ class SectorChart:
             self.axes[1].label = self._unit(kpi)
             fit_axis(self.axes[1], y)
             fit_time_scale(self.line.scales["x"], t)
+            set_time_ticks(self.axes[0], t)
             self.line.x, self.line.y = t, y
             self.points.x, self.points.y = t[flagged], y[flagged]

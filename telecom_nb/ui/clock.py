@@ -72,10 +72,10 @@ class NetworkClock:
         suffix = "UTC" if self.is_utc else "%z"
         return stamp.tz_convert(self.zone).strftime(f"{TIME_FORMAT} {suffix}")
 
-    def format_many(self, values: pd.Series) -> pd.Series:
+    def format_many(self, values: pd.Series, fmt: str = TIME_FORMAT) -> pd.Series:
         """Vectorised :meth:`format` without the zone (a table names it in its header)."""
         stamps = pd.to_datetime(values, utc=True)
-        return stamps.dt.tz_convert(self.zone).dt.strftime(TIME_FORMAT)
+        return stamps.dt.tz_convert(self.zone).dt.strftime(fmt)
 
     def wall(self, times: pd.Series | pd.Index | np.ndarray) -> np.ndarray:
         """Local wall-clock times as tz-less ``datetime64[ms]`` (what bqplot's axes show)."""

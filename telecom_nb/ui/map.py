@@ -17,7 +17,7 @@ map instead of silently missing from it.
 from __future__ import annotations
 
 import html
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import ipyleaflet
 import ipywidgets as widgets
@@ -26,7 +26,10 @@ import pandas as pd
 from traitlets import HasTraits, Unicode
 
 from telecom_nb.schema import LAT, LON, PROVINCE, SCORE, SECTOR, STATE, TOP_KPI
+from telecom_nb.ui.clock import NetworkClock
+from telecom_nb.ui.explain import kpi_table, normals_for, score_html
 from telecom_nb.ui.geojson import EMPTY_COLLECTION, points_collection
+from telecom_nb.ui.kpis import KpiMeta
 from telecom_nb.ui.placement import (
     IRAN_CENTER,
     IRAN_ZOOM,
@@ -38,7 +41,12 @@ from telecom_nb.ui.placement import (
 
 __all__ = ["COLORS", "IRAN_CENTER", "IRAN_ZOOM", "SectorMap", "frame_states"]
 
-COLORS = {"normal": "#2e9e44", "anomalous": "#d62728", "recovering": "#ff9f1c"}
+COLORS = {"normal": "#2e9e44", "anomalous": "#d62728", "recovering": "#ff9f1c",
+          "acknowledged": "#5468d4"}
+#: the whole network's dots while a filter is on: grey, small, behind the matching ones
+DIMMED = {"radius": 3, "color": "#9a9a9a", "fillColor": "#9a9a9a", "weight": 0,
+          "opacity": 0.35, "fillOpacity": 0.35}
+STATE_FILTERS = ("all", "anomalous", "recovering", "acknowledged")
 OSM_ATTRIBUTION = "© OpenStreetMap contributors (ODbL)"
 DOT_RADIUS = 5  # px: big enough to hover and click (the overlays draw 1 px larger)
 SHOWN_UNPLACED = 5
@@ -47,6 +55,12 @@ SHOWN_UNPLACED = 5
 def _dot(color: str, radius: int, opacity: float) -> dict:
     return {"radius": radius, "color": color, "fillColor": color, "weight": 1,
             "opacity": opacity, "fillOpacity": opacity}
+
+
+def _same_ids(a: pd.Index | None, b: pd.Index | None) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    return len(a) == len(b) and bool(a.equals(b))
 
 
 def frame_states(frame: pd.DataFrame) -> pd.Series:
@@ -63,10 +77,17 @@ class SectorMap(HasTraits):
 
     def __init__(self, sectors: pd.DataFrame, provinces: dict | None = None, *,
                  kpis: Sequence[str] = (), kpi_labels: Mapping[str, str] | None = None,
-                 **kwargs):
+                 meta: Mapping[str, KpiMeta] | None = None, clock: NetworkClock | None = None,
+                 history: Callable[[str], pd.DataFrame] | None = None, **kwargs):
         super().__init__(**kwargs)
         self.kpis = tuple(kpis)  # shown on hover, from the monitor (the data's own KPIs)
         self.kpi_labels = dict(kpi_labels or {})
+        self.meta = dict(meta or {k: KpiMeta(k, self.kpi_labels.get(k, k)) for k in self.kpis})
+        self.clock = clock or NetworkClock()
+        self._history = history  # sector id -> its recent ticks (for normal values)
+        self.matching: pd.Index | None = None  # sector ids the filter keeps (None: all)
+        self.state_filter = "all"
+        self.acknowledged: pd.Index = pd.Index([], dtype=object)  # sectors in acked incidents
         if provinces is None:
             from telecom_nb.geo.provinces import provinces_geojson
 
@@ -106,9 +127,20 @@ class SectorMap(HasTraits):
             data=EMPTY_COLLECTION, name="anomalous",
             point_style=_dot(COLORS["anomalous"], DOT_RADIUS + 1, 0.9),
         )
-        for layer in (self.provinces, self.base, self.added, self.recovering, self.anomalous):
+        self.highlight = ipyleaflet.GeoJSON(  # the sectors a filter keeps, over the dimmed
+            data=EMPTY_COLLECTION, name="filtered sectors",
+            point_style=_dot(COLORS["normal"], DOT_RADIUS, 0.8),
+            hover_style={"weight": 3, "fillOpacity": 1.0},
+        )
+        self.acked = ipyleaflet.GeoJSON(  # flagged, but their incident is acknowledged
+            data=EMPTY_COLLECTION, name="acknowledged",
+            point_style=_dot(COLORS["acknowledged"], DOT_RADIUS + 1, 0.85),
+        )
+        self.layers = (self.base, self.added, self.highlight, self.acked, self.recovering,
+                       self.anomalous)
+        for layer in (self.provinces, *self.layers):
             self.map.add(layer)
-        for layer in (self.base, self.added, self.recovering, self.anomalous):
+        for layer in self.layers:
             layer.on_click(self._on_click)
             layer.on_hover(self._on_hover)
         self.tiles = ipyleaflet.TileLayer(
@@ -120,10 +152,12 @@ class SectorMap(HasTraits):
         )
         self.tiles_toggle.observe(self._toggle_tiles, names="value")
         self.tiles_toggle.add_class("tnb-tiles")
-        self.info = widgets.HTML("<i>Hover or click a sector for its KPIs.</i>")
+        self.info = widgets.HTML("<i>Hover or click a sector for its KPIs, each beside its "
+                                 "normal value at this hour.</i>")
         self.info.add_class("tnb-info")
         self.legend = widgets.HTML(
             " ".join(f'<span style="color:{c}">●</span> {s}' for s, c in COLORS.items())
+            + ' <span style="color:#9a9a9a">●</span> outside the filter'
         )
         self.unplaced_note = widgets.HTML(self._unplaced_text())
         self.unplaced_note.add_class("tnb-unplaced")
@@ -133,15 +167,62 @@ class SectorMap(HasTraits):
                                     self.unplaced_note])
 
     # -- per tick ---------------------------------------------------------------------
-    def update(self, frame: pd.DataFrame) -> None:
-        """Replace the overlays with this tick's anomalous / recovering sectors."""
-        self._latest = frame
+    def update(self, frame: pd.DataFrame | None = None) -> None:
+        """Replace the overlays with this tick's anomalous / recovering / acknowledged
+        sectors, as far as the filter keeps them (``frame``: the latest batch)."""
+        if frame is not None:
+            self._latest = frame
+        frame = self._latest
+        if frame is None:
+            return
         states = frame_states(frame).to_numpy()
-        with self.anomalous.hold_sync(), self.recovering.hold_sync():
-            self.anomalous.data = points_collection(self._where(frame[states == "anomalous"]))
-            self.recovering.data = points_collection(self._where(frame[states == "recovering"]))
+        ids = frame[SECTOR].to_numpy(dtype=object)
+        keep = np.ones(len(frame), bool) if self.matching is None else pd.Index(ids).isin(
+            self.matching)
+        acked = pd.Index(ids).isin(self.acknowledged) & (states != "normal")
+        shown = {name: keep & ~acked & (states == name) for name in ("anomalous", "recovering")}
+        shown["acknowledged"] = keep & acked
+        for name in shown:
+            if self.state_filter not in ("all", name):
+                shown[name][:] = False
+        layers = {"anomalous": self.anomalous, "recovering": self.recovering,
+                  "acknowledged": self.acked}
+        with self.anomalous.hold_sync(), self.recovering.hold_sync(), self.acked.hold_sync():
+            for name, layer in layers.items():
+                data = points_collection(self._where(frame[shown[name]]))
+                if data != layer.data:
+                    layer.data = data
         if self.selected:
             self.info.value = self.describe(self.selected)
+
+    def set_filter(self, matching: pd.Index | None, state: str = "all",
+                   acknowledged: pd.Index | None = None) -> None:
+        """Dim every sector but ``matching`` (None: no filter) and show only overlays of
+        ``state``; the view moves to the matching sectors (back to the first view when
+        cleared). One style message and one layer of the matching sectors per change."""
+        if state not in STATE_FILTERS:
+            raise ValueError(f"state filter must be one of {', '.join(STATE_FILTERS)}; "
+                             f"got {state!r}")
+        if acknowledged is not None:
+            self.acknowledged = pd.Index(acknowledged, dtype=object)
+        changed = not _same_ids(matching, self.matching)
+        self.matching, self.state_filter = matching, state
+        if changed:
+            dim = matching is not None
+            style = DIMMED if dim else _dot(COLORS["normal"], DOT_RADIUS, 0.7)
+            kept = (self._drawn[self._drawn.index.isin(matching)] if dim
+                    else self._drawn.iloc[:0])
+            with self.base.hold_sync(), self.added.hold_sync(), self.highlight.hold_sync():
+                self.base.style = self.added.style = style
+                self.highlight.data = points_collection(kept.reset_index())
+            self._move_to(kept if dim and len(kept) else None)
+        self.update()
+
+    def _move_to(self, kept: pd.DataFrame | None) -> None:
+        center, zoom = initial_view(kept.reset_index() if kept is not None
+                                    else self._drawn.reset_index())
+        with self.map.hold_sync():
+            self.map.center, self.map.zoom = list(center), zoom
 
     def show_sectors(self, sectors: pd.DataFrame) -> bool:
         """Draw sectors that appeared since start-up; True when a layer changed.
@@ -204,7 +285,8 @@ class SectorMap(HasTraits):
         self.selected = sector_id
 
     def describe(self, sector_id: str) -> str:
-        """HTML for the info panel: id, province, current KPIs, score, state."""
+        """HTML for the info panel: id, province, state, the score as a severity and
+        odds, and each KPI now beside its unit, normal value and bad direction."""
         sid = html.escape(str(sector_id))
         if self._latest is None:
             return f"<b>{sid}</b>: no data yet"
@@ -213,16 +295,22 @@ class SectorMap(HasTraits):
             return f"<b>{sid}</b>: not in the latest batch"
         row = rows.iloc[0]
         state = str(frame_states(rows).iloc[0])
-        kpis = "".join(
-            f"<tr><td>{html.escape(self.kpi_labels.get(k, k))}</td><td>{row[k]:.2f}</td></tr>"
-            for k in self.kpis if k in row.index
-        )
-        top = html.escape(str(row.get(TOP_KPI, "")) or "–")
+        history = None
+        if self._history is not None:
+            try:
+                history = self._history(str(sector_id))
+            except KeyError:
+                history = None
+        at = row.get("timestamp")
+        normals = normals_for(history, self._latest, self.kpis, at, self.clock)
+        top = str(row.get(TOP_KPI, "") or "")
+        table = kpi_table(row.to_dict(), normals, [k for k in self.kpis if k in row.index],
+                          self.meta, top)
+        when = html.escape(self.clock.format(at)) if at is not None else ""
         return (
-            f'<div class="tnb-info-body"><b>{sid}</b> · {html.escape(str(row[PROVINCE]))}<br>'
-            f'state <span style="color:{COLORS.get(state, "#000")}">{state}</span> · '
-            f"score {row[SCORE]:.3f} · top KPI {top}"
-            f"<table>{kpis}</table></div>"
+            f'<div class="tnb-info-body"><b>{sid}</b> · {html.escape(str(row[PROVINCE]))}'
+            f' · {when}<br>state <span style="color:{COLORS.get(state, "#000")}">{state}</span>'
+            f" · {score_html(float(row[SCORE]))}{table}</div>"
         )
 
     def _on_click(self, **event) -> None:

@@ -1,12 +1,15 @@
-"""One status line: tick, network time, rows/s, model age, retrain, data repairs, errors.
+"""The status bar: tick, network time, rows/s, model age, retrain, data repairs, errors.
 
 It also echoes the detector's contamination / threshold, so a change made with a
-control (or in code) is visible where a browser test can read it.
+control (or in code) is visible where a browser test can read it. Two lines of fixed
+height that never wrap (what does not fit ends in "…", the full text is the line's
+tooltip): a status that re-wrapped every tick moved the map under the mouse by ~40 px.
 """
 
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -34,9 +37,24 @@ def _fmt_param(value: Any) -> str:
 def _repairs(counters: dict[str, int]) -> str:
     """What the stream repaired or could not use, from the typed counters (zeros included)."""
     get = lambda name: int(counters.get(name, 0))  # noqa: E731
-    return (f'<span class="tnb-status-repairs">values imputed {get("values_imputed"):,} · '
+    return (f'values imputed {get("values_imputed"):,} · '
             f'clipped {get("values_clipped"):,} · rows dropped {get("rows_dropped"):,} · '
-            f'batches rejected {get("batches_rejected"):,}</span>')
+            f'batches rejected {get("batches_rejected"):,}')
+
+
+#: sent once with the dashboard's title (not with every tick's status)
+STYLE = (".tnb-status{height:40px;width:100%;overflow:hidden}.tnb-status .widget-html-content"
+         "{width:100%;overflow:hidden}.tnb-status-line{white-space:nowrap;max-width:100%;"
+         "overflow:hidden;text-overflow:ellipsis;height:19px;line-height:19px;font-size:13px}"
+         ".tnb-status-detail{font-size:12px;color:#555}")
+_TAGS = re.compile(r"<[^>]+>")
+
+
+def _line(parts: list[str], css: str, tooltip: bool = True) -> str:
+    body = " | ".join(p for p in parts if p)
+    title = html.escape(html.unescape(_TAGS.sub("", body)), quote=True) if tooltip else ""
+    attr = f' title="{title}"' if tooltip else ""
+    return f'<div class="tnb-status-line {css}"{attr}>{body}</div>'
 
 
 class StatusLine:
@@ -44,11 +62,13 @@ class StatusLine:
 
     SHOWN_PARAMS = ("contamination", "threshold")
 
-    def __init__(self, monitor: Any, extra: Callable[[], str] | None = None):
+    def __init__(self, monitor: Any, extra: Callable[[], str] | None = None,
+                 incidents: Callable[[], str] | None = None):
         self.monitor = monitor
         self.extra = extra  # more text from the dashboard (e.g. heartbeats seen)
+        self.incidents = incidents  # "12 open incidents (9 not acknowledged)"
         self.clock = NetworkClock.of(monitor)  # network times in the network's zone
-        self.widget = widgets.HTML("")
+        self.widget = widgets.HTML("", layout=widgets.Layout(width="100%", height="40px"))
         self.widget.add_class("tnb-status")
         self.refresh()
 
@@ -57,38 +77,42 @@ class StatusLine:
         get = lambda name, default=None: getattr(m, name, default)  # noqa: E731
         counters = get("counters", {}) or {}
         alarms = m.alarms
-        params = " · ".join(
-            f'<span class="tnb-status-{p}">{p} {_fmt_param(getattr(alarms, p))}</span>'
+        params = " · ".join(  # (plain text: every byte here is resent on every tick)
+            f"{p} {_fmt_param(getattr(alarms, p))}"
             for p in self.SHOWN_PARAMS if p in alarms.param_names()
         )
         n_sectors = len(m.sectors) if getattr(m, "sectors", None) is not None else 0
-        parts = [
+        first = [
             f'<b class="tnb-status-state">{html.escape(str(get("status", "")))}</b>',
             f"{n_sectors:,} sectors",
             f'tick <span class="tnb-status-tick">{get("tick", 0)}</span>',
-            f'network time <span class="tnb-status-time">'
-            f"{html.escape(self.clock.format(get('sim_time')))}</span> {self._zone()}",
+            f"network time {html.escape(self.clock.format(get('sim_time')))} {self._zone()}",
+            f"anomalies {get('n_anomalies', 0)} now",
+            self.incidents() if self.incidents is not None else "",
+        ]
+        error = get("error", "")
+        if error:
+            first.insert(1, f'<span class="tnb-status-error" style="color:#b00">'
+                         f"error: {html.escape(str(error))}</span>")
+        message = get("last_message", "")
+        second = [
+            f"<i>{html.escape(str(message))}</i>" if message else "",
+            f"{get('total_anomalies', 0)} anomalies in all, {get('open_episodes', 0)} open "
+            "episodes",
+            params,
             f"{float(get('rows_per_s', 0) or 0):,.0f} rows/s",
             f"model v{get('model_version', 0)} (age {_fmt_age(get('model_age'))}, "
             f"last retrain {html.escape(self.clock.format(get('last_retrain')))})",
-            f"anomalies {get('n_anomalies', 0)} now / {get('total_anomalies', 0)} total, "
-            f"{get('open_episodes', 0)} open episodes",
             _repairs(counters),
-            params,
+            self.extra() if self.extra is not None else "",
         ]
         store = getattr(m, "store", None)
         where = html.escape(str(store.path)) if store is not None else "none (memory only)"
-        parts.append(f'<span class="tnb-status-store">store {where}</span>')
-        if self.extra is not None:
-            parts.append(self.extra())
-        error = get("error", "")
-        if error:
-            parts.append(f'<span class="tnb-status-error" style="color:#b00">'
-                         f"error: {html.escape(str(error))}</span>")
-        message = get("last_message", "")
-        if message:
-            parts.append(f"<i>{html.escape(str(message))}</i>")
-        return " | ".join(p for p in parts if p)
+        second.append(f'<span class="tnb-status-store">store {where}</span>')
+        # the first line is short enough for any screen (no tooltip: its bytes are resent
+        # every tick); the second is cut with "…" on narrow ones, its text in the tooltip
+        return (_line(first, "tnb-status-main", tooltip=False)
+                + _line(second, "tnb-status-detail"))
 
     def _zone(self) -> str:
         return "" if self.clock.is_utc else f"({html.escape(self.clock.name)})"

@@ -1,0 +1,158 @@
+"""Incidents without widgets: grouping (site, province-wide event), stable ids, ranking,
+acknowledgements and their store hook, severity words and odds, exports."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from telecom_nb import schema
+from telecom_nb.alarms.incidents import IncidentBook, format_duration, group_episodes, rank
+from telecom_nb.alarms.severity import explain_score, one_in, severities, severity
+from telecom_nb.engine.exports import prepare, write_table
+
+T0 = pd.Timestamp("2026-01-05 10:00", tz="UTC")
+STEP = pd.Timedelta("15min")
+
+
+def _sectors() -> pd.DataFrame:
+    """Site A (3 sectors, one position) and 40 lone sectors in Fars, 10 in Tehran."""
+    rows = [(f"A-{i}", "Tehran", 35.7, 51.4) for i in (1, 2, 3)]
+    rows += [(f"F{i:02d}", "Fars", 29.0 + i / 100, 52.0) for i in range(40)]
+    rows += [(f"T{i:02d}", "Tehran", 35.0 + i / 100, 51.0) for i in range(10)]
+    return pd.DataFrame(rows, columns=[schema.SECTOR, schema.PROVINCE, schema.LAT, schema.LON])
+
+
+def _episodes(spec: list[tuple[str, int, int | None, float]]) -> pd.DataFrame:
+    """(sector, start tick, end tick or None = open, peak score) -> an episodes frame."""
+    rows = []
+    for i, (sid, start, end, peak) in enumerate(spec, start=1):
+        rows.append({"episode_id": i, schema.SECTOR: sid,
+                     schema.PROVINCE: "Fars" if sid.startswith("F") else "Tehran",
+                     "start": T0 + start * STEP,
+                     "end": pd.NaT if end is None else T0 + end * STEP,
+                     "duration_ticks": (end if end is not None else start) - start + 1,
+                     "peak_score": peak, schema.TOP_KPI: "availability_pct",
+                     "is_open": end is None})
+    frame = pd.DataFrame(rows)
+    frame["end"] = pd.to_datetime(frame["end"], utc=True)
+    return frame
+
+
+NOW = T0 + 20 * STEP
+
+
+def test_site_sectors_and_a_province_event_become_two_incidents():
+    spec = [("A-1", 0, None, 8.5), ("A-2", 1, None, 6.0), ("A-3", 2, 4, 4.0)]
+    spec += [(f"F{i:02d}", 5, None, 7.5) for i in range(12)]  # 12 of 40 Fars sectors at once
+    spec += [("T01", 3, None, 3.5)]
+    book = IncidentBook(cadence=STEP)
+    incidents = book.frame(_episodes(spec), _sectors(), NOW)
+    assert len(incidents) == 3
+    kinds = dict(zip(incidents["kind"], incidents["n_sectors"], strict=True))
+    assert kinds == {"province": 12, "site": 3, "sector": 1}
+    fars = incidents[incidents["kind"] == "province"].iloc[0]
+    assert fars["title"] == "Fars: province event" and fars["severity"] == "critical"
+    site = incidents[incidents["kind"] == "site"].iloc[0]
+    assert site["title"] == "site A" and site["peak_score"] == 8.5
+    assert site["worst_sector"] == "A-1" and site["n_open"] == 2
+    assert site["start"] == T0 and site["is_open"]
+    # ranked: both critical and open; the site's higher peak... the event has more sectors
+    assert list(incidents["kind"]) == ["province", "site", "sector"]
+
+
+def test_a_trickle_of_unrelated_faults_is_no_province_event():
+    # one Fars sector every tick for 20 ticks: never 5 in one 30-minute bin
+    spec = [(f"F{i:02d}", i, None, 7.0) for i in range(20)]
+    incidents = IncidentBook().frame(_episodes(spec), _sectors(), NOW)
+    assert (incidents["kind"] == "sector").all() and len(incidents) == 20
+
+
+def test_province_event_needs_a_share_of_a_big_province():
+    sectors = _sectors()
+    big = pd.DataFrame({schema.SECTOR: [f"X{i}" for i in range(1000)], schema.PROVINCE: "Fars",
+                        schema.LAT: np.linspace(28, 30, 1000), schema.LON: 53.0})
+    spec = [(f"F{i:02d}", 5, None, 7.0) for i in range(6)]  # 6 of 1,040: a coincidence
+    out = group_episodes(_episodes(spec), pd.concat([sectors, big]), NOW)
+    assert (out["kind"] == "sector").all()
+
+
+def test_ids_are_stable_as_sectors_join_and_acknowledgements_stay():
+    book = IncidentBook(cadence=STEP)
+    first = book.frame(_episodes([("A-1", 0, None, 8.0)]), _sectors(), NOW)
+    (incident_id,) = first["incident_id"]
+    seen = []
+    book.listeners.append(seen.append)  # the store's hook
+    ack = book.acknowledge(incident_id, "  power work at site A ", who="noc-1")
+    assert ack.comment == "power work at site A" and ack.episode_ids == (1,)
+    assert seen == [ack] and book.version == 1
+    later = book.frame(_episodes([("A-1", 0, None, 8.0), ("A-2", 3, None, 5.0)]), _sectors(),
+                       NOW)
+    row = later.iloc[0]
+    assert row["incident_id"] == incident_id and row["n_sectors"] == 2
+    assert not row["acknowledged"] and row["n_unacknowledged"] == 1  # A-2 is new since
+    assert row["ack_comment"] == "power work at site A" and row["ack_who"] == "noc-1"
+    book.acknowledge(incident_id, "still on it")
+    again = book.frame(_episodes([("A-1", 0, None, 8.0), ("A-2", 3, None, 5.0)]), _sectors(),
+                       NOW).iloc[0]
+    assert again["acknowledged"] and again["ack_comment"] == "still on it"
+    table = book.acknowledgements_frame()
+    assert sorted(table["episode_id"]) == [1, 2] and set(table["incident_id"]) == {incident_id}
+
+
+def test_acknowledged_incidents_rank_after_open_ones_and_restore_reads_them_back():
+    spec = [("A-1", 0, None, 8.0), ("T01", 1, None, 3.2), ("T05", 1, 2, 9.0)]
+    book = IncidentBook(cadence=STEP)
+    incidents = book.frame(_episodes(spec), _sectors(), NOW)
+    assert list(incidents["worst_sector"]) == ["A-1", "T01", "T05"]  # closed last
+    book.acknowledge(int(incidents["incident_id"].iloc[0]), "known")
+    incidents = book.frame(_episodes(spec), _sectors(), NOW)
+    assert list(incidents["worst_sector"]) == ["T01", "A-1", "T05"]
+    other = IncidentBook()
+    assert other.restore(book.acknowledgements_frame()) == 1
+    restored = other.frame(_episodes(spec), _sectors(), NOW)
+    assert restored.set_index("worst_sector").loc["A-1", "acknowledged"]
+    with pytest.raises(KeyError, match="no incident 999"):
+        book.acknowledge(999, "x")
+
+
+def test_durations_are_minutes_and_hours():
+    book = IncidentBook(cadence=STEP)
+    row = book.frame(_episodes([("T01", 0, 8, 5.0)]), _sectors(), NOW).iloc[0]
+    assert row["duration"] == pd.Timedelta("2h15min")  # ticks 0..8
+    assert format_duration(row["duration"]) == "2 h 15 min"
+    assert format_duration(pd.Timedelta("50min")) == "50 min"
+    assert format_duration(pd.Timedelta("2 days 4h")) == "2 d 4 h"
+    assert format_duration(pd.NaT) == "–"
+
+
+def test_severity_words_and_odds():
+    assert [severity(s) for s in (1.0, 3.0, 5.5, 8.7)] == ["low", "minor", "major", "critical"]
+    assert list(severities(pd.Series([np.nan, 7.2]))) == ["low", "critical"]
+    assert one_in(3) == "1,000" and one_in(8.7) == "500 million" and one_in(9.3) == "2 billion"
+    assert explain_score(8.7) == ("critical (score 8.7): about 1 in 500 million normal ticks "
+                                  "score this high")
+
+
+def test_rank_of_nothing_and_group_of_nothing():
+    book = IncidentBook()
+    empty = book.frame(_episodes([("T01", 0, None, 5.0)]).iloc[:0], _sectors(), NOW)
+    assert empty.empty and rank(empty).empty
+
+
+def test_exports_write_csv_and_parquet_with_local_times(tmp_path):
+    book = IncidentBook(cadence=STEP)
+    incidents = book.frame(_episodes([("A-1", 0, None, 8.0)]), _sectors(), NOW)
+    table = prepare(incidents, "Asia/Tehran")
+    assert table["start_local"].iloc[0] == "2026-01-05 13:30"  # UTC+03:30
+    assert table["duration_min"].iloc[0] == 15.0 and "duration" not in table
+    csv = write_table(incidents, "incidents", "csv", tmp_path, "Asia/Tehran")
+    parquet = write_table(incidents, "incidents", "parquet", tmp_path)
+    assert csv.parent == tmp_path and csv.name.startswith("incidents-")
+    assert pd.read_csv(csv)["title"].iloc[0] == "A-1"
+    assert pd.read_parquet(parquet)["n_sectors"].iloc[0] == 1
+    again = write_table(incidents, "incidents", "csv", tmp_path)
+    assert again != csv  # never overwrites
+    with pytest.raises(ValueError, match="csv, parquet"):
+        write_table(incidents, "incidents", "xlsx", tmp_path)
