@@ -219,3 +219,26 @@ def test_notebook_store_setting(monkeypatch, tmp_path):
     mine = str(tmp_path / "mine.db")
     short = notebook_settings({"TELECOM_NB_TICKS": "5", "TELECOM_NB_STORE": mine})
     assert short.store == mine and short.monitor_kwargs()["store"] == mine
+
+
+def test_dashboard_acknowledgements_are_kept_in_the_store(tmp_path):
+    """An incident acknowledged in one session is acknowledged again after a restart."""
+    from telecom_nb.engine import Monitor
+
+    path = tmp_path / "ack.db"
+    first = Monitor.simulated(n_sectors=60, seed=4, interval=0, store=path,
+                              source_params={"fault_rate": 4.0})
+    asyncio.run(first.step(40))
+    incidents = first.incidents_frame()
+    assert len(incidents), "the simulator at this fault rate opens incidents"
+    incident = int(incidents["incident_id"].iloc[0])
+    first.acknowledge(incident, "field team on site", "noc-1")
+    acked = set(first.incidents.acknowledgements_frame()["episode_id"])
+    stored = first.store.sql("SELECT episode_id, comment, who FROM acknowledgements")
+    assert set(stored["episode_id"]) == acked and set(stored["who"]) == {"noc-1"}
+    first.persister.final_checkpoint()
+    second = Monitor.simulated(n_sectors=60, seed=4, interval=0, store=path,
+                               source_params={"fault_rate": 4.0})
+    again = second.incidents.acknowledgements_frame()
+    assert set(again["episode_id"]) == acked
+    assert set(again["comment"]) == {"field team on site"}

@@ -117,9 +117,20 @@ class Persister:
         monitor.runner.sinks.add(persister)
         monitor.runner.listeners.insert(0, persister.on_event)
         monitor.runner.last_message = persister.resume()
+        persister.keep_acknowledgements()
         ref = weakref.ref(persister)
         atexit.register(lambda: (p := ref()) is not None and p.final_checkpoint())
         return persister
+
+    def keep_acknowledgements(self) -> None:
+        """Acknowledgements made on the dashboard go to the store; stored ones come back."""
+        book = getattr(self.monitor, "incidents", None)
+        if book is None:
+            return
+        store = self.store
+        book.restore(store.sql("SELECT episode_id, comment, who, time FROM acknowledgements"))
+        book.listeners.append(lambda ack: [store.acknowledge(e, ack.comment, ack.who, ack.time)
+                                           for e in ack.episode_ids])
 
     # ------------------------------------------------------------------ per tick
     def __call__(self, scored: ScoredBatch) -> None:
