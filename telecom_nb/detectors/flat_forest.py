@@ -89,32 +89,39 @@ class FlatForest:
 
     @classmethod
     def of(cls, forest: IsolationForest) -> FlatForest:
+        """Every tree laid out as a heap, all trees at once (one numpy pass per level)."""
         trees = [e.tree_ for e in forest.estimators_]
         depth = max(1, *(int(t.max_depth) for t in trees))
         n_inner = 2**depth - 1
         feature = np.zeros((len(trees), n_inner), dtype=np.int32)
         threshold = np.full((len(trees), n_inner), np.inf)
         value = np.zeros((len(trees), n_inner + 1))
-        subsample = forest._max_features != forest.n_features_in_
-        for t, nodes in enumerate(trees):
-            cols = np.asarray(forest.estimators_features_[t], dtype=np.int64)
-            # exactly sklearn's per-tree term: (path length + average path length) - 1.0
-            term = (forest._decision_path_lengths[t] + forest._average_path_length_per_tree[t]
-                    - 1.0)
-            left, right = nodes.children_left, nodes.children_right
-            stack = [(0, 0, 0)]  # (sklearn node, heap position, level)
-            while stack:
-                node, pos, level = stack.pop()
-                if left[node] < 0:  # a leaf: its bottom-left descendant carries the value
-                    while level < depth:
-                        pos, level = 2 * pos + 1, level + 1
-                    value[t, pos - n_inner] = term[node]
-                    continue
-                f = int(nodes.feature[node])
-                feature[t, pos] = cols[f] if subsample else f
-                threshold[t, pos] = nodes.threshold[node]
-                stack.append((left[node], 2 * pos + 1, level + 1))
-                stack.append((right[node], 2 * pos + 2, level + 1))
+        counts = np.array([t.node_count for t in trees])
+        first = np.concatenate(([0], np.cumsum(counts)[:-1]))
+        tree_of = np.repeat(np.arange(len(trees)), counts)
+        shift = np.repeat(first, counts)
+        left = np.concatenate([t.children_left for t in trees])
+        right = np.concatenate([t.children_right for t in trees])
+        node_feature = np.concatenate([t.feature for t in trees]).astype(np.int64)
+        if forest._max_features != forest.n_features_in_:  # trees see a subset of columns
+            cols = [np.asarray(c, dtype=np.int64) for c in forest.estimators_features_]
+            node_feature = np.concatenate([c[f] if len(c) else f for c, f in zip(
+                cols, np.split(node_feature, first[1:]), strict=True)])
+        node_threshold = np.concatenate([t.threshold for t in trees])
+        # exactly sklearn's per-tree term: (path length + average path length) - 1.0
+        term = np.concatenate([d + a - 1.0 for d, a in zip(
+            forest._decision_path_lengths, forest._average_path_length_per_tree, strict=True)])
+        nodes, pos = first.copy(), np.zeros(len(trees), dtype=np.int64)
+        for level in range(depth + 1):
+            leaf = left[nodes] < 0
+            # a leaf's value sits at its bottom-left descendant
+            bottom = (pos[leaf] + 1) * 2 ** (depth - level) - 1
+            value[tree_of[nodes[leaf]], bottom - n_inner] = term[nodes[leaf]]
+            inner, at = nodes[~leaf], pos[~leaf]
+            feature[tree_of[inner], at] = node_feature[inner]
+            threshold[tree_of[inner], at] = node_threshold[inner]
+            nodes = np.concatenate((left[inner] + shift[inner], right[inner] + shift[inner]))
+            pos = np.concatenate((2 * at + 1, 2 * at + 2))
         return cls(forest, feature, threshold, value, depth, int(forest.n_features_in_))
 
     def score_samples(self, x: np.ndarray) -> np.ndarray:

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sklearn.ensemble import IsolationForest
 
 from telecom_nb.detectors.calendar_params import CalendarParams
 from telecom_nb.detectors.calibration import TailCalibrator
 from telecom_nb.detectors.flat_forest import FlatForest
+from telecom_nb.detectors.forest_fit import fit_isolation_forest
 from telecom_nb.detectors.forest_params import ForestParams
 from telecom_nb.detectors.windowed import WindowedDetector
 from telecom_nb.features.base import FeatureExtractor
@@ -92,7 +92,7 @@ class IsolationForestDetector(CalendarParams, ForestParams, WindowedDetector):
     def _fit_model(self, window: np.ndarray, params: dict[str, Any]) -> ForestAndZ:
         params = dict(params)
         heavy = params.pop("heavy_tails", False)  # the parts' nulls, as the final one's
-        forest = FlatForest.of(IsolationForest(**params).fit(bounded(window)))
+        forest = FlatForest.of(fit_isolation_forest(bounded(window), **params))
         ref = window
         if len(ref) > PART_CALIBRATION_ROWS:
             pick = np.random.default_rng(params["random_state"]).choice(

@@ -352,6 +352,7 @@ class WindowedDetector(ThresholdParams, Detector):
         ordered = table.iloc[order]
         whole = self.features_.view(ordered)
         self.features_._last = None
+        self.features_.prepare_view(whole)  # per-row arrays once; every slice carries them
         ns = whole.timestamps.asi8
         bounds = run_bounds(ns)
         parts: list[Scores] = []

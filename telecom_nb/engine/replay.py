@@ -66,11 +66,14 @@ def replay(table: pd.DataFrame, detector: Detector, kpis: Sequence[str], *,
     order = np.argsort(pd.DatetimeIndex(tagged[schema.TIMESTAMP]).asi8, kind="stable")
     tagged = tagged.iloc[order]
     bounds = timestamp_bounds(tagged)
-    batches = (tagged.iloc[a:b] for a, b in itertools.pairwise(bounds.tolist()))
-    batches = progress_bar(batches, desc="replay", total=len(bounds) - 1,
-                           enabled=progress, unit="tick")
     fast = not per_batch and hasattr(detector, "score_stream")
-    scored = _fast(engine, batches) if fast else _per_batch(engine, batches)
+    if fast:
+        scored = _fast(engine, tagged, bounds, progress)
+    else:
+        batches = (tagged.iloc[a:b] for a, b in itertools.pairwise(bounds.tolist()))
+        batches = progress_bar(batches, desc="replay", total=len(bounds) - 1,
+                               enabled=progress, unit="tick")
+        scored = _per_batch(engine, batches)
     out = table.copy()
     for column, empty in UNSCORED.items():
         values = np.full(len(table), empty, dtype=object if isinstance(empty, str) else None)
@@ -94,27 +97,23 @@ def _per_batch(engine: Tick, batches) -> pd.DataFrame | None:
     return pd.concat(frames, ignore_index=True) if frames else None
 
 
-def _fast(engine: Tick, batches) -> pd.DataFrame | None:
-    """Validate as live, score between retrains in one call, alarm the whole table."""
-    parts = []
-    for batch in batches:
-        try:
-            validated = engine.validator.validate(batch)
-        except KpiInputError as exc:
-            engine.counters.batches_rejected[exc.reason] += 1
-            engine.counters.rows_rejected += len(batch)
-            continue
-        parts.append(validated.frame)
-        engine.counters.add(Counters.of_batch(validated))
-    if not parts:
+def _fast(engine: Tick, tagged: pd.DataFrame, bounds: np.ndarray,
+          progress: bool) -> pd.DataFrame | None:
+    """Validate the table at once (as batch by batch), score between retrains in one
+    call, alarm the whole table."""
+    checked = engine.validator.validate_table(tagged, bounds)
+    engine.counters.batches_rejected.update(checked.rejected)
+    engine.counters.rows_rejected += checked.rows_rejected
+    if checked.frame is None:
         return None
-    frame = pd.concat(parts, ignore_index=True)
+    engine.counters.add(Counters.of_report(checked.report, checked.batches))
+    frame = checked.frame
     detector = engine.detector
     version, failures = detector.model_version_, detector.retrain_failures_
-    scores = detector.score_stream(frame.drop(columns=[_ROW]))
+    scores = detector.score_stream(frame.drop(columns=[_ROW]), progress=progress)
     engine.counters.retrains_done += detector.model_version_ - version
     engine.counters.retrains_failed += detector.retrain_failures_ - failures
-    engine.tick = len(parts)
+    engine.tick = checked.batches
     engine.timestamp = pd.Timestamp(frame[schema.TIMESTAMP].iloc[-1])
     return engine.alarms.apply_table(frame, scores)
 

@@ -49,6 +49,19 @@ class Counters:
                    sectors_missing=report.get("missing_sectors", 0),
                    rows_dropped=+dropped)
 
+    @classmethod
+    def of_report(cls, report: dict[str, int], batches: int) -> Counters:
+        """Repairs of several batches from their summed validator report."""
+        dropped = Counter({"no sector id": report.get("dropped_rows", 0),
+                           "duplicate sector": report.get("duplicates", 0)})
+        return cls(batches=batches, rows=report.get("rows", 0),
+                   values_imputed=report.get("imputed", 0),
+                   values_clipped=report.get("clipped", 0),
+                   values_coerced=report.get("coerced", 0),
+                   new_sectors=report.get("new_sectors", 0),
+                   sectors_missing=report.get("missing_sectors", 0),
+                   rows_dropped=+dropped)
+
     def add(self, other: Counters) -> None:
         for f in fields(self):
             setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))

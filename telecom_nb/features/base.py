@@ -69,6 +69,10 @@ class FeatureExtractor(Parametrized):
     def update_view(self, view: BatchView) -> None:
         raise NotImplementedError
 
+    def prepare_view(self, view: BatchView) -> None:
+        """Derive the view's state-free per-row arrays now (a replay does it once for
+        the whole table; its slices then carry them). Optional."""
+
     @property
     def feature_names(self) -> list[str]:
         raise NotImplementedError

@@ -157,6 +157,10 @@ class KpiFeatures(FeatureExtractor):
                 blocks[i] = agreeing(blocks[i], np.tile(season, reps))
         return np.hstack(blocks)
 
+    def prepare_view(self, view: BatchView) -> None:
+        for part in self.parts_:
+            part.prepare_view(view)
+
     def update_view(self, view: BatchView) -> None:
         rows = self.registry.register(view.sector_ids)
         if self.persistence_ is not None:

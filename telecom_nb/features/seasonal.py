@@ -47,7 +47,7 @@ from telecom_nb.features.robust_stats import (
 )
 from telecom_nb.features.scaling import LOG_SPREAD_FLOOR, scale_kpis, spread_floors
 from telecom_nb.features.time_slots import DAY_NS, TimeZone, time_slots
-from telecom_nb.features.view import BatchView
+from telecom_nb.features.view import ROWWISE, BatchView
 from telecom_nb.features.weekly import WeekdayEffects
 from telecom_nb.params import check_range, param_trait
 from telecom_nb.sector_index import grow_rows
@@ -135,7 +135,7 @@ class SeasonalResiduals(FeatureExtractor):
 
     def series(self, view: BatchView) -> np.ndarray:
         """rows x series: scaled KPIs, then relations (cached on the view)."""
-        key = f"season_series{id(self)}"
+        key = f"{ROWWISE}season_series{id(self)}"
         if key not in view.cache:
             kpis = self.kpis_ or ()
             parts = [scale_kpis(view.raw, kpis)]
@@ -144,9 +144,13 @@ class SeasonalResiduals(FeatureExtractor):
             view.cache[key] = np.hstack(parts)
         return view.cache[key]
 
+    def prepare_view(self, view: BatchView) -> None:
+        self.series(view)
+        self.slots(view)
+
     def slots(self, view: BatchView) -> tuple[np.ndarray, np.ndarray]:
         """(time-of-day slot, week slot) of the view's rows on the local clock."""
-        key = f"slots{self.slots_per_day}{self.timezone}"
+        key = f"{ROWWISE}slots{self.slots_per_day}{self.timezone}"
         if key not in view.cache:
             view.cache[key] = time_slots(view.timestamps, self.slots_per_day, self.timezone)
         return view.cache[key]

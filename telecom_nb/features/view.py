@@ -36,12 +36,28 @@ class BatchView:
         return len(self.sector_ids)
 
     def slice(self, start: int, stop: int) -> BatchView:
+        """Rows ``start:stop``; cached per-row arrays (keys ``ROWWISE...``) come along,
+        so a replay derives them once for the whole table instead of once per batch."""
+        cache = {key: _rows(value, start, stop) for key, value in self.cache.items()
+                 if key.startswith(ROWWISE)}
         return BatchView(
             self.sector_ids[start:stop],
             self.provinces[start:stop],
             self.timestamps[start:stop],
             self.raw[start:stop],
+            cache,
         )
+
+
+#: prefix of cache keys whose value is a per-row array (or a tuple of them) computed row
+#: by row from the view alone: a slice of the whole table's value is the slice's value
+ROWWISE = "rows:"
+
+
+def _rows(value: Any, start: int, stop: int) -> Any:
+    if isinstance(value, tuple):
+        return tuple(v[start:stop] for v in value)
+    return value[start:stop]
 
 
 def infer_kpis(frame: pd.DataFrame) -> tuple[str, ...]:

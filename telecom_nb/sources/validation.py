@@ -34,6 +34,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -43,6 +44,9 @@ import pyarrow.compute as pc
 from telecom_nb import schema
 from telecom_nb.errors import KpiInputError
 from telecom_nb.sources.timeparse import format_timestamp, to_utc_timestamps
+
+if TYPE_CHECKING:
+    from telecom_nb.sources.table_validation import TableValidation
 
 #: Boolean column added to every validated batch: the row had a KPI value imputed.
 IMPUTED: str = "imputed"
@@ -114,6 +118,20 @@ class BatchValidator:
         except KpiInputError:
             self.totals["rejected"] += 1
             raise
+
+    def validate_table(self, table: pd.DataFrame,
+                       bounds: np.ndarray | None = None) -> TableValidation:
+        """Every batch of a time-sorted ``table`` (one per run of equal times) at once.
+
+        ``bounds`` (optional, as :func:`~telecom_nb.batching.timestamp_bounds`) is the
+        caller's cut; it only matters for a time column that is not datetime.
+
+        The same rows, values, rejections, counters and state as calling :meth:`validate`
+        batch by batch, without its fixed cost per batch (a replay of one series).
+        """
+        from telecom_nb.sources.table_validation import validate_table
+
+        return validate_table(self, table, bounds)
 
     def _validate(self, batch: pd.DataFrame) -> ValidatedBatch:
         if not isinstance(batch, pd.DataFrame):

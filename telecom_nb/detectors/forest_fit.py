@@ -1,0 +1,122 @@
+"""sklearn's ``IsolationForest.fit``, the same trees, without its Python cost per tree.
+
+A fit of 100 trees on 256-row subsamples spends most of its time in sklearn's per-tree
+Python: cloning the tree estimator, validating its parameters (``inspect.signature``),
+seeding three RandomStates and building the Cython builder objects through ``fit``.
+One series retrains often while it is young, so on a NAB file that was the largest cost.
+Here the same steps run in one loop with the same random draws in the same order: the
+same seeds, the same subsample, the same splitter seed, the same Cython tree builder on
+the same arrays. The forest that comes back is a fitted ``IsolationForest`` with identical
+trees and scores (``tests/test_forest_fit.py`` compares every node array).
+
+Only for the sklearn versions this was checked against (private API); any other
+version, or parameters other than ours, runs ``IsolationForest.fit`` itself.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import sklearn
+from sklearn.ensemble import IsolationForest
+
+try:  # private sklearn API: a missing name means "use sklearn's own fit"
+    from sklearn.ensemble._bagging import MAX_INT
+    from sklearn.tree import ExtraTreeRegressor
+    from sklearn.tree._classes import CRITERIA_REG, DENSE_SPLITTERS
+    from sklearn.tree._tree import DepthFirstTreeBuilder, Tree
+    from sklearn.utils import check_random_state
+    from sklearn.utils.random import sample_without_replacement
+except ImportError:  # pragma: no cover - another sklearn layout
+    MAX_INT = None
+
+#: sklearn versions whose fit this reproduces (``major.minor``)
+VERIFIED_SKLEARN = ("1.9",)
+
+
+def fast_fit_available() -> bool:
+    """Whether :func:`fit_isolation_forest` takes the fast path on this sklearn."""
+    version = ".".join(sklearn.__version__.split(".")[:2])
+    return MAX_INT is not None and version in VERIFIED_SKLEARN
+
+
+def fit_isolation_forest(x: np.ndarray, *, n_estimators: int = 100,
+                         random_state: int | None = None) -> IsolationForest:
+    """``IsolationForest(n_estimators=..., random_state=...).fit(x)``, the same forest."""
+    forest = IsolationForest(n_estimators=n_estimators, random_state=random_state)
+    x = np.asarray(x)
+    if not fast_fit_available() or x.ndim != 2 or len(x) < 1 or x.shape[1] < 1:
+        return forest.fit(x)
+    return _fit(forest, np.asarray(x, dtype=np.float32))
+
+
+def _fit(forest: IsolationForest, x: np.ndarray) -> IsolationForest:
+    """The steps of ``IsolationForest.fit`` -> ``BaseBagging._fit`` ->
+    ``_parallel_build_estimators`` -> ``BaseDecisionTree._fit`` for our parameters
+    (``max_samples='auto'``, no bootstrap, all features, no sample weight, one job)."""
+    n_samples, n_features = x.shape
+    forest.n_features_in_ = n_features
+    y = check_random_state(forest.random_state).uniform(size=n_samples)
+    max_samples = min(256, n_samples)
+    forest.max_samples_ = max_samples
+    max_depth = int(np.ceil(np.log2(max(max_samples, 2))))
+    rng = check_random_state(forest.random_state)
+    forest._n_samples = n_samples
+    forest.estimator_ = ExtraTreeRegressor(max_features=1, splitter="random",
+                                           random_state=forest.random_state)
+    forest.estimator_.max_depth = max_depth
+    forest._max_samples = max_samples
+    forest._max_features = n_features
+    forest._sample_weight = None
+    seeds = rng.randint(MAX_INT, size=forest.n_estimators)
+    forest._seeds = seeds
+    y2 = np.ascontiguousarray(np.reshape(y, (-1, 1)), dtype=np.float64)
+    outputs = np.array([1], dtype=np.intp)
+    # one RandomState re-seeded: ``RandomState(s)`` and ``.seed(s)`` give the same stream,
+    # without drawing OS entropy for a throw-away default seed three times per tree
+    rs = np.random.RandomState(0)
+    estimators, features_list = [], []
+    for seed in seeds:
+        rs.seed(seed)  # _set_random_states(estimator, seed)
+        tree_seed = rs.randint(np.iinfo(np.int32).max)
+        rs.seed(seed)  # _generate_bagging_indices(seed, ...)
+        features = sample_without_replacement(n_features, n_features, random_state=rs)
+        indices = sample_without_replacement(n_samples, max_samples, random_state=rs)
+        weight = np.bincount(indices, minlength=n_samples).astype(np.float64)
+        rs.seed(tree_seed)  # the tree's check_random_state(random_state)
+        splitter = DENSE_SPLITTERS["random"](
+            CRITERIA_REG["squared_error"](1, n_samples), 1, 1, 0.0, rs, None)
+        tree = Tree(n_features, outputs, 1)
+        DepthFirstTreeBuilder(splitter, 2, 1, 0.0, max_depth, 0.0).build(
+            tree, x, y2, weight, None)
+        estimator = ExtraTreeRegressor(max_features=1, splitter="random",
+                                       random_state=tree_seed, max_depth=max_depth)
+        estimator.n_features_in_ = n_features
+        estimator.n_outputs_ = 1
+        estimator.max_features_ = 1
+        estimator.tree_ = tree
+        estimators.append(estimator)
+        features_list.append(features)
+    forest.estimators_ = estimators
+    forest.estimators_features_ = features_list
+    counts = [e.tree_.n_node_samples for e in estimators]
+    lengths = np.split(_average_path_length(np.concatenate(counts)),
+                       np.cumsum([len(c) for c in counts])[:-1])
+    forest._average_path_length_per_tree = tuple(lengths)
+    forest._decision_path_lengths = tuple(e.tree_.compute_node_depths() for e in estimators)
+    forest.offset_ = -0.5  # contamination="auto"
+    return forest
+
+
+def _average_path_length(n_samples_leaf: np.ndarray) -> np.ndarray:
+    """sklearn's ``_average_path_length`` (elementwise, the same operations), for all
+    trees' node counts at once and without its input validation."""
+    n = n_samples_leaf.reshape((1, -1))
+    out = np.zeros(n.shape)
+    mask_1 = n <= 1
+    mask_2 = n == 2
+    not_mask = ~np.logical_or(mask_1, mask_2)
+    out[mask_1] = 0.0
+    out[mask_2] = 1.0
+    out[not_mask] = (2.0 * (np.log(n[not_mask] - 1.0) + np.euler_gamma)
+                     - 2.0 * (n[not_mask] - 1.0) / n[not_mask])
+    return out.reshape(n_samples_leaf.shape)

@@ -1,0 +1,38 @@
+"""The fast IsolationForest fit builds sklearn's trees exactly (every node, every score)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.ensemble import IsolationForest
+
+from telecom_nb.detectors.forest_fit import fast_fit_available, fit_isolation_forest
+
+
+@pytest.mark.skipif(not fast_fit_available(), reason="sklearn version not verified")
+@pytest.mark.parametrize(("rows", "cols", "seed", "trees"),
+                         [(300, 3, 0, 100), (20_000, 12, 5, 100), (100, 1, 7, 100),
+                          (5_000, 6, 123, 30), (2, 2, 1, 10), (700, 4, None, 20)])
+def test_same_forest_as_sklearn(rows, cols, seed, trees):
+    x = np.random.default_rng(seed).standard_t(3, size=(rows, cols))
+    x[:: 7, 0] = 0.0  # ties
+    if seed is None:  # the global RandomState: both fits draw the same numbers from it
+        np.random.seed(11)
+    ours = fit_isolation_forest(x, n_estimators=trees, random_state=seed)
+    if seed is None:
+        np.random.seed(11)
+    ref = IsolationForest(n_estimators=trees, random_state=seed).fit(x)
+    assert np.array_equal(ours._seeds, ref._seeds)
+    for a, b in zip(ours.estimators_, ref.estimators_, strict=True):
+        assert np.array_equal(a.tree_.__getstate__()["nodes"], b.tree_.__getstate__()["nodes"])
+        assert np.array_equal(a.tree_.value, b.tree_.value)
+        assert a.random_state == b.random_state
+    for name in ("_average_path_length_per_tree", "_decision_path_lengths",
+                 "estimators_features_"):
+        assert all(np.array_equal(p, q) for p, q in
+                   zip(getattr(ours, name), getattr(ref, name), strict=True))
+    assert (ours._max_samples, ours.max_samples_, ours.offset_) == (
+        ref._max_samples, ref.max_samples_, ref.offset_)
+    query = np.random.default_rng(1).standard_t(3, size=(500, cols))
+    query[0, 0] = np.nan  # sklearn's own scoring of the fitted forest, non-finite input
+    np.testing.assert_array_equal(ours.score_samples(query), ref.score_samples(query))
