@@ -92,7 +92,7 @@ def test_parameters_are_validated_and_sklearn_style():
     tracker = EpisodeTracker()
     with pytest.raises(ParameterError, match="open_after"):
         tracker.set_params(open_after=-1)
-    assert tracker.get_params() == {"close_after": 3, "escalate_by": 0.0, "max_closed": 1000,
+    assert tracker.get_params() == {"close_after": 3, "escalate_by": 1.0, "max_closed": 1000,
                                     "open_after": 1}
 
 
@@ -218,8 +218,9 @@ def test_escalate_by_re_alerts_an_open_episode_only_when_much_worse():
         pos = tracker.index.positions(np.array(["a"], dtype=object))
         out[by] = [tracker.advance(pos, np.array([f]), np.array([s]), t)[1][0]
                    for t, (f, s) in enumerate(zip(seq, scores, strict=True))]
-    assert out[0.0] == [3.5, 3.9, 4.2, 4.4, 6.0]  # every new peak (the default)
-    assert out[1.0] == [3.5, 0.0, 0.0, 0.0, 6.0]  # 4.4 < 3.5 + 1; 6.0 clears it
+    assert out[0.0] == [3.5, 3.9, 4.2, 4.4, 6.0]  # every new peak
+    assert out[1.0] == [3.5, 0.0, 0.0, 0.0, 6.0]  # the default: 4.4 < 3.5 + 1; 6.0 clears it
+    assert EpisodeTracker().escalate_by == 1.0
     with pytest.raises(ParameterError):
         EpisodeTracker(escalate_by=-1.0)
 

@@ -46,8 +46,9 @@ class EpisodeParams(HasTraits):
     open_after = param_trait(Int(1, help="anomalous ticks in a row that open an episode"))
     close_after = param_trait(Int(3, help="normal ticks in a row that close an episode"))
     max_closed = param_trait(Int(1000, help="closed episodes kept (oldest dropped)"))
-    escalate_by = param_trait(Float(0.0, help=(
-        "score rise over the last alert that re-alerts an open episode (0 = any new peak)")))
+    escalate_by = param_trait(Float(1.0, help=(
+        "score rise over the last alert that re-alerts an open episode (1 = a 10x rarer "
+        "peak; 0 = any new peak)")))
 
     @validate("open_after", "close_after", "max_closed")
     def _check_positive(self, proposal):
@@ -73,7 +74,7 @@ class EpisodeTracker(EpisodeParams, Parametrized):
         close_after: int = 3,
         max_closed: int = 1000,
         *,
-        escalate_by: float = 0.0,
+        escalate_by: float = 1.0,
         kpis: Sequence[str] = schema.KPIS,
         index: SectorIndex | None = None,
     ) -> None:
