@@ -21,9 +21,9 @@ import pandas as pd
 
 from telecom_nb import schema
 from telecom_nb.detectors import make_detector
+from telecom_nb.detectors.param_paths import configure, parse_texts
 from telecom_nb.engine import replay
 from telecom_nb.evaluation.metrics import evaluate
-from telecom_nb.params import parse_param_text
 from telecom_nb.sources import load_source
 
 
@@ -62,7 +62,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.timezone != "none" and "timezone" in det.param_names():
         params.setdefault("timezone", loaded.spec.timezone if args.timezone == "auto"
                           else args.timezone)
-    det.set_params(**{k: parse_param_text(det, k, v) for k, v in params.items()})
+    configure(det, parse_texts(det, {k: str(v) for k, v in params.items()}))
     t0 = time.perf_counter()
     scored = replay(table, det, loaded.kpis).frame
     took = time.perf_counter() - t0

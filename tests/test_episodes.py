@@ -92,7 +92,8 @@ def test_parameters_are_validated_and_sklearn_style():
     tracker = EpisodeTracker()
     with pytest.raises(ParameterError, match="open_after"):
         tracker.set_params(open_after=-1)
-    assert tracker.get_params() == {"close_after": 3, "max_closed": 1000, "open_after": 1}
+    assert tracker.get_params() == {"close_after": 3, "escalate_by": 1.0, "max_closed": 1000,
+                                    "open_after": 1}
 
 
 def test_update_is_vectorised_for_many_sectors():
@@ -204,3 +205,30 @@ def test_closed_records_equal_the_frame_records():
     assert [list(d) for d in fast] == [list(d) for d in slow]
     assert [[(type(v), repr(v)) for v in d.values()] for d in fast] == \
         [[(type(v), repr(v)) for v in d.values()] for d in slow]
+
+
+def test_escalate_by_re_alerts_an_open_episode_only_when_much_worse():
+    """Once paged, an incident that wobbles upward stays one alert unless it gets much worse."""
+    seq = [1, 1, 1, 1, 1]
+    scores = [3.5, 3.9, 4.2, 4.4, 6.0]
+    pos = None
+    out = {}
+    for by in (0.0, 1.0):
+        tracker = EpisodeTracker(open_after=1, close_after=3, escalate_by=by)
+        pos = tracker.index.positions(np.array(["a"], dtype=object))
+        out[by] = [tracker.advance(pos, np.array([f]), np.array([s]), t)[1][0]
+                   for t, (f, s) in enumerate(zip(seq, scores, strict=True))]
+    assert out[0.0] == [3.5, 3.9, 4.2, 4.4, 6.0]  # every new peak
+    assert out[1.0] == [3.5, 0.0, 0.0, 0.0, 6.0]  # the default: 4.4 < 3.5 + 1; 6.0 clears it
+    assert EpisodeTracker().escalate_by == 1.0
+    with pytest.raises(ParameterError):
+        EpisodeTracker(escalate_by=-1.0)
+
+
+def test_escalate_by_reaches_the_alarm_chain():
+    from telecom_nb.alarms import AlarmChain
+
+    chain = AlarmChain(escalate_by=2.0)
+    assert chain.episodes.escalate_by == 2.0
+    chain.escalate_by = 0.5
+    assert chain.episodes.escalate_by == 0.5

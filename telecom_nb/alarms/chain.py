@@ -35,7 +35,7 @@ class AlarmChain(ThresholdParams, EpisodeParams, Parametrized):
                  **params: Any) -> None:
         super().__init__(**params)
         self.episodes = EpisodeTracker(self.open_after, self.close_after, self.max_closed,
-                                       kpis=kpis, index=index)
+                                       escalate_by=self.escalate_by, kpis=kpis, index=index)
         self._own_links = [link((self, name), (self.episodes, name)) for name in EPISODE_PARAMS]
         self._detector_links: list[link] = []
 

@@ -14,7 +14,7 @@ from itertools import islice
 
 import numpy as np
 import pandas as pd
-from traitlets import HasTraits, Int, observe, validate
+from traitlets import Float, HasTraits, Int, observe, validate
 
 from telecom_nb import schema
 from telecom_nb.params import Parametrized, check_range, param_trait
@@ -46,15 +46,23 @@ class EpisodeParams(HasTraits):
     open_after = param_trait(Int(1, help="anomalous ticks in a row that open an episode"))
     close_after = param_trait(Int(3, help="normal ticks in a row that close an episode"))
     max_closed = param_trait(Int(1000, help="closed episodes kept (oldest dropped)"))
+    escalate_by = param_trait(Float(1.0, help=(
+        "score rise over the last alert that re-alerts an open episode (1 = a 10x rarer "
+        "peak; 0 = any new peak)")))
 
     @validate("open_after", "close_after", "max_closed")
     def _check_positive(self, proposal):
         check_range(proposal["trait"].name, proposal["value"], 1)
         return proposal["value"]
 
+    @validate("escalate_by")
+    def _check_escalation(self, proposal):
+        check_range("escalate_by", proposal["value"], 0)
+        return proposal["value"]
+
 
 #: the names of :class:`EpisodeParams`' parameters
-EPISODE_PARAMS: tuple[str, ...] = ("open_after", "close_after", "max_closed")
+EPISODE_PARAMS: tuple[str, ...] = ("open_after", "close_after", "max_closed", "escalate_by")
 
 
 class EpisodeTracker(EpisodeParams, Parametrized):
@@ -66,10 +74,12 @@ class EpisodeTracker(EpisodeParams, Parametrized):
         close_after: int = 3,
         max_closed: int = 1000,
         *,
+        escalate_by: float = 1.0,
         kpis: Sequence[str] = schema.KPIS,
         index: SectorIndex | None = None,
     ) -> None:
-        super().__init__(open_after=open_after, close_after=close_after, max_closed=max_closed)
+        super().__init__(open_after=open_after, close_after=close_after, max_closed=max_closed,
+                         escalate_by=escalate_by)
         self.kpis = tuple(kpis)
         self.index = index if index is not None else SectorIndex()
         self.closed_: deque[dict[str, object]] = deque(maxlen=self.max_closed)
@@ -90,6 +100,7 @@ class EpisodeTracker(EpisodeParams, Parametrized):
         self._last_anom_tick = np.zeros(n, dtype=np.int64)
         self._n_anom = np.zeros(n, dtype=np.int64)
         self._peak_score = np.full(n, -np.inf)
+        self._alerted = np.full(n, -np.inf)  # the open episode's last alert score
         self._peak_time = np.full(n, _NAT, dtype=np.int64)
         self._peak_kpi = np.full(n, "", dtype=object)
         self._peak_values = np.full((n, len(self.kpis)), np.nan)
@@ -118,6 +129,7 @@ class EpisodeTracker(EpisodeParams, Parametrized):
         self._last_anom_tick = grow_rows(self._last_anom_tick, n, 0)
         self._n_anom = grow_rows(self._n_anom, n, 0)
         self._peak_score = grow_rows(self._peak_score, n, -np.inf)
+        self._alerted = grow_rows(self._alerted, n, -np.inf)
         self._peak_time = grow_rows(self._peak_time, n, _NAT)
         self._peak_kpi = grow_rows(self._peak_kpi, n, "")
         self._peak_values = grow_rows(self._peak_values, n, np.nan)
@@ -213,7 +225,13 @@ class EpisodeTracker(EpisodeParams, Parametrized):
             self._episode_id[op] = self.n_opened_ + 1 + np.arange(len(op))
             self.n_opened_ += len(op)
             self._open[op] = True
-        alert = np.where(opening | (is_open & better), self._peak_score[pos], 0.0)
+        # an open episode re-alerts only when its peak clears the last alert by escalate_by
+        # (an operator was paged once; a fault that keeps wobbling is the same incident)
+        escalating = is_open & better & (self._peak_score[pos]
+                                         >= self._alerted[pos] + self.escalate_by)
+        alerting = opening | escalating
+        alert = np.where(alerting, self._peak_score[pos], 0.0)
+        self._alerted[pos[alerting]] = self._peak_score[pos[alerting]]
         closing = is_open & ~flag & (run_norm >= self.close_after)
         if closing.any():
             cp = pos[closing]

@@ -15,6 +15,7 @@ from telecom_nb.features.base import FeatureExtractor
 from telecom_nb.features.change import ShortTermChange
 from telecom_nb.features.peers import PeerComparison
 from telecom_nb.features.persistence import Persistence
+from telecom_nb.features.range_novelty import RangeNovelty
 from telecom_nb.features.seasonal import SeasonalResiduals
 from telecom_nb.features.time_slots import TimeZone
 from telecom_nb.features.view import BatchView
@@ -39,11 +40,12 @@ class KpiFeatures(FeatureExtractor):
     #: the parts whose own parameters can be set, by the name used in ``features.<part>.x``
     PARTS: ClassVar[dict[str, type[FeatureExtractor]]] = {
         "seasonal": SeasonalResiduals, "peers": PeerComparison, "change": ShortTermChange,
+        "novelty": RangeNovelty,
     }
     #: part parameters set from this class's own (one switch, not two that can disagree)
     DRIVEN: ClassVar[dict[str, tuple[str, ...]]] = {
         "seasonal": ("kpis", "slots_per_day", "weekly", "relations"),
-        "peers": ("kpis",), "change": ("kpis",),
+        "peers": ("kpis",), "change": ("kpis",), "novelty": ("kpis",),
     }
 
     slots_per_day = param_trait(Int(24, help="time-of-day slots per day"))
@@ -53,6 +55,7 @@ class KpiFeatures(FeatureExtractor):
     peers = param_trait(Bool(True, help="compare with province peers at the same tick"))
     change = param_trait(Bool(True, help="compare with the sector's last few ticks"))
     persistence = param_trait(Bool(True, help="accumulate seasonal deviations over ticks"))
+    novelty = param_trait(Bool(True, help="flag values beyond the range of the last weeks"))
 
     def __init__(self, registry: SectorIndex | None = None, **params: Any) -> None:
         self.part_params: dict[str, dict[str, Any]] = {}
@@ -92,7 +95,7 @@ class KpiFeatures(FeatureExtractor):
         return proposal["value"]
 
     @observe("slots_per_day", "weekly", "timezone", "relations", "peers", "change",
-             "persistence")
+             "persistence", "novelty")
     def _structure_changed(self, change) -> None:
         if self.kpis_ is not None:
             self._reset()
@@ -110,6 +113,8 @@ class KpiFeatures(FeatureExtractor):
             parts.append(PeerComparison(registry=self.registry, **own.get("peers", {})))
         if self.change:
             parts.append(ShortTermChange(registry=self.registry, **own.get("change", {})))
+        if self.novelty:
+            parts.append(RangeNovelty(registry=self.registry, **own.get("novelty", {})))
         for part in parts:
             part.bind(self.kpis_ or ())
         self.parts_ = parts

@@ -1,0 +1,99 @@
+"""Range novelty: a value beyond the weeks-long range of its series, judged causally."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from telecom_nb import schema as S
+from telecom_nb.errors import ParameterError
+from telecom_nb.features import KpiFeatures
+from telecom_nb.features.range_novelty import RangeNovelty
+from telecom_nb.features.view import make_view
+
+
+def bursty(days: int = 8, seed: int = 3, freq: str = "30min") -> pd.DataFrame:
+    """A bursty single series (gamma noise on a daily cycle), one row per tick."""
+    rng = np.random.default_rng(seed)
+    ts = pd.date_range("2024-02-01", periods=days * pd.Timedelta("1D") // pd.Timedelta(freq),
+                       freq=freq, tz="UTC")
+    hod = ts.hour.to_numpy() + ts.minute.to_numpy() / 60
+    v = 20 + 10 * np.sin(2 * np.pi * hod / 24) + rng.gamma(0.6, 8.0, len(ts))
+    return pd.DataFrame({S.TIMESTAMP: ts, S.SECTOR: "s", S.PROVINCE: "p", "value": v})
+
+
+def stream(part: RangeNovelty, frame: pd.DataFrame) -> np.ndarray:
+    """The part's z of each row, scored before it is learned (as a live stream)."""
+    part.bind(("value",))
+    out = np.zeros(len(frame))
+    for i in range(len(frame)):
+        view = make_view(frame.iloc[i:i + 1], ("value",))
+        out[i] = part.transform_view(view)[0, 0]
+        part.update_view(view)
+    return out
+
+
+def test_a_value_beyond_the_weeks_range_stands_out_and_the_usual_range_does_not():
+    frame = bursty()
+    at = len(frame) - 20
+    frame.loc[at, "value"] = frame["value"].iloc[:at].max() * 3.0  # a new extreme
+    frame.loc[at + 5, "value"] = frame["value"].iloc[:at].median()  # an ordinary value
+    z = stream(RangeNovelty(), frame)
+    assert z[at] > 3.5  # p below 5e-4: a record, beyond the daily maxima's spread
+    assert z[at + 5] == 0.0
+    # nothing before two complete day blocks (a young series has no range yet)
+    assert not z[: 2 * 48].any()
+    # records of the normal life are rare and mild
+    assert (np.abs(z[:at]) > 0).mean() < 0.02
+    assert np.abs(z[:at]).max() < z[at]
+
+
+def test_a_drop_below_the_range_is_negative_and_percent_kpis_use_their_physical_span():
+    frame = bursty()
+    at = len(frame) - 10
+    frame.loc[at, "value"] = frame["value"].iloc[:at].min() / 10
+    assert stream(RangeNovelty(), frame)[at] < -4.0
+    # a success ratio that never left 100 %: a 0.3-point dip is within 5 % of the 0-100 span
+    ratio = frame.assign(value=100.0)
+    ratio.loc[at, "value"] = 99.7
+    part = RangeNovelty()
+    part.bind(("value",))
+    part.percent_[:] = True
+    z = np.zeros(len(ratio))
+    for i in range(len(ratio)):
+        view = make_view(ratio.iloc[i:i + 1], ("value",))
+        z[i] = part.transform_view(view)[0, 0]
+        part.update_view(view)
+    assert abs(z[at]) < 4.0
+
+
+def test_no_look_ahead_scores_of_early_rows_ignore_later_rows():
+    frame = bursty(days=5)
+    changed = frame.copy()
+    k = 3 * 48 + 7
+    changed.loc[k:, "value"] = changed["value"].iloc[k:] * 5.0
+    a, b = stream(RangeNovelty(), frame), stream(RangeNovelty(), changed)
+    np.testing.assert_array_equal(a[:k], b[:k])
+    assert (b[k:] != a[k:]).any()
+
+
+def test_blocks_expire_after_the_window():
+    frame = bursty(days=10)
+    frame.loc[10, "value"] = 1e4  # an old extreme, two days into the series
+    at = len(frame) - 5
+    frame.loc[at, "value"] = 500.0
+    assert stream(RangeNovelty(blocks=3), frame)[at] > 4.0  # the old extreme has expired
+    assert stream(RangeNovelty(blocks=21), frame)[at] == 0.0  # still in the window
+
+
+def test_pipeline_switch_and_validated_parameters():
+    feats = KpiFeatures(kpis=["value"])
+    feats.bind(("value",))
+    assert "value:novelty_z" in feats.feature_names
+    feats.novelty = False
+    assert "value:novelty_z" not in feats.feature_names
+    feats.set_part_params("novelty", blocks=7, tolerance=0.1)
+    for bad in ({"blocks": 0}, {"tolerance": 0.0}, {"block": "-1h"}, {"block": "soon"}):
+        with pytest.raises(ParameterError):
+            RangeNovelty(**bad)
