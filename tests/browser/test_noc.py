@@ -31,7 +31,9 @@ pytestmark = pytest.mark.browser
 NOTEBOOK = REPO / "notebooks" / "live_monitor.ipynb"
 ENV = {"TELECOM_NB_TICKS": "3000", "TELECOM_NB_INTERVAL": "0.3", "TELECOM_NB_SECTORS": "400"}
 LAB_OUTPUT = ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output"
-SIM_START = dt.datetime(2026, 1, 5, 0, 0)  # the simulator's first tick (UTC: no zone)
+# the simulator's first tick (2026-01-05 00:00 UTC) on its network clock, Asia/Tehran
+SIM_START = dt.datetime(2026, 1, 5, 3, 30)
+SIM_ZONE = "Asia/Tehran"
 STEP = dt.timedelta(minutes=15)
 CHART_POINTS = 48  # 12 h of 15-minute ticks: the default time range
 
@@ -59,7 +61,7 @@ def check_clicks(page, root: str, n_sites: int = 3) -> None:
 
 def check_time_labels(page, root: str) -> dict[str, str]:
     """With the stream paused: the first chart's labels lie within the data's first and
-    last times (network clock: UTC for the simulator), at most one label spacing from
+    last times (the simulator's network clock, Asia/Tehran), at most one label spacing from
     either end, and inside the figure (not clipped)."""
     pre = f"{root} " if root else ""
     page.locator(f"{pre}.tnb-pause").first.click()
@@ -77,7 +79,7 @@ def check_time_labels(page, root: str) -> dict[str, str]:
     assert last - spacing < times[-1] <= last, (labels.texts, last)
     assert labels.lefts[0] >= labels.figure_left, "first time label clipped"
     assert labels.rights[-1] <= labels.figure_right, "last time label clipped at the right"
-    assert "UTC" in text_of(page, f"{pre}.tnb-charts")  # the axis names the zone
+    assert SIM_ZONE in text_of(page, f"{pre}.tnb-charts")  # the axis names the zone
     page.locator(f"{pre}.tnb-pause").first.click()  # resume
     return {"first": labels.texts[0], "last": labels.texts[-1], "data_last": str(last)}
 

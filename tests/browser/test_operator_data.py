@@ -47,6 +47,9 @@ def _env(source: Path) -> dict[str, str]:
 def click_and_check(page, sid: str, root: str, accept: tuple[str, ...] = ()) -> str:
     """Click the sector's dot with the mouse; the drill-down and info panel must show it
     (or, where dots overlap at a country-wide zoom, one of ``accept``). Returns the id."""
+    # the map may sit below the fold (triage bar, two-line status): bring it into view as
+    # a person would scroll to it, then read the dot's position on screen
+    page.locator(f"{root} .tnb-map".strip()).first.scroll_into_view_if_needed()
     points, _ = sector_points(page, root)
     point = points[sid]
     page.mouse.click(point.x, point.y)
