@@ -38,16 +38,7 @@ class Counters:
     @classmethod
     def of_batch(cls, validated: ValidatedBatch) -> Counters:
         """This batch's repairs, from the validator's report."""
-        report = validated.report
-        dropped = Counter({"no sector id": report.get("dropped_rows", 0),
-                           "duplicate sector": report.get("duplicates", 0)})
-        return cls(batches=1, rows=len(validated.frame),
-                   values_imputed=report.get("imputed", 0),
-                   values_clipped=report.get("clipped", 0),
-                   values_coerced=report.get("coerced", 0),
-                   new_sectors=report.get("new_sectors", 0),
-                   sectors_missing=report.get("missing_sectors", 0),
-                   rows_dropped=+dropped)
+        return cls.of_report(validated.report, batches=1)
 
     @classmethod
     def of_report(cls, report: dict[str, int], batches: int) -> Counters:
