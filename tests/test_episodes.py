@@ -96,9 +96,8 @@ def test_parameters_are_validated_and_sklearn_style():
                                     "open_after": 1}
 
 
-def test_update_is_vectorised_for_many_sectors():
-    import time
-
+def test_update_handles_many_sectors():
+    # Its cost is printed by benchmarks/unit_costs.py (no timed assertions in tests).
     n = 20_000
     rng = np.random.default_rng(0)
     ids = np.array([f"s{i}" for i in range(n)], dtype=object)
@@ -109,11 +108,11 @@ def test_update_is_vectorised_for_many_sectors():
         for _ in range(6)
     ]
     tracker.update(frames[0], T0)
-    started = time.perf_counter()
     for t, f in enumerate(frames[1:], 1):
         tracker.update(f, T0 + t * pd.Timedelta("15min"))
-    per_tick = (time.perf_counter() - started) / 5
-    assert per_tick < 0.25  # ~10-20 ms here; a per-sector Python loop takes seconds
+    # open_after=1: every sector flagged on the last tick is in an open episode
+    last = set(ids[frames[-1][schema.IS_ANOMALY].to_numpy()])
+    assert last and last <= set(tracker.open_frame()[schema.SECTOR])
 
 
 def test_change_counter_moves_only_when_the_episode_list_changes():

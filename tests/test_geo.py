@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import numpy as np
@@ -124,12 +123,9 @@ def test_population_skew_and_urban_clustering():
     assert np.mean(d_km > 40) > 0.05  # ... and some spread out over the province
 
 
-def test_placement_100k_is_fast_and_valid():
-    t0 = time.perf_counter()
-    s = place_sectors(100_000, seed=7)
-    elapsed = time.perf_counter() - t0
+def test_placement_100k_is_valid():
+    s = place_sectors(100_000, seed=7)  # its cost: benchmarks/unit_costs.py
     assert len(s) == 100_000 and s["sector_id"].is_unique
-    assert elapsed < 5.0  # ~0.15 s on an idle machine; generous for a shared CI box
     inside = locate(s["lat"].to_numpy(), s["lon"].to_numpy()) == s["province"].to_numpy()
     assert inside.all()
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 
 import numpy as np
 import pandas as pd
@@ -125,15 +124,9 @@ def test_row_metrics_agree_with_sklearn():
     assert (ev.precision, ev.recall, ev.f1) == pytest.approx((p, r, f))
 
 
-def test_500_sectors_by_1000_ticks_in_well_under_a_second():
-    df = _big(500, 1000)
-    evaluate(df.head(1000))  # warm imports
-    started = time.perf_counter()
-    ev = evaluate(df)
-    elapsed = time.perf_counter() - started
+def test_500_sectors_by_1000_ticks():
+    ev = evaluate(_big(500, 1000))  # its cost: benchmarks/unit_costs.py
     assert ev.rows == 500_000 and ev.n_events > 1000
-    # ~0.13 s measured on the shared 2-core machine; the bound leaves room for load.
-    assert elapsed < 1.0, f"evaluate took {elapsed:.2f} s"
 
 
 def test_format_comparison_side_by_side():

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib.util
-import time
 from pathlib import Path
 
 import pandas as pd
@@ -95,7 +94,6 @@ def test_other_weekend_and_day_first(tmp_path):
 
 
 @pytest.mark.slow
-def test_400_cells_three_weeks_in_under_ten_seconds(tmp_path):
-    started = time.perf_counter()
-    make(tmp_path / "big", cells=400, weeks=3)
-    assert time.perf_counter() - started < 10
+def test_400_cells_three_weeks(tmp_path):
+    out = make(tmp_path / "big", cells=400, weeks=3)  # its cost: benchmarks/unit_costs.py
+    assert load_source(out / "source.toml").counters.rows_dropped == 0

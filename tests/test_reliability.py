@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import threading
-import time
 from pathlib import Path
 
 import numpy as np
@@ -209,9 +208,7 @@ def test_soak_accelerated_stream_keeps_every_structure_bounded():
         await monitor.wait()
         return monitor
 
-    started = time.perf_counter()
     monitor = run(main())
-    assert time.perf_counter() - started < 20  # ~4 ms a tick on an idle 2-core machine
     assert monitor.tick == 1000 and monitor.status == "finished"
     assert len(monitor.history_frame()) == 300
     assert len(monitor.anomalies_frame()) == 50

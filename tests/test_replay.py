@@ -327,9 +327,8 @@ def test_single_timestamp_has_no_step():
 
 
 @pytest.mark.slow
-def test_million_rows_load_in_a_few_seconds(tmp_path):
-    import time
-
+def test_million_rows_load(tmp_path):
+    # Its cost is printed by benchmarks/unit_costs.py (no timed assertions in tests).
     n_sectors, n_times = 500, 2000
     rng = np.random.default_rng(0)
     stamps = pd.date_range("2026-01-01", periods=n_times, freq="15min", tz="UTC")
@@ -341,11 +340,8 @@ def test_million_rows_load_in_a_few_seconds(tmp_path):
     })
     path = tmp_path / "big.parquet"
     df.to_parquet(path)
-    start = time.perf_counter()
     source = ReplaySource(path)
-    elapsed = time.perf_counter() - start
     assert source.n_batches == n_times and len(source.frame) == n
-    assert elapsed < 8.0, f"1M rows took {elapsed:.1f} s"
 
 
 def test_input_dataframe_is_not_modified():

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -208,13 +206,11 @@ def test_prebuilt_sectors_and_empty_run():
     assert list(empty.columns) == list(OUTPUT_COLUMNS) and len(empty) == 0
 
 
-def test_tick_speed_10k():
-    sim = KpiSimulator(10_000, seed=0)
-    sim.next_batch()
-    t0 = time.perf_counter()
-    for _ in range(5):
-        sim.next_batch()
-    assert (time.perf_counter() - t0) / 5 < 0.1  # ~3-8 ms measured; generous on a busy box
+def test_10k_sectors_tick_after_tick():
+    sim = KpiSimulator(10_000, seed=0)  # its cost: benchmarks/unit_costs.py
+    batches = [sim.next_batch() for _ in range(3)]
+    assert all(len(b) == 10_000 for b in batches)
+    assert batches[0][schema.TIMESTAMP].iloc[0] < batches[2][schema.TIMESTAMP].iloc[0]
 
 
 @pytest.mark.parametrize(
