@@ -36,6 +36,10 @@ def _ids(layer) -> set[str]:
     return {f["properties"]["sector_id"] for f in layer.data["features"]}
 
 
+def _shown(dash, state: str) -> set[str]:
+    return {sid for sid, st in dash.map.alert_states().items() if st == state}
+
+
 def test_builds_with_map_centred_on_iran_and_attribution(dash, monitor):
     m = dash.map.map
     assert m.center == [32.5, 54.0] or tuple(m.center) == (32.5, 54.0)
@@ -49,12 +53,12 @@ def test_builds_with_map_centred_on_iran_and_attribution(dash, monitor):
 
 def test_sink_update_changes_overlay_charts_feed_and_status(dash, monitor):
     monitor.emit(anomalous=[1, 2], recovering=[3])
-    assert _ids(dash.map.anomalous) == {"S00001", "S00002"}
-    assert _ids(dash.map.recovering) == {"S00003"}
+    assert _shown(dash, "anomalous") == {"S00001", "S00002"}
+    assert _shown(dash, "recovering") == {"S00003"}
     assert len(dash.charts.lines["n_anomalies"].y) == 1
     monitor.emit(anomalous=[7])
-    assert _ids(dash.map.anomalous) == {"S00007"}
-    assert _ids(dash.map.recovering) == set()
+    assert _shown(dash, "anomalous") == {"S00007"}
+    assert _shown(dash, "recovering") == set()
     assert list(dash.charts.lines["n_anomalies"].y) == [2.0, 1.0]
     assert len(dash.charts.lines[schema.PRB].x) == 2
     assert "S00007" in dash.feed.table.value
@@ -83,7 +87,7 @@ def test_click_selects_sector_for_drilldown(dash, monitor):
     assert "S00004" in dash.map.info.value and "prb_pct" in dash.map.info.value
     assert len(dash.drill.line.y) == 2
     assert len(dash.drill.points.y) == 1  # the one anomalous tick is marked
-    dash.map.anomalous._handle_mouse_events(None, {"event": "mouseover",
+    dash.map.alerts._handle_mouse_events(None, {"event": "mouseover",
                                                    "properties": {"sector_id": "S00009"}}, [])
     assert "S00009" in dash.map.info.value
 
@@ -295,7 +299,7 @@ def test_dashboard_follows_a_real_monitor():
     assert len(dash.charts.lines[schema.PRB].y) == 30
     last = batches[-1].frame
     flagged = set(last.loc[last["state"] == "anomalous", schema.SECTOR].astype(str))
-    assert _ids(dash.map.anomalous) == flagged
+    assert _shown(dash, "anomalous") == flagged
     assert f"tick {monitor.tick}" in dash.status.widget.value.replace(
         '<span class="tnb-status-tick">', "").replace("</span>", "")
     sid = str(monitor.sectors[schema.SECTOR].iloc[0])

@@ -178,9 +178,9 @@ def test_co_located_sectors_are_fanned_out_and_each_can_be_clicked():
         assert 100 < _metres(drawn[sid], site, 35.7) < 1000, sid  # a few hundred metres
     assert drawn["K1A"] == pytest.approx((51.30, 35.80))  # alone, no azimuth: on its site
     monitor.emit(anomalous=[1], recovering=[4])
-    assert _drawn(dash.map.anomalous)["T1B"] == drawn["T1B"]  # overlays reuse the fan
-    assert _drawn(dash.map.recovering)["T2B"] == drawn["T2B"]
-    for layer, sid in [(dash.map.base, "T1A"), (dash.map.anomalous, "T1B"),
+    assert _drawn(dash.map.alerts)["T1B"] == drawn["T1B"]  # overlays reuse the fan
+    assert _drawn(dash.map.alerts)["T2B"] == drawn["T2B"]
+    for layer, sid in [(dash.map.base, "T1A"), (dash.map.alerts, "T1B"),
                        (dash.map.base, "T1C")]:
         layer._handle_mouse_events(None, {"event": "click", "type": "Feature",
                                           "properties": {"sector_id": sid}}, [])
@@ -197,7 +197,7 @@ def test_sectors_without_a_position_are_listed_and_their_drilldown_works():
     dash.map.select("NEW1")  # known, never streamed yet: no KeyError, says so
     assert "no data yet" in dash.drill.figure.title
     monitor.emit()
-    json_text = str(dash.map.anomalous.data) + str(dash.map.base.data)
+    json_text = str(dash.map.alerts.data) + str(dash.map.base.data)
     assert "nan" not in json_text.lower()
 
 

@@ -114,9 +114,17 @@ NO_TIMES = np.array([], dtype="datetime64[ms]")
 
 
 def fit_time_scale(scale: bq.DateScale, t: np.ndarray) -> None:
-    """Same as :func:`fit_scale` for the time axis (half an hour around a single tick)."""
+    """Same as :func:`fit_scale` for the time axis (half an hour around a single tick).
+
+    Both ends snap outwards to a quarter of the label spacing (45 min for 3-hour labels):
+    a sliding window then moves the domain, a message, every few ticks instead of every
+    tick; the lines leave at most that much blank at either end.
+    """
     if t.size >= 2 and t[0] != t[-1]:
-        _set_domain(scale, t[0], t[-1])
+        grid = max(1, _label_step_min(t) // SNAP_PARTS) * 60_000  # ms
+        ms = t.astype("datetime64[ms]").astype(np.int64)
+        low, high = ms[0] // grid * grid, -(-ms[-1] // grid) * grid
+        _set_domain(scale, np.datetime64(int(low), "ms"), np.datetime64(int(high), "ms"))
     else:
         start = t[0] if t.size else EPOCH_HOUR[0]
         _set_domain(scale, start - np.timedelta64(30, "m"), start + np.timedelta64(30, "m"))
@@ -129,6 +137,8 @@ def _time_scale() -> bq.DateScale:
 #: time-label spacings tried, in minutes (local wall clock: 00:00, 03:00, 06:00 ...)
 TICK_STEPS_MIN = (15, 30, 60, 120, 180, 360, 720, 1440, 2880, 10080)
 MAX_TIME_LABELS = 5
+#: the time domain's ends snap to this fraction of the label spacing
+SNAP_PARTS = 4
 
 
 def time_ticks(t: np.ndarray, max_labels: int = MAX_TIME_LABELS) -> np.ndarray:
@@ -138,13 +148,24 @@ def time_ticks(t: np.ndarray, max_labels: int = MAX_TIME_LABELS) -> np.ndarray:
     off the hour and before the data."""
     if t.size < 2 or t[0] == t[-1]:
         return t[:1].astype("datetime64[ms]")
-    lo, hi = t[0].astype("datetime64[m]").astype(np.int64), t[-1].astype("datetime64[m]")
-    hi = hi.astype(np.int64)
-    for step in TICK_STEPS_MIN:
-        first, last = -(-lo // step) * step, hi // step * step
-        if (last - first) // step + 1 <= max_labels:
-            break
+    step = _label_step_min(t, max_labels)
+    lo, hi = _minutes(t[0]), _minutes(t[-1])
+    first, last = -(-lo // step) * step, hi // step * step
     return np.arange(first, last + 1, step).astype("datetime64[m]").astype("datetime64[ms]")
+
+
+def _minutes(at: np.datetime64) -> int:
+    return int(np.datetime64(at, "m").astype(np.int64))
+
+
+def _label_step_min(t: np.ndarray, max_labels: int = MAX_TIME_LABELS) -> int:
+    """The smallest spacing of :data:`TICK_STEPS_MIN` giving at most ``max_labels`` round
+    times inside ``[t[0], t[-1]]`` (the largest one for a longer span)."""
+    lo, hi = _minutes(t[0]), _minutes(t[-1])
+    for step in TICK_STEPS_MIN:
+        if (hi // step * step - -(-lo // step) * step) // step + 1 <= max_labels:
+            return step
+    return TICK_STEPS_MIN[-1]
 
 
 def set_time_ticks(axis: bq.Axis, t: np.ndarray) -> None:

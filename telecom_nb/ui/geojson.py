@@ -7,6 +7,8 @@ without a finite position are left out (NaN is not JSON, and has no place on a m
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 
@@ -15,21 +17,33 @@ from telecom_nb.schema import LAT, LON, SECTOR
 COORD_DECIMALS = 4  # ~10 m: plenty for a dot fanned out 150+ m from its site, and short
 
 
-def points_collection(frame: pd.DataFrame) -> dict:
-    """A FeatureCollection with one Point per placed row (``sector_id`` in properties)."""
+def points_collection(frame: pd.DataFrame, styles: Sequence[dict | None] | None = None
+                      ) -> dict:
+    """A FeatureCollection with one Point per placed row (``sector_id`` in properties).
+
+    ``styles`` (one per row, None = the layer's own ``point_style``) lets one layer draw
+    dots of several colours: the front end applies a feature's ``properties.style`` over
+    the layer's point style, so several states cost one message per tick, not one each.
+    """
     lon = frame[LON].to_numpy(dtype=float)
     lat = frame[LAT].to_numpy(dtype=float)
     ok = np.isfinite(lon) & np.isfinite(lat)
     lon = np.round(lon[ok], COORD_DECIMALS).tolist()
     lat = np.round(lat[ok], COORD_DECIMALS).tolist()
     ids = frame[SECTOR].astype(str).to_numpy()[ok].tolist()
+    if styles is None:
+        props = [{"sector_id": s} for s in ids]
+    else:
+        kept = [st for st, keep in zip(styles, ok, strict=True) if keep]
+        props = [{"sector_id": s} if st is None else {"sector_id": s, "style": st}
+                 for s, st in zip(ids, kept, strict=True)]
     features = [
         {
             "type": "Feature",
             "geometry": {"type": "Point", "coordinates": [x, y]},
-            "properties": {"sector_id": s},
+            "properties": prop,
         }
-        for s, x, y in zip(ids, lon, lat, strict=True)
+        for prop, x, y in zip(props, lon, lat, strict=True)
     ]
     return {"type": "FeatureCollection", "features": features}
 

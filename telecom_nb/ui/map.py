@@ -50,6 +50,16 @@ STATE_FILTERS = ("all", "anomalous", "recovering", "acknowledged")
 OSM_ATTRIBUTION = "© OpenStreetMap contributors (ODbL)"
 DOT_RADIUS = 5  # px: big enough to hover and click (the overlays draw 1 px larger)
 SHOWN_UNPLACED = 5
+#: the alert overlay's drawing order (later on top) and each state's dot over the layer's
+#: red ``point_style`` (None: red itself, the commonest, so it carries no style)
+ALERT_ORDER = ("acknowledged", "recovering", "anomalous")
+#: (a dark rim on every alert dot, so a fill colour is all a state changes: ~25 B a dot)
+OVERLAY_STYLES: dict[str, dict | None] = {
+    "acknowledged": {"fillColor": COLORS["acknowledged"]},
+    "recovering": {"fillColor": COLORS["recovering"]},
+    "anomalous": None,
+}
+ALERT_RIM = "#3a3a3a"
 
 
 def _dot(color: str, radius: int, opacity: float) -> dict:
@@ -119,25 +129,16 @@ class SectorMap(HasTraits):
             point_style=_dot(COLORS["normal"], DOT_RADIUS, 0.7),
             hover_style={"weight": 3, "fillOpacity": 1.0},
         )
-        self.recovering = ipyleaflet.GeoJSON(
-            data=EMPTY_COLLECTION, name="recovering",
-            point_style=_dot(COLORS["recovering"], DOT_RADIUS + 1, 0.9),
-        )
-        self.anomalous = ipyleaflet.GeoJSON(
-            data=EMPTY_COLLECTION, name="anomalous",
-            point_style=_dot(COLORS["anomalous"], DOT_RADIUS + 1, 0.9),
+        self.alerts = ipyleaflet.GeoJSON(  # anomalous (red), recovering, acknowledged
+            data=EMPTY_COLLECTION, name="alerts",
+            point_style={**_dot(COLORS["anomalous"], DOT_RADIUS + 1, 0.9), "color": ALERT_RIM},
         )
         self.highlight = ipyleaflet.GeoJSON(  # the sectors a filter keeps, over the dimmed
             data=EMPTY_COLLECTION, name="filtered sectors",
             point_style=_dot(COLORS["normal"], DOT_RADIUS, 0.8),
             hover_style={"weight": 3, "fillOpacity": 1.0},
         )
-        self.acked = ipyleaflet.GeoJSON(  # flagged, but their incident is acknowledged
-            data=EMPTY_COLLECTION, name="acknowledged",
-            point_style=_dot(COLORS["acknowledged"], DOT_RADIUS + 1, 0.85),
-        )
-        self.layers = (self.base, self.added, self.highlight, self.acked, self.recovering,
-                       self.anomalous)
+        self.layers = (self.base, self.added, self.highlight, self.alerts)
         for layer in (self.provinces, *self.layers):
             self.map.add(layer)
         for layer in self.layers:
@@ -168,8 +169,12 @@ class SectorMap(HasTraits):
 
     # -- per tick ---------------------------------------------------------------------
     def update(self, frame: pd.DataFrame | None = None) -> None:
-        """Replace the overlays with this tick's anomalous / recovering / acknowledged
-        sectors, as far as the filter keeps them (``frame``: the latest batch)."""
+        """Replace the alert overlay with this tick's anomalous / recovering / acknowledged
+        sectors, as far as the filter keeps them (``frame``: the latest batch).
+
+        One layer for the three states (a colour per feature, red on top): one message
+        per tick instead of one per state, which kept the 500-sector budget at its limit.
+        """
         if frame is not None:
             self._latest = frame
         frame = self._latest
@@ -185,13 +190,12 @@ class SectorMap(HasTraits):
         for name in shown:
             if self.state_filter not in ("all", name):
                 shown[name][:] = False
-        layers = {"anomalous": self.anomalous, "recovering": self.recovering,
-                  "acknowledged": self.acked}
-        with self.anomalous.hold_sync(), self.recovering.hold_sync(), self.acked.hold_sync():
-            for name, layer in layers.items():
-                data = points_collection(self._where(frame[shown[name]]))
-                if data != layer.data:
-                    layer.data = data
+        rows = [np.flatnonzero(shown[name]) for name in ALERT_ORDER]
+        styles = [OVERLAY_STYLES[name] for name, at in zip(ALERT_ORDER, rows, strict=True)
+                  for _ in range(len(at))]
+        data = points_collection(self._where(frame.iloc[np.concatenate(rows)]), styles)
+        if data != self.alerts.data:
+            self.alerts.data = data
         if self.selected:
             self.info.value = self.describe(self.selected)
 
@@ -277,6 +281,14 @@ class SectorMap(HasTraits):
         noun = "sector has" if n == 1 else "sectors have"
         return (f'<span style="font-size:12px;color:#8a5a00">⚠ {n:,} {noun} no position '
                 f"(not on the map; check the sites inventory): {shown}{more}</span>")
+
+    def alert_states(self) -> dict[str, str]:
+        """Sector id -> state ("anomalous", "recovering", "acknowledged") of each dot the
+        alert overlay draws now (read back from the layer: what the browser shows)."""
+        by_color = {st["fillColor"]: name for name, st in OVERLAY_STYLES.items() if st}
+        return {f["properties"]["sector_id"]:
+                by_color.get(f["properties"].get("style", {}).get("fillColor"), "anomalous")
+                for f in self.alerts.data["features"]}
 
     # -- interaction ------------------------------------------------------------------
     def select(self, sector_id: str) -> None:

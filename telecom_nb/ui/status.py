@@ -2,14 +2,14 @@
 
 It also echoes the detector's contamination / threshold, so a change made with a
 control (or in code) is visible where a browser test can read it. Two lines of fixed
-height that never wrap (what does not fit ends in "…", the full text is the line's
-tooltip): a status that re-wrapped every tick moved the map under the mouse by ~40 px.
+height that never wrap (what does not fit ends in "…" and is shown whole, over the map,
+while the mouse is on the line): a status that re-wrapped every tick moved the map under
+the mouse by ~40 px. No tooltip: it would send the long line twice on every tick.
 """
 
 from __future__ import annotations
 
 import html
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -46,15 +46,14 @@ def _repairs(counters: dict[str, int]) -> str:
 STYLE = (".tnb-status{height:40px;width:100%;overflow:hidden}.tnb-status .widget-html-content"
          "{width:100%;overflow:hidden}.tnb-status-line{white-space:nowrap;max-width:100%;"
          "overflow:hidden;text-overflow:ellipsis;height:19px;line-height:19px;font-size:13px}"
-         ".tnb-status-detail{font-size:12px;color:#555}")
-_TAGS = re.compile(r"<[^>]+>")
+         ".tnb-status-detail{font-size:12px;color:#555}"
+         ".tnb-status:hover,.tnb-status:hover .widget-html-content{overflow:visible}"
+         ".tnb-status-detail:hover{white-space:normal;height:auto;position:relative;"
+         "z-index:1000;background:#fff;box-shadow:0 2px 6px rgba(0,0,0,.25)}")
 
 
-def _line(parts: list[str], css: str, tooltip: bool = True) -> str:
-    body = " | ".join(p for p in parts if p)
-    title = html.escape(html.unescape(_TAGS.sub("", body)), quote=True) if tooltip else ""
-    attr = f' title="{title}"' if tooltip else ""
-    return f'<div class="tnb-status-line {css}"{attr}>{body}</div>'
+def _line(parts: list[str], css: str) -> str:
+    return f'<div class="tnb-status-line {css}">{" | ".join(p for p in parts if p)}</div>'
 
 
 class StatusLine:
@@ -109,10 +108,9 @@ class StatusLine:
         store = getattr(m, "store", None)
         where = html.escape(str(store.path)) if store is not None else "none (memory only)"
         second.append(f'<span class="tnb-status-store">store {where}</span>')
-        # the first line is short enough for any screen (no tooltip: its bytes are resent
-        # every tick); the second is cut with "…" on narrow ones, its text in the tooltip
-        return (_line(first, "tnb-status-main", tooltip=False)
-                + _line(second, "tnb-status-detail"))
+        # the first line is short enough for any screen; the second is cut with "…" on
+        # narrow ones and unfolds while hovered (CSS), so neither repeats its text
+        return _line(first, "tnb-status-main") + _line(second, "tnb-status-detail")
 
     def _zone(self) -> str:
         return "" if self.clock.is_utc else f"({html.escape(self.clock.name)})"
