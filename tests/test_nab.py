@@ -13,18 +13,17 @@ from traitlets import Int
 
 from telecom_nb.detectors.base import Detector, Scores
 from telecom_nb.errors import KpiInputError, ParameterError
-from telecom_nb.evaluation import nab
+from telecom_nb.evaluation import nab_corpus
 from telecom_nb.evaluation.nab import (
     PROFILES,
     file_layout,
     load_profiles,
     load_windows,
-    optimize_threshold,
     probation_length,
     scaled_sigmoid,
-    score_corpus,
     score_file,
 )
+from telecom_nb.evaluation.nab_corpus import optimize_threshold, score_corpus
 from telecom_nb.evaluation.nab_runner import NabResult, format_nab, run_nab
 from telecom_nb.params import param_trait
 
@@ -280,7 +279,8 @@ def test_normalisation_reproduces_published_final_results():
             prof = PROFILES[pname]
             null = raw["null"][pname]["score"]
             assert null == -prof.fn_weight * n_windows
-            got = nab.normalize(raw[det_name][pname]["score"], null, prof.tp_weight * n_windows)
+            got = nab_corpus.normalize(raw[det_name][pname]["score"], null,
+                                       prof.tp_weight * n_windows)
             (matched if got == pytest.approx(published, abs=1e-9) else stale).add(det_name)
     assert stale == {"htmjava", "knncad", "random", "twitterADVec", "windowedGaussian"}
     assert matched & stale == set()

@@ -3,15 +3,13 @@
 from telecom_nb.evaluation.metrics import Evaluation, KindStats, evaluate
 from telecom_nb.evaluation.nab import (
     PROFILES,
-    CorpusScore,
     FileScore,
     Profile,
     load_profiles,
     load_windows,
-    optimize_threshold,
-    score_corpus,
     score_file,
 )
+from telecom_nb.evaluation.nab_corpus import CorpusScore, optimize_threshold, score_corpus
 from telecom_nb.evaluation.nab_runner import NabResult, format_nab, run_nab
 from telecom_nb.evaluation.report import format_comparison
 

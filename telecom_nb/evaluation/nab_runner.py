@@ -40,13 +40,8 @@ from telecom_nb.defaults import ALERT_CLOSE_AFTER
 from telecom_nb.detectors.base import Detector
 from telecom_nb.engine.replay import replay
 from telecom_nb.errors import KpiInputError
-from telecom_nb.evaluation.nab import (
-    CorpusScore,
-    load_profiles,
-    load_windows,
-    optimize_threshold,
-    score_corpus,
-)
+from telecom_nb.evaluation.nab import load_profiles, load_windows
+from telecom_nb.evaluation.nab_corpus import CorpusScore, optimize_threshold, score_corpus
 from telecom_nb.params import check_range
 
 VALUE = "value"  # the single reading of a NAB file
