@@ -24,6 +24,7 @@ from typing import Any
 import pandas as pd
 
 from telecom_nb import schema
+from telecom_nb.alarms.alarm_params import split_alarm_params
 from telecom_nb.alarms.chain import AlarmChain
 from telecom_nb.backtest.plan import DatasetInfo, Partition, chunk_filter, open_dataset
 from telecom_nb.engine.replay import replay
@@ -98,8 +99,9 @@ def score_partition(job: PartitionJob) -> PartitionReport:
     part = job.partition
     report = PartitionReport(part.index, part.groups, part.sectors)
     kpis = tuple(job.spec.kpis or ())
-    detector = make_detector(job.detector, job.params, kpis, job.spec.timezone)
-    alarms, validator = AlarmChain(kpis=kpis), BatchValidator(kpis)
+    detector_params, alarm_params = split_alarm_params(job.params)
+    detector = make_detector(job.detector, detector_params, kpis, job.spec.timezone)
+    alarms, validator = AlarmChain(kpis=kpis, **alarm_params), BatchValidator(kpis)
     counters, dropped = Counters(), Counter()
     out = Path(job.out)
     tmp = out / f".{part.name}{TMP_MARK}{uuid.uuid4().hex[:8]}"

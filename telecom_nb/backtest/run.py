@@ -23,6 +23,8 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from telecom_nb.alarms.alarm_params import split_alarm_params
+from telecom_nb.alarms.chain import AlarmChain
 from telecom_nb.backtest.partition import (
     TMP_MARK,
     PartitionJob,
@@ -116,7 +118,9 @@ def backtest(path: str | Path, out: str | Path, *, engine: str = "dask",
     info = describe(path, partition_by)
     spec = _with_kpis(spec or SourceSpec(path=Path(path)), info, partition_by)
     params = dict(params or {})
-    make_detector(detector, params, tuple(spec.kpis or ()), spec.timezone)  # fail fast
+    detector_params, alarm_params = split_alarm_params(params)
+    make_detector(detector, detector_params, tuple(spec.kpis or ()), spec.timezone)  # fail fast
+    AlarmChain(**alarm_params)
     out = _prepare_out(Path(out))
     with _runner(engine, client, scheduler, workers, memory_limit) as run:
         sizes = merge_sectors(run.map(file_sectors, [(info.path, f, partition_by,

@@ -19,6 +19,7 @@ def run_partitioned(args: argparse.Namespace, texts: dict[str, str]) -> int:
 
     ``texts`` are the ``--set`` pairs, read here into typed values by the detector's traits.
     """
+    from telecom_nb.alarms.alarm_params import PREFIX, parse_alarm_texts, split_alarm_params
     from telecom_nb.backtest import backtest
     from telecom_nb.cli.source_args import source_spec
     from telecom_nb.detectors import make_detector
@@ -41,7 +42,9 @@ def run_partitioned(args: argparse.Namespace, texts: dict[str, str]) -> int:
     if spec.sites is not None:
         raise KpiInputError(f"--sites: not supported with --partition-by; the column "
                             f"{args.partition_by or 'province'!r} must be in {spec.path.name}")
-    values = parse_texts(make_detector(args.detector), texts)  # typed; set (checked) later
+    detector_texts, alarm_texts = split_alarm_params(texts)
+    values = parse_texts(make_detector(args.detector), detector_texts)  # typed; checked later
+    values.update({f"{PREFIX}{k}": v for k, v in parse_alarm_texts(alarm_texts).items()})
     memory: str | float = args.memory_limit
     result = backtest(spec.path, args.out, engine=engine,
                       partition_by=args.partition_by or "province",

@@ -11,10 +11,12 @@ import argparse
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from telecom_nb import schema
+from telecom_nb.alarms.chain import AlarmChain
 from telecom_nb.batching import progress
 from telecom_nb.cli.io import emit_json, output_path, read_table, write_table
 from telecom_nb.engine.replay import replay
@@ -29,6 +31,14 @@ def parse_params(pairs: list[str]) -> dict[str, str]:
             raise ParameterError(f"--set {pair!r}: expected NAME=VALUE")
         params[name.strip()] = value.strip()
     return params
+
+
+def split_params(pairs: list[str]) -> tuple[dict[str, str], dict[str, Any]]:
+    """``--set`` pairs as (the detector's texts, the alarm stage's typed values)."""
+    from telecom_nb.alarms.alarm_params import parse_alarm_texts, split_alarm_params
+
+    detector, alarms = split_alarm_params(parse_params(pairs))
+    return detector, parse_alarm_texts(alarms)
 
 
 def build_detector(name: str, raw_params: dict[str, str], kpis: list[str] | None = None):
@@ -87,7 +97,7 @@ def run_detect(args: argparse.Namespace) -> int:
         return run_partitioned(args, parse_params(args.params))
     output_path(args.out)
     spec = source_spec(args)
-    params = parse_params(args.params)
+    params, alarm_values = split_params(args.params)
     detector = build_detector(args.detector, params)  # fail before loading
     try:
         loaded = load_source(spec)
@@ -107,9 +117,10 @@ def run_detect(args: argparse.Namespace) -> int:
     if args.store:
         from telecom_nb.cli.persisted import detect_with_store
 
-        return detect_with_store(args, loaded, detector)
+        return detect_with_store(args, loaded, detector, alarm_values)
     started = time.perf_counter()
-    result = replay(loaded.frame, detector, loaded.kpis, progress=not args.quiet)
+    result = replay(loaded.frame, detector, loaded.kpis, progress=not args.quiet,
+                    alarms=AlarmChain(kpis=loaded.kpis, **alarm_values))
     elapsed = time.perf_counter() - started
     scored = with_local_time(result.frame, spec.timezone)
     out = write_table(scored, args.out)
@@ -185,7 +196,8 @@ def run_evaluate(args: argparse.Namespace) -> int:
 def run_nab(args: argparse.Namespace) -> int:
     from telecom_nb.evaluation.nab_runner import format_nab, run_nab
 
-    params = parse_params(args.params)
+    params, alarm_values = split_params(args.params)
+    alarm_values.setdefault("close_after", args.close_after)
     root = Path(args.root)
     if not root.is_dir():
         raise FileNotFoundError(f"NAB folder {root} not found")
@@ -195,7 +207,7 @@ def run_nab(args: argparse.Namespace) -> int:
 
     factory()  # validate name and parameters before the long run
     result = run_nab(root, factory, progress=not args.quiet, alerts=not args.rows,
-                     close_after=args.close_after)
+                     alarm_params=alarm_values)
     if args.json:
         emit_json(result.as_dict())
     else:
@@ -247,6 +259,7 @@ def run_bench(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------- detectors
 def run_detectors(args: argparse.Namespace) -> int:
     """Every detector and every name ``--set`` accepts for it, with value and meaning."""
+    from telecom_nb.alarms.alarm_params import describe_alarms
     from telecom_nb.detectors import available_detectors, make_detector
     from telecom_nb.detectors.param_paths import describe
 
@@ -255,5 +268,8 @@ def run_detectors(args: argparse.Namespace) -> int:
         print(("\n" if i else "") + f"{name}: {type(det).__name__}")
         for line in describe(det):
             print(f"  {line}")
+    print("\nalarm stage (every detector; contamination/threshold are the detector's):")
+    for line in describe_alarms():
+        print(f"  {line}")
     return 0
 

@@ -20,7 +20,8 @@ from telecom_nb.errors import KpiInputError
 CHUNK = 50
 
 
-def detect_with_store(args: argparse.Namespace, loaded: Any, detector: Any) -> int:
+def detect_with_store(args: argparse.Namespace, loaded: Any, detector: Any,
+                      alarm_params: dict[str, Any] | None = None) -> int:
     """``detect --store``: the table as a stream through a monitor on the store.
 
     Every tick is committed; the detector is checkpointed every ``--checkpoint-every``
@@ -36,7 +37,7 @@ def detect_with_store(args: argparse.Namespace, loaded: Any, detector: Any) -> i
     source = ReplaySource(loaded.frame, ColumnMapping(kpis=list(loaded.kpis)))
     try:
         monitor = Monitor(source, detector, interval=0, store=args.store,
-                          checkpoint_every=max(1, args.checkpoint_every))
+                          checkpoint_every=max(1, args.checkpoint_every), **(alarm_params or {}))
     except StoreError as exc:
         raise KpiInputError(f"--store {args.store}: {exc}") from exc
     done = source.position

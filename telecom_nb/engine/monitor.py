@@ -19,6 +19,7 @@ import pandas as pd
 from traitlets import Bool, Dict, Float, HasTraits, Int, Unicode, observe, validate
 
 from telecom_nb import schema
+from telecom_nb.alarms.alarm_params import split_alarm_params
 from telecom_nb.alarms.chain import AlarmChain
 from telecom_nb.alarms.episodes import EpisodeTracker
 from telecom_nb.detectors.base import Detector
@@ -91,6 +92,7 @@ class Monitor(TriageViews, HasTraits):
         """``store``: a SQLite file for history + checkpoints; an existing one is resumed."""
         super().__init__()
         self.source = source
+        detector_params, alarm_params = split_alarm_params(detector_params)
         self.detector = build_detector(detector, detector_params)
         self.kpis: tuple[str, ...] = tuple(getattr(source, "kpis", None) or schema.KPIS)
         if ("kpis" in self.detector.param_names() and not getattr(self.detector, "kpis", None)
@@ -108,6 +110,7 @@ class Monitor(TriageViews, HasTraits):
         self.engine = Tick(self.detector, self.kpis, alarms=alarms, validator=validator)
         self.index = self.engine.index
         self.alarms = self.engine.alarms
+        self.alarms.set_params(**alarm_params)  # ``close_after=6`` / ``alarms__close_after``
         self.network_history = NetworkHistory(history_ticks, kpis=self.kpis)
         self.sector_buffer = SectorHistory(sector_ticks, kpis=self.kpis, index=self.index)
         self.feed = AnomalyFeed(feed_size, kpis=self.kpis)

@@ -42,7 +42,6 @@ from telecom_nb.engine.replay import replay
 from telecom_nb.errors import KpiInputError
 from telecom_nb.evaluation.nab import load_profiles, load_windows
 from telecom_nb.evaluation.nab_corpus import CorpusScore, optimize_threshold, score_corpus
-from telecom_nb.params import check_range
 
 VALUE = "value"  # the single reading of a NAB file
 
@@ -147,13 +146,17 @@ def run_nab(
     progress: bool = True,
     alerts: bool = True,
     close_after: int = ALERT_CLOSE_AFTER,
+    alarm_params: dict[str, Any] | None = None,
 ) -> NabResult:
     """Stream every NAB file through a fresh detector and score the corpus per profile.
 
     ``alerts=True`` scores the alert stream (episode onsets and escalations, episodes
     closing after ``close_after`` normal rows); ``alerts=False`` scores every row.
+    ``alarm_params`` set the rest of the alarm stage (``escalate_by``, ...), or
+    ``close_after`` too.
     """
-    check_range("close_after", close_after, 1)
+    alarm_params = {"close_after": close_after, **(alarm_params or {})}
+    AlarmChain(**alarm_params)  # validated before the long run
     root = Path(nab_root)
     make, name = _factory(detector_factory)
     windows = load_windows(root)
@@ -175,7 +178,7 @@ def run_nab(
         detector = make()
         name = name or getattr(detector, "name", type(detector).__name__)
         started = time.perf_counter()
-        scored = replay(frame, detector, [VALUE], alarms=AlarmChain(close_after=close_after)).frame
+        scored = replay(frame, detector, [VALUE], alarms=AlarmChain(**alarm_params)).frame
         seconds += time.perf_counter() - started
         rows += len(frame)
         if alerts:
