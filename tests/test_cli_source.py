@@ -211,7 +211,7 @@ def test_set_a_feature_parameter_changes_the_run(folder, scored, tmp_path, capsy
 
 @pytest.mark.parametrize(("setting", "needles"), [
     ("features.seasonal.slot_alpha=2", ["features.seasonal.slot_alpha", "(0, 1]"]),
-    ("wekly=1", ["'wekly'", "did you mean 'features.weekly'", "features.peers.min_peers"]),
+    ("wekly=1", ["'wekly'", "did you mean 'weekly'", "features.peers.min_peers"]),
     ("features.peers.min_peers=x", ["min_peers", "integer"]),
 ])
 def test_bad_feature_parameter_is_one_line_before_loading(tmp_path, capsys, setting, needles):
@@ -227,7 +227,8 @@ def test_detectors_lists_feature_parameters(capsys):
     assert code == 0
     block = out.split("\n\n")[0]
     assert block.startswith("iforest:")
-    for name in ("contamination = 0.001", "features.weekly = True",
+    assert "features.weekly" not in block and block.count("timezone = ") == 1  # one name each
+    for name in ("contamination = 0.001", "weekly = True",
                  "features.seasonal.slot_alpha = 0.1", "features.peers.min_peers = 3",
                  "features.change.fast_alpha = 0.3"):
         assert name in block
@@ -275,3 +276,14 @@ def test_evaluate_skip_leaves_out_the_warm_up_for_both(tmp_path, capsys):
     assert skipped["baseline"]["rows"] == skipped["rows"]
     code, _, err = run([*args, "--skip", "eventually"], capsys)
     assert "--skip" in one_line_error(code, err)
+
+
+def test_calendar_names_are_one_parameter_each():
+    from telecom_nb.detectors import make_detector
+    from telecom_nb.detectors.param_paths import configure, param_refs
+
+    det = make_detector("iforest")
+    configure(det, {"features.weekly": False, "features__timezone": "Asia/Tehran"})
+    assert det.weekly is False and det.timezone == "Asia/Tehran"  # the detector's own
+    names = param_refs(det)
+    assert "features.seasonal.timezone" not in names and "features.weekly" not in names

@@ -45,7 +45,7 @@ def build_detector(name: str, raw_params: dict[str, str], kpis: list[str] | None
     """A detector from the registry with its ``--set`` texts applied, all validated first.
 
     Names are those of :mod:`telecom_nb.detectors.param_paths` (``contamination``,
-    ``features.weekly``, ``features.seasonal.slot_alpha``; a bare name that ends one of
+    ``features.peers``, ``features.seasonal.slot_alpha``; a bare name that ends one of
     them); each text is read by :func:`~telecom_nb.params.parse_param_text`.
     """
     from telecom_nb.detectors import make_detector

@@ -21,7 +21,7 @@ def _add_detector(p: argparse.ArgumentParser) -> None:
                    help="detector name (list them with `telecom-nb detectors`)")
     p.add_argument("--set", dest="params", action="append", default=[], metavar="NAME=VALUE",
                    help="a detector or feature parameter, e.g. contamination=0.002 or "
-                   "features.weekly=true (repeatable; every name: `telecom-nb detectors`)")
+                   "features.peers=false (repeatable; every name: `telecom-nb detectors`)")
 
 
 def _add_source_flags(p: argparse.ArgumentParser) -> None:

@@ -1,13 +1,15 @@
 """One namespace for every tunable parameter of a detector, its features included.
 
 A detector's own parameters keep their plain names (``contamination``); its feature
-extractor's are under ``features.`` (``features.weekly``) and a feature part's under
+extractor's are under ``features.`` (``features.peers``) and a feature part's under
 ``features.<part>.`` (``features.seasonal.slot_alpha``, ``features.peers.min_peers``).
 Dotted names never collide, so a new parameter anywhere cannot change what an existing
 name means. For typing convenience a bare name that ends exactly one dotted name is
-accepted (``weekly`` -> ``features.weekly``); a bare name that ends several is an error
-listing them. ``__`` is accepted for ``.`` (scikit-learn's spelling, and the only one a
-Python keyword argument can carry).
+accepted (``min_peers`` -> ``features.peers.min_peers``); a bare name that ends several is
+an error listing them. ``__`` is accepted for ``.`` (scikit-learn's spelling, and the only
+one a Python keyword argument can carry). A feature parameter the detector drives with its
+own (``weekly``, ``timezone``) has only the detector's name (``features.weekly`` is read as
+``weekly``), so two names can never disagree.
 
 The CLI's ``--set``, ``telecom-nb detectors`` and ``Monitor(..., **params)`` all go
 through :func:`configure`, so the three accept the same names and validate the same way.
@@ -28,13 +30,15 @@ from telecom_nb.errors import ParameterError
 from telecom_nb.params import parse_param_text
 
 FEATURES = "features"
+#: feature parameters a detector may drive with its own of the same name
+DRIVEN = ("kpis", "weekly", "timezone")
 
 
 @dataclass(frozen=True)
 class ParamRef:
     """Where a dotted parameter name lives: the class that declares it and its trait."""
 
-    name: str  # canonical: "contamination", "features.weekly", "features.seasonal.slot_alpha"
+    name: str  # canonical: "contamination", "features.peers", "features.seasonal.slot_alpha"
     owner: type[HasTraits]
     trait: str
     value: Any  # current value (a part's default until it is set)
@@ -52,7 +56,9 @@ def param_refs(detector: Detector) -> dict[str, ParamRef]:
     if features is None or not hasattr(detector, "set_feature_params"):
         return refs
     for name in features.param_names():
-        if name != "kpis":  # driven by the detector's own ``kpis``
+        # ``kpis`` and the calendar (``weekly``, ``timezone``) are driven by the detector's
+        # own parameters of the same name: one name each, not two that can disagree
+        if not (name == "kpis" or (name in DRIVEN and name in refs)):
             refs[f"{FEATURES}.{name}"] = ParamRef(f"{FEATURES}.{name}", type(features), name,
                                                   getattr(features, name))
     for part, cls in getattr(features, "PARTS", {}).items():
@@ -67,6 +73,9 @@ def resolve(refs: Mapping[str, ParamRef], name: str, detector_name: str = "") ->
     key = name.strip().replace("__", ".")
     if key in refs:
         return key
+    driven = key.removeprefix(f"{FEATURES}.")
+    if driven in DRIVEN and driven in refs:
+        return driven  # ``features.weekly`` of a detector that drives it: its own ``weekly``
     matches = [r for r in refs if r.endswith(f".{key}")]
     if len(matches) == 1:
         return matches[0]

@@ -44,7 +44,7 @@ class KpiFeatures(FeatureExtractor):
     }
     #: part parameters set from this class's own (one switch, not two that can disagree)
     DRIVEN: ClassVar[dict[str, tuple[str, ...]]] = {
-        "seasonal": ("kpis", "slots_per_day", "weekly", "relations"),
+        "seasonal": ("kpis", "slots_per_day", "weekly", "timezone", "relations"),
         "peers": ("kpis",), "change": ("kpis",), "novelty": ("kpis",),
     }
 
