@@ -28,7 +28,7 @@ def test_traits_follow_the_stream_and_change_once_per_tick():
     assert monitor.n_anomalies == 1 and monitor.total_anomalies == 1  # ready after tick 2
     assert monitor.open_episodes == 1
     assert monitor.model_version == 1 and monitor.last_retrain
-    assert monitor.model_age == "15min"  # model fitted on tick 2's data, now at tick 3
+    assert monitor.model_age == "15 min"  # model fitted on tick 2's data, now at tick 3
     assert monitor.warmup_progress == 1.0 and monitor.rows_per_s > 0
     assert monitor.counters["batches"] == 3 and monitor.counters["batches_rejected"] == 0
 

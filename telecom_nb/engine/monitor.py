@@ -22,13 +22,13 @@ from telecom_nb import schema
 from telecom_nb.alarms.alarm_params import split_alarm_params
 from telecom_nb.alarms.chain import AlarmChain
 from telecom_nb.alarms.episodes import EpisodeTracker
+from telecom_nb.alarms.incidents import format_duration
 from telecom_nb.detectors.base import Detector
 from telecom_nb.engine.feed import AnomalyFeed
 from telecom_nb.engine.history import NetworkHistory, SectorHistory
 from telecom_nb.engine.monitor_setup import (
     DataDescription,
     build_detector,
-    format_age,
     use_network_clock,
 )
 from telecom_nb.engine.runner import Runner
@@ -346,7 +346,7 @@ class Monitor(TriageViews, HasTraits):
         if p.last_retrain_time is not None:
             last_retrain = pd.Timestamp(p.last_retrain_time).isoformat()
             if p.timestamp is not None:
-                model_age = format_age(p.timestamp - pd.Timestamp(p.last_retrain_time))
+                model_age = format_duration(p.timestamp - pd.Timestamp(p.last_retrain_time))
         with self.hold_trait_notifications():
             self.status = p.status
             self.running = p.running

@@ -10,8 +10,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import pandas as pd
-
 from telecom_nb.detectors.base import Detector
 from telecom_nb.sources.kpiinfo import KpiInfo, infer_kpi_info
 
@@ -57,15 +55,3 @@ class DataDescription:
             info={k: info.get(k) or infer_kpi_info(k) for k in kpis},
             timezone=str(getattr(source, "timezone", None) or "UTC"),
         )
-
-
-def format_age(age: pd.Timedelta) -> str:
-    """A short human duration: '45min', '3h 15min', '2d 4h'."""
-    minutes = int(age.total_seconds() // 60)
-    days, rest = divmod(minutes, 24 * 60)
-    hours, mins = divmod(rest, 60)
-    if days:
-        return f"{days}d {hours}h"
-    if hours:
-        return f"{hours}h {mins:02d}min"
-    return f"{mins}min"
