@@ -6,6 +6,7 @@ import asyncio
 import json
 import sqlite3
 import zipfile
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -19,7 +20,7 @@ from telecom_nb.engine.checkpoint import (
 )
 from telecom_nb.engine.monitor import Monitor
 from telecom_nb.engine.persist import MonitorState
-from telecom_nb.engine.store import Store, default_store_path
+from telecom_nb.engine.store import Store, StoreError, default_store_path
 from telecom_nb.features.seasonal import SeasonalResiduals
 from telecom_nb.sources.replay import ReplaySource
 from telecom_nb.sources.simulator import KpiSimulator
@@ -121,7 +122,7 @@ def test_new_feature_state_is_picked_up_without_listing_it(tmp_path, monkeypatch
     np.testing.assert_array_equal(got, np.full((N, 2), 12.0))
 
 
-@pytest.mark.parametrize("damage", ["truncate", "garbage", "version", "other stream"])
+@pytest.mark.parametrize("damage", ["truncate", "garbage", "version"])
 def test_bad_checkpoint_gives_one_message_and_a_cold_start_with_history_kept(tmp_path, damage):
     path = tmp_path / "s.db"
     a = _monitor(path)
@@ -142,8 +143,7 @@ def test_bad_checkpoint_gives_one_message_and_a_cold_start_with_history_kept(tmp
         arrays = {**loaded.arrays, "__manifest__": np.frombuffer(
             json.dumps(manifest).encode(), dtype=np.uint8)}
         np.savez(ck, **arrays)
-    b = (Monitor.simulated(n_sectors=N, seed=4, interval=0, store=path)
-         if damage == "other stream" else _monitor(path))
+    b = _monitor(path)
     message = b.last_message
     assert str(ck) in message and "cold start" in message, message
     assert not b.detector.is_ready and b.tick == 30
@@ -154,6 +154,21 @@ def test_bad_checkpoint_gives_one_message_and_a_cold_start_with_history_kept(tmp
     assert [s.tick for s in scored] == [31, 32]
     assert b.store.ticks()["tick"].iloc[-1] == 32
     assert b.episodes.n_opened_ >= opened  # new episode ids never reuse stored ones
+
+
+def test_another_stream_is_refused_in_one_line_and_the_store_is_untouched(tmp_path):
+    """Two streams in one store would interleave their times (charts drawn backwards)."""
+    path = tmp_path / "s.db"
+    a = _monitor(path)
+    _run(a, 5)
+    a.checkpoint()
+    before = path.stat().st_size, checkpoint_path(path).read_bytes()
+    with pytest.raises(StoreError, match=r"holds another stream \(seed \d+, now 4\)") as err:
+        Monitor.simulated(n_sectors=N, seed=4, interval=0, store=path)
+    assert str(path) in str(err.value) and "\n" not in str(err.value)
+    assert (path.stat().st_size, checkpoint_path(path).read_bytes()) == before
+    again = _monitor(path)  # the stream it belongs to still resumes
+    assert again.tick == 5 and "resumed" in again.last_message
 
 
 def test_a_checkpoint_never_unpickles(tmp_path):
@@ -213,7 +228,15 @@ def test_notebook_store_setting(monkeypatch, tmp_path):
     from telecom_nb.ui.settings import notebook_settings
 
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
-    assert notebook_settings({}).store == str(tmp_path / "telecom_nb" / "live_monitor.db")
+    folder = tmp_path / "telecom_nb"
+    assert notebook_settings({}).store == str(folder / "live_monitor-sim-500.db")
+    # one file per stream: another fleet size or an export never resumes this one
+    assert notebook_settings({"TELECOM_NB_SECTORS": "20000"}).store == str(
+        folder / "live_monitor-sim-20000.db")
+    export = notebook_settings({"TELECOM_NB_SOURCE": str(tmp_path / "a" / "source.toml")})
+    other = notebook_settings({"TELECOM_NB_SOURCE": str(tmp_path / "b" / "source.toml")})
+    assert Path(export.store).name.startswith("live_monitor-source-")
+    assert export.store != other.store
     assert notebook_settings({"TELECOM_NB_TICKS": "5"}).store is None  # tests share no file
     assert notebook_settings({"TELECOM_NB_STORE": "none"}).store is None
     mine = str(tmp_path / "mine.db")

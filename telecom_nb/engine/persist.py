@@ -42,7 +42,7 @@ from telecom_nb.engine.retrain import run_retrain_now
 from telecom_nb.engine.scored import Counters, ScoredBatch
 from telecom_nb.engine.snapshot import StateError
 from telecom_nb.engine.state import RunState
-from telecom_nb.engine.store import Store
+from telecom_nb.engine.store import Store, StoreError
 from telecom_nb.errors import KpiInputError
 
 if TYPE_CHECKING:
@@ -84,6 +84,12 @@ def source_identity(source: Any) -> dict[str, Any]:
     return out
 
 
+def stream_differences(stored: dict[str, Any], now: dict[str, Any]) -> str:
+    """``n_sectors 500, now 20000; seed 0, now 4`` for the keys that differ."""
+    keys = [k for k in {**stored, **now} if stored.get(k) != now.get(k)]
+    return "; ".join(f"{k} {stored.get(k, '–')}, now {now.get(k, '–')}" for k in keys)
+
+
 def _seekable(source: Any) -> bool:
     return callable(getattr(source, "seek", None)) and hasattr(source, "position")
 
@@ -100,6 +106,12 @@ class Persister:
         self.checkpoint_every = checkpoint_every
         self.identity = source_identity(monitor.source)
         self.store = Store(self.path, monitor.kpis, retention=retention, source=self.identity)
+        stored = self.store.source
+        if stored and stored != self.identity and self.store.tick_info() is not None:
+            self.store.close()  # its history would interleave two streams' times and ticks
+            raise StoreError(f"store {self.path} holds another stream "
+                             f"({stream_differences(stored, self.identity)}): give this one "
+                             "its own store file, or delete that one to start over")
         self.last_checkpoint_tick: int | None = None
         self.checkpoint_bytes = 0
         self.checkpoint_seconds = 0.0

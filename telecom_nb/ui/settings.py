@@ -9,11 +9,13 @@
 
 The store (``TELECOM_NB_STORE=PATH``, ``none`` for memory only) keeps alerts, episodes and
 the learned state across kernel restarts; by default a live run uses a file under the
-user's data directory and a short run uses none (tests must not share a file).
+user's data directory, one per stream (simulated fleet size, or export), and a short run
+uses none (tests must not share a file).
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -94,18 +96,32 @@ def notebook_settings(env: Mapping[str, str] | None = None) -> NotebookSettings:
         interval = 0.0 if ticks is not None else DEFAULT_INTERVAL
     if idle is None:
         idle = 0.0 if ticks is not None else DEFAULT_IDLE_TIMEOUT
+    n_sectors = DEFAULT_SECTORS if sectors is None else int(sectors)
+    source = env.get(SOURCE_VAR, "").strip() or None
     return NotebookSettings(
         in_voila=any(name in env for name in VOILA_VARS),
         ticks=ticks,
         interval=float(interval),
-        n_sectors=DEFAULT_SECTORS if sectors is None else int(sectors),
+        n_sectors=n_sectors,
         idle_timeout=float(idle),
-        source=env.get(SOURCE_VAR, "").strip() or None,
-        store=_store(env, short_run=ticks is not None),
+        source=source,
+        store=_store(env, short_run=ticks is not None, stream=_stream_name(source, n_sectors)),
     )
 
 
-def _store(env: Mapping[str, str], *, short_run: bool) -> str | None:
+def _stream_name(source: str | None, n_sectors: int) -> str:
+    """``sim-500`` or ``export-1a2b3c4d`` (file stem + hash of its absolute path)."""
+    if source is None:
+        return f"sim-{n_sectors}"
+    path = os.path.abspath(os.path.expanduser(source))
+    digest = hashlib.sha1(path.encode()).hexdigest()[:8]
+    stem = os.path.splitext(os.path.basename(path))[0] or "source"
+    return f"{stem}-{digest}"
+
+
+def _store(env: Mapping[str, str], *, short_run: bool, stream: str) -> str | None:
+    """The store file: ``TELECOM_NB_STORE``, else one per stream under the user's data
+    folder (a store holds one stream: 500 then 20,000 sectors get a file each)."""
     raw = env.get(STORE_VAR, "").strip()
     if raw.lower() == NO_STORE or (not raw and short_run):
         return None
@@ -113,4 +129,4 @@ def _store(env: Mapping[str, str], *, short_run: bool) -> str | None:
         return os.path.expanduser(raw)
     from telecom_nb.engine.store import default_store_path  # stdlib-only helper
 
-    return str(default_store_path())
+    return str(default_store_path(f"live_monitor-{stream}.db"))

@@ -60,13 +60,16 @@ def free_port() -> int:
 
 
 def jupyter_env(home: Path, **extra: str) -> dict[str, str]:
-    """Environment whose Jupyter/IPython state lives under ``home``, not the user's.
+    """Environment whose Jupyter/IPython state and telecom_nb store live under ``home``, not
+    the user's: a live page starts on a fresh machine's empty store, as a new user's would
+    (the user's own store, resumed by every test run, once mixed test runs into its charts).
 
     Run-mode variables (``TELECOM_NB_*``) come from ``extra`` only: one inherited from the
     shell (say ``TELECOM_NB_TICKS`` of an nbval run) would change what the test watches.
     """
     env = {k: v for k, v in os.environ.items() if not k.startswith("TELECOM_NB_")}
-    for name in ("JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR", "IPYTHONDIR"):
+    for name in ("JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR", "IPYTHONDIR",
+                 "XDG_DATA_HOME"):
         path = home / name.lower()
         path.mkdir(parents=True, exist_ok=True)
         env[name] = str(path)
