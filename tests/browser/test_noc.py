@@ -74,6 +74,7 @@ def check_time_labels(page, root: str) -> dict[str, str]:
     labels = time_axis_labels(page, root)
     assert labels is not None and len(labels.texts) >= 2, labels
     times = [dt.datetime.strptime(f"{last.year}-{t}", "%Y-%m-%d %H:%M") for t in labels.texts]
+    assert_forward(labels)
     spacing = times[1] - times[0]
     assert first <= times[0] < first + spacing, (labels.texts, first)
     assert last - spacing < times[-1] <= last, (labels.texts, last)
@@ -82,6 +83,15 @@ def check_time_labels(page, root: str) -> dict[str, str]:
     assert SIM_ZONE in text_of(page, f"{pre}.tnb-charts")  # the axis names the zone
     page.locator(f"{pre}.tnb-pause").first.click()  # resume
     return {"first": labels.texts[0], "last": labels.texts[-1], "data_last": str(last)}
+
+
+def assert_forward(labels) -> None:
+    """Time runs left to right: label times and positions both increase (a store that
+    mixed two streams once drew the charts backwards, 14:00 ... 09:30)."""
+    year = dt.date.today().year
+    times = [dt.datetime.strptime(f"{year}-{t}", "%Y-%m-%d %H:%M") for t in labels.texts]
+    assert times == sorted(set(times)), labels.texts
+    assert labels.lefts == sorted(labels.lefts), labels.lefts
 
 
 def check_search(page, root: str) -> str:
@@ -186,6 +196,9 @@ def test_noc_screenshots_at_scale(voila_server, page, sectors):
     ticks = samples[-1].tick - samples[0].tick
     elapsed = samples[-1].at_s - samples[0].at_s
     save_screenshot(page, SCREENSHOTS, f"voila-noc-{sectors}.png")
+    labels = time_axis_labels(page)
+    assert labels is not None and len(labels.texts) >= 2, labels
+    assert_forward(labels)
     choose(page, ".tnb-filter-province", "Tehran")
     page.wait_for_timeout(3000)
     page.evaluate("() => window.scrollTo(0, 0)")
