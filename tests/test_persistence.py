@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from telecom_nb import schema
 from telecom_nb.engine.checkpoint import (
     CheckpointError,
     checkpoint_path,
@@ -92,8 +93,12 @@ def test_resume_restores_everything_learned(tmp_path):
     pd.testing.assert_frame_equal(b.engine.validator.last_values(),
                                   a.engine.validator.last_values())
     assert b.source.position == a.source.position == 40
+    sid = a.sectors[schema.SECTOR].iloc[3]  # the drill-down's history survives the restart
+    assert len(a.sector_history(sid)) == 40
+    pd.testing.assert_frame_equal(b.sector_history(sid), a.sector_history(sid))
     for x, y in zip(_run(a, 10), _run(b, 10), strict=True):
         np.testing.assert_array_equal(x.frame["score"], y.frame["score"])
+    pd.testing.assert_frame_equal(b.sector_history(sid), a.sector_history(sid))
 
 
 def test_new_feature_state_is_picked_up_without_listing_it(tmp_path, monkeypatch):

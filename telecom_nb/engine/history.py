@@ -9,6 +9,7 @@ from __future__ import annotations
 import warnings
 from collections import deque
 from collections.abc import Sequence
+from dataclasses import dataclass
 from itertools import islice
 
 import numpy as np
@@ -88,6 +89,21 @@ class NetworkHistory:
         return out
 
 
+@dataclass
+class RingState:
+    """:class:`SectorHistory`'s ring as plain arrays (a checkpoint part)."""
+
+    values: np.ndarray  # [k, sectors, kpis + score] float32
+    flags: np.ndarray  # [k, sectors] bool
+    times: np.ndarray  # [k] int64 ns
+    written: int
+
+    @classmethod
+    def empty(cls) -> RingState:
+        return cls(np.zeros((0, 0, 0), np.float32), np.zeros((0, 0), bool),
+                   np.zeros(0, np.int64), 0)
+
+
 class SectorHistory:
     """Each sector's last ``k`` ticks: KPIs + score as float32, plus the anomaly flag.
 
@@ -133,6 +149,19 @@ class SectorHistory:
         self._flags[row, pos] = frame[schema.IS_ANOMALY].to_numpy(dtype=bool)
         self._times[row] = pd.Timestamp(scored.timestamp).value
         self._written += 1
+
+    def ring_state(self) -> RingState:
+        """The ring as data (what a checkpoint keeps, so a drill-down survives a restart)."""
+        return RingState(self._values, self._flags, self._times, self._written)
+
+    def load_ring(self, state: RingState) -> bool:
+        """Take a checkpoint's ring back if it fits this history (same depth and KPIs)."""
+        k, _, fields = state.values.shape if state.values.ndim == 3 else (0, 0, 0)
+        if k != self.k or fields != len(self.kpis) + 1 or state.flags.shape[0] != k:
+            return False
+        self._values, self._flags = state.values.astype(np.float32), state.flags.astype(bool)
+        self._times, self._written = state.times.astype(np.int64), int(state.written)
+        return True
 
     def sector(self, sector_id: object) -> pd.DataFrame:
         """That sector's retained ticks, oldest first: timestamp, KPIs, score, is_anomaly."""

@@ -38,6 +38,7 @@ from telecom_nb.engine.checkpoint import (
     read_checkpoint,
     write_checkpoint,
 )
+from telecom_nb.engine.history import RingState
 from telecom_nb.engine.retrain import run_retrain_now
 from telecom_nb.engine.scored import Counters, ScoredBatch
 from telecom_nb.engine.snapshot import StateError
@@ -232,6 +233,7 @@ class Persister:
                 sectors[schema.LAT].to_numpy(dtype=np.float64),
                 sectors[schema.LON].to_numpy(dtype=np.float64)),
         }
+        parts["sector_history"] = m.sector_buffer.ring_state()  # drill-downs after a restart
         if hasattr(m.source, "_state_attrs") and m.runner.fetcher.n_kept == 0:
             parts["source"] = m.source
         return parts
@@ -295,6 +297,8 @@ class Persister:
             ck.restore(name, obj)
         state = ck.restore("monitor", MonitorState(0, *[np.zeros(0)] * 4))
         m._total_anomalies = state.total_anomalies
+        if "sector_history" in ck.trees:  # older checkpoints have none: drill-downs start empty
+            m.sector_buffer.load_ring(ck.restore("sector_history", RingState.empty()))
         if len(state.sector_ids):
             m.sector_table.replace(pd.DataFrame({
                 schema.SECTOR: state.sector_ids, schema.PROVINCE: state.provinces,
