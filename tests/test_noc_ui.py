@@ -170,15 +170,16 @@ def test_real_monitor_incidents_subset_history_and_traffic():
         asyncio.run(monitor.step(60))  # charts full: 48 points of 12 h
         monitor.remove_sink(dash._on_batch)
         sizes, messages = [], []
-        # 15 ticks: single ticks vary (7-12 messages here) with how many axes change; an
-        # axis that rescales adds two small messages; all alert dots are one layer
+        # 15 ticks: single ticks vary (7-10 messages here; the first one by one message
+        # between runs) with how many axes change: an axis that moves adds two small
+        # messages, at most one narrowing a tick; all alert dots are one layer
         for _ in range(15):
             (batch,) = asyncio.run(monitor.step(1))
             traffic.reset()
             dash._on_batch(batch)
             sizes.append(traffic.bytes)
             messages.append(traffic.messages)
-    assert max(sizes) <= 10_000 and statistics.median(messages) <= 9 and max(messages) <= 12
+    assert max(sizes) <= 10_000 and statistics.median(messages) <= 9 and max(messages) <= 11
     assert dash.book is monitor.incidents  # acknowledgements are the monitor's state
     incidents = monitor.incidents_frame()
     assert len(incidents) <= len(monitor.episodes_frame())

@@ -19,6 +19,14 @@ import numpy as np
 import pandas as pd
 
 from telecom_nb.schema import IS_ANOMALY, TIMESTAMP
+from telecom_nb.ui.axes import (
+    NO_TIMES,
+    fit_axis,
+    fit_time_scale,
+    fit_value_axes,
+    new_time_scale,
+    set_time_ticks,
+)
 from telecom_nb.ui.clock import AXIS_FORMAT, NetworkClock
 from telecom_nb.ui.kpis import MAX_CHARTS, KpiMeta
 
@@ -42,140 +50,6 @@ DRILL_LABEL_MAX = 18
 def to_naive_utc(times: pd.Series | pd.Index) -> np.ndarray:
     """datetime64[ms] without tz, in UTC (the wall clock of a monitor with no zone)."""
     return NetworkClock().wall(times)
-
-
-def _nice_step(span: float) -> float:
-    """1, 2 or 5 times a power of ten, about a quarter of ``span``."""
-    raw = span / 4
-    power = 10 ** math.floor(math.log10(raw))
-    return next(m * power for m in (1, 2, 5, 10) if m * power >= raw * (1 - 1e-9))
-
-
-def nice_domain(low: float, high: float) -> tuple[float, float]:
-    """``[low, high]`` widened to round numbers (±1 around flat data)."""
-    if high <= low:
-        low, high = low - 1.0, high + 1.0
-    step = _nice_step(high - low)
-    return math.floor(low / step) * step, math.ceil(high / step) * step
-
-
-def nice_ticks(low: float, high: float) -> np.ndarray:
-    """Round tick values across a :func:`nice_domain` (4 to 6 of them)."""
-    step = _nice_step(high - low)
-    ticks = np.arange(math.ceil(low / step - 1e-9), math.floor(high / step + 1e-9) + 1) * step
-    return np.round(ticks, 12)
-
-
-def fit_axis(axis: bq.Axis, y: np.ndarray) -> None:
-    """:func:`fit_scale` on the axis's scale; round tick values whenever the domain moves
-    (bqplot would otherwise put ticks at thirds of the domain: 0.17, 0.46, 0.74)."""
-    scale = axis.scale
-    before = (scale.min, scale.max)
-    fit_scale(scale, y)
-    if (scale.min, scale.max) != before or axis.tick_values is None or not len(axis.tick_values):
-        axis.tick_values = nice_ticks(float(scale.min), float(scale.max))
-
-
-def fit_scale(scale: bq.LinearScale, y: np.ndarray) -> None:
-    """Keep an explicit, never-empty, rounded domain; change it only when the data leaves
-    it or fills less than 30 % of it (so a scale message is rare, not one per tick).
-
-    bqplot's axis cannot format the ticks of an empty domain (one point, flat data, no
-    data) nor survive switching ``min``/``max`` back to automatic in place (browser
-    console: "invalid format: .undefinedg", then a blank axis), so we always give one.
-    """
-    finite = y[np.isfinite(y)]
-    if not finite.size:
-        if scale.min is None or scale.max is None:
-            _set_domain(scale, 0.0, 1.0)
-        return
-    low, high = float(finite.min()), float(finite.max())
-    cur_low, cur_high = scale.min, scale.max
-    if cur_low is not None and cur_high is not None and cur_low <= low and high <= cur_high:
-        used = (high - low) / (cur_high - cur_low) if cur_high > cur_low else 1.0
-        if used >= 0.3 or (high == low and cur_high - cur_low <= 2.0 * max(1.0, abs(high))):
-            return
-    # refit with 15 % headroom each side (never below 0 for data that is not): a daily
-    # rhythm inside a short window would otherwise move the axis, a message, every tick
-    pad = 0.15 * (high - low)
-    _set_domain(scale, *nice_domain(max(low - pad, 0.0) if low >= 0 else low - pad, high + pad))
-
-
-def _set_domain(scale: bq.Scale, low, high) -> None:
-    """Set both ends in one message (one at a time can reverse the domain for a moment)."""
-    if scale.min == low and scale.max == high:
-        return
-    with scale.hold_sync():
-        scale.min, scale.max = low, high
-
-
-EPOCH_HOUR = (np.datetime64("2026-01-01T00:00"), np.datetime64("2026-01-01T01:00"))
-NO_TIMES = np.array([], dtype="datetime64[ms]")
-
-
-def fit_time_scale(scale: bq.DateScale, t: np.ndarray) -> None:
-    """Same as :func:`fit_scale` for the time axis (half an hour around a single tick).
-
-    Both ends snap outwards to a quarter of the label spacing (45 min for 3-hour labels):
-    a sliding window then moves the domain, a message, every few ticks instead of every
-    tick; the lines leave at most that much blank at either end.
-    """
-    if t.size >= 2 and t[0] != t[-1]:
-        grid = max(1, _label_step_min(t) // SNAP_PARTS) * 60_000  # ms
-        ms = t.astype("datetime64[ms]").astype(np.int64)
-        low, high = ms[0] // grid * grid, -(-ms[-1] // grid) * grid
-        _set_domain(scale, np.datetime64(int(low), "ms"), np.datetime64(int(high), "ms"))
-    else:
-        start = t[0] if t.size else EPOCH_HOUR[0]
-        _set_domain(scale, start - np.timedelta64(30, "m"), start + np.timedelta64(30, "m"))
-
-
-def _time_scale() -> bq.DateScale:
-    return bq.DateScale(min=EPOCH_HOUR[0], max=EPOCH_HOUR[1], allow_padding=False)
-
-
-#: time-label spacings tried, in minutes (local wall clock: 00:00, 03:00, 06:00 ...)
-TICK_STEPS_MIN = (15, 30, 60, 120, 180, 360, 720, 1440, 2880, 10080)
-MAX_TIME_LABELS = 5
-#: the time domain's ends snap to this fraction of the label spacing
-SNAP_PARTS = 4
-
-
-def time_ticks(t: np.ndarray, max_labels: int = MAX_TIME_LABELS) -> np.ndarray:
-    """Round wall-clock times inside ``[t[0], t[-1]]``, at most ``max_labels`` of them, at
-    the smallest spacing of :data:`TICK_STEPS_MIN` that fits. bqplot picks a tick count from
-    the chart's width that overlaps "01-05 03:00" labels; ``num_ticks`` spaces them evenly,
-    off the hour and before the data."""
-    if t.size < 2 or t[0] == t[-1]:
-        return t[:1].astype("datetime64[ms]")
-    step = _label_step_min(t, max_labels)
-    lo, hi = _minutes(t[0]), _minutes(t[-1])
-    first, last = -(-lo // step) * step, hi // step * step
-    return np.arange(first, last + 1, step).astype("datetime64[m]").astype("datetime64[ms]")
-
-
-def _minutes(at: np.datetime64) -> int:
-    return int(np.datetime64(at, "m").astype(np.int64))
-
-
-def _label_step_min(t: np.ndarray, max_labels: int = MAX_TIME_LABELS) -> int:
-    """The smallest spacing of :data:`TICK_STEPS_MIN` giving at most ``max_labels`` round
-    times inside ``[t[0], t[-1]]`` (the largest one for a longer span)."""
-    lo, hi = _minutes(t[0]), _minutes(t[-1])
-    for step in TICK_STEPS_MIN:
-        if (hi // step * step - -(-lo // step) * step) // step + 1 <= max_labels:
-            return step
-    return TICK_STEPS_MIN[-1]
-
-
-def set_time_ticks(axis: bq.Axis, t: np.ndarray) -> None:
-    """Give ``axis`` :func:`time_ticks` of ``t``; a message only when they change (about
-    once per label spacing, not per tick)."""
-    ticks = time_ticks(t)
-    current = axis.tick_values
-    if current is None or len(current) != len(ticks) or not np.array_equal(
-            np.asarray(current).astype("datetime64[ms]"), ticks):
-        axis.tick_values = ticks
 
 
 def _time_axis(x: bq.DateScale, clock: NetworkClock) -> bq.Axis:
@@ -255,7 +129,7 @@ class NetworkCharts:
         self.figures: dict[str, bq.Figure] = {}
         self.lines: dict[str, bq.Lines] = {}
         self.columns: dict[str, str] = {}  # chart -> column of ``NetworkHistory.frame()``
-        self.time_scale = _time_scale()  # shared: one message per tick moves every axis
+        self.time_scale = new_time_scale()  # shared: one message moves every time axis
         self.time_axis = _time_axis(self.time_scale, self.clock)  # shared too
         labels, meta = labels or {}, meta or {}
         for i, kpi in enumerate(list(kpis)[:max_charts]):
@@ -308,9 +182,9 @@ class NetworkCharts:
                              for name in shown}, peak=("n_anomalies",))
         fit_time_scale(self.time_scale, x)
         set_time_ticks(self.time_axis, x)
+        fit_value_axes((self.figures[name].axes[1], ys[name]) for name in shown)
         for name in shown:
             line, y = self.lines[name], ys[name]
-            fit_axis(self.figures[name].axes[1], y)
             with line.hold_sync():
                 line.x = x
                 line.y = y
@@ -338,8 +212,8 @@ class SectorChart:
             self.kpi = widgets.Dropdown(options=options, value=options[0][1],
                                         description="KPI", layout=widgets.Layout(width="420px"))
         self.kpi.add_class("tnb-drill-kpi")
-        x = _time_scale()
-        y = bq.LinearScale(min=0.0, max=1.0, allow_padding=False)  # see fit_scale
+        x = new_time_scale()
+        y = bq.LinearScale(min=0.0, max=1.0, allow_padding=False)  # see propose_domain
         empty_t, empty_y = np.array([], dtype="datetime64[ms]"), np.array([])
         self.line = bq.Lines(x=empty_t, y=empty_y, scales={"x": x, "y": y}, colors=["#1f77b4"])
         self.points = bq.Scatter(x=empty_t, y=empty_y, scales={"x": x, "y": y},
