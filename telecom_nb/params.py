@@ -11,10 +11,53 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+import pandas as pd
 from traitlets import Any as AnyTrait
 from traitlets import Bool, Enum, Float, HasTraits, Int, List, TraitError, TraitType, Tuple, Unicode
 
 from telecom_nb.errors import ParameterError
+
+
+def to_timedelta(name: str, value: Any) -> pd.Timedelta:
+    """A positive data-time interval from a Timedelta, a string ('1h') or seconds."""
+    try:
+        td = pd.Timedelta(seconds=value) if isinstance(value, int | float) else pd.Timedelta(
+            value
+        )
+    except (TypeError, ValueError) as exc:
+        raise ParameterError(
+            f"{name} must be a positive duration (e.g. '6h' or seconds); got {value!r}"
+        ) from exc
+    if pd.isna(td) or td <= pd.Timedelta(0):
+        raise ParameterError(f"{name} must be a positive duration; got {value!r}")
+    return td
+
+
+def short_duration(span: pd.Timedelta) -> str:
+    """``1D``, ``6h``, ``45min`` (what a text box or a listing shows and ``--set`` and
+    ``pd.Timedelta`` read back)."""
+    for unit, size in (("D", pd.Timedelta("1D")), ("h", pd.Timedelta("1h")),
+                       ("min", pd.Timedelta("1min"))):
+        if span >= size and span % size == pd.Timedelta(0):
+            return f"{span // size}{unit}"
+    return str(span)
+
+
+def ticks_or_duration(name: str, value: Any) -> int | pd.Timedelta:
+    """A whole number of ticks (``3``, ``"3"``) or a positive duration (``"45min"``):
+    how long a stream must behave before something happens, whatever its cadence."""
+    if isinstance(value, bool):
+        raise ParameterError(f"{name} must be ticks (e.g. 3) or a duration (e.g. '45min'); "
+                             f"got {value!r}")
+    text = value.strip() if isinstance(value, str) else value
+    if (isinstance(text, str) and text.isdigit()) or isinstance(text, int | np.integer):
+        check_range(name, int(text), 1)
+        return int(text)
+    if isinstance(text, float):
+        raise ParameterError(f"{name} must be whole ticks (e.g. 3) or a duration "
+                             f"(e.g. '45min'); got {value!r}")
+    return to_timedelta(name, text)
 
 
 def check_range(

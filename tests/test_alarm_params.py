@@ -39,7 +39,7 @@ def test_described_once_with_defaults():
     lines = describe_alarms()
     assert [line.split(" = ")[0] for line in lines] == [
         "alarms.open_after", "alarms.close_after", "alarms.max_closed", "alarms.escalate_by"]
-    assert "normal ticks in a row that close an episode" in lines[1]
+    assert lines[1].startswith("alarms.close_after = 45min") and "any cadence" in lines[1]
 
 
 def test_monitor_takes_alarm_parameters_beside_the_detector_ones():
@@ -70,4 +70,4 @@ def test_detect_set_reaches_the_alarm_stage(tmp_path):
 def test_detectors_lists_the_alarm_stage_once(capsys):
     assert main(["detectors"]) == 0
     text = capsys.readouterr().out
-    assert text.count("alarms.close_after = 3") == 1
+    assert text.count("alarms.close_after = 45min") == 1

@@ -92,7 +92,8 @@ def test_parameters_are_validated_and_sklearn_style():
     tracker = EpisodeTracker()
     with pytest.raises(ParameterError, match="open_after"):
         tracker.set_params(open_after=-1)
-    assert tracker.get_params() == {"close_after": 3, "escalate_by": 1.0, "max_closed": 1000,
+    assert tracker.get_params() == {"close_after": pd.Timedelta("45min"), "escalate_by": 1.0,
+                                    "max_closed": 1000,
                                     "open_after": 1}
 
 
@@ -231,3 +232,30 @@ def test_escalate_by_reaches_the_alarm_chain():
     assert chain.episodes.escalate_by == 2.0
     chain.escalate_by = 0.5
     assert chain.episodes.escalate_by == 0.5
+
+
+@pytest.mark.parametrize(("step", "close_after", "normal_ticks_to_close"), [
+    ("15min", None, 3),  # the default, 45 min: the 15-minute behaviour of 3 ticks
+    ("1h", None, 1),  # hourly data: the first normal hour is past 45 min
+    ("5min", None, 9),  # 5-minute data: 45 min is 9 ticks, not 3
+    ("5min", 3, 3),  # a whole number still counts ticks
+    ("1h", "3h", 3),
+])
+def test_close_after_is_a_duration_whatever_the_cadence(step, close_after, normal_ticks_to_close):
+    tracker = EpisodeTracker() if close_after is None else EpisodeTracker(close_after=close_after)
+    dt = pd.Timedelta(step)
+    tracker.update(frame({"a": 1}), T0)
+    closed_at = None
+    for k in range(1, 20):
+        tracker.update(frame({"a": 0}), T0 + k * dt)
+        if closed_at is None and tracker.n_closed_:
+            closed_at = k
+    assert closed_at == normal_ticks_to_close
+
+
+def test_close_after_refuses_what_is_neither_ticks_nor_a_duration():
+    for bad in (0, -2, "soon", 2.5, True, "-1h"):
+        with pytest.raises(ParameterError, match="close_after"):
+            EpisodeTracker(close_after=bad)
+    assert EpisodeTracker(close_after="4").close_after == 4
+    assert EpisodeTracker(close_after="90min").close_after == pd.Timedelta("90min")

@@ -380,6 +380,7 @@ def test_optional_and_text_params_of_the_real_detector():
     assert det.threshold == pytest.approx(0.7)
     det.threshold = None  # code-side change back to automatic
     assert threshold.value == ""
+    assert dash.controls.params["retrain_interval"].value == "1D"  # durations read short
     dash.controls.params["retrain_interval"].value = "6h"
     assert det.retrain_interval == pd.Timedelta("6h")
     dash.controls.params["retrain_interval"].value = "soon"
@@ -631,8 +632,11 @@ def test_status_line_reads_the_typed_repair_counters():
 def test_alarm_parameters_have_controls_and_reach_the_chain():
     monitor = FakeMonitor()
     dash = Dashboard(monitor, provinces=SQUARE)
-    dash.controls.params["close_after"].value = 5
+    box = dash.controls.params["close_after"]
+    box.value = "5"  # ticks
     assert monitor.alarms.close_after == 5 and monitor.alarms.episodes.close_after == 5
+    box.value = "2h"  # or a duration
+    assert monitor.alarms.episodes.close_after == pd.Timedelta("2h")
     monitor.alarms.contamination = 0.02  # the detector's alias and the status follow
     assert monitor.detector.contamination == 0.02
     assert "contamination 0.02" in dash.status.widget.value

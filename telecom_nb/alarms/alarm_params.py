@@ -12,10 +12,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from pandas import Timedelta
+
 from telecom_nb.alarms.chain import AlarmChain
 from telecom_nb.alarms.episodes import EPISODE_PARAMS
 from telecom_nb.errors import ParameterError
-from telecom_nb.params import parse_param_text
+from telecom_nb.params import parse_param_text, short_duration
 
 PREFIX = "alarms."
 
@@ -49,15 +51,16 @@ def split_alarm_params(values: Mapping[str, Any]) -> tuple[dict[str, Any], dict[
 def parse_alarm_texts(texts: Mapping[str, str]) -> dict[str, Any]:
     """``--set`` texts of the alarm stage as typed values, validated (one line if not)."""
     values = {name: parse_param_text(AlarmChain, name, text) for name, text in texts.items()}
-    AlarmChain(**values)  # the traits' validators: ranges fail here, before any work
-    return values
+    chain = AlarmChain(**values)  # the traits' validators: ranges fail here, before any work
+    return {name: getattr(chain, name) for name in values}  # as validated ("6" -> 6 ticks)
 
 
 def describe_alarms() -> list[str]:
     """One line per alarm parameter (``telecom-nb detectors`` prints them once)."""
     chain = AlarmChain()
     traits = AlarmChain.class_traits()
-    lines = [(f"{PREFIX}{name} = {getattr(chain, name)!r}", str(traits[name].help or ""))
-             for name in EPISODE_PARAMS]
+    shown = {name: getattr(chain, name) for name in EPISODE_PARAMS}
+    lines = [(f"{PREFIX}{name} = {short_duration(v) if isinstance(v, Timedelta) else repr(v)}",
+              str(traits[name].help or "")) for name, v in shown.items()]
     width = max(len(left) for left, _ in lines)
     return [f"{left:<{width}}  {text}".rstrip() for left, text in lines]

@@ -2,8 +2,10 @@
 
 A sector that flaps (anomalous, normal, anomalous, ...) should raise one alert, not a
 storm, so an episode opens after ``open_after`` anomalous ticks in a row and closes only
-after ``close_after`` normal ticks in a row. State lives in numpy arrays indexed by sector
-position, so an update is a handful of vectorised operations whatever the sector count.
+after ``close_after`` of normal behaviour: a duration (45 min by default, the same for
+hourly and 5-minute data) or a number of normal ticks in a row. State lives in numpy
+arrays indexed by sector position, so an update is a handful of vectorised operations
+whatever the sector count.
 """
 
 from __future__ import annotations
@@ -14,10 +16,11 @@ from itertools import islice
 
 import numpy as np
 import pandas as pd
+from traitlets import Any as AnyTrait
 from traitlets import Float, HasTraits, Int, observe, validate
 
 from telecom_nb import schema
-from telecom_nb.params import Parametrized, check_range, param_trait
+from telecom_nb.params import Parametrized, check_range, param_trait, ticks_or_duration
 from telecom_nb.sector_index import SectorIndex, grow_rows
 
 NORMAL = "normal"
@@ -25,6 +28,9 @@ ANOMALOUS = "anomalous"
 RECOVERING = "recovering"
 
 _NAT = np.iinfo(np.int64).min
+#: an episode closes after this long without an anomalous tick (3 ticks of 15 minutes;
+#: a duration, so hourly and 5-minute data close after the same time, not 3 ticks)
+CLOSE_AFTER = pd.Timedelta("45min")
 
 EPISODE_COLUMNS: tuple[str, ...] = (
     "episode_id",
@@ -44,16 +50,22 @@ class EpisodeParams(HasTraits):
     """Mixin: the hysteresis parameters, shared by the tracker and the alarm chain."""
 
     open_after = param_trait(Int(1, help="anomalous ticks in a row that open an episode"))
-    close_after = param_trait(Int(3, help="normal ticks in a row that close an episode"))
+    close_after = param_trait(AnyTrait(CLOSE_AFTER, help=(
+        "normal time that closes an episode (e.g. 45min, the same at any cadence), or "
+        "normal ticks in a row (e.g. 3)")))
     max_closed = param_trait(Int(1000, help="closed episodes kept (oldest dropped)"))
     escalate_by = param_trait(Float(1.0, help=(
         "score rise over the last alert that re-alerts an open episode (1 = a 10x rarer "
         "peak; 0 = any new peak)")))
 
-    @validate("open_after", "close_after", "max_closed")
+    @validate("open_after", "max_closed")
     def _check_positive(self, proposal):
         check_range(proposal["trait"].name, proposal["value"], 1)
         return proposal["value"]
+
+    @validate("close_after")
+    def _check_close(self, proposal):
+        return ticks_or_duration("close_after", proposal["value"])
 
     @validate("escalate_by")
     def _check_escalation(self, proposal):
@@ -71,7 +83,7 @@ class EpisodeTracker(EpisodeParams, Parametrized):
     def __init__(
         self,
         open_after: int = 1,
-        close_after: int = 3,
+        close_after: int | str | pd.Timedelta = CLOSE_AFTER,
         max_closed: int = 1000,
         *,
         escalate_by: float = 1.0,
@@ -232,7 +244,11 @@ class EpisodeTracker(EpisodeParams, Parametrized):
         alerting = opening | escalating
         alert = np.where(alerting, self._peak_score[pos], 0.0)
         self._alerted[pos[alerting]] = self._peak_score[pos[alerting]]
-        closing = is_open & ~flag & (run_norm >= self.close_after)
+        if isinstance(self.close_after, pd.Timedelta):  # time since its last anomalous tick
+            due = now - self._last_anom_time[pos] >= self.close_after.value
+        else:
+            due = run_norm >= self.close_after
+        closing = is_open & ~flag & due
         if closing.any():
             cp = pos[closing]
             self.closed_.extend(self._closed_records(cp))

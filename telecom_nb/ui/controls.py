@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import ipywidgets as widgets
+import pandas as pd
 import traitlets
 from traitlets import HasTraits, TraitError
 
-from telecom_nb.params import parse_param_text
+from telecom_nb.params import parse_param_text, short_duration
 
 TEXT_LAYOUT = widgets.Layout(width="260px")
 STYLE = {"description_width": "130px"}
@@ -37,7 +38,10 @@ def _show(value: Any) -> str:
         return ""
     if isinstance(value, float):
         return f"{value:g}"
+    if isinstance(value, pd.Timedelta):
+        return short_duration(value)
     return str(value)
+
 
 
 @dataclass
