@@ -3,7 +3,8 @@
 Not a test. Writes a simulated dataset hive-partitioned by date, then scores it with
 ``engine="local"`` (one process), and on a LocalCluster of 1 and 2 workers, each run in a
 fresh process so peak memory is its own. ``--quality`` instead compares detection quality
-of the unpartitioned replay with the partitioned runs.
+of the unpartitioned replay with the partitioned runs. ``--national partition`` runs
+without the exact national peer statistic (no first pass), to compare.
 
     PYTHONPATH=. python benchmarks/backtest_scale.py --sectors 2000 --days 7 --partitions 4
     PYTHONPATH=. python benchmarks/backtest_scale.py --quality --sectors 500 --days 4
@@ -37,17 +38,18 @@ def write_dataset(root: Path, sectors: int, days: int, seed: int) -> int:
     return rows
 
 
-def one(path: str, out: str, engine: str, workers: int, partitions: int) -> dict:
+def one(path: str, out: str, engine: str, workers: int, partitions: int,
+        national: str) -> dict:
     from telecom_nb.backtest import backtest
 
     result = backtest(path, out, engine=engine, workers=workers, partitions=partitions,
-                      memory_limit="3GB", progress=False)
+                      memory_limit="3GB", progress=False, national=national)
     d = result.as_dict()
     d["partition_seconds"] = [round(p["seconds"], 1) for p in d.pop("partitions")]
     return d
 
 
-def quality(path: str, work: Path, partitions: list[int]) -> None:
+def quality(path: str, work: Path, partitions: list[int], national: str) -> None:
     from telecom_nb import schema
     from telecom_nb.backtest import backtest
     from telecom_nb.detectors import make_detector
@@ -68,8 +70,8 @@ def quality(path: str, work: Path, partitions: list[int]) -> None:
     for n in partitions:
         t0 = time.perf_counter()
         out = work / f"q{n}"
-        backtest(path, out, engine="local", partitions=n, progress=False)
-        line(f"--partition-by province x{n}", pd.read_parquet(out), time.perf_counter() - t0)
+        backtest(path, out, engine="local", partitions=n, progress=False, national=national)
+        line(f"province x{n} ({national})", pd.read_parquet(out), time.perf_counter() - t0)
 
 
 def main() -> None:
@@ -80,6 +82,7 @@ def main() -> None:
     p.add_argument("--partitions", type=int, default=4)
     p.add_argument("--work", default="/tmp/backtest_scale")
     p.add_argument("--quality", action="store_true")
+    p.add_argument("--national", choices=("exact", "partition"), default="exact")
     p.add_argument("--runs", default="local:1,dask:1,dask:2")
     p.add_argument("--one", default=None, help=argparse.SUPPRESS)  # engine:workers (child)
     args = p.parse_args()
@@ -88,25 +91,26 @@ def main() -> None:
     if args.one:
         engine, workers = args.one.split(":")
         print(json.dumps(one(str(data), str(work / f"out_{engine}{workers}"), engine,
-                             int(workers), args.partitions)))
+                             int(workers), args.partitions, args.national)))
         return
     if not data.exists():
         t0 = time.perf_counter()
         rows = write_dataset(data, args.sectors, args.days, args.seed)
         print(f"wrote {rows:,} rows to {data} in {time.perf_counter() - t0:.0f} s", flush=True)
     if args.quality:
-        quality(str(data), work, [2, 4, 8])
+        quality(str(data), work, [2, 4, 8], args.national)
         return
     for run in args.runs.split(","):
         cmd = [sys.executable, __file__, "--one", run, "--sectors", str(args.sectors),
                "--days", str(args.days), "--seed", str(args.seed), "--work", args.work,
-               "--partitions", str(args.partitions)]
+               "--partitions", str(args.partitions), "--national", args.national]
         t0 = time.perf_counter()
         out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
         d = json.loads(out.strip().splitlines()[-1])
         rss = ", ".join(f"{v:,.0f}" for v in d["peak_rss_mb"].values())
         print(f"{run:8s} rows={d['rows']:,} wall={d['seconds']:.0f} s "
-              f"(process {time.perf_counter() - t0:.0f} s; plan {d['plan_seconds']:.0f} s) "
+              f"(process {time.perf_counter() - t0:.0f} s; plan {d['plan_seconds']:.0f} s; "
+              f"national {d['national']} {d['national_seconds']:.1f} s) "
               f"rows/s={d['rows_per_s']:,} peak RSS per worker MB=[{rss}] "
               f"partition s={d['partition_seconds']}", flush=True)
 

@@ -1,5 +1,6 @@
 """Partitioned backtests: same answer piece by piece, on one process and on Dask, after a
-worker dies mid-partition; and the plan keeps whole provinces together."""
+worker dies mid-partition; the plan keeps whole provinces together; and the national peer
+statistic of a partitioned run is the unpartitioned stream's (pass 1 + reduction)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import threading
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.dataset as ds
@@ -17,9 +19,13 @@ import pytest
 from telecom_nb import schema
 from telecom_nb.backtest import backtest, pack, score_partition
 from telecom_nb.backtest.partition import PartitionJob, PartitionReport
+from telecom_nb.backtest.run import MANIFEST, NATIONAL_FILE
 from telecom_nb.cli import main
 from telecom_nb.detectors import make_detector
 from telecom_nb.engine import replay
+from telecom_nb.features.peers import PeerComparison
+from telecom_nb.sources.ingest import load_source
+from telecom_nb.sources.validation import BatchValidator
 
 SCORED = [schema.SCORE, schema.IS_ANOMALY, schema.TOP_KPI, schema.ALERT_SCORE, schema.STATE]
 KEY = [schema.TIMESTAMP, schema.SECTOR]
@@ -76,8 +82,6 @@ def test_pack_keeps_groups_whole_and_balances():
 
 def test_one_partition_read_by_day_is_the_plain_detect(dataset, tmp_path):
     """What ``detect`` does on the whole table: load it (rows sorted by time, sector), replay."""
-    from telecom_nb.sources.ingest import load_source
-
     path, table = dataset
     result = backtest(path, tmp_path / "out", engine="local", partitions=1,
                       params=SETTINGS, progress=False)
@@ -106,6 +110,8 @@ def test_dask_gives_the_local_answer(local_run, dataset, client, tmp_path):
                       partitions=2, params=SETTINGS, progress=False)
     assert result.workers == 2
     pd.testing.assert_frame_equal(_read(tmp_path / "out"), local_run[1])
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "out" / NATIONAL_FILE),
+                                  pd.read_parquet(local_run[0].out / NATIONAL_FILE))
 
 
 def kill_once(job: PartitionJob) -> PartitionReport:
@@ -156,3 +162,91 @@ def test_cli_partitioned_detect_and_its_errors(dataset, tmp_path, capsys):
     assert main(["detect", path, "--partition-by", "province", "--out",
                  str(tmp_path / "busy")]) == 2
     assert "not empty" in capsys.readouterr().err
+
+
+def _write(table: pd.DataFrame, path: Path) -> Path:
+    table = table.assign(date=table[schema.TIMESTAMP].dt.strftime("%Y-%m-%d"))
+    ds.write_dataset(pa.Table.from_pandas(table, preserve_index=False), path,
+                     format="parquet", partitioning=ds.partitioning(
+                         pa.schema([("date", pa.string())]), flavor="hive"))
+    return path
+
+
+@pytest.fixture(scope="module")
+def gappy(dataset, tmp_path_factory):
+    """Half the rows of two provinces missing (their medians come and go: fewer than
+    min_peers sectors) and one tick with Tehran alone (no national median there)."""
+    table = dataset[1]
+    rng = np.random.default_rng(5)
+    gone = table[schema.PROVINCE].isin(["Alborz", "Kerman"]) & (rng.random(len(table)) < 0.5)
+    lone = table[schema.TIMESTAMP] == table[schema.TIMESTAMP].unique()[60]
+    table = table[~gone & (~lone | (table[schema.PROVINCE] == "Tehran"))]
+    table = table.reset_index(drop=True)
+    path = _write(table, tmp_path_factory.mktemp("gappy") / "ds")
+    out = tmp_path_factory.mktemp("exact") / "out"
+    result = backtest(path, out, engine="local", partitions=3, params=SETTINGS, progress=False)
+    return path, table, result, pd.read_parquet(out / NATIONAL_FILE)
+
+
+def test_exact_national_is_what_the_unpartitioned_stream_computes(gappy, monkeypatch):
+    path, table, result, national = gappy
+    assert result.national == "exact" and len(result.partitions) == 3
+    seen: dict[int, np.ndarray] = {}
+    plain = PeerComparison.national_median
+
+    def spy(self, view, med):  # what province_z compares with, tick by tick
+        value, enough = plain(self, view, med)
+        seen[int(view.timestamps.asi8[0])] = np.where(enough, value, np.nan)
+        return value, enough
+
+    monkeypatch.setattr(PeerComparison, "national_median", spy)
+    det = make_detector("iforest")
+    det.set_params(**SETTINGS)
+    replay(load_source(path, data=table).frame, det, schema.KPIS)
+    assert sorted(seen) == list(pd.DatetimeIndex(national[schema.TIMESTAMP]).asi8)
+    want = np.array([seen[t] for t in sorted(seen)])
+    got = national[list(schema.KPIS)].to_numpy()
+    assert np.isnan(got).all(axis=1).sum() == 1  # the Tehran-only tick
+    np.testing.assert_array_equal(got, want)  # bit for bit, NaN where the stream had none
+
+
+def _peer_features(table: pd.DataFrame, national: dict | None = None) -> pd.DataFrame:
+    """The peer part alone over ``table``'s ticks (validated as a stream), every row's z."""
+    part = PeerComparison()
+    part.bind(schema.KPIS)
+    part.national = national
+    ordered = table.sort_values(schema.TIMESTAMP, kind="stable")
+    frame = BatchValidator(schema.KPIS).validate_table(ordered).frame
+    out = []
+    for _, batch in frame.groupby(schema.TIMESTAMP, sort=True):
+        x = part.transform(batch)
+        part.update(batch)
+        out.append(pd.concat([batch[KEY].reset_index(drop=True), x.reset_index(drop=True)],
+                             axis=1))
+    return pd.concat(out).sort_values(KEY).reset_index(drop=True)
+
+
+def test_province_z_of_each_partition_is_the_unpartitioned_one(gappy):
+    _, table, result, national = gappy
+    series = dict(zip(pd.DatetimeIndex(national[schema.TIMESTAMP]).asi8.tolist(),
+                      national[list(schema.KPIS)].to_numpy(), strict=True))
+    whole = _peer_features(table)
+    province_z = [f"{k}:province_z" for k in schema.KPIS]
+    differs = 0
+    for p in result.partitions:
+        mine = table[table[schema.PROVINCE].isin(p.groups)]
+        want = whole[whole[schema.SECTOR].isin(mine[schema.SECTOR])].reset_index(drop=True)
+        pd.testing.assert_frame_equal(_peer_features(mine, series), want)
+        local = _peer_features(mine)[province_z]  # the partition's own national median
+        differs += int((local != want[province_z]).any(axis=None))
+    assert differs >= 2  # without the series, partitions do not see the nation
+
+
+def test_cli_national_partition_keeps_the_partition_median(dataset, tmp_path):
+    import json
+
+    out = tmp_path / "o"
+    assert main(["detect", str(dataset[0]), "--partition-by", "province", "--partitions", "2",
+                 "--national", "partition", "--out", str(out), "-q"]) == 0
+    assert json.loads((out / MANIFEST).read_text())["national"] == "partition"
+    assert not (out / NATIONAL_FILE).exists()

@@ -1,7 +1,8 @@
 """Scoring one partition: its groups' rows, one time piece after another, through the stream.
 
 This function is the whole unit of work of both engines (``local`` calls it in a loop,
-``dask`` ships it to workers), which is why their answers are identical. The detector,
+``dask`` ships it to workers), which is why their answers are identical; so is
+:func:`partition_medians`, the first pass of the exact national statistic. The detector,
 alarm chain and validator are carried from piece to piece, so a partition read a day at a
 time scores as if replayed whole (``tests/test_backtest.py`` checks it).
 
@@ -17,6 +18,7 @@ import shutil
 import time
 import uuid
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,11 +28,19 @@ import pandas as pd
 from telecom_nb import schema
 from telecom_nb.alarms.alarm_params import split_alarm_params
 from telecom_nb.alarms.chain import AlarmChain
+from telecom_nb.backtest.national import (
+    NationalSeries,
+    ProvinceMedians,
+    check_national,
+    inject_national,
+    peer_part,
+    province_medians,
+)
 from telecom_nb.backtest.plan import DatasetInfo, Partition, chunk_filter, open_dataset
 from telecom_nb.engine.replay import replay
 from telecom_nb.engine.scored import Counters
 from telecom_nb.errors import KpiInputError
-from telecom_nb.sources.ingest import load_source
+from telecom_nb.sources.ingest import LoadedSource, load_source
 from telecom_nb.sources.spec import SourceSpec
 from telecom_nb.sources.validation import BatchValidator
 
@@ -49,6 +59,8 @@ class PartitionJob:
     detector: str
     params: dict[str, Any]  # typed detector/feature parameters by name
     out: str  # the output dataset's folder
+    #: the national peer statistic per tick (pass 1 + reduction); None = the partition's
+    national: NationalSeries | None = None
 
 
 @dataclass
@@ -93,6 +105,46 @@ def read_piece(job: PartitionJob, chunk: Any) -> pd.DataFrame:
     return table.to_pandas()
 
 
+def pieces(job: PartitionJob) -> Iterator[tuple[int, int, LoadedSource | None]]:
+    """(piece number, rows read, loaded rows or None when it had none), in time order.
+
+    Both passes read a partition through this, so they see the same rows.
+    """
+    last: pd.Timestamp | None = None
+    for n, chunk in enumerate(job.info.chunks):
+        raw = read_piece(job, chunk)
+        if raw.empty:
+            yield n, 0, None
+            continue
+        loaded = load_source(job.spec, data=raw)
+        frame = loaded.frame
+        first = frame[schema.TIMESTAMP].min()
+        if last is not None and first <= last:
+            where = f"{job.info.chunk_key}={chunk}"
+            raise KpiInputError(f"{Path(job.info.path).name}: {where} starts at {first}, not after "
+                                f"the previous piece's last time {last}; order the "
+                                f"{job.info.chunk_key!r} values by time")
+        last = frame[schema.TIMESTAMP].max()
+        yield n, len(raw), loaded
+
+
+def partition_medians(job: PartitionJob) -> ProvinceMedians:
+    """Pass 1 of ``national="exact"``: the partition's province peer medians per tick.
+
+    The detector is built as the scoring pass builds it (same peer parameters); only its
+    peer part runs, behind a validator of its own (:mod:`.national`).
+    """
+    kpis = tuple(job.spec.kpis or ())
+    detector_params, _ = split_alarm_params(job.params)
+    detector = make_detector(job.detector, detector_params, kpis, job.spec.timezone)
+    part = peer_part(detector)
+    if part is None:
+        raise KpiInputError(f"backtest: detector {job.detector!r} has no peer comparison; "
+                            "use national='partition'")
+    frames = (loaded.frame for _, _, loaded in pieces(job) if loaded is not None)
+    return province_medians(part, BatchValidator(kpis), frames)
+
+
 def score_partition(job: PartitionJob) -> PartitionReport:
     """Score the partition's rows in time order and write them under ``out/partition=N``."""
     started = time.perf_counter()
@@ -106,25 +158,16 @@ def score_partition(job: PartitionJob) -> PartitionReport:
     out = Path(job.out)
     tmp = out / f".{part.name}{TMP_MARK}{uuid.uuid4().hex[:8]}"
     tmp.mkdir(parents=True)
-    last: pd.Timestamp | None = None
-    for n, chunk in enumerate(job.info.chunks):
-        raw = read_piece(job, chunk)
-        report.rows_read += len(raw)
-        if raw.empty:
+    peers = inject_national(detector, job.national)
+    for n, rows_read, loaded in pieces(job):
+        report.rows_read += rows_read
+        if loaded is None:
             continue
-        loaded = load_source(job.spec, data=raw)
         frame = loaded.frame
         report.rows_loaded += len(frame)
         dropped.update({k: v for k, v in loaded.counters.as_dict().items()
                         if k.startswith("rows_") and k not in ("rows_read", "rows_loaded",
                                                                "rows_dropped") and v})
-        first = frame[schema.TIMESTAMP].min()
-        if last is not None and first <= last:
-            where = f"{job.info.chunk_key}={chunk}"
-            raise KpiInputError(f"{Path(job.info.path).name}: {where} starts at {first}, not after "
-                             f"the previous piece's last time {last}; order the "
-                             f"{job.info.chunk_key!r} values by time")
-        last = frame[schema.TIMESTAMP].max()
         result = replay(frame, detector, kpis, alarms=alarms, validator=validator)
         counters.add(result.counters)
         scored = with_local_time(result.frame, job.spec.timezone)
@@ -132,6 +175,7 @@ def score_partition(job: PartitionJob) -> PartitionReport:
         report.flagged += int(scored[schema.IS_ANOMALY].sum())
         scored.to_parquet(tmp / f"part-{n:05d}.parquet", index=False)
         report.files += 1
+    check_national(detector, peers, job.national)
     final = out / part.name
     if final.exists():  # a previous attempt of this task finished after all
         shutil.rmtree(final)

@@ -94,7 +94,7 @@ def chunk_filter(info: DatasetInfo, group: str, groups: Sequence[Any], chunk: An
 
 
 def file_sectors(path: str, file: str, group: str, sector: str | None) -> dict[Any, set[str]]:
-    """Group -> sector ids seen in one file (the first pass: one task per file).
+    """Group -> sector ids seen in one file (the planning pass: one task per file).
 
     With no sector column the file is one series per group (its count is 1).
     """

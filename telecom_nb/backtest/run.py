@@ -1,12 +1,14 @@
 """``backtest(path, out, ...)``: a partitioned Parquet dataset scored by partition, locally
 or on Dask, into a partitioned Parquet dataset.
 
-Two passes. The first reads only the group and sector columns (one task per file) to
-count each group's sectors and pack whole groups into partitions (:mod:`.plan`). The
-second scores each partition in time order (:mod:`.partition`), one task per partition.
-Nothing crosses partitions, so a worker never waits for another and a lost worker costs
-one partition's rerun; the price is that "fleet" statistics are the partition's (README,
-"Backtesting on Dask").
+Three passes. The plan reads only the group and sector columns (one task per file) to
+count each group's sectors and pack whole groups into partitions (:mod:`.plan`). With
+``national="exact"`` a first pass per partition computes its province peer medians per
+tick and the driver reduces them to the national median per tick (:mod:`.national`).
+The scoring pass replays each partition in time order (:mod:`.partition`), one task per
+partition. Within a pass nothing crosses partitions, so a worker never waits for another
+and a lost worker costs one partition's rerun; the learned fleet statistics stay the
+partition's (README, "Backtesting on Dask").
 """
 
 from __future__ import annotations
@@ -25,11 +27,13 @@ from typing import Any
 
 from telecom_nb.alarms.alarm_params import split_alarm_params
 from telecom_nb.alarms.chain import AlarmChain
+from telecom_nb.backtest.national import MODES, peer_part, reduce_national
 from telecom_nb.backtest.partition import (
     TMP_MARK,
     PartitionJob,
     PartitionReport,
     make_detector,
+    partition_medians,
     score_partition,
 )
 from telecom_nb.backtest.plan import (
@@ -47,6 +51,8 @@ from telecom_nb.sources.ingest import load_source
 from telecom_nb.sources.spec import SourceSpec
 
 MANIFEST = "_backtest.json"
+#: the national peer statistic per tick of an exact run (a leading _ : not a data file)
+NATIONAL_FILE = "_national.parquet"
 ENGINES = ("local", "dask")
 #: rows read from the first file to choose the KPI columns once for every partition
 KPI_SAMPLE_ROWS = 20_000
@@ -65,6 +71,8 @@ class BacktestResult:
     plan_seconds: float
     workers: int
     kpis: tuple[str, ...]
+    national: str = "exact"  # the national peer statistic: exact, partition or none
+    national_seconds: float = 0.0  # its first pass + reduction (wall time)
 
     @property
     def rows(self) -> int:
@@ -88,6 +96,7 @@ class BacktestResult:
     def as_dict(self) -> dict[str, Any]:
         return {"out": str(self.out), "engine": self.engine, "workers": self.workers,
                 "seconds": round(self.seconds, 2), "plan_seconds": round(self.plan_seconds, 2),
+                "national": self.national, "national_seconds": round(self.national_seconds, 2),
                 "rows": self.rows, "flagged": self.flagged,
                 "rows_per_s": round(self.rows_per_s), "kpis": list(self.kpis),
                 "peak_rss_mb": {k: round(v, 1) for k, v in self.peak_rss_mb().items()},
@@ -100,18 +109,24 @@ def backtest(path: str | Path, out: str | Path, *, engine: str = "dask",
              memory_limit: str | float = "auto", client: Any = None,
              detector: str = "iforest", params: dict[str, Any] | None = None,
              spec: SourceSpec | None = None, progress: bool = True,
-             task: Task = score_partition) -> BacktestResult:
+             national: str = "exact", task: Task = score_partition) -> BacktestResult:
     """Score every row of the Parquet dataset at ``path`` by partitions of whole groups.
 
     ``engine="local"`` runs the partitions one after another in this process, ``"dask"`` on
     ``client``, else on the cluster at ``scheduler``, else on a new LocalCluster of
     ``workers`` processes with ``memory_limit`` each; both give identical rows. ``params``
     are typed detector parameters by name (as ``Monitor`` takes them); ``spec`` says how
-    to read the columns (default: the project schema). ``task`` is what runs per partition
-    (tests wrap it). Output: ``out/partition=NNNNN/part-CCCCC.parquet`` and ``out/_backtest.json``.
+    to read the columns (default: the project schema). ``national="exact"`` gives
+    ``province_z`` the median over all provinces per tick (a first pass + reduction; with
+    one partition, or no peer features, there is nothing to add), ``"partition"`` the
+    partition's. ``task`` is what scores a partition (tests wrap it). Output:
+    ``out/partition=NNNNN/part-CCCCC.parquet``, ``out/_backtest.json`` and, when exact,
+    ``out/_national.parquet`` (the series per tick).
     """
     if engine not in ENGINES:
         raise ParameterError(f"engine must be one of {', '.join(ENGINES)}; got {engine!r}")
+    if national not in MODES:
+        raise ParameterError(f"--national must be one of {', '.join(MODES)}; got {national!r}")
     if workers < 1:
         raise ParameterError(f"--workers must be >= 1; got {workers}")
     started = time.perf_counter()
@@ -119,7 +134,9 @@ def backtest(path: str | Path, out: str | Path, *, engine: str = "dask",
     spec = _with_kpis(spec or SourceSpec(path=Path(path)), info, partition_by)
     params = dict(params or {})
     detector_params, alarm_params = split_alarm_params(params)
-    make_detector(detector, detector_params, tuple(spec.kpis or ()), spec.timezone)  # fail fast
+    # fail fast on a parameter; and without peer features there is no national statistic
+    has_peers = peer_part(make_detector(detector, detector_params, tuple(spec.kpis or ()),
+                                        spec.timezone)) is not None
     AlarmChain(**alarm_params)
     out = _prepare_out(Path(out))
     with _runner(engine, client, scheduler, workers, memory_limit) as run:
@@ -131,11 +148,21 @@ def backtest(path: str | Path, out: str | Path, *, engine: str = "dask",
         plan_seconds = time.perf_counter() - started
         jobs = [PartitionJob(p, info, partition_by, spec, detector, params, str(out))
                 for p in sorted(plan, key=lambda p: -p.sectors)]  # the longest first
+        series = None
+        exact = national == "exact" and has_peers and len(plan) > 1
+        if exact:
+            medians = run.map(partition_medians, [(j,) for j in jobs], "national", progress)
+            series = reduce_national(medians, tuple(spec.kpis or ()))
+            jobs = [replace(j, national=series) for j in jobs]
+        national_seconds = time.perf_counter() - started - plan_seconds
         reports = run.map(task, [(j,) for j in jobs], "score", progress)
     _clean_tmp(out)
     reports.sort(key=lambda r: r.index)
     result = BacktestResult(out, engine, reports, time.perf_counter() - started, plan_seconds,
-                            run.workers, tuple(spec.kpis or ()))
+                            run.workers, tuple(spec.kpis or ()),
+                            _national_used(national, has_peers, len(plan)), national_seconds)
+    if series is not None:
+        series.frame().to_parquet(out / NATIONAL_FILE, index=False)
     _write_manifest(result, info, plan, partition_by, detector, params)
     return result
 
@@ -158,6 +185,13 @@ def _with_kpis(spec: SourceSpec, info: DatasetInfo, group: str) -> SourceSpec:
                    kpi={k: v for k, v in spec.kpi.items() if k in loaded.kpis})
 
 
+def _national_used(mode: str, has_peers: bool, n_partitions: int) -> str:
+    """What ``province_z`` compared with: one partition is the nation; no peers, nothing."""
+    if not has_peers:
+        return "none"
+    return "exact" if n_partitions == 1 else mode
+
+
 def _prepare_out(out: Path) -> Path:
     """An empty folder, or one a previous backtest wrote (its partitions are replaced)."""
     if out.exists() and not out.is_dir():
@@ -170,6 +204,7 @@ def _prepare_out(out: Path) -> Path:
             if child.name.startswith(("partition=", ".partition=")):
                 shutil.rmtree(child)
         (out / MANIFEST).unlink()
+        (out / NATIONAL_FILE).unlink(missing_ok=True)
     out.mkdir(parents=True, exist_ok=True)
     return out
 

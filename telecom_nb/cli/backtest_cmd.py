@@ -50,7 +50,8 @@ def run_partitioned(args: argparse.Namespace, texts: dict[str, str]) -> int:
                       partition_by=args.partition_by or "province",
                       partitions=args.partitions, scheduler=args.scheduler,
                       workers=args.workers, memory_limit=memory, detector=args.detector,
-                      params=values, spec=spec, progress=not args.quiet)
+                      params=values, spec=spec, progress=not args.quiet,
+                      national=args.national)
     if not args.quiet:
         for line in summary(result):
             print(line, file=sys.stderr)
@@ -67,7 +68,9 @@ def summary(result) -> list[str]:
             dropped[reason] = dropped.get(reason, 0) + n
     rss = ", ".join(f"{w}: {mb:,.0f} MB" for w, mb in sorted(result.peak_rss_mb().items()))
     lines = [f"note: {len(reports)} partition(s) of whole groups on {result.workers} "
-             f"worker(s) ({result.engine}); plan {result.plan_seconds:.1f} s"]
+             f"worker(s) ({result.engine}); plan {result.plan_seconds:.1f} s; national "
+             f"peer median: {result.national}"
+             + (f" ({result.national_seconds:.1f} s)" if result.national_seconds >= 0.05 else "")]
     if dropped:
         lines.append("note: rows not loaded: " + ", ".join(
             f"{n:,} {reason}" for reason, n in sorted(dropped.items())))

@@ -61,6 +61,9 @@ def _add_partitioning(p: argparse.ArgumentParser) -> None:
     g.add_argument("--partitions", type=int, default=None, metavar="N",
                    help="partitions the groups are packed into (default: one per 2,000 "
                    "sectors, at most one per group)")
+    g.add_argument("--national", choices=("exact", "partition"), default="exact",
+                   help="the national median that province_z compares with: exact (a first "
+                   "pass per partition + a reduction) or the partition's (default exact)")
     g.add_argument("--scheduler", default=None, metavar="ADDRESS",
                    help="an existing Dask scheduler, e.g. tcp://10.0.0.5:8786 (default: a "
                    "LocalCluster on this machine)")

@@ -10,6 +10,7 @@ sector in its province) these features are 0: no evidence either way.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
@@ -59,15 +60,21 @@ class PeerComparison(FeatureExtractor):
         k = len(self.kpis_ or ())
         return np.vstack([np.eye(k), np.eye(k)])
 
-    def ratios(self, view: BatchView):
-        """(sector ratio rows x kpis, province labels, province ratio groups x kpis).
+    #: national median per tick over the whole fleet, by timestamp (epoch ns), NaN where
+    #: fewer than 2 provinces had one; None = the batch's own. A partitioned backtest sets
+    #: it (``telecom_nb/backtest/national.py``). A class default, so checkpoints never hold it.
+    national: Mapping[int, np.ndarray] | None = None
+
+    def province_medians(self, view: BatchView):
+        """(y rows x kpis, province codes, labels, province medians groups x kpis).
 
         The province reference is the median of what each peer says the province's
         level is now: the peer's value minus its own usual ratio. A plain median of
         raw values would jump whenever a fault in one sector of a small, mixed-size
-        province changes which sector sits in the middle.
+        province changes which sector sits in the middle. It reads only the province's
+        rows and its sectors' state: a backtest partition computes it exactly.
         """
-        key = f"peer{id(self)}"
+        key = f"peermed{id(self)}"
         if key not in view.cache:
             y = scale_kpis(view.raw, self.kpis_ or ())
             codes, labels = pd.factorize(view.provinces)
@@ -78,14 +85,28 @@ class PeerComparison(FeatureExtractor):
                 lvl, _, count = self.sector_ratio_.get((np.where(known, rows, 0),))
                 usual = np.where(known[:, None] & (count >= MIN_HISTORY), lvl, 0.0)
             med = group_medians(codes, y - usual, len(labels), self.min_peers)
-            sector_ratio = y - med[codes]
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", RuntimeWarning)  # no peers: stays NaN
-                national = nanmedian_fast(med)
-            enough = np.isfinite(med).sum(axis=0) >= 2
-            prov_ratio = np.where(enough, med - national, np.nan)
-            view.cache[key] = (sector_ratio, codes, np.asarray(labels, dtype=object), prov_ratio)
+            view.cache[key] = (y, codes, np.asarray(labels, dtype=object), med)
         return view.cache[key]
+
+    def ratios(self, view: BatchView):
+        """(sector ratio rows x kpis, province labels, province ratio groups x kpis)."""
+        key = f"peer{id(self)}"
+        if key not in view.cache:
+            y, codes, labels, med = self.province_medians(view)
+            national, enough = self.national_median(view, med)
+            prov_ratio = np.where(enough, med - national, np.nan)
+            view.cache[key] = (y - med[codes], codes, labels, prov_ratio)
+        return view.cache[key]
+
+    def national_median(self, view: BatchView, med: np.ndarray):
+        """(national median per kpi, whether >= 2 provinces gave one): injected or the batch's."""
+        given = None if self.national is None else self.national.get(int(view.timestamps.asi8[0]))
+        if given is not None:  # the fleet's, NaN where it had < 2 provinces
+            return given, np.isfinite(given)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # no peers: stays NaN
+            national = nanmedian_fast(med)
+        return national, np.isfinite(med).sum(axis=0) >= 2
 
     @staticmethod
     def _z(table: RobustTable, rows: np.ndarray, x: np.ndarray, floors: np.ndarray):
