@@ -32,13 +32,8 @@ from telecom_nb.features.robust_stats import (
     MAD_TO_SIGMA,
     MIN_COUNT_TO_CLIP,
 )
-from telecom_nb.features.seasonal import (
-    RECUR_HOURS,
-    REL_FLOOR,
-    SLOT_WARM,
-    SPREAD_PRIOR_N,
-    Z_CLIP,
-)
+from telecom_nb.features.seasonal import RECUR_HOURS, SLOT_WARM, Z_CLIP
+from telecom_nb.features.seasonal_kernel import typical_day_cell, weekday_cell
 from telecom_nb.features.time_slots import DAY_NS
 
 CHANGE_MIN_HISTORY = 4  # change.MIN_HISTORY (not imported: change imports seasonal)
@@ -183,50 +178,21 @@ def series_pass(y, yc, yn, slot, wslot, hours, tns, bid, out, nov, nov_n, cfg, i
         f_known = fl_cnt[s, 0] > 0
         for j in range(S):
             yj = y[i, j]
-            lvl_s = sl_l[r, s, j]
-            spr_s = sl_d[r, s, j] * MAD_TO_SIGMA
-            n_s = sl_c[r, s, j]
-            lvl_o = se_l[r, j]
-            spr_o = se_d[r, j] * MAD_TO_SIGMA
-            n_o = se_c[r, j]
-            fleet = fl_off[s, j]
+            expected, spread, prior_v, has, spread_ok, shape_ok = typical_day_cell(
+                sl_l[r, s, j], sl_d[r, s, j], sl_c[r, s, j], se_l[r, j], se_d[r, j],
+                se_c[r, j], fl_off[s, j], f_known, resid_count[r, j], resid_dev[r, j],
+                prior_dev[r, j], slot_prior, fl_spread[j], floors[j])
             n_r = resid_count[r, j]
             rd = resid_dev[r, j]
             pdv = prior_dev[r, j]
-            misfit = pdv / _nmax(rd, 1e-12)
-            misfit = _nmax(misfit, 1.0) if n_r >= 2 else 1.0
-            kk = slot_prior / (misfit * misfit)
-            wt = n_s / (n_s + kk) if n_s > 0 else 0.0
-            expected = wt * lvl_s + (1.0 - wt) * (lvl_o + fleet)
-            own = rd * MAD_TO_SIGMA if n_r >= 2 else spr_o
-            prior = fl_spread[j]
-            fin_prior = np.isfinite(prior)
-            pooled = (n_r * own + SPREAD_PRIOR_N * prior) / (n_r + SPREAD_PRIOR_N) if (
-                fin_prior) else own
-            ws = n_s - 1.0
-            ws = ws if ws > 0.0 else 0.0
-            ws = ws / (ws + 8.0)
-            spread = ws * spr_s + (1.0 - ws) * pooled
-            spread = _nmax(spread, _nmax(floors[j], REL_FLOOR * spr_o))
-            spread_ok = fin_prior or n_r >= MIN_COUNT_TO_CLIP
-            shape_ok = n_s > 0 or f_known
-            has = n_o > 0
-            prior_v = lvl_o + fleet
             effect = 0.0
             wfl = 0.0
             if weekly:
                 w_known = wk_fcnt[w] != 0
                 wfl = wk_fleet[w, j] if w_known else 0.0
-                t2 = wk_tau2[w, j] if w_known else 0.0
-                lv = float(wk_l[r, w, j])
-                nn = float(wk_c[r, w, j])
-                sigma2 = spread * spread
-                den = nn * t2 + sigma2
-                ww = nn * t2 / den if den > 0 else 0.0
-                var = t2 * sigma2 / den if den > 0 else 0.0
-                eff = wfl + ww * (lv - wfl)
-                effect = eff if has else 0.0
-                spread = np.sqrt(spread * spread + var)
+                effect, spread = weekday_cell(spread, has, wfl,
+                                              wk_tau2[w, j] if w_known else 0.0,
+                                              float(wk_l[r, w, j]), float(wk_c[r, w, j]))
             expected = expected + effect
             prior_v = prior_v + effect
             # -- score ------------------------------------------------------------
