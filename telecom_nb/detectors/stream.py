@@ -67,6 +67,8 @@ def score_stream(det: WindowedDetector, table: pd.DataFrame, progress: bool = Fa
         due = _next_due(det, whole, a)
         stop = len(whole) if due is None else due + 1
         x = series.run(a, stop)
+        if hasattr(pairs, "update"):  # a progress bar: one tick per row
+            pairs.update(stop - a)
         segment.append(x)
         _learned(det, whole, x, a)
         if due is not None:
