@@ -95,13 +95,22 @@ class SeasonalResiduals(FeatureExtractor):
         if self.kpis_ is not None:
             self._reset()  # a new slot grid or series list starts from scratch
 
+    @observe("slot_prior")
+    def _prior_changed(self, change) -> None:
+        self.state_changed()
+
     @observe("slot_alpha", "sector_alpha")
     def _alpha_changed(self, change) -> None:
         if self.kpis_ is not None:
             self.slot_table_.alpha = self.slot_alpha
             self.sector_table_.alpha = self.sector_alpha
 
+    def state_changed(self) -> None:
+        """Forget the expectation kept from ``transform_view`` for ``update_view``."""
+        self._cache = None
+
     def _reset(self) -> None:
+        self.state_changed()
         kpis = self.kpis_ or ()
         self.pairs_ = default_relations(kpis) if self.relations else ()
         n_series = len(kpis) + len(self.pairs_)
@@ -154,6 +163,16 @@ class SeasonalResiduals(FeatureExtractor):
         if key not in view.cache:
             view.cache[key] = time_slots(view.timestamps, self.slots_per_day, self.timezone)
         return view.cache[key]
+
+    def _expected_of(self, rows: np.ndarray, view: BatchView):
+        """``_expected`` of the view's rows; learning a view just scored reuses the
+        scoring's (nothing it reads changes in between: at 100k sectors ~100 ms a tick)."""
+        kept = getattr(self, "_cache", None)
+        if kept is not None and kept[0] is view and np.array_equal(kept[1], rows):
+            return kept[2]
+        out = self._expected(rows, self.slots(view), self.series(view))
+        self._cache = (view, rows, out)  # a per-batch cache (snapshots skip it)
+        return out
 
     def _expected(self, rows: np.ndarray, slots: tuple[np.ndarray, np.ndarray],
                   y: np.ndarray):
@@ -213,8 +232,7 @@ class SeasonalResiduals(FeatureExtractor):
         if not known.any():
             return out
         r = np.where(known, rows, 0)
-        expected, spread, has, _, (spread_ok, shape_ok), _ = self._expected(
-            r, self.slots(view), y)
+        expected, spread, has, _, (spread_ok, shape_ok), _ = self._expected_of(r, view)
         z = (y - expected) / spread
         ok = known[:, None] & has & spread_ok & shape_ok & np.isfinite(z)
         out[ok] = np.clip(z[ok], -Z_CLIP, Z_CLIP)
@@ -234,9 +252,9 @@ class SeasonalResiduals(FeatureExtractor):
         if self.week_ is not None:
             self.week_.grow(need)
         self.cadence_.observe(view.timestamps)
-        slot, wslot = slots = self.slots(view)
+        slot, wslot = self.slots(view)
         expected, spread, has, prior, (spread_ok, shape_ok), (effect, day_spread) = (
-            self._expected(rows, slots, y))
+            self._expected_of(rows, view))
         informed = spread_ok & shape_ok
         resid = y - expected
         ok = has & np.isfinite(resid)
@@ -303,6 +321,7 @@ class SeasonalResiduals(FeatureExtractor):
         self.slot_table_.update((rows, slot), y_day, spread, far=far_slot,
                                 start=np.where(far_slot, prior - effect, np.nan))
         self.sector_table_.update((rows,), y_day, far=far)
+        self.state_changed()
 
     def _learn_fleet_spread(self) -> None:
         """The fleet's typical residual spread per series (median over warm sectors)."""

@@ -116,6 +116,7 @@ class SeriesPass:
         season.cadence_.step_ns = int(cad[1])
         if nv:
             self._novelty_z(out, nov, nov_n, f)
+        season.state_changed()
         f._updates += n
         f._season_z = None
         return out
