@@ -253,8 +253,35 @@ class SeasonalResiduals(FeatureExtractor):
             self.week_.grow(need)
         self.cadence_.observe(view.timestamps)
         slot, wslot = self.slots(view)
-        expected, spread, has, prior, (spread_ok, shape_ok), (effect, day_spread) = (
-            self._expected_of(rows, view))
+        exp = self._expected_of(rows, view)
+        expected, spread, has, prior, _, (effect, day_spread) = exp
+        now = (view.timestamps.as_unit("s").asi8 / 3600.0).astype(np.float32)
+        from telecom_nb.features import seasonal_learn  # it imports this module's constants
+
+        cells = seasonal_learn.learn_cells(self, rows, slot, now, y, exp)
+        y_day, far, far_slot, day_warm, offset = (
+            cells if cells is not None else self._learn_cells(rows, slot, now, y, exp))
+        # the fleet's shape learns from everyone: a median shrugs off the faulty few, and
+        # when the whole fleet is "far" it is the profile that is not known yet
+        self._learn_fleet_profile(offset, has, slot)
+        self._learn_fleet_spread()
+        if self.week_ is not None:
+            # the weekday's effect: what is left against a warm typical day
+            visit = min(1.0, self.cadence_.step_ns * self.slots_per_day / DAY_NS)
+            self.week_.update(rows, wslot, y - (expected - effect), day_warm, far, spread,
+                              day_spread**2, visit)
+        # A gated first sample starts the cell at the prior, not at the fault; later
+        # samples that agree with the fleet-shaped prior repair what little it learned.
+        self.slot_table_.update((rows, slot), y_day, spread, far=far_slot,
+                                start=np.where(far_slot, prior - effect, np.nan))
+        self.sector_table_.update((rows,), y_day, far=far)
+        self.state_changed()
+
+    def _learn_cells(self, rows: np.ndarray, slot: np.ndarray, now: np.ndarray,
+                     y: np.ndarray, exp: tuple):
+        """Per-cell learning (gates, fault runs, residual spreads): (typical-day value,
+        far, far for the slot, warm typical day, offset from the sector's level)."""
+        expected, spread, has, prior, (spread_ok, shape_ok), (effect, _) = exp
         informed = spread_ok & shape_ok
         resid = y - expected
         ok = has & np.isfinite(resid)
@@ -285,7 +312,7 @@ class SeasonalResiduals(FeatureExtractor):
         lvl_s, _, n_s = self.slot_table_.get((rows, slot))
         warm = n_s >= SLOT_WARM
         since = self.slot_far_since_[rows, slot]
-        now = (view.timestamps.as_unit("s").asi8 / 3600.0).astype(np.float32)[:, None]
+        now = now[:, None]
         cold_far = far & ~warm
         recurs = cold_far & (since > 0) & (now - since >= RECUR_HOURS)
         self.slot_far_since_[rows, slot] = np.where(
@@ -305,23 +332,8 @@ class SeasonalResiduals(FeatureExtractor):
         new_pdev = pdev + a * (np.abs(np.nan_to_num(y - prior)) - pdev)
         self.prior_dev_[rows] = np.where(learn, new_pdev, pdev)
         self.resid_count_[rows] = n_r + learn
-        # the fleet's shape learns from everyone: a median shrugs off the faulty few, and
-        # when the whole fleet is "far" it is the profile that is not known yet
-        lvl_o = self.sector_table_.level[rows]
-        self._learn_fleet_profile(y_day - lvl_o, has, slot)
-        self._learn_fleet_spread()
-        if self.week_ is not None:
-            # the weekday's effect: what is left against a warm typical day
-            day_warm = has & informed & warm
-            visit = min(1.0, self.cadence_.step_ns * self.slots_per_day / DAY_NS)
-            self.week_.update(rows, wslot, y - (expected - effect), day_warm, far, spread,
-                              day_spread**2, visit)
-        # A gated first sample starts the cell at the prior, not at the fault; later
-        # samples that agree with the fleet-shaped prior repair what little it learned.
-        self.slot_table_.update((rows, slot), y_day, spread, far=far_slot,
-                                start=np.where(far_slot, prior - effect, np.nan))
-        self.sector_table_.update((rows,), y_day, far=far)
-        self.state_changed()
+        day_warm = has & informed & warm
+        return y_day, far, far_slot, day_warm, y_day - self.sector_table_.level[rows]
 
     def _learn_fleet_spread(self) -> None:
         """The fleet's typical residual spread per series (median over warm sectors)."""
