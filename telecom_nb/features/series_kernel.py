@@ -8,6 +8,10 @@ in the same order as the numpy code of ``seasonal``, ``weekly``, ``persistence``
 statistics need 10 sectors: they never form, as in numpy). What numba's libm could round
 differently (novelty's log10/ndtri) is left to numpy after the pass.
 ``tests/test_series_kernel.py`` compares the features with the per-batch path.
+
+numba's on-disk cache is keyed on this file only: after editing a function it inlines
+(``robust_cell``, ``seasonal_kernel``'s cells) or a constant it imports, delete the
+``__pycache__/*.nbi``/``*.nbc`` files (the tests then fail until one does).
 """
 
 from __future__ import annotations
