@@ -42,3 +42,17 @@ def test_without_numba_sklearn_scores(monkeypatch):
     monkeypatch.setattr(flat_forest, "numba", None)
     x = np.random.default_rng(1).normal(size=(50, 3))
     assert np.array_equal(FlatForest.of(forest).score_samples(x), forest.score_samples(x))
+
+
+def test_repeated_input_scores_again_from_the_last_call():
+    rng = np.random.default_rng(3)
+    forest = IsolationForest(random_state=0, n_estimators=20).fit(rng.normal(size=(300, 3)))
+    flat = FlatForest.of(forest)
+    x = rng.normal(size=(200, 3))
+    first = flat.score_samples(x)
+    first[:] = 0.0  # the caller's copy: the remembered scores stay intact
+    assert np.array_equal(flat.score_samples(x.copy()), forest.score_samples(x))
+    y = x.copy()
+    y[17, 1] += 5.0  # one value changed: scored afresh
+    assert np.array_equal(flat.score_samples(y), forest.score_samples(y))
+    assert np.array_equal(flat.score_samples(x), forest.score_samples(x))

@@ -248,7 +248,8 @@ def run_bench(args: argparse.Namespace) -> int:
                 r = replays[-1]
                 print(f"replay {r['kind']}: {r['rows']:,} rows in {r['total_s']:.2f} s "
                       f"({r['rows_per_s']:,} rows/s; read {r['read_s']:.2f} s, replay "
-                      f"{r['replay_s']:.2f} s, write {r['write_s']:.2f} s); peak RSS "
+                      f"{r['replay_s']:.2f} s incl. {r['retrains']} retrains, write "
+                      f"{r['write_s']:.2f} s); peak RSS "
                       f"{r['peak_rss_mb']:,.0f} MB for a {r['table_mb']:,.0f} MB table",
                       flush=True)
     if args.json:

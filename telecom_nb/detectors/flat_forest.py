@@ -11,7 +11,7 @@ non-finite values), the forest's own ``score_samples`` runs: same numbers, slowe
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from sklearn.ensemble import IsolationForest
@@ -86,6 +86,9 @@ class FlatForest:
     value: np.ndarray  # float64 trees x 2**depth: sklearn's per-leaf path length, minus 1
     depth: int
     n_features: int
+    #: the last input (float32) and its scores: a retrain scores its window twice (the
+    #: parts' calibration, then the combined score's), and that is most of its cost
+    last: list = field(default_factory=lambda: [None], compare=False, repr=False)
 
     @classmethod
     def of(cls, forest: IsolationForest) -> FlatForest:
@@ -130,10 +133,15 @@ class FlatForest:
         if (numba is None or x32.ndim != 2 or x32.shape[1] != self.n_features
                 or not np.isfinite(x32).all()):
             return self.forest.score_samples(x)
+        last = self.last[0]
+        if last is not None and last[0].shape == x32.shape and np.array_equal(last[0], x32):
+            return last[1].copy()
         depths = np.zeros(len(x32))
         walk = _walk_rows if len(x32) >= _PARALLEL_ROWS else _walk
         walk(x32, self.feature, self.threshold, self.value, self.depth, depths)
         # sklearn's last step, verbatim
         denominator = len(self.feature) * _average_path_length([self.forest._max_samples])
-        return -(2 ** (-np.divide(depths, denominator, out=np.ones_like(depths),
-                                  where=denominator != 0)))
+        scores = -(2 ** (-np.divide(depths, denominator, out=np.ones_like(depths),
+                                    where=denominator != 0)))
+        self.last[0] = (x32, scores.copy())  # one assignment: safe across threads
+        return scores

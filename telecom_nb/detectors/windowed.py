@@ -9,7 +9,6 @@ explanations -- lives here once. Thresholding is the alarm stage's (``telecom_nb
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,18 +17,15 @@ import pandas as pd
 from traitlets import Any as AnyTrait
 from traitlets import Bool, Int, List, Unicode, observe, validate
 
-from telecom_nb.batching import progress as progress_bar
-from telecom_nb.batching import run_bounds
 from telecom_nb.detectors.base import Detector, RetrainJob, Scores
 from telecom_nb.detectors.calibration import TailCalibrator
 from telecom_nb.detectors.explain import contributions_frame, kpi_contributions, top_kpis
 from telecom_nb.detectors.threshold_params import ThresholdParams
 from telecom_nb.detectors.window import SampleWindow
-from telecom_nb.errors import KpiInputError, ParameterError
+from telecom_nb.errors import ParameterError
 from telecom_nb.features.base import FeatureExtractor
 from telecom_nb.features.view import BatchView
 from telecom_nb.params import check_range, param_trait
-from telecom_nb.schema import TIMESTAMP
 
 #: rows of the window scored to build the calibration reference
 CALIBRATION_ROWS = 20_000
@@ -344,38 +340,11 @@ class WindowedDetector(ThresholdParams, Detector):
         """Score a whole table as batches of one timestamp each, learning as it goes.
 
         Equivalent to ``for b in batches: s = score(b); job = learn(b); job and
-        job.run_sync()`` but the model scores all rows between two retrains at once.
+        job.run_sync()`` but faster: see :mod:`telecom_nb.detectors.stream`.
         """
-        if TIMESTAMP not in table.columns:
-            raise KpiInputError(f"column '{TIMESTAMP}' missing")
-        order = np.argsort(pd.DatetimeIndex(table[TIMESTAMP]).asi8, kind="stable")
-        ordered = table.iloc[order]
-        whole = self.features_.view(ordered)
-        self.features_._last = None
-        self.features_.prepare_view(whole)  # per-row arrays once; every slice carries them
-        ns = whole.timestamps.asi8
-        bounds = run_bounds(ns)
-        parts: list[Scores] = []
-        segment: list[np.ndarray] = []
+        from telecom_nb.detectors.stream import score_stream
 
-        def flush() -> None:
-            if segment:
-                x = np.vstack(segment)
-                parts.append(self._score_features(x, pd.RangeIndex(len(x))))
-                segment.clear()
-
-        pairs = progress_bar(itertools.pairwise(bounds), desc=f"{self.name} replay",
-                             total=len(bounds) - 1, enabled=progress, unit="tick")
-        for a, b in pairs:
-            view = whole.slice(a, b)
-            x = self.features_.transform_view(view)
-            segment.append(x)
-            job = self._learn_view(view, x)
-            if job is not None:
-                flush()
-                job.run_sync()
-        flush()
-        return _reorder(parts, order, ordered.index, table.index, self.kpis_)
+        return score_stream(self, table, progress)
 
 
 def configure_features(features: FeatureExtractor, params: dict[str, Any]) -> None:
@@ -393,19 +362,3 @@ def configure_features(features: FeatureExtractor, params: dict[str, Any]) -> No
         if setter is None:
             raise ParameterError(f"{type(features).__name__} has no part {part!r}")
         setter(part, **values)
-
-
-def _reorder(parts: list[Scores], order: np.ndarray, ordered_index: pd.Index,
-             index: pd.Index, kpis: tuple[str, ...]) -> Scores:
-    """Concatenate per-segment scores and put rows back in the table's order."""
-    inverse = np.empty_like(order)
-    inverse[order] = np.arange(len(order))
-    if not parts:
-        return Scores.empty(0)
-    score = np.concatenate([p.score for p in parts])[inverse]
-    flagged = top = None
-    if parts[0].is_anomaly is not None:  # a detector decides always or never
-        flagged = np.concatenate([p.is_anomaly for p in parts])[inverse]
-        top = np.concatenate([p.top_kpi for p in parts])[inverse]
-    contrib = np.vstack([p.contributions.to_numpy() for p in parts])[inverse]
-    return Scores(score, flagged, top, contributions_frame(contrib, kpis, index))

@@ -46,6 +46,42 @@ def _nmin(a, b):  # pragma: no cover - compiled
     return a if a <= b else b
 
 
+def robust_cell(lv0, dv, cn, xi, sc_in, informed, fr_in, has_far, st, has_start, alpha,
+                gate):  # pragma: no cover - compiled
+    """One cell of :meth:`RobustTable.update`: (level, dev, count) after sample ``xi``.
+
+    ``sc_in`` is the caller's scale when ``informed``, ``fr_in`` its far verdict when
+    ``has_far``, ``st`` the start of an empty cell when ``has_start``.
+    """
+    ok = np.isfinite(xi)
+    xs = xi if ok else lv0
+    first = cn == 0.0
+    lv = lv0
+    if has_start:
+        if first:
+            lv = st if np.isfinite(st) else xs
+        first = first and not np.isfinite(st)
+    weight = _nmax(1.0 / (cn + 1.0), alpha)
+    sc = sc_in if informed else dv * MAD_TO_SIGMA
+    sc = _nmax(sc, 1e-12)
+    cold = cn < MIN_COUNT_TO_CLIP
+    bound = np.inf if (cold and not informed) else HUBER_K * sc
+    if has_far:
+        fr = fr_in
+        if not fr:
+            bound = np.inf
+    else:
+        fr = gate and (not cold) and (abs(xs - lv) > GATE_Z * sc)
+    fr = fr and ok
+    dev_weight = 0.0 if fr else weight
+    w = weight * GATED_WEIGHT if fr else weight
+    resid = _nmin(_nmax(xs - lv, -bound), bound)
+    nl = xs if first else lv + w * resid
+    nd = 0.0 if first else dv + dev_weight * (abs(resid) - dv)
+    step = (GATED_WEIGHT if fr else 1.0) if ok else 0.0
+    return (nl if ok else lv0), (nd if ok else dv), _nmin(cn + step, MAX_COUNT)
+
+
 def _kernel(level, dev, count, base, x, scale, informed, far_in, has_far, start, has_start,
             alpha, gate):  # pragma: no cover - compiled
     n, k = x.shape
@@ -56,40 +92,10 @@ def _kernel(level, dev, count, base, x, scale, informed, far_in, has_far, start,
         b = base[i]
         for j in range(k):
             c = b + j
-            lv0 = level[c]
-            dv = dev[c]
-            cn = count[c]
-            xi = x[i, j]
-            ok = np.isfinite(xi)
-            xs = xi if ok else lv0
-            first = cn == 0.0
-            lv = lv0
-            if has_start:
-                st = start[i, j]
-                if first:
-                    lv = st if np.isfinite(st) else xs
-                first = first and not np.isfinite(st)
-            weight = _nmax(1.0 / (cn + 1.0), alpha)
-            sc = scale[i, j] if informed else dv * MAD_TO_SIGMA
-            sc = _nmax(sc, 1e-12)
-            cold = cn < MIN_COUNT_TO_CLIP
-            bound = np.inf if (cold and not informed) else HUBER_K * sc
-            if has_far:
-                fr = far_in[i, j]
-                if not fr:
-                    bound = np.inf
-            else:
-                fr = gate and (not cold) and (abs(xs - lv) > GATE_Z * sc)
-            fr = fr and ok
-            dev_weight = 0.0 if fr else weight
-            w = weight * GATED_WEIGHT if fr else weight
-            resid = _nmin(_nmax(xs - lv, -bound), bound)
-            nl = xs if first else lv + w * resid
-            nd = 0.0 if first else dv + dev_weight * (abs(resid) - dv)
-            new_l[i, j] = nl if ok else lv0
-            new_d[i, j] = nd if ok else dv
-            step = (GATED_WEIGHT if fr else 1.0) if ok else 0.0
-            new_c[i, j] = _nmin(cn + step, MAX_COUNT)
+            new_l[i, j], new_d[i, j], new_c[i, j] = robust_cell(
+                level[c], dev[c], count[c], x[i, j], scale[i, j] if informed else 0.0,
+                informed, far_in[i, j] if has_far else False, has_far,
+                start[i, j] if has_start else np.nan, has_start, alpha, gate)
     for i in range(n):  # write after computing: repeated cells as numpy (last wins)
         b = base[i]
         for j in range(k):
@@ -101,6 +107,7 @@ def _kernel(level, dev, count, base, x, scale, informed, far_in, has_far, start,
 if numba is not None:
     _nmax = numba.njit(cache=True, inline="always")(_nmax)
     _nmin = numba.njit(cache=True, inline="always")(_nmin)
+    robust_cell = numba.njit(cache=True, inline="always")(robust_cell)
     _kernel = numba.njit(cache=True, nogil=True)(_kernel)
 
 

@@ -95,13 +95,22 @@ class SeasonalResiduals(FeatureExtractor):
         if self.kpis_ is not None:
             self._reset()  # a new slot grid or series list starts from scratch
 
+    @observe("slot_prior")
+    def _prior_changed(self, change) -> None:
+        self.state_changed()
+
     @observe("slot_alpha", "sector_alpha")
     def _alpha_changed(self, change) -> None:
         if self.kpis_ is not None:
             self.slot_table_.alpha = self.slot_alpha
             self.sector_table_.alpha = self.sector_alpha
 
+    def state_changed(self) -> None:
+        """Forget the expectation kept from ``transform_view`` for ``update_view``."""
+        self._cache = None
+
     def _reset(self) -> None:
+        self.state_changed()
         kpis = self.kpis_ or ()
         self.pairs_ = default_relations(kpis) if self.relations else ()
         n_series = len(kpis) + len(self.pairs_)
@@ -155,9 +164,24 @@ class SeasonalResiduals(FeatureExtractor):
             view.cache[key] = time_slots(view.timestamps, self.slots_per_day, self.timezone)
         return view.cache[key]
 
+    def _expected_of(self, rows: np.ndarray, view: BatchView):
+        """``_expected`` of the view's rows; learning a view just scored reuses the
+        scoring's (nothing it reads changes in between: at 100k sectors ~100 ms a tick)."""
+        kept = getattr(self, "_cache", None)
+        if kept is not None and kept[0] is view and np.array_equal(kept[1], rows):
+            return kept[2]
+        out = self._expected(rows, self.slots(view), self.series(view))
+        self._cache = (view, rows, out)  # a per-batch cache (snapshots skip it)
+        return out
+
     def _expected(self, rows: np.ndarray, slots: tuple[np.ndarray, np.ndarray],
                   y: np.ndarray):
         """Expected value, spread, 'has history' mask, prior, oks and weekday effect."""
+        from telecom_nb.features import seasonal_kernel  # it imports this module's constants
+
+        compiled = seasonal_kernel.expected(self, rows, slots, y)
+        if compiled is not None:
+            return compiled  # the compiled twin of the lines below (same numbers)
         slot, wslot = slots
         expected, spread, has, prior, (spread_ok, shape_ok) = self._typical_day(rows, slot, y)
         effect, day_spread = np.zeros_like(expected), spread
@@ -208,8 +232,7 @@ class SeasonalResiduals(FeatureExtractor):
         if not known.any():
             return out
         r = np.where(known, rows, 0)
-        expected, spread, has, _, (spread_ok, shape_ok), _ = self._expected(
-            r, self.slots(view), y)
+        expected, spread, has, _, (spread_ok, shape_ok), _ = self._expected_of(r, view)
         z = (y - expected) / spread
         ok = known[:, None] & has & spread_ok & shape_ok & np.isfinite(z)
         out[ok] = np.clip(z[ok], -Z_CLIP, Z_CLIP)
@@ -229,9 +252,36 @@ class SeasonalResiduals(FeatureExtractor):
         if self.week_ is not None:
             self.week_.grow(need)
         self.cadence_.observe(view.timestamps)
-        slot, wslot = slots = self.slots(view)
-        expected, spread, has, prior, (spread_ok, shape_ok), (effect, day_spread) = (
-            self._expected(rows, slots, y))
+        slot, wslot = self.slots(view)
+        exp = self._expected_of(rows, view)
+        expected, spread, has, prior, _, (effect, day_spread) = exp
+        now = (view.timestamps.as_unit("s").asi8 / 3600.0).astype(np.float32)
+        from telecom_nb.features import seasonal_learn  # it imports this module's constants
+
+        cells = seasonal_learn.learn_cells(self, rows, slot, now, y, exp)
+        y_day, far, far_slot, day_warm, offset = (
+            cells if cells is not None else self._learn_cells(rows, slot, now, y, exp))
+        # the fleet's shape learns from everyone: a median shrugs off the faulty few, and
+        # when the whole fleet is "far" it is the profile that is not known yet
+        self._learn_fleet_profile(offset, has, slot)
+        self._learn_fleet_spread()
+        if self.week_ is not None:
+            # the weekday's effect: what is left against a warm typical day
+            visit = min(1.0, self.cadence_.step_ns * self.slots_per_day / DAY_NS)
+            self.week_.update(rows, wslot, y - (expected - effect), day_warm, far, spread,
+                              day_spread**2, visit)
+        # A gated first sample starts the cell at the prior, not at the fault; later
+        # samples that agree with the fleet-shaped prior repair what little it learned.
+        self.slot_table_.update((rows, slot), y_day, spread, far=far_slot,
+                                start=np.where(far_slot, prior - effect, np.nan))
+        self.sector_table_.update((rows,), y_day, far=far)
+        self.state_changed()
+
+    def _learn_cells(self, rows: np.ndarray, slot: np.ndarray, now: np.ndarray,
+                     y: np.ndarray, exp: tuple):
+        """Per-cell learning (gates, fault runs, residual spreads): (typical-day value,
+        far, far for the slot, warm typical day, offset from the sector's level)."""
+        expected, spread, has, prior, (spread_ok, shape_ok), (effect, _) = exp
         informed = spread_ok & shape_ok
         resid = y - expected
         ok = has & np.isfinite(resid)
@@ -262,7 +312,7 @@ class SeasonalResiduals(FeatureExtractor):
         lvl_s, _, n_s = self.slot_table_.get((rows, slot))
         warm = n_s >= SLOT_WARM
         since = self.slot_far_since_[rows, slot]
-        now = (view.timestamps.as_unit("s").asi8 / 3600.0).astype(np.float32)[:, None]
+        now = now[:, None]
         cold_far = far & ~warm
         recurs = cold_far & (since > 0) & (now - since >= RECUR_HOURS)
         self.slot_far_since_[rows, slot] = np.where(
@@ -282,22 +332,8 @@ class SeasonalResiduals(FeatureExtractor):
         new_pdev = pdev + a * (np.abs(np.nan_to_num(y - prior)) - pdev)
         self.prior_dev_[rows] = np.where(learn, new_pdev, pdev)
         self.resid_count_[rows] = n_r + learn
-        # the fleet's shape learns from everyone: a median shrugs off the faulty few, and
-        # when the whole fleet is "far" it is the profile that is not known yet
-        lvl_o = self.sector_table_.level[rows]
-        self._learn_fleet_profile(y_day - lvl_o, has, slot)
-        self._learn_fleet_spread()
-        if self.week_ is not None:
-            # the weekday's effect: what is left against a warm typical day
-            day_warm = has & informed & warm
-            visit = min(1.0, self.cadence_.step_ns * self.slots_per_day / DAY_NS)
-            self.week_.update(rows, wslot, y - (expected - effect), day_warm, far, spread,
-                              day_spread**2, visit)
-        # A gated first sample starts the cell at the prior, not at the fault; later
-        # samples that agree with the fleet-shaped prior repair what little it learned.
-        self.slot_table_.update((rows, slot), y_day, spread, far=far_slot,
-                                start=np.where(far_slot, prior - effect, np.nan))
-        self.sector_table_.update((rows,), y_day, far=far)
+        day_warm = has & informed & warm
+        return y_day, far, far_slot, day_warm, y_day - self.sector_table_.level[rows]
 
     def _learn_fleet_spread(self) -> None:
         """The fleet's typical residual spread per series (median over warm sectors)."""

@@ -112,6 +112,13 @@ class WeekdayEffects:
         samples of one day's visit are one observation of that day, not several.
         """
         fleet, _ = self._fleet_at(wslot, r, learn & ~far, sigma2)
+        from telecom_nb.features import seasonal_learn
+
+        learned = seasonal_learn.learn_week(self, rows, wslot, r, learn, far, spread, fleet,
+                                            visit, per_sample(self.alpha, visit))
+        if learned is not None:  # the compiled twin of the lines below (same numbers)
+            self._learn_fleet(wslot, r, learned & ~far, sigma2, visit)
+            return
         level = self.level_[rows, wslot].astype(np.float64)
         n = self.count_[rows, wslot].astype(np.float64)
         level = np.where(n > 0, level, fleet)

@@ -1,0 +1,131 @@
+"""The replay fast path of :class:`WindowedDetector`: a whole table, learning as it goes.
+
+Equivalent to ``for b in batches: s = score(b); job = learn(b); job and job.run_sync()``
+(one batch per timestamp), but the model scores all rows between two retrains at once,
+and one series (one sector, one row per timestamp) is also *featured* between two
+retrains in one compiled pass (:class:`~telecom_nb.features.series_fast.SeriesPass`):
+the retrain schedule is worked out ahead from the data clock (:func:`_next_due`), so
+each stretch up to the next retrain is one call instead of one call per row.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from telecom_nb.batching import progress as progress_bar
+from telecom_nb.batching import run_bounds
+from telecom_nb.detectors.base import Scores
+from telecom_nb.detectors.explain import contributions_frame
+from telecom_nb.detectors.window import SampleWindow
+from telecom_nb.errors import KpiInputError
+from telecom_nb.features.series_fast import SeriesPass
+from telecom_nb.schema import TIMESTAMP
+
+if TYPE_CHECKING:
+    from telecom_nb.detectors.windowed import WindowedDetector
+
+
+def score_stream(det: WindowedDetector, table: pd.DataFrame, progress: bool = False) -> Scores:
+    """Score a whole table as batches of one timestamp each (see the module docstring)."""
+    if TIMESTAMP not in table.columns:
+        raise KpiInputError(f"column '{TIMESTAMP}' missing")
+    order = np.argsort(pd.DatetimeIndex(table[TIMESTAMP]).asi8, kind="stable")
+    ordered = table.iloc[order]
+    whole = det.features_.view(ordered)
+    det.features_._last = None
+    det.features_.prepare_view(whole)  # per-row arrays once; every slice carries them
+    bounds = run_bounds(whole.timestamps.asi8)
+    series = SeriesPass.of(det.features_, whole)
+    parts: list[Scores] = []
+    segment: list[np.ndarray] = []
+
+    def flush() -> None:
+        if segment:
+            x = np.vstack(segment)
+            parts.append(det._score_features(x, pd.RangeIndex(len(x))))
+            segment.clear()
+
+    pairs = progress_bar(itertools.pairwise(bounds), desc=f"{det.name} replay",
+                         total=len(bounds) - 1, enabled=progress, unit="tick")
+    for a, b in pairs:
+        if series is not None and SeriesPass.ready(det.features_):
+            break  # the rest goes stretch by stretch below
+        view = whole.slice(a, b)
+        x = det.features_.transform_view(view)
+        segment.append(x)
+        job = det._learn_view(view, x)
+        if job is not None:
+            flush()
+            job.run_sync()
+    else:
+        a = len(whole)
+    while a < len(whole):  # one row per batch from here on (SeriesPass.of checked)
+        due = _next_due(det, whole, a)
+        stop = len(whole) if due is None else due + 1
+        x = series.run(a, stop)
+        if hasattr(pairs, "update"):  # a progress bar: one tick per row
+            pairs.update(stop - a)
+        segment.append(x)
+        _learned(det, whole, x, a)
+        if due is not None:
+            flush()
+            det._make_job(whole.timestamps[due]).run_sync()
+        a = stop
+    flush()
+    return _reorder(parts, order, table.index, det.kpis_)
+
+
+def _learned(det: WindowedDetector, whole, x: np.ndarray, a: int) -> None:
+    """The bookkeeping of ``_learn_view`` for rows ``a:a+len(x)``, one per batch."""
+    skip = max(0, det.warmup_batches // 2 - det.batches_seen_)  # features still cold
+    if skip < len(x):
+        if det._window is None:
+            det._window = SampleWindow(det.window_size, x.shape[1])
+        elif det._window.capacity != det.window_size:
+            det._window = det._window.resized(det.window_size)
+        det._window.append(x[skip:])
+    det._cache = None
+    det.batches_seen_ += len(x)
+    if det.first_time_ is None:
+        det.first_time_ = whole.timestamps[a]
+
+
+def _next_due(det: WindowedDetector, whole, a: int) -> int | None:
+    """The first row from ``a`` after whose learning ``_due`` holds (one row per batch)."""
+    n = len(whole) - a
+    t = np.arange(n)
+    kept = np.clip(t + 1 - max(0, det.warmup_batches // 2 - det.batches_seen_), 0, None)
+    held = 0 if det._window is None else len(det._window)
+    size = np.minimum(det.window_size, held + kept)
+    ok = (size >= min(det.min_fit_rows, det.window_size)) & (
+        det.batches_seen_ + t + 1 >= det.warmup_batches)
+    if det._last_attempt is not None:
+        first = det.first_time_ if det.first_time_ is not None else whole.timestamps[a]
+        age = det._last_attempt - first
+        interval = min(det.retrain_interval, max(age, pd.Timedelta(0)))
+        if interval <= pd.Timedelta(0):
+            interval = det.retrain_interval
+        ns = whole.timestamps[a:].as_unit("ns").asi8
+        ok &= ns - det._last_attempt.as_unit("ns").value >= interval.value
+    hit = np.flatnonzero(ok)
+    return None if len(hit) == 0 else a + int(hit[0])
+
+
+def _reorder(parts: list[Scores], order: np.ndarray, index: pd.Index,
+             kpis: tuple[str, ...]) -> Scores:
+    """Concatenate per-segment scores and put rows back in the table's order."""
+    inverse = np.empty_like(order)
+    inverse[order] = np.arange(len(order))
+    if not parts:
+        return Scores.empty(0)
+    score = np.concatenate([p.score for p in parts])[inverse]
+    flagged = top = None
+    if parts[0].is_anomaly is not None:  # a detector decides always or never
+        flagged = np.concatenate([p.is_anomaly for p in parts])[inverse]
+        top = np.concatenate([p.top_kpi for p in parts])[inverse]
+    contrib = np.vstack([p.contributions.to_numpy() for p in parts])[inverse]
+    return Scores(score, flagged, top, contributions_frame(contrib, kpis, index))

@@ -1,0 +1,117 @@
+""":meth:`SeasonalResiduals._expected` as compiled passes (numba), with the same numbers.
+
+The numpy version gathers ~12 arrays from the sector x slot tables and runs ~40 array
+operations per batch (twice a tick: score, then learn); on a 100k-sector tick that was
+the largest cost of the features. Here each cell is read once and the same float64
+operations run in the same order (no fast-math). What needs the fleet (cold slots'
+cross-sections) stays in numpy between the two passes. The per-cell functions are also
+the one-series pass's (:mod:`series_kernel`). ``tests/test_seasonal_kernel.py`` compares.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from telecom_nb.features.robust_kernel import _nmax, numba
+from telecom_nb.features.robust_stats import MAD_TO_SIGMA, MIN_COUNT_TO_CLIP
+from telecom_nb.features.seasonal import REL_FLOOR, SLOT_WARM, SPREAD_PRIOR_N
+
+
+def typical_day_cell(lvl_s, dev_s, n_s, lvl_o, dev_o, n_o, fleet, f_known, n_r, rd, pdv,
+                     slot_prior, prior, floor):  # pragma: no cover - compiled
+    """(expected, spread, prior, has, spread_ok, shape_ok) of one cell on the typical day."""
+    spr_s = dev_s * MAD_TO_SIGMA
+    spr_o = dev_o * MAD_TO_SIGMA
+    misfit = pdv / _nmax(rd, 1e-12)
+    misfit = _nmax(misfit, 1.0) if n_r >= 2 else 1.0
+    kk = slot_prior / (misfit * misfit)
+    wt = n_s / (n_s + kk) if n_s > 0 else 0.0
+    expected = wt * lvl_s + (1.0 - wt) * (lvl_o + fleet)
+    own = rd * MAD_TO_SIGMA if n_r >= 2 else spr_o
+    fin_prior = np.isfinite(prior)
+    pooled = (n_r * own + SPREAD_PRIOR_N * prior) / (n_r + SPREAD_PRIOR_N) if fin_prior else own
+    ws = n_s - 1.0
+    ws = ws if ws > 0.0 else 0.0
+    ws = ws / (ws + 8.0)
+    spread = ws * spr_s + (1.0 - ws) * pooled
+    spread = _nmax(spread, _nmax(floor, REL_FLOOR * spr_o))
+    return (expected, spread, lvl_o + fleet, n_o > 0,
+            fin_prior or n_r >= MIN_COUNT_TO_CLIP, n_s > 0 or f_known)
+
+
+def weekday_cell(spread, has, fleet, tau2, level, count):  # pragma: no cover - compiled
+    """(effect, widened spread) of one cell: ``WeekdayEffects.expect`` and its use."""
+    sigma2 = spread * spread
+    den = count * tau2 + sigma2
+    w = count * tau2 / den if den > 0 else 0.0
+    var = tau2 * sigma2 / den if den > 0 else 0.0
+    effect = fleet + w * (level - fleet)
+    return (effect if has else 0.0), np.sqrt(spread * spread + var)
+
+
+def typical_day(rows, slot, sl_l, sl_d, sl_c, se_l, se_d, se_c, resid_count, resid_dev,
+                prior_dev, fleet, f_known, fl_spread, floors, slot_prior, expected, spread,
+                prior, has, spread_ok, shape_ok):  # pragma: no cover - compiled
+    n, k = expected.shape
+    for i in range(n):
+        r = rows[i]
+        s = slot[i]
+        for j in range(k):
+            (expected[i, j], spread[i, j], prior[i, j], has[i, j], spread_ok[i, j],
+             shape_ok[i, j]) = typical_day_cell(
+                sl_l[r, s, j], sl_d[r, s, j], sl_c[r, s, j], se_l[r, j], se_d[r, j],
+                se_c[r, j], fleet[i, j], f_known[i, j], resid_count[r, j], resid_dev[r, j],
+                prior_dev[r, j], slot_prior, fl_spread[j], floors[j])
+
+
+def weekday(rows, wslot, spread, has, fleet, tau2, wk_l, wk_c, effect,
+            wide):  # pragma: no cover - compiled
+    n, k = spread.shape
+    for i in range(n):
+        r = rows[i]
+        w = wslot[i]
+        for j in range(k):
+            effect[i, j], wide[i, j] = weekday_cell(
+                spread[i, j], has[i, j], fleet[i, j], tau2[i, j], float(wk_l[r, w, j]),
+                float(wk_c[r, w, j]))
+
+
+if numba is not None:
+    typical_day_cell = numba.njit(cache=True, inline="always")(typical_day_cell)
+    weekday_cell = numba.njit(cache=True, inline="always")(weekday_cell)
+    typical_day = numba.njit(cache=True, nogil=True)(typical_day)
+    weekday = numba.njit(cache=True, nogil=True)(weekday)
+
+
+def expected(season, rows: np.ndarray, slots: tuple[np.ndarray, np.ndarray], y: np.ndarray):
+    """``season._expected(rows, slots, y)`` compiled; None where this path does not apply."""
+    tables = (season.slot_table_.level, season.slot_table_.dev, season.slot_table_.count,
+              season.sector_table_.level, season.sector_table_.dev, season.sector_table_.count,
+              season.resid_count_, season.resid_dev_, season.prior_dev_)
+    if (numba is None or len(rows) == 0 or y.ndim != 2 or rows.min() < 0
+            or rows.max() >= min(len(t) for t in tables)
+            or (season.week_ is not None and rows.max() >= len(season.week_.level_))):
+        return None
+    slot, wslot = slots
+    lvl_o, n_o = season.sector_table_.level[rows], season.sector_table_.count[rows]
+    fleet, fleet_ok = season._fleet_at(slot, y - lvl_o, n_o > 0)
+    shape = y.shape
+    exp, spread, prior = np.empty(shape), np.empty(shape), np.empty(shape)
+    has, spread_ok, shape_ok = (np.empty(shape, dtype=np.bool_) for _ in range(3))
+    typical_day(rows, slot, *tables, np.broadcast_to(fleet, shape),
+                np.broadcast_to(fleet_ok, shape), season.fleet_spread_, season.floors_,
+                float(season.slot_prior), exp, spread, prior, has, spread_ok, shape_ok)
+    week = season.week_
+    if week is None:
+        effect = np.zeros_like(exp)
+        return (exp + effect, spread, has, prior + effect, (spread_ok, shape_ok),
+                (effect, spread))
+    if (week.fleet_count_[wslot] == 0).any():  # a week slot the fleet has not seen yet
+        warm = has & spread_ok & (season.slot_table_.count[rows, slot] >= SLOT_WARM)
+        w_fleet, tau2 = week._fleet_at(wslot, y - exp, warm, spread**2)
+    else:
+        w_fleet, tau2 = week.fleet_[wslot], week.tau2_[wslot]
+    effect, wide = np.empty(shape), np.empty(shape)
+    weekday(rows, wslot, spread, has, np.broadcast_to(w_fleet, shape),
+            np.broadcast_to(tau2, shape), week.level_, week.count_, effect, wide)
+    return exp + effect, wide, has, prior + effect, (spread_ok, shape_ok), (effect, spread)

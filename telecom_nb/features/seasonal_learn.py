@@ -1,0 +1,142 @@
+"""The per-cell learning of :meth:`SeasonalResiduals.update_view` and of the weekday table
+as compiled passes (numba), with the same numbers.
+
+Each is a loop over the batch's cells doing the numpy code's float64 (and float32)
+operations in the same order; the fleet's medians and the robust tables' updates stay
+where they were. Batches that name a sector twice keep the numpy code (its fancy
+assignments decide which duplicate wins). ``tests/test_seasonal_kernel.py`` compares.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from telecom_nb.features.robust_kernel import _nmax, _nmin, numba
+from telecom_nb.features.robust_stats import GATE_Z, GATED_WEIGHT, HUBER_K
+from telecom_nb.features.seasonal import RECUR_HOURS, SLOT_WARM
+
+
+def _nan0(v):  # pragma: no cover - compiled
+    """numpy's ``nan_to_num``."""
+    if v != v:
+        return 0.0
+    if v == np.inf:
+        return np.finfo(np.float64).max
+    if v == -np.inf:
+        return -np.finfo(np.float64).max
+    return v
+
+
+def _cells(rows, slot, now, y, expected, spread, has, prior, spread_ok, shape_ok, effect,
+           far_run, se_l, se_c, sl_l, sl_c, far_since, resid_count, resid_dev, prior_dev,
+           sector_alpha, y_day, far_out, far_slot, day_warm, offset):  # pragma: no cover
+    n, k = y.shape
+    for i in range(n):
+        r = rows[i]
+        s = slot[i]
+        for j in range(k):
+            yj = y[i, j]
+            sp = spread[i, j]
+            informed = spread_ok[i, j] and shape_ok[i, j]
+            resid = yj - expected[i, j]
+            ok = has[i, j] and np.isfinite(resid)
+            far = ok and informed and abs(resid) > GATE_Z * sp and (
+                abs(yj - prior[i, j]) > GATE_Z * sp)
+            run = far_run[r, j] + 1.0 if far else 0.0
+            accept = far and run > se_c[r, j]
+            if accept:
+                se_c[r, j] = 0.0
+                for q in range(sl_c.shape[1]):
+                    sl_c[r, q, j] = 0.0
+                run = 0.0
+            if ok:
+                far_run[r, j] = run
+            far = far and not accept
+            warm = sl_c[r, s, j] >= SLOT_WARM
+            since = far_since[r, s, j]
+            cold_far = far and not warm
+            recurs = cold_far and since > 0 and (now[i] - since) >= RECUR_HOURS
+            if cold_far:
+                far_since[r, s, j] = since if since > 0 else now[i]
+            elif ok:
+                far_since[r, s, j] = 0.0
+            yd = yj - effect[i, j]
+            far_slot[i, j] = (far and warm and abs(yd - sl_l[r, s, j]) > GATE_Z * sp) or (
+                cold_far and not recurs)
+            n_r = resid_count[r, j]
+            a = _nmax(1.0 / (n_r + 1.0), sector_alpha)
+            rd = resid_dev[r, j]
+            clipped = _nmin(abs(_nan0(resid)), HUBER_K * sp)
+            new_dev = rd + a * ((clipped if informed else abs(_nan0(resid))) - rd)
+            learn = ok and (not far) and shape_ok[i, j]
+            if learn:
+                resid_dev[r, j] = new_dev
+                pdv = prior_dev[r, j]
+                prior_dev[r, j] = pdv + a * (abs(_nan0(yj - prior[i, j])) - pdv)
+            resid_count[r, j] = n_r + (1.0 if learn else 0.0)
+            y_day[i, j] = yd
+            far_out[i, j] = far
+            day_warm[i, j] = has[i, j] and informed and warm
+            offset[i, j] = yd - se_l[r, j]
+
+
+def _week(rows, wslot, r, learn, far, spread, fleet, visit, a_min, level, count,
+          learned):  # pragma: no cover - compiled
+    n, k = r.shape
+    for i in range(n):
+        row = rows[i]
+        w = wslot[i]
+        for j in range(k):
+            lv = float(level[row, w, j])
+            nn = float(count[row, w, j])
+            lv = lv if nn > 0 else fleet[i, j]
+            a = _nmax(visit / (nn + visit), a_min)
+            step = _nan0(r[i, j] - lv)
+            if far[i, j]:
+                bound = HUBER_K * spread[i, j]
+                step = _nmin(_nmax(step, -bound), bound) * GATED_WEIGHT
+            lrn = learn[i, j] and np.isfinite(r[i, j])
+            if lrn:
+                level[row, w, j] = np.float32(lv + a * step)
+            count[row, w, j] = np.float32(
+                nn + (visit if lrn else 0.0) * (GATED_WEIGHT if far[i, j] else 1.0))
+            learned[i, j] = lrn
+
+
+if numba is not None:
+    _nan0 = numba.njit(cache=True, inline="always")(_nan0)
+    _cells = numba.njit(cache=True, nogil=True)(_cells)
+    _week = numba.njit(cache=True, nogil=True)(_week)
+
+
+def _unique(rows: np.ndarray) -> bool:
+    return len(rows) > 0 and rows.min() >= 0 and np.bincount(rows).max() <= 1
+
+
+def learn_cells(season, rows: np.ndarray, slot: np.ndarray, now: np.ndarray, y: np.ndarray,
+                exp: tuple):
+    """``season._learn_cells`` compiled; None where this path does not apply."""
+    if numba is None or y.ndim != 2 or not _unique(rows):
+        return None
+    expected, spread, has, prior, (spread_ok, shape_ok), (effect, _) = exp
+    shape = y.shape
+    y_day, offset = np.empty(shape), np.empty(shape)
+    far, far_slot, day_warm = (np.empty(shape, dtype=np.bool_) for _ in range(3))
+    _cells(rows, slot, now, y, expected, spread, has, prior, spread_ok, shape_ok, effect,
+           season.far_run_, season.sector_table_.level, season.sector_table_.count,
+           season.slot_table_.level, season.slot_table_.count, season.slot_far_since_,
+           season.resid_count_, season.resid_dev_, season.prior_dev_,
+           float(season.sector_alpha), y_day, far, far_slot, day_warm, offset)
+    return y_day, far, far_slot, day_warm, offset
+
+
+def learn_week(week, rows: np.ndarray, wslot: np.ndarray, r: np.ndarray, learn: np.ndarray,
+               far: np.ndarray, spread: np.ndarray, fleet: np.ndarray, visit: float,
+               a_min: float) -> np.ndarray | None:
+    """The per-cell part of ``WeekdayEffects.update`` compiled (the cells it learned)."""
+    if numba is None or r.ndim != 2 or not _unique(rows):
+        return None
+    learned = np.empty(r.shape, dtype=np.bool_)
+    _week(rows, wslot, r, learn, far, spread, np.broadcast_to(fleet, r.shape), float(visit),
+          float(a_min), week.level_, week.count_, learned)
+    return learned

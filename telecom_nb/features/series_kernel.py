@@ -1,0 +1,390 @@
+"""One series' feature recurrences (:class:`KpiFeatures`) as one compiled pass over its rows.
+
+A single series replayed batch by batch pays numpy's per-call overhead ~60 times per row
+(1-row arrays): ~1 ms a row. Here each row of a stretch between two retrains is scored
+and learned in a loop compiled by numba, with the same float64 (and float32) operations
+in the same order as the numpy code of ``seasonal``, ``weekly``, ``persistence``,
+``change`` and ``range_novelty`` for a batch of one row of the only sector (fleet-wide
+statistics need 10 sectors: they never form, as in numpy). What numba's libm could round
+differently (novelty's log10/ndtri) is left to numpy after the pass.
+``tests/test_series_kernel.py`` compares the features with the per-batch path.
+
+numba's on-disk cache is keyed on this file only: after editing a function it inlines
+(``robust_cell``, ``seasonal_kernel``'s cells) or a constant it imports, delete the
+``__pycache__/*.nbi``/``*.nbc`` files (the tests then fail until one does).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from telecom_nb.features.persistence import (
+    ALPHA as P_ALPHA,
+)
+from telecom_nb.features.persistence import (
+    MIN_HISTORY as P_MIN_HISTORY,
+)
+from telecom_nb.features.persistence import (
+    PRIOR_TICKS,
+    WHITE_SD,
+)
+from telecom_nb.features.robust_kernel import _nmax, _nmin, numba, robust_cell
+from telecom_nb.features.robust_stats import (
+    GATE_Z,
+    GATED_WEIGHT,
+    HUBER_K,
+    MAD_TO_SIGMA,
+    MIN_COUNT_TO_CLIP,
+)
+from telecom_nb.features.seasonal import RECUR_HOURS, SLOT_WARM, Z_CLIP
+from telecom_nb.features.seasonal_kernel import typical_day_cell, weekday_cell
+from telecom_nb.features.time_slots import DAY_NS
+
+CHANGE_MIN_HISTORY = 4  # change.MIN_HISTORY (not imported: change imports seasonal)
+_CADENCE = 17  # cadence._MEMORY
+_BIG = np.finfo(np.float64).max
+
+
+def _clip(z):  # pragma: no cover - compiled
+    return _nmin(_nmax(z, -Z_CLIP), Z_CLIP)
+
+
+def _sign(v):  # pragma: no cover - compiled
+    if v != v:
+        return v
+    return 1.0 if v > 0 else (-1.0 if v < 0 else 0.0)
+
+
+def _nan0(v):  # pragma: no cover - compiled
+    """numpy's ``nan_to_num``."""
+    if v != v:
+        return 0.0
+    if v == np.inf:
+        return _BIG
+    if v == -np.inf:
+        return -_BIG
+    return v
+
+
+def _fmax(a, b):  # pragma: no cover - compiled
+    if a != a:
+        return b
+    if b != b:
+        return a
+    return a if a >= b else b
+
+
+def _fmin(a, b):  # pragma: no cover - compiled
+    if a != a:
+        return b
+    if b != b:
+        return a
+    return a if a <= b else b
+
+
+def _cadence(times, n, now):  # pragma: no cover - compiled
+    """``Cadence.observe`` of one time; returns (count, new step or -1)."""
+    if n > 0 and now <= times[n - 1]:
+        return n, -1
+    if n == _CADENCE:
+        for i in range(n - 1):
+            times[i] = times[i + 1]
+        n -= 1
+    times[n] = now
+    n += 1
+    if n < 2:
+        return n, -1
+    d = np.sort(np.diff(times[:n]))
+    m = len(d)
+    med = (float(d[(m - 1) // 2]) + float(d[m // 2])) / 2.0  # odd: the middle, exactly
+    return n, int(med)
+
+
+def _ring_median(v, f32):  # pragma: no cover - compiled
+    """np.nanmedian of a short row (numpy's masked path: (lo + hi) / 2, in the dtype)."""
+    s = np.sort(v[~np.isnan(v)])
+    c = len(s)
+    if c == 0:
+        return np.nan
+    h = c // 2
+    lo = s[h] if c % 2 == 1 else s[h - 1]
+    if f32:
+        return float(np.float32(np.float32(lo) + np.float32(s[h]))) / 2.0
+    return (lo + s[h]) / 2.0
+
+
+def _ring_stats(mx, mn, ns, ids, now, blocks, st, f32):  # pragma: no cover - compiled
+    """``RangeNovelty._ring_stats`` of one sector into ``st`` (4 x k); (rows, blocks)."""
+    nb, k = mx.shape
+    valid = np.zeros(nb, dtype=np.bool_)
+    n_rows = 0
+    n_blocks = 0
+    for b in range(nb):
+        valid[b] = ids[b] < now and ids[b] >= now - blocks and ns[b] > 0
+        if valid[b]:
+            n_rows += ns[b]
+            n_blocks += 1
+    col = np.empty(nb)
+    for j in range(k):
+        hi = np.nan
+        lo = np.nan
+        for b in range(nb):
+            if valid[b]:
+                hi = _fmax(hi, mx[b, j])
+                lo = _fmin(lo, mn[b, j])
+        st[0, j] = hi
+        st[1, j] = lo
+        for b in range(nb):
+            col[b] = mx[b, j] if valid[b] else np.nan
+        st[2, j] = _ring_median(col, f32)
+        for b in range(nb):
+            col[b] = mn[b, j] if valid[b] else np.nan
+        st[3, j] = _ring_median(col, f32)
+    return n_rows, n_blocks
+
+
+def series_pass(y, yc, yn, slot, wslot, hours, tns, bid, out, nov, nov_n, cfg, ints,
+                sl_l, sl_d, sl_c, se_l, se_d, se_c, resid_dev, prior_dev, far_run, far_since,
+                resid_count, fl_off, fl_cnt, fl_spread, floors,
+                wk_l, wk_c, wk_fleet, wk_tau2, wk_fcnt, cad_t, cad,
+                p_mean, p_l, p_d, p_c, p_fsd,
+                c_l, c_d, c_c, c_floors,
+                r_max, r_min, r_n, r_id, cur_id, cur_max, cur_min, cur_n, r_st, r_stn, r_stk,
+                n_floors, n_pct, spacing):  # pragma: no cover - compiled
+    """Score (into ``out``) then learn every row of one sector (state row 0), in order.
+
+    ``cfg`` = (slot_alpha, sector_alpha, slot_prior, week_alpha, p_alpha_usual, fast_alpha,
+    change_spread_alpha, tolerance); ``ints`` = (slots_per_day, weekly, persistence, change,
+    novelty, peers, blocks, min_blocks). Novelty leaves (excess, up) in ``nov`` and rows
+    in ``nov_n`` for numpy's tail.
+    """
+    slot_alpha, sector_alpha, slot_prior, wk_alpha, p_ualpha, fast_alpha, c_salpha, tol = cfg
+    spd, weekly, persist, change, novelty, peers, blocks, min_blocks = ints
+    n, S = y.shape
+    k = yc.shape[1]
+    r = 0
+    c_off = S + (2 * k if peers else 0)
+    n_off = c_off + (k if change else 0)
+    p_off = n_off + (k if novelty else 0)
+    zs = np.zeros(S)
+    off = np.empty(S)
+    has_v = np.zeros(S, dtype=np.bool_)
+    st = np.empty((4, k))
+    for i in range(n):
+        s = slot[i]
+        w = wslot[i]
+        # -- cadence (learned before the weekday table reads it) ----------------------
+        cad[0], step = _cadence(cad_t, cad[0], tns[i])
+        if step >= 0:
+            cad[1] = step
+        visit = min(1.0, cad[1] * spd / DAY_NS)
+        wk_min = 1.0 - (1.0 - wk_alpha) ** visit
+        f_known = fl_cnt[s, 0] > 0
+        for j in range(S):
+            yj = y[i, j]
+            expected, spread, prior_v, has, spread_ok, shape_ok = typical_day_cell(
+                sl_l[r, s, j], sl_d[r, s, j], sl_c[r, s, j], se_l[r, j], se_d[r, j],
+                se_c[r, j], fl_off[s, j], f_known, resid_count[r, j], resid_dev[r, j],
+                prior_dev[r, j], slot_prior, fl_spread[j], floors[j])
+            n_r = resid_count[r, j]
+            rd = resid_dev[r, j]
+            pdv = prior_dev[r, j]
+            effect = 0.0
+            wfl = 0.0
+            if weekly:
+                w_known = wk_fcnt[w] != 0
+                wfl = wk_fleet[w, j] if w_known else 0.0
+                effect, spread = weekday_cell(spread, has, wfl,
+                                              wk_tau2[w, j] if w_known else 0.0,
+                                              float(wk_l[r, w, j]), float(wk_c[r, w, j]))
+            expected = expected + effect
+            prior_v = prior_v + effect
+            # -- score ------------------------------------------------------------
+            z = (yj - expected) / spread
+            ok = has and spread_ok and shape_ok and np.isfinite(z)
+            zs[j] = _clip(z) if ok else 0.0
+            out[i, j] = zs[j]
+            # -- learn ------------------------------------------------------------
+            informed = spread_ok and shape_ok
+            resid = yj - expected
+            ok_u = has and np.isfinite(resid)
+            far = ok_u and informed and abs(resid) > GATE_Z * spread and (
+                abs(yj - prior_v) > GATE_Z * spread)
+            run = far_run[r, j] + 1.0 if far else 0.0
+            accept = far and run > se_c[r, j]
+            if accept:
+                se_c[r, j] = 0.0
+                for q in range(sl_c.shape[1]):
+                    sl_c[r, q, j] = 0.0
+                run = 0.0
+            if ok_u:
+                far_run[r, j] = run
+            far = far and not accept
+            lvl_s = sl_l[r, s, j]
+            warm = sl_c[r, s, j] >= SLOT_WARM
+            since = far_since[r, s, j]
+            now = hours[i]
+            cold_far = far and not warm
+            recurs = cold_far and since > 0 and (now - since) >= RECUR_HOURS
+            if cold_far:
+                far_since[r, s, j] = since if since > 0 else now
+            elif ok_u:
+                far_since[r, s, j] = 0.0
+            y_day = yj - effect
+            far_slot = (far and warm and abs(y_day - lvl_s) > GATE_Z * spread) or (
+                cold_far and not recurs)
+            a = _nmax(1.0 / (n_r + 1.0), sector_alpha)
+            clipped = _nmin(abs(_nan0(resid)), HUBER_K * spread)
+            new_dev = rd + a * ((clipped if informed else abs(_nan0(resid))) - rd)
+            learn = ok_u and (not far) and shape_ok
+            if learn:
+                resid_dev[r, j] = new_dev
+                prior_dev[r, j] = pdv + a * (abs(_nan0(yj - prior_v)) - pdv)
+            resid_count[r, j] = n_r + (1.0 if learn else 0.0)
+            off[j] = y_day - se_l[r, j]
+            has_v[j] = has
+            if weekly:
+                rw = yj - (expected - effect)
+                lv = float(wk_l[r, w, j])
+                nn = float(wk_c[r, w, j])
+                lv = lv if nn > 0 else wfl
+                aw = _nmax(visit / (nn + visit), wk_min)
+                stp = _nan0(rw - lv)
+                if far:
+                    stp = _nmin(_nmax(stp, -HUBER_K * spread), HUBER_K * spread) * GATED_WEIGHT
+                lrn = has and informed and warm and np.isfinite(rw)
+                if lrn:
+                    wk_l[r, w, j] = np.float32(lv + aw * stp)
+                wk_c[r, w, j] = np.float32(
+                    nn + (visit if lrn else 0.0) * (GATED_WEIGHT if far else 1.0))
+            start = prior_v - effect if far_slot else np.nan
+            sl_l[r, s, j], sl_d[r, s, j], sl_c[r, s, j] = robust_cell(
+                sl_l[r, s, j], sl_d[r, s, j], sl_c[r, s, j], y_day, spread, True, far_slot,
+                True, start, True, slot_alpha, True)
+            se_l[r, j], se_d[r, j], se_c[r, j] = robust_cell(
+                se_l[r, j], se_d[r, j], se_c[r, j], y_day, 0.0, False, far, True, np.nan,
+                False, sector_alpha, False)
+        # the fleet's shape (one sector: its own offsets, when any is finite)
+        seen = False
+        for j in range(S):
+            seen = seen or (has_v[j] and np.isfinite(off[j]))
+        if seen:
+            nf = fl_cnt[s, 0]
+            af = max(1.0 / (nf + 1.0), slot_alpha)
+            for j in range(S):
+                med = off[j] if has_v[j] else np.nan
+                if np.isfinite(med):
+                    fl_off[s, j] = fl_off[s, j] + af * (med - fl_off[s, j])
+            fl_cnt[s, 0] = nf + 1.0
+        if peers:
+            for j in range(2 * k):
+                out[i, S + j] = 0.0  # no peer in a batch of one row
+        if change:
+            for j in range(k):
+                yj = yc[i, j]
+                lv, dv, cn = c_l[r, j], c_d[r, j], c_c[r, j]
+                spread = _nmax(dv * MAD_TO_SIGMA, c_floors[j])
+                z = (yj - lv) / spread
+                cz = _clip(z) if (cn >= CHANGE_MIN_HISTORY and np.isfinite(z)) else 0.0
+                sg = _sign(cz)
+                out[i, c_off + j] = sg * _nmin(abs(cz), _nmax(sg * zs[j], 0.0))
+                if np.isfinite(yj):
+                    innov = yj - lv if cn > 0 else 0.0
+                    bound = np.inf if cn < MIN_COUNT_TO_CLIP else HUBER_K * spread
+                    ac = _nmax(1.0 / _nmax(cn, 1.0), c_salpha)
+                    c_d[r, j] = dv + ac * (_nmin(abs(innov), bound) - dv) if cn > 0 else 0.0
+                    c_l[r, j] = lv + fast_alpha * innov if cn > 0 else yj
+                c_c[r, j] = cn + (1.0 if np.isfinite(yj) else 0.0)
+        if novelty:
+            now_b = bid[i]
+            if now_b > cur_id[r]:  # score against the ring with the finished block in it
+                nb = r_max.shape[1]
+                mx = np.empty((nb + 1, k))
+                mn = np.empty((nb + 1, k))
+                nsb = np.empty(nb + 1, dtype=np.int64)
+                ids = np.empty(nb + 1, dtype=np.int64)
+                for b in range(nb):
+                    for j in range(k):
+                        mx[b, j] = r_max[r, b, j]
+                        mn[b, j] = r_min[r, b, j]
+                    nsb[b] = r_n[r, b]
+                    ids[b] = r_id[r, b]
+                for j in range(k):
+                    mx[nb, j] = cur_max[r, j]
+                    mn[nb, j] = cur_min[r, j]
+                nsb[nb] = cur_n[r]
+                ids[nb] = cur_id[r]
+                nrow, nblk = _ring_stats(mx, mn, nsb, ids, now_b, blocks, st, False)
+                cmx = np.full(k, np.nan)
+                cmn = np.full(k, np.nan)
+                cnr = 0
+            else:
+                st[:, :] = r_st[r]
+                nrow, nblk = r_stn[r], r_stk[r]
+                cmx = cur_max[r].copy()
+                cmn = cur_min[r].copy()
+                cnr = cur_n[r]
+            nov_n[i] = nrow + cnr
+            sp = spacing[max(nblk, 1)]
+            for j in range(k):
+                hi = _fmax(st[0, j], cmx[j])
+                lo = _fmin(st[1, j], cmn[j])
+                span = 100.0 if n_pct[j] else hi - lo
+                floor = _nmax(tol * _nan0(span), n_floors[j])
+                b_hi = _fmax((hi - st[2, j]) / sp, floor)
+                b_lo = _fmax((st[3, j] - lo) / sp, floor)
+                up = (yn[i, j] - hi) / b_hi
+                down = (lo - yn[i, j]) / b_lo
+                excess = _fmax(up, down)
+                good = nblk >= min_blocks and excess > 0
+                nov[i, j, 0] = excess if good else np.nan
+                nov[i, j, 1] = 1.0 if up > 0 else -1.0
+                out[i, n_off + j] = 0.0
+            if now_b > cur_id[r]:  # learn: close the block into the ring
+                if cur_n[r] > 0:
+                    b = cur_id[r] % r_max.shape[1]
+                    for j in range(k):
+                        r_max[r, b, j] = np.float32(cur_max[r, j])
+                        r_min[r, b, j] = np.float32(cur_min[r, j])
+                    r_n[r, b] = cur_n[r]
+                    r_id[r, b] = cur_id[r]
+                cur_id[r] = now_b
+                for j in range(k):
+                    cur_max[r, j] = np.nan
+                    cur_min[r, j] = np.nan
+                cur_n[r] = 0
+                r_stn[r], r_stk[r] = _ring_stats(r_max[r], r_min[r], r_n[r], r_id[r], now_b,
+                                                 blocks, r_st[r], True)
+            if now_b >= cur_id[r]:
+                for j in range(k):
+                    cur_max[r, j] = _fmax(cur_max[r, j], yn[i, j])
+                    cur_min[r, j] = _fmin(cur_min[r, j], yn[i, j])
+                cur_n[r] += 1
+        if persist:
+            for j in range(S):
+                z = zs[j]
+                lvl, cnt = p_l[r, j], p_c[r, j]
+                spread = (cnt * (p_d[r, j] * MAD_TO_SIGMA) + PRIOR_TICKS * p_fsd[j]) / (
+                    cnt + PRIOR_TICKS)
+                cur = (1.0 - P_ALPHA) * p_mean[r, j] + P_ALPHA * z
+                p = (cur - lvl) / _nmax(spread, WHITE_SD)
+                cap = abs(z) / WHITE_SD
+                sp_ = _sign(p)
+                p = sp_ * _nmin(abs(p), cap) * (1.0 if sp_ == _sign(z) else 0.0)
+                out[i, p_off + j] = _clip(p) if cnt >= P_MIN_HISTORY else 0.0
+                p_mean[r, j] = cur
+                p_l[r, j], p_d[r, j], p_c[r, j] = robust_cell(
+                    p_l[r, j], p_d[r, j], p_c[r, j], cur, 0.0, False, False, False, np.nan,
+                    False, p_ualpha, False)
+
+
+if numba is not None:
+    _clip = numba.njit(cache=True, inline="always")(_clip)
+    _sign = numba.njit(cache=True, inline="always")(_sign)
+    _nan0 = numba.njit(cache=True, inline="always")(_nan0)
+    _fmax = numba.njit(cache=True, inline="always")(_fmax)
+    _fmin = numba.njit(cache=True, inline="always")(_fmin)
+    _cadence = numba.njit(cache=True)(_cadence)
+    _ring_median = numba.njit(cache=True)(_ring_median)
+    _ring_stats = numba.njit(cache=True)(_ring_stats)
+    series_pass = numba.njit(cache=True, nogil=True)(series_pass)
