@@ -25,7 +25,7 @@ from telecom_nb.detectors.window import SampleWindow
 from telecom_nb.errors import ParameterError
 from telecom_nb.features.base import FeatureExtractor
 from telecom_nb.features.view import BatchView
-from telecom_nb.params import check_range, param_trait
+from telecom_nb.params import check_range, param_trait, to_timedelta
 
 #: rows of the window scored to build the calibration reference
 CALIBRATION_ROWS = 20_000
@@ -53,21 +53,6 @@ class Fitted:
     calibrator: TailCalibrator
     extra: Any = None
     inputs: FitInputs | None = None  # what it was fitted from (a checkpoint keeps these)
-
-
-def to_timedelta(name: str, value: Any) -> pd.Timedelta:
-    """A positive data-time interval from a Timedelta, a string ('1h') or seconds."""
-    try:
-        td = pd.Timedelta(seconds=value) if isinstance(value, int | float) else pd.Timedelta(
-            value
-        )
-    except (TypeError, ValueError) as exc:
-        raise ParameterError(
-            f"{name} must be a positive duration (e.g. '6h' or seconds); got {value!r}"
-        ) from exc
-    if pd.isna(td) or td <= pd.Timedelta(0):
-        raise ParameterError(f"{name} must be a positive duration; got {value!r}")
-    return td
 
 
 class WindowedDetector(ThresholdParams, Detector):
