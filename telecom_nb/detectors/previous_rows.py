@@ -1,9 +1,10 @@
 """Each window row's predecessor: the same sector's feature row one tick earlier.
 
 Calibration declusters the window's tails with it (a fault's rows come in runs, a KPI's
-own noise excursions mostly do not; see :mod:`telecom_nb.detectors.feature_tails`). The
-last row of every sector is kept (``|x|`` as float32), and for each row the window keeps,
-its predecessor is kept beside it in a window of the same size, row for row.
+own noise excursions mostly do not; see :mod:`telecom_nb.detectors.feature_tails`). Only
+the last batch is kept (a reference to its rows, and where each sector sits in it), so a
+tick costs two integer scatters whatever the fleet's size; for each row the window keeps,
+its predecessor's ``|x|`` is kept beside it in a window of the same size, row for row.
 """
 
 from __future__ import annotations
@@ -15,18 +16,21 @@ from telecom_nb.sector_index import grow_rows
 
 
 class PreviousRows:
-    """Per-sector last ``|x|`` and a window of the kept rows' predecessors (NaN = none)."""
+    """The last batch's rows and a window of the kept rows' predecessors (NaN = none)."""
 
     def __init__(self) -> None:
-        self.last_ = np.zeros((0, 0), dtype=np.float32)
+        self.last_x_ = np.zeros((0, 0))  # the last batch's feature rows
+        self.last_rows_ = np.zeros(0, dtype=np.int64)  # their sectors' registry rows
+        self.slot_ = np.zeros(0, dtype=np.int64)  # per sector: its row in the last batch, -1
         self.window_: SampleWindow | None = None
 
     def update(self, rows: np.ndarray, x: np.ndarray) -> None:
-        """Learn ``x`` as the last row of the sectors at registry ``rows``."""
-        if self.last_.shape[1] != x.shape[1]:
-            self.last_ = np.full((0, x.shape[1]), np.nan, dtype=np.float32)
-        self.last_ = grow_rows(self.last_, int(rows.max()) + 1 if len(rows) else 0, np.nan)
-        self.last_[rows] = np.abs(x)
+        """``x`` (sectors at registry ``rows``) becomes the last batch."""
+        self.slot_[self.last_rows_] = -1
+        self.slot_ = grow_rows(self.slot_, int(rows.max()) + 1 if len(rows) else 0, -1)
+        self.slot_[rows] = np.arange(len(rows))
+        self.last_rows_ = np.asarray(rows, dtype=np.int64)
+        self.last_x_ = x
 
     def remember(self, rows: np.ndarray, x: np.ndarray, kept: np.ndarray | slice,
                  capacity: int) -> None:
@@ -35,11 +39,13 @@ class PreviousRows:
             old, self.window_ = self.window_, SampleWindow(capacity, x.shape[1])
             if old is not None:
                 self.window_.append(old.snapshot())
-        picked = rows[kept]
+        picked = np.asarray(rows)[kept]
         prev = np.full((len(picked), x.shape[1]), np.nan)
-        known = picked < len(self.last_)
-        if self.last_.shape[1] == x.shape[1] and known.any():
-            prev[known] = self.last_[picked[known]]
+        at = np.where(picked < len(self.slot_), self.slot_[np.minimum(picked, len(self.slot_) - 1)]
+                      if len(self.slot_) else -1, -1)
+        seen = at >= 0
+        if seen.any() and self.last_x_.shape[1] == x.shape[1]:
+            prev[seen] = np.abs(self.last_x_[at[seen]])
         self.window_.append(prev)
         self.update(rows, x)
 
