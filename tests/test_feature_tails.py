@@ -95,3 +95,12 @@ def test_detector_window_and_predecessors_stay_row_aligned():
     assert window.shape == previous.shape == (500, window.shape[1])
     assert np.isfinite(previous).all()  # every kept row's sector was seen a tick before
     assert det._fitted.inputs.previous is not None
+
+
+def test_without_tails_the_units_are_the_body_s():
+    x, previous = availability_like(5)
+    body_only = FeatureTails.fit(x, previous, tails=False)
+    probe = np.array([[0.0], [8.0], [150.0]])
+    assert np.allclose(body_only.units(probe),
+                       (probe - body_only.anchor) / body_only.scale)
+    assert body_only(probe)[1] > FeatureTails.fit(x, previous)(probe)[1] + 5.0

@@ -71,7 +71,8 @@ class IsolationForestDetector(CalendarParams, ForestParams, WindowedDetector):
                 len(ref), PART_CALIBRATION_ROWS, replace=False)
             ref = ref[pick]
             previous = None if previous is None else previous[pick]
-        tails = FeatureTails.fit(ref, previous)
+        # a fleet's features get their own tails; one series' shoulder is read by the nulls
+        tails = FeatureTails.fit(ref, previous, tails=not heavy)
         return ForestAndZ(
             forest, TailCalibrator.fit(-forest.score_samples(bounded(ref)), heavy_tails=heavy),
             tails, TailCalibrator.fit(tails(ref), heavy_tails=heavy))
