@@ -293,7 +293,7 @@ def test_sector_first_seen_in_an_outage_is_not_flagged_for_days_after():
 
 
 def test_feature_tails_weigh_each_feature_by_its_own_spread():
-    from telecom_nb.detectors.iforest import FeatureTails
+    from telecom_nb.detectors.feature_tails import FeatureTails
 
     rng = np.random.default_rng(0)
     unit, wide, narrow = rng.normal(size=(3, 5000)) * np.array([[1.0], [2.0], [0.3]])

@@ -138,3 +138,6 @@ def test_one_series_stream_equals_per_batch_loop(name):
     assert fast_det.batches_seen_ == loop_det.batches_seen_
     assert len(fast_det._window) == len(loop_det._window)
     np.testing.assert_array_equal(fast_det._window.snapshot(), loop_det._window.snapshot())
+    if fast_det.keeps_previous:  # the calibration's predecessors, row for row
+        np.testing.assert_array_equal(fast_det._previous.snapshot(),
+                                      loop_det._previous.snapshot())

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,6 +9,7 @@ import numpy as np
 
 from telecom_nb.detectors.calendar_params import CalendarParams
 from telecom_nb.detectors.calibration import TailCalibrator
+from telecom_nb.detectors.feature_tails import FeatureTails
 from telecom_nb.detectors.flat_forest import FlatForest
 from telecom_nb.detectors.forest_fit import fit_isolation_forest
 from telecom_nb.detectors.forest_params import ForestParams
@@ -19,10 +19,6 @@ from telecom_nb.features.pipeline import KpiFeatures
 
 #: rows of the window used to calibrate the two parts against each other
 PART_CALIBRATION_ROWS = 20_000
-#: the smallest tail scale a feature's |z| is given: the one a unit normal's body implies
-#: (its |z| quantiles 0.674 -> 1.150 from 50 to 75 %). A feature that is almost always 0
-#: (availability at 100 %) must not make every small move extreme.
-Z_SCALE_FLOOR = (1.1503 - 0.6745) / math.log(2.0)
 
 
 def bounded(features: np.ndarray) -> np.ndarray:
@@ -32,32 +28,6 @@ def bounded(features: np.ndarray) -> np.ndarray:
     ordinary deviation then looks alike; on a log scale a 4x drop still stands out.
     """
     return np.sign(features) * np.log1p(np.abs(features))
-
-
-@dataclass(frozen=True)
-class FeatureTails:
-    """Each feature's |z| in units of its own tail: ``(|z| - q75) / scale``.
-
-    Features differ in how wide they run: a peer z counts only as far as the sector's
-    own z confirms, a persistence z averages noise away. On one max-|z| scale, 4 on
-    such a feature weighs like 4 on the widest one and the widest sets the bar for
-    all; in units of its own exponential tail (fitted to the central part, as the
-    calibration does), each feature speaks with its own significance.
-    """
-
-    anchor: np.ndarray
-    scale: np.ndarray
-
-    @classmethod
-    def fit(cls, features: np.ndarray) -> FeatureTails:
-        a = np.abs(features)
-        q50, q75 = np.quantile(a, [0.5, 0.75], axis=0)
-        return cls(q75, np.maximum((q75 - q50) / np.log(2.0), Z_SCALE_FLOOR))
-
-    def __call__(self, features: np.ndarray) -> np.ndarray:
-        if features.shape[1] == 0:
-            return np.zeros(len(features))
-        return ((np.abs(features) - self.anchor) / self.scale).max(axis=1)
 
 
 @dataclass(frozen=True)
@@ -81,6 +51,7 @@ class IsolationForestDetector(CalendarParams, ForestParams, WindowedDetector):
     """
 
     name = "iforest"
+    keeps_previous = True  # each feature's tail is fitted declustered
 
     def _make_features(self) -> FeatureExtractor:
         return KpiFeatures(**self._calendar())
@@ -92,13 +63,16 @@ class IsolationForestDetector(CalendarParams, ForestParams, WindowedDetector):
     def _fit_model(self, window: np.ndarray, params: dict[str, Any]) -> ForestAndZ:
         params = dict(params)
         heavy = params.pop("heavy_tails", False)  # the parts' nulls, as the final one's
+        previous = params.pop("previous", None)
         forest = FlatForest.of(fit_isolation_forest(bounded(window), **params))
         ref = window
         if len(ref) > PART_CALIBRATION_ROWS:
             pick = np.random.default_rng(params["random_state"]).choice(
                 len(ref), PART_CALIBRATION_ROWS, replace=False)
             ref = ref[pick]
-        tails = FeatureTails.fit(ref)
+            previous = None if previous is None else previous[pick]
+        # a fleet's features get their own tails; one series' shoulder is read by the nulls
+        tails = FeatureTails.fit(ref, previous, tails=not heavy)
         return ForestAndZ(
             forest, TailCalibrator.fit(-forest.score_samples(bounded(ref)), heavy_tails=heavy),
             tails, TailCalibrator.fit(tails(ref), heavy_tails=heavy))

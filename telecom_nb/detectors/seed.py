@@ -35,7 +35,7 @@ class SeedDetector(ForestParams, WindowedDetector):
     def _make_features(self) -> FeatureExtractor:
         return RawKpis()
 
-    def _remember(self, x: np.ndarray) -> None:
+    def _remember(self, x: np.ndarray, rows: np.ndarray | None = None) -> None:
         # the seed kept every sample in a plain rolling window (no per-batch sampling)
         from telecom_nb.detectors.window import SampleWindow
 

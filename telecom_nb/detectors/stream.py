@@ -88,6 +88,9 @@ def _learned(det: WindowedDetector, whole, x: np.ndarray, a: int) -> None:
         elif det._window.capacity != det.window_size:
             det._window = det._window.resized(det.window_size)
         det._window.append(x[skip:])
+    if det.keeps_previous:  # each kept row's predecessor: the row before it
+        row = int(det.features_.rows(whole.slice(a, a + 1))[0])
+        det._previous.remember_series(row, x, skip, det.window_size)
     det._cache = None
     det.batches_seen_ += len(x)
     if det.first_time_ is None:

@@ -9,7 +9,6 @@ explanations -- lives here once. Thresholding is the alarm stage's (``telecom_nb
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -20,6 +19,8 @@ from traitlets import Bool, Int, List, Unicode, observe, validate
 from telecom_nb.detectors.base import Detector, RetrainJob, Scores
 from telecom_nb.detectors.calibration import TailCalibrator
 from telecom_nb.detectors.explain import contributions_frame, kpi_contributions, top_kpis
+from telecom_nb.detectors.fit_inputs import FitInputs, Fitted
+from telecom_nb.detectors.previous_rows import PreviousRows
 from telecom_nb.detectors.threshold_params import ThresholdParams
 from telecom_nb.detectors.window import SampleWindow
 from telecom_nb.errors import ParameterError
@@ -35,24 +36,6 @@ MIN_BATCHES_IN_WINDOW = 20
 FEW_SERIES = 10
 
 
-@dataclass(frozen=True)
-class FitInputs:
-    """Everything a fit reads: the same inputs give the same model (checkpoints refit)."""
-
-    window: np.ndarray  # the window snapshot, oldest first
-    params: dict[str, Any]
-    heavy_tails: bool
-    seed: int | None  # calibration subsample seed
-
-
-@dataclass(frozen=True)
-class Fitted:
-    """A model and its calibration: installed together, with one assignment."""
-
-    model: Any
-    calibrator: TailCalibrator
-    extra: Any = None
-    inputs: FitInputs | None = None  # what it was fitted from (a checkpoint keeps these)
 
 
 class WindowedDetector(ThresholdParams, Detector):
@@ -71,6 +54,8 @@ class WindowedDetector(ThresholdParams, Detector):
     last_retrain_ = AnyTrait(None, help="data timestamp of the installed model")
     #: fewest window rows for a first fit (one series needs this many ticks)
     min_fit_rows: int = 128
+    #: keep each window row's predecessor (same sector, previous tick) for the fit
+    keeps_previous: bool = False
 
     def __init__(self, **params: Any) -> None:
         self._fitted: Fitted | None = None
@@ -152,6 +137,7 @@ class WindowedDetector(ThresholdParams, Detector):
             self.features_.kpis = list(self.kpis)
         self._fitted = None
         self._window: SampleWindow | None = None
+        self._previous = PreviousRows()
         self._cache: tuple[BatchView, np.ndarray] | None = None
         self._rng = np.random.default_rng(self.random_state)
         self.batches_seen_ = 0
@@ -218,8 +204,11 @@ class WindowedDetector(ThresholdParams, Detector):
     def _learn_view(self, view: BatchView, x: np.ndarray) -> RetrainJob | None:
         self.features_.update_view(view)
         self._cache = None
+        rows = self.features_.rows(view) if self.keeps_previous else None
         if self.batches_seen_ >= self.warmup_batches // 2:
-            self._remember(x)  # the first half of warm-up: features still cold, not kept
+            self._remember(x, rows)  # the first half of warm-up: features still cold, not kept
+        elif rows is not None:
+            self._previous.update(rows, x)
         self.batches_seen_ += 1
         now = view.timestamps.max()
         if self.first_time_ is None:
@@ -228,15 +217,18 @@ class WindowedDetector(ThresholdParams, Detector):
             return None
         return self._make_job(now)
 
-    def _remember(self, x: np.ndarray) -> None:
+    def _remember(self, x: np.ndarray, rows: np.ndarray | None = None) -> None:
         if self._window is None:
             self._window = SampleWindow(self.window_size, x.shape[1])
         elif self._window.capacity != self.window_size:
             self._window = self._window.resized(self.window_size)
         per_batch = max(1, self.window_size // MIN_BATCHES_IN_WINDOW)
+        kept = slice(None)
         if len(x) > per_batch:
-            x = x[np.sort(self._rng.choice(len(x), per_batch, replace=False))]
-        self._window.append(x)
+            kept = np.sort(self._rng.choice(len(x), per_batch, replace=False))
+        self._window.append(x[kept])
+        if rows is not None:
+            self._previous.remember(rows, x, kept, self.window_size)
 
     def _due(self, now: pd.Timestamp) -> bool:
         """First model after warm-up; then on the data clock, more often while young."""
@@ -269,7 +261,8 @@ class WindowedDetector(ThresholdParams, Detector):
     def _make_job(self, now: pd.Timestamp) -> RetrainJob:
         seed = None if self.random_state is None else self.random_state + self.batches_seen_
         # the worker reads only this snapshot
-        inputs = FitInputs(self._window.snapshot(), self._fit_params(), self._heavy_tails(), seed)
+        inputs = FitInputs(self._window.snapshot(), self._fit_params(), self._heavy_tails(), seed,
+                           self._previous.snapshot() if self.keeps_previous else None)
         self._pending = True
         self._pending_fit = inputs
         previous_attempt, self._last_attempt = self._last_attempt, now
@@ -309,7 +302,10 @@ class WindowedDetector(ThresholdParams, Detector):
     def fit_inputs(self, inputs: FitInputs) -> Fitted:
         """Model and calibration from ``inputs`` (pure: safe in a worker thread)."""
         snapshot = inputs.window
-        model = self._fit_model(snapshot, inputs.params)
+        params = inputs.params  # the predecessors go to the fit with its parameters
+        if inputs.previous is not None:
+            params = {**params, "previous": inputs.previous}
+        model = self._fit_model(snapshot, params)
         ref = snapshot
         if len(ref) > CALIBRATION_ROWS:
             pick = np.random.default_rng(inputs.seed).choice(len(ref), CALIBRATION_ROWS, False)

@@ -1,0 +1,106 @@
+"""Per-feature tails: a KPI's own heavy noise is not extreme, a lasting fault still is."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from telecom_nb.detectors.feature_tails import BODY_MASS, FeatureTails
+from telecom_nb.detectors.previous_rows import PreviousRows
+
+
+def units_of(p: float) -> float:
+    """The units a tail probability ``p`` is worth (``ln(0.25 / p)``)."""
+    return math.log(BODY_MASS / p)
+
+
+def availability_like(seed: int, sectors: int = 200, ticks: int = 100):
+    """|z| of a KPI at 0 with isolated dips (0.4 % of rows, 2-10) and outages (runs of 5
+    ticks at 100-200 on about 0.4 % of rows); rows in tick order, with each row's
+    predecessor (same sector, previous tick; NaN on the first tick)."""
+    rng = np.random.default_rng(seed)
+    z = np.where(rng.random((ticks, sectors)) < 0.004, rng.uniform(2, 10, (ticks, sectors)), 0.0)
+    for _ in range(16):  # 16 outages x 5 ticks = 80 rows of 20,000
+        t, s = rng.integers(0, ticks - 5), rng.integers(0, sectors)
+        z[t:t + 5, s] = rng.uniform(100, 200, 5)
+    previous = np.vstack([np.full((1, sectors), np.nan), z[:-1]])
+    return z.reshape(-1, 1), previous.reshape(-1, 1)
+
+
+def test_isolated_heavy_noise_is_not_extreme_but_a_lasting_fault_is():
+    x, previous = availability_like(0)
+    tails = FeatureTails.fit(x, previous)
+    dip, outage = tails(np.array([[8.0], [150.0]]))
+    assert dip < units_of(1e-3)  # a usual dip: rarer than 1 in 1000 rows it is not
+    assert outage > units_of(1e-6)  # an outage stays far beyond anything normal
+    body = (8.0 - tails.anchor[0]) / tails.scale[0]
+    assert body > units_of(1e-5)  # the body alone would call the dip one in 100,000s
+
+
+def test_declustering_keeps_faults_from_widening_the_tail():
+    x, previous = availability_like(1)
+    declustered = FeatureTails.fit(x, previous)(np.array([[120.0]]))[0]
+    every_row = FeatureTails.fit(x)(np.array([[120.0]]))[0]
+    assert declustered > every_row + 1.0  # the outage's 5 rows count once, not 5 times
+
+
+def test_tails_never_make_a_feature_more_extreme_than_its_body():
+    rng = np.random.default_rng(2)
+    window = np.c_[rng.normal(size=20_000), rng.uniform(-1, 1, 20_000),
+                   rng.standard_t(3, 20_000)]
+    tails = FeatureTails.fit(window, np.roll(window, 1, axis=0))
+    probe = rng.normal(size=(5000, 3)) * 6
+    body = (np.abs(probe) - tails.anchor) / tails.scale
+    assert (tails.units(probe) <= body + 1e-12).all()
+    # the heavy-tailed column's tail is heavier than its body says: judged milder there
+    far = np.array([[0.0, 0.0, 12.0]])
+    assert tails.units(far)[0, 2] < ((12.0 - tails.anchor) / tails.scale)[2] - 2.0
+
+
+def test_young_window_keeps_the_body():
+    rng = np.random.default_rng(3)
+    window = rng.normal(size=(100, 2))
+    tails = FeatureTails.fit(window, np.roll(window, 1, axis=0))
+    assert np.isinf(tails.base).all()  # too few exceedances at every level: no tail fit
+    probe = np.array([[5.0, -7.0]])
+    assert np.allclose(tails.units(probe), (np.abs(probe) - tails.anchor) / tails.scale)
+
+
+def test_previous_rows_are_each_kept_rows_predecessor():
+    prev = PreviousRows()
+    x1 = np.array([[1.0, -1.0], [2.0, -2.0]])  # sectors 0 and 1
+    prev.remember(np.array([0, 1]), x1, slice(None), capacity=10)
+    x2 = np.array([[3.0, 3.0], [4.0, 4.0], [5.0, 5.0]])  # sectors 1, 2 (new), 0
+    prev.remember(np.array([1, 2, 0]), x2, np.array([0, 1, 2]), capacity=10)
+    x3 = np.array([[6.0, 6.0], [7.0, 7.0]])  # sectors 2, 0; only sector 0's row kept
+    prev.remember(np.array([2, 0]), x3, np.array([1]), capacity=10)
+    got = prev.snapshot()
+    want = np.array([[np.nan, np.nan], [np.nan, np.nan],  # first tick: no predecessor
+                     [2.0, 2.0], [np.nan, np.nan], [1.0, 1.0],  # |x| of the last tick
+                     [5.0, 5.0]])
+    assert np.array_equal(got, want, equal_nan=True)
+    prev.update(np.array([0]), np.array([[-9.0, 9.0]]))  # learned, not kept in the window
+    assert prev.last_x_.tolist() == [[-9.0, 9.0]] and len(prev.snapshot()) == 6
+
+
+def test_detector_window_and_predecessors_stay_row_aligned():
+    from test_features import fleet
+
+    from telecom_nb.detectors import make_detector
+
+    det = make_detector("iforest", window_size=500)
+    det.score_stream(fleet(n_sectors=30, days=3, seed=4))
+    window, previous = det._window.snapshot(), det._previous.snapshot()
+    assert window.shape == previous.shape == (500, window.shape[1])
+    assert np.isfinite(previous).all()  # every kept row's sector was seen a tick before
+    assert det._fitted.inputs.previous is not None
+
+
+def test_without_tails_the_units_are_the_body_s():
+    x, previous = availability_like(5)
+    body_only = FeatureTails.fit(x, previous, tails=False)
+    probe = np.array([[0.0], [8.0], [150.0]])
+    assert np.allclose(body_only.units(probe),
+                       (probe - body_only.anchor) / body_only.scale)
+    assert body_only(probe)[1] > FeatureTails.fit(x, previous)(probe)[1] + 5.0
