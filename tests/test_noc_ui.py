@@ -169,17 +169,19 @@ def test_real_monitor_incidents_subset_history_and_traffic():
         dash = Dashboard(monitor, provinces=SQUARE)
         asyncio.run(monitor.step(60))  # charts full: 48 points of 12 h
         monitor.remove_sink(dash._on_batch)
+        (batch,) = asyncio.run(monitor.step(1))
+        dash._on_batch(batch)  # flushes what the stepped warm-up left pending (timing-bound)
         sizes, messages = [], []
-        # 15 ticks: single ticks vary (7-10 messages here; the first one by one message
-        # between runs) with how many axes change: an axis that moves adds two small
-        # messages, at most one narrowing a tick; all alert dots are one layer
+        # 15 ticks: single ticks vary (7-10 messages here) with how many axes change: an
+        # axis that moves adds two small messages, at most one narrowing a tick; all alert
+        # dots are one layer
         for _ in range(15):
             (batch,) = asyncio.run(monitor.step(1))
             traffic.reset()
             dash._on_batch(batch)
             sizes.append(traffic.bytes)
             messages.append(traffic.messages)
-    assert max(sizes) <= 10_000 and statistics.median(messages) <= 9 and max(messages) <= 11
+    assert max(sizes) <= 10_000 and statistics.median(messages) <= 9 and max(messages) <= 10
     assert dash.book is monitor.incidents  # acknowledgements are the monitor's state
     incidents = monitor.incidents_frame()
     assert len(incidents) <= len(monitor.episodes_frame())
