@@ -54,9 +54,10 @@ def run_all_cells(page, timeout_s: float = 60.0) -> None:
                 raise
 
 
-def open_notebook(page, server) -> None:
-    """Open the notebook in Lab as a user would (its URL, with the server's token)."""
-    rel = NOTEBOOK.relative_to(REPO).as_posix()
+def open_notebook(page, server, notebook=NOTEBOOK) -> None:
+    """Open a notebook of the repository in Lab as a user would (its URL, with the
+    server's token)."""
+    rel = notebook.relative_to(REPO).as_posix()
     page.goto(f"{server.base_url}/lab/tree/{rel}?token={server.token}", timeout=90_000)
     page.locator(".jp-Notebook .jp-Cell").first.wait_for(timeout=90_000)
 

@@ -23,14 +23,14 @@ from browser_probes import (
     zoom_map,
 )
 from noc_probes import bright_sectors, choose, feed_rows, time_axis_labels, type_into, wait_until
-from test_lab import run_all_cells
+from test_lab import OUTPUT as LAB_OUTPUT
+from test_lab import open_notebook, run_all_cells
 from test_operator_data import click_and_check
 
 pytestmark = pytest.mark.browser
 
 NOTEBOOK = REPO / "notebooks" / "live_monitor.ipynb"
 ENV = {"TELECOM_NB_TICKS": "3000", "TELECOM_NB_INTERVAL": "0.3", "TELECOM_NB_SECTORS": "400"}
-LAB_OUTPUT = ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output"
 # the simulator's first tick (2026-01-05 00:00 UTC) on its network clock, Asia/Tehran
 SIM_START = dt.datetime(2026, 1, 5, 3, 30)
 SIM_ZONE = "Asia/Tehran"
@@ -171,9 +171,7 @@ def test_noc_in_voila(voila_server, page):
 def test_noc_in_lab(lab_server_with, page):
     t0 = time.monotonic()
     server = lab_server_with(**ENV)
-    rel = NOTEBOOK.relative_to(REPO).as_posix()
-    page.goto(f"{server.base_url}/lab/tree/{rel}?token={server.token}", timeout=90_000)
-    page.locator(".jp-Notebook .jp-Cell").first.wait_for(timeout=90_000)
+    open_notebook(page, server, NOTEBOOK)
     run_all_cells(page)
     page.locator(LAB_OUTPUT + " .tnb-map").first.scroll_into_view_if_needed()
     result = run_checks(page, root=LAB_OUTPUT)

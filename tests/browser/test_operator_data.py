@@ -21,14 +21,14 @@ from browser_probes import (
     wait_for,
     zoom_map,
 )
-from test_lab import run_all_cells
+from test_lab import OUTPUT as LAB_OUTPUT
+from test_lab import open_notebook, run_all_cells
 
 pytestmark = pytest.mark.browser
 
 NOTEBOOK = Path(__file__).with_name("operator_dashboard.ipynb")
 CELLS = 30  # ten sites of three sectors
 SIMULATOR_KPIS = ("payload_mb", "throughput_mbps", "prb_pct", "availability_pct")
-LAB_OUTPUT = ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output"
 
 
 @pytest.fixture(scope="module")
@@ -126,9 +126,7 @@ def test_operator_data_in_voila(voila_server, page, operator_source):
 def test_operator_data_in_lab(lab_server_with, page, operator_source):
     t0 = time.monotonic()
     server = lab_server_with(**_env(operator_source))
-    rel = NOTEBOOK.relative_to(REPO).as_posix()
-    page.goto(f"{server.base_url}/lab/tree/{rel}?token={server.token}", timeout=90_000)
-    page.locator(".jp-Notebook .jp-Cell").first.wait_for(timeout=90_000)
+    open_notebook(page, server, NOTEBOOK)
     run_all_cells(page)
     page.locator(LAB_OUTPUT + " .tnb-map").first.scroll_into_view_if_needed()
     result = check_operator_dashboard(page, root=LAB_OUTPUT)
