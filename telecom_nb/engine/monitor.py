@@ -38,7 +38,7 @@ from telecom_nb.engine.sinks import Sink
 from telecom_nb.engine.state import RunState
 from telecom_nb.engine.tick import Tick
 from telecom_nb.engine.triage import TriageViews
-from telecom_nb.engine.watchdog import Watchdog
+from telecom_nb.engine.watchdog import PagePresence, Watchdog
 from telecom_nb.params import check_range
 from telecom_nb.sources.base import Source
 from telecom_nb.sources.kpiinfo import KpiInfo
@@ -48,7 +48,7 @@ if TYPE_CHECKING:
     from telecom_nb.sources.tables import ColumnMapping
 
 
-class Monitor(TriageViews, HasTraits):
+class Monitor(TriageViews, PagePresence, HasTraits):
     """A live stream with observable state and pandas views for analysts (incidents,
     acknowledgements and exports: :class:`~telecom_nb.engine.triage.TriageViews`)."""
 
@@ -255,28 +255,6 @@ class Monitor(TriageViews, HasTraits):
         if sink in self._user_sinks:
             self._user_sinks.remove(sink)
             self.runner.remove_sink(sink)
-
-    def heartbeat(self) -> None:
-        """Called by the watching page (about once a second); resumes a watchdog pause."""
-        self.watchdog.beat()
-        if self._watchdog_paused and self.runner.paused:
-            self._watchdog_paused = False
-            self.runner.resume()
-            self.runner.last_message = "resumed: the page is back"
-            self._sync()
-
-    def check_watchdog(self) -> bool:
-        """Pause if the watching page went silent; True when it paused now."""
-        if not self.watchdog.expired() or not self.runner.running or self.runner.paused:
-            return False
-        self._watchdog_paused = True
-        silence = self.watchdog.silence()
-        self._syncing = True  # one trait update for this tick, done by the caller
-        try:
-            self.runner.pause(f"paused: no heartbeat from the page for {silence:.0f} s")
-        finally:
-            self._syncing = False
-        return True
 
     # ------------------------------------------------------------ data access
     @property

@@ -50,3 +50,31 @@ class Watchdog:
             and self.last_beat is not None
             and (self.silence() > self._timeout_s)
         )
+
+
+class PagePresence:
+    """Mixin of :class:`~telecom_nb.engine.monitor.Monitor`: pause the stream when the
+    watching page goes silent, resume when its heartbeat comes back (needs the monitor's
+    ``watchdog``, ``runner``, ``_watchdog_paused``, ``_syncing`` and ``_sync``)."""
+
+    def heartbeat(self) -> None:
+        """Called by the watching page (about once a second); resumes a watchdog pause."""
+        self.watchdog.beat()
+        if self._watchdog_paused and self.runner.paused:
+            self._watchdog_paused = False
+            self.runner.resume()
+            self.runner.last_message = "resumed: the page is back"
+            self._sync()
+
+    def check_watchdog(self) -> bool:
+        """Pause if the watching page went silent; True when it paused now."""
+        if not self.watchdog.expired() or not self.runner.running or self.runner.paused:
+            return False
+        self._watchdog_paused = True
+        silence = self.watchdog.silence()
+        self._syncing = True  # one trait update for this tick, done by the caller
+        try:
+            self.runner.pause(f"paused: no heartbeat from the page for {silence:.0f} s")
+        finally:
+            self._syncing = False
+        return True
