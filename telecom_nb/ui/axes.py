@@ -39,23 +39,22 @@ def nice_ticks(low: float, high: float) -> np.ndarray:
 
 
 def fit_axis(axis: bq.Axis, y: np.ndarray) -> None:
-    """Move the axis's value domain if :func:`propose_domain` says so (see there)."""
-    move = propose_domain(axis.scale, y)
-    if move is not None:
-        _move_axis(axis, move[:2])
-    elif axis.tick_values is None or not len(axis.tick_values):
-        axis.tick_values = nice_ticks(float(axis.scale.min), float(axis.scale.max))
+    """Move one axis's value domain if :func:`propose_domain` says so (see there)."""
+    fit_value_axes([(axis, y)])
 
 
 def fit_value_axes(pairs: Iterable[tuple[bq.Axis, np.ndarray]]) -> int:
     """Fit several charts' value axes in one tick, sending few messages: every axis whose
     data left its domain moves now; of those that only want narrowing, one moves (the
-    emptiest) and only if nothing else did, the others on later ticks. Returns moves."""
+    emptiest) and only if nothing else did, the others on later ticks. An axis that stays
+    gets round tick values once if it has none. Returns moves."""
     urgent, optional = [], []
     for axis, y in pairs:
         move = propose_domain(axis.scale, y)
         if move is not None:
             (urgent if move[2] else optional).append((move[3], axis, move))
+        elif axis.tick_values is None or not len(axis.tick_values):
+            axis.tick_values = nice_ticks(float(axis.scale.min), float(axis.scale.max))
     chosen = urgent or sorted(optional, key=lambda m: m[0])[:1]
     for _, axis, move in chosen:
         _move_axis(axis, move[:2])
