@@ -10,16 +10,19 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import Any
 
 from telecom_nb.errors import KpiInputError, ParameterError
 
 
-def run_partitioned(args: argparse.Namespace, texts: dict[str, str]) -> int:
+def run_partitioned(args: argparse.Namespace, texts: dict[str, str],
+                    alarm_values: dict[str, Any]) -> int:
     """Score the dataset by partitions of whole groups, in this process or on Dask.
 
-    ``texts`` are the ``--set`` pairs, read here into typed values by the detector's traits.
+    ``texts`` are the detector's ``--set`` pairs, read here into typed values by its traits;
+    ``alarm_values`` the alarm stage's, already typed (:func:`~.commands.split_params`).
     """
-    from telecom_nb.alarms.alarm_params import PREFIX, parse_alarm_texts, split_alarm_params
+    from telecom_nb.alarms.alarm_params import PREFIX
     from telecom_nb.backtest import backtest
     from telecom_nb.cli.source_args import source_spec
     from telecom_nb.detectors import make_detector
@@ -42,9 +45,8 @@ def run_partitioned(args: argparse.Namespace, texts: dict[str, str]) -> int:
     if spec.sites is not None:
         raise KpiInputError(f"--sites: not supported with --partition-by; the column "
                             f"{args.partition_by or 'province'!r} must be in {spec.path.name}")
-    detector_texts, alarm_texts = split_alarm_params(texts)
-    values = parse_texts(make_detector(args.detector), detector_texts)  # typed; checked later
-    values.update({f"{PREFIX}{k}": v for k, v in parse_alarm_texts(alarm_texts).items()})
+    values = parse_texts(make_detector(args.detector), texts)  # typed; checked later
+    values.update({f"{PREFIX}{k}": v for k, v in alarm_values.items()})
     memory: str | float = args.memory_limit
     result = backtest(spec.path, args.out, engine=engine,
                       partition_by=args.partition_by or "province",

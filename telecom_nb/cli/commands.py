@@ -94,7 +94,7 @@ def run_detect(args: argparse.Namespace) -> int:
     if args.engine == "dask" or args.partition_by:
         from telecom_nb.cli.backtest_cmd import run_partitioned
 
-        return run_partitioned(args, parse_params(args.params))
+        return run_partitioned(args, *split_params(args.params))
     output_path(args.out)
     spec = source_spec(args)
     params, alarm_values = split_params(args.params)
