@@ -9,6 +9,7 @@ range, and the old value stays.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -42,6 +43,15 @@ def short_duration(span: pd.Timedelta) -> str:
         if span >= size and span % size == pd.Timedelta(0):
             return f"{span // size}{unit}"
     return str(span)
+
+
+def param_lines(rows: Iterable[tuple[str, Any, str]]) -> list[str]:
+    """``name = value  help`` lines, aligned (what ``telecom-nb detectors`` prints); a
+    duration is shown as ``--set`` takes it back (``1D``, ``45min``)."""
+    lefts = [(f"{name} = {short_duration(v) if isinstance(v, pd.Timedelta) else repr(v)}", h)
+             for name, v, h in rows]
+    width = max((len(left) for left, _ in lefts), default=0)
+    return [f"{left:<{width}}  {text}".rstrip() for left, text in lefts]
 
 
 def ticks_or_duration(name: str, value: Any) -> int | pd.Timedelta:

@@ -12,12 +12,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from pandas import Timedelta
-
 from telecom_nb.alarms.chain import AlarmChain
 from telecom_nb.alarms.episodes import EPISODE_PARAMS
 from telecom_nb.errors import ParameterError
-from telecom_nb.params import parse_param_text, short_duration
+from telecom_nb.params import param_lines, parse_param_text
 
 PREFIX = "alarms."
 
@@ -57,10 +55,6 @@ def parse_alarm_texts(texts: Mapping[str, str]) -> dict[str, Any]:
 
 def describe_alarms() -> list[str]:
     """One line per alarm parameter (``telecom-nb detectors`` prints them once)."""
-    chain = AlarmChain()
-    traits = AlarmChain.class_traits()
-    shown = {name: getattr(chain, name) for name in EPISODE_PARAMS}
-    lines = [(f"{PREFIX}{name} = {short_duration(v) if isinstance(v, Timedelta) else repr(v)}",
-              str(traits[name].help or "")) for name, v in shown.items()]
-    width = max(len(left) for left, _ in lines)
-    return [f"{left:<{width}}  {text}".rstrip() for left, text in lines]
+    chain, traits = AlarmChain(), AlarmChain.class_traits()
+    return param_lines((f"{PREFIX}{name}", getattr(chain, name), str(traits[name].help or ""))
+                       for name in EPISODE_PARAMS)

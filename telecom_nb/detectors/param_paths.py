@@ -27,7 +27,7 @@ from traitlets import HasTraits
 from telecom_nb.detectors.base import Detector
 from telecom_nb.detectors.windowed import configure_features
 from telecom_nb.errors import ParameterError
-from telecom_nb.params import parse_param_text
+from telecom_nb.params import param_lines, parse_param_text
 
 FEATURES = "features"
 #: feature parameters a detector may drive with its own of the same name
@@ -132,6 +132,4 @@ def configure(detector: Detector, values: Mapping[str, Any]) -> Detector:
 
 def describe(detector: Detector) -> list[str]:
     """One line per parameter: ``name = value  help`` (what ``telecom-nb detectors`` prints)."""
-    refs = param_refs(detector)
-    width = max((len(f"{r.name} = {r.value!r}") for r in refs.values()), default=0)
-    return [f"{f'{r.name} = {r.value!r}':<{width}}  {r.help}".rstrip() for r in refs.values()]
+    return param_lines((r.name, r.value, r.help) for r in param_refs(detector).values())
