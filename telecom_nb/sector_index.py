@@ -4,7 +4,9 @@ Per-sector state (validator memory, feature baselines, alarm episodes, history) 
 numpy arrays indexed by position, so an update is one vectorised gather/scatter. New
 sectors may appear at any tick: the map only grows and a position never changes.
 Looking ids up costs a hash per row, so the last complete lookup is cached: a live
-source sends the same sector list every tick.
+source sends the same sector list every tick. Callers convert ids anew (a frame's
+column, a view's array), so the few arrays found equal to the cached ones are kept as
+aliases: each is compared element-wise once, later calls with it are an identity check.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ class SectorIndex:
 
     def __init__(self) -> None:
         self._index = pd.Index([], dtype=object)
-        self._last_ids: np.ndarray | None = None
+        #: arrays of ids known equal to the last complete lookup's (newest last)
+        self._last_ids: list[np.ndarray] | None = None
         self._last_pos: np.ndarray | None = None
 
     def __len__(self) -> int:
@@ -32,11 +35,16 @@ class SectorIndex:
     def lookup(self, ids: np.ndarray | pd.Series | pd.Index) -> np.ndarray:
         """Positions of ``ids`` (-1 for ids never seen); never grows the index."""
         values = np.asarray(ids, dtype=object)
-        if self._last_ids is not None and _same(values, self._last_ids):
-            return self._last_pos  # type: ignore[return-value]
+        known = self._last_ids
+        if known is not None:
+            if any(values is a for a in known):
+                return self._last_pos  # type: ignore[return-value]
+            if _same(values, known[-1]):
+                known[:] = [*known[1 - _ALIASES:], values]
+                return self._last_pos  # type: ignore[return-value]
         pos = self._index.get_indexer(pd.Index(values, dtype=object)).astype(np.intp)
         if len(pos) and (pos >= 0).all():  # only complete lookups stay valid
-            self._last_ids, self._last_pos = values, pos
+            self._last_ids, self._last_pos = [values], pos
         return pos
 
     def positions(self, ids: np.ndarray | pd.Series | pd.Index) -> np.ndarray:
@@ -55,6 +63,10 @@ class SectorIndex:
     def position_of(self, sector_id: object) -> int:
         """Position of one sector, or -1 if never seen."""
         return int(self._index.get_indexer(pd.Index([sector_id], dtype=object))[0])
+
+
+#: arrays of the cached ids recognised by identity (a tick's view, frame and history ids)
+_ALIASES = 4
 
 
 def _same(a: np.ndarray, b: np.ndarray) -> bool:
