@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from telecom_nb.detectors import score_kernels
 from telecom_nb.detectors.calendar_params import CalendarParams
 from telecom_nb.detectors.calibration import TailCalibrator
 from telecom_nb.detectors.feature_tails import FeatureTails
@@ -78,5 +79,7 @@ class IsolationForestDetector(CalendarParams, ForestParams, WindowedDetector):
             tails, TailCalibrator.fit(tails(ref), heavy_tails=heavy))
 
     def _raw_score(self, model: ForestAndZ, features: np.ndarray) -> np.ndarray:
-        forest = model.forest_null(-model.forest.score_samples(bounded(features)))
+        x = score_kernels.bounded32(features)  # what the forest compares (float32), once
+        forest = model.forest_null(-model.forest.score_samples(
+            bounded(features) if x is None else x))
         return np.maximum(forest, model.z_null(model.tails(features)))

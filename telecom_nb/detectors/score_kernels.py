@@ -1,0 +1,164 @@
+"""Compiled (numba) twins of the scoring steps that run on every row of a tick.
+
+On a 100k-sector tick each of these was a chain of numpy temporaries over a
+rows x features array (tens of ms apiece): the forest's bounded input, each feature's
+tail units and the KPI contributions. Each kernel reads every cell once and does the
+same float64 operations in the same order as its numpy twin, NaN propagating as
+numpy's ``maximum``/``max`` do, so the numbers are identical
+(``tests/test_score_kernels.py`` compares both paths). Without numba, or for inputs a
+kernel does not cover, the callers run their numpy code.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+try:  # optional speed-up; the fallback is the numpy code of each caller
+    import numba
+except ImportError:  # pragma: no cover - exercised only where numba is missing
+    numba = None
+
+#: the numpy sum of this few values is a plain left-to-right loop (pairwise above)
+MAX_MEMBERS = 7
+
+
+def _nmax(a, b):  # pragma: no cover - compiled
+    """numpy's ``maximum``: NaN if either is NaN."""
+    if a != a or b != b:
+        return a + b
+    return a if a >= b else b
+
+
+def _nmin(a, b):  # pragma: no cover - compiled
+    if a != a or b != b:
+        return a + b
+    return a if a <= b else b
+
+
+def _signed32(x, logs, out):  # pragma: no cover - compiled
+    """``out = float32(sign(x) * logs)``: the sign, product and cast of ``bounded``."""
+    for i in range(x.shape[0]):
+        for j in range(x.shape[1]):
+            v = x[i, j]
+            sign = 1.0 if v > 0 else (-1.0 if v < 0 else v * 0.0 + 0.0)  # np.sign: 0, NaN
+            out[i, j] = np.float32(sign * logs[i, j])
+
+
+def _tail_max(x, anchor, scale, reach, start, base, tail_scale, out):  # pragma: no cover
+    """``FeatureTails.units(x).max(axis=1)``: body units, the milder tail beyond reach."""
+    n, f = x.shape
+    for i in range(n):
+        best = 0.0
+        for j in range(f):
+            a = abs(x[i, j])
+            u = (a - anchor[j]) / scale[j]
+            if a > reach[j]:
+                t = base[0, j] + _nmax(a - start[0, j], 0.0) / tail_scale[0, j]
+                for k in range(1, start.shape[0]):
+                    t = _nmin(t, base[k, j] + _nmax(a - start[k, j], 0.0) / tail_scale[k, j])
+                u = _nmin(u, t)
+            best = u if j == 0 else _nmax(best, u)
+        out[i] = best
+
+
+def _contributions(x, single_col, single_w, single_start, multi, members, n_members,
+                   static_w, out):  # pragma: no cover - compiled
+    """:func:`~telecom_nb.detectors.explain.kpi_contributions` row by row."""
+    n = x.shape[0]
+    n_kpis = out.shape[1]
+    direct = np.empty(n_kpis)
+    for i in range(n):
+        for k in range(n_kpis):
+            lo, hi = single_start[k], single_start[k + 1]
+            d = 0.0
+            if hi > lo:
+                d = abs(x[i, single_col[lo]]) * single_w[lo]
+                for c in range(lo + 1, hi):
+                    d = _nmax(d, abs(x[i, single_col[c]]) * single_w[c])
+            direct[k] = d
+            out[i, k] = d
+        for r in range(multi.shape[0]):
+            m = n_members[r]
+            total = direct[members[r, 0]]  # numpy's sum of a short row: left to right
+            for q in range(1, m):
+                total += direct[members[r, q]]
+            a = abs(x[i, multi[r]])
+            for q in range(m):
+                kk = members[r, q]
+                share = direct[kk] / total if total > 0 else static_w[r, q]
+                out[i, kk] = _nmax(out[i, kk], a * share)
+
+
+if numba is not None:
+    _nmax = numba.njit(cache=True, inline="always")(_nmax)
+    _nmin = numba.njit(cache=True, inline="always")(_nmin)
+    _signed32 = numba.njit(cache=True, nogil=True)(_signed32)
+    _tail_max = numba.njit(cache=True, nogil=True, error_model="numpy")(_tail_max)
+    _contributions = numba.njit(cache=True, nogil=True, error_model="numpy")(_contributions)
+
+
+def _float_matrix(x: np.ndarray) -> np.ndarray | None:
+    """``x`` as a C-contiguous float64 matrix, or None when the kernels do not apply."""
+    if numba is None or not isinstance(x, np.ndarray) or x.ndim != 2 or x.dtype != np.float64:
+        return None
+    return np.ascontiguousarray(x)
+
+
+def bounded32(features: np.ndarray) -> np.ndarray | None:
+    """``bounded(features).astype(float32)`` with one temporary; None without the kernel.
+
+    numpy's ``log1p`` is vectorised (faster than the scalar one a kernel would call), so
+    it runs in place on ``|x|``; the kernel then signs and casts in one pass.
+    """
+    x = _float_matrix(features)
+    if x is None:
+        return None
+    logs = np.abs(x)
+    np.log1p(logs, out=logs)
+    out = np.empty(x.shape, dtype=np.float32)
+    _signed32(x, logs, out)
+    return out
+
+
+def tail_max(features: np.ndarray, anchor: np.ndarray, scale: np.ndarray, reach: np.ndarray,
+             start: np.ndarray, base: np.ndarray, tail_scale: np.ndarray) -> np.ndarray | None:
+    """The strongest feature's tail units per row (see ``FeatureTails``); None: not taken."""
+    x = _float_matrix(features)
+    if x is None or x.shape[1] == 0:
+        return None
+    if start.shape[0] == 0:  # the body only: no cell reaches a tail
+        start = base = tail_scale = np.zeros((1, x.shape[1]))
+        reach = np.full(x.shape[1], np.inf)
+    out = np.empty(len(x))
+    _tail_max(x, *(np.ascontiguousarray(a, dtype=np.float64)
+                   for a in (anchor, scale, reach, start, base, tail_scale)), out)
+    return out
+
+
+def contributions(features: np.ndarray, weights: np.ndarray) -> np.ndarray | None:
+    """rows x kpis contributions as ``kpi_contributions``; None: not taken."""
+    x = _float_matrix(features)
+    w = np.asarray(weights, dtype=np.float64)
+    if x is None or w.ndim != 2 or w.shape[0] != x.shape[1] or (w < 0).any():
+        return None
+    nonzero = w != 0
+    single = nonzero.sum(axis=1) == 1
+    multi = np.flatnonzero(~single & nonzero.any(axis=1))
+    counts = nonzero[multi].sum(axis=1)
+    if len(multi) and counts.max() > MAX_MEMBERS:
+        return None
+    kpi_of, nth = np.nonzero(nonzero[single].T)  # by KPI, then feature order
+    single_col = np.flatnonzero(single)[nth]
+    single_start = np.searchsorted(kpi_of, np.arange(w.shape[1] + 1))
+    width = max(1, int(counts.max()) if len(multi) else 1)
+    members = np.zeros((len(multi), width), dtype=np.int64)
+    static_w = np.zeros((len(multi), width))
+    for r, j in enumerate(multi):  # relations: a handful, not rows
+        m = np.flatnonzero(nonzero[j])
+        members[r, : len(m)] = m
+        static_w[r, : len(m)] = w[j, m]
+    out = np.empty((len(x), w.shape[1]))
+    _contributions(x, single_col.astype(np.int64), w[single_col, kpi_of],
+                   single_start.astype(np.int64), multi.astype(np.int64), members,
+                   counts.astype(np.int64), static_w, out)
+    return out

@@ -1,0 +1,76 @@
+"""The compiled scoring kernels give numpy's numbers bit for bit (and stand aside cleanly)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from telecom_nb.detectors import explain, score_kernels
+from telecom_nb.detectors.feature_tails import FeatureTails
+from telecom_nb.detectors.iforest import bounded
+
+pytestmark = pytest.mark.skipif(score_kernels.numba is None, reason="numba not installed")
+
+
+def _features(rows: int = 40_000, cols: int = 12, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((rows, cols)) * 10 ** rng.uniform(-3, 3, (rows, 1))
+    x[::9, :3] = 0.0
+    x[5, 2] = -0.0
+    return x
+
+
+def test_bounded32_is_bounded_as_float32():
+    x = _features()
+    x[0, 0], x[1, 1], x[2, 2] = np.nan, np.inf, -np.inf
+    want = bounded(x).astype(np.float32)
+    got = score_kernels.bounded32(x)
+    assert got.dtype == np.float32
+    np.testing.assert_array_equal(got.view(np.int32), want.view(np.int32))
+    small = x[:100]  # one block, no threads
+    np.testing.assert_array_equal(score_kernels.bounded32(small).view(np.int32),
+                                  bounded(small).astype(np.float32).view(np.int32))
+
+
+@pytest.mark.parametrize("heavy", [False, True])
+def test_tail_max_is_units_max(heavy):
+    rng = np.random.default_rng(3)
+    window = rng.standard_t(3, (20_000, 12))
+    previous = np.roll(window, 1, axis=0)
+    tails = FeatureTails.fit(window, previous, tails=not heavy)
+    x = _features(seed=4)
+    x[7, 4] = np.nan
+    want = tails.units(x).max(axis=1)
+    np.testing.assert_array_equal(tails(x), want)
+    assert score_kernels.tail_max(x[:, :0], *([np.zeros(0)] * 6)) is None
+
+
+@pytest.mark.parametrize("members", [2, 3, 7])
+def test_contributions_are_kpi_contributions(members):
+    rng = np.random.default_rng(members)
+    w = np.zeros((12, 8))
+    w[np.arange(6), np.arange(6)] = 1.0
+    w[6, 6], w[7, 6], w[10, 7] = 0.5, 1.0, 1.0  # two features of one KPI
+    w[8, :members] = rng.uniform(0.1, 1.0, members)  # relations over several KPIs
+    w[9, [1, 3]] = [0.3, 0.7]
+    x = np.abs(_features(seed=members))
+    x[::7, :3] = 0.0  # no direct evidence: the static weights share the relation
+    x[11, 8] = np.nan
+    got = score_kernels.contributions(x, w)
+    score_kernels_off = score_kernels.numba
+    try:
+        score_kernels.numba = None
+        want = explain.kpi_contributions(x, w)
+    finally:
+        score_kernels.numba = score_kernels_off
+    np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(explain.kpi_contributions(x, w), want)
+
+
+def test_kernels_stand_aside_for_inputs_they_do_not_cover():
+    x = _features(rows=10)
+    assert score_kernels.bounded32(x.astype(np.float32)) is None
+    wide = np.zeros((12, 9))
+    wide[0, :] = 1.0  # a relation of more KPIs than a short sum covers
+    assert score_kernels.contributions(x, wide) is None
+    assert score_kernels.contributions(x, -np.eye(12)) is None
