@@ -25,6 +25,8 @@ def test_compiled_update_equals_numpy(monkeypatch, tail, gate, options):
     fast, slow = _pair(tail, 0.05, gate, n_rows)
     for step in range(30):
         rows = rng.choice(n_rows, n, replace=step % 5 == 0)  # repeated rows sometimes
+        if step % 3 == 1:  # a live tick's order (increasing, distinct): updated in place
+            rows = np.sort(rng.choice(n_rows, n, replace=False))
         cells = (rows,) if len(tail) == 1 else (rows, rng.integers(0, tail[0], n))
         k = tail[-1]
         x = rng.standard_t(2, size=(n, k)) * (1 + step % 3)

@@ -3,9 +3,11 @@
 The numpy version makes ~25 temporary arrays per call; on a 100k-sector tick with a
 sector x slot table that is tens of ms per table. Here each cell is read once, the
 same float64 operations run in the same order (no fast-math, NaN propagating as
-numpy's ``maximum``/``minimum``/``clip`` do), and the results are written back after
-all are computed, so repeated cells behave as numpy's fancy assignment (last wins, all
-computed from the old values). ``tests/test_features.py`` compares both paths.
+numpy's ``maximum``/``minimum``/``clip`` do), and where a cell may repeat the results
+are written back after all are computed, so repeated cells behave as numpy's fancy
+assignment (last wins, all computed from the old values); rows in increasing cell order
+(a live tick's) cannot repeat one and are updated in place (3x faster: no temporaries).
+``tests/test_features.py`` and ``tests/test_robust_kernel.py`` compare both paths.
 Without numba, :func:`update` returns False and the numpy code runs.
 """
 
@@ -85,6 +87,21 @@ def robust_cell(lv0, dv, cn, xi, sc_in, informed, fr_in, has_far, st, has_start,
 def _kernel(level, dev, count, base, x, scale, informed, far_in, has_far, start, has_start,
             alpha, gate):  # pragma: no cover - compiled
     n, k = x.shape
+    distinct = True  # rows in increasing cell order (a live tick's): no cell repeats
+    for i in range(1, n):
+        if base[i] <= base[i - 1]:
+            distinct = False
+            break
+    if distinct:  # each cell reads only its own old values: write in place
+        for i in range(n):
+            b = base[i]
+            for j in range(k):
+                c = b + j
+                level[c], dev[c], count[c] = robust_cell(
+                    level[c], dev[c], count[c], x[i, j], scale[i, j] if informed else 0.0,
+                    informed, far_in[i, j] if has_far else False, has_far,
+                    start[i, j] if has_start else np.nan, has_start, alpha, gate)
+        return
     new_l = np.empty((n, k))
     new_d = np.empty((n, k))
     new_c = np.empty((n, k))
