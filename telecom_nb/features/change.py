@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 from traitlets import Float, validate
 
+from telecom_nb.features import tick_kernels
 from telecom_nb.features.base import FeatureExtractor
 from telecom_nb.features.robust_stats import HUBER_K, MAD_TO_SIGMA, MIN_COUNT_TO_CLIP
 from telecom_nb.features.scaling import scale_kpis, spread_floors
@@ -57,8 +58,11 @@ class ShortTermChange(FeatureExtractor):
 
     def transform_view(self, view: BatchView) -> np.ndarray:
         y = self._scaled(view)
-        out = np.zeros_like(y)
         rows = self.rows(view)
+        compiled = tick_kernels.change_z(self, y, rows)
+        if compiled is not None:  # the lines below in one pass (same numbers)
+            return compiled
+        out = np.zeros_like(y)
         known = (rows >= 0) & (rows < self.level_.shape[0])
         if not known.any():
             return out
@@ -76,6 +80,8 @@ class ShortTermChange(FeatureExtractor):
         self.level_ = grow_rows(self.level_, need)
         self.dev_ = grow_rows(self.dev_, need)
         self.count_ = grow_rows(self.count_, need)
+        if tick_kernels.change_learn(self, y, rows):  # the lines below, in place
+            return
         level, dev, n = self.level_[rows], self.dev_[rows], self.count_[rows]
         ok = np.isfinite(y)
         ys = np.where(ok, y, level)

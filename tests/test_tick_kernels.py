@@ -1,0 +1,84 @@
+"""The compiled change and persistence passes give the numpy lines' numbers, bit for bit."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from telecom_nb.features import tick_kernels
+from telecom_nb.features.change import ShortTermChange
+from telecom_nb.features.persistence import Persistence
+from telecom_nb.features.view import BatchView
+
+pytestmark = pytest.mark.skipif(tick_kernels.numba is None, reason="numba not installed")
+KPIS = ("traffic_gb", "availability_pct", "prb_util_pct")
+
+
+def _rows(rng: np.random.Generator, step: int, known: int) -> np.ndarray:
+    """A live tick's rows (increasing), new sectors, a shuffled or a repeating batch."""
+    if step % 4 == 0:
+        return rng.permutation(known + 5)[: known // 2]
+    if step % 4 == 1:
+        return rng.choice(known + 5, known // 2, replace=True)
+    return np.arange(known + step % 3)
+
+
+def _batch(rng: np.random.Generator, rows: np.ndarray, step: int) -> BatchView:
+    raw = np.abs(rng.standard_t(2, (len(rows), len(KPIS)))) * 10 + step % 5
+    raw[rng.random(raw.shape) < 0.05] = np.nan
+    ids = np.array([f"s{r}" for r in rows], dtype=object)
+    return BatchView(ids, np.full(len(rows), "p", dtype=object),
+                     pd.DatetimeIndex([pd.Timestamp("2024-01-01")] * len(rows)), raw)
+
+
+def test_change_compiled_equals_numpy(monkeypatch):
+    rng = np.random.default_rng(0)
+    fast, slow = ShortTermChange(), ShortTermChange()
+    for f in (fast, slow):
+        f.bind(KPIS)
+        f.registry.register(np.array([f"s{i}" for i in range(40)], dtype=object))
+    for step in range(40):
+        view = _batch(rng, _rows(rng, step, 40), step)
+        assert tick_kernels.change_z(fast, fast._scaled(view), fast.rows(view)) is not None
+        got = fast.transform_view(view)
+        fast.update_view(view)
+        with monkeypatch.context() as m:
+            m.setattr(tick_kernels, "numba", None)
+            want = slow.transform_view(view)
+            slow.update_view(view)
+        np.testing.assert_array_equal(got, want)
+        for name in ("level_", "dev_", "count_"):
+            np.testing.assert_array_equal(getattr(fast, name), getattr(slow, name))
+
+
+def test_persistence_compiled_equals_numpy(monkeypatch):
+    rng = np.random.default_rng(1)
+    fast, slow = Persistence(4), Persistence(4)
+    for step in range(60):
+        known = 30 + step // 10
+        rows = _rows(rng, step, known)
+        rows = np.where(rng.random(len(rows)) < 0.05, -1, rows) if step % 4 == 0 else rows
+        z = rng.standard_t(2, (len(rows), 4)) * (1 + step % 3)
+        z[rng.random(z.shape) < 0.03] = 0.0
+        assert tick_kernels.persistence_z(fast, rows, z) is not None
+        got = fast.transform(rows, z)
+        with monkeypatch.context() as m:
+            m.setattr(tick_kernels, "numba", None)
+            want = slow.transform(rows, z)
+        np.testing.assert_array_equal(got, want)
+        learn = rows[rows >= 0]
+        zl = z[rows >= 0]
+        fast.update(learn, zl, known + 5)
+        with monkeypatch.context() as m:
+            m.setattr(tick_kernels, "numba", None)
+            slow.update(learn, zl, known + 5)
+        np.testing.assert_array_equal(fast.mean_, slow.mean_)
+        np.testing.assert_array_equal(fast.usual_.level, slow.usual_.level)
+
+
+def test_increasing_rows():
+    assert tick_kernels.increasing(np.array([0, 2, 5]))
+    assert not tick_kernels.increasing(np.array([0, 2, 2]))
+    assert not tick_kernels.increasing(np.array([-1, 2]))
+    assert not tick_kernels.increasing(np.array([], dtype=np.intp))
