@@ -56,3 +56,23 @@ def test_repeated_input_scores_again_from_the_last_call():
     y[17, 1] += 5.0  # one value changed: scored afresh
     assert np.array_equal(flat.score_samples(y), forest.score_samples(y))
     assert np.array_equal(flat.score_samples(x), forest.score_samples(x))
+
+
+def test_float32_thresholds_take_the_same_branches():
+    rng = np.random.default_rng(5)
+    t = np.concatenate([rng.standard_normal(20_000) * 10.0 ** rng.integers(-30, 30, 20_000),
+                        [0.0, -0.0, np.inf, 1e300, -1e300, 3.5e38, -3.5e38]])
+    t32 = flat_forest.below32(t)
+    assert t32.dtype == np.float32
+    # the float32 inputs nearest each threshold, on both sides, and a few steps away
+    with np.errstate(over="ignore"):
+        near = t.astype(np.float32)
+    xs = [near]
+    for direction in (np.float32(np.inf), np.float32(-np.inf)):
+        step = near
+        for _ in range(2):
+            step = np.nextafter(step, direction)
+            xs.append(step)
+    for x in xs:
+        finite = np.isfinite(x)
+        assert np.array_equal((x > t)[finite], (x > t32)[finite])
