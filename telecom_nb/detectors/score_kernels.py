@@ -3,8 +3,8 @@
 On a 100k-sector tick each of these was a chain of numpy temporaries over a
 rows x features array (tens of ms apiece): the forest's bounded input, each feature's
 tail units and the KPI contributions. Each kernel reads every cell once and does the
-same float64 operations in the same order as its numpy twin, NaN propagating as
-numpy's ``maximum``/``max`` do, so the numbers are identical
+same float64 operations in the same order as its numpy twin, NaN and signed zeros
+going as numpy's ``maximum``/``max`` take them, so the numbers are identical
 (``tests/test_score_kernels.py`` compares both paths). Without numba, or for inputs a
 kernel does not cover, the callers run their numpy code.
 """
@@ -13,26 +13,10 @@ from __future__ import annotations
 
 import numpy as np
 
-try:  # optional speed-up; the fallback is the numpy code of each caller
-    import numba
-except ImportError:  # pragma: no cover - exercised only where numba is missing
-    numba = None
+from telecom_nb.features.tick_kernels import _nmax, _nmin, numba
 
 #: the numpy sum of this few values is a plain left-to-right loop (pairwise above)
 MAX_MEMBERS = 7
-
-
-def _nmax(a, b):  # pragma: no cover - compiled
-    """numpy's ``maximum``: NaN if either is NaN."""
-    if a != a or b != b:
-        return a + b
-    return a if a >= b else b
-
-
-def _nmin(a, b):  # pragma: no cover - compiled
-    if a != a or b != b:
-        return a + b
-    return a if a <= b else b
 
 
 def _signed32(x, logs, out):  # pragma: no cover - compiled
@@ -90,8 +74,6 @@ def _contributions(x, single_col, single_w, single_start, multi, members, n_memb
 
 
 if numba is not None:
-    _nmax = numba.njit(cache=True, inline="always")(_nmax)
-    _nmin = numba.njit(cache=True, inline="always")(_nmin)
     _signed32 = numba.njit(cache=True, nogil=True)(_signed32)
     _tail_max = numba.njit(cache=True, nogil=True, error_model="numpy")(_tail_max)
     _contributions = numba.njit(cache=True, nogil=True, error_model="numpy")(_contributions)

@@ -17,6 +17,7 @@ from telecom_nb.features.peers import PeerComparison
 from telecom_nb.features.persistence import Persistence
 from telecom_nb.features.range_novelty import RangeNovelty
 from telecom_nb.features.seasonal import SeasonalResiduals
+from telecom_nb.features.tick_kernels import stack_agreeing
 from telecom_nb.features.time_slots import TimeZone
 from telecom_nb.features.view import BatchView
 from telecom_nb.params import check_range, param_trait
@@ -156,11 +157,10 @@ class KpiFeatures(FeatureExtractor):
         # counts only as far as the sector also leaves its own expectation, in the same
         # direction. Healthy sectors of a province where most peers fail sit above the
         # peer median; a sector coming back from an outage jumps up: neither is a fault.
-        for i, part in enumerate(self.parts_[1:], start=1):
-            if isinstance(part, PeerComparison | ShortTermChange):
-                reps = blocks[i].shape[1] // max(k, 1)
-                blocks[i] = agreeing(blocks[i], np.tile(season, reps))
-        return np.hstack(blocks)
+        agree = [False] + [isinstance(part, PeerComparison | ShortTermChange)
+                           for part in self.parts_[1:]]
+        agree += [False] * (len(blocks) - len(agree))
+        return stack_agreeing(blocks, agree, season, agreeing)
 
     def prepare_view(self, view: BatchView) -> None:
         for part in self.parts_:

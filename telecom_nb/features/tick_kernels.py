@@ -3,8 +3,8 @@
 Each is a chain of a dozen numpy temporaries over rows x KPIs per tick (gather the
 sector's state, standardise, cap, clip, scatter back): ~5-15 ms apiece on 100k sectors.
 Here each cell is read once and written once, with the same float64 operations in the
-same order, NaN propagating as numpy's ``maximum``/``minimum``/``clip`` do, so the
-numbers are identical (``tests/test_tick_kernels.py`` compares both paths). A state
+same order, NaN and signed zeros going as numpy's ``maximum``/``minimum``/``clip``
+take them, so the numbers are identical (``tests/test_tick_kernels.py`` compares). A state
 update is compiled only for rows in increasing order (a live tick's): no sector repeats,
 so updating in place equals numpy's gather-compute-scatter. Without numba, or for other
 inputs, the functions return None/False and the callers run their numpy lines.
@@ -14,8 +14,23 @@ from __future__ import annotations
 
 import numpy as np
 
-from telecom_nb.features.robust_kernel import _nmax, _nmin, numba
+from telecom_nb.features.robust_kernel import numba
 from telecom_nb.features.robust_stats import HUBER_K, MAD_TO_SIGMA, MIN_COUNT_TO_CLIP
+
+
+def _nmax(a, b):  # pragma: no cover - compiled
+    """numpy's ``maximum`` exactly: NaN if either is NaN; of two equal values (0.0 and
+    -0.0) the second, as numpy's vector loops do."""
+    if a != a or b != b:
+        return a + b
+    return a if a > b else b
+
+
+def _nmin(a, b):  # pragma: no cover - compiled
+    """numpy's ``minimum`` exactly (see :func:`_nmax`)."""
+    if a != a or b != b:
+        return a + b
+    return a if a < b else b
 
 
 def _sign(v):  # pragma: no cover - compiled
@@ -99,6 +114,8 @@ def _persist_z(rows, z, mean, keep, alpha, level, dev, count, fleet_sd, mad, pri
 
 
 if numba is not None:
+    _nmax = numba.njit(cache=True, inline="always")(_nmax)
+    _nmin = numba.njit(cache=True, inline="always")(_nmin)
     _sign = numba.njit(cache=True, inline="always")(_sign)
     _clip = numba.njit(cache=True, inline="always")(_clip)
     _compile = numba.njit(cache=True, nogil=True, error_model="numpy")
@@ -170,4 +187,45 @@ def persistence_z(persist, rows: np.ndarray, z: np.ndarray) -> np.ndarray | None
     _persist_z(rows, np.ascontiguousarray(z), persist.mean_, 1.0 - ALPHA, ALPHA, table.level,
                table.dev, table.count, np.asarray(persist.fleet_sd_, dtype=np.float64),
                MAD_TO_SIGMA, float(PRIOR_TICKS), WHITE_SD, float(MIN_HISTORY), Z_CLIP, out)
+    return out
+
+
+def _agree_into(z, season, out, col):  # pragma: no cover - compiled
+    """``out[:, col:col+m] = agreeing(z, tile(season))`` (see the pipeline's ``agreeing``)."""
+    n, m = z.shape
+    k = season.shape[1]
+    for i in range(n):
+        for j in range(m):
+            s = _sign(z[i, j])
+            confirmed = _nmax(s * season[i, j % k], 0.0)
+            out[i, col + j] = s * _nmin(abs(z[i, j]), confirmed)
+
+
+if numba is not None:
+    _agree_into = _compile(_agree_into)
+
+
+def stack_agreeing(blocks: list[np.ndarray], agree: list[bool], season: np.ndarray,
+                   agreeing) -> np.ndarray:
+    """``np.hstack`` of ``blocks``, those flagged in ``agree`` limited by ``agreeing`` to
+    what the seasonal z (``season``, rows x KPIs, tiled over the block) confirms.
+
+    Compiled: each block is written once into the result, no tiles or temporaries.
+    """
+    k = season.shape[1]
+    fits = (numba is not None and k > 0 and season.dtype == np.float64 and all(
+        b.dtype == np.float64 and b.ndim == 2 and (not a or b.shape[1] % k == 0)
+        for b, a in zip(blocks, agree, strict=True)))
+    if not fits:
+        blocks = [agreeing(b, np.tile(season, b.shape[1] // max(k, 1))) if a else b
+                  for b, a in zip(blocks, agree, strict=True)]
+        return np.hstack(blocks)
+    out = np.empty((len(season), sum(b.shape[1] for b in blocks)))
+    col = 0
+    for b, a in zip(blocks, agree, strict=True):  # a handful of parts, not rows
+        if a:
+            _agree_into(np.ascontiguousarray(b), np.ascontiguousarray(season), out, col)
+        else:
+            out[:, col : col + b.shape[1]] = b
+        col += b.shape[1]
     return out
