@@ -28,3 +28,35 @@ def test_same_as_numpy_nanmedian():
             warnings.simplefilter("ignore", RuntimeWarning)
             expected = np.nanmedian(block, axis=0)
         np.testing.assert_array_equal(nanmedian_fast(block), expected)
+
+
+def test_fleet_median_same_as_numpy_nanmedian():
+    from telecom_nb.features.group_median import fleet_median
+
+    rng = np.random.default_rng(1)
+    for n in (12, 500, 599, 600, 4000):
+        values = rng.normal(size=(n, 5))
+        counts = rng.integers(0, 20, size=(n, 5)).astype(float)
+        med, enough = fleet_median(values, counts, 8)
+        sample = slice(None, None, max(1, n // 2000))
+        warm = counts[sample] >= 8
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            want = np.nanmedian(np.where(warm, values[sample], np.nan), axis=0)
+        np.testing.assert_array_equal(med, np.where(enough, want, np.nan))
+
+
+def test_group_medians_paths_agree(monkeypatch):
+    from telecom_nb.features import group_median
+
+    rng = np.random.default_rng(2)
+    for n, groups in ((50, 3), (700, 31), (2500, 31), (3000, 400)):
+        codes = rng.integers(0, groups, n)
+        values = rng.normal(size=(n, 4)) * 10.0 ** rng.integers(-3, 3)
+        values[: n // 3] = np.round(values[: n // 3])  # ties
+        values[rng.random((n, 4)) < 0.1] = np.nan
+        results = []
+        for few_rows in (0, 10**9):  # the loop over groups, then one sort per column
+            monkeypatch.setattr(group_median, "FEW_ROWS", few_rows)
+            results.append(group_median.group_medians(codes, values, groups + 1, 3))
+        np.testing.assert_array_equal(results[0], results[1])
