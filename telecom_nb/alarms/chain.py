@@ -65,12 +65,16 @@ class AlarmChain(ThresholdParams, EpisodeParams, Parametrized):
               timestamp: pd.Timestamp) -> pd.DataFrame:
         """``frame`` plus every scored column, advancing the episodes by one tick."""
         flags, top = decide(scores, self.threshold_value)
-        out = frame.assign(**{
-            schema.SCORE: np.asarray(scores.score, dtype=np.float64),
-            schema.IS_ANOMALY: flags,
-            schema.TOP_KPI: top,
-        })
-        out[schema.STATE] = self.episodes.update(out, timestamp)
+        score = np.asarray(scores.score, dtype=np.float64)
+        # the tracker reads the verdict as it would from the frame's columns; a missing
+        # top KPI (None, NaN) reads as the frame's string column gives it back
+        state = (self.episodes.update_rows(frame, flags, score, top, timestamp)
+                 if not pd.isna(top).any() else None)
+        out = frame.assign(**{schema.SCORE: score, schema.IS_ANOMALY: flags,
+                              schema.TOP_KPI: top})
+        if state is None:
+            state = self.episodes.update(out, timestamp)
+        out[schema.STATE] = state
         out[schema.ALERT_SCORE] = self.episodes.last_alert_score_
         return out
 

@@ -152,6 +152,15 @@ class EpisodeTracker(EpisodeParams, Parametrized):
         Sectors absent from ``frame`` are left as they are (neither normal nor anomalous).
         The rows that raised an alert are in ``last_alert_score_`` afterwards.
         """
+        top = (frame[schema.TOP_KPI].to_numpy(dtype=object)
+               if schema.TOP_KPI in frame.columns else None)
+        return self.update_rows(frame, frame[schema.IS_ANOMALY].to_numpy(dtype=bool),
+                                frame[schema.SCORE].to_numpy(dtype=np.float64), top, timestamp)
+
+    def update_rows(self, frame: pd.DataFrame, flags: np.ndarray, score: np.ndarray,
+                    top: np.ndarray | None, timestamp: pd.Timestamp) -> np.ndarray:
+        """:meth:`update` with the verdict as arrays (the alarm stage has them at hand);
+        ``frame`` gives the sectors and KPI values."""
         raw_pos = self.index.positions(frame[schema.SECTOR].to_numpy())
         self._grow(len(self.index))
         if len(raw_pos) == 0:
@@ -159,24 +168,28 @@ class EpisodeTracker(EpisodeParams, Parametrized):
             self.last_alert_score_ = np.zeros(0)
             return np.empty(0, dtype=object)
         # A duplicated sector counts once (its first row); every row gets its sector's state.
-        pos, first, inverse = np.unique(raw_pos, return_index=True, return_inverse=True)
-        top = (
-            frame[schema.TOP_KPI].to_numpy(dtype=object)[first]
-            if schema.TOP_KPI in frame.columns
-            else np.full(len(pos), "", dtype=object)
-        )
+        if len(raw_pos) > 1 and (raw_pos[1:] > raw_pos[:-1]).all():  # a live tick's order
+            pos, first = raw_pos, slice(None)  # np.unique's answer, without the sort
+            inverse = None
+        else:
+            pos, first, inverse = np.unique(raw_pos, return_index=True, return_inverse=True)
+        top = (np.asarray(top, dtype=object)[first] if top is not None
+               else np.full(len(pos), "", dtype=object))
         values = np.full((len(pos), len(self.kpis)), np.nan)
         for j, kpi in enumerate(self.kpis):
             if kpi in frame.columns:
                 values[:, j] = frame[kpi].to_numpy(dtype=np.float64, na_value=np.nan)[first]
         state, alert = self.advance(
             pos,
-            frame[schema.IS_ANOMALY].to_numpy(dtype=bool)[first],
-            frame[schema.SCORE].to_numpy(dtype=np.float64)[first],
+            np.asarray(flags, dtype=bool)[first],
+            np.asarray(score, dtype=np.float64)[first],
             pd.Timestamp(timestamp).value,
             top=top,
             values=values,
         )
+        if inverse is None:
+            self.last_alert_score_ = np.asarray(alert, dtype=np.float64)
+            return state
         inverse = inverse.ravel()
         # a duplicate row raised nothing: only the sector's first row speaks for it
         alerts = np.zeros(len(raw_pos))
