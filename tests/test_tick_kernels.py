@@ -105,3 +105,31 @@ def test_stack_agreeing_compiled_equals_numpy(monkeypatch):
     monkeypatch.setattr(tick_kernels, "numba", None)
     want = tick_kernels.stack_agreeing(blocks, agree, season, agreeing)
     _same_bits(got, want)
+
+
+def test_novelty_compiled_equals_numpy(monkeypatch):
+    from telecom_nb.features.range_novelty import RangeNovelty
+    from telecom_nb.features.view import make_view
+    from telecom_nb.schema import KPIS as ALL_KPIS
+    from telecom_nb.sources.simulator import KpiSimulator
+
+    sim = KpiSimulator(n_sectors=60, seed=4)
+    fast, slow = (RangeNovelty(block="2h", blocks=5) for _ in range(2))
+    for f in (fast, slow):
+        f.bind(ALL_KPIS)
+    beyond = 0
+    for step in range(80):
+        frame = sim.next_batch()
+        if step % 9 == 8:  # far outside every range, both ways
+            frame.loc[::3, ALL_KPIS[0]] *= 50.0
+            frame.loc[1::3, ALL_KPIS[1]] = 0.0
+        view = make_view(frame, ALL_KPIS)
+        got = fast.transform_view(view)
+        with monkeypatch.context() as m:
+            m.setattr(tick_kernels, "numba", None)
+            want = slow.transform_view(view)
+        _same_bits(got, want)
+        beyond += int((got != 0).sum())
+        fast.update_view(view)
+        slow.update_view(view)
+    assert beyond > 0  # the range was left, the z's compared are not all zero

@@ -34,6 +34,7 @@ from traitlets import Any as AnyTrait
 from traitlets import Float, Int, validate
 
 from telecom_nb.errors import ParameterError
+from telecom_nb.features import tick_kernels
 from telecom_nb.features.base import FeatureExtractor
 from telecom_nb.features.scaling import is_percent, scale_kpis, spread_floors
 from telecom_nb.features.seasonal import Z_CLIP
@@ -160,6 +161,15 @@ class RangeNovelty(FeatureExtractor):
 
     def _z(self, y: np.ndarray, st: np.ndarray, n_rows: np.ndarray, n_blocks: np.ndarray,
            cur_max: np.ndarray, cur_min: np.ndarray) -> np.ndarray:
+        compiled = tick_kernels.novelty_excess(self, y, st, n_rows, n_blocks, cur_max, cur_min)
+        if compiled is not None:  # the lines below up to ``log_p`` in one pass
+            log_p, up = compiled
+            ok = ~np.isnan(log_p)
+            z = np.zeros_like(y)
+            if ok.any():
+                lp = log_p[ok]
+                z[ok] = np.minimum(-ndtri(0.5 * 10.0 ** -lp), Z_CLIP) * np.where(up[ok], 1.0, -1.0)
+            return z
         hi = np.fmax(st[:, 0], cur_max)
         lo = np.fmin(st[:, 1], cur_min)
         span = np.where(self.percent_, PERCENT_SPAN, hi - lo)

@@ -12,6 +12,8 @@ inputs, the functions return None/False and the callers run their numpy lines.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from telecom_nb.features.robust_kernel import numba
@@ -229,3 +231,79 @@ def stack_agreeing(blocks: list[np.ndarray], agree: list[bool], season: np.ndarr
             out[:, col : col + b.shape[1]] = b
         col += b.shape[1]
     return out
+
+
+def _fmax(a, b):  # pragma: no cover - compiled
+    """numpy's ``fmax``: the other value where one is NaN."""
+    if a != a:
+        return b
+    if b != b:
+        return a
+    return a if a > b else b
+
+
+def _fmin(a, b):  # pragma: no cover - compiled
+    if a != a:
+        return b
+    if b != b:
+        return a
+    return a if a < b else b
+
+
+def _novelty_excess(y, st, cur_max, cur_min, spacing, base, enough, percent, span_pct,
+                    tolerance, floors, ln10, max_log_p, log_p, up_side):  # pragma: no cover
+    """Per cell: ``-log10 p`` of the excess beyond the range (NaN: not beyond it)."""
+    n, k = y.shape
+    big = np.finfo(np.float64).max
+    for i in range(n):
+        for j in range(k):
+            hi = _fmax(st[i, 0, j], cur_max[i, j])
+            lo = _fmin(st[i, 1, j], cur_min[i, j])
+            span = span_pct if percent[j] else hi - lo
+            if span != span:  # np.nan_to_num
+                span = 0.0
+            elif span == np.inf:
+                span = big
+            elif span == -np.inf:
+                span = -big
+            floor = _nmax(tolerance * span, floors[j])
+            beta_hi = _fmax((hi - st[i, 2, j]) / spacing[i], floor)
+            beta_lo = _fmax((st[i, 3, j] - lo) / spacing[i], floor)
+            up = (y[i, j] - hi) / beta_hi
+            down = (lo - y[i, j]) / beta_lo
+            excess = _fmax(up, down)
+            if enough[i] and excess > 0:
+                log_p[i, j] = _nmin(base[i] + excess / ln10, max_log_p)
+                up_side[i, j] = up > 0
+            else:
+                log_p[i, j] = np.nan
+                up_side[i, j] = False
+
+
+if numba is not None:
+    _fmax = numba.njit(cache=True, inline="always")(_fmax)
+    _fmin = numba.njit(cache=True, inline="always")(_fmin)
+    _novelty_excess = _compile(_novelty_excess)
+
+
+def novelty_excess(novelty, y: np.ndarray, st: np.ndarray, n_rows: np.ndarray,
+                   n_blocks: np.ndarray, cur_max: np.ndarray, cur_min: np.ndarray):
+    """``RangeNovelty._z`` up to the normal quantile: (-log10 p, NaN where the value is
+    within the range or the range too young; whether above it). None: not taken."""
+    arrays = (y, st, cur_max, cur_min)
+    if numba is None or any(a.dtype != np.float64 for a in arrays) or y.ndim != 2:
+        return None
+    from telecom_nb.features.range_novelty import GUMBEL_SHIFT, MAX_LOG_P, PERCENT_SPAN
+
+    spacing = np.log(np.maximum(n_blocks, 1)) + GUMBEL_SHIFT  # per row: numpy's log
+    base = np.log10(n_rows + 1.0)
+    log_p = np.empty(y.shape)
+    up_side = np.empty(y.shape, dtype=np.bool_)
+    _novelty_excess(*(np.ascontiguousarray(a) for a in arrays),
+                    np.ascontiguousarray(spacing, dtype=np.float64),
+                    np.ascontiguousarray(base, dtype=np.float64),
+                    np.ascontiguousarray(n_blocks >= novelty.min_blocks),
+                    np.ascontiguousarray(novelty.percent_), PERCENT_SPAN,
+                    float(novelty.tolerance), novelty.floors_, math.log(10.0), MAX_LOG_P,
+                    log_p, up_side)
+    return log_p, up_side
