@@ -133,3 +133,28 @@ def test_novelty_compiled_equals_numpy(monkeypatch):
         fast.update_view(view)
         slow.update_view(view)
     assert beyond > 0  # the range was left, the z's compared are not all zero
+
+
+def test_peers_compiled_equals_numpy(monkeypatch):
+    from telecom_nb.features.peers import PeerComparison
+    from telecom_nb.features.view import make_view
+    from telecom_nb.schema import KPIS as ALL_KPIS
+    from telecom_nb.sources.simulator import KpiSimulator
+
+    sim = KpiSimulator(n_sectors=300, seed=5)
+    fast, slow = PeerComparison(), PeerComparison()
+    for f in (fast, slow):
+        f.bind(ALL_KPIS)
+    for step in range(30):
+        frame = sim.next_batch()
+        if step % 3 == 1:  # a shuffled batch with a few sectors missing
+            frame = frame.sample(frac=0.9, random_state=step)
+        view = make_view(frame, ALL_KPIS)
+        got = fast.transform_view(view)
+        with monkeypatch.context() as m:
+            m.setattr(tick_kernels, "numba", None)
+            want = slow.transform_view(make_view(frame, ALL_KPIS))
+        _same_bits(got, want)
+        fast.update_view(view)
+        slow.update_view(view)
+    assert (got != 0).any()

@@ -13,9 +13,9 @@ from traitlets import Float, validate
 from telecom_nb.features import tick_kernels
 from telecom_nb.features.base import FeatureExtractor
 from telecom_nb.features.robust_stats import HUBER_K, MAD_TO_SIGMA, MIN_COUNT_TO_CLIP
-from telecom_nb.features.scaling import scale_kpis, spread_floors
+from telecom_nb.features.scaling import scaled_view, spread_floors
 from telecom_nb.features.seasonal import Z_CLIP
-from telecom_nb.features.view import ROWWISE, BatchView
+from telecom_nb.features.view import BatchView
 from telecom_nb.params import check_range, param_trait
 from telecom_nb.sector_index import grow_rows
 
@@ -48,10 +48,7 @@ class ShortTermChange(FeatureExtractor):
         return np.eye(len(self.kpis_ or ()))
 
     def _scaled(self, view: BatchView) -> np.ndarray:
-        key = f"{ROWWISE}change{id(self)}"
-        if key not in view.cache:
-            view.cache[key] = scale_kpis(view.raw, self.kpis_ or ())
-        return view.cache[key]
+        return scaled_view(view, self.kpis_ or ())
 
     def prepare_view(self, view: BatchView) -> None:
         self._scaled(view)

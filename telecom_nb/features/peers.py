@@ -16,10 +16,11 @@ import numpy as np
 import pandas as pd
 from traitlets import Float, Int, validate
 
+from telecom_nb.features import tick_kernels
 from telecom_nb.features.base import FeatureExtractor
 from telecom_nb.features.group_median import group_medians, nanmedian_fast
 from telecom_nb.features.robust_stats import RobustTable
-from telecom_nb.features.scaling import scale_kpis, spread_floors
+from telecom_nb.features.scaling import scaled_view, spread_floors
 from telecom_nb.features.seasonal import Z_CLIP
 from telecom_nb.features.view import BatchView
 from telecom_nb.params import check_range, param_trait
@@ -76,7 +77,7 @@ class PeerComparison(FeatureExtractor):
         """
         key = f"peermed{id(self)}"
         if key not in view.cache:
-            y = scale_kpis(view.raw, self.kpis_ or ())
+            y = scaled_view(view, self.kpis_ or ())
             codes, labels = pd.factorize(view.provinces)
             rows = self.rows(view)
             known = (rows >= 0) & (rows < self.sector_ratio_.n_rows)
@@ -124,10 +125,15 @@ class PeerComparison(FeatureExtractor):
         if len(view) < self.min_peers:  # no group can have a median: no evidence
             return np.zeros((len(view), 2 * len(self.kpis_ or ())))
         sector_ratio, codes, labels, prov_ratio = self.ratios(view)
-        z_sector = self._z(self.sector_ratio_, self.rows(view), sector_ratio, self.floors_)
         z_prov = self._z(self.province_ratio_, self.provinces_.lookup(labels), prov_ratio,
                          self.floors_)
-        return np.hstack([z_sector, z_prov[codes]])
+        table, k = self.sector_ratio_, len(self.kpis_ or ())
+        out = np.empty((len(view), 2 * k))
+        if tick_kernels.robust_z(table.level, table.dev, table.count, self.rows(view),
+                                 sector_ratio, self.floors_, MIN_HISTORY, out[:, :k]) is None:
+            out[:, :k] = self._z(table, self.rows(view), sector_ratio, self.floors_)
+        out[:, k:] = z_prov[codes]  # the sector's z, then its province's: one array
+        return out
 
     def update_view(self, view: BatchView) -> None:
         if len(view) < self.min_peers:  # every ratio would be missing: nothing to learn

@@ -36,7 +36,7 @@ from traitlets import Float, Int, validate
 from telecom_nb.errors import ParameterError
 from telecom_nb.features import tick_kernels
 from telecom_nb.features.base import FeatureExtractor
-from telecom_nb.features.scaling import is_percent, scale_kpis, spread_floors
+from telecom_nb.features.scaling import is_percent, scaled_view, spread_floors
 from telecom_nb.features.seasonal import Z_CLIP
 from telecom_nb.features.view import BatchView
 from telecom_nb.params import check_range, param_trait
@@ -109,10 +109,7 @@ class RangeNovelty(FeatureExtractor):
         return np.eye(len(self.kpis_ or ()))
 
     def _scaled(self, view: BatchView) -> np.ndarray:
-        key = f"novelty{id(self)}"
-        if key not in view.cache:
-            view.cache[key] = scale_kpis(view.raw, self.kpis_ or ())
-        return view.cache[key]
+        return scaled_view(view, self.kpis_ or ())
 
     def _block_ids(self, view: BatchView) -> np.ndarray:
         return view.timestamps.as_unit("ns").asi8 // pd.Timedelta(self.block).value

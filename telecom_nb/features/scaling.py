@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from telecom_nb.features.view import ROWWISE, BatchView
 from telecom_nb.schema import AVAILABILITY
 
 #: Smallest spread a feature may have, in its own scale: a constant series must
@@ -36,6 +37,15 @@ def scale_kpis(values: np.ndarray, kpis: tuple[str, ...]) -> np.ndarray:
         col = values[:, j]
         out[:, j] = col if is_percent(kpi) else np.sign(col) * np.log1p(np.abs(col))
     return out
+
+
+def scaled_view(view: BatchView, kpis: tuple[str, ...]) -> np.ndarray:
+    """``scale_kpis(view.raw, kpis)``, computed once per view for every part that reads it
+    (a row-wise value: a replay's slices carry it). Read-only."""
+    key = f"{ROWWISE}scaled{tuple(kpis)}"
+    if key not in view.cache:
+        view.cache[key] = scale_kpis(view.raw, tuple(kpis))
+    return view.cache[key]
 
 
 def spread_floors(kpis: tuple[str, ...]) -> np.ndarray:

@@ -138,16 +138,30 @@ def increasing(rows: np.ndarray) -> bool:
     return len(rows) > 0 and rows[0] >= 0 and bool((rows[1:] > rows[:-1]).all())
 
 
+def robust_z(level: np.ndarray, dev: np.ndarray, count: np.ndarray, rows: np.ndarray,
+             y: np.ndarray, floors: np.ndarray, min_history: float,
+             out: np.ndarray | None = None) -> np.ndarray | None:
+    """Clipped z of ``y`` against each row's level and spread (``dev`` as a mean absolute
+    deviation, floored), 0 where the row is unknown, young or the z not finite: what the
+    change and peer features compute. Into ``out`` if given; None: not taken."""
+    if not _applies(y, rows, level, dev, count) or level.ndim != 2:
+        return None
+    from telecom_nb.features.seasonal import Z_CLIP
+
+    if out is None:
+        out = np.empty((len(y), y.shape[1]))
+    _change_z(np.ascontiguousarray(y), rows, level, dev, count,
+              np.asarray(floors, dtype=np.float64), MAD_TO_SIGMA, float(min_history),
+              float(Z_CLIP), out)
+    return out
+
+
 def change_z(change, y: np.ndarray, rows: np.ndarray) -> np.ndarray | None:
     """``ShortTermChange.transform_view``'s z (rows never learned: 0); None: not taken."""
-    if not _applies(y, rows, change.level_, change.dev_, change.count_):
-        return None
-    from telecom_nb.features.change import MIN_HISTORY, Z_CLIP
+    from telecom_nb.features.change import MIN_HISTORY
 
-    out = np.empty((len(y), y.shape[1]))
-    _change_z(np.ascontiguousarray(y), rows, change.level_, change.dev_, change.count_,
-              change.floors_, MAD_TO_SIGMA, float(MIN_HISTORY), float(Z_CLIP), out)
-    return out
+    return robust_z(change.level_, change.dev_, change.count_, rows, y, change.floors_,
+                    MIN_HISTORY)
 
 
 def change_learn(change, y: np.ndarray, rows: np.ndarray) -> bool:
