@@ -6,7 +6,9 @@ sectors may appear at any tick: the map only grows and a position never changes.
 Looking ids up costs a hash per row, so the last complete lookup is cached: a live
 source sends the same sector list every tick. Callers convert ids anew (a frame's
 column, a view's array), so the few arrays found equal to the cached ones are kept as
-aliases: each is compared element-wise once, later calls with it are an identity check.
+aliases: each is compared element-wise once, later calls with it are an identity check;
+a pandas column backed by pyarrow is known by its (immutable) arrow array, so the frames
+a tick derives from its batch are recognised without converting their ids.
 """
 
 from __future__ import annotations
@@ -20,8 +22,8 @@ class SectorIndex:
 
     def __init__(self) -> None:
         self._index = pd.Index([], dtype=object)
-        #: arrays of ids known equal to the last complete lookup's (newest last)
-        self._last_ids: list[np.ndarray] | None = None
+        #: the last complete lookup's ids, then objects known to hold the same (newest last)
+        self._last_ids: list | None = None
         self._last_pos: np.ndarray | None = None
 
     def __len__(self) -> int:
@@ -32,20 +34,38 @@ class SectorIndex:
         """All ids seen so far, in position order."""
         return self._index
 
-    def lookup(self, ids: np.ndarray | pd.Series | pd.Index) -> np.ndarray:
-        """Positions of ``ids`` (-1 for ids never seen); never grows the index."""
-        values = np.asarray(ids, dtype=object)
+    def lookup(self, ids: np.ndarray | pd.Series | pd.Index, alias: object = None) -> np.ndarray:
+        """Positions of ``ids`` (-1 for ids never seen); never grows the index.
+
+        ``alias``: another object standing for the same ids (the pyarrow array behind the
+        frame column they came from), recognised by identity afterwards.
+        """
+        key = arrow_key(ids)
         known = self._last_ids
         if known is not None:
-            if any(values is a for a in known):
+            if any(a is ids or a is key for a in known):
+                self._alias(alias)
                 return self._last_pos  # type: ignore[return-value]
-            if _same(values, known[-1]):
-                known[:] = [*known[1 - _ALIASES:], values]
+            values = np.asarray(ids, dtype=object)
+            if _same(values, known[0]):
+                self._alias(values, key, alias)
                 return self._last_pos  # type: ignore[return-value]
+        else:
+            values = np.asarray(ids, dtype=object)
         pos = self._index.get_indexer(pd.Index(values, dtype=object)).astype(np.intp)
         if len(pos) and (pos >= 0).all():  # only complete lookups stay valid
             self._last_ids, self._last_pos = [values], pos
+            self._alias(key, alias)
         return pos
+
+    def _alias(self, *objects: object) -> None:
+        """Remember objects known to hold the cached ids (the newest few)."""
+        known = self._last_ids
+        for obj in objects:
+            if obj is not None and known is not None and not any(a is obj for a in known):
+                known.append(obj)
+                if len(known) > _ALIASES + 1:  # the reference stays first
+                    del known[1]
 
     def positions(self, ids: np.ndarray | pd.Series | pd.Index) -> np.ndarray:
         """Positions of ``ids``; unseen ids are appended in order of appearance."""
@@ -65,8 +85,17 @@ class SectorIndex:
         return int(self._index.get_indexer(pd.Index([sector_id], dtype=object))[0])
 
 
-#: arrays of the cached ids recognised by identity (a tick's view, frame and history ids)
-_ALIASES = 4
+#: objects holding the cached ids recognised by identity (a tick's view, frame columns)
+_ALIASES = 6
+
+
+def arrow_key(ids: object) -> object:
+    """The immutable pyarrow array behind a pandas column of ids (shared by the frames
+    a tick derives from its batch), or None."""
+    if isinstance(ids, pd.Series | pd.Index) and isinstance(ids.array,
+                                                            pd.arrays.ArrowExtensionArray):
+        return ids.array.__arrow_array__()
+    return None
 
 
 def _same(a: np.ndarray, b: np.ndarray) -> bool:

@@ -161,7 +161,7 @@ class EpisodeTracker(EpisodeParams, Parametrized):
                     top: np.ndarray | None, timestamp: pd.Timestamp) -> np.ndarray:
         """:meth:`update` with the verdict as arrays (the alarm stage has them at hand);
         ``frame`` gives the sectors and KPI values."""
-        raw_pos = self.index.positions(frame[schema.SECTOR].to_numpy())
+        raw_pos = self.index.positions(frame[schema.SECTOR])  # known without conversion
         self._grow(len(self.index))
         if len(raw_pos) == 0:
             self._tick += 1

@@ -55,9 +55,9 @@ class NetworkHistory:
         row["n_rows"] = len(frame)
         row["score_mean"] = float(frame[schema.SCORE].mean()) if len(frame) else np.nan
         # Sectors whose alert episode is still open on a normal tick (orange on the map).
-        states = (frame[schema.STATE].to_numpy() if schema.STATE in frame.columns
-                  else np.empty(0, object))
-        row["n_recovering"] = int(np.count_nonzero(states == RECOVERING))
+        recovering = (frame[schema.STATE] == RECOVERING if schema.STATE in frame.columns
+                      else np.empty(0, bool))  # compared in the column's own storage
+        row["n_recovering"] = int(np.count_nonzero(np.asarray(recovering, dtype=bool)))
         row["model_version"] = int(scored.model_version)
         self._rows.append(row)
 
@@ -133,7 +133,7 @@ class SectorHistory:
 
     def __call__(self, scored: ScoredBatch) -> None:
         frame = scored.frame
-        pos = self.index.positions(frame[schema.SECTOR].to_numpy())
+        pos = self.index.positions(frame[schema.SECTOR])  # known without conversion
         n = len(self.index)
         self._values = grow_rows(self._values, n, np.nan, axis=1)
         self._flags = grow_rows(self._flags, n, False, axis=1)

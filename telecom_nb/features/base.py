@@ -61,7 +61,7 @@ class FeatureExtractor(Parametrized):
 
     def rows(self, view: BatchView) -> np.ndarray:
         """Registry rows of the view's sectors, -1 for sectors never learned."""
-        return self.registry.lookup(view.sector_ids)
+        return self.registry.lookup(view.sector_ids, alias=view.ids_key)
 
     def transform_view(self, view: BatchView) -> np.ndarray:
         raise NotImplementedError

@@ -20,6 +20,7 @@ from telecom_nb.schema import (
     TIMESTAMP,
     UNKNOWN_PROVINCE,
 )
+from telecom_nb.sector_index import arrow_key
 
 
 @dataclass
@@ -31,6 +32,8 @@ class BatchView:
     timestamps: pd.DatetimeIndex
     raw: np.ndarray  # float64 rows x kpis, NaN where missing
     cache: dict[str, Any] = field(default_factory=dict)  # derived, state-free arrays
+    #: the frame column's pyarrow array the ids came from (a registry knows it by identity)
+    ids_key: Any = None
 
     def __len__(self) -> int:
         return len(self.sector_ids)
@@ -90,8 +93,10 @@ def make_view(frame: pd.DataFrame, kpis: tuple[str, ...]) -> BatchView:
     if TIMESTAMP not in frame.columns:
         raise KpiInputError(f"column '{TIMESTAMP}' missing")
     n = len(frame)
+    ids_key = None
     if SECTOR in frame.columns:
         sectors = frame[SECTOR].to_numpy(dtype=object)
+        ids_key = arrow_key(frame[SECTOR])
     else:
         sectors = np.full(n, SINGLE_SERIES_ID, dtype=object)
     if PROVINCE in frame.columns:
@@ -109,4 +114,4 @@ def make_view(frame: pd.DataFrame, kpis: tuple[str, ...]) -> BatchView:
         raise KpiInputError(f"column '{TIMESTAMP}' must hold timestamps: {exc}") from exc
     if timestamps.hasnans:
         raise KpiInputError(f"column '{TIMESTAMP}' has missing values")
-    return BatchView(sectors, provinces, timestamps, raw)
+    return BatchView(sectors, provinces, timestamps, raw, ids_key=ids_key)

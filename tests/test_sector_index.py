@@ -1,0 +1,35 @@
+"""SectorIndex's lookup cache: ids recognised by identity, never by a stale guess."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from telecom_nb.sector_index import SectorIndex
+
+
+def _column(ids: list[str]) -> pd.Series:
+    return pd.Series(ids, dtype="str")
+
+
+def test_aliases_and_arrow_columns_give_the_cached_positions():
+    index = SectorIndex()
+    first = _column(["a", "b", "c"])
+    assert index.positions(first).tolist() == [0, 1, 2]
+    again = np.array(["a", "b", "c"], dtype=object)  # equal ids, another array
+    assert index.lookup(again, alias="key").tolist() == [0, 1, 2]
+    assert any(a is again for a in index._last_ids)
+    derived = pd.DataFrame({"sector": first}).assign(x=1.0)["sector"]  # same arrow array
+    assert index.lookup(derived).tolist() == [0, 1, 2]
+    other = _column(["c", "a", "d"])  # another tick's batch: looked up afresh
+    assert index.lookup(other).tolist() == [2, 0, -1]
+    assert index.positions(other).tolist() == [2, 0, 3]
+    assert index.lookup(first).tolist() == [0, 1, 2]
+
+
+def test_many_aliases_stay_bounded():
+    index = SectorIndex()
+    index.positions(np.array(["a", "b"], dtype=object))
+    for _ in range(20):
+        assert index.lookup(np.array(["a", "b"], dtype=object)).tolist() == [0, 1]
+    assert len(index._last_ids) <= 8
