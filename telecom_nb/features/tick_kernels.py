@@ -1,7 +1,9 @@
-"""Compiled (numba) passes of the short-term change and persistence features.
+"""Compiled (numba) passes of the per-tick feature work outside the seasonal model.
 
-Each is a chain of a dozen numpy temporaries over rows x KPIs per tick (gather the
-sector's state, standardise, cap, clip, scatter back): ~5-15 ms apiece on 100k sectors.
+The change, peer and persistence z's, range novelty's excess and the stacking of the
+blocks (peer and change limited to what the seasonal z confirms) were each a chain of
+numpy temporaries over rows x KPIs (gather the sector's state, standardise, cap, clip,
+scatter back): ~5-15 ms apiece on 100k sectors.
 Here each cell is read once and written once, with the same float64 operations in the
 same order, NaN and signed zeros going as numpy's ``maximum``/``minimum``/``clip``
 take them, so the numbers are identical (``tests/test_tick_kernels.py`` compares). A state
