@@ -150,6 +150,12 @@ def peak_mb():  # VmHWM: this program's own peak (ru_maxrss keeps the parent's o
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def rss_mb():  # VmRSS now: the interpreter and its libraries before any data
+    for line in open("/proc/self/status"):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+base = rss_mb()
 t0 = time.perf_counter()
 loaded = load_table(path)
 t1 = time.perf_counter()
@@ -162,7 +168,7 @@ print(json.dumps({"rows": len(loaded.frame), "read_s": t1 - t0, "replay_s": t2 -
                   "retrains": getattr(det, "model_version_", 0),
                   "write_s": t3 - t2, "total_s": t3 - t0,
                   "table_mb": loaded.frame.memory_usage(deep=True).sum() / 2**20,
-                  "peak_rss_mb": peak_mb()}))
+                  "base_rss_mb": base, "peak_rss_mb": peak_mb()}))
 """
 
 
