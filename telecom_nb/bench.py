@@ -4,7 +4,9 @@ Medians per size, with the detector's model already trained: ``simulate_ms`` (th
 producing one tick), ``score_ms`` (features + model + calibration for one batch, no
 learning), ``tick_ms`` (one whole engine tick through the Monitor in deterministic mode:
 source, validation, features, score, episodes, history/feed sinks, learn) and
-``seed_tick_ms`` (the seed's tick on the same fleet, measured in the same run).
+``seed_tick_ms`` (the seed's tick on the same fleet, measured in the same run), and the
+process's memory: ``rss_mb`` after the timed ticks (the live state held) and
+``peak_rss_mb`` during this size's run (the kernel's high-water mark, reset per size).
 ``bench_replay`` times a Parquet file through the replay as ``telecom-nb detect`` does.
 """
 
@@ -20,11 +22,33 @@ from telecom_nb.engine.monitor import Monitor
 from telecom_nb.sources.simulator import KpiSimulator
 
 
+def memory_mb(field: str = "VmRSS") -> float:
+    """This process's ``VmRSS`` or ``VmHWM`` (peak) in MB; 0 where /proc is not there."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith(field + ":"):
+                    return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    return 0.0
+
+
+def reset_peak_memory() -> None:
+    """Start a new ``VmHWM`` (Linux: ``5`` to clear_refs); elsewhere the peak keeps running."""
+    try:
+        with open("/proc/self/clear_refs", "w") as refs:
+            refs.write("5")
+    except OSError:
+        pass
+
+
 def _median_ms(samples: list[float]) -> float:
     return round(statistics.median(samples) * 1000.0, 2)
 
 
 async def _bench(n_sectors: int, ticks: int, detector: str, quiet: bool) -> dict:
+    reset_peak_memory()
     monitor = Monitor(KpiSimulator(n_sectors=n_sectors, seed=0), make_detector(detector),
                       interval=0.0)
     warmup_limit = 200  # ticks; a detector that never gets ready is reported, not looped on
@@ -43,6 +67,7 @@ async def _bench(n_sectors: int, ticks: int, detector: str, quiet: bool) -> dict
         t0 = time.perf_counter()
         await monitor.step(1)
         tick_s.append(time.perf_counter() - t0)
+    rss_mb, peak_rss_mb = memory_mb("VmRSS"), memory_mb("VmHWM")
     await monitor.aclose()
     tick_ms = _median_ms(tick_s)
     seed_ms = bench_seed_tick(n_sectors, max(3, min(ticks, 10)))
@@ -53,6 +78,8 @@ async def _bench(n_sectors: int, ticks: int, detector: str, quiet: bool) -> dict
         "tick_ms": tick_ms,
         "seed_tick_ms": seed_ms,
         "speedup_vs_seed": round(seed_ms / max(tick_ms, 1e-9), 2),
+        "rss_mb": rss_mb,
+        "peak_rss_mb": peak_rss_mb,
     }
 
 
@@ -123,6 +150,12 @@ def peak_mb():  # VmHWM: this program's own peak (ru_maxrss keeps the parent's o
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def rss_mb():  # VmRSS now: the interpreter and its libraries before any data
+    for line in open("/proc/self/status"):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+base = rss_mb()
 t0 = time.perf_counter()
 loaded = load_table(path)
 t1 = time.perf_counter()
@@ -135,7 +168,7 @@ print(json.dumps({"rows": len(loaded.frame), "read_s": t1 - t0, "replay_s": t2 -
                   "retrains": getattr(det, "model_version_", 0),
                   "write_s": t3 - t2, "total_s": t3 - t0,
                   "table_mb": loaded.frame.memory_usage(deep=True).sum() / 2**20,
-                  "peak_rss_mb": peak_mb()}))
+                  "base_rss_mb": base, "peak_rss_mb": peak_mb()}))
 """
 
 

@@ -9,7 +9,6 @@ tunes alarms here (``monitor.alarms.contamination = 0.01``) without touching the
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Sequence
 from typing import Any
 
@@ -18,6 +17,7 @@ import pandas as pd
 from traitlets import link
 
 from telecom_nb import schema
+from telecom_nb.alarms.episode_table import advance_table
 from telecom_nb.alarms.episodes import EPISODE_PARAMS, EpisodeParams, EpisodeTracker
 from telecom_nb.alarms.threshold import decide, effective_threshold
 from telecom_nb.detectors.base import Scores
@@ -82,32 +82,21 @@ class AlarmChain(ThresholdParams, EpisodeParams, Parametrized):
     def apply_table(self, frame: pd.DataFrame, scores: Scores) -> pd.DataFrame:
         """What :meth:`apply` gives tick by tick, for a table sorted by timestamp.
 
-        Thresholding is one vectorised call; the episodes advance once per timestamp on
-        arrays (the per-tick rule is the tracker's ``advance``, as live).
+        Thresholding is one vectorised call; the episodes advance once per timestamp by
+        the tracker's own rule (``advance``, as live), in one compiled pass over the rows.
         """
         flags, top = decide(scores, self.threshold_value)
         score = np.asarray(scores.score, dtype=np.float64)
-        n = len(frame)
-        state = np.full(n, "", dtype=object)
-        alert = np.zeros(n)
         tracker = self.episodes
-        kpis = [k for k in tracker.kpis if k in frame.columns]
-        values = np.full((n, len(tracker.kpis)), np.nan)
+        values = np.full((len(frame), len(tracker.kpis)), np.nan)
         for j, kpi in enumerate(tracker.kpis):
-            if kpi in kpis:
+            if kpi in frame.columns:
                 values[:, j] = frame[kpi].to_numpy(dtype=np.float64, na_value=np.nan)
         # nanoseconds whatever the column's unit (a parsed CSV is microseconds in pandas 3)
         ns = pd.DatetimeIndex(frame[schema.TIMESTAMP]).as_unit("ns").asi8
         pos = tracker.index.positions(frame[schema.SECTOR].to_numpy(dtype=object))
-        bounds = np.flatnonzero(np.diff(ns)) + 1
-        for a, b in itertools.pairwise([0, *bounds.tolist(), n]):
-            # one row per sector per tick: a duplicated sector keeps its first row
-            p, first, inverse = np.unique(pos[a:b], return_index=True, return_inverse=True)
-            rows = a + first
-            st, al = tracker.advance(p, flags[rows], score[rows], int(ns[a]),
-                                     top=top[rows], values=values[rows])
-            state[a:b] = st[inverse.ravel()]
-            alert[rows] = al
+        state, alert = advance_table(tracker, pos, ns, flags, score, np.asarray(top, dtype=object),
+                                     values)
         return frame.assign(**{
             schema.SCORE: score,
             schema.IS_ANOMALY: flags,

@@ -302,30 +302,41 @@ class EpisodeTracker(EpisodeParams, Parametrized):
         return self._records(pos[self._open[pos]], open_=True)
 
     def _closed_records(self, positions: np.ndarray) -> list[dict]:
-        """``_records(positions, open_=False).to_dict("records")`` without a DataFrame.
+        """``_records(positions, open_=False).to_dict("records")`` without a DataFrame."""
+        return self.closed_records(
+            episode_id=self._episode_id[positions],
+            sectors=self.index.ids[positions].to_numpy(dtype=object),
+            start=self._start_time[positions], end=self._last_anom_time[positions],
+            peak_time=self._peak_time[positions],
+            duration_ticks=self._last_anom_tick[positions] - self._start_tick[positions] + 1,
+            anomalous_ticks=self._n_anom[positions], peak_score=self._peak_score[positions],
+            top_kpi=self._peak_kpi[positions], peak_values=self._peak_values[positions])
+
+    def closed_records(self, *, episode_id: np.ndarray, sectors: np.ndarray, start: np.ndarray,
+                       end: np.ndarray, peak_time: np.ndarray, duration_ticks: np.ndarray,
+                       anomalous_ticks: np.ndarray, peak_score: np.ndarray,
+                       top_kpi: np.ndarray, peak_values: np.ndarray) -> list[dict]:
+        """Closed-episode dicts from their fields (epoch ns times), as the closed list keeps.
 
         Episodes close on most ticks of a long replay: a frame per tick cost ~3 ms.
         """
-        n = len(positions)
-        times = pd.to_datetime(np.concatenate([self._start_time[positions],
-                                               self._last_anom_time[positions],
-                                               self._peak_time[positions]]), utc=True)
+        n = len(episode_id)
+        times = pd.to_datetime(np.concatenate([start, end, peak_time]), utc=True)
         stamps = list(times)
         columns: dict[str, list] = {
-            "episode_id": self._episode_id[positions].tolist(),
-            schema.SECTOR: self.index.ids[positions].to_numpy(dtype=object).tolist(),
+            "episode_id": episode_id.tolist(),
+            schema.SECTOR: sectors.tolist(),
             "start": stamps[:n],
             "end": stamps[n : 2 * n],
-            "duration_ticks": (self._last_anom_tick[positions] - self._start_tick[positions]
-                               + 1).tolist(),
-            "anomalous_ticks": self._n_anom[positions].tolist(),
+            "duration_ticks": duration_ticks.tolist(),
+            "anomalous_ticks": anomalous_ticks.tolist(),
             "peak_time": stamps[2 * n :],
-            "peak_score": self._peak_score[positions].tolist(),
-            schema.TOP_KPI: self._peak_kpi[positions].tolist(),
+            "peak_score": peak_score.tolist(),
+            schema.TOP_KPI: top_kpi.tolist(),
             "is_open": [False] * n,
         }
         for j, kpi in enumerate(self.kpis):
-            columns[f"peak_{kpi}"] = self._peak_values[positions, j].tolist()
+            columns[f"peak_{kpi}"] = peak_values[:, j].tolist()
         names = list(columns)
         return [dict(zip(names, row, strict=True)) for row in zip(*columns.values(), strict=True)]
 

@@ -238,7 +238,8 @@ def run_bench(args: argparse.Namespace) -> int:
             r = rows[-1]
             print(f"{n:>7} sectors: simulate {r['simulate_ms']:7.1f} ms  "
                   f"score {r['score_ms']:7.1f} ms  tick {r['tick_ms']:7.1f} ms  "
-                  f"seed tick {r['seed_tick_ms']:7.1f} ms ({r['speedup_vs_seed']:.2f}x)",
+                  f"seed tick {r['seed_tick_ms']:7.1f} ms ({r['speedup_vs_seed']:.2f}x)  "
+                  f"RSS {r['rss_mb']:,.0f} MB (peak {r['peak_rss_mb']:,.0f})",
                   flush=True)
     replays = []
     if args.replay:
@@ -250,7 +251,8 @@ def run_bench(args: argparse.Namespace) -> int:
                       f"({r['rows_per_s']:,} rows/s; read {r['read_s']:.2f} s, replay "
                       f"{r['replay_s']:.2f} s incl. {r['retrains']} retrains, write "
                       f"{r['write_s']:.2f} s); peak RSS "
-                      f"{r['peak_rss_mb']:,.0f} MB for a {r['table_mb']:,.0f} MB table",
+                      f"{r['peak_rss_mb']:,.0f} MB for a {r['table_mb']:,.0f} MB table "
+                      f"({r['base_rss_mb']:,.0f} MB before reading it)",
                       flush=True)
     if args.json:
         emit_json({"ticks": rows, "replays": replays} if args.replay else rows)

@@ -35,6 +35,10 @@ from telecom_nb.errors import KpiInputError
 from telecom_nb.sources.validation import BatchValidator
 
 _ROW = "__row__"  # carries each row's input position through validation
+#: the fast path takes a long table in time pieces of about this many rows: the stream
+#: carries over (the same scores), and the per-row arrays of validation and features
+#: exist for one piece at a time (a 1M-row replay peaked ~300 MB higher in one piece)
+PIECE_ROWS = 250_000
 #: what an unscored row carries in each scored column
 UNSCORED = {schema.SCORE: 0.0, schema.IS_ANOMALY: False, schema.TOP_KPI: "",
             schema.ALERT_SCORE: 0.0, schema.STATE: ""}
@@ -68,13 +72,13 @@ def replay(table: pd.DataFrame, detector: Detector, kpis: Sequence[str], *,
     bounds = timestamp_bounds(tagged)
     fast = not per_batch and hasattr(detector, "score_stream")
     if fast:
-        scored = _fast(engine, tagged, bounds, progress)
+        scored = _in_pieces(engine, tagged, bounds, progress)
     else:
         batches = (tagged.iloc[a:b] for a, b in itertools.pairwise(bounds.tolist()))
         batches = progress_bar(batches, desc="replay", total=len(bounds) - 1,
                                enabled=progress, unit="tick")
         scored = _per_batch(engine, batches)
-    out = table.copy()
+    out = table.copy(deep=False)  # copy-on-write: the caller's table stays as it was
     for column, empty in UNSCORED.items():
         values = np.full(len(table), empty, dtype=object if isinstance(empty, str) else None)
         if scored is not None:
@@ -97,6 +101,29 @@ def _per_batch(engine: Tick, batches) -> pd.DataFrame | None:
     return pd.concat(frames, ignore_index=True) if frames else None
 
 
+def _in_pieces(engine: Tick, tagged: pd.DataFrame, bounds: np.ndarray,
+               progress: bool) -> pd.DataFrame | None:
+    """:func:`_fast` on time pieces of about :data:`PIECE_ROWS` rows (whole timestamps);
+    only each row's position and scored columns are kept between pieces."""
+    cuts = np.unique(np.searchsorted(bounds, np.arange(0, bounds[-1], PIECE_ROWS)))
+    edges = [*bounds[cuts].tolist(), int(bounds[-1])]
+    if len(edges) <= 2:
+        return _fast(engine, tagged, bounds, progress)
+    bar = progress_bar(None, desc=f"{engine.detector.name} replay", total=int(bounds[-1]),
+                       enabled=progress, unit="row")
+    parts = []
+    for a, b in itertools.pairwise(edges):
+        piece = bounds[(bounds >= a) & (bounds <= b)] - a
+        scored = _fast(engine, tagged.iloc[a:b], piece, progress=False)
+        if scored is not None:
+            parts.append(scored[[_ROW, *UNSCORED]])
+        if hasattr(bar, "update"):
+            bar.update(b - a)
+    if hasattr(bar, "close"):
+        bar.close()
+    return pd.concat(parts, ignore_index=True) if parts else None
+
+
 def _fast(engine: Tick, tagged: pd.DataFrame, bounds: np.ndarray,
           progress: bool) -> pd.DataFrame | None:
     """Validate the table at once (as batch by batch), score between retrains in one
@@ -113,7 +140,7 @@ def _fast(engine: Tick, tagged: pd.DataFrame, bounds: np.ndarray,
     scores = detector.score_stream(frame.drop(columns=[_ROW]), progress=progress)
     engine.counters.retrains_done += detector.model_version_ - version
     engine.counters.retrains_failed += detector.retrain_failures_ - failures
-    engine.tick = checked.batches
+    engine.tick += checked.batches
     engine.timestamp = pd.Timestamp(frame[schema.TIMESTAMP].iloc[-1])
     return engine.alarms.apply_table(frame, scores)
 
