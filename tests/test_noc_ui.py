@@ -167,10 +167,13 @@ def test_real_monitor_incidents_subset_history_and_traffic():
     monitor = Monitor.simulated(n_sectors=500, seed=0, interval=0.0)
     with count_widget_traffic() as traffic:
         dash = Dashboard(monitor, provinces=SQUARE)
-        asyncio.run(monitor.step(60))  # charts full: 48 points of 12 h
+        # every tick drawn, in step with the stream: on the loop, refreshes are coalesced by
+        # wall time (min_refresh_s), so which ticks were drawn (and how far the axes had
+        # moved) would depend on the machine's load
         monitor.remove_sink(dash._on_batch)
-        (batch,) = asyncio.run(monitor.step(1))
-        dash._on_batch(batch)  # flushes what the stepped warm-up left pending (timing-bound)
+        for _ in range(61):  # charts full: 48 points of 12 h
+            (batch,) = asyncio.run(monitor.step(1))
+            dash._on_batch(batch)
         sizes, messages = [], []
         # 15 ticks: single ticks vary (7-10 messages here) with how many axes change: an
         # axis that moves adds two small messages, at most one narrowing a tick; all alert
@@ -193,3 +196,26 @@ def test_real_monitor_incidents_subset_history_and_traffic():
     assert dash.charts.lines["n_anomalies"].y[-1] == expected["n_anomalies"].iloc[-1]
     ack = monitor.acknowledge(int(incidents["incident_id"].iloc[0]), "seen")
     assert monitor.incidents_frame()["acknowledged"].any() and ack.comment == "seen"
+
+
+def test_the_time_axis_leaves_room_for_the_next_tick_so_a_move_can_wait_one():
+    """A tick whose value axis must widen keeps the time domain (message budget): the
+    domain always holds the next tick, so waiting never leaves the newest point out."""
+    import numpy as np
+
+    from telecom_nb.ui.axes import fit_time_scale, new_time_scale
+
+    step = np.timedelta64(15, "m")
+    t = np.arange(np.datetime64("2026-01-01T00:00"), np.datetime64("2026-01-01T06:00"),
+                  step).astype("datetime64[ms]")
+    scale = new_time_scale()
+    moves = 0
+    for k in range(40):  # a sliding 6-hour window, tick by tick
+        window = t + k * step
+        before = (scale.min, scale.max)
+        assert not fit_time_scale(scale, window, wait=True) or k == 0
+        assert (scale.min, scale.max) == before or k == 0  # waited
+        moves += fit_time_scale(scale, window)
+        low, high = np.datetime64(scale.min, "ms"), np.datetime64(scale.max, "ms")
+        assert low <= window[0] and window[-1] + step <= high
+    assert 5 <= moves <= 20  # a few moves, not one per tick

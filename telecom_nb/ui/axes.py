@@ -43,11 +43,12 @@ def fit_axis(axis: bq.Axis, y: np.ndarray) -> None:
     fit_value_axes([(axis, y)])
 
 
-def fit_value_axes(pairs: Iterable[tuple[bq.Axis, np.ndarray]]) -> int:
+def fit_value_axes(pairs: Iterable[tuple[bq.Axis, np.ndarray]], *, narrow: bool = True) -> int:
     """Fit several charts' value axes in one tick, sending few messages: every axis whose
     data left its domain moves now; of those that only want narrowing, one moves (the
-    emptiest) and only if nothing else did, the others on later ticks. An axis that stays
-    gets round tick values once if it has none. Returns moves."""
+    emptiest) and only if nothing else did (nor the time axis: ``narrow=False``), the
+    others on later ticks. An axis that stays gets round tick values once if it has none.
+    Returns moves."""
     urgent, optional = [], []
     for axis, y in pairs:
         move = propose_domain(axis.scale, y)
@@ -55,10 +56,16 @@ def fit_value_axes(pairs: Iterable[tuple[bq.Axis, np.ndarray]]) -> int:
             (urgent if move[2] else optional).append((move[3], axis, move))
         elif axis.tick_values is None or not len(axis.tick_values):
             axis.tick_values = nice_ticks(float(axis.scale.min), float(axis.scale.max))
-    chosen = urgent or sorted(optional, key=lambda m: m[0])[:1]
+    chosen = urgent or (sorted(optional, key=lambda m: m[0])[:1] if narrow else [])
     for _, axis, move in chosen:
         _move_axis(axis, move[:2])
     return len(chosen)
+
+
+def must_widen(pairs: Iterable[tuple[bq.Axis, np.ndarray]]) -> bool:
+    """Whether data has left some value axis's domain (that axis moves this tick)."""
+    return any(move is not None and move[2]
+               for move in (propose_domain(axis.scale, y) for axis, y in pairs))
 
 
 def _move_axis(axis: bq.Axis, domain: tuple[float, float]) -> None:
@@ -105,36 +112,43 @@ def propose_domain(scale: bq.LinearScale, y: np.ndarray
     return domain[0], domain[1], urgent, used
 
 
-def _set_domain(scale: bq.Scale, low, high) -> None:
-    """Set both ends in one message (one at a time can reverse the domain for a moment)."""
+def _set_domain(scale: bq.Scale, low, high) -> bool:
+    """Set both ends in one message (one at a time can reverse the domain for a moment);
+    False if they were already there."""
     if scale.min == low and scale.max == high:
-        return
+        return False
     with scale.hold_sync():
         scale.min, scale.max = low, high
+    return True
 
 
 EPOCH_HOUR = (np.datetime64("2026-01-01T00:00"), np.datetime64("2026-01-01T01:00"))
 NO_TIMES = np.array([], dtype="datetime64[ms]")
 
 
-def fit_time_scale(scale: bq.DateScale, t: np.ndarray) -> None:
-    """The shared time axis's domain (half an hour around a single tick).
+def fit_time_scale(scale: bq.DateScale, t: np.ndarray, *, wait: bool = False) -> bool:
+    """The shared time axis's domain (half an hour around a single tick); True if it moved.
 
     The right end snaps up to a quarter of the label spacing (45 min for 3-hour labels)
-    and the left end is a whole number of those before it: a sliding window moves both
-    ends together, one message every few ticks instead of one per tick (two, if each end
-    snapped on its own); the lines leave at most one step blank at the right, two at
-    the left.
+    past the next tick, and the left end is a whole number of those before it: a sliding
+    window moves both ends together, one message every few ticks instead of one per tick
+    (two, if each end snapped on its own); the lines leave one or two steps blank at the
+    right, at most two at the left. With ``wait`` (a value axis moves this tick) the domain
+    stays one tick longer, which the room for the next tick allows: the tick keeps within
+    its message budget.
     """
+    if wait and t.size and scale.min is not None and scale.max is not None and (
+            np.datetime64(scale.min, "ms") <= t[-1] <= np.datetime64(scale.max, "ms")):
+        return False
     if t.size >= 2 and t[0] != t[-1]:
         grid = max(1, _label_step_min(t) // SNAP_PARTS) * 60_000  # ms
         ms = t.astype("datetime64[ms]").astype(np.int64)
-        high = -(-ms[-1] // grid) * grid
+        high = -(-(ms[-1] + ms[-1] - ms[-2]) // grid) * grid  # room for the next tick
         low = high - (-(-(ms[-1] - ms[0]) // grid) + 1) * grid
-        _set_domain(scale, np.datetime64(int(low), "ms"), np.datetime64(int(high), "ms"))
-    else:
-        start = t[0] if t.size else EPOCH_HOUR[0]
-        _set_domain(scale, start - np.timedelta64(30, "m"), start + np.timedelta64(30, "m"))
+        return _set_domain(scale, np.datetime64(int(low), "ms"),
+                           np.datetime64(int(high), "ms"))
+    start = t[0] if t.size else EPOCH_HOUR[0]
+    return _set_domain(scale, start - np.timedelta64(30, "m"), start + np.timedelta64(30, "m"))
 
 
 def new_time_scale() -> bq.DateScale:

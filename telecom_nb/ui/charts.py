@@ -24,6 +24,7 @@ from telecom_nb.ui.axes import (
     fit_axis,
     fit_time_scale,
     fit_value_axes,
+    must_widen,
     new_time_scale,
     set_time_ticks,
 )
@@ -180,9 +181,15 @@ class NetworkCharts:
         shown = [name for name in self.lines if name in self.shown]
         x, ys = decimate(x, {name: _values(recent, self.columns.get(name, name))
                              for name in shown}, peak=("n_anomalies",))
-        fit_time_scale(self.time_scale, x)
-        set_time_ticks(self.time_axis, x)
-        fit_value_axes((self.figures[name].axes[1], ys[name]) for name in shown)
+        # the tick's budget (ten messages at 500 sectors): a value axis the data left moves
+        # now and the time axis, if its domain still holds the newest point, a tick later;
+        # a narrowing waits for a tick the time axis did not move
+        pairs = [(self.figures[name].axes[1], ys[name]) for name in shown]
+        widen = must_widen(pairs)
+        time_moved = fit_time_scale(self.time_scale, x, wait=widen)
+        if not widen or time_moved:
+            set_time_ticks(self.time_axis, x)
+        fit_value_axes(pairs, narrow=not time_moved)
         for name in shown:
             line, y = self.lines[name], ys[name]
             with line.hold_sync():
