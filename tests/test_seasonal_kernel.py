@@ -15,8 +15,8 @@ pytestmark = pytest.mark.skipif(seasonal_kernel.numba is None, reason="numba mis
 
 
 def _flat(out) -> list[np.ndarray]:
-    expected, spread, has, prior, (spread_ok, shape_ok), (effect, day_spread) = out
-    return [expected, spread, has, prior, spread_ok, shape_ok, effect, day_spread]
+    expected, spread, has, prior, (spread_ok, shape_ok), (effect, day_spread, fleet) = out
+    return [expected, spread, has, prior, spread_ok, shape_ok, effect, day_spread, fleet]
 
 
 @pytest.mark.parametrize("params", [{"timezone": "Asia/Tehran"}, {"weekly": False},

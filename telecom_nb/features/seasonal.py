@@ -59,9 +59,11 @@ REL_FLOOR = 0.05
 SPREAD_PRIOR_N = 8.0
 #: samples a slot learns freely before its probable faults are gated
 SLOT_WARM = 3.0
-#: a cold slot's deviation that comes back this much later (a later day's visit of the
-#: slot, not the same fault's next tick) is the sector's own shape: learned freely
+#: a slot's deviation that comes back this much later (a later day's visit of the slot,
+#: not the same fault's next tick), the sector normal in between, is the sector's own
+#: shape: learned freely
 RECUR_HOURS = 12.0
+HOUR_NS = 3_600 * 10**9
 
 
 class SeasonalResiduals(FeatureExtractor):
@@ -185,14 +187,19 @@ class SeasonalResiduals(FeatureExtractor):
         slot, wslot = slots
         expected, spread, has, prior, (spread_ok, shape_ok) = self._typical_day(rows, slot, y)
         effect, day_spread = np.zeros_like(expected), spread
+        fleet_effect = effect
         if self.week_ is not None:
             # the weekday's effect is read against a warm typical day only
             warm = has & spread_ok & (self.slot_table_.count[rows, slot] >= SLOT_WARM)
-            effect, var = self.week_.expect(rows, wslot, y - expected, warm, spread**2)
+            effect, var, fleet = self.week_.expect(rows, wslot, y - expected, warm, spread**2)
             effect = np.where(has, effect, 0.0)
+            fleet_effect = np.where(has, fleet, 0.0)
             spread = np.sqrt(spread**2 + var)
-        return (expected + effect, spread, has, prior + effect, (spread_ok, shape_ok),
-                (effect, day_spread))
+        # the prior takes the fleet's weekday effect, not the sector's own: a week slot that
+        # learned a fault (on its first visit, a fault hides in the unknown effect's spread)
+        # is repaired by the next visit's samples that agree with the fleet
+        return (expected + effect, spread, has, prior + fleet_effect, (spread_ok, shape_ok),
+                (effect, day_spread, fleet_effect))
 
     def _typical_day(self, rows: np.ndarray, slot: np.ndarray, y: np.ndarray):
         """Expected value, spread and 'has history' mask on the typical day."""
@@ -254,7 +261,7 @@ class SeasonalResiduals(FeatureExtractor):
         self.cadence_.observe(view.timestamps)
         slot, wslot = self.slots(view)
         exp = self._expected_of(rows, view)
-        expected, spread, has, prior, _, (effect, day_spread) = exp
+        expected, spread, has, prior, _, (effect, day_spread, fleet_effect) = exp
         now = (view.timestamps.as_unit("s").asi8 / 3600.0).astype(np.float32)
         from telecom_nb.features import seasonal_learn  # it imports this module's constants
 
@@ -273,7 +280,7 @@ class SeasonalResiduals(FeatureExtractor):
         # A gated first sample starts the cell at the prior, not at the fault; later
         # samples that agree with the fleet-shaped prior repair what little it learned.
         self.slot_table_.update((rows, slot), y_day, spread, far=far_slot,
-                                start=np.where(far_slot, prior - effect, np.nan))
+                                start=np.where(far_slot, prior - fleet_effect, np.nan))
         self.sector_table_.update((rows,), y_day, far=far)
         self.state_changed()
 
@@ -281,7 +288,7 @@ class SeasonalResiduals(FeatureExtractor):
                      y: np.ndarray, exp: tuple):
         """Per-cell learning (gates, fault runs, residual spreads): (typical-day value,
         far, far for the slot, warm typical day, offset from the sector's level)."""
-        expected, spread, has, prior, (spread_ok, shape_ok), (effect, _) = exp
+        expected, spread, has, prior, (spread_ok, shape_ok), (effect, _, _) = exp
         informed = spread_ok & shape_ok
         resid = y - expected
         ok = has & np.isfinite(resid)
@@ -308,19 +315,24 @@ class SeasonalResiduals(FeatureExtractor):
         # A warm slot vouches for samples close to what it learned. A cold one cannot tell
         # a fault from the sector's own shape at this time of day (a hot cell's PRB
         # saturates at peak) from one visit: its far samples are gated until they come
-        # back on a later day, so a fault on day one is not tomorrow's normal.
+        # back on a later day, so a fault on day one is not tomorrow's normal. A warm
+        # slot's far samples that come back on a later day, the sector normal in between
+        # (not one long fault), are its shape too: a business cell first seen on a
+        # weekend learns its weekdays instead of gating them for good.
         lvl_s, _, n_s = self.slot_table_.get((rows, slot))
         warm = n_s >= SLOT_WARM
         since = self.slot_far_since_[rows, slot]
         now = now[:, None]
         cold_far = far & ~warm
-        recurs = cold_far & (since > 0) & (now - since >= RECUR_HOURS)
+        run_hours = self.far_run_[rows] * (self.cadence_.step_ns / HOUR_NS)
+        recurs = far & (since > 0) & (now - since >= RECUR_HOURS) & (run_hours < now - since)
         self.slot_far_since_[rows, slot] = np.where(
-            cold_far, np.where(since > 0, since, now), np.where(ok, 0.0, since))
+            far, np.where(since > 0, since, now), np.where(ok, 0.0, since))
         # the typical day learns the value without its weekday's effect
         y_day = y - effect
-        far_slot = (far & warm & (np.abs(y_day - lvl_s) > GATE_Z * spread)) | (
-            cold_far & ~recurs)
+        far_slot = ((far & warm & (np.abs(y_day - lvl_s) > GATE_Z * spread)) | cold_far) & (
+            ~recurs)
+        far = far & ~recurs
         n_r = self.resid_count_[rows]
         a = np.maximum(1.0 / (n_r + 1.0), self.sector_alpha)
         dev = self.resid_dev_[rows]

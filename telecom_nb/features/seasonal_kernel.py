@@ -105,7 +105,7 @@ def expected(season, rows: np.ndarray, slots: tuple[np.ndarray, np.ndarray], y: 
     if week is None:
         effect = np.zeros_like(exp)
         return (exp + effect, spread, has, prior + effect, (spread_ok, shape_ok),
-                (effect, spread))
+                (effect, spread, effect))
     if (week.fleet_count_[wslot] == 0).any():  # a week slot the fleet has not seen yet
         warm = has & spread_ok & (season.slot_table_.count[rows, slot] >= SLOT_WARM)
         w_fleet, tau2 = week._fleet_at(wslot, y - exp, warm, spread**2)
@@ -114,4 +114,6 @@ def expected(season, rows: np.ndarray, slots: tuple[np.ndarray, np.ndarray], y: 
     effect, wide = np.empty(shape), np.empty(shape)
     weekday(rows, wslot, spread, has, np.broadcast_to(w_fleet, shape),
             np.broadcast_to(tau2, shape), week.level_, week.count_, effect, wide)
-    return exp + effect, wide, has, prior + effect, (spread_ok, shape_ok), (effect, spread)
+    fleet_effect = np.where(has, w_fleet, 0.0)
+    return (exp + effect, wide, has, prior + fleet_effect, (spread_ok, shape_ok),
+            (effect, spread, fleet_effect))

@@ -13,7 +13,7 @@ import numpy as np
 
 from telecom_nb.features.robust_kernel import _nmax, _nmin, numba
 from telecom_nb.features.robust_stats import GATE_Z, GATED_WEIGHT, HUBER_K
-from telecom_nb.features.seasonal import RECUR_HOURS, SLOT_WARM
+from telecom_nb.features.seasonal import HOUR_NS, RECUR_HOURS, SLOT_WARM
 
 
 def _nan0(v):  # pragma: no cover - compiled
@@ -29,7 +29,7 @@ def _nan0(v):  # pragma: no cover - compiled
 
 def _cells(rows, slot, now, y, expected, spread, has, prior, spread_ok, shape_ok, effect,
            far_run, se_l, se_c, sl_l, sl_c, far_since, resid_count, resid_dev, prior_dev,
-           sector_alpha, y_day, far_out, far_slot, day_warm, offset):  # pragma: no cover
+           sector_alpha, step_h, y_day, far_out, far_slot, day_warm, offset):  # pragma: no cover
     n, k = y.shape
     for i in range(n):
         r = rows[i]
@@ -55,14 +55,16 @@ def _cells(rows, slot, now, y, expected, spread, has, prior, spread_ok, shape_ok
             warm = sl_c[r, s, j] >= SLOT_WARM
             since = far_since[r, s, j]
             cold_far = far and not warm
-            recurs = cold_far and since > 0 and (now[i] - since) >= RECUR_HOURS
-            if cold_far:
+            gap = now[i] - since
+            recurs = far and since > 0 and gap >= RECUR_HOURS and far_run[r, j] * step_h < gap
+            if far:
                 far_since[r, s, j] = since if since > 0 else now[i]
             elif ok:
                 far_since[r, s, j] = 0.0
             yd = yj - effect[i, j]
-            far_slot[i, j] = (far and warm and abs(yd - sl_l[r, s, j]) > GATE_Z * sp) or (
-                cold_far and not recurs)
+            far_slot[i, j] = ((far and warm and abs(yd - sl_l[r, s, j]) > GATE_Z * sp)
+                              or cold_far) and not recurs
+            far = far and not recurs
             n_r = resid_count[r, j]
             a = _nmax(1.0 / (n_r + 1.0), sector_alpha)
             rd = resid_dev[r, j]
@@ -90,6 +92,9 @@ def _week(rows, wslot, r, learn, far, spread, fleet, visit, a_min, level, count,
             lv = float(level[row, w, j])
             nn = float(count[row, w, j])
             lv = lv if nn > 0 else fleet[i, j]
+            if learn[i, j] and not far[i, j] and abs(r[i, j] - lv) > GATE_Z * spread[i, j]:
+                nn = 0.0  # its own effect learned a fault: start over from the fleet's
+                lv = fleet[i, j]
             a = _nmax(visit / (nn + visit), a_min)
             step = _nan0(r[i, j] - lv)
             if far[i, j]:
@@ -118,7 +123,7 @@ def learn_cells(season, rows: np.ndarray, slot: np.ndarray, now: np.ndarray, y: 
     """``season._learn_cells`` compiled; None where this path does not apply."""
     if numba is None or y.ndim != 2 or not _unique(rows):
         return None
-    expected, spread, has, prior, (spread_ok, shape_ok), (effect, _) = exp
+    expected, spread, has, prior, (spread_ok, shape_ok), (effect, _, _) = exp
     shape = y.shape
     y_day, offset = np.empty(shape), np.empty(shape)
     far, far_slot, day_warm = (np.empty(shape, dtype=np.bool_) for _ in range(3))
@@ -126,7 +131,8 @@ def learn_cells(season, rows: np.ndarray, slot: np.ndarray, now: np.ndarray, y: 
            season.far_run_, season.sector_table_.level, season.sector_table_.count,
            season.slot_table_.level, season.slot_table_.count, season.slot_far_since_,
            season.resid_count_, season.resid_dev_, season.prior_dev_,
-           float(season.sector_alpha), y_day, far, far_slot, day_warm, offset)
+           float(season.sector_alpha), season.cadence_.step_ns / HOUR_NS, y_day, far, far_slot,
+           day_warm, offset)
     return y_day, far, far_slot, day_warm, offset
 
 

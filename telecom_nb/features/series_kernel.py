@@ -36,7 +36,7 @@ from telecom_nb.features.robust_stats import (
     MAD_TO_SIGMA,
     MIN_COUNT_TO_CLIP,
 )
-from telecom_nb.features.seasonal import RECUR_HOURS, SLOT_WARM, Z_CLIP
+from telecom_nb.features.seasonal import HOUR_NS, RECUR_HOURS, SLOT_WARM, Z_CLIP
 from telecom_nb.features.seasonal_kernel import typical_day_cell, weekday_cell
 from telecom_nb.features.time_slots import DAY_NS
 
@@ -178,6 +178,7 @@ def series_pass(y, yc, yn, slot, wslot, hours, tns, bid, out, nov, nov_n, cfg, i
         if step >= 0:
             cad[1] = step
         visit = min(1.0, cad[1] * spd / DAY_NS)
+        step_h = cad[1] / HOUR_NS
         wk_min = 1.0 - (1.0 - wk_alpha) ** visit
         f_known = fl_cnt[s, 0] > 0
         for j in range(S):
@@ -198,7 +199,8 @@ def series_pass(y, yc, yn, slot, wslot, hours, tns, bid, out, nov, nov_n, cfg, i
                                               wk_tau2[w, j] if w_known else 0.0,
                                               float(wk_l[r, w, j]), float(wk_c[r, w, j]))
             expected = expected + effect
-            prior_v = prior_v + effect
+            fl_eff = wfl if has else 0.0
+            prior_v = prior_v + fl_eff
             # -- score ------------------------------------------------------------
             z = (yj - expected) / spread
             ok = has and spread_ok and shape_ok and np.isfinite(z)
@@ -225,14 +227,16 @@ def series_pass(y, yc, yn, slot, wslot, hours, tns, bid, out, nov, nov_n, cfg, i
             since = far_since[r, s, j]
             now = hours[i]
             cold_far = far and not warm
-            recurs = cold_far and since > 0 and (now - since) >= RECUR_HOURS
-            if cold_far:
+            gap = now - since
+            recurs = far and since > 0 and gap >= RECUR_HOURS and far_run[r, j] * step_h < gap
+            if far:
                 far_since[r, s, j] = since if since > 0 else now
             elif ok_u:
                 far_since[r, s, j] = 0.0
             y_day = yj - effect
-            far_slot = (far and warm and abs(y_day - lvl_s) > GATE_Z * spread) or (
-                cold_far and not recurs)
+            far_slot = ((far and warm and abs(y_day - lvl_s) > GATE_Z * spread)
+                        or cold_far) and not recurs
+            far = far and not recurs
             a = _nmax(1.0 / (n_r + 1.0), sector_alpha)
             clipped = _nmin(abs(_nan0(resid)), HUBER_K * spread)
             new_dev = rd + a * ((clipped if informed else abs(_nan0(resid))) - rd)
@@ -248,6 +252,9 @@ def series_pass(y, yc, yn, slot, wslot, hours, tns, bid, out, nov, nov_n, cfg, i
                 lv = float(wk_l[r, w, j])
                 nn = float(wk_c[r, w, j])
                 lv = lv if nn > 0 else wfl
+                if has and informed and warm and not far and abs(rw - lv) > GATE_Z * spread:
+                    nn = 0.0
+                    lv = wfl
                 aw = _nmax(visit / (nn + visit), wk_min)
                 stp = _nan0(rw - lv)
                 if far:
@@ -257,7 +264,7 @@ def series_pass(y, yc, yn, slot, wslot, hours, tns, bid, out, nov, nov_n, cfg, i
                     wk_l[r, w, j] = np.float32(lv + aw * stp)
                 wk_c[r, w, j] = np.float32(
                     nn + (visit if lrn else 0.0) * (GATED_WEIGHT if far else 1.0))
-            start = prior_v - effect if far_slot else np.nan
+            start = prior_v - fl_eff if far_slot else np.nan
             sl_l[r, s, j], sl_d[r, s, j], sl_c[r, s, j] = robust_cell(
                 sl_l[r, s, j], sl_d[r, s, j], sl_c[r, s, j], y_day, spread, True, far_slot,
                 True, start, True, slot_alpha, True)

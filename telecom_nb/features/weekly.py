@@ -29,7 +29,7 @@ import numpy as np
 
 from telecom_nb.features.cadence import per_sample
 from telecom_nb.features.group_median import FLEET_SAMPLE, MIN_FLEET_SECTORS, nanmedian_fast
-from telecom_nb.features.robust_stats import GATED_WEIGHT, HUBER_K
+from telecom_nb.features.robust_stats import GATE_Z, GATED_WEIGHT, HUBER_K
 from telecom_nb.features.time_slots import n_slots
 from telecom_nb.sector_index import grow_rows
 
@@ -87,8 +87,9 @@ class WeekdayEffects:
         return med, excess
 
     def expect(self, rows: np.ndarray, wslot: np.ndarray, r: np.ndarray, ok: np.ndarray,
-               sigma2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(effect, its variance) for rows whose typical-day residual is ``r``.
+               sigma2: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(effect, its variance, the fleet's effect) for rows whose typical-day residual
+        is ``r``.
 
         ``ok`` marks rows whose residual means something (warm typical day); ``sigma2``
         is each row's noise variance around its typical day.
@@ -100,7 +101,7 @@ class WeekdayEffects:
         w = np.where(den > 0, n * tau2 / np.where(den > 0, den, 1.0), 0.0)
         effect = fleet + w * (level - fleet)
         var = np.where(den > 0, tau2 * sigma2 / np.where(den > 0, den, 1.0), 0.0)
-        return effect, var
+        return effect, var, fleet
 
     def update(self, rows: np.ndarray, wslot: np.ndarray, r: np.ndarray, learn: np.ndarray,
                far: np.ndarray, spread: np.ndarray, sigma2: np.ndarray,
@@ -122,6 +123,12 @@ class WeekdayEffects:
         level = self.level_[rows, wslot].astype(np.float64)
         n = self.count_[rows, wslot].astype(np.float64)
         level = np.where(n > 0, level, fleet)
+        # a sample the caller vouches for (not far: it agrees with the fleet's weekday)
+        # that the sector's own effect puts beyond GATE_Z spreads shows that effect learned
+        # a fault on an earlier visit: the cell starts over from the fleet's
+        wrong = learn & ~far & (np.abs(r - level) > GATE_Z * spread)
+        n = np.where(wrong, 0.0, n)
+        level = np.where(wrong, fleet, level)
         a = np.maximum(visit / (n + visit), per_sample(self.alpha, visit))
         step = np.nan_to_num(r - level)
         step = np.where(far, np.clip(step, -HUBER_K * spread, HUBER_K * spread) * GATED_WEIGHT,
