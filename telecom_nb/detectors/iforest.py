@@ -24,6 +24,9 @@ from telecom_nb.params import param_trait
 
 #: rows of the window used to calibrate the two parts against each other
 PART_CALIBRATION_ROWS = 20_000
+#: a row continues a cluster when its sector's previous max |z| units were beyond this
+#: quantile of the window's (the gate each feature's tail is declustered with)
+CLUSTER_GATE = 0.95
 #: data time before the joint distance is fitted: deviations only have a stable
 #: covariance once every time-of-day slot has a baseline of its own
 JOINT_AFTER = pd.Timedelta("1D")
@@ -38,6 +41,15 @@ def bounded(features: np.ndarray) -> np.ndarray:
     return np.sign(features) * np.log1p(np.abs(features))
 
 
+def continues(tails: FeatureTails, ref: np.ndarray,
+              previous: np.ndarray | None) -> np.ndarray | None:
+    """Rows whose sector's previous row was already far (max units beyond the gate)."""
+    if previous is None:
+        return None
+    before = tails(np.nan_to_num(previous, nan=0.0))  # |z| of the previous tick, 0 = none
+    return before > np.quantile(tails(ref), CLUSTER_GATE)
+
+
 @dataclass(frozen=True)
 class ForestAndZ:
     """A forest plus the calibrations that put its score and the max |z| on one scale."""
@@ -48,11 +60,11 @@ class ForestAndZ:
     z_null: TailCalibrator
     joint: JointDistance | None = None  # several KPIs' deviations together
     joint_tail: FeatureTails | None = None  # the distance's own tail, as a feature's
-    joint_null: TailCalibrator | None = None
+    joint_null: TailCalibrator | None = None  # a few series: the joint part's own null
 
-    def joint_score(self, features: np.ndarray) -> np.ndarray:
-        """The joint part: ``-log10(p)`` of the distance in units of its own tail."""
-        return self.joint_null(self.joint_tail(self.joint.distance(features)[:, None]))
+    def joint_units(self, features: np.ndarray) -> np.ndarray:
+        """The joint distance in units of its own tail (as a feature's |z|)."""
+        return self.joint_tail(self.joint.distance(features)[:, None])
 
 
 class IsolationForestDetector(CalendarParams, ForestParams, WindowedDetector):
@@ -61,8 +73,11 @@ class IsolationForestDetector(CalendarParams, ForestParams, WindowedDetector):
     The features already say "unlike itself at this time of day", so the forest
     only has to learn which *combinations* of deviations are rare. A forest isolates
     everything beyond its training range at about the same depth, so a single KPI far
-    out is better told by its own z: the raw score is the stronger of the two
-    evidences, each as ``-log10(p)`` under its robust null (the minimum p-value).
+    out is better told by its own z. Several KPIs moving together moderately (traffic
+    collapsing with modulation at zero, an incident moving a dozen service KPIs) is told
+    by neither: the joint part (:mod:`~telecom_nb.detectors.joint`) adds them up. The raw
+    score is the strongest of these evidences, each as ``-log10(p)`` under its robust null
+    (the minimum p-value).
     """
 
     name = "iforest"
@@ -111,24 +126,36 @@ class IsolationForestDetector(CalendarParams, ForestParams, WindowedDetector):
             previous = None if previous is None else previous[pick]
         # a fleet's features get their own tails; one series' shoulder is read by the nulls
         tails = FeatureTails.fit(ref, previous, tails=not heavy)
+        cont = continues(tails, ref, previous)
         joint = joint_tail = joint_null = None
-        if len(columns):  # a part of its own: in the max of all features' units it would drown
+        if len(columns):
             joint = JointDistance.fit(window, np.asarray(columns))
             d = joint.distance(ref)[:, None]
-            before = None
-            if previous is not None:  # declustered like a feature's tail
-                before = joint.distance(previous)[:, None]
-                before[np.isnan(previous).all(axis=1)] = np.nan
+            # declustered like a feature's tail (``previous`` holds |z|: no distance of its
+            # own, so a row continues where the sector was already far on any feature)
+            before = None if cont is None else np.where(cont, np.inf, 0.0)[:, None]
             joint_tail = FeatureTails.fit(d, before, tails=not heavy)
-            joint_null = TailCalibrator.fit(joint_tail(d), heavy_tails=heavy)
+            if heavy:  # in the max of body-only units the distance would drown: own null
+                joint_null = TailCalibrator.fit(joint_tail(d), heavy_tails=True, continues=cont)
+        zref = tails(ref)
+        if joint is not None and not heavy:
+            zref = np.maximum(zref, joint_tail(d))
         return ForestAndZ(
-            forest, TailCalibrator.fit(-forest.score_samples(bounded(ref)), heavy_tails=heavy),
-            tails, TailCalibrator.fit(tails(ref), heavy_tails=heavy),
+            forest, TailCalibrator.fit(-forest.score_samples(bounded(ref)), heavy_tails=heavy,
+                                       continues=cont),
+            tails, TailCalibrator.fit(zref, heavy_tails=heavy, continues=cont),
             joint, joint_tail, joint_null)
+
+    def _continues(self, model: ForestAndZ, ref: np.ndarray,
+                   previous: np.ndarray | None) -> np.ndarray | None:
+        return continues(model.tails, ref, previous)
 
     def _raw_score(self, model: ForestAndZ, features: np.ndarray) -> np.ndarray:
         forest = model.forest_null(-model.forest.score_samples(bounded(features)))
-        raw = np.maximum(forest, model.z_null(model.tails(features)))
-        if model.joint is not None:
-            raw = np.maximum(raw, model.joint_score(features))
+        z = model.tails(features)
+        if model.joint is not None and model.joint_null is None:  # a fleet: one more feature
+            z = np.maximum(z, model.joint_units(features))
+        raw = np.maximum(forest, model.z_null(z))
+        if model.joint_null is not None:  # a few series: a part of its own
+            raw = np.maximum(raw, model.joint_null(model.joint_units(features)))
         return raw
