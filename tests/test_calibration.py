@@ -117,3 +117,22 @@ def test_detector_reads_the_shoulder_for_one_series_not_for_a_fleet(name):
     det = make_detector(name, heavy_tails=False)
     det.score_stream(one)
     assert masses(det) == {0.25}
+
+
+def test_a_long_fault_in_the_window_does_not_widen_a_declustered_shoulder():
+    rng = np.random.default_rng(5)
+    clean = rng.normal(size=10_000)
+    window = clean.copy()
+    window[5000:5400] = rng.uniform(6, 9, 400)  # one 400-row outage: 4 % of the window
+    continues = np.zeros(len(window), dtype=bool)
+    continues[5001:5400] = True  # every row of the run but its first follows a far row
+    fault = np.array([5.0])
+    plain = TailCalibrator.fit(window, heavy_tails=True)
+    declustered = TailCalibrator.fit(window, heavy_tails=True, continues=continues)
+    reference = TailCalibrator.fit(clean, heavy_tails=True)
+    assert plain(fault)[0] < 2.5  # the run's own rows make a 5-sigma row look common
+    assert declustered(fault)[0] > 3.5
+    assert abs(declustered(fault)[0] - reference(fault)[0]) < 0.5
+    # the body (a fleet's reading) lies below any fault: ``continues`` is not read there
+    body = TailCalibrator.fit(window, continues=continues)
+    assert body(fault)[0] == TailCalibrator.fit(window)(fault)[0]

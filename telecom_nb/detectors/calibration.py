@@ -22,6 +22,13 @@ extrapolating the body would hide a clear 4-sigma spike. The shoulder sits below
 4 % by ~2x (faults that common look like a bursty series' normal: the price of serving
 such series).
 
+The shoulder is where a window's faults sit, and a fault lasts: at a 2-minute cadence a
+3-hour outage is 90 rows, and a few of them make 4 % of a window. So the shoulder is read
+on *declustered* rows (``continues``: rows whose sector was already far on its previous
+tick are left out), as each feature's tail is (:mod:`~telecom_nb.detectors.feature_tails`):
+a fault then counts about once per episode, a bursty series' isolated bursts every time.
+The body needs no such care: it lies below any fault.
+
 Rows in the window that are faults sit far out in the tail and do not enter the fit
 (the null moves little while a few % of the window is faulty), so
 ``contamination`` means the false-alarm rate expected among *normal* rows and the
@@ -49,6 +56,8 @@ BODY: tuple[tuple[float, float], ...] = ((0.5, TAIL_START),)
 #: ``heavy_tails``: the tail starts at the shoulder's top, with the shoulder's scale
 SHOULDER_TOP = 0.95
 SHOULDER: tuple[tuple[float, float], ...] = ((0.9, SHOULDER_TOP),)
+#: fewer rows than this left by declustering: the shoulder is read on all rows
+MIN_DECLUSTERED = 100
 
 
 @dataclass(frozen=True)
@@ -61,8 +70,13 @@ class TailCalibrator:
     tail_mass: float = 1.0 - TAIL_START  # P(X > anchor)
 
     @classmethod
-    def fit(cls, raw_scores: np.ndarray, *, heavy_tails: bool = False) -> TailCalibrator:
-        ref = np.sort(np.asarray(raw_scores, dtype=np.float64))
+    def fit(cls, raw_scores: np.ndarray, *, heavy_tails: bool = False,
+            continues: np.ndarray | None = None) -> TailCalibrator:
+        """``continues[i]``: row i continues a cluster (left out of a shoulder's fit)."""
+        ref = np.asarray(raw_scores, dtype=np.float64)
+        if heavy_tails and continues is not None and (~continues).sum() >= MIN_DECLUSTERED:
+            ref = ref[~continues]
+        ref = np.sort(ref)
         ref = ref[np.isfinite(ref)]
         if len(ref) == 0:
             raise ValueError("cannot calibrate on an empty reference sample")

@@ -306,12 +306,20 @@ class WindowedDetector(ThresholdParams, Detector):
         if inputs.previous is not None:
             params = {**params, "previous": inputs.previous}
         model = self._fit_model(snapshot, params)
-        ref = snapshot
+        ref, previous = snapshot, inputs.previous
         if len(ref) > CALIBRATION_ROWS:
             pick = np.random.default_rng(inputs.seed).choice(len(ref), CALIBRATION_ROWS, False)
             ref = ref[pick]
-        null = TailCalibrator.fit(self._raw_score(model, ref), heavy_tails=inputs.heavy_tails)
+            previous = None if previous is None else previous[pick]
+        null = TailCalibrator.fit(self._raw_score(model, ref), heavy_tails=inputs.heavy_tails,
+                                  continues=self._continues(model, ref, previous))
         return Fitted(model, null, self._fit_extra(snapshot), inputs)
+
+    def _continues(self, model: Any, ref: np.ndarray,
+                   previous: np.ndarray | None) -> np.ndarray | None:
+        """Rows of ``ref`` whose sector was already far on its previous tick (None: unknown),
+        left out where a calibration reads its shoulder."""
+        return None
 
     def _fit_extra(self, window: np.ndarray) -> Any:
         return None

@@ -1,0 +1,271 @@
+"""Scratch: few-series multi-KPI test sets unlike our simulator, and how we do on them.
+
+Not a test. Two kinds of set, each written as ``data.csv`` + ``labels.csv`` that
+``telecom-nb detect`` and ``telecom-nb evaluate --labels`` read:
+
+* ``lte``: 3 LTE-like cells, 2-minute KPIs (traffic, users, PRB %, throughput, MCS, drop
+  rate, availability) with daily and weekly rhythm, noise that grows at night, one cell
+  with a few hundred zero-traffic rows in its normal life (night maintenance), and faults
+  injected into that background: traffic + MCS to ~0 for 1-6 h, throughput collapse, level
+  shift;
+* ``cdn``: one service, 5-minute KPIs (24 or 48, normalised to 0..1) driven by a few
+  latent factors; incidents move many KPIs moderately together.
+
+Run (writes under OUT and prints event recall / row precision per set)::
+
+    python benchmarks/few_series.py OUT [--seeds 0,1] [--sets lte,cdn24,cdn48]
+        [--detector iforest] [--set name=value ...] [--write-only]
+
+Seeds 0 and 1 were used while building; 2, 3, 4 are held out. Nothing here steers the
+detector: every set runs with the same parameters.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from telecom_nb import schema
+from telecom_nb.detectors import make_detector
+from telecom_nb.detectors.param_paths import configure, parse_texts
+from telecom_nb.engine import replay
+from telecom_nb.evaluation.metrics import Evaluation, evaluate
+
+START = pd.Timestamp("2024-03-04")  # a Monday
+#: history before the first fault (not judged: the detector is learning)
+BURN_IN = pd.Timedelta("5D")
+LTE_KPIS = ("traffic_gb", "users", "prb_util", "throughput_mbps", "mcs", "drop_rate",
+            "availability")
+
+
+def _daily(hours: np.ndarray) -> np.ndarray:
+    """A cell's load by local hour: night trough, morning rise, evening peak."""
+    return (0.08 + 0.55 * np.exp(-((hours - 12.5) / 4.0) ** 2)
+            + 0.75 * np.exp(-((hours - 20.5) / 2.6) ** 2)
+            + 0.55 * np.exp(-((hours - 44.5) / 2.6) ** 2))  # the evening peak past midnight
+
+
+def _ar1(rng: np.random.Generator, n: int, phi: float, sigma: float) -> np.ndarray:
+    e = rng.normal(0.0, sigma * np.sqrt(1 - phi**2), n)
+    out = np.empty(n)
+    out[0] = rng.normal(0.0, sigma)
+    for i in range(1, n):
+        out[i] = phi * out[i - 1] + e[i]
+    return out
+
+
+def _spans(rng: np.random.Generator, n: int, count: int, lengths: tuple[int, int],
+           first: int, taken: np.ndarray) -> list[tuple[int, int]]:
+    """``count`` non-overlapping spans (with a gap) after ``first``; marks ``taken``."""
+    spans = []
+    for _ in range(200 * count):
+        if len(spans) == count:
+            break
+        length = int(rng.integers(*lengths))
+        a = int(rng.integers(first, n - length - 1))
+        gap = max(length, 60)
+        if taken[max(0, a - gap):a + length + gap].any():
+            continue
+        taken[a:a + length] = True
+        spans.append((a, a + length))
+    return spans
+
+
+def lte_cell(rng: np.random.Generator, times: pd.DatetimeIndex, scale: float,
+             zero_nights: bool) -> tuple[pd.DataFrame, np.ndarray]:
+    """One cell's normal life; returns (KPIs, mask of its normal zero-traffic rows)."""
+    n = len(times)
+    hours = times.hour + times.minute / 60.0
+    load = _daily(hours.to_numpy())
+    dow = times.day_of_week.to_numpy()
+    load = load * np.where(dow >= 5, 0.8, 1.0) * np.where(dow == 4, 0.92, 1.0)
+    level = np.exp(_ar1(rng, n, 0.995, 0.12) + _ar1(rng, n, 0.6, 0.18))  # slow + fast noise
+    traffic = rng.gamma(6.0, scale * load * level / 6.0)  # GB per 2 min, noisy when low
+    users = rng.poisson(40 * scale * load * level ** 0.8 + 0.5)
+    prb = np.clip(100 * (0.55 * traffic / (scale * 1.2)) + rng.normal(0, 3, n), 0.5, 100)
+    mcs = np.clip(21 - 4 * prb / 100 + _ar1(rng, n, 0.8, 1.2), 3, 28)
+    thr = np.clip((45 - 0.3 * prb) * (mcs / 20) * np.exp(rng.normal(0, 0.2, n)), 0.5, None)
+    drop = np.clip(0.3 + rng.gamma(0.6, 0.25, n) + (rng.random(n) < 0.004) * rng.gamma(2, 3, n),
+                   0, 100)
+    avail = np.full(n, 100.0)
+    dips = rng.random(n) < 0.002
+    avail[dips] = rng.uniform(90, 99.9, dips.sum())
+    zero = np.zeros(n, dtype=bool)
+    if zero_nights:  # maintenance: some nights the cell carries nothing for 20-120 min
+        per_day = int(pd.Timedelta("1D") / (times[1] - times[0]))
+        for day in rng.choice(n // per_day, size=12, replace=False):
+            a = int(day * per_day + rng.uniform(1, 4) / 24 * per_day)
+            zero[a:a + int(rng.integers(10, 60))] = True
+    frame = pd.DataFrame({"traffic_gb": traffic, "users": users.astype(float), "prb_util": prb,
+                          "throughput_mbps": thr, "mcs": mcs, "drop_rate": drop,
+                          "availability": avail})
+    frame.loc[zero, ["traffic_gb", "users", "prb_util", "throughput_mbps", "mcs"]] = 0.0
+    frame.loc[zero, "drop_rate"] = 0.0
+    return frame, zero
+
+
+def lte_set(seed: int, days: int = 21) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Three cells, 2 minutes; faults injected into the background. (data, labels)."""
+    rng = np.random.default_rng(seed)
+    times = pd.date_range(START, periods=days * 720, freq="2min")
+    frames, labels = [], []
+    first = int(BURN_IN / pd.Timedelta("2min"))
+    for c, scale in enumerate((1.0, 0.45, 0.7)):
+        cell, zero = lte_cell(rng, times, scale, zero_nights=(c == 2))
+        taken = zero.copy()
+        fault = np.full(len(times), "", dtype=object)
+        kinds = (["outage"] * 2 + ["throughput_collapse"] * 2 + ["level_shift"] * 2)
+        for kind in rng.permutation(kinds):
+            lengths = {"outage": (30, 181), "throughput_collapse": (30, 121),
+                       "level_shift": (120, 361)}[kind]
+            (a, b), = _spans(rng, len(times), 1, lengths, first, taken)
+            fault[a:b] = kind
+            sl = slice(a, b)
+            if kind == "outage":  # traffic and modulation to ~0, the rest follows
+                for col in ("traffic_gb", "prb_util", "throughput_mbps", "mcs"):
+                    cell.loc[a:b - 1, col] *= rng.uniform(0.0, 0.03, b - a)
+                cell.loc[a:b - 1, "users"] = rng.poisson(0.3, b - a).astype(float)
+            elif kind == "throughput_collapse":
+                cell.loc[a:b - 1, "throughput_mbps"] *= rng.uniform(0.05, 0.2)
+                cell.loc[a:b - 1, "mcs"] *= rng.uniform(0.6, 0.85)
+            else:  # a level shift: a part of the traffic moves away for hours
+                f = rng.uniform(0.3, 0.55)
+                for col in ("traffic_gb", "users", "prb_util"):
+                    cell.loc[a:b - 1, col] *= f
+            del sl
+        cell.insert(0, schema.SECTOR, f"cell{c + 1}")
+        cell.insert(0, schema.TIMESTAMP, times)
+        frames.append(cell)
+        hit = fault != ""
+        labels.append(pd.DataFrame({schema.TIMESTAMP: times[hit], schema.SECTOR: f"cell{c + 1}",
+                                    "fault": fault[hit]}))
+    data = pd.concat(frames, ignore_index=True).sort_values(
+        [schema.TIMESTAMP, schema.SECTOR], kind="stable").reset_index(drop=True)
+    return data.round(4), pd.concat(labels, ignore_index=True)
+
+
+def cdn_set(seed: int, n_kpis: int, days: int = 21,
+            n_incidents: int = 7) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One service, 5 minutes, KPIs from a few latent factors; joint incidents."""
+    rng = np.random.default_rng(seed + 1000 * n_kpis)
+    times = pd.date_range(START, periods=days * 288, freq="5min")
+    n = len(times)
+    hours = (times.hour + times.minute / 60.0).to_numpy()
+    weekend = times.day_of_week.to_numpy() >= 5
+    n_factors = 4
+    factors = np.vstack([
+        _daily(hours) * np.where(weekend, 0.85, 1.0) + _ar1(rng, n, 0.97, 0.08),  # demand
+        np.sin(2 * np.pi * hours / 24 + 1.0) * 0.3 + _ar1(rng, n, 0.9, 0.3),  # latency
+        _ar1(rng, n, 0.99, 0.5),  # backend drift
+        _ar1(rng, n, 0.5, 0.6),  # fast shared noise
+    ])
+    loadings = rng.normal(0, 1, (n_kpis, n_factors)) * np.array([1.0, 0.6, 0.4, 0.3])
+    noise_sd = rng.uniform(0.15, 0.5, n_kpis)
+    raw = loadings @ factors + rng.normal(0, 1, (n_kpis, n)) * noise_sd[:, None]
+    # some KPIs are error counts: skewed, mostly near their floor
+    skewed = rng.random(n_kpis) < 0.25
+    raw[skewed] = np.exp(0.6 * raw[skewed])
+    sd = np.std(raw, axis=1)
+    fault = np.full(n, "", dtype=object)
+    taken = np.zeros(n, dtype=bool)
+    first = int(BURN_IN / pd.Timedelta("5min"))
+    for a, b in _spans(rng, n, n_incidents, (6, 37), first, taken):
+        moved = rng.choice(n_kpis, size=int(rng.integers(n_kpis // 4, n_kpis // 2 + 1)),
+                           replace=False)
+        size = rng.uniform(1.2, 2.5)  # each moved KPI by ~1-2.5 of its own sd: moderate
+        sign = rng.choice([-1.0, 1.0], size=len(moved))
+        ramp = np.minimum(1.0, (np.arange(b - a) + 1) / 3.0)  # reaches full size in 3 ticks
+        raw[moved, a:b] += (sign * size * sd[moved])[:, None] * ramp[None, :]
+        fault[a:b] = "incident"
+    lo, hi = raw.min(axis=1, keepdims=True), raw.max(axis=1, keepdims=True)
+    norm = (raw - lo) / np.where(hi > lo, hi - lo, 1.0)  # normalised as such exports are
+    data = pd.DataFrame(norm.T, columns=[f"kpi_{j:02d}" for j in range(n_kpis)]).round(5)
+    data.insert(0, schema.SECTOR, "service")
+    data.insert(0, schema.TIMESTAMP, times)
+    hit = fault != ""
+    labels = pd.DataFrame({schema.TIMESTAMP: times[hit], schema.SECTOR: "service",
+                           "fault": fault[hit]})
+    return data, labels
+
+
+def make(name: str, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    if name == "lte":
+        return lte_set(seed)
+    if name.startswith("cdn"):
+        return cdn_set(seed, int(name[3:]))
+    raise SystemExit(f"unknown set {name!r}")
+
+
+def write(folder: Path, data: pd.DataFrame, labels: pd.DataFrame) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    data.to_csv(folder / "data.csv", index=False)
+    labels.to_csv(folder / "labels.csv", index=False)
+
+
+def judge(data: pd.DataFrame, labels: pd.DataFrame, detector: str,
+          params: dict[str, str]) -> tuple[Evaluation, float, pd.DataFrame]:
+    """Replay as the live stream would (no look-ahead); metrics after the burn-in."""
+    det = make_detector(detector)
+    configure(det, parse_texts(det, params))
+    kpis = [c for c in data.columns if c not in (schema.TIMESTAMP, schema.SECTOR)]
+    table = data.merge(labels, on=[schema.TIMESTAMP, schema.SECTOR], how="left")
+    table[schema.FAULT] = table[schema.FAULT].fillna("")
+    table[schema.TIMESTAMP] = table[schema.TIMESTAMP].dt.tz_localize("UTC")
+    t0 = time.perf_counter()
+    scored = replay(table, det, kpis).frame
+    took = time.perf_counter() - t0
+    ts = scored[schema.TIMESTAMP]
+    judged = scored[ts >= ts.min() + BURN_IN]
+    return evaluate(judged), took, judged
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("out", type=Path)
+    ap.add_argument("--seeds", default="0,1", help="comma-separated (0,1 tuning; 2,3,4 held out)")
+    ap.add_argument("--sets", default="lte,cdn24,cdn48")
+    ap.add_argument("--detector", default="iforest")
+    ap.add_argument("--set", action="append", default=[], metavar="NAME=VALUE")
+    ap.add_argument("--write-only", action="store_true")
+    ap.add_argument("--verbose", action="store_true", help="per-event peak scores")
+    args = ap.parse_args(argv)
+    params = dict(item.partition("=")[::2] for item in args.set)
+    totals: dict[str, list[float]] = {}
+    for name in args.sets.split(","):
+        for seed in (int(s) for s in args.seeds.split(",")):
+            data, labels = make(name, seed)
+            write(args.out / f"{name}_s{seed}", data, labels)
+            if args.write_only:
+                continue
+            ev, took, judged = judge(data, labels, args.detector, params)
+            totals.setdefault(name, []).append(ev.event_recall)
+            print(f"{name:6s} seed {seed}: ER={ev.event_recall:.3f} "
+                  f"({ev.events_found}/{ev.n_events}) P={ev.precision:.3f} R={ev.recall:.3f} "
+                  f"flagged={ev.flagged} fp={ev.fp} ({took:.0f}s)", flush=True)
+            for kind, ks in ev.per_kind.items():
+                print(f"    {kind:20s} events {ks.events_found}/{ks.n_events} "
+                      f"row recall {ks.row_recall:.2f}")
+            if args.verbose:
+                _peaks(judged)
+
+
+def _peaks(judged: pd.DataFrame) -> None:
+    """Each labelled episode's peak score (and whether flagged)."""
+    j = judged.sort_values([schema.SECTOR, schema.TIMESTAMP])
+    f = j[schema.FAULT].to_numpy()
+    sec = j[schema.SECTOR].to_numpy()
+    start = np.r_[True, (f[1:] != f[:-1]) | (sec[1:] != sec[:-1])]
+    ep = np.cumsum(start)
+    g = j.assign(ep=ep)[f != ""].groupby("ep")
+    out = g.agg(sector=(schema.SECTOR, "first"), kind=(schema.FAULT, "first"),
+                start=(schema.TIMESTAMP, "first"), rows=(schema.SCORE, "size"),
+                peak=(schema.SCORE, "max"), flagged=(schema.IS_ANOMALY, "sum"))
+    print(out.to_string(index=False))
+
+
+if __name__ == "__main__":
+    main()
