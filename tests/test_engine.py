@@ -69,6 +69,10 @@ def test_replay_in_time_pieces_equals_one_piece(simulated, name, monkeypatch):
     assert a.model_version_ == b.model_version_ > 1
     pd.testing.assert_frame_equal(whole.engine.alarms.episodes.frame(),
                                   pieces.engine.alarms.episodes.frame())
+    last = table[table[schema.TIMESTAMP] == table[schema.TIMESTAMP].max()]
+    monkeypatch.setattr(replay_module, "PIECE_ROWS", 4)  # one timestamp longer than a piece
+    one_time = replay(last, make_detector(name, n_estimators=20), schema.KPIS)
+    assert len(one_time.frame) == len(last) and one_time.engine.tick == 1
 
 
 def test_replay_equals_the_live_monitor(simulated):

@@ -105,8 +105,8 @@ def _in_pieces(engine: Tick, tagged: pd.DataFrame, bounds: np.ndarray,
                progress: bool) -> pd.DataFrame | None:
     """:func:`_fast` on time pieces of about :data:`PIECE_ROWS` rows (whole timestamps);
     only each row's position and scored columns are kept between pieces."""
-    cuts = np.unique(np.searchsorted(bounds, np.arange(0, bounds[-1], PIECE_ROWS)))
-    edges = [*bounds[cuts].tolist(), int(bounds[-1])]
+    cuts = np.searchsorted(bounds, np.arange(0, bounds[-1], PIECE_ROWS))
+    edges = np.unique(np.append(bounds[cuts], bounds[-1])).tolist()  # whole timestamps
     if len(edges) <= 2:
         return _fast(engine, tagged, bounds, progress)
     bar = progress_bar(None, desc=f"{engine.detector.name} replay", total=int(bounds[-1]),
