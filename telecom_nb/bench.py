@@ -23,7 +23,8 @@ from telecom_nb.sources.simulator import KpiSimulator
 
 
 def memory_mb(field: str = "VmRSS") -> float:
-    """This process's ``VmRSS`` or ``VmHWM`` (peak) in MB; 0 where /proc is not there."""
+    """This process's ``VmRSS`` or ``VmHWM`` (its own peak) in MB. Without /proc: the
+    peak from ``ru_maxrss`` (which keeps a parent's over exec), the current RSS as 0."""
     try:
         with open("/proc/self/status") as status:
             for line in status:
@@ -31,6 +32,10 @@ def memory_mb(field: str = "VmRSS") -> float:
                     return round(int(line.split()[1]) / 1024, 1)
     except OSError:
         pass
+    if field == "VmHWM":
+        import resource
+
+        return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     return 0.0
 
 
@@ -140,22 +145,13 @@ def bench_seed_tick(n_sectors: int, ticks: int = 5) -> float:
 FLEET_SECTORS = 1000
 
 _CHILD = """
-import json, resource, sys, time
+import json, sys, time
 path, out, detector = sys.argv[1:4]
+from telecom_nb.bench import memory_mb
 from telecom_nb.detectors import make_detector
 from telecom_nb.engine.replay import replay
 from telecom_nb.sources.tables import load_table
-def peak_mb():  # VmHWM: this program's own peak (ru_maxrss keeps the parent's over exec)
-    for line in open("/proc/self/status"):
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-def rss_mb():  # VmRSS now: the interpreter and its libraries before any data
-    for line in open("/proc/self/status"):
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
-base = rss_mb()
+base = memory_mb("VmRSS")  # the interpreter and its libraries before any data
 t0 = time.perf_counter()
 loaded = load_table(path)
 t1 = time.perf_counter()
@@ -168,7 +164,7 @@ print(json.dumps({"rows": len(loaded.frame), "read_s": t1 - t0, "replay_s": t2 -
                   "retrains": getattr(det, "model_version_", 0),
                   "write_s": t3 - t2, "total_s": t3 - t0,
                   "table_mb": loaded.frame.memory_usage(deep=True).sum() / 2**20,
-                  "base_rss_mb": base, "peak_rss_mb": peak_mb()}))
+                  "base_rss_mb": base, "peak_rss_mb": memory_mb("VmHWM")}))
 """
 
 
