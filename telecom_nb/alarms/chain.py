@@ -88,15 +88,11 @@ class AlarmChain(ThresholdParams, EpisodeParams, Parametrized):
         flags, top = decide(scores, self.threshold_value)
         score = np.asarray(scores.score, dtype=np.float64)
         tracker = self.episodes
-        values = np.full((len(frame), len(tracker.kpis)), np.nan)
-        for j, kpi in enumerate(tracker.kpis):
-            if kpi in frame.columns:
-                values[:, j] = frame[kpi].to_numpy(dtype=np.float64, na_value=np.nan)
         # nanoseconds whatever the column's unit (a parsed CSV is microseconds in pandas 3)
         ns = pd.DatetimeIndex(frame[schema.TIMESTAMP]).as_unit("ns").asi8
         pos = tracker.index.positions(frame[schema.SECTOR].to_numpy(dtype=object))
         state, alert = advance_table(tracker, pos, ns, flags, score, np.asarray(top, dtype=object),
-                                     values)
+                                     tracker.kpi_values(frame))
         return frame.assign(**{
             schema.SCORE: score,
             schema.IS_ANOMALY: flags,

@@ -138,8 +138,9 @@ def advance_table(tracker: EpisodeTracker, pos: np.ndarray, ns: np.ndarray, flag
     peak_row = np.full(len(tracker._open), -1, dtype=np.int64)
     close = tracker.close_after
     by_time = isinstance(close, pd.Timedelta)
+    at = pos[rows].astype(np.int64)
     state, alert_u, c_row, c_int, c_peak, c_peak_row, n_opened, changes = _rows(
-        pos[rows].astype(np.int64), tick[rows], ns[rows].astype(np.int64),
+        at, tick[rows], ns[rows].astype(np.int64),
         flag[rows].astype(np.bool_), score[rows].astype(np.float64),
         tracker._run_anom, tracker._run_norm, tracker._open, tracker._episode_id,
         tracker._start_time, tracker._start_tick, tracker._last_anom_time,
@@ -147,10 +148,11 @@ def advance_table(tracker: EpisodeTracker, pos: np.ndarray, ns: np.ndarray, flag
         tracker._peak_time, peak_row, tracker.n_opened_, tracker.open_after,
         close.value if by_time else 0, 0 if by_time else int(close),
         float(tracker.escalate_by))
-    _closed(tracker, pos[rows], c_row, c_int, c_peak, c_peak_row, top[rows], values[rows])
+    top, values = top[rows], values[rows]  # indexed like the kernel's rows from here
+    _closed(tracker, at, c_row, c_int, c_peak, c_peak_row, top, values)
     moved = np.flatnonzero(peak_row >= 0)
-    tracker._peak_kpi[moved] = top[rows][peak_row[moved]]
-    tracker._peak_values[moved] = values[rows][peak_row[moved]]
+    tracker._peak_kpi[moved] = top[peak_row[moved]]
+    tracker._peak_values[moved] = values[peak_row[moved]]
     tracker.n_opened_ = int(n_opened)
     tracker.n_closed_ += len(c_row)
     tracker.changes_ += int(changes)

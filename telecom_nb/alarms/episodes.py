@@ -175,10 +175,7 @@ class EpisodeTracker(EpisodeParams, Parametrized):
             pos, first, inverse = np.unique(raw_pos, return_index=True, return_inverse=True)
         top = (np.asarray(top, dtype=object)[first] if top is not None
                else np.full(len(pos), "", dtype=object))
-        values = np.full((len(pos), len(self.kpis)), np.nan)
-        for j, kpi in enumerate(self.kpis):
-            if kpi in frame.columns:
-                values[:, j] = frame[kpi].to_numpy(dtype=np.float64, na_value=np.nan)[first]
+        values = self.kpi_values(frame)[first]
         state, alert = self.advance(
             pos,
             np.asarray(flags, dtype=bool)[first],
@@ -196,6 +193,15 @@ class EpisodeTracker(EpisodeParams, Parametrized):
         alerts[first] = alert
         self.last_alert_score_ = alerts
         return state[inverse]
+
+    def kpi_values(self, frame: pd.DataFrame) -> np.ndarray:
+        """Rows x the tracker's KPIs as float64 (NaN where the frame lacks a KPI or a
+        value): what an episode records at its peak."""
+        values = np.full((len(frame), len(self.kpis)), np.nan)
+        for j, kpi in enumerate(self.kpis):
+            if kpi in frame.columns:
+                values[:, j] = frame[kpi].to_numpy(dtype=np.float64, na_value=np.nan)
+        return values
 
     def advance(
         self,
