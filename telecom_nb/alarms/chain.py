@@ -68,15 +68,18 @@ class AlarmChain(ThresholdParams, EpisodeParams, Parametrized):
         score = np.asarray(scores.score, dtype=np.float64)
         # the tracker reads the verdict as it would from the frame's columns; a missing
         # top KPI (None, NaN) reads as the frame's string column gives it back
-        state = (self.episodes.update_rows(frame, flags, score, top, timestamp)
-                 if not pd.isna(top).any() else None)
-        out = frame.assign(**{schema.SCORE: score, schema.IS_ANOMALY: flags,
-                              schema.TOP_KPI: top})
-        if state is None:
-            state = self.episodes.update(out, timestamp)
-        out[schema.STATE] = state
-        out[schema.ALERT_SCORE] = self.episodes.last_alert_score_
-        return out
+        if pd.isna(top).any():
+            state = self.episodes.update(frame.assign(**{
+                schema.SCORE: score, schema.IS_ANOMALY: flags, schema.TOP_KPI: top}),
+                timestamp)
+        else:
+            state = self.episodes.update_rows(frame, flags, score, top, timestamp)
+        scored = {schema.SCORE: score, schema.IS_ANOMALY: flags, schema.TOP_KPI: top,
+                  schema.STATE: state, schema.ALERT_SCORE: self.episodes.last_alert_score_}
+        if any(name in frame.columns for name in scored):  # a scored file replayed again
+            return frame.assign(**scored)
+        # one block of new columns beside the batch's: half the cost of assign() per tick
+        return pd.concat([frame, pd.DataFrame(scored, index=frame.index)], axis=1)
 
     # -- a whole table --------------------------------------------------------------
     def apply_table(self, frame: pd.DataFrame, scores: Scores) -> pd.DataFrame:

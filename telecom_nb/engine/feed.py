@@ -44,8 +44,9 @@ class AnomalyFeed:
             return
         scores = frame[schema.SCORE].to_numpy(dtype=np.float64)[rows]
         order = np.argsort(-scores, kind="stable")[: self.maxlen]
-        cols = [frame.columns.get_loc(c) for c in self.columns if c in frame.columns]
-        top = frame.iloc[rows[order], cols].reset_index(drop=True)
+        picked = rows[order]
+        top = pd.DataFrame({c: frame[c].array.take(picked)
+                            for c in self.columns if c in frame.columns})
         self._ticks.append(top)
         self._rows += len(top)
         while self._ticks and self._rows - len(self._ticks[0]) >= self.maxlen:

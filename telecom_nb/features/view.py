@@ -103,8 +103,10 @@ def make_view(frame: pd.DataFrame, kpis: tuple[str, ...]) -> BatchView:
         provinces = frame[PROVINCE].fillna(UNKNOWN_PROVINCE).to_numpy(dtype=object)
     else:
         provinces = np.full(n, UNKNOWN_PROVINCE, dtype=object)
-    try:
-        raw = frame[list(kpis)].to_numpy(dtype=np.float64, na_value=np.nan)
+    raw = np.empty((n, len(kpis)))
+    try:  # column by column: a sub-frame of the KPIs costs ~5x more in pandas
+        for j, kpi in enumerate(kpis):
+            raw[:, j] = frame[kpi].to_numpy(dtype=np.float64, na_value=np.nan)
     except (TypeError, ValueError) as exc:
         raise KpiInputError(f"KPI columns {', '.join(kpis)} must be numeric: {exc}") from exc
     raw = np.where(np.isfinite(raw), raw, np.nan)
