@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -31,7 +32,8 @@ class AnomalyFeed:
             schema.SCORE,
             schema.TOP_KPI,
         )
-        self._ticks: deque[pd.DataFrame] = deque()
+        #: (rows, the tick's columns as arrays, or a frame read back from a store)
+        self._ticks: deque[tuple[int, dict[str, Any] | pd.DataFrame]] = deque()
         self._rows = 0
 
     def __len__(self) -> int:
@@ -43,25 +45,25 @@ class AnomalyFeed:
         if rows.size == 0:
             return
         scores = frame[schema.SCORE].to_numpy(dtype=np.float64)[rows]
-        order = np.argsort(-scores, kind="stable")[: self.maxlen]
-        picked = rows[order]
-        top = pd.DataFrame({c: frame[c].array.take(picked)
-                            for c in self.columns if c in frame.columns})
-        self._ticks.append(top)
-        self._rows += len(top)
-        while self._ticks and self._rows - len(self._ticks[0]) >= self.maxlen:
-            self._rows -= len(self._ticks.popleft())
+        picked = rows[np.argsort(-scores, kind="stable")[: self.maxlen]]
+        # the tick's columns as arrays; a frame is built only when one is asked for
+        self._ticks.append((len(picked), {c: frame[c].array.take(picked)
+                                          for c in self.columns if c in frame.columns}))
+        self._rows += len(picked)
+        while self._ticks and self._rows - self._ticks[0][0] >= self.maxlen:
+            self._rows -= self._ticks.popleft()[0]
 
     def load(self, frame: pd.DataFrame) -> None:
         """Older anomalous rows read back from a store, newest first (after a restart)."""
         if len(frame):
             chunk = frame.head(self.maxlen).reindex(columns=list(self.columns))
-            self._ticks.appendleft(chunk.reset_index(drop=True))
+            self._ticks.appendleft((len(chunk), chunk.reset_index(drop=True)))
             self._rows += len(chunk)
 
     def frame(self) -> pd.DataFrame:
         """Newest tick first; at most ``maxlen`` rows."""
         if not self._ticks:
             return pd.DataFrame(columns=list(self.columns))
-        out = pd.concat(list(reversed(self._ticks)), ignore_index=True)
+        out = pd.concat([pd.DataFrame(part) if isinstance(part, dict) else part
+                         for _, part in reversed(self._ticks)], ignore_index=True)
         return out.head(self.maxlen).reindex(columns=list(self.columns))

@@ -40,20 +40,27 @@ class NetworkHistory:
     def __call__(self, scored: ScoredBatch) -> None:
         frame = scored.frame
         kpis = [k for k in self.kpis if k in frame.columns]
-        values = np.empty((len(frame), len(kpis)))
+        n = len(frame)
+        values = np.empty((n, len(kpis)))
         for j, kpi in enumerate(kpis):  # column by column: no intermediate DataFrame
             values[:, j] = frame[kpi].to_numpy(dtype=np.float64, na_value=np.nan)
         row: dict[str, object] = {"timestamp": scored.timestamp, "tick": scored.tick}
-        with np.errstate(invalid="ignore"):
-            means = np.nanmean(values, axis=0) if len(frame) else np.full(len(kpis), np.nan)
-        sums = np.nansum(values, axis=0)
+        if not n:
+            means, sums = np.full(len(kpis), np.nan), np.zeros(len(kpis))
+        elif np.isnan(values).any():
+            with np.errstate(invalid="ignore"):
+                means = np.nanmean(values, axis=0)
+            sums = np.nansum(values, axis=0)
+        else:  # a validated batch has no NaN: numpy's nan-functions would copy it twice
+            sums = values.sum(axis=0)
+            means = sums / n
         for i, kpi in enumerate(kpis):
             row[f"{kpi}_mean"] = float(means[i])
             row[f"{kpi}_sum"] = float(sums[i])
         flags = frame[schema.IS_ANOMALY].to_numpy(dtype=bool)
-        row["n_anomalies"] = int(flags.sum())
-        row["n_rows"] = len(frame)
-        row["score_mean"] = float(frame[schema.SCORE].mean()) if len(frame) else np.nan
+        row["n_anomalies"] = int(np.count_nonzero(flags))
+        row["n_rows"] = n
+        row["score_mean"] = float(frame[schema.SCORE].mean()) if n else np.nan
         # Sectors whose alert episode is still open on a normal tick (orange on the map).
         recovering = (frame[schema.STATE] == RECOVERING if schema.STATE in frame.columns
                       else np.empty(0, bool))  # compared in the column's own storage
