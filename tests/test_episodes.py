@@ -259,3 +259,41 @@ def test_close_after_refuses_what_is_neither_ticks_nor_a_duration():
             EpisodeTracker(close_after=bad)
     assert EpisodeTracker(close_after="4").close_after == 4
     assert EpisodeTracker(close_after="90min").close_after == pd.Timedelta("90min")
+
+
+def test_state_codes_name_the_same_states_as_the_strings():
+    """``update_codes`` (the alarm stage's column built from three strings) gives, through
+    ``STATES``, the very states ``update_rows`` returns, duplicated sectors included."""
+    from telecom_nb.alarms.episodes import STATES
+
+    rng = np.random.default_rng(1)
+    ids = np.array([f"s{i}" for i in range(12)] + ["s3"], dtype=object)  # s3 twice
+    by_strings, by_codes = (EpisodeTracker(2, 2, kpis=[schema.PRB]) for _ in range(2))
+    seen: set[str] = set()
+    for tick in range(30):
+        flags = rng.random(len(ids)) < 0.4
+        f = pd.DataFrame({schema.SECTOR: ids, schema.PRB: rng.random(len(ids))})
+        score, top = rng.random(len(ids)) * 5, np.where(flags, schema.PRB, "").astype(object)
+        now = T0 + tick * pd.Timedelta("15min")
+        strings = by_strings.update_rows(f, flags, score, top, now)
+        codes = by_codes.update_codes(f, flags, score, top, now)
+        assert codes.dtype == np.int8
+        assert list(np.asarray(STATES, dtype=object)[codes]) == list(strings)
+        seen.update(strings)
+    assert seen == set(STATES)  # every state was met
+
+
+def test_coded_top_kpis_are_the_explained_top_kpis():
+    """``decide_coded``'s labels[codes] is ``top_kpis``' answer (first of the largest)."""
+    from telecom_nb.alarms.threshold import decide_coded
+    from telecom_nb.detectors.base import Scores
+    from telecom_nb.detectors.explain import top_kpis
+
+    rng = np.random.default_rng(2)
+    contrib = rng.integers(0, 3, size=(200, 4)).astype(float)  # ties on purpose
+    scores = Scores(rng.random(200) * 4, None, None,
+                    pd.DataFrame(contrib, columns=list(schema.KPIS)))
+    flags, top, (labels, codes) = decide_coded(scores, 2.0)
+    assert list(labels[codes]) == list(top)
+    assert list(top) == list(top_kpis(contrib, tuple(schema.KPIS), flags))
+    assert flags.any() and not flags.all()

@@ -14,12 +14,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from traitlets import link
 
 from telecom_nb import schema
 from telecom_nb.alarms.episode_table import advance_table
-from telecom_nb.alarms.episodes import EPISODE_PARAMS, EpisodeParams, EpisodeTracker
-from telecom_nb.alarms.threshold import decide, effective_threshold
+from telecom_nb.alarms.episodes import EPISODE_PARAMS, STATES, EpisodeParams, EpisodeTracker
+from telecom_nb.alarms.threshold import decide_coded, effective_threshold
 from telecom_nb.detectors.base import Scores
 from telecom_nb.detectors.threshold_params import ThresholdParams
 from telecom_nb.params import Parametrized
@@ -64,17 +65,19 @@ class AlarmChain(ThresholdParams, EpisodeParams, Parametrized):
     def apply(self, frame: pd.DataFrame, scores: Scores,
               timestamp: pd.Timestamp) -> pd.DataFrame:
         """``frame`` plus every scored column, advancing the episodes by one tick."""
-        flags, top = decide(scores, self.threshold_value)
+        flags, top, coded = decide_coded(scores, self.threshold_value)
         score = np.asarray(scores.score, dtype=np.float64)
         # the tracker reads the verdict as it would from the frame's columns; a missing
         # top KPI (None, NaN) reads as the frame's string column gives it back
-        if pd.isna(top).any():
+        if coded is None and pd.isna(top).any():
             state = self.episodes.update(frame.assign(**{
                 schema.SCORE: score, schema.IS_ANOMALY: flags, schema.TOP_KPI: top}),
                 timestamp)
         else:
-            state = self.episodes.update_rows(frame, flags, score, top, timestamp)
-        scored = {schema.SCORE: score, schema.IS_ANOMALY: flags, schema.TOP_KPI: top,
+            state = _str_column(STATES, self.episodes.update_codes(frame, flags, score, top,
+                                                                    timestamp))
+        scored = {schema.SCORE: score, schema.IS_ANOMALY: flags,
+                  schema.TOP_KPI: top if coded is None else _str_column(*coded),
                   schema.STATE: state, schema.ALERT_SCORE: self.episodes.last_alert_score_}
         if any(name in frame.columns for name in scored):  # a scored file replayed again
             return frame.assign(**scored)
@@ -88,7 +91,7 @@ class AlarmChain(ThresholdParams, EpisodeParams, Parametrized):
         Thresholding is one vectorised call; the episodes advance once per timestamp by
         the tracker's own rule (``advance``, as live), in one compiled pass over the rows.
         """
-        flags, top = decide(scores, self.threshold_value)
+        flags, top, _ = decide_coded(scores, self.threshold_value)
         score = np.asarray(scores.score, dtype=np.float64)
         tracker = self.episodes
         # nanoseconds whatever the column's unit (a parsed CSV is microseconds in pandas 3)
@@ -103,3 +106,10 @@ class AlarmChain(ThresholdParams, EpisodeParams, Parametrized):
             schema.STATE: state,
             schema.ALERT_SCORE: alert,
         })
+
+
+def _str_column(labels: object, codes: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """``labels[codes]`` as a pandas ``str`` array (what the frame would infer from the
+    strings), taken in Arrow from the few labels: no Python string per row."""
+    taken = pa.array(list(labels), type=pa.large_string()).take(pa.array(codes))
+    return pd.array(taken, dtype="str")

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Sequence
-from itertools import islice
 
 import numpy as np
 import pandas as pd
@@ -20,12 +19,16 @@ from traitlets import Any as AnyTrait
 from traitlets import Float, HasTraits, Int, observe, validate
 
 from telecom_nb import schema
+from telecom_nb.alarms.episode_views import EpisodeViews
 from telecom_nb.params import Parametrized, check_range, param_trait, ticks_or_duration
 from telecom_nb.sector_index import SectorIndex, grow_rows
 
 NORMAL = "normal"
 ANOMALOUS = "anomalous"
 RECOVERING = "recovering"
+#: the states in the order of their codes (``update_codes``, ``advance_codes``)
+STATES: tuple[str, ...] = (NORMAL, ANOMALOUS, RECOVERING)
+_STATE_OBJECTS = np.array(STATES, dtype=object)
 
 _NAT = np.iinfo(np.int64).min
 #: an episode closes after this long without an anomalous tick (3 ticks of 15 minutes;
@@ -77,7 +80,7 @@ class EpisodeParams(HasTraits):
 EPISODE_PARAMS: tuple[str, ...] = ("open_after", "close_after", "max_closed", "escalate_by")
 
 
-class EpisodeTracker(EpisodeParams, Parametrized):
+class EpisodeTracker(EpisodeViews, EpisodeParams, Parametrized):
     """Turns per-tick anomaly flags into alert episodes (open / closed), per sector."""
 
     def __init__(
@@ -161,12 +164,18 @@ class EpisodeTracker(EpisodeParams, Parametrized):
                     top: np.ndarray | None, timestamp: pd.Timestamp) -> np.ndarray:
         """:meth:`update` with the verdict as arrays (the alarm stage has them at hand);
         ``frame`` gives the sectors and KPI values."""
+        return _STATE_OBJECTS[self.update_codes(frame, flags, score, top, timestamp)]
+
+    def update_codes(self, frame: pd.DataFrame, flags: np.ndarray, score: np.ndarray,
+                     top: np.ndarray | None, timestamp: pd.Timestamp) -> np.ndarray:
+        """:meth:`update_rows` with each row's state as its code in ``STATES`` (int8):
+        a column of 100k strings is then built from three, not from 100k objects."""
         raw_pos = self.index.positions(frame[schema.SECTOR])  # known without conversion
         self._grow(len(self.index))
         if len(raw_pos) == 0:
             self._tick += 1
             self.last_alert_score_ = np.zeros(0)
-            return np.empty(0, dtype=object)
+            return np.empty(0, dtype=np.int8)
         # A duplicated sector counts once (its first row); every row gets its sector's state.
         if len(raw_pos) > 1 and (raw_pos[1:] > raw_pos[:-1]).all():  # a live tick's order
             pos, first = raw_pos, slice(None)  # np.unique's answer, without the sort
@@ -176,7 +185,7 @@ class EpisodeTracker(EpisodeParams, Parametrized):
         top = (np.asarray(top, dtype=object)[first] if top is not None
                else np.full(len(pos), "", dtype=object))
         values = self.kpi_values(frame)[first]
-        state, alert = self.advance(
+        state, alert = self.advance_codes(
             pos,
             np.asarray(flags, dtype=bool)[first],
             np.asarray(score, dtype=np.float64)[first],
@@ -203,7 +212,14 @@ class EpisodeTracker(EpisodeParams, Parametrized):
                 values[:, j] = frame[kpi].to_numpy(dtype=np.float64, na_value=np.nan)
         return values
 
-    def advance(
+    def advance(self, pos: np.ndarray, flag: np.ndarray, score: np.ndarray, now: int, *,
+                top: np.ndarray | None = None,
+                values: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`advance_codes` with each state as its string (object array)."""
+        codes, alert = self.advance_codes(pos, flag, score, now, top=top, values=values)
+        return _STATE_OBJECTS[codes], alert
+
+    def advance_codes(
         self,
         pos: np.ndarray,
         flag: np.ndarray,
@@ -215,10 +231,11 @@ class EpisodeTracker(EpisodeParams, Parametrized):
     ) -> tuple[np.ndarray, np.ndarray]:
         """One tick on arrays: sector positions (unique), flags, scores, epoch ns.
 
-        Returns each sector's state and its *alert score*: the episode's peak score on
-        the tick an episode opens or, while open, raises its peak; 0 on every other
-        tick. An alert stream thresholded at ``t`` then fires once per episode, when
-        the episode's peak first reaches ``t``, not on every anomalous tick.
+        Returns each sector's state (its code in ``STATES``) and its *alert score*:
+        the episode's peak score on the tick an episode opens or, while open, raises
+        its peak; 0 on every other tick. An alert stream thresholded at ``t`` then
+        fires once per episode, when the episode's peak first reaches ``t``, not on
+        every anomalous tick.
         """
         self._tick += 1
         tick = self._tick
@@ -278,8 +295,8 @@ class EpisodeTracker(EpisodeParams, Parametrized):
         if closing.any() or (flag & self._open[pos]).any():
             self.changes_ += 1
 
-        state = np.where(flag, ANOMALOUS, np.where(self._open[pos], RECOVERING, NORMAL))
-        return state.astype(object), alert
+        state = np.where(flag, 1, np.where(self._open[pos], 2, 0)).astype(np.int8)
+        return state, alert
 
     def _records(self, positions: np.ndarray, *, open_: bool) -> pd.DataFrame:
         end = np.full(len(positions), _NAT) if open_ else self._last_anom_time[positions]
@@ -345,48 +362,3 @@ class EpisodeTracker(EpisodeParams, Parametrized):
             columns[f"peak_{kpi}"] = peak_values[:, j].tolist()
         names = list(columns)
         return [dict(zip(names, row, strict=True)) for row in zip(*columns.values(), strict=True)]
-
-    def open_frame(self) -> pd.DataFrame:
-        """Episodes still open (``end`` is NaT), most recent start first."""
-        positions = np.flatnonzero(self._open)
-        return (
-            self._records(positions, open_=True)
-            .sort_values("start", ascending=False, kind="stable")
-            .reset_index(drop=True)
-        )
-
-    def recent_frame(self, limit: int = 200) -> pd.DataFrame:
-        """At most ``limit`` episodes for an alert list: open ones first, the most recently
-        anomalous first (ties: higher peak first), then the most recently closed.
-
-        Only the rows returned are built, so it stays cheap with a long closed list.
-        """
-        check_range("limit", limit, 0)
-        positions = np.flatnonzero(self._open)
-        order = np.lexsort((-self._peak_score[positions], -self._last_anom_tick[positions]))
-        opened = self._records(positions[order[:limit]], open_=True)
-        room = int(limit) - len(opened)
-        if room <= 0 or not self.closed_:
-            return opened.reset_index(drop=True)
-        closed = pd.DataFrame(list(islice(reversed(self.closed_), room)),
-                              columns=list(opened.columns))
-        if opened.empty:
-            return closed
-        return pd.concat([opened, closed], ignore_index=True)
-
-    def closed_frame(self) -> pd.DataFrame:
-        """Closed episodes kept (at most ``max_closed``), most recently closed first."""
-        columns = list(self._records(np.zeros(0, dtype=np.intp), open_=False).columns)
-        return pd.DataFrame(list(reversed(self.closed_)), columns=columns)
-
-    def frame(self, open_only: bool = False) -> pd.DataFrame:
-        """Open episodes first, then (unless ``open_only``) the closed ones."""
-        opened = self.open_frame()
-        if open_only:
-            return opened
-        closed = self.closed_frame()
-        if closed.empty:
-            return opened
-        if opened.empty:
-            return closed
-        return pd.concat([opened, closed], ignore_index=True)

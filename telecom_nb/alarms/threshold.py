@@ -14,7 +14,6 @@ import math
 import numpy as np
 
 from telecom_nb.detectors.base import Scores
-from telecom_nb.detectors.explain import top_kpis
 
 
 def threshold_for_rate(rate: float) -> float:
@@ -37,20 +36,37 @@ def decide(scores: Scores, threshold: float) -> tuple[np.ndarray, np.ndarray]:
     The detector's own verdict when it gave one; else ``score >= threshold`` and, for a
     flagged row, the KPI that contributed most.
     """
+    flags, top, _ = decide_coded(scores, threshold)
+    return flags, top
+
+
+def decide_coded(scores: Scores, threshold: float
+                 ) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray] | None]:
+    """:func:`decide`, plus ``(labels, codes)`` with ``top == labels[codes]`` when the
+    top KPIs were chosen here (None when the detector gave its own): a column of 100k
+    names is then built from a few strings, not from 100k objects."""
     n = len(scores.score)
     if scores.is_anomaly is not None:
         flags = np.asarray(scores.is_anomaly, dtype=bool)
         top = scores.top_kpi
         if top is None:
-            top = _top(scores, flags)
-        return flags, np.asarray(top, dtype=object)
+            labels, codes = _top_codes(scores, flags)
+            return flags, labels[codes], (labels, codes)
+        return flags, np.asarray(top, dtype=object), None
     flags = flag(np.asarray(scores.score, dtype=np.float64), threshold)
-    return flags, _top(scores, flags) if n else np.empty(0, dtype=object)
+    if not n:
+        return flags, np.empty(0, dtype=object), None
+    labels, codes = _top_codes(scores, flags)
+    return flags, labels[codes], (labels, codes)
 
 
-def _top(scores: Scores, flags: np.ndarray) -> np.ndarray:
+def _top_codes(scores: Scores, flags: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``("", *kpis)`` and each row's position in it: ``top_kpis``' answer, coded."""
     contrib = scores.contributions
+    codes = np.zeros(len(flags), dtype=np.intp)
     if contrib is None or contrib.shape[1] == 0:
-        return np.full(len(flags), "", dtype=object)
-    kpis = tuple(str(c) for c in contrib.columns)
-    return top_kpis(contrib.to_numpy(dtype=np.float64), kpis, flags)
+        return np.array([""], dtype=object), codes
+    labels = np.array(["", *(str(c) for c in contrib.columns)], dtype=object)
+    if flags.any():  # as top_kpis: the first of the largest contributions
+        codes[flags] = 1 + np.argmax(contrib.to_numpy(dtype=np.float64)[flags], axis=1)
+    return labels, codes
