@@ -42,6 +42,14 @@ def bounded(features: np.ndarray) -> np.ndarray:
     return np.sign(features) * np.log1p(np.abs(features))
 
 
+def forest_input(features: np.ndarray) -> np.ndarray:
+    """``bounded(features)`` as the forest compares it (float32, one pass when compiled);
+    the forest's fit and scoring cast to float32 anyway, so the trees and scores are the
+    same as from ``bounded``."""
+    x = score_kernels.bounded32(features)
+    return bounded(features) if x is None else x
+
+
 def continues(tails: FeatureTails, ref: np.ndarray,
               previous: np.ndarray | None) -> np.ndarray | None:
     """Rows whose sector's previous row was already far (max units beyond the gate)."""
@@ -118,7 +126,8 @@ class IsolationForestDetector(CalendarParams, ForestParams, WindowedDetector):
         heavy = params.pop("heavy_tails", False)  # the parts' nulls, as the final one's
         columns = params.pop("joint_columns", ())
         previous = params.pop("previous", None)
-        forest = FlatForest.of(fit_isolation_forest(bounded(window), **params))
+        # the forest reads float32: the fit and the window's scores take bounded32 (same)
+        forest = FlatForest.of(fit_isolation_forest(forest_input(window), **params))
         ref = window
         if len(ref) > PART_CALIBRATION_ROWS:
             pick = np.random.default_rng(params["random_state"]).choice(
@@ -142,7 +151,7 @@ class IsolationForestDetector(CalendarParams, ForestParams, WindowedDetector):
         if joint is not None and not heavy:
             zref = np.maximum(zref, joint_tail(d))
         return ForestAndZ(
-            forest, TailCalibrator.fit(-forest.score_samples(bounded(ref)), heavy_tails=heavy,
+            forest, TailCalibrator.fit(-forest.score_samples(forest_input(ref)), heavy_tails=heavy,
                                        continues=cont),
             tails, TailCalibrator.fit(zref, heavy_tails=heavy, continues=cont),
             joint, joint_tail, joint_null)
@@ -152,9 +161,7 @@ class IsolationForestDetector(CalendarParams, ForestParams, WindowedDetector):
         return continues(model.tails, ref, previous)
 
     def _raw_score(self, model: ForestAndZ, features: np.ndarray) -> np.ndarray:
-        x = score_kernels.bounded32(features)  # what the forest compares (float32), once
-        forest = model.forest_null(-model.forest.score_samples(
-            bounded(features) if x is None else x))
+        forest = model.forest_null(-model.forest.score_samples(forest_input(features)))
         z = model.tails(features)
         if model.joint is not None and model.joint_null is None:  # a fleet: one more feature
             z = np.maximum(z, model.joint_units(features))
