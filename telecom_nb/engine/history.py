@@ -150,10 +150,18 @@ class SectorHistory:
         for j, name in enumerate(fields):
             if name in frame.columns:
                 block[:, j] = frame[name].to_numpy(dtype=np.float32, na_value=np.nan)
-        self._values[row] = np.nan
-        self._values[row, pos] = block
-        self._flags[row] = False
-        self._flags[row, pos] = frame[schema.IS_ANOMALY].to_numpy(dtype=bool)
+        flags = frame[schema.IS_ANOMALY].to_numpy(dtype=bool)
+        if len(pos) == n and n and pos[0] == 0 and (pos[1:] > pos[:-1]).all():
+            # every sector, in index order (a live tick): one contiguous copy, no scatter
+            self._values[row, :n] = block
+            self._values[row, n:] = np.nan
+            self._flags[row, :n] = flags
+            self._flags[row, n:] = False
+        else:
+            self._values[row] = np.nan
+            self._values[row, pos] = block
+            self._flags[row] = False
+            self._flags[row, pos] = flags
         self._times[row] = pd.Timestamp(scored.timestamp).value
         self._written += 1
 
