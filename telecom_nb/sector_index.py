@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 
 class SectorIndex:
@@ -25,6 +26,8 @@ class SectorIndex:
         #: the last complete lookup's ids, then objects known to hold the same (newest last)
         self._last_ids: list | None = None
         self._last_pos: np.ndarray | None = None
+        #: the cached ids as Arrow (when a lookup had them so): compared by content
+        self._last_arrow: object = None
 
     def __len__(self) -> int:
         return len(self._index)
@@ -41,20 +44,30 @@ class SectorIndex:
         frame column they came from), recognised by identity afterwards.
         """
         key = arrow_key(ids)
+        # the ids' content as Arrow (theirs, or the alias standing for them), if any
+        arrow = key if key is not None else (alias if isinstance(alias, _ARROW) else None)
         known = self._last_ids
         if known is not None:
             if any(a is ids or a is key for a in known):
                 self._alias(alias)
                 return self._last_pos  # type: ignore[return-value]
+            if arrow is not None and _same_arrow(arrow, self._last_arrow):
+                # another tick's batch of the same sectors: compared in Arrow (a memory
+                # compare) instead of converted to 100k Python strings and compared
+                self._alias(ids if isinstance(ids, np.ndarray) else None, key, alias)
+                return self._last_pos  # type: ignore[return-value]
             values = np.asarray(ids, dtype=object)
             if _same(values, known[0]):
                 self._alias(values, key, alias)
+                if arrow is not None:
+                    self._last_arrow = arrow
                 return self._last_pos  # type: ignore[return-value]
         else:
             values = np.asarray(ids, dtype=object)
         pos = self._index.get_indexer(pd.Index(values, dtype=object)).astype(np.intp)
         if len(pos) and (pos >= 0).all():  # only complete lookups stay valid
             self._last_ids, self._last_pos = [values], pos
+            self._last_arrow = arrow
             self._alias(key, alias)
         return pos
 
@@ -74,7 +87,7 @@ class SectorIndex:
         if missing.any():
             new = pd.unique(np.asarray(ids, dtype=object)[missing])
             self._index = self._index.append(pd.Index(new, dtype=object))
-            self._last_ids = None
+            self._last_ids = self._last_arrow = None
             pos = self.lookup(ids)
         return pos
 
@@ -96,6 +109,16 @@ def arrow_key(ids: object) -> object:
                                                             pd.arrays.ArrowExtensionArray):
         return ids.array.__arrow_array__()
     return None
+
+
+_ARROW = (pa.Array, pa.ChunkedArray)
+
+
+def _same_arrow(a: object, b: object) -> bool:
+    """Equal Arrow string arrays (same length, same strings, nulls alike)."""
+    if b is None or type(a) is not type(b) or len(a) != len(b) or a.type != b.type:  # type: ignore[attr-defined]
+        return False
+    return bool(a.equals(b))  # type: ignore[attr-defined]
 
 
 def _same(a: np.ndarray, b: np.ndarray) -> bool:

@@ -33,3 +33,25 @@ def test_many_aliases_stay_bounded():
     for _ in range(20):
         assert index.lookup(np.array(["a", "b"], dtype=object)).tolist() == [0, 1]
     assert len(index._last_ids) <= 8
+
+
+def test_another_batch_of_the_same_sectors_is_known_by_its_arrow_content():
+    """A new tick's column (a new Arrow array, equal strings) or a view's object array
+    with that column as alias gives the cached positions without an object compare;
+    a column that differs in one id is looked up afresh."""
+    index = SectorIndex()
+    assert index.positions(_column(["a", "b", "c"])).tolist() == [0, 1, 2]
+    import telecom_nb.sector_index as si
+
+    calls = []
+    original = si._same
+    si._same = lambda a, b: calls.append(1) or original(a, b)  # counts object compares
+    try:
+        nxt = _column(["a", "b", "c"])  # the next tick: equal ids, another arrow array
+        assert index.lookup(nxt).tolist() == [0, 1, 2]
+        view_ids = np.array(["a", "b", "c"], dtype=object)
+        assert index.lookup(view_ids, alias=nxt.array.__arrow_array__()).tolist() == [0, 1, 2]
+        assert calls == []
+        assert index.lookup(_column(["a", "x", "c"])).tolist() == [0, -1, 2]
+    finally:
+        si._same = original
