@@ -201,3 +201,25 @@ def test_persistence_spread_prior_is_the_fleets_not_a_fixed_one():
     fixed.mean_, fixed.usual_ = p.mean_, p.usual_  # same history, the old fixed prior
     # a lasting 3-sigma shift: evidence beyond what a prior of one would allow
     assert np.median(p.transform(rows, z)) > 1.2 * np.median(fixed.transform(rows, z))
+
+
+def test_a_view_reuses_the_last_views_id_arrays_when_the_strings_are_equal():
+    """The next tick's view takes the last view's sector and province arrays when its
+    columns hold the same strings (compared in Arrow), and converts them anew otherwise."""
+    from telecom_nb.features.view import make_view
+
+    kpis = (S.PRB,)
+
+    def batch(ids, provinces):
+        return pd.DataFrame({S.TIMESTAMP: pd.Timestamp("2024-01-01", tz="UTC"),
+                             S.SECTOR: pd.Series(ids, dtype="str"),
+                             S.PROVINCE: pd.Series(provinces, dtype="str"),
+                             S.PRB: 1.0})
+
+    first = make_view(batch(["a", "b"], ["P", None]), kpis)
+    same = make_view(batch(["a", "b"], ["P", None]), kpis, previous=first)
+    assert same.sector_ids is first.sector_ids and same.provinces is first.provinces
+    assert list(same.provinces) == ["P", "unknown"]
+    moved = make_view(batch(["a", "c"], ["P", "Q"]), kpis, previous=same)
+    assert moved.sector_ids is not first.sector_ids and list(moved.sector_ids) == ["a", "c"]
+    assert list(moved.provinces) == ["P", "Q"]

@@ -40,7 +40,8 @@ class FeatureExtractor(Parametrized):
             return self._last[1]
         if self.kpis_ is None:
             self._bind(tuple(self.kpis) if self.kpis else infer_kpis(batch))
-        view = make_view(batch, self.kpis_)  # type: ignore[arg-type]
+        view = make_view(batch, self.kpis_,  # type: ignore[arg-type]
+                         previous=None if self._last is None else self._last[1])
         self._last = (batch, view)
         return view
 

@@ -34,6 +34,8 @@ class BatchView:
     cache: dict[str, Any] = field(default_factory=dict)  # derived, state-free arrays
     #: the frame column's pyarrow array the ids came from (a registry knows it by identity)
     ids_key: Any = None
+    #: the same for the provinces (the next tick's view reuses equal arrays)
+    provinces_key: Any = None
 
     def __len__(self) -> int:
         return len(self.sector_ids)
@@ -82,8 +84,13 @@ def infer_kpis(frame: pd.DataFrame) -> tuple[str, ...]:
     return numeric
 
 
-def make_view(frame: pd.DataFrame, kpis: tuple[str, ...]) -> BatchView:
-    """Validate ``frame`` and turn it into a :class:`BatchView`."""
+def make_view(frame: pd.DataFrame, kpis: tuple[str, ...],
+              previous: BatchView | None = None) -> BatchView:
+    """Validate ``frame`` and turn it into a :class:`BatchView`.
+
+    ``previous`` (the last batch's view): its sector and province arrays are reused when
+    this frame's columns hold the same strings (a live source's every tick), compared in
+    Arrow, instead of converting 100k ids to Python strings again."""
     missing = [k for k in kpis if k not in frame.columns]
     if missing:
         raise KpiInputError(
@@ -93,14 +100,19 @@ def make_view(frame: pd.DataFrame, kpis: tuple[str, ...]) -> BatchView:
     if TIMESTAMP not in frame.columns:
         raise KpiInputError(f"column '{TIMESTAMP}' missing")
     n = len(frame)
-    ids_key = None
+    ids_key = provinces_key = None
     if SECTOR in frame.columns:
-        sectors = frame[SECTOR].to_numpy(dtype=object)
         ids_key = arrow_key(frame[SECTOR])
+        sectors = (previous.sector_ids if previous is not None
+                   and _same_strings(ids_key, previous.ids_key)
+                   else frame[SECTOR].to_numpy(dtype=object))
     else:
         sectors = np.full(n, SINGLE_SERIES_ID, dtype=object)
     if PROVINCE in frame.columns:
-        provinces = frame[PROVINCE].fillna(UNKNOWN_PROVINCE).to_numpy(dtype=object)
+        provinces_key = arrow_key(frame[PROVINCE])
+        provinces = (previous.provinces if previous is not None
+                     and _same_strings(provinces_key, previous.provinces_key)
+                     else frame[PROVINCE].fillna(UNKNOWN_PROVINCE).to_numpy(dtype=object))
     else:
         provinces = np.full(n, UNKNOWN_PROVINCE, dtype=object)
     raw = np.empty((n, len(kpis)))
@@ -116,4 +128,14 @@ def make_view(frame: pd.DataFrame, kpis: tuple[str, ...]) -> BatchView:
         raise KpiInputError(f"column '{TIMESTAMP}' must hold timestamps: {exc}") from exc
     if timestamps.hasnans:
         raise KpiInputError(f"column '{TIMESTAMP}' has missing values")
-    return BatchView(sectors, provinces, timestamps, raw, ids_key=ids_key)
+    return BatchView(sectors, provinces, timestamps, raw, ids_key=ids_key,
+                     provinces_key=provinces_key)
+
+
+def _same_strings(key: Any, previous: Any) -> bool:
+    """Two Arrow string columns with equal contents (nulls alike); False if either is not."""
+    if key is None or previous is None or type(key) is not type(previous):
+        return False
+    if len(key) != len(previous) or key.type != previous.type:
+        return False
+    return key is previous or bool(key.equals(previous))
