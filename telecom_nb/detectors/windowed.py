@@ -108,6 +108,11 @@ class WindowedDetector(ThresholdParams, Detector):
     def _raw_score(self, model: Any, features: np.ndarray) -> np.ndarray:
         raise NotImplementedError
 
+    def _direct_score(self, model: Any, features: np.ndarray) -> np.ndarray | None:
+        """Evidence that is already a score (``-log10 p`` of its own), not calibrated with
+        the raw score; None = none."""
+        return None
+
     def _decision(self, fitted: Fitted | None, raw: np.ndarray | None,
                   score: np.ndarray) -> np.ndarray | None:
         """A verdict of the detector's own; None leaves it to the alarm stage's threshold.
@@ -192,6 +197,9 @@ class WindowedDetector(ThresholdParams, Detector):
         else:
             raw = self._raw_score(fitted.model, x)
             score = fitted.calibrator(raw)
+            direct = self._direct_score(fitted.model, x)
+            if direct is not None:
+                score = np.maximum(score, direct)
         decision = self._decision(fitted, raw, score)
         top = None if decision is None else top_kpis(contrib, self.kpis_, decision)
         return Scores(score, decision, top, frame)
