@@ -150,6 +150,7 @@ class KpiFeatures(FeatureExtractor):
         blocks = [self._seasonal_z(view)]
         blocks += [part.transform_view(view) for part in self.parts_[1:]]
         if self.persistence_ is not None:
+            self.persistence_.ratio = self.parts_[0].cadence_.ratio
             blocks.append(self.persistence_.transform(self.rows(view), blocks[0]))
         k = len(self.kpis_ or ())
         season = blocks[0][:, :k]
@@ -169,6 +170,7 @@ class KpiFeatures(FeatureExtractor):
     def update_view(self, view: BatchView) -> None:
         rows = self.registry.register(view.sector_ids)
         if self.persistence_ is not None:
+            self.persistence_.ratio = self.parts_[0].cadence_.ratio  # before this batch's
             self.persistence_.update(rows, self._seasonal_z(view), len(self.registry))
         for part in self.parts_:
             part.update_view(view)
