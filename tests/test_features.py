@@ -201,3 +201,37 @@ def test_persistence_spread_prior_is_the_fleets_not_a_fixed_one():
     fixed.mean_, fixed.usual_ = p.mean_, p.usual_  # same history, the old fixed prior
     # a lasting 3-sigma shift: evidence beyond what a prior of one would allow
     assert np.median(p.transform(rows, z)) > 1.2 * np.median(fixed.transform(rows, z))
+
+
+def test_persistence_remembers_the_same_data_time_at_any_cadence():
+    """45 minutes of a lasting shift weigh the same at 15- and 5-minute data (not 3 ticks)."""
+    from telecom_nb.features.persistence import Persistence
+
+    rows = np.arange(1)
+    means = []
+    for ratio, ticks in ((1.0, 3), (1.0 / 3.0, 9), (2.0 / 15.0, 22.5)):
+        p = Persistence(1)
+        p.ratio = ratio
+        p.update(rows, np.zeros((1, 1)), 1)  # the sector's first tick: its mean starts at 0
+        for _ in range(int(ticks)):
+            p.update(rows, np.full((1, 1), 2.0), 1)
+        if ticks != int(ticks):  # 45 min at 2 minutes: 22 full ticks and half a tick
+            p.ratio = ratio / 2
+            p.update(rows, np.full((1, 1), 2.0), 1)
+        means.append(p.mean_[0, 0])
+    assert means[0] == pytest.approx(2.0 * (1 - 0.7**3))
+    assert means[1] == pytest.approx(means[0]) and means[2] == pytest.approx(means[0])
+
+
+def test_pipeline_gives_persistence_the_learned_cadence():
+    ts = pd.date_range("2026-01-01", periods=40, freq="5min", tz="UTC")
+    frame = pd.DataFrame({S.TIMESTAMP: ts, S.SECTOR: "s", S.PROVINCE: "p",
+                          "value": np.random.default_rng(0).normal(10, 1, len(ts))})
+    f = KpiFeatures(peers=False)
+    f.kpis = ["value"]
+    for i in range(len(frame)):
+        view = f.view(frame.iloc[i:i + 1])
+        f.transform_view(view)
+        f.update_view(view)
+    assert f.persistence_.ratio == pytest.approx(1.0 / 3.0)
+    assert f.persistence_.alpha == pytest.approx(1 - 0.7 ** (1 / 3))

@@ -120,7 +120,7 @@ class TailCalibrator:
 
 
 def soft_cap(log_p: np.ndarray) -> np.ndarray:
-    """``-log10 p`` as a score: itself up to :data:`SOFT_CAP_FROM`, then toward :data:`MAX_SCORE`."""
+    """``-log10 p`` as a score: itself up to :data:`SOFT_CAP_FROM`, then toward the max."""
     s = np.asarray(log_p, dtype=np.float64)
     room = MAX_SCORE - SOFT_CAP_FROM
     over = np.maximum(s - SOFT_CAP_FROM, 0.0)
