@@ -221,17 +221,26 @@ def test_persistence_remembers_the_same_data_time_at_any_cadence():
         means.append(p.mean_[0, 0])
     assert means[0] == pytest.approx(2.0 * (1 - 0.7**3))
     assert means[1] == pytest.approx(means[0]) and means[2] == pytest.approx(means[0])
+    hourly = Persistence(1)
+    hourly.ratio = 4.0
+    assert hourly.alpha == pytest.approx(0.3)  # never under 3 ticks
 
 
-def test_pipeline_gives_persistence_the_learned_cadence():
+@pytest.mark.parametrize("sectors", [1, 12])
+def test_pipeline_gives_a_few_series_persistence_the_learned_cadence(sectors):
     ts = pd.date_range("2026-01-01", periods=40, freq="5min", tz="UTC")
-    frame = pd.DataFrame({S.TIMESTAMP: ts, S.SECTOR: "s", S.PROVINCE: "p",
-                          "value": np.random.default_rng(0).normal(10, 1, len(ts))})
+    frame = pd.DataFrame({S.TIMESTAMP: np.repeat(ts, sectors),
+                          S.SECTOR: np.tile([f"s{i}" for i in range(sectors)], len(ts)),
+                          S.PROVINCE: "p",
+                          "value": np.random.default_rng(0).normal(10, 1, len(ts) * sectors)})
     f = KpiFeatures(peers=False)
     f.kpis = ["value"]
-    for i in range(len(frame)):
-        view = f.view(frame.iloc[i:i + 1])
+    for t in ts:
+        view = f.view(frame[frame[S.TIMESTAMP] == t])
         f.transform_view(view)
         f.update_view(view)
-    assert f.persistence_.ratio == pytest.approx(1.0 / 3.0)
-    assert f.persistence_.alpha == pytest.approx(1 - 0.7 ** (1 / 3))
+    if sectors == 1:  # a memory of data time: 45 minutes are 9 ticks of 5 minutes
+        assert f.persistence_.ratio == pytest.approx(1.0 / 3.0)
+        assert f.persistence_.alpha == pytest.approx(1 - 0.7 ** (1 / 3))
+    else:  # a fleet (more than 10 series) keeps 3 ticks
+        assert f.persistence_.alpha == pytest.approx(0.3)

@@ -16,6 +16,7 @@ import pandas as pd
 from traitlets import Any as AnyTrait
 from traitlets import Bool, Int, List, Unicode, observe, validate
 
+from telecom_nb.defaults import FEW_SERIES
 from telecom_nb.detectors.base import Detector, RetrainJob, Scores
 from telecom_nb.detectors.calibration import TailCalibrator
 from telecom_nb.detectors.explain import contributions_frame, kpi_contributions, top_kpis
@@ -32,8 +33,6 @@ from telecom_nb.params import check_range, param_trait, to_timedelta
 CALIBRATION_ROWS = 20_000
 #: the window spans at least this many batches (large fleets are subsampled per batch)
 MIN_BATCHES_IN_WINDOW = 20
-#: ``heavy_tails=None``: up to this many series, the window is their own history
-FEW_SERIES = 10
 
 
 

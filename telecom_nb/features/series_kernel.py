@@ -177,8 +177,9 @@ def series_pass(y, yc, yn, slot, wslot, hours, tns, bid, out, nov, nov_n, cfg, i
     for i in range(n):
         s = slot[i]
         w = wslot[i]
-        # persistence reads the cadence of the rows before this one (as its batch path)
-        p_alpha = 1.0 - (1.0 - P_ALPHA) ** (cad[1] / REF_NS)
+        # persistence reads the cadence of the rows before this one (as its batch path;
+        # one series: a memory of data time, at least 3 ticks)
+        p_alpha = 1.0 - (1.0 - P_ALPHA) ** min(cad[1] / REF_NS, 1.0)
         p_white = math.sqrt(p_alpha / (2.0 - p_alpha))
         # -- cadence (learned before the weekday table reads it) ----------------------
         cad[0], step = _cadence(cad_t, cad[0], tns[i])
