@@ -223,3 +223,46 @@ def test_a_view_reuses_the_last_views_id_arrays_when_the_strings_are_equal():
     moved = make_view(batch(["a", "c"], ["P", "Q"]), kpis, previous=same)
     assert moved.sector_ids is not first.sector_ids and list(moved.sector_ids) == ["a", "c"]
     assert list(moved.provinces) == ["P", "Q"]
+
+
+def test_persistence_remembers_the_same_data_time_at_any_cadence():
+    """45 minutes of a lasting shift weigh the same at 15- and 5-minute data (not 3 ticks)."""
+    from telecom_nb.features.persistence import Persistence
+
+    rows = np.arange(1)
+    means = []
+    for ratio, ticks in ((1.0, 3), (1.0 / 3.0, 9), (2.0 / 15.0, 22.5)):
+        p = Persistence(1)
+        p.ratio = ratio
+        p.update(rows, np.zeros((1, 1)), 1)  # the sector's first tick: its mean starts at 0
+        for _ in range(int(ticks)):
+            p.update(rows, np.full((1, 1), 2.0), 1)
+        if ticks != int(ticks):  # 45 min at 2 minutes: 22 full ticks and half a tick
+            p.ratio = ratio / 2
+            p.update(rows, np.full((1, 1), 2.0), 1)
+        means.append(p.mean_[0, 0])
+    assert means[0] == pytest.approx(2.0 * (1 - 0.7**3))
+    assert means[1] == pytest.approx(means[0]) and means[2] == pytest.approx(means[0])
+    hourly = Persistence(1)
+    hourly.ratio = 4.0
+    assert hourly.alpha == pytest.approx(0.3)  # never under 3 ticks
+
+
+@pytest.mark.parametrize("sectors", [1, 12])
+def test_pipeline_gives_a_few_series_persistence_the_learned_cadence(sectors):
+    ts = pd.date_range("2026-01-01", periods=40, freq="5min", tz="UTC")
+    frame = pd.DataFrame({S.TIMESTAMP: np.repeat(ts, sectors),
+                          S.SECTOR: np.tile([f"s{i}" for i in range(sectors)], len(ts)),
+                          S.PROVINCE: "p",
+                          "value": np.random.default_rng(0).normal(10, 1, len(ts) * sectors)})
+    f = KpiFeatures(peers=False)
+    f.kpis = ["value"]
+    for t in ts:
+        view = f.view(frame[frame[S.TIMESTAMP] == t])
+        f.transform_view(view)
+        f.update_view(view)
+    if sectors == 1:  # a memory of data time: 45 minutes are 9 ticks of 5 minutes
+        assert f.persistence_.ratio == pytest.approx(1.0 / 3.0)
+        assert f.persistence_.alpha == pytest.approx(1 - 0.7 ** (1 / 3))
+    else:  # a fleet (more than 10 series) keeps 3 ticks
+        assert f.persistence_.alpha == pytest.approx(0.3)

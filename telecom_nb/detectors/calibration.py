@@ -116,8 +116,13 @@ class TailCalibrator:
         return out
 
     def __call__(self, raw: np.ndarray) -> np.ndarray:
-        s = self.log_p(raw)
-        room = MAX_SCORE - SOFT_CAP_FROM
-        over = np.maximum(s - SOFT_CAP_FROM, 0.0)
-        # rational, not exponential, compression: distinct up to astronomically small p
-        return np.where(s > SOFT_CAP_FROM, SOFT_CAP_FROM + room * over / (over + room), s)
+        return soft_cap(self.log_p(raw))
+
+
+def soft_cap(log_p: np.ndarray) -> np.ndarray:
+    """``-log10 p`` as a score: itself up to :data:`SOFT_CAP_FROM`, then toward the max."""
+    s = np.asarray(log_p, dtype=np.float64)
+    room = MAX_SCORE - SOFT_CAP_FROM
+    over = np.maximum(s - SOFT_CAP_FROM, 0.0)
+    # rational, not exponential, compression: distinct up to astronomically small p
+    return np.where(s > SOFT_CAP_FROM, SOFT_CAP_FROM + room * over / (over + room), s)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,7 +13,7 @@ from traitlets import Bool
 from telecom_nb.detectors import score_kernels
 from telecom_nb.detectors.base import RetrainJob
 from telecom_nb.detectors.calendar_params import CalendarParams
-from telecom_nb.detectors.calibration import TailCalibrator
+from telecom_nb.detectors.calibration import TailCalibrator, soft_cap
 from telecom_nb.detectors.feature_tails import FeatureTails
 from telecom_nb.detectors.flat_forest import FlatForest
 from telecom_nb.detectors.forest_fit import fit_isolation_forest
@@ -21,6 +22,7 @@ from telecom_nb.detectors.joint import JointDistance
 from telecom_nb.detectors.windowed import WindowedDetector
 from telecom_nb.features.base import FeatureExtractor
 from telecom_nb.features.pipeline import KpiFeatures
+from telecom_nb.features.range_novelty import log_p_of_z
 from telecom_nb.params import param_trait
 
 #: rows of the window used to calibrate the two parts against each other
@@ -70,6 +72,7 @@ class ForestAndZ:
     joint: JointDistance | None = None  # several KPIs' deviations together
     joint_tail: FeatureTails | None = None  # the distance's own tail, as a feature's
     joint_null: TailCalibrator | None = None  # a few series: the joint part's own null
+    novelty: np.ndarray | None = None  # a few series: range-novelty columns read directly
 
     def joint_units(self, features: np.ndarray) -> np.ndarray:
         """The joint distance in units of its own tail (as a feature's |z|)."""
@@ -119,12 +122,21 @@ class IsolationForestDetector(CalendarParams, ForestParams, WindowedDetector):
 
     def _fit_params(self) -> dict[str, Any]:
         return {"random_state": self.random_state, "n_estimators": self.n_estimators,
-                "heavy_tails": self._heavy_tails(), "joint_columns": self._joint_columns()}
+                "heavy_tails": self._heavy_tails(), "joint_columns": self._joint_columns(),
+                "novelty_columns": self._novelty_columns()}
+
+    def _novelty_columns(self) -> tuple[int, ...]:
+        """Range-novelty z columns, read as their own p-value for a few series."""
+        if not self._heavy_tails():
+            return ()
+        return tuple(i for i, name in enumerate(self.features_.feature_names)
+                     if name.endswith(":novelty_z"))
 
     def _fit_model(self, window: np.ndarray, params: dict[str, Any]) -> ForestAndZ:
         params = dict(params)
         heavy = params.pop("heavy_tails", False)  # the parts' nulls, as the final one's
         columns = params.pop("joint_columns", ())
+        novelty = params.pop("novelty_columns", ())
         previous = params.pop("previous", None)
         # the forest reads float32: the fit and the window's scores take bounded32 (same)
         forest = FlatForest.of(fit_isolation_forest(forest_input(window), **params))
@@ -154,7 +166,16 @@ class IsolationForestDetector(CalendarParams, ForestParams, WindowedDetector):
             forest, TailCalibrator.fit(-forest.score_samples(forest_input(ref)), heavy_tails=heavy,
                                        continues=cont),
             tails, TailCalibrator.fit(zref, heavy_tails=heavy, continues=cont),
-            joint, joint_tail, joint_null)
+            joint, joint_tail, joint_null,
+            np.asarray(novelty, dtype=np.intp) if len(novelty) else None)
+
+    def _direct_score(self, model: ForestAndZ, features: np.ndarray) -> np.ndarray | None:
+        if model.novelty is None:
+            return None
+        # the strongest of 2 x k one-sided records: Bonferroni over them (a record of one of
+        # 48 KPIs is 96 times likelier than of one)
+        log_p = log_p_of_z(features[:, model.novelty]).max(axis=1)
+        return soft_cap(np.maximum(log_p - math.log10(2 * len(model.novelty)), 0.0))
 
     def _continues(self, model: ForestAndZ, ref: np.ndarray,
                    previous: np.ndarray | None) -> np.ndarray | None:

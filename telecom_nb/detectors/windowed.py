@@ -16,6 +16,7 @@ import pandas as pd
 from traitlets import Any as AnyTrait
 from traitlets import Bool, Int, List, Unicode, observe, validate
 
+from telecom_nb.defaults import FEW_SERIES
 from telecom_nb.detectors.base import Detector, RetrainJob, Scores
 from telecom_nb.detectors.calibration import TailCalibrator
 from telecom_nb.detectors.explain import contributions_frame, kpi_contributions, top_kpis
@@ -32,8 +33,6 @@ from telecom_nb.params import check_range, param_trait, to_timedelta
 CALIBRATION_ROWS = 20_000
 #: the window spans at least this many batches (large fleets are subsampled per batch)
 MIN_BATCHES_IN_WINDOW = 20
-#: ``heavy_tails=None``: up to this many series, the window is their own history
-FEW_SERIES = 10
 
 
 
@@ -107,6 +106,11 @@ class WindowedDetector(ThresholdParams, Detector):
 
     def _raw_score(self, model: Any, features: np.ndarray) -> np.ndarray:
         raise NotImplementedError
+
+    def _direct_score(self, model: Any, features: np.ndarray) -> np.ndarray | None:
+        """Evidence that is already a score (``-log10 p`` of its own), not calibrated with
+        the raw score; None = none."""
+        return None
 
     def _decision(self, fitted: Fitted | None, raw: np.ndarray | None,
                   score: np.ndarray) -> np.ndarray | None:
@@ -192,6 +196,9 @@ class WindowedDetector(ThresholdParams, Detector):
         else:
             raw = self._raw_score(fitted.model, x)
             score = fitted.calibrator(raw)
+            direct = self._direct_score(fitted.model, x)
+            if direct is not None:
+                score = np.maximum(score, direct)
         decision = self._decision(fitted, raw, score)
         top = None if decision is None else top_kpis(contrib, self.kpis_, decision)
         return Scores(score, decision, top, frame)

@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 import numpy as np
 from traitlets import Bool, Int, observe, validate
 
+from telecom_nb.defaults import FEW_SERIES
 from telecom_nb.errors import ParameterError
 from telecom_nb.features.base import FeatureExtractor
 from telecom_nb.features.change import ShortTermChange
@@ -137,6 +138,13 @@ class KpiFeatures(FeatureExtractor):
             weights.append(weights[0])
         return np.vstack(weights)
 
+    def _memory_ratio(self) -> float:
+        """Persistence's sample in 15-minute ticks: the cadence's for a few series (their
+        memory is data time), 1 for a fleet (its memory is ticks)."""
+        if len(self.registry) > FEW_SERIES:
+            return 1.0
+        return self.parts_[0].cadence_.ratio
+
     def _seasonal_z(self, view: BatchView) -> np.ndarray:
         """The seasonal part's z of ``view`` under the current state (computed once)."""
         cached = self._season_z
@@ -150,6 +158,7 @@ class KpiFeatures(FeatureExtractor):
         blocks = [self._seasonal_z(view)]
         blocks += [part.transform_view(view) for part in self.parts_[1:]]
         if self.persistence_ is not None:
+            self.persistence_.ratio = self._memory_ratio()
             blocks.append(self.persistence_.transform(self.rows(view), blocks[0]))
         k = len(self.kpis_ or ())
         season = blocks[0][:, :k]
@@ -169,6 +178,7 @@ class KpiFeatures(FeatureExtractor):
     def update_view(self, view: BatchView) -> None:
         rows = self.registry.register(view.sector_ids)
         if self.persistence_ is not None:
+            self.persistence_.ratio = self._memory_ratio()  # the cadence before this batch's
             self.persistence_.update(rows, self._seasonal_z(view), len(self.registry))
         for part in self.parts_:
             part.update_view(view)

@@ -29,7 +29,7 @@ import warnings
 
 import numpy as np
 import pandas as pd
-from scipy.special import ndtri
+from scipy.special import log_ndtr, ndtri
 from traitlets import Any as AnyTrait
 from traitlets import Float, Int, validate
 
@@ -237,3 +237,9 @@ class RangeNovelty(FeatureExtractor):
         self.st_ = grow_rows(self.st_, n, np.nan)
         self.st_n_ = grow_rows(self.st_n_, n, 0)
         self.st_k_ = grow_rows(self.st_k_, n, 0)
+
+
+def log_p_of_z(z: np.ndarray) -> np.ndarray:
+    """``-log10 p`` of a signed novelty z (the two-sided p it was made from; 0 -> 0)."""
+    a = np.abs(np.nan_to_num(np.asarray(z, dtype=np.float64)))
+    return np.maximum(-(log_ndtr(-a) + math.log(2.0)) / math.log(10.0), 0.0)

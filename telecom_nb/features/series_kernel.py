@@ -16,8 +16,11 @@ numba's on-disk cache is keyed on this file only: after editing a function it in
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
+from telecom_nb.features.cadence import REFERENCE_STEP
 from telecom_nb.features.persistence import (
     ALPHA as P_ALPHA,
 )
@@ -26,7 +29,6 @@ from telecom_nb.features.persistence import (
 )
 from telecom_nb.features.persistence import (
     PRIOR_TICKS,
-    WHITE_SD,
 )
 from telecom_nb.features.robust_kernel import _nmax, _nmin, numba, robust_cell
 from telecom_nb.features.robust_stats import (
@@ -39,6 +41,8 @@ from telecom_nb.features.robust_stats import (
 from telecom_nb.features.seasonal import HOUR_NS, RECUR_HOURS, SLOT_WARM, Z_CLIP
 from telecom_nb.features.seasonal_kernel import typical_day_cell, weekday_cell
 from telecom_nb.features.time_slots import DAY_NS
+
+REF_NS = REFERENCE_STEP.value
 
 CHANGE_MIN_HISTORY = 4  # change.MIN_HISTORY (not imported: change imports seasonal)
 _CADENCE = 17  # cadence._MEMORY
@@ -173,6 +177,10 @@ def series_pass(y, yc, yn, slot, wslot, hours, tns, bid, out, nov, nov_n, cfg, i
     for i in range(n):
         s = slot[i]
         w = wslot[i]
+        # persistence reads the cadence of the rows before this one (as its batch path;
+        # one series: a memory of data time, at least 3 ticks)
+        p_alpha = 1.0 - (1.0 - P_ALPHA) ** min(cad[1] / REF_NS, 1.0)
+        p_white = math.sqrt(p_alpha / (2.0 - p_alpha))
         # -- cadence (learned before the weekday table reads it) ----------------------
         cad[0], step = _cadence(cad_t, cad[0], tns[i])
         if step >= 0:
@@ -373,9 +381,9 @@ def series_pass(y, yc, yn, slot, wslot, hours, tns, bid, out, nov, nov_n, cfg, i
                 lvl, cnt = p_l[r, j], p_c[r, j]
                 spread = (cnt * (p_d[r, j] * MAD_TO_SIGMA) + PRIOR_TICKS * p_fsd[j]) / (
                     cnt + PRIOR_TICKS)
-                cur = (1.0 - P_ALPHA) * p_mean[r, j] + P_ALPHA * z
-                p = (cur - lvl) / _nmax(spread, WHITE_SD)
-                cap = abs(z) / WHITE_SD
+                cur = (1.0 - p_alpha) * p_mean[r, j] + p_alpha * z
+                p = (cur - lvl) / _nmax(spread, p_white)
+                cap = abs(z) / p_white
                 sp_ = _sign(p)
                 p = sp_ * _nmin(abs(p), cap) * (1.0 if sp_ == _sign(z) else 0.0)
                 out[i, p_off + j] = _clip(p) if cnt >= P_MIN_HISTORY else 0.0

@@ -181,10 +181,9 @@ def persistence_current(persist, rows: np.ndarray, z: np.ndarray) -> np.ndarray 
     """``Persistence._current``: this tick's running mean; None: not taken."""
     if not _applies(z, rows, persist.mean_):
         return None
-    from telecom_nb.features.persistence import ALPHA
-
+    alpha = persist.alpha
     out = np.empty((len(z), z.shape[1]))
-    _persist_current(rows, np.ascontiguousarray(z), persist.mean_, 1.0 - ALPHA, ALPHA, out)
+    _persist_current(rows, np.ascontiguousarray(z), persist.mean_, 1.0 - alpha, alpha, out)
     return out
 
 
@@ -193,18 +192,13 @@ def persistence_z(persist, rows: np.ndarray, z: np.ndarray) -> np.ndarray | None
     table = persist.usual_
     if not _applies(z, rows, persist.mean_, table.level, table.dev, table.count):
         return None
-    from telecom_nb.features.persistence import (
-        ALPHA,
-        MIN_HISTORY,
-        PRIOR_TICKS,
-        WHITE_SD,
-        Z_CLIP,
-    )
+    from telecom_nb.features.persistence import MIN_HISTORY, PRIOR_TICKS, Z_CLIP
 
+    alpha, white = persist.alpha, persist.white_sd
     out = np.empty((len(z), z.shape[1]))
-    _persist_z(rows, np.ascontiguousarray(z), persist.mean_, 1.0 - ALPHA, ALPHA, table.level,
+    _persist_z(rows, np.ascontiguousarray(z), persist.mean_, 1.0 - alpha, alpha, table.level,
                table.dev, table.count, np.asarray(persist.fleet_sd_, dtype=np.float64),
-               MAD_TO_SIGMA, float(PRIOR_TICKS), WHITE_SD, float(MIN_HISTORY), Z_CLIP, out)
+               MAD_TO_SIGMA, float(PRIOR_TICKS), white, float(MIN_HISTORY), Z_CLIP, out)
     return out
 
 
