@@ -20,8 +20,8 @@ from telecom_nb.features.group_median import fleet_median
 from telecom_nb.features.robust_stats import MAD_TO_SIGMA, RobustTable
 from telecom_nb.sector_index import grow_rows
 
-#: EW weight of the current tick in the running mean (a memory of about 3 ticks of 15
-#: minutes: at other cadences the same 45 minutes, :func:`~telecom_nb.features.cadence.per_sample`)
+#: EW weight of the current tick in the running mean (a memory of about 3 ticks; for a few
+#: series at least 45 minutes of data, :func:`weight_and_white`)
 ALPHA = 0.3
 #: standard deviation of that mean for independent unit z-scores: the spread's floor
 WHITE_SD = math.sqrt(ALPHA / (2.0 - ALPHA))
