@@ -18,6 +18,7 @@ from telecom_nb.detectors.flat_forest import FlatForest
 from telecom_nb.detectors.forest_fit import fit_isolation_forest
 from telecom_nb.detectors.forest_params import ForestParams
 from telecom_nb.detectors.joint import JointDistance
+from telecom_nb.detectors.second_kpi import SecondKpi, kpi_groups
 from telecom_nb.detectors.windowed import WindowedDetector
 from telecom_nb.features.base import FeatureExtractor
 from telecom_nb.features.pipeline import KpiFeatures
@@ -62,6 +63,7 @@ class ForestAndZ:
     joint: JointDistance | None = None  # several KPIs' deviations together
     joint_tail: FeatureTails | None = None  # the distance's own tail, as a feature's
     joint_null: TailCalibrator | None = None  # a few series: the joint part's own null
+    second: SecondKpi | None = None  # a fleet: two KPIs far from their peers at once
 
     def joint_units(self, features: np.ndarray) -> np.ndarray:
         """The joint distance in units of its own tail (as a feature's |z|)."""
@@ -86,7 +88,8 @@ class IsolationForestDetector(CalendarParams, ForestParams, WindowedDetector):
 
     joint = param_trait(Bool(True, help=(
         "also score how far the KPIs' seasonal and persistent deviations are together "
-        "(a robust Mahalanobis distance; needs 2+ KPIs)")))
+        "(a robust Mahalanobis distance; needs 2+ KPIs) and, in a fleet, the second "
+        "KPI far from its peers")))
 
     _fit_time: pd.Timestamp | None = None
 
@@ -105,18 +108,26 @@ class IsolationForestDetector(CalendarParams, ForestParams, WindowedDetector):
                      if name.rpartition(":")[0] in kpis
                      and name.endswith((":season_z", ":persist_z")))
 
+    def _second_groups(self) -> tuple[tuple[int, ...], ...]:
+        """Per KPI its peer-relative feature columns (none without ``joint``)."""
+        if not self.joint:
+            return ()
+        return kpi_groups(list(self.features_.feature_names), list(self.kpis_))
+
     def _make_job(self, now: pd.Timestamp) -> RetrainJob:
         self._fit_time = now  # the data time of the fit asked for (read by _joint_columns)
         return super()._make_job(now)
 
     def _fit_params(self) -> dict[str, Any]:
         return {"random_state": self.random_state, "n_estimators": self.n_estimators,
-                "heavy_tails": self._heavy_tails(), "joint_columns": self._joint_columns()}
+                "heavy_tails": self._heavy_tails(), "joint_columns": self._joint_columns(),
+                "second_groups": self._second_groups()}
 
     def _fit_model(self, window: np.ndarray, params: dict[str, Any]) -> ForestAndZ:
         params = dict(params)
         heavy = params.pop("heavy_tails", False)  # the parts' nulls, as the final one's
         columns = params.pop("joint_columns", ())
+        groups = params.pop("second_groups", ())
         previous = params.pop("previous", None)
         forest = FlatForest.of(fit_isolation_forest(bounded(window), **params))
         ref = window
@@ -138,6 +149,7 @@ class IsolationForestDetector(CalendarParams, ForestParams, WindowedDetector):
             joint_tail = FeatureTails.fit(d, before, tails=not heavy)
             if heavy:  # in the max of body-only units the distance would drown: own null
                 joint_null = TailCalibrator.fit(joint_tail(d), heavy_tails=True, continues=cont)
+        second = None if heavy else SecondKpi.fit(tails, ref, groups, cont)
         zref = tails(ref)
         if joint is not None and not heavy:
             zref = np.maximum(zref, joint_tail(d))
@@ -145,7 +157,7 @@ class IsolationForestDetector(CalendarParams, ForestParams, WindowedDetector):
             forest, TailCalibrator.fit(-forest.score_samples(bounded(ref)), heavy_tails=heavy,
                                        continues=cont),
             tails, TailCalibrator.fit(zref, heavy_tails=heavy, continues=cont),
-            joint, joint_tail, joint_null)
+            joint, joint_tail, joint_null, second)
 
     def _continues(self, model: ForestAndZ, ref: np.ndarray,
                    previous: np.ndarray | None) -> np.ndarray | None:
@@ -161,4 +173,6 @@ class IsolationForestDetector(CalendarParams, ForestParams, WindowedDetector):
         raw = np.maximum(forest, model.z_null(z))
         if model.joint_null is not None:  # a few series: a part of its own
             raw = np.maximum(raw, model.joint_null(model.joint_units(features)))
+        if model.second is not None:
+            raw = np.maximum(raw, model.second(features))
         return raw
