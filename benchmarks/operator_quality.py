@@ -3,7 +3,7 @@
 Not a test. Generate data with ``scripts/make_operator_sample.py --out DIR``, then:
 
     python benchmarks/operator_quality.py DIR [--detector iforest] [--timezone auto]
-        [--burn-in 7D] [--set name=value ...]
+        [--burn-in 7D] [--set name=value ...] [--missed]
 
 The export is replayed as a live stream (``telecom_nb.engine.replay``); labels.csv gives the
 ``fault`` column; row precision/recall and event recall are computed on rows after the
@@ -17,6 +17,7 @@ import argparse
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from telecom_nb import schema
@@ -43,6 +44,25 @@ def labelled(loaded, folder: Path) -> pd.DataFrame:
     return out
 
 
+def print_missed(judged: pd.DataFrame, timezone: str) -> None:
+    """Each fault episode with no flagged row: kind, sector, local start, rows, peak score
+    (how far below the threshold it stayed says whether it was near or never seen)."""
+    rows = judged.sort_values([schema.SECTOR, schema.TIMESTAMP])
+    kind, sector = rows[schema.FAULT].to_numpy(), rows[schema.SECTOR].to_numpy()
+    new = (kind != "") & ~(np.r_[False, sector[1:] == sector[:-1]]
+                           & np.r_[False, kind[1:] == kind[:-1]])
+    faulty = rows.assign(episode=np.cumsum(new))[kind != ""]
+    ep = faulty.groupby("episode").agg(
+        kind=(schema.FAULT, "first"), sector=(schema.SECTOR, "first"),
+        start=(schema.TIMESTAMP, "min"), rows=(schema.FAULT, "size"),
+        found=(schema.IS_ANOMALY, "any"), peak=(schema.SCORE, "max"))
+    missed = ep[~ep["found"]].sort_values(["kind", "start"])
+    print(f"  missed episodes: {len(missed)}")
+    for r in missed.itertuples():
+        print(f"    {r.kind:20s} {r.sector:16s} {r.start.tz_convert(timezone):%a %m-%d %H:%M} "
+              f"rows {r.rows:2d} peak score {r.peak:.2f}")
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("folder", type=Path)
@@ -51,6 +71,8 @@ def main(argv: list[str] | None = None) -> None:
                     help="detector time zone: 'auto' = the source's, 'none' = not passed")
     ap.add_argument("--burn-in", default="7D", help="history not judged (default 7D)")
     ap.add_argument("--set", action="append", default=[], metavar="NAME=VALUE")
+    ap.add_argument("--missed", action="store_true",
+                    help="list each missed fault episode (local start, rows, peak score)")
     args = ap.parse_args(argv)
     loaded = load_source(args.folder / "source.toml")
     table = labelled(loaded, args.folder)
@@ -77,6 +99,8 @@ def main(argv: list[str] | None = None) -> None:
     for kind, ks in ev.per_kind.items():
         print(f"    {kind:20s} events {ks.events_found}/{ks.n_events} "
               f"row recall {ks.row_recall:.2f} delay {ks.median_delay_ticks}")
+    if args.missed:
+        print_missed(judged, loaded.spec.timezone)
     fp = judged[judged[schema.IS_ANOMALY] & (judged[schema.FAULT] == "")]
     if len(fp):
         local = fp[schema.TIMESTAMP].dt.tz_convert(loaded.spec.timezone)

@@ -106,6 +106,12 @@ class FeatureTails:
         reach = q75 + scale * np.maximum(base.min(axis=0), 0.0)
         return cls(q75, scale, start, base, tail_scale, reach)
 
+    def select(self, columns: np.ndarray) -> FeatureTails:
+        """The tails of some features only (``columns`` of the fitted ones)."""
+        return FeatureTails(self.anchor[columns], self.scale[columns], self.start[:, columns],
+                            self.base[:, columns], self.tail_scale[:, columns],
+                            self.reach[columns])
+
     def units(self, features: np.ndarray) -> np.ndarray:
         """Each feature's ``ln(0.25 / p)`` (rows x features); only far cells read the tails."""
         a = np.abs(np.asarray(features, dtype=np.float64))

@@ -19,6 +19,7 @@ from telecom_nb.detectors.flat_forest import FlatForest
 from telecom_nb.detectors.forest_fit import fit_isolation_forest
 from telecom_nb.detectors.forest_params import ForestParams
 from telecom_nb.detectors.joint import JointDistance
+from telecom_nb.detectors.second_kpi import SecondKpi, kpi_groups
 from telecom_nb.detectors.windowed import WindowedDetector
 from telecom_nb.features.base import FeatureExtractor
 from telecom_nb.features.pipeline import KpiFeatures
@@ -73,6 +74,7 @@ class ForestAndZ:
     joint_tail: FeatureTails | None = None  # the distance's own tail, as a feature's
     joint_null: TailCalibrator | None = None  # a few series: the joint part's own null
     novelty: np.ndarray | None = None  # a few series: range-novelty columns read directly
+    second: SecondKpi | None = None  # a fleet: two KPIs far from their peers at once
 
     def joint_units(self, features: np.ndarray) -> np.ndarray:
         """The joint distance in units of its own tail (as a feature's |z|)."""
@@ -97,7 +99,8 @@ class IsolationForestDetector(CalendarParams, ForestParams, WindowedDetector):
 
     joint = param_trait(Bool(True, help=(
         "also score how far the KPIs' seasonal and persistent deviations are together "
-        "(a robust Mahalanobis distance; needs 2+ KPIs)")))
+        "(a robust Mahalanobis distance; needs 2+ KPIs) and, in a fleet, the second "
+        "KPI far from its peers")))
 
     _fit_time: pd.Timestamp | None = None
 
@@ -116,6 +119,12 @@ class IsolationForestDetector(CalendarParams, ForestParams, WindowedDetector):
                      if name.rpartition(":")[0] in kpis
                      and name.endswith((":season_z", ":persist_z")))
 
+    def _second_groups(self) -> tuple[tuple[int, ...], ...]:
+        """Per KPI its peer-relative feature columns (none without ``joint``)."""
+        if not self.joint:
+            return ()
+        return kpi_groups(list(self.features_.feature_names), list(self.kpis_))
+
     def _make_job(self, now: pd.Timestamp) -> RetrainJob:
         self._fit_time = now  # the data time of the fit asked for (read by _joint_columns)
         return super()._make_job(now)
@@ -123,7 +132,8 @@ class IsolationForestDetector(CalendarParams, ForestParams, WindowedDetector):
     def _fit_params(self) -> dict[str, Any]:
         return {"random_state": self.random_state, "n_estimators": self.n_estimators,
                 "heavy_tails": self._heavy_tails(), "joint_columns": self._joint_columns(),
-                "novelty_columns": self._novelty_columns()}
+                "novelty_columns": self._novelty_columns(),
+                "second_groups": self._second_groups()}
 
     def _novelty_columns(self) -> tuple[int, ...]:
         """Range-novelty z columns, read as their own p-value for a few series."""
@@ -137,6 +147,7 @@ class IsolationForestDetector(CalendarParams, ForestParams, WindowedDetector):
         heavy = params.pop("heavy_tails", False)  # the parts' nulls, as the final one's
         columns = params.pop("joint_columns", ())
         novelty = params.pop("novelty_columns", ())
+        groups = params.pop("second_groups", ())
         previous = params.pop("previous", None)
         # the forest reads float32: the fit and the window's scores take bounded32 (same)
         forest = FlatForest.of(fit_isolation_forest(forest_input(window), **params))
@@ -159,6 +170,7 @@ class IsolationForestDetector(CalendarParams, ForestParams, WindowedDetector):
             joint_tail = FeatureTails.fit(d, before, tails=not heavy)
             if heavy:  # in the max of body-only units the distance would drown: own null
                 joint_null = TailCalibrator.fit(joint_tail(d), heavy_tails=True, continues=cont)
+        second = None if heavy else SecondKpi.fit(tails, ref, groups, cont)
         zref = tails(ref)
         if joint is not None and not heavy:
             zref = np.maximum(zref, joint_tail(d))
@@ -167,7 +179,7 @@ class IsolationForestDetector(CalendarParams, ForestParams, WindowedDetector):
                                        continues=cont),
             tails, TailCalibrator.fit(zref, heavy_tails=heavy, continues=cont),
             joint, joint_tail, joint_null,
-            np.asarray(novelty, dtype=np.intp) if len(novelty) else None)
+            np.asarray(novelty, dtype=np.intp) if len(novelty) else None, second)
 
     def _direct_score(self, model: ForestAndZ, features: np.ndarray) -> np.ndarray | None:
         if model.novelty is None:
@@ -189,4 +201,6 @@ class IsolationForestDetector(CalendarParams, ForestParams, WindowedDetector):
         raw = np.maximum(forest, model.z_null(z))
         if model.joint_null is not None:  # a few series: a part of its own
             raw = np.maximum(raw, model.joint_null(model.joint_units(features)))
+        if model.second is not None:
+            raw = np.maximum(raw, model.second(features))
         return raw
