@@ -80,3 +80,22 @@ def test_kernels_stand_aside_for_inputs_they_do_not_cover():
     wide[0, :] = 1.0  # a relation of more KPIs than a short sum covers
     assert score_kernels.contributions(x, wide) is None
     assert score_kernels.contributions(x, -np.eye(12)) is None
+
+
+def test_tail_second_is_the_second_kpis_units():
+    """The second-KPI kernel gives ``second_largest(units(x[:, columns]))`` bit for bit,
+    NaN cells included (one NaN KPI ranks above all, two make the row NaN)."""
+    from telecom_nb.detectors.second_kpi import second_largest
+
+    x = _features(cols=12)
+    tails = FeatureTails.fit(x[:20_000], np.roll(x[:20_000], 1, axis=0))
+    columns = np.array([1, 2, 4, 5, 7, 10, 11])
+    group = np.array([0, 0, 1, 1, 2, 3, 3])
+    x[::7, 1] = np.nan
+    x[::11, 4] = np.nan
+    t = tails.select(columns)
+    want = second_largest(t.units(x[:, columns]), group, 4)
+    got = score_kernels.tail_second(x, columns, group, (t.anchor, t.scale, t.reach, t.start,
+                                                        t.base, t.tail_scale))
+    assert np.isnan(want).any() and not np.isnan(want).all()
+    _same_bits(got, want)

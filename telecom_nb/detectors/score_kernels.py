@@ -73,10 +73,43 @@ def _contributions(x, single_col, single_w, single_start, multi, members, n_memb
                 out[i, kk] = _nmax(out[i, kk], a * share)
 
 
+def _tail_second(x, columns, group, anchor, scale, reach, start, base, tail_scale, per,
+                 out):  # pragma: no cover - compiled
+    """``second_largest(units(x[:, columns]), group)``: each group's strongest tail units,
+    then the second largest of them as ``np.partition`` ranks them (NaN above all)."""
+    n_groups = per.shape[0]
+    for i in range(x.shape[0]):
+        for g in range(n_groups):
+            per[g] = -np.inf
+        for c in range(columns.shape[0]):
+            a = abs(x[i, columns[c]])
+            u = (a - anchor[c]) / scale[c]
+            if a > reach[c]:
+                t = base[0, c] + _nmax(a - start[0, c], 0.0) / tail_scale[0, c]
+                for k in range(1, start.shape[0]):
+                    t = _nmin(t, base[k, c] + _nmax(a - start[k, c], 0.0) / tail_scale[k, c])
+                u = _nmin(u, t)
+            per[group[c]] = _nmax(per[group[c]], u)
+        first = -np.inf
+        second = -np.inf
+        nans = 0
+        for g in range(n_groups):
+            v = per[g]
+            if v != v:
+                nans += 1
+            elif v > first:
+                second = first
+                first = v
+            elif v > second:
+                second = v
+        out[i] = np.nan if nans >= 2 else (first if nans == 1 else second)
+
+
 if numba is not None:
     _signed32 = numba.njit(cache=True, nogil=True)(_signed32)
     _tail_max = numba.njit(cache=True, nogil=True, error_model="numpy")(_tail_max)
     _contributions = numba.njit(cache=True, nogil=True, error_model="numpy")(_contributions)
+    _tail_second = numba.njit(cache=True, nogil=True, error_model="numpy")(_tail_second)
 
 
 def _float_matrix(x: np.ndarray) -> np.ndarray | None:
@@ -114,6 +147,25 @@ def tail_max(features: np.ndarray, anchor: np.ndarray, scale: np.ndarray, reach:
     out = np.empty(len(x))
     _tail_max(x, *(np.ascontiguousarray(a, dtype=np.float64)
                    for a in (anchor, scale, reach, start, base, tail_scale)), out)
+    return out
+
+
+def tail_second(features: np.ndarray, columns: np.ndarray, group: np.ndarray,
+                tails: tuple[np.ndarray, ...]) -> np.ndarray | None:
+    """The second strongest group's tail units per row (``SecondKpi``); None: not taken.
+
+    ``tails`` = (anchor, scale, reach, start, base, tail_scale) of ``columns``, which have
+    at least one tail level; one pass instead of a slice, a units matrix and a partition.
+    """
+    x = _float_matrix(features)
+    n_groups = int(group.max()) + 1 if len(group) else 0
+    if x is None or n_groups < 2 or tails[3].shape[0] == 0:
+        return None
+    out = np.empty(len(x))
+    _tail_second(x, np.ascontiguousarray(columns, dtype=np.int64),
+                 np.ascontiguousarray(group, dtype=np.int64),
+                 *(np.ascontiguousarray(a, dtype=np.float64) for a in tails),
+                 np.empty(n_groups), out)
     return out
 
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from telecom_nb.detectors import score_kernels
 from telecom_nb.detectors.calibration import TailCalibrator
 from telecom_nb.detectors.feature_tails import FeatureTails
 
@@ -67,6 +68,12 @@ class SecondKpi:
 
     def units(self, features: np.ndarray) -> np.ndarray:
         """Per row: the second largest of the KPIs' strongest units."""
+        t = self.tails
+        compiled = score_kernels.tail_second(
+            features, self.columns, self.group,
+            (t.anchor, t.scale, t.reach, t.start, t.base, t.tail_scale))
+        if compiled is not None:  # the same numbers in one pass over the columns read
+            return compiled
         return second_largest(self.tails.units(features[:, self.columns]), self.group,
                               int(self.group.max()) + 1)
 
