@@ -14,6 +14,7 @@ import math
 import numpy as np
 
 from telecom_nb.detectors.base import Scores
+from telecom_nb.detectors.explain import top_kpi_codes
 
 
 def threshold_for_rate(rate: float) -> float:
@@ -63,10 +64,7 @@ def decide_coded(scores: Scores, threshold: float
 def _top_codes(scores: Scores, flags: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``("", *kpis)`` and each row's position in it: ``top_kpis``' answer, coded."""
     contrib = scores.contributions
-    codes = np.zeros(len(flags), dtype=np.intp)
     if contrib is None or contrib.shape[1] == 0:
-        return np.array([""], dtype=object), codes
+        return np.array([""], dtype=object), np.zeros(len(flags), dtype=np.intp)
     labels = np.array(["", *(str(c) for c in contrib.columns)], dtype=object)
-    if flags.any():  # as top_kpis: the first of the largest contributions
-        codes[flags] = 1 + np.argmax(contrib.to_numpy(dtype=np.float64)[flags], axis=1)
-    return labels, codes
+    return labels, top_kpi_codes(contrib.to_numpy(dtype=np.float64), flags)

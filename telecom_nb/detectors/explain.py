@@ -44,11 +44,18 @@ def kpi_contributions(features: np.ndarray, weights: np.ndarray) -> np.ndarray:
 def top_kpis(contributions: np.ndarray, kpis: tuple[str, ...],
              flagged: np.ndarray) -> np.ndarray:
     """The strongest KPI of each flagged row, "" elsewhere."""
-    names = np.asarray(kpis, dtype=object)
-    out = np.full(len(flagged), "", dtype=object)
-    if len(names) and flagged.any():
-        out[flagged] = names[np.argmax(contributions[flagged], axis=1)]
-    return out
+    if not len(kpis):
+        return np.full(len(flagged), "", dtype=object)
+    return np.array(["", *kpis], dtype=object)[top_kpi_codes(contributions, flagged)]
+
+
+def top_kpi_codes(contributions: np.ndarray, flagged: np.ndarray) -> np.ndarray:
+    """:func:`top_kpis` coded: 1 + the column of each flagged row's strongest KPI (the
+    first of the largest), 0 elsewhere; the alarm stage builds its column from these."""
+    codes = np.zeros(len(flagged), dtype=np.intp)
+    if contributions.shape[1] and flagged.any():
+        codes[flagged] = 1 + np.argmax(contributions[flagged], axis=1)
+    return codes
 
 
 def contributions_frame(contributions: np.ndarray, kpis: tuple[str, ...],
