@@ -51,7 +51,7 @@ class SectorIndex:
             if any(a is ids or a is key for a in known):
                 self._alias(alias)
                 return self._last_pos  # type: ignore[return-value]
-            if arrow is not None and _same_arrow(arrow, self._last_arrow):
+            if same_arrow(arrow, self._last_arrow):
                 # another tick's batch of the same sectors: compared in Arrow (a memory
                 # compare) instead of converted to 100k Python strings and compared
                 self._alias(ids if isinstance(ids, np.ndarray) else None, key, alias)
@@ -114,11 +114,12 @@ def arrow_key(ids: object) -> object:
 _ARROW = (pa.Array, pa.ChunkedArray)
 
 
-def _same_arrow(a: object, b: object) -> bool:
-    """Equal Arrow string arrays (same length, same strings, nulls alike)."""
-    if b is None or type(a) is not type(b) or len(a) != len(b) or a.type != b.type:  # type: ignore[attr-defined]
+def same_arrow(a: object, b: object) -> bool:
+    """Equal Arrow string arrays (same length, same strings, nulls alike); False when
+    either is None (not known as Arrow)."""
+    if a is None or b is None or type(a) is not type(b) or len(a) != len(b) or a.type != b.type:  # type: ignore[attr-defined]
         return False
-    return bool(a.equals(b))  # type: ignore[attr-defined]
+    return a is b or bool(a.equals(b))  # type: ignore[attr-defined]
 
 
 def _same(a: np.ndarray, b: np.ndarray) -> bool:

@@ -20,7 +20,7 @@ from telecom_nb.schema import (
     TIMESTAMP,
     UNKNOWN_PROVINCE,
 )
-from telecom_nb.sector_index import arrow_key
+from telecom_nb.sector_index import arrow_key, same_arrow
 
 
 @dataclass
@@ -104,14 +104,14 @@ def make_view(frame: pd.DataFrame, kpis: tuple[str, ...],
     if SECTOR in frame.columns:
         ids_key = arrow_key(frame[SECTOR])
         sectors = (previous.sector_ids if previous is not None
-                   and _same_strings(ids_key, previous.ids_key)
+                   and same_arrow(ids_key, previous.ids_key)
                    else frame[SECTOR].to_numpy(dtype=object))
     else:
         sectors = np.full(n, SINGLE_SERIES_ID, dtype=object)
     if PROVINCE in frame.columns:
         provinces_key = arrow_key(frame[PROVINCE])
         provinces = (previous.provinces if previous is not None
-                     and _same_strings(provinces_key, previous.provinces_key)
+                     and same_arrow(provinces_key, previous.provinces_key)
                      else frame[PROVINCE].fillna(UNKNOWN_PROVINCE).to_numpy(dtype=object))
     else:
         provinces = np.full(n, UNKNOWN_PROVINCE, dtype=object)
@@ -131,11 +131,3 @@ def make_view(frame: pd.DataFrame, kpis: tuple[str, ...],
     return BatchView(sectors, provinces, timestamps, raw, ids_key=ids_key,
                      provinces_key=provinces_key)
 
-
-def _same_strings(key: Any, previous: Any) -> bool:
-    """Two Arrow string columns with equal contents (nulls alike); False if either is not."""
-    if key is None or previous is None or type(key) is not type(previous):
-        return False
-    if len(key) != len(previous) or key.type != previous.type:
-        return False
-    return key is previous or bool(key.equals(previous))
