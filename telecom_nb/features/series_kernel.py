@@ -10,8 +10,9 @@ differently (novelty's log10/ndtri) is left to numpy after the pass.
 ``tests/test_series_kernel.py`` compares the features with the per-batch path.
 
 numba's on-disk cache is keyed on this file only: after editing a function it inlines
-(``robust_cell``, ``seasonal_kernel``'s cells) or a constant it imports, delete the
-``__pycache__/*.nbi``/``*.nbc`` files (the tests then fail until one does).
+(``robust_cell``, ``seasonal_kernel``'s and ``series_cells``' cells) or a constant it
+imports, delete the ``__pycache__/*.nbi``/``*.nbc`` files (the tests then fail until one
+does).
 """
 
 from __future__ import annotations
@@ -38,52 +39,22 @@ from telecom_nb.features.robust_stats import (
     MAD_TO_SIGMA,
     MIN_COUNT_TO_CLIP,
 )
-from telecom_nb.features.seasonal import HOUR_NS, RECUR_HOURS, SLOT_WARM, Z_CLIP
+from telecom_nb.features.seasonal import HOUR_NS, RECUR_HOURS, SLOT_WARM
 from telecom_nb.features.seasonal_kernel import typical_day_cell, weekday_cell
+from telecom_nb.features.series_cells import (
+    _clip,
+    _fmax,
+    _fmin,
+    _nan0,
+    _ring_stats,
+    _sign,
+)
 from telecom_nb.features.time_slots import DAY_NS
 
 REF_NS = REFERENCE_STEP.value
 
 CHANGE_MIN_HISTORY = 4  # change.MIN_HISTORY (not imported: change imports seasonal)
 _CADENCE = 17  # cadence._MEMORY
-_BIG = np.finfo(np.float64).max
-
-
-def _clip(z):  # pragma: no cover - compiled
-    return _nmin(_nmax(z, -Z_CLIP), Z_CLIP)
-
-
-def _sign(v):  # pragma: no cover - compiled
-    if v != v:
-        return v
-    return 1.0 if v > 0 else (-1.0 if v < 0 else 0.0)
-
-
-def _nan0(v):  # pragma: no cover - compiled
-    """numpy's ``nan_to_num``."""
-    if v != v:
-        return 0.0
-    if v == np.inf:
-        return _BIG
-    if v == -np.inf:
-        return -_BIG
-    return v
-
-
-def _fmax(a, b):  # pragma: no cover - compiled
-    if a != a:
-        return b
-    if b != b:
-        return a
-    return a if a >= b else b
-
-
-def _fmin(a, b):  # pragma: no cover - compiled
-    if a != a:
-        return b
-    if b != b:
-        return a
-    return a if a <= b else b
 
 
 def _cadence(times, n, now):  # pragma: no cover - compiled
@@ -102,49 +73,6 @@ def _cadence(times, n, now):  # pragma: no cover - compiled
     m = len(d)
     med = (float(d[(m - 1) // 2]) + float(d[m // 2])) / 2.0  # odd: the middle, exactly
     return n, int(med)
-
-
-def _ring_median(v, f32):  # pragma: no cover - compiled
-    """np.nanmedian of a short row (numpy's masked path: (lo + hi) / 2, in the dtype)."""
-    s = np.sort(v[~np.isnan(v)])
-    c = len(s)
-    if c == 0:
-        return np.nan
-    h = c // 2
-    lo = s[h] if c % 2 == 1 else s[h - 1]
-    if f32:
-        return float(np.float32(np.float32(lo) + np.float32(s[h]))) / 2.0
-    return (lo + s[h]) / 2.0
-
-
-def _ring_stats(mx, mn, ns, ids, now, blocks, st, f32):  # pragma: no cover - compiled
-    """``RangeNovelty._ring_stats`` of one sector into ``st`` (4 x k); (rows, blocks)."""
-    nb, k = mx.shape
-    valid = np.zeros(nb, dtype=np.bool_)
-    n_rows = 0
-    n_blocks = 0
-    for b in range(nb):
-        valid[b] = ids[b] < now and ids[b] >= now - blocks and ns[b] > 0
-        if valid[b]:
-            n_rows += ns[b]
-            n_blocks += 1
-    col = np.empty(nb)
-    for j in range(k):
-        hi = np.nan
-        lo = np.nan
-        for b in range(nb):
-            if valid[b]:
-                hi = _fmax(hi, mx[b, j])
-                lo = _fmin(lo, mn[b, j])
-        st[0, j] = hi
-        st[1, j] = lo
-        for b in range(nb):
-            col[b] = mx[b, j] if valid[b] else np.nan
-        st[2, j] = _ring_median(col, f32)
-        for b in range(nb):
-            col[b] = mn[b, j] if valid[b] else np.nan
-        st[3, j] = _ring_median(col, f32)
-    return n_rows, n_blocks
 
 
 def series_pass(y, yc, yn, slot, wslot, hours, tns, bid, out, nov, nov_n, cfg, ints,
@@ -394,12 +322,5 @@ def series_pass(y, yc, yn, slot, wslot, hours, tns, bid, out, nov, nov_n, cfg, i
 
 
 if numba is not None:
-    _clip = numba.njit(cache=True, inline="always")(_clip)
-    _sign = numba.njit(cache=True, inline="always")(_sign)
-    _nan0 = numba.njit(cache=True, inline="always")(_nan0)
-    _fmax = numba.njit(cache=True, inline="always")(_fmax)
-    _fmin = numba.njit(cache=True, inline="always")(_fmin)
     _cadence = numba.njit(cache=True)(_cadence)
-    _ring_median = numba.njit(cache=True)(_ring_median)
-    _ring_stats = numba.njit(cache=True)(_ring_stats)
     series_pass = numba.njit(cache=True, nogil=True)(series_pass)
