@@ -1,6 +1,7 @@
 """Scratch: detection quality on an operator-style export (prints figures).
 
-Not a test. Generate data with ``scripts/make_operator_sample.py --out DIR``, then:
+Not a test. Generate data with ``scripts/make_operator_sample.py --out DIR`` (or
+``scripts/make_vendor_export.py``), then:
 
     python benchmarks/operator_quality.py DIR [--detector iforest] [--timezone auto]
         [--burn-in 7D] [--set name=value ...] [--missed]
@@ -24,23 +25,18 @@ from telecom_nb import schema
 from telecom_nb.detectors import make_detector
 from telecom_nb.detectors.param_paths import configure, parse_texts
 from telecom_nb.engine import replay
+from telecom_nb.evaluation.labels import apply_labels, read_labels
 from telecom_nb.evaluation.metrics import evaluate
 from telecom_nb.sources import load_source
 
 
 def labelled(loaded, folder: Path) -> pd.DataFrame:
-    """The loaded frame plus a ``fault`` column from ``labels.csv`` (local wall times)."""
-    labels = pd.read_csv(folder / "labels.csv", dtype=str)
-    fmt = loaded.spec.time_format
-    wall = pd.to_datetime(labels["Date"] + " " + labels["Time"], format=fmt)
-    stamps = wall.dt.tz_localize(loaded.spec.timezone, ambiguous="NaT", nonexistent="NaT")
-    keys = pd.DataFrame({schema.TIMESTAMP: stamps.dt.tz_convert("UTC").astype(
-                             loaded.frame[schema.TIMESTAMP].dtype),
-                         schema.SECTOR: labels["Cell Name"].to_numpy(),
-                         schema.FAULT: labels["Fault"].to_numpy()})
-    frame = loaded.frame.drop(columns=[schema.FAULT], errors="ignore")
-    out = frame.merge(keys, on=[schema.TIMESTAMP, schema.SECTOR], how="left")
-    out[schema.FAULT] = out[schema.FAULT].fillna("")
+    """The loaded frame plus a ``fault`` column from ``labels.csv``, read like the export
+    (the source's time columns, format, zone and cell column), as ``evaluate --labels`` does."""
+    labels = read_labels(folder / "labels.csv", spec=loaded.spec)
+    out, messages = apply_labels(loaded.frame, labels)
+    for line in messages:
+        print("  " + line)
     return out
 
 
