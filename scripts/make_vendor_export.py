@@ -98,7 +98,7 @@ def build(sites: int, weeks: float, seed: int, rate: float, timezone: str, weeke
         integral = name in ("RRC Connected Users", "Cell Unavailability (s)")
         column = np.round(column, 0 if integral else 2 if abs(np.nanmedian(column)) > 5 else 4)
         column[rng.random(column.size) < 0.003] = np.nan
-        export[name] = column
+        export[name] = pd.array(column, dtype="Int64") if integral else column
     lt, lc = np.nonzero((fault >= 0).T & present.T)
     labels = pd.DataFrame({"Start Time": walls[lt], "Cell": cells["cell"].to_numpy()[lc],
                            "Fault": np.array([f[0] for f in world.FAULTS])[fault[lc, lt]]})
@@ -127,6 +127,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--time-style", default="iso", choices=tuple(TIME_FORMATS),
                     help="Start Time as 2026-05-04 13:00, 20260504130000 or 04.05.2026 13:00")
     ap.add_argument("--prefix", default="KRC", help="NE name prefix")
+    ap.add_argument("--semicolon", action="store_true",
+                    help="European locale: ';' between fields and decimal commas")
     args = ap.parse_args(argv)
     if not 1 <= args.sites <= 20_000 or not 0 < args.weeks <= 26 or args.fault_rate < 0:
         ap.error("--sites must be 1..20000, --weeks 0..26, --fault-rate >= 0")
@@ -143,9 +145,10 @@ def main(argv: list[str] | None = None) -> int:
     for table in (export, labels):
         table["Start Time"] = table["Start Time"].dt.strftime(fmt)
     args.out.mkdir(parents=True, exist_ok=True)
-    export.to_csv(args.out / "export.csv", index=False)
-    inventory.to_csv(args.out / "cells.csv", index=False)
-    labels.to_csv(args.out / "labels.csv", index=False)
+    csv = {"sep": ";", "decimal": ","} if args.semicolon else {}
+    export.to_csv(args.out / "export.csv", index=False, **csv)
+    inventory.to_csv(args.out / "cells.csv", index=False, **csv)
+    labels.to_csv(args.out / "labels.csv", index=False, **csv)
     time_format = "" if args.time_style == "iso" else f'time_format = "{fmt}"\n'
     (args.out / "source.toml").write_text(SOURCE_TOML.format(
         seed=args.seed, timezone=args.timezone, time_format=time_format))

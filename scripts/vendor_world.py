@@ -105,7 +105,7 @@ class Clock:
 
     def day_off(self, weekend: set[int], holidays: set[str]) -> np.ndarray:
         dates = self.local.strftime("%Y-%m-%d")
-        return np.isin(self.local.dayofweek, list(weekend)) | np.isin(dates, list(holidays))
+        return np.isin(self.local.day_of_week, list(weekend)) | np.isin(dates, list(holidays))
 
 
 def load(rng: np.random.Generator, net: Network, clock: Clock, off: np.ndarray) -> np.ndarray:
@@ -217,7 +217,7 @@ def oddities(rng: np.random.Generator, net: Network, clock: Clock, c: Causes,
     day = rng.integers(0, 7, chosen.size)
     window = (local.hour >= 1) & (local.hour < 3)
     for cell, d in zip(chosen, day, strict=True):  # planned: every week, same night
-        hit = window & (local.dayofweek == d) & (fault[cell] < 0)
+        hit = window & (local.day_of_week == d) & (fault[cell] < 0)
         c.avail[cell, hit] = 0.0
     site_of = net.cells["site"].to_numpy()
     for _ in range(max(1, (site_of.max() + 1) // 40)):  # a match/concert: crowds for hours

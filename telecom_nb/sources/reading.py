@@ -1,7 +1,13 @@
-"""Read a CSV/Parquet file as it is; a file that cannot be read is one line naming it."""
+"""Read a CSV/Parquet file as it is; a file that cannot be read is one line naming it.
+
+CSV exports from OSS tools set to a European locale separate fields with ``;`` and write
+decimal commas (``97,5``); the separator is read off the header line, so such a file loads
+like a comma-separated one instead of as one column named after the whole header.
+"""
 
 from __future__ import annotations
 
+import gzip
 from pathlib import Path
 
 import pandas as pd
@@ -10,6 +16,25 @@ from telecom_nb.errors import KpiInputError
 
 CSV_SUFFIXES = (".csv", ".csv.gz")
 PARQUET_SUFFIXES = (".parquet", ".pq")
+#: field separators recognised in a CSV header line; ``,`` wins ties and a one-column file
+SEPARATORS = (",", ";", "\t", "|")
+
+
+def csv_options(path: Path) -> dict[str, str]:
+    """``read_csv`` options for this file: its separator, from the header line (and for a
+    ``;`` file, decimal commas, which a ``.`` decimal still survives: such a column is read
+    as text and converted like any other)."""
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    try:
+        with opener(path, "rt", encoding="utf-8", errors="replace") as fh:
+            header = fh.readline()
+    except (OSError, EOFError):
+        return {}  # the reader itself reports what is wrong with the file
+    counts = [header.count(sep) for sep in SEPARATORS]
+    sep = SEPARATORS[max(range(len(SEPARATORS)), key=lambda i: (counts[i], -i))]
+    if sep == ",":
+        return {}
+    return {"sep": sep, "decimal": ","} if sep == ";" else {"sep": sep}
 
 
 def describe(src: str | Path | pd.DataFrame) -> str:
@@ -35,8 +60,9 @@ def read_raw(src: str | Path | pd.DataFrame) -> pd.DataFrame:
         )
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such file")
+    options = csv_options(path) if reader is pd.read_csv else {}
     try:
-        return reader(path)
+        return reader(path, **options)
     except pd.errors.EmptyDataError as exc:
         raise KpiInputError(f"{path.name}: the file is empty (no header, no rows)") from exc
     except UnicodeDecodeError as exc:
