@@ -249,7 +249,8 @@ def kpis(rng: np.random.Generator, net: Network, clock: Clock, lo: np.ndarray, c
                    * (1 + (c.cqi / 12)), 0.1, None)
     cqi = col["cqi"] - 0.8 * np.minimum(lo, 1.5) + c.cqi + rng.normal(0, 0.35, shape)
     latency = (col["latency"] + 30 * (prb / 100) ** 3) * c.latency * noise(0.2)
-    latency = np.where(rng.random(shape) < 0.01, latency * rng.uniform(1.5, 3, shape), latency)
+    # isolated spikes of normal life (up to 2x) stay below a latency fault (3-8x, hours)
+    latency = np.where(rng.random(shape) < 0.01, latency * rng.uniform(1.3, 2, shape), latency)
     intf = col["noise_floor"] + 3 * np.minimum(present, 2) + c.intf + rng.normal(0, 1, shape)
 
     def ratio(attempts: np.ndarray, p: np.ndarray, success: bool) -> np.ndarray:
