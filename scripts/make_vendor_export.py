@@ -36,11 +36,7 @@ path = "export.csv"
 timestamp = "Start Time"
 {time_format}sector = "Cell"
 timezone = "{timezone}"
-
-[sites]
-path = "cells.csv"
-sector = "Sector ID"
-azimuth = "Azimuth (deg)"
+sites = "cells.csv"                # Sector ID, LAT, LONG, Azimuth (deg): found by name
 
 [kpi."RRC Connected Users"]
 label = "Connected users"

@@ -52,7 +52,7 @@ def test_every_row_and_label_is_loaded(tmp_path: Path, extra: tuple[str, ...]):
     assert loaded.counters.rows_loaded == rows and loaded.counters.rows_dropped == 0
     assert len(loaded.kpis) == KPIS and not set(NOT_KPIS) & set(loaded.kpis)
     assert loaded.frame[schema.LAT].notna().all()  # every cell found in cells.csv
-    assert loaded.frame["azimuth"].notna().all()  # [sites] azimuth = "Azimuth (deg)"
+    assert loaded.frame["azimuth"].notna().all()  # "Azimuth (deg)": the unit is no obstacle
     assert not loaded.frame.duplicated([schema.SECTOR, schema.TIMESTAMP]).any()
     labels = read_labels(folder / "labels.csv", spec=loaded.spec)
     labelled, messages = apply_labels(loaded.frame, labels)

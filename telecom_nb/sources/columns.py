@@ -160,11 +160,14 @@ def missing_columns_message(missing: list[tuple[str, str]], columns: list[str]) 
 
 
 def match_column(columns: list[str], candidates: tuple[str, ...]) -> str | None:
-    """First column whose normalised name is one of ``candidates`` (in candidate order)."""
-    by_name = {normalise(c): c for c in reversed(columns)}
-    for candidate in candidates:
-        if candidate in by_name:
-            return by_name[candidate]
+    """First column whose normalised name is one of ``candidates`` (in candidate order);
+    failing that, the same with a unit in brackets dropped (``Azimuth (deg)``, ``LAT [°]``)."""
+    for strip in (False, True):
+        names = (re.sub(r"\([^)]*\)|\[[^\]]*\]", "", c) if strip else c for c in columns)
+        by_name = {normalise(n): c for n, c in reversed(list(zip(names, columns, strict=True)))}
+        for candidate in candidates:
+            if candidate in by_name:
+                return by_name[candidate]
     return None
 
 
