@@ -318,15 +318,16 @@ class WindowedDetector(ThresholdParams, Detector):
             pick = np.random.default_rng(inputs.seed).choice(len(ref), CALIBRATION_ROWS, False)
             ref = ref[pick]
             previous = None if previous is None else previous[pick]
-        null = TailCalibrator.fit(self._raw_score(model, ref), heavy_tails=inputs.heavy_tails,
-                                  continues=self._continues(model, ref, previous))
+        raw, continues = self._reference(model, ref, previous)
+        null = TailCalibrator.fit(raw, heavy_tails=inputs.heavy_tails, continues=continues)
         return Fitted(model, null, self._fit_extra(snapshot), inputs)
 
-    def _continues(self, model: Any, ref: np.ndarray,
-                   previous: np.ndarray | None) -> np.ndarray | None:
-        """Rows of ``ref`` whose sector was already far on its previous tick (None: unknown),
-        left out where a calibration reads its shoulder."""
-        return None
+    def _reference(self, model: Any, ref: np.ndarray,
+                   previous: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:
+        """The raw scores of the calibration rows ``ref``, and which of them continue a
+        sector that was already far on its previous tick (None: unknown), left out where a
+        calibration reads its shoulder."""
+        return self._raw_score(model, ref), None
 
     def _fit_extra(self, window: np.ndarray) -> Any:
         return None
