@@ -36,3 +36,16 @@ def test_same_forest_as_sklearn(rows, cols, seed, trees):
     query = np.random.default_rng(1).standard_t(3, size=(500, cols))
     query[0, 0] = np.nan  # sklearn's own scoring of the fitted forest, non-finite input
     np.testing.assert_array_equal(ours.score_samples(query), ref.score_samples(query))
+
+
+@pytest.mark.skipif(not fast_fit_available(), reason="sklearn version not verified")
+def test_reused_draws_still_give_sklearns_forest():
+    """A full window has the same size and seed at every retrain: the kept draws serve
+    new data (and another size or seed draws anew)."""
+    for i, (rows, seed) in enumerate([(3000, 4), (3000, 4), (3001, 4), (3000, 5), (3000, 4)]):
+        x = np.random.default_rng(i).standard_t(3, size=(rows, 5))
+        ours = fit_isolation_forest(x, n_estimators=20, random_state=seed)
+        ref = IsolationForest(n_estimators=20, random_state=seed).fit(x)
+        for a, b in zip(ours.estimators_, ref.estimators_, strict=True):
+            assert np.array_equal(a.tree_.__getstate__()["nodes"], b.tree_.__getstate__()["nodes"])
+        np.testing.assert_array_equal(ours.score_samples(x), ref.score_samples(x))

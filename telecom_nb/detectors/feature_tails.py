@@ -38,6 +38,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from telecom_nb.detectors import score_kernels
+from telecom_nb.detectors.column_quantiles import SortedColumns
 
 #: the smallest body scale a feature's |z| is given: the one a unit normal's body implies
 #: (its |z| quantiles 0.674 -> 1.150 from 50 to 75 %)
@@ -91,13 +92,10 @@ class FeatureTails:
         tail_scale = np.ones((len(levels), n_features))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns: no fit
-            start[:] = np.nanquantile(ref, 1.0 - levels, axis=0)
+            ordered = SortedColumns(ref)  # np.nanquantile's numbers, one sort
+            start[:] = ordered.quantile(1.0 - levels)
             for k in range(len(levels)):
-                with np.errstate(invalid="ignore"):
-                    over = ref > start[k]
-                count = over.sum(axis=0)
-                excess = np.nanquantile(np.where(over, ref - start[k], np.nan),
-                                        EXCESS_QUANTILE, axis=0)
+                count, excess = ordered.excess_quantile(start[k], EXCESS_QUANTILE)
                 sigma = excess / -math.log(1.0 - EXCESS_QUANTILE)
                 ok = (count >= MIN_EXCEEDANCES) & (sigma > 0)
                 base[k] = np.where(ok, np.log(BODY_MASS * kept / np.maximum(count, 1)), np.inf)

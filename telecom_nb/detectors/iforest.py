@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -53,13 +53,28 @@ def forest_input(features: np.ndarray) -> np.ndarray:
     return bounded(features) if x is None else x
 
 
-def continues(tails: FeatureTails, ref: np.ndarray,
-              previous: np.ndarray | None) -> np.ndarray | None:
-    """Rows whose sector's previous row was already far (max units beyond the gate)."""
+def continues(tails: FeatureTails, ref: np.ndarray, previous: np.ndarray | None,
+              units: np.ndarray | None = None) -> np.ndarray | None:
+    """Rows whose sector's previous row was already far (max units beyond the gate);
+    ``units``: ``tails(ref)`` when known."""
     if previous is None:
         return None
     before = tails(np.nan_to_num(previous, nan=0.0))  # |z| of the previous tick, 0 = none
-    return before > np.quantile(tails(ref), CLUSTER_GATE)
+    return before > np.quantile(tails(ref) if units is None else units, CLUSTER_GATE)
+
+
+@dataclass(frozen=True)
+class FitReference:
+    """What a fit computed on its calibration rows: the combined score's calibration
+    reads the same rows again (a retrain's largest cost after the fit: the forest's
+    walk, the bounded input, every feature's tail units)."""
+
+    ref: np.ndarray
+    previous: np.ndarray | None
+    forest_raw: np.ndarray  # -score_samples
+    z: np.ndarray  # max units, with the joint distance's in a fleet
+    joint_units: np.ndarray | None
+    continues: np.ndarray | None
 
 
 @dataclass(frozen=True)
@@ -75,6 +90,8 @@ class ForestAndZ:
     joint_null: TailCalibrator | None = None  # a few series: the joint part's own null
     novelty: np.ndarray | None = None  # a few series: range-novelty columns read directly
     second: SecondKpi | None = None  # a fleet: two KPIs far from their peers at once
+    #: the fit's :class:`FitReference`, taken (and dropped) by the detector's calibration
+    fit_ref: list = field(default_factory=lambda: [None], compare=False, repr=False)
 
     def joint_units(self, features: np.ndarray) -> np.ndarray:
         """The joint distance in units of its own tail (as a feature's |z|)."""
@@ -150,17 +167,19 @@ class IsolationForestDetector(CalendarParams, ForestParams, WindowedDetector):
         groups = params.pop("second_groups", ())
         previous = params.pop("previous", None)
         # the forest reads float32: the fit and the window's scores take bounded32 (same)
-        forest = FlatForest.of(fit_isolation_forest(forest_input(window), **params))
-        ref = window
+        x = forest_input(window)
+        forest = FlatForest.of(fit_isolation_forest(x, **params))
+        ref, kept = window, None
         if len(ref) > PART_CALIBRATION_ROWS:
-            pick = np.random.default_rng(params["random_state"]).choice(
+            kept = np.random.default_rng(params["random_state"]).choice(
                 len(ref), PART_CALIBRATION_ROWS, replace=False)
-            ref = ref[pick]
-            previous = None if previous is None else previous[pick]
+            ref = ref[kept]
+            previous = None if previous is None else previous[kept]
         # a fleet's features get their own tails; one series' shoulder is read by the nulls
         tails = FeatureTails.fit(ref, previous, tails=not heavy)
-        cont = continues(tails, ref, previous)
-        joint = joint_tail = joint_null = None
+        zref = tails(ref)
+        cont = continues(tails, ref, previous, zref)
+        joint = joint_tail = joint_null = units = None
         if len(columns):
             joint = JointDistance.fit(window, np.asarray(columns))
             d = joint.distance(ref)[:, None]
@@ -168,18 +187,20 @@ class IsolationForestDetector(CalendarParams, ForestParams, WindowedDetector):
             # own, so a row continues where the sector was already far on any feature)
             before = None if cont is None else np.where(cont, np.inf, 0.0)[:, None]
             joint_tail = FeatureTails.fit(d, before, tails=not heavy)
+            units = joint_tail(d)
             if heavy:  # in the max of body-only units the distance would drown: own null
-                joint_null = TailCalibrator.fit(joint_tail(d), heavy_tails=True, continues=cont)
+                joint_null = TailCalibrator.fit(units, heavy_tails=True, continues=cont)
         second = None if heavy else SecondKpi.fit(tails, ref, groups, cont)
-        zref = tails(ref)
         if joint is not None and not heavy:
-            zref = np.maximum(zref, joint_tail(d))
-        return ForestAndZ(
-            forest, TailCalibrator.fit(-forest.score_samples(forest_input(ref)), heavy_tails=heavy,
-                                       continues=cont),
+            zref = np.maximum(zref, units)
+        forest_raw = -forest.score_samples(x if kept is None else x[kept])
+        model = ForestAndZ(
+            forest, TailCalibrator.fit(forest_raw, heavy_tails=heavy, continues=cont),
             tails, TailCalibrator.fit(zref, heavy_tails=heavy, continues=cont),
             joint, joint_tail, joint_null,
             np.asarray(novelty, dtype=np.intp) if len(novelty) else None, second)
+        model.fit_ref[0] = FitReference(ref, previous, forest_raw, zref, units, cont)
+        return model
 
     def _direct_score(self, model: ForestAndZ, features: np.ndarray) -> np.ndarray | None:
         if model.novelty is None:
@@ -189,18 +210,29 @@ class IsolationForestDetector(CalendarParams, ForestParams, WindowedDetector):
         log_p = log_p_of_z(features[:, model.novelty]).max(axis=1)
         return soft_cap(np.maximum(log_p - math.log10(2 * len(model.novelty)), 0.0))
 
-    def _continues(self, model: ForestAndZ, ref: np.ndarray,
-                   previous: np.ndarray | None) -> np.ndarray | None:
-        return continues(model.tails, ref, previous)
+    def _reference(self, model: ForestAndZ, ref: np.ndarray,
+                   previous: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:
+        known, model.fit_ref[0] = model.fit_ref[0], None
+        if known is None or known.ref is not ref or known.previous is not previous:
+            return self._raw_score(model, ref), continues(model.tails, ref, previous)
+        return self._combine(model, ref, known.forest_raw, known.z,
+                             known.joint_units), known.continues
 
     def _raw_score(self, model: ForestAndZ, features: np.ndarray) -> np.ndarray:
-        forest = model.forest_null(-model.forest.score_samples(forest_input(features)))
         z = model.tails(features)
-        if model.joint is not None and model.joint_null is None:  # a fleet: one more feature
-            z = np.maximum(z, model.joint_units(features))
-        raw = np.maximum(forest, model.z_null(z))
+        units = None if model.joint is None else model.joint_units(features)
+        if units is not None and model.joint_null is None:  # a fleet: one more feature
+            z = np.maximum(z, units)
+        return self._combine(model, features,
+                             -model.forest.score_samples(forest_input(features)), z, units)
+
+    @staticmethod
+    def _combine(model: ForestAndZ, features: np.ndarray, forest_raw: np.ndarray,
+                 z: np.ndarray, joint_units: np.ndarray | None) -> np.ndarray:
+        """The raw score from its parts (the forest's raw score, max units)."""
+        raw = np.maximum(model.forest_null(forest_raw), model.z_null(z))
         if model.joint_null is not None:  # a few series: a part of its own
-            raw = np.maximum(raw, model.joint_null(model.joint_units(features)))
+            raw = np.maximum(raw, model.joint_null(joint_units))
         if model.second is not None:
             raw = np.maximum(raw, model.second(features))
         return raw

@@ -116,10 +116,7 @@ def _next_due(det: WindowedDetector, whole, a: int) -> int | None:
         det.batches_seen_ + t + 1 >= det.warmup_batches)
     if det._last_attempt is not None:
         first = det.first_time_ if det.first_time_ is not None else whole.timestamps[a]
-        age = det._last_attempt - first
-        interval = min(det.retrain_interval, max(age, pd.Timedelta(0)))
-        if interval <= pd.Timedelta(0):
-            interval = det.retrain_interval
+        interval = det._retrain_gap(first)
         ns = whole.timestamps[a:].as_unit("ns").asi8
         ok &= ns - det._last_attempt.as_unit("ns").value >= interval.value
     hit = np.flatnonzero(ok)

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from traitlets import Any as AnyTrait
-from traitlets import Bool, Int, List, Unicode, observe, validate
+from traitlets import Bool, Float, Int, List, Unicode, observe, validate
 
 from telecom_nb.defaults import FEW_SERIES
 from telecom_nb.detectors.base import Detector, RetrainJob, Scores
@@ -33,6 +33,10 @@ from telecom_nb.params import check_range, param_trait, to_timedelta
 CALIBRATION_ROWS = 20_000
 #: the window spans at least this many batches (large fleets are subsampled per batch)
 MIN_BATCHES_IN_WINDOW = 20
+#: ``retrain_growth`` for a few series (None): retrain once the history grew by a quarter
+RETRAIN_GROWTH = 0.25
+#: a stretched retrain gap is at most this many ``retrain_interval`` (daily -> weekly)
+MAX_STRETCH = 7
 
 
 
@@ -46,6 +50,10 @@ class WindowedDetector(ThresholdParams, Detector):
     retrain_interval = param_trait(AnyTrait(pd.Timedelta("1D"), help="data time between retrains"))
     warmup_batches = param_trait(Int(4, help="batches learned before the first model"))
     random_state = param_trait(Int(0, allow_none=True, help="seed of model and sampling"))
+    retrain_growth = param_trait(Float(None, allow_none=True, help=(
+        "once past retrain_interval, wait until the history grew by this fraction of its "
+        f"age (at most {MAX_STRETCH} intervals); 0 = every interval; None = "
+        f"{RETRAIN_GROWTH} when at most {FEW_SERIES} series are seen, else 0")))
     heavy_tails = param_trait(Bool(None, allow_none=True, help=(
         "take the score null's tail from its shoulder (90-95 %), not its body; "
         f"None = when at most {FEW_SERIES} series are seen")))
@@ -78,6 +86,12 @@ class WindowedDetector(ThresholdParams, Detector):
     @validate("warmup_batches")
     def _v_warmup(self, proposal):
         check_range("warmup_batches", proposal["value"], 1, 1_000_000)
+        return proposal["value"]
+
+    @validate("retrain_growth")
+    def _v_growth(self, proposal):
+        if proposal["value"] is not None:
+            check_range("retrain_growth", proposal["value"], 0.0, 1.0)
         return proposal["value"]
 
     @validate("random_state")
@@ -245,11 +259,30 @@ class WindowedDetector(ThresholdParams, Detector):
             return False
         if self._last_attempt is None:
             return True
-        age = self._last_attempt - self.first_time_
+        return now - self._last_attempt >= self._retrain_gap(self.first_time_)
+
+    def _retrain_gap(self, first: pd.Timestamp) -> pd.Timedelta:
+        """Data time from the last retrain to the next.
+
+        While young, the history's age (each model sees twice the data of the last);
+        then ``retrain_interval``. A few series' retrains then wait until their history
+        has grown by ``retrain_growth`` of its age (up to 7 intervals): one more day
+        barely moves a model fitted on months of one series, and one series' retrain
+        costs as much as scoring thousands of its rows (a fleet's is spread over all).
+        """
+        age = self._last_attempt - first
         interval = min(self.retrain_interval, max(age, pd.Timedelta(0)))
         if interval <= pd.Timedelta(0):
             interval = self.retrain_interval
-        return now - self._last_attempt >= interval
+        growth = self.retrain_growth
+        if growth is None:
+            growth = RETRAIN_GROWTH if self._few_series() else 0.0
+        if growth > 0:
+            interval = max(interval, min(age * growth, self.retrain_interval * MAX_STRETCH))
+        return interval
+
+    def _few_series(self) -> bool:
+        return len(self.features_.registry) <= FEW_SERIES
 
     def _heavy_tails(self) -> bool:
         """Whether calibrations read the shoulder (``heavy_tails``, None = auto).
@@ -260,7 +293,7 @@ class WindowedDetector(ThresholdParams, Detector):
         """
         if self.heavy_tails is not None:
             return bool(self.heavy_tails)
-        return len(self.features_.registry) <= FEW_SERIES
+        return self._few_series()
 
     def _fit_params(self) -> dict[str, Any]:
         return {"random_state": self.random_state}
@@ -318,15 +351,16 @@ class WindowedDetector(ThresholdParams, Detector):
             pick = np.random.default_rng(inputs.seed).choice(len(ref), CALIBRATION_ROWS, False)
             ref = ref[pick]
             previous = None if previous is None else previous[pick]
-        null = TailCalibrator.fit(self._raw_score(model, ref), heavy_tails=inputs.heavy_tails,
-                                  continues=self._continues(model, ref, previous))
+        raw, continues = self._reference(model, ref, previous)
+        null = TailCalibrator.fit(raw, heavy_tails=inputs.heavy_tails, continues=continues)
         return Fitted(model, null, self._fit_extra(snapshot), inputs)
 
-    def _continues(self, model: Any, ref: np.ndarray,
-                   previous: np.ndarray | None) -> np.ndarray | None:
-        """Rows of ``ref`` whose sector was already far on its previous tick (None: unknown),
-        left out where a calibration reads its shoulder."""
-        return None
+    def _reference(self, model: Any, ref: np.ndarray,
+                   previous: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:
+        """The raw scores of the calibration rows ``ref``, and which of them continue a
+        sector that was already far on its previous tick (None: unknown), left out where a
+        calibration reads its shoulder."""
+        return self._raw_score(model, ref), None
 
     def _fit_extra(self, window: np.ndarray) -> Any:
         return None

@@ -1,0 +1,59 @@
+"""``np.nanquantile(x, q, axis=0)`` (linear method), the same numbers, from one sort.
+
+numpy's nanquantile along an axis calls a Python function per column
+(``apply_along_axis``): on a fleet's 20k-row window that was most of a feature-tail fit,
+itself the largest piece of a fleet retrain after the forest. Sorting the columns once
+(NaN last) gives every quantile of the columns and of their exceedances over a level
+(a suffix of the sorted non-NaN values, shifted; the shift keeps their order). Each
+number is numpy's: the virtual index ``(n - 1) * q``, its floor and the same two-sided
+``_lerp``; ``tests/test_column_quantiles.py`` compares.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+class SortedColumns:
+    """A rows x columns block sorted per column (NaN last) and its non-NaN counts."""
+
+    def __init__(self, block: np.ndarray) -> None:
+        self.ordered = np.sort(np.asarray(block, dtype=np.float64), axis=0)
+        self.count = (~np.isnan(self.ordered)).sum(axis=0)
+        self._cols = np.arange(self.ordered.shape[1])
+
+    def quantile(self, q: np.ndarray | float) -> np.ndarray:
+        """``np.nanquantile(block, q, axis=0)`` (all-NaN columns: NaN)."""
+        return self._lerp(np.zeros_like(self.count), self.count, q, None)
+
+    def excess_quantile(self, level: np.ndarray, q: float) -> tuple[np.ndarray, np.ndarray]:
+        """How many values of each column are above ``level`` (per column), and
+        ``np.nanquantile(np.where(block > level, block - level, nan), q, axis=0)``."""
+        with np.errstate(invalid="ignore"):
+            above = (self.ordered > level).sum(axis=0)  # NaN compares False
+        return above, self._lerp(self.count - above, above, q, level)
+
+    def _lerp(self, start: np.ndarray, m: np.ndarray, q, shift) -> np.ndarray:
+        """numpy's linear quantile of each column's sorted values ``start:start + m``
+        (minus ``shift``), for every ``q`` (rows of the result for an array ``q``)."""
+        qs = np.asarray(q, dtype=np.float64)
+        virtual = (m - 1).astype(np.float64) * qs.reshape(-1, 1)  # (n - 1) * q
+        prev = np.floor(virtual)
+        nxt = prev + 1
+        top = virtual >= m - 1  # numpy takes the last value twice (index -1)
+        prev[top] = -1
+        nxt[top] = -1
+        gamma = virtual - prev
+        last = np.maximum(start + m - 1, 0)
+        prev_i = np.where(top, last, start + np.maximum(prev, 0).astype(np.intp))
+        next_i = np.where(top, last, start + np.minimum(nxt, np.maximum(m - 1, 0)).astype(np.intp))
+        a = self.ordered[prev_i, self._cols]
+        b = self.ordered[next_i, self._cols]
+        with np.errstate(invalid="ignore", over="ignore"):
+            if shift is not None:
+                a, b = a - shift, b - shift
+            diff = b - a
+            out = a + diff * gamma
+            np.subtract(b, diff * (1 - gamma), out=out, where=gamma >= 0.5)
+        out[:, m == 0] = np.nan  # an all-NaN column
+        return out if qs.ndim else out[0]

@@ -1,0 +1,40 @@
+"""Column quantiles from one sort give numpy's nanquantile numbers exactly."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+from telecom_nb.detectors.column_quantiles import SortedColumns
+
+
+def block(seed: int, rows: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    x = np.abs(rng.standard_t(3, size=(rows, 7)))
+    x[rng.random(x.shape) < 0.3] = np.nan
+    x[:, 1] = np.round(x[:, 1], 1)  # ties
+    x[:, 2] = np.nan  # all NaN
+    x[: rows // 2, 3] = np.nan
+    x[0, 4] = np.inf
+    x[:, 5] = 0.0
+    return x
+
+
+@pytest.mark.parametrize(("seed", "rows"), [(0, 2000), (1, 37), (2, 3), (3, 1), (4, 20_000)])
+def test_same_numbers_as_nanquantile(seed, rows):
+    x = block(seed, rows)
+    cols = SortedColumns(x)
+    qs = np.array([0.9, 0.95, 0.98, 0.0, 1.0, 0.5, 0.25])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        np.testing.assert_array_equal(cols.quantile(qs), np.nanquantile(x, qs, axis=0))
+        np.testing.assert_array_equal(cols.quantile(0.75), np.nanquantile(x, 0.75, axis=0))
+        for level in np.nanquantile(x, [0.5, 0.9, 0.98], axis=0):
+            with np.errstate(invalid="ignore"):
+                over = x > level
+                want = np.nanquantile(np.where(over, x - level, np.nan), 0.25, axis=0)
+            count, got = cols.excess_quantile(level, 0.25)
+            np.testing.assert_array_equal(count, over.sum(axis=0))
+            np.testing.assert_array_equal(got, want)
