@@ -17,10 +17,12 @@ from telecom_nb.features.change import ShortTermChange
 from telecom_nb.features.peers import PeerComparison
 from telecom_nb.features.persistence import Persistence
 from telecom_nb.features.range_novelty import RangeNovelty
+from telecom_nb.features.scaling import scaled_view
 from telecom_nb.features.seasonal import SeasonalResiduals
 from telecom_nb.features.tick_kernels import stack_agreeing
 from telecom_nb.features.time_slots import TimeZone
 from telecom_nb.features.view import BatchView
+from telecom_nb.features.zero_state import ZeroStates, kpi_columns
 from telecom_nb.params import check_range, param_trait
 from telecom_nb.sector_index import SectorIndex
 
@@ -122,6 +124,8 @@ class KpiFeatures(FeatureExtractor):
         self.parts_ = parts
         n_series = len(parts[0].feature_names)
         self.persistence_ = Persistence(n_series) if self.persistence else None
+        self.zeros_ = ZeroStates(len(self.kpis_ or ()))
+        self.zero_columns_ = kpi_columns(self.feature_names, tuple(self.kpis_ or ()))
         self._season_z: tuple[BatchView, int, np.ndarray] | None = None
         self._updates = 0
 
@@ -141,9 +145,21 @@ class KpiFeatures(FeatureExtractor):
     def _memory_ratio(self) -> float:
         """Persistence's sample in 15-minute ticks: the cadence's for a few series (their
         memory is data time), 1 for a fleet (its memory is ticks)."""
-        if len(self.registry) > FEW_SERIES:
+        if not self.few_series():
             return 1.0
         return self.parts_[0].cadence_.ratio
+
+    def few_series(self) -> bool:
+        """At most :data:`FEW_SERIES` sectors seen: each series is its own context."""
+        return len(self.registry) <= FEW_SERIES
+
+    def known_zeros(self, out: np.ndarray, known: np.ndarray) -> np.ndarray:
+        """``out`` with the columns of each row's known-zero KPIs at 0
+        (:mod:`~telecom_nb.features.zero_state`)."""
+        if known.any():
+            out = out.copy()
+            out[(known.astype(np.float64) @ self.zero_columns_) > 0] = 0.0
+        return out
 
     def _seasonal_z(self, view: BatchView) -> np.ndarray:
         """The seasonal part's z of ``view`` under the current state (computed once)."""
@@ -169,7 +185,11 @@ class KpiFeatures(FeatureExtractor):
         agree = [False] + [isinstance(part, PeerComparison | ShortTermChange)
                            for part in self.parts_[1:]]
         agree += [False] * (len(blocks) - len(agree))
-        return stack_agreeing(blocks, agree, season, agreeing)
+        out = stack_agreeing(blocks, agree, season, agreeing)
+        if not self.few_series():
+            return out
+        known = self.zeros_.known(self.rows(view), scaled_view(view, self.kpis_ or ()))
+        return self.known_zeros(out, known)
 
     def prepare_view(self, view: BatchView) -> None:
         for part in self.parts_:
@@ -180,6 +200,7 @@ class KpiFeatures(FeatureExtractor):
         if self.persistence_ is not None:
             self.persistence_.ratio = self._memory_ratio()  # the cadence before this batch's
             self.persistence_.update(rows, self._seasonal_z(view), len(self.registry))
+        self.zeros_.update(rows, scaled_view(view, self.kpis_ or ()), len(self.registry))
         for part in self.parts_:
             part.update_view(view)
         self._updates += 1

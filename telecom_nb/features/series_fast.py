@@ -21,6 +21,7 @@ from telecom_nb.features.change import ShortTermChange
 from telecom_nb.features.peers import PeerComparison
 from telecom_nb.features.pipeline import KpiFeatures
 from telecom_nb.features.range_novelty import GUMBEL_SHIFT, MAX_LOG_P, RangeNovelty
+from telecom_nb.features.scaling import scaled_view
 from telecom_nb.features.seasonal import Z_CLIP
 from telecom_nb.features.view import BatchView
 
@@ -46,6 +47,7 @@ class SeriesPass:
         self.hours = (ts.as_unit("s").asi8 / 3600.0).astype(np.float32)
         self.tns = ts.as_unit("ns").asi8
         k = len(features.kpis_ or ())
+        self.yz = scaled_view(view, features.kpis_ or ())  # known zero states
         self.yc = self.change._scaled(view) if self.change else np.zeros((len(view), k))
         if self.novelty:
             self.yn = self.novelty._scaled(view)
@@ -116,6 +118,7 @@ class SeriesPass:
         season.cadence_.step_ns = int(cad[1])
         if nv:
             self._novelty_z(out, nov, nov_n, f)
+        out = f.known_zeros(out, f.zeros_.scan(0, self.yz[s]))  # one sector: few series
         season.state_changed()
         f._updates += n
         f._season_z = None
