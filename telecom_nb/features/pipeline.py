@@ -14,6 +14,7 @@ from telecom_nb.defaults import FEW_SERIES
 from telecom_nb.errors import ParameterError
 from telecom_nb.features.base import FeatureExtractor
 from telecom_nb.features.change import ShortTermChange
+from telecom_nb.features.level_shift import LevelShift
 from telecom_nb.features.peers import PeerComparison
 from telecom_nb.features.persistence import Persistence
 from telecom_nb.features.range_novelty import RangeNovelty
@@ -60,6 +61,8 @@ class KpiFeatures(FeatureExtractor):
     change = param_trait(Bool(True, help="compare with the sector's last few ticks"))
     persistence = param_trait(Bool(True, help="accumulate seasonal deviations over ticks"))
     novelty = param_trait(Bool(True, help="flag values beyond the range of the last weeks"))
+    shift = param_trait(Bool(True, help=(
+        "a few series: compare the last hour's mean with the same hour of the last days")))
 
     def __init__(self, registry: SectorIndex | None = None, **params: Any) -> None:
         self.part_params: dict[str, dict[str, Any]] = {}
@@ -99,7 +102,7 @@ class KpiFeatures(FeatureExtractor):
         return proposal["value"]
 
     @observe("slots_per_day", "weekly", "timezone", "relations", "peers", "change",
-             "persistence", "novelty")
+             "persistence", "novelty", "shift")
     def _structure_changed(self, change) -> None:
         if self.kpis_ is not None:
             self._reset()
@@ -124,6 +127,10 @@ class KpiFeatures(FeatureExtractor):
         self.parts_ = parts
         n_series = len(parts[0].feature_names)
         self.persistence_ = Persistence(n_series) if self.persistence else None
+        self.level_: LevelShift | None = None
+        if self.shift:  # last: the one-series pass fills the columns before it
+            self.level_ = LevelShift(registry=self.registry)
+            self.level_.bind(self.kpis_ or ())
         self.zeros_ = ZeroStates(len(self.kpis_ or ()))
         self.zero_columns_ = kpi_columns(self.feature_names, tuple(self.kpis_ or ()))
         self._season_z: tuple[BatchView, int, np.ndarray] | None = None
@@ -134,12 +141,16 @@ class KpiFeatures(FeatureExtractor):
         names = [name for part in self.parts_ for name in part.feature_names]
         if self.persistence_ is not None:
             names += [n.replace(":season_z", ":persist_z") for n in self.parts_[0].feature_names]
+        if self.level_ is not None:
+            names += self.level_.feature_names
         return names
 
     def feature_weights(self) -> np.ndarray:
         weights = [part.feature_weights() for part in self.parts_]
         if self.persistence_ is not None:
             weights.append(weights[0])
+        if self.level_ is not None:
+            weights.append(self.level_.feature_weights())
         return np.vstack(weights)
 
     def _memory_ratio(self) -> float:
@@ -176,6 +187,9 @@ class KpiFeatures(FeatureExtractor):
         if self.persistence_ is not None:
             self.persistence_.ratio = self._memory_ratio()
             blocks.append(self.persistence_.transform(self.rows(view), blocks[0]))
+        if self.level_ is not None:
+            self.level_.active = self.few_series()
+            blocks.append(self.level_.transform_view(view))
         k = len(self.kpis_ or ())
         season = blocks[0][:, :k]
         # Peer, province and change z say *why* a sector is off, not *that* it is: each
@@ -203,5 +217,8 @@ class KpiFeatures(FeatureExtractor):
         self.zeros_.update(rows, scaled_view(view, self.kpis_ or ()), len(self.registry))
         for part in self.parts_:
             part.update_view(view)
+        if self.level_ is not None:
+            self.level_.active = self.few_series()
+            self.level_.update_view(view)
         self._updates += 1
         self._season_z = None
