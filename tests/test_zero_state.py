@@ -74,6 +74,18 @@ def test_a_zero_run_longer_than_any_seen_is_news_again():
     assert np.abs(x[a + run : b]).max() > 5  # beyond it: an outage
 
 
+def test_a_zero_at_an_hour_maintenance_never_took_is_news():
+    """A daytime outage to exact zeros of a cell whose maintenance runs at night, as short
+    as the maintenance: the series has shown zeros, never at that hour."""
+    frame = _cell(zero_nights=(2, 3, 5, 6))
+    a = 9 * 96 + 14 * 4  # 14:00 on day 9, six rows like a maintenance run
+    frame.loc[a : a + 5, ["traffic", "users"]] = 0.0
+    _, x = _loop(frame)
+    (m, n), = [r for r in _runs(frame) if r[0] // 96 == 6]
+    assert np.abs(x[m:n]).max() == 0.0  # the fourth maintenance night: known
+    assert (np.abs(x[a : a + 6]).max(axis=1) > 5).all()  # each outage row is news
+
+
 def test_a_fleet_keeps_its_zero_rows():
     sectors = [_cell(seed=s, zero_nights=(2, 3, 5, 6, 8, 9) if s == 0 else ())
                .assign(**{schema.SECTOR: f"c{s}"}) for s in range(12)]
@@ -106,17 +118,19 @@ def test_scan_equals_row_by_row():
         n = int(rng.integers(2, 60))
         y = np.where(rng.random((n, 3)) < 0.5, 0.0, 1.0)
         y[rng.random((n, 3)) < 0.05] = np.nan
+        hour = rng.integers(0, 3, n)  # few hours, so that runs share them
         loop, fast = ZeroStates(3), ZeroStates(3)
         rows = np.array([0])
         expected = []
         for i in range(n):
-            expected.append(loop.known(rows, y[i : i + 1])[0])
-            loop.update(rows, y[i : i + 1], 1)
-        fast.update(rows, y[:1], 1)
+            expected.append(loop.known(rows, y[i : i + 1], hour[i : i + 1])[0])
+            loop.update(rows, y[i : i + 1], 1, hour[i : i + 1])
+        fast.update(rows, y[:1], 1, hour[:1])
         cut = int(rng.integers(1, n))
-        got = [expected[0], *fast.scan(0, y[1:cut]), *fast.scan(0, y[cut:])]
+        got = [expected[0], *fast.scan(0, y[1:cut], hour[1:cut]),
+               *fast.scan(0, y[cut:], hour[cut:])]
         np.testing.assert_array_equal(np.array(got), np.array(expected))
-        for name in ("run_", "done_", "longest_"):
+        for name in ("run_", "done_", "longest_", "hours_", "pending_"):
             np.testing.assert_array_equal(getattr(fast, name), getattr(loop, name))
 
 
@@ -134,5 +148,5 @@ def test_one_series_pass_reads_known_zeros_as_the_loop():
     cut = 6 * 96 + 10  # inside a zero run
     got += [series.run(1, cut), series.run(cut, len(frame))]
     np.testing.assert_array_equal(np.vstack(got), expected)
-    for name in ("run_", "done_", "longest_"):
+    for name in ("run_", "done_", "longest_", "hours_", "pending_"):
         np.testing.assert_array_equal(getattr(fast.zeros_, name), getattr(loop.zeros_, name))

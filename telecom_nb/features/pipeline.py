@@ -164,6 +164,11 @@ class KpiFeatures(FeatureExtractor):
         """At most :data:`FEW_SERIES` sectors seen: each series is its own context."""
         return len(self.registry) <= FEW_SERIES
 
+    def local_hours(self, view: BatchView) -> np.ndarray:
+        """Each row's hour (0-23) on the network's clock, from the seasonal part's slots."""
+        season = self.parts_[0]
+        return season.slots(view)[0] * 24 // season.slots_per_day
+
     def known_zeros(self, out: np.ndarray, known: np.ndarray) -> np.ndarray:
         """``out`` with the columns of each row's known-zero KPIs at 0
         (:mod:`~telecom_nb.features.zero_state`)."""
@@ -202,7 +207,8 @@ class KpiFeatures(FeatureExtractor):
         out = stack_agreeing(blocks, agree, season, agreeing)
         if not self.few_series():
             return out
-        known = self.zeros_.known(self.rows(view), scaled_view(view, self.kpis_ or ()))
+        known = self.zeros_.known(self.rows(view), scaled_view(view, self.kpis_ or ()),
+                                  self.local_hours(view))
         return self.known_zeros(out, known)
 
     def prepare_view(self, view: BatchView) -> None:
@@ -214,7 +220,8 @@ class KpiFeatures(FeatureExtractor):
         if self.persistence_ is not None:
             self.persistence_.ratio = self._memory_ratio()  # the cadence before this batch's
             self.persistence_.update(rows, self._seasonal_z(view), len(self.registry))
-        self.zeros_.update(rows, scaled_view(view, self.kpis_ or ()), len(self.registry))
+        self.zeros_.update(rows, scaled_view(view, self.kpis_ or ()), len(self.registry),
+                           self.local_hours(view))
         for part in self.parts_:
             part.update_view(view)
         if self.level_ is not None:

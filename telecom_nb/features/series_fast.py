@@ -127,7 +127,8 @@ class SeriesPass:
             shift_pass(self.yz[s], self.bins[s], out[:, out.shape[1] - k:], lv.cur_bin_,
                        lv.cur_sum_, lv.cur_n_, lv.ring_sum_, lv.ring_n_, lv.ring_id_, lv.ref_,
                        lv.spread_, lv.spread_n_, lv.floors_)
-        out = f.known_zeros(out, f.zeros_.scan(0, self.yz[s]))  # one sector: few series
+        hour = self.slot[s] * 24 // season.slots_per_day
+        out = f.known_zeros(out, f.zeros_.scan(0, self.yz[s], hour))  # one sector: few series
         season.state_changed()
         f._updates += n
         f._season_z = None
