@@ -51,7 +51,8 @@ def _states(features: KpiFeatures) -> dict[str, np.ndarray]:
             elif depth < 2 and hasattr(value, "__dict__") and not callable(value):
                 walk(f"{prefix}.{name}", value, depth + 1)
 
-    for i, part in enumerate([*features.parts_, features.persistence_]):
+    own = [features.persistence_, features.zeros_, features.level_]
+    for i, part in enumerate([*features.parts_, *own]):
         if part is not None:
             walk(str(i), part, 0)
     return out

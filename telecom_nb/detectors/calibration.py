@@ -56,6 +56,9 @@ BODY: tuple[tuple[float, float], ...] = ((0.5, TAIL_START),)
 #: ``heavy_tails``: the tail starts at the shoulder's top, with the shoulder's scale
 SHOULDER_TOP = 0.95
 SHOULDER: tuple[tuple[float, float], ...] = ((0.9, SHOULDER_TOP),)
+#: a slow statistic's tail (a level shift's hour) is heavier than its shoulder says: the
+#: scale is the larger of the shoulder's and the 95-99 % spacing's
+DEEP_SHOULDER: tuple[tuple[float, float], ...] = ((0.9, SHOULDER_TOP), (SHOULDER_TOP, 0.99))
 #: fewer rows than this left by declustering: the shoulder is read on all rows
 MIN_DECLUSTERED = 100
 
@@ -71,8 +74,11 @@ class TailCalibrator:
 
     @classmethod
     def fit(cls, raw_scores: np.ndarray, *, heavy_tails: bool = False,
-            continues: np.ndarray | None = None) -> TailCalibrator:
-        """``continues[i]``: row i continues a cluster (left out of a shoulder's fit)."""
+            continues: np.ndarray | None = None,
+            spacings: tuple[tuple[float, float], ...] | None = None) -> TailCalibrator:
+        """``continues[i]``: row i continues a cluster (left out of a shoulder's fit);
+        ``spacings``: quantile pairs for the tail's scale instead of the body's or the
+        shoulder's (the largest scale is taken; the tail still starts at their anchor)."""
         ref = np.asarray(raw_scores, dtype=np.float64)
         if heavy_tails and continues is not None and (~continues).sum() >= MIN_DECLUSTERED:
             ref = ref[~continues]
@@ -80,7 +86,8 @@ class TailCalibrator:
         ref = ref[np.isfinite(ref)]
         if len(ref) == 0:
             raise ValueError("cannot calibrate on an empty reference sample")
-        spacings = SHOULDER if heavy_tails else BODY
+        if spacings is None:
+            spacings = SHOULDER if heavy_tails else BODY
         start = SHOULDER_TOP if heavy_tails else TAIL_START
         anchor = float(np.quantile(ref, start))
         # exponential between each pair: P(X > a) = 1 - qa, P(X > b) = 1 - qb

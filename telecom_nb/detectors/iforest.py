@@ -13,7 +13,7 @@ from traitlets import Bool
 from telecom_nb.detectors import score_kernels
 from telecom_nb.detectors.base import RetrainJob
 from telecom_nb.detectors.calendar_params import CalendarParams
-from telecom_nb.detectors.calibration import TailCalibrator, soft_cap
+from telecom_nb.detectors.calibration import DEEP_SHOULDER, TailCalibrator, soft_cap
 from telecom_nb.detectors.feature_tails import FeatureTails
 from telecom_nb.detectors.flat_forest import FlatForest
 from telecom_nb.detectors.forest_fit import fit_isolation_forest
@@ -31,6 +31,8 @@ PART_CALIBRATION_ROWS = 20_000
 #: a row continues a cluster when its sector's previous max |z| units were beyond this
 #: quantile of the window's (the gate each feature's tail is declustered with)
 CLUSTER_GATE = 0.95
+#: fewest window rows with a level-shift statistic before it gets a null of its own
+MIN_SHIFT_ROWS = 1000
 #: data time before the joint distance is fitted: deviations only have a stable
 #: covariance once every time-of-day slot has a baseline of its own
 JOINT_AFTER = pd.Timedelta("1D")
@@ -90,8 +92,15 @@ class ForestAndZ:
     joint_null: TailCalibrator | None = None  # a few series: the joint part's own null
     novelty: np.ndarray | None = None  # a few series: range-novelty columns read directly
     second: SecondKpi | None = None  # a fleet: two KPIs far from their peers at once
+    n_base: int | None = None  # feature columns read by the parts above (the rest: shift)
+    shift: np.ndarray | None = None  # a few series: level-shift columns, read directly
+    shift_null: tuple[TailCalibrator | None, ...] | None = None  # each one's own null
     #: the fit's :class:`FitReference`, taken (and dropped) by the detector's calibration
     fit_ref: list = field(default_factory=lambda: [None], compare=False, repr=False)
+
+    def base(self, features: np.ndarray) -> np.ndarray:
+        """The columns the forest, the tails and the joint part read."""
+        return features if self.n_base is None else features[:, : self.n_base]
 
     def joint_units(self, features: np.ndarray) -> np.ndarray:
         """The joint distance in units of its own tail (as a feature's |z|)."""
@@ -150,7 +159,16 @@ class IsolationForestDetector(CalendarParams, ForestParams, WindowedDetector):
         return {"random_state": self.random_state, "n_estimators": self.n_estimators,
                 "heavy_tails": self._heavy_tails(), "joint_columns": self._joint_columns(),
                 "novelty_columns": self._novelty_columns(),
-                "second_groups": self._second_groups()}
+                "second_groups": self._second_groups(), "shift_columns": self._shift_columns()}
+
+    def _shift_columns(self) -> tuple[int, ...]:
+        """Level-shift columns (the last ones): never in the forest or the tails; for a
+        few series their own part (a fleet's read 0)."""
+        names = self.features_.feature_names
+        cols = tuple(i for i, name in enumerate(names) if name.endswith(":shift_z"))
+        if cols and cols != tuple(range(len(names) - len(cols), len(names))):
+            raise ValueError("level-shift columns must come last")
+        return cols
 
     def _novelty_columns(self) -> tuple[int, ...]:
         """Range-novelty z columns, read as their own p-value for a few series."""
@@ -166,15 +184,24 @@ class IsolationForestDetector(CalendarParams, ForestParams, WindowedDetector):
         novelty = params.pop("novelty_columns", ())
         groups = params.pop("second_groups", ())
         previous = params.pop("previous", None)
+        shift = np.asarray(params.pop("shift_columns", ()), dtype=np.intp)
+        n_base = int(shift[0]) if len(shift) else None
+        full_window, full_previous = window, previous
+        if n_base is not None:  # the parts below read the columns before the shift ones
+            window = window[:, :n_base]
+            previous = None if previous is None else previous[:, :n_base]
         # the forest reads float32: the fit and the window's scores take bounded32 (same)
         x = forest_input(window)
         forest = FlatForest.of(fit_isolation_forest(x, **params))
         ref, kept = window, None
+        shift_ref, shift_prev = full_window, full_previous
         if len(ref) > PART_CALIBRATION_ROWS:
             kept = np.random.default_rng(params["random_state"]).choice(
                 len(ref), PART_CALIBRATION_ROWS, replace=False)
             ref = ref[kept]
             previous = None if previous is None else previous[kept]
+            shift_ref = shift_ref[kept]
+            shift_prev = None if shift_prev is None else shift_prev[kept]
         # a fleet's features get their own tails; one series' shoulder is read by the nulls
         tails = FeatureTails.fit(ref, previous, tails=not heavy)
         zref = tails(ref)
@@ -198,27 +225,41 @@ class IsolationForestDetector(CalendarParams, ForestParams, WindowedDetector):
             forest, TailCalibrator.fit(forest_raw, heavy_tails=heavy, continues=cont),
             tails, TailCalibrator.fit(zref, heavy_tails=heavy, continues=cont),
             joint, joint_tail, joint_null,
-            np.asarray(novelty, dtype=np.intp) if len(novelty) else None, second)
-        model.fit_ref[0] = FitReference(ref, previous, forest_raw, zref, units, cont)
+            np.asarray(novelty, dtype=np.intp) if len(novelty) else None, second, n_base,
+            shift if heavy and len(shift) else None,
+            _shift_null(shift_ref, shift_prev, shift) if heavy and len(shift) else None)
+        # the calibration reads the very window (unsliced) when no rows were picked
+        model.fit_ref[0] = FitReference(shift_ref, shift_prev, forest_raw, zref, units, cont)
         return model
 
     def _direct_score(self, model: ForestAndZ, features: np.ndarray) -> np.ndarray | None:
-        if model.novelty is None:
-            return None
-        # the strongest of 2 x k one-sided records: Bonferroni over them (a record of one of
-        # 48 KPIs is 96 times likelier than of one)
-        log_p = log_p_of_z(features[:, model.novelty]).max(axis=1)
-        return soft_cap(np.maximum(log_p - math.log10(2 * len(model.novelty)), 0.0))
+        out = None
+        if model.novelty is not None:
+            # the strongest of 2 x k one-sided records: Bonferroni over them (a record of
+            # one of 48 KPIs is 96 times likelier than of one)
+            log_p = log_p_of_z(features[:, model.novelty]).max(axis=1)
+            out = soft_cap(np.maximum(log_p - math.log10(2 * len(model.novelty)), 0.0))
+        if model.shift_null is not None:
+            # each KPI against its own null (a drop rate's spikes move its hour more than
+            # users' shifts move theirs), Bonferroni over the KPIs that have one
+            nulls = [(c, n) for c, n in zip(model.shift, model.shift_null, strict=True)
+                     if n is not None]
+            log_p = np.max([n.log_p(np.abs(features[:, c])) for c, n in nulls], axis=0)
+            shift = soft_cap(np.maximum(log_p - math.log10(len(nulls)), 0.0))
+            out = shift if out is None else np.maximum(out, shift)
+        return out
 
     def _reference(self, model: ForestAndZ, ref: np.ndarray,
                    previous: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:
         known, model.fit_ref[0] = model.fit_ref[0], None
         if known is None or known.ref is not ref or known.previous is not previous:
-            return self._raw_score(model, ref), continues(model.tails, ref, previous)
-        return self._combine(model, ref, known.forest_raw, known.z,
+            return self._raw_score(model, ref), continues(
+                model.tails, model.base(ref), None if previous is None else model.base(previous))
+        return self._combine(model, model.base(ref), known.forest_raw, known.z,
                              known.joint_units), known.continues
 
     def _raw_score(self, model: ForestAndZ, features: np.ndarray) -> np.ndarray:
+        features = model.base(features)
         z = model.tails(features)
         units = None if model.joint is None else model.joint_units(features)
         if units is not None and model.joint_null is None:  # a fleet: one more feature
@@ -236,3 +277,24 @@ class IsolationForestDetector(CalendarParams, ForestParams, WindowedDetector):
         if model.second is not None:
             raw = np.maximum(raw, model.second(features))
         return raw
+
+
+def _shift_null(ref: np.ndarray, previous: np.ndarray | None,
+                columns: np.ndarray) -> tuple[TailCalibrator | None, ...] | None:
+    """Each level-shift column's null of |z| over the window rows that have one
+    (declustered: a shift lasts hours); a column with fewer than :data:`MIN_SHIFT_ROWS`
+    such rows has none (None: no column has one)."""
+    nulls = []
+    for c in columns:  # a few KPIs
+        s = np.abs(ref[:, c])
+        has = s > 0
+        if has.sum() < MIN_SHIFT_ROWS:
+            nulls.append(None)
+            continue
+        cont = None
+        if previous is not None:
+            before = np.abs(np.nan_to_num(previous[:, c], nan=0.0))
+            cont = (before > np.quantile(s[has], CLUSTER_GATE))[has]
+        nulls.append(TailCalibrator.fit(s[has], heavy_tails=True, continues=cont,
+                                        spacings=DEEP_SHOULDER))
+    return tuple(nulls) if any(n is not None for n in nulls) else None

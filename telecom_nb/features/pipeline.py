@@ -14,13 +14,16 @@ from telecom_nb.defaults import FEW_SERIES
 from telecom_nb.errors import ParameterError
 from telecom_nb.features.base import FeatureExtractor
 from telecom_nb.features.change import ShortTermChange
+from telecom_nb.features.level_shift import LevelShift
 from telecom_nb.features.peers import PeerComparison
 from telecom_nb.features.persistence import Persistence
 from telecom_nb.features.range_novelty import RangeNovelty
+from telecom_nb.features.scaling import scaled_view
 from telecom_nb.features.seasonal import SeasonalResiduals
 from telecom_nb.features.tick_kernels import stack_agreeing
 from telecom_nb.features.time_slots import TimeZone
 from telecom_nb.features.view import BatchView
+from telecom_nb.features.zero_state import ZeroStates, kpi_columns
 from telecom_nb.params import check_range, param_trait
 from telecom_nb.sector_index import SectorIndex
 
@@ -58,6 +61,8 @@ class KpiFeatures(FeatureExtractor):
     change = param_trait(Bool(True, help="compare with the sector's last few ticks"))
     persistence = param_trait(Bool(True, help="accumulate seasonal deviations over ticks"))
     novelty = param_trait(Bool(True, help="flag values beyond the range of the last weeks"))
+    shift = param_trait(Bool(True, help=(
+        "a few series: compare the last hour's mean with the same hour of the last days")))
 
     def __init__(self, registry: SectorIndex | None = None, **params: Any) -> None:
         self.part_params: dict[str, dict[str, Any]] = {}
@@ -97,7 +102,7 @@ class KpiFeatures(FeatureExtractor):
         return proposal["value"]
 
     @observe("slots_per_day", "weekly", "timezone", "relations", "peers", "change",
-             "persistence", "novelty")
+             "persistence", "novelty", "shift")
     def _structure_changed(self, change) -> None:
         if self.kpis_ is not None:
             self._reset()
@@ -122,6 +127,12 @@ class KpiFeatures(FeatureExtractor):
         self.parts_ = parts
         n_series = len(parts[0].feature_names)
         self.persistence_ = Persistence(n_series) if self.persistence else None
+        self.level_: LevelShift | None = None
+        if self.shift:  # last: the one-series pass fills the columns before it
+            self.level_ = LevelShift(registry=self.registry)
+            self.level_.bind(self.kpis_ or ())
+        self.zeros_ = ZeroStates(len(self.kpis_ or ()))
+        self.zero_columns_ = kpi_columns(self.feature_names, tuple(self.kpis_ or ()))
         self._season_z: tuple[BatchView, int, np.ndarray] | None = None
         self._updates = 0
 
@@ -130,20 +141,41 @@ class KpiFeatures(FeatureExtractor):
         names = [name for part in self.parts_ for name in part.feature_names]
         if self.persistence_ is not None:
             names += [n.replace(":season_z", ":persist_z") for n in self.parts_[0].feature_names]
+        if self.level_ is not None:
+            names += self.level_.feature_names
         return names
 
     def feature_weights(self) -> np.ndarray:
         weights = [part.feature_weights() for part in self.parts_]
         if self.persistence_ is not None:
             weights.append(weights[0])
+        if self.level_ is not None:
+            weights.append(self.level_.feature_weights())
         return np.vstack(weights)
 
     def _memory_ratio(self) -> float:
         """Persistence's sample in 15-minute ticks: the cadence's for a few series (their
         memory is data time), 1 for a fleet (its memory is ticks)."""
-        if len(self.registry) > FEW_SERIES:
+        if not self.few_series():
             return 1.0
         return self.parts_[0].cadence_.ratio
+
+    def few_series(self) -> bool:
+        """At most :data:`FEW_SERIES` sectors seen: each series is its own context."""
+        return len(self.registry) <= FEW_SERIES
+
+    def local_hours(self, view: BatchView) -> np.ndarray:
+        """Each row's hour (0-23) on the network's clock, from the seasonal part's slots."""
+        season = self.parts_[0]
+        return season.slots(view)[0] * 24 // season.slots_per_day
+
+    def known_zeros(self, out: np.ndarray, known: np.ndarray) -> np.ndarray:
+        """``out`` with the columns of each row's known-zero KPIs at 0
+        (:mod:`~telecom_nb.features.zero_state`)."""
+        if known.any():
+            out = out.copy()
+            out[(known.astype(np.float64) @ self.zero_columns_) > 0] = 0.0
+        return out
 
     def _seasonal_z(self, view: BatchView) -> np.ndarray:
         """The seasonal part's z of ``view`` under the current state (computed once)."""
@@ -160,6 +192,9 @@ class KpiFeatures(FeatureExtractor):
         if self.persistence_ is not None:
             self.persistence_.ratio = self._memory_ratio()
             blocks.append(self.persistence_.transform(self.rows(view), blocks[0]))
+        if self.level_ is not None:
+            self.level_.active = self.few_series()
+            blocks.append(self.level_.transform_view(view))
         k = len(self.kpis_ or ())
         season = blocks[0][:, :k]
         # Peer, province and change z say *why* a sector is off, not *that* it is: each
@@ -169,7 +204,12 @@ class KpiFeatures(FeatureExtractor):
         agree = [False] + [isinstance(part, PeerComparison | ShortTermChange)
                            for part in self.parts_[1:]]
         agree += [False] * (len(blocks) - len(agree))
-        return stack_agreeing(blocks, agree, season, agreeing)
+        out = stack_agreeing(blocks, agree, season, agreeing)
+        if not self.few_series():
+            return out
+        known = self.zeros_.known(self.rows(view), scaled_view(view, self.kpis_ or ()),
+                                  self.local_hours(view))
+        return self.known_zeros(out, known)
 
     def prepare_view(self, view: BatchView) -> None:
         for part in self.parts_:
@@ -180,7 +220,12 @@ class KpiFeatures(FeatureExtractor):
         if self.persistence_ is not None:
             self.persistence_.ratio = self._memory_ratio()  # the cadence before this batch's
             self.persistence_.update(rows, self._seasonal_z(view), len(self.registry))
+        self.zeros_.update(rows, scaled_view(view, self.kpis_ or ()), len(self.registry),
+                           self.local_hours(view))
         for part in self.parts_:
             part.update_view(view)
+        if self.level_ is not None:
+            self.level_.active = self.few_series()
+            self.level_.update_view(view)
         self._updates += 1
         self._season_z = None

@@ -18,9 +18,12 @@ from scipy.special import ndtri
 
 from telecom_nb.features import series_kernel
 from telecom_nb.features.change import ShortTermChange
+from telecom_nb.features.level_shift import bin_ids
+from telecom_nb.features.level_shift_kernel import shift_pass
 from telecom_nb.features.peers import PeerComparison
 from telecom_nb.features.pipeline import KpiFeatures
 from telecom_nb.features.range_novelty import GUMBEL_SHIFT, MAX_LOG_P, RangeNovelty
+from telecom_nb.features.scaling import scaled_view
 from telecom_nb.features.seasonal import Z_CLIP
 from telecom_nb.features.view import BatchView
 
@@ -46,6 +49,8 @@ class SeriesPass:
         self.hours = (ts.as_unit("s").asi8 / 3600.0).astype(np.float32)
         self.tns = ts.as_unit("ns").asi8
         k = len(features.kpis_ or ())
+        self.yz = scaled_view(view, features.kpis_ or ())  # known zero states, level shift
+        self.bins = bin_ids(view)
         self.yc = self.change._scaled(view) if self.change else np.zeros((len(view), k))
         if self.novelty:
             self.yn = self.novelty._scaled(view)
@@ -116,6 +121,14 @@ class SeriesPass:
         season.cadence_.step_ns = int(cad[1])
         if nv:
             self._novelty_z(out, nov, nov_n, f)
+        lv = f.level_
+        if lv is not None:  # one sector: a few series, the part is active
+            lv.active = True
+            shift_pass(self.yz[s], self.bins[s], out[:, out.shape[1] - k:], lv.cur_bin_,
+                       lv.cur_sum_, lv.cur_n_, lv.ring_sum_, lv.ring_n_, lv.ring_id_, lv.ref_,
+                       lv.spread_, lv.spread_n_, lv.floors_)
+        hour = self.slot[s] * 24 // season.slots_per_day
+        out = f.known_zeros(out, f.zeros_.scan(0, self.yz[s], hour))  # one sector: few series
         season.state_changed()
         f._updates += n
         f._season_z = None

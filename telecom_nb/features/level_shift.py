@@ -1,0 +1,219 @@
+"""Level shift: the last hour's mean against the same hour on the previous days.
+
+A cell that loses half its traffic for hours is a level shift of ~0.7 on the log scale,
+yet at a 2-minute cadence each tick's seasonal z is about -0.5 (few-series LTE cells:
+row recall 0.01): the seasonal spread of one tick holds the tick's noise *and* the
+slot's shape within its hour, the same every day, which no running mean of seasonal z
+averages away (an hour's mean of it has a normal 99.9 % quantile beyond a shift's peak).
+An hour's mean of the KPI itself, compared with the same clock hour of the previous
+days, carries the hour's shape on both sides: what is left is the day-to-day spread of
+that hour, a fraction of a tick's. So, per sector and scaled KPI:
+
+* data time is cut into 15-minute bins (UTC clock); the recent window is the current
+  bin so far and the 3 bins before it (the last ~hour, :data:`WINDOWS`);
+* its reference is the median, over the last :data:`DAYS` days that have it, of the same
+  window's mean on each day (at least :data:`MIN_DAYS`), taken when the bin before closes;
+* its scale is the median absolute deviation of those days' means, smoothed over the
+  day's bins (the series' own day-to-day noise of an hour's mean);
+* the feature is ``(recent - reference) / scale``, signed, 0 without enough history,
+  and only as far as the same z over the last two bins (15-30 minutes) agrees: an hour's
+  mean remembers an outage for an hour after it ends, the last bins do not.
+
+Exact zeros are left out of the means: a zero is a state of its own
+(:mod:`~telecom_nb.features.zero_state`), not a level; an hour holding a maintenance
+window's zeros must not read as a shift once the window is over.
+
+It tells a shift that lasts: a tick's spike moves an hour's mean by 1/30 of itself.
+Only for a few series (:data:`~telecom_nb.defaults.FEW_SERIES`): it keeps ``DAYS`` days
+of bins per sector, and a fleet's shifts are told by its peers (its columns read 0 and
+nothing is learned). The detectors read it as a part of its own, with its own null
+(:class:`~telecom_nb.detectors.iforest.IsolationForestDetector`).
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+
+from telecom_nb.features.base import FeatureExtractor
+from telecom_nb.features.scaling import scaled_view, spread_floors
+from telecom_nb.features.seasonal import Z_CLIP
+from telecom_nb.features.view import BatchView
+from telecom_nb.sector_index import grow_rows
+
+BIN = pd.Timedelta("15min")
+BINS_PER_DAY = int(pd.Timedelta("1D") / BIN)
+#: bins in the recent windows (the current one so far and the ones before it): the hour
+#: judged, and the last bins that must show the same shift
+WINDOWS = (4, 1)
+#: days of bins kept, and the fewest whose same window makes a reference
+DAYS = 7
+MIN_DAYS = 3
+#: bins of history kept per sector (the days plus today)
+RING = (DAYS + 1) * BINS_PER_DAY
+#: the scale is trusted after this many bins gave a day-to-day spread (6 hours)
+MIN_SCALE_BINS = 24
+MAD_TO_SIGMA = 1.4826
+#: E[MAD x 1.4826] / sigma of n normal values (n = 0..7, simulated): a handful of days'
+#: MAD is biased low (3 days: by a third), and the scale averages them
+MAD_BIAS = np.array([1.0, 1.0, 1.0, 0.675, 0.734, 0.820, 0.840, 0.880])
+_NONE = np.iinfo(np.int64).min // 2
+
+
+def bin_ids(view: BatchView) -> np.ndarray:
+    """Absolute 15-minute bin of each row (UTC clock)."""
+    return view.timestamps.as_unit("ns").asi8 // BIN.value
+
+
+class LevelShift(FeatureExtractor):
+    """Signed z of the last hour's mean against the same hour of the previous days."""
+
+    def _reset(self) -> None:
+        k = len(self.kpis_ or ())
+        self.cur_bin_ = np.full(0, _NONE, dtype=np.int64)
+        self.cur_sum_ = np.zeros((0, k))
+        self.cur_n_ = np.zeros((0, k))
+        self.ring_sum_ = np.zeros((0, RING, k))
+        self.ring_n_ = np.zeros((0, RING, k))
+        self.ring_id_ = np.full((0, RING), _NONE, dtype=np.int64)
+        w = len(WINDOWS)
+        self.ref_ = np.full((0, w, k), np.nan)  # reference of the bin after the last closed
+        self.spread_ = np.zeros((0, w, k))  # smoothed day-to-day spread of the window's mean
+        self.spread_n_ = np.zeros((0, w, k))
+        self.floors_ = spread_floors(self.kpis_ or ())
+        #: set by the pipeline: at most a few series (otherwise nothing is computed)
+        self.active = True
+
+    @property
+    def feature_names(self) -> list[str]:
+        return [f"{k}:shift_z" for k in self.kpis_ or ()]
+
+    def feature_weights(self) -> np.ndarray:
+        return np.eye(len(self.kpis_ or ()))
+
+    def _scaled(self, view: BatchView) -> np.ndarray:
+        return scaled_view(view, self.kpis_ or ())
+
+    def _recent(self, r: np.ndarray, b: np.ndarray, y: np.ndarray,
+                bins: int) -> tuple[np.ndarray, np.ndarray]:
+        """Sum and count of the last ``bins`` bins including ``y`` (rows ``r``, bins ``b``)."""
+        cur = self.cur_bin_[r]
+        same = (b == cur)[:, None]
+        ok = np.isfinite(y) & (y != 0.0)  # a zero is a state (zero_state), not a level
+        c_sum = np.where(same, self.cur_sum_[r], 0.0) + np.where(ok, y, 0.0)
+        c_n = np.where(same, self.cur_n_[r], 0.0) + ok
+        p_sum = np.zeros_like(y)
+        p_n = np.zeros_like(y)
+        for j in range(bins - 1, 0, -1):  # oldest first (the compiled pass's order)
+            want = b - j
+            slot = want % RING
+            stored = (self.ring_id_[r, slot] == want)[:, None]
+            pending = (cur == want)[:, None]  # the open bin, closed by this row's learning
+            s = np.where(stored, self.ring_sum_[r, slot], np.where(pending, self.cur_sum_[r], 0.0))
+            n = np.where(stored, self.ring_n_[r, slot], np.where(pending, self.cur_n_[r], 0.0))
+            p_sum = p_sum + s
+            p_n = p_n + n
+        return p_sum + c_sum, p_n + c_n
+
+    def transform_view(self, view: BatchView) -> np.ndarray:
+        y = self._scaled(view)
+        out = np.zeros_like(y)
+        rows = self.rows(view)
+        known = (rows >= 0) & (rows < len(self.cur_bin_))
+        if not self.active or not known.any():
+            return out
+        r = rows[known]
+        b = bin_ids(view)[known]
+        good = np.isfinite(y[known])
+        zs = []
+        for w, bins in enumerate(WINDOWS):
+            total, count = self._recent(r, b, y[known], bins)
+            scale = np.maximum(self.spread_[r, w], self.floors_)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                z = (total / count - self.ref_[r, w]) / scale
+            good = good & (self.spread_n_[r, w] >= MIN_SCALE_BINS) & np.isfinite(z)
+            zs.append(z)
+        hour, recent = zs
+        # the hour's shift counts as far as the last bins show it too (its memory must not
+        # outlive a fault: an outage's hour stays low for an hour after it ends)
+        agree = np.sign(hour) == np.sign(recent)
+        z = np.where(agree, np.sign(hour) * np.minimum(np.abs(hour), np.abs(recent)), 0.0)
+        out[known] = np.where(good, np.clip(z, -Z_CLIP, Z_CLIP), 0.0)
+        return out
+
+    def update_view(self, view: BatchView) -> None:
+        if not self.active:
+            return
+        y = self._scaled(view)
+        rows = self.registry.register(view.sector_ids)
+        self._grow(len(self.registry))
+        b = bin_ids(view)
+        rolled = b > self.cur_bin_[rows]
+        if rolled.any():
+            self._roll(rows[rolled], b[rolled])
+        same = b == self.cur_bin_[rows]  # a late row of an older bin is ignored
+        r, ys = rows[same], y[same]
+        ok = np.isfinite(ys) & (ys != 0.0)
+        np.add.at(self.cur_sum_, r, np.where(ok, ys, 0.0))
+        np.add.at(self.cur_n_, r, ok.astype(np.float64))
+
+    def _roll(self, rows: np.ndarray, b: np.ndarray) -> None:
+        """Close each sector's open bin into the ring; the reference of its new bin."""
+        rows, first = np.unique(rows, return_index=True)
+        b = b[first]
+        cur = self.cur_bin_[rows]
+        has = cur != _NONE
+        hr, slot = rows[has], cur[has] % RING
+        self.ring_sum_[hr, slot] = self.cur_sum_[hr]
+        self.ring_n_[hr, slot] = self.cur_n_[hr]
+        self.ring_id_[hr, slot] = cur[has]
+        self.cur_bin_[rows] = b
+        self.cur_sum_[rows] = 0.0
+        self.cur_n_[rows] = 0.0
+        for w, bins in enumerate(WINDOWS):
+            self._reference(rows, b, w, bins)
+
+    def _reference(self, rows: np.ndarray, b: np.ndarray, w: int, bins: int) -> None:
+        """Median and spread over the previous days of the ``bins`` bins ending at ``b``."""
+        k = self.cur_sum_.shape[1]
+        means = np.full((len(rows), DAYS, k), np.nan)
+        for d in range(1, DAYS + 1):
+            w_sum = np.zeros((len(rows), k))
+            w_n = np.zeros_like(w_sum)
+            for j in range(bins - 1, -1, -1):
+                want = b - d * BINS_PER_DAY - j
+                slot = want % RING
+                stored = (self.ring_id_[rows, slot] == want)[:, None]
+                w_sum = w_sum + np.where(stored, self.ring_sum_[rows, slot], 0.0)
+                w_n = w_n + np.where(stored, self.ring_n_[rows, slot], 0.0)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                means[:, d - 1] = np.where(w_n > 0, w_sum / w_n, np.nan)
+        valid = (~np.isnan(means)).sum(axis=1)
+        enough = valid >= MIN_DAYS
+        with np.errstate(invalid="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN: no reference yet
+            ref = np.nanmedian(means, axis=1)
+            mad = np.nanmedian(np.abs(means - ref[:, None]), axis=1) * MAD_TO_SIGMA
+        mad = mad / MAD_BIAS[valid]
+        self.ref_[rows, w] = np.where(enough, ref, np.nan)
+        n = self.spread_n_[rows, w]
+        a = np.maximum(1.0 / (n + 1.0), 1.0 / BINS_PER_DAY)
+        spread = self.spread_[rows, w]
+        self.spread_[rows, w] = np.where(enough, spread + a * (mad - spread), spread)
+        self.spread_n_[rows, w] = n + enough
+
+    def _grow(self, n: int) -> None:
+        if len(self.cur_bin_) >= n:
+            return
+        self.cur_bin_ = grow_rows(self.cur_bin_, n, _NONE)
+        self.cur_sum_ = grow_rows(self.cur_sum_, n, 0.0)
+        self.cur_n_ = grow_rows(self.cur_n_, n, 0.0)
+        self.ring_sum_ = grow_rows(self.ring_sum_, n, 0.0)
+        self.ring_n_ = grow_rows(self.ring_n_, n, 0.0)
+        self.ring_id_ = grow_rows(self.ring_id_, n, _NONE)
+        self.ref_ = grow_rows(self.ref_, n, np.nan)
+        self.spread_ = grow_rows(self.spread_, n, 0.0)
+        self.spread_n_ = grow_rows(self.spread_n_, n, 0.0)
+

@@ -1,0 +1,145 @@
+"""Known zero states: a KPI at exactly zero, as the series has shown before, is no news.
+
+Some cells carry nothing for a while in their normal life (night maintenance, an idle
+small cell): traffic, users, PRB, throughput and modulation read exactly 0 for 20 minutes
+to 2 hours, a few nights a week. Against the seasonal expectation each such row is
+dozens of spreads away, and every one of them was an alarm (few-series LTE cell 3 of
+``benchmarks/few_series.py``: 320 of 580 false rows). Exact zero is not a level on the
+series' continuum but a *state* of its own, and a state the series has entered and left
+several times is part of its normal life. So, per sector and KPI, the runs of exact zeros
+are counted; a zero row is *known* when the KPI has completed at least
+:data:`MIN_RUNS` zero runs before and the current run is no longer than the longest of
+them, and the local hour of the row is one in which an earlier, completed zero run
+of the KPI sat. A known zero's deviation features (seasonal, relations with it, change,
+novelty, persistence) read 0. A zero run longer than any seen (an outage outlasting every
+maintenance window), a zero at an hour the maintenance never took (a daytime outage of a
+cell whose maintenance is at night), or a KPI that never sat at zero (a cell with no such
+nights), is judged as before.
+
+Only for a few series (:data:`~telecom_nb.defaults.FEW_SERIES`): a fleet's outages are
+told from its peers, and its features are left as they were.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from telecom_nb.sector_index import grow_rows
+
+#: completed zero runs a KPI must have shown before a zero of it is known
+MIN_RUNS = 3
+
+
+def kpi_columns(names: list[str], kpis: tuple[str, ...]) -> np.ndarray:
+    """(kpis x features) mask: the feature columns that read each KPI (its own and the
+    relations it takes part in)."""
+    out = np.zeros((len(kpis), len(names)), dtype=bool)
+    for j, kpi in enumerate(kpis):
+        for i, name in enumerate(names):
+            series = name.rpartition(":")[0]
+            out[j, i] = kpi in series.split("/")
+    return out
+
+
+def _bits(hour: np.ndarray) -> np.ndarray:
+    """One bit per local hour (0-23)."""
+    return np.left_shift(np.int64(1), hour.astype(np.int64))
+
+
+class ZeroStates:
+    """Per sector x KPI: current zero run, completed runs and the longest one (in rows),
+    and as hour bits the local hours of the completed runs and of the current one."""
+
+    def __init__(self, n_kpis: int) -> None:
+        self.run_ = np.zeros((0, n_kpis))  # rows in the current zero run (0: not at zero)
+        self.done_ = np.zeros((0, n_kpis))  # completed zero runs
+        self.longest_ = np.zeros((0, n_kpis))  # rows of the longest completed run
+        self.hours_ = np.zeros((0, n_kpis), dtype=np.int64)  # hours of completed runs
+        self.pending_ = np.zeros((0, n_kpis), dtype=np.int64)  # hours of the current run
+
+    def known(self, rows: np.ndarray, y: np.ndarray, hour: np.ndarray) -> np.ndarray:
+        """(rows x kpis) mask of known zeros in ``y`` (scaled KPIs; ``hour``: each row's
+        local hour; learns nothing)."""
+        zero = y == 0.0
+        known = (rows >= 0) & (rows < len(self.run_))
+        if not zero.any() or not known.any():
+            return np.zeros(y.shape, dtype=bool)
+        r = np.where(known, rows, 0)
+        ok = (self.done_[r] >= MIN_RUNS) & (self.run_[r] + 1.0 <= self.longest_[r])
+        ok &= (self.hours_[r] & _bits(hour)[:, None]) != 0
+        return zero & ok & known[:, None]
+
+    def update(self, rows: np.ndarray, y: np.ndarray, n_rows: int,
+               hour: np.ndarray) -> None:
+        self.run_ = grow_rows(self.run_, n_rows)
+        self.done_ = grow_rows(self.done_, n_rows)
+        self.longest_ = grow_rows(self.longest_, n_rows)
+        self.hours_ = grow_rows(self.hours_, n_rows, 0)
+        self.pending_ = grow_rows(self.pending_, n_rows, 0)
+        zero = y == 0.0
+        run = self.run_[rows]
+        ended = ~zero & (run > 0)
+        self.done_[rows] += ended
+        self.longest_[rows] = np.where(ended, np.maximum(self.longest_[rows], run),
+                                       self.longest_[rows])
+        pending = self.pending_[rows]
+        self.hours_[rows] |= np.where(ended, pending, 0)
+        self.pending_[rows] = np.where(zero, pending | _bits(hour)[:, None], 0)
+        self.run_[rows] = np.where(zero, run + 1.0, 0.0)
+
+    def scan(self, row: int, y: np.ndarray, hour: np.ndarray) -> np.ndarray:
+        """``known`` then ``update`` for consecutive rows ``y`` of one sector (its state row
+        ``row``, existing): the same masks and state, vectorised over the rows."""
+        zero = y == 0.0
+        n, k = y.shape
+        out = np.zeros((n, k), dtype=bool)
+        if n == 0:
+            return out
+        idx = np.arange(n)
+        bit = _bits(hour)
+        for j in range(k):  # a few KPIs; each column is vectorised over the rows
+            z = zero[:, j]
+            run0, done0, long0 = self.run_[row, j], self.done_[row, j], self.longest_[row, j]
+            prev = np.r_[run0 > 0, z[:-1]]
+            start = z & ~prev
+            # index of the row where the current run began (continuing runs: before 0)
+            begin = np.maximum.accumulate(np.where(start, idx, -1))
+            cont = begin < 0  # still in the run carried in from before
+            pos = np.where(cont, run0 + idx + 1.0, idx - begin + 1.0)  # run length incl. row
+            pos = np.where(z, pos, 0.0)
+            ended = ~z & np.r_[run0 > 0, z[:-1]]  # first non-zero row after a run
+            length = np.where(ended, np.r_[run0, pos[:-1]], 0.0)
+            done = done0 + np.cumsum(ended)  # runs completed up to and including this row
+            longest = np.maximum(long0, np.maximum.accumulate(length))
+            hours, last, pending = self._scan_hours(z, bit, ended, self.hours_[row, j],
+                                                    self.pending_[row, j])
+            out[:, j] = z & (done >= MIN_RUNS) & (pos <= longest) & ((hours & bit) != 0)
+            self.run_[row, j] = pos[-1]
+            self.done_[row, j] = done[-1]
+            self.longest_[row, j] = longest[-1]
+            self.hours_[row, j] = last
+            self.pending_[row, j] = pending
+        return out
+
+    @staticmethod
+    def _scan_hours(z: np.ndarray, bit: np.ndarray, ended: np.ndarray, hours0: np.int64,
+                    pending0: np.int64) -> tuple[np.ndarray, np.int64, np.int64]:
+        """(hours of the runs completed before each row, of those completed after the last
+        row, the current run's hours after the last row): each run's hours are ORed over
+        its segment and join the completed ones at the row that ends it."""
+        n = len(z)
+        bits = np.where(z, bit, 0)
+        seg = np.flatnonzero(z & ~np.r_[False, z[:-1]])  # zero segments in these rows
+        seg_or = np.bitwise_or.reduceat(bits, seg) if seg.size else np.zeros(0, np.int64)
+        carried = seg.size > 0 and seg[0] == 0 and pending0 != 0
+        if carried:  # the run carried in goes on in the first segment
+            seg_or[0] |= pending0
+        add = np.zeros(n, dtype=np.int64)
+        at = np.flatnonzero(ended)
+        if at.size:
+            which = np.searchsorted(seg, at - 1, side="right") - 1
+            padded = np.r_[seg_or, np.int64(0)]  # which = -1: the run carried in ended
+            add[at] = np.where(which >= 0, padded[which], pending0)
+        hours = hours0 | np.bitwise_or.accumulate(add)
+        pending = np.int64(seg_or[-1]) if z[-1] else np.int64(0)
+        return np.r_[hours0, hours[:-1]], np.int64(hours[-1]), pending

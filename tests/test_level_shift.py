@@ -1,0 +1,138 @@
+"""Level shift: the last hour's mean against the same hour of the previous days."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from telecom_nb import schema
+from telecom_nb.detectors import make_detector
+from telecom_nb.features.level_shift import LevelShift
+from telecom_nb.features.pipeline import KpiFeatures
+from telecom_nb.features.series_fast import SeriesPass
+from telecom_nb.features.series_kernel import numba
+
+
+def _cell(days: int = 8, step: str = "2min", shift: tuple[int, int] | None = None,
+          spike: int | None = None, seed: int = 0) -> pd.DataFrame:
+    """One cell: a steep daily rhythm, noisy ticks; ``shift``: rows at 40 % of the level."""
+    rng = np.random.default_rng(seed)
+    ts = pd.date_range("2026-03-02", periods=days * int(pd.Timedelta("1D") / pd.Timedelta(step)),
+                       freq=step, tz="UTC")
+    hours = (ts.hour + ts.minute / 60.0).to_numpy()
+    load = 0.2 + np.exp(-((hours - 20.0) / 2.5) ** 2) + 0.6 * np.exp(-((hours - 12) / 3) ** 2)
+    traffic = rng.gamma(6.0, 5.0 * load / 6.0)
+    if shift is not None:
+        traffic[shift[0] : shift[1]] *= 0.4
+    if spike is not None:
+        traffic[spike] *= 20
+    return pd.DataFrame({schema.TIMESTAMP: ts, schema.SECTOR: "cell", "traffic": traffic})
+
+
+def _loop(frame: pd.DataFrame, **params) -> tuple[KpiFeatures, np.ndarray]:
+    features = KpiFeatures(kpis=["traffic"], **params)
+    view = features.view(frame)
+    features.prepare_view(view)
+    rows = []
+    for i in range(len(frame)):
+        one = view.slice(i, i + 1)
+        rows.append(features.transform_view(one))
+        features.update_view(one)
+    return features, np.vstack(rows)
+
+
+def _shift_col(features: KpiFeatures) -> int:
+    return features.feature_names.index("traffic:shift_z")
+
+
+@pytest.fixture(scope="module")
+def shifted():
+    start = 6 * 720 + 8 * 30  # day 7, 08:00, 6 hours at 40 %
+    frame = _cell(shift=(start, start + 180), spike=6 * 720 + 20 * 30)
+    features, x = _loop(frame)
+    return frame, features, x[:, _shift_col(features)], start
+
+
+def test_a_sustained_shift_is_far_while_noise_and_the_day_are_not(shifted):
+    _, _, z, start = shifted
+    assert np.median(z[start + 60 : start + 180]) < -4  # an hour in: far below its days
+    normal = np.r_[z[4 * 720 : start], z[start + 240 :]]
+    assert np.quantile(np.abs(normal), 0.99) < 4  # the steep daily ramps are not shifts
+    assert (z[: 3 * 720] == 0).all()  # no reference before three days
+
+
+def test_a_spike_and_an_ended_shift_are_forgotten(shifted):
+    _, _, z, start = shifted
+    spike = 6 * 720 + 20 * 30  # x20 for one tick: a thirtieth of it in the hour's mean
+    assert np.abs(z[spike + 30 : spike + 90]).max() < 3.5  # its hour is over
+    # the hour's mean still holds the shift; the current bin does not: 16-120 min after
+    assert np.abs(z[start + 180 + 8 : start + 180 + 60]).max() < 3.5
+
+
+def test_the_seasonal_z_of_a_shift_is_small(shifted):
+    _, _features, _, start = shifted
+    frame = shifted[0]
+    _, x = _loop(frame, shift=False)
+    season = x[:, 0]
+    # what the part is for: each tick's own z hardly moves
+    assert np.median(season[start + 60 : start + 180]) > -1.5
+
+
+def test_a_fleet_reads_zero_and_learns_nothing():
+    frames = [_cell(days=4, step="15min", seed=s).assign(**{schema.SECTOR: f"c{s}"})
+              for s in range(12)]
+    frame = pd.concat(frames).sort_values(schema.TIMESTAMP, kind="stable").reset_index(drop=True)
+    features = KpiFeatures(kpis=["traffic"])
+    view = features.view(frame)
+    features.prepare_view(view)
+    ts = view.timestamps.asi8
+    bounds = np.r_[0, np.flatnonzero(np.diff(ts)) + 1, len(frame)]
+    for a, b in itertools.pairwise(bounds):
+        one = view.slice(a, b)
+        x = features.transform_view(one)
+        features.update_view(one)
+    assert (x[:, _shift_col(features)] == 0).all()
+    assert not features.level_.active
+    assert (features.level_.spread_n_ == 0).all()
+
+
+@pytest.mark.skipif(numba is None, reason="numba missing: the per-batch path is the only one")
+def test_one_series_pass_equals_the_loop(shifted):
+    frame, loop, _, _ = shifted
+    _, expected = _loop(frame)
+    fast = KpiFeatures(kpis=["traffic"])
+    view = fast.view(frame)
+    fast.prepare_view(view)
+    first = view.slice(0, 1)
+    got = [fast.transform_view(first)]
+    fast.update_view(first)
+    series = SeriesPass.of(fast, view)
+    cuts = [1, 1000, 3 * 720 + 7, 6 * 720 + 300, len(frame)]
+    got += [series.run(a, b) for a, b in itertools.pairwise(cuts)]
+    np.testing.assert_array_equal(np.vstack(got), expected)
+    for name in ("cur_bin_", "cur_sum_", "cur_n_", "ring_sum_", "ring_n_", "ring_id_", "ref_",
+                 "spread_", "spread_n_"):
+        np.testing.assert_array_equal(getattr(fast.level_, name), getattr(loop.level_, name),
+                                      err_msg=name)
+
+
+def test_the_detector_reads_a_shift_as_its_own_part(shifted):
+    frame, _, _, start = shifted
+    det = make_detector("iforest", kpis=["traffic"], n_estimators=20)
+    scores = det.score_stream(frame).score
+    assert det._fitted.model.shift_null is not None
+    assert np.median(scores[start + 60 : start + 180]) > 3
+    flat = make_detector("iforest", kpis=["traffic"], n_estimators=20)
+    flat.set_feature_params(shift=False)
+    before = flat.score_stream(frame).score
+    assert np.median(before[start + 60 : start + 180]) < 2  # what the part adds
+
+
+def test_names_and_weights():
+    part = LevelShift()
+    part.bind(("a", "b"))
+    assert part.feature_names == ["a:shift_z", "b:shift_z"]
+    assert part.feature_weights().shape == (2, 2)

@@ -1,0 +1,152 @@
+"""Known zero states: a KPI at exactly zero, as the series has shown before, is no news."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from telecom_nb import schema
+from telecom_nb.features.pipeline import KpiFeatures
+from telecom_nb.features.series_fast import SeriesPass
+from telecom_nb.features.series_kernel import numba
+from telecom_nb.features.zero_state import MIN_RUNS, ZeroStates, kpi_columns
+
+
+def _cell(days: int = 12, zero_nights: tuple[int, ...] = (2, 3, 5, 6, 8, 9),
+          run: int = 6, long_day: int | None = None, seed: int = 0) -> pd.DataFrame:
+    """One cell at 15 minutes: traffic and users with a daily rhythm, exact zeros for
+    ``run`` rows at 02:00 on ``zero_nights``; ``long_day``: a 5x longer zero run."""
+    rng = np.random.default_rng(seed)
+    ts = pd.date_range("2026-03-02", periods=days * 96, freq="15min", tz="UTC")
+    hours = ts.hour + ts.minute / 60.0
+    load = 1.0 + 0.8 * np.sin(2 * np.pi * (hours - 9) / 24)
+    traffic = load * np.exp(rng.normal(0, 0.1, len(ts))) * 5
+    users = np.round(load * np.exp(rng.normal(0, 0.1, len(ts))) * 30)
+    frame = pd.DataFrame({schema.TIMESTAMP: ts, schema.SECTOR: "cell", "traffic": traffic,
+                          "users": users})
+    for day in zero_nights:
+        a = day * 96 + 8
+        frame.loc[a : a + run - 1, ["traffic", "users"]] = 0.0
+    if long_day is not None:
+        a = long_day * 96 + 8
+        frame.loc[a : a + 5 * run - 1, ["traffic", "users"]] = 0.0
+    return frame
+
+
+def _loop(frame: pd.DataFrame) -> tuple[KpiFeatures, np.ndarray]:
+    features = KpiFeatures(kpis=["traffic", "users"])
+    view = features.view(frame)
+    features.prepare_view(view)
+    rows = []
+    for i in range(len(frame)):
+        one = view.slice(i, i + 1)
+        rows.append(features.transform_view(one))
+        features.update_view(one)
+    return features, np.vstack(rows)
+
+
+def _runs(frame: pd.DataFrame) -> list[tuple[int, int]]:
+    zero = (frame["traffic"] == 0).to_numpy()
+    starts = np.flatnonzero(zero & ~np.r_[False, zero[:-1]])
+    ends = np.flatnonzero(zero & ~np.r_[zero[1:], False]) + 1
+    return list(zip(starts, ends, strict=True))
+
+
+def test_known_zero_rows_read_zero_and_new_ones_do_not():
+    frame = _cell()
+    _, x = _loop(frame)
+    runs = _runs(frame)
+    first = max(np.abs(x[a:b]).max() for a, b in runs[:MIN_RUNS])
+    assert first > 5  # the first zero nights are news
+    for a, b in runs[MIN_RUNS:]:  # seen three times, no longer than before: no news
+        assert np.abs(x[a:b]).max() == 0.0
+
+
+def test_a_zero_run_longer_than_any_seen_is_news_again():
+    frame = _cell(zero_nights=(2, 3, 5), long_day=8)
+    _, x = _loop(frame)
+    (a, b), = _runs(frame)[MIN_RUNS:]
+    run = 6
+    assert np.abs(x[a : a + run]).max() == 0.0  # as long as the usual maintenance
+    assert np.abs(x[a + run : b]).max() > 5  # beyond it: an outage
+
+
+def test_a_zero_at_an_hour_maintenance_never_took_is_news():
+    """A daytime outage to exact zeros of a cell whose maintenance runs at night, as short
+    as the maintenance: the series has shown zeros, never at that hour."""
+    frame = _cell(zero_nights=(2, 3, 5, 6))
+    a = 9 * 96 + 14 * 4  # 14:00 on day 9, six rows like a maintenance run
+    frame.loc[a : a + 5, ["traffic", "users"]] = 0.0
+    _, x = _loop(frame)
+    (m, n), = [r for r in _runs(frame) if r[0] // 96 == 6]
+    assert np.abs(x[m:n]).max() == 0.0  # the fourth maintenance night: known
+    assert (np.abs(x[a : a + 6]).max(axis=1) > 5).all()  # each outage row is news
+
+
+def test_a_fleet_keeps_its_zero_rows():
+    sectors = [_cell(seed=s, zero_nights=(2, 3, 5, 6, 8, 9) if s == 0 else ())
+               .assign(**{schema.SECTOR: f"c{s}"}) for s in range(12)]
+    frame = pd.concat(sectors).sort_values(schema.TIMESTAMP, kind="stable")
+    frame = frame.reset_index(drop=True)
+    features = KpiFeatures(kpis=["traffic", "users"])
+    view = features.view(frame)
+    features.prepare_view(view)
+    bounds = np.r_[0, np.flatnonzero(np.diff(view.timestamps.asi8)) + 1, len(frame)]
+    last = None
+    for a, b in itertools.pairwise(bounds):
+        one = view.slice(a, b)
+        x = features.transform_view(one)
+        features.update_view(one)
+        zero = (frame["traffic"].iloc[a:b] == 0).to_numpy()
+        last = x[zero] if zero.any() else last
+    assert last is not None and np.abs(last).max() > 5  # the last zero night: still news
+
+
+def test_columns_of_a_kpi_include_its_relations():
+    names = ["a:season_z", "b:season_z", "a/b:season_z", "a:persist_z", "b/c:persist_z"]
+    cols = kpi_columns(names, ("a", "b", "c"))
+    assert cols[0].tolist() == [True, False, True, True, False]
+    assert cols[2].tolist() == [False, False, False, False, True]
+
+
+def test_scan_equals_row_by_row():
+    rng = np.random.default_rng(0)
+    for _ in range(100):
+        n = int(rng.integers(2, 60))
+        y = np.where(rng.random((n, 3)) < 0.5, 0.0, 1.0)
+        y[rng.random((n, 3)) < 0.05] = np.nan
+        hour = rng.integers(0, 3, n)  # few hours, so that runs share them
+        loop, fast = ZeroStates(3), ZeroStates(3)
+        rows = np.array([0])
+        expected = []
+        for i in range(n):
+            expected.append(loop.known(rows, y[i : i + 1], hour[i : i + 1])[0])
+            loop.update(rows, y[i : i + 1], 1, hour[i : i + 1])
+        fast.update(rows, y[:1], 1, hour[:1])
+        cut = int(rng.integers(1, n))
+        got = [expected[0], *fast.scan(0, y[1:cut], hour[1:cut]),
+               *fast.scan(0, y[cut:], hour[cut:])]
+        np.testing.assert_array_equal(np.array(got), np.array(expected))
+        for name in ("run_", "done_", "longest_", "hours_", "pending_"):
+            np.testing.assert_array_equal(getattr(fast, name), getattr(loop, name))
+
+
+@pytest.mark.skipif(numba is None, reason="numba missing: the per-batch path is the only one")
+def test_one_series_pass_reads_known_zeros_as_the_loop():
+    frame = _cell(zero_nights=(2, 3, 5, 6), long_day=8)
+    loop, expected = _loop(frame)
+    fast = KpiFeatures(kpis=["traffic", "users"])
+    view = fast.view(frame)
+    fast.prepare_view(view)
+    first = view.slice(0, 1)
+    got = [fast.transform_view(first)]
+    fast.update_view(first)
+    series = SeriesPass.of(fast, view)
+    cut = 6 * 96 + 10  # inside a zero run
+    got += [series.run(1, cut), series.run(cut, len(frame))]
+    np.testing.assert_array_equal(np.vstack(got), expected)
+    for name in ("run_", "done_", "longest_", "hours_", "pending_"):
+        np.testing.assert_array_equal(getattr(fast.zeros_, name), getattr(loop.zeros_, name))
