@@ -134,3 +134,17 @@ def test_a_heavy_normal_deep_tail_is_kept_when_few_faults_sit_in_it():
     x[heavy, 0] = np.random.default_rng(8).uniform(8, 60, heavy.sum())
     tails = FeatureTails.fit(x, previous)
     assert tails(np.array([[40.0]]))[0] < units_of(1e-4)  # a usual dip, not a fault
+
+
+def test_a_constant_kpi_s_rare_dips_keep_their_own_deep_tail():
+    """Availability-like: ~0 but in 0.22 % of the rows, dips anywhere in 2-200 (no faults):
+    the 0.5 % level sits in the body, the 0.2 % level among the dips; the gap between them
+    is the dips' onset, not a tail's scale, and must not shrink the dips' wide tail."""
+    rng = np.random.default_rng(10)
+    sectors, ticks = 1000, 50
+    z = np.where(rng.random((ticks, sectors)) < 0.0022, rng.uniform(2, 200, (ticks, sectors)),
+                 np.abs(rng.normal(0, 0.02, (ticks, sectors))))
+    previous = np.vstack([np.full((1, sectors), np.nan), z[:-1]])
+    tails = FeatureTails.fit(z.reshape(-1, 1), previous.reshape(-1, 1))
+    # half the dips reach 100 (p ~1e-3, 5.4 units); the body's gap said 8.6
+    assert tails(np.array([[100.0]]))[0] < units_of(1e-4)
