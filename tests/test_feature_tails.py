@@ -148,3 +148,14 @@ def test_a_constant_kpi_s_rare_dips_keep_their_own_deep_tail():
     tails = FeatureTails.fit(z.reshape(-1, 1), previous.reshape(-1, 1))
     # half the dips reach 100 (p ~1e-3, 5.4 units); the body's gap said 8.6
     assert tails(np.array([[100.0]]))[0] < units_of(1e-4)
+
+
+def test_without_the_spacing_rule_the_deepest_level_keeps_its_excesses_scale():
+    """``spaced=False`` (the joint distance's tail, whose deep tail is every KPI's rare
+    normal excursions at once) leaves the faults' scale at the deepest level as it was."""
+    x, previous = hourly_drop_rate_like(6, onsets=0.0015)
+    kept = FeatureTails.fit(x, previous, spaced=False)
+    spaced = FeatureTails.fit(x, previous)
+    assert kept.tail_scale[-1, 0] > 3 * spaced.tail_scale[-1, 0]
+    assert np.array_equal(kept.tail_scale[:-1], spaced.tail_scale[:-1])
+    assert kept(np.array([[35.0]]))[0] < units_of(1e-3)  # the old, faults' own null

@@ -91,9 +91,10 @@ class FeatureTails:
 
     @classmethod
     def fit(cls, features: np.ndarray, previous: np.ndarray | None = None, *,
-            tails: bool = True) -> FeatureTails:
+            tails: bool = True, spaced: bool = True) -> FeatureTails:
         """Fit on window rows; ``previous[i]`` = the same sector's row one tick earlier
-        (NaN when unknown), used to decluster the tails; ``tails=False``: the body only."""
+        (NaN when unknown), used to decluster the tails; ``tails=False``: the body only;
+        ``spaced=False``: the deepest level keeps its excesses' scale (no spacing rule)."""
         a = np.abs(np.asarray(features, dtype=np.float64))
         n_features = a.shape[1]
         if len(a) == 0:
@@ -125,7 +126,7 @@ class FeatureTails:
                 sigma = excess / -math.log(1.0 - EXCESS_QUANTILE)
                 ok = (count >= MIN_EXCEEDANCES) & (sigma > 0)
                 base[k] = np.where(ok, np.log(BODY_MASS * kept / np.maximum(count, 1)), np.inf)
-                if k == len(levels) - 1 and k > 0:
+                if k == len(levels) - 1 and k > 0 and spaced:
                     above = np.isfinite(base[k - 1]) & (start[k - 1] > q75 + TAIL_ABOVE * scale)
                     sigma = _spaced(sigma, start[k - 1:k + 1], levels[k - 1:k + 1], above)
                 tail_scale[k] = np.where(ok, sigma, 1.0)
