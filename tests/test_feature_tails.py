@@ -104,3 +104,58 @@ def test_without_tails_the_units_are_the_body_s():
     assert np.allclose(body_only.units(probe),
                        (probe - body_only.anchor) / body_only.scale)
     assert body_only(probe)[1] > FeatureTails.fit(x, previous)(probe)[1] + 5.0
+
+
+def hourly_drop_rate_like(seed: int, onsets: float, sectors: int = 400, ticks: int = 50):
+    """|z| of a drop-rate-like KPI at an hourly cadence: exponential noise (scale 1) and
+    fault episodes (2-4 ticks at |z| 25-200) starting in ``onsets`` of the rows: at a
+    0.15 % onset rate most of the deepest tail level's (0.2 %) exceedances are faults."""
+    rng = np.random.default_rng(seed)
+    z = rng.exponential(1.0, (ticks, sectors))
+    n = rng.poisson(onsets * ticks * sectors)
+    for t, s, length in zip(rng.integers(0, ticks - 4, n), rng.integers(0, sectors, n),
+                            rng.integers(2, 5, n), strict=True):
+        z[t:t + length, s] = rng.uniform(25, 200, length)
+    previous = np.vstack([np.full((1, sectors), np.nan), z[:-1]])
+    return z.reshape(-1, 1), previous.reshape(-1, 1)
+
+
+def test_faults_filling_the_deepest_level_do_not_make_it_their_null():
+    x, previous = hourly_drop_rate_like(6, onsets=0.0015)
+    tails = FeatureTails.fit(x, previous)
+    surge, noise = tails(np.array([[35.0], [-math.log(1e-3)]]))
+    assert surge > units_of(1e-5)  # was 5.1 units (1 in 170 rows): the faults' own null
+    assert noise < units_of(1e-4)  # a 1-in-1000 noise row stays ordinary
+
+
+def test_a_heavy_normal_deep_tail_is_kept_when_few_faults_sit_in_it():
+    x, previous = hourly_drop_rate_like(6, onsets=0.0002)
+    heavy = np.random.default_rng(7).random(len(x)) < 0.003  # the KPI's own rare dips
+    x[heavy, 0] = np.random.default_rng(8).uniform(8, 60, heavy.sum())
+    tails = FeatureTails.fit(x, previous)
+    assert tails(np.array([[40.0]]))[0] < units_of(1e-4)  # a usual dip, not a fault
+
+
+def test_a_constant_kpi_s_rare_dips_keep_their_own_deep_tail():
+    """Availability-like: ~0 but in 0.22 % of the rows, dips anywhere in 2-200 (no faults):
+    the 0.5 % level sits in the body, the 0.2 % level among the dips; the gap between them
+    is the dips' onset, not a tail's scale, and must not shrink the dips' wide tail."""
+    rng = np.random.default_rng(10)
+    sectors, ticks = 1000, 50
+    z = np.where(rng.random((ticks, sectors)) < 0.0022, rng.uniform(2, 200, (ticks, sectors)),
+                 np.abs(rng.normal(0, 0.02, (ticks, sectors))))
+    previous = np.vstack([np.full((1, sectors), np.nan), z[:-1]])
+    tails = FeatureTails.fit(z.reshape(-1, 1), previous.reshape(-1, 1))
+    # half the dips reach 100 (p ~1e-3, 5.4 units); the body's gap said 8.6
+    assert tails(np.array([[100.0]]))[0] < units_of(1e-4)
+
+
+def test_without_the_spacing_rule_the_deepest_level_keeps_its_excesses_scale():
+    """``spaced=False`` (the joint distance's tail, whose deep tail is every KPI's rare
+    normal excursions at once) leaves the faults' scale at the deepest level as it was."""
+    x, previous = hourly_drop_rate_like(6, onsets=0.0015)
+    kept = FeatureTails.fit(x, previous, spaced=False)
+    spaced = FeatureTails.fit(x, previous)
+    assert kept.tail_scale[-1, 0] > 3 * spaced.tail_scale[-1, 0]
+    assert np.array_equal(kept.tail_scale[:-1], spaced.tail_scale[:-1])
+    assert kept(np.array([[35.0]]))[0] < units_of(1e-3)  # the old, faults' own null

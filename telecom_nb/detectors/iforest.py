@@ -211,9 +211,11 @@ class IsolationForestDetector(CalendarParams, ForestParams, WindowedDetector):
             joint = JointDistance.fit(window, np.asarray(columns))
             d = joint.distance(ref)[:, None]
             # declustered like a feature's tail (``previous`` holds |z|: no distance of its
-            # own, so a row continues where the sector was already far on any feature)
+            # own, so a row continues where the sector was already far on any feature); its
+            # deep tail is every KPI's rare normal excursions at once (availability's dips):
+            # no spacing rule (it made them extreme: 5-15 min worlds +60-100 false alarms)
             before = None if cont is None else np.where(cont, np.inf, 0.0)[:, None]
-            joint_tail = FeatureTails.fit(d, before, tails=not heavy)
+            joint_tail = FeatureTails.fit(d, before, tails=not heavy, spaced=False)
             units = joint_tail(d)
             if heavy:  # in the max of body-only units the distance would drown: own null
                 joint_null = TailCalibrator.fit(units, heavy_tails=True, continues=cont)
