@@ -7,6 +7,7 @@ import itertools
 import numpy as np
 import pandas as pd
 import pytest
+from feature_loop import loop_features
 
 from telecom_nb import schema
 from telecom_nb.detectors import make_detector
@@ -33,15 +34,7 @@ def _cell(days: int = 8, step: str = "2min", shift: tuple[int, int] | None = Non
 
 
 def _loop(frame: pd.DataFrame, **params) -> tuple[KpiFeatures, np.ndarray]:
-    features = KpiFeatures(kpis=["traffic"], **params)
-    view = features.view(frame)
-    features.prepare_view(view)
-    rows = []
-    for i in range(len(frame)):
-        one = view.slice(i, i + 1)
-        rows.append(features.transform_view(one))
-        features.update_view(one)
-    return features, np.vstack(rows)
+    return loop_features(frame, ["traffic"], **params)
 
 
 def _shift_col(features: KpiFeatures) -> int:

@@ -7,6 +7,7 @@ import itertools
 import numpy as np
 import pandas as pd
 import pytest
+from feature_loop import loop_features
 
 from telecom_nb import schema
 from telecom_nb.features.pipeline import KpiFeatures
@@ -37,15 +38,7 @@ def _cell(days: int = 12, zero_nights: tuple[int, ...] = (2, 3, 5, 6, 8, 9),
 
 
 def _loop(frame: pd.DataFrame) -> tuple[KpiFeatures, np.ndarray]:
-    features = KpiFeatures(kpis=["traffic", "users"])
-    view = features.view(frame)
-    features.prepare_view(view)
-    rows = []
-    for i in range(len(frame)):
-        one = view.slice(i, i + 1)
-        rows.append(features.transform_view(one))
-        features.update_view(one)
-    return features, np.vstack(rows)
+    return loop_features(frame, ["traffic", "users"])
 
 
 def _runs(frame: pd.DataFrame) -> list[tuple[int, int]]:
