@@ -15,7 +15,7 @@ version, or parameters other than ours, runs ``IsolationForest.fit`` itself.
 
 from __future__ import annotations
 
-import threading
+import functools
 
 import numpy as np
 import sklearn
@@ -77,7 +77,8 @@ def _fit(forest: IsolationForest, x: np.ndarray) -> IsolationForest:
     # without drawing OS entropy for a throw-away default seed three times per tree
     rs = np.random.RandomState(0)
     estimators, features_list = [], []
-    for tree_seed, features, rows in _draws(rs, seeds, n_features, n_samples, max_samples):
+    draws = _draws(seeds.astype(np.int64).tobytes(), n_features, n_samples, max_samples)
+    for tree_seed, features, rows in draws:
         rs.seed(tree_seed)  # the tree's check_random_state(random_state)
         splitter = DENSE_SPLITTERS["random"](
             CRITERIA_REG["squared_error"](1, len(rows)), 1, 1, 0.0, rs, None)
@@ -103,24 +104,16 @@ def _fit(forest: IsolationForest, x: np.ndarray) -> IsolationForest:
     return forest
 
 
-#: the last few fits' draws: a full window (a fleet's, a long series') has the same size at
-#: every retrain and the seeds come from ``random_state``, so its draws repeat
-_DRAWS: dict[tuple, list] = {}
-_DRAWS_KEPT = 4
-_DRAWS_LOCK = threading.Lock()  # live retrains of several streams fit in their own threads
-
-
-def _draws(rs: np.random.RandomState, seeds: np.ndarray, n_features: int, n_samples: int,
-           max_samples: int) -> list[tuple[int, np.ndarray, np.ndarray]]:
-    """Each tree's (seed, columns, sorted subsample rows), drawn as sklearn draws them;
-    the same arguments give the same draws (kept: ~250 us a tree for a 20k-row window)."""
-    key = (seeds.tobytes(), n_features, n_samples, max_samples)
-    with _DRAWS_LOCK:
-        known = _DRAWS.get(key)
-    if known is not None:
-        return known
+@functools.lru_cache(maxsize=4)
+def _draws(seeds: bytes, n_features: int, n_samples: int,
+           max_samples: int) -> tuple[tuple[int, np.ndarray, np.ndarray], ...]:
+    """Each tree's (seed, columns, sorted subsample rows) for the int64 ``seeds``, drawn as
+    sklearn draws them. Kept for the last few fits: a full window (a fleet's, a long
+    series') has the same size at every retrain and the seeds come from ``random_state``,
+    so its draws repeat (~250 us a tree for a 20k-row window)."""
+    rs = np.random.RandomState(0)  # re-seeded per tree, as in ``_fit``
     out = []
-    for seed in seeds:
+    for seed in np.frombuffer(seeds, dtype=np.int64):
         rs.seed(seed)  # _set_random_states(estimator, seed)
         tree_seed = rs.randint(np.iinfo(np.int32).max)
         rs.seed(seed)  # _generate_bagging_indices(seed, ...)
@@ -133,11 +126,7 @@ def _draws(rs: np.random.RandomState, seeds: np.ndarray, n_features: int, n_samp
         features.setflags(write=False)  # shared by the forests fitted with these draws
         rows.setflags(write=False)
         out.append((tree_seed, features, rows))
-    with _DRAWS_LOCK:
-        while len(_DRAWS) >= _DRAWS_KEPT:
-            _DRAWS.pop(next(iter(_DRAWS)))
-        _DRAWS[key] = out
-    return out
+    return tuple(out)
 
 
 def _average_path_length(n_samples_leaf: np.ndarray) -> np.ndarray:
