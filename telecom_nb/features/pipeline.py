@@ -220,8 +220,9 @@ class KpiFeatures(FeatureExtractor):
         if self.persistence_ is not None:
             self.persistence_.ratio = self._memory_ratio()  # the cadence before this batch's
             self.persistence_.update(rows, self._seasonal_z(view), len(self.registry))
-        self.zeros_.update(rows, scaled_view(view, self.kpis_ or ()), len(self.registry),
-                           self.local_hours(view))
+        if self.few_series():  # read only then; a registry never shrinks back to a few
+            self.zeros_.update(rows, scaled_view(view, self.kpis_ or ()), len(self.registry),
+                               self.local_hours(view))
         for part in self.parts_:
             part.update_view(view)
         if self.level_ is not None:

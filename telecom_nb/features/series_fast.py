@@ -51,6 +51,7 @@ class SeriesPass:
         k = len(features.kpis_ or ())
         self.yz = scaled_view(view, features.kpis_ or ())  # known zero states, level shift
         self.bins = bin_ids(view)
+        self.local_hour = features.local_hours(view)  # known zero states
         self.yc = self.change._scaled(view) if self.change else np.zeros((len(view), k))
         if self.novelty:
             self.yn = self.novelty._scaled(view)
@@ -127,8 +128,8 @@ class SeriesPass:
             shift_pass(self.yz[s], self.bins[s], out[:, out.shape[1] - k:], lv.cur_bin_,
                        lv.cur_sum_, lv.cur_n_, lv.ring_sum_, lv.ring_n_, lv.ring_id_, lv.ref_,
                        lv.spread_, lv.spread_n_, lv.floors_)
-        hour = self.slot[s] * 24 // season.slots_per_day
-        out = f.known_zeros(out, f.zeros_.scan(0, self.yz[s], hour))  # one sector: few series
+        known = f.zeros_.scan(0, self.yz[s], self.local_hour[s])  # one sector: few series
+        out = f.known_zeros(out, known)
         season.state_changed()
         f._updates += n
         f._season_z = None
