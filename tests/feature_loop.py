@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pandas as pd
 
 from telecom_nb.features.pipeline import KpiFeatures
+from telecom_nb.features.series_fast import SeriesPass
 
 
 def loop_features(frame: pd.DataFrame, kpis: list[str],
@@ -20,3 +23,19 @@ def loop_features(frame: pd.DataFrame, kpis: list[str],
         rows.append(features.transform_view(one))
         features.update_view(one)
     return features, np.vstack(rows)
+
+
+def pass_features(frame: pd.DataFrame, kpis: list[str], bounds: list[int],
+                  **params) -> tuple[KpiFeatures, np.ndarray]:
+    """The same through the one-series pass: the first row the ordinary way, then
+    ``SeriesPass.run`` between consecutive ``bounds`` (from 1 to ``len(frame)``)."""
+    features = KpiFeatures(kpis=kpis, **params)
+    view = features.view(frame)
+    features.prepare_view(view)
+    first = view.slice(0, 1)
+    got = [features.transform_view(first)]
+    features.update_view(first)
+    series = SeriesPass.of(features, view)
+    assert series is not None
+    got += [series.run(a, b) for a, b in itertools.pairwise(bounds)]
+    return features, np.vstack(got)

@@ -7,13 +7,12 @@ import itertools
 import numpy as np
 import pandas as pd
 import pytest
-from feature_loop import loop_features
+from feature_loop import loop_features, pass_features
 
 from telecom_nb import schema
 from telecom_nb.detectors import make_detector
 from telecom_nb.features.level_shift import LevelShift
 from telecom_nb.features.pipeline import KpiFeatures
-from telecom_nb.features.series_fast import SeriesPass
 from telecom_nb.features.series_kernel import numba
 
 
@@ -96,16 +95,9 @@ def test_a_fleet_reads_zero_and_learns_nothing():
 def test_one_series_pass_equals_the_loop(shifted):
     frame, loop, _, _ = shifted
     _, expected = _loop(frame)
-    fast = KpiFeatures(kpis=["traffic"])
-    view = fast.view(frame)
-    fast.prepare_view(view)
-    first = view.slice(0, 1)
-    got = [fast.transform_view(first)]
-    fast.update_view(first)
-    series = SeriesPass.of(fast, view)
     cuts = [1, 1000, 3 * 720 + 7, 6 * 720 + 300, len(frame)]
-    got += [series.run(a, b) for a, b in itertools.pairwise(cuts)]
-    np.testing.assert_array_equal(np.vstack(got), expected)
+    fast, got = pass_features(frame, ["traffic"], cuts)
+    np.testing.assert_array_equal(got, expected)
     for name in ("cur_bin_", "cur_sum_", "cur_n_", "ring_sum_", "ring_n_", "ring_id_", "ref_",
                  "spread_", "spread_n_"):
         np.testing.assert_array_equal(getattr(fast.level_, name), getattr(loop.level_, name),

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
 import pandas as pd
 import pytest
+from feature_loop import loop_features, pass_features
 
 from telecom_nb import schema
 from telecom_nb.detectors import make_detector
@@ -60,23 +59,10 @@ def _states(features: KpiFeatures) -> dict[str, np.ndarray]:
 
 def _both(frame: pd.DataFrame, kpis: list[str], cuts: tuple[float, ...] = (0.3, 0.31),
           **params):
-    loop, fast = KpiFeatures(kpis=kpis, **params), KpiFeatures(kpis=kpis, **params)
-    view_a, view_b = loop.view(frame), fast.view(frame)
-    loop.prepare_view(view_a)
-    fast.prepare_view(view_b)
-    rows = []
-    for i in range(len(frame)):
-        one = view_a.slice(i, i + 1)
-        rows.append(loop.transform_view(one))
-        loop.update_view(one)
-    first = view_b.slice(0, 1)
-    got = [fast.transform_view(first)]
-    fast.update_view(first)
-    series = SeriesPass.of(fast, view_b)
-    assert series is not None
+    loop, expected = loop_features(frame, kpis, **params)
     bounds = [1, *(int(c * len(frame)) for c in cuts), len(frame)]
-    got += [series.run(a, b) for a, b in itertools.pairwise(bounds)]
-    return loop, fast, np.vstack(rows), np.vstack(got)
+    fast, got = pass_features(frame, kpis, bounds, **params)
+    return loop, fast, expected, got
 
 
 @pytest.mark.parametrize("params", [

@@ -7,11 +7,10 @@ import itertools
 import numpy as np
 import pandas as pd
 import pytest
-from feature_loop import loop_features
+from feature_loop import loop_features, pass_features
 
 from telecom_nb import schema
 from telecom_nb.features.pipeline import KpiFeatures
-from telecom_nb.features.series_fast import SeriesPass
 from telecom_nb.features.series_kernel import numba
 from telecom_nb.features.zero_state import MIN_RUNS, ZeroStates, kpi_columns
 
@@ -131,15 +130,8 @@ def test_scan_equals_row_by_row():
 def test_one_series_pass_reads_known_zeros_as_the_loop():
     frame = _cell(zero_nights=(2, 3, 5, 6), long_day=8)
     loop, expected = _loop(frame)
-    fast = KpiFeatures(kpis=["traffic", "users"])
-    view = fast.view(frame)
-    fast.prepare_view(view)
-    first = view.slice(0, 1)
-    got = [fast.transform_view(first)]
-    fast.update_view(first)
-    series = SeriesPass.of(fast, view)
     cut = 6 * 96 + 10  # inside a zero run
-    got += [series.run(1, cut), series.run(cut, len(frame))]
-    np.testing.assert_array_equal(np.vstack(got), expected)
+    fast, got = pass_features(frame, ["traffic", "users"], [1, cut, len(frame)])
+    np.testing.assert_array_equal(got, expected)
     for name in ("run_", "done_", "longest_", "hours_", "pending_"):
         np.testing.assert_array_equal(getattr(fast.zeros_, name), getattr(loop.zeros_, name))
