@@ -50,6 +50,7 @@ from telecom_nb.features.time_slots import DAY_NS, TimeZone, time_slots
 from telecom_nb.features.view import ROWWISE, BatchView
 from telecom_nb.features.weekly import WeekdayEffects
 from telecom_nb.params import check_range, param_trait
+from telecom_nb.features.layout import grow_slot_major
 from telecom_nb.sector_index import grow_rows
 
 Z_CLIP = 1000.0
@@ -254,7 +255,7 @@ class SeasonalResiduals(FeatureExtractor):
         self.resid_dev_ = grow_rows(self.resid_dev_, need)
         self.prior_dev_ = grow_rows(self.prior_dev_, need)
         self.far_run_ = grow_rows(self.far_run_, need)
-        self.slot_far_since_ = grow_rows(self.slot_far_since_, need)
+        self.slot_far_since_ = grow_slot_major(self.slot_far_since_, need)
         self.resid_count_ = grow_rows(self.resid_count_, need)
         if self.week_ is not None:
             self.week_.grow(need)
