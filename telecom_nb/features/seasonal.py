@@ -32,6 +32,7 @@ from telecom_nb.features.group_median import (
     fleet_median,
     nanmedian_fast,
 )
+from telecom_nb.features.layout import grow_slot_major
 from telecom_nb.features.relations import (
     default_relations,
     relation_name,
@@ -45,12 +46,11 @@ from telecom_nb.features.robust_stats import (
     MIN_COUNT_TO_CLIP,
     RobustTable,
 )
-from telecom_nb.features.scaling import LOG_SPREAD_FLOOR, scale_kpis, spread_floors
+from telecom_nb.features.scaling import LOG_SPREAD_FLOOR, scaled_view, spread_floors
 from telecom_nb.features.time_slots import DAY_NS, TimeZone, time_slots
 from telecom_nb.features.view import ROWWISE, BatchView
 from telecom_nb.features.weekly import WeekdayEffects
 from telecom_nb.params import check_range, param_trait
-from telecom_nb.features.layout import grow_slot_major
 from telecom_nb.sector_index import grow_rows
 
 Z_CLIP = 1000.0
@@ -150,7 +150,7 @@ class SeasonalResiduals(FeatureExtractor):
         key = f"{ROWWISE}season_series{id(self)}"
         if key not in view.cache:
             kpis = self.kpis_ or ()
-            parts = [scale_kpis(view.raw, kpis)]
+            parts = [scaled_view(view, kpis)]  # computed once per view for all parts
             if self.pairs_:
                 parts.append(relation_values(view.raw, kpis, self.pairs_))
             view.cache[key] = np.hstack(parts)
