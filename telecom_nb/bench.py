@@ -13,6 +13,7 @@ process's memory: ``rss_mb`` after the timed ticks (the live state held) and
 from __future__ import annotations
 
 import asyncio
+import gc
 import statistics
 import time
 
@@ -53,6 +54,7 @@ def _median_ms(samples: list[float]) -> float:
 
 
 async def _bench(n_sectors: int, ticks: int, detector: str, quiet: bool) -> dict:
+    gc.collect()  # a previous size's monitor (reference cycles) is not counted in this one's
     reset_peak_memory()
     monitor = Monitor(KpiSimulator(n_sectors=n_sectors, seed=0), make_detector(detector),
                       interval=0.0)

@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable
 import pandas as pd
 
 from telecom_nb.engine.fetch import OFFLOAD_ROWS, BatchFetcher
+from telecom_nb.engine.heap import trimmed
 from telecom_nb.engine.retrain import Retrains
 from telecom_nb.engine.scored import ScoredBatch
 from telecom_nb.engine.sinks import Sink, Sinks
@@ -359,7 +360,7 @@ class Runner:
         try:
             try:
                 if isinstance(batch, pd.DataFrame) and len(batch) > self.offload_rows:
-                    scored, job = await asyncio.to_thread(self.engine.run, batch)
+                    scored, job = await asyncio.to_thread(trimmed, self.engine.run, batch)
                 else:
                     scored, job = self.engine.run(batch)
             except KpiInputError as exc:

@@ -129,8 +129,9 @@ if numba is not None:
 
 
 def _bases(table: Any, cells: tuple) -> np.ndarray | None:
-    """Flat offset of each row's first cell, or None for an index this path does not take."""
-    shape = table.level.shape
+    """Flat offset (in :func:`_flat`'s buffer) of each row's first cell, or None for an
+    index this path does not take."""
+    shape, steps = table.level.shape, _steps(table.level)
     if len(cells) != len(shape) - 1 or not all(
             isinstance(c, np.ndarray) and c.ndim == 1 and c.dtype.kind in "iu" for c in cells):
         return None
@@ -138,11 +139,25 @@ def _bases(table: Any, cells: tuple) -> np.ndarray | None:
     if any(len(c) != n for c in cells) or n == 0:
         return None
     flat = np.zeros(n, dtype=np.int64)
-    for c, size in zip(cells, shape[:-1], strict=True):
+    for c, size, step in zip(cells, shape[:-1], steps[:-1], strict=True):
         if c.min() < 0 or c.max() >= size:
             return None  # numpy raises (or wraps negatives): let it
-        flat = flat * size + c
-    return flat * shape[-1]
+        flat += c.astype(np.int64) * step
+    return flat
+
+
+def _steps(a: np.ndarray) -> tuple[int, ...]:
+    """Element strides of ``a``."""
+    return tuple(s // a.itemsize for s in a.strides)
+
+
+def _flat(a: np.ndarray) -> np.ndarray | None:
+    """The 1-d buffer behind ``a`` when its axes are a permutation of a C-ordered block
+    with the last axis innermost (C order, or slot-major: :mod:`~.layout`); else None."""
+    if a.size == 0 or a.strides[-1] != a.itemsize:
+        return None
+    block = a.transpose(np.argsort(a.strides, kind="stable")[::-1])
+    return block.reshape(-1) if block.flags.c_contiguous else None
 
 
 def update(table: Any, cells: tuple, x: np.ndarray, scale: np.ndarray | None,
@@ -150,7 +165,9 @@ def update(table: Any, cells: tuple, x: np.ndarray, scale: np.ndarray | None,
     """Do ``table.update(cells, x, scale, far, start)`` compiled; False if not taken."""
     if numba is None or x.ndim != 2 or x.size < MIN_CELLS:
         return False
-    if not all(a.flags.c_contiguous for a in (table.level, table.dev, table.count)):
+    arrays = (table.level, table.dev, table.count)
+    flats = [_flat(a) for a in arrays]
+    if any(f is None for f in flats) or len({a.strides for a in arrays}) != 1:
         return False
     base = _bases(table, cells)
     if base is None or x.shape[0] != len(base) or x.shape[1] != table.level.shape[-1]:
@@ -162,7 +179,7 @@ def update(table: Any, cells: tuple, x: np.ndarray, scale: np.ndarray | None,
     fr = np.zeros((1, 1), dtype=np.bool_) if far is None else np.broadcast_to(
         np.asarray(far, dtype=np.bool_), shape)
     st = dummy if start is None else np.broadcast_to(np.asarray(start, np.float64), shape)
-    _kernel(table.level.reshape(-1), table.dev.reshape(-1), table.count.reshape(-1), base, x,
+    _kernel(*flats, base, x,
             sc, scale is not None, fr, far is not None, st, start is not None,
             float(table.alpha), bool(table.gate))
     return True

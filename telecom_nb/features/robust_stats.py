@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from telecom_nb.features.layout import grow_slot_major
 from telecom_nb.sector_index import grow_rows
 
 #: mean |x - mu| = 0.798 sigma for a normal distribution
@@ -42,9 +43,10 @@ class RobustTable:
         self.count = np.zeros((0, *tail))
 
     def grow(self, n_rows: int) -> None:
-        self.level = grow_rows(self.level, n_rows)
-        self.dev = grow_rows(self.dev, n_rows)
-        self.count = grow_rows(self.count, n_rows)
+        grow = grow_slot_major if self.level.ndim == 3 else grow_rows  # one block a tick
+        self.level = grow(self.level, n_rows)
+        self.dev = grow(self.dev, n_rows)
+        self.count = grow(self.count, n_rows)
 
     @property
     def n_rows(self) -> int:

@@ -32,6 +32,7 @@ from telecom_nb.features.group_median import (
     fleet_median,
     nanmedian_fast,
 )
+from telecom_nb.features.layout import grow_slot_major
 from telecom_nb.features.relations import (
     default_relations,
     relation_name,
@@ -45,7 +46,7 @@ from telecom_nb.features.robust_stats import (
     MIN_COUNT_TO_CLIP,
     RobustTable,
 )
-from telecom_nb.features.scaling import LOG_SPREAD_FLOOR, scale_kpis, spread_floors
+from telecom_nb.features.scaling import LOG_SPREAD_FLOOR, scaled_view, spread_floors
 from telecom_nb.features.time_slots import DAY_NS, TimeZone, time_slots
 from telecom_nb.features.view import ROWWISE, BatchView
 from telecom_nb.features.weekly import WeekdayEffects
@@ -149,7 +150,7 @@ class SeasonalResiduals(FeatureExtractor):
         key = f"{ROWWISE}season_series{id(self)}"
         if key not in view.cache:
             kpis = self.kpis_ or ()
-            parts = [scale_kpis(view.raw, kpis)]
+            parts = [scaled_view(view, kpis)]  # computed once per view for all parts
             if self.pairs_:
                 parts.append(relation_values(view.raw, kpis, self.pairs_))
             view.cache[key] = np.hstack(parts)
@@ -254,7 +255,7 @@ class SeasonalResiduals(FeatureExtractor):
         self.resid_dev_ = grow_rows(self.resid_dev_, need)
         self.prior_dev_ = grow_rows(self.prior_dev_, need)
         self.far_run_ = grow_rows(self.far_run_, need)
-        self.slot_far_since_ = grow_rows(self.slot_far_since_, need)
+        self.slot_far_since_ = grow_slot_major(self.slot_far_since_, need)
         self.resid_count_ = grow_rows(self.resid_count_, need)
         if self.week_ is not None:
             self.week_.grow(need)

@@ -29,9 +29,9 @@ import numpy as np
 
 from telecom_nb.features.cadence import per_sample
 from telecom_nb.features.group_median import FLEET_SAMPLE, MIN_FLEET_SECTORS, nanmedian_fast
+from telecom_nb.features.layout import grow_slot_major
 from telecom_nb.features.robust_stats import GATE_Z, GATED_WEIGHT, HUBER_K
 from telecom_nb.features.time_slots import n_slots
-from telecom_nb.sector_index import grow_rows
 
 #: median absolute deviation -> standard deviation (normal data)
 MEDIAN_AD_TO_SIGMA = 1.4826
@@ -52,8 +52,8 @@ class WeekdayEffects:
         self.fleet_count_ = np.zeros(w)
 
     def grow(self, n_rows: int) -> None:
-        self.level_ = grow_rows(self.level_, n_rows)
-        self.count_ = grow_rows(self.count_, n_rows)
+        self.level_ = grow_slot_major(self.level_, n_rows)  # slot-major: one block a tick
+        self.count_ = grow_slot_major(self.count_, n_rows)
 
     def _fleet_at(self, wslot: np.ndarray, r: np.ndarray, ok: np.ndarray, sigma2: np.ndarray):
         """Fleet effect and scatter at each row's week slot; this tick's own on a first visit."""
