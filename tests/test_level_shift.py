@@ -121,3 +121,23 @@ def test_names_and_weights():
     part.bind(("a", "b"))
     assert part.feature_names == ["a:shift_z", "b:shift_z"]
     assert part.feature_weights().shape == (2, 2)
+
+
+def test_a_few_series_joint_distance_reads_the_shifts():
+    """Many KPIs' hour shifts together, against how they usually shift together: the
+    few-series joint distance reads the level-shift columns once the window holds enough
+    rows that have them (a fleet's joint reads only seasonal and persistence columns)."""
+    rng = np.random.default_rng(1)
+    ts = pd.date_range("2026-03-02", periods=9 * 288, freq="5min", tz="UTC")
+    hours = (ts.hour + ts.minute / 60.0).to_numpy()
+    load = 1.0 + 0.5 * np.sin(2 * np.pi * hours / 24)
+    drift = np.cumsum(rng.normal(0, 0.02, len(ts)))
+    frame = pd.DataFrame({schema.TIMESTAMP: ts, schema.SECTOR: "svc"})
+    for j in range(4):
+        frame[f"k{j}"] = load * (2 + j) + drift * (1 + j) + rng.normal(0, 0.2, len(ts))
+    kpis = [f"k{j}" for j in range(4)]
+    det = make_detector("iforest", kpis=kpis, n_estimators=20)
+    det.score_stream(frame)
+    names = det.features_.feature_names
+    read = {names[c].rpartition(":")[2] for c in det._fitted.model.joint.columns}
+    assert read == {"season_z", "persist_z", "shift_z"}

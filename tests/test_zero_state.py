@@ -57,6 +57,18 @@ def test_known_zero_rows_read_zero_and_new_ones_do_not():
         assert np.abs(x[a:b]).max() == 0.0
 
 
+def test_persistence_does_not_learn_a_known_zero_run():
+    """A known zero state is no news to persistence either: its running mean does not
+    carry the run's z of dozens of spreads into the hour after it."""
+    frame = _cell()
+    runs = _runs(frame)
+    b = runs[MIN_RUNS][1]  # known (see above)
+    features, _ = _loop(frame.iloc[:b])
+    assert np.abs(features.persistence_.mean_).max() < 1.5
+    first, _ = _loop(frame.iloc[: runs[0][1]])  # the first zero night is learned as news
+    assert np.abs(first.persistence_.mean_).max() > 5
+
+
 def test_a_zero_run_longer_than_any_seen_is_news_again():
     frame = _cell(zero_nights=(2, 3, 5), long_day=8)
     _, x = _loop(frame)
@@ -135,3 +147,4 @@ def test_one_series_pass_reads_known_zeros_as_the_loop():
     np.testing.assert_array_equal(got, expected)
     for name in ("run_", "done_", "longest_", "hours_", "pending_"):
         np.testing.assert_array_equal(getattr(fast.zeros_, name), getattr(loop.zeros_, name))
+    np.testing.assert_array_equal(fast.persistence_.mean_, loop.persistence_.mean_)

@@ -105,7 +105,8 @@ class ForestAndZ:
         return features if self.n_base is None else features[:, : self.n_base]
 
     def joint_units(self, features: np.ndarray) -> np.ndarray:
-        """The joint distance in units of its own tail (as a feature's |z|)."""
+        """The joint distance in units of its own tail (as a feature's |z|); ``features``:
+        whole rows (a few series' distance reads the level-shift columns too)."""
         return self.joint_tail(self.joint.distance(features)[:, None])
 
 
@@ -221,8 +222,9 @@ class IsolationForestDetector(CalendarParams, ForestParams, WindowedDetector):
         cont = continues(tails, ref, previous, zref)
         joint = joint_tail = joint_null = units = None
         if len(columns):
-            joint = JointDistance.fit(window, np.asarray(columns))
-            d = joint.distance(ref)[:, None]
+            joint = _fit_joint(full_window, np.asarray(columns, dtype=np.intp),
+                               shift if heavy else shift[:0])
+            d = joint.distance(shift_ref)[:, None]
             # declustered like a feature's tail (``previous`` holds |z|: no distance of its
             # own, so a row continues where the sector was already far on any feature); its
             # deep tail is every KPI's rare normal excursions at once (availability's dips):
@@ -276,9 +278,9 @@ class IsolationForestDetector(CalendarParams, ForestParams, WindowedDetector):
                              known.joint_units), known.continues
 
     def _raw_score(self, model: ForestAndZ, features: np.ndarray) -> np.ndarray:
+        units = None if model.joint is None else model.joint_units(features)
         features = model.base(features)
         z = model.tails(features)
-        units = None if model.joint is None else model.joint_units(features)
         if units is not None and model.joint_null is None:  # a fleet: one more feature
             z = np.maximum(z, units)
         return self._combine(model, features,
@@ -296,6 +298,25 @@ class IsolationForestDetector(CalendarParams, ForestParams, WindowedDetector):
         if model.families is not None:
             raw = np.maximum(raw, model.families(features))
         return raw
+
+
+def _fit_joint(window: np.ndarray, columns: np.ndarray, shift: np.ndarray) -> JointDistance:
+    """The joint distance of the seasonal and persistence columns and, for a few series once
+    the window holds :data:`MIN_SHIFT_ROWS` rows with a level-shift statistic, the shift
+    columns too, fitted on those rows only (an hour's shift of zero before 3 days of history
+    would make its usual spread look tight).
+
+    Why the shifts: an incident moving 6 of 24 service KPIs by ~1.5 of their spreads for
+    hours is, per tick, inside the seasonal noise, and per KPI inside the slow drifts of
+    the service's latent factors (those drifts are the per-KPI shift part's false alarms);
+    the hour's shifts of many KPIs together, against how they usually shift together,
+    stand out.
+    """
+    if len(shift):
+        has = (window[:, shift] != 0).any(axis=1)
+        if has.sum() >= MIN_SHIFT_ROWS:
+            return JointDistance.fit(window[has], np.r_[columns, shift])
+    return JointDistance.fit(window, columns)
 
 
 def _shift_null(ref: np.ndarray, previous: np.ndarray | None,

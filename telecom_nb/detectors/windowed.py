@@ -18,7 +18,7 @@ from traitlets import Bool, Float, Int, List, Unicode, observe, validate
 
 from telecom_nb.defaults import FEW_SERIES
 from telecom_nb.detectors.base import Detector, RetrainJob, Scores
-from telecom_nb.detectors.calibration import TailCalibrator
+from telecom_nb.detectors.calibration import DEEP_SHOULDER, TailCalibrator
 from telecom_nb.detectors.explain import contributions_frame, kpi_contributions, top_kpis
 from telecom_nb.detectors.fit_inputs import FitInputs, Fitted
 from telecom_nb.detectors.previous_rows import PreviousRows
@@ -37,8 +37,6 @@ MIN_BATCHES_IN_WINDOW = 20
 RETRAIN_GROWTH = 0.25
 #: a stretched retrain gap is at most this many ``retrain_interval`` (daily -> weekly)
 MAX_STRETCH = 7
-
-
 
 
 class WindowedDetector(ThresholdParams, Detector):
@@ -352,7 +350,9 @@ class WindowedDetector(ThresholdParams, Detector):
             ref = ref[pick]
             previous = None if previous is None else previous[pick]
         raw, continues = self._reference(model, ref, previous)
-        null = TailCalibrator.fit(raw, heavy_tails=inputs.heavy_tails, continues=continues)
+        # a few series' max of parts has slow ones (persistence, shift): a heavier deep tail
+        null = TailCalibrator.fit(raw, heavy_tails=inputs.heavy_tails, continues=continues,
+                                  spacings=DEEP_SHOULDER if inputs.heavy_tails else None)
         return Fitted(model, null, self._fit_extra(snapshot), inputs)
 
     def _reference(self, model: Any, ref: np.ndarray,

@@ -177,6 +177,12 @@ class KpiFeatures(FeatureExtractor):
             out[(known.astype(np.float64) @ self.zero_columns_) > 0] = 0.0
         return out
 
+    def quiet_series(self, known: np.ndarray, n_series: int) -> np.ndarray:
+        """(rows x seasonal series) mask of the series that read a known-zero KPI: their z
+        is 0 for persistence to learn (a maintenance night's z of -30 in the running mean
+        was an alarm for the hour after it, and widened the mean's usual spread)."""
+        return (known.astype(np.float64) @ self.zero_columns_[:, :n_series]) > 0
+
     def _seasonal_z(self, view: BatchView) -> np.ndarray:
         """The seasonal part's z of ``view`` under the current state (computed once)."""
         cached = self._season_z
@@ -219,7 +225,12 @@ class KpiFeatures(FeatureExtractor):
         rows = self.registry.register(view.sector_ids)
         if self.persistence_ is not None:
             self.persistence_.ratio = self._memory_ratio()  # the cadence before this batch's
-            self.persistence_.update(rows, self._seasonal_z(view), len(self.registry))
+            z = self._seasonal_z(view)
+            if self.few_series():
+                known = self.zeros_.known(rows, scaled_view(view, self.kpis_ or ()),
+                                          self.local_hours(view))
+                z = np.where(self.quiet_series(known, z.shape[1]), 0.0, z)
+            self.persistence_.update(rows, z, len(self.registry))
         if self.few_series():  # read only then; a registry never shrinks back to a few
             self.zeros_.update(rows, scaled_view(view, self.kpis_ or ()), len(self.registry),
                                self.local_hours(view))

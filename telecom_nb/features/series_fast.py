@@ -105,6 +105,10 @@ class SeriesPass:
                 int(ch is not None), int(nv is not None), int(self.peers),
                 int(nv.blocks if nv else 1), int(nv.min_blocks if nv else 0))
         s = slice(a, b)
+        # known zero states first: they read only the KPIs and their own state, and the
+        # persistence inside the pass learns a known zero's series as z = 0
+        known = f.zeros_.scan(0, self.yz[s], self.local_hour[s])  # one sector: few series
+        quiet = f.quiet_series(known, len(season.feature_names))
         series_kernel.series_pass(
             self.y[s], self.yc[s], self.yn[s], self.slot[s], self.wslot[s], self.hours[s],
             self.tns[s], self.bid[s], out, nov, nov_n, cfg, ints,
@@ -117,7 +121,7 @@ class SeriesPass:
             week.fleet_ if week else _NONE, week.tau2_ if week else _NONE,
             week.fleet_count_ if week else _NONE[0], cad_t, cad,
             *self._persistence(p), *self._change(ch, k), *self._novelty(nv, k),
-            self.spacing)
+            self.spacing, quiet)
         season.cadence_._times = deque(cad_t[: cad[0]].tolist(), maxlen=17)
         season.cadence_.step_ns = int(cad[1])
         if nv:
@@ -128,7 +132,6 @@ class SeriesPass:
             shift_pass(self.yz[s], self.bins[s], out[:, out.shape[1] - k:], lv.cur_bin_,
                        lv.cur_sum_, lv.cur_n_, lv.ring_sum_, lv.ring_n_, lv.ring_id_, lv.ref_,
                        lv.spread_, lv.spread_n_, lv.floors_)
-        known = f.zeros_.scan(0, self.yz[s], self.local_hour[s])  # one sector: few series
         out = f.known_zeros(out, known)
         season.state_changed()
         f._updates += n

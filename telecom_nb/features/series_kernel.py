@@ -82,13 +82,14 @@ def series_pass(y, yc, yn, slot, wslot, hours, tns, bid, out, nov, nov_n, cfg, i
                 p_mean, p_l, p_d, p_c, p_fsd,
                 c_l, c_d, c_c, c_floors,
                 r_max, r_min, r_n, r_id, cur_id, cur_max, cur_min, cur_n, r_st, r_stn, r_stk,
-                n_floors, n_pct, spacing):  # pragma: no cover - compiled
+                n_floors, n_pct, spacing, quiet):  # pragma: no cover - compiled
     """Score (into ``out``) then learn every row of one sector (state row 0), in order.
 
     ``cfg`` = (slot_alpha, sector_alpha, slot_prior, week_alpha, p_alpha_usual, fast_alpha,
     change_spread_alpha, tolerance); ``ints`` = (slots_per_day, weekly, persistence, change,
     novelty, peers, blocks, min_blocks). Novelty leaves (excess, up) in ``nov`` and rows
-    in ``nov_n`` for numpy's tail.
+    in ``nov_n`` for numpy's tail. ``quiet[i, j]``: row i's series j reads a known zero
+    state (persistence learns it as z = 0).
     """
     slot_alpha, sector_alpha, slot_prior, wk_alpha, p_ualpha, fast_alpha, c_salpha, tol = cfg
     spd, weekly, persist, change, novelty, peers, blocks, min_blocks = ints
@@ -305,7 +306,7 @@ def series_pass(y, yc, yn, slot, wslot, hours, tns, bid, out, nov, nov_n, cfg, i
                 cur_n[r] += 1
         if persist:
             for j in range(S):
-                z = zs[j]
+                z = 0.0 if quiet[i, j] else zs[j]  # a known zero state: no news
                 lvl, cnt = p_l[r, j], p_c[r, j]
                 spread = (cnt * (p_d[r, j] * MAD_TO_SIGMA) + PRIOR_TICKS * p_fsd[j]) / (
                     cnt + PRIOR_TICKS)
