@@ -99,3 +99,23 @@ def test_tail_second_is_the_second_kpis_units():
                                                         t.base, t.tail_scale))
     assert np.isnan(want).any() and not np.isnan(want).all()
     _same_bits(got, want)
+
+
+def test_tail_top2_is_the_kpi_families_statistic():
+    """The KPI-families kernel gives ``top_two_sum(units(x[:, columns]))`` bit for bit, NaN
+    cells (as 0) and a row whose every family is NaN included."""
+    from telecom_nb.detectors.kpi_families import top_two_sum
+
+    x = _features(cols=12)
+    tails = FeatureTails.fit(x[:20_000], np.roll(x[:20_000], 1, axis=0))
+    columns = np.array([1, 2, 4, 5, 7, 10, 11])
+    group = np.array([0, 0, 1, 1, 2, 3, 3])
+    x[::7, 1] = np.nan
+    x[::11, 4] = np.nan
+    x[3, columns] = np.nan
+    t = tails.select(columns)
+    want = top_two_sum(t.units(x[:, columns]), group, 4)
+    got = score_kernels.tail_top2(x, columns, group, (t.anchor, t.scale, t.reach, t.start,
+                                                      t.base, t.tail_scale))
+    assert want[3] == 0.0 and (want > 5.0).any()
+    _same_bits(got, want)

@@ -19,6 +19,7 @@ from telecom_nb.detectors.flat_forest import FlatForest
 from telecom_nb.detectors.forest_fit import fit_isolation_forest
 from telecom_nb.detectors.forest_params import ForestParams
 from telecom_nb.detectors.joint import JointDistance
+from telecom_nb.detectors.kpi_families import KpiFamilies, kpi_columns
 from telecom_nb.detectors.second_kpi import SecondKpi, kpi_groups
 from telecom_nb.detectors.windowed import WindowedDetector
 from telecom_nb.features.base import FeatureExtractor
@@ -95,6 +96,7 @@ class ForestAndZ:
     n_base: int | None = None  # feature columns read by the parts above (the rest: shift)
     shift: np.ndarray | None = None  # a few series: level-shift columns, read directly
     shift_null: tuple[TailCalibrator | None, ...] | None = None  # each one's own null
+    families: KpiFamilies | None = None  # a fleet: two uncorrelated KPI families off at once
     #: the fit's :class:`FitReference`, taken (and dropped) by the detector's calibration
     fit_ref: list = field(default_factory=lambda: [None], compare=False, repr=False)
 
@@ -116,7 +118,10 @@ class IsolationForestDetector(CalendarParams, ForestParams, WindowedDetector):
     everything beyond its training range at about the same depth, so a single KPI far
     out is better told by its own z. Several KPIs moving together moderately (traffic
     collapsing with modulation at zero, an incident moving a dozen service KPIs) is told
-    by neither: the joint part (:mod:`~telecom_nb.detectors.joint`) adds them up. The raw
+    by neither: the joint part (:mod:`~telecom_nb.detectors.joint`) adds them up; in a fleet,
+    two KPIs that do not move together in normal life both off their own history (a backhaul
+    fault's throughput and latency) is a part of its own
+    (:mod:`~telecom_nb.detectors.kpi_families`). The raw
     score is the strongest of these evidences, each as ``-log10(p)`` under its robust null
     (the minimum p-value).
     """
@@ -127,7 +132,7 @@ class IsolationForestDetector(CalendarParams, ForestParams, WindowedDetector):
     joint = param_trait(Bool(True, help=(
         "also score how far the KPIs' seasonal and persistent deviations are together "
         "(a robust Mahalanobis distance; needs 2+ KPIs) and, in a fleet, the second "
-        "KPI far from its peers")))
+        "KPI far from its peers and two uncorrelated KPI families off at once")))
 
     _fit_time: pd.Timestamp | None = None
 
@@ -152,6 +157,12 @@ class IsolationForestDetector(CalendarParams, ForestParams, WindowedDetector):
             return ()
         return kpi_groups(list(self.features_.feature_names), list(self.kpis_))
 
+    def _family_columns(self) -> tuple[tuple[int, ...], ...]:
+        """Per KPI its own columns for the KPI families' part (none without ``joint``)."""
+        if not self.joint:
+            return ()
+        return kpi_columns(list(self.features_.feature_names), list(self.kpis_))
+
     def _make_job(self, now: pd.Timestamp) -> RetrainJob:
         self._fit_time = now  # the data time of the fit asked for (read by _joint_columns)
         return super()._make_job(now)
@@ -160,7 +171,8 @@ class IsolationForestDetector(CalendarParams, ForestParams, WindowedDetector):
         return {"random_state": self.random_state, "n_estimators": self.n_estimators,
                 "heavy_tails": self._heavy_tails(), "joint_columns": self._joint_columns(),
                 "novelty_columns": self._novelty_columns(),
-                "second_groups": self._second_groups(), "shift_columns": self._shift_columns()}
+                "second_groups": self._second_groups(), "shift_columns": self._shift_columns(),
+                "family_columns": self._family_columns()}
 
     def _shift_columns(self) -> tuple[int, ...]:
         """Level-shift columns (the last ones): never in the forest or the tails; for a
@@ -184,6 +196,7 @@ class IsolationForestDetector(CalendarParams, ForestParams, WindowedDetector):
         columns = params.pop("joint_columns", ())
         novelty = params.pop("novelty_columns", ())
         groups = params.pop("second_groups", ())
+        family_columns = params.pop("family_columns", ())
         previous = params.pop("previous", None)
         shift = np.asarray(params.pop("shift_columns", ()), dtype=np.intp)
         n_base = int(shift[0]) if len(shift) else None
@@ -222,6 +235,7 @@ class IsolationForestDetector(CalendarParams, ForestParams, WindowedDetector):
             if heavy:  # in the max of body-only units the distance would drown: own null
                 joint_null = TailCalibrator.fit(units, heavy_tails=True, continues=cont)
         second = None if heavy else SecondKpi.fit(tails, ref, groups, cont)
+        families = None if heavy else KpiFamilies.fit(tails, ref, family_columns, cont)
         if joint is not None and not heavy:
             zref = np.maximum(zref, units)
         forest_raw = -forest.score_samples(x if kept is None else x[kept])
@@ -231,7 +245,8 @@ class IsolationForestDetector(CalendarParams, ForestParams, WindowedDetector):
             joint, joint_tail, joint_null,
             np.asarray(novelty, dtype=np.intp) if len(novelty) else None, second, n_base,
             shift if heavy and len(shift) else None,
-            _shift_null(shift_ref, shift_prev, shift) if heavy and len(shift) else None)
+            _shift_null(shift_ref, shift_prev, shift) if heavy and len(shift) else None,
+            families)
         # the calibration reads the very window (unsliced) when no rows were picked
         model.fit_ref[0] = FitReference(shift_ref, shift_prev, forest_raw, zref, units, cont)
         return model
@@ -280,6 +295,8 @@ class IsolationForestDetector(CalendarParams, ForestParams, WindowedDetector):
             raw = np.maximum(raw, model.joint_null(joint_units))
         if model.second is not None:
             raw = np.maximum(raw, model.second(features))
+        if model.families is not None:
+            raw = np.maximum(raw, model.families(features))
         return raw
 
 

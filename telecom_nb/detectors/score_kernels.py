@@ -108,11 +108,42 @@ def _tail_second(x, columns, group, anchor, scale, reach, start, base, tail_scal
         out[i] = np.nan if nans >= 2 else (first if nans == 1 else second)
 
 
+def _tail_top2(x, columns, group, anchor, scale, reach, start, base, tail_scale, per,
+               out):  # pragma: no cover - compiled
+    """``top_two_sum(units(x[:, columns]), group)``: each group's strongest tail units (at
+    least 0, NaN as 0), then the two largest of them summed (``KpiFamilies``)."""
+    n_groups = per.shape[0]
+    for i in range(x.shape[0]):
+        for g in range(n_groups):
+            per[g] = 0.0
+        for c in range(columns.shape[0]):
+            a = abs(x[i, columns[c]])
+            u = (a - anchor[c]) / scale[c]
+            if a > reach[c]:
+                t = base[0, c] + _nmax(a - start[0, c], 0.0) / tail_scale[0, c]
+                for k in range(1, start.shape[0]):
+                    t = _nmin(t, base[k, c] + _nmax(a - start[k, c], 0.0) / tail_scale[k, c])
+                u = _nmin(u, t)
+            if u > per[group[c]]:  # NaN never is
+                per[group[c]] = u
+        first = 0.0
+        second = 0.0
+        for g in range(n_groups):
+            v = per[g]
+            if v > first:
+                second = first
+                first = v
+            elif v > second:
+                second = v
+        out[i] = second + first
+
+
 if numba is not None:
     _signed32 = numba.njit(cache=True, nogil=True)(_signed32)
     _tail_max = numba.njit(cache=True, nogil=True, error_model="numpy")(_tail_max)
     _contributions = numba.njit(cache=True, nogil=True, error_model="numpy")(_contributions)
     _tail_second = numba.njit(cache=True, nogil=True, error_model="numpy")(_tail_second)
+    _tail_top2 = numba.njit(cache=True, nogil=True, error_model="numpy")(_tail_top2)
 
 
 def _float_matrix(x: np.ndarray) -> np.ndarray | None:
@@ -169,6 +200,22 @@ def tail_second(features: np.ndarray, columns: np.ndarray, group: np.ndarray,
                  np.ascontiguousarray(group, dtype=np.int64),
                  *(np.ascontiguousarray(a, dtype=np.float64) for a in tails),
                  np.empty(n_groups), out)
+    return out
+
+
+def tail_top2(features: np.ndarray, columns: np.ndarray, group: np.ndarray,
+              tails: tuple[np.ndarray, ...]) -> np.ndarray | None:
+    """The two strongest groups' tail units summed per row (``KpiFamilies``); None: not
+    taken. ``tails`` as for :func:`tail_second`, with at least one tail level."""
+    x = _float_matrix(features)
+    n_groups = int(group.max()) + 1 if len(group) else 0
+    if x is None or n_groups < 2 or tails[3].shape[0] == 0:
+        return None
+    out = np.empty(len(x))
+    _tail_top2(x, np.ascontiguousarray(columns, dtype=np.int64),
+               np.ascontiguousarray(group, dtype=np.int64),
+               *(np.ascontiguousarray(a, dtype=np.float64) for a in tails),
+               np.empty(n_groups), out)
     return out
 
 

@@ -1,0 +1,126 @@
+"""Two independent KPI families off at once: the sum of their tail units (a Fisher sum).
+
+A backhaul fault slows a few neighbouring sites together: their throughput falls by 4-5
+sigma and their latency rises by as much, for hours. Peers see little (the neighbours move
+together), each KPI alone is no rarer than the fleet's everyday excursions of some other
+KPI (a crowd moves traffic, users and PRB by 5-6 units), and the second strongest KPI is
+no evidence either where KPIs move together in normal life: a crowd puts *five* load KPIs
+beyond their tails at once. What is rare is two KPIs that do *not* move together in normal
+life both off their own history.
+
+So KPIs are first grouped into families by the correlation of their seasonal deviations in
+the window (single linkage at :data:`FAMILY_CORRELATION`: traffic, users and PRB form one
+family, a throughput or a latency its own); each family's evidence is its strongest tail
+units over its KPIs' own columns (no relation columns: a ratio of two KPIs would count one
+move twice); the statistic is the sum of the two strongest families' units, Fisher's sum of
+``-ln p`` for two p-values. Its null is the window's (a robust
+:class:`~telecom_nb.detectors.calibration.TailCalibrator`). Unlike the second KPI's, its p is
+not doubled for being one more evidence in the max: the body's exponential already reads the
+sum's tail conservatively, and a factor 2 lost on both sides (second generator's world 1
+without its four ratio KPIs, P / event recall: 0.897 / 0.631 with it, 0.907 / 0.640 without).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from telecom_nb.detectors import score_kernels
+from telecom_nb.detectors.calibration import TailCalibrator
+from telecom_nb.detectors.feature_tails import FeatureTails
+
+#: the feature kinds read: the sector against its own history and against its peers
+KINDS = ("season_z", "persist_z", "peer_z", "province_z")
+#: the feature kind whose correlation groups KPIs into families
+FAMILY_KIND = "season_z"
+#: KPIs whose seasonal deviations correlate at least this much (|r|) share a family
+FAMILY_CORRELATION = 0.5
+
+
+def kpi_columns(names: list[str], kpis: list[str]) -> tuple[tuple[int, ...], ...]:
+    """Per KPI, its own columns of :data:`KINDS`, the :data:`FAMILY_KIND` one first (a KPI
+    without one is left out)."""
+    out = []
+    for kpi in kpis:
+        own = {name.rpartition(":")[2]: i for i, name in enumerate(names)
+               if name.rpartition(":")[0] == kpi}
+        if FAMILY_KIND in own:
+            out.append(tuple(own[k] for k in KINDS if k in own))
+    return tuple(out)
+
+
+def families(z: np.ndarray, threshold: float = FAMILY_CORRELATION) -> np.ndarray:
+    """Family of each column of ``z`` (rows x KPIs): single linkage on ``|corr| >=
+    threshold`` of the bounded values (NaN as 0); labels 0..G-1 in column order."""
+    x = np.nan_to_num(np.asarray(z, dtype=np.float64), nan=0.0, posinf=0.0, neginf=0.0)
+    x = np.sign(x) * np.log1p(np.abs(x))
+    x = x - x.mean(axis=0)
+    norm = np.sqrt((x * x).sum(axis=0))
+    ok = norm > 0
+    corr = np.zeros((x.shape[1], x.shape[1]))
+    if ok.any():
+        y = x[:, ok] / norm[ok]
+        corr[np.ix_(ok, ok)] = y.T @ y
+    label = np.arange(x.shape[1])
+    linked = np.abs(corr) >= threshold
+    for _ in range(x.shape[1]):  # a handful of KPIs: propagate the smallest label
+        new = np.array([label[linked[k] | (np.arange(len(label)) == k)].min()
+                        for k in range(len(label))])
+        if (new == label).all():
+            break
+        label = new
+    return np.unique(label, return_inverse=True)[1]
+
+
+def top_two_sum(units: np.ndarray, group: np.ndarray, n_groups: int) -> np.ndarray:
+    """Per row, the sum of the two largest per-group maxima of ``units`` (each at least 0;
+    NaN counts as 0)."""
+    per = np.zeros((len(units), n_groups))
+    u = np.nan_to_num(units, nan=0.0)
+    for g in range(n_groups):  # a handful of families: vectorised over rows
+        per[:, g] = np.maximum(u[:, group == g].max(axis=1), 0.0)
+    top = np.partition(per, n_groups - 2, axis=1)[:, n_groups - 2:]
+    return top.sum(axis=1)
+
+
+@dataclass(frozen=True)
+class KpiFamilies:
+    """The two strongest KPI families' tail units summed, calibrated; immutable."""
+
+    columns: np.ndarray  # (C,) the feature columns read
+    group: np.ndarray  # (C,) each column's family (0..G-1)
+    tails: FeatureTails  # those columns' tails (a slice of the fit's)
+    null: TailCalibrator
+
+    @classmethod
+    def fit(cls, tails: FeatureTails, ref: np.ndarray, kpis: tuple[tuple[int, ...], ...],
+            continues: np.ndarray | None = None) -> KpiFamilies | None:
+        """``kpis``: per KPI its columns, the family one first (:func:`kpi_columns`); None
+        when the KPIs form fewer than two families."""
+        if len(kpis) < 2:
+            return None
+        family = families(ref[:, [cols[0] for cols in kpis]])
+        n_groups = int(family.max()) + 1
+        if n_groups < 2:
+            return None
+        columns = np.concatenate([np.asarray(c, dtype=np.int64) for c in kpis])
+        group = np.repeat(family, [len(c) for c in kpis])
+        sliced = tails.select(columns)
+        stat = top_two_sum(sliced.units(ref[:, columns]), group, n_groups)
+        return cls(columns, group, sliced, TailCalibrator.fit(stat, continues=continues))
+
+    def statistic(self, features: np.ndarray) -> np.ndarray:
+        """Per row: the two strongest families' units, summed."""
+        t = self.tails
+        compiled = score_kernels.tail_top2(
+            features, self.columns, self.group,
+            (t.anchor, t.scale, t.reach, t.start, t.base, t.tail_scale))
+        if compiled is not None:  # the same numbers in one pass over the columns read
+            return compiled
+        return top_two_sum(self.tails.units(features[:, self.columns]), self.group,
+                           int(self.group.max()) + 1)
+
+    def __call__(self, features: np.ndarray) -> np.ndarray:
+        """``-log10 p`` of each row's statistic under the window's null."""
+        return self.null(self.statistic(features))

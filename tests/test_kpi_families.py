@@ -1,0 +1,73 @@
+"""KPI families: two KPIs that do not move together in normal life, off at once."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from telecom_nb.detectors import make_detector
+from telecom_nb.detectors.calibration import TailCalibrator
+from telecom_nb.detectors.feature_tails import FeatureTails
+from telecom_nb.detectors.kpi_families import KpiFamilies, families, kpi_columns, top_two_sum
+from telecom_nb.detectors.second_kpi import SecondKpi
+
+
+def test_columns_are_each_kpis_own_kinds_the_seasonal_one_first():
+    names = ["a:season_z", "b:season_z", "a/b:season_z", "a:peer_z", "b:change_z",
+             "c:peer_z", "a:persist_z", "b:persist_z", "a/b:persist_z"]
+    # a relation (a/b) belongs to no KPI; c has no seasonal column: left out
+    assert kpi_columns(names, ["a", "b", "c"]) == ((0, 6, 3), (1, 7))
+
+
+def test_families_link_correlated_kpis_only():
+    rng = np.random.default_rng(0)
+    common = rng.normal(size=5000)
+    z = np.column_stack([common + 0.3 * rng.normal(size=5000), rng.normal(size=5000),
+                         -common + 0.3 * rng.normal(size=5000), rng.normal(size=5000)])
+    z[::7, 1] = np.nan  # a KPI not reported on some rows
+    assert families(z).tolist() == [0, 1, 0, 2]
+
+
+def test_top_two_sum_adds_the_two_strongest_families_never_below_zero():
+    units = np.array([[1.0, 5.0, 2.0, 3.0], [9.0, -1.0, -2.0, np.nan], [-1.0, -1.0, -1.0, -1.0]])
+    group = np.array([0, 0, 1, 2])
+    assert top_two_sum(units, group, 3).tolist() == [8.0, 9.0, 0.0]
+
+
+def _fleet(n: int, seed: int = 0) -> np.ndarray:
+    """Seasonal z of 5 KPIs: three load KPIs move together (and a crowd moves them all by
+    6 sigma in 1 % of the rows); throughput and latency are independent."""
+    rng = np.random.default_rng(seed)
+    common = rng.normal(size=n)
+    common[rng.random(n) < 0.01] = 6.0
+    load = common[:, None] + 0.4 * rng.normal(size=(n, 3))
+    return np.column_stack([load, rng.normal(size=(n, 2))])
+
+
+def test_two_independent_kpis_at_4_sigma_outrank_a_crowd_on_correlated_ones():
+    ref = _fleet(20_000)
+    tails = FeatureTails.fit(ref, np.zeros_like(ref))
+    kpis = ((0,), (1,), (2,), (3,), (4,))
+    part = KpiFamilies.fit(tails, ref, kpis)
+    assert part is not None and part.group.tolist() == [0, 0, 0, 1, 2]
+    rows = np.array([[6.0, 6.0, 6.0, 0.0, 0.0], [0.0, 0.0, 0.0, -4.0, 4.0]])
+    strongest = TailCalibrator.fit(tails(ref))(tails(rows))  # the max-of-features evidence
+    second = SecondKpi.fit(tails, ref, kpis)(rows)  # the second strongest KPI
+    assert strongest[1] < 3.0 and second[1] < 3.0  # neither hears the throughput + latency
+    assert part(rows)[1] > max(3.0, part(rows)[0], strongest[0])
+    assert part(rows)[0] < 3.0  # the crowd is one family: no rarer than its own tail
+    one = ((0,), (1,), (2,))  # all load KPIs: one family, no second one
+    assert KpiFamilies.fit(tails, ref, one) is None
+    assert KpiFamilies.fit(tails, ref, ((3,),)) is None
+
+
+def test_forest_model_scores_the_kpi_families_in_a_fleet_only():
+    det = make_detector("iforest")
+    ref = _fleet(5000)
+    params = {"random_state": 0, "n_estimators": 20, "heavy_tails": False,
+              "joint_columns": (), "family_columns": ((0,), (1,), (2,), (3,), (4,))}
+    model = det._fit_model(ref, params)
+    assert model.families is not None
+    rows = np.array([[0.0, 0.0, 0.0, -4.5, 4.5]])
+    assert det._raw_score(model, rows)[0] >= model.families(rows)[0] > 3.0
+    params.update(heavy_tails=True)  # one series' shoulder: no tails, no families
+    assert det._fit_model(ref, params).families is None
