@@ -24,8 +24,10 @@ import warnings
 import numpy as np
 from traitlets import Bool, Float, Int, observe, validate
 
+from telecom_nb.defaults import FEW_SERIES
 from telecom_nb.features.base import FeatureExtractor
 from telecom_nb.features.cadence import Cadence
+from telecom_nb.features.count_ratio import CountRatios
 from telecom_nb.features.group_median import (
     FLEET_SAMPLE,
     MIN_FLEET_SECTORS,
@@ -45,7 +47,12 @@ from telecom_nb.features.robust_stats import (
     MIN_COUNT_TO_CLIP,
     RobustTable,
 )
-from telecom_nb.features.scaling import LOG_SPREAD_FLOOR, scale_kpis, spread_floors
+from telecom_nb.features.scaling import (
+    LOG_SPREAD_FLOOR,
+    scale_kpis,
+    spread_floors,
+    unscale_kpis,
+)
 from telecom_nb.features.time_slots import DAY_NS, TimeZone, time_slots
 from telecom_nb.features.view import ROWWISE, BatchView
 from telecom_nb.features.weekly import WeekdayEffects
@@ -119,6 +126,9 @@ class SeasonalResiduals(FeatureExtractor):
         slots = self.slots_per_day
         self.cadence_ = Cadence()
         self.week_ = WeekdayEffects(slots, n_series) if self.weekly else None
+        self.counts_ = CountRatios(len(kpis))
+        self.pair_cols_ = np.array([[kpis.index(a), kpis.index(b)] for a, b in self.pairs_],
+                                   dtype=np.intp).reshape(-1, 2)
         self.slot_table_ = RobustTable((slots, n_series), self.slot_alpha)
         # the overall level spans the daily cycle: its far samples are peaks, not faults
         self.sector_table_ = RobustTable((n_series,), self.sector_alpha, gate=False)
@@ -241,9 +251,25 @@ class SeasonalResiduals(FeatureExtractor):
         r = np.where(known, rows, 0)
         expected, spread, has, _, (spread_ok, shape_ok), _ = self._expected_of(r, view)
         z = (y - expected) / spread
+        if len(self.registry) > FEW_SERIES:
+            z = self._few_counts(np.where(known, rows, -1), view.raw, expected, z)
         ok = known[:, None] & has & spread_ok & shape_ok & np.isfinite(z)
         out[ok] = np.clip(z[ok], -Z_CLIP, Z_CLIP)
         return out
+
+    def _few_counts(self, rows: np.ndarray, raw: np.ndarray, expected: np.ndarray,
+                    z: np.ndarray) -> np.ndarray:
+        """``z`` with the KPIs that are ratios of few counts (and their relations) capped
+        at the evidence their counts carry (:mod:`~telecom_nb.features.count_ratio`)."""
+        kpis = tuple(self.kpis_ or ())
+        k = len(kpis)
+        cap = self.counts_.caps(rows, raw, unscale_kpis(expected[:, :k], kpis))
+        if not np.isfinite(cap).any():
+            return z
+        if len(self.pair_cols_):
+            cap = np.hstack([cap, np.minimum(cap[:, self.pair_cols_[:, 0]],
+                                             cap[:, self.pair_cols_[:, 1]])])
+        return np.sign(z) * np.minimum(np.abs(z), cap)
 
     def update_view(self, view: BatchView) -> None:
         y = self.series(view)
@@ -282,6 +308,7 @@ class SeasonalResiduals(FeatureExtractor):
         self.slot_table_.update((rows, slot), y_day, spread, far=far_slot,
                                 start=np.where(far_slot, prior - fleet_effect, np.nan))
         self.sector_table_.update((rows,), y_day, far=far)
+        self.counts_.update(rows, view.raw, need)
         self.state_changed()
 
     def _learn_cells(self, rows: np.ndarray, slot: np.ndarray, now: np.ndarray,
