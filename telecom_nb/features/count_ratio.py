@@ -63,10 +63,13 @@ def _fraction_hits(values: np.ndarray) -> np.ndarray:
 def binomial_z(share: np.ndarray, n: np.ndarray, p: np.ndarray) -> np.ndarray:
     """|z| of ``share * n`` events in ``n`` trials at rate ``p``: ``Phi^-1`` of the tail
     probability on the side the share lies (0 on the expected side of the mode)."""
-    k = np.round(share * n)
+    n = np.asarray(n).astype(np.int64)
+    k = np.round(np.where(np.isfinite(share), share, 0.0) * n).astype(np.int64)
     p = np.clip(p, 1e-6, 1.0 - 1e-6)
     low = k < n * p
-    tail = np.where(low, bdtr(k, n, p), bdtrc(k - 1.0, n, p))
+    # P(X <= k) below the expectation, P(X >= k) = P(X > k - 1) above it
+    tail = np.where(low, bdtr(k, n, p), bdtrc(np.maximum(k - 1, 0), n, p))
+    tail = np.where(~low & (k == 0), 1.0, tail)
     return np.maximum(-ndtri(np.clip(tail, 1e-300, 1.0)), 0.0)
 
 
