@@ -12,12 +12,13 @@ The value itself says how few counts stand behind it: the smallest ``n`` (up to
 counts when the data show it: every value seen lies within [0, 100], and its values sit
 on the non-integer fractions of at most ``DETECT_COUNTS`` counts (33.33, 12.5, ...) far
 more often than on the same points shifted by ``CONTROL_SHIFT`` (a continuous
-percentage meets both equally often, an integer KPI neither). On such a KPI, a
-row whose value is a fraction of at most ``MAX_COUNTS`` counts, right after a value of
-few counts too (a busy cell's 0 % is a real total failure: its previous hour had many
-counts), has its |z| capped at the binomial evidence of ``k`` of ``n`` against the
-expected rate: ``Phi^-1`` of the tail probability. Learned per KPI from the data, no KPI
-names; a few series keep their z (their one-series pass has no such state).
+percentage meets both equally often, an integer KPI neither). On such a KPI, a row whose
+value is a fraction of at most ``MAX_COUNTS`` counts, right after a value of few counts
+or where the same hour of the previous day had few (a busy cell's 0 % is a real total
+failure: its previous hour and yesterday's same hour had many counts), has its |z|
+capped at the binomial evidence of ``k`` of ``n`` against the expected rate: ``Phi^-1``
+of the tail probability. Learned per KPI from the data, no KPI names; a few series keep
+their z (their one-series pass has no such state).
 """
 
 from __future__ import annotations
@@ -76,23 +77,27 @@ def binomial_z(share: np.ndarray, n: np.ndarray, p: np.ndarray) -> np.ndarray:
 class CountRatios:
     """Which KPIs are ratios of few counts (learned), and each sector's last count level."""
 
-    def __init__(self, n_kpis: int) -> None:
+    def __init__(self, n_kpis: int, slots_per_day: int = 1) -> None:
         self.lattice_ = np.zeros(n_kpis)  # values on non-integer fractions of few counts
         self.control_ = np.zeros(n_kpis)  # ... on those points shifted (both ways, halved)
         self.outside_ = np.zeros(n_kpis, dtype=bool)  # a value outside [0, 100] was seen
         # per sector x KPI: the fewest counts of the last finite value (MAX_COUNTS + 1: many)
         self.last_n_ = np.zeros((0, n_kpis), dtype=np.int64)
+        # ... and of the last finite value at each time-of-day slot
+        self.slot_n_ = np.zeros((0, slots_per_day, n_kpis), dtype=np.int64)
 
     def ratios(self) -> np.ndarray:
         """Per KPI: True where the data show a ratio of counts."""
         return (~self.outside_) & (self.lattice_ >= MIN_HITS) & (
             self.lattice_ >= MIN_HIT_RATIO * (self.control_ + 1.0))
 
-    def caps(self, rows: np.ndarray, raw: np.ndarray, expected: np.ndarray) -> np.ndarray:
+    def caps(self, rows: np.ndarray, slot: np.ndarray, raw: np.ndarray,
+             expected: np.ndarray) -> np.ndarray:
         """rows x KPIs: the largest |z| each row's value can carry (inf: no cap).
 
         ``raw`` are the values in their own units, ``expected`` the expected values in the
-        same units; ``rows`` the sectors' registry rows (-1: unknown, no cap)."""
+        same units; ``rows`` the sectors' registry rows (-1: unknown, no cap), ``slot``
+        the rows' time-of-day slots."""
         cap = np.full(raw.shape, np.inf)
         which = self.ratios()
         if not which.any():
@@ -101,15 +106,16 @@ class CountRatios:
         v = raw[:, cols]
         n = fewest_counts(v)
         known = (rows >= 0) & (rows < len(self.last_n_))
-        prev = np.where(known[:, None], self.last_n_[np.where(known, rows, 0)][:, cols],
-                        MAX_COUNTS + 1)
+        r = np.where(known, rows, 0)
+        prev = np.minimum(self.last_n_[r][:, cols], self.slot_n_[r, slot][:, cols])
         few = known[:, None] & (n <= MAX_COUNTS) & (prev <= MAX_COUNTS)
         if few.any():
             z = binomial_z(v / 100.0, n.astype(np.float64), expected[:, cols] / 100.0)
             cap[:, cols] = np.where(few & np.isfinite(expected[:, cols]), z, np.inf)
         return cap
 
-    def update(self, rows: np.ndarray, raw: np.ndarray, n_rows: int) -> None:
+    def update(self, rows: np.ndarray, slot: np.ndarray, raw: np.ndarray,
+               n_rows: int) -> None:
         """Learn which KPIs are ratios of counts and each sector's last count level."""
         ok = np.isfinite(raw)
         self.outside_ |= (ok & ((raw < -TOLERANCE) | (raw > 100.0 + TOLERANCE))).any(axis=0)
@@ -119,3 +125,5 @@ class CountRatios:
                                 + _fraction_hits(raw + CONTROL_SHIFT))
         self.last_n_ = grow_rows(self.last_n_, n_rows, MAX_COUNTS + 1)
         self.last_n_[rows] = np.where(ok, n, self.last_n_[rows])
+        self.slot_n_ = grow_rows(self.slot_n_, n_rows, MAX_COUNTS + 1)
+        self.slot_n_[rows, slot] = np.where(ok, n, self.slot_n_[rows, slot])

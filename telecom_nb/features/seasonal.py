@@ -126,7 +126,7 @@ class SeasonalResiduals(FeatureExtractor):
         slots = self.slots_per_day
         self.cadence_ = Cadence()
         self.week_ = WeekdayEffects(slots, n_series) if self.weekly else None
-        self.counts_ = CountRatios(len(kpis))
+        self.counts_ = CountRatios(len(kpis), slots)
         self.pair_cols_ = np.array([[kpis.index(a), kpis.index(b)] for a, b in self.pairs_],
                                    dtype=np.intp).reshape(-1, 2)
         self.slot_table_ = RobustTable((slots, n_series), self.slot_alpha)
@@ -252,18 +252,19 @@ class SeasonalResiduals(FeatureExtractor):
         expected, spread, has, _, (spread_ok, shape_ok), _ = self._expected_of(r, view)
         z = (y - expected) / spread
         if len(self.registry) > FEW_SERIES:
-            z = self._few_counts(np.where(known, rows, -1), view.raw, expected, z)
+            z = self._few_counts(np.where(known, rows, -1), self.slots(view)[0], view.raw,
+                                 expected, z)
         ok = known[:, None] & has & spread_ok & shape_ok & np.isfinite(z)
         out[ok] = np.clip(z[ok], -Z_CLIP, Z_CLIP)
         return out
 
-    def _few_counts(self, rows: np.ndarray, raw: np.ndarray, expected: np.ndarray,
-                    z: np.ndarray) -> np.ndarray:
+    def _few_counts(self, rows: np.ndarray, slot: np.ndarray, raw: np.ndarray,
+                    expected: np.ndarray, z: np.ndarray) -> np.ndarray:
         """``z`` with the KPIs that are ratios of few counts (and their relations) capped
         at the evidence their counts carry (:mod:`~telecom_nb.features.count_ratio`)."""
         kpis = tuple(self.kpis_ or ())
         k = len(kpis)
-        cap = self.counts_.caps(rows, raw, unscale_kpis(expected[:, :k], kpis))
+        cap = self.counts_.caps(rows, slot, raw, unscale_kpis(expected[:, :k], kpis))
         if not np.isfinite(cap).any():
             return z
         if len(self.pair_cols_):
@@ -308,7 +309,7 @@ class SeasonalResiduals(FeatureExtractor):
         self.slot_table_.update((rows, slot), y_day, spread, far=far_slot,
                                 start=np.where(far_slot, prior - fleet_effect, np.nan))
         self.sector_table_.update((rows,), y_day, far=far)
-        self.counts_.update(rows, view.raw, need)
+        self.counts_.update(rows, slot, view.raw, need)
         self.state_changed()
 
     def _learn_cells(self, rows: np.ndarray, slot: np.ndarray, now: np.ndarray,
