@@ -56,6 +56,7 @@ from telecom_nb.features.scaling import (
 from telecom_nb.features.time_slots import DAY_NS, TimeZone, time_slots
 from telecom_nb.features.view import ROWWISE, BatchView
 from telecom_nb.features.weekly import WeekdayEffects
+from telecom_nb.features.zero_inflated import ZeroInflated
 from telecom_nb.params import check_range, param_trait
 from telecom_nb.sector_index import grow_rows
 
@@ -127,6 +128,7 @@ class SeasonalResiduals(FeatureExtractor):
         self.cadence_ = Cadence()
         self.week_ = WeekdayEffects(slots, n_series) if self.weekly else None
         self.counts_ = CountRatios(len(kpis), slots)
+        self.zero_kpis_ = ZeroInflated(len(kpis))
         self.pair_cols_ = np.array([[kpis.index(a), kpis.index(b)] for a, b in self.pairs_],
                                    dtype=np.intp).reshape(-1, 2)
         self.slot_table_ = RobustTable((slots, n_series), self.slot_alpha)
@@ -264,7 +266,9 @@ class SeasonalResiduals(FeatureExtractor):
         at the evidence their counts carry (:mod:`~telecom_nb.features.count_ratio`)."""
         kpis = tuple(self.kpis_ or ())
         k = len(kpis)
-        cap = self.counts_.caps(rows, slot, raw, unscale_kpis(expected[:, :k], kpis))
+        expected = unscale_kpis(expected[:, :k], kpis)
+        z = np.hstack([self.zero_kpis_.z(raw, expected, z[:, :k]), z[:, k:]])
+        cap = self.counts_.caps(rows, slot, raw, expected)
         if not np.isfinite(cap).any():
             return z
         if len(self.pair_cols_):
@@ -310,6 +314,7 @@ class SeasonalResiduals(FeatureExtractor):
                                 start=np.where(far_slot, prior - fleet_effect, np.nan))
         self.sector_table_.update((rows,), y_day, far=far)
         self.counts_.update(rows, slot, view.raw, need)
+        self.zero_kpis_.update(np.where(self.counts_.ratios(), np.nan, view.raw))
         self.state_changed()
 
     def _learn_cells(self, rows: np.ndarray, slot: np.ndarray, now: np.ndarray,
