@@ -74,7 +74,7 @@ def _last_z(frame: pd.DataFrame, hour: int, value: float, before: float) -> floa
     batches = [b for _, b in frame.groupby(schema.TIMESTAMP, sort=True)]
     for batch in batches[:-1]:
         season.update_view(season.view(batch))
-    assert season.counts_.ratios().tolist() == [True, False]
+    assert season.lumpy_.counts_.ratios().tolist() == [True, False]
     z = season.transform_view(season.view(batches[-1]))
     return float(z[batches[-1][schema.SECTOR].to_numpy() == "s0", 0][0])
 

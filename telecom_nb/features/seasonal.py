@@ -27,13 +27,13 @@ from traitlets import Bool, Float, Int, observe, validate
 from telecom_nb.defaults import FEW_SERIES
 from telecom_nb.features.base import FeatureExtractor
 from telecom_nb.features.cadence import Cadence
-from telecom_nb.features.count_ratio import CountRatios
 from telecom_nb.features.group_median import (
     FLEET_SAMPLE,
     MIN_FLEET_SECTORS,
     fleet_median,
     nanmedian_fast,
 )
+from telecom_nb.features.lumpy import LumpyKpis
 from telecom_nb.features.relations import (
     default_relations,
     relation_name,
@@ -47,16 +47,10 @@ from telecom_nb.features.robust_stats import (
     MIN_COUNT_TO_CLIP,
     RobustTable,
 )
-from telecom_nb.features.scaling import (
-    LOG_SPREAD_FLOOR,
-    scale_kpis,
-    spread_floors,
-    unscale_kpis,
-)
+from telecom_nb.features.scaling import LOG_SPREAD_FLOOR, scale_kpis, spread_floors
 from telecom_nb.features.time_slots import DAY_NS, TimeZone, time_slots
 from telecom_nb.features.view import ROWWISE, BatchView
 from telecom_nb.features.weekly import WeekdayEffects
-from telecom_nb.features.zero_inflated import ZeroInflated
 from telecom_nb.params import check_range, param_trait
 from telecom_nb.sector_index import grow_rows
 
@@ -127,10 +121,7 @@ class SeasonalResiduals(FeatureExtractor):
         slots = self.slots_per_day
         self.cadence_ = Cadence()
         self.week_ = WeekdayEffects(slots, n_series) if self.weekly else None
-        self.counts_ = CountRatios(len(kpis), slots)
-        self.zero_kpis_ = ZeroInflated(len(kpis))
-        self.pair_cols_ = np.array([[kpis.index(a), kpis.index(b)] for a, b in self.pairs_],
-                                   dtype=np.intp).reshape(-1, 2)
+        self.lumpy_ = LumpyKpis(kpis, self.pairs_, slots)
         self.slot_table_ = RobustTable((slots, n_series), self.slot_alpha)
         # the overall level spans the daily cycle: its far samples are peaks, not faults
         self.sector_table_ = RobustTable((n_series,), self.sector_alpha, gate=False)
@@ -254,27 +245,11 @@ class SeasonalResiduals(FeatureExtractor):
         expected, spread, has, _, (spread_ok, shape_ok), _ = self._expected_of(r, view)
         z = (y - expected) / spread
         if len(self.registry) > FEW_SERIES:
-            z = self._few_counts(np.where(known, rows, -1), self.slots(view)[0], view.raw,
-                                 expected, z)
+            z = self.lumpy_.z(np.where(known, rows, -1), self.slots(view)[0], view.raw,
+                              expected, z)
         ok = known[:, None] & has & spread_ok & shape_ok & np.isfinite(z)
         out[ok] = np.clip(z[ok], -Z_CLIP, Z_CLIP)
         return out
-
-    def _few_counts(self, rows: np.ndarray, slot: np.ndarray, raw: np.ndarray,
-                    expected: np.ndarray, z: np.ndarray) -> np.ndarray:
-        """``z`` with the KPIs that are ratios of few counts (and their relations) capped
-        at the evidence their counts carry (:mod:`~telecom_nb.features.count_ratio`)."""
-        kpis = tuple(self.kpis_ or ())
-        k = len(kpis)
-        expected = unscale_kpis(expected[:, :k], kpis)
-        z = np.hstack([self.zero_kpis_.z(raw, expected, z[:, :k]), z[:, k:]])
-        cap = self.counts_.caps(rows, slot, raw, expected)
-        if not np.isfinite(cap).any():
-            return z
-        if len(self.pair_cols_):
-            cap = np.hstack([cap, np.minimum(cap[:, self.pair_cols_[:, 0]],
-                                             cap[:, self.pair_cols_[:, 1]])])
-        return np.sign(z) * np.minimum(np.abs(z), cap)
 
     def update_view(self, view: BatchView) -> None:
         y = self.series(view)
@@ -313,8 +288,7 @@ class SeasonalResiduals(FeatureExtractor):
         self.slot_table_.update((rows, slot), y_day, spread, far=far_slot,
                                 start=np.where(far_slot, prior - fleet_effect, np.nan))
         self.sector_table_.update((rows,), y_day, far=far)
-        self.counts_.update(rows, slot, view.raw, need)
-        self.zero_kpis_.update(np.where(self.counts_.ratios(), np.nan, view.raw))
+        self.lumpy_.update(rows, slot, view.raw, need)
         self.state_changed()
 
     def _learn_cells(self, rows: np.ndarray, slot: np.ndarray, now: np.ndarray,
