@@ -90,3 +90,9 @@ def test_a_busy_hours_total_failure_keeps_its_z():
     # 0 % after 97.21 % (hundreds of attempts): every attempt failed
     assert _last_z(frame, 14, 0.0, 97.21) < -20.0
     assert fewest_counts(np.array([97.21]))[0] > MAX_COUNTS
+
+
+def test_a_fraction_of_a_few_counts_is_capped_whatever_came_before():
+    frame = _fleet()
+    # 66.67 % (2 of 3) right after a busy 97.21 %: the value itself shows three attempts
+    assert -4.0 < _last_z(frame, 14, 66.67, 97.21) < 0.0

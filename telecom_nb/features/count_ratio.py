@@ -13,12 +13,14 @@ counts when the data show it: every value seen lies within [0, 100], and its val
 on the non-integer fractions of at most ``DETECT_COUNTS`` counts (33.33, 12.5, ...) far
 more often than on the same points shifted by ``CONTROL_SHIFT`` (a continuous
 percentage meets both equally often, an integer KPI neither). On such a KPI, a row whose
-value is a fraction of at most ``MAX_COUNTS`` counts, right after a value of few counts
-or where the same hour of the previous day had few (a busy cell's 0 % is a real total
-failure: its previous hour and yesterday's same hour had many counts), has its |z|
-capped at the binomial evidence of ``k`` of ``n`` against the expected rate: ``Phi^-1``
-of the tail probability. Learned per KPI from the data, no KPI names; a few series keep
-their z (their one-series pass has no such state).
+value is a fraction of at most ``MAX_COUNTS`` counts has its |z| capped at the binomial
+evidence of ``k`` of ``n`` against the expected rate: ``Phi^-1``
+of the tail probability. A value of one or two counts (0 %, 50 %, 100 %) is taken so only
+right after a value of few counts or where the same hour of the previous day had few: a
+busy cell's 0 % is a real total failure (its previous hour and yesterday's had many
+counts), while a busy cell lands on 66.67 % or 87.5 % exactly only by chance. Learned
+per KPI from the data, no KPI names; a few series keep their z (their one-series pass has
+no such state).
 """
 
 from __future__ import annotations
@@ -108,7 +110,8 @@ class CountRatios:
         known = (rows >= 0) & (rows < len(self.last_n_))
         r = np.where(known, rows, 0)
         prev = np.minimum(self.last_n_[r][:, cols], self.slot_n_[r, slot][:, cols])
-        few = known[:, None] & (n <= MAX_COUNTS) & (prev <= MAX_COUNTS)
+        # 0, 50 and 100 % need the context; other small fractions speak for themselves
+        few = known[:, None] & (n <= MAX_COUNTS) & ((prev <= MAX_COUNTS) | (n > 2))
         if few.any():
             z = binomial_z(v / 100.0, n.astype(np.float64), expected[:, cols] / 100.0)
             cap[:, cols] = np.where(few & np.isfinite(expected[:, cols]), z, np.inf)
