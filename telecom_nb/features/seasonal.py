@@ -288,7 +288,8 @@ class SeasonalResiduals(FeatureExtractor):
         self.slot_table_.update((rows, slot), y_day, spread, far=far_slot,
                                 start=np.where(far_slot, prior - fleet_effect, np.nan))
         self.sector_table_.update((rows,), y_day, far=far)
-        self.lumpy_.update(rows, slot, view.raw, need)
+        if need > FEW_SERIES:  # read only then (the one-series pass has no such state)
+            self.lumpy_.update(rows, slot, view.raw, need)
         self.state_changed()
 
     def _learn_cells(self, rows: np.ndarray, slot: np.ndarray, now: np.ndarray,
