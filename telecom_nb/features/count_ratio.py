@@ -28,6 +28,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import bdtr, bdtrc, ndtri
 
+from telecom_nb.features.group_median import FLEET_SAMPLE
 from telecom_nb.sector_index import grow_rows
 
 #: the largest count a value is matched against (1/MAX_COUNTS .. (MAX-1)/MAX)
@@ -112,9 +113,12 @@ class CountRatios:
         prev = np.minimum(self.last_n_[r][:, cols], self.slot_n_[r, slot][:, cols])
         # 0, 50 and 100 % need the context; other small fractions speak for themselves
         few = known[:, None] & (n <= MAX_COUNTS) & ((prev <= MAX_COUNTS) | (n > 2))
-        if few.any():
-            z = binomial_z(v / 100.0, n.astype(np.float64), expected[:, cols] / 100.0)
-            cap[:, cols] = np.where(few & np.isfinite(expected[:, cols]), z, np.inf)
+        few &= np.isfinite(expected[:, cols])
+        if few.any():  # the binomial tails of the few rows only (scipy's are slow)
+            i, j = np.nonzero(few)
+            sub = np.full(v.shape, np.inf)
+            sub[i, j] = binomial_z(v[i, j] / 100.0, n[i, j], expected[i, cols[j]] / 100.0)
+            cap[:, cols] = sub
         return cap
 
     def update(self, rows: np.ndarray, slot: np.ndarray, raw: np.ndarray,
@@ -122,11 +126,19 @@ class CountRatios:
         """Learn which KPIs are ratios of counts and each sector's last count level."""
         ok = np.isfinite(raw)
         self.outside_ |= (ok & ((raw < -TOLERANCE) | (raw > 100.0 + TOLERANCE))).any(axis=0)
-        n = fewest_counts(raw)
-        self.lattice_ += _fraction_hits(raw)
-        self.control_ += 0.5 * (_fraction_hits(raw - CONTROL_SHIFT)
-                                + _fraction_hits(raw + CONTROL_SHIFT))
+        # which KPIs are ratios is a share: a sample of a big fleet's rows tells it as well
+        sample = raw[:: max(1, len(raw) // FLEET_SAMPLE)]
+        self.lattice_ += _fraction_hits(sample)
+        self.control_ += 0.5 * (_fraction_hits(sample - CONTROL_SHIFT)
+                                + _fraction_hits(sample + CONTROL_SHIFT))
         self.last_n_ = grow_rows(self.last_n_, n_rows, MAX_COUNTS + 1)
-        self.last_n_[rows] = np.where(ok, n, self.last_n_[rows])
         self.slot_n_ = grow_rows(self.slot_n_, n_rows, MAX_COUNTS + 1)
-        self.slot_n_[rows, slot] = np.where(ok, n, self.slot_n_[rows, slot])
+        cols = np.flatnonzero(self.ratios())  # only they are read
+        if not len(cols):
+            return
+        n = fewest_counts(raw[:, cols])
+        keep = ok[:, cols]
+        at = (rows[:, None], cols[None, :])
+        self.last_n_[at] = np.where(keep, n, self.last_n_[at])
+        at = (rows[:, None], slot[:, None], cols[None, :])
+        self.slot_n_[at] = np.where(keep, n, self.slot_n_[at])

@@ -56,8 +56,12 @@ class ZeroInflated:
         self.values_ += ok.sum(axis=0)
         self.zeros_ += (ok & (raw == 0.0)).sum(axis=0)
         self.negative_ |= (ok & (raw < 0.0)).any(axis=0)
-        nonzero = np.where(ok & (raw > 0.0), raw, np.nan)
-        for j in np.flatnonzero(np.isfinite(nonzero).any(axis=0)):  # a few KPIs
-            med = float(np.nanmedian(nonzero[:, j]))
+        share = self.zeros_ / np.maximum(self.values_, 1.0)
+        for j in np.flatnonzero(~self.negative_ & (share >= MIN_ZERO_SHARE)):  # a few KPIs
+            col = raw[:, j]
+            nonzero = col[ok[:, j] & (col > 0.0)]  # few: the KPI is nearly always 0
+            if not nonzero.size:
+                continue
+            med = float(np.median(nonzero))
             cur = self.typical_[j]
             self.typical_[j] = med if not np.isfinite(cur) else cur + TYPICAL_ALPHA * (med - cur)
