@@ -85,9 +85,9 @@ class CountRatios:
         self.control_ = np.zeros(n_kpis)  # ... on those points shifted (both ways, halved)
         self.outside_ = np.zeros(n_kpis, dtype=bool)  # a value outside [0, 100] was seen
         # per sector x KPI: the fewest counts of the last finite value (MAX_COUNTS + 1: many)
-        self.last_n_ = np.zeros((0, n_kpis), dtype=np.int64)
+        self.last_n_ = np.zeros((0, n_kpis), dtype=np.int8)  # <= MAX_COUNTS + 1
         # ... and of the last finite value at each time-of-day slot
-        self.slot_n_ = np.zeros((0, slots_per_day, n_kpis), dtype=np.int64)
+        self.slot_n_ = np.zeros((0, slots_per_day, n_kpis), dtype=np.int8)
 
     def ratios(self) -> np.ndarray:
         """Per KPI: True where the data show a ratio of counts."""
