@@ -39,6 +39,15 @@ def scale_kpis(values: np.ndarray, kpis: tuple[str, ...]) -> np.ndarray:
     return out
 
 
+def unscale_kpis(scaled: np.ndarray, kpis: tuple[str, ...]) -> np.ndarray:
+    """The inverse of :func:`scale_kpis`: columns back in their own units."""
+    out = np.empty(scaled.shape, dtype=np.float64)
+    for j, kpi in enumerate(kpis):
+        col = scaled[:, j]
+        out[:, j] = col if is_percent(kpi) else np.sign(col) * np.expm1(np.abs(col))
+    return out
+
+
 def scaled_view(view: BatchView, kpis: tuple[str, ...]) -> np.ndarray:
     """``scale_kpis(view.raw, kpis)``, computed once per view for every part that reads it
     (a row-wise value: a replay's slices carry it). Read-only."""

@@ -24,6 +24,7 @@ import warnings
 import numpy as np
 from traitlets import Bool, Float, Int, observe, validate
 
+from telecom_nb.defaults import FEW_SERIES
 from telecom_nb.features.base import FeatureExtractor
 from telecom_nb.features.cadence import Cadence
 from telecom_nb.features.group_median import (
@@ -33,6 +34,7 @@ from telecom_nb.features.group_median import (
     nanmedian_fast,
 )
 from telecom_nb.features.layout import grow_slot_major
+from telecom_nb.features.lumpy import LumpyKpis
 from telecom_nb.features.relations import (
     default_relations,
     relation_name,
@@ -120,6 +122,7 @@ class SeasonalResiduals(FeatureExtractor):
         slots = self.slots_per_day
         self.cadence_ = Cadence()
         self.week_ = WeekdayEffects(slots, n_series) if self.weekly else None
+        self.lumpy_ = LumpyKpis(kpis, self.pairs_, slots)
         self.slot_table_ = RobustTable((slots, n_series), self.slot_alpha)
         # the overall level spans the daily cycle: its far samples are peaks, not faults
         self.sector_table_ = RobustTable((n_series,), self.sector_alpha, gate=False)
@@ -242,6 +245,9 @@ class SeasonalResiduals(FeatureExtractor):
         r = np.where(known, rows, 0)
         expected, spread, has, _, (spread_ok, shape_ok), _ = self._expected_of(r, view)
         z = (y - expected) / spread
+        if len(self.registry) > FEW_SERIES:
+            z = self.lumpy_.z(np.where(known, rows, -1), self.slots(view)[0], view.raw,
+                              expected, z)
         ok = known[:, None] & has & spread_ok & shape_ok & np.isfinite(z)
         out[ok] = np.clip(z[ok], -Z_CLIP, Z_CLIP)
         return out
@@ -283,6 +289,8 @@ class SeasonalResiduals(FeatureExtractor):
         self.slot_table_.update((rows, slot), y_day, spread, far=far_slot,
                                 start=np.where(far_slot, prior - fleet_effect, np.nan))
         self.sector_table_.update((rows,), y_day, far=far)
+        if need > FEW_SERIES:  # read only then (the one-series pass has no such state)
+            self.lumpy_.update(rows, slot, view.raw, need)
         self.state_changed()
 
     def _learn_cells(self, rows: np.ndarray, slot: np.ndarray, now: np.ndarray,

@@ -1,0 +1,144 @@
+"""Ratios of few counts: how much evidence a percentage from a handful of attempts carries.
+
+A success or drop rate is ``100 k / n`` of some counters. At a busy hour ``n`` runs to
+hundreds and the rate moves smoothly; in a quiet hour it is a handful, and the rate
+jumps between the few values ``k / n`` allows: 100 %, 50 %, 0 % (one handover of one
+failed). On the KPI's usual spread such a jump is hundreds of spreads; as evidence it
+is one failed attempt, a few percent likely when a cell fails 2 % of its attempts.
+Those jumps were most of the false alarms on the second vendor's exports.
+
+The value itself says how few counts stand behind it: the smallest ``n`` (up to
+``MAX_COUNTS``) with ``k / n`` within rounding of it. A KPI is taken for a ratio of
+counts when the data show it: every value seen lies within [0, 100], and its values sit
+on the non-integer fractions of at most ``DETECT_COUNTS`` counts (33.33, 12.5, ...) far
+more often than on the same points shifted by ``CONTROL_SHIFT`` (a continuous
+percentage meets both equally often, an integer KPI neither). On such a KPI, a row whose
+value is a fraction of at most ``MAX_COUNTS`` counts has its |z| capped at the binomial
+evidence of ``k`` of ``n`` against the expected rate: ``Phi^-1``
+of the tail probability. A value of one or two counts (0 %, 50 %, 100 %) is taken so only
+right after a value of few counts or where the same hour of the previous day had few: a
+busy cell's 0 % is a real total failure (its previous hour and yesterday's had many
+counts), while a busy cell lands on 66.67 % or 87.5 % exactly only by chance. Learned
+per KPI from the data, no KPI names; a few series keep their z (their one-series pass has
+no such state).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.special import bdtr, bdtrc, ndtri
+
+from telecom_nb.features.group_median import FLEET_SAMPLE
+from telecom_nb.sector_index import grow_rows
+
+#: the largest count a value is matched against (1/MAX_COUNTS .. (MAX-1)/MAX)
+MAX_COUNTS = 20
+#: counts up to this decide whether a KPI is a ratio of counts (few fractions: rare by chance)
+DETECT_COUNTS = 10
+#: a value within this of ``100 k / n`` is that fraction (exports round to 2 decimals)
+TOLERANCE = 0.0051
+#: the control points: the fractions shifted by this (no fraction of <= 10 counts is near)
+CONTROL_SHIFT = 0.37
+#: values on the fractions a KPI needs before it can be taken for a ratio of counts ...
+MIN_HITS = 50
+#: ... and how many times more often than on the control points
+MIN_HIT_RATIO = 10.0
+
+
+def fewest_counts(values: np.ndarray, max_counts: int = MAX_COUNTS) -> np.ndarray:
+    """The smallest ``n <= max_counts`` with ``values`` within rounding of ``100 k / n``
+    (``max_counts + 1`` where none, or the value is not finite / outside [0, 100])."""
+    out = np.full(values.shape, max_counts + 1, dtype=np.int64)
+    inside = np.isfinite(values) & (values >= -TOLERANCE) & (values <= 100.0 + TOLERANCE)
+    v = np.where(inside, values, -1.0)
+    for n in range(max_counts, 0, -1):  # the smallest match wins (written last)
+        k = np.round(v * n / 100.0)
+        out = np.where(inside & (np.abs(v - 100.0 * k / n) <= TOLERANCE), n, out)
+    return out
+
+
+def _fraction_hits(values: np.ndarray) -> np.ndarray:
+    """Per column: values on a non-integer fraction of at most ``DETECT_COUNTS`` counts."""
+    on = fewest_counts(values, DETECT_COUNTS) <= DETECT_COUNTS
+    fractional = np.abs(values - np.round(values)) > TOLERANCE
+    return (on & fractional & (values > 0.0) & (values < 100.0)).sum(axis=0)
+
+
+def binomial_z(share: np.ndarray, n: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """|z| of ``share * n`` events in ``n`` trials at rate ``p``: ``Phi^-1`` of the tail
+    probability on the side the share lies (0 on the expected side of the mode)."""
+    n = np.asarray(n).astype(np.int64)
+    k = np.round(np.where(np.isfinite(share), share, 0.0) * n).astype(np.int64)
+    p = np.clip(p, 1e-6, 1.0 - 1e-6)
+    low = k < n * p
+    # P(X <= k) below the expectation, P(X >= k) = P(X > k - 1) above it
+    tail = np.where(low, bdtr(k, n, p), bdtrc(np.maximum(k - 1, 0), n, p))
+    tail = np.where(~low & (k == 0), 1.0, tail)
+    return np.maximum(-ndtri(np.clip(tail, 1e-300, 1.0)), 0.0)
+
+
+class CountRatios:
+    """Which KPIs are ratios of few counts (learned), and each sector's last count level."""
+
+    def __init__(self, n_kpis: int, slots_per_day: int = 1) -> None:
+        self.lattice_ = np.zeros(n_kpis)  # values on non-integer fractions of few counts
+        self.control_ = np.zeros(n_kpis)  # ... on those points shifted (both ways, halved)
+        self.outside_ = np.zeros(n_kpis, dtype=bool)  # a value outside [0, 100] was seen
+        # per sector x KPI: the fewest counts of the last finite value (MAX_COUNTS + 1: many)
+        self.last_n_ = np.zeros((0, n_kpis), dtype=np.int8)  # <= MAX_COUNTS + 1
+        # ... and of the last finite value at each time-of-day slot
+        self.slot_n_ = np.zeros((0, slots_per_day, n_kpis), dtype=np.int8)
+
+    def ratios(self) -> np.ndarray:
+        """Per KPI: True where the data show a ratio of counts."""
+        return (~self.outside_) & (self.lattice_ >= MIN_HITS) & (
+            self.lattice_ >= MIN_HIT_RATIO * (self.control_ + 1.0))
+
+    def caps(self, rows: np.ndarray, slot: np.ndarray, raw: np.ndarray,
+             expected: np.ndarray) -> np.ndarray:
+        """rows x KPIs: the largest |z| each row's value can carry (inf: no cap).
+
+        ``raw`` are the values in their own units, ``expected`` the expected values in the
+        same units; ``rows`` the sectors' registry rows (-1: unknown, no cap), ``slot``
+        the rows' time-of-day slots."""
+        cap = np.full(raw.shape, np.inf)
+        which = self.ratios()
+        if not which.any():
+            return cap
+        cols = np.flatnonzero(which)
+        v = raw[:, cols]
+        n = fewest_counts(v)
+        known = (rows >= 0) & (rows < len(self.last_n_))
+        r = np.where(known, rows, 0)
+        prev = np.minimum(self.last_n_[r][:, cols], self.slot_n_[r, slot][:, cols])
+        # 0, 50 and 100 % need the context; other small fractions speak for themselves
+        few = known[:, None] & (n <= MAX_COUNTS) & ((prev <= MAX_COUNTS) | (n > 2))
+        few &= np.isfinite(expected[:, cols])
+        if few.any():  # the binomial tails of the few rows only (scipy's are slow)
+            i, j = np.nonzero(few)
+            sub = np.full(v.shape, np.inf)
+            sub[i, j] = binomial_z(v[i, j] / 100.0, n[i, j], expected[i, cols[j]] / 100.0)
+            cap[:, cols] = sub
+        return cap
+
+    def update(self, rows: np.ndarray, slot: np.ndarray, raw: np.ndarray,
+               n_rows: int) -> None:
+        """Learn which KPIs are ratios of counts and each sector's last count level."""
+        ok = np.isfinite(raw)
+        self.outside_ |= (ok & ((raw < -TOLERANCE) | (raw > 100.0 + TOLERANCE))).any(axis=0)
+        # which KPIs are ratios is a share: a sample of a big fleet's rows tells it as well
+        sample = raw[:: max(1, len(raw) // FLEET_SAMPLE)]
+        self.lattice_ += _fraction_hits(sample)
+        self.control_ += 0.5 * (_fraction_hits(sample - CONTROL_SHIFT)
+                                + _fraction_hits(sample + CONTROL_SHIFT))
+        self.last_n_ = grow_rows(self.last_n_, n_rows, MAX_COUNTS + 1)
+        self.slot_n_ = grow_rows(self.slot_n_, n_rows, MAX_COUNTS + 1)
+        cols = np.flatnonzero(self.ratios())  # only they are read
+        if not len(cols):
+            return
+        n = fewest_counts(raw[:, cols])
+        keep = ok[:, cols]
+        at = (rows[:, None], cols[None, :])
+        self.last_n_[at] = np.where(keep, n, self.last_n_[at])
+        at = (rows[:, None], slot[:, None], cols[None, :])
+        self.slot_n_[at] = np.where(keep, n, self.slot_n_[at])

@@ -1,0 +1,47 @@
+"""KPIs whose noise a spread does not describe, learned from their values: one holder.
+
+Ratios of few counts (:mod:`~telecom_nb.features.count_ratio`) and zero-inflated KPIs
+(:mod:`~telecom_nb.features.zero_inflated`) each rewrite a part of the seasonal z; this
+holder keeps both and applies them in order (the linear scale first, the count caps last:
+a cap is a bound), the caps reaching the relations of a capped KPI too.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from telecom_nb.features.count_ratio import CountRatios
+from telecom_nb.features.scaling import unscale_kpis
+from telecom_nb.features.zero_inflated import ZeroInflated
+
+
+class LumpyKpis:
+    """The seasonal z of ratios of few counts and zero-inflated KPIs, and their learning."""
+
+    def __init__(self, kpis: tuple[str, ...], pairs: tuple[tuple[str, str], ...],
+                 slots_per_day: int) -> None:
+        self.kpis = tuple(kpis)
+        self.counts_ = CountRatios(len(kpis), slots_per_day)
+        self.zero_kpis_ = ZeroInflated(len(kpis))
+        self.pair_cols_ = np.array([[kpis.index(a), kpis.index(b)] for a, b in pairs],
+                                   dtype=np.intp).reshape(-1, 2)
+
+    def z(self, rows: np.ndarray, slot: np.ndarray, raw: np.ndarray, expected: np.ndarray,
+          z: np.ndarray) -> np.ndarray:
+        """``z`` (KPIs, then relations) rewritten where a KPI is lumpy; ``expected`` is on
+        the seasonal (scaled) axis, ``rows`` the registry rows (-1: unknown)."""
+        k = len(self.kpis)
+        expected = unscale_kpis(expected[:, :k], self.kpis)
+        z = np.hstack([self.zero_kpis_.z(raw, expected, z[:, :k]), z[:, k:]])
+        cap = self.counts_.caps(rows, slot, raw, expected)
+        if not np.isfinite(cap).any():
+            return z
+        if len(self.pair_cols_):
+            cap = np.hstack([cap, np.minimum(cap[:, self.pair_cols_[:, 0]],
+                                             cap[:, self.pair_cols_[:, 1]])])
+        return np.sign(z) * np.minimum(np.abs(z), cap)
+
+    def update(self, rows: np.ndarray, slot: np.ndarray, raw: np.ndarray, n_rows: int) -> None:
+        self.counts_.update(rows, slot, raw, n_rows)
+        # a ratio of counts has its own treatment (its zeros are few attempts, not none)
+        self.zero_kpis_.update(np.where(self.counts_.ratios(), np.nan, raw))

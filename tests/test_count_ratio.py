@@ -1,0 +1,98 @@
+"""Ratios of few counts: detected from their values, their z capped at binomial evidence."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from telecom_nb import schema
+from telecom_nb.features.count_ratio import (
+    MAX_COUNTS,
+    CountRatios,
+    binomial_z,
+    fewest_counts,
+)
+from telecom_nb.features.seasonal import SeasonalResiduals
+
+
+def test_fewest_counts_reads_the_denominator_off_the_value():
+    v = np.array([100.0, 0.0, 50.0, 33.33, 66.67, 88.89, 5.8824, 97.89, 1.1111, np.nan, 3600.0])
+    assert fewest_counts(v).tolist() == [1, 1, 2, 3, 3, 9, 17, 21, 21, 21, 21]
+
+
+def test_binomial_z_is_the_tail_of_k_of_n():
+    z = binomial_z(np.array([0.0, 1.0, 0.5, 0.0]), np.array([1.0, 1.0, 2.0, 3.0]),
+                   np.array([0.98, 0.98, 0.98, 0.98]))
+    assert z[0] == pytest.approx(2.054, abs=1e-3)  # one failure at a 2 % failure rate
+    assert z[1] == 0.0  # the expected side
+    assert 1.5 < z[2] < z[0] < z[3]  # three of three failing is rarer than one of one
+
+
+def _values(rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
+    attempts = rng.choice([3, 6, 7], n)
+    return {
+        "ratio": 100.0 * rng.binomial(attempts, 0.95) / attempts,
+        "percent": rng.uniform(0, 100, n).round(2),  # a continuous percentage
+        "integer": rng.integers(0, 100, n).astype(float),  # counts that stay below 100
+        "big": rng.uniform(0, 1000, n),  # outside [0, 100]
+    }
+
+
+def test_a_ratio_of_counts_is_told_from_its_values_alone():
+    rng = np.random.default_rng(0)
+    c = CountRatios(4)
+    for _ in range(20):
+        raw = np.column_stack(list(_values(rng, 100).values()))
+        c.update(np.arange(100), np.zeros(100, dtype=np.intp), raw, 100)
+    assert c.ratios().tolist() == [True, False, False, False]
+
+
+def _fleet(n_sectors: int = 30, days: int = 10, seed: int = 1) -> pd.DataFrame:
+    """Hourly rows: a success rate of hundreds of attempts by day, a handful at night."""
+    rng = np.random.default_rng(seed)
+    times = pd.date_range("2026-03-02", periods=24 * days, freq="h", tz="UTC")
+    t = np.repeat(times, n_sectors)
+    night = np.asarray(t.hour < 6)
+    attempts = np.where(night, rng.choice([3, 6, 7], len(t)), rng.integers(300, 500, len(t)))
+    rate = 100.0 * rng.binomial(attempts, 0.97) / attempts
+    load = np.exp(rng.normal(3 - night, 0.1))
+    return pd.DataFrame({schema.TIMESTAMP: t,
+                         schema.SECTOR: np.tile([f"s{i}" for i in range(n_sectors)], len(times)),
+                         "rate": rate.round(2), "load": load})
+
+
+def _last_z(frame: pd.DataFrame, hour: int, value: float, before: float) -> float:
+    """Sector s0's z of ``rate`` at ``value`` on the last day's ``hour``, the hour before at
+    ``before``, after learning everything before."""
+    last = frame[schema.TIMESTAMP].max().normalize() + pd.Timedelta(hours=hour)
+    frame = frame[frame[schema.TIMESTAMP] <= last].copy()
+    s0 = frame[schema.SECTOR] == "s0"
+    frame.loc[s0 & (frame[schema.TIMESTAMP] == last), "rate"] = value
+    frame.loc[s0 & (frame[schema.TIMESTAMP] == last - pd.Timedelta("1h")), "rate"] = before
+    season = SeasonalResiduals(kpis=["rate", "load"], relations=False)
+    batches = [b for _, b in frame.groupby(schema.TIMESTAMP, sort=True)]
+    for batch in batches[:-1]:
+        season.update_view(season.view(batch))
+    assert season.lumpy_.counts_.ratios().tolist() == [True, False]
+    z = season.transform_view(season.view(batches[-1]))
+    return float(z[batches[-1][schema.SECTOR].to_numpy() == "s0", 0][0])
+
+
+def test_a_quiet_hours_failure_of_one_attempt_is_not_hundreds_of_spreads():
+    frame = _fleet()
+    # 0 % after 66.67 % (2 of 3) at night: one failed attempt, as evidence ~2 spreads
+    assert -4.0 < _last_z(frame, 3, 0.0, 66.67) < 0.0
+
+
+def test_a_busy_hours_total_failure_keeps_its_z():
+    frame = _fleet()
+    # 0 % after 97.21 % (hundreds of attempts): every attempt failed
+    assert _last_z(frame, 14, 0.0, 97.21) < -20.0
+    assert fewest_counts(np.array([97.21]))[0] > MAX_COUNTS
+
+
+def test_a_fraction_of_a_few_counts_is_capped_whatever_came_before():
+    frame = _fleet()
+    # 66.67 % (2 of 3) right after a busy 97.21 %: the value itself shows three attempts
+    assert -4.0 < _last_z(frame, 14, 66.67, 97.21) < 0.0
