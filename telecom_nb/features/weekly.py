@@ -56,7 +56,20 @@ class WeekdayEffects:
         self.count_ = grow_slot_major(self.count_, n_rows)
 
     def _fleet_at(self, wslot: np.ndarray, r: np.ndarray, ok: np.ndarray, sigma2: np.ndarray):
-        """Fleet effect and scatter at each row's week slot; this tick's own on a first visit."""
+        """Fleet effect and scatter at each row's week slot; this tick's own on a first visit.
+
+        A live tick's rows all share one week slot: then the slot's row is broadcast
+        (read-only, rows x series) instead of gathered per row, and a first visit's cross
+        section runs on the rows as they are, not on a masked copy (same numbers).
+        """
+        one = _one_slot(wslot)
+        if one is not None:
+            if self.fleet_count_[one] > 0:
+                # copies: a view would follow the fleet's learning later in the tick
+                fleet, tau2 = self.fleet_[one].copy(), self.tau2_[one].copy()
+            else:
+                fleet, tau2 = self._cross_section(r, ok, sigma2)
+            return np.broadcast_to(fleet, r.shape), np.broadcast_to(tau2, r.shape)
         fleet, tau2 = self.fleet_[wslot], self.tau2_[wslot]
         cold = self.fleet_count_[wslot] == 0
         if not cold.any():
@@ -142,8 +155,9 @@ class WeekdayEffects:
     def _learn_fleet(self, wslot: np.ndarray, r: np.ndarray, ok: np.ndarray,
                      sigma2: np.ndarray, visit: float) -> None:
         """EW of the fleet's effect and scatter per week slot (a few slots per batch)."""
-        for s in np.unique(wslot):
-            sel = wslot == s
+        one = _one_slot(wslot)
+        for s in np.unique(wslot) if one is None else (one,):
+            sel = slice(None) if one is not None else wslot == s  # one slot: no masked copy
             if np.count_nonzero(ok[sel]) < MIN_FLEET_SECTORS:
                 continue
             med, scatter = self._cross_section(r[sel], ok[sel], sigma2[sel])
@@ -152,3 +166,11 @@ class WeekdayEffects:
             self.fleet_[s] += a * (med - self.fleet_[s])
             self.tau2_[s] += a * (scatter - self.tau2_[s])
             self.fleet_count_[s] = n + visit
+
+
+def _one_slot(wslot: np.ndarray) -> int | None:
+    """The week slot every row shares (a live tick), or None (replay, mixed batches)."""
+    if len(wslot) == 0:
+        return None
+    first = int(wslot[0])
+    return first if bool((wslot == first).all()) else None
