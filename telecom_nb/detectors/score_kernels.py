@@ -191,31 +191,28 @@ def tail_second(features: np.ndarray, columns: np.ndarray, group: np.ndarray,
     ``tails`` = (anchor, scale, reach, start, base, tail_scale) of ``columns``, which have
     at least one tail level; one pass instead of a slice, a units matrix and a partition.
     """
-    x = _float_matrix(features)
-    n_groups = int(group.max()) + 1 if len(group) else 0
-    if x is None or n_groups < 2 or tails[3].shape[0] == 0:
-        return None
-    out = np.empty(len(x))
-    _tail_second(x, np.ascontiguousarray(columns, dtype=np.int64),
-                 np.ascontiguousarray(group, dtype=np.int64),
-                 *(np.ascontiguousarray(a, dtype=np.float64) for a in tails),
-                 np.empty(n_groups), out)
-    return out
+    return _grouped(_tail_second, features, columns, group, tails)
 
 
 def tail_top2(features: np.ndarray, columns: np.ndarray, group: np.ndarray,
               tails: tuple[np.ndarray, ...]) -> np.ndarray | None:
     """The two strongest groups' tail units summed per row (``KpiFamilies``); None: not
     taken. ``tails`` as for :func:`tail_second`, with at least one tail level."""
+    return _grouped(_tail_top2, features, columns, group, tails)
+
+
+def _grouped(kernel, features: np.ndarray, columns: np.ndarray, group: np.ndarray,
+             tails: tuple[np.ndarray, ...]) -> np.ndarray | None:
+    """Run a per-group tail-units kernel (``_tail_second``, ``_tail_top2``) on one matrix."""
     x = _float_matrix(features)
     n_groups = int(group.max()) + 1 if len(group) else 0
     if x is None or n_groups < 2 or tails[3].shape[0] == 0:
         return None
     out = np.empty(len(x))
-    _tail_top2(x, np.ascontiguousarray(columns, dtype=np.int64),
-               np.ascontiguousarray(group, dtype=np.int64),
-               *(np.ascontiguousarray(a, dtype=np.float64) for a in tails),
-               np.empty(n_groups), out)
+    kernel(x, np.ascontiguousarray(columns, dtype=np.int64),
+           np.ascontiguousarray(group, dtype=np.int64),
+           *(np.ascontiguousarray(a, dtype=np.float64) for a in tails),
+           np.empty(n_groups), out)
     return out
 
 
