@@ -25,6 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.sparse.csgraph import connected_components
 
 from telecom_nb.detectors import score_kernels
 from telecom_nb.detectors.calibration import TailCalibrator
@@ -62,15 +63,8 @@ def families(z: np.ndarray, threshold: float = FAMILY_CORRELATION) -> np.ndarray
     if ok.any():
         y = x[:, ok] / norm[ok]
         corr[np.ix_(ok, ok)] = y.T @ y
-    label = np.arange(x.shape[1])
-    linked = np.abs(corr) >= threshold
-    for _ in range(x.shape[1]):  # a handful of KPIs: propagate the smallest label
-        new = np.array([label[linked[k] | (np.arange(len(label)) == k)].min()
-                        for k in range(len(label))])
-        if (new == label).all():
-            break
-        label = new
-    return np.unique(label, return_inverse=True)[1]
+    # connected components number them by their first column: labels in column order
+    return connected_components(np.abs(corr) >= threshold, directed=False)[1]
 
 
 def top_two_sum(units: np.ndarray, group: np.ndarray, n_groups: int) -> np.ndarray:
