@@ -82,18 +82,23 @@ def test_kernels_stand_aside_for_inputs_they_do_not_cover():
     assert score_kernels.contributions(x, -np.eye(12)) is None
 
 
-def test_tail_second_is_the_second_kpis_units():
-    """The second-KPI kernel gives ``second_largest(units(x[:, columns]))`` bit for bit,
-    NaN cells included (one NaN KPI ranks above all, two make the row NaN)."""
-    from telecom_nb.detectors.second_kpi import second_largest
-
+def _grouped_case():
+    """Features with NaN cells, seven columns in four groups and those columns' tails."""
     x = _features(cols=12)
     tails = FeatureTails.fit(x[:20_000], np.roll(x[:20_000], 1, axis=0))
     columns = np.array([1, 2, 4, 5, 7, 10, 11])
     group = np.array([0, 0, 1, 1, 2, 3, 3])
     x[::7, 1] = np.nan
     x[::11, 4] = np.nan
-    t = tails.select(columns)
+    return x, columns, group, tails.select(columns)
+
+
+def test_tail_second_is_the_second_kpis_units():
+    """The second-KPI kernel gives ``second_largest(units(x[:, columns]))`` bit for bit,
+    NaN cells included (one NaN KPI ranks above all, two make the row NaN)."""
+    from telecom_nb.detectors.second_kpi import second_largest
+
+    x, columns, group, t = _grouped_case()
     want = second_largest(t.units(x[:, columns]), group, 4)
     got = score_kernels.tail_second(x, columns, group, (t.anchor, t.scale, t.reach, t.start,
                                                         t.base, t.tail_scale))
@@ -106,14 +111,8 @@ def test_tail_top2_is_the_kpi_families_statistic():
     cells (as 0) and a row whose every family is NaN included."""
     from telecom_nb.detectors.kpi_families import top_two_sum
 
-    x = _features(cols=12)
-    tails = FeatureTails.fit(x[:20_000], np.roll(x[:20_000], 1, axis=0))
-    columns = np.array([1, 2, 4, 5, 7, 10, 11])
-    group = np.array([0, 0, 1, 1, 2, 3, 3])
-    x[::7, 1] = np.nan
-    x[::11, 4] = np.nan
+    x, columns, group, t = _grouped_case()
     x[3, columns] = np.nan
-    t = tails.select(columns)
     want = top_two_sum(t.units(x[:, columns]), group, 4)
     got = score_kernels.tail_top2(x, columns, group, (t.anchor, t.scale, t.reach, t.start,
                                                       t.base, t.tail_scale))

@@ -22,14 +22,12 @@ without its four ratio KPIs, P / event recall: 0.897 / 0.631 with it, 0.907 / 0.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 from scipy.sparse.csgraph import connected_components
 
 from telecom_nb.detectors import score_kernels
-from telecom_nb.detectors.calibration import TailCalibrator
 from telecom_nb.detectors.feature_tails import FeatureTails
+from telecom_nb.detectors.grouped_units import GroupedUnits
 
 #: the feature kinds read: the sector against its own history and against its peers
 KINDS = ("season_z", "persist_z", "peer_z", "province_z")
@@ -78,14 +76,11 @@ def top_two_sum(units: np.ndarray, group: np.ndarray, n_groups: int) -> np.ndarr
     return top.sum(axis=1)
 
 
-@dataclass(frozen=True)
-class KpiFamilies:
+class KpiFamilies(GroupedUnits):
     """The two strongest KPI families' tail units summed, calibrated; immutable."""
 
-    columns: np.ndarray  # (C,) the feature columns read
-    group: np.ndarray  # (C,) each column's family (0..G-1)
-    tails: FeatureTails  # those columns' tails (a slice of the fit's)
-    null: TailCalibrator
+    reduce = staticmethod(top_two_sum)
+    kernel = staticmethod(score_kernels.tail_top2)
 
     @classmethod
     def fit(cls, tails: FeatureTails, ref: np.ndarray, kpis: tuple[tuple[int, ...], ...],
@@ -95,25 +90,9 @@ class KpiFamilies:
         if len(kpis) < 2:
             return None
         family = families(ref[:, [cols[0] for cols in kpis]])
-        n_groups = int(family.max()) + 1
-        if n_groups < 2:
+        if int(family.max()) + 1 < 2:
             return None
-        columns = np.concatenate([np.asarray(c, dtype=np.int64) for c in kpis])
-        group = np.repeat(family, [len(c) for c in kpis])
-        sliced = tails.select(columns)
-        stat = top_two_sum(sliced.units(ref[:, columns]), group, n_groups)
-        return cls(columns, group, sliced, TailCalibrator.fit(stat, continues=continues))
-
-    def statistic(self, features: np.ndarray) -> np.ndarray:
-        """Per row: the two strongest families' units, summed."""
-        t = self.tails
-        compiled = score_kernels.tail_top2(
-            features, self.columns, self.group,
-            (t.anchor, t.scale, t.reach, t.start, t.base, t.tail_scale))
-        if compiled is not None:  # the same numbers in one pass over the columns read
-            return compiled
-        return top_two_sum(self.tails.units(features[:, self.columns]), self.group,
-                           int(self.group.max()) + 1)
+        return cls.from_groups(tails, ref, kpis, family, continues)
 
     def __call__(self, features: np.ndarray) -> np.ndarray:
         """``-log10 p`` of each row's statistic under the window's null."""

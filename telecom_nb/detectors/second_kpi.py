@@ -18,13 +18,12 @@ every sector's traffic KPIs against their own season, not against their peers'.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import numpy as np
 
 from telecom_nb.detectors import score_kernels
-from telecom_nb.detectors.calibration import TailCalibrator
 from telecom_nb.detectors.feature_tails import FeatureTails
+from telecom_nb.detectors.grouped_units import GroupedUnits
 
 #: the feature kinds read (a sector against its peers at the same tick)
 RELATIVE = ("peer_z", "province_z")
@@ -45,14 +44,19 @@ def kpi_groups(names: list[str], kpis: list[str]) -> tuple[tuple[int, ...], ...]
     return tuple(groups)
 
 
-@dataclass(frozen=True)
-class SecondKpi:
+def second_largest(units: np.ndarray, group: np.ndarray, n_groups: int) -> np.ndarray:
+    """Per row, the second largest of the per-group maxima of ``units`` (rows x columns)."""
+    per = np.full((len(units), n_groups), -np.inf)
+    for g in range(n_groups):  # a handful of KPIs: vectorised over rows
+        per[:, g] = units[:, group == g].max(axis=1)
+    return np.partition(per, n_groups - 2, axis=1)[:, n_groups - 2]
+
+
+class SecondKpi(GroupedUnits):
     """The second strongest KPI's tail units, calibrated against the window's; immutable."""
 
-    columns: np.ndarray  # (C,) the feature columns read
-    group: np.ndarray  # (C,) each column's KPI (0..G-1)
-    tails: FeatureTails  # those columns' tails (a slice of the fit's)
-    null: TailCalibrator
+    reduce = staticmethod(second_largest)
+    kernel = staticmethod(score_kernels.tail_second)
 
     @classmethod
     def fit(cls, tails: FeatureTails, ref: np.ndarray, groups: tuple[tuple[int, ...], ...],
@@ -60,31 +64,8 @@ class SecondKpi:
         """None for fewer than two KPIs (there is no second one)."""
         if len(groups) < 2:
             return None
-        columns = np.concatenate([np.asarray(g, dtype=np.int64) for g in groups])
-        group = np.repeat(np.arange(len(groups)), [len(g) for g in groups])
-        sliced = tails.select(columns)
-        units = second_largest(sliced.units(ref[:, columns]), group, len(groups))
-        return cls(columns, group, sliced, TailCalibrator.fit(units, continues=continues))
-
-    def units(self, features: np.ndarray) -> np.ndarray:
-        """Per row: the second largest of the KPIs' strongest units."""
-        t = self.tails
-        compiled = score_kernels.tail_second(
-            features, self.columns, self.group,
-            (t.anchor, t.scale, t.reach, t.start, t.base, t.tail_scale))
-        if compiled is not None:  # the same numbers in one pass over the columns read
-            return compiled
-        return second_largest(self.tails.units(features[:, self.columns]), self.group,
-                              int(self.group.max()) + 1)
+        return cls.from_groups(tails, ref, groups, np.arange(len(groups)), continues)
 
     def __call__(self, features: np.ndarray) -> np.ndarray:
         """``-log10(2 p)`` of each row's second strongest KPI under the window's null."""
-        return self.null(self.units(features)) - PENALTY
-
-
-def second_largest(units: np.ndarray, group: np.ndarray, n_groups: int) -> np.ndarray:
-    """Per row, the second largest of the per-group maxima of ``units`` (rows x columns)."""
-    per = np.full((len(units), n_groups), -np.inf)
-    for g in range(n_groups):  # a handful of KPIs: vectorised over rows
-        per[:, g] = units[:, group == g].max(axis=1)
-    return np.partition(per, n_groups - 2, axis=1)[:, n_groups - 2]
+        return self.null(self.statistic(features)) - PENALTY
