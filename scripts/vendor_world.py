@@ -220,10 +220,11 @@ def oddities(rng: np.random.Generator, net: Network, clock: Clock, c: Causes,
         hit = window & (local.day_of_week == d) & (fault[cell] < 0)
         c.avail[cell, hit] = 0.0
     site_of = net.cells["site"].to_numpy()
+    days = local.tz_localize(None).normalize()  # wall-clock days (DST may skip local 00:00)
     for _ in range(max(1, (site_of.max() + 1) // 40)):  # a match/concert: crowds for hours
         sites = neighbours(net, int(rng.integers(site_of.max() + 1)), 2)
-        day0 = local.normalize()[int(rng.integers(n_t // 3, n_t))]
-        hit = (local.normalize() == day0) & (local.hour >= 18) & (local.hour < 23)
+        day0 = days[int(rng.integers(n_t // 3, n_t))]
+        hit = (days == day0) & (local.hour >= 18) & (local.hour < 23)
         who = np.flatnonzero(np.isin(site_of, sites))
         c.traffic[np.ix_(who, np.flatnonzero(hit))] *= rng.uniform(2.0, 3.5)
 

@@ -43,6 +43,8 @@ def make(out: Path, *extra: str, sites: int = 3, days: float = 2, seed: int = 3)
     ("--step", "15min", "--time-style", "compact", "--timezone", "Africa/Cairo"),
     # Berlin's clocks go back on 2026-10-25: 02:00-03:00 is written twice per cell
     ("--time-style", "dotted", "--timezone", "Europe/Berlin", "--start", "2026-10-24"),
+    # Cairo's clocks go forward at 00:00 on 2026-04-24: that day has no local midnight
+    ("--timezone", "Africa/Cairo", "--start", "2026-04-23"),
 ])
 def test_every_row_and_label_is_loaded(tmp_path: Path, extra: tuple[str, ...]):
     folder = make(tmp_path, *extra)
