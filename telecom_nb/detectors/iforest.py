@@ -80,6 +80,7 @@ class FitReference:
     z: np.ndarray  # max units, with the joint distance's in a fleet
     joint_units: np.ndarray | None
     continues: np.ndarray | None
+    smooth_units: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,7 @@ class ForestAndZ:
     families: KpiFamilies | None = None  # a fleet: two uncorrelated KPI families off at once
     smooth: JointDistance | None = None  # a few series: the smoothed z vector's distance
     smooth_tail: FeatureTails | None = None  # ... in units of its own tail
+    smooth_null: TailCalibrator | None = None  # ... and a part of its own
     #: the fit's :class:`FitReference`, taken (and dropped) by the detector's calibration
     fit_ref: list = field(default_factory=lambda: [None], compare=False, repr=False)
 
@@ -110,12 +112,14 @@ class ForestAndZ:
 
     def joint_units(self, features: np.ndarray) -> np.ndarray:
         """The joint distance in units of its own tail (as a feature's |z|); ``features``:
-        whole rows (a few series' distance reads the level-shift columns too; the smoothed
-        z vector's distance, in its own units, counts as far as it is the larger)."""
-        units = self.joint_tail(self.joint.distance(features)[:, None])
-        if self.smooth is not None:
-            units = np.maximum(units, self.smooth_tail(self.smooth.distance(features)[:, None]))
-        return units
+        whole rows (a few series' distance reads the level-shift columns too)."""
+        return self.joint_tail(self.joint.distance(features)[:, None])
+
+    def smooth_units(self, features: np.ndarray) -> np.ndarray | None:
+        """The smoothed z vector's distance in units of its own tail (None: no part)."""
+        if self.smooth is None:
+            return None
+        return self.smooth_tail(self.smooth.distance(features)[:, None])
 
 
 class IsolationForestDetector(CalendarParams, ForestParams, WindowedDetector):
@@ -237,6 +241,7 @@ class IsolationForestDetector(CalendarParams, ForestParams, WindowedDetector):
         zref = tails(ref)
         cont = continues(tails, ref, previous, zref)
         joint = joint_tail = joint_null = units = smooth = smooth_tail = None
+        smooth_null = smooth_units = None
         if len(columns):
             joint = _fit_joint(full_window, np.asarray(columns, dtype=np.intp),
                                shift if heavy else shift[:0])
@@ -252,7 +257,8 @@ class IsolationForestDetector(CalendarParams, ForestParams, WindowedDetector):
                 smooth = JointDistance.fit(full_window, smooth_cols)
                 d = smooth.distance(shift_ref)[:, None]
                 smooth_tail = FeatureTails.fit(d, before, tails=False, spaced=False)
-                units = np.maximum(units, smooth_tail(d))
+                smooth_units = smooth_tail(d)
+                smooth_null = TailCalibrator.fit(smooth_units, heavy_tails=True, continues=cont)
             if heavy:  # in the max of body-only units the distance would drown: own null
                 joint_null = TailCalibrator.fit(units, heavy_tails=True, continues=cont)
         second = None if heavy else SecondKpi.fit(tails, ref, groups, cont)
@@ -267,9 +273,10 @@ class IsolationForestDetector(CalendarParams, ForestParams, WindowedDetector):
             np.asarray(novelty, dtype=np.intp) if len(novelty) else None, second, n_base,
             shift if heavy and len(shift) else None,
             _shift_null(shift_ref, shift_prev, shift) if heavy and len(shift) else None,
-            families, smooth, smooth_tail)
+            families, smooth, smooth_tail, smooth_null)
         # the calibration reads the very window (unsliced) when no rows were picked
-        model.fit_ref[0] = FitReference(shift_ref, shift_prev, forest_raw, zref, units, cont)
+        model.fit_ref[0] = FitReference(shift_ref, shift_prev, forest_raw, zref, units, cont,
+                                       smooth_units)
         return model
 
     def _direct_score(self, model: ForestAndZ, features: np.ndarray) -> np.ndarray | None:
@@ -296,24 +303,29 @@ class IsolationForestDetector(CalendarParams, ForestParams, WindowedDetector):
             return self._raw_score(model, ref), continues(
                 model.tails, model.base(ref), None if previous is None else model.base(previous))
         return self._combine(model, model.base(ref), known.forest_raw, known.z,
-                             known.joint_units), known.continues
+                             known.joint_units, known.smooth_units), known.continues
 
     def _raw_score(self, model: ForestAndZ, features: np.ndarray) -> np.ndarray:
         units = None if model.joint is None else model.joint_units(features)
+        smooth = model.smooth_units(features)
         features = model.base(features)
         z = model.tails(features)
         if units is not None and model.joint_null is None:  # a fleet: one more feature
             z = np.maximum(z, units)
         return self._combine(model, features,
-                             -model.forest.score_samples(forest_input(features)), z, units)
+                             -model.forest.score_samples(forest_input(features)), z, units,
+                             smooth)
 
     @staticmethod
     def _combine(model: ForestAndZ, features: np.ndarray, forest_raw: np.ndarray,
-                 z: np.ndarray, joint_units: np.ndarray | None) -> np.ndarray:
+                 z: np.ndarray, joint_units: np.ndarray | None,
+                 smooth_units: np.ndarray | None = None) -> np.ndarray:
         """The raw score from its parts (the forest's raw score, max units)."""
         raw = np.maximum(model.forest_null(forest_raw), model.z_null(z))
         if model.joint_null is not None:  # a few series: a part of its own
             raw = np.maximum(raw, model.joint_null(joint_units))
+        if model.smooth_null is not None:
+            raw = np.maximum(raw, model.smooth_null(smooth_units))
         if model.second is not None:
             raw = np.maximum(raw, model.second(features))
         if model.families is not None:
