@@ -43,6 +43,14 @@ CONTROL_SHIFT = 0.37
 MIN_HITS = 50
 #: ... and how many times more often than on the control points
 MIN_HIT_RATIO = 10.0
+#: the largest count a value's evidence floor is read at (a value no fraction of up to this
+#: many counts meets gets no floor)
+FLOOR_COUNTS = 1000
+#: EW weight of a value in a sector's mean rate (a ratio KPI), and the values it needs
+RATE_ALPHA = 0.01
+MIN_RATE_VALUES = 24
+#: continued-fraction steps (denominators grow at least as Fibonacci numbers: 1000 in 16)
+_CF_STEPS = 20
 
 
 def fewest_counts(values: np.ndarray, max_counts: int = MAX_COUNTS) -> np.ndarray:
@@ -55,6 +63,38 @@ def fewest_counts(values: np.ndarray, max_counts: int = MAX_COUNTS) -> np.ndarra
         k = np.round(v * n / 100.0)
         out = np.where(inside & (np.abs(v - 100.0 * k / n) <= TOLERANCE), n, out)
     return out
+
+
+def smallest_fraction(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(k, n)``: the fraction with the smallest ``n`` whose ``100 k / n`` is within
+    rounding of ``values`` (in [0, 100]; NaN gives ``n = 0``), by continued fractions.
+
+    The smallest count a value allows, whatever its size: 13.7056 % is at least 17 of
+    124 (the few-count search stops at 20)."""
+    v = np.asarray(values, dtype=np.float64)
+    ok = np.isfinite(v) & (v >= -TOLERANCE) & (v <= 100.0 + TOLERANCE)
+    x = np.where(ok, np.clip(v - TOLERANCE, 0.0, 100.0) / 100.0, 0.0)
+    y = np.where(ok, np.clip(v + TOLERANCE, 0.0, 100.0) / 100.0, 0.0)
+    p0, q0 = np.zeros(v.shape), np.ones(v.shape)  # convergents h/k two and one steps back
+    p1, q1 = np.ones(v.shape), np.zeros(v.shape)
+    k, n = np.zeros(v.shape), np.zeros(v.shape)
+    todo = ok.copy()
+    for _ in range(_CF_STEPS):
+        if not todo.any():
+            break
+        a = np.floor(x)
+        c = np.ceil(x)
+        hit = todo & (c <= y)  # an integer t in [x, y]: the smallest is ceil(x)
+        k = np.where(hit, c * p1 + p0, k)
+        n = np.where(hit, c * q1 + q0, n)
+        todo &= ~hit
+        step = todo & (y - a > 0) & (x - a > 0)
+        p0, p1 = np.where(step, p1, p0), np.where(step, a * p1 + p0, p1)
+        q0, q1 = np.where(step, q1, q0), np.where(step, a * q1 + q0, q1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            x, y = np.where(step, 1.0 / (y - a), x), np.where(step, 1.0 / (x - a), y)
+        todo &= step
+    return k.astype(np.int64), n.astype(np.int64)
 
 
 def _fraction_hits(values: np.ndarray) -> np.ndarray:
@@ -88,6 +128,9 @@ class CountRatios:
         self.last_n_ = np.zeros((0, n_kpis), dtype=np.int8)  # <= MAX_COUNTS + 1
         # ... and of the last finite value at each time-of-day slot
         self.slot_n_ = np.zeros((0, slots_per_day, n_kpis), dtype=np.int8)
+        # per sector x KPI: EW mean of the values (the rate; a median of lumpy values is 0)
+        self.rate_ = np.zeros((0, n_kpis))
+        self.rate_n_ = np.zeros((0, n_kpis))
 
     def ratios(self) -> np.ndarray:
         """Per KPI: True where the data show a ratio of counts."""
@@ -121,6 +164,35 @@ class CountRatios:
             cap[:, cols] = sub
         return cap
 
+    def evidence(self, rows: np.ndarray, slot: np.ndarray, raw: np.ndarray,
+                 expected: np.ndarray) -> np.ndarray:
+        """rows x KPIs: the signed binomial z of each ratio KPI's value (NaN: not read so).
+
+        A rate that shows ``k`` events of ``n`` (the smallest fraction its value allows, up
+        to ``FLOOR_COUNTS``) is judged as that many trials against the sector's mean rate:
+        a drop rate of 0.4 % reads 0 % nearly always and 5 % (1 of 20) now and then, so its
+        median (the seasonal level) is 0 and every drop is hundreds of spreads, while a
+        surge to 13.7 % (at least 17 of 124) is far more than one drop. 0, 50 and 100 %
+        need the few-count context (as the caps)."""
+        out = np.full(raw.shape, np.nan)
+        cols = np.flatnonzero(self.ratios())
+        if not len(cols):
+            return out
+        known = (rows >= 0) & (rows < len(self.rate_))
+        r = np.where(known, rows, 0)
+        k, n = smallest_fraction(raw[:, cols])
+        p = np.where(self.rate_n_[r][:, cols] >= MIN_RATE_VALUES, self.rate_[r][:, cols],
+                     expected[:, cols]) / 100.0
+        prev = np.minimum(self.last_n_[r][:, cols], self.slot_n_[r, slot][:, cols])
+        use = known[:, None] & (n > 0) & (n <= FLOOR_COUNTS) & np.isfinite(p)
+        use &= (prev <= MAX_COUNTS) | (n > 2)
+        if use.any():
+            i, j = np.nonzero(use)
+            share = k[i, j] / n[i, j]
+            z = binomial_z(share, n[i, j], p[i, j])
+            out[i, cols[j]] = np.where(share < p[i, j], -z, z)
+        return out
+
     def update(self, rows: np.ndarray, slot: np.ndarray, raw: np.ndarray,
                n_rows: int) -> None:
         """Learn which KPIs are ratios of counts and each sector's last count level."""
@@ -133,9 +205,19 @@ class CountRatios:
                                 + _fraction_hits(sample + CONTROL_SHIFT))
         self.last_n_ = grow_rows(self.last_n_, n_rows, MAX_COUNTS + 1)
         self.slot_n_ = grow_rows(self.slot_n_, n_rows, MAX_COUNTS + 1)
+        self.rate_ = grow_rows(self.rate_, n_rows)
+        self.rate_n_ = grow_rows(self.rate_n_, n_rows)
         cols = np.flatnonzero(self.ratios())  # only they are read
         if not len(cols):
             return
+        at = (rows[:, None], cols[None, :])
+        v = raw[:, cols]
+        seen = np.isfinite(v)
+        count = self.rate_n_[at]
+        a = np.maximum(1.0 / (count + 1.0), RATE_ALPHA)
+        self.rate_[at] = np.where(seen, self.rate_[at] + a * (np.nan_to_num(v) - self.rate_[at]),
+                                  self.rate_[at])
+        self.rate_n_[at] = count + seen
         n = fewest_counts(raw[:, cols])
         keep = ok[:, cols]
         at = (rows[:, None], cols[None, :])

@@ -32,7 +32,10 @@ class LumpyKpis:
         the seasonal (scaled) axis, ``rows`` the registry rows (-1: unknown)."""
         k = len(self.kpis)
         expected = unscale_kpis(expected[:, :k], self.kpis)
-        z = np.hstack([self.zero_kpis_.z(raw, expected, z[:, :k]), z[:, k:]])
+        own = self.zero_kpis_.z(raw, expected, z[:, :k])
+        counted = self.counts_.evidence(rows, slot, raw, expected)
+        own = np.where(np.isfinite(counted), counted, own)
+        z = np.hstack([own, z[:, k:]])
         cap = self.counts_.caps(rows, slot, raw, expected)
         if not np.isfinite(cap).any():
             return z
