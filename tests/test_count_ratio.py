@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from telecom_nb import schema
+from telecom_nb.features import fraction_kernel
 from telecom_nb.features.count_ratio import (
     MAX_COUNTS,
     CountRatios,
@@ -132,3 +133,35 @@ def test_a_surge_of_a_rare_event_rate_stands_out_and_one_drop_does_not():
     assert z[0] > 6.0  # at least 17 drops of 124 calls
     assert 0.0 < z[1] < 2.0  # one drop of 50
     assert abs(z[2]) < 1.0  # one drop of 130: as expected
+
+
+def test_compiled_smallest_fraction_equals_numpy(monkeypatch):
+    if fraction_kernel.numba is None:
+        pytest.skip("numba missing")
+    rng = np.random.default_rng(7)
+    n = rng.integers(1, 3000, (500, 3))
+    v = np.round(100.0 * rng.integers(0, n + 1) / n, rng.choice([2, 4]))
+    v[rng.random(v.shape) < 0.05] = np.nan
+    v[0, :] = [-3.0, 120.0, 100.0]
+    got = smallest_fraction(v)
+    with monkeypatch.context() as m:
+        m.setattr(fraction_kernel, "numba", None)
+        want = smallest_fraction(v)
+    for a, b in zip(got, want, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_a_busy_hours_drop_of_hundreds_of_attempts_keeps_its_z():
+    """90.12 % is 73 of 81 within the rounding of 2 decimals, yet this cell's busy hours
+    take hundreds of attempts and its values mostly show no counts: the seasonal z."""
+    frame = _fleet()
+    assert _last_z(frame, 14, 90.12, 97.21) < -6.0
+
+
+def test_the_decimals_of_an_export_set_how_many_counts_a_value_shows():
+    c = CountRatios(2)
+    raw = np.array([[12.5, 12.5], [33.33, 33.3333], [97.21, 0.4115]])
+    c.update(np.arange(3), np.zeros(3, dtype=np.intp), raw, 3)
+    tolerance, most = c.resolution()
+    assert c.decimals_.tolist() == [2, 4]
+    assert np.allclose(tolerance, [0.0051, 0.000051]) and most.tolist() == [MAX_COUNTS, 200]

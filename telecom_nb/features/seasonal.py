@@ -246,8 +246,9 @@ class SeasonalResiduals(FeatureExtractor):
         expected, spread, has, _, (spread_ok, shape_ok), _ = self._expected_of(r, view)
         z = (y - expected) / spread
         if len(self.registry) > FEW_SERIES:
-            z = self.lumpy_.z(np.where(known, rows, -1), self.slots(view), utc_days(view.timestamps),
-                              view.raw, expected, z)
+            days = utc_days(view.timestamps)
+            z = self.lumpy_.z(np.where(known, rows, -1), self.slots(view), days, view.raw,
+                              expected, z)
         ok = known[:, None] & has & spread_ok & shape_ok & np.isfinite(z)
         out[ok] = np.clip(z[ok], -Z_CLIP, Z_CLIP)
         return out
