@@ -69,3 +69,27 @@ def test_a_weekly_maintenance_window_is_normal_from_its_second_week():
         season.update_view(view)
     assert seen[9, 1][0] == 0.0 and seen[9, 2][0] == 0.0  # the second week's window
     assert seen[16, 1][0] == 0.0 and seen[16, 1][1] > 20.0  # s1's outage: new at that hour
+
+
+def test_a_blips_relations_are_no_stronger_than_the_blip():
+    """The log ratio of a KPI at 0 nearly always is hundreds of spreads at any blip: a
+    relation of such a KPI is bounded by that KPI's own (linear) z."""
+    rng = np.random.default_rng(4)
+    n_sectors, days = 30, 8
+    times = pd.date_range("2026-03-02", periods=24 * days, freq="h", tz="UTC")
+    t = np.repeat(times, n_sectors)
+    blips = np.where(rng.random(len(t)) < 0.01, rng.uniform(5, 300, len(t)), 0.0).round()
+    frame = pd.DataFrame({schema.TIMESTAMP: t,
+                          schema.SECTOR: np.tile([f"s{i}" for i in range(n_sectors)],
+                                                 len(times)),
+                          "load": np.exp(rng.normal(3, 0.1, len(t))), "down": blips})
+    season = SeasonalResiduals(kpis=["load", "down"], relations=True)
+    batches = [b for _, b in frame.groupby(schema.TIMESTAMP, sort=True)]
+    for batch in batches[:-1]:
+        season.update_view(season.view(batch))
+    last = batches[-1].copy()
+    last["down"] = 0.0
+    last.iloc[0, last.columns.get_loc("down")] = 20.0  # a blip
+    z = season.transform_view(season.view(last))
+    assert season.feature_names[2] == "load/down:season_z"
+    assert 0.0 < abs(z[0, 2]) <= abs(z[0, 1]) < 1.0

@@ -40,6 +40,10 @@ class LumpyKpis:
         own = np.where(np.isfinite(counted), counted, own)
         z = np.hstack([own, z[:, k:]])
         cap = self.counts_.caps(rows, slot, raw, expected)
+        # a KPI read on its own scale (in counts, or linear) bounds its relations too: their
+        # log ratios of lumpy values are hundreds of spreads at a 19 s blip or one drop
+        own_scale = np.isfinite(counted) | self.zero_kpis_.which()[None, :]
+        cap = np.where(own_scale, np.minimum(cap, np.abs(own)), cap)
         if not np.isfinite(cap).any():
             return z
         if len(self.pair_cols_):
