@@ -21,6 +21,11 @@ busy cell's 0 % is a real total failure (its previous hour and yesterday's had m
 counts), while a busy cell lands on 66.67 % or 87.5 % exactly only by chance. Learned
 per KPI from the data, no KPI names; a few series keep their z (their one-series pass has
 no such state).
+
+Where the value shows its counts (:meth:`CountRatios.resolution`: as many as the export's
+decimals can show), the z *is* that binomial evidence, against the sector's mean rate
+(:meth:`CountRatios.evidence`): a drop rate of 0.4 % has a median of 0 %, so on the
+seasonal scale every single drop was hundreds of spreads and a surge to 14 % no more.
 """
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ stream keeps running. Rules, in the order they are applied:
    boolean column ``blank`` marks the rows with any blank KPI. Nothing is invented: a ratio
    KPI with no attempts has no value, and a filled-in copy of its last 0 % or 50 % read as
    hours of evidence (on the second vendor's exports 40 % of the false alarms were such
-   filled rows). The features read a blank as no evidence (z = 0) and learn nothing from it.
+   filled rows). The features read a blank as no evidence (z = 0; the baselines skip it).
 7. **Clipping.** Percentages (``prb_pct``, ``availability_pct``) are clipped to
    [0, 100], and payload/throughput to >= 0 (``clipped``).
 8. **Sectors.** A never-seen sector is accepted (``new_sectors``); a known sector absent
