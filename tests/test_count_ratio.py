@@ -7,11 +7,13 @@ import pandas as pd
 import pytest
 
 from telecom_nb import schema
+from telecom_nb.features import fraction_kernel
 from telecom_nb.features.count_ratio import (
     MAX_COUNTS,
     CountRatios,
     binomial_z,
     fewest_counts,
+    smallest_fraction,
 )
 from telecom_nb.features.seasonal import SeasonalResiduals
 
@@ -96,3 +98,70 @@ def test_a_fraction_of_a_few_counts_is_capped_whatever_came_before():
     frame = _fleet()
     # 66.67 % (2 of 3) right after a busy 97.21 %: the value itself shows three attempts
     assert -4.0 < _last_z(frame, 14, 66.67, 97.21) < 0.0
+
+
+def test_smallest_fraction_is_the_fewest_counts_of_any_size():
+    rng = np.random.default_rng(5)
+    n = rng.integers(1, 400, 3000)
+    v = np.round(100.0 * rng.integers(0, n + 1) / n, 4)
+    k, got = smallest_fraction(v)
+    assert (got >= 1).all() and (got <= n).all()  # never more counts than it took
+    assert np.allclose(100.0 * k / got, v, atol=0.0051)
+    brute = np.zeros(len(v), dtype=np.int64)
+    for m in range(400, 0, -1):  # the smallest match wins (written last)
+        brute = np.where(np.abs(v - 100.0 * np.round(v * m / 100.0) / m) <= 0.0051, m, brute)
+    assert (got == brute).mean() > 0.995  # the rest: rounding at the tolerance's edge
+    assert smallest_fraction(np.array([13.7056]))[1][0] == 124
+    assert smallest_fraction(np.array([np.nan, 120.0]))[1].tolist() == [0, 0]
+    small = fewest_counts(v) <= MAX_COUNTS  # where the search up to 20 finds one: the same
+    assert (fewest_counts(v)[small] == got[small]).all()
+
+
+def test_a_surge_of_a_rare_event_rate_stands_out_and_one_drop_does_not():
+    """A drop rate of 1 % of 2-200 calls reads 0 % nearly always, one drop now and then
+    (its median, the seasonal level, is 0): a surge to 13.7 % is far more evidence than
+    one drop in 50 calls."""
+    rng = np.random.default_rng(2)
+    c = CountRatios(1)
+    for _ in range(200):
+        calls = rng.choice([3, 6, 7, 50, 120, 200], 100)
+        raw = (100.0 * rng.binomial(calls, 0.01) / calls).round(4)[:, None]
+        c.update(np.arange(100), np.zeros(100, dtype=np.intp), raw, 100)
+    assert c.ratios().tolist() == [True]
+    rows, slot = np.array([0, 1, 2]), np.zeros(3, dtype=np.intp)
+    z = c.evidence(rows, slot, np.array([[13.7056], [2.0], [0.7692]]), np.zeros((3, 1)))[:, 0]
+    assert z[0] > 6.0  # at least 17 drops of 124 calls
+    assert 0.0 < z[1] < 2.0  # one drop of 50
+    assert abs(z[2]) < 1.0  # one drop of 130: as expected
+
+
+def test_compiled_smallest_fraction_equals_numpy(monkeypatch):
+    if fraction_kernel.numba is None:
+        pytest.skip("numba missing")
+    rng = np.random.default_rng(7)
+    n = rng.integers(1, 3000, (500, 3))
+    v = np.round(100.0 * rng.integers(0, n + 1) / n, rng.choice([2, 4]))
+    v[rng.random(v.shape) < 0.05] = np.nan
+    v[0, :] = [-3.0, 120.0, 100.0]
+    got = smallest_fraction(v)
+    with monkeypatch.context() as m:
+        m.setattr(fraction_kernel, "numba", None)
+        want = smallest_fraction(v)
+    for a, b in zip(got, want, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_a_busy_hours_drop_of_hundreds_of_attempts_keeps_its_z():
+    """90.12 % is 73 of 81 within the rounding of 2 decimals, yet this cell's busy hours
+    take hundreds of attempts and its values mostly show no counts: the seasonal z."""
+    frame = _fleet()
+    assert _last_z(frame, 14, 90.12, 97.21) < -6.0
+
+
+def test_the_decimals_of_an_export_set_how_many_counts_a_value_shows():
+    c = CountRatios(2)
+    raw = np.array([[12.5, 12.5], [33.33, 33.3333], [97.21, 0.4115]])
+    c.update(np.arange(3), np.zeros(3, dtype=np.intp), raw, 3)
+    tolerance, most = c.resolution()
+    assert c.decimals_.tolist() == [2, 4]
+    assert np.allclose(tolerance, [0.0051, 0.000051]) and most.tolist() == [MAX_COUNTS, 200]

@@ -185,7 +185,7 @@ def test_non_numeric_kpi_strings_become_nan_and_are_counted(tmp_path):
     v = loaded.frame.set_index("sector_id")["v"]
     assert v["a"] == 1.0 and v[["b", "c", "d"]].isna().all()
     assert loaded.report["values_non_numeric"] == 1  # "oops"; n/a and "" are missing already
-    assert loaded.report["values_to_impute"] == 3
+    assert loaded.report["values_blank"] == 3
 
 
 def test_all_text_kpi_column_is_an_error(tmp_path):

@@ -80,7 +80,7 @@ def test_one_series_without_sector_column():
     rng = np.random.default_rng(3)
     values = rng.normal(size=n)
     values[rng.random(n) < 0.2] = np.nan
-    values[0] = np.nan  # the first value: batch median of nothing, 0
+    values[0] = np.nan  # the first value blank: nothing before it
     table = pd.DataFrame({"timestamp": pd.date_range("2020", periods=n, freq="5min"),
                           "value": values})
     fast_v, loop_v = BatchValidator(["value"]), BatchValidator(["value"])

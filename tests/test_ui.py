@@ -621,11 +621,11 @@ def test_dashboard_uses_the_monitors_own_kpis_and_labels():
 def test_status_line_reads_the_typed_repair_counters():
     monitor = FakeMonitor()
     dash = Dashboard(monitor, provinces=SQUARE)
-    monitor.counters = {"values_imputed": 126, "values_clipped": 60, "rows_dropped": 3,
+    monitor.counters = {"values_blank": 126, "values_clipped": 60, "rows_dropped": 3,
                         "batches_rejected": 2, "retrains_skipped": 9}
     dash.status.refresh()
     text = dash.status.widget.value
-    assert "values imputed 126" in text and "clipped 60" in text
+    assert "values blank 126" in text and "clipped 60" in text
     assert "rows dropped 3" in text and "batches rejected 2" in text
 
 

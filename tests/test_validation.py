@@ -8,7 +8,7 @@ import pytest
 
 from telecom_nb import schema
 from telecom_nb.errors import KpiInputError
-from telecom_nb.sources.validation import IMPUTED, BatchValidator
+from telecom_nb.sources.validation import BLANK, BatchValidator
 
 T0 = pd.Timestamp("2026-01-05 10:00", tz="UTC")
 STEP = pd.Timedelta("15min")
@@ -30,7 +30,7 @@ def test_clean_batch_passes_with_zero_counters(validator):
     out = validator.validate(batch())
     assert out.report["rows"] == 3 and out.report["new_sectors"] == 3
     assert all(v == 0 for k, v in out.report.items() if k not in ("rows", "new_sectors"))
-    assert out.frame[IMPUTED].tolist() == [False] * 3
+    assert out.frame[BLANK].tolist() == [False] * 3
     assert out.frame["province"].eq(schema.UNKNOWN_PROVINCE).all()
     assert out.frame["lat"].isna().all()
     assert validator.last_timestamp == T0
@@ -68,8 +68,8 @@ def test_duplicate_columns_rejected_and_odd_objects_coerced(validator):
     lists = batch().astype({"prb_pct": object})
     lists["prb_pct"] = [[1], [2], [3]]
     out = validator.validate(lists)
-    assert out.report["coerced"] == 3 and out.report["imputed"] == 3
-    assert out.frame["prb_pct"].tolist() == [0.0, 0.0, 0.0]  # no sector history, no median
+    assert out.report["coerced"] == 3 and out.report["blank"] == 3
+    assert out.frame["prb_pct"].isna().all()
 
 
 def test_empty_batch_is_rejected(validator):
@@ -110,29 +110,33 @@ def test_wrong_dtype_kpi_is_coerced_and_counted(validator):
     out = validator.validate(raw)
     assert out.frame["payload_mb"].dtype == np.float64
     assert out.report["coerced"] == 1
-    assert out.report["imputed"] == 1  # the coerced NaN is then imputed
-    assert out.frame["payload_mb"].tolist() == [1.5, 2.25, 3.0]  # batch median of 1.5, 3
+    assert out.report["blank"] == 1  # the coerced NaN is then a blank
+    assert out.frame["payload_mb"].tolist()[::2] == [1.5, 3.0]
+    assert np.isnan(out.frame["payload_mb"].iloc[1])
     assert any("payload_mb: 1" in m for m in out.messages)
 
 
-def test_imputation_uses_the_sectors_last_accepted_value(validator):
+def test_blank_values_stay_blank_nothing_invented(validator):
+    # a ratio with no attempts has no value: not the sector's last one, nor a median
     validator.validate(batch(tick=0, payload_mb=[100.0, 200.0, 300.0]))
     validator.validate(batch(tick=1, sectors=("c",), payload_mb=[333.0]))
     out = validator.validate(batch(tick=2, payload_mb=[np.nan, np.inf, -np.inf]))
-    assert out.frame["payload_mb"].tolist() == [100.0, 200.0, 333.0]
-    assert out.report["imputed"] == 3
-    assert out.frame[IMPUTED].tolist() == [True, True, True]
+    assert out.frame["payload_mb"].isna().all() and len(out.frame) == 3
+    assert out.report["blank"] == 3
+    assert out.frame[BLANK].tolist() == [True, True, True]
     assert out.frame["throughput_mbps"].notna().all()
+    assert any("3 missing/infinite KPI value(s) kept blank" in m for m in out.messages)
 
 
-def test_imputation_falls_back_to_batch_median_then_zero(validator):
+def test_blanks_of_a_new_sector_stay_blank(validator):
     out = validator.validate(
         batch(payload_mb=[np.nan, 4.0, 8.0], throughput_mbps=[np.nan, np.nan, np.inf])
     )
-    assert out.frame["payload_mb"].tolist() == [6.0, 4.0, 8.0]
-    assert out.frame["throughput_mbps"].tolist() == [0.0, 0.0, 0.0]
-    assert out.report["imputed"] == 4
-    assert out.frame[IMPUTED].tolist() == [True, True, True]
+    assert out.frame["payload_mb"].tolist()[1:] == [4.0, 8.0]
+    assert np.isnan(out.frame["payload_mb"].iloc[0])
+    assert out.frame["throughput_mbps"].isna().all()
+    assert out.report["blank"] == 4
+    assert out.frame[BLANK].tolist() == [True, True, True]
 
 
 def test_percentages_and_negative_volumes_are_clipped(validator):
@@ -202,5 +206,7 @@ def test_same_sector_order_reuses_lookup_but_stays_correct(validator):
     validator.validate(batch(tick=0, sectors=("a", "b"), payload_mb=[1.0, 2.0]))
     validator.validate(batch(tick=1, sectors=("a", "b"), payload_mb=[3.0, 4.0]))
     validator.validate(batch(tick=2, sectors=("b", "a"), payload_mb=[5.0, 6.0]))
-    out = validator.validate(batch(tick=3, sectors=("a", "b"), payload_mb=[np.nan, np.nan]))
-    assert out.frame["payload_mb"].tolist() == [6.0, 5.0]
+    assert validator.last_values()["payload_mb"].tolist() == [6.0, 5.0]  # rows a, b
+    validator.validate(batch(tick=3, sectors=("a", "b"), payload_mb=[7.0, np.nan]))
+    assert validator.last_values()["payload_mb"].tolist()[0] == 7.0
+    assert np.isnan(validator.last_values()["payload_mb"].iloc[1])

@@ -89,8 +89,8 @@ def load_notes(loaded: LoadedSource) -> list[str]:
     values = "KPI values: none missing"
     if c.values_missing:
         values = (f"KPI values: {c.values_missing:,} missing (of which {c.values_non_numeric:,} "
-                  f"non-numeric, {c.values_infinite:,} infinite): kept as NaN, imputed from "
-                  "the sector's last value when streamed")
+                  f"non-numeric, {c.values_infinite:,} infinite): kept blank, read by the "
+                  "detector as no evidence")
     cadence = "n/a (no sector has two rows)" if loaded.cadence is None else _step(loaded.cadence)
     sites = ""
     if loaded.spec.sites is not None:

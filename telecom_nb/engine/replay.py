@@ -157,11 +157,12 @@ def _fast(engine: Tick, tagged: pd.DataFrame, bounds: np.ndarray,
 def _messages(counters: Counters) -> list[str]:
     """What a person should know about the rows (one line each)."""
     out = []
-    for name, what in (("values_imputed", "missing/infinite KPI value(s) imputed"),
+    for name, what in (("values_blank", "missing/infinite KPI value(s) kept blank (no "
+                                        "evidence for the detector)"),
                        ("values_clipped", "out-of-range KPI value(s) clipped"),
                        ("values_coerced", "non-numeric KPI value(s) read as missing")):
         if getattr(counters, name):
-            out.append(f"{getattr(counters, name):,} {what} by the stream's repair rules")
+            out.append(f"{getattr(counters, name):,} {what} by the stream's rules")
     for reason, n in sorted(counters.rows_dropped.items()):
         out.append(f"{n:,} row(s) not scored: {reason}")
     if counters.rows_rejected:

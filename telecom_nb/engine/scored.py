@@ -19,9 +19,9 @@ class Counters:
 
     batches: int = 0  # batches scored
     rows: int = 0  # rows scored
-    values_imputed: int = 0  # missing / infinite KPI values replaced
+    values_blank: int = 0  # missing / infinite KPI values, kept blank (no evidence)
     values_clipped: int = 0  # KPI values moved into their physical range
-    values_coerced: int = 0  # KPI text that was not a number (then imputed)
+    values_coerced: int = 0  # KPI text that was not a number (then blank)
     new_sectors: int = 0
     sectors_missing: int = 0  # known sectors absent from a batch (informational)
     rows_dropped: Counter = field(default_factory=Counter)  # reason -> rows
@@ -46,7 +46,7 @@ class Counters:
         dropped = Counter({"no sector id": report.get("dropped_rows", 0),
                            "duplicate sector": report.get("duplicates", 0)})
         return cls(batches=batches, rows=report.get("rows", 0),
-                   values_imputed=report.get("imputed", 0),
+                   values_blank=report.get("blank", 0),
                    values_clipped=report.get("clipped", 0),
                    values_coerced=report.get("coerced", 0),
                    new_sectors=report.get("new_sectors", 0),

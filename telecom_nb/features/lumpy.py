@@ -12,6 +12,7 @@ import numpy as np
 
 from telecom_nb.features.count_ratio import CountRatios
 from telecom_nb.features.scaling import unscale_kpis
+from telecom_nb.features.time_slots import n_slots
 from telecom_nb.features.zero_inflated import ZeroInflated
 
 
@@ -22,18 +23,27 @@ class LumpyKpis:
                  slots_per_day: int) -> None:
         self.kpis = tuple(kpis)
         self.counts_ = CountRatios(len(kpis), slots_per_day)
-        self.zero_kpis_ = ZeroInflated(len(kpis))
+        self.zero_kpis_ = ZeroInflated(len(kpis), n_slots(slots_per_day))
         self.pair_cols_ = np.array([[kpis.index(a), kpis.index(b)] for a, b in pairs],
                                    dtype=np.intp).reshape(-1, 2)
 
-    def z(self, rows: np.ndarray, slot: np.ndarray, raw: np.ndarray, expected: np.ndarray,
-          z: np.ndarray) -> np.ndarray:
+    def z(self, rows: np.ndarray, slots: tuple[np.ndarray, np.ndarray], day: np.ndarray,
+          raw: np.ndarray, expected: np.ndarray, z: np.ndarray) -> np.ndarray:
         """``z`` (KPIs, then relations) rewritten where a KPI is lumpy; ``expected`` is on
-        the seasonal (scaled) axis, ``rows`` the registry rows (-1: unknown)."""
+        the seasonal (scaled) axis, ``rows`` the registry rows (-1: unknown), ``slots``
+        the (time-of-day, week) slots, ``day`` the UTC days since the epoch."""
+        slot, wslot = slots
         k = len(self.kpis)
         expected = unscale_kpis(expected[:, :k], self.kpis)
-        z = np.hstack([self.zero_kpis_.z(raw, expected, z[:, :k]), z[:, k:]])
+        own = self.zero_kpis_.z(raw, expected, z[:, :k], rows, wslot, day)
+        counted = self.counts_.evidence(rows, slot, raw, expected)
+        own = np.where(np.isfinite(counted), counted, own)
+        z = np.hstack([own, z[:, k:]])
         cap = self.counts_.caps(rows, slot, raw, expected)
+        # a KPI read on its own scale (in counts, or linear) bounds its relations too: their
+        # log ratios of lumpy values are hundreds of spreads at a 19 s blip or one drop
+        own_scale = np.isfinite(counted) | self.zero_kpis_.which()[None, :]
+        cap = np.where(own_scale, np.minimum(cap, np.abs(own)), cap)
         if not np.isfinite(cap).any():
             return z
         if len(self.pair_cols_):
@@ -41,7 +51,9 @@ class LumpyKpis:
                                              cap[:, self.pair_cols_[:, 1]])])
         return np.sign(z) * np.minimum(np.abs(z), cap)
 
-    def update(self, rows: np.ndarray, slot: np.ndarray, raw: np.ndarray, n_rows: int) -> None:
-        self.counts_.update(rows, slot, raw, n_rows)
+    def update(self, rows: np.ndarray, slots: tuple[np.ndarray, np.ndarray], day: np.ndarray,
+               raw: np.ndarray, n_rows: int) -> None:
+        self.counts_.update(rows, slots[0], raw, n_rows)
         # a ratio of counts has its own treatment (its zeros are few attempts, not none)
-        self.zero_kpis_.update(np.where(self.counts_.ratios(), np.nan, raw))
+        self.zero_kpis_.update(np.where(self.counts_.ratios(), np.nan, raw), rows, slots[1],
+                               day, n_rows)

@@ -49,7 +49,7 @@ from telecom_nb.features.robust_stats import (
     RobustTable,
 )
 from telecom_nb.features.scaling import LOG_SPREAD_FLOOR, scaled_view, spread_floors
-from telecom_nb.features.time_slots import DAY_NS, TimeZone, time_slots
+from telecom_nb.features.time_slots import DAY_NS, TimeZone, time_slots, utc_days
 from telecom_nb.features.view import ROWWISE, BatchView
 from telecom_nb.features.weekly import WeekdayEffects
 from telecom_nb.params import check_range, param_trait
@@ -246,7 +246,8 @@ class SeasonalResiduals(FeatureExtractor):
         expected, spread, has, _, (spread_ok, shape_ok), _ = self._expected_of(r, view)
         z = (y - expected) / spread
         if len(self.registry) > FEW_SERIES:
-            z = self.lumpy_.z(np.where(known, rows, -1), self.slots(view)[0], view.raw,
+            days = utc_days(view.timestamps)
+            z = self.lumpy_.z(np.where(known, rows, -1), self.slots(view), days, view.raw,
                               expected, z)
         ok = known[:, None] & has & spread_ok & shape_ok & np.isfinite(z)
         out[ok] = np.clip(z[ok], -Z_CLIP, Z_CLIP)
@@ -290,7 +291,7 @@ class SeasonalResiduals(FeatureExtractor):
                                 start=np.where(far_slot, prior - fleet_effect, np.nan))
         self.sector_table_.update((rows,), y_day, far=far)
         if need > FEW_SERIES:  # read only then (the one-series pass has no such state)
-            self.lumpy_.update(rows, slot, view.raw, need)
+            self.lumpy_.update(rows, (slot, wslot), utc_days(view.timestamps), view.raw, need)
         self.state_changed()
 
     def _learn_cells(self, rows: np.ndarray, slot: np.ndarray, now: np.ndarray,

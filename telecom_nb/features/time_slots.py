@@ -93,3 +93,8 @@ def time_slots(timestamps: pd.Series | pd.DatetimeIndex | np.ndarray, slots_per_
     slot = (np.mod(ns, DAY_NS) * slots_per_day // DAY_NS).astype(np.int64)
     weekday = (np.floor_divide(ns, DAY_NS) + _EPOCH_WEEKDAY) % DAYS_PER_WEEK
     return slot, weekday * slots_per_day + slot
+
+
+def utc_days(timestamps: pd.DatetimeIndex) -> np.ndarray:
+    """Each timestamp's UTC day since the epoch (a weekly recurrence is 7 of them apart)."""
+    return timestamps.as_unit("ns").asi8 // DAY_NS

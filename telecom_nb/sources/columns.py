@@ -18,7 +18,7 @@ from telecom_nb import schema
 
 #: Columns that carry labels or scoring output: never auto-detected as KPIs.
 LABEL_COLUMNS: frozenset[str] = frozenset(
-    {schema.FAULT, "label", "imputed", *schema.SCORED_COLUMNS}
+    {schema.FAULT, "label", "blank", "imputed", *schema.SCORED_COLUMNS}
 )
 #: Whole names (lower case, separators removed) of network identifiers.
 _ID_NAMES = frozenset({

@@ -3,8 +3,8 @@
 A replay cuts its table into one batch per timestamp and validates each batch in turn.
 On a single series that is one tiny batch per row, and the validator's fixed cost per
 call (timestamp parsing, pandas copies) made it the largest cost of a replay. Here the
-same rules run once over the table: the same repaired values (a sector's last accepted
-value carried across time, the batch median for a new sector), the same rejections and
+same rules run once over the table: the same values (blanks kept blank, out-of-range
+values clipped), the same rejections and
 counters by reason, the same kept rows for duplicates, and the validator's state left as
 the loop would leave it (``tests/test_table_validation.py`` compares both).
 
@@ -191,9 +191,7 @@ def _vectorised(validator: BatchValidator, table: pd.DataFrame, values: np.ndarr
 
     kept = values[rows]
     bad = ~np.isfinite(kept)
-    pre = kept.copy()
-    if bad.any():
-        pre = _impute(validator, kept, bad, reg_codes, first_row, batch, known)
+    pre = np.where(bad, np.nan, kept)  # a blank stays blank (±inf too)
     percent, nonneg = validator._percent, validator._nonneg
     out_of_range = np.zeros_like(bad)
     out_of_range[:, percent] = (pre[:, percent] < 0) | (pre[:, percent] > 100)
@@ -208,7 +206,7 @@ def _vectorised(validator: BatchValidator, table: pd.DataFrame, values: np.ndarr
     known_before = known + np.concatenate(([0], np.cumsum(n_new)[:-1]))
     report = dict(
         rows=len(rows), dropped_rows=int(dropped.sum()), duplicates=int(duplicate.sum()),
-        coerced=int(coerced[rows].sum()), imputed=int(bad.sum()),
+        coerced=int(coerced[rows].sum()), blank=int(bad.sum()),
         clipped=int(out_of_range.sum()), new_sectors=int(n_new.sum()),
         missing_sectors=int((known_before - (n_kept - n_new)).sum()))
 
@@ -236,7 +234,7 @@ def _vectorised(validator: BatchValidator, table: pd.DataFrame, values: np.ndarr
     frame[schema.SECTOR] = pd.array(ids[~duplicate], dtype="str")
     for j, kpi in enumerate(validator.kpis):
         frame[kpi] = repaired[:, j]
-    frame["imputed"] = bad.any(axis=1)
+    frame["blank"] = bad.any(axis=1)
     if schema.PROVINCE not in frame.columns:
         frame[schema.PROVINCE] = schema.UNKNOWN_PROVINCE
     for name in (schema.LAT, schema.LON):
@@ -253,24 +251,3 @@ def _clip(values: np.ndarray, percent: np.ndarray, nonneg: np.ndarray) -> np.nda
     out[:, nonneg] = np.maximum(values[:, nonneg], 0.0)
     return out
 
-
-def _impute(validator: BatchValidator, kept: np.ndarray, bad: np.ndarray, codes: np.ndarray,
-            first_row: np.ndarray, batch: np.ndarray, known: int) -> np.ndarray:
-    """Pre-clip values: a bad cell takes its sector's last repaired value (carried across
-    time), or for a sector seen nowhere before the batch median of the column, else 0."""
-    percent, nonneg = validator._percent, validator._nonneg
-    seed = np.where(bad, np.nan, kept)
-    start = bad & first_row[:, None]
-    for i in np.flatnonzero(start.any(axis=1)):
-        code = codes[i]
-        if code < known:  # seen before this table: its last accepted values (finite)
-            seed[i, start[i]] = validator._last_values[code, start[i]]
-            continue
-        rows = np.arange(*np.searchsorted(batch, [batch[i], batch[i] + 1]))
-        for j in np.flatnonzero(start[i]):
-            finite = kept[rows, j][~bad[rows, j]]
-            seed[i, j] = float(np.median(finite)) if finite.size else 0.0
-    carried = pd.DataFrame(seed).groupby(codes).ffill().to_numpy()
-    carried = _clip(carried, percent, nonneg)
-    pre = np.where(bad, carried, kept)
-    return np.where(start, seed, pre)

@@ -296,9 +296,9 @@ def _fill_ids(job: _Loader, found: dict[str, str | None], stamps: pd.Series) -> 
 
 
 def _clean_kpis(job: _Loader, kpis: list[str]) -> None:
-    """KPIs as float64; text and ±inf become NaN (imputed later at stream time), counted."""
+    """KPIs as float64; text and ±inf become NaN (blank: no evidence when streamed), counted."""
     frame = job.frame
-    counts = {"values_non_numeric": 0, "values_infinite": 0, "values_to_impute": 0,
+    counts = {"values_non_numeric": 0, "values_infinite": 0, "values_blank": 0,
               "values_to_clip": 0}
     for kpi in kpis:
         values, non_numeric = kpi_to_float(frame[kpi])
@@ -311,7 +311,7 @@ def _clean_kpis(job: _Loader, kpis: list[str]) -> None:
         values[infinite] = np.nan
         counts["values_non_numeric"] += non_numeric
         counts["values_infinite"] += int(infinite.sum())
-        counts["values_to_impute"] += int(np.isnan(values).sum())
+        counts["values_blank"] += int(np.isnan(values).sum())
         if kpi in schema.PERCENT_KPIS:
             counts["values_to_clip"] += int(((values < 0) | (values > 100)).sum())
         elif kpi in schema.KPIS:
@@ -320,10 +320,10 @@ def _clean_kpis(job: _Loader, kpis: list[str]) -> None:
             job.messages.append(f"KPI {kpi!r}: {non_numeric} non-numeric value(s) read as missing")
         frame[kpi] = values
     job.report.update(counts)
-    if counts["values_to_impute"]:
+    if counts["values_blank"]:
         job.messages.append(
-            f"{counts['values_to_impute']} missing or infinite KPI value(s) "
-            "will be imputed when streamed"
+            f"{counts['values_blank']} missing or infinite KPI value(s) "
+            "kept blank (no evidence for the detector)"
         )
     if counts["values_to_clip"]:
         job.messages.append(

@@ -18,9 +18,11 @@ stream keeps running. Rules, in the order they are applied:
    Duplicate sector rows: the last one is kept (``duplicates``).
 5. **KPI types.** A KPI column of another dtype is coerced to float; values that cannot
    be read as numbers become NaN (``coerced``).
-6. **Imputation.** A NaN or ±inf KPI value is replaced by that sector's last accepted
-   value, else by the batch median of that KPI, else 0 (``imputed``). A boolean column
-   ``imputed`` marks the rows that had any value imputed.
+6. **Blanks.** A NaN or ±inf KPI value stays blank (NaN) and is counted (``blank``); a
+   boolean column ``blank`` marks the rows with any blank KPI. Nothing is invented: a ratio
+   KPI with no attempts has no value, and a filled-in copy of its last 0 % or 50 % read as
+   hours of evidence (on the second vendor's exports 40 % of the false alarms were such
+   filled rows). The features read a blank as no evidence (z = 0; the baselines skip it).
 7. **Clipping.** Percentages (``prb_pct``, ``availability_pct``) are clipped to
    [0, 100], and payload/throughput to >= 0 (``clipped``).
 8. **Sectors.** A never-seen sector is accepted (``new_sectors``); a known sector absent
@@ -48,13 +50,13 @@ from telecom_nb.sources.timeparse import DATE_WINDOW, format_timestamp, to_utc_t
 if TYPE_CHECKING:
     from telecom_nb.sources.table_validation import TableValidation
 
-#: Boolean column added to every validated batch: the row had a KPI value imputed.
-IMPUTED: str = "imputed"
+#: Boolean column added to every validated batch: the row has a blank KPI value.
+BLANK: str = "blank"
 #: Non-percent KPIs that cannot be negative.
 NONNEGATIVE_KPIS: tuple[str, ...] = (schema.PAYLOAD, schema.THROUGHPUT)
 #: Per-batch counters, always all present (zeros included).
 COUNTERS: tuple[str, ...] = (
-    "rows", "dropped_rows", "duplicates", "coerced", "imputed", "clipped",
+    "rows", "dropped_rows", "duplicates", "coerced", "blank", "clipped",
     "new_sectors", "missing_sectors",
 )
 
@@ -69,7 +71,7 @@ class ValidatedBatch:
 
 
 class BatchValidator:
-    """Checks and repairs batches; remembers the last accepted values of every sector."""
+    """Checks and repairs batches; remembers the last values of every sector."""
 
     def __init__(
         self,
@@ -106,7 +108,7 @@ class BatchValidator:
         return pd.Index(self._registry.to_numpy(zero_copy_only=False), dtype="str")
 
     def last_values(self) -> pd.DataFrame:
-        """Last accepted KPI values per sector (a copy)."""
+        """Each sector's KPI values of its last row, blanks as NaN (a copy)."""
         return pd.DataFrame(self._last_values.copy(), index=self.sectors, columns=self.kpis)
 
     # ------------------------------------------------------------------ validate
@@ -163,15 +165,15 @@ class BatchValidator:
 
         # Everything below cannot fail: commit the new sectors to the registry.
         codes = self._register(sectors, codes, report)
-        imputed_rows = self._impute(values, codes, report)
+        blank_rows = self._blanks(values, report)
         self._clip(values, report)
         self._last_values[codes] = values
-        repaired = report["imputed"] or report["clipped"]
+        repaired = report["blank"] or report["clipped"]
         for j, kpi in enumerate(self.kpis):
             # a float64 column nothing was repaired in already holds these values
             if repaired or frame[kpi].dtype != np.float64:
                 frame[kpi] = values[:, j]
-        frame[IMPUTED] = imputed_rows
+        frame[BLANK] = blank_rows
         _fill_positions(frame)
         if not (isinstance(frame.index, pd.RangeIndex) and frame.index.start == 0
                 and frame.index.step == 1 and len(frame.index) == len(frame)):
@@ -267,20 +269,14 @@ class BatchValidator:
         report["coerced"] = sum(coerced.values())
         return values, coerced
 
-    def _impute(self, values: np.ndarray, codes: np.ndarray, report: dict[str, int]) -> np.ndarray:
+    @staticmethod
+    def _blanks(values: np.ndarray, report: dict[str, int]) -> np.ndarray:
+        """Rows with a blank KPI; ±inf becomes NaN (a blank too), counted."""
         bad = ~np.isfinite(values)
         if not bad.any():
             return np.zeros(len(values), dtype=bool)
-        original = np.where(bad, np.nan, values)
-        last = self._last_values[codes]
-        values[bad] = last[bad]
-        still = ~np.isfinite(values)
-        if still.any():
-            for j in np.flatnonzero(still.any(axis=0)):
-                finite = original[:, j][~bad[:, j]]
-                fill = float(np.median(finite)) if finite.size else 0.0
-                values[still[:, j], j] = fill
-        report["imputed"] = int(bad.sum())
+        values[bad] = np.nan
+        report["blank"] = int(bad.sum())
         return bad.any(axis=1)
 
     def _clip(self, values: np.ndarray, report: dict[str, int]) -> None:
@@ -374,8 +370,8 @@ def _messages(report: dict[str, int], coerced: dict[str, int]) -> list[str]:
     if coerced:
         detail = ", ".join(f"{k}: {n}" for k, n in coerced.items())
         out.append(f"non-numeric KPI value(s) read as missing ({detail})")
-    if report["imputed"]:
-        out.append(f"{report['imputed']} missing/infinite KPI value(s) imputed")
+    if report["blank"]:
+        out.append(f"{report['blank']} missing/infinite KPI value(s) kept blank")
     if report["clipped"]:
         out.append(f"{report['clipped']} out-of-range KPI value(s) clipped")
     if report["new_sectors"]:

@@ -37,7 +37,7 @@ def _fmt_param(value: Any) -> str:
 def _repairs(counters: dict[str, int]) -> str:
     """What the stream repaired or could not use, from the typed counters (zeros included)."""
     get = lambda name: int(counters.get(name, 0))  # noqa: E731
-    return (f'values imputed {get("values_imputed"):,} · '
+    return (f'values blank {get("values_blank"):,} · '
             f'clipped {get("values_clipped"):,} · rows dropped {get("rows_dropped"):,} · '
             f'batches rejected {get("batches_rejected"):,}')
 
