@@ -41,10 +41,10 @@ class AnomalyFeed:
 
     def __call__(self, scored: ScoredBatch) -> None:
         frame = scored.frame
-        rows = np.flatnonzero(frame[schema.IS_ANOMALY].to_numpy(dtype=bool))
+        rows = np.flatnonzero(scored.values(schema.IS_ANOMALY, bool))
         if rows.size == 0:
             return
-        scores = frame[schema.SCORE].to_numpy(dtype=np.float64)[rows]
+        scores = scored.values(schema.SCORE)[rows]
         picked = rows[np.argsort(-scores, kind="stable")[: self.maxlen]]
         # the tick's columns as arrays; a frame is built only when one is asked for
         self._ticks.append((len(picked), {c: frame[c].array.take(picked)
