@@ -46,9 +46,13 @@ class AnomalyFeed:
             return
         scores = scored.values(schema.SCORE)[rows]
         picked = rows[np.argsort(-scores, kind="stable")[: self.maxlen]]
-        # the tick's columns as arrays; a frame is built only when one is asked for
-        self._ticks.append((len(picked), {c: frame[c].array.take(picked)
-                                          for c in self.columns if c in frame.columns}))
+        # the tick's columns as arrays; a frame is built only when one is asked for. A float
+        # column comes from the batch's numpy arrays the other sinks already read.
+        dtypes = frame.dtypes.to_dict()
+        self._ticks.append((len(picked), {
+            c: scored.values(c)[picked] if dtypes[c] == np.float64
+            else frame[c].array.take(picked)
+            for c in self.columns if c in dtypes}))
         self._rows += len(picked)
         while self._ticks and self._rows - self._ticks[0][0] >= self.maxlen:
             self._rows -= self._ticks.popleft()[0]
