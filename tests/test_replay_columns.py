@@ -7,7 +7,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from telecom_nb.alarms.chain import _top_column
 from telecom_nb.engine.replay import _few_objects, _scattered_str
 
 
@@ -38,13 +37,3 @@ def test_scattered_str_equals_the_inferred_object_column(case: str):
 def test_scattered_str_leaves_empty_tables_and_non_strings_to_the_object_path():
     assert _scattered_str(None, None, 0, "") is None
     assert _scattered_str(pd.Series([1, 2]), np.arange(2), 2, "") is None
-
-
-def test_top_column_equals_what_pandas_infers_from_the_names():
-    names = np.array(["prb_pct", "", "payload_mb", "prb_pct"], dtype=object)
-    pd.testing.assert_series_equal(pd.Series(_top_column(names, None)),
-                                   pd.Series(names.tolist(), dtype="str"))
-    with_none = np.array(["prb_pct", None], dtype=object)
-    assert _top_column(with_none, None) is with_none  # pandas decides, as before
-    empty = np.empty(0, dtype=object)
-    assert _top_column(empty, None) is empty

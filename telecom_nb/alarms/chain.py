@@ -77,7 +77,7 @@ class AlarmChain(ThresholdParams, EpisodeParams, Parametrized):
             state = str_column(STATES, self.episodes.update_codes(frame, flags, score, top,
                                                                     timestamp))
         scored = {schema.SCORE: score, schema.IS_ANOMALY: flags,
-                  schema.TOP_KPI: _top_column(top, coded),
+                  schema.TOP_KPI: top if coded is None else str_column(*coded),
                   schema.STATE: state, schema.ALERT_SCORE: self.episodes.last_alert_score_}
         if any(name in frame.columns for name in scored):  # a scored file replayed again
             return frame.assign(**scored)
@@ -107,7 +107,7 @@ class AlarmChain(ThresholdParams, EpisodeParams, Parametrized):
         return frame.assign(**{
             schema.SCORE: score,
             schema.IS_ANOMALY: flags,
-            schema.TOP_KPI: _top_column(top, coded),
+            schema.TOP_KPI: top if coded is None else str_column(*coded),
             schema.STATE: state,
             schema.ALERT_SCORE: alert,
         })
@@ -127,19 +127,3 @@ def str_column(labels: object, codes: np.ndarray,
     if isinstance(_STR, pd.StringDtype) and _STR.storage == "pyarrow":
         return pd.arrays.ArrowStringArray(taken, dtype=_STR)
     return pd.array(taken, dtype=_STR)
-
-
-def _top_column(top: np.ndarray, coded: tuple[np.ndarray, np.ndarray] | None):
-    """The top-KPI column: from ``coded`` (labels, codes) when the chain chose the top
-    KPIs, else from the detector's names through their few distinct values (~10x less
-    than pandas inferring a ``str`` column from a Python string per row). Missing or
-    non-string names stay objects: pandas then decides, as before."""
-    if coded is not None:
-        return str_column(*coded)
-    if not len(top):
-        return top
-    codes, uniques = pd.factorize(np.asarray(top, dtype=object))
-    if (codes < 0).any() or not all(isinstance(u, str) for u in uniques):
-        return top
-    return str_column(uniques, codes)
-
