@@ -75,7 +75,7 @@ class AlarmChain(ThresholdParams, EpisodeParams, Parametrized):
                 timestamp)
         else:
             state = str_column(STATES, self.episodes.update_codes(frame, flags, score, top,
-                                                                    timestamp))
+                                                                   timestamp))
         scored = {schema.SCORE: score, schema.IS_ANOMALY: flags,
                   schema.TOP_KPI: top if coded is None else str_column(*coded),
                   schema.STATE: state, schema.ALERT_SCORE: self.episodes.last_alert_score_}

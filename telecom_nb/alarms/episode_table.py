@@ -131,7 +131,7 @@ def advance_table_codes(tracker: EpisodeTracker, pos: np.ndarray, ns: np.ndarray
                         values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """:func:`advance_table` with each row's state as its code in ``STATES`` (int8; numba
     only): a replay's state column is then taken in Arrow from three strings, not
-    inferred from a million Python ones (~0.2 s per million rows)."""
+    inferred from a million Python ones (~0.08 s CPU per million rows)."""
     n = len(pos)
     tick = np.zeros(n, dtype=np.int64)
     if n:
