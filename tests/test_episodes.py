@@ -297,3 +297,14 @@ def test_coded_top_kpis_are_the_explained_top_kpis():
     assert list(labels[codes]) == list(top)
     assert list(top) == list(top_kpis(contrib, tuple(schema.KPIS), flags))
     assert flags.any() and not flags.all()
+
+
+def test_alarm_chain_string_columns_are_what_pandas_infers_from_the_strings():
+    from telecom_nb.alarms.chain import str_column
+
+    labels = ("normal", "anomalous", "recovering")
+    for codes in (np.array([2, 0, 1, 1, 0], dtype=np.int8), np.array([], dtype=np.int8)):
+        column = pd.Series(str_column(labels, codes))
+        inferred = pd.Series(np.asarray(labels, dtype=object)[codes].tolist(), dtype="str")
+        pd.testing.assert_series_equal(column, inferred)
+        assert list(column == "recovering") == [c == 2 for c in codes]

@@ -106,3 +106,31 @@ def test_network_history_recovering_follows_the_episodes():
         history(b)
     frame = history.frame()
     assert list(frame["n_recovering"].iloc[3:]) == [1, 1, 0]  # closes after 3 normal ticks
+
+
+def test_scored_batch_converts_a_column_once_for_every_sink():
+    batch = scored_batches(2)[-1]
+    prb = batch.values(schema.PRB)
+    assert prb is batch.values(schema.PRB)  # the second sink reads the first one's array
+    assert not prb.flags.writeable  # shared: no sink may change another's input
+    assert np.array_equal(prb, batch.frame[schema.PRB].to_numpy(dtype=np.float64))
+    flags = batch.values(schema.IS_ANOMALY, bool)
+    assert flags.dtype == bool and flags is not batch.values(schema.IS_ANOMALY)
+
+
+def test_network_history_reads_gaps_and_states_as_pandas_does():
+    from dataclasses import replace
+
+    batch = scored_batches(3, n_sectors=6)[-1]
+    frame = batch.frame.copy()
+    frame.loc[frame.index[0], schema.PRB] = np.nan
+    frame.loc[frame.index[1], schema.SCORE] = np.nan
+    for states in (["recovering", None, "normal", "recovering", "anomalous", "normal"],
+                   pd.array(["recovering"] * 2 + ["normal"] * 4, dtype="str")):
+        frame[schema.STATE] = states
+        history = NetworkHistory()
+        history(replace(batch, frame=frame))
+        row = history.last_row
+        assert row["n_recovering"] == int((frame[schema.STATE] == "recovering").sum())
+        assert row["score_mean"] == frame[schema.SCORE].mean()  # NaN skipped, as pandas
+        assert row[f"{schema.PRB}_mean"] == frame[schema.PRB].mean()

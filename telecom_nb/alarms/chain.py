@@ -18,7 +18,7 @@ import pyarrow as pa
 from traitlets import link
 
 from telecom_nb import schema
-from telecom_nb.alarms.episode_table import advance_table
+from telecom_nb.alarms import episode_table
 from telecom_nb.alarms.episodes import EPISODE_PARAMS, STATES, EpisodeParams, EpisodeTracker
 from telecom_nb.alarms.threshold import decide_coded, effective_threshold
 from telecom_nb.detectors.base import Scores
@@ -74,10 +74,10 @@ class AlarmChain(ThresholdParams, EpisodeParams, Parametrized):
                 schema.SCORE: score, schema.IS_ANOMALY: flags, schema.TOP_KPI: top}),
                 timestamp)
         else:
-            state = _str_column(STATES, self.episodes.update_codes(frame, flags, score, top,
-                                                                    timestamp))
+            state = str_column(STATES, self.episodes.update_codes(frame, flags, score, top,
+                                                                   timestamp))
         scored = {schema.SCORE: score, schema.IS_ANOMALY: flags,
-                  schema.TOP_KPI: top if coded is None else _str_column(*coded),
+                  schema.TOP_KPI: top if coded is None else str_column(*coded),
                   schema.STATE: state, schema.ALERT_SCORE: self.episodes.last_alert_score_}
         if any(name in frame.columns for name in scored):  # a scored file replayed again
             return frame.assign(**scored)
@@ -91,25 +91,39 @@ class AlarmChain(ThresholdParams, EpisodeParams, Parametrized):
         Thresholding is one vectorised call; the episodes advance once per timestamp by
         the tracker's own rule (``advance``, as live), in one compiled pass over the rows.
         """
-        flags, top, _ = decide_coded(scores, self.threshold_value)
+        flags, top, coded = decide_coded(scores, self.threshold_value)
         score = np.asarray(scores.score, dtype=np.float64)
         tracker = self.episodes
         # nanoseconds whatever the column's unit (a parsed CSV is microseconds in pandas 3)
         ns = pd.DatetimeIndex(frame[schema.TIMESTAMP]).as_unit("ns").asi8
         pos = tracker.index.positions(frame[schema.SECTOR].to_numpy(dtype=object))
-        state, alert = advance_table(tracker, pos, ns, flags, score, np.asarray(top, dtype=object),
-                                     tracker.kpi_values(frame))
+        args = (tracker, pos, ns, flags, score, np.asarray(top, dtype=object),
+                tracker.kpi_values(frame))
+        if episode_table.numba is not None:  # string columns from codes, as apply() does
+            codes, alert = episode_table.advance_table_codes(*args)
+            state = str_column(STATES, codes)
+        else:
+            state, alert = episode_table.advance_table(*args)
         return frame.assign(**{
             schema.SCORE: score,
             schema.IS_ANOMALY: flags,
-            schema.TOP_KPI: top,
+            schema.TOP_KPI: top if coded is None else str_column(*coded),
             schema.STATE: state,
             schema.ALERT_SCORE: alert,
         })
 
 
-def _str_column(labels: object, codes: np.ndarray) -> pd.api.extensions.ExtensionArray:
+#: pandas' default string dtype (Arrow-backed where pyarrow is installed, as here)
+_STR = pd.api.types.pandas_dtype("str")
+
+
+def str_column(labels: object, codes: np.ndarray,
+               missing: np.ndarray | None = None) -> pd.api.extensions.ExtensionArray:
     """``labels[codes]`` as a pandas ``str`` array (what the frame would infer from the
-    strings), taken in Arrow from the few labels: no Python string per row."""
-    taken = pa.array(list(labels), type=pa.large_string()).take(pa.array(codes))
-    return pd.array(taken, dtype="str")
+    strings; NaN where ``missing``), taken in Arrow from the few labels: no Python string
+    per row. The Arrow array is wrapped as it is (~2 us); ``pd.array`` re-checks it
+    (~50 us, twice a tick)."""
+    taken = pa.array(list(labels), type=pa.large_string()).take(pa.array(codes, mask=missing))
+    if isinstance(_STR, pd.StringDtype) and _STR.storage == "pyarrow":
+        return pd.arrays.ArrowStringArray(taken, dtype=_STR)
+    return pd.array(taken, dtype=_STR)

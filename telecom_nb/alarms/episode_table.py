@@ -120,9 +120,19 @@ def advance_table(tracker: EpisodeTracker, pos: np.ndarray, ns: np.ndarray, flag
     Rows are sorted by ``ns``; a sector with several rows at one timestamp counts once (its
     first row) and every row gets its sector's state, as :meth:`EpisodeTracker.update`.
     """
-    n = len(pos)
     if numba is None:
         return _per_timestamp(tracker, pos, ns, flag, score, top, values)
+    codes, alert = advance_table_codes(tracker, pos, ns, flag, score, top, values)
+    return _STATES[codes], alert
+
+
+def advance_table_codes(tracker: EpisodeTracker, pos: np.ndarray, ns: np.ndarray,
+                        flag: np.ndarray, score: np.ndarray, top: np.ndarray,
+                        values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`advance_table` with each row's state as its code in ``STATES`` (int8; numba
+    only): a replay's state column is then taken in Arrow from three strings, not
+    inferred from a million Python ones (~0.08 s CPU per million rows)."""
+    n = len(pos)
     tick = np.zeros(n, dtype=np.int64)
     if n:
         tick[1:] = np.cumsum(ns[1:] != ns[:-1])
@@ -159,7 +169,7 @@ def advance_table(tracker: EpisodeTracker, pos: np.ndarray, ns: np.ndarray, flag
     tracker._tick = int(tick[-1]) if n else tracker._tick
     alert = np.zeros(n)
     alert[rows] = alert_u
-    return _STATES[state[rep]], alert
+    return state[rep], alert
 
 
 def _closed(tracker: EpisodeTracker, pos: np.ndarray, c_row: np.ndarray, c_int: np.ndarray,

@@ -41,14 +41,18 @@ class AnomalyFeed:
 
     def __call__(self, scored: ScoredBatch) -> None:
         frame = scored.frame
-        rows = np.flatnonzero(frame[schema.IS_ANOMALY].to_numpy(dtype=bool))
+        rows = np.flatnonzero(scored.values(schema.IS_ANOMALY, bool))
         if rows.size == 0:
             return
-        scores = frame[schema.SCORE].to_numpy(dtype=np.float64)[rows]
+        scores = scored.values(schema.SCORE)[rows]
         picked = rows[np.argsort(-scores, kind="stable")[: self.maxlen]]
-        # the tick's columns as arrays; a frame is built only when one is asked for
-        self._ticks.append((len(picked), {c: frame[c].array.take(picked)
-                                          for c in self.columns if c in frame.columns}))
+        # the tick's columns as arrays; a frame is built only when one is asked for. A float
+        # column comes from the batch's numpy arrays the other sinks already read.
+        dtypes = frame.dtypes.to_dict()
+        self._ticks.append((len(picked), {
+            c: scored.values(c)[picked] if dtypes[c] == np.float64
+            else frame[c].array.take(picked)
+            for c in self.columns if c in dtypes}))
         self._rows += len(picked)
         while self._ticks and self._rows - self._ticks[0][0] >= self.maxlen:
             self._rows -= self._ticks.popleft()[0]

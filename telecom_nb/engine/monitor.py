@@ -303,9 +303,7 @@ class Monitor(TriageViews, PagePresence, HasTraits):
     # -------------------------------------------------------------- internals
     def _record(self, scored: ScoredBatch) -> None:
         """Internal sink: anomaly totals and the sector table (new sectors appended)."""
-        frame = scored.frame
-        flags = frame[schema.IS_ANOMALY].to_numpy(dtype=bool)
-        self._last_anomalies = int(flags.sum())
+        self._last_anomalies = int(np.count_nonzero(scored.values(schema.IS_ANOMALY, bool)))
         self._total_anomalies += self._last_anomalies
         self.sector_table.add(scored)
 

@@ -1,0 +1,90 @@
+"""Where a live tick's CPU time goes, stage by stage (for comparing two trees).
+
+A tick's fixed cost is many small pieces (a pandas column read is ~15-40 us, a numpy call
+on 500 rows ~5 us): ``tick_cpu.py``'s total moves ~10 % between runs on a shared machine,
+more than most single cuts. Here each stage's thread CPU time is summed over the same
+ticks (``Monitor.step`` in deterministic mode, model trained), so a stage's change stands
+out of the noise of the others. Run the two trees back to back:
+
+    for tree in ../main .; do
+        PYTHONPATH=$tree python benchmarks/tick_stages.py --sectors 500 --ticks 150
+    done
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import time
+from collections import defaultdict
+from collections.abc import Callable
+
+from telecom_nb.detectors import make_detector
+from telecom_nb.engine.monitor import Monitor
+from telecom_nb.sources.simulator import KpiSimulator
+
+Samples = dict[str, list[float]]
+
+
+def _timed(fn: Callable, label: str, samples: Samples) -> Callable:
+    def run(*args, **kwargs):
+        started = time.thread_time()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            samples[label].append(time.thread_time() - started)
+    return run
+
+
+def _instrument(monitor: Monitor, samples: Samples) -> None:
+    """Wrap the stages on their instances (the classes stay as they are)."""
+    runner, engine = monitor.runner, monitor.runner.engine
+    detector = engine.detector
+    pairs = [(runner.source, "next_batch", "source"), (engine.validator, "validate", "validate"),
+             (detector, "score", "score"), (engine.alarms, "apply", "alarms"),
+             (detector, "learn", "learn"), (runner, "_notify", "notify")]
+    features = detector.features_
+    pairs += [(features, "transform_view", "score: features"),
+              (features, "update_view", "learn: features")]
+    pairs += [(detector, name, f"score: {name.strip('_')}")
+              for name in ("_raw_score", "_explain") if hasattr(detector, name)]
+    for obj, name, label in pairs:
+        setattr(obj, name, _timed(getattr(obj, name), label, samples))
+    for i, sink in enumerate(list(runner.sinks)):
+        name = getattr(sink, "__qualname__", None) or type(sink).__name__
+        runner.sinks[i] = _timed(sink, f"sink: {name}", samples)
+
+
+async def measure(sectors: int, ticks: int, detector: str) -> tuple[float, dict[str, float]]:
+    monitor = Monitor(KpiSimulator(n_sectors=sectors, seed=0), make_detector(detector),
+                      interval=0.0)
+    while not monitor.detector.is_ready:
+        await monitor.step(1)
+    await monitor.step(10)  # past the first model's one-off costs
+    samples: Samples = defaultdict(list)
+    _instrument(monitor, samples)
+    totals = []
+    for _ in range(ticks):
+        started = time.thread_time()
+        await monitor.step(1)
+        totals.append(time.thread_time() - started)
+    await monitor.aclose()
+    per_tick = {label: sum(values) / ticks * 1e3 for label, values in samples.items()}
+    return statistics.median(totals) * 1e3, per_tick
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sectors", type=int, default=500)
+    parser.add_argument("--ticks", type=int, default=150)
+    parser.add_argument("--detector", default="iforest")
+    args = parser.parse_args()
+    total, stages = asyncio.run(measure(args.sectors, args.ticks, args.detector))
+    print(f"tick (median CPU) {total:7.2f} ms   stages, CPU ms per tick (mean, retrains in):")
+    for label, ms in sorted(stages.items(), key=lambda item: -item[1]):
+        print(f"  {label:28s} {ms:7.3f}")
+
+
+if __name__ == "__main__":
+    main()
