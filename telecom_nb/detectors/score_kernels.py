@@ -29,7 +29,8 @@ def _signed32(x, logs, out):  # pragma: no cover - compiled
 
 
 def _tail_max(x, anchor, scale, reach, start, base, tail_scale, out):  # pragma: no cover
-    """``FeatureTails.units(x).max(axis=1)``: body units, the milder tail beyond reach."""
+    """``FeatureTails.units(x, capped=False).max(axis=1)``: body units, the tails beyond
+    reach."""
     n, f = x.shape
     for i in range(n):
         best = 0.0
@@ -40,7 +41,7 @@ def _tail_max(x, anchor, scale, reach, start, base, tail_scale, out):  # pragma:
                 t = base[0, j] + _nmax(a - start[0, j], 0.0) / tail_scale[0, j]
                 for k in range(1, start.shape[0]):
                     t = _nmin(t, base[k, j] + _nmax(a - start[k, j], 0.0) / tail_scale[k, j])
-                u = _nmin(u, t)
+                u = t
             best = u if j == 0 else _nmax(best, u)
         out[i] = best
 
