@@ -37,6 +37,10 @@ MIN_SHIFT_ROWS = 1000
 #: data time before the joint distance is fitted: deviations only have a stable
 #: covariance once every time-of-day slot has a baseline of its own
 JOINT_AFTER = pd.Timedelta("1D")
+#: data time before the strongest feature may read light tails beyond the body's cap
+#: (:mod:`~telecom_nb.detectors.feature_tails`): a younger window's deep tail is its
+#: baselines' cold start (simulator: +140 false alarms on its first evening without this)
+FREE_TAILS_AFTER = pd.Timedelta("2D")
 
 
 def bounded(features: np.ndarray) -> np.ndarray:
@@ -163,6 +167,12 @@ class IsolationForestDetector(CalendarParams, ForestParams, WindowedDetector):
             return ()
         return kpi_columns(list(self.features_.feature_names), list(self.kpis_))
 
+    def _mature(self) -> bool:
+        """Whether the fit asked for has :data:`FREE_TAILS_AFTER` of data time behind it."""
+        if self.first_time_ is None or self._fit_time is None:
+            return False
+        return self._fit_time - self.first_time_ >= FREE_TAILS_AFTER
+
     def _make_job(self, now: pd.Timestamp) -> RetrainJob:
         self._fit_time = now  # the data time of the fit asked for (read by _joint_columns)
         return super()._make_job(now)
@@ -172,7 +182,7 @@ class IsolationForestDetector(CalendarParams, ForestParams, WindowedDetector):
                 "heavy_tails": self._heavy_tails(), "joint_columns": self._joint_columns(),
                 "novelty_columns": self._novelty_columns(),
                 "second_groups": self._second_groups(), "shift_columns": self._shift_columns(),
-                "family_columns": self._family_columns()}
+                "family_columns": self._family_columns(), "free_tails": self._mature()}
 
     def _shift_columns(self) -> tuple[int, ...]:
         """Level-shift columns (the last ones): never in the forest or the tails; for a
@@ -197,6 +207,7 @@ class IsolationForestDetector(CalendarParams, ForestParams, WindowedDetector):
         novelty = params.pop("novelty_columns", ())
         groups = params.pop("second_groups", ())
         family_columns = params.pop("family_columns", ())
+        free = params.pop("free_tails", False)
         previous = params.pop("previous", None)
         shift = np.asarray(params.pop("shift_columns", ()), dtype=np.intp)
         n_base = int(shift[0]) if len(shift) else None
@@ -217,7 +228,7 @@ class IsolationForestDetector(CalendarParams, ForestParams, WindowedDetector):
             shift_ref = shift_ref[kept]
             shift_prev = None if shift_prev is None else shift_prev[kept]
         # a fleet's features get their own tails; one series' shoulder is read by the nulls
-        tails = FeatureTails.fit(ref, previous, tails=not heavy)
+        tails = FeatureTails.fit(ref, previous, tails=not heavy, free=free)
         zref = tails(ref)
         cont = continues(tails, ref, previous, zref)
         joint = joint_tail = joint_null = units = None
