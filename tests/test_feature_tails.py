@@ -177,24 +177,23 @@ def test_without_the_spacing_rule_the_deepest_level_keeps_its_excesses_scale():
     assert kept(np.array([[35.0]]))[0] < units_of(1e-3)  # the old, faults' own null
 
 
-def test_a_fleet_s_max_reads_free_tails_once_two_days_are_behind_the_fit():
+def test_a_fleet_s_max_reads_free_tails_once_two_days_of_hourly_data_are_behind_the_fit():
     import pandas as pd
 
     from telecom_nb.detectors import make_detector
     from telecom_nb.detectors.iforest import FREE_TAILS_AFTER
 
     det = make_detector("iforest")
-    det.first_time_ = pd.Timestamp("2026-05-04", tz="UTC")
-    det._fit_time = det.first_time_ + FREE_TAILS_AFTER - pd.Timedelta("1h")
-    assert not det._mature()  # a young window's deep tail: its baselines' cold start
-    det._fit_time = det.first_time_ + FREE_TAILS_AFTER
-    assert det._mature()
-    rng = np.random.default_rng(6)
-    ref = rng.normal(size=(5000, 3))
-    params = {"random_state": 0, "n_estimators": 10, "heavy_tails": False, "free_tails": True}
-    spike = np.array([[6.5, 0.0, 0.0]])
-    free = det._fit_model(ref, dict(params, previous=np.roll(ref, 1, axis=0)))
-    capped = det._fit_model(ref, dict(params, previous=np.roll(ref, 1, axis=0),
-                                      free_tails=False))
-    assert free.tails.free and not capped.tails.free
-    assert free.tails(spike)[0] > capped.tails(spike)[0] + 2.0
+    det.features_.bind(("a", "b", "c"))
+    cadence = det.features_.parts_[0].cadence_
+    start = pd.Timestamp("2026-05-04", tz="UTC")
+    cadence.observe(pd.DatetimeIndex([start]))
+    cadence.observe(pd.DatetimeIndex([start + pd.Timedelta("1h")]))
+    det.first_time_ = start
+    det._fit_time = start + FREE_TAILS_AFTER - pd.Timedelta("1h")
+    assert det._free_columns() == ()  # a young window's deep tail: its baselines' cold start
+    det._fit_time = start + FREE_TAILS_AFTER
+    assert det._free_columns() == tuple(range(len(det.features_.feature_names)))
+    cadence.observe(pd.DatetimeIndex([start + pd.Timedelta("75min")]))
+    cadence.observe(pd.DatetimeIndex([start + pd.Timedelta("90min")]))
+    assert cadence.step < pd.Timedelta("1h") and det._free_columns() == ()  # 15-minute data

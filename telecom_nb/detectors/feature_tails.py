@@ -79,6 +79,13 @@ Z_SCALE_FLOOR = (1.1503 - 0.6745) / math.log(2.0)
 BODY_MASS = 0.25
 #: fractions of the (declustered) rows beyond each quantile where a tail is fitted
 TAIL_LEVELS: tuple[float, ...] = (0.05, 0.02, 0.01, 0.005, 0.002)
+#: a unit normal's 75 % quantile of |z|
+UNIT_Q75 = 1.1503
+#: ``free`` tails only for a feature whose 75 % |z| quantile is at least this share of a unit
+#: normal's: one almost always at 0 (a KPI quantised to zero at 5 minutes: q75 0.06) has tail
+#: levels as degenerate as its body (0.1-0.4 apart), and read alone they made every move
+#: extreme (first generator's 5-minute world s5: +2,400 false alarms)
+FREE_BODY = 0.5
 #: fewer exceedances than this give no fit at that level (young windows keep the body)
 MIN_EXCEEDANCES = 30
 #: the excess quantile that sets a level's exponential scale
@@ -104,16 +111,17 @@ class FeatureTails:
     base: np.ndarray  # (K, F) units at the start, ln(0.25 / mass); inf = no fit
     tail_scale: np.ndarray  # (K, F)
     reach: np.ndarray  # (F,) |z| up to which the body is the milder fit
-    free: bool = False  # the max reads each feature beyond reach on its tails alone
+    free: np.ndarray  # (F,) bool: the max reads these beyond reach on their tails alone
 
     @classmethod
     def fit(cls, features: np.ndarray, previous: np.ndarray | None = None, *,
             tails: bool = True, spaced: bool = True,
-            free: bool = False) -> FeatureTails:
+            free: bool | np.ndarray = False) -> FeatureTails:
         """Fit on window rows; ``previous[i]`` = the same sector's row one tick earlier
         (NaN when unknown), used to decluster the tails; ``tails=False``: the body only;
         ``spaced=False``: the deepest level keeps its excesses' scale (no spacing rule);
-        ``free``: the max reads each feature beyond reach on its tails alone."""
+        ``free`` (all features or a mask): the max reads those with a body of their own
+        (:data:`FREE_BODY`) beyond the deepest level's start on their tails alone."""
         a = np.abs(np.asarray(features, dtype=np.float64))
         n_features = a.shape[1]
         if len(a) == 0:
@@ -122,7 +130,8 @@ class FeatureTails:
         scale = np.maximum((q75 - q50) / math.log(2.0), Z_SCALE_FLOOR)
         if not tails:
             none = np.zeros((0, n_features))
-            return cls(q75, scale, none, none, none, np.full(n_features, np.inf))
+            return cls(q75, scale, none, none, none, np.full(n_features, np.inf),
+                       np.zeros(n_features, bool))
         ref = a.copy()
         if previous is not None:
             gate = np.quantile(a, CLUSTER_GATE, axis=0)
@@ -148,17 +157,18 @@ class FeatureTails:
                 tail_scale[k] = np.where(ok, sigma, 1.0)
         start = np.nan_to_num(start)
         reach = q75 + scale * np.maximum(base.min(axis=0), 0.0)
-        return cls(q75, scale, start, base, tail_scale, reach, free)
+        return cls(q75, scale, start, base, tail_scale, reach,
+                   np.broadcast_to(free, (n_features,)) & (q75 >= FREE_BODY * UNIT_Q75))
 
     def select(self, columns: np.ndarray) -> FeatureTails:
         """The tails of some features only (``columns`` of the fitted ones)."""
         return FeatureTails(self.anchor[columns], self.scale[columns], self.start[:, columns],
                             self.base[:, columns], self.tail_scale[:, columns],
-                            self.reach[columns], self.free)
+                            self.reach[columns], self.free[columns])
 
     def units(self, features: np.ndarray, capped: bool = True) -> np.ndarray:
         """Each feature's ``ln(0.25 / p)`` (rows x features); only far cells read the tails.
-        ``capped=False`` and :attr:`free`: beyond reach the tails alone."""
+        ``capped=False``: beyond reach the :attr:`free` features read the tails alone."""
         a = np.abs(np.asarray(features, dtype=np.float64))
         out = (a - self.anchor) / self.scale
         i, j = np.nonzero(a > self.reach)
@@ -166,12 +176,13 @@ class FeatureTails:
             v = a[i, j]
             tails = self.base[:, j] + np.maximum(v - self.start[:, j], 0.0) / self.tail_scale[:, j]
             tails = tails.min(axis=0)
-            out[i, j] = tails if self.free and not capped else np.minimum(out[i, j], tails)
+            free = np.zeros(len(j), bool) if capped else self.free[j] & (v > self.start[-1, j])
+            out[i, j] = np.where(free, tails, np.minimum(out[i, j], tails))
         return out
 
     def __call__(self, features: np.ndarray) -> np.ndarray:
-        """The strongest feature's units per row, beyond reach read on the tails alone when
-        :attr:`free` (module doc); 0 rows of features: zeros."""
+        """The strongest feature's units per row, the :attr:`free` ones beyond reach read on
+        their tails alone (module doc); 0 rows of features: zeros."""
         if features.shape[1] == 0:
             return np.zeros(len(features))
         compiled = score_kernels.tail_max(features, self.anchor, self.scale, self.reach,
