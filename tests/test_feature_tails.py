@@ -191,9 +191,9 @@ def test_a_fleet_s_max_reads_free_tails_once_two_days_of_hourly_data_are_behind_
     cadence.observe(pd.DatetimeIndex([start + pd.Timedelta("1h")]))
     det.first_time_ = start
     det._fit_time = start + FREE_TAILS_AFTER - pd.Timedelta("1h")
-    assert det._free_columns() == ()  # a young window's deep tail: its baselines' cold start
+    assert not det._free_tails()  # a young window's deep tail: its baselines' cold start
     det._fit_time = start + FREE_TAILS_AFTER
-    assert det._free_columns() == tuple(range(len(det.features_.feature_names)))
+    assert det._free_tails()
     cadence.observe(pd.DatetimeIndex([start + pd.Timedelta("75min")]))
     cadence.observe(pd.DatetimeIndex([start + pd.Timedelta("90min")]))
-    assert cadence.step < pd.Timedelta("1h") and det._free_columns() == ()  # 15-minute data
+    assert cadence.step < pd.Timedelta("1h") and not det._free_tails()  # 15-minute data

@@ -171,18 +171,15 @@ class IsolationForestDetector(CalendarParams, ForestParams, WindowedDetector):
             return ()
         return kpi_columns(list(self.features_.feature_names), list(self.kpis_))
 
-    def _mature(self) -> bool:
-        """Whether the fit asked for has :data:`FREE_TAILS_AFTER` of data time behind it."""
+    def _free_tails(self) -> bool:
+        """Whether the max may read light tails beyond the body's cap: the fit asked for has
+        :data:`FREE_TAILS_AFTER` of data time behind it, at least :data:`FREE_TAILS_STEP`
+        apart."""
         if self.first_time_ is None or self._fit_time is None:
             return False
+        if self.features_.parts_[0].cadence_.step < FREE_TAILS_STEP:
+            return False
         return self._fit_time - self.first_time_ >= FREE_TAILS_AFTER
-
-    def _free_columns(self) -> tuple[int, ...]:
-        """The columns the max may read on their tails alone: all, once the fit is mature
-        and the data at least :data:`FREE_TAILS_STEP` apart; none before."""
-        if not self._mature() or self.features_.parts_[0].cadence_.step < FREE_TAILS_STEP:
-            return ()
-        return tuple(range(len(self.features_.feature_names)))
 
     def _make_job(self, now: pd.Timestamp) -> RetrainJob:
         self._fit_time = now  # the data time of the fit asked for (read by _joint_columns)
@@ -193,7 +190,7 @@ class IsolationForestDetector(CalendarParams, ForestParams, WindowedDetector):
                 "heavy_tails": self._heavy_tails(), "joint_columns": self._joint_columns(),
                 "novelty_columns": self._novelty_columns(),
                 "second_groups": self._second_groups(), "shift_columns": self._shift_columns(),
-                "family_columns": self._family_columns(), "free_columns": self._free_columns()}
+                "family_columns": self._family_columns(), "free_tails": self._free_tails()}
 
     def _shift_columns(self) -> tuple[int, ...]:
         """Level-shift columns (the last ones): never in the forest or the tails; for a
@@ -218,7 +215,7 @@ class IsolationForestDetector(CalendarParams, ForestParams, WindowedDetector):
         novelty = params.pop("novelty_columns", ())
         groups = params.pop("second_groups", ())
         family_columns = params.pop("family_columns", ())
-        free = np.isin(np.arange(window.shape[1]), params.pop("free_columns", ()))
+        free = params.pop("free_tails", False)
         previous = params.pop("previous", None)
         shift = np.asarray(params.pop("shift_columns", ()), dtype=np.intp)
         n_base = int(shift[0]) if len(shift) else None
@@ -239,7 +236,7 @@ class IsolationForestDetector(CalendarParams, ForestParams, WindowedDetector):
             shift_ref = shift_ref[kept]
             shift_prev = None if shift_prev is None else shift_prev[kept]
         # a fleet's features get their own tails; one series' shoulder is read by the nulls
-        tails = FeatureTails.fit(ref, previous, tails=not heavy, free=free[: ref.shape[1]])
+        tails = FeatureTails.fit(ref, previous, tails=not heavy, free=free)
         zref = tails(ref)
         cont = continues(tails, ref, previous, zref)
         joint = joint_tail = joint_null = units = None
