@@ -60,17 +60,19 @@ def test_tails_never_make_a_feature_more_extreme_than_its_body():
 
 def test_free_tails_let_the_strongest_feature_read_a_light_tail_beyond_the_body():
     rng = np.random.default_rng(5)
-    window = np.c_[rng.normal(size=20_000), rng.standard_t(3, 20_000)]
+    rare = np.where(rng.random(20_000) < 0.02, rng.normal(size=20_000), 0.0)
+    window = np.c_[rng.normal(size=20_000), rng.standard_t(3, 20_000), rare]
     previous = np.roll(window, 1, axis=0)
     tails = FeatureTails.fit(window, previous, free=True)
-    spike = np.array([[6.5, 0.0]])  # a Gaussian's 6.5 sigma: p ~ 1e-10
+    assert tails.free.tolist() == [True, True, False]  # almost always 0: no body, not free
+    spike = np.array([[6.5, 0.0, 0.0]])  # a Gaussian's 6.5 sigma: p ~ 1e-10
     body = ((6.5 - tails.anchor) / tails.scale)[0]
     assert body < units_of(1e-4)  # the body's exponential: an everyday max over 100 features
     assert tails(spike)[0] > max(units_of(1e-5), body + 3.0)  # its own tail: rare in a fleet
     assert tails.units(spike)[0, 0] == body  # each feature alone stays capped
     assert FeatureTails.fit(window, previous)(spike)[0] == body  # not free: capped
     # a heavy-tailed feature stays milder than its body in the max too
-    far = np.array([[0.0, 12.0]])
+    far = np.array([[0.0, 12.0, 0.0]])
     assert tails(far)[0] < ((12.0 - tails.anchor) / tails.scale)[1] - 2.0
 
 

@@ -49,7 +49,7 @@ def test_tail_max_is_units_max(heavy, free):
     x[7, 4] = np.nan
     want = tails.units(x, capped=False).max(axis=1)
     _same_bits(tails(x), want)
-    assert score_kernels.tail_max(x[:, :0], *([np.zeros(0)] * 6), free) is None
+    assert score_kernels.tail_max(x[:, :0], *([np.zeros(0)] * 6), np.zeros(0, bool)) is None
 
 
 @pytest.mark.parametrize("members", [2, 3, 7])
