@@ -370,6 +370,10 @@ def test_run_nab_on_a_synthetic_root(tmp_path, factory):
     json.dumps(payload, allow_nan=False)
     text = format_nab(result)
     assert "standard" in text and "synthetic/series_1.csv" in text
+    loss = result.loss("standard")  # where it was lost, at the corpus threshold
+    c = result.corpus["standard"]
+    assert sorted(loss.index) == result.files
+    assert loss["loss"].sum() == pytest.approx(c.perfect - c.raw)
 
 
 def test_both_streaming_paths_give_identical_scores(tmp_path):

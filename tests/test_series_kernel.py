@@ -50,7 +50,7 @@ def _states(features: KpiFeatures) -> dict[str, np.ndarray]:
             elif depth < 2 and hasattr(value, "__dict__") and not callable(value):
                 walk(f"{prefix}.{name}", value, depth + 1)
 
-    own = [features.persistence_, features.zeros_, features.level_]
+    own = [features.persistence_, features.zeros_, features.level_, features.smooth_]
     for i, part in enumerate([*features.parts_, *own]):
         if part is not None:
             walk(str(i), part, 0)
@@ -90,6 +90,8 @@ def test_value_series_with_gaps_and_novelty_is_identical():
     np.testing.assert_array_equal(got, expected)
     novelty = [i for i, n in enumerate(loop.feature_names) if n.endswith("novelty_z")]
     assert (np.abs(expected[:, novelty]) > 0).any()  # the ring judged something
+    smooth = [i for i, n in enumerate(loop.feature_names) if n.endswith("smooth_z")]
+    assert (np.abs(expected[:, smooth]) > 3).any()  # the smoothed z read the shift
     for name, value in _states(loop).items():
         np.testing.assert_array_equal(_states(fast)[name], value, err_msg=name)
 

@@ -34,6 +34,8 @@ PART_CALIBRATION_ROWS = 20_000
 CLUSTER_GATE = 0.95
 #: fewest window rows with a level-shift statistic before it gets a null of its own
 MIN_SHIFT_ROWS = 1000
+#: the few-series columns, after every other (:meth:`IsolationForestDetector._tail_columns`)
+_FEW_COLUMNS = (":shift_z", ":smooth_z")
 #: data time before the joint distance is fitted: deviations only have a stable
 #: covariance once every time-of-day slot has a baseline of its own
 JOINT_AFTER = pd.Timedelta("1D")
@@ -86,6 +88,7 @@ class FitReference:
     z: np.ndarray  # max units, with the joint distance's in a fleet
     joint_units: np.ndarray | None
     continues: np.ndarray | None
+    smooth_units: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -105,6 +108,9 @@ class ForestAndZ:
     shift: np.ndarray | None = None  # a few series: level-shift columns, read directly
     shift_null: tuple[TailCalibrator | None, ...] | None = None  # each one's own null
     families: KpiFamilies | None = None  # a fleet: two uncorrelated KPI families off at once
+    smooth: JointDistance | None = None  # a few series: the smoothed z vector's distance
+    smooth_tail: FeatureTails | None = None  # ... in units of its own tail
+    smooth_null: TailCalibrator | None = None  # ... and a part of its own
     #: the fit's :class:`FitReference`, taken (and dropped) by the detector's calibration
     fit_ref: list = field(default_factory=lambda: [None], compare=False, repr=False)
 
@@ -116,6 +122,12 @@ class ForestAndZ:
         """The joint distance in units of its own tail (as a feature's |z|); ``features``:
         whole rows (a few series' distance reads the level-shift columns too)."""
         return self.joint_tail(self.joint.distance(features)[:, None])
+
+    def smooth_units(self, features: np.ndarray) -> np.ndarray | None:
+        """The smoothed z vector's distance in units of its own tail (None: no part)."""
+        if self.smooth is None:
+            return None
+        return self.smooth_tail(self.smooth.distance(features)[:, None])
 
 
 class IsolationForestDetector(CalendarParams, ForestParams, WindowedDetector):
@@ -129,7 +141,9 @@ class IsolationForestDetector(CalendarParams, ForestParams, WindowedDetector):
     by neither: the joint part (:mod:`~telecom_nb.detectors.joint`) adds them up; in a fleet,
     two KPIs that do not move together in normal life both off their own history (a backhaul
     fault's throughput and latency) is a part of its own
-    (:mod:`~telecom_nb.detectors.kpi_families`). The raw
+    (:mod:`~telecom_nb.detectors.kpi_families`); for a few series, the KPIs' smoothed
+    seasonal z (:mod:`~telecom_nb.features.smoothed_z`: the last minutes of an incident
+    too short for the hour's shift) is a distance with its own null. The raw
     score is the strongest of these evidences, each as ``-log10(p)`` under its robust null
     (the minimum p-value).
     """
@@ -190,16 +204,22 @@ class IsolationForestDetector(CalendarParams, ForestParams, WindowedDetector):
                 "heavy_tails": self._heavy_tails(), "joint_columns": self._joint_columns(),
                 "novelty_columns": self._novelty_columns(),
                 "second_groups": self._second_groups(), "shift_columns": self._shift_columns(),
+                "smooth_columns": self._tail_columns(":smooth_z"),
                 "family_columns": self._family_columns(), "free_tails": self._free_tails()}
 
     def _shift_columns(self) -> tuple[int, ...]:
-        """Level-shift columns (the last ones): never in the forest or the tails; for a
-        few series their own part (a fleet's read 0)."""
+        """Level-shift columns: never in the forest or the tails; for a few series their
+        own part (a fleet's read 0)."""
+        return self._tail_columns(":shift_z")
+
+    def _tail_columns(self, suffix: str) -> tuple[int, ...]:
+        """The columns named ``*suffix``; the few-series columns (level shift, smoothed z)
+        must be the last ones (the forest and the tails read those before)."""
         names = self.features_.feature_names
-        cols = tuple(i for i, name in enumerate(names) if name.endswith(":shift_z"))
-        if cols and cols != tuple(range(len(names) - len(cols), len(names))):
-            raise ValueError("level-shift columns must come last")
-        return cols
+        last = tuple(i for i, name in enumerate(names) if name.endswith(_FEW_COLUMNS))
+        if last and last != tuple(range(len(names) - len(last), len(names))):
+            raise ValueError("level-shift and smoothed-z columns must come last")
+        return tuple(i for i, name in enumerate(names) if name.endswith(suffix))
 
     def _novelty_columns(self) -> tuple[int, ...]:
         """Range-novelty z columns, read as their own p-value for a few series."""
@@ -218,7 +238,9 @@ class IsolationForestDetector(CalendarParams, ForestParams, WindowedDetector):
         free = params.pop("free_tails", False)
         previous = params.pop("previous", None)
         shift = np.asarray(params.pop("shift_columns", ()), dtype=np.intp)
-        n_base = int(shift[0]) if len(shift) else None
+        smooth_cols = np.asarray(params.pop("smooth_columns", ()), dtype=np.intp)
+        few = np.r_[shift, smooth_cols]
+        n_base = int(few.min()) if len(few) else None
         full_window, full_previous = window, previous
         if n_base is not None:  # the parts below read the columns before the shift ones
             window = window[:, :n_base]
@@ -239,7 +261,8 @@ class IsolationForestDetector(CalendarParams, ForestParams, WindowedDetector):
         tails = FeatureTails.fit(ref, previous, tails=not heavy, free=free)
         zref = tails(ref)
         cont = continues(tails, ref, previous, zref)
-        joint = joint_tail = joint_null = units = None
+        joint = joint_tail = joint_null = units = smooth = smooth_tail = None
+        smooth_null = smooth_units = None
         if len(columns):
             joint = _fit_joint(full_window, np.asarray(columns, dtype=np.intp),
                                shift if heavy else shift[:0])
@@ -251,6 +274,12 @@ class IsolationForestDetector(CalendarParams, ForestParams, WindowedDetector):
             before = None if cont is None else np.where(cont, np.inf, 0.0)[:, None]
             joint_tail = FeatureTails.fit(d, before, tails=not heavy, spaced=False)
             units = joint_tail(d)
+            if heavy and len(smooth_cols):  # the smoothed z vector: a distance of its own
+                smooth = JointDistance.fit(full_window, smooth_cols)
+                d = smooth.distance(shift_ref)[:, None]
+                smooth_tail = FeatureTails.fit(d, before, tails=False, spaced=False)
+                smooth_units = smooth_tail(d)
+                smooth_null = TailCalibrator.fit(smooth_units, heavy_tails=True, continues=cont)
             if heavy:  # in the max of body-only units the distance would drown: own null
                 joint_null = TailCalibrator.fit(units, heavy_tails=True, continues=cont)
         second = None if heavy else SecondKpi.fit(tails, ref, groups, cont)
@@ -265,9 +294,10 @@ class IsolationForestDetector(CalendarParams, ForestParams, WindowedDetector):
             np.asarray(novelty, dtype=np.intp) if len(novelty) else None, second, n_base,
             shift if heavy and len(shift) else None,
             _shift_null(shift_ref, shift_prev, shift) if heavy and len(shift) else None,
-            families)
+            families, smooth, smooth_tail, smooth_null)
         # the calibration reads the very window (unsliced) when no rows were picked
-        model.fit_ref[0] = FitReference(shift_ref, shift_prev, forest_raw, zref, units, cont)
+        model.fit_ref[0] = FitReference(shift_ref, shift_prev, forest_raw, zref, units, cont,
+                                       smooth_units)
         return model
 
     def _direct_score(self, model: ForestAndZ, features: np.ndarray) -> np.ndarray | None:
@@ -294,24 +324,29 @@ class IsolationForestDetector(CalendarParams, ForestParams, WindowedDetector):
             return self._raw_score(model, ref), continues(
                 model.tails, model.base(ref), None if previous is None else model.base(previous))
         return self._combine(model, model.base(ref), known.forest_raw, known.z,
-                             known.joint_units), known.continues
+                             known.joint_units, known.smooth_units), known.continues
 
     def _raw_score(self, model: ForestAndZ, features: np.ndarray) -> np.ndarray:
         units = None if model.joint is None else model.joint_units(features)
+        smooth = model.smooth_units(features)
         features = model.base(features)
         z = model.tails(features)
         if units is not None and model.joint_null is None:  # a fleet: one more feature
             z = np.maximum(z, units)
         return self._combine(model, features,
-                             -model.forest.score_samples(forest_input(features)), z, units)
+                             -model.forest.score_samples(forest_input(features)), z, units,
+                             smooth)
 
     @staticmethod
     def _combine(model: ForestAndZ, features: np.ndarray, forest_raw: np.ndarray,
-                 z: np.ndarray, joint_units: np.ndarray | None) -> np.ndarray:
+                 z: np.ndarray, joint_units: np.ndarray | None,
+                 smooth_units: np.ndarray | None = None) -> np.ndarray:
         """The raw score from its parts (the forest's raw score, max units)."""
         raw = np.maximum(model.forest_null(forest_raw), model.z_null(z))
         if model.joint_null is not None:  # a few series: a part of its own
             raw = np.maximum(raw, model.joint_null(joint_units))
+        if model.smooth_null is not None:
+            raw = np.maximum(raw, model.smooth_null(smooth_units))
         if model.second is not None:
             raw = np.maximum(raw, model.second(features))
         if model.families is not None:

@@ -40,8 +40,9 @@ from telecom_nb.defaults import ALERT_CLOSE_AFTER
 from telecom_nb.detectors.base import Detector
 from telecom_nb.engine.replay import replay
 from telecom_nb.errors import KpiInputError
-from telecom_nb.evaluation.nab import load_profiles, load_windows
+from telecom_nb.evaluation.nab import Profile, Window, load_profiles, load_windows
 from telecom_nb.evaluation.nab_corpus import CorpusScore, optimize_threshold, score_corpus
+from telecom_nb.evaluation.nab_loss import corpus_loss
 
 VALUE = "value"  # the single reading of a NAB file
 
@@ -59,6 +60,18 @@ class NabResult:
     seconds: float
     files: list[str] = field(default_factory=list)
     unit: str = "alerts"  # "alerts" (episode onsets) or "rows" (every anomalous row)
+    #: what the thresholds were swept over: each file's scores, timestamps and windows,
+    #: and the profiles (read by :meth:`loss`)
+    file_scores: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+    timestamps: dict[str, pd.Series] = field(default_factory=dict, repr=False)
+    windows: dict[str, list[Window]] = field(default_factory=dict, repr=False)
+    profiles: dict[str, Profile] = field(default_factory=dict, repr=False)
+
+    def loss(self, profile: str) -> pd.DataFrame:
+        """Per file, the score lost to false alarms, late and missed windows at the
+        profile's corpus threshold (:func:`~telecom_nb.evaluation.nab_loss.corpus_loss`)."""
+        return corpus_loss(self.file_scores, self.windows, self.profiles[profile],
+                           self.thresholds[profile], timestamps=self.timestamps)
 
     @property
     def rows_per_s(self) -> float:
@@ -206,6 +219,10 @@ def run_nab(
         seconds=seconds,
         files=paths,
         unit="alerts" if alerts else "rows",
+        file_scores=scores,
+        timestamps=stamps,
+        windows={p: windows[p] for p in paths},
+        profiles=profiles,
     )
 
 

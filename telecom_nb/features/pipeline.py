@@ -20,6 +20,7 @@ from telecom_nb.features.persistence import Persistence
 from telecom_nb.features.range_novelty import RangeNovelty
 from telecom_nb.features.scaling import scaled_view
 from telecom_nb.features.seasonal import SeasonalResiduals
+from telecom_nb.features.smoothed_z import SmoothedZ
 from telecom_nb.features.tick_kernels import stack_agreeing
 from telecom_nb.features.time_slots import TimeZone
 from telecom_nb.features.view import BatchView
@@ -63,6 +64,9 @@ class KpiFeatures(FeatureExtractor):
     novelty = param_trait(Bool(True, help="flag values beyond the range of the last weeks"))
     shift = param_trait(Bool(True, help=(
         "a few series: compare the last hour's mean with the same hour of the last days")))
+    smooth = param_trait(Bool(True, help=(
+        "a few series: the seasonal deviations of the last minutes, smoothed (read together "
+        "by the detector)")))
 
     def __init__(self, registry: SectorIndex | None = None, **params: Any) -> None:
         self.part_params: dict[str, dict[str, Any]] = {}
@@ -102,7 +106,7 @@ class KpiFeatures(FeatureExtractor):
         return proposal["value"]
 
     @observe("slots_per_day", "weekly", "timezone", "relations", "peers", "change",
-             "persistence", "novelty", "shift")
+             "persistence", "novelty", "shift", "smooth")
     def _structure_changed(self, change) -> None:
         if self.kpis_ is not None:
             self._reset()
@@ -131,6 +135,8 @@ class KpiFeatures(FeatureExtractor):
         if self.shift:  # last: the one-series pass fills the columns before it
             self.level_ = LevelShift(registry=self.registry)
             self.level_.bind(self.kpis_ or ())
+        #: after the shift columns (the one-series pass writes them last)
+        self.smooth_ = SmoothedZ(len(self.kpis_ or ())) if self.smooth else None
         self.zeros_ = ZeroStates(len(self.kpis_ or ()))
         self.zero_columns_ = kpi_columns(self.feature_names, tuple(self.kpis_ or ()))
         self._season_z: tuple[BatchView, int, np.ndarray] | None = None
@@ -143,6 +149,8 @@ class KpiFeatures(FeatureExtractor):
             names += [n.replace(":season_z", ":persist_z") for n in self.parts_[0].feature_names]
         if self.level_ is not None:
             names += self.level_.feature_names
+        if self.smooth_ is not None:
+            names += [f"{k}:smooth_z" for k in self.kpis_ or ()]
         return names
 
     def feature_weights(self) -> np.ndarray:
@@ -151,6 +159,8 @@ class KpiFeatures(FeatureExtractor):
             weights.append(weights[0])
         if self.level_ is not None:
             weights.append(self.level_.feature_weights())
+        if self.smooth_ is not None:
+            weights.append(np.eye(len(self.kpis_ or ())))
         return np.vstack(weights)
 
     def _memory_ratio(self) -> float:
@@ -202,6 +212,14 @@ class KpiFeatures(FeatureExtractor):
             self.level_.active = self.few_series()
             blocks.append(self.level_.transform_view(view))
         k = len(self.kpis_ or ())
+        known = None
+        if self.few_series():
+            known = self.zeros_.known(self.rows(view), scaled_view(view, self.kpis_ or ()),
+                                      self.local_hours(view))
+        if self.smooth_ is not None:
+            self.smooth_.active = self.few_series()
+            z = self._quiet_kpi_z(blocks[0], known)
+            blocks.append(self.smooth_.transform(self.rows(view), z, _ns(view)))
         season = blocks[0][:, :k]
         # Peer, province and change z say *why* a sector is off, not *that* it is: each
         # counts only as far as the sector also leaves its own expectation, in the same
@@ -211,11 +229,12 @@ class KpiFeatures(FeatureExtractor):
                            for part in self.parts_[1:]]
         agree += [False] * (len(blocks) - len(agree))
         out = stack_agreeing(blocks, agree, season, agreeing)
-        if not self.few_series():
-            return out
-        known = self.zeros_.known(self.rows(view), scaled_view(view, self.kpis_ or ()),
-                                  self.local_hours(view))
-        return self.known_zeros(out, known)
+        return out if known is None else self.known_zeros(out, known)
+
+    def _quiet_kpi_z(self, z: np.ndarray, known: np.ndarray | None) -> np.ndarray:
+        """The KPIs' seasonal z with known zero states at 0 (``known``: a few series)."""
+        z = z[:, : len(self.kpis_ or ())]
+        return z if known is None else np.where(known, 0.0, z)
 
     def prepare_view(self, view: BatchView) -> None:
         for part in self.parts_:
@@ -223,6 +242,13 @@ class KpiFeatures(FeatureExtractor):
 
     def update_view(self, view: BatchView) -> None:
         rows = self.registry.register(view.sector_ids)
+        if self.smooth_ is not None:  # before the zero states learn this batch
+            self.smooth_.active = self.few_series()
+            if self.smooth_.active:
+                known = self.zeros_.known(rows, scaled_view(view, self.kpis_ or ()),
+                                          self.local_hours(view))
+                z = self._quiet_kpi_z(self._seasonal_z(view), known)
+                self.smooth_.update(rows, z, _ns(view), len(self.registry))
         if self.persistence_ is not None:
             self.persistence_.ratio = self._memory_ratio()  # the cadence before this batch's
             z = self._seasonal_z(view)
@@ -241,3 +267,7 @@ class KpiFeatures(FeatureExtractor):
             self.level_.update_view(view)
         self._updates += 1
         self._season_z = None
+
+
+def _ns(view: BatchView) -> np.ndarray:
+    return view.timestamps.as_unit("ns").asi8

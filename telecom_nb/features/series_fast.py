@@ -126,12 +126,17 @@ class SeriesPass:
         season.cadence_.step_ns = int(cad[1])
         if nv:
             self._novelty_z(out, nov, nov_n, f)
+        sm = f.smooth_
+        end = out.shape[1] - (k if sm is not None else 0)  # the shift columns end here
         lv = f.level_
         if lv is not None:  # one sector: a few series, the part is active
             lv.active = True
-            shift_pass(self.yz[s], self.bins[s], out[:, out.shape[1] - k:], lv.cur_bin_,
+            shift_pass(self.yz[s], self.bins[s], out[:, end - k : end], lv.cur_bin_,
                        lv.cur_sum_, lv.cur_n_, lv.ring_sum_, lv.ring_n_, lv.ring_id_, lv.ref_,
                        lv.spread_, lv.spread_n_, lv.floors_)
+        if sm is not None:  # the seasonal z as the pass left it, known zeros at 0
+            sm.active = True
+            sm.run(np.where(quiet[:, :k], 0.0, out[:, :k]), self.tns[s], out[:, end:])
         out = f.known_zeros(out, known)
         season.state_changed()
         f._updates += n
