@@ -58,6 +58,24 @@ def test_tails_never_make_a_feature_more_extreme_than_its_body():
     assert tails.units(far)[0, 2] < ((12.0 - tails.anchor) / tails.scale)[2] - 2.0
 
 
+def test_free_tails_let_the_strongest_feature_read_a_light_tail_beyond_the_body():
+    rng = np.random.default_rng(5)
+    rare = np.where(rng.random(20_000) < 0.02, rng.normal(size=20_000), 0.0)
+    window = np.c_[rng.normal(size=20_000), rng.standard_t(3, 20_000), rare]
+    previous = np.roll(window, 1, axis=0)
+    tails = FeatureTails.fit(window, previous, free=True)
+    assert tails.free.tolist() == [True, True, False]  # almost always 0: no body, not free
+    spike = np.array([[6.5, 0.0, 0.0]])  # a Gaussian's 6.5 sigma: p ~ 1e-10
+    body = ((6.5 - tails.anchor) / tails.scale)[0]
+    assert body < units_of(1e-4)  # the body's exponential: an everyday max over 100 features
+    assert tails(spike)[0] > max(units_of(1e-5), body + 3.0)  # its own tail: rare in a fleet
+    assert tails.units(spike)[0, 0] == body  # each feature alone stays capped
+    assert FeatureTails.fit(window, previous)(spike)[0] == body  # not free: capped
+    # a heavy-tailed feature stays milder than its body in the max too
+    far = np.array([[0.0, 12.0, 0.0]])
+    assert tails(far)[0] < ((12.0 - tails.anchor) / tails.scale)[1] - 2.0
+
+
 def test_young_window_keeps_the_body():
     rng = np.random.default_rng(3)
     window = rng.normal(size=(100, 2))
@@ -159,3 +177,25 @@ def test_without_the_spacing_rule_the_deepest_level_keeps_its_excesses_scale():
     assert kept.tail_scale[-1, 0] > 3 * spaced.tail_scale[-1, 0]
     assert np.array_equal(kept.tail_scale[:-1], spaced.tail_scale[:-1])
     assert kept(np.array([[35.0]]))[0] < units_of(1e-3)  # the old, faults' own null
+
+
+def test_a_fleet_s_max_reads_free_tails_once_two_days_of_hourly_data_are_behind_the_fit():
+    import pandas as pd
+
+    from telecom_nb.detectors import make_detector
+    from telecom_nb.detectors.iforest import FREE_TAILS_AFTER
+
+    det = make_detector("iforest")
+    det.features_.bind(("a", "b", "c"))
+    cadence = det.features_.parts_[0].cadence_
+    start = pd.Timestamp("2026-05-04", tz="UTC")
+    cadence.observe(pd.DatetimeIndex([start]))
+    cadence.observe(pd.DatetimeIndex([start + pd.Timedelta("1h")]))
+    det.first_time_ = start
+    det._fit_time = start + FREE_TAILS_AFTER - pd.Timedelta("1h")
+    assert not det._free_tails()  # a young window's deep tail: its baselines' cold start
+    det._fit_time = start + FREE_TAILS_AFTER
+    assert det._free_tails()
+    cadence.observe(pd.DatetimeIndex([start + pd.Timedelta("75min")]))
+    cadence.observe(pd.DatetimeIndex([start + pd.Timedelta("90min")]))
+    assert cadence.step < pd.Timedelta("1h") and not det._free_tails()  # 15-minute data

@@ -38,17 +38,18 @@ def test_bounded32_is_bounded_as_float32():
                                   bounded(small).astype(np.float32).view(np.int32))
 
 
-@pytest.mark.parametrize("heavy", [False, True])
-def test_tail_max_is_units_max(heavy):
+@pytest.mark.parametrize(("heavy", "free"), [(False, False), (False, True), (True, False)])
+def test_tail_max_is_units_max(heavy, free):
     rng = np.random.default_rng(3)
     window = rng.standard_t(3, (20_000, 12))
+    window[:, 5] = rng.normal(size=20_000)  # a light tail: free reads it beyond the body
     previous = np.roll(window, 1, axis=0)
-    tails = FeatureTails.fit(window, previous, tails=not heavy)
+    tails = FeatureTails.fit(window, previous, tails=not heavy, free=free)
     x = _features(seed=4)
     x[7, 4] = np.nan
-    want = tails.units(x).max(axis=1)
+    want = tails.units(x, capped=False).max(axis=1)
     _same_bits(tails(x), want)
-    assert score_kernels.tail_max(x[:, :0], *([np.zeros(0)] * 6)) is None
+    assert score_kernels.tail_max(x[:, :0], *([np.zeros(0)] * 6), np.zeros(0, bool)) is None
 
 
 @pytest.mark.parametrize("members", [2, 3, 7])
