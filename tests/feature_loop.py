@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
 
 import numpy as np
 import pandas as pd
 
 from telecom_nb.features.pipeline import KpiFeatures
 from telecom_nb.features.series_fast import SeriesPass
+from telecom_nb.features.view import BatchView
 
 
 def loop_features(frame: pd.DataFrame, kpis: list[str],
@@ -23,6 +25,18 @@ def loop_features(frame: pd.DataFrame, kpis: list[str],
         rows.append(features.transform_view(one))
         features.update_view(one)
     return features, np.vstack(rows)
+
+
+def by_timestamp(features: KpiFeatures, view: BatchView
+                 ) -> Iterator[tuple[int, int, np.ndarray]]:
+    """A prepared view scored and learned one timestamp's batch at a time, as live: yields
+    each batch's rows ``a:b`` and its features."""
+    bounds = np.r_[0, np.flatnonzero(np.diff(view.timestamps.asi8)) + 1, len(view.timestamps)]
+    for a, b in itertools.pairwise(bounds):
+        one = view.slice(a, b)
+        x = features.transform_view(one)
+        features.update_view(one)
+        yield a, b, x
 
 
 def pass_features(frame: pd.DataFrame, kpis: list[str], bounds: list[int],

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
 import pandas as pd
 import pytest
-from feature_loop import loop_features, pass_features
+from feature_loop import by_timestamp, loop_features, pass_features
 
 from telecom_nb import schema
 from telecom_nb.detectors import make_detector
@@ -80,12 +78,7 @@ def test_a_fleet_reads_zero_and_learns_nothing():
     features = KpiFeatures(kpis=["traffic"])
     view = features.view(frame)
     features.prepare_view(view)
-    ts = view.timestamps.asi8
-    bounds = np.r_[0, np.flatnonzero(np.diff(ts)) + 1, len(frame)]
-    for a, b in itertools.pairwise(bounds):
-        one = view.slice(a, b)
-        x = features.transform_view(one)
-        features.update_view(one)
+    *_, (_, _, x) = by_timestamp(features, view)
     assert (x[:, _shift_col(features)] == 0).all()
     assert not features.level_.active
     assert (features.level_.spread_n_ == 0).all()

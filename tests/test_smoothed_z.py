@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import itertools
 import json
 
 import numpy as np
 import pandas as pd
+from feature_loop import by_timestamp
 
 from telecom_nb import schema
 from telecom_nb.detectors import make_detector
@@ -78,12 +78,7 @@ def test_names_follow_the_shift_columns_and_a_fleet_reads_zero():
     view = features.view(frame)
     features.prepare_view(view)
     assert features.feature_names[-4:] == ["a:shift_z", "b:shift_z", "a:smooth_z", "b:smooth_z"]
-    ts = view.timestamps.asi8
-    bounds = np.r_[0, np.flatnonzero(np.diff(ts)) + 1, len(frame)]
-    for a, b in itertools.pairwise(bounds):
-        one = view.slice(a, b)
-        x = features.transform_view(one)
-        features.update_view(one)
+    *_, (_, _, x) = by_timestamp(features, view)
     assert (x[:, -2:] == 0).all()
     assert not features.smooth_.active and len(features.smooth_.last_ns_) == 0
 

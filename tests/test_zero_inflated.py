@@ -22,22 +22,31 @@ def test_a_kpi_at_zero_nearly_always_is_told_from_its_values():
     assert 5 < z.typical_[0] < 300
 
 
-def test_an_hours_outage_reads_far_beyond_a_blip():
-    rng = np.random.default_rng(2)
+def _learned_blippy_fleet(seed: int, kpis: list[str], relations: bool
+                          ) -> tuple[SeasonalResiduals, pd.DataFrame]:
+    """30 sectors, 8 hourly days: "down" at 0 but for 1 % blips of 5-300 s, "load" lognormal;
+    every hour but the last learned. Returns the features and the last hour, "down" at 0."""
+    rng = np.random.default_rng(seed)
     n_sectors, days = 30, 8
     times = pd.date_range("2026-03-02", periods=24 * days, freq="h", tz="UTC")
     t = np.repeat(times, n_sectors)
     blips = np.where(rng.random(len(t)) < 0.01, rng.uniform(5, 300, len(t)), 0.0).round()
+    columns = {"down": blips, "load": np.exp(rng.normal(3, 0.1, len(t)))}
     frame = pd.DataFrame({schema.TIMESTAMP: t,
                           schema.SECTOR: np.tile([f"s{i}" for i in range(n_sectors)],
                                                  len(times)),
-                          "down": blips, "load": np.exp(rng.normal(3, 0.1, len(t)))})
-    season = SeasonalResiduals(kpis=["down", "load"], relations=False)
+                          **{k: columns[k] for k in kpis}})
+    season = SeasonalResiduals(kpis=kpis, relations=relations)
     batches = [b for _, b in frame.groupby(schema.TIMESTAMP, sort=True)]
     for batch in batches[:-1]:
         season.update_view(season.view(batch))
     last = batches[-1].copy()
     last["down"] = 0.0
+    return season, last
+
+
+def test_an_hours_outage_reads_far_beyond_a_blip():
+    season, last = _learned_blippy_fleet(2, ["down", "load"], relations=False)
     last.iloc[0, last.columns.get_loc("down")] = 150.0  # a blip
     last.iloc[1, last.columns.get_loc("down")] = 3600.0  # the whole hour down
     z = season.transform_view(season.view(last))[:, 0]
@@ -74,21 +83,7 @@ def test_a_weekly_maintenance_window_is_normal_from_its_second_week():
 def test_a_blips_relations_are_no_stronger_than_the_blip():
     """The log ratio of a KPI at 0 nearly always is hundreds of spreads at any blip: a
     relation of such a KPI is bounded by that KPI's own (linear) z."""
-    rng = np.random.default_rng(4)
-    n_sectors, days = 30, 8
-    times = pd.date_range("2026-03-02", periods=24 * days, freq="h", tz="UTC")
-    t = np.repeat(times, n_sectors)
-    blips = np.where(rng.random(len(t)) < 0.01, rng.uniform(5, 300, len(t)), 0.0).round()
-    frame = pd.DataFrame({schema.TIMESTAMP: t,
-                          schema.SECTOR: np.tile([f"s{i}" for i in range(n_sectors)],
-                                                 len(times)),
-                          "load": np.exp(rng.normal(3, 0.1, len(t))), "down": blips})
-    season = SeasonalResiduals(kpis=["load", "down"], relations=True)
-    batches = [b for _, b in frame.groupby(schema.TIMESTAMP, sort=True)]
-    for batch in batches[:-1]:
-        season.update_view(season.view(batch))
-    last = batches[-1].copy()
-    last["down"] = 0.0
+    season, last = _learned_blippy_fleet(4, ["load", "down"], relations=True)
     last.iloc[0, last.columns.get_loc("down")] = 20.0  # a blip
     z = season.transform_view(season.view(last))
     assert season.feature_names[2] == "load/down:season_z"

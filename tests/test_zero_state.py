@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
 import pandas as pd
 import pytest
-from feature_loop import loop_features, pass_features
+from feature_loop import by_timestamp, loop_features, pass_features
 
 from telecom_nb import schema
 from telecom_nb.features.pipeline import KpiFeatures
@@ -98,12 +96,8 @@ def test_a_fleet_keeps_its_zero_rows():
     features = KpiFeatures(kpis=["traffic", "users"])
     view = features.view(frame)
     features.prepare_view(view)
-    bounds = np.r_[0, np.flatnonzero(np.diff(view.timestamps.asi8)) + 1, len(frame)]
     last = None
-    for a, b in itertools.pairwise(bounds):
-        one = view.slice(a, b)
-        x = features.transform_view(one)
-        features.update_view(one)
+    for a, b, x in by_timestamp(features, view):
         zero = (frame["traffic"].iloc[a:b] == 0).to_numpy()
         last = x[zero] if zero.any() else last
     assert last is not None and np.abs(last).max() > 5  # the last zero night: still news
