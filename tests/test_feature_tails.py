@@ -199,3 +199,22 @@ def test_a_fleet_s_max_reads_free_tails_once_two_days_of_hourly_data_are_behind_
     cadence.observe(pd.DatetimeIndex([start + pd.Timedelta("75min")]))
     cadence.observe(pd.DatetimeIndex([start + pd.Timedelta("90min")]))
     assert cadence.step < pd.Timedelta("1h") and not det._free_tails()  # 15-minute data
+
+
+def test_the_free_reading_counts_a_far_run_with_all_its_rows():
+    # The tails are fitted on each run's first row; the max flags every row of a run. A
+    # feature whose excursions beyond the gate last 3 rows has 3 times the rows out there
+    # that its declustered fit counts: its free reading is ln 3 milder than one whose
+    # excursions are single rows (the same declustered rows either way).
+    rng = np.random.default_rng(7)
+    window = rng.normal(size=(20_000, 1))
+    previous = np.roll(window, 1, axis=0)
+    single = FeatureTails.fit(window, previous, free=True)
+    far = np.abs(window[:, 0]) > np.quantile(np.abs(window[:, 0]), 0.95)
+    again = np.repeat(window[far], 2, axis=0)  # each far row continues for 2 more rows
+    runs = FeatureTails.fit(np.r_[window, again], np.r_[previous, np.full_like(again, np.inf)],
+                            free=True)
+    assert abs(single.runs[0] - math.log(1.05)) < 0.05  # independent rows: short runs
+    assert abs(runs.runs[0] - math.log(3.0)) < 0.15
+    spike = np.array([[6.5]])
+    assert single(spike)[0] - runs(spike)[0] > math.log(3.0) - 0.3

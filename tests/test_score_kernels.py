@@ -43,13 +43,17 @@ def test_tail_max_is_units_max(heavy, free):
     rng = np.random.default_rng(3)
     window = rng.standard_t(3, (20_000, 12))
     window[:, 5] = rng.normal(size=20_000)  # a light tail: free reads it beyond the body
+    window[:, 6] = rng.normal(size=20_000)  # ... in runs: its free reading costs their length
     previous = np.roll(window, 1, axis=0)
+    previous[::2, 6] = window[::2, 6]
     tails = FeatureTails.fit(window, previous, tails=not heavy, free=free)
+    assert heavy or tails.runs[6] > 0.3
     x = _features(seed=4)
     x[7, 4] = np.nan
     want = tails.units(x, capped=False).max(axis=1)
     _same_bits(tails(x), want)
-    assert score_kernels.tail_max(x[:, :0], *([np.zeros(0)] * 6), np.zeros(0, bool)) is None
+    assert score_kernels.tail_max(x[:, :0], *([np.zeros(0)] * 6), np.zeros(0, bool),
+                                  np.zeros(0)) is None
 
 
 @pytest.mark.parametrize("members", [2, 3, 7])

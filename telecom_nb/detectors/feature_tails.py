@@ -54,7 +54,16 @@ a body of their own (:data:`FREE_BODY`). The detector asks for it in a fleet onc
 window is two days old and the data is hourly or slower (``iforest.FREE_TAILS_*``: a
 younger window's deep tail is its baselines' cold start; 5-15 minute data cost precision).
 Second generator's world 1 (P / event recall): 0.915 / 0.640 -> 0.920 / 0.698, cluster
-degradations 103 -> 117 of 179, latency spikes 11 -> 18 of 30. The parts that compare or add
+degradations 103 -> 117 of 179, latency spikes 11 -> 18 of 30.
+
+The free reading is a row's: the max flags every row of a far run, while the tails count
+each run once (its first row). So the free units are lowered by the log of the feature's
+mean run length beyond the declustering gate (:attr:`FeatureTails.runs`, the inverse of the
+runs estimate of the extremal index, read where the rows are noise's, not faults'): a
+feature whose excursions last 1.4 rows (persistence at an hourly cadence) has 1.4 times the
+far rows its fit counts. Without it the free reading made 52 of world 1's 113 false alarms
+(persistence columns; 149 true rows); with it 0.915 / 0.784 -> 0.922 / 0.778 (events after
+the first week), guard g91 0.967 -> 0.971. The parts that compare or add
 the units of *several* KPIs (:mod:`~telecom_nb.detectors.second_kpi`,
 :mod:`~telecom_nb.detectors.kpi_families`) keep the capped :meth:`FeatureTails.units`: a
 crowd moves five load KPIs beyond their tails at once, and uncapped the second KPI alone
@@ -118,6 +127,7 @@ class FeatureTails:
     tail_scale: np.ndarray  # (K, F)
     reach: np.ndarray  # (F,) |z| up to which the body is the milder fit
     free: np.ndarray  # (F,) bool: the max reads these far out on their tails alone
+    runs: np.ndarray  # (F,) ln of the mean run length beyond the gate: taken off free units
 
     @classmethod
     def fit(cls, features: np.ndarray, previous: np.ndarray | None = None, *,
@@ -127,7 +137,8 @@ class FeatureTails:
         (NaN when unknown), used to decluster the tails; ``tails=False``: the body only;
         ``spaced=False``: the deepest level keeps its excesses' scale (no spacing rule);
         ``free``: the max reads the features with a body of their own (:data:`FREE_BODY`)
-        beyond their deepest level's start on their tails alone."""
+        beyond their deepest level's start on their tails alone, less :attr:`runs` (rows
+        beyond the gate per row starting there: 1 without ``previous``)."""
         a = np.abs(np.asarray(features, dtype=np.float64))
         n_features = a.shape[1]
         if len(a) == 0:
@@ -137,12 +148,17 @@ class FeatureTails:
         if not tails:
             none = np.zeros((0, n_features))
             return cls(q75, scale, none, none, none, np.full(n_features, np.inf),
-                       np.zeros(n_features, bool))
+                       np.zeros(n_features, bool), np.zeros(n_features))
         ref = a.copy()
+        runs = np.zeros(n_features)
         if previous is not None:
             gate = np.quantile(a, CLUSTER_GATE, axis=0)
             with np.errstate(invalid="ignore"):
-                ref[np.abs(previous) > gate] = np.nan  # NaN (no previous tick) stays
+                going = np.abs(previous) > gate
+                beyond = a > gate
+                onsets = (beyond & ~going).sum(axis=0)
+                runs = np.log(np.maximum(beyond.sum(axis=0), 1) / np.maximum(onsets, 1))
+                ref[going] = np.nan  # NaN (no previous tick) stays
         levels = np.asarray(TAIL_LEVELS)
         kept = np.maximum((~np.isnan(ref)).sum(axis=0), 1)
         start = np.zeros((len(levels), n_features))
@@ -164,18 +180,18 @@ class FeatureTails:
         start = np.nan_to_num(start)
         reach = q75 + scale * np.maximum(base.min(axis=0), 0.0)
         return cls(q75, scale, start, base, tail_scale, reach,
-                   free & (q75 >= FREE_BODY * UNIT_Q75))
+                   free & (q75 >= FREE_BODY * UNIT_Q75), runs)
 
     def select(self, columns: np.ndarray) -> FeatureTails:
         """The tails of some features only (``columns`` of the fitted ones)."""
         return FeatureTails(self.anchor[columns], self.scale[columns], self.start[:, columns],
                             self.base[:, columns], self.tail_scale[:, columns],
-                            self.reach[columns], self.free[columns])
+                            self.reach[columns], self.free[columns], self.runs[columns])
 
     def units(self, features: np.ndarray, capped: bool = True) -> np.ndarray:
         """Each feature's ``ln(0.25 / p)`` (rows x features); only far cells read the tails.
         ``capped=False``: beyond their deepest level's start the :attr:`free` features read
-        the tails alone."""
+        the tails alone, less :attr:`runs` (a run's rows all count)."""
         a = np.abs(np.asarray(features, dtype=np.float64))
         out = (a - self.anchor) / self.scale
         i, j = np.nonzero(a > self.reach)
@@ -184,7 +200,7 @@ class FeatureTails:
             tails = self.base[:, j] + np.maximum(v - self.start[:, j], 0.0) / self.tail_scale[:, j]
             tails = tails.min(axis=0)
             free = np.zeros(len(j), bool) if capped else self.free[j] & (v > self.start[-1, j])
-            out[i, j] = np.where(free, tails, np.minimum(out[i, j], tails))
+            out[i, j] = np.where(free, tails - self.runs[j], np.minimum(out[i, j], tails))
         return out
 
     def __call__(self, features: np.ndarray) -> np.ndarray:
@@ -193,7 +209,8 @@ class FeatureTails:
         if features.shape[1] == 0:
             return np.zeros(len(features))
         compiled = score_kernels.tail_max(features, self.anchor, self.scale, self.reach,
-                                          self.start, self.base, self.tail_scale, self.free)
+                                          self.start, self.base, self.tail_scale, self.free,
+                                          self.runs)
         if compiled is not None:  # the same numbers without the rows x features temporaries
             return compiled
         return self.units(features, capped=False).max(axis=1)

@@ -28,9 +28,11 @@ def _signed32(x, logs, out):  # pragma: no cover - compiled
             out[i, j] = np.float32(sign * logs[i, j])
 
 
-def _tail_max(x, anchor, scale, reach, start, base, tail_scale, free, out):  # pragma: no cover
+def _tail_max(x, anchor, scale, reach, start, base, tail_scale, free, runs,
+              out):  # pragma: no cover - compiled
     """``FeatureTails.units(x, capped=False).max(axis=1)``: body units; beyond reach the
-    tails alone (``free`` columns beyond the deepest level's start) or the milder of both."""
+    tails alone less ``runs`` (``free`` columns beyond the deepest level's start) or the
+    milder of both."""
     n, f = x.shape
     for i in range(n):
         best = 0.0
@@ -41,7 +43,7 @@ def _tail_max(x, anchor, scale, reach, start, base, tail_scale, free, out):  # p
                 t = base[0, j] + _nmax(a - start[0, j], 0.0) / tail_scale[0, j]
                 for k in range(1, start.shape[0]):
                     t = _nmin(t, base[k, j] + _nmax(a - start[k, j], 0.0) / tail_scale[k, j])
-                u = t if free[j] and a > start[start.shape[0] - 1, j] else _nmin(u, t)
+                u = t - runs[j] if free[j] and a > start[start.shape[0] - 1, j] else _nmin(u, t)
             best = u if j == 0 else _nmax(best, u)
         out[i] = best
 
@@ -172,7 +174,7 @@ def bounded32(features: np.ndarray) -> np.ndarray | None:
 
 def tail_max(features: np.ndarray, anchor: np.ndarray, scale: np.ndarray, reach: np.ndarray,
              start: np.ndarray, base: np.ndarray, tail_scale: np.ndarray,
-             free: np.ndarray) -> np.ndarray | None:
+             free: np.ndarray, runs: np.ndarray) -> np.ndarray | None:
     """The strongest feature's tail units per row (see ``FeatureTails``); None: not taken."""
     x = _float_matrix(features)
     if x is None or x.shape[1] == 0:
@@ -183,7 +185,8 @@ def tail_max(features: np.ndarray, anchor: np.ndarray, scale: np.ndarray, reach:
     out = np.empty(len(x))
     _tail_max(x, *(np.ascontiguousarray(a, dtype=np.float64)
                    for a in (anchor, scale, reach, start, base, tail_scale)),
-              np.ascontiguousarray(free, dtype=np.bool_), out)
+              np.ascontiguousarray(free, dtype=np.bool_),
+              np.ascontiguousarray(runs, dtype=np.float64), out)
     return out
 
 
