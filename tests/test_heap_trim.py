@@ -4,35 +4,41 @@ from __future__ import annotations
 
 import threading
 
-import pytest
 from pipeline_fakes import ListSource, ThresholdDetector, make_batch, make_runner, run
 
 from telecom_nb.engine import heap, runner
+from telecom_nb.errors import KpiInputError
 
 
-def test_a_large_tick_is_trimmed_after_it_ran_in_its_worker_thread(monkeypatch):
-    calls = []
-    monkeypatch.setattr(heap, "trim_heap", lambda: calls.append(
-        threading.current_thread() is threading.main_thread()) or True)
+def test_a_large_tick_is_trimmed_after_its_sinks_on_the_loop_thread(monkeypatch):
+    events = []
+    monkeypatch.setattr(runner, "trim_heap", lambda: events.append(
+        ("trim", threading.current_thread() is threading.main_thread())) or True)
     pipe = make_runner(ListSource([make_batch(0, 50), make_batch(1, 3), make_batch(2, 50)]),
-                       ThresholdDetector(), interval=0, offload_rows=10)
+                       ThresholdDetector(), [lambda s: events.append(("sink", len(s.frame)))],
+                       interval=0, offload_rows=10)
     run(pipe.step(3))
-    assert calls == [False, False]  # the two large ticks, each in its worker thread
-    assert runner.trimmed is heap.trimmed
+    # the sinks' temporaries go back too; a small tick (in line) is not trimmed
+    assert events == [("sink", 50), ("trim", True), ("sink", 3), ("sink", 50), ("trim", True)]
 
 
-def test_trimmed_trims_also_when_the_tick_raises(monkeypatch):
+def test_a_rejected_large_tick_is_trimmed_too(monkeypatch):
     calls = []
-    monkeypatch.setattr(heap, "trim_heap", lambda: calls.append(1) or True)
+    monkeypatch.setattr(runner, "trim_heap", lambda: calls.append(1) or True)
+    pipe = make_runner(ListSource([make_batch(0, 50)]), ThresholdDetector(), interval=0,
+                       offload_rows=10)
 
-    def fails():
-        raise ValueError("bad batch")
+    def rejects(batch):
+        raise KpiInputError("bad batch")
 
-    with pytest.raises(ValueError):
-        heap.trimmed(fails)
-    assert heap.trimmed(len, [1, 2]) == 2
-    assert calls == [1, 1]
+    monkeypatch.setattr(pipe.engine, "run", rejects)
+    assert run(pipe.step(1)) == []
+    assert calls == [1]
 
 
 def test_trim_heap_says_whether_it_could():
     assert heap.trim_heap() is (heap._TRIM is not None)
+
+
+def test_arenas_are_capped_where_malloc_allows_it():
+    assert heap.limit_arenas() is (heap._TRIM is not None)

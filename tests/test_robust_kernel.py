@@ -8,21 +8,24 @@ import pytest
 from telecom_nb.features import robust_kernel
 from telecom_nb.features.robust_stats import RobustTable
 
+#: the typical-day slot table's storage: float32 level and spread, uint16 tenths of a count
+COMPACT = {"dtype": np.float32, "count_dtype": np.uint16}
 
-def _pair(tail, alpha, gate, rows):
-    tables = [RobustTable(tail, alpha, gate=gate) for _ in range(2)]
+
+def _pair(tail, alpha, gate, rows, **storage):
+    tables = [RobustTable(tail, alpha, gate=gate, **storage) for _ in range(2)]
     for t in tables:
         t.grow(rows)
     return tables
 
 
-@pytest.mark.parametrize("tail", [(5,), (4, 3)])
+@pytest.mark.parametrize("tail, storage", [((5,), {}), ((4, 3), {}), ((4, 3), COMPACT)])
 @pytest.mark.parametrize("gate", [True, False])
 @pytest.mark.parametrize("options", ["plain", "scale", "far", "start", "all"])
-def test_compiled_update_equals_numpy(monkeypatch, tail, gate, options):
+def test_compiled_update_equals_numpy(monkeypatch, tail, storage, gate, options):
     rng = np.random.default_rng(len(tail) * 10 + gate)
     n_rows, n = 900, 600
-    fast, slow = _pair(tail, 0.05, gate, n_rows)
+    fast, slow = _pair(tail, 0.05, gate, n_rows, **storage)
     for step in range(30):
         rows = rng.choice(n_rows, n, replace=step % 5 == 0)  # repeated rows sometimes
         if step % 3 == 1:  # a live tick's order (increasing, distinct): updated in place

@@ -3,19 +3,24 @@
 A 100k-sector tick allocates hundreds of 1-6 MB numpy temporaries. glibc's malloc raises
 its mmap threshold after the first of them is freed, so the later ones come from the
 worker thread's heap, and freed heap pages stay in the process: ~220 MB of RSS held
-between ticks at 100k sectors (measured). ``malloc_trim(0)`` returns them (~10 ms there).
-Elsewhere (not Linux/glibc) this does nothing.
+between ticks at 100k sectors (measured). ``malloc_trim(0)`` returns them (~10 ms there):
+the runner calls :func:`trim_heap` after a large tick's sinks (theirs go back too).
+
+Large ticks run on the event loop's thread pool, and glibc gives threads that allocate
+at once arenas of their own (up to 8 per core): each keeps the live small objects it
+served, so which pool thread ran which tick moved a 100k-sector process's RSS by
+~50 MB between runs (1.48-1.56 GB). :func:`limit_arenas` caps them at one per core
+(state after 3 ticks, two runs each: 1.52, 1.53 -> 1.48, 1.48 GB). Elsewhere (not Linux/glibc)
+both do nothing.
 """
 
 from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import os
 import sys
 from collections.abc import Callable
-from typing import Any, TypeVar
-
-T = TypeVar("T")
 
 
 def _malloc_trim() -> Callable[[int], int] | None:
@@ -28,6 +33,20 @@ def _malloc_trim() -> Callable[[int], int] | None:
 
 
 _TRIM = _malloc_trim()
+#: glibc's mallopt parameter for the arena cap (malloc.h)
+_M_ARENA_MAX = -8
+_arenas_limited = False
+
+
+def limit_arenas() -> bool:
+    """Cap malloc's arenas at one per core (before threads allocate; once per process)."""
+    global _arenas_limited
+    if _TRIM is None:
+        return False
+    if not _arenas_limited:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        _arenas_limited = bool(libc.mallopt(_M_ARENA_MAX, max(2, os.cpu_count() or 2)))
+    return _arenas_limited
 
 
 def trim_heap() -> bool:
@@ -38,10 +57,4 @@ def trim_heap() -> bool:
     return True
 
 
-def trimmed(fn: Callable[..., T], *args: Any) -> T:
-    """``fn(*args)``, then :func:`trim_heap` (also when it raises): a large tick's
-    temporaries do not stay in the process until the next one."""
-    try:
-        return fn(*args)
-    finally:
-        trim_heap()
+limit_arenas()  # on import (the runner's), before its thread pool runs a large tick

@@ -12,8 +12,10 @@ data holders in :data:`BLANK`. A model is kept as the inputs of its fit and refi
 
 A class may list the attributes that hold its state in ``_state_attrs`` (the simulator
 does: everything else in it is derived from its parameters); otherwise every attribute
-is state except the caches named in :data:`TRANSIENT`. What cannot be stored raises
-:class:`StateError` naming the attribute, so nothing is silently left out.
+is state except the caches named in :data:`TRANSIENT`. A class whose arrays changed
+storage type may take older checkpoints' arrays through ``converted_state(name, data)``.
+What cannot be stored raises :class:`StateError` naming the attribute, so nothing is
+silently left out.
 """
 
 from __future__ import annotations
@@ -160,7 +162,7 @@ class _Reader:
                 return [self.value(n, None, f"{path}[{i}]") for i, n in enumerate(node)]
             return node
         if "$a" in node:
-            return self.array(node, current, path)
+            return self.array(node, current, path, owner)
         if "$ts" in node:
             ts = pd.Timestamp(int(node["$ts"]))
             return ts.tz_localize("UTC").tz_convert(node["tz"]) if node["tz"] else ts
@@ -196,7 +198,7 @@ class _Reader:
             return self.into(current, node, path)
         raise StateError(f"{path}: unknown node {sorted(node)}")
 
-    def array(self, node: dict[str, Any], current: Any, path: str) -> Any:
+    def array(self, node: dict[str, Any], current: Any, path: str, owner: Any = None) -> Any:
         try:
             data = self.arrays[node["$a"]]
         except KeyError:
@@ -208,6 +210,10 @@ class _Reader:
             return pa.array(data.astype(object), type=getattr(current, "type", pa.large_string()))
         if kind == "object":
             return data.astype(object)
+        convert = getattr(owner, "converted_state", None)
+        if isinstance(current, np.ndarray) and current.dtype != data.dtype and convert:
+            # a table whose storage changed since the checkpoint (its owner converts)
+            data = convert(path.rsplit(".", 1)[-1], data)
         if isinstance(current, np.ndarray) and current.dtype != data.dtype:
             raise StateError(f"{path}: stored dtype {data.dtype}, the object has {current.dtype}")
         return data.copy()  # writable, owned

@@ -88,7 +88,7 @@ class RangeNovelty(FeatureExtractor):
         k, n = len(self.kpis_ or ()), self.blocks
         self.ring_max_ = np.full((0, n, k), np.nan, dtype=np.float32)
         self.ring_min_ = np.full((0, n, k), np.nan, dtype=np.float32)
-        self.ring_n_ = np.zeros((0, n), dtype=np.int64)
+        self.ring_n_ = np.zeros((0, n), dtype=np.int32)  # rows a block: 1,440 at 1 minute
         self.ring_id_ = np.full((0, n), _NONE, dtype=np.int64)
         self.cur_id_ = np.full(0, _NONE, dtype=np.int64)
         self.cur_max_ = np.full((0, k), np.nan)
@@ -100,6 +100,10 @@ class RangeNovelty(FeatureExtractor):
         self.st_k_ = np.zeros(0, dtype=np.int64)  # complete blocks in it
         self.floors_ = spread_floors(self.kpis_ or ())
         self.percent_ = np.array([is_percent(kp) for kp in self.kpis_ or ()], dtype=bool)
+
+    def converted_state(self, name: str, data: np.ndarray) -> np.ndarray:
+        """A checkpoint's int64 block row counts (before they were int32)."""
+        return data.astype(np.int32) if name == "ring_n_" else data
 
     @property
     def feature_names(self) -> list[str]:

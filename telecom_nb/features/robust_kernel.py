@@ -22,6 +22,7 @@ try:
 except ImportError:  # pragma: no cover - numba is a dependency; numpy is the fallback
     numba = None
 
+from telecom_nb.features.compact import count_units, tenths_read, tenths_store
 from telecom_nb.features.robust_stats import (
     GATE_Z,
     GATED_WEIGHT,
@@ -85,7 +86,7 @@ def robust_cell(lv0, dv, cn, xi, sc_in, informed, fr_in, has_far, st, has_start,
 
 
 def _kernel(level, dev, count, base, x, scale, informed, far_in, has_far, start, has_start,
-            alpha, gate):  # pragma: no cover - compiled
+            alpha, gate, per):  # pragma: no cover - compiled
     n, k = x.shape
     distinct = True  # rows in increasing cell order (a live tick's): no cell repeats
     for i in range(1, n):
@@ -97,10 +98,12 @@ def _kernel(level, dev, count, base, x, scale, informed, far_in, has_far, start,
             b = base[i]
             for j in range(k):
                 c = b + j
-                level[c], dev[c], count[c] = robust_cell(
-                    level[c], dev[c], count[c], x[i, j], scale[i, j] if informed else 0.0,
-                    informed, far_in[i, j] if has_far else False, has_far,
+                level[c], dev[c], nc = robust_cell(
+                    float(level[c]), float(dev[c]), tenths_read(count[c], per), x[i, j],
+                    scale[i, j] if informed else 0.0, informed,
+                    far_in[i, j] if has_far else False, has_far,
                     start[i, j] if has_start else np.nan, has_start, alpha, gate)
+                count[c] = tenths_store(nc, per)
         return
     new_l = np.empty((n, k))
     new_d = np.empty((n, k))
@@ -110,15 +113,16 @@ def _kernel(level, dev, count, base, x, scale, informed, far_in, has_far, start,
         for j in range(k):
             c = b + j
             new_l[i, j], new_d[i, j], new_c[i, j] = robust_cell(
-                level[c], dev[c], count[c], x[i, j], scale[i, j] if informed else 0.0,
-                informed, far_in[i, j] if has_far else False, has_far,
+                float(level[c]), float(dev[c]), tenths_read(count[c], per), x[i, j],
+                scale[i, j] if informed else 0.0, informed,
+                far_in[i, j] if has_far else False, has_far,
                 start[i, j] if has_start else np.nan, has_start, alpha, gate)
     for i in range(n):  # write after computing: repeated cells as numpy (last wins)
         b = base[i]
         for j in range(k):
             level[b + j] = new_l[i, j]
             dev[b + j] = new_d[i, j]
-            count[b + j] = new_c[i, j]
+            count[b + j] = tenths_store(new_c[i, j], per)
 
 
 if numba is not None:
@@ -167,7 +171,7 @@ def update(table: Any, cells: tuple, x: np.ndarray, scale: np.ndarray | None,
         return False
     arrays = (table.level, table.dev, table.count)
     flats = [_flat(a) for a in arrays]
-    if any(f is None for f in flats) or len({a.strides for a in arrays}) != 1:
+    if any(f is None for f in flats) or len({_steps(a) for a in arrays}) != 1:
         return False
     base = _bases(table, cells)
     if base is None or x.shape[0] != len(base) or x.shape[1] != table.level.shape[-1]:
@@ -181,5 +185,5 @@ def update(table: Any, cells: tuple, x: np.ndarray, scale: np.ndarray | None,
     st = dummy if start is None else np.broadcast_to(np.asarray(start, np.float64), shape)
     _kernel(*flats, base, x,
             sc, scale is not None, fr, far is not None, st, start is not None,
-            float(table.alpha), bool(table.gate))
+            float(table.alpha), bool(table.gate), float(count_units(table.count)))
     return True

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from telecom_nb.features.compact import read_counts, store_counts
 from telecom_nb.features.layout import grow_slot_major
 from telecom_nb.sector_index import grow_rows
 
@@ -35,12 +36,16 @@ GATED_WEIGHT = 0.1
 class RobustTable:
     """Level, mean-abs-deviation and sample count per cell of a ``(rows, *tail)`` grid."""
 
-    def __init__(self, tail: tuple[int, ...], alpha: float, gate: bool = True) -> None:
+    def __init__(self, tail: tuple[int, ...], alpha: float, gate: bool = True,
+                 dtype: type = np.float64, count_dtype: type = np.float64) -> None:
         self.alpha = alpha
         self.gate = gate
-        self.level = np.zeros((0, *tail))
-        self.dev = np.zeros((0, *tail))
-        self.count = np.zeros((0, *tail))
+        # a large table may be float32 with uint16 counts (tenths of a sample,
+        # :mod:`~telecom_nb.features.compact`): every read widens to float64, every update
+        # computes in float64 and rounds once on store (numpy and compiled alike)
+        self.level = np.zeros((0, *tail), dtype=dtype)
+        self.dev = np.zeros((0, *tail), dtype=dtype)
+        self.count = np.zeros((0, *tail), dtype=count_dtype)
 
     def grow(self, n_rows: int) -> None:
         grow = grow_slot_major if self.level.ndim == 3 else grow_rows  # one block a tick
@@ -54,7 +59,22 @@ class RobustTable:
 
     def get(self, cells: tuple) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Level, spread (sigma-scaled) and count at ``cells`` (a fancy index)."""
-        return self.level[cells], self.dev[cells] * MAD_TO_SIGMA, self.count[cells]
+        return (_wide(self.level[cells]), _wide(self.dev[cells]) * MAD_TO_SIGMA,
+                read_counts(self.count[cells]))
+
+    def counts(self, cells: tuple) -> np.ndarray:
+        """Sample counts at ``cells`` (float64)."""
+        return read_counts(self.count[cells])
+
+    def converted_state(self, name: str, data: np.ndarray) -> np.ndarray:
+        """A checkpoint's table of another float width in this table's (older ones kept
+        the slot table in float64)."""
+        current = getattr(self, name)
+        if name == "count" and data.dtype.kind == "f":
+            return store_counts(current, data).astype(current.dtype)
+        if name in ("level", "dev") and data.dtype.kind == "f":
+            return data.astype(current.dtype)
+        return data
 
     def update(self, cells: tuple, x: np.ndarray, scale: np.ndarray | None = None,
                far: np.ndarray | None = None, start: np.ndarray | None = None) -> None:
@@ -73,7 +93,8 @@ class RobustTable:
 
         if robust_kernel.update(self, cells, x, scale, far, start):
             return  # the compiled twin of the lines below (same numbers)
-        level, dev, count = self.level[cells], self.dev[cells], self.count[cells]
+        level, dev, count = (_wide(self.level[cells]), _wide(self.dev[cells]),
+                             read_counts(self.count[cells]))
         ok = np.isfinite(x)
         xs = np.where(ok, x, level)
         first = count == 0
@@ -103,4 +124,10 @@ class RobustTable:
         new_dev = np.where(first, 0.0, dev + dev_weight * (np.abs(resid) - dev))
         self.level[cells] = np.where(ok, new_level, self.level[cells])
         self.dev[cells] = np.where(ok, new_dev, dev)
-        self.count[cells] = np.minimum(count + ok * np.where(far, GATED_WEIGHT, 1.0), MAX_COUNT)
+        self.count[cells] = store_counts(
+            self.count, np.minimum(count + ok * np.where(far, GATED_WEIGHT, 1.0), MAX_COUNT))
+
+
+def _wide(a: np.ndarray) -> np.ndarray:
+    """float64 (a float32 table's cells widened exactly; float64 ones as they are)."""
+    return a.astype(np.float64, copy=False)

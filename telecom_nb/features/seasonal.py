@@ -19,20 +19,13 @@ Output: robust z-scores ``(x - expected) / spread``, clipped, 0 with no history.
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 from traitlets import Bool, Float, Int, observe, validate
 
 from telecom_nb.defaults import FEW_SERIES
+from telecom_nb.features import fleet_profile
 from telecom_nb.features.base import FeatureExtractor
 from telecom_nb.features.cadence import Cadence
-from telecom_nb.features.group_median import (
-    FLEET_SAMPLE,
-    MIN_FLEET_SECTORS,
-    fleet_median,
-    nanmedian_fast,
-)
 from telecom_nb.features.layout import grow_slot_major
 from telecom_nb.features.lumpy import LumpyKpis
 from telecom_nb.features.relations import (
@@ -123,7 +116,9 @@ class SeasonalResiduals(FeatureExtractor):
         self.cadence_ = Cadence()
         self.week_ = WeekdayEffects(slots, n_series) if self.weekly else None
         self.lumpy_ = LumpyKpis(kpis, self.pairs_, slots)
-        self.slot_table_ = RobustTable((slots, n_series), self.slot_alpha)
+        # float32, counts in uint16 tenths (widened on every read): the second-largest table
+        self.slot_table_ = RobustTable((slots, n_series), self.slot_alpha, dtype=np.float32,
+                                       count_dtype=np.uint16)
         # the overall level spans the daily cycle: its far samples are peaks, not faults
         self.sector_table_ = RobustTable((n_series,), self.sector_alpha, gate=False)
         self.resid_dev_ = np.zeros((0, n_series))
@@ -194,7 +189,7 @@ class SeasonalResiduals(FeatureExtractor):
         fleet_effect = effect
         if self.week_ is not None:
             # the weekday's effect is read against a warm typical day only
-            warm = has & spread_ok & (self.slot_table_.count[rows, slot] >= SLOT_WARM)
+            warm = has & spread_ok & (self.slot_table_.counts((rows, slot)) >= SLOT_WARM)
             effect, var, fleet = self.week_.expect(rows, wslot, y - expected, warm, spread**2)
             effect = np.where(has, effect, 0.0)
             fleet_effect = np.where(has, fleet, 0.0)
@@ -209,7 +204,7 @@ class SeasonalResiduals(FeatureExtractor):
         """Expected value, spread and 'has history' mask on the typical day."""
         lvl_s, spr_s, n_s = self.slot_table_.get((rows, slot))
         lvl_o, spr_o, n_o = self.sector_table_.get((rows,))
-        fleet, fleet_ok = self._fleet_at(slot, y - lvl_o, n_o > 0)
+        fleet, fleet_ok = fleet_profile.expected_offset(self, slot, y - lvl_o, n_o > 0)
         n_r = self.resid_count_[rows]
         # Empirical Bayes: the fleet-shaped prior is worth ``slot_prior`` samples for a
         # sector it fits as well as the sector's own slots do, much less for one it does
@@ -276,10 +271,7 @@ class SeasonalResiduals(FeatureExtractor):
         cells = seasonal_learn.learn_cells(self, rows, slot, now, y, exp)
         y_day, far, far_slot, day_warm, offset = (
             cells if cells is not None else self._learn_cells(rows, slot, now, y, exp))
-        # the fleet's shape learns from everyone: a median shrugs off the faulty few, and
-        # when the whole fleet is "far" it is the profile that is not known yet
-        self._learn_fleet_profile(offset, has, slot)
-        self._learn_fleet_spread()
+        fleet_profile.learn(self, offset, has, slot)  # from every sector, far or not
         if self.week_ is not None:
             # the weekday's effect: what is left against a warm typical day
             visit = min(1.0, self.cadence_.step_ns * self.slots_per_day / DAY_NS)
@@ -356,52 +348,3 @@ class SeasonalResiduals(FeatureExtractor):
         self.resid_count_[rows] = n_r + learn
         day_warm = has & informed & warm
         return y_day, far, far_slot, day_warm, y_day - self.sector_table_.level[rows]
-
-    def _learn_fleet_spread(self) -> None:
-        """The fleet's typical residual spread per series (median over warm sectors)."""
-        med, enough = fleet_median(self.resid_dev_, self.resid_count_, 2)
-        self.fleet_spread_ = np.where(enough, med * MAD_TO_SIGMA, self.fleet_spread_)
-
-    def _fleet_at(self, slot: np.ndarray, offset: np.ndarray, has: np.ndarray):
-        """Fleet shape (offset from sector level) at each row's slot, and whether known.
-
-        A slot the fleet has not seen yet (the first day) takes this tick's own fleet
-        median: cross-sectional, no learning, as peers do. With too few sectors it
-        stays unknown and the rows give no seasonal evidence.
-        """
-        fleet = self.fleet_offset_[slot]
-        known = self.fleet_count_[slot] > 0
-        if known.all():
-            return fleet, known
-        fleet = fleet.copy()
-        known = np.broadcast_to(known, offset.shape).copy()
-        for s in np.unique(slot[~known[:, 0]]):
-            sel = slot == s
-            block = np.where(has[sel], offset[sel], np.nan)
-            enough = np.isfinite(block).sum(axis=0) >= MIN_FLEET_SECTORS
-            if not enough.any():
-                continue
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN: stays unknown
-                med = np.nanmedian(block[:: max(1, len(block) // FLEET_SAMPLE)], axis=0)
-            fleet[sel] = np.where(enough, med, 0.0)
-            known[sel] = enough
-        return fleet, known
-
-    def _learn_fleet_profile(self, offset: np.ndarray, has: np.ndarray, slot: np.ndarray):
-        """EW of the fleet's median offset from sector level, per slot (few slots per batch)."""
-        offset = np.where(has, offset, np.nan)
-        for s in np.unique(slot):
-            sel = offset[slot == s]
-            if len(sel) > FLEET_SAMPLE:
-                sel = sel[:: len(sel) // FLEET_SAMPLE]
-            if not np.isfinite(sel).any():
-                continue
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN column: skipped
-                med = nanmedian_fast(sel)
-            n = self.fleet_count_[s, 0]
-            a = max(1.0 / (n + 1.0), self.slot_alpha)
-            cur = self.fleet_offset_[s]
-            self.fleet_offset_[s] = np.where(np.isfinite(med), cur + a * (med - cur), cur)
-            self.fleet_count_[s, 0] = n + 1

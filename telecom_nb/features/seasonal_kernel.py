@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from telecom_nb.features import fleet_profile
+from telecom_nb.features.compact import COUNT_UNITS, bits, count_units, f16_decode, tenths_read
 from telecom_nb.features.robust_kernel import _nmax, numba
 from telecom_nb.features.robust_stats import MAD_TO_SIGMA, MIN_COUNT_TO_CLIP
 from telecom_nb.features.seasonal import REL_FLOOR, SLOT_WARM, SPREAD_PRIOR_N
@@ -50,7 +52,7 @@ def weekday_cell(spread, has, fleet, tau2, level, count):  # pragma: no cover - 
 
 
 def typical_day(rows, slot, sl_l, sl_d, sl_c, se_l, se_d, se_c, resid_count, resid_dev,
-                prior_dev, fleet, f_known, fl_spread, floors, slot_prior, expected, spread,
+                prior_dev, fleet, f_known, fl_spread, floors, slot_prior, per, expected, spread,
                 prior, has, spread_ok, shape_ok):  # pragma: no cover - compiled
     n, k = expected.shape
     for i in range(n):
@@ -59,9 +61,10 @@ def typical_day(rows, slot, sl_l, sl_d, sl_c, se_l, se_d, se_c, resid_count, res
         for j in range(k):
             (expected[i, j], spread[i, j], prior[i, j], has[i, j], spread_ok[i, j],
              shape_ok[i, j]) = typical_day_cell(
-                sl_l[r, s, j], sl_d[r, s, j], sl_c[r, s, j], se_l[r, j], se_d[r, j],
-                se_c[r, j], fleet[i, j], f_known[i, j], resid_count[r, j], resid_dev[r, j],
-                prior_dev[r, j], slot_prior, fl_spread[j], floors[j])
+                float(sl_l[r, s, j]), float(sl_d[r, s, j]), tenths_read(sl_c[r, s, j], per),
+                se_l[r, j], se_d[r, j], se_c[r, j], fleet[i, j], f_known[i, j],
+                resid_count[r, j], resid_dev[r, j], prior_dev[r, j], slot_prior, fl_spread[j],
+                floors[j])
 
 
 def weekday(rows, wslot, spread, has, fleet, tau2, wk_l, wk_c, effect,
@@ -72,8 +75,8 @@ def weekday(rows, wslot, spread, has, fleet, tau2, wk_l, wk_c, effect,
         w = wslot[i]
         for j in range(k):
             effect[i, j], wide[i, j] = weekday_cell(
-                spread[i, j], has[i, j], fleet[i, j], tau2[i, j], float(wk_l[r, w, j]),
-                float(wk_c[r, w, j]))
+                spread[i, j], has[i, j], fleet[i, j], tau2[i, j], f16_decode(wk_l[r, w, j]),
+                wk_c[r, w, j] / COUNT_UNITS)
 
 
 if numba is not None:
@@ -94,26 +97,27 @@ def expected(season, rows: np.ndarray, slots: tuple[np.ndarray, np.ndarray], y: 
         return None
     slot, wslot = slots
     lvl_o, n_o = season.sector_table_.level[rows], season.sector_table_.count[rows]
-    fleet, fleet_ok = season._fleet_at(slot, y - lvl_o, n_o > 0)
+    fleet, fleet_ok = fleet_profile.expected_offset(season, slot, y - lvl_o, n_o > 0)
     shape = y.shape
     exp, spread, prior = np.empty(shape), np.empty(shape), np.empty(shape)
     has, spread_ok, shape_ok = (np.empty(shape, dtype=np.bool_) for _ in range(3))
     typical_day(rows, slot, *tables, np.broadcast_to(fleet, shape),
                 np.broadcast_to(fleet_ok, shape), season.fleet_spread_, season.floors_,
-                float(season.slot_prior), exp, spread, prior, has, spread_ok, shape_ok)
+                float(season.slot_prior), float(count_units(season.slot_table_.count)), exp,
+                spread, prior, has, spread_ok, shape_ok)
     week = season.week_
     if week is None:
         effect = np.zeros_like(exp)
         return (exp + effect, spread, has, prior + effect, (spread_ok, shape_ok),
                 (effect, spread, effect))
     if (week.fleet_count_[wslot] == 0).any():  # a week slot the fleet has not seen yet
-        warm = has & spread_ok & (season.slot_table_.count[rows, slot] >= SLOT_WARM)
+        warm = has & spread_ok & (season.slot_table_.counts((rows, slot)) >= SLOT_WARM)
         w_fleet, tau2 = week._fleet_at(wslot, y - exp, warm, spread**2)
     else:
         w_fleet, tau2 = week.fleet_[wslot], week.tau2_[wslot]
     effect, wide = np.empty(shape), np.empty(shape)
     weekday(rows, wslot, spread, has, np.broadcast_to(w_fleet, shape),
-            np.broadcast_to(tau2, shape), week.level_, week.count_, effect, wide)
+            np.broadcast_to(tau2, shape), bits(week.level_), week.count_, effect, wide)
     fleet_effect = np.where(has, w_fleet, 0.0)
     return (exp + effect, wide, has, prior + fleet_effect, (spread_ok, shape_ok),
             (effect, spread, fleet_effect))

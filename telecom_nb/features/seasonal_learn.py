@@ -11,6 +11,16 @@ from __future__ import annotations
 
 import numpy as np
 
+from telecom_nb.features.compact import (
+    COUNT_UNITS,
+    bits,
+    count_cap,
+    count_step,
+    count_units,
+    f16_decode,
+    f16_encode,
+    tenths_read,
+)
 from telecom_nb.features.robust_kernel import _nmax, _nmin, numba
 from telecom_nb.features.robust_stats import GATE_Z, GATED_WEIGHT, HUBER_K
 from telecom_nb.features.seasonal import HOUR_NS, RECUR_HOURS, SLOT_WARM
@@ -29,7 +39,8 @@ def _nan0(v):  # pragma: no cover - compiled
 
 def _cells(rows, slot, now, y, expected, spread, has, prior, spread_ok, shape_ok, effect,
            far_run, se_l, se_c, sl_l, sl_c, far_since, resid_count, resid_dev, prior_dev,
-           sector_alpha, step_h, y_day, far_out, far_slot, day_warm, offset):  # pragma: no cover
+           sector_alpha, step_h, per, y_day, far_out, far_slot, day_warm,
+           offset):  # pragma: no cover - compiled
     n, k = y.shape
     for i in range(n):
         r = rows[i]
@@ -52,7 +63,7 @@ def _cells(rows, slot, now, y, expected, spread, has, prior, spread_ok, shape_ok
             if ok:
                 far_run[r, j] = run
             far = far and not accept
-            warm = sl_c[r, s, j] >= SLOT_WARM
+            warm = tenths_read(sl_c[r, s, j], per) >= SLOT_WARM
             since = far_since[r, s, j]
             cold_far = far and not warm
             gap = now[i] - since
@@ -62,7 +73,7 @@ def _cells(rows, slot, now, y, expected, spread, has, prior, spread_ok, shape_ok
             elif ok:
                 far_since[r, s, j] = 0.0
             yd = yj - effect[i, j]
-            far_slot[i, j] = ((far and warm and abs(yd - sl_l[r, s, j]) > GATE_Z * sp)
+            far_slot[i, j] = ((far and warm and abs(yd - float(sl_l[r, s, j])) > GATE_Z * sp)
                               or cold_far) and not recurs
             far = far and not recurs
             n_r = resid_count[r, j]
@@ -82,18 +93,20 @@ def _cells(rows, slot, now, y, expected, spread, has, prior, spread_ok, shape_ok
             offset[i, j] = yd - se_l[r, j]
 
 
-def _week(rows, wslot, r, learn, far, spread, fleet, visit, a_min, level, count,
+def _week(rows, wslot, r, learn, far, spread, fleet, visit, a_min, steps, cap, level, count,
           learned):  # pragma: no cover - compiled
     n, k = r.shape
     for i in range(n):
         row = rows[i]
         w = wslot[i]
         for j in range(k):
-            lv = float(level[row, w, j])
-            nn = float(count[row, w, j])
+            lv = f16_decode(level[row, w, j])
+            units = int(count[row, w, j])
+            nn = units / COUNT_UNITS
             lv = lv if nn > 0 else fleet[i, j]
             if learn[i, j] and not far[i, j] and abs(r[i, j] - lv) > GATE_Z * spread[i, j]:
                 nn = 0.0  # its own effect learned a fault: start over from the fleet's
+                units = 0
                 lv = fleet[i, j]
             a = _nmax(visit / (nn + visit), a_min)
             step = _nan0(r[i, j] - lv)
@@ -102,9 +115,9 @@ def _week(rows, wslot, r, learn, far, spread, fleet, visit, a_min, level, count,
                 step = _nmin(_nmax(step, -bound), bound) * GATED_WEIGHT
             lrn = learn[i, j] and np.isfinite(r[i, j])
             if lrn:
-                level[row, w, j] = np.float32(lv + a * step)
-            count[row, w, j] = np.float32(
-                nn + (visit if lrn else 0.0) * (GATED_WEIGHT if far[i, j] else 1.0))
+                level[row, w, j] = f16_encode(lv + a * step)
+                units = min(units + steps[1 if far[i, j] else 0], cap)
+            count[row, w, j] = units
             learned[i, j] = lrn
 
 
@@ -131,8 +144,8 @@ def learn_cells(season, rows: np.ndarray, slot: np.ndarray, now: np.ndarray, y: 
            season.far_run_, season.sector_table_.level, season.sector_table_.count,
            season.slot_table_.level, season.slot_table_.count, season.slot_far_since_,
            season.resid_count_, season.resid_dev_, season.prior_dev_,
-           float(season.sector_alpha), season.cadence_.step_ns / HOUR_NS, y_day, far, far_slot,
-           day_warm, offset)
+           float(season.sector_alpha), season.cadence_.step_ns / HOUR_NS,
+           float(count_units(season.slot_table_.count)), y_day, far, far_slot, day_warm, offset)
     return y_day, far, far_slot, day_warm, offset
 
 
@@ -143,6 +156,7 @@ def learn_week(week, rows: np.ndarray, wslot: np.ndarray, r: np.ndarray, learn: 
     if numba is None or r.ndim != 2 or not _unique(rows):
         return None
     learned = np.empty(r.shape, dtype=np.bool_)
+    steps = np.array([count_step(visit, 1.0), count_step(visit, GATED_WEIGHT)])
     _week(rows, wslot, r, learn, far, spread, np.broadcast_to(fleet, r.shape), float(visit),
-          float(a_min), week.level_, week.count_, learned)
+          float(a_min), steps, count_cap(week.alpha), bits(week.level_), week.count_, learned)
     return learned

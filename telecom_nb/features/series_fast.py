@@ -18,6 +18,7 @@ from scipy.special import ndtri
 
 from telecom_nb.features import series_kernel
 from telecom_nb.features.change import ShortTermChange
+from telecom_nb.features.compact import bits, count_cap, count_units
 from telecom_nb.features.level_shift import bin_ids
 from telecom_nb.features.level_shift_kernel import shift_pass
 from telecom_nb.features.peers import PeerComparison
@@ -96,14 +97,16 @@ class SeriesPass:
         cad_t = np.zeros(17, dtype=np.int64)
         cad_t[: len(times)] = times
         cad = np.array([len(times), season.cadence_.step_ns], dtype=np.int64)
-        w32 = np.zeros((1, 1, 1), dtype=np.float32)
+        w16, w8 = np.zeros((1, 1, 1), dtype=np.uint16), np.zeros((1, 1, 1), dtype=np.uint8)
         cfg = (float(season.slot_table_.alpha), float(season.sector_table_.alpha),
                float(season.slot_prior), float(week.alpha if week else 0.0),
                float(p.usual_.alpha if p else 0.0), float(ch.fast_alpha if ch else 0.0),
-               float(ch.spread_alpha if ch else 0.0), float(nv.tolerance if nv else 0.0))
+               float(ch.spread_alpha if ch else 0.0), float(nv.tolerance if nv else 0.0),
+               float(count_units(season.slot_table_.count)))
         ints = (int(season.slots_per_day), int(week is not None), int(p is not None),
                 int(ch is not None), int(nv is not None), int(self.peers),
-                int(nv.blocks if nv else 1), int(nv.min_blocks if nv else 0))
+                int(nv.blocks if nv else 1), int(nv.min_blocks if nv else 0),
+                count_cap(week.alpha) if week else 0)
         s = slice(a, b)
         # known zero states first: they read only the KPIs and their own state, and the
         # persistence inside the pass learns a known zero's series as z = 0
@@ -117,7 +120,7 @@ class SeriesPass:
             season.resid_dev_, season.prior_dev_, season.far_run_, season.slot_far_since_,
             season.resid_count_, season.fleet_offset_, season.fleet_count_,
             season.fleet_spread_, season.floors_,
-            week.level_ if week else w32, week.count_ if week else w32,
+            bits(week.level_) if week else w16, week.count_ if week else w8,
             week.fleet_ if week else _NONE, week.tau2_ if week else _NONE,
             week.fleet_count_ if week else _NONE[0], cad_t, cad,
             *self._persistence(p), *self._change(ch, k), *self._novelty(nv, k),
@@ -164,8 +167,8 @@ class SeriesPass:
             i2 = np.zeros((1, 1), dtype=np.int64)
             i1 = np.zeros(1, dtype=np.int64)
             f2 = np.zeros((1, max(k, 1)))
-            return (f3, f3, i2, i2, i1, f2, f2, i1, np.zeros((1, 4, max(k, 1))), i1, i1,
-                    f2[0], np.zeros(max(k, 1), dtype=np.bool_))
+            return (f3, f3, i2.astype(np.int32), i2, i1, f2, f2, i1, np.zeros((1, 4, max(k, 1))),
+                    i1, i1, f2[0], np.zeros(max(k, 1), dtype=np.bool_))
         return (nv.ring_max_, nv.ring_min_, nv.ring_n_, nv.ring_id_, nv.cur_id_, nv.cur_max_,
                 nv.cur_min_, nv.cur_n_, nv.st_, nv.st_n_, nv.st_k_, nv.floors_, nv.percent_)
 

@@ -22,6 +22,13 @@ import math
 import numpy as np
 
 from telecom_nb.features.cadence import REFERENCE_STEP
+from telecom_nb.features.compact import (
+    COUNT_UNITS,
+    f16_decode,
+    f16_encode,
+    tenths_read,
+    tenths_store,
+)
 from telecom_nb.features.persistence import (
     ALPHA as P_ALPHA,
 )
@@ -86,13 +93,14 @@ def series_pass(y, yc, yn, slot, wslot, hours, tns, bid, out, nov, nov_n, cfg, i
     """Score (into ``out``) then learn every row of one sector (state row 0), in order.
 
     ``cfg`` = (slot_alpha, sector_alpha, slot_prior, week_alpha, p_alpha_usual, fast_alpha,
-    change_spread_alpha, tolerance); ``ints`` = (slots_per_day, weekly, persistence, change,
-    novelty, peers, blocks, min_blocks). Novelty leaves (excess, up) in ``nov`` and rows
-    in ``nov_n`` for numpy's tail. ``quiet[i, j]``: row i's series j reads a known zero
-    state (persistence learns it as z = 0).
+    change_spread_alpha, tolerance, slot count units); ``ints`` = (slots_per_day, weekly,
+    persistence, change, novelty, peers, blocks, min_blocks, weekday count cap). Novelty
+    leaves (excess, up) in ``nov`` and rows in ``nov_n`` for numpy's tail. ``quiet[i, j]``:
+    row i's series j reads a known zero state (persistence learns it as z = 0).
     """
-    slot_alpha, sector_alpha, slot_prior, wk_alpha, p_ualpha, fast_alpha, c_salpha, tol = cfg
-    spd, weekly, persist, change, novelty, peers, blocks, min_blocks = ints
+    slot_alpha, sector_alpha, slot_prior, wk_alpha, p_ualpha, fast_alpha, c_salpha, tol, per = (
+        cfg)
+    spd, weekly, persist, change, novelty, peers, blocks, min_blocks, wk_cap = ints
     n, S = y.shape
     k = yc.shape[1]
     r = 0
@@ -121,9 +129,9 @@ def series_pass(y, yc, yn, slot, wslot, hours, tns, bid, out, nov, nov_n, cfg, i
         for j in range(S):
             yj = y[i, j]
             expected, spread, prior_v, has, spread_ok, shape_ok = typical_day_cell(
-                sl_l[r, s, j], sl_d[r, s, j], sl_c[r, s, j], se_l[r, j], se_d[r, j],
-                se_c[r, j], fl_off[s, j], f_known, resid_count[r, j], resid_dev[r, j],
-                prior_dev[r, j], slot_prior, fl_spread[j], floors[j])
+                float(sl_l[r, s, j]), float(sl_d[r, s, j]), tenths_read(sl_c[r, s, j], per),
+                se_l[r, j], se_d[r, j], se_c[r, j], fl_off[s, j], f_known, resid_count[r, j],
+                resid_dev[r, j], prior_dev[r, j], slot_prior, fl_spread[j], floors[j])
             n_r = resid_count[r, j]
             rd = resid_dev[r, j]
             pdv = prior_dev[r, j]
@@ -134,7 +142,8 @@ def series_pass(y, yc, yn, slot, wslot, hours, tns, bid, out, nov, nov_n, cfg, i
                 wfl = wk_fleet[w, j] if w_known else 0.0
                 effect, spread = weekday_cell(spread, has, wfl,
                                               wk_tau2[w, j] if w_known else 0.0,
-                                              float(wk_l[r, w, j]), float(wk_c[r, w, j]))
+                                              f16_decode(wk_l[r, w, j]),
+                                              wk_c[r, w, j] / COUNT_UNITS)
             expected = expected + effect
             fl_eff = wfl if has else 0.0
             prior_v = prior_v + fl_eff
@@ -159,8 +168,8 @@ def series_pass(y, yc, yn, slot, wslot, hours, tns, bid, out, nov, nov_n, cfg, i
             if ok_u:
                 far_run[r, j] = run
             far = far and not accept
-            lvl_s = sl_l[r, s, j]
-            warm = sl_c[r, s, j] >= SLOT_WARM
+            lvl_s = float(sl_l[r, s, j])
+            warm = tenths_read(sl_c[r, s, j], per) >= SLOT_WARM
             since = far_since[r, s, j]
             now = hours[i]
             cold_far = far and not warm
@@ -186,11 +195,13 @@ def series_pass(y, yc, yn, slot, wslot, hours, tns, bid, out, nov, nov_n, cfg, i
             has_v[j] = has
             if weekly:
                 rw = yj - (expected - effect)
-                lv = float(wk_l[r, w, j])
-                nn = float(wk_c[r, w, j])
+                lv = f16_decode(wk_l[r, w, j])
+                units = int(wk_c[r, w, j])
+                nn = units / COUNT_UNITS
                 lv = lv if nn > 0 else wfl
                 if has and informed and warm and not far and abs(rw - lv) > GATE_Z * spread:
                     nn = 0.0
+                    units = 0
                     lv = wfl
                 aw = _nmax(visit / (nn + visit), wk_min)
                 stp = _nan0(rw - lv)
@@ -198,13 +209,15 @@ def series_pass(y, yc, yn, slot, wslot, hours, tns, bid, out, nov, nov_n, cfg, i
                     stp = _nmin(_nmax(stp, -HUBER_K * spread), HUBER_K * spread) * GATED_WEIGHT
                 lrn = has and informed and warm and np.isfinite(rw)
                 if lrn:
-                    wk_l[r, w, j] = np.float32(lv + aw * stp)
-                wk_c[r, w, j] = np.float32(
-                    nn + (visit if lrn else 0.0) * (GATED_WEIGHT if far else 1.0))
+                    wk_l[r, w, j] = f16_encode(lv + aw * stp)
+                    wgt = GATED_WEIGHT if far else 1.0
+                    units = min(units + max(1, int(np.rint(visit * wgt * COUNT_UNITS))), wk_cap)
+                wk_c[r, w, j] = units
             start = prior_v - fl_eff if far_slot else np.nan
-            sl_l[r, s, j], sl_d[r, s, j], sl_c[r, s, j] = robust_cell(
-                sl_l[r, s, j], sl_d[r, s, j], sl_c[r, s, j], y_day, spread, True, far_slot,
-                True, start, True, slot_alpha, True)
+            sl_l[r, s, j], sl_d[r, s, j], n_s = robust_cell(
+                float(sl_l[r, s, j]), float(sl_d[r, s, j]), tenths_read(sl_c[r, s, j], per),
+                y_day, spread, True, far_slot, True, start, True, slot_alpha, True)
+            sl_c[r, s, j] = tenths_store(n_s, per)
             se_l[r, j], se_d[r, j], se_c[r, j] = robust_cell(
                 se_l[r, j], se_d[r, j], se_c[r, j], y_day, 0.0, False, far, True, np.nan,
                 False, sector_alpha, False)

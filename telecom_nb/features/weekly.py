@@ -17,8 +17,10 @@ Empirical Bayes, per week slot:
   and what is still unknown about it widens the spread: by ``tau2`` before the first
   visit (no flood in the first week), by at most ``sigma2`` after one.
 
-State is float32 level + count (sectors x 7 x slots_per_day x series): ~15 KB per sector
-with 11 series (1.5 GB at 100k sectors, about twice the typical-day tables).
+State is a float16 level + a uint8 count (sectors x 7 x slots_per_day x series,
+:mod:`~telecom_nb.features.compact`): 3.5 KB per sector with 7 series (353 MB at 100k
+sectors; float32 level + count was 940 MB). The count saturates at the level's
+effective memory, ``(2 - alpha) / alpha`` visits: beyond it the level knows no more.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import warnings
 import numpy as np
 
 from telecom_nb.features.cadence import per_sample
+from telecom_nb.features.compact import COUNT_UNITS, count_cap, count_step
 from telecom_nb.features.group_median import FLEET_SAMPLE, MIN_FLEET_SECTORS, nanmedian_fast
 from telecom_nb.features.layout import grow_slot_major
 from telecom_nb.features.robust_stats import GATE_Z, GATED_WEIGHT, HUBER_K
@@ -45,8 +48,8 @@ class WeekdayEffects:
     def __init__(self, slots_per_day: int, n_series: int, alpha: float = WEEK_ALPHA) -> None:
         w = n_slots(slots_per_day)
         self.alpha = alpha
-        self.level_ = np.zeros((0, w, n_series), dtype=np.float32)
-        self.count_ = np.zeros((0, w, n_series), dtype=np.float32)
+        self.level_ = np.zeros((0, w, n_series), dtype=np.float16)
+        self.count_ = np.zeros((0, w, n_series), dtype=np.uint8)  # COUNT_UNITS a visit
         self.fleet_ = np.zeros((w, n_series))
         self.tau2_ = np.zeros((w, n_series))
         self.fleet_count_ = np.zeros(w)
@@ -54,6 +57,16 @@ class WeekdayEffects:
     def grow(self, n_rows: int) -> None:
         self.level_ = grow_slot_major(self.level_, n_rows)  # slot-major: one block a tick
         self.count_ = grow_slot_major(self.count_, n_rows)
+
+    def converted_state(self, name: str, data: np.ndarray) -> np.ndarray:
+        """A checkpoint's float32 level / count (visits) in this table's storage."""
+        if name == "level_" and data.dtype.kind == "f":
+            return data.astype(np.float16)
+        if name == "count_" and data.dtype.kind == "f":
+            units = np.maximum(np.rint(data * COUNT_UNITS), 1.0)
+            units = np.where(data > 0, np.minimum(units, count_cap(self.alpha)), 0.0)
+            return units.astype(np.uint8)
+        return data
 
     def _fleet_at(self, wslot: np.ndarray, r: np.ndarray, ok: np.ndarray, sigma2: np.ndarray):
         """Fleet effect and scatter at each row's week slot; this tick's own on a first visit.
@@ -109,7 +122,7 @@ class WeekdayEffects:
         """
         fleet, tau2 = self._fleet_at(wslot, r, ok, sigma2)
         level = self.level_[rows, wslot].astype(np.float64)
-        n = self.count_[rows, wslot].astype(np.float64)
+        n = self.count_[rows, wslot] / COUNT_UNITS
         den = n * tau2 + sigma2
         w = np.where(den > 0, n * tau2 / np.where(den > 0, den, 1.0), 0.0)
         effect = fleet + w * (level - fleet)
@@ -134,13 +147,15 @@ class WeekdayEffects:
             self._learn_fleet(wslot, r, learned & ~far, sigma2, visit)
             return
         level = self.level_[rows, wslot].astype(np.float64)
-        n = self.count_[rows, wslot].astype(np.float64)
+        units = self.count_[rows, wslot].astype(np.int64)
+        n = units / COUNT_UNITS
         level = np.where(n > 0, level, fleet)
         # a sample the caller vouches for (not far: it agrees with the fleet's weekday)
         # that the sector's own effect puts beyond GATE_Z spreads shows that effect learned
         # a fault on an earlier visit: the cell starts over from the fleet's
         wrong = learn & ~far & (np.abs(r - level) > GATE_Z * spread)
         n = np.where(wrong, 0.0, n)
+        units = np.where(wrong, 0, units)
         level = np.where(wrong, fleet, level)
         a = np.maximum(visit / (n + visit), per_sample(self.alpha, visit))
         step = np.nan_to_num(r - level)
@@ -149,7 +164,8 @@ class WeekdayEffects:
         new_level = level + a * step
         learn = learn & np.isfinite(r)
         self.level_[rows, wslot] = np.where(learn, new_level, self.level_[rows, wslot])
-        self.count_[rows, wslot] = n + learn * visit * np.where(far, GATED_WEIGHT, 1.0)
+        added = np.where(far, count_step(visit, GATED_WEIGHT), count_step(visit, 1.0))
+        self.count_[rows, wslot] = np.minimum(units + learn * added, count_cap(self.alpha))
         self._learn_fleet(wslot, r, learn & ~far, sigma2, visit)
 
     def _learn_fleet(self, wslot: np.ndarray, r: np.ndarray, ok: np.ndarray,

@@ -1,0 +1,120 @@
+"""Compact cells for the largest per-sector tables: float16 levels, small integer counts.
+
+At 100k sectors the weekday table (sector x 168 week slots x series) is most of the live
+state: float32 level + float32 count held 940 MB. Here a level is a float16 (2 bytes;
+half a per-mille of relative precision, far below the spreads it is compared with) and a
+count one byte (:data:`COUNT_UNITS` per visit, saturating at :func:`count_cap`).
+
+numba has no float16, so compiled code sees the table as its uint16 bit patterns and
+converts with :func:`f16_decode` / :func:`f16_encode`, which round exactly as numpy's
+``float64 -> float16`` cast does (nearest, ties to even, overflow to inf): the numpy
+and compiled paths store the same bits (``tests/test_compact.py`` checks every pattern).
+The typical-day slot table counts samples in uint16 tenths (:data:`TENTHS`).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+try:
+    import numba
+except ImportError:  # pragma: no cover - numba is a dependency; numpy is the fallback
+    numba = None
+
+#: a count's resolution: 1/36 visit is a whole number of units for one sample at 5, 10,
+#: 15, 20, 30 and 60 minutes on an hourly slot grid (a gated sample's tenth rounds, at
+#: least one unit)
+COUNT_UNITS = 36
+_MAX_UNITS = 255
+#: a robust table's sample count (whole samples and gated tenths) as uint16 tenths: exact
+#: where float sums of 0.1 are not, saturating at 6553.5 samples (a slot's weights no
+#: longer move there: n / (n + 3) is within 5e-4 of 1)
+TENTHS = 10
+TENTHS_MAX = 65535.0
+#: float16 values at or beyond this round to inf (halfway between 65504 and 65536)
+_F16_OVERFLOW = 65520.0
+
+
+def count_cap(alpha: float) -> int:
+    """Largest count (units) worth keeping: an EW mean of weight ``alpha`` per visit is as
+    precise as ``(2 - alpha) / alpha`` visits' plain mean (7 at 0.25) however long it ran,
+    so a shrinkage weight read from a larger count would overstate what it knows."""
+    return int(min(_MAX_UNITS, round(COUNT_UNITS * (2.0 - alpha) / alpha)))
+
+
+def count_step(visit: float, weight: float) -> int:
+    """Units one learned sample adds (``visit`` of a slot, ``weight`` 1 or gated)."""
+    return max(1, int(np.rint(visit * weight * COUNT_UNITS)))
+
+
+def f16_decode(bits):  # pragma: no cover - compiled
+    """float64 value of float16 bit pattern ``bits`` (exact)."""
+    b = int(bits)
+    exp = (b >> 10) & 0x1F
+    frac = b & 0x3FF
+    if exp == 0:
+        v = math.ldexp(float(frac), -24)
+    elif exp == 31:
+        v = np.inf if frac == 0 else np.nan
+    else:
+        v = math.ldexp(float(frac + 1024), exp - 25)
+    return -v if b & 0x8000 else v
+
+
+def f16_encode(x):  # pragma: no cover - compiled
+    """float16 bit pattern of float64 ``x`` as numpy's cast rounds it."""
+    if x != x:
+        return np.uint16(0xFE00 if math.copysign(1.0, x) < 0 else 0x7E00)
+    sign = 0x8000 if math.copysign(1.0, x) < 0 else 0
+    a = abs(x)
+    if a >= _F16_OVERFLOW:
+        return np.uint16(sign | 0x7C00)
+    if a < 6.103515625e-05:  # below the smallest normal: multiples of 2**-24
+        return np.uint16(sign | int(np.rint(math.ldexp(a, 24))))
+    e = math.frexp(a)[1] - 1  # a = 1.f * 2**e
+    q = np.rint(math.ldexp(a, 10 - e))  # 1024 <= q <= 2048, ties to even
+    if q >= 2048.0:
+        q = 1024.0
+        e += 1
+    return np.uint16(sign | ((e + 15) << 10) | (int(q) - 1024))
+
+
+def tenths_read(units, per):  # pragma: no cover - compiled
+    """A stored count as float64: ``units / per`` (``per`` 0: the count is stored as is)."""
+    return units / per if per > 0 else units
+
+
+def tenths_store(count, per):  # pragma: no cover - compiled
+    """What :func:`tenths_read` reads back as ``count`` (saturating at 65535 units)."""
+    return min(np.rint(count * per), TENTHS_MAX) if per > 0 else count
+
+
+if numba is not None:
+    f16_decode = numba.njit(cache=True, inline="always")(f16_decode)
+    f16_encode = numba.njit(cache=True, inline="always")(f16_encode)
+    tenths_read = numba.njit(cache=True, inline="always")(tenths_read)
+    tenths_store = numba.njit(cache=True, inline="always")(tenths_store)
+
+
+def bits(table: np.ndarray) -> np.ndarray:
+    """A float16 table as the uint16 view compiled code reads and writes."""
+    return table.view(np.uint16)
+
+
+def count_units(count: np.ndarray) -> int:
+    """Units per sample of a robust table's count array (0: stored as float)."""
+    return TENTHS if count.dtype.kind == "u" else 0
+
+
+def read_counts(count: np.ndarray) -> np.ndarray:
+    """A robust table's counts (any fancy-indexed part) as float64 samples."""
+    per = count_units(count)
+    return count / per if per else count.astype(np.float64, copy=False)
+
+
+def store_counts(count: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """``values`` (float64 samples) as ``count``'s storage (numpy's :func:`tenths_store`)."""
+    per = count_units(count)
+    return np.minimum(np.rint(values * per), TENTHS_MAX) if per else values
