@@ -280,7 +280,8 @@ def series_pass(y, yc, yn, slot, wslot, hours, tns, bid, out, nov, nov_n, cfg, i
                 up = (yn[i, j] - hi) / b_hi
                 down = (lo - yn[i, j]) / b_lo
                 excess = _fmax(up, down)
-                good = nblk >= min_blocks and excess > 0
+                y32 = float(np.float32(yn[i, j]))  # beyond in the ring's precision
+                good = nblk >= min_blocks and excess > 0 and (y32 > hi or y32 < lo)
                 nov[i, j, 0] = excess if good else np.nan
                 nov[i, j, 1] = 1.0 if up > 0 else -1.0
                 out[i, n_off + j] = 0.0
