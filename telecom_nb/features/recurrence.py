@@ -46,6 +46,11 @@ MIN_DAYS = 2
 #: |z| beyond which the seasonal baseline takes a value for far (``GATE_Z``): a recurrence
 #: explains what lies beyond it
 NOISE_Z = GATE_Z
+#: |z| of a day's excursion that counts towards a recurrence
+RECUR_Z = NOISE_Z
+#: a recurrence is one that chance (the series' own rate of excursions at any time of
+#: day) would give this rarely: a drop rate spiking at random recurs by coincidence
+ALPHA = 0.01
 BINS = DAY_NS // BIN.value
 SPAN = -(-REACH.value // BIN.value)  # bins either side
 _NONE = np.iinfo(np.int64).min // 2
@@ -60,6 +65,35 @@ def _offsets() -> np.ndarray:
     """(DAYS, 2 SPAN + 1) bin offsets: the same time of day 1..DAYS days back, +- REACH."""
     days = -np.arange(1, DAYS + 1, dtype=np.int64)[:, None] * BINS
     return days + np.arange(-SPAN, SPAN + 1, dtype=np.int64)[None, :]
+
+
+def window_chance(rate: np.ndarray) -> np.ndarray:
+    """The chance that a window of ``2 SPAN + 1`` bins holds an excursion when a bin holds
+    one at ``rate`` (products, not ``**``: the compiled cells give the same numbers)."""
+    miss = 1.0 - rate
+    out = miss
+    for _ in range(2 * SPAN):
+        out = out * miss
+    return 1.0 - out
+
+
+def needed_days(q: np.ndarray, days: np.ndarray) -> np.ndarray:
+    """The fewest of ``days`` earlier days (at least :data:`MIN_DAYS`) whose excursions at
+    one time of day chance alone (each day's window: ``q``) reaches with probability at most
+    :data:`ALPHA` (binomial tail, by its recursion); ``DAYS + 1`` when none does."""
+    need = np.full(np.shape(q), DAYS + 1, dtype=np.int64)
+    ok = q < 1.0
+    odds = q / np.where(ok, 1.0 - q, 1.0)
+    pk = np.ones(np.shape(q))
+    for k in range(DAYS):  # P(X = 0) = (1 - q) ** days
+        pk = np.where(k < days, pk * (1.0 - q), pk)
+    tail = np.ones(np.shape(q))
+    for m in range(1, DAYS + 1):
+        tail = tail - pk  # P(X >= m)
+        pk = pk * (days - m + 1) / m * odds
+        hit = ok & (need > DAYS) & (m <= days) & (m >= MIN_DAYS) & (tail <= ALPHA)
+        need = np.where(hit, m, need)
+    return need
 
 
 class Recurrence:
@@ -86,8 +120,19 @@ class Recurrence:
         valid = (known[:, None, None] & (self.day_[r, slot] == day))[..., None]
         hi = np.fmax.reduce(np.where(valid, self.hi_[r, slot, b], np.nan), axis=2)
         lo = np.fmin.reduce(np.where(valid, self.lo_[r, slot, b], np.nan), axis=2)
-        up = (hi > NOISE_Z).sum(axis=1) >= MIN_DAYS  # days that went beyond noise
-        down = (lo < -NOISE_Z).sum(axis=1) >= MIN_DAYS
+        days = (~np.isnan(hi)).sum(axis=1)  # earlier days with data at this time of day
+        # how often any window of the ring's days went beyond RECUR_Z by chance
+        today = (bins // BINS)[:, None]
+        held = self.day_[r[:, 0, 0]]
+        recent = ((held > today - DAYS) & (held <= today) & known[:, None])[:, :, None, None]
+        ring_hi = np.where(recent, self.hi_[r[:, 0, 0]], np.nan)
+        ring_lo = np.where(recent, self.lo_[r[:, 0, 0]], np.nan)
+        seen = np.maximum((~np.isnan(ring_hi)).sum(axis=(1, 2)), 1)
+        need_up = needed_days(window_chance((ring_hi > RECUR_Z).sum(axis=(1, 2)) / seen), days)
+        need_down = needed_days(window_chance((ring_lo < -RECUR_Z).sum(axis=(1, 2)) / seen),
+                                days)
+        up = (hi > RECUR_Z).sum(axis=1) >= need_up  # days that went beyond noise
+        down = (lo < -RECUR_Z).sum(axis=1) >= need_down
         top = np.fmax.reduce(hi, axis=1).astype(np.float64)
         low = np.fmin.reduce(lo, axis=1).astype(np.float64)
         return (np.where(up, top - NOISE_Z, 0.0), np.where(down, -low - NOISE_Z, 0.0))
@@ -130,14 +175,53 @@ class Recurrence:
         self.day_ = np.concatenate([self.day_, np.full((more, DAYS), _NONE, dtype=np.int64)])
 
 
+def _needed(q, days):  # pragma: no cover - compiled
+    """:func:`needed_days` of one cell (``window_chance`` included: ``q`` per bin)."""
+    miss = 1.0 - q
+    out = miss
+    for _ in range(2 * SPAN):
+        out = out * miss
+    q = 1.0 - out
+    if not q < 1.0:
+        return DAYS + 1
+    odds = q / (1.0 - q)
+    pk = 1.0
+    for k in range(DAYS):
+        if k < days:
+            pk = pk * (1.0 - q)
+    tail = 1.0
+    for m in range(1, DAYS + 1):
+        tail = tail - pk
+        pk = pk * (days - m + 1) / m * odds
+        if m <= days and m >= MIN_DAYS and tail <= ALPHA:
+            return m
+    return DAYS + 1
+
+
 def shift_cells(hi, lo, held, now_bin, s_hi, s_lo):  # pragma: no cover - compiled
     """:meth:`Recurrence.shifts` of one row of state row 0 into ``s_hi``/``s_lo``."""
     k = hi.shape[3]
+    today = now_bin // BINS
     for j in range(k):
+        seen = 0
+        n_hi = 0
+        n_lo = 0
+        for slot in range(DAYS):
+            if held[0, slot] > today - DAYS and held[0, slot] <= today:
+                for b in range(BINS):
+                    v = hi[0, slot, b, j]
+                    if v == v:
+                        seen += 1
+                    if v > RECUR_Z:
+                        n_hi += 1
+                    if lo[0, slot, b, j] < -RECUR_Z:
+                        n_lo += 1
+        seen = max(seen, 1)
         top = np.nan
         low = np.nan
         n_up = 0
         n_down = 0
+        days = 0
         for d in range(DAYS):
             h = np.nan
             m = np.nan
@@ -153,16 +237,18 @@ def shift_cells(hi, lo, held, now_bin, s_hi, s_lo):  # pragma: no cover - compil
                 v = lo[0, slot, t % BINS, j]
                 if v == v and not (m <= v):  # np.fmin
                     m = v
-            if h > NOISE_Z:
+            if h == h:
+                days += 1
+            if h > RECUR_Z:
                 n_up += 1
-            if m < -NOISE_Z:
+            if m < -RECUR_Z:
                 n_down += 1
             if h == h and not (top >= h):
                 top = h
             if m == m and not (low <= m):
                 low = m
-        s_hi[j] = float(top) - NOISE_Z if n_up >= MIN_DAYS else 0.0
-        s_lo[j] = -float(low) - NOISE_Z if n_down >= MIN_DAYS else 0.0
+        s_hi[j] = float(top) - NOISE_Z if n_up >= _needed(n_hi / seen, days) else 0.0
+        s_lo[j] = -float(low) - NOISE_Z if n_down >= _needed(n_lo / seen, days) else 0.0
 
 
 def adjust_cell(z, s_hi, s_lo):  # pragma: no cover - compiled
@@ -196,6 +282,7 @@ def record_cells(hi, lo, held, now_bin, z):  # pragma: no cover - compiled
 
 
 if numba is not None:
+    _needed = numba.njit(cache=True)(_needed)
     shift_cells = numba.njit(cache=True)(shift_cells)
     adjust_cell = numba.njit(cache=True, inline="always")(adjust_cell)
     record_cells = numba.njit(cache=True)(record_cells)
