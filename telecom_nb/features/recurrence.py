@@ -4,8 +4,11 @@ A daily backup, report or batch job lifts a server's CPU (a cell's signalling, a
 service's latency) for a few minutes at the same minute every day. The seasonal baseline
 keeps one level per hour-long slot, so a five-minute spike stays far from it however
 often it comes back; and a few series have no peers to say "everyone does this at 02:05".
-Once an excursion has come back at the same time of day (within :data:`REACH`) on
-:data:`MIN_DAYS` of the last :data:`DAYS` days, it is the series' own schedule: the part
+Once an excursion has come back at the same time of day (within :data:`REACH`) on more
+of the last :data:`DAYS` days than chance gives (at least :data:`MIN_DAYS`; chance: the
+series' own rate of excursions at any time of day, a binomial tail of at most
+:data:`ALPHA`: a drop rate that spikes at random often hits 2 of 7 days by coincidence),
+it is the series' own schedule: the part
 of a seasonal z beyond ordinary noise (:data:`NOISE_Z`) that such a recurrence reached is
 taken off, so the recurring spike reads as ordinary noise and only what goes beyond it
 (a job that runs away, a fault larger than the schedule) still counts::
@@ -13,7 +16,7 @@ taken off, so the recurring spike reads as ordinary noise and only what goes bey
     z' = max(z - s, min(z, NOISE_Z)),  s = max(R - NOISE_Z, 0)   (below: the mirror)
 
 with ``R`` the highest z within :data:`REACH` of this time of day over the last
-:data:`DAYS` days, once :data:`MIN_DAYS` of those days went beyond ``NOISE_Z`` there (the
+:data:`DAYS` days, once enough of those days went beyond ``NOISE_Z`` there (the
 largest, not a typical one: the same job's z moves by a third from day to day as the
 baseline's spread is learned). Learned causally from the series' own seasonal z (never from
 alerts or labels): one day's fault does not explain the next day's (it needs
@@ -46,8 +49,6 @@ MIN_DAYS = 2
 #: |z| beyond which the seasonal baseline takes a value for far (``GATE_Z``): a recurrence
 #: explains what lies beyond it
 NOISE_Z = GATE_Z
-#: |z| of a day's excursion that counts towards a recurrence
-RECUR_Z = NOISE_Z
 #: a recurrence is one that chance (the series' own rate of excursions at any time of
 #: day) would give this rarely: a drop rate spiking at random recurs by coincidence
 ALPHA = 0.01
@@ -121,18 +122,18 @@ class Recurrence:
         hi = np.fmax.reduce(np.where(valid, self.hi_[r, slot, b], np.nan), axis=2)
         lo = np.fmin.reduce(np.where(valid, self.lo_[r, slot, b], np.nan), axis=2)
         days = (~np.isnan(hi)).sum(axis=1)  # earlier days with data at this time of day
-        # how often any window of the ring's days went beyond RECUR_Z by chance
+        # how often any window of the ring's days went beyond NOISE_Z by chance
         today = (bins // BINS)[:, None]
         held = self.day_[r[:, 0, 0]]
         recent = ((held > today - DAYS) & (held <= today) & known[:, None])[:, :, None, None]
         ring_hi = np.where(recent, self.hi_[r[:, 0, 0]], np.nan)
         ring_lo = np.where(recent, self.lo_[r[:, 0, 0]], np.nan)
         seen = np.maximum((~np.isnan(ring_hi)).sum(axis=(1, 2)), 1)
-        need_up = needed_days(window_chance((ring_hi > RECUR_Z).sum(axis=(1, 2)) / seen), days)
-        need_down = needed_days(window_chance((ring_lo < -RECUR_Z).sum(axis=(1, 2)) / seen),
+        need_up = needed_days(window_chance((ring_hi > NOISE_Z).sum(axis=(1, 2)) / seen), days)
+        need_down = needed_days(window_chance((ring_lo < -NOISE_Z).sum(axis=(1, 2)) / seen),
                                 days)
-        up = (hi > RECUR_Z).sum(axis=1) >= need_up  # days that went beyond noise
-        down = (lo < -RECUR_Z).sum(axis=1) >= need_down
+        up = (hi > NOISE_Z).sum(axis=1) >= need_up  # days that went beyond noise
+        down = (lo < -NOISE_Z).sum(axis=1) >= need_down
         top = np.fmax.reduce(hi, axis=1).astype(np.float64)
         low = np.fmin.reduce(lo, axis=1).astype(np.float64)
         return (np.where(up, top - NOISE_Z, 0.0), np.where(down, -low - NOISE_Z, 0.0))
@@ -212,9 +213,9 @@ def shift_cells(hi, lo, held, now_bin, s_hi, s_lo):  # pragma: no cover - compil
                     v = hi[0, slot, b, j]
                     if v == v:
                         seen += 1
-                    if v > RECUR_Z:
+                    if v > NOISE_Z:
                         n_hi += 1
-                    if lo[0, slot, b, j] < -RECUR_Z:
+                    if lo[0, slot, b, j] < -NOISE_Z:
                         n_lo += 1
         seen = max(seen, 1)
         top = np.nan
@@ -239,9 +240,9 @@ def shift_cells(hi, lo, held, now_bin, s_hi, s_lo):  # pragma: no cover - compil
                     m = v
             if h == h:
                 days += 1
-            if h > RECUR_Z:
+            if h > NOISE_Z:
                 n_up += 1
-            if m < -RECUR_Z:
+            if m < -NOISE_Z:
                 n_down += 1
             if h == h and not (top >= h):
                 top = h
