@@ -130,15 +130,24 @@ def test_step_while_paused_keeps_order_and_stays_paused():
     assert all(np.diff([t.value for t in stamps]) == pd.Timedelta("15min").value)
 
 
+async def _until(condition, timeout: float = 10.0) -> None:
+    """Wait for `condition` without a fixed sleep, so a loaded machine cannot fail the test."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition():
+        assert loop.time() < deadline, "condition not reached in time"
+        await asyncio.sleep(0.01)
+
+
 def test_interval_is_validated_and_changes_live():
     async def main():
         pipe = make_runner(CountingSource(), ThresholdDetector(), interval=60)
         pipe.start()
+        await _until(lambda: pipe.tick >= 1)
         await asyncio.sleep(0.05)
         assert pipe.tick == 1  # the first batch comes at once, the next in 60 s
         pipe.interval = 0  # wakes the producer's pacing immediately
-        await asyncio.sleep(0.05)
-        assert pipe.tick > 3
+        await _until(lambda: pipe.tick > 3)  # long before the 60 s pacing would end
         await pipe.aclose()
 
     run(main())
