@@ -79,9 +79,10 @@ def window_chance(rate: np.ndarray) -> np.ndarray:
 
 
 def needed_days(q: np.ndarray, days: np.ndarray) -> np.ndarray:
-    """The fewest of ``days`` earlier days (at least :data:`MIN_DAYS`) whose excursions at
-    one time of day chance alone (each day's window: ``q``) reaches with probability at most
-    :data:`ALPHA` (binomial tail, by its recursion); ``DAYS + 1`` when none does."""
+    """How many of ``days`` earlier days must show an excursion at one time of day for
+    chance alone (each day's window: ``q``) to give that many with probability at most
+    :data:`ALPHA` (at least :data:`MIN_DAYS`; the binomial tail by its recursion);
+    ``DAYS + 1`` when no count is that rare."""
     need = np.full(np.shape(q), DAYS + 1, dtype=np.int64)
     ok = q < 1.0
     odds = q / np.where(ok, 1.0 - q, 1.0)
