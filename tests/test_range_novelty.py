@@ -97,3 +97,23 @@ def test_pipeline_switch_and_validated_parameters():
     for bad in ({"blocks": 0}, {"tolerance": 0.0}, {"block": "-1h"}, {"block": "soon"}):
         with pytest.raises(ParameterError):
             RangeNovelty(**bad)
+
+
+def test_a_value_back_at_its_stored_maximum_is_no_record():
+    """The ring keeps float32 extremes: a CPU back at 100 % (``log1p(100)`` rounds down
+    when stored) must not read as beyond it, in every path (per tick, one-series pass)."""
+    from tests.feature_loop import loop_features, pass_features
+
+    frame = bursty(days=6, freq="1h")
+    frame.loc[frame.index % 24 == 3, "value"] = 100.0  # a daily burst to the cap
+    at = len(frame) - 4
+    frame.loc[at, "value"] = 100.0 * 1.5  # beyond it: a record
+    z = stream(RangeNovelty(), frame)
+    capped = (frame["value"] == 100.0).to_numpy() & (np.arange(len(frame)) >= 3 * 24)
+    assert capped.sum() >= 3 and not z[capped].any()
+    assert z[at] > 3.0
+    loop, expected = loop_features(frame, ["value"])
+    _, got = pass_features(frame, ["value"], [1, len(frame) // 2, len(frame)])
+    col = loop.feature_names.index("value:novelty_z")
+    assert not expected[capped, col].any() and expected[at, col] > 3.0
+    np.testing.assert_array_equal(got, expected)

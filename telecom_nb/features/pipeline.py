@@ -18,6 +18,7 @@ from telecom_nb.features.level_shift import LevelShift
 from telecom_nb.features.peers import PeerComparison
 from telecom_nb.features.persistence import Persistence
 from telecom_nb.features.range_novelty import RangeNovelty
+from telecom_nb.features.recurrence import Recurrence
 from telecom_nb.features.scaling import scaled_view
 from telecom_nb.features.seasonal import SeasonalResiduals
 from telecom_nb.features.smoothed_z import SmoothedZ
@@ -67,6 +68,9 @@ class KpiFeatures(FeatureExtractor):
     smooth = param_trait(Bool(True, help=(
         "a few series: the seasonal deviations of the last minutes, smoothed (read together "
         "by the detector)")))
+    recurrence = param_trait(Bool(True, help=(
+        "a few series: an excursion that came back at the same time of day on earlier "
+        "days (a scheduled job) reads as ordinary noise; only what goes beyond it counts")))
 
     def __init__(self, registry: SectorIndex | None = None, **params: Any) -> None:
         self.part_params: dict[str, dict[str, Any]] = {}
@@ -106,7 +110,7 @@ class KpiFeatures(FeatureExtractor):
         return proposal["value"]
 
     @observe("slots_per_day", "weekly", "timezone", "relations", "peers", "change",
-             "persistence", "novelty", "shift", "smooth")
+             "persistence", "novelty", "shift", "smooth", "recurrence")
     def _structure_changed(self, change) -> None:
         if self.kpis_ is not None:
             self._reset()
@@ -137,9 +141,11 @@ class KpiFeatures(FeatureExtractor):
             self.level_.bind(self.kpis_ or ())
         #: after the shift columns (the one-series pass writes them last)
         self.smooth_ = SmoothedZ(len(self.kpis_ or ())) if self.smooth else None
+        self.recur_ = Recurrence(n_series) if self.recurrence else None
         self.zeros_ = ZeroStates(len(self.kpis_ or ()))
         self.zero_columns_ = kpi_columns(self.feature_names, tuple(self.kpis_ or ()))
-        self._season_z: tuple[BatchView, int, np.ndarray] | None = None
+        #: (view, updates, raw seasonal z, z after the recurrence part)
+        self._season_z: tuple[BatchView, int, np.ndarray, np.ndarray] | None = None
         self._updates = 0
 
     @property
@@ -193,14 +199,17 @@ class KpiFeatures(FeatureExtractor):
         was an alarm for the hour after it, and widened the mean's usual spread)."""
         return (known.astype(np.float64) @ self.zero_columns_[:, :n_series]) > 0
 
-    def _seasonal_z(self, view: BatchView) -> np.ndarray:
-        """The seasonal part's z of ``view`` under the current state (computed once)."""
+    def _seasonal_z(self, view: BatchView, raw: bool = False) -> np.ndarray:
+        """The seasonal part's z of ``view`` under the current state (computed once), a
+        few series' recurring excursions taken off (``raw``: as the part gave it)."""
         cached = self._season_z
-        if cached is not None and cached[0] is view and cached[1] == self._updates:
-            return cached[2]
-        z = self.parts_[0].transform_view(view)
-        self._season_z = (view, self._updates, z)
-        return z
+        if cached is None or cached[0] is not view or cached[1] != self._updates:
+            z = adjusted = self.parts_[0].transform_view(view)
+            if self.recur_ is not None:
+                self.recur_.active = self.few_series()
+                adjusted = self.recur_.adjust(self.rows(view), z, _ns(view))
+            cached = self._season_z = (view, self._updates, z, adjusted)
+        return cached[2] if raw else cached[3]
 
     def transform_view(self, view: BatchView) -> np.ndarray:
         blocks = [self._seasonal_z(view)]
@@ -257,6 +266,10 @@ class KpiFeatures(FeatureExtractor):
                                           self.local_hours(view))
                 z = np.where(self.quiet_series(known, z.shape[1]), 0.0, z)
             self.persistence_.update(rows, z, len(self.registry))
+        if self.recur_ is not None:  # the series' own excursions, as they were
+            self.recur_.active = self.few_series()
+            self.recur_.update(rows, self._seasonal_z(view, raw=True), _ns(view),
+                               len(self.registry))
         if self.few_series():  # read only then; a registry never shrinks back to a few
             self.zeros_.update(rows, scaled_view(view, self.kpis_ or ()), len(self.registry),
                                self.local_hours(view))

@@ -24,6 +24,7 @@ from telecom_nb.features.level_shift_kernel import shift_pass
 from telecom_nb.features.peers import PeerComparison
 from telecom_nb.features.pipeline import KpiFeatures
 from telecom_nb.features.range_novelty import GUMBEL_SHIFT, MAX_LOG_P, RangeNovelty
+from telecom_nb.features.recurrence import time_bins
 from telecom_nb.features.scaling import scaled_view
 from telecom_nb.features.seasonal import Z_CLIP
 from telecom_nb.features.view import BatchView
@@ -124,7 +125,8 @@ class SeriesPass:
             week.fleet_ if week else _NONE, week.tau2_ if week else _NONE,
             week.fleet_count_ if week else _NONE[0], cad_t, cad,
             *self._persistence(p), *self._change(ch, k), *self._novelty(nv, k),
-            self.spacing, quiet)
+            self.spacing, quiet, *self._recurrence(f.recur_, len(season.feature_names)),
+            time_bins(self.tns[s]), int(f.recur_ is not None))
         season.cadence_._times = deque(cad_t[: cad[0]].tolist(), maxlen=17)
         season.cadence_.step_ns = int(cad[1])
         if nv:
@@ -145,6 +147,15 @@ class SeriesPass:
         f._updates += n
         f._season_z = None
         return out
+
+    @staticmethod
+    def _recurrence(rc, n_series: int):
+        if rc is None:
+            f4 = np.zeros((1, 1, 1, max(n_series, 1)), dtype=np.float32)
+            return f4, f4, np.zeros((1, 1), dtype=np.int64)
+        rc.active = True  # one sector: a few series
+        rc._grow(1)
+        return rc.hi_, rc.lo_, rc.day_
 
     @staticmethod
     def _persistence(p):

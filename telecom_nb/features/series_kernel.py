@@ -38,6 +38,7 @@ from telecom_nb.features.persistence import (
 from telecom_nb.features.persistence import (
     PRIOR_TICKS,
 )
+from telecom_nb.features.recurrence import adjust_cell, record_cells, shift_cells
 from telecom_nb.features.robust_kernel import _nmax, _nmin, numba, robust_cell
 from telecom_nb.features.robust_stats import (
     GATE_Z,
@@ -89,14 +90,17 @@ def series_pass(y, yc, yn, slot, wslot, hours, tns, bid, out, nov, nov_n, cfg, i
                 p_mean, p_l, p_d, p_c, p_fsd,
                 c_l, c_d, c_c, c_floors,
                 r_max, r_min, r_n, r_id, cur_id, cur_max, cur_min, cur_n, r_st, r_stn, r_stk,
-                n_floors, n_pct, spacing, quiet):  # pragma: no cover - compiled
+                n_floors, n_pct, spacing, quiet,
+                rc_hi, rc_lo, rc_day, rbin, recur):  # pragma: no cover - compiled
     """Score (into ``out``) then learn every row of one sector (state row 0), in order.
 
     ``cfg`` = (slot_alpha, sector_alpha, slot_prior, week_alpha, p_alpha_usual, fast_alpha,
     change_spread_alpha, tolerance, slot count units); ``ints`` = (slots_per_day, weekly,
     persistence, change, novelty, peers, blocks, min_blocks, weekday count cap). Novelty
     leaves (excess, up) in ``nov`` and rows in ``nov_n`` for numpy's tail. ``quiet[i, j]``:
-    row i's series j reads a known zero state (persistence learns it as z = 0).
+    row i's series j reads a known zero state (persistence learns it as z = 0). ``recur``:
+    the seasonal z loses what recurred at its time of day (``recurrence``; ``rbin``: each
+    row's 5-minute bin).
     """
     slot_alpha, sector_alpha, slot_prior, wk_alpha, p_ualpha, fast_alpha, c_salpha, tol, per = (
         cfg)
@@ -111,8 +115,13 @@ def series_pass(y, yc, yn, slot, wslot, hours, tns, bid, out, nov, nov_n, cfg, i
     off = np.empty(S)
     has_v = np.zeros(S, dtype=np.bool_)
     st = np.empty((4, k))
+    raw = np.zeros(S)
+    sh_hi = np.zeros(S)
+    sh_lo = np.zeros(S)
     for i in range(n):
         s = slot[i]
+        if recur:
+            shift_cells(rc_hi, rc_lo, rc_day, rbin[i], sh_hi, sh_lo)
         w = wslot[i]
         # persistence reads the cadence of the rows before this one (as its batch path;
         # one series: a memory of data time, at least 3 ticks)
@@ -150,7 +159,8 @@ def series_pass(y, yc, yn, slot, wslot, hours, tns, bid, out, nov, nov_n, cfg, i
             # -- score ------------------------------------------------------------
             z = (yj - expected) / spread
             ok = has and spread_ok and shape_ok and np.isfinite(z)
-            zs[j] = _clip(z) if ok else 0.0
+            raw[j] = _clip(z) if ok else 0.0
+            zs[j] = adjust_cell(raw[j], sh_hi[j], sh_lo[j]) if recur else raw[j]
             out[i, j] = zs[j]
             # -- learn ------------------------------------------------------------
             informed = spread_ok and shape_ok
@@ -221,6 +231,8 @@ def series_pass(y, yc, yn, slot, wslot, hours, tns, bid, out, nov, nov_n, cfg, i
             se_l[r, j], se_d[r, j], se_c[r, j] = robust_cell(
                 se_l[r, j], se_d[r, j], se_c[r, j], y_day, 0.0, False, far, True, np.nan,
                 False, sector_alpha, False)
+        if recur:
+            record_cells(rc_hi, rc_lo, rc_day, rbin[i], raw)
         # the fleet's shape (one sector: its own offsets, when any is finite)
         seen = False
         for j in range(S):
@@ -293,7 +305,8 @@ def series_pass(y, yc, yn, slot, wslot, hours, tns, bid, out, nov, nov_n, cfg, i
                 up = (yn[i, j] - hi) / b_hi
                 down = (lo - yn[i, j]) / b_lo
                 excess = _fmax(up, down)
-                good = nblk >= min_blocks and excess > 0
+                y32 = float(np.float32(yn[i, j]))  # beyond in the ring's precision
+                good = nblk >= min_blocks and excess > 0 and (y32 > hi or y32 < lo)
                 nov[i, j, 0] = excess if good else np.nan
                 nov[i, j, 1] = 1.0 if up > 0 else -1.0
                 out[i, n_off + j] = 0.0

@@ -282,7 +282,8 @@ def _novelty_excess(y, st, cur_max, cur_min, spacing, base, enough, percent, spa
             up = (y[i, j] - hi) / beta_hi
             down = (lo - y[i, j]) / beta_lo
             excess = _fmax(up, down)
-            if enough[i] and excess > 0:
+            y32 = float(np.float32(y[i, j]))  # beyond in the ring's precision (float32)
+            if enough[i] and excess > 0 and (y32 > hi or y32 < lo):
                 log_p[i, j] = _nmin(base[i] + excess / ln10, max_log_p)
                 up_side[i, j] = up > 0
             else:

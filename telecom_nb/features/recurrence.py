@@ -1,0 +1,290 @@
+"""Recurring excursions: a spike at the same time of day as on previous days is a schedule.
+
+A daily backup, report or batch job lifts a server's CPU (a cell's signalling, a
+service's latency) for a few minutes at the same minute every day. The seasonal baseline
+keeps one level per hour-long slot, so a five-minute spike stays far from it however
+often it comes back; and a few series have no peers to say "everyone does this at 02:05".
+Once an excursion has come back at the same time of day (within :data:`REACH`) on more
+of the last :data:`DAYS` days than chance gives (at least :data:`MIN_DAYS`; chance: the
+series' own rate of excursions at any time of day, a binomial tail of at most
+:data:`ALPHA`: a drop rate that spikes at random often hits 2 of 7 days by coincidence),
+it is the series' own schedule: the part
+of a seasonal z beyond ordinary noise (:data:`NOISE_Z`) that such a recurrence reached is
+taken off, so the recurring spike reads as ordinary noise and only what goes beyond it
+(a job that runs away, a fault larger than the schedule) still counts::
+
+    z' = max(z - s, min(z, NOISE_Z)),  s = max(R - NOISE_Z, 0)   (below: the mirror)
+
+with ``R`` the highest z within :data:`REACH` of this time of day over the last
+:data:`DAYS` days, once enough of those days went beyond ``NOISE_Z`` there (the
+largest, not a typical one: the same job's z moves by a third from day to day as the
+baseline's spread is learned). Learned causally from the series' own seasonal z (never from
+alerts or labels): one day's fault does not explain the next day's (it needs
+:data:`MIN_DAYS` earlier days), and a recurrence that stops fades out of the
+:data:`DAYS`-day ring. Time of day is data time (UTC, 5-minute bins), a duration apart.
+
+Only for a few series (:data:`~telecom_nb.defaults.FEW_SERIES`): a fleet's peers carry
+such context, and the memory (``DAYS x 288 x series`` float32 extremes, twice, per
+sector) is meant for a few sectors. The one-series pass (``series_kernel``) runs
+:func:`shift_cells` / :func:`record_cells` with the same operations.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from telecom_nb.features.robust_kernel import numba
+from telecom_nb.features.robust_stats import GATE_Z
+from telecom_nb.features.time_slots import DAY_NS
+
+#: width of a time-of-day bin (data time)
+BIN = pd.Timedelta("5min")
+#: an excursion recurs when it comes back within this much of the same time of day
+REACH = pd.Timedelta("10min")
+#: days of the ring (a recurrence absent this long is forgotten)
+DAYS = 7
+#: earlier days an excursion must have shown at this time of day to be a schedule
+MIN_DAYS = 2
+#: |z| beyond which the seasonal baseline takes a value for far (``GATE_Z``): a recurrence
+#: explains what lies beyond it
+NOISE_Z = GATE_Z
+#: a recurrence is one that chance (the series' own rate of excursions at any time of
+#: day) would give this rarely: a drop rate spiking at random recurs by coincidence
+ALPHA = 0.01
+BINS = DAY_NS // BIN.value
+SPAN = -(-REACH.value // BIN.value)  # bins either side
+_NONE = np.iinfo(np.int64).min // 2
+
+
+def time_bins(now_ns: np.ndarray) -> np.ndarray:
+    """Each time's absolute 5-minute bin (``// BINS``: its day)."""
+    return np.asarray(now_ns, dtype=np.int64) // BIN.value
+
+
+def _offsets() -> np.ndarray:
+    """(DAYS, 2 SPAN + 1) bin offsets: the same time of day 1..DAYS days back, +- REACH."""
+    days = -np.arange(1, DAYS + 1, dtype=np.int64)[:, None] * BINS
+    return days + np.arange(-SPAN, SPAN + 1, dtype=np.int64)[None, :]
+
+
+def window_chance(rate: np.ndarray) -> np.ndarray:
+    """The chance that a window of ``2 SPAN + 1`` bins holds an excursion when a bin holds
+    one at ``rate`` (products, not ``**``: the compiled cells give the same numbers)."""
+    miss = 1.0 - rate
+    out = miss
+    for _ in range(2 * SPAN):
+        out = out * miss
+    return 1.0 - out
+
+
+def needed_days(q: np.ndarray, days: np.ndarray) -> np.ndarray:
+    """How many of ``days`` earlier days must show an excursion at one time of day for
+    chance alone (each day's window: ``q``) to give that many with probability at most
+    :data:`ALPHA` (at least :data:`MIN_DAYS`; the binomial tail by its recursion);
+    ``DAYS + 1`` when no count is that rare."""
+    need = np.full(np.shape(q), DAYS + 1, dtype=np.int64)
+    ok = q < 1.0
+    odds = q / np.where(ok, 1.0 - q, 1.0)
+    pk = np.ones(np.shape(q))
+    for k in range(DAYS):  # P(X = 0) = (1 - q) ** days
+        pk = np.where(k < days, pk * (1.0 - q), pk)
+    tail = np.ones(np.shape(q))
+    for m in range(1, DAYS + 1):
+        tail = tail - pk  # P(X >= m)
+        pk = pk * (days - m + 1) / m * odds
+        hit = ok & (need > DAYS) & (m <= days) & (m >= MIN_DAYS) & (tail <= ALPHA)
+        need = np.where(hit, m, need)
+    return need
+
+
+class Recurrence:
+    """Per sector: the highest and lowest seasonal z of each 5-minute bin of the last days."""
+
+    def __init__(self, n_series: int) -> None:
+        self.hi_ = np.full((0, DAYS, BINS, n_series), np.nan, dtype=np.float32)
+        self.lo_ = np.full((0, DAYS, BINS, n_series), np.nan, dtype=np.float32)
+        self.day_ = np.full((0, DAYS), _NONE, dtype=np.int64)  # the day each slot holds
+        #: set by the pipeline: at most a few series (otherwise nothing is computed)
+        self.active = True
+
+    def shifts(self, rows: np.ndarray, bins: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(rows x series) the excursion above and below ``NOISE_Z`` that recurred at each
+        row's time of day (0: none)."""
+        n, k = len(rows), self.hi_.shape[3]
+        known = (rows >= 0) & (rows < len(self.day_))
+        if not known.any():
+            return np.zeros((n, k)), np.zeros((n, k))
+        r = np.where(known, rows, 0)[:, None, None]
+        target = bins[:, None, None] + _offsets()[None]  # (n, DAYS, width)
+        day = target // BINS
+        slot, b = day % DAYS, target % BINS
+        valid = (known[:, None, None] & (self.day_[r, slot] == day))[..., None]
+        hi = np.fmax.reduce(np.where(valid, self.hi_[r, slot, b], np.nan), axis=2)
+        lo = np.fmin.reduce(np.where(valid, self.lo_[r, slot, b], np.nan), axis=2)
+        days = (~np.isnan(hi)).sum(axis=1)  # earlier days with data at this time of day
+        # how often any window of the ring's days went beyond NOISE_Z by chance
+        today = (bins // BINS)[:, None]
+        held = self.day_[r[:, 0, 0]]
+        recent = ((held > today - DAYS) & (held <= today) & known[:, None])[:, :, None, None]
+        ring_hi = np.where(recent, self.hi_[r[:, 0, 0]], np.nan)
+        ring_lo = np.where(recent, self.lo_[r[:, 0, 0]], np.nan)
+        seen = np.maximum((~np.isnan(ring_hi)).sum(axis=(1, 2)), 1)
+        need_up = needed_days(window_chance((ring_hi > NOISE_Z).sum(axis=(1, 2)) / seen), days)
+        need_down = needed_days(window_chance((ring_lo < -NOISE_Z).sum(axis=(1, 2)) / seen),
+                                days)
+        up = (hi > NOISE_Z).sum(axis=1) >= need_up  # days that went beyond noise
+        down = (lo < -NOISE_Z).sum(axis=1) >= need_down
+        top = np.fmax.reduce(hi, axis=1).astype(np.float64)
+        low = np.fmin.reduce(lo, axis=1).astype(np.float64)
+        return (np.where(up, top - NOISE_Z, 0.0), np.where(down, -low - NOISE_Z, 0.0))
+
+    def adjust(self, rows: np.ndarray, z: np.ndarray, now_ns: np.ndarray) -> np.ndarray:
+        """``z`` with what recurred at each row's time of day taken off (learns nothing)."""
+        if not self.active or len(self.day_) == 0:
+            return z
+        s_hi, s_lo = self.shifts(rows, time_bins(now_ns))
+        return np.where(z > 0, np.maximum(z - s_hi, np.minimum(z, NOISE_Z)),
+                        np.where(z < 0, np.minimum(z + s_lo, np.maximum(z, -NOISE_Z)), z))
+
+    def update(self, rows: np.ndarray, z: np.ndarray, now_ns: np.ndarray, n_rows: int) -> None:
+        """Record each row's (unadjusted) seasonal z in its day's bin."""
+        if not self.active:
+            return
+        self._grow(n_rows)
+        bins = time_bins(now_ns)
+        day = bins // BINS
+        slot, b = day % DAYS, bins % BINS
+        held = self.day_[rows, slot]
+        new = day > held  # the slot still holds an older day: it starts over
+        if new.any():
+            self.hi_[rows[new], slot[new]] = np.nan
+            self.lo_[rows[new], slot[new]] = np.nan
+            self.day_[rows[new], slot[new]] = day[new]
+        ok = day >= held  # a row older than its slot's day is not kept
+        z32 = z.astype(np.float32)
+        np.fmax.at(self.hi_, (rows[ok], slot[ok], b[ok]), z32[ok])
+        np.fmin.at(self.lo_, (rows[ok], slot[ok], b[ok]), z32[ok])
+
+    def _grow(self, n_rows: int) -> None:
+        have = len(self.day_)
+        if have >= n_rows:
+            return
+        more = n_rows - have  # a few sectors: exactly as many as seen
+        shape = (more, *self.hi_.shape[1:])
+        self.hi_ = np.concatenate([self.hi_, np.full(shape, np.nan, dtype=np.float32)])
+        self.lo_ = np.concatenate([self.lo_, np.full(shape, np.nan, dtype=np.float32)])
+        self.day_ = np.concatenate([self.day_, np.full((more, DAYS), _NONE, dtype=np.int64)])
+
+
+def _needed(q, days):  # pragma: no cover - compiled
+    """:func:`needed_days` of one cell (``window_chance`` included: ``q`` per bin)."""
+    miss = 1.0 - q
+    out = miss
+    for _ in range(2 * SPAN):
+        out = out * miss
+    q = 1.0 - out
+    if not q < 1.0:
+        return DAYS + 1
+    odds = q / (1.0 - q)
+    pk = 1.0
+    for k in range(DAYS):
+        if k < days:
+            pk = pk * (1.0 - q)
+    tail = 1.0
+    for m in range(1, DAYS + 1):
+        tail = tail - pk
+        pk = pk * (days - m + 1) / m * odds
+        if m <= days and m >= MIN_DAYS and tail <= ALPHA:
+            return m
+    return DAYS + 1
+
+
+def shift_cells(hi, lo, held, now_bin, s_hi, s_lo):  # pragma: no cover - compiled
+    """:meth:`Recurrence.shifts` of one row of state row 0 into ``s_hi``/``s_lo``."""
+    k = hi.shape[3]
+    today = now_bin // BINS
+    for j in range(k):
+        seen = 0
+        n_hi = 0
+        n_lo = 0
+        for slot in range(DAYS):
+            if held[0, slot] > today - DAYS and held[0, slot] <= today:
+                for b in range(BINS):
+                    v = hi[0, slot, b, j]
+                    if v == v:
+                        seen += 1
+                    if v > NOISE_Z:
+                        n_hi += 1
+                    if lo[0, slot, b, j] < -NOISE_Z:
+                        n_lo += 1
+        seen = max(seen, 1)
+        top = np.nan
+        low = np.nan
+        n_up = 0
+        n_down = 0
+        days = 0
+        for d in range(DAYS):
+            h = np.nan
+            m = np.nan
+            for w in range(-SPAN, SPAN + 1):
+                t = now_bin - (d + 1) * BINS + w
+                day = t // BINS
+                slot = day % DAYS
+                if held[0, slot] != day:
+                    continue
+                v = hi[0, slot, t % BINS, j]
+                if v == v and not (h >= v):  # np.fmax
+                    h = v
+                v = lo[0, slot, t % BINS, j]
+                if v == v and not (m <= v):  # np.fmin
+                    m = v
+            if h == h:
+                days += 1
+            if h > NOISE_Z:
+                n_up += 1
+            if m < -NOISE_Z:
+                n_down += 1
+            if h == h and not (top >= h):
+                top = h
+            if m == m and not (low <= m):
+                low = m
+        s_hi[j] = float(top) - NOISE_Z if n_up >= _needed(n_hi / seen, days) else 0.0
+        s_lo[j] = -float(low) - NOISE_Z if n_down >= _needed(n_lo / seen, days) else 0.0
+
+
+def adjust_cell(z, s_hi, s_lo):  # pragma: no cover - compiled
+    """:meth:`Recurrence.adjust` of one value."""
+    if z > 0:
+        return max(z - s_hi, min(z, NOISE_Z))
+    if z < 0:
+        return min(z + s_lo, max(z, -NOISE_Z))
+    return z
+
+
+def record_cells(hi, lo, held, now_bin, z):  # pragma: no cover - compiled
+    """:meth:`Recurrence.update` of one row of state row 0 (``z``: the row's series)."""
+    day = now_bin // BINS
+    slot = day % DAYS
+    b = now_bin % BINS
+    if day < held[0, slot]:
+        return
+    if day > held[0, slot]:
+        hi[0, slot, :, :] = np.nan
+        lo[0, slot, :, :] = np.nan
+        held[0, slot] = day
+    for j in range(hi.shape[3]):
+        v = np.float32(z[j])
+        if v != v:  # np.fmax / np.fmin keep the stored value
+            continue
+        if not (hi[0, slot, b, j] >= v):
+            hi[0, slot, b, j] = v
+        if not (lo[0, slot, b, j] <= v):
+            lo[0, slot, b, j] = v
+
+
+if numba is not None:
+    _needed = numba.njit(cache=True)(_needed)
+    shift_cells = numba.njit(cache=True)(shift_cells)
+    adjust_cell = numba.njit(cache=True, inline="always")(adjust_cell)
+    record_cells = numba.njit(cache=True)(record_cells)

@@ -1,0 +1,181 @@
+"""Recurring excursions: a daily job's spike is the series' schedule, a fault is not."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from feature_loop import by_timestamp, loop_features, pass_features
+
+from telecom_nb import schema
+from telecom_nb.detectors import make_detector
+from telecom_nb.engine.snapshot import capture, restore
+from telecom_nb.features.pipeline import KpiFeatures
+from telecom_nb.features.recurrence import DAYS, NOISE_Z, Recurrence, time_bins
+
+STEP = pd.Timedelta("5min")
+PER_DAY = 288
+JOB = 2 * 12 + 1  # 02:05, the job's usual row
+FAULT = (9, 14 * 12)  # day 9, 14:00: a one-off fault
+TWICE = ((6, 10 * 12), (7, 10 * 12 + 1))  # a fault at 10:00 on two days running
+RUNAWAY = 10  # the job runs away (25 times its usual size) on this day
+STOP = 11  # ... and runs no more from this day
+
+
+def _jobs(days: int = 20, seed: int = 0) -> pd.DataFrame:
+    """A server's CPU-like series at 5 minutes: daily rhythm, noise, a daily job at
+    02:05 +- 5 minutes (to ~4x the night level for 10 minutes) until day ``STOP``, and
+    faults (see the constants)."""
+    rng = np.random.default_rng(seed)
+    ts = pd.date_range("2026-03-02", periods=days * PER_DAY, freq=STEP, tz="UTC")
+    hours = (ts.hour + ts.minute / 60.0).to_numpy()
+    value = 20 + 8 * np.sin(2 * np.pi * (hours - 8) / 24) + rng.normal(0, 1.0, len(ts))
+    for day in range(min(STOP, days)):
+        at = day * PER_DAY + JOB + int(rng.integers(-1, 2))
+        value[at : at + 2] = 80.0 + rng.normal(0, 2, 2) + (1920.0 if day == RUNAWAY else 0.0)
+    for day, row in (FAULT, *TWICE):
+        if day >= days:
+            continue
+        value[day * PER_DAY + row : day * PER_DAY + row + 2] = 85.0
+    return pd.DataFrame({schema.TIMESTAMP: ts, schema.SECTOR: "srv", "cpu": value})
+
+
+def _job_rows(frame: pd.DataFrame, day: int) -> slice:
+    return slice(day * PER_DAY + JOB - 2, day * PER_DAY + JOB + 4)
+
+
+def _season(recurrence: bool) -> np.ndarray:
+    features, x = loop_features(_jobs(), ["cpu"], recurrence=recurrence)
+    return x[:, features.feature_names.index("cpu:season_z")]
+
+
+@pytest.fixture(scope="module")
+def seasons() -> tuple[np.ndarray, np.ndarray]:
+    return _season(True), _season(False)
+
+
+def test_a_daily_job_reads_as_noise_once_it_recurred_and_a_fault_still_counts(seasons):
+    z, raw = seasons
+    frame = _jobs()
+    calm = 0
+    for day in range(2, RUNAWAY):  # two earlier days showed it: a schedule
+        rows = _job_rows(frame, day)
+        assert raw[rows].max() > 5 * NOISE_Z  # the hourly slot's level cannot hold it
+        assert z[rows].max() < raw[rows].max() / 2  # beyond the largest run so far only
+        calm += z[rows].max() <= NOISE_Z + 1e-9
+    assert calm >= (RUNAWAY - 2) // 2
+    for day in (0, 1):  # once is no schedule: the first two runs are news
+        assert z[_job_rows(frame, day)].max() > 3 * NOISE_Z
+    # a job 25 times its usual size: what goes beyond the schedule still counts
+    assert z[_job_rows(frame, RUNAWAY)].max() > 3 * NOISE_Z
+    # a one-off fault at another time of day is untouched
+    at = FAULT[0] * PER_DAY + FAULT[1]
+    np.testing.assert_array_equal(z[at : at + 2], raw[at : at + 2])
+    assert z[at] > 3 * NOISE_Z
+
+
+def test_a_fault_on_two_days_at_the_same_hour_counts_both_days(seasons):
+    z, _ = seasons
+    for day, row in TWICE:
+        assert z[day * PER_DAY + row] > 3 * NOISE_Z
+
+
+def test_a_schedule_that_stops_fades_out_of_the_ring(seasons):
+    z, raw = seasons
+    frame = _jobs()
+    late = STOP + DAYS  # no earlier run within the ring's days
+    spike = frame.copy()
+    spike.loc[late * PER_DAY + JOB, "cpu"] = 80.0
+    features, x = loop_features(spike.iloc[: late * PER_DAY + JOB + 1], ["cpu"])
+    assert x[-1, features.feature_names.index("cpu:season_z")] > 3 * NOISE_Z
+    # while it ran, the rest of the day was left alone: ordinary rows are as they were
+    normal = np.abs(raw) < NOISE_Z
+    np.testing.assert_array_equal(z[normal], raw[normal])
+
+
+def test_the_one_series_pass_equals_the_per_row_path():
+    frame = _jobs(days=12)
+    loop, expected = loop_features(frame, ["cpu"])
+    bounds = [1, len(frame) // 3, len(frame) // 3 + 1, len(frame)]
+    fast, got = pass_features(frame, ["cpu"], bounds)
+    np.testing.assert_array_equal(got, expected)
+    for name in ("hi_", "lo_", "day_"):
+        np.testing.assert_array_equal(getattr(fast.recur_, name), getattr(loop.recur_, name))
+    assert np.isfinite(loop.recur_.hi_).any()
+
+
+def test_a_fleet_learns_and_changes_nothing():
+    frames = [_jobs(days=4, seed=s).assign(**{schema.SECTOR: f"c{s}"}) for s in range(12)]
+    frame = pd.concat(frames).sort_values(schema.TIMESTAMP, kind="stable").reset_index(drop=True)
+    out = []
+    for recurrence in (True, False):
+        features = KpiFeatures(kpis=["cpu"], recurrence=recurrence)
+        view = features.view(frame)
+        features.prepare_view(view)
+        out.append(np.vstack([x for *_, x in by_timestamp(features, view)]))
+    np.testing.assert_array_equal(out[0], out[1])
+    assert len(features.registry) == 12
+
+
+def test_sectors_batched_together_read_as_each_alone():
+    rng = np.random.default_rng(1)
+    n, k = 3 * PER_DAY, 2
+    now = (np.arange(n) * STEP.value + rng.integers(0, STEP.value // 2, n)).astype(np.int64)
+    z = rng.normal(size=(n, 3, k))
+    z[np.arange(n) % PER_DAY == 100] = 25.0  # a daily job in every sector
+    together, alone = Recurrence(k), [Recurrence(k) for _ in range(3)]
+    for i in range(n):
+        rows = np.flatnonzero(rng.random(3) > 0.2)
+        t = np.full(len(rows), now[i])
+        got = together.adjust(rows, z[i, rows], t)
+        together.update(rows, z[i, rows], t, 3)
+        for g, r in zip(got, rows, strict=True):
+            one = np.array([0])
+            np.testing.assert_array_equal(g, alone[r].adjust(one, z[i, [r]], t[:1])[0])
+            alone[r].update(one, z[i, [r]], t[:1], 1)
+    job = np.full(3, 3 * PER_DAY + 100) * STEP.value
+    assert (time_bins(job) > 0).all()
+    assert (together.adjust(np.arange(3), np.full((3, k), 30.0), job) < 30).all()
+
+
+def test_a_checkpoint_restores_the_ring_exactly():
+    frame = _jobs(days=6)
+    half = len(frame) // 2 + 7
+    params = {"kpis": ["cpu"], "n_estimators": 10, "retrain_interval": "12h"}
+    whole = make_detector("iforest", **params)
+    expected = whole.score_stream(frame).score[half:]
+    first = make_detector("iforest", **params)
+    first.score_stream(frame.iloc[:half])
+    tree, arrays = capture(first, "detector")
+    assert "\"recur_\"" in json.dumps(tree)
+    again = restore(make_detector("iforest", **params), tree, arrays, "detector")
+    np.testing.assert_array_equal(again.features_.recur_.hi_, first.features_.recur_.hi_)
+    np.testing.assert_array_equal(again.score_stream(frame.iloc[half:]).score, expected)
+
+
+def test_excursions_at_random_times_recur_by_chance_only_and_stay():
+    """A drop rate spiking at random (3 % of its 5-minute rows) shows a spike within
+    10 minutes of the same time on 2 of 7 days often; chance explains that, so the
+    spikes keep their z (a schedule beats the series' own rate of excursions)."""
+    rng = np.random.default_rng(2)
+    n = 12 * PER_DAY
+    now = np.arange(n, dtype=np.int64) * STEP.value
+    z = rng.normal(size=(n, 1))
+    spikes = rng.random(n) < 0.03
+    z[spikes] = 20.0
+    part = Recurrence(1)
+    out = np.empty_like(z)
+    two_days = 0
+    for i in range(n):
+        one = np.array([0])
+        out[i] = part.adjust(one, z[i : i + 1], now[i : i + 1])[0]
+        if spikes[i] and i >= DAYS * PER_DAY:  # what "2 earlier days" alone would take
+            days = [spikes[i - d * PER_DAY - 2 : i - d * PER_DAY + 3].any()
+                    for d in range(1, DAYS + 1)]
+            two_days += sum(days) >= 2
+        part.update(one, z[i : i + 1], now[i : i + 1], 1)
+    late = spikes & (np.arange(n) >= DAYS * PER_DAY)
+    assert two_days > 0.2 * late.sum()
+    assert (out[late, 0] == 20.0).mean() > 0.97
