@@ -1,0 +1,160 @@
+"""The sector's area: what the sectors of the nearest sites show at the same tick.
+
+A transport or backhaul fault slows a few neighbouring sites together: each cell's
+throughput falls by ~5 spreads and its latency rises by as much, for hours. Per cell that
+is no rarer than the fleet's everyday excursions of its ~100 features (the max hides it),
+and the province peers do not see it (a province has hundreds of cells). What is rare is
+the *same* move in the cells around: the median of the neighbours' seasonal z has a
+spread of a fraction of one where their noise is independent. So each KPI's median
+seasonal z over the nearest sectors (by the inventory's coordinates; the sector's own site
+first) is a feature, counting as far as the sector itself confirms it (same sign, at most
+as far: the pipeline's ``agreeing``), so a healthy cell beside a faulty cluster stays
+normal. A median, not a mean: one neighbour's outage moves a mean of 12 by a twelfth of a
+30-spread drop, and a cell that happens to be 2.5 spreads low would read it as its own.
+
+Fleets with coordinates only; no coordinates (a few series, NAB) or too few neighbours
+reporting at this tick: 0, no evidence either way. Streaming: only the same tick's rows.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from telecom_nb.features.group_median import fleet_median
+from telecom_nb.features.robust_stats import MAD_TO_SIGMA, RobustTable
+from telecom_nb.sector_index import grow_rows
+
+#: sectors in a sector's area (its site's other cells first): about three sites' worth
+NEIGHBOURS = 12
+#: fewest of them with a value at this tick for a median
+MIN_REPORTING = 4
+#: EW weight of a new tick in the usual level and spread of the area's median
+SPREAD_ALPHA = 0.01
+#: a sector's spread is shrunk toward the fleet's typical one with the weight of this many
+#: ticks; before the fleet has one, toward this (the median of unit z never spreads wider)
+PRIOR_SD = 1.0
+PRIOR_TICKS = 50.0
+#: the spread's floor (a median of 12 independent unit z: ~0.35)
+MIN_SD = 0.1
+#: ticks of history before a sector's area counts
+MIN_HISTORY = 8
+
+
+def nearest(coords: np.ndarray, k: int) -> np.ndarray:
+    """(n x k) the ``k`` nearest other rows of ``coords`` (lat, lon in degrees; rows
+    without coordinates neither have nor are neighbours: -1)."""
+    from scipy.spatial import cKDTree
+
+    n = len(coords)
+    out = np.full((n, k), -1, dtype=np.int64)
+    has = np.flatnonzero(np.isfinite(coords).all(axis=1))
+    if len(has) < 2:
+        return out
+    lat, lon = coords[has, 0], coords[has, 1]
+    # equirectangular: east-west degrees shrink with the latitude (fine over a network)
+    xy = np.c_[lon * np.cos(np.radians(np.median(lat))), lat]
+    m = min(k, len(has) - 1)
+    _, idx = cKDTree(xy).query(xy, k=m + 1)
+    idx = np.asarray(idx).reshape(len(has), m + 1)
+    # drop each row itself (co-sited cells tie at distance 0: the row may not come first)
+    own = idx == np.arange(len(has))[:, None]
+    own[:, -1] |= ~own.any(axis=1)  # not found among its ties: drop the farthest instead
+    keep = idx[~own].reshape(len(has), m)
+    out[has, :m] = has[keep]
+    return out
+
+
+def masked_median(values: np.ndarray, valid: np.ndarray, min_count: int) -> np.ndarray:
+    """Median over the last axis of the ``valid`` entries; NaN where fewer than
+    ``min_count`` are valid."""
+    v = np.sort(np.where(valid, values, np.inf), axis=-1)
+    count = valid.sum(axis=-1)
+    lo = np.take_along_axis(v, np.maximum((count - 1) // 2, 0)[..., None], axis=-1)[..., 0]
+    hi = np.take_along_axis(v, np.minimum(count // 2, v.shape[-1] - 1)[..., None],
+                            axis=-1)[..., 0]
+    with np.errstate(invalid="ignore"):
+        med = 0.5 * (lo + hi)
+    return np.where(count >= min_count, med, np.nan)
+
+
+class AreaMedian:
+    """Per sector its nearest sectors (from the coordinates seen), the usual level and
+    spread of their median seasonal z, and per row the evidence of both at once."""
+
+    def __init__(self, n_kpis: int, neighbours: int = NEIGHBOURS) -> None:
+        self.n_kpis = n_kpis
+        self.neighbours = neighbours
+        self.coords_ = np.zeros((0, 2))
+        self.near_ = np.zeros((0, neighbours), dtype=np.int64)
+        # gated: a cluster fault's medians must not widen the spread that judges the next
+        self.usual_ = RobustTable((n_kpis,), SPREAD_ALPHA)
+        self.fleet_sd_ = np.full(n_kpis, PRIOR_SD)
+        self._last: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+
+    def locate(self, rows: np.ndarray, coords: np.ndarray | None, n_rows: int) -> None:
+        """Learn the coordinates of ``rows`` (a blank keeps the known ones); the neighbour
+        table is rebuilt when they change (a cell on air, a moved site: rare)."""
+        if coords is None:
+            return
+        self.coords_ = grow_rows(self.coords_, n_rows, fill=np.nan)
+        ok = (rows >= 0) & np.isfinite(coords).all(axis=1)
+        changed = (self.coords_[rows[ok]] != coords[ok]).any(axis=1)
+        if not changed.any():
+            return
+        self.coords_[rows[ok]] = coords[ok]
+        self.near_ = nearest(self.coords_[:n_rows], self.neighbours)
+        self._last = None
+
+    def median(self, rows: np.ndarray, times: np.ndarray, z: np.ndarray) -> np.ndarray:
+        """(rows x KPIs) median of ``z``'s first columns (the KPIs') over each row's
+        neighbours in the same tick (``times``: int64, equal within a tick); NaN where too
+        few of them report. Kept for the same ``z`` object and rows (score, then learn)."""
+        last = self._last
+        if last is not None and last[0] is z and np.array_equal(last[1], rows):
+            return last[2]
+        out = np.full((len(rows), self.n_kpis), np.nan)
+        n = len(self.near_)
+        ok = (rows >= 0) & (rows < n)
+        if ok.any():
+            _, tick = np.unique(times, return_inverse=True)
+            key = np.where(ok, tick * n + rows, -1)
+            order = np.argsort(key, kind="stable")
+            sorted_key = key[order]
+            idx = np.flatnonzero(ok)
+            near = self.near_[rows[idx]]
+            want = tick[idx, None] * n + near
+            pos = np.minimum(np.searchsorted(sorted_key, want), len(key) - 1)
+            hit = (near >= 0) & (sorted_key[pos] == want)
+            values = np.swapaxes(z[:, : self.n_kpis][order[pos]], 1, 2)  # (rows, KPIs, neighbours)
+            valid = hit[:, None, :] & np.isfinite(values)
+            out[idx] = masked_median(values, valid, MIN_REPORTING)
+        self._last = (z, rows.copy(), out)
+        return out
+
+    def transform(self, rows: np.ndarray, times: np.ndarray, z: np.ndarray) -> np.ndarray:
+        """Per row and KPI the geometric mean of the sector's own seasonal z (``z``: the
+        seasonal part's, KPIs first) and its area's standardised median, where both go
+        the same way (else 0): as rare for independent noise as a unit normal."""
+        med = self.median(rows, times, z)
+        out = np.zeros_like(med)
+        known = (rows >= 0) & (rows < self.usual_.n_rows)
+        if not known.any():
+            return out
+        level, spread, count = self.usual_.get((np.where(known, rows, 0),))
+        spread = (count * spread + PRIOR_TICKS * self.fleet_sd_) / (count + PRIOR_TICKS)
+        with np.errstate(invalid="ignore"):
+            area = np.nan_to_num((med - level) / np.maximum(spread, MIN_SD), nan=0.0)
+        own = np.nan_to_num(z[:, : self.n_kpis], nan=0.0)
+        both = np.maximum(np.sign(own) * area, 0.0)
+        ok = known[:, None] & (count >= MIN_HISTORY)
+        out[ok] = (np.sign(own) * np.sqrt(np.abs(own) * both))[ok]
+        return out
+
+    def update(self, rows: np.ndarray, times: np.ndarray, z: np.ndarray, n_rows: int) -> None:
+        """Learn the usual level and spread of the rows' area medians."""
+        med = self.median(rows, times, z)
+        self.usual_.grow(n_rows)
+        self.usual_.update((rows,), med)
+        fleet, enough = fleet_median(self.usual_.dev * MAD_TO_SIGMA, self.usual_.count,
+                                     MIN_HISTORY)
+        self.fleet_sd_ = np.where(enough, np.clip(fleet, MIN_SD, PRIOR_SD), self.fleet_sd_)
