@@ -18,6 +18,12 @@ def test_columns_are_each_kpis_own_kinds_the_seasonal_one_first():
     assert kpi_columns(names, ["a", "b", "c"]) == ((0, 6, 3), (1, 7))
 
 
+def test_columns_include_the_area_part():
+    # a cluster of sites slowed together: its area's evidence is each KPI's own
+    names = ["a:season_z", "b:season_z", "a:area_z", "b:change_z", "b:area_z"]
+    assert kpi_columns(names, ["a", "b"]) == ((0, 2), (1, 4))
+
+
 def test_families_link_correlated_kpis_only():
     rng = np.random.default_rng(0)
     common = rng.normal(size=5000)
