@@ -39,6 +39,10 @@ def test_only_the_same_ticks_neighbours_count():
     z = np.r_[np.full(6, -4.0), -4.0][:, None]
     out = area.median(rows, times, z)
     assert (out[:6] == -4.0).all() and np.isnan(out[6, 0])
+    # one tick alone (the lookup table) reads as within several (the sorted search)
+    z2 = np.arange(7.0)[:, None]
+    both = area.median(rows, times, z2)
+    np.testing.assert_array_equal(area.median(rows[:6], times[:6], z2[:6]), both[:6])
 
 
 def _sites_fleet(days: int = 5, seed: int = 0) -> pd.DataFrame:
@@ -91,3 +95,22 @@ def test_no_coordinates_or_switched_off_means_no_area_evidence():
     off = KpiFeatures(kpis=[S.PAYLOAD, S.THROUGHPUT], area=False)
     off.transform(table.head(36))
     assert not any(n.endswith(":area_z") for n in off.feature_names)
+
+
+def test_compiled_medians_equal_the_numpy_ones(monkeypatch):
+    from telecom_nb.features import area_kernel
+
+    rng = np.random.default_rng(1)
+    n, k = 400, 3
+    area = AreaMedian(k)
+    area.locate(np.arange(n), np.c_[35 + rng.random(n), 51 + rng.random(n)], n)
+    z = rng.normal(size=(n, k))
+    z[rng.random(z.shape) < 0.3] = np.nan  # blanks
+    rows = np.where(rng.random(n) < 0.1, -1, np.arange(n))  # some sectors not learned
+    times = rng.integers(0, 2, n)  # two ticks
+    compiled = area.median(rows, times, z)
+    area._last = None
+    monkeypatch.setattr(area_kernel, "numba", None)
+    numpy = area.median(rows, times, z)
+    np.testing.assert_array_equal(compiled, numpy)
+    assert np.isfinite(numpy).sum() > n  # not vacuous

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from telecom_nb.features import area_kernel
 from telecom_nb.features.group_median import fleet_median
 from telecom_nb.features.robust_stats import MAD_TO_SIGMA, RobustTable
 from telecom_nb.sector_index import grow_rows
@@ -77,6 +78,25 @@ def masked_median(values: np.ndarray, valid: np.ndarray, min_count: int) -> np.n
     return np.where(count >= min_count, med, np.nan)
 
 
+def _same_tick(rows: np.ndarray, times: np.ndarray, ok: np.ndarray, near: np.ndarray,
+               n: int) -> tuple[np.ndarray, np.ndarray]:
+    """For the ``ok`` rows' neighbours ``near`` (registry rows, -1: none): the batch row
+    holding each at the same tick, and whether there is one. One tick (live, replay): a
+    registry-sized lookup table; several: a sorted search of (tick, sector) keys."""
+    if len(times) == 0 or (times == times[0]).all():
+        at = np.full(n + 1, -1, dtype=np.int64)  # the last cell answers -1 (no neighbour)
+        at[rows[ok]] = np.flatnonzero(ok)
+        src = at[near]
+        return np.maximum(src, 0), src >= 0
+    _, tick = np.unique(times, return_inverse=True)
+    key = np.where(ok, tick * n + rows, -1)
+    order = np.argsort(key, kind="stable")
+    sorted_key = key[order]
+    want = tick[ok][:, None] * n + near
+    pos = np.minimum(np.searchsorted(sorted_key, want), len(key) - 1)
+    return order[pos], (near >= 0) & (sorted_key[pos] == want)
+
+
 class AreaMedian:
     """Per sector its nearest sectors (from the coordinates seen), the usual level and
     spread of their median seasonal z, and per row the evidence of both at once."""
@@ -116,18 +136,16 @@ class AreaMedian:
         n = len(self.near_)
         ok = (rows >= 0) & (rows < n)
         if ok.any():
-            _, tick = np.unique(times, return_inverse=True)
-            key = np.where(ok, tick * n + rows, -1)
-            order = np.argsort(key, kind="stable")
-            sorted_key = key[order]
             idx = np.flatnonzero(ok)
             near = self.near_[rows[idx]]
-            want = tick[idx, None] * n + near
-            pos = np.minimum(np.searchsorted(sorted_key, want), len(key) - 1)
-            hit = (near >= 0) & (sorted_key[pos] == want)
-            values = np.swapaxes(z[:, : self.n_kpis][order[pos]], 1, 2)  # (rows, KPIs, neighbours)
-            valid = hit[:, None, :] & np.isfinite(values)
-            out[idx] = masked_median(values, valid, MIN_REPORTING)
+            src, hit = _same_tick(rows, times, ok, near, n)
+            kpi_z = z[:, : self.n_kpis]
+            med = area_kernel.neighbour_medians(kpi_z, src, hit, MIN_REPORTING)
+            if med is None:  # the compiled pass's numbers, from a gathered block
+                values = np.swapaxes(kpi_z[src], 1, 2)  # (rows, KPIs, neighbours)
+                med = masked_median(values, hit[:, None, :] & np.isfinite(values),
+                                    MIN_REPORTING)
+            out[idx] = med
         self._last = (z, rows.copy(), out)
         return out
 
