@@ -19,7 +19,7 @@ from telecom_nb.detectors.flat_forest import FlatForest
 from telecom_nb.detectors.forest_fit import fit_isolation_forest
 from telecom_nb.detectors.forest_params import ForestParams
 from telecom_nb.detectors.joint import JointDistance
-from telecom_nb.detectors.kpi_families import KpiFamilies, kpi_columns
+from telecom_nb.detectors.kpi_families import KpiFamilies, family_only, kpi_columns, without
 from telecom_nb.detectors.second_kpi import SecondKpi, kpi_groups
 from telecom_nb.detectors.windowed import WindowedDetector
 from telecom_nb.features.base import FeatureExtractor
@@ -205,7 +205,8 @@ class IsolationForestDetector(CalendarParams, ForestParams, WindowedDetector):
                 "novelty_columns": self._novelty_columns(),
                 "second_groups": self._second_groups(), "shift_columns": self._shift_columns(),
                 "smooth_columns": self._tail_columns(":smooth_z"),
-                "family_columns": self._family_columns(), "free_tails": self._free_tails()}
+                "family_columns": self._family_columns(), "free_tails": self._free_tails(),
+                "family_only": family_only(self.features_.feature_names) if self.joint else ()}
 
     def _shift_columns(self) -> tuple[int, ...]:
         """Level-shift columns: never in the forest or the tails; for a few series their
@@ -235,6 +236,7 @@ class IsolationForestDetector(CalendarParams, ForestParams, WindowedDetector):
         novelty = params.pop("novelty_columns", ())
         groups = params.pop("second_groups", ())
         family_columns = params.pop("family_columns", ())
+        hidden = params.pop("family_only", ())
         free = params.pop("free_tails", False)
         previous = params.pop("previous", None)
         shift = np.asarray(params.pop("shift_columns", ()), dtype=np.intp)
@@ -258,7 +260,8 @@ class IsolationForestDetector(CalendarParams, ForestParams, WindowedDetector):
             shift_ref = shift_ref[kept]
             shift_prev = None if shift_prev is None else shift_prev[kept]
         # a fleet's features get their own tails; one series' shoulder is read by the nulls
-        tails = FeatureTails.fit(ref, previous, tails=not heavy, free=free)
+        every = FeatureTails.fit(ref, previous, tails=not heavy, free=free)
+        tails = without(every, hidden)  # the max skips what only KPI families read
         zref = tails(ref)
         cont = continues(tails, ref, previous, zref)
         joint = joint_tail = joint_null = units = smooth = smooth_tail = None
@@ -283,7 +286,7 @@ class IsolationForestDetector(CalendarParams, ForestParams, WindowedDetector):
             if heavy:  # in the max of body-only units the distance would drown: own null
                 joint_null = TailCalibrator.fit(units, heavy_tails=True, continues=cont)
         second = None if heavy else SecondKpi.fit(tails, ref, groups, cont)
-        families = None if heavy else KpiFamilies.fit(tails, ref, family_columns, cont)
+        families = None if heavy else KpiFamilies.fit(every, ref, family_columns, cont)
         if joint is not None and not heavy:
             zref = np.maximum(zref, units)
         forest_raw = -forest.score_samples(x if kept is None else x[kept])
