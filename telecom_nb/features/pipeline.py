@@ -1,4 +1,5 @@
-"""The default feature set: seasonal residuals + relations, their persistence, peers, change.
+"""The default feature set: seasonal residuals + relations, their persistence, peers, change,
+and in a fleet with coordinates the nearest sites' (:mod:`~telecom_nb.features.area`).
 
 One registry is shared by all parts, so a sector's rows are looked up once per batch.
 """
