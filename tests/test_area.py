@@ -114,3 +114,18 @@ def test_compiled_medians_equal_the_numpy_ones(monkeypatch):
     numpy = area.median(rows, times, z)
     np.testing.assert_array_equal(compiled, numpy)
     assert np.isfinite(numpy).sum() > n  # not vacuous
+
+
+def test_no_area_evidence_in_the_first_day():
+    # every sector's seasonal z is its cold start's then, biased alike at each hour
+    table = _sites_fleet(days=2)
+    stamps = np.sort(table[S.TIMESTAMP].unique())
+    f = KpiFeatures(kpis=[S.PAYLOAD, S.THROUGHPUT])
+    area = []
+    for t in stamps[:30]:
+        batch = table[table[S.TIMESTAMP] == t].copy()
+        if t in (stamps[20], stamps[29]):
+            batch.loc[batch[S.SECTOR].str[1:].astype(int) < 12, S.THROUGHPUT] *= 0.5
+            area.append(f.transform(batch)[f"{S.THROUGHPUT}:area_z"].to_numpy()[:9])
+        f.update(batch)
+    assert (area[0] == 0).all() and (area[1] < -1).all()  # hour 20, then after a day

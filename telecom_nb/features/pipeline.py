@@ -221,7 +221,8 @@ class KpiFeatures(FeatureExtractor):
             blocks.append(self.persistence_.transform(self.rows(view), blocks[0]))
         if self.area_ is not None:
             blocks.append(np.zeros((len(view), k)) if self.few_series() or view.coords is None
-                          else self.area_.transform(self.rows(view), _ns(view), blocks[0]))
+                          else self.area_.transform(self.rows(view), _ns(view), blocks[0],
+                                                self.parts_[0].cadence_.step_ns))
         if self.level_ is not None:
             self.level_.active = self.few_series()
             blocks.append(self.level_.transform_view(view))
