@@ -129,3 +129,22 @@ def test_no_area_evidence_in_the_first_day():
             area.append(f.transform(batch)[f"{S.THROUGHPUT}:area_z"].to_numpy()[:9])
         f.update(batch)
     assert (area[0] == 0).all() and (area[1] < -1).all()  # hour 20, then after a day
+
+
+def test_a_few_series_score_as_without_the_area_part():
+    # their area columns read 0: the forest must not spend its random splits on them
+    from telecom_nb.detectors import make_detector
+
+    rng = np.random.default_rng(3)
+    ts = pd.date_range("2026-01-05", periods=5 * 96, freq="15min", tz="UTC")
+    load = 1 + np.sin(np.arange(len(ts)) * 2 * np.pi / 96)
+    frame = pd.DataFrame({S.TIMESTAMP: ts, S.LAT: 35.0, S.LON: 51.0,
+                          "a": load + rng.normal(0, 0.1, len(ts)),
+                          "b": 2 * load + rng.normal(0, 0.1, len(ts))})
+    scores = []
+    for area in (True, False):
+        det = make_detector("iforest", kpis=["a", "b"], n_estimators=20)
+        det.set_feature_params(area=area)
+        scores.append(np.asarray(det.score_stream(frame).score))
+    assert np.isfinite(scores[0][-96:]).all()
+    np.testing.assert_array_equal(scores[0], scores[1])

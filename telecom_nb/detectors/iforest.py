@@ -19,7 +19,7 @@ from telecom_nb.detectors.flat_forest import FlatForest
 from telecom_nb.detectors.forest_fit import fit_isolation_forest
 from telecom_nb.detectors.forest_params import ForestParams
 from telecom_nb.detectors.joint import JointDistance
-from telecom_nb.detectors.kpi_families import KpiFamilies, family_only, kpi_columns, without
+from telecom_nb.detectors.kpi_families import KpiFamilies, family_only, kpi_columns, others, without
 from telecom_nb.detectors.second_kpi import SecondKpi, kpi_groups
 from telecom_nb.detectors.windowed import WindowedDetector
 from telecom_nb.features.base import FeatureExtractor
@@ -111,6 +111,8 @@ class ForestAndZ:
     smooth: JointDistance | None = None  # a few series: the smoothed z vector's distance
     smooth_tail: FeatureTails | None = None  # ... in units of its own tail
     smooth_null: TailCalibrator | None = None  # ... and a part of its own
+    #: the columns the forest reads (None: all base ones; a few series: not the area's)
+    forest_columns: np.ndarray | None = None
     #: the fit's :class:`FitReference`, taken (and dropped) by the detector's calibration
     fit_ref: list = field(default_factory=lambda: [None], compare=False, repr=False)
 
@@ -249,7 +251,9 @@ class IsolationForestDetector(CalendarParams, ForestParams, WindowedDetector):
             window = window[:, :n_base]
             previous = None if previous is None else previous[:, :n_base]
         # the forest reads float32: the fit and the window's scores take bounded32 (same)
-        x = forest_input(window)
+        # a few series' area columns read 0: the forest as without them (same trees)
+        keep = others(window.shape[1], hidden) if heavy and len(hidden) else None
+        x = forest_input(window if keep is None else window[:, keep])
         forest = FlatForest.of(fit_isolation_forest(x, **params))
         ref, kept = window, None
         shift_ref, shift_prev = full_window, full_previous
@@ -298,7 +302,7 @@ class IsolationForestDetector(CalendarParams, ForestParams, WindowedDetector):
             np.asarray(novelty, dtype=np.intp) if len(novelty) else None, second, n_base,
             shift if heavy and len(shift) else None,
             _shift_null(shift_ref, shift_prev, shift) if heavy and len(shift) else None,
-            families, smooth, smooth_tail, smooth_null)
+            families, smooth, smooth_tail, smooth_null, keep)
         # the calibration reads the very window (unsliced) when no rows were picked
         model.fit_ref[0] = FitReference(shift_ref, shift_prev, forest_raw, zref, units, cont,
                                        smooth_units)
@@ -338,7 +342,9 @@ class IsolationForestDetector(CalendarParams, ForestParams, WindowedDetector):
         if units is not None and model.joint_null is None:  # a fleet: one more feature
             z = np.maximum(z, units)
         return self._combine(model, features,
-                             -model.forest.score_samples(forest_input(features)), z, units,
+                             -model.forest.score_samples(forest_input(
+                                 features if model.forest_columns is None
+                                 else features[:, model.forest_columns])), z, units,
                              smooth)
 
     @staticmethod

@@ -62,6 +62,11 @@ def family_only(names: list[str]) -> tuple[int, ...]:
     return tuple(i for i, name in enumerate(names) if name.rpartition(":")[2] in FAMILY_ONLY)
 
 
+def others(n: int, columns: tuple[int, ...]) -> np.ndarray:
+    """The columns of ``n`` not in ``columns``."""
+    return np.setdiff1d(np.arange(n), np.asarray(columns, dtype=np.intp))
+
+
 def without(tails: FeatureTails, columns: tuple[int, ...]) -> FeatureTails:
     """``tails`` whose ``columns`` read 0 units (the max over features skips them)."""
     if not columns:
