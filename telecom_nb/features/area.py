@@ -28,9 +28,10 @@ from telecom_nb.features.group_median import fleet_median
 from telecom_nb.features.robust_stats import MAD_TO_SIGMA, RobustTable
 from telecom_nb.sector_index import grow_rows
 
-#: sectors in a sector's area (its site's other cells first): about two sites' worth more
-#: (tuning worlds w1 / w4 / w3, event recall: 6 0.836 / 0.883, 8 0.849 / 0.883 / 0.875,
-#: 12 0.827 / 0.877 / 0.875, 16 0.824 / 0.874)
+#: sectors in a sector's area (its site's other cells first): about two sites' worth more.
+#: Tuning worlds' event recall, 8 vs 12 (the latter before the first-day rule): hourly w1
+#: 0.849 / 0.827, w3 0.874 / 0.875, w4 0.883 / 0.877, w6 0.887 / 0.887; 15-minute w2 0.848 /
+#: 0.868, w5 0.826 / 0.857 (a wash; 6: w1 0.836, 16: w1 0.824)
 NEIGHBOURS = 8
 #: fewest of them with a value at this tick for a median
 MIN_REPORTING = 4
