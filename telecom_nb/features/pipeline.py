@@ -66,7 +66,7 @@ class KpiFeatures(FeatureExtractor):
     novelty = param_trait(Bool(True, help="flag values beyond the range of the last weeks"))
     area = param_trait(Bool(True, help=(
         "a fleet with coordinates: the median deviation of the nearest sites' sectors at "
-        "the same tick, as far as the sector confirms it")))
+        "the same tick, with the sector's own where both go the same way")))
     shift = param_trait(Bool(True, help=(
         "a few series: compare the last hour's mean with the same hour of the last days")))
     smooth = param_trait(Bool(True, help=(
