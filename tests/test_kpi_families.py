@@ -18,6 +18,12 @@ def test_columns_are_each_kpis_own_kinds_the_seasonal_one_first():
     assert kpi_columns(names, ["a", "b", "c"]) == ((0, 6, 3), (1, 7))
 
 
+def test_columns_include_the_area_part():
+    # a cluster of sites slowed together: its area's evidence is each KPI's own
+    names = ["a:season_z", "b:season_z", "a:area_z", "b:change_z", "b:area_z"]
+    assert kpi_columns(names, ["a", "b"]) == ((0, 2), (1, 4))
+
+
 def test_families_link_correlated_kpis_only():
     rng = np.random.default_rng(0)
     common = rng.normal(size=5000)
@@ -71,3 +77,21 @@ def test_forest_model_scores_the_kpi_families_in_a_fleet_only():
     assert det._raw_score(model, rows)[0] >= model.families(rows)[0] > 3.0
     params.update(heavy_tails=True)  # one series' shoulder: no tails, no families
     assert det._fit_model(ref, params).families is None
+
+
+def test_the_max_over_features_skips_what_only_the_families_read():
+    from telecom_nb.detectors.feature_tails import FeatureTails
+    from telecom_nb.detectors.kpi_families import family_only, without
+
+    names = ["a:season_z", "a:area_z", "b:season_z", "b:area_z"]
+    assert family_only(names) == (1, 3)
+    rng = np.random.default_rng(0)
+    ref = rng.normal(size=(5000, 4))
+    every = FeatureTails.fit(ref, free=True)
+    tails = without(every, family_only(names))
+    x = np.array([[1.0, 30.0, 0.5, 0.0], [6.0, 0.0, 0.0, 40.0]])
+    np.testing.assert_array_equal(tails.units(x)[:, [1, 3]], 0.0)
+    np.testing.assert_array_equal(tails.units(x)[:, [0, 2]], every.units(x)[:, [0, 2]])
+    own = every.units(x, capped=False)[:, [0, 2]].max(axis=1)
+    np.testing.assert_allclose(tails(x), np.maximum(own, 0.0))  # the skipped read 0
+    assert every(x)[0] > tails(x)[0]  # the area's 30 no longer counts in the max

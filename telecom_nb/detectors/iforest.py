@@ -19,7 +19,7 @@ from telecom_nb.detectors.flat_forest import FlatForest
 from telecom_nb.detectors.forest_fit import fit_isolation_forest
 from telecom_nb.detectors.forest_params import ForestParams
 from telecom_nb.detectors.joint import JointDistance
-from telecom_nb.detectors.kpi_families import KpiFamilies, kpi_columns
+from telecom_nb.detectors.kpi_families import KpiFamilies, family_only, kpi_columns, others, without
 from telecom_nb.detectors.second_kpi import SecondKpi, kpi_groups
 from telecom_nb.detectors.windowed import WindowedDetector
 from telecom_nb.features.base import FeatureExtractor
@@ -111,6 +111,8 @@ class ForestAndZ:
     smooth: JointDistance | None = None  # a few series: the smoothed z vector's distance
     smooth_tail: FeatureTails | None = None  # ... in units of its own tail
     smooth_null: TailCalibrator | None = None  # ... and a part of its own
+    #: the columns the forest reads (None: all base ones; a few series: not the area's)
+    forest_columns: np.ndarray | None = None
     #: the fit's :class:`FitReference`, taken (and dropped) by the detector's calibration
     fit_ref: list = field(default_factory=lambda: [None], compare=False, repr=False)
 
@@ -141,9 +143,10 @@ class IsolationForestDetector(CalendarParams, ForestParams, WindowedDetector):
     by neither: the joint part (:mod:`~telecom_nb.detectors.joint`) adds them up; in a fleet,
     two KPIs that do not move together in normal life both off their own history (a backhaul
     fault's throughput and latency) is a part of its own
-    (:mod:`~telecom_nb.detectors.kpi_families`); for a few series, the KPIs' smoothed
-    seasonal z (:mod:`~telecom_nb.features.smoothed_z`: the last minutes of an incident
-    too short for the hour's shift) is a distance with its own null. The raw
+    (:mod:`~telecom_nb.detectors.kpi_families`; it alone reads the area columns, the
+    nearest sites' deviations: :mod:`~telecom_nb.features.area`); for a few series, the
+    KPIs' smoothed seasonal z (:mod:`~telecom_nb.features.smoothed_z`: the last minutes
+    of an incident too short for the hour's shift) is a distance with its own null. The raw
     score is the strongest of these evidences, each as ``-log10(p)`` under its robust null
     (the minimum p-value).
     """
@@ -205,7 +208,8 @@ class IsolationForestDetector(CalendarParams, ForestParams, WindowedDetector):
                 "novelty_columns": self._novelty_columns(),
                 "second_groups": self._second_groups(), "shift_columns": self._shift_columns(),
                 "smooth_columns": self._tail_columns(":smooth_z"),
-                "family_columns": self._family_columns(), "free_tails": self._free_tails()}
+                "family_columns": self._family_columns(), "free_tails": self._free_tails(),
+                "family_only": family_only(self.features_.feature_names) if self.joint else ()}
 
     def _shift_columns(self) -> tuple[int, ...]:
         """Level-shift columns: never in the forest or the tails; for a few series their
@@ -235,6 +239,7 @@ class IsolationForestDetector(CalendarParams, ForestParams, WindowedDetector):
         novelty = params.pop("novelty_columns", ())
         groups = params.pop("second_groups", ())
         family_columns = params.pop("family_columns", ())
+        hidden = params.pop("family_only", ())
         free = params.pop("free_tails", False)
         previous = params.pop("previous", None)
         shift = np.asarray(params.pop("shift_columns", ()), dtype=np.intp)
@@ -246,7 +251,9 @@ class IsolationForestDetector(CalendarParams, ForestParams, WindowedDetector):
             window = window[:, :n_base]
             previous = None if previous is None else previous[:, :n_base]
         # the forest reads float32: the fit and the window's scores take bounded32 (same)
-        x = forest_input(window)
+        # a few series' area columns read 0: the forest as without them (same trees)
+        keep = others(window.shape[1], hidden) if heavy and len(hidden) else None
+        x = forest_input(window if keep is None else window[:, keep])
         forest = FlatForest.of(fit_isolation_forest(x, **params))
         ref, kept = window, None
         shift_ref, shift_prev = full_window, full_previous
@@ -258,7 +265,8 @@ class IsolationForestDetector(CalendarParams, ForestParams, WindowedDetector):
             shift_ref = shift_ref[kept]
             shift_prev = None if shift_prev is None else shift_prev[kept]
         # a fleet's features get their own tails; one series' shoulder is read by the nulls
-        tails = FeatureTails.fit(ref, previous, tails=not heavy, free=free)
+        every = FeatureTails.fit(ref, previous, tails=not heavy, free=free)
+        tails = without(every, hidden)  # the max skips what only KPI families read
         zref = tails(ref)
         cont = continues(tails, ref, previous, zref)
         joint = joint_tail = joint_null = units = smooth = smooth_tail = None
@@ -283,7 +291,7 @@ class IsolationForestDetector(CalendarParams, ForestParams, WindowedDetector):
             if heavy:  # in the max of body-only units the distance would drown: own null
                 joint_null = TailCalibrator.fit(units, heavy_tails=True, continues=cont)
         second = None if heavy else SecondKpi.fit(tails, ref, groups, cont)
-        families = None if heavy else KpiFamilies.fit(tails, ref, family_columns, cont)
+        families = None if heavy else KpiFamilies.fit(every, ref, family_columns, cont)
         if joint is not None and not heavy:
             zref = np.maximum(zref, units)
         forest_raw = -forest.score_samples(x if kept is None else x[kept])
@@ -294,7 +302,7 @@ class IsolationForestDetector(CalendarParams, ForestParams, WindowedDetector):
             np.asarray(novelty, dtype=np.intp) if len(novelty) else None, second, n_base,
             shift if heavy and len(shift) else None,
             _shift_null(shift_ref, shift_prev, shift) if heavy and len(shift) else None,
-            families, smooth, smooth_tail, smooth_null)
+            families, smooth, smooth_tail, smooth_null, keep)
         # the calibration reads the very window (unsliced) when no rows were picked
         model.fit_ref[0] = FitReference(shift_ref, shift_prev, forest_raw, zref, units, cont,
                                        smooth_units)
@@ -334,7 +342,9 @@ class IsolationForestDetector(CalendarParams, ForestParams, WindowedDetector):
         if units is not None and model.joint_null is None:  # a fleet: one more feature
             z = np.maximum(z, units)
         return self._combine(model, features,
-                             -model.forest.score_samples(forest_input(features)), z, units,
+                             -model.forest.score_samples(forest_input(
+                                 features if model.forest_columns is None
+                                 else features[:, model.forest_columns])), z, units,
                              smooth)
 
     @staticmethod

@@ -22,6 +22,8 @@ without its four ratio KPIs, P / event recall: 0.897 / 0.631 with it, 0.907 / 0.
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 from scipy.sparse.csgraph import connected_components
 
@@ -29,8 +31,14 @@ from telecom_nb.detectors import score_kernels
 from telecom_nb.detectors.feature_tails import FeatureTails
 from telecom_nb.detectors.grouped_units import GroupedUnits
 
-#: the feature kinds read: the sector against its own history and against its peers
-KINDS = ("season_z", "persist_z", "peer_z", "province_z")
+#: the feature kinds read: the sector against its own history, its peers and its area
+#: (:mod:`~telecom_nb.features.area`: second generator's w1, P / event recall 0.914 / 0.811
+#: -> 0.918 / 0.822 with it, cluster degradations 154 -> 159 of 179)
+KINDS = ("season_z", "persist_z", "peer_z", "province_z", "area_z")
+#: kinds read here only, never by the max over features: a crowd at two neighbouring sites
+#: puts one family (traffic, users, PRB) beyond its area's tail, a cluster fault two
+#: (second generator's w4 in the max: 54 more false alarms, crowds in the evening)
+FAMILY_ONLY = ("area_z",)
 #: the feature kind whose correlation groups KPIs into families
 FAMILY_KIND = "season_z"
 #: KPIs whose seasonal deviations correlate at least this much (|r|) share a family
@@ -47,6 +55,28 @@ def kpi_columns(names: list[str], kpis: list[str]) -> tuple[tuple[int, ...], ...
         if FAMILY_KIND in own:
             out.append(tuple(own[k] for k in KINDS if k in own))
     return tuple(out)
+
+
+def family_only(names: list[str]) -> tuple[int, ...]:
+    """The columns of the :data:`FAMILY_ONLY` kinds."""
+    return tuple(i for i, name in enumerate(names) if name.rpartition(":")[2] in FAMILY_ONLY)
+
+
+def others(n: int, columns: tuple[int, ...]) -> np.ndarray:
+    """The columns of ``n`` not in ``columns``."""
+    return np.setdiff1d(np.arange(n), np.asarray(columns, dtype=np.intp))
+
+
+def without(tails: FeatureTails, columns: tuple[int, ...]) -> FeatureTails:
+    """``tails`` whose ``columns`` read 0 units (the max over features skips them)."""
+    if not columns:
+        return tails
+    cols = np.asarray(columns, dtype=np.intp)
+    scale, reach, free = tails.scale.copy(), tails.reach.copy(), tails.free.copy()
+    scale[cols], reach[cols], free[cols] = np.inf, np.inf, False
+    anchor = tails.anchor.copy()
+    anchor[cols] = 0.0
+    return dataclasses.replace(tails, anchor=anchor, scale=scale, reach=reach, free=free)
 
 
 def families(z: np.ndarray, threshold: float = FAMILY_CORRELATION) -> np.ndarray:

@@ -1,4 +1,5 @@
-"""The default feature set: seasonal residuals + relations, their persistence, peers, change.
+"""The default feature set: seasonal residuals + relations, their persistence, peers, change,
+and in a fleet with coordinates the nearest sites' (:mod:`~telecom_nb.features.area`).
 
 One registry is shared by all parts, so a sector's rows are looked up once per batch.
 """
@@ -12,6 +13,7 @@ from traitlets import Bool, Int, observe, validate
 
 from telecom_nb.defaults import FEW_SERIES
 from telecom_nb.errors import ParameterError
+from telecom_nb.features.area import AreaMedian
 from telecom_nb.features.base import FeatureExtractor
 from telecom_nb.features.change import ShortTermChange
 from telecom_nb.features.level_shift import LevelShift
@@ -63,6 +65,9 @@ class KpiFeatures(FeatureExtractor):
     change = param_trait(Bool(True, help="compare with the sector's last few ticks"))
     persistence = param_trait(Bool(True, help="accumulate seasonal deviations over ticks"))
     novelty = param_trait(Bool(True, help="flag values beyond the range of the last weeks"))
+    area = param_trait(Bool(True, help=(
+        "a fleet with coordinates: the median deviation of the nearest sites' sectors at "
+        "the same tick, with the sector's own where both go the same way")))
     shift = param_trait(Bool(True, help=(
         "a few series: compare the last hour's mean with the same hour of the last days")))
     smooth = param_trait(Bool(True, help=(
@@ -110,7 +115,7 @@ class KpiFeatures(FeatureExtractor):
         return proposal["value"]
 
     @observe("slots_per_day", "weekly", "timezone", "relations", "peers", "change",
-             "persistence", "novelty", "shift", "smooth", "recurrence")
+             "persistence", "novelty", "area", "shift", "smooth", "recurrence")
     def _structure_changed(self, change) -> None:
         if self.kpis_ is not None:
             self._reset()
@@ -135,6 +140,7 @@ class KpiFeatures(FeatureExtractor):
         self.parts_ = parts
         n_series = len(parts[0].feature_names)
         self.persistence_ = Persistence(n_series) if self.persistence else None
+        self.area_ = AreaMedian(len(self.kpis_ or ())) if self.area else None
         self.level_: LevelShift | None = None
         if self.shift:  # last: the one-series pass fills the columns before it
             self.level_ = LevelShift(registry=self.registry)
@@ -153,6 +159,8 @@ class KpiFeatures(FeatureExtractor):
         names = [name for part in self.parts_ for name in part.feature_names]
         if self.persistence_ is not None:
             names += [n.replace(":season_z", ":persist_z") for n in self.parts_[0].feature_names]
+        if self.area_ is not None:
+            names += [f"{k}:area_z" for k in self.kpis_ or ()]
         if self.level_ is not None:
             names += self.level_.feature_names
         if self.smooth_ is not None:
@@ -163,6 +171,8 @@ class KpiFeatures(FeatureExtractor):
         weights = [part.feature_weights() for part in self.parts_]
         if self.persistence_ is not None:
             weights.append(weights[0])
+        if self.area_ is not None:
+            weights.append(np.eye(len(self.kpis_ or ())))
         if self.level_ is not None:
             weights.append(self.level_.feature_weights())
         if self.smooth_ is not None:
@@ -214,13 +224,17 @@ class KpiFeatures(FeatureExtractor):
     def transform_view(self, view: BatchView) -> np.ndarray:
         blocks = [self._seasonal_z(view)]
         blocks += [part.transform_view(view) for part in self.parts_[1:]]
+        k = len(self.kpis_ or ())
         if self.persistence_ is not None:
             self.persistence_.ratio = self._memory_ratio()
             blocks.append(self.persistence_.transform(self.rows(view), blocks[0]))
+        if self.area_ is not None:
+            blocks.append(np.zeros((len(view), k)) if self.few_series() or view.coords is None
+                          else self.area_.transform(self.rows(view), _ns(view), blocks[0],
+                                                self.parts_[0].cadence_.step_ns))
         if self.level_ is not None:
             self.level_.active = self.few_series()
             blocks.append(self.level_.transform_view(view))
-        k = len(self.kpis_ or ())
         known = None
         if self.few_series():
             known = self.zeros_.known(self.rows(view), scaled_view(view, self.kpis_ or ()),
@@ -251,6 +265,9 @@ class KpiFeatures(FeatureExtractor):
 
     def update_view(self, view: BatchView) -> None:
         rows = self.registry.register(view.sector_ids)
+        if self.area_ is not None and not self.few_series() and view.coords is not None:
+            self.area_.locate(rows, view.coords, len(self.registry))
+            self.area_.update(rows, _ns(view), self._seasonal_z(view), len(self.registry))
         if self.smooth_ is not None:  # before the zero states learn this batch
             self.smooth_.active = self.few_series()
             if self.smooth_.active:

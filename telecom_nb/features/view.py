@@ -13,6 +13,8 @@ from telecom_nb.schema import (
     FAULT,
     ID_COLUMNS,
     KPIS,
+    LAT,
+    LON,
     PROVINCE,
     SCORED_COLUMNS,
     SECTOR,
@@ -36,6 +38,8 @@ class BatchView:
     ids_key: Any = None
     #: the same for the provinces (the next tick's view reuses equal arrays)
     provinces_key: Any = None
+    #: (rows x 2) latitude and longitude where the frame has them (None: it has none)
+    coords: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.sector_ids)
@@ -51,6 +55,7 @@ class BatchView:
             self.timestamps[start:stop],
             self.raw[start:stop],
             cache,
+            coords=None if self.coords is None else self.coords[start:stop],
         )
 
 
@@ -129,5 +134,14 @@ def make_view(frame: pd.DataFrame, kpis: tuple[str, ...],
     if timestamps.hasnans:
         raise KpiInputError(f"column '{TIMESTAMP}' has missing values")
     return BatchView(sectors, provinces, timestamps, raw, ids_key=ids_key,
-                     provinces_key=provinces_key)
+                     provinces_key=provinces_key, coords=_coordinates(frame))
+
+
+def _coordinates(frame: pd.DataFrame) -> np.ndarray | None:
+    """(rows x 2) the frame's latitude and longitude (NaN where not numbers), or None."""
+    if LAT not in frame.columns or LON not in frame.columns:
+        return None
+    return np.column_stack([
+        pd.to_numeric(frame[c], errors="coerce").to_numpy(np.float64, na_value=np.nan)
+        for c in (LAT, LON)])
 
