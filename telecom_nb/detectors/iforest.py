@@ -21,6 +21,7 @@ from telecom_nb.detectors.forest_params import ForestParams
 from telecom_nb.detectors.joint import JointDistance
 from telecom_nb.detectors.kpi_families import KpiFamilies, kpi_columns
 from telecom_nb.detectors.second_kpi import SecondKpi, kpi_groups
+from telecom_nb.detectors.window_span import WindowSpanParams
 from telecom_nb.detectors.windowed import WindowedDetector
 from telecom_nb.features.base import FeatureExtractor
 from telecom_nb.features.pipeline import KpiFeatures
@@ -46,7 +47,7 @@ FREE_TAILS_AFTER = pd.Timedelta("2D")
 #: ...and only for data this far apart: a normal excursion of 5-15 minute data spans many
 #: rows, and the declustered rows (each cluster's first) understate the deep tails there
 #: (simulator, 15 min: P 0.948 -> 0.934; first generator's s5, 5 min: 0.976 -> 0.942)
-FREE_TAILS_STEP = pd.Timedelta("1h")
+FREE_TAILS_STEP = pd.Timedelta("15min")
 
 
 def bounded(features: np.ndarray) -> np.ndarray:
@@ -130,7 +131,7 @@ class ForestAndZ:
         return self.smooth_tail(self.smooth.distance(features)[:, None])
 
 
-class IsolationForestDetector(CalendarParams, ForestParams, WindowedDetector):
+class IsolationForestDetector(CalendarParams, ForestParams, WindowSpanParams, WindowedDetector):
     """sklearn ``IsolationForest`` on bounded seasonal/relation/peer/change z-scores.
 
     The features already say "unlike itself at this time of day", so the forest
