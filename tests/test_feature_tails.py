@@ -179,7 +179,7 @@ def test_without_the_spacing_rule_the_deepest_level_keeps_its_excesses_scale():
     assert kept(np.array([[35.0]]))[0] < units_of(1e-3)  # the old, faults' own null
 
 
-def test_a_fleet_s_max_reads_free_tails_once_two_days_of_15_minute_or_slower_data_are_behind_the_fit():
+def test_a_fleet_s_max_reads_free_tails_after_two_days_of_data_15_minutes_or_more_apart():
     import pandas as pd
 
     from telecom_nb.detectors import make_detector
