@@ -7,6 +7,7 @@ import pytest
 from test_features import fleet
 
 from telecom_nb import schema as S
+from telecom_nb.cli.commands import build_detector
 from telecom_nb.detectors import make_detector
 from telecom_nb.errors import ParameterError
 
@@ -45,6 +46,8 @@ def test_window_span_is_a_validated_duration():
     assert det.get_params()["window_span"] == pd.Timedelta("3D")
     det.set_params(window_span=None)
     assert det.window_span is None
+    assert build_detector("iforest", {"window_span": "2D"}).window_span == pd.Timedelta("2D")
+    assert build_detector("iforest", {"window_span": "none"}).window_span is None
     for bad in ("0s", "-1D", "soon"):
         with pytest.raises(ParameterError):
             det.set_params(window_span=bad)

@@ -13,7 +13,7 @@ import pandas as pd
 from traitlets import Any as AnyTrait
 from traitlets import HasTraits, validate
 
-from telecom_nb.params import param_trait, to_timedelta
+from telecom_nb.params import NONE_TEXTS, param_trait, to_timedelta
 
 
 class WindowSpanParams(HasTraits):
@@ -25,9 +25,10 @@ class WindowSpanParams(HasTraits):
 
     @validate("window_span")
     def _v_window_span(self, proposal):
-        if proposal["value"] is None:
-            return None
-        return to_timedelta("window_span", proposal["value"])
+        value = proposal["value"]
+        if value is None or isinstance(value, str) and value.strip().lower() in NONE_TEXTS:
+            return None  # ``--set window_span=none`` arrives as text
+        return to_timedelta("window_span", value)
 
     def _window_ticks(self) -> int:
         """Ticks in ``window_span`` -- while younger than it, the ticks seen so far: the
