@@ -26,7 +26,7 @@ class WindowSpanParams(HasTraits):
     @validate("window_span")
     def _v_window_span(self, proposal):
         value = proposal["value"]
-        if value is None or isinstance(value, str) and value.strip().lower() in NONE_TEXTS:
+        if value is None or (isinstance(value, str) and value.strip().lower() in NONE_TEXTS):
             return None  # ``--set window_span=none`` arrives as text
         return to_timedelta("window_span", value)
 
