@@ -1,10 +1,11 @@
 """A fleet's retraining window as a span of data time, whatever the cadence and fleet size.
 
 ``window_size`` rows of the last ticks were the last 20 ticks of a fleet over 1,000 cells,
-~2 days of ~400 hourly cells and ~1.3 days at 15 minutes: the deep tails and the nulls saw
-the last day or two, never a week's nights and busy hours. Each tick instead adds
-``window_size / ticks in window_span`` of its rows (a sample), so the window holds the whole
-span at any cadence and size.
+~2 days of ~400 hourly cells and ~1.3 days at 15 minutes: what the deep tails and the nulls
+saw depended on the fleet's size. Each tick instead adds ``window_size / ticks in
+window_span`` of its rows (a sample), so the window holds the span at any cadence and size.
+Three days, not a week: a week's nulls (every weekend in them) cost event recall on hourly
+worlds as much as they gained precision (README, Measured: issue 11, window span).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from telecom_nb.params import NONE_TEXTS, param_trait, to_timedelta
 class WindowSpanParams(HasTraits):
     """Mixin for a :class:`~telecom_nb.detectors.windowed.WindowedDetector`: ``window_span``."""
 
-    window_span = param_trait(AnyTrait(pd.Timedelta("7D"), allow_none=True, help=(
+    window_span = param_trait(AnyTrait(pd.Timedelta("3D"), allow_none=True, help=(
         "data time a fleet's window spans (each tick adds window_size / ticks in the span "
         "of its rows); None = the last window_size rows")))
 
