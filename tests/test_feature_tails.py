@@ -179,7 +179,7 @@ def test_without_the_spacing_rule_the_deepest_level_keeps_its_excesses_scale():
     assert kept(np.array([[35.0]]))[0] < units_of(1e-3)  # the old, faults' own null
 
 
-def test_a_fleet_s_max_reads_free_tails_once_two_days_of_hourly_data_are_behind_the_fit():
+def test_a_fleet_s_max_reads_free_tails_after_two_days_of_data_15_minutes_or_more_apart():
     import pandas as pd
 
     from telecom_nb.detectors import make_detector
@@ -198,7 +198,11 @@ def test_a_fleet_s_max_reads_free_tails_once_two_days_of_hourly_data_are_behind_
     assert det._free_tails()
     cadence.observe(pd.DatetimeIndex([start + pd.Timedelta("75min")]))
     cadence.observe(pd.DatetimeIndex([start + pd.Timedelta("90min")]))
-    assert cadence.step < pd.Timedelta("1h") and not det._free_tails()  # 15-minute data
+    # 15-minute data: a week's window sees their deep tails (the 20,000 last rows did not)
+    assert cadence.step == pd.Timedelta("15min") and det._free_tails()
+    for minutes in (95, 100, 105, 110):
+        cadence.observe(pd.DatetimeIndex([start + pd.Timedelta(minutes, unit="min")]))
+    assert cadence.step == pd.Timedelta("5min") and not det._free_tails()
 
 
 def test_the_free_reading_counts_a_far_run_with_all_its_rows():

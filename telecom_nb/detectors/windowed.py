@@ -241,13 +241,17 @@ class WindowedDetector(ThresholdParams, Detector):
             self._window = SampleWindow(self.window_size, x.shape[1])
         elif self._window.capacity != self.window_size:
             self._window = self._window.resized(self.window_size)
-        per_batch = max(1, self.window_size // MIN_BATCHES_IN_WINDOW)
+        per_batch = max(1, self.window_size // self._window_ticks())
         kept = slice(None)
         if len(x) > per_batch:
             kept = np.sort(self._rng.choice(len(x), per_batch, replace=False))
         self._window.append(x[kept])
         if rows is not None:
             self._previous.remember(rows, x, kept, self.window_size)
+
+    def _window_ticks(self) -> int:
+        """Ticks the window spans at least: a batch adds ``window_size / this`` rows at most."""
+        return MIN_BATCHES_IN_WINDOW
 
     def _due(self, now: pd.Timestamp) -> bool:
         """First model after warm-up; then on the data clock, more often while young."""
