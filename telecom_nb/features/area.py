@@ -24,8 +24,7 @@ from __future__ import annotations
 import numpy as np
 
 from telecom_nb.features import area_kernel
-from telecom_nb.features.group_median import fleet_median
-from telecom_nb.features.robust_stats import MAD_TO_SIGMA, RobustTable
+from telecom_nb.features.robust_stats import RobustTable, fleet_spread, shrunk_rows
 from telecom_nb.sector_index import grow_rows
 
 #: sectors in a sector's area (its site's other cells first): about two sites' worth more.
@@ -167,11 +166,10 @@ class AreaMedian:
         the data's cadence (a sector's area counts after :data:`WARM_UP_NS` of ticks)."""
         med = self.median(rows, times, z)
         out = np.zeros_like(med)
-        known = (rows >= 0) & (rows < self.usual_.n_rows)
-        if not known.any():
+        usual = shrunk_rows(self.usual_, rows, self.fleet_sd_, PRIOR_TICKS)
+        if usual is None:
             return out
-        level, spread, count = self.usual_.get((np.where(known, rows, 0),))
-        spread = (count * spread + PRIOR_TICKS * self.fleet_sd_) / (count + PRIOR_TICKS)
+        known, level, spread, count = usual
         with np.errstate(invalid="ignore"):
             area = np.nan_to_num((med - level) / np.maximum(spread, MIN_SD), nan=0.0)
         own = np.nan_to_num(z[:, : self.n_kpis], nan=0.0)
@@ -185,6 +183,5 @@ class AreaMedian:
         med = self.median(rows, times, z)
         self.usual_.grow(n_rows)
         self.usual_.update((rows,), med)
-        fleet, enough = fleet_median(self.usual_.dev * MAD_TO_SIGMA, self.usual_.count,
-                                     MIN_FLEET_COUNT)
-        self.fleet_sd_ = np.where(enough, np.clip(fleet, MIN_SD, PRIOR_SD), self.fleet_sd_)
+        self.fleet_sd_ = fleet_spread(self.usual_, MIN_FLEET_COUNT, MIN_SD, PRIOR_SD,
+                                      self.fleet_sd_)

@@ -16,8 +16,7 @@ import math
 import numpy as np
 
 from telecom_nb.features import tick_kernels
-from telecom_nb.features.group_median import fleet_median
-from telecom_nb.features.robust_stats import MAD_TO_SIGMA, RobustTable
+from telecom_nb.features.robust_stats import RobustTable, fleet_spread, shrunk_rows
 from telecom_nb.sector_index import grow_rows
 
 #: EW weight of the current tick in the running mean (a memory of about 3 ticks; for a few
@@ -91,11 +90,10 @@ class Persistence:
         if compiled is not None:  # the lines below in one pass (same numbers)
             return compiled
         out = np.zeros_like(z)
-        known = (rows >= 0) & (rows < self.usual_.n_rows)
-        if not known.any():
+        usual = shrunk_rows(self.usual_, rows, self.fleet_sd_, PRIOR_TICKS)
+        if usual is None:
             return out
-        level, spread, count = self.usual_.get((np.where(known, rows, 0),))
-        spread = (count * spread + PRIOR_TICKS * self.fleet_sd_) / (count + PRIOR_TICKS)
+        known, level, spread, count = usual
         white = self.white_sd
         p = (self._current(rows, z) - level) / np.maximum(spread, white)
         # no stronger than this tick alone would be if it persisted
@@ -115,6 +113,5 @@ class Persistence:
 
     def _learn_fleet_sd(self) -> None:
         """The fleet's median spread of the mean per series, over sectors with history."""
-        med, enough = fleet_median(self.usual_.dev * MAD_TO_SIGMA, self.usual_.count,
-                                   MIN_HISTORY)
-        self.fleet_sd_ = np.where(enough, np.clip(med, self.white_sd, PRIOR_SD), self.fleet_sd_)
+        self.fleet_sd_ = fleet_spread(self.usual_, MIN_HISTORY, self.white_sd, PRIOR_SD,
+                                      self.fleet_sd_)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from telecom_nb.features.compact import read_counts, store_counts
+from telecom_nb.features.group_median import fleet_median
 from telecom_nb.features.layout import grow_slot_major
 from telecom_nb.sector_index import grow_rows
 
@@ -126,6 +127,28 @@ class RobustTable:
         self.dev[cells] = np.where(ok, new_dev, dev)
         self.count[cells] = store_counts(
             self.count, np.minimum(count + ok * np.where(far, GATED_WEIGHT, 1.0), MAX_COUNT))
+
+
+def shrunk_rows(table: RobustTable, rows: np.ndarray, fleet_sd: np.ndarray,
+                prior_ticks: float) -> tuple[np.ndarray, ...] | None:
+    """(known, level, spread, count) of a per-sector table at ``rows`` (-1 or beyond the
+    table: not known, read as row 0), the spread shrunk toward the fleet's typical
+    ``fleet_sd`` with the weight of ``prior_ticks`` ticks, so a young sector borrows the
+    fleet's spread instead of trusting its own few ticks'. None when no row is known."""
+    known = (rows >= 0) & (rows < table.n_rows)
+    if not known.any():
+        return None
+    level, spread, count = table.get((np.where(known, rows, 0),))
+    spread = (count * spread + prior_ticks * fleet_sd) / (count + prior_ticks)
+    return known, level, spread, count
+
+
+def fleet_spread(table: RobustTable, min_count: float, low: float, high: float,
+                 previous: np.ndarray) -> np.ndarray:
+    """Per series the fleet's median sector spread (sectors with ``min_count`` samples),
+    clipped to [low, high]; ``previous`` where too few sectors have that history."""
+    med, enough = fleet_median(table.dev * MAD_TO_SIGMA, table.count, min_count)
+    return np.where(enough, np.clip(med, low, high), previous)
 
 
 def _wide(a: np.ndarray) -> np.ndarray:
