@@ -7,7 +7,7 @@ import pytest
 
 from telecom_nb.detectors import explain, score_kernels
 from telecom_nb.detectors.feature_tails import FeatureTails
-from telecom_nb.detectors.iforest import bounded
+from telecom_nb.detectors.forest_model import bounded
 
 pytestmark = pytest.mark.skipif(score_kernels.numba is None, reason="numba not installed")
 

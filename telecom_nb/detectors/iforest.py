@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from traitlets import Bool
 
-from telecom_nb.detectors import score_kernels
 from telecom_nb.detectors.base import RetrainJob
 from telecom_nb.detectors.calendar_params import CalendarParams
 from telecom_nb.detectors.calibration import DEEP_SHOULDER, TailCalibrator, soft_cap
 from telecom_nb.detectors.feature_tails import FeatureTails
 from telecom_nb.detectors.flat_forest import FlatForest
 from telecom_nb.detectors.forest_fit import fit_isolation_forest
+from telecom_nb.detectors.forest_model import FitReference, ForestAndZ, forest_input
 from telecom_nb.detectors.forest_params import ForestParams
 from telecom_nb.detectors.joint import JointDistance
 from telecom_nb.detectors.kpi_families import KpiFamilies, family_only, kpi_columns, others, without
@@ -52,23 +51,6 @@ FREE_TAILS_AFTER = pd.Timedelta("2D")
 FREE_TAILS_STEP = pd.Timedelta("15min")
 
 
-def bounded(features: np.ndarray) -> np.ndarray:
-    """Signed ``log1p(|z|)``: keeps the order, tames the heavy tails the forest splits on.
-
-    On raw z-scores a few huge cold-start values take most random splits and every
-    ordinary deviation then looks alike; on a log scale a 4x drop still stands out.
-    """
-    return np.sign(features) * np.log1p(np.abs(features))
-
-
-def forest_input(features: np.ndarray) -> np.ndarray:
-    """``bounded(features)`` as the forest compares it (float32, one pass when compiled);
-    the forest's fit and scoring cast to float32 anyway, so the trees and scores are the
-    same as from ``bounded``."""
-    x = score_kernels.bounded32(features)
-    return bounded(features) if x is None else x
-
-
 def continues(tails: FeatureTails, ref: np.ndarray, previous: np.ndarray | None,
               units: np.ndarray | None = None) -> np.ndarray | None:
     """Rows whose sector's previous row was already far (max units beyond the gate);
@@ -77,62 +59,6 @@ def continues(tails: FeatureTails, ref: np.ndarray, previous: np.ndarray | None,
         return None
     before = tails(np.nan_to_num(previous, nan=0.0))  # |z| of the previous tick, 0 = none
     return before > np.quantile(tails(ref) if units is None else units, CLUSTER_GATE)
-
-
-@dataclass(frozen=True)
-class FitReference:
-    """What a fit computed on its calibration rows: the combined score's calibration
-    reads the same rows again (a retrain's largest cost after the fit: the forest's
-    walk, the bounded input, every feature's tail units)."""
-
-    ref: np.ndarray
-    previous: np.ndarray | None
-    forest_raw: np.ndarray  # -score_samples
-    z: np.ndarray  # max units, with the joint distance's in a fleet
-    joint_units: np.ndarray | None
-    continues: np.ndarray | None
-    smooth_units: np.ndarray | None = None
-
-
-@dataclass(frozen=True)
-class ForestAndZ:
-    """A forest plus the calibrations that put its score and the max |z| on one scale."""
-
-    forest: FlatForest  # the fitted IsolationForest, scored from flat arrays (same numbers)
-    forest_null: TailCalibrator
-    tails: FeatureTails
-    z_null: TailCalibrator
-    joint: JointDistance | None = None  # several KPIs' deviations together
-    joint_tail: FeatureTails | None = None  # the distance's own tail, as a feature's
-    joint_null: TailCalibrator | None = None  # a few series: the joint part's own null
-    novelty: np.ndarray | None = None  # a few series: range-novelty columns read directly
-    second: SecondKpi | None = None  # a fleet: two KPIs far from their peers at once
-    n_base: int | None = None  # feature columns read by the parts above (the rest: shift)
-    shift: np.ndarray | None = None  # a few series: level-shift columns, read directly
-    shift_null: tuple[TailCalibrator | None, ...] | None = None  # each one's own null
-    families: KpiFamilies | None = None  # a fleet: two uncorrelated KPI families off at once
-    smooth: JointDistance | None = None  # a few series: the smoothed z vector's distance
-    smooth_tail: FeatureTails | None = None  # ... in units of its own tail
-    smooth_null: TailCalibrator | None = None  # ... and a part of its own
-    #: the columns the forest reads (None: all base ones; a few series: not the area's)
-    forest_columns: np.ndarray | None = None
-    #: the fit's :class:`FitReference`, taken (and dropped) by the detector's calibration
-    fit_ref: list = field(default_factory=lambda: [None], compare=False, repr=False)
-
-    def base(self, features: np.ndarray) -> np.ndarray:
-        """The columns the forest, the tails and the joint part read."""
-        return features if self.n_base is None else features[:, : self.n_base]
-
-    def joint_units(self, features: np.ndarray) -> np.ndarray:
-        """The joint distance in units of its own tail (as a feature's |z|); ``features``:
-        whole rows (a few series' distance reads the level-shift columns too)."""
-        return self.joint_tail(self.joint.distance(features)[:, None])
-
-    def smooth_units(self, features: np.ndarray) -> np.ndarray | None:
-        """The smoothed z vector's distance in units of its own tail (None: no part)."""
-        if self.smooth is None:
-            return None
-        return self.smooth_tail(self.smooth.distance(features)[:, None])
 
 
 class IsolationForestDetector(CalendarParams, ForestParams, WindowSpanParams, WindowedDetector):

@@ -1,0 +1,93 @@
+"""The fitted model of the default detector: a forest plus the calibrations that put its
+score and every other part on one scale, and what a fit computed on its calibration rows.
+
+Kept apart from :mod:`~telecom_nb.detectors.iforest` (which decides what to fit and how to
+combine the parts) because it is plain data: a retrain builds one, scoring reads it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from telecom_nb.detectors import score_kernels
+from telecom_nb.detectors.calibration import TailCalibrator
+from telecom_nb.detectors.feature_tails import FeatureTails
+from telecom_nb.detectors.flat_forest import FlatForest
+from telecom_nb.detectors.joint import JointDistance
+from telecom_nb.detectors.kpi_families import KpiFamilies
+from telecom_nb.detectors.second_kpi import SecondKpi
+
+
+def bounded(features: np.ndarray) -> np.ndarray:
+    """Signed ``log1p(|z|)``: keeps the order, tames the heavy tails the forest splits on.
+
+    On raw z-scores a few huge cold-start values take most random splits and every
+    ordinary deviation then looks alike; on a log scale a 4x drop still stands out.
+    """
+    return np.sign(features) * np.log1p(np.abs(features))
+
+
+def forest_input(features: np.ndarray) -> np.ndarray:
+    """``bounded(features)`` as the forest compares it (float32, one pass when compiled);
+    the forest's fit and scoring cast to float32 anyway, so the trees and scores are the
+    same as from ``bounded``."""
+    x = score_kernels.bounded32(features)
+    return bounded(features) if x is None else x
+
+
+@dataclass(frozen=True)
+class FitReference:
+    """What a fit computed on its calibration rows: the combined score's calibration
+    reads the same rows again (a retrain's largest cost after the fit: the forest's
+    walk, the bounded input, every feature's tail units)."""
+
+    ref: np.ndarray
+    previous: np.ndarray | None
+    forest_raw: np.ndarray  # -score_samples
+    z: np.ndarray  # max units, with the joint distance's in a fleet
+    joint_units: np.ndarray | None
+    continues: np.ndarray | None
+    smooth_units: np.ndarray | None = None
+
+
+@dataclass(frozen=True)
+class ForestAndZ:
+    """A forest plus the calibrations that put its score and the max |z| on one scale."""
+
+    forest: FlatForest  # the fitted IsolationForest, scored from flat arrays (same numbers)
+    forest_null: TailCalibrator
+    tails: FeatureTails
+    z_null: TailCalibrator
+    joint: JointDistance | None = None  # several KPIs' deviations together
+    joint_tail: FeatureTails | None = None  # the distance's own tail, as a feature's
+    joint_null: TailCalibrator | None = None  # a few series: the joint part's own null
+    novelty: np.ndarray | None = None  # a few series: range-novelty columns read directly
+    second: SecondKpi | None = None  # a fleet: two KPIs far from their peers at once
+    n_base: int | None = None  # feature columns read by the parts above (the rest: shift)
+    shift: np.ndarray | None = None  # a few series: level-shift columns, read directly
+    shift_null: tuple[TailCalibrator | None, ...] | None = None  # each one's own null
+    families: KpiFamilies | None = None  # a fleet: two uncorrelated KPI families off at once
+    smooth: JointDistance | None = None  # a few series: the smoothed z vector's distance
+    smooth_tail: FeatureTails | None = None  # ... in units of its own tail
+    smooth_null: TailCalibrator | None = None  # ... and a part of its own
+    #: the columns the forest reads (None: all base ones; a few series: not the area's)
+    forest_columns: np.ndarray | None = None
+    #: the fit's :class:`FitReference`, taken (and dropped) by the detector's calibration
+    fit_ref: list = field(default_factory=lambda: [None], compare=False, repr=False)
+
+    def base(self, features: np.ndarray) -> np.ndarray:
+        """The columns the forest, the tails and the joint part read."""
+        return features if self.n_base is None else features[:, : self.n_base]
+
+    def joint_units(self, features: np.ndarray) -> np.ndarray:
+        """The joint distance in units of its own tail (as a feature's |z|); ``features``:
+        whole rows (a few series' distance reads the level-shift columns too)."""
+        return self.joint_tail(self.joint.distance(features)[:, None])
+
+    def smooth_units(self, features: np.ndarray) -> np.ndarray | None:
+        """The smoothed z vector's distance in units of its own tail (None: no part)."""
+        if self.smooth is None:
+            return None
+        return self.smooth_tail(self.smooth.distance(features)[:, None])
