@@ -49,7 +49,8 @@ EPISODE_COLUMNS: tuple[str, ...] = (
 )
 
 
-def escalation_bar(alerted, alerted_n, n_anom, escalate_by):
+def escalation_bar(alerted: np.ndarray | float, alerted_n: np.ndarray | int,
+                   n_anom: np.ndarray | int, escalate_by: float) -> np.ndarray | float:
     """The peak an open episode must reach to re-alert: its last alert plus ``escalate_by``
     plus ``log10`` of how many times more anomalous ticks it has had since (arrays or
     scalars; compiled too, :mod:`~telecom_nb.alarms.episode_table`).
@@ -57,8 +58,9 @@ def escalation_bar(alerted, alerted_n, n_anom, escalate_by):
     Why the last term: a score is about ``-log10`` of how rare a tick is, and the rarest of
     ``n`` ticks of one unchanged incident is about ``log10 n`` rarer than one of them. A
     level shift or a wobbling fault paged at its first tick reaches a peak one unit higher
-    after ten ticks with nothing worse happening (NAB's standard profile: 269 false alerts,
-    many such re-pages of a plateau); what is worse per tick still re-alerts.
+    after ten ticks with nothing worse happening, and paged again for it (few-series
+    sets: a sixth to a third of the pages inside incidents were such re-pages); what is
+    worse per tick still re-alerts.
     """
     return alerted + escalate_by + np.log10(np.maximum(n_anom, 1) / np.maximum(alerted_n, 1))
 
