@@ -328,3 +328,27 @@ def test_alarm_chain_string_columns_are_what_pandas_infers_from_the_strings():
         inferred = pd.Series(np.asarray(labels, dtype=object)[codes].tolist(), dtype="str")
         pd.testing.assert_series_equal(column, inferred)
         assert list(column == "recovering") == [c == 2 for c in codes]
+
+
+def test_a_checkpoint_from_before_the_growth_rule_restores_and_goes_on():
+    """A tracker saved without ``_alerted_n`` (older code) restores; an open episode's
+    re-alert bar then counts its growth from the restore, and a fresh one is unaffected."""
+    from telecom_nb.engine.snapshot import StateError, capture, restore
+
+    seq = {"a": [1, 1, 1, 0], "b": [0, 0, 0, 0]}
+    scores = {"a": [5.0, 5.5, 5.8, 0.1], "b": [0.1] * 4}
+    tracker = EpisodeTracker(open_after=1, close_after=3)
+    feed(tracker, seq, scores)
+    tree, arrays = capture(tracker)
+    del tree["attrs"]["_alerted_n"]
+    fresh = restore(EpisodeTracker(open_after=1, close_after=3), tree, arrays)
+    assert fresh._alerted_n[:2].tolist() == [3, 0]  # a open with 3 anomalous ticks, b closed
+    # a's last alert was its first tick (5.0); restored, its bar counts growth from 3 ticks
+    for peak, alerts in ((6.1, False), (6.2, True)):  # bar 5.0 + 1 + log10(4 / 3) = 6.125
+        fresh = restore(EpisodeTracker(open_after=1, close_after=3), tree, arrays)
+        fresh.update(frame({"a": 1, "b": 0}, {"a": peak, "b": 0.1}),
+                     T0 + 4 * pd.Timedelta("15min"))
+        assert (fresh.last_alert_score_[0] == peak) == alerts
+    del tree["attrs"]["_n_anom"]  # state without such a rule is still refused, by name
+    with pytest.raises(StateError, match="_n_anom"):
+        restore(EpisodeTracker(open_after=1, close_after=3), tree, arrays)

@@ -99,6 +99,9 @@ EPISODE_PARAMS: tuple[str, ...] = ("open_after", "close_after", "max_closed", "e
 class EpisodeTracker(EpisodeViews, EpisodeParams, Parametrized):
     """Turns per-tick anomaly flags into alert episodes (open / closed), per sector."""
 
+    #: state newer than some checkpoints: derived by :meth:`derive_added_state`
+    _state_added: tuple[str, ...] = ("_alerted_n",)
+
     def __init__(
         self,
         open_after: int = 1,
@@ -143,6 +146,12 @@ class EpisodeTracker(EpisodeViews, EpisodeParams, Parametrized):
         if hasattr(self, "closed_"):
             self.closed_ = deque(self.closed_, maxlen=change["new"])
             self.changes_ += 1
+
+    def derive_added_state(self, names: Sequence[str]) -> None:
+        """A checkpoint older than ``_alerted_n``: an open episode counts from its restore
+        (its last alert taken at its current anomalous ticks, the old rule until it grows)."""
+        if "_alerted_n" in names:
+            self._alerted_n = np.where(self._open, self._n_anom, 0).astype(np.int64)
 
     @property
     def n_open(self) -> int:
