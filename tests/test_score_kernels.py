@@ -92,6 +92,20 @@ def test_contributions_are_kpi_contributions(members):
     _same_bits(explain.kpi_contributions(x, w), want)
 
 
+def test_contributions_follow_new_weights(monkeypatch):
+    # the weights' layout is kept between calls: another model's weights (in place too)
+    x = np.abs(_features(rows=200, cols=4))
+    w = np.eye(4)
+    first = score_kernels.contributions(x, w)
+    w[3, [0, 3]] = [0.5, 0.5]  # the same array, now with a relation
+    got = score_kernels.contributions(x, w)
+    again = score_kernels.contributions(x, np.eye(4))
+    monkeypatch.setattr(score_kernels, "numba", None)
+    _same_bits(got, explain.kpi_contributions(x, w))
+    assert not np.array_equal(got, first)
+    _same_bits(again, first)
+
+
 def test_kernels_stand_aside_for_inputs_they_do_not_cover():
     x = _features(rows=10)
     assert score_kernels.bounded32(x.astype(np.float32)) is None
