@@ -85,6 +85,22 @@ def test_young_window_keeps_the_body():
     assert np.allclose(tails.units(probe), (np.abs(probe) - tails.anchor) / tails.scale)
 
 
+def test_a_feature_without_body_or_tail_reads_no_rarer_than_one_window_row():
+    # a fleet's range-novelty column: 0 but on ~0.1 % of rows (records at z ~3.5), too few
+    # for any tail level; the body's floor read a record at z 20 as ~29 units (p ~ 1e-13)
+    rng = np.random.default_rng(7)
+    record = np.where(rng.random(20_000) < 0.001, rng.uniform(3.4, 4.0, 20_000), 0.0)
+    window = np.c_[rng.normal(size=20_000), record]
+    tails = FeatureTails.fit(window, np.roll(window, 1, axis=0), free=True)
+    probe = np.array([[0.0, 20.0], [0.0, 3.5]])
+    one_row = units_of(1.0 / 20_000)
+    assert tails.units(probe)[0, 1] <= one_row + 1e-9
+    assert tails(probe)[0] <= one_row + 1e-9  # the max (compiled) reads the same
+    assert tails.units(probe)[1, 1] == (3.5 - tails.anchor[1]) / tails.scale[1]  # body below
+    # a feature with a body of its own keeps reading far beyond the window
+    assert tails(np.array([[8.0, 0.0]]))[0] > one_row + 3.0
+
+
 def test_previous_rows_are_each_kept_rows_predecessor():
     prev = PreviousRows()
     x1 = np.array([[1.0, -1.0], [2.0, -2.0]])  # sectors 0 and 1
