@@ -5,20 +5,21 @@ trouble lifts it to 10-20 % for hours: 1 drop of 7, of 11, of 10, 2 of 9. Each v
 is one or two drops of a handful of calls, a binomial z of 1.4-2.8 (the fleet's everyday
 rare event); together they are 5 drops in 37 calls where 0.15 were due, z ~5. An RF
 engineer reads it so: the drops against the calls, not a z of each noisy ratio. (Second
-generator, tuning worlds 910-913: VoLTE drop surges found 27 -> 31 of 106 with the
+generator, tuning worlds 910-913: VoLTE drop surges found 27 -> 33 of 106 with the
 rates shrunk; a longer memory, 0.85, found no more.)
 
 Per sector x ratio KPI (:class:`~telecom_nb.features.count_ratio.CountRatios`) the events
-and trials of the values read in counts are summed with an exponential memory of
-``DECAY`` per tick, and the run's z is the binomial tail of the sums at the sector's
-rate (the regularised incomplete beta: sums are not integers). A value of exactly 0 or
-100 % does not show its trials (0 of 1 or of 40): it counts as the sector's typical
-trials (EW over its values of one event, which show them unreduced: 2 of 40 reads 1 of 20)
-at this time of day (the fleet's profile of such trials over the day), none or all of them
-events. The run's z
-stands for the row only where it says more than the row's own, on the same side: the
-memory never outlives the current value's support (a 0 % after a surge reads its own z).
-Learned from the values, no KPI names.
+and trials of the values read in counts are summed with an exponential memory of ``DECAY``
+per tick (a run starts afresh where the one before sat at or below the rate: quiet hours
+before a surge do not dilute it; the decay reads the four values above as ~3.6 drops in
+~32 calls, z ~3), and the run's z is the binomial tail of the sums at the sector's rate
+(the regularised incomplete beta: sums are not integers). A value of exactly 0 or 100 %
+does not show its trials (0 of 1 or of 40): it counts as the sector's typical trials (EW
+over its values of one event, which show them unreduced: 2 of 40 reads 1 of 20) at this
+time of day (the fleet's profile of such trials over the day), none or all of them events.
+The run's z stands for the row only where it says more than the row's own, on the same
+side: the memory never outlives the current value's support (a 0 % after a surge reads
+its own z). Learned from the values, no KPI names.
 """
 
 from __future__ import annotations
@@ -89,8 +90,11 @@ class CountRuns:
         row_n = np.where(shown, n, np.where(filled, trials, 0.0))
         row_k = np.where(shown, k, np.where(filled & (v == 100.0), trials, 0.0))
         row_n, row_k = np.where(counted, row_n, 0.0), np.where(counted, row_k, 0.0)
-        big_k = np.where(known[:, None], DECAY * self.events_[r, cols], 0.0) + row_k
-        big_n = np.where(known[:, None], DECAY * self.trials_[r, cols], 0.0) + row_n
+        prev_k, prev_n = self.events_[r, cols], self.trials_[r, cols]
+        # a run starts where the one before sat at or below the rate (no quiet hours diluting it)
+        carry = known[:, None] & (prev_k > prev_n * np.nan_to_num(p))
+        big_k = np.where(carry, DECAY * prev_k, 0.0) + row_k
+        big_n = np.where(carry, DECAY * prev_n, 0.0) + row_n
         return cols, n, shown, one, counted, p, big_k, big_n
 
     def z(self, counts: CountRatios, read: Read | None, rows: np.ndarray, slot: np.ndarray,
