@@ -100,7 +100,8 @@ class CountRuns:
     def z(self, counts: CountRatios, read: Read | None, rows: np.ndarray, slot: np.ndarray,
           raw: np.ndarray, counted_z: np.ndarray) -> np.ndarray:
         """``counted_z`` (rows x KPIs, the values' own binomial z, NaN: not read in counts)
-        where the value's counts at the usual trials, or the run's, say more on its side."""
+        with the run's z where it says more on the same side (``read``: the tick's
+        :meth:`CountRatios.read`)."""
         sums = self._sums(counts, read, rows, slot, raw)
         if sums is None:
             return counted_z
@@ -122,7 +123,8 @@ class CountRuns:
         self.events_ = grow_rows(self.events_, n_rows)
         self.trials_ = grow_rows(self.trials_, n_rows)
         self.typical_ = grow_rows(self.typical_, n_rows)
-        read = counts.read(rows, slot, raw, np.zeros(raw.shape))  # p is not learned
+        # the rate as the sector's (no seasonal expectation here: before 24 values, 0)
+        read = counts.read(rows, slot, raw, np.zeros(raw.shape))
         sums = self._sums(counts, read, rows, slot, raw)
         if sums is None:
             return
