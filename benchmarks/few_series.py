@@ -245,12 +245,20 @@ def main(argv: list[str] | None = None) -> None:
             totals.setdefault(name, []).append(ev.event_recall)
             print(f"{name:6s} seed {seed}: ER={ev.event_recall:.3f} "
                   f"({ev.events_found}/{ev.n_events}) P={ev.precision:.3f} R={ev.recall:.3f} "
-                  f"flagged={ev.flagged} fp={ev.fp} ({took:.0f}s)", flush=True)
+                  f"flagged={ev.flagged} fp={ev.fp} {_pages(judged)} ({took:.0f}s)", flush=True)
             for kind, ks in ev.per_kind.items():
                 print(f"    {kind:20s} events {ks.events_found}/{ks.n_events} "
                       f"row recall {ks.row_recall:.2f}")
             if args.verbose:
                 _peaks(judged)
+
+
+def _pages(judged: pd.DataFrame) -> str:
+    """The alerts a person is paged with (episode onsets and escalations): outside every
+    labelled event (false pages) and inside one (re-pages of an incident are inside)."""
+    paged = judged[schema.ALERT_SCORE].to_numpy() > 0
+    inside = judged[schema.FAULT].to_numpy() != ""
+    return f"pages={int(paged.sum())} (false {int((paged & ~inside).sum())})"
 
 
 def _peaks(judged: pd.DataFrame) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from telecom_nb import schema as S
 from telecom_nb.features import KpiFeatures
@@ -97,15 +98,32 @@ def test_no_coordinates_or_switched_off_means_no_area_evidence():
     assert not any(n.endswith(":area_z") for n in off.feature_names)
 
 
-def test_compiled_medians_equal_the_numpy_ones(monkeypatch):
+@pytest.mark.parametrize("n", range(1, 17))
+def test_sorting_network_sorts_every_input(n):
+    from telecom_nb.features.area_kernel import sorting_network
+
+    pairs = sorting_network(n)
+    # the 0-1 principle: a network that sorts every 0/1 input sorts every input
+    bits = (np.arange(2**n)[:, None] >> np.arange(n)) & 1
+    for a, b in pairs:
+        bits[:, a], bits[:, b] = np.minimum(bits[:, a], bits[:, b]), np.maximum(bits[:, a],
+                                                                                 bits[:, b])
+    assert (np.diff(bits, axis=1) >= 0).all()
+    assert n != 8 or len(pairs) == 19
+
+
+@pytest.mark.parametrize("neighbours", [8, 11, 12])
+def test_compiled_medians_equal_the_numpy_ones(monkeypatch, neighbours):
     from telecom_nb.features import area_kernel
 
     rng = np.random.default_rng(1)
     n, k = 400, 3
-    area = AreaMedian(k, neighbours=12)
+    area = AreaMedian(k, neighbours=neighbours)
     area.locate(np.arange(n), np.c_[35 + rng.random(n), 51 + rng.random(n)], n)
     z = rng.normal(size=(n, k))
+    z[:, 1] = np.round(z[:, 1])  # ties
     z[rng.random(z.shape) < 0.3] = np.nan  # blanks
+    z[rng.random(z.shape) < 0.05] = np.inf
     rows = np.where(rng.random(n) < 0.1, -1, np.arange(n))  # some sectors not learned
     times = rng.integers(0, 2, n)  # two ticks
     compiled = area.median(rows, times, z)
@@ -113,7 +131,7 @@ def test_compiled_medians_equal_the_numpy_ones(monkeypatch):
     monkeypatch.setattr(area_kernel, "numba", None)
     numpy = area.median(rows, times, z)
     np.testing.assert_array_equal(compiled, numpy)
-    assert np.isfinite(numpy).sum() > n  # not vacuous
+    assert np.isfinite(numpy).sum() > n // 4  # not vacuous
 
 
 def test_no_area_evidence_in_the_first_day():

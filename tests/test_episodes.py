@@ -177,8 +177,9 @@ def test_table_alarms_match_the_live_tracker_on_a_sorted_table():
     table = pd.DataFrame({schema.TIMESTAMP: ts, schema.SECTOR: ["a", "b", "a", "b", "a"]})
     score = np.array([4.0, 1.0, 5.0, 8.0, 6.0])
     out = AlarmChain(close_after=2, threshold=3.0).apply_table(table, Scores(score))
-    # a: 4 (00:00) opens, 5 escalates, 6 escalates; b: 1 is normal, 8 opens
-    np.testing.assert_array_equal(out[schema.ALERT_SCORE], [4.0, 0.0, 5.0, 8.0, 6.0])
+    # a: 4 (00:00) opens; 5 on its 2nd tick is no escalation (the bar: 4 + 1 + log10 2),
+    # 6 on its 3rd is (4 + 1 + log10 3 = 5.48); b: 1 is normal, 8 opens
+    np.testing.assert_array_equal(out[schema.ALERT_SCORE], [4.0, 0.0, 0.0, 8.0, 6.0])
     assert list(out[schema.STATE]) == ["anomalous", "normal", "anomalous", "anomalous",
                                        "anomalous"]
     live = AlarmChain(close_after=2, threshold=3.0)
@@ -223,6 +224,25 @@ def test_escalate_by_re_alerts_an_open_episode_only_when_much_worse():
     assert EpisodeTracker().escalate_by == 1.0
     with pytest.raises(ParameterError):
         EpisodeTracker(escalate_by=-1.0)
+
+
+def test_a_lasting_incident_does_not_re_alert_for_its_peak_growing_with_its_length():
+    """The rarest of n ticks of one unchanged incident is ~log10 n rarer than one: a plateau
+    whose peak creeps up as ticks pile up is paged once; a tick worse beyond that re-alerts.
+    The compiled table pass and the live tracker agree."""
+    from telecom_nb.alarms import AlarmChain
+    from telecom_nb.detectors.base import Scores
+
+    score = np.array([4.0, 4.5, 4.9, 5.1, 5.2, 5.3, 8.0])  # 5.1 was a re-alert (4 + 1)
+    ts = pd.date_range("2024-01-01", periods=len(score), freq="5min", tz="UTC")
+    table = pd.DataFrame({schema.TIMESTAMP: ts, schema.SECTOR: "a"})
+    out = AlarmChain(close_after=2, threshold=3.0).apply_table(table, Scores(score))
+    # 8.0 on the 7th tick clears 4 + 1 + log10 7 = 5.85
+    np.testing.assert_array_equal(out[schema.ALERT_SCORE], [4.0, 0, 0, 0, 0, 0, 8.0])
+    live = AlarmChain(close_after=2, threshold=3.0)
+    for i, t in enumerate(ts):
+        step = live.apply(table.iloc[[i]], Scores(score[[i]]), t)
+        assert step[schema.ALERT_SCORE].iloc[0] == out[schema.ALERT_SCORE].iloc[i]
 
 
 def test_escalate_by_reaches_the_alarm_chain():
@@ -308,3 +328,27 @@ def test_alarm_chain_string_columns_are_what_pandas_infers_from_the_strings():
         inferred = pd.Series(np.asarray(labels, dtype=object)[codes].tolist(), dtype="str")
         pd.testing.assert_series_equal(column, inferred)
         assert list(column == "recovering") == [c == 2 for c in codes]
+
+
+def test_a_checkpoint_from_before_the_growth_rule_restores_and_goes_on():
+    """A tracker saved without ``_alerted_n`` (older code) restores; an open episode's
+    re-alert bar then counts its growth from the restore, and a fresh one is unaffected."""
+    from telecom_nb.engine.snapshot import StateError, capture, restore
+
+    seq = {"a": [1, 1, 1, 0], "b": [0, 0, 0, 0]}
+    scores = {"a": [5.0, 5.5, 5.8, 0.1], "b": [0.1] * 4}
+    tracker = EpisodeTracker(open_after=1, close_after=3)
+    feed(tracker, seq, scores)
+    tree, arrays = capture(tracker)
+    del tree["attrs"]["_alerted_n"]
+    fresh = restore(EpisodeTracker(open_after=1, close_after=3), tree, arrays)
+    assert fresh._alerted_n[:2].tolist() == [3, 0]  # a open with 3 anomalous ticks, b closed
+    # a's last alert was its first tick (5.0); restored, its bar counts growth from 3 ticks
+    for peak, alerts in ((6.1, False), (6.2, True)):  # bar 5.0 + 1 + log10(4 / 3) = 6.125
+        fresh = restore(EpisodeTracker(open_after=1, close_after=3), tree, arrays)
+        fresh.update(frame({"a": 1, "b": 0}, {"a": peak, "b": 0.1}),
+                     T0 + 4 * pd.Timedelta("15min"))
+        assert (fresh.last_alert_score_[0] == peak) == alerts
+    del tree["attrs"]["_n_anom"]  # state without such a rule is still refused, by name
+    with pytest.raises(StateError, match="_n_anom"):
+        restore(EpisodeTracker(open_after=1, close_after=3), tree, arrays)

@@ -38,6 +38,20 @@ def test_bounded32_is_bounded_as_float32():
                                   bounded(small).astype(np.float32).view(np.int32))
 
 
+def test_a_slice_of_first_columns_is_read_in_place():
+    x = _features(rows=1000, cols=12)
+    base = x[:, :9]  # the detector's base columns: rows contiguous, not the matrix
+    assert score_kernels._float_matrix(base) is base
+    assert score_kernels._float_matrix(x[:, ::2]).flags.c_contiguous
+    anchor, scale, reach = np.zeros(9), np.ones(9), np.full(9, 2.0)
+    tails = (np.full((1, 9), 2.0), np.full((1, 9), 2.0), np.ones((1, 9)))
+    args = (anchor, scale, reach, *tails, np.zeros(9, dtype=bool), np.zeros(9))
+    _same_bits(score_kernels.tail_max(base, *args),
+               score_kernels.tail_max(np.ascontiguousarray(base), *args))
+    np.testing.assert_array_equal(score_kernels.bounded32(base).view(np.int32),
+                                  bounded(base).astype(np.float32).view(np.int32))
+
+
 @pytest.mark.parametrize(("heavy", "free"), [(False, False), (False, True), (True, False)])
 def test_tail_max_is_units_max(heavy, free):
     rng = np.random.default_rng(3)
@@ -76,6 +90,20 @@ def test_contributions_are_kpi_contributions(members):
         score_kernels.numba = score_kernels_off
     _same_bits(got, want)
     _same_bits(explain.kpi_contributions(x, w), want)
+
+
+def test_contributions_follow_new_weights(monkeypatch):
+    # the weights' layout is kept between calls: another model's weights (in place too)
+    x = np.abs(_features(rows=200, cols=4))
+    w = np.eye(4)
+    first = score_kernels.contributions(x, w)
+    w[3, [0, 3]] = [0.5, 0.5]  # the same array, now with a relation
+    got = score_kernels.contributions(x, w)
+    again = score_kernels.contributions(x, np.eye(4))
+    monkeypatch.setattr(score_kernels, "numba", None)
+    _same_bits(got, explain.kpi_contributions(x, w))
+    assert not np.array_equal(got, first)
+    _same_bits(again, first)
 
 
 def test_kernels_stand_aside_for_inputs_they_do_not_cover():

@@ -102,9 +102,12 @@ def test_stack_agreeing_compiled_equals_numpy(monkeypatch):
     blocks[2][3, 1] = np.nan
     agree = [False, True, True, False]
     got = tick_kernels.stack_agreeing(blocks, agree, season, agreeing)
+    # as the pipeline calls it: the season is the first block's first columns, read in place
+    in_place = tick_kernels.stack_agreeing(blocks, agree, blocks[0][:, :4], agreeing)
     monkeypatch.setattr(tick_kernels, "numba", None)
     want = tick_kernels.stack_agreeing(blocks, agree, season, agreeing)
     _same_bits(got, want)
+    _same_bits(in_place, want)
 
 
 def test_novelty_compiled_equals_numpy(monkeypatch):

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from telecom_nb.alarms.episodes import ANOMALOUS, NORMAL, RECOVERING
+from telecom_nb.alarms.episodes import ANOMALOUS, NORMAL, RECOVERING, escalation_bar
 from telecom_nb.features.robust_kernel import numba
 
 if TYPE_CHECKING:
@@ -27,8 +27,8 @@ _STATES = np.array([NORMAL, ANOMALOUS, RECOVERING], dtype=object)
 
 
 def _rows(pos, tick, now, flag, score, run_anom, run_norm, is_open, episode_id, start_time,
-          start_tick, last_anom_time, last_anom_tick, n_anom, peak_score, alerted, peak_time,
-          peak_row, n_opened, open_after, close_ns, close_ticks,
+          start_tick, last_anom_time, last_anom_tick, n_anom, peak_score, alerted, alerted_n,
+          peak_time, peak_row, n_opened, open_after, close_ns, close_ticks,
           escalate_by):  # pragma: no cover - compiled
     """``advance`` row by row (rows sorted by tick, then sector; one row per pair).
 
@@ -78,10 +78,12 @@ def _rows(pos, tick, now, flag, score, run_anom, run_norm, is_open, episode_id, 
             n_opened += 1
             episode_id[p] = n_opened
             is_open[p] = True
-        escalating = was_open and better and peak_score[p] >= alerted[p] + escalate_by
+        escalating = was_open and better and peak_score[p] >= _bar(
+            alerted[p], alerted_n[p], n_anom[p], escalate_by)
         if opening or escalating:
             alert[i] = peak_score[p]
             alerted[p] = peak_score[p]
+            alerted_n[p] = n_anom[p]
         by_ticks = close_ticks > 0
         due = new_norm >= close_ticks if by_ticks else t_now - last_anom_time[p] >= close_ns
         if was_open and (not f) and due:
@@ -108,7 +110,9 @@ def _rows(pos, tick, now, flag, score, run_anom, run_norm, is_open, episode_id, 
             closed_peak[:n_closed], closed_peak_row[:n_closed], n_opened, changes)
 
 
+_bar = escalation_bar
 if numba is not None:
+    _bar = numba.njit(cache=True, inline="always")(escalation_bar)
     _rows = numba.njit(cache=True, nogil=True)(_rows)
 
 
@@ -155,7 +159,7 @@ def advance_table_codes(tracker: EpisodeTracker, pos: np.ndarray, ns: np.ndarray
         tracker._run_anom, tracker._run_norm, tracker._open, tracker._episode_id,
         tracker._start_time, tracker._start_tick, tracker._last_anom_time,
         tracker._last_anom_tick, tracker._n_anom, tracker._peak_score, tracker._alerted,
-        tracker._peak_time, peak_row, tracker.n_opened_, tracker.open_after,
+        tracker._alerted_n, tracker._peak_time, peak_row, tracker.n_opened_, tracker.open_after,
         close.value if by_time else 0, 0 if by_time else int(close),
         float(tracker.escalate_by))
     top, values = top[rows], values[rows]  # indexed like the kernel's rows from here

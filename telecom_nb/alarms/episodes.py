@@ -49,6 +49,22 @@ EPISODE_COLUMNS: tuple[str, ...] = (
 )
 
 
+def escalation_bar(alerted: np.ndarray | float, alerted_n: np.ndarray | int,
+                   n_anom: np.ndarray | int, escalate_by: float) -> np.ndarray | float:
+    """The peak an open episode must reach to re-alert: its last alert plus ``escalate_by``
+    plus ``log10`` of how many times more anomalous ticks it has had since (arrays or
+    scalars; compiled too, :mod:`~telecom_nb.alarms.episode_table`).
+
+    Why the last term: a score is about ``-log10`` of how rare a tick is, and the rarest of
+    ``n`` ticks of one unchanged incident is about ``log10 n`` rarer than one of them. A
+    level shift or a wobbling fault paged at its first tick reaches a peak one unit higher
+    after ten ticks with nothing worse happening, and paged again for it (few-series
+    sets: a sixth to a third of the pages inside incidents were such re-pages); what is
+    worse per tick still re-alerts.
+    """
+    return alerted + escalate_by + np.log10(np.maximum(n_anom, 1) / np.maximum(alerted_n, 1))
+
+
 class EpisodeParams(HasTraits):
     """Mixin: the hysteresis parameters, shared by the tracker and the alarm chain."""
 
@@ -58,8 +74,8 @@ class EpisodeParams(HasTraits):
         "normal ticks in a row (e.g. 3)")))
     max_closed = param_trait(Int(1000, help="closed episodes kept (oldest dropped)"))
     escalate_by = param_trait(Float(1.0, help=(
-        "score rise over the last alert that re-alerts an open episode (1 = a 10x rarer "
-        "peak; 0 = any new peak)")))
+        "score rise over the last alert that re-alerts an open episode, beyond log10 of "
+        "its anomalous ticks' growth since (1 = a 10x rarer peak; 0 = any such peak)")))
 
     @validate("open_after", "max_closed")
     def _check_positive(self, proposal):
@@ -82,6 +98,9 @@ EPISODE_PARAMS: tuple[str, ...] = ("open_after", "close_after", "max_closed", "e
 
 class EpisodeTracker(EpisodeViews, EpisodeParams, Parametrized):
     """Turns per-tick anomaly flags into alert episodes (open / closed), per sector."""
+
+    #: state newer than some checkpoints: derived by :meth:`derive_added_state`
+    _state_added: tuple[str, ...] = ("_alerted_n",)
 
     def __init__(
         self,
@@ -116,6 +135,7 @@ class EpisodeTracker(EpisodeViews, EpisodeParams, Parametrized):
         self._n_anom = np.zeros(n, dtype=np.int64)
         self._peak_score = np.full(n, -np.inf)
         self._alerted = np.full(n, -np.inf)  # the open episode's last alert score
+        self._alerted_n = np.zeros(n, dtype=np.int64)  # its anomalous ticks at that alert
         self._peak_time = np.full(n, _NAT, dtype=np.int64)
         self._peak_kpi = np.full(n, "", dtype=object)
         self._peak_values = np.full((n, len(self.kpis)), np.nan)
@@ -126,6 +146,12 @@ class EpisodeTracker(EpisodeViews, EpisodeParams, Parametrized):
         if hasattr(self, "closed_"):
             self.closed_ = deque(self.closed_, maxlen=change["new"])
             self.changes_ += 1
+
+    def derive_added_state(self, names: Sequence[str]) -> None:
+        """A checkpoint older than ``_alerted_n``: an open episode counts from its restore
+        (its last alert taken at its current anomalous ticks, the old rule until it grows)."""
+        if "_alerted_n" in names:
+            self._alerted_n = np.where(self._open, self._n_anom, 0).astype(np.int64)
 
     @property
     def n_open(self) -> int:
@@ -145,6 +171,7 @@ class EpisodeTracker(EpisodeViews, EpisodeParams, Parametrized):
         self._n_anom = grow_rows(self._n_anom, n, 0)
         self._peak_score = grow_rows(self._peak_score, n, -np.inf)
         self._alerted = grow_rows(self._alerted, n, -np.inf)
+        self._alerted_n = grow_rows(self._alerted_n, n, 0)
         self._peak_time = grow_rows(self._peak_time, n, _NAT)
         self._peak_kpi = grow_rows(self._peak_kpi, n, "")
         self._peak_values = grow_rows(self._peak_values, n, np.nan)
@@ -274,12 +301,14 @@ class EpisodeTracker(EpisodeViews, EpisodeParams, Parametrized):
             self.n_opened_ += len(op)
             self._open[op] = True
         # an open episode re-alerts only when its peak clears the last alert by escalate_by
-        # (an operator was paged once; a fault that keeps wobbling is the same incident)
-        escalating = is_open & better & (self._peak_score[pos]
-                                         >= self._alerted[pos] + self.escalate_by)
+        # beyond what more ticks of the same incident give (an operator was paged once; a
+        # fault that keeps wobbling is the same incident): :func:`escalation_bar`
+        escalating = is_open & better & (self._peak_score[pos] >= escalation_bar(
+            self._alerted[pos], self._alerted_n[pos], self._n_anom[pos], self.escalate_by))
         alerting = opening | escalating
         alert = np.where(alerting, self._peak_score[pos], 0.0)
         self._alerted[pos[alerting]] = self._peak_score[pos[alerting]]
+        self._alerted_n[pos[alerting]] = self._n_anom[pos[alerting]]
         if isinstance(self.close_after, pd.Timedelta):  # time since its last anomalous tick
             due = now - self._last_anom_time[pos] >= self.close_after.value
         else:

@@ -13,7 +13,9 @@ data holders in :data:`BLANK`. A model is kept as the inputs of its fit and refi
 A class may list the attributes that hold its state in ``_state_attrs`` (the simulator
 does: everything else in it is derived from its parameters); otherwise every attribute
 is state except the caches named in :data:`TRANSIENT`. A class whose arrays changed
-storage type may take older checkpoints' arrays through ``converted_state(name, data)``.
+storage type may take older checkpoints' arrays through ``converted_state(name, data)``;
+one that gained state arrays names them in ``_state_added`` and derives them for an older
+checkpoint in ``derive_added_state(names)`` (after the rest is restored).
 What cannot be stored raises :class:`StateError` naming the attribute, so nothing is
 silently left out.
 """
@@ -227,16 +229,20 @@ class _Reader:
             self._traits(obj, node.get("traits", {}), path)
         attrs = node.get("attrs", {})
         _prepare(obj, attrs, self)
+        missing: list[str] = []
         if not hasattr(obj, "_state_attrs"):
             missing = sorted({n for n, _ in _state_items(obj)} - set(attrs))
-            if missing:  # e.g. a state array added to the code after the checkpoint
-                raise StateError(f"{path}: no stored value for {', '.join(missing)}")
+            unknown = [n for n in missing if n not in getattr(obj, "_state_added", ())]
+            if unknown:  # e.g. a state array added to the code after the checkpoint
+                raise StateError(f"{path}: no stored value for {', '.join(unknown)}")
         for name, sub in attrs.items():
             if name in TRANSIENT:
                 continue
             if not hasattr(obj, name):
                 raise StateError(f"{path}.{name}: the object has no such attribute")
             setattr(obj, name, self.value(sub, getattr(obj, name), f"{path}.{name}", owner=obj))
+        if missing:  # state the class derives for checkpoints older than it (``_state_added``)
+            obj.derive_added_state(missing)
         return obj
 
     def _traits(self, obj: HasTraits, traits: dict[str, Any], path: str) -> None:

@@ -67,16 +67,23 @@ def typical_day(rows, slot, sl_l, sl_d, sl_c, se_l, se_d, se_c, resid_count, res
                 floors[j])
 
 
-def weekday(rows, wslot, spread, has, fleet, tau2, wk_l, wk_c, effect,
-            wide):  # pragma: no cover - compiled
+def weekday(rows, wslot, spread, has, fleet, tau2, wk_l, wk_c, expected, prior, effect,
+            wide, fleet_effect):  # pragma: no cover - compiled
+    """Each cell's weekday effect and widened spread; the typical day's ``expected`` and
+    ``prior`` then take the effect and the fleet's effect in place (``+``, as numpy's)."""
     n, k = spread.shape
     for i in range(n):
         r = rows[i]
         w = wslot[i]
         for j in range(k):
-            effect[i, j], wide[i, j] = weekday_cell(
+            e, wide[i, j] = weekday_cell(
                 spread[i, j], has[i, j], fleet[i, j], tau2[i, j], f16_decode(wk_l[r, w, j]),
                 wk_c[r, w, j] / COUNT_UNITS)
+            fe = fleet[i, j] if has[i, j] else 0.0
+            effect[i, j] = e
+            fleet_effect[i, j] = fe
+            expected[i, j] = expected[i, j] + e
+            prior[i, j] = prior[i, j] + fe
 
 
 if numba is not None:
@@ -115,9 +122,10 @@ def expected(season, rows: np.ndarray, slots: tuple[np.ndarray, np.ndarray], y: 
         w_fleet, tau2 = week._fleet_at(wslot, y - exp, warm, spread**2)
     else:
         w_fleet, tau2 = week.fleet_[wslot], week.tau2_[wslot]
-    effect, wide = np.empty(shape), np.empty(shape)
+    effect, wide, fleet_effect = np.empty(shape), np.empty(shape), np.empty(shape)
+    # exp and prior are this call's own: the kernel adds the effects in place (one pass,
+    # no sums or np.where over rows x KPIs)
     weekday(rows, wslot, spread, has, np.broadcast_to(w_fleet, shape),
-            np.broadcast_to(tau2, shape), bits(week.level_), week.count_, effect, wide)
-    fleet_effect = np.where(has, w_fleet, 0.0)
-    return (exp + effect, wide, has, prior + fleet_effect, (spread_ok, shape_ok),
-            (effect, spread, fleet_effect))
+            np.broadcast_to(tau2, shape), bits(week.level_), week.count_, exp, prior, effect,
+            wide, fleet_effect)
+    return (exp, wide, has, prior, (spread_ok, shape_ok), (effect, spread, fleet_effect))
