@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from telecom_nb.features.count_ratio import CountRatios, _signed_evidence
 from telecom_nb.features.count_run import CountRuns, run_z
@@ -66,3 +67,31 @@ def test_one_drop_after_quiet_hours_is_no_more_than_itself():
         _tick(counts, runs, 0.0)
     own, both = _tick(counts, runs, 9.0909)  # 1 of 11
     assert both == own
+
+
+def test_a_checkpoint_from_before_the_runs_restores_and_goes_on():
+    """Lumpy KPIs saved without the runs and the fleet's rate (older code) restore: the
+    runs start empty, the fleet's rate is the restored sectors' mean."""
+    from telecom_nb.engine.snapshot import StateError, capture, restore
+    from telecom_nb.features.lumpy import LumpyKpis
+
+    rng = np.random.default_rng(1)
+    lumpy = LumpyKpis(("drop",), (), 24)
+    rows = np.arange(100)
+    for t in range(60):
+        calls = rng.integers(8, 15, 100)
+        raw = (100.0 * rng.binomial(calls, 0.02) / calls).round(4)[:, None]
+        slots = (np.full(100, t % 24), np.full(100, t % 168))
+        lumpy.update(rows, slots, np.full(100, t // 24), raw, 100)
+    tree, arrays = capture(lumpy)
+    del tree["attrs"]["runs_"]
+    del tree["attrs"]["counts_"]["attrs"]["fleet_rate_"]
+    fresh = restore(LumpyKpis(("drop",), (), 24), tree, arrays)
+    assert len(fresh.runs_.events_) == 0
+    want = lumpy.counts_.rate_[:100, 0].mean()
+    assert np.isclose(fresh.counts_.fleet_rate_[0], want)
+    fresh.update(rows, slots, np.full(100, 3), raw, 100)  # goes on
+    assert len(fresh.runs_.events_) >= 100
+    del tree["attrs"]["counts_"]["attrs"]["rate_"]  # other state is still refused, by name
+    with pytest.raises(StateError, match="rate_"):
+        restore(LumpyKpis(("drop",), (), 24), tree, arrays)

@@ -34,6 +34,8 @@ of a few calls show no drop at all on most sectors.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 from scipy.special import bdtr, bdtrc, ndtri
 
@@ -156,6 +158,9 @@ def binomial_z(share: np.ndarray, n: np.ndarray, p: np.ndarray) -> np.ndarray:
 class CountRatios:
     """Which KPIs are ratios of few counts (learned), and each sector's last count level."""
 
+    #: state newer than some checkpoints: derived by :meth:`derive_added_state`
+    _state_added: tuple[str, ...] = ("fleet_rate_",)
+
     def __init__(self, n_kpis: int, slots_per_day: int = 1) -> None:
         self.lattice_ = np.zeros(n_kpis)  # values on non-integer fractions of few counts
         self.control_ = np.zeros(n_kpis)  # ... on those points shifted (both ways, halved)
@@ -172,6 +177,14 @@ class CountRatios:
         self.fleet_rate_ = np.full(n_kpis, np.nan)
         # ... and EW share of its values that show their counts (:meth:`resolution`)
         self.shown_ = np.zeros((0, n_kpis))
+
+    def derive_added_state(self, names: Sequence[str]) -> None:
+        """A checkpoint older than ``fleet_rate_``: the mean of the restored sectors' rates
+        (those with ``MIN_RATE_VALUES`` values), NaN where none has."""
+        if "fleet_rate_" in names:
+            ok = self.rate_n_ >= MIN_RATE_VALUES
+            total, count = np.where(ok, self.rate_, 0.0).sum(axis=0), ok.sum(axis=0)
+            self.fleet_rate_ = np.where(count > 0, total / np.maximum(count, 1), np.nan)
 
     def ratios(self) -> np.ndarray:
         """Per KPI: True where the data show a ratio of counts."""

@@ -9,6 +9,8 @@ a cap is a bound), the caps reaching the relations of a capped KPI too.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from telecom_nb.features.count_ratio import CountRatios
@@ -21,6 +23,9 @@ from telecom_nb.features.zero_inflated import ZeroInflated
 class LumpyKpis:
     """The seasonal z of ratios of few counts and zero-inflated KPIs, and their learning."""
 
+    #: state newer than some checkpoints: derived by :meth:`derive_added_state`
+    _state_added: tuple[str, ...] = ("runs_",)
+
     def __init__(self, kpis: tuple[str, ...], pairs: tuple[tuple[str, str], ...],
                  slots_per_day: int) -> None:
         self.kpis = tuple(kpis)
@@ -29,6 +34,10 @@ class LumpyKpis:
         self.runs_ = CountRuns(len(kpis), slots_per_day)
         self.pair_cols_ = np.array([[kpis.index(a), kpis.index(b)] for a, b in pairs],
                                    dtype=np.intp).reshape(-1, 2)
+
+    def derive_added_state(self, names: Sequence[str]) -> None:
+        """A checkpoint older than the count runs (``names``): they start empty at the
+        restore, as this object was built (no run yet, typical trials learned anew)."""
 
     def z(self, rows: np.ndarray, slots: tuple[np.ndarray, np.ndarray], day: np.ndarray,
           raw: np.ndarray, expected: np.ndarray, z: np.ndarray) -> np.ndarray:
