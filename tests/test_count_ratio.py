@@ -165,3 +165,26 @@ def test_the_decimals_of_an_export_set_how_many_counts_a_value_shows():
     tolerance, most = c.resolution()
     assert c.decimals_.tolist() == [2, 4]
     assert np.allclose(tolerance, [0.0051, 0.000051]) and most.tolist() == [MAX_COUNTS, 200]
+
+
+def test_a_busy_hours_half_is_one_of_two_not_hundreds_of_spreads():
+    frame = _fleet()
+    # 50 % right after a busy 97.21 %: one of two handovers failed (a busy cell's hundreds
+    # of attempts land on exactly half only in a collapse no export shows)
+    assert -4.0 < _last_z(frame, 14, 50.0, 97.21) < 0.0
+
+
+def test_a_sector_that_never_dropped_is_judged_at_the_fleets_rate_too():
+    """A drop rate of 1 % of 2-10 calls: a sector whose values were all 0 % so far has a
+    mean rate of 0; one drop of two calls is not a 4.6-sigma event for it."""
+    rng = np.random.default_rng(4)
+    c = CountRatios(1)
+    for _ in range(200):
+        calls = rng.choice([2, 3, 6, 7, 10], 100)
+        raw = (100.0 * rng.binomial(calls, 0.01) / calls).round(4)
+        raw[0] = 0.0  # sector 0: never a drop
+        c.update(np.arange(100), np.zeros(100, dtype=np.intp), raw[:, None], 100)
+    assert c.ratios().tolist() == [True]
+    z = c.evidence(np.array([0]), np.zeros(1, dtype=np.intp), np.array([[50.0]]),
+                   np.zeros((1, 1)))[0, 0]
+    assert 0.0 < z < 3.0

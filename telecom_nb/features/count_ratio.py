@@ -15,20 +15,26 @@ more often than on the same points shifted by ``CONTROL_SHIFT`` (a continuous
 percentage meets both equally often, an integer KPI neither). On such a KPI, a row whose
 value is a fraction of at most ``MAX_COUNTS`` counts has its |z| capped at the binomial
 evidence of ``k`` of ``n`` against the expected rate: ``Phi^-1``
-of the tail probability. A value of one or two counts (0 %, 50 %, 100 %) is taken so only
-right after a value of few counts or where the same hour of the previous day had few: a
-busy cell's 0 % is a real total failure (its previous hour and yesterday's had many
-counts), while a busy cell lands on 66.67 % or 87.5 % exactly only by chance. Learned
+of the tail probability. A value of one count (0 %, 100 %) is taken so only right after a
+value of few counts or where the same hour of the previous day had few: a busy cell's 0 %
+is a real total failure (its previous hour and yesterday's had many counts), while a busy
+cell lands on 50 %, 66.67 % or 87.5 % exactly only by chance (50 % read on the seasonal
+scale after a busy hour: 11 of 21 handover false alarms on tuning world 911; read in
+counts, its false alarms 117 -> 106). Learned
 per KPI from the data, no KPI names; a few series keep their z (their one-series pass has
 no such state).
 
 Where the value shows its counts (:meth:`CountRatios.resolution`: as many as the export's
 decimals can show), the z *is* that binomial evidence, against the sector's mean rate
 (:meth:`CountRatios.evidence`): a drop rate of 0.4 % has a median of 0 %, so on the
-seasonal scale every single drop was hundreds of spreads and a surge to 14 % no more.
+seasonal scale every single drop was hundreds of spreads and a surge to 14 % no more. The
+mean rate is shrunk toward the fleet's (:meth:`CountRatios.shrunk_rate`): a hundred values
+of a few calls show no drop at all on most sectors.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import numpy as np
 from scipy.special import bdtr, bdtrc, ndtri
@@ -56,8 +62,14 @@ MAX_DECIMALS = 6
 #: EW weight of a value in a sector's mean rate (a ratio KPI), and the values it needs
 RATE_ALPHA = 0.01
 MIN_RATE_VALUES = 24
+#: the fleet's rate weighs like this many of a sector's values in its rate, and the EW
+#: weight of a tick's mean value in the fleet's rate
+PRIOR_VALUES = 100.0
+FLEET_RATE_ALPHA = 0.05
 #: a sector whose values show their counts this often is read in counts throughout
 MIN_SHOWN = 0.5
+#: a read of the ratio KPIs' values (:meth:`CountRatios.read`)
+Read = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 #: continued-fraction steps (denominators grow at least as Fibonacci numbers: 1000 in 16)
 _CF_STEPS = 20
 
@@ -146,6 +158,9 @@ def binomial_z(share: np.ndarray, n: np.ndarray, p: np.ndarray) -> np.ndarray:
 class CountRatios:
     """Which KPIs are ratios of few counts (learned), and each sector's last count level."""
 
+    #: state newer than some checkpoints: derived by :meth:`derive_added_state`
+    _state_added: tuple[str, ...] = ("fleet_rate_",)
+
     def __init__(self, n_kpis: int, slots_per_day: int = 1) -> None:
         self.lattice_ = np.zeros(n_kpis)  # values on non-integer fractions of few counts
         self.control_ = np.zeros(n_kpis)  # ... on those points shifted (both ways, halved)
@@ -158,8 +173,18 @@ class CountRatios:
         # per sector x KPI: EW mean of the values (the rate; a median of lumpy values is 0)
         self.rate_ = np.zeros((0, n_kpis))
         self.rate_n_ = np.zeros((0, n_kpis))
+        # per KPI: EW over ticks of the fleet's mean value (the rate a sector is shrunk to)
+        self.fleet_rate_ = np.full(n_kpis, np.nan)
         # ... and EW share of its values that show their counts (:meth:`resolution`)
         self.shown_ = np.zeros((0, n_kpis))
+
+    def derive_added_state(self, names: Sequence[str]) -> None:
+        """A checkpoint older than ``fleet_rate_``: the mean of the restored sectors' rates
+        (those with ``MIN_RATE_VALUES`` values), NaN where none has."""
+        if "fleet_rate_" in names:
+            ok = self.rate_n_ >= MIN_RATE_VALUES
+            total, count = np.where(ok, self.rate_, 0.0).sum(axis=0), ok.sum(axis=0)
+            self.fleet_rate_ = np.where(count > 0, total / np.maximum(count, 1), np.nan)
 
     def ratios(self) -> np.ndarray:
         """Per KPI: True where the data show a ratio of counts."""
@@ -183,8 +208,8 @@ class CountRatios:
         known = (rows >= 0) & (rows < len(self.last_n_))
         r = np.where(known, rows, 0)
         prev = np.minimum(self.last_n_[r][:, cols], self.slot_n_[r, slot][:, cols])
-        # 0, 50 and 100 % need the context; other small fractions speak for themselves
-        few = known[:, None] & (n <= MAX_COUNTS) & ((prev <= MAX_COUNTS) | (n > 2))
+        # 0 and 100 % need the context; other small fractions speak for themselves
+        few = known[:, None] & (n <= MAX_COUNTS) & ((prev <= MAX_COUNTS) | (n > 1))
         few &= np.isfinite(expected[:, cols])
         if few.any():  # the binomial tails of the few rows only (scipy's are slow)
             i, j = np.nonzero(few)
@@ -206,7 +231,7 @@ class CountRatios:
         return tolerance, most.astype(np.int64)
 
     def evidence(self, rows: np.ndarray, slot: np.ndarray, raw: np.ndarray,
-                 expected: np.ndarray) -> np.ndarray:
+                 expected: np.ndarray, read: Read | None = None) -> np.ndarray:
         """rows x KPIs: the signed binomial z of each ratio KPI's value (NaN: not read so).
 
         A rate whose value shows ``k`` events of ``n`` (the smallest fraction within the
@@ -214,15 +239,29 @@ class CountRatios:
         sector's mean rate: a drop rate of 0.4 % reads 0 % nearly always and 5 % (1 of
         20) now and then, so its median (the seasonal level) is 0 and every drop is
         hundreds of spreads, while a surge to 13.7056 % (27 of 197) is far more than one
-        drop. 0, 50 and 100 % need the few-count context (as the caps). A value of more
+        drop. 0 and 100 % need the few-count context (as the caps). A value of more
         counts than its decimals can show is read so (its smallest fraction: a lower
         bound of the evidence) only on a sector whose values mostly show their counts (a
         rare event's rate: 0 % or a few events); elsewhere (a busy cell's success rate of
         hundreds of attempts at 2 decimals) it keeps its seasonal z."""
         out = np.full(raw.shape, np.nan)
+        read = read or self.read(rows, slot, raw, expected)
+        if read is None:
+            return out
+        cols, k, n, use, p = read
+        i, j = np.nonzero(use & np.isfinite(p))
+        if len(i):
+            out[i, cols[j]] = _signed_evidence(k[i, j], n[i, j], p[i, j])
+        return out
+
+    def read(self, rows: np.ndarray, slot: np.ndarray, raw: np.ndarray, expected: np.ndarray
+             ) -> Read | None:
+        """``(cols, k, n, use, p)``: the ratio KPIs' columns and, rows x those, each value's
+        events ``k`` of ``n`` trials, where it is read in counts (:meth:`evidence`), and the
+        rate ``p`` (0-1) it is judged against; None without a ratio KPI."""
         cols = np.flatnonzero(self.ratios())
         if not len(cols):
-            return out
+            return None
         known = (rows >= 0) & (rows < len(self.rate_))
         r = np.where(known, rows, 0)[:, None]
         tolerance, most = self.resolution()
@@ -232,18 +271,22 @@ class CountRatios:
             k[:, j], n[:, j] = smallest_fraction(raw[:, col], float(tolerance[col]))
         lumpy = self.shown_[r, cols] >= MIN_SHOWN
         use = known[:, None] & (n > 0) & (n <= np.where(lumpy, FLOOR_COUNTS, most[cols]))
-        few = n <= 2  # 0, 50 or 100 %: read so after few counts only
+        few = n <= 1  # 0 or 100 %: read so after few counts only
         if few.any():
             prev = np.minimum(self.last_n_[r, cols], self.slot_n_[r, slot[:, None], cols])
             use &= ~few | (prev <= MAX_COUNTS)
-        i, j = np.nonzero(use)
-        if len(i):
-            ri, cj = r[i, 0], cols[j]
-            p = np.where(self.rate_n_[ri, cj] >= MIN_RATE_VALUES, self.rate_[ri, cj],
-                         expected[i, cj]) / 100.0
-            fine = np.isfinite(p)
-            out[i[fine], cj[fine]] = _signed_evidence(k[i, j][fine], n[i, j][fine], p[fine])
-        return out
+        p = np.where(self.rate_n_[r, cols] >= MIN_RATE_VALUES, self.shrunk_rate(r, cols),
+                     expected[:, cols]) / 100.0
+        return cols, k, n, use, p
+
+    def shrunk_rate(self, r: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        """The sectors' (``r``: rows x 1) mean rates of ``cols`` shrunk toward the fleet's
+        with the weight of ``PRIOR_VALUES`` values: a rare event's rate from a hundred
+        values of a few trials is 0 on most sectors (0.4 % of 5 calls an hour is two drops
+        in a hundred hours), and one drop of two calls judged at a rate of 0 read z 4.6."""
+        w = np.minimum(self.rate_n_[r, cols], 1.0 / RATE_ALPHA)
+        fleet = np.nan_to_num(self.fleet_rate_[cols])
+        return (w * self.rate_[r, cols] + PRIOR_VALUES * fleet) / (w + PRIOR_VALUES)
 
     def update(self, rows: np.ndarray, slot: np.ndarray, raw: np.ndarray,
                n_rows: int) -> None:
@@ -272,6 +315,13 @@ class CountRatios:
         self.rate_[at] = np.where(seen, self.rate_[at] + a * (np.nan_to_num(v) - self.rate_[at]),
                                   self.rate_[at])
         self.rate_n_[at] = count + seen
+        if seen.any():
+            tick = np.nanmean(np.where(seen, v, np.nan), axis=0)
+            cur = self.fleet_rate_[cols]
+            fine = np.isfinite(tick)
+            self.fleet_rate_[cols] = np.where(
+                fine & np.isfinite(cur), cur + FLEET_RATE_ALPHA * (tick - cur),
+                np.where(fine & ~np.isfinite(cur), tick, cur))
         tolerance, most = self.resolution()
         shown = np.zeros(v.shape)
         for j, col in enumerate(cols):  # a few KPIs

@@ -1,6 +1,7 @@
 """KPIs whose noise a spread does not describe, learned from their values: one holder.
 
-Ratios of few counts (:mod:`~telecom_nb.features.count_ratio`) and zero-inflated KPIs
+Ratios of few counts (:mod:`~telecom_nb.features.count_ratio`, their runs over a few
+periods :mod:`~telecom_nb.features.count_run`) and zero-inflated KPIs
 (:mod:`~telecom_nb.features.zero_inflated`) each rewrite a part of the seasonal z; this
 holder keeps both and applies them in order (the linear scale first, the count caps last:
 a cap is a bound), the caps reaching the relations of a capped KPI too.
@@ -8,9 +9,12 @@ a cap is a bound), the caps reaching the relations of a capped KPI too.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from telecom_nb.features.count_ratio import CountRatios
+from telecom_nb.features.count_run import CountRuns
 from telecom_nb.features.scaling import unscale_kpis
 from telecom_nb.features.time_slots import n_slots
 from telecom_nb.features.zero_inflated import ZeroInflated
@@ -19,13 +23,21 @@ from telecom_nb.features.zero_inflated import ZeroInflated
 class LumpyKpis:
     """The seasonal z of ratios of few counts and zero-inflated KPIs, and their learning."""
 
+    #: state newer than some checkpoints: derived by :meth:`derive_added_state`
+    _state_added: tuple[str, ...] = ("runs_",)
+
     def __init__(self, kpis: tuple[str, ...], pairs: tuple[tuple[str, str], ...],
                  slots_per_day: int) -> None:
         self.kpis = tuple(kpis)
         self.counts_ = CountRatios(len(kpis), slots_per_day)
         self.zero_kpis_ = ZeroInflated(len(kpis), n_slots(slots_per_day))
+        self.runs_ = CountRuns(len(kpis), slots_per_day)
         self.pair_cols_ = np.array([[kpis.index(a), kpis.index(b)] for a, b in pairs],
                                    dtype=np.intp).reshape(-1, 2)
+
+    def derive_added_state(self, names: Sequence[str]) -> None:
+        """A checkpoint older than the count runs (``names``): they start empty at the
+        restore, as this object was built (no run yet, typical trials learned anew)."""
 
     def z(self, rows: np.ndarray, slots: tuple[np.ndarray, np.ndarray], day: np.ndarray,
           raw: np.ndarray, expected: np.ndarray, z: np.ndarray) -> np.ndarray:
@@ -36,7 +48,9 @@ class LumpyKpis:
         k = len(self.kpis)
         expected = unscale_kpis(expected[:, :k], self.kpis)
         own = self.zero_kpis_.z(raw, expected, z[:, :k], rows, wslot, day)
-        counted = self.counts_.evidence(rows, slot, raw, expected)
+        read = self.counts_.read(rows, slot, raw, expected)
+        counted = self.counts_.evidence(rows, slot, raw, expected, read)
+        counted = self.runs_.z(self.counts_, read, rows, slot, raw, counted)
         own = np.where(np.isfinite(counted), counted, own)
         z = np.hstack([own, z[:, k:]])
         cap = self.counts_.caps(rows, slot, raw, expected)
@@ -53,6 +67,7 @@ class LumpyKpis:
 
     def update(self, rows: np.ndarray, slots: tuple[np.ndarray, np.ndarray], day: np.ndarray,
                raw: np.ndarray, n_rows: int) -> None:
+        self.runs_.update(self.counts_, rows, slots[0], raw, n_rows)  # before counts_ learn
         self.counts_.update(rows, slots[0], raw, n_rows)
         # a ratio of counts has its own treatment (its zeros are few attempts, not none)
         self.zero_kpis_.update(np.where(self.counts_.ratios(), np.nan, raw), rows, slots[1],

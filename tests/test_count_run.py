@@ -1,0 +1,97 @@
+"""A run of a rate's counts: drops against calls over a few periods, not one value's z."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from telecom_nb.features.count_ratio import CountRatios, _signed_evidence
+from telecom_nb.features.count_run import CountRuns, run_z
+
+
+def test_run_z_of_whole_counts_is_the_binomial_evidence():
+    k = np.array([0, 1, 2, 5, 9, 30, 1], dtype=float)
+    n = np.array([10, 40, 20, 37, 40, 40, 2], dtype=float)
+    p = np.array([0.004, 0.004, 0.004, 0.004, 0.05, 0.97, 0.97])
+    want = _signed_evidence(k.astype(np.int64), n.astype(np.int64), p)
+    assert np.allclose(run_z(k, n, p), want, atol=1e-6)
+    # continuous in the counts: a decayed 3.5 drops lies between 3 and 4
+    z = run_z(np.array([3.0, 3.5, 4.0]), np.full(3, 30.0), np.full(3, 0.004))
+    assert z[0] < z[1] < z[2]
+
+
+def _learned(seed: int = 3) -> tuple[CountRatios, CountRuns, np.random.Generator]:
+    """A drop rate of 0.4 % of 8-14 calls per period on 100 sectors, 300 periods."""
+    rng = np.random.default_rng(seed)
+    counts, runs = CountRatios(1), CountRuns(1)
+    rows, slot = np.arange(100), np.zeros(100, dtype=np.intp)
+    for _ in range(300):
+        calls = rng.integers(8, 15, 100)
+        raw = (100.0 * rng.binomial(calls, 0.004) / calls).round(4)[:, None]
+        runs.update(counts, rows, slot, raw, 100)
+        counts.update(rows, slot, raw, 100)
+    assert counts.ratios().tolist() == [True]
+    return counts, runs, rng
+
+
+def _tick(counts: CountRatios, runs: CountRuns, value: float) -> tuple[float, float]:
+    """Sector 0 at ``value`` (the others at 0 %): (the value's own z, with the run's)."""
+    rows, slot = np.arange(100), np.zeros(100, dtype=np.intp)
+    raw = np.zeros((100, 1))
+    raw[0, 0] = value
+    expected = np.zeros((100, 1))
+    read = counts.read(rows, slot, raw, expected)
+    own = counts.evidence(rows, slot, raw, expected, read)
+    both = runs.z(counts, read, rows, slot, raw, own)
+    runs.update(counts, rows, slot, raw, 100)
+    counts.update(rows, slot, raw, 100)
+    return float(own[0, 0]), float(both[0, 0])
+
+
+def test_drops_of_a_few_calls_hour_after_hour_add_up():
+    """1 of 7, 1 of 11, 1 of 10 calls dropped in a row: each a z of 1.5-2, the third of
+    them (decayed: ~2.3 drops in ~33 calls where ~0.15 were due) more."""
+    counts, runs, _ = _learned()
+    seen = [_tick(counts, runs, v) for v in (14.2857, 9.0909, 10.0)]
+    own = [s[0] for s in seen]
+    assert max(own) < 2.0
+    assert seen[-1][1] > max(own) + 0.5
+    # the memory never outlives the value: a 0 % right after reads its own z
+    after = _tick(counts, runs, 0.0)
+    assert after[1] <= 0.0
+
+
+def test_one_drop_after_quiet_hours_is_no_more_than_itself():
+    counts, runs, _ = _learned()
+    for _ in range(3):
+        _tick(counts, runs, 0.0)
+    own, both = _tick(counts, runs, 9.0909)  # 1 of 11
+    assert both == own
+
+
+def test_a_checkpoint_from_before_the_runs_restores_and_goes_on():
+    """Lumpy KPIs saved without the runs and the fleet's rate (older code) restore: the
+    runs start empty, the fleet's rate is the restored sectors' mean."""
+    from telecom_nb.engine.snapshot import StateError, capture, restore
+    from telecom_nb.features.lumpy import LumpyKpis
+
+    rng = np.random.default_rng(1)
+    lumpy = LumpyKpis(("drop",), (), 24)
+    rows = np.arange(100)
+    for t in range(60):
+        calls = rng.integers(8, 15, 100)
+        raw = (100.0 * rng.binomial(calls, 0.02) / calls).round(4)[:, None]
+        slots = (np.full(100, t % 24), np.full(100, t % 168))
+        lumpy.update(rows, slots, np.full(100, t // 24), raw, 100)
+    tree, arrays = capture(lumpy)
+    del tree["attrs"]["runs_"]
+    del tree["attrs"]["counts_"]["attrs"]["fleet_rate_"]
+    fresh = restore(LumpyKpis(("drop",), (), 24), tree, arrays)
+    assert len(fresh.runs_.events_) == 0
+    want = lumpy.counts_.rate_[:100, 0].mean()
+    assert np.isclose(fresh.counts_.fleet_rate_[0], want)
+    fresh.update(rows, slots, np.full(100, 3), raw, 100)  # goes on
+    assert len(fresh.runs_.events_) >= 100
+    del tree["attrs"]["counts_"]["attrs"]["rate_"]  # other state is still refused, by name
+    with pytest.raises(StateError, match="rate_"):
+        restore(LumpyKpis(("drop",), (), 24), tree, arrays)
