@@ -136,3 +136,35 @@ def test_a_long_fault_in_the_window_does_not_widen_a_declustered_shoulder():
     # the body (a fleet's reading) lies below any fault: ``continues`` is not read there
     body = TailCalibrator.fit(window, continues=continues)
     assert body(fault)[0] == TailCalibrator.fit(window)(fault)[0]
+
+
+@pytest.mark.parametrize("heavy", [False, True])
+@pytest.mark.parametrize("n", [1, 7, 5000])
+def test_compiled_log_p_equals_the_numpy_steps_bit_for_bit(heavy, n):
+    from telecom_nb.detectors import calibration_kernel
+
+    rng = np.random.default_rng(n)
+    ref = np.round(rng.gamma(2.0, 1.0, n), 2)  # ties
+    null = TailCalibrator.fit(ref, heavy_tails=heavy)
+    body = null.reference
+    width = (null.anchor - body[0]) / calibration_kernel.BUCKETS
+    edges = body[0] + width * np.arange(calibration_kernel.BUCKETS + 1)
+    raw = np.concatenate([
+        rng.gamma(2.0, 1.3, 20_000), body, np.nextafter(body, -np.inf),
+        np.nextafter(body, np.inf), edges, np.nextafter(edges, -np.inf),
+        [np.nan, np.inf, -np.inf, -1e308, 1e308, 0.0, -0.0, null.anchor,
+         np.nextafter(null.anchor, np.inf), 1e300]])
+    got = null.log_p(raw)
+    with np.errstate(over="ignore"):  # 1e308 over a small scale: +inf, capped
+        want = null.log_p_numpy(raw)
+    assert got.view(np.int64).tolist() == want.view(np.int64).tolist()
+
+
+def test_log_p_of_a_constant_reference_and_other_inputs_matches_numpy():
+    null = TailCalibrator.fit(np.full(50, 3.0))
+    raw = np.array([np.nan, 2.0, 3.0, 3.5, np.inf, -np.inf])
+    np.testing.assert_array_equal(null.log_p(raw), null.log_p_numpy(raw))
+    as_list = [0.5, 3.0, 9.0]  # not a float64 array: the numpy steps
+    np.testing.assert_array_equal(null.log_p(as_list), null.log_p_numpy(as_list))
+    ints = np.array([1, 3, 9])
+    np.testing.assert_array_equal(null.log_p(ints), null.log_p_numpy(ints))

@@ -44,6 +44,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from telecom_nb.detectors import calibration_kernel
+
 #: scores are bounded by this (p ~ 1e-12), approached smoothly so that the order of
 #: extreme rows is kept (a corpus-wide threshold sweep must be able to tell them apart)
 MAX_SCORE = 12.0
@@ -112,6 +114,15 @@ class TailCalibrator:
 
     def log_p(self, raw: np.ndarray) -> np.ndarray:
         """``-log10`` of the tail probability, computed without underflow (NaN -> 0)."""
+        if isinstance(raw, np.ndarray) and raw.ndim == 1 and raw.dtype == np.float64:
+            compiled = calibration_kernel.log_p(raw, self.reference, self.anchor,
+                                                self.tail_scale, self.tail_mass)
+            if compiled is not None:
+                return compiled
+        return self.log_p_numpy(raw)
+
+    def log_p_numpy(self, raw: np.ndarray) -> np.ndarray:
+        """:meth:`log_p` in numpy steps (the compiled pass's reference)."""
         raw = np.nan_to_num(np.asarray(raw, dtype=np.float64), nan=-np.inf)
         n = len(self.reference)
         at_least = n - np.searchsorted(self.reference, raw, side="left")

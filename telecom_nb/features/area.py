@@ -185,3 +185,4 @@ class AreaMedian:
         self.usual_.update((rows,), med)
         self.fleet_sd_ = fleet_spread(self.usual_, MIN_FLEET_COUNT, MIN_SD, PRIOR_SD,
                                       self.fleet_sd_)
+        self._last = None  # learned: the tick's medians and z are not state (~8 MB at 100k)

@@ -30,7 +30,7 @@ class FeatureExtractor(Parametrized):
     def __init__(self, registry: SectorIndex | None = None, **params) -> None:
         self.registry = registry if registry is not None else SectorIndex()
         self.kpis_: tuple[str, ...] | None = None
-        self._last: tuple[pd.DataFrame, BatchView] | None = None
+        self._last: tuple[pd.DataFrame | None, BatchView] | None = None
         super().__init__(**params)
 
     # -- public, DataFrame API -------------------------------------------------
@@ -44,6 +44,17 @@ class FeatureExtractor(Parametrized):
                          previous=None if self._last is None else self._last[1])
         self._last = (batch, view)
         return view
+
+    def forget_batch(self) -> None:
+        """Once a batch is learned, its frame and its view's arrays (~25 MB at 100k
+        sectors) are not state: keep only what the next view reuses (ids, provinces)."""
+        if self._last is None:
+            return
+        v = self._last[1]
+        empty = BatchView(v.sector_ids, v.provinces, v.timestamps[:0].copy(deep=True),
+                          np.empty((0, v.raw.shape[1])), ids_key=v.ids_key,
+                          provinces_key=v.provinces_key)  # copies: a slice keeps its base
+        self._last = (None, empty)
 
     def transform(self, batch: pd.DataFrame) -> pd.DataFrame:
         """Features of ``batch`` (finite floats), without learning."""

@@ -297,6 +297,7 @@ class KpiFeatures(FeatureExtractor):
             self.level_.update_view(view)
         self._updates += 1
         self._season_z = None
+        self.forget_batch()
 
 
 def _ns(view: BatchView) -> np.ndarray:

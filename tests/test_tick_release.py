@@ -1,0 +1,62 @@
+"""What a learned tick leaves behind: state only, not the tick's frame or arrays."""
+
+from __future__ import annotations
+
+import gc
+import weakref
+
+import numpy as np
+import pandas as pd
+
+from telecom_nb import schema as S
+from telecom_nb.features import KpiFeatures
+
+
+def _ticks(n_ticks: int = 30, n: int = 24) -> list[pd.DataFrame]:
+    """Sites on a line with coordinates; ids and provinces as Arrow strings (a live
+    source's), rebuilt for every tick like a source's next batch."""
+    rng = np.random.default_rng(0)
+    ts = pd.date_range("2026-01-05", periods=n_ticks, freq="1h", tz="UTC")
+    ids = [f"c{i}" for i in range(n)]
+    return [pd.DataFrame({
+        S.TIMESTAMP: np.repeat(t, n),
+        S.SECTOR: pd.array(ids, dtype="string[pyarrow]"),
+        S.PROVINCE: pd.array(["p"] * n, dtype="string[pyarrow]"),
+        S.LAT: 35.0,
+        S.LON: 51.0 + 0.01 * (np.arange(n) // 3),
+        S.PAYLOAD: 300 * np.exp(rng.normal(0, 0.1, n)),
+        S.THROUGHPUT: 30 * np.exp(rng.normal(0, 0.1, n)),
+    }) for t in ts]
+
+
+def test_a_learned_batch_and_its_arrays_are_released_but_its_ids_are_reused():
+    f = KpiFeatures(kpis=[S.PAYLOAD, S.THROUGHPUT])
+    ticks = _ticks()
+    for batch in ticks[:-1]:
+        f.transform(batch)
+        f.update(batch)
+    ids = f._last[1].sector_ids
+    last = ticks.pop()
+    f.transform(last)
+    view = f._last[1]
+    assert view.sector_ids is ids  # the next view reuses the ids (not converted again)
+    raw, z = weakref.ref(view.raw), weakref.ref(f.area_._last[0])
+    stamps = weakref.ref(view.timestamps._data._ndarray)
+    f.update(last)
+    frame = weakref.ref(last)
+    del last, view
+    gc.collect()
+    assert frame() is None and raw() is None and z() is None and stamps() is None
+    assert f.area_._last is None
+
+
+def test_release_changes_no_feature():
+    ticks = _ticks()
+    kept = KpiFeatures(kpis=[S.PAYLOAD, S.THROUGHPUT])
+    kept.forget_batch = lambda: None  # the old behaviour: the last batch held
+    released = KpiFeatures(kpis=[S.PAYLOAD, S.THROUGHPUT])
+    for batch in ticks:
+        a, b = kept.transform(batch), released.transform(batch)
+        pd.testing.assert_frame_equal(a, b)
+        kept.update(batch)
+        released.update(batch)
