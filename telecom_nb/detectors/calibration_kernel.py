@@ -74,7 +74,7 @@ def log_p(raw: np.ndarray, reference: np.ndarray, anchor: float, tail_scale: flo
     n = len(ref)
     if numba is None or n == 0:
         return None
-    width = (anchor - ref[0]) / BUCKETS if n and anchor > ref[0] else 0.0
+    width = (anchor - ref[0]) / BUCKETS if anchor > ref[0] else 0.0
     edges = ref[0] + width * np.arange(BUCKETS + 1) if width > 0 else np.full(2, ref[0])
     starts = np.searchsorted(ref, edges, side="left")
     starts[0], starts[-1] = 0, n  # below the first edge: 0; above the last: up to n
