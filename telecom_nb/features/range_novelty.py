@@ -116,7 +116,7 @@ class RangeNovelty(FeatureExtractor):
         return scaled_view(view, self.kpis_ or ())
 
     def _block_ids(self, view: BatchView) -> np.ndarray:
-        return view.timestamps.as_unit("ns").asi8 // pd.Timedelta(self.block).value
+        return view.ns() // pd.Timedelta(self.block).value
 
     def _ring_stats(self, mx: np.ndarray, mn: np.ndarray, ns: np.ndarray, ids: np.ndarray,
                     now: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
