@@ -11,6 +11,7 @@ from telecom_nb.features import fraction_kernel
 from telecom_nb.features.count_ratio import (
     CONTROL_SHIFT,
     MAX_COUNTS,
+    TOLERANCE,
     CountRatios,
     _decimals,
     _fraction_hits,
@@ -167,6 +168,14 @@ def test_compiled_ratio_detection_equals_numpy(monkeypatch):
     v[:, 4] = np.round(v[:, 4])  # integers only: 0 decimals
     v[rng.random(v.shape) < 0.05] = np.nan
     v[0, :] = [-3.0, 120.0, np.inf, 100.0 - 0.004, 2.5]  # ties of rounding: x.5
+    # fractions missed or hit by a hair: the compiled pass's cheap pre-test must not skip
+    # a value the exact test takes
+    n_, k_ = rng.integers(1, 11, 3000), rng.integers(0, 11, 3000)
+    edge = 100.0 * np.minimum(k_, n_) / n_ + rng.choice([-1.0, 1.0], 3000) * TOLERANCE
+    edge = np.nextafter(edge, rng.choice([-np.inf, np.inf], 3000))
+    edge = np.where(rng.random(3000) < 0.5, edge, edge + rng.normal(0.0, 1e-3, 3000))
+    v = np.vstack([v, np.column_stack([edge[:600], edge[600:1200], edge[1200:1800],
+                                       edge[1800:2400], edge[2400:]])])
     for sample in (v, v - CONTROL_SHIFT, v + CONTROL_SHIFT, v[:0], v[:, :1]):
         got = _fraction_hits(sample), _decimals(sample)
         with monkeypatch.context() as m:

@@ -51,6 +51,11 @@ def _hits_kernel(values, counts, tolerance, out):  # pragma: no cover - compiled
             if not (v > 0.0 and v < 100.0 and abs(v - np.rint(v)) > tolerance):
                 continue
             for n in range(1, counts + 1):  # ... on a fraction of at most `counts`
+                # no division for the clear misses: ``t`` is ``v * n / 100`` within a few
+                # ulps, so a value this far from every fraction fails the exact test too
+                t = v * n * 0.01
+                if abs(t - np.rint(t)) > n * tolerance * 0.0100001 + 1e-12:
+                    continue
                 k = np.rint(v * n / 100.0)
                 if abs(v - 100.0 * k / n) <= tolerance:
                     total += 1
