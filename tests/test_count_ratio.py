@@ -9,8 +9,12 @@ import pytest
 from telecom_nb import schema
 from telecom_nb.features import fraction_kernel
 from telecom_nb.features.count_ratio import (
+    CONTROL_SHIFT,
     MAX_COUNTS,
+    TOLERANCE,
     CountRatios,
+    _decimals,
+    _fraction_hits,
     binomial_z,
     fewest_counts,
     smallest_fraction,
@@ -149,6 +153,37 @@ def test_compiled_smallest_fraction_equals_numpy(monkeypatch):
         want = smallest_fraction(v)
     for a, b in zip(got, want, strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+def test_compiled_ratio_detection_equals_numpy(monkeypatch):
+    """The per-tick detection of ratio KPIs (fraction hits, decimals), compiled and not."""
+    if fraction_kernel.numba is None:
+        pytest.skip("numba missing")
+    rng = np.random.default_rng(11)
+    n = rng.integers(1, 40, (600, 5))
+    v = 100.0 * rng.integers(0, n + 1) / n
+    for j, decimals in enumerate((2, 4, 7)):
+        v[:, j] = np.round(v[:, j], decimals)
+    v[:, 3] = rng.normal(50.0, 30.0, len(v))  # continuous, some outside [0, 100]
+    v[:, 4] = np.round(v[:, 4])  # integers only: 0 decimals
+    v[rng.random(v.shape) < 0.05] = np.nan
+    v[0, :] = [-3.0, 120.0, np.inf, 100.0 - 0.004, 2.5]  # ties of rounding: x.5
+    # fractions missed or hit by a hair: the compiled pass's cheap pre-test must not skip
+    # a value the exact test takes
+    n_, k_ = rng.integers(1, 11, 3000), rng.integers(0, 11, 3000)
+    edge = 100.0 * np.minimum(k_, n_) / n_ + rng.choice([-1.0, 1.0], 3000) * TOLERANCE
+    edge = np.nextafter(edge, rng.choice([-np.inf, np.inf], 3000))
+    edge = np.where(rng.random(3000) < 0.5, edge, edge + rng.normal(0.0, 1e-3, 3000))
+    v = np.vstack([v, np.column_stack([edge[:600], edge[600:1200], edge[1200:1800],
+                                       edge[1800:2400], edge[2400:]])])
+    for sample in (v, v - CONTROL_SHIFT, v + CONTROL_SHIFT, v[:0], v[:, :1]):
+        got = _fraction_hits(sample), _decimals(sample)
+        with monkeypatch.context() as m:
+            m.setattr(fraction_kernel, "numba", None)
+            want = _fraction_hits(sample), _decimals(sample)
+        assert got[0].tolist() == want[0].tolist()
+        assert got[1].tolist() == want[1].tolist()
+    assert _fraction_hits(v).sum() > 100  # the test reads fractions, not only misses
 
 
 def test_a_busy_hours_drop_of_hundreds_of_attempts_keeps_its_z():

@@ -60,3 +60,49 @@ def test_group_medians_paths_agree(monkeypatch):
             monkeypatch.setattr(group_median, "FEW_ROWS", few_rows)
             results.append(group_median.group_medians(codes, values, groups + 1, 3))
         np.testing.assert_array_equal(results[0], results[1])
+
+
+def _awkward_block(rng: np.random.Generator, n: int, k: int) -> np.ndarray:
+    """Values with ties, both infinities and sums that overflow."""
+    block = rng.normal(size=(n, k)) * 10.0 ** rng.integers(-5, 5)
+    if rng.random() < 0.3:
+        block = np.round(block)  # ties
+    for value, p in ((np.inf, 0.2), (-np.inf, 0.2), (1.7e308, 0.05), (0.0, 0.2)):
+        if rng.random() < p:
+            block[rng.random((n, k)) < 0.05] = value
+    return block
+
+
+def test_no_nan_block_same_as_numpy_median():
+    """A block without NaN takes the compiled selection: np.median's numbers."""
+    rng = np.random.default_rng(3)
+    for _ in range(1500):
+        n = int(rng.choice([2, 3, 4, 5, 10, 31, 599, 600, 601, 1000, 2001]))
+        block = _awkward_block(rng, n, int(rng.integers(1, 6)))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # inf - inf
+            expected = np.median(block, axis=0)
+        np.testing.assert_array_equal(nanmedian_fast(block), expected)
+
+
+def test_compiled_group_medians_same_as_lexsort(monkeypatch):
+    """The compiled group medians give the one-lexsort-per-column path's numbers."""
+    from telecom_nb.features import group_median, median_kernel
+
+    if median_kernel.numba is None:
+        return
+    rng = np.random.default_rng(4)
+    monkeypatch.setattr(group_median, "FEW_ROWS", 10**9)  # never the loop over groups
+    for _ in range(300):
+        n = int(rng.choice([3, 10, 50, 500, 1999]))
+        groups = int(rng.integers(1, 40))
+        codes = rng.integers(0, groups, n)
+        values = _awkward_block(rng, n, int(rng.integers(1, 5)))
+        values[rng.random(values.shape) < rng.random() * 0.5] = np.nan
+        min_count = int(rng.integers(1, 4))
+        got = group_median.group_medians(codes, values, groups + 1, min_count)
+        with monkeypatch.context() as m, warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            m.setattr(median_kernel, "numba", None)
+            want = group_median.group_medians(codes, values, groups + 1, min_count)
+        np.testing.assert_array_equal(got, want)

@@ -117,3 +117,28 @@ def test_a_value_back_at_its_stored_maximum_is_no_record():
     col = loop.feature_names.index("value:novelty_z")
     assert not expected[capped, col].any() and expected[at, col] > 3.0
     np.testing.assert_array_equal(got, expected)
+
+
+def test_a_batch_in_any_row_order_or_with_a_sector_twice_learns_the_same():
+    """Distinct sectors in registry order take plain scatters; any other batch (a sector
+    twice, rows out of order) folds row by row: the same block extremes and counts."""
+    rng = np.random.default_rng(5)
+    ts = pd.Timestamp("2024-02-01", tz="UTC")
+    frame = pd.DataFrame({S.TIMESTAMP: ts, S.SECTOR: [f"s{i}" for i in range(6)],
+                          S.PROVINCE: "p", "value": rng.normal(size=6)})
+    later = frame.assign(value=rng.normal(size=6))
+    twice = pd.concat([later, later.iloc[[4, 1]].assign(value=[9.0, -9.0])])
+    states = []
+    for second in (later, later.iloc[::-1], twice):
+        part = RangeNovelty()
+        part.bind(("value",))
+        part.update_view(make_view(frame, ("value",)))
+        part.update_view(make_view(second, ("value",)))
+        states.append((part.cur_max_[:6].copy(), part.cur_min_[:6].copy(),
+                       part.cur_n_[:6].copy()))
+    for a, b in zip(states[0], states[1], strict=True):
+        np.testing.assert_array_equal(a, b)
+    mx, mn, n = states[2]
+    assert n.tolist() == [2, 3, 2, 2, 3, 2]
+    assert mx[4] > states[0][0][4] and mn[1] < states[0][1][1]  # the extra rows' values
+    np.testing.assert_array_equal(np.delete(mx, 4), np.delete(states[0][0], 4))

@@ -33,11 +33,13 @@ class Cadence:
         self._times: deque[int] = deque(maxlen=_MEMORY)
         self.step_ns = _REF_NS
 
-    def observe(self, timestamps: pd.DatetimeIndex) -> None:
-        """Note a batch's (latest) time; the step is re-estimated from the last few."""
+    def observe(self, timestamps: pd.DatetimeIndex | np.ndarray) -> None:
+        """Note a batch's (latest) time; the step is re-estimated from the last few.
+        ``timestamps`` as a DatetimeIndex or as int64 ns (:meth:`BatchView.ns`)."""
         if len(timestamps) == 0:
             return
-        now = int(timestamps.as_unit("ns").asi8.max())
+        ns = timestamps if isinstance(timestamps, np.ndarray) else timestamps.as_unit("ns").asi8
+        now = int(ns.max())
         if self._times and now <= self._times[-1]:
             return
         self._times.append(now)

@@ -126,6 +126,9 @@ def smallest_fraction(values: np.ndarray, tolerance: float = TOLERANCE
 
 def _decimals(values: np.ndarray) -> np.ndarray:
     """Per column: the fewest decimals (up to ``MAX_DECIMALS``) every finite value fits."""
+    compiled = fraction_kernel.fewest_decimals(values, MAX_DECIMALS)
+    if compiled is not None:  # the lines below, compiled (same numbers)
+        return compiled
     v = np.abs(np.where(np.isfinite(values), values, 0.0))
     out = np.full(values.shape[1], float(MAX_DECIMALS))
     for d in range(MAX_DECIMALS, -1, -1):  # the fewest that fit win (written last)
@@ -137,6 +140,9 @@ def _decimals(values: np.ndarray) -> np.ndarray:
 
 def _fraction_hits(values: np.ndarray) -> np.ndarray:
     """Per column: values on a non-integer fraction of at most ``DETECT_COUNTS`` counts."""
+    compiled = fraction_kernel.fraction_hits(values, DETECT_COUNTS, TOLERANCE)
+    if compiled is not None:  # the lines below, compiled (same numbers)
+        return compiled
     on = fewest_counts(values, DETECT_COUNTS) <= DETECT_COUNTS
     fractional = np.abs(values - np.round(values)) > TOLERANCE
     return (on & fractional & (values > 0.0) & (values < 100.0)).sum(axis=0)

@@ -6,6 +6,8 @@ import warnings
 
 import numpy as np
 
+from telecom_nb.features import median_kernel
+
 #: below this many rows numpy's nanmedian takes its masked-array path
 _NANMEDIAN_SMALL = 600
 #: with at most this many groups, a loop over groups (not sectors) is the fastest ...
@@ -20,6 +22,10 @@ def nanmedian_fast(block: np.ndarray) -> np.ndarray:
         return block[0].astype(np.float64)
     if np.isnan(block).any():
         return _nanmedian_columns(block)
+    compiled = (median_kernel.column_medians(block, odd_twice=False)
+                if block.dtype == np.float64 else None)  # np.median keeps float32 as is
+    if compiled is not None:  # np.median's numbers, by selection (no NaN here)
+        return compiled
     return np.median(block, axis=0)
 
 
@@ -30,6 +36,9 @@ def _nanmedian_columns(block: np.ndarray) -> np.ndarray:
     middle value, or the mean ``(a + b) / 2`` of the two middle values, of each column's
     non-NaN values; a column of NaN only gives NaN. ``tests/test_nanmedian.py`` compares.
     """
+    compiled = median_kernel.column_medians(block, odd_twice=len(block) < _NANMEDIAN_SMALL)
+    if compiled is not None:  # the lines below by selection (same numbers)
+        return compiled
     ordered = np.sort(block.astype(np.float64, copy=False), axis=0)  # NaN sort last
     count = (~np.isnan(block)).sum(axis=0)
     cols = np.arange(block.shape[1])
@@ -54,7 +63,12 @@ def group_medians(codes: np.ndarray, values: np.ndarray, n_groups: int,
         [np.bincount(codes, weights=finite[:, j], minlength=n_groups)
          for j in range(values.shape[1])], axis=1,
     )
-    if n_groups <= FEW_GROUPS and len(values) >= FEW_ROWS:
+    compiled = None
+    if values.dtype == np.float64 and not (n_groups <= FEW_GROUPS and len(values) >= FEW_ROWS):
+        compiled = median_kernel.group_medians(codes, values, n_groups)
+    if compiled is not None:  # the one-sort-per-column path below, by selection
+        out = compiled
+    elif n_groups <= FEW_GROUPS and len(values) >= FEW_ROWS:
         order = np.argsort(codes, kind="stable")
         bounds = np.searchsorted(codes[order], np.arange(n_groups + 1))
         ordered = values[order]

@@ -301,4 +301,4 @@ class KpiFeatures(FeatureExtractor):
 
 
 def _ns(view: BatchView) -> np.ndarray:
-    return view.timestamps.as_unit("ns").asi8
+    return view.ns()

@@ -116,7 +116,7 @@ class RangeNovelty(FeatureExtractor):
         return scaled_view(view, self.kpis_ or ())
 
     def _block_ids(self, view: BatchView) -> np.ndarray:
-        return view.timestamps.as_unit("ns").asi8 // pd.Timedelta(self.block).value
+        return view.ns() // pd.Timedelta(self.block).value
 
     def _ring_stats(self, mx: np.ndarray, mn: np.ndarray, ns: np.ndarray, ids: np.ndarray,
                     now: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -204,9 +204,15 @@ class RangeNovelty(FeatureExtractor):
             self._roll(rows[rolled], now[rolled])
         same = now >= self.cur_id_[rows]  # a late row of an older block is ignored
         r, ys = rows[same], y[same]
-        np.fmax.at(self.cur_max_, r, ys)
-        np.fmin.at(self.cur_min_, r, ys)
-        np.add.at(self.cur_n_, r, 1)
+        if len(r) > 1 and not (r[1:] > r[:-1]).all():  # a sector twice: fold in row by row
+            np.fmax.at(self.cur_max_, r, ys)
+            np.fmin.at(self.cur_min_, r, ys)
+            np.add.at(self.cur_n_, r, 1)
+            return
+        # distinct sectors (a tick's rows in registry order): plain scatters, ~4x cheaper
+        self.cur_max_[r] = np.fmax(self.cur_max_[r], ys)
+        self.cur_min_[r] = np.fmin(self.cur_min_[r], ys)
+        self.cur_n_[r] += 1
 
     def _roll(self, rows: np.ndarray, now: np.ndarray) -> None:
         """Close each sector's current block into the ring; refresh the ring statistics."""

@@ -241,7 +241,7 @@ class SeasonalResiduals(FeatureExtractor):
         expected, spread, has, _, (spread_ok, shape_ok), _ = self._expected_of(r, view)
         z = (y - expected) / spread
         if len(self.registry) > FEW_SERIES:
-            days = utc_days(view.timestamps)
+            days = utc_days(view.ns())
             z = self.lumpy_.z(np.where(known, rows, -1), self.slots(view), days, view.raw,
                               expected, z)
         ok = known[:, None] & has & spread_ok & shape_ok & np.isfinite(z)
@@ -261,7 +261,7 @@ class SeasonalResiduals(FeatureExtractor):
         self.resid_count_ = grow_rows(self.resid_count_, need)
         if self.week_ is not None:
             self.week_.grow(need)
-        self.cadence_.observe(view.timestamps)
+        self.cadence_.observe(view.ns())
         slot, wslot = self.slots(view)
         exp = self._expected_of(rows, view)
         expected, spread, has, prior, _, (effect, day_spread, fleet_effect) = exp
@@ -283,7 +283,7 @@ class SeasonalResiduals(FeatureExtractor):
                                 start=np.where(far_slot, prior - fleet_effect, np.nan))
         self.sector_table_.update((rows,), y_day, far=far)
         if need > FEW_SERIES:  # read only then (the one-series pass has no such state)
-            self.lumpy_.update(rows, (slot, wslot), utc_days(view.timestamps), view.raw, need)
+            self.lumpy_.update(rows, (slot, wslot), utc_days(view.ns()), view.raw, need)
         self.state_changed()
 
     def _learn_cells(self, rows: np.ndarray, slot: np.ndarray, now: np.ndarray,

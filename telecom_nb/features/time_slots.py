@@ -95,6 +95,8 @@ def time_slots(timestamps: pd.Series | pd.DatetimeIndex | np.ndarray, slots_per_
     return slot, weekday * slots_per_day + slot
 
 
-def utc_days(timestamps: pd.DatetimeIndex) -> np.ndarray:
-    """Each timestamp's UTC day since the epoch (a weekly recurrence is 7 of them apart)."""
-    return timestamps.as_unit("ns").asi8 // DAY_NS
+def utc_days(timestamps: pd.DatetimeIndex | np.ndarray) -> np.ndarray:
+    """Each timestamp's UTC day since the epoch (a weekly recurrence is 7 of them apart);
+    ``timestamps`` as a DatetimeIndex or as int64 ns (:meth:`BatchView.ns`)."""
+    ns = timestamps if isinstance(timestamps, np.ndarray) else timestamps.as_unit("ns").asi8
+    return ns // DAY_NS
