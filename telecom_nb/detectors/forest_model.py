@@ -17,6 +17,7 @@ from telecom_nb.detectors.feature_tails import FeatureTails
 from telecom_nb.detectors.flat_forest import FlatForest
 from telecom_nb.detectors.joint import JointDistance
 from telecom_nb.detectors.kpi_families import KpiFamilies
+from telecom_nb.detectors.run_part import RunPart
 from telecom_nb.detectors.second_kpi import SecondKpi
 
 
@@ -74,6 +75,7 @@ class ForestAndZ:
     smooth_null: TailCalibrator | None = None  # ... and a part of its own
     #: the columns the forest reads (None: all base ones; a few series: not the area's)
     forest_columns: np.ndarray | None = None
+    run: RunPart | None = None  # a fleet: a KPI off for every tick of the last hour
     #: the fit's :class:`FitReference`, taken (and dropped) by the detector's calibration
     fit_ref: list = field(default_factory=lambda: [None], compare=False, repr=False)
 

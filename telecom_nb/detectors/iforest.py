@@ -19,6 +19,7 @@ from telecom_nb.detectors.forest_model import FitReference, ForestAndZ, forest_i
 from telecom_nb.detectors.forest_params import ForestParams
 from telecom_nb.detectors.joint import JointDistance
 from telecom_nb.detectors.kpi_families import KpiFamilies, family_only, kpi_columns, others, without
+from telecom_nb.detectors.run_part import RunPart, run_columns
 from telecom_nb.detectors.second_kpi import SecondKpi, kpi_groups
 from telecom_nb.detectors.window_span import WindowSpanParams
 from telecom_nb.detectors.windowed import WindowedDetector
@@ -138,7 +139,8 @@ class IsolationForestDetector(CalendarParams, ForestParams, WindowSpanParams, Wi
                 "second_groups": self._second_groups(), "shift_columns": self._shift_columns(),
                 "smooth_columns": self._tail_columns(":smooth_z"),
                 "family_columns": self._family_columns(), "free_tails": self._free_tails(),
-                "family_only": family_only(self.features_.feature_names) if self.joint else ()}
+                "family_only": family_only(self.features_.feature_names) if self.joint else (),
+                "run_columns": run_columns(self.features_.feature_names)}
 
     def _shift_columns(self) -> tuple[int, ...]:
         """Level-shift columns: never in the forest or the tails; for a few series their
@@ -170,6 +172,7 @@ class IsolationForestDetector(CalendarParams, ForestParams, WindowSpanParams, Wi
         family_columns = params.pop("family_columns", ())
         hidden = params.pop("family_only", ())
         free = params.pop("free_tails", False)
+        run = tuple(params.pop("run_columns", ()))
         previous = params.pop("previous", None)
         shift = np.asarray(params.pop("shift_columns", ()), dtype=np.intp)
         smooth_cols = np.asarray(params.pop("smooth_columns", ()), dtype=np.intp)
@@ -180,8 +183,10 @@ class IsolationForestDetector(CalendarParams, ForestParams, WindowSpanParams, Wi
             window = window[:, :n_base]
             previous = None if previous is None else previous[:, :n_base]
         # the forest reads float32: the fit and the window's scores take bounded32 (same)
-        # a few series' area columns read 0: the forest as without them (same trees)
-        keep = others(window.shape[1], hidden) if heavy and len(hidden) else None
+        # a few series' area columns read 0: the forest as without them (same trees); the
+        # run columns are a part of their own (the forest as without them: same trees)
+        unread = (tuple(hidden) if heavy else ()) + run
+        keep = others(window.shape[1], unread) if len(unread) else None
         x = forest_input(window if keep is None else window[:, keep])
         forest = FlatForest.of(fit_isolation_forest(x, **params))
         ref, kept = window, None
@@ -195,7 +200,8 @@ class IsolationForestDetector(CalendarParams, ForestParams, WindowSpanParams, Wi
             shift_prev = None if shift_prev is None else shift_prev[kept]
         # a fleet's features get their own tails; one series' shoulder is read by the nulls
         every = FeatureTails.fit(ref, previous, tails=not heavy, free=free)
-        tails = without(every, hidden)  # the max skips what only KPI families read
+        # the max skips what only KPI families read, and the run columns (a part)
+        tails = without(every, tuple(hidden) + run)
         zref = tails(ref)
         cont = continues(tails, ref, previous, zref)
         joint = joint_tail = joint_null = units = smooth = smooth_tail = None
@@ -221,6 +227,7 @@ class IsolationForestDetector(CalendarParams, ForestParams, WindowSpanParams, Wi
                 joint_null = TailCalibrator.fit(units, heavy_tails=True, continues=cont)
         second = None if heavy else SecondKpi.fit(tails, ref, groups, cont)
         families = None if heavy else KpiFamilies.fit(every, ref, family_columns, cont)
+        run_part = None if heavy else RunPart.fit(every, ref, run)
         if joint is not None and not heavy:
             zref = np.maximum(zref, units)
         forest_raw = -forest.score_samples(x if kept is None else x[kept])
@@ -231,7 +238,7 @@ class IsolationForestDetector(CalendarParams, ForestParams, WindowSpanParams, Wi
             np.asarray(novelty, dtype=np.intp) if len(novelty) else None, second, n_base,
             shift if heavy and len(shift) else None,
             _shift_null(shift_ref, shift_prev, shift) if heavy and len(shift) else None,
-            families, smooth, smooth_tail, smooth_null, keep)
+            families, smooth, smooth_tail, smooth_null, keep, run_part)
         # the calibration reads the very window (unsliced) when no rows were picked
         model.fit_ref[0] = FitReference(shift_ref, shift_prev, forest_raw, zref, units, cont,
                                        smooth_units)
@@ -290,6 +297,8 @@ class IsolationForestDetector(CalendarParams, ForestParams, WindowSpanParams, Wi
             raw = np.maximum(raw, model.second(features))
         if model.families is not None:
             raw = np.maximum(raw, model.families(features))
+        if model.run is not None:
+            raw = np.maximum(raw, model.run(features))
         return raw
 
 
