@@ -28,9 +28,11 @@ def test_a_run_spans_an_hour_of_ticks_between_2_and_max_run():
 def test_the_weakest_of_the_last_ticks_counts_and_one_spike_does_not():
     run = RunMin(2)
     rows = np.arange(3)
-    ticks = [np.array([[5.0, 0.0], [0.2, 9.0], [4.0, 1.0]]),
-             np.array([[4.5, 0.0], [0.3, 0.1], [4.0, 1.0]]),
-             np.array([[6.0, 0.0], [0.1, 0.2], [4.0, 1.0]])]
+    ticks = [
+        np.array([[5.0, 0.0], [0.2, 9.0], [4.0, 1.0]]),
+        np.array([[4.5, 0.0], [0.3, 0.1], [4.0, 1.0]]),
+        np.array([[6.0, 0.0], [0.1, 0.2], [4.0, 1.0]]),
+    ]
     assert (run.transform(rows, ticks[0], 2) == 0).all()  # no past yet: no evidence
     run.update(rows, ticks[0], 3)
     run.update(rows, ticks[1], 3)
@@ -40,7 +42,8 @@ def test_the_weakest_of_the_last_ticks_counts_and_one_spike_does_not():
     assert got[2].tolist() == pytest.approx([4.0, 1.0], abs=0.01)
     # two ticks back is not read by a run of two, and an unknown sector reads 0
     assert run.transform(np.array([1, -1]), ticks[2][1:], 2)[:, 1].tolist() == pytest.approx(
-        [0.1, 0.0], abs=0.01)
+        [0.1, 0.0], abs=0.01
+    )
 
 
 def test_strongest_takes_the_larger_of_seasonal_and_persistence_and_nan_as_zero():
@@ -55,13 +58,15 @@ def _fleet(days: int = 4, n: int = 40, seed: int = 0) -> pd.DataFrame:
     ts = pd.date_range("2026-01-05", periods=days * 24, freq="1h", tz="UTC")
     load = 1 + 0.8 * np.sin(np.arange(len(ts)) * 2 * np.pi / 24)
     shape = (len(ts), n)
-    return pd.DataFrame({
-        S.TIMESTAMP: np.repeat(ts, n),
-        S.SECTOR: np.tile([f"s{i}" for i in range(n)], len(ts)),
-        S.PROVINCE: "p",
-        "a": (100 * load[:, None] * np.exp(rng.normal(0, 0.1, shape))).ravel(),
-        "b": (20 + 5 * load[:, None] + rng.normal(0, 1, shape)).ravel(),
-    })
+    return pd.DataFrame(
+        {
+            S.TIMESTAMP: np.repeat(ts, n),
+            S.SECTOR: np.tile([f"s{i}" for i in range(n)], len(ts)),
+            S.PROVINCE: "p",
+            "a": (100 * load[:, None] * np.exp(rng.normal(0, 0.1, shape))).ravel(),
+            "b": (20 + 5 * load[:, None] + rng.normal(0, 1, shape)).ravel(),
+        }
+    )
 
 
 def test_a_fleet_has_run_columns_a_few_series_read_zero():
@@ -105,12 +110,10 @@ def test_run_part_reads_the_strongest_run_column_on_the_windows_shoulder():
     ref = np.abs(rng.normal(size=(20_000, 4)))
     ref[:, 2:] = np.minimum(ref[:, 2:], np.abs(rng.normal(size=(20_000, 2))))  # runs: lower
     tails = FeatureTails.fit(ref)
-    part = RunPart.fit(tails, ref, run_columns(["a:season_z", "b:season_z", "a:run_z",
-                                                "b:run_z"]))
+    part = RunPart.fit(tails, ref, run_columns(["a:season_z", "b:season_z", "a:run_z", "b:run_z"]))
     assert part.columns.tolist() == [2, 3]
     rows = np.array([[9.0, 0.0, 0.5, 0.3], [0.0, 0.0, 4.0, 0.2]])
-    np.testing.assert_allclose(part.statistic(rows),
-                               part.tails.units(rows[:, 2:]).max(axis=1))
+    np.testing.assert_allclose(part.statistic(rows), part.tails.units(rows[:, 2:]).max(axis=1))
     got = part(rows)
     assert got[0] < 1.0 < 3.0 < got[1]  # the season columns are not read
     assert got[1] == pytest.approx(part.null(part.statistic(rows))[1] - PENALTY)
@@ -121,13 +124,20 @@ def test_a_fleets_model_has_a_run_part_the_forest_does_not_read_it():
     det = make_detector("iforest")
     rng = np.random.default_rng(2)
     ref = rng.normal(size=(5000, 4))
-    params = {"random_state": 0, "n_estimators": 20, "heavy_tails": False,
-              "joint_columns": (), "run_columns": (2, 3)}
+    params = {
+        "random_state": 0,
+        "n_estimators": 20,
+        "heavy_tails": False,
+        "joint_columns": (),
+        "run_columns": (2, 3),
+    }
     model = det._fit_model(ref, params)
     assert model.run is not None and model.forest_columns.tolist() == [0, 1]
     rows = np.array([[0.0, 0.0, 6.0, 0.0]])
     assert det._raw_score(model, rows)[0] >= model.run(rows)[0] > 3.0
     assert det._fit_model(ref, {**params, "heavy_tails": True}).run is None
+    young = det._fit_model(ref, {**params, "run_part": False})  # the first day: cold baselines
+    assert young.run is None and young.forest_columns.tolist() == [0, 1]
 
 
 def test_a_checkpoint_restores_the_run_state_exactly():

@@ -50,6 +50,9 @@ FREE_TAILS_AFTER = pd.Timedelta("2D")
 #: days (``window_span``), not their last ~30 hours: second generator, P / event recall,
 #: w2 0.893/0.828 -> 0.872/0.892, w5 0.912/0.807 -> 0.912/0.876
 FREE_TAILS_STEP = pd.Timedelta("15min")
+#: data time before the run part is fitted: in the first day every sector's seasonal z is
+#: its cold start's, off for hours alike (simulator: 519 false alarms in its first 6 hours)
+RUN_AFTER = pd.Timedelta("1D")
 
 
 def continues(tails: FeatureTails, ref: np.ndarray, previous: np.ndarray | None,
@@ -118,6 +121,13 @@ class IsolationForestDetector(CalendarParams, ForestParams, WindowSpanParams, Wi
             return ()
         return kpi_columns(list(self.features_.feature_names), list(self.kpis_))
 
+    def _run_part(self) -> bool:
+        """Whether the run part is fitted: the fit asked for has :data:`RUN_AFTER` of data
+        time behind it (a fleet's run columns are read by it alone)."""
+        if self.first_time_ is None or self._fit_time is None:
+            return False
+        return self._fit_time - self.first_time_ >= RUN_AFTER
+
     def _free_tails(self) -> bool:
         """Whether the max may read light tails beyond the body's cap: the fit asked for has
         :data:`FREE_TAILS_AFTER` of data time behind it, at least :data:`FREE_TAILS_STEP`
@@ -140,7 +150,8 @@ class IsolationForestDetector(CalendarParams, ForestParams, WindowSpanParams, Wi
                 "smooth_columns": self._tail_columns(":smooth_z"),
                 "family_columns": self._family_columns(), "free_tails": self._free_tails(),
                 "family_only": family_only(self.features_.feature_names) if self.joint else (),
-                "run_columns": run_columns(self.features_.feature_names)}
+                "run_columns": run_columns(self.features_.feature_names),
+                "run_part": self._run_part()}
 
     def _shift_columns(self) -> tuple[int, ...]:
         """Level-shift columns: never in the forest or the tails; for a few series their
@@ -173,6 +184,7 @@ class IsolationForestDetector(CalendarParams, ForestParams, WindowSpanParams, Wi
         hidden = params.pop("family_only", ())
         free = params.pop("free_tails", False)
         run = tuple(params.pop("run_columns", ()))
+        run_fitted = params.pop("run_part", True)
         previous = params.pop("previous", None)
         shift = np.asarray(params.pop("shift_columns", ()), dtype=np.intp)
         smooth_cols = np.asarray(params.pop("smooth_columns", ()), dtype=np.intp)
@@ -227,7 +239,7 @@ class IsolationForestDetector(CalendarParams, ForestParams, WindowSpanParams, Wi
                 joint_null = TailCalibrator.fit(units, heavy_tails=True, continues=cont)
         second = None if heavy else SecondKpi.fit(tails, ref, groups, cont)
         families = None if heavy else KpiFamilies.fit(every, ref, family_columns, cont)
-        run_part = None if heavy else RunPart.fit(every, ref, run)
+        run_part = None if heavy or not run_fitted else RunPart.fit(every, ref, run)
         if joint is not None and not heavy:
             zref = np.maximum(zref, units)
         forest_raw = -forest.score_samples(x if kept is None else x[kept])

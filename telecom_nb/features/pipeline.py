@@ -235,19 +235,19 @@ class KpiFeatures(FeatureExtractor):
     def transform_view(self, view: BatchView) -> np.ndarray:
         blocks = [self._seasonal_z(view)]
         blocks += [part.transform_view(view) for part in self.parts_[1:]]
+        peer = next((b for part, b in zip(self.parts_[1:], blocks[1:], strict=False)
+                     if isinstance(part, PeerComparison)), None)
         k = len(self.kpis_ or ())
-        persist = None
         if self.persistence_ is not None:
             self.persistence_.ratio = self._memory_ratio()
-            persist = self.persistence_.transform(self.rows(view), blocks[0])
-            blocks.append(persist)
+            blocks.append(self.persistence_.transform(self.rows(view), blocks[0]))
         if self.area_ is not None:
             blocks.append(np.zeros((len(view), k)) if self.few_series() or view.coords is None
                           else self.area_.transform(self.rows(view), _ns(view), blocks[0],
                                                 self.parts_[0].cadence_.step_ns))
         if self.run_ is not None:
             blocks.append(np.zeros((len(view), k)) if self.few_series() else
-                          self.run_.transform(self.rows(view), self._run_deviation(view, persist),
+                          self.run_.transform(self.rows(view), self._run_deviation(view, peer),
                                               run_ticks(self.parts_[0].cadence_.step_ns)))
         if self.level_ is not None:
             self.level_.active = self.few_series()
@@ -276,19 +276,19 @@ class KpiFeatures(FeatureExtractor):
         z = z[:, : len(self.kpis_ or ())]
         return z if known is None else np.where(known, 0.0, z)
 
-    def _run_deviation(self, view: BatchView, persist: np.ndarray | None = None) -> np.ndarray:
-        """Each KPI's strongest deviation of ``view`` under the current state (once per
-        batch: the transform's, reused by the update); ``persist``: the persistence block
-        of ``view`` when known."""
+    def _run_deviation(self, view: BatchView, peer: np.ndarray | None = None) -> np.ndarray:
+        """Each KPI's deviation from its peers in ``view`` as the stacked features read it
+        (agreeing with the seasonal z), computed once per batch: the transform's, reused by
+        the update. ``peer``: the peer part's block of ``view`` when known."""
         cached = self._run_dev
         if cached is None or cached[0] is not view or cached[1] != self._updates:
             k = len(self.kpis_ or ())
-            z = self._seasonal_z(view)
-            if persist is None and self.persistence_ is not None:
-                self.persistence_.ratio = self._memory_ratio()
-                persist = self.persistence_.transform(self.rows(view), z)
-            dev = strongest(z[:, :k], None if persist is None else persist[:, :k])
-            cached = self._run_dev = (view, self._updates, dev)
+            season = self._seasonal_z(view)[:, :k]
+            peers = [p for p in self.parts_[1:] if isinstance(p, PeerComparison)]
+            if peer is None and peers:
+                peer = peers[0].transform_view(view)
+            dev = season if peer is None else agreeing(peer[:, :k], season)
+            cached = self._run_dev = (view, self._updates, strongest(dev, None))
         return cached[2]
 
     def prepare_view(self, view: BatchView) -> None:
@@ -307,7 +307,7 @@ class KpiFeatures(FeatureExtractor):
                                           self.local_hours(view))
                 z = self._quiet_kpi_z(self._seasonal_z(view), known)
                 self.smooth_.update(rows, z, _ns(view), len(self.registry))
-        if self.run_ is not None and not self.few_series():  # before persistence learns
+        if self.run_ is not None and not self.few_series():  # before the parts learn
             self.run_.update(rows, self._run_deviation(view), len(self.registry))
         if self.persistence_ is not None:
             self.persistence_.ratio = self._memory_ratio()  # the cadence before this batch's

@@ -6,11 +6,15 @@ the fleet's everyday excursions of ~100 features (the max over features is a Bon
 over them; its 1-in-1,000 level is ~9 units where such a KPI reads 4-6). What normal life
 rarely does is keep one KPI that far for several ticks in a row: its big excursions are
 single ticks (a crowd's hour, a ratio of few counts). So per sector and KPI the feature is
-the *smallest* of the KPI's strongest deviation (|seasonal z| or |persistence z|, whichever
-is larger; the peer and change z are bounded by the seasonal one) over the last
-:func:`run_ticks` ticks: high only when every one of them was. Its tail is fitted like every
-feature's, and the detector reads these columns as a part of their own
-(:mod:`~telecom_nb.detectors.run_part`), never in the max over features or the forest.
+the *smallest* of the KPI's deviation from its peers at the same tick (the peer z, as far
+as the seasonal z agrees: what the max reads) over the last :func:`run_ticks` ticks: high
+only when every one of them was. Peers, not the sector's own history: a fleet-wide bias
+that lasts (a weekend day the calendar learned poorly, weather) moves every sector alike
+for hours; with the seasonal or persistence z the first generator's hourly world g91 took
+26 more false alarms (drop rate and traffic on its weekend day), with the peer z ~5
+(offline). Its tail is fitted like every feature's, and the detector reads these columns
+as a part of their own (:mod:`~telecom_nb.detectors.run_part`), never in the max over
+features or the forest.
 
 Fleets only (a few series read 0: their shoulder calibrations and level shifts read runs
 already). State: the last ``MAX_RUN - 1`` ticks' deviations per sector x KPI, float16.
@@ -64,7 +68,8 @@ class RunMin:
 
 
 def strongest(season: np.ndarray, persist: np.ndarray | None) -> np.ndarray:
-    """Each KPI's strongest deviation this tick: |seasonal z| or |persistence z|."""
+    """Each KPI's strongest deviation this tick of two kinds (|z|, NaN as 0; ``persist``
+    None: the first alone)."""
     out = np.abs(np.nan_to_num(season, nan=0.0))
     if persist is not None:
         out = np.maximum(out, np.abs(np.nan_to_num(persist, nan=0.0)))
