@@ -1,7 +1,7 @@
 """A fleet's run part: some KPI of the sector off for every tick of the last hour.
 
 The run columns (:mod:`~telecom_nb.features.run_min`) hold, per KPI, the weakest of its
-strongest deviations over the last hour's ticks. Each is put in units of its own tail
+deviations from its peers over the last hour's ticks. Each is put in units of its own tail
 (declustered, as every feature's), the strongest KPI is the statistic, and its null is the
 window's own *shoulder* (90-95 %: :class:`~telecom_nb.detectors.calibration.TailCalibrator`
 with ``heavy_tails``), its p doubled for being one more evidence in the max of parts (as the
@@ -10,10 +10,10 @@ body's 50-75 % spacing is narrow and extrapolated it made the rare long normal r
 (offline, 15-minute world 940 with 8-tick runs: 41,000 false alarms).
 
 Not in the max over features nor the forest: there 14 more columns dilute what is there
-(offline, the same columns in the max: 15-minute world 940's VoLTE drop surges 5 -> 1 of 18).
-Offline on the tuning worlds 940-943 (P / event recall, replayed scores, the run part and
-the final null refitted on all rows): 0.898 / 0.900 -> 0.907 / 0.912, 0.839 / 0.893 ->
-0.856 / 0.915, 0.918 / 0.861 -> 0.920 / 0.881, 0.916 / 0.858 -> 0.918 / 0.864.
+(offline, such run columns in the max: 15-minute world 940's VoLTE drop surges 5 -> 1 of 18).
+Second generator's tuning worlds 940-943 (``benchmarks/operator_quality.py``, P / event
+recall): 0.896 / 0.900 -> 0.904 / 0.912, 0.839 / 0.893 -> 0.848 / 0.897, 0.924 / 0.856 ->
+0.920 / 0.869, 0.913 / 0.856 -> 0.923 / 0.865 (README "Measured", rec11).
 """
 
 from __future__ import annotations
