@@ -83,6 +83,16 @@ class ForestAndZ:
         """The columns the forest, the tails and the joint part read."""
         return features if self.n_base is None else features[:, : self.n_base]
 
+    def forest_view(self, features: np.ndarray) -> np.ndarray:
+        """The base columns the forest reads: a view where they are the first ones (a
+        fleet's, all but the run columns, which come last), else a copy."""
+        cols = self.forest_columns
+        if cols is None:
+            return features
+        if len(cols) and cols[-1] == len(cols) - 1:  # sorted, unique: 0..n-1
+            return features[:, : len(cols)]
+        return features[:, cols]
+
     def joint_units(self, features: np.ndarray) -> np.ndarray:
         """The joint distance in units of its own tail (as a feature's |z|); ``features``:
         whole rows (a few series' distance reads the level-shift columns too)."""

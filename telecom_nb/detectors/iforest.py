@@ -291,8 +291,7 @@ class IsolationForestDetector(CalendarParams, ForestParams, WindowSpanParams, Wi
             z = np.maximum(z, units)
         return self._combine(model, features,
                              -model.forest.score_samples(forest_input(
-                                 features if model.forest_columns is None
-                                 else features[:, model.forest_columns])), z, units,
+                                 model.forest_view(features))), z, units,
                              smooth)
 
     @staticmethod
