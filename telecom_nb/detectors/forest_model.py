@@ -17,6 +17,7 @@ from telecom_nb.detectors.feature_tails import FeatureTails
 from telecom_nb.detectors.flat_forest import FlatForest
 from telecom_nb.detectors.joint import JointDistance
 from telecom_nb.detectors.kpi_families import KpiFamilies
+from telecom_nb.detectors.run_part import RunPart
 from telecom_nb.detectors.second_kpi import SecondKpi
 
 
@@ -74,12 +75,23 @@ class ForestAndZ:
     smooth_null: TailCalibrator | None = None  # ... and a part of its own
     #: the columns the forest reads (None: all base ones; a few series: not the area's)
     forest_columns: np.ndarray | None = None
+    run: RunPart | None = None  # a fleet: a KPI off for every tick of the last hour
     #: the fit's :class:`FitReference`, taken (and dropped) by the detector's calibration
     fit_ref: list = field(default_factory=lambda: [None], compare=False, repr=False)
 
     def base(self, features: np.ndarray) -> np.ndarray:
         """The columns the forest, the tails and the joint part read."""
         return features if self.n_base is None else features[:, : self.n_base]
+
+    def forest_view(self, features: np.ndarray) -> np.ndarray:
+        """The base columns the forest reads: a view where they are the first ones (a
+        fleet's, all but the run columns, which come last), else a copy."""
+        cols = self.forest_columns
+        if cols is None:
+            return features
+        if len(cols) and cols[-1] == len(cols) - 1:  # sorted, unique: 0..n-1
+            return features[:, : len(cols)]
+        return features[:, cols]
 
     def joint_units(self, features: np.ndarray) -> np.ndarray:
         """The joint distance in units of its own tail (as a feature's |z|); ``features``:

@@ -19,6 +19,7 @@ from telecom_nb.detectors.forest_model import FitReference, ForestAndZ, forest_i
 from telecom_nb.detectors.forest_params import ForestParams
 from telecom_nb.detectors.joint import JointDistance
 from telecom_nb.detectors.kpi_families import KpiFamilies, family_only, kpi_columns, others, without
+from telecom_nb.detectors.run_part import RunPart, run_columns
 from telecom_nb.detectors.second_kpi import SecondKpi, kpi_groups
 from telecom_nb.detectors.window_span import WindowSpanParams
 from telecom_nb.detectors.windowed import WindowedDetector
@@ -49,6 +50,9 @@ FREE_TAILS_AFTER = pd.Timedelta("2D")
 #: days (``window_span``), not their last ~30 hours: second generator, P / event recall,
 #: w2 0.893/0.828 -> 0.872/0.892, w5 0.912/0.807 -> 0.912/0.876
 FREE_TAILS_STEP = pd.Timedelta("15min")
+#: data time before the run part is fitted: in the first day every sector's seasonal z is
+#: its cold start's, off for hours alike (simulator: 519 false alarms in its first 6 hours)
+RUN_AFTER = pd.Timedelta("1D")
 
 
 def continues(tails: FeatureTails, ref: np.ndarray, previous: np.ndarray | None,
@@ -117,6 +121,13 @@ class IsolationForestDetector(CalendarParams, ForestParams, WindowSpanParams, Wi
             return ()
         return kpi_columns(list(self.features_.feature_names), list(self.kpis_))
 
+    def _run_part(self) -> bool:
+        """Whether the run part is fitted: the fit asked for has :data:`RUN_AFTER` of data
+        time behind it (a fleet's run columns are read by it alone)."""
+        if self.first_time_ is None or self._fit_time is None:
+            return False
+        return self._fit_time - self.first_time_ >= RUN_AFTER
+
     def _free_tails(self) -> bool:
         """Whether the max may read light tails beyond the body's cap: the fit asked for has
         :data:`FREE_TAILS_AFTER` of data time behind it, at least :data:`FREE_TAILS_STEP`
@@ -138,7 +149,9 @@ class IsolationForestDetector(CalendarParams, ForestParams, WindowSpanParams, Wi
                 "second_groups": self._second_groups(), "shift_columns": self._shift_columns(),
                 "smooth_columns": self._tail_columns(":smooth_z"),
                 "family_columns": self._family_columns(), "free_tails": self._free_tails(),
-                "family_only": family_only(self.features_.feature_names) if self.joint else ()}
+                "family_only": family_only(self.features_.feature_names) if self.joint else (),
+                "run_columns": run_columns(self.features_.feature_names),
+                "run_part": self._run_part()}
 
     def _shift_columns(self) -> tuple[int, ...]:
         """Level-shift columns: never in the forest or the tails; for a few series their
@@ -170,6 +183,8 @@ class IsolationForestDetector(CalendarParams, ForestParams, WindowSpanParams, Wi
         family_columns = params.pop("family_columns", ())
         hidden = params.pop("family_only", ())
         free = params.pop("free_tails", False)
+        run = tuple(params.pop("run_columns", ()))
+        run_fitted = params.pop("run_part", True)
         previous = params.pop("previous", None)
         shift = np.asarray(params.pop("shift_columns", ()), dtype=np.intp)
         smooth_cols = np.asarray(params.pop("smooth_columns", ()), dtype=np.intp)
@@ -180,8 +195,10 @@ class IsolationForestDetector(CalendarParams, ForestParams, WindowSpanParams, Wi
             window = window[:, :n_base]
             previous = None if previous is None else previous[:, :n_base]
         # the forest reads float32: the fit and the window's scores take bounded32 (same)
-        # a few series' area columns read 0: the forest as without them (same trees)
-        keep = others(window.shape[1], hidden) if heavy and len(hidden) else None
+        # a few series' area columns read 0: the forest as without them (same trees); the
+        # run columns are a part of their own (the forest as without them: same trees)
+        unread = (tuple(hidden) if heavy else ()) + run
+        keep = others(window.shape[1], unread) if len(unread) else None
         x = forest_input(window if keep is None else window[:, keep])
         forest = FlatForest.of(fit_isolation_forest(x, **params))
         ref, kept = window, None
@@ -195,7 +212,8 @@ class IsolationForestDetector(CalendarParams, ForestParams, WindowSpanParams, Wi
             shift_prev = None if shift_prev is None else shift_prev[kept]
         # a fleet's features get their own tails; one series' shoulder is read by the nulls
         every = FeatureTails.fit(ref, previous, tails=not heavy, free=free)
-        tails = without(every, hidden)  # the max skips what only KPI families read
+        # the max skips what only KPI families read, and the run columns (a part)
+        tails = without(every, tuple(hidden) + run)
         zref = tails(ref)
         cont = continues(tails, ref, previous, zref)
         joint = joint_tail = joint_null = units = smooth = smooth_tail = None
@@ -221,6 +239,7 @@ class IsolationForestDetector(CalendarParams, ForestParams, WindowSpanParams, Wi
                 joint_null = TailCalibrator.fit(units, heavy_tails=True, continues=cont)
         second = None if heavy else SecondKpi.fit(tails, ref, groups, cont)
         families = None if heavy else KpiFamilies.fit(every, ref, family_columns, cont)
+        run_part = None if heavy or not run_fitted else RunPart.fit(every, ref, run)
         if joint is not None and not heavy:
             zref = np.maximum(zref, units)
         forest_raw = -forest.score_samples(x if kept is None else x[kept])
@@ -231,7 +250,7 @@ class IsolationForestDetector(CalendarParams, ForestParams, WindowSpanParams, Wi
             np.asarray(novelty, dtype=np.intp) if len(novelty) else None, second, n_base,
             shift if heavy and len(shift) else None,
             _shift_null(shift_ref, shift_prev, shift) if heavy and len(shift) else None,
-            families, smooth, smooth_tail, smooth_null, keep)
+            families, smooth, smooth_tail, smooth_null, keep, run_part)
         # the calibration reads the very window (unsliced) when no rows were picked
         model.fit_ref[0] = FitReference(shift_ref, shift_prev, forest_raw, zref, units, cont,
                                        smooth_units)
@@ -272,8 +291,7 @@ class IsolationForestDetector(CalendarParams, ForestParams, WindowSpanParams, Wi
             z = np.maximum(z, units)
         return self._combine(model, features,
                              -model.forest.score_samples(forest_input(
-                                 features if model.forest_columns is None
-                                 else features[:, model.forest_columns])), z, units,
+                                 model.forest_view(features))), z, units,
                              smooth)
 
     @staticmethod
@@ -290,6 +308,8 @@ class IsolationForestDetector(CalendarParams, ForestParams, WindowSpanParams, Wi
             raw = np.maximum(raw, model.second(features))
         if model.families is not None:
             raw = np.maximum(raw, model.families(features))
+        if model.run is not None:
+            raw = np.maximum(raw, model.run(features))
         return raw
 
 

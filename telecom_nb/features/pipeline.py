@@ -21,6 +21,7 @@ from telecom_nb.features.peers import PeerComparison
 from telecom_nb.features.persistence import Persistence
 from telecom_nb.features.range_novelty import RangeNovelty
 from telecom_nb.features.recurrence import Recurrence
+from telecom_nb.features.run_min import RunMin, run_ticks, strongest
 from telecom_nb.features.scaling import scaled_view
 from telecom_nb.features.seasonal import SeasonalResiduals
 from telecom_nb.features.smoothed_z import SmoothedZ
@@ -68,6 +69,9 @@ class KpiFeatures(FeatureExtractor):
     area = param_trait(Bool(True, help=(
         "a fleet with coordinates: the median deviation of the nearest sites' sectors at "
         "the same tick, with the sector's own where both go the same way")))
+    run = param_trait(Bool(True, help=(
+        "a fleet: each KPI's weakest deviation over the last hour's ticks (a moderate "
+        "deviation that holds; read by the detector as a part of its own)")))
     shift = param_trait(Bool(True, help=(
         "a few series: compare the last hour's mean with the same hour of the last days")))
     smooth = param_trait(Bool(True, help=(
@@ -115,7 +119,7 @@ class KpiFeatures(FeatureExtractor):
         return proposal["value"]
 
     @observe("slots_per_day", "weekly", "timezone", "relations", "peers", "change",
-             "persistence", "novelty", "area", "shift", "smooth", "recurrence")
+             "persistence", "novelty", "area", "run", "shift", "smooth", "recurrence")
     def _structure_changed(self, change) -> None:
         if self.kpis_ is not None:
             self._reset()
@@ -141,6 +145,9 @@ class KpiFeatures(FeatureExtractor):
         n_series = len(parts[0].feature_names)
         self.persistence_ = Persistence(n_series) if self.persistence else None
         self.area_ = AreaMedian(len(self.kpis_ or ())) if self.area else None
+        self.run_ = RunMin(len(self.kpis_ or ())) if self.run else None
+        #: (view, updates, each KPI's strongest deviation): computed once per batch
+        self._run_dev: tuple[BatchView, int, np.ndarray] | None = None
         self.level_: LevelShift | None = None
         if self.shift:  # last: the one-series pass fills the columns before it
             self.level_ = LevelShift(registry=self.registry)
@@ -161,6 +168,8 @@ class KpiFeatures(FeatureExtractor):
             names += [n.replace(":season_z", ":persist_z") for n in self.parts_[0].feature_names]
         if self.area_ is not None:
             names += [f"{k}:area_z" for k in self.kpis_ or ()]
+        if self.run_ is not None:
+            names += [f"{k}:run_z" for k in self.kpis_ or ()]
         if self.level_ is not None:
             names += self.level_.feature_names
         if self.smooth_ is not None:
@@ -172,6 +181,8 @@ class KpiFeatures(FeatureExtractor):
         if self.persistence_ is not None:
             weights.append(weights[0])
         if self.area_ is not None:
+            weights.append(np.eye(len(self.kpis_ or ())))
+        if self.run_ is not None:
             weights.append(np.eye(len(self.kpis_ or ())))
         if self.level_ is not None:
             weights.append(self.level_.feature_weights())
@@ -224,6 +235,8 @@ class KpiFeatures(FeatureExtractor):
     def transform_view(self, view: BatchView) -> np.ndarray:
         blocks = [self._seasonal_z(view)]
         blocks += [part.transform_view(view) for part in self.parts_[1:]]
+        peer = next((b for part, b in zip(self.parts_[1:], blocks[1:], strict=False)
+                     if isinstance(part, PeerComparison)), None)
         k = len(self.kpis_ or ())
         if self.persistence_ is not None:
             self.persistence_.ratio = self._memory_ratio()
@@ -232,6 +245,10 @@ class KpiFeatures(FeatureExtractor):
             blocks.append(np.zeros((len(view), k)) if self.few_series() or view.coords is None
                           else self.area_.transform(self.rows(view), _ns(view), blocks[0],
                                                 self.parts_[0].cadence_.step_ns))
+        if self.run_ is not None:
+            blocks.append(np.zeros((len(view), k)) if self.few_series() else
+                          self.run_.transform(self.rows(view), self._run_deviation(view, peer),
+                                              run_ticks(self.parts_[0].cadence_.step_ns)))
         if self.level_ is not None:
             self.level_.active = self.few_series()
             blocks.append(self.level_.transform_view(view))
@@ -259,6 +276,21 @@ class KpiFeatures(FeatureExtractor):
         z = z[:, : len(self.kpis_ or ())]
         return z if known is None else np.where(known, 0.0, z)
 
+    def _run_deviation(self, view: BatchView, peer: np.ndarray | None = None) -> np.ndarray:
+        """Each KPI's deviation from its peers in ``view`` as the stacked features read it
+        (agreeing with the seasonal z), computed once per batch: the transform's, reused by
+        the update. ``peer``: the peer part's block of ``view`` when known."""
+        cached = self._run_dev
+        if cached is None or cached[0] is not view or cached[1] != self._updates:
+            k = len(self.kpis_ or ())
+            season = self._seasonal_z(view)[:, :k]
+            peers = [p for p in self.parts_[1:] if isinstance(p, PeerComparison)]
+            if peer is None and peers:
+                peer = peers[0].transform_view(view)
+            dev = season if peer is None else agreeing(peer[:, :k], season)
+            cached = self._run_dev = (view, self._updates, strongest(dev, None))
+        return cached[2]
+
     def prepare_view(self, view: BatchView) -> None:
         for part in self.parts_:
             part.prepare_view(view)
@@ -275,6 +307,8 @@ class KpiFeatures(FeatureExtractor):
                                           self.local_hours(view))
                 z = self._quiet_kpi_z(self._seasonal_z(view), known)
                 self.smooth_.update(rows, z, _ns(view), len(self.registry))
+        if self.run_ is not None and not self.few_series():  # before the parts learn
+            self.run_.update(rows, self._run_deviation(view), len(self.registry))
         if self.persistence_ is not None:
             self.persistence_.ratio = self._memory_ratio()  # the cadence before this batch's
             z = self._seasonal_z(view)
@@ -296,7 +330,7 @@ class KpiFeatures(FeatureExtractor):
             self.level_.active = self.few_series()
             self.level_.update_view(view)
         self._updates += 1
-        self._season_z = None
+        self._season_z = self._run_dev = None
         self.forget_batch()
 
 

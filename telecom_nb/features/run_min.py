@@ -1,0 +1,76 @@
+"""A moderate deviation that holds: each KPI's weakest tick over the last hour.
+
+A carrier lost for hours halves a cell's throughput, a core fault lifts a VoLTE drop rate of
+a few calls an hour: one KPI at 3-6 spreads, tick after tick. Per tick that is no rarer than
+the fleet's everyday excursions of ~100 features (the max over features is a Bonferroni
+over them; its 1-in-1,000 level is ~9 units where such a KPI reads 4-6). What normal life
+rarely does is keep one KPI that far for several ticks in a row: its big excursions are
+single ticks (a crowd's hour, a ratio of few counts). So per sector and KPI the feature is
+the *smallest* of the KPI's deviation from its peers at the same tick (the peer z, as far
+as the seasonal z agrees: what the max reads) over the last :func:`run_ticks` ticks: high
+only when every one of them was. Peers, not the sector's own history: a fleet-wide bias
+that lasts (a weekend day the calendar learned poorly, weather) moves every sector alike
+for hours; with the seasonal or persistence z the first generator's hourly world g91 took
+26 more false alarms (drop rate and traffic on its weekend day), with the peer z ~5
+(offline). Its tail is fitted like every feature's, and the detector reads these columns
+as a part of their own (:mod:`~telecom_nb.detectors.run_part`), never in the max over
+features or the forest.
+
+Fleets only (a few series read 0: their shoulder calibrations and level shifts read runs
+already). State: the last ``MAX_RUN - 1`` ticks' deviations per sector x KPI, float16.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from telecom_nb.sector_index import grow_rows
+
+#: ticks of a run at most (5-minute data: 20 minutes); the state keeps one fewer
+MAX_RUN = 4
+#: data time a run spans at least (hourly data: 2 ticks; 15-minute data: 4)
+RUN_NS = 3_600 * 10**9
+#: the deviations stored are bounded by this (float16; far beyond any tail)
+Z_CAP = 60_000.0
+
+
+def run_ticks(step_ns: int) -> int:
+    """Ticks in a run: an hour of data time, at least 2 and at most :data:`MAX_RUN`."""
+    if step_ns <= 0:
+        return MAX_RUN
+    return int(min(MAX_RUN, max(2, round(RUN_NS / step_ns))))
+
+
+class RunMin:
+    """Per sector x KPI: the last ticks' strongest deviations (NaN = no tick yet)."""
+
+    def __init__(self, n_kpis: int) -> None:
+        #: (sectors, MAX_RUN - 1, KPIs): the deviation 1, 2, 3 ticks back
+        self.last_ = np.full((0, MAX_RUN - 1, n_kpis), np.nan, dtype=np.float16)
+
+    def transform(self, rows: np.ndarray, deviation: np.ndarray, ticks: int) -> np.ndarray:
+        """The smallest of ``deviation`` (rows x KPIs, >= 0) and each row's sector's last
+        ``ticks - 1`` stored deviations; a sector with fewer stored ticks reads 0."""
+        out = np.zeros(deviation.shape)
+        known = (rows >= 0) & (rows < len(self.last_))
+        if not known.any():
+            return out
+        back = self.last_[rows[known], : ticks - 1].astype(np.float64)
+        weakest = np.minimum(deviation[known], back.min(axis=1))  # NaN (too young) stays
+        out[known] = np.nan_to_num(weakest, nan=0.0)
+        return out
+
+    def update(self, rows: np.ndarray, deviation: np.ndarray, n_sectors: int) -> None:
+        """Push this tick's deviations (rows x KPIs) into the sectors' state."""
+        self.last_ = grow_rows(self.last_, n_sectors, fill=np.nan)
+        self.last_[rows, 1:] = self.last_[rows, :-1]
+        self.last_[rows, 0] = np.minimum(np.nan_to_num(deviation, nan=0.0), Z_CAP)
+
+
+def strongest(season: np.ndarray, persist: np.ndarray | None) -> np.ndarray:
+    """Each KPI's strongest deviation this tick of two kinds (|z|, NaN as 0; ``persist``
+    None: the first alone)."""
+    out = np.abs(np.nan_to_num(season, nan=0.0))
+    if persist is not None:
+        out = np.maximum(out, np.abs(np.nan_to_num(persist, nan=0.0)))
+    return out

@@ -1,0 +1,157 @@
+"""The run part: each KPI's weakest deviation over the last hour's ticks, a part of its own."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from telecom_nb import schema as S
+from telecom_nb.detectors import make_detector
+from telecom_nb.detectors.feature_tails import FeatureTails
+from telecom_nb.detectors.run_part import PENALTY, RunPart, run_columns
+from telecom_nb.engine.snapshot import capture, restore
+from telecom_nb.features import KpiFeatures
+from telecom_nb.features.run_min import MAX_RUN, RunMin, run_ticks, strongest
+
+HOUR = 3_600 * 10**9
+
+
+def test_a_run_spans_an_hour_of_ticks_between_2_and_max_run():
+    assert run_ticks(HOUR) == 2 and run_ticks(24 * HOUR) == 2
+    assert run_ticks(HOUR // 4) == 4 and run_ticks(HOUR // 12) == MAX_RUN
+    assert run_ticks(0) == MAX_RUN
+
+
+def test_the_weakest_of_the_last_ticks_counts_and_one_spike_does_not():
+    run = RunMin(2)
+    rows = np.arange(3)
+    ticks = [
+        np.array([[5.0, 0.0], [0.2, 9.0], [4.0, 1.0]]),
+        np.array([[4.5, 0.0], [0.3, 0.1], [4.0, 1.0]]),
+        np.array([[6.0, 0.0], [0.1, 0.2], [4.0, 1.0]]),
+    ]
+    assert (run.transform(rows, ticks[0], 2) == 0).all()  # no past yet: no evidence
+    run.update(rows, ticks[0], 3)
+    run.update(rows, ticks[1], 3)
+    got = run.transform(rows, ticks[2], 3)
+    assert got[0, 0] == pytest.approx(4.5, abs=0.01)  # held for three ticks
+    assert got[1, 1] == pytest.approx(0.1, abs=0.01)  # a single tick's 9 is gone
+    assert got[2].tolist() == pytest.approx([4.0, 1.0], abs=0.01)
+    # two ticks back is not read by a run of two, and an unknown sector reads 0
+    assert run.transform(np.array([1, -1]), ticks[2][1:], 2)[:, 1].tolist() == pytest.approx(
+        [0.1, 0.0], abs=0.01
+    )
+
+
+def test_strongest_takes_the_larger_of_seasonal_and_persistence_and_nan_as_zero():
+    season = np.array([[-3.0, np.nan]])
+    persist = np.array([[1.0, -2.5]])
+    assert strongest(season, persist).tolist() == [[3.0, 2.5]]
+    assert strongest(season, None).tolist() == [[3.0, 0.0]]
+
+
+def _fleet(days: int = 4, n: int = 40, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    ts = pd.date_range("2026-01-05", periods=days * 24, freq="1h", tz="UTC")
+    load = 1 + 0.8 * np.sin(np.arange(len(ts)) * 2 * np.pi / 24)
+    shape = (len(ts), n)
+    return pd.DataFrame(
+        {
+            S.TIMESTAMP: np.repeat(ts, n),
+            S.SECTOR: np.tile([f"s{i}" for i in range(n)], len(ts)),
+            S.PROVINCE: "p",
+            "a": (100 * load[:, None] * np.exp(rng.normal(0, 0.1, shape))).ravel(),
+            "b": (20 + 5 * load[:, None] + rng.normal(0, 1, shape)).ravel(),
+        }
+    )
+
+
+def test_a_fleet_has_run_columns_a_few_series_read_zero():
+    table = _fleet(days=2)
+    f = KpiFeatures(kpis=["a", "b"])
+    for _, batch in table.groupby(S.TIMESTAMP, sort=True):
+        x = f.transform(batch)
+        f.update(batch)
+    assert [c for c in x.columns if c.endswith(":run_z")] == ["a:run_z", "b:run_z"]
+    assert (x["a:run_z"] > 0).any()
+    one = table[table[S.SECTOR] == "s0"]
+    few = KpiFeatures(kpis=["a", "b"])
+    for _, batch in one.groupby(S.TIMESTAMP, sort=True):
+        y = few.transform(batch)
+        few.update(batch)
+    assert (y.filter(like=":run_z") == 0).all().all()
+    off = KpiFeatures(kpis=["a", "b"], run=False)
+    off.transform(table.head(40))
+    assert not any(n.endswith(":run_z") for n in off.feature_names)
+
+
+def test_a_kpi_held_off_for_hours_reads_in_the_run_column_a_spike_does_not():
+    table = _fleet()
+    last = table[S.TIMESTAMP].max()
+    hours = table[S.TIMESTAMP] > last - pd.Timedelta("3h")
+    table.loc[hours & (table[S.SECTOR] == "s3"), "a"] *= 0.6  # four hours of 40 % less
+    table.loc[(table[S.TIMESTAMP] == last) & (table[S.SECTOR] == "s5"), "a"] *= 0.3
+    f = KpiFeatures(kpis=["a", "b"])
+    for _, batch in table[table[S.TIMESTAMP] < last].groupby(S.TIMESTAMP, sort=True):
+        f.transform(batch)
+        f.update(batch)
+    x = f.transform(table[table[S.TIMESTAMP] == last])
+    run, season = x["a:run_z"].to_numpy(), x["a:season_z"].to_numpy()
+    assert run[3] > 2.0  # held: the weakest hour is still far
+    assert abs(season[5]) > 4.0 and run[5] < 1.5  # one hour alone: no run
+    assert np.median(run) < 1.5
+
+
+def test_run_part_reads_the_strongest_run_column_on_the_windows_shoulder():
+    rng = np.random.default_rng(1)
+    ref = np.abs(rng.normal(size=(20_000, 4)))
+    ref[:, 2:] = np.minimum(ref[:, 2:], np.abs(rng.normal(size=(20_000, 2))))  # runs: lower
+    tails = FeatureTails.fit(ref)
+    part = RunPart.fit(tails, ref, run_columns(["a:season_z", "b:season_z", "a:run_z", "b:run_z"]))
+    assert part.columns.tolist() == [2, 3]
+    rows = np.array([[9.0, 0.0, 0.5, 0.3], [0.0, 0.0, 4.0, 0.2]])
+    np.testing.assert_allclose(part.statistic(rows), part.tails.units(rows[:, 2:]).max(axis=1))
+    got = part(rows)
+    assert got[0] < 1.0 < 3.0 < got[1]  # the season columns are not read
+    assert got[1] == pytest.approx(part.null(part.statistic(rows))[1] - PENALTY)
+    assert RunPart.fit(tails, ref, ()) is None
+
+
+def test_a_fleets_model_has_a_run_part_the_forest_does_not_read_it():
+    det = make_detector("iforest")
+    rng = np.random.default_rng(2)
+    ref = rng.normal(size=(5000, 4))
+    params = {
+        "random_state": 0,
+        "n_estimators": 20,
+        "heavy_tails": False,
+        "joint_columns": (),
+        "run_columns": (2, 3),
+    }
+    model = det._fit_model(ref, params)
+    assert model.run is not None and model.forest_columns.tolist() == [0, 1]
+    rows = np.array([[0.0, 0.0, 6.0, 0.0]])
+    assert det._raw_score(model, rows)[0] >= model.run(rows)[0] > 3.0
+    assert det._fit_model(ref, {**params, "heavy_tails": True}).run is None
+    young = det._fit_model(ref, {**params, "run_part": False})  # the first day: cold baselines
+    assert young.run is None and young.forest_columns.tolist() == [0, 1]
+
+
+def test_a_checkpoint_restores_the_run_state_exactly():
+    frame = _fleet(days=3, n=20)
+    stamps = np.sort(frame[S.TIMESTAMP].unique())
+    half = frame[S.TIMESTAMP] < stamps[len(stamps) // 2 + 5]
+    params = {"kpis": ["a", "b"], "n_estimators": 10, "retrain_interval": "12h"}
+    whole = make_detector("iforest", **params)
+    expected = whole.score_stream(frame).score[~half.to_numpy()]
+    first = make_detector("iforest", **params)
+    first.score_stream(frame[half])
+    tree, arrays = capture(first, "detector")
+    assert '"run_"' in json.dumps(tree)
+    again = restore(make_detector("iforest", **params), tree, arrays, "detector")
+    np.testing.assert_array_equal(again.features_.run_.last_, first.features_.run_.last_)
+    got = again.score_stream(frame[~half]).score
+    np.testing.assert_array_equal(got, expected)
