@@ -18,7 +18,7 @@ from traitlets import Bool, Float, Int, List, Unicode, observe, validate
 
 from telecom_nb.defaults import FEW_SERIES
 from telecom_nb.detectors.base import Detector, RetrainJob, Scores
-from telecom_nb.detectors.calibration import DEEP_SHOULDER, TailCalibrator
+from telecom_nb.detectors.calibration import DEEP_SHOULDER, SEEN_FLOOR, TailCalibrator
 from telecom_nb.detectors.explain import contributions_frame, kpi_contributions, top_kpis
 from telecom_nb.detectors.fit_inputs import FitInputs, Fitted
 from telecom_nb.detectors.previous_rows import PreviousRows
@@ -354,9 +354,12 @@ class WindowedDetector(ThresholdParams, Detector):
             ref = ref[pick]
             previous = None if previous is None else previous[pick]
         raw, continues = self._reference(model, ref, previous)
-        # a few series' max of parts has slow ones (persistence, shift): a heavier deep tail
-        null = TailCalibrator.fit(raw, heavy_tails=inputs.heavy_tails, continues=continues,
-                                  spacings=DEEP_SHOULDER if inputs.heavy_tails else None)
+        # a few series' max of parts has slow ones (persistence, shift): a heavier deep
+        # tail; and recurring bursts: sizes the window reached again read no rarer than that
+        heavy = inputs.heavy_tails
+        null = TailCalibrator.fit(raw, heavy_tails=heavy, continues=continues,
+                                  spacings=DEEP_SHOULDER if heavy else None,
+                                  seen_floor=SEEN_FLOOR if heavy else 0)
         return Fitted(model, null, self._fit_extra(snapshot), inputs)
 
     def _reference(self, model: Any, ref: np.ndarray,
