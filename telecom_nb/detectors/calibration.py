@@ -149,6 +149,8 @@ class TailCalibrator:
 
     def _floored(self, raw: np.ndarray, out: np.ndarray) -> np.ndarray:
         """``out`` (``-log10 p``) no higher than the seen floor allows."""
+        if self.seen_floor <= 0:  # a fleet's nulls: not even a copy of the tick's rows
+            return out
         seen = self._seen(np.nan_to_num(np.asarray(raw, dtype=np.float64), nan=-np.inf))
         if seen is not None:
             rows, at_least = seen
