@@ -26,10 +26,13 @@ An exponential tail fitted at the shoulder can still be too light for a series w
 bursts *recur*: a batch job's spike every few hours, a daily peak that breaks the
 seasonal pattern, are beyond the shoulder, and the exponential calls each one a
 one-in-ten-thousand event although the window holds dozens of them.
-``seen_floor=k`` (the score's null of one series or a few) keeps the tail honest: a raw
-score that ``k`` or more of the (declustered) reference rows reached is never rarer than
-those rows make it, ``p >= at_least / (n + 1)``. A new extreme, beyond all but ``k - 1``
-reference rows, keeps the exponential; so does a fleet's null (faults there are the
+:meth:`TailCalibrator.with_seen` (the score's null of one series or a few) keeps the tail
+honest: a raw score that ``k`` or more *excursions* of the window reached is never rarer
+than they make it, ``p >= at_least / (n + 1)``. Only a row that opens an excursion counts
+(its predecessor's score was inside the body): counted row by row, an incident's many rows
+(a service's KPIs each 1.5 spreads off for an hour are rarely far enough apart to be
+declustered) made the next incident's later rows look usual. A new extreme, beyond all but
+``k - 1`` excursions, keeps the exponential; so does a fleet's null (faults there are the
 rows beyond its body, and they must not make the next fault look usual).
 
 The shoulder is where a window's faults sit, and a fault lasts: at a 2-minute cadence a
@@ -49,6 +52,7 @@ rate stays at or below the target: an error on the side of precision.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 
@@ -73,9 +77,8 @@ SHOULDER: tuple[tuple[float, float], ...] = ((0.9, SHOULDER_TOP),)
 DEEP_SHOULDER: tuple[tuple[float, float], ...] = ((0.9, SHOULDER_TOP), (SHOULDER_TOP, 0.99))
 #: fewer rows than this left by declustering: the shoulder is read on all rows
 MIN_DECLUSTERED = 100
-#: a few series' score null: a raw score reached by this many declustered reference rows
-#: reads no rarer than they make it (NAB standard / low-FP 58.8 / 40.0 -> 61.1 / 46.9, false
-#: alerts 252 / 216 -> 168 / 168; a floor of 3: 59.4 / 44.4, of 5: 58.5 / 42.1)
+#: a few series' score null: a raw score reached by this many excursions of the window
+#: reads no rarer than they make it (:meth:`TailCalibrator.with_seen`)
 SEEN_FLOOR = 2
 
 
@@ -87,19 +90,18 @@ class TailCalibrator:
     anchor: float  # the quantile of the reference where the exponential tail starts
     tail_scale: float  # exponential scale of the tail beyond the anchor
     tail_mass: float = 1.0 - TAIL_START  # P(X > anchor)
-    #: a raw score reached by this many reference rows reads ``p >= at_least / (n + 1)``
-    #: (0: the exponential tail alone)
+    #: a raw score that this many of :attr:`seen` reached reads ``p >= at_least / (n + 1)``
+    #: with ``n`` the reference's size (0: the exponential tail alone)
     seen_floor: int = 0
+    seen: np.ndarray | None = None  # sorted raw scores of the rows that open an excursion
 
     @classmethod
     def fit(cls, raw_scores: np.ndarray, *, heavy_tails: bool = False,
             continues: np.ndarray | None = None,
-            spacings: tuple[tuple[float, float], ...] | None = None,
-            seen_floor: int = 0) -> TailCalibrator:
+            spacings: tuple[tuple[float, float], ...] | None = None) -> TailCalibrator:
         """``continues[i]``: row i continues a cluster (left out of a shoulder's fit);
         ``spacings``: quantile pairs for the tail's scale instead of the body's or the
-        shoulder's (the largest scale is taken; the tail still starts at their anchor);
-        ``seen_floor``: see :attr:`seen_floor` (the module docstring's recurring bursts)."""
+        shoulder's (the largest scale is taken; the tail still starts at their anchor)."""
         ref = np.asarray(raw_scores, dtype=np.float64)
         if heavy_tails and continues is not None and (~continues).sum() >= MIN_DECLUSTERED:
             ref = ref[~continues]
@@ -117,7 +119,18 @@ class TailCalibrator:
                     for (qa, qb), (lo, hi) in zip(spacings, bounds, strict=True))
         spread = float(ref[-1] - ref[0])
         floor = max(1e-6 * spread, 1e-12, 1e-9 * abs(anchor))
-        return cls(ref, anchor, float(max(scale, floor)), 1.0 - start, int(seen_floor))
+        return cls(ref, anchor, float(max(scale, floor)), 1.0 - start)
+
+    def with_seen(self, raw_scores: np.ndarray, previous_raw: np.ndarray,
+                  k: int = SEEN_FLOOR) -> TailCalibrator:
+        """This null with the floor of the module docstring's recurring bursts: a raw score
+        that ``k`` or more rows opening an excursion reached (of ``raw_scores``, those whose
+        predecessor's raw score ``previous_raw``, ``-inf`` when none, is not beyond the
+        anchor) reads no rarer than they make it."""
+        raw = np.asarray(raw_scores, dtype=np.float64)
+        opens = ~(np.asarray(previous_raw, dtype=np.float64) > self.anchor)
+        seen = np.sort(raw[opens & np.isfinite(raw)])
+        return dataclasses.replace(self, seen_floor=int(k), seen=seen)
 
     def p_value(self, raw: np.ndarray) -> np.ndarray:
         """Tail probability of each raw score under the null (NaN -> 1)."""
@@ -135,17 +148,17 @@ class TailCalibrator:
         return p
 
     def _seen(self, raw: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
-        """Tail rows of ``raw`` (blanks as -inf) that :attr:`seen_floor` or more reference
-        rows reached, and how many reached each (None: no floor or no such row). A body
-        row's empirical ``p`` is above the floor already."""
-        n, k = len(self.reference), self.seen_floor
-        if k <= 0 or k > n:
+        """Tail rows of ``raw`` (blanks as -inf) that :attr:`seen_floor` or more of
+        :attr:`seen` reached, and how many reached each (None: no floor or no such row). A
+        body row's empirical ``p`` is above the floor already."""
+        seen, k = self.seen, self.seen_floor
+        if k <= 0 or seen is None or k > len(seen):
             return None
-        # beyond the anchor, up to the k-th largest reference value: a few % of rows
-        rows = np.flatnonzero((raw > self.anchor) & (raw <= self.reference[n - k]))
+        # beyond the anchor, up to the k-th largest excursion: a few % of rows
+        rows = np.flatnonzero((raw > self.anchor) & (raw <= seen[len(seen) - k]))
         if len(rows) == 0:
             return None
-        return rows, n - np.searchsorted(self.reference, raw[rows], side="left")
+        return rows, len(seen) - np.searchsorted(seen, raw[rows], side="left")
 
     def _floored(self, raw: np.ndarray, out: np.ndarray) -> np.ndarray:
         """``out`` (``-log10 p``) no higher than the seen floor allows."""

@@ -354,12 +354,15 @@ class WindowedDetector(ThresholdParams, Detector):
             ref = ref[pick]
             previous = None if previous is None else previous[pick]
         raw, continues = self._reference(model, ref, previous)
-        # a few series' max of parts has slow ones (persistence, shift): a heavier deep
-        # tail; and recurring bursts: sizes the window reached again read no rarer than that
-        heavy = inputs.heavy_tails
-        null = TailCalibrator.fit(raw, heavy_tails=heavy, continues=continues,
-                                  spacings=DEEP_SHOULDER if heavy else None,
-                                  seen_floor=SEEN_FLOOR if heavy else 0)
+        # a few series' max of parts has slow ones (persistence, shift): a heavier deep tail
+        null = TailCalibrator.fit(raw, heavy_tails=inputs.heavy_tails, continues=continues,
+                                  spacings=DEEP_SHOULDER if inputs.heavy_tails else None)
+        if inputs.heavy_tails and previous is not None:
+            # recurring bursts: a size the window's excursions reached again reads no rarer
+            # than that; an excursion opens where its predecessor's raw score was in the body
+            first = np.isnan(previous).all(axis=1)  # no predecessor in the window
+            before = self._raw_score(model, np.nan_to_num(previous, nan=0.0))
+            null = null.with_seen(raw, np.where(first, -np.inf, before), SEEN_FLOOR)
         return Fitted(model, null, self._fit_extra(snapshot), inputs)
 
     def _reference(self, model: Any, ref: np.ndarray,
