@@ -7,7 +7,7 @@ import pytest
 from sklearn.ensemble import IsolationForest
 
 from telecom_nb.alarms.threshold import effective_threshold, flag, threshold_for_rate
-from telecom_nb.detectors.calibration import MAX_SCORE, TailCalibrator
+from telecom_nb.detectors.calibration import MAX_SCORE, SEEN_FLOOR, TailCalibrator
 
 
 def test_tail_probability_is_monotone_finite_and_extrapolates():
@@ -138,14 +138,93 @@ def test_a_long_fault_in_the_window_does_not_widen_a_declustered_shoulder():
     assert body(fault)[0] == TailCalibrator.fit(window)(fault)[0]
 
 
+def _before(x: np.ndarray) -> np.ndarray:
+    """Each row's predecessor in a series (the first has none: -inf)."""
+    return np.r_[-np.inf, x[:-1]]
+
+
+def test_recurring_bursts_read_no_rarer_than_the_window_shows():
+    rng = np.random.default_rng(7)
+
+    def series(n: int, bursts: int) -> np.ndarray:
+        x = rng.normal(size=n)
+        x[rng.choice(n, bursts, replace=False)] = rng.uniform(7.5, 8.5, bursts)
+        return x
+
+    window = series(10_000, 30)  # a batch job's spike: 30 of them, 0.3 % of the rows
+    plain = TailCalibrator.fit(window, heavy_tails=True)
+    seen = plain.with_seen(window, _before(window), 2)
+    burst = np.array([7.6])
+    # the shoulder's exponential calls the usual burst rare enough to page ...
+    assert plain(burst)[0] > 3.5
+    # ... while ~25 of the window's bursts reached it (those opening an excursion, after
+    # a row in the body): p >= 25 / 10001
+    at_least = ((window >= 7.6) & (_before(window) <= plain.anchor)).sum()
+    assert 15 <= at_least <= 30
+    assert seen(burst)[0] == pytest.approx(-np.log10(at_least / 10_001.0))
+    assert seen(burst)[0] < 3.0
+    np.testing.assert_allclose(seen.p_value(burst), at_least / 10_001.0)
+    # a burst beyond all but one of the window's keeps the exponential; so does the body
+    beyond = np.array([np.sort(window)[-1] - 1e-9, 20.0, 0.5, 2.0, np.nan])
+    np.testing.assert_array_equal(seen(beyond), plain(beyond))
+    np.testing.assert_array_equal(seen.p_value(beyond), plain.p_value(beyond))
+    # the floor is a cap: never a higher score than the exponential's, and still monotone
+    grid = np.linspace(-3, 25, 5000)
+    assert (seen(grid) <= plain(grid)).all()
+    assert (np.diff(seen(grid)) >= 0).all()
+
+
+def test_an_incident_counts_once_however_many_rows_it_lasts():
+    rng = np.random.default_rng(8)
+    window = rng.normal(size=10_000)
+    for start in (2000, 5000, 8000):  # three incidents of 60 rows at ~8 spreads
+        window[start:start + 60] = rng.uniform(7.5, 8.5, 60)
+    plain = TailCalibrator.fit(window, heavy_tails=True)
+    seen = plain.with_seen(window, _before(window), 2)
+    fault = np.array([7.6])
+    # counted row by row, 170 rows would read a fourth incident as usual (p ~ 0.017);
+    # counted by excursion, three of them leave it a page
+    rows = TailCalibrator.fit(window, heavy_tails=True).with_seen(
+        window, np.full(len(window), -np.inf), 2)
+    assert rows(fault)[0] < 2.0
+    assert seen(fault)[0] == pytest.approx(-np.log10(3 / 10_001.0))
+    assert seen(fault)[0] > 3.0
+
+
+@pytest.mark.parametrize("name", ["robust_z", "iforest"])
+def test_only_a_few_series_score_null_has_the_seen_floor(name):
+    from test_features import fleet
+
+    from telecom_nb import schema
+    from telecom_nb.detectors import make_detector
+
+    table = fleet(n_sectors=20, days=7, seed=2)
+    one = table[table[schema.SECTOR] == table[schema.SECTOR].iloc[0]]
+    floors = {}
+    for label, rows in (("fleet", table), ("one", one)):
+        det = make_detector(name)
+        det.score_stream(rows)
+        null = det._fitted.calibrator
+        floors[label] = null.seen_floor
+        assert (null.seen is None) == (null.seen_floor == 0)
+        if name == "iforest":  # the parts' nulls: the exponential alone
+            assert det._fitted.model.z_null.seen_floor == 0
+    # the excursions are told by each row's predecessor: a detector that keeps them
+    want = SEEN_FLOOR if name == "iforest" else 0
+    assert floors == {"fleet": 0, "one": want}
+
+
+@pytest.mark.parametrize("floor", [0, 2])
 @pytest.mark.parametrize("heavy", [False, True])
 @pytest.mark.parametrize("n", [1, 7, 5000])
-def test_compiled_log_p_equals_the_numpy_steps_bit_for_bit(heavy, n):
+def test_compiled_log_p_equals_the_numpy_steps_bit_for_bit(heavy, n, floor):
     from telecom_nb.detectors import calibration_kernel
 
     rng = np.random.default_rng(n)
     ref = np.round(rng.gamma(2.0, 1.0, n), 2)  # ties
     null = TailCalibrator.fit(ref, heavy_tails=heavy)
+    if floor:
+        null = null.with_seen(ref, _before(ref), floor)
     body = null.reference
     width = (null.anchor - body[0]) / calibration_kernel.BUCKETS
     edges = body[0] + width * np.arange(calibration_kernel.BUCKETS + 1)

@@ -22,6 +22,19 @@ extrapolating the body would hide a clear 4-sigma spike. The shoulder sits below
 4 % by ~2x (faults that common look like a bursty series' normal: the price of serving
 such series).
 
+An exponential tail fitted at the shoulder can still be too light for a series whose
+bursts *recur*: a batch job's spike every few hours, a daily peak that breaks the
+seasonal pattern, are beyond the shoulder, and the exponential calls each one a
+one-in-ten-thousand event although the window holds dozens of them.
+:meth:`TailCalibrator.with_seen` (the score's null of one series or a few) keeps the tail
+honest: a raw score that ``k`` or more *excursions* of the window reached is never rarer
+than they make it, ``p >= at_least / (n + 1)``. Only a row that opens an excursion counts
+(its predecessor's score was inside the body): counted row by row, an incident's many rows
+(a service's KPIs each 1.5 spreads off for an hour are rarely far enough apart to be
+declustered) made the next incident's later rows look usual. A new extreme, beyond all but
+``k - 1`` excursions, keeps the exponential; so does a fleet's null (faults there are the
+rows beyond its body, and they must not make the next fault look usual).
+
 The shoulder is where a window's faults sit, and a fault lasts: at a 2-minute cadence a
 3-hour outage is 90 rows, and a few of them make 4 % of a window. So the shoulder is read
 on *declustered* rows (``continues``: rows whose sector was already far on its previous
@@ -39,6 +52,7 @@ rate stays at or below the target: an error on the side of precision.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 
@@ -63,6 +77,9 @@ SHOULDER: tuple[tuple[float, float], ...] = ((0.9, SHOULDER_TOP),)
 DEEP_SHOULDER: tuple[tuple[float, float], ...] = ((0.9, SHOULDER_TOP), (SHOULDER_TOP, 0.99))
 #: fewer rows than this left by declustering: the shoulder is read on all rows
 MIN_DECLUSTERED = 100
+#: a few series' score null: a raw score reached by this many excursions of the window
+#: reads no rarer than they make it (:meth:`TailCalibrator.with_seen`)
+SEEN_FLOOR = 2
 
 
 @dataclass(frozen=True)
@@ -73,6 +90,10 @@ class TailCalibrator:
     anchor: float  # the quantile of the reference where the exponential tail starts
     tail_scale: float  # exponential scale of the tail beyond the anchor
     tail_mass: float = 1.0 - TAIL_START  # P(X > anchor)
+    #: a raw score that this many of :attr:`seen` reached reads ``p >= at_least / (n + 1)``
+    #: with ``n`` the reference's size (0: the exponential tail alone)
+    seen_floor: int = 0
+    seen: np.ndarray | None = None  # sorted raw scores of the rows that open an excursion
 
     @classmethod
     def fit(cls, raw_scores: np.ndarray, *, heavy_tails: bool = False,
@@ -100,6 +121,17 @@ class TailCalibrator:
         floor = max(1e-6 * spread, 1e-12, 1e-9 * abs(anchor))
         return cls(ref, anchor, float(max(scale, floor)), 1.0 - start)
 
+    def with_seen(self, raw_scores: np.ndarray, previous_raw: np.ndarray,
+                  k: int = SEEN_FLOOR) -> TailCalibrator:
+        """This null with the floor of the module docstring's recurring bursts: a raw score
+        that ``k`` or more rows opening an excursion reached (of ``raw_scores``, those whose
+        predecessor's raw score ``previous_raw``, ``-inf`` when none, is not beyond the
+        anchor) reads no rarer than they make it."""
+        raw = np.asarray(raw_scores, dtype=np.float64)
+        opens = ~(np.asarray(previous_raw, dtype=np.float64) > self.anchor)
+        seen = np.sort(raw[opens & np.isfinite(raw)])
+        return dataclasses.replace(self, seen_floor=int(k), seen=seen)
+
     def p_value(self, raw: np.ndarray) -> np.ndarray:
         """Tail probability of each raw score under the null (NaN -> 1)."""
         raw = np.nan_to_num(np.asarray(raw, dtype=np.float64), nan=-np.inf)
@@ -110,7 +142,34 @@ class TailCalibrator:
         if tail.any():
             excess = (raw[tail] - self.anchor) / self.tail_scale
             p[tail] = self.tail_mass * np.exp(-np.minimum(excess, 1e3))
+        seen = self._seen(raw)
+        if seen is not None:
+            p[seen[0]] = np.maximum(p[seen[0]], seen[1] / (n + 1.0))
         return p
+
+    def _seen(self, raw: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+        """Tail rows of ``raw`` (blanks as -inf) that :attr:`seen_floor` or more of
+        :attr:`seen` reached, and how many reached each (None: no floor or no such row). A
+        body row's empirical ``p`` is above the floor already."""
+        seen, k = self.seen, self.seen_floor
+        if k <= 0 or seen is None or k > len(seen):
+            return None
+        # beyond the anchor, up to the k-th largest excursion: a few % of rows
+        rows = np.flatnonzero((raw > self.anchor) & (raw <= seen[len(seen) - k]))
+        if len(rows) == 0:
+            return None
+        return rows, len(seen) - np.searchsorted(seen, raw[rows], side="left")
+
+    def _floored(self, raw: np.ndarray, out: np.ndarray) -> np.ndarray:
+        """``out`` (``-log10 p``) no higher than the seen floor allows."""
+        if self.seen_floor <= 0:  # a fleet's nulls: not even a copy of the tick's rows
+            return out
+        seen = self._seen(np.nan_to_num(np.asarray(raw, dtype=np.float64), nan=-np.inf))
+        if seen is not None:
+            rows, at_least = seen
+            cap = -np.log10(at_least / (len(self.reference) + 1.0))
+            out[rows] = np.minimum(out[rows], cap)
+        return out
 
     def log_p(self, raw: np.ndarray) -> np.ndarray:
         """``-log10`` of the tail probability, computed without underflow (NaN -> 0)."""
@@ -118,7 +177,7 @@ class TailCalibrator:
             compiled = calibration_kernel.log_p(raw, self.reference, self.anchor,
                                                 self.tail_scale, self.tail_mass)
             if compiled is not None:
-                return compiled
+                return self._floored(raw, compiled)
         return self.log_p_numpy(raw)
 
     def log_p_numpy(self, raw: np.ndarray) -> np.ndarray:
@@ -131,7 +190,7 @@ class TailCalibrator:
         if tail.any():
             excess = np.minimum((raw[tail] - self.anchor) / self.tail_scale, 1e300)
             out[tail] = -math.log10(self.tail_mass) + excess / math.log(10.0)
-        return out
+        return self._floored(raw, out)
 
     def __call__(self, raw: np.ndarray) -> np.ndarray:
         return soft_cap(self.log_p(raw))

@@ -18,7 +18,7 @@ from traitlets import Bool, Float, Int, List, Unicode, observe, validate
 
 from telecom_nb.defaults import FEW_SERIES
 from telecom_nb.detectors.base import Detector, RetrainJob, Scores
-from telecom_nb.detectors.calibration import DEEP_SHOULDER, TailCalibrator
+from telecom_nb.detectors.calibration import DEEP_SHOULDER, SEEN_FLOOR, TailCalibrator
 from telecom_nb.detectors.explain import contributions_frame, kpi_contributions, top_kpis
 from telecom_nb.detectors.fit_inputs import FitInputs, Fitted
 from telecom_nb.detectors.previous_rows import PreviousRows
@@ -357,6 +357,12 @@ class WindowedDetector(ThresholdParams, Detector):
         # a few series' max of parts has slow ones (persistence, shift): a heavier deep tail
         null = TailCalibrator.fit(raw, heavy_tails=inputs.heavy_tails, continues=continues,
                                   spacings=DEEP_SHOULDER if inputs.heavy_tails else None)
+        if inputs.heavy_tails and previous is not None:
+            # recurring bursts: a size the window's excursions reached again reads no rarer
+            # than that; an excursion opens where its predecessor's raw score was in the body
+            first = np.isnan(previous).all(axis=1)  # no predecessor in the window
+            before = self._raw_score(model, np.nan_to_num(previous, nan=0.0))
+            null = null.with_seen(raw, np.where(first, -np.inf, before), SEEN_FLOOR)
         return Fitted(model, null, self._fit_extra(snapshot), inputs)
 
     def _reference(self, model: Any, ref: np.ndarray,
