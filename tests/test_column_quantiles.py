@@ -38,3 +38,17 @@ def test_same_numbers_as_nanquantile(seed, rows):
             count, got = cols.excess_quantile(level, 0.25)
             np.testing.assert_array_equal(count, over.sum(axis=0))
             np.testing.assert_array_equal(got, want)
+
+
+def test_a_sorted_array_gives_numpys_quantiles_without_a_partition():
+    rng = np.random.default_rng(5)
+    levels = np.array([0.0, 0.5, 0.9, 0.95, 0.99, 0.9999, 1.0])
+    for n in (1, 2, 3, 17, 256, 2_001):
+        for x in (rng.standard_exponential(n), np.round(rng.normal(size=n), 1),
+                  np.full(n, 2.5)):
+            ordered = np.sort(x)
+            np.testing.assert_array_equal(SortedColumns.sorted_quantile(ordered, levels),
+                                          np.quantile(ordered, levels))
+            for q in levels:
+                got = SortedColumns.sorted_quantile(ordered, q)
+                assert isinstance(got, float) and got == np.quantile(ordered, q)

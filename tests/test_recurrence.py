@@ -179,3 +179,32 @@ def test_excursions_at_random_times_recur_by_chance_only_and_stay():
     late = spikes & (np.arange(n) >= DAYS * PER_DAY)
     assert two_days > 0.2 * late.sum()
     assert (out[late, 0] == 20.0).mean() > 0.97
+
+
+def test_the_compiled_cells_keep_their_counts_and_shift_as_numpy():
+    """``record_cells`` keeps ``cell_counts``' per-day counts current (slots rolled over,
+    NaN, values crossing the noise level both ways) and ``shift_cells`` reads them to the
+    same shifts as :meth:`Recurrence.shifts`."""
+    from telecom_nb.features.recurrence import BINS, cell_counts, record_cells, shift_cells
+
+    rng = np.random.default_rng(3)
+    ring = Recurrence(2)
+    ring._grow(1)
+    counts = cell_counts(ring.hi_, ring.lo_)
+    s_hi, s_lo = np.zeros(2), np.zeros(2)
+    job = 2 * 12 + 1  # 02:05 every day: a recurring excursion
+    shifted = 0
+    for now_bin in range(0, 12 * BINS, 3):
+        z = rng.normal(0.0, 2.0, 2)
+        if now_bin % BINS in range(job - 2, job + 3):
+            z[0] += 9.0
+        if rng.random() < 0.1:
+            z[1] = np.nan
+        shift_cells(ring.hi_, ring.lo_, ring.day_, now_bin, s_hi, s_lo, counts)
+        want_hi, want_lo = ring.shifts(np.zeros(1, dtype=np.intp), np.array([now_bin]))
+        np.testing.assert_array_equal(s_hi, want_hi[0])
+        np.testing.assert_array_equal(s_lo, want_lo[0])
+        shifted += int((s_hi > 0).any())
+        record_cells(ring.hi_, ring.lo_, ring.day_, now_bin, z, counts)
+        np.testing.assert_array_equal(counts, cell_counts(ring.hi_, ring.lo_))
+    assert shifted > 5  # the job was found recurring

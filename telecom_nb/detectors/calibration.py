@@ -59,6 +59,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from telecom_nb.detectors import calibration_kernel
+from telecom_nb.detectors.column_quantiles import SortedColumns
 
 #: scores are bounded by this (p ~ 1e-12), approached smoothly so that the order of
 #: extreme rows is kept (a corpus-wide threshold sweep must be able to tell them apart)
@@ -112,9 +113,9 @@ class TailCalibrator:
         if spacings is None:
             spacings = SHOULDER if heavy_tails else BODY
         start = SHOULDER_TOP if heavy_tails else TAIL_START
-        anchor = float(np.quantile(ref, start))
+        anchor = SortedColumns.sorted_quantile(ref, start)  # np.quantile's, ref is sorted
         # exponential between each pair: P(X > a) = 1 - qa, P(X > b) = 1 - qb
-        bounds = np.quantile(ref, np.array(spacings)).reshape(-1, 2)
+        bounds = SortedColumns.sorted_quantile(ref, np.array(spacings).ravel()).reshape(-1, 2)
         scale = max((hi - lo) / math.log((1 - qa) / (1 - qb))
                     for (qa, qb), (lo, hi) in zip(spacings, bounds, strict=True))
         spread = float(ref[-1] - ref[0])

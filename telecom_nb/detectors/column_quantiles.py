@@ -17,10 +17,19 @@ import numpy as np
 class SortedColumns:
     """A rows x columns block sorted per column (NaN last) and its non-NaN counts."""
 
-    def __init__(self, block: np.ndarray) -> None:
-        self.ordered = np.sort(np.asarray(block, dtype=np.float64), axis=0)
+    def __init__(self, block: np.ndarray, *, ordered: bool = False) -> None:
+        """``ordered``: ``block`` is already sorted per column, NaN last (not sorted again)."""
+        block = np.asarray(block, dtype=np.float64)
+        self.ordered = block if ordered else np.sort(block, axis=0)
         self.count = (~np.isnan(self.ordered)).sum(axis=0)
         self._cols = np.arange(self.ordered.shape[1])
+
+    @classmethod
+    def sorted_quantile(cls, ordered: np.ndarray, q: np.ndarray | float) -> np.ndarray | float:
+        """``np.quantile(ordered, q)`` of a sorted 1-D array without NaN, without numpy's
+        copy and partition of it (a retrain's calibrations read their sorted reference)."""
+        out = cls(np.asarray(ordered, dtype=np.float64)[:, None], ordered=True).quantile(q)
+        return float(out[0]) if np.ndim(q) == 0 else out[:, 0]
 
     def quantile(self, q: np.ndarray | float) -> np.ndarray:
         """``np.nanquantile(block, q, axis=0)`` (all-NaN columns: NaN)."""

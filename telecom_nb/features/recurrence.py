@@ -26,7 +26,8 @@ alerts or labels): one day's fault does not explain the next day's (it needs
 Only for a few series (:data:`~telecom_nb.defaults.FEW_SERIES`): a fleet's peers carry
 such context, and the memory (``DAYS x 288 x series`` float32 extremes, twice, per
 sector) is meant for a few sectors. The one-series pass (``series_kernel``) runs
-:func:`shift_cells` / :func:`record_cells` with the same operations.
+:func:`shift_cells` / :func:`record_cells` with the same operations (their counts of
+far cells per day kept by :func:`cell_counts`' rule, not rescanned per row).
 """
 
 from __future__ import annotations
@@ -200,8 +201,28 @@ def _needed(q, days):  # pragma: no cover - compiled
     return DAYS + 1
 
 
-def shift_cells(hi, lo, held, now_bin, s_hi, s_lo):  # pragma: no cover - compiled
-    """:meth:`Recurrence.shifts` of one row of state row 0 into ``s_hi``/``s_lo``."""
+def cell_counts(hi, lo):  # pragma: no cover - compiled
+    """Per day slot of state row 0 and series: cells seen (``hi`` not NaN), ``hi`` beyond
+    ``NOISE_Z``, ``lo`` beyond ``-NOISE_Z``. :func:`shift_cells` sums them over the ring's
+    valid days and :func:`record_cells` keeps them current: the same integers as a scan of
+    ``DAYS x BINS`` cells per row and series (most of the one-series pass's time)."""
+    out = np.zeros((hi.shape[1], 3, hi.shape[3]), dtype=np.int64)
+    for slot in range(hi.shape[1]):
+        for b in range(hi.shape[2]):
+            for j in range(hi.shape[3]):
+                v = hi[0, slot, b, j]
+                if v == v:
+                    out[slot, 0, j] += 1
+                if v > NOISE_Z:
+                    out[slot, 1, j] += 1
+                if lo[0, slot, b, j] < -NOISE_Z:
+                    out[slot, 2, j] += 1
+    return out
+
+
+def shift_cells(hi, lo, held, now_bin, s_hi, s_lo, counts):  # pragma: no cover - compiled
+    """:meth:`Recurrence.shifts` of one row of state row 0 into ``s_hi``/``s_lo``
+    (``counts``: :func:`cell_counts`, kept by :func:`record_cells`)."""
     k = hi.shape[3]
     today = now_bin // BINS
     for j in range(k):
@@ -210,14 +231,9 @@ def shift_cells(hi, lo, held, now_bin, s_hi, s_lo):  # pragma: no cover - compil
         n_lo = 0
         for slot in range(DAYS):
             if held[0, slot] > today - DAYS and held[0, slot] <= today:
-                for b in range(BINS):
-                    v = hi[0, slot, b, j]
-                    if v == v:
-                        seen += 1
-                    if v > NOISE_Z:
-                        n_hi += 1
-                    if lo[0, slot, b, j] < -NOISE_Z:
-                        n_lo += 1
+                seen += counts[slot, 0, j]
+                n_hi += counts[slot, 1, j]
+                n_lo += counts[slot, 2, j]
         seen = max(seen, 1)
         top = np.nan
         low = np.nan
@@ -262,8 +278,9 @@ def adjust_cell(z, s_hi, s_lo):  # pragma: no cover - compiled
     return z
 
 
-def record_cells(hi, lo, held, now_bin, z):  # pragma: no cover - compiled
-    """:meth:`Recurrence.update` of one row of state row 0 (``z``: the row's series)."""
+def record_cells(hi, lo, held, now_bin, z, counts):  # pragma: no cover - compiled
+    """:meth:`Recurrence.update` of one row of state row 0 (``z``: the row's series), and
+    its cells' ``counts`` (:func:`cell_counts`)."""
     day = now_bin // BINS
     slot = day % DAYS
     b = now_bin % BINS
@@ -273,18 +290,26 @@ def record_cells(hi, lo, held, now_bin, z):  # pragma: no cover - compiled
         hi[0, slot, :, :] = np.nan
         lo[0, slot, :, :] = np.nan
         held[0, slot] = day
+        counts[slot, :, :] = 0
     for j in range(hi.shape[3]):
         v = np.float32(z[j])
         if v != v:  # np.fmax / np.fmin keep the stored value
             continue
-        if not (hi[0, slot, b, j] >= v):
+        old_hi = hi[0, slot, b, j]
+        old_lo = lo[0, slot, b, j]
+        if not (old_hi >= v):
             hi[0, slot, b, j] = v
-        if not (lo[0, slot, b, j] <= v):
+        if not (old_lo <= v):
             lo[0, slot, b, j] = v
+        new_hi = hi[0, slot, b, j]
+        counts[slot, 0, j] += int(new_hi == new_hi) - int(old_hi == old_hi)
+        counts[slot, 1, j] += int(new_hi > NOISE_Z) - int(old_hi > NOISE_Z)
+        counts[slot, 2, j] += int(lo[0, slot, b, j] < -NOISE_Z) - int(old_lo < -NOISE_Z)
 
 
 if numba is not None:
     _needed = numba.njit(cache=True)(_needed)
+    cell_counts = numba.njit(cache=True)(cell_counts)
     shift_cells = numba.njit(cache=True)(shift_cells)
     adjust_cell = numba.njit(cache=True, inline="always")(adjust_cell)
     record_cells = numba.njit(cache=True)(record_cells)

@@ -38,7 +38,7 @@ from telecom_nb.features.persistence import (
 from telecom_nb.features.persistence import (
     PRIOR_TICKS,
 )
-from telecom_nb.features.recurrence import adjust_cell, record_cells, shift_cells
+from telecom_nb.features.recurrence import adjust_cell, cell_counts, record_cells, shift_cells
 from telecom_nb.features.robust_kernel import _nmax, _nmin, numba, robust_cell
 from telecom_nb.features.robust_stats import (
     GATE_Z,
@@ -118,10 +118,11 @@ def series_pass(y, yc, yn, slot, wslot, hours, tns, bid, out, nov, nov_n, cfg, i
     raw = np.zeros(S)
     sh_hi = np.zeros(S)
     sh_lo = np.zeros(S)
+    counts = cell_counts(rc_hi, rc_lo) if recur else np.zeros((1, 3, S), dtype=np.int64)
     for i in range(n):
         s = slot[i]
         if recur:
-            shift_cells(rc_hi, rc_lo, rc_day, rbin[i], sh_hi, sh_lo)
+            shift_cells(rc_hi, rc_lo, rc_day, rbin[i], sh_hi, sh_lo, counts)
         w = wslot[i]
         # persistence reads the cadence of the rows before this one (as its batch path;
         # one series: a memory of data time, at least 3 ticks)
@@ -232,7 +233,7 @@ def series_pass(y, yc, yn, slot, wslot, hours, tns, bid, out, nov, nov_n, cfg, i
                 se_l[r, j], se_d[r, j], se_c[r, j], y_day, 0.0, False, far, True, np.nan,
                 False, sector_alpha, False)
         if recur:
-            record_cells(rc_hi, rc_lo, rc_day, rbin[i], raw)
+            record_cells(rc_hi, rc_lo, rc_day, rbin[i], raw, counts)
         # the fleet's shape (one sector: its own offsets, when any is finite)
         seen = False
         for j in range(S):
