@@ -43,11 +43,11 @@ def shifted():
     start = 6 * 720 + 8 * 30  # day 7, 08:00, 6 hours at 40 %
     frame = _cell(shift=(start, start + 180), spike=6 * 720 + 20 * 30)
     features, x = _loop(frame)
-    return frame, features, x[:, _shift_col(features)], start
+    return frame, features, x[:, _shift_col(features)], start, x
 
 
 def test_a_sustained_shift_is_far_while_noise_and_the_day_are_not(shifted):
-    _, _, z, start = shifted
+    _, _, z, start, _ = shifted
     assert np.median(z[start + 60 : start + 180]) < -4  # an hour in: far below its days
     normal = np.r_[z[4 * 720 : start], z[start + 240 :]]
     assert np.quantile(np.abs(normal), 0.99) < 4  # the steep daily ramps are not shifts
@@ -55,7 +55,7 @@ def test_a_sustained_shift_is_far_while_noise_and_the_day_are_not(shifted):
 
 
 def test_a_spike_and_an_ended_shift_are_forgotten(shifted):
-    _, _, z, start = shifted
+    _, _, z, start, _ = shifted
     spike = 6 * 720 + 20 * 30  # x20 for one tick: a thirtieth of it in the hour's mean
     assert np.abs(z[spike + 30 : spike + 90]).max() < 3.5  # its hour is over
     # the hour's mean still holds the shift; the current bin does not: 16-120 min after
@@ -63,7 +63,7 @@ def test_a_spike_and_an_ended_shift_are_forgotten(shifted):
 
 
 def test_the_seasonal_z_of_a_shift_is_small(shifted):
-    _, _features, _, start = shifted
+    _, _features, _, start, _ = shifted
     frame = shifted[0]
     _, x = _loop(frame, shift=False)
     season = x[:, 0]
@@ -86,8 +86,7 @@ def test_a_fleet_reads_zero_and_learns_nothing():
 
 @pytest.mark.skipif(numba is None, reason="numba missing: the per-batch path is the only one")
 def test_one_series_pass_equals_the_loop(shifted):
-    frame, loop, _, _ = shifted
-    _, expected = _loop(frame)
+    frame, loop, _, _, expected = shifted  # the per-row loop's features
     cuts = [1, 1000, 3 * 720 + 7, 6 * 720 + 300, len(frame)]
     fast, got = pass_features(frame, ["traffic"], cuts)
     np.testing.assert_array_equal(got, expected)
@@ -98,7 +97,7 @@ def test_one_series_pass_equals_the_loop(shifted):
 
 
 def test_the_detector_reads_a_shift_as_its_own_part(shifted):
-    frame, _, _, start = shifted
+    frame, _, _, start, _ = shifted
     det = make_detector("iforest", kpis=["traffic"], n_estimators=20)
     scores = det.score_stream(frame).score
     assert det._fitted.model.shift_null is not None
