@@ -87,15 +87,9 @@ def _groups(codes, values, order, starts, sizes, out):  # pragma: no cover - com
             if finite == 0:
                 continue
             # the lexsort path: -inf sorts before the finite values and counts in the
-            # position, +inf after; 0.5 * (lo + hi) whatever the count's parity
-            hi = _select(buf[:c], finite // 2)
-            lo = hi
-            if finite % 2 == 0:
-                lo = buf[0]
-                for i in range(1, finite // 2):
-                    if buf[i] > lo:
-                        lo = buf[i]
-            out[g, j] = 0.5 * (lo + hi)
+            # position, +inf after; 0.5 * (lo + hi) whatever the count's parity (an odd
+            # count's (hi + hi) / 2: the same number)
+            out[g, j] = _middle(buf, c, finite, True)
 
 
 if numba is not None:
