@@ -64,7 +64,7 @@ _NONE = np.iinfo(np.int64).min // 2
 
 def bin_ids(view: BatchView) -> np.ndarray:
     """Absolute 15-minute bin of each row (UTC clock)."""
-    return view.timestamps.as_unit("ns").asi8 // BIN.value
+    return view.ns() // BIN.value
 
 
 class LevelShift(FeatureExtractor):

@@ -75,7 +75,7 @@ class SeriesPass:
             return None
         if len(features.registry) == 1 and features.registry.ids[0] != ids[0]:
             return None
-        if not (np.diff(view.timestamps.as_unit("ns").asi8) > 0).all():
+        if not (np.diff(view.ns()) > 0).all():
             return None
         return cls(features, view)
 

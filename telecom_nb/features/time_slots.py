@@ -95,8 +95,7 @@ def time_slots(timestamps: pd.Series | pd.DatetimeIndex | np.ndarray, slots_per_
     return slot, weekday * slots_per_day + slot
 
 
-def utc_days(timestamps: pd.DatetimeIndex | np.ndarray) -> np.ndarray:
-    """Each timestamp's UTC day since the epoch (a weekly recurrence is 7 of them apart);
-    ``timestamps`` as a DatetimeIndex or as int64 ns (:meth:`BatchView.ns`)."""
-    ns = timestamps if isinstance(timestamps, np.ndarray) else timestamps.as_unit("ns").asi8
+def utc_days(ns: np.ndarray) -> np.ndarray:
+    """Each time's (int64 ns, :meth:`BatchView.ns`) UTC day since the epoch (a weekly
+    recurrence is 7 of them apart)."""
     return ns // DAY_NS
