@@ -18,10 +18,11 @@ from traitlets import Bool, Float, Int, List, Unicode, observe, validate
 
 from telecom_nb.defaults import FEW_SERIES
 from telecom_nb.detectors.base import Detector, RetrainJob, Scores
-from telecom_nb.detectors.calibration import DEEP_SHOULDER, SEEN_FLOOR, TailCalibrator
+from telecom_nb.detectors.calibration import DEEP_SHOULDER, TailCalibrator
 from telecom_nb.detectors.explain import contributions_frame, kpi_contributions, top_kpis
 from telecom_nb.detectors.fit_inputs import FitInputs, Fitted
 from telecom_nb.detectors.previous_rows import PreviousRows
+from telecom_nb.detectors.retrain_schedule import MAX_STRETCH, RETRAIN_GROWTH, retrain_gap
 from telecom_nb.detectors.threshold_params import ThresholdParams
 from telecom_nb.detectors.window import SampleWindow
 from telecom_nb.errors import ParameterError
@@ -33,10 +34,6 @@ from telecom_nb.params import check_range, param_trait, to_timedelta
 CALIBRATION_ROWS = 20_000
 #: the window spans at least this many batches (large fleets are subsampled per batch)
 MIN_BATCHES_IN_WINDOW = 20
-#: ``retrain_growth`` for a few series (None): retrain once the history grew by a quarter
-RETRAIN_GROWTH = 0.25
-#: a stretched retrain gap is at most this many ``retrain_interval`` (daily -> weekly)
-MAX_STRETCH = 7
 
 
 class WindowedDetector(ThresholdParams, Detector):
@@ -264,24 +261,11 @@ class WindowedDetector(ThresholdParams, Detector):
         return now - self._last_attempt >= self._retrain_gap(self.first_time_)
 
     def _retrain_gap(self, first: pd.Timestamp) -> pd.Timedelta:
-        """Data time from the last retrain to the next.
-
-        While young, the history's age (each model sees twice the data of the last);
-        then ``retrain_interval``. A few series' retrains then wait until their history
-        has grown by ``retrain_growth`` of its age (up to 7 intervals): one more day
-        barely moves a model fitted on months of one series, and one series' retrain
-        costs as much as scoring thousands of its rows (a fleet's is spread over all).
-        """
-        age = self._last_attempt - first
-        interval = min(self.retrain_interval, max(age, pd.Timedelta(0)))
-        if interval <= pd.Timedelta(0):
-            interval = self.retrain_interval
+        """Data time from the last retrain to the next (:mod:`.retrain_schedule`)."""
         growth = self.retrain_growth
         if growth is None:
             growth = RETRAIN_GROWTH if self._few_series() else 0.0
-        if growth > 0:
-            interval = max(interval, min(age * growth, self.retrain_interval * MAX_STRETCH))
-        return interval
+        return retrain_gap(self._last_attempt - first, self.retrain_interval, growth)
 
     def _few_series(self) -> bool:
         return len(self.features_.registry) <= FEW_SERIES
@@ -362,7 +346,7 @@ class WindowedDetector(ThresholdParams, Detector):
             # than that; an excursion opens where its predecessor's raw score was in the body
             first = np.isnan(previous).all(axis=1)  # no predecessor in the window
             before = self._raw_score(model, np.nan_to_num(previous, nan=0.0))
-            null = null.with_seen(raw, np.where(first, -np.inf, before), SEEN_FLOOR)
+            null = null.with_seen(raw, np.where(first, -np.inf, before))
         return Fitted(model, null, self._fit_extra(snapshot), inputs)
 
     def _reference(self, model: Any, ref: np.ndarray,
