@@ -59,14 +59,15 @@ class Tick:
         scores = self.detector.score(frame)
         _check_lengths(self.detector, scores, len(frame))
         known = len(self.index)
-        out = self.alarms.apply(frame, scores, timestamp)
+        columns = self.alarms.apply_columns(frame, scores, timestamp)
         counters = Counters.of_batch(validated)
         self.tick += 1
         self.timestamp = timestamp
         scored = ScoredBatch(
             tick=self.tick,
             timestamp=timestamp,
-            frame=out,
+            frame=frame,
+            scored=columns,
             contributions=scores.contributions,
             model_version=int(self.detector.model_version_),
             detector_ready=bool(self.detector.is_ready),
