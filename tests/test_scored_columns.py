@@ -85,3 +85,19 @@ def test_sinks_fed_columns_keep_what_they_kept_from_the_frame():
     for sector in ("S0001", "S0002"):
         pd.testing.assert_frame_equal(s1.sector(sector), s2.sector(sector), check_exact=True)
     assert ticks[-1][0]._frame is None  # the sinks read columns, never the joined frame
+
+
+def test_the_validators_matrix_is_the_frames_kpi_columns_repairs_included():
+    from telecom_nb.sources.validation import BatchValidator
+
+    batch = make_batch(0, 6)
+    batch[schema.PRB] = [50.0, np.inf, -3.0, 140.0, np.nan, 20.0]  # blank, clipped
+    batch[schema.PAYLOAD] = pd.array(["1.5", "x", "2", None, "4", "5"], dtype="str")  # text
+    batch[schema.THROUGHPUT] = np.arange(6)  # integers
+    for repaired in (batch, make_batch(1, 6)):  # and a clean batch (columns kept as they are)
+        validated = BatchValidator(schema.KPIS).validate(repaired)
+        assert not validated.values.flags.writeable
+        for j, kpi in enumerate(schema.KPIS):
+            assert np.array_equal(validated.values[:, j],
+                                  validated.frame[kpi].to_numpy(np.float64, na_value=np.nan),
+                                  equal_nan=True), kpi

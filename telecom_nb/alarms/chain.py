@@ -67,10 +67,12 @@ class AlarmChain(ThresholdParams, EpisodeParams, Parametrized):
         """``frame`` plus every scored column, advancing the episodes by one tick."""
         return with_scored(frame, self.apply_columns(frame, scores, timestamp))
 
-    def apply_columns(self, frame: pd.DataFrame, scores: Scores,
-                      timestamp: pd.Timestamp) -> dict[str, Any]:
+    def apply_columns(self, frame: pd.DataFrame, scores: Scores, timestamp: pd.Timestamp,
+                      kpi_values: np.ndarray | None = None) -> dict[str, Any]:
         """:meth:`apply`'s scored columns as arrays, not joined to ``frame`` (the tick's
-        sinks read them as they are; joining them costs more than deciding them)."""
+        sinks read them as they are; joining them costs more than deciding them).
+        ``kpi_values``: the frame's columns of the chain's KPIs as a float64 matrix, when
+        the caller has it (the validator's)."""
         flags, top, coded = decide_coded(scores, self.threshold_value)
         # a copy: the batch's column must not follow a detector's reused buffer
         score = np.array(scores.score, dtype=np.float64)
@@ -81,8 +83,8 @@ class AlarmChain(ThresholdParams, EpisodeParams, Parametrized):
                 schema.SCORE: score, schema.IS_ANOMALY: flags, schema.TOP_KPI: top}),
                 timestamp)
         else:
-            state = str_column(STATES, self.episodes.update_codes(frame, flags, score, top,
-                                                                   timestamp))
+            state = str_column(STATES, self.episodes.update_codes(
+                frame, flags, score, top, timestamp, kpi_values))
         return {schema.SCORE: score, schema.IS_ANOMALY: flags,
                 schema.TOP_KPI: top if coded is None else str_column(*coded),
                 schema.STATE: state, schema.ALERT_SCORE: self.episodes.last_alert_score_}

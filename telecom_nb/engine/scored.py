@@ -96,6 +96,7 @@ class ScoredBatch:
     __slots__ = (
         "_arrays",
         "_base",
+        "_columns",
         "_frame",
         "_scored",
         "contributions",
@@ -111,7 +112,8 @@ class ScoredBatch:
                  contributions: pd.DataFrame | None = None, model_version: int = 0,
                  detector_ready: bool = False, counters: Counters | None = None,
                  new_sectors: pd.Index | None = None, *,
-                 scored: Mapping[str, Any] | None = None) -> None:
+                 scored: Mapping[str, Any] | None = None,
+                 kpi_values: Mapping[str, np.ndarray] | None = None) -> None:
         self.tick = tick  # 1-based count of batches scored by the stream
         self.timestamp = timestamp  # network time of the batch (UTC)
         self.contributions = contributions  # per-KPI contributions, index = frame index
@@ -126,6 +128,11 @@ class ScoredBatch:
         if not all(_typed(value) for value in self._scored.values()):
             self._frame = with_scored(frame, self._scored)  # pandas infers those: join now
         self._arrays: dict = {}
+        self._columns: dict[object, Any] = {}
+        for name, column in (kpi_values or {}).items():  # frame[name] as float64, read once
+            column = column.view()
+            column.flags.writeable = False
+            self._arrays[(name, np.dtype(np.float64))] = column
 
     @property
     def frame(self) -> pd.DataFrame:
@@ -145,17 +152,27 @@ class ScoredBatch:
 
     @property
     def columns(self) -> list[str]:
-        """The frame's column names, in its order (without building it)."""
-        if self._frame is not None:
-            return list(self._frame.columns)
-        names = list(self._base.columns)
-        return names + [c for c in self._scored if c not in names]
+        """The frame's column names, in its order (without building it; a copy)."""
+        names = self._columns.get(_NAMES)
+        if names is None:
+            if self._frame is not None:
+                names = list(self._frame.columns)
+            else:
+                names = list(self._base.columns)
+                names += [c for c in self._scored if c not in names]
+            self._columns[_NAMES] = names
+        return list(names)
 
     def column(self, name: str) -> pd.api.extensions.ExtensionArray:
-        """``frame[name].array`` (without building the frame)."""
-        if self._frame is None and name in self._scored:
-            return _array(self._scored[name])
-        return (self._frame if self._frame is not None else self._base)[name].array
+        """``frame[name].array`` (without building the frame; read once per batch)."""
+        out = self._columns.get(name)
+        if out is None:
+            if self._frame is None and name in self._scored:
+                out = _array(self._scored[name])
+            else:
+                out = (self._frame if self._frame is not None else self._base)[name].array
+            self._columns[name] = out
+        return out
 
     def values(self, column: str, dtype: type = np.float64) -> np.ndarray:
         """``frame[column]`` as a read-only numpy array of ``dtype`` (float: NaN for a
@@ -171,6 +188,10 @@ class ScoredBatch:
             out.flags.writeable = False  # shared by every sink of the batch
             self._arrays[key] = out
         return out
+
+
+#: the key under which the column names are kept beside the columns (not a column name)
+_NAMES = object()
 
 
 def _typed(value: Any) -> bool:

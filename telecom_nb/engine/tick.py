@@ -59,7 +59,11 @@ class Tick:
         scores = self.detector.score(frame)
         _check_lengths(self.detector, scores, len(frame))
         known = len(self.index)
-        columns = self.alarms.apply_columns(frame, scores, timestamp)
+        values = validated.values  # the KPIs' numbers, read once (validator's order)
+        same = values is not None and tuple(self.validator.kpis) == self.kpis
+        columns = self.alarms.apply_columns(
+            frame, scores, timestamp,
+            values if same and tuple(self.alarms.episodes.kpis) == self.kpis else None)
         counters = Counters.of_batch(validated)
         self.tick += 1
         self.timestamp = timestamp
@@ -68,6 +72,7 @@ class Tick:
             timestamp=timestamp,
             frame=frame,
             scored=columns,
+            kpi_values=dict(zip(self.kpis, values.T, strict=True)) if same else None,
             contributions=scores.contributions,
             model_version=int(self.detector.model_version_),
             detector_ready=bool(self.detector.is_ready),

@@ -68,6 +68,9 @@ class ValidatedBatch:
     frame: pd.DataFrame
     report: dict[str, int] = field(default_factory=dict)
     messages: list[str] = field(default_factory=list)
+    #: the frame's KPI columns (the validator's ``kpis``) as one read-only float64 matrix,
+    #: blanks NaN: the stages after read these numbers instead of the frame's columns
+    values: np.ndarray | None = None
 
 
 class BatchValidator:
@@ -187,7 +190,9 @@ class BatchValidator:
         self.totals["batches"] += 1
         for key, count in report.items():
             self.totals[key] += count
-        return ValidatedBatch(frame, report, _messages(report, coerced_by_kpi))
+        shared = values.view()
+        shared.flags.writeable = False
+        return ValidatedBatch(frame, report, _messages(report, coerced_by_kpi), shared)
 
     def _check_timestamp(self, column: pd.Series) -> tuple[pd.Timestamp, pd.Series]:
         first = _one_utc_instant(column)
