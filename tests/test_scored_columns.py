@@ -101,3 +101,17 @@ def test_the_validators_matrix_is_the_frames_kpi_columns_repairs_included():
             assert np.array_equal(validated.values[:, j],
                                   validated.frame[kpi].to_numpy(np.float64, na_value=np.nan),
                                   equal_nan=True), kpi
+
+
+def test_the_validated_time_is_the_frames_first_timestamp():
+    from telecom_nb.sources.validation import BatchValidator
+
+    validator = BatchValidator(schema.KPIS)
+    live = make_batch(0, 3)  # UTC datetimes already
+    text = make_batch(1, 3)
+    text[schema.TIMESTAMP] = text[schema.TIMESTAMP].dt.strftime("%Y-%m-%d %H:%M")  # parsed
+    for batch in (live, text):
+        validated = validator.validate(batch)
+        first = pd.Timestamp(validated.frame[schema.TIMESTAMP].iloc[0])
+        assert validated.timestamp == first and validated.timestamp.unit == first.unit
+        assert str(validated.timestamp.tz) == "UTC"

@@ -48,13 +48,8 @@ class AnomalyFeed:
         # the tick's columns as arrays; a frame is built only when one is asked for. A float
         # column comes from the batch's numpy arrays the other sinks already read.
         names = set(scored.columns)
-        part = {}
-        for c in self.columns:
-            if c in names:
-                array = scored.column(c)
-                part[c] = (scored.values(c)[picked] if _is_float64(array)
-                           else array.take(picked))
-        self._ticks.append((len(picked), part))
+        self._ticks.append((len(picked), {c: scored.take(c, picked) for c in self.columns
+                                          if c in names}))
         self._rows += len(picked)
         while self._ticks and self._rows - self._ticks[0][0] >= self.maxlen:
             self._rows -= self._ticks.popleft()[0]
@@ -74,8 +69,3 @@ class AnomalyFeed:
                          for _, part in reversed(self._ticks)], ignore_index=True)
         return out.head(self.maxlen).reindex(columns=list(self.columns))
 
-
-def _is_float64(array: object) -> bool:
-    """A numpy float64 column (the sinks' shared arrays hold it already)."""
-    return (isinstance(array, pd.arrays.NumpyExtensionArray)
-            and array.dtype.numpy_dtype == np.float64)

@@ -97,6 +97,7 @@ class ScoredBatch:
         "_arrays",
         "_base",
         "_columns",
+        "_float64",
         "_frame",
         "_scored",
         "contributions",
@@ -129,6 +130,8 @@ class ScoredBatch:
             self._frame = with_scored(frame, self._scored)  # pandas infers those: join now
         self._arrays: dict = {}
         self._columns: dict[object, Any] = {}
+        #: numpy float64 columns whose numbers are at hand (the validator's KPI matrix)
+        self._float64 = set(kpi_values or ())
         for name, column in (kpi_values or {}).items():  # frame[name] as float64, read once
             column = column.view()
             column.flags.writeable = False
@@ -173,6 +176,16 @@ class ScoredBatch:
                 out = (self._frame if self._frame is not None else self._base)[name].array
             self._columns[name] = out
         return out
+
+    def take(self, name: str, rows: np.ndarray) -> np.ndarray | pd.api.extensions.ExtensionArray:
+        """``rows`` of ``frame[name]``: a numpy float64 column as numpy (from the arrays
+        the sinks share), any other as its pandas array (what a frame built of them holds)."""
+        if name not in self._float64:
+            array = self.column(name)
+            if not (isinstance(array, pd.arrays.NumpyExtensionArray)
+                    and array.dtype.numpy_dtype == np.float64):
+                return array.take(rows)
+        return self.values(name)[rows]
 
     def values(self, column: str, dtype: type = np.float64) -> np.ndarray:
         """``frame[column]`` as a read-only numpy array of ``dtype`` (float: NaN for a

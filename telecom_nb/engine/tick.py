@@ -55,7 +55,8 @@ class Tick:
             self.counters.rows_rejected += len(batch) if isinstance(batch, pd.DataFrame) else 0
             raise
         frame = validated.frame
-        timestamp = pd.Timestamp(frame[schema.TIMESTAMP].iloc[0])
+        timestamp = (validated.timestamp if validated.timestamp is not None
+                     else pd.Timestamp(frame[schema.TIMESTAMP].iloc[0]))
         scores = self.detector.score(frame)
         _check_lengths(self.detector, scores, len(frame))
         known = len(self.index)

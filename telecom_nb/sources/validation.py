@@ -71,6 +71,8 @@ class ValidatedBatch:
     #: the frame's KPI columns (the validator's ``kpis``) as one read-only float64 matrix,
     #: blanks NaN: the stages after read these numbers instead of the frame's columns
     values: np.ndarray | None = None
+    #: the batch's one network time (the frame's first timestamp)
+    timestamp: pd.Timestamp | None = None
 
 
 class BatchValidator:
@@ -192,7 +194,7 @@ class BatchValidator:
             self.totals[key] += count
         shared = values.view()
         shared.flags.writeable = False
-        return ValidatedBatch(frame, report, _messages(report, coerced_by_kpi), shared)
+        return ValidatedBatch(frame, report, _messages(report, coerced_by_kpi), shared, stamp)
 
     def _check_timestamp(self, column: pd.Series) -> tuple[pd.Timestamp, pd.Series]:
         first = _one_utc_instant(column)
@@ -322,7 +324,7 @@ def _one_utc_instant(column: pd.Series) -> pd.Timestamp | None:
     i8 = column.array.asi8
     if i8[0] == np.iinfo(np.int64).min or not (i8 == i8[0]).all():
         return None
-    first = column.iloc[0]
+    first = column.array[0]  # the frame's first Timestamp, without a Series' indexing
     lo, hi = DATE_WINDOW
     return first if lo <= first < hi else None
 
