@@ -37,12 +37,17 @@ def _timed(fn: Callable, label: str, samples: Samples) -> Callable:
     return run
 
 
+def _alarm_stage(alarms: object) -> str:
+    """The chain's method the tick calls (``apply`` on trees before ``apply_columns``)."""
+    return "apply_columns" if hasattr(alarms, "apply_columns") else "apply"
+
+
 def _instrument(monitor: Monitor, samples: Samples) -> None:
     """Wrap the stages on their instances (the classes stay as they are)."""
     runner, engine = monitor.runner, monitor.runner.engine
     detector = engine.detector
     pairs = [(runner.source, "next_batch", "source"), (engine.validator, "validate", "validate"),
-             (detector, "score", "score"), (engine.alarms, "apply", "alarms"),
+             (detector, "score", "score"), (engine.alarms, _alarm_stage(engine.alarms), "alarms"),
              (detector, "learn", "learn"), (runner, "_notify", "notify")]
     features = detector.features_
     pairs += [(features, "transform_view", "score: features"),

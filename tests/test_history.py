@@ -8,7 +8,7 @@ import pytest
 from pipeline_fakes import ListSource, ThresholdDetector, make_batch, make_runner, run
 
 from telecom_nb import schema
-from telecom_nb.engine import AnomalyFeed, NetworkHistory, SectorHistory
+from telecom_nb.engine import AnomalyFeed, NetworkHistory, ScoredBatch, SectorHistory
 
 
 def scored_batches(n_ticks: int, n_sectors: int = 4, anomalous=(1,)):
@@ -119,8 +119,6 @@ def test_scored_batch_converts_a_column_once_for_every_sink():
 
 
 def test_network_history_reads_gaps_and_states_as_pandas_does():
-    from dataclasses import replace
-
     batch = scored_batches(3, n_sectors=6)[-1]
     frame = batch.frame.copy()
     frame.loc[frame.index[0], schema.PRB] = np.nan
@@ -129,7 +127,7 @@ def test_network_history_reads_gaps_and_states_as_pandas_does():
                    pd.array(["recovering"] * 2 + ["normal"] * 4, dtype="str")):
         frame[schema.STATE] = states
         history = NetworkHistory()
-        history(replace(batch, frame=frame))
+        history(ScoredBatch(batch.tick, batch.timestamp, frame))
         row = history.last_row
         assert row["n_recovering"] == int((frame[schema.STATE] == "recovering").sum())
         assert row["score_mean"] == frame[schema.SCORE].mean()  # NaN skipped, as pandas

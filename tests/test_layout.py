@@ -38,5 +38,5 @@ def test_the_order_validate_score_alarm_learn_is_written_once():
 
     source = inspect.getsource(tick.Tick.run)
     steps = [source.index(s) for s in ("validator.validate(", "detector.score(",
-                                        "alarms.apply(", "detector.learn(")]
+                                        "alarms.apply_columns(", "detector.learn(")]
     assert steps == sorted(steps)

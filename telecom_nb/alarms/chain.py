@@ -65,8 +65,17 @@ class AlarmChain(ThresholdParams, EpisodeParams, Parametrized):
     def apply(self, frame: pd.DataFrame, scores: Scores,
               timestamp: pd.Timestamp) -> pd.DataFrame:
         """``frame`` plus every scored column, advancing the episodes by one tick."""
+        return with_scored(frame, self.apply_columns(frame, scores, timestamp))
+
+    def apply_columns(self, frame: pd.DataFrame, scores: Scores, timestamp: pd.Timestamp,
+                      kpi_values: np.ndarray | None = None) -> dict[str, Any]:
+        """:meth:`apply`'s scored columns as arrays, not joined to ``frame`` (the tick's
+        sinks read them as they are; joining them costs more than deciding them).
+        ``kpi_values``: the frame's columns of the chain's KPIs as a float64 matrix, when
+        the caller has it (the validator's)."""
         flags, top, coded = decide_coded(scores, self.threshold_value)
-        score = np.asarray(scores.score, dtype=np.float64)
+        # a copy: the batch's column must not follow a detector's reused buffer
+        score = np.array(scores.score, dtype=np.float64)
         # the tracker reads the verdict as it would from the frame's columns; a missing
         # top KPI (None, NaN) reads as the frame's string column gives it back
         if coded is None and pd.isna(top).any():
@@ -74,15 +83,11 @@ class AlarmChain(ThresholdParams, EpisodeParams, Parametrized):
                 schema.SCORE: score, schema.IS_ANOMALY: flags, schema.TOP_KPI: top}),
                 timestamp)
         else:
-            state = str_column(STATES, self.episodes.update_codes(frame, flags, score, top,
-                                                                   timestamp))
-        scored = {schema.SCORE: score, schema.IS_ANOMALY: flags,
-                  schema.TOP_KPI: top if coded is None else str_column(*coded),
-                  schema.STATE: state, schema.ALERT_SCORE: self.episodes.last_alert_score_}
-        if any(name in frame.columns for name in scored):  # a scored file replayed again
-            return frame.assign(**scored)
-        # one block of new columns beside the batch's: half the cost of assign() per tick
-        return pd.concat([frame, pd.DataFrame(scored, index=frame.index)], axis=1)
+            state = str_column(STATES, self.episodes.update_codes(
+                frame, flags, score, top, timestamp, kpi_values))
+        return {schema.SCORE: score, schema.IS_ANOMALY: flags,
+                schema.TOP_KPI: top if coded is None else str_column(*coded),
+                schema.STATE: state, schema.ALERT_SCORE: self.episodes.last_alert_score_}
 
     # -- a whole table --------------------------------------------------------------
     def apply_table(self, frame: pd.DataFrame, scores: Scores) -> pd.DataFrame:
@@ -111,6 +116,16 @@ class AlarmChain(ThresholdParams, EpisodeParams, Parametrized):
             schema.STATE: state,
             schema.ALERT_SCORE: alert,
         })
+
+
+def with_scored(frame: pd.DataFrame, scored: dict[str, Any]) -> pd.DataFrame:
+    """``frame`` plus the scored columns (replacing them in a scored file replayed again)."""
+    if not scored:
+        return frame
+    if any(name in frame.columns for name in scored):  # a scored file replayed again
+        return frame.assign(**scored)
+    # one block of new columns beside the batch's: half the cost of assign() per tick
+    return pd.concat([frame, pd.DataFrame(scored, index=frame.index)], axis=1)
 
 
 #: pandas' default string dtype (Arrow-backed where pyarrow is installed, as here)

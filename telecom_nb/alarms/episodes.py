@@ -194,9 +194,11 @@ class EpisodeTracker(EpisodeViews, EpisodeParams, Parametrized):
         return _STATE_OBJECTS[self.update_codes(frame, flags, score, top, timestamp)]
 
     def update_codes(self, frame: pd.DataFrame, flags: np.ndarray, score: np.ndarray,
-                     top: np.ndarray | None, timestamp: pd.Timestamp) -> np.ndarray:
+                     top: np.ndarray | None, timestamp: pd.Timestamp,
+                     kpi_values: np.ndarray | None = None) -> np.ndarray:
         """:meth:`update_rows` with each row's state as its code in ``STATES`` (int8):
-        a column of 100k strings is then built from three, not from 100k objects."""
+        a column of 100k strings is then built from three, not from 100k objects.
+        ``kpi_values``: :meth:`kpi_values` of ``frame`` when the caller has it already."""
         raw_pos = self.index.positions(frame[schema.SECTOR])  # known without conversion
         self._grow(len(self.index))
         if len(raw_pos) == 0:
@@ -211,7 +213,7 @@ class EpisodeTracker(EpisodeViews, EpisodeParams, Parametrized):
             pos, first, inverse = np.unique(raw_pos, return_index=True, return_inverse=True)
         top = (np.asarray(top, dtype=object)[first] if top is not None
                else np.full(len(pos), "", dtype=object))
-        values = self.kpi_values(frame)[first]
+        values = (kpi_values if kpi_values is not None else self.kpi_values(frame))[first]
         state, alert = self.advance_codes(
             pos,
             np.asarray(flags, dtype=bool)[first],

@@ -40,7 +40,6 @@ class AnomalyFeed:
         return min(self._rows, self.maxlen)
 
     def __call__(self, scored: ScoredBatch) -> None:
-        frame = scored.frame
         rows = np.flatnonzero(scored.values(schema.IS_ANOMALY, bool))
         if rows.size == 0:
             return
@@ -48,11 +47,9 @@ class AnomalyFeed:
         picked = rows[np.argsort(-scores, kind="stable")[: self.maxlen]]
         # the tick's columns as arrays; a frame is built only when one is asked for. A float
         # column comes from the batch's numpy arrays the other sinks already read.
-        dtypes = frame.dtypes.to_dict()
-        self._ticks.append((len(picked), {
-            c: scored.values(c)[picked] if dtypes[c] == np.float64
-            else frame[c].array.take(picked)
-            for c in self.columns if c in dtypes}))
+        names = set(scored.columns)
+        self._ticks.append((len(picked), {c: scored.take(c, picked) for c in self.columns
+                                          if c in names}))
         self._rows += len(picked)
         while self._ticks and self._rows - self._ticks[0][0] >= self.maxlen:
             self._rows -= self._ticks.popleft()[0]
@@ -71,3 +68,4 @@ class AnomalyFeed:
         out = pd.concat([pd.DataFrame(part) if isinstance(part, dict) else part
                          for _, part in reversed(self._ticks)], ignore_index=True)
         return out.head(self.maxlen).reindex(columns=list(self.columns))
+

@@ -24,13 +24,13 @@ from telecom_nb.params import check_range
 from telecom_nb.sector_index import SectorIndex, grow_rows
 
 
-def _count_equal(column: pd.Series, value: str) -> int:
+def _count_equal(column: pd.api.extensions.ExtensionArray, value: str) -> int:
     """How many cells of a string column equal ``value``, compared in Arrow (a ``str``
     column's own storage, zero-copy): pandas' ``==`` costs ~5x more on a few rows."""
     if not len(column):
         return 0
     try:
-        equal = pc.equal(pa.array(column.array), value)
+        equal = pc.equal(pa.array(column), value)
     except (pa.ArrowException, TypeError):  # not strings: pandas decides
         return int(np.count_nonzero(np.asarray(column == value, dtype=bool)))
     return int(pc.sum(equal).as_py() or 0)
@@ -52,9 +52,9 @@ class NetworkHistory:
         return self._rows.maxlen or 0
 
     def __call__(self, scored: ScoredBatch) -> None:
-        frame = scored.frame
-        kpis = [k for k in self.kpis if k in frame.columns]
-        n = len(frame)
+        names = set(scored.columns)
+        kpis = [k for k in self.kpis if k in names]
+        n = scored.n_rows
         values = np.empty((n, len(kpis)))
         for j, kpi in enumerate(kpis):  # column by column: no intermediate DataFrame
             values[:, j] = scored.values(kpi)
@@ -79,8 +79,8 @@ class NetworkHistory:
             warnings.simplefilter("ignore", RuntimeWarning)  # all NaN: NaN, as pandas' mean
             row["score_mean"] = float(np.nanmean(score)) if n else np.nan
         # Sectors whose alert episode is still open on a normal tick (orange on the map).
-        row["n_recovering"] = (_count_equal(frame[schema.STATE], RECOVERING)
-                               if schema.STATE in frame.columns else 0)
+        row["n_recovering"] = (_count_equal(scored.column(schema.STATE), RECOVERING)
+                               if schema.STATE in names else 0)
         row["model_version"] = int(scored.model_version)
         self._rows.append(row)
 
@@ -155,7 +155,7 @@ class SectorHistory:
         return self._values.nbytes + self._flags.nbytes + self._times.nbytes
 
     def __call__(self, scored: ScoredBatch) -> None:
-        frame = scored.frame
+        frame = scored.batch_frame
         pos = self.index.positions(frame[schema.SECTOR])  # known without conversion
         n = len(self.index)
         self._values = grow_rows(self._values, n, np.nan, axis=1)
@@ -163,8 +163,9 @@ class SectorHistory:
         row = self._written % self.k
         fields = [*self.kpis, schema.SCORE]
         block = np.full((len(frame), len(fields)), np.nan, dtype=np.float32)
+        names = set(scored.columns)
         for j, name in enumerate(fields):
-            if name in frame.columns:
+            if name in names:
                 block[:, j] = scored.values(name)  # float64 -> float32 as astype rounds
         flags = scored.values(schema.IS_ANOMALY, bool)
         if len(pos) == n and n and pos[0] == 0 and (pos[1:] > pos[:-1]).all():

@@ -307,7 +307,7 @@ class Runner(LiveLoop):
                 trim_heap()  # the tick's temporaries and its sinks' (~10 ms at 100k)
         self.retrains.collect()  # a fit that ended during the tick
         elapsed = max(time.perf_counter() - started, 1e-9)
-        rate = len(scored.frame) / elapsed
+        rate = scored.n_rows / elapsed
         self.rows_per_s = rate if self.rows_per_s == 0 else 0.7 * self.rows_per_s + 0.3 * rate
         self._notify("tick")
         return scored

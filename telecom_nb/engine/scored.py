@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from telecom_nb.alarms.chain import with_scored
 from telecom_nb.sources.validation import ValidatedBatch
 
 
@@ -79,23 +82,110 @@ class Counters:
         return out
 
 
-@dataclass(frozen=True)
 class ScoredBatch:
     """One network timestamp after the tick: what every sink receives (read-only).
 
     ``frame`` holds the batch's rows in the KPI schema plus every scored column
-    (``schema.SCORED_COLUMNS``: score, is_anomaly, top_kpi, alert_score, state).
+    (``schema.SCORED_COLUMNS``: score, is_anomaly, top_kpi, alert_score, state). The tick
+    hands the validated batch and its scored columns as arrays (``scored``); the joined
+    frame is built on first read of ``frame`` (a store, the dashboard, an analyst), not on
+    every tick: the sinks read columns (:meth:`values`, :meth:`column`), and the join cost
+    ~0.3-0.5 ms of a 500-sector tick's ~12.
     """
 
-    tick: int  # 1-based count of batches scored by the stream
-    timestamp: pd.Timestamp  # network time of the batch (UTC)
-    frame: pd.DataFrame
-    contributions: pd.DataFrame | None = None  # per-KPI contributions, index = frame index
-    model_version: int = 0
-    detector_ready: bool = False
-    counters: Counters = field(default_factory=Counters)  # this batch's repairs
-    new_sectors: pd.Index = field(default_factory=lambda: pd.Index([], dtype=object))
-    _arrays: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+    __slots__ = (
+        "_arrays",
+        "_base",
+        "_columns",
+        "_float64",
+        "_frame",
+        "_scored",
+        "contributions",
+        "counters",
+        "detector_ready",
+        "model_version",
+        "new_sectors",
+        "tick",
+        "timestamp",
+    )
+
+    def __init__(self, tick: int, timestamp: pd.Timestamp, frame: pd.DataFrame,
+                 contributions: pd.DataFrame | None = None, model_version: int = 0,
+                 detector_ready: bool = False, counters: Counters | None = None,
+                 new_sectors: pd.Index | None = None, *,
+                 scored: Mapping[str, Any] | None = None,
+                 kpi_values: Mapping[str, np.ndarray] | None = None) -> None:
+        self.tick = tick  # 1-based count of batches scored by the stream
+        self.timestamp = timestamp  # network time of the batch (UTC)
+        self.contributions = contributions  # per-KPI contributions, index = frame index
+        self.model_version = model_version
+        self.detector_ready = detector_ready
+        self.counters = counters if counters is not None else Counters()  # batch's repairs
+        self.new_sectors = (new_sectors if new_sectors is not None
+                            else pd.Index([], dtype=object))
+        self._base = frame
+        self._scored = dict(scored) if scored else {}
+        self._frame = None if self._scored else frame
+        if not all(_typed(value) for value in self._scored.values()):
+            self._frame = with_scored(frame, self._scored)  # pandas infers those: join now
+        self._arrays: dict = {}
+        self._columns: dict[object, Any] = {}
+        #: numpy float64 columns whose numbers are at hand (the validator's KPI matrix)
+        self._float64 = set(kpi_values or ())
+        for name, column in (kpi_values or {}).items():  # frame[name] as float64, read once
+            column = column.view()
+            column.flags.writeable = False
+            self._arrays[(name, np.dtype(np.float64))] = column
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        """The batch's rows and its scored columns as one frame (joined once, on demand)."""
+        if self._frame is None:
+            self._frame = with_scored(self._base, self._scored)
+        return self._frame
+
+    @property
+    def batch_frame(self) -> pd.DataFrame:
+        """The validated batch's rows and columns (ids, KPIs), without the scored ones."""
+        return self._base
+
+    @property
+    def n_rows(self) -> int:
+        return len(self._base)
+
+    @property
+    def columns(self) -> list[str]:
+        """The frame's column names, in its order (without building it; a copy)."""
+        names = self._columns.get(_NAMES)
+        if names is None:
+            if self._frame is not None:
+                names = list(self._frame.columns)
+            else:
+                names = list(self._base.columns)
+                names += [c for c in self._scored if c not in names]
+            self._columns[_NAMES] = names
+        return list(names)
+
+    def column(self, name: str) -> pd.api.extensions.ExtensionArray:
+        """``frame[name].array`` (without building the frame; read once per batch)."""
+        out = self._columns.get(name)
+        if out is None:
+            if self._frame is None and name in self._scored:
+                out = _array(self._scored[name])
+            else:
+                out = (self._frame if self._frame is not None else self._base)[name].array
+            self._columns[name] = out
+        return out
+
+    def take(self, name: str, rows: np.ndarray) -> np.ndarray | pd.api.extensions.ExtensionArray:
+        """``rows`` of ``frame[name]``: a numpy float64 column as numpy (from the arrays
+        the sinks share), any other as its pandas array (what a frame built of them holds)."""
+        if name not in self._float64:
+            array = self.column(name)
+            if not (isinstance(array, pd.arrays.NumpyExtensionArray)
+                    and array.dtype.numpy_dtype == np.float64):
+                return array.take(rows)
+        return self.values(name)[rows]
 
     def values(self, column: str, dtype: type = np.float64) -> np.ndarray:
         """``frame[column]`` as a read-only numpy array of ``dtype`` (float: NaN for a
@@ -104,10 +194,26 @@ class ScoredBatch:
         key = (column, np.dtype(dtype))
         out = self._arrays.get(key)
         if out is None:
-            series = self.frame[column]
-            out = (series.to_numpy(dtype=dtype, na_value=np.nan) if key[1].kind == "f"
-                   else series.to_numpy(dtype=dtype))
+            array = self.column(column)
+            out = (array.to_numpy(dtype=dtype, na_value=np.nan) if key[1].kind == "f"
+                   else array.to_numpy(dtype=dtype))
             out = out.view()
             out.flags.writeable = False  # shared by every sink of the batch
             self._arrays[key] = out
         return out
+
+
+#: the key under which the column names are kept beside the columns (not a column name)
+_NAMES = object()
+
+
+def _typed(value: Any) -> bool:
+    """A column the frame would hold as it is (an object array's dtype pandas infers)."""
+    if isinstance(value, np.ndarray):
+        return value.ndim == 1 and value.dtype.kind in "biuf"
+    return isinstance(value, pd.api.extensions.ExtensionArray)
+
+
+def _array(value: Any) -> pd.api.extensions.ExtensionArray:
+    """A scored column (see :func:`_typed`) as the frame's ``.array`` would give it."""
+    return pd.arrays.NumpyExtensionArray(value) if isinstance(value, np.ndarray) else value

@@ -55,18 +55,25 @@ class Tick:
             self.counters.rows_rejected += len(batch) if isinstance(batch, pd.DataFrame) else 0
             raise
         frame = validated.frame
-        timestamp = pd.Timestamp(frame[schema.TIMESTAMP].iloc[0])
+        timestamp = (validated.timestamp if validated.timestamp is not None
+                     else pd.Timestamp(frame[schema.TIMESTAMP].iloc[0]))
         scores = self.detector.score(frame)
         _check_lengths(self.detector, scores, len(frame))
         known = len(self.index)
-        out = self.alarms.apply(frame, scores, timestamp)
+        values = validated.values  # the KPIs' numbers, read once (validator's order)
+        same = values is not None and tuple(self.validator.kpis) == self.kpis
+        columns = self.alarms.apply_columns(
+            frame, scores, timestamp,
+            values if same and tuple(self.alarms.episodes.kpis) == self.kpis else None)
         counters = Counters.of_batch(validated)
         self.tick += 1
         self.timestamp = timestamp
         scored = ScoredBatch(
             tick=self.tick,
             timestamp=timestamp,
-            frame=out,
+            frame=frame,
+            scored=columns,
+            kpi_values=dict(zip(self.kpis, values.T, strict=True)) if same else None,
             contributions=scores.contributions,
             model_version=int(self.detector.model_version_),
             detector_ready=bool(self.detector.is_ready),
