@@ -133,30 +133,3 @@ def test_a_few_series_joint_distance_reads_the_shifts():
     names = det.features_.feature_names
     read = {names[c].rpartition(":")[2] for c in det._fitted.model.joint.columns}
     assert read == {"season_z", "persist_z", "shift_z"}
-
-
-def test_the_shift_null_reads_how_far_a_bursty_series_hours_climb():
-    """A batch job's hour climbs over a few ticks (its mean fills as the burst goes on):
-    with only the row that crossed the gate kept, each burst was read at the gate and the
-    null called the job's usual peak rarer than one in ten thousand. Its rise is read now;
-    a lasting shift's plateau (flat tick to tick) is declustered as before."""
-    from telecom_nb.detectors.calibration import DEEP_SHOULDER, TailCalibrator
-    from telecom_nb.detectors.iforest import CLUSTER_GATE, _shift_null
-
-    rng = np.random.default_rng(0)
-    s = np.abs(rng.normal(0.0, 1.0, 6000))
-    for start in range(50, len(s), 100):  # 60 burst hours: 4 rising ticks, then gone
-        s[start : start + 4] = [2.5, 5.0, 9.0, 16.0]
-    before = np.r_[np.nan, s[:-1]]
-    (null,) = _shift_null(s[:, None], before[:, None], np.array([0]))
-    assert null.log_p(np.array([16.0]))[0] < 3  # 60 of ~6,000 rows: about 1 in 100
-    plateau = np.abs(rng.normal(0.0, 1.0, 6000))
-    for start in range(50, len(s), 2000):  # 3 shifts that last 60 ticks at 8
-        plateau[start : start + 60] = 8.0 + rng.normal(0.0, 0.05, 60)
-    before = np.r_[0.0, plateau[:-1]]
-    (null,) = _shift_null(plateau[:, None], before[:, None], np.array([0]))
-    onsets = TailCalibrator.fit(plateau, heavy_tails=True, spacings=DEEP_SHOULDER,
-                                continues=before > np.quantile(plateau, CLUSTER_GATE))
-    # no plateau row rises (only the odd pair of noise rows beyond the gate does)
-    assert null.log_p(np.array([8.0]))[0] == pytest.approx(onsets.log_p(np.array([8.0]))[0],
-                                                           rel=0.02)
