@@ -35,9 +35,6 @@ PART_CALIBRATION_ROWS = 20_000
 CLUSTER_GATE = 0.95
 #: fewest window rows with a level-shift statistic before it gets a null of its own
 MIN_SHIFT_ROWS = 1000
-#: a level-shift row that continues a cluster is still read by its null when its |z| is
-#: this many times its predecessor's (the cluster's rise; :func:`_shift_null`)
-SHIFT_RISE = 1.1
 #: the few-series columns, after every other (:meth:`IsolationForestDetector._tail_columns`)
 _FEW_COLUMNS = (":shift_z", ":smooth_z")
 #: data time before the joint distance is fitted: deviations only have a stable
@@ -339,16 +336,7 @@ def _shift_null(ref: np.ndarray, previous: np.ndarray | None,
                 columns: np.ndarray) -> tuple[TailCalibrator | None, ...] | None:
     """Each level-shift column's null of |z| over the window rows that have one
     (declustered: a shift lasts hours); a column with fewer than :data:`MIN_SHIFT_ROWS`
-    such rows has none (None: no column has one).
-
-    Declustered to each cluster's rise, not its first row: an hour's mean climbs over
-    several ticks as a burst fills the hour (5 minutes: 3.7, 5.6, 7.5, 12.4 in four ticks),
-    and with only the row that crossed the gate kept, every burst was read at the gate, so
-    the deep shoulder never saw how far a bursty series' hours go (NAB's
-    cpu_utilization_asg_misconfiguration: its null's 95 % quantile 1.5 and tail scale 0.4,
-    while its burst hours reached 10-20, paged 32 times). A row rising :data:`SHIFT_RISE`
-    times above its predecessor is kept; a lasting shift's plateau, flat tick to tick,
-    still counts once."""
+    such rows has none (None: no column has one)."""
     nulls = []
     for c in columns:  # a few KPIs
         s = np.abs(ref[:, c])
@@ -359,8 +347,7 @@ def _shift_null(ref: np.ndarray, previous: np.ndarray | None,
         cont = None
         if previous is not None:
             before = np.abs(np.nan_to_num(previous[:, c], nan=0.0))
-            before = before[has]
-            cont = (before > np.quantile(s[has], CLUSTER_GATE)) & ~(s[has] > SHIFT_RISE * before)
+            cont = (before > np.quantile(s[has], CLUSTER_GATE))[has]
         nulls.append(TailCalibrator.fit(s[has], heavy_tails=True, continues=cont,
                                         spacings=DEEP_SHOULDER))
     return tuple(nulls) if any(n is not None for n in nulls) else None
