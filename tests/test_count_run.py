@@ -121,3 +121,16 @@ def test_a_checkpoint_from_before_the_runs_restores_and_goes_on():
     del tree["attrs"]["counts_"]["attrs"]["rate_"]  # other state is still refused, by name
     with pytest.raises(StateError, match="rate_"):
         restore(LumpyKpis(("drop",), (), 24), tree, arrays)
+
+
+def test_a_checkpoint_from_before_the_step_restores_into_a_used_run():
+    """Runs saved without the data's step (older code) restore into runs that have one: it
+    is unknown until the next batch sets it."""
+    from telecom_nb.engine.snapshot import capture, restore
+
+    saved = CountRuns(1)
+    tree, arrays = capture(saved)
+    used = CountRuns(1)
+    used.step_ns = 900 * 10**9
+    restore(used, tree, arrays)
+    assert used.step_ns == 0 and used.decay() == pytest.approx(0.7)

@@ -32,6 +32,8 @@ without the consistency rule took 36 call-drop false alarms (runs read on after 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 from scipy.special import betainc, ndtri
 
@@ -89,8 +91,17 @@ class CountRuns:
     """Per sector x KPI: the decayed sums of a ratio KPI's events and trials, and its
     typical trials (with the fleet's time-of-day profile of trials)."""
 
-    #: the data's step (ns; 0 = unknown: the decay per value as hourly data's)
+    #: the data's step (ns; 0 = unknown: the decay per value as hourly data's), set by the
+    #: seasonal part before every read
     step_ns: int = 0
+    #: state newer than some checkpoints: derived by :meth:`derive_added_state`
+    _state_added: tuple[str, ...] = ("step_ns",)
+
+    def derive_added_state(self, names: Sequence[str]) -> None:
+        """A checkpoint older than the step (``names``): unknown until the next batch sets
+        it (the class's 0)."""
+        if "step_ns" in names and "step_ns" in vars(self):
+            del self.step_ns
 
     def decay(self) -> float:
         """The run's weight at each new value: :data:`DECAY` per :data:`DECAY_NS` of data time
