@@ -76,17 +76,6 @@ def test_a_value_that_says_the_run_ended_is_not_read_at_the_runs_rate():
     assert consistent(k, n, run_k, run_n, rate).tolist() == [False, True, True, False, False]
 
 
-def test_the_run_decays_by_data_time():
-    """A quarter hour's values are a quarter of an hour's calls: the run decays per hour as
-    an hourly export's does, per value at an hour and longer."""
-    runs = CountRuns(1)
-    assert runs.decay() == pytest.approx(0.7)  # the step not known yet
-    hour = 3_600 * 10**9
-    for step, want in ((hour // 4, 0.7**0.25), (hour, 0.7), (24 * hour, 0.7)):
-        runs.step_ns = step
-        assert runs.decay() == pytest.approx(want)
-
-
 def test_one_drop_after_quiet_hours_is_no_more_than_itself():
     counts, runs, _ = _learned()
     for _ in range(3):
@@ -122,15 +111,3 @@ def test_a_checkpoint_from_before_the_runs_restores_and_goes_on():
     with pytest.raises(StateError, match="rate_"):
         restore(LumpyKpis(("drop",), (), 24), tree, arrays)
 
-
-def test_a_checkpoint_from_before_the_step_restores_into_a_used_run():
-    """Runs saved without the data's step (older code) restore into runs that have one: it
-    is unknown until the next batch sets it."""
-    from telecom_nb.engine.snapshot import capture, restore
-
-    saved = CountRuns(1)
-    tree, arrays = capture(saved)
-    used = CountRuns(1)
-    used.step_ns = 900 * 10**9
-    restore(used, tree, arrays)
-    assert used.step_ns == 0 and used.decay() == pytest.approx(0.7)

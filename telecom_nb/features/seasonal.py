@@ -242,7 +242,6 @@ class SeasonalResiduals(FeatureExtractor):
         z = (y - expected) / spread
         if len(self.registry) > FEW_SERIES:
             days = utc_days(view.ns())
-            self.lumpy_.runs_.step_ns = self.cadence_.step_ns
             z = self.lumpy_.z(np.where(known, rows, -1), self.slots(view), days, view.raw,
                               expected, z)
         ok = known[:, None] & has & spread_ok & shape_ok & np.isfinite(z)
@@ -284,7 +283,6 @@ class SeasonalResiduals(FeatureExtractor):
                                 start=np.where(far_slot, prior - fleet_effect, np.nan))
         self.sector_table_.update((rows,), y_day, far=far)
         if need > FEW_SERIES:  # read only then (the one-series pass has no such state)
-            self.lumpy_.runs_.step_ns = self.cadence_.step_ns
             self.lumpy_.update(rows, (slot, wslot), utc_days(view.ns()), view.raw, need)
         self.state_changed()
 
