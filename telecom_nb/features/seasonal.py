@@ -59,6 +59,17 @@ SLOT_WARM = 3.0
 #: not the same fault's next tick), the sector normal in between, is the sector's own
 #: shape: learned freely
 RECUR_HOURS = 12.0
+#: ... and a far sample 12 h to this much after the slot's last far sample, near samples
+#: in between, recurs too (per visit, not per sample): at 15 minutes a slot is visited by 4
+#: samples a day, and a quiet cell's night (idle, then a user or two: volumes 30-100x) puts
+#: far and near samples in one visit, so that the near ones broke the chain above every
+#: night. Such a sample teaches a warm slot its level at most ``HUBER_K`` spreads away
+#: and leaves its spread alone: a daily job or a nightly zero run that recurs stays news.
+RECUR_WITHIN_HOURS = 36.0
+#: ``slot_far_since_`` holds the hours of the slot's last far sample: as is while the far
+#: samples chain (no near sample since), negated once the chain recurred, plus this
+#: (beyond any epoch hour: year 2089) once a near sample broke it; 0 = none
+RECUR_BROKEN = 2.0**20
 HOUR_NS = 3_600 * 10**9
 
 
@@ -124,7 +135,7 @@ class SeasonalResiduals(FeatureExtractor):
         self.resid_dev_ = np.zeros((0, n_series))
         self.prior_dev_ = np.zeros((0, n_series))
         self.far_run_ = np.zeros((0, n_series))
-        # hours (since the epoch, 0 = none) of a cold slot's first unvouched far sample
+        # hours of the slot's last far sample and its chain's state (RECUR_BROKEN)
         self.slot_far_since_ = np.zeros((0, slots, n_series), dtype=np.float32)
         self.resid_count_ = np.zeros((0, n_series))
         self.fleet_offset_ = np.zeros((slots, n_series))
@@ -269,7 +280,7 @@ class SeasonalResiduals(FeatureExtractor):
         from telecom_nb.features import seasonal_learn  # it imports this module's constants
 
         cells = seasonal_learn.learn_cells(self, rows, slot, now, y, exp)
-        y_day, far, far_slot, day_warm, offset = (
+        y_day, y_slot, taught, far, far_slot, day_warm, offset = (
             cells if cells is not None else self._learn_cells(rows, slot, now, y, exp))
         fleet_profile.learn(self, offset, has, slot)  # from every sector, far or not
         if self.week_ is not None:
@@ -279,8 +290,12 @@ class SeasonalResiduals(FeatureExtractor):
                               day_spread**2, visit)
         # A gated first sample starts the cell at the prior, not at the fault; later
         # samples that agree with the fleet-shaped prior repair what little it learned.
-        self.slot_table_.update((rows, slot), y_day, spread, far=far_slot,
+        dev_s = self.slot_table_.dev[rows, slot]
+        self.slot_table_.update((rows, slot), y_slot, spread, far=far_slot,
                                 start=np.where(far_slot, prior - fleet_effect, np.nan))
+        if taught.any():  # a visit's recurring sample leaves the slot's spread alone
+            self.slot_table_.dev[rows, slot] = np.where(taught, dev_s,
+                                                        self.slot_table_.dev[rows, slot])
         self.sector_table_.update((rows,), y_day, far=far)
         if need > FEW_SERIES:  # read only then (the one-series pass has no such state)
             self.lumpy_.update(rows, (slot, wslot), utc_days(view.ns()), view.raw, need)
@@ -289,7 +304,8 @@ class SeasonalResiduals(FeatureExtractor):
     def _learn_cells(self, rows: np.ndarray, slot: np.ndarray, now: np.ndarray,
                      y: np.ndarray, exp: tuple):
         """Per-cell learning (gates, fault runs, residual spreads): (typical-day value,
-        far, far for the slot, warm typical day, offset from the sector's level)."""
+        the slot's share of it, far, far for the slot, warm typical day, offset from the
+        sector's level)."""
         expected, spread, has, prior, (spread_ok, shape_ok), (effect, _, _) = exp
         informed = spread_ok & shape_ok
         resid = y - expected
@@ -323,18 +339,29 @@ class SeasonalResiduals(FeatureExtractor):
         # weekend learns its weekdays instead of gating them for good.
         lvl_s, _, n_s = self.slot_table_.get((rows, slot))
         warm = n_s >= SLOT_WARM
-        since = self.slot_far_since_[rows, slot]
         now = now[:, None]
         cold_far = far & ~warm
         run_hours = self.far_run_[rows] * (self.cadence_.step_ns / HOUR_NS)
-        recurs = far & (since > 0) & (now - since >= RECUR_HOURS) & (run_hours < now - since)
-        self.slot_far_since_[rows, slot] = np.where(
-            far, np.where(since > 0, since, now), np.where(ok, 0.0, since))
+        v = self.slot_far_since_[rows, slot]
+        seen, broken = v != 0, v >= RECUR_BROKEN
+        last = np.where(broken, v - RECUR_BROKEN, np.abs(v))
+        gap = now - last
+        day_later = seen & (gap >= RECUR_HOURS)
+        chain = far & seen & ~broken & ((day_later & (run_hours < gap)) | (
+            (v < 0) & (run_hours < RECUR_HOURS)))
+        by_visit = far & broken & day_later & (gap <= RECUR_WITHIN_HOURS) & (run_hours < gap)
+        recurs = chain | by_visit
+        self.slot_far_since_[rows, slot] = np.where(far, np.where(chain, -now, now), np.where(
+            ok & seen & ~broken, last + RECUR_BROKEN, v))
         # the typical day learns the value without its weekday's effect
         y_day = y - effect
         far_slot = ((far & warm & (np.abs(y_day - lvl_s) > GATE_Z * spread)) | cold_far) & (
             ~recurs)
-        far = far & ~recurs
+        far = far & ~chain  # a visit's recurring sample is still news to the other parts
+        # ... a warm slot learns a visit's recurring sample bounded (RECUR_WITHIN_HOURS)
+        bound = HUBER_K * spread
+        taught = by_visit & warm
+        y_slot = np.where(taught, lvl_s + np.clip(y_day - lvl_s, -bound, bound), y_day)
         n_r = self.resid_count_[rows]
         a = np.maximum(1.0 / (n_r + 1.0), self.sector_alpha)
         dev = self.resid_dev_[rows]
@@ -347,4 +374,5 @@ class SeasonalResiduals(FeatureExtractor):
         self.prior_dev_[rows] = np.where(learn, new_pdev, pdev)
         self.resid_count_[rows] = n_r + learn
         day_warm = has & informed & warm
-        return y_day, far, far_slot, day_warm, y_day - self.sector_table_.level[rows]
+        return (y_day, y_slot, taught, far, far_slot, day_warm,
+                y_day - self.sector_table_.level[rows])

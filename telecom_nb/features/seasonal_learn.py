@@ -23,7 +23,13 @@ from telecom_nb.features.compact import (
 )
 from telecom_nb.features.robust_kernel import _nmax, _nmin, numba
 from telecom_nb.features.robust_stats import GATE_Z, GATED_WEIGHT, HUBER_K
-from telecom_nb.features.seasonal import HOUR_NS, RECUR_HOURS, SLOT_WARM
+from telecom_nb.features.seasonal import (
+    HOUR_NS,
+    RECUR_BROKEN,
+    RECUR_HOURS,
+    RECUR_WITHIN_HOURS,
+    SLOT_WARM,
+)
 
 
 def _nan0(v):  # pragma: no cover - compiled
@@ -37,9 +43,27 @@ def _nan0(v):  # pragma: no cover - compiled
     return v
 
 
+def recur_cell(v, now, far, ok, run_h):  # pragma: no cover - compiled
+    """One cell of the recurrence in ``SeasonalResiduals._learn_cells``: (recurs, by a
+    visit, the slot's new ``slot_far_since_``) of a sample at hour ``now``."""
+    if v == 0.0:
+        return False, False, now if far else v
+    broken = v >= RECUR_BROKEN
+    last = v - RECUR_BROKEN if broken else abs(v)
+    gap = now - last
+    if far:
+        day_later = gap >= RECUR_HOURS
+        chain = (not broken) and ((day_later and run_h < gap) or (v < 0 and run_h < RECUR_HOURS))
+        visit = broken and day_later and gap <= RECUR_WITHIN_HOURS and run_h < gap
+        return chain or visit, visit, -now if chain else now
+    if ok and not broken:
+        return False, False, last + RECUR_BROKEN
+    return False, False, v
+
+
 def _cells(rows, slot, now, y, expected, spread, has, prior, spread_ok, shape_ok, effect,
            far_run, se_l, se_c, sl_l, sl_c, far_since, resid_count, resid_dev, prior_dev,
-           sector_alpha, step_h, per, y_day, far_out, far_slot, day_warm,
+           sector_alpha, step_h, per, y_day, y_slot, taught, far_out, far_slot, day_warm,
            offset):  # pragma: no cover - compiled
     n, k = y.shape
     for i in range(n):
@@ -64,18 +88,18 @@ def _cells(rows, slot, now, y, expected, spread, has, prior, spread_ok, shape_ok
                 far_run[r, j] = run
             far = far and not accept
             warm = tenths_read(sl_c[r, s, j], per) >= SLOT_WARM
-            since = far_since[r, s, j]
             cold_far = far and not warm
-            gap = now[i] - since
-            recurs = far and since > 0 and gap >= RECUR_HOURS and far_run[r, j] * step_h < gap
-            if far:
-                far_since[r, s, j] = since if since > 0 else now[i]
-            elif ok:
-                far_since[r, s, j] = 0.0
+            recurs, by_visit, far_since[r, s, j] = recur_cell(
+                far_since[r, s, j], now[i], far, ok, far_run[r, j] * step_h)
             yd = yj - effect[i, j]
-            far_slot[i, j] = ((far and warm and abs(yd - float(sl_l[r, s, j])) > GATE_Z * sp)
+            lvl_s = float(sl_l[r, s, j])
+            far_slot[i, j] = ((far and warm and abs(yd - lvl_s) > GATE_Z * sp)
                               or cold_far) and not recurs
-            far = far and not recurs
+            far = far and (by_visit or not recurs)
+            bound = HUBER_K * sp
+            taught[i, j] = by_visit and warm
+            y_slot[i, j] = lvl_s + _nmin(_nmax(yd - lvl_s, -bound), bound) if (
+                by_visit and warm) else yd
             n_r = resid_count[r, j]
             a = _nmax(1.0 / (n_r + 1.0), sector_alpha)
             rd = resid_dev[r, j]
@@ -123,6 +147,7 @@ def _week(rows, wslot, r, learn, far, spread, fleet, visit, a_min, steps, cap, l
 
 if numba is not None:
     _nan0 = numba.njit(cache=True, inline="always")(_nan0)
+    recur_cell = numba.njit(cache=True, inline="always")(recur_cell)
     _cells = numba.njit(cache=True, nogil=True)(_cells)
     _week = numba.njit(cache=True, nogil=True)(_week)
 
@@ -138,15 +163,16 @@ def learn_cells(season, rows: np.ndarray, slot: np.ndarray, now: np.ndarray, y: 
         return None
     expected, spread, has, prior, (spread_ok, shape_ok), (effect, _, _) = exp
     shape = y.shape
-    y_day, offset = np.empty(shape), np.empty(shape)
-    far, far_slot, day_warm = (np.empty(shape, dtype=np.bool_) for _ in range(3))
+    y_day, y_slot, offset = np.empty(shape), np.empty(shape), np.empty(shape)
+    taught, far, far_slot, day_warm = (np.empty(shape, dtype=np.bool_) for _ in range(4))
     _cells(rows, slot, now, y, expected, spread, has, prior, spread_ok, shape_ok, effect,
            season.far_run_, season.sector_table_.level, season.sector_table_.count,
            season.slot_table_.level, season.slot_table_.count, season.slot_far_since_,
            season.resid_count_, season.resid_dev_, season.prior_dev_,
            float(season.sector_alpha), season.cadence_.step_ns / HOUR_NS,
-           float(count_units(season.slot_table_.count)), y_day, far, far_slot, day_warm, offset)
-    return y_day, far, far_slot, day_warm, offset
+           float(count_units(season.slot_table_.count)), y_day, y_slot, taught, far, far_slot,
+           day_warm, offset)
+    return y_day, y_slot, taught, far, far_slot, day_warm, offset
 
 
 def learn_week(week, rows: np.ndarray, wslot: np.ndarray, r: np.ndarray, learn: np.ndarray,

@@ -47,8 +47,9 @@ from telecom_nb.features.robust_stats import (
     MAD_TO_SIGMA,
     MIN_COUNT_TO_CLIP,
 )
-from telecom_nb.features.seasonal import HOUR_NS, RECUR_HOURS, SLOT_WARM
+from telecom_nb.features.seasonal import HOUR_NS, SLOT_WARM
 from telecom_nb.features.seasonal_kernel import typical_day_cell, weekday_cell
+from telecom_nb.features.seasonal_learn import recur_cell
 from telecom_nb.features.series_cells import (
     _clip,
     _fmax,
@@ -181,19 +182,16 @@ def series_pass(y, yc, yn, slot, wslot, hours, tns, bid, out, nov, nov_n, cfg, i
             far = far and not accept
             lvl_s = float(sl_l[r, s, j])
             warm = tenths_read(sl_c[r, s, j], per) >= SLOT_WARM
-            since = far_since[r, s, j]
-            now = hours[i]
             cold_far = far and not warm
-            gap = now - since
-            recurs = far and since > 0 and gap >= RECUR_HOURS and far_run[r, j] * step_h < gap
-            if far:
-                far_since[r, s, j] = since if since > 0 else now
-            elif ok_u:
-                far_since[r, s, j] = 0.0
+            recurs, by_visit, far_since[r, s, j] = recur_cell(
+                far_since[r, s, j], hours[i], far, ok_u, far_run[r, j] * step_h)
             y_day = yj - effect
             far_slot = ((far and warm and abs(y_day - lvl_s) > GATE_Z * spread)
                         or cold_far) and not recurs
-            far = far and not recurs
+            far = far and (by_visit or not recurs)
+            bound = HUBER_K * spread
+            y_slot = lvl_s + _nmin(_nmax(y_day - lvl_s, -bound), bound) if (
+                by_visit and warm) else y_day
             a = _nmax(1.0 / (n_r + 1.0), sector_alpha)
             clipped = _nmin(abs(_nan0(resid)), HUBER_K * spread)
             new_dev = rd + a * ((clipped if informed else abs(_nan0(resid))) - rd)
@@ -225,9 +223,12 @@ def series_pass(y, yc, yn, slot, wslot, hours, tns, bid, out, nov, nov_n, cfg, i
                     units = min(units + max(1, int(np.rint(visit * wgt * COUNT_UNITS))), wk_cap)
                 wk_c[r, w, j] = units
             start = prior_v - fl_eff if far_slot else np.nan
+            dev_s = sl_d[r, s, j]
             sl_l[r, s, j], sl_d[r, s, j], n_s = robust_cell(
-                float(sl_l[r, s, j]), float(sl_d[r, s, j]), tenths_read(sl_c[r, s, j], per),
-                y_day, spread, True, far_slot, True, start, True, slot_alpha, True)
+                float(sl_l[r, s, j]), float(dev_s), tenths_read(sl_c[r, s, j], per),
+                y_slot, spread, True, far_slot, True, start, True, slot_alpha, True)
+            if by_visit and warm:  # a visit's recurring sample leaves the spread alone
+                sl_d[r, s, j] = dev_s
             sl_c[r, s, j] = tenths_store(n_s, per)
             se_l[r, j], se_d[r, j], se_c[r, j] = robust_cell(
                 se_l[r, j], se_d[r, j], se_c[r, j], y_day, 0.0, False, far, True, np.nan,
