@@ -46,11 +46,8 @@ def test_the_weakest_of_the_last_ticks_counts_and_one_spike_does_not():
     )
 
 
-def test_strongest_takes_the_larger_of_seasonal_and_persistence_and_nan_as_zero():
-    season = np.array([[-3.0, np.nan]])
-    persist = np.array([[1.0, -2.5]])
-    assert strongest(season, persist).tolist() == [[3.0, 2.5]]
-    assert strongest(season, None).tolist() == [[3.0, 0.0]]
+def test_strongest_is_the_size_of_a_deviation_and_nan_as_zero():
+    assert strongest(np.array([[-3.0, np.nan, 2.5]])).tolist() == [[3.0, 0.0, 2.5]]
 
 
 def _fleet(days: int = 4, n: int = 40, seed: int = 0) -> pd.DataFrame:

@@ -288,7 +288,7 @@ class KpiFeatures(FeatureExtractor):
             if peer is None and peers:
                 peer = peers[0].transform_view(view)
             dev = season if peer is None else agreeing(peer[:, :k], season)
-            cached = self._run_dev = (view, self._updates, strongest(dev, None))
+            cached = self._run_dev = (view, self._updates, strongest(dev))
         return cached[2]
 
     def prepare_view(self, view: BatchView) -> None:

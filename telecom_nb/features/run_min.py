@@ -67,10 +67,6 @@ class RunMin:
         self.last_[rows, 0] = np.minimum(np.nan_to_num(deviation, nan=0.0), Z_CAP)
 
 
-def strongest(season: np.ndarray, persist: np.ndarray | None) -> np.ndarray:
-    """Each KPI's strongest deviation this tick of two kinds (|z|, NaN as 0; ``persist``
-    None: the first alone)."""
-    out = np.abs(np.nan_to_num(season, nan=0.0))
-    if persist is not None:
-        out = np.maximum(out, np.abs(np.nan_to_num(persist, nan=0.0)))
-    return out
+def strongest(deviation: np.ndarray) -> np.ndarray:
+    """Each KPI's deviation this tick as the run reads it: its size (|z|, NaN as 0)."""
+    return np.abs(np.nan_to_num(deviation, nan=0.0))
