@@ -68,4 +68,3 @@ class AnomalyFeed:
         out = pd.concat([pd.DataFrame(part) if isinstance(part, dict) else part
                          for _, part in reversed(self._ticks)], ignore_index=True)
         return out.head(self.maxlen).reindex(columns=list(self.columns))
-

@@ -99,6 +99,7 @@ class ScoredBatch:
         "_columns",
         "_float64",
         "_frame",
+        "_names",
         "_scored",
         "contributions",
         "counters",
@@ -129,7 +130,8 @@ class ScoredBatch:
         if not all(_typed(value) for value in self._scored.values()):
             self._frame = with_scored(frame, self._scored)  # pandas infers those: join now
         self._arrays: dict = {}
-        self._columns: dict[object, Any] = {}
+        self._columns: dict[str, Any] = {}
+        self._names: list[str] | None = None
         #: numpy float64 columns whose numbers are at hand (the validator's KPI matrix)
         self._float64 = set(kpi_values or ())
         for name, column in (kpi_values or {}).items():  # frame[name] as float64, read once
@@ -156,15 +158,13 @@ class ScoredBatch:
     @property
     def columns(self) -> list[str]:
         """The frame's column names, in its order (without building it; a copy)."""
-        names = self._columns.get(_NAMES)
-        if names is None:
+        if self._names is None:
             if self._frame is not None:
-                names = list(self._frame.columns)
+                self._names = list(self._frame.columns)
             else:
                 names = list(self._base.columns)
-                names += [c for c in self._scored if c not in names]
-            self._columns[_NAMES] = names
-        return list(names)
+                self._names = names + [c for c in self._scored if c not in names]
+        return list(self._names)
 
     def column(self, name: str) -> pd.api.extensions.ExtensionArray:
         """``frame[name].array`` (without building the frame; read once per batch)."""
@@ -201,10 +201,6 @@ class ScoredBatch:
             out.flags.writeable = False  # shared by every sink of the batch
             self._arrays[key] = out
         return out
-
-
-#: the key under which the column names are kept beside the columns (not a column name)
-_NAMES = object()
 
 
 def _typed(value: Any) -> bool:
