@@ -290,10 +290,11 @@ class SeasonalResiduals(FeatureExtractor):
                               day_spread**2, visit)
         # A gated first sample starts the cell at the prior, not at the fault; later
         # samples that agree with the fleet-shaped prior repair what little it learned.
-        dev_s = self.slot_table_.dev[rows, slot]
+        # a visit's recurring sample leaves the slot's spread alone (read only then: a copy)
+        dev_s = self.slot_table_.dev[rows, slot] if taught.any() else None
         self.slot_table_.update((rows, slot), y_slot, spread, far=far_slot,
                                 start=np.where(far_slot, prior - fleet_effect, np.nan))
-        if taught.any():  # a visit's recurring sample leaves the slot's spread alone
+        if dev_s is not None:
             self.slot_table_.dev[rows, slot] = np.where(taught, dev_s,
                                                         self.slot_table_.dev[rows, slot])
         self.sector_table_.update((rows,), y_day, far=far)
