@@ -45,6 +45,7 @@ import pyarrow.compute as pc
 
 from telecom_nb import schema
 from telecom_nb.errors import KpiInputError
+from telecom_nb.sources.batch_sectors import arrow_ids, drop_duplicates, sector_column
 from telecom_nb.sources.timeparse import DATE_WINDOW, format_timestamp, to_utc_timestamps
 
 if TYPE_CHECKING:
@@ -163,9 +164,9 @@ class BatchValidator:
         frame = batch.copy(deep=False)
         if stamps is not column:
             frame[schema.TIMESTAMP] = stamps.array
-        frame, sectors = _sector_column(frame, report)
+        frame, sectors = sector_column(frame, report)
         codes = self._codes(sectors)
-        frame, sectors, codes = _drop_duplicates(frame, sectors, codes, report)
+        frame, sectors, codes = drop_duplicates(frame, sectors, codes, report)
         values, coerced_by_kpi, plain = self._kpi_matrix(frame, report)
 
         # Everything below cannot fail: commit the new sectors to the registry.
@@ -232,7 +233,7 @@ class BatchValidator:
             and sectors.equals(self._prev_sectors)
         ):
             return self._prev_codes
-        looked_up = pc.index_in(_arrow_ids(sectors), value_set=self._registry)
+        looked_up = pc.index_in(arrow_ids(sectors), value_set=self._registry)
         return looked_up.fill_null(-1).to_numpy().astype(np.intp)
 
     def _register(
@@ -244,7 +245,7 @@ class BatchValidator:
         if n_new:
             codes = codes.copy()
             codes[new] = known_before + np.arange(n_new)
-            added = _arrow_ids(sectors).filter(pa.array(new))
+            added = arrow_ids(sectors).filter(pa.array(new))
             self._registry = pa.concat_arrays([self._registry, added])
             grown = np.full((known_before + n_new, len(self.kpis)), np.nan)
             grown[:known_before] = self._last_values
@@ -327,54 +328,6 @@ def _one_utc_instant(column: pd.Series) -> pd.Timestamp | None:
     first = column.array[0]  # the frame's first Timestamp, without a Series' indexing
     lo, hi = DATE_WINDOW
     return first if lo <= first < hi else None
-
-
-def _sector_column(frame: pd.DataFrame, report: dict[str, int]) -> tuple[pd.DataFrame, pd.Series]:
-    """Sector ids as strings; rows without one dropped (a batch of none is rejected)."""
-    if schema.SECTOR not in frame.columns:
-        frame[schema.SECTOR] = schema.SINGLE_SERIES_ID
-    column = frame[schema.SECTOR]
-    ids = column.array
-    if isinstance(ids, pd.arrays.ArrowStringArray) and column.dtype == "str" and (
-            ids.__arrow_array__().null_count == 0):  # a live source's ids: nothing to drop
-        index = column.index
-        if isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1:
-            return frame, column
-        return frame, column.reset_index(drop=True)
-    if column.dtype != "str":
-        column = column.astype("str")
-        frame[schema.SECTOR] = column
-    missing = column.isna().to_numpy()
-    if missing.any():
-        if missing.all():
-            raise KpiInputError("batch has no sector id in 'sector_id' on any row",
-                                reason="no sector id")
-        report["dropped_rows"] = int(missing.sum())
-        frame = frame.loc[~missing]
-        column = frame[schema.SECTOR]
-    return frame, column.reset_index(drop=True)
-
-
-def _arrow_ids(sectors: pd.Series) -> pa.Array:
-    """Sector ids as one Arrow large_string array (zero-copy for pandas' arrow strings)."""
-    ids = pa.array(sectors, type=pa.large_string(), from_pandas=True)
-    return ids.combine_chunks() if isinstance(ids, pa.ChunkedArray) else ids
-
-
-def _drop_duplicates(
-    frame: pd.DataFrame, sectors: pd.Series, codes: np.ndarray, report: dict[str, int]
-) -> tuple[pd.DataFrame, pd.Series, np.ndarray]:
-    """Keep the last row of a sector that appears twice (cheap check on codes first)."""
-    known = codes[codes >= 0]
-    has_dup = bool(known.size) and int(np.bincount(known).max()) > 1
-    if not has_dup and (codes < 0).any():
-        new_ids = _arrow_ids(sectors).filter(pa.array(codes < 0))
-        has_dup = len(pc.unique(new_ids)) < len(new_ids)
-    if not has_dup:
-        return frame, sectors, codes
-    keep = ~sectors.duplicated(keep="last").to_numpy()
-    report["duplicates"] = int((~keep).sum())
-    return frame.iloc[keep], sectors[keep].reset_index(drop=True), codes[keep]
 
 
 def _fill_positions(frame: pd.DataFrame, lacking: list[str]) -> None:
