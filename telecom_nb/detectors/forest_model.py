@@ -76,7 +76,6 @@ class ForestAndZ:
     #: the columns the forest reads (None: all base ones; a few series: not the area's)
     forest_columns: np.ndarray | None = None
     run: RunPart | None = None  # a fleet: a KPI off for every tick of the last hour
-    expected: RunPart | None = None  # a fleet: a KPI off its sector's regression on others
     #: the fit's :class:`FitReference`, taken (and dropped) by the detector's calibration
     fit_ref: list = field(default_factory=lambda: [None], compare=False, repr=False)
 

@@ -19,7 +19,7 @@ from telecom_nb.detectors.forest_model import FitReference, ForestAndZ, forest_i
 from telecom_nb.detectors.forest_params import ForestParams
 from telecom_nb.detectors.joint import JointDistance
 from telecom_nb.detectors.kpi_families import KpiFamilies, family_only, kpi_columns, others, without
-from telecom_nb.detectors.run_part import EXPECT_KIND, RunPart, run_columns
+from telecom_nb.detectors.run_part import RunPart, run_columns
 from telecom_nb.detectors.second_kpi import SecondKpi, kpi_groups
 from telecom_nb.detectors.window_span import WindowSpanParams
 from telecom_nb.detectors.windowed import WindowedDetector
@@ -151,8 +151,7 @@ class IsolationForestDetector(CalendarParams, ForestParams, WindowSpanParams, Wi
                 "family_columns": self._family_columns(), "free_tails": self._free_tails(),
                 "family_only": family_only(self.features_.feature_names) if self.joint else (),
                 "run_columns": run_columns(self.features_.feature_names),
-                "run_part": self._run_part(),
-                "expect_columns": run_columns(self.features_.feature_names, EXPECT_KIND)}
+                "run_part": self._run_part()}
 
     def _shift_columns(self) -> tuple[int, ...]:
         """Level-shift columns: never in the forest or the tails; for a few series their
@@ -186,7 +185,6 @@ class IsolationForestDetector(CalendarParams, ForestParams, WindowSpanParams, Wi
         free = params.pop("free_tails", False)
         run = tuple(params.pop("run_columns", ()))
         run_fitted = params.pop("run_part", True)
-        expect = tuple(params.pop("expect_columns", ()))
         previous = params.pop("previous", None)
         shift = np.asarray(params.pop("shift_columns", ()), dtype=np.intp)
         smooth_cols = np.asarray(params.pop("smooth_columns", ()), dtype=np.intp)
@@ -199,7 +197,7 @@ class IsolationForestDetector(CalendarParams, ForestParams, WindowSpanParams, Wi
         # the forest reads float32: the fit and the window's scores take bounded32 (same)
         # a few series' area columns read 0: the forest as without them (same trees); the
         # run columns are a part of their own (the forest as without them: same trees)
-        unread = (tuple(hidden) if heavy else ()) + run + expect
+        unread = (tuple(hidden) if heavy else ()) + run
         keep = others(window.shape[1], unread) if len(unread) else None
         x = forest_input(window if keep is None else window[:, keep])
         forest = FlatForest.of(fit_isolation_forest(x, **params))
@@ -215,7 +213,7 @@ class IsolationForestDetector(CalendarParams, ForestParams, WindowSpanParams, Wi
         # a fleet's features get their own tails; one series' shoulder is read by the nulls
         every = FeatureTails.fit(ref, previous, tails=not heavy, free=free)
         # the max skips what only KPI families read, and the run columns (a part)
-        tails = without(every, tuple(hidden) + run + expect)
+        tails = without(every, tuple(hidden) + run)
         zref = tails(ref)
         cont = continues(tails, ref, previous, zref)
         joint = joint_tail = joint_null = units = smooth = smooth_tail = None
@@ -242,7 +240,6 @@ class IsolationForestDetector(CalendarParams, ForestParams, WindowSpanParams, Wi
         second = None if heavy else SecondKpi.fit(tails, ref, groups, cont)
         families = None if heavy else KpiFamilies.fit(every, ref, family_columns, cont)
         run_part = None if heavy or not run_fitted else RunPart.fit(every, ref, run)
-        expected = None if heavy or not run_fitted else RunPart.fit(every, ref, expect)
         if joint is not None and not heavy:
             zref = np.maximum(zref, units)
         forest_raw = -forest.score_samples(x if kept is None else x[kept])
@@ -253,7 +250,7 @@ class IsolationForestDetector(CalendarParams, ForestParams, WindowSpanParams, Wi
             np.asarray(novelty, dtype=np.intp) if len(novelty) else None, second, n_base,
             shift if heavy and len(shift) else None,
             _shift_null(shift_ref, shift_prev, shift) if heavy and len(shift) else None,
-            families, smooth, smooth_tail, smooth_null, keep, run_part, expected)
+            families, smooth, smooth_tail, smooth_null, keep, run_part)
         # the calibration reads the very window (unsliced) when no rows were picked
         model.fit_ref[0] = FitReference(shift_ref, shift_prev, forest_raw, zref, units, cont,
                                        smooth_units)
@@ -313,8 +310,6 @@ class IsolationForestDetector(CalendarParams, ForestParams, WindowSpanParams, Wi
             raw = np.maximum(raw, model.families(features))
         if model.run is not None:
             raw = np.maximum(raw, model.run(features))
-        if model.expected is not None:
-            raw = np.maximum(raw, model.expected(features))
         return raw
 
 

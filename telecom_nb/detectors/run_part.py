@@ -29,17 +29,13 @@ from telecom_nb.detectors.feature_tails import FeatureTails
 
 #: the feature kind read
 RUN_KIND = "run_z"
-#: the other kind read the same way: a KPI off its sector's own regression on its most
-#: related KPIs (:mod:`~telecom_nb.features.expectation`)
-EXPECT_KIND = ("expect_z", "expect_pz")
 #: ``-log10`` of a Bonferroni factor 2 (one more evidence in the max of parts)
 PENALTY = math.log10(2.0)
 
 
-def run_columns(names: list[str], kind: str | tuple[str, ...] = RUN_KIND) -> tuple[int, ...]:
-    """The columns of the ``kind`` kind(s)."""
-    kinds = (kind,) if isinstance(kind, str) else kind
-    return tuple(i for i, name in enumerate(names) if name.rpartition(":")[2] in kinds)
+def run_columns(names: list[str]) -> tuple[int, ...]:
+    """The columns of the :data:`RUN_KIND` kind."""
+    return tuple(i for i, name in enumerate(names) if name.rpartition(":")[2] == RUN_KIND)
 
 
 @dataclass(frozen=True)

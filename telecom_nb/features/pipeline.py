@@ -6,7 +6,6 @@ One registry is shared by all parts, so a sector's rows are looked up once per b
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any, ClassVar
 
 import numpy as np
@@ -17,7 +16,6 @@ from telecom_nb.errors import ParameterError
 from telecom_nb.features.area import AreaMedian
 from telecom_nb.features.base import FeatureExtractor
 from telecom_nb.features.change import ShortTermChange
-from telecom_nb.features.expectation import KpiExpectation
 from telecom_nb.features.level_shift import LevelShift
 from telecom_nb.features.peers import PeerComparison
 from telecom_nb.features.persistence import Persistence
@@ -74,9 +72,6 @@ class KpiFeatures(FeatureExtractor):
     run = param_trait(Bool(True, help=(
         "a fleet: each KPI's weakest deviation over the last hour's ticks (a moderate "
         "deviation that holds; read by the detector as a part of its own)")))
-    expect = param_trait(Bool(True, help=(
-        "a fleet: each KPI against the sector's own regression on its most related KPIs "
-        "(a load-adjusted level; read by the detector as a part of its own)")))
     shift = param_trait(Bool(True, help=(
         "a few series: compare the last hour's mean with the same hour of the last days")))
     smooth = param_trait(Bool(True, help=(
@@ -86,17 +81,9 @@ class KpiFeatures(FeatureExtractor):
         "a few series: an excursion that came back at the same time of day on earlier "
         "days (a scheduled job) reads as ordinary noise; only what goes beyond it counts")))
 
-    #: state newer than some checkpoints: derived by :meth:`derive_added_state`
-    _state_added: tuple[str, ...] = ("expect_", "expect_mean_")
-
     def __init__(self, registry: SectorIndex | None = None, **params: Any) -> None:
         self.part_params: dict[str, dict[str, Any]] = {}
         super().__init__(registry, **params)
-
-    def derive_added_state(self, names: Sequence[str]) -> None:
-        """A checkpoint older than the KPI expectation (``names``): it starts empty at the
-        restore, as this object was built (its residuals read 0 until the sectors have
-        :data:`~telecom_nb.features.expectation.MIN_TICKS` ticks again)."""
 
     @classmethod
     def part_param_names(cls, part: str) -> list[str]:
@@ -132,7 +119,7 @@ class KpiFeatures(FeatureExtractor):
         return proposal["value"]
 
     @observe("slots_per_day", "weekly", "timezone", "relations", "peers", "change",
-             "persistence", "novelty", "area", "run", "expect", "shift", "smooth", "recurrence")
+             "persistence", "novelty", "area", "run", "shift", "smooth", "recurrence")
     def _structure_changed(self, change) -> None:
         if self.kpis_ is not None:
             self._reset()
@@ -159,10 +146,6 @@ class KpiFeatures(FeatureExtractor):
         self.persistence_ = Persistence(n_series) if self.persistence else None
         self.area_ = AreaMedian(len(self.kpis_ or ())) if self.area else None
         self.run_ = RunMin(len(self.kpis_ or ())) if self.run else None
-        self.expect_ = KpiExpectation(len(self.kpis_ or ())) if self.expect else None
-        #: the residuals' running mean (a loss that holds for hours adds up)
-        self.expect_mean_ = Persistence(len(self.kpis_ or ())) if self.expect else None
-        self._expect_z: tuple[BatchView, int, np.ndarray] | None = None
         #: (view, updates, each KPI's strongest deviation): computed once per batch
         self._run_dev: tuple[BatchView, int, np.ndarray] | None = None
         self.level_: LevelShift | None = None
@@ -187,9 +170,6 @@ class KpiFeatures(FeatureExtractor):
             names += [f"{k}:area_z" for k in self.kpis_ or ()]
         if self.run_ is not None:
             names += [f"{k}:run_z" for k in self.kpis_ or ()]
-        if self.expect_ is not None:
-            names += [f"{k}:expect_z" for k in self.kpis_ or ()]
-            names += [f"{k}:expect_pz" for k in self.kpis_ or ()]
         if self.level_ is not None:
             names += self.level_.feature_names
         if self.smooth_ is not None:
@@ -204,8 +184,6 @@ class KpiFeatures(FeatureExtractor):
             weights.append(np.eye(len(self.kpis_ or ())))
         if self.run_ is not None:
             weights.append(np.eye(len(self.kpis_ or ())))
-        if self.expect_ is not None:
-            weights += [np.eye(len(self.kpis_ or ()))] * 2
         if self.level_ is not None:
             weights.append(self.level_.feature_weights())
         if self.smooth_ is not None:
@@ -271,12 +249,6 @@ class KpiFeatures(FeatureExtractor):
             blocks.append(np.zeros((len(view), k)) if self.few_series() else
                           self.run_.transform(self.rows(view), self._run_deviation(view, peer),
                                               run_ticks(self.parts_[0].cadence_.step_ns)))
-        if self.expect_ is not None and self.expect_mean_ is not None:
-            if self.few_series():
-                blocks += [np.zeros((len(view), k))] * 2
-            else:
-                ez = self._expected(view)
-                blocks += [ez, self.expect_mean_.transform(self.rows(view), ez)]
         if self.level_ is not None:
             self.level_.active = self.few_series()
             blocks.append(self.level_.transform_view(view))
@@ -319,16 +291,6 @@ class KpiFeatures(FeatureExtractor):
             cached = self._run_dev = (view, self._updates, strongest(dev))
         return cached[2]
 
-    def _expected(self, view: BatchView) -> np.ndarray:
-        """Each KPI's residual from its sector's expectation in ``view``, computed once per
-        batch under the state before it learns."""
-        cached = self._expect_z
-        if cached is None or cached[0] is not view or cached[1] != self._updates:
-            assert self.expect_ is not None
-            z = self.expect_.transform(self.rows(view), scaled_view(view, self.kpis_ or ()))
-            cached = self._expect_z = (view, self._updates, z)
-        return cached[2]
-
     def prepare_view(self, view: BatchView) -> None:
         for part in self.parts_:
             part.prepare_view(view)
@@ -345,9 +307,6 @@ class KpiFeatures(FeatureExtractor):
                                           self.local_hours(view))
                 z = self._quiet_kpi_z(self._seasonal_z(view), known)
                 self.smooth_.update(rows, z, _ns(view), len(self.registry))
-        if self.expect_ is not None and self.expect_mean_ is not None and not self.few_series():
-            self.expect_mean_.update(rows, self._expected(view), len(self.registry))
-            self.expect_.update(rows, scaled_view(view, self.kpis_ or ()), len(self.registry))
         if self.run_ is not None and not self.few_series():  # before the parts learn
             self.run_.update(rows, self._run_deviation(view), len(self.registry))
         if self.persistence_ is not None:
@@ -371,7 +330,7 @@ class KpiFeatures(FeatureExtractor):
             self.level_.active = self.few_series()
             self.level_.update_view(view)
         self._updates += 1
-        self._season_z = self._run_dev = self._expect_z = None
+        self._season_z = self._run_dev = None
         self.forget_batch()
 
 
