@@ -228,11 +228,13 @@ if numba is not None:
 
 
 def stack_agreeing(blocks: list[np.ndarray], agree: list[bool], season: np.ndarray,
-                   agreeing) -> np.ndarray:
+                   agreeing, spare: np.ndarray | None = None) -> np.ndarray:
     """``np.hstack`` of ``blocks``, those flagged in ``agree`` limited by ``agreeing`` to
     what the seasonal z (``season``, rows x KPIs, tiled over the block) confirms.
 
-    Compiled: each block is written once into the result, no tiles or temporaries.
+    Compiled: each block is written once into the result, no tiles or temporaries; the
+    result is ``spare`` (every cell overwritten) when that is a float64 matrix of its
+    shape owning its rows.
     """
     k = season.shape[1]
     fits = (numba is not None and k > 0 and season.dtype == np.float64 and all(
@@ -242,7 +244,10 @@ def stack_agreeing(blocks: list[np.ndarray], agree: list[bool], season: np.ndarr
         blocks = [agreeing(b, np.tile(season, b.shape[1] // max(k, 1))) if a else b
                   for b, a in zip(blocks, agree, strict=True)]
         return np.hstack(blocks)
-    out = np.empty((len(season), sum(b.shape[1] for b in blocks)))
+    shape = (len(season), sum(b.shape[1] for b in blocks))
+    out = (spare if spare is not None and spare.shape == shape and spare.dtype == np.float64
+           and spare.flags.c_contiguous and spare.flags.owndata and spare.flags.writeable
+           else np.empty(shape))
     if season.strides[1] != season.itemsize:
         season = np.ascontiguousarray(season)
     col = 0
