@@ -142,3 +142,30 @@ def test_a_batch_in_any_row_order_or_with_a_sector_twice_learns_the_same():
     assert n.tolist() == [2, 3, 2, 2, 3, 2]
     assert mx[4] > states[0][0][4] and mn[1] < states[0][1][1]  # the extra rows' values
     np.testing.assert_array_equal(np.delete(mx, 4), np.delete(states[0][0], 4))
+
+
+def test_a_tick_in_registry_order_scores_as_one_in_any_order():
+    """Sectors in registry order read the state in place (a slice, no gather): the same z
+    as the same ticks in reverse order, a new sector and a rolled block included."""
+    rng = np.random.default_rng(9)
+    ts = pd.date_range("2024-02-01", periods=4 * 4, freq="6h", tz="UTC")
+    sectors = [f"s{i}" for i in range(6)]
+    parts, got = [RangeNovelty(), RangeNovelty()], [[], []]
+    for p in parts:
+        p.bind(("value",))
+    for t, stamp in enumerate(ts):
+        frame = pd.DataFrame({S.TIMESTAMP: stamp, S.SECTOR: sectors, S.PROVINCE: "p",
+                              "value": rng.gamma(0.6, 8.0, 6) + (40.0 if t == 13 else 0.0)})
+        if t == len(ts) - 1:  # a sector never seen: not known, scored 0
+            frame = pd.concat([frame, frame.iloc[:1].assign(**{S.SECTOR: "new"})])
+        back = frame if t == 0 else frame.iloc[::-1]  # registered in order, then reversed
+        for k, (part, batch) in enumerate(zip(parts, (frame, back), strict=True)):
+            view = make_view(batch, ("value",))
+            st = part.st_.copy()
+            z = part.transform_view(view)[:, 0]
+            np.testing.assert_array_equal(part.st_, st)  # read, never written
+            got[k].append(z if k == 0 or t == 0 else z[::-1])
+            part.update_view(view)
+    ordered, reversed_ = np.concatenate(got[0]), np.concatenate(got[1])
+    assert (ordered > 2.0).sum() >= 3 and ordered[-1] == 0.0
+    np.testing.assert_array_equal(ordered, reversed_)

@@ -151,3 +151,25 @@ def test_tail_top2_is_the_kpi_families_statistic():
                                                       t.base, t.tail_scale))
     assert want[3] == 0.0 and (want > 5.0).any()
     _same_bits(got, want)
+
+
+def test_blocks_over_threads_give_the_one_pass_numbers(monkeypatch):
+    """From ``PARALLEL_ROWS`` rows the kernels run in blocks over numba's threads: each row
+    alone, so the same bits as one pass (NaN cells, partial last block included)."""
+    x, columns, group, t = _grouped_case()
+    assert len(x) >= score_kernels.PARALLEL_ROWS and len(x) % score_kernels.BLOCK_ROWS
+    whole = FeatureTails.fit(x[:20_000], np.roll(x[:20_000], 1, axis=0))
+    tails = (t.anchor, t.scale, t.reach, t.start, t.base, t.tail_scale)
+    w = np.zeros((12, 4))
+    w[np.arange(12), np.arange(12) % 4] = 1.0
+    w[5, [0, 2]] = [0.5, 0.5]
+
+    def passes():
+        return [whole(x), score_kernels.contributions(np.abs(x), w),
+                score_kernels.tail_second(x, columns, group, tails),
+                score_kernels.tail_top2(x, columns, group, tails)]
+
+    blocks = passes()
+    monkeypatch.setattr(score_kernels, "PARALLEL_ROWS", 10**9)
+    for a, b in zip(blocks, passes(), strict=True):
+        _same_bits(a, b)

@@ -104,10 +104,16 @@ def test_stack_agreeing_compiled_equals_numpy(monkeypatch):
     got = tick_kernels.stack_agreeing(blocks, agree, season, agreeing)
     # as the pipeline calls it: the season is the first block's first columns, read in place
     in_place = tick_kernels.stack_agreeing(blocks, agree, blocks[0][:, :4], agreeing)
+    spare = np.full_like(got, np.nan)  # a recycled matrix: every cell written again
+    into = tick_kernels.stack_agreeing(blocks, agree, season, agreeing, spare)
+    assert into is spare
+    for unfit in (spare[:, :-1], spare.T.copy().T, spare[:-1]):  # a view, column-major, rows
+        assert tick_kernels.stack_agreeing(blocks, agree, season, agreeing, unfit) is not unfit
     monkeypatch.setattr(tick_kernels, "numba", None)
     want = tick_kernels.stack_agreeing(blocks, agree, season, agreeing)
     _same_bits(got, want)
     _same_bits(in_place, want)
+    _same_bits(into, want)
 
 
 def test_novelty_compiled_equals_numpy(monkeypatch):

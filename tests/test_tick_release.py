@@ -60,3 +60,37 @@ def test_release_changes_no_feature():
         pd.testing.assert_frame_equal(a, b)
         kept.update(batch)
         released.update(batch)
+
+
+def _detector():
+    from telecom_nb.detectors import make_detector
+
+    det = make_detector("iforest")
+    det.kpis = [S.PAYLOAD, S.THROUGHPUT]
+    return det
+
+
+def test_a_replaced_feature_matrix_is_stacked_into_again_unless_someone_holds_it():
+    """The last-but-one batch's features, once the detector lets go of them, take the next
+    batch's (no fresh matrix faulted in a tick); a matrix someone still holds is never
+    written again, and the features are those of a detector that never recycles."""
+    ticks = _ticks(n_ticks=7, n=12)
+    det, fresh = _detector(), _detector()
+    fresh.features_.recycle = lambda features: None
+    held, held_copy = None, None
+    for t, batch in enumerate(ticks):
+        det.score(batch)
+        fresh.score(batch)
+        x = det._cache[1]
+        np.testing.assert_array_equal(x, fresh._cache[1])
+        if t == 4:
+            held, held_copy = x, x.copy()  # a caller keeps this tick's features
+        replaced = weakref.ref(det._previous.last_x_)
+        del x
+        det.learn(batch)
+        fresh.learn(batch)
+        if t >= 2 and t != 5:  # nobody else held the replaced matrix: it is the spare
+            assert det.features_._spare is replaced()
+        if t == 5:  # the one replaced here is the caller's
+            assert replaced() is held and det.features_._spare is None
+    np.testing.assert_array_equal(held, held_copy)

@@ -9,6 +9,7 @@ explanations -- lives here once. Thresholding is the alarm stage's (``telecom_nb
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import numpy as np
@@ -221,10 +222,14 @@ class WindowedDetector(ThresholdParams, Detector):
         self.features_.update_view(view)
         self._cache = None
         rows = self.features_.rows(view) if self.keeps_previous else None
+        replaced = self._previous.last_x_
         if self.batches_seen_ >= self.warmup_batches // 2:
             self._remember(x, rows)  # the first half of warm-up: features still cold, not kept
         elif rows is not None:
             self._previous.update(rows, x)
+        if self._previous.last_x_ is not replaced and sys.getrefcount(replaced) == 2:
+            self.features_.recycle(replaced)  # only this frame and the call above hold it
+        del replaced
         self.batches_seen_ += 1
         now = view.timestamps.max()
         if self.first_time_ is None:

@@ -56,6 +56,10 @@ class FeatureExtractor(Parametrized):
                           provinces_key=v.provinces_key)  # copies: a slice keeps its base
         self._last = (None, empty)
 
+    def recycle(self, features: np.ndarray) -> None:
+        """Take back a features matrix this extractor gave and nobody reads any more: an
+        extractor may write a later batch's features into it (none does here)."""
+
     def transform(self, batch: pd.DataFrame) -> pd.DataFrame:
         """Features of ``batch`` (finite floats), without learning."""
         values = self.transform_view(self.view(batch))

@@ -141,8 +141,9 @@ class RangeNovelty(FeatureExtractor):
             return out
         r = rows[known]
         now = self._block_ids(view)[known]
-        st, n_rows, n_blocks = self.st_[r], self.st_n_[r], self.st_k_[r]
-        cur_max, cur_min, cur_n = self.cur_max_[r], self.cur_min_[r], self.cur_n_[r]
+        at = _run_of(r)  # a live tick's sectors in registry order: read the state in place
+        st, n_rows, n_blocks = self.st_[at], self.st_n_[at], self.st_k_[at]
+        cur_max, cur_min, cur_n = self.cur_max_[at], self.cur_min_[at], self.cur_n_[at]
         rolled = now > self.cur_id_[r]  # the current block is complete: part of the ring
         if rolled.any():
             rr = r[rolled]
@@ -157,6 +158,8 @@ class RangeNovelty(FeatureExtractor):
             cur_max[rolled] = np.nan
             cur_min[rolled] = np.nan
             cur_n = np.where(rolled, 0, cur_n)
+        if known.all():
+            return self._z(y, st, n_rows + cur_n, n_blocks, cur_max, cur_min)
         out[known] = self._z(y[known], st, n_rows + cur_n, n_blocks, cur_max, cur_min)
         return out
 
@@ -247,6 +250,15 @@ class RangeNovelty(FeatureExtractor):
         self.st_ = grow_rows(self.st_, n, np.nan)
         self.st_n_ = grow_rows(self.st_n_, n, 0)
         self.st_k_ = grow_rows(self.st_k_, n, 0)
+
+
+def _run_of(rows: np.ndarray) -> np.ndarray | slice:
+    """``rows`` as a slice when they are consecutive (``state[slice]`` is a view: no
+    gather of 100k rows x 4 x KPIs a tick), else as they are. Readers copy before they
+    write."""
+    if len(rows) and rows[-1] - rows[0] == len(rows) - 1 and tick_kernels.increasing(rows):
+        return slice(int(rows[0]), int(rows[-1]) + 1)
+    return rows
 
 
 def beyond_stored(y: np.ndarray, hi: np.ndarray, lo: np.ndarray) -> np.ndarray:

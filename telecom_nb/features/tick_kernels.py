@@ -21,6 +21,11 @@ import numpy as np
 from telecom_nb.features.robust_kernel import numba
 from telecom_nb.features.robust_stats import HUBER_K, MAD_TO_SIGMA, MIN_COUNT_TO_CLIP
 
+#: from this many rows a row-wise kernel runs in blocks of :data:`BLOCK_ROWS` over numba's
+#: threads (below, a thread switch costs more than it saves)
+PARALLEL_ROWS = 20_000
+BLOCK_ROWS = 4096
+
 
 def _nmax(a, b):  # pragma: no cover - compiled
     """numpy's ``maximum`` exactly: NaN if either is NaN; of two equal values (0.0 and
@@ -228,11 +233,13 @@ if numba is not None:
 
 
 def stack_agreeing(blocks: list[np.ndarray], agree: list[bool], season: np.ndarray,
-                   agreeing) -> np.ndarray:
+                   agreeing, spare: np.ndarray | None = None) -> np.ndarray:
     """``np.hstack`` of ``blocks``, those flagged in ``agree`` limited by ``agreeing`` to
     what the seasonal z (``season``, rows x KPIs, tiled over the block) confirms.
 
-    Compiled: each block is written once into the result, no tiles or temporaries.
+    Compiled: each block is written once into the result, no tiles or temporaries; the
+    result is ``spare`` (every cell overwritten) when that is a float64 matrix of its
+    shape owning its rows.
     """
     k = season.shape[1]
     fits = (numba is not None and k > 0 and season.dtype == np.float64 and all(
@@ -242,7 +249,10 @@ def stack_agreeing(blocks: list[np.ndarray], agree: list[bool], season: np.ndarr
         blocks = [agreeing(b, np.tile(season, b.shape[1] // max(k, 1))) if a else b
                   for b, a in zip(blocks, agree, strict=True)]
         return np.hstack(blocks)
-    out = np.empty((len(season), sum(b.shape[1] for b in blocks)))
+    shape = (len(season), sum(b.shape[1] for b in blocks))
+    out = (spare if spare is not None and spare.shape == shape and spare.dtype == np.float64
+           and spare.flags.c_contiguous and spare.flags.owndata and spare.flags.writeable
+           else np.empty(shape))
     if season.strides[1] != season.itemsize:
         season = np.ascontiguousarray(season)
     col = 0
