@@ -81,8 +81,9 @@ class IsolationForestDetector(CalendarParams, ForestParams, WindowSpanParams, Wi
     by neither: the joint part (:mod:`~telecom_nb.detectors.joint`) adds them up; in a fleet,
     two KPIs that do not move together in normal life both off their own history (a backhaul
     fault's throughput and latency) is a part of its own
-    (:mod:`~telecom_nb.detectors.kpi_families`; it alone reads the area columns, the
-    nearest sites' deviations: :mod:`~telecom_nb.features.area`); for a few series, the
+    (:mod:`~telecom_nb.detectors.kpi_families`; it and the area part read the area
+    columns, the nearest sites' deviations: :mod:`~telecom_nb.features.area`, the area
+    part on their own, :mod:`~telecom_nb.detectors.area_part`); for a few series, the
     KPIs' smoothed seasonal z (:mod:`~telecom_nb.features.smoothed_z`: the last minutes
     of an incident too short for the hour's shift) is a distance with its own null. The raw
     score is the strongest of these evidences, each as ``-log10(p)`` under its robust null
