@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from telecom_nb.detectors import score_kernels
+from telecom_nb.detectors.area_part import AreaPart
 from telecom_nb.detectors.calibration import TailCalibrator
 from telecom_nb.detectors.feature_tails import FeatureTails
 from telecom_nb.detectors.flat_forest import FlatForest
@@ -76,6 +77,7 @@ class ForestAndZ:
     #: the columns the forest reads (None: all base ones; a few series: not the area's)
     forest_columns: np.ndarray | None = None
     run: RunPart | None = None  # a fleet: a KPI off for every tick of the last hour
+    area: AreaPart | None = None  # a fleet: two KPI families off with the sector's area
     #: the fit's :class:`FitReference`, taken (and dropped) by the detector's calibration
     fit_ref: list = field(default_factory=lambda: [None], compare=False, repr=False)
 

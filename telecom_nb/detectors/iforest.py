@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 from traitlets import Bool
 
+from telecom_nb.detectors.area_part import AreaPart, area_columns
 from telecom_nb.detectors.base import RetrainJob
 from telecom_nb.detectors.calendar_params import CalendarParams
 from telecom_nb.detectors.calibration import DEEP_SHOULDER, TailCalibrator, soft_cap
@@ -53,6 +54,10 @@ FREE_TAILS_STEP = pd.Timedelta("15min")
 #: data time before the run part is fitted: in the first day every sector's seasonal z is
 #: its cold start's, off for hours alike (simulator: 519 false alarms in its first 6 hours)
 RUN_AFTER = pd.Timedelta("1D")
+#: data time before the area part is fitted: a sector's area reads 0 for its first day
+#: (:data:`~telecom_nb.features.area.WARM_UP_NS`), and a window of mostly such rows has no
+#: shoulder to calibrate on
+AREA_AFTER = pd.Timedelta("2D")
 
 
 def continues(tails: FeatureTails, ref: np.ndarray, previous: np.ndarray | None,
@@ -76,8 +81,9 @@ class IsolationForestDetector(CalendarParams, ForestParams, WindowSpanParams, Wi
     by neither: the joint part (:mod:`~telecom_nb.detectors.joint`) adds them up; in a fleet,
     two KPIs that do not move together in normal life both off their own history (a backhaul
     fault's throughput and latency) is a part of its own
-    (:mod:`~telecom_nb.detectors.kpi_families`; it alone reads the area columns, the
-    nearest sites' deviations: :mod:`~telecom_nb.features.area`); for a few series, the
+    (:mod:`~telecom_nb.detectors.kpi_families`; it and the area part read the area
+    columns, the nearest sites' deviations: :mod:`~telecom_nb.features.area`, the area
+    part on their own, :mod:`~telecom_nb.detectors.area_part`); for a few series, the
     KPIs' smoothed seasonal z (:mod:`~telecom_nb.features.smoothed_z`: the last minutes
     of an incident too short for the hour's shift) is a distance with its own null. The raw
     score is the strongest of these evidences, each as ``-log10(p)`` under its robust null
@@ -128,6 +134,13 @@ class IsolationForestDetector(CalendarParams, ForestParams, WindowSpanParams, Wi
             return False
         return self._fit_time - self.first_time_ >= RUN_AFTER
 
+    def _area_part(self) -> bool:
+        """Whether the area part is fitted: the fit asked for has :data:`AREA_AFTER` of
+        data time behind it (and ``joint`` is on: it is one of the parts of KPIs together)."""
+        if not self.joint or self.first_time_ is None or self._fit_time is None:
+            return False
+        return self._fit_time - self.first_time_ >= AREA_AFTER
+
     def _free_tails(self) -> bool:
         """Whether the max may read light tails beyond the body's cap: the fit asked for has
         :data:`FREE_TAILS_AFTER` of data time behind it, at least :data:`FREE_TAILS_STEP`
@@ -151,7 +164,9 @@ class IsolationForestDetector(CalendarParams, ForestParams, WindowSpanParams, Wi
                 "family_columns": self._family_columns(), "free_tails": self._free_tails(),
                 "family_only": family_only(self.features_.feature_names) if self.joint else (),
                 "run_columns": run_columns(self.features_.feature_names),
-                "run_part": self._run_part()}
+                "run_part": self._run_part(),
+                "area_columns": area_columns(list(self.features_.feature_names),
+                                             list(self.kpis_)) if self._area_part() else ()}
 
     def _shift_columns(self) -> tuple[int, ...]:
         """Level-shift columns: never in the forest or the tails; for a few series their
@@ -185,6 +200,7 @@ class IsolationForestDetector(CalendarParams, ForestParams, WindowSpanParams, Wi
         free = params.pop("free_tails", False)
         run = tuple(params.pop("run_columns", ()))
         run_fitted = params.pop("run_part", True)
+        area_pairs = params.pop("area_columns", ())
         previous = params.pop("previous", None)
         shift = np.asarray(params.pop("shift_columns", ()), dtype=np.intp)
         smooth_cols = np.asarray(params.pop("smooth_columns", ()), dtype=np.intp)
@@ -240,6 +256,7 @@ class IsolationForestDetector(CalendarParams, ForestParams, WindowSpanParams, Wi
         second = None if heavy else SecondKpi.fit(tails, ref, groups, cont)
         families = None if heavy else KpiFamilies.fit(every, ref, family_columns, cont)
         run_part = None if heavy or not run_fitted else RunPart.fit(every, ref, run)
+        area = None if heavy else AreaPart.fit(every, ref, area_pairs, cont)
         if joint is not None and not heavy:
             zref = np.maximum(zref, units)
         forest_raw = -forest.score_samples(x if kept is None else x[kept])
@@ -250,7 +267,7 @@ class IsolationForestDetector(CalendarParams, ForestParams, WindowSpanParams, Wi
             np.asarray(novelty, dtype=np.intp) if len(novelty) else None, second, n_base,
             shift if heavy and len(shift) else None,
             _shift_null(shift_ref, shift_prev, shift) if heavy and len(shift) else None,
-            families, smooth, smooth_tail, smooth_null, keep, run_part)
+            families, smooth, smooth_tail, smooth_null, keep, run_part, area=area)
         # the calibration reads the very window (unsliced) when no rows were picked
         model.fit_ref[0] = FitReference(shift_ref, shift_prev, forest_raw, zref, units, cont,
                                        smooth_units)
@@ -310,6 +327,8 @@ class IsolationForestDetector(CalendarParams, ForestParams, WindowSpanParams, Wi
             raw = np.maximum(raw, model.families(features))
         if model.run is not None:
             raw = np.maximum(raw, model.run(features))
+        if model.area is not None:
+            raw = np.maximum(raw, model.area(features))
         return raw
 
 

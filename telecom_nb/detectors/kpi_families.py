@@ -35,7 +35,8 @@ from telecom_nb.detectors.grouped_units import GroupedUnits
 #: (:mod:`~telecom_nb.features.area`: second generator's w1, P / event recall 0.914 / 0.811
 #: -> 0.918 / 0.822 with it, cluster degradations 154 -> 159 of 179)
 KINDS = ("season_z", "persist_z", "peer_z", "province_z", "area_z")
-#: kinds read here only, never by the max over features: a crowd at two neighbouring sites
+#: kinds read here (and by :mod:`~telecom_nb.detectors.area_part`), never by the max over
+#: features: a crowd at two neighbouring sites
 #: puts one family (traffic, users, PRB) beyond its area's tail, a cluster fault two
 #: (second generator's w4 in the max: 54 more false alarms, crowds in the evening)
 FAMILY_ONLY = ("area_z",)
