@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from telecom_nb.features.count_floor import CountFloor
 from telecom_nb.features.count_ratio import CountRatios
 from telecom_nb.features.count_run import CountRuns
 from telecom_nb.features.scaling import unscale_kpis
@@ -24,7 +25,7 @@ class LumpyKpis:
     """The seasonal z of ratios of few counts and zero-inflated KPIs, and their learning."""
 
     #: state newer than some checkpoints: derived by :meth:`derive_added_state`
-    _state_added: tuple[str, ...] = ("runs_",)
+    _state_added: tuple[str, ...] = ("runs_", "floor_")
 
     def __init__(self, kpis: tuple[str, ...], pairs: tuple[tuple[str, str], ...],
                  slots_per_day: int) -> None:
@@ -32,12 +33,22 @@ class LumpyKpis:
         self.counts_ = CountRatios(len(kpis), slots_per_day)
         self.zero_kpis_ = ZeroInflated(len(kpis), n_slots(slots_per_day))
         self.runs_ = CountRuns(len(kpis), slots_per_day)
+        self.floor_ = CountFloor(len(kpis))
         self.pair_cols_ = np.array([[kpis.index(a), kpis.index(b)] for a, b in pairs],
                                    dtype=np.intp).reshape(-1, 2)
 
     def derive_added_state(self, names: Sequence[str]) -> None:
-        """A checkpoint older than the count runs (``names``): they start empty at the
-        restore, as this object was built (no run yet, typical trials learned anew)."""
+        """A checkpoint older than the count runs or the loads' floor (``names``): they
+        start empty at the restore, as this object was built (no run yet, typical trials
+        and the loads' quantiles learned anew)."""
+
+    def spread_floor(self, expected: np.ndarray) -> np.ndarray | None:
+        """rows x (KPIs, then relations): the loads' spread floor at ``expected`` (on the
+        seasonal axis); None: no load (:mod:`~telecom_nb.features.count_floor`)."""
+        k = len(self.kpis)
+        skip = self.counts_.ratios() | self.zero_kpis_.which()
+        return self.floor_.floors(unscale_kpis(expected[:, :k], self.kpis), self.pair_cols_,
+                                  skip)
 
     def z(self, rows: np.ndarray, slots: tuple[np.ndarray, np.ndarray], day: np.ndarray,
           raw: np.ndarray, expected: np.ndarray, z: np.ndarray) -> np.ndarray:
@@ -68,6 +79,7 @@ class LumpyKpis:
     def update(self, rows: np.ndarray, slots: tuple[np.ndarray, np.ndarray], day: np.ndarray,
                raw: np.ndarray, n_rows: int) -> None:
         self.runs_.update(self.counts_, rows, slots[0], raw, n_rows)  # before counts_ learn
+        self.floor_.update(raw)
         self.counts_.update(rows, slots[0], raw, n_rows)
         # a ratio of counts has its own treatment (its zeros are few attempts, not none)
         self.zero_kpis_.update(np.where(self.counts_.ratios(), np.nan, raw), rows, slots[1],
