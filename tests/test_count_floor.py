@@ -27,9 +27,7 @@ def test_loads_are_told_from_their_values():
     assert s0[0] > 0 and s0[1] > 0 and s0[2] == 0 and s0[3] == 0
     assert floor.noise(np.array([True, False, False, False]))[0] == 0  # a KPI left out
     f = floor.floors(
-        np.array([[0.02, 0.0, 20, -107], [200.0, 30.0, 20, -107]]),
-        np.array([[0, 1]]),
-        np.zeros(4, dtype=bool),
+        np.array([[0.02, 0.0, 20, -107], [200.0, 30.0, 20, -107]]), np.array([[0, 1]]), s0
     )
     assert f.shape == (2, 5)
     assert f[0, 0] > 20 * f[1, 0]  # the floor fades at a busy level

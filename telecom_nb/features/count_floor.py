@@ -9,8 +9,8 @@ the same cell's other 1-user quarters read 0. Such a load's noise at a small exp
 value is that of its count: one user more or less, whatever the slot's history of idle
 quarters. So each load's spread is floored at ``FLOOR_SHARE`` of its median in
 its own units (what a quiet cell carries: a user or two), put on the log axis at the
-expected value (``s0 / (1 + x)``): at a busy cell's level the floor is far below any
-spread and its faults read as before.
+expected value (``s0 / (1 + x)``): 0.12 on the log axis at a cell at the median, 0.03 at
+4x the median, below a busy cell's spread, whose faults read as before.
 
 Which KPIs are loads is learned from their values, no names: never negative and
 reaching near 0 (a batch's 1 % quantile at most ``RANGE_SHARE`` of its median); latency,
@@ -81,14 +81,10 @@ class CountFloor:
         )
         return np.where(load, FLOOR_SHARE * np.nan_to_num(median), 0.0)
 
-    def floors(
-        self, expected: np.ndarray, pair_cols: np.ndarray, skip: np.ndarray
-    ) -> np.ndarray | None:
+    def floors(self, expected: np.ndarray, pair_cols: np.ndarray, s0: np.ndarray) -> np.ndarray:
         """rows x (KPIs, then relations): the spread floor on the log axis at ``expected``
-        (the KPIs' expected values in their own units); None where no KPI is a load."""
-        s0 = self.noise(skip)
-        if not (s0 > 0.0).any():
-            return None
+        (the KPIs' expected values in their own units) for the noise floors ``s0``
+        (:meth:`noise`; 0: no floor)."""
         f = s0[None, :] / (1.0 + np.abs(np.nan_to_num(expected)))
         if len(pair_cols):
             pairs = np.hypot(f[:, pair_cols[:, 0]], f[:, pair_cols[:, 1]])

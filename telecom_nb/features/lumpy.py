@@ -4,7 +4,9 @@ Ratios of few counts (:mod:`~telecom_nb.features.count_ratio`, their runs over a
 periods :mod:`~telecom_nb.features.count_run`) and zero-inflated KPIs
 (:mod:`~telecom_nb.features.zero_inflated`) each rewrite a part of the seasonal z; this
 holder keeps both and applies them in order (the linear scale first, the count caps last:
-a cap is a bound), the caps reaching the relations of a capped KPI too.
+a cap is a bound), the caps reaching the relations of a capped KPI too. It also keeps the
+loads' spread floor at small volumes (:mod:`~telecom_nb.features.count_floor`), which the
+seasonal part applies before both.
 """
 
 from __future__ import annotations
@@ -45,10 +47,13 @@ class LumpyKpis:
     def spread_floor(self, expected: np.ndarray) -> np.ndarray | None:
         """rows x (KPIs, then relations): the loads' spread floor at ``expected`` (on the
         seasonal axis); None: no load (:mod:`~telecom_nb.features.count_floor`)."""
-        k = len(self.kpis)
-        skip = self.counts_.ratios() | self.zero_kpis_.which()
-        return self.floor_.floors(unscale_kpis(expected[:, :k], self.kpis), self.pair_cols_,
-                                  skip)
+        s0 = self.floor_.noise(self.counts_.ratios() | self.zero_kpis_.which())
+        loads = np.flatnonzero(s0 > 0.0)
+        if not len(loads):
+            return None
+        own = np.zeros((len(expected), len(self.kpis)))  # only the loads' are read
+        own[:, loads] = unscale_kpis(expected[:, loads], tuple(self.kpis[j] for j in loads))
+        return self.floor_.floors(own, self.pair_cols_, s0)
 
     def z(self, rows: np.ndarray, slots: tuple[np.ndarray, np.ndarray], day: np.ndarray,
           raw: np.ndarray, expected: np.ndarray, z: np.ndarray) -> np.ndarray:
