@@ -84,3 +84,24 @@ def test_one_users_hour_at_an_idle_cell_is_its_count_and_a_busy_cells_drop_stays
     bare = season.transform_view(season.view(last))  # floor is read, never learned)
     assert abs(bare[0, vol]) > 20  # tens of an idle slot's spreads
     assert bare[15, vol] == pytest.approx(z[15, vol]) and bare[16, lat] == z[16, lat]
+
+
+def test_a_checkpoint_from_before_the_floor_restores_and_learns_it():
+    """Lumpy KPIs saved without the loads' floor (older code) restore with none learned yet;
+    the next batches learn it."""
+    from telecom_nb.engine.snapshot import capture, restore
+    from telecom_nb.features.lumpy import LumpyKpis
+
+    rng = np.random.default_rng(2)
+    lumpy = LumpyKpis(("volume",), (), 24)
+    rows = np.arange(50)
+    for t in range(30):
+        raw = np.where(rng.random(50) < 0.2, 0.02, rng.lognormal(3, 1, 50))[:, None]
+        lumpy.update(rows, (np.full(50, t % 24), np.full(50, t % 168)), np.zeros(50), raw, 50)
+    assert lumpy.spread_floor(np.zeros((1, 1))) is not None
+    tree, arrays = capture(lumpy)
+    del tree["attrs"]["floor_"]
+    fresh = restore(LumpyKpis(("volume",), (), 24), tree, arrays)
+    assert fresh.spread_floor(np.zeros((1, 1))) is None  # nothing learned yet
+    fresh.update(rows, (np.zeros(50, int), np.zeros(50, int)), np.zeros(50), raw, 50)
+    assert fresh.spread_floor(np.zeros((1, 1))) is not None
