@@ -9,8 +9,8 @@ the same cell's other 1-user quarters read 0. Such a load's noise at a small exp
 value is that of its count: one user more or less, whatever the slot's history of idle
 quarters. So each load's spread is floored at ``FLOOR_SHARE`` of its median in
 its own units (what a quiet cell carries: a user or two), put on the log axis at the
-expected value (``s0 / (1 + x)``): 0.12 on the log axis at a cell at the median, 0.03 at
-4x the median, below a busy cell's spread, whose faults read as before.
+expected value and faded past one quantum (``s0 / (1 + x) * s0 / (s0 + x)``): 0.013 on the
+log axis at a cell at the median, below any cell's spread, whose faults read as before.
 
 Which KPIs are loads is learned from their values, no names: never negative and
 reaching near 0 (a batch's 1 % quantile at most ``RANGE_SHARE`` of its median); latency,
@@ -85,7 +85,12 @@ class CountFloor:
         """rows x (KPIs, then relations): the spread floor on the log axis at ``expected``
         (the KPIs' expected values in their own units) for the noise floors ``s0``
         (:meth:`noise`; 0: no floor)."""
-        f = s0[None, :] / (1.0 + np.abs(np.nan_to_num(expected)))
+        x = np.abs(np.nan_to_num(expected))
+        # fades as the count grows past one quantum (x = s0: half, 3x: a quarter): a cell at
+        # half the median (a quiet hour of a normal cell: a 6x surge read 13.8 spreads, 6.2
+        # without the fade) keeps its own spread
+        fade = np.divide(s0, s0 + x, out=np.zeros_like(x), where=s0 + x > 0)
+        f = s0[None, :] / (1.0 + x) * fade
         if len(pair_cols):
             pairs = np.hypot(f[:, pair_cols[:, 0]], f[:, pair_cols[:, 1]])
             f = np.hstack([f, pairs])
