@@ -4,7 +4,9 @@ Ratios of few counts (:mod:`~telecom_nb.features.count_ratio`, their runs over a
 periods :mod:`~telecom_nb.features.count_run`) and zero-inflated KPIs
 (:mod:`~telecom_nb.features.zero_inflated`) each rewrite a part of the seasonal z; this
 holder keeps both and applies them in order (the linear scale first, the count caps last:
-a cap is a bound), the caps reaching the relations of a capped KPI too.
+a cap is a bound), the caps reaching the relations of a capped KPI too. It also keeps the
+loads' spread floor at small volumes (:mod:`~telecom_nb.features.count_floor`), which the
+seasonal part applies before both.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from telecom_nb.features.count_floor import CountFloor
 from telecom_nb.features.count_ratio import CountRatios
 from telecom_nb.features.count_run import CountRuns
 from telecom_nb.features.scaling import unscale_kpis
@@ -24,7 +27,7 @@ class LumpyKpis:
     """The seasonal z of ratios of few counts and zero-inflated KPIs, and their learning."""
 
     #: state newer than some checkpoints: derived by :meth:`derive_added_state`
-    _state_added: tuple[str, ...] = ("runs_",)
+    _state_added: tuple[str, ...] = ("runs_", "floor_")
 
     def __init__(self, kpis: tuple[str, ...], pairs: tuple[tuple[str, str], ...],
                  slots_per_day: int) -> None:
@@ -32,12 +35,25 @@ class LumpyKpis:
         self.counts_ = CountRatios(len(kpis), slots_per_day)
         self.zero_kpis_ = ZeroInflated(len(kpis), n_slots(slots_per_day))
         self.runs_ = CountRuns(len(kpis), slots_per_day)
+        self.floor_ = CountFloor(len(kpis))
         self.pair_cols_ = np.array([[kpis.index(a), kpis.index(b)] for a, b in pairs],
                                    dtype=np.intp).reshape(-1, 2)
 
     def derive_added_state(self, names: Sequence[str]) -> None:
-        """A checkpoint older than the count runs (``names``): they start empty at the
-        restore, as this object was built (no run yet, typical trials learned anew)."""
+        """A checkpoint older than the count runs or the loads' floor (``names``): they
+        start empty at the restore, as this object was built (no run yet, typical trials
+        and the loads' quantiles learned anew)."""
+
+    def spread_floor(self, expected: np.ndarray) -> np.ndarray | None:
+        """rows x (KPIs, then relations): the loads' spread floor at ``expected`` (on the
+        seasonal axis); None: no load (:mod:`~telecom_nb.features.count_floor`)."""
+        s0 = self.floor_.noise(self.counts_.ratios() | self.zero_kpis_.which())
+        loads = np.flatnonzero(s0 > 0.0)
+        if not len(loads):
+            return None
+        own = np.zeros((len(expected), len(self.kpis)))  # only the loads' are read
+        own[:, loads] = unscale_kpis(expected[:, loads], tuple(self.kpis[j] for j in loads))
+        return self.floor_.floors(own, self.pair_cols_, s0)
 
     def z(self, rows: np.ndarray, slots: tuple[np.ndarray, np.ndarray], day: np.ndarray,
           raw: np.ndarray, expected: np.ndarray, z: np.ndarray) -> np.ndarray:
@@ -68,6 +84,7 @@ class LumpyKpis:
     def update(self, rows: np.ndarray, slots: tuple[np.ndarray, np.ndarray], day: np.ndarray,
                raw: np.ndarray, n_rows: int) -> None:
         self.runs_.update(self.counts_, rows, slots[0], raw, n_rows)  # before counts_ learn
+        self.floor_.update(raw)
         self.counts_.update(rows, slots[0], raw, n_rows)
         # a ratio of counts has its own treatment (its zeros are few attempts, not none)
         self.zero_kpis_.update(np.where(self.counts_.ratios(), np.nan, raw), rows, slots[1],

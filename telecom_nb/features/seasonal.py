@@ -252,6 +252,11 @@ class SeasonalResiduals(FeatureExtractor):
         expected, spread, has, _, (spread_ok, shape_ok), _ = self._expected_of(r, view)
         z = (y - expected) / spread
         if len(self.registry) > FEW_SERIES:
+            # a load at a small expected value is no more precise than its count (learning
+            # gates on the slot's own spread, as before)
+            floor = self.lumpy_.spread_floor(expected)
+            if floor is not None:
+                z = (y - expected) / np.maximum(spread, floor)
             days = utc_days(view.ns())
             z = self.lumpy_.z(np.where(known, rows, -1), self.slots(view), days, view.raw,
                               expected, z)
