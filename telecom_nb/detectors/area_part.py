@@ -77,13 +77,11 @@ class AreaPart(GroupedUnits):
         family = families(ref[:, [p[0] for p in pairs]])
         if int(family.max()) + 1 < 2:
             return None
-        cols = np.array([p[1] for p in pairs], dtype=np.int64)
-        sliced = tails.select(cols)
-        stat = top_two_sum(sliced.units(ref[:, cols]), family, int(family.max()) + 1)
+        cols, group, sliced, stat = cls.reference(tails, ref, [[p[1]] for p in pairs], family)
         if np.quantile(stat, SHOULDER[0][0]) <= 0.0:
             return None
         null = TailCalibrator.fit(stat, heavy_tails=True, continues=continues)
-        return cls(cols, family.astype(np.int64), sliced, null)
+        return cls(cols, group, sliced, null)
 
     def __call__(self, features: np.ndarray) -> np.ndarray:
         """``-log10(2 p)`` of each row's statistic under the window's shoulder, 0 below

@@ -42,11 +42,20 @@ class GroupedUnits:
                     column_groups: Sequence[Sequence[int]], labels: np.ndarray,
                     continues: np.ndarray | None = None):
         """``column_groups``: the columns of each item, ``labels`` each item's group."""
+        columns, group, sliced, stat = cls.reference(tails, ref, column_groups, labels)
+        return cls(columns, group, sliced, TailCalibrator.fit(stat, continues=continues))
+
+    @classmethod
+    def reference(cls, tails: FeatureTails, ref: np.ndarray,
+                  column_groups: Sequence[Sequence[int]], labels: np.ndarray
+                  ) -> tuple[np.ndarray, np.ndarray, FeatureTails, np.ndarray]:
+        """What a fit reads (see :meth:`from_groups`): the columns, their groups, their
+        tails and the statistic on the window ``ref``, for a subclass whose null differs."""
         columns = np.concatenate([np.asarray(c, dtype=np.int64) for c in column_groups])
         group = np.repeat(labels, [len(c) for c in column_groups])
         sliced = tails.select(columns)
         stat = cls.reduce(sliced.units(ref[:, columns]), group, int(np.max(labels)) + 1)
-        return cls(columns, group, sliced, TailCalibrator.fit(stat, continues=continues))
+        return columns, group, sliced, stat
 
     def statistic(self, features: np.ndarray) -> np.ndarray:
         """Per row: the statistic over the groups' strongest tail units."""
