@@ -250,13 +250,15 @@ class SeasonalResiduals(FeatureExtractor):
             return out
         r = np.where(known, rows, 0)
         expected, spread, has, _, (spread_ok, shape_ok), _ = self._expected_of(r, view)
-        z = (y - expected) / spread
-        if len(self.registry) > FEW_SERIES:
+        fleet = len(self.registry) > FEW_SERIES
+        if fleet:
             # a load at a small expected value is no more precise than its count (learning
             # gates on the slot's own spread, as before)
             floor = self.lumpy_.spread_floor(expected)
             if floor is not None:
-                z = (y - expected) / np.maximum(spread, floor)
+                spread = np.maximum(spread, floor)
+        z = (y - expected) / spread
+        if fleet:
             days = utc_days(view.ns())
             z = self.lumpy_.z(np.where(known, rows, -1), self.slots(view), days, view.raw,
                               expected, z)
