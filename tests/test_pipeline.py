@@ -92,8 +92,8 @@ def test_pause_holds_the_stream_and_resume_continues():
         pipe.start()
         await asyncio.sleep(0.05)
         pipe.pause()
-        await asyncio.sleep(0.02)
-        held = pipe.tick
+        async with pipe._lock:  # the tick in flight when paused (if any) has finished
+            held = pipe.tick
         await asyncio.sleep(0.1)
         assert pipe.tick == held and pipe.status == "paused"
         pipe.resume()
