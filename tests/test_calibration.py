@@ -247,3 +247,56 @@ def test_log_p_of_a_constant_reference_and_other_inputs_matches_numpy():
     np.testing.assert_array_equal(null.log_p(as_list), null.log_p_numpy(as_list))
     ints = np.array([1, 3, 9])
     np.testing.assert_array_equal(null.log_p(ints), null.log_p_numpy(ints))
+
+
+def test_seen_floor_reads_only_the_predecessors_of_rows_beyond_the_anchor():
+    """``with_seen`` keeps the tail's excursions alone: the predecessors of body rows may be
+    anything, and the numbers equal a floor built from every row's predecessor."""
+    rng = np.random.default_rng(9)
+    window = rng.normal(size=5_000)
+    window[rng.choice(5_000, 40, replace=False)] = rng.uniform(6.0, 9.0, 40)
+    window[100:130] = 7.0  # an incident: its later rows continue it
+    before = _before(window)
+    plain = TailCalibrator.fit(window, heavy_tails=True)
+    full = plain.with_seen(window, before, 2)
+    body = window <= plain.anchor
+    garbage = np.where(body, rng.choice([-np.inf, 50.0, 0.0], len(window)), before)
+    tail_only = plain.with_seen(window, garbage, 2)
+    assert (tail_only.seen > plain.anchor).all()
+    # the old floor kept body rows too: their scores never reach a floor
+    everything = np.sort(window[~(before > plain.anchor)])
+    np.testing.assert_array_equal(tail_only.seen, everything[everything > plain.anchor])
+    grid = np.concatenate([np.linspace(-4, 12, 4001), window, [np.nan]])
+    np.testing.assert_array_equal(tail_only(grid), full(grid))
+    np.testing.assert_array_equal(tail_only.p_value(grid), full.p_value(grid))
+    # one excursion beyond the anchor (and every body row opening one): no floor, as before
+    one = np.where(body | (window == window.max()), -np.inf, np.inf)
+    assert len(plain.with_seen(window, one, 2).seen) == 1
+    np.testing.assert_array_equal(plain.with_seen(window, one, 2)(grid), plain(grid))
+
+
+def test_a_retrain_scores_predecessors_row_by_row():
+    """The score null's floor scores only the tail rows' predecessors: the raw score of a
+    row must not depend on the rows scored with it (the whole window's numbers)."""
+    from test_features import fleet
+
+    from telecom_nb import schema
+    from telecom_nb.detectors import make_detector
+
+    table = fleet(n_sectors=1, days=7, seed=2)
+    det = make_detector("iforest")
+    det.score_stream(table.drop(columns=[schema.PROVINCE]))
+    fitted = det._fitted
+    inputs = fitted.inputs
+    previous = np.nan_to_num(inputs.previous, nan=0.0)
+    whole = det._raw_score(fitted.model, previous)
+    for rows in (np.arange(len(previous))[::-7], np.array([0]), np.array([5, 3, 99])):
+        np.testing.assert_array_equal(det._raw_score(fitted.model, previous[rows]), whole[rows])
+    # the installed floor: the excursions beyond the anchor, told by the whole window's
+    null = fitted.calibrator
+    raw = det._raw_score(fitted.model, inputs.window)
+    first = np.isnan(inputs.previous).all(axis=1)
+    opens = ~(np.where(first, -np.inf, whole) > null.anchor)
+    want = np.sort(raw[opens & np.isfinite(raw) & (raw > null.anchor)])
+    assert len(want) >= 2
+    np.testing.assert_array_equal(null.seen, want)

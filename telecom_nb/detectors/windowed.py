@@ -115,6 +115,8 @@ class WindowedDetector(ThresholdParams, Detector):
         raise NotImplementedError
 
     def _raw_score(self, model: Any, features: np.ndarray) -> np.ndarray:
+        """Row by row: a row's raw score must not depend on the rows scored with it (a
+        retrain scores a few rows' predecessors alone, ``fit_inputs``)."""
         raise NotImplementedError
 
     def _direct_score(self, model: Any, features: np.ndarray) -> np.ndarray | None:
@@ -349,9 +351,14 @@ class WindowedDetector(ThresholdParams, Detector):
         if inputs.heavy_tails and previous is not None:
             # recurring bursts: a size the window's excursions reached again reads no rarer
             # than that; an excursion opens where its predecessor's raw score was in the body
+            # (only rows beyond the null's anchor count: their predecessors alone are
+            # scored, row by row the same numbers as the whole window's)
             first = np.isnan(previous).all(axis=1)  # no predecessor in the window
-            before = self._raw_score(model, np.nan_to_num(previous, nan=0.0))
-            null = null.with_seen(raw, np.where(first, -np.inf, before))
+            tail = np.flatnonzero((raw > null.anchor) & ~first)
+            before = np.full(len(raw), -np.inf)
+            if len(tail):
+                before[tail] = self._raw_score(model, np.nan_to_num(previous[tail], nan=0.0))
+            null = null.with_seen(raw, before)
         return Fitted(model, null, self._fit_extra(snapshot), inputs)
 
     def _reference(self, model: Any, ref: np.ndarray,
