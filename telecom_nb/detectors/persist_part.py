@@ -76,12 +76,18 @@ class PersistPart:
         return cls(cols, sliced, nulls, math.log10(n_families))
 
     def statistic(self, features: np.ndarray) -> np.ndarray:
-        """Per row: the strongest persistence column's ``-log10 p`` on its own null."""
+        """Per row: the strongest persistence column's ``-log10 p`` on its own null, read
+        on the nulls' exponential tails only (a row below every anchor reads 0): at most
+        ``-log10`` of the tail's mass (1.3) there, it never reaches :data:`FLOOR` plus the
+        penalty, and a hundred thousand rows' search of each window would cost ~50 ms."""
         units = np.nan_to_num(self.tails.units(features[:, self.columns]))
-        out = np.zeros(len(features))
-        for j, null in enumerate(self.nulls):  # a dozen KPIs: each vectorised over rows
-            np.maximum(out, null.log_p(np.ascontiguousarray(units[:, j])), out=out)
-        return out
+        anchor = np.array([n.anchor for n in self.nulls])
+        scale = np.array([n.tail_scale for n in self.nulls])
+        top = np.array([-math.log10(n.tail_mass) for n in self.nulls])
+        # TailCalibrator.log_p's tail, in its order of operations (the same numbers)
+        excess = np.minimum((units - anchor) / scale, 1e300) / math.log(10.0)
+        log_p = np.where(units > anchor, top + excess, 0.0)
+        return log_p.max(axis=1) if log_p.shape[1] else np.zeros(len(features))
 
     def __call__(self, features: np.ndarray) -> np.ndarray:
         """The statistic less the families' Bonferroni, 0 below :data:`FLOOR`."""
