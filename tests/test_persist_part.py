@@ -56,3 +56,16 @@ def test_no_part_below_two_kpis_or_two_families():
     assert PersistPart.fit(tails, ref, pairs[:1]) is None  # one KPI
     assert PersistPart.fit(tails, ref, pairs[:2]) is None  # a and b: one family
     assert PersistPart.fit(tails, ref, ()) is None  # not asked for
+
+
+def test_the_statistic_is_the_nulls_log_p_where_it_can_reach_the_floor():
+    ref = _window(5_000, seed=1)
+    part = _fit(ref)
+    rows = _window(2_000, seed=2) * 2.0
+    units = np.nan_to_num(part.tails.units(rows[:, part.columns]))
+    full = np.max([n.log_p_numpy(units[:, j]) for j, n in enumerate(part.nulls)], axis=0)
+    stat = part.statistic(rows)
+    tail = full >= 1.31  # beyond -log10 of every tail's mass (0.05): the exponential's rows
+    assert tail.sum() > 100 and np.array_equal(stat[tail], full[tail])
+    assert np.all(stat[~tail] <= full[~tail])
+    assert np.array_equal(part(rows) > 0, full - part.penalty >= 2.0)
