@@ -45,14 +45,14 @@ FLOOR = 2.0
 
 
 def area_columns(
-    names: list[str], kpis: list[str], family_kind: str = "season_z"
+    names: list[str], kpis: list[str], family_kind: str = "season_z", kind: str = AREA_KIND
 ) -> tuple[tuple[int, int], ...]:
-    """Per KPI with both, its (``family_kind`` column, area column)."""
+    """Per KPI with both, its (``family_kind`` column, ``kind`` column)."""
     at = {name: i for i, name in enumerate(names)}
     return tuple(
-        (at[f"{k}:{family_kind}"], at[f"{k}:{AREA_KIND}"])
+        (at[f"{k}:{family_kind}"], at[f"{k}:{kind}"])
         for k in kpis
-        if f"{k}:{family_kind}" in at and f"{k}:{AREA_KIND}" in at
+        if f"{k}:{family_kind}" in at and f"{k}:{kind}" in at
     )
 
 

@@ -18,6 +18,7 @@ from telecom_nb.detectors.feature_tails import FeatureTails
 from telecom_nb.detectors.flat_forest import FlatForest
 from telecom_nb.detectors.joint import JointDistance
 from telecom_nb.detectors.kpi_families import KpiFamilies
+from telecom_nb.detectors.persist_part import PersistPart
 from telecom_nb.detectors.run_part import RunPart
 from telecom_nb.detectors.second_kpi import SecondKpi
 
@@ -78,6 +79,7 @@ class ForestAndZ:
     forest_columns: np.ndarray | None = None
     run: RunPart | None = None  # a fleet: a KPI off for every tick of the last hour
     area: AreaPart | None = None  # a fleet: two KPI families off with the sector's area
+    persist: PersistPart | None = None  # hourly fleets: a KPI held off for hours
     #: the fit's :class:`FitReference`, taken (and dropped) by the detector's calibration
     fit_ref: list = field(default_factory=lambda: [None], compare=False, repr=False)
 

@@ -20,6 +20,7 @@ from telecom_nb.detectors.forest_model import FitReference, ForestAndZ, forest_i
 from telecom_nb.detectors.forest_params import ForestParams
 from telecom_nb.detectors.joint import JointDistance
 from telecom_nb.detectors.kpi_families import KpiFamilies, family_only, kpi_columns, others, without
+from telecom_nb.detectors.persist_part import PERSIST_KIND, PersistPart
 from telecom_nb.detectors.run_part import RunPart, run_columns
 from telecom_nb.detectors.second_kpi import SecondKpi, kpi_groups
 from telecom_nb.detectors.window_span import WindowSpanParams
@@ -58,6 +59,9 @@ RUN_AFTER = pd.Timedelta("1D")
 #: (:data:`~telecom_nb.features.area.WARM_UP_NS`), and a window of mostly such rows has no
 #: shoulder to calibrate on
 AREA_AFTER = pd.Timedelta("2D")
+#: the persistence part's slowest cadence: at 15 minutes the persistence spans 45 minutes and
+#: the part found nothing more (tuning worlds 1042, 1043: 26-31 more false alarms each)
+PERSIST_STEP = pd.Timedelta("1h")
 
 
 def continues(tails: FeatureTails, ref: np.ndarray, previous: np.ndarray | None,
@@ -141,6 +145,13 @@ class IsolationForestDetector(CalendarParams, ForestParams, WindowSpanParams, Wi
             return False
         return self._fit_time - self.first_time_ >= AREA_AFTER
 
+    def _persist_part(self) -> bool:
+        """Whether the persistence part is fitted: ``joint`` on, hourly or slower data,
+        :data:`RUN_AFTER` of data time behind the fit (the first day's baselines are cold)."""
+        if not self.joint or not self._run_part():
+            return False
+        return self.features_.parts_[0].cadence_.step >= PERSIST_STEP
+
     def _free_tails(self) -> bool:
         """Whether the max may read light tails beyond the body's cap: the fit asked for has
         :data:`FREE_TAILS_AFTER` of data time behind it, at least :data:`FREE_TAILS_STEP`
@@ -166,7 +177,10 @@ class IsolationForestDetector(CalendarParams, ForestParams, WindowSpanParams, Wi
                 "run_columns": run_columns(self.features_.feature_names),
                 "run_part": self._run_part(),
                 "area_columns": area_columns(list(self.features_.feature_names),
-                                             list(self.kpis_)) if self._area_part() else ()}
+                                             list(self.kpis_)) if self._area_part() else (),
+                "persist_columns": area_columns(list(self.features_.feature_names),
+                                                list(self.kpis_), kind=PERSIST_KIND)
+                if self._persist_part() else ()}
 
     def _shift_columns(self) -> tuple[int, ...]:
         """Level-shift columns: never in the forest or the tails; for a few series their
@@ -201,6 +215,7 @@ class IsolationForestDetector(CalendarParams, ForestParams, WindowSpanParams, Wi
         run = tuple(params.pop("run_columns", ()))
         run_fitted = params.pop("run_part", True)
         area_pairs = params.pop("area_columns", ())
+        persist_pairs = params.pop("persist_columns", ())
         previous = params.pop("previous", None)
         shift = np.asarray(params.pop("shift_columns", ()), dtype=np.intp)
         smooth_cols = np.asarray(params.pop("smooth_columns", ()), dtype=np.intp)
@@ -257,6 +272,7 @@ class IsolationForestDetector(CalendarParams, ForestParams, WindowSpanParams, Wi
         families = None if heavy else KpiFamilies.fit(every, ref, family_columns, cont)
         run_part = None if heavy or not run_fitted else RunPart.fit(every, ref, run)
         area = None if heavy else AreaPart.fit(every, ref, area_pairs, cont)
+        persist = None if heavy else PersistPart.fit(every, ref, persist_pairs, cont)
         if joint is not None and not heavy:
             zref = np.maximum(zref, units)
         forest_raw = -forest.score_samples(x if kept is None else x[kept])
@@ -267,7 +283,7 @@ class IsolationForestDetector(CalendarParams, ForestParams, WindowSpanParams, Wi
             np.asarray(novelty, dtype=np.intp) if len(novelty) else None, second, n_base,
             shift if heavy and len(shift) else None,
             _shift_null(shift_ref, shift_prev, shift) if heavy and len(shift) else None,
-            families, smooth, smooth_tail, smooth_null, keep, run_part, area=area)
+            families, smooth, smooth_tail, smooth_null, keep, run_part, area=area, persist=persist)
         # the calibration reads the very window (unsliced) when no rows were picked
         model.fit_ref[0] = FitReference(shift_ref, shift_prev, forest_raw, zref, units, cont,
                                        smooth_units)
@@ -329,6 +345,8 @@ class IsolationForestDetector(CalendarParams, ForestParams, WindowSpanParams, Wi
             raw = np.maximum(raw, model.run(features))
         if model.area is not None:
             raw = np.maximum(raw, model.area(features))
+        if model.persist is not None:
+            raw = np.maximum(raw, model.persist(features))
         return raw
 
 
