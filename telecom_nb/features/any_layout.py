@@ -1,0 +1,56 @@
+"""A numba kernel compiled once whatever the memory layout of the arrays it is given.
+
+numba compiles a kernel anew for each new combination of argument types, and an array's
+layout (C-ordered, F-ordered or any strides: ``'A'``) is part of its type. The same state
+table reaches a kernel slot-major (``'A'``, :mod:`~.layout`), C-ordered (just restored
+from a checkpoint) or F-ordered (one sector of one series), and an optional input arrives
+as a broadcast view (``'A'``) or a plain array (``'C'``): the one-series pass was compiled
+three times (~20 s of CPU each on a cold start: a fresh clone's test suite, a first
+``telecom-nb detect``), the robust-table update ten times. A kernel wrapped here is
+compiled for its arrays typed ``'A'`` (the layout every array fits; the slot-major tables
+were already compiled so) and numba's dispatcher then passes C or F arrays to that
+compiled code as they are, as it passes a writable array where a read-only one is typed.
+Only a new dtype, dimension count or read-only flag compiles another signature.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+try:
+    import numba
+    from numba.core import types
+except ImportError:  # pragma: no cover - numba is a dependency; the numpy paths remain
+    numba = None
+
+
+#: the dispatcher's messages when no compiled signature takes the call (TypeError) or
+#: several take it equally well (TypingError)
+_UNMATCHED = ("No matching definition", "mbiguous")
+
+
+def _any(t: Any) -> Any:
+    return t.copy(layout="A") if isinstance(t, types.Array) else t
+
+
+class AnyLayout:
+    """``kernel`` (a numba dispatcher) called with every array typed any-layout."""
+
+    def __init__(self, kernel: Any) -> None:
+        self.kernel = kernel
+        self.__doc__ = kernel.__doc__
+
+    def __call__(self, *args: Any) -> Any:
+        kernel = self.kernel
+        if kernel.signatures:  # compiling disabled: a C or F array converts to an 'A' one
+            try:
+                return kernel(*args)
+            except Exception as e:  # no compiled signature fits, or two fit equally
+                if not any(m in str(e) for m in _UNMATCHED):
+                    raise
+        kernel.disable_compile(False)
+        try:  # read from numba's cache when there (cache=True), else compiled and written
+            kernel.compile(tuple(_any(numba.typeof(a)) for a in args))
+        finally:
+            kernel.disable_compile(True)
+        return kernel(*args)
