@@ -19,7 +19,7 @@ from typing import Any
 
 try:
     import numba
-    from numba.core import types
+    from numba.core import errors, types
 except ImportError:  # pragma: no cover - numba is a dependency; the numpy paths remain
     numba = None
 
@@ -30,7 +30,10 @@ _UNMATCHED = ("No matching definition", "mbiguous")
 
 
 def _any(t: Any) -> Any:
-    return t.copy(layout="A") if isinstance(t, types.Array) else t
+    """An array of two or more dimensions (the tables and matrices whose layout varies)
+    typed any-layout; a vector keeps its type (numba's ``np.diff`` and ``reshape`` need a
+    contiguous one, and vectors arrive fresh, contiguous)."""
+    return t.copy(layout="A") if isinstance(t, types.Array) and t.ndim > 1 else t
 
 
 class AnyLayout:
@@ -50,7 +53,10 @@ class AnyLayout:
                     raise
         kernel.disable_compile(False)
         try:  # read from numba's cache when there (cache=True), else compiled and written
-            kernel.compile(tuple(_any(numba.typeof(a)) for a in args))
+            try:
+                kernel.compile(tuple(_any(numba.typeof(a)) for a in args))
+            except errors.TypingError:  # code that needs a contiguous array: as given
+                kernel.compile(tuple(numba.typeof(a) for a in args))
         finally:
-            kernel.disable_compile(True)
+            kernel.disable_compile(bool(kernel.signatures))
         return kernel(*args)
