@@ -29,18 +29,19 @@ except ImportError:  # pragma: no cover - numba is a dependency; the numpy paths
 _UNMATCHED = ("No matching definition", "mbiguous")
 
 
-def _any(t: Any) -> Any:
-    """An array of two or more dimensions (the tables and matrices whose layout varies)
-    typed any-layout; a vector keeps its type (numba's ``np.diff`` and ``reshape`` need a
-    contiguous one, and vectors arrive fresh, contiguous)."""
-    return t.copy(layout="A") if isinstance(t, types.Array) and t.ndim > 1 else t
+def _any(t: Any, min_ndim: int) -> Any:
+    return t.copy(layout="A") if isinstance(t, types.Array) and t.ndim >= min_ndim else t
 
 
 class AnyLayout:
-    """``kernel`` (a numba dispatcher) called with every array typed any-layout."""
+    """``kernel`` (a numba dispatcher) called with its arrays of ``min_ndim`` or more
+    dimensions typed any-layout (the tables and matrices whose layout varies). Vectors,
+    and in the one-series pass its row matrices, keep their type: numba's ``np.diff`` and
+    ``reshape`` need a contiguous one, and they arrive fresh, contiguous."""
 
-    def __init__(self, kernel: Any) -> None:
+    def __init__(self, kernel: Any, min_ndim: int = 2) -> None:
         self.kernel = kernel
+        self.min_ndim = min_ndim
         self.__doc__ = kernel.__doc__
 
     def __call__(self, *args: Any) -> Any:
@@ -54,7 +55,7 @@ class AnyLayout:
         kernel.disable_compile(False)
         try:  # read from numba's cache when there (cache=True), else compiled and written
             try:
-                kernel.compile(tuple(_any(numba.typeof(a)) for a in args))
+                kernel.compile(tuple(_any(numba.typeof(a), self.min_ndim) for a in args))
             except errors.TypingError:  # code that needs a contiguous array: as given
                 kernel.compile(tuple(numba.typeof(a) for a in args))
         finally:

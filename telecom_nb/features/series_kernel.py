@@ -353,4 +353,4 @@ def series_pass(y, yc, yn, slot, wslot, hours, tns, bid, out, nov, nov_n, cfg, i
 
 if numba is not None:
     _cadence = numba.njit(cache=True)(_cadence)
-    series_pass = AnyLayout(numba.njit(cache=True, nogil=True)(series_pass))
+    series_pass = AnyLayout(numba.njit(cache=True, nogil=True)(series_pass), min_ndim=3)
