@@ -38,6 +38,14 @@ def _loop(frame: pd.DataFrame) -> tuple[KpiFeatures, np.ndarray]:
     return loop_features(frame, ["traffic", "users"])
 
 
+def _features(frame: pd.DataFrame) -> tuple[KpiFeatures, np.ndarray]:
+    """The features row by row, read through the one-series pass (the per-row loop's
+    numbers and state: test_one_series_pass_reads_known_zeros_as_the_loop)."""
+    if numba is None:
+        return _loop(frame)
+    return pass_features(frame, ["traffic", "users"], [1, len(frame)])
+
+
 def _runs(frame: pd.DataFrame) -> list[tuple[int, int]]:
     zero = (frame["traffic"] == 0).to_numpy()
     starts = np.flatnonzero(zero & ~np.r_[False, zero[:-1]])
@@ -47,7 +55,7 @@ def _runs(frame: pd.DataFrame) -> list[tuple[int, int]]:
 
 def test_known_zero_rows_read_zero_and_new_ones_do_not():
     frame = _cell()
-    _, x = _loop(frame)
+    _, x = _features(frame)
     runs = _runs(frame)
     first = max(np.abs(x[a:b]).max() for a, b in runs[:MIN_RUNS])
     assert first > 5  # the first zero nights are news
@@ -61,15 +69,15 @@ def test_persistence_does_not_learn_a_known_zero_run():
     frame = _cell()
     runs = _runs(frame)
     b = runs[MIN_RUNS][1]  # known (see above)
-    features, _ = _loop(frame.iloc[:b])
+    features, _ = _features(frame.iloc[:b])
     assert np.abs(features.persistence_.mean_).max() < 1.5
-    first, _ = _loop(frame.iloc[: runs[0][1]])  # the first zero night is learned as news
+    first, _ = _features(frame.iloc[: runs[0][1]])  # the first zero night is learned as news
     assert np.abs(first.persistence_.mean_).max() > 5
 
 
 def test_a_zero_run_longer_than_any_seen_is_news_again():
     frame = _cell(zero_nights=(2, 3, 5), long_day=8)
-    _, x = _loop(frame)
+    _, x = _features(frame)
     (a, b), = _runs(frame)[MIN_RUNS:]
     run = 6
     assert np.abs(x[a : a + run]).max() == 0.0  # as long as the usual maintenance
@@ -82,7 +90,7 @@ def test_a_zero_at_an_hour_maintenance_never_took_is_news():
     frame = _cell(zero_nights=(2, 3, 5, 6))
     a = 9 * 96 + 14 * 4  # 14:00 on day 9, six rows like a maintenance run
     frame.loc[a : a + 5, ["traffic", "users"]] = 0.0
-    _, x = _loop(frame)
+    _, x = _features(frame)
     (m, n), = [r for r in _runs(frame) if r[0] // 96 == 6]
     assert np.abs(x[m:n]).max() == 0.0  # the fourth maintenance night: known
     assert (np.abs(x[a : a + 6]).max(axis=1) > 5).all()  # each outage row is news

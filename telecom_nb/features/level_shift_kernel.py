@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from telecom_nb.features.any_layout import AnyLayout
 from telecom_nb.features.level_shift import (
     _NONE,
     BINS_PER_DAY,
@@ -134,4 +135,4 @@ def shift_pass(y, b, out, cur, cur_sum, cur_n, ring_sum, ring_n, ring_id, ref, s
 if numba is not None:
     _window_z = numba.njit(cache=True)(_window_z)
     _reference = numba.njit(cache=True)(_reference)
-    shift_pass = numba.njit(cache=True, nogil=True)(shift_pass)
+    shift_pass = AnyLayout(numba.njit(cache=True, nogil=True)(shift_pass))

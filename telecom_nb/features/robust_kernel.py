@@ -22,6 +22,7 @@ try:
 except ImportError:  # pragma: no cover - numba is a dependency; numpy is the fallback
     numba = None
 
+from telecom_nb.features.any_layout import AnyLayout
 from telecom_nb.features.compact import count_units, tenths_read, tenths_store
 from telecom_nb.features.robust_stats import (
     GATE_Z,
@@ -129,7 +130,7 @@ if numba is not None:
     _nmax = numba.njit(cache=True, inline="always")(_nmax)
     _nmin = numba.njit(cache=True, inline="always")(_nmin)
     robust_cell = numba.njit(cache=True, inline="always")(robust_cell)
-    _kernel = numba.njit(cache=True, nogil=True)(_kernel)
+    _kernel = AnyLayout(numba.njit(cache=True, nogil=True)(_kernel))
 
 
 def _bases(table: Any, cells: tuple) -> np.ndarray | None:
@@ -178,9 +179,10 @@ def update(table: Any, cells: tuple, x: np.ndarray, scale: np.ndarray | None,
         return False
     shape = x.shape
     x = np.asarray(x, dtype=np.float64)
-    dummy = np.zeros((1, 1))
+    # read-only as the broadcast inputs are: one compiled signature per storage
+    dummy = np.broadcast_to(0.0, (1, 1))
     sc = dummy if scale is None else np.broadcast_to(np.asarray(scale, np.float64), shape)
-    fr = np.zeros((1, 1), dtype=np.bool_) if far is None else np.broadcast_to(
+    fr = np.broadcast_to(False, (1, 1)) if far is None else np.broadcast_to(
         np.asarray(far, dtype=np.bool_), shape)
     st = dummy if start is None else np.broadcast_to(np.asarray(start, np.float64), shape)
     _kernel(*flats, base, x,

@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from telecom_nb.features import fleet_profile
+from telecom_nb.features.any_layout import AnyLayout
 from telecom_nb.features.compact import COUNT_UNITS, bits, count_units, f16_decode, tenths_read
 from telecom_nb.features.robust_kernel import _nmax, numba
 from telecom_nb.features.robust_stats import MAD_TO_SIGMA, MIN_COUNT_TO_CLIP
@@ -89,8 +90,8 @@ def weekday(rows, wslot, spread, has, fleet, tau2, wk_l, wk_c, expected, prior, 
 if numba is not None:
     typical_day_cell = numba.njit(cache=True, inline="always")(typical_day_cell)
     weekday_cell = numba.njit(cache=True, inline="always")(weekday_cell)
-    typical_day = numba.njit(cache=True, nogil=True)(typical_day)
-    weekday = numba.njit(cache=True, nogil=True)(weekday)
+    typical_day = AnyLayout(numba.njit(cache=True, nogil=True)(typical_day))
+    weekday = AnyLayout(numba.njit(cache=True, nogil=True)(weekday))
 
 
 def expected(season, rows: np.ndarray, slots: tuple[np.ndarray, np.ndarray], y: np.ndarray):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from telecom_nb.features.any_layout import AnyLayout
 from telecom_nb.features.compact import (
     COUNT_UNITS,
     bits,
@@ -148,8 +149,8 @@ def _week(rows, wslot, r, learn, far, spread, fleet, visit, a_min, steps, cap, l
 if numba is not None:
     _nan0 = numba.njit(cache=True, inline="always")(_nan0)
     recur_cell = numba.njit(cache=True, inline="always")(recur_cell)
-    _cells = numba.njit(cache=True, nogil=True)(_cells)
-    _week = numba.njit(cache=True, nogil=True)(_week)
+    _cells = AnyLayout(numba.njit(cache=True, nogil=True)(_cells))
+    _week = AnyLayout(numba.njit(cache=True, nogil=True)(_week))
 
 
 def _unique(rows: np.ndarray) -> bool:

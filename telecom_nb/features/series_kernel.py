@@ -21,6 +21,7 @@ import math
 
 import numpy as np
 
+from telecom_nb.features.any_layout import AnyLayout
 from telecom_nb.features.cadence import REFERENCE_STEP
 from telecom_nb.features.compact import (
     COUNT_UNITS,
@@ -352,4 +353,4 @@ def series_pass(y, yc, yn, slot, wslot, hours, tns, bid, out, nov, nov_n, cfg, i
 
 if numba is not None:
     _cadence = numba.njit(cache=True)(_cadence)
-    series_pass = numba.njit(cache=True, nogil=True)(series_pass)
+    series_pass = AnyLayout(numba.njit(cache=True, nogil=True)(series_pass), min_ndim=3)
