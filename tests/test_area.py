@@ -112,6 +112,7 @@ def test_sorting_network_sorts_every_input(n):
     assert n != 8 or len(pairs) == 19
 
 
+@pytest.mark.usefixtures("split_rows")
 @pytest.mark.parametrize("neighbours", [8, 11, 12])
 def test_compiled_medians_equal_the_numpy_ones(monkeypatch, neighbours):
     from telecom_nb.features import area_kernel

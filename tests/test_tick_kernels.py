@@ -58,6 +58,7 @@ def test_change_compiled_equals_numpy(monkeypatch):
             _same_bits(getattr(fast, name), getattr(slow, name))
 
 
+@pytest.mark.usefixtures("split_rows")
 def test_persistence_compiled_equals_numpy(monkeypatch):
     rng = np.random.default_rng(1)
     fast, slow = Persistence(4), Persistence(4)
@@ -90,6 +91,7 @@ def test_increasing_rows():
     assert not tick_kernels.increasing(np.array([], dtype=np.intp))
 
 
+@pytest.mark.usefixtures("split_rows")
 def test_stack_agreeing_compiled_equals_numpy(monkeypatch):
     from telecom_nb.features.pipeline import agreeing
 
@@ -116,6 +118,7 @@ def test_stack_agreeing_compiled_equals_numpy(monkeypatch):
     _same_bits(into, want)
 
 
+@pytest.mark.usefixtures("split_rows")
 def test_novelty_compiled_equals_numpy(monkeypatch):
     from telecom_nb.features.range_novelty import RangeNovelty
     from telecom_nb.features.view import make_view

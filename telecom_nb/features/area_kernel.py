@@ -18,6 +18,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from telecom_nb.features import row_split
 from telecom_nb.features.robust_kernel import numba
 
 
@@ -86,7 +87,9 @@ def neighbour_medians(z: np.ndarray, src: np.ndarray, hit: np.ndarray,
     if numba is None:
         return None
     out = np.empty((len(src), z.shape[1]))
-    _kernel(np.ascontiguousarray(z, dtype=np.float64), np.ascontiguousarray(src, np.int64),
-            np.ascontiguousarray(hit, np.bool_), sorting_network(src.shape[1]),
-            int(min_count), out)
+    z = np.ascontiguousarray(z, dtype=np.float64)
+    src, hit = np.ascontiguousarray(src, np.int64), np.ascontiguousarray(hit, np.bool_)
+    pairs = sorting_network(src.shape[1])
+    row_split.over_rows(len(src), lambda lo, hi: _kernel(
+        z, src[lo:hi], hit[lo:hi], pairs, int(min_count), out[lo:hi]))
     return out
