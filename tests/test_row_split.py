@@ -1,4 +1,4 @@
-"""Row slices over threads: every row once, the caller's thread first, errors raised."""
+"""Row slices over threads: every row once, none waiting for a late helper, errors raised."""
 
 from __future__ import annotations
 
@@ -21,20 +21,34 @@ def test_small_batches_stay_on_the_callers_thread():
 @pytest.mark.parametrize("n", [24, 25, 100, 1001])
 def test_slices_cover_every_row_once(n):
     parts = row_split.slices(n)
-    assert len(parts) == 3
+    assert len(parts) == min(12, n // 8)
     assert parts[0][0] == 0 and parts[-1][1] == n
     assert all(a[1] == b[0] and a[0] < a[1] for a, b in itertools.pairwise(parts))
     hits = [0] * n
-    threads = set()
 
     def visit(lo: int, hi: int) -> None:
-        threads.add(threading.get_ident())
         for i in range(lo, hi):
             hits[i] += 1
 
     row_split.over_rows(n, visit)
     assert hits == [1] * n
-    assert threading.get_ident() in threads
+
+
+def test_a_late_helper_leaves_its_slices_to_the_caller(monkeypatch):
+    monkeypatch.setattr(row_split, "PARALLEL_ROWS", 24)
+    monkeypatch.setattr(row_split, "MIN_SLICE", 8)
+    monkeypatch.setattr(row_split, "threads", lambda: 2)
+    gate = threading.Event()
+    pool = row_split._executor(1)
+    for _ in range(pool._max_workers):  # every helper busy elsewhere (queued first)
+        pool.submit(gate.wait)
+    seen = []
+    try:
+        row_split.over_rows(100, lambda lo, hi: seen.append((lo, hi, threading.get_ident())))
+    finally:
+        gate.set()
+    assert sorted(s[:2] for s in seen) == row_split.slices(100)
+    assert {s[2] for s in seen} == {threading.get_ident()}
 
 
 @pytest.mark.usefixtures("split_rows")

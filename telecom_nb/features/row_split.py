@@ -10,7 +10,9 @@ compilation, no per-row Python, and every row's bits as in one pass. Below
 :data:`PARALLEL_ROWS` rows (a 500-sector tick) the call runs as before, on the caller.
 
 A pass that updates state in place may be split only where no two rows touch the same
-cell (the callers check: a live tick's rows are distinct sectors).
+cell (the callers check: a live tick's rows are distinct sectors). The slices go to
+whichever thread is free first: on a loaded machine, where a helper may be woken
+milliseconds late, the caller runs the rest itself rather than wait.
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ except ImportError:  # pragma: no cover - numba is a dependency
 #: saves), in slices of at least :data:`MIN_SLICE` rows
 PARALLEL_ROWS = 20_000
 MIN_SLICE = 4096
+#: slices per thread: a thread that starts late leaves its share to the others
+SLICES_PER_THREAD = 4
 
 _lock = threading.Lock()
 _pool: tuple[int, ThreadPoolExecutor] | None = None
@@ -53,23 +57,62 @@ def _executor(workers: int) -> ThreadPoolExecutor:
 
 def slices(n: int) -> list[tuple[int, int]]:
     """``[(lo, hi), ...]`` covering ``range(n)``: one slice below :data:`PARALLEL_ROWS`,
-    else one per thread (each at least :data:`MIN_SLICE` rows)."""
-    parts = 1 if n < PARALLEL_ROWS else max(1, min(threads(), n // MIN_SLICE))
+    else :data:`SLICES_PER_THREAD` per thread (each at least :data:`MIN_SLICE` rows)."""
+    parts = 1 if n < PARALLEL_ROWS else max(1, min(threads() * SLICES_PER_THREAD,
+                                                   n // MIN_SLICE))
     edges = [n * p // parts for p in range(parts + 1)]
     return list(itertools.pairwise(edges))
 
 
+class _Pass:
+    """One pass's slices, each taken by whichever thread asks first."""
+
+    def __init__(self, parts: list[tuple[int, int]], call: Callable[[int, int], object]):
+        self.parts, self.call = parts, call
+        self.next = 0
+        self.done = 0
+        self.errors: list[BaseException] = []
+        self.cond = threading.Condition()
+
+    def _take(self) -> int:
+        with self.cond:
+            i, self.next = self.next, self.next + 1
+            return i
+
+    def work(self) -> None:
+        while (i := self._take()) < len(self.parts):
+            try:
+                self.call(*self.parts[i])
+            except BaseException as error:  # raised on the caller's thread
+                self.errors.append(error)
+            finally:
+                with self.cond:
+                    self.done += 1
+                    self.cond.notify_all()
+
+    def wait(self) -> None:
+        """Until every slice is done (only those a helper took are waited for)."""
+        with self.cond:
+            self.cond.wait_for(lambda: self.done == len(self.parts))
+        if self.errors:
+            raise self.errors[0]
+
+
 def over_rows(n: int, call: Callable[[int, int], object]) -> None:
-    """``call(lo, hi)`` for slices covering ``range(n)``: the first on this thread, the
-    others on the pool at the same time; returns when all are done (re-raising the
-    first error)."""
+    """``call(lo, hi)`` for slices covering ``range(n)``, on this thread and the pool's at
+    the same time; returns when all are done (re-raising the first error).
+
+    Each slice goes to the first thread free to take it, so a helper the scheduler wakes
+    late (a loaded machine) only takes fewer: the caller never waits for one to start.
+    """
     parts = slices(n)
     if len(parts) == 1:
         call(0, n)
         return
-    futures = [_executor(len(parts) - 1).submit(call, lo, hi) for lo, hi in parts[1:]]
-    try:
-        call(*parts[0])
-    finally:
-        for future in futures:
-            future.result()
+    run = _Pass(parts, call)
+    helpers = min(threads(), len(parts)) - 1
+    pool = _executor(helpers)
+    for _ in range(helpers):
+        pool.submit(run.work)
+    run.work()
+    run.wait()
