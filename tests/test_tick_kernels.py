@@ -111,7 +111,10 @@ def test_stack_agreeing_compiled_equals_numpy(monkeypatch):
     assert into is spare
     for unfit in (spare[:, :-1], spare.T.copy().T, spare[:-1]):  # a view, column-major, rows
         assert tick_kernels.stack_agreeing(blocks, agree, season, agreeing, unfit) is not unfit
+    one = tick_kernels.agreeing(blocks[1][:, 4:], season)  # one block (the run's deviation)
     monkeypatch.setattr(tick_kernels, "numba", None)
+    assert tick_kernels.agreeing(blocks[1][:, 4:], season) is None
+    _same_bits(one, agreeing(blocks[1][:, 4:], season))
     want = tick_kernels.stack_agreeing(blocks, agree, season, agreeing)
     _same_bits(got, want)
     _same_bits(in_place, want)

@@ -271,6 +271,21 @@ def stack_agreeing(blocks: list[np.ndarray], agree: list[bool], season: np.ndarr
     return out
 
 
+def agreeing(z: np.ndarray, season: np.ndarray) -> np.ndarray | None:
+    """``pipeline.agreeing(z, season)`` of two float64 blocks of one shape, compiled (no
+    numpy temporaries); None: not taken."""
+    if (numba is None or z.ndim != 2 or z.shape != season.shape
+            or z.dtype != np.float64 or season.dtype != np.float64):
+        return None
+    if z.strides[1] != z.itemsize:
+        z = np.ascontiguousarray(z)
+    if season.strides[1] != season.itemsize:
+        season = np.ascontiguousarray(season)
+    out = np.empty(z.shape)
+    _stack_rows(True, z, season, out, 0)
+    return out
+
+
 def _stack_rows(agree: bool, block: np.ndarray, season: np.ndarray, out: np.ndarray,
                 col: int) -> None:
     """One block's columns into ``out`` (agreeing or copied), a large tick's rows in
