@@ -10,8 +10,12 @@ import pytest
 from telecom_nb.features import row_split
 
 
-def test_small_batches_stay_on_the_callers_thread():
+def test_small_batches_and_one_thread_stay_on_the_callers_thread(monkeypatch):
     assert row_split.slices(row_split.PARALLEL_ROWS - 1) == [(0, row_split.PARALLEL_ROWS - 1)]
+    monkeypatch.setattr(row_split, "threads", lambda: 1)  # NUMBA_NUM_THREADS=1, one core
+    big = 10 * row_split.PARALLEL_ROWS
+    assert row_split.slices(big) == [(0, big)]
+    row_split.over_rows(big, lambda lo, hi: None)
     seen = []
     row_split.over_rows(10, lambda lo, hi: seen.append((lo, hi, threading.get_ident())))
     assert seen == [(0, 10, threading.get_ident())]

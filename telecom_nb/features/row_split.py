@@ -56,10 +56,12 @@ def _executor(workers: int) -> ThreadPoolExecutor:
 
 
 def slices(n: int) -> list[tuple[int, int]]:
-    """``[(lo, hi), ...]`` covering ``range(n)``: one slice below :data:`PARALLEL_ROWS`,
-    else :data:`SLICES_PER_THREAD` per thread (each at least :data:`MIN_SLICE` rows)."""
-    parts = 1 if n < PARALLEL_ROWS else max(1, min(threads() * SLICES_PER_THREAD,
-                                                   n // MIN_SLICE))
+    """``[(lo, hi), ...]`` covering ``range(n)``: one slice below :data:`PARALLEL_ROWS` or
+    on one thread (``NUMBA_NUM_THREADS=1``), else :data:`SLICES_PER_THREAD` per thread
+    (each at least :data:`MIN_SLICE` rows)."""
+    workers = threads()
+    parts = 1 if n < PARALLEL_ROWS or workers < 2 else max(
+        1, min(workers * SLICES_PER_THREAD, n // MIN_SLICE))
     edges = [n * p // parts for p in range(parts + 1)]
     return list(itertools.pairwise(edges))
 
