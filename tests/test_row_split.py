@@ -44,7 +44,7 @@ def test_a_late_helper_leaves_its_slices_to_the_caller(monkeypatch):
     monkeypatch.setattr(row_split, "threads", lambda: 2)
     gate = threading.Event()
     pool = row_split._executor(1)
-    for _ in range(pool._max_workers):  # every helper busy elsewhere (queued first)
+    for _ in range(row_split._pool[1]):  # every helper busy elsewhere (queued first)
         pool.submit(gate.wait)
     seen = []
     try:

@@ -3,9 +3,9 @@
 Most of a 100k-sector tick's feature work is compiled loops over rows (the seasonal
 expectation and learning, the robust tables' updates, the area's medians, the
 persistence z, the stacking), each row computed alone and written to its own cells. The
-kernels release the GIL (``nogil``), so the rows are cut into one slice per thread and
-each slice runs the *same* compiled function (same types: a row slice of a C-ordered
-array is C-ordered) on a small pool while the calling thread runs the first: no new
+kernels release the GIL (``nogil``), so the rows are cut into a few slices per thread,
+run by the calling thread and a small pool at once, each slice the *same* compiled
+function (same types: a row slice of a C-ordered array is C-ordered): no new
 compilation, no per-row Python, and every row's bits as in one pass. Below
 :data:`PARALLEL_ROWS` rows (a 500-sector tick) the call runs as before, on the caller.
 
@@ -36,7 +36,7 @@ MIN_SLICE = 4096
 SLICES_PER_THREAD = 4
 
 _lock = threading.Lock()
-_pool: tuple[int, ThreadPoolExecutor] | None = None
+_pool: tuple[int, int, ThreadPoolExecutor] | None = None  # (process, workers, pool)
 
 
 def threads() -> int:
@@ -50,9 +50,9 @@ def _executor(workers: int) -> ThreadPoolExecutor:
     """The helper threads (made once per process: a forked child makes its own)."""
     global _pool
     with _lock:
-        if _pool is None or _pool[0] != os.getpid() or _pool[1]._max_workers < workers:
-            _pool = (os.getpid(), ThreadPoolExecutor(workers, thread_name_prefix="rows"))
-        return _pool[1]
+        if _pool is None or _pool[0] != os.getpid() or _pool[1] < workers:
+            _pool = (os.getpid(), workers, ThreadPoolExecutor(workers, thread_name_prefix="rows"))
+        return _pool[2]
 
 
 def slices(n: int) -> list[tuple[int, int]]:
