@@ -60,8 +60,11 @@ def slices(n: int) -> list[tuple[int, int]]:
     on one thread (``NUMBA_NUM_THREADS=1``), else :data:`SLICES_PER_THREAD` per thread
     (each at least :data:`MIN_SLICE` rows)."""
     workers = threads()
-    parts = 1 if n < PARALLEL_ROWS or workers < 2 else max(
-        1, min(workers * SLICES_PER_THREAD, n // MIN_SLICE))
+    parts = (
+        1
+        if n < PARALLEL_ROWS or workers < 2
+        else max(1, min(workers * SLICES_PER_THREAD, n // MIN_SLICE))
+    )
     edges = [n * p // parts for p in range(parts + 1)]
     return list(itertools.pairwise(edges))
 
