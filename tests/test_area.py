@@ -112,6 +112,7 @@ def test_sorting_network_sorts_every_input(n):
     assert n != 8 or len(pairs) == 19
 
 
+@pytest.mark.usefixtures("split_rows")
 @pytest.mark.parametrize("neighbours", [8, 11, 12])
 def test_compiled_medians_equal_the_numpy_ones(monkeypatch, neighbours):
     from telecom_nb.features import area_kernel
@@ -132,6 +133,38 @@ def test_compiled_medians_equal_the_numpy_ones(monkeypatch, neighbours):
     numpy = area.median(rows, times, z)
     np.testing.assert_array_equal(compiled, numpy)
     assert np.isfinite(numpy).sum() > n // 4  # not vacuous
+
+
+@pytest.mark.usefixtures("split_rows")
+def test_one_ticks_compiled_area_equals_the_numpy_one(monkeypatch):
+    from telecom_nb.features import area_kernel
+    from telecom_nb.features.area import WARM_UP_NS
+
+    rng = np.random.default_rng(5)
+    n, k = 240, 3
+    fast, slow = AreaMedian(k), AreaMedian(k)
+    coords = np.c_[35 + rng.random(n), 51 + rng.random(n)]
+    for area in (fast, slow):
+        area.locate(np.arange(n), coords, n)
+    warm = 0
+    for tick in range(14):
+        rows = np.arange(n) if tick % 3 else rng.permutation(n)[: n // 2]
+        z = rng.standard_t(2, (len(rows), k + 2)) + (tick % 4 == 0) * 3.0
+        z[rng.random(z.shape) < 0.1] = np.nan
+        z[rng.random(z.shape) < 0.02] = -np.inf
+        z[::7, 0] = 0.0
+        times = np.full(len(rows), tick, dtype=np.int64)
+        seen = np.where(rng.random(len(rows)) < 0.05, -1, rows)  # a sector not learned
+        got = fast.transform(seen, times, z, WARM_UP_NS // 8)
+        fast.update(rows, times, z, n)
+        with monkeypatch.context() as m, np.errstate(over="ignore"):  # |-inf| * both
+            m.setattr(area_kernel, "numba", None)
+            want = slow.transform(seen, times, z, WARM_UP_NS // 8)
+            slow.update(rows, times, z, n)
+        np.testing.assert_array_equal(np.nan_to_num(got, nan=7.5).view(np.int64),
+                                      np.nan_to_num(want, nan=7.5).view(np.int64))
+        warm += np.count_nonzero(got)
+    assert warm > n  # not vacuous: the area reads once the sectors are warm
 
 
 def test_no_area_evidence_in_the_first_day():

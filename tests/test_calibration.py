@@ -214,6 +214,7 @@ def test_only_a_few_series_score_null_has_the_seen_floor(name):
     assert floors == {"fleet": 0, "one": want}
 
 
+@pytest.mark.usefixtures("split_rows")
 @pytest.mark.parametrize("floor", [0, 2])
 @pytest.mark.parametrize("heavy", [False, True])
 @pytest.mark.parametrize("n", [1, 7, 5000])

@@ -58,6 +58,20 @@ def test_repeated_input_scores_again_from_the_last_call():
     assert np.array_equal(flat.score_samples(x), forest.score_samples(x))
 
 
+def test_a_large_input_is_not_remembered(monkeypatch):
+    from telecom_nb.detectors import flat_forest
+
+    rng = np.random.default_rng(4)
+    forest = IsolationForest(random_state=0, n_estimators=5).fit(rng.normal(size=(100, 3)))
+    flat = FlatForest.of(forest)
+    monkeypatch.setattr(flat_forest, "MEMO_ROWS", 50)
+    small, large = rng.normal(size=(50, 3)), rng.normal(size=(51, 3))
+    flat.score_samples(small)
+    assert flat.last[0] is not None
+    assert np.array_equal(flat.score_samples(large), forest.score_samples(large))
+    assert flat.last[0] is None  # a live tick's batch: scored once, not kept
+
+
 def test_float32_thresholds_take_the_same_branches():
     rng = np.random.default_rng(5)
     t = np.concatenate([rng.standard_normal(20_000) * 10.0 ** rng.integers(-30, 30, 20_000),

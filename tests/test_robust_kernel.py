@@ -19,6 +19,7 @@ def _pair(tail, alpha, gate, rows, **storage):
     return tables
 
 
+@pytest.mark.usefixtures("split_rows")
 @pytest.mark.parametrize("tail, storage", [((5,), {}), ((4, 3), {}), ((4, 3), COMPACT)])
 @pytest.mark.parametrize("gate", [True, False])
 @pytest.mark.parametrize("options", ["plain", "scale", "far", "start", "all"])

@@ -46,6 +46,31 @@ def test_the_weakest_of_the_last_ticks_counts_and_one_spike_does_not():
     )
 
 
+@pytest.mark.usefixtures("split_rows")
+@pytest.mark.parametrize("ticks", [2, 4])
+def test_compiled_run_min_equals_numpy(monkeypatch, ticks):
+    from telecom_nb.features import run_min
+
+    rng = np.random.default_rng(ticks)
+    fast, slow = RunMin(3), RunMin(3)
+    for step in range(12):
+        known = 40 + step
+        rows = np.arange(known) if step % 3 else rng.choice(known, known, replace=True)
+        dev = np.abs(rng.standard_t(2, (len(rows), 3))) * 10 ** rng.uniform(-2, 5, (len(rows), 1))
+        dev[rng.random(dev.shape) < 0.05] = np.nan
+        dev[::11, 1] = np.inf
+        seen = np.where(rng.random(len(rows)) < 0.1, -1, rows)
+        got = fast.transform(seen, dev, ticks)
+        fast.update(rows, dev, known)
+        with monkeypatch.context() as m:
+            m.setattr(run_min, "numba", None)
+            want = slow.transform(seen, dev, ticks)
+            slow.update(rows, dev, known)
+        np.testing.assert_array_equal(got.view(np.int64), want.view(np.int64))
+        np.testing.assert_array_equal(fast.last_.view(np.uint16), slow.last_.view(np.uint16))
+    assert (got > 0).sum() > 20  # not vacuous
+
+
 def test_strongest_is_the_size_of_a_deviation_and_nan_as_zero():
     assert strongest(np.array([[-3.0, np.nan, 2.5]])).tolist() == [[3.0, 0.0, 2.5]]
 

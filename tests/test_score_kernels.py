@@ -26,6 +26,7 @@ def _features(rows: int = 40_000, cols: int = 12, seed: int = 0) -> np.ndarray:
     return x
 
 
+@pytest.mark.usefixtures("split_rows")
 def test_bounded32_is_bounded_as_float32():
     x = _features()
     x[0, 0], x[1, 1], x[2, 2] = np.nan, np.inf, -np.inf

@@ -19,6 +19,7 @@ def _flat(out) -> list[np.ndarray]:
     return [expected, spread, has, prior, spread_ok, shape_ok, effect, day_spread, fleet]
 
 
+@pytest.mark.usefixtures("split_rows")
 @pytest.mark.parametrize("params", [{"timezone": "Asia/Tehran"}, {"weekly": False},
                                     {"relations": False, "slots_per_day": 12}])
 def test_compiled_expectation_equals_numpy(monkeypatch, params):
@@ -57,6 +58,7 @@ def _state(season: SeasonalResiduals) -> dict[str, np.ndarray]:
     return out
 
 
+@pytest.mark.usefixtures("split_rows")
 @pytest.mark.parametrize("params", [{"timezone": "Asia/Tehran"}, {"weekly": False}])
 def test_compiled_learning_equals_numpy(monkeypatch, params):
     from telecom_nb.features import seasonal_learn

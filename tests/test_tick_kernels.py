@@ -58,6 +58,7 @@ def test_change_compiled_equals_numpy(monkeypatch):
             _same_bits(getattr(fast, name), getattr(slow, name))
 
 
+@pytest.mark.usefixtures("split_rows")
 def test_persistence_compiled_equals_numpy(monkeypatch):
     rng = np.random.default_rng(1)
     fast, slow = Persistence(4), Persistence(4)
@@ -90,6 +91,7 @@ def test_increasing_rows():
     assert not tick_kernels.increasing(np.array([], dtype=np.intp))
 
 
+@pytest.mark.usefixtures("split_rows")
 def test_stack_agreeing_compiled_equals_numpy(monkeypatch):
     from telecom_nb.features.pipeline import agreeing
 
@@ -109,13 +111,17 @@ def test_stack_agreeing_compiled_equals_numpy(monkeypatch):
     assert into is spare
     for unfit in (spare[:, :-1], spare.T.copy().T, spare[:-1]):  # a view, column-major, rows
         assert tick_kernels.stack_agreeing(blocks, agree, season, agreeing, unfit) is not unfit
+    one = tick_kernels.agreeing(blocks[1][:, 4:], season)  # one block (the run's deviation)
     monkeypatch.setattr(tick_kernels, "numba", None)
+    assert tick_kernels.agreeing(blocks[1][:, 4:], season) is None
+    _same_bits(one, agreeing(blocks[1][:, 4:], season))
     want = tick_kernels.stack_agreeing(blocks, agree, season, agreeing)
     _same_bits(got, want)
     _same_bits(in_place, want)
     _same_bits(into, want)
 
 
+@pytest.mark.usefixtures("split_rows")
 def test_novelty_compiled_equals_numpy(monkeypatch):
     from telecom_nb.features.range_novelty import RangeNovelty
     from telecom_nb.features.view import make_view

@@ -8,7 +8,8 @@ each row is read once; a tail row skips the search; a body row's search runs wit
 bucket of the body's range (``BUCKETS`` equal steps from the reference's minimum to the
 anchor, each with the reference position it starts at: a few steps within cached lines);
 its ``-log10`` is read from a table of the ``n + 1`` possible values, computed by numpy's
-``log10``. The same numbers as the numpy code, bit for bit (``tests/test_calibration.py``).
+``log10``. A large tick's rows run in slices side by side (:mod:`~telecom_nb.features.row_split`).
+The same numbers as the numpy code, bit for bit (``tests/test_calibration.py``).
 Without numba, :func:`log_p` returns None and the numpy code runs.
 """
 
@@ -19,6 +20,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from telecom_nb.features import row_split
 from telecom_nb.features.robust_kernel import numba
 
 #: equal steps of the body's range, each with where its values start in the reference
@@ -79,7 +81,8 @@ def log_p(raw: np.ndarray, reference: np.ndarray, anchor: float, tail_scale: flo
     starts = np.searchsorted(ref, edges, side="left")
     starts[0], starts[-1] = 0, n  # below the first edge: 0; above the last: up to n
     out = np.empty(len(raw))
-    _log_p(np.ascontiguousarray(raw, dtype=np.float64), ref, edges,
-           1.0 / width if width > 0 else 0.0, starts, anchor, tail_scale,
-           -math.log10(tail_mass), math.log(10.0), _log_table(n), out)
+    raw = np.ascontiguousarray(raw, dtype=np.float64)
+    options = (ref, edges, 1.0 / width if width > 0 else 0.0, starts, anchor, tail_scale,
+               -math.log10(tail_mass), math.log(10.0), _log_table(n))
+    row_split.over_rows(len(raw), lambda lo, hi: _log_p(raw[lo:hi], *options, out[lo:hi]))
     return out

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from telecom_nb.features import row_split
 from telecom_nb.features.tick_kernels import BLOCK_ROWS, PARALLEL_ROWS, _nmax, _nmin, numba
 
 #: the numpy sum of this few values is a plain left-to-right loop (pairwise above)
@@ -216,15 +217,22 @@ def bounded32(features: np.ndarray) -> np.ndarray | None:
     if x is None:
         return None
     out = np.empty(x.shape, dtype=np.float32)
-    buf = np.empty((min(BOUNDED_ROWS, len(x)), x.shape[1]))
-    for lo in range(0, len(x), BOUNDED_ROWS):  # ~50 blocks at 100k rows, 1 at 500
-        part, logs = x[lo : lo + BOUNDED_ROWS], buf[: len(x) - lo]
+    # numpy releases the GIL in these loops: a large tick's slices of rows side by side
+    row_split.over_rows(len(x), lambda lo, hi: _bounded_rows(x, out, lo, hi))
+    return out
+
+
+def _bounded_rows(x: np.ndarray, out: np.ndarray, lo: int, hi: int) -> None:
+    """:func:`bounded32` of rows ``lo:hi``, through a buffer of its own."""
+    buf = np.empty((min(BOUNDED_ROWS, hi - lo), x.shape[1]))
+    for a in range(lo, hi, BOUNDED_ROWS):  # ~50 blocks at 100k rows, 1 at 500
+        b = min(a + BOUNDED_ROWS, hi)
+        part, logs = x[a:b], buf[: b - a]
         np.abs(part, out=logs)
         np.log1p(logs, out=logs)
         np.copysign(logs, part, out=logs)
         logs += 0.0
-        out[lo : lo + BOUNDED_ROWS] = logs
-    return out
+        out[a:b] = logs
 
 
 def tail_max(features: np.ndarray, anchor: np.ndarray, scale: np.ndarray, reach: np.ndarray,

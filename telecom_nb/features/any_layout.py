@@ -15,6 +15,7 @@ Only a new dtype, dimension count or read-only flag compiles another signature.
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 try:
@@ -24,9 +25,13 @@ except ImportError:  # pragma: no cover - numba is a dependency; the numpy paths
     numba = None
 
 
-#: the dispatcher's messages when no compiled signature takes the call (TypeError) or
-#: several take it equally well (TypingError)
-_UNMATCHED = ("No matching definition", "mbiguous")
+#: the dispatcher's messages when no compiled signature takes the call (TypeError),
+#: several take it equally well (TypingError), or it began compiling while another thread
+#: had compiling enabled and the latter disabled it again (RuntimeError)
+_UNMATCHED = ("No matching definition", "mbiguous", "compilation disabled")
+#: one compile at a time: a large tick calls a kernel from several threads at once
+#: (:mod:`~.row_split`), and one thread's re-disabling must not cut another's compile
+_COMPILING = threading.Lock()
 
 
 def _any(t: Any, min_ndim: int) -> Any:
@@ -52,12 +57,13 @@ class AnyLayout:
             except Exception as e:  # no compiled signature fits, or two fit equally
                 if not any(m in str(e) for m in _UNMATCHED):
                     raise
-        kernel.disable_compile(False)
-        try:  # read from numba's cache when there (cache=True), else compiled and written
-            try:
-                kernel.compile(tuple(_any(numba.typeof(a), self.min_ndim) for a in args))
-            except errors.TypingError:  # code that needs a contiguous array: as given
-                kernel.compile(tuple(numba.typeof(a) for a in args))
-        finally:
-            kernel.disable_compile(bool(kernel.signatures))
+        with _COMPILING:
+            kernel.disable_compile(False)
+            try:  # read from numba's cache when there (cache=True), else compiled, written
+                try:
+                    kernel.compile(tuple(_any(numba.typeof(a), self.min_ndim) for a in args))
+                except errors.TypingError:  # code that needs a contiguous array: as given
+                    kernel.compile(tuple(numba.typeof(a) for a in args))
+            finally:
+                kernel.disable_compile(bool(kernel.signatures))
         return kernel(*args)

@@ -87,16 +87,21 @@ def masked_median(values: np.ndarray, valid: np.ndarray, min_count: int) -> np.n
     return np.where(count >= min_count, med, np.nan)
 
 
-def _same_tick(rows: np.ndarray, times: np.ndarray, ok: np.ndarray, near: np.ndarray,
+def _same_tick(rows: np.ndarray, times: np.ndarray, ok: np.ndarray, table: np.ndarray,
                n: int) -> tuple[np.ndarray, np.ndarray]:
-    """For the ``ok`` rows' neighbours ``near`` (registry rows, -1: none): the batch row
-    holding each at the same tick, and whether there is one. One tick (live, replay): a
-    registry-sized lookup table; several: a sorted search of (tick, sector) keys."""
+    """For the ``ok`` rows' neighbours (``table``: each registry row's, -1: none): the batch
+    row holding each at the same tick, and whether there is one. One tick (live, replay):
+    a registry-sized lookup table (compiled: no gathered block of neighbours); several: a
+    sorted search of (tick, sector) keys."""
     if len(times) == 0 or (times == times[0]).all():
+        compiled = area_kernel.one_tick(rows, ok, table)
+        if compiled is not None:
+            return compiled
         at = np.full(n + 1, -1, dtype=np.int64)  # the last cell answers -1 (no neighbour)
         at[rows[ok]] = np.flatnonzero(ok)
-        src = at[near]
+        src = at[table[rows[ok]]]
         return np.maximum(src, 0), src >= 0
+    near = table[rows[ok]]
     _, tick = np.unique(times, return_inverse=True)
     key = np.where(ok, tick * n + rows, -1)
     order = np.argsort(key, kind="stable")
@@ -146,8 +151,7 @@ class AreaMedian:
         ok = (rows >= 0) & (rows < n)
         if ok.any():
             idx = np.flatnonzero(ok)
-            near = self.near_[rows[idx]]
-            src, hit = _same_tick(rows, times, ok, near, n)
+            src, hit = _same_tick(rows, times, ok, self.near_, n)
             kpi_z = z[:, : self.n_kpis]
             med = area_kernel.neighbour_medians(kpi_z, src, hit, MIN_REPORTING)
             if med is None:  # the compiled pass's numbers, from a gathered block
@@ -165,6 +169,10 @@ class AreaMedian:
         the same way (else 0): as rare for independent noise as a unit normal. ``step_ns``:
         the data's cadence (a sector's area counts after :data:`WARM_UP_NS` of ticks)."""
         med = self.median(rows, times, z)
+        compiled = area_kernel.evidence(self.usual_, rows, med, z, self.fleet_sd_, PRIOR_TICKS,
+                                        MIN_SD, step_ns, WARM_UP_NS)
+        if compiled is not None:  # the lines below in one pass (same numbers)
+            return compiled
         out = np.zeros_like(med)
         usual = shrunk_rows(self.usual_, rows, self.fleet_sd_, PRIOR_TICKS)
         if usual is None:

@@ -13,6 +13,7 @@ from traitlets import Bool, Int, observe, validate
 
 from telecom_nb.defaults import FEW_SERIES
 from telecom_nb.errors import ParameterError
+from telecom_nb.features import tick_kernels
 from telecom_nb.features.area import AreaMedian
 from telecom_nb.features.base import FeatureExtractor
 from telecom_nb.features.change import ShortTermChange
@@ -298,7 +299,9 @@ class KpiFeatures(FeatureExtractor):
             peers = [p for p in self.parts_[1:] if isinstance(p, PeerComparison)]
             if peer is None and peers:
                 peer = peers[0].transform_view(view)
-            dev = season if peer is None else agreeing(peer[:, :k], season)
+            dev = season if peer is None else tick_kernels.agreeing(peer[:, :k], season)
+            if dev is None:
+                dev = agreeing(peer[:, :k], season)
             cached = self._run_dev = (view, self._updates, strongest(dev))
         return cached[2]
 

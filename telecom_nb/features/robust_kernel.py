@@ -6,7 +6,8 @@ same float64 operations run in the same order (no fast-math, NaN propagating as
 numpy's ``maximum``/``minimum``/``clip`` do), and where a cell may repeat the results
 are written back after all are computed, so repeated cells behave as numpy's fancy
 assignment (last wins, all computed from the old values); rows in increasing cell order
-(a live tick's) cannot repeat one and are updated in place (3x faster: no temporaries).
+(a live tick's) cannot repeat one and are updated in place (3x faster: no temporaries),
+a large tick's in slices of rows side by side (:mod:`~.row_split`).
 ``tests/test_features.py`` and ``tests/test_robust_kernel.py`` compare both paths.
 Without numba, :func:`update` returns False and the numpy code runs.
 """
@@ -22,6 +23,7 @@ try:
 except ImportError:  # pragma: no cover - numba is a dependency; numpy is the fallback
     numba = None
 
+from telecom_nb.features import row_split
 from telecom_nb.features.any_layout import AnyLayout
 from telecom_nb.features.compact import count_units, tenths_read, tenths_store
 from telecom_nb.features.robust_stats import (
@@ -86,26 +88,35 @@ def robust_cell(lv0, dv, cn, xi, sc_in, informed, fr_in, has_far, st, has_start,
     return (nl if ok else lv0), (nd if ok else dv), _nmin(cn + step, MAX_COUNT)
 
 
+def _distinct(base):  # pragma: no cover - compiled
+    """Rows in increasing cell order (a live tick's): no cell repeats."""
+    for i in range(1, base.shape[0]):  # noqa: SIM110 - compiled: a loop, no generator
+        if base[i] <= base[i - 1]:
+            return False
+    return True
+
+
+def _in_place(level, dev, count, base, x, scale, informed, far_in, has_far, start, has_start,
+              alpha, gate, per):  # pragma: no cover - compiled
+    """Distinct cells: each reads only its own old values, so write in place (3x faster
+    than computing all first: no temporaries); any slice of the rows alone gives the same."""
+    n, k = x.shape
+    for i in range(n):
+        b = base[i]
+        for j in range(k):
+            c = b + j
+            level[c], dev[c], nc = robust_cell(
+                float(level[c]), float(dev[c]), tenths_read(count[c], per), x[i, j],
+                scale[i, j] if informed else 0.0, informed,
+                far_in[i, j] if has_far else False, has_far,
+                start[i, j] if has_start else np.nan, has_start, alpha, gate)
+            count[c] = tenths_store(nc, per)
+
+
 def _kernel(level, dev, count, base, x, scale, informed, far_in, has_far, start, has_start,
             alpha, gate, per):  # pragma: no cover - compiled
+    """Any cells (repeats allowed): all computed from the old values, then written."""
     n, k = x.shape
-    distinct = True  # rows in increasing cell order (a live tick's): no cell repeats
-    for i in range(1, n):
-        if base[i] <= base[i - 1]:
-            distinct = False
-            break
-    if distinct:  # each cell reads only its own old values: write in place
-        for i in range(n):
-            b = base[i]
-            for j in range(k):
-                c = b + j
-                level[c], dev[c], nc = robust_cell(
-                    float(level[c]), float(dev[c]), tenths_read(count[c], per), x[i, j],
-                    scale[i, j] if informed else 0.0, informed,
-                    far_in[i, j] if has_far else False, has_far,
-                    start[i, j] if has_start else np.nan, has_start, alpha, gate)
-                count[c] = tenths_store(nc, per)
-        return
     new_l = np.empty((n, k))
     new_d = np.empty((n, k))
     new_c = np.empty((n, k))
@@ -130,6 +141,8 @@ if numba is not None:
     _nmax = numba.njit(cache=True, inline="always")(_nmax)
     _nmin = numba.njit(cache=True, inline="always")(_nmin)
     robust_cell = numba.njit(cache=True, inline="always")(robust_cell)
+    _distinct = numba.njit(cache=True, nogil=True)(_distinct)
+    _in_place = AnyLayout(numba.njit(cache=True, nogil=True)(_in_place))
     _kernel = AnyLayout(numba.njit(cache=True, nogil=True)(_kernel))
 
 
@@ -185,7 +198,21 @@ def update(table: Any, cells: tuple, x: np.ndarray, scale: np.ndarray | None,
     fr = np.broadcast_to(False, (1, 1)) if far is None else np.broadcast_to(
         np.asarray(far, dtype=np.bool_), shape)
     st = dummy if start is None else np.broadcast_to(np.asarray(start, np.float64), shape)
-    _kernel(*flats, base, x,
-            sc, scale is not None, fr, far is not None, st, start is not None,
-            float(table.alpha), bool(table.gate), float(count_units(table.count)))
+    options = (float(table.alpha), bool(table.gate), float(count_units(table.count)))
+    if not _distinct(base):
+        _kernel(*flats, base, x, sc, scale is not None, fr, far is not None, st,
+                start is not None, *options)
+        return True
+
+    def rows(lo: int, hi: int) -> None:  # distinct cells: slices of rows run side by side
+        _in_place(*flats, base[lo:hi], x[lo:hi], _rows(sc, lo, hi), scale is not None,
+                  _rows(fr, lo, hi), far is not None, _rows(st, lo, hi), start is not None,
+                  *options)
+
+    row_split.over_rows(len(base), rows)
     return True
+
+
+def _rows(a: np.ndarray, lo: int, hi: int) -> np.ndarray:
+    """Rows ``lo:hi`` of a per-row input (the (1, 1) placeholder of an absent one whole)."""
+    return a if a.shape == (1, 1) else a[lo:hi]

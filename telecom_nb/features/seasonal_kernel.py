@@ -5,14 +5,15 @@ operations per batch (twice a tick: score, then learn); on a 100k-sector tick th
 the largest cost of the features. Here each cell is read once and the same float64
 operations run in the same order (no fast-math). What needs the fleet (cold slots'
 cross-sections) stays in numpy between the two passes. The per-cell functions are also
-the one-series pass's (:mod:`series_kernel`). ``tests/test_seasonal_kernel.py`` compares.
+the one-series pass's (:mod:`series_kernel`). A large tick's rows run in slices side by
+side (:mod:`~.row_split`). ``tests/test_seasonal_kernel.py`` compares.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from telecom_nb.features import fleet_profile
+from telecom_nb.features import fleet_profile, row_split
 from telecom_nb.features.any_layout import AnyLayout
 from telecom_nb.features.compact import COUNT_UNITS, bits, count_units, f16_decode, tenths_read
 from telecom_nb.features.robust_kernel import _nmax, numba
@@ -109,10 +110,12 @@ def expected(season, rows: np.ndarray, slots: tuple[np.ndarray, np.ndarray], y: 
     shape = y.shape
     exp, spread, prior = np.empty(shape), np.empty(shape), np.empty(shape)
     has, spread_ok, shape_ok = (np.empty(shape, dtype=np.bool_) for _ in range(3))
-    typical_day(rows, slot, *tables, np.broadcast_to(fleet, shape),
-                np.broadcast_to(fleet_ok, shape), season.fleet_spread_, season.floors_,
-                float(season.slot_prior), float(count_units(season.slot_table_.count)), exp,
-                spread, prior, has, spread_ok, shape_ok)
+    fleet, fleet_ok = np.broadcast_to(fleet, shape), np.broadcast_to(fleet_ok, shape)
+    options = (season.fleet_spread_, season.floors_, float(season.slot_prior),
+               float(count_units(season.slot_table_.count)))
+    row_split.over_rows(len(rows), lambda lo, hi: typical_day(
+        rows[lo:hi], slot[lo:hi], *tables, fleet[lo:hi], fleet_ok[lo:hi], *options,
+        *(a[lo:hi] for a in (exp, spread, prior, has, spread_ok, shape_ok))))
     week = season.week_
     if week is None:
         effect = np.zeros_like(exp)
@@ -126,7 +129,9 @@ def expected(season, rows: np.ndarray, slots: tuple[np.ndarray, np.ndarray], y: 
     effect, wide, fleet_effect = np.empty(shape), np.empty(shape), np.empty(shape)
     # exp and prior are this call's own: the kernel adds the effects in place (one pass,
     # no sums or np.where over rows x KPIs)
-    weekday(rows, wslot, spread, has, np.broadcast_to(w_fleet, shape),
-            np.broadcast_to(tau2, shape), bits(week.level_), week.count_, exp, prior, effect,
-            wide, fleet_effect)
+    w_fleet, tau2 = np.broadcast_to(w_fleet, shape), np.broadcast_to(tau2, shape)
+    level = bits(week.level_)
+    row_split.over_rows(len(rows), lambda lo, hi: weekday(
+        rows[lo:hi], wslot[lo:hi], spread[lo:hi], has[lo:hi], w_fleet[lo:hi], tau2[lo:hi],
+        level, week.count_, *(a[lo:hi] for a in (exp, prior, effect, wide, fleet_effect))))
     return (exp, wide, has, prior, (spread_ok, shape_ok), (effect, spread, fleet_effect))

@@ -4,13 +4,16 @@ as compiled passes (numba), with the same numbers.
 Each is a loop over the batch's cells doing the numpy code's float64 (and float32)
 operations in the same order; the fleet's medians and the robust tables' updates stay
 where they were. Batches that name a sector twice keep the numpy code (its fancy
-assignments decide which duplicate wins). ``tests/test_seasonal_kernel.py`` compares.
+assignments decide which duplicate wins); the others' rows touch only their own sector's
+state, so a large tick's run in slices side by side (:mod:`~.row_split`).
+``tests/test_seasonal_kernel.py`` compares.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from telecom_nb.features import row_split
 from telecom_nb.features.any_layout import AnyLayout
 from telecom_nb.features.compact import (
     COUNT_UNITS,
@@ -166,13 +169,16 @@ def learn_cells(season, rows: np.ndarray, slot: np.ndarray, now: np.ndarray, y: 
     shape = y.shape
     y_day, y_slot, offset = np.empty(shape), np.empty(shape), np.empty(shape)
     taught, far, far_slot, day_warm = (np.empty(shape, dtype=np.bool_) for _ in range(4))
-    _cells(rows, slot, now, y, expected, spread, has, prior, spread_ok, shape_ok, effect,
-           season.far_run_, season.sector_table_.level, season.sector_table_.count,
-           season.slot_table_.level, season.slot_table_.count, season.slot_far_since_,
-           season.resid_count_, season.resid_dev_, season.prior_dev_,
-           float(season.sector_alpha), season.cadence_.step_ns / HOUR_NS,
-           float(count_units(season.slot_table_.count)), y_day, y_slot, taught, far, far_slot,
-           day_warm, offset)
+    per_row = (rows, slot, now, y, expected, spread, has, prior, spread_ok, shape_ok, effect)
+    state = (season.far_run_, season.sector_table_.level, season.sector_table_.count,
+             season.slot_table_.level, season.slot_table_.count, season.slot_far_since_,
+             season.resid_count_, season.resid_dev_, season.prior_dev_,
+             float(season.sector_alpha), season.cadence_.step_ns / HOUR_NS,
+             float(count_units(season.slot_table_.count)))
+    out = (y_day, y_slot, taught, far, far_slot, day_warm, offset)
+    # distinct sectors: each row learns only its own state, so slices run side by side
+    row_split.over_rows(len(rows), lambda lo, hi: _cells(
+        *(a[lo:hi] for a in per_row), *state, *(a[lo:hi] for a in out)))
     return y_day, y_slot, taught, far, far_slot, day_warm, offset
 
 
@@ -184,6 +190,9 @@ def learn_week(week, rows: np.ndarray, wslot: np.ndarray, r: np.ndarray, learn: 
         return None
     learned = np.empty(r.shape, dtype=np.bool_)
     steps = np.array([count_step(visit, 1.0), count_step(visit, GATED_WEIGHT)])
-    _week(rows, wslot, r, learn, far, spread, np.broadcast_to(fleet, r.shape), float(visit),
-          float(a_min), steps, count_cap(week.alpha), bits(week.level_), week.count_, learned)
+    per_row = (rows, wslot, r, learn, far, spread, np.broadcast_to(fleet, r.shape))
+    state = (float(visit), float(a_min), steps, count_cap(week.alpha), bits(week.level_),
+             week.count_)
+    row_split.over_rows(len(rows), lambda lo, hi: _week(
+        *(a[lo:hi] for a in per_row), *state, learned[lo:hi]))
     return learned

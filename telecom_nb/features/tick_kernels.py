@@ -8,8 +8,10 @@ Here each cell is read once and written once, with the same float64 operations i
 same order, NaN and signed zeros going as numpy's ``maximum``/``minimum``/``clip``
 take them, so the numbers are identical (``tests/test_tick_kernels.py`` compares). A state
 update is compiled only for rows in increasing order (a live tick's): no sector repeats,
-so updating in place equals numpy's gather-compute-scatter. Without numba, or for other
-inputs, the functions return None/False and the callers run their numpy lines.
+so updating in place equals numpy's gather-compute-scatter. A large tick's persistence z,
+stacking and novelty run in slices of rows side by side (:mod:`~.row_split`). Without
+numba, or for other inputs, the functions return None/False and the callers run their
+numpy lines.
 """
 
 from __future__ import annotations
@@ -18,12 +20,13 @@ import math
 
 import numpy as np
 
+from telecom_nb.features import row_split
 from telecom_nb.features.robust_kernel import numba
 from telecom_nb.features.robust_stats import HUBER_K, MAD_TO_SIGMA, MIN_COUNT_TO_CLIP
 
 #: from this many rows a row-wise kernel runs in blocks of :data:`BLOCK_ROWS` over numba's
 #: threads (below, a thread switch costs more than it saves)
-PARALLEL_ROWS = 20_000
+PARALLEL_ROWS = row_split.PARALLEL_ROWS
 BLOCK_ROWS = 4096
 
 
@@ -201,9 +204,12 @@ def persistence_z(persist, rows: np.ndarray, z: np.ndarray) -> np.ndarray | None
 
     alpha, white = persist.alpha, persist.white_sd
     out = np.empty((len(z), z.shape[1]))
-    _persist_z(rows, np.ascontiguousarray(z), persist.mean_, 1.0 - alpha, alpha, table.level,
-               table.dev, table.count, np.asarray(persist.fleet_sd_, dtype=np.float64),
-               MAD_TO_SIGMA, float(PRIOR_TICKS), white, float(MIN_HISTORY), Z_CLIP, out)
+    z = np.ascontiguousarray(z)
+    state = (persist.mean_, 1.0 - alpha, alpha, table.level, table.dev, table.count,
+             np.asarray(persist.fleet_sd_, dtype=np.float64), MAD_TO_SIGMA,
+             float(PRIOR_TICKS), white, float(MIN_HISTORY), Z_CLIP)
+    row_split.over_rows(len(z), lambda lo, hi: _persist_z(
+        rows[lo:hi], z[lo:hi], *state, out[lo:hi]))
     return out
 
 
@@ -259,12 +265,38 @@ def stack_agreeing(blocks: list[np.ndarray], agree: list[bool], season: np.ndarr
     for b, a in zip(blocks, agree, strict=True):  # a handful of parts, not rows
         if b.strides[1] != b.itemsize:
             b = np.ascontiguousarray(b)
-        if a:  # the seasonal z's first columns are read in place (rows contiguous)
-            _agree_into(b, season, out, col)
-        else:
-            _copy_into(b, out, col)
+        # the seasonal z's first columns are read in place (rows contiguous)
+        _stack_rows(a, b, season, out, col)
         col += b.shape[1]
     return out
+
+
+def agreeing(z: np.ndarray, season: np.ndarray) -> np.ndarray | None:
+    """``pipeline.agreeing(z, season)`` of two float64 blocks of one shape, compiled (no
+    numpy temporaries); None: not taken."""
+    if (numba is None or z.ndim != 2 or z.shape != season.shape
+            or z.dtype != np.float64 or season.dtype != np.float64):
+        return None
+    if z.strides[1] != z.itemsize:
+        z = np.ascontiguousarray(z)
+    if season.strides[1] != season.itemsize:
+        season = np.ascontiguousarray(season)
+    out = np.empty(z.shape)
+    _stack_rows(True, z, season, out, 0)
+    return out
+
+
+def _stack_rows(agree: bool, block: np.ndarray, season: np.ndarray, out: np.ndarray,
+                col: int) -> None:
+    """One block's columns into ``out`` (agreeing or copied), a large tick's rows in
+    slices side by side."""
+    def rows(lo: int, hi: int) -> None:
+        if agree:
+            _agree_into(block[lo:hi], season[lo:hi], out[lo:hi], col)
+        else:
+            _copy_into(block[lo:hi], out[lo:hi], col)
+
+    row_split.over_rows(len(out), rows)
 
 
 def _fmax(a, b):  # pragma: no cover - compiled
@@ -334,11 +366,12 @@ def novelty_excess(novelty, y: np.ndarray, st: np.ndarray, n_rows: np.ndarray,
     base = np.log10(n_rows + 1.0)
     log_p = np.empty(y.shape)
     up_side = np.empty(y.shape, dtype=np.bool_)
-    _novelty_excess(*(np.ascontiguousarray(a) for a in arrays),
-                    np.ascontiguousarray(spacing, dtype=np.float64),
-                    np.ascontiguousarray(base, dtype=np.float64),
-                    np.ascontiguousarray(n_blocks >= novelty.min_blocks),
-                    np.ascontiguousarray(novelty.percent_), PERCENT_SPAN,
-                    float(novelty.tolerance), novelty.floors_, math.log(10.0), MAX_LOG_P,
-                    log_p, up_side)
+    per_row = (*(np.ascontiguousarray(a) for a in arrays),
+               np.ascontiguousarray(spacing, dtype=np.float64),
+               np.ascontiguousarray(base, dtype=np.float64),
+               np.ascontiguousarray(n_blocks >= novelty.min_blocks))
+    options = (np.ascontiguousarray(novelty.percent_), PERCENT_SPAN, float(novelty.tolerance),
+               novelty.floors_, math.log(10.0), MAX_LOG_P)
+    row_split.over_rows(len(y), lambda lo, hi: _novelty_excess(
+        *(a[lo:hi] for a in per_row), *options, log_p[lo:hi], up_side[lo:hi]))
     return log_p, up_side

@@ -98,8 +98,9 @@ class WeekdayEffects:
     def _cross_section(r: np.ndarray, ok: np.ndarray, sigma2: np.ndarray):
         """Median effect and excess scatter over the rows (0 with too few sectors)."""
         stride = max(1, len(r) // FLEET_SAMPLE)
-        block = np.where(ok, r, np.nan)[::stride]
-        noise = np.where(ok, sigma2, np.nan)[::stride]
+        ok = ok[::stride]  # the sample first: no rows x KPIs temporaries (100k rows: ~5 ms)
+        block = np.where(ok, r[::stride], np.nan)
+        noise = np.where(ok, sigma2[::stride], np.nan)
         enough = np.isfinite(block).sum(axis=0) >= MIN_FLEET_SECTORS
         if not enough.any():
             return np.zeros(r.shape[1]), np.zeros(r.shape[1])
