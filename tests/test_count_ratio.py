@@ -223,3 +223,20 @@ def test_a_sector_that_never_dropped_is_judged_at_the_fleets_rate_too():
     z = c.evidence(np.array([0]), np.zeros(1, dtype=np.intp), np.array([[50.0]]),
                    np.zeros((1, 1)))[0, 0]
     assert 0.0 < z < 3.0
+
+
+def test_a_quiet_phases_two_failures_of_21_are_read_in_counts_a_busy_cells_are_not():
+    """90.48 % is 19 of 21: beyond the 20 counts a value shows alone, read in counts where
+    the sector's last values were of as few (a quiet night), not after a busy 99.47 %."""
+    rng = np.random.default_rng(5)
+    c = CountRatios(1)
+    slot = np.zeros(100, dtype=np.intp)
+    for _ in range(30):
+        n = rng.choice([3, 7, 9, 21, 26, 33], 100)
+        raw = (100.0 * (n - rng.binomial(n, 0.03)) / n).round(2)
+        raw[0], raw[1] = 96.97, 99.47  # 32 of 33; hundreds of attempts
+        c.update(np.arange(100), slot, raw[:, None], 100)
+    assert c.ratios().tolist() == [True]
+    values, expected = np.array([[90.48], [90.48]]), np.full((2, 1), 97.0)
+    z = c.evidence(np.array([0, 1]), slot[:2], values, expected)[:, 0]
+    assert -3.0 < z[0] < 0.0 and np.isnan(z[1])
