@@ -19,7 +19,7 @@ from functools import lru_cache
 import numpy as np
 
 from telecom_nb.features import row_split
-from telecom_nb.features.robust_kernel import numba
+from telecom_nb.features.robust_kernel import _nan0, numba
 from telecom_nb.features.tick_kernels import _nmax, _sign
 
 
@@ -96,17 +96,6 @@ def neighbour_medians(z: np.ndarray, src: np.ndarray, hit: np.ndarray,
     return out
 
 
-def _nan0(v):  # pragma: no cover - compiled
-    """numpy's ``nan_to_num``: NaN 0, infinities the largest finite values."""
-    if v != v:
-        return 0.0
-    if v == np.inf:
-        return np.finfo(np.float64).max
-    if v == -np.inf:
-        return -np.finfo(np.float64).max
-    return v
-
-
 def _one_tick(rows, ok, near, src, hit):  # pragma: no cover - compiled
     """:func:`~telecom_nb.features.area._same_tick` of one tick's rows."""
     at = np.full(near.shape[0] + 1, -1, dtype=np.int64)  # registry row -> batch row
@@ -145,7 +134,6 @@ def _evidence(med, z, rows, level, dev, count, fleet_sd, mad, prior_ticks, min_s
 
 
 if numba is not None:
-    _nan0 = numba.njit(cache=True, inline="always")(_nan0)
     _one_tick = numba.njit(cache=True, nogil=True)(_one_tick)
     _evidence = numba.njit(cache=True, nogil=True, error_model="numpy")(_evidence)
 

@@ -52,6 +52,17 @@ def _nmin(a, b):  # pragma: no cover - compiled
     return a if a <= b else b
 
 
+def _nan0(v):  # pragma: no cover - compiled
+    """numpy's ``nan_to_num``: NaN 0, infinities the largest finite values."""
+    if v != v:
+        return 0.0
+    if v == np.inf:
+        return np.finfo(np.float64).max
+    if v == -np.inf:
+        return -np.finfo(np.float64).max
+    return v
+
+
 def robust_cell(lv0, dv, cn, xi, sc_in, informed, fr_in, has_far, st, has_start, alpha,
                 gate):  # pragma: no cover - compiled
     """One cell of :meth:`RobustTable.update`: (level, dev, count) after sample ``xi``.
@@ -140,6 +151,7 @@ def _kernel(level, dev, count, base, x, scale, informed, far_in, has_far, start,
 if numba is not None:
     _nmax = numba.njit(cache=True, inline="always")(_nmax)
     _nmin = numba.njit(cache=True, inline="always")(_nmin)
+    _nan0 = numba.njit(cache=True, inline="always")(_nan0)
     robust_cell = numba.njit(cache=True, inline="always")(robust_cell)
     _distinct = numba.njit(cache=True, nogil=True)(_distinct)
     _in_place = AnyLayout(numba.njit(cache=True, nogil=True)(_in_place))

@@ -27,9 +27,8 @@ from __future__ import annotations
 import numpy as np
 
 from telecom_nb.features import row_split, tick_kernels
-from telecom_nb.features.area_kernel import _nan0
 from telecom_nb.features.compact import bits, f16_decode, f16_encode
-from telecom_nb.features.robust_kernel import numba
+from telecom_nb.features.robust_kernel import _nan0, numba
 from telecom_nb.features.tick_kernels import _nmin
 from telecom_nb.sector_index import grow_rows
 

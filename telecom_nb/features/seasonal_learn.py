@@ -25,7 +25,7 @@ from telecom_nb.features.compact import (
     f16_encode,
     tenths_read,
 )
-from telecom_nb.features.robust_kernel import _nmax, _nmin, numba
+from telecom_nb.features.robust_kernel import _nan0, _nmax, _nmin, numba
 from telecom_nb.features.robust_stats import GATE_Z, GATED_WEIGHT, HUBER_K
 from telecom_nb.features.seasonal import (
     HOUR_NS,
@@ -34,17 +34,6 @@ from telecom_nb.features.seasonal import (
     RECUR_WITHIN_HOURS,
     SLOT_WARM,
 )
-
-
-def _nan0(v):  # pragma: no cover - compiled
-    """numpy's ``nan_to_num``."""
-    if v != v:
-        return 0.0
-    if v == np.inf:
-        return np.finfo(np.float64).max
-    if v == -np.inf:
-        return -np.finfo(np.float64).max
-    return v
 
 
 def recur_cell(v, now, far, ok, run_h):  # pragma: no cover - compiled
@@ -150,7 +139,6 @@ def _week(rows, wslot, r, learn, far, spread, fleet, visit, a_min, steps, cap, l
 
 
 if numba is not None:
-    _nan0 = numba.njit(cache=True, inline="always")(_nan0)
     recur_cell = numba.njit(cache=True, inline="always")(recur_cell)
     _cells = AnyLayout(numba.njit(cache=True, nogil=True)(_cells))
     _week = AnyLayout(numba.njit(cache=True, nogil=True)(_week))
