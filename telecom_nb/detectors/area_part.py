@@ -56,6 +56,16 @@ def area_columns(
     )
 
 
+def pair_families(ref: np.ndarray, pairs: tuple[tuple[int, int], ...]) -> np.ndarray | None:
+    """The KPI families (:func:`~.kpi_families.families`) of ``pairs``' first columns in
+    the window ``ref``; None below two KPIs or two families (a fleet part then has no
+    second evidence to read)."""
+    if len(pairs) < 2:
+        return None
+    family = families(ref[:, [p[0] for p in pairs]])
+    return family if int(family.max()) + 1 >= 2 else None
+
+
 class AreaPart(GroupedUnits):
     """The two strongest families' area tail units summed, on the window's shoulder."""
 
@@ -72,10 +82,8 @@ class AreaPart(GroupedUnits):
     ) -> AreaPart | None:
         """``pairs``: per KPI its family and area columns (:func:`area_columns`); None when
         the KPIs form fewer than two families or the statistic's shoulder is 0."""
-        if len(pairs) < 2:
-            return None
-        family = families(ref[:, [p[0] for p in pairs]])
-        if int(family.max()) + 1 < 2:
+        family = pair_families(ref, pairs)
+        if family is None:
             return None
         cols, group, sliced, stat = cls.reference(tails, ref, [[p[1]] for p in pairs], family)
         if np.quantile(stat, SHOULDER[0][0]) <= 0.0:

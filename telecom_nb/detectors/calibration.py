@@ -195,12 +195,19 @@ class TailCalibrator:
         out = -np.log10((1.0 + at_least) / (n + 1.0))
         tail = raw > self.anchor
         if tail.any():
-            excess = np.minimum((raw[tail] - self.anchor) / self.tail_scale, 1e300)
-            out[tail] = -math.log10(self.tail_mass) + excess / math.log(10.0)
+            out[tail] = exp_tail_log_p(raw[tail], self.anchor, self.tail_scale,
+                                       -math.log10(self.tail_mass))
         return self._floored(raw, out)
 
     def __call__(self, raw: np.ndarray) -> np.ndarray:
         return soft_cap(self.log_p(raw))
+
+
+def exp_tail_log_p(raw: np.ndarray, anchor, scale, top) -> np.ndarray:
+    """``-log10 p`` of values beyond an exponential tail's ``anchor``: ``top`` (``-log10``
+    of the tail's mass) plus the excess in ``scale`` units over ln 10, without underflow.
+    Arrays of anchors, scales and tops read several tails at once (a part's columns)."""
+    return top + np.minimum((raw - anchor) / scale, 1e300) / math.log(10.0)
 
 
 def soft_cap(log_p: np.ndarray) -> np.ndarray:

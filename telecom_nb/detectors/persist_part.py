@@ -26,9 +26,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from telecom_nb.detectors.calibration import TailCalibrator
+from telecom_nb.detectors.area_part import pair_families
+from telecom_nb.detectors.calibration import TailCalibrator, exp_tail_log_p
 from telecom_nb.detectors.feature_tails import FeatureTails
-from telecom_nb.detectors.kpi_families import families
 
 #: the feature kind read
 PERSIST_KIND = "persist_z"
@@ -58,12 +58,10 @@ class PersistPart:
         """``pairs``: per KPI its seasonal and persistence columns
         (:func:`~telecom_nb.detectors.area_part.area_columns` with ``kind``); None below
         two KPIs or two families."""
-        if len(pairs) < 2:
+        family = pair_families(ref, pairs)
+        if family is None:
             return None
-        family = families(ref[:, [p[0] for p in pairs]])
         n_families = int(family.max()) + 1
-        if n_families < 2:
-            return None
         cols = np.asarray([p[1] for p in pairs], dtype=np.int64)
         sliced = tails.select(cols)
         units = np.nan_to_num(sliced.units(ref[:, cols]))
@@ -84,9 +82,7 @@ class PersistPart:
         anchor = np.array([n.anchor for n in self.nulls])
         scale = np.array([n.tail_scale for n in self.nulls])
         top = np.array([-math.log10(n.tail_mass) for n in self.nulls])
-        # TailCalibrator.log_p's tail, in its order of operations (the same numbers)
-        excess = np.minimum((units - anchor) / scale, 1e300) / math.log(10.0)
-        log_p = np.where(units > anchor, top + excess, 0.0)
+        log_p = np.where(units > anchor, exp_tail_log_p(units, anchor, scale, top), 0.0)
         return log_p.max(axis=1) if log_p.shape[1] else np.zeros(len(features))
 
     def __call__(self, features: np.ndarray) -> np.ndarray:
