@@ -44,14 +44,28 @@ def _env(source: Path) -> dict[str, str]:
     return {"TNB_OPERATOR_SOURCE": str(source), "TNB_OPERATOR_INTERVAL": "0.4"}
 
 
+def _settled_point(page, sid: str, root: str):
+    """The sector dot's position once it stays put for 250 ms: the page may still be
+    scrolling or growing (the output area's charts and status rendering under load), and a
+    person clicks where the dot is, not where it was."""
+    point = sector_points(page, root)[0][sid]
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        page.wait_for_timeout(250)
+        now = sector_points(page, root)[0][sid]
+        if (now.x, now.y) == (point.x, point.y):
+            break
+        point = now
+    return point
+
+
 def click_and_check(page, sid: str, root: str, accept: tuple[str, ...] = ()) -> str:
     """Click the sector's dot with the mouse; the drill-down and info panel must show it
     (or, where dots overlap at a country-wide zoom, one of ``accept``). Returns the id."""
     # the map may sit below the fold (triage bar, two-line status): bring it into view as
     # a person would scroll to it, then read the dot's position on screen
     page.locator(f"{root} .tnb-map".strip()).first.scroll_into_view_if_needed()
-    points, _ = sector_points(page, root)
-    point = points[sid]
+    point = _settled_point(page, sid, root)
     page.mouse.click(point.x, point.y)
     drill = f"{root} .tnb-drilldown".strip()
     wanted = accept or (sid,)
