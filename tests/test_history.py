@@ -59,6 +59,23 @@ def test_sector_history_grows_for_new_sectors_and_skips_absent_ticks():
     assert len(history.sector("S0000")) == 3
 
 
+def test_sector_history_grown_after_the_ring_wrapped_keeps_every_written_tick():
+    small, big = scored_batches(5, n_sectors=2), scored_batches(6, n_sectors=40)
+    history = SectorHistory(k=3)
+    for b in small:  # the ring wraps before the fleet grows
+        history(b)
+    history(big[5])
+    old = history.sector("S0001")
+    assert list(old["timestamp"]) == [small[3].timestamp, small[4].timestamp, big[5].timestamp]
+    assert len(history.sector("S0030")) == 1
+    assert list(history.aggregate(["S0030"])["n_rows"]) == [1]
+    young = SectorHistory(k=6)  # rows not written yet are never read
+    young(big[0])
+    young(small[1])
+    assert len(young.sector("S0030")) == 1 and len(young.sector("S0000")) == 2
+    assert list(young.aggregate(["S0000", "S0030"])["n_rows"]) == [2, 1]
+
+
 def test_feed_is_newest_first_and_bounded():
     batches = scored_batches(6, n_sectors=10, anomalous=(1, 2, 3))
     feed = AnomalyFeed(maxlen=7)

@@ -21,7 +21,7 @@ from telecom_nb import schema
 from telecom_nb.alarms.episodes import RECOVERING
 from telecom_nb.engine.scored import ScoredBatch
 from telecom_nb.params import check_range
-from telecom_nb.sector_index import SectorIndex, grow_rows
+from telecom_nb.sector_index import SectorIndex
 
 
 def _count_equal(column: pd.api.extensions.ExtensionArray, value: str) -> int:
@@ -158,8 +158,7 @@ class SectorHistory:
         frame = scored.batch_frame
         pos = self.index.positions(frame[schema.SECTOR])  # known without conversion
         n = len(self.index)
-        self._values = grow_rows(self._values, n, np.nan, axis=1)
-        self._flags = grow_rows(self._flags, n, False, axis=1)
+        self._grow(n)
         row = self._written % self.k
         fields = [*self.kpis, schema.SCORE]
         block = np.full((len(frame), len(fields)), np.nan, dtype=np.float32)
@@ -181,6 +180,23 @@ class SectorHistory:
             self._flags[row, pos] = flags
         self._times[row] = pd.Timestamp(scored.timestamp).value
         self._written += 1
+
+    def _grow(self, n: int) -> None:
+        """Room for ``n`` sectors (capacity doubles). A sector new to the ring is absent
+        (NaN) from the ticks already written; a ring row not yet written is left as the
+        OS's zero pages (a tick writes its whole row before anything reads it), so a
+        young stream's ring is resident only as far as it has been written."""
+        size = self._values.shape[1]
+        if size >= n:
+            return
+        cap = max(n, 2 * size, 16)
+        done = min(self._written, self.k)
+        values = np.zeros((self.k, cap, self._values.shape[2]), dtype=np.float32)
+        values[:done, :size] = self._values[:done]
+        values[:done, size:] = np.nan
+        flags = np.zeros((self.k, cap), dtype=bool)
+        flags[:done, :size] = self._flags[:done]
+        self._values, self._flags = values, flags
 
     def ring_state(self) -> RingState:
         """The ring as data (what a checkpoint keeps, so a drill-down survives a restart)."""

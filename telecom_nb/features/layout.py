@@ -22,6 +22,8 @@ def is_slot_major(array: np.ndarray) -> bool:
 
 def _empty(shape: tuple[int, int, int], dtype: np.dtype, fill: float) -> np.ndarray:
     rows, slots, series = shape
+    if fill == 0:  # zeroed pages from the OS: a slot's block is resident once written
+        return np.zeros((slots, rows, series), dtype=dtype).transpose(1, 0, 2)
     return np.full((slots, rows, series), fill, dtype=dtype).transpose(1, 0, 2)
 
 
