@@ -8,9 +8,11 @@ import os
 
 __version__ = "0.1.0"
 
-# numba's parallel kernels (the forest walk, the scoring passes over a large tick's rows)
-# run on OpenMP threads, which libgomp keeps spinning after each pass unless told
-# otherwise: on 2 shared cores that took CPU from everything else (the four scoring passes
-# on 100k rows, 88 ms CPU on one thread: 123 ms on two spinning, 86 sleeping). Set before
-# any OpenMP runtime loads; a value of the user's own wins.
+# A large tick's compiled passes run in row slices on a small Python thread pool
+# (``features/row_split.py``): numba's OpenMP threading layer is never started. OpenMP
+# code elsewhere (scikit-learn's pairwise-distance reductions, which the LOF detector's
+# neighbour search may take) keeps its threads spinning after each parallel region unless
+# told otherwise, which on 2 shared cores took CPU from everything else (measured on
+# numba's former parallel passes: 123 ms CPU spinning against 86 sleeping). Set before any
+# OpenMP runtime loads; a value of the user's own wins.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")

@@ -154,11 +154,13 @@ def test_tail_top2_is_the_kpi_families_statistic():
     _same_bits(got, want)
 
 
-def test_blocks_over_threads_give_the_one_pass_numbers(monkeypatch):
-    """From ``PARALLEL_ROWS`` rows the kernels run in blocks over numba's threads: each row
-    alone, so the same bits as one pass (NaN cells, partial last block included)."""
+@pytest.mark.usefixtures("split_rows")
+def test_row_slices_over_threads_give_the_one_pass_numbers(monkeypatch):
+    """A large batch's kernels run in row slices over threads (``row_split``): each row
+    alone, so the same bits as one pass (NaN cells, uneven last slice included)."""
+    from telecom_nb.features import row_split
+
     x, columns, group, t = _grouped_case()
-    assert len(x) >= score_kernels.PARALLEL_ROWS and len(x) % score_kernels.BLOCK_ROWS
     whole = FeatureTails.fit(x[:20_000], np.roll(x[:20_000], 1, axis=0))
     tails = (t.anchor, t.scale, t.reach, t.start, t.base, t.tail_scale)
     w = np.zeros((12, 4))
@@ -170,7 +172,7 @@ def test_blocks_over_threads_give_the_one_pass_numbers(monkeypatch):
                 score_kernels.tail_second(x, columns, group, tails),
                 score_kernels.tail_top2(x, columns, group, tails)]
 
-    blocks = passes()
-    monkeypatch.setattr(score_kernels, "PARALLEL_ROWS", 10**9)
-    for a, b in zip(blocks, passes(), strict=True):
+    split = passes()
+    monkeypatch.setattr(row_split, "PARALLEL_ROWS", 10**9)
+    for a, b in zip(split, passes(), strict=True):
         _same_bits(a, b)

@@ -7,6 +7,8 @@ weighted |z| among its features.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 import pandas as pd
 
@@ -58,6 +60,14 @@ def top_kpi_codes(contributions: np.ndarray, flagged: np.ndarray) -> np.ndarray:
     return codes
 
 
+@lru_cache(maxsize=32)
+def _kpi_columns(kpis: tuple[str, ...]) -> pd.Index:
+    """The KPI names as the frame's columns, built once per KPI list: pandas infers a
+    list's dtype every time (~0.2-0.4 ms of a 500-sector tick); an Index is immutable,
+    so frames share it."""
+    return pd.Index(list(kpis))
+
+
 def contributions_frame(contributions: np.ndarray, kpis: tuple[str, ...],
                         index: pd.Index) -> pd.DataFrame:
-    return pd.DataFrame(contributions, index=index, columns=list(kpis))
+    return pd.DataFrame(contributions, index=index, columns=_kpi_columns(tuple(kpis)))

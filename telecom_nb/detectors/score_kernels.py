@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from telecom_nb.features import row_split
-from telecom_nb.features.tick_kernels import BLOCK_ROWS, PARALLEL_ROWS, _nmax, _nmin, numba
+from telecom_nb.features.tick_kernels import _nmax, _nmin, numba
 
 #: the numpy sum of this few values is a plain left-to-right loop (pairwise above)
 MAX_MEMBERS = 7
@@ -137,59 +137,22 @@ def _tail_top2(x, columns, group, anchor, scale, reach, start, base, tail_scale,
         out[i] = second + first
 
 
-def _tail_max_blocks(x, anchor, scale, reach, start, base, tail_scale, free, runs, out,
-                     n):  # pragma: no cover - compiled
-    """:func:`_tail_max` of all ``n`` rows in blocks over numba's threads (and so below)."""
-    for b in numba.prange((n + BLOCK_ROWS - 1) // BLOCK_ROWS):
-        _tail_max(x, anchor, scale, reach, start, base, tail_scale, free, runs, out,
-                  b * BLOCK_ROWS, min(n, (b + 1) * BLOCK_ROWS))
-
-
-def _contributions_blocks(x, single_col, single_w, single_start, multi, members, n_members,
-                          static_w, out, n):  # pragma: no cover - compiled
-    for b in numba.prange((n + BLOCK_ROWS - 1) // BLOCK_ROWS):
-        _contributions(x, single_col, single_w, single_start, multi, members, n_members,
-                       static_w, out, b * BLOCK_ROWS, min(n, (b + 1) * BLOCK_ROWS))
-
-
-def _tail_second_blocks(x, columns, group, anchor, scale, reach, start, base, tail_scale,
-                        n_groups, out, n):  # pragma: no cover - compiled
-    for b in numba.prange((n + BLOCK_ROWS - 1) // BLOCK_ROWS):
-        _tail_second(x, columns, group, anchor, scale, reach, start, base, tail_scale,
-                     n_groups, out, b * BLOCK_ROWS, min(n, (b + 1) * BLOCK_ROWS))
-
-
-def _tail_top2_blocks(x, columns, group, anchor, scale, reach, start, base, tail_scale,
-                      n_groups, out, n):  # pragma: no cover - compiled
-    for b in numba.prange((n + BLOCK_ROWS - 1) // BLOCK_ROWS):
-        _tail_top2(x, columns, group, anchor, scale, reach, start, base, tail_scale,
-                   n_groups, out, b * BLOCK_ROWS, min(n, (b + 1) * BLOCK_ROWS))
-
-
-#: each kernel's pass over all rows in blocks over threads (filled in below with numba)
-_BLOCKS: dict = {}
 if numba is not None:
     _njit = numba.njit(cache=True, nogil=True, error_model="numpy")
-    _par = numba.njit(cache=True, nogil=True, error_model="numpy", parallel=True)
     _tail_max = _njit(_tail_max)
     _contributions = _njit(_contributions)
     _tail_second = _njit(_tail_second)
     _tail_top2 = _njit(_tail_top2)
-    _BLOCKS = {_tail_max: _par(_tail_max_blocks), _contributions: _par(_contributions_blocks),
-               _tail_second: _par(_tail_second_blocks), _tail_top2: _par(_tail_top2_blocks)}
 
 
 def _run(kernel, n: int, *args) -> None:
-    """``kernel(*args, lo, hi)`` over all ``n`` rows; from :data:`PARALLEL_ROWS` rows in
-    blocks over numba's threads (the forest walk's pool), each row computed alone as in
-    the one pass, so the numbers are the same. The four passes on 100k x 46 features
-    (load 15-18 on 2 cores, threads sleeping when idle, see ``telecom_nb/__init__.py``),
-    one thread / blocks over two, 5 runs each: CPU 85-106 / 80-116 ms (the same within
-    the noise), wall 342-450 / 236-404 ms."""
-    if n >= PARALLEL_ROWS:
-        _BLOCKS[kernel](*args, n)
-    else:
-        kernel(*args, 0, n)
+    """``kernel(*args, lo, hi)`` over all ``n`` rows: a large tick's in slices of rows on
+    the caller and the row-split pool (:mod:`~telecom_nb.features.row_split`), each row
+    computed alone as in one pass, so the numbers are the same. Each slice calls the same
+    compiled kernel on the whole arrays with its own ``lo, hi``: no signature of its own
+    (tick12c's ``parallel=True`` wrappers each compiled cold, and started OpenMP threads
+    that competed with the row-split pool for the same 2 cores)."""
+    row_split.over_rows(n, lambda lo, hi: kernel(*args, lo, hi))
 
 
 def _float_matrix(x: np.ndarray) -> np.ndarray | None:

@@ -186,8 +186,16 @@ def _flat(a: np.ndarray) -> np.ndarray | None:
     with the last axis innermost (C order, or slot-major: :mod:`~.layout`); else None."""
     if a.size == 0 or a.strides[-1] != a.itemsize:
         return None
+    if a.flags.c_contiguous:  # the per-sector tables: no sort of the strides (6 calls a tick)
+        return a.reshape(-1)
     block = a.transpose(np.argsort(a.strides, kind="stable")[::-1])
     return block.reshape(-1) if block.flags.c_contiguous else None
+
+
+#: an absent input's placeholder, read-only as the broadcast inputs are (one compiled
+#: signature per storage); made once: shared read-only, across threads too
+_NO_FLOAT = np.broadcast_to(0.0, (1, 1))
+_NO_BOOL = np.broadcast_to(False, (1, 1))
 
 
 def update(table: Any, cells: tuple, x: np.ndarray, scale: np.ndarray | None,
@@ -204,12 +212,9 @@ def update(table: Any, cells: tuple, x: np.ndarray, scale: np.ndarray | None,
         return False
     shape = x.shape
     x = np.asarray(x, dtype=np.float64)
-    # read-only as the broadcast inputs are: one compiled signature per storage
-    dummy = np.broadcast_to(0.0, (1, 1))
-    sc = dummy if scale is None else np.broadcast_to(np.asarray(scale, np.float64), shape)
-    fr = np.broadcast_to(False, (1, 1)) if far is None else np.broadcast_to(
-        np.asarray(far, dtype=np.bool_), shape)
-    st = dummy if start is None else np.broadcast_to(np.asarray(start, np.float64), shape)
+    sc = _NO_FLOAT if scale is None else np.broadcast_to(np.asarray(scale, np.float64), shape)
+    fr = _NO_BOOL if far is None else np.broadcast_to(np.asarray(far, dtype=np.bool_), shape)
+    st = _NO_FLOAT if start is None else np.broadcast_to(np.asarray(start, np.float64), shape)
     options = (float(table.alpha), bool(table.gate), float(count_units(table.count)))
     if not _distinct(base):
         _kernel(*flats, base, x, sc, scale is not None, fr, far is not None, st,

@@ -40,10 +40,12 @@ _pool: tuple[int, int, ThreadPoolExecutor] | None = None  # (process, workers, p
 
 
 def threads() -> int:
-    """Threads a pass may use: numba's (``NUMBA_NUM_THREADS``, the forest walk's too)."""
+    """Threads a pass may use: ``NUMBA_NUM_THREADS`` (default: the CPUs this process may
+    run on), read from numba's config and not through ``numba.get_num_threads()``, which
+    starts numba's threading layer (OpenMP or TBB threads) that nothing here uses."""
     if numba is None:
         return 1
-    return max(1, int(numba.get_num_threads()))
+    return max(1, int(numba.config.NUMBA_NUM_THREADS))
 
 
 def _executor(workers: int) -> ThreadPoolExecutor:
@@ -59,12 +61,10 @@ def slices(n: int) -> list[tuple[int, int]]:
     """``[(lo, hi), ...]`` covering ``range(n)``: one slice below :data:`PARALLEL_ROWS` or
     on one thread (``NUMBA_NUM_THREADS=1``), else :data:`SLICES_PER_THREAD` per thread
     (each at least :data:`MIN_SLICE` rows)."""
+    if n < PARALLEL_ROWS:
+        return [(0, n)]
     workers = threads()
-    parts = (
-        1
-        if n < PARALLEL_ROWS or workers < 2
-        else max(1, min(workers * SLICES_PER_THREAD, n // MIN_SLICE))
-    )
+    parts = 1 if workers < 2 else max(1, min(workers * SLICES_PER_THREAD, n // MIN_SLICE))
     edges = [n * p // parts for p in range(parts + 1)]
     return list(itertools.pairwise(edges))
 
@@ -110,6 +110,9 @@ def over_rows(n: int, call: Callable[[int, int], object]) -> None:
     Each slice goes to the first thread free to take it, so a helper the scheduler wakes
     late (a loaded machine) only takes fewer: the caller never waits for one to start.
     """
+    if n < PARALLEL_ROWS:  # a small batch (500 sectors): no list, no thread
+        call(0, n)
+        return
     parts = slices(n)
     if len(parts) == 1:
         call(0, n)

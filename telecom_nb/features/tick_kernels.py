@@ -24,11 +24,6 @@ from telecom_nb.features import row_split
 from telecom_nb.features.robust_kernel import numba
 from telecom_nb.features.robust_stats import HUBER_K, MAD_TO_SIGMA, MIN_COUNT_TO_CLIP
 
-#: from this many rows a row-wise kernel runs in blocks of :data:`BLOCK_ROWS` over numba's
-#: threads (below, a thread switch costs more than it saves)
-PARALLEL_ROWS = row_split.PARALLEL_ROWS
-BLOCK_ROWS = 4096
-
 
 def _nmax(a, b):  # pragma: no cover - compiled
     """numpy's ``maximum`` exactly: NaN if either is NaN; of two equal values (0.0 and
