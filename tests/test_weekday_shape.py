@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from feature_loop import by_timestamp
 
 from telecom_nb import schema as S
 from telecom_nb.features import SeasonalResiduals
@@ -41,13 +42,13 @@ def network(start: str, business: np.ndarray, weeks: int = 3, step: str = "15min
 
 
 def payload_z(table: pd.DataFrame) -> np.ndarray:
-    """Seasonal payload z of every row, scored before it is learned."""
+    """Seasonal payload z of every row, scored before it is learned (one view of the
+    table, a timestamp at a time, as a replay does)."""
     f = SeasonalResiduals(kpis=[S.PAYLOAD, S.THROUGHPUT], timezone=TZ)
-    out = []
-    for _, batch in table.groupby(S.TIMESTAMP, sort=True):
-        out.append(f.transform(batch)[f"{S.PAYLOAD}:season_z"].to_numpy())
-        f.update(batch)
-    return np.concatenate(out)
+    view = f.view(table)
+    f.prepare_view(view)
+    col = f.feature_names.index(f"{S.PAYLOAD}:season_z")
+    return np.concatenate([x[:, col] for *_, x in by_timestamp(f, view)])
 
 
 def rows_of(table: pd.DataFrame, sector: str, after: str, weekdays: set[int],
