@@ -34,18 +34,19 @@ def _learned(seed: int = 3) -> tuple[CountRatios, CountRuns, np.random.Generator
     return counts, runs, rng
 
 
-def _tick(counts: CountRatios, runs: CountRuns, value: float) -> tuple[float, float]:
-    """Sector 0 at ``value`` (the others at 0 %): (the value's own z, with the run's)."""
+def _tick(counts: CountRatios, runs: CountRuns, value: float, at: int = 0
+          ) -> tuple[float, float]:
+    """Sector ``at`` at ``value`` (the others at 0 %): (the value's own z, with the run's)."""
     rows, slot = np.arange(100), np.zeros(100, dtype=np.intp)
     raw = np.zeros((100, 1))
-    raw[0, 0] = value
+    raw[at, 0] = value
     expected = np.zeros((100, 1))
     read = counts.read(rows, slot, raw, expected)
     own = counts.evidence(rows, slot, raw, expected, read)
     both = runs.z(counts, read, rows, slot, raw, own)
     runs.update(counts, rows, slot, raw, 100)
     counts.update(rows, slot, raw, 100)
-    return float(own[0, 0]), float(both[0, 0])
+    return float(own[at, 0]), float(both[at, 0])
 
 
 def test_drops_of_a_few_calls_hour_after_hour_add_up():
@@ -82,6 +83,18 @@ def test_one_drop_after_quiet_hours_is_no_more_than_itself():
         _tick(counts, runs, 0.0)
     own, both = _tick(counts, runs, 9.0909)  # 1 of 11
     assert both == own
+    # 100 % after 0 % values of a few calls is 1 drop of 1 call (z ~2.6 at 0.4 %), also in
+    # the run: not a typical period's 8-14 calls all dropped (z 4.75 after the caps)
+    own, both = _tick(counts, runs, 100.0, at=1)
+    assert 2.0 < own < 3.0 and both == pytest.approx(own)
+    # a second one right after adds up (~1.7 drops of ~1.7 calls where 0.007 were due)
+    assert _tick(counts, runs, 100.0, at=1)[1] > own + 0.5
+    # a new sector is judged at the fleet's rate from its first values, not at the
+    # seasonal expectation of 0 % (at which 1 drop of 10 calls read z 4.75)
+    counts.update(np.array([100]), np.zeros(1, dtype=np.intp), np.zeros((1, 1)), 101)
+    z = counts.evidence(np.array([100]), np.zeros(1, dtype=np.intp), np.array([[10.0]]),
+                        np.zeros((1, 1)))
+    assert 1.0 < z[0, 0] < 2.5
 
 
 def test_a_checkpoint_from_before_the_runs_restores_and_goes_on():

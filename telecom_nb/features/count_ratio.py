@@ -309,8 +309,10 @@ class CountRatios:
             # spreads of a busy hour's 90.48 %: read in counts where the sector's last value
             # and its last at this time of day were of as few counts
             use |= wide & (np.maximum(last, at_slot) <= quiet)
-        p = np.where(self.rate_n_[r, cols] >= MIN_RATE_VALUES, self.shrunk_rate(r, cols),
-                     expected[:, cols]) / 100.0
+        # the shrunk rate as soon as the fleet has one: before a sector's own values, the
+        # seasonal expectation of a rare event's rate is 0 and every drop read z 4.75
+        rated = (self.rate_n_[r, cols] >= MIN_RATE_VALUES) | np.isfinite(self.fleet_rate_[cols])
+        p = np.where(rated, self.shrunk_rate(r, cols), expected[:, cols]) / 100.0
         return cols, k, n, use, p
 
     def shrunk_rate(self, r: np.ndarray, cols: np.ndarray) -> np.ndarray:

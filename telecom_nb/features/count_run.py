@@ -17,7 +17,10 @@ binomial tail of the sums at the sector's rate (the regularised incomplete beta:
 not integers). A value of exactly 0 or 100 % does not show its trials (0 of 1 or of 40):
 it counts as the sector's typical trials (EW over its values of one event, which show them
 unreduced: 2 of 40 reads 1 of 20) at this time of day (the fleet's profile of such trials
-over the day), none or all of them events.
+over the day), none or all of them events; but one at the rate's far end (100 % drops)
+that :meth:`CountRatios.read` takes in counts (after a quiet value) is its fewest trials,
+1 of 1: read as the typical 30 calls all dropped, every quiet cell's single drop was a
+run z of 8-22 (capped to 4.75), 13 of the 17 normal rows over z 4 on hourly world 1052.
 The run's z stands for the row where it says more than the row's own, on the same side
 (a 0 or 100 %: either), and only while the value is likely at the run's own rate
 (:func:`consistent`): a quiet quarter hour inside a surge (0 of 5 calls at 15 %) does not
@@ -114,10 +117,13 @@ class CountRuns:
         blank = (v == 0.0) | (v == 100.0)
         trials = self.typical_[r, cols] * self.profile_[slot[:, None], cols]
         lumpy = counts.shown_[r, cols] >= MIN_SHOWN
-        shown = known[:, None] & lumpy & use & ~blank  # shows its trials (a fraction of them)
-        filled = known[:, None] & lumpy & blank & (trials > 0)
+        # a 0 or 100 % at the rate's far end read in counts (after a quiet value: 1 drop of
+        # 1 call) is its fewest trials, not the typical ones all dropped
+        far = blank & use & (np.abs(v / 100.0 - np.nan_to_num(p)) > 0.5)
+        shown = known[:, None] & lumpy & use & (~blank | far)  # shows its trials (a fraction)
+        filled = known[:, None] & lumpy & blank & ~far & (trials > 0)
         counted = shown | filled
-        one = shown & (k == 1)
+        one = shown & ~blank & (k == 1)
         row_n = np.where(shown, n, np.where(filled, trials, 0.0))
         row_k = np.where(shown, k, np.where(filled & (v == 100.0), trials, 0.0))
         row_n, row_k = np.where(counted, row_n, 0.0), np.where(counted, row_k, 0.0)
