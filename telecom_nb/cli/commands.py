@@ -239,7 +239,8 @@ def run_bench(args: argparse.Namespace) -> int:
             print(f"{n:>7} sectors: simulate {r['simulate_ms']:7.1f} ms  "
                   f"score {r['score_ms']:7.1f} ms  tick {r['tick_ms']:7.1f} ms  "
                   f"seed tick {r['seed_tick_ms']:7.1f} ms ({r['speedup_vs_seed']:.2f}x)  "
-                  f"RSS {r['rss_mb']:,.0f} MB (peak {r['peak_rss_mb']:,.0f})",
+                  f"RSS {r['rss_mb']:,.0f} MB (peak {r['peak_rss_mb']:,.0f}, "
+                  f"every state page written {r['aged_rss_mb']:,.0f})",
                   flush=True)
     replays = []
     if args.replay:
