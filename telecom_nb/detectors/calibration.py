@@ -53,6 +53,7 @@ rate stays at or below the target: an error on the side of precision.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 from dataclasses import dataclass
 
@@ -178,11 +179,18 @@ class TailCalibrator:
             out[rows] = np.minimum(out[rows], cap)
         return out
 
+    @functools.cached_property
+    def buckets(self) -> tuple[np.ndarray, np.ndarray, float]:
+        """The compiled pass's bucket edges of the body (:func:`calibration_kernel.buckets`):
+        derived from the immutable reference and anchor, so computed once per calibrator
+        (a checkpoint keeps only the fields; a restored calibrator computes them again)."""
+        return calibration_kernel.buckets(self.reference, self.anchor)
+
     def log_p(self, raw: np.ndarray) -> np.ndarray:
         """``-log10`` of the tail probability, computed without underflow (NaN -> 0)."""
         if isinstance(raw, np.ndarray) and raw.ndim == 1 and raw.dtype == np.float64:
             compiled = calibration_kernel.log_p(raw, self.reference, self.anchor,
-                                                self.tail_scale, self.tail_mass)
+                                                self.tail_scale, self.tail_mass, self.buckets)
             if compiled is not None:
                 return self._floored(raw, compiled)
         return self.log_p_numpy(raw)

@@ -16,7 +16,6 @@ Without numba, :func:`log_p` returns None and the numpy code runs.
 from __future__ import annotations
 
 import math
-import weakref
 from functools import lru_cache
 
 import numpy as np
@@ -26,12 +25,6 @@ from telecom_nb.features.robust_kernel import numba
 
 #: equal steps of the body's range, each with where its values start in the reference
 BUCKETS = 4096
-#: references whose buckets are kept (:func:`_buckets`)
-CACHED_REFERENCES = 32
-
-#: id(reference) -> (weak reference to it, anchor, (edges, starts, 1 / width))
-_BUCKET_CACHE: dict[int, tuple] = {}
-
 
 @lru_cache(maxsize=16)
 def _log_table(n: int) -> np.ndarray:
@@ -75,42 +68,32 @@ if numba is not None:
     _log_p = numba.njit(cache=True, nogil=True)(_log_p)
 
 
-def _buckets(reference: np.ndarray, ref: np.ndarray,
-             anchor: float) -> tuple[np.ndarray, np.ndarray, float]:
-    """The body's bucket edges, where each starts in ``ref`` and ``1 / width``.
+def buckets(reference: np.ndarray, anchor: float) -> tuple[np.ndarray, np.ndarray, float]:
+    """The body's bucket edges, where each starts in ``reference`` and ``1 / width``.
 
-    A calibrator's reference is the same (immutable) array every tick until the next
-    retrain, and searching its 4,097 edges was ~0.1 ms of each of the ~5 calls a tick (a
-    500-sector tick's ~5 %): kept per reference array, held by a weak reference so that a
-    freed array's id, reused by a new one, is not taken for it."""
-    key = id(reference)
-    hit = _BUCKET_CACHE.get(key)
-    if hit is not None and hit[0]() is reference and hit[1] == anchor:
-        return hit[2]
+    Searching the 4,097 edges was ~0.1 ms of each of the ~5 calls a tick (a 500-sector
+    tick's ~5 %): a calibrator, immutable, computes them once
+    (:attr:`~telecom_nb.detectors.calibration.TailCalibrator.buckets`)."""
+    ref = np.ascontiguousarray(reference, dtype=np.float64)
     n = len(ref)
+    if n == 0:
+        return np.empty(0), np.empty(0, dtype=np.intp), 0.0
     width = (anchor - ref[0]) / BUCKETS if anchor > ref[0] else 0.0
     edges = ref[0] + width * np.arange(BUCKETS + 1) if width > 0 else np.full(2, ref[0])
     starts = np.searchsorted(ref, edges, side="left")
     starts[0], starts[-1] = 0, n  # below the first edge: 0; above the last: up to n
-    found = (edges, starts, 1.0 / width if width > 0 else 0.0)
-    try:
-        held = weakref.ref(reference)
-    except TypeError:  # pragma: no cover - an ndarray always takes weak references
-        return found
-    if len(_BUCKET_CACHE) >= CACHED_REFERENCES:
-        _BUCKET_CACHE.pop(next(iter(_BUCKET_CACHE)), None)  # the oldest
-    _BUCKET_CACHE[key] = (held, anchor, found)
-    return found
+    return edges, starts, 1.0 / width if width > 0 else 0.0
 
 
 def log_p(raw: np.ndarray, reference: np.ndarray, anchor: float, tail_scale: float,
-          tail_mass: float) -> np.ndarray | None:
-    """``TailCalibrator.log_p``'s numbers for float64 ``raw`` (None without numba)."""
+          tail_mass: float, found: tuple[np.ndarray, np.ndarray, float]) -> np.ndarray | None:
+    """``TailCalibrator.log_p``'s numbers for float64 ``raw`` (None without numba);
+    ``found``: the reference's :func:`buckets` at ``anchor``."""
     ref = np.ascontiguousarray(reference, dtype=np.float64)
     n = len(ref)
     if numba is None or n == 0:
         return None
-    edges, starts, inv_width = _buckets(reference, ref, anchor)
+    edges, starts, inv_width = found
     out = np.empty(len(raw))
     raw = np.ascontiguousarray(raw, dtype=np.float64)
     options = (ref, edges, inv_width, starts, anchor, tail_scale, -math.log10(tail_mass),
