@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import ctypes
+
 import numpy as np
 import pytest
 
 from telecom_nb.bench import memory_mb
-from telecom_nb.state_pages import owned_arrays, write_every_page
+from telecom_nb.state_pages import PAGE, owned_arrays, write_every_page
 
 
 class _Holder:
@@ -36,11 +38,24 @@ def test_owned_arrays_finds_each_writeable_owner_once() -> None:
     assert len(found) == 5
 
 
+def _drop_pages(array: np.ndarray) -> None:
+    """Give the whole pages inside ``array`` back to the OS (``MADV_DONTNEED``: they read
+    as zeros again and are not resident): a long suite's allocator may hand ``np.zeros``
+    memory that an earlier test made resident."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.madvise.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
+    start = -(-array.ctypes.data // PAGE) * PAGE
+    length = (array.ctypes.data + array.nbytes - start) // PAGE * PAGE
+    if libc.madvise(start, length, 4) != 0:  # MADV_DONTNEED
+        pytest.skip(f"madvise failed: errno {ctypes.get_errno()}")
+
+
 def test_writing_every_page_makes_zero_pages_resident_and_keeps_values() -> None:
     if memory_mb("VmRSS") == 0.0:
         pytest.skip("no /proc here")
     state = _State()
-    state.ring = np.zeros(48 * 2**20, dtype=np.uint8)  # 48 MiB of the OS's zero pages
+    state.ring = np.zeros(48 * 2**20, dtype=np.uint8)  # 48 MiB of zeros
+    _drop_pages(state.ring)  # the OS's zero pages, whatever memory the allocator reused
     state.ring[5] = 3
     state.table[1, 2, 3] = 4.5
     before = memory_mb("VmRSS")
