@@ -119,7 +119,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--weekend", default="Sat,Sun", help="days off, e.g. Fri,Sat")
     ap.add_argument("--holidays", default="", help="public holidays, YYYY-MM-DD,...")
     ap.add_argument("--start", default="2026-05-04", help="first local day (YYYY-MM-DD)")
-    ap.add_argument("--step", default="1h", choices=("15min", "1h"), help="reporting period")
+    ap.add_argument("--step", default="1h", choices=("5min", "15min", "30min", "1h"),
+                    help="reporting period")
     ap.add_argument("--time-style", default="iso", choices=tuple(TIME_FORMATS),
                     help="Start Time as 2026-05-04 13:00, 20260504130000 or 04.05.2026 13:00")
     ap.add_argument("--prefix", default="KRC", help="NE name prefix")
