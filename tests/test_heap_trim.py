@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 
+import pyarrow as pa
 from pipeline_fakes import ListSource, ThresholdDetector, make_batch, make_runner, run
 
 from telecom_nb.engine import heap, runner
@@ -42,3 +43,10 @@ def test_trim_heap_says_whether_it_could():
 
 def test_arenas_are_capped_where_malloc_allows_it():
     assert heap.limit_arenas() is (heap._TRIM is not None)
+
+
+def test_arrow_allocates_from_malloc_where_the_heap_is_trimmed():
+    assert heap.use_system_pool() is (heap._TRIM is not None)
+    if heap._TRIM is not None:
+        assert pa.default_memory_pool().backend_name == "system"
+        assert pa.array(["a", "b"]).buffers()[-1] is not None  # allocates from it

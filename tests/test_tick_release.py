@@ -94,3 +94,37 @@ def test_a_replaced_feature_matrix_is_stacked_into_again_unless_someone_holds_it
         if t == 5:  # the one replaced here is the caller's
             assert replaced() is held and det.features_._spare is None
     np.testing.assert_array_equal(held, held_copy)
+
+
+def test_a_large_batch_takes_its_predecessors_first_and_is_stacked_into_the_last_one(
+        monkeypatch):
+    """A batch of PREFETCH_ROWS rows draws its learn's kept rows and takes their
+    predecessors before it is transformed, so its features are stacked into the last
+    batch's matrix (one matrix held between ticks): the same draws, window and
+    predecessors as a detector that never does; a batch scored and not learned leaves the
+    next learn without predecessors (NaN), as new sectors."""
+    from telecom_nb.detectors import windowed
+
+    monkeypatch.setattr(windowed, "PREFETCH_ROWS", 12)
+    ticks = _ticks(n_ticks=6, n=12)
+    det, plain = _detector(), _detector()
+    plain._prefetch = lambda view: None
+    for d in (det, plain):
+        d.window_size = 60  # 3 of a batch's 12 rows kept: the generator draws
+    for t, batch in enumerate(ticks):
+        last = weakref.ref(det._previous.last_x_)
+        det.score(batch)
+        plain.score(batch)
+        if t >= 3:  # remembering (from warm-up's half) and a last batch: stacked into it
+            assert det._cache[1] is last() and det.features_._spare is None
+        np.testing.assert_array_equal(det._cache[1], plain._cache[1])
+        det.learn(batch)
+        plain.learn(batch)
+        assert det._rng.bit_generator.state == plain._rng.bit_generator.state
+        if t >= 2:
+            np.testing.assert_array_equal(det._window.snapshot(), plain._window.snapshot())
+            np.testing.assert_array_equal(det._previous.snapshot(), plain._previous.snapshot())
+    assert np.isfinite(det._previous.snapshot()[-3:]).all()
+    det.score(ticks[0])  # scored, never learned
+    det.learn(ticks[1])
+    assert np.isnan(det._previous.snapshot()[-3:]).all()

@@ -22,7 +22,7 @@ from telecom_nb.detectors.base import Detector, RetrainJob, Scores
 from telecom_nb.detectors.calibration import DEEP_SHOULDER, TailCalibrator
 from telecom_nb.detectors.explain import contributions_frame, kpi_contributions, top_kpis
 from telecom_nb.detectors.fit_inputs import FitInputs, Fitted
-from telecom_nb.detectors.previous_rows import PreviousRows
+from telecom_nb.detectors.previous_rows import Prefetched, PreviousRows
 from telecom_nb.detectors.retrain_schedule import MAX_STRETCH, RETRAIN_GROWTH, retrain_gap
 from telecom_nb.detectors.threshold_params import ThresholdParams
 from telecom_nb.detectors.window import SampleWindow
@@ -35,6 +35,8 @@ from telecom_nb.params import check_range, param_trait, to_timedelta
 CALIBRATION_ROWS = 20_000
 #: the window spans at least this many batches (large fleets are subsampled per batch)
 MIN_BATCHES_IN_WINDOW = 20
+#: batches of this many rows take their predecessors when transformed (previous_rows.py)
+PREFETCH_ROWS = 4096
 
 
 class WindowedDetector(ThresholdParams, Detector):
@@ -155,6 +157,7 @@ class WindowedDetector(ThresholdParams, Detector):
         self._window: SampleWindow | None = None
         self._previous = PreviousRows()
         self._cache: tuple[BatchView, np.ndarray] | None = None
+        self._prefetched: Prefetched | None = None
         self._rng = np.random.default_rng(self.random_state)
         self.batches_seen_ = 0
         self.first_time_: pd.Timestamp | None = None
@@ -188,6 +191,7 @@ class WindowedDetector(ThresholdParams, Detector):
     def _features_of(self, view: BatchView) -> np.ndarray:
         if self._cache is not None and self._cache[0] is view:
             return self._cache[1]
+        self._prefetch(view)
         x = self.features_.transform_view(view)
         self._cache = (view, x)
         return x
@@ -225,11 +229,15 @@ class WindowedDetector(ThresholdParams, Detector):
         self._cache = None
         rows = self.features_.rows(view) if self.keeps_previous else None
         replaced = self._previous.last_x_
+        if self._prefetched is not None and self._prefetched.view is not view:
+            self._prefetched = None  # drawn for a batch scored and not learned
         if self.batches_seen_ >= self.warmup_batches // 2:
             self._remember(x, rows)  # the first half of warm-up: features still cold, not kept
         elif rows is not None:
             self._previous.update(rows, x)
-        if self._previous.last_x_ is not replaced and sys.getrefcount(replaced) == 2:
+        self._prefetched = None
+        if (self._previous.last_x_ is not replaced and replaced.size
+                and sys.getrefcount(replaced) == 2):
             self.features_.recycle(replaced)  # only this frame and the call above hold it
         del replaced
         self.batches_seen_ += 1
@@ -246,12 +254,21 @@ class WindowedDetector(ThresholdParams, Detector):
         elif self._window.capacity != self.window_size:
             self._window = self._window.resized(self.window_size)
         per_batch = max(1, self.window_size // self._window_ticks())
-        kept = slice(None)
-        if len(x) > per_batch:
-            kept = np.sort(self._rng.choice(len(x), per_batch, replace=False))
+        kept, prev = self._previous.kept_rows(self._prefetched, self._rng, len(x), per_batch)
         self._window.append(x[kept])
         if rows is not None:
-            self._previous.remember(rows, x, kept, self.window_size)
+            self._previous.remember(rows, x, kept, self.window_size, prev)
+
+    def _prefetch(self, view: BatchView) -> None:
+        """A large batch's learn draw and its kept rows' predecessors, taken before it is
+        transformed, so the last batch's matrix can be stacked into (previous_rows.py)."""
+        self._prefetched = None
+        if (not self.keeps_previous or len(view) < PREFETCH_ROWS or self._few_series()
+                or self.batches_seen_ < self.warmup_batches // 2):
+            return
+        per_batch = max(1, self.window_size // self._window_ticks())
+        self._prefetched = self._previous.prefetch(view, self.features_.rows(view), self._rng,
+                                                   per_batch, self.features_.recycle)
 
     def _window_ticks(self) -> int:
         """Ticks the window spans at least: a batch adds ``window_size / this`` rows at most."""
