@@ -19,6 +19,7 @@ from telecom_nb.detectors.flat_forest import FlatForest
 from telecom_nb.detectors.joint import JointDistance
 from telecom_nb.detectors.kpi_families import KpiFamilies
 from telecom_nb.detectors.persist_part import PersistPart
+from telecom_nb.detectors.rate_part import RatePart
 from telecom_nb.detectors.run_part import RunPart
 from telecom_nb.detectors.second_kpi import SecondKpi
 
@@ -80,6 +81,7 @@ class ForestAndZ:
     run: RunPart | None = None  # a fleet: a KPI off for every tick of the last hour
     area: AreaPart | None = None  # a fleet: two KPI families off with the sector's area
     persist: PersistPart | None = None  # hourly fleets: a KPI held off for hours
+    rates: RatePart | None = None  # hourly fleets: a ratio KPI on its own deep tail
     #: the fit's :class:`FitReference`, taken (and dropped) by the detector's calibration
     fit_ref: list = field(default_factory=lambda: [None], compare=False, repr=False)
 

@@ -21,6 +21,7 @@ from telecom_nb.detectors.forest_params import ForestParams
 from telecom_nb.detectors.joint import JointDistance
 from telecom_nb.detectors.kpi_families import KpiFamilies, family_only, kpi_columns, others, without
 from telecom_nb.detectors.persist_part import PERSIST_KIND, PersistPart
+from telecom_nb.detectors.rate_part import RatePart, rate_columns
 from telecom_nb.detectors.run_part import RunPart, run_columns
 from telecom_nb.detectors.second_kpi import SecondKpi, kpi_groups
 from telecom_nb.detectors.window_span import WindowSpanParams
@@ -180,7 +181,16 @@ class IsolationForestDetector(CalendarParams, ForestParams, WindowSpanParams, Wi
                                              list(self.kpis_)) if self._area_part() else (),
                 "persist_columns": area_columns(list(self.features_.feature_names),
                                                 list(self.kpis_), kind=PERSIST_KIND)
-                if self._persist_part() else ()}
+                if self._persist_part() else (), "rate_columns": self._rate_columns()}
+
+    def _rate_columns(self) -> tuple[int, ...]:
+        """The rate part's columns: the seasonal z of the KPIs the data show are ratios of
+        counts, gated as the persistence part (hourly fleets after a day)."""
+        lumpy = getattr(self.features_.parts_[0], "lumpy_", None)
+        if lumpy is None or not self._persist_part():
+            return ()
+        return rate_columns(list(self.features_.feature_names), list(lumpy.kpis),
+                            lumpy.counts_.ratios())
 
     def _shift_columns(self) -> tuple[int, ...]:
         """Level-shift columns: never in the forest or the tails; for a few series their
@@ -216,6 +226,7 @@ class IsolationForestDetector(CalendarParams, ForestParams, WindowSpanParams, Wi
         run_fitted = params.pop("run_part", True)
         area_pairs = params.pop("area_columns", ())
         persist_pairs = params.pop("persist_columns", ())
+        rate_cols = tuple(params.pop("rate_columns", ()))
         previous = params.pop("previous", None)
         shift = np.asarray(params.pop("shift_columns", ()), dtype=np.intp)
         smooth_cols = np.asarray(params.pop("smooth_columns", ()), dtype=np.intp)
@@ -273,6 +284,7 @@ class IsolationForestDetector(CalendarParams, ForestParams, WindowSpanParams, Wi
         run_part = None if heavy or not run_fitted else RunPart.fit(every, ref, run)
         area = None if heavy else AreaPart.fit(every, ref, area_pairs, cont)
         persist = None if heavy else PersistPart.fit(every, ref, persist_pairs, cont)
+        rates = None if heavy else RatePart.fit(every, ref, rate_cols, cont)
         if joint is not None and not heavy:
             zref = np.maximum(zref, units)
         forest_raw = -forest.score_samples(x if kept is None else x[kept])
@@ -283,7 +295,8 @@ class IsolationForestDetector(CalendarParams, ForestParams, WindowSpanParams, Wi
             np.asarray(novelty, dtype=np.intp) if len(novelty) else None, second, n_base,
             shift if heavy and len(shift) else None,
             _shift_null(shift_ref, shift_prev, shift) if heavy and len(shift) else None,
-            families, smooth, smooth_tail, smooth_null, keep, run_part, area=area, persist=persist)
+            families, smooth, smooth_tail, smooth_null, keep, run_part, area=area, persist=persist,
+            rates=rates)
         # the calibration reads the very window (unsliced) when no rows were picked
         model.fit_ref[0] = FitReference(shift_ref, shift_prev, forest_raw, zref, units, cont,
                                        smooth_units)
@@ -347,6 +360,8 @@ class IsolationForestDetector(CalendarParams, ForestParams, WindowSpanParams, Wi
             raw = np.maximum(raw, model.area(features))
         if model.persist is not None:
             raw = np.maximum(raw, model.persist(features))
+        if model.rates is not None:
+            raw = np.maximum(raw, model.rates(features))
         return raw
 
 

@@ -1,0 +1,53 @@
+"""The rate part: each ratio-of-counts KPI's seasonal column on its own deep tail."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from telecom_nb.detectors.feature_tails import FeatureTails
+from telecom_nb.detectors.rate_part import FLOOR, RatePart, rate_columns
+
+NAMES = ["drop:season_z", "drop:persist_z", "ho:season_z", "load:season_z", "idle:season_z"]
+
+
+def _window(n: int, seed: int = 0) -> np.ndarray:
+    """A drop rate 0 on 90 % of rows with a light exponential tail beyond; a handover
+    success rate with a heavy (t, 2 df) tail; a near-Gaussian load; a rate never off 0."""
+    rng = np.random.default_rng(seed)
+    drop = np.where(rng.random(n) < 0.9, 0.0, 1.0 + rng.exponential(0.5, n))
+    return np.column_stack(
+        [drop, rng.normal(size=n), rng.standard_t(2, size=n), rng.normal(size=n), np.zeros(n)]
+    )
+
+
+def _fit(ref: np.ndarray) -> RatePart | None:
+    cols = rate_columns(NAMES, ["drop", "ho", "load", "idle"], np.array([1, 1, 0, 1], bool))
+    assert cols == (0, 2, 4)  # the ratios' seasonal columns only, whatever their names
+    return RatePart.fit(FeatureTails.fit(ref, np.zeros_like(ref)), ref, cols)
+
+
+def test_each_column_reads_its_own_rarity_and_a_light_tail_far_out_reaches_the_flag():
+    ref = _window(20_000)
+    part = _fit(ref)
+    assert part is not None and list(part.columns) == [0, 2]  # a column 0 at 99.9 %: none
+    assert part.penalty == math.log10(2.0)
+    rows = np.zeros((5, len(NAMES)))
+    rows[0, 0] = np.quantile(ref[:, 0], 0.999)  # each at its own 1-in-1,000: alike
+    rows[1, 2] = np.quantile(np.abs(ref[:, 2]), 0.999)
+    rows[2, 0] = np.quantile(ref[:, 0], 0.99999)  # the drop rate at its 1-in-100,000
+    rows[3, 0] = np.quantile(ref[:, 0], 0.9)  # an ordinary drop: below the floor
+    rows[4, 4] = 50.0  # the column left out is never read
+    score = part(rows)
+    assert abs(score[0] - (3.0 - part.penalty)) < 0.3 and abs(score[1] - score[0]) < 0.3
+    assert score[2] > 4.0
+    assert score[3] == 0.0 and score[4] == 0.0
+    assert np.all((score == 0.0) | (score >= FLOOR))
+
+
+def test_no_part_without_columns_or_a_tail():
+    ref = _window(3_000)
+    tails = FeatureTails.fit(ref, np.zeros_like(ref))
+    assert RatePart.fit(tails, ref, ()) is None  # not asked for (15 minutes, few series)
+    assert RatePart.fit(tails, ref, (4,)) is None  # 0 on every row: nothing to read
