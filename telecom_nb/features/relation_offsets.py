@@ -23,10 +23,15 @@ than this.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from telecom_nb.defaults import FEW_SERIES
 from telecom_nb.features.time_slots import DAY_NS
+
+if TYPE_CHECKING:
+    from telecom_nb.features.seasonal import SeasonalResiduals
 
 #: ``start_ns_`` before the first batch learned
 UNDECIDED = -1
@@ -90,7 +95,7 @@ def moved_pairs(offsets: np.ndarray, pair_cols: np.ndarray) -> np.ndarray:
     return np.flatnonzero((offsets[pair_cols] != 1.0).any(axis=1))
 
 
-def restart_columns(season, cols: np.ndarray) -> None:
+def restart_columns(season: SeasonalResiduals, cols: np.ndarray) -> None:
     """The seasonal state of series ``cols`` (of :class:`~telecom_nb.features.seasonal.
     SeasonalResiduals`) as at a stream's start: nothing learned in other units is kept
     (levels, spreads, runs, the fleet's profile and weekday shape). Only the registered

@@ -19,6 +19,8 @@ Output: robust z-scores ``(x - expected) / spread``, clipped, 0 with no history.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 from traitlets import Bool, Float, Int, observe, validate
 
@@ -118,7 +120,7 @@ class SeasonalResiduals(FeatureExtractor):
             self.slot_table_.alpha = self.slot_alpha
             self.sector_table_.alpha = self.sector_alpha
 
-    def derive_added_state(self, names) -> None:
+    def derive_added_state(self, names: Sequence[str]) -> None:
         """A checkpoint older than the relation offsets learned its relations on ``log1p``:
         they stay there (``c`` = 1)."""
         self.rel_offsets_ = RelationOffsets.ones(len(self.kpis_ or ()))
