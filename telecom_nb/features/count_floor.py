@@ -81,10 +81,17 @@ class CountFloor:
         )
         return np.where(load, FLOOR_SHARE * np.nan_to_num(median), 0.0)
 
-    def floors(self, expected: np.ndarray, pair_cols: np.ndarray, s0: np.ndarray) -> np.ndarray:
+    def floors(
+        self,
+        expected: np.ndarray,
+        pair_cols: np.ndarray,
+        s0: np.ndarray,
+        offsets: np.ndarray | None = None,
+    ) -> np.ndarray:
         """rows x (KPIs, then relations): the spread floor on the log axis at ``expected``
         (the KPIs' expected values in their own units) for the noise floors ``s0``
-        (:meth:`noise`; 0: no floor)."""
+        (:meth:`noise`; 0: no floor); ``offsets`` the KPIs' ``c`` in the relations
+        (None: 1, ``log1p``)."""
         x = np.abs(np.nan_to_num(expected))
         # fades as the count grows past one quantum (x = s0: half, 3x: a quarter): a cell at
         # half the median (a quiet hour of a normal cell: a 6x surge read 13.8 spreads, 6.2
@@ -92,6 +99,8 @@ class CountFloor:
         fade = np.divide(s0, s0 + x, out=np.zeros_like(x), where=s0 + x > 0)
         f = s0[None, :] / (1.0 + x) * fade
         if len(pair_cols):
-            pairs = np.hypot(f[:, pair_cols[:, 0]], f[:, pair_cols[:, 1]])
+            # a relation member on log(c + x): s0 is s0 / (c + x) there
+            g = f if offsets is None else s0[None, :] / (offsets[None, :] + x) * fade
+            pairs = np.hypot(g[:, pair_cols[:, 0]], g[:, pair_cols[:, 1]])
             f = np.hstack([f, pairs])
         return f

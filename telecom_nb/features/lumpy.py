@@ -44,16 +44,22 @@ class LumpyKpis:
         start empty at the restore, as this object was built (no run yet, typical trials
         and the loads' quantiles learned anew)."""
 
-    def spread_floor(self, expected: np.ndarray) -> np.ndarray | None:
+    def noise(self) -> np.ndarray:
+        """Per KPI the load's noise floor in its own units (0: not a load)."""
+        return self.floor_.noise(self.counts_.ratios() | self.zero_kpis_.which())
+
+    def spread_floor(self, expected: np.ndarray,
+                     offsets: np.ndarray | None = None) -> np.ndarray | None:
         """rows x (KPIs, then relations): the loads' spread floor at ``expected`` (on the
-        seasonal axis); None: no load (:mod:`~telecom_nb.features.count_floor`)."""
-        s0 = self.floor_.noise(self.counts_.ratios() | self.zero_kpis_.which())
+        seasonal axis), the relations' on their offsets (None: ``log1p``); None: no load
+        (:mod:`~telecom_nb.features.count_floor`)."""
+        s0 = self.noise()
         loads = np.flatnonzero(s0 > 0.0)
         if not len(loads):
             return None
         own = np.zeros((len(expected), len(self.kpis)))  # only the loads' are read
         own[:, loads] = unscale_kpis(expected[:, loads], tuple(self.kpis[j] for j in loads))
-        return self.floor_.floors(own, self.pair_cols_, s0)
+        return self.floor_.floors(own, self.pair_cols_, s0, offsets)
 
     def z(self, rows: np.ndarray, slots: tuple[np.ndarray, np.ndarray], day: np.ndarray,
           raw: np.ndarray, expected: np.ndarray, z: np.ndarray) -> np.ndarray:

@@ -35,12 +35,20 @@ def relation_name(pair: tuple[str, str]) -> str:
 
 
 def relation_values(
-    raw: np.ndarray, kpis: tuple[str, ...], pairs: tuple[tuple[str, str], ...]
+    raw: np.ndarray,
+    kpis: tuple[str, ...],
+    pairs: tuple[tuple[str, str], ...],
+    offsets: np.ndarray | None = None,
 ) -> np.ndarray:
-    """rows x pairs: log((1+|a|)/(1+|b|)) with sign kept; NaN where an input is missing."""
+    """rows x pairs: log((c_a+|a|)/(c_b+|b|)) with sign kept (up to a constant); NaN where
+    an input is missing. ``offsets``: per KPI its ``c`` (None: 1 each, ``log1p``), a load's
+    in its own units (:mod:`~telecom_nb.features.relation_offsets`)."""
     out = np.empty((raw.shape[0], len(pairs)))
     for j, (a, b) in enumerate(pairs):
-        xa, xb = raw[:, kpis.index(a)], raw[:, kpis.index(b)]
+        ia, ib = kpis.index(a), kpis.index(b)
+        xa, xb = raw[:, ia], raw[:, ib]
+        if offsets is not None:  # log((c + |x|) / c); log1p itself where c is 1
+            xa, xb = xa / offsets[ia], xb / offsets[ib]
         out[:, j] = np.sign(xa) * np.log1p(np.abs(xa)) - np.sign(xb) * np.log1p(np.abs(xb))
     return out
 

@@ -19,6 +19,8 @@ Output: robust z-scores ``(x - expected) / spread``, clipped, 0 with no history.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 from traitlets import Bool, Float, Int, observe, validate
 
@@ -28,6 +30,7 @@ from telecom_nb.features.base import FeatureExtractor
 from telecom_nb.features.cadence import Cadence
 from telecom_nb.features.layout import grow_slot_major
 from telecom_nb.features.lumpy import LumpyKpis
+from telecom_nb.features.relation_offsets import RelationOffsets, moved_pairs, restart_columns
 from telecom_nb.features.relations import (
     default_relations,
     relation_name,
@@ -84,6 +87,9 @@ class SeasonalResiduals(FeatureExtractor):
     slot_prior = param_trait(Float(3.0, help="samples before a slot's own level dominates"))
     relations = param_trait(Bool(True, help="also model KPI relations (log ratios)"))
 
+    #: state newer than some checkpoints: derived by :meth:`derive_added_state`
+    _state_added: tuple[str, ...] = ("rel_offsets_",)
+
     @validate("slots_per_day")
     def _v_slots(self, proposal):
         check_range("slots_per_day", proposal["value"], 1, 1440)
@@ -114,6 +120,11 @@ class SeasonalResiduals(FeatureExtractor):
             self.slot_table_.alpha = self.slot_alpha
             self.sector_table_.alpha = self.sector_alpha
 
+    def derive_added_state(self, names: Sequence[str]) -> None:
+        """A checkpoint older than the relation offsets learned its relations on ``log1p``:
+        they stay there (``c`` = 1)."""
+        self.rel_offsets_ = RelationOffsets.ones(len(self.kpis_ or ()))
+
     def state_changed(self) -> None:
         """Forget the expectation kept from ``transform_view`` for ``update_view``."""
         self._cache = None
@@ -127,6 +138,7 @@ class SeasonalResiduals(FeatureExtractor):
         self.cadence_ = Cadence()
         self.week_ = WeekdayEffects(slots, n_series) if self.weekly else None
         self.lumpy_ = LumpyKpis(kpis, self.pairs_, slots)
+        self.rel_offsets_ = RelationOffsets(len(kpis))
         # float32, counts in uint16 tenths (widened on every read): the second-largest table
         self.slot_table_ = RobustTable((slots, n_series), self.slot_alpha, dtype=np.float32,
                                        count_dtype=np.uint16)
@@ -155,13 +167,14 @@ class SeasonalResiduals(FeatureExtractor):
         return np.vstack([np.eye(len(kpis)), relation_weights(kpis, self.pairs_)])
 
     def series(self, view: BatchView) -> np.ndarray:
-        """rows x series: scaled KPIs, then relations (cached on the view)."""
-        key = f"{ROWWISE}season_series{id(self)}"
+        """rows x series: scaled KPIs, then relations (cached on the view, per offsets)."""
+        rel = self.rel_offsets_
+        key = f"{ROWWISE}season_series{id(self)}{rel.key()}"
         if key not in view.cache:
             kpis = self.kpis_ or ()
             parts = [scaled_view(view, kpis)]  # computed once per view for all parts
             if self.pairs_:
-                parts.append(relation_values(view.raw, kpis, self.pairs_))
+                parts.append(relation_values(view.raw, kpis, self.pairs_, rel.offsets()))
             view.cache[key] = np.hstack(parts)
         return view.cache[key]
 
@@ -254,7 +267,7 @@ class SeasonalResiduals(FeatureExtractor):
         if fleet:
             # a load at a small expected value is no more precise than its count (learning
             # gates on the slot's own spread, as before)
-            floor = self.lumpy_.spread_floor(expected)
+            floor = self.lumpy_.spread_floor(expected, self.rel_offsets_.offsets())
             if floor is not None:
                 spread = np.maximum(spread, floor)
         z = (y - expected) / spread
@@ -267,9 +280,11 @@ class SeasonalResiduals(FeatureExtractor):
         return out
 
     def update_view(self, view: BatchView) -> None:
-        y = self.series(view)
         rows = self.registry.register(view.sector_ids)
         need = len(self.registry)
+        if len(view):
+            self.rel_offsets_.begin(need, int(view.ns().min()))
+        y = self.series(view)
         self.slot_table_.grow(need)
         self.sector_table_.grow(need)
         self.resid_dev_ = grow_rows(self.resid_dev_, need)
@@ -307,6 +322,10 @@ class SeasonalResiduals(FeatureExtractor):
         self.sector_table_.update((rows,), y_day, far=far)
         if need > FEW_SERIES:  # read only then (the one-series pass has no such state)
             self.lumpy_.update(rows, (slot, wslot), utc_days(view.ns()), view.raw, need)
+            rel = self.rel_offsets_
+            if len(view) and rel.decide(int(view.ns().max()), self.lumpy_.noise()):
+                moved = moved_pairs(rel.offsets_, self.lumpy_.pair_cols_)
+                restart_columns(self, len(self.kpis_ or ()) + moved)  # in their new units
         self.state_changed()
 
     def _learn_cells(self, rows: np.ndarray, slot: np.ndarray, now: np.ndarray,
