@@ -323,25 +323,32 @@ class Monitor(TriageViews, PagePresence, HasTraits):
             last_retrain = pd.Timestamp(p.last_retrain_time).isoformat()
             if p.timestamp is not None:
                 model_age = format_duration(p.timestamp - pd.Timestamp(p.last_retrain_time))
-        with self.hold_trait_notifications():
-            self.status = p.status
-            self.running = p.running
-            self.paused = p.paused or p.state is RunState.PAUSED
-            self.tick = p.tick
-            self.sim_time = "" if p.timestamp is None else p.timestamp.isoformat()
-            self.n_anomalies = self._last_anomalies
-            self.total_anomalies = self._total_anomalies
-            self.open_episodes = self.episodes.n_open
-            self.rows_per_s = float(p.rows_per_s)
-            self.model_version = int(self.detector.model_version_)
-            self.last_retrain = last_retrain
-            self.model_age = model_age
-            self.warmup_progress = float(np.clip(self.detector.warmup_progress, 0.0, 1.0))
-            self.error = p.error
-            counters = p.counters
-            if counters != self.counters:
-                self.counters = counters
-            self.last_message = p.last_message
+        values = {
+            "status": p.status,
+            "running": p.running,
+            "paused": p.paused or p.state is RunState.PAUSED,
+            "tick": p.tick,
+            "sim_time": "" if p.timestamp is None else p.timestamp.isoformat(),
+            "n_anomalies": self._last_anomalies,
+            "total_anomalies": self._total_anomalies,
+            "open_episodes": self.episodes.n_open,
+            "rows_per_s": float(p.rows_per_s),
+            "model_version": int(self.detector.model_version_),
+            "last_retrain": last_retrain,
+            "model_age": model_age,
+            "warmup_progress": min(max(float(self.detector.warmup_progress), 0.0), 1.0),
+            "error": p.error,
+            "counters": p.counters,
+            "last_message": p.last_message,
+        }
+        # only the traits that moved are set: a set validates and queues its value even
+        # when it is unchanged (~2-3 us each, 16 traits, twice a tick)
+        changed = {name: value for name, value in values.items()
+                   if getattr(self, name) != value}
+        if changed:
+            with self.hold_trait_notifications():
+                for name, value in changed.items():
+                    setattr(self, name, value)
 
     @validate("interval")
     def _check_interval(self, proposal):
