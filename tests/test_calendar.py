@@ -125,6 +125,26 @@ def test_five_minute_and_hourly_data_share_one_slot_structure():
     assert cadence.step == pd.Timedelta("5min")
 
 
+def test_first_day_visits_teach_no_weekday_effect_at_five_minutes():
+    """On the first day a slot's typical level is the running mean of the visit so far
+    (a morning ramp reads above it): a fleet's week slots learn only against a typical day
+    that has seen a whole visit (12 samples of an hour at 5 minutes), from day 2 on."""
+    table = fleet(set(), "UTC", weeks=(24 + 2) / (7 * 24), step="5min", n_sectors=12)
+    table = table[table[S.TIMESTAMP].dt.hour < 2].reset_index(drop=True)  # hours 0-1 a day
+    f = SeasonalResiduals(kpis=[S.PAYLOAD, S.THROUGHPUT])
+    view = f.view(table)
+    f.prepare_view(view)
+    for _ in by_timestamp(f, view):
+        pass
+    monday, tuesday = f.week_.count_[:12, :2], f.week_.count_[:12, 24:26]
+    assert (monday == 0).all()  # day 1 (a Monday): no week slot learned from its visits
+    assert (tuesday > 0).mean() > 0.9  # day 2: learned against day 1's whole visits
+    # the slot level's memory is a duration: slot_alpha per 15 minutes of 5-minute data
+    assert f.slot_table_.alpha == pytest.approx(1.0 - (1.0 - f.slot_alpha) ** (1.0 / 3.0))
+    f.cadence_.step_ns = pd.Timedelta("1h").value  # hourly data: per sample, as tuned
+    assert f._slot_weight(True) == f.slot_alpha
+
+
 def test_weekend_is_learned_at_a_fifteen_minute_cadence_too():
     table = fleet({4}, "Asia/Tehran", step="15min", n_sectors=20)
     nights = weekend_nights(table, "Asia/Tehran", {4}, after="2026-04-27")

@@ -27,7 +27,7 @@ from traitlets import Bool, Float, Int, observe, validate
 from telecom_nb.defaults import FEW_SERIES
 from telecom_nb.features import fleet_profile
 from telecom_nb.features.base import FeatureExtractor
-from telecom_nb.features.cadence import Cadence
+from telecom_nb.features.cadence import Cadence, per_sample
 from telecom_nb.features.layout import grow_slot_major
 from telecom_nb.features.lumpy import LumpyKpis
 from telecom_nb.features.relation_offsets import RelationOffsets, moved_pairs, restart_columns
@@ -305,11 +305,14 @@ class SeasonalResiduals(FeatureExtractor):
         y_day, y_slot, taught, far, far_slot, day_warm, offset = (
             cells if cells is not None else self._learn_cells(rows, slot, now, y, exp))
         fleet_profile.learn(self, offset, has, slot)  # from every sector, far or not
+        fleet = need > FEW_SERIES
         if self.week_ is not None:
             # the weekday's effect: what is left against a warm typical day
             visit = min(1.0, self.cadence_.step_ns * self.slots_per_day / DAY_NS)
-            self.week_.update(rows, wslot, y - (expected - effect), day_warm, far, spread,
+            self.week_.update(rows, wslot, y - (expected - effect),
+                              self._week_learns(rows, slot, day_warm, fleet), far, spread,
                               day_spread**2, visit)
+        self.slot_table_.alpha = self._slot_weight(fleet)
         # A gated first sample starts the cell at the prior, not at the fault; later
         # samples that agree with the fleet-shaped prior repair what little it learned.
         # a visit's recurring sample leaves the slot's spread alone (read only then: a copy)
@@ -327,6 +330,30 @@ class SeasonalResiduals(FeatureExtractor):
                 moved = moved_pairs(rel.offsets_, self.lumpy_.pair_cols_)
                 restart_columns(self, len(self.kpis_ or ()) + moved)  # in their new units
         self.state_changed()
+
+    def _slot_weight(self, fleet: bool) -> float:
+        """A fleet's slot level learns ``slot_alpha`` per 15 minutes of data (the cadence it
+        was tuned on) when samples come faster: per sample at 5 minutes its memory was ~10
+        samples, under one visit of an hourly slot, so the typical day followed the
+        visit itself (a ramp's lag, a slow degradation learned within the hour). Slower
+        data keeps ``slot_alpha`` per sample (hourly data was tuned so)."""
+        ratio = self.cadence_.ratio
+        return per_sample(self.slot_alpha, ratio) if fleet and ratio < 1.0 else self.slot_alpha
+
+    def _week_learns(self, rows: np.ndarray, slot: np.ndarray, day_warm: np.ndarray,
+                     fleet: bool) -> np.ndarray:
+        """Where a fleet's weekday table learns: against a typical day that has seen a
+        whole visit of the slot (a day's worth of its samples), not only this visit's first
+        few. On the first day a slot's level is the running mean of the visit so far: on a
+        morning ramp each later sample reads above it by half the ramp so far, and the
+        week slot learned that lag as the weekday's effect, read back a week later against
+        a mature typical day: at 5 minutes the whole fleet read low at the hour's first
+        ticks on the first judged day (day 1's weekday; 06:00, the morning ramp). Slots shorter than
+        ``SLOT_WARM`` samples a visit (hourly data) are unchanged."""
+        per_visit = DAY_NS / (self.cadence_.step_ns * self.slots_per_day)
+        if not fleet or per_visit <= SLOT_WARM:
+            return day_warm
+        return day_warm & (self.slot_table_.counts((rows, slot)) >= per_visit)
 
     def _learn_cells(self, rows: np.ndarray, slot: np.ndarray, now: np.ndarray,
                      y: np.ndarray, exp: tuple):
