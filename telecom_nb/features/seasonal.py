@@ -38,8 +38,6 @@ from telecom_nb.features.relations import (
     relation_weights,
 )
 from telecom_nb.features.robust_stats import (
-    GATE_Z,
-    HUBER_K,
     MAD_TO_SIGMA,
     MIN_COUNT_TO_CLIP,
     RobustTable,
@@ -303,7 +301,8 @@ class SeasonalResiduals(FeatureExtractor):
 
         cells = seasonal_learn.learn_cells(self, rows, slot, now, y, exp)
         y_day, y_slot, taught, far, far_slot, day_warm, offset = (
-            cells if cells is not None else self._learn_cells(rows, slot, now, y, exp))
+            cells if cells is not None
+            else seasonal_learn.learn_cells_numpy(self, rows, slot, now, y, exp))
         fleet_profile.learn(self, offset, has, slot)  # from every sector, far or not
         fleet = need > FEW_SERIES
         if self.week_ is not None:
@@ -354,79 +353,3 @@ class SeasonalResiduals(FeatureExtractor):
         if not fleet or per_visit <= SLOT_WARM:
             return day_warm
         return day_warm & (self.slot_table_.counts((rows, slot)) >= per_visit)
-
-    def _learn_cells(self, rows: np.ndarray, slot: np.ndarray, now: np.ndarray,
-                     y: np.ndarray, exp: tuple):
-        """Per-cell learning (gates, fault runs, residual spreads): (typical-day value,
-        the slot's share of it, far, far for the slot, warm typical day, offset from the
-        sector's level)."""
-        expected, spread, has, prior, (spread_ok, shape_ok), (effect, _, _) = exp
-        informed = spread_ok & shape_ok
-        resid = y - expected
-        ok = has & np.isfinite(resid)
-        # Fault-resistant learning: a sample far from what was expected is most likely a
-        # fault; every baseline learns it with a small weight only, so a long fault stays
-        # visible while a lasting change is still accepted, slowly.
-        # Far from the expectation *and* from the fleet-shaped prior: a slot that learned a
-        # fault (or a bad start) is corrected by samples that agree with the prior.
-        far = ok & informed & (np.abs(resid) > GATE_Z * spread) & (
-            np.abs(y - prior) > GATE_Z * spread)
-        # ... unless the "fault" has lasted longer than the history behind the baseline:
-        # a sector first seen in an outage must not take the outage for its normal.
-        # Such a level then *replaces* the baseline: its cells start over from this
-        # sample (a plain mean would keep the outage in it for days).
-        run = np.where(far, self.far_run_[rows] + 1.0, 0.0)
-        accept = far & (run > self.sector_table_.count[rows])
-        if accept.any():
-            i, j = np.nonzero(accept)
-            self.sector_table_.count[rows[i], j] = 0.0
-            self.slot_table_.count[rows[i], :, j] = 0.0
-            run[accept] = 0.0
-        self.far_run_[rows] = np.where(ok, run, self.far_run_[rows])
-        far = far & ~accept
-        # A warm slot vouches for samples close to what it learned. A cold one cannot tell
-        # a fault from the sector's own shape at this time of day (a hot cell's PRB
-        # saturates at peak) from one visit: its far samples are gated until they come
-        # back on a later day, so a fault on day one is not tomorrow's normal. A warm
-        # slot's far samples that come back on a later day, the sector normal in between
-        # (not one long fault), are its shape too: a business cell first seen on a
-        # weekend learns its weekdays instead of gating them for good.
-        lvl_s, _, n_s = self.slot_table_.get((rows, slot))
-        warm = n_s >= SLOT_WARM
-        now = now[:, None]
-        cold_far = far & ~warm
-        run_hours = self.far_run_[rows] * (self.cadence_.step_ns / HOUR_NS)
-        v = self.slot_far_since_[rows, slot]
-        seen, broken = v != 0, v >= RECUR_BROKEN
-        last = np.where(broken, v - RECUR_BROKEN, np.abs(v))
-        gap = now - last
-        day_later = seen & (gap >= RECUR_HOURS)
-        chain = far & seen & ~broken & ((day_later & (run_hours < gap)) | (
-            (v < 0) & (run_hours < RECUR_HOURS)))
-        by_visit = far & broken & day_later & (gap <= RECUR_WITHIN_HOURS) & (run_hours < gap)
-        recurs = chain | by_visit
-        self.slot_far_since_[rows, slot] = np.where(far, np.where(chain, -now, now), np.where(
-            ok & seen & ~broken, last + RECUR_BROKEN, v))
-        # the typical day learns the value without its weekday's effect
-        y_day = y - effect
-        far_slot = ((far & warm & (np.abs(y_day - lvl_s) > GATE_Z * spread)) | cold_far) & (
-            ~recurs)
-        far = far & ~chain  # a visit's recurring sample is still news to the other parts
-        # ... a warm slot learns a visit's recurring sample bounded (RECUR_WITHIN_HOURS)
-        bound = HUBER_K * spread
-        taught = by_visit & warm
-        y_slot = np.where(taught, lvl_s + np.clip(y_day - lvl_s, -bound, bound), y_day)
-        n_r = self.resid_count_[rows]
-        a = np.maximum(1.0 / (n_r + 1.0), self.sector_alpha)
-        dev = self.resid_dev_[rows]
-        clipped = np.minimum(np.abs(np.nan_to_num(resid)), HUBER_K * spread)
-        new_dev = dev + a * (np.where(informed, clipped, np.abs(np.nan_to_num(resid))) - dev)
-        learn = ok & ~far & shape_ok  # a residual against an unknown shape says nothing
-        self.resid_dev_[rows] = np.where(learn, new_dev, dev)
-        pdev = self.prior_dev_[rows]
-        new_pdev = pdev + a * (np.abs(np.nan_to_num(y - prior)) - pdev)
-        self.prior_dev_[rows] = np.where(learn, new_pdev, pdev)
-        self.resid_count_[rows] = n_r + learn
-        day_warm = has & informed & warm
-        return (y_day, y_slot, taught, far, far_slot, day_warm,
-                y_day - self.sector_table_.level[rows])
