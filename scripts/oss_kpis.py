@@ -75,6 +75,7 @@ def kpis(rng: np.random.Generator, net: Network, users: np.ndarray, fl: Faults,
     rssi = rssi + np.where(on("interference"), 5 + 10 * s, 0.0)
     rssi = rssi + np.where(on("wrong_parameter") & (var == 1), 4 + 2 * s, 0.0)
     prb = np.clip(100 * (0.04 + 0.92 * load) * np.exp(noise(0.06)), 0.3, 100.0)
+    prb = np.where(on("prb_saturation"), np.maximum(prb, rng.uniform(94, 100, (n, t))), prb)
     peak = np.where(lte, rng.uniform(25, 60, (n, 1)), rng.uniform(3, 8, (n, 1)))
     thp = peak * (1 - 0.8 * np.minimum(prb / 100, 1) ** 2.2) * (cqi / cqi0) ** 1.5
     thp = thp * np.exp(noise(0.08) + 0.3 / np.sqrt(u + 1) * noise(1.0))

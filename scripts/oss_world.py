@@ -110,7 +110,7 @@ def network(rng: np.random.Generator, n_sites: int, n_periods: int, per_day: int
         day = rng.integers(min(8, days // 2), max(min(8, days // 2) + 1, days - 2))
         on_from[site == s] = day * per_day + rng.integers(per_day // 3, per_day // 2)
     off_from = np.full(n, n_periods)
-    gsm_sites = np.unique(site[rat == GSM])
+    gsm_sites = np.unique(site[(rat == GSM) & (on_from == 0)])
     if gsm_sites.size:  # a 2G sunset on one site in the second half
         s = rng.choice(gsm_sites)
         off_from[(site == s) & (rat == GSM)] = rng.integers(n_periods // 2, n_periods * 5 // 6)
