@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from telecom_nb import schema
+from telecom_nb.sources.values import ungrouped
 
 #: Columns that carry labels or scoring output: never auto-detected as KPIs.
 LABEL_COLUMNS: frozenset[str] = frozenset(
@@ -70,7 +71,7 @@ def numeric_share(values: pd.Series) -> float:
     if sample.empty:
         return 0.0
     try:
-        return float(pd.to_numeric(sample, errors="coerce").notna().mean())
+        return float(ungrouped(sample).notna().mean())
     except (TypeError, ValueError, OverflowError):
         return 0.0
 
@@ -94,7 +95,8 @@ def skip_reason(name: str, values: pd.Series) -> str | None:
     if flat in _CALENDAR_NAMES:
         return "calendar or period field"
     if flat in _ID_NAMES or (tokens and tokens[-1] in _ID_SUFFIXES
-                             and not _COUNT_WORDS & set(tokens)):
+                             and not _COUNT_WORDS & set(tokens)) or (
+            len(tokens) > 1 and set(tokens) <= _ID_NAMES):  # "LAC/TAC", "RNC/BSC"
         return "identifier"
     if (flat in _LABEL_WORDS or (tokens and tokens[0] in {"is", "has"})
             or _LABEL_WORDS & set(tokens[:1])) and _binary(values):

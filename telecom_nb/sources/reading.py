@@ -60,7 +60,9 @@ def read_raw(src: str | Path | pd.DataFrame) -> pd.DataFrame:
         )
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such file")
-    options = csv_options(path) if reader is pd.read_csv else {}
+    # low_memory=False: a column typed once for the whole file, not per chunk (no
+    # DtypeWarning on stderr when a counter has "12,345" only further down)
+    options = {**csv_options(path), "low_memory": False} if reader is pd.read_csv else {}
     try:
         return reader(path, **options)
     except pd.errors.EmptyDataError as exc:

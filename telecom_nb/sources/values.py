@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -33,12 +35,48 @@ def sector_ids(values: pd.Series) -> pd.Series:
     return values.astype("str")
 
 
+#: digit groups as OSS reports and spreadsheets write them: ``12,345.6``, ``12.345,6``,
+#: ``12 345,6`` (space, no-break space, thin space or apostrophe between groups)
+_GROUPED = (
+    (re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?"), ",", "."),
+    (re.compile(r"[+-]?\d{1,3}(?:\.\d{3})+,\d*"), ".", ","),
+    (re.compile(r"[+-]?\d{1,3}(?:[ \u00a0\u202f']\d{3})+(?:[.,]\d*)?"), " \u00a0\u202f'", ","),
+)
+#: a comma that is a decimal mark (``97,5``, ``0,0125``): the column's commas are not groups
+_DECIMAL_COMMA = re.compile(r"[+-]?\d*,(?:\d{1,2}|\d{4,})")
+
+
+def ungrouped(values: pd.Series) -> pd.Series:
+    """Text numbers with digit grouping (``"12,345"``) as plain numbers (``12345.0``).
+
+    Counters and volumes in OSS reports often carry thousands separators; read as text they
+    would be missing values, or the whole column "not numeric". A column whose commas are
+    decimal marks somewhere (``97,5``) is not read as comma-grouped.
+    """
+    text = values.astype("str").str.strip()
+    out = pd.to_numeric(text, errors="coerce")
+    failed = out.isna() & values.notna()
+    if not failed.any():
+        return out
+    comma_decimal = bool(text[failed].str.fullmatch(_DECIMAL_COMMA).any())
+    for pattern, groups, decimal in _GROUPED:
+        if groups == "," and comma_decimal:
+            continue
+        hit = failed & text.str.fullmatch(pattern)
+        if hit.any():
+            plain = text[hit].str.replace(f"[{groups}]", "", regex=True)
+            out[hit] = pd.to_numeric(plain.str.replace(decimal, ".", regex=False),
+                                     errors="coerce")
+            failed &= ~hit
+    return out
+
+
 def kpi_to_float(values: pd.Series) -> tuple[np.ndarray, int]:
     """KPI values as float64 (NaN where not a number) and how many were non-numeric text."""
     if pd.api.types.is_bool_dtype(values.dtype) or pd.api.types.is_numeric_dtype(values.dtype):
         return values.to_numpy(dtype=float, na_value=np.nan, copy=True), 0
     try:
-        numbers = pd.to_numeric(values, errors="coerce")
+        numbers = ungrouped(values)
     except (TypeError, ValueError, OverflowError):
         numbers = pd.to_numeric(values.astype("str"), errors="coerce")
     out = numbers.to_numpy(dtype=float, na_value=np.nan, copy=True)
