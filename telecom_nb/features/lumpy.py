@@ -62,17 +62,18 @@ class LumpyKpis:
         return self.floor_.floors(own, self.pair_cols_, s0, offsets)
 
     def z(self, rows: np.ndarray, slots: tuple[np.ndarray, np.ndarray], day: np.ndarray,
-          raw: np.ndarray, expected: np.ndarray, z: np.ndarray) -> np.ndarray:
+          raw: np.ndarray, expected: np.ndarray, z: np.ndarray, step_ns: int) -> np.ndarray:
         """``z`` (KPIs, then relations) rewritten where a KPI is lumpy; ``expected`` is on
         the seasonal (scaled) axis, ``rows`` the registry rows (-1: unknown), ``slots``
-        the (time-of-day, week) slots, ``day`` the UTC days since the epoch."""
+        the (time-of-day, week) slots, ``day`` the UTC days since the epoch, ``step_ns``
+        the data's step (:class:`~telecom_nb.features.cadence.Cadence`)."""
         slot, wslot = slots
         k = len(self.kpis)
         expected = unscale_kpis(expected[:, :k], self.kpis)
         own = self.zero_kpis_.z(raw, expected, z[:, :k], rows, wslot, day)
         read = self.counts_.read(rows, slot, raw, expected)
         counted = self.counts_.evidence(rows, slot, raw, expected, read)
-        counted = self.runs_.z(self.counts_, read, rows, slot, raw, counted)
+        counted = self.runs_.z(self.counts_, read, rows, slot, raw, counted, step_ns)
         own = np.where(np.isfinite(counted), counted, own)
         z = np.hstack([own, z[:, k:]])
         cap = self.counts_.caps(rows, slot, raw, expected)

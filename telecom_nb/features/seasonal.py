@@ -272,7 +272,7 @@ class SeasonalResiduals(FeatureExtractor):
         if fleet:
             days = utc_days(view.ns())
             z = self.lumpy_.z(np.where(known, rows, -1), self.slots(view), days, view.raw,
-                              expected, z)
+                              expected, z, self.cadence_.step_ns)
         ok = known[:, None] & has & spread_ok & shape_ok & np.isfinite(z)
         out[ok] = np.clip(z[ok], -Z_CLIP, Z_CLIP)
         return out
