@@ -347,6 +347,19 @@ def test_every_row_is_loaded_or_counted(tmp_path):
                for m in loaded.messages)
 
 
+def test_periods_with_no_row_at_all_are_counted_and_named(tmp_path):
+    """An OSS collection gap drops no row, so only the calendar shows it."""
+    table = export(n_cells=3, hours=48)
+    gap = table["Time"].isin(["05:00", "06:00"]) & (table["Date"] == "2026-04-05")
+    loaded = load_source(spec(write(tmp_path, table[~gap]), timezone="Asia/Tehran"))
+    assert loaded.counters.periods_empty == 2 and loaded.counters.rows_dropped == 0
+    assert any("2 period(s) of 1 h with no row at all" in m and "2026-04-05 05:00 Asia/Tehran" in m
+               for m in loaded.messages)
+    whole = load_source(spec(write(tmp_path, table, "whole.csv")))
+    assert whole.counters.periods_empty == 0
+    assert not any("no row at all" in m for m in whole.messages)
+
+
 def test_more_than_one_percent_lost_raises_unless_allowed(tmp_path):
     table = export(n_cells=3, hours=100)
     table.loc[:9, "Time"] = "later"  # 10 of 300 rows: 3.3 %

@@ -63,6 +63,7 @@ class LoadCounters:
     sectors: int = 0
     sectors_without_site: int = 0
     timestamps: int = 0
+    periods_empty: int = 0  # periods of the cadence inside the export's span with no row at all
 
     @property
     def rows_dropped(self) -> int:
@@ -157,6 +158,8 @@ def load_source(
     n_sectors = int(frame[schema.SECTOR].nunique())
     if sites_missing and spec.sites is not None:
         messages.append(missing_message(sites_missing, n_sectors, spec.sites.path.name))
+    cadence = sector_cadence(frame)
+    periods_empty, first_empty = empty_periods(instants(frame[schema.TIMESTAMP]), cadence)
     counters = LoadCounters(
         rows_read=len(raw), rows_loaded=len(frame), rows_bad_time=fate.count("bad_time"),
         rows_dst_gap=fate.count("dst_gap"), rows_missing_sector=fate.count("missing_sector"),
@@ -165,9 +168,14 @@ def load_source(
         values_non_numeric=values.attrs["non_numeric"], values_infinite=values.attrs["infinite"],
         coords_invalid=coords_invalid, sectors=n_sectors,
         sectors_without_site=len(sites_missing),
-        timestamps=int(frame[schema.TIMESTAMP].nunique()),
+        timestamps=int(frame[schema.TIMESTAMP].nunique()), periods_empty=periods_empty,
     )
-    cadence = sector_cadence(frame)
+    if first_empty is not None:
+        local = pd.Timestamp(first_empty, tz="UTC").tz_convert(spec.timezone)
+        messages.append(
+            f"{name}: {periods_empty:,} period(s) of {_human(cadence)} with no row at all "
+            f"between the first and last time (the first at {local:%Y-%m-%d %H:%M} "
+            f"{spec.timezone}): a collection gap in the export? Nothing is scored for them")
     messages.insert(0, _summary(name, counters, cadence, spec, kpis))
     if skipped:
         messages.insert(1, "not KPIs: " + ", ".join(f"{c!r} ({why})" for c, why in
@@ -349,6 +357,21 @@ def sector_cadence(frame: pd.DataFrame) -> pd.Timedelta | None:
     same = codes[order][1:] == codes[order][:-1]
     steps = steps[same & (steps > 0)]
     return pd.Timedelta(int(np.median(steps)), unit="ns") if steps.size else None
+
+
+def empty_periods(stamps: np.ndarray, step: pd.Timedelta | None) -> tuple[int, int | None]:
+    """Periods of ``step`` between the first and last of ``stamps`` (ns) that hold no row:
+    how many, and the first one (ns). An OSS collection gap loses every cell's rows of a
+    period; no row is dropped, so only the calendar shows it."""
+    if step is None or len(stamps) < 2:
+        return 0, None
+    times = np.unique(stamps)
+    gaps = np.diff(times)
+    missing = np.maximum(gaps // step.value - 1, 0)  # a gap of k steps holds k - 1 periods
+    hit = np.flatnonzero(missing)
+    if not hit.size:
+        return 0, None
+    return int(missing.sum()), int(times[hit[0]] + step.value)
 
 
 def _summary(name: str, c: LoadCounters, cadence: pd.Timedelta | None, spec: SourceSpec,
