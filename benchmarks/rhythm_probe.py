@@ -177,32 +177,40 @@ def nab(root: Path, hours: tuple[float, ...], offset: float) -> None:
         print(delta[delta["loss"].abs() > 0.005].sort_values("loss").to_string())
 
 
-def few(sets: list[str], seeds: list[int], hours: tuple[float, ...], offset: float) -> None:
-    """Event recall, row precision / recall and pages per few-series set, without / with."""
-    from few_series import BURN_IN, _pages, make  # this folder's benchmark
+def few_replay(name: str, seed: int) -> tuple[pd.DataFrame, np.ndarray, list[str]]:
+    """One few-series set replayed by main's detector: the scored frame, score and KPIs."""
+    from few_series import make  # this folder's benchmark
+
+    data, labels = make(name, seed)
+    kpis = [c for c in data.columns if c not in (schema.TIMESTAMP, schema.SECTOR)]
+    table = data.merge(labels, on=[schema.TIMESTAMP, schema.SECTOR], how="left")
+    table[schema.FAULT] = table[schema.FAULT].fillna("")
+    table[schema.TIMESTAMP] = table[schema.TIMESTAMP].dt.tz_localize("UTC")
+    scored = replay(table, make_detector("iforest"), kpis).frame
+    return scored, scored[schema.SCORE].to_numpy(float), kpis
+
+
+def few_line(tag: str, scored: pd.DataFrame, score: np.ndarray, kpis: list[str]) -> str:
+    """``score`` through the alarm stage again, judged after the burn-in: one result."""
+    from few_series import BURN_IN, _pages  # this folder's benchmark
 
     from telecom_nb.evaluation.metrics import evaluate
 
+    out = realarm(scored, score, kpis)
+    judged = out[out[schema.TIMESTAMP] >= out[schema.TIMESTAMP].min() + BURN_IN]
+    ev = evaluate(judged)
+    return (f"{tag} ER={ev.event_recall:.3f} ({ev.events_found}/{ev.n_events}) "
+            f"P={ev.precision:.3f} R={ev.recall:.3f} flagged={ev.flagged} {_pages(judged)}")
+
+
+def few(sets: list[str], seeds: list[int], hours: tuple[float, ...], offset: float) -> None:
+    """Event recall, row precision / recall and pages per few-series set, without / with."""
     for name in sets:
         for seed in seeds:
-            data, labels = make(name, seed)
-            kpis = [c for c in data.columns if c not in (schema.TIMESTAMP, schema.SECTOR)]
-            table = data.merge(labels, on=[schema.TIMESTAMP, schema.SECTOR], how="left")
-            table[schema.FAULT] = table[schema.FAULT].fillna("")
-            table[schema.TIMESTAMP] = table[schema.TIMESTAMP].dt.tz_localize("UTC")
-            scored = replay(table, make_detector("iforest"), kpis).frame
-            score = scored[schema.SCORE].to_numpy(float)
+            scored, score, kpis = few_replay(name, seed)
             part = rhythm_part(scored, kpis, hours, offset)
-            res = []
-            for tag, s in (("main", score), ("probe", np.maximum(score, part))):
-                out = realarm(scored, s, kpis)
-                judged = out[out[schema.TIMESTAMP] >= out[schema.TIMESTAMP].min() + BURN_IN]
-                ev = evaluate(judged)
-                res.append(
-                    f"{tag} ER={ev.event_recall:.3f} ({ev.events_found}/{ev.n_events}) "
-                    f"P={ev.precision:.3f} R={ev.recall:.3f} flagged={ev.flagged} "
-                    f"{_pages(judged)}"
-                )
+            res = [few_line(tag, scored, s, kpis)
+                   for tag, s in (("main", score), ("probe", np.maximum(score, part)))]
             print(f"{name} seed {seed}: " + " | ".join(res), flush=True)
 
 

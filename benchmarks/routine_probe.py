@@ -31,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from rhythm_probe import realarm  # this folder's benchmark
+from rhythm_probe import few_line, few_replay, realarm  # this folder's benchmark
 
 from telecom_nb import schema
 from telecom_nb.alarms.chain import AlarmChain
@@ -295,32 +295,14 @@ def nab(root: Path, ks: list[int]) -> None:
 
 
 def few(sets: list[str], seeds: list[int], ks: list[int], joint: bool) -> None:
-    """Event recall, row precision / recall and pages per few-series set, without / with."""
-    from few_series import BURN_IN, _pages, make  # this folder's benchmark
-
-    from telecom_nb.evaluation.metrics import evaluate
-
+    """Event recall, row precision / recall and pages per few-series set, main and each k."""
     for name in sets:
         for seed in seeds:
-            data, labels = make(name, seed)
-            kpis = [c for c in data.columns if c not in (schema.TIMESTAMP, schema.SECTOR)]
-            table = data.merge(labels, on=[schema.TIMESTAMP, schema.SECTOR], how="left")
-            table[schema.FAULT] = table[schema.FAULT].fillna("")
-            table[schema.TIMESTAMP] = table[schema.TIMESTAMP].dt.tz_localize("UTC")
-            scored = replay(table, make_detector("iforest"), kpis).frame
-            score = scored[schema.SCORE].to_numpy(float)
+            scored, score, kpis = few_replay(name, seed)
             counts = routine_counts(scored, kpis, score, joint)
-            res = []
-            for tag, k in [("main", None)] + [(f"k={k}", k) for k in ks]:
-                s = score if k is None else mute(scored, score, counts, k, CLOSE_AFTER)
-                out = realarm(scored, s, kpis)
-                judged = out[out[schema.TIMESTAMP] >= out[schema.TIMESTAMP].min() + BURN_IN]
-                ev = evaluate(judged)
-                res.append(
-                    f"{tag} ER={ev.event_recall:.3f} ({ev.events_found}/{ev.n_events}) "
-                    f"P={ev.precision:.3f} R={ev.recall:.3f} flagged={ev.flagged} "
-                    f"{_pages(judged)}"
-                )
+            res = [few_line(tag, scored, score if k is None
+                            else mute(scored, score, counts, k, CLOSE_AFTER), kpis)
+                   for tag, k in [("main", None)] + [(f"k={k}", k) for k in ks]]
             print(f"{name} seed {seed}: " + " | ".join(res), flush=True)
 
 
