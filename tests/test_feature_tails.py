@@ -199,7 +199,7 @@ def test_a_fleet_s_max_reads_free_tails_after_two_days_of_data_15_minutes_or_mor
     import pandas as pd
 
     from telecom_nb.detectors import make_detector
-    from telecom_nb.detectors.iforest import FREE_TAILS_AFTER
+    from telecom_nb.detectors.part_schedule import FREE_TAILS_AFTER
 
     det = make_detector("iforest")
     det.features_.bind(("a", "b", "c"))

@@ -6,11 +6,9 @@ import math
 from typing import Any
 
 import numpy as np
-import pandas as pd
 from traitlets import Bool
 
-from telecom_nb.detectors.area_part import AreaPart, area_columns
-from telecom_nb.detectors.base import RetrainJob
+from telecom_nb.detectors.area_part import AreaPart
 from telecom_nb.detectors.calendar_params import CalendarParams
 from telecom_nb.detectors.calibration import DEEP_SHOULDER, TailCalibrator, soft_cap
 from telecom_nb.detectors.feature_tails import FeatureTails
@@ -19,11 +17,12 @@ from telecom_nb.detectors.forest_fit import fit_isolation_forest
 from telecom_nb.detectors.forest_model import FitReference, ForestAndZ, forest_input
 from telecom_nb.detectors.forest_params import ForestParams
 from telecom_nb.detectors.joint import JointDistance
-from telecom_nb.detectors.kpi_families import KpiFamilies, family_only, kpi_columns, others, without
-from telecom_nb.detectors.persist_part import PERSIST_KIND, PersistPart
-from telecom_nb.detectors.rate_part import RatePart, rate_columns
-from telecom_nb.detectors.run_part import RunPart, run_columns
-from telecom_nb.detectors.second_kpi import SecondKpi, kpi_groups
+from telecom_nb.detectors.kpi_families import KpiFamilies, others, without
+from telecom_nb.detectors.part_schedule import PartSchedule
+from telecom_nb.detectors.persist_part import PersistPart
+from telecom_nb.detectors.rate_part import RatePart
+from telecom_nb.detectors.run_part import RunPart
+from telecom_nb.detectors.second_kpi import SecondKpi
 from telecom_nb.detectors.window_span import WindowSpanParams
 from telecom_nb.detectors.windowed import WindowedDetector
 from telecom_nb.features.base import FeatureExtractor
@@ -38,31 +37,6 @@ PART_CALIBRATION_ROWS = 20_000
 CLUSTER_GATE = 0.95
 #: fewest window rows with a level-shift statistic before it gets a null of its own
 MIN_SHIFT_ROWS = 1000
-#: the few-series columns, after every other (:meth:`IsolationForestDetector._tail_columns`)
-_FEW_COLUMNS = (":shift_z", ":smooth_z")
-#: data time before the joint distance is fitted: deviations only have a stable
-#: covariance once every time-of-day slot has a baseline of its own
-JOINT_AFTER = pd.Timedelta("1D")
-#: data time before the strongest feature may read light tails beyond the body's cap
-#: (:mod:`~telecom_nb.detectors.feature_tails`): a younger window's deep tail is its
-#: baselines' cold start (simulator: +140 false alarms on its first evening without this)
-FREE_TAILS_AFTER = pd.Timedelta("2D")
-#: ...and only for data this far apart: a normal excursion of 5-minute data spans many
-#: rows, and the declustered rows (each cluster's first) understate the deep tails there
-#: (s5, first generator: P 0.977 -> 0.931). 15-minute data are free since the window spans
-#: days (``window_span``), not their last ~30 hours: second generator, P / event recall,
-#: w2 0.893/0.828 -> 0.872/0.892, w5 0.912/0.807 -> 0.912/0.876
-FREE_TAILS_STEP = pd.Timedelta("15min")
-#: data time before the run part is fitted: in the first day every sector's seasonal z is
-#: its cold start's, off for hours alike (simulator: 519 false alarms in its first 6 hours)
-RUN_AFTER = pd.Timedelta("1D")
-#: data time before the area part is fitted: a sector's area reads 0 for its first day
-#: (:data:`~telecom_nb.features.area.WARM_UP_NS`), and a window of mostly such rows has no
-#: shoulder to calibrate on
-AREA_AFTER = pd.Timedelta("2D")
-#: the persistence part's slowest cadence: at 15 minutes the persistence spans 45 minutes and
-#: the part found nothing more (tuning worlds 1042, 1043: 26-31 more false alarms each)
-PERSIST_STEP = pd.Timedelta("1h")
 
 
 def continues(tails: FeatureTails, ref: np.ndarray, previous: np.ndarray | None,
@@ -75,7 +49,8 @@ def continues(tails: FeatureTails, ref: np.ndarray, previous: np.ndarray | None,
     return before > np.quantile(tails(ref) if units is None else units, CLUSTER_GATE)
 
 
-class IsolationForestDetector(CalendarParams, ForestParams, WindowSpanParams, WindowedDetector):
+class IsolationForestDetector(PartSchedule, CalendarParams, ForestParams, WindowSpanParams,
+                              WindowedDetector):
     """sklearn ``IsolationForest`` on bounded seasonal/relation/peer/change z-scores.
 
     The features already say "unlike itself at this time of day", so the forest
@@ -103,115 +78,9 @@ class IsolationForestDetector(CalendarParams, ForestParams, WindowSpanParams, Wi
         "(a robust Mahalanobis distance; needs 2+ KPIs) and, in a fleet, the second "
         "KPI far from its peers and two uncorrelated KPI families off at once")))
 
-    _fit_time: pd.Timestamp | None = None
 
     def _make_features(self) -> FeatureExtractor:
         return KpiFeatures(**self._calendar())
-
-    def _joint_columns(self) -> tuple[int, ...]:
-        """The per-KPI seasonal and persistence z columns (none for fewer than 2 KPIs)."""
-        names = self.features_.feature_names
-        kpis = set(self.kpis_)
-        if not self.joint or len(kpis) < 2 or self.first_time_ is None:
-            return ()
-        if self._fit_time is None or self._fit_time - self.first_time_ < JOINT_AFTER:
-            return ()
-        return tuple(i for i, name in enumerate(names)
-                     if name.rpartition(":")[0] in kpis
-                     and name.endswith((":season_z", ":persist_z")))
-
-    def _second_groups(self) -> tuple[tuple[int, ...], ...]:
-        """Per KPI its peer-relative feature columns (none without ``joint``)."""
-        if not self.joint:
-            return ()
-        return kpi_groups(list(self.features_.feature_names), list(self.kpis_))
-
-    def _family_columns(self) -> tuple[tuple[int, ...], ...]:
-        """Per KPI its own columns for the KPI families' part (none without ``joint``)."""
-        if not self.joint:
-            return ()
-        return kpi_columns(list(self.features_.feature_names), list(self.kpis_))
-
-    def _run_part(self) -> bool:
-        """Whether the run part is fitted: the fit asked for has :data:`RUN_AFTER` of data
-        time behind it (a fleet's run columns are read by it alone)."""
-        if self.first_time_ is None or self._fit_time is None:
-            return False
-        return self._fit_time - self.first_time_ >= RUN_AFTER
-
-    def _area_part(self) -> bool:
-        """Whether the area part is fitted: the fit asked for has :data:`AREA_AFTER` of
-        data time behind it (and ``joint`` is on: it is one of the parts of KPIs together)."""
-        if not self.joint or self.first_time_ is None or self._fit_time is None:
-            return False
-        return self._fit_time - self.first_time_ >= AREA_AFTER
-
-    def _persist_part(self) -> bool:
-        """Whether the persistence part is fitted: ``joint`` on, hourly or slower data,
-        :data:`RUN_AFTER` of data time behind the fit (the first day's baselines are cold)."""
-        if not self.joint or not self._run_part():
-            return False
-        return self.features_.parts_[0].cadence_.step >= PERSIST_STEP
-
-    def _free_tails(self) -> bool:
-        """Whether the max may read light tails beyond the body's cap: the fit asked for has
-        :data:`FREE_TAILS_AFTER` of data time behind it, at least :data:`FREE_TAILS_STEP`
-        apart."""
-        if self.first_time_ is None or self._fit_time is None:
-            return False
-        if self.features_.parts_[0].cadence_.step < FREE_TAILS_STEP:
-            return False
-        return self._fit_time - self.first_time_ >= FREE_TAILS_AFTER
-
-    def _make_job(self, now: pd.Timestamp) -> RetrainJob:
-        self._fit_time = now  # the data time of the fit asked for (read by _joint_columns)
-        return super()._make_job(now)
-
-    def _fit_params(self) -> dict[str, Any]:
-        return {"random_state": self.random_state, "n_estimators": self.n_estimators,
-                "heavy_tails": self._heavy_tails(), "joint_columns": self._joint_columns(),
-                "novelty_columns": self._novelty_columns(),
-                "second_groups": self._second_groups(), "shift_columns": self._shift_columns(),
-                "smooth_columns": self._tail_columns(":smooth_z"),
-                "family_columns": self._family_columns(), "free_tails": self._free_tails(),
-                "family_only": family_only(self.features_.feature_names) if self.joint else (),
-                "run_columns": run_columns(self.features_.feature_names),
-                "run_part": self._run_part(),
-                "area_columns": area_columns(list(self.features_.feature_names),
-                                             list(self.kpis_)) if self._area_part() else (),
-                "persist_columns": area_columns(list(self.features_.feature_names),
-                                                list(self.kpis_), kind=PERSIST_KIND)
-                if self._persist_part() else (), "rate_columns": self._rate_columns()}
-
-    def _rate_columns(self) -> tuple[int, ...]:
-        """The rate part's columns: the seasonal z of the KPIs the data show are ratios of
-        counts, gated as the persistence part (hourly fleets after a day)."""
-        lumpy = getattr(self.features_.parts_[0], "lumpy_", None)
-        if lumpy is None or not self._persist_part():
-            return ()
-        return rate_columns(list(self.features_.feature_names), list(lumpy.kpis),
-                            lumpy.counts_.ratios())
-
-    def _shift_columns(self) -> tuple[int, ...]:
-        """Level-shift columns: never in the forest or the tails; for a few series their
-        own part (a fleet's read 0)."""
-        return self._tail_columns(":shift_z")
-
-    def _tail_columns(self, suffix: str) -> tuple[int, ...]:
-        """The columns named ``*suffix``; the few-series columns (level shift, smoothed z)
-        must be the last ones (the forest and the tails read those before)."""
-        names = self.features_.feature_names
-        last = tuple(i for i, name in enumerate(names) if name.endswith(_FEW_COLUMNS))
-        if last and last != tuple(range(len(names) - len(last), len(names))):
-            raise ValueError("level-shift and smoothed-z columns must come last")
-        return tuple(i for i, name in enumerate(names) if name.endswith(suffix))
-
-    def _novelty_columns(self) -> tuple[int, ...]:
-        """Range-novelty z columns, read as their own p-value for a few series."""
-        if not self._heavy_tails():
-            return ()
-        return tuple(i for i, name in enumerate(self.features_.feature_names)
-                     if name.endswith(":novelty_z"))
 
     def _fit_model(self, window: np.ndarray, params: dict[str, Any]) -> ForestAndZ:
         params = dict(params)
