@@ -141,20 +141,22 @@ def realarm(
     return AlarmChain(kpis=kpis, **alarm).apply_table(base, Scores(score=score))
 
 
+def nab_replay(root: Path, rel: str) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
+    """One NAB file replayed by main's detector as ``telecom-nb nab`` does: the file, the
+    scored frame and its score."""
+    frame = read_nab_file(root / "data" / rel)
+    scored = replay(frame, make_detector("iforest"), [VALUE],
+                    alarms=AlarmChain(close_after=ALERT_CLOSE_AFTER)).frame
+    return frame, scored, scored[schema.SCORE].to_numpy(float)
+
+
 def nab(root: Path, hours: tuple[float, ...], offset: float) -> None:
     """NAB's three profiles without and with the part, and the per-file deltas."""
     windows, profiles = load_windows(root), load_profiles(root)
     alerts: dict[str, dict[str, np.ndarray]] = {"main": {}, "probe": {}}
     stamps = {}
     for rel in nab_files(root):
-        frame = read_nab_file(root / "data" / rel)
-        scored = replay(
-            frame,
-            make_detector("iforest"),
-            [VALUE],
-            alarms=AlarmChain(close_after=ALERT_CLOSE_AFTER),
-        ).frame
-        score = scored[schema.SCORE].to_numpy(float)
+        frame, scored, score = nab_replay(root, rel)
         part = rhythm_part(scored, [VALUE], hours, offset)
         for name, s in (("main", score), ("probe", np.maximum(score, part))):
             out = realarm(scored, s, [VALUE], close_after=ALERT_CLOSE_AFTER)

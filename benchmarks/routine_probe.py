@@ -31,18 +31,15 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from rhythm_probe import few_line, few_replay, realarm  # this folder's benchmark
+from rhythm_probe import few_line, few_replay, nab_replay, realarm  # this folder's benchmark
 
 from telecom_nb import schema
-from telecom_nb.alarms.chain import AlarmChain
 from telecom_nb.alarms.episodes import CLOSE_AFTER
 from telecom_nb.defaults import ALERT_CLOSE_AFTER
-from telecom_nb.detectors import make_detector
-from telecom_nb.engine import replay
 from telecom_nb.evaluation.nab import file_layout, load_profiles, load_windows
 from telecom_nb.evaluation.nab_corpus import optimize_threshold
 from telecom_nb.evaluation.nab_loss import corpus_loss
-from telecom_nb.evaluation.nab_runner import VALUE, nab_files, read_nab_file
+from telecom_nb.evaluation.nab_runner import VALUE, nab_files
 
 DAY = pd.Timedelta("1D")
 #: rows scored below this are never alerts (the alarm stage's threshold is 3)
@@ -249,14 +246,7 @@ def nab(root: Path, ks: list[int]) -> None:
     alerts: dict[str, dict[str, np.ndarray]] = {"main": {}} | {f"k={k}": {} for k in ks}
     stamps, values = {}, {}
     for rel in nab_files(root):
-        frame = read_nab_file(root / "data" / rel)
-        scored = replay(
-            frame,
-            make_detector("iforest"),
-            [VALUE],
-            alarms=AlarmChain(close_after=ALERT_CLOSE_AFTER),
-        ).frame
-        score = scored[schema.SCORE].to_numpy(float)
+        frame, scored, score = nab_replay(root, rel)
         counts = routine_counts(scored, [VALUE], score)
         alerts["main"][rel] = scored[schema.ALERT_SCORE].to_numpy(float)
         for k in ks:
