@@ -25,8 +25,8 @@ from typing import Any
 from traitlets import HasTraits
 
 from telecom_nb.detectors.base import Detector
-from telecom_nb.detectors.windowed import configure_features
 from telecom_nb.errors import ParameterError
+from telecom_nb.features.base import configure_features
 from telecom_nb.params import param_lines, parse_param_text
 
 FEATURES = "features"

@@ -27,7 +27,7 @@ from telecom_nb.detectors.retrain_schedule import MAX_STRETCH, RETRAIN_GROWTH, r
 from telecom_nb.detectors.threshold_params import ThresholdParams
 from telecom_nb.detectors.window import SampleWindow
 from telecom_nb.errors import ParameterError
-from telecom_nb.features.base import FeatureExtractor
+from telecom_nb.features.base import FeatureExtractor, configure_features
 from telecom_nb.features.view import BatchView
 from telecom_nb.params import check_range, param_trait, to_timedelta
 
@@ -253,8 +253,8 @@ class WindowedDetector(ThresholdParams, Detector):
             self._window = SampleWindow(self.window_size, x.shape[1])
         elif self._window.capacity != self.window_size:
             self._window = self._window.resized(self.window_size)
-        per_batch = max(1, self.window_size // self._window_ticks())
-        kept, prev = self._previous.kept_rows(self._prefetched, self._rng, len(x), per_batch)
+        kept, prev = self._previous.kept_rows(self._prefetched, self._rng, len(x),
+                                              self._rows_per_batch())
         self._window.append(x[kept])
         if rows is not None:
             self._previous.remember(rows, x, kept, self.window_size, prev)
@@ -266,9 +266,13 @@ class WindowedDetector(ThresholdParams, Detector):
         if (not self.keeps_previous or len(view) < PREFETCH_ROWS or self._few_series()
                 or self.batches_seen_ < self.warmup_batches // 2):
             return
-        per_batch = max(1, self.window_size // self._window_ticks())
         self._prefetched = self._previous.prefetch(view, self.features_.rows(view), self._rng,
-                                                   per_batch, self.features_.recycle)
+                                                   self._rows_per_batch(),
+                                                   self.features_.recycle)
+
+    def _rows_per_batch(self) -> int:
+        """Rows one batch may add to the window, so it spans ``_window_ticks`` batches."""
+        return max(1, self.window_size // self._window_ticks())
 
     def _window_ticks(self) -> int:
         """Ticks the window spans at least: a batch adds ``window_size / this`` rows at most."""
@@ -399,19 +403,3 @@ class WindowedDetector(ThresholdParams, Detector):
 
         return score_stream(self, table, progress)
 
-
-def configure_features(features: FeatureExtractor, params: dict[str, Any]) -> None:
-    """Apply ``{"weekly": v, "seasonal.slot_alpha": w}``: own parameters, then parts'."""
-    own = {k: v for k, v in params.items() if "." not in k}
-    if own:
-        features.set_params(**own)
-    parts: dict[str, dict[str, Any]] = {}
-    for key, value in params.items():
-        if "." in key:
-            part, _, name = key.partition(".")
-            parts.setdefault(part, {})[name] = value
-    for part, values in parts.items():
-        setter = getattr(features, "set_part_params", None)
-        if setter is None:
-            raise ParameterError(f"{type(features).__name__} has no part {part!r}")
-        setter(part, **values)

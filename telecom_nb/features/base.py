@@ -10,10 +10,13 @@ that a whole-table replay can reuse the exact same arithmetic batch by batch.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 from traitlets import List, Unicode, observe
 
+from telecom_nb.errors import ParameterError
 from telecom_nb.features.view import BatchView, infer_kpis, make_view
 from telecom_nb.params import Parametrized, param_trait
 from telecom_nb.sector_index import SectorIndex
@@ -109,3 +112,20 @@ class FeatureExtractor(Parametrized):
     def _kpis_changed(self, change) -> None:
         if self.kpis_ is not None and change["new"]:
             self._bind(tuple(change["new"]))
+
+
+def configure_features(features: FeatureExtractor, params: dict[str, Any]) -> None:
+    """Apply ``{"weekly": v, "seasonal.slot_alpha": w}``: own parameters, then parts'."""
+    own = {k: v for k, v in params.items() if "." not in k}
+    if own:
+        features.set_params(**own)
+    parts: dict[str, dict[str, Any]] = {}
+    for key, value in params.items():
+        if "." in key:
+            part, _, name = key.partition(".")
+            parts.setdefault(part, {})[name] = value
+    for part, values in parts.items():
+        setter = getattr(features, "set_part_params", None)
+        if setter is None:
+            raise ParameterError(f"{type(features).__name__} has no part {part!r}")
+        setter(part, **values)
