@@ -4,7 +4,7 @@ Not a test. Generate data with ``scripts/make_operator_sample.py --out DIR`` (or
 ``scripts/make_vendor_export.py``), then:
 
     python benchmarks/operator_quality.py DIR [--detector iforest] [--timezone auto]
-        [--burn-in 7D] [--set name=value ...] [--missed]
+        [--burn-in 7D] [--set name=value ...] [--missed] [--save judged.parquet]
 
 The export is replayed as a live stream (``telecom_nb.engine.replay``); labels.csv gives the
 ``fault`` column; row precision/recall and event recall are computed on rows after the
@@ -69,6 +69,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--set", action="append", default=[], metavar="NAME=VALUE")
     ap.add_argument("--missed", action="store_true",
                     help="list each missed fault episode (local start, rows, peak score)")
+    ap.add_argument("--save", type=Path, metavar="PARQUET",
+                    help="write the judged rows (fault, score, is_anomaly, top_kpi...) for study")
     args = ap.parse_args(argv)
     loaded = load_source(args.folder / "source.toml")
     table = labelled(loaded, args.folder)
@@ -97,11 +99,15 @@ def main(argv: list[str] | None = None) -> None:
               f"row recall {ks.row_recall:.2f} delay {ks.median_delay_ticks}")
     if args.missed:
         print_missed(judged, loaded.spec.timezone)
+    if args.save:
+        judged.to_parquet(args.save)
     fp = judged[judged[schema.IS_ANOMALY] & (judged[schema.FAULT] == "")]
     if len(fp):
         local = fp[schema.TIMESTAMP].dt.tz_convert(loaded.spec.timezone)
         by_day = local.dt.day_name().str[:3].value_counts()
         print("  false alarms by local weekday:", by_day.to_dict())
+        dates = local.dt.strftime("%a %m-%d").value_counts().head(4)
+        print("  top local dates:", dates.to_dict())
         hours = local.dt.hour.value_counts().head(6)
         print("  top local hours:", hours.to_dict())
         print("  by top_kpi:", fp[schema.TOP_KPI].value_counts().head(4).to_dict())
