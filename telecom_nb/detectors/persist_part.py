@@ -21,11 +21,11 @@ the part found nothing more (tuning worlds 1042, 1043) for 26-31 more false alar
 A running mean within one of its usual spreads of its usual level (``|persist_z|`` under
 :data:`MIN_Z`) is no evidence, whatever its null says. A KPI that sits at a constant
 (availability at 100 %) has a persistence column at ~0 on 99.9 % of the window, and its null's
-exponential scale is the spacing of those ~0s (down to 1e-6 units): a 0.002-0.06 reading made
--log10 p of 8-5,000. Such readings come after a fault: the outage's hours nudged the slot's
-learned level (a far sample moves it by a tenth of a Huber step), so the next days' 100 % sit
-0.01-0.02 spreads *above* it, at the very hours of the outage (third generator's 1123: 176 of
-755 false-alarm rows, on 4 sites, 1-7 days after a site outage; persistence z 0.000008-0.06).
+exponential scale is the spacing of those ~0s (5e-7 to 0.002 units): a reading of 0.00001-0.04
+made -log10 p of 5.5-6,000. Such readings come after a fault: an outage's 0 % nudged its hours'
+slots (a far sample is learned with a tenth of the weight), so the next days' 100 % sit 0.005-0.024
+spreads *above* them, at the very hours of the outage (third generator's 1123: 176 of 755
+false-alarm rows, on 4 sites, 1-7 days after a site outage).
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ SPACINGS: tuple[tuple[float, float], ...] = ((0.9, 0.95), (0.95, 0.99), (0.99, 0
 #: the part reads 0 below this score (see the area part's ``FLOOR``)
 FLOOR = 2.0
 #: a persistence column nearer its usual level than this many of its usual spreads reads
-#: nothing (module doc: a degenerate null makes a 0.002 reading extreme)
+#: nothing (module doc: a degenerate null makes a 0.00001 reading extreme)
 MIN_Z = 1.0
 
 
