@@ -25,7 +25,7 @@ exponential scale is the spacing of those ~0s (5e-7 to 0.002 units): a reading o
 made -log10 p of 5.5-6,000. Such readings come after a fault: an outage's 0 % nudged its hours'
 slots (a far sample is learned with a tenth of the weight), so the next days' 100 % sit 0.005-0.024
 spreads *above* them, at the very hours of the outage (third generator's 1123: 176 of 755
-false-alarm rows, on 4 sites, 1-7 days after a site outage).
+false-alarm rows, on 4 sites, 1-10 days after a site outage).
 """
 
 from __future__ import annotations
