@@ -13,8 +13,9 @@ So sectors are grouped by the shape of their normal day (the seasonal part's slo
 less their mean, k-means, refitted once a day of data): a group is one kind of sector
 wherever it stands, large enough that one site's or one cluster's fault hardly moves its
 median. Per tick and seasonal series, each group's median z (sectors with a value) is its
-common mode. When groups holding at least :data:`FLEET_SHARE` of the reporting sectors are
-shifted by :data:`SHIFT` or more in some series, the tick is fleet-shifted and every
+common mode. When in some series the fleet's sectors sit in groups shifted by
+:data:`SHIFT` or more on average (``|median|`` weighted by the sectors reporting), the
+tick is fleet-shifted and every
 sector's seasonal z has its group's median taken off (all series: what remains is the
 sector's own part). On ordinary ticks nothing changes: a minority area's weekend (CBD on a
 Saturday, ~20 % of a fleet) does not open the gate. No calendar and no labels: the gate is
@@ -34,17 +35,18 @@ GROUP_SIZE = 60
 MAX_GROUPS = 8
 #: fewest sectors of a group with a value of a series at a tick for its median
 MIN_REPORTING = 10
-#: a group whose median z is this far from 0 is shifted (a median of 10+ unit z has a
-#: spread of ~0.4 at most)
+#: a tick is fleet-shifted when, in some series, the fleet's sectors' group medians are
+#: this far from 0 on average (ordinary ticks: 0.2-0.7; one group of a fifth of the fleet
+#: at 2.2, a minority area's weekend: 0.44)
 SHIFT = 1.0
-#: ... and a tick is fleet-shifted when shifted groups hold this share of its sectors
-FLEET_SHARE = 0.5
 #: data time before the first grouping (two visits of every slot) and between regroupings
 FIT_AFTER_NS = 2 * DAY_NS
 REFIT_NS = DAY_NS
 #: sectors the centres are fitted on (a stride keeps a large fleet cheap), Lloyd iterations
 SAMPLE = 4000
 ITERATIONS = 20
+#: sectors a tick's group medians are read on at most (a stride over the rest)
+FLEET_SAMPLE = 4000
 #: time-of-day blocks of the profile (slots are averaged into them)
 BLOCKS = 12
 #: sectors assigned per step (bounds the profile block held at once)
@@ -149,23 +151,35 @@ class CommonMode:
         has = np.flatnonzero(group >= 0)
         if len(has) < MIN_REPORTING:
             return z
-        ticks, tick = np.unique(times[has], return_inverse=True)
+        stamps = times[has]
+        if (stamps == stamps[0]).all():  # one tick (live, replay): no sort
+            n_ticks, tick = 1, np.zeros(len(has), dtype=np.int64)
+        else:
+            ticks, tick = np.unique(stamps, return_inverse=True)
+            n_ticks = len(ticks)
         codes = tick * g + group[has]
-        values = np.where(z[has] == 0.0, np.nan, z[has])
-        n_codes = len(ticks) * g
-        med = group_medians(codes, values, n_codes, MIN_REPORTING)
-        reporting = np.stack([np.bincount(codes, weights=np.isfinite(values[:, j]),
+        # the medians from a strided sample: a large fleet's tick stays cheap
+        pick = slice(None, None, max(1, len(has) // (FLEET_SAMPLE * n_ticks)))
+        values = z[has[pick]]
+        values = np.where(values == 0.0, np.nan, values)
+        n_codes = n_ticks * g
+        med = group_medians(codes[pick], values, n_codes, MIN_REPORTING)
+        reporting = np.stack([np.bincount(codes[pick], weights=np.isfinite(values[:, j]),
                                           minlength=n_codes)
                               for j in range(values.shape[1])], axis=1)
-        shifted = np.where(np.abs(np.nan_to_num(med)) >= SHIFT, reporting, 0.0)
-        per_tick = (len(ticks), g, values.shape[1])
-        share = shifted.reshape(per_tick).sum(axis=1) / np.maximum(
+        # per tick and series: how far the fleet's sectors' groups moved, on average
+        moved = np.abs(np.nan_to_num(med)) * reporting
+        per_tick = (n_ticks, g, values.shape[1])
+        shift = moved.reshape(per_tick).sum(axis=1) / np.maximum(
             reporting.reshape(per_tick).sum(axis=1), 1.0)
-        gate = (share >= FLEET_SHARE).any(axis=1)
+        gate = (shift >= SHIFT).any(axis=1)
         if not gate.any():
             return z
         common = np.where(np.repeat(gate, g)[:, None], np.nan_to_num(med), 0.0)
         out = z.copy()
-        block = z[has]
-        out[has] = np.where(block != 0.0, block - common[codes], 0.0)
+        whole = len(has) == len(rows)  # every row grouped: in place, no gathered copy
+        block = out if whole else out[has]
+        np.subtract(block, common[codes], out=block, where=block != 0.0)
+        if not whole:
+            out[has] = block
         return out
