@@ -139,9 +139,12 @@ class CommonMode:
             self.group_[part] = nearest_centre(profiles(level, count, part), centres)
         self.n_groups_ = len(centres)
 
-    def adjust(self, rows: np.ndarray, times: np.ndarray, z: np.ndarray) -> np.ndarray:
-        """``z`` (rows x seasonal series; 0 = no value) with each row's group median taken
-        off at the ticks (``times``) where the fleet is shifted; else ``z`` itself."""
+    def adjust(self, rows: np.ndarray, times: np.ndarray, z: np.ndarray,
+               valid: np.ndarray | None = None) -> np.ndarray:
+        """``z`` (rows x seasonal series) with each row's group median taken off at the
+        ticks (``times``) where the fleet is shifted; else ``z`` itself. ``valid``: where
+        the series has a value (default: ``z`` not 0); a KPI pinned at its usual value
+        (availability at 100 %) reads z = 0 and counts."""
         g = self.n_groups_
         if g == 0 or len(rows) == 0:
             return z
@@ -160,8 +163,8 @@ class CommonMode:
         codes = tick * g + group[has]
         # the medians from a strided sample: a large fleet's tick stays cheap
         pick = slice(None, None, max(1, len(has) // (FLEET_SAMPLE * n_ticks)))
-        values = z[has[pick]]
-        values = np.where(values == 0.0, np.nan, values)
+        valid = z != 0.0 if valid is None else valid
+        values = np.where(valid[has[pick]], z[has[pick]], np.nan)
         n_codes = n_ticks * g
         med = group_medians(codes[pick], values, n_codes, MIN_REPORTING)
         reporting = np.stack([np.bincount(codes[pick], weights=np.isfinite(values[:, j]),
@@ -179,7 +182,7 @@ class CommonMode:
         out = z.copy()
         whole = len(has) == len(rows)  # every row grouped: in place, no gathered copy
         block = out if whole else out[has]
-        np.subtract(block, common[codes], out=block, where=block != 0.0)
+        np.subtract(block, common[codes], out=block, where=valid if whole else valid[has])
         if not whole:
             out[has] = block
         return out

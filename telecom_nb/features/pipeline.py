@@ -249,7 +249,8 @@ class KpiFeatures(FeatureExtractor):
                 self.recur_.active = self.few_series()
                 adjusted = self.recur_.adjust(self.rows(view), z, _ns(view))
             if self.common_ is not None and not self.few_series():
-                adjusted = self.common_.adjust(self.rows(view), _ns(view), adjusted)
+                valid = np.isfinite(self.parts_[0].series(view))  # z 0: at its usual
+                adjusted = self.common_.adjust(self.rows(view), _ns(view), adjusted, valid)
             cached = self._season_z = (view, self._updates, z, adjusted)
         return cached[2] if raw else cached[3]
 
