@@ -47,7 +47,7 @@ def test_a_fleet_wide_shift_is_taken_off_and_a_faulty_sector_stays_off():
 
 
 def test_a_local_shift_is_left_alone():
-    """One kind of sector of three shifted by 2 spreads (a minority area's weekend) and a
+    """One kind of sector of three shifted by 4 spreads (a minority area's weekend) and a
     cluster of 15 sectors down by 20 (an outage): the gate stays shut and nothing changes;
     everyone shifted at another tick of the batch is judged on its own."""
     kind, level, count = _fleet()
@@ -56,7 +56,7 @@ def test_a_local_shift_is_left_alone():
     rows = np.r_[np.arange(len(kind)), np.arange(len(kind))]
     times = np.r_[np.zeros(len(kind)), np.ones(len(kind))].astype(np.int64)
     z = np.random.default_rng(2).normal(0, 1, (len(rows), 2))
-    z[: len(kind), 0] += np.where(kind == 1, 2.0, 0.0)  # tick 0: a third shifted
+    z[: len(kind), 0] += np.where(kind == 1, 4.0, 0.0)  # tick 0: a third shifted
     z[:45:3, 0] -= 20.0  # ... and 15 sectors of kind 0 down
     z[len(kind) :, 0] += 4.0  # tick 1: everyone
     out = common.adjust(rows, times, z)

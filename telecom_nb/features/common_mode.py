@@ -13,9 +13,9 @@ So sectors are grouped by the shape of their normal day (the seasonal part's slo
 less their mean, k-means, refitted once a day of data): a group is one kind of sector
 wherever it stands, large enough that one site's or one cluster's fault hardly moves its
 median. Per tick and seasonal series, each group's median z (sectors with a value) is its
-common mode. When in some series the fleet's sectors sit in groups shifted by
-:data:`SHIFT` or more on average (``|median|`` weighted by the sectors reporting), the
-tick is fleet-shifted and every
+common mode. When, in some series, groups holding at least :data:`FLEET_SHARE` of the
+sectors reporting it are shifted by :data:`SHIFT` or more, the tick is fleet-shifted and
+every
 sector's seasonal z has its group's median taken off (all series: what remains is the
 sector's own part). On ordinary ticks nothing changes: a minority area's weekend (CBD on a
 Saturday, ~20 % of a fleet) does not open the gate. No calendar and no labels: the gate is
@@ -35,10 +35,12 @@ GROUP_SIZE = 60
 MAX_GROUPS = 8
 #: fewest sectors of a group with a value of a series at a tick for its median
 MIN_REPORTING = 10
-#: a tick is fleet-shifted when, in some series, the fleet's sectors' group medians are
-#: this far from 0 on average (ordinary ticks: 0.2-0.7; one group of a fifth of the fleet
-#: at 2.2, a minority area's weekend: 0.44)
+#: a group whose median z is this far from 0 is shifted (a median of 10+ unit z has a
+#: spread of ~0.4 at most) ...
 SHIFT = 1.0
+#: ... and a tick is fleet-shifted when, in some series, shifted groups hold this share of
+#: the sectors reporting it (a minority area's weekend, CBD at ~20 %, does not)
+FLEET_SHARE = 0.5
 #: data time before the first grouping (two visits of every slot) and between regroupings
 FIT_AFTER_NS = 2 * DAY_NS
 REFIT_NS = DAY_NS
@@ -170,12 +172,12 @@ class CommonMode:
         reporting = np.stack([np.bincount(codes[pick], weights=np.isfinite(values[:, j]),
                                           minlength=n_codes)
                               for j in range(values.shape[1])], axis=1)
-        # per tick and series: how far the fleet's sectors' groups moved, on average
-        moved = np.abs(np.nan_to_num(med)) * reporting
+        # per tick and series: the share of the fleet's sectors in shifted groups
+        shifted = np.where(np.abs(np.nan_to_num(med)) >= SHIFT, reporting, 0.0)
         per_tick = (n_ticks, g, values.shape[1])
-        shift = moved.reshape(per_tick).sum(axis=1) / np.maximum(
+        share = shifted.reshape(per_tick).sum(axis=1) / np.maximum(
             reporting.reshape(per_tick).sum(axis=1), 1.0)
-        gate = (shift >= SHIFT).any(axis=1)
+        gate = (share >= FLEET_SHARE).any(axis=1)
         if not gate.any():
             return z
         common = np.where(np.repeat(gate, g)[:, None], np.nan_to_num(med), 0.0)
