@@ -68,9 +68,9 @@ def profiles(level: np.ndarray, count: np.ndarray, rows: slice | np.ndarray) -> 
     blocks = min(BLOCKS, slots)
     block = np.arange(slots) * blocks // slots
     width = np.bincount(block, minlength=blocks).astype(np.float64)
-    out = np.zeros((shape.shape[0], blocks, shape.shape[2]))
-    np.add.at(out, (slice(None), block), shape)
-    out /= width[None, :, None]
+    mean_of = np.zeros((slots, blocks))  # slot -> its block's mean
+    mean_of[np.arange(slots), block] = 1.0 / width[block]
+    out = np.tensordot(shape, mean_of, axes=([1], [0]))  # rows x series x blocks
     return out.reshape(len(out), -1)
 
 
@@ -141,8 +141,9 @@ class CommonMode:
             self.group_[part] = nearest_centre(profiles(level, count, part), centres)
         self.n_groups_ = len(centres)
 
-    def adjust(self, rows: np.ndarray, times: np.ndarray, z: np.ndarray,
-               valid: np.ndarray | None = None) -> np.ndarray:
+    def adjust(
+        self, rows: np.ndarray, times: np.ndarray, z: np.ndarray, valid: np.ndarray | None = None
+    ) -> np.ndarray:
         """``z`` (rows x seasonal series) with each row's group median taken off at the
         ticks (``times``) where the fleet is shifted; else ``z`` itself. ``valid``: where
         the series has a value (default: ``z`` not 0); a KPI pinned at its usual value
@@ -169,14 +170,19 @@ class CommonMode:
         values = np.where(valid[has[pick]], z[has[pick]], np.nan)
         n_codes = n_ticks * g
         med = group_medians(codes[pick], values, n_codes, MIN_REPORTING)
-        reporting = np.stack([np.bincount(codes[pick], weights=np.isfinite(values[:, j]),
-                                          minlength=n_codes)
-                              for j in range(values.shape[1])], axis=1)
+        reporting = np.stack(
+            [
+                np.bincount(codes[pick], weights=np.isfinite(values[:, j]), minlength=n_codes)
+                for j in range(values.shape[1])
+            ],
+            axis=1,
+        )
         # per tick and series: the share of the fleet's sectors in shifted groups
         shifted = np.where(np.abs(np.nan_to_num(med)) >= SHIFT, reporting, 0.0)
         per_tick = (n_ticks, g, values.shape[1])
         share = shifted.reshape(per_tick).sum(axis=1) / np.maximum(
-            reporting.reshape(per_tick).sum(axis=1), 1.0)
+            reporting.reshape(per_tick).sum(axis=1), 1.0
+        )
         gate = (share >= FLEET_SHARE).any(axis=1)
         if not gate.any():
             return z
