@@ -80,7 +80,12 @@ def test_a_checkpoint_from_before_the_common_mode_restores():
 
     features = KpiFeatures()
     features.bind(["users", "volume"])
+    features.common_.group_, features.common_.n_groups_ = np.array([1, 0, -1]), 2
     tree, arrays = capture(features)
+    same = KpiFeatures()
+    same.bind(["users", "volume"])
+    same = restore(same, tree, arrays)
+    assert same.common_.group_.tolist() == [1, 0, -1] and same.common_.n_groups_ == 2
     del tree["attrs"]["common_"]
     fresh = KpiFeatures()
     fresh.bind(["users", "volume"])
