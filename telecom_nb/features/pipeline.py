@@ -6,6 +6,7 @@ One registry is shared by all parts, so a sector's rows are looked up once per b
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 import numpy as np
@@ -17,6 +18,7 @@ from telecom_nb.features import tick_kernels
 from telecom_nb.features.area import AreaMedian
 from telecom_nb.features.base import FeatureExtractor
 from telecom_nb.features.change import ShortTermChange
+from telecom_nb.features.common_mode import CommonMode
 from telecom_nb.features.level_shift import LevelShift
 from telecom_nb.features.peers import PeerComparison
 from telecom_nb.features.persistence import Persistence
@@ -78,13 +80,25 @@ class KpiFeatures(FeatureExtractor):
     smooth = param_trait(Bool(True, help=(
         "a few series: the seasonal deviations of the last minutes, smoothed (read together "
         "by the detector)")))
+    common = param_trait(Bool(True, help=(
+        "a fleet: when most of it is shifted at one tick (a holiday's first day), each "
+        "sector's seasonal z less the median of sectors with a day like its own")))
     recurrence = param_trait(Bool(True, help=(
         "a few series: an excursion that came back at the same time of day on earlier "
         "days (a scheduled job) reads as ordinary noise; only what goes beyond it counts")))
 
+    #: state newer than some checkpoints: derived by :meth:`derive_added_state`
+    _state_added: tuple[str, ...] = ("common_",)
+
     def __init__(self, registry: SectorIndex | None = None, **params: Any) -> None:
         self.part_params: dict[str, dict[str, Any]] = {}
         super().__init__(registry, **params)
+
+    def derive_added_state(self, names: Sequence[str]) -> None:
+        """A checkpoint from before the common mode: no groups yet (fitted on the next
+        day of data)."""
+        if "common_" in names:
+            self.common_ = CommonMode() if self.common else None
 
     @classmethod
     def part_param_names(cls, part: str) -> list[str]:
@@ -120,7 +134,8 @@ class KpiFeatures(FeatureExtractor):
         return proposal["value"]
 
     @observe("slots_per_day", "weekly", "timezone", "relations", "peers", "change",
-             "persistence", "novelty", "area", "run", "shift", "smooth", "recurrence")
+             "persistence", "novelty", "area", "run", "shift", "smooth", "recurrence",
+             "common")
     def _structure_changed(self, change) -> None:
         if self.kpis_ is not None:
             self._reset()
@@ -156,6 +171,7 @@ class KpiFeatures(FeatureExtractor):
         #: after the shift columns (the one-series pass writes them last)
         self.smooth_ = SmoothedZ(len(self.kpis_ or ())) if self.smooth else None
         self.recur_ = Recurrence(n_series) if self.recurrence else None
+        self.common_ = CommonMode() if self.common else None
         self.zeros_ = ZeroStates(len(self.kpis_ or ()))
         self.zero_columns_ = kpi_columns(self.feature_names, tuple(self.kpis_ or ()))
         #: (view, updates, raw seasonal z, z after the recurrence part)
@@ -232,6 +248,9 @@ class KpiFeatures(FeatureExtractor):
             if self.recur_ is not None:
                 self.recur_.active = self.few_series()
                 adjusted = self.recur_.adjust(self.rows(view), z, _ns(view))
+            if self.common_ is not None and not self.few_series():
+                valid = np.isfinite(self.parts_[0].series(view))  # z 0: at its usual
+                adjusted = self.common_.adjust(self.rows(view), _ns(view), adjusted, valid)
             cached = self._season_z = (view, self._updates, z, adjusted)
         return cached[2] if raw else cached[3]
 
@@ -305,6 +324,18 @@ class KpiFeatures(FeatureExtractor):
             cached = self._run_dev = (view, self._updates, strongest(dev))
         return cached[2]
 
+    def _regroup(self, view: BatchView) -> None:
+        """Group the sectors by their normal day once a day of data (fleets; after the
+        seasonal part learned the batch)."""
+        common = self.common_
+        if common is None or self.few_series() or not common.due(_ns(view)):
+            return
+        season = self.parts_[0]
+        table = season.slot_table_
+        k = len(self.kpis_ or ())
+        known = table.count[:, :, :k].reshape(table.n_rows, -1).max(axis=1) > 0
+        common.fit(table.level[:, :, :k], table.count[:, :, :k], known, int(_ns(view).max()))
+
     def prepare_view(self, view: BatchView) -> None:
         for part in self.parts_:
             part.prepare_view(view)
@@ -340,6 +371,7 @@ class KpiFeatures(FeatureExtractor):
                                self.local_hours(view))
         for part in self.parts_:
             part.update_view(view)
+        self._regroup(view)
         if self.level_ is not None:
             self.level_.active = self.few_series()
             self.level_.update_view(view)

@@ -1,0 +1,196 @@
+"""Common mode: a shift that many sectors of one kind show at the same tick is no sector fault.
+
+A long holiday's first day (Nowruz: the city empties, rural and highway cells fill; gen16's
+1120: 1,166 of its 1,381 false-alarm rows) or Ramadan's first evenings move every sector's
+load at once, and quality with it (rural throughput -2 to -4 spreads at 20 h, latency +2).
+The seasonal baseline has never seen that day, so each sector reads 2-4 spreads off, and
+its neighbours with it: the area part (own and neighbours' median z, made for backhaul
+faults) read it as an area outage (869 of the 1,166). What separates the two is breadth: an
+outage moves a few neighbouring sites, a holiday moves most of the fleet, each *kind* of
+sector its own way (CBD down, rural up).
+
+So sectors are grouped by the shape of their normal day (the seasonal part's slot levels
+less their mean, k-means, refitted once a day of data): a group is one kind of sector
+wherever it stands, large enough that one site's or one cluster's fault hardly moves its
+median. Per tick and seasonal series, each group's median z (sectors with a value) is its
+common mode. When, in some series, groups holding at least :data:`FLEET_SHARE` of the
+sectors reporting it are shifted by :data:`SHIFT` or more, the tick is fleet-shifted and
+every
+sector's seasonal z has its group's median taken off (all series: what remains is the
+sector's own part). On ordinary ticks nothing changes: a minority area's weekend (CBD on a
+Saturday, ~20 % of a fleet) does not open the gate. No calendar and no labels: the gate is
+read from the tick's own data. A fleet-wide real outage (a core failure) is taken off too:
+it is no *sector* fault, and it is as visible in the fleet's totals.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from telecom_nb.features.group_median import group_medians
+from telecom_nb.features.time_slots import DAY_NS
+
+#: sectors per group (about), and at most this many groups
+GROUP_SIZE = 60
+MAX_GROUPS = 8
+#: fewest sectors of a group with a value of a series at a tick for its median
+MIN_REPORTING = 10
+#: a group whose median z is this far from 0 is shifted (a median of 10+ unit z has a
+#: spread of ~0.4 at most) ...
+SHIFT = 1.0
+#: ... and a tick is fleet-shifted when, in some series, shifted groups hold this share of
+#: the sectors reporting it (a minority area's weekend, CBD at ~20 %, does not)
+FLEET_SHARE = 0.5
+#: data time before the first grouping (two visits of every slot) and between regroupings
+FIT_AFTER_NS = 2 * DAY_NS
+REFIT_NS = DAY_NS
+#: sectors the centres are fitted on (a stride keeps a large fleet cheap), Lloyd iterations
+SAMPLE = 4000
+ITERATIONS = 20
+#: sectors a tick's group medians are read on at most (a stride over the rest)
+FLEET_SAMPLE = 4000
+#: time-of-day blocks of the profile (slots are averaged into them)
+BLOCKS = 12
+#: sectors assigned per step (bounds the profile block held at once)
+CHUNK = 20_000
+
+
+def profiles(level: np.ndarray, count: np.ndarray, rows: slice | np.ndarray) -> np.ndarray:
+    """(rows x blocks*series) each sector's daily shape: its slot levels (``level``,
+    ``count``: rows x slots x series) less their mean over the visited slots, averaged into
+    :data:`BLOCKS` blocks; a series never seen reads a flat 0."""
+    lvl = np.asarray(level[rows], dtype=np.float64)
+    seen = np.asarray(count[rows]) > 0
+    n_seen = seen.sum(axis=1, keepdims=True)
+    mean = np.where(seen, lvl, 0.0).sum(axis=1, keepdims=True) / np.maximum(n_seen, 1)
+    shape = np.where(seen, lvl - mean, 0.0)
+    slots = shape.shape[1]
+    blocks = min(BLOCKS, slots)
+    block = np.arange(slots) * blocks // slots
+    width = np.bincount(block, minlength=blocks).astype(np.float64)
+    mean_of = np.zeros((slots, blocks))  # slot -> its block's mean
+    mean_of[np.arange(slots), block] = 1.0 / width[block]
+    out = np.tensordot(shape, mean_of, axes=([1], [0]))  # rows x series x blocks
+    return out.reshape(len(out), -1)
+
+
+def kmeans(x: np.ndarray, k: int) -> np.ndarray:
+    """(k x dims) centres of ``x``: deterministic start (the rows cut into ``k`` equal
+    runs along their first principal axis), Lloyd's iterations, empty centres dropped."""
+    centred = x - x.mean(axis=0)
+    _, _, vt = np.linalg.svd(centred, full_matrices=False)
+    order = np.argsort(centred @ vt[0], kind="stable")
+    label = np.empty(len(x), dtype=np.int64)
+    label[order] = np.arange(len(x)) * k // len(x)
+    centres = np.zeros((k, x.shape[1]))
+    for _ in range(ITERATIONS):
+        sizes = np.bincount(label, minlength=k)
+        keep = sizes > 0
+        centres = np.zeros((k, x.shape[1]))
+        np.add.at(centres, label, x)
+        centres = centres[keep] / sizes[keep, None]
+        new = nearest_centre(x, centres)
+        if np.array_equal(new, label):
+            break
+        label, k = new, len(centres)
+    return centres
+
+
+def nearest_centre(x: np.ndarray, centres: np.ndarray) -> np.ndarray:
+    """Each row's nearest centre (squared Euclidean distance)."""
+    d = (x**2).sum(axis=1)[:, None] - 2.0 * x @ centres.T + (centres**2).sum(axis=1)[None, :]
+    return np.argmin(d, axis=1)
+
+
+class CommonMode:
+    """Sectors grouped by their normal day; per tick each group's median seasonal z,
+    taken off when the fleet as a whole is shifted."""
+
+    def __init__(self) -> None:
+        #: per registry row its group (-1: none yet)
+        self.group_ = np.zeros(0, dtype=np.int64)
+        self.n_groups_ = 0
+        self.first_ns_ = -1
+        self.fitted_ns_ = -1
+
+    def due(self, times: np.ndarray) -> bool:
+        """Whether the data clock (``times`` of a learned batch) calls for a regrouping."""
+        if len(times) == 0:
+            return False
+        lo, hi = int(times.min()), int(times.max())
+        if self.first_ns_ < 0 or lo < self.first_ns_:
+            self.first_ns_ = lo
+        if hi - self.first_ns_ < FIT_AFTER_NS:
+            return False
+        return self.fitted_ns_ < 0 or hi - self.fitted_ns_ >= REFIT_NS
+
+    def fit(self, level: np.ndarray, count: np.ndarray, known: np.ndarray, now_ns: int) -> None:
+        """Group the ``known`` sectors (rows of the seasonal slot table ``level``,
+        ``count``) by their daily shape; ``now_ns``: the data time of the fit."""
+        self.fitted_ns_ = now_ns
+        rows = np.flatnonzero(known)
+        k = min(MAX_GROUPS, len(rows) // GROUP_SIZE)
+        self.group_ = np.full(len(known), -1, dtype=np.int64)
+        self.n_groups_ = 0
+        if k < 1:
+            return
+        sample = rows[:: max(1, len(rows) // SAMPLE)]
+        centres = kmeans(profiles(level, count, sample), k)
+        for a in range(0, len(rows), CHUNK):
+            part = rows[a : a + CHUNK]
+            self.group_[part] = nearest_centre(profiles(level, count, part), centres)
+        self.n_groups_ = len(centres)
+
+    def adjust(
+        self, rows: np.ndarray, times: np.ndarray, z: np.ndarray, valid: np.ndarray | None = None
+    ) -> np.ndarray:
+        """``z`` (rows x seasonal series) with each row's group median taken off at the
+        ticks (``times``) where the fleet is shifted; else ``z`` itself. ``valid``: where
+        the series has a value (default: ``z`` not 0); a KPI pinned at its usual value
+        (availability at 100 %) reads z = 0 and counts."""
+        g = self.n_groups_
+        if g == 0 or len(rows) == 0:
+            return z
+        group = np.full(len(rows), -1, dtype=np.int64)
+        ok = (rows >= 0) & (rows < len(self.group_))
+        group[ok] = self.group_[rows[ok]]
+        has = np.flatnonzero(group >= 0)
+        if len(has) < MIN_REPORTING:
+            return z
+        stamps = times[has]
+        if (stamps == stamps[0]).all():  # one tick (live, replay): no sort
+            n_ticks, tick = 1, np.zeros(len(has), dtype=np.int64)
+        else:
+            ticks, tick = np.unique(stamps, return_inverse=True)
+            n_ticks = len(ticks)
+        codes = tick * g + group[has]
+        # the medians from a strided sample: a large fleet's tick stays cheap
+        pick = slice(None, None, max(1, len(has) // (FLEET_SAMPLE * n_ticks)))
+        valid = z != 0.0 if valid is None else valid
+        values = np.where(valid[has[pick]], z[has[pick]], np.nan)
+        n_codes = n_ticks * g
+        med = group_medians(codes[pick], values, n_codes, MIN_REPORTING)
+        reporting = np.stack(
+            [
+                np.bincount(codes[pick], weights=np.isfinite(values[:, j]), minlength=n_codes)
+                for j in range(values.shape[1])
+            ],
+            axis=1,
+        )
+        # per tick and series: the share of the fleet's sectors in shifted groups
+        shifted = np.where(np.abs(np.nan_to_num(med)) >= SHIFT, reporting, 0.0)
+        per_tick = (n_ticks, g, values.shape[1])
+        share = shifted.reshape(per_tick).sum(axis=1) / np.maximum(
+            reporting.reshape(per_tick).sum(axis=1), 1.0
+        )
+        gate = (share >= FLEET_SHARE).any(axis=1)
+        if not gate.any():
+            return z
+        common = np.where(np.repeat(gate, g)[:, None], np.nan_to_num(med), 0.0)
+        out = z.copy()
+        whole = len(has) == len(rows)  # every row grouped: in place, no gathered copy
+        block = out if whole else out[has]
+        np.subtract(block, common[codes], out=block, where=valid if whole else valid[has])
+        if not whole:
+            out[has] = block
+        return out

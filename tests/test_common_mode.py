@@ -1,0 +1,96 @@
+"""The common mode: sectors grouped by their normal day; a fleet-wide shift taken off."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from telecom_nb.features.common_mode import FIT_AFTER_NS, REFIT_NS, CommonMode
+from telecom_nb.features.pipeline import KpiFeatures
+
+
+def _fleet(n: int = 300, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Three kinds of sector (daily shapes a third of a day apart) and their slot tables."""
+    rng = np.random.default_rng(seed)
+    shapes = np.stack([np.sin(np.arange(24) / 24 * 2 * np.pi + p) for p in (0.0, 2.1, 4.2)])
+    kind = np.arange(n) % 3
+    level = (shapes[kind][:, :, None] + rng.normal(0, 0.1, (n, 24, 2))).astype(np.float32)
+    return kind, level, np.ones((n, 24, 2), dtype=np.uint16)
+
+
+def test_sectors_are_grouped_by_the_shape_of_their_day():
+    kind, level, count = _fleet()
+    known = np.ones(len(kind), dtype=bool)
+    known[-1] = False  # no history: no group
+    common = CommonMode()
+    common.fit(level + np.arange(len(kind))[:, None, None] % 7, count, known, 0)  # any level
+    assert 3 <= common.n_groups_ <= len(kind) // 60  # about 60 sectors a group
+    groups = common.group_[:-1]
+    for g in range(common.n_groups_):  # a group holds one kind (a kind may take two)
+        assert len(np.unique(kind[:-1][groups == g])) == 1
+    assert common.group_[-1] == -1
+
+
+def test_a_fleet_wide_shift_is_taken_off_and_a_faulty_sector_stays_off():
+    kind, level, count = _fleet()
+    common = CommonMode()
+    common.fit(level, count, np.ones(len(kind), dtype=bool), 0)
+    rng = np.random.default_rng(1)
+    z = rng.normal(0, 1, (len(kind), 3))
+    z[:, 0] += np.where(kind == 0, -3.0, 3.0)  # a holiday: one kind down, the others up
+    z[5, 0] = -20.0  # kind 2, e.g. a sleeping cell
+    z[7, :] = 0.0  # no values
+    out = common.adjust(np.arange(len(kind)), np.zeros(len(kind), dtype=np.int64), z)
+    for k in range(3):
+        assert abs(np.median(out[kind == k, 0])) < 0.3
+    assert out[5, 0] < -20.0 and np.all(out[7] == 0.0)
+    assert np.abs(out[:, 1:] - z[:, 1:]).max() < 0.5  # the other series: their own medians
+
+
+def test_a_local_shift_is_left_alone():
+    """One kind of sector of three shifted by 4 spreads (a minority area's weekend) and a
+    cluster of 15 sectors down by 20 (an outage): the gate stays shut and nothing changes;
+    everyone shifted at another tick of the batch is judged on its own."""
+    kind, level, count = _fleet()
+    common = CommonMode()
+    common.fit(level, count, np.ones(len(kind), dtype=bool), 0)
+    rows = np.r_[np.arange(len(kind)), np.arange(len(kind))]
+    times = np.r_[np.zeros(len(kind)), np.ones(len(kind))].astype(np.int64)
+    z = np.random.default_rng(2).normal(0, 1, (len(rows), 2))
+    z[: len(kind), 0] += np.where(kind == 1, 4.0, 0.0)  # tick 0: a third shifted
+    z[:45:3, 0] -= 20.0  # ... and 15 sectors of kind 0 down
+    z[len(kind) :, 0] += 4.0  # tick 1: everyone
+    out = common.adjust(rows, times, z)
+    assert np.array_equal(out[: len(kind)], z[: len(kind)])
+    assert abs(np.median(out[len(kind) :, 0])) < 0.3
+
+
+def test_groups_are_fitted_after_two_days_of_data_then_daily():
+    common = CommonMode()
+    assert not common.due(np.array([0, 10]))
+    assert not common.due(np.array([FIT_AFTER_NS - 1]))
+    assert common.due(np.array([FIT_AFTER_NS]))
+    common.fitted_ns_ = FIT_AFTER_NS
+    assert not common.due(np.array([FIT_AFTER_NS + REFIT_NS - 1]))
+    assert common.due(np.array([FIT_AFTER_NS + REFIT_NS]))
+    assert common.adjust(np.arange(3), np.zeros(3, dtype=np.int64), np.ones((3, 2))).sum() == 6
+
+
+def test_a_checkpoint_from_before_the_common_mode_restores():
+    from telecom_nb.engine.snapshot import capture, restore
+
+    features = KpiFeatures()
+    features.bind(["users", "volume"])
+    features.common_.group_, features.common_.n_groups_ = np.array([1, 0, -1]), 2
+    tree, arrays = capture(features)
+    same = KpiFeatures()
+    same.bind(["users", "volume"])
+    same = restore(same, tree, arrays)
+    assert same.common_.group_.tolist() == [1, 0, -1] and same.common_.n_groups_ == 2
+    del tree["attrs"]["common_"]
+    fresh = KpiFeatures()
+    fresh.bind(["users", "volume"])
+    fresh = restore(fresh, tree, arrays)
+    assert isinstance(fresh.common_, CommonMode) and fresh.common_.n_groups_ == 0
+    off = KpiFeatures(common=False)
+    off.bind(["users", "volume"])
+    assert off.common_ is None
