@@ -26,3 +26,12 @@ def test_a_sixth_of_the_fleet_with_its_own_effect_is_scatter() -> None:
 def test_a_few_faulty_sectors_and_noise_alone_are_not() -> None:
     assert _scatter(0.0, 0.0) < 0.1
     assert _scatter(0.03, -8.0) < 0.2
+
+
+def test_a_count_at_zero_for_most_sectors_has_no_minority_effect() -> None:
+    # night drop rates: most sectors read exactly their typical 0, a few one drop (50 %)
+    rng = np.random.default_rng(5)
+    n = 4000
+    r = np.where(rng.random((n, 1)) < 0.12, 50.0, 0.0)
+    _, tau2 = WeekdayEffects._cross_section(r, np.ones((n, 1), dtype=bool), np.full((n, 1), 4.0))
+    assert float(tau2[0]) == 0.0

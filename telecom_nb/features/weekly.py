@@ -42,6 +42,8 @@ MEDIAN_AD_TO_SIGMA = 1.4826
 SCATTER_TRIM = 0.05
 #: mean of z**2 below |z|'s 95 % quantile for normal z: the trimmed mean square's bias
 TRIMMED_Z2 = 0.7588
+#: the majority's scatter, as a share of its noise, above which the KPI is read as continuous
+CONTINUOUS_SHARE = 0.5
 #: visits of a week slot a sector remembers (~ weeks); the fleet's memory is the same
 WEEK_ALPHA = 0.25
 
@@ -112,8 +114,14 @@ class WeekdayEffects:
             warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns: no effect
             med = nanmedian_fast(block)
             spread = MEDIAN_AD_TO_SIGMA * nanmedian_fast(np.abs(block - med))
-            excess = np.maximum(spread**2 - nanmedian_fast(noise),
-                                _trimmed_excess(block - med, noise))
+            noise_med = nanmedian_fast(noise)
+            excess = spread**2 - noise_med
+            # a minority's values are effects only where the majority scatters as its
+            # noise says (a continuous KPI); where most sectors sit exactly at their
+            # typical value (a night's zero drops, availability) they are noise's tail
+            continuous = (noise_med > 0) & (spread**2 >= CONTINUOUS_SHARE * noise_med)
+            excess = np.where(continuous,
+                              np.maximum(excess, _trimmed_excess(block - med, noise)), excess)
         med = np.where(enough & np.isfinite(med), med, 0.0)
         excess = np.where(enough & np.isfinite(excess), np.maximum(excess, 0.0), 0.0)
         return med, excess
