@@ -69,3 +69,23 @@ def test_the_statistic_is_the_nulls_log_p_where_it_can_reach_the_floor():
     assert tail.sum() > 100 and np.array_equal(stat[tail], full[tail])
     assert np.all(stat[~tail] <= full[~tail])
     assert np.array_equal(part(rows) > 0, full - part.penalty >= 2.0)
+
+
+def test_a_column_at_a_constant_reads_nothing_within_one_spread_of_its_level():
+    """An availability-like KPI: its persistence column is 0 on almost every row, so its null's
+    scale is the spacing of zeros; 0.002-0.06 of a spread (the days after an outage) read 0,
+    a column held a few spreads off still reads."""
+    ref = _window(5_000, seed=3)
+    ref[:, 7] = 0.0
+    ref[::2_500, 7] = 2.0  # its rare dips (fewer than 1 in 1,000 rows)
+    part = _fit(ref)
+    rows = np.zeros((3, 8))
+    rows[0, 7] = 0.002
+    rows[1, 7] = 0.06
+    rows[2, 7] = 4.0
+    units = np.nan_to_num(part.tails.units(rows[:, part.columns]))
+    null = part.nulls[3]
+    assert null.log_p_numpy(units[:2, 3]).min() > 4.0  # what the null alone makes of them
+    score = part(rows)
+    assert score[0] == 0.0 and score[1] == 0.0
+    assert score[2] > 2.0
