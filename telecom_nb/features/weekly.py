@@ -38,6 +38,12 @@ from telecom_nb.features.time_slots import n_slots
 
 #: median absolute deviation -> standard deviation (normal data)
 MEDIAN_AD_TO_SIGMA = 1.4826
+#: share of sectors (largest deviations: one tick's faults) left out of the trimmed scatter
+SCATTER_TRIM = 0.05
+#: mean of z**2 below |z|'s 95 % quantile for normal z: the trimmed mean square's bias
+TRIMMED_Z2 = 0.7588
+#: the majority's scatter, as a share of its noise, above which the KPI is read as continuous
+CONTINUOUS_SHARE = 0.5
 #: visits of a week slot a sector remembers (~ weeks); the fleet's memory is the same
 WEEK_ALPHA = 0.25
 
@@ -108,7 +114,14 @@ class WeekdayEffects:
             warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns: no effect
             med = nanmedian_fast(block)
             spread = MEDIAN_AD_TO_SIGMA * nanmedian_fast(np.abs(block - med))
-            excess = spread**2 - nanmedian_fast(noise)
+            noise_med = nanmedian_fast(noise)
+            excess = spread**2 - noise_med
+            # a minority's values are effects only where the majority scatters as its
+            # noise says (a continuous KPI); where most sectors sit exactly at their
+            # typical value (a night's zero drops, availability) they are noise's tail
+            continuous = (noise_med > 0) & (spread**2 >= CONTINUOUS_SHARE * noise_med)
+            excess = np.where(continuous,
+                              np.maximum(excess, _trimmed_excess(block - med, noise)), excess)
         med = np.where(enough & np.isfinite(med), med, 0.0)
         excess = np.where(enough & np.isfinite(excess), np.maximum(excess, 0.0), 0.0)
         return med, excess
@@ -183,6 +196,22 @@ class WeekdayEffects:
             self.fleet_[s] += a * (med - self.fleet_[s])
             self.tau2_[s] += a * (scatter - self.tau2_[s])
             self.fleet_count_[s] = n + visit
+
+
+def _trimmed_excess(dev: np.ndarray, noise: np.ndarray) -> np.ndarray:
+    """Scatter of effects beyond noise that a minority of sectors carries.
+
+    The MAD sees the majority only: where business cells (a sixth of a city) empty on a
+    weekend morning and the residential majority barely moves, it reads ~0 and the
+    business cells' own effect is never trusted, so their weekend is flagged week after
+    week. The mean square below the top ``SCATTER_TRIM`` (one tick's faults) keeps them;
+    the noise it holds is the same rows' own.
+    """
+    dev2 = dev**2
+    cut = np.nanquantile(dev2, 1.0 - SCATTER_TRIM, axis=0)
+    kept = dev2 <= cut
+    mean2 = np.nanmean(np.where(kept, dev2, np.nan), axis=0) / TRIMMED_Z2
+    return mean2 - np.nanmean(np.where(kept, noise, np.nan), axis=0)
 
 
 def _one_slot(wslot: np.ndarray) -> int | None:
