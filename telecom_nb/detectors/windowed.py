@@ -24,6 +24,7 @@ from telecom_nb.detectors.explain import contributions_frame, kpi_contributions,
 from telecom_nb.detectors.fit_inputs import FitInputs, Fitted
 from telecom_nb.detectors.previous_rows import Prefetched, PreviousRows
 from telecom_nb.detectors.retrain_schedule import MAX_STRETCH, RETRAIN_GROWTH, retrain_gap
+from telecom_nb.detectors.routine import RoutineMemory, RoutineRows
 from telecom_nb.detectors.threshold_params import ThresholdParams
 from telecom_nb.detectors.window import SampleWindow
 from telecom_nb.errors import ParameterError
@@ -39,7 +40,7 @@ MIN_BATCHES_IN_WINDOW = 20
 PREFETCH_ROWS = 4096
 
 
-class WindowedDetector(ThresholdParams, Detector):
+class WindowedDetector(RoutineRows, ThresholdParams, Detector):
     """Base for detectors that retrain on a window of recent feature rows."""
 
     kpis = param_trait(List(Unicode(), default_value=None, allow_none=True,
@@ -156,6 +157,7 @@ class WindowedDetector(ThresholdParams, Detector):
         self._fitted = None
         self._window: SampleWindow | None = None
         self._previous = PreviousRows()
+        self._routine = RoutineMemory()  # a few series' routine excursions (routine.py)
         self._cache: tuple[BatchView, np.ndarray] | None = None
         self._prefetched: Prefetched | None = None
         self._rng = np.random.default_rng(self.random_state)
@@ -200,7 +202,9 @@ class WindowedDetector(ThresholdParams, Detector):
         """Score ``batch`` with the installed model; learns nothing."""
         view = self.features_.view(batch)
         x = self._features_of(view)
-        return self._score_features(x, batch.index)
+        scores = self._score_features(x, batch.index)
+        scores.routine = self._routine_view(view, x, update=False)
+        return scores
 
     def _score_features(self, x: np.ndarray, index: pd.Index,
                         fitted: Fitted | None = None) -> Scores:
@@ -226,6 +230,7 @@ class WindowedDetector(ThresholdParams, Detector):
 
     def _learn_view(self, view: BatchView, x: np.ndarray) -> RetrainJob | None:
         self.features_.update_view(view)
+        self._routine_view(view, x, update=True)
         self._cache = None
         rows = self.features_.rows(view) if self.keeps_previous else None
         replaced = self._previous.last_x_
