@@ -90,7 +90,34 @@ def test_a_routine_row_opens_no_episode_but_never_cuts_one_table_as_ticks():
     assert (table["alert_score"] > 0).tolist() == [False, False, True, False, False, False]
     chain = AlarmChain(kpis=["kpi"])
     for i in range(len(frame)):
-        out = chain.apply(frame.iloc[i : i + 1], Scores(score=score[i : i + 1],
-                                                        routine=routine[i : i + 1]), stamps[i])
+        out = chain.apply(
+            frame.iloc[i : i + 1],
+            Scores(score=score[i : i + 1], routine=routine[i : i + 1]),
+            stamps[i],
+        )
         for name in ("is_anomaly", "state", "alert_score"):
             assert out[name].iloc[0] == table[name].iloc[i], (name, i)
+
+
+def test_a_detector_s_flags_in_replay_pieces_and_per_tick_equal_the_whole_replay():
+    from test_features import batches, fleet
+
+    from telecom_nb.detectors import make_detector
+
+    table = fleet(n_sectors=1, days=2, step="15min", seed=7)
+    table = table.sort_values("timestamp", kind="stable").reset_index(drop=True)
+    params = {"n_estimators": 10}
+    whole = make_detector("iforest", **params).score_stream(table).routine
+    det = make_detector("iforest", **params)
+    cut, tail = len(table) // 2, len(table) - 16
+    flags = [
+        det.score_stream(table.iloc[:cut]).routine,
+        det.score_stream(table.iloc[cut:tail]).routine,
+    ]
+    for b in batches(table.iloc[tail:]):  # then live, tick by tick
+        flags.append(det.score(b).routine)
+        job = det.learn(b)
+        if job is not None:
+            job.run_sync()
+    assert np.array_equal(np.concatenate(flags), whole)
+    assert whole.sum() > 0 and det._routine.ring_head.sum() > 0

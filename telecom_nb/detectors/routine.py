@@ -7,19 +7,25 @@ that long, at least :data:`K` times in the last :data:`WEEK` (issue 13; nab16's 
 of NAB's 159 false alerts). Such a row is *routine*; the alarm stage lets it open no
 episode (it never hides a row inside an episode already open: an incident is not cut).
 
-Per KPI (its seasonal z, the value against the same time of day in its spread's units)
-an *excursion* is a run of rows at or beyond :data:`GATE` of one sign (gaps of up to
-:data:`GAP` rows bridged); the ring keeps each finished run's end time, signed peak and
-length. A row's excursion on a KPI is the largest |z| of its last :data:`LAST` rows; it
-is *reached* by a past run of the same sign that ended in ``[now - WEEK, now - RECENT)``
-with a peak at least as large **and a length at least as long as the current run so
-far** (nab16's loss on LTE seed 3: a level shift whose size per row was seen often, what
-is new is that it lasts). Joint evidence is a channel of its own: the number of KPIs at
-or beyond :data:`GATE` together (at least :data:`JOINT_MIN`), with its own runs (nab16's
-loss on cdn24 seed 3: 24 KPIs at 2-4 MAD each, every one seen before alone). A row is
-routine when at least one channel is at its gate and every such channel is reached by
-:data:`K` past runs; a row with no excursion at all is not judged (its score comes from
-a part this rule cannot read: a shift, a trend, the joint distance).
+Per KPI, its seasonal z (the value against the same time of day, in that slot's spread)
+says *when* it is off: an *excursion* is a run of rows at or beyond :data:`GATE` of one
+sign (gaps of up to :data:`GAP` rows bridged). Its *size* is in the KPI's own units: how
+far the value jumped from its last value under the gate (z is not comparable across the
+day: a slot with a tight spread makes a modest spike look huge; a first build sizing runs
+in z read NAB's labelled spikes as routine, 56.8 standard). The ring keeps each finished
+run's end time, signed peak size and length. A row's excursion on a KPI is the largest
+size of its last :data:`LAST` rows at the gate; it is *reached* by a past run of the
+same sign that ended in ``[now - WEEK, now - RECENT)`` with a peak at least as large
+**and a length at least as long as the current run so far** (nab16's loss on LTE seed
+3: a level shift whose size per row was seen often, what is new is that it lasts).
+Joint evidence is a channel of its own: the number of KPIs at the gate together (at
+least :data:`JOINT_MIN`), with its own runs (nab16's loss on cdn24 seed 3: 24 KPIs at
+2-4 MAD each, every one seen before alone). A row is routine when at least one channel
+is at its gate and every such channel is reached by :data:`K` past runs; a row with no
+excursion at all is not judged (its score comes from a part this rule cannot read), nor
+one the level-shift part leads (``WindowedDetector._score_features``: a level that lasts
+is news however often its size was seen; it keeps a cell's outage from reading as its
+usual night zeros).
 
 Only for a few series (the fleet path has peers and is untouched): the ring is
 ``sectors x (KPIs + 1) x RING`` runs. One compiled pass walks the rows in time order;

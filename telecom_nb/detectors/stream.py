@@ -53,11 +53,11 @@ def score_stream(det: WindowedDetector, table: pd.DataFrame, progress: bool = Fa
         pending[0] = 0
         if segment:
             x = np.vstack(segment)
-            part = det._score_features(x, pd.RangeIndex(len(x)))
+            flags = None
             if any(r is not None for r in routine):
-                part.routine = np.concatenate([np.zeros(len(s), dtype=bool) if r is None else r
-                                               for s, r in zip(segment, routine, strict=True)])
-            parts.append(part)
+                flags = np.concatenate([np.zeros(len(s), dtype=bool) if r is None else r
+                                        for s, r in zip(segment, routine, strict=True)])
+            parts.append(det._score_features(x, pd.RangeIndex(len(x)), routine=flags))
             segment.clear()
             routine.clear()
 

@@ -127,6 +127,11 @@ class WindowedDetector(RoutineRows, ThresholdParams, Detector):
         the raw score; None = none."""
         return None
 
+    def _shift_score(self, model: Any, features: np.ndarray) -> np.ndarray | None:
+        """The level-shift part's score where the detector has one (None): a row it flags
+        is never routine (a level that lasts is news however often its size was seen)."""
+        return None
+
     def _decision(self, fitted: Fitted | None, raw: np.ndarray | None,
                   score: np.ndarray) -> np.ndarray | None:
         """A verdict of the detector's own; None leaves it to the alarm stage's threshold.
@@ -202,12 +207,11 @@ class WindowedDetector(RoutineRows, ThresholdParams, Detector):
         """Score ``batch`` with the installed model; learns nothing."""
         view = self.features_.view(batch)
         x = self._features_of(view)
-        scores = self._score_features(x, batch.index)
-        scores.routine = self._routine_view(view, x, update=False)
-        return scores
+        return self._score_features(x, batch.index,
+                                    routine=self._routine_view(view, x, update=False))
 
-    def _score_features(self, x: np.ndarray, index: pd.Index,
-                        fitted: Fitted | None = None) -> Scores:
+    def _score_features(self, x: np.ndarray, index: pd.Index, fitted: Fitted | None = None,
+                        routine: np.ndarray | None = None) -> Scores:
         fitted = fitted or self._fitted
         contrib = self._explain(fitted, x)
         frame = contributions_frame(contrib, self.kpis_, index)
@@ -219,9 +223,12 @@ class WindowedDetector(RoutineRows, ThresholdParams, Detector):
             direct = self._direct_score(fitted.model, x)
             if direct is not None:
                 score = np.maximum(score, direct)
+            shift = None if routine is None else self._shift_score(fitted.model, x)
+            if shift is not None:  # the level-shift part leads: not routine
+                routine = routine & (shift < score)
         decision = self._decision(fitted, raw, score)
         top = None if decision is None else top_kpis(contrib, self.kpis_, decision)
-        return Scores(score, decision, top, frame)
+        return Scores(score, decision, top, frame, routine)
 
     def learn(self, batch: pd.DataFrame) -> RetrainJob | None:
         """Learn ``batch`` (features, window); return a retrain job when one is due."""
