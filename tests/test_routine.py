@@ -121,3 +121,15 @@ def test_a_detector_s_flags_in_replay_pieces_and_per_tick_equal_the_whole_replay
             job.run_sync()
     assert np.array_equal(np.concatenate(flags), whole)
     assert whole.sum() > 0 and det._routine.ring_head.sum() > 0
+
+
+def test_a_detector_checkpoint_from_before_the_rule_restores_with_an_empty_memory():
+    from telecom_nb.detectors import make_detector
+
+    det = make_detector("iforest", kpis=["value"])
+    run(spikes(30, [(10, 5.0, 2)]), det._routine)
+    tree, arrays = capture(det)
+    assert restore(make_detector("iforest", kpis=["value"]), tree, arrays)._routine.row_n[0] == 30
+    del tree["attrs"]["_routine"]
+    fresh = restore(make_detector("iforest", kpis=["value"]), tree, arrays)
+    assert len(fresh._routine.row_n) == 0
