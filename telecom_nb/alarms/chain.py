@@ -19,7 +19,13 @@ from traitlets import link
 
 from telecom_nb import schema
 from telecom_nb.alarms import episode_table
-from telecom_nb.alarms.episodes import EPISODE_PARAMS, STATES, EpisodeParams, EpisodeTracker
+from telecom_nb.alarms.episodes import (
+    ANOMALOUS,
+    EPISODE_PARAMS,
+    STATES,
+    EpisodeParams,
+    EpisodeTracker,
+)
 from telecom_nb.alarms.threshold import decide_coded, effective_threshold
 from telecom_nb.detectors.base import Scores
 from telecom_nb.detectors.threshold_params import ThresholdParams
@@ -78,13 +84,17 @@ class AlarmChain(ThresholdParams, EpisodeParams, Parametrized):
         score = np.array(scores.score, dtype=np.float64)
         # the tracker reads the verdict as it would from the frame's columns; a missing
         # top KPI (None, NaN) reads as the frame's string column gives it back
+        routine = scores.routine
         if coded is None and pd.isna(top).any():
             state = self.episodes.update(frame.assign(**{
                 schema.SCORE: score, schema.IS_ANOMALY: flags, schema.TOP_KPI: top}),
-                timestamp)
+                timestamp, routine)
+            flags = opened_only(flags, routine, state == ANOMALOUS)
         else:
-            state = str_column(STATES, self.episodes.update_codes(
-                frame, flags, score, top, timestamp, kpi_values))
+            codes = self.episodes.update_codes(frame, flags, score, top, timestamp, kpi_values,
+                                               routine=routine)
+            flags = opened_only(flags, routine, codes == 1)
+            state = str_column(STATES, codes)
         return {schema.SCORE: score, schema.IS_ANOMALY: flags,
                 schema.TOP_KPI: top if coded is None else str_column(*coded),
                 schema.STATE: state, schema.ALERT_SCORE: self.episodes.last_alert_score_}
@@ -102,13 +112,16 @@ class AlarmChain(ThresholdParams, EpisodeParams, Parametrized):
         # nanoseconds whatever the column's unit (a parsed CSV is microseconds in pandas 3)
         ns = pd.DatetimeIndex(frame[schema.TIMESTAMP]).as_unit("ns").asi8
         pos = tracker.index.positions(frame[schema.SECTOR].to_numpy(dtype=object))
+        routine = scores.routine
         args = (tracker, pos, ns, flags, score, np.asarray(top, dtype=object),
-                tracker.kpi_values(frame))
+                tracker.kpi_values(frame), routine)
         if episode_table.numba is not None:  # string columns from codes, as apply() does
             codes, alert = episode_table.advance_table_codes(*args)
+            flags = opened_only(flags, routine, codes == 1)
             state = str_column(STATES, codes)
         else:
             state, alert = episode_table.advance_table(*args)
+            flags = opened_only(flags, routine, state == ANOMALOUS)
         return frame.assign(**{
             schema.SCORE: score,
             schema.IS_ANOMALY: flags,
@@ -116,6 +129,15 @@ class AlarmChain(ThresholdParams, EpisodeParams, Parametrized):
             schema.STATE: state,
             schema.ALERT_SCORE: alert,
         })
+
+
+def opened_only(flags: np.ndarray, routine: np.ndarray | None,
+                anomalous: np.ndarray) -> np.ndarray:
+    """``flags`` less the routine rows the episodes read as normal (a routine row outside
+    an open episode: :mod:`~telecom_nb.detectors.routine`)."""
+    if routine is None:
+        return flags
+    return flags & ~(np.asarray(routine, dtype=bool) & ~np.asarray(anomalous, dtype=bool))
 
 
 def with_scored(frame: pd.DataFrame, scored: dict[str, Any]) -> pd.DataFrame:

@@ -26,12 +26,13 @@ if TYPE_CHECKING:
 _STATES = np.array([NORMAL, ANOMALOUS, RECOVERING], dtype=object)
 
 
-def _rows(pos, tick, now, flag, score, run_anom, run_norm, is_open, episode_id, start_time,
+def _rows(pos, tick, now, flag, routine, score, run_anom, run_norm, is_open, episode_id, start_time,
           start_tick, last_anom_time, last_anom_tick, n_anom, peak_score, alerted, alerted_n,
           peak_time, peak_row, n_opened, open_after, close_ns, close_ticks,
           escalate_by):  # pragma: no cover - compiled
     """``advance`` row by row (rows sorted by tick, then sector; one row per pair).
 
+    A ``routine`` row counts as normal unless its sector's episode is open (``advance``).
     Returns per row the state code (0 normal, 1 anomalous, 2 recovering) and the alert
     score; the closings in order (row and a snapshot of what the closed record reads);
     the episodes opened so far and the ticks on which something a list shows changed.
@@ -48,7 +49,7 @@ def _rows(pos, tick, now, flag, score, run_anom, run_norm, is_open, episode_id, 
     changed = False
     for i in range(n):
         p = pos[i]
-        f = flag[i]
+        f = flag[i] and not (routine[i] and not is_open[p])  # a routine row opens nothing
         s = score[i]
         t_now = now[i]
         if i > 0 and tick[i] != tick[i - 1]:
@@ -117,22 +118,23 @@ if numba is not None:
 
 
 def advance_table(tracker: EpisodeTracker, pos: np.ndarray, ns: np.ndarray, flag: np.ndarray,
-                  score: np.ndarray, top: np.ndarray,
-                  values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+                  score: np.ndarray, top: np.ndarray, values: np.ndarray,
+                  routine: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Each row's state and alert score, the tracker advanced once per distinct ``ns``.
 
     Rows are sorted by ``ns``; a sector with several rows at one timestamp counts once (its
     first row) and every row gets its sector's state, as :meth:`EpisodeTracker.update`.
     """
     if numba is None:
-        return _per_timestamp(tracker, pos, ns, flag, score, top, values)
-    codes, alert = advance_table_codes(tracker, pos, ns, flag, score, top, values)
+        return _per_timestamp(tracker, pos, ns, flag, score, top, values, routine)
+    codes, alert = advance_table_codes(tracker, pos, ns, flag, score, top, values, routine)
     return _STATES[codes], alert
 
 
 def advance_table_codes(tracker: EpisodeTracker, pos: np.ndarray, ns: np.ndarray,
                         flag: np.ndarray, score: np.ndarray, top: np.ndarray,
-                        values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+                        values: np.ndarray,
+                        routine: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """:func:`advance_table` with each row's state as its code in ``STATES`` (int8; numba
     only): a replay's state column is then taken in Arrow from three strings, not
     inferred from a million Python ones (~0.08 s CPU per million rows)."""
@@ -155,7 +157,9 @@ def advance_table_codes(tracker: EpisodeTracker, pos: np.ndarray, ns: np.ndarray
     at = pos[rows].astype(np.int64)
     state, alert_u, c_row, c_int, c_peak, c_peak_row, n_opened, changes = _rows(
         at, tick[rows], ns[rows].astype(np.int64),
-        flag[rows].astype(np.bool_), score[rows].astype(np.float64),
+        flag[rows].astype(np.bool_),
+        np.zeros(len(rows), dtype=np.bool_) if routine is None else routine[rows].astype(np.bool_),
+        score[rows].astype(np.float64),
         tracker._run_anom, tracker._run_norm, tracker._open, tracker._episode_id,
         tracker._start_time, tracker._start_tick, tracker._last_anom_time,
         tracker._last_anom_tick, tracker._n_anom, tracker._peak_score, tracker._alerted,
@@ -198,8 +202,8 @@ def _closed(tracker: EpisodeTracker, pos: np.ndarray, c_row: np.ndarray, c_int: 
 
 
 def _per_timestamp(tracker: EpisodeTracker, pos: np.ndarray, ns: np.ndarray, flag: np.ndarray,
-                   score: np.ndarray, top: np.ndarray,
-                   values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+                   score: np.ndarray, top: np.ndarray, values: np.ndarray,
+                   routine: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """The same, one :meth:`EpisodeTracker.advance` per timestamp (the numpy path)."""
     n = len(pos)
     state = np.full(n, "", dtype=object)
@@ -209,8 +213,9 @@ def _per_timestamp(tracker: EpisodeTracker, pos: np.ndarray, ns: np.ndarray, fla
         # one row per sector per tick: a duplicated sector keeps its first row
         p, first, inverse = np.unique(pos[a:b], return_index=True, return_inverse=True)
         rows = a + first
-        st, al = tracker.advance(p, flag[rows], score[rows], int(ns[a]),
-                                 top=top[rows], values=values[rows])
+        st, al = tracker.advance(p, flag[rows], score[rows], int(ns[a]), top=top[rows],
+                                 values=values[rows],
+                                 routine=None if routine is None else routine[rows])
         state[a:b] = st[inverse.ravel()]
         alert[rows] = al
     return state, alert

@@ -176,7 +176,8 @@ class EpisodeTracker(EpisodeViews, EpisodeParams, Parametrized):
         self._peak_kpi = grow_rows(self._peak_kpi, n, "")
         self._peak_values = grow_rows(self._peak_values, n, np.nan)
 
-    def update(self, frame: pd.DataFrame, timestamp: pd.Timestamp) -> np.ndarray:
+    def update(self, frame: pd.DataFrame, timestamp: pd.Timestamp,
+               routine: np.ndarray | None = None) -> np.ndarray:
         """Advance one tick from a scored frame; returns its ``state`` column (object array).
 
         Sectors absent from ``frame`` are left as they are (neither normal nor anomalous).
@@ -185,20 +186,25 @@ class EpisodeTracker(EpisodeViews, EpisodeParams, Parametrized):
         top = (frame[schema.TOP_KPI].to_numpy(dtype=object)
                if schema.TOP_KPI in frame.columns else None)
         return self.update_rows(frame, frame[schema.IS_ANOMALY].to_numpy(dtype=bool),
-                                frame[schema.SCORE].to_numpy(dtype=np.float64), top, timestamp)
+                                frame[schema.SCORE].to_numpy(dtype=np.float64), top, timestamp,
+                                routine)
 
     def update_rows(self, frame: pd.DataFrame, flags: np.ndarray, score: np.ndarray,
-                    top: np.ndarray | None, timestamp: pd.Timestamp) -> np.ndarray:
+                    top: np.ndarray | None, timestamp: pd.Timestamp,
+                    routine: np.ndarray | None = None) -> np.ndarray:
         """:meth:`update` with the verdict as arrays (the alarm stage has them at hand);
         ``frame`` gives the sectors and KPI values."""
-        return _STATE_OBJECTS[self.update_codes(frame, flags, score, top, timestamp)]
+        return _STATE_OBJECTS[self.update_codes(frame, flags, score, top, timestamp,
+                                                routine=routine)]
 
     def update_codes(self, frame: pd.DataFrame, flags: np.ndarray, score: np.ndarray,
                      top: np.ndarray | None, timestamp: pd.Timestamp,
-                     kpi_values: np.ndarray | None = None) -> np.ndarray:
+                     kpi_values: np.ndarray | None = None, *,
+                     routine: np.ndarray | None = None) -> np.ndarray:
         """:meth:`update_rows` with each row's state as its code in ``STATES`` (int8):
         a column of 100k strings is then built from three, not from 100k objects.
-        ``kpi_values``: :meth:`kpi_values` of ``frame`` when the caller has it already."""
+        ``kpi_values``: :meth:`kpi_values` of ``frame`` when the caller has it already;
+        ``routine``: rows that open no episode (:meth:`advance_codes`)."""
         raw_pos = self.index.positions(frame[schema.SECTOR])  # known without conversion
         self._grow(len(self.index))
         if len(raw_pos) == 0:
@@ -221,6 +227,7 @@ class EpisodeTracker(EpisodeViews, EpisodeParams, Parametrized):
             pd.Timestamp(timestamp).value,
             top=top,
             values=values,
+            routine=None if routine is None else np.asarray(routine, dtype=bool)[first],
         )
         if inverse is None:
             self.last_alert_score_ = np.asarray(alert, dtype=np.float64)
@@ -242,10 +249,11 @@ class EpisodeTracker(EpisodeViews, EpisodeParams, Parametrized):
         return values
 
     def advance(self, pos: np.ndarray, flag: np.ndarray, score: np.ndarray, now: int, *,
-                top: np.ndarray | None = None,
-                values: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+                top: np.ndarray | None = None, values: np.ndarray | None = None,
+                routine: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """:meth:`advance_codes` with each state as its string (object array)."""
-        codes, alert = self.advance_codes(pos, flag, score, now, top=top, values=values)
+        codes, alert = self.advance_codes(pos, flag, score, now, top=top, values=values,
+                                          routine=routine)
         return _STATE_OBJECTS[codes], alert
 
     def advance_codes(
@@ -257,6 +265,7 @@ class EpisodeTracker(EpisodeViews, EpisodeParams, Parametrized):
         *,
         top: np.ndarray | None = None,
         values: np.ndarray | None = None,
+        routine: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """One tick on arrays: sector positions (unique), flags, scores, epoch ns.
 
@@ -264,13 +273,17 @@ class EpisodeTracker(EpisodeViews, EpisodeParams, Parametrized):
         the episode's peak score on the tick an episode opens or, while open, raises
         its peak; 0 on every other tick. An alert stream thresholded at ``t`` then
         fires once per episode, when the episode's peak first reaches ``t``, not on
-        every anomalous tick.
+        every anomalous tick. A ``routine`` row (an excursion the series made often
+        before: :mod:`~telecom_nb.detectors.routine`) opens no episode: it counts as
+        normal unless its sector's episode is open (an incident is never cut by it).
         """
         self._tick += 1
         tick = self._tick
         flag = np.asarray(flag, dtype=bool)
         score = np.asarray(score, dtype=np.float64)
         self._grow(int(pos.max()) + 1 if len(pos) else 0)
+        if routine is not None:
+            flag = flag & ~(np.asarray(routine, dtype=bool) & ~self._open[pos])
         if top is None:
             top = np.full(len(pos), "", dtype=object)
         if values is None:

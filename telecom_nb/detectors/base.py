@@ -36,6 +36,9 @@ class Scores:
     is_anomaly: np.ndarray | None = None  # bool: the detector's own verdict, if it has one
     top_kpi: np.ndarray | None = None  # object array of str, "" where not flagged
     contributions: pd.DataFrame | None = None  # per-KPI contributions, index = batch index
+    #: bool: rows whose every excursion the series reached before (a few series; the
+    #: alarm stage lets them open no episode: :mod:`~telecom_nb.detectors.routine`)
+    routine: np.ndarray | None = None
 
     @classmethod
     def empty(cls, n: int) -> Scores:

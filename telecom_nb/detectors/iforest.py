@@ -178,15 +178,20 @@ class IsolationForestDetector(PartSchedule, CalendarParams, ForestParams, Window
             # one of 48 KPIs is 96 times likelier than of one)
             log_p = log_p_of_z(features[:, model.novelty]).max(axis=1)
             out = soft_cap(np.maximum(log_p - math.log10(2 * len(model.novelty)), 0.0))
-        if model.shift_null is not None:
-            # each KPI against its own null (a drop rate's spikes move its hour more than
-            # users' shifts move theirs), Bonferroni over the KPIs that have one
-            nulls = [(c, n) for c, n in zip(model.shift, model.shift_null, strict=True)
-                     if n is not None]
-            log_p = np.max([n.log_p(np.abs(features[:, c])) for c, n in nulls], axis=0)
-            shift = soft_cap(np.maximum(log_p - math.log10(len(nulls)), 0.0))
+        shift = self._shift_score(model, features)
+        if shift is not None:
             out = shift if out is None else np.maximum(out, shift)
         return out
+
+    def _shift_score(self, model: ForestAndZ, features: np.ndarray) -> np.ndarray | None:
+        if model.shift_null is None:
+            return None
+        # each KPI against its own null (a drop rate's spikes move its hour more than
+        # users' shifts move theirs), Bonferroni over the KPIs that have one
+        nulls = [(c, n) for c, n in zip(model.shift, model.shift_null, strict=True)
+                 if n is not None]
+        log_p = np.max([n.log_p(np.abs(features[:, c])) for c, n in nulls], axis=0)
+        return soft_cap(np.maximum(log_p - math.log10(len(nulls)), 0.0))
 
     def _reference(self, model: ForestAndZ, ref: np.ndarray,
                    previous: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:

@@ -46,14 +46,20 @@ def score_stream(det: WindowedDetector, table: pd.DataFrame, progress: bool = Fa
     series = SeriesPass.of(det.features_, whole)
     parts: list[Scores] = []
     segment: list[np.ndarray] = []
+    routine: list[np.ndarray | None] = []  # each segment piece's routine flags
     pending = [0]  # rows in segment
 
     def flush() -> None:
         pending[0] = 0
         if segment:
             x = np.vstack(segment)
-            parts.append(det._score_features(x, pd.RangeIndex(len(x))))
+            flags = None
+            if any(r is not None for r in routine):
+                flags = np.concatenate([np.zeros(len(s), dtype=bool) if r is None else r
+                                        for s, r in zip(segment, routine, strict=True)])
+            parts.append(det._score_features(x, pd.RangeIndex(len(x)), routine=flags))
             segment.clear()
+            routine.clear()
 
     pairs = progress_bar(itertools.pairwise(bounds), desc=f"{det.name} replay",
                          total=len(bounds) - 1, enabled=progress, unit="tick")
@@ -63,6 +69,7 @@ def score_stream(det: WindowedDetector, table: pd.DataFrame, progress: bool = Fa
         view = whole.slice(a, b)
         x = det.features_.transform_view(view)
         segment.append(x)
+        routine.append(det._routine_view(view, x, update=False))  # as score() says
         pending[0] += len(x)
         job = det._learn_view(view, x)
         if job is not None or pending[0] >= SCORE_ROWS:
@@ -78,7 +85,7 @@ def score_stream(det: WindowedDetector, table: pd.DataFrame, progress: bool = Fa
         if hasattr(pairs, "update"):  # a progress bar: one tick per row
             pairs.update(stop - a)
         segment.append(x)
-        _learned(det, whole, x, a)
+        routine.append(_learned(det, whole, x, a))
         if due is not None:
             flush()
             det._make_job(whole.timestamps[due]).run_sync()
@@ -87,8 +94,12 @@ def score_stream(det: WindowedDetector, table: pd.DataFrame, progress: bool = Fa
     return _reorder(parts, order, table.index, det.kpis_)
 
 
-def _learned(det: WindowedDetector, whole, x: np.ndarray, a: int) -> None:
-    """The bookkeeping of ``_learn_view`` for rows ``a:a+len(x)``, one per batch."""
+def _learned(det: WindowedDetector, whole, x: np.ndarray, a: int) -> np.ndarray | None:
+    """The bookkeeping of ``_learn_view`` for rows ``a:a+len(x)``, one per batch; returns
+    the rows' routine flags (scored, then learned, row by row in one pass)."""
+    row = int(det.features_.rows(whole.slice(a, a + 1))[0])
+    flags = det._routine_flags(np.full(len(x), row, dtype=np.int64),
+                               whole.ns()[a:a + len(x)], x, whole.raw[a:a + len(x)], True)
     skip = max(0, det.warmup_batches // 2 - det.batches_seen_)  # features still cold
     if skip < len(x):
         if det._window is None:
@@ -97,12 +108,12 @@ def _learned(det: WindowedDetector, whole, x: np.ndarray, a: int) -> None:
             det._window = det._window.resized(det.window_size)
         det._window.append(x[skip:])
     if det.keeps_previous:  # each kept row's predecessor: the row before it
-        row = int(det.features_.rows(whole.slice(a, a + 1))[0])
         det._previous.remember_series(row, x, skip, det.window_size)
     det._cache = None
     det.batches_seen_ += len(x)
     if det.first_time_ is None:
         det.first_time_ = whole.timestamps[a]
+    return flags
 
 
 def _next_due(det: WindowedDetector, whole, a: int) -> int | None:
@@ -136,4 +147,8 @@ def _reorder(parts: list[Scores], order: np.ndarray, index: pd.Index,
         flagged = np.concatenate([p.is_anomaly for p in parts])[inverse]
         top = np.concatenate([p.top_kpi for p in parts])[inverse]
     contrib = np.vstack([p.contributions.to_numpy() for p in parts])[inverse]
-    return Scores(score, flagged, top, contributions_frame(contrib, kpis, index))
+    routine = None
+    if any(p.routine is not None for p in parts):
+        routine = np.concatenate([np.zeros(len(p.score), dtype=bool) if p.routine is None
+                                  else p.routine for p in parts])[inverse]
+    return Scores(score, flagged, top, contributions_frame(contrib, kpis, index), routine)

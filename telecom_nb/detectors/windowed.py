@@ -24,6 +24,7 @@ from telecom_nb.detectors.explain import contributions_frame, kpi_contributions,
 from telecom_nb.detectors.fit_inputs import FitInputs, Fitted
 from telecom_nb.detectors.previous_rows import Prefetched, PreviousRows
 from telecom_nb.detectors.retrain_schedule import MAX_STRETCH, RETRAIN_GROWTH, retrain_gap
+from telecom_nb.detectors.routine import RoutineMemory, RoutineRows
 from telecom_nb.detectors.threshold_params import ThresholdParams
 from telecom_nb.detectors.window import SampleWindow
 from telecom_nb.errors import ParameterError
@@ -39,7 +40,7 @@ MIN_BATCHES_IN_WINDOW = 20
 PREFETCH_ROWS = 4096
 
 
-class WindowedDetector(ThresholdParams, Detector):
+class WindowedDetector(RoutineRows, ThresholdParams, Detector):
     """Base for detectors that retrain on a window of recent feature rows."""
 
     kpis = param_trait(List(Unicode(), default_value=None, allow_none=True,
@@ -126,6 +127,11 @@ class WindowedDetector(ThresholdParams, Detector):
         the raw score; None = none."""
         return None
 
+    def _shift_score(self, model: Any, features: np.ndarray) -> np.ndarray | None:
+        """The level-shift part's score where the detector has one (None): a row it flags
+        is never routine (a level that lasts is news however often its size was seen)."""
+        return None
+
     def _decision(self, fitted: Fitted | None, raw: np.ndarray | None,
                   score: np.ndarray) -> np.ndarray | None:
         """A verdict of the detector's own; None leaves it to the alarm stage's threshold.
@@ -156,6 +162,7 @@ class WindowedDetector(ThresholdParams, Detector):
         self._fitted = None
         self._window: SampleWindow | None = None
         self._previous = PreviousRows()
+        self._routine = RoutineMemory()  # a few series' routine excursions (routine.py)
         self._cache: tuple[BatchView, np.ndarray] | None = None
         self._prefetched: Prefetched | None = None
         self._rng = np.random.default_rng(self.random_state)
@@ -200,10 +207,11 @@ class WindowedDetector(ThresholdParams, Detector):
         """Score ``batch`` with the installed model; learns nothing."""
         view = self.features_.view(batch)
         x = self._features_of(view)
-        return self._score_features(x, batch.index)
+        return self._score_features(x, batch.index,
+                                    routine=self._routine_view(view, x, update=False))
 
-    def _score_features(self, x: np.ndarray, index: pd.Index,
-                        fitted: Fitted | None = None) -> Scores:
+    def _score_features(self, x: np.ndarray, index: pd.Index, fitted: Fitted | None = None,
+                        routine: np.ndarray | None = None) -> Scores:
         fitted = fitted or self._fitted
         contrib = self._explain(fitted, x)
         frame = contributions_frame(contrib, self.kpis_, index)
@@ -215,9 +223,12 @@ class WindowedDetector(ThresholdParams, Detector):
             direct = self._direct_score(fitted.model, x)
             if direct is not None:
                 score = np.maximum(score, direct)
+            shift = None if routine is None else self._shift_score(fitted.model, x)
+            if shift is not None:  # the level-shift part leads: not routine
+                routine = routine & (shift < score)
         decision = self._decision(fitted, raw, score)
         top = None if decision is None else top_kpis(contrib, self.kpis_, decision)
-        return Scores(score, decision, top, frame)
+        return Scores(score, decision, top, frame, routine)
 
     def learn(self, batch: pd.DataFrame) -> RetrainJob | None:
         """Learn ``batch`` (features, window); return a retrain job when one is due."""
@@ -226,6 +237,7 @@ class WindowedDetector(ThresholdParams, Detector):
 
     def _learn_view(self, view: BatchView, x: np.ndarray) -> RetrainJob | None:
         self.features_.update_view(view)
+        self._routine_view(view, x, update=True)
         self._cache = None
         rows = self.features_.rows(view) if self.keeps_previous else None
         replaced = self._previous.last_x_
