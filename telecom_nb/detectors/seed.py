@@ -13,8 +13,9 @@ from typing import Any
 import numpy as np
 from sklearn.ensemble import IsolationForest
 
+from telecom_nb.detectors.fit_inputs import Fitted
 from telecom_nb.detectors.forest_params import ForestParams
-from telecom_nb.detectors.windowed import Fitted, WindowedDetector
+from telecom_nb.detectors.windowed import WindowedDetector
 from telecom_nb.features.base import FeatureExtractor
 from telecom_nb.features.raw import RawKpis
 

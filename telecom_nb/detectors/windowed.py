@@ -19,10 +19,10 @@ from traitlets import Bool, Float, Int, List, Unicode, observe, validate
 
 from telecom_nb.defaults import FEW_SERIES
 from telecom_nb.detectors.base import Detector, RetrainJob, Scores
-from telecom_nb.detectors.calibration import DEEP_SHOULDER, TailCalibrator
 from telecom_nb.detectors.explain import contributions_frame, kpi_contributions, top_kpis
 from telecom_nb.detectors.fit_inputs import FitInputs, Fitted
 from telecom_nb.detectors.previous_rows import Prefetched, PreviousRows
+from telecom_nb.detectors.retrain_jobs import RetrainJobs
 from telecom_nb.detectors.retrain_schedule import MAX_STRETCH, RETRAIN_GROWTH, retrain_gap
 from telecom_nb.detectors.routine import RoutineMemory, RoutineRows
 from telecom_nb.detectors.threshold_params import ThresholdParams
@@ -32,15 +32,13 @@ from telecom_nb.features.base import FeatureExtractor, configure_features
 from telecom_nb.features.view import BatchView
 from telecom_nb.params import check_range, param_trait, to_timedelta
 
-#: rows of the window scored to build the calibration reference
-CALIBRATION_ROWS = 20_000
 #: the window spans at least this many batches (large fleets are subsampled per batch)
 MIN_BATCHES_IN_WINDOW = 20
 #: batches of this many rows take their predecessors when transformed (previous_rows.py)
 PREFETCH_ROWS = 4096
 
 
-class WindowedDetector(RoutineRows, ThresholdParams, Detector):
+class WindowedDetector(RetrainJobs, RoutineRows, ThresholdParams, Detector):
     """Base for detectors that retrain on a window of recent feature rows."""
 
     kpis = param_trait(List(Unicode(), default_value=None, allow_none=True,
@@ -321,88 +319,6 @@ class WindowedDetector(RoutineRows, ThresholdParams, Detector):
             return bool(self.heavy_tails)
         return self._few_series()
 
-    def _fit_params(self) -> dict[str, Any]:
-        return {"random_state": self.random_state}
-
-    def _make_job(self, now: pd.Timestamp) -> RetrainJob:
-        seed = None if self.random_state is None else self.random_state + self.batches_seen_
-        # the worker reads only this snapshot
-        inputs = FitInputs(self._window.snapshot(), self._fit_params(), self._heavy_tails(), seed,
-                           self._previous.snapshot() if self.keeps_previous else None)
-        self._pending = True
-        self._pending_fit = inputs
-        previous_attempt, self._last_attempt = self._last_attempt, now
-
-        def install(fitted: Fitted) -> None:
-            self._fitted = fitted  # model + calibration: one reference
-            self._pending = False
-            self._pending_fit = None
-            self.last_retrain_ = now
-            self.model_version_ += 1
-
-        def fail(exc: BaseException) -> None:
-            self._pending = False
-            self._pending_fit = None
-            self._record_failure(exc)
-
-        def discard() -> None:  # never installed: ask again at the next learn
-            self._pending = False
-            self._pending_fit = None
-            self._last_attempt = previous_attempt
-
-        return RetrainJob(lambda: self.fit_inputs(inputs), install, fail, data_time=now,
-                          meta={"rows": len(inputs.window), "detector": self.name},
-                          discard=discard)
-
-    def complete_pending_fit(self) -> bool:
-        """Fit and install a retrain that was asked for and never installed (a checkpoint
-        taken while it was fitting): the state the stream would have reached."""
-        inputs, self._pending_fit, self._pending = self._pending_fit, None, False
-        if inputs is None:
-            return False
-        self._fitted = self.fit_inputs(inputs)
-        self.last_retrain_ = self._last_attempt
-        self.model_version_ += 1
-        return True
-
-    def fit_inputs(self, inputs: FitInputs) -> Fitted:
-        """Model and calibration from ``inputs`` (pure: safe in a worker thread)."""
-        snapshot = inputs.window
-        params = inputs.params  # the predecessors go to the fit with its parameters
-        if inputs.previous is not None:
-            params = {**params, "previous": inputs.previous}
-        model = self._fit_model(snapshot, params)
-        ref, previous = snapshot, inputs.previous
-        if len(ref) > CALIBRATION_ROWS:
-            pick = np.random.default_rng(inputs.seed).choice(len(ref), CALIBRATION_ROWS, False)
-            ref = ref[pick]
-            previous = None if previous is None else previous[pick]
-        raw, continues = self._reference(model, ref, previous)
-        # a few series' max of parts has slow ones (persistence, shift): a heavier deep tail
-        null = TailCalibrator.fit(raw, heavy_tails=inputs.heavy_tails, continues=continues,
-                                  spacings=DEEP_SHOULDER if inputs.heavy_tails else None)
-        if inputs.heavy_tails and previous is not None:
-            # recurring bursts: a size the window's excursions reached again reads no rarer
-            # than that; an excursion opens where its predecessor's raw score was in the body
-            # (only rows beyond the null's anchor count: their predecessors alone are
-            # scored, row by row the same numbers as the whole window's)
-            first = np.isnan(previous).all(axis=1)  # no predecessor in the window
-            tail = np.flatnonzero((raw > null.anchor) & ~first)
-            before = np.full(len(raw), -np.inf)
-            if len(tail):
-                before[tail] = self._raw_score(model, np.nan_to_num(previous[tail], nan=0.0))
-            null = null.with_seen(raw, before)
-        return Fitted(model, null, self._fit_extra(snapshot), inputs)
-
-    def _reference(self, model: Any, ref: np.ndarray,
-                   previous: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:
-        """The raw scores of the calibration rows ``ref``, and which of them continue a
-        sector that was already far on its previous tick (None: unknown), left out where a
-        calibration reads its shoulder."""
-        return self._raw_score(model, ref), None
-
-    def _fit_extra(self, window: np.ndarray) -> Any:
-        return None
 
     # -- replay fast path ------------------------------------------------------------
     def score_stream(self, table: pd.DataFrame, progress: bool = False) -> Scores:

@@ -33,8 +33,8 @@ import pandas as pd
 import pyarrow as pa
 from traitlets import HasTraits
 
+from telecom_nb.detectors.fit_inputs import FitInputs, Fitted
 from telecom_nb.detectors.window import SampleWindow
-from telecom_nb.detectors.windowed import FitInputs, Fitted
 from telecom_nb.features.base import FeatureExtractor
 
 #: per-batch caches and wiring: rebuilt by the next batch, never state
