@@ -32,6 +32,16 @@ def expected_offset(season, slot: np.ndarray, offset: np.ndarray,
     cross-sectional, no learning, as peers do. With too few sectors it stays unknown
     and the rows give no seasonal evidence.
     """
+    one = _one_slot(slot)
+    if one is not None:
+        # a live tick's rows share one slot: one row broadcast (read-only), not gathered
+        # or scattered per row (100k x 19 floats); a copy, as the slot learns later in the
+        # tick
+        fleet = season.fleet_offset_[one].copy()
+        known = np.ones(1, dtype=bool)
+        if season.fleet_count_[one, 0] == 0:
+            fleet, known = _cross_section(fleet, has, offset)
+        return np.broadcast_to(fleet, offset.shape), np.broadcast_to(known, offset.shape)
     fleet = season.fleet_offset_[slot]
     known = season.fleet_count_[slot] > 0
     if known.all():
@@ -40,16 +50,43 @@ def expected_offset(season, slot: np.ndarray, offset: np.ndarray,
     known = np.broadcast_to(known, offset.shape).copy()
     for s in np.unique(slot[~known[:, 0]]):
         sel = slot == s
-        block = np.where(has[sel], offset[sel], np.nan)
-        enough = np.isfinite(block).sum(axis=0) >= MIN_FLEET_SECTORS
-        if not enough.any():
-            continue
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN: stays unknown
-            med = np.nanmedian(block[:: max(1, len(block) // FLEET_SAMPLE)], axis=0)
-        fleet[sel] = np.where(enough, med, 0.0)
-        known[sel] = enough
+        fleet[sel], known[sel] = _cross_section(fleet[sel][0], has[sel], offset[sel])
     return fleet, known
+
+
+def expected_offset_of(season, rows: np.ndarray, slot: np.ndarray,
+                       y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`expected_offset` of rows ``rows`` with values ``y``: the rows' offsets from
+    their sector's level are gathered only for a slot the fleet has not seen (a live
+    tick's known slot needs none: 100k x 19 floats gathered and subtracted for nothing)."""
+    one = _one_slot(slot)
+    if one is not None and season.fleet_count_[one, 0] > 0:
+        return expected_offset(season, slot, y, None)  # reads only y.shape
+    table = season.sector_table_
+    return expected_offset(season, slot, y - table.level[rows], table.count[rows] > 0)
+
+
+def _cross_section(unknown: np.ndarray, has: np.ndarray,
+                   offset: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(offset, known) per series from the rows of one slot the fleet has not seen:
+    their median (sampled) where enough rows have one, else ``unknown``'s and False."""
+    enough = (has & np.isfinite(offset)).sum(axis=0) >= MIN_FLEET_SECTORS
+    if not enough.any():
+        return unknown, enough
+    step = max(1, len(offset) // FLEET_SAMPLE)  # the sample only: no rows x series block
+    block = np.where(has[::step], offset[::step], np.nan)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN: stays unknown
+        med = np.nanmedian(block, axis=0)
+    return np.where(enough, med, 0.0), enough
+
+
+def _one_slot(slot: np.ndarray) -> int | None:
+    """The slot every row shares (a live tick), or None (a replay's mixed batches)."""
+    if len(slot) == 0:
+        return None
+    first = int(slot[0])
+    return first if bool((slot == first).all()) else None
 
 
 def learn(season, offset: np.ndarray, has: np.ndarray, slot: np.ndarray) -> None:

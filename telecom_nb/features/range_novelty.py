@@ -212,6 +212,12 @@ class RangeNovelty(FeatureExtractor):
             np.fmin.at(self.cur_min_, r, ys)
             np.add.at(self.cur_n_, r, 1)
             return
+        if len(r) and r[-1] - r[0] == len(r) - 1:  # a live tick: rows a..b in order, in place
+            part = slice(int(r[0]), int(r[-1]) + 1)  # (no gathered copies, no scatters)
+            np.fmax(self.cur_max_[part], ys, out=self.cur_max_[part])
+            np.fmin(self.cur_min_[part], ys, out=self.cur_min_[part])
+            self.cur_n_[part] += 1
+            return
         # distinct sectors (a tick's rows in registry order): plain scatters, ~4x cheaper
         self.cur_max_[r] = np.fmax(self.cur_max_[r], ys)
         self.cur_min_[r] = np.fmin(self.cur_min_[r], ys)
