@@ -15,6 +15,7 @@ import pandas as pd
 
 from telecom_nb.detectors.area_part import area_columns
 from telecom_nb.detectors.base import RetrainJob
+from telecom_nb.detectors.drift_part import DRIFT_KIND
 from telecom_nb.detectors.kpi_families import family_only, kpi_columns
 from telecom_nb.detectors.persist_part import PERSIST_KIND
 from telecom_nb.detectors.rate_part import rate_columns
@@ -128,7 +129,9 @@ class PartSchedule:
                                              list(self.kpis_)) if self._area_part() else (),
                 "persist_columns": area_columns(list(self.features_.feature_names),
                                                 list(self.kpis_), kind=PERSIST_KIND)
-                if self._persist_part() else (), "rate_columns": self._rate_columns()}
+                if self._persist_part() else (), "rate_columns": self._rate_columns(),
+                "drift_columns": area_columns(list(self.features_.feature_names),
+                                              list(self.kpis_), kind=DRIFT_KIND)}
 
     def _rate_columns(self) -> tuple[int, ...]:
         """The rate part's columns: the seasonal z of the KPIs the data show are ratios of
