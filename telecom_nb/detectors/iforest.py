@@ -99,6 +99,7 @@ class IsolationForestDetector(PartSchedule, CalendarParams, ForestParams, Window
         rate_cols = tuple(params.pop("rate_columns", ()))
         drift_pairs = tuple(params.pop("drift_columns", ()))
         drift_cols = tuple(int(p[1]) for p in drift_pairs)
+        drift_fitted = params.pop("drift_part", True)
         previous = params.pop("previous", None)
         shift = np.asarray(params.pop("shift_columns", ()), dtype=np.intp)
         smooth_cols = np.asarray(params.pop("smooth_columns", ()), dtype=np.intp)
@@ -157,7 +158,7 @@ class IsolationForestDetector(PartSchedule, CalendarParams, ForestParams, Window
         area = None if heavy else AreaPart.fit(every, ref, area_pairs, cont)
         persist = None if heavy else PersistPart.fit(every, ref, persist_pairs, cont)
         rates = None if heavy else RatePart.fit(every, ref, rate_cols, cont)
-        drift = None if heavy else DriftPart.fit(ref, drift_pairs)
+        drift = None if heavy or not drift_fitted else DriftPart.fit(ref, drift_pairs)
         if joint is not None and not heavy:
             zref = np.maximum(zref, units)
         forest_raw = -forest.score_samples(x if kept is None else x[kept])
