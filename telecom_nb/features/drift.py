@@ -35,8 +35,9 @@ ALPHA_HOUR = 0.04
 SPREAD_ALPHA_HOUR = 0.005
 #: a tick's seasonal z counts at most this far (an outage hour is not a day's drift)
 Z_CLIP = 2.0
-#: a row reads its drift only while its own seasonal z holds the shift up this far
-HOLD_Z = 1.5
+#: a row reads its drift only while its own seasonal z holds the shift up this far (o1143:
+#: wrong parameters found 60 of 93 at 1.5, 63 at 2.0, false-alarm rows 425 -> 418)
+HOLD_Z = 2.0
 #: hours of data before a sector's drift is read (its level and spread settle)
 MIN_HOURS = 48.0
 #: the variance is Huber-clipped at this many spreads (a fault moves it slowly)
