@@ -17,8 +17,9 @@ learned some of it) holds a KPI off for a day after: so the drift counts for a r
 while the row itself holds the shift up (its seasonal z at least :data:`HOLD_Z` on the
 same side, as a count run reads only on values consistent with it). Offline on tuning world
 o1143 (third generator, hourly): without that rule 1,300-1,800 post-fault rows were over the
-threshold, with it 25. Fleets only (a few series read 0: their level-shift part reads
-this). State: per sector x KPI the running mean, its level, variance and hours seen.
+threshold, with it (a z of 1.5) 25, of 2 10. Fleets only (a few series read 0: their
+level-shift part reads this). State: per sector x KPI the running mean, its level, variance
+and hours seen.
 """
 
 from __future__ import annotations
