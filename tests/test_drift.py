@@ -65,7 +65,7 @@ def test_part_reads_the_strongest_drift_less_the_families():
     part = DriftPart.fit(ref, area_columns(names, kpis, kind=DRIFT_KIND))
     assert part is not None and abs(part.penalty - np.log10(3)) < 1e-9
     rows = np.zeros((4, 6))
-    rows[1, 4] = 2.0  # a mild drift: below the floor
+    rows[1, 4] = 1.0  # a mild drift: below the floor
     rows[2, 3] = -6.0
     rows[3, 5] = 8.0
     score = part(rows)
