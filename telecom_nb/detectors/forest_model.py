@@ -14,6 +14,7 @@ import numpy as np
 from telecom_nb.detectors import score_kernels
 from telecom_nb.detectors.area_part import AreaPart
 from telecom_nb.detectors.calibration import TailCalibrator
+from telecom_nb.detectors.drift_part import DriftPart
 from telecom_nb.detectors.feature_tails import FeatureTails
 from telecom_nb.detectors.flat_forest import FlatForest
 from telecom_nb.detectors.joint import JointDistance
@@ -82,6 +83,7 @@ class ForestAndZ:
     area: AreaPart | None = None  # a fleet: two KPI families off with the sector's area
     persist: PersistPart | None = None  # hourly fleets: a KPI held off for hours
     rates: RatePart | None = None  # hourly fleets: a ratio KPI on its own deep tail
+    drift: DriftPart | None = None  # fleets: a KPI held moderately off for a day
     #: the fit's :class:`FitReference`, taken (and dropped) by the detector's calibration
     fit_ref: list = field(default_factory=lambda: [None], compare=False, repr=False)
 

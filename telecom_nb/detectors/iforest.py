@@ -11,6 +11,7 @@ from traitlets import Bool
 from telecom_nb.detectors.area_part import AreaPart
 from telecom_nb.detectors.calendar_params import CalendarParams
 from telecom_nb.detectors.calibration import DEEP_SHOULDER, TailCalibrator, soft_cap
+from telecom_nb.detectors.drift_part import DriftPart
 from telecom_nb.detectors.feature_tails import FeatureTails
 from telecom_nb.detectors.flat_forest import FlatForest
 from telecom_nb.detectors.forest_fit import fit_isolation_forest
@@ -96,6 +97,9 @@ class IsolationForestDetector(PartSchedule, CalendarParams, ForestParams, Window
         area_pairs = params.pop("area_columns", ())
         persist_pairs = params.pop("persist_columns", ())
         rate_cols = tuple(params.pop("rate_columns", ()))
+        drift_pairs = tuple(params.pop("drift_columns", ()))
+        drift_cols = tuple(int(p[1]) for p in drift_pairs)
+        drift_fitted = params.pop("drift_part", True)
         previous = params.pop("previous", None)
         shift = np.asarray(params.pop("shift_columns", ()), dtype=np.intp)
         smooth_cols = np.asarray(params.pop("smooth_columns", ()), dtype=np.intp)
@@ -108,7 +112,7 @@ class IsolationForestDetector(PartSchedule, CalendarParams, ForestParams, Window
         # the forest reads float32: the fit and the window's scores take bounded32 (same)
         # a few series' area columns read 0: the forest as without them (same trees); the
         # run columns are a part of their own (the forest as without them: same trees)
-        unread = (tuple(hidden) if heavy else ()) + run
+        unread = (tuple(hidden) if heavy else ()) + run + drift_cols
         keep = others(window.shape[1], unread) if len(unread) else None
         x = forest_input(window if keep is None else window[:, keep])
         forest = FlatForest.of(fit_isolation_forest(x, **params))
@@ -124,7 +128,7 @@ class IsolationForestDetector(PartSchedule, CalendarParams, ForestParams, Window
         # a fleet's features get their own tails; one series' shoulder is read by the nulls
         every = FeatureTails.fit(ref, previous, tails=not heavy, free=free)
         # the max skips what only KPI families read, and the run columns (a part)
-        tails = without(every, tuple(hidden) + run)
+        tails = without(every, tuple(hidden) + run + drift_cols)
         zref = tails(ref)
         cont = continues(tails, ref, previous, zref)
         joint = joint_tail = joint_null = units = smooth = smooth_tail = None
@@ -154,6 +158,7 @@ class IsolationForestDetector(PartSchedule, CalendarParams, ForestParams, Window
         area = None if heavy else AreaPart.fit(every, ref, area_pairs, cont)
         persist = None if heavy else PersistPart.fit(every, ref, persist_pairs, cont)
         rates = None if heavy else RatePart.fit(every, ref, rate_cols, cont)
+        drift = None if heavy or not drift_fitted else DriftPart.fit(ref, drift_pairs)
         if joint is not None and not heavy:
             zref = np.maximum(zref, units)
         forest_raw = -forest.score_samples(x if kept is None else x[kept])
@@ -165,7 +170,7 @@ class IsolationForestDetector(PartSchedule, CalendarParams, ForestParams, Window
             shift if heavy and len(shift) else None,
             _shift_null(shift_ref, shift_prev, shift) if heavy and len(shift) else None,
             families, smooth, smooth_tail, smooth_null, keep, run_part, area=area, persist=persist,
-            rates=rates)
+            rates=rates, drift=drift)
         # the calibration reads the very window (unsliced) when no rows were picked
         model.fit_ref[0] = FitReference(shift_ref, shift_prev, forest_raw, zref, units, cont,
                                        smooth_units)
@@ -236,6 +241,8 @@ class IsolationForestDetector(PartSchedule, CalendarParams, ForestParams, Window
             raw = np.maximum(raw, model.persist(features))
         if model.rates is not None:
             raw = np.maximum(raw, model.rates(features))
+        if model.drift is not None:
+            raw = np.maximum(raw, model.drift(features))
         return raw
 
 

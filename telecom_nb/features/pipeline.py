@@ -19,6 +19,7 @@ from telecom_nb.features.area import AreaMedian
 from telecom_nb.features.base import FeatureExtractor
 from telecom_nb.features.change import ShortTermChange
 from telecom_nb.features.common_mode import CommonMode
+from telecom_nb.features.drift import Drift
 from telecom_nb.features.level_shift import LevelShift
 from telecom_nb.features.peers import PeerComparison
 from telecom_nb.features.persistence import Persistence
@@ -75,6 +76,9 @@ class KpiFeatures(FeatureExtractor):
     run = param_trait(Bool(True, help=(
         "a fleet: each KPI's weakest deviation over the last hour's ticks (a moderate "
         "deviation that holds; read by the detector as a part of its own)")))
+    drift = param_trait(Bool(True, help=(
+        "a fleet: each KPI's seasonal deviation averaged over about a day, on the sector's "
+        "own spread of that mean (read by the detector as a part of its own)")))
     shift = param_trait(Bool(True, help=(
         "a few series: compare the last hour's mean with the same hour of the last days")))
     smooth = param_trait(Bool(True, help=(
@@ -88,7 +92,7 @@ class KpiFeatures(FeatureExtractor):
         "days (a scheduled job) reads as ordinary noise; only what goes beyond it counts")))
 
     #: state newer than some checkpoints: derived by :meth:`derive_added_state`
-    _state_added: tuple[str, ...] = ("common_",)
+    _state_added: tuple[str, ...] = ("common_", "drift_")
 
     def __init__(self, registry: SectorIndex | None = None, **params: Any) -> None:
         self.part_params: dict[str, dict[str, Any]] = {}
@@ -96,9 +100,12 @@ class KpiFeatures(FeatureExtractor):
 
     def derive_added_state(self, names: Sequence[str]) -> None:
         """A checkpoint from before the common mode: no groups yet (fitted on the next
-        day of data)."""
+        day of data). One older than the drift columns runs on without them: its window
+        and model have the columns it had (the drift part is simply not fitted)."""
         if "common_" in names:
             self.common_ = CommonMode() if self.common else None
+        if "drift_" in names:
+            self.drift_ = None
 
     @classmethod
     def part_param_names(cls, part: str) -> list[str]:
@@ -134,8 +141,8 @@ class KpiFeatures(FeatureExtractor):
         return proposal["value"]
 
     @observe("slots_per_day", "weekly", "timezone", "relations", "peers", "change",
-             "persistence", "novelty", "area", "run", "shift", "smooth", "recurrence",
-             "common")
+             "persistence", "novelty", "area", "run", "drift", "shift", "smooth",
+             "recurrence", "common")
     def _structure_changed(self, change) -> None:
         if self.kpis_ is not None:
             self._reset()
@@ -162,6 +169,7 @@ class KpiFeatures(FeatureExtractor):
         self.persistence_ = Persistence(n_series) if self.persistence else None
         self.area_ = AreaMedian(len(self.kpis_ or ())) if self.area else None
         self.run_ = RunMin(len(self.kpis_ or ())) if self.run else None
+        self.drift_ = Drift(len(self.kpis_ or ())) if self.drift else None
         #: (view, updates, each KPI's strongest deviation): computed once per batch
         self._run_dev: tuple[BatchView, int, np.ndarray] | None = None
         self.level_: LevelShift | None = None
@@ -189,6 +197,8 @@ class KpiFeatures(FeatureExtractor):
             names += [f"{k}:area_z" for k in self.kpis_ or ()]
         if self.run_ is not None:
             names += [f"{k}:run_z" for k in self.kpis_ or ()]
+        if self.drift_ is not None:
+            names += [f"{k}:drift_z" for k in self.kpis_ or ()]
         if self.level_ is not None:
             names += self.level_.feature_names
         if self.smooth_ is not None:
@@ -202,6 +212,8 @@ class KpiFeatures(FeatureExtractor):
         if self.area_ is not None:
             weights.append(np.eye(len(self.kpis_ or ())))
         if self.run_ is not None:
+            weights.append(np.eye(len(self.kpis_ or ())))
+        if self.drift_ is not None:
             weights.append(np.eye(len(self.kpis_ or ())))
         if self.level_ is not None:
             weights.append(self.level_.feature_weights())
@@ -271,6 +283,10 @@ class KpiFeatures(FeatureExtractor):
             blocks.append(np.zeros((len(view), k)) if self.few_series() else
                           self.run_.transform(self.rows(view), self._run_deviation(view, peer),
                                               run_ticks(self.parts_[0].cadence_.step_ns)))
+        if self.drift_ is not None:
+            blocks.append(np.zeros((len(view), k)) if self.few_series() else
+                          self.drift_.transform(self.rows(view), blocks[0][:, :k],
+                                                self.parts_[0].cadence_.step_ns))
         if self.level_ is not None:
             self.level_.active = self.few_series()
             blocks.append(self.level_.transform_view(view))
@@ -354,6 +370,9 @@ class KpiFeatures(FeatureExtractor):
                 self.smooth_.update(rows, z, _ns(view), len(self.registry))
         if self.run_ is not None and not self.few_series():  # before the parts learn
             self.run_.update(rows, self._run_deviation(view), len(self.registry))
+        if self.drift_ is not None and not self.few_series():  # the cadence before this batch's
+            self.drift_.update(rows, self._seasonal_z(view)[:, : len(self.kpis_ or ())],
+                               len(self.registry), self.parts_[0].cadence_.step_ns)
         if self.persistence_ is not None:
             self.persistence_.ratio = self._memory_ratio()  # the cadence before this batch's
             z = self._seasonal_z(view)

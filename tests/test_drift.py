@@ -1,0 +1,94 @@
+"""Drift: a KPI held moderately off for a day, on the sector's own spread of its day mean."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from telecom_nb.detectors.area_part import area_columns
+from telecom_nb.detectors.drift_part import DRIFT_KIND, FLOOR, DriftPart, drift_columns
+from telecom_nb.features.drift import HOLD_Z, MIN_HOURS, Drift
+
+HOUR = 3_600 * 10**9
+
+
+def _run(z: np.ndarray, step_ns: int = HOUR) -> np.ndarray:
+    """Feed ``z`` (ticks x sectors x KPIs) tick by tick; the drift read at each tick."""
+    drift = Drift(z.shape[2])
+    rows = np.arange(z.shape[1])
+    out = np.zeros_like(z)
+    for t in range(len(z)):
+        out[t] = drift.transform(rows, z[t], step_ns)
+        drift.update(rows, z[t], z.shape[1], step_ns)
+    return out
+
+
+def _noise(ticks: int, sectors: int = 40, seed: int = 0) -> np.ndarray:
+    return np.random.default_rng(seed).normal(size=(ticks, sectors, 2))
+
+
+def test_a_day_long_moderate_shift_reads_far_beyond_normal_life():
+    z = _noise(24 * 12)
+    z[24 * 10 :, 0, 0] += 1.5  # one sector's first KPI: 1.5 spreads off from day 10
+    u = _run(z)
+    normal = np.abs(u[24 * 3 :, 1:]).max()  # 39 sectors x 2 KPIs x 9 days
+    assert normal < 2.5
+    assert u[24 * 10 + 24 :, 0, 0].max() > normal + 0.8
+
+
+def test_read_only_on_rows_that_hold_the_shift_up_and_not_while_young():
+    z = _noise(24 * 8)
+    z[24 * 5 : 24 * 6, 0, 0] += 2.0  # a day off, then back
+    u = _run(z)
+    assert not u[: int(MIN_HOURS)].any()  # nothing before the sector's level settles
+    holds = (np.abs(z) >= HOLD_Z) & (np.sign(z) == np.sign(u))
+    assert not u[~holds].any()
+    # the day after: the running mean is still high, but only rows at +1.5 read it
+    after = u[24 * 6 : 24 * 7, 0, 0]
+    assert (after > 0).sum() <= (z[24 * 6 : 24 * 7, 0, 0] >= HOLD_Z).sum()
+
+
+def test_memory_is_data_time():
+    """At 15 minutes the same day-long shift reads about as at hourly data."""
+    quarter = HOUR // 4
+    z = _noise(96 * 6, seed=1)
+    z[96 * 4 :, 0, 0] += 1.5
+    u = _run(z, quarter)
+    assert u[96 * 4 + 48 :, 0, 0].max() > 2.0 * np.abs(u[96 * 3 :, 1:]).max()
+
+
+def test_part_reads_the_strongest_drift_less_the_families():
+    kpis = ["a", "b", "c"]
+    names = [f"{k}:season_z" for k in kpis] + [f"{k}:{DRIFT_KIND}" for k in kpis]
+    assert drift_columns(names) == (3, 4, 5)
+    rng = np.random.default_rng(0)
+    ref = np.column_stack([rng.normal(size=(500, 3)), np.zeros((500, 3))])
+    part = DriftPart.fit(ref, area_columns(names, kpis, kind=DRIFT_KIND))
+    assert part is not None and abs(part.penalty - np.log10(3)) < 1e-9
+    rows = np.zeros((4, 6))
+    rows[1, 4] = 1.0  # a mild drift: below the floor
+    rows[2, 3] = -6.0
+    rows[3, 5] = 8.0
+    score = part(rows)
+    assert score[0] == 0.0 and score[1] == 0.0
+    assert FLOOR <= score[2] < score[3]
+
+
+def test_a_fleet_has_drift_columns_an_older_checkpoint_runs_on_without_them():
+    from test_run_min import _fleet
+
+    from telecom_nb import schema as S
+    from telecom_nb.engine.snapshot import capture, restore
+    from telecom_nb.features.pipeline import KpiFeatures
+
+    table = _fleet(days=1, n=12)  # a fleet: more than FEW_SERIES sectors
+    f = KpiFeatures(kpis=["a", "b"])
+    for _, batch in table.groupby(S.TIMESTAMP, sort=True):
+        x = f.transform(batch)
+        f.update(batch)
+    assert [c for c in x.columns if c.endswith(":drift_z")] == ["a:drift_z", "b:drift_z"]
+    tree, arrays = capture(f)
+    del tree["attrs"]["drift_"]  # saved by code from before the drift columns
+    old = restore(KpiFeatures(kpis=["a", "b"]), tree, arrays)
+    assert old.drift_ is None
+    assert old.feature_names == [n for n in f.feature_names if not n.endswith(":drift_z")]
+    assert old.transform(batch).shape[1] == len(f.feature_names) - 2
