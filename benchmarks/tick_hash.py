@@ -10,6 +10,7 @@ compare the files: the first differing line is the first tick that moved.
             --out /tmp/hash_$(basename $(realpath $tree)).txt
     done
 
+``--step 1h`` exercises the parts fitted on hourly data only (persistence, drift).
 Above ``row_split.PARALLEL_ROWS`` (20,000) sectors the row-split path runs; from 4,000 the
 sampled first-visit cross sections do.
 """
@@ -39,9 +40,11 @@ def _digest(scored) -> bytes:
     return h.digest()
 
 
-async def run(sectors: int, ticks: int, seed: int, detector: str) -> list[str]:
+async def run(sectors: int, ticks: int, seed: int, detector: str, step: str = "15min") -> list[str]:
     monitor = Monitor(
-        KpiSimulator(n_sectors=sectors, seed=seed), make_detector(detector), interval=0.0
+        KpiSimulator(n_sectors=sectors, seed=seed, step=step),
+        make_detector(detector),
+        interval=0.0,
     )
     engine = monitor.runner.engine
     tick = engine.run
@@ -64,9 +67,10 @@ def main() -> None:
     parser.add_argument("--ticks", type=int, default=400)
     parser.add_argument("--seed", type=int, default=1140)
     parser.add_argument("--detector", default="iforest")
+    parser.add_argument("--step", default="15min", help="the simulator's step (1h: drift part)")
     parser.add_argument("--out", help="write one hash a line here")
     args = parser.parse_args()
-    hashes = asyncio.run(run(args.sectors, args.ticks, args.seed, args.detector))
+    hashes = asyncio.run(run(args.sectors, args.ticks, args.seed, args.detector, args.step))
     if args.out:
         with open(args.out, "w") as out:
             out.write("\n".join(hashes) + "\n")

@@ -92,3 +92,30 @@ def test_a_fleet_has_drift_columns_an_older_checkpoint_runs_on_without_them():
     assert old.drift_ is None
     assert old.feature_names == [n for n in f.feature_names if not n.endswith(":drift_z")]
     assert old.transform(batch).shape[1] == len(f.feature_names) - 2
+
+
+def test_compiled_pass_equals_the_numpy_lines(monkeypatch):
+    """The compiled transform and update (rows in order, new sectors joining) give the numpy
+    lines' numbers to the bit; shuffled rows take the numpy lines."""
+    from telecom_nb.features import drift_kernel
+
+    rng = np.random.default_rng(3)
+    fast, slow = Drift(2), Drift(2)
+    for t in range(24 * 3):
+        n = min(40, 10 + t)
+        rows = np.arange(n) if t % 5 else rng.permutation(n)
+        z = rng.normal(scale=2.0, size=(n, 2))
+        z[rng.random(z.shape) < 0.05] = np.nan
+        z[rng.random(z.shape) < 0.05] = 0.0
+        got = fast.transform(rows, z, HOUR)
+        fast.update(rows, z, n, HOUR)
+        with monkeypatch.context() as m:
+            m.setattr(drift_kernel, "drift_z", lambda *a: None)
+            m.setattr(drift_kernel, "drift_learn", lambda *a: False)
+            want = slow.transform(rows, z, HOUR)
+            slow.update(rows, z, n, HOUR)
+        np.testing.assert_array_equal(got.view(np.int64), want.view(np.int64))
+        for name in ("mean_", "level_", "var_", "hours_"):
+            a, b = (np.nan_to_num(getattr(d, name), nan=7.5) for d in (fast, slow))
+            np.testing.assert_array_equal(a.view(np.int64), b.view(np.int64))
+    assert (got != 0).any()  # the drift was read on some rows

@@ -28,6 +28,7 @@ import math
 
 import numpy as np
 
+from telecom_nb.features import drift_kernel, tick_kernels
 from telecom_nb.sector_index import grow_rows
 
 #: EW weight of an hour of data in the running mean (a memory of about a day)
@@ -79,6 +80,9 @@ class Drift:
         if not known.any():
             return out
         alpha, _, white = weights(step_ns)
+        fast = drift_kernel.drift_z(self, rows, z, alpha, white)
+        if fast is not None:
+            return fast
         r = np.where(known, rows, 0)
         sd = np.maximum(np.sqrt(self.var_[r]), white)
         u = (self._current(rows, z, alpha) - self.level_[r]) / sd
@@ -90,11 +94,16 @@ class Drift:
     def update(self, rows: np.ndarray, z: np.ndarray, n_rows: int, step_ns: int) -> None:
         """Learn this tick's ``z`` (distinct sector rows)."""
         alpha, slow, white = weights(step_ns)
-        current = self._current(rows, z, alpha)
+        step_hours = step_ns / HOUR_NS if step_ns > 0 else 1.0
+        current = None if tick_kernels.increasing(rows) else self._current(rows, z, alpha)
         self.mean_ = grow_rows(self.mean_, n_rows)
         self.level_ = grow_rows(self.level_, n_rows)
         self.var_ = grow_rows(self.var_, n_rows)
         self.hours_ = grow_rows(self.hours_, n_rows)
+        if current is None:  # distinct sectors in order: the compiled pass, in place
+            if drift_kernel.drift_learn(self, rows, z, alpha, slow, white, step_hours):
+                return
+            current = self._current(rows, z, alpha)
         fresh = self.hours_[rows] == 0.0
         # a new sector's spread starts at twice white (a mean of unit z-scores rarely less)
         self.var_[rows[fresh]] = 4.0 * white**2
@@ -103,4 +112,4 @@ class Drift:
         self.level_[rows] += slow * dev
         self.var_[rows] = (1.0 - slow) * self.var_[rows] + slow * dev**2
         self.mean_[rows] = current
-        self.hours_[rows] += step_ns / HOUR_NS if step_ns > 0 else 1.0
+        self.hours_[rows] += step_hours
