@@ -87,7 +87,7 @@ class WeekdayEffects:
                 # copies: a view would follow the fleet's learning later in the tick
                 fleet, tau2 = self.fleet_[one].copy(), self.tau2_[one].copy()
             else:
-                fleet, tau2 = self._cross_section(r, ok, sigma2)
+                fleet, tau2 = self._cross_section(r, ok, sigma2, minority=False)
             return np.broadcast_to(fleet, r.shape), np.broadcast_to(tau2, r.shape)
         fleet, tau2 = self.fleet_[wslot], self.tau2_[wslot]
         cold = self.fleet_count_[wslot] == 0
@@ -96,13 +96,20 @@ class WeekdayEffects:
         fleet, tau2 = fleet.copy(), tau2.copy()
         for s in np.unique(wslot[cold]):
             sel = wslot == s
-            med, scatter = self._cross_section(r[sel], ok[sel], sigma2[sel])
+            med, scatter = self._cross_section(r[sel], ok[sel], sigma2[sel], minority=False)
             fleet[sel], tau2[sel] = med, scatter
         return fleet, tau2
 
     @staticmethod
-    def _cross_section(r: np.ndarray, ok: np.ndarray, sigma2: np.ndarray):
-        """Median effect and excess scatter over the rows (0 with too few sectors)."""
+    def _cross_section(r: np.ndarray, ok: np.ndarray, sigma2: np.ndarray,
+                       minority: bool = True):
+        """Median effect and excess scatter over the rows (0 with too few sectors).
+
+        ``minority``: the scatter may come from a minority of sectors (learned visits, whose
+        probable faults the caller left out); a slot's cold first visit reads this tick's
+        rows as they are, faults included, so its scatter is the MAD's alone (a third of a
+        small fleet down together must not widen everyone's spread).
+        """
         stride = max(1, len(r) // FLEET_SAMPLE)
         ok = ok[::stride]  # the sample first: no rows x KPIs temporaries (100k rows: ~5 ms)
         block = np.where(ok, r[::stride], np.nan)
@@ -119,7 +126,8 @@ class WeekdayEffects:
             # a minority's values are effects only where the majority scatters as its
             # noise says (a continuous KPI); where most sectors sit exactly at their
             # typical value (a night's zero drops, availability) they are noise's tail
-            continuous = (noise_med > 0) & (spread**2 >= CONTINUOUS_SHARE * noise_med)
+            continuous = (minority & (noise_med > 0)
+                          & (spread**2 >= CONTINUOUS_SHARE * noise_med))
             excess = np.where(continuous,
                               np.maximum(excess, _trimmed_excess(block - med, noise)), excess)
         med = np.where(enough & np.isfinite(med), med, 0.0)
