@@ -28,7 +28,7 @@ import math
 
 import numpy as np
 
-from telecom_nb.features import drift_kernel, tick_kernels
+from telecom_nb.features import drift_kernel
 from telecom_nb.sector_index import grow_rows
 
 #: EW weight of an hour of data in the running mean (a memory of about a day)
@@ -47,10 +47,15 @@ HUBER = 3.0
 HOUR_NS = 3_600 * 10**9
 
 
+def step_hours(step_ns: int) -> float:
+    """Hours of data one sample stands for (an unknown cadence counts as hourly)."""
+    return step_ns / HOUR_NS if step_ns > 0 else 1.0
+
+
 def weights(step_ns: int) -> tuple[float, float, float]:
     """(running mean's EW weight per sample, its level/spread weight, the mean's spread
     for independent unit z-scores) at a sampling step of ``step_ns``."""
-    hours = step_ns / HOUR_NS if step_ns > 0 else 1.0
+    hours = step_hours(step_ns)
     alpha = 1.0 - (1.0 - ALPHA_HOUR) ** hours
     slow = 1.0 - (1.0 - SPREAD_ALPHA_HOUR) ** hours
     return alpha, slow, math.sqrt(alpha / (2.0 - alpha))
@@ -94,16 +99,16 @@ class Drift:
     def update(self, rows: np.ndarray, z: np.ndarray, n_rows: int, step_ns: int) -> None:
         """Learn this tick's ``z`` (distinct sector rows)."""
         alpha, slow, white = weights(step_ns)
-        step_hours = step_ns / HOUR_NS if step_ns > 0 else 1.0
-        current = None if tick_kernels.increasing(rows) else self._current(rows, z, alpha)
+        hours = step_hours(step_ns)
+        # grown rows read 0, as a sector not seen yet does in ``_current``
         self.mean_ = grow_rows(self.mean_, n_rows)
         self.level_ = grow_rows(self.level_, n_rows)
         self.var_ = grow_rows(self.var_, n_rows)
         self.hours_ = grow_rows(self.hours_, n_rows)
-        if current is None:  # distinct sectors in order: the compiled pass, in place
-            if drift_kernel.drift_learn(self, rows, z, alpha, slow, white, step_hours):
-                return
-            current = self._current(rows, z, alpha)
+        # distinct sectors in order: the compiled pass, in place
+        if drift_kernel.drift_learn(self, rows, z, alpha, slow, white, hours):
+            return
+        current = self._current(rows, z, alpha)
         fresh = self.hours_[rows] == 0.0
         # a new sector's spread starts at twice white (a mean of unit z-scores rarely less)
         self.var_[rows[fresh]] = 4.0 * white**2
@@ -112,4 +117,4 @@ class Drift:
         self.level_[rows] += slow * dev
         self.var_[rows] = (1.0 - slow) * self.var_[rows] + slow * dev**2
         self.mean_[rows] = current
-        self.hours_[rows] += step_hours
+        self.hours_[rows] += hours

@@ -62,28 +62,22 @@ if numba is not None:
     _drift_learn = _compile(_drift_learn)
 
 
+def _state(drift) -> tuple[np.ndarray, ...]:
+    """The drift's per-sector arrays, in the kernels' argument order."""
+    return drift.mean_, drift.level_, drift.var_, drift.hours_
+
+
 def drift_z(
     drift, rows: np.ndarray, z: np.ndarray, alpha: float, white: float
 ) -> np.ndarray | None:
     """``Drift.transform``'s columns; None: not taken (the numpy lines run)."""
-    if not _applies(z, rows, drift.mean_, drift.level_, drift.var_, drift.hours_):
+    if not _applies(z, rows, *_state(drift)):
         return None
     from telecom_nb.features.drift import HOLD_Z, MIN_HOURS, Z_CLIP
 
     out = np.empty((len(z), z.shape[1]))
     z = np.ascontiguousarray(z)
-    state = (
-        drift.mean_,
-        drift.level_,
-        drift.var_,
-        drift.hours_,
-        1.0 - alpha,
-        alpha,
-        white,
-        Z_CLIP,
-        HOLD_Z,
-        MIN_HOURS,
-    )
+    state = (*_state(drift), 1.0 - alpha, alpha, white, Z_CLIP, HOLD_Z, MIN_HOURS)
     row_split.over_rows(len(z), lambda lo, hi: _drift_z(rows[lo:hi], z[lo:hi], *state, out[lo:hi]))
     return out
 
@@ -98,7 +92,7 @@ def drift_learn(
     step_hours: float,
 ) -> bool:
     """``Drift.update``'s state update in place (arrays already grown); False: not taken."""
-    if not _applies(z, rows, drift.mean_, drift.level_, drift.var_, drift.hours_) or (
+    if not _applies(z, rows, *_state(drift)) or (
         not increasing(rows) or rows[-1] >= len(drift.mean_)
     ):
         return False
@@ -106,10 +100,7 @@ def drift_learn(
 
     z = np.ascontiguousarray(z)
     state = (
-        drift.mean_,
-        drift.level_,
-        drift.var_,
-        drift.hours_,
+        *_state(drift),
         1.0 - alpha,
         alpha,
         slow,
