@@ -175,6 +175,7 @@ def test_heartbeat_renews_a_play_whose_kicks_go_unanswered():
     now[0] = 106.5
     hb.kick()
     assert hb.renewals == 1 and hb.play is not first and first.comm is None  # closed
+    assert first.playing is False  # stopped first: a closed model's timer would sync on
     assert hb.widget.children == (hb.play,) and hb.play.playing
     first.value += 1  # a late message for the old model is not a beat
     assert hb.beats == 0

@@ -121,10 +121,15 @@ class Heartbeat:
         self.play.playing = True
 
     def renew(self) -> None:
-        """Replace the Play with a fresh one (its view is created by the page)."""
+        """Replace the Play with a fresh one (its view is created by the page).
+
+        The old one is told to stop before it is closed: its timer lives in the front-end
+        model, which outlives the close and would go on syncing a model without a comm
+        ("Syncing error: no comm channel defined" in the page once a second)."""
         old, self.play = self.play, self._new_play()
         self.widget.children = (self.play,)
         old.unobserve(self._beat, names="value")
+        old.playing = False  # sent before the close, so the front-end loop ends
         old.close()
         self.renewals += 1
 
