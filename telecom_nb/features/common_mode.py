@@ -55,9 +55,10 @@ FLEET_SAMPLE = 4000
 #: time-of-day blocks of the profile (slots are averaged into them)
 BLOCKS = 12
 #: sectors assigned per learned tick: a larger fleet's regrouping is spread over ticks (the
-#: old groups stand until the new ones are complete), and the profile block held at once
-#: is bounded (100k sectors at 4 KPIs: 0.3 s of CPU on one tick, at 40 KPIs 2-2.5 s)
-CHUNK = 20_000
+#: old groups stand until the new ones are complete; 100k sectors: 20 ticks) and the
+#: profile block held at once is bounded. All at once, 100k sectors x 96 slots x 4 KPIs
+#: took 1.2-1.8 s of one tick's CPU (20,000 a tick: 0.15-0.4 s each)
+CHUNK = 5_000
 
 
 def profiles(level: np.ndarray, count: np.ndarray, rows: slice | np.ndarray) -> np.ndarray:
