@@ -94,3 +94,40 @@ def test_a_checkpoint_from_before_the_common_mode_restores():
     off = KpiFeatures(common=False)
     off.bind(["users", "volume"])
     assert off.common_ is None
+
+
+def test_a_large_fleets_regrouping_is_spread_over_ticks(monkeypatch):
+    """Above ``CHUNK`` sectors the fit assigns the first ``CHUNK`` and each ``advance`` the
+    next: the old groups stand until the last, then the groups of a one-call fit."""
+    from telecom_nb.engine.snapshot import capture, restore
+    from telecom_nb.features import common_mode
+
+    kind, level, count = _fleet()
+    known = np.ones(len(kind), dtype=bool)
+    whole = CommonMode()
+    whole.fit(level, count, known, 0)
+    monkeypatch.setattr(common_mode, "CHUNK", 120)
+    common = CommonMode()
+    common.fit(level, count, known, 0)
+    assert common.n_groups_ == 0 and len(common.pending_) == 180  # none yet
+    common.group_, common.n_groups_ = np.zeros(len(kind), dtype=np.int64), 1  # "old" ones
+    common.advance(level, count)
+    assert common.n_groups_ == 1 and len(common.pending_) == 60
+    features = KpiFeatures()
+    features.bind(["users", "volume"])
+    features.common_ = common  # a checkpoint taken with the regrouping under way
+    tree, arrays = capture(features)
+    fresh = KpiFeatures()
+    fresh.bind(["users", "volume"])
+    common = restore(fresh, tree, arrays).common_
+    common.advance(level, count)
+    assert len(common.pending_) == 0 and common.n_groups_ == whole.n_groups_
+    np.testing.assert_array_equal(common.group_, whole.group_)
+    common.advance(level, count)  # nothing under way: nothing moves
+    np.testing.assert_array_equal(common.group_, whole.group_)
+    for name in ("centres_", "pending_", "next_group_"):  # an older checkpoint: none
+        del tree["attrs"]["common_"]["attrs"][name]
+    older = KpiFeatures()
+    older.bind(["users", "volume"])
+    older = restore(older, tree, arrays).common_
+    assert len(older.pending_) == 0 and older.n_groups_ == 1

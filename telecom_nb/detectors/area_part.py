@@ -91,8 +91,8 @@ class AreaPart(GroupedUnits):
         null = TailCalibrator.fit(stat, heavy_tails=True, continues=continues)
         return cls(cols, group, sliced, null)
 
-    def __call__(self, features: np.ndarray) -> np.ndarray:
+    def __call__(self, features: np.ndarray, stat: np.ndarray | None = None) -> np.ndarray:
         """``-log10(2 p)`` of each row's statistic under the window's shoulder, 0 below
         :data:`FLOOR`."""
-        score = self.null(self.statistic(features)) - PENALTY
+        score = self.null(self.statistic(features) if stat is None else stat) - PENALTY
         return np.where(score >= FLOOR, score, 0.0)

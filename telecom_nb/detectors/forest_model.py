@@ -23,6 +23,7 @@ from telecom_nb.detectors.persist_part import PersistPart
 from telecom_nb.detectors.rate_part import RatePart
 from telecom_nb.detectors.run_part import RunPart
 from telecom_nb.detectors.second_kpi import SecondKpi
+from telecom_nb.detectors.tail_parts import TailPlan
 
 
 def bounded(features: np.ndarray) -> np.ndarray:
@@ -86,6 +87,17 @@ class ForestAndZ:
     drift: DriftPart | None = None  # fleets: a KPI held moderately off for a day
     #: the fit's :class:`FitReference`, taken (and dropped) by the detector's calibration
     fit_ref: list = field(default_factory=lambda: [None], compare=False, repr=False)
+
+    @property
+    def tail_plan(self) -> TailPlan | None:
+        """The one pass of the tail-units parts (built on first use, not state: a
+        snapshot's restored model builds its own; None: each part computes its own)."""
+        try:
+            return self.__dict__["_tail_plan"]
+        except KeyError:
+            plan = TailPlan.of(self)
+            object.__setattr__(self, "_tail_plan", plan)
+            return plan
 
     def base(self, features: np.ndarray) -> np.ndarray:
         """The columns the forest, the tails and the joint part read."""

@@ -211,32 +211,37 @@ class IsolationForestDetector(PartSchedule, CalendarParams, ForestParams, Window
         units = None if model.joint is None else model.joint_units(features)
         smooth = model.smooth_units(features)
         features = model.base(features)
-        z = model.tails(features)
+        plan = model.tail_plan
+        stats = None if plan is None else plan(features)  # the tail-units parts in one pass
+        z = model.tails(features) if stats is None else stats["tails"]
         if units is not None and model.joint_null is None:  # a fleet: one more feature
             z = np.maximum(z, units)
         return self._combine(model, features,
                              -model.forest.score_samples(forest_input(
                                  model.forest_view(features))), z, units,
-                             smooth)
+                             smooth, stats)
 
     @staticmethod
     def _combine(model: ForestAndZ, features: np.ndarray, forest_raw: np.ndarray,
                  z: np.ndarray, joint_units: np.ndarray | None,
-                 smooth_units: np.ndarray | None = None) -> np.ndarray:
-        """The raw score from its parts (the forest's raw score, max units)."""
+                 smooth_units: np.ndarray | None = None,
+                 stats: dict[str, np.ndarray] | None = None) -> np.ndarray:
+        """The raw score from its parts (the forest's raw score, max units); ``stats``:
+        parts' statistics already computed (:class:`~.tail_parts.TailPlan`)."""
+        stats = {} if stats is None else stats
         raw = np.maximum(model.forest_null(forest_raw), model.z_null(z))
         if model.joint_null is not None:  # a few series: a part of its own
             raw = np.maximum(raw, model.joint_null(joint_units))
         if model.smooth_null is not None:
             raw = np.maximum(raw, model.smooth_null(smooth_units))
         if model.second is not None:
-            raw = np.maximum(raw, model.second(features))
+            raw = np.maximum(raw, model.second(features, stats.get("second")))
         if model.families is not None:
-            raw = np.maximum(raw, model.families(features))
+            raw = np.maximum(raw, model.families(features, stats.get("families")))
         if model.run is not None:
-            raw = np.maximum(raw, model.run(features))
+            raw = np.maximum(raw, model.run(features, stats.get("run")))
         if model.area is not None:
-            raw = np.maximum(raw, model.area(features))
+            raw = np.maximum(raw, model.area(features, stats.get("area")))
         if model.persist is not None:
             raw = np.maximum(raw, model.persist(features))
         if model.rates is not None:

@@ -125,6 +125,6 @@ class KpiFamilies(GroupedUnits):
             return None
         return cls.from_groups(tails, ref, kpis, family, continues)
 
-    def __call__(self, features: np.ndarray) -> np.ndarray:
+    def __call__(self, features: np.ndarray, stat: np.ndarray | None = None) -> np.ndarray:
         """``-log10 p`` of each row's statistic under the window's null."""
-        return self.null(self.statistic(features))
+        return self.null(self.statistic(features) if stat is None else stat)

@@ -76,6 +76,6 @@ class RunPart:
             return compiled
         return t.units(x).max(axis=1)
 
-    def __call__(self, features: np.ndarray) -> np.ndarray:
+    def __call__(self, features: np.ndarray, stat: np.ndarray | None = None) -> np.ndarray:
         """``-log10(2 p)`` of each row's statistic under the window's shoulder."""
-        return self.null(self.statistic(features)) - PENALTY
+        return self.null(self.statistic(features) if stat is None else stat) - PENALTY

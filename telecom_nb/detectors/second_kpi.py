@@ -66,6 +66,7 @@ class SecondKpi(GroupedUnits):
             return None
         return cls.from_groups(tails, ref, groups, np.arange(len(groups)), continues)
 
-    def __call__(self, features: np.ndarray) -> np.ndarray:
-        """``-log10(2 p)`` of each row's second strongest KPI under the window's null."""
-        return self.null(self.statistic(features)) - PENALTY
+    def __call__(self, features: np.ndarray, stat: np.ndarray | None = None) -> np.ndarray:
+        """``-log10(2 p)`` of each row's second strongest KPI under the window's null
+        (``stat``: the statistic, already computed)."""
+        return self.null(self.statistic(features) if stat is None else stat) - PENALTY

@@ -25,6 +25,8 @@ it is no *sector* fault, and it is as visible in the fleet's totals.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 from threadpoolctl import threadpool_limits
 
@@ -52,8 +54,11 @@ ITERATIONS = 20
 FLEET_SAMPLE = 4000
 #: time-of-day blocks of the profile (slots are averaged into them)
 BLOCKS = 12
-#: sectors assigned per step (bounds the profile block held at once)
-CHUNK = 20_000
+#: sectors assigned per learned tick: a larger fleet's regrouping is spread over ticks (the
+#: old groups stand until the new ones are complete; 100k sectors: 20 ticks) and the
+#: profile block held at once is bounded. All at once, 100k sectors x 96 slots x 4 KPIs
+#: took 1.2-1.8 s of one tick's CPU (20,000 a tick: 0.15-0.4 s each)
+CHUNK = 5_000
 
 
 def profiles(level: np.ndarray, count: np.ndarray, rows: slice | np.ndarray) -> np.ndarray:
@@ -107,12 +112,23 @@ class CommonMode:
     """Sectors grouped by their normal day; per tick each group's median seasonal z,
     taken off when the fleet as a whole is shifted."""
 
+    #: state newer than some checkpoints (a regrouping under way): they start with none
+    _state_added: tuple[str, ...] = ("centres_", "pending_", "next_group_")
+
     def __init__(self) -> None:
         #: per registry row its group (-1: none yet)
         self.group_ = np.zeros(0, dtype=np.int64)
         self.n_groups_ = 0
         self.first_ns_ = -1
         self.fitted_ns_ = -1
+        #: a regrouping under way: its centres, the sectors still to assign, and the
+        #: groups assigned so far (installed as ``group_`` once none is pending)
+        self.centres_ = np.zeros((0, 0))
+        self.pending_ = np.zeros(0, dtype=np.int64)
+        self.next_group_ = np.zeros(0, dtype=np.int64)
+
+    def derive_added_state(self, names: Sequence[str]) -> None:
+        """A checkpoint older than the spread regrouping: none under way (as built)."""
 
     def due(self, times: np.ndarray) -> bool:
         """Whether the data clock (``times`` of a learned batch) calls for a regrouping."""
@@ -127,29 +143,49 @@ class CommonMode:
 
     def fit(self, level: np.ndarray, count: np.ndarray, known: np.ndarray, now_ns: int) -> None:
         """Group the ``known`` sectors (rows of the seasonal slot table ``level``,
-        ``count``) by their daily shape; ``now_ns``: the data time of the fit.
+        ``count``) by their daily shape; ``now_ns``: the data time of the fit. The
+        centres are fitted now and the first :data:`CHUNK` sectors assigned; the others
+        by :meth:`advance` on the next ticks (a fleet of up to ``CHUNK`` sectors is
+        regrouped in this call).
 
         BLAS on one thread: the fit runs in the tick's learn step, and OpenBLAS's threads
         spinning for a core on a loaded machine made the sample's SVD (4,000 x 480 at 40
         KPIs) 3.6-9.5 s of CPU where one thread takes 0.27 s (a live tick stalled for
         seconds once a day of data)."""
         with threadpool_limits(1, user_api="blas"):
-            self._fit(level, count, known, now_ns)
+            self._start(level, count, known, now_ns)
+            self._assign(level, count)
 
-    def _fit(self, level: np.ndarray, count: np.ndarray, known: np.ndarray, now_ns: int) -> None:
+    def advance(self, level: np.ndarray, count: np.ndarray) -> None:
+        """Assign the next :data:`CHUNK` sectors of a regrouping under way (the slot table
+        as it is now); none under way: nothing."""
+        if len(self.pending_):
+            with threadpool_limits(1, user_api="blas"):
+                self._assign(level, count)
+
+    def _start(self, level: np.ndarray, count: np.ndarray, known: np.ndarray,
+               now_ns: int) -> None:
         self.fitted_ns_ = now_ns
         rows = np.flatnonzero(known)
         k = min(MAX_GROUPS, len(rows) // GROUP_SIZE)
-        self.group_ = np.full(len(known), -1, dtype=np.int64)
-        self.n_groups_ = 0
-        if k < 1:
+        self.pending_ = np.zeros(0, dtype=np.int64)
+        if k < 1:  # too few sectors: no groups at once
+            self.group_ = np.full(len(known), -1, dtype=np.int64)
+            self.n_groups_ = 0
+            self.centres_, self.next_group_ = np.zeros((0, 0)), self.pending_
             return
         sample = rows[:: max(1, len(rows) // SAMPLE)]
-        centres = kmeans(profiles(level, count, sample), k)
-        for a in range(0, len(rows), CHUNK):
-            part = rows[a : a + CHUNK]
-            self.group_[part] = nearest_centre(profiles(level, count, part), centres)
-        self.n_groups_ = len(centres)
+        self.centres_ = kmeans(profiles(level, count, sample), k)
+        self.next_group_ = np.full(len(known), -1, dtype=np.int64)
+        self.pending_ = rows
+
+    def _assign(self, level: np.ndarray, count: np.ndarray) -> None:
+        part, self.pending_ = self.pending_[:CHUNK], self.pending_[CHUNK:].copy()
+        if len(part):
+            self.next_group_[part] = nearest_centre(profiles(level, count, part), self.centres_)
+        if not len(self.pending_) and len(self.centres_):  # complete: the new groups stand
+            self.group_, self.n_groups_ = self.next_group_, len(self.centres_)
+            self.centres_, self.next_group_ = np.zeros((0, 0)), np.zeros(0, dtype=np.int64)
 
     def adjust(
         self, rows: np.ndarray, times: np.ndarray, z: np.ndarray, valid: np.ndarray | None = None

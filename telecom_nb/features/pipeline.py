@@ -342,13 +342,19 @@ class KpiFeatures(FeatureExtractor):
 
     def _regroup(self, view: BatchView) -> None:
         """Group the sectors by their normal day once a day of data (fleets; after the
-        seasonal part learned the batch)."""
+        seasonal part learned the batch), a large fleet's over a few ticks."""
         common = self.common_
-        if common is None or self.few_series() or not common.due(_ns(view)):
+        if common is None or self.few_series():
+            return
+        due = common.due(_ns(view))
+        if not due and not len(common.pending_):
             return
         season = self.parts_[0]
         table = season.slot_table_
         k = len(self.kpis_ or ())
+        if not due:  # a large fleet's regrouping under way: its next sectors
+            common.advance(table.level[:, :, :k], table.count[:, :, :k])
+            return
         known = table.count[:, :, :k].reshape(table.n_rows, -1).max(axis=1) > 0
         common.fit(table.level[:, :, :k], table.count[:, :, :k], known, int(_ns(view).max()))
 
