@@ -62,6 +62,42 @@ def test_a_spike_and_an_ended_shift_are_forgotten(shifted):
     assert np.abs(z[start + 180 + 8 : start + 180 + 60]).max() < 3.5
 
 
+def test_one_rows_burst_at_five_minutes_is_no_level():
+    """A quiet server's nightly job: one 5-minute burst (0.07 -> 1.4) moved the hour's mean
+    by a twelfth of itself, a shift of many spreads most nights (NAB 24ae8d, c6585a: 7-9
+    each night; here 7.0 and 8.4 before the hour was trimmed). A lasting shift at the same
+    cadence is still far."""
+    day = 288
+    rng = np.random.default_rng(11)
+    ts = pd.date_range("2026-03-02", periods=9 * day, freq="5min", tz="UTC")
+    cpu = 0.066 + rng.choice([0.0, 0.0, 0.002, 0.066], size=len(ts), p=[0.6, 0.3, 0.08, 0.02])
+    spikes = [d * day + 3 * 12 + (d * 5) % 7 for d in range(9)]  # ~03:00, jittered
+    cpu[spikes] = 1.4 + 0.1 * rng.random(len(spikes))
+    frame = pd.DataFrame({schema.TIMESTAMP: ts, schema.SECTOR: "server", "traffic": cpu})
+    features, x = _loop(frame)
+    z = x[:, _shift_col(features)]
+    assert max(np.abs(z[s : s + 12]).max() for s in spikes) < 2
+    start = 7 * day + 8 * 12  # day 8, 08:00: 5 hours at three times the level
+    frame.loc[start : start + 59, "traffic"] *= 3
+    features, x = _loop(frame)
+    assert np.median(x[start + 6 : start + 60, _shift_col(features)]) > 8
+
+
+def test_an_old_checkpoint_derives_the_extremes(shifted):
+    _, loop, _, _, _ = shifted
+    part = loop.level_
+    derived = LevelShift()
+    derived.__dict__.update({k: v.copy() if isinstance(v, np.ndarray) else v
+                             for k, v in part.__dict__.items()})
+    derived.derive_added_state(LevelShift._state_added)
+    one = part.ring_n_ == 1  # a bin of one value: its mean is its largest and smallest
+    np.testing.assert_array_equal(derived.ring_max_[one], part.ring_max_[one])
+    np.testing.assert_array_equal(derived.ring_min_[one], part.ring_min_[one])
+    empty = part.ring_n_ == 0
+    assert (derived.ring_max_[empty] == -np.inf).all()
+    assert (derived.ring_min_[empty] == np.inf).all()
+
+
 def test_the_seasonal_z_of_a_shift_is_small(shifted):
     frame, _, _, start, _ = shifted
     # the one-series pass: the per-row loop's numbers (test_one_series_pass_equals_the_loop)
@@ -91,8 +127,9 @@ def test_one_series_pass_equals_the_loop(shifted):
     cuts = [1, 1000, 3 * 720 + 7, 6 * 720 + 300, len(frame)]
     fast, got = pass_features(frame, ["traffic"], cuts)
     np.testing.assert_array_equal(got, expected)
-    for name in ("cur_bin_", "cur_sum_", "cur_n_", "ring_sum_", "ring_n_", "ring_id_", "ref_",
-                 "spread_", "spread_n_"):
+    for name in ("cur_bin_", "cur_sum_", "cur_n_", "cur_max_", "cur_min_", "ring_sum_",
+                 "ring_n_", "ring_max_", "ring_min_", "ring_id_", "ref_", "spread_",
+                 "spread_n_"):
         np.testing.assert_array_equal(getattr(fast.level_, name), getattr(loop.level_, name),
                                       err_msg=name)
 

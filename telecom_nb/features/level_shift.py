@@ -23,7 +23,13 @@ Exact zeros are left out of the means: a zero is a state of its own
 (:mod:`~telecom_nb.features.zero_state`), not a level; an hour holding a maintenance
 window's zeros must not read as a shift once the window is over.
 
-It tells a shift that lasts: a tick's spike moves an hour's mean by 1/30 of itself.
+It tells a shift that lasts: the hour's mean (on both sides: today and the reference days)
+leaves out the window's largest and smallest value when it holds :data:`TRIM_ROWS` or more
+(a level is what at least two rows say). At 2 minutes a tick's spike moves an hour's mean
+by 1/30 of itself, but at 5 minutes by 1/12 and at 15 minutes by 1/4: on a quiet series
+(a server's CPU at 0.066 +- 0.001) one 5-minute burst of 1.4, a nightly job's, read 7-9 as
+a "level" every night (NAB: 24ae8d, c6585a), and a row the level-shift part leads is never
+routine (``detectors/routine.py``), so each night paged.
 Only for a few series (:data:`~telecom_nb.defaults.FEW_SERIES`): it keeps ``DAYS`` days
 of bins per sector, and a fleet's shifts are told by its peers (its columns read 0 and
 nothing is learned). The detectors read it as a part of its own, with its own null
@@ -33,6 +39,7 @@ nothing is learned). The detectors read it as a part of its own, with its own nu
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -48,6 +55,11 @@ BINS_PER_DAY = int(pd.Timedelta("1D") / BIN)
 #: bins in the recent windows (the current one so far and the ones before it): the hour
 #: judged, and the last bins that must show the same shift
 WINDOWS = (4, 1)
+#: per window, whether its mean leaves out its largest and smallest value (the hour: one
+#: row's spike is no level; the last bins are the onset's and stay plain)
+TRIMMED = (True, False)
+#: fewest rows in a window before its extremes are left out (3: the median of three)
+TRIM_ROWS = 3
 #: days of bins kept, and the fewest whose same window makes a reference
 DAYS = 7
 MIN_DAYS = 3
@@ -62,6 +74,17 @@ MAD_BIAS = np.array([1.0, 1.0, 1.0, 0.675, 0.734, 0.820, 0.840, 0.880])
 _NONE = np.iinfo(np.int64).min // 2
 
 
+def window_mean(total: np.ndarray, count: np.ndarray, hi: np.ndarray, lo: np.ndarray,
+                trim: bool) -> np.ndarray:
+    """A window's mean of its nonzero rows; ``trim``: without its largest and smallest value
+    once it holds :data:`TRIM_ROWS` rows (NaN: no row)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        plain = np.where(count > 0, total / count, np.nan)
+        if not trim:
+            return plain
+        return np.where(count >= TRIM_ROWS, (total - hi - lo) / (count - 2.0), plain)
+
+
 def bin_ids(view: BatchView) -> np.ndarray:
     """Absolute 15-minute bin of each row (UTC clock)."""
     return view.ns() // BIN.value
@@ -70,13 +93,31 @@ def bin_ids(view: BatchView) -> np.ndarray:
 class LevelShift(FeatureExtractor):
     """Signed z of the last hour's mean against the same hour of the previous days."""
 
+    #: state newer than some checkpoints: derived by :meth:`derive_added_state`
+    _state_added: tuple[str, ...] = ("cur_max_", "cur_min_", "ring_max_", "ring_min_")
+
+    def derive_added_state(self, names: Sequence[str]) -> None:
+        """A checkpoint older than the trimmed hour: each stored bin's mean stands for its
+        largest and smallest value (those windows read as before, untrimmed in effect)."""
+        with np.errstate(invalid="ignore", divide="ignore"):
+            cur = np.where(self.cur_n_ > 0, self.cur_sum_ / self.cur_n_, np.nan)
+            ring = np.where(self.ring_n_ > 0, self.ring_sum_ / self.ring_n_, np.nan)
+        self.cur_max_ = np.where(np.isnan(cur), -np.inf, cur)
+        self.cur_min_ = np.where(np.isnan(cur), np.inf, cur)
+        self.ring_max_ = np.where(np.isnan(ring), -np.inf, ring)
+        self.ring_min_ = np.where(np.isnan(ring), np.inf, ring)
+
     def _reset(self) -> None:
         k = len(self.kpis_ or ())
         self.cur_bin_ = np.full(0, _NONE, dtype=np.int64)
         self.cur_sum_ = np.zeros((0, k))
         self.cur_n_ = np.zeros((0, k))
+        self.cur_max_ = np.full((0, k), -np.inf)  # the open bin's largest and smallest value
+        self.cur_min_ = np.full((0, k), np.inf)
         self.ring_sum_ = np.zeros((0, RING, k))
         self.ring_n_ = np.zeros((0, RING, k))
+        self.ring_max_ = np.full((0, RING, k), -np.inf)
+        self.ring_min_ = np.full((0, RING, k), np.inf)
         self.ring_id_ = np.full((0, RING), _NONE, dtype=np.int64)
         w = len(WINDOWS)
         self.ref_ = np.full((0, w, k), np.nan)  # reference of the bin after the last closed
@@ -97,13 +138,16 @@ class LevelShift(FeatureExtractor):
         return scaled_view(view, self.kpis_ or ())
 
     def _recent(self, r: np.ndarray, b: np.ndarray, y: np.ndarray,
-                bins: int) -> tuple[np.ndarray, np.ndarray]:
-        """Sum and count of the last ``bins`` bins including ``y`` (rows ``r``, bins ``b``)."""
+                bins: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Sum, count, largest and smallest value of the last ``bins`` bins including ``y``
+        (rows ``r``, bins ``b``)."""
         cur = self.cur_bin_[r]
         same = (b == cur)[:, None]
         ok = np.isfinite(y) & (y != 0.0)  # a zero is a state (zero_state), not a level
         c_sum = np.where(same, self.cur_sum_[r], 0.0) + np.where(ok, y, 0.0)
         c_n = np.where(same, self.cur_n_[r], 0.0) + ok
+        hi = np.maximum(np.where(same, self.cur_max_[r], -np.inf), np.where(ok, y, -np.inf))
+        lo = np.minimum(np.where(same, self.cur_min_[r], np.inf), np.where(ok, y, np.inf))
         p_sum = np.zeros_like(y)
         p_n = np.zeros_like(y)
         for j in range(bins - 1, 0, -1):  # oldest first (the compiled pass's order)
@@ -115,7 +159,11 @@ class LevelShift(FeatureExtractor):
             n = np.where(stored, self.ring_n_[r, slot], np.where(pending, self.cur_n_[r], 0.0))
             p_sum = p_sum + s
             p_n = p_n + n
-        return p_sum + c_sum, p_n + c_n
+            hi = np.maximum(hi, np.where(stored, self.ring_max_[r, slot],
+                                         np.where(pending, self.cur_max_[r], -np.inf)))
+            lo = np.minimum(lo, np.where(stored, self.ring_min_[r, slot],
+                                         np.where(pending, self.cur_min_[r], np.inf)))
+        return p_sum + c_sum, p_n + c_n, hi, lo
 
     def transform_view(self, view: BatchView) -> np.ndarray:
         y = self._scaled(view)
@@ -129,10 +177,11 @@ class LevelShift(FeatureExtractor):
         good = np.isfinite(y[known])
         zs = []
         for w, bins in enumerate(WINDOWS):
-            total, count = self._recent(r, b, y[known], bins)
+            total, count, hi, lo = self._recent(r, b, y[known], bins)
             scale = np.maximum(self.spread_[r, w], self.floors_)
+            mean = window_mean(total, count, hi, lo, TRIMMED[w])
             with np.errstate(invalid="ignore", divide="ignore"):
-                z = (total / count - self.ref_[r, w]) / scale
+                z = (mean - self.ref_[r, w]) / scale
             good = good & (self.spread_n_[r, w] >= MIN_SCALE_BINS) & np.isfinite(z)
             zs.append(z)
         hour, recent = zs
@@ -158,6 +207,8 @@ class LevelShift(FeatureExtractor):
         ok = np.isfinite(ys) & (ys != 0.0)
         np.add.at(self.cur_sum_, r, np.where(ok, ys, 0.0))
         np.add.at(self.cur_n_, r, ok.astype(np.float64))
+        np.maximum.at(self.cur_max_, r, np.where(ok, ys, -np.inf))
+        np.minimum.at(self.cur_min_, r, np.where(ok, ys, np.inf))
 
     def _roll(self, rows: np.ndarray, b: np.ndarray) -> None:
         """Close each sector's open bin into the ring; the reference of its new bin."""
@@ -168,10 +219,14 @@ class LevelShift(FeatureExtractor):
         hr, slot = rows[has], cur[has] % RING
         self.ring_sum_[hr, slot] = self.cur_sum_[hr]
         self.ring_n_[hr, slot] = self.cur_n_[hr]
+        self.ring_max_[hr, slot] = self.cur_max_[hr]
+        self.ring_min_[hr, slot] = self.cur_min_[hr]
         self.ring_id_[hr, slot] = cur[has]
         self.cur_bin_[rows] = b
         self.cur_sum_[rows] = 0.0
         self.cur_n_[rows] = 0.0
+        self.cur_max_[rows] = -np.inf
+        self.cur_min_[rows] = np.inf
         for w, bins in enumerate(WINDOWS):
             self._reference(rows, b, w, bins)
 
@@ -182,14 +237,17 @@ class LevelShift(FeatureExtractor):
         for d in range(1, DAYS + 1):
             w_sum = np.zeros((len(rows), k))
             w_n = np.zeros_like(w_sum)
+            hi = np.full_like(w_sum, -np.inf)
+            lo = np.full_like(w_sum, np.inf)
             for j in range(bins - 1, -1, -1):
                 want = b - d * BINS_PER_DAY - j
                 slot = want % RING
                 stored = (self.ring_id_[rows, slot] == want)[:, None]
                 w_sum = w_sum + np.where(stored, self.ring_sum_[rows, slot], 0.0)
                 w_n = w_n + np.where(stored, self.ring_n_[rows, slot], 0.0)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                means[:, d - 1] = np.where(w_n > 0, w_sum / w_n, np.nan)
+                hi = np.maximum(hi, np.where(stored, self.ring_max_[rows, slot], -np.inf))
+                lo = np.minimum(lo, np.where(stored, self.ring_min_[rows, slot], np.inf))
+            means[:, d - 1] = window_mean(w_sum, w_n, hi, lo, TRIMMED[w])
         valid = (~np.isnan(means)).sum(axis=1)
         enough = valid >= MIN_DAYS
         with np.errstate(invalid="ignore"), warnings.catch_warnings():
@@ -212,6 +270,10 @@ class LevelShift(FeatureExtractor):
         self.cur_n_ = grow_rows(self.cur_n_, n, 0.0)
         self.ring_sum_ = grow_rows(self.ring_sum_, n, 0.0)
         self.ring_n_ = grow_rows(self.ring_n_, n, 0.0)
+        self.cur_max_ = grow_rows(self.cur_max_, n, -np.inf)
+        self.cur_min_ = grow_rows(self.cur_min_, n, np.inf)
+        self.ring_max_ = grow_rows(self.ring_max_, n, -np.inf)
+        self.ring_min_ = grow_rows(self.ring_min_, n, np.inf)
         self.ring_id_ = grow_rows(self.ring_id_, n, _NONE)
         self.ref_ = grow_rows(self.ref_, n, np.nan)
         self.spread_ = grow_rows(self.spread_, n, 0.0)

@@ -20,6 +20,8 @@ from telecom_nb.features.level_shift import (
     MIN_DAYS,
     MIN_SCALE_BINS,
     RING,
+    TRIM_ROWS,
+    TRIMMED,
     WINDOWS,
 )
 from telecom_nb.features.robust_kernel import numba
@@ -27,15 +29,27 @@ from telecom_nb.features.seasonal import Z_CLIP
 from telecom_nb.features.series_cells import _ring_median, _sign
 
 _W = np.array(WINDOWS, dtype=np.int64)
+_TRIM = np.array(TRIMMED, dtype=np.bool_)
 
 
-def _window_z(y, bi, c0, j, bins, w, cur_sum, cur_n, ring_sum, ring_n, ring_id, ref, spread,
-              floors):  # pragma: no cover - compiled
+def _mean(total, count, hi, lo, trim):  # pragma: no cover - compiled
+    """``level_shift.window_mean`` of one window."""
+    if count == 0:
+        return np.nan
+    if trim and count >= TRIM_ROWS:
+        return (total - hi - lo) / (count - 2.0)
+    return total / count
+
+
+def _window_z(y, bi, c0, j, bins, w, cur_sum, cur_n, cur_max, cur_min, ring_sum, ring_n,
+              ring_max, ring_min, ring_id, ref, spread, floors):  # pragma: no cover - compiled
     """``LevelShift`` z of the last ``bins`` bins (window ``w``) of KPI ``j`` with ``y``."""
     ok = np.isfinite(y) and y != 0.0
     same = bi == c0
     c_sum = (cur_sum[0, j] if same else 0.0) + (y if ok else 0.0)
     c_n = (cur_n[0, j] if same else 0.0) + (1.0 if ok else 0.0)
+    hi = max(cur_max[0, j] if same else -np.inf, y if ok else -np.inf)
+    lo = min(cur_min[0, j] if same else np.inf, y if ok else np.inf)
     p_sum = 0.0
     p_n = 0.0
     for back in range(bins - 1, 0, -1):
@@ -43,34 +57,43 @@ def _window_z(y, bi, c0, j, bins, w, cur_sum, cur_n, ring_sum, ring_n, ring_id, 
         slot = want % RING
         if ring_id[0, slot] == want:
             s, m = ring_sum[0, slot, j], ring_n[0, slot, j]
+            a, b = ring_max[0, slot, j], ring_min[0, slot, j]
         elif c0 == want:
             s, m = cur_sum[0, j], cur_n[0, j]
+            a, b = cur_max[0, j], cur_min[0, j]
         else:
             s, m = 0.0, 0.0
+            a, b = -np.inf, np.inf
         p_sum = p_sum + s
         p_n = p_n + m
+        hi = max(hi, a)
+        lo = min(lo, b)
     total = p_sum + c_sum
     count = p_n + c_n
     scale = max(spread[0, w, j], floors[j])
     if count == 0:
         return np.nan
-    return (total / count - ref[0, w, j]) / scale
+    return (_mean(total, count, hi, lo, _TRIM[w]) - ref[0, w, j]) / scale
 
 
-def _reference(bi, j, bins, w, ring_sum, ring_n, ring_id, ref, spread, spread_n, means,
-               dev):  # pragma: no cover - compiled
+def _reference(bi, j, bins, w, ring_sum, ring_n, ring_max, ring_min, ring_id, ref, spread,
+               spread_n, means, dev):  # pragma: no cover - compiled
     """``LevelShift._reference`` of KPI ``j``, window ``w``, for the new bin ``bi``."""
     valid = 0
     for d in range(1, DAYS + 1):
         w_sum = 0.0
         w_n = 0.0
+        hi = -np.inf
+        lo = np.inf
         for back in range(bins - 1, -1, -1):
             want = bi - d * BINS_PER_DAY - back
             slot = want % RING
             if ring_id[0, slot] == want:
                 w_sum = w_sum + ring_sum[0, slot, j]
                 w_n = w_n + ring_n[0, slot, j]
-        means[d - 1] = w_sum / w_n if w_n > 0 else np.nan
+                hi = max(hi, ring_max[0, slot, j])
+                lo = min(lo, ring_min[0, slot, j])
+        means[d - 1] = _mean(w_sum, w_n, hi, lo, _TRIM[w])
         valid += w_n > 0
     if valid >= MIN_DAYS:
         r = _ring_median(means, False)
@@ -86,8 +109,8 @@ def _reference(bi, j, bins, w, ring_sum, ring_n, ring_id, ref, spread, spread_n,
         ref[0, w, j] = np.nan
 
 
-def shift_pass(y, b, out, cur, cur_sum, cur_n, ring_sum, ring_n, ring_id, ref, spread,
-               spread_n, floors):  # pragma: no cover - compiled
+def shift_pass(y, b, out, cur, cur_sum, cur_n, cur_max, cur_min, ring_sum, ring_n, ring_max,
+               ring_min, ring_id, ref, spread, spread_n, floors):  # pragma: no cover - compiled
     """Rows ``y`` (n x k, scaled) in bins ``b`` of state row 0: ``out`` (n x k) filled."""
     n, k = y.shape
     means = np.empty(DAYS)
@@ -97,10 +120,11 @@ def shift_pass(y, b, out, cur, cur_sum, cur_n, ring_sum, ring_n, ring_id, ref, s
         c0 = cur[0]
         for j in range(k):  # score
             v = y[i, j]
-            hour = _window_z(v, bi, c0, j, _W[0], 0, cur_sum, cur_n, ring_sum, ring_n,
-                             ring_id, ref, spread, floors)
-            recent = _window_z(v, bi, c0, j, _W[1], 1, cur_sum, cur_n, ring_sum, ring_n,
-                               ring_id, ref, spread, floors)
+            hour = _window_z(v, bi, c0, j, _W[0], 0, cur_sum, cur_n, cur_max, cur_min,
+                             ring_sum, ring_n, ring_max, ring_min, ring_id, ref, spread, floors)
+            recent = _window_z(v, bi, c0, j, _W[1], 1, cur_sum, cur_n, cur_max, cur_min,
+                               ring_sum, ring_n, ring_max, ring_min, ring_id, ref, spread,
+                               floors)
             good = (np.isfinite(v) and spread_n[0, 0, j] >= MIN_SCALE_BINS
                     and np.isfinite(hour) and spread_n[0, 1, j] >= MIN_SCALE_BINS
                     and np.isfinite(recent))
@@ -115,24 +139,32 @@ def shift_pass(y, b, out, cur, cur_sum, cur_n, ring_sum, ring_n, ring_id, ref, s
                 for j in range(k):
                     ring_sum[0, slot, j] = cur_sum[0, j]
                     ring_n[0, slot, j] = cur_n[0, j]
+                    ring_max[0, slot, j] = cur_max[0, j]
+                    ring_min[0, slot, j] = cur_min[0, j]
                 ring_id[0, slot] = c0
             cur[0] = bi
             for j in range(k):
                 cur_sum[0, j] = 0.0
                 cur_n[0, j] = 0.0
+                cur_max[0, j] = -np.inf
+                cur_min[0, j] = np.inf
             for w in range(len(_W)):
                 for j in range(k):
-                    _reference(bi, j, _W[w], w, ring_sum, ring_n, ring_id, ref, spread,
-                               spread_n, means, dev)
+                    _reference(bi, j, _W[w], w, ring_sum, ring_n, ring_max, ring_min, ring_id,
+                               ref, spread, spread_n, means, dev)
         if bi == cur[0]:
             for j in range(k):
                 v = y[i, j]
                 ok = np.isfinite(v) and v != 0.0
                 cur_sum[0, j] = cur_sum[0, j] + (v if ok else 0.0)
                 cur_n[0, j] = cur_n[0, j] + (1.0 if ok else 0.0)
+                if ok:
+                    cur_max[0, j] = max(cur_max[0, j], v)
+                    cur_min[0, j] = min(cur_min[0, j], v)
 
 
 if numba is not None:
+    _mean = numba.njit(cache=True)(_mean)
     _window_z = numba.njit(cache=True)(_window_z)
     _reference = numba.njit(cache=True)(_reference)
     shift_pass = AnyLayout(numba.njit(cache=True, nogil=True)(shift_pass))
