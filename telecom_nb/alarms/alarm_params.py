@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from telecom_nb.alarms.chain import AlarmChain
-from telecom_nb.alarms.episodes import EPISODE_PARAMS
+from telecom_nb.alarms.episode_params import EPISODE_PARAMS
 from telecom_nb.errors import ParameterError
 from telecom_nb.params import param_lines, parse_param_text
 

@@ -19,13 +19,8 @@ from traitlets import link
 
 from telecom_nb import schema
 from telecom_nb.alarms import episode_table
-from telecom_nb.alarms.episodes import (
-    ANOMALOUS,
-    EPISODE_PARAMS,
-    STATES,
-    EpisodeParams,
-    EpisodeTracker,
-)
+from telecom_nb.alarms.episode_params import EPISODE_PARAMS, EpisodeParams
+from telecom_nb.alarms.episodes import ANOMALOUS, STATES, EpisodeTracker
 from telecom_nb.alarms.threshold import decide_coded, effective_threshold
 from telecom_nb.detectors.base import Scores
 from telecom_nb.detectors.threshold_params import ThresholdParams

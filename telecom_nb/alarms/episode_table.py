@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from telecom_nb.alarms.episodes import ANOMALOUS, NORMAL, RECOVERING, escalation_bar
+from telecom_nb.alarms.episode_params import escalation_bar
+from telecom_nb.alarms.episodes import ANOMALOUS, NORMAL, RECOVERING
 from telecom_nb.features.robust_kernel import numba
 
 if TYPE_CHECKING:
