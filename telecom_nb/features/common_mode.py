@@ -151,6 +151,13 @@ class CommonMode:
             self.group_[part] = nearest_centre(profiles(level, count, part), centres)
         self.n_groups_ = len(centres)
 
+    def groups(self, rows: np.ndarray) -> np.ndarray:
+        """Each registry row's group (-1: none, or not grouped yet)."""
+        group = np.full(len(rows), -1, dtype=np.int64)
+        ok = (rows >= 0) & (rows < len(self.group_))
+        group[ok] = self.group_[rows[ok]]
+        return group
+
     def adjust(
         self, rows: np.ndarray, times: np.ndarray, z: np.ndarray, valid: np.ndarray | None = None
     ) -> np.ndarray:
@@ -161,9 +168,7 @@ class CommonMode:
         g = self.n_groups_
         if g == 0 or len(rows) == 0:
             return z
-        group = np.full(len(rows), -1, dtype=np.int64)
-        ok = (rows >= 0) & (rows < len(self.group_))
-        group[ok] = self.group_[rows[ok]]
+        group = self.groups(rows)
         has = np.flatnonzero(group >= 0)
         if len(has) < MIN_REPORTING:
             return z
