@@ -187,6 +187,13 @@ class CommonMode:
             self.group_, self.n_groups_ = self.next_group_, len(self.centres_)
             self.centres_, self.next_group_ = np.zeros((0, 0)), np.zeros(0, dtype=np.int64)
 
+    def groups(self, rows: np.ndarray) -> np.ndarray:
+        """Each registry row's group (-1: none, or not grouped yet)."""
+        group = np.full(len(rows), -1, dtype=np.int64)
+        ok = (rows >= 0) & (rows < len(self.group_))
+        group[ok] = self.group_[rows[ok]]
+        return group
+
     def adjust(
         self, rows: np.ndarray, times: np.ndarray, z: np.ndarray, valid: np.ndarray | None = None
     ) -> np.ndarray:
@@ -197,9 +204,7 @@ class CommonMode:
         g = self.n_groups_
         if g == 0 or len(rows) == 0:
             return z
-        group = np.full(len(rows), -1, dtype=np.int64)
-        ok = (rows >= 0) & (rows < len(self.group_))
-        group[ok] = self.group_[rows[ok]]
+        group = self.groups(rows)
         has = np.flatnonzero(group >= 0)
         if len(has) < MIN_REPORTING:
             return z

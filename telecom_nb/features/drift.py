@@ -28,7 +28,7 @@ import math
 
 import numpy as np
 
-from telecom_nb.features import drift_kernel
+from telecom_nb.features import drift_common, drift_kernel
 from telecom_nb.sector_index import grow_rows
 
 #: EW weight of an hour of data in the running mean (a memory of about a day)
@@ -77,22 +77,38 @@ class Drift:
         prev[known] = self.mean_[rows[known]]
         return (1.0 - alpha) * prev + alpha * np.clip(z, -Z_CLIP, Z_CLIP)
 
-    def transform(self, rows: np.ndarray, z: np.ndarray, step_ns: int) -> np.ndarray:
+    def transform(
+        self,
+        rows: np.ndarray,
+        z: np.ndarray,
+        step_ns: int,
+        group: np.ndarray | None = None,
+        times: np.ndarray | None = None,
+    ) -> np.ndarray:
         """Standardised running mean including this tick's ``z`` (rows x KPIs), 0 where the
-        row's own z does not hold the shift up or the sector is too young."""
+        row's own z does not hold the shift up or the sector is too young. ``group``, ``times``
+        (per row its day-shape group, -1 none, and data time): a drift that many sectors of
+        the row's group share at that tick is not read (:mod:`drift_common`)."""
         out = np.zeros_like(z)
         known = (rows >= 0) & (rows < len(self.mean_))
         if not known.any():
             return out
         alpha, _, white = weights(step_ns)
-        fast = drift_kernel.drift_z(self, rows, z, alpha, white)
-        if fast is not None:
-            return fast
         r = np.where(known, rows, 0)
-        sd = np.maximum(np.sqrt(self.var_[r]), white)
-        u = (self._current(rows, z, alpha) - self.level_[r]) / sd
+        read = known & (self.hours_[r] >= MIN_HOURS)
+        common = group is not None and times is not None and drift_common.applies(group)
+        fast = drift_kernel.drift_z(self, rows, z, alpha, white, not common)
+        if fast is not None and not common:
+            return fast
+        if fast is not None:
+            u = fast
+        else:
+            sd = np.maximum(np.sqrt(self.var_[r]), white)
+            u = (self._current(rows, z, alpha) - self.level_[r]) / sd
         holds = (np.sign(z) == np.sign(u)) & (np.abs(z) >= HOLD_Z)
-        ok = known[:, None] & (self.hours_[r] >= MIN_HOURS)[:, None] & holds
+        ok = read[:, None] & holds
+        if common:
+            ok &= ~drift_common.shared(u, read, group, times)
         out[ok] = u[ok]
         return out
 

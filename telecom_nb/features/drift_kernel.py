@@ -20,7 +20,7 @@ from telecom_nb.features.tick_kernels import _applies, _clip, _nmax, _nmin, incr
 
 
 def _drift_z(
-    rows, z, mean, level, var, hours, keep, alpha, white, z_clip, hold_z, min_hours, out
+    rows, z, mean, level, var, hours, keep, alpha, white, z_clip, hold_z, min_hours, hold, out
 ):  # pragma: no cover - compiled
     n, k = z.shape
     for i in range(n):
@@ -34,7 +34,7 @@ def _drift_z(
                 np.sqrt(var[r, j]), white
             )
             holds = (v >= hold_z and u > 0.0) or (v <= -hold_z and u < 0.0)
-            out[i, j] = u if holds else 0.0
+            out[i, j] = u if holds or not hold else 0.0
 
 
 def _drift_learn(
@@ -68,16 +68,17 @@ def _state(drift) -> tuple[np.ndarray, ...]:
 
 
 def drift_z(
-    drift, rows: np.ndarray, z: np.ndarray, alpha: float, white: float
+    drift, rows: np.ndarray, z: np.ndarray, alpha: float, white: float, hold: bool = True
 ) -> np.ndarray | None:
-    """``Drift.transform``'s columns; None: not taken (the numpy lines run)."""
+    """``Drift.transform``'s columns (``hold`` False: every read sector's drift, the row's
+    own z not asked); None: not taken (the numpy lines run)."""
     if not _applies(z, rows, *_state(drift)):
         return None
     from telecom_nb.features.drift import HOLD_Z, MIN_HOURS, Z_CLIP
 
     out = np.empty((len(z), z.shape[1]))
     z = np.ascontiguousarray(z)
-    state = (*_state(drift), 1.0 - alpha, alpha, white, Z_CLIP, HOLD_Z, MIN_HOURS)
+    state = (*_state(drift), 1.0 - alpha, alpha, white, Z_CLIP, HOLD_Z, MIN_HOURS, hold)
     row_split.over_rows(len(z), lambda lo, hi: _drift_z(rows[lo:hi], z[lo:hi], *state, out[lo:hi]))
     return out
 

@@ -283,10 +283,12 @@ class KpiFeatures(FeatureExtractor):
             blocks.append(np.zeros((len(view), k)) if self.few_series() else
                           self.run_.transform(self.rows(view), self._run_deviation(view, peer),
                                               run_ticks(self.parts_[0].cadence_.step_ns)))
-        if self.drift_ is not None:
+        if self.drift_ is not None:  # a drift its day-shape group shares is taken off
+            shared = (None, None) if self.common_ is None else (
+                self.common_.groups(self.rows(view)), _ns(view))
             blocks.append(np.zeros((len(view), k)) if self.few_series() else
                           self.drift_.transform(self.rows(view), blocks[0][:, :k],
-                                                self.parts_[0].cadence_.step_ns))
+                                                self.parts_[0].cadence_.step_ns, *shared))
         if self.level_ is not None:
             self.level_.active = self.few_series()
             blocks.append(self.level_.transform_view(view))
