@@ -30,7 +30,8 @@ def test_the_denominator_is_the_column_the_rate_is_an_integer_share_of():
     assert d.fractional_.tolist() == [True, False, False, True]
 
 
-def _fleet(n_sectors: int = 30, days: int = 10, seed: int = 3) -> pd.DataFrame:
+def _fleet(n_sectors: int = 30, days: int = 10, seed: int = 3, quiet: bool = True
+           ) -> pd.DataFrame:
     """Hourly rows: a drop rate of a handful of E-RABs at 0-2 h (its values show it is a ratio
     of counts), ~60 at 2-6 h and ~800 by day, its counter beside."""
     rng = np.random.default_rng(seed)
@@ -38,7 +39,8 @@ def _fleet(n_sectors: int = 30, days: int = 10, seed: int = 3) -> pd.DataFrame:
     t = np.repeat(times, n_sectors)
     night = np.asarray(t.hour < 6)
     succ = np.where(night, rng.integers(40, 90, len(t)), rng.integers(700, 900, len(t)))
-    succ = np.where(np.asarray(t.hour < 2), rng.integers(3, 9, len(t)), succ)
+    if quiet:
+        succ = np.where(np.asarray(t.hour < 2), rng.integers(3, 9, len(t)), succ)
     drops = rng.binomial(succ, np.where(succ < 10, 0.03, 0.004))
     return pd.DataFrame({
         schema.TIMESTAMP: t,
@@ -48,7 +50,8 @@ def _fleet(n_sectors: int = 30, days: int = 10, seed: int = 3) -> pd.DataFrame:
     })
 
 
-def _last_z(frame: pd.DataFrame, hour: int, drops: int, succ: int) -> float:
+def _last_z(frame: pd.DataFrame, hour: int, drops: int, succ: int, ratio: bool = True
+            ) -> float:
     """Sector s0's z of the drop rate at ``drops`` of ``succ`` on the last day's ``hour``."""
     last = frame[schema.TIMESTAMP].max().normalize() + pd.Timedelta(hours=hour)
     frame = frame[frame[schema.TIMESTAMP] <= last].copy()
@@ -59,6 +62,7 @@ def _last_z(frame: pd.DataFrame, hour: int, drops: int, succ: int) -> float:
     batches = [b for _, b in frame.groupby(schema.TIMESTAMP, sort=True)]
     for batch in batches[:-1]:
         season.update_view(season.view(batch))
+    assert season.lumpy_.counts_.ratios().tolist() == [ratio, False, False]
     z = season.transform_view(season.view(batches[-1]))
     return float(z[batches[-1][schema.SECTOR].to_numpy() == "s0", 0][0])
 
@@ -67,6 +71,16 @@ def test_one_drop_of_a_quiet_hours_fifty_eight_is_ordinary():
     # 1.72 %: more counts than 2 decimals show alone, so on main the seasonal scale read it
     # (the slot's median is 0 %): 1 of 58 at a 0.4 % rate is expected a fifth of the time
     assert abs(_last_z(_fleet(), 3, 1, 58)) < 2.0
+
+
+def test_a_rate_whose_counts_never_show_few_is_a_ratio_by_its_counter():
+    # 30 minutes or an hour: the quietest rows hold 40+ E-RABs, no value sits on a fraction
+    # of 10 counts or fewer, so the values alone never showed a ratio of counts
+    frame = _fleet(quiet=False)
+    assert abs(_last_z(frame, 3, 1, 58)) < 1.5
+    # without the counter (a constant column) the seasonal scale reads it: the slot's median
+    # is 0 % and its spread a fraction of one drop
+    assert abs(_last_z(frame.assign(succ=1.0), 3, 1, 58, False)) > 2.5
 
 
 def test_a_surge_keeps_its_evidence_quiet_or_busy():

@@ -98,7 +98,10 @@ class LumpyKpis:
         self.runs_.update(self.counts_, rows, slots[0], raw, n_rows)  # before counts_ learn
         self.floor_.update(raw)
         self.counts_.update(rows, slots[0], raw, n_rows)
-        self.dens_.update(raw, self.counts_.ratios(), self.counts_.resolution()[0])
+        # candidates: percentages with decimals (a ratio whose counts never show few too)
+        rates = ~self.counts_.outside_ & self.dens_.fractional_
+        self.dens_.update(raw, rates, self.counts_.resolution()[0])
+        self.counts_.denominated_ = self.dens_.columns() >= 0
         # a ratio of counts has its own treatment (its zeros are few attempts, not none)
         self.zero_kpis_.update(np.where(self.counts_.ratios(), np.nan, raw), rows, slots[1],
                                day, n_rows)
