@@ -181,12 +181,15 @@ class CountRatios:
     """Which KPIs are ratios of few counts (learned), and each sector's last count level."""
 
     #: state newer than some checkpoints: derived by :meth:`derive_added_state`
-    _state_added: tuple[str, ...] = ("fleet_rate_",)
+    _state_added: tuple[str, ...] = ("fleet_rate_", "denominated_")
 
     def __init__(self, n_kpis: int, slots_per_day: int = 1) -> None:
         self.lattice_ = np.zeros(n_kpis)  # values on non-integer fractions of few counts
         self.control_ = np.zeros(n_kpis)  # ... on those points shifted (both ways, halved)
         self.outside_ = np.zeros(n_kpis, dtype=bool)  # a value outside [0, 100] was seen
+        # a counter in the row is its trials (:mod:`count_denominator`): a ratio whatever its
+        # counts (at 30 minutes or an hour a drop rate's values rarely show few)
+        self.denominated_ = np.zeros(n_kpis, dtype=bool)
         # per sector x KPI: the fewest counts of the last finite value (MAX_COUNTS + 1: many)
         self.last_n_ = np.zeros((0, n_kpis), dtype=np.int8)  # <= KEPT_COUNTS
         # ... and of the last finite value at each time-of-day slot
@@ -210,8 +213,8 @@ class CountRatios:
 
     def ratios(self) -> np.ndarray:
         """Per KPI: True where the data show a ratio of counts."""
-        return (~self.outside_) & (self.lattice_ >= MIN_HITS) & (
-            self.lattice_ >= MIN_HIT_RATIO * (self.control_ + 1.0))
+        return (~self.outside_) & (self.denominated_ | (self.lattice_ >= MIN_HITS) & (
+            self.lattice_ >= MIN_HIT_RATIO * (self.control_ + 1.0)))
 
     def caps(self, rows: np.ndarray, slot: np.ndarray, raw: np.ndarray,
              expected: np.ndarray) -> np.ndarray:

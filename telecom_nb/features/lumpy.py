@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from telecom_nb.features.count_denominator import Denominators
 from telecom_nb.features.count_floor import CountFloor
 from telecom_nb.features.count_ratio import CountRatios
 from telecom_nb.features.count_run import CountRuns
@@ -27,7 +28,7 @@ class LumpyKpis:
     """The seasonal z of ratios of few counts and zero-inflated KPIs, and their learning."""
 
     #: state newer than some checkpoints: derived by :meth:`derive_added_state`
-    _state_added: tuple[str, ...] = ("runs_", "floor_")
+    _state_added: tuple[str, ...] = ("runs_", "floor_", "dens_")
 
     def __init__(self, kpis: tuple[str, ...], pairs: tuple[tuple[str, str], ...],
                  slots_per_day: int) -> None:
@@ -36,13 +37,15 @@ class LumpyKpis:
         self.zero_kpis_ = ZeroInflated(len(kpis), n_slots(slots_per_day))
         self.runs_ = CountRuns(len(kpis), slots_per_day)
         self.floor_ = CountFloor(len(kpis))
+        self.dens_ = Denominators(len(kpis))
         self.pair_cols_ = np.array([[kpis.index(a), kpis.index(b)] for a, b in pairs],
                                    dtype=np.intp).reshape(-1, 2)
 
     def derive_added_state(self, names: Sequence[str]) -> None:
-        """A checkpoint older than the count runs or the loads' floor (``names``): they
-        start empty at the restore, as this object was built (no run yet, typical trials
-        and the loads' quantiles learned anew)."""
+        """A checkpoint older than the count runs, the loads' floor or the ratios'
+        denominators (``names``): they start empty at the restore, as this object was built
+        (no run yet, typical trials, the loads' quantiles and the denominators learned
+        anew)."""
 
     def noise(self) -> np.ndarray:
         """Per KPI the load's noise floor in its own units (0: not a load)."""
@@ -76,6 +79,8 @@ class LumpyKpis:
         expected = unscale_kpis(expected[:, :k], self.kpis)
         own = self.zero_kpis_.z(raw, expected, z[:, :k], rows, wslot, day)
         read = self.counts_.read(rows, slot, raw, expected)
+        known = (rows >= 0) & (rows < len(self.counts_.rate_))
+        read = self.dens_.exact(read, raw, known, self.counts_.resolution()[0])
         counted = self.counts_.evidence(rows, slot, raw, expected, read)
         counted = self.runs_.z(self.counts_, read, rows, slot, raw, counted, step_ns)
         own = np.where(np.isfinite(counted), counted, own)
@@ -97,6 +102,10 @@ class LumpyKpis:
         self.runs_.update(self.counts_, rows, slots[0], raw, n_rows)  # before counts_ learn
         self.floor_.update(raw)
         self.counts_.update(rows, slots[0], raw, n_rows)
+        # candidates: percentages with decimals (a ratio whose counts never show few too)
+        rates = ~self.counts_.outside_ & self.dens_.fractional_
+        self.dens_.update(raw, rates, self.counts_.resolution()[0])
+        self.counts_.denominated_ = self.dens_.columns() >= 0
         # a ratio of counts has its own treatment (its zeros are few attempts, not none)
         self.zero_kpis_.update(np.where(self.counts_.ratios(), np.nan, raw), rows, slots[1],
                                day, n_rows)
