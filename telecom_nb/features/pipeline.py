@@ -13,7 +13,6 @@ import numpy as np
 from traitlets import Bool, Int, observe, validate
 
 from telecom_nb.defaults import FEW_SERIES
-from telecom_nb.errors import ParameterError
 from telecom_nb.features import tick_kernels
 from telecom_nb.features.area import AreaMedian
 from telecom_nb.features.base import FeatureExtractor
@@ -21,6 +20,7 @@ from telecom_nb.features.change import ShortTermChange
 from telecom_nb.features.common_mode import CommonMode
 from telecom_nb.features.drift import Drift
 from telecom_nb.features.level_shift import LevelShift
+from telecom_nb.features.part_params import PartParams
 from telecom_nb.features.peers import PeerComparison
 from telecom_nb.features.persistence import Persistence
 from telecom_nb.features.range_novelty import RangeNovelty
@@ -43,7 +43,7 @@ def agreeing(z: np.ndarray, evidence: np.ndarray) -> np.ndarray:
     return np.sign(z) * np.minimum(np.abs(z), confirmed)
 
 
-class KpiFeatures(FeatureExtractor):
+class KpiFeatures(PartParams, FeatureExtractor):
     """All features that remove the expected, stacked column-wise.
 
     The parts are rebuilt whenever the structure changes (first batch, a KPI list or a
@@ -106,34 +106,6 @@ class KpiFeatures(FeatureExtractor):
             self.common_ = CommonMode() if self.common else None
         if "drift_" in names:
             self.drift_ = None
-
-    @classmethod
-    def part_param_names(cls, part: str) -> list[str]:
-        """The parameters of ``part`` that are set per part (not driven from here)."""
-        driven = cls.DRIVEN.get(part, ())
-        return [n for n in cls.PARTS[part].param_names() if n not in driven]
-
-    def set_part_params(self, part: str, **params: Any) -> None:
-        """Validate on a fresh part, keep for every rebuild; a bound pipeline starts over
-        (as for a structure switch: learned state used the old values)."""
-        if part not in self.PARTS:
-            raise ParameterError(f"unknown feature part {part!r}; parts: {', '.join(self.PARTS)}")
-        allowed = self.part_param_names(part)
-        unknown = sorted(set(params) - set(allowed))
-        if unknown:
-            raise ParameterError(f"unknown parameter(s) {', '.join(unknown)} for features.{part}; "
-                                 f"valid: {', '.join(allowed)}")
-        merged = {**self.part_params.get(part, {}), **params}
-        self.PARTS[part](**merged)  # raises ParameterError naming the parameter
-        self.part_params[part] = merged
-        if self.kpis_ is not None:
-            self._reset()
-
-    def part_value(self, part: str, name: str) -> Any:
-        """A part parameter's value: set here, else the part's default."""
-        if name in self.part_params.get(part, {}):
-            return self.part_params[part][name]
-        return self.PARTS[part].class_traits()[name].default()
 
     @validate("slots_per_day")
     def _v_slots(self, proposal):
