@@ -131,3 +131,22 @@ def test_a_large_fleets_regrouping_is_spread_over_ticks(monkeypatch):
     older.bind(["users", "volume"])
     older = restore(older, tree, arrays).common_
     assert len(older.pending_) == 0 and older.n_groups_ == 1
+
+def test_a_shifted_tick_is_read_on_the_groups_own_scatter():
+    """A day no sector has seen moves each sector of a kind by its own amount (here -1 to
+    -7 spreads): after the group's median is off, the rest is read on the group's scatter
+    at that tick, so the kind's ordinary sectors are no longer flagged; a faulty sector
+    far beyond the scatter still is."""
+    kind, level, count = _fleet()
+    common = CommonMode()
+    common.fit(level, count, np.ones(len(kind), dtype=bool), 0)
+    rng = np.random.default_rng(3)
+    z = rng.normal(0, 1, (len(kind), 2))
+    z[:, 0] += rng.uniform(-7.0, -1.0, len(kind))  # everyone down, each by its own amount
+    z[9, 0] = -30.0  # a sleeping cell on the holiday
+    out = common.adjust(np.arange(len(kind)), np.zeros(len(kind), dtype=np.int64), z)
+    ordinary = np.ones(len(kind), dtype=bool)
+    ordinary[9] = False
+    assert (np.abs(out[ordinary, 0]) >= 3.0).mean() < 0.01  # median taken off only: ~15 %
+    assert out[9, 0] < -8.0
+    assert np.abs(out[:, 1] - z[:, 1]).max() < 0.5  # a series with a normal scatter: as it was
