@@ -24,9 +24,9 @@ far the group scattered, not against an ordinary day's noise (third generator's 
 day 1: 1,470 of 1,641 false-alarm rows on v247 before, 20-27 % of all rows flagged an
 hour). A sector twenty spreads off still reads five or more. On ordinary ticks nothing
 changes: a minority area's weekend (CBD on a Saturday, ~20 % of a fleet) does not open the
-gate. No calendar and no labels: the gate is
-read from the tick's own data. A fleet-wide real outage (a core failure) is taken off too:
-it is no *sector* fault, and it is as visible in the fleet's totals.
+gate. No calendar and no labels: the gate is read from the tick's own data. A fleet-wide
+real outage (a core failure) is taken off too: it is no *sector* fault, and it is as
+visible in the fleet's totals.
 """
 
 from __future__ import annotations
@@ -239,7 +239,8 @@ class CommonMode:
             axis=1,
         )
         # per tick and series: the share of the fleet's sectors in shifted groups
-        shifted = np.where(np.abs(np.nan_to_num(med)) >= SHIFT, reporting, 0.0)
+        med = np.nan_to_num(med)
+        shifted = np.where(np.abs(med) >= SHIFT, reporting, 0.0)
         per_tick = (n_ticks, g, values.shape[1])
         share = shifted.reshape(per_tick).sum(axis=1) / np.maximum(
             reporting.reshape(per_tick).sum(axis=1), 1.0
@@ -247,18 +248,18 @@ class CommonMode:
         gate = (share >= FLEET_SHARE).any(axis=1)
         if not gate.any():
             return z
-        common = np.where(np.repeat(gate, g)[:, None], np.nan_to_num(med), 0.0)
+        gated = np.repeat(gate, g)[:, None]  # per tick x group code
         out = z.copy()
         whole = len(has) == len(rows)  # every row grouped: in place, no gathered copy
         block = out if whole else out[has]
-        np.subtract(block, common[codes], out=block, where=valid if whole else valid[has])
+        mask = valid if whole else valid[has]
+        np.subtract(block, np.where(gated, med, 0.0)[codes], out=block, where=mask)
         # ... and on the group's spread at that tick, where wider than a normal z's: the
         # day its kind of sector has never seen moves each sector by its own amount too
-        dev = np.abs(values - np.nan_to_num(med)[codes[pick]])
+        dev = np.abs(values - med[codes[pick]])
         spread = group_medians(codes[pick], dev, n_codes, MIN_REPORTING) / NORMAL_MAD
-        scale = np.where(np.repeat(gate, g)[:, None] & np.isfinite(spread),
-                         np.maximum(spread, 1.0), 1.0)
-        np.divide(block, scale[codes], out=block, where=valid if whole else valid[has])
+        scale = np.where(gated & np.isfinite(spread), np.maximum(spread, 1.0), 1.0)
+        np.divide(block, scale[codes], out=block, where=mask)
         if not whole:
             out[has] = block
         return out

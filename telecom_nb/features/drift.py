@@ -94,12 +94,12 @@ class Drift:
         if not known.any():
             return out
         alpha, _, white = weights(step_ns)
-        r = np.where(known, rows, 0)
-        read = known & (self.hours_[r] >= MIN_HOURS)
         common = group is not None and times is not None and drift_common.applies(group)
         fast = drift_kernel.drift_z(self, rows, z, alpha, white, not common)
         if fast is not None and not common:
             return fast
+        r = np.where(known, rows, 0)
+        read = known & (self.hours_[r] >= MIN_HOURS)
         if fast is not None:
             u = fast
         else:
