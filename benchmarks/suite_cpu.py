@@ -11,6 +11,9 @@ clone compiles and which test pays for it (the first one calling each kernel)::
         python -m pytest -q -p benchmarks.suite_cpu tests --ignore=tests/browser
     python benchmarks/suite_cpu.py /tmp/cpu.json --top 40
 
+The summary ends with each kernel compiled for more than one signature: the test that
+asked for each and the argument types (a layout or dtype its caller could have matched).
+
 A teardown of a module-scoped fixture is counted in the last test that used it (a Dask
 cluster's worker processes show as children CPU there).
 """
@@ -32,6 +35,9 @@ import pytest
 _tests: dict[str, tuple[float, float, float]] = {}
 _compiles: dict[str, list[float]] = {}  # kernel -> [count, cpu seconds]
 _compile_by_test: dict[str, float] = {}
+#: each outermost compile: kernel, test, CPU seconds, signature (which call brought a
+#: second signature of a kernel: a layout or dtype a test or caller could have matched)
+_compile_log: list[tuple[str, str, float, str]] = []
 _current: list[str] = [""]
 _start: list[tuple[float, float]] = []
 
@@ -65,10 +71,12 @@ def _listen_to_numba() -> None:
                 return
             spent = time.thread_time() - self.t0
             func = ev.data["dispatcher"].py_func
-            entry = _compiles.setdefault(f"{func.__module__}.{func.__qualname__}", [0, 0.0])
+            name = f"{func.__module__}.{func.__qualname__}"
+            entry = _compiles.setdefault(name, [0, 0.0])
             entry[0] += 1
             entry[1] += spent
             _compile_by_test[_current[0]] = _compile_by_test.get(_current[0], 0.0) + spent
+            _compile_log.append((name, _current[0], spent, str(ev.data.get("args"))))
 
     event.register("numba:compile", Compiles())
 
@@ -97,6 +105,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
                 "tests": _tests,
                 "compiles": _compiles,
                 "compile_by_test": _compile_by_test,
+                "compile_log": _compile_log,
             },
             indent=0,
         )
@@ -127,6 +136,12 @@ def summary(path: Path, top: int) -> list[str]:
     kernels = sorted(data["compiles"].items(), key=lambda kv: -kv[1][1])[: top // 2]
     lines += ["", "CPU s  n  kernel (cold compiles)"]
     lines += [f"{cpu:5.1f} {n:2d}  {name}" for name, (n, cpu) in kernels]
+    again = [(name, test, cpu, sig) for name, test, cpu, sig in data.get("compile_log", [])
+             if data["compiles"][name][0] > 1]
+    if again:  # each signature of a kernel compiled more than once, and who asked for it
+        lines += ["", "CPU s  kernel compiled again: test, signature"]
+        lines += [f"{cpu:5.1f}  {name}: {test}\n         {sig[:300]}"
+                  for name, test, cpu, sig in sorted(again)]
     return lines
 
 

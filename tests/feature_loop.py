@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import itertools
 from collections.abc import Iterator
 
@@ -27,6 +28,34 @@ def loop_features(frame: pd.DataFrame, kpis: list[str],
     return features, np.vstack(rows)
 
 
+def loop_forked(frame: pd.DataFrame, other: pd.DataFrame, at: int, kpis: list[str],
+                **params) -> tuple[KpiFeatures, np.ndarray, np.ndarray]:
+    """:func:`loop_features`' state and rows of ``frame``, and of ``other`` (the same first ``at``
+    rows, then others) from row ``at`` on, the shared rows looped once: what a feature
+    computes never reads a later row (``test_features.py::test_no_look_ahead``), so the
+    state after them is the same; the loop costs ~2 ms a row."""
+    features = KpiFeatures(kpis=kpis, **params)
+    view = features.view(frame)
+    features.prepare_view(view)
+    rows, fork = [], None
+    for i in range(len(frame)):
+        if i == at:
+            fork = copy.deepcopy(features)
+        one = view.slice(i, i + 1)
+        rows.append(features.transform_view(one))
+        features.update_view(one)
+    assert fork is not None
+    pd.testing.assert_frame_equal(frame.iloc[:at], other.iloc[:at])
+    view = fork.view(other)
+    fork.prepare_view(view)
+    forked = []
+    for i in range(at, len(other)):
+        one = view.slice(i, i + 1)
+        forked.append(fork.transform_view(one))
+        fork.update_view(one)
+    return features, np.vstack(rows), np.vstack(forked)
+
+
 def by_timestamp(features: KpiFeatures, view: BatchView
                  ) -> Iterator[tuple[int, int, np.ndarray]]:
     """A prepared view scored and learned one timestamp's batch at a time, as live: yields
@@ -37,6 +66,24 @@ def by_timestamp(features: KpiFeatures, view: BatchView
         x = features.transform_view(one)
         features.update_view(one)
         yield a, b, x
+
+
+def forked_batches(features, view: BatchView, other: BatchView, at: int
+                   ) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """:func:`by_timestamp`'s features of ``view``, and of ``other`` (a view of a table with
+    the same rows before row ``at``, a timestamp's first) from row ``at`` on, continued
+    from a copy of the state there: the shared batches are scored and learned once (no
+    feature reads a later row: ``test_features.py::test_no_look_ahead``)."""
+    out, fork = [], None
+    if at == 0:
+        fork = copy.deepcopy(features)
+    for _, b, x in by_timestamp(features, view):
+        out.append(x)
+        if b == at:  # after this batch's learning, before the next one's scoring
+            fork = copy.deepcopy(features)
+    assert fork is not None, f"row {at} starts no timestamp"
+    np.testing.assert_array_equal(view.raw[:at], other.raw[:at])
+    return out, [x for *_, x in by_timestamp(fork, other.slice(at, len(other)))]
 
 
 def pass_features(frame: pd.DataFrame, kpis: list[str], bounds: list[int],

@@ -7,7 +7,7 @@ import functools
 import numpy as np
 import pandas as pd
 import pytest
-from feature_loop import by_timestamp
+from feature_loop import by_timestamp, forked_batches
 
 from telecom_nb import schema as S
 from telecom_nb.detectors import make_detector
@@ -43,26 +43,39 @@ def fleet(weekend: set[int], timezone: str, weeks: float = 4.0, step: str = "1h"
 
 
 def payload_z(table: pd.DataFrame, faulty: pd.Timestamp | None = None, **params):
-    """Seasonal payload z of every row, scored before learning (sector s0 faulty at times
-    from ``faulty`` on: a tenth of its traffic). One view of the table, scored and learned
-    a timestamp at a time as a replay does (the DataFrame API per batch gives the same
-    numbers at twice the cost)."""
-    if faulty is not None:
-        table = table.copy()
-        hit = (table[S.TIMESTAMP] >= faulty).to_numpy() & (table[S.SECTOR] == "s0").to_numpy()
-        table.loc[hit, S.PAYLOAD] *= 0.1
+    """Seasonal payload z of every row, scored before learning; with ``faulty``, also
+    those of the table with sector s0 faulty from then on (a tenth of its traffic), from
+    that time on. One view of the table, scored and learned a timestamp at a time as a
+    replay does (the DataFrame API per batch gives the same numbers at twice the cost);
+    the faulty table's continues from the state at the fault (the rows before it are
+    the same: not replayed twice)."""
     f = SeasonalResiduals(kpis=[S.PAYLOAD, S.THROUGHPUT], **params)
     view = f.view(table)
     f.prepare_view(view)
     col = f.feature_names.index(f"{S.PAYLOAD}:season_z")
-    return np.concatenate([x[:, col] for *_, x in by_timestamp(f, view)])
+    if faulty is None:
+        return np.concatenate([x[:, col] for *_, x in by_timestamp(f, view)])
+    after = (table[S.TIMESTAMP] >= faulty).to_numpy()
+    broken = table.copy()
+    broken.loc[after & (table[S.SECTOR] == "s0").to_numpy(), S.PAYLOAD] *= 0.1
+    other = f.view(broken)
+    f.prepare_view(other)
+    plain, hit = forked_batches(f, view, other, int(np.argmax(after)))
+    return np.concatenate([x[:, col] for x in plain]), np.concatenate([x[:, col] for x in hit])
+
+
+def fault_time(weekend: frozenset[int], timezone: str) -> pd.Timestamp:
+    """01:00 of the fourth week's first weekend day."""
+    return pd.Timestamp("2026-04-27", tz=timezone) + pd.Timedelta(days=min(weekend), hours=1)
 
 
 @functools.cache
-def learned(weekend: frozenset[int], timezone: str) -> tuple[pd.DataFrame, np.ndarray]:
-    """``fleet(weekend, timezone)`` and its payload z on that calendar (two tests read it)."""
+def learned(weekend: frozenset[int], timezone: str
+            ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """``fleet(weekend, timezone)``, its payload z on that calendar (two tests read it),
+    and from :func:`fault_time` on the z of the same table with a fault then."""
     table = fleet(set(weekend), timezone)
-    return table, payload_z(table, timezone=timezone)
+    return table, *payload_z(table, faulty=fault_time(weekend, timezone), timezone=timezone)
 
 
 def weekend_nights(table: pd.DataFrame, timezone: str, weekend: set[int], after: str):
@@ -76,18 +89,15 @@ def weekend_nights(table: pd.DataFrame, timezone: str, weekend: set[int], after:
     ({5, 6}, "Asia/Tokyo"),  # Saturday and Sunday: no code change
 ])
 def test_weekend_night_is_learned_and_a_fault_on_it_is_still_found(weekend, timezone):
-    table, z = learned(frozenset(weekend), timezone)
+    table, z, zf = learned(frozenset(weekend), timezone)
     nights = weekend_nights(table, timezone, weekend, after="2026-04-27")  # 4th week
     assert nights.sum() > 0 and np.abs(z[nights]).max() < 4.0
     # without the calendar, the same nights stand out every week (a second weekend night
     # in a row is partly learned as the typical night: it recurs, the sector normal between)
     plain = np.abs(payload_z(table, timezone=timezone, weekly=False)[nights])
     assert np.median(plain) > 2.0 and np.median(plain) > 3 * np.median(np.abs(z[nights]))
-    day = min(weekend)
-    fault_at = pd.Timestamp("2026-04-27", tz=timezone) + pd.Timedelta(days=day, hours=1)
-    zf = payload_z(table, faulty=fault_at, timezone=timezone)
-    hit = (nights & (table[S.SECTOR] == "s0").to_numpy()
-           & (table[S.TIMESTAMP] >= fault_at).to_numpy())
+    after = (table[S.TIMESTAMP] >= fault_time(frozenset(weekend), timezone)).to_numpy()
+    hit = (nights & (table[S.SECTOR] == "s0").to_numpy())[after]  # zf: from the fault on
     assert hit.sum() >= 3 and (zf[hit] < -8.0).all()
 
 
@@ -106,7 +116,7 @@ def test_the_time_zone_shifts_the_calendar():
     slot, week = time_slots(ts, 24, "Asia/Tehran")
     assert (slot[0], week[0]) == (0, 4 * 24)
     # a Tehran-clock weekend seen on the UTC clock is half an hour and a weekday off
-    table, z = learned(frozenset({4}), "Asia/Tehran")
+    table, z, _ = learned(frozenset({4}), "Asia/Tehran")
     nights = weekend_nights(table, "Asia/Tehran", {4}, after="2026-04-27")
     assert np.abs(z[nights]).max() < 4.0
 

@@ -114,7 +114,7 @@ def _rows(pos, tick, now, flag, routine, score, run_anom, run_norm, is_open, epi
 
 _bar = escalation_bar
 if numba is not None:
-    _bar = numba.njit(cache=True, inline="always")(escalation_bar)
+    _bar = numba.njit(cache=True)(escalation_bar)
     _rows = numba.njit(cache=True, nogil=True)(_rows)
 
 

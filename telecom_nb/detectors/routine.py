@@ -255,11 +255,13 @@ class RoutineMemory:
         memory advanced when ``update``."""
         pos = np.asarray(pos, dtype=np.int64)
         self._fit(int(pos.max()) + 1 if len(pos) else 0, z.shape[1])
+        # row-major both: a series' ``x[:, cols]`` is column-major, a tick's one row both,
+        # and each layout was a signature of its own (a second cold compile, ~1-2 s CPU)
         return _pass(
             pos,
             np.asarray(ns, dtype=np.int64),
-            np.asarray(z, dtype=np.float64),
-            np.asarray(raw, dtype=np.float64),
+            np.ascontiguousarray(z, dtype=np.float64),
+            np.ascontiguousarray(raw, dtype=np.float64),
             bool(update),
             WEEK.value,
             RECENT.value,

@@ -92,10 +92,10 @@ def tenths_store(count, per):  # pragma: no cover - compiled
 
 
 if numba is not None:
-    f16_decode = numba.njit(cache=True, inline="always")(f16_decode)
-    f16_encode = numba.njit(cache=True, inline="always")(f16_encode)
-    tenths_read = numba.njit(cache=True, inline="always")(tenths_read)
-    tenths_store = numba.njit(cache=True, inline="always")(tenths_store)
+    f16_decode = numba.njit(cache=True)(f16_decode)
+    f16_encode = numba.njit(cache=True)(f16_encode)
+    tenths_read = numba.njit(cache=True)(tenths_read)
+    tenths_store = numba.njit(cache=True)(tenths_store)
 
 
 def bits(table: np.ndarray) -> np.ndarray:

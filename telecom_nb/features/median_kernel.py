@@ -93,8 +93,8 @@ def _groups(codes, values, order, starts, sizes, out):  # pragma: no cover - com
 
 
 if numba is not None:
-    _select = numba.njit(cache=True, inline="always")(_select)
-    _middle = numba.njit(cache=True, inline="always")(_middle)
+    _select = numba.njit(cache=True)(_select)
+    _middle = numba.njit(cache=True)(_middle)
     _columns = numba.njit(cache=True, nogil=True)(_columns)
     _groups = numba.njit(cache=True, nogil=True)(_groups)
 

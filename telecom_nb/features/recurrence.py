@@ -311,5 +311,5 @@ if numba is not None:
     _needed = numba.njit(cache=True)(_needed)
     cell_counts = numba.njit(cache=True)(cell_counts)
     shift_cells = numba.njit(cache=True)(shift_cells)
-    adjust_cell = numba.njit(cache=True, inline="always")(adjust_cell)
+    adjust_cell = numba.njit(cache=True)(adjust_cell)
     record_cells = numba.njit(cache=True)(record_cells)

@@ -149,10 +149,10 @@ def _kernel(level, dev, count, base, x, scale, informed, far_in, has_far, start,
 
 
 if numba is not None:
-    _nmax = numba.njit(cache=True, inline="always")(_nmax)
-    _nmin = numba.njit(cache=True, inline="always")(_nmin)
-    _nan0 = numba.njit(cache=True, inline="always")(_nan0)
-    robust_cell = numba.njit(cache=True, inline="always")(robust_cell)
+    _nmax = numba.njit(cache=True)(_nmax)
+    _nmin = numba.njit(cache=True)(_nmin)
+    _nan0 = numba.njit(cache=True)(_nan0)
+    robust_cell = numba.njit(cache=True)(robust_cell)
     _distinct = numba.njit(cache=True, nogil=True)(_distinct)
     _in_place = AnyLayout(numba.njit(cache=True, nogil=True)(_in_place))
     _kernel = AnyLayout(numba.njit(cache=True, nogil=True)(_kernel))

@@ -90,8 +90,8 @@ def weekday(rows, wslot, spread, has, fleet, tau2, wk_l, wk_c, expected, prior, 
 
 
 if numba is not None:
-    typical_day_cell = numba.njit(cache=True, inline="always")(typical_day_cell)
-    weekday_cell = numba.njit(cache=True, inline="always")(weekday_cell)
+    typical_day_cell = numba.njit(cache=True)(typical_day_cell)
+    weekday_cell = numba.njit(cache=True)(weekday_cell)
     typical_day = AnyLayout(numba.njit(cache=True, nogil=True)(typical_day))
     weekday = AnyLayout(numba.njit(cache=True, nogil=True)(weekday))
 

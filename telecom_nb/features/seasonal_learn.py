@@ -139,7 +139,7 @@ def _week(rows, wslot, r, learn, far, spread, fleet, visit, a_min, steps, cap, l
 
 
 if numba is not None:
-    recur_cell = numba.njit(cache=True, inline="always")(recur_cell)
+    recur_cell = numba.njit(cache=True)(recur_cell)
     _cells = AnyLayout(numba.njit(cache=True, nogil=True)(_cells))
     _week = AnyLayout(numba.njit(cache=True, nogil=True)(_week))
 

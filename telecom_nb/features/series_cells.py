@@ -98,10 +98,10 @@ def _ring_stats(mx, mn, ns, ids, now, blocks, st, f32):  # pragma: no cover - co
 
 
 if numba is not None:
-    _clip = numba.njit(cache=True, inline="always")(_clip)
-    _sign = numba.njit(cache=True, inline="always")(_sign)
-    _nan0 = numba.njit(cache=True, inline="always")(_nan0)
-    _fmax = numba.njit(cache=True, inline="always")(_fmax)
-    _fmin = numba.njit(cache=True, inline="always")(_fmin)
+    _clip = numba.njit(cache=True)(_clip)
+    _sign = numba.njit(cache=True)(_sign)
+    _nan0 = numba.njit(cache=True)(_nan0)
+    _fmax = numba.njit(cache=True)(_fmax)
+    _fmin = numba.njit(cache=True)(_fmin)
     _ring_median = numba.njit(cache=True)(_ring_median)
     _ring_stats = numba.njit(cache=True)(_ring_stats)

@@ -9,7 +9,7 @@ statistics need 10 sectors: they never form, as in numpy). What numba's libm cou
 differently (novelty's log10/ndtri) is left to numpy after the pass.
 ``tests/test_series_kernel.py`` compares the features with the per-batch path.
 
-numba's on-disk cache is keyed on this file only: after editing a function it inlines
+numba's on-disk cache is keyed on this file only: after editing a function it calls
 (``robust_cell``, ``seasonal_kernel``'s and ``series_cells``' cells) or a constant it
 imports, delete the ``__pycache__/*.nbi``/``*.nbc`` files (the tests then fail until one
 does).

@@ -121,10 +121,10 @@ def _persist_z(rows, z, mean, keep, alpha, level, dev, count, fleet_sd, mad, pri
 
 
 if numba is not None:
-    _nmax = numba.njit(cache=True, inline="always")(_nmax)
-    _nmin = numba.njit(cache=True, inline="always")(_nmin)
-    _sign = numba.njit(cache=True, inline="always")(_sign)
-    _clip = numba.njit(cache=True, inline="always")(_clip)
+    _nmax = numba.njit(cache=True)(_nmax)
+    _nmin = numba.njit(cache=True)(_nmin)
+    _sign = numba.njit(cache=True)(_sign)
+    _clip = numba.njit(cache=True)(_clip)
     _compile = numba.njit(cache=True, nogil=True, error_model="numpy")
     _change_z = _compile(_change_z)
     _change_learn = _compile(_change_learn)
@@ -343,8 +343,8 @@ def _novelty_excess(y, st, cur_max, cur_min, spacing, base, enough, percent, spa
 
 
 if numba is not None:
-    _fmax = numba.njit(cache=True, inline="always")(_fmax)
-    _fmin = numba.njit(cache=True, inline="always")(_fmin)
+    _fmax = numba.njit(cache=True)(_fmax)
+    _fmin = numba.njit(cache=True)(_fmin)
     _novelty_excess = _compile(_novelty_excess)
 
 
