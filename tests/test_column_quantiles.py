@@ -7,7 +7,7 @@ import warnings
 import numpy as np
 import pytest
 
-from telecom_nb.detectors.column_quantiles import SortedColumns
+from telecom_nb.features.column_quantiles import SortedColumns
 
 
 def block(seed: int, rows: int) -> np.ndarray:
@@ -52,3 +52,43 @@ def test_a_sorted_array_gives_numpys_quantiles_without_a_partition():
             for q in levels:
                 got = SortedColumns.sorted_quantile(ordered, q)
                 assert isinstance(got, float) and got == np.quantile(ordered, q)
+
+
+def test_the_weekday_scatter_reads_numpys_quantile():
+    """The weekday effects' trimmed scatter (a fleet tick's) keeps nanquantile's numbers."""
+    from telecom_nb.features import weekly
+
+    rng = np.random.default_rng(1260)
+    dev = rng.standard_t(3, size=(1000, 9))
+    dev[rng.random(dev.shape) < 0.2] = np.nan
+    dev[:, 2] = np.nan
+    noise = rng.random(dev.shape)
+    dev2 = dev**2
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        cut = np.nanquantile(dev2, 1.0 - weekly.SCATTER_TRIM, axis=0)
+        kept = dev2 <= cut
+        want = (np.nanmean(np.where(kept, dev2, np.nan), axis=0) / weekly.TRIMMED_Z2
+                - np.nanmean(np.where(kept, noise, np.nan), axis=0))
+        np.testing.assert_array_equal(weekly._trimmed_excess(dev, noise), want)
+
+
+@pytest.mark.parametrize("cols", [1, 2, 3, 7, 9, 16, 40])
+@pytest.mark.parametrize("rows", [0, 1, 2, 9, 1000, 3001])
+def test_masked_means_are_numpys_bits(rows, cols):
+    """Sequential per column as numpy's reduction over the first axis (values over 9
+    decades: a different order would move the last bits)."""
+    from telecom_nb.features.masked_mean import mean_where
+
+    rng = np.random.default_rng(1261 + rows + cols)
+    x = rng.normal(size=(rows, cols)) * 10.0 ** rng.integers(-4, 5, size=(rows, cols))
+    x[rng.random(x.shape) < 0.1] = np.nan
+    if cols > 2:
+        x[:, 2] = np.nan
+    if rows > 1:
+        x[0, 0] = -0.0
+    mask = rng.random(x.shape) < 0.8
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        want = np.nanmean(np.where(mask, x, np.nan), axis=0)
+    np.testing.assert_array_equal(mean_where(x, mask), want)

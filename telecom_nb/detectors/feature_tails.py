@@ -94,7 +94,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from telecom_nb.detectors import score_kernels
-from telecom_nb.detectors.column_quantiles import SortedColumns
+from telecom_nb.features.column_quantiles import SortedColumns
 
 #: the smallest body scale a feature's |z| is given: the one a unit normal's body implies
 #: (its |z| quantiles 0.674 -> 1.150 from 50 to 75 %)
