@@ -92,3 +92,24 @@ def test_masked_means_are_numpys_bits(rows, cols):
         warnings.simplefilter("ignore", RuntimeWarning)
         want = np.nanmean(np.where(mask, x, np.nan), axis=0)
     np.testing.assert_array_equal(mean_where(x, mask), want)
+
+
+@pytest.mark.parametrize(("seed", "rows"), [(5, 20_000), (6, 11), (7, 1)])
+def test_same_numbers_as_quantile_without_nan(seed, rows):
+    """A feature-tail fit reads its window's quantiles from one sort (no NaN there)."""
+    x = np.nan_to_num(block(seed, rows), nan=0.5)
+    cols = SortedColumns(x)
+    np.testing.assert_array_equal(cols.quantile(np.array([0.5, 0.75])),
+                                  np.quantile(x, [0.5, 0.75], axis=0))
+    np.testing.assert_array_equal(cols.quantile(0.95), np.quantile(x, 0.95, axis=0))
+
+
+@pytest.mark.parametrize("shape", [(1000, 9), (3, 2), (0, 4), (50, 3, 4), (7, 1), (5,)])
+def test_column_counts_and_any_are_numpys(shape):
+    from telecom_nb.features.masked_mean import column_any, column_counts
+
+    mask = np.random.default_rng(1262).random(shape) < 0.01
+    for got, want in ((column_counts(mask), mask.sum(axis=0)),
+                      (column_any(mask), mask.any(axis=0))):
+        assert got.dtype == want.dtype
+        np.testing.assert_array_equal(got, want)

@@ -34,7 +34,7 @@ from telecom_nb.features.column_quantiles import SortedColumns
 from telecom_nb.features.compact import COUNT_UNITS, count_cap, count_step
 from telecom_nb.features.group_median import FLEET_SAMPLE, MIN_FLEET_SECTORS, nanmedian_fast
 from telecom_nb.features.layout import grow_slot_major
-from telecom_nb.features.masked_mean import mean_where
+from telecom_nb.features.masked_mean import column_counts, mean_where
 from telecom_nb.features.robust_stats import GATE_Z, GATED_WEIGHT, HUBER_K
 from telecom_nb.features.time_slots import n_slots
 
@@ -116,7 +116,7 @@ class WeekdayEffects:
         ok = ok[::stride]  # the sample first: no rows x KPIs temporaries (100k rows: ~5 ms)
         block = np.where(ok, r[::stride], np.nan)
         noise = np.where(ok, sigma2[::stride], np.nan)
-        enough = np.isfinite(block).sum(axis=0) >= MIN_FLEET_SECTORS
+        enough = column_counts(np.isfinite(block)) >= MIN_FLEET_SECTORS
         if not enough.any():
             return np.zeros(r.shape[1]), np.zeros(r.shape[1])
         with warnings.catch_warnings():
