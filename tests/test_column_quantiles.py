@@ -113,3 +113,20 @@ def test_column_counts_and_any_are_numpys(shape):
                       (column_any(mask), mask.any(axis=0))):
         assert got.dtype == want.dtype
         np.testing.assert_array_equal(got, want)
+
+
+def test_masked_means_of_a_column_ordered_block_are_numpys():
+    """A fancy-indexed ``raw[:, cols]`` is column-ordered: numpy sums it pairwise (the
+    count ratios' fleet mean on an OSS export moved in its last bits when read in row
+    order)."""
+    from telecom_nb.features.masked_mean import mean_where
+
+    rng = np.random.default_rng(1263)
+    raw = rng.normal(size=(192, 6)) * 10.0 ** rng.integers(-4, 5, size=(192, 6))
+    raw[rng.random(raw.shape) < 0.1] = np.nan
+    v = raw[:, np.array([0, 2, 5])]
+    seen = np.isfinite(v)
+    want = np.nanmean(np.where(seen, v, np.nan), axis=0)
+    np.testing.assert_array_equal(mean_where(v, seen), want)
+    np.testing.assert_array_equal(mean_where(v.astype(np.float32), seen),
+                                  np.nanmean(np.where(seen, v.astype(np.float32), np.nan), axis=0))

@@ -8,12 +8,14 @@ the order, so it runs on the block transposed into contiguous rows (same integer
 
 A mean does: ``np.nanmean(np.where(mask, x, nan), axis=0)`` (~0.3 ms at 1,000 rows: the
 masked copy and that reduction) adds row 0, then row 1, ... per column, so one compiled
-pass in the same order gives the same bits. A single column is reduced pairwise by numpy
-(the block is then one contiguous run): it stays on numpy, as does everything without
-numba. ``tests/test_column_quantiles.py`` compares with numpy over many shapes.
+pass in the same order gives the same bits. A single column, or a column-ordered block, is
+reduced pairwise by numpy (contiguous runs): those stay on numpy, as does everything
+without numba. ``tests/test_column_quantiles.py`` compares with numpy over many shapes.
 """
 
 from __future__ import annotations
+
+import warnings
 
 import numpy as np
 
@@ -41,16 +43,20 @@ if numba is not None:
 
 def mean_where(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """``np.nanmean(np.where(mask, values, nan), axis=0)`` of a 2-D block, the same bits
-    (a column with nothing to average: NaN, without numpy's warning)."""
-    values = np.asarray(values, dtype=np.float64)
-    if numba is None or values.ndim != 2 or values.shape[1] < 2:
-        keep = mask & ~np.isnan(values)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return (np.sum(np.where(keep, values, 0.0), axis=0)
-                    / np.sum(keep, axis=0, dtype=np.intp))
+    (a column with nothing to average: NaN, without numpy's warning).
+
+    Compiled for C-ordered float64 blocks only: numpy reduces a column-ordered block (a
+    fancy-indexed ``raw[:, cols]`` is one) pairwise down its contiguous columns."""
+    values, mask = np.asarray(values), np.asarray(mask)
+    if (numba is None or values.ndim != 2 or values.shape[1] < 2 or mask.shape != values.shape
+            or values.dtype != np.float64 or not values.flags.c_contiguous
+            or not mask.flags.c_contiguous or mask.dtype != np.bool_):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # nothing to average: NaN
+            return np.nanmean(np.where(mask, values, np.nan), axis=0)
     sums = np.zeros(values.shape[1])
     counts = np.zeros(values.shape[1], dtype=np.intp)
-    _sums(values, np.ascontiguousarray(mask, dtype=np.bool_), sums, counts)
+    _sums(values, mask, sums, counts)
     with np.errstate(invalid="ignore", divide="ignore"):
         return sums / counts
 
