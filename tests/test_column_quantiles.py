@@ -7,7 +7,7 @@ import warnings
 import numpy as np
 import pytest
 
-from telecom_nb.detectors.column_quantiles import SortedColumns
+from telecom_nb.features.column_quantiles import SortedColumns
 
 
 def block(seed: int, rows: int) -> np.ndarray:
@@ -52,3 +52,81 @@ def test_a_sorted_array_gives_numpys_quantiles_without_a_partition():
             for q in levels:
                 got = SortedColumns.sorted_quantile(ordered, q)
                 assert isinstance(got, float) and got == np.quantile(ordered, q)
+
+
+def test_the_weekday_scatter_reads_numpys_quantile():
+    """The weekday effects' trimmed scatter (a fleet tick's) keeps nanquantile's numbers."""
+    from telecom_nb.features import weekly
+
+    rng = np.random.default_rng(1260)
+    dev = rng.standard_t(3, size=(1000, 9))
+    dev[rng.random(dev.shape) < 0.2] = np.nan
+    dev[:, 2] = np.nan
+    noise = rng.random(dev.shape)
+    dev2 = dev**2
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        cut = np.nanquantile(dev2, 1.0 - weekly.SCATTER_TRIM, axis=0)
+        kept = dev2 <= cut
+        want = (np.nanmean(np.where(kept, dev2, np.nan), axis=0) / weekly.TRIMMED_Z2
+                - np.nanmean(np.where(kept, noise, np.nan), axis=0))
+        np.testing.assert_array_equal(weekly._trimmed_excess(dev, noise), want)
+
+
+@pytest.mark.parametrize("cols", [1, 2, 3, 7, 9, 16, 40])
+@pytest.mark.parametrize("rows", [0, 1, 2, 9, 1000, 3001])
+def test_masked_means_are_numpys_bits(rows, cols):
+    """Sequential per column as numpy's reduction over the first axis (values over 9
+    decades: a different order would move the last bits)."""
+    from telecom_nb.features.masked_mean import mean_where
+
+    rng = np.random.default_rng(1261 + rows + cols)
+    x = rng.normal(size=(rows, cols)) * 10.0 ** rng.integers(-4, 5, size=(rows, cols))
+    x[rng.random(x.shape) < 0.1] = np.nan
+    if cols > 2:
+        x[:, 2] = np.nan
+    if rows > 1:
+        x[0, 0] = -0.0
+    mask = rng.random(x.shape) < 0.8
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        want = np.nanmean(np.where(mask, x, np.nan), axis=0)
+    np.testing.assert_array_equal(mean_where(x, mask), want)
+
+
+@pytest.mark.parametrize(("seed", "rows"), [(5, 20_000), (6, 11), (7, 1)])
+def test_same_numbers_as_quantile_without_nan(seed, rows):
+    """A feature-tail fit reads its window's quantiles from one sort (no NaN there)."""
+    x = np.nan_to_num(block(seed, rows), nan=0.5)
+    cols = SortedColumns(x)
+    np.testing.assert_array_equal(cols.quantile(np.array([0.5, 0.75])),
+                                  np.quantile(x, [0.5, 0.75], axis=0))
+    np.testing.assert_array_equal(cols.quantile(0.95), np.quantile(x, 0.95, axis=0))
+
+
+@pytest.mark.parametrize("shape", [(1000, 9), (3, 2), (0, 4), (50, 3, 4), (7, 1), (5,)])
+def test_column_counts_and_any_are_numpys(shape):
+    from telecom_nb.features.masked_mean import column_any, column_counts
+
+    mask = np.random.default_rng(1262).random(shape) < 0.01
+    for got, want in ((column_counts(mask), mask.sum(axis=0)),
+                      (column_any(mask), mask.any(axis=0))):
+        assert got.dtype == want.dtype
+        np.testing.assert_array_equal(got, want)
+
+
+def test_masked_means_of_a_column_ordered_block_are_numpys():
+    """A fancy-indexed ``raw[:, cols]`` is column-ordered: numpy sums it pairwise (the
+    count ratios' fleet mean on an OSS export moved in its last bits when read in row
+    order)."""
+    from telecom_nb.features.masked_mean import mean_where
+
+    rng = np.random.default_rng(1263)
+    raw = rng.normal(size=(192, 6)) * 10.0 ** rng.integers(-4, 5, size=(192, 6))
+    raw[rng.random(raw.shape) < 0.1] = np.nan
+    v = raw[:, np.array([0, 2, 5])]
+    seen = np.isfinite(v)
+    want = np.nanmean(np.where(seen, v, np.nan), axis=0)
+    np.testing.assert_array_equal(mean_where(v, seen), want)
+    np.testing.assert_array_equal(mean_where(v.astype(np.float32), seen),
+                                  np.nanmean(np.where(seen, v.astype(np.float32), np.nan), axis=0))

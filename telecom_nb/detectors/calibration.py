@@ -60,7 +60,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from telecom_nb.detectors import calibration_kernel
-from telecom_nb.detectors.column_quantiles import SortedColumns
+from telecom_nb.features.column_quantiles import SortedColumns
 
 #: scores are bounded by this (p ~ 1e-12), approached smoothly so that the order of
 #: extreme rows is kept (a corpus-wide threshold sweep must be able to tell them apart)

@@ -94,7 +94,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from telecom_nb.detectors import score_kernels
-from telecom_nb.detectors.column_quantiles import SortedColumns
+from telecom_nb.features.column_quantiles import SortedColumns
 
 #: the smallest body scale a feature's |z| is given: the one a unit normal's body implies
 #: (its |z| quantiles 0.674 -> 1.150 from 50 to 75 %)
@@ -153,7 +153,11 @@ class FeatureTails:
         n_features = a.shape[1]
         if len(a) == 0:
             raise ValueError("cannot fit feature tails on an empty window")
-        q50, q75 = np.quantile(a, [0.5, 0.75], axis=0)
+        # one sort of the window for its three quantiles (numpy's numbers: np.quantile
+        # partitions a copy per call, ~3x the sort); a NaN column stays numpy's (all NaN)
+        plain = None if np.isnan(a).any() else SortedColumns(a)
+        q50, q75 = (np.quantile(a, [0.5, 0.75], axis=0) if plain is None
+                    else plain.quantile(np.array([0.5, 0.75])))
         scale = np.maximum((q75 - q50) / math.log(2.0), Z_SCALE_FLOOR)
         if not tails:
             none = np.zeros((0, n_features))
@@ -162,7 +166,8 @@ class FeatureTails:
         ref = a.copy()
         runs = np.zeros(n_features)
         if previous is not None:
-            gate = np.quantile(a, CLUSTER_GATE, axis=0)
+            gate = (np.quantile(a, CLUSTER_GATE, axis=0) if plain is None
+                    else plain.quantile(CLUSTER_GATE))
             with np.errstate(invalid="ignore"):
                 going = np.abs(previous) > gate
                 beyond = a > gate
@@ -176,7 +181,8 @@ class FeatureTails:
         tail_scale = np.ones((len(levels), n_features))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns: no fit
-            ordered = SortedColumns(ref)  # np.nanquantile's numbers, one sort
+            # np.nanquantile's numbers, one sort (the window's own when nothing was left out)
+            ordered = plain if previous is None and plain is not None else SortedColumns(ref)
             start[:] = ordered.quantile(1.0 - levels)
             for k in range(len(levels)):
                 count, excess = ordered.excess_quantile(start[k], EXCESS_QUANTILE)

@@ -25,6 +25,7 @@ import numpy as np
 
 from telecom_nb.features.count_ratio import FLOOR_COUNTS, Read
 from telecom_nb.features.group_median import FLEET_SAMPLE
+from telecom_nb.features.masked_mean import column_any, column_counts
 
 #: rows (``0 < v < 100``, ``c >= 2``) a pair needs before a denominator is taken ...
 MIN_TRIED = 200
@@ -58,7 +59,7 @@ class Denominators:
             return
         sample = raw[:: max(1, len(raw) // FLEET_SAMPLE)]
         ok = np.isfinite(sample)
-        self.fractional_ |= (ok & ((sample < 0.0) | (sample != np.round(sample)))).any(axis=0)
+        self.fractional_ |= column_any(ok & ((sample < 0.0) | (sample != np.round(sample))))
         rates = np.flatnonzero(ratios)
         counters = np.flatnonzero(~self.fractional_ & ~ratios)
         if not len(rates) or not len(counters):
@@ -70,8 +71,8 @@ class Denominators:
         slack = c * tolerance[rates][None, :, None] / 100.0 + 1e-9
         hit = tried & (np.abs(events - np.round(events)) <= slack)
         at = np.ix_(rates, counters)
-        self.tried_[at] += tried.sum(axis=0)
-        self.hits_[at] += hit.sum(axis=0)
+        self.tried_[at] += column_counts(tried)
+        self.hits_[at] += column_counts(hit)
 
     def exact(self, read: Read | None, raw: np.ndarray, known: np.ndarray,
               tolerance: np.ndarray) -> Read | None:

@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from telecom_nb.features.masked_mean import column_any, column_counts
+
 #: the quantiles of a batch's values kept (EW over batches): near 0, median
 QUANTILES = np.array([0.01, 0.5])
 #: a KPI whose 1 % quantile is at most this share of its median reaches near 0: a load
@@ -55,8 +57,8 @@ class CountFloor:
         step = max(1, -(-len(raw) // SAMPLE_ROWS))
         v = raw[::step]
         ok = np.isfinite(v)
-        n = ok.sum(axis=0)
-        self.negative_ |= (ok & (v < 0.0)).any(axis=0)
+        n = column_counts(ok)
+        self.negative_ |= column_any(ok & (v < 0.0))
         have = n > 0
         if not have.any():
             return

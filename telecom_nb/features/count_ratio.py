@@ -50,6 +50,7 @@ from scipy.special import bdtr, bdtrc, ndtri
 
 from telecom_nb.features import fraction_kernel
 from telecom_nb.features.group_median import FLEET_SAMPLE
+from telecom_nb.features.masked_mean import column_any, mean_where
 from telecom_nb.sector_index import grow_rows
 
 #: the largest count a value is matched against (1/MAX_COUNTS .. (MAX-1)/MAX)
@@ -331,7 +332,7 @@ class CountRatios:
                n_rows: int) -> None:
         """Learn which KPIs are ratios of counts and each sector's last count level."""
         ok = np.isfinite(raw)
-        self.outside_ |= (ok & ((raw < -TOLERANCE) | (raw > 100.0 + TOLERANCE))).any(axis=0)
+        self.outside_ |= column_any(ok & ((raw < -TOLERANCE) | (raw > 100.0 + TOLERANCE)))
         # which KPIs are ratios is a share: a sample of a big fleet's rows tells it as well
         sample = raw[:: max(1, len(raw) // FLEET_SAMPLE)]
         self.lattice_ += _fraction_hits(sample)
@@ -355,7 +356,7 @@ class CountRatios:
                                   self.rate_[at])
         self.rate_n_[at] = count + seen
         if seen.any():
-            tick = np.nanmean(np.where(seen, v, np.nan), axis=0)
+            tick = mean_where(v, seen)  # np.nanmean's bits (masked_mean)
             cur = self.fleet_rate_[cols]
             fine = np.isfinite(tick)
             self.fleet_rate_[cols] = np.where(

@@ -20,6 +20,7 @@ from telecom_nb.features.group_median import (
     fleet_median,
     nanmedian_fast,
 )
+from telecom_nb.features.masked_mean import column_counts
 from telecom_nb.features.robust_stats import MAD_TO_SIGMA
 
 
@@ -70,7 +71,7 @@ def _cross_section(unknown: np.ndarray, has: np.ndarray,
                    offset: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(offset, known) per series from the rows of one slot the fleet has not seen:
     their median (sampled) where enough rows have one, else ``unknown``'s and False."""
-    enough = (has & np.isfinite(offset)).sum(axis=0) >= MIN_FLEET_SECTORS
+    enough = column_counts(has & np.isfinite(offset)) >= MIN_FLEET_SECTORS
     if not enough.any():
         return unknown, enough
     step = max(1, len(offset) // FLEET_SAMPLE)  # the sample only: no rows x series block

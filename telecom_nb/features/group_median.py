@@ -7,6 +7,7 @@ import warnings
 import numpy as np
 
 from telecom_nb.features import median_kernel
+from telecom_nb.features.masked_mean import column_counts
 
 #: below this many rows numpy's nanmedian takes its masked-array path
 _NANMEDIAN_SMALL = 600
@@ -110,7 +111,7 @@ def fleet_median(values: np.ndarray, counts: np.ndarray,
     """
     sample = slice(None, None, max(1, len(counts) // FLEET_SAMPLE))
     warm = counts[sample] >= min_count
-    enough = warm.sum(axis=0) >= MIN_FLEET_SECTORS
+    enough = column_counts(warm) >= MIN_FLEET_SECTORS
     if not enough.any():
         return np.full(values.shape[1:], np.nan), enough
     picked = np.where(warm, values[sample], np.nan)

@@ -30,9 +30,11 @@ import warnings
 import numpy as np
 
 from telecom_nb.features.cadence import per_sample
+from telecom_nb.features.column_quantiles import SortedColumns
 from telecom_nb.features.compact import COUNT_UNITS, count_cap, count_step
 from telecom_nb.features.group_median import FLEET_SAMPLE, MIN_FLEET_SECTORS, nanmedian_fast
 from telecom_nb.features.layout import grow_slot_major
+from telecom_nb.features.masked_mean import column_counts, mean_where
 from telecom_nb.features.robust_stats import GATE_Z, GATED_WEIGHT, HUBER_K
 from telecom_nb.features.time_slots import n_slots
 
@@ -114,7 +116,7 @@ class WeekdayEffects:
         ok = ok[::stride]  # the sample first: no rows x KPIs temporaries (100k rows: ~5 ms)
         block = np.where(ok, r[::stride], np.nan)
         noise = np.where(ok, sigma2[::stride], np.nan)
-        enough = np.isfinite(block).sum(axis=0) >= MIN_FLEET_SECTORS
+        enough = column_counts(np.isfinite(block)) >= MIN_FLEET_SECTORS
         if not enough.any():
             return np.zeros(r.shape[1]), np.zeros(r.shape[1])
         with warnings.catch_warnings():
@@ -216,10 +218,11 @@ def _trimmed_excess(dev: np.ndarray, noise: np.ndarray) -> np.ndarray:
     the noise it holds is the same rows' own.
     """
     dev2 = dev**2
-    cut = np.nanquantile(dev2, 1.0 - SCATTER_TRIM, axis=0)
+    # numpy's nanquantile and nanmean numbers without their per-column Python and masked
+    # copies (~3 ms of a 1,000-sector tick, every tick; now ~0.5)
+    cut = SortedColumns(dev2).quantile(1.0 - SCATTER_TRIM)
     kept = dev2 <= cut
-    mean2 = np.nanmean(np.where(kept, dev2, np.nan), axis=0) / TRIMMED_Z2
-    return mean2 - np.nanmean(np.where(kept, noise, np.nan), axis=0)
+    return mean_where(dev2, kept) / TRIMMED_Z2 - mean_where(noise, kept)
 
 
 def _one_slot(wslot: np.ndarray) -> int | None:

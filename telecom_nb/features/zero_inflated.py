@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from telecom_nb.features.masked_mean import column_any, column_counts
 from telecom_nb.sector_index import grow_rows
 
 #: share of exact zeros that makes a KPI zero-inflated ...
@@ -126,9 +127,9 @@ class ZeroInflated:
     def update(self, raw: np.ndarray, rows: np.ndarray, wslot: np.ndarray, day: np.ndarray,
                n_rows: int) -> None:
         ok = np.isfinite(raw)
-        self.values_ += ok.sum(axis=0)
-        self.zeros_ += (ok & (raw == 0.0)).sum(axis=0)
-        self.negative_ |= (ok & (raw < 0.0)).any(axis=0)
+        self.values_ += column_counts(ok)
+        self.zeros_ += column_counts(ok & (raw == 0.0))
+        self.negative_ |= column_any(ok & (raw < 0.0))
         share = self.zeros_ / np.maximum(self.values_, 1.0)
         for j in np.flatnonzero(~self.negative_ & (share >= MIN_ZERO_SHARE)):  # a few KPIs
             col = raw[:, j]

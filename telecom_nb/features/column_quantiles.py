@@ -21,7 +21,9 @@ class SortedColumns:
         """``ordered``: ``block`` is already sorted per column, NaN last (not sorted again)."""
         block = np.asarray(block, dtype=np.float64)
         self.ordered = block if ordered else np.sort(block, axis=0)
-        self.count = (~np.isnan(self.ordered)).sum(axis=0)
+        # counted along contiguous rows (an integer: any order; numpy's reduction over the
+        # first axis of a narrow block makes one inner loop call per row, ~0.14 ms at 1,000)
+        self.count = np.ascontiguousarray(~np.isnan(self.ordered).T).sum(axis=1)
         self._cols = np.arange(self.ordered.shape[1])
 
     @classmethod
