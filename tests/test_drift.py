@@ -119,3 +119,18 @@ def test_compiled_pass_equals_the_numpy_lines(monkeypatch):
             a, b = (np.nan_to_num(getattr(d, name), nan=7.5) for d in (fast, slow))
             np.testing.assert_array_equal(a.view(np.int64), b.view(np.int64))
     assert (got != 0).any()  # the drift was read on some rows
+
+
+def test_the_drift_part_is_fitted_at_15_minutes_and_slower():
+    """At 15 and 30 minutes a wrong parameter's drift reads as at hourly data (the memory is
+    data time, test above); only a finer cadence goes without the part."""
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from telecom_nb.detectors.part_schedule import PartSchedule
+
+    for step, fitted in (("5min", False), ("15min", True), ("30min", True), ("1h", True)):
+        seasonal = SimpleNamespace(cadence_=SimpleNamespace(step=pd.Timedelta(step)))
+        schedule = SimpleNamespace(features_=SimpleNamespace(parts_=[seasonal]))
+        assert PartSchedule._drift_part(schedule) is fitted
