@@ -48,7 +48,7 @@ class SectorIndex:
         arrow = key if key is not None else (alias if isinstance(alias, _ARROW) else None)
         known = self._last_ids
         if known is not None:
-            if any(a is ids or a is key for a in known):
+            if any(a is ids or (key is not None and a is key) for a in known):
                 self._alias(alias)
                 return self._last_pos  # type: ignore[return-value]
             if same_arrow(arrow, self._last_arrow):
@@ -57,7 +57,7 @@ class SectorIndex:
                 self._alias(ids if isinstance(ids, np.ndarray) else None, key, alias)
                 return self._last_pos  # type: ignore[return-value]
             values = np.asarray(ids, dtype=object)
-            if _same(values, known[0]):
+            if _same(values, self._reference()):
                 self._alias(values, key, alias)
                 if arrow is not None:
                     self._last_arrow = arrow
@@ -66,10 +66,20 @@ class SectorIndex:
             values = np.asarray(ids, dtype=object)
         pos = self._index.get_indexer(pd.Index(values, dtype=object)).astype(np.intp)
         if len(pos) and (pos >= 0).all():  # only complete lookups stay valid
-            self._last_ids, self._last_pos = [values], pos
+            # ids converted here from Arrow are not kept: the Arrow stands for them (100k
+            # Python strings, ~7 MB at 100k sectors, for a compare that rarely comes)
+            converted = arrow is not None and values is not ids
+            self._last_ids, self._last_pos = [None if converted else values], pos
             self._last_arrow = arrow
             self._alias(key, alias)
         return pos
+
+    def _reference(self) -> np.ndarray:
+        """The cached ids as an object array (from their Arrow when not kept)."""
+        held = self._last_ids[0] if self._last_ids else None
+        if held is None and self._last_arrow is not None:
+            return self._last_arrow.to_numpy(zero_copy_only=False)  # type: ignore[attr-defined]
+        return held  # type: ignore[return-value]
 
     def _alias(self, *objects: object) -> None:
         """Remember objects known to hold the cached ids (the newest few)."""
@@ -138,3 +148,32 @@ def grow_rows(array: np.ndarray, n: int, fill: object = 0.0, axis: int = 0) -> n
     out = np.full(shape, fill, dtype=array.dtype)
     out[(slice(None),) * axis + (slice(0, size),)] = array
     return out
+
+
+def unwritten(shape: tuple[int, ...], fill: object, dtype: object) -> np.ndarray:
+    """A table nothing has written yet: ``fill`` broadcast to ``shape``, read-only, no
+    memory (a per-sector table only some data use: a ratio-of-counts KPI's)."""
+    return np.broadcast_to(np.array(fill, dtype=dtype), shape)
+
+
+def is_unwritten(array: np.ndarray) -> bool:
+    """Whether ``array`` is an :func:`unwritten` table (read-only, every stride 0)."""
+    return not array.flags.writeable and not any(array.strides)
+
+
+def grow_unwritten(array: np.ndarray, n: int, fill: object = 0.0) -> np.ndarray:
+    """:func:`grow_rows` (same capacity, same cells) that keeps an :func:`unwritten`
+    table unwritten: readers see the same rows and values, and a 100k-sector fleet whose
+    data never use it holds no pages for it (``fill`` must be the table's own)."""
+    if not is_unwritten(array):
+        return grow_rows(array, n, fill)
+    size = len(array)
+    if size >= n:
+        return array
+    return unwritten((max(n, 2 * size, 16), *array.shape[1:]), fill, array.dtype)
+
+
+def written(array: np.ndarray) -> np.ndarray:
+    """``array`` as a writeable table of its own (an :func:`unwritten` one filled in now)."""
+    return np.array(array) if is_unwritten(array) else array
+

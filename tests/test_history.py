@@ -149,3 +149,30 @@ def test_network_history_reads_gaps_and_states_as_pandas_does():
         assert row["n_recovering"] == int((frame[schema.STATE] == "recovering").sum())
         assert row["score_mean"] == frame[schema.SCORE].mean()  # NaN skipped, as pandas
         assert row[f"{schema.PRB}_mean"] == frame[schema.PRB].mean()
+
+
+def test_sector_history_keeps_flags_as_bits_through_growth_and_a_checkpoint():
+    """A flag is one bit of the ring (a bool a flag was 9.2 MB at 100k sectors x 96)."""
+    small, big = scored_batches(4, n_sectors=13, anomalous=(1, 12)), scored_batches(
+        4, n_sectors=40, anomalous=(3, 39))
+    fed = [small[1], big[2], small[3]]  # grown by 27 sectors, then a subset (scattered)
+    history = SectorHistory(k=4)
+    for b in fed:
+        history(b)
+    assert history._flags.dtype == np.uint8 and history._flags.shape[1] == 5  # 40 / 8
+
+    def flag(b, sector):
+        rows = b.frame[b.frame[schema.SECTOR] == sector]
+        return list(rows[schema.IS_ANOMALY].astype(bool))
+
+    for sector in ("S0012", "S0039", "S0003", "S0001"):
+        want = [f for b in fed for f in flag(b, sector)]
+        assert list(history.sector(sector)[schema.IS_ANOMALY]) == want
+    assert sum(sum(flag(b, "S0012") + flag(b, "S0039")) for b in fed) >= 2  # flags seen
+    agg = history.aggregate(["S0012", "S0039"])
+    assert list(agg["n_anomalies"]) == [sum(flag(b, "S0012") + flag(b, "S0039")) for b in fed]
+    state = history.ring_state()
+    assert state.flags.dtype == bool and state.flags.shape == (4, history._values.shape[1])
+    again = SectorHistory(k=4)
+    assert again.load_ring(state)
+    np.testing.assert_array_equal(again._flags, history._flags)

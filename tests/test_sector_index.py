@@ -55,3 +55,14 @@ def test_another_batch_of_the_same_sectors_is_known_by_its_arrow_content():
         assert index.lookup(_column(["a", "x", "c"])).tolist() == [0, -1, 2]
     finally:
         si._same = original
+
+
+def test_ids_converted_from_arrow_are_not_kept():
+    """A live tick's column is Arrow: its 100k ids as Python strings (~7 MB) were kept
+    only for a rare object compare, which now converts the cached Arrow instead."""
+    index = SectorIndex()
+    assert index.positions(_column(["a", "b", "c"])).tolist() == [0, 1, 2]
+    assert index._last_ids[0] is None
+    again = np.array(["a", "b", "c"], dtype=object)  # no alias: compared by content
+    assert index.lookup(again).tolist() == [0, 1, 2]
+    assert index.lookup(np.array(["a", "b", "d"], dtype=object)).tolist() == [0, 1, -1]

@@ -130,8 +130,10 @@ class RingState:
 class SectorHistory:
     """Each sector's last ``k`` ticks: KPIs + score as float32, plus the anomaly flag.
 
-    Storage is ``values[k, sectors, kpis + 1]`` and ``flags[k, sectors]``; a tick writes
-    one ring row. A sector absent from a tick holds NaN there and is left out on read.
+    Storage is ``values[k, sectors, kpis + 1]`` and the flags as bits, ``flags[k,
+    sectors / 8]`` (a bool a flag held 9.2 MB at 100k sectors x 96 ticks, bits 1.2 MB); a
+    tick writes one ring row. A sector absent from a tick holds NaN there and is left out
+    on read.
     """
 
     def __init__(
@@ -146,7 +148,7 @@ class SectorHistory:
         self.index = index if index is not None else SectorIndex()
         n_fields = len(self.kpis) + 1
         self._values = np.full((self.k, 0, n_fields), np.nan, dtype=np.float32)
-        self._flags = np.zeros((self.k, 0), dtype=bool)
+        self._flags = np.zeros((self.k, 0), dtype=np.uint8)  # bits, np.packbits' order
         self._times = np.full(self.k, np.iinfo(np.int64).min, dtype=np.int64)
         self._written = 0  # ticks written so far
 
@@ -171,13 +173,15 @@ class SectorHistory:
             # every sector, in index order (a live tick): one contiguous copy, no scatter
             self._values[row, :n] = block
             self._values[row, n:] = np.nan
-            self._flags[row, :n] = flags
-            self._flags[row, n:] = False
+            packed = np.packbits(flags)  # the last byte's spare bits are 0
+            self._flags[row, :len(packed)] = packed
+            self._flags[row, len(packed):] = 0
         else:
             self._values[row] = np.nan
             self._values[row, pos] = block
-            self._flags[row] = False
-            self._flags[row, pos] = flags
+            bits = np.zeros(self._values.shape[1], dtype=bool)
+            bits[pos] = flags
+            self._flags[row] = np.packbits(bits)
         self._times[row] = pd.Timestamp(scored.timestamp).value
         self._written += 1
 
@@ -194,20 +198,27 @@ class SectorHistory:
         values = np.zeros((self.k, cap, self._values.shape[2]), dtype=np.float32)
         values[:done, :size] = self._values[:done]
         values[:done, size:] = np.nan
-        flags = np.zeros((self.k, cap), dtype=bool)
-        flags[:done, :size] = self._flags[:done]
+        flags = np.zeros((self.k, _bytes(cap)), dtype=np.uint8)
+        flags[:done, :self._flags.shape[1]] = self._flags[:done]  # a sector keeps its bit
         self._values, self._flags = values, flags
+
+    def _bits(self, ticks: np.ndarray, pos: np.ndarray) -> np.ndarray:
+        """The flags of sectors ``pos`` at ring rows ``ticks`` (ticks x sectors, bool)."""
+        held = self._flags[np.ix_(ticks, pos >> 3)]
+        return ((held >> (7 - (pos & 7)).astype(np.uint8)) & 1).astype(bool)
 
     def ring_state(self) -> RingState:
         """The ring as data (what a checkpoint keeps, so a drill-down survives a restart)."""
-        return RingState(self._values, self._flags, self._times, self._written)
+        flags = np.unpackbits(self._flags, axis=1, count=self._values.shape[1]).view(bool)
+        return RingState(self._values, flags, self._times, self._written)
 
     def load_ring(self, state: RingState) -> bool:
         """Take a checkpoint's ring back if it fits this history (same depth and KPIs)."""
         k, _, fields = state.values.shape if state.values.ndim == 3 else (0, 0, 0)
         if k != self.k or fields != len(self.kpis) + 1 or state.flags.shape[0] != k:
             return False
-        self._values, self._flags = state.values.astype(np.float32), state.flags.astype(bool)
+        self._values = state.values.astype(np.float32)
+        self._flags = np.packbits(state.flags.astype(bool), axis=1)
         self._times, self._written = state.times.astype(np.int64), int(state.written)
         return True
 
@@ -225,7 +236,7 @@ class SectorHistory:
         present = ~np.isnan(values).all(axis=1)
         out = pd.DataFrame(values[present].astype(np.float64), columns=[*self.kpis, schema.SCORE])
         out.insert(0, "timestamp", pd.to_datetime(self._times[order][present], utc=True))
-        out[schema.IS_ANOMALY] = self._flags[order, p][present]
+        out[schema.IS_ANOMALY] = self._bits(order, np.array([p]))[:, 0][present]
         return out.reset_index(drop=True)
 
     def aggregate(self, sector_ids: object) -> pd.DataFrame:
@@ -249,6 +260,11 @@ class SectorHistory:
                                                                        np.nan)
         out = pd.DataFrame(means.astype(np.float64), columns=columns[1:1 + len(self.kpis)])
         out.insert(0, "timestamp", pd.to_datetime(self._times[order], utc=True))
-        out["n_anomalies"] = (self._flags[np.ix_(order, pos)] & present).sum(axis=1)
+        out["n_anomalies"] = (self._bits(order, pos) & present).sum(axis=1)
         out["n_rows"] = present.sum(axis=1)
         return out[out["n_rows"] > 0].reset_index(drop=True) if len(pos) else out.iloc[:0]
+
+
+def _bytes(sectors: int) -> int:
+    """Bytes of one ring row's flags (8 sectors a byte)."""
+    return (sectors + 7) // 8

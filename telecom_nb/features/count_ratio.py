@@ -51,7 +51,7 @@ from scipy.special import bdtr, bdtrc, ndtri
 from telecom_nb.features import fraction_kernel
 from telecom_nb.features.group_median import FLEET_SAMPLE
 from telecom_nb.features.masked_mean import column_any, mean_where
-from telecom_nb.sector_index import grow_rows
+from telecom_nb.sector_index import grow_unwritten, unwritten, written
 
 #: the largest count a value is matched against (1/MAX_COUNTS .. (MAX-1)/MAX)
 MAX_COUNTS = 20
@@ -192,17 +192,19 @@ class CountRatios:
         # counts (at 30 minutes or an hour a drop rate's values rarely show few)
         self.denominated_ = np.zeros(n_kpis, dtype=bool)
         # per sector x KPI: the fewest counts of the last finite value (MAX_COUNTS + 1: many)
-        self.last_n_ = np.zeros((0, n_kpis), dtype=np.int8)  # <= KEPT_COUNTS
+        # (the per-sector tables stay unwritten, no memory, until a KPI is a ratio: only
+        # its columns are read or written)
+        self.last_n_ = unwritten((0, n_kpis), MAX_COUNTS + 1, np.int8)  # <= KEPT_COUNTS
         # ... and of the last finite value at each time-of-day slot
-        self.slot_n_ = np.zeros((0, slots_per_day, n_kpis), dtype=np.int8)
+        self.slot_n_ = unwritten((0, slots_per_day, n_kpis), MAX_COUNTS + 1, np.int8)
         self.decimals_ = np.zeros(n_kpis)  # the most decimals a value was written with
         # per sector x KPI: EW mean of the values (the rate; a median of lumpy values is 0)
-        self.rate_ = np.zeros((0, n_kpis))
-        self.rate_n_ = np.zeros((0, n_kpis))
+        self.rate_ = unwritten((0, n_kpis), 0.0, np.float64)
+        self.rate_n_ = unwritten((0, n_kpis), 0.0, np.float64)
         # per KPI: EW over ticks of the fleet's mean value (the rate a sector is shrunk to)
         self.fleet_rate_ = np.full(n_kpis, np.nan)
         # ... and EW share of its values that show their counts (:meth:`resolution`)
-        self.shown_ = np.zeros((0, n_kpis))
+        self.shown_ = unwritten((0, n_kpis), 0.0, np.float64)
 
     def derive_added_state(self, names: Sequence[str]) -> None:
         """A checkpoint older than ``fleet_rate_``: the mean of the restored sectors' rates
@@ -339,14 +341,17 @@ class CountRatios:
         self.decimals_ = np.maximum(self.decimals_, _decimals(sample))
         self.control_ += 0.5 * (_fraction_hits(sample - CONTROL_SHIFT)
                                 + _fraction_hits(sample + CONTROL_SHIFT))
-        self.last_n_ = grow_rows(self.last_n_, n_rows, MAX_COUNTS + 1)
-        self.slot_n_ = grow_rows(self.slot_n_, n_rows, MAX_COUNTS + 1)
-        self.rate_ = grow_rows(self.rate_, n_rows)
-        self.rate_n_ = grow_rows(self.rate_n_, n_rows)
-        self.shown_ = grow_rows(self.shown_, n_rows)
+        self.last_n_ = grow_unwritten(self.last_n_, n_rows, MAX_COUNTS + 1)
+        self.slot_n_ = grow_unwritten(self.slot_n_, n_rows, MAX_COUNTS + 1)
+        self.rate_ = grow_unwritten(self.rate_, n_rows)
+        self.rate_n_ = grow_unwritten(self.rate_n_, n_rows)
+        self.shown_ = grow_unwritten(self.shown_, n_rows)
         cols = np.flatnonzero(self.ratios())  # only they are read
         if not len(cols):
             return
+        self.last_n_, self.slot_n_ = written(self.last_n_), written(self.slot_n_)
+        self.rate_, self.rate_n_, self.shown_ = (written(self.rate_), written(self.rate_n_),
+                                                 written(self.shown_))
         at = (rows[:, None], cols[None, :])
         v = raw[:, cols]
         seen = np.isfinite(v)

@@ -48,7 +48,7 @@ import numpy as np
 from scipy.special import betainc, ndtri
 
 from telecom_nb.features.count_ratio import MIN_SHOWN, CountRatios, Read
-from telecom_nb.sector_index import grow_rows
+from telecom_nb.sector_index import grow_unwritten, unwritten, written
 
 #: weight of the run so far at each new value (a memory of about 3 ticks, as persistence)
 DECAY = 0.7
@@ -103,10 +103,11 @@ class CountRuns:
     typical trials (with the fleet's time-of-day profile of trials)."""
 
     def __init__(self, n_kpis: int, slots_per_day: int = 1) -> None:
-        self.events_ = np.zeros((0, n_kpis), dtype=np.float32)
-        self.trials_ = np.zeros((0, n_kpis), dtype=np.float32)
+        # (unwritten, no memory, until a KPI is a ratio of counts: only its columns are used)
+        self.events_ = unwritten((0, n_kpis), 0.0, np.float32)
+        self.trials_ = unwritten((0, n_kpis), 0.0, np.float32)
         # EW trials of the values of one event (0: none seen yet)
-        self.typical_ = np.zeros((0, n_kpis), dtype=np.float32)
+        self.typical_ = unwritten((0, n_kpis), 0.0, np.float32)
         # the fleet's trials per time-of-day slot as a share of each sector's typical ones
         self.profile_ = np.ones((slots_per_day, n_kpis))
         self.profile_n_ = np.zeros((slots_per_day, n_kpis))
@@ -180,15 +181,17 @@ class CountRuns:
     def update(self, counts: CountRatios, rows: np.ndarray, slot: np.ndarray, raw: np.ndarray,
                n_rows: int) -> None:
         """Add this tick's counts to the runs (before ``counts`` learns the tick)."""
-        self.events_ = grow_rows(self.events_, n_rows)
-        self.trials_ = grow_rows(self.trials_, n_rows)
-        self.typical_ = grow_rows(self.typical_, n_rows)
+        self.events_ = grow_unwritten(self.events_, n_rows)
+        self.trials_ = grow_unwritten(self.trials_, n_rows)
+        self.typical_ = grow_unwritten(self.typical_, n_rows)
         # the rate as the sector's (no seasonal expectation here: before 24 values, 0)
         read = counts.read(rows, slot, raw, np.zeros(raw.shape))
         sums = self._sums(counts, read, rows, slot, raw)
         if sums is None:
             return
         cols, n, shown, one, filled, _, big_k, big_n, _, _, _, _ = sums
+        self.events_, self.trials_ = written(self.events_), written(self.trials_)
+        self.typical_ = written(self.typical_)
         counted = shown | filled
         at = (rows[:, None], cols[None, :])
         self.events_[at] = np.where(counted, big_k, self.events_[at])
