@@ -138,6 +138,12 @@ def _same(a: np.ndarray, b: np.ndarray) -> bool:
     return a.shape == b.shape and bool((a == b).all())
 
 
+def known_rows(rows: np.ndarray, n: int) -> np.ndarray:
+    """Which of a batch's sector rows a state of ``n`` rows already holds (a new sector's
+    row is at or beyond ``n``; -1 marks a row the batch does not have)."""
+    return (rows >= 0) & (rows < n)
+
+
 def grow_rows(array: np.ndarray, n: int, fill: object = 0.0, axis: int = 0) -> np.ndarray:
     """``array`` grown along ``axis`` to hold ``n`` (capacity doubles); new cells ``fill``."""
     size = array.shape[axis]

@@ -25,7 +25,7 @@ import numpy as np
 
 from telecom_nb.features import area_kernel
 from telecom_nb.features.robust_stats import RobustTable, fleet_spread, shrunk_rows
-from telecom_nb.sector_index import grow_rows
+from telecom_nb.sector_index import grow_rows, known_rows
 
 #: sectors in a sector's area (its site's other cells first): about two sites' worth more.
 #: Tuning worlds' event recall, 8 vs 12 (the latter before the first-day rule): hourly w1
@@ -148,7 +148,7 @@ class AreaMedian:
             return last[2]
         out = np.full((len(rows), self.n_kpis), np.nan)
         n = len(self.near_)
-        ok = (rows >= 0) & (rows < n)
+        ok = known_rows(rows, n)
         if ok.any():
             idx = np.flatnonzero(ok)
             src, hit = _same_tick(rows, times, ok, self.near_, n)

@@ -17,7 +17,7 @@ from telecom_nb.features.scaling import scaled_view, spread_floors
 from telecom_nb.features.seasonal import Z_CLIP
 from telecom_nb.features.view import BatchView
 from telecom_nb.params import check_range, param_trait
-from telecom_nb.sector_index import grow_rows
+from telecom_nb.sector_index import grow_rows, known_rows
 
 MIN_HISTORY = 4
 
@@ -60,7 +60,7 @@ class ShortTermChange(FeatureExtractor):
         if compiled is not None:  # the lines below in one pass (same numbers)
             return compiled
         out = np.zeros_like(y)
-        known = (rows >= 0) & (rows < self.level_.shape[0])
+        known = known_rows(rows, self.level_.shape[0])
         if not known.any():
             return out
         r = np.where(known, rows, 0)

@@ -38,6 +38,7 @@ from threadpoolctl import threadpool_limits
 
 from telecom_nb.features.group_median import group_medians
 from telecom_nb.features.time_slots import DAY_NS
+from telecom_nb.sector_index import known_rows
 
 #: sectors per group (about), and at most this many groups
 GROUP_SIZE = 60
@@ -200,7 +201,7 @@ class CommonMode:
     def groups(self, rows: np.ndarray) -> np.ndarray:
         """Each registry row's group (-1: none, or not grouped yet)."""
         group = np.full(len(rows), -1, dtype=np.int64)
-        ok = (rows >= 0) & (rows < len(self.group_))
+        ok = known_rows(rows, len(self.group_))
         group[ok] = self.group_[rows[ok]]
         return group
 

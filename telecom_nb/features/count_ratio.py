@@ -51,7 +51,7 @@ from scipy.special import bdtr, bdtrc, ndtri
 from telecom_nb.features import fraction_kernel
 from telecom_nb.features.group_median import FLEET_SAMPLE
 from telecom_nb.features.masked_mean import column_any, mean_where
-from telecom_nb.sector_index import grow_unwritten, unwritten, written
+from telecom_nb.sector_index import grow_unwritten, known_rows, unwritten, written
 
 #: the largest count a value is matched against (1/MAX_COUNTS .. (MAX-1)/MAX)
 MAX_COUNTS = 20
@@ -233,7 +233,7 @@ class CountRatios:
         cols = np.flatnonzero(which)
         v = raw[:, cols]
         n = fewest_counts(v)
-        known = (rows >= 0) & (rows < len(self.last_n_))
+        known = known_rows(rows, len(self.last_n_))
         r = np.where(known, rows, 0)
         prev = np.minimum(self.last_n_[r][:, cols], self.slot_n_[r, slot][:, cols])
         # 0 and 100 % need the context; other small fractions speak for themselves
@@ -290,7 +290,7 @@ class CountRatios:
         cols = np.flatnonzero(self.ratios())
         if not len(cols):
             return None
-        known = (rows >= 0) & (rows < len(self.rate_))
+        known = known_rows(rows, len(self.rate_))
         r = np.where(known, rows, 0)[:, None]
         tolerance, most = self.resolution()
         k = np.zeros((len(raw), len(cols)), dtype=np.int64)

@@ -48,7 +48,7 @@ import numpy as np
 from scipy.special import betainc, ndtri
 
 from telecom_nb.features.count_ratio import MIN_SHOWN, CountRatios, Read
-from telecom_nb.sector_index import grow_unwritten, unwritten, written
+from telecom_nb.sector_index import grow_unwritten, known_rows, unwritten, written
 
 #: weight of the run so far at each new value (a memory of about 3 ticks, as persistence)
 DECAY = 0.7
@@ -122,7 +122,7 @@ class CountRuns:
         if read is None:
             return None
         cols, k, n, use, p = read
-        known = (rows >= 0) & (rows < min(len(self.events_), len(counts.shown_)))
+        known = known_rows(rows, min(len(self.events_), len(counts.shown_)))
         r = np.where(known, rows, 0)[:, None]
         v = raw[:, cols]
         blank = (v == 0.0) | (v == 100.0)

@@ -29,7 +29,7 @@ import math
 import numpy as np
 
 from telecom_nb.features import drift_common, drift_kernel
-from telecom_nb.sector_index import grow_rows
+from telecom_nb.sector_index import grow_rows, known_rows
 
 #: EW weight of an hour of data in the running mean (a memory of about a day)
 ALPHA_HOUR = 0.04
@@ -72,7 +72,7 @@ class Drift:
 
     def _current(self, rows: np.ndarray, z: np.ndarray, alpha: float) -> np.ndarray:
         """The running mean with this tick (a sector not seen yet starts from 0)."""
-        known = (rows >= 0) & (rows < len(self.mean_))
+        known = known_rows(rows, len(self.mean_))
         prev = np.zeros(z.shape)
         prev[known] = self.mean_[rows[known]]
         return (1.0 - alpha) * prev + alpha * np.clip(z, -Z_CLIP, Z_CLIP)
@@ -90,7 +90,7 @@ class Drift:
         (per row its day-shape group, -1 none, and data time): a drift that many sectors of
         the row's group share at that tick is not read (:mod:`drift_common`)."""
         out = np.zeros_like(z)
-        known = (rows >= 0) & (rows < len(self.mean_))
+        known = known_rows(rows, len(self.mean_))
         if not known.any():
             return out
         alpha, _, white = weights(step_ns)

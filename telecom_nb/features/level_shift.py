@@ -48,7 +48,7 @@ from telecom_nb.features.base import FeatureExtractor
 from telecom_nb.features.scaling import scaled_view, spread_floors
 from telecom_nb.features.seasonal import Z_CLIP
 from telecom_nb.features.view import BatchView
-from telecom_nb.sector_index import grow_rows
+from telecom_nb.sector_index import grow_rows, known_rows
 
 BIN = pd.Timedelta("15min")
 BINS_PER_DAY = int(pd.Timedelta("1D") / BIN)
@@ -169,7 +169,7 @@ class LevelShift(FeatureExtractor):
         y = self._scaled(view)
         out = np.zeros_like(y)
         rows = self.rows(view)
-        known = (rows >= 0) & (rows < len(self.cur_bin_))
+        known = known_rows(rows, len(self.cur_bin_))
         if not self.active or not known.any():
             return out
         r = rows[known]

@@ -22,6 +22,7 @@ from telecom_nb.features.count_run import CountRuns
 from telecom_nb.features.scaling import unscale_kpis
 from telecom_nb.features.time_slots import n_slots
 from telecom_nb.features.zero_inflated import ZeroInflated
+from telecom_nb.sector_index import known_rows
 
 
 class LumpyKpis:
@@ -79,7 +80,7 @@ class LumpyKpis:
         expected = unscale_kpis(expected[:, :k], self.kpis)
         own = self.zero_kpis_.z(raw, expected, z[:, :k], rows, wslot, day)
         read = self.counts_.read(rows, slot, raw, expected)
-        known = (rows >= 0) & (rows < len(self.counts_.rate_))
+        known = known_rows(rows, len(self.counts_.rate_))
         read = self.dens_.exact(read, raw, known, self.counts_.resolution()[0])
         counted = self.counts_.evidence(rows, slot, raw, expected, read)
         counted = self.runs_.z(self.counts_, read, rows, slot, raw, counted, step_ns)

@@ -24,7 +24,7 @@ from telecom_nb.features.scaling import scaled_view, spread_floors
 from telecom_nb.features.seasonal import Z_CLIP
 from telecom_nb.features.view import BatchView
 from telecom_nb.params import check_range, param_trait
-from telecom_nb.sector_index import SectorIndex
+from telecom_nb.sector_index import SectorIndex, known_rows
 
 MIN_HISTORY = 3
 
@@ -80,7 +80,7 @@ class PeerComparison(FeatureExtractor):
             y = scaled_view(view, self.kpis_ or ())
             codes, labels = pd.factorize(view.provinces)
             rows = self.rows(view)
-            known = (rows >= 0) & (rows < self.sector_ratio_.n_rows)
+            known = known_rows(rows, self.sector_ratio_.n_rows)
             usual = np.zeros_like(y)
             if known.any():
                 lvl, _, count = self.sector_ratio_.get((np.where(known, rows, 0),))
@@ -112,7 +112,7 @@ class PeerComparison(FeatureExtractor):
     @staticmethod
     def _z(table: RobustTable, rows: np.ndarray, x: np.ndarray, floors: np.ndarray):
         out = np.zeros_like(x)
-        known = (rows >= 0) & (rows < table.n_rows)
+        known = known_rows(rows, table.n_rows)
         if not known.any():
             return out
         level, spread, count = table.get((np.where(known, rows, 0),))

@@ -17,7 +17,7 @@ import numpy as np
 
 from telecom_nb.features import tick_kernels
 from telecom_nb.features.robust_stats import RobustTable, fleet_spread, shrunk_rows
-from telecom_nb.sector_index import grow_rows
+from telecom_nb.sector_index import grow_rows, known_rows
 
 #: EW weight of the current tick in the running mean (a memory of about 3 ticks; for a few
 #: series at least 45 minutes of data, :func:`weight_and_white`)
@@ -77,7 +77,7 @@ class Persistence:
         compiled = tick_kernels.persistence_current(self, rows, z)
         if compiled is not None:  # the lines below in one pass (same numbers)
             return compiled
-        known = (rows >= 0) & (rows < len(self.mean_))
+        known = known_rows(rows, len(self.mean_))
         if not known.any():
             return z.copy()
         prev = self.mean_[np.where(known, rows, 0)]

@@ -40,7 +40,7 @@ from telecom_nb.features.scaling import is_percent, scaled_view, spread_floors
 from telecom_nb.features.seasonal import Z_CLIP
 from telecom_nb.features.view import BatchView
 from telecom_nb.params import check_range, param_trait
-from telecom_nb.sector_index import grow_rows
+from telecom_nb.sector_index import grow_rows, known_rows
 
 _NONE = np.iinfo(np.int64).min // 2  # a block id no data time reaches
 #: physical span of a percent KPI (its tolerance floor is a fraction of this)
@@ -136,7 +136,7 @@ class RangeNovelty(FeatureExtractor):
         y = self._scaled(view)
         out = np.zeros_like(y)
         rows = self.rows(view)
-        known = (rows >= 0) & (rows < len(self.cur_id_))
+        known = known_rows(rows, len(self.cur_id_))
         if not known.any():
             return out
         r = rows[known]

@@ -38,6 +38,7 @@ import pandas as pd
 from telecom_nb.features.robust_kernel import numba
 from telecom_nb.features.robust_stats import GATE_Z
 from telecom_nb.features.time_slots import DAY_NS
+from telecom_nb.sector_index import known_rows
 
 #: width of a time-of-day bin (data time)
 BIN = pd.Timedelta("5min")
@@ -113,7 +114,7 @@ class Recurrence:
         """(rows x series) the excursion above and below ``NOISE_Z`` that recurred at each
         row's time of day (0: none)."""
         n, k = len(rows), self.hi_.shape[3]
-        known = (rows >= 0) & (rows < len(self.day_))
+        known = known_rows(rows, len(self.day_))
         if not known.any():
             return np.zeros((n, k)), np.zeros((n, k))
         r = np.where(known, rows, 0)[:, None, None]

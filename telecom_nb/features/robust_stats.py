@@ -21,7 +21,7 @@ import numpy as np
 from telecom_nb.features.compact import read_counts, store_counts
 from telecom_nb.features.group_median import fleet_median
 from telecom_nb.features.layout import grow_slot_major
-from telecom_nb.sector_index import grow_rows
+from telecom_nb.sector_index import grow_rows, known_rows
 
 #: mean |x - mu| = 0.798 sigma for a normal distribution
 MAD_TO_SIGMA = 1.2533
@@ -135,7 +135,7 @@ def shrunk_rows(table: RobustTable, rows: np.ndarray, fleet_sd: np.ndarray,
     table: not known, read as row 0), the spread shrunk toward the fleet's typical
     ``fleet_sd`` with the weight of ``prior_ticks`` ticks, so a young sector borrows the
     fleet's spread instead of trusting its own few ticks'. None when no row is known."""
-    known = (rows >= 0) & (rows < table.n_rows)
+    known = known_rows(rows, table.n_rows)
     if not known.any():
         return None
     level, spread, count = table.get((np.where(known, rows, 0),))

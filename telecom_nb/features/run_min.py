@@ -30,7 +30,7 @@ from telecom_nb.features import row_split, tick_kernels
 from telecom_nb.features.compact import bits, f16_decode, f16_encode
 from telecom_nb.features.robust_kernel import _nan0, numba
 from telecom_nb.features.tick_kernels import _nmin
-from telecom_nb.sector_index import grow_rows
+from telecom_nb.sector_index import grow_rows, known_rows
 
 #: ticks of a run at most (5-minute data: 20 minutes); the state keeps one fewer
 MAX_RUN = 4
@@ -64,7 +64,7 @@ class RunMin:
                 rows[lo:hi], deviation[lo:hi], last, back, out[lo:hi]))
             return out
         out = np.zeros(deviation.shape)
-        known = (rows >= 0) & (rows < len(self.last_))
+        known = known_rows(rows, len(self.last_))
         if not known.any():
             return out
         back = self.last_[rows[known], : ticks - 1].astype(np.float64)

@@ -47,7 +47,7 @@ from telecom_nb.features.time_slots import DAY_NS, TimeZone, time_slots, utc_day
 from telecom_nb.features.view import ROWWISE, BatchView
 from telecom_nb.features.weekly import WeekdayEffects
 from telecom_nb.params import check_range, param_trait
-from telecom_nb.sector_index import grow_rows
+from telecom_nb.sector_index import grow_rows, known_rows
 
 Z_CLIP = 1000.0
 #: relative spread floor: a z of 20 needs a move of at least one overall spread
@@ -256,7 +256,7 @@ class SeasonalResiduals(FeatureExtractor):
         y = self.series(view)
         out = np.zeros_like(y)
         rows = self.rows(view)
-        known = (rows >= 0) & (rows < self.sector_table_.n_rows)
+        known = known_rows(rows, self.sector_table_.n_rows)
         if not known.any():
             return out
         r = np.where(known, rows, 0)

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from telecom_nb.features.robust_kernel import numba
-from telecom_nb.sector_index import grow_rows
+from telecom_nb.sector_index import grow_rows, known_rows
 
 #: data time over which a sample's weight in the mean is one half (capped there)
 HALF_LIFE = pd.Timedelta("5min")
@@ -51,7 +51,7 @@ class SmoothedZ:
     def _current(self, rows: np.ndarray, z: np.ndarray,
                  now_ns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The mean and its variance including this row's ``z`` (a new sector: ``z``)."""
-        known = (rows >= 0) & (rows < len(self.last_ns_))
+        known = known_rows(rows, len(self.last_ns_))
         if not known.any():
             return z.copy(), np.ones(len(z))
         r = np.where(known, rows, 0)

@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 
 from telecom_nb.features.masked_mean import column_any, column_counts
-from telecom_nb.sector_index import grow_rows
+from telecom_nb.sector_index import grow_rows, known_rows
 
 #: share of exact zeros that makes a KPI zero-inflated ...
 MIN_ZERO_SHARE = 0.95
@@ -79,7 +79,7 @@ class ZeroInflated:
         """rows x ``cols``: a nonzero value where the week slot had one a week before."""
         out = np.zeros((len(raw), len(cols)), dtype=bool)
         at = np.flatnonzero(np.isin(cols, self.week_cols_))
-        known = (rows >= 0) & (rows < len(self.last_day_))
+        known = known_rows(rows, len(self.last_day_))
         if not len(at) or not known.any():
             return out
         layer = np.searchsorted(self.week_cols_, cols[at])

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from telecom_nb.sector_index import grow_rows
+from telecom_nb.sector_index import grow_rows, known_rows
 
 #: completed zero runs a KPI must have shown before a zero of it is known
 MIN_RUNS = 3
@@ -61,7 +61,7 @@ class ZeroStates:
         """(rows x kpis) mask of known zeros in ``y`` (scaled KPIs; ``hour``: each row's
         local hour; learns nothing)."""
         zero = y == 0.0
-        known = (rows >= 0) & (rows < len(self.run_))
+        known = known_rows(rows, len(self.run_))
         if not zero.any() or not known.any():
             return np.zeros(y.shape, dtype=bool)
         r = np.where(known, rows, 0)
