@@ -8,17 +8,15 @@ import pytest
 
 from telecom_nb import schema
 from telecom_nb.features import fraction_kernel
-from telecom_nb.features.count_ratio import (
-    CONTROL_SHIFT,
+from telecom_nb.features.count_fractions import (
     MAX_COUNTS,
     TOLERANCE,
-    CountRatios,
-    _decimals,
-    _fraction_hits,
-    binomial_z,
     fewest_counts,
+    fewest_decimals,
+    fraction_hits,
     smallest_fraction,
 )
+from telecom_nb.features.count_ratio import CONTROL_SHIFT, CountRatios, binomial_z
 from telecom_nb.features.seasonal import SeasonalResiduals
 
 
@@ -177,13 +175,13 @@ def test_compiled_ratio_detection_equals_numpy(monkeypatch):
     v = np.vstack([v, np.column_stack([edge[:600], edge[600:1200], edge[1200:1800],
                                        edge[1800:2400], edge[2400:]])])
     for sample in (v, v - CONTROL_SHIFT, v + CONTROL_SHIFT, v[:0], v[:, :1]):
-        got = _fraction_hits(sample), _decimals(sample)
+        got = fraction_hits(sample), fewest_decimals(sample)
         with monkeypatch.context() as m:
             m.setattr(fraction_kernel, "numba", None)
-            want = _fraction_hits(sample), _decimals(sample)
+            want = fraction_hits(sample), fewest_decimals(sample)
         assert got[0].tolist() == want[0].tolist()
         assert got[1].tolist() == want[1].tolist()
-    assert _fraction_hits(v).sum() > 100  # the test reads fractions, not only misses
+    assert fraction_hits(v).sum() > 100  # the test reads fractions, not only misses
 
 
 def test_a_busy_hours_drop_of_hundreds_of_attempts_keeps_its_z():

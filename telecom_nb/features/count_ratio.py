@@ -48,17 +48,19 @@ from collections.abc import Sequence
 import numpy as np
 from scipy.special import bdtr, bdtrc, ndtri
 
-from telecom_nb.features import fraction_kernel
+from telecom_nb.features.count_fractions import (
+    MAX_COUNTS,
+    MAX_DECIMALS,
+    TOLERANCE,
+    fewest_counts,
+    fewest_decimals,
+    fraction_hits,
+    smallest_fraction,
+)
 from telecom_nb.features.group_median import FLEET_SAMPLE
 from telecom_nb.features.masked_mean import column_any, mean_where
 from telecom_nb.sector_index import grow_unwritten, known_rows, unwritten, written
 
-#: the largest count a value is matched against (1/MAX_COUNTS .. (MAX-1)/MAX)
-MAX_COUNTS = 20
-#: counts up to this decide whether a KPI is a ratio of counts (few fractions: rare by chance)
-DETECT_COUNTS = 10
-#: a value within this of ``100 k / n`` is that fraction (exports round to 2 decimals)
-TOLERANCE = 0.0051
 #: the control points: the fractions shifted by this (no fraction of <= 10 counts is near)
 CONTROL_SHIFT = 0.37
 #: values on the fractions a KPI needs before it can be taken for a ratio of counts ...
@@ -67,8 +69,6 @@ MIN_HITS = 50
 MIN_HIT_RATIO = 10.0
 #: the largest count a value's binomial evidence is read at
 FLOOR_COUNTS = 1000
-#: decimals of an export read: a value is within half a unit of its last decimal
-MAX_DECIMALS = 6
 #: EW weight of a value in a sector's mean rate (a ratio KPI), and the values it needs
 RATE_ALPHA = 0.01
 MIN_RATE_VALUES = 24
@@ -87,84 +87,6 @@ QUIET_SHARE = 2.5
 KEPT_COUNTS = 127
 #: a read of the ratio KPIs' values (:meth:`CountRatios.read`)
 Read = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
-#: continued-fraction steps (denominators grow at least as Fibonacci numbers: 1000 in 16)
-_CF_STEPS = 20
-
-
-def fewest_counts(values: np.ndarray, max_counts: int = MAX_COUNTS) -> np.ndarray:
-    """The smallest ``n <= max_counts`` with ``values`` within rounding of ``100 k / n``
-    (``max_counts + 1`` where none, or the value is not finite / outside [0, 100])."""
-    out = np.full(values.shape, max_counts + 1, dtype=np.int64)
-    inside = np.isfinite(values) & (values >= -TOLERANCE) & (values <= 100.0 + TOLERANCE)
-    v = np.where(inside, values, -1.0)
-    for n in range(max_counts, 0, -1):  # the smallest match wins (written last)
-        k = np.round(v * n / 100.0)
-        out = np.where(inside & (np.abs(v - 100.0 * k / n) <= TOLERANCE), n, out)
-    return out
-
-
-def smallest_fraction(values: np.ndarray, tolerance: float = TOLERANCE
-                      ) -> tuple[np.ndarray, np.ndarray]:
-    """``(k, n)``: the fraction with the smallest ``n`` whose ``100 k / n`` is within
-    rounding of ``values`` (in [0, 100]; NaN gives ``n = 0``), by continued fractions.
-
-    The smallest count a value allows, whatever its size: 13.7056 % is at least 17 of
-    124 (the few-count search stops at 20). Each step works on the values still open
-    only (most close in a few steps).
-    """
-    compiled = fraction_kernel.smallest_fraction(values, tolerance, _CF_STEPS)
-    if compiled is not None:  # the lines below, compiled (same numbers)
-        return compiled
-    v = np.asarray(values, dtype=np.float64)
-    k_out = np.zeros(v.shape, dtype=np.int64)
-    n_out = np.zeros(v.shape, dtype=np.int64)
-    flat_k, flat_n = k_out.reshape(-1), n_out.reshape(-1)
-    flat = v.reshape(-1)
-    idx = np.flatnonzero(np.isfinite(flat) & (flat >= -tolerance) & (flat <= 100.0 + tolerance))
-    x = np.clip(flat[idx] - tolerance, 0.0, 100.0) / 100.0
-    y = np.clip(flat[idx] + tolerance, 0.0, 100.0) / 100.0
-    # the convergents two steps and one step back (h/k): 0/1 and 1/0
-    p0, q0 = np.zeros(len(idx)), np.ones(len(idx))
-    p1, q1 = np.ones(len(idx)), np.zeros(len(idx))
-    for _ in range(_CF_STEPS):
-        if not len(idx):
-            break
-        a, c = np.floor(x), np.ceil(x)
-        hit = c <= y  # an integer in [x, y]: the smallest is ceil(x)
-        flat_k[idx[hit]] = c[hit] * p1[hit] + p0[hit]
-        flat_n[idx[hit]] = c[hit] * q1[hit] + q0[hit]
-        go = ~hit & (x - a > 0)
-        idx, x, y, a = idx[go], x[go], y[go], a[go]
-        p0, p1 = p1[go], a * p1[go] + p0[go]
-        q0, q1 = q1[go], a * q1[go] + q0[go]
-        x, y = 1.0 / (y - a), 1.0 / (x - a)
-    return k_out, n_out
-
-
-def _decimals(values: np.ndarray) -> np.ndarray:
-    """Per column: the fewest decimals (up to ``MAX_DECIMALS``) every finite value fits."""
-    compiled = fraction_kernel.fewest_decimals(values, MAX_DECIMALS)
-    if compiled is not None:  # the lines below, compiled (same numbers)
-        return compiled
-    v = np.abs(np.where(np.isfinite(values), values, 0.0))
-    out = np.full(values.shape[1], float(MAX_DECIMALS))
-    for d in range(MAX_DECIMALS, -1, -1):  # the fewest that fit win (written last)
-        scaled = v * 10.0**d
-        fits = (np.abs(scaled - np.round(scaled)) <= 1e-6 + 1e-9 * scaled).all(axis=0)
-        out = np.where(fits, d, out)
-    return out
-
-
-def _fraction_hits(values: np.ndarray) -> np.ndarray:
-    """Per column: values on a non-integer fraction of at most ``DETECT_COUNTS`` counts."""
-    compiled = fraction_kernel.fraction_hits(values, DETECT_COUNTS, TOLERANCE)
-    if compiled is not None:  # the lines below, compiled (same numbers)
-        return compiled
-    on = fewest_counts(values, DETECT_COUNTS) <= DETECT_COUNTS
-    fractional = np.abs(values - np.round(values)) > TOLERANCE
-    return (on & fractional & (values > 0.0) & (values < 100.0)).sum(axis=0)
-
-
 def binomial_z(share: np.ndarray, n: np.ndarray, p: np.ndarray) -> np.ndarray:
     """|z| of ``share * n`` events in ``n`` trials at rate ``p``: ``Phi^-1`` of the tail
     probability on the side the share lies (0 on the expected side of the mode)."""
@@ -337,10 +259,10 @@ class CountRatios:
         self.outside_ |= column_any(ok & ((raw < -TOLERANCE) | (raw > 100.0 + TOLERANCE)))
         # which KPIs are ratios is a share: a sample of a big fleet's rows tells it as well
         sample = raw[:: max(1, len(raw) // FLEET_SAMPLE)]
-        self.lattice_ += _fraction_hits(sample)
-        self.decimals_ = np.maximum(self.decimals_, _decimals(sample))
-        self.control_ += 0.5 * (_fraction_hits(sample - CONTROL_SHIFT)
-                                + _fraction_hits(sample + CONTROL_SHIFT))
+        self.lattice_ += fraction_hits(sample)
+        self.decimals_ = np.maximum(self.decimals_, fewest_decimals(sample))
+        self.control_ += 0.5 * (fraction_hits(sample - CONTROL_SHIFT)
+                                + fraction_hits(sample + CONTROL_SHIFT))
         self.last_n_ = grow_unwritten(self.last_n_, n_rows, MAX_COUNTS + 1)
         self.slot_n_ = grow_unwritten(self.slot_n_, n_rows, MAX_COUNTS + 1)
         self.rate_ = grow_unwritten(self.rate_, n_rows)

@@ -1,6 +1,6 @@
 """The smallest fraction within rounding of each value, as one compiled pass (numba).
 
-:func:`~telecom_nb.features.count_ratio.smallest_fraction` runs on every ratio KPI's value
+:func:`~telecom_nb.features.count_fractions.smallest_fraction` runs on every ratio KPI's value
 of every row a tick (400k values on 100k sectors x 4 such KPIs: ~130 ms of numpy steps);
 the same continued-fraction steps per value, compiled, give the same numbers in a few ms.
 Without numba, :func:`smallest_fraction` returns None and the numpy code runs.
@@ -90,7 +90,7 @@ if numba is not None:
 
 def fraction_hits(values: np.ndarray, counts: int, tolerance: float) -> np.ndarray | None:
     """Per column: the values on a non-integer fraction of at most ``counts`` counts
-    (``count_ratio._fraction_hits``), or None without numba."""
+    (``count_fractions.fraction_hits``), or None without numba."""
     if numba is None or values.ndim != 2:
         return None
     out = np.zeros(values.shape[1], dtype=np.int64)
@@ -100,7 +100,7 @@ def fraction_hits(values: np.ndarray, counts: int, tolerance: float) -> np.ndarr
 
 def fewest_decimals(values: np.ndarray, most: int) -> np.ndarray | None:
     """Per column: the fewest decimals (up to ``most``) every finite value fits
-    (``count_ratio._decimals``), or None without numba."""
+    (``count_fractions.fewest_decimals``), or None without numba."""
     if numba is None or values.ndim != 2:
         return None
     out = np.zeros(values.shape[1])
