@@ -63,6 +63,10 @@ class RobustTable:
         return (_wide(self.level[cells]), _wide(self.dev[cells]) * MAD_TO_SIGMA,
                 read_counts(self.count[cells]))
 
+    def levels(self, cells: tuple) -> np.ndarray:
+        """Levels at ``cells`` (float64): ``get``'s first, without gathering the spreads."""
+        return _wide(self.level[cells])
+
     def counts(self, cells: tuple) -> np.ndarray:
         """Sample counts at ``cells`` (float64)."""
         return read_counts(self.count[cells])
