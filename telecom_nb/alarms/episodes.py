@@ -267,8 +267,12 @@ class EpisodeTracker(EpisodeViews, EpisodeParams, Parametrized):
         # an open episode re-alerts only when its peak clears the last alert by escalate_by
         # beyond what more ticks of the same incident give (an operator was paged once; a
         # fault that keeps wobbling is the same incident): :func:`escalation_bar`
-        escalating = is_open & better & (self._peak_score[pos] >= escalation_bar(
-            self._alerted[pos], self._alerted_n[pos], self._n_anom[pos], self.escalate_by))
+        # read on the open episodes that raised their peak only (a few of 100k rows)
+        escalating = is_open & better
+        if escalating.any():
+            ep = pos[escalating]
+            escalating[escalating] = self._peak_score[ep] >= escalation_bar(
+                self._alerted[ep], self._alerted_n[ep], self._n_anom[ep], self.escalate_by)
         alerting = opening | escalating
         alert = np.where(alerting, self._peak_score[pos], 0.0)
         self._alerted[pos[alerting]] = self._peak_score[pos[alerting]]

@@ -132,10 +132,11 @@ class AreaMedian:
             return
         self.coords_ = grow_rows(self.coords_, n_rows, fill=np.nan)
         ok = (rows >= 0) & np.isfinite(coords).all(axis=1)
-        changed = (self.coords_[rows[ok]] != coords[ok]).any(axis=1)
-        if not changed.any():
+        # every row located (a live tick's): no masked copies of 100k rows and coordinates
+        rows, coords = (rows, coords) if ok.all() else (rows[ok], coords[ok])
+        if not (self.coords_[rows] != coords).any():
             return
-        self.coords_[rows[ok]] = coords[ok]
+        self.coords_[rows] = coords
         self.near_ = nearest(self.coords_[:n_rows], self.neighbours)
         self._last = None
 

@@ -103,11 +103,13 @@ def learn(season, offset: np.ndarray, has: np.ndarray, slot: np.ndarray) -> None
 
 def _learn_profile(season, offset: np.ndarray, has: np.ndarray, slot: np.ndarray) -> None:
     """EW of the fleet's median offset from sector level, per slot (few slots per batch)."""
-    offset = np.where(has, offset, np.nan)
     for s in np.unique(slot):
-        sel = offset[slot == s]
-        if len(sel) > FLEET_SAMPLE:
-            sel = sel[:: len(sel) // FLEET_SAMPLE]
+        # the slot's sampled rows only are gathered and masked (a live tick's one slot was
+        # two rows x series copies of all 100k rows before its stride of ~2,000)
+        at = np.flatnonzero(slot == s)
+        if len(at) > FLEET_SAMPLE:
+            at = at[:: len(at) // FLEET_SAMPLE]
+        sel = np.where(has[at], offset[at], np.nan)
         if not np.isfinite(sel).any():
             continue
         with warnings.catch_warnings():

@@ -101,15 +101,21 @@ FLEET_SAMPLE = 2000
 MIN_FLEET_SECTORS = 10
 
 
-def fleet_median(values: np.ndarray, counts: np.ndarray,
-                 min_count: float) -> tuple[np.ndarray, np.ndarray]:
+def fleet_sample(n_sectors: int) -> slice:
+    """The strided sample of at most ~FLEET_SAMPLE of ``n_sectors`` a fleet median reads."""
+    return slice(None, None, max(1, n_sectors // FLEET_SAMPLE))
+
+
+def fleet_median(values: np.ndarray, counts: np.ndarray, min_count: float,
+                 sampled: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Per-column median of ``values`` (sectors x columns) over *warm* sectors.
 
     A sector is warm in a column once its ``counts`` reach ``min_count``; a strided
     sample of at most ~FLEET_SAMPLE sectors is used. Returns the medians and, per
     column, whether at least MIN_FLEET_SECTORS warm sectors backed it (else NaN).
+    ``sampled``: ``values`` and ``counts`` are that sample already (:func:`fleet_sample`).
     """
-    sample = slice(None, None, max(1, len(counts) // FLEET_SAMPLE))
+    sample = slice(None) if sampled else fleet_sample(len(counts))
     warm = counts[sample] >= min_count
     enough = column_counts(warm) >= MIN_FLEET_SECTORS
     if not enough.any():

@@ -81,9 +81,10 @@ class PeerComparison(FeatureExtractor):
             codes, labels = pd.factorize(view.provinces)
             rows = self.rows(view)
             known = known_rows(rows, self.sector_ratio_.n_rows)
-            usual = np.zeros_like(y)
+            usual = 0.0  # y - 0.0 is y's numbers, as y - zeros was
             if known.any():
-                lvl, _, count = self.sector_ratio_.get((np.where(known, rows, 0),))
+                cells = (np.where(known, rows, 0),)  # the spreads are not read here
+                lvl, count = self.sector_ratio_.levels(cells), self.sector_ratio_.counts(cells)
                 usual = np.where(known[:, None] & (count >= MIN_HISTORY), lvl, 0.0)
             med = group_medians(codes, y - usual, len(labels), self.min_peers)
             view.cache[key] = (y, codes, np.asarray(labels, dtype=object), med)

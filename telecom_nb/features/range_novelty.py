@@ -134,13 +134,13 @@ class RangeNovelty(FeatureExtractor):
     # -- scoring -------------------------------------------------------------------
     def transform_view(self, view: BatchView) -> np.ndarray:
         y = self._scaled(view)
-        out = np.zeros_like(y)
         rows = self.rows(view)
         known = known_rows(rows, len(self.cur_id_))
         if not known.any():
-            return out
-        r = rows[known]
-        now = self._block_ids(view)[known]
+            return np.zeros_like(y)
+        every = known.all()  # a live tick's: no masked copies, no zero matrix
+        r = rows if every else rows[known]
+        now = self._block_ids(view) if every else self._block_ids(view)[known]
         at = _run_of(r)  # a live tick's sectors in registry order: read the state in place
         st, n_rows, n_blocks = self.st_[at], self.st_n_[at], self.st_k_[at]
         cur_max, cur_min, cur_n = self.cur_max_[at], self.cur_min_[at], self.cur_n_[at]
@@ -158,8 +158,9 @@ class RangeNovelty(FeatureExtractor):
             cur_max[rolled] = np.nan
             cur_min[rolled] = np.nan
             cur_n = np.where(rolled, 0, cur_n)
-        if known.all():
+        if every:
             return self._z(y, st, n_rows + cur_n, n_blocks, cur_max, cur_min)
+        out = np.zeros_like(y)
         out[known] = self._z(y[known], st, n_rows + cur_n, n_blocks, cur_max, cur_min)
         return out
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from telecom_nb.features.compact import read_counts, store_counts
-from telecom_nb.features.group_median import fleet_median
+from telecom_nb.features.group_median import fleet_median, fleet_sample
 from telecom_nb.features.layout import grow_slot_major
 from telecom_nb.sector_index import grow_rows, known_rows
 
@@ -62,6 +62,10 @@ class RobustTable:
         """Level, spread (sigma-scaled) and count at ``cells`` (a fancy index)."""
         return (_wide(self.level[cells]), _wide(self.dev[cells]) * MAD_TO_SIGMA,
                 read_counts(self.count[cells]))
+
+    def levels(self, cells: tuple) -> np.ndarray:
+        """Levels at ``cells`` (float64): ``get``'s first, without gathering the spreads."""
+        return _wide(self.level[cells])
 
     def counts(self, cells: tuple) -> np.ndarray:
         """Sample counts at ``cells`` (float64)."""
@@ -147,7 +151,10 @@ def fleet_spread(table: RobustTable, min_count: float, low: float, high: float,
                  previous: np.ndarray) -> np.ndarray:
     """Per series the fleet's median sector spread (sectors with ``min_count`` samples),
     clipped to [low, high]; ``previous`` where too few sectors have that history."""
-    med, enough = fleet_median(table.dev * MAD_TO_SIGMA, table.count, min_count)
+    # the sample's spreads only (scaling the whole table was a rows x series pass a tick)
+    sample = fleet_sample(len(table.count))
+    med, enough = fleet_median(table.dev[sample] * MAD_TO_SIGMA, table.count[sample],
+                               min_count, sampled=True)
     return np.where(enough, np.clip(med, low, high), previous)
 
 
