@@ -159,7 +159,8 @@ def test_a_runs_z_is_not_capped_at_the_values_own_evidence():
 
     rng = np.random.default_rng(3)
     lumpy = LumpyKpis(("Drop Rate (%)",), (), 1)
-    rows, slots, day = np.arange(100), (np.zeros(100, np.intp), np.zeros(100, np.intp)), np.zeros(100)
+    rows, day = np.arange(100), np.zeros(100)
+    slots = (np.zeros(100, np.intp), np.zeros(100, np.intp))
     for _ in range(300):
         calls = rng.integers(8, 15, 100)
         raw = (100.0 * rng.binomial(calls, 0.004) / calls).round(4)[:, None]
