@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import copy
-
 import numpy as np
 import pytest
 
+from telecom_nb.features import count_run
 from telecom_nb.features.count_ratio import CountRatios, _signed_evidence
-from telecom_nb.features.count_run import HOLD_STEP_NS, CountRuns, consistent, run_z
+from telecom_nb.features.count_run import HOUR_NS, CountRuns, consistent, run_z
 
 
 def test_run_z_of_whole_counts_is_the_binomial_evidence():
@@ -37,7 +36,7 @@ def _learned(seed: int = 3) -> tuple[CountRatios, CountRuns, np.random.Generator
 
 
 def _tick(counts: CountRatios, runs: CountRuns, value: float, at: int = 0,
-          step_ns: int = HOLD_STEP_NS) -> tuple[float, float]:
+          step_ns: int = HOUR_NS) -> tuple[float, float]:
     """Sector ``at`` at ``value`` (the others at 0 %): (the value's own z, with the run's)."""
     rows, slot = np.arange(100), np.zeros(100, dtype=np.intp)
     raw = np.zeros((100, 1))
@@ -46,7 +45,7 @@ def _tick(counts: CountRatios, runs: CountRuns, value: float, at: int = 0,
     read = counts.read(rows, slot, raw, expected)
     own = counts.evidence(rows, slot, raw, expected, read)
     both = runs.z(counts, read, rows, slot, raw, own, step_ns)
-    runs.update(counts, rows, slot, raw, 100)
+    runs.update(counts, rows, slot, raw, 100, step_ns)
     counts.update(rows, slot, raw, 100)
     return float(own[at, 0]), float(both[at, 0])
 
@@ -59,11 +58,7 @@ def test_drops_of_a_few_calls_hour_after_hour_add_up():
     own = [s[0] for s in seen]
     assert max(own) < 2.0
     assert seen[-1][1] > max(own) + 0.5
-    # at 15 minutes a 0 % right after reads the run's z (a surge's quarter hours of a few
-    # calls lower the run as often as not: the rule below is for hourly data)
-    quarter = _tick(*copy.deepcopy((counts, runs)), 0.0, step_ns=HOLD_STEP_NS // 4)
-    assert quarter[0] <= 0.0 and quarter[1] > 1.0
-    # hourly, a 0 % right after lowers the run's z: it reads its own (the rows after a fault are
+    # a 0 % right after lowers the run's z: it reads its own (the rows after a fault are
     # not read at the fault's run), but is likely at the run's rate (0 of ~10 calls at ~9 %):
     # no sign the surge ended, the run keeps its drops and the next drop reads them again
     after = _tick(counts, runs, 0.0)
@@ -73,6 +68,28 @@ def test_drops_of_a_few_calls_hour_after_hour_add_up():
     for _ in range(12):
         later = _tick(counts, runs, 0.0)
     assert later[1] < 0.5
+
+
+def test_below_an_hour_the_runs_memory_is_data_time():
+    """A surge of quarter hours of 2-4 calls, one dropped every other quarter hour (0.4 %
+    usual): per value (0.7) the run holds ~3 quarter hours and stays at one drop's z; kept
+    per hour of data (0.7 an hour) it adds the surge's 3 hours up, as hourly data would."""
+    quarter = HOUR_NS // 4
+    values = (33.3333, 0.0, 25.0, 0.0, 50.0, 0.0, 33.3333, 0.0, 25.0, 0.0, 33.3333, 0.0)
+
+    def surge(span_ns: int) -> list[float]:
+        counts, runs, _ = _learned()
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(count_run, "DECAY_SPAN_NS", span_ns)
+            return [_tick(counts, runs, v, step_ns=quarter)[1] for v in values]
+
+    assert count_run.decay_per_value(quarter) == pytest.approx(0.7**0.25)
+    assert count_run.decay_per_value(HOUR_NS) == count_run.decay_per_value(2 * HOUR_NS) == 0.7
+    per_value, per_hour = surge(0), surge(HOUR_NS)
+    assert max(per_value) < 2.3
+    assert per_hour[-2] > per_value[-2] + 0.5 and per_hour[-2] > 2.6
+    # the quiet quarter hours lower the run: they read their own 0 (the hold rule)
+    assert max(per_hour[1::2]) <= 0.0
 
 
 def test_a_value_that_says_the_run_ended_is_not_read_at_the_runs_rate():
@@ -132,3 +149,28 @@ def test_a_checkpoint_from_before_the_runs_restores_and_goes_on():
     del tree["attrs"]["counts_"]["attrs"]["rate_"]  # other state is still refused, by name
     with pytest.raises(StateError, match="rate_"):
         restore(LumpyKpis(("drop",), (), 24), tree, arrays)
+
+
+def test_a_runs_z_is_not_capped_at_the_values_own_evidence():
+    """The lumpy holder caps a value read in counts at its own binomial evidence against the
+    seasonal expectation; where the run's z stands it is the evidence of the run's counts
+    (1 of 7 calls after 2 of 10 and 1 of 8 at 0.4 %: a cap of ~2.5 on a run of ~4)."""
+    from telecom_nb.features.lumpy import LumpyKpis
+
+    rng = np.random.default_rng(3)
+    lumpy = LumpyKpis(("Drop Rate (%)",), (), 1)
+    rows, day = np.arange(100), np.zeros(100)
+    slots = (np.zeros(100, np.intp), np.zeros(100, np.intp))
+    for _ in range(300):
+        calls = rng.integers(8, 15, 100)
+        raw = (100.0 * rng.binomial(calls, 0.004) / calls).round(4)[:, None]
+        lumpy.update(rows, slots, day, raw, 100)
+    expected = np.full((100, 1), 2.0)  # a seasonal expectation of 2 %: one drop of 7 is ~1 z
+    for value in (20.0, 12.5, 14.2857):
+        raw = np.zeros((100, 1))
+        raw[0, 0] = value
+        cap = lumpy.counts_.caps(rows, slots[0], raw, expected)[0, 0]
+        out = lumpy.z(rows, slots, day, raw, expected, np.full((100, 1), 50.0), HOUR_NS)[0, 0]
+        lumpy.update(rows, slots, day, raw, 100)
+    assert cap < 2.5
+    assert out > cap + 1.0

@@ -47,6 +47,10 @@ AREA_AFTER = pd.Timedelta("2D")
 #: the persistence part's slowest cadence: at 15 minutes the persistence spans 45 minutes and
 #: the part found nothing more (tuning worlds 1042, 1043: 26-31 more false alarms each)
 PERSIST_STEP = pd.Timedelta("1h")
+#: the rate part's finest cadence: at 30 minutes, with the count runs' memory in data time
+#: and their hold rule, it found VoLTE drop surges 7 -> 11 of 21 for 3 more false alarms
+#: (tuning world v1311); at 15 minutes 2 handover surges more for 39 more (v1310)
+RATE_STEP = pd.Timedelta("30min")
 #: the drift part's finest cadence: its columns at 15 and 30 minutes separate a wrong
 #: parameter as hourly ones do (the drift's memory is data time)
 DRIFT_STEP = pd.Timedelta("15min")
@@ -147,9 +151,11 @@ class PartSchedule:
 
     def _rate_columns(self) -> tuple[int, ...]:
         """The rate part's columns: the seasonal z of the KPIs the data show are ratios of
-        counts, gated as the persistence part (hourly fleets after a day)."""
+        counts (``joint`` fleets after a day, :data:`RATE_STEP` or slower)."""
         lumpy = getattr(self.features_.parts_[0], "lumpy_", None)
-        if lumpy is None or not self._persist_part():
+        if lumpy is None or not self.joint or not self._run_part():
+            return ()
+        if self.features_.parts_[0].cadence_.step < RATE_STEP:
             return ()
         return rate_columns(list(self.features_.feature_names), list(lumpy.kpis),
                             lumpy.counts_.ratios())

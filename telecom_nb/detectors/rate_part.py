@@ -18,9 +18,10 @@ The strongest column's ``-log10 p`` less ``log10`` of the number of columns read
 (Bonferroni) is the part, 0 below :data:`FLOOR`. The window holds the faults too: faults
 starting among the declustered rows move its 99.9 % quantile by a log-sized step (a share
 ``f`` of far rows puts it at the noise's ``0.1 % - f``), a small widening, never a shift of
-the anchor. Hourly fleets only (the detector's gate, as the persistence part's): at 15
+the anchor. Fleets at 30 minutes or slower (the detector's gate, ``RATE_STEP``): at 15
 minutes the same fit found one surge more for 34 more false-alarm rows (offline, tuning
-world 1050).
+world 1050); once the count runs kept their memory in data time (twentieth session) a
+30-minute world's surges reach it too.
 
 What the window cannot show is a tail that grows heavier beyond its 99.9 % (a few dozen
 rows): a t-distributed column (2 degrees of freedom) at its 1 in 10,000 reads ~1 in

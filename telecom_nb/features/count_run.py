@@ -25,7 +25,7 @@ The run's z stands for the row where it says more than the row's own, on the sam
 (a 0 or 100 %: either), and only while the value is likely at the run's own rate
 (:func:`consistent`): a quiet quarter hour inside a surge (0 of 5 calls at 15 %) does not
 end it, a busy hour's 3 drops of 300 after a run at 4 % does, and the memory never
-outlives the values' support. In hourly data the run's z stands only for a value that
+outlives the values' support. The run's z stands only for a value that
 holds the run up (its z with the value at least its z before it): the hours after a fault
 (3 drops of 299 calls, the run still at 1.6 % against 0.5 %) lower the run, read their own
 and are no false alarm, while the run keeps their counts (hourly tuning worlds 1080-1083:
@@ -40,6 +40,14 @@ A decay per hour of data time (0.7 an hour, ~0.915 a quarter hour) was tried wit
 the lead's four 15-minute worlds (214, 216, 217, 219) P 0.906 / 0.888 / 0.854 / 0.858 against
 0.913 / 0.890 / 0.854 / 0.868 per value (call-drop runs reading on after faults), events
 387 / 175 / 243 / 182 against 386 / 175 / 245 / 182: kept per value.
+
+Since 2026-12-02 (twentieth session) finer data keep the run per hour of data time
+(``DECAY`` an hour: 0.915 a quarter hour) *with* the hold rule at every cadence: per value
+a quarter-hourly run held ~45 minutes, a quiet cell's surge never added up (the missed
+surges' VoLTE z 2.3-4.9 at 15 minutes, 2.9-3.5 at 30, normal rows' 1 in 10,000 at
+2.9-3.1), and the hold rule is what keeps the longer memory from reading on after a fault
+(without it call-drop false alarms 32 -> 127 on 15-minute tuning world v1310, 72 of them
+1-6 hours after a cluster degradation).
 """
 
 from __future__ import annotations
@@ -50,19 +58,27 @@ from scipy.special import betainc, ndtri
 from telecom_nb.features.count_ratio import MIN_SHOWN, CountRatios, Read
 from telecom_nb.sector_index import grow_unwritten, known_rows, unwritten, written
 
-#: weight of the run so far at each new value (a memory of about 3 ticks, as persistence)
+#: weight of the run so far at each new value of hourly (or slower) data: a memory of
+#: about 3 hours; finer data keep it per hour of data time (:func:`decay_per_value`)
 DECAY = 0.7
+#: the data time over which finer data keep ``DECAY`` of the run (0: per value at any step)
+DECAY_SPAN_NS = 3_600_000_000_000
 #: a value reads the run's z while it is this likely at the run's own rate (a 0 of 5 calls
 #: in a surge of drops at 15 % is 44 % likely: no sign the surge ended)
 CONSISTENT = 0.1
-#: the shortest step at which a value must hold the run up to read it (hourly data); a
-#: quarter hour's few calls in a surge lower the run as often as not (15-minute world 1090:
-#: VoLTE drop surges found 4 -> 2 of 11 with the rule, post-fault false alarms 10 -> 8)
-HOLD_STEP_NS = 3_600_000_000_000
+#: an hour in ns: the default step of the data
+HOUR_NS = 3_600_000_000_000
 #: EW weight of a value of one event (its trials shown) in the sector's typical trials
 TRIALS_ALPHA = 0.05
 #: EW weight of a tick's mean share in the fleet's time-of-day profile of trials
 PROFILE_ALPHA = 0.05
+
+
+def decay_per_value(step_ns: int) -> float:
+    """The run's weight kept at each new value of data ``step_ns`` apart."""
+    if DECAY_SPAN_NS <= 0 or step_ns >= DECAY_SPAN_NS or step_ns <= 0:
+        return DECAY
+    return float(DECAY ** (step_ns / DECAY_SPAN_NS))
 
 
 def run_z(k: np.ndarray, n: np.ndarray, p: np.ndarray) -> np.ndarray:
@@ -113,7 +129,8 @@ class CountRuns:
         self.profile_n_ = np.zeros((slots_per_day, n_kpis))
 
     def _sums(self, counts: CountRatios, read: Read | None, rows: np.ndarray,
-              slot: np.ndarray, raw: np.ndarray) -> tuple[np.ndarray, ...] | None:
+              slot: np.ndarray, raw: np.ndarray, step_ns: int = HOUR_NS
+              ) -> tuple[np.ndarray, ...] | None:
         """``(cols, n, shown, one, filled, p, K, N, k, m, K0, N0)`` of this tick's rows
         (``n``: the trials a value shows, ``one``: a value of one event, ``filled``: a 0 or
         100 % read at the typical trials, ``K, N``: the run's sums with this value, ``k,
@@ -141,16 +158,17 @@ class CountRuns:
         prev_k, prev_n = self.events_[r, cols], self.trials_[r, cols]
         # a run starts where the one before sat at or below the rate (no quiet hours diluting it)
         carry = known[:, None] & (prev_k > prev_n * np.nan_to_num(p))
-        big_k = np.where(carry, DECAY * prev_k, 0.0) + row_k
-        big_n = np.where(carry, DECAY * prev_n, 0.0) + row_n
+        decay = decay_per_value(step_ns)
+        big_k = np.where(carry, decay * prev_k, 0.0) + row_k
+        big_n = np.where(carry, decay * prev_n, 0.0) + row_n
         return cols, n, shown, one, filled, p, big_k, big_n, row_k, row_n, prev_k, prev_n
 
     def z(self, counts: CountRatios, read: Read | None, rows: np.ndarray, slot: np.ndarray,
-          raw: np.ndarray, counted_z: np.ndarray, step_ns: int = HOLD_STEP_NS) -> np.ndarray:
+          raw: np.ndarray, counted_z: np.ndarray, step_ns: int = HOUR_NS) -> np.ndarray:
         """``counted_z`` (rows x KPIs, the values' own binomial z, NaN: not read in counts)
         with the run's z where it says more on the same side (``read``: the tick's
         :meth:`CountRatios.read`; ``step_ns``: the data's step)."""
-        sums = self._sums(counts, read, rows, slot, raw)
+        sums = self._sums(counts, read, rows, slot, raw, step_ns)
         if sums is None:
             return counted_z
         cols, _, shown, _, filled, p, big_k, big_n, row_k, row_n, prev_k, prev_n = sums
@@ -165,10 +183,10 @@ class CountRuns:
         likely = consistent(row_k[i, j], row_n[i, j], big_k[i, j], big_n[i, j], p[i, j])
         side = filled[i, j] | (np.sign(run) == np.sign(row))
         more = likely & side & (np.abs(run) > np.abs(row))
-        # ... and, in hourly data, while this value holds the run up: one that lowers the
+        # ... and while this value holds the run up: one that lowers the
         # run's z (the hours after a fault: 3 drops of 299 at a run of 1.6 %) reads its own;
         # the run keeps it (a surge's next drops read it again)
-        at = np.flatnonzero(more) if step_ns >= HOLD_STEP_NS else []
+        at = np.flatnonzero(more)
         if len(at):
             ia, ja = i[at], j[at]
             before = run_z(prev_k[ia, ja].astype(np.float64), prev_n[ia, ja].astype(np.float64),
@@ -179,14 +197,14 @@ class CountRuns:
         return out
 
     def update(self, counts: CountRatios, rows: np.ndarray, slot: np.ndarray, raw: np.ndarray,
-               n_rows: int) -> None:
+               n_rows: int, step_ns: int = HOUR_NS) -> None:
         """Add this tick's counts to the runs (before ``counts`` learns the tick)."""
         self.events_ = grow_unwritten(self.events_, n_rows)
         self.trials_ = grow_unwritten(self.trials_, n_rows)
         self.typical_ = grow_unwritten(self.typical_, n_rows)
         # the rate as the sector's (no seasonal expectation here: before 24 values, 0)
         read = counts.read(rows, slot, raw, np.zeros(raw.shape))
-        sums = self._sums(counts, read, rows, slot, raw)
+        sums = self._sums(counts, read, rows, slot, raw, step_ns)
         if sums is None:
             return
         cols, n, shown, one, filled, _, big_k, big_n, _, _, _, _ = sums

@@ -18,7 +18,7 @@ import numpy as np
 from telecom_nb.features.count_denominator import Denominators
 from telecom_nb.features.count_floor import CountFloor
 from telecom_nb.features.count_ratio import CountRatios
-from telecom_nb.features.count_run import CountRuns
+from telecom_nb.features.count_run import HOUR_NS, CountRuns
 from telecom_nb.features.scaling import unscale_kpis
 from telecom_nb.features.time_slots import n_slots
 from telecom_nb.features.zero_inflated import ZeroInflated
@@ -83,10 +83,14 @@ class LumpyKpis:
         known = known_rows(rows, len(self.counts_.rate_))
         read = self.dens_.exact(read, raw, known, self.counts_.resolution()[0])
         counted = self.counts_.evidence(rows, slot, raw, expected, read)
+        alone = counted
         counted = self.runs_.z(self.counts_, read, rows, slot, raw, counted, step_ns)
         own = np.where(np.isfinite(counted), counted, own)
         z = np.hstack([own, z[:, k:]])
         cap = self.counts_.caps(rows, slot, raw, expected)
+        # a run's z is the evidence of its counts, not of this value alone: the value's
+        # own evidence does not cap it
+        cap = np.where(np.isfinite(counted) & (counted != alone), np.inf, cap)
         # a KPI read on its own scale (in counts, or linear) bounds its relations too: their
         # log ratios of lumpy values are hundreds of spreads at a 19 s blip or one drop
         own_scale = np.isfinite(counted) | self.zero_kpis_.which()[None, :]
@@ -99,8 +103,9 @@ class LumpyKpis:
         return np.sign(z) * np.minimum(np.abs(z), cap)
 
     def update(self, rows: np.ndarray, slots: tuple[np.ndarray, np.ndarray], day: np.ndarray,
-               raw: np.ndarray, n_rows: int) -> None:
-        self.runs_.update(self.counts_, rows, slots[0], raw, n_rows)  # before counts_ learn
+               raw: np.ndarray, n_rows: int, step_ns: int = HOUR_NS) -> None:
+        # before counts_ learn
+        self.runs_.update(self.counts_, rows, slots[0], raw, n_rows, step_ns)
         self.floor_.update(raw)
         self.counts_.update(rows, slots[0], raw, n_rows)
         # candidates: percentages with decimals (a ratio whose counts never show few too)

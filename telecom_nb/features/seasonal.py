@@ -326,7 +326,8 @@ class SeasonalResiduals(FeatureExtractor):
                                                         self.slot_table_.dev[rows, slot])
         self.sector_table_.update((rows,), y_day, far=far)
         if need > FEW_SERIES:  # read only then (the one-series pass has no such state)
-            self.lumpy_.update(rows, (slot, wslot), utc_days(view.ns()), view.raw, need)
+            self.lumpy_.update(rows, (slot, wslot), utc_days(view.ns()), view.raw, need,
+                               self.cadence_.step_ns)
             rel = self.rel_offsets_
             if len(view) and rel.decide(int(view.ns().max()), self.lumpy_.noise()):
                 moved = moved_pairs(rel.offsets_, self.lumpy_.pair_cols_)
