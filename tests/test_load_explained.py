@@ -10,11 +10,11 @@ from telecom_nb.features.time_slots import DAY_NS
 
 
 def _fleet_z(rng: np.random.Generator, n: int) -> np.ndarray:
-    """Seasonal z of users, throughput, an unrelated KPI, PRB and setups: 5 % of the cells
-    on a crowd (users +3) lose throughput beyond a load z of 1, as a cell near capacity
-    does."""
+    """Seasonal z of users, throughput, an unrelated KPI, PRB and setups: 15 % of the
+    cells on a crowd (users +3) lose throughput beyond a load z of 1, as a cell near
+    capacity does (each sector learns its own crowd bins)."""
     users = rng.normal(size=n)
-    users[rng.random(n) < 0.05] += 3.0
+    users[rng.random(n) < 0.15] += 3.0
     thp = -2.0 * np.clip(users - 1.0, 0.0, None) + rng.normal(0.0, 0.5, n)
     prb = 0.8 * users + rng.normal(0.0, 0.6, n)
     setups = 0.9 * users + rng.normal(0.0, 0.4, n)
@@ -49,7 +49,7 @@ def test_a_crowds_throughput_drop_is_explained_a_fault_is_not():
                   [3.5, -14.0, 0.0, 3.0, 3.0],   # a collapse far beyond the crowd's
                   [0.0, 2.0, 0.0, 0.0, 0.0]])
     out = model.adjust(np.arange(4), z, np.ones((4, 5), dtype=bool))
-    assert abs(out[0, 1]) < 1.0
+    assert abs(out[0, 1]) < 2.0
     assert out[1, 1] <= -5.0 and out[2, 1] <= -6.0 and out[3, 1] >= 2.0
     assert np.array_equal(out[:, [0, 2, 3, 4]], z[:, [0, 2, 3, 4]])  # loads keep theirs
     missing = np.ones((4, 5), dtype=bool)

@@ -13,12 +13,14 @@ least 3), and a row's load is its family members' median z (interference lifts P
 and barely moves it; a crowd lifts them all). Every other KPI whose mean |r| with the
 members is at least ``MIN_R`` (either sign: a throughput falls, a latency or an uplink
 noise rises) is read against it; the family's own KPIs never are (a crowd, a saturation
-keep their evidence). Per sector, dependent KPI and bin of the load, a running mean of
-the dependent's z and of its absolute residual (a warm bin does not learn rows beyond
-``GATE`` residual spreads: a fault's), shrunk toward the fleet's bin while young. A row's
-dependent z becomes its residual, kept on the side the z already is (never amplified by
-the mean, 0 when the load explains more than all of it), in units of the bin's residual
-spread (bounded): at usual load a steadier residual reads a drop further out. Causal: a
+keep their evidence). Only a load above usual (family median z >= ``BUSY``) explains:
+a wrong parameter that drops a cell's users does not excuse its volume dropping with them.
+Per sector, dependent KPI and bin of the load, a running mean of the dependent's z and of
+its absolute residual (a warm bin does not learn rows beyond ``GATE`` residual spreads: a
+fault's), shrunk toward 0 and 1 while young: nothing is borrowed from other sectors, so a
+load the sector never carried (a saturation) explains nothing. A row's dependent z becomes
+its residual, kept on the side the z already is (never amplified by the mean, 0 when the
+load explains more than all of it), in units of the bin's residual spread (bounded). Causal: a
 row is read under the state before it; the family is chosen after a day of data and
 re-read daily (a new dependent, or a new family, starts its bins afresh).
 """
@@ -33,6 +35,9 @@ from telecom_nb.sector_index import grow_rows, known_rows
 #: bin edges on the load family's median seasonal z (a crowd reads +1.5 to +5)
 EDGES = np.array([-2.0, -1.0, -0.5, 0.5, 1.0, 1.5, 2.0, 3.0, 4.5])
 N_BINS = len(EDGES) + 1
+#: only a load at least this far above usual explains (a crowd; a cell's users falling
+#: by a wrong parameter does not excuse its volume falling with them)
+BUSY = 0.5
 #: a KPI is read against the load family when its mean |r| with the members is MIN_R+
 MIN_R = 0.25
 #: the load family: KPIs linked by a correlation of their z of at least FAMILY_R ...
@@ -118,7 +123,6 @@ class LoadExplained:
         self.sum_ = np.zeros((0, k * N_BINS))
         self.abs_ = np.zeros((0, k * N_BINS))
         self.cnt_ = np.zeros((0, k * N_BINS))
-        self.fleet_ = np.zeros((3, k * N_BINS))
 
     @property
     def ready(self) -> bool:
@@ -133,21 +137,20 @@ class LoadExplained:
             load = np.where(some, np.nanmedian(np.where(some[:, None], fam, 0.0), axis=1), 0.0)
         k = len(self.family_)
         cells = np.arange(k)[None, :] * N_BINS + load_bins(load)[:, None]
-        return cells, self.dependent_[None, :] & valid & some[:, None]
+        return cells, self.dependent_[None, :] & valid & (some & (load >= BUSY))[:, None]
 
     def _expected(self, rows: np.ndarray, cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """The usual z and residual spread in each row's cells, shrunk to the fleet's."""
-        fs, fa, fn = (self.fleet_[i][cells] for i in range(3))
-        f_mean = np.where(fn > 0, fs / np.maximum(fn, 1.0), 0.0)
-        f_sd = np.where(fn > 0, 1.2533 * fa / np.maximum(fn, 1.0), 1.0)
+        """The usual z and residual spread in each row's cells, shrunk to 0 and 1 while the
+        sector's own cell is young: no explanation borrowed from other sectors (a load the
+        sector never carried, a saturation, explains nothing)."""
         known = known_rows(rows, len(self.cnt_))
         r = np.where(known, rows, 0)[:, None]
         own = known[:, None]
         n = np.where(own, self.cnt_[r, cells], 0.0)
         s = np.where(own, self.sum_[r, cells], 0.0)
         a = np.where(own, self.abs_[r, cells], 0.0)
-        mean = (s + PRIOR_N * f_mean) / (n + PRIOR_N)
-        sd = (1.2533 * a + PRIOR_N * f_sd) / (n + PRIOR_N)
+        mean = s / (n + PRIOR_N)
+        sd = (1.2533 * a + PRIOR_N) / (n + PRIOR_N)
         return mean, sd
 
     def adjust(self, rows: np.ndarray, z: np.ndarray, valid: np.ndarray) -> np.ndarray:
@@ -187,15 +190,14 @@ class LoadExplained:
             return
         self._grow(n_rows)
         cells, ok = self._cells(kz, valid)
-        mean, sd = self._expected(rows, cells)
-        resid = kz - mean
+        _, sd = self._expected(rows, cells)
         r = np.broadcast_to(rows[:, None], cells.shape)
-        warm = self.cnt_[r, cells] >= WARM_N
+        n = self.cnt_[r, cells]
+        resid = kz - self.sum_[r, cells] / np.maximum(n, 1.0)  # the cell's own mean so far
+        warm = n >= WARM_N
         ok &= ~warm | (np.abs(resid) <= GATE * np.maximum(sd, 1.0))
         rr, cc, zv, av = r[ok], cells[ok], kz[ok], np.abs(resid[ok])
         self._add(self.sum_, self.abs_, self.cnt_, (rr, cc), zv, av, CAP_N)
-        self._add(self.fleet_[0], self.fleet_[1], self.fleet_[2], cc, zv, av,
-                  CAP_N * max(n_rows, 1))
 
     @staticmethod
     def _add(s: np.ndarray, a: np.ndarray, n: np.ndarray, at, zv: np.ndarray, av: np.ndarray,
@@ -218,7 +220,6 @@ class LoadExplained:
         if cells.any():
             for table in (self.sum_, self.abs_, self.cnt_):
                 table[:, cells] = 0.0
-            self.fleet_[:, cells] = 0.0
         self.family_, self.dependent_ = family, dependent
         self.chosen_ns_ = now
 
