@@ -105,7 +105,8 @@ class KpiFeatures(PartParams, FeatureExtractor):
     def derive_added_state(self, names: Sequence[str]) -> None:
         """A checkpoint from before the common mode: no groups yet (fitted on the next
         day of data). One older than the drift columns runs on without them: its window
-        and model have the columns it had (the drift part is simply not fitted)."""
+        and model have the columns it had (the drift part is simply not fitted). One
+        older than the load model starts it afresh (its family is read after a day)."""
         if "common_" in names:
             self.common_ = CommonMode() if self.common else None
         if "drift_" in names:
