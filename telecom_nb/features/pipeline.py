@@ -20,6 +20,7 @@ from telecom_nb.features.change import ShortTermChange
 from telecom_nb.features.common_mode import CommonMode
 from telecom_nb.features.drift import Drift
 from telecom_nb.features.level_shift import LevelShift
+from telecom_nb.features.load_explained import LoadExplained
 from telecom_nb.features.part_params import PartParams
 from telecom_nb.features.peers import PeerComparison
 from telecom_nb.features.persistence import Persistence
@@ -87,12 +88,15 @@ class KpiFeatures(PartParams, FeatureExtractor):
     common = param_trait(Bool(True, help=(
         "a fleet: when most of it is shifted at one tick (a holiday's first day), each "
         "sector's seasonal z less the median of sectors with a day like its own")))
+    load = param_trait(Bool(True, help=(
+        "a fleet: a KPI that falls when another rises (throughput under a crowd) is read "
+        "on what that load's deviation does not explain, per sector")))
     recurrence = param_trait(Bool(True, help=(
         "a few series: an excursion that came back at the same time of day on earlier "
         "days (a scheduled job) reads as ordinary noise; only what goes beyond it counts")))
 
     #: state newer than some checkpoints: derived by :meth:`derive_added_state`
-    _state_added: tuple[str, ...] = ("common_", "drift_")
+    _state_added: tuple[str, ...] = ("common_", "drift_", "load_")
 
     def __init__(self, registry: SectorIndex | None = None, **params: Any) -> None:
         self.part_params: dict[str, dict[str, Any]] = {}
@@ -101,11 +105,14 @@ class KpiFeatures(PartParams, FeatureExtractor):
     def derive_added_state(self, names: Sequence[str]) -> None:
         """A checkpoint from before the common mode: no groups yet (fitted on the next
         day of data). One older than the drift columns runs on without them: its window
-        and model have the columns it had (the drift part is simply not fitted)."""
+        and model have the columns it had (the drift part is simply not fitted). One
+        older than the load model starts it afresh (its family is read after a day)."""
         if "common_" in names:
             self.common_ = CommonMode() if self.common else None
         if "drift_" in names:
             self.drift_ = None
+        if "load_" in names:
+            self.load_ = LoadExplained(len(self.kpis_ or ())) if self.load else None
 
     @validate("slots_per_day")
     def _v_slots(self, proposal):
@@ -114,7 +121,7 @@ class KpiFeatures(PartParams, FeatureExtractor):
 
     @observe("slots_per_day", "weekly", "timezone", "relations", "peers", "change",
              "persistence", "novelty", "area", "run", "drift", "shift", "smooth",
-             "recurrence", "common")
+             "recurrence", "common", "load")
     def _structure_changed(self, change) -> None:
         if self.kpis_ is not None:
             self._reset()
@@ -152,10 +159,13 @@ class KpiFeatures(PartParams, FeatureExtractor):
         self.smooth_ = SmoothedZ(len(self.kpis_ or ())) if self.smooth else None
         self.recur_ = Recurrence(n_series) if self.recurrence else None
         self.common_ = CommonMode() if self.common else None
+        self.load_ = LoadExplained(len(self.kpis_ or ())) if self.load else None
         self.zeros_ = ZeroStates(len(self.kpis_ or ()))
         self.zero_columns_ = kpi_columns(self.feature_names, tuple(self.kpis_ or ()))
-        #: (view, updates, raw seasonal z, z after the recurrence part)
-        self._season_z: tuple[BatchView, int, np.ndarray, np.ndarray] | None = None
+        #: (view, updates, raw seasonal z, z after the recurrence part and common mode,
+        #: that read against the load, the KPIs' validity)
+        self._season_z: tuple[BatchView, int, np.ndarray, np.ndarray, np.ndarray,
+                              np.ndarray] | None = None
         self._updates = 0
         #: a features matrix handed back (:meth:`recycle`): the next stacking's output
         self._spare: np.ndarray | None = None
@@ -223,20 +233,26 @@ class KpiFeatures(PartParams, FeatureExtractor):
         was an alarm for the hour after it, and widened the mean's usual spread)."""
         return (known.astype(np.float64) @ self.zero_columns_[:, :n_series]) > 0
 
-    def _seasonal_z(self, view: BatchView, raw: bool = False) -> np.ndarray:
+    def _seasonal_z(self, view: BatchView, stage: str = "read") -> np.ndarray:
         """The seasonal part's z of ``view`` under the current state (computed once), a
-        few series' recurring excursions taken off (``raw``: as the part gave it)."""
+        few series' recurring excursions taken off, a fleet's common mode and what its
+        loads explain (``stage``: "raw" as the part gave it, "unloaded" before the load)."""
         cached = self._season_z
         if cached is None or cached[0] is not view or cached[1] != self._updates:
             z = adjusted = self.parts_[0].transform_view(view)
             if self.recur_ is not None:
                 self.recur_.active = self.few_series()
                 adjusted = self.recur_.adjust(self.rows(view), z, _ns(view))
-            if self.common_ is not None and not self.few_series():
-                valid = np.isfinite(self.parts_[0].series(view))  # z 0: at its usual
+            fleet = not self.few_series() and (self.common_ or self.load_) is not None
+            valid = np.isfinite(self.parts_[0].series(view)) if fleet else z  # z 0: usual
+            if self.common_ is not None and fleet:
                 adjusted = self.common_.adjust(self.rows(view), _ns(view), adjusted, valid)
-            cached = self._season_z = (view, self._updates, z, adjusted)
-        return cached[2] if raw else cached[3]
+            read = adjusted
+            if self.load_ is not None and fleet:
+                read = self.load_.adjust(self.rows(view), adjusted,
+                                         valid[:, : len(self.kpis_ or ())])
+            cached = self._season_z = (view, self._updates, z, adjusted, read, valid)
+        return {"raw": cached[2], "unloaded": cached[3], "read": cached[4]}[stage]
 
     def transform_view(self, view: BatchView) -> np.ndarray:
         blocks = [self._seasonal_z(view)]
@@ -363,11 +379,15 @@ class KpiFeatures(PartParams, FeatureExtractor):
             self.persistence_.update(rows, z, len(self.registry))
         if self.recur_ is not None:  # the series' own excursions, as they were
             self.recur_.active = self.few_series()
-            self.recur_.update(rows, self._seasonal_z(view, raw=True), _ns(view),
+            self.recur_.update(rows, self._seasonal_z(view, "raw"), _ns(view),
                                len(self.registry))
         if self.few_series():  # read only then; a registry never shrinks back to a few
             self.zeros_.update(rows, scaled_view(view, self.kpis_ or ()), len(self.registry),
                                self.local_hours(view))
+        if self.load_ is not None and not self.few_series():  # before the parts learn
+            z = self._seasonal_z(view, "unloaded")
+            valid = self._season_z[5][:, : len(self.kpis_ or ())]  # type: ignore[index]
+            self.load_.update(rows, z, valid, _ns(view), len(self.registry))
         for part in self.parts_:
             part.update_view(view)
         self._regroup(view)

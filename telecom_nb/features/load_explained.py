@@ -1,0 +1,231 @@
+"""A KPI's deviation read against what the same row's load explains (fleets).
+
+A cell near capacity on a busier-than-usual quarter hour (users 1.3-1.6x its usual at that
+hour, PRB 95-100 %) loses throughput to 0.34-0.46x: normal physics, yet its seasonal z
+alone reads -6 to -10 and was the top KPI of 35-55 % of the third generator's false-alarm
+rows. Its evidence should be what the load does *not* explain: a throughput falling at
+usual load (transport congestion, interference) or far beyond what the sector's busiest
+rows ever showed (PRB saturation) stays out.
+
+Learned from data, no KPI names: over the fleet's rows, the "load family" is the largest
+group of KPIs whose seasonal z move together (users, setups, PRB, volume: r >= 0.5, at
+least 3), and a row's load is its family members' median z (interference lifts PRB alone
+and barely moves it; a crowd lifts them all). Every other KPI whose mean |r| with the
+members is at least ``MIN_R`` (either sign: a throughput falls, a latency or an uplink
+noise rises) is read against it; the family's own KPIs never are (a crowd, a saturation
+keep their evidence). Only a load above usual (family median z >= ``BUSY``) explains:
+a wrong parameter that drops a cell's users does not excuse its volume dropping with them.
+Per sector, dependent KPI and bin of the load, a running mean of the dependent's z and of
+its absolute residual (a warm bin does not learn rows beyond ``GATE`` residual spreads: a
+fault's), shrunk toward 0 and 1 while young: nothing is borrowed from other sectors, so a
+load the sector never carried (a saturation) explains nothing. A row's dependent z becomes
+its residual, kept on the side the z already is (never amplified by the mean, 0 when the
+load explains more than all of it), in units of the bin's residual spread (bounded). Causal: a
+row is read under the state before it; the family is chosen after a day of data and
+re-read daily (a new dependent, or a new family, starts its bins afresh).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from telecom_nb.features.time_slots import DAY_NS
+from telecom_nb.sector_index import grow_rows, known_rows
+
+#: bin edges on the load family's median seasonal z (a crowd reads +1.5 to +5)
+EDGES = np.array([-2.0, -1.0, -0.5, 0.5, 1.0, 1.5, 2.0, 3.0, 4.5])
+N_BINS = len(EDGES) + 1
+#: only a load at least this far above usual explains (a crowd; a cell's users falling
+#: by a wrong parameter does not excuse its volume falling with them)
+BUSY = 0.5
+#: a KPI is read against the load family when its mean |r| with the members is MIN_R+
+MIN_R = 0.25
+#: the load family: KPIs linked by a correlation of their z of at least FAMILY_R ...
+FAMILY_R = 0.5
+#: ... at least this many of them
+FAMILY_MIN = 3
+#: rows a pair needs before its correlation counts
+MIN_PAIRS = 1000.0
+#: z clipped at this in the correlations (a fault's rows do not make a family)
+Z_CORR = 4.0
+#: z clipped at this when learned (a fault's -1000 moves no mean)
+Z_LEARN = 10.0
+#: samples after which a bin's mean and spread are its own (before: shrunk to the fleet's)
+PRIOR_N = 8.0
+#: a bin's memory: its sums decay once it holds this many samples
+CAP_N = 200.0
+#: a warm bin does not learn a row beyond this many residual spreads (a fault)
+GATE = 5.0
+WARM_N = 5.0
+#: the residual's spread is read within these bounds (sharpen at most 1/S_MIN)
+S_MIN, S_MAX = 0.7, 3.0
+_NONE = np.iinfo(np.int64).min // 2
+
+
+def load_bins(z: np.ndarray) -> np.ndarray:
+    """The bin (0..N_BINS-1) of each load z."""
+    return np.searchsorted(EDGES, z, side="right")
+
+
+def correlations(cross: np.ndarray, sums: np.ndarray, squares: np.ndarray,
+                 pairs: np.ndarray) -> np.ndarray:
+    """KPI x KPI correlation of the z from the fleet's running sums over the rows where
+    both have a value (a multi-RAT fleet's 2G rows have no throughput): ``cross`` = sum
+    z_i z_j, ``sums`` / ``squares`` [i, j] = sum z_i / z_i^2, ``pairs`` [i, j] their rows;
+    0 for a pair seen on fewer than ``MIN_PAIRS`` rows."""
+    n = np.maximum(pairs, 1.0)
+    mean_i, mean_j = sums / n, sums.T / n
+    cov = cross / n - mean_i * mean_j
+    var_i, var_j = squares / n - mean_i**2, squares.T / n - mean_j**2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = cov / np.sqrt(np.clip(var_i, 0.0, None) * np.clip(var_j, 0.0, None))
+    r = np.where(np.isfinite(r) & (pairs >= MIN_PAIRS), r, 0.0)
+    np.fill_diagonal(r, 0.0)
+    return r
+
+
+def choose(r: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(the load family, the KPIs read against it): outside the family, a KPI whose mean
+    |r| with the family's members (those it shares rows with) is at least ``MIN_R``."""
+    family = load_family(r)
+    seen = family[None, :] & (r != 0.0)
+    with np.errstate(invalid="ignore"):
+        mean_r = np.where(seen, np.abs(r), 0.0).sum(axis=1) / seen.sum(axis=1)
+    return family, ~family & (np.nan_to_num(mean_r) >= MIN_R) & family.any()
+
+
+def load_family(r: np.ndarray) -> np.ndarray:
+    """The KPIs of the largest group moving together (``r >= FAMILY_R``, linked through
+    each other), if it has at least ``FAMILY_MIN`` of them: a cell's load (users, setups,
+    PRB, volume) shows in many counters at once; a throughput or a latency in none."""
+    reach = (r >= FAMILY_R) | np.eye(len(r), dtype=bool)
+    for _ in range(max(int(np.ceil(np.log2(max(len(r), 2)))), 1)):
+        reach = (reach.astype(np.float64) @ reach.astype(np.float64)) > 0
+    size = reach.sum(axis=1)
+    if not len(size) or size.max() < FAMILY_MIN:
+        return np.zeros(len(r), dtype=bool)
+    return reach[int(np.argmax(size))]
+
+
+class LoadExplained:
+    """Per sector x KPI x load bin: the KPI's usual z and residual spread at that load."""
+
+    def __init__(self, n_kpis: int) -> None:
+        k = n_kpis
+        #: the fleet's z products, sums, squares and rows, over rows where both have a value
+        self.cross_ = np.zeros((4, k, k))
+        self.first_ns_ = _NONE
+        self.chosen_ns_ = _NONE
+        #: the load family's KPIs, and the KPIs read against its median z
+        self.family_ = np.zeros(k, dtype=bool)
+        self.dependent_ = np.zeros(k, dtype=bool)
+        #: per sector x (KPI, bin) flattened: sum of z, sum of |residual|, samples
+        self.sum_ = np.zeros((0, k * N_BINS))
+        self.abs_ = np.zeros((0, k * N_BINS))
+        self.cnt_ = np.zeros((0, k * N_BINS))
+
+    @property
+    def ready(self) -> bool:
+        return bool(self.dependent_.any())
+
+    def _cells(self, z: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(rows x k) flat (KPI, bin) cell of each row's KPIs on the family's median z, and
+        which are read (a dependent with a value, the row with a family member's)."""
+        fam = np.where(valid[:, self.family_], z[:, self.family_], np.nan)
+        some = np.isfinite(fam).any(axis=1)
+        with np.errstate(all="ignore"):
+            load = np.where(some, np.nanmedian(np.where(some[:, None], fam, 0.0), axis=1), 0.0)
+        k = len(self.family_)
+        cells = np.arange(k)[None, :] * N_BINS + load_bins(load)[:, None]
+        return cells, self.dependent_[None, :] & valid & (some & (load >= BUSY))[:, None]
+
+    def _expected(self, rows: np.ndarray, cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The usual z and residual spread in each row's cells, shrunk to 0 and 1 while the
+        sector's own cell is young: no explanation borrowed from other sectors (a load the
+        sector never carried, a saturation, explains nothing)."""
+        known = known_rows(rows, len(self.cnt_))
+        r = np.where(known, rows, 0)[:, None]
+        own = known[:, None]
+        n = np.where(own, self.cnt_[r, cells], 0.0)
+        s = np.where(own, self.sum_[r, cells], 0.0)
+        a = np.where(own, self.abs_[r, cells], 0.0)
+        mean = s / (n + PRIOR_N)
+        sd = (1.2533 * a + PRIOR_N) / (n + PRIOR_N)
+        return mean, sd
+
+    def adjust(self, rows: np.ndarray, z: np.ndarray, valid: np.ndarray) -> np.ndarray:
+        """``z`` (rows x series, KPIs first) with each dependent KPI's column read as what
+        its load does not explain; ``valid``: rows x KPIs with a value."""
+        if not self.ready or not len(z):
+            return z
+        k = len(self.family_)
+        kz = z[:, :k]
+        cells, ok = self._cells(kz, valid)
+        mean, sd = self._expected(rows, cells)
+        u = kz - mean
+        side = np.sign(kz)
+        kept = side * np.clip(side * u, 0.0, np.abs(kz))  # never past 0, never amplified
+        read = kept / np.clip(sd, S_MIN, S_MAX)
+        out = z.copy()
+        out[:, :k] = np.where(ok, read, kz)
+        return out
+
+    def update(self, rows: np.ndarray, z: np.ndarray, valid: np.ndarray, now_ns: np.ndarray,
+               n_rows: int) -> None:
+        """Learn the batch's rows (``z``: the seasonal z before this part's adjustment)."""
+        k = len(self.family_)
+        if not len(z):
+            return
+        kz = np.clip(z[:, :k], -Z_LEARN, Z_LEARN)
+        m = valid.astype(np.float64)
+        zv = np.where(valid, np.clip(kz, -Z_CORR, Z_CORR), 0.0)
+        self.cross_ += np.stack([zv.T @ zv, zv.T @ m, (zv * zv).T @ m, m.T @ m])
+        now = int(now_ns.max())
+        if self.first_ns_ == _NONE:
+            self.first_ns_ = int(now_ns.min())
+        if now - self.first_ns_ >= DAY_NS and (self.chosen_ns_ == _NONE
+                                               or now - self.chosen_ns_ >= DAY_NS):
+            self._choose(now)
+        if not self.ready:
+            return
+        self._grow(n_rows)
+        cells, ok = self._cells(kz, valid)
+        _, sd = self._expected(rows, cells)
+        r = np.broadcast_to(rows[:, None], cells.shape)
+        n = self.cnt_[r, cells]
+        resid = kz - self.sum_[r, cells] / np.maximum(n, 1.0)  # the cell's own mean so far
+        warm = n >= WARM_N
+        ok &= ~warm | (np.abs(resid) <= GATE * np.maximum(sd, 1.0))
+        rr, cc, zv, av = r[ok], cells[ok], kz[ok], np.abs(resid[ok])
+        self._add(self.sum_, self.abs_, self.cnt_, (rr, cc), zv, av, CAP_N)
+
+    @staticmethod
+    def _add(s: np.ndarray, a: np.ndarray, n: np.ndarray, at, zv: np.ndarray, av: np.ndarray,
+             cap: float) -> None:
+        """Add samples at ``at``, the cells' sums decayed once they hold ``cap`` samples."""
+        keep = np.where(n[at] >= cap, (cap - 1.0) / cap, 1.0)
+        s[at] *= keep
+        a[at] *= keep
+        n[at] *= keep
+        np.add.at(s, at, zv)
+        np.add.at(a, at, av)
+        np.add.at(n, at, 1.0)
+
+    def _choose(self, now: int) -> None:
+        """Re-read the family and its dependents; on a new family every bin starts afresh,
+        else a KPI that becomes a dependent does."""
+        family, dependent = choose(correlations(*self.cross_))
+        moved = dependent & ~self.dependent_ if (family == self.family_).all() else family | True
+        cells = np.repeat(moved, N_BINS)
+        if cells.any():
+            for table in (self.sum_, self.abs_, self.cnt_):
+                table[:, cells] = 0.0
+        self.family_, self.dependent_ = family, dependent
+        self.chosen_ns_ = now
+
+    def _grow(self, n_rows: int) -> None:
+        if len(self.cnt_) >= n_rows:
+            return
+        self.sum_ = grow_rows(self.sum_, n_rows)
+        self.abs_ = grow_rows(self.abs_, n_rows)
+        self.cnt_ = grow_rows(self.cnt_, n_rows)

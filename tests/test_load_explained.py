@@ -1,0 +1,86 @@
+"""A KPI's deviation read against what its load explains (fleets)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from telecom_nb.features.load_explained import LoadExplained, choose
+from telecom_nb.features.pipeline import KpiFeatures
+from telecom_nb.features.time_slots import DAY_NS
+
+
+def _fleet_z(rng: np.random.Generator, n: int) -> np.ndarray:
+    """Seasonal z of users, throughput, an unrelated KPI, PRB and setups: 15 % of the
+    cells on a crowd (users +3) lose throughput beyond a load z of 1, as a cell near
+    capacity does (each sector learns its own crowd bins)."""
+    users = rng.normal(size=n)
+    users[rng.random(n) < 0.15] += 3.0
+    thp = -2.0 * np.clip(users - 1.0, 0.0, None) + rng.normal(0.0, 0.5, n)
+    prb = 0.8 * users + rng.normal(0.0, 0.6, n)
+    setups = 0.9 * users + rng.normal(0.0, 0.4, n)
+    return np.c_[users, thp, rng.normal(size=n), prb, setups]
+
+
+def _learned(n: int = 50, days: int = 3) -> LoadExplained:
+    rng = np.random.default_rng(1)
+    model = LoadExplained(5)
+    rows, valid = np.arange(n), np.ones((n, 5), dtype=bool)
+    for t in range(96 * days):
+        model.update(rows, _fleet_z(rng, n), valid, np.full(n, t * (DAY_NS // 96)), n)
+    return model
+
+
+def test_the_load_is_learned_one_way_only():
+    """Throughput's load is the users KPI (users, PRB and setups rise together: the load
+    family); the family is not read against throughput, nor is the unrelated KPI read
+    against anything."""
+    model = _learned()
+    assert model.family_.tolist() == [True, False, False, True, True]
+    assert model.dependent_.tolist() == [False, True, False, False, False]
+    r = np.array([[0.0, -0.6, 0.9], [-0.6, 0.0, 0.0], [0.9, 0.0, 0.0]])
+    family, dependent = choose(r)  # two KPIs moving together are no family
+    assert not family.any() and not dependent.any()
+
+
+def test_a_crowds_throughput_drop_is_explained_a_fault_is_not():
+    model = _learned()
+    z = np.array([[3.5, -5.0, 0.0, 3.0, 3.0],    # a crowd: throughput as usual under it
+                  [0.0, -5.0, 0.0, 0.0, 0.0],    # the same drop at usual load
+                  [3.5, -14.0, 0.0, 3.0, 3.0],   # a collapse far beyond the crowd's
+                  [0.0, 2.0, 0.0, 0.0, 0.0]])
+    out = model.adjust(np.arange(4), z, np.ones((4, 5), dtype=bool))
+    assert abs(out[0, 1]) < 2.0
+    assert out[1, 1] <= -5.0 and out[2, 1] <= -6.0 and out[3, 1] >= 2.0
+    assert np.array_equal(out[:, [0, 2, 3, 4]], z[:, [0, 2, 3, 4]])  # loads keep theirs
+    missing = np.ones((4, 5), dtype=bool)
+    missing[0, [0, 3, 4]] = False  # no load value: nothing explained
+    assert model.adjust(np.arange(4), z, missing)[0, 1] == -5.0
+
+
+def test_nothing_is_explained_before_a_day_of_data():
+    model = _learned(days=1)
+    z = np.array([[3.5, -5.0, 0.0, 3.0, 3.0]])
+    assert np.array_equal(model.adjust(np.arange(1), z, np.ones((1, 5), dtype=bool)), z)
+
+
+def test_a_checkpoint_from_before_the_load_model_restores():
+    from telecom_nb.engine.snapshot import capture, restore
+
+    features = KpiFeatures()
+    features.bind(["users", "thp"])
+    features.load_.dependent_ = np.array([False, True])
+    tree, arrays = capture(features)
+    same = restore(_bound(), tree, arrays)
+    assert same.load_.dependent_.tolist() == [False, True]
+    del tree["attrs"]["load_"]
+    fresh = restore(_bound(), tree, arrays)
+    assert isinstance(fresh.load_, LoadExplained) and not fresh.load_.ready
+    off = KpiFeatures(load=False)
+    off.bind(["users", "thp"])
+    assert off.load_ is None
+
+
+def _bound() -> KpiFeatures:
+    features = KpiFeatures()
+    features.bind(["users", "thp"])
+    return features
