@@ -119,25 +119,26 @@ class LoadExplained:
         #: the load family's KPIs, and the KPIs read against its median z
         self.family_ = np.zeros(k, dtype=bool)
         self.dependent_ = np.zeros(k, dtype=bool)
-        #: per sector x (KPI, bin) flattened: sum of z, sum of |residual|, samples
-        self.sum_ = np.zeros((0, k * N_BINS))
-        self.abs_ = np.zeros((0, k * N_BINS))
-        self.cnt_ = np.zeros((0, k * N_BINS))
+        #: per sector x (dependent KPI, bin) flattened: sum of z, sum of |residual|,
+        #: samples (dependents only: 100k sectors x 20 KPIs x 10 bins would be 480 MB)
+        self.sum_ = np.zeros((0, 0))
+        self.abs_ = np.zeros((0, 0))
+        self.cnt_ = np.zeros((0, 0))
 
     @property
     def ready(self) -> bool:
         return bool(self.dependent_.any())
 
     def _cells(self, z: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(rows x k) flat (KPI, bin) cell of each row's KPIs on the family's median z, and
-        which are read (a dependent with a value, the row with a family member's)."""
+        """(rows x dependents) flat (dependent, bin) cell of each row's dependent KPIs on
+        the family's median z, and which are read (a value, the row with a member's)."""
         fam = np.where(valid[:, self.family_], z[:, self.family_], np.nan)
         some = np.isfinite(fam).any(axis=1)
         with np.errstate(all="ignore"):
             load = np.where(some, np.nanmedian(np.where(some[:, None], fam, 0.0), axis=1), 0.0)
-        k = len(self.family_)
-        cells = np.arange(k)[None, :] * N_BINS + load_bins(load)[:, None]
-        return cells, self.dependent_[None, :] & valid & (some & (load >= BUSY))[:, None]
+        dep = self.dependent_
+        cells = np.arange(int(dep.sum()))[None, :] * N_BINS + load_bins(load)[:, None]
+        return cells, valid[:, dep] & (some & (load >= BUSY))[:, None]
 
     def _expected(self, rows: np.ndarray, cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The usual z and residual spread in each row's cells, shrunk to 0 and 1 while the
@@ -158,16 +159,14 @@ class LoadExplained:
         its load does not explain; ``valid``: rows x KPIs with a value."""
         if not self.ready or not len(z):
             return z
-        k = len(self.family_)
-        kz = z[:, :k]
-        cells, ok = self._cells(kz, valid)
+        cells, ok = self._cells(z[:, : len(self.family_)], valid)
         mean, sd = self._expected(rows, cells)
-        u = kz - mean
-        side = np.sign(kz)
-        kept = side * np.clip(side * u, 0.0, np.abs(kz))  # never past 0, never amplified
-        read = kept / np.clip(sd, S_MIN, S_MAX)
+        dep = np.flatnonzero(self.dependent_)
+        dz = z[:, dep]
+        side = np.sign(dz)
+        kept = side * np.clip(side * (dz - mean), 0.0, np.abs(dz))  # never past 0 or amplified
         out = z.copy()
-        out[:, :k] = np.where(ok, read, kz)
+        out[:, dep] = np.where(ok, kept / np.clip(sd, S_MIN, S_MAX), dz)
         return out
 
     def update(self, rows: np.ndarray, z: np.ndarray, valid: np.ndarray, now_ns: np.ndarray,
@@ -193,10 +192,11 @@ class LoadExplained:
         _, sd = self._expected(rows, cells)
         r = np.broadcast_to(rows[:, None], cells.shape)
         n = self.cnt_[r, cells]
-        resid = kz - self.sum_[r, cells] / np.maximum(n, 1.0)  # the cell's own mean so far
+        dz = kz[:, self.dependent_]
+        resid = dz - self.sum_[r, cells] / np.maximum(n, 1.0)  # the cell's own mean so far
         warm = n >= WARM_N
         ok &= ~warm | (np.abs(resid) <= GATE * np.maximum(sd, 1.0))
-        rr, cc, zv, av = r[ok], cells[ok], kz[ok], np.abs(resid[ok])
+        rr, cc, zv, av = r[ok], cells[ok], dz[ok], np.abs(resid[ok])
         self._add(self.sum_, self.abs_, self.cnt_, (rr, cc), zv, av, CAP_N)
 
     @staticmethod
@@ -215,11 +215,18 @@ class LoadExplained:
         """Re-read the family and its dependents; on a new family every bin starts afresh,
         else a KPI that becomes a dependent does."""
         family, dependent = choose(correlations(*self.cross_))
-        moved = dependent & ~self.dependent_ if (family == self.family_).all() else family | True
-        cells = np.repeat(moved, N_BINS)
-        if cells.any():
-            for table in (self.sum_, self.abs_, self.cnt_):
-                table[:, cells] = 0.0
+        kept = dependent & self.dependent_ if (family == self.family_).all() else family & False
+        old = np.cumsum(self.dependent_) - 1  # each old dependent's block
+        new = np.cumsum(dependent) - 1
+        n = len(self.cnt_)
+        tables = []
+        for table in (self.sum_, self.abs_, self.cnt_):
+            fresh = np.zeros((n, int(dependent.sum()) * N_BINS))
+            for j in np.flatnonzero(kept):  # a few KPIs, once a day
+                fresh[:, new[j] * N_BINS:(new[j] + 1) * N_BINS] = (
+                    table[:, old[j] * N_BINS:(old[j] + 1) * N_BINS])
+            tables.append(fresh)
+        self.sum_, self.abs_, self.cnt_ = tables
         self.family_, self.dependent_ = family, dependent
         self.chosen_ns_ = now
 
