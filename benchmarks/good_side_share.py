@@ -38,9 +38,10 @@ def good_side_counts(rows: pd.DataFrame, zone: str) -> dict[str, tuple[int, int,
         above = rows[kpi] > usual
         directional |= top
         good |= top & (~above if bad == "up" else above)
-    return {name: (int((flagged & m).sum()), int((directional & m).sum()),
-                   int((good & m).sum()))
-            for name, m in (("false alarm", normal), ("fault", ~normal))}
+    return {
+        name: (int((flagged & m).sum()), int((directional & m).sum()), int((good & m).sum()))
+        for name, m in (("false alarm", normal), ("fault", ~normal))
+    }
 
 
 def main() -> None:
@@ -50,8 +51,10 @@ def main() -> None:
     args = ap.parse_args()
     rows = pd.read_parquet(args.results)
     for name, (n, directional, good) in good_side_counts(rows, args.zone).items():
-        print(f"{name} rows {n:,}: top KPI with a bad direction {directional:,}, "
-              f"on its good side {good:,}")
+        print(
+            f"{name} rows {n:,}: top KPI with a bad direction {directional:,}, "
+            f"on its good side {good:,}"
+        )
 
 
 if __name__ == "__main__":

@@ -44,10 +44,14 @@ def test_the_load_is_learned_one_way_only():
 
 def test_a_crowds_throughput_drop_is_explained_a_fault_is_not():
     model = _learned()
-    z = np.array([[3.5, -5.0, 0.0, 3.0, 3.0],    # a crowd: throughput as usual under it
-                  [0.0, -5.0, 0.0, 0.0, 0.0],    # the same drop at usual load
-                  [3.5, -14.0, 0.0, 3.0, 3.0],   # a collapse far beyond the crowd's
-                  [0.0, 2.0, 0.0, 0.0, 0.0]])
+    z = np.array(
+        [
+            [3.5, -5.0, 0.0, 3.0, 3.0],  # a crowd: throughput as usual under it
+            [0.0, -5.0, 0.0, 0.0, 0.0],  # the same drop at usual load
+            [3.5, -14.0, 0.0, 3.0, 3.0],  # a collapse far beyond the crowd's
+            [0.0, 2.0, 0.0, 0.0, 0.0],
+        ]
+    )
     out = model.adjust(np.arange(4), z, np.ones((4, 5), dtype=bool))
     assert abs(out[0, 1]) < 2.0
     assert out[1, 1] <= -5.0 and out[2, 1] <= -6.0 and out[3, 1] >= 2.0

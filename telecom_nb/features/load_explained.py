@@ -67,8 +67,9 @@ def load_bins(z: np.ndarray) -> np.ndarray:
     return np.searchsorted(EDGES, z, side="right")
 
 
-def correlations(cross: np.ndarray, sums: np.ndarray, squares: np.ndarray,
-                 pairs: np.ndarray) -> np.ndarray:
+def correlations(
+    cross: np.ndarray, sums: np.ndarray, squares: np.ndarray, pairs: np.ndarray
+) -> np.ndarray:
     """KPI x KPI correlation of the z from the fleet's running sums over the rows where
     both have a value (a multi-RAT fleet's 2G rows have no throughput): ``cross`` = sum
     z_i z_j, ``sums`` / ``squares`` [i, j] = sum z_i / z_i^2, ``pairs`` [i, j] their rows;
@@ -169,8 +170,9 @@ class LoadExplained:
         out[:, dep] = np.where(ok, kept / np.clip(sd, S_MIN, S_MAX), dz)
         return out
 
-    def update(self, rows: np.ndarray, z: np.ndarray, valid: np.ndarray, now_ns: np.ndarray,
-               n_rows: int) -> None:
+    def update(
+        self, rows: np.ndarray, z: np.ndarray, valid: np.ndarray, now_ns: np.ndarray, n_rows: int
+    ) -> None:
         """Learn the batch's rows (``z``: the seasonal z before this part's adjustment)."""
         k = len(self.family_)
         if not len(z):
@@ -182,8 +184,9 @@ class LoadExplained:
         now = int(now_ns.max())
         if self.first_ns_ == _NONE:
             self.first_ns_ = int(now_ns.min())
-        if now - self.first_ns_ >= DAY_NS and (self.chosen_ns_ == _NONE
-                                               or now - self.chosen_ns_ >= DAY_NS):
+        if now - self.first_ns_ >= DAY_NS and (
+            self.chosen_ns_ == _NONE or now - self.chosen_ns_ >= DAY_NS
+        ):
             self._choose(now)
         if not self.ready:
             return
@@ -200,8 +203,9 @@ class LoadExplained:
         self._add(self.sum_, self.abs_, self.cnt_, (rr, cc), zv, av, CAP_N)
 
     @staticmethod
-    def _add(s: np.ndarray, a: np.ndarray, n: np.ndarray, at, zv: np.ndarray, av: np.ndarray,
-             cap: float) -> None:
+    def _add(
+        s: np.ndarray, a: np.ndarray, n: np.ndarray, at, zv: np.ndarray, av: np.ndarray, cap: float
+    ) -> None:
         """Add samples at ``at``, the cells' sums decayed once they hold ``cap`` samples."""
         keep = np.where(n[at] >= cap, (cap - 1.0) / cap, 1.0)
         s[at] *= keep
@@ -223,8 +227,9 @@ class LoadExplained:
         for table in (self.sum_, self.abs_, self.cnt_):
             fresh = np.zeros((n, int(dependent.sum()) * N_BINS))
             for j in np.flatnonzero(kept):  # a few KPIs, once a day
-                fresh[:, new[j] * N_BINS:(new[j] + 1) * N_BINS] = (
-                    table[:, old[j] * N_BINS:(old[j] + 1) * N_BINS])
+                fresh[:, new[j] * N_BINS : (new[j] + 1) * N_BINS] = table[
+                    :, old[j] * N_BINS : (old[j] + 1) * N_BINS
+                ]
             tables.append(fresh)
         self.sum_, self.abs_, self.cnt_ = tables
         self.family_, self.dependent_ = family, dependent
