@@ -35,19 +35,20 @@ class RecentBig:
              times: np.ndarray) -> np.ndarray:
         """``out`` (rows x KPIs drift columns) with 0 where the KPI read a big z within
         :data:`TAIL_NS` before the row's time, or reads one now (in place)."""
-        i, j = np.nonzero(out)  # only the few cells that read a drift
-        if not len(i):
+        flat = np.flatnonzero(out)  # only the few cells that read a drift (a 2-d nonzero
+        if not len(flat):  # costs ~3x a flat one at 100k x 21)
             return out
+        i, j = np.divmod(flat, out.shape[1])
         r = rows[i]
         known = known_rows(r, len(self.last_ns_))
         last = np.full(len(i), NEVER, dtype=np.int64)
         last[known] = self.last_ns_[r[known], j[known]]
-        loud = (times[i] - last <= TAIL_NS) | (np.abs(np.nan_to_num(z[i, j])) >= BIG_Z)
+        loud = (times[i] - last <= TAIL_NS) | (np.abs(z[i, j]) >= BIG_Z)
         out[i[loud], j[loud]] = 0.0
         return out
 
     def update(self, rows: np.ndarray, z: np.ndarray, times: np.ndarray, n_rows: int) -> None:
         """Learn this tick's big z (distinct sector rows)."""
         self.last_ns_ = grow_rows(self.last_ns_, n_rows, NEVER)
-        i, j = np.nonzero(np.abs(np.nan_to_num(z)) >= BIG_Z)
+        i, j = np.divmod(np.flatnonzero(np.abs(z) >= BIG_Z), z.shape[1])  # NaN: False
         self.last_ns_[rows[i], j] = times[i]
