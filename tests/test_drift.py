@@ -134,3 +134,23 @@ def test_the_drift_part_is_fitted_at_15_minutes_and_slower():
         seasonal = SimpleNamespace(cadence_=SimpleNamespace(step=pd.Timedelta(step)))
         schedule = SimpleNamespace(features_=SimpleNamespace(parts_=[seasonal]))
         assert PartSchedule._drift_part(schedule) is fitted
+
+
+def test_a_loud_faults_tail_is_not_read_as_a_drift():
+    """Hours after a z of -12 (a sleeping cell) the KPI sits off on the same side: its drift
+    is not read within 4 h of the loud z, and is again after (tail gate, drift_tail)."""
+    z = _noise(24 * 6, seed=2)
+    z[24 * 3 : 24 * 3 + 6, 0, 0] = -12.0  # six loud hours
+    z[24 * 3 + 6 : 24 * 3 + 12, 0, 0] = -2.5  # its tail: held off on the same side
+    drift = Drift(2)
+    rows = np.arange(z.shape[1])
+    times = np.zeros(z.shape[1], dtype=np.int64)
+    out = np.zeros_like(z)
+    for t in range(len(z)):
+        out[t] = drift.transform(rows, z[t], HOUR, times=times + t * HOUR)
+        drift.update(rows, z[t], z.shape[1], HOUR, times + t * HOUR)
+    loud_end = 24 * 3 + 5  # the last hour at -12
+    assert not out[24 * 3 : loud_end + 5, 0, 0].any()  # the loud hours and 4 h after
+    assert (out[loud_end + 5 : 24 * 3 + 12, 0, 0] < -2.0).all()  # later rows read again
+    ungated = _run(z)  # without data times (no gate) the tail's first hours read
+    assert (ungated[loud_end + 1 : loud_end + 5, 0, 0] < -2.0).all()

@@ -29,6 +29,7 @@ import math
 import numpy as np
 
 from telecom_nb.features import drift_common, drift_kernel
+from telecom_nb.features.drift_tail import RecentBig
 from telecom_nb.sector_index import grow_rows, known_rows
 
 #: EW weight of an hour of data in the running mean (a memory of about a day)
@@ -64,11 +65,16 @@ def weights(step_ns: int) -> tuple[float, float, float]:
 class Drift:
     """Per sector x KPI: day-long EW mean of the clipped seasonal z, on its own spread."""
 
+    #: a loud fault's tail (:mod:`drift_tail`); None: a checkpoint from before it (made
+    #: on its first update)
+    tail_: RecentBig | None = None
+
     def __init__(self, n_kpis: int) -> None:
         self.mean_ = np.zeros((0, n_kpis))
         self.level_ = np.zeros((0, n_kpis))
         self.var_ = np.zeros((0, n_kpis))
         self.hours_ = np.zeros(0)
+        self.tail_ = RecentBig(n_kpis)
 
     def _current(self, rows: np.ndarray, z: np.ndarray, alpha: float) -> np.ndarray:
         """The running mean with this tick (a sector not seen yet starts from 0)."""
@@ -88,7 +94,15 @@ class Drift:
         """Standardised running mean including this tick's ``z`` (rows x KPIs), 0 where the
         row's own z does not hold the shift up or the sector is too young. ``group``, ``times``
         (per row its day-shape group, -1 none, and data time): a drift that many sectors of
-        the row's group share at that tick is not read (:mod:`drift_common`)."""
+        the row's group share at that tick is not read (:mod:`drift_common`); with ``times``,
+        nor a KPI's within hours of a loud fault's z (:mod:`drift_tail`)."""
+        out = self._transform(rows, z, step_ns, group, times)
+        if times is not None and self.tail_ is not None:
+            self.tail_.gate(out, rows, z, times)
+        return out
+
+    def _transform(self, rows: np.ndarray, z: np.ndarray, step_ns: int,
+                   group: np.ndarray | None, times: np.ndarray | None) -> np.ndarray:
         out = np.zeros_like(z)
         known = known_rows(rows, len(self.mean_))
         if not known.any():
@@ -112,8 +126,14 @@ class Drift:
         out[ok] = u[ok]
         return out
 
-    def update(self, rows: np.ndarray, z: np.ndarray, n_rows: int, step_ns: int) -> None:
-        """Learn this tick's ``z`` (distinct sector rows)."""
+    def update(self, rows: np.ndarray, z: np.ndarray, n_rows: int, step_ns: int,
+               times: np.ndarray | None = None) -> None:
+        """Learn this tick's ``z`` (distinct sector rows; ``times``: their data time, for
+        the fault-tail gate)."""
+        if times is not None:
+            if self.tail_ is None:
+                self.tail_ = RecentBig(z.shape[1])
+            self.tail_.update(rows, z, times, n_rows)
         alpha, slow, white = weights(step_ns)
         hours = step_hours(step_ns)
         # grown rows read 0, as a sector not seen yet does in ``_current``

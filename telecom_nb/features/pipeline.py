@@ -272,8 +272,8 @@ class KpiFeatures(PartParams, FeatureExtractor):
                           self.run_.transform(self.rows(view), self._run_deviation(view, peer),
                                               run_ticks(self.parts_[0].cadence_.step_ns)))
         if self.drift_ is not None:  # a drift its day-shape group shares is taken off
-            shared = (None, None) if self.common_ is None else (
-                self.common_.groups(self.rows(view)), _ns(view))
+            shared = (None if self.common_ is None else self.common_.groups(self.rows(view)),
+                      _ns(view))
             blocks.append(np.zeros((len(view), k)) if self.few_series() else
                           self.drift_.transform(self.rows(view), blocks[0][:, :k],
                                                 self.parts_[0].cadence_.step_ns, *shared))
@@ -368,7 +368,7 @@ class KpiFeatures(PartParams, FeatureExtractor):
             self.run_.update(rows, self._run_deviation(view), len(self.registry))
         if self.drift_ is not None and not self.few_series():  # the cadence before this batch's
             self.drift_.update(rows, self._seasonal_z(view)[:, : len(self.kpis_ or ())],
-                               len(self.registry), self.parts_[0].cadence_.step_ns)
+                               len(self.registry), self.parts_[0].cadence_.step_ns, _ns(view))
         if self.persistence_ is not None:
             self.persistence_.ratio = self._memory_ratio()  # the cadence before this batch's
             z = self._seasonal_z(view)
