@@ -53,5 +53,6 @@ class RecentBig:
     def update(self, rows: np.ndarray, z: np.ndarray, times: np.ndarray, n_rows: int) -> None:
         """Learn this tick's big z (distinct sector rows)."""
         self.last_ns_ = grow_rows(self.last_ns_, n_rows, NEVER)
-        i, j = np.divmod(np.flatnonzero(np.abs(z) >= BIG_Z), z.shape[1])  # NaN: False
+        # two bool compares, no float |z| copy of the rows x KPIs block (NaN: False)
+        i, j = np.divmod(np.flatnonzero((z >= BIG_Z) | (z <= -BIG_Z)), z.shape[1])
         self.last_ns_[rows[i], j] = times[i]
