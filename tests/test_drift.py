@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from telecom_nb.detectors.area_part import area_columns
 from telecom_nb.detectors.drift_part import DRIFT_KIND, FLOOR, DriftPart, drift_columns
@@ -136,15 +137,17 @@ def test_the_drift_part_is_fitted_at_15_minutes_and_slower():
         assert PartSchedule._drift_part(schedule) is fitted
 
 
-def test_a_loud_faults_tail_is_not_read_as_a_drift():
+@pytest.mark.parametrize("origin", [0, 1_772_323_200 * 10**9])  # 1970, 2026-03-01
+def test_a_loud_faults_tail_is_not_read_as_a_drift(origin):
     """Hours after a z of -12 (a sleeping cell) the KPI sits off on the same side: its drift
-    is not read within 4 h of the loud z, and is again after (tail gate, drift_tail)."""
+    is not read within 4 h of the loud z, and is again after (tail gate, drift_tail); the
+    same at any epoch (the gate's minutes since "never" once overflowed at 2026's times)."""
     z = _noise(24 * 6, seed=2)
     z[24 * 3 : 24 * 3 + 6, 0, 0] = -12.0  # six loud hours
     z[24 * 3 + 6 : 24 * 3 + 12, 0, 0] = -2.5  # its tail: held off on the same side
     drift = Drift(2)
     rows = np.arange(z.shape[1])
-    times = np.zeros(z.shape[1], dtype=np.int64)
+    times = np.full(z.shape[1], origin, dtype=np.int64)
     out = np.zeros_like(z)
     for t in range(len(z)):
         out[t] = drift.transform(rows, z[t], HOUR, times=times + t * HOUR)
@@ -154,3 +157,17 @@ def test_a_loud_faults_tail_is_not_read_as_a_drift():
     assert (out[loud_end + 5 : 24 * 3 + 12, 0, 0] < -2.0).all()  # later rows read again
     ungated = _run(z)  # without data times (no gate) the tail's first hours read
     assert (ungated[loud_end + 1 : loud_end + 5, 0, 0] < -2.0).all()
+
+
+def test_the_tail_gate_leaves_a_quiet_kpis_drift_alone():
+    """A sector x KPI that never read a big z keeps every drift it reads, at 2026's times."""
+    z = _noise(24 * 6, seed=3)
+    z[24 * 3 :, 0, 0] -= 2.5  # a wrong parameter: a quiet shift held for days, no loud z
+    drift, rows = Drift(2), np.arange(z.shape[1])
+    times = np.full(z.shape[1], 1_772_323_200 * 10**9, dtype=np.int64)
+    gated = np.zeros_like(z)
+    for t in range(len(z)):
+        gated[t] = drift.transform(rows, z[t], HOUR, times=times + t * HOUR)
+        drift.update(rows, z[t], z.shape[1], HOUR, times + t * HOUR)
+    np.testing.assert_array_equal(gated, _run(z))
+    assert (gated[24 * 4 :, 0, 0] < 0).any()  # the shift is read

@@ -50,7 +50,7 @@ class RecentBig:
         last = np.full(len(i), NEVER, dtype=np.int64)
         last[known] = self.last_min_[r[known], j[known]]
         since = times[i] // MINUTE_NS - last
-        loud = (since * MINUTE_NS <= TAIL_NS) | (np.abs(z[i, j]) >= BIG_Z)
+        loud = (since <= TAIL_NS // MINUTE_NS) | (np.abs(z[i, j]) >= BIG_Z)  # in minutes
         out[i[loud], j[loud]] = 0.0
         return out
 
