@@ -56,18 +56,17 @@ import numpy as np
 from scipy.special import betainc, ndtri
 
 from telecom_nb.features.count_ratio import MIN_SHOWN, CountRatios, Read
+from telecom_nb.features.time_slots import HOUR_NS
 from telecom_nb.sector_index import grow_unwritten, known_rows, unwritten, written
 
 #: weight of the run so far at each new value of hourly (or slower) data: a memory of
 #: about 3 hours; finer data keep it per hour of data time (:func:`decay_per_value`)
 DECAY = 0.7
 #: the data time over which finer data keep ``DECAY`` of the run (0: per value at any step)
-DECAY_SPAN_NS = 3_600_000_000_000
+DECAY_SPAN_NS = HOUR_NS
 #: a value reads the run's z while it is this likely at the run's own rate (a 0 of 5 calls
 #: in a surge of drops at 15 % is 44 % likely: no sign the surge ended)
 CONSISTENT = 0.1
-#: an hour in ns: the default step of the data
-HOUR_NS = 3_600_000_000_000
 #: EW weight of a value of one event (its trials shown) in the sector's typical trials
 TRIALS_ALPHA = 0.05
 #: EW weight of a tick's mean share in the fleet's time-of-day profile of trials

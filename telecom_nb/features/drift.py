@@ -30,6 +30,7 @@ import numpy as np
 
 from telecom_nb.features import drift_common, drift_kernel
 from telecom_nb.features.drift_tail import RecentBig
+from telecom_nb.features.time_slots import HOUR_NS
 from telecom_nb.sector_index import grow_rows, known_rows
 
 #: EW weight of an hour of data in the running mean (a memory of about a day)
@@ -45,7 +46,6 @@ HOLD_Z = 2.0
 MIN_HOURS = 48.0
 #: the variance is Huber-clipped at this many spreads (a fault moves it slowly)
 HUBER = 3.0
-HOUR_NS = 3_600 * 10**9
 
 
 def step_hours(step_ns: int) -> float:

@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from telecom_nb.features.time_slots import HOUR_NS
 from telecom_nb.sector_index import grow_rows, known_rows
 
 #: a seasonal z this far out is a loud fault's, not a drift's
 BIG_Z = 8.0
 #: data time after such a z during which the KPI's drift is not read (a fault's tail)
-TAIL_NS = 4 * 3_600 * 10**9
+TAIL_NS = 4 * HOUR_NS
 #: times are kept in whole minutes (int32: 100k sectors x 21 series is 8 MB, not 17)
 MINUTE_NS = 60 * 10**9
 #: "never": the data time of a sector x KPI that never read a big z

@@ -71,7 +71,6 @@ RECUR_WITHIN_HOURS = 36.0
 #: samples chain (no near sample since), negated once the chain recurred, plus this
 #: (beyond any epoch hour: year 2089) once a near sample broke it; 0 = none
 RECUR_BROKEN = 2.0**20
-HOUR_NS = 3_600 * 10**9
 
 
 class SeasonalResiduals(FeatureExtractor):

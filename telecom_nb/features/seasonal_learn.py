@@ -28,12 +28,12 @@ from telecom_nb.features.compact import (
 from telecom_nb.features.robust_kernel import _nan0, _nmax, _nmin, numba
 from telecom_nb.features.robust_stats import GATE_Z, GATED_WEIGHT, HUBER_K
 from telecom_nb.features.seasonal import (
-    HOUR_NS,
     RECUR_BROKEN,
     RECUR_HOURS,
     RECUR_WITHIN_HOURS,
     SLOT_WARM,
 )
+from telecom_nb.features.time_slots import HOUR_NS
 
 
 def recur_cell(v, now, far, ok, run_h):  # pragma: no cover - compiled

@@ -48,7 +48,7 @@ from telecom_nb.features.robust_stats import (
     MAD_TO_SIGMA,
     MIN_COUNT_TO_CLIP,
 )
-from telecom_nb.features.seasonal import HOUR_NS, SLOT_WARM
+from telecom_nb.features.seasonal import SLOT_WARM
 from telecom_nb.features.seasonal_kernel import typical_day_cell, weekday_cell
 from telecom_nb.features.seasonal_learn import recur_cell
 from telecom_nb.features.series_cells import (
@@ -59,7 +59,7 @@ from telecom_nb.features.series_cells import (
     _ring_stats,
     _sign,
 )
-from telecom_nb.features.time_slots import DAY_NS
+from telecom_nb.features.time_slots import DAY_NS, HOUR_NS
 
 REF_NS = REFERENCE_STEP.value
 

@@ -17,7 +17,8 @@ from traitlets import TraitType
 
 from telecom_nb.errors import ParameterError
 
-DAY_NS = 86_400 * 10**9
+HOUR_NS = 3_600 * 10**9
+DAY_NS = 24 * HOUR_NS
 DAYS_PER_WEEK = 7
 #: 1970-01-01 (local day 0) was a Thursday; Monday = 0 as in pandas' ``day_of_week``
 _EPOCH_WEEKDAY = 3
