@@ -17,6 +17,13 @@ sampled first-visit cross sections do.
 
 from __future__ import annotations
 
+import os
+
+# OpenBLAS picks its kernels by CPU (AVX2 or AVX-512), and they round matrix products
+# differently in the last bit: pin one kernel set so a hash means the same on any x86 machine
+# (a Sapphire Rapids host gave another hash than a Haswell-class one for the same code).
+os.environ.setdefault("OPENBLAS_CORETYPE", "Haswell")
+
 import argparse
 import asyncio
 import hashlib
