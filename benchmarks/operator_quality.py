@@ -40,15 +40,20 @@ def labelled(loaded, folder: Path) -> pd.DataFrame:
     return out
 
 
-def print_missed(judged: pd.DataFrame, timezone: str) -> None:
-    """Each fault episode with no flagged row: kind, sector, local start, rows, peak score
-    (how far below the threshold it stayed says whether it was near or never seen)."""
+def fault_episodes(judged: pd.DataFrame) -> pd.DataFrame:
+    """The fault rows, sorted by sector and time, with an ``episode`` number: a run of one
+    sector's consecutive rows of one fault kind (how ``evaluate`` counts events)."""
     rows = judged.sort_values([schema.SECTOR, schema.TIMESTAMP])
     kind, sector = rows[schema.FAULT].to_numpy(), rows[schema.SECTOR].to_numpy()
     new = (kind != "") & ~(np.r_[False, sector[1:] == sector[:-1]]
                            & np.r_[False, kind[1:] == kind[:-1]])
-    faulty = rows.assign(episode=np.cumsum(new))[kind != ""]
-    ep = faulty.groupby("episode").agg(
+    return rows.assign(episode=np.cumsum(new))[kind != ""]
+
+
+def print_missed(judged: pd.DataFrame, timezone: str) -> None:
+    """Each fault episode with no flagged row: kind, sector, local start, rows, peak score
+    (how far below the threshold it stayed says whether it was near or never seen)."""
+    ep = fault_episodes(judged).groupby("episode").agg(
         kind=(schema.FAULT, "first"), sector=(schema.SECTOR, "first"),
         start=(schema.TIMESTAMP, "min"), rows=(schema.FAULT, "size"),
         found=(schema.IS_ANOMALY, "any"), peak=(schema.SCORE, "max"))
