@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import os
 import statistics
 import time
 
@@ -120,6 +121,7 @@ async def _bench(n_sectors: int, ticks: int, detector: str, quiet: bool) -> dict
     aged_rss_mb = memory_mb("VmRSS")
 
     # 2. Ours and the seed's tick in turns (ABBA), so both meet the machine's same minutes.
+    load_before = _load()
     ours, seed = _Clocks(), _Clocks()
     seed_tick = SeedTick(n_sectors)
     for i in range(ticks):
@@ -140,10 +142,19 @@ async def _bench(n_sectors: int, ticks: int, detector: str, quiet: bool) -> dict
         "tick_alone_ms": _median_ms(alone.wall),
         "tick_alone_cpu_ms": _median_ms(alone.cpu),
         "ticks_timed": ticks,
+        "load": max(load_before, _load()),
         "rss_mb": rss_mb,
         "peak_rss_mb": peak_rss_mb,
         "aged_rss_mb": aged_rss_mb,
     }
+
+
+def _load() -> float:
+    """The machine's 1-minute load average (0 where the OS does not say)."""
+    try:
+        return round(os.getloadavg()[0], 2)
+    except (AttributeError, OSError):
+        return 0.0
 
 
 def _tick_figures(ours: _Clocks, seed: _Clocks) -> dict:
@@ -205,7 +216,7 @@ def format_bench_row(r: dict) -> str:
             f"{r['speedup_cpu']:.2f}x)  alone {r['tick_alone_ms']:.1f} ms (CPU "
             f"{r['tick_alone_cpu_ms']:.1f})  simulate {r['simulate_ms']:.1f} ms  score "
             f"{r['score_ms']:.1f} ms  RSS {r['rss_mb']:,.0f} MB (peak {r['peak_rss_mb']:,.0f}, "
-            f"every state page written {r['aged_rss_mb']:,.0f})")
+            f"every state page written {r['aged_rss_mb']:,.0f})  load {r.get('load', 0.0):.1f}")
 
 
 def bench_targets(rows: list[dict]) -> list[str]:
@@ -227,6 +238,13 @@ def bench_targets(rows: list[dict]) -> list[str]:
                 checks.append(f"aged RSS {r['aged_rss_mb']:,.0f} <= {AGED_RSS_TARGET_MB:,.0f}"
                               f" MB: {_yes(r['aged_rss_mb'] <= AGED_RSS_TARGET_MB)}")
             lines.append(f"issue 12 at {sectors:,} sectors: " + "; ".join(checks))
+    cores = os.cpu_count() or 1
+    busy = [r for r in rows if r.get("load", 0.0) > cores]
+    if busy:
+        worst = max(r["load"] for r in busy)
+        lines.append(f"machine load up to {worst:.1f} on {cores} cores while timing: the wall "
+                     "figures read the machine's other jobs as much as the code (compare CPU, "
+                     "or run again when the load is under the cores)")
     return lines
 
 

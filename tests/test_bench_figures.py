@@ -39,11 +39,11 @@ def test_cpu_figures_are_read_from_the_cpu_clock():
     assert figures["speedup_cpu"] == 4.0 and figures["speedup_vs_seed"] == 2.5
 
 
-def _row(sectors: int, tick: float, speedup: float, aged: float) -> dict:
+def _row(sectors: int, tick: float, speedup: float, aged: float, load: float = 0.5) -> dict:
     ours = _clocks([tick / 1000] * 3)
     seed = _clocks([tick * speedup / 1000] * 3)
     return {"sectors": sectors, "simulate_ms": 1.0, "score_ms": 1.0, **_tick_figures(ours, seed),
-            "tick_alone_ms": tick, "tick_alone_cpu_ms": tick, "ticks_timed": 3,
+            "tick_alone_ms": tick, "tick_alone_cpu_ms": tick, "ticks_timed": 3, "load": load,
             "rss_mb": 500.0, "peak_rss_mb": 600.0, "aged_rss_mb": aged}
 
 
@@ -56,6 +56,13 @@ def test_targets_say_met_or_not_for_the_sizes_issue_12_names():
     assert "tick 390.0 <= 400 ms: met" in big
     assert "2.40x >= 2.5x: NOT met" in big and "aged RSS 1,499 <= 1,500 MB: met" in big
     assert len(bench_targets([_row(10_000, 50.0, 3.0, 900)])) == 1  # no target at 10k
+
+
+def test_a_busy_machine_is_said_beside_the_figures():
+    quiet = bench_targets([_row(500, 8.0, 1.5, 550, load=0.4)])
+    busy = bench_targets([_row(500, 8.0, 1.5, 550, load=64.0)])
+    assert not any("machine load" in line for line in quiet)
+    assert "machine load up to 64.0" in busy[-1]
 
 
 def test_a_row_prints_wall_cpu_and_spread():
