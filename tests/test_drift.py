@@ -171,3 +171,35 @@ def test_the_tail_gate_leaves_a_quiet_kpis_drift_alone():
         drift.update(rows, z[t], z.shape[1], HOUR, times + t * HOUR)
     np.testing.assert_array_equal(gated, _run(z))
     assert (gated[24 * 4 :, 0, 0] < 0).any()  # the shift is read
+
+
+def _drift_part_every_row(part: DriftPart, features: np.ndarray) -> np.ndarray:
+    """The part's formula on every row (the tail of each, before rows at or below
+    ``QUIET_U`` were left out)."""
+    import math
+
+    from scipy.special import log_ndtr
+
+    from telecom_nb.detectors.drift_part import HOLD_LOG_P
+
+    u = np.abs(np.nan_to_num(features[:, part.columns])).max(axis=1)
+    log_p = -(math.log10(2.0) + log_ndtr(-u) / math.log(10.0))
+    score = np.where(u > 0, log_p + HOLD_LOG_P, 0.0) - part.penalty
+    return np.where(score >= FLOOR, score, 0.0)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("penalty", [0.0, np.log10(3.0)])
+def test_the_drift_part_skips_only_rows_that_cannot_reach_the_floor(dtype, penalty):
+    rng = np.random.default_rng(7)
+    features = rng.normal(scale=1.5, size=(20_000, 9)).astype(dtype)
+    features[rng.random(features.shape) < 0.5] = 0.0
+    features[::101, 2] = np.nan
+    features[::211, 5] = np.inf
+    features[::307, 8] = -np.inf
+    features[:50, [2, 5, 8]] = np.linspace(0.9, 1.6, 50, dtype=dtype)[:, None]  # the edge
+    part = DriftPart(np.array([2, 5, 8]), float(penalty))
+    got, want = part(features), _drift_part_every_row(part, features)
+    assert got.dtype == want.dtype
+    np.testing.assert_array_equal(got, want)
+    assert (got > 0).sum() > 100  # rows above the floor are scored

@@ -217,7 +217,7 @@ def run_nab(args: argparse.Namespace) -> int:
 
 # ---------------------------------------------------------------- bench
 def run_bench(args: argparse.Namespace) -> int:
-    from telecom_nb.bench import bench_engine, bench_replay
+    from telecom_nb.bench import bench_engine, bench_replay, bench_targets, format_bench_row
 
     try:
         sizes = [int(s) for s in str(args.sectors).split(",") if s.strip()]
@@ -235,13 +235,10 @@ def run_bench(args: argparse.Namespace) -> int:
     for n in sizes:
         rows.append(bench_engine(n, args.ticks, detector=args.detector, quiet=args.quiet))
         if not args.json:  # --quiet silences progress bars, not the figures
-            r = rows[-1]
-            print(f"{n:>7} sectors: simulate {r['simulate_ms']:7.1f} ms  "
-                  f"score {r['score_ms']:7.1f} ms  tick {r['tick_ms']:7.1f} ms  "
-                  f"seed tick {r['seed_tick_ms']:7.1f} ms ({r['speedup_vs_seed']:.2f}x)  "
-                  f"RSS {r['rss_mb']:,.0f} MB (peak {r['peak_rss_mb']:,.0f}, "
-                  f"every state page written {r['aged_rss_mb']:,.0f})",
-                  flush=True)
+            print(format_bench_row(rows[-1]), flush=True)
+    if not args.json:
+        for line in bench_targets(rows):
+            print(line)
     replays = []
     if args.replay:
         for rows_, one in ((args.replay, False), (args.series_rows, True)):

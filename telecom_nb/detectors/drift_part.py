@@ -30,6 +30,10 @@ DRIFT_KIND = "drift_z"
 FLOOR = 2.0
 #: -log10 of a row's chance to hold a normal shift up (two-sided normal beyond ``HOLD_Z``)
 HOLD_LOG_P = -math.log10(2.0 * 0.5 * math.erfc(HOLD_Z / math.sqrt(2.0)))
+#: a strongest drift at or below this scores under FLOOR before any penalty (its tail's
+#: -log10 is ~0.50 at 1.0, so 0.50 + HOLD_LOG_P 1.34 < 2): its row reads 0 without the tail
+QUIET_U = 1.0
+assert -(math.log10(2.0) + float(log_ndtr(-QUIET_U)) / math.log(10.0)) + HOLD_LOG_P < FLOOR
 
 
 def drift_columns(names: list[str]) -> tuple[int, ...]:
@@ -58,8 +62,16 @@ class DriftPart:
         """Per row: the strongest drift's ``-log10 p``, less the penalty, 0 below FLOOR."""
         if not len(self.columns):
             return np.zeros(len(features))
-        u = np.abs(np.nan_to_num(features[:, self.columns])).max(axis=1)
-        # two-sided normal tail, in log10 (log_ndtr is exact far out)
-        log_p = -(math.log10(2.0) + log_ndtr(-u) / math.log(10.0))
-        score = np.where(u > 0, log_p + HOLD_LOG_P, 0.0) - self.penalty
-        return np.where(score >= FLOOR, score, 0.0)
+        u = features[:, self.columns]  # a gathered copy: made finite and positive in place
+        np.nan_to_num(u, copy=False)
+        u = np.abs(u, out=u).max(axis=1)
+        out = np.zeros(len(u), dtype=u.dtype if u.dtype.kind == "f" else np.float64)
+        # only rows that can reach FLOOR: most of a fleet's rows hold no drift up
+        hit = np.flatnonzero(u > QUIET_U)
+        if len(hit):
+            uh = u[hit]
+            # two-sided normal tail, in log10 (log_ndtr is exact far out)
+            log_p = -(math.log10(2.0) + log_ndtr(-uh) / math.log(10.0))
+            score = (log_p + HOLD_LOG_P) - self.penalty
+            out[hit] = np.where(score >= FLOOR, score, 0.0)
+        return out
