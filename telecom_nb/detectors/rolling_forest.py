@@ -56,8 +56,10 @@ def kept_trees(forest: FlatForest | None, columns: np.ndarray | None, n_estimato
     keep = min(n_estimators - n_rebuilt(n_estimators, refresh), len(forest.feature))
     if keep <= 0:
         return None
-    return {"feature": forest.feature[-keep:], "threshold": forest.threshold[-keep:],
-            "value": forest.value[-keep:], "depth": forest.depth,
+    # copies: a view would keep the installed forest's whole arrays alive with the inputs
+    return {"feature": forest.feature[-keep:].copy(),
+            "threshold": forest.threshold[-keep:].copy(),
+            "value": forest.value[-keep:].copy(), "depth": forest.depth,
             "max_samples": forest.max_samples, "n_features": forest.n_features,
             "columns": np.arange(-1) if columns is None else np.asarray(columns, np.int64)}
 
