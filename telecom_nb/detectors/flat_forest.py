@@ -240,9 +240,9 @@ def _deepened(feature: np.ndarray, threshold: np.ndarray, value: np.ndarray, dep
 def _walk_numpy(x: np.ndarray, feature: np.ndarray, threshold: np.ndarray,
                 value: np.ndarray, depth: int) -> np.ndarray:
     """:func:`_walk` in numpy (no numba, or non-finite inputs): each row's path lengths
-    summed tree by tree in order, as sklearn and the compiled walk sum them."""
-    if np.isnan(x).any():
-        raise ValueError("Input contains NaN")  # as sklearn's score_samples
+    summed tree by tree in order, as sklearn and the compiled walk sum them. A NaN reads as
+    0 (no deviation): the heaps do not keep sklearn's side for a missing value."""
+    x = np.where(np.isnan(x), np.float32(0.0), x)
     rows = np.arange(len(x))
     n_inner = feature.shape[1]
     out = np.zeros(len(x))
