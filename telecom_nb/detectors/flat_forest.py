@@ -125,7 +125,7 @@ def below32(threshold: np.ndarray) -> np.ndarray:
 class FlatForest:
     """A fitted IsolationForest's trees as complete heaps: ``trees x nodes`` arrays."""
 
-    forest: IsolationForest
+    forest: IsolationForest | None  # None: trees of several fits (:meth:`joined`)
     feature: np.ndarray  # uint8 (int32 past 256 columns) trees x (2**depth - 1)
     threshold: np.ndarray  # float32 (see ``below32``), +inf below a leaf (always left)
     value: np.ndarray  # float64 trees x 2**depth: sklearn's per-leaf path length, minus 1
@@ -134,6 +134,7 @@ class FlatForest:
     #: the last input (float32) and its scores: a retrain scores its window twice (the
     #: parts' calibration, then the combined score's), and that is most of its cost
     last: list = field(default_factory=lambda: [None], compare=False, repr=False)
+    max_samples: int = 256  # each tree's subsample size (sklearn's ``_max_samples``)
 
     @classmethod
     def of(cls, forest: IsolationForest) -> FlatForest:
@@ -173,13 +174,30 @@ class FlatForest:
         n_features = int(forest.n_features_in_)
         if n_features <= 256:  # a byte per node: the walk's node arrays stay small
             feature = feature.astype(np.uint8)
-        return cls(forest, feature, below32(threshold), value, depth, n_features)
+        return cls(forest, feature, below32(threshold), value, depth, n_features,
+                   max_samples=int(forest._max_samples))
+
+    @classmethod
+    def joined(cls, kept: dict, new: FlatForest) -> FlatForest:
+        """The trees of ``kept`` (arrays as :func:`~.rolling_forest.kept_trees` takes them
+        from a forest, same subsample size and columns) then ``new``'s: sklearn's score of
+        the union of both forests' trees, in that order."""
+        depth = max(int(kept["depth"]), new.depth)
+        parts = [_deepened(kept["feature"], kept["threshold"], kept["value"],
+                           int(kept["depth"]), depth),
+                 _deepened(new.feature, new.threshold, new.value, new.depth, depth)]
+        feature, threshold, value = (np.concatenate([p[i] for p in parts]) for i in range(3))
+        return cls(None, feature, threshold, value, depth, new.n_features,
+                   max_samples=new.max_samples)
 
     def score_samples(self, x: np.ndarray) -> np.ndarray:
         """``forest.score_samples(x)``: the same numbers (lower = more abnormal)."""
         x32 = np.ascontiguousarray(x, dtype=np.float32)  # sklearn compares float32 inputs
         if (numba is None or x32.ndim != 2 or x32.shape[1] != self.n_features
                 or not np.isfinite(x32).all()):
+            if self.forest is None:  # trees of several fits: the same walk in numpy
+                return self._scores(_walk_numpy(x32, self.feature, self.threshold,
+                                                self.value, self.depth))
             return self.forest.score_samples(x)
         last = self.last[0]
         if last is not None and last[0].shape == x32.shape and np.array_equal(last[0], x32):
@@ -189,11 +207,48 @@ class FlatForest:
         # a large batch's rows in slices over threads (row_split: each row alone, same sums)
         row_split.over_rows(len(x32), lambda lo, hi: walk(
             x32[lo:hi], self.feature, self.threshold, self.value, self.depth, depths[lo:hi]))
-        # sklearn's last step, verbatim (its average path length once: ~0.3 ms of checks)
-        denominator = _denominator(len(self.feature), int(self.forest._max_samples))
-        scores = -(2 ** (-np.divide(depths, denominator, out=np.ones_like(depths),
-                                    where=denominator != 0)))
+        scores = self._scores(depths)
         # one assignment: safe across threads; a live tick's batch is scored once (the
         # retrain's second pass reuses its fit's walk): 100k rows kept 14 MB for nothing
         self.last[0] = (x32, scores.copy()) if len(x32) <= MEMO_ROWS else None
         return scores
+
+    def _scores(self, depths: np.ndarray) -> np.ndarray:
+        """sklearn's last step, verbatim (its average path length once: ~0.3 ms of checks)."""
+        denominator = _denominator(len(self.feature), self.max_samples)
+        return -(2 ** (-np.divide(depths, denominator, out=np.ones_like(depths),
+                                  where=denominator != 0)))
+
+
+def _deepened(feature: np.ndarray, threshold: np.ndarray, value: np.ndarray, depth: int,
+              to: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Heaps of ``depth`` levels as heaps of ``to``: the new levels always go left (+inf),
+    each old leaf's value at its bottom-left descendant (where :meth:`FlatForest.of` puts
+    a leaf above the bottom)."""
+    if to == depth:
+        return feature, threshold, value
+    n = len(feature)
+    f = np.zeros((n, 2**to - 1), dtype=feature.dtype)
+    t = np.full((n, 2**to - 1), np.inf, dtype=threshold.dtype)
+    v = np.zeros((n, 2**to))
+    f[:, : 2**depth - 1] = feature
+    t[:, : 2**depth - 1] = threshold
+    v[:, :: 2 ** (to - depth)] = value
+    return f, t, v
+
+
+def _walk_numpy(x: np.ndarray, feature: np.ndarray, threshold: np.ndarray,
+                value: np.ndarray, depth: int) -> np.ndarray:
+    """:func:`_walk` in numpy (no numba, or non-finite inputs): each row's path lengths
+    summed tree by tree in order, as sklearn and the compiled walk sum them. A NaN reads as
+    0 (no deviation): the heaps do not keep sklearn's side for a missing value."""
+    x = np.where(np.isnan(x), np.float32(0.0), x)
+    rows = np.arange(len(x))
+    n_inner = feature.shape[1]
+    out = np.zeros(len(x))
+    for t in range(len(feature)):
+        node = np.zeros(len(x), dtype=np.intp)
+        for _ in range(depth):
+            node = 2 * node + 1 + (x[rows, feature[t, node]] > threshold[t, node])
+        out += value[t, node - n_inner]
+    return out

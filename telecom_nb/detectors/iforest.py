@@ -13,8 +13,6 @@ from telecom_nb.detectors.calendar_params import CalendarParams
 from telecom_nb.detectors.calibration import DEEP_SHOULDER, TailCalibrator, soft_cap
 from telecom_nb.detectors.drift_part import DriftPart
 from telecom_nb.detectors.feature_tails import FeatureTails
-from telecom_nb.detectors.flat_forest import FlatForest
-from telecom_nb.detectors.forest_fit import fit_isolation_forest
 from telecom_nb.detectors.forest_model import FitReference, ForestAndZ, forest_input
 from telecom_nb.detectors.forest_params import ForestParams
 from telecom_nb.detectors.joint import JointDistance
@@ -22,6 +20,7 @@ from telecom_nb.detectors.kpi_families import KpiFamilies, others, without
 from telecom_nb.detectors.part_schedule import PartSchedule
 from telecom_nb.detectors.persist_part import PersistPart
 from telecom_nb.detectors.rate_part import RatePart
+from telecom_nb.detectors.rolling_forest import KEPT, RollingForestParams, kept_trees, rolled_forest
 from telecom_nb.detectors.run_part import RunPart
 from telecom_nb.detectors.second_kpi import SecondKpi
 from telecom_nb.detectors.window_span import WindowSpanParams
@@ -50,8 +49,8 @@ def continues(tails: FeatureTails, ref: np.ndarray, previous: np.ndarray | None,
     return before > np.quantile(tails(ref) if units is None else units, CLUSTER_GATE)
 
 
-class IsolationForestDetector(PartSchedule, CalendarParams, ForestParams, WindowSpanParams,
-                              WindowedDetector):
+class IsolationForestDetector(PartSchedule, CalendarParams, ForestParams, RollingForestParams,
+                              WindowSpanParams, WindowedDetector):
     """sklearn ``IsolationForest`` on bounded seasonal/relation/peer/change z-scores.
 
     The features already say "unlike itself at this time of day", so the forest
@@ -83,6 +82,15 @@ class IsolationForestDetector(PartSchedule, CalendarParams, ForestParams, Window
     def _make_features(self) -> FeatureExtractor:
         return KpiFeatures(**self._calendar())
 
+    def _fit_params(self) -> dict[str, Any]:
+        params = super()._fit_params()
+        model = None if self._fitted is None else self._fitted.model
+        kept = None if model is None else kept_trees(model.forest, model.forest_columns,
+                                                     self.n_estimators, self.forest_refresh)
+        if kept is not None:  # a rolling forest: the installed model's newest trees
+            params[KEPT] = kept
+        return params
+
     def _fit_model(self, window: np.ndarray, params: dict[str, Any]) -> ForestAndZ:
         params = dict(params)
         heavy = params.pop("heavy_tails", False)  # the parts' nulls, as the final one's
@@ -101,6 +109,7 @@ class IsolationForestDetector(PartSchedule, CalendarParams, ForestParams, Window
         drift_cols = tuple(int(p[1]) for p in drift_pairs)
         drift_fitted = params.pop("drift_part", True)
         previous = params.pop("previous", None)
+        kept_forest = params.pop(KEPT, None)
         shift = np.asarray(params.pop("shift_columns", ()), dtype=np.intp)
         smooth_cols = np.asarray(params.pop("smooth_columns", ()), dtype=np.intp)
         few = np.r_[shift, smooth_cols]
@@ -115,7 +124,7 @@ class IsolationForestDetector(PartSchedule, CalendarParams, ForestParams, Window
         unread = (tuple(hidden) if heavy else ()) + run + drift_cols
         keep = others(window.shape[1], unread) if len(unread) else None
         x = forest_input(window if keep is None else window[:, keep])
-        forest = FlatForest.of(fit_isolation_forest(x, **params))
+        forest = rolled_forest(x, kept_forest, keep, **params)
         ref, kept = window, None
         shift_ref, shift_prev = full_window, full_previous
         if len(ref) > PART_CALIBRATION_ROWS:
