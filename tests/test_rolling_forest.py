@@ -135,20 +135,12 @@ def test_a_stream_keeps_trees_and_a_checkpoint_refits_the_same_forest():
     assert np.array_equal(mine.score_samples(x), theirs.score_samples(x))
 
 
-def test_default_rolls_a_few_series_forest_only_and_the_parameter_is_validated():
+def test_default_rebuilds_every_tree_and_the_parameter_is_validated():
     det = make_detector("iforest")
-    assert det.forest_refresh is None
+    assert det.forest_refresh == 1.0
     for bad in (0.0, -0.1, 1.5):
         with pytest.raises(ParameterError, match="forest_refresh"):
             det.set_params(forest_refresh=bad)
-    assert det.forest_refresh is None
+    assert det.forest_refresh == 1.0
     det.set_params(forest_refresh=0.25)
     assert det.get_params()["forest_refresh"] == 0.25
-    # None: one series keeps trees at its retrains as 0.25 does, bit for bit
-    frame = _series()
-    auto, quarter = (make_detector("iforest", kpis=["value", "other"], n_estimators=20,
-                                   forest_refresh=r) for r in (None, 0.25))
-    auto.score_stream(frame)
-    quarter.score_stream(frame)
-    assert np.array_equal(auto._fitted.model.forest.threshold,
-                          quarter._fitted.model.forest.threshold)

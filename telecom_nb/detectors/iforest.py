@@ -20,13 +20,7 @@ from telecom_nb.detectors.kpi_families import KpiFamilies, others, without
 from telecom_nb.detectors.part_schedule import PartSchedule
 from telecom_nb.detectors.persist_part import PersistPart
 from telecom_nb.detectors.rate_part import RatePart
-from telecom_nb.detectors.rolling_forest import (
-    FEW_SERIES_REFRESH,
-    KEPT,
-    RollingForestParams,
-    kept_trees,
-    rolled_forest,
-)
+from telecom_nb.detectors.rolling_forest import KEPT, RollingForestParams, kept_trees, rolled_forest
 from telecom_nb.detectors.run_part import RunPart
 from telecom_nb.detectors.second_kpi import SecondKpi
 from telecom_nb.detectors.window_span import WindowSpanParams
@@ -91,11 +85,8 @@ class IsolationForestDetector(PartSchedule, CalendarParams, ForestParams, Rollin
     def _fit_params(self) -> dict[str, Any]:
         params = super()._fit_params()
         model = None if self._fitted is None else self._fitted.model
-        refresh = self.forest_refresh
-        if refresh is None:
-            refresh = FEW_SERIES_REFRESH if self._few_series() else 1.0
         kept = None if model is None else kept_trees(model.forest, model.forest_columns,
-                                                     self.n_estimators, refresh)
+                                                     self.n_estimators, self.forest_refresh)
         if kept is not None:  # a rolling forest: the installed model's newest trees
             params[KEPT] = kept
         return params

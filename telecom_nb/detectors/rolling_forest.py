@@ -11,10 +11,7 @@ The calibrations (nulls, tails, joint, the window's forest scores) are refitted 
 
 The kept trees travel in the fit's parameters as plain arrays (:func:`kept_trees`), so a
 fit stays a function of its inputs and a checkpoint refits the same forest.
-``forest_refresh`` 1 rebuilds every tree: the forest as before, bit for bit. The default
-(None) is :data:`FEW_SERIES_REFRESH` for a few series, whose retrains are most of a replay's
-cost (NAB 24.2 -> 15.1 s CPU, 66.58 -> 66.68 standard), and 1 for a fleet, whose retrain is
-mostly calibration (the forest ~14 of ~80-100 ms) and whose results stay bit for bit.
+``forest_refresh`` 1 (the default) rebuilds every tree: the forest as before, bit for bit.
 """
 
 from __future__ import annotations
@@ -30,23 +27,18 @@ from telecom_nb.params import check_range, param_trait
 
 #: the kept trees' arrays in a fit's parameters (see :func:`kept_trees`)
 KEPT = "kept_trees"
-#: ``forest_refresh`` None with a few series: a quarter of the trees rebuilt (each lives
-#: four retrains, about four weeks of one series' data time)
-FEW_SERIES_REFRESH = 0.25
 
 
 class RollingForestParams(HasTraits):
     """Mixin: ``forest_refresh``, the share of trees a retrain rebuilds."""
 
-    forest_refresh = param_trait(Float(None, allow_none=True, help=(
+    forest_refresh = param_trait(Float(1.0, help=(
         "share of the forest's trees rebuilt at a retrain, the oldest first; the rest "
-        "are kept from the installed model (1 = a new forest at every retrain; None = "
-        f"{FEW_SERIES_REFRESH} with a few series, 1 for a fleet)")))
+        "are kept from the installed model (1 = a new forest at every retrain)")))
 
     @validate("forest_refresh")
     def _v_forest_refresh(self, proposal):
-        if proposal["value"] is not None:
-            check_range("forest_refresh", proposal["value"], 0.0, 1.0, low_inclusive=False)
+        check_range("forest_refresh", proposal["value"], 0.0, 1.0, low_inclusive=False)
         return proposal["value"]
 
 
