@@ -93,7 +93,7 @@ def test_increasing_rows():
 
 @pytest.mark.usefixtures("split_rows")
 def test_stack_agreeing_compiled_equals_numpy(monkeypatch):
-    from telecom_nb.features.pipeline import agreeing
+    from telecom_nb.features.tick_kernels import agreeing_numpy as agreeing
 
     rng = np.random.default_rng(2)
     season = rng.standard_t(2, (500, 4))

@@ -30,18 +30,13 @@ from telecom_nb.features.run_min import RunMin, run_ticks, strongest
 from telecom_nb.features.scaling import scaled_view
 from telecom_nb.features.seasonal import SeasonalResiduals
 from telecom_nb.features.smoothed_z import SmoothedZ
+from telecom_nb.features.tick_kernels import agreeing_numpy as agreeing
 from telecom_nb.features.tick_kernels import stack_agreeing
 from telecom_nb.features.time_slots import TimeZone
 from telecom_nb.features.view import BatchView
 from telecom_nb.features.zero_state import ZeroStates, kpi_columns
 from telecom_nb.params import check_range, param_trait
 from telecom_nb.sector_index import SectorIndex
-
-
-def agreeing(z: np.ndarray, evidence: np.ndarray) -> np.ndarray:
-    """``z`` limited to the part that ``evidence`` confirms (same sign, at most as far)."""
-    confirmed = np.maximum(np.sign(z) * evidence, 0.0)
-    return np.sign(z) * np.minimum(np.abs(z), confirmed)
 
 
 class KpiFeatures(PartParams, FeatureExtractor):

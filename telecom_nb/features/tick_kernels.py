@@ -209,7 +209,7 @@ def persistence_z(persist, rows: np.ndarray, z: np.ndarray) -> np.ndarray | None
 
 
 def _agree_into(z, season, out, col):  # pragma: no cover - compiled
-    """``out[:, col:col+m] = agreeing(z, tile(season))`` (see the pipeline's ``agreeing``)."""
+    """``out[:, col:col+m] = agreeing(z, tile(season))`` (see :func:`agreeing_numpy`)."""
     n, m = z.shape
     k = season.shape[1]
     for i in range(n):
@@ -231,6 +231,13 @@ def _copy_into(z, out, col):  # pragma: no cover - compiled
 if numba is not None:
     _agree_into = _compile(_agree_into)
     _copy_into = _compile(_copy_into)
+
+
+def agreeing_numpy(z: np.ndarray, evidence: np.ndarray) -> np.ndarray:
+    """``z`` limited to the part that ``evidence`` confirms (same sign, at most as far): the
+    reference the compiled kernels equal, and their fallback."""
+    confirmed = np.maximum(np.sign(z) * evidence, 0.0)
+    return np.sign(z) * np.minimum(np.abs(z), confirmed)
 
 
 def stack_agreeing(blocks: list[np.ndarray], agree: list[bool], season: np.ndarray,
@@ -267,7 +274,7 @@ def stack_agreeing(blocks: list[np.ndarray], agree: list[bool], season: np.ndarr
 
 
 def agreeing(z: np.ndarray, season: np.ndarray) -> np.ndarray | None:
-    """``pipeline.agreeing(z, season)`` of two float64 blocks of one shape, compiled (no
+    """``agreeing_numpy(z, season)`` of two float64 blocks of one shape, compiled (no
     numpy temporaries); None: not taken."""
     if (numba is None or z.ndim != 2 or z.shape != season.shape
             or z.dtype != np.float64 or season.dtype != np.float64):
