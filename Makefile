@@ -18,9 +18,11 @@ $(STAMP): $(BIN)/python pyproject.toml
 	touch $(STAMP)
 
 lab: $(STAMP)
+	$(BIN)/python -m telecom_nb.warm  # numba's kernels: ~1 min once, then seconds
 	$(BIN)/jupyter lab notebooks/live_monitor.ipynb --ip=$(HOST) --port=$(PORT) $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 voila: $(STAMP)
+	$(BIN)/python -m telecom_nb.warm
 	$(BIN)/voila notebooks/live_monitor.ipynb --Voila.ip=$(HOST) --port=8866 --no-browser --token \
 	  --MappingKernelManager.cull_idle_timeout=300 --MappingKernelManager.cull_interval=60
 
