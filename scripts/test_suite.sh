@@ -17,8 +17,10 @@ wait "$fleet" || exit 1
 browser=$!
 # The unit tests in two worker processes (pytest-xdist), a test file each at a time (its
 # module fixtures built once): alone they kept one core busy, and once the browser tests
-# were done the other core sat idle for the last third of the run.
-"$BIN/python" -m pytest -q -n logical --dist loadfile tests --ignore=tests/browser
+# were done the other core sat idle for the last third of the run. Heaviest files first
+# (tests/conftest.py HEAVY_FIRST).
+"$BIN/python" -m pytest -q -n logical --dist loadfile --no-loadscope-reorder tests \
+    --ignore=tests/browser
 unit=$?
 wait "$browser"
 browser_rc=$?
