@@ -104,10 +104,11 @@ class LumpyKpis:
 
     def update(self, rows: np.ndarray, slots: tuple[np.ndarray, np.ndarray], day: np.ndarray,
                raw: np.ndarray, n_rows: int, step_ns: int = HOUR_NS) -> None:
-        # before counts_ learn
-        self.runs_.update(self.counts_, rows, slots[0], raw, n_rows, step_ns)
+        # before counts_ learn (one read of the tick for both)
+        read = self.counts_.read(rows, slots[0], raw, np.zeros(raw.shape))
+        self.runs_.update(self.counts_, rows, slots[0], raw, n_rows, step_ns, read)
         self.floor_.update(raw)
-        self.counts_.update(rows, slots[0], raw, n_rows)
+        self.counts_.update(rows, slots[0], raw, n_rows, read)
         # candidates: percentages with decimals (a ratio whose counts never show few too)
         rates = ~self.counts_.outside_ & self.dens_.fractional_
         self.dens_.update(raw, rates, self.counts_.resolution()[0])
