@@ -279,6 +279,16 @@ class SeasonalResiduals(FeatureExtractor):
         np.copyto(z, 0.0, where=~ok)
         return z if z.dtype == y.dtype else z.astype(y.dtype)
 
+    def count_drift(self, view: BatchView) -> np.ndarray | None:
+        """A fleet's day count drift of its denominated ratios (rows x KPIs), or None
+        (:mod:`~telecom_nb.features.count_drift`)."""
+        if len(self.registry) <= FEW_SERIES:
+            return None
+        rows = self.rows(view)
+        known = known_rows(rows, self.sector_table_.n_rows)
+        return self.lumpy_.count_drift(np.where(known, rows, -1), self.slots(view)[0],
+                                       view.raw, self.cadence_.step_ns)
+
     def update_view(self, view: BatchView) -> None:
         rows = self.registry.register(view.sector_ids)
         need = len(self.registry)
