@@ -19,8 +19,10 @@ def _tick(rng: np.random.Generator, t: int, rate: np.ndarray) -> tuple[np.ndarra
     return np.full(SECTORS, t % 24), raw
 
 
-def _world(days: int, rate_of, seed: int = 0) -> tuple[SlotCountDrift, list[np.ndarray]]:
-    """A fleet learned for ``days``; per tick of the last day its read drift (KPI 0)."""
+def _world(days: int, rate_of, seed: int = 0, loud_of=None
+           ) -> tuple[SlotCountDrift, list[np.ndarray]]:
+    """A fleet learned for ``days``; per tick of the last day its read drift (KPI 0)
+    (``loud_of(t)``: the rows loudly off at tick ``t``)."""
     rng = np.random.default_rng(seed)
     den = np.array([1, -1])
     drift = SlotCountDrift(2, 24)
@@ -28,27 +30,46 @@ def _world(days: int, rate_of, seed: int = 0) -> tuple[SlotCountDrift, list[np.n
     reads = []
     for t in range(days * 24):
         slot, raw = _tick(rng, t, rate_of(t))
-        u = drift.read(rows, slot, raw, den, HOUR)
+        loud = None if loud_of is None else loud_of(t)
+        u = drift.read(rows, slot, raw, den, HOUR, loud)
         if t >= (days - 1) * 24:
             reads.append(np.zeros(SECTORS) if u is None else u[:, 0])
-        drift.update(rows, slot, raw, den, SECTORS, HOUR)
+        drift.update(rows, slot, raw, den, SECTORS, HOUR, loud)
     return drift, reads
 
 
 def test_a_day_at_four_times_the_drop_rate_reads_far_beyond_a_busy_hours_rate():
     """Sector 0 drops at 4x for its last day (~1.6 drops an hour where ~0.4 were due);
-    every sector's rate is 4x at its busy hours (16-20 h): a slot's rate, not a day's (one
-    rate per sector reads 2 normal busy-hour rows over 2.5 here, 4 with seed 2)."""
+    every sector's rate is 6x at its busy hours (16-20 h): a slot's rate, not a day's (one
+    rate per sector reads 3 normal rows over 3 here, 2-5 with seeds 0-4)."""
     base = np.full(SECTORS, 0.002)
 
     def rate(t: int) -> np.ndarray:
-        out = base * (4.0 if 16 <= t % 24 < 20 else 1.0)
+        out = base * (6.0 if 16 <= t % 24 < 20 else 1.0)
         return out * np.where((np.arange(SECTORS) == 0) & (t >= 8 * 24), 4.0, 1.0)
 
     _, reads = _world(9, rate, seed=1)
     u = np.array(reads)  # ticks x sectors
     assert u[:, 0].max() > 6.0  # the drift part reads it (its floor is ~3 here)
-    assert not (np.abs(u[:, 1:]) > 2.5).any()  # normal life, busy hours included
+    assert not (np.abs(u[:, 1:]) > 3.0).any()  # normal life, busy hours included
+
+
+def test_a_loud_bursts_events_are_not_a_days_drift():
+    """Sector 0's drops at 30x for 3 hours early on its last day (a fault loud on some KPI):
+    the hours after it read no drift when the burst's periods are marked loud."""
+    burst = (np.arange(SECTORS) == 0)
+
+    def rate(t: int) -> np.ndarray:
+        return np.where(burst & (8 * 24 + 1 <= t < 8 * 24 + 4), 0.06, 0.002)
+
+    def loud(t: int) -> np.ndarray:
+        return burst & (8 * 24 + 1 <= t < 8 * 24 + 4)
+
+    after = slice(4, 24)
+    _, plain = _world(9, rate, seed=1)
+    _, gated = _world(9, rate, seed=1, loud_of=loud)
+    assert np.array(plain)[after, 0].max() > 3.0
+    assert np.array(gated)[after, 0].max() < 2.0  # under the drift part's floor
 
 
 def test_young_sectors_and_non_ratios_read_nothing():

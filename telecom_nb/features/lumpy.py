@@ -104,16 +104,22 @@ class LumpyKpis:
                                              cap[:, self.pair_cols_[:, 1]])])
         return np.sign(z) * np.minimum(np.abs(z), cap)
 
+    def counting(self) -> bool:
+        """Whether a KPI has a denominator (the count drift reads something)."""
+        return bool((self.dens_.columns() >= 0).any())
+
     def count_drift(self, rows: np.ndarray, slot: np.ndarray, raw: np.ndarray,
-                    step_ns: int) -> np.ndarray | None:
+                    step_ns: int, loud: np.ndarray) -> np.ndarray | None:
         """(rows x KPIs) the denominated ratios' day count drift (:mod:`count_drift`), or
-        None; ``rows``: registry rows (-1: unknown), ``slot``: the time-of-day slot."""
-        return self.cdrift_.read(rows, slot, raw, self.dens_.columns(), step_ns)
+        None; ``rows``: registry rows (-1: unknown), ``slot``: the time-of-day slot,
+        ``loud``: rows loudly off on some KPI."""
+        return self.cdrift_.read(rows, slot, raw, self.dens_.columns(), step_ns, loud)
 
     def update(self, rows: np.ndarray, slots: tuple[np.ndarray, np.ndarray], day: np.ndarray,
-               raw: np.ndarray, n_rows: int, step_ns: int = HOUR_NS) -> None:
+               raw: np.ndarray, n_rows: int, step_ns: int = HOUR_NS,
+               loud: np.ndarray | None = None) -> None:
         # before counts_ learn (the count drift: before the denominators do)
-        self.cdrift_.update(rows, slots[0], raw, self.dens_.columns(), n_rows, step_ns)
+        self.cdrift_.update(rows, slots[0], raw, self.dens_.columns(), n_rows, step_ns, loud)
         self.runs_.update(self.counts_, rows, slots[0], raw, n_rows, step_ns)
         self.floor_.update(raw)
         self.counts_.update(rows, slots[0], raw, n_rows)
