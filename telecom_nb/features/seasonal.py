@@ -287,16 +287,26 @@ class SeasonalResiduals(FeatureExtractor):
             return None
         rows = self.rows(view)
         known = known_rows(rows, self.sector_table_.n_rows)
-        loud = self._loud(view, self._expected_of(np.where(known, rows, 0), view))
+        loud = self._loud(view, self._expected_of(np.where(known, rows, 0), view),
+                          bool(known.all()))
         return self.lumpy_.count_drift(np.where(known, rows, -1), self.slots(view)[0],
                                        view.raw, self.cadence_.step_ns, loud)
 
-    def _loud(self, view: BatchView, exp: tuple) -> np.ndarray:
+    def _loud(self, view: BatchView, exp: tuple, exact: bool = True) -> np.ndarray:
         """Rows whose sector is loudly off on some KPI (a fault's own periods, which the
-        count drift's day does not count: :data:`~telecom_nb.features.count_drift.LOUD_Z`)."""
+        count drift's day does not count: :data:`~telecom_nb.features.count_drift.LOUD_Z`);
+        once per view (``exact``: every row's sector known, so the learning may reuse it)."""
+        key = "count_drift_loud"  # state-dependent: not carried to slices (not ROWWISE)
+        kept = view.cache.get(key)
+        if kept is not None and kept[1]:
+            return kept[0]
         k = len(self.kpis_ or ())
-        dev = np.abs(self.series(view)[:, :k] - exp[0][:, :k]) / exp[1][:, :k]
-        return np.nan_to_num(dev).max(axis=1, initial=0.0) >= LOUD_Z
+        dev = np.subtract(self.series(view)[:, :k], exp[0][:, :k])
+        np.abs(dev, out=dev)
+        dev /= exp[1][:, :k]
+        loud = (dev >= LOUD_Z).any(axis=1)  # NaN: not loud
+        view.cache[key] = (loud, exact)
+        return loud
 
     def update_view(self, view: BatchView) -> None:
         rows = self.registry.register(view.sector_ids)
