@@ -64,7 +64,7 @@ class SectorIndex:
                 return self._last_pos  # type: ignore[return-value]
         else:
             values = np.asarray(ids, dtype=object)
-        pos = self._index.get_indexer(pd.Index(values, dtype=object)).astype(np.intp)
+        pos = _indexer(self._index, pd.Index(values, dtype=object)).astype(np.intp)
         if len(pos) and (pos >= 0).all():  # only complete lookups stay valid
             # ids converted here from Arrow are not kept: the Arrow stands for them (100k
             # Python strings, ~7 MB at 100k sectors, for a compare that rarely comes)
@@ -105,7 +105,17 @@ class SectorIndex:
 
     def position_of(self, sector_id: object) -> int:
         """Position of one sector, or -1 if never seen."""
-        return int(self._index.get_indexer(pd.Index([sector_id], dtype=object))[0])
+        # one compare over the ids (Arrow's for strings): no hash table built for one id
+        hits = np.flatnonzero(np.asarray(self._index == sector_id, dtype=bool))
+        return int(hits[0]) if len(hits) else -1
+
+
+def _indexer(index: pd.Index, values: pd.Index) -> np.ndarray:
+    """``index.get_indexer(values)`` on a new Index over the same ids, so pandas' hash
+    table goes with it: cached on ``index`` it held every id as a Python string (100k
+    sectors: ~10 MiB a SectorIndex, for lookups a live stream makes only when its sector
+    list changes: the cached lookup above answers the other ticks)."""
+    return pd.Index(index, copy=False).get_indexer(values)
 
 
 #: objects holding the cached ids recognised by identity (a tick's view, frame columns)

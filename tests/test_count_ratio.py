@@ -238,3 +238,29 @@ def test_a_quiet_phases_two_failures_of_21_are_read_in_counts_a_busy_cells_are_n
     values, expected = np.array([[90.48], [90.48]]), np.full((2, 1), 97.0)
     z = c.evidence(np.array([0, 1]), slot[:2], values, expected)[:, 0]
     assert -3.0 < z[0] < 0.0 and np.isnan(z[1])
+
+
+def test_a_surges_own_drops_barely_move_the_rate_they_are_judged_at():
+    """A drop rate of 3 % of 3-37 calls: one hour of 9 drops in 40 (z > 5 at the rate)
+    moves the sector's rate a tenth of what a usual value does, so its next hour's 2 of 8
+    reads as the surge it is; a usual value of one drop moves it in full, and only the
+    usual values make the fleet's rate."""
+    rng = np.random.default_rng(6)
+    c = CountRatios(1)
+    slot = np.zeros(50, dtype=np.intp)
+    for _ in range(45):
+        calls = rng.choice([3, 4, 6, 7, 9, 13, 23, 37], 50)
+        raw = (100.0 * rng.binomial(calls, 0.03) / calls).round(4)
+        c.update(np.arange(50), slot, raw[:, None], 50)
+    assert c.ratios().tolist() == [True] and (c.rate_n_[:2, 0] >= 24).all()
+    before, fleet = c.rate_[:2, 0].copy(), c.fleet_rate_[0]
+    a = np.maximum(1.0 / (c.rate_n_[:2, 0] + 1.0), 0.01)
+    raw = np.zeros((50, 1))
+    raw[0, 0], raw[1, 0] = 22.5, 1 / 37 * 100  # 9 of 40; one drop of 37
+    read = c.read(np.arange(50), slot, raw, np.zeros(raw.shape))
+    c.update(np.arange(50), slot, raw, 50, read)
+    moved = c.rate_[:2, 0] - before
+    assert moved[0] == pytest.approx(0.1 * a[0] * (22.5 - before[0]), rel=1e-9)
+    assert moved[1] == pytest.approx(a[1] * (100 / 37 - before[1]), rel=1e-9)
+    tick = (100 / 37) / 49  # the usual values' mean, without the surge's 22.5 %
+    assert c.fleet_rate_[0] == pytest.approx(fleet + 0.05 * (tick - fleet), rel=1e-9)

@@ -66,3 +66,23 @@ def test_ids_converted_from_arrow_are_not_kept():
     again = np.array(["a", "b", "c"], dtype=object)  # no alias: compared by content
     assert index.lookup(again).tolist() == [0, 1, 2]
     assert index.lookup(np.array(["a", "b", "d"], dtype=object)).tolist() == [0, 1, -1]
+
+
+def test_lookups_keep_no_python_string_per_id():
+    """pandas' hash table, cached on the index, held each id as a Python string (~10 MiB a
+    SectorIndex at 100k sectors): a lookup and a drill-down's ``position_of`` keep none."""
+    import tracemalloc
+
+    ids = pd.Series([f"S{i:06d}" for i in range(20_000)], dtype="str")
+    index = SectorIndex()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        positions = index.positions(ids)
+        assert index.position_of("S000123") == 123 and index.position_of("none") == -1
+        kept = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    np.testing.assert_array_equal(positions, np.arange(20_000))
+    np.testing.assert_array_equal(index.lookup(ids.iloc[::-1]), np.arange(20_000)[::-1])
+    assert kept < 400_000  # 20k strings held: ~1.2 MB

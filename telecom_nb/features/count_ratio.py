@@ -72,6 +72,10 @@ FLOOR_COUNTS = 1000
 #: EW weight of a value in a sector's mean rate (a ratio KPI), and the values it needs
 RATE_ALPHA = 0.01
 MIN_RATE_VALUES = 24
+#: a value whose binomial evidence against the sector's rate is beyond this |z| moves the
+#: rate ``SURPRISE_WEIGHT`` as much as a usual value (:meth:`CountRatios.update`)
+SURPRISE_Z = 3.5
+SURPRISE_WEIGHT = 0.1
 #: the fleet's rate weighs like this many of a sector's values in its rate, and the EW
 #: weight of a tick's mean value in the fleet's rate
 PRIOR_VALUES = 100.0
@@ -253,8 +257,10 @@ class CountRatios:
         return (w * self.rate_[r, cols] + PRIOR_VALUES * fleet) / (w + PRIOR_VALUES)
 
     def update(self, rows: np.ndarray, slot: np.ndarray, raw: np.ndarray,
-               n_rows: int) -> None:
-        """Learn which KPIs are ratios of counts and each sector's last count level."""
+               n_rows: int, read: Read | None = None) -> None:
+        """Learn which KPIs are ratios of counts and each sector's last count level;
+        ``read``: this tick's :meth:`read` before the update (expected 0), which tells the
+        values too surprising to move the rate much (:func:`rate_weights`)."""
         ok = np.isfinite(raw)
         self.outside_ |= column_any(ok & ((raw < -TOLERANCE) | (raw > 100.0 + TOLERANCE)))
         # which KPIs are ratios is a share: a sample of a big fleet's rows tells it as well
@@ -278,12 +284,14 @@ class CountRatios:
         v = raw[:, cols]
         seen = np.isfinite(v)
         count = self.rate_n_[at]
-        a = np.maximum(1.0 / (count + 1.0), RATE_ALPHA)
+        weight = rate_weights(read, cols, count >= MIN_RATE_VALUES)
+        a = np.maximum(1.0 / (count + 1.0), RATE_ALPHA) * weight
         self.rate_[at] = np.where(seen, self.rate_[at] + a * (np.nan_to_num(v) - self.rate_[at]),
                                   self.rate_[at])
         self.rate_n_[at] = count + seen
-        if seen.any():
-            tick = mean_where(v, seen)  # np.nanmean's bits (masked_mean)
+        usual = seen & (weight == 1.0)
+        if usual.any():
+            tick = mean_where(v, usual)  # np.nanmean's bits (masked_mean)
             cur = self.fleet_rate_[cols]
             fine = np.isfinite(tick)
             self.fleet_rate_[cols] = np.where(
@@ -305,6 +313,31 @@ class CountRatios:
         self.last_n_[at] = np.where(keep, n, self.last_n_[at])
         at = (rows[:, None], slot[:, None], cols[None, :])
         self.slot_n_[at] = np.where(keep, n, self.slot_n_[at])
+
+
+def rate_weights(read: Read | None, cols: np.ndarray, rated: np.ndarray) -> np.ndarray | float:
+    """rows x ``cols``: the weight of each value in its sector's rate, ``SURPRISE_WEIGHT``
+    where the value read in counts lies beyond ``SURPRISE_Z`` of the sector's own rate
+    (``rated``: it has one), else 1. A surge's drops must not raise the rate they are
+    judged against: at 0.4 % one hour of 9 drops in 40 calls lifts an EW rate (weight
+    0.01) to 0.62 % and its next hour's 2 drops of 8 read z 3.08 instead of 3.33; the run
+    of counts is judged at that rate too, and the sector's next surge for days. A lasting
+    change of rate is still learned, ten times slower (under the null such a value is 1
+    in ~4,000: the rate stays unbiased)."""
+    if read is None or not len(cols):
+        return 1.0
+    rcols, k, n, use, p = read
+    if not np.array_equal(rcols, cols):
+        return 1.0
+    ok = use & rated & np.isfinite(p) & (n > 0)
+    # only values off their rate by more than one sd can be that far (scipy's tails are slow)
+    far = ok & (np.abs(k - n * np.nan_to_num(p)) > np.sqrt(n * np.clip(np.nan_to_num(p), 1e-6, 1)))
+    weight = np.ones(k.shape)
+    i, j = np.nonzero(far)
+    if len(i):
+        z = binomial_z(k[i, j] / n[i, j], n[i, j], p[i, j])
+        weight[i, j] = np.where(z > SURPRISE_Z, SURPRISE_WEIGHT, 1.0)
+    return weight
 
 
 def quiet_counts(most: np.ndarray) -> np.ndarray:

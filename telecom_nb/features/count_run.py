@@ -196,13 +196,15 @@ class CountRuns:
         return out
 
     def update(self, counts: CountRatios, rows: np.ndarray, slot: np.ndarray, raw: np.ndarray,
-               n_rows: int, step_ns: int = HOUR_NS) -> None:
-        """Add this tick's counts to the runs (before ``counts`` learns the tick)."""
+               n_rows: int, step_ns: int = HOUR_NS, read: Read | None = None) -> None:
+        """Add this tick's counts to the runs (before ``counts`` learns the tick;
+        ``read``: the tick's read at expected 0, when the caller has it)."""
         self.events_ = grow_unwritten(self.events_, n_rows)
         self.trials_ = grow_unwritten(self.trials_, n_rows)
         self.typical_ = grow_unwritten(self.typical_, n_rows)
         # the rate as the sector's (no seasonal expectation here: before 24 values, 0)
-        read = counts.read(rows, slot, raw, np.zeros(raw.shape))
+        if read is None:
+            read = counts.read(rows, slot, raw, np.zeros(raw.shape))
         sums = self._sums(counts, read, rows, slot, raw, step_ns)
         if sums is None:
             return

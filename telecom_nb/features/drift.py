@@ -90,13 +90,17 @@ class Drift:
         step_ns: int,
         group: np.ndarray | None = None,
         times: np.ndarray | None = None,
+        counted: np.ndarray | None = None,
     ) -> np.ndarray:
         """Standardised running mean including this tick's ``z`` (rows x KPIs), 0 where the
         row's own z does not hold the shift up or the sector is too young. ``group``, ``times``
         (per row its day-shape group, -1 none, and data time): a drift that many sectors of
         the row's group share at that tick is not read (:mod:`drift_common`); with ``times``,
-        nor a KPI's within hours of a loud fault's z (:mod:`drift_tail`)."""
+        nor a KPI's within hours of a loud fault's z (:mod:`drift_tail`). ``counted``: a
+        ratio's day count drift (:mod:`count_drift`), read where it says more."""
         out = self._transform(rows, z, step_ns, group, times)
+        if counted is not None:
+            np.copyto(out, counted, where=np.abs(counted) > np.abs(out))
         if times is not None and self.tail_ is not None:
             self.tail_.gate(out, rows, z, times)
         return out

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from telecom_nb.features.count_denominator import Denominators
+from telecom_nb.features.count_drift import SlotCountDrift
 from telecom_nb.features.count_floor import CountFloor
 from telecom_nb.features.count_ratio import CountRatios
 from telecom_nb.features.count_run import HOUR_NS, CountRuns
@@ -29,7 +30,7 @@ class LumpyKpis:
     """The seasonal z of ratios of few counts and zero-inflated KPIs, and their learning."""
 
     #: state newer than some checkpoints: derived by :meth:`derive_added_state`
-    _state_added: tuple[str, ...] = ("runs_", "floor_", "dens_")
+    _state_added: tuple[str, ...] = ("runs_", "floor_", "dens_", "cdrift_")
 
     def __init__(self, kpis: tuple[str, ...], pairs: tuple[tuple[str, str], ...],
                  slots_per_day: int) -> None:
@@ -39,14 +40,15 @@ class LumpyKpis:
         self.runs_ = CountRuns(len(kpis), slots_per_day)
         self.floor_ = CountFloor(len(kpis))
         self.dens_ = Denominators(len(kpis))
+        self.cdrift_ = SlotCountDrift(len(kpis), slots_per_day)
         self.pair_cols_ = np.array([[kpis.index(a), kpis.index(b)] for a, b in pairs],
                                    dtype=np.intp).reshape(-1, 2)
 
     def derive_added_state(self, names: Sequence[str]) -> None:
-        """A checkpoint older than the count runs, the loads' floor or the ratios'
-        denominators (``names``): they start empty at the restore, as this object was built
-        (no run yet, typical trials, the loads' quantiles and the denominators learned
-        anew)."""
+        """A checkpoint older than the count runs, the loads' floor, the ratios'
+        denominators or the count drift (``names``): they start empty at the restore, as
+        this object was built (no run yet, typical trials, the loads' quantiles, the
+        denominators and the slots' rates learned anew)."""
 
     def noise(self) -> np.ndarray:
         """Per KPI the load's noise floor in its own units (0: not a load)."""
@@ -102,12 +104,27 @@ class LumpyKpis:
                                              cap[:, self.pair_cols_[:, 1]])])
         return np.sign(z) * np.minimum(np.abs(z), cap)
 
+    def counting(self) -> bool:
+        """Whether a KPI has a denominator (the count drift reads something)."""
+        return bool((self.dens_.columns() >= 0).any())
+
+    def count_drift(self, rows: np.ndarray, slot: np.ndarray, raw: np.ndarray,
+                    step_ns: int, loud: np.ndarray) -> np.ndarray | None:
+        """(rows x KPIs) the denominated ratios' day count drift (:mod:`count_drift`), or
+        None; ``rows``: registry rows (-1: unknown), ``slot``: the time-of-day slot,
+        ``loud``: rows loudly off on some KPI."""
+        return self.cdrift_.read(rows, slot, raw, self.dens_.columns(), step_ns, loud)
+
     def update(self, rows: np.ndarray, slots: tuple[np.ndarray, np.ndarray], day: np.ndarray,
-               raw: np.ndarray, n_rows: int, step_ns: int = HOUR_NS) -> None:
-        # before counts_ learn
-        self.runs_.update(self.counts_, rows, slots[0], raw, n_rows, step_ns)
+               raw: np.ndarray, n_rows: int, step_ns: int = HOUR_NS,
+               loud: np.ndarray | None = None) -> None:
+        # before counts_ learn (one read of the tick for the runs and the rates; the count
+        # drift: before the denominators do)
+        self.cdrift_.update(rows, slots[0], raw, self.dens_.columns(), n_rows, step_ns, loud)
+        read = self.counts_.read(rows, slots[0], raw, np.zeros(raw.shape))
+        self.runs_.update(self.counts_, rows, slots[0], raw, n_rows, step_ns, read)
         self.floor_.update(raw)
-        self.counts_.update(rows, slots[0], raw, n_rows)
+        self.counts_.update(rows, slots[0], raw, n_rows, read)
         # candidates: percentages with decimals (a ratio whose counts never show few too)
         rates = ~self.counts_.outside_ & self.dens_.fractional_
         self.dens_.update(raw, rates, self.counts_.resolution()[0])

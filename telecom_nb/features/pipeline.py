@@ -268,7 +268,7 @@ class KpiFeatures(PartParams, FeatureExtractor):
                                               run_ticks(self.parts_[0].cadence_.step_ns)))
         if self.drift_ is not None:  # a drift its day-shape group shares is taken off
             shared = (None if self.common_ is None else self.common_.groups(self.rows(view)),
-                      _ns(view))
+                      _ns(view), self.parts_[0].count_drift(view))
             blocks.append(np.zeros((len(view), k)) if self.few_series() else
                           self.drift_.transform(self.rows(view), blocks[0][:, :k],
                                                 self.parts_[0].cadence_.step_ns, *shared))
