@@ -28,6 +28,8 @@ SERIES_ROWS = 600
 
 def warm_fleet() -> None:
     """A live simulated fleet's ticks (the notebook's path) and a replay (``detect``'s)."""
+    from telecom_nb import schema
+    from telecom_nb.detectors import make_detector
     from telecom_nb.engine.monitor import Monitor
     from telecom_nb.engine.replay import replay
     from telecom_nb.sources.simulator import KpiSimulator
@@ -40,9 +42,6 @@ def warm_fleet() -> None:
             await monitor.aclose()
 
     asyncio.run(live())
-    from telecom_nb import schema
-    from telecom_nb.detectors import make_detector
-
     table = KpiSimulator(n_sectors=FLEET_SECTORS, seed=1).run(FLEET_TICKS)
     replay(table, make_detector("iforest"), list(schema.KPIS))
 

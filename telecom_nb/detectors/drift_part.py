@@ -22,14 +22,12 @@ import numpy as np
 from scipy.special import log_ndtr
 
 from telecom_nb.detectors.area_part import pair_families
-from telecom_nb.features.drift import HOLD_Z
+from telecom_nb.features.drift import HOLD_LOG_P
 
 #: the feature kind read
 DRIFT_KIND = "drift_z"
 #: the part reads 0 below this score (see the area part's ``FLOOR``)
 FLOOR = 2.0
-#: -log10 of a row's chance to hold a normal shift up (two-sided normal beyond ``HOLD_Z``)
-HOLD_LOG_P = -math.log10(2.0 * 0.5 * math.erfc(HOLD_Z / math.sqrt(2.0)))
 #: a strongest drift at or below this scores under FLOOR before any penalty (its tail's
 #: -log10 is ~0.50 at 1.0, so 0.50 + HOLD_LOG_P 1.34 < 2): its row reads 0 without the tail
 QUIET_U = 1.0

@@ -20,7 +20,7 @@ day's evidence only while it holds the shift up: the last few hours' count
 :data:`HOLD_Z` above its expected one (and an event of its own), whose chance multiplies
 the day's tail; a period its sector is loudly off in (:data:`LOUD_Z`) counts as expected.
 The result is written as the drift column's equivalent normal deviate (the drift part adds
-its constant hold chance, :data:`~telecom_nb.detectors.drift_part.HOLD_LOG_P`, which is
+its constant hold chance, :data:`~telecom_nb.features.drift.HOLD_LOG_P`, which is
 taken off here), so the drift part, its floor and the fault-tail gate read it as they read
 the drift. State per sector: the slots' EW events and trials, the day's sums and
 hours seen; nothing is allocated until a KPI has a denominator.
@@ -29,10 +29,12 @@ hours seen; nothing is allocated until a KPI has a denominator.
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 from scipy.special import log_ndtr, ndtri
 
+from telecom_nb.features.drift import HOLD_LOG_P
 from telecom_nb.features.time_slots import HOUR_NS
 from telecom_nb.sector_index import grow_rows, known_rows
 
@@ -66,10 +68,31 @@ MIN_EXPECTED = 5.0
 GATED_WEIGHT = 0.2
 #: ... once its day z is this far out
 GATE_Z = 4.0
-#: the drift part's hold chance (two-sided normal beyond the drift's HOLD_Z of 2.0)
-_HOLD_LOG10 = -math.log10(math.erfc(2.0 / math.sqrt(2.0)))
 #: the log chance of a row to hold a normal count up (the recent z beyond HOLD_Z)
 _LOG_HOLD = float(log_ndtr(-HOLD_Z))
+
+
+class DayRead(NamedTuple):
+    """One tick's read of the day's sums (what :meth:`SlotCountDrift.read` scores and
+    :meth:`SlotCountDrift.update` learns), per row x denominated KPI unless said."""
+
+    cols: np.ndarray  # the denominated KPIs
+    k: np.ndarray  # the rarer outcome's events (NaN: not countable)
+    n: np.ndarray  # trials
+    flip: np.ndarray  # per KPI: its events are the failures of a success rate
+    at: np.ndarray  # flat index of the row's sector x KPI
+    cell: np.ndarray  # flat index of its slot
+    known: np.ndarray  # per row: its sector is registered
+    r: np.ndarray  # per row: its sector (0 where unknown)
+    mu: np.ndarray  # expected events
+    kc: np.ndarray  # events as counted in the sums (clipped; loud periods as expected)
+    big_k: np.ndarray  # the day's EW events, expected events and variance
+    big_m: np.ndarray
+    big_v: np.ndarray
+    z: np.ndarray  # the day's Poisson z
+    rec: tuple[np.ndarray, np.ndarray, np.ndarray]  # the recent hours' EW k, m, variance
+    rec_z: np.ndarray  # their z
+    loud: np.ndarray | None  # per row: its sector is loudly off
 
 
 def n_rate_slots() -> int:
@@ -135,7 +158,7 @@ class SlotCountDrift:
         return np.clip(rate, 1e-9, 1.0), np.take(self.inverse_.reshape(-1), at) / n_rate_slots()
 
     def _day(self, rows: np.ndarray, slot: np.ndarray, raw: np.ndarray, den: np.ndarray,
-             step_ns: int, loud: np.ndarray | None = None):
+             step_ns: int, loud: np.ndarray | None = None) -> DayRead | None:
         """The day's sums with this tick's rows, or None (no denominated KPI or state); a
         tick read is learned without computing it again."""
         kept = self._cache
@@ -167,8 +190,8 @@ class SlotCountDrift:
         rec = tuple(fade**p * np.take(getattr(self, name).reshape(-1), at) + add for name, p, add
                     in (("rec_k_", 1, kc), ("rec_m_", 1, mu), ("rec_v_", 2, mu)))
         rec_z = (rec[0] - rec[1] - 0.5) / np.sqrt(np.maximum(rec[2], 1e-9))
-        day = (cols, k, n, flip, at, cell, known, r, mu, kc, big_k, big_m, big_v, z, rec,
-               rec_z, loud)
+        day = DayRead(cols, k, n, flip, at, cell, known, r, mu, kc, big_k, big_m, big_v, z, rec,
+                      rec_z, loud)
         self._cache = (raw, rows.copy(), slot.copy(), day)
         return day
 
@@ -180,16 +203,16 @@ class SlotCountDrift:
         day = self._day(rows, slot, raw, den, step_ns, loud)
         if day is None:
             return None
-        cols, k, _, flip, _, _, known, r, mu, _, _, big_m, _, z, _, rec_z, _ = day
-        ok = (known & (self.hours_[r] >= MIN_HOURS))[:, None] & np.isfinite(k) & (mu > 0)
-        ok &= (k >= 1.0) & (rec_z >= HOLD_Z) & (big_m >= MIN_EXPECTED) & (z > 0)
+        ok = (day.known & (self.hours_[day.r] >= MIN_HOURS))[:, None] & np.isfinite(day.k)
+        ok &= (day.mu > 0) & (day.k >= 1.0) & (day.rec_z >= HOLD_Z)
+        ok &= (day.big_m >= MIN_EXPECTED) & (day.z > 0)
         out = np.zeros((len(rows), raw.shape[1]))
         i, c = np.nonzero(ok)
         if not len(i):
             return out
-        log_p = log_ndtr(-z[i, c]) + _LOG_HOLD + _HOLD_LOG10 * math.log(10.0) - math.log(2.0)
+        log_p = log_ndtr(-day.z[i, c]) + _LOG_HOLD + HOLD_LOG_P * math.log(10.0) - math.log(2.0)
         u = -ndtri(np.exp(np.clip(log_p, -700.0, math.log(0.5))))
-        out[i, cols[c]] = np.where(flip[c], -u, u)
+        out[i, day.cols[c]] = np.where(day.flip[c], -u, u)
         return out
 
     def update(self, rows: np.ndarray, slot: np.ndarray, raw: np.ndarray, den: np.ndarray,
@@ -207,9 +230,9 @@ class SlotCountDrift:
         if day is None:
             return
         self._cache = None
-        _, k, n, _, at, cell, _, _, _, kc, big_k, big_m, big_v, z, rec, _, loud = day
-        for name, value in (("day_k_", big_k), ("day_m_", big_m), ("day_v_", big_v),
-                            ("rec_k_", rec[0]), ("rec_m_", rec[1]), ("rec_v_", rec[2])):
+        k, n, at, cell, kc, z, loud = day.k, day.n, day.at, day.cell, day.kc, day.z, day.loud
+        for name, value in (("day_k_", day.big_k), ("day_m_", day.big_m), ("day_v_", day.big_v),
+                            ("rec_k_", day.rec[0]), ("rec_m_", day.rec[1]), ("rec_v_", day.rec[2])):
             getattr(self, name).reshape(-1)[at] = value
         hours = step_ns / HOUR_NS if step_ns > 0 else 1.0
         self.hours_[rows] += hours

@@ -42,6 +42,9 @@ Z_CLIP = 2.0
 #: a row reads its drift only while its own seasonal z holds the shift up this far (o1143:
 #: wrong parameters found 60 of 93 at 1.5, 63 at 2.0, false-alarm rows 425 -> 418)
 HOLD_Z = 2.0
+#: -log10 of a row's chance to hold a normal shift up (two-sided normal beyond ``HOLD_Z``):
+#: the drift part's hold penalty, which the count drift takes off its own reading
+HOLD_LOG_P = -math.log10(2.0 * 0.5 * math.erfc(HOLD_Z / math.sqrt(2.0)))
 #: hours of data before a sector's drift is read (its level and spread settle)
 MIN_HOURS = 48.0
 #: the variance is Huber-clipped at this many spreads (a fault moves it slowly)
