@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from telecom_nb.features.count_drift import QUIET_HOURS, SlotCountDrift
+from telecom_nb.features.count_drift import SlotCountDrift
 
 HOUR = 3600 * 10**9
 SECTORS = 60
@@ -70,28 +70,6 @@ def test_a_loud_bursts_events_are_not_a_days_drift():
     _, gated = _world(9, rate, seed=1, loud_of=loud)
     assert np.array(plain)[after, 0].max() > 3.0
     assert np.array(gated)[after, 0].max() < 2.0  # under the drift part's floor
-
-
-def test_a_loud_faults_quieter_hours_are_not_read_for_a_day_after_it():
-    """Sector 0's drops at 30x for 3 hours (marked loud), then at 5x for 6 more hours the
-    loud mark misses (a fault's quieter periods): main's count drift read those hours at
-    3.2-4.7 (seeds 0-3); within :data:`QUIET_HOURS` of a loud period it reads nothing, and
-    a drift that starts more than that after one (a 4x day) is read as before."""
-    burst = np.arange(SECTORS) == 0
-    day = 8 * 24
-
-    def rate(t: int) -> np.ndarray:
-        out = np.where(burst & (day + 1 <= t < day + 4), 0.06, 0.002)
-        return np.where(burst & (day + 4 <= t < day + 10), 0.01, out)
-
-    _, reads = _world(9, rate, seed=1, loud_of=lambda t: burst & (day + 1 <= t < day + 4))
-    assert not np.array(reads)[:, 0].any()
-
-    def later(t: int) -> np.ndarray:
-        return np.where(burst & (t >= day), 0.008, 0.002)
-
-    _, reads = _world(9, later, seed=2, loud_of=lambda t: burst & (t == day - QUIET_HOURS - 2))
-    assert np.array(reads)[:, 0].max() > 6.0
 
 
 def test_young_sectors_and_non_ratios_read_nothing():

@@ -18,11 +18,7 @@ events leave unknown. A period's events count at most :data:`CLIP_X` times its e
 ones (a setup-failure surge's burst is its own alarm, not a day's drift). A row reads the
 day's evidence only while it holds the shift up: the last few hours' count
 :data:`HOLD_Z` above its expected one (and an event of its own), whose chance multiplies
-the day's tail; a period its sector is loudly off in (:data:`LOUD_Z`) counts as expected,
-and the sector's count drift is not read for :data:`QUIET_HOURS` of data after it: the
-fault's quieter periods around the loud ones (an interference, a setup-failure surge
-before and after its peak) are not marked loud, and the day's sums hold them for about a
-day (:mod:`~telecom_nb.features.drift_tail` gates the plain drift per KPI the same way).
+the day's tail; a period its sector is loudly off in (:data:`LOUD_Z`) counts as expected.
 The result is written as the drift column's equivalent normal deviate (the drift part adds
 its constant hold chance, :data:`~telecom_nb.features.drift.HOLD_LOG_P`, which is
 taken off here), so the drift part, its floor and the fault-tail gate read it as they read
@@ -64,11 +60,6 @@ RECENT_HOURS = 2.0
 #: a period whose sector is this far off on some KPI (its raw seasonal z) is a loud fault's:
 #: its events count as expected in the day's sums (its own alarm, not a day's drift)
 LOUD_Z = 8.0
-#: hours of data after a sector's last loud period (:data:`LOUD_Z`, any KPI) during which
-#: its count drift is not read: the day's sums (memory ~1 day) still hold the fault's
-#: quieter periods. Tuning worlds t1550 (30 min), t1551 (15 min): 17 and 14 false-alarm
-#: rows of main's count drift within a day after a fault (README "Measured", fa23)
-QUIET_HOURS = 24.0
 #: hours of data before a sector's count drift is read (its slot rates settle)
 MIN_HOURS = 48.0
 #: a day's count is read only with this many expected events behind it
@@ -114,8 +105,6 @@ class SlotCountDrift:
 
     #: the last tick read (raw, rows, slot, its sums): learned without computing them again
     _cache: tuple | None = None
-    #: state a checkpoint from before it lacks (:meth:`derive_added_state`)
-    _state_added: tuple[str, ...] = ("loud_at_",)
 
     def __init__(self, n_kpis: int, slots_per_day: int) -> None:
         self.slots_per_day = int(slots_per_day)
@@ -131,23 +120,11 @@ class SlotCountDrift:
         self.rec_m_ = np.zeros((0, n_kpis), dtype=np.float32)
         self.rec_v_ = np.zeros((0, n_kpis), dtype=np.float32)
         self.hours_ = np.zeros(0, dtype=np.float32)
-        # per sector: its ``hours_`` at its last loud period (-inf: none seen)
-        self.loud_at_ = np.zeros(0, dtype=np.float32)
         # per sector x KPI over its slots: the events and the sum of 1 / (events + prior),
         # kept as a slot's sums change (a read gathers one slot, not all of them)
         self.total_ = np.zeros((0, n_kpis))
         self.tried_ = np.zeros((0, n_kpis))
         self.inverse_ = np.zeros((0, n_kpis))
-
-    def derive_added_state(self, names: list[str]) -> None:
-        """A checkpoint from before the quiet gate: no loud period seen yet."""
-        if "loud_at_" in names:
-            self.loud_at_ = np.full(len(self.hours_), -np.inf, dtype=np.float32)
-
-    def _quiet(self, r: np.ndarray, loud: np.ndarray | None) -> np.ndarray:
-        """Per row: its sector is not loud now and was not for :data:`QUIET_HOURS`."""
-        quiet = self.hours_[r] - self.loud_at_[r] >= QUIET_HOURS
-        return quiet if loud is None else quiet & ~loud
 
     def _counts(self, raw: np.ndarray, den: np.ndarray
                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
@@ -226,8 +203,7 @@ class SlotCountDrift:
         day = self._day(rows, slot, raw, den, step_ns, loud)
         if day is None:
             return None
-        ok = day.known & (self.hours_[day.r] >= MIN_HOURS) & self._quiet(day.r, day.loud)
-        ok = ok[:, None] & np.isfinite(day.k)
+        ok = (day.known & (self.hours_[day.r] >= MIN_HOURS))[:, None] & np.isfinite(day.k)
         ok &= (day.mu > 0) & (day.k >= 1.0) & (day.rec_z >= HOLD_Z)
         ok &= (day.big_m >= MIN_EXPECTED) & (day.z > 0)
         out = np.zeros((len(rows), raw.shape[1]))
@@ -249,7 +225,6 @@ class SlotCountDrift:
         for name in ("events_", "trials_", "day_k_", "day_m_", "day_v_", "hours_", "total_",
                      "tried_", "inverse_", "rec_k_", "rec_m_", "rec_v_"):
             setattr(self, name, grow_rows(getattr(self, name), n_rows))
-        self.loud_at_ = grow_rows(self.loud_at_, n_rows, -np.inf)
         self.inverse_[fresh:] = n_rate_slots() / PRIOR_EVENTS  # no events in any slot yet
         day = self._day(rows, slot, raw, den, step_ns, loud)
         if day is None:
@@ -261,8 +236,6 @@ class SlotCountDrift:
             getattr(self, name).reshape(-1)[at] = value
         hours = step_ns / HOUR_NS if step_ns > 0 else 1.0
         self.hours_[rows] += hours
-        if loud is not None:
-            self.loud_at_[rows[loud]] = self.hours_[rows[loud]]
         # the slot's sums: ~RATE_DAYS of its visits, a drifting day's periods learned less
         keep = (1.0 - 1.0 / (RATE_DAYS * SLOT_HOURS)) ** hours
         w = np.where((z >= GATE_Z) | (False if loud is None else loud[:, None]),
