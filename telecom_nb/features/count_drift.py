@@ -15,8 +15,9 @@ of a success rate). The day's events ``K`` and expected events ``M`` are EW sums
 drift's memory of about a day of data time; their Poisson variance is the sum of the
 squared weights times the expected counts (a second EW), plus what the slot rates' own
 events leave unknown. A period's events count at most :data:`CLIP_X` times its expected
-ones (a setup-failure surge's burst is its own alarm, not a day's drift). A row reads the
-day's evidence only while it holds the shift up: the last few hours' count
+ones, and a burst well beyond that (:data:`BURST_ADD`) as expected (a setup-failure surge's
+burst is its own alarm, not a day's drift, nor a reason to read the next hours as one).
+A row reads the day's evidence only while it holds the shift up: the last few hours' count
 :data:`HOLD_Z` above its expected one (and an event of its own), whose chance multiplies
 the day's tail; a period its sector is loudly off in (:data:`LOUD_Z`) counts as expected.
 The result is written as the drift column's equivalent normal deviate (the drift part adds
