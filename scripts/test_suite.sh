@@ -13,11 +13,12 @@ trap 'rm -f "$log"' EXIT
 fleet=$!
 "$BIN/python" -m telecom_nb.warm series || exit 1
 wait "$fleet" || exit 1
-# The browser tests in two workers, a test file each at a time: one after the other they
-# took ~550 s of a slow host's run while using ~40 % of a core (waits on live streams);
-# then the notebooks, short runs (nbval), still beside the unit tests.
+# The browser tests one at a time (two at once beside the unit tests' two workers made a
+# slow host's run 1,078 s instead of ~735, its CPU 1,668 s instead of ~1,160: live
+# kernels, Chromium and servers fighting for two cores), then the notebooks, short runs
+# (nbval), still beside the unit tests.
 (
-    "$BIN/python" -m pytest -q -p no:cacheprovider -n 2 --dist loadfile tests/browser
+    "$BIN/python" -m pytest -q -p no:cacheprovider tests/browser
     browser_rc=$?
     TELECOM_NB_TICKS=30 "$BIN/python" -m pytest -q -p no:cacheprovider --nbval-lax notebooks/
     nbval_rc=$?
