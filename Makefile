@@ -31,8 +31,7 @@ voila: $(STAMP)
 test: $(STAMP)
 	bash scripts/ensure_chromium.sh
 	$(BIN)/ruff check telecom_nb tests benchmarks
-	BIN=$(BIN) bash scripts/test_suite.sh  # unit and browser tests side by side
-	TELECOM_NB_TICKS=30 $(BIN)/python -m pytest -q --nbval-lax notebooks/
+	BIN=$(BIN) bash scripts/test_suite.sh  # unit tests; browser tests + nbval beside them
 
 lint: $(STAMP)
 	$(BIN)/ruff check telecom_nb tests benchmarks

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from lead_part import attach, trace_parts
 
 from telecom_nb import schema
 from telecom_nb.detectors import make_detector
@@ -76,6 +77,9 @@ def main(argv: list[str] | None = None) -> None:
                     help="list each missed fault episode (local start, rows, peak score)")
     ap.add_argument("--save", type=Path, metavar="PARQUET",
                     help="write the judged rows (fault, score, is_anomaly, top_kpi...) for study")
+    ap.add_argument("--parts", action="store_true",
+                    help="record which part led each row's score (lead_part, lead_value "
+                         "in --save; costs about a second scoring)")
     args = ap.parse_args(argv)
     loaded = load_source(args.folder / "source.toml")
     table = labelled(loaded, args.folder)
@@ -88,8 +92,9 @@ def main(argv: list[str] | None = None) -> None:
         params.setdefault("timezone", loaded.spec.timezone if args.timezone == "auto"
                           else args.timezone)
     configure(det, parse_texts(det, {k: str(v) for k, v in params.items()}))
+    record = trace_parts(det) if args.parts else []
     t0 = time.perf_counter()
-    scored = replay(table, det, loaded.kpis).frame
+    scored = attach(table, replay(table, det, loaded.kpis).frame, record)
     took = time.perf_counter() - t0
     ts = scored[schema.TIMESTAMP]
     judged = scored[ts >= ts.min() + pd.Timedelta(args.burn_in)]
@@ -116,6 +121,8 @@ def main(argv: list[str] | None = None) -> None:
         hours = local.dt.hour.value_counts().head(6)
         print("  top local hours:", hours.to_dict())
         print("  by top_kpi:", fp[schema.TOP_KPI].value_counts().head(4).to_dict())
+        if "lead_part" in fp:
+            print("  by lead part:", fp["lead_part"].value_counts().head(6).to_dict())
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# The test suite on this machine's two cores: the browser tests (Chromium driving Voilà and
-# JupyterLab, mostly waiting on live streams) run beside the unit tests; one after the
-# other they took ~9 of CI's 10 minutes on a fast host. Exit status: 0 only if both pass.
+# The test suite on this machine's two cores: the unit tests in two worker processes, and
+# beside them the browser tests (Chromium driving Voilà and JupyterLab, mostly waiting on
+# live streams) then the notebooks under nbval. Exit status: 0 only if all three pass.
 # BIN is the virtualenv's bin folder (the Makefile passes it).
 set -uo pipefail
 BIN=${BIN:-.venv/bin}
@@ -13,8 +13,19 @@ trap 'rm -f "$log"' EXIT
 fleet=$!
 "$BIN/python" -m telecom_nb.warm series || exit 1
 wait "$fleet" || exit 1
-"$BIN/python" -m pytest -q -p no:cacheprovider tests/browser >"$log" 2>&1 &
-browser=$!
+# The browser tests one at a time (two at once beside the unit tests' two workers made a
+# slow host's run 1,078 s instead of ~735, its CPU 1,668 s instead of ~1,160: live
+# kernels, Chromium and servers fighting for two cores), then the notebooks, short runs
+# (nbval), still beside the unit tests.
+(
+    "$BIN/python" -m pytest -q -p no:cacheprovider tests/browser
+    browser_rc=$?
+    TELECOM_NB_TICKS=30 "$BIN/python" -m pytest -q -p no:cacheprovider --nbval-lax notebooks/
+    nbval_rc=$?
+    echo "browser tests exit $browser_rc, notebooks (nbval) exit $nbval_rc"
+    [ "$browser_rc" -eq 0 ] && [ "$nbval_rc" -eq 0 ]
+) >"$log" 2>&1 &
+beside=$!
 # The unit tests in two worker processes (pytest-xdist), a test file each at a time (its
 # module fixtures built once): alone they kept one core busy, and once the browser tests
 # were done the other core sat idle for the last third of the run. Heaviest files first
@@ -22,11 +33,11 @@ browser=$!
 "$BIN/python" -m pytest -q -n logical --dist loadfile --no-loadscope-reorder tests \
     --ignore=tests/browser
 unit=$?
-wait "$browser"
-browser_rc=$?
-echo "--- tests/browser (ran beside the unit tests) ---"
+wait "$beside"
+beside_rc=$?
+echo "--- tests/browser and notebooks/ (ran beside the unit tests) ---"
 cat "$log"
-if [ "$unit" -ne 0 ] || [ "$browser_rc" -ne 0 ]; then
-    echo "test suite failed: unit tests exit $unit, browser tests exit $browser_rc" >&2
+if [ "$unit" -ne 0 ] || [ "$beside_rc" -ne 0 ]; then
+    echo "test suite failed: unit tests exit $unit, browser tests + notebooks exit $beside_rc" >&2
     exit 1
 fi

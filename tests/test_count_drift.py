@@ -54,9 +54,11 @@ def test_a_day_at_four_times_the_drop_rate_reads_far_beyond_a_busy_hours_rate():
     assert not (np.abs(u[:, 1:]) > 3.5).any()  # normal life, busy hours included
 
 
-def test_a_loud_bursts_events_are_not_a_days_drift():
-    """Sector 0's drops at 30x for 3 hours early on its last day (a fault loud on some KPI):
-    the hours after it read no drift when the burst's periods are marked loud."""
+def test_a_bursts_events_are_not_a_days_drift_marked_loud_or_not():
+    """Sector 0's drops at 30x for 3 hours early on its last day (a setup-failure surge's
+    peak): the hours after it read no drift, whether the burst's periods are marked loud
+    (a fault loud on some KPI) or not (a burst on this KPI alone: main read 4.1 there, as
+    the day's and the recent hours' sums carried the burst's events clipped at 5x)."""
     burst = (np.arange(SECTORS) == 0)
 
     def rate(t: int) -> np.ndarray:
@@ -68,8 +70,8 @@ def test_a_loud_bursts_events_are_not_a_days_drift():
     after = slice(4, 24)
     _, plain = _world(9, rate, seed=1)
     _, gated = _world(9, rate, seed=1, loud_of=loud)
-    assert np.array(plain)[after, 0].max() > 3.0
-    assert np.array(gated)[after, 0].max() < 2.0  # under the drift part's floor
+    assert np.array(plain)[after, 0].max() < 2.0  # under the drift part's floor
+    assert np.array(gated)[after, 0].max() < 2.0
 
 
 def test_young_sectors_and_non_ratios_read_nothing():

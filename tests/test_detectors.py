@@ -308,12 +308,12 @@ def test_feature_tails_weigh_each_feature_by_its_own_spread():
     assert flat_move < 1.0  # a small move of a flat feature is not extreme
 
 
-def _bursty_with_record(n_series: int = 1) -> tuple[pd.DataFrame, int]:
+def _bursty_with_record(n_series: int = 1, days: int = 16) -> tuple[pd.DataFrame, int]:
     """15-min series whose normal life has bursts on 5 % of its rows (what sets a bursty
     series' shoulder), 16 days; the first series reaches twice its maximum once, near the
     end."""
     rng = np.random.default_rng(1)
-    ts = pd.date_range("2026-02-01", periods=16 * 96, freq="15min", tz="UTC")
+    ts = pd.date_range("2026-02-01", periods=days * 96, freq="15min", tz="UTC")
     frames = []
     at = len(ts) - 30
     for s in range(n_series):
@@ -338,7 +338,8 @@ def test_one_series_record_far_beyond_its_range_is_flagged_on_its_own_p_value():
 
 
 def test_a_fleet_reads_range_novelty_in_its_features_tails_only():
-    frame, _ = _bursty_with_record(n_series=12)
+    frame, _ = _bursty_with_record(n_series=12, days=4)  # past its first fits
     det = make_detector("iforest", kpis=["value"])
     det.score_stream(frame)
+    assert det.model_version_ >= 2
     assert det._fitted.model.novelty is None

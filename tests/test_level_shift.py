@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from feature_loop import by_timestamp, loop_features, loop_forked, pass_features
+from feature_loop import by_timestamp, loop_features, loop_forked, pass_features, pass_forked
 
 from telecom_nb import schema
 from telecom_nb.detectors import make_detector
@@ -42,7 +42,9 @@ def _shift_col(features: KpiFeatures) -> int:
 def shifted():
     start = 6 * 720 + 8 * 30  # day 7, 08:00, 6 hours at 40 %
     frame = _cell(shift=(start, start + 180), spike=6 * 720 + 20 * 30)
-    features, x = _loop(frame)
+    # the one-series pass: the per-row loop's numbers (test_one_series_pass_equals_the_loop)
+    features, x = (pass_features(frame, ["traffic"], [1, len(frame)]) if numba
+                   else _loop(frame))
     return frame, features, x[:, _shift_col(features)], start, x
 
 
@@ -77,7 +79,8 @@ def test_one_rows_burst_at_five_minutes_is_no_level():
     start = 7 * day + 8 * 12  # day 8, 08:00: 5 hours at three times the level
     shifted = frame.iloc[: start + 60].copy()
     shifted.loc[start:, "traffic"] *= 3
-    features, x, after = loop_forked(frame, shifted, start, ["traffic"])  # days 1-8 once
+    fork = pass_forked if numba else loop_forked  # equal (test_one_series_pass_equals_the_loop)
+    features, x, after = fork(frame, shifted, start, ["traffic"])  # days 1-8 once
     col = _shift_col(features)
     z = x[:, col]
     assert max(np.abs(z[s : s + 12]).max() for s in spikes) < 2
@@ -123,9 +126,15 @@ def test_a_fleet_reads_zero_and_learns_nothing():
 
 
 @pytest.mark.skipif(numba is None, reason="numba missing: the per-batch path is the only one")
-def test_one_series_pass_equals_the_loop(shifted):
-    frame, loop, _, _, expected = shifted  # the per-row loop's features
-    cuts = [1, 1000, 3 * 720 + 7, 6 * 720 + 300, len(frame)]
+def test_one_series_pass_equals_the_loop():
+    """The compiled pass against the per-row loop (~2 ms a row, so a shorter cell than the
+    other tests': 5-minute rows, a reference from day 4, a shift and a spike after it)."""
+    day = 288
+    start = 3 * day + 8 * 12  # day 4, 08:00: 6 hours at 40 %
+    frame = _cell(days=5, step="5min", shift=(start, start + 72), spike=4 * day + 20 * 12)
+    loop, expected = _loop(frame)
+    assert np.median(expected[start + 24 : start + 72, _shift_col(loop)]) < -2  # it is read
+    cuts = [1, 400, 3 * day + 7, 4 * day + 100, len(frame)]
     fast, got = pass_features(frame, ["traffic"], cuts)
     np.testing.assert_array_equal(got, expected)
     for name in ("cur_bin_", "cur_sum_", "cur_n_", "cur_max_", "cur_min_", "ring_sum_",

@@ -105,7 +105,7 @@ def _series(n: int = 1400, seed: int = 3) -> pd.DataFrame:
 
 
 def test_a_stream_keeps_trees_and_a_checkpoint_refits_the_same_forest():
-    frame = _series()
+    frame = _series(n=1000)  # scored and learned row by row
     params = {"kpis": ["value", "other"], "n_estimators": 20, "forest_refresh": 0.25}
     det = make_detector("iforest", **params)
     forests = []

@@ -168,23 +168,29 @@ def test_heartbeat_renews_a_play_whose_kicks_go_unanswered():
     now = [100.0]
     hb = Heartbeat(lambda: None, stale_after=3.0, renew_after=6.0, clock=lambda: now[0])
     first = hb.play
+    for t in (100.0, 110.0, 130.0):  # no page has beaten yet: maybe none is there; wait
+        now[0] = t
+        hb.kick()
+    assert hb.play is first and hb.renewals == 0 and first.playing
+    first.value += 1  # the page's first beat, then its model's throttle sticks
+    now[0] = 134.0
     hb.kick()
-    now[0] = 105.0
+    now[0] = 139.0
     hb.kick()  # unanswered for 5 s: keep toggling the same Play
     assert hb.play is first and hb.renewals == 0
-    now[0] = 106.5
+    now[0] = 140.5
     hb.kick()
     assert hb.renewals == 1 and hb.play is not first and first.comm is None  # closed
     assert first.playing is False  # stopped first: a closed model's timer would sync on
     assert hb.widget.children == (hb.play,) and hb.play.playing
     first.value += 1  # a late message for the old model is not a beat
-    assert hb.beats == 0
+    assert hb.beats == 1
     hb.play.value += 1
-    now[0] = 107.0
+    now[0] = 141.0
     hb.kick()  # fresh: nothing to do
-    now[0] = 111.0
+    now[0] = 145.0
     hb.kick()  # stale again, but the last kick was answered: toggle, no renewal
-    assert hb.renewals == 1 and hb.beats == 1
+    assert hb.renewals == 1 and hb.beats == 2
 
 
 def test_heartbeat_messages_are_handled_on_the_subshell_they_came_on():

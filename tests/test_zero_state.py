@@ -145,7 +145,7 @@ def test_scan_equals_row_by_row():
 
 @pytest.mark.skipif(numba is None, reason="numba missing: the per-batch path is the only one")
 def test_one_series_pass_reads_known_zeros_as_the_loop():
-    frame = _cell(zero_nights=(2, 3, 5, 6), long_day=8)
+    frame = _cell(days=9, zero_nights=(2, 3, 5, 6), long_day=8)  # the per-row loop: ~1 s a day
     loop, expected = _loop(frame)
     cut = 6 * 96 + 10  # inside a zero run
     fast, got = pass_features(frame, ["traffic", "users"], [1, cut, len(frame)])

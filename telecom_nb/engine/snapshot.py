@@ -13,7 +13,9 @@ data holders in :data:`BLANK`. A model is kept as the inputs of its fit and refi
 A class may list the attributes that hold its state in ``_state_attrs`` (the simulator
 does: everything else in it is derived from its parameters); otherwise every attribute
 is state except the caches named in :data:`TRANSIENT`. A class whose arrays changed
-storage type may take older checkpoints' arrays through ``converted_state(name, data)``;
+storage type may take older checkpoints' arrays through ``converted_state(name, data)``
+(a float table of another float width is cast to the object's without asking: float32
+per-sector tables read float64 checkpoints);
 one that gained state arrays names them in ``_state_added`` and derives them for an older
 checkpoint in ``derive_added_state(names)`` (after the rest is restored).
 What cannot be stored raises :class:`StateError` naming the attribute, so nothing is
@@ -217,6 +219,9 @@ class _Reader:
         if isinstance(current, np.ndarray) and current.dtype != data.dtype and convert:
             # a table whose storage changed since the checkpoint (its owner converts)
             data = convert(path.rsplit(".", 1)[-1], data)
+        if (isinstance(current, np.ndarray) and current.dtype != data.dtype
+                and current.dtype.kind == data.dtype.kind == "f"):
+            data = data.astype(current.dtype)  # a table since stored narrower (or wider)
         if isinstance(current, np.ndarray) and current.dtype != data.dtype:
             raise StateError(f"{path}: stored dtype {data.dtype}, the object has {current.dtype}")
         return data.copy()  # writable, owned

@@ -24,6 +24,7 @@ from __future__ import annotations
 import numpy as np
 
 from telecom_nb.features import area_kernel
+from telecom_nb.features.compact import STATE_FLOAT
 from telecom_nb.features.robust_stats import RobustTable, fleet_spread, shrunk_rows
 from telecom_nb.sector_index import grow_rows, known_rows
 
@@ -121,7 +122,8 @@ class AreaMedian:
         self.coords_ = np.zeros((0, 2))
         self.near_ = np.zeros((0, neighbours), dtype=np.int64)
         # gated: a cluster fault's medians must not widen the spread that judges the next
-        self.usual_ = RobustTable((n_kpis,), SPREAD_ALPHA)
+        self.usual_ = RobustTable((n_kpis,), SPREAD_ALPHA, dtype=STATE_FLOAT,
+                                  count_dtype=STATE_FLOAT)
         self.fleet_sd_ = np.full(n_kpis, PRIOR_SD)
         self._last: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 

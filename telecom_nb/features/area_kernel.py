@@ -123,9 +123,10 @@ def _evidence(med, z, rows, level, dev, count, fleet_sd, mad, prior_ticks, min_s
         known = r >= 0 and r < level.shape[0]
         rr = r if known else 0
         for j in range(k):
-            c = count[rr, j]
-            spread = (c * (dev[rr, j] * mad) + prior_ticks * fleet_sd[j]) / (c + prior_ticks)
-            area = _nan0((med[i, j] - level[rr, j]) / _nmax(spread, min_sd))
+            c = np.float64(count[rr, j])
+            spread = (c * (np.float64(dev[rr, j]) * mad) + prior_ticks * fleet_sd[j]) / (
+                c + prior_ticks)
+            area = _nan0((med[i, j] - np.float64(level[rr, j])) / _nmax(spread, min_sd))
             own = _nan0(z[i, j])
             sign = _sign(own)
             both = _nmax(sign * area, 0.0)
@@ -158,7 +159,7 @@ def evidence(table, rows: np.ndarray, med: np.ndarray, z: np.ndarray, fleet_sd: 
 
     arrays = (table.level, table.dev, table.count)
     if (numba is None or table.n_rows == 0 or med.dtype != np.float64 or z.dtype != np.float64
-            or any(a.dtype != np.float64 or a.ndim != 2 for a in arrays)
+            or any(a.dtype not in (np.float64, np.float32) or a.ndim != 2 for a in arrays)
             or rows.dtype.kind not in "iu"):
         return None
     out = np.empty(med.shape)

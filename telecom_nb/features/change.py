@@ -12,6 +12,7 @@ from traitlets import Float, validate
 
 from telecom_nb.features import tick_kernels
 from telecom_nb.features.base import FeatureExtractor
+from telecom_nb.features.compact import STATE_FLOAT, wide
 from telecom_nb.features.robust_stats import HUBER_K, MAD_TO_SIGMA, MIN_COUNT_TO_CLIP
 from telecom_nb.features.scaling import scaled_view, spread_floors
 from telecom_nb.features.seasonal import Z_CLIP
@@ -35,9 +36,9 @@ class ShortTermChange(FeatureExtractor):
 
     def _reset(self) -> None:
         k = len(self.kpis_ or ())
-        self.level_ = np.zeros((0, k))
-        self.dev_ = np.zeros((0, k))
-        self.count_ = np.zeros((0, k))
+        self.level_ = np.zeros((0, k), dtype=STATE_FLOAT)
+        self.dev_ = np.zeros((0, k), dtype=STATE_FLOAT)
+        self.count_ = np.zeros((0, k), dtype=STATE_FLOAT)
         self.floors_ = spread_floors(self.kpis_ or ())
 
     @property
@@ -64,8 +65,8 @@ class ShortTermChange(FeatureExtractor):
         if not known.any():
             return out
         r = np.where(known, rows, 0)
-        spread = np.maximum(self.dev_[r] * MAD_TO_SIGMA, self.floors_)
-        z = (y - self.level_[r]) / spread
+        spread = np.maximum(wide(self.dev_[r]) * MAD_TO_SIGMA, self.floors_)
+        z = (y - wide(self.level_[r])) / spread
         ok = known[:, None] & (self.count_[r] >= MIN_HISTORY) & np.isfinite(z)
         out[ok] = np.clip(z[ok], -Z_CLIP, Z_CLIP)
         return out
@@ -79,7 +80,7 @@ class ShortTermChange(FeatureExtractor):
         self.count_ = grow_rows(self.count_, need)
         if tick_kernels.change_learn(self, y, rows):  # the lines below, in place
             return
-        level, dev, n = self.level_[rows], self.dev_[rows], self.count_[rows]
+        level, dev, n = wide(self.level_[rows]), wide(self.dev_[rows]), wide(self.count_[rows])
         ok = np.isfinite(y)
         ys = np.where(ok, y, level)
         innov = np.where(n > 0, ys - level, 0.0)

@@ -35,6 +35,11 @@ TENTHS = 10
 TENTHS_MAX = 65535.0
 #: float16 values at or beyond this round to inf (halfway between 65504 and 65536)
 _F16_OVERFLOW = 65520.0
+#: storage of the per-sector x KPI running state (levels, spreads, run lengths, counts):
+#: float32 holds 7 significant digits, far below the spreads it is compared with, and
+#: whole counts exactly to 2**24; every reader widens (:func:`wide`) and computes in
+#: float64, a store rounds once (numpy and compiled paths alike)
+STATE_FLOAT = np.float32
 
 
 def count_cap(alpha: float) -> int:
@@ -118,3 +123,8 @@ def store_counts(count: np.ndarray, values: np.ndarray) -> np.ndarray:
     """``values`` (float64 samples) as ``count``'s storage (numpy's :func:`tenths_store`)."""
     per = count_units(count)
     return np.minimum(np.rint(values * per), TENTHS_MAX) if per else values
+
+
+def wide(table: np.ndarray) -> np.ndarray:
+    """A state table's cells (any fancy-indexed part) as float64 (float32 widens exactly)."""
+    return table.astype(np.float64, copy=False)

@@ -29,6 +29,7 @@ import math
 import numpy as np
 
 from telecom_nb.features import drift_common, drift_kernel
+from telecom_nb.features.compact import STATE_FLOAT, wide
 from telecom_nb.features.drift_tail import RecentBig
 from telecom_nb.features.time_slots import HOUR_NS
 from telecom_nb.sector_index import grow_rows, known_rows
@@ -73,9 +74,9 @@ class Drift:
     tail_: RecentBig | None = None
 
     def __init__(self, n_kpis: int) -> None:
-        self.mean_ = np.zeros((0, n_kpis))
-        self.level_ = np.zeros((0, n_kpis))
-        self.var_ = np.zeros((0, n_kpis))
+        self.mean_ = np.zeros((0, n_kpis), dtype=STATE_FLOAT)
+        self.level_ = np.zeros((0, n_kpis), dtype=STATE_FLOAT)
+        self.var_ = np.zeros((0, n_kpis), dtype=STATE_FLOAT)
         self.hours_ = np.zeros(0)
         self.tail_ = RecentBig(n_kpis)
 
@@ -124,8 +125,8 @@ class Drift:
         if fast is not None:
             u = fast
         else:
-            sd = np.maximum(np.sqrt(self.var_[r]), white)
-            u = (self._current(rows, z, alpha) - self.level_[r]) / sd
+            sd = np.maximum(np.sqrt(wide(self.var_[r])), white)
+            u = (self._current(rows, z, alpha) - wide(self.level_[r])) / sd
         holds = (np.sign(z) == np.sign(u)) & (np.abs(z) >= HOLD_Z)
         ok = read[:, None] & holds
         if common:
@@ -155,9 +156,9 @@ class Drift:
         fresh = self.hours_[rows] == 0.0
         # a new sector's spread starts at twice white (a mean of unit z-scores rarely less)
         self.var_[rows[fresh]] = 4.0 * white**2
-        sd = np.maximum(np.sqrt(self.var_[rows]), white)
-        dev = np.clip(current - self.level_[rows], -HUBER * sd, HUBER * sd)
-        self.level_[rows] += slow * dev
-        self.var_[rows] = (1.0 - slow) * self.var_[rows] + slow * dev**2
+        sd = np.maximum(np.sqrt(wide(self.var_[rows])), white)
+        dev = np.clip(current - wide(self.level_[rows]), -HUBER * sd, HUBER * sd)
+        self.level_[rows] = wide(self.level_[rows]) + slow * dev
+        self.var_[rows] = (1.0 - slow) * wide(self.var_[rows]) + slow * dev**2
         self.mean_[rows] = current
         self.hours_[rows] += hours

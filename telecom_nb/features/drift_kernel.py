@@ -30,8 +30,9 @@ def _drift_z(
             continue
         for j in range(k):
             v = z[i, j]
-            u = (keep * mean[r, j] + alpha * _clip(v, z_clip) - level[r, j]) / _nmax(
-                np.sqrt(var[r, j]), white
+            m, lv = np.float64(mean[r, j]), np.float64(level[r, j])
+            u = (keep * m + alpha * _clip(v, z_clip) - lv) / _nmax(
+                np.sqrt(np.float64(var[r, j])), white
             )
             holds = (v >= hold_z and u > 0.0) or (v <= -hold_z and u < 0.0)
             out[i, j] = u if holds or not hold else 0.0
@@ -45,13 +46,13 @@ def _drift_learn(
         r = rows[i]
         fresh = hours[r] == 0.0
         for j in range(k):
-            current = keep * mean[r, j] + alpha * _clip(z[i, j], z_clip)
+            current = keep * np.float64(mean[r, j]) + alpha * _clip(z[i, j], z_clip)
             if fresh:
                 var[r, j] = fresh_var
-            sd = _nmax(np.sqrt(var[r, j]), white)
-            dev = _nmin(_nmax(current - level[r, j], -huber * sd), huber * sd)
-            level[r, j] += slow * dev
-            var[r, j] = (1.0 - slow) * var[r, j] + slow * (dev * dev)
+            sd = _nmax(np.sqrt(np.float64(var[r, j])), white)
+            dev = _nmin(_nmax(current - np.float64(level[r, j]), -huber * sd), huber * sd)
+            level[r, j] = np.float64(level[r, j]) + slow * dev
+            var[r, j] = (1.0 - slow) * np.float64(var[r, j]) + slow * (dev * dev)
             mean[r, j] = current
         hours[r] += step_hours
 

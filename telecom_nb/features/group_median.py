@@ -120,7 +120,8 @@ def fleet_median(values: np.ndarray, counts: np.ndarray, min_count: float,
     enough = column_counts(warm) >= MIN_FLEET_SECTORS
     if not enough.any():
         return np.full(values.shape[1:], np.nan), enough
-    picked = np.where(warm, values[sample], np.nan)
+    # float64: a float32 state table's median of two middle values as a float64 one's
+    picked = np.where(warm, values[sample].astype(np.float64, copy=False), np.nan)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # a column with no warm sector
         # numpy's nanmedian takes a masked-array path below 600 rows (a small fleet's

@@ -18,6 +18,7 @@ from traitlets import Float, Int, validate
 
 from telecom_nb.features import tick_kernels
 from telecom_nb.features.base import FeatureExtractor
+from telecom_nb.features.compact import STATE_FLOAT
 from telecom_nb.features.group_median import group_medians, nanmedian_fast
 from telecom_nb.features.robust_stats import RobustTable
 from telecom_nb.features.scaling import scaled_view, spread_floors
@@ -48,7 +49,8 @@ class PeerComparison(FeatureExtractor):
     def _reset(self) -> None:
         k = len(self.kpis_ or ())
         self.provinces_ = SectorIndex()
-        self.sector_ratio_ = RobustTable((k,), self.alpha, gate=False)
+        self.sector_ratio_ = RobustTable((k,), self.alpha, gate=False, dtype=STATE_FLOAT,
+                                         count_dtype=STATE_FLOAT)
         self.province_ratio_ = RobustTable((k,), self.alpha, gate=False)
         self.floors_ = spread_floors(self.kpis_ or ())
 

@@ -16,6 +16,7 @@ import math
 import numpy as np
 
 from telecom_nb.features import tick_kernels
+from telecom_nb.features.compact import STATE_FLOAT, wide
 from telecom_nb.features.robust_stats import RobustTable, fleet_spread, shrunk_rows
 from telecom_nb.sector_index import grow_rows, known_rows
 
@@ -55,10 +56,11 @@ class Persistence:
     """Per sector x series: EW mean of z, judged against its own usual spread."""
 
     def __init__(self, n_series: int) -> None:
-        self.mean_ = np.zeros((0, n_series))
+        self.mean_ = np.zeros((0, n_series), dtype=STATE_FLOAT)
         # ungated: the spread must see the slow drifts it is there to excuse (Huber
         # clipping bounds what the rare faults add)
-        self.usual_ = RobustTable((n_series,), SPREAD_ALPHA, gate=False)
+        self.usual_ = RobustTable((n_series,), SPREAD_ALPHA, gate=False, dtype=STATE_FLOAT,
+                                  count_dtype=STATE_FLOAT)
         # A fixed prior of one would halve the evidence of a sector whose noise is white
         # (its mean spreads by WHITE_SD) for days: the fleet's median says what is usual.
         self.fleet_sd_ = np.full(n_series, PRIOR_SD)
@@ -80,7 +82,7 @@ class Persistence:
         known = known_rows(rows, len(self.mean_))
         if not known.any():
             return z.copy()
-        prev = self.mean_[np.where(known, rows, 0)]
+        prev = wide(self.mean_[np.where(known, rows, 0)])
         alpha = self.alpha
         return np.where(known[:, None], (1.0 - alpha) * prev + alpha * z, z)
 

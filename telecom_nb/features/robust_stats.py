@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from telecom_nb.features.compact import read_counts, store_counts
+from telecom_nb.features.compact import wide as _wide
 from telecom_nb.features.group_median import fleet_median, fleet_sample
 from telecom_nb.features.layout import grow_slot_major
 from telecom_nb.sector_index import grow_rows, known_rows
@@ -153,11 +154,6 @@ def fleet_spread(table: RobustTable, min_count: float, low: float, high: float,
     clipped to [low, high]; ``previous`` where too few sectors have that history."""
     # the sample's spreads only (scaling the whole table was a rows x series pass a tick)
     sample = fleet_sample(len(table.count))
-    med, enough = fleet_median(table.dev[sample] * MAD_TO_SIGMA, table.count[sample],
+    med, enough = fleet_median(_wide(table.dev[sample]) * MAD_TO_SIGMA, table.count[sample],
                                min_count, sampled=True)
     return np.where(enough, np.clip(med, low, high), previous)
-
-
-def _wide(a: np.ndarray) -> np.ndarray:
-    """float64 (a float32 table's cells widened exactly; float64 ones as they are)."""
-    return a.astype(np.float64, copy=False)

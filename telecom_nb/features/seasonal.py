@@ -28,6 +28,7 @@ from telecom_nb.defaults import FEW_SERIES
 from telecom_nb.features import fleet_profile
 from telecom_nb.features.base import FeatureExtractor
 from telecom_nb.features.cadence import Cadence, per_sample
+from telecom_nb.features.compact import STATE_FLOAT, wide
 from telecom_nb.features.count_drift import LOUD_Z
 from telecom_nb.features.layout import grow_slot_major
 from telecom_nb.features.lumpy import LumpyKpis
@@ -141,13 +142,14 @@ class SeasonalResiduals(FeatureExtractor):
         self.slot_table_ = RobustTable((slots, n_series), self.slot_alpha, dtype=np.float32,
                                        count_dtype=np.uint16)
         # the overall level spans the daily cycle: its far samples are peaks, not faults
-        self.sector_table_ = RobustTable((n_series,), self.sector_alpha, gate=False)
-        self.resid_dev_ = np.zeros((0, n_series))
-        self.prior_dev_ = np.zeros((0, n_series))
-        self.far_run_ = np.zeros((0, n_series))
+        self.sector_table_ = RobustTable((n_series,), self.sector_alpha, gate=False,
+                                         dtype=STATE_FLOAT, count_dtype=STATE_FLOAT)
+        self.resid_dev_ = np.zeros((0, n_series), dtype=STATE_FLOAT)
+        self.prior_dev_ = np.zeros((0, n_series), dtype=STATE_FLOAT)
+        self.far_run_ = np.zeros((0, n_series), dtype=STATE_FLOAT)
         # hours of the slot's last far sample and its chain's state (RECUR_BROKEN)
         self.slot_far_since_ = np.zeros((0, slots, n_series), dtype=np.float32)
-        self.resid_count_ = np.zeros((0, n_series))
+        self.resid_count_ = np.zeros((0, n_series), dtype=STATE_FLOAT)
         self.fleet_offset_ = np.zeros((slots, n_series))
         self.fleet_count_ = np.zeros((slots, 1))
         self.fleet_spread_ = np.full(n_series, np.nan)
@@ -227,16 +229,17 @@ class SeasonalResiduals(FeatureExtractor):
         lvl_s, spr_s, n_s = self.slot_table_.get((rows, slot))
         lvl_o, spr_o, n_o = self.sector_table_.get((rows,))
         fleet, fleet_ok = fleet_profile.expected_offset(self, slot, y - lvl_o, n_o > 0)
-        n_r = self.resid_count_[rows]
+        n_r = wide(self.resid_count_[rows])
         # Empirical Bayes: the fleet-shaped prior is worth ``slot_prior`` samples for a
         # sector it fits as well as the sector's own slots do, much less for one it does
         # not (a hot cell whose PRB saturates at peak): misfit = prior dev / slot dev.
-        misfit = self.prior_dev_[rows] / np.maximum(self.resid_dev_[rows], 1e-12)
+        resid_dev = wide(self.resid_dev_[rows])
+        misfit = wide(self.prior_dev_[rows]) / np.maximum(resid_dev, 1e-12)
         misfit = np.where(n_r >= 2, np.maximum(misfit, 1.0), 1.0)
         k = self.slot_prior / misfit**2
         w = np.where(n_s > 0, n_s / (n_s + k), 0.0)
         expected = w * lvl_s + (1.0 - w) * (lvl_o + fleet)
-        own = np.where(n_r >= 2, self.resid_dev_[rows] * MAD_TO_SIGMA, spr_o)
+        own = np.where(n_r >= 2, resid_dev * MAD_TO_SIGMA, spr_o)
         # Until a sector has residuals of its own, its spread leans on the fleet's
         # typical one: a z-score from two samples' spread means nothing.
         prior = self.fleet_spread_

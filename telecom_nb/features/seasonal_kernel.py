@@ -65,8 +65,9 @@ def typical_day(rows, slot, sl_l, sl_d, sl_c, se_l, se_d, se_c, resid_count, res
             (expected[i, j], spread[i, j], prior[i, j], has[i, j], spread_ok[i, j],
              shape_ok[i, j]) = typical_day_cell(
                 float(sl_l[r, s, j]), float(sl_d[r, s, j]), tenths_read(sl_c[r, s, j], per),
-                se_l[r, j], se_d[r, j], se_c[r, j], fleet[i, j], f_known[i, j],
-                resid_count[r, j], resid_dev[r, j], prior_dev[r, j], slot_prior, fl_spread[j],
+                np.float64(se_l[r, j]), np.float64(se_d[r, j]), np.float64(se_c[r, j]), fleet[i, j],
+                f_known[i, j], np.float64(resid_count[r, j]), np.float64(resid_dev[r, j]),
+                np.float64(prior_dev[r, j]), slot_prior, fl_spread[j],
                 floors[j])
 
 

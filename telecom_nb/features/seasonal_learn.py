@@ -24,6 +24,7 @@ from telecom_nb.features.compact import (
     f16_decode,
     f16_encode,
     tenths_read,
+    wide,
 )
 from telecom_nb.features.robust_kernel import _nan0, _nmax, _nmin, numba
 from telecom_nb.features.robust_stats import GATE_Z, GATED_WEIGHT, HUBER_K
@@ -70,7 +71,7 @@ def _cells(rows, slot, now, y, expected, spread, has, prior, spread_ok, shape_ok
             ok = has[i, j] and np.isfinite(resid)
             far = ok and informed and abs(resid) > GATE_Z * sp and (
                 abs(yj - prior[i, j]) > GATE_Z * sp)
-            run = far_run[r, j] + 1.0 if far else 0.0
+            run = np.float64(far_run[r, j]) + 1.0 if far else 0.0
             accept = far and run > se_c[r, j]
             if accept:
                 se_c[r, j] = 0.0
@@ -83,7 +84,7 @@ def _cells(rows, slot, now, y, expected, spread, has, prior, spread_ok, shape_ok
             warm = tenths_read(sl_c[r, s, j], per) >= SLOT_WARM
             cold_far = far and not warm
             recurs, by_visit, far_since[r, s, j] = recur_cell(
-                far_since[r, s, j], now[i], far, ok, far_run[r, j] * step_h)
+                far_since[r, s, j], now[i], far, ok, np.float64(far_run[r, j]) * step_h)
             yd = yj - effect[i, j]
             lvl_s = float(sl_l[r, s, j])
             far_slot[i, j] = ((far and warm and abs(yd - lvl_s) > GATE_Z * sp)
@@ -93,21 +94,21 @@ def _cells(rows, slot, now, y, expected, spread, has, prior, spread_ok, shape_ok
             taught[i, j] = by_visit and warm
             y_slot[i, j] = lvl_s + _nmin(_nmax(yd - lvl_s, -bound), bound) if (
                 by_visit and warm) else yd
-            n_r = resid_count[r, j]
+            n_r = np.float64(resid_count[r, j])
             a = _nmax(1.0 / (n_r + 1.0), sector_alpha)
-            rd = resid_dev[r, j]
+            rd = np.float64(resid_dev[r, j])
             clipped = _nmin(abs(_nan0(resid)), HUBER_K * sp)
             new_dev = rd + a * ((clipped if informed else abs(_nan0(resid))) - rd)
             learn = ok and (not far) and shape_ok[i, j]
             if learn:
                 resid_dev[r, j] = new_dev
-                pdv = prior_dev[r, j]
+                pdv = np.float64(prior_dev[r, j])
                 prior_dev[r, j] = pdv + a * (abs(_nan0(yj - prior[i, j])) - pdv)
             resid_count[r, j] = n_r + (1.0 if learn else 0.0)
             y_day[i, j] = yd
             far_out[i, j] = far
             day_warm[i, j] = has[i, j] and informed and warm
-            offset[i, j] = yd - se_l[r, j]
+            offset[i, j] = yd - np.float64(se_l[r, j])
 
 
 def _week(rows, wslot, r, learn, far, spread, fleet, visit, a_min, steps, cap, level, count,
@@ -190,7 +191,7 @@ def learn_cells_numpy(season, rows: np.ndarray, slot: np.ndarray, now: np.ndarra
     # a sector first seen in an outage must not take the outage for its normal.
     # Such a level then *replaces* the baseline: its cells start over from this
     # sample (a plain mean would keep the outage in it for days).
-    run = np.where(far, season.far_run_[rows] + 1.0, 0.0)
+    run = np.where(far, wide(season.far_run_[rows]) + 1.0, 0.0)
     accept = far & (run > season.sector_table_.count[rows])
     if accept.any():
         i, j = np.nonzero(accept)
@@ -210,7 +211,7 @@ def learn_cells_numpy(season, rows: np.ndarray, slot: np.ndarray, now: np.ndarra
     warm = n_s >= SLOT_WARM
     now = now[:, None]
     cold_far = far & ~warm
-    run_hours = season.far_run_[rows] * (season.cadence_.step_ns / HOUR_NS)
+    run_hours = wide(season.far_run_[rows]) * (season.cadence_.step_ns / HOUR_NS)
     v = season.slot_far_since_[rows, slot]
     seen, broken = v != 0, v >= RECUR_BROKEN
     last = np.where(broken, v - RECUR_BROKEN, np.abs(v))
@@ -231,20 +232,20 @@ def learn_cells_numpy(season, rows: np.ndarray, slot: np.ndarray, now: np.ndarra
     bound = HUBER_K * spread
     taught = by_visit & warm
     y_slot = np.where(taught, lvl_s + np.clip(y_day - lvl_s, -bound, bound), y_day)
-    n_r = season.resid_count_[rows]
+    n_r = wide(season.resid_count_[rows])
     a = np.maximum(1.0 / (n_r + 1.0), season.sector_alpha)
-    dev = season.resid_dev_[rows]
+    dev = wide(season.resid_dev_[rows])
     clipped = np.minimum(np.abs(np.nan_to_num(resid)), HUBER_K * spread)
     new_dev = dev + a * (np.where(informed, clipped, np.abs(np.nan_to_num(resid))) - dev)
     learn = ok & ~far & shape_ok  # a residual against an unknown shape says nothing
     season.resid_dev_[rows] = np.where(learn, new_dev, dev)
-    pdev = season.prior_dev_[rows]
+    pdev = wide(season.prior_dev_[rows])
     new_pdev = pdev + a * (np.abs(np.nan_to_num(y - prior)) - pdev)
     season.prior_dev_[rows] = np.where(learn, new_pdev, pdev)
     season.resid_count_[rows] = n_r + learn
     day_warm = has & informed & warm
     return (y_day, y_slot, taught, far, far_slot, day_warm,
-            y_day - season.sector_table_.level[rows])
+            y_day - wide(season.sector_table_.level[rows]))
 
 
 def learn_week(week, rows: np.ndarray, wslot: np.ndarray, r: np.ndarray, learn: np.ndarray,

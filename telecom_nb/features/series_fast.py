@@ -18,7 +18,7 @@ from scipy.special import ndtri
 
 from telecom_nb.features import series_kernel
 from telecom_nb.features.change import ShortTermChange
-from telecom_nb.features.compact import bits, count_cap, count_units
+from telecom_nb.features.compact import STATE_FLOAT, bits, count_cap, count_units
 from telecom_nb.features.level_shift import bin_ids
 from telecom_nb.features.level_shift_kernel import shift_pass
 from telecom_nb.features.peers import PeerComparison
@@ -160,16 +160,16 @@ class SeriesPass:
 
     @staticmethod
     def _persistence(p):
-        if p is None:
-            z = np.zeros((1, 1))
-            return z, z, z, z, z[0]
+        if p is None:  # the tables' storage: one compiled pass with or without them
+            z = np.zeros((1, 1), dtype=STATE_FLOAT)
+            return z, z, z, z, np.zeros(1)
         return p.mean_, p.usual_.level, p.usual_.dev, p.usual_.count, p.fleet_sd_
 
     @staticmethod
     def _change(ch, k: int):
         if ch is None:
-            z = np.zeros((1, max(k, 1)))
-            return z, z, z, z[0]
+            z = np.zeros((1, max(k, 1)), dtype=STATE_FLOAT)
+            return z, z, z, np.zeros(max(k, 1))
         return ch.level_, ch.dev_, ch.count_, ch.floors_
 
     @staticmethod

@@ -140,13 +140,13 @@ def series_pass(y, yc, yn, slot, wslot, hours, tns, bid, out, nov, nov_n, cfg, i
         f_known = fl_cnt[s, 0] > 0
         for j in range(S):
             yj = y[i, j]
+            n_r = np.float64(resid_count[r, j])
+            rd = np.float64(resid_dev[r, j])
+            pdv = np.float64(prior_dev[r, j])
             expected, spread, prior_v, has, spread_ok, shape_ok = typical_day_cell(
                 float(sl_l[r, s, j]), float(sl_d[r, s, j]), tenths_read(sl_c[r, s, j], per),
-                se_l[r, j], se_d[r, j], se_c[r, j], fl_off[s, j], f_known, resid_count[r, j],
-                resid_dev[r, j], prior_dev[r, j], slot_prior, fl_spread[j], floors[j])
-            n_r = resid_count[r, j]
-            rd = resid_dev[r, j]
-            pdv = prior_dev[r, j]
+                np.float64(se_l[r, j]), np.float64(se_d[r, j]), np.float64(se_c[r, j]),
+                fl_off[s, j], f_known, n_r, rd, pdv, slot_prior, fl_spread[j], floors[j])
             effect = 0.0
             wfl = 0.0
             if weekly:
@@ -171,7 +171,7 @@ def series_pass(y, yc, yn, slot, wslot, hours, tns, bid, out, nov, nov_n, cfg, i
             ok_u = has and np.isfinite(resid)
             far = ok_u and informed and abs(resid) > GATE_Z * spread and (
                 abs(yj - prior_v) > GATE_Z * spread)
-            run = far_run[r, j] + 1.0 if far else 0.0
+            run = np.float64(far_run[r, j]) + 1.0 if far else 0.0
             accept = far and run > se_c[r, j]
             if accept:
                 se_c[r, j] = 0.0
@@ -185,7 +185,7 @@ def series_pass(y, yc, yn, slot, wslot, hours, tns, bid, out, nov, nov_n, cfg, i
             warm = tenths_read(sl_c[r, s, j], per) >= SLOT_WARM
             cold_far = far and not warm
             recurs, by_visit, far_since[r, s, j] = recur_cell(
-                far_since[r, s, j], hours[i], far, ok_u, far_run[r, j] * step_h)
+                far_since[r, s, j], hours[i], far, ok_u, np.float64(far_run[r, j]) * step_h)
             y_day = yj - effect
             far_slot = ((far and warm and abs(y_day - lvl_s) > GATE_Z * spread)
                         or cold_far) and not recurs
@@ -201,7 +201,7 @@ def series_pass(y, yc, yn, slot, wslot, hours, tns, bid, out, nov, nov_n, cfg, i
                 resid_dev[r, j] = new_dev
                 prior_dev[r, j] = pdv + a * (abs(_nan0(yj - prior_v)) - pdv)
             resid_count[r, j] = n_r + (1.0 if learn else 0.0)
-            off[j] = y_day - se_l[r, j]
+            off[j] = y_day - np.float64(se_l[r, j])
             has_v[j] = has
             if weekly:
                 rw = yj - (expected - effect)
@@ -232,8 +232,8 @@ def series_pass(y, yc, yn, slot, wslot, hours, tns, bid, out, nov, nov_n, cfg, i
                 sl_d[r, s, j] = dev_s
             sl_c[r, s, j] = tenths_store(n_s, per)
             se_l[r, j], se_d[r, j], se_c[r, j] = robust_cell(
-                se_l[r, j], se_d[r, j], se_c[r, j], y_day, 0.0, False, far, True, np.nan,
-                False, sector_alpha, False)
+                np.float64(se_l[r, j]), np.float64(se_d[r, j]), np.float64(se_c[r, j]), y_day,
+                0.0, False, far, True, np.nan, False, sector_alpha, False)
         if recur:
             record_cells(rc_hi, rc_lo, rc_day, rbin[i], raw, counts)
         # the fleet's shape (one sector: its own offsets, when any is finite)
@@ -254,7 +254,7 @@ def series_pass(y, yc, yn, slot, wslot, hours, tns, bid, out, nov, nov_n, cfg, i
         if change:
             for j in range(k):
                 yj = yc[i, j]
-                lv, dv, cn = c_l[r, j], c_d[r, j], c_c[r, j]
+                lv, dv, cn = np.float64(c_l[r, j]), np.float64(c_d[r, j]), np.float64(c_c[r, j])
                 spread = _nmax(dv * MAD_TO_SIGMA, c_floors[j])
                 z = (yj - lv) / spread
                 cz = _clip(z) if (cn >= CHANGE_MIN_HISTORY and np.isfinite(z)) else 0.0
@@ -336,10 +336,10 @@ def series_pass(y, yc, yn, slot, wslot, hours, tns, bid, out, nov, nov_n, cfg, i
         if persist:
             for j in range(S):
                 z = 0.0 if quiet[i, j] else zs[j]  # a known zero state: no news
-                lvl, cnt = p_l[r, j], p_c[r, j]
-                spread = (cnt * (p_d[r, j] * MAD_TO_SIGMA) + PRIOR_TICKS * p_fsd[j]) / (
+                lvl, cnt = np.float64(p_l[r, j]), np.float64(p_c[r, j])
+                spread = (cnt * (np.float64(p_d[r, j]) * MAD_TO_SIGMA) + PRIOR_TICKS * p_fsd[j]) / (
                     cnt + PRIOR_TICKS)
-                cur = (1.0 - p_alpha) * p_mean[r, j] + p_alpha * z
+                cur = (1.0 - p_alpha) * np.float64(p_mean[r, j]) + p_alpha * z
                 p = (cur - lvl) / _nmax(spread, p_white)
                 cap = abs(z) / p_white
                 sp_ = _sign(p)
@@ -347,7 +347,7 @@ def series_pass(y, yc, yn, slot, wslot, hours, tns, bid, out, nov, nov_n, cfg, i
                 out[i, p_off + j] = _clip(p) if cnt >= P_MIN_HISTORY else 0.0
                 p_mean[r, j] = cur
                 p_l[r, j], p_d[r, j], p_c[r, j] = robust_cell(
-                    p_l[r, j], p_d[r, j], p_c[r, j], cur, 0.0, False, False, False, np.nan,
+                    lvl, np.float64(p_d[r, j]), cnt, cur, 0.0, False, False, False, np.nan,
                     False, p_ualpha, False)
 
 

@@ -63,9 +63,9 @@ def _change_z(y, rows, level, dev, count, floors, mad, min_history, z_clip,
             out[i, :] = 0.0
             continue
         for j in range(k):
-            spread = _nmax(dev[r, j] * mad, floors[j])
-            z = (y[i, j] - level[r, j]) / spread
-            ok = count[r, j] >= min_history and np.isfinite(z)
+            spread = _nmax(np.float64(dev[r, j]) * mad, floors[j])
+            z = (y[i, j] - np.float64(level[r, j])) / spread
+            ok = np.float64(count[r, j]) >= min_history and np.isfinite(z)
             out[i, j] = _clip(z, z_clip) if ok else 0.0
 
 
@@ -75,7 +75,7 @@ def _change_learn(y, rows, level, dev, count, floors, mad, min_clip, huber, spre
     for i in range(n):
         r = rows[i]
         for j in range(k):
-            lv, dv, c = level[r, j], dev[r, j], count[r, j]
+            lv, dv, c = np.float64(level[r, j]), np.float64(dev[r, j]), np.float64(count[r, j])
             ok = np.isfinite(y[i, j])
             ys = y[i, j] if ok else lv
             innov = ys - lv if c > 0 else 0.0
@@ -97,7 +97,7 @@ def _persist_current(rows, z, mean, keep, alpha, out):  # pragma: no cover - com
         known = r >= 0 and r < mean.shape[0]
         rr = r if known else 0
         for j in range(k):
-            out[i, j] = keep * mean[rr, j] + alpha * z[i, j] if known else z[i, j]
+            out[i, j] = keep * np.float64(mean[rr, j]) + alpha * z[i, j] if known else z[i, j]
 
 
 def _persist_z(rows, z, mean, keep, alpha, level, dev, count, fleet_sd, mad, prior, white,
@@ -110,10 +110,10 @@ def _persist_z(rows, z, mean, keep, alpha, level, dev, count, fleet_sd, mad, pri
             continue
         in_mean = r < mean.shape[0]
         for j in range(k):
-            c = count[r, j]
-            spread = (c * (dev[r, j] * mad) + prior * fleet_sd[j]) / (c + prior)
-            cur = keep * mean[r, j] + alpha * z[i, j] if in_mean else z[i, j]
-            p = (cur - level[r, j]) / _nmax(spread, white)
+            c = np.float64(count[r, j])
+            spread = (c * (np.float64(dev[r, j]) * mad) + prior * fleet_sd[j]) / (c + prior)
+            cur = keep * np.float64(mean[r, j]) + alpha * z[i, j] if in_mean else z[i, j]
+            p = (cur - np.float64(level[r, j])) / _nmax(spread, white)
             cap = abs(z[i, j]) / white
             sp = _sign(p)
             p = sp * _nmin(abs(p), cap) * (1.0 if sp == _sign(z[i, j]) else 0.0)
@@ -132,10 +132,15 @@ if numba is not None:
     _persist_z = _compile(_persist_z)
 
 
+#: per-sector state the kernels take: float64, or float32 (:data:`~.compact.STATE_FLOAT`,
+#: every read widened with ``np.float64()``: numba's ``float()`` keeps a float32)
+_STATE_DTYPES = (np.dtype(np.float64), np.dtype(np.float32))
+
+
 def _applies(y: np.ndarray, rows: np.ndarray, *state: np.ndarray) -> bool:
     return (numba is not None and y.ndim == 2 and y.dtype == np.float64
             and len(rows) == len(y) and rows.dtype.kind in "iu"
-            and all(s.dtype == np.float64 and s.flags.c_contiguous for s in state))
+            and all(s.dtype in _STATE_DTYPES and s.flags.c_contiguous for s in state))
 
 
 def increasing(rows: np.ndarray) -> bool:

@@ -104,7 +104,10 @@ class Heartbeat:
         """(Re)start the browser-side timer if no beat arrived recently.
 
         A kick left unanswered for ``renew_after`` seconds swaps in a fresh Play (a new
-        front-end model, whose update throttle cannot be stuck).
+        front-end model, whose update throttle cannot be stuck), but only once a page has
+        beaten at all: a stuck throttle sends one beat first, while before any beat there
+        may be no page yet (Voilà connects after every cell has run; a model closed while
+        its page restores the widgets is a "Comm not found" error in that page).
         """
         if not self.stale:
             self._unanswered_since = None
@@ -114,7 +117,7 @@ class Heartbeat:
                     and self.last_beat >= self._unanswered_since)
         if self._unanswered_since is None or answered:
             self._unanswered_since = now
-        elif now - self._unanswered_since > self.renew_after:
+        elif self.last_beat is not None and now - self._unanswered_since > self.renew_after:
             self.renew()
             self._unanswered_since = now
         self.play.playing = False  # two messages: the front end sees a false -> true edge

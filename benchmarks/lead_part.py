@@ -1,0 +1,103 @@
+"""Scratch helper: which part of the forest detector's score led each scored row.
+
+The score is a max over parts (``IsolationForestDetector._combine``: the forest, the
+max over features in tail units, run, area, persistence, rates, drift...; then the direct
+novelty and level-shift parts); a false alarm's cure depends on which of them raised it.
+:func:`trace_parts` wraps a detector's ``_score_features`` and records, per scored row,
+the leading part's name and its value (the same computations again: a replay with it costs
+about twice the scoring). Rows come out in the order the replay scores them (time, stable),
+which :func:`attach` maps back onto the table. Not a test; used by ``operator_quality.py
+--parts``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from telecom_nb import schema
+from telecom_nb.detectors.forest_model import forest_input
+
+#: parts read as ``part(features)``; the others take ``(features, stats)``
+_ONE_ARG = ("persist", "rates", "drift")
+_TWO_ARGS = ("second", "families", "run", "area")
+
+
+def part_values(det, model, x: np.ndarray) -> dict[str, np.ndarray]:
+    """Each part's raw value per row (the scale ``_combine`` takes the max on), plus the
+    direct parts' calibrated scores under ``direct:*``."""
+    units = None if model.joint is None else model.joint_units(x)
+    smooth = model.smooth_units(x)
+    b = model.base(x)
+    z = model.tails(b)
+    if units is not None and model.joint_null is None:
+        z = np.maximum(z, units)
+    out = {"forest": model.forest_null(-model.forest.score_samples(
+        forest_input(model.forest_view(b)))), "max_z": model.z_null(z)}
+    if model.joint_null is not None:
+        out["joint"] = model.joint_null(units)
+    if model.smooth_null is not None:
+        out["smooth"] = model.smooth_null(smooth)
+    for name in _TWO_ARGS:
+        part = getattr(model, name, None)
+        if part is not None:
+            out[name] = part(b, None)
+    for name in _ONE_ARG:
+        part = getattr(model, name, None)
+        if part is not None:
+            out[name] = part(b)
+    return out
+
+
+def trace_parts(det) -> list[pd.DataFrame]:
+    """Wrap ``det._score_features``; the returned list fills with one frame per scored
+    batch (``lead_part``, ``lead_value``)."""
+    record: list[pd.DataFrame] = []
+    orig = det._score_features
+
+    def wrapped(x, index, fitted=None, routine=None):
+        scores = orig(x, index, fitted, routine)
+        f = fitted or det._fitted
+        lead = np.full(len(x), "", dtype=object)
+        value = np.zeros(len(x))
+        if f is not None:
+            parts = part_values(det, f.model, x)
+            names = list(parts)
+            stack = np.vstack([np.asarray(parts[n], dtype=float) for n in names])
+            best = np.nanargmax(np.nan_to_num(stack, nan=-np.inf), axis=0)
+            lead = np.asarray(names, dtype=object)[best]
+            value = f.calibrator(stack[best, np.arange(len(x))])
+            for name in ("novelty", "shift"):
+                direct = (det._direct_score(f.model, x) if name == "novelty"
+                          else det._shift_score(f.model, x))
+                if direct is not None:
+                    wins = direct > value
+                    lead = np.where(wins, name, lead)
+                    value = np.where(wins, direct, value)
+        record.append(pd.DataFrame({"lead_part": lead, "lead_value": value}))
+        return scores
+
+    det._score_features = wrapped
+    return record
+
+
+def attach(table: pd.DataFrame, scored: pd.DataFrame, record: list[pd.DataFrame]
+           ) -> pd.DataFrame:
+    """``scored`` with the traced columns, mapped back from the replay's time order
+    (the table's rows sorted by timestamp, stable); unchanged when the counts differ
+    (rows dropped by validation)."""
+    if not record:
+        return scored
+    traced = pd.concat(record, ignore_index=True)
+    if len(traced) != len(table):
+        print(f"  parts: {len(traced)} traced rows for {len(table)}; not attached")
+        return scored
+    order = np.argsort(pd.DatetimeIndex(table[schema.TIMESTAMP]).asi8, kind="stable")
+    out = scored.copy()
+    for column in traced:
+        taken = np.asarray(traced[column].to_numpy(dtype=object if column == "lead_part"
+                                                   else float))
+        values = np.empty(len(table), dtype=taken.dtype)
+        values[order] = taken
+        out[column] = values
+    return out
