@@ -149,8 +149,9 @@ class SlotCountDrift:
         n = np.where(ok, n, np.nan)
         # the rarer outcome: a KPI whose values sit above 50 % counts its failures
         # (read on a sample of rows: a rate sits on one side of 50 % fleet-wide)
-        sample = np.where(ok, v, 0.0)[:: max(1, len(v) // 1000)]
-        flip = sample.sum(axis=0) > 50.0 * np.maximum(ok[:: max(1, len(v) // 1000)].sum(axis=0), 1)
+        every = max(1, len(v) // 1000)
+        sample = np.where(ok, v, 0.0)[::every]
+        flip = sample.sum(axis=0) > 50.0 * np.maximum(ok[::every].sum(axis=0), 1)
         k = np.where(flip[None, :], n - k, k)
         return cols, k, n, flip
 
