@@ -1,6 +1,6 @@
 """Scratch helper: which part of the forest detector's score led each scored row.
 
-The score is a max over parts (``IsolationForestDetector._combine``: the forest, the
+The score is a max over parts (``IsolationForestDetector.part_scores``: the forest, the
 max over features in tail units, run, area, persistence, rates, drift...; then the direct
 novelty and level-shift parts); a false alarm's cure depends on which of them raised it.
 :func:`trace_parts` wraps a detector's ``_score_features`` and records, per scored row,
@@ -16,37 +16,6 @@ import numpy as np
 import pandas as pd
 
 from telecom_nb import schema
-from telecom_nb.detectors.forest_model import forest_input
-
-#: parts read as ``part(features)``; the others take ``(features, stats)``
-_ONE_ARG = ("persist", "rates", "drift")
-_TWO_ARGS = ("second", "families", "run", "area")
-
-
-def part_values(det, model, x: np.ndarray) -> dict[str, np.ndarray]:
-    """Each part's raw value per row (the scale ``_combine`` takes the max on), plus the
-    direct parts' calibrated scores under ``direct:*``."""
-    units = None if model.joint is None else model.joint_units(x)
-    smooth = model.smooth_units(x)
-    b = model.base(x)
-    z = model.tails(b)
-    if units is not None and model.joint_null is None:
-        z = np.maximum(z, units)
-    out = {"forest": model.forest_null(-model.forest.score_samples(
-        forest_input(model.forest_view(b)))), "max_z": model.z_null(z)}
-    if model.joint_null is not None:
-        out["joint"] = model.joint_null(units)
-    if model.smooth_null is not None:
-        out["smooth"] = model.smooth_null(smooth)
-    for name in _TWO_ARGS:
-        part = getattr(model, name, None)
-        if part is not None:
-            out[name] = part(b, None)
-    for name in _ONE_ARG:
-        part = getattr(model, name, None)
-        if part is not None:
-            out[name] = part(b)
-    return out
 
 
 def trace_parts(det) -> list[pd.DataFrame]:
@@ -61,7 +30,7 @@ def trace_parts(det) -> list[pd.DataFrame]:
         lead = np.full(len(x), "", dtype=object)
         value = np.zeros(len(x))
         if f is not None:
-            parts = part_values(det, f.model, x)
+            parts = det.part_scores(f.model, x)  # what the raw score is the max of
             names = list(parts)
             stack = np.vstack([np.asarray(parts[n], dtype=float) for n in names])
             best = np.nanargmax(np.nan_to_num(stack, nan=-np.inf), axis=0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any
 
@@ -217,6 +218,11 @@ class IsolationForestDetector(PartSchedule, CalendarParams, ForestParams, Rollin
                              known.joint_units, known.smooth_units), known.continues
 
     def _raw_score(self, model: ForestAndZ, features: np.ndarray) -> np.ndarray:
+        return _max_of(self.part_scores(model, features))
+
+    def part_scores(self, model: ForestAndZ, features: np.ndarray) -> dict[str, np.ndarray]:
+        """Each part's raw score by name; the raw score is their max (which part led a
+        row: ``benchmarks/lead_part.py``)."""
         units = None if model.joint is None else model.joint_units(features)
         smooth = model.smooth_units(features)
         features = model.base(features)
@@ -225,10 +231,10 @@ class IsolationForestDetector(PartSchedule, CalendarParams, ForestParams, Rollin
         z = model.tails(features) if stats is None else stats["tails"]
         if units is not None and model.joint_null is None:  # a fleet: one more feature
             z = np.maximum(z, units)
-        return self._combine(model, features,
-                             -model.forest.score_samples(forest_input(
-                                 model.forest_view(features))), z, units,
-                             smooth, stats)
+        return self._parts(model, features,
+                           -model.forest.score_samples(forest_input(
+                               model.forest_view(features))), z, units,
+                           smooth, stats)
 
     @staticmethod
     def _combine(model: ForestAndZ, features: np.ndarray, forest_raw: np.ndarray,
@@ -237,27 +243,35 @@ class IsolationForestDetector(PartSchedule, CalendarParams, ForestParams, Rollin
                  stats: dict[str, np.ndarray] | None = None) -> np.ndarray:
         """The raw score from its parts (the forest's raw score, max units); ``stats``:
         parts' statistics already computed (:class:`~.tail_parts.TailPlan`)."""
+        return _max_of(IsolationForestDetector._parts(model, features, forest_raw, z,
+                                                      joint_units, smooth_units, stats))
+
+    @staticmethod
+    def _parts(model: ForestAndZ, features: np.ndarray, forest_raw: np.ndarray,
+               z: np.ndarray, joint_units: np.ndarray | None,
+               smooth_units: np.ndarray | None = None,
+               stats: dict[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
+        """The parts :meth:`_combine` takes the max of, by name, in its order."""
         stats = {} if stats is None else stats
-        raw = np.maximum(model.forest_null(forest_raw), model.z_null(z))
+        out = {"forest": model.forest_null(forest_raw), "max_z": model.z_null(z)}
         if model.joint_null is not None:  # a few series: a part of its own
-            raw = np.maximum(raw, model.joint_null(joint_units))
+            out["joint"] = model.joint_null(joint_units)
         if model.smooth_null is not None:
-            raw = np.maximum(raw, model.smooth_null(smooth_units))
-        if model.second is not None:
-            raw = np.maximum(raw, model.second(features, stats.get("second")))
-        if model.families is not None:
-            raw = np.maximum(raw, model.families(features, stats.get("families")))
-        if model.run is not None:
-            raw = np.maximum(raw, model.run(features, stats.get("run")))
-        if model.area is not None:
-            raw = np.maximum(raw, model.area(features, stats.get("area")))
-        if model.persist is not None:
-            raw = np.maximum(raw, model.persist(features))
-        if model.rates is not None:
-            raw = np.maximum(raw, model.rates(features))
-        if model.drift is not None:
-            raw = np.maximum(raw, model.drift(features))
-        return raw
+            out["smooth"] = model.smooth_null(smooth_units)
+        for name in ("second", "families", "run", "area"):  # (features, their statistic)
+            part = getattr(model, name)
+            if part is not None:
+                out[name] = part(features, stats.get(name))
+        for name in ("persist", "rates", "drift"):
+            part = getattr(model, name)
+            if part is not None:
+                out[name] = part(features)
+        return out
+
+
+def _max_of(parts: dict[str, np.ndarray]) -> np.ndarray:
+    """The parts' elementwise max, in their order."""
+    return functools.reduce(np.maximum, parts.values())
 
 
 def _fit_joint(window: np.ndarray, columns: np.ndarray, shift: np.ndarray) -> JointDistance:
