@@ -5,7 +5,7 @@ Reads a run saved by ``python benchmarks/nab_loss.py NAB_ROOT --detail --save RU
 
     python benchmarks/nab_probe.py RUN.pkl visibility   # row-score onsets outside windows
     python benchmarks/nab_probe.py RUN.pkl refractory   # mute re-alerts for R hours
-    python benchmarks/nab_probe.py RUN.pkl volatility NAB_ROOT [--rows 12]
+    python benchmarks/nab_probe.py RUN.pkl volatility NAB_ROOT [--rows 12] [--stat std|mean]
 
 * ``visibility``: how many separate rises of the *row* score (9 rows apart) lie outside
   every window at a few thresholds: what lowering the alert gate would add in false
@@ -14,7 +14,9 @@ Reads a run saved by ``python benchmarks/nab_loss.py NAB_ROOT --detail --save RU
   ``m`` above it ("no re-alert unless much worse", on the alert stream): NAB per profile.
 * ``volatility``: a record of the local spread (the rolling std of ``--rows`` values)
   against the last 3 weeks, scored like range novelty (``log10(N+1) + excess / (beta
-  ln 10)``, ``beta`` from the day maxima): which windows it reaches and its false onsets.
+  ln 10)``, ``beta`` from the day maxima): which windows it reaches and its false onsets;
+  ``--stat mean`` reads the rolling mean instead (a level held beyond the weeks' levels:
+  slow drifts and plateaus), both sides.
 """
 
 from __future__ import annotations
@@ -85,13 +87,18 @@ def record_score(ns: np.ndarray, v: np.ndarray, rows: int) -> np.ndarray:
     return out
 
 
-def volatility(run, root: Path, rows: int) -> None:
+def volatility(run, root: Path, rows: int, stat: str = "std") -> None:
     thr = run.thresholds["standard"]
     false_onsets, reached = 0, []
     for f in run.files:
         x = pd.read_csv(root / "data" / f)["value"].to_numpy(float)
-        s = record_score(as_ns(run.timestamps[f]),
-                         pd.Series(x).rolling(rows, min_periods=rows).std().to_numpy(), rows)
+        ns = as_ns(run.timestamps[f])
+        roll = pd.Series(x).rolling(rows, min_periods=rows)
+        if stat == "std":
+            s = record_score(ns, roll.std().to_numpy(), rows)
+        else:
+            level = roll.mean().to_numpy()
+            s = np.maximum(record_score(ns, level, rows), record_score(ns, -level, rows))
         lay = file_layout(run.timestamps[f], run.windows[f], "standard")
         false_onsets += int((onsets(s, thr, 1) & lay.scored & (lay.window < 0)).sum())
         for w in lay.scorable_windows:
@@ -110,6 +117,7 @@ def main() -> None:
     ap.add_argument("probe", choices=("visibility", "refractory", "volatility"))
     ap.add_argument("root", type=Path, nargs="?")
     ap.add_argument("--rows", type=int, default=12)
+    ap.add_argument("--stat", choices=("std", "mean"), default="std")
     args = ap.parse_args()
     run = pickle.loads(args.run.read_bytes())
     if args.probe == "visibility":
@@ -117,7 +125,7 @@ def main() -> None:
     elif args.probe == "refractory":
         refractory(run)
     else:
-        volatility(run, args.root, args.rows)
+        volatility(run, args.root, args.rows, args.stat)
 
 
 if __name__ == "__main__":
