@@ -12,6 +12,7 @@ onsets records, the effective one 10)::
     python benchmarks/level_probe.py series 1650-1665      # tuning seeds (generated below)
     python benchmarks/level_probe.py nab RUN.pkl NAB_ROOT  # a run saved by nab_loss.py --save
     python benchmarks/level_probe.py faithful NAB_ROOT [routine-mutes] [SAVE.pkl]  # alarm stage
+    python benchmarks/level_probe.py few lte|cdn24|cdn48 SEEDS  # few_series.py sets, both ways
 
 ``series``: one 5-minute series per seed, 21 days (AR(1) noise with a daily rhythm; kinds
 by seed: plain, bursty, 70 % zeros), one normal level step of 0.3 on days 6-9 and one
@@ -128,14 +129,72 @@ def run_nab(run_path: Path, root: Path) -> None:
         print(f"{p}: {c.normalized:.2f} at {c.threshold:.3f} (main {run.scores[p]:.2f})")
 
 
+def level_chain(kpis: list[str], routine_yields: bool = True, **params):
+    """An ``AlarmChain`` reading ``max(score, part)``: per sector the strongest KPI's level
+    record less ``log10`` of the KPIs (Bonferroni), on all rows so far (causal, whatever
+    pieces the replay cuts the table in); a row the part leads is not routine when
+    ``routine_yields``."""
+    from dataclasses import replace
+
+    from telecom_nb.alarms.chain import AlarmChain
+
+    class LevelChain(AlarmChain):
+        seen: tuple[pd.DataFrame, ...] = ()
+
+        def apply_table(self, frame, scores):
+            self.seen = (*self.seen, frame[[schema.TIMESTAMP, schema.SECTOR, *kpis]])
+            hist = pd.concat(self.seen, ignore_index=True)
+            ns = pd.DatetimeIndex(hist[schema.TIMESTAMP]).as_unit("ns").asi8
+            part = np.zeros(len(hist))
+            for _, rows in hist.groupby(schema.SECTOR, sort=False).indices.items():
+                best = np.max([level_part(ns[rows], hist[k].to_numpy(float)[rows])
+                               for k in kpis], axis=0)
+                part[rows] = np.where(best > 0, np.maximum(best - np.log10(len(kpis)), 0), 0)
+            part = part[-len(frame):]
+            score = np.asarray(scores.score, dtype=float)
+            routine = scores.routine
+            if routine is not None and routine_yields:
+                routine = np.asarray(routine, bool) & ~(part > score)
+            return super().apply_table(frame, replace(scores, score=np.maximum(score, part),
+                                                      routine=routine))
+
+    return LevelChain(**params)
+
+
+def few(name: str, seed: int) -> None:
+    """A ``benchmarks/few_series.py`` set, main's alarm stage and the level chain's."""
+    from benchmarks.few_series import BURN_IN, _pages, make
+    from telecom_nb.alarms.chain import AlarmChain
+    from telecom_nb.detectors import make_detector
+    from telecom_nb.engine import replay
+    from telecom_nb.evaluation.metrics import evaluate
+
+    data, labels = make(name, seed)
+    kpis = [c for c in data.columns if c not in (schema.TIMESTAMP, schema.SECTOR)]
+    table = data.merge(labels, on=[schema.TIMESTAMP, schema.SECTOR], how="left")
+    table[schema.FAULT] = table[schema.FAULT].fillna("")
+    table[schema.TIMESTAMP] = table[schema.TIMESTAMP].dt.tz_localize("UTC")
+    for label, chain in (("main", AlarmChain()), ("level", level_chain(kpis))):
+        scored = replay(table, make_detector("iforest"), kpis, alarms=chain).frame
+        ts = scored[schema.TIMESTAMP]
+        judged = scored[ts >= ts.min() + BURN_IN]
+        ev = evaluate(judged)
+        print(f"{name} seed {seed} {label:5s}: ER={ev.event_recall:.3f} ({ev.events_found}/"
+              f"{ev.n_events}) P={ev.precision:.3f} R={ev.recall:.3f} flagged={ev.flagged} "
+              f"{_pages(judged)}", flush=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("what", choices=("series", "nab", "faithful"))
+    ap.add_argument("what", choices=("series", "nab", "faithful", "few"))
     ap.add_argument("args", nargs="+")
     args = ap.parse_args()
     if args.what == "series":
         lo, hi = (int(v) for v in args.args[0].split("-"))
         run_series(range(lo, hi))
+    elif args.what == "few":
+        for seed in args.args[1].split(","):
+            few(args.args[0], int(seed))
     elif args.what == "nab":
         run_nab(Path(args.args[0]), Path(args.args[1]))
     else:
@@ -149,9 +208,6 @@ def faithful_nab(root: Path, routine_yields: bool = True, save: Path | None = No
     """NAB with the part max'ed into the detector's row score *before* the alarm stage
     (the real episodes, escalation and routine rule of ``replay``; a row the part leads
     is not routine when ``routine_yields``): what a detector with the part would page."""
-    from dataclasses import replace
-
-    from telecom_nb.alarms.chain import AlarmChain
     from telecom_nb.defaults import ALERT_CLOSE_AFTER
     from telecom_nb.detectors import make_detector
     from telecom_nb.engine import replay
@@ -159,31 +215,11 @@ def faithful_nab(root: Path, routine_yields: bool = True, save: Path | None = No
     from telecom_nb.evaluation.nab_corpus import optimize_threshold
     from telecom_nb.evaluation.nab_runner import VALUE, NabResult, nab_files, read_nab_file
 
-    class LevelChain(AlarmChain):
-        """The alarm stage reading ``max(score, level part)`` (the part on all rows so
-        far: causal, whatever pieces the replay cuts the table in)."""
-
-        seen_ns = np.zeros(0, np.int64)
-        seen_y = np.zeros(0)
-
-        def apply_table(self, frame, scores):
-            ns = pd.DatetimeIndex(frame[schema.TIMESTAMP]).as_unit("ns").asi8
-            self.seen_ns = np.r_[self.seen_ns, ns]
-            self.seen_y = np.r_[self.seen_y, frame[VALUE].to_numpy(float)]
-            part = level_part(self.seen_ns, self.seen_y)[-len(frame):]
-            score = np.asarray(scores.score, dtype=float)
-            leads = part > score
-            routine = scores.routine
-            if routine is not None and routine_yields:
-                routine = np.asarray(routine, bool) & ~leads
-            return super().apply_table(frame, replace(scores, score=np.maximum(score, part),
-                                                      routine=routine))
-
     windows, profiles = load_windows(root), load_profiles(root)
     alerts, stamps = {}, {}
     for rel in nab_files(root):
         frame = read_nab_file(root / "data" / rel)
-        chain = LevelChain(close_after=ALERT_CLOSE_AFTER)
+        chain = level_chain([VALUE], routine_yields, close_after=ALERT_CLOSE_AFTER)
         scored = replay(frame, make_detector("iforest"), [VALUE], alarms=chain).frame
         alerts[rel] = scored[schema.ALERT_SCORE].to_numpy(float)
         stamps[rel] = frame[schema.TIMESTAMP]

@@ -70,12 +70,34 @@ def refractory(run) -> None:
         print(f"R {hours:2d} h, margin {margin}: " + " / ".join(f"{g:.2f}" for g in got))
 
 
+def _past_max(ns: np.ndarray, v: np.ndarray, rows: int) -> np.ndarray:
+    """Per row the largest finite value of rows ``[t - 21 days, i - rows)`` (-inf if
+    none): both ends only move forward, so a monotone deque does it in one pass."""
+    out = np.full(len(v), -np.inf)
+    lo = np.searchsorted(ns, ns - 21 * DAY_NS)
+    queue: list[int] = []  # indices of decreasing values
+    head = nxt = 0
+    for i in range(len(v)):  # analysis only
+        while nxt < i - rows:
+            if np.isfinite(v[nxt]):
+                while len(queue) > head and v[queue[-1]] <= v[nxt]:
+                    queue.pop()
+                queue.append(nxt)
+            nxt += 1
+        while len(queue) > head and queue[head] < lo[i]:
+            head += 1
+        if len(queue) > head:
+            out[i] = v[queue[head]]
+    return out
+
+
 def record_score(ns: np.ndarray, v: np.ndarray, rows: int) -> np.ndarray:
     """Per row: the range-novelty score of ``v`` against the 21 days before (not the last
     ``rows`` rows, which share the current value's values), 0 when no record."""
     out = np.zeros(len(v))
     day = ns // DAY_NS
-    for i in np.flatnonzero(np.isfinite(v)):  # analysis only
+    top = _past_max(ns, v, rows)
+    for i in np.flatnonzero(np.isfinite(v) & (v > top)):  # records only: analysis
         lo, hi = np.searchsorted(ns, ns[i] - 21 * DAY_NS), i - rows
         ok = np.isfinite(v[lo:hi]) if hi > lo else np.zeros(0, bool)
         past, days = v[lo:hi][ok], day[lo:hi][ok]
