@@ -164,8 +164,9 @@ def _run(features: KpiFeatures, frame: pd.DataFrame, a: int, b: int) -> np.ndarr
 
 
 def _assert_same_state(looped: KpiFeatures, passed: KpiFeatures, what: str) -> None:
-    if passed.persistence_ is not None:  # derived, set on every read (the pass reads its own)
-        passed.persistence_.ratio = passed._memory_ratio()
+    for features in (looped, passed):  # derived from the cadence, set on every read
+        if features.persistence_ is not None:
+            features.persistence_.ratio = features._memory_ratio()
     tree, arrays = capture(looped, "features")
     other_tree, other_arrays = capture(passed, "features")
     assert tree == other_tree, what
