@@ -65,7 +65,7 @@ def test_replay_fast_path_equals_the_per_batch_tick(replayed, name):
     table, fast = replayed(name)
     slow = replay(table, make_detector(name, **PARAMS[name]), schema.KPIS, per_batch=True)
     assert fast.engine.detector.model_version_ == slow.engine.detector.model_version_ > 0
-    pd.testing.assert_frame_equal(fast.frame[COLUMNS], slow.frame[COLUMNS])
+    pd.testing.assert_frame_equal(fast.frame[COLUMNS], slow.frame[COLUMNS], check_exact=True)
     assert fast.frame[schema.IS_ANOMALY].any() and (fast.frame[schema.ALERT_SCORE] > 0).any()
     assert fast.counters.as_dict() == slow.counters.as_dict()
 
