@@ -164,7 +164,7 @@ def test_export_buttons_write_files_and_offer_a_download(dash, monitor, tmp_path
 def test_real_monitor_incidents_subset_history_and_traffic():
     from telecom_nb.engine.monitor import Monitor
 
-    monitor = Monitor.simulated(n_sectors=200, seed=0, interval=0.0)
+    monitor = Monitor.simulated(n_sectors=500, seed=0, interval=0.0)
     with count_widget_traffic() as traffic:
         dash = Dashboard(monitor, provinces=SQUARE)
         # every tick drawn, in step with the stream: on the loop, refreshes are coalesced by
