@@ -122,6 +122,9 @@ def main() -> None:
                     "rows flagged in one and not the other")
     ap.add_argument("--top", type=int, default=8, help="classes shown per grouping")
     args = ap.parse_args()
+    for path in (args.folder / "source.toml", args.results, args.base):
+        if path is not None and not path.is_file():
+            ap.error(f"{path}: no such file")
     loaded = load_source(args.folder / "source.toml")
     judged = pd.read_parquet(args.results)
     print(f"{args.folder} cadence={loaded.cadence} zone={loaded.spec.timezone}")

@@ -21,8 +21,10 @@ import time
 import numpy as np
 import pandas as pd
 
-#: small enough to run in seconds once compiled, long enough for the first retrains
-FLEET_SECTORS, FLEET_TICKS, LIVE_TICKS = 24, 200, 8
+#: small enough to run in seconds once compiled, long enough for the first retrains; the
+#: live fleet wide enough for a tick's compiled robust-statistics update
+#: (``robust_kernel.MIN_CELLS`` cells: with 24 the first notebook kernel compiled it, ~5 s)
+FLEET_SECTORS, FLEET_TICKS, LIVE_TICKS = 64, 200, 8
 SERIES_ROWS = 600
 
 

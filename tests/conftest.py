@@ -33,16 +33,17 @@ def split_rows(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(row_split, "threads", lambda: 3)
 
 
-#: the heaviest files first (process CPU besides numba compiles in a whole-suite run,
-#: ``benchmarks/suite_cpu.py``, 2026-12-03: 48 s down to ~7 s), so that two xdist workers
+#: the heaviest files first (process CPU besides numba compiles, ``benchmarks/suite_cpu.py``,
+#: 2026-12-03: the files cut by branch tests24 re-measured after their cuts, the others from
+#: the last whole-suite run; ~60 s down to ~10 s under load), so that two xdist workers
 #: (``--dist loadfile --no-loadscope-reorder``, scripts/test_suite.sh) do not end with one
 #: of them alone on a long file; the rest keep their order
 HEAVY_FIRST = (
-    "test_level_shift.py", "test_backtest.py", "test_recurrence.py", "test_detectors.py",
-    "test_series_kernel.py", "test_cli_source.py", "test_engine.py", "test_cli.py",
-    "test_noc_ui.py", "test_zero_state.py", "test_calendar.py", "test_nab.py",
-    "test_rolling_forest.py", "test_ui.py", "test_seasonal_kernel.py", "test_features.py",
-    "test_persistence.py", "test_weekday_shape.py", "test_cli_layout.py", "test_restart.py",
+    "test_backtest.py", "test_cli_source.py", "test_engine.py", "test_calendar.py",
+    "test_nab.py", "test_noc_ui.py", "test_level_shift.py", "test_ui.py", "test_recurrence.py",
+    "test_seasonal_kernel.py", "test_features.py", "test_persistence.py", "test_detectors.py",
+    "test_weekday_shape.py", "test_cli_layout.py", "test_restart.py", "test_series_kernel.py",
+    "test_rolling_forest.py", "test_simulator.py", "test_cli.py",
 )
 
 

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import numpy as np
 import pandas as pd
 
+from telecom_nb.engine.snapshot import capture
 from telecom_nb.features.pipeline import KpiFeatures
 from telecom_nb.features.series_fast import SeriesPass
 from telecom_nb.features.view import BatchView
@@ -70,11 +71,7 @@ def pass_forked(frame: pd.DataFrame, other: pd.DataFrame, at: int, kpis: list[st
 
 def _continue(features: KpiFeatures, frame: pd.DataFrame, at: int) -> np.ndarray:
     """Rows ``at:`` of ``frame`` through the one-series pass, from the state after row ``at``."""
-    view = features.view(frame)
-    features.prepare_view(view)
-    series = SeriesPass.of(features, view)
-    assert series is not None
-    return series.run(at, len(frame))
+    return _run(features, frame, at, len(frame))
 
 
 def by_timestamp(features: KpiFeatures, view: BatchView
@@ -121,3 +118,58 @@ def pass_features(frame: pd.DataFrame, kpis: list[str], bounds: list[int],
     assert series is not None
     got += [series.run(a, b) for a, b in itertools.pairwise(bounds)]
     return features, np.vstack(got)
+
+
+def pass_with_loop_windows(frame: pd.DataFrame, kpis: list[str], windows: list[tuple[int, int]],
+                           **params) -> tuple[KpiFeatures, np.ndarray]:
+    """:func:`pass_features` of ``frame`` (the pass resumed at every window's ends), each
+    window's rows ``a:b`` also looped one row at a time from a copy of the pass's state at
+    row ``a``: the looped rows must equal the pass's, and the looped state at ``b`` the
+    pass's (every array of :func:`~telecom_nb.engine.snapshot.capture`). The ~2-5 ms a
+    row of the loop is then paid only where a test's events are, not on the days between."""
+    features = KpiFeatures(kpis=kpis, **params)
+    view = features.view(frame)
+    features.prepare_view(view)
+    first = view.slice(0, 1)
+    got, at = [features.transform_view(first)], 1
+    features.update_view(first)
+    for a, b in [*windows, (len(frame), len(frame))]:
+        assert at <= a <= b <= len(frame), (at, a, b)
+        if at < a:
+            got.append(_run(features, frame, at, a))
+        if a == b:
+            continue
+        fork = copy.deepcopy(features)
+        fork_view = fork.view(frame)
+        fork.prepare_view(fork_view)
+        looped = []
+        for i in range(a, b):
+            one = fork_view.slice(i, i + 1)
+            looped.append(fork.transform_view(one))
+            fork.update_view(one)
+        got.append(_run(features, frame, a, b))
+        np.testing.assert_array_equal(got[-1], np.vstack(looped), err_msg=f"rows {a}:{b}")
+        _assert_same_state(fork, features, f"the state after rows {a}:{b}")
+        at = b
+    return features, np.vstack(got)
+
+
+def _run(features: KpiFeatures, frame: pd.DataFrame, a: int, b: int) -> np.ndarray:
+    """Rows ``a:b`` of ``frame`` through the one-series pass from the state after row ``a``."""
+    view = features.view(frame)
+    features.prepare_view(view)
+    series = SeriesPass.of(features, view)
+    assert series is not None
+    return series.run(a, b)
+
+
+def _assert_same_state(looped: KpiFeatures, passed: KpiFeatures, what: str) -> None:
+    for features in (looped, passed):  # derived from the cadence, set on every read
+        if features.persistence_ is not None:
+            features.persistence_.ratio = features._memory_ratio()
+    tree, arrays = capture(looped, "features")
+    other_tree, other_arrays = capture(passed, "features")
+    assert tree == other_tree, what
+    assert arrays.keys() == other_arrays.keys(), what
+    for key, value in arrays.items():
+        np.testing.assert_array_equal(value, other_arrays[key], err_msg=f"{what}: {key}")

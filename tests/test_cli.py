@@ -73,9 +73,9 @@ def test_detect_keeps_every_row_and_adds_scores(simulated: Path, scored: Path):
 
 @pytest.fixture(scope="module")
 def scored_day(tmp_path_factory) -> Path:
-    """Eight hours of 40 sectors, scored: evaluate re-runs the seed baseline (a refit a tick)."""
+    """Three hours of 40 sectors, scored: evaluate re-runs the seed baseline (a refit a tick)."""
     folder = tmp_path_factory.mktemp("cli_day")
-    assert main(["simulate", "--sectors", "40", "--ticks", "32", "--seed", "5", "--fault-rate", "3",
+    assert main(["simulate", "--sectors", "40", "--ticks", "12", "--seed", "5", "--fault-rate", "3",
                  "--out", str(folder / "sim.parquet"), "--quiet"]) == 0
     assert main(["detect", str(folder / "sim.parquet"), "--out", str(folder / "scored.parquet"),
                  "--quiet"]) == 0

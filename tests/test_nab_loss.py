@@ -8,7 +8,12 @@ import pytest
 
 from telecom_nb.evaluation.nab import PROFILES, file_layout, score_file
 from telecom_nb.evaluation.nab_corpus import score_corpus
-from telecom_nb.evaluation.nab_loss import corpus_loss, file_loss
+from telecom_nb.evaluation.nab_loss import (
+    corpus_loss,
+    false_alarm_places,
+    file_loss,
+    window_detail,
+)
 
 TS = pd.date_range("2020-01-01", periods=100, freq="5min")
 WINS = [(TS[30], TS[39]), (TS[60], TS[69])]  # probation: 15 rows
@@ -37,3 +42,29 @@ def test_corpus_loss_per_file_at_a_threshold():
     assert set(frame.index) == set(scores)
     assert frame["loss"].sum() == pytest.approx(corpus.perfect - corpus.raw)
     assert frame["loss"].is_monotonic_decreasing
+
+
+def test_false_alarms_are_placed_and_missed_windows_say_how_close_they_came():
+    # 5-minute rows, one 2-hour pause before row 90; windows 30-39 and 60-69 (width 10)
+    ts = pd.DatetimeIndex(list(TS[:90]) + list(TS[90:] + pd.Timedelta("2h")))
+    wins = [(ts[30], ts[39]), (ts[60], ts[69])]
+    alerts = np.zeros(100)
+    alerts[[18, 25, 45, 55, 80, 91]] = 1.0  # young, before, after, before, other, gap
+    alerts[62] = 0.5  # under the threshold: window 1 is missed, its alert peak 0.5
+    rows = np.zeros(100)
+    rows[[61, 66]] = [0.4, 0.8]
+    kw = {"timestamps": {"f.csv": ts}}
+    places = false_alarm_places({"f.csv": alerts}, {"f.csv": wins}, "standard", 0.9,
+                                young="95min", **kw)
+    assert places["row"].tolist() == [18, 25, 45, 55, 80, 91]
+    assert places["place"].tolist() == ["young", "before", "after", "before", "other", "gap"]
+    assert (places["cost"] > 0).all()
+    detail = window_detail({"f.csv": alerts}, {"f.csv": wins}, "standard", 0.9,
+                           row_scores={"f.csv": rows}, **kw)
+    assert detail["found"].tolist() == [False, False]
+    assert detail.loc[1, "peak_alert"] == 0.5 and detail.loc[1, "peak_row"] == 0.8
+    assert detail.loc[1, "peak_row_first_half"] == 0.4
+    assert detail.loc[0, "top_alert_outside"] == 1.0
+    alerts[33] = 1.0
+    found = window_detail({"f.csv": alerts}, {"f.csv": wins}, "standard", 0.9, **kw)
+    assert found.loc[0, "found"] and found.loc[0, "at"] == pytest.approx(-0.7)

@@ -136,10 +136,10 @@ def test_time_axes_leave_room_for_the_last_label_and_long_ranges_are_decimated()
     assert FIG_MARGIN["right"] >= 36
     monitor = FakeMonitor(n_sectors=10)
     dash = Dashboard(monitor, provinces=SQUARE)
-    for _ in range(200):
+    for _ in range(MAX_POINTS + 28):  # more ticks than a chart draws
         monitor.emit()
     assert len(dash.charts.lines[schema.PRB].x) == 48  # 12 h of 15-minute ticks
-    dash.triage.range.value = 168.0  # 7 days: the 200 ticks kept, averaged to MAX_POINTS
+    dash.triage.range.value = 168.0  # 7 days: the 100 ticks kept, averaged to MAX_POINTS
     assert len(dash.charts.lines[schema.PRB].x) <= MAX_POINTS
     x = pd.DatetimeIndex(dash.charts.lines[schema.PRB].x)
     assert x[-1] == monitor.history_frame()["timestamp"].iloc[-1].tz_convert(None)

@@ -66,6 +66,9 @@ class NabResult:
     timestamps: dict[str, pd.Series] = field(default_factory=dict, repr=False)
     windows: dict[str, list[Window]] = field(default_factory=dict, repr=False)
     profiles: dict[str, Profile] = field(default_factory=dict, repr=False)
+    #: each file's per-row detector score (``keep_rows=True`` only): what an alert's
+    #: episode peaked at and how close a missed window came (analysis)
+    row_scores: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
 
     def loss(self, profile: str) -> pd.DataFrame:
         """Per file, the score lost to false alarms, late and missed windows at the
@@ -160,13 +163,15 @@ def run_nab(
     alerts: bool = True,
     close_after: int = ALERT_CLOSE_AFTER,
     alarm_params: dict[str, Any] | None = None,
+    keep_rows: bool = False,
 ) -> NabResult:
     """Stream every NAB file through a fresh detector and score the corpus per profile.
 
     ``alerts=True`` scores the alert stream (episode onsets and escalations, episodes
     closing after ``close_after`` normal rows); ``alerts=False`` scores every row.
     ``alarm_params`` set the rest of the alarm stage (``escalate_by``, ...), or
-    ``close_after`` too.
+    ``close_after`` too. ``keep_rows`` keeps each file's per-row score as well
+    (``NabResult.row_scores``, for :mod:`benchmarks.nab_loss`).
     """
     alarm_params = {"close_after": close_after, **(alarm_params or {})}
     AlarmChain(**alarm_params)  # validated before the long run
@@ -184,6 +189,7 @@ def run_nab(
     scores: dict[str, np.ndarray] = {}
     flags: dict[str, np.ndarray] = {}
     stamps: dict[str, pd.Series] = {}
+    kept: dict[str, np.ndarray] = {}
     rows = 0
     seconds = 0.0
     for rel in iterator:
@@ -201,6 +207,8 @@ def run_nab(
             score = scored[schema.SCORE].to_numpy(dtype=float)
             flag = scored[schema.IS_ANOMALY].to_numpy(dtype=bool)
         scores[rel] = score
+        if keep_rows:
+            kept[rel] = scored[schema.SCORE].to_numpy(dtype=float)
         flags[rel] = flag.astype(float)
         stamps[rel] = frame[schema.TIMESTAMP]
 
@@ -223,6 +231,7 @@ def run_nab(
         timestamps=stamps,
         windows={p: windows[p] for p in paths},
         profiles=profiles,
+        row_scores=kept,
     )
 
 

@@ -40,9 +40,6 @@ SERVER_START_TIMEOUT_S = 60.0
 # Console errors that are offline noise, not widget-manager failures: requests to hosts
 # other than loopback (map tiles, Voilà's Font Awesome CDN stylesheet, web fonts) are
 # aborted by `page` below, and Chromium logs each as "Failed to load resource".
-# The stream in Lab: a bounded short run that still ticks slowly enough to be seen live.
-LAB_ENV = {"TELECOM_NB_TICKS": "120", "TELECOM_NB_INTERVAL": "0.3", "TELECOM_NB_SECTORS": "400"}
-
 OFFLINE_NOISE = ("Failed to load resource: net::ERR_FAILED",)
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
 
@@ -214,12 +211,6 @@ def lab_server_with(tmp_path: Path) -> Iterator:
     yield start
     for server in started:
         stop_server(server)
-
-
-@pytest.fixture
-def lab_server(lab_server_with) -> Server:
-    """JupyterLab running the notebook as a bounded short run (``LAB_ENV``)."""
-    return lab_server_with(**LAB_ENV)
 
 
 @pytest.fixture(scope="module")

@@ -60,6 +60,22 @@ def open_dashboard(page, server):
                     "the map with its sectors and the status line", timeout_s=60)
 
 
+def check_dashboard_only(page) -> None:
+    """No tutorial cell adds anything to the page: no detector repr, no "refused:" line,
+    no (empty) DataFrame, no episode count; only the cell holding the dashboard shows.
+    (Checked on ``test_dashboard_in_voila``'s page once every cell has run: a page of its
+    own cost a Voila server, a kernel and ~45 s of the suite for the same notebook.)"""
+    page.wait_for_load_state("networkidle")  # every cell has run by now
+    content = page_content(page)
+    assert content.dashboards == 1
+    assert content.outside == [], "cells other than the dashboard are shown"
+    assert content.tables == 0, "a DataFrame is shown"
+    for text in ("refused:", "Detector(", "episodes,", "Voilà page:", "ticks kept"):
+        assert text not in content.text, f"the page shows {text!r}"
+    page.evaluate("() => window.scrollTo(0, 0)")
+    save_screenshot(page, SCREENSHOTS, "voila-page.png")
+
+
 def test_dashboard_in_voila(voila_server, page):
     t0 = time.monotonic()
     server = voila_server(NOTEBOOK, **LIVE_ENV)
@@ -89,6 +105,7 @@ def test_dashboard_in_voila(voila_server, page):
              f"the status line to show contamination {target}", timeout_s=30)
 
     save_screenshot(page, SCREENSHOTS, "voila.png")
+    check_dashboard_only(page)
     assert page.console_log.errors == []
     print(f"voila: server up {server.started_s:.1f}s, map drawn {rendered_s:.1f}s, "
           f"first anomaly {anomalous_s:.1f}s, total {time.monotonic() - t0:.1f}s; "
@@ -122,18 +139,3 @@ def test_live_stream_keeps_running_in_voila(voila_server, page):
     print(f"voila live: ticks {samples[0].tick} -> {samples[-1].tick}, heartbeats "
           f"{samples[0].heartbeats} -> {samples[-1].heartbeats} over {LIVE_WATCH_S} s; "
           f"total {time.monotonic() - t0:.1f}s")
-
-
-def test_voila_shows_the_dashboard_only(voila_server, page):
-    """No tutorial cell adds anything to the page: no detector repr, no "refused:" line,
-    no (empty) DataFrame, no episode count; only the cell holding the dashboard shows."""
-    server = voila_server(NOTEBOOK, **LIVE_ENV)
-    open_dashboard(page, server)
-    page.wait_for_load_state("networkidle")  # every cell has run by now
-    content = page_content(page)
-    assert content.dashboards == 1
-    assert content.outside == [], "cells other than the dashboard are shown"
-    assert content.tables == 0, "a DataFrame is shown"
-    for text in ("refused:", "Detector(", "episodes,", "Voilà page:", "ticks kept"):
-        assert text not in content.text, f"the page shows {text!r}"
-    save_screenshot(page, SCREENSHOTS, "voila-page.png")
