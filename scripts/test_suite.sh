@@ -28,12 +28,18 @@ series=$!
 ) >"$log" 2>&1 &
 beside=$!
 wait "$series" || exit 1
-# The unit tests in two worker processes (pytest-xdist), a test file each at a time (its
-# module fixtures built once): alone they kept one core busy, and once the browser tests
-# were done the other core sat idle for the last third of the run. Heaviest files first
-# (tests/conftest.py HEAVY_FIRST).
-"$BIN/python" -m pytest -q -n logical --dist loadfile --no-loadscope-reorder tests \
-    --ignore=tests/browser
+# The unit tests in one process, on the core the browser tests leave: ~470 s of CPU since
+# the twenty-fourth session's cuts, about as long as the browser chain. Two xdist workers
+# beside the browser chain (three busy processes on two cores) took 669 s where one
+# process alone takes ~530 s. With ``UNIT_WORKERS=2`` (or more) they run in that many
+# pytest-xdist workers, a test file each at a time, heaviest first (conftest HEAVY_FIRST).
+workers=${UNIT_WORKERS:-1}
+if [ "$workers" -gt 1 ]; then
+    spread=(-n "$workers" --dist loadfile --no-loadscope-reorder)
+else
+    spread=(-n 0)  # xdist off: the tests in this process
+fi
+"$BIN/python" -m pytest -q "${spread[@]}" tests --ignore=tests/browser
 unit=$?
 wait "$beside"
 beside_rc=$?

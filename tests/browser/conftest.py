@@ -287,31 +287,3 @@ def page(browser, request) -> Iterator:
         with contextlib.suppress(Exception):
             save_screenshot(new_page, SCREENSHOTS, f"{request.node.name}-failed.png")
     context.close()
-
-
-@pytest.fixture
-def notebook_copy(tmp_path: Path):
-    """Factory: copy a notebook into a tmp dir, rewriting code-cell sources (old -> new)
-    and optionally running ``prepend`` as a first code cell."""
-
-    def copy(source: Path, replace: dict[str, str] | None = None, prepend: str = "") -> Path:
-        notebook = json.loads(source.read_text())
-        if prepend:
-            notebook["cells"].insert(0, {"cell_type": "code", "metadata": {}, "outputs": [],
-                                         "execution_count": None, "source": prepend})
-        code = [c for c in notebook["cells"] if c["cell_type"] == "code"]
-        for cell in code:
-            if isinstance(cell["source"], list):
-                cell["source"] = "".join(cell["source"])
-        for old, new in (replace or {}).items():
-            hits = [c for c in code if old in c["source"]]
-            if not hits:
-                raise AssertionError(f"{source.name} has no code cell containing {old!r}")
-            for cell in hits:
-                cell["source"] = cell["source"].replace(old, new)
-        target = tmp_path / "nb" / source.name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(json.dumps(notebook))
-        return target
-
-    return copy
