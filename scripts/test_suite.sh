@@ -28,12 +28,12 @@ series=$!
 ) >"$log" 2>&1 &
 beside=$!
 wait "$series" || exit 1
-# The unit tests in one process, on the core the browser tests leave: ~470 s of CPU since
-# the twenty-fourth session's cuts, about as long as the browser chain. Two xdist workers
-# beside the browser chain (three busy processes on two cores) took 669 s where one
-# process alone takes ~530 s. With ``UNIT_WORKERS=2`` (or more) they run in that many
-# pytest-xdist workers, a test file each at a time, heaviest first (conftest HEAVY_FIRST).
-workers=${UNIT_WORKERS:-1}
+# The unit tests in two pytest-xdist workers, a test file each at a time, heaviest first
+# (conftest HEAVY_FIRST); ``UNIT_WORKERS=1`` runs them in this process. On the same code
+# (4efa088, clean clone, alone) two workers took 733 s for the whole suite (unit 607 s,
+# 1,188 s CPU), one process 770 s (unit 632 s, 1,114 s CPU): less CPU, but the one
+# process is the longer chain and the browser tests leave part of the other core idle.
+workers=${UNIT_WORKERS:-2}
 if [ "$workers" -gt 1 ]; then
     spread=(-n "$workers" --dist loadfile --no-loadscope-reorder)
 else
