@@ -18,15 +18,27 @@ from telecom_nb.features.view import BatchView
 def loop_features(frame: pd.DataFrame, kpis: list[str],
                   **params) -> tuple[KpiFeatures, np.ndarray]:
     """Features of ``frame`` scored and learned one row at a time (the state, the rows)."""
+    features, view = _prepared(frame, kpis, **params)
+    return features, np.vstack(_looped(features, view, 0, len(frame)))
+
+
+def _prepared(frame: pd.DataFrame, kpis: list[str], **params) -> tuple[KpiFeatures, BatchView]:
+    """New features for ``kpis`` and ``frame``'s view, prepared for them."""
     features = KpiFeatures(kpis=kpis, **params)
     view = features.view(frame)
     features.prepare_view(view)
+    return features, view
+
+
+def _looped(features: KpiFeatures, view: BatchView, a: int, b: int) -> list[np.ndarray]:
+    """Rows ``a:b`` of a prepared view scored and learned one row at a time (~2-10 ms a row:
+    the reference the compiled passes must equal)."""
     rows = []
-    for i in range(len(frame)):
+    for i in range(a, b):
         one = view.slice(i, i + 1)
         rows.append(features.transform_view(one))
         features.update_view(one)
-    return features, np.vstack(rows)
+    return rows
 
 
 def loop_forked(frame: pd.DataFrame, other: pd.DataFrame, at: int, kpis: list[str],
@@ -35,26 +47,15 @@ def loop_forked(frame: pd.DataFrame, other: pd.DataFrame, at: int, kpis: list[st
     rows, then others) from row ``at`` on, the shared rows looped once: what a feature
     computes never reads a later row (``test_features.py::test_no_look_ahead``), so the
     state after them is the same; the loop costs ~2 ms a row."""
-    features = KpiFeatures(kpis=kpis, **params)
-    view = features.view(frame)
-    features.prepare_view(view)
-    rows, fork = [], None
-    for i in range(len(frame)):
-        if i == at:
-            fork = copy.deepcopy(features)
-        one = view.slice(i, i + 1)
-        rows.append(features.transform_view(one))
-        features.update_view(one)
-    assert fork is not None
+    assert 0 <= at < len(frame), at
+    features, view = _prepared(frame, kpis, **params)
+    rows = _looped(features, view, 0, at)
+    fork = copy.deepcopy(features)
+    rows += _looped(features, view, at, len(frame))
     pd.testing.assert_frame_equal(frame.iloc[:at], other.iloc[:at])
     view = fork.view(other)
     fork.prepare_view(view)
-    forked = []
-    for i in range(at, len(other)):
-        one = view.slice(i, i + 1)
-        forked.append(fork.transform_view(one))
-        fork.update_view(one)
-    return features, np.vstack(rows), np.vstack(forked)
+    return features, np.vstack(rows), np.vstack(_looped(fork, view, at, len(other)))
 
 
 def pass_forked(frame: pd.DataFrame, other: pd.DataFrame, at: int, kpis: list[str],
@@ -64,14 +65,9 @@ def pass_forked(frame: pd.DataFrame, other: pd.DataFrame, at: int, kpis: list[st
     a few hundred times cheaper than ~2 ms a row."""
     features, x = pass_features(frame.iloc[:at], kpis, [1, at], **params)
     fork = copy.deepcopy(features)
-    rest = _continue(features, frame, at)
+    rest = _run(features, frame, at, len(frame))
     pd.testing.assert_frame_equal(frame.iloc[:at], other.iloc[:at])
-    return features, np.vstack([x, rest]), _continue(fork, other, at)
-
-
-def _continue(features: KpiFeatures, frame: pd.DataFrame, at: int) -> np.ndarray:
-    """Rows ``at:`` of ``frame`` through the one-series pass, from the state after row ``at``."""
-    return _run(features, frame, at, len(frame))
+    return features, np.vstack([x, rest]), _run(fork, other, at, len(other))
 
 
 def by_timestamp(features: KpiFeatures, view: BatchView
@@ -108,12 +104,8 @@ def pass_features(frame: pd.DataFrame, kpis: list[str], bounds: list[int],
                   **params) -> tuple[KpiFeatures, np.ndarray]:
     """The same through the one-series pass: the first row the ordinary way, then
     ``SeriesPass.run`` between consecutive ``bounds`` (from 1 to ``len(frame)``)."""
-    features = KpiFeatures(kpis=kpis, **params)
-    view = features.view(frame)
-    features.prepare_view(view)
-    first = view.slice(0, 1)
-    got = [features.transform_view(first)]
-    features.update_view(first)
+    features, view = _prepared(frame, kpis, **params)
+    got = _looped(features, view, 0, 1)  # the first row the ordinary way
     series = SeriesPass.of(features, view)
     assert series is not None
     got += [series.run(a, b) for a, b in itertools.pairwise(bounds)]
@@ -127,12 +119,8 @@ def pass_with_loop_windows(frame: pd.DataFrame, kpis: list[str], windows: list[t
     row ``a``: the looped rows must equal the pass's, and the looped state at ``b`` the
     pass's (every array of :func:`~telecom_nb.engine.snapshot.capture`). The ~2-5 ms a
     row of the loop is then paid only where a test's events are, not on the days between."""
-    features = KpiFeatures(kpis=kpis, **params)
-    view = features.view(frame)
-    features.prepare_view(view)
-    first = view.slice(0, 1)
-    got, at = [features.transform_view(first)], 1
-    features.update_view(first)
+    features, view = _prepared(frame, kpis, **params)
+    got, at = _looped(features, view, 0, 1), 1  # the first row the ordinary way
     for a, b in [*windows, (len(frame), len(frame))]:
         assert at <= a <= b <= len(frame), (at, a, b)
         if at < a:
@@ -142,11 +130,7 @@ def pass_with_loop_windows(frame: pd.DataFrame, kpis: list[str], windows: list[t
         fork = copy.deepcopy(features)
         fork_view = fork.view(frame)
         fork.prepare_view(fork_view)
-        looped = []
-        for i in range(a, b):
-            one = fork_view.slice(i, i + 1)
-            looped.append(fork.transform_view(one))
-            fork.update_view(one)
+        looped = _looped(fork, fork_view, a, b)
         got.append(_run(features, frame, a, b))
         np.testing.assert_array_equal(got[-1], np.vstack(looped), err_msg=f"rows {a}:{b}")
         _assert_same_state(fork, features, f"the state after rows {a}:{b}")
