@@ -31,9 +31,9 @@ voila: $(STAMP)
 	  --MappingKernelManager.cull_idle_timeout=300 --MappingKernelManager.cull_interval=60
 
 test: $(STAMP)
-	bash scripts/ensure_chromium.sh
 	$(BIN)/ruff check telecom_nb tests benchmarks
-	BIN=$(BIN) bash scripts/test_suite.sh  # unit tests; browser tests + nbval beside them
+	# Chromium installed (when missing) beside the warm-up; unit tests; browser tests + nbval
+	BIN=$(BIN) bash scripts/test_suite.sh
 
 lint: $(STAMP)
 	$(BIN)/ruff check telecom_nb tests benchmarks
