@@ -13,14 +13,18 @@ The sum is in nats, not a z, and how rare a sum is depends on the fleet's calls 
 read as the row's seasonal z wherever it said more (twenty-third session), two drops in two
 hours at a quiet cell read 5-6 and were most of its new false alarms. So the CUSUM learns
 its own null per KPI from the rows that read it (a value raising a sum already above 0):
-the share of the KPI's counted rows that read it, and those rows' median sum (a median:
-the fleet's surges are 15-25 % of them, hourly tuning worlds t1690 / t1691), with an
-exponential tail of one nat beyond it, the log-likelihood ratio's own scale (their normal
-reading rows fall 8-14x from 3 to 6 nats). A row reads the sum (for its seasonal z, where
-it says more on the same side) only where that null puts it at :data:`P_READ` or rarer; the
-rate part (:mod:`~telecom_nb.detectors.rate_part`) then reads the column as before. Before
+the share of the KPI's counted rows that read it (0.4 %), and those rows' median sum (a
+median: faults are ~20 % of them; 2.7 nats on the normal ones, 3.0 on all, hourly tuning
+worlds t1690 / t1691), with an exponential tail of one nat beyond it, the log-likelihood
+ratio's own scale (their normal reading rows fall 13-17x from 3 to 6 nats). At
+:data:`P_READ` 1e-5 a sum is read from ~8.5 nats (about six drops of a quiet cell's calls):
+on those worlds 24 and 23 surge rows and 2 normal ones after the first week (an offline
+replay of the ratio KPIs); 3e-5 found 1 and 2 surges more for 1 and 0 false-alarm rows
+more. A row reads the sum (for its seasonal z, where it says more on the same side) only
+where that null puts it at :data:`P_READ` or rarer; the rate part
+(:mod:`~telecom_nb.detectors.rate_part`) then reads the column as before. Before
 :data:`MIN_READ` reading rows the null is the sum's chance bound ``exp(-S)`` (under the
-sector's rate ``E[exp(step)] = 1``), which holds but is ~50x conservative there.
+sector's rate ``E[exp(step)] = 1``), which holds but is 25-40x conservative at 6 nats.
 
 Hours without a value of the KPI decay the sum too (a blank day would otherwise keep one
 drop's sum for the next call). Data finer than :data:`MIN_STEP_NS` keep no sums (not
