@@ -389,7 +389,7 @@ def test_constant_detector_scores_zero(tmp_path):
         def score(self, batch):
             return Scores.empty(len(batch))
 
-    _write_nab_root(tmp_path)
+    _write_nab_root(tmp_path, n_files=1)  # a flat score earns nothing on any file
     result = run_nab(tmp_path, Constant, progress=False)
     assert result.scores == pytest.approx(dict.fromkeys(PROFILES, 0.0))
 
