@@ -142,9 +142,12 @@ def test_one_series_pass_equals_the_loop():
     frame = _cell(days=5, step="5min", shift=(start, start + 72), spike=spike)
     # the per-row loop only around the events (rows and every state array equal the pass's
     # at each window's end; the pass resumed there): the start, a resume mid-day 2, the
-    # first reference (day 4), the shift from before it to past its end, the spike to the end
+    # first reference (day 4), the shift from before it to past its end, day 5's first bin
+    # (its hour's reference reaches the export's first bin: 3 rows, trimmed), a resume,
+    # the spike to the end
     windows = [(1, 30), (380, 420), (3 * day - 20, 3 * day + 20), (start - 12, start + 84),
-               (4 * day + 90, 4 * day + 110), (spike - 12, len(frame))]
+               (4 * day - 8, 4 * day + 8), (4 * day + 90, 4 * day + 110),
+               (spike - 12, len(frame))]
     fast, got = pass_with_loop_windows(frame, ["traffic"], windows)
     assert np.median(got[start + 24 : start + 72, _shift_col(fast)]) < -2  # it is read
     assert fast.level_.active and fast.level_.spread_n_[0].min() > 0  # the cell's spreads formed
