@@ -198,7 +198,7 @@ def test_soak_accelerated_stream_keeps_every_structure_bounded():
             CountingSource(200, anomalous=range(0, 200, 7)),
             ThresholdDetector(every=50),
             interval=0,
-            max_ticks=1000,
+            max_ticks=400,  # past every bound below (history 300 ticks, the feed, 16 ticks)
             history_ticks=300,
             sector_ticks=16,
             feed_size=50,
@@ -209,13 +209,13 @@ def test_soak_accelerated_stream_keeps_every_structure_bounded():
         return monitor
 
     monitor = run(main())
-    assert monitor.tick == 1000 and monitor.status == "finished"
+    assert monitor.tick == 400 and monitor.status == "finished"
     assert len(monitor.history_frame()) == 300
     assert len(monitor.anomalies_frame()) == 50
     assert len(monitor.episodes.closed_) <= 100
     assert monitor.sector_buffer._values.shape[0] == 16
     assert len(monitor.sector_history("S0007")) == 16
-    assert monitor.counters["batches"] == 1000
+    assert monitor.counters["batches"] == 400
 
 
 def test_episode_tracker_closed_list_bounded_under_flapping():
