@@ -188,7 +188,7 @@ class IncidentBook:
         out["ack_who"] = latest.map(lambda a: a.who if a else "")
         out["ack_time"] = pd.to_datetime(latest.map(lambda a: a.time if a else pd.NaT), utc=True)
         out["title"] = _titles(out)
-        return rank(out)[list(INCIDENT_COLUMNS)]
+        return rank(out[list(INCIDENT_COLUMNS)])  # (fewer columns to reorder)
 
     def _latest_acks(self, incident_ids: pd.Series) -> pd.Series:
         """The latest acknowledgement of each incident's episodes (None if none)."""
