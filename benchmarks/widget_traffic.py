@@ -87,9 +87,19 @@ def measure(n_sectors: int, warmup: int, ticks: int, contamination: float) -> di
         "feed_redraws": dashboard.feed.redraws - feed_redraws,
         "map_ms": statistics.median(map_ms),
         "map_kb": statistics.median(map_bytes) / 1e3,
-        "by_widget": {f"{type(widget_instances.get(cid)).__name__}[{keys}]":
-                      (n / ticks, size / ticks) for (cid, keys), (n, size) in by_state.items()},
+        "by_widget": _by_widget(by_state, ticks),
     }
+
+
+def _by_widget(by_state: dict[tuple[str, str], list[int]], ticks: int
+               ) -> dict[str, tuple[float, float]]:
+    """"Lines[x,y]" -> (messages, bytes) per tick, summed over the widgets of that class."""
+    out: dict[str, list[float]] = {}
+    for (cid, keys), (n, size) in by_state.items():
+        total = out.setdefault(f"{type(widget_instances.get(cid)).__name__}[{keys}]", [0, 0])
+        total[0] += n / ticks
+        total[1] += size / ticks
+    return {name: (n, size) for name, (n, size) in out.items()}
 
 
 def main() -> None:
