@@ -107,17 +107,21 @@ class IncidentBook:
         episode's; a group split off an incident that keeps its id gets a new one."""
         if ep.empty:
             return np.zeros(0, dtype=np.int64)
-        eid = ep["episode_id"].astype("int64")
-        known = eid.map(self._incident_of)
-        proposal = known.groupby(ep["group"]).transform("min")
-        first = eid.groupby(ep["group"]).transform("min")
-        ids = proposal.fillna(first).astype("int64")
+        eid = ep["episode_id"].to_numpy(dtype=np.int64)
+        group = pd.factorize(ep["group"])[0]
+        n = int(group.max()) + 1
+        known = pd.Series(eid).map(self._incident_of).to_numpy(dtype=float)  # NaN: new
+        proposal = np.full(n, np.inf)
+        np.fmin.at(proposal, group, known)  # per group, NaN skipped
+        first = np.full(n, np.iinfo(np.int64).max)
+        np.minimum.at(first, group, eid)
+        claim = np.where(np.isinf(proposal), first, proposal).astype(np.int64)
         # two groups claiming one id (a split): the one holding the smallest episode keeps it
-        holder = pd.DataFrame({"id": ids, "group": ep["group"], "first": first})
-        owner = holder.sort_values("first").drop_duplicates("id").set_index("id")["group"]
-        lost = holder["group"].to_numpy() != holder["id"].map(owner).to_numpy()
-        ids = ids.where(~lost, first).to_numpy()
-        self._incident_of = pd.Series(ids, index=eid.to_numpy())
+        by_first = np.argsort(first, kind="stable")
+        claimed, at = np.unique(claim[by_first], return_index=True)
+        owner = by_first[at][np.searchsorted(claimed, claim)]
+        ids = np.where(owner != np.arange(n), first, claim)[group]
+        self._incident_of = pd.Series(ids, index=eid)
         return ids
 
     def frame(self, episodes: pd.DataFrame, sectors: pd.DataFrame,
