@@ -6,6 +6,8 @@ the rows, the clock and the KPI choice, and the error cases for one line with th
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 from pathlib import Path
 
@@ -32,11 +34,24 @@ def folder(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def scored(folder: Path) -> Path:
+def detected(folder: Path) -> tuple[Path, str]:
+    """One ``detect`` of the sample as a user runs it (not quiet): the output and stderr."""
     out = folder / "scored.parquet"
-    assert main(["detect", "--source", str(folder / "source.toml"), "--out", str(out),
-                 "--quiet"]) == 0
-    return out
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        code = main(["detect", "--source", str(folder / "source.toml"), "--out", str(out)])
+    assert code == 0, err.getvalue()
+    return out, err.getvalue()
+
+
+@pytest.fixture(scope="module")
+def scored(detected: tuple[Path, str]) -> Path:
+    return detected[0]
+
+
+def check(args: list, capsys) -> tuple[int, str, str]:
+    """``detect --check``: the load's report on stdout, no detection, no output file."""
+    return run(["detect", "--check", *args], capsys)
 
 
 def one_line_error(code: int, err: str) -> str:
@@ -60,10 +75,8 @@ def test_source_toml_date_time_zone_and_sites(folder: Path, scored: Path, capsys
         assert col in result.columns
 
 
-def test_detect_prints_what_was_loaded_and_no_sort_warning(folder: Path, tmp_path, capsys):
-    code, _, err = run(["detect", "--source", folder / "source.toml", "--out",
-                        tmp_path / "o.csv"], capsys)
-    assert code == 0, err
+def test_detect_prints_what_was_loaded_and_no_sort_warning(detected):
+    _, err = detected
     assert "rows: " in err and "read = " in err and "cadence: 1 h" in err
     assert "time zone: Asia/Tehran" in err and "not KPIs: 'eNodeB Name'" in err
     assert "sorted" not in err and "order" not in err  # sorted by cell is normal input
@@ -84,11 +97,29 @@ def test_flags_alone_give_the_same_scores_as_the_toml(folder: Path, scored: Path
 
 def test_timezone_flag_overrides_the_toml(folder: Path, tmp_path, capsys):
     out = tmp_path / "utc.parquet"
-    code, _, err = run(["detect", "--source", folder / "source.toml", "--timezone", "UTC",
-                        "--out", out, "--quiet"], capsys)
+    code, report, err = check(["--source", folder / "source.toml", "--timezone", "UTC",
+                               "--out", out], capsys)
     assert code == 0, err
-    first = pd.read_parquet(out)[schema.TIMESTAMP].min()
-    assert first == pd.Timestamp("2026-04-04 00:00", tz="UTC")
+    assert not out.exists() and not err  # --check writes nothing and detects nothing
+    span = next(line for line in report.splitlines() if line.startswith("time span: "))
+    # the first row on both clocks: the wall clock is now UTC
+    assert span.startswith("time span: 2026-04-04 00:00+00:00 to ")
+    assert "(UTC); 2026-04-04 00:00 to " in span and span.endswith(" UTC")
+    assert "time zone: UTC" in report
+
+
+def test_check_reports_the_source_toml_load(folder: Path, capsys):
+    code, report, err = check(["--source", folder / "source.toml"], capsys)
+    assert code == 0, err
+    assert "source: " in report and "(source.toml)" in report
+    assert "time span: 2026-04-04 00:00+03:30 to " in report  # Tehran's wall clock
+    assert "(Asia/Tehran); 2026-04-03 20:30 to " in report  # the same instant in UTC
+    assert "KPI 'E-RAB Drop Rate (%)': bad when it rises; shown as 'E-RAB drop rate (%)'" \
+        in report
+    assert "KPI 'Avg Connected Users': bad either way; shown as 'Connected users'" in report
+    assert check(["--source", folder / "source.toml", "-q"], capsys)[1:] == ("", "")
+    code, _, err = run(["detect", "--source", folder / "source.toml"], capsys)
+    assert "--out" in one_line_error(code, err) and "--check" in err
 
 
 def test_compact_integer_times(tmp_path: Path, capsys):
@@ -108,44 +139,17 @@ def test_compact_integer_times(tmp_path: Path, capsys):
 
 
 def test_exclude_and_kpis_choose_the_kpi_columns(folder: Path, tmp_path, capsys):
-    code, _, err = run(["detect", "--source", folder / "source.toml", "--exclude",
-                        "Avg Connected Users,UL Traffic Volume (GB)", "--out",
-                        tmp_path / "o.csv"], capsys)
+    code, report, err = check(["--source", folder / "source.toml", "--exclude",
+                               "Avg Connected Users,UL Traffic Volume (GB)"], capsys)
     assert code == 0, err
-    summary = next(line for line in err.splitlines() if "KPIs:" in line)
+    summary = next(line for line in report.splitlines() if "KPIs:" in line)
     assert "Avg Connected Users" not in summary and "DL Traffic Volume (GB)" in summary
-    assert "'Avg Connected Users' (excluded" in err
+    assert "'Avg Connected Users' (excluded" in report
     code, _, err = run(["detect", "--source", folder / "source.toml", "--kpis",
                         "Cell Availability (%)", "--out", tmp_path / "o2.csv"], capsys)
     assert code == 0, err
     assert set(pd.read_csv(tmp_path / "o2.csv")[schema.TOP_KPI].dropna()) <= {
         "Cell Availability (%)"}
-
-
-def test_a_label_column_is_not_a_kpi_and_is_kept(folder: Path, tmp_path, capsys):
-    export = pd.read_csv(folder / "export.csv")
-    export["Is Anomaly"] = (np.arange(len(export)) % 50 == 0).astype(int)
-    src = tmp_path / "with_label.csv"
-    export.to_csv(src, index=False)
-    out = tmp_path / "o.csv"
-    code, _, err = run(["detect", src, "--timestamp-col", "Date,Time", "--sector-col",
-                        "Cell Name", "--timezone", TEHRAN, "--out", out], capsys)
-    assert code == 0, err
-    assert "'Is Anomaly' (label-like 0/1 column)" in err
-    result = pd.read_csv(out)
-    assert "Is Anomaly" in result.columns and "Is Anomaly" not in set(result[schema.TOP_KPI])
-
-
-def test_sites_missing_are_reported(folder: Path, tmp_path, capsys):
-    sites = pd.read_csv(folder / "sites.csv")
-    sites.iloc[3:].to_csv(tmp_path / "sites.csv", index=False)
-    code, _, err = run(["detect", "--source", folder / "source.toml", "--sites",
-                        tmp_path / "sites.csv", "--out", tmp_path / "o.parquet"], capsys)
-    assert code == 0, err
-    assert "3 without a site in sites.csv" in err
-    result = pd.read_parquet(tmp_path / "o.parquet")
-    assert result[schema.LAT].isna().any() and len(result) == len(
-        pd.read_csv(folder / "export.csv"))
 
 
 @pytest.fixture(scope="module")
@@ -159,6 +163,36 @@ def lossy(folder: Path) -> tuple[Path, int, int]:
     return path, len(export), int(blank.sum())
 
 
+@pytest.fixture(scope="module")
+def odd_run(folder: Path, lossy) -> tuple[str, pd.DataFrame]:
+    """One ``detect`` (three tests read it) of the lossy export with a 0/1 label column
+    added, ``--allow-drops``, and a site inventory missing its first 3 cells."""
+    export = pd.read_csv(lossy[0])
+    export["Is Anomaly"] = (np.arange(len(export)) % 50 == 0).astype(int)
+    export.to_csv(src := folder / "odd.csv", index=False)
+    pd.read_csv(folder / "sites.csv").iloc[3:].to_csv(sites := folder / "odd_sites.csv",
+                                                      index=False)
+    out, err = folder / "odd.parquet", io.StringIO()
+    with contextlib.redirect_stderr(err):
+        code = main([str(a) for a in ["detect", src, "--source", folder / "source.toml",
+                                      "--sites", sites, "--allow-drops", "--out", out]])
+    assert code == 0, err.getvalue()
+    return err.getvalue(), pd.read_parquet(out)
+
+
+def test_a_label_column_is_not_a_kpi_and_is_kept(odd_run):
+    err, result = odd_run
+    assert "'Is Anomaly' (label-like 0/1 column)" in err
+    assert "Is Anomaly" in result.columns and "Is Anomaly" not in set(result[schema.TOP_KPI])
+
+
+def test_sites_missing_are_reported(odd_run, lossy):
+    err, result = odd_run
+    assert "3 without a site in odd_sites.csv" in err
+    _, total, dropped = lossy  # every loaded row is kept, with or without a site
+    assert result[schema.LAT].isna().any() and len(result) == total - dropped
+
+
 def test_more_than_one_percent_lost_is_exit_2_with_the_cause(folder, lossy, tmp_path, capsys):
     path, _, _ = lossy
     code, _, err = run(["detect", path, "--source", folder / "source.toml", "--out",
@@ -167,19 +201,22 @@ def test_more_than_one_percent_lost_is_exit_2_with_the_cause(folder, lossy, tmp_
     assert "lossy.csv" in err and "5.0%" in err and "'Date' + 'Time'" in err
     assert "--allow-drops" in err
     assert not (tmp_path / "o.csv").exists()
+    code, report, again = check([path, "--source", folder / "source.toml"], capsys)
+    assert one_line_error(code, again) == err and not report  # --check: the same exit 2
 
 
-def test_allow_drops_loads_the_rest_and_counts(folder, lossy, tmp_path, capsys):
+def test_allow_drops_loads_the_rest_and_counts(folder, lossy, odd_run, tmp_path, capsys):
     path, total, dropped = lossy
-    out = tmp_path / "o.csv"
-    code, _, err = run(["detect", path, "--source", folder / "source.toml", "--allow-drops",
-                        "--out", out], capsys)
-    assert code == 0, err
+    err, result = odd_run
     assert f"{total:,} read = {total - dropped:,} loaded + {dropped:,} dropped" in err
     assert f"{dropped:,} no readable time" in err
-    assert len(pd.read_csv(out)) == total - dropped
+    assert len(result) == total - dropped
+    out = tmp_path / "o.csv"
     code, _, err = run(["detect", path, "--source", folder / "source.toml", "--allow-drops",
                         "--on-bad-rows", "error", "--out", out], capsys)
+    assert "--on-bad-rows error" in one_line_error(code, err)
+    code, _, err = check([path, "--source", folder / "source.toml", "--allow-drops",
+                          "--on-bad-rows", "error"], capsys)  # --check keeps the loss rule
     assert "--on-bad-rows error" in one_line_error(code, err)
 
 
@@ -260,18 +297,18 @@ def test_evaluate_labels_in_the_wrong_zone_are_reported(folder, scored, capsys):
 
 
 def test_evaluate_skip_leaves_out_the_warm_up_for_both(tmp_path, capsys):
-    small = make_sample(tmp_path, cells=6, weeks=0.16)  # 27 h: the seed baseline refits every tick
+    small = make_sample(tmp_path, cells=6, weeks=0.08)  # 13 h: the seed baseline refits every tick
     scored = tmp_path / "scored.parquet"
     assert main(["detect", "--source", str(small / "source.toml"), "--out", str(scored),
                  "--quiet"]) == 0
     args = ["evaluate", scored, "--labels", small / "labels.csv", "--source",
             small / "source.toml", "--json", "--quiet"]
-    code, out, err = run([*args, "--skip", "1D"], capsys)
+    code, out, err = run([*args, "--skip", "0.25D"], capsys)
     assert code == 0, err
     skipped = json.loads(out)
     full = json.loads(run([*args, "--no-baseline"], capsys)[1])
     stamps = pd.read_parquet(scored)[schema.TIMESTAMP]
-    assert skipped["rows"] == int((stamps >= stamps.min() + pd.Timedelta("1D")).sum())
+    assert skipped["rows"] == int((stamps >= stamps.min() + pd.Timedelta("6h")).sum())
     assert skipped["rows"] < full["rows"] == len(stamps)
     assert skipped["baseline"]["rows"] == skipped["rows"]
     code, _, err = run([*args, "--skip", "eventually"], capsys)

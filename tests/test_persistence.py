@@ -37,9 +37,22 @@ def _run(monitor: Monitor, n: int):
     return asyncio.run(monitor.step(n))
 
 
-def test_store_holds_ticks_anomalies_episodes_and_acknowledgements(tmp_path):
-    monitor = _monitor(tmp_path / "s.db")
+@pytest.fixture(scope="module")
+def sixty(tmp_path_factory) -> tuple[Monitor, list, Path]:
+    """60 ticks on a store (one test acknowledges in it) and a copy of the store as the run
+    left it (another prunes the copy): one run for both."""
+    folder = tmp_path_factory.mktemp("sixty")
+    monitor = _monitor(folder / "s.db")
     scored = _run(monitor, 60)
+    src, dst = sqlite3.connect(folder / "s.db"), sqlite3.connect(folder / "copy.db")
+    src.backup(dst)
+    src.close()
+    dst.close()
+    return monitor, scored, folder / "copy.db"
+
+
+def test_store_holds_ticks_anomalies_episodes_and_acknowledgements(sixty):
+    monitor, scored, _ = sixty
     store = monitor.store
     ticks = store.ticks()
     history = monitor.history_frame()
@@ -63,19 +76,19 @@ def test_store_holds_ticks_anomalies_episodes_and_acknowledgements(tmp_path):
     since = ticks["timestamp"].iloc[50]
     assert store.anomalies(since=since)["timestamp"].min() >= since
     # another process (here: another connection) reads while the stream writes
-    other = sqlite3.connect(tmp_path / "s.db")
+    other = sqlite3.connect(store.path)
     assert other.execute("SELECT count(*) FROM ticks").fetchone()[0] == 60
 
 
-def test_retention_drops_old_data_time(tmp_path):
-    monitor = _monitor(tmp_path / "s.db")
-    monitor.store.retention = pd.Timedelta("6h")
-    _run(monitor, 60)
-    monitor.store.prune()
-    ticks = monitor.store.ticks()
+def test_retention_drops_old_data_time(sixty):
+    store = Store.open(sixty[2])  # 60 ticks: the stream's own pruning (every 96) never ran
+    store.retention = pd.Timedelta("6h")
+    assert len(store.ticks()) == 60
+    store.prune()
+    ticks = store.ticks()
     span = ticks["timestamp"].max() - ticks["timestamp"].min()
     assert span <= pd.Timedelta("6h") and ticks["tick"].iloc[-1] == 60
-    assert monitor.store.anomalies()["timestamp"].min() >= ticks["timestamp"].min()
+    assert store.anomalies()["timestamp"].min() >= ticks["timestamp"].min()
 
 
 def test_resume_restores_everything_learned(tmp_path):

@@ -192,13 +192,27 @@ def test_cancelling_the_task_directly_is_a_clean_stop():
     assert pipe.tick > ticks
 
 
+class FlappingSource(CountingSource):
+    """Its anomalous sectors are clean every other tick: their episodes open and close."""
+
+    def __init__(self, n_sectors: int, anomalous) -> None:
+        super().__init__(n_sectors, anomalous)
+        self._clean = make_batch(0, n_sectors)
+
+    def next_batch(self):
+        batch = super().next_batch()
+        if self.calls % 2:
+            return batch
+        return self._clean.assign(**{schema.TIMESTAMP: batch[schema.TIMESTAMP]})
+
+
 def test_soak_accelerated_stream_keeps_every_structure_bounded():
     async def main():
         monitor = Monitor(
-            CountingSource(200, anomalous=range(0, 200, 7)),
+            FlappingSource(200, anomalous=range(0, 200, 7)),
             ThresholdDetector(every=50),
             interval=0,
-            max_ticks=1000,
+            max_ticks=400,  # past every bound below (history 300 ticks, the feed, 16 ticks)
             history_ticks=300,
             sector_ticks=16,
             feed_size=50,
@@ -209,13 +223,14 @@ def test_soak_accelerated_stream_keeps_every_structure_bounded():
         return monitor
 
     monitor = run(main())
-    assert monitor.tick == 1000 and monitor.status == "finished"
+    assert monitor.tick == 400 and monitor.status == "finished"
     assert len(monitor.history_frame()) == 300
     assert len(monitor.anomalies_frame()) == 50
+    assert monitor.episodes.n_closed_ > 1_000  # the closed list's bound is reached
     assert len(monitor.episodes.closed_) <= 100
     assert monitor.sector_buffer._values.shape[0] == 16
     assert len(monitor.sector_history("S0007")) == 16
-    assert monitor.counters["batches"] == 1000
+    assert monitor.counters["batches"] == 400
 
 
 def test_episode_tracker_closed_list_bounded_under_flapping():

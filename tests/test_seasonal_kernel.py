@@ -14,6 +14,14 @@ from telecom_nb.sources.simulator import KpiSimulator
 pytestmark = pytest.mark.skipif(seasonal_kernel.numba is None, reason="numba missing")
 
 
+def _same(a, b, msg: str = "") -> None:
+    """``assert_array_equal`` (NaN equal NaN), its slow checks only on a difference (or
+    another shape): thousands of per-tick comparisons were ~1/8 of these tests' CPU."""
+    x, y = np.asarray(a), np.asarray(b)
+    if not np.array_equal(x, y, equal_nan=x.dtype.kind in "fc" and y.dtype.kind in "fc"):
+        np.testing.assert_array_equal(a, b, err_msg=msg)
+
+
 def _flat(out) -> list[np.ndarray]:
     expected, spread, has, prior, (spread_ok, shape_ok), (effect, day_spread, fleet) = out
     return [expected, spread, has, prior, spread_ok, shape_ok, effect, day_spread, fleet]
@@ -40,7 +48,7 @@ def test_compiled_expectation_equals_numpy(monkeypatch, params):
                     m.setattr(seasonal_kernel, "numba", None)
                     want = season._expected(*args)
                 for a, b in zip(_flat(got), _flat(want), strict=True):
-                    np.testing.assert_array_equal(a, b)
+                    _same(a, b)
                 compared += 1
         season.update_view(view)
     assert compared > 100
@@ -79,7 +87,7 @@ def test_compiled_learning_equals_numpy(monkeypatch, params):
             plain.update_view(plain.view(batch))
         a, b = _state(compiled), _state(plain)
         for name in a:
-            np.testing.assert_array_equal(a[name], b[name], err_msg=f"tick {i}: {name}")
+            _same(a[name], b[name], f"tick {i}: {name}")
     assert compiled.resid_count_[:40].min() > 24 and np.isfinite(compiled.fleet_spread_).all()
 
 

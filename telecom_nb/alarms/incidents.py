@@ -1,17 +1,8 @@
 """Incidents: simultaneous alert episodes grouped into what a NOC engineer works on.
 
 A province-wide event opens dozens of sector episodes within minutes, and a site outage
-opens one per sector of the site; listed one by one they bury the rest. Two rules, both
-vectorised over the episode table:
-
-* **province event**: the episodes of one province that open in the same ``window``-wide
-  time bin (bins chained while consecutive ones qualify), when that bin holds at least
-  ``min_province_sectors`` sectors *and* ``province_share`` of the province's sectors (so
-  the steady trickle of unrelated faults in a 3,000-sector province is not one endless
-  "event");
-* **site**: the remaining episodes of one site (``site``/``site_id`` column of the
-  sector table, else the same position) whose time spans overlap or lie within
-  ``window`` of each other. A lone episode is an incident of one sector.
+opens one per sector of the site; listed one by one they bury the rest. The grouping
+rules (province event, site) are in :mod:`~telecom_nb.alarms.incident_groups`.
 
 Incident ids are stable: an incident keeps the id it was first given (its first
 episode's id) while episodes join it, so an acknowledgement stays with it. Acknowledgements
@@ -31,12 +22,14 @@ import numpy as np
 import pandas as pd
 
 from telecom_nb import schema
+from telecom_nb.alarms.incident_groups import (
+    distinct_count,
+    group_episodes,
+    site_keys,
+)
 from telecom_nb.alarms.severity import SEVERITY_RANK, severities
 
-SITE_COLUMNS = ("site", "site_id")
 KINDS = ("province", "site", "sector")
-#: openings this close in time count as one event (two 15-minute ticks)
-WINDOW = pd.Timedelta("30min")
 INCIDENT_COLUMNS: tuple[str, ...] = (
     "incident_id", "kind", "title", schema.PROVINCE, "site", "n_sectors", "n_open",
     "start", "end", "last_seen", "duration", "is_open", "peak_score", "severity",
@@ -54,73 +47,6 @@ class Acknowledgement:
     comment: str
     who: str
     time: pd.Timestamp  # UTC, wall clock of the acknowledgement
-
-
-def site_keys(sectors: pd.DataFrame) -> pd.Series:
-    """sector_id -> site key: the table's site column when it has one, else its position
-    (rounded to ~1 m, as the map's fan-out does); ``sector:<id>`` without either."""
-    ids = sectors[schema.SECTOR].astype(str)
-    column = next((c for c in SITE_COLUMNS if c in sectors), None)
-    if column is not None:
-        key = sectors[column].astype("string")
-    else:
-        lat = pd.to_numeric(sectors.get(schema.LAT), errors="coerce").round(5)
-        lon = pd.to_numeric(sectors.get(schema.LON), errors="coerce").round(5)
-        key = ("@" + lat.astype("string") + "," + lon.astype("string"))
-    key = key.where(key.notna(), "sector:" + ids).astype(str)
-    return pd.Series(key.to_numpy(), index=ids.to_numpy()).groupby(level=0).first()
-
-
-def group_episodes(episodes: pd.DataFrame, sectors: pd.DataFrame, now: pd.Timestamp, *,
-                   window: pd.Timedelta = WINDOW, min_province_sectors: int = 5,
-                   province_share: float = 0.02, sites: pd.Series | None = None) -> pd.DataFrame:
-    """``episodes`` plus ``site``, ``last_seen``, ``group`` (a key shared by the episodes of
-    one incident) and ``kind`` (province / site / sector). See the module docstring.
-    ``sites`` is :func:`site_keys` of ``sectors`` when the caller keeps it."""
-    ep = episodes.reset_index(drop=True).copy()
-    if sites is None:
-        sites = site_keys(sectors) if len(sectors) else pd.Series(dtype=object)
-    sid = ep[schema.SECTOR].astype(str)
-    ep["site"] = sid.map(sites).fillna("sector:" + sid).to_numpy(dtype=object)
-    if schema.PROVINCE not in ep:
-        ep[schema.PROVINCE] = schema.UNKNOWN_PROVINCE
-    ep[schema.PROVINCE] = ep[schema.PROVINCE].fillna(schema.UNKNOWN_PROVINCE).astype(str)
-    start = pd.to_datetime(ep["start"], utc=True)
-    end = pd.to_datetime(ep["end"], utc=True)
-    last = end.where(~ep["is_open"].astype(bool), pd.Timestamp(now))
-    ep["last_seen"] = last.where(last >= start, start)
-    if ep.empty:
-        ep["group"], ep["kind"] = pd.Series(dtype=object), pd.Series(dtype=object)
-        return ep
-
-    # province events: per (province, time bin) counts against the province's size
-    width = max(pd.Timedelta(window), pd.Timedelta(1, "ns"))
-    # (not astype(int64): pandas 3 keeps times in us or s as often as in ns)
-    ep["_bin"] = ((start - pd.Timestamp(0, tz="UTC")) // width).astype("int64")
-    sizes = sectors[schema.PROVINCE].fillna(schema.UNKNOWN_PROVINCE).astype(str).value_counts()
-    need = np.maximum(min_province_sectors,
-                      np.ceil(province_share * ep[schema.PROVINCE].map(sizes).fillna(0)))
-    per_bin = ep.groupby([schema.PROVINCE, "_bin"])[schema.SECTOR].transform("nunique")
-    ep["_event"] = per_bin.to_numpy() >= need.to_numpy()
-    events = ep.loc[ep["_event"], [schema.PROVINCE, "_bin"]].drop_duplicates()
-    events = events.sort_values([schema.PROVINCE, "_bin"])
-    run = ((events[schema.PROVINCE] != events[schema.PROVINCE].shift())
-           | (events["_bin"] != events["_bin"].shift() + 1)).cumsum()
-    events["_run"] = run.to_numpy()
-    ep = ep.merge(events, on=[schema.PROVINCE, "_bin"], how="left")
-    province_group = "P|" + ep[schema.PROVINCE] + "|" + ep["_run"].astype("Int64").astype(str)
-
-    # sites: overlapping (or within ``window``) spans of one site's remaining episodes
-    rest = ep.loc[~ep["_event"], ["site", "last_seen"]].assign(_start=start[~ep["_event"]])
-    rest = rest.sort_values(["site", "_start"], kind="stable")
-    reach = rest.groupby("site")["last_seen"].cummax() + pd.Timedelta(window)
-    before = reach.groupby(rest["site"]).shift()
-    new = before.isna() | (rest["_start"] > before)
-    site_group = pd.Series("S|" + new.cumsum().astype(str), index=rest.index)
-    ep["group"] = province_group.where(ep["_event"], site_group.reindex(ep.index))
-    n_in_group = ep.groupby("group")[schema.SECTOR].transform("nunique")
-    ep["kind"] = np.where(ep["_event"], "province", np.where(n_in_group > 1, "site", "sector"))
-    return ep.drop(columns=["_bin", "_event", "_run"])
 
 
 def _common_prefix(first: str, last: str) -> str:
@@ -181,17 +107,21 @@ class IncidentBook:
         episode's; a group split off an incident that keeps its id gets a new one."""
         if ep.empty:
             return np.zeros(0, dtype=np.int64)
-        eid = ep["episode_id"].astype("int64")
-        known = eid.map(self._incident_of)
-        proposal = known.groupby(ep["group"]).transform("min")
-        first = eid.groupby(ep["group"]).transform("min")
-        ids = proposal.fillna(first).astype("int64")
+        eid = ep["episode_id"].to_numpy(dtype=np.int64)
+        group = pd.factorize(ep["group"])[0]
+        n = int(group.max()) + 1
+        known = pd.Series(eid).map(self._incident_of).to_numpy(dtype=float)  # NaN: new
+        proposal = np.full(n, np.inf)
+        np.fmin.at(proposal, group, known)  # per group, NaN skipped
+        first = np.full(n, np.iinfo(np.int64).max)
+        np.minimum.at(first, group, eid)
+        claim = np.where(np.isinf(proposal), first, proposal).astype(np.int64)
         # two groups claiming one id (a split): the one holding the smallest episode keeps it
-        holder = pd.DataFrame({"id": ids, "group": ep["group"], "first": first})
-        owner = holder.sort_values("first").drop_duplicates("id").set_index("id")["group"]
-        lost = holder["group"].to_numpy() != holder["id"].map(owner).to_numpy()
-        ids = ids.where(~lost, first).to_numpy()
-        self._incident_of = pd.Series(ids, index=eid.to_numpy())
+        by_first = np.argsort(first, kind="stable")
+        claimed, at = np.unique(claim[by_first], return_index=True)
+        owner = by_first[at][np.searchsorted(claimed, claim)]
+        ids = np.where(owner != np.arange(n), first, claim)[group]
+        self._incident_of = pd.Series(ids, index=eid)
         return ids
 
     def frame(self, episodes: pd.DataFrame, sectors: pd.DataFrame,
@@ -212,29 +142,43 @@ class IncidentBook:
             until = ep["start"] + (ep["duration_ticks"].astype(float) - 1).clip(lower=0) * step
             ep["last_seen"] = until.where(ep["is_open"].astype(bool), ep["last_seen"])
         ep = ep.sort_values(["incident_id", "_peak"], ascending=[True, False], kind="stable")
-        g = ep.groupby("incident_id", sort=False)
-        worst = g.head(1).set_index("incident_id")
-        ids = ep[schema.SECTOR].astype(object).astype(str)
-        by_incident = ep["incident_id"].to_numpy()
+        # ep is sorted by incident: each one's rows are a run (numpy reductions per run;
+        # pandas groupbys of string columns were most of a redraw)
+        incident = ep["incident_id"].to_numpy()
+        starts = np.flatnonzero(np.r_[True, incident[1:] != incident[:-1]])
+        run = np.cumsum(np.r_[True, incident[1:] != incident[:-1]]) - 1
+        worst = ep.iloc[starts].set_index("incident_id")
+        sectors = ep[schema.SECTOR].astype(object).astype(str).to_numpy(dtype=object)
+        sector_codes, sector_names = pd.factorize(sectors, sort=True)
+        one_province = distinct_count(run, pd.factorize(ep[schema.PROVINCE])[0],
+                                       len(starts)) == 1
+
+        def extreme(column: str, last: bool) -> pd.Series:
+            """Each incident's earliest (latest) value of a time column, its dtype kept."""
+            at = np.lexsort((ep[column].to_numpy(dtype="datetime64[ns]").view("int64"), run))
+            ends = np.r_[starts[1:], len(ep)] - 1
+            return ep[column].iloc[at[ends if last else starts]].set_axis(worst.index)
+
         out = pd.DataFrame({
             "kind": worst["kind"],
-            schema.PROVINCE: worst[schema.PROVINCE].where(g[schema.PROVINCE].nunique() == 1,
-                                                          "several"),
+            schema.PROVINCE: worst[schema.PROVINCE].where(one_province, "several"),
             "site": worst["site"],
-            "n_sectors": g[schema.SECTOR].nunique(),
-            "n_open": g["is_open"].sum().astype(int),
-            "start": g["start"].min(),
-            "last_seen": g["last_seen"].max(),
+            "n_sectors": distinct_count(run, sector_codes, len(starts)),
+            "n_open": np.add.reduceat(ep["is_open"].to_numpy(dtype=np.int64), starts),
+            "start": extreme("start", last=False),
+            "last_seen": extreme("last_seen", last=True),
             "peak_score": worst["peak_score"].astype(float),
             "worst_kpi": worst[schema.TOP_KPI],
             "worst_sector": worst[schema.SECTOR],
-            "n_episodes": g["episode_id"].size(),
-            "n_acknowledged": g["acknowledged"].sum().astype(int),
-            "first_id": ids.groupby(by_incident).min(),
-            "last_id": ids.groupby(by_incident).max(),
-            "sector_ids": ids.groupby(by_incident).agg(" ".join),
-            "episode_ids": ep["episode_id"].astype(str).groupby(by_incident).agg(" ".join),
-        })
+            "n_episodes": np.diff(np.r_[starts, len(ep)]),
+            "n_acknowledged": np.add.reduceat(ep["acknowledged"].to_numpy(dtype=np.int64),
+                                              starts),
+            "first_id": sector_names[np.minimum.reduceat(sector_codes, starts)],
+            "last_id": sector_names[np.maximum.reduceat(sector_codes, starts)],
+            # the ids joined per incident: one reduceat each, not a Series per incident
+            "sector_ids": _joined(sectors, starts),
+            "episode_ids": _joined(ep["episode_id"].astype(str).to_numpy(dtype=object), starts),
+        }, index=worst.index)
         out.index.name = "incident_id"
         out = out.reset_index()
         out["is_open"] = out["n_open"] > 0
@@ -248,7 +192,7 @@ class IncidentBook:
         out["ack_who"] = latest.map(lambda a: a.who if a else "")
         out["ack_time"] = pd.to_datetime(latest.map(lambda a: a.time if a else pd.NaT), utc=True)
         out["title"] = _titles(out)
-        return rank(out)[list(INCIDENT_COLUMNS)]
+        return rank(out[list(INCIDENT_COLUMNS)])  # (fewer columns to reorder)
 
     def _latest_acks(self, incident_ids: pd.Series) -> pd.Series:
         """The latest acknowledgement of each incident's episodes (None if none)."""
@@ -317,6 +261,14 @@ class IncidentBook:
                                            "time"])
 
 
+def _joined(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Strings of each run ``values[starts[i]:starts[i + 1]]`` joined by spaces."""
+    if not len(values):
+        return np.zeros(0, dtype=object)
+    runs = np.add.reduceat(values + " ", starts)
+    return np.array([s[:-1] for s in runs], dtype=object)
+
+
 def _titles(out: pd.DataFrame) -> pd.Series:
     """``Tehran: province event``, ``site THR-00012``, ``THR-00012-2``."""
     site = out["site"].astype(str)
@@ -338,18 +290,20 @@ def rank(incidents: pd.DataFrame) -> pd.DataFrame:
     first."""
     if incidents.empty:
         return incidents
-    sev = incidents["severity"].map(SEVERITY_RANK).fillna(0)
-    keys = pd.DataFrame({
-        "closed": ~incidents["is_open"].astype(bool),
-        "acked": incidents["acknowledged"].astype(bool),
-        "sev": -sev.where(incidents["is_open"], 0),
-        "n": -incidents["n_sectors"].where(incidents["is_open"], 0),
-        "peak": -incidents["peak_score"].fillna(-math.inf).where(incidents["is_open"], 0),
-        "last": -pd.to_datetime(incidents["last_seen"], utc=True).astype("int64"),
-        "start": -pd.to_datetime(incidents["start"], utc=True).astype("int64"),
-    }, index=incidents.index)
-    order = keys.sort_values(list(keys.columns), kind="stable").index
-    return incidents.loc[order].reset_index(drop=True)
+    is_open = incidents["is_open"].to_numpy(dtype=bool)
+    sev = incidents["severity"].map(SEVERITY_RANK).fillna(0).to_numpy(dtype=float)
+    peak = incidents["peak_score"].to_numpy(dtype=float, na_value=np.nan)
+    keys = (  # most significant first; np.lexsort reads them last first (stable)
+        ~is_open,
+        incidents["acknowledged"].to_numpy(dtype=bool),
+        -np.where(is_open, sev, 0),
+        -np.where(is_open, incidents["n_sectors"].to_numpy(dtype=float), 0),
+        -np.where(is_open, np.nan_to_num(peak, nan=-math.inf), 0),
+        -pd.to_datetime(incidents["last_seen"], utc=True).astype("int64").to_numpy(),
+        -pd.to_datetime(incidents["start"], utc=True).astype("int64").to_numpy(),
+    )
+    order = np.lexsort(keys[::-1])
+    return incidents.take(order).reset_index(drop=True)
 
 
 def format_duration(span: pd.Timedelta | float) -> str:

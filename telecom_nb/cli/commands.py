@@ -86,16 +86,33 @@ def run_simulate(args: argparse.Namespace) -> int:
 
 # ---------------------------------------------------------------- detect
 def run_detect(args: argparse.Namespace) -> int:
-    """Load through the source spec (no silent loss), replay through the live tick, write."""
-    from telecom_nb.cli.source_args import drop_hint, load_notes, source_spec, with_local_time
+    """Load through the source spec (no silent loss), replay through the live tick, write.
+
+    With ``--check``, stop after the load and print its report: what an analyst wants to
+    read before a long replay (the same spec, loss rule and exit status as the run)."""
+    from telecom_nb.cli.source_args import (
+        check_report,
+        drop_hint,
+        load_notes,
+        source_spec,
+        with_local_time,
+    )
     from telecom_nb.engine.monitor_setup import use_network_clock
     from telecom_nb.sources.ingest import load_source
 
-    if args.engine == "dask" or args.partition_by:
+    partitioned = args.engine == "dask" or args.partition_by
+    if args.check and partitioned:
+        raise ParameterError("--check reads one export; it does not combine with --engine "
+                             "dask / --partition-by")
+    if not args.check and not args.out:
+        raise ParameterError("--out FILE.parquet|FILE.csv is required (or --check to load "
+                             "and report only)")
+    if partitioned:
         from telecom_nb.cli.backtest_cmd import run_partitioned
 
         return run_partitioned(args, *split_params(args.params))
-    output_path(args.out)
+    if not args.check:
+        output_path(args.out)
     spec = source_spec(args)
     params, alarm_values = split_params(args.params)
     detector = build_detector(args.detector, params)  # fail before loading
@@ -108,6 +125,10 @@ def run_detect(args: argparse.Namespace) -> int:
         first = next((m for m in loaded.messages if m.startswith("dropped ")), "")
         raise KpiInputError(f"{spec.path.name}: {counters.rows_dropped:,} row(s) cannot be "
                             f"loaded (--on-bad-rows error): {first}")
+    if args.check:
+        if not args.quiet:
+            print("\n".join(check_report(loaded)))
+        return 0
     if not args.quiet:
         for message in load_notes(loaded):
             print(f"note: {message}", file=sys.stderr)

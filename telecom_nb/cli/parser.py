@@ -99,11 +99,16 @@ def build_parser() -> argparse.ArgumentParser:
         "is_anomaly, top_kpi, alert_score, state; 'timestamp' is UTC and 'local_time' is the "
         "same instant in the source's time zone (--timezone). Rows that cannot be loaded are "
         "counted by reason; more than 1 % of them is an error (exit 2) naming the likely "
-        "cause, unless --allow-drops.")
+        "cause, unless --allow-drops. --check loads and reports, and stops there.")
     p.add_argument("input", nargs="?", help="CSV or Parquet KPI table (optional with --source)")
     p.add_argument("--source", metavar="source.toml",
                    help="source definition (file, columns, time zone, sites, KPIs)")
-    p.add_argument("--out", required=True, help="FILE.parquet or FILE.csv")
+    p.add_argument("--out", default=None,
+                   help="FILE.parquet or FILE.csv (required unless --check)")
+    p.add_argument("--check", action="store_true",
+                   help="load the file and report on stdout what was loaded and dropped (and "
+                   "why), the KPIs, cadence, time span, time zone and sites; then stop, "
+                   "before detection (exit 2 under the same loss rule; --out is not written)")
     _add_source_flags(p)
     _add_detector(p)
     p.add_argument("--on-bad-rows", choices=("skip", "error"), default="skip",

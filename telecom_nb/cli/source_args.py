@@ -26,6 +26,8 @@ LOCAL_TIME = "local_time"
 #: how the counters of a load read in a sentence
 _DROPS = (("rows_bad_time", "no readable time"), ("rows_dst_gap", "time skipped by the clock"),
           ("rows_missing_sector", "no sector id"), ("rows_duplicate", "duplicate (kept the last)"))
+#: a KPI's bad direction in ``--check``'s words
+_BAD = {"up": "when it rises", "down": "when it falls", "both": "either way"}
 
 
 def names(text: str | None) -> tuple[str, ...] | None:
@@ -99,6 +101,29 @@ def load_notes(loaded: LoadedSource) -> list[str]:
     sectors = (f"sectors: {c.sectors:,}{sites}; timestamps: {c.timestamps:,}; cadence: "
                f"{cadence}; time zone: {loaded.spec.timezone}")
     return [*loaded.messages, rows, values, sectors]
+
+
+def check_report(loaded: LoadedSource) -> list[str]:
+    """``detect --check``'s report: :func:`load_notes`, the time span on both clocks, and
+    each KPI as the detector and dashboard will read it (label, unit, bad direction)."""
+    from telecom_nb import schema
+
+    lines = [f"source: {loaded.spec.path}" + (f" ({loaded.spec.origin})"
+                                              if loaded.spec.origin else ""),
+             *load_notes(loaded)]
+    stamps = loaded.frame[schema.TIMESTAMP]
+    if len(stamps):
+        first, last = stamps.min(), stamps.max()
+        local = [t.tz_convert(loaded.spec.timezone).isoformat(sep=" ", timespec="minutes")
+                 for t in (first, last)]
+        lines.append(f"time span: {local[0]} to {local[1]} ({loaded.spec.timezone}); "
+                     f"{first:%Y-%m-%d %H:%M} to {last:%Y-%m-%d %H:%M} UTC")
+    for kpi in loaded.kpis:
+        info = loaded.kpi_info.get(kpi)
+        if info is not None:
+            shown = f"; shown as {info.display!r}" if info.display != kpi else ""
+            lines.append(f"KPI {kpi!r}: bad {_BAD[info.bad]}{shown}")
+    return lines
 
 
 def _step(step: pd.Timedelta) -> str:

@@ -85,6 +85,7 @@ class ForestAndZ:
     persist: PersistPart | None = None  # hourly fleets: a KPI held off for hours
     rates: RatePart | None = None  # hourly fleets: a ratio KPI on its own deep tail
     drift: DriftPart | None = None  # fleets: a KPI held moderately off for a day
+    record: np.ndarray | None = None  # a few series: level-record columns, read directly
     #: the fit's :class:`FitReference`, taken (and dropped) by the detector's calibration
     fit_ref: list = field(default_factory=lambda: [None], compare=False, repr=False)
 

@@ -113,7 +113,8 @@ class IsolationForestDetector(PartSchedule, CalendarParams, ForestParams, Rollin
         kept_forest = params.pop(KEPT, None)
         shift = np.asarray(params.pop("shift_columns", ()), dtype=np.intp)
         smooth_cols = np.asarray(params.pop("smooth_columns", ()), dtype=np.intp)
-        few = np.r_[shift, smooth_cols]
+        record = np.asarray(params.pop("record_columns", ()), dtype=np.intp)
+        few = np.r_[shift, smooth_cols, record]
         n_base = int(few.min()) if len(few) else None
         full_window, full_previous = window, previous
         if n_base is not None:  # the parts below read the columns before the shift ones
@@ -180,7 +181,7 @@ class IsolationForestDetector(PartSchedule, CalendarParams, ForestParams, Rollin
             shift if heavy and len(shift) else None,
             _shift_null(shift_ref, shift_prev, shift) if heavy and len(shift) else None,
             families, smooth, smooth_tail, smooth_null, keep, run_part, area=area, persist=persist,
-            rates=rates, drift=drift)
+            rates=rates, drift=drift, record=record if len(record) else None)
         # the calibration reads the very window (unsliced) when no rows were picked
         model.fit_ref[0] = FitReference(shift_ref, shift_prev, forest_raw, zref, units, cont,
                                        smooth_units)
@@ -196,6 +197,11 @@ class IsolationForestDetector(PartSchedule, CalendarParams, ForestParams, Rollin
         shift = self._shift_score(model, features)
         if shift is not None:
             out = shift if out is None else np.maximum(out, shift)
+        if model.record is not None:  # the strongest KPI's level record, Bonferroni over
+            # the KPIs (its sides are not counted apart: the effective count is cautious)
+            log_p = log_p_of_z(features[:, model.record]).max(axis=1)
+            level = soft_cap(np.maximum(log_p - math.log10(len(model.record)), 0.0))
+            out = level if out is None else np.maximum(out, level)
         return out
 
     def _shift_score(self, model: ForestAndZ, features: np.ndarray) -> np.ndarray | None:

@@ -23,7 +23,7 @@ from telecom_nb.detectors.run_part import run_columns
 from telecom_nb.detectors.second_kpi import kpi_groups
 
 #: the few-series columns, after every other (:meth:`PartSchedule._tail_columns`)
-_FEW_COLUMNS = (":shift_z", ":smooth_z")
+_FEW_COLUMNS = (":shift_z", ":smooth_z", ":record_z")
 #: data time before the joint distance is fitted: deviations only have a stable
 #: covariance once every time-of-day slot has a baseline of its own
 JOINT_AFTER = pd.Timedelta("1D")
@@ -136,6 +136,7 @@ class PartSchedule:
                 "novelty_columns": self._novelty_columns(),
                 "second_groups": self._second_groups(), "shift_columns": self._shift_columns(),
                 "smooth_columns": self._tail_columns(":smooth_z"),
+                "record_columns": self._record_columns(),
                 "family_columns": self._family_columns(), "free_tails": self._free_tails(),
                 "family_only": family_only(self.features_.feature_names) if self.joint else (),
                 "run_columns": run_columns(self.features_.feature_names),
@@ -171,7 +172,7 @@ class PartSchedule:
         names = self.features_.feature_names
         last = tuple(i for i, name in enumerate(names) if name.endswith(_FEW_COLUMNS))
         if last and last != tuple(range(len(names) - len(last), len(names))):
-            raise ValueError("level-shift and smoothed-z columns must come last")
+            raise ValueError("level-shift, smoothed-z and level-record columns must come last")
         return tuple(i for i, name in enumerate(names) if name.endswith(suffix))
 
     def _novelty_columns(self) -> tuple[int, ...]:
@@ -180,3 +181,9 @@ class PartSchedule:
             return ()
         return tuple(i for i, name in enumerate(self.features_.feature_names)
                      if name.endswith(":novelty_z"))
+
+    def _record_columns(self) -> tuple[int, ...]:
+        """Level-record columns (:mod:`~telecom_nb.features.level_record`): never in the
+        forest or the tails; for a few series read directly (a fleet's read 0)."""
+        columns = self._tail_columns(":record_z")
+        return columns if self._heavy_tails() else ()

@@ -127,9 +127,9 @@ class CountRuns:
         self.profile_ = np.ones((slots_per_day, n_kpis))
         self.profile_n_ = np.zeros((slots_per_day, n_kpis))
 
-    def _sums(self, counts: CountRatios, read: Read | None, rows: np.ndarray,
-              slot: np.ndarray, raw: np.ndarray, step_ns: int = HOUR_NS
-              ) -> tuple[np.ndarray, ...] | None:
+    def sums(self, counts: CountRatios, read: Read | None, rows: np.ndarray,
+             slot: np.ndarray, raw: np.ndarray, step_ns: int = HOUR_NS
+             ) -> tuple[np.ndarray, ...] | None:
         """``(cols, n, shown, one, filled, p, K, N, k, m, K0, N0)`` of this tick's rows
         (``n``: the trials a value shows, ``one``: a value of one event, ``filled``: a 0 or
         100 % read at the typical trials, ``K, N``: the run's sums with this value, ``k,
@@ -163,11 +163,14 @@ class CountRuns:
         return cols, n, shown, one, filled, p, big_k, big_n, row_k, row_n, prev_k, prev_n
 
     def z(self, counts: CountRatios, read: Read | None, rows: np.ndarray, slot: np.ndarray,
-          raw: np.ndarray, counted_z: np.ndarray, step_ns: int = HOUR_NS) -> np.ndarray:
+          raw: np.ndarray, counted_z: np.ndarray, step_ns: int = HOUR_NS,
+          sums: tuple[np.ndarray, ...] | None = None) -> np.ndarray:
         """``counted_z`` (rows x KPIs, the values' own binomial z, NaN: not read in counts)
         with the run's z where it says more on the same side (``read``: the tick's
-        :meth:`CountRatios.read`; ``step_ns``: the data's step)."""
-        sums = self._sums(counts, read, rows, slot, raw, step_ns)
+        :meth:`CountRatios.read`; ``step_ns``: the data's step; ``sums``: the tick's
+        :meth:`sums`, when the caller has them)."""
+        if sums is None:
+            sums = self.sums(counts, read, rows, slot, raw, step_ns)
         if sums is None:
             return counted_z
         cols, _, shown, _, filled, p, big_k, big_n, row_k, row_n, prev_k, prev_n = sums
@@ -196,18 +199,20 @@ class CountRuns:
         return out
 
     def update(self, counts: CountRatios, rows: np.ndarray, slot: np.ndarray, raw: np.ndarray,
-               n_rows: int, step_ns: int = HOUR_NS, read: Read | None = None) -> None:
+               n_rows: int, step_ns: int = HOUR_NS, read: Read | None = None
+               ) -> tuple[np.ndarray, ...] | None:
         """Add this tick's counts to the runs (before ``counts`` learns the tick;
-        ``read``: the tick's read at expected 0, when the caller has it)."""
+        ``read``: the tick's read at expected 0, when the caller has it); the tick's
+        :meth:`sums` (None: no ratio KPI)."""
         self.events_ = grow_unwritten(self.events_, n_rows)
         self.trials_ = grow_unwritten(self.trials_, n_rows)
         self.typical_ = grow_unwritten(self.typical_, n_rows)
         # the rate as the sector's (no seasonal expectation here: before 24 values, 0)
         if read is None:
             read = counts.read(rows, slot, raw, np.zeros(raw.shape))
-        sums = self._sums(counts, read, rows, slot, raw, step_ns)
+        sums = self.sums(counts, read, rows, slot, raw, step_ns)
         if sums is None:
-            return
+            return None
         cols, n, shown, one, filled, _, big_k, big_n, _, _, _, _ = sums
         self.events_, self.trials_ = written(self.events_), written(self.trials_)
         self.typical_ = written(self.typical_)
@@ -229,3 +234,4 @@ class CountRuns:
             self.profile_n_[hit] += 1.0
         self.typical_[at] = np.where(
             one, np.where(typical > 0, typical + TRIALS_ALPHA * (n - typical), n), typical)
+        return sums

@@ -1,7 +1,8 @@
 """KPIs whose noise a spread does not describe, learned from their values: one holder.
 
 Ratios of few counts (:mod:`~telecom_nb.features.count_ratio`, their runs over a few
-periods :mod:`~telecom_nb.features.count_run`) and zero-inflated KPIs
+periods :mod:`~telecom_nb.features.count_run`, their CUSUM over a surge's hours
+:mod:`~telecom_nb.features.count_cusum`) and zero-inflated KPIs
 (:mod:`~telecom_nb.features.zero_inflated`) each rewrite a part of the seasonal z; this
 holder keeps both and applies them in order (the linear scale first, the count caps last:
 a cap is a bound), the caps reaching the relations of a capped KPI too. It also keeps the
@@ -15,6 +16,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from telecom_nb.features.count_cusum import CountCusum
 from telecom_nb.features.count_denominator import Denominators
 from telecom_nb.features.count_drift import SlotCountDrift
 from telecom_nb.features.count_floor import CountFloor
@@ -30,7 +32,7 @@ class LumpyKpis:
     """The seasonal z of ratios of few counts and zero-inflated KPIs, and their learning."""
 
     #: state newer than some checkpoints: derived by :meth:`derive_added_state`
-    _state_added: tuple[str, ...] = ("runs_", "floor_", "dens_", "cdrift_")
+    _state_added: tuple[str, ...] = ("runs_", "floor_", "dens_", "cdrift_", "cusum_")
 
     def __init__(self, kpis: tuple[str, ...], pairs: tuple[tuple[str, str], ...],
                  slots_per_day: int) -> None:
@@ -38,6 +40,7 @@ class LumpyKpis:
         self.counts_ = CountRatios(len(kpis), slots_per_day)
         self.zero_kpis_ = ZeroInflated(len(kpis), n_slots(slots_per_day))
         self.runs_ = CountRuns(len(kpis), slots_per_day)
+        self.cusum_ = CountCusum(len(kpis))
         self.floor_ = CountFloor(len(kpis))
         self.dens_ = Denominators(len(kpis))
         self.cdrift_ = SlotCountDrift(len(kpis), slots_per_day)
@@ -46,9 +49,10 @@ class LumpyKpis:
 
     def derive_added_state(self, names: Sequence[str]) -> None:
         """A checkpoint older than the count runs, the loads' floor, the ratios'
-        denominators or the count drift (``names``): they start empty at the restore, as
-        this object was built (no run yet, typical trials, the loads' quantiles, the
-        denominators and the slots' rates learned anew)."""
+        denominators, the count drift or the CUSUM (``names``): they start empty at the
+        restore, as this object was built (no run yet, typical trials, the loads'
+        quantiles, the denominators, the slots' rates, the sums and their null learned
+        anew)."""
 
     def noise(self) -> np.ndarray:
         """Per KPI the load's noise floor in its own units (0: not a load)."""
@@ -86,7 +90,12 @@ class LumpyKpis:
         read = self.dens_.exact(read, raw, known, self.counts_.resolution()[0])
         counted = self.counts_.evidence(rows, slot, raw, expected, read)
         alone = counted
-        counted = self.runs_.z(self.counts_, read, rows, slot, raw, counted, step_ns)
+        sums = self.runs_.sums(self.counts_, read, rows, slot, raw, step_ns)
+        counted = self.runs_.z(self.counts_, read, rows, slot, raw, counted, step_ns, sums)
+        if sums is not None:  # the same values the runs read, 0 % hours at typical trials
+            cols, _, shown, _, filled, p, _, _, row_k, row_n, _, _ = sums
+            counted = self.cusum_.z(rows, cols, row_k, row_n, p, shown | filled, counted,
+                                    step_ns)
         own = np.where(np.isfinite(counted), counted, own)
         z = np.hstack([own, z[:, k:]])
         cap = self.counts_.caps(rows, slot, raw, expected)
@@ -122,7 +131,10 @@ class LumpyKpis:
         # drift: before the denominators do)
         self.cdrift_.update(rows, slots[0], raw, self.dens_.columns(), n_rows, step_ns, loud)
         read = self.counts_.read(rows, slots[0], raw, np.zeros(raw.shape))
-        self.runs_.update(self.counts_, rows, slots[0], raw, n_rows, step_ns, read)
+        sums = self.runs_.update(self.counts_, rows, slots[0], raw, n_rows, step_ns, read)
+        if sums is not None:  # the same values the runs add
+            cols, _, shown, _, filled, p, _, _, row_k, row_n, _, _ = sums
+            self.cusum_.update(rows, cols, row_k, row_n, p, shown | filled, n_rows, step_ns)
         self.floor_.update(raw)
         self.counts_.update(rows, slots[0], raw, n_rows, read)
         # candidates: percentages with decimals (a ratio whose counts never show few too)

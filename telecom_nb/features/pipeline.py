@@ -19,6 +19,7 @@ from telecom_nb.features.base import FeatureExtractor
 from telecom_nb.features.change import ShortTermChange
 from telecom_nb.features.common_mode import CommonMode
 from telecom_nb.features.drift import Drift
+from telecom_nb.features.level_record import LevelRecord
 from telecom_nb.features.level_shift import LevelShift
 from telecom_nb.features.load_explained import LoadExplained
 from telecom_nb.features.part_params import PartParams
@@ -50,12 +51,13 @@ class KpiFeatures(PartParams, FeatureExtractor):
     #: the parts whose own parameters can be set, by the name used in ``features.<part>.x``
     PARTS: ClassVar[dict[str, type[FeatureExtractor]]] = {
         "seasonal": SeasonalResiduals, "peers": PeerComparison, "change": ShortTermChange,
-        "novelty": RangeNovelty,
+        "novelty": RangeNovelty, "record": LevelRecord,
     }
     #: part parameters set from this class's own (one switch, not two that can disagree)
     DRIVEN: ClassVar[dict[str, tuple[str, ...]]] = {
         "seasonal": ("kpis", "slots_per_day", "weekly", "timezone", "relations"),
         "peers": ("kpis",), "change": ("kpis",), "novelty": ("kpis",),
+        "record": ("kpis",),
     }
 
     slots_per_day = param_trait(Int(24, help="time-of-day slots per day"))
@@ -80,6 +82,8 @@ class KpiFeatures(PartParams, FeatureExtractor):
     smooth = param_trait(Bool(True, help=(
         "a few series: the seasonal deviations of the last minutes, smoothed (read together "
         "by the detector)")))
+    record = param_trait(Bool(True, help=(
+        "a few series: the last hour's mean beyond every such mean of the last weeks")))
     common = param_trait(Bool(True, help=(
         "a fleet: when most of it is shifted at one tick (a holiday's first day), each "
         "sector's seasonal z less the median of sectors with a day like its own")))
@@ -91,7 +95,7 @@ class KpiFeatures(PartParams, FeatureExtractor):
         "days (a scheduled job) reads as ordinary noise; only what goes beyond it counts")))
 
     #: state newer than some checkpoints: derived by :meth:`derive_added_state`
-    _state_added: tuple[str, ...] = ("common_", "drift_", "load_")
+    _state_added: tuple[str, ...] = ("common_", "drift_", "load_", "record_")
 
     def __init__(self, registry: SectorIndex | None = None, **params: Any) -> None:
         self.part_params: dict[str, dict[str, Any]] = {}
@@ -101,13 +105,16 @@ class KpiFeatures(PartParams, FeatureExtractor):
         """A checkpoint from before the common mode: no groups yet (fitted on the next
         day of data). One older than the drift columns runs on without them: its window
         and model have the columns it had (the drift part is simply not fitted). One
-        older than the load model starts it afresh (its family is read after a day)."""
+        older than the load model starts it afresh (its family is read after a day), one
+        older than the level record runs on without it (as without the drift columns)."""
         if "common_" in names:
             self.common_ = CommonMode() if self.common else None
         if "drift_" in names:
             self.drift_ = None
         if "load_" in names:
             self.load_ = LoadExplained(len(self.kpis_ or ())) if self.load else None
+        if "record_" in names:
+            self.record_ = None
 
     @validate("slots_per_day")
     def _v_slots(self, proposal):
@@ -116,7 +123,7 @@ class KpiFeatures(PartParams, FeatureExtractor):
 
     @observe("slots_per_day", "weekly", "timezone", "relations", "peers", "change",
              "persistence", "novelty", "area", "run", "drift", "shift", "smooth",
-             "recurrence", "common", "load")
+             "recurrence", "common", "load", "record")
     def _structure_changed(self, change) -> None:
         if self.kpis_ is not None:
             self._reset()
@@ -152,6 +159,11 @@ class KpiFeatures(PartParams, FeatureExtractor):
             self.level_.bind(self.kpis_ or ())
         #: after the shift columns (the one-series pass writes them last)
         self.smooth_ = SmoothedZ(len(self.kpis_ or ())) if self.smooth else None
+        #: the last columns (after the smoothed z: the one-series pass writes them last)
+        self.record_ = (LevelRecord(registry=self.registry, **own.get("record", {}))
+                        if self.record else None)
+        if self.record_ is not None:
+            self.record_.bind(self.kpis_ or ())
         self.recur_ = Recurrence(n_series) if self.recurrence else None
         self.common_ = CommonMode() if self.common else None
         self.load_ = LoadExplained(len(self.kpis_ or ())) if self.load else None
@@ -180,6 +192,8 @@ class KpiFeatures(PartParams, FeatureExtractor):
             names += self.level_.feature_names
         if self.smooth_ is not None:
             names += [f"{k}:smooth_z" for k in self.kpis_ or ()]
+        if self.record_ is not None:
+            names += self.record_.feature_names
         return names
 
     def feature_weights(self) -> np.ndarray:
@@ -196,6 +210,8 @@ class KpiFeatures(PartParams, FeatureExtractor):
             weights.append(self.level_.feature_weights())
         if self.smooth_ is not None:
             weights.append(np.eye(len(self.kpis_ or ())))
+        if self.record_ is not None:
+            weights.append(self.record_.feature_weights())
         return np.vstack(weights)
 
     def _memory_ratio(self) -> float:
@@ -283,6 +299,9 @@ class KpiFeatures(PartParams, FeatureExtractor):
             self.smooth_.active = self.few_series()
             z = self._quiet_kpi_z(blocks[0], known)
             blocks.append(self.smooth_.transform(self.rows(view), z, _ns(view)))
+        if self.record_ is not None:
+            self.record_.active = self.few_series()
+            blocks.append(self.record_.transform_view(view))
         season = blocks[0][:, :k]
         # Peer, province and change z say *why* a sector is off, not *that* it is: each
         # counts only as far as the sector also leaves its own expectation, in the same
@@ -386,9 +405,10 @@ class KpiFeatures(PartParams, FeatureExtractor):
         for part in self.parts_:
             part.update_view(view)
         self._regroup(view)
-        if self.level_ is not None:
-            self.level_.active = self.few_series()
-            self.level_.update_view(view)
+        for part in (self.level_, self.record_):  # a few series' (a fleet's learn nothing)
+            if part is not None:
+                part.active = self.few_series()
+                part.update_view(view)
         self._updates += 1
         self._season_z = self._run_dev = None
         self.forget_batch()

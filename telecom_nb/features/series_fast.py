@@ -131,8 +131,9 @@ class SeriesPass:
         season.cadence_.step_ns = int(cad[1])
         if nv:
             self._novelty_z(out, nov, nov_n, f)
-        sm = f.smooth_
-        end = out.shape[1] - (k if sm is not None else 0)  # the shift columns end here
+        sm, rc = f.smooth_, f.record_
+        last = out.shape[1] - (k if rc is not None else 0)  # the record columns start here
+        end = last - (k if sm is not None else 0)  # the shift columns end here
         lv = f.level_
         if lv is not None:  # one sector: a few series, the part is active
             lv.active = True
@@ -142,7 +143,9 @@ class SeriesPass:
                        lv.spread_, lv.spread_n_, lv.floors_)
         if sm is not None:  # the seasonal z as the pass left it, known zeros at 0
             sm.active = True
-            sm.run(np.where(quiet[:, :k], 0.0, out[:, :k]), self.tns[s], out[:, end:])
+            sm.run(np.where(quiet[:, :k], 0.0, out[:, :k]), self.tns[s], out[:, end:last])
+        if rc is not None:  # one sector: a few series, the part is active
+            out[:, last:] = rc.series(self.tns[s], self.yz[s])
         out = f.known_zeros(out, known)
         season.state_changed()
         f._updates += n

@@ -5,10 +5,11 @@ filtered subset's, from its sector history), the feed reads its incidents (group
 episodes, with their acknowledgements), the map the latest batch and the sector table;
 the triage bar narrows all three to a province, a state or a searched sector. The sink
 only remembers the latest batch and schedules a redraw, at most once per tick and at most
-every ``min_refresh_s`` seconds, on the loop thread; when ticks come faster than that the
-intermediate batches are coalesced (latest state wins; the engine's history still has
-every tick), so a slow front end never slows the detector. No ``with output:`` capture is
-used from the background task.
+every ``min_refresh_s`` seconds (1 s: a person reads a NOC screen no faster, and a fast
+replay's every-tick redraw cost the browser and the kernel 2-3x the CPU), on the loop
+thread; when ticks come faster than that the intermediate batches are coalesced (latest
+state wins; the engine's history still has every tick), so a slow front end never slows
+the detector. No ``with output:`` capture is used from the background task.
 """
 
 from __future__ import annotations
@@ -75,7 +76,7 @@ class Dashboard:
 
     def __init__(self, monitor: Any, *, provinces: dict | None = None,
                  chart_window: int | None = None, feed_rows: int = FEED_ROWS,
-                 min_refresh_s: float = 0.25, chart_kpis: Sequence[str] | None = None,
+                 min_refresh_s: float = 1.0, chart_kpis: Sequence[str] | None = None,
                  max_charts: int = MAX_CHARTS):
         self.monitor = monitor
         self.min_refresh_s = min_refresh_s

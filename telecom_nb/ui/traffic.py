@@ -23,17 +23,26 @@ class TrafficCounter:
     messages: int = 0
     bytes: int = 0
     by_type: Counter = field(default_factory=Counter)
+    #: (comm id, the state keys sent) -> messages and bytes: which widget costs what
+    by_state: Counter = field(default_factory=Counter)
+    bytes_by_state: Counter = field(default_factory=Counter)
 
     def reset(self) -> None:
         self.messages, self.bytes = 0, 0
         self.by_type.clear()
+        self.by_state.clear()
+        self.bytes_by_state.clear()
 
-    def add(self, msg_type: str, data: Any, buffers: Any) -> None:
+    def add(self, msg_type: str, data: Any, buffers: Any, comm_id: str = "") -> None:
         size = len(json.dumps(data, default=str, separators=(",", ":")))
         size += sum(memoryview(b).nbytes for b in buffers or ())
         self.messages += 1
         self.bytes += size
         self.by_type[msg_type] += 1
+        state = data.get("state", {}) if isinstance(data, dict) else {}
+        key = (comm_id, ",".join(sorted(state)))
+        self.by_state[key] += 1
+        self.bytes_by_state[key] += size
 
 
 class CountingComm(BaseComm):
@@ -43,7 +52,7 @@ class CountingComm(BaseComm):
 
     def publish_msg(self, msg_type: str, data: Any = None, metadata: Any = None,
                     buffers: Any = None, **keys: Any) -> None:
-        self.counter.add(msg_type, data, buffers)
+        self.counter.add(msg_type, data, buffers, self.comm_id)
 
 
 @contextmanager

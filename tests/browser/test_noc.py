@@ -66,7 +66,7 @@ def check_time_labels(page, root: str) -> dict[str, str]:
     pre = f"{root} " if root else ""
     page.locator(f"{pre}.tnb-pause").first.click()
     wait_for(page, lambda v: v.status.startswith("paused"), "the stream to pause", 20, root=root)
-    page.wait_for_timeout(1000)  # the last refresh lands
+    page.wait_for_timeout(2000)  # the last refresh lands (at most min_refresh_s = 1 s late)
     status = text_of(page, f"{pre}.tnb-status")
     last = dt.datetime.strptime(re.search(r"network time (\S+ \S+)", status).group(1),
                                 "%Y-%m-%d %H:%M")

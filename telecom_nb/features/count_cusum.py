@@ -1,0 +1,154 @@
+"""A ratio's rarer outcome summed over a surge's hours (a CUSUM), read on a null of its own.
+
+A VoLTE surge at a quiet cell is 1 drop of 7 calls, none of 11, 1 of 9, 2 of 12: each
+hour a binomial z of 1.4-3.6, and the count run (:mod:`~telecom_nb.features.count_run`)
+forgets 0.3 of its sums an hour. Read sequentially the hours add up: per sector x ratio
+KPI the log-likelihood ratio of the value's ``k`` events of ``n`` trials at ``RATIO`` x the
+sector's rate ``p`` against ``p`` (the rarer outcome: drops of a drop rate, failures of a
+success rate) is summed, reset at 0 (Page's CUSUM), kept ``DECAY`` an hour of data time and
+capped at :data:`CAP`. A drop adds ``log(RATIO)`` ~3.0, an hour of 12 calls without one
+costs ~0.9 at 0.4 %: a quiet hour inside a surge dents the sum without ending it.
+
+The sum is in nats, not a z, and how rare a sum is depends on the fleet's calls and rates:
+read as the row's seasonal z wherever it said more (twenty-third session), two drops in two
+hours at a quiet cell read 5-6 and were most of its new false alarms. So the CUSUM learns
+its own null per KPI from the rows that read it (a value raising a sum already above 0):
+the share of the KPI's counted rows that read it (0.4 %), and those rows' median sum (a
+median: faults are ~20 % of them; 2.7 nats on the normal ones, 3.0 on all, hourly tuning
+worlds t1690 / t1691), with an exponential tail of one nat beyond it, the log-likelihood
+ratio's own scale (their normal reading rows fall 13-17x from 3 to 6 nats). At
+:data:`P_READ` 1e-5 a sum is read from ~8.5 nats (about six drops of a quiet cell's calls):
+on those worlds 24 and 23 surge rows and 2 normal ones after the first week (an offline
+replay of the ratio KPIs); 3e-5 found 1 and 2 surges more for 1 and 0 false-alarm rows
+more. A row reads the sum (for its seasonal z, where it says more on the same side) only
+where that null puts it at :data:`P_READ` or rarer; the rate part
+(:mod:`~telecom_nb.detectors.rate_part`) then reads the column as before. Before
+:data:`MIN_READ` reading rows the null is the sum's chance bound ``exp(-S)`` (under the
+sector's rate ``E[exp(step)] = 1``), which holds but is 25-40x conservative at 6 nats.
+
+Hours without a value of the KPI decay the sum too (a blank day would otherwise keep one
+drop's sum for the next call). Data finer than :data:`MIN_STEP_NS` keep no sums (not
+measured at 15 minutes: a surge's quarter hours carry capped evidence there). Vectorised
+over the tick's rows; state: one float per sector x KPI, allocated when a KPI is a ratio,
+and per KPI a histogram of the reading rows' sums.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from telecom_nb.features.time_slots import HOUR_NS
+from telecom_nb.sector_index import grow_unwritten, known_rows, unwritten, written
+
+#: the elevated rate the CUSUM tests, as a multiple of the sector's rate
+RATIO = 20.0
+#: the elevated rate is at most this (a rate of 8 % is tested against 50 %, not 160 %)
+MOST_RATE = 0.5
+#: the sum's weight kept per hour of data time
+DECAY = 0.9
+#: the sum's ceiling (a call-drop fault's hundreds of drops would hold it up for days)
+CAP = 20.0
+#: data steps finer than this keep no sums
+MIN_STEP_NS = HOUR_NS // 2
+#: a row reads the sum where its null puts it this rare (per counted row) or rarer
+P_READ = 1e-5
+#: the null's exponential scale beyond the reading rows' median (nats)
+SCALE = 1.0
+#: reading rows the learned null needs (before: the chance bound)
+MIN_READ = 50
+#: the histogram's bin width (nats) for the reading rows' median
+BIN = 0.1
+
+
+def steps(k: np.ndarray, n: np.ndarray, p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(log-likelihood ratio of ``k`` events of ``n`` at the elevated rate against ``p``,
+    the side: +1 where the events are the rarer outcome, -1 where their complement is)."""
+    side = np.where(p > 0.5, -1.0, 1.0)
+    rare = np.clip(np.where(side > 0, p, 1.0 - p), 1e-6, 0.5)
+    events = np.where(side > 0, k, n - k)
+    q = np.minimum(RATIO * rare, MOST_RATE)
+    step = events * np.log(q / rare) + (n - events) * (np.log1p(-q) - np.log1p(-rare))
+    return step, side
+
+
+def decay_per_value(step_ns: int) -> float:
+    """The sum's weight kept at each new value of data ``step_ns`` apart."""
+    return float(DECAY ** (max(step_ns, 1) / HOUR_NS))
+
+
+class CountCusum:
+    """Per sector x ratio KPI the decayed, capped CUSUM of the rarer outcome's counts, and
+    per KPI the null of the sums the rows that read it show."""
+
+    def __init__(self, n_kpis: int) -> None:
+        self.sum_ = unwritten((0, n_kpis), 0.0, np.float32)
+        #: per KPI: counted rows, and the reading rows' sums by :data:`BIN`
+        self.counted_ = np.zeros(n_kpis)
+        self.hist_ = np.zeros((n_kpis, round(CAP / BIN) + 1))
+
+    def _next(self, rows: np.ndarray, cols: np.ndarray, k: np.ndarray, n: np.ndarray,
+              p: np.ndarray, counted: np.ndarray, step_ns: int
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(known rows, the values read, the sums with them, whether each row reads its
+        sum, the sides) of this tick's rows x ``cols``."""
+        known = known_rows(rows, len(self.sum_))
+        r = np.where(known, rows, 0)[:, None]
+        prev = (np.where(known[:, None], self.sum_[r, cols], 0.0) if len(self.sum_)
+                else np.zeros(k.shape))
+        ok = counted & known[:, None] & np.isfinite(p) & (n > 0)
+        step, side = steps(k, np.where(ok, n, 1.0), np.nan_to_num(p))
+        decay = decay_per_value(step_ns)
+        new = np.where(ok, np.clip(decay * prev + step, 0.0, CAP), decay * prev)
+        # a sum of more than this value: one value's evidence is its own binomial z
+        reads = ok & (step > 0.0) & (prev > 0.0)
+        return known, ok, new, reads, side
+
+    def log_p(self, cols: np.ndarray, s: np.ndarray) -> np.ndarray:
+        """``log`` of the chance a counted row of KPI ``cols`` reads a sum of ``s`` or more
+        (the reading rows' share, half of them beyond their median, exponential beyond)."""
+        hist = self.hist_[cols]
+        n_read = hist.sum(axis=1)
+        learned = n_read >= MIN_READ
+        below = np.cumsum(hist, axis=1) < 0.5 * n_read[:, None]
+        median = below.sum(axis=1) * BIN
+        share = n_read / np.maximum(self.counted_[cols], 1.0)
+        own = np.log(np.maximum(0.5 * share, 1e-300)) - (s - median) / SCALE
+        return np.where(learned, np.minimum(own, np.log(np.maximum(share, 1e-300))), -s)
+
+    def z(self, rows: np.ndarray, cols: np.ndarray, k: np.ndarray, n: np.ndarray,
+          p: np.ndarray, counted: np.ndarray, out: np.ndarray, step_ns: int) -> np.ndarray:
+        """``out`` (rows x KPIs, the counted z so far, NaN: not read in counts) with the
+        sum where this value raises it, its null puts it at :data:`P_READ` or rarer and it
+        says more on the same side; ``k, n``: the values' events and trials (0 % hours at
+        the typical trials), ``counted``: where they are read so, ``p``: the sectors'
+        rates (rows x ``cols``)."""
+        if step_ns < MIN_STEP_NS or not len(cols) or not len(self.sum_):
+            return out
+        _, _, new, reads, side = self._next(rows, cols, k, n, p, counted, step_ns)
+        i, j = np.nonzero(reads)
+        if not len(i):
+            return out
+        s = new[i, j]
+        rare = self.log_p(cols[j], s) <= np.log(P_READ)
+        i, j, s = i[rare], j[rare], s[rare]
+        cusum = side[i, j] * s
+        cur = out[i, cols[j]]
+        more = np.isfinite(cur) & (s > np.abs(cur)) & ((np.sign(cur) == side[i, j]) | (cur == 0))
+        if more.any():
+            out = out.copy()
+            out[i[more], cols[j[more]]] = cusum[more]
+        return out
+
+    def update(self, rows: np.ndarray, cols: np.ndarray, k: np.ndarray, n: np.ndarray,
+               p: np.ndarray, counted: np.ndarray, n_rows: int, step_ns: int) -> None:
+        """Add this tick's values to the sums and their null (distinct sector rows)."""
+        if step_ns < MIN_STEP_NS or not len(cols):
+            return
+        self.sum_ = written(grow_unwritten(self.sum_, n_rows))
+        known, ok, new, reads, _ = self._next(rows, cols, k, n, p, counted, step_ns)
+        self.sum_[rows[known][:, None], cols[None, :]] = new[known]
+        np.add.at(self.counted_, cols, ok.sum(axis=0))
+        i, j = np.nonzero(reads)
+        if len(i):
+            at = np.minimum(np.round(new[i, j] / BIN).astype(np.intp), self.hist_.shape[1] - 1)
+            np.add.at(self.hist_, (cols[j], at), 1.0)

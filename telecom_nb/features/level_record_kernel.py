@@ -1,0 +1,239 @@
+"""The level record's per-row cells, compiled: one sector's row scored or learned.
+
+Both ways through :class:`~telecom_nb.features.level_record.LevelRecord` call these cells
+(a batch of a few series' rows: ``score_rows`` then ``learn_rows``; one series' rows in
+``SeriesPass``: ``series_rows``, each row scored then learned), so the two give the same
+numbers bit for bit. Without numba they run as plain Python (correct, slow).
+
+State of sector ``s`` (``k`` KPIs): ``bins`` sub-bins of the level window (``bin_id``,
+``bin_sum``, ``bin_n``, and the extremes of the levels made in each: ``bin_lmax``,
+``bin_lmin``, which join the block once a window old), the current day block's extremes of
+the level (``cur``), a ring of
+``blocks`` closed blocks (``ring``); ``ids`` holds per sector the current block, the last
+sub-bin and the last window-sized bin seen (a row older than those is scored, not learned).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from telecom_nb.features.robust_kernel import numba
+
+#: a block / bin id no data time reaches
+NONE = np.iinfo(np.int64).min // 2
+#: Gumbel: E[max of K block maxima] - median(block maxima) ~ beta * (ln K + GUMBEL_SHIFT)
+#: (``range_novelty.GUMBEL_SHIFT``; not imported: that module imports scipy's traits)
+GUMBEL_SHIFT = 0.21
+#: -log10 p beyond which the score is held (``range_novelty.MAX_LOG_P``)
+MAX_LOG_P = 300.0
+#: fewest rows behind a level: at a cadence as slow as the window a "level" is one row,
+#: which range novelty already reads
+MIN_ROWS = 3
+#: positions in ``ids``
+CUR, LAST_BIN, LAST_WIN = 0, 1, 2
+
+
+def _level(s, b, nb, y, j, bin_id, bin_sum, bin_n):  # pragma: no cover - compiled
+    """Mean of KPI ``j`` over the sub-bins ``b-nb+1..b`` stored, with ``y`` (NaN: fewer
+    than :data:`MIN_ROWS` rows)."""
+    total = 0.0
+    count = 0.0
+    for m in range(nb):
+        i = bin_id[s, m]
+        if i > b - nb and i <= b:
+            total = total + bin_sum[s, m, j]
+            count = count + bin_n[s, m, j]
+    if np.isfinite(y):
+        total = total + y
+        count = count + 1.0
+    if count < MIN_ROWS:
+        return np.nan
+    return total / count
+
+
+def _median(v, n):  # pragma: no cover - compiled
+    """Median of ``v[:n]`` (sorted in place; numpy's: the middle two averaged)."""
+    for i in range(1, n):
+        x = v[i]
+        m = i - 1
+        while m >= 0 and v[m] > x:
+            v[m + 1] = v[m]
+            m -= 1
+        v[m + 1] = x
+    h = n // 2
+    return v[h] if n % 2 else 0.5 * (v[h - 1] + v[h])
+
+
+def score_row(s, bi, d, y, out, ids, bin_id, bin_sum, bin_n, bin_lmax, bin_lmin, ring_id,
+              ring_max, ring_min, ring_win, cur_max, cur_min, cur_win, floors, percent, cfg,
+              hv, lv):  # pragma: no cover - compiled
+    """Signed ``-log10 p`` of each KPI's level being a record (0: none) into ``out``: the
+    level against the levels made at least a window before it (those of the last window
+    share its rows: a rise would be a record of itself by small steps)."""
+    nb, nblk, min_blocks = int(cfg[0]), int(cfg[1]), int(cfg[2])
+    tol = cfg[3]
+    cid = ids[s, CUR]
+    closed = cid < d and cid >= d - nblk and cur_win[s] > 0  # the open block is complete
+    blocks = 0
+    wins = 0.0
+    for m in range(nblk):
+        if ring_id[s, m] >= d - nblk and ring_id[s, m] < d and ring_win[s, m] > 0:
+            blocks += 1
+            wins += ring_win[s, m]
+    if closed:
+        blocks += 1
+    if cid >= d - nblk and cid <= d:
+        wins += cur_win[s]
+    for j in range(len(out)):
+        out[j] = 0.0
+        if blocks < min_blocks:
+            continue
+        level = _level(s, bi, nb, y[j], j, bin_id, bin_sum, bin_n)
+        if not np.isfinite(level):
+            continue
+        n = 0
+        for m in range(nblk):
+            if ring_id[s, m] >= d - nblk and ring_id[s, m] < d and ring_win[s, m] > 0:
+                hv[n] = ring_max[s, m, j]
+                lv[n] = ring_min[s, m, j]
+                n += 1
+        if closed:
+            hv[n] = cur_max[s, j]
+            lv[n] = cur_min[s, j]
+            n += 1
+        hi = -np.inf
+        lo = np.inf
+        for m in range(n):
+            hi = max(hi, hv[m])
+            lo = min(lo, lv[m])
+        if cid == d:  # the open block so far: its extremes bound the record, not the median
+            hi = max(hi, cur_max[s, j])
+            lo = min(lo, cur_min[s, j])
+        for m in range(nb):  # levels a window old, not folded into the block yet
+            if bin_id[s, m] <= bi - nb:
+                hi = max(hi, bin_lmax[s, m, j])
+                lo = min(lo, bin_lmin[s, m, j])
+        if not (level > hi or level < lo) or not (np.isfinite(hi) and np.isfinite(lo)):
+            continue
+        span = 100.0 if percent[j] else hi - lo
+        floor = max(tol * span, floors[j])
+        spacing = math.log(max(blocks, 1)) + GUMBEL_SHIFT
+        if level > hi:
+            beta = max((hi - _median(hv, n)) / spacing, floor)
+            excess = (level - hi) / beta
+            sign = 1.0
+        else:
+            beta = max((_median(lv, n) - lo) / spacing, floor)
+            excess = (lo - level) / beta
+            sign = -1.0
+        log_p = min(math.log10(wins + 1.0) + excess / math.log(10.0), MAX_LOG_P)
+        out[j] = sign * log_p
+
+
+def _fold(s, upto, k, bin_id, bin_lmax, bin_lmin, cur_max, cur_min):  # pragma: no cover
+    """The levels of sub-bins ``<= upto`` into the open block's extremes (once)."""
+    for m in range(len(bin_id[s])):
+        if bin_id[s, m] <= upto:
+            for j in range(k):
+                cur_max[s, j] = max(cur_max[s, j], bin_lmax[s, m, j])
+                cur_min[s, j] = min(cur_min[s, j], bin_lmin[s, m, j])
+                bin_lmax[s, m, j] = -np.inf
+                bin_lmin[s, m, j] = np.inf
+
+
+def learn_row(s, bi, d, w, y, ids, bin_id, bin_sum, bin_n, bin_lmax, bin_lmin, ring_id,
+              ring_max, ring_min, ring_win, cur_max, cur_min, cur_win,
+              cfg):  # pragma: no cover - compiled
+    """Learn one row of sector ``s`` (sub-bin ``bi``, block ``d``, window bin ``w``): its
+    level waits in its sub-bin until it is a window old, then joins the block's extremes."""
+    nb, nblk = int(cfg[0]), int(cfg[1])
+    k = len(y)
+    if bi < ids[s, LAST_BIN] or d < ids[s, CUR]:  # a late row: scored, not learned
+        return
+    _fold(s, bi - nb, k, bin_id, bin_lmax, bin_lmin, cur_max, cur_min)
+    if d > ids[s, CUR]:  # the open block is complete: into the ring
+        cid = ids[s, CUR]
+        if cid != NONE and cur_win[s] > 0:
+            slot = cid % nblk
+            ring_id[s, slot] = cid
+            ring_win[s, slot] = cur_win[s]
+            for j in range(k):
+                ring_max[s, slot, j] = cur_max[s, j]
+                ring_min[s, slot, j] = cur_min[s, j]
+        ids[s, CUR] = d
+        cur_win[s] = 0
+        for j in range(k):
+            cur_max[s, j] = -np.inf
+            cur_min[s, j] = np.inf
+    if w > ids[s, LAST_WIN]:  # one more window of data time in the block
+        ids[s, LAST_WIN] = w
+        cur_win[s] += 1
+    level0 = np.empty(k)
+    for j in range(k):  # the level this row makes, as it was scored
+        level0[j] = _level(s, bi, nb, y[j], j, bin_id, bin_sum, bin_n)
+    slot = bi % nb
+    if bin_id[s, slot] != bi:  # a new sub-bin (the slot's old one was folded above)
+        bin_id[s, slot] = bi
+        for j in range(k):
+            bin_sum[s, slot, j] = 0.0
+            bin_n[s, slot, j] = 0.0
+            bin_lmax[s, slot, j] = -np.inf
+            bin_lmin[s, slot, j] = np.inf
+    ids[s, LAST_BIN] = bi
+    for j in range(k):
+        if np.isfinite(level0[j]):
+            bin_lmax[s, slot, j] = max(bin_lmax[s, slot, j], level0[j])
+            bin_lmin[s, slot, j] = min(bin_lmin[s, slot, j], level0[j])
+        if np.isfinite(y[j]):
+            bin_sum[s, slot, j] = bin_sum[s, slot, j] + y[j]
+            bin_n[s, slot, j] = bin_n[s, slot, j] + 1.0
+
+
+def score_rows(rows, bi, d, y, out, ids, bin_id, bin_sum, bin_n, bin_lmax, bin_lmin,
+               ring_id, ring_max, ring_min, ring_win, cur_max, cur_min, cur_win, floors,
+               percent, cfg):  # pragma: no cover - compiled
+    """A batch's rows scored under the state before it (``out``: rows x k)."""
+    hv = np.empty(ring_id.shape[1] + 1)
+    lv = np.empty(ring_id.shape[1] + 1)
+    for i in range(len(rows)):
+        score_row(rows[i], bi[i], d[i], y[i], out[i], ids, bin_id, bin_sum, bin_n,
+                  bin_lmax, bin_lmin, ring_id, ring_max, ring_min, ring_win, cur_max,
+                  cur_min, cur_win, floors, percent, cfg, hv, lv)
+
+
+def learn_rows(rows, bi, d, w, y, ids, bin_id, bin_sum, bin_n, bin_lmax, bin_lmin,
+               ring_id, ring_max, ring_min, ring_win, cur_max, cur_min, cur_win,
+               cfg):  # pragma: no cover - compiled
+    """A batch's rows learned in order."""
+    for i in range(len(rows)):
+        learn_row(rows[i], bi[i], d[i], w[i], y[i], ids, bin_id, bin_sum, bin_n, bin_lmax,
+                  bin_lmin, ring_id, ring_max, ring_min, ring_win, cur_max, cur_min,
+                  cur_win, cfg)
+
+
+def series_rows(bi, d, w, y, out, ids, bin_id, bin_sum, bin_n, bin_lmax, bin_lmin,
+                ring_id, ring_max, ring_min, ring_win, cur_max, cur_min, cur_win, floors,
+                percent, cfg):  # pragma: no cover - compiled
+    """One sector's rows (state row 0), each scored then learned: a batch a row."""
+    hv = np.empty(ring_id.shape[1] + 1)
+    lv = np.empty(ring_id.shape[1] + 1)
+    for i in range(len(bi)):
+        score_row(0, bi[i], d[i], y[i], out[i], ids, bin_id, bin_sum, bin_n, bin_lmax,
+                  bin_lmin, ring_id, ring_max, ring_min, ring_win, cur_max, cur_min,
+                  cur_win, floors, percent, cfg, hv, lv)
+        learn_row(0, bi[i], d[i], w[i], y[i], ids, bin_id, bin_sum, bin_n, bin_lmax,
+                  bin_lmin, ring_id, ring_max, ring_min, ring_win, cur_max, cur_min,
+                  cur_win, cfg)
+
+
+if numba is not None:
+    _level = numba.njit(cache=True)(_level)
+    _median = numba.njit(cache=True)(_median)
+    _fold = numba.njit(cache=True)(_fold)
+    score_row = numba.njit(cache=True)(score_row)
+    learn_row = numba.njit(cache=True)(learn_row)
+    score_rows = numba.njit(cache=True, nogil=True)(score_rows)
+    learn_rows = numba.njit(cache=True, nogil=True)(learn_rows)
+    series_rows = numba.njit(cache=True, nogil=True)(series_rows)

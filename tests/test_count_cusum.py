@@ -1,0 +1,130 @@
+"""A CUSUM of a ratio's counts on a null of its own: a surge's drops summed over its hours,
+two drops of a quiet cell left to their own evidence."""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import pytest
+from scipy.stats import binom
+
+from telecom_nb.features import count_cusum
+from telecom_nb.features.count_cusum import steps
+from telecom_nb.features.count_run import HOUR_NS
+from telecom_nb.features.lumpy import LumpyKpis
+
+ROWS = np.arange(100)
+SLOTS = (np.zeros(100, np.intp), np.zeros(100, np.intp))
+DAY = np.zeros(100)
+KPI = ("VoLTE Drop Rate (%)",)
+
+
+def _normal_hour(rng: np.random.Generator) -> np.ndarray:
+    """A drop rate of 0.4 % of 8-14 calls an hour on 100 sectors."""
+    calls = rng.integers(8, 15, 100)
+    return (100.0 * rng.binomial(calls, 0.004) / calls).round(4)[:, None]
+
+
+@pytest.fixture(scope="module")
+def learned_once() -> LumpyKpis:
+    """300 normal hours (one learning for the file: ~1 s CPU)."""
+    rng = np.random.default_rng(5)
+    lumpy = LumpyKpis(KPI, (), 1)
+    for _ in range(300):
+        lumpy.update(ROWS, SLOTS, DAY, _normal_hour(rng), 100)
+    return lumpy
+
+
+@pytest.fixture
+def learned(learned_once: LumpyKpis) -> LumpyKpis:
+    return copy.deepcopy(learned_once)
+
+
+def _hour(lumpy: LumpyKpis, value: float, step_ns: int = HOUR_NS) -> float:
+    """Sector 0 at ``value`` (the others at 0 %): its z, then learned."""
+    raw = np.zeros((100, 1))
+    raw[0, 0] = value
+    z = lumpy.z(ROWS, SLOTS, DAY, raw, np.zeros((100, 1)), np.zeros((100, 1)), step_ns)
+    lumpy.update(ROWS, SLOTS, DAY, raw, 100, step_ns)
+    return float(z[0, 0])
+
+
+def test_a_step_is_the_log_likelihood_ratio_of_the_rarer_outcome():
+    k, n, p = np.array([1.0, 0.0, 9.0]), np.full(3, 10.0), np.array([0.004, 0.004, 0.99])
+    step, side = steps(k, n, p)
+    q = count_cusum.RATIO * 0.004
+    assert side.tolist() == [1.0, 1.0, -1.0]
+    assert np.isclose(step[0], np.log(q / 0.004) + 9 * (np.log1p(-q) - np.log1p(-0.004)))
+    assert step[1] < 0.0 < step[0]
+    assert step[2] > 0.0  # a success rate's failure: 1 of 10 at 1 %
+    # under the sector's rate E[exp(step)] = 1: the sum's chance bound exp(-h) holds
+    kk = np.arange(11.0)
+    mean = np.sum(binom.pmf(kk, 10, 0.004)
+                  * np.exp(steps(kk, np.full(11, 10.0), np.full(11, 0.004))[0]))
+    assert np.isclose(mean, 1.0)
+
+
+def test_the_null_is_learned_from_the_rows_that_read_the_sum(learned):
+    cusum = learned.cusum_
+    n_read = cusum.hist_[0].sum()
+    assert n_read >= count_cusum.MIN_READ
+    assert 0.001 < n_read / cusum.counted_[0] < 0.02
+    log_p = cusum.log_p(np.zeros(3, np.intp), np.array([4.0, 8.0, 12.0]))
+    assert np.allclose(np.diff(log_p), -4.0 / count_cusum.SCALE)
+    # rarer than the chance bound exp(-s) says (that bound holds for every row, the reading
+    # rows are a few per thousand)
+    assert (log_p < -np.array([4.0, 8.0, 12.0])).all()
+    fresh = count_cusum.CountCusum(1)  # no reading rows yet: the chance bound itself
+    assert np.isclose(fresh.log_p(np.zeros(1, np.intp), np.array([8.0]))[0], -8.0)
+
+
+def test_a_surges_drops_add_up_over_its_hours_with_quiet_hours_inside(learned, monkeypatch):
+    """A drop of 5-12 calls most hours, 0 % hours between: each hour's own z ~2-3, the run
+    (0.3 forgotten an hour) never 5; the sum reads beyond 9 once it is rare on its null
+    (about the sixth drop here), not before."""
+    surge = (14.2857, 0.0, 11.1111, 20.0, 0.0, 12.5, 10.0, 16.6667)
+    plain = copy.deepcopy(learned)  # the same fleet ...
+    z = [_hour(learned, v) for v in surge]
+    assert max(z) > 9.0
+    assert max(z[:4]) < 4.0  # a sum of 6.5 nats is 1 in ~15,000 rows here: not yet
+    assert z[1] <= 0.0 and z[4] <= 0.0  # the quiet hours read their own
+    monkeypatch.setattr(count_cusum, "P_READ", 1e-300)  # ... whose sums are never read
+    assert max(_hour(plain, v) for v in surge) < 5.0
+
+
+def test_two_drops_of_a_quiet_cell_read_their_own_evidence(learned):
+    """The twenty-third session's false alarms: two drops in two hours sum ~4.5 nats, an
+    everyday sum on the null (a few per thousand rows read one): read the run's z."""
+    for _ in range(3):
+        _hour(learned, 0.0)
+    first, second = _hour(learned, 10.0), _hour(learned, 8.3333)
+    assert learned.cusum_.sum_[0, 0] > 3.5
+    assert first < 3.5 and second < 4.0
+
+
+def test_blank_hours_decay_the_sum_and_finer_data_keep_none(learned):
+    _hour(learned, 14.2857)
+    _hour(learned, 12.5)
+    before = float(learned.cusum_.sum_[0, 0])
+    _hour(learned, np.nan)
+    assert np.isclose(learned.cusum_.sum_[0, 0], before * count_cusum.DECAY, rtol=1e-5)
+    quarter = copy.deepcopy(learned)
+    quarter.cusum_ = count_cusum.CountCusum(1)
+    for v in (14.2857, 0.0, 11.1111, 20.0):
+        _hour(quarter, v, HOUR_NS // 4)
+    assert len(quarter.cusum_.sum_) == 0 and quarter.cusum_.counted_.sum() == 0
+
+
+def test_a_checkpoint_keeps_the_sums_and_their_null_and_an_older_one_starts_empty(learned):
+    from telecom_nb.engine.snapshot import capture, restore
+
+    _hour(learned, 14.2857)
+    tree, arrays = capture(learned)
+    back = restore(LumpyKpis(KPI, (), 1), tree, arrays)
+    assert back.cusum_.sum_[0, 0] == learned.cusum_.sum_[0, 0] > 1.0
+    assert np.array_equal(back.cusum_.hist_, learned.cusum_.hist_)
+    del tree["attrs"]["cusum_"]  # saved by code from before the CUSUM
+    old = restore(LumpyKpis(KPI, (), 1), tree, arrays)
+    assert len(old.cusum_.sum_) == 0 and old.cusum_.counted_.sum() == 0
+    assert np.isfinite(_hour(old, 10.0))  # and goes on

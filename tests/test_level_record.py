@@ -1,0 +1,148 @@
+"""Level record: the last hour's mean beyond every such mean of the last weeks."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from feature_loop import by_timestamp, loop_features, pass_features
+
+from telecom_nb import schema
+from telecom_nb.detectors import make_detector
+from telecom_nb.detectors.param_paths import configure, param_refs, parse_texts
+from telecom_nb.engine.snapshot import capture, restore
+from telecom_nb.errors import ParameterError
+from telecom_nb.features.level_record import LevelRecord
+from telecom_nb.features.pipeline import KpiFeatures
+from telecom_nb.features.range_novelty import log_p_of_z
+from telecom_nb.features.scaling import scaled_view
+from telecom_nb.features.series_kernel import numba
+
+DAY = pd.Timedelta("1D")
+
+
+def _series(days: int, step: str, shift_at: pd.Timedelta | None = None,
+            seed: int = 0) -> pd.DataFrame:
+    """One noisy series with a daily hump (its level reached every day); ``shift_at``: from
+    then on its level is up by 1.2 (8 of its hourly mean's noise spreads, inside the range
+    of single values: the noise's spread is 0.5)."""
+    rng = np.random.default_rng(seed)
+    ts = pd.date_range("2026-03-02", periods=int(days * DAY / pd.Timedelta(step)), freq=step,
+                       tz="UTC")
+    hours = (ts.hour + ts.minute / 60.0).to_numpy()
+    value = 10 + np.exp(-((hours - 14) / 3) ** 2) + rng.normal(0, 0.5, len(ts))
+    if shift_at is not None:
+        value[(ts - ts[0]) >= shift_at] += 1.2
+    return pd.DataFrame({schema.TIMESTAMP: ts, schema.SECTOR: "s", "v": value})
+
+
+def _record_log_p(frame: pd.DataFrame) -> np.ndarray:
+    if numba:  # the one-series pass: the loop's numbers (test_one_series_pass_equals_the_loop)
+        features, x = pass_features(frame, ["v"], [1, len(frame)])
+    else:
+        features, x = loop_features(frame, ["v"])
+    return log_p_of_z(x[:, features.feature_names.index("v:record_z")])
+
+
+@pytest.mark.parametrize("step", ["5min", "15min"])
+def test_a_sustained_level_shift_is_a_record_within_hours_at_two_cadences(step):
+    at = 7 * DAY + pd.Timedelta("13h")  # the hump's hour: beyond its everyday level
+    frame = _series(9, step, shift_at=at)
+    log_p = _record_log_p(frame)
+    elapsed = (frame[schema.TIMESTAMP] - frame[schema.TIMESTAMP].iloc[0]).to_numpy()
+    soon = (elapsed >= at) & (elapsed < at + pd.Timedelta("2h"))
+    assert log_p[soon].max() > 4  # within 2 hours of data time
+    routine = elapsed < at
+    assert (log_p[elapsed < 7 * DAY] == 0).all()  # no record before a week of levels
+    assert log_p[routine].max() < 3  # the daily hump is reached every day: no record
+
+
+def test_one_series_pass_equals_the_loop():
+    """``LevelRecord.series`` (``SeriesPass``'s share) against batches of one row, at a
+    5-minute cadence with a gap (the part alone: the pipeline's pass has its own test)."""
+    frame = _series(5, "5min", shift_at=4 * DAY + pd.Timedelta("13h"))
+    frame = frame.drop(index=range(700, 760)).reset_index(drop=True)  # 5 hours missing
+    loop = LevelRecord(min_blocks=3)
+    loop.bind(("v",))
+    view = loop.view(frame)
+    expected = []
+    for i in range(len(frame)):
+        one = view.slice(i, i + 1)
+        expected.append(loop.transform_view(one))
+        loop.update_view(one)
+    expected = np.vstack(expected)
+    assert np.abs(expected).max() > 3  # it is read
+    fast = LevelRecord(min_blocks=3)
+    fast.bind(("v",))
+    first = view.slice(0, 1)
+    got = [fast.transform_view(first)]
+    fast.update_view(first)
+    y = scaled_view(view, ("v",))
+    for a, b in ((1, 300), (300, 3 * 288 + 7), (3 * 288 + 7, len(frame))):
+        got.append(fast.series(view.ns()[a:b], y[a:b]))
+    np.testing.assert_array_equal(np.vstack(got), expected)
+    for name in ("ids_", "bin_id_", "bin_sum_", "bin_n_", "bin_lmax_", "bin_lmin_", "ring_id_",
+                 "ring_max_", "ring_min_", "ring_win_", "cur_max_", "cur_min_", "cur_win_"):
+        np.testing.assert_array_equal(getattr(fast, name), getattr(loop, name), err_msg=name)
+
+
+def test_a_fleet_reads_zero_and_learns_nothing():
+    frames = [_series(4, "1h", seed=s).assign(**{schema.SECTOR: f"c{s}"}) for s in range(12)]
+    frame = pd.concat(frames).sort_values(schema.TIMESTAMP, kind="stable").reset_index(drop=True)
+    features = KpiFeatures(kpis=["v"])
+    view = features.view(frame)
+    features.prepare_view(view)
+    *_, (_, _, x) = by_timestamp(features, view)
+    assert (x[:, features.feature_names.index("v:record_z")] == 0).all()
+    assert not features.record_.active
+    assert (features.record_.ring_win_ == 0).all()
+
+
+def test_parameters_are_checked_and_reachable():
+    with pytest.raises(ParameterError, match="window"):
+        LevelRecord(window="-1h")
+    with pytest.raises(ParameterError, match="min_blocks"):
+        LevelRecord(min_blocks=0)
+    det = make_detector("iforest")
+    assert {"features.record", "features.record.window", "features.record.blocks"} <= set(
+        param_refs(det))
+    configure(det, parse_texts(det, {"features.record.window": "30min"}))
+    assert pd.Timedelta(det.features_.part_value("record", "window")) == pd.Timedelta("30min")
+
+
+def test_a_restored_record_continues_and_an_old_checkpoint_runs_without_it():
+    frame = _series(5, "15min", shift_at=4 * DAY + pd.Timedelta("13h"))
+    part = LevelRecord(min_blocks=3)
+    part.bind(("v",))
+    view = part.view(frame)
+    first = view.slice(0, 1)
+    part.transform_view(first)
+    part.update_view(first)
+    y, ns, half = scaled_view(view, ("v",)), view.ns(), len(frame) // 2
+    part.series(ns[1:half], y[1:half])
+    back = restore(LevelRecord(min_blocks=3), *capture(part))
+    rest = part.series(ns[half:], y[half:])
+    assert np.abs(rest).max() > 3
+    np.testing.assert_array_equal(back.series(ns[half:], y[half:]), rest)
+    features = KpiFeatures()
+    features.bind(("a", "b"))
+    assert features.feature_names[-2:] == ["a:record_z", "b:record_z"]
+    tree, arrays = capture(features)
+    del tree["attrs"]["record_"]  # saved by code from before the level record
+    old = restore(KpiFeatures(), tree, arrays)
+    assert old.record_ is None
+    assert not any(n.endswith(":record_z") for n in old.feature_names)
+
+
+def test_the_detector_reads_a_record_as_its_own_part():
+    at = 7 * DAY + pd.Timedelta("13h")
+    frame = _series(9, "15min", shift_at=at)
+    elapsed = (frame[schema.TIMESTAMP] - frame[schema.TIMESTAMP].iloc[0]).to_numpy()
+    soon = (elapsed >= at) & (elapsed < at + pd.Timedelta("2h"))
+    scores = {}
+    for on in (True, False):
+        det = make_detector("iforest", kpis=["v"], n_estimators=20)
+        det.set_feature_params(record=on)
+        scores[on] = det.score_stream(frame).score
+    assert scores[True][soon].max() > 3.5
+    assert scores[True][soon].max() > scores[False][soon].max() + 0.5  # what the part adds
