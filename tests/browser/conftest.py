@@ -65,6 +65,10 @@ def jupyter_env(home: Path, **extra: str) -> dict[str, str]:
     shell (say ``TELECOM_NB_TICKS`` of an nbval run) would change what the test watches.
     """
     env = {k: v for k, v in os.environ.items() if not k.startswith("TELECOM_NB_")}
+    if env.get("PYTHONPATH"):  # kernels start in notebooks/: a relative entry ("." of a
+        # worktree) would import the venv's editable install instead of the tested code
+        env["PYTHONPATH"] = os.pathsep.join(
+            str(Path(p).resolve()) for p in env["PYTHONPATH"].split(os.pathsep) if p)
     for name in ("JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR", "IPYTHONDIR",
                  "XDG_DATA_HOME"):
         path = home / name.lower()
