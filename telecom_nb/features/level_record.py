@@ -36,33 +36,20 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.special import ndtri
 from traitlets import Any as AnyTrait
 from traitlets import Float, Int, validate
 
 from telecom_nb.errors import ParameterError
 from telecom_nb.features import level_record_kernel as kernel
 from telecom_nb.features.base import FeatureExtractor
+from telecom_nb.features.range_novelty import z_of_log_p
 from telecom_nb.features.scaling import is_percent, scaled_view, spread_floors
-from telecom_nb.features.seasonal import Z_CLIP
 from telecom_nb.features.view import BatchView
-from telecom_nb.params import check_range, param_trait
+from telecom_nb.params import check_range, param_trait, to_timedelta
 from telecom_nb.sector_index import grow_rows, known_rows
 
 #: sub-bins of the level window (at 5 minutes an hour's window is the last 12 rows)
 BINS = 12
-
-
-def _duration(name: str, value: object) -> pd.Timedelta:
-    try:
-        td = pd.Timedelta(seconds=value) if isinstance(value, int | float) else (
-            pd.Timedelta(value))
-    except (TypeError, ValueError) as exc:
-        raise ParameterError(f"{name} must be a positive duration (e.g. '1h'); "
-                             f"got {value!r}") from exc
-    if pd.isna(td) or td <= pd.Timedelta(0):
-        raise ParameterError(f"{name} must be a positive duration; got {value!r}")
-    return td
 
 
 class LevelRecord(FeatureExtractor):
@@ -90,7 +77,7 @@ class LevelRecord(FeatureExtractor):
 
     @validate("window", "block")
     def _v_duration(self, proposal):
-        td = _duration(proposal["trait"].name, proposal["value"])
+        td = to_timedelta(proposal["trait"].name, proposal["value"])
         if td.value % BINS:
             raise ParameterError(f"{proposal['trait'].name} must be a whole number of "
                                  f"{BINS} nanoseconds; got {proposal['value']!r}")
@@ -197,6 +184,5 @@ def as_z(log_p: np.ndarray) -> np.ndarray:
     z = np.zeros_like(log_p)
     ok = log_p != 0.0
     if ok.any():
-        lp = np.abs(log_p[ok])
-        z[ok] = np.minimum(-ndtri(0.5 * 10.0 ** -lp), Z_CLIP) * np.sign(log_p[ok])
+        z[ok] = z_of_log_p(np.abs(log_p[ok]), log_p[ok] > 0)
     return z

@@ -19,15 +19,11 @@ import math
 
 import numpy as np
 
+from telecom_nb.features.range_novelty import GUMBEL_SHIFT, MAX_LOG_P
 from telecom_nb.features.robust_kernel import numba
 
 #: a block / bin id no data time reaches
 NONE = np.iinfo(np.int64).min // 2
-#: Gumbel: E[max of K block maxima] - median(block maxima) ~ beta * (ln K + GUMBEL_SHIFT)
-#: (``range_novelty.GUMBEL_SHIFT``; not imported: that module imports scipy's traits)
-GUMBEL_SHIFT = 0.21
-#: -log10 p beyond which the score is held (``range_novelty.MAX_LOG_P``)
-MAX_LOG_P = 300.0
 #: fewest rows behind a level: at a cadence as slow as the window a "level" is one row,
 #: which range novelty already reads
 MIN_ROWS = 3

@@ -33,13 +33,12 @@ from scipy.special import log_ndtr, ndtri
 from traitlets import Any as AnyTrait
 from traitlets import Float, Int, validate
 
-from telecom_nb.errors import ParameterError
 from telecom_nb.features import tick_kernels
 from telecom_nb.features.base import FeatureExtractor
 from telecom_nb.features.scaling import is_percent, scaled_view, spread_floors
 from telecom_nb.features.seasonal import Z_CLIP
 from telecom_nb.features.view import BatchView
-from telecom_nb.params import check_range, param_trait
+from telecom_nb.params import check_range, param_trait, to_timedelta
 from telecom_nb.sector_index import grow_rows, known_rows
 
 _NONE = np.iinfo(np.int64).min // 2  # a block id no data time reaches
@@ -72,16 +71,7 @@ class RangeNovelty(FeatureExtractor):
 
     @validate("block")
     def _v_block(self, proposal):
-        value = proposal["value"]
-        try:
-            td = pd.Timedelta(seconds=value) if isinstance(value, int | float) else (
-                pd.Timedelta(value))
-        except (TypeError, ValueError) as exc:
-            raise ParameterError(f"block must be a positive duration (e.g. '1D'); "
-                                 f"got {value!r}") from exc
-        if pd.isna(td) or td <= pd.Timedelta(0):
-            raise ParameterError(f"block must be a positive duration; got {value!r}")
-        return td
+        return to_timedelta("block", proposal["value"])
 
     # -- state ---------------------------------------------------------------------
     def _reset(self) -> None:
@@ -173,7 +163,7 @@ class RangeNovelty(FeatureExtractor):
             z = np.zeros_like(y)
             if ok.any():
                 lp = log_p[ok]
-                z[ok] = np.minimum(-ndtri(0.5 * 10.0 ** -lp), Z_CLIP) * np.where(up[ok], 1.0, -1.0)
+                z[ok] = z_of_log_p(lp, up[ok])
             return z
         hi = np.fmax(st[:, 0], cur_max)
         lo = np.fmin(st[:, 1], cur_min)
@@ -192,7 +182,7 @@ class RangeNovelty(FeatureExtractor):
         log_p = np.minimum(base + excess / math.log(10.0), MAX_LOG_P)
         z = np.zeros_like(y)
         lp = log_p[ok]
-        z[ok] = np.minimum(-ndtri(0.5 * 10.0 ** -lp), Z_CLIP) * np.where(up[ok] > 0, 1.0, -1.0)
+        z[ok] = z_of_log_p(lp, up[ok] > 0)
         return z
 
     # -- learning ------------------------------------------------------------------
@@ -277,6 +267,12 @@ def beyond_stored(y: np.ndarray, hi: np.ndarray, lo: np.ndarray) -> np.ndarray:
     """
     y32 = y.astype(np.float32).astype(np.float64)
     return (y32 > hi) | (y32 < lo)
+
+
+def z_of_log_p(log_p: np.ndarray, up: np.ndarray) -> np.ndarray:
+    """The signed two-sided normal z of ``p`` from its ``-log10 p`` (held at ``Z_CLIP``);
+    ``up``: where the excess is above the range (else below). :func:`log_p_of_z` inverts it."""
+    return np.minimum(-ndtri(0.5 * 10.0 ** -log_p), Z_CLIP) * np.where(up, 1.0, -1.0)
 
 
 def log_p_of_z(z: np.ndarray) -> np.ndarray:

@@ -14,7 +14,6 @@ import math
 from collections import deque
 
 import numpy as np
-from scipy.special import ndtri
 
 from telecom_nb.features import series_kernel
 from telecom_nb.features.change import ShortTermChange
@@ -23,10 +22,14 @@ from telecom_nb.features.level_shift import bin_ids
 from telecom_nb.features.level_shift_kernel import shift_pass
 from telecom_nb.features.peers import PeerComparison
 from telecom_nb.features.pipeline import KpiFeatures
-from telecom_nb.features.range_novelty import GUMBEL_SHIFT, MAX_LOG_P, RangeNovelty
+from telecom_nb.features.range_novelty import (
+    GUMBEL_SHIFT,
+    MAX_LOG_P,
+    RangeNovelty,
+    z_of_log_p,
+)
 from telecom_nb.features.recurrence import time_bins
 from telecom_nb.features.scaling import scaled_view
-from telecom_nb.features.seasonal import Z_CLIP
 from telecom_nb.features.view import BatchView
 
 _NONE = np.zeros((1, 1))
@@ -198,7 +201,7 @@ class SeriesPass:
         log_p = np.minimum(base + excess / math.log(10.0), MAX_LOG_P)
         z = np.zeros_like(excess)
         lp = log_p[ok]
-        z[ok] = np.minimum(-ndtri(0.5 * 10.0 ** -lp), Z_CLIP) * np.where(up[ok] > 0, 1.0, -1.0)
+        z[ok] = z_of_log_p(lp, up[ok] > 0)
         start = len(f.parts_[0].feature_names) + sum(
             len(q.feature_names) for q in f.parts_[1:] if not isinstance(q, RangeNovelty))
         out[:, start : start + z.shape[1]] = z
