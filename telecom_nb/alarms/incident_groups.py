@@ -73,17 +73,17 @@ def group_episodes(episodes: pd.DataFrame, sectors: pd.DataFrame, now: pd.Timest
     width = max(pd.Timedelta(window), pd.Timedelta(1, "ns")).value
     bins = t0 // width
     bins -= bins.min()
+    n_bins = bins.max() + 1
     sizes = sectors[schema.PROVINCE].fillna(schema.UNKNOWN_PROVINCE).astype(str).value_counts()
     need = np.maximum(min_province_sectors,
                       np.ceil(province_share * sizes.reindex(names).fillna(0).to_numpy()))
-    cell_keys, cell = np.unique(province * (bins.max() + 1) + bins, return_inverse=True)
-    event_cell = distinct_count(cell, sector, len(cell_keys)) >= need[
-        cell_keys // (bins.max() + 1)]
+    cell_keys, cell = np.unique(province * n_bins + bins, return_inverse=True)
+    event_cell = distinct_count(cell, sector, len(cell_keys)) >= need[cell_keys // n_bins]
     event = event_cell[cell]
     # consecutive event bins of one province chain into one event (runs numbered in
     # (province name, bin) order)
     ev_keys = cell_keys[event_cell]
-    ev_prov, ev_bin = ev_keys // (bins.max() + 1), ev_keys % (bins.max() + 1)
+    ev_prov, ev_bin = ev_keys // n_bins, ev_keys % n_bins
     ev_run = np.cumsum(np.r_[True, (ev_prov[1:] != ev_prov[:-1])
                              | (ev_bin[1:] != ev_bin[:-1] + 1)])
     run = np.zeros(len(cell_keys), dtype=np.int64)

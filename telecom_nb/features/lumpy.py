@@ -93,9 +93,7 @@ class LumpyKpis:
         sums = self.runs_.sums(self.counts_, read, rows, slot, raw, step_ns)
         counted = self.runs_.z(self.counts_, read, rows, slot, raw, counted, step_ns, sums)
         if sums is not None:  # the same values the runs read, 0 % hours at typical trials
-            cols, _, shown, _, filled, p, _, _, row_k, row_n, _, _ = sums
-            counted = self.cusum_.z(rows, cols, row_k, row_n, p, shown | filled, counted,
-                                    step_ns)
+            counted = self.cusum_.z(rows, *_cusum_values(sums), counted, step_ns)
         own = np.where(np.isfinite(counted), counted, own)
         z = np.hstack([own, z[:, k:]])
         cap = self.counts_.caps(rows, slot, raw, expected)
@@ -133,8 +131,7 @@ class LumpyKpis:
         read = self.counts_.read(rows, slots[0], raw, np.zeros(raw.shape))
         sums = self.runs_.update(self.counts_, rows, slots[0], raw, n_rows, step_ns, read)
         if sums is not None:  # the same values the runs add
-            cols, _, shown, _, filled, p, _, _, row_k, row_n, _, _ = sums
-            self.cusum_.update(rows, cols, row_k, row_n, p, shown | filled, n_rows, step_ns)
+            self.cusum_.update(rows, *_cusum_values(sums), n_rows, step_ns)
         self.floor_.update(raw)
         self.counts_.update(rows, slots[0], raw, n_rows, read)
         # candidates: percentages with decimals (a ratio whose counts never show few too)
@@ -144,3 +141,10 @@ class LumpyKpis:
         # a ratio of counts has its own treatment (its zeros are few attempts, not none)
         self.zero_kpis_.update(np.where(self.counts_.ratios(), np.nan, raw), rows, slots[1],
                                day, n_rows)
+
+
+def _cusum_values(sums: tuple[np.ndarray, ...]) -> tuple[np.ndarray, ...]:
+    """``(cols, k, n, p, counted)`` of :meth:`CountRuns.sums` as :class:`CountCusum` reads
+    them: each value's events and trials (0 % hours at the typical trials) and the rates."""
+    cols, _, shown, _, filled, p, _, _, row_k, row_n, _, _ = sums
+    return cols, row_k, row_n, p, shown | filled
