@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from typing import Any, ClassVar
 
 import numpy as np
-from traitlets import Bool, Int, observe, validate
+from traitlets import observe
 
 from telecom_nb.defaults import FEW_SERIES
 from telecom_nb.features import tick_kernels
@@ -19,6 +19,7 @@ from telecom_nb.features.base import FeatureExtractor
 from telecom_nb.features.change import ShortTermChange
 from telecom_nb.features.common_mode import CommonMode
 from telecom_nb.features.drift import Drift
+from telecom_nb.features.feature_switches import FeatureSwitches
 from telecom_nb.features.level_record import LevelRecord
 from telecom_nb.features.level_shift import LevelShift
 from telecom_nb.features.load_explained import LoadExplained
@@ -33,14 +34,12 @@ from telecom_nb.features.seasonal import SeasonalResiduals
 from telecom_nb.features.smoothed_z import SmoothedZ
 from telecom_nb.features.tick_kernels import agreeing_numpy as agreeing
 from telecom_nb.features.tick_kernels import stack_agreeing
-from telecom_nb.features.time_slots import TimeZone
 from telecom_nb.features.view import BatchView
 from telecom_nb.features.zero_state import ZeroStates, kpi_columns
-from telecom_nb.params import check_range, param_trait
 from telecom_nb.sector_index import SectorIndex
 
 
-class KpiFeatures(PartParams, FeatureExtractor):
+class KpiFeatures(PartParams, FeatureSwitches, FeatureExtractor):
     """All features that remove the expected, stacked column-wise.
 
     The parts are rebuilt whenever the structure changes (first batch, a KPI list or a
@@ -59,40 +58,6 @@ class KpiFeatures(PartParams, FeatureExtractor):
         "peers": ("kpis",), "change": ("kpis",), "novelty": ("kpis",),
         "record": ("kpis",),
     }
-
-    slots_per_day = param_trait(Int(24, help="time-of-day slots per day"))
-    weekly = param_trait(Bool(True, help="learn day-of-week effects (weekends, half days)"))
-    timezone = param_trait(TimeZone(help="IANA zone of the network's local calendar"))
-    relations = param_trait(Bool(True, help="model KPI relations (e.g. throughput per PRB)"))
-    peers = param_trait(Bool(True, help="compare with province peers at the same tick"))
-    change = param_trait(Bool(True, help="compare with the sector's last few ticks"))
-    persistence = param_trait(Bool(True, help="accumulate seasonal deviations over ticks"))
-    novelty = param_trait(Bool(True, help="flag values beyond the range of the last weeks"))
-    area = param_trait(Bool(True, help=(
-        "a fleet with coordinates: the median deviation of the nearest sites' sectors at "
-        "the same tick, with the sector's own where both go the same way")))
-    run = param_trait(Bool(True, help=(
-        "a fleet: each KPI's weakest deviation over the last hour's ticks (a moderate "
-        "deviation that holds; read by the detector as a part of its own)")))
-    drift = param_trait(Bool(True, help=(
-        "a fleet: each KPI's seasonal deviation averaged over about a day, on the sector's "
-        "own spread of that mean (read by the detector as a part of its own)")))
-    shift = param_trait(Bool(True, help=(
-        "a few series: compare the last hour's mean with the same hour of the last days")))
-    smooth = param_trait(Bool(True, help=(
-        "a few series: the seasonal deviations of the last minutes, smoothed (read together "
-        "by the detector)")))
-    record = param_trait(Bool(True, help=(
-        "a few series: the last hour's mean beyond every such mean of the last weeks")))
-    common = param_trait(Bool(True, help=(
-        "a fleet: when most of it is shifted at one tick (a holiday's first day), each "
-        "sector's seasonal z less the median of sectors with a day like its own")))
-    load = param_trait(Bool(True, help=(
-        "a fleet: a KPI that falls when another rises (throughput under a crowd) is read "
-        "on what that load's deviation does not explain, per sector")))
-    recurrence = param_trait(Bool(True, help=(
-        "a few series: an excursion that came back at the same time of day on earlier "
-        "days (a scheduled job) reads as ordinary noise; only what goes beyond it counts")))
 
     #: state newer than some checkpoints: derived by :meth:`derive_added_state`
     _state_added: tuple[str, ...] = ("common_", "drift_", "load_", "record_")
@@ -116,14 +81,7 @@ class KpiFeatures(PartParams, FeatureExtractor):
         if "record_" in names:
             self.record_ = None
 
-    @validate("slots_per_day")
-    def _v_slots(self, proposal):
-        check_range("slots_per_day", proposal["value"], 1, 1440)
-        return proposal["value"]
-
-    @observe("slots_per_day", "weekly", "timezone", "relations", "peers", "change",
-             "persistence", "novelty", "area", "run", "drift", "shift", "smooth",
-             "recurrence", "common", "load", "record")
+    @observe(*FeatureSwitches.class_trait_names(param=True))
     def _structure_changed(self, change) -> None:
         if self.kpis_ is not None:
             self._reset()
