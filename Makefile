@@ -10,8 +10,9 @@ PORT    ?= 8888
 .PHONY: lab voila test lint bench clean
 
 # uv (from the package registry, into the venv) installs the project's ~140 wheels in
-# parallel: a clean clone's bootstrap 94 -> 37 s under load (README "Measured"); like pip's
-# --no-compile, no bytecode at install. pip stays the fallback if uv cannot install.
+# parallel: a clean clone's bootstrap, no caches, 129-131 -> 43-80 s under load 14-19
+# (README "Measured"); like pip's --no-compile, no bytecode at install. pip stays the
+# fallback if uv cannot install.
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet uv || true
