@@ -21,6 +21,7 @@ from browser_probes import (
     wait_for,
     zoom_map,
 )
+from noc_checks import click_and_check
 from test_lab import OUTPUT as LAB_OUTPUT
 from test_lab import open_notebook, run_all_cells
 
@@ -42,61 +43,6 @@ def operator_source(tmp_path_factory) -> Path:
 
 def _env(source: Path) -> dict[str, str]:
     return {"TNB_OPERATOR_SOURCE": str(source), "TNB_OPERATOR_INTERVAL": "0.4"}
-
-
-def _settled_point(page, sid: str, root: str):
-    """The sector dot's position once it stays put for 250 ms: the page may still be
-    scrolling or growing (the output area's charts and status rendering under load), and a
-    person clicks where the dot is, not where it was."""
-    point = sector_points(page, root)[0][sid]
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        page.wait_for_timeout(250)
-        now = sector_points(page, root)[0][sid]
-        if (now.x, now.y) == (point.x, point.y):
-            break
-        point = now
-    return point
-
-
-def click_and_check(page, sid: str, root: str, accept: tuple[str, ...] = (),
-                    tries: int = 3) -> str:
-    """Click the sector's dot with the mouse; the drill-down and info panel must show it
-    (or, where dots overlap at a country-wide zoom, one of ``accept``). Returns the id.
-
-    A person whose click did nothing clicks again: on a loaded machine the alert overlay is
-    redrawn every tick, and a click landing while Leaflet swaps it can hit no layer (CI
-    once saw this in Voila). So up to ``tries`` clicks, each where the dot is then; the
-    test still fails when none of them opens the sector."""
-    # the map may sit below the fold (triage bar, two-line status): bring it into view as
-    # a person would scroll to it, then read the dot's position on screen
-    page.locator(f"{root} .tnb-map".strip()).first.scroll_into_view_if_needed()
-    drill = f"{root} .tnb-drilldown".strip()
-    wanted = accept or (sid,)
-    misses = []
-    for attempt in range(tries):
-        point = _settled_point(page, sid, root)
-        under = page.evaluate(_UNDER_JS, [point.x, point.y])
-        page.mouse.click(point.x, point.y)
-        deadline = time.monotonic() + 8
-        while not (shown := [s for s in wanted if f"{s} · " in text_of(page, drill)]):
-            if time.monotonic() > deadline:
-                break
-            page.wait_for_timeout(200)
-        if shown:
-            if misses:
-                print(f"clicking {sid}: opened on click {attempt + 1} (missed: {misses})")
-            assert shown[0] in text_of(page, f"{root} .tnb-info".strip())
-            return shown[0]
-        misses.append(f"({point.x:.0f}, {point.y:.0f}) on {under}")
-    save_screenshot(page, SCREENSHOTS, f"click-missed-{sid}.png")
-    raise AssertionError(f"{tries} clicks on {sid} did not open its drill-down ({misses}): "
-                         f"{text_of(page, drill)[:200]!r}")
-
-
-# what a click at (x, y) would hit: a dot drawn on the map's canvas, or something over it
-_UNDER_JS = """([x, y]) => { const e = document.elementFromPoint(x, y);
-  return e ? `${e.tagName.toLowerCase()}.${[...e.classList].join('.')}` : 'nothing'; }"""
 
 
 def check_operator_dashboard(page, root: str = "") -> dict[str, float]:
