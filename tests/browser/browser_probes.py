@@ -194,16 +194,21 @@ def status_float(status: str, name: str) -> float | None:
 
 
 def save_screenshot(page, directory: Path, name: str) -> Path:
-    """Screenshot the page grown to its content's height (Voilà and Lab scroll inside a div)."""
+    """Screenshot the page grown to its content's height (Voilà and Lab scroll inside a div),
+    then give it back its viewport (in an 11,000-pixel-high Lab a click on the map landed
+    1,800 pixels above the window)."""
     directory.mkdir(parents=True, exist_ok=True)
     height = page.evaluate(
         "() => Math.max(...[...document.querySelectorAll('body, body *')]"
         ".map((e) => e.scrollHeight).filter((h) => h < 20000), 0)")
     viewport = page.viewport_size
-    if viewport and height > viewport["height"]:
+    grown = bool(viewport and height > viewport["height"])
+    if grown:
         page.set_viewport_size({"width": viewport["width"], "height": int(height) + 20})
     path = directory / name
     page.screenshot(path=str(path), full_page=True)
+    if grown:  # a page used on after its screenshot: Lab's panels laid out as before
+        page.set_viewport_size(viewport)
     return path
 
 

@@ -25,6 +25,7 @@ from pathlib import Path
 import psutil
 import pytest
 from browser_probes import LEAFLET_HOOK_JS, REPO, SCREENSHOTS, save_screenshot
+from operator_checks import make_operator_source
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -215,6 +216,12 @@ def lab_server_with(tmp_path: Path) -> Iterator:
     yield start
     for server in started:
         stop_server(server)
+
+
+@pytest.fixture(scope="session")
+def operator_source(tmp_path_factory) -> Path:
+    """The operator sample's ``source.toml``, written once for Voilà and Lab."""
+    return make_operator_source(tmp_path_factory.mktemp("operator"))
 
 
 @pytest.fixture(scope="module")

@@ -16,6 +16,7 @@ from browser_probes import (
 )
 from live_probes import StatusRecorder, live_problems
 from noc_checks import check_time_labels, use_the_noc
+from operator_checks import OPERATOR_NOTEBOOK, check_operator_dashboard, operator_env
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 pytestmark = pytest.mark.browser
@@ -92,7 +93,35 @@ def scroll_away(page) -> bool:
     return not in_viewport(page, OUTPUT + " .tnb-dashboard")
 
 
-def test_live_dashboard_in_lab(lab_server_with, page):
+def menu(page, top: str, item: str) -> None:
+    """Click ``top`` in Lab's menu bar, then its ``item``."""
+    page.locator(".lm-MenuBar-itemLabel", has_text=top).first.click()
+    page.locator(".lm-Menu-item:visible", has_text=item).first.click()
+
+
+def open_beside(page, notebook) -> None:
+    """File -> Open from Path…: the notebook opens in a new tab of the same Lab page."""
+    menu(page, "File", "Open from Path")
+    page.locator(".jp-Dialog input").first.fill(notebook.relative_to(REPO).as_posix())
+    page.locator(".jp-Dialog .jp-mod-accept").first.click()
+    page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell").first.wait_for(
+        timeout=60_000)
+
+
+def check_operator_data(page) -> dict[str, float]:
+    """The operator-data dashboard in Lab, as a person moves on to their own export: the
+    live notebook's kernel shut down (Kernel menu), the operator notebook opened beside it
+    and run. (A Lab server and page of its own cost ~45 s of the suite.)"""
+    menu(page, "Kernel", "Shut Down Kernel")
+    open_beside(page, OPERATOR_NOTEBOOK)
+    run_all_cells(page)
+    page.locator(OUTPUT + " .tnb-map").first.scroll_into_view_if_needed()
+    result = check_operator_dashboard(page, root=OUTPUT)
+    save_screenshot(page, SCREENSHOTS, "lab-operator.png")
+    return result
+
+
+def test_live_dashboard_in_lab(lab_server_with, page, operator_source):
     """Run All live, page open for over three idle timeouts: the dashboard drawn, a person
     clicks sectors, searches, filters a province and acknowledges an incident, then scrolls
     the dashboard out of view for two idle timeouts; the stream must not pause itself for
@@ -100,12 +129,14 @@ def test_live_dashboard_in_lab(lab_server_with, page):
 
     Before the heartbeat fix the page's heartbeat stopped after one beat (the one that
     reached the kernel while ``await advance(...)`` held the main shell) and the watchdog
-    paused the stream one idle timeout later. (Two visits before: a live run only watched,
-    a bounded NOC run for the clicks; each cost a Lab server, a kernel and its first ticks.)
+    paused the stream one idle timeout later. Last, the operator-data dashboard in a
+    notebook opened beside it. (Three visits before: a live run only watched, a bounded NOC
+    run for the clicks, the operator notebook; each cost a Lab server and page load.)
     """
     t0 = time.monotonic()
-    digest = hashlib.sha256(NOTEBOOK.read_bytes()).hexdigest()
-    server = lab_server_with(**LIVE_ENV)
+    digests = {nb: hashlib.sha256(nb.read_bytes()).hexdigest()
+               for nb in (NOTEBOOK, OPERATOR_NOTEBOOK)}
+    server = lab_server_with(**LIVE_ENV, **operator_env(operator_source))
     open_notebook(page, server)
     opened_s = time.monotonic() - t0
     run_all_cells(page)
@@ -127,9 +158,13 @@ def test_live_dashboard_in_lab(lab_server_with, page):
     labels = check_time_labels(page, OUTPUT)
     save_screenshot(page, SCREENSHOTS, "lab-noc.png")
     assert page.console_log.errors == []
-    assert hashlib.sha256(NOTEBOOK.read_bytes()).hexdigest() == digest, "Lab saved the notebook"
+    operator = check_operator_data(page)
+    assert page.console_log.errors == []
+    for nb, digest in digests.items():
+        assert hashlib.sha256(nb.read_bytes()).hexdigest() == digest, f"Lab saved {nb.name}"
     print(f"lab live: used {used}, labels {labels}; ticks {samples[0].tick} -> "
           f"{samples[-1].tick}, heartbeats {samples[0].heartbeats} -> {samples[-1].heartbeats} "
           f"over {samples[-1].at_s:.0f} s watched (scrolled away at {away_from:.0f} s); "
+          f"operator first zoom {operator['first_zoom']} in {operator['checked_s']:.0f}s; "
           f"server up {server.started_s:.1f}s, notebook open {opened_s:.1f}s, "
           f"total {time.monotonic() - t0:.1f}s; ignored {page.console_log.ignored}")
