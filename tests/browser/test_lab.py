@@ -1,4 +1,5 @@
-"""The dashboard notebook opened and run in JupyterLab, checked in headless Chromium."""
+"""The dashboard notebooks opened and run in JupyterLab (the live monitor, then the operator
+export beside it), checked in headless Chromium."""
 
 from __future__ import annotations
 
