@@ -5,7 +5,7 @@ every ``interval_ms``; each change is a beat. When the page closes the beats sto
 monitor can pause itself and the idle kernel can be culled.
 
 Three facts shape this class (measured with JupyterLab 4.6, ipywidgets 8.1,
-ipykernel 7.4; see ``test_live_stream_keeps_running_in_lab``
+ipykernel 7.4; see ``test_live_dashboard_in_lab``
 in ``tests/browser/test_lab.py``):
 
 * The Play's timer lives in its front-end *model* but is started by a *view*, and only on

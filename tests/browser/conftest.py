@@ -25,6 +25,7 @@ from pathlib import Path
 import psutil
 import pytest
 from browser_probes import LEAFLET_HOOK_JS, REPO, SCREENSHOTS, save_screenshot
+from operator_checks import make_operator_source
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -166,6 +167,10 @@ LAB_USER_SETTINGS = {
     "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {
         "fetchNews": "false", "checkForUpdates": False},
 }
+# Lab's debugger left out: it asks each kernel for its debug state, and a kernel shut down
+# from the Kernel menu before it answered is a console error of Lab's own ("Could not
+# restore the debugger state: Canceled future for debug_request message").
+LAB_PAGE_CONFIG = {"disabledExtensions": {"@jupyterlab/debugger-extension": True}}
 
 
 def write_lab_settings(config_dir: Path) -> None:
@@ -173,6 +178,9 @@ def write_lab_settings(config_dir: Path) -> None:
         path = config_dir / "lab" / "user-settings" / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(values))
+    page_config = config_dir / "labconfig" / "page_config.json"
+    page_config.parent.mkdir(parents=True, exist_ok=True)
+    page_config.write_text(json.dumps(LAB_PAGE_CONFIG))
 
 
 @pytest.fixture
@@ -215,6 +223,12 @@ def lab_server_with(tmp_path: Path) -> Iterator:
     yield start
     for server in started:
         stop_server(server)
+
+
+@pytest.fixture(scope="session")
+def operator_source(tmp_path_factory) -> Path:
+    """The operator sample's ``source.toml``, written once for Voilà and Lab."""
+    return make_operator_source(tmp_path_factory.mktemp("operator"))
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,5 @@
-"""The dashboard notebook opened and run in JupyterLab, checked in headless Chromium."""
+"""The dashboard notebooks opened and run in JupyterLab (the live monitor, then the operator
+export beside it), checked in headless Chromium."""
 
 from __future__ import annotations
 
@@ -10,12 +11,13 @@ from browser_probes import (
     REPO,
     SCREENSHOTS,
     in_viewport,
-    live_problems,
     save_screenshot,
     sector_counts,
     wait_for,
-    watch_status,
 )
+from live_probes import StatusRecorder, live_problems
+from noc_checks import check_time_labels, use_the_noc
+from operator_checks import OPERATOR_NOTEBOOK, check_operator_dashboard, operator_env
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 pytestmark = pytest.mark.browser
@@ -28,7 +30,7 @@ FIRST_PROMPT = ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell .jp-InputProm
 # A live run (no TELECOM_NB_TICKS): the idle watchdog is on, short enough to trip in a test.
 IDLE_TIMEOUT_S = 8
 LIVE_ENV = {"TELECOM_NB_INTERVAL": "0.5", "TELECOM_NB_IDLE_TIMEOUT": str(IDLE_TIMEOUT_S),
-            "TELECOM_NB_SECTORS": "300"}
+            "TELECOM_NB_SECTORS": "400"}
 LIVE_WATCH_S = 3 * IDLE_TIMEOUT_S + 6
 
 
@@ -64,8 +66,8 @@ def open_notebook(page, server, notebook=NOTEBOOK) -> None:
 
 def check_dashboard(page) -> None:
     """The dashboard in the cell outputs: the map drawn with its provinces and every sector
-    the status reports, and charts that grow as ticks arrive. (Checked on the live run's
-    page: a Lab server, kernel and bounded run of its own cost ~45 s of the suite.)"""
+    the status reports, and charts that grow as ticks arrive. (A Lab server, kernel
+    and bounded run of its own cost ~45 s of the suite.)"""
     view = wait_for(page, lambda v: v.map_rendered and v.sector_paths > 0 and v.charts > 0
                     and "sectors" in v.status,
                     "the map and charts in the cell outputs", timeout_s=60, root=OUTPUT)
@@ -82,40 +84,88 @@ def check_dashboard(page) -> None:
     save_screenshot(page, SCREENSHOTS, "lab.png")
 
 
-def test_live_stream_keeps_running_in_lab(lab_server_with, page):
-    """Run All live, page open: the stream must not pause itself for want of heartbeats.
+def scroll_away(page) -> bool:
+    """Go to the notebook's last cell as a person reading on would; whether the dashboard
+    is then out of view (JupyterLab's windowing may detach it: the heartbeat must go on)."""
+    page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell").last.click()
+    page.keyboard.press("Control+End")
+    page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell").last \
+        .scroll_into_view_if_needed()
+    return not in_viewport(page, OUTPUT + " .tnb-dashboard")
 
-    Before the fix the page's heartbeat stopped after one beat (the one that reached the
-    kernel while ``await advance(...)`` held the main shell) and the watchdog paused the
-    stream one idle timeout later. Half-way through, the dashboard is scrolled out of view.
+
+def menu(page, top: str, item: str) -> None:
+    """Click ``top`` in Lab's menu bar, then its ``item``."""
+    page.locator(".lm-MenuBar-itemLabel", has_text=top).first.click()
+    page.locator(".lm-Menu-item:visible", has_text=item).first.click()
+
+
+def open_beside(page, notebook) -> None:
+    """File -> Open from Path…: the notebook opens in a new tab of the same Lab page."""
+    menu(page, "File", "Open from Path")
+    page.locator(".jp-Dialog input").first.fill(notebook.relative_to(REPO).as_posix())
+    page.locator(".jp-Dialog .jp-mod-accept").first.click()
+    page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell").first.wait_for(
+        timeout=60_000)
+
+
+def check_operator_data(page) -> dict[str, float]:
+    """The operator-data dashboard in Lab, as a person moves on to their own export: the
+    live notebook's kernel shut down (Kernel menu), the operator notebook opened beside it
+    and run. (A Lab server and page of its own cost ~45 s of the suite.)"""
+    menu(page, "Kernel", "Shut Down Kernel")
+    open_beside(page, OPERATOR_NOTEBOOK)
+    run_all_cells(page)
+    page.locator(OUTPUT + " .tnb-map").first.scroll_into_view_if_needed()
+    result = check_operator_dashboard(page, root=OUTPUT)
+    save_screenshot(page, SCREENSHOTS, "lab-operator.png")
+    return result
+
+
+def test_live_dashboard_in_lab(lab_server_with, page, operator_source):
+    """Run All live, page open for over three idle timeouts: the dashboard drawn, a person
+    clicks sectors, searches, filters a province and acknowledges an incident, then scrolls
+    the dashboard out of view for two idle timeouts; the stream must not pause itself for
+    want of heartbeats. Then, scrolled back and paused, the time labels.
+
+    Before the heartbeat fix the page's heartbeat stopped after one beat (the one that
+    reached the kernel while ``await advance(...)`` held the main shell) and the watchdog
+    paused the stream one idle timeout later. Last, the operator-data dashboard in a
+    notebook opened beside it. (Three visits before: a live run only watched, a bounded NOC
+    run for the clicks, the operator notebook; each cost a Lab server and page load.)
     """
     t0 = time.monotonic()
-    digest = hashlib.sha256(NOTEBOOK.read_bytes()).hexdigest()
-    server = lab_server_with(**LIVE_ENV)
+    digests = {nb: hashlib.sha256(nb.read_bytes()).hexdigest()
+               for nb in (NOTEBOOK, OPERATOR_NOTEBOOK)}
+    server = lab_server_with(**LIVE_ENV, **operator_env(operator_source))
     open_notebook(page, server)
     opened_s = time.monotonic() - t0
     run_all_cells(page)
     wait_for(page, lambda v: v.status.startswith("running"), "the live stream to run",
              timeout_s=60, root=OUTPUT)
+    watch = StatusRecorder(page, root=OUTPUT).start()
     check_dashboard(page)
-    scrolled: list[bool] = []
-
-    def scroll_away(elapsed: float) -> None:
-        if elapsed > LIVE_WATCH_S / 2 and not scrolled:
-            page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell").last.click()
-            page.keyboard.press("Control+End")
-            page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell").last \
-                .scroll_into_view_if_needed()
-            scrolled.append(not in_viewport(page, OUTPUT + " .tnb-dashboard"))
-
-    samples = watch_status(page, LIVE_WATCH_S, root=OUTPUT, during=scroll_away)
-    summary = [(round(s.at_s), s.tick, s.heartbeats, s.status[:8]) for s in samples]
+    used = use_the_noc(page, root=OUTPUT)
+    scrolled = scroll_away(page)
+    away_from = watch.watched_s()
+    watch.keep_watching(max(LIVE_WATCH_S, away_from + 2 * IDLE_TIMEOUT_S))
+    samples = watch.stop()
+    summary = [(round(s.at_s), s.tick, s.heartbeats, s.status[:8]) for s in samples[::4]]
     problems = live_problems(samples, IDLE_TIMEOUT_S, float(LIVE_ENV["TELECOM_NB_INTERVAL"]))
     assert problems == [], f"{problems}; (s, tick, heartbeats, status): {summary}"
-    assert scrolled == [True], "the dashboard was not scrolled out of view"
+    assert scrolled, "the dashboard was not scrolled out of view"
+
+    page.locator(OUTPUT + " .tnb-map").first.scroll_into_view_if_needed()
+    labels = check_time_labels(page, OUTPUT)
+    save_screenshot(page, SCREENSHOTS, "lab-noc.png")
     assert page.console_log.errors == []
-    assert hashlib.sha256(NOTEBOOK.read_bytes()).hexdigest() == digest, "Lab saved the notebook"
-    print(f"lab live: ticks {samples[0].tick} -> {samples[-1].tick}, heartbeats "
-          f"{samples[0].heartbeats} -> {samples[-1].heartbeats} over {LIVE_WATCH_S} s; "
+    operator = check_operator_data(page)
+    assert page.console_log.errors == []
+    for nb, digest in digests.items():
+        assert hashlib.sha256(nb.read_bytes()).hexdigest() == digest, f"Lab saved {nb.name}"
+    print(f"lab live: used {used}, labels {labels}; ticks {samples[0].tick} -> "
+          f"{samples[-1].tick}, heartbeats {samples[0].heartbeats} -> {samples[-1].heartbeats} "
+          f"over {samples[-1].at_s:.0f} s watched (scrolled away at {away_from:.0f} s); "
+          f"operator first zoom {operator['first_zoom']} in {operator['checked_s']:.0f}s; "
           f"server up {server.started_s:.1f}s, notebook open {opened_s:.1f}s, "
           f"total {time.monotonic() - t0:.1f}s; ignored {page.console_log.ignored}")

@@ -10,25 +10,23 @@ from browser_probes import (
     MAP,
     REPO,
     SCREENSHOTS,
-    live_problems,
     page_content,
     probe,
     save_screenshot,
     sector_counts,
     status_float,
     wait_for,
-    watch_status,
 )
+from live_probes import StatusRecorder, live_problems
+from noc_checks import check_time_labels, use_the_noc
 
 pytestmark = pytest.mark.browser
 
 NOTEBOOK = REPO / "notebooks" / "live_monitor.ipynb"
-# A bounded run (the kernel stops after 200 ticks) paced so the page watches it live.
-LIVE_ENV = {"TELECOM_NB_TICKS": "200", "TELECOM_NB_INTERVAL": "0.3", "TELECOM_NB_SECTORS": "400"}
 # A live run (no TELECOM_NB_TICKS): the idle watchdog is on, short enough to trip in a test.
 IDLE_TIMEOUT_S = 8
-WATCHED_ENV = {"TELECOM_NB_INTERVAL": "0.5", "TELECOM_NB_IDLE_TIMEOUT": str(IDLE_TIMEOUT_S),
-               "TELECOM_NB_SECTORS": "300"}
+LIVE_ENV = {"TELECOM_NB_INTERVAL": "0.5", "TELECOM_NB_IDLE_TIMEOUT": str(IDLE_TIMEOUT_S),
+            "TELECOM_NB_SECTORS": "400"}
 LIVE_WATCH_S = 3 * IDLE_TIMEOUT_S + 6
 
 
@@ -53,8 +51,8 @@ def open_dashboard(page, server):
 def check_dashboard_only(page) -> None:
     """No tutorial cell adds anything to the page: no detector repr, no "refused:" line,
     no (empty) DataFrame, no episode count; only the cell holding the dashboard shows.
-    (Checked on ``test_dashboard_in_voila``'s page once every cell has run: a page of its
-    own cost a Voila server, a kernel and ~45 s of the suite for the same notebook.)"""
+    (Checked on the live page once every cell has run: a page of its own cost a Voila
+    server, a kernel and ~45 s of the suite for the same notebook.)"""
     page.wait_for_load_state("networkidle")  # every cell has run by now
     content = page_content(page)
     assert content.dashboards == 1
@@ -89,11 +87,19 @@ _TAKE_SECTORS_OFF_JS = """(sel) => { const el = document.querySelector(sel);
   return markers.length; }"""
 
 
-def test_dashboard_in_voila(voila_server, page):
+def test_live_dashboard_in_voila(voila_server, page):
+    """One live page, watched for over three idle timeouts while a person uses it: the map,
+    red sectors, feed and growing charts; clicks on sectors, a search, a province filter, an
+    acknowledgement and a new contamination, the stream running throughout (its heartbeats
+    keep it going); then, paused, the time labels; the page shows the dashboard only.
+
+    (Three visits before: a bounded run for the dashboard, a live run only watched, a NOC
+    run for the clicks; each cost a Voilà server, a kernel and its first ticks.)"""
     t0 = time.monotonic()
     server = voila_server(NOTEBOOK, **LIVE_ENV)
     view = open_dashboard(page, server)
     rendered_s = time.monotonic() - t0
+    watch = StatusRecorder(page).start()
 
     assert view.leaflet_map and view.ink_pixels > 0, "Leaflet drew nothing on the map"
     from telecom_nb.geo.provinces import provinces_geojson
@@ -110,34 +116,27 @@ def test_dashboard_in_voila(voila_server, page):
     later = wait_for(page, lambda v: v.chart_size > first_size, "the charts to grow",
                      timeout_s=90)
     assert later.charts >= 5  # four KPI charts + anomalies per tick (+ the drill-down)
+    used = use_the_noc(page)
 
     before = status_float(later.status, "contamination")
     target = 0.12 if before != 0.12 else 0.15
     set_contamination(page, target)
     wait_for(page, lambda v: status_float(v.status, "contamination") == target,
              f"the status line to show contamination {target}", timeout_s=30)
+    watch.keep_watching(LIVE_WATCH_S)
+    samples = watch.stop()
+    summary = [(round(s.at_s), s.tick, s.heartbeats, s.status[:8]) for s in samples[::4]]
+    problems = live_problems(samples, IDLE_TIMEOUT_S, float(LIVE_ENV["TELECOM_NB_INTERVAL"]))
+    assert problems == [], f"{problems}; (s, tick, heartbeats, status): {summary}"
 
+    labels = check_time_labels(page, "")
+    page.evaluate("() => window.scrollTo(0, 0)")
     save_screenshot(page, SCREENSHOTS, "voila.png")
     check_dashboard_only(page)
     assert page.console_log.errors == []
     check_the_sector_count_has_teeth(page)
     print(f"voila: server up {server.started_s:.1f}s, map drawn {rendered_s:.1f}s, "
-          f"first anomaly {anomalous_s:.1f}s, total {time.monotonic() - t0:.1f}s; "
-          f"ignored {page.console_log.ignored}")
-
-
-def test_live_stream_keeps_running_in_voila(voila_server, page):
-    """The page open for over three idle timeouts: its heartbeats keep the stream running."""
-    t0 = time.monotonic()
-    server = voila_server(NOTEBOOK, **WATCHED_ENV)
-    page.goto(server.base_url, timeout=60_000)
-    wait_for(page, lambda v: v.status.startswith("running"), "the live stream to run",
-             timeout_s=60)
-    samples = watch_status(page, LIVE_WATCH_S)
-    summary = [(round(s.at_s), s.tick, s.heartbeats, s.status[:8]) for s in samples]
-    problems = live_problems(samples, IDLE_TIMEOUT_S, float(WATCHED_ENV["TELECOM_NB_INTERVAL"]))
-    assert problems == [], f"{problems}; (s, tick, heartbeats, status): {summary}"
-    assert page.console_log.errors == []
-    print(f"voila live: ticks {samples[0].tick} -> {samples[-1].tick}, heartbeats "
-          f"{samples[0].heartbeats} -> {samples[-1].heartbeats} over {LIVE_WATCH_S} s; "
-          f"total {time.monotonic() - t0:.1f}s")
+          f"first anomaly {anomalous_s:.1f}s; used {used}, labels {labels}; ticks "
+          f"{samples[0].tick} -> {samples[-1].tick}, heartbeats {samples[0].heartbeats} -> "
+          f"{samples[-1].heartbeats} over {samples[-1].at_s:.0f} s watched; total "
+          f"{time.monotonic() - t0:.1f}s; ignored {page.console_log.ignored}")
