@@ -158,3 +158,21 @@ def test_the_detector_reads_a_record_as_its_own_part():
         scores[on] = det.score_stream(frame).score
     assert scores[True][soon].max() > 3.5
     assert scores[True][soon].max() > scores[False][soon].max() + 0.5  # what the part adds
+
+
+def test_a_record_is_never_routine():
+    """A level (or a value: range novelty) beyond everything of weeks was never reached:
+    the routine rule (a jump seen twice in the week before opens no episode) does not mute
+    a row whose record is itself an alarm (nab24: NAB's 5f5533 window, a range record
+    under a z part at 7.55, was muted as routine)."""
+    frame = _series(9, "15min", shift_at=7 * DAY + pd.Timedelta("13h"))
+    det = make_detector("iforest", kpis=["v"], n_estimators=20)
+    det.score_stream(frame)
+    names = det.features_.feature_names
+    x = np.zeros((3, len(names)))
+    x[0, names.index("v:record_z")] = 6.0  # -log10 p ~ 8.7
+    x[1, names.index("v:novelty_z")] = 6.0
+    scores = det._score_features(x, pd.RangeIndex(3), routine=np.array([True, True, True]))
+    assert (scores.score[:2] > 5).all()
+    assert not scores.routine[:2].any()
+    assert scores.routine[2]  # no record: the rule as it was

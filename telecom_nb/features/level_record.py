@@ -23,8 +23,10 @@ count 10), and ``beta`` the Gumbel scale of the blocks' extreme levels, never be
 ``tolerance`` of the span shown (percent KPIs: of 0-100) nor the KPI's spread floor.
 A level the series reaches every day or every week is inside that range by construction:
 nothing is a record before the ring holds ``min_blocks`` blocks (a week; on the tuning
-worlds, 3 days called the first weekly plateau a record); beyond that the detector's
-routine rule (a jump seen twice in the week before opens no episode) mutes the record too.
+worlds, 3 days called the first weekly plateau a record). A row whose record is itself
+an alarm (``-log10 p`` >= 3) is never *routine* (the detector's rule that a jump seen
+twice in the week before opens no episode): a level beyond every level of weeks was not
+reached, as range novelty's value.
 
 The feature is the signed normal z of that ``p`` (as range novelty's); the detector reads
 it directly with a Bonferroni correction over the KPIs
