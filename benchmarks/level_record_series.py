@@ -10,6 +10,11 @@ spreads of the hourly mean, held 2-6 h. Through the detector twice (``features.r
 off = main's detector, on = the branch's), the alarm stage as ``replay`` runs it::
 
     python benchmarks/level_record_series.py 1675-1685 [--set name=value ...]
+        [--steps 30min,1h] [--ways record]
+
+``--steps`` replaces the cadences the seeds cycle through (twenty-sixth session: 30 minutes
+and hourly, where a one-hour level has too few rows); ``--ways record`` runs the record's
+way only (another checkout's code: run this file with that checkout on ``PYTHONPATH``).
 
 Prints per world: creep found (an alert >= 3.0 on its rows), hours from its start to the
 first alert, false alerts (>= 3.0 outside it, after day 4; ``routine`` of them on the
@@ -35,16 +40,17 @@ STEPS = ("2min", "5min", "15min")
 DAYS = 21
 
 
-def world(seed: int) -> tuple[str, str, pd.DataFrame, np.ndarray, np.ndarray]:
+def world(seed: int, steps: tuple[str, ...] = STEPS
+          ) -> tuple[str, str, pd.DataFrame, np.ndarray, np.ndarray]:
     """kind, cadence, the KPI table, the creep's rows, the weekly plateaus' rows."""
     rng = np.random.default_rng(seed)
-    kind, step = KINDS[seed % len(KINDS)], STEPS[(seed // len(KINDS)) % len(STEPS)]
+    kind, step = KINDS[seed % len(KINDS)], steps[(seed // len(KINDS)) % len(steps)]
     ts = pd.date_range("2024-03-04", periods=int(DAYS * pd.Timedelta("1D") / pd.Timedelta(step)),
                        freq=step, unit="ns", tz="UTC")
     n = len(ts)
     hours = (ts.hour + ts.minute / 60).to_numpy()
     day = (ts - ts[0]).days.to_numpy()
-    per_hour = int(pd.Timedelta("1h") / pd.Timedelta(step))
+    per_hour = max(int(pd.Timedelta("1h") / pd.Timedelta(step)), 1)
     k = 3 if kind == "three" else 1
     phi = rng.uniform(0.5, 0.95) ** (pd.Timedelta(step) / pd.Timedelta("5min"))
     amp = rng.uniform(0.3, 1.0) * (1 + 0.3 * rng.normal(size=DAYS))[day]
@@ -77,15 +83,18 @@ def world(seed: int) -> tuple[str, str, pd.DataFrame, np.ndarray, np.ndarray]:
     return kind, step, table, creep, weekly
 
 
-def run(seeds: range, sets: list[str]) -> None:
-    total = {"main": [0, 0, 0], "record": [0, 0, 0]}
+def run(seeds: range, sets: list[str], steps: tuple[str, ...] = STEPS,
+        ways: tuple[str, ...] = ("main", "record")) -> None:
+    total = {name: [0, 0, 0] for name in ways}
     for seed in seeds:
-        kind, step, table, creep, weekly = world(seed)
+        kind, step, table, creep, weekly = world(seed, steps)
         kpis = [c for c in table.columns if c.startswith("kpi")]
         ts = table[schema.TIMESTAMP]
         judged = (ts >= ts.iloc[0] + pd.Timedelta("4D")).to_numpy()
         line = [f"seed {seed} {kind:6s} {step:5s}"]
         for name, on in (("main", "false"), ("record", "true")):
+            if name not in ways:
+                continue
             det = make_detector("iforest")
             texts = dict(t.split("=", 1) for t in [f"features.record={on}", *sets])
             configure(det, parse_texts(det, texts))
@@ -108,9 +117,11 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("seeds", help="LO-HI (HI excluded)")
     ap.add_argument("--set", dest="sets", action="append", default=[])
+    ap.add_argument("--steps", default=",".join(STEPS), help="cadences the seeds cycle through")
+    ap.add_argument("--ways", default="main,record", help="main (record off), record (on)")
     args = ap.parse_args()
     lo, hi = (int(v) for v in args.seeds.split("-"))
-    run(range(lo, hi), args.sets)
+    run(range(lo, hi), args.sets, tuple(args.steps.split(",")), tuple(args.ways.split(",")))
 
 
 if __name__ == "__main__":

@@ -126,9 +126,15 @@ class WindowedDetector(RetrainJobs, RoutineRows, ThresholdParams, Detector):
         return None
 
     def _shift_score(self, model: Any, features: np.ndarray) -> np.ndarray | None:
-        """The level-shift part's score where the detector has one (None): a row it flags
-        is never routine (a level that lasts is news however often its size was seen)."""
+        """The level-shift part's score where the detector has one (None)."""
         return None
+
+    def _never_routine(self, model: Any, features: np.ndarray,
+                       score: np.ndarray) -> np.ndarray | None:
+        """Rows no routine mutes (None: none): those the level-shift part leads (a level
+        that lasts is news however often its size was seen)."""
+        shift = self._shift_score(model, features)
+        return None if shift is None else shift >= score
 
     def _decision(self, fitted: Fitted | None, raw: np.ndarray | None,
                   score: np.ndarray) -> np.ndarray | None:
@@ -221,9 +227,9 @@ class WindowedDetector(RetrainJobs, RoutineRows, ThresholdParams, Detector):
             direct = self._direct_score(fitted.model, x)
             if direct is not None:
                 score = np.maximum(score, direct)
-            shift = None if routine is None else self._shift_score(fitted.model, x)
-            if shift is not None:  # the level-shift part leads: not routine
-                routine = routine & (shift < score)
+            new = None if routine is None else self._never_routine(fitted.model, x, score)
+            if new is not None:
+                routine = routine & ~new
         decision = self._decision(fitted, raw, score)
         top = None if decision is None else top_kpis(contrib, self.kpis_, decision)
         return Scores(score, decision, top, frame, routine)
