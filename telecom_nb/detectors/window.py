@@ -42,6 +42,11 @@ class SampleWindow:
             return self._buf[: self._size].copy()
         return np.concatenate([self._buf[self._next :], self._buf[: self._next]])
 
+    def blank(self, columns: np.ndarray) -> None:
+        """Set ``columns`` of every kept row to 0 (no deviation): rows on a scale the
+        features no longer use (:mod:`~telecom_nb.detectors.ratio_switch`)."""
+        self._buf[:, columns] = 0.0
+
     def resized(self, capacity: int) -> SampleWindow:
         out = SampleWindow(capacity, self._buf.shape[1])
         out.append(self.snapshot())
