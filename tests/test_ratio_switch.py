@@ -1,5 +1,5 @@
-"""The window's cells of a KPI from before it was taken for a ratio of counts are blanked
-(``detectors/ratio_switch.py``): stale z of 20-230 spreads otherwise set its tails."""
+"""The window's cells of a KPI from before it was taken for a ratio of counts are refilled
+from the later rows (``detectors/ratio_switch.py``): stale z of 20-230 spreads set its tails."""
 
 from __future__ import annotations
 
@@ -40,14 +40,22 @@ class _Detector(RatioSwitch, _Learner):
         self._previous = SimpleNamespace(window_=SampleWindow(10, len(NAMES)))
 
 
-def test_a_switch_blanks_the_kpis_cells_of_every_kept_row_once():
-    det = _Detector()
-    stale = np.full((3, len(NAMES)), 150.0)
+def test_a_switch_refills_the_kpis_older_cells_from_the_later_rows_once():
+    det = _Detector()  # window of 10 rows: refilled once 2.5 rows are kept since
+    stale = np.full((4, len(NAMES)), 150.0)
     assert det._learn_view(False, stale) == "job"  # no switch: kept as they are
-    assert (det._window.snapshot() == 150.0).all()
-    assert det._learn_view(True, stale) == "job"  # the switch, this tick's rows included
-    for window in (det._window, det._previous.window_):
+    assert det._learn_view(True, stale[:1]) == "job"  # the switch (this tick's row is old)
+    assert (det._window.snapshot() == 150.0).all() and det._switches  # none new yet
+    fresh = np.arange(3 * len(NAMES), dtype=float).reshape(3, -1)
+    det._learn_view(True, fresh)
+    assert not det._switches
+    for window, new in ((det._window, fresh), (det._previous.window_, np.abs(fresh))):
         rows = window.snapshot()
-        assert (rows[:, [0, 1, 3]] == 0.0).all() and (rows[:, [2, 4]] == 150.0).all()
-    det._learn_view(True, stale)  # already a ratio: new rows are on its scale
-    assert (det._window.snapshot()[-3:] == 150.0).all()
+        old, kpi = rows[:5], [0, 1, 3]
+        assert (old[:, [2, 4]] == 150.0).all()  # the other KPI's cells stay
+        # each old row's KPI cells are one later row's, all of them together
+        assert all(any((r[kpi] == n[kpi]).all() for n in new) for r in old)
+        assert (rows[5:] == new).all()
+    again = det._window.snapshot()
+    det._learn_view(True, fresh[:1])  # already a ratio: nothing pending, nothing moves
+    assert (det._window.snapshot()[:-1] == again).all()
