@@ -1,4 +1,4 @@
-"""The window's rows of a KPI from before it was taken for a ratio of counts, blanked.
+"""The window's cells of a KPI from before it was taken for a ratio of counts, refilled.
 
 A drop rate is learned to be a ratio of counts (:class:`~telecom_nb.features.count_ratio.
 CountRatios`) only once its values have sat on few-count fractions often enough: on an
@@ -9,8 +9,11 @@ same drop is its binomial evidence, 2-4. The window keeps its rows for ~5 days o
 time, so at day 7.4 2.3 % of its VoLTE rows still read |z| > 20 (up to 231): the column's
 tail levels start at 75-231, and every feature tail fitted on them reads any z from 3 to a
 20-nat CUSUM sum (:mod:`~telecom_nb.features.count_cusum`) as the same 2.5 units. The
-rate part then never reads a surge in the judged days 7-9 (t1720: three VoLTE surges of
-3 hours each, 10 drops in 84 calls, score 2.10 at the sum's cap), nor the max.
+rate part then never reads a surge in the judged days 7-9 (t1720: two of the three VoLTE
+surges missed there found with this module; one, 10 drops in 84 calls over 3 hours, had
+read score 2.10 on two rows, the sum at its cap), nor the max. Held out the gain was
+small (four worlds: +1 event, P -0.001 to -0.003; README, hour26): it needs a surge while
+pre-switch rows are still in the window.
 
 Blanking those cells at the switch (0, no deviation) was tried and not kept: the column
 then is nearly all 0 in the next fit, its tails have nothing on the new scale to read
