@@ -21,6 +21,7 @@ from telecom_nb.detectors.kpi_families import KpiFamilies, others, without
 from telecom_nb.detectors.part_schedule import PartSchedule
 from telecom_nb.detectors.persist_part import PersistPart
 from telecom_nb.detectors.rate_part import RatePart
+from telecom_nb.detectors.ratio_switch import RatioSwitch
 from telecom_nb.detectors.rolling_forest import KEPT, RollingForestParams, kept_trees, rolled_forest
 from telecom_nb.detectors.run_part import RunPart
 from telecom_nb.detectors.second_kpi import SecondKpi
@@ -53,8 +54,8 @@ def continues(tails: FeatureTails, ref: np.ndarray, previous: np.ndarray | None,
     return before > np.quantile(tails(ref) if units is None else units, CLUSTER_GATE)
 
 
-class IsolationForestDetector(PartSchedule, CalendarParams, ForestParams, RollingForestParams,
-                              WindowSpanParams, WindowedDetector):
+class IsolationForestDetector(RatioSwitch, PartSchedule, CalendarParams, ForestParams,
+                              RollingForestParams, WindowSpanParams, WindowedDetector):
     """sklearn ``IsolationForest`` on bounded seasonal/relation/peer/change z-scores.
 
     The features already say "unlike itself at this time of day", so the forest

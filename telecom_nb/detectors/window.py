@@ -8,6 +8,9 @@ import numpy as np
 class SampleWindow:
     """Keeps the last ``capacity`` rows; ``snapshot`` copies them for a worker thread."""
 
+    #: rows appended over the window's life (a class default: older pickles read 0)
+    _appended = 0
+
     def __init__(self, capacity: int, n_features: int) -> None:
         self._buf = np.zeros((capacity, n_features))
         self._next = 0
@@ -20,8 +23,14 @@ class SampleWindow:
     def capacity(self) -> int:
         return self._buf.shape[0]
 
+    @property
+    def appended(self) -> int:
+        """Rows appended over the window's life (kept or since dropped)."""
+        return self._appended
+
     def append(self, rows: np.ndarray) -> None:
         cap = self.capacity
+        self._appended += len(rows)
         if len(rows) >= cap:
             self._buf[:] = rows[-cap:]
             self._next, self._size = 0, cap
@@ -42,7 +51,29 @@ class SampleWindow:
             return self._buf[: self._size].copy()
         return np.concatenate([self._buf[self._next :], self._buf[: self._next]])
 
+    def positions(self) -> np.ndarray:
+        """The kept rows' buffer positions, oldest first."""
+        start = self._next if self._size == self.capacity else 0
+        return (start + np.arange(self._size)) % self.capacity
+
+    def refill(self, before: int, columns: np.ndarray, draw: np.ndarray | None) -> np.ndarray:
+        """Replace ``columns`` of the rows appended before the ``before``-th with those
+        of rows drawn from the later ones (:mod:`~telecom_nb.detectors.ratio_switch`);
+        ``draw``: the later rows' indices to take (a second window row for row), None:
+        drawn here. Returns the draw (an empty one: nothing kept from before)."""
+        pos = self.positions()
+        old = self._appended - self._size + np.arange(self._size) < before
+        if not old.any() or old.all():
+            return np.zeros(0, dtype=np.intp)
+        if draw is None:
+            rng = np.random.default_rng(before)  # its own: the detector's draws stay as they were
+            draw = rng.integers(int(old.sum()), self._size, size=int(old.sum()))
+        stale, fresh = pos[old], pos[draw]
+        self._buf[np.ix_(stale, columns)] = self._buf[np.ix_(fresh, columns)]
+        return draw
+
     def resized(self, capacity: int) -> SampleWindow:
         out = SampleWindow(capacity, self._buf.shape[1])
         out.append(self.snapshot())
+        out._appended = self._appended
         return out
