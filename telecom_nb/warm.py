@@ -26,10 +26,16 @@ import pandas as pd
 #: (``robust_kernel.MIN_CELLS`` cells: with 24 the first notebook kernel compiled it, ~5 s)
 FLEET_SECTORS, FLEET_TICKS, LIVE_TICKS = 64, 200, 8
 SERIES_ROWS = 600
+#: a replay of a few series (at most ``defaults.FEW_SERIES``: each its own context), whose
+#: per-batch kernels (the level record's ``score_rows`` / ``learn_rows``) neither the fleet
+#: nor the one series reaches: a small export's first ``detect`` (and a unit test of a
+#: small partition) compiled them, ~3-5 s; 60 ticks reach its first fits (~2 s once compiled)
+FEW_SECTORS, FEW_TICKS = 3, 60
 
 
 def warm_fleet() -> None:
-    """A live simulated fleet's ticks (the notebook's path) and a replay (``detect``'s)."""
+    """A live simulated fleet's ticks (the notebook's path) and replays (``detect``'s) of a
+    fleet and of a few series."""
     from telecom_nb import schema
     from telecom_nb.detectors import make_detector
     from telecom_nb.engine.monitor import Monitor
@@ -44,8 +50,9 @@ def warm_fleet() -> None:
             await monitor.aclose()
 
     asyncio.run(live())
-    table = KpiSimulator(n_sectors=FLEET_SECTORS, seed=1).run(FLEET_TICKS)
-    replay(table, make_detector("iforest"), list(schema.KPIS))
+    for sectors, ticks in ((FLEET_SECTORS, FLEET_TICKS), (FEW_SECTORS, FEW_TICKS)):
+        table = KpiSimulator(n_sectors=sectors, seed=1).run(ticks)
+        replay(table, make_detector("iforest"), list(schema.KPIS))
 
 
 def warm_series() -> None:

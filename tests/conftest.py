@@ -33,17 +33,22 @@ def split_rows(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(row_split, "threads", lambda: 3)
 
 
-#: the heaviest files first (process CPU besides numba compiles, ``benchmarks/suite_cpu.py``,
-#: 2026-12-03: the files cut by branch tests24 re-measured after their cuts, the others from
-#: the last whole-suite run; ~60 s down to ~10 s under load), so that two xdist workers
-#: (``--dist loadfile --no-loadscope-reorder``, scripts/test_suite.sh) do not end with one
-#: of them alone on a long file; the rest keep their order
+#: the heaviest files first, heaviest to lightest down to ~5 s (the sum of their tests'
+#: CPU in the whole unit suite, one process, ``benchmarks/suite_cpu.py``, main f0270b7,
+#: 2026-12-03, with branch unit26's cuts: backtest 50 -> 34, restart 14 -> 6, cli_layout
+#: 13 -> 4), so that two xdist workers (``--dist loadfile --no-loadscope-reorder``,
+#: scripts/test_suite.sh) end together instead of one of them alone on a long file; the
+#: rest (under ~5 s each) keep their order
 HEAVY_FIRST = (
-    "test_backtest.py", "test_cli_source.py", "test_engine.py", "test_calendar.py",
-    "test_nab.py", "test_noc_ui.py", "test_level_shift.py", "test_ui.py", "test_recurrence.py",
-    "test_seasonal_kernel.py", "test_features.py", "test_persistence.py", "test_detectors.py",
-    "test_weekday_shape.py", "test_cli_layout.py", "test_restart.py", "test_series_kernel.py",
-    "test_rolling_forest.py", "test_simulator.py", "test_cli.py",
+    "test_backtest.py", "test_engine.py", "test_calendar.py", "test_recurrence.py",
+    "test_series_kernel.py", "test_features.py", "test_detectors.py", "test_cli_source.py",
+    "test_weekday_shape.py", "test_seasonal_kernel.py", "test_persistence.py", "test_ui.py",
+    "test_scoring_properties.py", "test_cli.py", "test_retrain_schedule.py", "test_nab.py",
+    "test_cli_store.py", "test_noc_ui.py", "test_smoothed_z.py", "test_simulator.py",
+    "test_calibration.py", "test_count_ratio.py", "test_rolling_forest.py",
+    "test_operator_sample.py", "test_replay_properties.py", "test_alarm_params.py",
+    "test_count_denominator.py", "test_range_novelty.py", "test_restart.py",
+    "test_window_span.py", "test_level_shift.py", "test_table_validation.py",
 )
 
 

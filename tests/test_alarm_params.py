@@ -52,7 +52,8 @@ def test_monitor_takes_alarm_parameters_beside_the_detector_ones():
 
 def test_detect_set_reaches_the_alarm_stage(tmp_path):
     data = tmp_path / "sim.parquet"
-    assert main(["simulate", "--sectors", "40", "--ticks", "300", "--seed", "2",
+    # 20 x 150 (was 40 x 300): 52 flags, 0 recovering rows at close_after=1 against 54
+    assert main(["simulate", "--sectors", "20", "--ticks", "150", "--seed", "2",
                  "--out", str(data), "--quiet"]) == 0
     states = {}
     for close_after in (1, 12):

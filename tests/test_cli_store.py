@@ -47,11 +47,19 @@ def test_interrupted_backtest_resumes_without_scoring_a_row_twice(table, tmp_pat
     assert len(pd.read_parquet(again)) == 0  # everything already committed
 
 
-@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
-def test_episodes_export(table, tmp_path, suffix):
-    store = tmp_path / "s.db"
-    assert main(["detect", str(table), "--out", str(tmp_path / "x.parquet"), "--store",
+@pytest.fixture(scope="module")
+def stored(table, tmp_path_factory):
+    """One ``detect --store`` run, exported once per format (each test ran its own)."""
+    folder = tmp_path_factory.mktemp("stored")
+    store = folder / "s.db"
+    assert main(["detect", str(table), "--out", str(folder / "x.parquet"), "--store",
                  str(store), "-q"]) == 0
+    return store
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_episodes_export(stored, tmp_path, suffix):
+    store = stored
     out = tmp_path / f"episodes{suffix}"
     assert main(["episodes", str(store), "--out", str(out), "-q"]) == 0
     episodes = pd.read_csv(out) if suffix == ".csv" else pd.read_parquet(out)

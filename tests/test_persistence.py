@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
 import sqlite3
 import zipfile
 from pathlib import Path
@@ -140,13 +141,31 @@ def test_new_feature_state_is_picked_up_without_listing_it(tmp_path, monkeypatch
     np.testing.assert_array_equal(got, np.full((N, 2), 12.0))
 
 
-@pytest.mark.parametrize("damage", ["truncate", "garbage", "version"])
-def test_bad_checkpoint_gives_one_message_and_a_cold_start_with_history_kept(tmp_path, damage):
-    path = tmp_path / "s.db"
+def _copy_store(src: Path, dst: Path) -> None:
+    """A store file as its writer left it (sqlite's backup) and its checkpoint beside it."""
+    a, b = sqlite3.connect(src), sqlite3.connect(dst)
+    a.backup(b)
+    a.close()
+    b.close()
+    shutil.copyfile(checkpoint_path(src), checkpoint_path(dst))
+
+
+@pytest.fixture(scope="module")
+def thirty(tmp_path_factory) -> tuple[Path, int]:
+    """30 ticks on a store, checkpointed, for each damage below to copy (each ran its own)."""
+    path = tmp_path_factory.mktemp("thirty") / "s.db"
     a = _monitor(path)
     _run(a, 30)
     a.checkpoint()
-    opened = a.episodes.n_opened_
+    return path, a.episodes.n_opened_
+
+
+@pytest.mark.parametrize("damage", ["truncate", "garbage", "version"])
+def test_bad_checkpoint_gives_one_message_and_a_cold_start_with_history_kept(tmp_path, damage,
+                                                                            thirty):
+    path = tmp_path / "s.db"
+    _copy_store(thirty[0], path)
+    opened = thirty[1]
     ck = checkpoint_path(path)
     if damage == "truncate":
         ck.write_bytes(ck.read_bytes()[: ck.stat().st_size // 2])

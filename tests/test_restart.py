@@ -5,35 +5,52 @@ does: the only mode whose uninterrupted run is itself reproducible) and checkpoi
 5 ticks; it is killed at an arbitrary tick between checkpoints. The restarted child
 restores the last checkpoint and replays the ticks after it from the simulator (seeked by
 position) without writing them again, so every later score equals the uninterrupted run's.
+
+The children are forked from the test process (``persist_child.run``), not fresh
+interpreters: each fresh one spent ~4-5 s of CPU importing the package and loading its
+compiled kernels before its first tick. The test process has never opened these stores, so
+a fork starts with nothing of theirs in memory, and SIGKILL ends it as abruptly.
 """
 
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
 import os
 import signal
-import subprocess
-import sys
+from multiprocessing.connection import Connection
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from persist_child import run
 
 from telecom_nb.engine.monitor import Monitor
 
-CHILD = Path(__file__).with_name("persist_child.py")
 #: models at ticks 4, 7, 13, 25 (49, 97...): killed after the one at 13, resumed from the
 #: checkpoint at 10, so the restart replays a retrain and then makes one of its own
 SECTORS, SEED, TICKS, EVERY = 120, 7, 30, 5
 
 
-def _child(store: Path, dump: Path, ticks: int) -> subprocess.Popen:
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])}
-    return subprocess.Popen(
-        [sys.executable, str(CHILD), str(store), str(ticks), str(SECTORS), str(SEED),
-         str(EVERY), str(dump)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env=env)
+def _child(store: Path, dump: Path, ticks: int) -> tuple[multiprocessing.Process, Connection]:
+    """A forked child stepping the store's monitor; its lines come back on the pipe."""
+    read, write = multiprocessing.Pipe(duplex=False)
+    child = multiprocessing.get_context("fork").Process(
+        target=run, args=(str(store), ticks, SECTORS, SEED, EVERY, dump, write), daemon=True)
+    child.start()
+    write.close()  # the child's copy is the only writer left: EOF when it ends
+    return child, read
+
+
+def _lines(read: Connection, timeout: float):
+    """The child's lines until it ends (EOF on the pipe)."""
+    while read.poll(timeout):
+        try:
+            yield read.recv()
+        except EOFError:
+            return
+    raise AssertionError(f"no line from the child in {timeout} s")
 
 
 def _reference(store: Path) -> tuple[dict[int, np.ndarray], Monitor]:
@@ -47,23 +64,25 @@ def _reference(store: Path) -> tuple[dict[int, np.ndarray], Monitor]:
 def test_sigkill_mid_stream_then_restart_loses_nothing_and_scores_as_uninterrupted(tmp_path):
     store, dump = tmp_path / "live.db", tmp_path / "dump"
     dump.mkdir()
-    first = _child(store, dump, TICKS)
+    first, read = _child(store, dump, TICKS)
     kill_at = 2 * EVERY + 3  # between two checkpoints, after the first model
-    for line in first.stdout:
+    for line in _lines(read, 60):
         if line.startswith("tick ") and int(line.split()[1]) >= kill_at:
-            first.send_signal(signal.SIGKILL)
+            os.kill(first.pid, signal.SIGKILL)
             break
-    first.wait(timeout=60)
-    assert first.returncode == -signal.SIGKILL
+    first.join(timeout=60)
+    assert first.exitcode == -signal.SIGKILL
 
-    second = _child(store, dump, TICKS)
-    out, err = second.communicate(timeout=240)
-    assert second.returncode == 0, err
-    start = out.splitlines()[0]
+    second, read = _child(store, dump, TICKS)
+    out = list(_lines(read, 240))
+    second.join(timeout=60)
+    assert second.exitcode == 0, out
+    start = out[0]
     assert "ready=True" in start, start  # the detector is ready before the first new tick
     assert "resumed from" in start and "replayed ticks" in start, start
     resumed_at = int(start.split("tick=")[1].split()[0])
     assert resumed_at >= kill_at
+    assert out[-1] == f"tick {TICKS}", out[-1]
 
     reference, ref_monitor = _reference(tmp_path / "reference.db")
     assert ref_monitor.detector.model_version_ == 4  # the 4th model came after the restart

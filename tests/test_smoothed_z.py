@@ -71,7 +71,7 @@ def _kpis(frame: pd.DataFrame) -> list[str]:
 def test_names_follow_the_shift_columns_and_a_fleet_reads_zero():
     kpis = ["a", "b"]
     features = KpiFeatures(kpis=kpis)
-    frames = [_service(days=2, seed=s).assign(**{schema.SECTOR: f"c{s}"}) for s in range(12)]
+    frames = [_service(days=1, seed=s).assign(**{schema.SECTOR: f"c{s}"}) for s in range(12)]
     frame = pd.concat(frames).sort_values(schema.TIMESTAMP, kind="stable")
     frame = frame.rename(columns={"k0": "a", "k1": "b"})[[schema.TIMESTAMP, schema.SECTOR, *kpis]]
     frame = frame.reset_index(drop=True)
