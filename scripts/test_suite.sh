@@ -28,7 +28,7 @@ cat "$chromium_log"
 (
     "$BIN/python" -m pytest -q -p no:cacheprovider tests/browser
     browser_rc=$?
-    TELECOM_NB_TICKS=30 "$BIN/python" -m pytest -q -p no:cacheprovider --nbval-lax notebooks/
+    TELECOM_NB_TICKS=30 "$BIN/python" -m pytest -q -p no:cacheprovider -p nbval --nbval-lax notebooks/
     nbval_rc=$?
     echo "browser tests exit $browser_rc, notebooks (nbval) exit $nbval_rc"
     [ "$browser_rc" -eq 0 ] && [ "$nbval_rc" -eq 0 ]
