@@ -6,8 +6,9 @@ Not a test. Reads the judged rows saved by ``operator_quality.py WORLD --missed 
 1. how many missed fault episodes are *site-wide* (at their rows' times, at least half of
    the site's cells are faulty too);
 2. what a site-level statistic of the cells' scores at one time would add: the site's 2nd or
-   3rd highest cell score, its lowest (every cell moved), the score at half its cells, or
-   Stouffer's sum of the cells' calibrated z (each score's p from
+   3rd highest cell score, its lowest (every cell moved), that lowest minus the highest lowest
+   of its 3 nearest sites (``alone``: the site moved, its area did not), the score at half
+   its cells, or Stouffer's sum of the cells' calibrated z (each score's p from
    the empirical distribution of all scores in the file, a null learned from the data and
    mostly normal rows). A (site, time) whose statistic passes its threshold (the q-quantile
    of the statistic over the (site, time) pairs where the detector flagged no cell: the
@@ -59,7 +60,27 @@ def site_stats(d: pd.DataFrame) -> pd.DataFrame:
     srt["half"] = pos < np.ceil(srt["st"].map(n).to_numpy() / 2)
     top = srt[srt["half"]].groupby("st")["z"]
     out["stouffer_top"] = top.sum() / np.sqrt(top.size())
-    return out.fillna(-np.inf)
+    out = out.fillna(-np.inf)
+    out["alone"] = out["min"] - neighbour_min(d, out["min"])
+    return out
+
+
+def neighbour_min(d: pd.DataFrame, low: pd.Series, k: int = 3) -> np.ndarray:
+    """Per site-time, the highest 'lowest cell score' of the k nearest other sites at that
+    time: whether the site moved with its area (a crowd, a cluster) or alone."""
+    key = d.groupby("st").agg(site=("site", "first"), ts=("timestamp", "first"))
+    where = d.groupby("site")[["lat", "lon"]].mean()
+    xy = np.radians(where.to_numpy())
+    dist = np.hypot(xy[:, None, 0] - xy[None, :, 0],
+                    (xy[:, None, 1] - xy[None, :, 1]) * np.cos(xy[:, None, 0]))
+    np.fill_diagonal(dist, np.inf)
+    near = np.argsort(dist, axis=1)[:, :k]
+    grid = pd.Series(low.to_numpy(), index=pd.MultiIndex.from_frame(key.loc[low.index])).unstack(
+        "site").reindex(columns=where.index).fillna(-np.inf)
+    nmax = grid.to_numpy()[:, near].max(axis=2)
+    ti = grid.index.get_indexer(key.loc[low.index, "ts"])
+    si = where.index.get_indexer(key.loc[low.index, "site"])
+    return nmax[ti, si]
 
 
 def judge(d: pd.DataFrame, flagged: np.ndarray) -> tuple[float, float, int, int]:
