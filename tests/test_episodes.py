@@ -352,3 +352,30 @@ def test_a_checkpoint_from_before_the_growth_rule_restores_and_goes_on():
     del tree["attrs"]["_n_anom"]  # state without such a rule is still refused, by name
     with pytest.raises(StateError, match="_n_anom"):
         restore(EpisodeTracker(open_after=1, close_after=3), tree, arrays)
+
+
+def test_closed_frame_extended_tick_by_tick_is_the_frame_rebuilt():
+    """The closed frame is kept and extended by the new closings: on every tick (the
+    list full, trimmed, resized, restored, a caller editing its copy) it is the frame
+    built from the whole list, dtypes too."""
+    from telecom_nb.engine.snapshot import capture, restore
+
+    tracker = EpisodeTracker(1, 1, 12, kpis=["a", "b"])
+    rng = np.random.default_rng(3)
+    pos = tracker.index.positions(np.array([f"s{i}" for i in range(20)], dtype=object))
+    columns = tracker.episode_columns()
+    for tick in range(40):
+        flag = rng.random(20) < 0.3
+        tracker.advance(pos, flag, rng.random(20) * 10, 10**9 * 900 * tick,
+                        top=np.where(flag, "a", ""), values=rng.normal(size=(20, 2)))
+        if tick == 20:
+            tracker.max_closed = 7
+        if tick == 30:
+            tree, arrays = capture(tracker)  # the kept frame is no state
+            tracker = restore(EpisodeTracker(1, 1, 7, kpis=["a", "b"]), tree, arrays)
+        want = pd.DataFrame(list(reversed(tracker.closed_)), columns=columns)
+        for _ in range(3):  # built (or extended), then kept
+            got = tracker.closed_frame()
+            pd.testing.assert_frame_equal(got, want, check_exact=True)
+            got.insert(2, "province", "x")  # what with_provinces does to the frame it gets
+    assert tracker.n_closed_ > 40  # the list filled and was trimmed

@@ -259,3 +259,69 @@ def test_regrouping_does_not_cost_more_per_incident():
         return count[0]
 
     assert calls(500) < 1.2 * calls(50)
+
+
+@pytest.mark.parametrize("seed", [0, 2])
+def test_summaries_match_each_incident_summed_up_plainly(seed):
+    """``summarise`` (numpy reductions over runs, framed once in rank order) against each
+    incident's row written plainly from its episodes and ranked by the documented keys."""
+    from telecom_nb.alarms.severity import SEVERITY_RANK
+
+    rng = np.random.default_rng(seed)
+    n = 120
+    sectors = pd.DataFrame({schema.SECTOR: [f"X{i:03d}-{j}" for i in range(25) for j in (1, 2)]})
+    sectors["site"] = np.where(np.arange(50) % 4 == 0, None, sectors[schema.SECTOR].str[:4])
+    sectors[schema.PROVINCE] = np.where(np.arange(50) < 19, "Fars", "Tehran")  # X009 in both
+    pick = rng.integers(0, len(sectors), n)
+    start = T0 + pd.to_timedelta(rng.integers(0, 30, n) * 15, unit="min")
+    closed = rng.random(n) < 0.5
+    ticks = rng.integers(1, 6, n)
+    ep = pd.DataFrame({"episode_id": np.arange(1, n + 1),
+                       schema.SECTOR: sectors[schema.SECTOR].to_numpy()[pick],
+                       schema.PROVINCE: sectors[schema.PROVINCE].to_numpy()[pick],
+                       "start": start, "end": (start + (ticks - 1) * STEP).where(closed, pd.NaT),
+                       "duration_ticks": ticks, "is_open": ~closed,
+                       "peak_score": rng.choice([2.0, 3.5, 5.0, 6.5, 9.0, np.nan], n),
+                       schema.TOP_KPI: rng.choice(["prb_pct", "availability_pct"], n)})
+    ep.loc[ep.index[ep[schema.PROVINCE] == "Fars"][:8], "start"] = T0 + pd.Timedelta("4h")
+    book = IncidentBook(cadence=STEP, min_province_sectors=5, province_share=0.1)
+    members = book.episodes(ep, sectors, T0 + pd.Timedelta("12h"))
+    book.acknowledge(int(members["incident_id"].iloc[0]), "power", "ops", time=T0)
+    members = book.episodes(ep, sectors, T0 + pd.Timedelta("12h"))
+    got = book.summarise(members)
+
+    rows = []
+    for iid, m in members.groupby("incident_id", sort=True):
+        m = m.assign(_p=m["peak_score"].fillna(-np.inf))
+        m = m.sort_values("_p", ascending=False, kind="stable")
+        seen = np.where(m["is_open"], m["start"] + (m["duration_ticks"] - 1) * STEP,
+                        m["last_seen"])
+        w = m.iloc[0]
+        ids = set(m[schema.SECTOR])
+        site = w["site"]  # named sites here (a site of positions: the first test)
+        province = w[schema.PROVINCE] if m[schema.PROVINCE].nunique() == 1 else "several"
+        title = {"province": f"{province}: province event", "site": f"site {site}"}.get(
+            w["kind"], w[schema.SECTOR])
+        rows.append({"incident_id": iid, "kind": w["kind"], "title": title,
+                     schema.PROVINCE: province, "n_sectors": len(ids),
+                     "n_open": int(m["is_open"].sum()), "start": m["start"].min(),
+                     "last_seen": pd.Series(seen).max(), "peak_score": w["peak_score"],
+                     "worst_sector": w[schema.SECTOR], "worst_kpi": w[schema.TOP_KPI],
+                     "acknowledged": bool(m["acknowledged"].all()),
+                     "sector_ids": " ".join(m[schema.SECTOR]),
+                     "episode_ids": " ".join(m["episode_id"].astype(str))})
+    want = pd.DataFrame(rows)
+    is_open = want["n_open"] > 0
+    sev = want["peak_score"].map(lambda s: SEVERITY_RANK[severity(s)] if s == s else 0)
+    keys = list(zip(~is_open, want["acknowledged"], -np.where(is_open, sev, 0),
+                    -np.where(is_open, want["n_sectors"], 0),
+                    -np.where(is_open, want["peak_score"].fillna(-np.inf), 0),
+                    -want["last_seen"].astype("int64"), -want["start"].astype("int64"),
+                    strict=True))
+    want = want.iloc[sorted(range(len(want)), key=keys.__getitem__)].reset_index(drop=True)
+    assert want["acknowledged"].any() and (want["kind"] == "province").any()
+    assert {"site", "sector"} <= set(want["kind"]) and (want[schema.PROVINCE] == "several").any()
+    pd.testing.assert_frame_equal(got[list(want.columns)], want, check_dtype=False)
+    assert (got["end"].isna() == got["is_open"]).all()
+    assert (got["duration"] == got["last_seen"] - got["start"] + STEP).all()
+    assert (got["ack_comment"] != "").sum() == 1 and got["ack_time"].notna().sum() == 1

@@ -295,9 +295,13 @@ class EpisodeTracker(EpisodeViews, EpisodeParams, Parametrized):
         state = np.where(flag, 1, np.where(self._open[pos], 2, 0)).astype(np.int8)
         return state, alert
 
+    def episode_columns(self) -> list[str]:
+        """The columns of an episode frame: :data:`EPISODE_COLUMNS`, ``peak_<kpi>``."""
+        return [*EPISODE_COLUMNS, *(f"peak_{kpi}" for kpi in self.kpis)]
+
     def _records(self, positions: np.ndarray, *, open_: bool) -> pd.DataFrame:
         end = np.full(len(positions), _NAT) if open_ else self._last_anom_time[positions]
-        out = pd.DataFrame(
+        return pd.DataFrame(
             {
                 "episode_id": self._episode_id[positions],
                 schema.SECTOR: self.index.ids[positions].to_numpy(dtype=object),
@@ -309,11 +313,11 @@ class EpisodeTracker(EpisodeViews, EpisodeParams, Parametrized):
                 "peak_score": self._peak_score[positions],
                 schema.TOP_KPI: self._peak_kpi[positions],
                 "is_open": open_,
+                # in the one constructor: a column set per KPI cost a frame copy each
+                **{f"peak_{kpi}": self._peak_values[positions, j]
+                   for j, kpi in enumerate(self.kpis)},
             }
         )
-        for j, kpi in enumerate(self.kpis):
-            out[f"peak_{kpi}"] = self._peak_values[positions, j]
-        return out
 
     def open_records(self, sector_ids: np.ndarray) -> pd.DataFrame:
         """The open episodes of these sectors (what a store upserts after a tick)."""
