@@ -37,7 +37,7 @@ def trace_parts(det) -> list[pd.DataFrame]:
             lead = np.asarray(names, dtype=object)[best]
             value = f.calibrator(stack[best, np.arange(len(x))])
             for name in ("novelty", "shift"):
-                direct = (det._direct_score(f.model, x) if name == "novelty"
+                direct = (det._record_score(f.model, x) if name == "novelty"
                           else det._shift_score(f.model, x))
                 if direct is not None:
                     wins = direct > value

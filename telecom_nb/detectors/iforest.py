@@ -39,9 +39,6 @@ PART_CALIBRATION_ROWS = 20_000
 CLUSTER_GATE = 0.95
 #: fewest window rows with a level-shift statistic before it gets a null of its own
 MIN_SHIFT_ROWS = 1000
-#: ``-log10 p`` of a range or level record that no routine mutes: the default alarm gate
-#: (contamination 0.001)
-NEW_RECORD = 3.0
 
 
 def continues(tails: FeatureTails, ref: np.ndarray, previous: np.ndarray | None,
@@ -191,15 +188,7 @@ class IsolationForestDetector(RatioSwitch, PartSchedule, CalendarParams, ForestP
                                        smooth_units)
         return model
 
-    def _direct_score(self, model: ForestAndZ, features: np.ndarray) -> np.ndarray | None:
-        out = self._records(model, features)
-        shift = self._shift_score(model, features)
-        if shift is not None:
-            out = shift if out is None else np.maximum(out, shift)
-        return out
-
-    @staticmethod
-    def _records(model: ForestAndZ, features: np.ndarray) -> np.ndarray | None:
+    def _record_score(self, model: ForestAndZ, features: np.ndarray) -> np.ndarray | None:
         """The strongest record of a value (range novelty) or of a level (the level
         record) as a score; None: neither part."""
         out = None
@@ -214,18 +203,6 @@ class IsolationForestDetector(RatioSwitch, PartSchedule, CalendarParams, ForestP
             level = soft_cap(np.maximum(log_p - math.log10(len(model.record)), 0.0))
             out = level if out is None else np.maximum(out, level)
         return out
-
-    def _never_routine(self, model: ForestAndZ, features: np.ndarray,
-                       score: np.ndarray) -> np.ndarray | None:
-        """Also a row that is itself a record (:data:`NEW_RECORD`): a value or a level
-        beyond everything the series showed in weeks was not reached before, however
-        often a jump of its size was (nab24: NAB's 5f5533 window, a range record of
-        ``-log10 p`` 5.0 led by the z part at 7.55, was muted as routine)."""
-        new = super()._never_routine(model, features, score)
-        records = self._records(model, features)
-        if records is None:
-            return new
-        return records >= NEW_RECORD if new is None else new | (records >= NEW_RECORD)
 
     def _shift_score(self, model: ForestAndZ, features: np.ndarray) -> np.ndarray | None:
         if model.shift_null is None:

@@ -38,6 +38,27 @@ MIN_BATCHES_IN_WINDOW = 20
 PREFETCH_ROWS = 4096
 
 
+#: ``-log10 p`` of a range or level record that no routine mutes: the default alarm gate
+#: (contamination 0.001)
+NEW_RECORD = 3.0
+
+
+def never_routine(score: np.ndarray, records: np.ndarray | None,
+                  shift: np.ndarray | None) -> np.ndarray:
+    """Rows no routine mutes: those the level-shift part leads (a level that lasts is news
+    however often its size was seen) and those that are themselves a record
+    (:data:`NEW_RECORD`): a value or a level beyond everything the series showed in weeks
+    was not reached before, however often a jump of its size was (nab24: NAB's 5f5533
+    window, a range record of ``-log10 p`` 5.0 led by the z part at 7.55, was muted as
+    routine)."""
+    new = np.zeros(len(score), dtype=bool)
+    if shift is not None:
+        new |= shift >= score
+    if records is not None:
+        new |= records >= NEW_RECORD
+    return new
+
+
 class WindowedDetector(RetrainJobs, RoutineRows, ThresholdParams, Detector):
     """Base for detectors that retrain on a window of recent feature rows."""
 
@@ -120,21 +141,14 @@ class WindowedDetector(RetrainJobs, RoutineRows, ThresholdParams, Detector):
         retrain scores a few rows' predecessors alone, ``fit_inputs``)."""
         raise NotImplementedError
 
-    def _direct_score(self, model: Any, features: np.ndarray) -> np.ndarray | None:
-        """Evidence that is already a score (``-log10 p`` of its own), not calibrated with
-        the raw score; None = none."""
+    def _record_score(self, model: Any, features: np.ndarray) -> np.ndarray | None:
+        """Records of a value or a level, already a score (``-log10 p`` of their own, not
+        calibrated with the raw score); None = none."""
         return None
 
     def _shift_score(self, model: Any, features: np.ndarray) -> np.ndarray | None:
-        """The level-shift part's score where the detector has one (None)."""
+        """The level-shift part's score (already a score, as the records'); None = none."""
         return None
-
-    def _never_routine(self, model: Any, features: np.ndarray,
-                       score: np.ndarray) -> np.ndarray | None:
-        """Rows no routine mutes (None: none): those the level-shift part leads (a level
-        that lasts is news however often its size was seen)."""
-        shift = self._shift_score(model, features)
-        return None if shift is None else shift >= score
 
     def _decision(self, fitted: Fitted | None, raw: np.ndarray | None,
                   score: np.ndarray) -> np.ndarray | None:
@@ -224,12 +238,13 @@ class WindowedDetector(RetrainJobs, RoutineRows, ThresholdParams, Detector):
         else:
             raw = self._raw_score(fitted.model, x)
             score = fitted.calibrator(raw)
-            direct = self._direct_score(fitted.model, x)
-            if direct is not None:
-                score = np.maximum(score, direct)
-            new = None if routine is None else self._never_routine(fitted.model, x, score)
-            if new is not None:
-                routine = routine & ~new
+            records = self._record_score(fitted.model, x)
+            shift = self._shift_score(fitted.model, x)
+            for direct in (records, shift):
+                if direct is not None:
+                    score = np.maximum(score, direct)
+            if routine is not None:
+                routine = routine & ~never_routine(score, records, shift)
         decision = self._decision(fitted, raw, score)
         top = None if decision is None else top_kpis(contrib, self.kpis_, decision)
         return Scores(score, decision, top, frame, routine)

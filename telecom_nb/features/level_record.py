@@ -30,7 +30,7 @@ reached, as range novelty's value.
 
 The feature is the signed normal z of that ``p`` (as range novelty's); the detector reads
 it directly with a Bonferroni correction over the KPIs
-(:meth:`~telecom_nb.detectors.iforest.IsolationForestDetector._direct_score`). Only for a
+(:meth:`~telecom_nb.detectors.iforest.IsolationForestDetector._record_score`). Only for a
 few series (:data:`~telecom_nb.defaults.FEW_SERIES`): a fleet's levels are told by its
 peers (its columns read 0 and nothing is learned). The per-row cells are compiled
 (:mod:`~.level_record_kernel`), the same for a batch and for one series' pass.
