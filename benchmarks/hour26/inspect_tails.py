@@ -7,24 +7,14 @@ import sys
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from operator_quality import labelled
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from first_days import first_days
 
-from telecom_nb import schema
-from telecom_nb.detectors import make_detector
-from telecom_nb.detectors.param_paths import configure, parse_texts
 from telecom_nb.engine import replay
-from telecom_nb.sources import load_source
 
 folder, days = Path(sys.argv[1]), float(sys.argv[2])
-loaded = load_source(folder / "source.toml")
-table = labelled(loaded, folder)
-ts = table[schema.TIMESTAMP]
-table = table[ts < ts.min() + pd.Timedelta(days=days)]
-det = make_detector("iforest")
-configure(det, parse_texts(det, {"timezone": loaded.spec.timezone}))
+loaded, table, det = first_days(folder, days)
 replay(table, det, loaded.kpis)
 m = det._fitted.model
 names = list(det.features_.feature_names)
