@@ -42,8 +42,9 @@ def _alarm_stage(alarms: object) -> str:
     return "apply_columns" if hasattr(alarms, "apply_columns") else "apply"
 
 
-def _instrument(monitor: Monitor, samples: Samples) -> None:
-    """Wrap the stages on their instances (the classes stay as they are)."""
+def _instrument(monitor: Monitor, samples: Samples, parts: bool = False) -> None:
+    """Wrap the stages on their instances (the classes stay as they are); ``parts``: each
+    feature part's and the pipeline's own stages' calls too (as ``replay_stages.py``)."""
     runner, engine = monitor.runner, monitor.runner.engine
     detector = engine.detector
     pairs = [(runner.source, "next_batch", "source"), (engine.validator, "validate", "validate"),
@@ -54,6 +55,8 @@ def _instrument(monitor: Monitor, samples: Samples) -> None:
               (features, "update_view", "learn: features")]
     pairs += [(detector, name, f"score: {name.strip('_')}")
               for name in ("_raw_score", "_explain") if hasattr(detector, name)]
+    if parts:
+        pairs += _part_pairs(features)
     for obj, name, label in pairs:
         setattr(obj, name, _timed(getattr(obj, name), label, samples))
     for i, sink in enumerate(list(runner.sinks)):
@@ -61,14 +64,29 @@ def _instrument(monitor: Monitor, samples: Samples) -> None:
         runner.sinks[i] = _timed(sink, f"sink: {name}", samples)
 
 
-async def measure(sectors: int, ticks: int, detector: str) -> tuple[float, dict[str, float]]:
+def _part_pairs(features: object) -> list[tuple[object, str, str]]:
+    """Each feature part's transform/update and the pipeline's own stages (level record,
+    persistence, area, run, drift, smoothing, recurrence, common mode)."""
+    pairs = [(part, name, f"  part {type(part).__name__}.{name}")
+             for part in features.parts_ for name in ("transform_view", "update_view")]
+    for attr in ("persistence_", "area_", "run_", "drift_", "level_", "smooth_", "recur_",
+                 "common_"):
+        stage = getattr(features, attr, None)
+        pairs += [(stage, name, f"  {attr}.{name}")
+                  for name in ("transform", "update", "adjust", "transform_view",
+                               "update_view", "fit") if hasattr(stage, name)]
+    return pairs
+
+
+async def measure(sectors: int, ticks: int, detector: str,
+                  parts: bool = False) -> tuple[float, dict[str, float]]:
     monitor = Monitor(KpiSimulator(n_sectors=sectors, seed=0), make_detector(detector),
                       interval=0.0)
     while not monitor.detector.is_ready:
         await monitor.step(1)
     await monitor.step(10)  # past the first model's one-off costs
     samples: Samples = defaultdict(list)
-    _instrument(monitor, samples)
+    _instrument(monitor, samples, parts)
     totals = []
     for _ in range(ticks):
         started = time.thread_time()
@@ -84,8 +102,10 @@ def main() -> None:
     parser.add_argument("--sectors", type=int, default=500)
     parser.add_argument("--ticks", type=int, default=150)
     parser.add_argument("--detector", default="iforest")
+    parser.add_argument("--parts", action="store_true",
+                        help="time each feature part and the pipeline's stages too")
     args = parser.parse_args()
-    total, stages = asyncio.run(measure(args.sectors, args.ticks, args.detector))
+    total, stages = asyncio.run(measure(args.sectors, args.ticks, args.detector, args.parts))
     print(f"tick (median CPU) {total:7.2f} ms   stages, CPU ms per tick (mean, retrains in):")
     for label, ms in sorted(stages.items(), key=lambda item: -item[1]):
         print(f"  {label:28s} {ms:7.3f}")

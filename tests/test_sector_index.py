@@ -86,3 +86,28 @@ def test_lookups_keep_no_python_string_per_id():
     np.testing.assert_array_equal(positions, np.arange(20_000))
     np.testing.assert_array_equal(index.lookup(ids.iloc[::-1]), np.arange(20_000)[::-1])
     assert kept < 400_000  # 20k strings held: ~1.2 MB
+
+
+def test_an_extractors_rows_are_kept_on_the_view_until_its_registry_grows():
+    """FeatureExtractor.rows answers a view's repeated asks from the view, and anew once
+    the registry learned sectors (a kept -1 would hide a sector registered since) or
+    for another registry."""
+    from telecom_nb.features.base import FeatureExtractor
+    from telecom_nb.features.view import BatchView
+
+    ids = np.array(["a", "b", "c"], dtype=object)
+    view = BatchView(ids, ids, pd.DatetimeIndex([0, 0, 0], tz="UTC"), np.zeros((3, 1)))
+    one, other = FeatureExtractor(), FeatureExtractor()
+    one.registry.register(np.array(["b"], dtype=object))
+    first = one.rows(view)
+    np.testing.assert_array_equal(first, [-1, 0, -1])
+    asked = []
+    lookup = one.registry.lookup
+    one.registry.lookup = lambda *a, **k: asked.append(1) or lookup(*a, **k)
+    assert one.rows(view) is first and not asked  # the view's own answer
+    one.registry.register(np.array(["c", "a"], dtype=object))
+    np.testing.assert_array_equal(one.rows(view), [2, 0, 1])
+    assert asked
+    other.registry.register(np.array(["c", "x", "y"], dtype=object))  # as many ids
+    np.testing.assert_array_equal(other.rows(view), [-1, -1, 0])  # its own registry
+    np.testing.assert_array_equal(one.rows(view), [2, 0, 1])

@@ -21,6 +21,9 @@ from telecom_nb.features.view import BatchView, infer_kpis, make_view
 from telecom_nb.params import Parametrized, param_trait
 from telecom_nb.sector_index import SectorIndex
 
+#: a view's cache key for its registry rows (:meth:`FeatureExtractor.rows`)
+_ROWS = "registry rows"
+
 
 class FeatureExtractor(Parametrized):
     """Tiny base class: per-sector state in numpy arrays indexed through a registry."""
@@ -79,8 +82,17 @@ class FeatureExtractor(Parametrized):
             self._bind(tuple(kpis))
 
     def rows(self, view: BatchView) -> np.ndarray:
-        """Registry rows of the view's sectors, -1 for sectors never learned."""
-        return self.registry.lookup(view.sector_ids, alias=view.ids_key)
+        """Registry rows of the view's sectors, -1 for sectors never learned.
+
+        Kept on the view per registry and its size (a registry only grows, and a position
+        never changes): a tick's parts ask ~20 times for the same view's rows."""
+        registry, size = self.registry, len(self.registry)
+        kept = view.cache.get(_ROWS)  # not row-wise: a slice looks its rows up anew
+        if kept is not None and kept[0] is registry and kept[1] == size:
+            return kept[2]
+        rows = registry.lookup(view.sector_ids, alias=view.ids_key)
+        view.cache[_ROWS] = (registry, size, rows)
+        return rows
 
     def transform_view(self, view: BatchView) -> np.ndarray:
         raise NotImplementedError
