@@ -84,8 +84,6 @@ class ForestAndZ:
     area: AreaPart | None = None  # a fleet: two KPI families off with the sector's area
     persist: PersistPart | None = None  # hourly fleets: a KPI held off for hours
     rates: RatePart | None = None  # hourly fleets: a ratio KPI on its own deep tail
-    #: hourly fleets: every KPI's seasonal column on its own deep tail, read directly
-    season: RatePart | None = None
     drift: DriftPart | None = None  # fleets: a KPI held moderately off for a day
     record: np.ndarray | None = None  # a few series: level-record columns, read directly
     #: the fit's :class:`FitReference`, taken (and dropped) by the detector's calibration

@@ -107,7 +107,6 @@ class IsolationForestDetector(RatioSwitch, PartSchedule, CalendarParams, ForestP
         area_pairs = params.pop("area_columns", ())
         persist_pairs = params.pop("persist_columns", ())
         rate_cols = tuple(params.pop("rate_columns", ()))
-        season_cols = tuple(params.pop("season_columns", ()))
         drift_pairs = tuple(params.pop("drift_columns", ()))
         drift_cols = tuple(int(p[1]) for p in drift_pairs)
         drift_fitted = params.pop("drift_part", True)
@@ -171,7 +170,6 @@ class IsolationForestDetector(RatioSwitch, PartSchedule, CalendarParams, ForestP
         area = None if heavy else AreaPart.fit(every, ref, area_pairs, cont)
         persist = None if heavy else PersistPart.fit(every, ref, persist_pairs, cont)
         rates = None if heavy else RatePart.fit(every, ref, rate_cols, cont)
-        season = None if heavy else RatePart.fit(every, ref, season_cols, cont)
         drift = None if heavy or not drift_fitted else DriftPart.fit(ref, drift_pairs)
         if joint is not None and not heavy:
             zref = np.maximum(zref, units)
@@ -184,7 +182,7 @@ class IsolationForestDetector(RatioSwitch, PartSchedule, CalendarParams, ForestP
             shift if heavy and len(shift) else None,
             _shift_null(shift_ref, shift_prev, shift) if heavy and len(shift) else None,
             families, smooth, smooth_tail, smooth_null, keep, run_part, area=area, persist=persist,
-            rates=rates, drift=drift, record=record if len(record) else None, season=season)
+            rates=rates, drift=drift, record=record if len(record) else None)
         # the calibration reads the very window (unsliced) when no rows were picked
         model.fit_ref[0] = FitReference(shift_ref, shift_prev, forest_raw, zref, units, cont,
                                        smooth_units)

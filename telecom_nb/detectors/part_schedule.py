@@ -146,7 +146,6 @@ class PartSchedule:
                 "persist_columns": area_columns(list(self.features_.feature_names),
                                                 list(self.kpis_), kind=PERSIST_KIND)
                 if self._persist_part() else (), "rate_columns": self._rate_columns(),
-                "season_columns": self._season_columns(),
                 "drift_columns": area_columns(list(self.features_.feature_names),
                                               list(self.kpis_), kind=DRIFT_KIND),
                 "drift_part": self._drift_part()}
@@ -161,16 +160,6 @@ class PartSchedule:
             return ()
         return rate_columns(list(self.features_.feature_names), list(lumpy.kpis),
                             lumpy.counts_.ratios())
-
-    def _season_columns(self) -> tuple[int, ...]:
-        """The season part's columns: every seasonal z (``joint`` fleets after a day,
-        :data:`RATE_STEP` or slower)."""
-        if not self.joint or not self._run_part():
-            return ()
-        if self.features_.parts_[0].cadence_.step < RATE_STEP:
-            return ()
-        return tuple(i for i, name in enumerate(self.features_.feature_names)
-                     if name.endswith(":season_z"))
 
     def _shift_columns(self) -> tuple[int, ...]:
         """Level-shift columns: never in the forest or the tails; for a few series their
