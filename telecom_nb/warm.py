@@ -38,6 +38,7 @@ def warm_fleet() -> None:
     fleet and of a few series."""
     from telecom_nb import schema
     from telecom_nb.detectors import make_detector
+    from telecom_nb.detectors.flat_forest import compile_walks
     from telecom_nb.engine.monitor import Monitor
     from telecom_nb.engine.replay import replay
     from telecom_nb.sources.simulator import KpiSimulator
@@ -50,6 +51,7 @@ def warm_fleet() -> None:
             await monitor.aclose()
 
     asyncio.run(live())
+    compile_walks()  # a 100k fleet's forest walk (from row_split.PARALLEL_ROWS rows)
     for sectors, ticks in ((FLEET_SECTORS, FLEET_TICKS), (FEW_SECTORS, FEW_TICKS)):
         table = KpiSimulator(n_sectors=sectors, seed=1).run(ticks)
         replay(table, make_detector("iforest"), list(schema.KPIS))

@@ -90,3 +90,26 @@ def test_float32_thresholds_take_the_same_branches():
     for x in xs:
         finite = np.isfinite(x)
         assert np.array_equal((x > t)[finite], (x > t32)[finite])
+
+
+@pytest.mark.usefixtures("split_rows")  # from 24 rows: a 100k tick's level walk, in slices
+@pytest.mark.parametrize("params", [{"n_estimators": 9}, {"n_estimators": 6, "max_samples": 2}])
+def test_the_large_batches_level_walk_scores_as_sklearn(params):
+    """Blocks of 256 rows and a part block, trees of one level (a root and two leaves) and
+    leaves above the bottom: the level-by-level walk gives sklearn's numbers."""
+    rng = np.random.default_rng(5)
+    train = rng.standard_t(3, size=(300, 4))
+    train[:, 1] = np.round(train[:, 1])
+    forest = IsolationForest(random_state=2, **params).fit(train)
+    x = rng.standard_t(3, size=(600, 4)) * 2
+    x[:200, 1] = np.round(x[:200, 1])
+    flat = FlatForest.of(forest)
+    assert params.get("max_samples") != 2 or flat.depth == 1
+    for t in range(len(flat.feature)):  # rows exactly on a root's or a child's threshold
+        for node in range(min(2, flat.feature.shape[1])):
+            rows = slice(300 + 20 * t + 10 * node, 310 + 20 * t + 10 * node)
+            if np.isfinite(flat.threshold[t, node]):
+                x[rows, flat.feature[t, node]] = flat.threshold[t, node]
+    assert np.array_equal(flat.score_samples(x), forest.score_samples(x))
+    single = FlatForest.of(IsolationForest(random_state=0, n_estimators=3).fit(np.ones((50, 4))))
+    assert np.array_equal(single.score_samples(x), single.forest.score_samples(x))
