@@ -8,6 +8,11 @@ page faults of fresh temporaries do, as they are the tick's). Numba kernels show
 line each; the forest's other walking threads are not in it.
 
     PYTHONPATH=. python benchmarks/tick_profile.py --sectors 100000 --ticks 6 --top 40
+
+``--serial`` profiles only what runs on one thread: the row-split passes (both threads,
+:mod:`telecom_nb.features.row_split`) are left out of the profile and their wall, thread and
+process CPU are summed apart. At 100k sectors the one-thread part is what a second core
+cannot shorten.
 """
 
 from __future__ import annotations
@@ -20,11 +25,36 @@ import time
 
 from telecom_nb.detectors import make_detector
 from telecom_nb.engine.monitor import Monitor
+from telecom_nb.features import row_split
 from telecom_nb.sources.simulator import KpiSimulator
 
 
-async def profile(sectors: int, ticks: int, detector: str) -> cProfile.Profile:
+def _leave_out_row_splits(prof: cProfile.Profile, split: dict[str, float]) -> None:
+    """Profile off inside ``row_split.over_rows`` (its passes' clocks summed in ``split``)."""
+    over_rows = row_split.over_rows
+
+    def timed(n, call):
+        if not split["on"]:
+            return over_rows(n, call)
+        prof.disable()
+        clocks = time.perf_counter(), time.thread_time(), time.process_time()
+        try:
+            return over_rows(n, call)
+        finally:
+            for key, clock, t0 in zip(("wall", "thread", "process"), (
+                    time.perf_counter, time.thread_time, time.process_time), clocks, strict=True):
+                split[key] += clock() - t0
+            split["calls"] += 1
+            prof.enable()
+
+    row_split.over_rows = timed
+
+
+async def profile(sectors: int, ticks: int, detector: str,
+                  split: dict[str, float] | None = None) -> cProfile.Profile:
     prof = cProfile.Profile(time.thread_time)
+    if split is not None:
+        _leave_out_row_splits(prof, split)
     monitor = Monitor(KpiSimulator(n_sectors=sectors, seed=0), make_detector(detector),
                       interval=0.0)
     while not monitor.detector.is_ready:
@@ -34,11 +64,15 @@ async def profile(sectors: int, ticks: int, detector: str) -> cProfile.Profile:
     run = engine.run
 
     def profiled(batch):
+        if split is not None:
+            split["on"] = True
         prof.enable()
         try:
             return run(batch)
         finally:
             prof.disable()
+            if split is not None:
+                split["on"] = False
 
     engine.run = profiled
     for _ in range(ticks):
@@ -55,8 +89,17 @@ def main() -> None:
     parser.add_argument("--top", type=int, default=40)
     parser.add_argument("--sort", default="tottime", help="pstats key (tottime, cumtime)")
     parser.add_argument("--out", help="also write the raw profile here (pstats file)")
+    parser.add_argument("--serial", action="store_true",
+                        help="profile the one-thread part only (row-split passes timed apart)")
     args = parser.parse_args()
-    prof = asyncio.run(profile(args.sectors, args.ticks, args.detector))
+    keys = ("on", "wall", "thread", "process", "calls")
+    split = dict.fromkeys(keys, 0.0) if args.serial else None
+    prof = asyncio.run(profile(args.sectors, args.ticks, args.detector, split))
+    if split is not None:
+        print(f"row-split passes per tick: {split['calls'] / args.ticks:.0f} calls, wall "
+              f"{split['wall'] / args.ticks * 1e3:.1f} ms, this thread "
+              f"{split['thread'] / args.ticks * 1e3:.1f}, process "
+              f"{split['process'] / args.ticks * 1e3:.1f} ms CPU (not in the profile below)")
     if args.out:
         prof.dump_stats(args.out)
     stats = pstats.Stats(prof)
