@@ -52,6 +52,11 @@ def warm_fleet() -> None:
 
     asyncio.run(live())
     compile_walks()  # a 100k fleet's forest walk (from row_split.PARALLEL_ROWS rows)
+    # a fleet of >= group_median.FEW_ROWS sectors takes its province medians in one
+    # compiled pass the 64-sector fleet never reaches (else the first large tick compiles it)
+    from telecom_nb.features import median_kernel
+
+    median_kernel.few_group_medians(np.zeros(3, dtype=np.int64), np.zeros((3, 2)), 2, 600)
     for sectors, ticks in ((FLEET_SECTORS, FLEET_TICKS), (FEW_SECTORS, FEW_TICKS)):
         table = KpiSimulator(n_sectors=sectors, seed=1).run(ticks)
         replay(table, make_detector("iforest"), list(schema.KPIS))

@@ -106,3 +106,58 @@ def test_compiled_group_medians_same_as_lexsort(monkeypatch):
             m.setattr(median_kernel, "numba", None)
             want = group_median.group_medians(codes, values, groups + 1, min_count)
         np.testing.assert_array_equal(got, want)
+
+
+def test_few_group_medians_same_as_loop_over_groups(monkeypatch):
+    """The one compiled pass over few groups gives the loop over groups' numbers: NaN in
+    some groups only, empty, one-row and all-NaN groups, infinities, overflow, signed zeros;
+    float32 stays on the loop (np.median partitions its own way)."""
+    from telecom_nb.features import group_median, median_kernel
+
+    if median_kernel.numba is None:
+        return
+    rng = np.random.default_rng(5)
+    monkeypatch.setattr(group_median, "FEW_ROWS", 1)  # the few-groups path at any size
+    for trial in range(300):
+        n = int(rng.choice([1, 2, 5, 40, 700, 1300]))
+        groups = int(rng.integers(1, 12))
+        codes = rng.integers(0, groups, n)
+        codes[rng.random(n) < 0.6] = groups - 1  # a large group (over 600 rows) beside small
+        values = _awkward_block(rng, n, int(rng.integers(1, 5)))
+        if rng.random() < 0.5:  # NaN in some groups' rows only
+            nan_rows = np.isin(codes, rng.integers(0, groups, 2))
+            values[nan_rows & (rng.random(n) < rng.random())] = np.nan  # whole rows
+            values[nan_rows[:, None] & (rng.random(values.shape) < 0.3)] = np.nan
+        if rng.random() < 0.5:  # a median whose double overflows: (hi + hi) / 2 is inf
+            values[codes == rng.integers(0, groups), rng.integers(0, values.shape[1])] = 1.7e308
+        dtype = np.float32 if trial % 3 == 0 else np.float64
+        with np.errstate(over="ignore"):
+            values = values.astype(dtype)
+        min_count = int(rng.integers(0, 4))
+        got = group_median.group_medians(codes, values, groups + 1, min_count)
+        with monkeypatch.context() as m, warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            m.setattr(median_kernel, "few_group_medians", lambda *a: None)
+            want = group_median.group_medians(codes, values, groups + 1, min_count)
+        np.testing.assert_array_equal(got, want)
+        assert np.array_equal(np.signbit(got), np.signbit(want))  # 0.0 and -0.0 too
+
+
+def test_few_group_medians_numpy_paths_by_group(monkeypatch):
+    """Each group takes its own numpy path: a NaN anywhere in a group under 600 rows makes
+    an odd count's huge middle value (hi + hi) / 2 = inf; one row, or 600 rows, keep it."""
+    from telecom_nb.features import group_median
+
+    monkeypatch.setattr(group_median, "FEW_ROWS", 1)
+    big = 1.7e308
+    sizes = (3, 3, 1, 601, 601)  # NaN rows: groups 1, 2 (its one row), 4 (so 600 left)
+    codes = np.repeat(np.arange(5), sizes)
+    values = np.full((len(codes), 2), big)
+    for g in (1, 2, 4):
+        values[np.flatnonzero(codes == g)[0], 1] = np.nan
+    med = group_median.group_medians(codes, values, 6, 0)
+    np.testing.assert_array_equal(med[:, 0], [big, np.inf, big, big, big, np.nan])
+    # an even count's (lo + hi) / 2 overflows on every path
+    np.testing.assert_array_equal(med[:, 1], [big, np.inf, np.nan, big, np.inf, np.nan])
+    monkeypatch.setattr(group_median.median_kernel, "few_group_medians", lambda *a: None)
+    np.testing.assert_array_equal(group_median.group_medians(codes, values, 6, 0), med)

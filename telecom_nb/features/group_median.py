@@ -58,6 +58,13 @@ def group_medians(codes: np.ndarray, values: np.ndarray, n_groups: int,
 
     A group with fewer than ``min_count`` finite values in a column gets NaN.
     """
+    few = n_groups <= FEW_GROUPS and len(values) >= FEW_ROWS
+    if few:  # the loop over groups below, in one compiled pass (same numbers)
+        compiled = median_kernel.few_group_medians(codes, values, n_groups, _NANMEDIAN_SMALL)
+        if compiled is not None:
+            out, counts = compiled
+            out[counts < min_count] = np.nan
+            return out
     out = np.full((n_groups, values.shape[1]), np.nan)
     finite = np.isfinite(values)
     counts = np.stack(
@@ -65,11 +72,11 @@ def group_medians(codes: np.ndarray, values: np.ndarray, n_groups: int,
          for j in range(values.shape[1])], axis=1,
     )
     compiled = None
-    if values.dtype == np.float64 and not (n_groups <= FEW_GROUPS and len(values) >= FEW_ROWS):
+    if values.dtype == np.float64 and not few:
         compiled = median_kernel.group_medians(codes, values, n_groups)
     if compiled is not None:  # the one-sort-per-column path below, by selection
         out = compiled
-    elif n_groups <= FEW_GROUPS and len(values) >= FEW_ROWS:
+    elif few:
         order = np.argsort(codes, kind="stable")
         bounds = np.searchsorted(codes[order], np.arange(n_groups + 1))
         ordered = values[order]

@@ -92,11 +92,59 @@ def _groups(codes, values, order, starts, sizes, out):  # pragma: no cover - com
             out[g, j] = _middle(buf, c, finite, True)
 
 
+def _few_groups(codes, values, small, out, counts):  # pragma: no cover - compiled
+    """Each group's column medians as :func:`~telecom_nb.features.group_median.nanmedian_fast`
+    gives them on the group's rows (in row order), and its finite counts.
+
+    The rows are counted into place group by group (a stable counting sort, one column at
+    a time) instead of one sort and one call per group. nanmedian_fast's paths, per group:
+    one row gives its value; a group with a NaN in any column takes numpy's nanmedian
+    (under ``small`` rows an odd count's middle value as ``(hi + hi) / 2``); one without
+    takes ``np.median``'s numbers (the compiled selection nanmedian_fast uses on float64).
+    """
+    n, k = values.shape
+    n_groups = out.shape[0]
+    sizes = np.zeros(n_groups, dtype=np.int64)
+    any_nan = np.zeros(n_groups, dtype=np.bool_)
+    for i in range(n):
+        g = codes[i]
+        sizes[g] += 1
+        for j in range(k):
+            v = values[i, j]
+            if np.isnan(v):
+                any_nan[g] = True
+            elif np.isfinite(v):
+                counts[g, j] += 1.0
+    starts = np.zeros(n_groups, dtype=np.int64)
+    for g in range(1, n_groups):
+        starts[g] = starts[g - 1] + sizes[g - 1]
+    buf = np.empty(max(1, n))
+    fill = np.empty(n_groups, dtype=np.int64)
+    for j in range(k):
+        fill[:] = starts
+        for i in range(n):
+            v = values[i, j]
+            if not np.isnan(v):
+                g = codes[i]
+                buf[fill[g]] = v
+                fill[g] += 1
+        for g in range(n_groups):
+            a, c = starts[g], fill[g] - starts[g]
+            if c == 0:
+                continue  # no row, or NaN only: NaN
+            if sizes[g] == 1:
+                out[g, j] = buf[a]
+                continue
+            odd_twice = any_nan[g] and sizes[g] < small
+            out[g, j] = _middle(buf[a : a + c], c, c, odd_twice)
+
+
 if numba is not None:
     _select = numba.njit(cache=True)(_select)
     _middle = numba.njit(cache=True)(_middle)
     _columns = numba.njit(cache=True, nogil=True)(_columns)
     _groups = numba.njit(cache=True, nogil=True)(_groups)
+    _few_groups = numba.njit(cache=True, nogil=True)(_few_groups)
 
 
 def column_medians(block: np.ndarray, odd_twice: bool) -> np.ndarray | None:
@@ -123,3 +171,18 @@ def group_medians(codes: np.ndarray, values: np.ndarray, n_groups: int) -> np.nd
     out = np.full((n_groups, values.shape[1]), np.nan)
     _groups(codes, np.asarray(values, dtype=np.float64), order, starts, sizes, out)
     return out
+
+
+def few_group_medians(codes: np.ndarray, values: np.ndarray, n_groups: int,
+                      small: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """(groups x columns medians, groups x columns finite counts) in one compiled pass:
+    the numbers of a loop calling ``nanmedian_fast`` on each group's rows (NaN where a
+    group has no row or only NaN). None without numba or for other than float64 (np.median
+    of a float32 block partitions its own way: a median of 0.0 and -0.0 keeps another sign)."""
+    if numba is None or values.ndim != 2 or values.dtype != np.float64:
+        return None
+    out = np.full((n_groups, values.shape[1]), np.nan)
+    counts = np.zeros((n_groups, values.shape[1]))
+    _few_groups(np.asarray(codes, dtype=np.int64), np.ascontiguousarray(values),
+                int(small), out, counts)
+    return out, counts
