@@ -15,6 +15,7 @@ Causal: a row's run is its own and earlier rows only, as a streaming part would 
 from __future__ import annotations
 
 import argparse
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -68,7 +69,9 @@ def area_median(df: pd.DataFrame, near: int) -> np.ndarray:
     wide = df.pivot_table(index=schema.TIMESTAMP, columns=schema.SECTOR,
                           values=schema.SCORE, aggfunc="first").reindex(columns=pos.index)
     vals = wide.to_numpy()
-    med = np.nanmedian(vals[:, nn], axis=2)  # time x sector
+    with warnings.catch_warnings():  # a time no neighbour reported: NaN, read as 0
+        warnings.simplefilter("ignore", RuntimeWarning)
+        med = np.nanmedian(vals[:, nn], axis=2)  # time x sector
     t = wide.index.get_indexer(df[schema.TIMESTAMP])
     s = pos.index.get_indexer(df[schema.SECTOR])
     return med[t, s]
