@@ -12,73 +12,46 @@ import sys
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from lead_part import attach
-from operator_quality import labelled
+from world_trace import trace_world
 
-from telecom_nb import schema
-from telecom_nb.detectors import make_detector
 from telecom_nb.detectors.calibration import exp_tail_log_p
-from telecom_nb.detectors.param_paths import configure, parse_texts
 from telecom_nb.detectors.rate_part import START
-from telecom_nb.engine import replay
-from telecom_nb.sources import load_source
 
 
-def trace(det, record: list) -> None:
-    orig = det._score_features
-
-    def wrapped(x, index, fitted=None, routine=None):
-        scores = orig(x, index, fitted, routine)
-        f = fitted or det._fitted
-        cols: dict[str, np.ndarray] = {}
-        if f is not None:
-            m = f.model
-            for name, v in det.part_scores(m, x).items():
-                v = np.asarray(v, dtype=float)
-                cols[f"raw_{name}"] = v
-                cols[f"cal_{name}"] = f.calibrator(v)
-            for name, fn in (("records", det._record_score), ("shift", det._shift_score)):
-                v = fn(m, x)
-                if v is not None:
-                    cols[f"direct_{name}"] = np.asarray(v, dtype=float)
-            base = m.base(x)
-            names = list(det.features_.feature_names)
-            season = [i for i, n in enumerate(names) if n.endswith(":season_z")]
-            units = m.tails.select(np.asarray(season)).units(base[:, season])
-            for j, i in enumerate(season):
-                k = names[i].rpartition(":")[0]
-                cols[f"z:{k}"] = base[:, i]
-                cols[f"u:{k}"] = units[:, j]
-            for tag, r in (("r", m.rates), ("s", getattr(m, "season", None))):
-                if r is None:
-                    continue
-                ru = np.nan_to_num(r.tails.units(base[:, r.columns]))
-                top = -math.log10(1 - START)
-                lp = np.where(ru > r.anchor, exp_tail_log_p(ru, r.anchor, r.scale, top), 0.0)
-                for j, c in enumerate(r.columns):
-                    cols[f"{tag}lp:{names[c].rpartition(':')[0]}"] = lp[:, j]
-                cols[f"{tag}_penalty"] = np.full(len(x), r.penalty)
-        record.append(pd.DataFrame(cols, index=range(len(x))))
-        return scores
-
-    det._score_features = wrapped
-
-
-def main() -> None:
-    folder, out = Path(sys.argv[1]), Path(sys.argv[2])
-    loaded = load_source(folder / "source.toml")
-    table = labelled(loaded, folder)
-    det = make_detector("iforest")
-    configure(det, parse_texts(det, {"timezone": loaded.spec.timezone}))
-    record: list = []
-    trace(det, record)
-    scored = attach(table, replay(table, det, loaded.kpis).frame, record)
-    ts = scored[schema.TIMESTAMP]
-    scored[ts >= ts.min() + pd.Timedelta("7D")].to_parquet(out)
+def columns(det, f, x: np.ndarray) -> dict[str, np.ndarray]:
+    """Every part's raw and calibrated score, the direct parts, each KPI's seasonal z and
+    tail units, the rate (and a season) part's per-column ``-log10 p``."""
+    cols: dict[str, np.ndarray] = {}
+    m = f.model
+    for name, v in det.part_scores(m, x).items():
+        v = np.asarray(v, dtype=float)
+        cols[f"raw_{name}"] = v
+        cols[f"cal_{name}"] = f.calibrator(v)
+    for name, fn in (("records", det._record_score), ("shift", det._shift_score)):
+        v = fn(m, x)
+        if v is not None:
+            cols[f"direct_{name}"] = np.asarray(v, dtype=float)
+    base = m.base(x)
+    names = list(det.features_.feature_names)
+    season = [i for i, n in enumerate(names) if n.endswith(":season_z")]
+    units = m.tails.select(np.asarray(season)).units(base[:, season])
+    for j, i in enumerate(season):
+        k = names[i].rpartition(":")[0]
+        cols[f"z:{k}"] = base[:, i]
+        cols[f"u:{k}"] = units[:, j]
+    for tag, r in (("r", m.rates), ("s", getattr(m, "season", None))):
+        if r is None:
+            continue
+        ru = np.nan_to_num(r.tails.units(base[:, r.columns]))
+        top = -math.log10(1 - START)
+        lp = np.where(ru > r.anchor, exp_tail_log_p(ru, r.anchor, r.scale, top), 0.0)
+        for j, c in enumerate(r.columns):
+            cols[f"{tag}lp:{names[c].rpartition(':')[0]}"] = lp[:, j]
+        cols[f"{tag}_penalty"] = np.full(len(x), r.penalty)
+    return cols
 
 
 if __name__ == "__main__":
-    main()
+    trace_world(Path(sys.argv[1]), Path(sys.argv[2]), columns)
