@@ -9,9 +9,13 @@ the hour-long runs >= m starting on normal unflagged rows (per 1,000 sector-days
 from __future__ import annotations
 
 import argparse
+import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from operator_quality import fault_episodes
 from runs import run_length, sector_order
 
