@@ -7,9 +7,13 @@ added to the detector's flags; events gained and false-alarm rows added, per rul
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from rule_gain import with_rule
 
 from telecom_nb import schema
 from telecom_nb.evaluation.metrics import evaluate
@@ -56,12 +60,9 @@ def main() -> None:
         flags = df[schema.IS_ANOMALY].to_numpy(bool)
         print("  is_anomaly == score>=3:", bool((flags == (df[schema.SCORE] >= 3)).all()))
         for name, r in rules(df).items():
-            ev = evaluate(df.assign(**{schema.IS_ANOMALY: flags | r}))
+            ev, kinds = with_rule(df, base, r)
             gained = ev.events_found - base.events_found
             extra = ev.fp - base.fp
-            kinds = {k: s.events_found - base.per_kind[k].events_found
-                     for k, s in ev.per_kind.items()
-                     if s.events_found != base.per_kind[k].events_found}
             print(f"  {name:24s} +{gained:3d} events +{extra:4d} fp  P {ev.precision:.3f} "
                   f"ER {ev.event_recall:.3f}  {kinds}")
 

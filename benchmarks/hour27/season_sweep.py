@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import math
 import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from telecom_nb import schema
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from rule_gain import with_rule
+
 from telecom_nb.evaluation.metrics import evaluate
 
 THRESHOLDS = (3.0, 3.5, 4.0, 4.5, 5.0, 5.5, 6.0)
@@ -33,16 +36,13 @@ def main() -> None:
     for path in sys.argv[1:]:
         df = pd.read_parquet(path)
         base = evaluate(df)
-        flags = df[schema.IS_ANOMALY].to_numpy(bool)
         print(f"{path}: P {base.precision:.3f} events {base.events_found}/{base.n_events} "
               f"({base.event_recall:.3f}) fp {base.fp}")
         for name, keep in variants.items():
             p = part(df, keep)
             for t in THRESHOLDS:
-                ev = evaluate(df.assign(**{schema.IS_ANOMALY: flags | (p >= t)}))
-                kinds = {k[:8]: s.events_found - base.per_kind[k].events_found
-                         for k, s in ev.per_kind.items()
-                         if s.events_found != base.per_kind[k].events_found}
+                ev, gained = with_rule(df, base, p >= t)
+                kinds = {k[:8]: n for k, n in gained.items()}
                 print(f"  {name:9s} >= {t:3.1f}: +{ev.events_found - base.events_found:2d} "
                       f"events +{ev.fp - base.fp:3d} fp  P {ev.precision:.3f} "
                       f"ER {ev.event_recall:.3f} {kinds}")

@@ -12,9 +12,14 @@ gained no event for 19 rows at 2.5).
 from __future__ import annotations
 
 import argparse
+import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from rule_gain import with_rule
 
 from telecom_nb import schema
 from telecom_nb.evaluation.metrics import evaluate
@@ -45,7 +50,6 @@ def main() -> None:
     for path in args.results:
         df = pd.read_parquet(path)
         base = evaluate(df)
-        flags = df[schema.IS_ANOMALY].to_numpy(bool)
         prev, step = previous_score(df)
         print(f"{path} ({step}): P {base.precision:.3f} events {base.events_found}/"
               f"{base.n_events} ({base.event_recall:.3f}) false-alarm rows {base.fp}")
@@ -54,10 +58,7 @@ def main() -> None:
             continue
         s = df[schema.SCORE].to_numpy(float)
         for m in args.min:
-            ev = evaluate(df.assign(**{schema.IS_ANOMALY: flags | ((s >= m) & (prev >= m))}))
-            kinds = {k: st.events_found - base.per_kind[k].events_found
-                     for k, st in ev.per_kind.items()
-                     if st.events_found != base.per_kind[k].events_found}
+            ev, kinds = with_rule(df, base, (s >= m) & (prev >= m))
             print(f"  both >= {m}: +{ev.events_found - base.events_found} events "
                   f"+{ev.fp - base.fp} false-alarm rows: P {ev.precision:.3f} event recall "
                   f"{ev.event_recall:.3f} {kinds}")

@@ -15,10 +15,15 @@ Causal: a row's run is its own and earlier rows only, as a streaming part would 
 from __future__ import annotations
 
 import argparse
+import sys
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from rule_gain import with_rule
 
 from telecom_nb import schema
 from telecom_nb.evaluation.metrics import evaluate
@@ -113,10 +118,7 @@ def main() -> None:
                     else:
                         frac = window_mean((s >= m)[order].astype(float), follows, rows)
                         hit[order] = frac >= 0.5
-                    ev = evaluate(df.assign(**{schema.IS_ANOMALY: flags | hit}))
-                    kinds = {kd: st.events_found - base.per_kind[kd].events_found
-                             for kd, st in ev.per_kind.items()
-                             if st.events_found != base.per_kind[kd].events_found}
+                    ev, kinds = with_rule(df, base, hit)
                     nsec = df.loc[hit & normal, schema.SECTOR].nunique()
                     print(f"  {args.rule} near {near} k {k} ({rows} rows) >= {m}: "
                           f"+{ev.events_found - base.events_found} events "
