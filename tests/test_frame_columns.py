@@ -56,3 +56,16 @@ def test_a_view_from_arrays_is_the_view_from_series(monkeypatch):
     assert list(fast.provinces) == list(slow.provinces)
     assert fast.timestamps.equals(slow.timestamps) and fast.timestamps.name == "timestamp"
     assert fast.ids_key is slow.ids_key is not None
+
+
+def test_a_registry_knows_a_columns_array_by_its_arrow():
+    """The history sink looks the tick's ids up from the column's array: the same Arrow
+    as the view's, so the registry answers from its cached lookup (no conversion)."""
+    from telecom_nb.sector_index import SectorIndex, arrow_key
+
+    frame = _frame()
+    ids = column_array(frame, "sector_id")
+    assert arrow_key(ids) is arrow_key(frame["sector_id"]) is not None
+    index = SectorIndex()
+    first = index.positions(frame["sector_id"])
+    assert index.lookup(ids) is first  # the cached answer: known by its Arrow
