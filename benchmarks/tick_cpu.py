@@ -13,6 +13,10 @@ features, score, alarms, sinks, learn, a due retrain in line).
 Up to ``OFFLOAD_ROWS`` sectors the tick runs on the calling thread and its thread CPU
 time is read; above, the engine runs in a worker thread and the process CPU time is
 read instead (it then includes compiled kernels' worker threads).
+
+``--blocks N`` measures N blocks of ``--ticks`` ticks after one warm-up and prints each
+block's median: two trees run side by side (``&``), N blocks each, meet the same load
+block by block at one warm-up's cost (on a loaded host a warm-up is minutes of wall).
 """
 
 from __future__ import annotations
@@ -28,26 +32,32 @@ from telecom_nb.engine.monitor import Monitor
 from telecom_nb.sources.simulator import KpiSimulator
 
 
-async def measure(sectors: int, ticks: int, detector: str, thread_rows: int) -> dict:
+async def measure(sectors: int, ticks: int, detector: str, thread_rows: int,
+                  blocks: int = 1) -> dict:
     monitor = Monitor(KpiSimulator(n_sectors=sectors, seed=0), make_detector(detector),
                       interval=0.0)
     while not monitor.detector.is_ready:
         await monitor.step(1)
     clock = time.thread_time if sectors < thread_rows else time.process_time
-    wall, cpu = [], []
-    for _ in range(ticks):
-        w0, c0 = time.perf_counter(), clock()
-        await monitor.step(1)
-        wall.append(time.perf_counter() - w0)
-        cpu.append(clock() - c0)
-    await monitor.aclose()
 
     def ms(values: list[float]) -> float:
         return round(statistics.median(values) * 1000, 2)
 
-    return {"sectors": sectors, "ticks": ticks, "cpu_ms": ms(cpu), "wall_ms": ms(wall),
-            "wall_first6_ms": ms(wall[:6]), "wall_min_ms": round(min(wall) * 1000, 2),
-            "clock": clock.__name__}
+    out: dict = {}
+    for block in range(blocks):
+        wall, cpu = [], []
+        for _ in range(ticks):
+            w0, c0 = time.perf_counter(), clock()
+            await monitor.step(1)
+            wall.append(time.perf_counter() - w0)
+            cpu.append(clock() - c0)
+        out = {"sectors": sectors, "ticks": ticks, "cpu_ms": ms(cpu), "wall_ms": ms(wall),
+               "wall_first6_ms": ms(wall[:6]), "wall_min_ms": round(min(wall) * 1000, 2),
+               "clock": clock.__name__}
+        if blocks > 1:
+            print({"block": block + 1, **out}, flush=True)
+    await monitor.aclose()
+    return out
 
 
 def main() -> None:
@@ -57,8 +67,11 @@ def main() -> None:
     parser.add_argument("--detector", default="iforest")
     parser.add_argument("--thread-rows", type=int, default=OFFLOAD_ROWS + 1,
                         help="below this many sectors the tick runs on this thread")
+    parser.add_argument("--blocks", type=int, default=1,
+                        help="blocks of --ticks ticks after one warm-up (each block printed)")
     args = parser.parse_args()
-    print(asyncio.run(measure(args.sectors, args.ticks, args.detector, args.thread_rows)))
+    print(asyncio.run(measure(args.sectors, args.ticks, args.detector, args.thread_rows,
+                            args.blocks)))
 
 
 if __name__ == "__main__":

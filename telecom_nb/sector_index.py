@@ -37,7 +37,8 @@ class SectorIndex:
         """All ids seen so far, in position order."""
         return self._index
 
-    def lookup(self, ids: np.ndarray | pd.Series | pd.Index, alias: object = None) -> np.ndarray:
+    def lookup(self, ids: np.ndarray | pd.Series | pd.Index | pd.api.extensions.ExtensionArray,
+               alias: object = None) -> np.ndarray:
         """Positions of ``ids`` (-1 for ids never seen); never grows the index.
 
         ``alias``: another object standing for the same ids (the pyarrow array behind the
@@ -123,11 +124,12 @@ _ALIASES = 6
 
 
 def arrow_key(ids: object) -> object:
-    """The immutable pyarrow array behind a pandas column of ids (shared by the frames
-    a tick derives from its batch), or None."""
-    if isinstance(ids, pd.Series | pd.Index) and isinstance(ids.array,
-                                                            pd.arrays.ArrowExtensionArray):
-        return ids.array.__arrow_array__()
+    """The immutable pyarrow array behind a pandas column of ids, or behind its pandas
+    array (shared by the frames a tick derives from its batch), or None."""
+    if isinstance(ids, pd.Series | pd.Index):
+        ids = ids.array
+    if isinstance(ids, pd.arrays.ArrowExtensionArray):
+        return ids.__arrow_array__()
     return None
 
 

@@ -20,6 +20,7 @@ import pyarrow.compute as pc
 from telecom_nb import schema
 from telecom_nb.alarms.episodes import RECOVERING
 from telecom_nb.engine.scored import ScoredBatch
+from telecom_nb.frame_columns import column_array
 from telecom_nb.params import check_range
 from telecom_nb.sector_index import SectorIndex
 
@@ -158,7 +159,8 @@ class SectorHistory:
 
     def __call__(self, scored: ScoredBatch) -> None:
         frame = scored.batch_frame
-        pos = self.index.positions(frame[schema.SECTOR])  # known without conversion
+        ids = column_array(frame, schema.SECTOR)  # its Arrow: known without conversion
+        pos = self.index.positions(frame[schema.SECTOR] if ids is None else ids)
         n = len(self.index)
         self._grow(n)
         row = self._written % self.k

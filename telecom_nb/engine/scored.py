@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from telecom_nb.alarms.chain import with_scored
+from telecom_nb.frame_columns import column_array
 from telecom_nb.sources.validation import ValidatedBatch
 
 
@@ -172,8 +173,10 @@ class ScoredBatch:
         if out is None:
             if self._frame is None and name in self._scored:
                 out = _array(self._scored[name])
-            else:
-                out = (self._frame if self._frame is not None else self._base)[name].array
+            else:  # the column's array without a Series (pandas 3: ~40 us a Series)
+                frame = self._frame if self._frame is not None else self._base
+                out = column_array(frame, name)
+                out = frame[name].array if out is None else _array(out)
             self._columns[name] = out
         return out
 
