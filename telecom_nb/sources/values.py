@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -10,10 +11,13 @@ import pandas as pd
 MAX_EXAMPLES = 5  # bad rows quoted in one message
 
 
-def examples(rows: np.ndarray, values: pd.Series, limit: int = MAX_EXAMPLES) -> str:
-    """``row 3: 'foo', row 9: 'bar' and 12 more`` (1-based data rows)."""
+def examples(rows: np.ndarray, values: pd.Series, limit: int = MAX_EXAMPLES,
+             where: Callable[[int], str] | None = None) -> str:
+    """``row 3: 'foo', row 9: 'bar' and 12 more`` (1-based data rows; ``where`` names a
+    row otherwise, e.g. ``day2.csv row 7``)."""
     shown = rows[:limit]
-    parts = [f"row {int(i) + 1}: {_shown(values.iloc[int(i)])}" for i in shown]
+    name = where or (lambda i: f"row {i + 1}")
+    parts = [f"{name(int(i))}: {_shown(values.iloc[int(i)])}" for i in shown]
     more = f" and {rows.size - shown.size} more" if rows.size > shown.size else ""
     return ", ".join(parts) + more
 
@@ -71,17 +75,37 @@ def ungrouped(values: pd.Series) -> pd.Series:
     return out
 
 
+#: what vendor tools write in a KPI cell that has no value (lower case, stripped): a
+#: missing value, not "non-numeric text" (pandas already reads NULL, N/A, #N/A, NaN)
+NULL_TOKENS = frozenset({"", "nil", "n/a", "na", "/0", "#div/0!", "-", "--", "---", "null",
+                         "none", "nan", "#n/a", "#null!", "#value!", "n.a.", "x"})
+
+
+def null_tokens(text: pd.Series) -> pd.Series:
+    """Which of these (non-missing) cells hold a vendor's null token."""
+    return text.astype("str").str.strip().str.lower().isin(NULL_TOKENS)
+
+
 def kpi_to_float(values: pd.Series) -> tuple[np.ndarray, int]:
-    """KPI values as float64 (NaN where not a number) and how many were non-numeric text."""
+    """KPI values as float64 (NaN where not a number) and how many were non-numeric text
+    (a vendor's null token is a missing value, not text)."""
+    out, non_numeric, _ = read_kpi(values)
+    return out, non_numeric
+
+
+def read_kpi(values: pd.Series) -> tuple[np.ndarray, int, int]:
+    """KPI values as float64 (NaN where not a number), how many cells were non-numeric
+    text, and how many held a vendor null token (``NIL``, ``/0``, ``#DIV/0!``, ``-``)."""
     if pd.api.types.is_bool_dtype(values.dtype) or pd.api.types.is_numeric_dtype(values.dtype):
-        return values.to_numpy(dtype=float, na_value=np.nan, copy=True), 0
+        return values.to_numpy(dtype=float, na_value=np.nan, copy=True), 0, 0
     try:
         numbers = ungrouped(values)
     except (TypeError, ValueError, OverflowError):
         numbers = pd.to_numeric(values.astype("str"), errors="coerce")
     out = numbers.to_numpy(dtype=float, na_value=np.nan, copy=True)
-    non_numeric = int((numbers.isna() & values.notna()).sum())
-    return out, non_numeric
+    odd = numbers.isna() & values.notna()
+    nulls = int(null_tokens(values[odd]).sum()) if odd.any() else 0
+    return out, int(odd.sum()) - nulls, nulls
 
 
 def out_of_order_within_sector(stamps: np.ndarray, sectors: pd.Series) -> int:
