@@ -94,7 +94,7 @@ def read_files(files: list[Path], *, encoding: str | None = None,
     above = sum(raw.skipped for raw in raws)
     if len(frames) == 1:
         return RawSet(frames[0], files, [len(frames[0])], columns, notes, above)
-    frame = pd.concat(frames, ignore_index=True, sort=False, copy=False)
+    frame = pd.concat(frames, ignore_index=True, sort=False)
     rows = [len(f) for f in frames]
     del frames, raws
     shown = ", ".join(f"{p.name} {n:,}" for p, n in zip(files[:LISTED], rows, strict=False))

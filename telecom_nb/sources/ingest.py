@@ -330,7 +330,7 @@ def _row_fate(
         dst_ambiguous=placed.ambiguous, time_values=times, time_label=label,
         time_form=parsed.form, sector_column=roles["sector"], sector_hint=roles["sector_hint"],
         footer=footer_rows(parsed.bad, raw_set.ends, times, sectors),
-        where=raw_set.where if len(raw_set.files) > 1 else None,
+        where=raw_set.where if len(raw_set.files) > 1 else None, first_cell=raw.iloc[:, 0],
     )
 
 

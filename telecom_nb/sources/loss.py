@@ -77,6 +77,7 @@ class RowFate:
     sector_column: str | None
     sector_hint: str | None
     where: Callable[[int], str] | None = None  # a row's file and line, when several files
+    first_cell: pd.Series | None = None  # each row's first field (quoted for footers)
 
     @classmethod
     def decide(cls, *, stamps: pd.Series, wall: pd.Series, sectors: pd.Series,
@@ -84,7 +85,8 @@ class RowFate:
                time_values: pd.Series, time_label: str, time_form: str,
                sector_column: str | None, sector_hint: str | None,
                footer: np.ndarray | None = None,
-               where: Callable[[int], str] | None = None) -> RowFate:
+               where: Callable[[int], str] | None = None,
+               first_cell: pd.Series | None = None) -> RowFate:
         reason = np.zeros(len(stamps), dtype=np.int8)
         reason[sectors.isna().to_numpy()] = REASONS["missing_sector"]
         reason[dst_gap] = REASONS["dst_gap"]
@@ -96,7 +98,7 @@ class RowFate:
         dup = keys.duplicated(keep="last").to_numpy()
         reason[np.flatnonzero(candidate)[dup]] = REASONS["duplicate"]
         return cls(reason, stamps, sectors, wall, dst_ambiguous, time_values, time_label,
-                   time_form, sector_column, sector_hint, where)
+                   time_form, sector_column, sector_hint, where, first_cell)
 
     @property
     def kept(self) -> np.ndarray:
@@ -120,6 +122,8 @@ class RowFate:
     def example(self, reason: str) -> str:
         rows = self.rows(reason)
         source = self.sectors if reason == "missing_sector" else self.time_values
+        if reason == "footer" and self.first_cell is not None:
+            source = self.first_cell
         return examples(rows, source, limit=3, where=self.where)
 
     def notes(self) -> list[str]:

@@ -27,6 +27,7 @@ _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
          (codecs.BOM_UTF16_BE, "utf-16"))
 #: what a non-UTF-8 file without a BOM is read as first (then latin-1, which reads any byte)
 LEGACY = "cp1252"
+_SHOWN = {"utf-16": "UTF-16 (BOM)", "utf-16-le": "UTF-16 LE"}
 
 
 @dataclass(frozen=True)
@@ -157,7 +158,7 @@ def describe_layout(name: str, layout: TextLayout) -> list[str]:
     if layout.encoding not in plain:
         how = ("not UTF-8; read as " + layout.encoding + " (set encoding = '...' / "
                "--encoding if names look wrong, e.g. cp1256, cp1251)") if layout.guessed \
-            else f"read as {layout.encoding}"
+            else f"read as {_SHOWN.get(layout.encoding, layout.encoding)}"
         notes.append(f"{name}: {how}")
     if layout.skip:
         shown = ", ".join(repr(line[:60]) for line in layout.preamble[:3])
