@@ -41,7 +41,7 @@ from telecom_nb.sources.sites import (
 from telecom_nb.sources.spec import SourceSpec
 from telecom_nb.sources.tables import LoadedTable
 from telecom_nb.sources.timeparse import localize, parse_times
-from telecom_nb.sources.values import read_kpi, sector_ids
+from telecom_nb.sources.values import read_kpi, retyped, sector_ids
 
 MAX_DROP_SHARE = 0.01
 
@@ -153,7 +153,10 @@ def load_source(
     values = _kpi_values(raw.loc[fate.kept], kpis, name, messages)
     frame = pd.concat([frame, values], axis=1)
     extras = [c for c in raw.columns if c not in roles["used"] and c not in kpis]
-    frame = pd.concat([frame, raw.loc[fate.kept, extras].reset_index(drop=True)], axis=1)
+    rest = raw.loc[fate.kept, extras].reset_index(drop=True)
+    if fate.count("footer"):  # a footer line made a column text or float
+        rest = retyped(rest)
+    frame = pd.concat([frame, rest], axis=1)
 
     sites_missing: list[str] = []
     coords_invalid = roles["coords_invalid"]
