@@ -123,9 +123,11 @@ def retyped(frame: pd.DataFrame) -> pd.DataFrame:
             out[column] = values.astype("int64") if whole and len(values) else values
         elif pd.api.types.is_numeric_dtype(values.dtype):
             out[column] = values
+        elif len(values) and pd.to_numeric(values.iloc[:100], errors="coerce").notna().all():
+            numbers = pd.to_numeric(values, errors="coerce")  # (names fail on the sample)
+            out[column] = numbers if numbers.notna().all() else values
         else:
-            numbers = pd.to_numeric(values, errors="coerce")
-            out[column] = numbers if numbers.notna().all() and len(values) else values
+            out[column] = values
     return pd.DataFrame(out, index=frame.index)
 
 
