@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from telecom_nb.cli.parser import build_parser
 from telecom_nb.cli.source_args import check_report, source_spec
+from telecom_nb.engine.monitor import Monitor  # (imported by the suite anyway: its cost)
 from telecom_nb.errors import KpiInputError
 from telecom_nb.sources.ingest import load_source
 from telecom_nb.sources.spec import SourceSpec
@@ -227,7 +228,7 @@ def test_vendor_null_tokens_are_missing_values_not_text(tmp_path):
 # --------------------------------------------------------------------------- round trip
 
 
-@settings(max_examples=12, deadline=None,
+@settings(max_examples=8, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(encoding=st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "cp1252"]),
        sep=st.sampled_from([",", ";", "\t"]), title=st.integers(0, 4),
@@ -263,3 +264,16 @@ def test_an_xlsx_export_with_a_title_row_loads(tmp_path):
     same_rows(loaded, load_source(spec(write(tmp_path / "k.csv", frame))))
     with pytest.raises(KpiInputError, match=r"kpi\.xlsx: no sheet named 'Nope'"):
         load_source(spec(path, sheet="Nope"))
+
+
+def test_monitor_from_source_reads_a_folder_of_delivered_files(tmp_path):
+    frame = export()
+    by_day(frame, tmp_path / "exports", encoding="utf-16", sep="\t", preamble=PREAMBLE)
+    (tmp_path / "source.toml").write_text(
+        'path = "exports"\ntimestamp = ["Date", "Time"]\nsector = "Cell Name"\n'
+        'timezone = "Europe/Zurich"\n')
+    monitor = Monitor.from_source(tmp_path / "source.toml", detector="robust_z", interval=0)
+    loaded = monitor.source.loaded
+    assert loaded.counters.rows_loaded == len(frame) and loaded.counters.files == 3
+    assert set(monitor.sectors["sector_id"]) == set(CELLS)
+    assert list(monitor.kpis) == ["Drop Rate (%)", "DL Volume (GB)"]
