@@ -277,3 +277,13 @@ def test_monitor_from_source_reads_a_folder_of_delivered_files(tmp_path):
     assert loaded.counters.rows_loaded == len(frame) and loaded.counters.files == 3
     assert set(monitor.sectors["sector_id"]) == set(CELLS)
     assert list(monitor.kpis) == ["Drop Rate (%)", "DL Volume (GB)"]
+
+
+def test_title_lines_padded_by_a_spreadsheet_and_rows_ending_in_a_separator(tmp_path):
+    frame = export(days=1)
+    text = frame.to_csv(index=False, lineterminator=",\n")  # every row ends with a comma
+    padded = "".join(line + ",,,,\n" for line in PREAMBLE.splitlines())
+    path = tmp_path / "padded.csv"
+    path.write_text(padded + text.replace("DL Volume (GB),\n", "DL Volume (GB)\n", 1))
+    loaded = load_source(spec(path))
+    assert loaded.counters.rows_loaded == 72 and loaded.counters.lines_above_header == 4

@@ -41,7 +41,8 @@ class TextLayout:
     guessed: bool = False  # encoding chosen because strict UTF-8 failed
 
     def options(self) -> dict[str, object]:
-        out: dict[str, object] = {"encoding": self.encoding}
+        # index_col=False: rows that end with a separator are not shifted under the header
+        out: dict[str, object] = {"encoding": self.encoding, "index_col": False}
         if self.sep != ",":
             out["sep"] = self.sep
         if self.sep == ";":
@@ -105,9 +106,18 @@ def sample_lines(head: bytes, encoding: str, truncated: bool) -> list[str]:
     return lines[:SAMPLE_LINES]
 
 
+def _width(fields: list[str]) -> int:
+    """Fields up to the last non-empty one: a spreadsheet pads every line to the table's
+    width (``Report Name: X,,,,``) and some tools end each row with a separator."""
+    n = len(fields)
+    while n and not fields[n - 1].strip():
+        n -= 1
+    return n
+
+
 def _field_counts(lines: list[str], sep: str) -> list[int]:
-    """Fields per line (quotes respected); 0 for a blank line."""
-    return [len(next(csv.reader([line], delimiter=sep))) if line.strip() else 0
+    """Fields per line (quotes respected, trailing empty ones not counted); 0 if blank."""
+    return [_width(next(csv.reader([line], delimiter=sep))) if line.strip() else 0
             for line in lines]
 
 
