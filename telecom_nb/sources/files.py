@@ -73,6 +73,17 @@ class RawSet:
         return [f.name for f, cols in zip(self.files, self.columns, strict=True)
                 if column not in cols]
 
+    def require(self, columns: dict[str, str]) -> None:
+        """Each of ``columns`` (name -> role) in every file: a file without the time or
+        cell column is another kind of export, not a file with a KPI missing."""
+        for column, role in columns.items():
+            lacking = self.lacking(column) if len(self.files) > 1 else []
+            if lacking:
+                raise KpiInputError(
+                    f"{lacking[0]} has no column {column!r} (mapped as {role}), which the "
+                    f"other files have ({len(lacking)} of {len(self.files)} files lack it): "
+                    "another kind of export in the set?")
+
     def where(self, row: int) -> str:
         """``day2.csv row 7`` for a row of the stacked table (1-based data rows)."""
         index = int(np.searchsorted(self.ends, row, side="right"))

@@ -41,7 +41,7 @@ from telecom_nb.sources.sites import (
 from telecom_nb.sources.spec import SourceSpec
 from telecom_nb.sources.tables import LoadedTable
 from telecom_nb.sources.timeparse import localize, parse_times
-from telecom_nb.sources.values import read_kpi, retyped, sector_ids
+from telecom_nb.sources.values import kpi_frame, retyped, sector_ids
 
 MAX_DROP_SHARE = 0.01
 
@@ -136,7 +136,8 @@ def load_source(
     raw = raw_set.frame
     try:
         roles = _roles(raw, spec)
-        _in_every_file(raw_set, spec, roles)
+        raw_set.require({c: "timestamp" for c in spec.timestamp} | (
+            {roles["sector"]: "sector"} if roles["sector"] else {}))
         if raw.empty:
             raise KpiInputError("the table has a header but no data rows")
         kpis, skipped = _choose_kpis(raw, spec, roles)
@@ -150,7 +151,7 @@ def load_source(
     messages.extend(fate.notes())
 
     frame = _schema_frame(raw, fate, roles)
-    values = _kpi_values(raw.loc[fate.kept], kpis, name, messages)
+    values = kpi_frame(raw.loc[fate.kept], kpis, name, messages)
     frame = pd.concat([frame, values], axis=1)
     extras = [c for c in raw.columns if c not in roles["used"] and c not in kpis]
     rest = raw.loc[fate.kept, extras].reset_index(drop=True)
@@ -232,21 +233,6 @@ def _roles(raw: pd.DataFrame, spec: SourceSpec) -> dict:
     used = {*spec.timestamp, *(c for c in (sector, *found.values()) if c is not None)}
     return {"sector": sector, **found, "used": used, "coords_invalid": 0,
             "sector_hint": None if sector else suggest("Cell Name", "sector", columns)}
-
-
-def _in_every_file(raw_set: RawSet, spec: SourceSpec, roles: dict) -> None:
-    """The time and sector columns must be in every file: one without them is another
-    kind of export, not a file with a KPI missing."""
-    if len(raw_set.files) < 2:
-        return
-    for column in (*spec.timestamp, roles["sector"]):
-        lacking = raw_set.lacking(column) if column is not None else []
-        if lacking:
-            role = "sector" if column == roles["sector"] else "timestamp"
-            raise KpiInputError(
-                f"{lacking[0]} has no column {column!r} (mapped as {role}), which the other "
-                f"files have ({len(lacking)} of {len(raw_set.files)} files lack it): "
-                "another kind of export in the set?")
 
 
 def _choose_kpis(
@@ -356,32 +342,6 @@ def _schema_frame(raw: pd.DataFrame, fate: RowFate, roles: dict) -> pd.DataFrame
         values, bad = coordinates(raw.loc[kept, column], limit)
         frame[role] = values
         roles["coords_invalid"] += bad
-    return frame
-
-
-def _kpi_values(
-    rows: pd.DataFrame, kpis: list[str], name: str, messages: list[str]
-) -> pd.DataFrame:
-    """KPIs as float64, NaN where blank, unreadable or infinite; all three counted."""
-    out = {}
-    non_numeric = infinite = null_token = 0
-    for kpi in kpis:
-        values, odd, nulls = read_kpi(rows[kpi])
-        if not np.isfinite(values).any():
-            raise KpiInputError(f"{name}: KPI column {kpi!r} has no numeric value")
-        inf = np.isinf(values)
-        values[inf] = np.nan
-        non_numeric += odd
-        null_token += nulls
-        infinite += int(inf.sum())
-        out[kpi] = values
-        if odd:
-            messages.append(f"KPI {kpi!r}: {odd:,} non-numeric value(s) read as missing")
-        if nulls:
-            messages.append(f"KPI {kpi!r}: {nulls:,} vendor null(s) (NIL, N/A, /0, #DIV/0!, "
-                            "-) read as missing")
-    frame = pd.DataFrame(out)
-    frame.attrs.update(non_numeric=non_numeric, infinite=infinite, null_token=null_token)
     return frame
 
 

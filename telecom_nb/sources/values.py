@@ -8,6 +8,8 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
+from telecom_nb.errors import KpiInputError
+
 MAX_EXAMPLES = 5  # bad rows quoted in one message
 
 
@@ -106,6 +108,33 @@ def read_kpi(values: pd.Series) -> tuple[np.ndarray, int, int]:
     odd = numbers.isna() & values.notna()
     nulls = int(null_tokens(values[odd]).sum()) if odd.any() else 0
     return out, int(odd.sum()) - nulls, nulls
+
+
+def kpi_frame(
+    rows: pd.DataFrame, kpis: list[str], name: str, messages: list[str]
+) -> pd.DataFrame:
+    """KPIs as float64, NaN where blank, unreadable, a vendor null or infinite; each counted
+    (``attrs``), each KPI's text and nulls said in ``messages``."""
+    out = {}
+    non_numeric = infinite = null_token = 0
+    for kpi in kpis:
+        values, odd, nulls = read_kpi(rows[kpi])
+        if not np.isfinite(values).any():
+            raise KpiInputError(f"{name}: KPI column {kpi!r} has no numeric value")
+        inf = np.isinf(values)
+        values[inf] = np.nan
+        non_numeric += odd
+        null_token += nulls
+        infinite += int(inf.sum())
+        out[kpi] = values
+        if odd:
+            messages.append(f"KPI {kpi!r}: {odd:,} non-numeric value(s) read as missing")
+        if nulls:
+            messages.append(f"KPI {kpi!r}: {nulls:,} vendor null(s) (NIL, N/A, /0, #DIV/0!, "
+                            "-) read as missing")
+    frame = pd.DataFrame(out)
+    frame.attrs.update(non_numeric=non_numeric, infinite=infinite, null_token=null_token)
+    return frame
 
 
 def retyped(frame: pd.DataFrame) -> pd.DataFrame:
