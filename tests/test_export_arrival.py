@@ -118,6 +118,9 @@ def test_a_file_without_the_sector_column_or_unreadable_is_one_line_naming_it(tm
     files[2].write_bytes(b"")
     with pytest.raises(KpiInputError, match=r"^cell_kpi_20260406.csv: the file is empty"):
         load_source(spec(tmp_path / "d"))
+    files[2].write_bytes(b"PK\x03\x04\x00\x00binary\x00" * 50)  # a workbook named .csv
+    with pytest.raises(KpiInputError, match=r"^cell_kpi_20260406.csv: not a text file"):
+        load_source(spec(tmp_path / "d"))
     with pytest.raises(KpiInputError, match=r"nothing\*.csv: the pattern matches no file"):
         load_source(spec(tmp_path / "d" / "nothing*.csv"))
 

@@ -68,6 +68,8 @@ def read_file(path: Path, *, encoding: str | None = None, sheet: str | None = No
         if kind == "Excel":
             return read_excel(path, sheet)
         return _read_text(path, encoding)
+    except KpiInputError:
+        raise  # already one line naming the file
     except pd.errors.EmptyDataError as exc:
         raise KpiInputError(f"{path.name}: the file is empty (no header, no rows)") from exc
     except UnicodeDecodeError as exc:
