@@ -290,3 +290,10 @@ def test_title_lines_padded_by_a_spreadsheet_and_rows_ending_in_a_separator(tmp_
     path.write_text(padded + text.replace("DL Volume (GB),\n", "DL Volume (GB)\n", 1))
     loaded = load_source(spec(path))
     assert loaded.counters.rows_loaded == 72 and loaded.counters.lines_above_header == 4
+
+
+def test_a_last_column_blank_in_every_row_does_not_hide_the_header(tmp_path):
+    frame = export(days=1).assign(Comment=np.nan)  # "...,1.234," on every data line
+    path = write(tmp_path / "c.csv", frame, preamble=PREAMBLE)
+    loaded = load_source(spec(path))
+    assert loaded.counters.rows_loaded == 72 and loaded.counters.lines_above_header == 4

@@ -106,44 +106,53 @@ def sample_lines(head: bytes, encoding: str, truncated: bool) -> list[str]:
     return lines[:SAMPLE_LINES]
 
 
-def _width(fields: list[str]) -> int:
-    """Fields up to the last non-empty one: a spreadsheet pads every line to the table's
-    width (``Report Name: X,,,,``) and some tools end each row with a separator."""
-    n = len(fields)
-    while n and not fields[n - 1].strip():
-        n -= 1
-    return n
+def _fields(lines: list[str], sep: str) -> list[list[str]]:
+    """Each line's fields (quotes respected); [] for a blank line."""
+    return [next(csv.reader([line], delimiter=sep)) if line.strip() else [] for line in lines]
 
 
-def _field_counts(lines: list[str], sep: str) -> list[int]:
-    """Fields per line (quotes respected, trailing empty ones not counted); 0 if blank."""
-    return [_width(next(csv.reader([line], delimiter=sep))) if line.strip() else 0
-            for line in lines]
+def _header_index(rows: list[list[str]]) -> tuple[int, int] | None:
+    """(header index, body width) for one separator, or None (fewer than two fields).
+
+    The body's width is the commonest field count in the sample's second half. The header
+    is the first line as wide whose fields are at least half filled: a spreadsheet pads
+    title lines to the table's width (``Report Name: X,,,,``), and a last column may be
+    blank in every row. Rows that all end with a separator are one field wider than
+    their header.
+    """
+    widths = [len(r) for r in rows]
+    body = [w for w in widths[len(widths) // 2:] if w] or [w for w in widths if w]
+    if not body:
+        return None
+    width = Counter(body).most_common(1)[0][0]
+    if width < 2:
+        return None
+    full = [r for r in rows[len(rows) // 2:] if len(r) == width] or [[]]
+    trailing = sum(1 for r in full if r and not r[-1].strip()) >= 0.9 * len(full)
+    accepted = {width, width - 1} if trailing else {width}
+    for index, row in enumerate(rows):
+        filled = sum(1 for f in row if f.strip())
+        if len(row) in accepted and filled >= max(2, (width + 1) // 2):
+            return index, width
+    return 0, width
 
 
 def find_header(lines: list[str]) -> tuple[str, int]:
     """(separator, index of the header line).
 
-    For each separator, the body's field count is the most common count in the sample's
-    second half; the header is the first line with that count. The separator whose header
-    comes first wins (then the one with more fields, then ``,``): a ``;`` export with
-    decimal commas has its header at line 0 only for ``;``. No separator giving two or more
-    fields: a one-column file, read as it is.
+    The separator whose header comes first wins (then the wider body, then ``,``): a
+    ``;`` export with decimal commas has its header at line 0 only for ``;``. No
+    separator giving two or more fields: a one-column file, read as it is.
     """
     best: tuple[int, int, int] | None = None
     chosen = (",", 0)
     for order, sep in enumerate(SEPARATORS):
-        counts = _field_counts(lines, sep)
-        body = [c for c in counts[len(counts) // 2:] if c] or [c for c in counts if c]
-        if not body:
+        found = _header_index(_fields(lines, sep))
+        if found is None:
             continue
-        width = Counter(body).most_common(1)[0][0]
-        if width < 2:
-            continue
-        header = counts.index(width)
-        key = (header, -width, order)
+        key = (found[0], -found[1], order)
         if best is None or key < best:
-            best, chosen = key, (sep, header)
+            best, chosen = key, (sep, found[0])
     return chosen
 
 
