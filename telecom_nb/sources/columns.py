@@ -115,6 +115,9 @@ def classify(
     for column in map(str, raw.columns):
         if column in used:
             continue
+        if not raw[column].notna().any():  # a counter not collected: nothing to learn
+            skipped[column] = "blank in every row"
+            continue
         if numeric_share(raw[column]) < 0.5:
             skipped[column] = "not numeric"
             continue
