@@ -42,7 +42,7 @@ def run_partitioned(args: argparse.Namespace, texts: dict[str, str],
     if args.partitions is not None and args.partitions < 1:
         raise ParameterError(f"--partitions must be >= 1; got {args.partitions}")
     spec = source_spec(args)
-    if isinstance(spec.path, tuple) or not spec.path.exists():
+    if isinstance(spec.path, tuple) or (not spec.path.exists() and "*" in str(spec.path)):
         raise KpiInputError(f"{spec.path_name}: a partitioned backtest reads one Parquet file "
                             "or folder (several files or a glob: stack them first)")
     if spec.sites is not None:
