@@ -42,9 +42,12 @@ def run_partitioned(args: argparse.Namespace, texts: dict[str, str],
     if args.partitions is not None and args.partitions < 1:
         raise ParameterError(f"--partitions must be >= 1; got {args.partitions}")
     spec = source_spec(args)
+    if isinstance(spec.path, tuple) or (not spec.path.exists() and "*" in str(spec.path)):
+        raise KpiInputError(f"{spec.path_name}: a partitioned backtest reads one Parquet file "
+                            "or folder (several files or a glob: stack them first)")
     if spec.sites is not None:
         raise KpiInputError(f"--sites: not supported with --partition-by; the column "
-                            f"{args.partition_by or 'province'!r} must be in {spec.path.name}")
+                            f"{args.partition_by or 'province'!r} must be in {spec.path_name}")
     values = parse_texts(make_detector(args.detector), texts)  # typed; checked later
     values.update({f"{PREFIX}{k}": v for k, v in alarm_values.items()})
     memory: str | float = args.memory_limit

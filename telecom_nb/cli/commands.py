@@ -123,7 +123,7 @@ def run_detect(args: argparse.Namespace) -> int:
     counters = loaded.counters
     if args.on_bad_rows == "error" and counters.rows_dropped:
         first = next((m for m in loaded.messages if m.startswith("dropped ")), "")
-        raise KpiInputError(f"{spec.path.name}: {counters.rows_dropped:,} row(s) cannot be "
+        raise KpiInputError(f"{spec.path_name}: {counters.rows_dropped:,} row(s) cannot be "
                             f"loaded (--on-bad-rows error): {first}")
     if args.check:
         if not args.quiet:

@@ -44,6 +44,10 @@ def _add_source_flags(p: argparse.ArgumentParser) -> None:
     g.add_argument("--exclude", default=None, metavar="A,B", help="columns that are not KPIs")
     g.add_argument("--sites", default=None, metavar="FILE",
                    help="site/cell inventory (lat, lon, azimuth, province) joined by cell")
+    g.add_argument("--encoding", default=None, metavar="CODEC",
+                   help="the text files' encoding, e.g. cp1252 or utf-16 (default: from a "
+                   "BOM, else UTF-8, else cp1252, said in the report)")
+    g.add_argument("--sheet", default=None, help="an .xlsx workbook's sheet (default: first)")
     g.add_argument("--allow-drops", action="store_true",
                    help="load even when more than 1 %% of the rows cannot be (they are counted)")
 
@@ -100,7 +104,9 @@ def build_parser() -> argparse.ArgumentParser:
         "same instant in the source's time zone (--timezone). Rows that cannot be loaded are "
         "counted by reason; more than 1 % of them is an error (exit 2) naming the likely "
         "cause, unless --allow-drops. --check loads and reports, and stops there.")
-    p.add_argument("input", nargs="?", help="CSV or Parquet KPI table (optional with --source)")
+    p.add_argument("input", nargs="*", help="KPI export(s): CSV/text (any common encoding), "
+                   "Parquet or .xlsx; several files, a folder or a quoted glob "
+                   "('exports/*.csv') are read as one export (optional with --source)")
     p.add_argument("--source", metavar="source.toml",
                    help="source definition (file, columns, time zone, sites, KPIs)")
     p.add_argument("--out", default=None,

@@ -25,7 +25,8 @@ if TYPE_CHECKING:
 LOCAL_TIME = "local_time"
 #: how the counters of a load read in a sentence
 _DROPS = (("rows_bad_time", "no readable time"), ("rows_dst_gap", "time skipped by the clock"),
-          ("rows_missing_sector", "no sector id"), ("rows_duplicate", "duplicate (kept the last)"))
+          ("rows_missing_sector", "no sector id"), ("rows_duplicate", "duplicate (kept the last)"),
+          ("rows_footer", "footer line(s)"))
 #: a KPI's bad direction in ``--check``'s words
 _BAD = {"up": "when it rises", "down": "when it falls", "both": "either way"}
 
@@ -44,12 +45,13 @@ def source_spec(args: argparse.Namespace) -> SourceSpec:
     """The spec of ``--source`` (or the plain file's default) with every given flag applied."""
     from telecom_nb.sources.spec import SitesSpec, SourceSpec
 
+    inputs = [args.input] if isinstance(args.input, str) else list(args.input or [])
     if args.source:
         base = SourceSpec.from_toml(args.source)
-        if args.input:
-            base = base.with_path(args.input)  # the same recipe for another export
-    elif args.input:
-        base = SourceSpec(path=Path(args.input))
+        if inputs:
+            base = base.with_path(inputs)  # the same recipe for another export
+    elif inputs:
+        base = SourceSpec(path=tuple(Path(p) for p in inputs))
     else:
         raise KpiInputError("give the KPI file to read, or --source source.toml")
     changes: dict[str, Any] = {}
@@ -74,6 +76,10 @@ def source_spec(args: argparse.Namespace) -> SourceSpec:
         changes["sites"] = SitesSpec(path=Path(args.sites))
     if args.allow_drops:
         changes["allow_drops"] = True
+    if getattr(args, "encoding", None):
+        changes["encoding"] = args.encoding
+    if getattr(args, "sheet", None):
+        changes["sheet"] = args.sheet
     if not changes:
         return base
     if base.origin:  # messages still name the file the rest came from
@@ -88,11 +94,15 @@ def load_notes(loaded: LoadedSource) -> list[str]:
                         if getattr(c, key))
     rows = (f"rows: {c.rows_read:,} read = {c.rows_loaded:,} loaded + {c.rows_dropped:,} "
             f"dropped" + (f" ({dropped})" if dropped else ""))
+    if c.files > 1 or c.lines_above_header:
+        rows += (f"; {c.files:,} file(s), {c.lines_above_header:,} title line(s) above the "
+                 "header skipped")
     values = "KPI values: none missing"
     if c.values_missing:
-        values = (f"KPI values: {c.values_missing:,} missing (of which {c.values_non_numeric:,} "
-                  f"non-numeric, {c.values_infinite:,} infinite): kept blank, read by the "
-                  "detector as no evidence")
+        nulls = f"{c.values_null_token:,} vendor nulls, " if c.values_null_token else ""
+        values = (f"KPI values: {c.values_missing:,} missing (of which {nulls}"
+                  f"{c.values_non_numeric:,} non-numeric, {c.values_infinite:,} infinite): kept "
+                  "blank, read by the detector as no evidence")
     cadence = "n/a (no sector has two rows)" if loaded.cadence is None else _step(loaded.cadence)
     sites = ""
     if loaded.spec.sites is not None:
@@ -108,7 +118,9 @@ def check_report(loaded: LoadedSource) -> list[str]:
     each KPI as the detector and dashboard will read it (label, unit, bad direction)."""
     from telecom_nb import schema
 
-    lines = [f"source: {loaded.spec.path}" + (f" ({loaded.spec.origin})"
+    path = loaded.spec.path
+    shown = ", ".join(map(str, path)) if isinstance(path, tuple) else str(path)
+    lines = [f"source: {shown}" + (f" ({loaded.spec.origin})"
                                               if loaded.spec.origin else ""),
              *load_notes(loaded)]
     stamps = loaded.frame[schema.TIMESTAMP]

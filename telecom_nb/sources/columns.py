@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from telecom_nb import schema
-from telecom_nb.sources.values import ungrouped
+from telecom_nb.sources.values import null_tokens, ungrouped
 
 #: Columns that carry labels or scoring output: never auto-detected as KPIs.
 LABEL_COLUMNS: frozenset[str] = frozenset(
@@ -60,7 +60,8 @@ def words(name: str) -> list[str]:
 
 
 def numeric_share(values: pd.Series) -> float:
-    """Share of the non-missing values that read as numbers (1.0 for numeric dtypes)."""
+    """Share of the non-missing values that read as numbers (1.0 for numeric dtypes); a
+    vendor's null token counts as missing."""
     if pd.api.types.is_bool_dtype(values.dtype):
         return 0.0
     if pd.api.types.is_numeric_dtype(values.dtype):
@@ -68,6 +69,7 @@ def numeric_share(values: pd.Series) -> float:
     if not (pd.api.types.is_string_dtype(values.dtype) or values.dtype == object):
         return 0.0
     sample = values.dropna().iloc[:10_000]
+    sample = sample[~null_tokens(sample)]  # NIL, /0, #DIV/0!: missing, not text
     if sample.empty:
         return 0.0
     try:
@@ -112,6 +114,9 @@ def classify(
     skipped: dict[str, str] = {}
     for column in map(str, raw.columns):
         if column in used:
+            continue
+        if not raw[column].notna().any():  # a counter not collected: nothing to learn
+            skipped[column] = "blank in every row"
             continue
         if numeric_share(raw[column]) < 0.5:
             skipped[column] = "not numeric"

@@ -1,40 +1,36 @@
-"""Read a CSV/Parquet file as it is; a file that cannot be read is one line naming it.
+"""Read a CSV/Parquet/Excel file as it is; a file that cannot be read is one line naming it.
 
 CSV exports from OSS tools set to a European locale separate fields with ``;`` and write
-decimal commas (``97,5``); the separator is read off the header line, so such a file loads
-like a comma-separated one instead of as one column named after the whole header.
+decimal commas (``97,5``); the separator, the encoding and any title lines above the header
+are read off the file's start (:mod:`textfile`), so such a file loads like a plain
+comma-separated one instead of as one column named after the whole header.
 """
 
 from __future__ import annotations
 
-import gzip
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
 
 from telecom_nb.errors import KpiInputError
+from telecom_nb.sources.textfile import LEGACY, describe_layout, sniff
 
-CSV_SUFFIXES = (".csv", ".csv.gz")
+CSV_SUFFIXES = (".csv", ".csv.gz", ".txt", ".tsv", ".txt.gz", ".tsv.gz")
 PARQUET_SUFFIXES = (".parquet", ".pq")
-#: field separators recognised in a CSV header line; ``,`` wins ties and a one-column file
-SEPARATORS = (",", ";", "\t", "|")
+EXCEL_SUFFIXES = (".xlsx", ".xlsm")
+#: every suffix an export may have (a folder of exports is read by these)
+SUFFIXES = CSV_SUFFIXES + PARQUET_SUFFIXES + EXCEL_SUFFIXES
 
 
-def csv_options(path: Path) -> dict[str, str]:
-    """``read_csv`` options for this file: its separator, from the header line (and for a
-    ``;`` file, decimal commas, which a ``.`` decimal still survives: such a column is read
-    as text and converted like any other)."""
-    opener = gzip.open if path.name.lower().endswith(".gz") else open
-    try:
-        with opener(path, "rt", encoding="utf-8", errors="replace") as fh:
-            header = fh.readline()
-    except (OSError, EOFError):
-        return {}  # the reader itself reports what is wrong with the file
-    counts = [header.count(sep) for sep in SEPARATORS]
-    sep = SEPARATORS[max(range(len(SEPARATORS)), key=lambda i: (counts[i], -i))]
-    if sep == ",":
-        return {}
-    return {"sep": sep, "decimal": ","} if sep == ";" else {"sep": sep}
+@dataclass
+class RawFile:
+    """One file's table as written, and what the report should say about reading it."""
+
+    frame: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
+    encoding: str = "utf-8"
+    skipped: int = 0  # lines (rows) above the header
 
 
 def describe(src: str | Path | pd.DataFrame) -> str:
@@ -46,32 +42,94 @@ def read_raw(src: str | Path | pd.DataFrame) -> pd.DataFrame:
     """The raw table; parser failures become one KpiInputError naming the file."""
     if isinstance(src, pd.DataFrame):
         return src.copy(deep=False)
-    path = Path(src)
+    return read_file(Path(src)).frame
+
+
+def read_file(path: Path, *, encoding: str | None = None, sheet: str | None = None) -> RawFile:
+    """One export file as written (CSV/text in any common encoding and layout, Parquet,
+    Excel); a file that cannot be read is one KpiInputError naming it."""
     name = path.name.lower()
     if name.endswith(CSV_SUFFIXES):
-        reader, kind = pd.read_csv, "CSV"
+        kind = "CSV"
     elif name.endswith(PARQUET_SUFFIXES):
-        reader, kind = pd.read_parquet, "Parquet"
+        kind = "Parquet"
+    elif name.endswith(EXCEL_SUFFIXES):
+        kind = "Excel"
     else:
         ext = "".join(path.suffixes[-2:]) or "(none)"
         raise KpiInputError(
-            f"{path.name}: unsupported file extension {ext!r}; "
-            f"use one of {', '.join(CSV_SUFFIXES + PARQUET_SUFFIXES)}"
+            f"{path.name}: unsupported file extension {ext!r}; use one of {', '.join(SUFFIXES)}"
         )
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such file")
-    # low_memory=False: a column typed once for the whole file, not per chunk (no
-    # DtypeWarning on stderr when a counter has "12,345" only further down)
-    options = {**csv_options(path), "low_memory": False} if reader is pd.read_csv else {}
     try:
-        return reader(path, **options)
+        if kind == "Parquet":
+            return RawFile(pd.read_parquet(path))
+        if kind == "Excel":
+            return read_excel(path, sheet)
+        return _read_text(path, encoding)
+    except KpiInputError:
+        raise  # already one line naming the file
     except pd.errors.EmptyDataError as exc:
         raise KpiInputError(f"{path.name}: the file is empty (no header, no rows)") from exc
     except UnicodeDecodeError as exc:
-        raise KpiInputError(f"{path.name}: not a text {kind} file (bytes are not UTF-8)") from exc
+        raise KpiInputError(f"{path.name}: bytes at offset {exc.start:,} are not "
+                            f"{exc.encoding}; set encoding = '...' (--encoding), e.g. "
+                            "cp1252") from exc
     except (OSError, ValueError, TypeError, pd.errors.ParserError) as exc:
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise KpiInputError(f"{path.name}: cannot read as {kind}: {first_line}") from exc
+
+
+def _read_text(path: Path, encoding: str | None) -> RawFile:
+    """A CSV/text file: layout sniffed, then read once; a guess of UTF-8 that the rest of
+    the file disproves is read again in the legacy code page (and said so)."""
+    layout = sniff(path, encoding)
+    # low_memory=False: a column typed once for the whole file, not per chunk (no
+    # DtypeWarning on stderr when a counter has "12,345" only further down)
+    try:
+        frame = pd.read_csv(path, low_memory=False, **layout.options())
+    except UnicodeDecodeError:
+        if encoding or layout.encoding != "utf-8":
+            raise
+        layout = replace(layout, encoding=LEGACY, guessed=True)
+        try:
+            frame = pd.read_csv(path, low_memory=False, **layout.options())
+        except UnicodeDecodeError:
+            layout = replace(layout, encoding="latin-1")
+            frame = pd.read_csv(path, low_memory=False, **layout.options())
+    return RawFile(frame, describe_layout(path.name, layout), layout.encoding, layout.skip)
+
+
+def read_excel(path: Path, sheet: str | None) -> RawFile:
+    """The first sheet (or ``sheet``) of a workbook; title rows above the header skipped
+    like a CSV's preamble (the header is the first row as wide as the body)."""
+    try:
+        import openpyxl  # noqa: F401  (pandas' xlsx reader)
+    except ImportError:
+        raise KpiInputError(f"{path.name}: reading .xlsx needs openpyxl (pip install "
+                            "openpyxl), or save the sheet as CSV") from None
+    try:
+        grid = pd.read_excel(path, sheet_name=sheet if sheet is not None else 0, header=None,
+                             engine="openpyxl")
+    except ValueError as exc:
+        if sheet is not None and "not found" in str(exc).lower():
+            raise KpiInputError(f"{path.name}: no sheet named {sheet!r}") from None
+        raise
+    filled = grid.notna().sum(axis=1).to_numpy()
+    if not len(filled):
+        raise pd.errors.EmptyDataError("no rows")
+    body = filled[len(filled) // 2:]
+    width = int(pd.Series(body[body > 0]).mode().max()) if (body > 0).any() else 0
+    header = int(next((i for i, n in enumerate(filled) if n == width), 0))
+    frame = grid.iloc[header + 1:].reset_index(drop=True)
+    frame.columns = [str(c) for c in grid.iloc[header]]
+    frame = frame.loc[:, [c != "nan" for c in frame.columns]].infer_objects()
+    notes = []
+    if header:
+        notes.append(f"{path.name}: skipped {header} row(s) above the header (row "
+                     f"{header + 1})")
+    return RawFile(frame, notes, skipped=header)
 
 
 def string_columns(raw: pd.DataFrame, name: str) -> pd.DataFrame:

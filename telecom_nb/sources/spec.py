@@ -1,6 +1,7 @@
 """One definition of a data source: which file, which columns, which clock, which KPIs.
 
-A ``source.toml`` next to an operator export says once what every tool (CLI, notebook,
+A ``source.toml`` next to an operator export (one file, a glob such as
+``exports/*.csv``, a folder, or a list of them) says once what every tool (CLI, notebook,
 dashboard) needs to read it; the same :class:`SourceSpec` can be built in code. Paths are
 relative to the toml file; an unknown key is an error naming the key and the file, so a
 typo (``timstamp``) never silently falls back to a default.
@@ -10,14 +11,16 @@ from __future__ import annotations
 
 import difflib
 import zoneinfo
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
 from telecom_nb.errors import KpiInputError
+from telecom_nb.sources.files import describe_paths, expand
 from telecom_nb.sources.kpiinfo import BAD_DIRECTIONS
+from telecom_nb.sources.textfile import check_encoding
 from telecom_nb.sources.timeparse import EPOCH_UNITS
 
 
@@ -62,7 +65,7 @@ class SourceSpec:
     clock times in ``timezone``; they are stored as UTC.
     """
 
-    path: Path
+    path: Path | tuple[Path, ...]  # a file, a glob, a folder, or several of these
     timestamp: tuple[str, ...] = ("timestamp",)
     time_format: str | None = None
     time_unit: str | None = None
@@ -76,13 +79,15 @@ class SourceSpec:
     province: str | None = None  # export columns; matched by name when omitted
     lat: str | None = None
     lon: str | None = None
+    encoding: str | None = None  # None: from a BOM, else UTF-8, else cp1252 (reported)
+    sheet: str | None = None  # an Excel workbook's sheet (default: the first)
     origin: str = ""  # the toml file this came from, for messages
 
     def __post_init__(self) -> None:
         where = f"{self.origin}: " if self.origin else ""
         stamp = (self.timestamp,) if isinstance(self.timestamp, str) else tuple(self.timestamp)
         object.__setattr__(self, "timestamp", stamp)
-        object.__setattr__(self, "path", Path(self.path))
+        object.__setattr__(self, "path", _paths(self.path))
         object.__setattr__(self, "exclude", tuple(self.exclude))
         if self.kpis is not None:
             object.__setattr__(self, "kpis", tuple(self.kpis))
@@ -97,6 +102,8 @@ class SourceSpec:
             if self.time_unit is not None and self.time_format is not None:
                 raise KpiInputError("give time_format or time_unit, not both")
             _validate_zone(self.timezone)
+            if self.encoding is not None:
+                check_encoding(self.encoding)
             if self.kpis is not None and self.exclude:
                 raise KpiInputError("give kpis (the KPI columns) or exclude, not both")
             if self.kpis is not None and not self.kpis:
@@ -116,11 +123,21 @@ class SourceSpec:
 
     @property
     def name(self) -> str:
-        return self.origin or self.path.name
+        return self.origin or self.path_name
 
-    def with_path(self, path: str | Path) -> SourceSpec:
-        """The same recipe for another export (e.g. next week's file)."""
-        return replace(self, path=Path(path))
+    @property
+    def path_name(self) -> str:
+        """The export's name in messages (``export.csv``, ``*.csv``, ``a.csv + 2 more``)."""
+        return describe_paths(self.path)
+
+    @property
+    def files(self) -> list[Path]:
+        """The export's files in reading order (globs and folders expanded)."""
+        return expand(self.path)
+
+    def with_path(self, path: str | Path | Sequence[str | Path]) -> SourceSpec:
+        """The same recipe for another export (e.g. next week's file, or a day's files)."""
+        return replace(self, path=_paths(path))
 
     @classmethod
     def from_toml(cls, path: str | Path) -> SourceSpec:
@@ -152,7 +169,11 @@ class SourceSpec:
         for key, kind in _TOP_KEYS.items():
             if key in data and kind is not None:
                 kwargs[key] = _typed(data[key], kind, origin, key)
-        kwargs["path"] = base / kwargs["path"]
+        given = kwargs["path"]
+        kwargs["path"] = (base / given if isinstance(given, str)
+                          else tuple(base / p for p in given))
+        if isinstance(kwargs["path"], tuple) and not kwargs["path"]:
+            raise KpiInputError(f"{origin}: path is an empty list; name the export file(s)")
         if "sites" in data:
             kwargs["sites"] = _sites(data["sites"], base, origin)
         if "kpi" in data:
@@ -164,12 +185,21 @@ class SourceSpec:
 
 _STR, _STRS, _BOOL, _STR_OR_STRS = "a string", "a list of strings", "true or false", "str|list"
 _TOP_KEYS: dict[str, str | None] = {
-    "path": _STR, "timestamp": _STR_OR_STRS, "time_format": _STR, "time_unit": _STR,
+    "path": _STR_OR_STRS, "timestamp": _STR_OR_STRS, "time_format": _STR, "time_unit": _STR,
     "sector": _STR, "timezone": _STR, "sites": None, "kpis": _STRS, "exclude": _STRS,
     "allow_drops": _BOOL, "kpi": None, "province": _STR, "lat": _STR, "lon": _STR,
+    "encoding": _STR, "sheet": _STR,
 }
 _SITES_KEYS = {f.name: _STR for f in fields(SitesSpec)}
 _KPI_KEYS = {f.name: _STR for f in fields(KpiSpec)}
+
+
+def _paths(value: Any) -> Path | tuple[Path, ...]:
+    """One path as a Path; several as a tuple (one element: the Path itself)."""
+    if isinstance(value, (str, Path)):
+        return Path(value)
+    paths = tuple(Path(v) for v in value)
+    return paths[0] if len(paths) == 1 else paths
 
 
 def _check_keys(data: Any, known: Mapping[str, Any], origin: str, where: str) -> None:
