@@ -37,3 +37,27 @@ def test_province_codes_kept_only_for_the_same_array():
     np.testing.assert_array_equal(codes2, want_codes)
     assert list(labels2) == list(want_labels)
     np.testing.assert_array_equal(peers._province_codes(first.copy())[0], codes)
+
+
+def test_area_neighbour_rows_kept_only_for_the_same_rows_and_table():
+    from telecom_nb.features.area import AreaMedian, _same_tick
+
+    area = AreaMedian(1, neighbours=3)
+    rng = np.random.default_rng(3)
+    area.locate(np.arange(12), rng.random((12, 2)), 12)
+    times = np.zeros(12, np.int64)
+
+    def check(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        ok = (rows >= 0) & (rows < len(area.near_))
+        got = area._neighbour_rows(rows, times[: len(rows)], ok, len(area.near_))
+        want = _same_tick(rows, times[: len(rows)], ok, area.near_, len(area.near_))
+        for a, b in zip(got, want, strict=True):
+            np.testing.assert_array_equal(a, b)
+        return got
+
+    first = check(np.arange(12))
+    assert check(np.arange(12))[0] is first[0]  # the next tick, same sectors: kept
+    check(np.r_[np.arange(5), np.arange(6, 12)])  # a sector missing: looked up again
+    check(np.arange(12))
+    area.locate(np.arange(12), rng.random((12, 2)), 12)  # sites moved: a new table
+    check(np.arange(12))
