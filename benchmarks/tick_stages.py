@@ -4,7 +4,8 @@ A tick's fixed cost is many small pieces (a pandas column read is ~15-40 us, a n
 on 500 rows ~5 us): ``tick_cpu.py``'s total moves ~10 % between runs on a shared machine,
 more than most single cuts. Here each stage's thread CPU time is summed over the same
 ticks (``Monitor.step`` in deterministic mode, model trained), so a stage's change stands
-out of the noise of the others. Run the two trees back to back:
+out of the noise of the others (``--split``: a stage's one-thread part and its share of the
+row-split passes, :mod:`telecom_nb.features.row_split`, apart). Run the two trees back to back:
 
     for tree in ../main .; do
         PYTHONPATH=$tree python benchmarks/tick_stages.py --sectors 500 --ticks 150
@@ -27,13 +28,40 @@ from telecom_nb.sources.simulator import KpiSimulator
 Samples = dict[str, list[float]]
 
 
+#: this thread's CPU in row-split passes so far (``--split`` counts it, else None)
+_in_rows: list[float] | None = None
+
+
+def _count_row_splits() -> None:
+    """Sum the calling thread's CPU inside ``row_split.over_rows`` (both threads' passes)."""
+    global _in_rows
+    from telecom_nb.features import row_split
+
+    _in_rows, over_rows = [0.0], row_split.over_rows
+
+    def counted(n, call):
+        started = time.thread_time()
+        try:
+            return over_rows(n, call)
+        finally:
+            _in_rows[0] += time.thread_time() - started
+
+    row_split.over_rows = counted
+
+
 def _timed(fn: Callable, label: str, samples: Samples) -> Callable:
     def run(*args, **kwargs):
         started = time.thread_time()
+        rows = _in_rows[0] if _in_rows is not None else 0.0
         try:
             return fn(*args, **kwargs)
         finally:
-            samples[label].append(time.thread_time() - started)
+            spent = time.thread_time() - started
+            if _in_rows is None:
+                samples[label].append(spent)
+            else:  # one thread only, then its share of the row-split passes apart
+                samples[label].append(spent - (_in_rows[0] - rows))
+                samples[f"{label} [rows]"].append(_in_rows[0] - rows)
     return run
 
 
@@ -104,7 +132,12 @@ def main() -> None:
     parser.add_argument("--detector", default="iforest")
     parser.add_argument("--parts", action="store_true",
                         help="time each feature part and the pipeline's stages too")
+    parser.add_argument("--split", action="store_true",
+                        help="each stage's one-thread CPU, its row-split passes apart "
+                             "('[rows]': this thread's share; one thread below 20,000 rows)")
     args = parser.parse_args()
+    if args.split:
+        _count_row_splits()
     total, stages = asyncio.run(measure(args.sectors, args.ticks, args.detector, args.parts))
     print(f"tick (median CPU) {total:7.2f} ms   stages, CPU ms per tick (mean, retrains in):")
     for label, ms in sorted(stages.items(), key=lambda item: -item[1]):

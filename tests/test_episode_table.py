@@ -72,3 +72,49 @@ def test_table_pass_equals_advance_per_timestamp(seed: int):
     assert fast.n_closed_ > 0
     assert [repr(d) for d in fast.closed_] == [repr(d) for d in slow.closed_]
     pd.testing.assert_frame_equal(fast.frame(), slow.frame())
+
+
+def same_trackers(fast: EpisodeTracker, slow: EpisodeTracker) -> None:
+    for name in ARRAYS:
+        a, b = getattr(fast, name), getattr(slow, name)
+        if a.dtype == object:
+            assert list(a) == list(b), name
+        else:
+            np.testing.assert_array_equal(a, b, err_msg=name)
+    for name in ("n_opened_", "n_closed_", "changes_", "_tick"):
+        assert getattr(fast, name) == getattr(slow, name), name
+    assert [repr(d) for d in fast.closed_] == [repr(d) for d in slow.closed_]
+
+
+@pytest.mark.skipif(episode_table.numba is None, reason="the compiled pass needs numba")
+@pytest.mark.parametrize("seed", range(4))
+def test_live_tick_pass_equals_advance_codes(seed: int):
+    """A live tick's compiled pass (distinct sectors in any order, routine rows) leaves
+    the tracker as ``advance_codes`` does, tick after tick."""
+    rng = np.random.default_rng(100 + seed)
+    params = dict(open_after=int(rng.integers(1, 3)),
+                  close_after=[2, 1, "10min", "30min"][seed % 4],
+                  max_closed=[1000, 3][seed % 2], escalate_by=[1.0, 0.0, 0.5][seed % 3])
+    fast, slow = (EpisodeTracker(kpis=["a", "b"], **params) for _ in range(2))
+    n_sectors, alerts = int(rng.integers(2, 9)), 0
+    for tracker in (fast, slow):  # positions 0.. are these sectors
+        tracker.index.positions(np.array([f"s{i}" for i in range(n_sectors)], dtype=object))
+    for t in range(int(rng.integers(30, 60))):
+        pos = rng.choice(n_sectors, size=rng.integers(1, n_sectors + 1), replace=False)
+        n = len(pos)
+        flag = rng.random(n) < 0.4
+        score = rng.integers(0, 17, size=n) / 2.0
+        top = np.where(flag, rng.choice(["a", "b"], size=n), "").astype(object)
+        values = rng.normal(size=(n, 2))
+        routine = rng.random(n) < 0.15 if seed % 2 else None
+        now = t * 300 * 10**9
+        state_f, alert_f = episode_table.advance_tick_codes(fast, pos, flag, score, now, top,
+                                                            values, routine)
+        state_s, alert_s = slow.advance_codes(pos, flag, score, now, top=top, values=values,
+                                              routine=routine)
+        np.testing.assert_array_equal(state_f, state_s)
+        assert state_f.dtype == state_s.dtype
+        np.testing.assert_array_equal(alert_f, alert_s)
+        alerts += int((alert_f > 0).sum())
+    assert alerts > 0 and fast.n_closed_ > 0
+    same_trackers(fast, slow)

@@ -152,22 +152,54 @@ def advance_table_codes(tracker: EpisodeTracker, pos: np.ndarray, ns: np.ndarray
     rep = np.empty(n, dtype=np.int64)
     rep[order] = np.cumsum(first) - 1
     tracker._grow(int(pos.max()) + 1 if n else 0)
+    state, alert_u = _advance_rows(
+        tracker, pos[rows].astype(np.int64), tick[rows], ns[rows].astype(np.int64),
+        flag[rows].astype(np.bool_),
+        np.zeros(len(rows), dtype=np.bool_) if routine is None else routine[rows].astype(np.bool_),
+        score[rows].astype(np.float64), top[rows], values[rows])
+    tracker._tick = int(tick[-1]) if n else tracker._tick
+    alert = np.zeros(n)
+    alert[rows] = alert_u
+    return state[rep], alert
+
+
+def advance_tick_codes(tracker: EpisodeTracker, pos: np.ndarray, flag: np.ndarray,
+                       score: np.ndarray, now: int, top: np.ndarray, values: np.ndarray,
+                       routine: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """:meth:`EpisodeTracker.advance_codes` of one tick (distinct sector positions ``pos``,
+    at least one) as the table's compiled pass over its rows: a live 100k-sector tick's
+    ~40 numpy passes over gathered state (~6-11 ms on one thread) become one loop. Same
+    states, alert scores and tracker state (``tests/test_episode_table.py``)."""
+    n = len(pos)
+    tracker._grow(int(pos.max()) + 1)
+    tick = tracker._tick + 1
+    state, alert = _advance_rows(
+        tracker, np.ascontiguousarray(pos, dtype=np.int64), np.full(n, tick, dtype=np.int64),
+        np.full(n, now, dtype=np.int64), np.ascontiguousarray(flag, dtype=np.bool_),
+        np.zeros(n, dtype=np.bool_) if routine is None
+        else np.ascontiguousarray(routine, dtype=np.bool_),
+        np.ascontiguousarray(score, dtype=np.float64), top, values)
+    tracker._tick = tick
+    return state, alert
+
+
+def _advance_rows(tracker: EpisodeTracker, at: np.ndarray, tick: np.ndarray, ns: np.ndarray,
+                  flag: np.ndarray, routine: np.ndarray, score: np.ndarray, top: np.ndarray,
+                  values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The compiled pass over rows in ``advance``'s order (one per tick and sector) and the
+    tracker's bookkeeping after it: closed records, peak KPIs and values, counters (all but
+    the tick counter). Returns each row's state code and alert score."""
     peak_row = np.full(len(tracker._open), -1, dtype=np.int64)
     close = tracker.close_after
     by_time = isinstance(close, pd.Timedelta)
-    at = pos[rows].astype(np.int64)
-    state, alert_u, c_row, c_int, c_peak, c_peak_row, n_opened, changes = _rows(
-        at, tick[rows], ns[rows].astype(np.int64),
-        flag[rows].astype(np.bool_),
-        np.zeros(len(rows), dtype=np.bool_) if routine is None else routine[rows].astype(np.bool_),
-        score[rows].astype(np.float64),
+    state, alert, c_row, c_int, c_peak, c_peak_row, n_opened, changes = _rows(
+        at, tick, ns, flag, routine, score,
         tracker._run_anom, tracker._run_norm, tracker._open, tracker._episode_id,
         tracker._start_time, tracker._start_tick, tracker._last_anom_time,
         tracker._last_anom_tick, tracker._n_anom, tracker._peak_score, tracker._alerted,
         tracker._alerted_n, tracker._peak_time, peak_row, tracker.n_opened_, tracker.open_after,
         close.value if by_time else 0, 0 if by_time else int(close),
         float(tracker.escalate_by))
-    top, values = top[rows], values[rows]  # indexed like the kernel's rows from here
     _closed(tracker, at, c_row, c_int, c_peak, c_peak_row, top, values)
     moved = np.flatnonzero(peak_row >= 0)
     tracker._peak_kpi[moved] = top[peak_row[moved]]
@@ -175,10 +207,7 @@ def advance_table_codes(tracker: EpisodeTracker, pos: np.ndarray, ns: np.ndarray
     tracker.n_opened_ = int(n_opened)
     tracker.n_closed_ += len(c_row)
     tracker.changes_ += int(changes)
-    tracker._tick = int(tick[-1]) if n else tracker._tick
-    alert = np.zeros(n)
-    alert[rows] = alert_u
-    return state[rep], alert
+    return state, alert
 
 
 def _closed(tracker: EpisodeTracker, pos: np.ndarray, c_row: np.ndarray, c_int: np.ndarray,

@@ -169,15 +169,16 @@ class EpisodeTracker(EpisodeViews, EpisodeParams, Parametrized):
         top = (np.asarray(top, dtype=object)[first] if top is not None
                else np.full(len(pos), "", dtype=object))
         values = (kpi_values if kpi_values is not None else self.kpi_values(frame))[first]
-        state, alert = self.advance_codes(
-            pos,
-            np.asarray(flags, dtype=bool)[first],
-            np.asarray(score, dtype=np.float64)[first],
-            pd.Timestamp(timestamp).value,
-            top=top,
-            values=values,
-            routine=None if routine is None else np.asarray(routine, dtype=bool)[first],
-        )
+        from telecom_nb.alarms import episode_table  # it imports this module's constants
+
+        args = (pos, np.asarray(flags, dtype=bool)[first],
+                np.asarray(score, dtype=np.float64)[first], pd.Timestamp(timestamp).value)
+        rows = dict(top=top, values=values,
+                    routine=None if routine is None else np.asarray(routine, dtype=bool)[first])
+        if episode_table.numba is None:
+            state, alert = self.advance_codes(*args, **rows)
+        else:  # the same rule in one compiled pass (advance_codes stays its reference)
+            state, alert = episode_table.advance_tick_codes(self, *args, **rows)
         if inverse is None:
             self.last_alert_score_ = np.asarray(alert, dtype=np.float64)
             return state

@@ -67,6 +67,8 @@ class PeerComparison(FeatureExtractor):
     #: fewer than 2 provinces had one; None = the batch's own. A partitioned backtest sets
     #: it (``telecom_nb/backtest/national.py``). A class default, so checkpoints never hold it.
     national: Mapping[int, np.ndarray] | None = None
+    #: (provinces array, its codes, its labels): the last factorized (snapshots skip it)
+    _codes_of: tuple[np.ndarray, np.ndarray, pd.Index] | None = None
 
     def province_medians(self, view: BatchView):
         """(y rows x kpis, province codes, labels, province medians groups x kpis).
@@ -80,7 +82,7 @@ class PeerComparison(FeatureExtractor):
         key = f"peermed{id(self)}"
         if key not in view.cache:
             y = scaled_view(view, self.kpis_ or ())
-            codes, labels = pd.factorize(view.provinces)
+            codes, labels = self._province_codes(view.provinces)
             rows = self.rows(view)
             known = known_rows(rows, self.sector_ratio_.n_rows)
             usual = 0.0  # y - 0.0 is y's numbers, as y - zeros was
@@ -91,6 +93,17 @@ class PeerComparison(FeatureExtractor):
             med = group_medians(codes, y - usual, len(labels), self.min_peers)
             view.cache[key] = (y, codes, np.asarray(labels, dtype=object), med)
         return view.cache[key]
+
+    def _province_codes(self, provinces: np.ndarray) -> tuple[np.ndarray, pd.Index]:
+        """``pd.factorize(provinces)``, kept while a view brings the same array object: a
+        live source's next view reuses the last one's when its column holds the same
+        strings (``make_view``), and 100k provinces cost ~4 ms a tick to factorize."""
+        kept = self._codes_of
+        if kept is not None and kept[0] is provinces:
+            return kept[1], kept[2]
+        codes, labels = pd.factorize(provinces)
+        self._codes_of = (provinces, codes, labels)
+        return codes, labels
 
     def ratios(self, view: BatchView):
         """(sector ratio rows x kpis, province labels, province ratio groups x kpis)."""

@@ -12,6 +12,7 @@ import itertools
 
 import numpy as np
 
+from telecom_nb.features.scaling import signed_log1p
 from telecom_nb.schema import AVAILABILITY, PAYLOAD, PRB, THROUGHPUT
 
 #: Pairs (numerator, denominator) used when all the schema's KPIs are present.
@@ -39,17 +40,34 @@ def relation_values(
     kpis: tuple[str, ...],
     pairs: tuple[tuple[str, str], ...],
     offsets: np.ndarray | None = None,
+    *,
+    logged: dict[int, np.ndarray] | None = None,
+    out: np.ndarray | None = None,
 ) -> np.ndarray:
     """rows x pairs: log((c_a+|a|)/(c_b+|b|)) with sign kept (up to a constant); NaN where
     an input is missing. ``offsets``: per KPI its ``c`` (None: 1 each, ``log1p``), a load's
-    in its own units (:mod:`~telecom_nb.features.relation_offsets`)."""
-    out = np.empty((raw.shape[0], len(pairs)))
+    in its own units (:mod:`~telecom_nb.features.relation_offsets`).
+
+    Each KPI's signed log is taken once, however many pairs it is in (PRB and payload are
+    in two each). ``logged``: KPI column -> its signed ``log1p`` already at hand (the scaled
+    KPIs, :func:`~telecom_nb.features.scaling.scale_kpis`: the same bits), used where that
+    KPI's ``c`` is 1. ``out``: rows x pairs to write into (a column block of a wider array).
+    """
+    if out is None:
+        out = np.empty((raw.shape[0], len(pairs)))
+    logs: dict[int, np.ndarray] = {}
+
+    def log_of(i: int) -> np.ndarray:
+        if i not in logs:
+            c = 1.0 if offsets is None else offsets[i]
+            if logged is not None and i in logged and c == 1.0:
+                logs[i] = logged[i]  # x / 1 is x: log((1 + |x|) / 1) as the scaled KPI
+            else:  # log((c + |x|) / c); log1p itself where c is 1
+                logs[i] = signed_log1p(raw[:, i] if offsets is None else raw[:, i] / c)
+        return logs[i]
+
     for j, (a, b) in enumerate(pairs):
-        ia, ib = kpis.index(a), kpis.index(b)
-        xa, xb = raw[:, ia], raw[:, ib]
-        if offsets is not None:  # log((c + |x|) / c); log1p itself where c is 1
-            xa, xb = xa / offsets[ia], xb / offsets[ib]
-        out[:, j] = np.sign(xa) * np.log1p(np.abs(xa)) - np.sign(xb) * np.log1p(np.abs(xb))
+        np.subtract(log_of(kpis.index(a)), log_of(kpis.index(b)), out=out[:, j])
     return out
 
 

@@ -30,12 +30,24 @@ def is_percent(kpi: str) -> bool:
     return kpi in LINEAR_KPIS
 
 
+def signed_log1p(col: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """``np.sign(col) * np.log1p(np.abs(col))``, the same bits, written into ``out`` (a
+    new array if None) with one temporary instead of three: at 100k sectors each fresh
+    temporary is ~200 page faults."""
+    buf = np.abs(col, out=out)
+    np.log1p(buf, out=buf)
+    return np.multiply(np.sign(col), buf, out=buf)
+
+
 def scale_kpis(values: np.ndarray, kpis: tuple[str, ...]) -> np.ndarray:
     """Columns of ``values`` (rows x kpis) in their comparison scale; NaN stays NaN."""
     out = np.empty(values.shape, dtype=np.float64)
     for j, kpi in enumerate(kpis):
         col = values[:, j]
-        out[:, j] = col if is_percent(kpi) else np.sign(col) * np.log1p(np.abs(col))
+        if is_percent(kpi):
+            out[:, j] = col
+        else:
+            signed_log1p(col, out[:, j])
     return out
 
 

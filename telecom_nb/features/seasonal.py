@@ -44,7 +44,7 @@ from telecom_nb.features.robust_stats import (
     MIN_COUNT_TO_CLIP,
     RobustTable,
 )
-from telecom_nb.features.scaling import LOG_SPREAD_FLOOR, scaled_view, spread_floors
+from telecom_nb.features.scaling import LOG_SPREAD_FLOOR, is_percent, scaled_view, spread_floors
 from telecom_nb.features.time_slots import DAY_NS, TimeZone, time_slots, utc_days
 from telecom_nb.features.view import ROWWISE, BatchView
 from telecom_nb.features.weekly import WeekdayEffects
@@ -172,10 +172,14 @@ class SeasonalResiduals(FeatureExtractor):
         key = f"{ROWWISE}season_series{id(self)}{rel.key()}"
         if key not in view.cache:
             kpis = self.kpis_ or ()
-            parts = [scaled_view(view, kpis)]  # computed once per view for all parts
-            if self.pairs_:
-                parts.append(relation_values(view.raw, kpis, self.pairs_, rel.offsets()))
-            view.cache[key] = np.hstack(parts)
+            scaled = scaled_view(view, kpis)  # computed once per view for all parts
+            out = np.empty((len(scaled), len(kpis) + len(self.pairs_)))
+            out[:, : len(kpis)] = scaled
+            if self.pairs_:  # a logged KPI's log is the scaled column (same bits)
+                logged = {j: scaled[:, j] for j, kpi in enumerate(kpis) if not is_percent(kpi)}
+                relation_values(view.raw, kpis, self.pairs_, rel.offsets(), logged=logged,
+                                out=out[:, len(kpis):])
+            view.cache[key] = out
         return view.cache[key]
 
     def prepare_view(self, view: BatchView) -> None:

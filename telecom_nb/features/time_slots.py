@@ -91,6 +91,14 @@ def time_slots(timestamps: pd.Series | pd.DatetimeIndex | np.ndarray, slots_per_
     one slot structure.
     """
     ns = local_ns(timestamps, timezone)
+    if len(ns) > 1 and ns[0] == ns[-1] and (ns == ns[0]).all():  # a live tick: one time,
+        slot, week = _slots(ns[:1], slots_per_day)  # its slots computed once (~3 ms at 100k)
+        return np.full(len(ns), slot[0], dtype=slot.dtype), np.full(len(ns), week[0],
+                                                                    dtype=week.dtype)
+    return _slots(ns, slots_per_day)
+
+
+def _slots(ns: np.ndarray, slots_per_day: int) -> tuple[np.ndarray, np.ndarray]:
     slot = (np.mod(ns, DAY_NS) * slots_per_day // DAY_NS).astype(np.int64)
     weekday = (np.floor_divide(ns, DAY_NS) + _EPOCH_WEEKDAY) % DAYS_PER_WEEK
     return slot, weekday * slots_per_day + slot
