@@ -81,7 +81,8 @@ def test_one_users_hour_at_an_idle_cell_is_its_count_and_a_busy_cells_drop_stays
     assert abs(z[1, vol]) < 1
     assert z[15, vol] < -8 and z[16, lat] > 8
     monkeypatch.setattr(count_floor, "FLOOR_SHARE", 0.0)  # the log1p scale alone (the
-    bare = season.transform_view(season.view(last))  # floor is read, never learned)
+    season.lumpy_.state_changed()  # floor is read, never learned; its noise() is kept)
+    bare = season.transform_view(season.view(last))
     assert abs(bare[0, vol]) > 20  # tens of an idle slot's spreads
     assert bare[15, vol] == pytest.approx(z[15, vol]) and bare[16, lat] == z[16, lat]
 
@@ -105,3 +106,32 @@ def test_a_checkpoint_from_before_the_floor_restores_and_learns_it():
     assert fresh.spread_floor(np.zeros((1, 1))) is None  # nothing learned yet
     fresh.update(rows, (np.zeros(50, int), np.zeros(50, int)), np.zeros(50), raw, 50)
     assert fresh.spread_floor(np.zeros((1, 1))) is not None
+
+
+def test_the_noise_floors_are_computed_once_an_update_and_never_stale():
+    """``noise()`` is kept between updates (read twice a tick): an update and a checkpoint's
+    restore into the live object both make it read the new state."""
+    from telecom_nb.engine.snapshot import capture, restore
+    from telecom_nb.features.lumpy import LumpyKpis
+
+    rng = np.random.default_rng(3)
+    lumpy = LumpyKpis(("volume",), (), 24)
+    rows = np.arange(50)
+
+    def learn(ticks: int, mu: float) -> None:
+        for t in range(ticks):
+            raw = np.where(rng.random(50) < 0.2, 0.02, rng.lognormal(mu, 1, 50))[:, None]
+            lumpy.update(rows, (np.full(50, t % 24), np.full(50, t % 168)), np.zeros(50),
+                         raw, 50)
+
+    def fresh() -> np.ndarray:
+        return lumpy.floor_.noise(lumpy.counts_.ratios() | lumpy.zero_kpis_.which())
+
+    learn(10, 3.0)
+    before = lumpy.noise()
+    assert before[0] > 0 and lumpy.noise() is before and not before.flags.writeable
+    tree, arrays = capture(lumpy)
+    learn(10, 5.0)
+    assert lumpy.noise()[0] != before[0] and np.array_equal(lumpy.noise(), fresh())
+    restore(lumpy, tree, arrays)  # the live object goes back to the checkpoint
+    assert np.array_equal(lumpy.noise(), before)

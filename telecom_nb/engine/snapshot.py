@@ -17,7 +17,8 @@ storage type may take older checkpoints' arrays through ``converted_state(name, 
 (a float table of another float width is cast to the object's without asking: float32
 per-sector tables read float64 checkpoints);
 one that gained state arrays names them in ``_state_added`` and derives them for an older
-checkpoint in ``derive_added_state(names)`` (after the rest is restored).
+checkpoint in ``derive_added_state(names)`` (after the rest is restored); one that keeps
+caches of its state forgets them in ``state_changed()``, called last.
 What cannot be stored raises :class:`StateError` naming the attribute, so nothing is
 silently left out.
 """
@@ -249,6 +250,9 @@ class _Reader:
             setattr(obj, name, self.value(sub, getattr(obj, name), f"{path}.{name}", owner=obj))
         if missing:  # state the class derives for checkpoints older than it (``_state_added``)
             obj.derive_added_state(missing)
+        forget = getattr(obj, "state_changed", None)
+        if callable(forget):  # its caches (TRANSIENT) were of the state replaced above
+            forget()
         return obj
 
     def _traits(self, obj: HasTraits, traits: dict[str, Any], path: str) -> None:

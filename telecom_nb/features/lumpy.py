@@ -54,9 +54,24 @@ class LumpyKpis:
         quantiles, the denominators, the slots' rates, the sums and their null learned
         anew)."""
 
+    #: :meth:`noise` as last computed (a transient cache: checkpoints skip it)
+    _cache: np.ndarray | None = None
+
+    def state_changed(self) -> None:
+        """Forget :meth:`noise`'s cache: :meth:`update` and a checkpoint's restore call it."""
+        self._cache = None
+
     def noise(self) -> np.ndarray:
-        """Per KPI the load's noise floor in its own units (0: not a load)."""
-        return self.floor_.noise(self.counts_.ratios() | self.zero_kpis_.which())
+        """Per KPI the load's noise floor in its own units (0: not a load); read only.
+
+        Read twice a tick (the score's spread floor, the update's relation offsets) on
+        state only :meth:`update` changes: computed once per update (three
+        ``nan_to_num`` and the loads' tests a read)."""
+        if self._cache is None:
+            s0 = self.floor_.noise(self.counts_.ratios() | self.zero_kpis_.which())
+            s0.flags.writeable = False
+            self._cache = s0
+        return self._cache
 
     def spread_floor(self, expected: np.ndarray,
                      offsets: np.ndarray | None = None) -> np.ndarray | None:
@@ -125,6 +140,7 @@ class LumpyKpis:
     def update(self, rows: np.ndarray, slots: tuple[np.ndarray, np.ndarray], day: np.ndarray,
                raw: np.ndarray, n_rows: int, step_ns: int = HOUR_NS,
                loud: np.ndarray | None = None) -> None:
+        self.state_changed()  # every part below may move the noise floors
         # before counts_ learn (one read of the tick for the runs and the rates; the count
         # drift: before the denominators do)
         self.cdrift_.update(rows, slots[0], raw, self.dens_.columns(), n_rows, step_ns, loud)
