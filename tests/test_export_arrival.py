@@ -297,3 +297,22 @@ def test_a_last_column_blank_in_every_row_does_not_hide_the_header(tmp_path):
     path = write(tmp_path / "c.csv", frame, preamble=PREAMBLE)
     loaded = load_source(spec(path))
     assert loaded.counters.rows_loaded == 72 and loaded.counters.lines_above_header == 4
+
+
+def test_many_files_layout_notes_are_one_line_per_kind(tmp_path):
+    """Hour files (more than the report lists) with title lines: one line says how many
+    files had them, not one line per file; every file's rows still load."""
+    frame = export(days=1)
+    folder = tmp_path / "hours"
+    folder.mkdir()
+    for hour, part in frame.groupby("Time", sort=True):
+        encoding = "utf-16" if hour < "03:00" else "utf-8"
+        write(folder / f"kpi_{hour.replace(':', '')}.csv", part, encoding=encoding,
+              sep="\t" if encoding == "utf-16" else ",", preamble=PREAMBLE)
+    loaded = load_source(spec(folder))
+    assert loaded.counters.rows_loaded == len(frame)
+    notes = [m for m in loaded.messages if "files:" in m]
+    assert any(m.startswith("24 of 24 files: skipped 4 line(s) above the header")
+               for m in notes), notes
+    assert any(m.startswith("3 of 24 files: read as UTF-16 (BOM)") for m in notes), notes
+    assert not any(m.startswith("kpi_0000.csv:") for m in loaded.messages)

@@ -99,7 +99,7 @@ def read_files(files: list[Path], *, encoding: str | None = None,
         raw = read_file(path, encoding=encoding, sheet=sheet)
         string_columns(raw.frame, path.name)
         raws.append(raw)
-    notes = [note for raw in raws for note in raw.notes]
+    notes = layout_notes(files, [raw.notes for raw in raws])
     frames = [raw.frame for raw in raws]
     columns = [list(frame.columns) for frame in frames]
     above = sum(raw.skipped for raw in raws)
@@ -122,6 +122,25 @@ def read_files(files: list[Path], *, encoding: str | None = None,
                                  f"{len(files)} files ({names}): their {n:,} row(s) are "
                                  "blank there")
     return raw_set
+
+
+def layout_notes(files: list[Path], per_file: list[list[str]]) -> list[str]:
+    """Each file's layout notes (encoding, title lines); beyond ``LISTED`` files, one line
+    per kind of note with how many files it applies to: a month of hourly files in
+    UTF-16 with five title lines each is two lines of the report, not 1,440."""
+    if len(files) <= LISTED:
+        return [note for notes in per_file for note in notes]
+    groups: dict[str, list[str]] = {}
+    for path, notes in zip(files, per_file, strict=True):
+        for note in notes:
+            text = note.removeprefix(f"{path.name}: ")
+            key = text.split(": '", 1)[0]  # a title-line note without its per-file text
+            groups.setdefault(key, []).append(path.name)
+    out = []
+    for key, names in groups.items():
+        shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+        out.append(f"{len(names)} of {len(files)} files: {key} ({shown})")
+    return out
 
 
 def describe_paths(paths: Path | tuple[Path, ...]) -> str:
