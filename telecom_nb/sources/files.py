@@ -19,6 +19,7 @@ import pandas as pd
 
 from telecom_nb.errors import KpiInputError
 from telecom_nb.sources.reading import SUFFIXES, RawFile, read_file, string_columns
+from telecom_nb.sources.textfile import FileNote
 
 GLOB_CHARS = frozenset("*?[")
 #: files listed one by one in the report; more are summed up
@@ -117,25 +118,24 @@ def read_files(files: list[Path], *, encoding: str | None = None,
         if lacking:
             names = ", ".join(lacking[:5]) + (f" and {len(lacking) - 5} more"
                                                 if len(lacking) > 5 else "")
-            n = sum(r for f, r in zip(files, rows, strict=True) if f.name in set(lacking))
+            n = sum(r for cols, r in zip(columns, rows, strict=True) if column not in cols)
             raw_set.notes.append(f"column {column!r} is missing from {len(lacking)} of "
                                  f"{len(files)} files ({names}): their {n:,} row(s) are "
                                  "blank there")
     return raw_set
 
 
-def layout_notes(files: list[Path], per_file: list[list[str]]) -> list[str]:
+def layout_notes(files: list[Path], per_file: list[list[FileNote]]) -> list[str]:
     """Each file's layout notes (encoding, title lines); beyond ``LISTED`` files, one line
     per kind of note with how many files it applies to: a month of hourly files in
     UTF-16 with five title lines each is two lines of the report, not 1,440."""
     if len(files) <= LISTED:
-        return [note for notes in per_file for note in notes]
+        return [note.line(path.name) for path, notes in zip(files, per_file, strict=True)
+                for note in notes]
     groups: dict[str, list[str]] = {}
     for path, notes in zip(files, per_file, strict=True):
         for note in notes:
-            text = note.removeprefix(f"{path.name}: ")
-            key = text.split(": '", 1)[0]  # a title-line note without its per-file text
-            groups.setdefault(key, []).append(path.name)
+            groups.setdefault(note.what, []).append(path.name)
     out = []
     for key, names in groups.items():
         shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")

@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from telecom_nb.errors import KpiInputError
-from telecom_nb.sources.textfile import LEGACY, describe_layout, sniff
+from telecom_nb.sources.textfile import LEGACY, FileNote, describe_layout, sniff
 
 CSV_SUFFIXES = (".csv", ".csv.gz", ".txt", ".tsv", ".txt.gz", ".tsv.gz")
 PARQUET_SUFFIXES = (".parquet", ".pq")
@@ -28,7 +28,7 @@ class RawFile:
     """One file's table as written, and what the report should say about reading it."""
 
     frame: pd.DataFrame
-    notes: list[str] = field(default_factory=list)
+    notes: list[FileNote] = field(default_factory=list)
     encoding: str = "utf-8"
     skipped: int = 0  # lines (rows) above the header
 
@@ -98,7 +98,7 @@ def _read_text(path: Path, encoding: str | None) -> RawFile:
         except UnicodeDecodeError:
             layout = replace(layout, encoding="latin-1")
             frame = pd.read_csv(path, low_memory=False, **layout.options())
-    return RawFile(frame, describe_layout(path.name, layout), layout.encoding, layout.skip)
+    return RawFile(frame, describe_layout(layout), layout.encoding, layout.skip)
 
 
 def read_excel(path: Path, sheet: str | None) -> RawFile:
@@ -127,8 +127,7 @@ def read_excel(path: Path, sheet: str | None) -> RawFile:
     frame = frame.loc[:, [c != "nan" for c in frame.columns]].infer_objects()
     notes = []
     if header:
-        notes.append(f"{path.name}: skipped {header} row(s) above the header (row "
-                     f"{header + 1})")
+        notes.append(FileNote(f"skipped {header} row(s) above the header (row {header + 1})"))
     return RawFile(frame, notes, skipped=header)
 
 

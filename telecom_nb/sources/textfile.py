@@ -16,6 +16,7 @@ import gzip
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from telecom_nb.errors import KpiInputError
 
@@ -28,6 +29,17 @@ _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
 #: what a non-UTF-8 file without a BOM is read as first (then latin-1, which reads any byte)
 LEGACY = "cp1252"
 _SHOWN = {"utf-16": "UTF-16 (BOM)", "utf-16-le": "UTF-16 LE"}
+
+
+class FileNote(NamedTuple):
+    """What the report says about reading one file: ``what`` is the same for every file
+    read that way (many files are summed up by it), ``detail`` that file's own example."""
+
+    what: str
+    detail: str = ""
+
+    def line(self, name: str) -> str:
+        return f"{name}: {self.what}{self.detail}"
 
 
 @dataclass(frozen=True)
@@ -170,18 +182,17 @@ def sniff(path: Path, encoding: str | None = None) -> TextLayout:
     return TextLayout(encoding=enc, sep=sep, skip=header, preamble=preamble, guessed=guessed)
 
 
-def describe_layout(name: str, layout: TextLayout) -> list[str]:
+def describe_layout(layout: TextLayout) -> list[FileNote]:
     """What the report says about a file read other than as plain UTF-8 from line 1."""
     notes = []
-    plain = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8 (with BOM)"}
-    if layout.encoding not in plain:
+    if layout.encoding not in ("utf-8", "utf-8-sig"):  # plain UTF-8 needs no word
         how = ("not UTF-8; read as " + layout.encoding + " (set encoding = '...' / "
                "--encoding if names look wrong, e.g. cp1256, cp1251)") if layout.guessed \
             else f"read as {_SHOWN.get(layout.encoding, layout.encoding)}"
-        notes.append(f"{name}: {how}")
+        notes.append(FileNote(how))
     if layout.skip:
         shown = ", ".join(repr(line[:60]) for line in layout.preamble[:3])
         more = f" and {len(layout.preamble) - 3} more" if len(layout.preamble) > 3 else ""
-        notes.append(f"{name}: skipped {layout.skip} line(s) above the header (line "
-                     f"{layout.skip + 1})" + (f": {shown}{more}" if shown else ""))
+        notes.append(FileNote(f"skipped {layout.skip} line(s) above the header (line "
+                              f"{layout.skip + 1})", f": {shown}{more}" if shown else ""))
     return notes
