@@ -31,3 +31,12 @@ def column_array(frame: pd.DataFrame, name: str) -> Any:
     except (KeyError, TypeError):
         return None
     return getter(int(loc)) if isinstance(loc, int | np.integer) else None
+
+
+def float64_array(frame: pd.DataFrame, name: str) -> np.ndarray | None:
+    """The column's numpy float64 array (NaN and inf as stored), or None when it is held
+    otherwise (another dtype, an extension array, not one column): the caller converts
+    ``frame[name]`` as before. A float64 column is already what ``to_numpy(np.float64)``
+    would give; read it, never write to it."""
+    values = column_array(frame, name)
+    return values if isinstance(values, np.ndarray) and values.dtype == np.float64 else None

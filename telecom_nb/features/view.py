@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from telecom_nb.errors import KpiInputError
-from telecom_nb.frame_columns import column_array
+from telecom_nb.frame_columns import column_array, float64_array
 from telecom_nb.schema import (
     FAULT,
     ID_COLUMNS,
@@ -143,8 +143,8 @@ def make_view(frame: pd.DataFrame, kpis: tuple[str, ...],
     raw = np.empty((n, len(kpis)))
     try:  # column by column: a sub-frame of the KPIs costs ~5x more in pandas
         for j, kpi in enumerate(kpis):
-            values = column_array(frame, kpi)
-            if isinstance(values, np.ndarray) and values.dtype == np.float64:
+            values = float64_array(frame, kpi)
+            if values is not None:
                 raw[:, j] = values  # as to_numpy below: NaN and inf are NaN after the where
             else:
                 raw[:, j] = frame[kpi].to_numpy(dtype=np.float64, na_value=np.nan)
@@ -170,8 +170,8 @@ def _coordinates(frame: pd.DataFrame) -> np.ndarray | None:
         return None
     columns = []
     for c in (LAT, LON):
-        values = column_array(frame, c)
-        if isinstance(values, np.ndarray) and values.dtype == np.float64:
+        values = float64_array(frame, c)
+        if values is not None:
             columns.append(values)  # what ``to_numpy(np.float64, na_value=np.nan)`` gives
             continue
         column = frame[c]
@@ -184,7 +184,5 @@ def _coordinates(frame: pd.DataFrame) -> np.ndarray | None:
 def _arrow_of(frame: pd.DataFrame, name: str) -> object:
     """``arrow_key(frame[name])`` from the column's array (no Series built)."""
     values = column_array(frame, name)
-    if values is None:
-        return arrow_key(frame[name])
-    return values.__arrow_array__() if isinstance(values, pd.arrays.ArrowExtensionArray) else None
+    return arrow_key(frame[name] if values is None else values)
 
