@@ -17,6 +17,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from telecom_nb.frame_columns import column_array
+
 
 class SectorIndex:
     """Sector id -> position (0, 1, 2, ... in order of first appearance)."""
@@ -103,6 +105,12 @@ class SectorIndex:
         return pos
 
     register = positions  # the name the feature extractors use
+
+    def column_positions(self, frame: pd.DataFrame, column: str) -> np.ndarray:
+        """:meth:`positions` of a frame's id column, read from its array (no Series built:
+        ~40 us under pandas 3), which an Arrow-backed column's cached lookup knows."""
+        ids = column_array(frame, column)
+        return self.positions(frame[column] if ids is None else ids)
 
     def position_of(self, sector_id: object) -> int:
         """Position of one sector, or -1 if never seen."""

@@ -154,7 +154,7 @@ class EpisodeTracker(EpisodeViews, EpisodeParams, Parametrized):
         a column of 100k strings is then built from three, not from 100k objects.
         ``kpi_values``: :meth:`kpi_values` of ``frame`` when the caller has it already;
         ``routine``: rows that open no episode (:meth:`advance_codes`)."""
-        raw_pos = self.index.positions(frame[schema.SECTOR])  # known without conversion
+        raw_pos = self.index.column_positions(frame, schema.SECTOR)  # known without conversion
         self._grow(len(self.index))
         if len(raw_pos) == 0:
             self._tick += 1

@@ -20,7 +20,6 @@ import pyarrow.compute as pc
 from telecom_nb import schema
 from telecom_nb.alarms.episodes import RECOVERING
 from telecom_nb.engine.scored import ScoredBatch
-from telecom_nb.frame_columns import column_array
 from telecom_nb.params import check_range
 from telecom_nb.sector_index import SectorIndex
 
@@ -159,8 +158,7 @@ class SectorHistory:
 
     def __call__(self, scored: ScoredBatch) -> None:
         frame = scored.batch_frame
-        ids = column_array(frame, schema.SECTOR)  # its Arrow: known without conversion
-        pos = self.index.positions(frame[schema.SECTOR] if ids is None else ids)
+        pos = self.index.column_positions(frame, schema.SECTOR)  # known without conversion
         n = len(self.index)
         self._grow(n)
         row = self._written % self.k
