@@ -333,16 +333,16 @@ class SeasonalResiduals(FeatureExtractor):
         self.cadence_.observe(view.ns())
         slot, wslot = self.slots(view)
         exp = self._expected_of(rows, view)
-        expected, spread, has, prior, _, (effect, day_spread, fleet_effect) = exp
+        expected, spread, has, _, _, (effect, day_spread, _) = exp
         # whole seconds floored as ``as_unit("s")`` does, from the view's cached ns (pandas'
         # conversion cost ~20-30 us a tick, at any size)
         now = ((view.ns() // 1_000_000_000) / 3600.0).astype(np.float32)
         from telecom_nb.features import seasonal_learn  # it imports this module's constants
 
         cells = seasonal_learn.learn_cells(self, rows, slot, now, y, exp)
-        y_day, y_slot, taught, far, far_slot, day_warm, offset = (
-            cells if cells is not None
-            else seasonal_learn.learn_cells_numpy(self, rows, slot, now, y, exp))
+        learned = (cells if cells is not None
+                   else seasonal_learn.learn_cells_numpy(self, rows, slot, now, y, exp))
+        _, _, _, far, _, day_warm, offset = learned
         fleet_profile.learn(self, offset, has, slot)  # from every sector, far or not
         fleet = need > FEW_SERIES
         if self.week_ is not None:
@@ -352,16 +352,10 @@ class SeasonalResiduals(FeatureExtractor):
                               self._week_learns(rows, slot, day_warm, fleet), far, spread,
                               day_spread**2, visit)
         self.slot_table_.alpha = self._slot_weight(fleet)
-        # A gated first sample starts the cell at the prior, not at the fault; later
-        # samples that agree with the fleet-shaped prior repair what little it learned.
-        # a visit's recurring sample leaves the slot's spread alone (read only then: a copy)
-        dev_s = self.slot_table_.dev[rows, slot] if taught.any() else None
-        self.slot_table_.update((rows, slot), y_slot, spread, far=far_slot,
-                                start=np.where(far_slot, prior - fleet_effect, np.nan))
-        if dev_s is not None:
-            self.slot_table_.dev[rows, slot] = np.where(taught, dev_s,
-                                                        self.slot_table_.dev[rows, slot])
-        self.sector_table_.update((rows,), y_day, far=far)
+        # A gated first sample starts the slot's cell at the prior, not at the fault; a
+        # visit's recurring sample leaves the slot's spread alone (one compiled pass)
+        if cells is None or not seasonal_learn.learn_tables(self, rows, slot, exp, cells):
+            seasonal_learn.learn_tables_numpy(self, rows, slot, exp, learned)
         if need > FEW_SERIES:  # read only then (the one-series pass has no such state)
             self.lumpy_.update(rows, (slot, wslot), utc_days(view.ns()), view.raw, need,
                                self.cadence_.step_ns,

@@ -24,9 +24,17 @@ from telecom_nb.features.compact import (
     f16_decode,
     f16_encode,
     tenths_read,
+    tenths_store,
     wide,
 )
-from telecom_nb.features.robust_kernel import _nan0, _nmax, _nmin, numba
+from telecom_nb.features.robust_kernel import (
+    MIN_CELLS,
+    _nan0,
+    _nmax,
+    _nmin,
+    numba,
+    robust_cell,
+)
 from telecom_nb.features.robust_stats import GATE_Z, GATED_WEIGHT, HUBER_K
 from telecom_nb.features.seasonal import (
     RECUR_BROKEN,
@@ -139,10 +147,41 @@ def _week(rows, wslot, r, learn, far, spread, fleet, visit, a_min, steps, cap, l
             learned[i, j] = lrn
 
 
+def _tables(rows, slot, y_slot, spread, far_slot, prior, fleet_effect, taught, y_day, far,
+            sl_l, sl_d, sl_c, se_l, se_d, se_c, slot_alpha, sector_alpha, sl_per,
+            se_per):  # pragma: no cover - compiled
+    """Both robust tables' updates of :meth:`SeasonalResiduals.update_view` in one pass:
+    each cell as :func:`~.robust_kernel.robust_cell` learns it there (the slot's empty
+    cell starting at the prior when far, a taught cell's spread kept; the sector's level
+    ungated), for distinct rows (each row's cells are its own)."""
+    n, k = y_day.shape
+    for i in range(n):
+        r = rows[i]
+        s = slot[i]
+        for j in range(k):
+            fs = far_slot[i, j]
+            st = prior[i, j] - fleet_effect[i, j] if fs else np.nan
+            dv = sl_d[r, s, j]
+            lv, nd, nc = robust_cell(
+                float(sl_l[r, s, j]), float(dv), tenths_read(sl_c[r, s, j], sl_per),
+                y_slot[i, j], spread[i, j], True, fs, True, st, True, slot_alpha, True)
+            sl_l[r, s, j] = lv
+            sl_d[r, s, j] = dv if taught[i, j] else nd
+            sl_c[r, s, j] = tenths_store(nc, sl_per)
+            lv, nd, nc = robust_cell(
+                float(se_l[r, j]), float(se_d[r, j]), tenths_read(se_c[r, j], se_per),
+                y_day[i, j], 0.0, False, far[i, j], True, np.nan, False, sector_alpha,
+                False)
+            se_l[r, j] = lv
+            se_d[r, j] = nd
+            se_c[r, j] = tenths_store(nc, se_per)
+
+
 if numba is not None:
     recur_cell = numba.njit(cache=True)(recur_cell)
     _cells = AnyLayout(numba.njit(cache=True, nogil=True)(_cells))
     _week = AnyLayout(numba.njit(cache=True, nogil=True)(_week))
+    _tables = AnyLayout(numba.njit(cache=True, nogil=True)(_tables))
 
 
 def _unique(rows: np.ndarray) -> bool:
@@ -169,6 +208,47 @@ def learn_cells(season, rows: np.ndarray, slot: np.ndarray, now: np.ndarray, y: 
     row_split.over_rows(len(rows), lambda lo, hi: _cells(
         *(a[lo:hi] for a in per_row), *state, *(a[lo:hi] for a in out)))
     return y_day, y_slot, taught, far, far_slot, day_warm, offset
+
+
+def learn_tables(season, rows: np.ndarray, slot: np.ndarray, exp: tuple,
+                 cells: tuple) -> bool:
+    """The slot and sector tables' updates after :func:`learn_cells` as one compiled pass
+    (``RobustTable.update`` twice, the start and the taught spreads around them: ~10
+    Python-level steps); False where the tables' own update runs (no numba, repeated
+    rows, batches under the robust kernel's ``MIN_CELLS``: the same paths as before)."""
+    y_day, y_slot, taught, far, far_slot, _, _ = cells
+    if numba is None or y_day.ndim != 2 or y_day.size < MIN_CELLS or not _unique(rows):
+        return False
+    slots, sector = season.slot_table_, season.sector_table_
+    if (slots.level.shape[1:] != (season.slots_per_day, y_day.shape[1])
+            or rows.max() >= min(slots.n_rows, sector.n_rows)
+            or slot.min() < 0 or slot.max() >= season.slots_per_day):
+        return False  # the tables' update raises (or wraps negatives): let it
+    _, spread, _, prior, _, (_, _, fleet_effect) = exp
+    per_row = (rows, slot, y_slot, spread, far_slot, prior, fleet_effect, taught, y_day, far)
+    state = (slots.level, slots.dev, slots.count, sector.level, sector.dev, sector.count,
+             float(slots.alpha), float(sector.alpha), float(count_units(slots.count)),
+             float(count_units(sector.count)))
+    row_split.over_rows(len(rows), lambda lo, hi: _tables(
+        *(a[lo:hi] for a in per_row), *state))
+    return True
+
+
+def learn_tables_numpy(season, rows: np.ndarray, slot: np.ndarray, exp: tuple,
+                       cells: tuple) -> None:
+    """The slot and sector tables learn the batch (:func:`learn_tables`' reference)."""
+    y_day, y_slot, taught, far, far_slot, _, _ = cells
+    _, spread, _, prior, _, (_, _, fleet_effect) = exp
+    # A gated first sample starts the cell at the prior, not at the fault; later
+    # samples that agree with the fleet-shaped prior repair what little it learned.
+    # a visit's recurring sample leaves the slot's spread alone (read only then: a copy)
+    dev_s = season.slot_table_.dev[rows, slot] if taught.any() else None
+    season.slot_table_.update((rows, slot), y_slot, spread, far=far_slot,
+                              start=np.where(far_slot, prior - fleet_effect, np.nan))
+    if dev_s is not None:
+        season.slot_table_.dev[rows, slot] = np.where(taught, dev_s,
+                                                      season.slot_table_.dev[rows, slot])
+    season.sector_table_.update((rows,), y_day, far=far)
 
 
 def learn_cells_numpy(season, rows: np.ndarray, slot: np.ndarray, now: np.ndarray,
