@@ -13,7 +13,7 @@ import numpy as np
 from traitlets import observe
 
 from telecom_nb.defaults import FEW_SERIES
-from telecom_nb.features import tick_kernels
+from telecom_nb.features import part_threads, tick_kernels
 from telecom_nb.features.area import AreaMedian
 from telecom_nb.features.base import FeatureExtractor
 from telecom_nb.features.change import ShortTermChange
@@ -223,9 +223,27 @@ class KpiFeatures(PartParams, FeatureSwitches, FeatureExtractor):
             cached = self._season_z = (view, self._updates, z, adjusted, read, valid)
         return {"raw": cached[2], "unloaded": cached[3], "read": cached[4]}[stage]
 
+    def _beside(self, view: BatchView) -> bool:
+        """A large fleet tick: one part runs on the parts thread (:mod:`~.part_threads`)."""
+        return part_threads.worth(len(view)) and not self.few_series()
+
+    def _part_blocks(self, view: BatchView) -> list[np.ndarray]:
+        """The seasonal z, then each part's block; in a large tick the peer part's on the
+        parts thread (it reads the view, its state and the caches filled here first)."""
+        others = self.parts_[1:]
+        at = next((i for i, p in enumerate(others) if isinstance(p, PeerComparison)), None)
+        if at is None or not self._beside(view):
+            return [self._seasonal_z(view)] + [part.transform_view(view) for part in others]
+        self.rows(view), scaled_view(view, self.kpis_ or ()), view.ns()  # shared caches
+        first, peer, rest = part_threads.overlap(
+            lambda: others[at].transform_view(view),
+            before=lambda: [self._seasonal_z(view)] + [p.transform_view(view)
+                                                       for p in others[:at]],
+            after=lambda: [p.transform_view(view) for p in others[at + 1:]])
+        return [*first, peer, *rest]
+
     def transform_view(self, view: BatchView) -> np.ndarray:
-        blocks = [self._seasonal_z(view)]
-        blocks += [part.transform_view(view) for part in self.parts_[1:]]
+        blocks = self._part_blocks(view)
         peer = next((b for part, b in zip(self.parts_[1:], blocks[1:], strict=False)
                      if isinstance(part, PeerComparison)), None)
         k = len(self.kpis_ or ())
@@ -326,6 +344,33 @@ class KpiFeatures(PartParams, FeatureSwitches, FeatureExtractor):
 
     def update_view(self, view: BatchView) -> None:
         rows = self.registry.register(view.sector_ids)
+        season, others = self.parts_[0], self.parts_[1:]
+        if self._beside(view):  # the seasonal part learns on the parts thread, so what
+            # the steps read of its state (z, run deviation, cadence) is read before
+            readers = (self.area_, self.drift_, self.persistence_, self.recur_, self.load_)
+            if any(part is not None for part in readers):
+                self._seasonal_z(view)
+            if self.run_ is not None:
+                self._run_deviation(view)
+            step_ns = season.cadence_.step_ns
+            part_threads.overlap(lambda: season.update_view(view),
+                                 before=lambda: self._learn_steps(view, rows, step_ns),
+                                 after=lambda: [part.update_view(view) for part in others])
+        else:
+            self._learn_steps(view, rows, season.cadence_.step_ns)
+            for part in self.parts_:
+                part.update_view(view)
+        self._regroup(view)
+        for part in (self.level_, self.record_):  # a few series' (a fleet's learn nothing)
+            if part is not None:
+                part.active = self.few_series()
+                part.update_view(view)
+        self._updates += 1
+        self._season_z = self._run_dev = None
+        self.forget_batch()
+
+    def _learn_steps(self, view: BatchView, rows: np.ndarray, step_ns: int) -> None:
+        """The models learning before the parts (``step_ns``: the cadence before the batch)."""
         if self.area_ is not None and not self.few_series() and view.coords is not None:
             self.area_.locate(rows, view.coords, len(self.registry))
             self.area_.update(rows, _ns(view), self._seasonal_z(view), len(self.registry))
@@ -340,7 +385,7 @@ class KpiFeatures(PartParams, FeatureSwitches, FeatureExtractor):
             self.run_.update(rows, self._run_deviation(view), len(self.registry))
         if self.drift_ is not None and not self.few_series():  # the cadence before this batch's
             self.drift_.update(rows, self._seasonal_z(view)[:, : len(self.kpis_ or ())],
-                               len(self.registry), self.parts_[0].cadence_.step_ns, _ns(view))
+                               len(self.registry), step_ns, _ns(view))
         if self.persistence_ is not None:
             self.persistence_.ratio = self._memory_ratio()  # the cadence before this batch's
             z = self._seasonal_z(view)
@@ -360,16 +405,6 @@ class KpiFeatures(PartParams, FeatureSwitches, FeatureExtractor):
             z = self._seasonal_z(view, "unloaded")
             valid = self._season_z[5][:, : len(self.kpis_ or ())]  # type: ignore[index]
             self.load_.update(rows, z, valid, _ns(view), len(self.registry))
-        for part in self.parts_:
-            part.update_view(view)
-        self._regroup(view)
-        for part in (self.level_, self.record_):  # a few series' (a fleet's learn nothing)
-            if part is not None:
-                part.active = self.few_series()
-                part.update_view(view)
-        self._updates += 1
-        self._season_z = self._run_dev = None
-        self.forget_batch()
 
 
 def _ns(view: BatchView) -> np.ndarray:
