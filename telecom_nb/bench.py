@@ -356,4 +356,21 @@ def bench_replay(rows: int, *, one_series: bool = False, detector: str = "ifores
     out = {k: round(v, 3) if isinstance(v, float) else v for k, v in out.items()}
     out["kind"] = "one series" if one_series else f"fleet of {min(FLEET_SECTORS, rows)}"
     out["rows_per_s"] = round(out["rows"] / max(out["total_s"], 1e-9))
+    out["peak_per_table"] = round(out["peak_rss_mb"] / max(out["table_mb"], 1e-9), 2)
     return out
+
+
+#: issue 12: a replay's peak RSS at most this many times its decoded table
+REPLAY_RSS_TARGET = 3.0
+
+
+def format_replay_row(r: dict) -> str:
+    """One replay's line: speed, then peak RSS against the decoded table (issue 12)."""
+    ratio = r["peak_rss_mb"] / max(r["table_mb"], 1e-9)
+    return (f"replay {r['kind']}: {r['rows']:,} rows in {r['total_s']:.2f} s "
+            f"({r['rows_per_s']:,} rows/s; read {r['read_s']:.2f} s, replay "
+            f"{r['replay_s']:.2f} s incl. {r['retrains']} retrains, write "
+            f"{r['write_s']:.2f} s); peak RSS {r['peak_rss_mb']:,.0f} MB for a "
+            f"{r['table_mb']:,.1f} MB decoded table ({r['base_rss_mb']:,.0f} MB before "
+            f"reading it): {ratio:.1f}x the table, issue 12's <= {REPLAY_RSS_TARGET:g}x "
+            f"{_yes(ratio <= REPLAY_RSS_TARGET)}")

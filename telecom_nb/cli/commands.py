@@ -238,7 +238,13 @@ def run_nab(args: argparse.Namespace) -> int:
 
 # ---------------------------------------------------------------- bench
 def run_bench(args: argparse.Namespace) -> int:
-    from telecom_nb.bench import bench_engine, bench_replay, bench_targets, format_bench_row
+    from telecom_nb.bench import (
+        bench_engine,
+        bench_replay,
+        bench_targets,
+        format_bench_row,
+        format_replay_row,
+    )
 
     try:
         sizes = [int(s) for s in str(args.sectors).split(",") if s.strip()]
@@ -265,14 +271,7 @@ def run_bench(args: argparse.Namespace) -> int:
         for rows_, one in ((args.replay, False), (args.series_rows, True)):
             replays.append(bench_replay(rows_, one_series=one, detector=args.detector))
             if not args.json:
-                r = replays[-1]
-                print(f"replay {r['kind']}: {r['rows']:,} rows in {r['total_s']:.2f} s "
-                      f"({r['rows_per_s']:,} rows/s; read {r['read_s']:.2f} s, replay "
-                      f"{r['replay_s']:.2f} s incl. {r['retrains']} retrains, write "
-                      f"{r['write_s']:.2f} s); peak RSS "
-                      f"{r['peak_rss_mb']:,.0f} MB for a {r['table_mb']:,.0f} MB table "
-                      f"({r['base_rss_mb']:,.0f} MB before reading it)",
-                      flush=True)
+                print(format_replay_row(replays[-1]), flush=True)
     if args.json:
         emit_json({"ticks": rows, "replays": replays} if args.replay else rows)
     return 0
