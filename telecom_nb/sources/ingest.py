@@ -158,6 +158,8 @@ def load_source(
     if fate.count("footer"):  # a footer line made a column text or float
         rest = retyped(rest)
     frame = pd.concat([frame, rest], axis=1)
+    rows_read = len(raw)
+    raw_set.frame = raw = rest = None  # the export as read: a table's size freed before the sort
 
     sites_missing: list[str] = []
     coords_invalid = roles["coords_invalid"]
@@ -182,7 +184,7 @@ def load_source(
     cadence = sector_cadence(frame)
     periods_empty, first_empty = empty_periods(instants(frame[schema.TIMESTAMP]), cadence)
     counters = LoadCounters(
-        rows_read=len(raw), rows_loaded=len(frame), rows_bad_time=fate.count("bad_time"),
+        rows_read=rows_read, rows_loaded=len(frame), rows_bad_time=fate.count("bad_time"),
         rows_dst_gap=fate.count("dst_gap"), rows_missing_sector=fate.count("missing_sector"),
         rows_duplicate=fate.count("duplicate"), rows_footer=fate.count("footer"),
         times_dst_ambiguous=fate.dst_ambiguous,
