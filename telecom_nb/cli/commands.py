@@ -18,7 +18,7 @@ import pandas as pd
 from telecom_nb import schema
 from telecom_nb.alarms.chain import AlarmChain
 from telecom_nb.batching import progress
-from telecom_nb.cli.io import emit_json, output_path, read_table, write_table
+from telecom_nb.cli.io import emit_json, output_path, read_table, release_freed_memory, write_table
 from telecom_nb.engine.replay import replay
 from telecom_nb.errors import KpiInputError, ParameterError
 
@@ -139,6 +139,7 @@ def run_detect(args: argparse.Namespace) -> int:
         from telecom_nb.cli.persisted import detect_with_store
 
         return detect_with_store(args, loaded, detector, alarm_values)
+    release_freed_memory()  # the load's temporaries, before the replay's peak
     started = time.perf_counter()
     result = replay(loaded.frame, detector, loaded.kpis, progress=not args.quiet,
                     alarms=AlarmChain(kpis=loaded.kpis, **alarm_values))
