@@ -304,10 +304,12 @@ path, out, detector = sys.argv[1:4]
 from telecom_nb.bench import memory_mb
 from telecom_nb.detectors import make_detector
 from telecom_nb.engine.replay import replay
-from telecom_nb.sources.tables import load_table
+from telecom_nb.sources.ingest import load_source
 base = memory_mb("VmRSS")  # the interpreter and its libraries before any data
-t0 = time.perf_counter()
-loaded = load_table(path)
+t0, c0 = time.perf_counter(), time.process_time()
+loaded = load_source(path)  # the loader of `telecom-nb detect` (its copies, its peak)
+from telecom_nb.cli.io import release_freed_memory
+release_freed_memory()  # as `telecom-nb detect` does before its replay
 t1 = time.perf_counter()
 det = make_detector(detector)
 res = replay(loaded.frame, det, loaded.kpis)
@@ -317,6 +319,7 @@ t3 = time.perf_counter()
 print(json.dumps({"rows": len(loaded.frame), "read_s": t1 - t0, "replay_s": t2 - t1,
                   "retrains": getattr(det, "model_version_", 0),
                   "write_s": t3 - t2, "total_s": t3 - t0,
+                  "cpu_s": time.process_time() - c0,
                   "table_mb": loaded.frame.memory_usage(deep=True).sum() / 2**20,
                   "base_rss_mb": base, "peak_rss_mb": memory_mb("VmHWM")}))
 """
@@ -356,4 +359,22 @@ def bench_replay(rows: int, *, one_series: bool = False, detector: str = "ifores
     out = {k: round(v, 3) if isinstance(v, float) else v for k, v in out.items()}
     out["kind"] = "one series" if one_series else f"fleet of {min(FLEET_SECTORS, rows)}"
     out["rows_per_s"] = round(out["rows"] / max(out["total_s"], 1e-9))
+    out["peak_per_table"] = round(out["peak_rss_mb"] / max(out["table_mb"], 1e-9), 2)
     return out
+
+
+#: issue 12: a replay's peak RSS at most this many times its decoded table
+REPLAY_RSS_TARGET = 3.0
+
+
+def format_replay_row(r: dict) -> str:
+    """One replay's line: speed, then peak RSS against the decoded table (issue 12)."""
+    ratio = r["peak_rss_mb"] / max(r["table_mb"], 1e-9)
+    return (f"replay {r['kind']}: {r['rows']:,} rows in {r['total_s']:.2f} s "
+            f"({r['rows_per_s']:,} rows/s; read {r['read_s']:.2f} s, replay "
+            f"{r['replay_s']:.2f} s incl. {r['retrains']} retrains, write "
+            f"{r['write_s']:.2f} s; process CPU {r.get('cpu_s', 0.0):.1f} s); peak RSS "
+            f"{r['peak_rss_mb']:,.0f} MB for a "
+            f"{r['table_mb']:,.1f} MB decoded table ({r['base_rss_mb']:,.0f} MB before "
+            f"reading it): {ratio:.1f}x the table, issue 12's <= {REPLAY_RSS_TARGET:g}x "
+            f"{_yes(ratio <= REPLAY_RSS_TARGET)}")

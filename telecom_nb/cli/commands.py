@@ -18,7 +18,7 @@ import pandas as pd
 from telecom_nb import schema
 from telecom_nb.alarms.chain import AlarmChain
 from telecom_nb.batching import progress
-from telecom_nb.cli.io import emit_json, output_path, read_table, write_table
+from telecom_nb.cli.io import emit_json, output_path, read_table, release_freed_memory, write_table
 from telecom_nb.engine.replay import replay
 from telecom_nb.errors import KpiInputError, ParameterError
 
@@ -139,6 +139,7 @@ def run_detect(args: argparse.Namespace) -> int:
         from telecom_nb.cli.persisted import detect_with_store
 
         return detect_with_store(args, loaded, detector, alarm_values)
+    release_freed_memory()  # the load's temporaries, before the replay's peak
     started = time.perf_counter()
     result = replay(loaded.frame, detector, loaded.kpis, progress=not args.quiet,
                     alarms=AlarmChain(kpis=loaded.kpis, **alarm_values))
@@ -238,7 +239,13 @@ def run_nab(args: argparse.Namespace) -> int:
 
 # ---------------------------------------------------------------- bench
 def run_bench(args: argparse.Namespace) -> int:
-    from telecom_nb.bench import bench_engine, bench_replay, bench_targets, format_bench_row
+    from telecom_nb.bench import (
+        bench_engine,
+        bench_replay,
+        bench_targets,
+        format_bench_row,
+        format_replay_row,
+    )
 
     try:
         sizes = [int(s) for s in str(args.sectors).split(",") if s.strip()]
@@ -265,14 +272,7 @@ def run_bench(args: argparse.Namespace) -> int:
         for rows_, one in ((args.replay, False), (args.series_rows, True)):
             replays.append(bench_replay(rows_, one_series=one, detector=args.detector))
             if not args.json:
-                r = replays[-1]
-                print(f"replay {r['kind']}: {r['rows']:,} rows in {r['total_s']:.2f} s "
-                      f"({r['rows_per_s']:,} rows/s; read {r['read_s']:.2f} s, replay "
-                      f"{r['replay_s']:.2f} s incl. {r['retrains']} retrains, write "
-                      f"{r['write_s']:.2f} s); peak RSS "
-                      f"{r['peak_rss_mb']:,.0f} MB for a {r['table_mb']:,.0f} MB table "
-                      f"({r['base_rss_mb']:,.0f} MB before reading it)",
-                      flush=True)
+                print(format_replay_row(replays[-1]), flush=True)
     if args.json:
         emit_json({"ticks": rows, "replays": replays} if args.replay else rows)
     return 0

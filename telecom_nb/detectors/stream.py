@@ -37,8 +37,11 @@ def score_stream(det: WindowedDetector, table: pd.DataFrame, progress: bool = Fa
     """Score a whole table as batches of one timestamp each (see the module docstring)."""
     if TIMESTAMP not in table.columns:
         raise KpiInputError(f"column '{TIMESTAMP}' missing")
-    order = np.argsort(pd.DatetimeIndex(table[TIMESTAMP]).asi8, kind="stable")
-    ordered = table.iloc[order]
+    instants = pd.DatetimeIndex(table[TIMESTAMP]).asi8
+    order = None  # in time order already (a replay's validated piece): no copy of it
+    if not (instants[1:] >= instants[:-1]).all():
+        order = np.argsort(instants, kind="stable")
+    ordered = table if order is None else table.iloc[order]
     whole = det.features_.view(ordered)
     det.features_._last = None
     det.features_.prepare_view(whole)  # per-row arrays once; every slice carries them
@@ -134,13 +137,16 @@ def _next_due(det: WindowedDetector, whole, a: int) -> int | None:
     return None if len(hit) == 0 else a + int(hit[0])
 
 
-def _reorder(parts: list[Scores], order: np.ndarray, index: pd.Index,
+def _reorder(parts: list[Scores], order: np.ndarray | None, index: pd.Index,
              kpis: tuple[str, ...]) -> Scores:
-    """Concatenate per-segment scores and put rows back in the table's order."""
-    inverse = np.empty_like(order)
-    inverse[order] = np.arange(len(order))
+    """Concatenate per-segment scores and put rows back in the table's order (``None``:
+    they are in it)."""
     if not parts:
         return Scores.empty(0)
+    inverse = slice(None)
+    if order is not None:
+        inverse = np.empty_like(order)
+        inverse[order] = np.arange(len(order))
     score = np.concatenate([p.score for p in parts])[inverse]
     flagged = top = None
     if parts[0].is_anomaly is not None:  # a detector decides always or never

@@ -26,7 +26,7 @@ import pandas as pd
 from telecom_nb import schema
 from telecom_nb.alarms.chain import AlarmChain, str_column
 from telecom_nb.batching import progress as progress_bar
-from telecom_nb.batching import timestamp_bounds
+from telecom_nb.batching import run_bounds
 from telecom_nb.detectors.base import Detector
 from telecom_nb.engine.retrain import run_retrain_now
 from telecom_nb.engine.scored import Counters
@@ -66,29 +66,36 @@ def replay(table: pd.DataFrame, detector: Detector, kpis: Sequence[str], *,
     if "kpis" in detector.param_names() and not getattr(detector, "kpis", None):
         detector.set_params(kpis=kpis)  # a tag column must never be taken for a KPI
     engine = Tick(detector, kpis, alarms=alarms, validator=validator)
-    tagged = table.assign(**{_ROW: np.arange(len(table))})
-    order = np.argsort(pd.DatetimeIndex(tagged[schema.TIMESTAMP]).asi8, kind="stable")
-    tagged = tagged.iloc[order]
-    bounds = timestamp_bounds(tagged)
-    fast = not per_batch and hasattr(detector, "score_stream")
-    if fast:
-        scored = _in_pieces(engine, tagged, bounds, progress)
-    else:
-        batches = (tagged.iloc[a:b] for a, b in itertools.pairwise(bounds.tolist()))
-        batches = progress_bar(batches, desc="replay", total=len(bounds) - 1,
-                               enabled=progress, unit="tick")
-        scored = _per_batch(engine, batches)
+    instants = pd.DatetimeIndex(table[schema.TIMESTAMP]).asi8
+    order = None  # in time order (load_source sorts a table): no whole-table copy
+    if not _sorted(instants):
+        order = np.argsort(instants, kind="stable")
+    bounds = (run_bounds(instants if order is None else instants[order]) if len(table)
+              else np.zeros(1, dtype=np.int64))
+    del instants
     out = table.copy(deep=False)  # copy-on-write: the caller's table stays as it was
-    rows = None if scored is None else scored[_ROW].to_numpy()
+    if not per_batch and hasattr(detector, "score_stream"):
+        scored = _Scattered(len(table))
+        _in_pieces(engine, table, order, bounds, progress, scored)
+        scored.into(out)
+        return ReplayResult(out, engine.counters, _messages(engine.counters), engine)
+    tagged = table.assign(**{_ROW: np.arange(len(table))})
+    if order is not None:
+        tagged = tagged.iloc[order]
+    batches = (tagged.iloc[a:b] for a, b in itertools.pairwise(bounds.tolist()))
+    batches = progress_bar(batches, desc="replay", total=len(bounds) - 1,
+                           enabled=progress, unit="tick")
+    frame = _per_batch(engine, batches)
+    rows = None if frame is None else frame[_ROW].to_numpy()
     for column, empty in UNSCORED.items():
-        strings = (_scattered_str(None if rows is None else scored[column], rows, len(table),
+        strings = (_scattered_str(None if rows is None else frame[column], rows, len(table),
                                   empty) if isinstance(empty, str) else None)
         if strings is not None:
             out[column] = strings
             continue
         values = np.full(len(table), empty, dtype=object if isinstance(empty, str) else None)
         if rows is not None:
-            values[rows] = _few_objects(scored[column])
+            values[rows] = _few_objects(frame[column])
         out[column] = values
     out[schema.IS_ANOMALY] = out[schema.IS_ANOMALY].astype(bool)
     return ReplayResult(out, engine.counters, _messages(engine.counters), engine)
@@ -132,27 +139,76 @@ def _per_batch(engine: Tick, batches) -> pd.DataFrame | None:
     return pd.concat(frames, ignore_index=True) if frames else None
 
 
-def _in_pieces(engine: Tick, tagged: pd.DataFrame, bounds: np.ndarray,
-               progress: bool) -> pd.DataFrame | None:
-    """:func:`_fast` on time pieces of about :data:`PIECE_ROWS` rows (whole timestamps);
-    only each row's position and scored columns are kept between pieces."""
-    cuts = np.searchsorted(bounds, np.arange(0, bounds[-1], PIECE_ROWS))
-    edges = np.unique(np.append(bounds[cuts], bounds[-1])).tolist()  # whole timestamps
-    if len(edges) <= 2:
-        return _fast(engine, tagged, bounds, progress)
-    bar = progress_bar(None, desc=f"{engine.detector.name} replay", total=int(bounds[-1]),
-                       enabled=progress, unit="row")
-    parts = []
-    for a, b in itertools.pairwise(edges):
-        piece = bounds[(bounds >= a) & (bounds <= b)] - a
-        scored = _fast(engine, tagged.iloc[a:b], piece, progress=False)
-        if scored is not None:
-            parts.append(scored[[_ROW, *UNSCORED]])
+def _in_pieces(engine: Tick, table: pd.DataFrame, order: np.ndarray | None,
+               bounds: np.ndarray, progress: bool, scored: _Scattered) -> None:
+    """:func:`_fast` on time pieces of about :data:`PIECE_ROWS` rows (whole timestamps),
+    each taken from ``table`` on its own (rows ``order[a:b]``; ``None``: already in time
+    order, a slice) and scattered into ``scored`` at once: no whole-table copy, no list
+    of scored pieces (a 1M-row replay held ~2x the table in them)."""
+    n = int(bounds[-1])
+    cuts = np.searchsorted(bounds, np.arange(0, n, PIECE_ROWS))
+    edges = np.unique(np.append(bounds[cuts], n)).tolist()  # whole timestamps
+    spans = [(0, n)] if len(edges) <= 2 else list(itertools.pairwise(edges))
+    bar = None if len(spans) == 1 else progress_bar(
+        None, desc=f"{engine.detector.name} replay", total=n, enabled=progress, unit="row")
+    for a, b in spans:
+        rows = np.arange(a, b) if order is None else order[a:b]
+        piece = table.iloc[a:b] if order is None else table.iloc[rows]
+        frame = _fast(engine, piece.assign(**{_ROW: rows}),
+                      bounds[(bounds >= a) & (bounds <= b)] - a, progress=bar is None and progress)
+        if frame is not None:
+            scored.add(frame)
         if hasattr(bar, "update"):
             bar.update(b - a)
     if hasattr(bar, "close"):
         bar.close()
-    return pd.concat(parts, ignore_index=True) if parts else None
+
+
+class _Scattered:
+    """Every input row's scored columns, filled piece by piece at the rows' input
+    positions: numbers in place, strings as codes into the few distinct strings (top KPI,
+    state), made a ``str`` column once at the end as :func:`_scattered_str` does."""
+
+    _EMPTY, _NA = -1, -2  # not scored (the column's empty string); a missing string
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self.numbers = {c: np.full(n, e) for c, e in UNSCORED.items() if not isinstance(e, str)}
+        self.codes = {c: np.full(n, self._EMPTY, dtype=np.int32)
+                      for c, e in UNSCORED.items() if isinstance(e, str)}
+        self.labels: dict[str, dict] = {c: {} for c in self.codes}
+        self.na: dict[str, object] = {}  # a column's first missing value (object path)
+
+    def add(self, frame: pd.DataFrame) -> None:
+        """One scored piece (``_ROW``: each row's input position)."""
+        rows = frame[_ROW].to_numpy()
+        for column, values in self.numbers.items():
+            values[rows] = frame[column].to_numpy()
+        for column, codes in self.codes.items():
+            piece, uniques = pd.factorize(frame[column])  # missing: -1
+            labels = self.labels[column]
+            known = [labels.setdefault(u, len(labels)) for u in uniques]  # a few strings
+            codes[rows] = np.array([*known, self._NA], dtype=np.int32)[piece]
+            if column not in self.na and (piece < 0).any():
+                self.na[column] = frame[column].to_numpy()[np.argmax(piece < 0)]
+
+    def into(self, out: pd.DataFrame) -> None:
+        """The columns onto ``out`` (its own index), numbers without a copy."""
+        for column, empty in UNSCORED.items():
+            if column in self.numbers:
+                values = self.numbers.pop(column)
+                out[column] = pd.Series(values, index=out.index, copy=False)
+                continue
+            codes = self.codes.pop(column)
+            labels = [*self.labels[column], empty]
+            codes[codes == self._EMPTY] = len(labels) - 1
+            missing = codes == self._NA
+            if self.n and all(isinstance(label, str) for label in labels):
+                codes[missing] = 0
+                out[column] = str_column(labels, codes, missing if missing.any() else None)
+            else:  # not strings (or no rows): the objects, as pandas infers their column
+                objects = np.asarray([*labels, self.na.get(column)], dtype=object)
+                out[column] = objects[np.where(missing, len(labels), codes)]
 
 
 def _fast(engine: Tick, tagged: pd.DataFrame, bounds: np.ndarray,
@@ -174,6 +230,11 @@ def _fast(engine: Tick, tagged: pd.DataFrame, bounds: np.ndarray,
     engine.tick += checked.batches
     engine.timestamp = pd.Timestamp(frame[schema.TIMESTAMP].iloc[-1])
     return engine.alarms.apply_table(frame, scores)
+
+
+def _sorted(values: np.ndarray) -> bool:
+    """Whether ``values`` never decrease (a stable argsort would give ``0..n-1``)."""
+    return bool((values[1:] >= values[:-1]).all())
 
 
 def _messages(counters: Counters) -> list[str]:

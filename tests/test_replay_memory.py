@@ -1,0 +1,74 @@
+"""A replay holds no whole-table temporary (issue 12: a replay's peak RSS within 3x its
+decoded table): pieces are taken from the caller's table one at a time and scattered
+into the output's columns at once, so what the replay itself holds per row is the
+output's arrays, and a table cut in tiny pieces scores as one piece."""
+
+from __future__ import annotations
+
+import importlib
+import tracemalloc
+
+import numpy as np
+import pandas as pd
+import pytest
+from pipeline_fakes import ThresholdDetector, make_batch
+
+from telecom_nb import schema
+from telecom_nb.detectors.base import Scores
+from telecom_nb.engine import replay
+
+replay_module = importlib.import_module("telecom_nb.engine.replay")  # not the function
+
+
+class StreamingThreshold(ThresholdDetector):
+    """:class:`ThresholdDetector` with a replay fast path that keeps nothing per row, so
+    a replay's own memory is what is measured."""
+
+    def score_stream(self, table: pd.DataFrame, progress: bool = False) -> Scores:
+        prb = table[schema.PRB].to_numpy(dtype=float)
+        flags = prb > 55.0
+        return Scores(score=prb / 100.0, is_anomaly=flags,
+                      top_kpi=np.where(flags, schema.PRB, "").astype(object))
+
+
+def _table(ticks: int, sectors: int = 40) -> pd.DataFrame:
+    frames = [make_batch(t, sectors, anomalous=[t % sectors], seed=7) for t in range(ticks)]
+    return pd.concat(frames, ignore_index=True)
+
+
+def _replay(table: pd.DataFrame) -> pd.DataFrame:
+    return replay(table, StreamingThreshold(), schema.KPIS).frame
+
+
+@pytest.mark.parametrize("shuffled", [False, True])
+def test_tiny_pieces_score_as_one_piece(monkeypatch, shuffled):
+    table = _table(30)
+    if shuffled:  # another row order: the pieces are taken through the time order
+        table = table.sample(frac=1.0, random_state=1850)
+    monkeypatch.setattr(replay_module, "PIECE_ROWS", 10**9)
+    whole = _replay(table)
+    monkeypatch.setattr(replay_module, "PIECE_ROWS", 37)  # cut inside a timestamp
+    pieces = _replay(table)
+    pd.testing.assert_frame_equal(whole, pieces, check_exact=True)
+    assert whole[schema.IS_ANOMALY].any() and (whole[schema.TOP_KPI] == schema.PRB).any()
+    assert (whole[schema.STATE] != "").all()
+
+
+def _traced_peak(table: pd.DataFrame) -> int:
+    tracemalloc.start()
+    try:
+        _replay(table)
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_replay_holds_only_the_output_per_row(monkeypatch):
+    """Traced (numpy) peak per extra row: the output's numbers and string codes (~35 B);
+    a whole-table copy of the input (~64 B a row here) or a list of scored pieces
+    concatenated at the end (~50 B) would each show."""
+    monkeypatch.setattr(replay_module, "PIECE_ROWS", 2000)
+    _replay(_table(10))  # first calls' caches are not this test's concern
+    small, large = _table(250), _table(750)
+    per_row = (_traced_peak(large) - _traced_peak(small)) / (len(large) - len(small))
+    assert per_row < 80, f"{per_row:.0f} traced bytes per row"
