@@ -308,7 +308,7 @@ from telecom_nb.sources.ingest import load_source
 base = memory_mb("VmRSS")  # the interpreter and its libraries before any data
 t0, c0 = time.perf_counter(), time.process_time()
 loaded = load_source(path)  # the loader of `telecom-nb detect` (its copies, its peak)
-from telecom_nb.cli.io import release_freed_memory
+from telecom_nb.heap_trim import release_freed_memory
 release_freed_memory()  # as `telecom-nb detect` does before its replay
 t1 = time.perf_counter()
 det = make_detector(detector)

@@ -18,9 +18,10 @@ import pandas as pd
 from telecom_nb import schema
 from telecom_nb.alarms.chain import AlarmChain
 from telecom_nb.batching import progress
-from telecom_nb.cli.io import emit_json, output_path, read_table, release_freed_memory, write_table
+from telecom_nb.cli.io import emit_json, output_path, read_table, write_table
 from telecom_nb.engine.replay import replay
 from telecom_nb.errors import KpiInputError, ParameterError
+from telecom_nb.heap_trim import release_freed_memory
 
 
 def parse_params(pairs: list[str]) -> dict[str, str]:

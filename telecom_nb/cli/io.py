@@ -48,21 +48,6 @@ def write_table(frame: pd.DataFrame, path: str) -> Path:
     return out
 
 
-def release_freed_memory() -> None:
-    """Hand the C heap's freed pages back to the OS (glibc ``malloc_trim``; elsewhere
-    nothing). Loading a table frees several table-sized temporaries on Parquet's and
-    pandas' threads, whose arenas keep them mapped: the replay after it then starts that
-    much higher (~25-35 % of a 1M-row load's RSS)."""
-    import ctypes
-    import ctypes.util
-
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        libc.malloc_trim(0)
-    except (OSError, AttributeError):
-        pass
-
-
 def emit_json(obj: object) -> None:
     """One JSON object on stdout (NaN is not JSON: callers pass None)."""
     json.dump(obj, sys.stdout, allow_nan=False)
