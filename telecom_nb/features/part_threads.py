@@ -84,7 +84,7 @@ def overlap(
     """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        future = _executor().submit(_trimmed, side)
+        future = _executor().submit(lambda: _trimmed(side))
         try:
             first = before() if before is not None else None
         except BaseException:
