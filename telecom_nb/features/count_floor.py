@@ -22,9 +22,14 @@ UL volume per user at one user is as uncertain as that user's volume.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from telecom_nb.features.masked_mean import column_any, column_counts
+
+if TYPE_CHECKING:
+    from telecom_nb.features.lumpy_kernel import ColumnStats
 
 #: the quantiles of a batch's values kept (EW over batches): near 0, median
 QUANTILES = np.array([0.01, 0.5])
@@ -50,15 +55,24 @@ class CountFloor:
         self.batches_ = np.zeros(n_kpis)  # batches with a finite value, per KPI
         self.negative_ = np.zeros(n_kpis, dtype=bool)  # a negative value was seen
 
-    def update(self, raw: np.ndarray) -> None:
-        """Learn a batch's values (rows x KPIs, own units)."""
+    @staticmethod
+    def sample_step(n_rows: int) -> int:
+        """The stride of the rows a batch of ``n_rows`` is learned from."""
+        return max(1, -(-n_rows // SAMPLE_ROWS))
+
+    def update(self, raw: np.ndarray, stats: ColumnStats | None = None) -> None:
+        """Learn a batch's values (rows x KPIs, own units); ``stats``: their counts
+        (:func:`~telecom_nb.features.lumpy_kernel.column_stats`), else counted here."""
         if not len(raw):
             return
-        step = max(1, -(-len(raw) // SAMPLE_ROWS))
-        v = raw[::step]
+        v = raw[:: self.sample_step(len(raw))]
         ok = np.isfinite(v)
-        n = column_counts(ok)
-        self.negative_ |= column_any(ok & (v < 0.0))
+        if stats is None:
+            n = column_counts(ok)
+            self.negative_ |= column_any(ok & (v < 0.0))
+        else:
+            n = stats.floor_finite
+            self.negative_ |= stats.floor_negative
         have = n > 0
         if not have.any():
             return
