@@ -154,3 +154,33 @@ def test_the_denominators_columns_are_kept_until_an_update_or_a_restore():
     again = copy.deepcopy(d)
     again.update(np.full((4, len(KPIS)), 0.5), ratios, tolerance)  # fractional: no counter
     assert again.columns().tolist() == [-1] * len(KPIS)
+
+
+def test_the_noise_floor_and_the_zero_kpis_read_as_with_nan_to_num():
+    """``CountFloor.noise`` and ``ZeroInflated.which`` without ``nan_to_num``: the same
+    numbers on quantiles and typical values with NaN, inf and 0 (their numpy before)."""
+    from telecom_nb.features import count_floor, zero_inflated
+
+    rng = np.random.default_rng(1885)
+    special = np.array([np.nan, np.inf, -np.inf, 0.0, -1.0, 1e-300, 1e308])
+    for _ in range(200):
+        k = int(rng.integers(1, 9))
+        floor = CountFloor(k)
+        q = rng.choice(np.r_[special, rng.uniform(0, 50, 8)], size=(2, k))
+        floor.quantiles_ = q
+        floor.negative_ = rng.random(k) < 0.2
+        skip = rng.random(k) < 0.2
+        low, median = q
+        load = (~floor.negative_ & ~skip & np.isfinite(median) & (median > 0.0) & (
+            np.nan_to_num(low) <= count_floor.RANGE_SHARE * np.nan_to_num(median)))
+        want = np.where(load, count_floor.FLOOR_SHARE * np.nan_to_num(median), 0.0)
+        np.testing.assert_array_equal(floor.noise(skip), want)
+        zero = ZeroInflated(k)
+        zero.values_ = np.full(k, 2000.0)
+        zero.zeros_ = np.full(k, 1990.0)
+        zero.typical_ = rng.choice(special, size=k)
+        share = zero.zeros_ / np.maximum(zero.values_, 1.0)
+        want = (~zero.negative_ & (zero.values_ >= zero_inflated.MIN_VALUES)
+                & (share >= zero_inflated.MIN_ZERO_SHARE) & np.isfinite(zero.typical_)
+                & (np.nan_to_num(zero.typical_) > 0))
+        np.testing.assert_array_equal(zero.which(), want)

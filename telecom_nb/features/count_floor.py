@@ -88,14 +88,18 @@ class CountFloor:
     def noise(self, skip: np.ndarray) -> np.ndarray:
         """Per KPI: the load's noise floor in its own units (0: not a load, or ``skip``)."""
         low, median = self.quantiles_
+        # where the median is finite, ``~(low > share * median)`` is ``nan_to_num(low) <=
+        # share * median`` (NaN low: 0, +inf: the largest float) without nan_to_num's ~10 us
+        # per call, as ``share * median`` is its ``share * nan_to_num(median)`` (comparing
+        # NaN and scaling inf raise no warning)
         load = (
             ~self.negative_
             & ~skip
             & np.isfinite(median)
             & (median > 0.0)
-            & (np.nan_to_num(low) <= RANGE_SHARE * np.nan_to_num(median))
+            & ~(low > RANGE_SHARE * median)
         )
-        return np.where(load, FLOOR_SHARE * np.nan_to_num(median), 0.0)
+        return np.where(load, FLOOR_SHARE * median, 0.0)
 
     def floors(
         self,

@@ -63,7 +63,7 @@ class ZeroInflated:
         """Per KPI: True where the data show a zero-inflated KPI with a typical value."""
         share = self.zeros_ / np.maximum(self.values_, 1.0)
         return (~self.negative_ & (self.values_ >= MIN_VALUES) & (share >= MIN_ZERO_SHARE)
-                & np.isfinite(self.typical_) & (np.nan_to_num(self.typical_) > 0))
+                & np.isfinite(self.typical_) & (self.typical_ > 0))  # NaN compares False
 
     def z(self, raw: np.ndarray, expected: np.ndarray, z: np.ndarray, rows: np.ndarray,
           wslot: np.ndarray, day: np.ndarray) -> np.ndarray:
