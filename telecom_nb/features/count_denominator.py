@@ -21,11 +21,15 @@ rate, whose count of events is many, keeps its seasonal z (its level per time of
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from telecom_nb.features.count_ratio import FLOOR_COUNTS, Read
-from telecom_nb.features.group_median import FLEET_SAMPLE
+from telecom_nb.features.count_ratio import FLOOR_COUNTS, Read, sample_step
 from telecom_nb.features.masked_mean import column_any, column_counts
+
+if TYPE_CHECKING:
+    from telecom_nb.features.lumpy_kernel import ColumnStats
 
 #: rows (``0 < v < 100``, ``c >= 2``) a pair needs before a denominator is taken ...
 MIN_TRIED = 200
@@ -45,21 +49,46 @@ class Denominators:
         self.tried_ = np.zeros((n_kpis, n_kpis))
         self.hits_ = np.zeros((n_kpis, n_kpis))
 
+    #: :meth:`columns` as last computed (a transient cache: checkpoints skip it)
+    _cache: np.ndarray | None = None
+
+    def state_changed(self) -> None:
+        """Forget :meth:`columns`' cache: :meth:`update` and a checkpoint's restore call it."""
+        self._cache = None
+
     def columns(self) -> np.ndarray:
-        """Per KPI: its denominator's column (-1: none known)."""
+        """Per KPI: its denominator's column (-1: none known); read only.
+
+        Read five times a tick (the count drift's read and update, the lumpy update, the
+        ratios' exact counts, whether anything counts) on state only :meth:`update`
+        changes: computed once per update (~50 us a read at any fleet size)."""
+        if self._cache is None:
+            cols = self._columns()
+            cols.flags.writeable = False
+            self._cache = cols
+        return self._cache
+
+    def _columns(self) -> np.ndarray:
         share = self.hits_ / np.maximum(self.tried_, 1.0)
         ok = (self.tried_ >= MIN_TRIED) & (share >= MIN_SHARE) & ~self.fractional_[None, :]
         best = np.argmax(np.where(ok, share, -1.0), axis=1)
         return np.where(ok.any(axis=1), best, -1)
 
-    def update(self, raw: np.ndarray, ratios: np.ndarray, tolerance: np.ndarray) -> None:
+    def update(self, raw: np.ndarray, ratios: np.ndarray, tolerance: np.ndarray,
+               stats: ColumnStats | None = None) -> None:
         """Learn from a batch (rows x KPIs, own units); ``ratios`` marks the ratio KPIs,
-        ``tolerance`` each KPI's rounding (:meth:`CountRatios.resolution`)."""
+        ``tolerance`` each KPI's rounding (:meth:`CountRatios.resolution`); ``stats``: the
+        values' counts (:func:`~telecom_nb.features.lumpy_kernel.column_stats`), else
+        counted here."""
         if not len(raw):
             return
-        sample = raw[:: max(1, len(raw) // FLEET_SAMPLE)]
-        ok = np.isfinite(sample)
-        self.fractional_ |= column_any(ok & ((sample < 0.0) | (sample != np.round(sample))))
+        self.state_changed()  # fractional_, tried_ and hits_ may move below
+        sample = raw[:: sample_step(len(raw))]
+        if stats is None:
+            ok = np.isfinite(sample)
+            self.fractional_ |= column_any(ok & ((sample < 0.0) | (sample != np.round(sample))))
+        else:
+            self.fractional_ |= stats.fractional
         rates = np.flatnonzero(ratios)
         counters = np.flatnonzero(~self.fractional_ & ~ratios)
         if not len(rates) or not len(counters):

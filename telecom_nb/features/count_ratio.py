@@ -44,6 +44,7 @@ alarms on rate KPIs, ~1 in 4 of all, had these values).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy.special import bdtr, bdtrc, ndtri
@@ -60,6 +61,9 @@ from telecom_nb.features.count_fractions import (
 from telecom_nb.features.group_median import FLEET_SAMPLE
 from telecom_nb.features.masked_mean import column_any, mean_where
 from telecom_nb.sector_index import grow_unwritten, known_rows, unwritten, written
+
+if TYPE_CHECKING:
+    from telecom_nb.features.lumpy_kernel import ColumnStats
 
 #: the control points: the fractions shifted by this (no fraction of <= 10 counts is near)
 CONTROL_SHIFT = 0.37
@@ -257,18 +261,26 @@ class CountRatios:
         return (w * self.rate_[r, cols] + PRIOR_VALUES * fleet) / (w + PRIOR_VALUES)
 
     def update(self, rows: np.ndarray, slot: np.ndarray, raw: np.ndarray,
-               n_rows: int, read: Read | None = None) -> None:
+               n_rows: int, read: Read | None = None, stats: ColumnStats | None = None) -> None:
         """Learn which KPIs are ratios of counts and each sector's last count level;
         ``read``: this tick's :meth:`read` before the update (expected 0), which tells the
-        values too surprising to move the rate much (:func:`rate_weights`)."""
-        ok = np.isfinite(raw)
-        self.outside_ |= column_any(ok & ((raw < -TOLERANCE) | (raw > 100.0 + TOLERANCE)))
+        values too surprising to move the rate much (:func:`rate_weights`); ``stats``:
+        the values' counts (:func:`~telecom_nb.features.lumpy_kernel.column_stats`, the
+        fleet sample every :func:`sample_step` rows), else counted here."""
         # which KPIs are ratios is a share: a sample of a big fleet's rows tells it as well
-        sample = raw[:: max(1, len(raw) // FLEET_SAMPLE)]
-        self.lattice_ += fraction_hits(sample)
+        sample = raw[:: sample_step(len(raw))]
+        if stats is None:
+            ok = np.isfinite(raw)
+            self.outside_ |= column_any(ok & ((raw < -TOLERANCE) | (raw > 100.0 + TOLERANCE)))
+            self.lattice_ += fraction_hits(sample)
+            control = fraction_hits(sample - CONTROL_SHIFT) + fraction_hits(
+                sample + CONTROL_SHIFT)
+        else:
+            self.outside_ |= stats.outside
+            self.lattice_ += stats.hits
+            control = stats.control
         self.decimals_ = np.maximum(self.decimals_, fewest_decimals(sample))
-        self.control_ += 0.5 * (fraction_hits(sample - CONTROL_SHIFT)
-                                + fraction_hits(sample + CONTROL_SHIFT))
+        self.control_ += 0.5 * control
         self.last_n_ = grow_unwritten(self.last_n_, n_rows, MAX_COUNTS + 1)
         self.slot_n_ = grow_unwritten(self.slot_n_, n_rows, MAX_COUNTS + 1)
         self.rate_ = grow_unwritten(self.rate_, n_rows)
@@ -308,11 +320,17 @@ class CountRatios:
         # beyond the few: the value's own smallest fraction (a quiet phase's counts, read
         # by :meth:`read`), never a few (the caps' 0 and 100 % rule) nor "many" itself
         n = np.where(n <= MAX_COUNTS, n, np.clip(counts, MAX_COUNTS + 2, KEPT_COUNTS))
-        keep = ok[:, cols]
+        keep = np.isfinite(raw[:, cols])
         at = (rows[:, None], cols[None, :])
         self.last_n_[at] = np.where(keep, n, self.last_n_[at])
         at = (rows[:, None], slot[:, None], cols[None, :])
         self.slot_n_[at] = np.where(keep, n, self.slot_n_[at])
+
+
+def sample_step(n_rows: int) -> int:
+    """The stride of the fleet sample a batch of ``n_rows`` shows its ratio KPIs (and
+    denominators, :mod:`count_denominator`) in."""
+    return max(1, n_rows // FLEET_SAMPLE)
 
 
 def rate_weights(read: Read | None, cols: np.ndarray, rated: np.ndarray) -> np.ndarray | float:

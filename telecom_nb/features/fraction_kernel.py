@@ -41,25 +41,30 @@ def _kernel(flat, tolerance, steps, k_out, n_out):  # pragma: no cover - compile
             x, y = 1.0 / (y - a), 1.0 / (x - a)
 
 
+def on_fraction(v, counts, tolerance):  # pragma: no cover - compiled
+    """Whether ``v`` is a non-integer value on a fraction of at most ``counts`` counts."""
+    # a non-integer value strictly inside (0, 100) (NaN fails every test) ...
+    if not (v > 0.0 and v < 100.0 and abs(v - np.rint(v)) > tolerance):
+        return False
+    for n in range(1, counts + 1):  # ... on a fraction of at most `counts`
+        # no division for the clear misses: ``t`` is ``v * n / 100`` within a few
+        # ulps, so a value this far from every fraction fails the exact test too
+        t = v * n * 0.01
+        if abs(t - np.rint(t)) > n * tolerance * 0.0100001 + 1e-12:
+            continue
+        k = np.rint(v * n / 100.0)
+        if abs(v - 100.0 * k / n) <= tolerance:
+            return True
+    return False
+
+
 def _hits_kernel(values, counts, tolerance, out):  # pragma: no cover - compiled
     rows, cols = values.shape
     for j in range(cols):
         total = 0
         for i in range(rows):
-            v = values[i, j]
-            # a non-integer value strictly inside (0, 100) (NaN fails every test) ...
-            if not (v > 0.0 and v < 100.0 and abs(v - np.rint(v)) > tolerance):
-                continue
-            for n in range(1, counts + 1):  # ... on a fraction of at most `counts`
-                # no division for the clear misses: ``t`` is ``v * n / 100`` within a few
-                # ulps, so a value this far from every fraction fails the exact test too
-                t = v * n * 0.01
-                if abs(t - np.rint(t)) > n * tolerance * 0.0100001 + 1e-12:
-                    continue
-                k = np.rint(v * n / 100.0)
-                if abs(v - 100.0 * k / n) <= tolerance:
-                    total += 1
-                    break
+            if on_fraction(values[i, j], counts, tolerance):
+                total += 1
         out[j] = total
 
 
@@ -83,6 +88,7 @@ def _decimals_kernel(values, most, out):  # pragma: no cover - compiled
 
 
 if numba is not None:
+    on_fraction = numba.njit(cache=True, nogil=True)(on_fraction)
     _kernel = numba.njit(cache=True, nogil=True)(_kernel)
     _hits_kernel = numba.njit(cache=True, nogil=True)(_hits_kernel)
     _decimals_kernel = numba.njit(cache=True, nogil=True)(_decimals_kernel)

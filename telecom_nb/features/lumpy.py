@@ -20,8 +20,9 @@ from telecom_nb.features.count_cusum import CountCusum
 from telecom_nb.features.count_denominator import Denominators
 from telecom_nb.features.count_drift import SlotCountDrift
 from telecom_nb.features.count_floor import CountFloor
-from telecom_nb.features.count_ratio import CountRatios
+from telecom_nb.features.count_ratio import CONTROL_SHIFT, CountRatios, sample_step
 from telecom_nb.features.count_run import HOUR_NS, CountRuns
+from telecom_nb.features.lumpy_kernel import column_stats
 from telecom_nb.features.scaling import unscale_kpis
 from telecom_nb.features.time_slots import n_slots
 from telecom_nb.features.zero_inflated import ZeroInflated
@@ -141,6 +142,9 @@ class LumpyKpis:
                raw: np.ndarray, n_rows: int, step_ns: int = HOUR_NS,
                loud: np.ndarray | None = None) -> None:
         self.state_changed()  # every part below may move the noise floors
+        # the models' per-KPI counts of the values, in one compiled pass (None: each its own)
+        stats = column_stats(raw, self.floor_.sample_step(len(raw)), sample_step(len(raw)),
+                             CONTROL_SHIFT)
         # before counts_ learn (one read of the tick for the runs and the rates; the count
         # drift: before the denominators do)
         self.cdrift_.update(rows, slots[0], raw, self.dens_.columns(), n_rows, step_ns, loud)
@@ -148,15 +152,21 @@ class LumpyKpis:
         sums = self.runs_.update(self.counts_, rows, slots[0], raw, n_rows, step_ns, read)
         if sums is not None:  # the same values the runs add
             self.cusum_.update(rows, *_cusum_values(sums), n_rows, step_ns)
-        self.floor_.update(raw)
-        self.counts_.update(rows, slots[0], raw, n_rows, read)
+        self.floor_.update(raw, stats)
+        self.counts_.update(rows, slots[0], raw, n_rows, read, stats)
         # candidates: percentages with decimals (a ratio whose counts never show few too)
         rates = ~self.counts_.outside_ & self.dens_.fractional_
-        self.dens_.update(raw, rates, self.counts_.resolution()[0])
+        self.dens_.update(raw, rates, self.counts_.resolution()[0], stats)
         self.counts_.denominated_ = self.dens_.columns() >= 0
         # a ratio of counts has its own treatment (its zeros are few attempts, not none)
-        self.zero_kpis_.update(np.where(self.counts_.ratios(), np.nan, raw), rows, slots[1],
-                               day, n_rows)
+        ratios = self.counts_.ratios()
+        if ratios.any():
+            raw = np.where(ratios, np.nan, raw)
+            if stats is not None:  # the counts of those columns as NaN
+                stats = stats._replace(finite=np.where(ratios, 0, stats.finite),
+                                       zeros=np.where(ratios, 0, stats.zeros),
+                                       negative=stats.negative & ~ratios)
+        self.zero_kpis_.update(raw, rows, slots[1], day, n_rows, stats)
 
 
 def _cusum_values(sums: tuple[np.ndarray, ...]) -> tuple[np.ndarray, ...]:

@@ -21,10 +21,15 @@ sector x week slot x zero-inflated KPI (67 MB per such KPI at 100k sectors, 24 s
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from telecom_nb.features.masked_mean import column_any, column_counts
 from telecom_nb.sector_index import grow_rows, known_rows
+
+if TYPE_CHECKING:
+    from telecom_nb.features.lumpy_kernel import ColumnStats
 
 #: share of exact zeros that makes a KPI zero-inflated ...
 MIN_ZERO_SHARE = 0.95
@@ -58,7 +63,7 @@ class ZeroInflated:
         """Per KPI: True where the data show a zero-inflated KPI with a typical value."""
         share = self.zeros_ / np.maximum(self.values_, 1.0)
         return (~self.negative_ & (self.values_ >= MIN_VALUES) & (share >= MIN_ZERO_SHARE)
-                & np.isfinite(self.typical_) & (np.nan_to_num(self.typical_) > 0))
+                & np.isfinite(self.typical_) & (self.typical_ > 0))  # NaN compares False
 
     def z(self, raw: np.ndarray, expected: np.ndarray, z: np.ndarray, rows: np.ndarray,
           wslot: np.ndarray, day: np.ndarray) -> np.ndarray:
@@ -125,15 +130,23 @@ class ZeroInflated:
         self.last_day_[at] = today
 
     def update(self, raw: np.ndarray, rows: np.ndarray, wslot: np.ndarray, day: np.ndarray,
-               n_rows: int) -> None:
-        ok = np.isfinite(raw)
-        self.values_ += column_counts(ok)
-        self.zeros_ += column_counts(ok & (raw == 0.0))
-        self.negative_ |= column_any(ok & (raw < 0.0))
+               n_rows: int, stats: ColumnStats | None = None) -> None:
+        """Learn a batch (rows x KPIs, own units); ``stats``: its counts of finite values,
+        zeros and negatives (:func:`~telecom_nb.features.lumpy_kernel.column_stats`), else
+        counted here."""
+        if stats is None:
+            ok = np.isfinite(raw)
+            self.values_ += column_counts(ok)
+            self.zeros_ += column_counts(ok & (raw == 0.0))
+            self.negative_ |= column_any(ok & (raw < 0.0))
+        else:
+            self.values_ += stats.finite
+            self.zeros_ += stats.zeros
+            self.negative_ |= stats.negative
         share = self.zeros_ / np.maximum(self.values_, 1.0)
         for j in np.flatnonzero(~self.negative_ & (share >= MIN_ZERO_SHARE)):  # a few KPIs
             col = raw[:, j]
-            nonzero = col[ok[:, j] & (col > 0.0)]  # few: the KPI is nearly always 0
+            nonzero = col[np.isfinite(col) & (col > 0.0)]  # few: the KPI is nearly always 0
             if not nonzero.size:
                 continue
             med = float(np.median(nonzero))
