@@ -21,6 +21,9 @@ PARQUET_SUFFIXES = (".parquet", ".pq")
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
 #: every suffix an export may have (a folder of exports is read by these)
 SUFFIXES = CSV_SUFFIXES + PARQUET_SUFFIXES + EXCEL_SUFFIXES
+#: Parquet to pandas column by column, each Arrow column freed once converted and no
+#: consolidating copy: the Arrow table and the frame were both whole at once (issue 12)
+ARROW_TO_PANDAS = {"self_destruct": True, "split_blocks": True}
 
 
 @dataclass
@@ -64,7 +67,7 @@ def read_file(path: Path, *, encoding: str | None = None, sheet: str | None = No
         raise FileNotFoundError(f"{path}: no such file")
     try:
         if kind == "Parquet":
-            return RawFile(pd.read_parquet(path))
+            return RawFile(pd.read_parquet(path, to_pandas_kwargs=ARROW_TO_PANDAS))
         if kind == "Excel":
             return read_excel(path, sheet)
         return _read_text(path, encoding)
