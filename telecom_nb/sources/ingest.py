@@ -173,8 +173,8 @@ def load_source(
     sectors = sectors.astype(np.int32)  # kept for the cadence below (4 bytes a row)
     stamps = instants(frame[schema.TIMESTAMP])
     order = np.lexsort((sectors, stamps))
-    if not (order[1:] > order[:-1]).all():  # in order already (an export often is): the
-        frame = frame.iloc[order]  # whole-table copy was this load's peak (~4x the table)
+    if not (order[1:] > order[:-1]).all():  # in order already (an export often is)
+        frame = _taken(frame, order)
         sectors, stamps = sectors[order], stamps[order]
     del order
     frame = frame.reset_index(drop=True)
@@ -356,6 +356,15 @@ def _schema_frame(raw: pd.DataFrame, fate: RowFate, roles: dict) -> pd.DataFrame
         frame[role] = values
         roles["coords_invalid"] += bad
     return frame
+
+
+def _taken(frame: pd.DataFrame, order: np.ndarray) -> pd.DataFrame:
+    """``frame.iloc[order]`` a column at a time, each source column dropped once taken:
+    the whole-table copy beside the table was a load's peak (issue 12)."""
+    columns = {}
+    for column in list(frame.columns):
+        columns[column] = frame.pop(column).array.take(order)
+    return pd.DataFrame(columns, copy=False)
 
 
 def instants(stamps: pd.Series) -> np.ndarray:
