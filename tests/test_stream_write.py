@@ -1,16 +1,20 @@
-"""Issue 12's last peaks, cut without moving a byte: ``detect --out x.parquet`` writes the
-scored table one row group at a time (the file byte-identical to ``to_parquet``'s), and a
-Parquet export is read into pandas column by column (the same frame)."""
+"""Issue 12's load and write peaks, cut without moving a byte: ``detect --out x.parquet``
+writes the scored table one row group at a time (the file byte-identical to
+``to_parquet``'s), a Parquet export is read into pandas column by column, the load's sort
+is taken a column at a time and its cadence comes from the sort's codes (the same frame
+and counts)."""
 
 from __future__ import annotations
 
 import hashlib
+import tracemalloc
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from telecom_nb.cli import io
+from telecom_nb.sources import ingest
 from telecom_nb.sources.reading import read_file
 
 
@@ -66,3 +70,45 @@ def test_parquet_export_reads_as_before(tmp_path):
     pd.testing.assert_frame_equal(got, pd.read_parquet(tmp_path / "in.parquet"))
     got["score"] = 0.0  # the columns are the frame's own (nothing shared with Arrow)
     assert (got["score"] == 0.0).all()
+
+
+def _mixed(rows: int) -> pd.DataFrame:
+    frame = _scored(rows)
+    frame["count"] = pd.array(np.arange(rows) % 5, dtype="Int64")
+    frame["tag"] = np.array([None, "a", 3] * (rows // 3) + [None] * (rows % 3), dtype=object)
+    return frame
+
+
+def test_the_sort_taken_a_column_at_a_time_is_iloc():
+    frame = _mixed(3_001)
+    order = np.random.default_rng(1872).permutation(len(frame))
+    want = frame.iloc[order].reset_index(drop=True)
+    pd.testing.assert_frame_equal(ingest._taken(frame.copy(), order), want)
+
+
+def test_the_sort_holds_one_column_beside_the_table():
+    """The old ``iloc[order]`` held a second whole table (fails on it: ~1x extra)."""
+    rows, n_cols = 200_000, 8
+    order = np.random.default_rng(1872).permutation(rows)
+    tracemalloc.start()
+    try:
+        columns = {f"k{i}": np.random.default_rng(1873 + i).random(rows) for i in range(n_cols)}
+        frame = pd.DataFrame(columns, copy=False)  # a block per column, as the load has
+        del columns
+        held = tracemalloc.get_traced_memory()[0]
+        tracemalloc.reset_peak()
+        ingest._taken(frame, order)
+        del frame
+        peak = tracemalloc.get_traced_memory()[1] - held
+    finally:
+        tracemalloc.stop()
+    assert peak < 0.4 * rows * n_cols * 8
+
+
+def test_cadence_from_the_sorts_codes_is_the_cadence():
+    frame = _mixed(3_001)
+    shuffled = frame.sample(frac=1.0, random_state=1874)
+    codes = pd.factorize(frame["sector_id"])[0].astype(np.int32)
+    stamps = ingest.instants(frame["timestamp"])
+    assert ingest.sector_cadence(frame, stamps=stamps, codes=codes) == pd.Timedelta("37min")
+    assert ingest.sector_cadence(shuffled) == pd.Timedelta("37min")
