@@ -17,6 +17,7 @@ import pandas as pd
 
 from telecom_nb import schema
 from telecom_nb.errors import KpiInputError
+from telecom_nb.heap_trim import release_arrow_pool, release_freed_memory
 from telecom_nb.sources.columns import (
     LAT_NAMES,
     LON_NAMES,
@@ -160,6 +161,8 @@ def load_source(
     frame = pd.concat([frame, rest], axis=1)
     rows_read = len(raw)
     raw_set.frame = raw = rest = None  # the export as read: a table's size freed before the sort
+    release_freed_memory()  # ... and handed back, or the sort and cadence peak above it
+    release_arrow_pool()
 
     sites_missing: list[str] = []
     coords_invalid = roles["coords_invalid"]

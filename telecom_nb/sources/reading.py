@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from telecom_nb.errors import KpiInputError
+from telecom_nb.heap_trim import release_arrow_pool
 from telecom_nb.sources.textfile import LEGACY, FileNote, describe_layout, sniff
 
 CSV_SUFFIXES = (".csv", ".csv.gz", ".txt", ".tsv", ".txt.gz", ".tsv.gz")
@@ -67,7 +68,9 @@ def read_file(path: Path, *, encoding: str | None = None, sheet: str | None = No
         raise FileNotFoundError(f"{path}: no such file")
     try:
         if kind == "Parquet":
-            return RawFile(pd.read_parquet(path, to_pandas_kwargs=ARROW_TO_PANDAS))
+            frame = pd.read_parquet(path, to_pandas_kwargs=ARROW_TO_PANDAS)
+            release_arrow_pool()  # the Arrow buffers, freed into its pool as converted
+            return RawFile(frame)
         if kind == "Excel":
             return read_excel(path, sheet)
         return _read_text(path, encoding)
