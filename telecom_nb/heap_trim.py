@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import sys
 
 
 def _libc() -> ctypes.CDLL | None:
@@ -23,3 +24,11 @@ def release_freed_memory() -> None:
     trim = getattr(_LIBC, "malloc_trim", None)
     if trim is not None:
         trim(0)
+
+
+def release_arrow_pool() -> None:
+    """Return the Arrow memory pool's unused pages too (a Parquet read's buffers, freed
+    into its own allocator, which ``malloc_trim`` does not reach); nothing without Arrow."""
+    arrow = sys.modules.get("pyarrow")
+    if arrow is not None:
+        arrow.default_memory_pool().release_unused()

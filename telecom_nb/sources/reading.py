@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from telecom_nb.errors import KpiInputError
+from telecom_nb.heap_trim import release_arrow_pool
 from telecom_nb.sources.textfile import LEGACY, FileNote, describe_layout, sniff
 
 CSV_SUFFIXES = (".csv", ".csv.gz", ".txt", ".tsv", ".txt.gz", ".tsv.gz")
@@ -21,6 +22,9 @@ PARQUET_SUFFIXES = (".parquet", ".pq")
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
 #: every suffix an export may have (a folder of exports is read by these)
 SUFFIXES = CSV_SUFFIXES + PARQUET_SUFFIXES + EXCEL_SUFFIXES
+#: Parquet to pandas column by column, each Arrow column freed once converted and no
+#: consolidating copy: the Arrow table and the frame were both whole at once (issue 12)
+ARROW_TO_PANDAS = {"self_destruct": True, "split_blocks": True}
 
 
 @dataclass
@@ -64,7 +68,9 @@ def read_file(path: Path, *, encoding: str | None = None, sheet: str | None = No
         raise FileNotFoundError(f"{path}: no such file")
     try:
         if kind == "Parquet":
-            return RawFile(pd.read_parquet(path))
+            frame = pd.read_parquet(path, to_pandas_kwargs=ARROW_TO_PANDAS)
+            release_arrow_pool()  # the Arrow buffers, freed into its pool as converted
+            return RawFile(frame)
         if kind == "Excel":
             return read_excel(path, sheet)
         return _read_text(path, encoding)
