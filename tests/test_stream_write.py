@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from telecom_nb.cli import io
-from telecom_nb.sources import ingest
+from telecom_nb.sources import time_order
 from telecom_nb.sources.reading import read_file
 
 
@@ -83,7 +83,7 @@ def test_the_sort_taken_a_column_at_a_time_is_iloc():
     frame = _mixed(3_001)
     order = np.random.default_rng(1872).permutation(len(frame))
     want = frame.iloc[order].reset_index(drop=True)
-    pd.testing.assert_frame_equal(ingest._taken(frame.copy(), order), want)
+    pd.testing.assert_frame_equal(time_order.taken(frame.copy(), order), want)
 
 
 def test_the_sort_holds_one_column_beside_the_table():
@@ -97,7 +97,7 @@ def test_the_sort_holds_one_column_beside_the_table():
         del columns
         held = tracemalloc.get_traced_memory()[0]
         tracemalloc.reset_peak()
-        ingest._taken(frame, order)
+        time_order.taken(frame, order)
         del frame
         peak = tracemalloc.get_traced_memory()[1] - held
     finally:
@@ -109,6 +109,6 @@ def test_cadence_from_the_sorts_codes_is_the_cadence():
     frame = _mixed(3_001)
     shuffled = frame.sample(frac=1.0, random_state=1874)
     codes = pd.factorize(frame["sector_id"])[0].astype(np.int32)
-    stamps = ingest.instants(frame["timestamp"])
-    assert ingest.sector_cadence(frame, stamps=stamps, codes=codes) == pd.Timedelta("37min")
-    assert ingest.sector_cadence(shuffled) == pd.Timedelta("37min")
+    stamps = time_order.instants(frame["timestamp"])
+    assert time_order.sector_cadence(frame, stamps=stamps, codes=codes) == pd.Timedelta("37min")
+    assert time_order.sector_cadence(shuffled) == pd.Timedelta("37min")

@@ -41,6 +41,7 @@ from telecom_nb.sources.sites import (
 )
 from telecom_nb.sources.spec import SourceSpec
 from telecom_nb.sources.tables import LoadedTable
+from telecom_nb.sources.time_order import human_step, put_in_order
 from telecom_nb.sources.timeparse import localize, parse_times
 from telecom_nb.sources.values import kpi_frame, retyped, sector_ids
 
@@ -171,27 +172,13 @@ def load_source(
         frame, sites_missing = join_inventory(frame, inventory)
         messages.extend(inventory.messages)
         coords_invalid += inventory.coords_invalid
-    # sector codes in the strings' order: the same sort without a Python string per row
-    sectors, names = pd.factorize(frame[schema.SECTOR], sort=True)
-    sectors = sectors.astype(np.int32)  # kept for the cadence below (4 bytes a row)
-    stamps = instants(frame[schema.TIMESTAMP])
-    order = np.lexsort((sectors, stamps))
-    if not (order[1:] > order[:-1]).all():  # in order already (an export often is)
-        frame = _taken(frame, order)
-        sectors, stamps = sectors[order], stamps[order]
-    del order
-    frame = frame.reset_index(drop=True)
+    frame, when = put_in_order(frame)
     ordered = [*schema.ID_COLUMNS, AZIMUTH, SITE, *kpis]
     frame = frame[[c for c in ordered if c in frame] + [c for c in frame if c not in ordered]]
-
-    n_sectors = len(names)  # the codes' distinct strings: no pass over the rows
+    n_sectors, cadence = when.n_sectors, when.cadence
+    periods_empty, first_empty = when.periods_empty, when.first_empty
     if sites_missing and spec.sites is not None:
         messages.append(missing_message(sites_missing, n_sectors, spec.sites.path.name))
-    cadence = sector_cadence(frame, stamps=stamps, codes=sectors)
-    del sectors
-    periods_empty, first_empty = empty_periods(stamps, cadence)
-    n_times = int(np.count_nonzero(stamps[1:] != stamps[:-1])) + 1 if len(stamps) else 0
-    del stamps
     counters = LoadCounters(
         rows_read=rows_read, rows_loaded=len(frame), rows_bad_time=fate.count("bad_time"),
         rows_dst_gap=fate.count("dst_gap"), rows_missing_sector=fate.count("missing_sector"),
@@ -203,12 +190,12 @@ def load_source(
         lines_above_header=raw_set.lines_above_header,
         coords_invalid=coords_invalid, sectors=n_sectors,
         sectors_without_site=len(sites_missing),
-        timestamps=n_times, periods_empty=periods_empty,
+        timestamps=when.timestamps, periods_empty=periods_empty,
     )
     if first_empty is not None:
         local = pd.Timestamp(first_empty, tz="UTC").tz_convert(spec.timezone)
         messages.append(
-            f"{name}: {periods_empty:,} period(s) of {_human(cadence)} with no row at all "
+            f"{name}: {periods_empty:,} period(s) of {human_step(cadence)} with no row at all "
             f"between the first and last time (the first at {local:%Y-%m-%d %H:%M} "
             f"{spec.timezone}): a collection gap in the export? Nothing is scored for them")
     messages.insert(0, _summary(name, counters, cadence, spec, kpis))
@@ -361,66 +348,11 @@ def _schema_frame(raw: pd.DataFrame, fate: RowFate, roles: dict) -> pd.DataFrame
     return frame
 
 
-def _taken(frame: pd.DataFrame, order: np.ndarray) -> pd.DataFrame:
-    """``frame.iloc[order]`` a column at a time, each source column dropped once taken:
-    the whole-table copy beside the table was a load's peak (issue 12)."""
-    columns = {}
-    for column in list(frame.columns):
-        columns[column] = frame.pop(column).array.take(order)
-    return pd.DataFrame(columns, copy=False)
-
-
-def instants(stamps: pd.Series) -> np.ndarray:
-    """tz-aware timestamps as int64 nanoseconds (NaT as the minimum), without objects."""
-    return stamps.dt.tz_localize(None).to_numpy(dtype="datetime64[ns]").view(np.int64)
-
-
-def sector_cadence(frame: pd.DataFrame, *, stamps: np.ndarray | None = None,
-                   codes: np.ndarray | None = None) -> pd.Timedelta | None:
-    """Median step between consecutive rows of the same sector (None: no sector repeats);
-    the caller's ``stamps`` (ns) and sector ``codes`` spare two passes, and rows in time
-    order are grouped by a stable sort of the codes alone (~60 B a row was a load's end)."""
-    stamps = instants(frame[schema.TIMESTAMP]) if stamps is None else stamps
-    codes = pd.factorize(frame[schema.SECTOR])[0] if codes is None else codes
-    if (stamps[1:] >= stamps[:-1]).all():  # each sector's rows stay in time order
-        order = np.argsort(codes, kind="stable")
-    else:
-        order = np.lexsort((stamps, codes))
-    steps, grouped = np.diff(stamps[order]), codes[order]
-    del order
-    steps = steps[(grouped[1:] == grouped[:-1]) & (steps > 0)]
-    return pd.Timedelta(int(np.median(steps)), unit="ns") if steps.size else None
-
-
-def empty_periods(stamps: np.ndarray, step: pd.Timedelta | None) -> tuple[int, int | None]:
-    """Periods of ``step`` between the first and last of ``stamps`` (ns) that hold no row:
-    how many, and the first one (ns). An OSS collection gap loses every cell's rows of a
-    period; no row is dropped, so only the calendar shows it."""
-    if step is None or len(stamps) < 2:
-        return 0, None
-    times = np.unique(stamps)
-    gaps = np.diff(times)
-    missing = np.maximum(gaps // step.value - 1, 0)  # a gap of k steps holds k - 1 periods
-    hit = np.flatnonzero(missing)
-    if not hit.size:
-        return 0, None
-    return int(missing.sum()), int(times[hit[0]] + step.value)
-
-
 def _summary(name: str, c: LoadCounters, cadence: pd.Timedelta | None, spec: SourceSpec,
              kpis: list[str]) -> str:
-    every = f", every {_human(cadence)}" if cadence is not None else ""
+    every = f", every {human_step(cadence)}" if cadence is not None else ""
     zone = f"; times in {spec.timezone} stored as UTC" if spec.timezone != "UTC" else ""
     dropped = f" ({c.rows_dropped:,} dropped)" if c.rows_dropped else ""
     return (f"{name}: loaded {c.rows_loaded:,} of {c.rows_read:,} rows{dropped}, "
             f"{c.sectors:,} sector(s), {c.timestamps:,} timestamp(s){every}{zone}; "
             f"KPIs: {', '.join(kpis)}")
-
-
-def _human(step: pd.Timedelta) -> str:
-    seconds = int(step.total_seconds())
-    if seconds % 3600 == 0:
-        return f"{seconds // 3600} h"
-    if seconds % 60 == 0:
-        return f"{seconds // 60} min"
-    return f"{step.total_seconds():g} s"
