@@ -34,12 +34,12 @@ def test_one_series_normal_rows_rarely_reach_one_in_a_thousand():
 def test_a_pool_of_few_series_takes_no_seen_floor():
     """Three series' score null has no seen floor (the pool's excursions are other cells'
     maintenance zeros and outages, not this cell's routine); one series keeps it."""
-    one = _bursty(days=3).iloc[::3]  # 15 minutes
+    one = _bursty(days=2).iloc[::3]  # 15 minutes
     pool = pd.concat([one.assign(**{schema.SECTOR: f"s{i}", "y": one["y"] + i})
                       for i in range(3)]).sort_values(schema.TIMESTAMP, kind="stable")
     seen = {}
     for name, frame in (("one", one), ("pool", pool)):
-        det = make_detector("iforest", kpis=["y"], n_estimators=20)
+        det = make_detector("iforest", kpis=["y"], n_estimators=10)
         det.score_stream(frame.reset_index(drop=True))
         seen[name] = (det._fitted.calibrator.seen_floor, det._fit_params().get(POOLED_SERIES))
     assert seen == {"one": (SEEN_FLOOR, None), "pool": (0, 3)}
