@@ -108,13 +108,20 @@ def lte_cell(rng: np.random.Generator, times: pd.DatetimeIndex, scale: float,
     return frame, zero
 
 
-def lte_set(seed: int, days: int = 21) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Three cells, 2 minutes; faults injected into the background. (data, labels)."""
+def lte_set(seed: int, days: int = 21, step: str = "2min", cells: int = 3,
+            exact_zero: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Three cells, 2 minutes; faults injected into the background. (data, labels).
+
+    ``step``, ``cells``, ``exact_zero`` (an outage's traffic, users, PRB, throughput and MCS
+    exactly 0, as a cell that has shown maintenance zeros shows them): the variant sets
+    (``lte5``: 5 minutes, 4 cells, exact zeros); the defaults draw the ``lte`` set as before."""
     rng = np.random.default_rng(seed)
-    times = pd.date_range(START, periods=days * 720, freq="2min")
+    dt = pd.Timedelta(step)
+    rows = int(pd.Timedelta("2min") / dt * 1e6)  # fault lengths below are in 2-minute rows
+    times = pd.date_range(START, periods=days * int(pd.Timedelta("1D") / dt), freq=step)
     frames, labels = [], []
-    first = int(BURN_IN / pd.Timedelta("2min"))
-    for c, scale in enumerate((1.0, 0.45, 0.7)):
+    first = int(BURN_IN / dt)
+    for c, scale in enumerate((1.0, 0.45, 0.7, 0.85, 0.3, 0.6)[:cells]):
         cell, zero = lte_cell(rng, times, scale, zero_nights=(c == 2))
         taken = zero.copy()
         fault = np.full(len(times), "", dtype=object)
@@ -122,10 +129,15 @@ def lte_set(seed: int, days: int = 21) -> tuple[pd.DataFrame, pd.DataFrame]:
         for kind in rng.permutation(kinds):
             lengths = {"outage": (30, 181), "throughput_collapse": (30, 121),
                        "level_shift": (120, 361)}[kind]
+            if step != "2min":
+                lengths = (max(2, lengths[0] * rows // 10**6), lengths[1] * rows // 10**6)
             (a, b), = _spans(rng, len(times), 1, lengths, first, taken)
             fault[a:b] = kind
             sl = slice(a, b)
-            if kind == "outage":  # traffic and modulation to ~0, the rest follows
+            if kind == "outage" and exact_zero:
+                cell.loc[a:b - 1, ["traffic_gb", "users", "prb_util", "throughput_mbps",
+                                   "mcs"]] = 0.0
+            elif kind == "outage":  # traffic and modulation to ~0, the rest follows
                 for col in ("traffic_gb", "prb_util", "throughput_mbps", "mcs"):
                     cell.loc[a:b - 1, col] *= rng.uniform(0.0, 0.03, b - a)
                 cell.loc[a:b - 1, "users"] = rng.poisson(0.3, b - a).astype(float)
@@ -195,6 +207,8 @@ def cdn_set(seed: int, n_kpis: int, days: int = 21,
 def make(name: str, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     if name == "lte":
         return lte_set(seed)
+    if name == "lte5":  # a variant: 5 minutes, 4 cells, outages at exact zero
+        return lte_set(seed, step="5min", cells=4, exact_zero=True)
     if name.startswith("cdn"):
         return cdn_set(seed, int(name[3:]))
     raise SystemExit(f"unknown set {name!r}")

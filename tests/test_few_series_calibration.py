@@ -7,6 +7,8 @@ import pandas as pd
 
 from telecom_nb import schema
 from telecom_nb.detectors import make_detector
+from telecom_nb.detectors.calibration import SEEN_FLOOR
+from telecom_nb.detectors.retrain_jobs import POOLED_SERIES
 
 
 def _bursty(seed: int = 0, days: int = 10) -> pd.DataFrame:
@@ -27,3 +29,17 @@ def test_one_series_normal_rows_rarely_reach_one_in_a_thousand():
     score = det.score_stream(frame).score
     judged = score[3 * 288 :]
     assert (judged >= 3).mean() < 0.008  # 0.0045 here; the shoulder alone: 0.012
+
+
+def test_a_pool_of_few_series_takes_no_seen_floor():
+    """Three series' score null has no seen floor (the pool's excursions are other cells'
+    maintenance zeros and outages, not this cell's routine); one series keeps it."""
+    one = _bursty(days=2).iloc[::3]  # 15 minutes
+    pool = pd.concat([one.assign(**{schema.SECTOR: f"s{i}", "y": one["y"] + i})
+                      for i in range(3)]).sort_values(schema.TIMESTAMP, kind="stable")
+    seen = {}
+    for name, frame in (("one", one), ("pool", pool)):
+        det = make_detector("iforest", kpis=["y"], n_estimators=10)
+        det.score_stream(frame.reset_index(drop=True))
+        seen[name] = (det._fitted.calibrator.seen_floor, det._fit_params().get(POOLED_SERIES))
+    assert seen == {"one": (SEEN_FLOOR, None), "pool": (0, 3)}

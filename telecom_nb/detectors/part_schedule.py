@@ -19,6 +19,7 @@ from telecom_nb.detectors.drift_part import DRIFT_KIND
 from telecom_nb.detectors.kpi_families import family_only, kpi_columns
 from telecom_nb.detectors.persist_part import PERSIST_KIND
 from telecom_nb.detectors.rate_part import rate_columns
+from telecom_nb.detectors.retrain_jobs import POOLED_SERIES
 from telecom_nb.detectors.run_part import run_columns
 from telecom_nb.detectors.second_kpi import kpi_groups
 
@@ -131,6 +132,13 @@ class PartSchedule:
         return super()._make_job(now)
 
     def _fit_params(self) -> dict[str, Any]:
+        params = self._part_params()
+        series = len(self.features_.registry)
+        if params["heavy_tails"] and series > 1:  # (one series and fleets: no such key)
+            params[POOLED_SERIES] = series
+        return params
+
+    def _part_params(self) -> dict[str, Any]:
         return {"random_state": self.random_state, "n_estimators": self.n_estimators,
                 "heavy_tails": self._heavy_tails(), "joint_columns": self._joint_columns(),
                 "novelty_columns": self._novelty_columns(),

@@ -19,6 +19,13 @@ from telecom_nb.detectors.fit_inputs import FitInputs, Fitted
 
 #: rows of the window scored to build the calibration reference
 CALIBRATION_ROWS = 20_000
+#: fit parameter: how many series a few series' window pools (absent: one, or a fleet).
+#: Such a window's score null takes no seen floor (:meth:`TailCalibrator.with_seen`): the
+#: floor counts excursions of the pool, so a cell's nightly maintenance zeros (or last
+#: week's outage of another cell) made a new outage of a cell that never showed one read
+#: as a size "seen twice" (raw 10.9, score 2.9: few_series ``lte5``); the excursions are
+#: not kept per series, and one series' floor is untouched.
+POOLED_SERIES = "pooled_series"
 
 
 class RetrainJobs:
@@ -72,7 +79,8 @@ class RetrainJobs:
     def fit_inputs(self, inputs: FitInputs) -> Fitted:
         """Model and calibration from ``inputs`` (pure: safe in a worker thread)."""
         snapshot = inputs.window
-        params = inputs.params  # the predecessors go to the fit with its parameters
+        params = dict(inputs.params)  # the predecessors go to the fit with its parameters
+        pooled = params.pop(POOLED_SERIES, 1) > 1
         if inputs.previous is not None:
             params = {**params, "previous": inputs.previous}
         model = self._fit_model(snapshot, params)
@@ -85,7 +93,7 @@ class RetrainJobs:
         # a few series' max of parts has slow ones (persistence, shift): a heavier deep tail
         null = TailCalibrator.fit(raw, heavy_tails=inputs.heavy_tails, continues=continues,
                                   spacings=DEEP_SHOULDER if inputs.heavy_tails else None)
-        if inputs.heavy_tails and previous is not None:
+        if inputs.heavy_tails and previous is not None and not pooled:
             # recurring bursts: a size the window's excursions reached again reads no rarer
             # than that; an excursion opens where its predecessor's raw score was in the body
             # (only rows beyond the null's anchor count: their predecessors alone are
