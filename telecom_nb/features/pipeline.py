@@ -20,6 +20,7 @@ from telecom_nb.features.change import ShortTermChange
 from telecom_nb.features.common_mode import CommonMode
 from telecom_nb.features.drift import Drift
 from telecom_nb.features.feature_switches import FeatureSwitches
+from telecom_nb.features.learn_steps import LearnSteps
 from telecom_nb.features.level_record import LevelRecord
 from telecom_nb.features.level_shift import LevelShift
 from telecom_nb.features.load_explained import LoadExplained
@@ -39,7 +40,7 @@ from telecom_nb.features.zero_state import ZeroStates, kpi_columns
 from telecom_nb.sector_index import SectorIndex
 
 
-class KpiFeatures(PartParams, FeatureSwitches, FeatureExtractor):
+class KpiFeatures(LearnSteps, PartParams, FeatureSwitches, FeatureExtractor):
     """All features that remove the expected, stacked column-wise.
 
     The parts are rebuilt whenever the structure changes (first batch, a KPI list or a
@@ -320,24 +321,6 @@ class KpiFeatures(PartParams, FeatureSwitches, FeatureExtractor):
             cached = self._run_dev = (view, self._updates, strongest(dev))
         return cached[2]
 
-    def _regroup(self, view: BatchView) -> None:
-        """Group the sectors by their normal day once a day of data (fleets; after the
-        seasonal part learned the batch), a large fleet's over a few ticks."""
-        common = self.common_
-        if common is None or self.few_series():
-            return
-        due = common.due(_ns(view))
-        if not due and not len(common.pending_):
-            return
-        season = self.parts_[0]
-        table = season.slot_table_
-        k = len(self.kpis_ or ())
-        if not due:  # a large fleet's regrouping under way: its next sectors
-            common.advance(table.level[:, :, :k], table.count[:, :, :k])
-            return
-        known = table.count[:, :, :k].reshape(table.n_rows, -1).max(axis=1) > 0
-        common.fit(table.level[:, :, :k], table.count[:, :, :k], known, int(_ns(view).max()))
-
     def prepare_view(self, view: BatchView) -> None:
         for part in self.parts_:
             part.prepare_view(view)
@@ -368,43 +351,6 @@ class KpiFeatures(PartParams, FeatureSwitches, FeatureExtractor):
         self._updates += 1
         self._season_z = self._run_dev = None
         self.forget_batch()
-
-    def _learn_steps(self, view: BatchView, rows: np.ndarray, step_ns: int) -> None:
-        """The models learning before the parts (``step_ns``: the cadence before the batch)."""
-        if self.area_ is not None and not self.few_series() and view.coords is not None:
-            self.area_.locate(rows, view.coords, len(self.registry))
-            self.area_.update(rows, _ns(view), self._seasonal_z(view), len(self.registry))
-        if self.smooth_ is not None:  # before the zero states learn this batch
-            self.smooth_.active = self.few_series()
-            if self.smooth_.active:
-                known = self.zeros_.known(rows, scaled_view(view, self.kpis_ or ()),
-                                          self.local_hours(view))
-                z = self._quiet_kpi_z(self._seasonal_z(view), known)
-                self.smooth_.update(rows, z, _ns(view), len(self.registry))
-        if self.run_ is not None and not self.few_series():  # before the parts learn
-            self.run_.update(rows, self._run_deviation(view), len(self.registry))
-        if self.drift_ is not None and not self.few_series():  # the cadence before this batch's
-            self.drift_.update(rows, self._seasonal_z(view)[:, : len(self.kpis_ or ())],
-                               len(self.registry), step_ns, _ns(view))
-        if self.persistence_ is not None:
-            self.persistence_.ratio = self._memory_ratio()  # the cadence before this batch's
-            z = self._seasonal_z(view)
-            if self.few_series():
-                known = self.zeros_.known(rows, scaled_view(view, self.kpis_ or ()),
-                                          self.local_hours(view))
-                z = np.where(self.quiet_series(known, z.shape[1]), 0.0, z)
-            self.persistence_.update(rows, z, len(self.registry))
-        if self.recur_ is not None:  # the series' own excursions, as they were
-            self.recur_.active = self.few_series()
-            self.recur_.update(rows, self._seasonal_z(view, "raw"), _ns(view),
-                               len(self.registry))
-        if self.few_series():  # read only then; a registry never shrinks back to a few
-            self.zeros_.update(rows, scaled_view(view, self.kpis_ or ()), len(self.registry),
-                               self.local_hours(view))
-        if self.load_ is not None and not self.few_series():  # before the parts learn
-            z = self._seasonal_z(view, "unloaded")
-            valid = self._season_z[5][:, : len(self.kpis_ or ())]  # type: ignore[index]
-            self.load_.update(rows, z, valid, _ns(view), len(self.registry))
 
 
 def _ns(view: BatchView) -> np.ndarray:
