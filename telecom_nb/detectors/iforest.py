@@ -22,7 +22,6 @@ from telecom_nb.detectors.part_schedule import PartSchedule
 from telecom_nb.detectors.persist_part import PersistPart
 from telecom_nb.detectors.rate_part import RatePart
 from telecom_nb.detectors.ratio_switch import RatioSwitch
-from telecom_nb.detectors.retrain_jobs import POOLED_SERIES
 from telecom_nb.detectors.rolling_forest import KEPT, RollingForestParams, kept_trees, rolled_forest
 from telecom_nb.detectors.run_part import RunPart
 from telecom_nb.detectors.second_kpi import SecondKpi
@@ -97,7 +96,6 @@ class IsolationForestDetector(RatioSwitch, PartSchedule, CalendarParams, ForestP
     def _fit_model(self, window: np.ndarray, params: dict[str, Any]) -> ForestAndZ:
         params = dict(params)
         heavy = params.pop("heavy_tails", False)  # the parts' nulls, as the final one's
-        params.pop(POOLED_SERIES, None)  # the score null's (retrain_jobs.fit_inputs)
         columns = params.pop("joint_columns", ())
         novelty = params.pop("novelty_columns", ())
         groups = params.pop("second_groups", ())
