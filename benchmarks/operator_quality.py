@@ -26,6 +26,7 @@ from telecom_nb import schema
 from telecom_nb.detectors import make_detector
 from telecom_nb.detectors.param_paths import configure, parse_texts
 from telecom_nb.engine import replay
+from telecom_nb.engine.monitor_setup import use_network_clock
 from telecom_nb.evaluation.labels import apply_labels, read_labels
 from telecom_nb.evaluation.metrics import evaluate
 from telecom_nb.sources import load_source
@@ -92,6 +93,9 @@ def main(argv: list[str] | None = None) -> None:
         params.setdefault("timezone", loaded.spec.timezone if args.timezone == "auto"
                           else args.timezone)
     configure(det, parse_texts(det, {k: str(v) for k, v in params.items()}))
+    if args.timezone != "none":  # the source's declared holidays, as telecom-nb detect
+        use_network_clock(det, None, given=params, holidays=loaded.spec.holidays,
+                          holiday_like=loaded.spec.holiday_like)
     record = trace_parts(det) if args.parts else []
     t0 = time.perf_counter()
     scored = attach(table, replay(table, det, loaded.kpis).frame, record)

@@ -82,8 +82,9 @@ class PartitionReport:
     load_dropped: dict[str, int] = field(default_factory=dict)
 
 
-def make_detector(name: str, params: dict[str, Any], kpis: tuple[str, ...], timezone: str):
-    """The detector every partition starts from (same parameters, same seeds)."""
+def make_detector(name: str, params: dict[str, Any], kpis: tuple[str, ...], spec: SourceSpec):
+    """The detector every partition starts from (same parameters, same seeds; the spec's
+    calendar)."""
     from telecom_nb.detectors import make_detector as registry
     from telecom_nb.detectors.param_paths import configure
     from telecom_nb.engine.monitor_setup import use_network_clock
@@ -93,7 +94,8 @@ def make_detector(name: str, params: dict[str, Any], kpis: tuple[str, ...], time
         configure(detector, params)
     if "kpis" in detector.param_names() and not getattr(detector, "kpis", None):
         detector.set_params(kpis=list(kpis))
-    use_network_clock(detector, timezone, given=params)
+    use_network_clock(detector, spec.timezone, given=params, holidays=spec.holidays,
+                      holiday_like=spec.holiday_like)
     return detector
 
 
@@ -136,7 +138,7 @@ def partition_medians(job: PartitionJob) -> ProvinceMedians:
     """
     kpis = tuple(job.spec.kpis or ())
     detector_params, _ = split_alarm_params(job.params)
-    detector = make_detector(job.detector, detector_params, kpis, job.spec.timezone)
+    detector = make_detector(job.detector, detector_params, kpis, job.spec)
     part = peer_part(detector)
     if part is None:
         raise KpiInputError(f"backtest: detector {job.detector!r} has no peer comparison; "
@@ -152,7 +154,7 @@ def score_partition(job: PartitionJob) -> PartitionReport:
     report = PartitionReport(part.index, part.groups, part.sectors)
     kpis = tuple(job.spec.kpis or ())
     detector_params, alarm_params = split_alarm_params(job.params)
-    detector = make_detector(job.detector, detector_params, kpis, job.spec.timezone)
+    detector = make_detector(job.detector, detector_params, kpis, job.spec)
     alarms, validator = AlarmChain(kpis=kpis, **alarm_params), BatchValidator(kpis)
     counters, dropped = Counters(), Counter()
     out = Path(job.out)

@@ -136,7 +136,7 @@ def backtest(path: str | Path, out: str | Path, *, engine: str = "dask",
     detector_params, alarm_params = split_alarm_params(params)
     # fail fast on a parameter; and without peer features there is no national statistic
     has_peers = peer_part(make_detector(detector, detector_params, tuple(spec.kpis or ()),
-                                        spec.timezone)) is not None
+                                        spec)) is not None
     AlarmChain(**alarm_params)
     out = _prepare_out(Path(out))
     with _runner(engine, client, scheduler, workers, memory_limit) as run:

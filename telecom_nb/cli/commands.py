@@ -135,7 +135,8 @@ def run_detect(args: argparse.Namespace) -> int:
             print(f"note: {message}", file=sys.stderr)
     if "kpis" in detector.param_names() and not detector.kpis:
         detector.set_params(kpis=list(loaded.kpis))
-    use_network_clock(detector, spec.timezone, given=params)  # the network's calendar
+    use_network_clock(detector, spec.timezone, given=params, holidays=spec.holidays,
+                      holiday_like=spec.holiday_like)  # the network's calendar
     if args.store:
         from telecom_nb.cli.persisted import detect_with_store
 

@@ -36,6 +36,11 @@ def _add_source_flags(p: argparse.ArgumentParser) -> None:
     g.add_argument("--timezone", default=None, metavar="ZONE",
                    help="IANA zone of times written without an offset, e.g. Asia/Tehran "
                    "(default UTC); the output's timestamp is UTC, its local_time this zone")
+    g.add_argument("--holidays", default=None, metavar="DATES|FILE",
+                   help="public holidays: local dates 2026-10-14,2026-11-05 or a file of "
+                   "them (one a line); expected like --holiday-like's weekday")
+    g.add_argument("--holiday-like", default=None, metavar="DAY",
+                   help="the weekday a holiday resembles: Fri in Iran, Sun in most of Europe")
     g.add_argument("--sector-col", default=None,
                    help="cell/sector id column (default: sector_id if present, else the "
                    "file is one series)")

@@ -43,7 +43,7 @@ def names(text: str | None) -> tuple[str, ...] | None:
 
 def source_spec(args: argparse.Namespace) -> SourceSpec:
     """The spec of ``--source`` (or the plain file's default) with every given flag applied."""
-    from telecom_nb.sources.spec import SitesSpec, SourceSpec
+    from telecom_nb.sources.spec import SitesSpec, SourceSpec, read_holidays
 
     inputs = [args.input] if isinstance(args.input, str) else list(args.input or [])
     if args.source:
@@ -63,6 +63,12 @@ def source_spec(args: argparse.Namespace) -> SourceSpec:
         changes.update(time_unit=args.time_unit, time_format=None)
     if args.timezone:
         changes["timezone"] = args.timezone
+    if getattr(args, "holidays", None):
+        given = Path(args.holidays)
+        changes["holidays"] = (read_holidays(given) if given.is_file()
+                               else tuple(d.strip() for d in args.holidays.split(",")))
+    if getattr(args, "holiday_like", None):
+        changes["holiday_like"] = args.holiday_like
     if args.sector_col:
         changes["sector"] = args.sector_col
     kpis, exclude = names(args.kpis), names(args.exclude)

@@ -106,7 +106,9 @@ class Monitor(TriageViews, PagePresence, HasTraits):
         #: the network's wall clock (IANA name): timestamps stay UTC, a UI shows local time
         self.timezone: str = about.timezone
         if not isinstance(detector, Detector):  # a detector built by the user keeps its zone
-            use_network_clock(self.detector, self.timezone, given=detector_params)
+            use_network_clock(self.detector, self.timezone, given=detector_params,
+                              holidays=getattr(source, "holidays", ()),
+                              holiday_like=getattr(source, "holiday_like", None))
         self.engine = Tick(self.detector, self.kpis, alarms=alarms, validator=validator)
         self.index = self.engine.index
         self.alarms = self.engine.alarms

@@ -13,6 +13,9 @@ from typing import Any
 from telecom_nb.detectors.base import Detector
 from telecom_nb.sources.kpiinfo import KpiInfo, infer_kpi_info
 
+#: where a detector built on the default features keeps the holiday calendar
+FEATURES_SEASONAL = "features.seasonal."
+
 
 def build_detector(detector: Detector | str, params: dict[str, Any]) -> Detector:
     """A detector with ``params`` set by the names ``--set`` takes (``weekly=True``,
@@ -26,15 +29,24 @@ def build_detector(detector: Detector | str, params: dict[str, Any]) -> Detector
 
 
 def use_network_clock(detector: Detector, timezone: str | None,
-                      given: Iterable[str] = ()) -> None:
-    """Give a calendar-aware detector the source's zone unless the user chose one.
+                      given: Iterable[str] = (), holidays: Sequence[str] = (),
+                      holiday_like: str | None = None) -> None:
+    """Give a calendar-aware detector the source's zone and holidays unless the user chose.
 
-    Seasonal slots and weekdays are the network's wall clock. ``given`` are the parameter
-    names the user set (``timezone``, ``features.timezone``, ...): any of them wins.
+    Seasonal slots and weekdays are the network's wall clock; a declared holiday is
+    expected like ``holiday_like``'s weekday. ``given`` are the parameter names the user
+    set (``timezone``, ``features.timezone``, ``holidays``, ...): any of them wins.
     """
-    chosen = any(name.replace("__", ".").split(".")[-1] == "timezone" for name in given)
-    if timezone and not chosen and "timezone" in detector.param_names():
+    from telecom_nb.detectors.param_paths import configure, param_refs
+
+    chosen = {name.replace("__", ".").split(".")[-1] for name in given}
+    if timezone and "timezone" not in chosen and "timezone" in detector.param_names():
         detector.set_params(timezone=timezone)
+    calendar = f"{FEATURES_SEASONAL}holidays"
+    if (holidays and holiday_like and not chosen & {"holidays", "holiday_like"}
+            and calendar in param_refs(detector)):
+        configure(detector, {calendar: tuple(holidays),
+                             f"{FEATURES_SEASONAL}holiday_like": holiday_like})
 
 
 @dataclass(frozen=True)

@@ -59,6 +59,7 @@ class KpiFeatures(LearnSteps, PartParams, FeatureSwitches, FeatureExtractor):
         "peers": ("kpis",), "change": ("kpis",), "novelty": ("kpis",),
         "record": ("kpis",),
     }
+    LIVE: ClassVar[dict[str, tuple[str, ...]]] = {"seasonal": ("holidays", "holiday_like")}
 
     #: state newer than some checkpoints: derived by :meth:`derive_added_state`
     _state_added: tuple[str, ...] = ("common_", "drift_", "load_", "record_")

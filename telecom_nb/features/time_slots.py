@@ -4,7 +4,10 @@ Traffic follows people: the daily peak, the night trough and the weekend happen 
 times, and which days are the weekend depends on the country. Slots are therefore cut on
 the local wall clock of ``timezone`` (an IANA name; DST days are 23 or 25 h long but
 every slot keeps its wall-clock meaning). Nothing here says *which* weekdays differ: the
-seasonal features learn that from the data (see :mod:`telecom_nb.features.weekly`).
+seasonal features learn that from the data (see :mod:`telecom_nb.features.weekly`). What
+the data cannot foretell is a public holiday on a working day: its local dates
+(``holidays``) take the week slots of the weekday they resemble (``holiday_like``), so a
+Wednesday off is expected like a Friday (and teaches the Friday), not flagged fleet-wide.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import pandas as pd
 from traitlets import TraitType
 
 from telecom_nb.errors import ParameterError
+from telecom_nb.local_dates import WEEKDAYS, local_days
 
 HOUR_NS = 3_600 * 10**9
 DAY_NS = 24 * HOUR_NS
@@ -83,24 +87,30 @@ def n_slots(slots_per_day: int) -> int:
 
 
 def time_slots(timestamps: pd.Series | pd.DatetimeIndex | np.ndarray, slots_per_day: int,
-               timezone: str = "UTC") -> tuple[np.ndarray, np.ndarray]:
+               timezone: str = "UTC", holidays: tuple[str, ...] = (),
+               holiday_like: str = "Fri") -> tuple[np.ndarray, np.ndarray]:
     """(time-of-day slot, week slot) of each timestamp on the local wall clock.
 
-    The week slot is ``weekday * slots_per_day + slot`` (Monday = 0). A slot is a
-    duration (1 day / ``slots_per_day``), so 5-minute, 15-minute and hourly data share
-    one slot structure.
+    The week slot is ``weekday * slots_per_day + slot`` (Monday = 0); on a local date in
+    ``holidays`` the weekday is ``holiday_like``'s. A slot is a duration (1 day /
+    ``slots_per_day``), so 5-minute, 15-minute and hourly data share one slot structure.
     """
     ns = local_ns(timestamps, timezone)
+    off = (local_days(holidays), WEEKDAYS.index(holiday_like)) if holidays else None
     if len(ns) > 1 and ns[0] == ns[-1] and (ns == ns[0]).all():  # a live tick: one time,
-        slot, week = _slots(ns[:1], slots_per_day)  # its slots computed once (~3 ms at 100k)
+        slot, week = _slots(ns[:1], slots_per_day, off)  # computed once (~3 ms at 100k)
         return np.full(len(ns), slot[0], dtype=slot.dtype), np.full(len(ns), week[0],
                                                                     dtype=week.dtype)
-    return _slots(ns, slots_per_day)
+    return _slots(ns, slots_per_day, off)
 
 
-def _slots(ns: np.ndarray, slots_per_day: int) -> tuple[np.ndarray, np.ndarray]:
+def _slots(ns: np.ndarray, slots_per_day: int,
+           off: tuple[np.ndarray, int] | None = None) -> tuple[np.ndarray, np.ndarray]:
     slot = (np.mod(ns, DAY_NS) * slots_per_day // DAY_NS).astype(np.int64)
-    weekday = (np.floor_divide(ns, DAY_NS) + _EPOCH_WEEKDAY) % DAYS_PER_WEEK
+    day = np.floor_divide(ns, DAY_NS)
+    weekday = (day + _EPOCH_WEEKDAY) % DAYS_PER_WEEK
+    if off is not None:
+        weekday = np.where(np.isin(day, off[0]), off[1], weekday)
     return slot, weekday * slots_per_day + slot
 
 

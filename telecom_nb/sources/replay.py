@@ -90,6 +90,16 @@ class ReplaySource(Source):
         return "UTC" if self.loaded is None else self.loaded.spec.timezone
 
     @property
+    def holidays(self) -> tuple[str, ...]:
+        """The export's declared public holidays (local dates; ``source.toml``)."""
+        return () if self.loaded is None else self.loaded.spec.holidays
+
+    @property
+    def holiday_like(self) -> str | None:
+        """The weekday those holidays resemble (``source.toml``)."""
+        return None if self.loaded is None else self.loaded.spec.holiday_like
+
+    @property
     def report(self) -> dict[str, int]:
         return self.table.report
 

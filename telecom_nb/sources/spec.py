@@ -17,7 +17,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from telecom_nb.errors import KpiInputError
+from telecom_nb.errors import KpiInputError, ParameterError
+from telecom_nb.local_dates import WEEKDAYS, LocalDates
 from telecom_nb.sources.files import describe_paths, expand
 from telecom_nb.sources.kpiinfo import BAD_DIRECTIONS
 from telecom_nb.sources.textfile import check_encoding
@@ -55,6 +56,31 @@ def _validate_zone(zone: str) -> None:
         ) from exc
 
 
+def read_holidays(path: Path) -> tuple[str, ...]:
+    """A holiday list file: one local date per line (the first comma- or
+    semicolon-separated field; a header line and ``#`` comments are skipped)."""
+    try:
+        lines = path.read_text(encoding="utf-8-sig").splitlines()
+    except FileNotFoundError:
+        raise KpiInputError(f"holidays: {path}: no such file") from None
+    dates = []
+    for number, line in enumerate(lines, start=1):
+        field_ = line.split("#", 1)[0].replace(";", ",").split(",", 1)[0].strip()
+        if not field_:
+            continue
+        try:
+            dates.append(_DATES.validate(None, field_)[0])
+        except ParameterError:
+            if dates or any(ch.isdigit() for ch in field_):  # only a header may be text
+                raise KpiInputError(f"{path.name} line {number}: {field_!r} is not a date "
+                                    f"like 2026-10-14") from None
+    return tuple(sorted(set(dates)))
+
+
+_DATES = LocalDates()
+_DATES.name = "holidays"
+
+
 @dataclass(frozen=True)
 class SourceSpec:
     """Everything needed to read one KPI export into the project schema.
@@ -62,7 +88,9 @@ class SourceSpec:
     ``timestamp`` is one column or several joined with a space (``("Date", "Time")``;
     ``time_format`` then describes the joined text). ``sector=None`` means the column
     ``sector_id`` if the file has one, else the file is one series. Naive times are wall
-    clock times in ``timezone``; they are stored as UTC.
+    clock times in ``timezone``; they are stored as UTC. ``holidays`` (local dates) are
+    expected like ``holiday_like``'s weekday (``"Fri"`` in Iran, ``"Sun"`` in most of
+    Europe): the detector cannot foretell a working day off.
     """
 
     path: Path | tuple[Path, ...]  # a file, a glob, a folder, or several of these
@@ -71,6 +99,8 @@ class SourceSpec:
     time_unit: str | None = None
     sector: str | None = None
     timezone: str = "UTC"
+    holidays: tuple[str, ...] = ()
+    holiday_like: str | None = None  # required with holidays: which weekday they resemble
     sites: SitesSpec | None = None
     kpis: tuple[str, ...] | None = None
     exclude: tuple[str, ...] = ()
@@ -102,6 +132,7 @@ class SourceSpec:
             if self.time_unit is not None and self.time_format is not None:
                 raise KpiInputError("give time_format or time_unit, not both")
             _validate_zone(self.timezone)
+            self._check_holidays()
             if self.encoding is not None:
                 check_encoding(self.encoding)
             if self.kpis is not None and self.exclude:
@@ -115,6 +146,18 @@ class SourceSpec:
                     )
         except KpiInputError as exc:
             raise KpiInputError(f"{where}{exc}") from None
+
+    def _check_holidays(self) -> None:
+        try:
+            object.__setattr__(self, "holidays", _DATES.validate(None, self.holidays))
+        except ParameterError as exc:
+            raise KpiInputError(str(exc)) from None
+        if self.holiday_like is not None and self.holiday_like not in WEEKDAYS:
+            raise KpiInputError(f"holiday_like must be one of {', '.join(WEEKDAYS)}; "
+                                f"got {self.holiday_like!r}")
+        if self.holidays and self.holiday_like is None:
+            raise KpiInputError("holidays needs holiday_like: the weekday a holiday resembles "
+                                "(e.g. 'Fri' in Iran, 'Sun' in most of Europe)")
 
     @property
     def zone(self) -> zoneinfo.ZoneInfo:
@@ -176,6 +219,8 @@ class SourceSpec:
             raise KpiInputError(f"{origin}: path is an empty list; name the export file(s)")
         if "sites" in data:
             kwargs["sites"] = _sites(data["sites"], base, origin)
+        if "holidays" in data:
+            kwargs["holidays"] = _holidays(data["holidays"], base, origin)
         if "kpi" in data:
             kwargs["kpi"] = _kpi_tables(data["kpi"], origin)
         return cls(**kwargs)
@@ -186,7 +231,8 @@ class SourceSpec:
 _STR, _STRS, _BOOL, _STR_OR_STRS = "a string", "a list of strings", "true or false", "str|list"
 _TOP_KEYS: dict[str, str | None] = {
     "path": _STR_OR_STRS, "timestamp": _STR_OR_STRS, "time_format": _STR, "time_unit": _STR,
-    "sector": _STR, "timezone": _STR, "sites": None, "kpis": _STRS, "exclude": _STRS,
+    "sector": _STR, "timezone": _STR, "holidays": None, "holiday_like": _STR, "sites": None,
+    "kpis": _STRS, "exclude": _STRS,
     "allow_drops": _BOOL, "kpi": None, "province": _STR, "lat": _STR, "lon": _STR,
     "encoding": _STR, "sheet": _STR,
 }
@@ -235,6 +281,17 @@ def _sites(value: Any, base: Path, origin: str) -> SitesSpec:
     kwargs = {k: _typed(v, _STR, origin, f"sites.{k}") for k, v in value.items()}
     kwargs["path"] = base / kwargs["path"]
     return SitesSpec(**kwargs)
+
+
+def _holidays(value: Any, base: Path, origin: str) -> tuple[str, ...]:
+    """A list of local dates, or a file of them (one a line) relative to the toml."""
+    if isinstance(value, str):
+        try:
+            return read_holidays(base / value)
+        except KpiInputError as exc:
+            raise KpiInputError(f"{origin}: {exc}") from None
+    return _typed([str(v) for v in value] if isinstance(value, list) else value, _STRS,
+                  origin, "holidays")
 
 
 def _kpi_tables(value: Any, origin: str) -> dict[str, KpiSpec]:

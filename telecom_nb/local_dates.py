@@ -1,0 +1,47 @@
+"""Local calendar dates as a parameter: the public holidays a network's operator declares.
+
+Kept at the package's base (not in :mod:`telecom_nb.features`) because a source's recipe
+(``source.toml``'s ``holidays``) and the seasonal features both read them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from traitlets import TraitError, TraitType
+
+from telecom_nb.errors import ParameterError
+
+#: weekday names as ``holiday_like`` takes them (Monday = 0)
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_DAY_NS = 86_400 * 10**9
+
+
+class LocalDates(TraitType):
+    """Local calendar dates as sorted ISO texts ('2026-10-14'); a text may list several,
+    comma-separated (what ``--set holidays=...`` and a text box give)."""
+
+    default_value = ()
+    info_text = "local dates such as '2026-10-14,2026-11-05'"
+
+    def validate(self, obj, value):
+        items = value.split(",") if isinstance(value, str) else value
+        try:
+            dates = {pd.Timestamp(str(v).strip()) for v in items if str(v).strip()}
+        except (TypeError, ValueError):
+            dates = None
+        if dates is None or any(pd.isna(d) or d != d.normalize() for d in dates):
+            raise ParameterError(f"{self.name} must be local dates like '2026-10-14' "
+                                 f"(comma-separated); got {value!r}")
+        return tuple(sorted(d.strftime("%Y-%m-%d") for d in dates))
+
+    def from_string(self, s: str):
+        try:
+            return self.validate(None, s)
+        except ParameterError as exc:
+            raise TraitError(str(exc)) from None
+
+
+def local_days(dates: tuple[str, ...]) -> np.ndarray:
+    """ISO dates as local day numbers (days since 1970-01-01 on the wall clock)."""
+    return np.array([pd.Timestamp(d).value // _DAY_NS for d in dates], dtype=np.int64)
