@@ -12,13 +12,14 @@ import pytest
 
 from telecom_nb import schema
 from telecom_nb.cli.parser import build_parser
-from telecom_nb.cli.source_args import source_spec
+from telecom_nb.cli.source_args import check_report, source_spec
 from telecom_nb.detectors import make_detector
 from telecom_nb.engine.monitor_setup import use_network_clock
 from telecom_nb.engine.replay import replay
 from telecom_nb.errors import KpiInputError, ParameterError
 from telecom_nb.features.time_slots import time_slots
 from telecom_nb.local_dates import LocalDates
+from telecom_nb.sources.ingest import load_source
 from telecom_nb.sources.spec import SourceSpec
 
 TEHRAN = "Asia/Tehran"  # UTC+03:30, no DST since 2022
@@ -75,9 +76,15 @@ def test_the_cli_flags_set_the_calendar(tmp_path):
     args = build_parser().parse_args(["detect", "x.csv", "--holidays", str(tmp_path / "off.txt"),
                                       "--holiday-like", "Fri"])
     assert source_spec(args).holidays == ("2026-10-14",)
-    args = build_parser().parse_args(["detect", "x.csv", "--holidays", "2026-10-15,2026-10-14",
+    (tmp_path / "x.csv").write_text("timestamp,sector_id,traffic\n2026-10-13 22:00,A,1\n"
+                                    "2026-10-13 23:00,A,2\n2026-10-14 00:00,A,3\n")
+    args = build_parser().parse_args(["detect", str(tmp_path / "x.csv"), "--timezone", TEHRAN,
+                                      "--holidays", "2026-10-15,2026-10-14,2027-03-21",
                                       "--holiday-like", "Fri"])
-    assert source_spec(args).holidays == ("2026-10-14", "2026-10-15")
+    spec = source_spec(args)
+    assert spec.holidays == ("2026-10-14", "2026-10-15", "2027-03-21")
+    assert "holidays: 3 declared (1 in the time span), each expected like a Fri" in (
+        check_report(load_source(spec)))
 
 
 def _weekend_fleet(seed: int = 3) -> pd.DataFrame:

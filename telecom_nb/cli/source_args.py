@@ -136,6 +136,11 @@ def check_report(loaded: LoadedSource) -> list[str]:
                  for t in (first, last)]
         lines.append(f"time span: {local[0]} to {local[1]} ({loaded.spec.timezone}); "
                      f"{first:%Y-%m-%d %H:%M} to {last:%Y-%m-%d %H:%M} UTC")
+        spec = loaded.spec
+        if spec.holidays:
+            inside = sum(local[0][:10] <= day <= local[1][:10] for day in spec.holidays)
+            lines.append(f"holidays: {len(spec.holidays):,} declared ({inside:,} in the time "
+                         f"span), each expected like a {spec.holiday_like}")
     for kpi in loaded.kpis:
         info = loaded.kpi_info.get(kpi)
         if info is not None:
