@@ -138,3 +138,19 @@ def test_declaring_a_holiday_while_running_keeps_what_was_learned():
     assert seasonal.holidays == ("2026-10-14",) and seasonal.holiday_like == "Fri"
     detector.set_feature_params(**{"seasonal.slot_alpha": 0.2})  # a real change starts over
     assert detector.features_.parts_[0] is not seasonal
+
+
+def test_a_monitor_from_source_toml_takes_its_holidays_unless_the_user_sets_them(tmp_path):
+    from telecom_nb.engine.monitor import Monitor
+
+    (tmp_path / "x.csv").write_text("timestamp,sector_id,traffic\n2026-10-13 22:00,A,1\n"
+                                    "2026-10-13 23:00,A,2\n")
+    (tmp_path / "source.toml").write_text('path = "x.csv"\ntimezone = "Asia/Tehran"\n'
+                                          'holidays = ["2026-10-14"]\nholiday_like = "Fri"\n')
+    monitor = Monitor.from_source(tmp_path / "source.toml")
+    assert monitor.detector.feature_params_ == {"seasonal.holidays": ("2026-10-14",),
+                                                "seasonal.holiday_like": "Fri"}
+    mine = Monitor.from_source(tmp_path / "source.toml", holidays="2026-12-25",
+                               holiday_like="Sun")
+    assert mine.detector.feature_params_ == {"seasonal.holidays": "2026-12-25",
+                                             "seasonal.holiday_like": "Sun"}  # as given
