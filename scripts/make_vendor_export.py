@@ -42,7 +42,7 @@ path = "{path}"
 timestamp = "Start Time"
 {time_format}sector = "Cell"
 timezone = "{timezone}"
-sites = "cells.csv"                # Sector ID, LAT, LONG, Azimuth (deg): found by name
+{holidays}sites = "cells.csv"                # Sector ID, LAT, LONG, Azimuth (deg): found by name
 
 [kpi."RRC Connected Users"]
 label = "Connected users"
@@ -153,6 +153,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--timezone", default="Europe/Istanbul", help="IANA zone of the wall clock")
     ap.add_argument("--weekend", default="Sat,Sun", help="days off, e.g. Fri,Sat")
     ap.add_argument("--holidays", default="", help="public holidays, YYYY-MM-DD,...")
+    ap.add_argument("--undeclared-holidays", action="store_true",
+                    help="leave the holidays out of source.toml (the operator did not list them)")
     ap.add_argument("--start", default="2026-05-04", help="first local day (YYYY-MM-DD)")
     ap.add_argument("--step", default="1h", choices=("5min", "15min", "30min", "1h"),
                     help="reporting period")
@@ -193,8 +195,14 @@ def main(argv: list[str] | None = None) -> int:
     inventory.to_csv(args.out / "cells.csv", index=False, **csv)
     labels.to_csv(args.out / "labels.csv", index=False, **csv)
     time_format = "" if args.time_style == "iso" else f'time_format = "{fmt}"\n'
+    declared = ""
+    if holidays and not args.undeclared_holidays:  # a holiday is loaded like a weekend day
+        first_off = next(d.strip()[:3].title() for d in args.weekend.split(",") if d.strip())
+        declared = (f"holidays = [{', '.join(f'{d!r}' for d in sorted(holidays))}]\n"
+                    f'holiday_like = "{first_off}"\n').replace("'", '"')
     (args.out / "source.toml").write_text(SOURCE_TOML.format(
-        seed=args.seed, timezone=args.timezone, time_format=time_format, path=path))
+        seed=args.seed, timezone=args.timezone, time_format=time_format, path=path,
+        holidays=declared))
     print(f"wrote {len(export):,} rows ({len(inventory)} cells on {args.sites} sites, "
           f"{args.weeks:g} weeks, {args.step}), {len(labels):,} labelled fault rows to "
           f"{args.out} in {time.perf_counter() - started:.1f} s", file=sys.stderr)

@@ -104,3 +104,11 @@ def test_monitor_from_source_takes_the_vendor_kpis(tmp_path: Path):
     assert monitor.kpi_info["UL Interference (dBm)"].bad == "up"
     assert monitor.kpi_info["CSSR (%)"].bad == "down"
     assert monitor.kpi_labels["RRC Connected Users"] == "Connected users"
+
+
+def test_declared_holidays_reach_source_toml_unless_left_undeclared(tmp_path: Path):
+    declared = make(tmp_path / "a", "--holidays", "2026-05-06", "--weekend", "Fri,Sat")
+    spec = load_source(declared / "source.toml").spec
+    assert spec.holidays == ("2026-05-06",) and spec.holiday_like == "Fri"
+    hidden = make(tmp_path / "b", "--holidays", "2026-05-06", "--undeclared-holidays")
+    assert load_source(hidden / "source.toml").spec.holidays == ()
