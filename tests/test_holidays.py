@@ -132,12 +132,16 @@ def test_declaring_a_holiday_while_running_keeps_what_was_learned():
     replay(first, detector, ["traffic", "users"])
     seasonal = detector.features_.parts_[0]
     learned = seasonal.slot_table_
-    detector.set_feature_params(**{"seasonal.holidays": "2026-10-14",
-                                   "seasonal.holiday_like": "Fri"})
+    detector.holidays = "2026-10-14"  # a notebook cell, as for any parameter
+    detector.holiday_like = "Sat"
     assert detector.features_.parts_[0] is seasonal and seasonal.slot_table_ is learned
-    assert seasonal.holidays == ("2026-10-14",) and seasonal.holiday_like == "Fri"
-    detector.set_feature_params(**{"seasonal.slot_alpha": 0.2})  # a real change starts over
+    assert seasonal.holidays == ("2026-10-14",) and seasonal.holiday_like == "Sat"
+    detector.weekly = False  # a change of structure starts over
     assert detector.features_.parts_[0] is not seasonal
+    assert detector.features_.parts_[0].holidays == ("2026-10-14",)
+    with pytest.raises(ParameterError, match="holidays must be local dates"):
+        detector.holidays = "14/10/2026 and 15/10"
+    assert detector.holidays == ("2026-10-14",)
 
 
 def test_a_monitor_from_source_toml_takes_its_holidays_unless_the_user_sets_them(tmp_path):
@@ -148,9 +152,7 @@ def test_a_monitor_from_source_toml_takes_its_holidays_unless_the_user_sets_them
     (tmp_path / "source.toml").write_text('path = "x.csv"\ntimezone = "Asia/Tehran"\n'
                                           'holidays = ["2026-10-14"]\nholiday_like = "Fri"\n')
     monitor = Monitor.from_source(tmp_path / "source.toml")
-    assert monitor.detector.feature_params_ == {"seasonal.holidays": ("2026-10-14",),
-                                                "seasonal.holiday_like": "Fri"}
+    assert (monitor.detector.holidays, monitor.detector.holiday_like) == (("2026-10-14",), "Fri")
     mine = Monitor.from_source(tmp_path / "source.toml", holidays="2026-12-25",
                                holiday_like="Sun")
-    assert mine.detector.feature_params_ == {"seasonal.holidays": "2026-12-25",
-                                             "seasonal.holiday_like": "Sun"}  # as given
+    assert (mine.detector.holidays, mine.detector.holiday_like) == (("2026-12-25",), "Sun")

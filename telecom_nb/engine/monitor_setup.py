@@ -13,9 +13,6 @@ from typing import Any
 from telecom_nb.detectors.base import Detector
 from telecom_nb.sources.kpiinfo import KpiInfo, infer_kpi_info
 
-#: where a detector built on the default features keeps the holiday calendar
-FEATURES_SEASONAL = "features.seasonal."
-
 
 def build_detector(detector: Detector | str, params: dict[str, Any]) -> Detector:
     """A detector with ``params`` set by the names ``--set`` takes (``weekly=True``,
@@ -37,16 +34,13 @@ def use_network_clock(detector: Detector, timezone: str | None,
     expected like ``holiday_like``'s weekday. ``given`` are the parameter names the user
     set (``timezone``, ``features.timezone``, ``holidays``, ...): any of them wins.
     """
-    from telecom_nb.detectors.param_paths import configure, param_refs
-
     chosen = {name.replace("__", ".").split(".")[-1] for name in given}
-    if timezone and "timezone" not in chosen and "timezone" in detector.param_names():
+    names = detector.param_names()
+    if timezone and "timezone" not in chosen and "timezone" in names:
         detector.set_params(timezone=timezone)
-    calendar = f"{FEATURES_SEASONAL}holidays"
-    if (holidays and holiday_like and not chosen & {"holidays", "holiday_like"}
-            and calendar in param_refs(detector)):
-        configure(detector, {calendar: tuple(holidays),
-                             f"{FEATURES_SEASONAL}holiday_like": holiday_like})
+    if (holidays and holiday_like and "holidays" in names
+            and not chosen & {"holidays", "holiday_like"}):
+        detector.set_params(holidays=tuple(holidays), holiday_like=holiday_like)
 
 
 @dataclass(frozen=True)

@@ -18,9 +18,6 @@ class PartParams:
 
     PARTS: ClassVar[dict[str, type]] = {}
     DRIVEN: ClassVar[dict[str, tuple[str, ...]]] = {}
-    #: part parameters that change no learned state (the holiday calendar): set on the
-    #: running part, the pipeline keeps what it learned
-    LIVE: ClassVar[dict[str, tuple[str, ...]]] = {}
     part_params: dict[str, dict[str, Any]]
 
     @classmethod
@@ -31,8 +28,7 @@ class PartParams:
 
     def set_part_params(self, part: str, **params: Any) -> None:
         """Validate on a fresh part, keep for every rebuild; a bound pipeline starts over
-        (as for a structure switch: learned state used the old values) unless only
-        :attr:`LIVE` parameters change."""
+        (as for a structure switch: learned state used the old values)."""
         if part not in self.PARTS:
             raise ParameterError(f"unknown feature part {part!r}; parts: {', '.join(self.PARTS)}")
         allowed = self.part_param_names(part)
@@ -43,14 +39,8 @@ class PartParams:
         merged = {**self.part_params.get(part, {}), **params}
         self.PARTS[part](**merged)  # raises ParameterError naming the parameter
         self.part_params[part] = merged
-        if self.kpis_ is None:
-            return
-        if set(params) <= set(self.LIVE.get(part, ())):
-            for running in getattr(self, "parts_", ()):
-                if isinstance(running, self.PARTS[part]):
-                    running.set_params(**params)
-            return
-        self._reset()
+        if self.kpis_ is not None:
+            self._reset()
 
     def part_value(self, part: str, name: str) -> Any:
         """A part parameter's value: set here, else the part's default."""

@@ -20,6 +20,7 @@ from telecom_nb.features.change import ShortTermChange
 from telecom_nb.features.common_mode import CommonMode
 from telecom_nb.features.drift import Drift
 from telecom_nb.features.feature_switches import FeatureSwitches
+from telecom_nb.features.holiday_params import HolidayParams
 from telecom_nb.features.learn_steps import LearnSteps
 from telecom_nb.features.level_record import LevelRecord
 from telecom_nb.features.level_shift import LevelShift
@@ -40,7 +41,8 @@ from telecom_nb.features.zero_state import ZeroStates, kpi_columns
 from telecom_nb.sector_index import SectorIndex
 
 
-class KpiFeatures(LearnSteps, PartParams, FeatureSwitches, FeatureExtractor):
+class KpiFeatures(LearnSteps, PartParams, HolidayParams, FeatureSwitches,
+                  FeatureExtractor):
     """All features that remove the expected, stacked column-wise.
 
     The parts are rebuilt whenever the structure changes (first batch, a KPI list or a
@@ -55,11 +57,11 @@ class KpiFeatures(LearnSteps, PartParams, FeatureSwitches, FeatureExtractor):
     }
     #: part parameters set from this class's own (one switch, not two that can disagree)
     DRIVEN: ClassVar[dict[str, tuple[str, ...]]] = {
-        "seasonal": ("kpis", "slots_per_day", "weekly", "timezone", "relations"),
+        "seasonal": ("kpis", "slots_per_day", "weekly", "timezone", "relations", "holidays",
+                     "holiday_like"),
         "peers": ("kpis",), "change": ("kpis",), "novelty": ("kpis",),
         "record": ("kpis",),
     }
-    LIVE: ClassVar[dict[str, tuple[str, ...]]] = {"seasonal": ("holidays", "holiday_like")}
 
     #: state newer than some checkpoints: derived by :meth:`derive_added_state`
     _state_added: tuple[str, ...] = ("common_", "drift_", "load_", "record_")
@@ -94,6 +96,7 @@ class KpiFeatures(LearnSteps, PartParams, FeatureSwitches, FeatureExtractor):
             SeasonalResiduals(
                 registry=self.registry, slots_per_day=self.slots_per_day,
                 weekly=self.weekly, timezone=self.timezone, relations=self.relations,
+                holidays=self.holidays, holiday_like=self.holiday_like,
                 **own.get("seasonal", {}),
             )
         ]

@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from traitlets import Bool, Enum, Float, Int, observe, validate
+from traitlets import Bool, Float, Int, observe, validate
 
 from telecom_nb.defaults import FEW_SERIES
 from telecom_nb.features import fleet_profile
@@ -30,6 +30,7 @@ from telecom_nb.features.base import FeatureExtractor
 from telecom_nb.features.cadence import Cadence, per_sample
 from telecom_nb.features.compact import STATE_FLOAT, wide
 from telecom_nb.features.count_drift import LOUD_Z
+from telecom_nb.features.holiday_params import holiday_traits
 from telecom_nb.features.layout import grow_slot_major
 from telecom_nb.features.lumpy import LumpyKpis
 from telecom_nb.features.relation_offsets import RelationOffsets, moved_pairs, restart_columns
@@ -48,7 +49,6 @@ from telecom_nb.features.scaling import LOG_SPREAD_FLOOR, is_percent, scaled_vie
 from telecom_nb.features.time_slots import DAY_NS, TimeZone, time_slots, utc_days
 from telecom_nb.features.view import ROWWISE, BatchView
 from telecom_nb.features.weekly import WeekdayEffects
-from telecom_nb.local_dates import WEEKDAYS, LocalDates
 from telecom_nb.params import check_range, param_trait
 from telecom_nb.sector_index import grow_rows, known_rows
 
@@ -86,10 +86,7 @@ class SeasonalResiduals(FeatureExtractor):
     sector_alpha = param_trait(Float(0.02, help="EW weight for sector-wide level/spread"))
     slot_prior = param_trait(Float(3.0, help="samples before a slot's own level dominates"))
     relations = param_trait(Bool(True, help="also model KPI relations (log ratios)"))
-    holidays = param_trait(LocalDates(help="public holidays (local dates): expected like "
-                                           "holiday_like's day, e.g. '2026-10-14,2026-11-05'"))
-    holiday_like = param_trait(Enum(WEEKDAYS, "Fri", help="the weekday a holiday resembles "
-                                                          "(Iran: Fri; most of Europe: Sun)"))
+    holidays, holiday_like = holiday_traits()  # read by slots(): a day off's week slots
 
     #: state newer than some checkpoints: derived by :meth:`derive_added_state`
     _state_added: tuple[str, ...] = ("rel_offsets_",)
