@@ -72,8 +72,12 @@ def main() -> None:
         timed(det, name, f"detector.{name}")
     of = stream_module.SeriesPass.of
 
+    hooked = set()
+
     def series_of(features, whole):
-        hook_features(features)  # the stream's extractor, made by the first batch
+        if id(features) not in hooked:  # once: a table of several pieces calls this per piece
+            hooked.add(id(features))
+            hook_features(features)  # the stream's extractor, made by the first batch
         return of(features, whole)
 
     stream_module.SeriesPass.of = staticmethod(series_of)

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from sklearn.ensemble import IsolationForest
 
+from telecom_nb.detectors import forest_fit
 from telecom_nb.detectors.forest_fit import fast_fit_available, fit_isolation_forest
 
 
@@ -49,3 +50,19 @@ def test_reused_draws_still_give_sklearns_forest():
         for a, b in zip(ours.estimators_, ref.estimators_, strict=True):
             assert np.array_equal(a.tree_.__getstate__()["nodes"], b.tree_.__getstate__()["nodes"])
         np.testing.assert_array_equal(ours.score_samples(x), ref.score_samples(x))
+
+
+@pytest.mark.skipif(not fast_fit_available(), reason="sklearn version not verified")
+def test_draws_of_growing_windows_serve_the_next_series():
+    """One series after another (NAB's files) retrains on the same growing window sizes
+    from the same seed: the second series' fits reuse the first's draws (20 sizes kept),
+    and its trees are the ones its own draws give."""
+    forest_fit._draws.cache_clear()
+    sizes = range(300, 1300, 50)  # 20 window sizes, as a young series' retrains
+    data = [np.random.default_rng(i).standard_t(3, size=(1300, 4)) for i in range(2)]
+    forests = [[fit_isolation_forest(x[:n], n_estimators=5, random_state=0) for n in sizes]
+               for x in data]
+    assert forest_fit._draws.cache_info().hits == len(sizes)
+    ref = IsolationForest(n_estimators=5, random_state=0).fit(data[1][:1250])
+    for a, b in zip(forests[1][-1].estimators_, ref.estimators_, strict=True):
+        assert np.array_equal(a.tree_.__getstate__()["nodes"], b.tree_.__getstate__()["nodes"])

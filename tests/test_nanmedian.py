@@ -161,3 +161,24 @@ def test_few_group_medians_numpy_paths_by_group(monkeypatch):
     np.testing.assert_array_equal(med[:, 1], [big, np.inf, np.nan, big, np.inf, np.nan])
     monkeypatch.setattr(group_median.median_kernel, "few_group_medians", lambda *a: None)
     np.testing.assert_array_equal(group_median.group_medians(codes, values, 6, 0), med)
+
+
+def test_lanes_same_as_numpy_nanmedian_axis1():
+    """Few-series level shift: each sector's and KPI's median over 7 days (no -0.0: the
+    level shift's means leave zeros out, and a lane of -0.0 alone reads +0.0 in numpy)."""
+    from telecom_nb.features.group_median import nanmedian_lanes
+
+    rng = np.random.default_rng(2)
+    for _ in range(300):
+        shape = (int(rng.integers(1, 12)), int(rng.choice([1, 2, 3, 7])), int(rng.integers(1, 9)))
+        a = rng.normal(size=shape) * 10.0 ** rng.integers(-3, 3)
+        if rng.random() < 0.3:
+            a = np.round(a) + 0.0  # ties (+0.0: no -0.0)
+        a[rng.random(shape) < rng.random()] = np.nan  # all-NaN lanes too
+        if rng.random() < 0.2:
+            a[rng.random(shape) < 0.1] = rng.choice([np.inf, -np.inf, 1.7e308])
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            expected = np.nanmedian(a, axis=1)
+        np.testing.assert_array_equal(nanmedian_lanes(a), expected)
+        assert np.array_equal(np.signbit(nanmedian_lanes(a)), np.signbit(expected))

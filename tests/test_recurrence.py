@@ -224,3 +224,31 @@ def test_the_compiled_cells_keep_their_counts_and_shift_as_numpy():
         record_cells(ring.hi_, ring.lo_, ring.day_, now_bin, z, counts)
         np.testing.assert_array_equal(counts, cell_counts(ring.hi_, ring.lo_))
     assert shifted > 5  # the job was found recurring
+
+
+def test_ring_counts_as_the_whole_ring_masked():
+    """The counts the shifts' chance comes from: only the ring's days in range (not future,
+    not older than DAYS, known rows), the same as masking a copy of the whole ring."""
+    from telecom_nb.features.recurrence import BINS
+
+    rng = np.random.default_rng(3)
+    rec = Recurrence(3)
+    rec._grow(5)
+    rec.hi_[:] = rng.normal(0, 3, rec.hi_.shape).astype(np.float32)
+    rec.lo_[:] = rng.normal(0, 3, rec.lo_.shape).astype(np.float32)
+    rec.hi_[rng.random(rec.hi_.shape) < 0.3] = np.nan
+    rec.lo_[rng.random(rec.lo_.shape) < 0.3] = np.nan
+    rec.day_[:] = 100 + rng.integers(-9, 3, rec.day_.shape)  # old, in range and future days
+    rows = np.array([0, 3, 4, 3, 1, 2])
+    known = np.array([True, True, True, True, False, True])
+    today = 100 + rng.integers(-1, 2, len(rows))
+    seen, above, below = rec._ring_counts(rows, known, today)
+    held = rec.day_[rows]
+    recent = ((held > today[:, None] - DAYS) & (held <= today[:, None])
+              & known[:, None])[:, :, None, None]
+    ring_hi = np.where(recent, rec.hi_[rows], np.nan)
+    ring_lo = np.where(recent, rec.lo_[rows], np.nan)
+    np.testing.assert_array_equal(seen, np.maximum((~np.isnan(ring_hi)).sum(axis=(1, 2)), 1))
+    np.testing.assert_array_equal(above, (ring_hi > NOISE_Z).sum(axis=(1, 2)))
+    np.testing.assert_array_equal(below, (ring_lo < -NOISE_Z).sum(axis=(1, 2)))
+    assert rec.hi_.shape[2] == BINS and above[known].min() > 0 and seen[4].max() == 1

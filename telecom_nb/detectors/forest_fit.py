@@ -104,13 +104,20 @@ def _fit(forest: IsolationForest, x: np.ndarray) -> IsolationForest:
     return forest
 
 
-@functools.lru_cache(maxsize=4)
+#: fits whose draws are kept: a full window (a fleet's, a long series') has the same size
+#: at every retrain, and one series after another (NAB's 31 files, a notebook's loop) fit
+#: the same growing window sizes from the same seeds (NAB: 197 distinct of 384 fits; 4 kept
+#: hit 1, 32 hit 166); an entry is ~210 KB (100 trees' 256 row numbers)
+DRAWS_KEPT = 32
+
+
+@functools.lru_cache(maxsize=DRAWS_KEPT)
 def _draws(seeds: bytes, n_features: int, n_samples: int,
            max_samples: int) -> tuple[tuple[int, np.ndarray, np.ndarray], ...]:
     """Each tree's (seed, columns, sorted subsample rows) for the int64 ``seeds``, drawn as
-    sklearn draws them. Kept for the last few fits: a full window (a fleet's, a long
-    series') has the same size at every retrain and the seeds come from ``random_state``,
-    so its draws repeat (~250 us a tree for a 20k-row window)."""
+    sklearn draws them. Kept for the last :data:`DRAWS_KEPT` fits: the seeds come from
+    ``random_state``, so the draws of a window size repeat (~50-250 us a tree for a 5k-20k
+    row window, the legacy RandomState's permutation of the window's rows)."""
     rs = np.random.RandomState(0)  # re-seeded per tree, as in ``_fit``
     out = []
     for seed in np.frombuffer(seeds, dtype=np.int64):

@@ -52,6 +52,15 @@ def _nanmedian_columns(block: np.ndarray) -> np.ndarray:
     return np.where(count > 0, out, np.nan)
 
 
+def nanmedian_lanes(a: np.ndarray) -> np.ndarray:
+    """``np.nanmedian(a, axis=1)`` of a rows x n x columns array, the same numbers: each
+    (row, column) lane's median as :func:`_nanmedian_columns` takes a column's (numpy's
+    masked-array path under 600 values, ~0.4 ms a call for a few rows of 7 days)."""
+    rows, n, k = a.shape
+    block = np.ascontiguousarray(a.transpose(1, 0, 2)).reshape(n, rows * k)
+    return _nanmedian_columns(block).reshape(rows, k)
+
+
 def group_medians(codes: np.ndarray, values: np.ndarray, n_groups: int,
                   min_count: int = 1) -> np.ndarray:
     """groups x columns medians of ``values`` (rows x columns), ignoring NaN.
