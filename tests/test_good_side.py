@@ -42,10 +42,14 @@ def test_clip_zeros_the_good_side_only():
     np.testing.assert_array_equal(out[1], [-5.0, -4.0, 3.0, np.nan, 6.0, -3.0, 2.0, 1.0])
 
 
-def test_the_detector_reads_the_clipped_rows_unless_switched_off():
+def test_a_fleet_reads_the_clipped_rows_a_few_series_or_switched_off_both_sides():
     x = np.array([[1.0, 4.0, -3.0, 0.5, -6.0, 3.0, -2.0, -1.0]])
     det = make_detector("iforest")
-    det.features_ = SimpleNamespace(feature_names=NAMES, kpis_=tuple(KPIS))
+    fleet = SimpleNamespace(feature_names=NAMES, kpis_=tuple(KPIS), registry=range(99))
+    det.features_ = fleet
     assert det._adjust(x.copy()).tolist() == [[1.0, 0.0, 0.0, 0.5, -6.0, 3.0, 0.0, -1.0]]
+    det.features_ = SimpleNamespace(feature_names=NAMES, kpis_=tuple(KPIS), registry=range(3))
+    assert det._adjust(x.copy()).tolist() == x.tolist()  # a few series: both sides
+    det.features_ = fleet
     det.set_params(good_side=False)
     assert det._adjust(x.copy()).tolist() == x.tolist()
