@@ -70,7 +70,7 @@ def score_stream(det: WindowedDetector, table: pd.DataFrame, progress: bool = Fa
         if series is not None and SeriesPass.ready(det.features_):
             break  # the rest goes stretch by stretch below
         view = whole.slice(a, b)
-        x = det.features_.transform_view(view)
+        x = det._adjust(det.features_.transform_view(view))
         segment.append(x)
         routine.append(det._routine_view(view, x, update=False))  # as score() says
         pending[0] += len(x)
@@ -84,7 +84,7 @@ def score_stream(det: WindowedDetector, table: pd.DataFrame, progress: bool = Fa
     while a < len(whole):  # one row per batch from here on (SeriesPass.of checked)
         due = _next_due(det, whole, a)
         stop = len(whole) if due is None else due + 1
-        x = series.run(a, stop)
+        x = det._adjust(series.run(a, stop))
         if hasattr(pairs, "update"):  # a progress bar: one tick per row
             pairs.update(stop - a)
         segment.append(x)

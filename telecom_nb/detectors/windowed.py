@@ -217,8 +217,12 @@ class WindowedDetector(RetrainJobs, RoutineRows, ThresholdParams, Detector):
         if self._cache is not None and self._cache[0] is view:
             return self._cache[1]
         self._prefetch(view)
-        x = self.features_.transform_view(view)
+        x = self._adjust(self.features_.transform_view(view))
         self._cache = (view, x)
+        return x
+
+    def _adjust(self, x: np.ndarray) -> np.ndarray:
+        """The feature rows as the detector reads them (a subclass may edit them in place)."""
         return x
 
     def score(self, batch: pd.DataFrame) -> Scores:
