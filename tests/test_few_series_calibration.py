@@ -43,3 +43,21 @@ def test_a_pool_of_few_series_takes_no_seen_floor():
         det.score_stream(frame.reset_index(drop=True))
         seen[name] = (det._fitted.calibrator.seen_floor, det._fit_params().get(POOLED_SERIES))
     assert seen == {"one": (SEEN_FLOOR, None), "pool": (0, 3)}
+
+
+def test_a_pools_shift_null_is_not_widened_by_outages_at_the_clip():
+    """A pool of cells' level-shift null takes the shoulder's tail scale: 2 % of its window's
+    rows are other cells' outages, their throughput shift at the clip (25), and the 95-99 %
+    spacing then read a scale of ~14 (a collapse's z of 25 at ``-log10 p`` ~2: few_series
+    ``lte`` seed 1891). One series keeps the heavier of the two spacings."""
+    from telecom_nb.detectors.iforest import _shift_null
+
+    rng = np.random.default_rng(3)
+    z = np.abs(rng.normal(0, 1, (5000, 1)))
+    z[rng.choice(5000, 100, replace=False)] = 25.0
+    far = np.array([25.0])
+    pooled = _shift_null(z, None, np.array([0]), pooled=True)[0]
+    one = _shift_null(z, None, np.array([0]))[0]
+    assert pooled.log_p(far)[0] > 6  # an outage-sized shift stays far
+    assert pooled.log_p(np.array([2.5]))[0] < 2  # a normal hour stays normal
+    assert one.log_p(far)[0] < 3  # (one series: the deep spacing, as before)

@@ -24,7 +24,8 @@ CALIBRATION_ROWS = 20_000
 #: floor counts excursions of the pool, so a cell's nightly maintenance zeros (or last
 #: week's outage of another cell) made a new outage of a cell that never showed one read
 #: as a size "seen twice" (raw 10.9, score 2.9: few_series ``lte5``); the excursions are
-#: not kept per series, and one series' floor is untouched.
+#: not kept per series, and one series' floor is untouched. The model's fit reads it too
+#: (the level-shift nulls' spacing: ``iforest._shift_null``).
 POOLED_SERIES = "pooled_series"
 
 
@@ -80,7 +81,7 @@ class RetrainJobs:
         """Model and calibration from ``inputs`` (pure: safe in a worker thread)."""
         snapshot = inputs.window
         params = dict(inputs.params)  # the predecessors go to the fit with its parameters
-        pooled = params.pop(POOLED_SERIES, 1) > 1
+        pooled = params.get(POOLED_SERIES, 1) > 1  # the model's fit takes it out
         if inputs.previous is not None:
             params = {**params, "previous": inputs.previous}
         model = self._fit_model(snapshot, params)
