@@ -95,10 +95,10 @@ class IsolationForestDetector(RatioSwitch, PartSchedule, CalendarParams, ForestP
         if not self.good_side or self._heavy_tails():
             return x
         key = (tuple(self.features_.feature_names), self.kpis_)
-        if getattr(self, "_good_side_key", None) != key:
-            self._good_side_key = key
-            self._good_side_cols = good_side_columns(list(key[0]), list(key[1]))
-        return clip_good_side(x, *self._good_side_cols)
+        cached = getattr(self, "_good_side", None)  # a cache (snapshot.TRANSIENT), not state
+        if cached is None or cached[0] != key:
+            cached = self._good_side = (key, good_side_columns(list(key[0]), list(key[1])))
+        return clip_good_side(x, *cached[1])
 
     def _fit_params(self) -> dict[str, Any]:
         params = super()._fit_params()
