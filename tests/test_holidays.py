@@ -156,3 +156,21 @@ def test_a_monitor_from_source_toml_takes_its_holidays_unless_the_user_sets_them
     mine = Monitor.from_source(tmp_path / "source.toml", holidays="2026-12-25",
                                holiday_like="Sun")
     assert (mine.detector.holidays, mine.detector.holiday_like) == (("2026-12-25",), "Sun")
+
+
+def test_the_dashboard_control_shows_and_takes_holidays_as_typed():
+    import ipywidgets as widgets
+
+    from telecom_nb.ui.controls import TraitLink, widget_for
+
+    detector = make_detector("iforest")
+    detector.holidays = ("2026-10-15", "2026-10-14")
+    param = widget_for(detector, "holidays")
+    assert param.widget.value == "2026-10-14, 2026-10-15"
+    message = widgets.HTML("")
+    TraitLink(detector, "holidays", param, message)
+    param.widget.value = "2026-12-25, 2027-01-01"
+    assert detector.holidays == ("2026-12-25", "2027-01-01")
+    param.widget.value = "25/12"  # refused, named; the detector keeps its dates
+    assert detector.holidays == ("2026-12-25", "2027-01-01") and "holidays" in message.value
+    assert widget_for(detector, "holiday_like").widget.options[4] == "Fri"
