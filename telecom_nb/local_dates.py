@@ -6,6 +6,8 @@ Kept at the package's base (not in :mod:`telecom_nb.features`) because a source'
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 from traitlets import TraitError, TraitType
@@ -15,6 +17,7 @@ from telecom_nb.errors import ParameterError
 #: weekday names as ``holiday_like`` takes them (Monday = 0)
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _DAY_NS = 86_400 * 10**9
+_ISO = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 class LocalDates(TraitType):
@@ -26,13 +29,16 @@ class LocalDates(TraitType):
 
     def validate(self, obj, value):
         items = value.split(",") if isinstance(value, str) else value
-        try:
-            dates = {pd.Timestamp(str(v).strip()) for v in items if str(v).strip()}
+        try:  # ISO text only: '01/02/2026' is January or February depending on who wrote it
+            texts = [v.strip() if isinstance(v, str) else pd.Timestamp(v).strftime("%Y-%m-%d")
+                     for v in items]
+            dates = {pd.Timestamp(t) for t in texts if t}
+            ok = all(_ISO.fullmatch(t) for t in texts if t)
         except (TypeError, ValueError):
-            dates = None
-        if dates is None or any(pd.isna(d) or d != d.normalize() for d in dates):
+            ok = False
+        if not ok or any(pd.isna(d) for d in dates):
             raise ParameterError(f"{self.name} must be local dates like '2026-10-14' "
-                                 f"(comma-separated); got {value!r}")
+                                 f"(YYYY-MM-DD, comma-separated); got {value!r}")
         return tuple(sorted(d.strftime("%Y-%m-%d") for d in dates))
 
     def from_string(self, s: str):

@@ -46,7 +46,9 @@ def test_local_dates_are_validated_sorted_and_named_in_errors():
     trait.name = "holidays"
     assert trait.validate(None, " 2026-11-05,2026-10-14, 2026-10-14") == (
         "2026-10-14", "2026-11-05")
-    for bad in ("2026-13-01", "yesterday", "2026-10-14 10:00"):
+    assert trait.validate(None, [pd.Timestamp("2026-10-14"), "2026-10-15"]) == (
+        "2026-10-14", "2026-10-15")
+    for bad in ("2026-13-01", "yesterday", "2026-10-14 10:00", "14/10/2026", "01/02/2026"):
         with pytest.raises(ParameterError, match="holidays must be local dates"):
             trait.validate(None, bad)
 
