@@ -26,7 +26,7 @@ from telecom_nb import schema
 from telecom_nb.detectors import make_detector
 from telecom_nb.detectors.param_paths import configure, parse_texts
 from telecom_nb.engine import replay
-from telecom_nb.engine.monitor_setup import use_network_clock
+from telecom_nb.engine.monitor_setup import use_source_calendar
 from telecom_nb.evaluation.labels import apply_labels, read_labels
 from telecom_nb.evaluation.metrics import evaluate
 from telecom_nb.sources import load_source
@@ -94,8 +94,7 @@ def main(argv: list[str] | None = None) -> None:
                           else args.timezone)
     configure(det, parse_texts(det, {k: str(v) for k, v in params.items()}))
     if args.timezone != "none":  # the source's declared holidays, as telecom-nb detect
-        use_network_clock(det, None, given=params, holidays=loaded.spec.holidays,
-                          holiday_like=loaded.spec.holiday_like)
+        use_source_calendar(det, loaded.spec, given=params)
     record = trace_parts(det) if args.parts else []
     t0 = time.perf_counter()
     scored = attach(table, replay(table, det, loaded.kpis).frame, record)

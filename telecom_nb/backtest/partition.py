@@ -87,15 +87,14 @@ def make_detector(name: str, params: dict[str, Any], kpis: tuple[str, ...], spec
     calendar)."""
     from telecom_nb.detectors import make_detector as registry
     from telecom_nb.detectors.param_paths import configure
-    from telecom_nb.engine.monitor_setup import use_network_clock
+    from telecom_nb.engine.monitor_setup import use_source_calendar
 
     detector = registry(name)
     if params:
         configure(detector, params)
     if "kpis" in detector.param_names() and not getattr(detector, "kpis", None):
         detector.set_params(kpis=list(kpis))
-    use_network_clock(detector, spec.timezone, given=params, holidays=spec.holidays,
-                      holiday_like=spec.holiday_like)
+    use_source_calendar(detector, spec, given=params)
     return detector
 
 

@@ -98,7 +98,7 @@ def run_detect(args: argparse.Namespace) -> int:
         source_spec,
         with_local_time,
     )
-    from telecom_nb.engine.monitor_setup import use_network_clock
+    from telecom_nb.engine.monitor_setup import use_source_calendar
     from telecom_nb.sources.ingest import load_source
 
     partitioned = args.engine == "dask" or args.partition_by
@@ -135,8 +135,7 @@ def run_detect(args: argparse.Namespace) -> int:
             print(f"note: {message}", file=sys.stderr)
     if "kpis" in detector.param_names() and not detector.kpis:
         detector.set_params(kpis=list(loaded.kpis))
-    use_network_clock(detector, spec.timezone, given=params, holidays=spec.holidays,
-                      holiday_like=spec.holiday_like)  # the network's calendar
+    use_source_calendar(detector, spec, given=params)  # the network's calendar
     if args.store:
         from telecom_nb.cli.persisted import detect_with_store
 

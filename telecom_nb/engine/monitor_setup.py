@@ -43,6 +43,13 @@ def use_network_clock(detector: Detector, timezone: str | None,
         detector.set_params(holidays=tuple(holidays), holiday_like=holiday_like)
 
 
+def use_source_calendar(detector: Detector, spec: Any, given: Iterable[str] = ()) -> None:
+    """:func:`use_network_clock` with a source's (a ``SourceSpec``'s) zone and holidays:
+    what ``telecom-nb detect``, a backtest and a notebook's own replay all do."""
+    use_network_clock(detector, spec.timezone, given=given, holidays=spec.holidays,
+                      holiday_like=spec.holiday_like)
+
+
 @dataclass(frozen=True)
 class DataDescription:
     """KPI labels, KPI infos and the wall-clock zone a UI needs, from the source."""
