@@ -302,3 +302,15 @@ def test_dashboard_acknowledgements_are_kept_in_the_store(tmp_path):
     again = second.incidents.acknowledgements_frame()
     assert set(again["episode_id"]) == acked
     assert set(again["comment"]) == {"field team on site"}
+
+
+def test_a_resumed_monitor_keeps_the_declared_bad_sides(tmp_path):
+    path = tmp_path / "s.db"
+    sides = {"prb_pct": "up", "latency_ms": "both"}
+    a = Monitor.simulated(n_sectors=8, seed=3, interval=0, store=path, checkpoint_every=None,
+                          bad_sides=sides)
+    _run(a, 1)
+    a.stop()
+    a.checkpoint()
+    b = Monitor.simulated(n_sectors=8, seed=3, interval=0, store=path)
+    assert "resumed" in b.last_message and b.detector.bad_sides == sides

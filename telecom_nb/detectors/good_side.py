@@ -12,13 +12,21 @@ KPIs it cannot tell (traffic, users, PRB: a surge and a collapse both matter) an
 relative to other cells (peers, province, area: a healthy cell beside a failing cluster sits
 on its "good" side of them) stay two-sided. Operator worlds (session 31, branch joint31):
 clipping the relative kinds too lost 3 and 10 cluster degradations (worlds 1887, 1888).
+A source may say otherwise per KPI (``source.toml``'s ``bad = "up"`` on a name that says
+nothing, ``both`` on a "Latency" whose either move matters): :class:`BadSides` holds those
+declarations, and they win over the name.
 """
 
 from __future__ import annotations
 
-import numpy as np
+from collections.abc import Mapping
+from typing import ClassVar
 
-from telecom_nb.sources.kpiinfo import bad_direction
+import numpy as np
+from traitlets import TraitError, TraitType
+
+from telecom_nb.errors import ParameterError
+from telecom_nb.sources.kpiinfo import BAD_DIRECTIONS, bad_direction
 
 #: the sign that makes each bad side positive
 SIGNS = {"up": 1.0, "down": -1.0}
@@ -26,9 +34,51 @@ SIGNS = {"up": 1.0, "down": -1.0}
 OWN_KINDS = ("season_z", "persist_z", "change_z")
 
 
-def good_side_columns(names: list[str], kpis: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """The :data:`OWN_KINDS` columns of KPIs with a known bad side, and that side's sign."""
-    signs = {kpi: SIGNS.get(bad_direction(kpi)) for kpi in kpis}
+class BadSides(TraitType):
+    """KPI -> its bad side (``up``, ``down``, ``both``) where the source says so: a dict, or
+    the text ``--set`` and a text box give (``UL RSSI (dBm)=up; Latency (ms)=both``)."""
+
+    default_value: ClassVar[dict[str, str]] = {}
+    info_text = "KPI=up|down|both pairs separated by ';'"
+
+    def validate(self, obj, value):
+        if isinstance(value, str):
+            pairs = [p.rpartition("=") for p in value.split(";") if p.strip()]
+            if any(not sep for _, sep, _ in pairs):
+                raise ParameterError(
+                    f"{self.name} must be KPI=up|down|both pairs separated by ';'; got {value!r}"
+                )
+            value = {kpi.strip(): side.strip() for kpi, _, side in pairs}
+        if not isinstance(value, Mapping):
+            raise ParameterError(
+                f"{self.name} must map KPI names to up, down or both; got {value!r}"
+            )
+        wrong = {
+            k: v
+            for k, v in value.items()
+            if not isinstance(k, str) or not k or v not in BAD_DIRECTIONS
+        }
+        if wrong:
+            raise ParameterError(
+                f"{self.name}: each KPI's bad side must be one of "
+                f"{', '.join(BAD_DIRECTIONS)}; got {wrong!r}"
+            )
+        return dict(sorted(value.items()))
+
+    def from_string(self, s: str):
+        try:
+            return self.validate(None, s)
+        except ParameterError as exc:
+            raise TraitError(str(exc)) from None
+
+
+def good_side_columns(
+    names: list[str], kpis: list[str], declared: Mapping[str, str] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """The :data:`OWN_KINDS` columns of KPIs with a known bad side (``declared``'s, else the
+    name's), and that side's sign."""
+    declared = declared or {}
+    signs = {kpi: SIGNS.get(declared.get(kpi) or bad_direction(kpi)) for kpi in kpis}
     cols, sign = [], []
     for i, name in enumerate(names):
         kpi, _, kind = name.rpartition(":")

@@ -16,7 +16,7 @@ from telecom_nb.detectors.drift_part import DriftPart
 from telecom_nb.detectors.feature_tails import FeatureTails
 from telecom_nb.detectors.forest_model import FitReference, ForestAndZ, forest_input
 from telecom_nb.detectors.forest_params import ForestParams
-from telecom_nb.detectors.good_side import clip_good_side, good_side_columns
+from telecom_nb.detectors.good_side import BadSides, clip_good_side, good_side_columns
 from telecom_nb.detectors.joint import JointDistance
 from telecom_nb.detectors.kpi_families import KpiFamilies, others, without
 from telecom_nb.detectors.part_schedule import PartSchedule
@@ -84,6 +84,9 @@ class IsolationForestDetector(RatioSwitch, PartSchedule, CalendarParams, ForestP
     good_side = param_trait(Bool(True, help=(
         "read the own-history deviations of KPIs whose name says which side is bad "
         "(latency up, throughput down) on that side only")))
+    bad_sides = param_trait(BadSides(help=(
+        "KPI=up|down|both pairs (';'-separated) that override the bad side the name gives "
+        "good_side: a source's declared directions; empty = from the names")))
 
     def _make_features(self) -> FeatureExtractor:
         return KpiFeatures(**self._calendar())
@@ -94,10 +97,11 @@ class IsolationForestDetector(RatioSwitch, PartSchedule, CalendarParams, ForestP
         ``few_series.py`` sets it cost row precision, lte seed 1876 0.799 -> 0.783)."""
         if not self.good_side or self._heavy_tails():
             return x
-        key = (tuple(self.features_.feature_names), self.kpis_)
+        key = (tuple(self.features_.feature_names), self.kpis_, tuple(self.bad_sides.items()))
         cached = getattr(self, "_good_side", None)  # a cache (snapshot.TRANSIENT), not state
         if cached is None or cached[0] != key:
-            cached = self._good_side = (key, good_side_columns(list(key[0]), list(key[1])))
+            columns = good_side_columns(list(key[0]), list(key[1]), self.bad_sides)
+            cached = self._good_side = (key, columns)
         return clip_good_side(x, *cached[1])
 
     def _fit_params(self) -> dict[str, Any]:

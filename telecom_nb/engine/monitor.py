@@ -29,6 +29,7 @@ from telecom_nb.engine.history import NetworkHistory, SectorHistory
 from telecom_nb.engine.monitor_setup import (
     DataDescription,
     build_detector,
+    declared_sides,
     use_network_clock,
 )
 from telecom_nb.engine.runner import Runner
@@ -108,7 +109,8 @@ class Monitor(TriageViews, PagePresence, HasTraits):
         if not isinstance(detector, Detector):  # a detector built by the user keeps its zone
             use_network_clock(self.detector, self.timezone, given=detector_params,
                               holidays=getattr(source, "holidays", ()),
-                              holiday_like=getattr(source, "holiday_like", None))
+                              holiday_like=getattr(source, "holiday_like", None),
+                              bad_sides=declared_sides(self.kpi_info))
         self.engine = Tick(self.detector, self.kpis, alarms=alarms, validator=validator)
         self.index = self.engine.index
         self.alarms = self.engine.alarms

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from telecom_nb.detectors.base import Detector
-from telecom_nb.sources.kpiinfo import KpiInfo, infer_kpi_info
+from telecom_nb.sources.kpiinfo import KpiInfo, bad_direction, infer_kpi_info
 
 
 def build_detector(detector: Detector | str, params: dict[str, Any]) -> Detector:
@@ -27,12 +27,16 @@ def build_detector(detector: Detector | str, params: dict[str, Any]) -> Detector
 
 def use_network_clock(detector: Detector, timezone: str | None,
                       given: Iterable[str] = (), holidays: Sequence[str] = (),
-                      holiday_like: str | None = None) -> None:
-    """Give a calendar-aware detector the source's zone and holidays unless the user chose.
+                      holiday_like: str | None = None,
+                      bad_sides: dict[str, str] | None = None) -> None:
+    """Give a calendar-aware detector the source's zone, holidays and KPIs' declared bad
+    sides unless the user chose.
 
     Seasonal slots and weekdays are the network's wall clock; a declared holiday is
-    expected like ``holiday_like``'s weekday. ``given`` are the parameter names the user
-    set (``timezone``, ``features.timezone``, ``holidays``, ...): any of them wins.
+    expected like ``holiday_like``'s weekday; ``bad_sides`` (KPI -> up/down/both where the
+    source's word differs from the name's) drive ``good_side``. ``given`` are the parameter
+    names the user set (``timezone``, ``features.timezone``, ``holidays``, ...): any of
+    them wins.
     """
     chosen = {name.replace("__", ".").split(".")[-1] for name in given}
     names = detector.param_names()
@@ -41,13 +45,27 @@ def use_network_clock(detector: Detector, timezone: str | None,
     if (holidays and holiday_like and "holidays" in names
             and not chosen & {"holidays", "holiday_like"}):
         detector.set_params(holidays=tuple(holidays), holiday_like=holiday_like)
+    if bad_sides and "bad_sides" in names and "bad_sides" not in chosen:
+        detector.set_params(bad_sides=dict(bad_sides))
+
+
+def declared_sides(info: dict[str, KpiInfo]) -> dict[str, str]:
+    """The bad sides a source's KPI infos give other than the KPIs' names say (what a
+    detector's ``bad_sides`` needs: the names tell it the rest)."""
+    return {k: i.bad for k, i in info.items() if i.bad != bad_direction(k)}
+
+
+def spec_sides(spec: Any) -> dict[str, str]:
+    """:func:`declared_sides` of a ``SourceSpec``'s ``[kpi."..."]`` tables."""
+    return {k: m.bad for k, m in spec.kpi.items() if m.bad and m.bad != bad_direction(k)}
 
 
 def use_source_calendar(detector: Detector, spec: Any, given: Iterable[str] = ()) -> None:
-    """:func:`use_network_clock` with a source's (a ``SourceSpec``'s) zone and holidays:
-    what ``telecom-nb detect``, a backtest and a notebook's own replay all do."""
+    """:func:`use_network_clock` with a source's (a ``SourceSpec``'s) zone, holidays and
+    declared bad sides: what ``telecom-nb detect``, a backtest and a notebook's own replay
+    all do."""
     use_network_clock(detector, spec.timezone, given=given, holidays=spec.holidays,
-                      holiday_like=spec.holiday_like)
+                      holiday_like=spec.holiday_like, bad_sides=spec_sides(spec))
 
 
 @dataclass(frozen=True)

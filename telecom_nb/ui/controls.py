@@ -40,6 +40,8 @@ def _show(value: Any) -> str:
         return f"{value:g}"
     if isinstance(value, pd.Timedelta):
         return short_duration(value)
+    if isinstance(value, dict):  # e.g. bad_sides: as typed back ("KPI=up; KPI2=both")
+        return "; ".join(f"{k}={v}" for k, v in value.items())
     if isinstance(value, tuple):  # e.g. holidays: as they are typed back ("a, b")
         return ", ".join(map(str, value))
     return str(value)
