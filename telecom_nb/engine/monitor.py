@@ -110,7 +110,8 @@ class Monitor(TriageViews, PagePresence, HasTraits):
             use_network_clock(self.detector, self.timezone, given=detector_params,
                               holidays=getattr(source, "holidays", ()),
                               holiday_like=getattr(source, "holiday_like", None),
-                              bad_sides=declared_sides(self.kpi_info))
+                              bad_sides=declared_sides(
+                                  {k: i.bad for k, i in self.kpi_info.items()}))
         self.engine = Tick(self.detector, self.kpis, alarms=alarms, validator=validator)
         self.index = self.engine.index
         self.alarms = self.engine.alarms

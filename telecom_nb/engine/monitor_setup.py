@@ -6,7 +6,7 @@ running and watching the stream.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,15 +49,11 @@ def use_network_clock(detector: Detector, timezone: str | None,
         detector.set_params(bad_sides=dict(bad_sides))
 
 
-def declared_sides(info: dict[str, KpiInfo]) -> dict[str, str]:
-    """The bad sides a source's KPI infos give other than the KPIs' names say (what a
-    detector's ``bad_sides`` needs: the names tell it the rest)."""
-    return {k: i.bad for k, i in info.items() if i.bad != bad_direction(k)}
-
-
-def spec_sides(spec: Any) -> dict[str, str]:
-    """:func:`declared_sides` of a ``SourceSpec``'s ``[kpi."..."]`` tables."""
-    return {k: m.bad for k, m in spec.kpi.items() if m.bad and m.bad != bad_direction(k)}
+def declared_sides(sides: Mapping[str, str | None]) -> dict[str, str]:
+    """KPI -> bad side where a source's word (``KpiInfo.bad``, ``[kpi."..."] bad``) differs
+    from what the KPI's name says: what a detector's ``bad_sides`` needs (the names tell it
+    the rest)."""
+    return {k: side for k, side in sides.items() if side and side != bad_direction(k)}
 
 
 def use_source_calendar(detector: Detector, spec: Any, given: Iterable[str] = ()) -> None:
@@ -65,7 +61,8 @@ def use_source_calendar(detector: Detector, spec: Any, given: Iterable[str] = ()
     declared bad sides: what ``telecom-nb detect``, a backtest and a notebook's own replay
     all do."""
     use_network_clock(detector, spec.timezone, given=given, holidays=spec.holidays,
-                      holiday_like=spec.holiday_like, bad_sides=spec_sides(spec))
+                      holiday_like=spec.holiday_like,
+                      bad_sides=declared_sides({k: m.bad for k, m in spec.kpi.items()}))
 
 
 @dataclass(frozen=True)
