@@ -6,6 +6,7 @@ Kept at the package's base (not in :mod:`telecom_nb.features`) because a source'
 
 from __future__ import annotations
 
+import functools
 import re
 
 import numpy as np
@@ -48,6 +49,10 @@ class LocalDates(TraitType):
             raise TraitError(str(exc)) from None
 
 
+@functools.lru_cache(maxsize=8)
 def local_days(dates: tuple[str, ...]) -> np.ndarray:
-    """ISO dates as local day numbers (days since 1970-01-01 on the wall clock)."""
-    return np.array([pd.Timestamp(d).value // _DAY_NS for d in dates], dtype=np.int64)
+    """ISO dates as local day numbers (days since 1970-01-01 on the wall clock). Cached: the
+    seasonal part asks every tick (~10 us a date), and a list changes rarely; read-only."""
+    days = np.array([pd.Timestamp(d).value // _DAY_NS for d in dates], dtype=np.int64)
+    days.flags.writeable = False
+    return days
