@@ -9,6 +9,11 @@ same seeds, the same subsample, the same splitter seed, the same Cython tree bui
 the same arrays. The forest that comes back is a fitted ``IsolationForest`` with identical
 trees and scores (``tests/test_forest_fit.py`` compares every node array).
 
+The detector's retrains take :func:`fit_flat_forest`: the same draws, and the trees grown
+by the compiled :mod:`~telecom_nb.detectors.tree_kernel` straight into the scorer's
+heaps (~20 us a 256-row tree against ~70 through sklearn's builder and objects); nothing
+else reads the per-tree estimators (checkpoints refit from the fit's inputs).
+
 Only for the sklearn versions this was checked against (private API); any other
 version, or parameters other than ours, runs ``IsolationForest.fit`` itself.
 """
