@@ -85,7 +85,8 @@ def _grow_tree(
     s_imp,
 ):
     # pragma: no cover - compiled
-    """One tree on ``samples`` (global row numbers, in place): sklearn's depth-first
+    """One tree on ``samples`` (row positions in ``x``, the tree's gathered rows;
+    permuted in place): sklearn's depth-first
     builder and random splitter. Writes the heaps' row ``t`` (and sklearn's node arrays
     when ``nodes`` has rows); returns (node count, deepest level)."""
     n_features = x.shape[1]
