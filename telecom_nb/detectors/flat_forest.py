@@ -158,7 +158,9 @@ def below32(threshold: np.ndarray) -> np.ndarray:
 class FlatForest:
     """A fitted IsolationForest's trees as complete heaps: ``trees x nodes`` arrays."""
 
-    forest: IsolationForest | None  # None: trees of several fits (:meth:`joined`)
+    #: None: trees of several fits (:meth:`joined`) or grown by the compiled builder
+    #: (``forest_fit.fit_flat_forest``)
+    forest: IsolationForest | None
     feature: np.ndarray  # uint8 (int32 past 256 columns) trees x (2**depth - 1)
     threshold: np.ndarray  # float32 (see ``below32``), +inf below a leaf (always left)
     value: np.ndarray  # float64 trees x 2**depth: sklearn's per-leaf path length, minus 1
@@ -168,6 +170,10 @@ class FlatForest:
     #: parts' calibration, then the combined score's), and that is most of its cost
     last: list = field(default_factory=lambda: [None], compare=False, repr=False)
     max_samples: int = 256  # each tree's subsample size (sklearn's ``_max_samples``)
+    #: uint8 like ``threshold``: 1 where sklearn sends a NaN left (its bigger side; the
+    #: padding always), so a forest without its sklearn object scores NaN as sklearn does
+    #: (None: NaN reads as 0, :func:`_walk_numpy`)
+    missing_left: np.ndarray | None = None
 
     @classmethod
     def of(cls, forest: IsolationForest) -> FlatForest:
@@ -228,9 +234,9 @@ class FlatForest:
         x32 = np.ascontiguousarray(x, dtype=np.float32)  # sklearn compares float32 inputs
         if (numba is None or x32.ndim != 2 or x32.shape[1] != self.n_features
                 or not np.isfinite(x32).all()):
-            if self.forest is None:  # trees of several fits: the same walk in numpy
+            if self.forest is None:  # no sklearn object: the same walk in numpy
                 return self._scores(_walk_numpy(x32, self.feature, self.threshold,
-                                                self.value, self.depth))
+                                                self.value, self.depth, self.missing_left))
             return self.forest.score_samples(x)
         last = self.last[0]
         if last is not None and last[0].shape == x32.shape and np.array_equal(last[0], x32):
@@ -271,17 +277,25 @@ def _deepened(feature: np.ndarray, threshold: np.ndarray, value: np.ndarray, dep
 
 
 def _walk_numpy(x: np.ndarray, feature: np.ndarray, threshold: np.ndarray,
-                value: np.ndarray, depth: int) -> np.ndarray:
+                value: np.ndarray, depth: int, missing_left: np.ndarray | None = None
+                ) -> np.ndarray:
     """:func:`_walk` in numpy (no numba, or non-finite inputs): each row's path lengths
-    summed tree by tree in order, as sklearn and the compiled walk sum them. A NaN reads as
-    0 (no deviation): the heaps do not keep sklearn's side for a missing value."""
-    x = np.where(np.isnan(x), np.float32(0.0), x)
+    summed tree by tree in order, as sklearn and the compiled walk sum them. A NaN goes
+    where ``missing_left`` says (sklearn's side); without it, it reads as 0 (no
+    deviation): joined heaps do not keep sklearn's side for a missing value."""
+    nan = np.isnan(x)
+    if missing_left is None:
+        x, nan = np.where(nan, np.float32(0.0), x), np.zeros_like(nan)
     rows = np.arange(len(x))
     n_inner = feature.shape[1]
     out = np.zeros(len(x))
     for t in range(len(feature)):
         node = np.zeros(len(x), dtype=np.intp)
         for _ in range(depth):
-            node = 2 * node + 1 + (x[rows, feature[t, node]] > threshold[t, node])
+            col = feature[t, node]
+            right = x[rows, col] > threshold[t, node]
+            if missing_left is not None:
+                right = np.where(nan[rows, col], missing_left[t, node] == 0, right)
+            node = 2 * node + 1 + right
         out += value[t, node - n_inner]
     return out

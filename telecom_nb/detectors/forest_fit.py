@@ -9,6 +9,11 @@ same seeds, the same subsample, the same splitter seed, the same Cython tree bui
 the same arrays. The forest that comes back is a fitted ``IsolationForest`` with identical
 trees and scores (``tests/test_forest_fit.py`` compares every node array).
 
+The detector's retrains take :func:`fit_flat_forest`: the same draws, and the trees grown
+by the compiled :mod:`~telecom_nb.detectors.tree_kernel` straight into the scorer's
+heaps (~20 us a 256-row tree against ~70 through sklearn's builder and objects); nothing
+else reads the per-tree estimators (checkpoints refit from the fit's inputs).
+
 Only for the sklearn versions this was checked against (private API); any other
 version, or parameters other than ours, runs ``IsolationForest.fit`` itself.
 """
@@ -16,10 +21,14 @@ version, or parameters other than ours, runs ``IsolationForest.fit`` itself.
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 
 import numpy as np
 import sklearn
 from sklearn.ensemble import IsolationForest
+
+from telecom_nb.detectors import tree_kernel
+from telecom_nb.detectors.flat_forest import FlatForest, below32
 
 try:  # private sklearn API: a missing name means "use sklearn's own fit"
     from sklearn.ensemble._bagging import MAX_INT
@@ -51,6 +60,60 @@ def fit_isolation_forest(x: np.ndarray, *, n_estimators: int = 100,
     return _fit(forest, np.asarray(x, dtype=np.float32))
 
 
+def fit_flat_forest(x: np.ndarray, *, n_estimators: int = 100,
+                    random_state: int | None = None) -> FlatForest:
+    """``FlatForest.of(IsolationForest(...).fit(x))``, the same arrays and scores: the
+    trees grown by :mod:`~telecom_nb.detectors.tree_kernel` in one compiled call, straight
+    into the scorer's heaps (no sklearn tree objects). sklearn's fit where this was not
+    checked (another sklearn, non-finite inputs, no rows or columns)."""
+    x = np.asarray(x)
+    with np.errstate(over="ignore"):  # beyond float32: not finite, sklearn's own fit
+        x32 = np.ascontiguousarray(x, dtype=np.float32) if x.ndim == 2 else x
+    if (not fast_fit_available() or x.ndim != 2 or len(x) < 1 or x.shape[1] < 1
+            or not np.isfinite(x32).all()):
+        return FlatForest.of(fit_isolation_forest(x, n_estimators=n_estimators,
+                                                  random_state=random_state))
+    n_features = x32.shape[1]
+    grown, max_depth, max_samples = grow(x32, n_estimators, random_state)
+    depth = grown["depth"]
+    feature, threshold, left, value = (grown[k] for k in (
+        "feature", "threshold", "missing_left", "value"))
+    if depth < max_depth:  # heaps of the deepest tree's levels, as ``FlatForest.of``
+        inner = 2**depth - 1
+        feature, threshold, left = feature[:, :inner], threshold[:, :inner], left[:, :inner]
+        value = value[:, :: 2 ** (max_depth - depth)]
+    if n_features <= 256:
+        feature = feature.astype(np.uint8)
+    return FlatForest(None, np.ascontiguousarray(feature), below32(threshold),
+                      np.ascontiguousarray(value), depth, n_features,
+                      max_samples=max_samples, missing_left=np.ascontiguousarray(left))
+
+
+def grow(x32: np.ndarray, n_estimators: int, random_state: int | None, *,
+         keep_nodes: bool = False) -> tuple[dict, int, int]:
+    """:func:`~.tree_kernel.grow_forest` on the draws of :func:`_fit`, in its order (the
+    global RandomState's too, for None): (the grown arrays, ``max_depth``,
+    ``max_samples``). ``x32``: finite float32 rows x columns."""
+    n_samples, n_features = x32.shape
+    y = check_random_state(random_state).uniform(size=n_samples)
+    max_samples = min(256, n_samples)
+    max_depth = int(np.ceil(np.log2(max(max_samples, 2))))
+    seeds = check_random_state(random_state).randint(MAX_INT, size=n_estimators)
+    draws = _draws(seeds.astype(np.int64).tobytes(), n_features, n_samples, max_samples)
+    grown = tree_kernel.grow_forest(x32, y, draws.rows, draws.splitter_seeds, max_depth,
+                                    _path_lengths(max_samples), keep_nodes=keep_nodes)
+    return grown, max_depth, max_samples
+
+
+@functools.lru_cache(maxsize=8)
+def _path_lengths(max_samples: int) -> np.ndarray:
+    """sklearn's ``_average_path_length`` of 0..``max_samples`` samples (a leaf's count
+    indexes it; read only)."""
+    out = _average_path_length(np.arange(max_samples + 1))
+    out.setflags(write=False)
+    return out
+
+
 def _fit(forest: IsolationForest, x: np.ndarray) -> IsolationForest:
     """The steps of ``IsolationForest.fit`` -> ``BaseBagging._fit`` ->
     ``_parallel_build_estimators`` -> ``BaseDecisionTree._fit`` for our parameters
@@ -78,7 +141,9 @@ def _fit(forest: IsolationForest, x: np.ndarray) -> IsolationForest:
     rs = np.random.RandomState(0)
     estimators, features_list = [], []
     draws = _draws(seeds.astype(np.int64).tobytes(), n_features, n_samples, max_samples)
-    for tree_seed, features, rows in draws:
+    for tree_seed, features, rows in zip(draws.tree_seeds, draws.features, draws.rows,
+                                         strict=True):
+        tree_seed = int(tree_seed)
         rs.seed(tree_seed)  # the tree's check_random_state(random_state)
         splitter = DENSE_SPLITTERS["random"](
             CRITERIA_REG["squared_error"](1, len(rows)), 1, 1, 0.0, rs, None)
@@ -111,29 +176,47 @@ def _fit(forest: IsolationForest, x: np.ndarray) -> IsolationForest:
 DRAWS_KEPT = 32
 
 
+@dataclass(frozen=True)
+class Draws:
+    """A fit's random draws per tree, as sklearn makes them (read only: shared by the
+    fits that hit :func:`_draws`'s cache)."""
+
+    tree_seeds: np.ndarray  # each tree's ``random_state``
+    features: tuple[np.ndarray, ...]  # each tree's columns (all of them, drawn in order)
+    rows: np.ndarray  # trees x max_samples: each tree's subsample, ascending
+    splitter_seeds: np.ndarray  # each tree's splitter ``rand_r_state`` (int64)
+
+
 @functools.lru_cache(maxsize=DRAWS_KEPT)
-def _draws(seeds: bytes, n_features: int, n_samples: int,
-           max_samples: int) -> tuple[tuple[int, np.ndarray, np.ndarray], ...]:
-    """Each tree's (seed, columns, sorted subsample rows) for the int64 ``seeds``, drawn as
-    sklearn draws them. Kept for the last :data:`DRAWS_KEPT` fits: the seeds come from
-    ``random_state``, so the draws of a window size repeat (~50-250 us a tree for a 5k-20k
-    row window, the legacy RandomState's permutation of the window's rows)."""
+def _draws(seeds: bytes, n_features: int, n_samples: int, max_samples: int) -> Draws:
+    """Each tree's seed, columns, sorted subsample rows and splitter seed for the int64
+    ``seeds``, drawn as sklearn draws them. Kept for the last :data:`DRAWS_KEPT` fits: the
+    seeds come from ``random_state``, so the draws of a window size repeat (~50-250 us a
+    tree for a 5k-20k row window, the legacy RandomState's permutation of the window's
+    rows)."""
     rs = np.random.RandomState(0)  # re-seeded per tree, as in ``_fit``
-    out = []
-    for seed in np.frombuffer(seeds, dtype=np.int64):
+    seeds64 = np.frombuffer(seeds, dtype=np.int64)
+    tree_seeds = np.empty(len(seeds64), dtype=np.int64)
+    splitter_seeds = np.empty(len(seeds64), dtype=np.int64)
+    rows = np.empty((len(seeds64), max_samples), dtype=np.int64)
+    features = []
+    for t, seed in enumerate(seeds64):
         rs.seed(seed)  # _set_random_states(estimator, seed)
-        tree_seed = rs.randint(np.iinfo(np.int32).max)
+        tree_seeds[t] = rs.randint(np.iinfo(np.int32).max)
         rs.seed(seed)  # _generate_bagging_indices(seed, ...)
-        features = sample_without_replacement(n_features, n_features, random_state=rs)
+        columns = sample_without_replacement(n_features, n_features, random_state=rs)
         indices = sample_without_replacement(n_samples, max_samples, random_state=rs)
         # sklearn weights all rows (1 if drawn, else 0) and its splitter keeps the drawn
         # ones in row order: the drawn rows alone, in row order, give the same tree
         # without a pass over every row of the window per tree
-        rows = np.sort(indices)
-        features.setflags(write=False)  # shared by the forests fitted with these draws
-        rows.setflags(write=False)
-        out.append((tree_seed, features, rows))
-    return tuple(out)
+        rows[t] = np.sort(indices)
+        columns.setflags(write=False)
+        features.append(columns)
+        rs.seed(tree_seeds[t])  # the tree's RandomState: Splitter.init's first draw
+        splitter_seeds[t] = rs.randint(0, tree_kernel.RAND_R_MAX)
+    for a in (tree_seeds, rows, splitter_seeds):
+        a.setflags(write=False)
+    return Draws(tree_seeds, tuple(features), rows, splitter_seeds)
 
 
 def _average_path_length(n_samples_leaf: np.ndarray) -> np.ndarray:

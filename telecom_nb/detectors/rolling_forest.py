@@ -22,7 +22,7 @@ import numpy as np
 from traitlets import Float, HasTraits, validate
 
 from telecom_nb.detectors.flat_forest import FlatForest
-from telecom_nb.detectors.forest_fit import fit_isolation_forest
+from telecom_nb.detectors.forest_fit import fit_flat_forest
 from telecom_nb.params import check_range, param_trait
 
 #: the kept trees' arrays in a fit's parameters (see :func:`kept_trees`)
@@ -75,8 +75,6 @@ def rolled_forest(x: np.ndarray, kept: dict[str, Any] | None, columns: np.ndarra
               and int(kept["max_samples"]) == min(256, len(x))
               and np.array_equal(np.asarray(kept["columns"]), cols))
     if not usable:
-        return FlatForest.of(fit_isolation_forest(x, n_estimators=n_estimators,
-                                                  random_state=random_state))
-    new = FlatForest.of(fit_isolation_forest(x, n_estimators=n_estimators - n_kept,
-                                             random_state=random_state))
+        return fit_flat_forest(x, n_estimators=n_estimators, random_state=random_state)
+    new = fit_flat_forest(x, n_estimators=n_estimators - n_kept, random_state=random_state)
     return FlatForest.joined(kept, new)
