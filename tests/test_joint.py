@@ -7,7 +7,7 @@ import pandas as pd
 
 from telecom_nb import schema
 from telecom_nb.detectors import make_detector
-from telecom_nb.detectors.joint import JointDistance
+from telecom_nb.detectors.joint import JointDistance, bounded
 
 
 def _correlated(n: int, seed: int = 0) -> np.ndarray:
@@ -63,6 +63,25 @@ def _service(seed: int, incident: bool) -> pd.DataFrame:
     frame = pd.DataFrame(5 + x.T, columns=[f"k{j}" for j in range(16)])
     frame.insert(0, schema.TIMESTAMP, ts)
     return frame
+
+
+def test_bounded_is_the_sign_times_log1p_of_the_cleaned_z_bit_for_bit():
+    """The one-array ``bounded`` against its definition: NaN, +-inf, +-0, tiny and huge z,
+    C and strided blocks (a -0.0 where the definition gives +0.0 fails ``tobytes``)."""
+    rng = np.random.default_rng(1929)
+    for i in range(60):
+        x = rng.standard_t(2, size=(int(rng.integers(1, 400)), int(rng.integers(1, 12))))
+        x *= 10.0 ** rng.uniform(-6, 6)
+        cut = rng.random(x.shape)
+        x[cut < 0.05] = np.nan
+        x[(cut >= 0.05) & (cut < 0.08)] = np.inf
+        x[(cut >= 0.08) & (cut < 0.11)] = -np.inf
+        x[(cut >= 0.11) & (cut < 0.15)] = 0.0
+        x[(cut >= 0.15) & (cut < 0.19)] = -0.0
+        if i % 2:
+            x = x[:, ::-1]
+        v = np.nan_to_num(x, nan=0.0, posinf=0.0, neginf=0.0)
+        assert bounded(x).tobytes() == (np.sign(v) * np.log1p(np.abs(v))).tobytes()
 
 
 def test_joint_incident_scores_higher_with_the_joint_part_and_param_switches_it_off():

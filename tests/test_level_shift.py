@@ -153,6 +153,24 @@ def test_one_series_pass_equals_the_loop():
     assert fast.level_.active and fast.level_.spread_n_[0].min() > 0  # the cell's spreads formed
 
 
+@pytest.mark.skipif(numba is None, reason="compiled pass only")
+def test_the_pass_median_is_the_masked_nanmedian():
+    """``level_shift_kernel._median`` (no temporaries) against ``_ring_median`` bit for bit:
+    7 days' means with missing days, ties and zeros of both signs (an odd count's middle
+    -0.0 keeps its sign only if the values sort as ``np.sort`` sorts them)."""
+    from telecom_nb.features.level_shift_kernel import _median
+    from telecom_nb.features.series_cells import _ring_median
+
+    rng = np.random.default_rng(1926)
+    buf = np.empty(7)
+    for _ in range(400):
+        v = rng.choice([-0.0, 0.0, 1.5, -2.0, np.nan, 3.25], size=7)
+        v = np.where(rng.random(7) < 0.3, rng.normal(size=7), v)
+        got, want = _median(v, buf), _ring_median(v, False)
+        assert np.array_equal([got], [want], equal_nan=True)
+        assert np.signbit(got) == np.signbit(want)
+
+
 def test_the_detector_reads_a_shift_as_its_own_part(shifted):
     frame, _, _, start, _ = shifted
     det = make_detector("iforest", kpis=["traffic"], n_estimators=20)
