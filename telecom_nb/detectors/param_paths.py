@@ -31,7 +31,7 @@ from telecom_nb.params import param_lines, parse_param_text
 
 FEATURES = "features"
 #: feature parameters a detector may drive with its own of the same name
-DRIVEN = ("kpis", "weekly", "timezone", "holidays", "holiday_like")
+DRIVEN = ("kpis", "weekly", "timezone", "holidays", "holiday_like", "day_type")
 
 
 @dataclass(frozen=True)

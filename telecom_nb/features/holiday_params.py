@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from traitlets import Enum, HasTraits, observe
 
+from telecom_nb.features.day_type import day_type_trait
 from telecom_nb.local_dates import WEEKDAYS, LocalDates
 from telecom_nb.params import param_trait
 
@@ -23,13 +24,16 @@ def holiday_traits() -> tuple[LocalDates, Enum]:
 
 
 class HolidayParams(HasTraits):
-    """Mixin for a pipeline with ``parts_``: ``holidays`` / ``holiday_like`` handed to each
-    part that reads them, now and at every rebuild (the pipeline's ``DRIVEN``)."""
+    """Mixin for a pipeline with ``parts_``: ``holidays`` / ``holiday_like`` / ``day_type``
+    handed to each part that reads them, now and at every rebuild (the pipeline's
+    ``DRIVEN``)."""
 
     holidays, holiday_like = holiday_traits()
+    day_type = day_type_trait()
 
-    @observe("holidays", "holiday_like")
+    @observe("holidays", "holiday_like", "day_type")
     def _holidays_changed(self, change) -> None:
         for part in getattr(self, "parts_", None) or ():
             if "holidays" in part.param_names():
-                part.set_params(holidays=self.holidays, holiday_like=self.holiday_like)
+                part.set_params(holidays=self.holidays, holiday_like=self.holiday_like,
+                                day_type=self.day_type)

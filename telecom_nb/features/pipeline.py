@@ -58,7 +58,7 @@ class KpiFeatures(LearnSteps, PartParams, HolidayParams, FeatureSwitches,
     #: part parameters set from this class's own (one switch, not two that can disagree)
     DRIVEN: ClassVar[dict[str, tuple[str, ...]]] = {
         "seasonal": ("kpis", "slots_per_day", "weekly", "timezone", "relations", "holidays",
-                     "holiday_like"),
+                     "holiday_like", "day_type"),
         "peers": ("kpis",), "change": ("kpis",), "novelty": ("kpis",),
         "record": ("kpis",),
     }
@@ -96,7 +96,7 @@ class KpiFeatures(LearnSteps, PartParams, HolidayParams, FeatureSwitches,
             SeasonalResiduals(
                 registry=self.registry, slots_per_day=self.slots_per_day,
                 weekly=self.weekly, timezone=self.timezone, relations=self.relations,
-                holidays=self.holidays, holiday_like=self.holiday_like,
+                holidays=self.holidays, holiday_like=self.holiday_like, day_type=self.day_type,
                 **own.get("seasonal", {}),
             )
         ]

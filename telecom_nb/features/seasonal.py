@@ -30,6 +30,7 @@ from telecom_nb.features.base import FeatureExtractor
 from telecom_nb.features.cadence import Cadence, per_sample
 from telecom_nb.features.compact import STATE_FLOAT, wide
 from telecom_nb.features.count_drift import LOUD_Z
+from telecom_nb.features.day_type import DayType, day_type_trait, read_day
 from telecom_nb.features.holiday_params import holiday_traits
 from telecom_nb.features.layout import grow_slot_major
 from telecom_nb.features.lumpy import LumpyKpis
@@ -87,9 +88,10 @@ class SeasonalResiduals(FeatureExtractor):
     slot_prior = param_trait(Float(3.0, help="samples before a slot's own level dominates"))
     relations = param_trait(Bool(True, help="also model KPI relations (log ratios)"))
     holidays, holiday_like = holiday_traits()  # read by slots(): a day off's week slots
+    day_type = day_type_trait()  # ... and a day off read from the fleet (day_type_)
 
     #: state newer than some checkpoints: derived by :meth:`derive_added_state`
-    _state_added: tuple[str, ...] = ("rel_offsets_",)
+    _state_added: tuple[str, ...] = ("rel_offsets_", "day_type_")
 
     @validate("slots_per_day")
     def _v_slots(self, proposal):
@@ -123,8 +125,11 @@ class SeasonalResiduals(FeatureExtractor):
 
     def derive_added_state(self, names: Sequence[str]) -> None:
         """A checkpoint older than the relation offsets learned its relations on ``log1p``:
-        they stay there (``c`` = 1)."""
-        self.rel_offsets_ = RelationOffsets.ones(len(self.kpis_ or ()))
+        they stay there (``c`` = 1). One older than the day type reads today afresh."""
+        if "rel_offsets_" in names:
+            self.rel_offsets_ = RelationOffsets.ones(len(self.kpis_ or ()))
+        if "day_type_" in names:
+            self.day_type_ = DayType()
 
     def state_changed(self) -> None:
         """Forget the expectation kept from ``transform_view`` for ``update_view``."""
@@ -140,6 +145,7 @@ class SeasonalResiduals(FeatureExtractor):
         self.week_ = WeekdayEffects(slots, n_series) if self.weekly else None
         self.lumpy_ = LumpyKpis(kpis, self.pairs_, slots)
         self.rel_offsets_ = RelationOffsets(len(kpis))
+        self.day_type_ = DayType()
         # float32, counts in uint16 tenths (widened on every read): the second-largest table
         self.slot_table_ = RobustTable((slots, n_series), self.slot_alpha, dtype=np.float32,
                                        count_dtype=np.uint16)
@@ -190,10 +196,12 @@ class SeasonalResiduals(FeatureExtractor):
 
     def slots(self, view: BatchView) -> tuple[np.ndarray, np.ndarray]:
         """(time-of-day slot, week slot) of the view's rows on the local clock."""
-        key = f"{ROWWISE}slots{self.slots_per_day}{self.timezone}{self.holidays}{self.holiday_like}"
+        read = self.day_type_.switched() if self.day_type and self.kpis_ is not None else None
+        key = (f"{ROWWISE}slots{self.slots_per_day}{self.timezone}{self.holidays}"
+               f"{self.holiday_like}{read}")
         if key not in view.cache:
             view.cache[key] = time_slots(view.timestamps, self.slots_per_day, self.timezone,
-                                         self.holidays, self.holiday_like)
+                                         self.holidays, self.holiday_like, read)
         return view.cache[key]
 
     def _expected_of(self, rows: np.ndarray, view: BatchView):
@@ -350,8 +358,11 @@ class SeasonalResiduals(FeatureExtractor):
         fleet = need > FEW_SERIES
         if self.week_ is not None:
             # the weekday's effect: what is left against a warm typical day
+            resid = y - (expected - effect)
+            if self.day_type and fleet:  # read before this tick teaches the weekday effects
+                read_day(self, view, (slot, wslot), resid, has, day_spread)
             visit = min(1.0, self.cadence_.step_ns * self.slots_per_day / DAY_NS)
-            self.week_.update(rows, wslot, y - (expected - effect),
+            self.week_.update(rows, wslot, resid,
                               self._week_learns(rows, slot, day_warm, fleet), far, spread,
                               day_spread**2, visit)
         self.slot_table_.alpha = self._slot_weight(fleet)

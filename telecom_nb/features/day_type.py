@@ -1,0 +1,160 @@
+"""The day type read from the fleet: an undeclared day off treated like the weekday it follows.
+
+Declared holidays (``holidays``/``holiday_like``) cover what the operator lists; a moving
+religious day, a regional day off or a strike is not listed, and the whole fleet is then
+flagged against a working day's shape. What gives such a day away is the *fleet*: since
+local midnight most sectors sit where another weekday's profile (the fleet's weekday
+effect, :class:`~telecom_nb.features.weekly.WeekdayEffects`) puts them, and far from
+today's. Per tick the fleet's median typical-day residual of every series is compared with
+each weekday's fleet effect at this time of day, in the sectors' own noise units, and the
+squared distances are summed over the day so far. A weekday that fits the day much better
+than its own (``RATIO``), well within the two weekdays' own difference (``FIT``), after
+enough of that difference was seen (``MIN_SEP``, hours x noise units squared: the night
+tells nothing) takes over the rest of the local day: its week slots are read and taught,
+as a declared holiday's are. The next local midnight starts from the calendar again.
+
+A fleet-wide fault is not a weekday: a core outage takes traffic to ~0 and availability
+down, far from every weekday's shape (its distance stays near its own weekday's), and a
+fault that starts mid-day carries the morning that fitted the working day. One sector's
+own data never decides (a fleet median), and few series never switch.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+from traitlets import Bool
+
+from telecom_nb.features.group_median import FLEET_SAMPLE, MIN_FLEET_SECTORS, nanmedian_fast
+from telecom_nb.features.time_slots import DAYS_PER_WEEK, HOUR_NS, local_day
+from telecom_nb.params import param_trait
+
+DAY_TYPE_HELP = (
+    "read the day type from the fleet: a day most sectors spend on another "
+    "weekday's shape since local midnight (an undeclared holiday) is expected "
+    "like that weekday for the rest of the day (fleets only)"
+)
+#: off by default: it earned its keep on the worlds it was tuned on, not on held-out ones
+#: (benchmarks/MEASURED.md, "Issue 11, a day off nobody declared")
+DEFAULT = False
+
+#: the other weekday's distance at most this share of the calendar weekday's
+RATIO = 0.25
+#: ... and at most this share of the two weekdays' own separation (an outage is far from both)
+FIT = 0.5
+#: the separation seen so far (hours x squared noise units, summed over series) to decide
+MIN_SEP = 2.0
+#: hours of the day read before any switch (one odd tick, a partial reporting period, is no
+#: day type)
+MIN_HOURS = 2.0
+#: visits of a week slot the fleet has seen before its weekday is read (the first week's
+#: fleet effects are one day's: reading them switched ordinary days and taught the wrong
+#: weekday)
+MIN_VISITS = 2.0
+#: sectors whose median is read (below it: no fleet)
+MIN_SECTORS = MIN_FLEET_SECTORS
+
+
+class DayType:
+    """The fleet's reading of the current local day: per candidate weekday the summed
+    squared distance (``err_``) and separation from the calendar's weekday (``sep_``)."""
+
+    def __init__(self) -> None:
+        self.day_ = -1  # local day number (days since 1970-01-01 on the wall clock)
+        self.like_ = -1  # the weekday the day was switched to; -1: its own
+        self.err_ = np.zeros(DAYS_PER_WEEK)
+        self.sep_ = np.zeros(DAYS_PER_WEEK)
+        self.hours_ = 0.0
+
+    def switched(self) -> tuple[int, int] | None:
+        """(local day, weekday) to read instead of the calendar's, or None."""
+        return (self.day_, self.like_) if self.like_ >= 0 else None
+
+    def observe(
+        self,
+        day: int,
+        slot: int,
+        weekday: int,
+        fleet_effect: np.ndarray,
+        seen: np.ndarray,
+        r: np.ndarray,
+        ok: np.ndarray,
+        spread: np.ndarray,
+        hours: float,
+    ) -> None:
+        """One tick of the fleet (one time): ``r`` sectors x series typical-day residuals
+        (``ok`` where they mean something; a sample of the fleet), ``spread`` their noise;
+        ``fleet_effect`` 7 x series (each weekday's fleet effect at this time of day),
+        ``seen`` which weekdays the fleet has seen often enough."""
+        if day != self.day_:  # a new local day: the calendar's again
+            self.day_, self.like_ = day, -1
+            self.err_[:] = 0.0
+            self.sep_[:] = 0.0
+            self.hours_ = 0.0
+        if self.like_ >= 0:
+            return
+        if np.count_nonzero(ok.any(axis=1)) < MIN_SECTORS:
+            return
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns: left out
+            med = nanmedian_fast(np.where(ok, r, np.nan))
+            scale = nanmedian_fast(np.where(ok, spread, np.nan))
+        use = np.isfinite(med) & np.isfinite(scale) & (scale > 0)
+        if not use.any() or not seen[weekday]:
+            return
+        unit = np.where(use, 1.0 / np.where(use, scale, 1.0), 0.0)
+        fe = np.nan_to_num(fleet_effect) * unit
+        m = np.where(use, med, 0.0) * unit
+        self.err_ += hours * ((m - fe) ** 2).sum(axis=1)
+        self.sep_ += hours * ((fe - fe[weekday]) ** 2).sum(axis=1)
+        self.hours_ += hours
+        err = np.where(seen, self.err_, np.inf)
+        err[weekday] = np.inf
+        best = int(np.argmin(err))
+        if (
+            np.isfinite(err[best])
+            and self.hours_ >= MIN_HOURS
+            and self.sep_[best] >= MIN_SEP
+            and err[best] <= RATIO * self.err_[weekday]
+            and err[best] <= FIT * self.sep_[best]
+        ):
+            self.like_ = best
+
+
+def day_type_trait() -> Bool:
+    """A fresh ``day_type`` trait (each class declares its own)."""
+    return param_trait(Bool(DEFAULT, help=DAY_TYPE_HELP))
+
+
+def read_day(
+    season,
+    view,
+    slots: tuple[np.ndarray, np.ndarray],
+    r: np.ndarray,
+    has: np.ndarray,
+    spread: np.ndarray,
+) -> None:
+    """Feed a fleet tick (one time; a batch of several is skipped) of the seasonal part
+    ``season`` to its ``day_type_``: ``r`` its typical-day residuals, ``has`` where the
+    sector's level is known, ``spread`` the typical day's noise."""
+    ns = view.ns()
+    if not len(ns) or ns[0] != ns[-1] or not (ns == ns[0]).all():
+        return
+    stride = max(1, len(ns) // FLEET_SAMPLE)  # a sample first: no rows x series temporaries
+    r, has, spread = r[::stride], has[::stride], spread[::stride]
+    per_day = season.slots_per_day
+    slot, weekday = int(slots[0][0]), int(slots[1][0]) // per_day
+    week = season.week_
+    at = np.arange(DAYS_PER_WEEK) * per_day + slot
+    season.day_type_.observe(
+        local_day(ns, season.timezone),
+        slot,
+        weekday,
+        week.fleet_[at],
+        week.fleet_count_[at] >= MIN_VISITS,
+        r,
+        has & np.isfinite(r),
+        spread,
+        season.cadence_.step_ns / HOUR_NS,
+    )

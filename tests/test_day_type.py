@@ -1,0 +1,153 @@
+"""The day type read from the fleet: an undeclared day off is absorbed, a fleet-wide outage
+and one series are not (:mod:`telecom_nb.features.day_type`)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from telecom_nb import schema
+from telecom_nb.detectors import make_detector
+from telecom_nb.engine.replay import replay
+from telecom_nb.features.day_type import DayType
+
+TEHRAN = "Asia/Tehran"
+KPIS = ["traffic", "users", "avail"]
+
+
+def _fleet(day_off: str = "holiday", sectors: int = 12, seed: int = 5) -> pd.DataFrame:
+    """Hourly sectors, local Sat 2026-09-26 to Wed 10-14 14:00: Fridays carry half the
+    traffic with a late peak; on Wed 10-14 either a day off shaped like a Friday
+    (``holiday``, declared nowhere) or a core outage from 06:00 (``outage``: traffic ~0,
+    availability down)."""
+    rng = np.random.default_rng(seed)
+    local = pd.date_range("2026-09-26", "2026-10-14 14:00", freq="1h")
+    hour = local.hour.to_numpy()
+    wed = (local.month.to_numpy() == 10) & (local.day.to_numpy() == 14)
+    friday = (local.day_of_week.to_numpy() == 4) | (wed & (day_off == "holiday"))
+    shape = np.where(
+        friday,
+        0.5 + 0.3 * np.sin((hour - 10) / 24 * 2 * np.pi),
+        1.0 + 0.6 * np.sin((hour - 6) / 24 * 2 * np.pi),
+    )
+    down = wed & (hour >= 6) & (day_off == "outage")
+    shape = np.where(down, 0.01, shape)
+    n, m = len(local), sectors
+    level = rng.uniform(50, 150, m)
+    traffic = level[None, :] * shape[:, None] * rng.lognormal(0, 0.05, (n, m))
+    users = traffic * 0.4 * rng.lognormal(0, 0.05, (n, m))
+    avail = np.where(down[:, None], 20.0, 99.5) + rng.normal(0, 0.1, (n, m))
+    stamps = local.tz_localize(TEHRAN).tz_convert("UTC")
+    return pd.DataFrame(
+        {
+            schema.TIMESTAMP: np.repeat(stamps, m),
+            schema.SECTOR: np.tile([f"S{i:02d}" for i in range(m)], n),
+            "traffic": traffic.ravel(),
+            "users": users.ravel(),
+            "avail": avail.ravel(),
+        }
+    )
+
+
+def _run(table: pd.DataFrame, day_type: bool = True):
+    detector = make_detector("iforest")
+    detector.set_params(kpis=KPIS, timezone=TEHRAN, day_type=day_type)
+    out = replay(table, detector, KPIS).frame
+    local = out[schema.TIMESTAMP].dt.tz_convert(TEHRAN)
+    wed = (local.dt.day == 14) & (local.dt.month == 10)
+    return int(out[schema.IS_ANOMALY][wed].sum()), detector.features_.parts_[0].day_type_
+
+
+def test_an_undeclared_holiday_in_a_small_fleet_is_read_as_its_weekday():
+    flags, read = _run(_fleet("holiday"))
+    assert read.switched() == (20_740, 4), read.__dict__  # local 2026-10-14 read as a Friday
+    # 180 rows that day; 154 flagged with day_type=False (22 with it, this host)
+    assert flags <= 45, flags
+
+
+def test_a_fleet_wide_outage_is_no_day_type():
+    flags, read = _run(_fleet("outage"))
+    assert read.day_ == 20_740 and read.switched() is None, read.__dict__
+    assert flags >= 80  # every sector, every hour since 06:00
+
+
+@pytest.mark.parametrize("sectors", [1, 10])
+def test_one_series_or_a_few_never_switch_day_type(sectors):
+    table = _fleet("holiday", sectors=sectors)
+    detector = make_detector("iforest")
+    detector.set_params(kpis=KPIS, timezone=TEHRAN, day_type=True)
+    replay(table, detector, KPIS)
+    assert detector.features_.parts_[0].day_type_.switched() is None
+
+
+def test_the_decision_needs_a_better_fit_well_within_the_weekdays_difference():
+    fleet = np.zeros((7, 3))
+    fleet[4] = [-1.0, -1.0, 0.0]  # Friday: volumes down, availability as any day
+    seen = np.ones(7, dtype=bool)
+    rng = np.random.default_rng(0)
+    spread = np.ones((50, 3))
+    ok = np.ones((50, 3), dtype=bool)
+
+    def feed(read: DayType, effect: np.ndarray, ticks: int = 4) -> DayType:
+        for t in range(ticks):
+            r = effect + rng.normal(0, 0.3, (50, 3))
+            read.observe(100, t, 2, fleet, seen, r, ok, spread, 1.0)
+        return read
+
+    assert feed(DayType(), np.array([-1.0, -1.0, 0.0])).switched() == (100, 4)
+    assert feed(DayType(), np.zeros(3)).switched() is None  # an ordinary Wednesday
+    assert feed(DayType(), np.array([-6.0, -6.0, -5.0])).switched() is None  # an outage
+    # one tick is not enough (an odd reporting period), and a weekday not yet seen twice
+    # is no candidate
+    assert feed(DayType(), np.array([-1.0, -1.0, 0.0]), ticks=1).switched() is None
+    seen[4] = False
+    assert feed(DayType(), np.array([-1.0, -1.0, 0.0])).switched() is None
+    # a new local day starts from the calendar again
+    read = feed(DayType(), np.array([-1.0, -1.0, 0.0]))
+    read.observe(101, 0, 3, fleet, np.ones(7, dtype=bool), np.zeros((50, 3)), ok, spread, 1.0)
+    assert read.switched() is None and read.day_ == 101
+
+
+def test_day_type_is_a_validated_parameter_set_live_and_shown_as_a_control():
+    import ipywidgets as widgets
+    from traitlets import TraitError
+
+    from telecom_nb.detectors.param_paths import configure, parse_texts
+    from telecom_nb.ui.controls import widget_for
+
+    detector = make_detector("iforest")
+    assert detector.get_params()["day_type"] is False  # off unless asked (MEASURED.md)
+    configure(detector, parse_texts(detector, {"day_type": "true"}))  # --set day_type=true
+    assert detector.day_type is True
+    with pytest.raises(TraitError, match=r"'day_type' trait .* expected a boolean"):
+        detector.set_params(day_type="sometimes")
+    detector.set_params(kpis=KPIS, timezone=TEHRAN)
+    replay(_fleet("holiday", sectors=12).iloc[: 12 * 48], detector, KPIS)
+    seasonal = detector.features_.parts_[0]
+    learned = seasonal.slot_table_
+    detector.day_type = False  # a notebook cell: the running part follows, keeps what it learned
+    assert detector.features_.parts_[0] is seasonal and seasonal.slot_table_ is learned
+    assert seasonal.day_type is False and detector.features_.day_type is False
+    assert isinstance(widget_for(detector, "day_type").widget, widgets.Checkbox)
+
+
+def test_a_checkpoint_keeps_the_days_reading_and_an_older_one_reads_afresh():
+    import json
+
+    from telecom_nb.engine.snapshot import capture, restore
+    from telecom_nb.features.seasonal import SeasonalResiduals
+
+    read = DayType()
+    read.day_, read.like_, read.hours_ = 20_740, 4, 3.0
+    read.err_[:] = 5.0
+    season = SeasonalResiduals(kpis=KPIS, timezone=TEHRAN)
+    season.bind(KPIS)
+    season.day_type_ = read
+    tree, arrays = capture(season)
+    tree = json.loads(json.dumps(tree))
+    again = restore(SeasonalResiduals(kpis=KPIS, timezone=TEHRAN), tree, arrays)
+    assert again.day_type_.switched() == (20_740, 4) and again.day_type_.err_[3] == 5.0
+    del tree["attrs"]["day_type_"]  # a checkpoint from before the day type
+    older = restore(SeasonalResiduals(kpis=KPIS, timezone=TEHRAN), tree, arrays)
+    assert older.day_type_.switched() is None and older.day_type_.day_ == -1
