@@ -117,8 +117,10 @@ def test_day_type_is_a_validated_parameter_set_live_and_shown_as_a_control():
     from telecom_nb.ui.controls import widget_for
 
     detector = make_detector("iforest")
-    assert detector.get_params()["day_type"] is False  # off unless asked (MEASURED.md)
-    configure(detector, parse_texts(detector, {"day_type": "true"}))  # --set day_type=true
+    assert detector.get_params()["day_type"] is True  # on unless switched off (MEASURED.md)
+    configure(detector, parse_texts(detector, {"day_type": "false"}))  # --set day_type=false
+    assert detector.day_type is False
+    configure(detector, parse_texts(detector, {"day_type": "true"}))
     assert detector.day_type is True
     with pytest.raises(TraitError, match=r"'day_type' trait .* expected a boolean"):
         detector.set_params(day_type="sometimes")
@@ -151,3 +153,13 @@ def test_a_checkpoint_keeps_the_days_reading_and_an_older_one_reads_afresh():
     del tree["attrs"]["day_type_"]  # a checkpoint from before the day type
     older = restore(SeasonalResiduals(kpis=KPIS, timezone=TEHRAN), tree, arrays)
     assert older.day_type_.switched() is None and older.day_type_.day_ == -1
+
+
+def test_a_declared_holiday_wins_over_the_fleets_reading():
+    from telecom_nb.features.time_slots import time_slots
+
+    stamps = pd.DatetimeIndex(["2026-10-14 12:00"], tz="UTC")  # a Wednesday, local day 20,740
+    _, week = time_slots(stamps, 24, "UTC", day_type=(20_740, 5))
+    assert week[0] // 24 == 5  # read as a Saturday
+    _, week = time_slots(stamps, 24, "UTC", ("2026-10-14",), "Fri", day_type=(20_740, 5))
+    assert week[0] // 24 == 4  # the user's Friday, not the fleet's Saturday

@@ -96,13 +96,14 @@ def time_slots(timestamps: pd.Series | pd.DatetimeIndex | np.ndarray, slots_per_
     The week slot is ``weekday * slots_per_day + slot`` (Monday = 0); on a local date in
     ``holidays`` the weekday is ``holiday_like``'s, and on ``day_type``'s (local day number,
     weekday: the day type read from the fleet, :mod:`~telecom_nb.features.day_type`) that
-    weekday. A slot is a duration (1 day /
+    weekday unless the day is a declared holiday. A slot is a duration (1 day /
     ``slots_per_day``), so 5-minute, 15-minute and hourly data share one slot structure.
     """
     ns = local_ns(timestamps, timezone)
-    off = [(local_days(holidays), WEEKDAYS.index(holiday_like))] if holidays else []
-    if day_type is not None:
-        off.append((np.array([day_type[0]], dtype=np.int64), day_type[1]))
+    # the fleet's reading first, the declared holidays over it: what the user listed wins
+    off = [] if day_type is None else [(np.array([day_type[0]], dtype=np.int64), day_type[1])]
+    if holidays:
+        off.append((local_days(holidays), WEEKDAYS.index(holiday_like)))
     if len(ns) > 1 and ns[0] == ns[-1] and (ns == ns[0]).all():  # a live tick: one time,
         slot, week = _slots(ns[:1], slots_per_day, off)  # computed once (~3 ms at 100k)
         return np.full(len(ns), slot[0], dtype=slot.dtype), np.full(len(ns), week[0],
