@@ -71,11 +71,21 @@ class JointDistance:
     def fit(cls, window: np.ndarray, columns: np.ndarray) -> JointDistance:
         """Fit on ``window`` rows (the past only)."""
         columns = np.asarray(columns, dtype=np.intp)
-        x = bounded(window[:, columns])
+        return cls.of_bounded(bounded(window[:, columns]), columns)
+
+    @classmethod
+    def of_bounded(cls, x: np.ndarray, columns: np.ndarray) -> JointDistance:
+        """:meth:`fit` on rows already bounded, ``x = bounded(window[:, columns])``: a
+        retrain bounds its window's columns once for the fit and the window's distances
+        (:meth:`bounded_distance`), the same numbers as :meth:`fit` and :meth:`distance`."""
         center = np.median(x, axis=0)
-        return cls(columns, center, _shrunk_precision(x - center))
+        return cls(np.asarray(columns, dtype=np.intp), center, _shrunk_precision(x - center))
 
     def distance(self, features: np.ndarray) -> np.ndarray:
         """Squared distance of each row (rows x all features) from the centre."""
-        x = bounded(features[:, self.columns]) - self.center
+        return self.bounded_distance(bounded(features[:, self.columns]))
+
+    def bounded_distance(self, x: np.ndarray) -> np.ndarray:
+        """:meth:`distance` of rows already bounded, ``x = bounded(features[:, columns])``."""
+        x = x - self.center
         return np.einsum("ij,jk,ik->i", x, self.precision, x)
