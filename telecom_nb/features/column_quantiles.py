@@ -17,20 +17,28 @@ import numpy as np
 class SortedColumns:
     """A rows x columns block sorted per column (NaN last) and its non-NaN counts."""
 
-    def __init__(self, block: np.ndarray, *, ordered: bool = False) -> None:
-        """``ordered``: ``block`` is already sorted per column, NaN last (not sorted again)."""
+    def __init__(self, block: np.ndarray, *, ordered: bool = False, no_nan: bool = False) -> None:
+        """``ordered``: ``block`` is already sorted per column, NaN last (not sorted again);
+        ``no_nan``: the caller knows ``block`` holds no NaN (every value counts: no pass
+        over the block to count them, ~0.6 ms on a 20k x 42 window)."""
         block = np.asarray(block, dtype=np.float64)
         self.ordered = block if ordered else np.sort(block, axis=0)
-        # counted along contiguous rows (an integer: any order; numpy's reduction over the
-        # first axis of a narrow block makes one inner loop call per row, ~0.14 ms at 1,000)
-        self.count = np.ascontiguousarray(~np.isnan(self.ordered).T).sum(axis=1)
+        if no_nan:
+            self.count = np.full(self.ordered.shape[1], len(self.ordered), dtype=np.intp)
+        else:
+            # counted along contiguous rows (an integer: any order; numpy's reduction over
+            # the first axis of a narrow block makes one inner loop call per row, ~0.14 ms
+            # at 1,000)
+            self.count = np.ascontiguousarray(~np.isnan(self.ordered).T).sum(axis=1)
         self._cols = np.arange(self.ordered.shape[1])
 
     @classmethod
     def sorted_quantile(cls, ordered: np.ndarray, q: np.ndarray | float) -> np.ndarray | float:
         """``np.quantile(ordered, q)`` of a sorted 1-D array without NaN, without numpy's
         copy and partition of it (a retrain's calibrations read their sorted reference)."""
-        out = cls(np.asarray(ordered, dtype=np.float64)[:, None], ordered=True).quantile(q)
+        out = cls(
+            np.asarray(ordered, dtype=np.float64)[:, None], ordered=True, no_nan=True
+        ).quantile(q)
         return float(out[0]) if np.ndim(q) == 0 else out[:, 0]
 
     def quantile(self, q: np.ndarray | float) -> np.ndarray:
