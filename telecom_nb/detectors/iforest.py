@@ -14,7 +14,7 @@ from telecom_nb.detectors.calendar_params import CalendarParams
 from telecom_nb.detectors.calibration import DEEP_SHOULDER, SHOULDER, TailCalibrator, soft_cap
 from telecom_nb.detectors.drift_part import DriftPart
 from telecom_nb.detectors.feature_tails import FeatureTails
-from telecom_nb.detectors.forest_model import FitReference, ForestAndZ, forest_input
+from telecom_nb.detectors.forest_model import FitReference, ForestAndZ, columns_of, forest_input
 from telecom_nb.detectors.forest_params import ForestParams
 from telecom_nb.detectors.good_side import BadSides, clip_good_side, good_side_columns
 from telecom_nb.detectors.joint import JointDistance, bounded
@@ -147,7 +147,7 @@ class IsolationForestDetector(RatioSwitch, PartSchedule, CalendarParams, ForestP
         # run columns are a part of their own (the forest as without them: same trees)
         unread = (tuple(hidden) if heavy else ()) + run + drift_cols
         keep = others(window.shape[1], unread) if len(unread) else None
-        x = forest_input(window if keep is None else window[:, keep])
+        x = forest_input(columns_of(window, keep))  # the same values, read in place
         forest = rolled_forest(x, kept_forest, keep, **params)
         ref, kept = window, None
         shift_ref, shift_prev = full_window, full_previous
