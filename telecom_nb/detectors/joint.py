@@ -44,6 +44,16 @@ def bounded(features: np.ndarray) -> np.ndarray:
     return out
 
 
+def median_rows(x: np.ndarray) -> np.ndarray:
+    """``np.median(x, axis=0)`` of rows without NaN (``bounded``'s), the same numbers: numpy's
+    mean of the middle value or two, taken from one sort (numpy's partition along the first
+    axis took ~2x the sort: 1.6 -> 0.85 ms on a one-series window's 19k x 12 joint columns,
+    many of them tied at 0)."""
+    ordered = np.sort(x, axis=0)
+    k = len(ordered) // 2
+    return np.mean(ordered[k - 1 : k + 1] if len(ordered) % 2 == 0 else ordered[k : k + 1], axis=0)
+
+
 def _shrunk_precision(x: np.ndarray) -> np.ndarray:
     """Inverse of the Ledoit-Wolf shrunk covariance of centred rows ``x``."""
     n, f = x.shape
@@ -78,7 +88,7 @@ class JointDistance:
         """:meth:`fit` on rows already bounded, ``x = bounded(window[:, columns])``: a
         retrain bounds its window's columns once for the fit and the window's distances
         (:meth:`bounded_distance`), the same numbers as :meth:`fit` and :meth:`distance`."""
-        center = np.median(x, axis=0)
+        center = median_rows(x)
         return cls(np.asarray(columns, dtype=np.intp), center, _shrunk_precision(x - center))
 
     def distance(self, features: np.ndarray) -> np.ndarray:
