@@ -102,6 +102,13 @@ def test_same_numbers_as_quantile_without_nan(seed, rows):
     np.testing.assert_array_equal(cols.quantile(np.array([0.5, 0.75])),
                                   np.quantile(x, [0.5, 0.75], axis=0))
     np.testing.assert_array_equal(cols.quantile(0.95), np.quantile(x, 0.95, axis=0))
+    known = SortedColumns(x, no_nan=True)  # told there is no NaN: the same counts, no pass
+    np.testing.assert_array_equal(known.count, cols.count)
+    np.testing.assert_array_equal(known.quantile(0.95), cols.quantile(0.95))
+    level = cols.quantile(0.9)
+    for got, want in zip(known.excess_quantile(level, 0.25), cols.excess_quantile(level, 0.25),
+                         strict=True):
+        np.testing.assert_array_equal(got, want)
 
 
 @pytest.mark.parametrize("shape", [(1000, 9), (3, 2), (0, 4), (50, 3, 4), (7, 1), (5,)])
