@@ -48,9 +48,29 @@ class SortedColumns:
     def excess_quantile(self, level: np.ndarray, q: float) -> tuple[np.ndarray, np.ndarray]:
         """How many values of each column are above ``level`` (per column), and
         ``np.nanquantile(np.where(block > level, block - level, nan), q, axis=0)``."""
-        with np.errstate(invalid="ignore"):
-            above = (self.ordered > level).sum(axis=0)  # NaN compares False
+        above = self._above(level)
         return above, self._lerp(self.count - above, above, q, level)
+
+    def _above(self, level: np.ndarray) -> np.ndarray:
+        """``(block > level).sum(axis=0)``: a binary search of every column's sorted non-NaN
+        values at once (~15 steps over the columns instead of a pass over the block, ~0.8
+        ms a level on a fleet's 20k x 42 window); a NaN level: none above, as numpy's
+        comparison. ``v <= level`` is monotone along a sorted column (-0.0 and 0.0 compare
+        equal however the sort left them)."""
+        level = np.broadcast_to(np.asarray(level, dtype=np.float64), self.count.shape)
+        lo, hi = np.zeros_like(self.count), self.count.copy()
+        last = max(len(self.ordered) - 1, 0)
+        while True:
+            open_ = lo < hi
+            if not open_.any():
+                break
+            mid = (lo + hi) // 2
+            below = open_ & (self.ordered[np.minimum(mid, last), self._cols] <= level)
+            lo = np.where(below, mid + 1, lo)  # values up to mid are <= level
+            hi = np.where(open_ & ~below, mid, hi)
+        above = self.count - lo
+        above[np.isnan(level)] = 0
+        return above
 
     def _lerp(self, start: np.ndarray, m: np.ndarray, q, shift) -> np.ndarray:
         """numpy's linear quantile of each column's sorted values ``start:start + m``
