@@ -102,6 +102,13 @@ def test_same_numbers_as_quantile_without_nan(seed, rows):
     np.testing.assert_array_equal(cols.quantile(np.array([0.5, 0.75])),
                                   np.quantile(x, [0.5, 0.75], axis=0))
     np.testing.assert_array_equal(cols.quantile(0.95), np.quantile(x, 0.95, axis=0))
+    known = SortedColumns(x, no_nan=True)  # told there is no NaN: the same counts, no pass
+    np.testing.assert_array_equal(known.count, cols.count)
+    np.testing.assert_array_equal(known.quantile(0.95), cols.quantile(0.95))
+    level = cols.quantile(0.9)
+    for got, want in zip(known.excess_quantile(level, 0.25), cols.excess_quantile(level, 0.25),
+                         strict=True):
+        np.testing.assert_array_equal(got, want)
 
 
 @pytest.mark.parametrize("shape", [(1000, 9), (3, 2), (0, 4), (50, 3, 4), (7, 1), (5,)])
@@ -130,3 +137,19 @@ def test_masked_means_of_a_column_ordered_block_are_numpys():
     np.testing.assert_array_equal(mean_where(v, seen), want)
     np.testing.assert_array_equal(mean_where(v.astype(np.float32), seen),
                                   np.nanmean(np.where(seen, v.astype(np.float32), np.nan), axis=0))
+
+
+@pytest.mark.parametrize("rows", [1, 2, 5, 1000])
+def test_counts_above_a_level_are_numpys_with_signed_zeros_infinities_and_nan(rows):
+    """The excess counts come from a binary search of the sorted columns: -0.0 beside 0.0,
+    infinities, NaN values and NaN levels count as numpy's ``block > level`` does."""
+    rng = np.random.default_rng(1926 + rows)
+    x = rng.choice(np.array([-0.0, 0.0, 1.0, -1.0, np.inf, -np.inf, np.nan, 2.5]), (rows, 6))
+    x[:, 5] = np.nan
+    cols = SortedColumns(x)
+    for level in ([0.0, -0.0, 1.0, np.inf, -np.inf, np.nan], [-0.0, 0.0, np.nan, 2.5, -1.0, 0.0],
+                  [3.0, -3.0, 0.5, 1.0, 2.5, -np.inf]):
+        with np.errstate(invalid="ignore"):
+            want = (x > np.array(level)).sum(axis=0)
+        np.testing.assert_array_equal(cols._above(np.array(level)), want)
+        np.testing.assert_array_equal(cols.excess_quantile(np.array(level), 0.25)[0], want)

@@ -155,7 +155,7 @@ class FeatureTails:
             raise ValueError("cannot fit feature tails on an empty window")
         # one sort of the window for its three quantiles (numpy's numbers: np.quantile
         # partitions a copy per call, ~3x the sort); a NaN column stays numpy's (all NaN)
-        plain = None if np.isnan(a).any() else SortedColumns(a)
+        plain = None if np.isnan(a).any() else SortedColumns(a, no_nan=True)
         q50, q75 = (np.quantile(a, [0.5, 0.75], axis=0) if plain is None
                     else plain.quantile(np.array([0.5, 0.75])))
         scale = np.maximum((q75 - q50) / math.log(2.0), Z_SCALE_FLOOR)
@@ -163,7 +163,7 @@ class FeatureTails:
             none = np.zeros((0, n_features))
             return cls(q75, scale, none, none, none, np.full(n_features, np.inf),
                        np.zeros(n_features, bool), np.zeros(n_features))
-        ref = a.copy()
+        ref = a  # the rows the tails are fitted on: a's, less those continuing a cluster
         runs = np.zeros(n_features)
         if previous is not None:
             gate = (np.quantile(a, CLUSTER_GATE, axis=0) if plain is None
@@ -173,16 +173,16 @@ class FeatureTails:
                 beyond = a > gate
                 onsets = (beyond & ~going).sum(axis=0)
                 runs = np.log(np.maximum(beyond.sum(axis=0), 1) / np.maximum(onsets, 1))
-                ref[going] = np.nan  # NaN (no previous tick) stays
+                ref = np.where(going, np.nan, a)  # NaN (no previous tick) stays
         levels = np.asarray(TAIL_LEVELS)
-        kept = np.maximum((~np.isnan(ref)).sum(axis=0), 1)
         start = np.zeros((len(levels), n_features))
         base = np.full((len(levels), n_features), np.inf)
         tail_scale = np.ones((len(levels), n_features))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns: no fit
             # np.nanquantile's numbers, one sort (the window's own when nothing was left out)
-            ordered = plain if previous is None and plain is not None else SortedColumns(ref)
+            ordered = plain if ref is a and plain is not None else SortedColumns(ref)
+            kept = np.maximum(ordered.count, 1)  # the non-NaN rows of each column of ref
             start[:] = ordered.quantile(1.0 - levels)
             for k in range(len(levels)):
                 count, excess = ordered.excess_quantile(start[k], EXCESS_QUANTILE)

@@ -14,10 +14,10 @@ from telecom_nb.detectors.calendar_params import CalendarParams
 from telecom_nb.detectors.calibration import DEEP_SHOULDER, SHOULDER, TailCalibrator, soft_cap
 from telecom_nb.detectors.drift_part import DriftPart
 from telecom_nb.detectors.feature_tails import FeatureTails
-from telecom_nb.detectors.forest_model import FitReference, ForestAndZ, forest_input
+from telecom_nb.detectors.forest_model import FitReference, ForestAndZ, columns_of, forest_input
 from telecom_nb.detectors.forest_params import ForestParams
 from telecom_nb.detectors.good_side import BadSides, clip_good_side, good_side_columns
-from telecom_nb.detectors.joint import JointDistance
+from telecom_nb.detectors.joint import JointDistance, bounded
 from telecom_nb.detectors.kpi_families import KpiFamilies, others, without
 from telecom_nb.detectors.part_schedule import PartSchedule
 from telecom_nb.detectors.persist_part import PersistPart
@@ -147,7 +147,7 @@ class IsolationForestDetector(RatioSwitch, PartSchedule, CalendarParams, ForestP
         # run columns are a part of their own (the forest as without them: same trees)
         unread = (tuple(hidden) if heavy else ()) + run + drift_cols
         keep = others(window.shape[1], unread) if len(unread) else None
-        x = forest_input(window if keep is None else window[:, keep])
+        x = forest_input(columns_of(window, keep))  # the same values, read in place
         forest = rolled_forest(x, kept_forest, keep, **params)
         ref, kept = window, None
         shift_ref, shift_prev = full_window, full_previous
@@ -167,9 +167,9 @@ class IsolationForestDetector(RatioSwitch, PartSchedule, CalendarParams, ForestP
         joint = joint_tail = joint_null = units = smooth = smooth_tail = None
         smooth_null = smooth_units = None
         if len(columns):
-            joint = _fit_joint(full_window, np.asarray(columns, dtype=np.intp),
-                               shift if heavy else shift[:0])
-            d = joint.distance(shift_ref)[:, None]
+            joint, b = _fit_joint(full_window, np.asarray(columns, dtype=np.intp),
+                                  shift if heavy else shift[:0])
+            d = joint.bounded_distance(b if kept is None else b[kept])[:, None]
             # declustered like a feature's tail (``previous`` holds |z|: no distance of its
             # own, so a row continues where the sector was already far on any feature); its
             # deep tail is every KPI's rare normal excursions at once (availability's dips):
@@ -178,8 +178,9 @@ class IsolationForestDetector(RatioSwitch, PartSchedule, CalendarParams, ForestP
             joint_tail = FeatureTails.fit(d, before, tails=not heavy, spaced=False)
             units = joint_tail(d)
             if heavy and len(smooth_cols):  # the smoothed z vector: a distance of its own
-                smooth = JointDistance.fit(full_window, smooth_cols)
-                d = smooth.distance(shift_ref)[:, None]
+                b = bounded(full_window[:, smooth_cols])  # once: the fit and the distances
+                smooth = JointDistance.of_bounded(b, smooth_cols)
+                d = smooth.bounded_distance(b if kept is None else b[kept])[:, None]
                 smooth_tail = FeatureTails.fit(d, before, tails=False, spaced=False)
                 smooth_units = smooth_tail(d)
                 smooth_null = TailCalibrator.fit(smooth_units, heavy_tails=True, continues=cont)
@@ -301,7 +302,8 @@ def _max_of(parts: dict[str, np.ndarray]) -> np.ndarray:
     return functools.reduce(np.maximum, parts.values())
 
 
-def _fit_joint(window: np.ndarray, columns: np.ndarray, shift: np.ndarray) -> JointDistance:
+def _fit_joint(window: np.ndarray, columns: np.ndarray,
+               shift: np.ndarray) -> tuple[JointDistance, np.ndarray]:
     """The joint distance of the seasonal and persistence columns and, for a few series once
     the window holds :data:`MIN_SHIFT_ROWS` rows with a level-shift statistic, the shift
     columns too, fitted on those rows only (an hour's shift of zero before 3 days of history
@@ -312,12 +314,18 @@ def _fit_joint(window: np.ndarray, columns: np.ndarray, shift: np.ndarray) -> Jo
     the service's latent factors (those drifts are the per-KPI shift part's false alarms);
     the hour's shifts of many KPIs together, against how they usually shift together,
     stand out.
+
+    Also returns ``bounded(window[:, joint.columns])`` of every window row (bounded once:
+    the fit reads its rows, the window's distances all of it).
     """
     if len(shift):
         has = (window[:, shift] != 0).any(axis=1)
         if has.sum() >= MIN_SHIFT_ROWS:
-            return JointDistance.fit(window[has], np.r_[columns, shift])
-    return JointDistance.fit(window, columns)
+            both = np.r_[columns, shift]
+            b = bounded(window[:, both])  # elementwise: b[has] is bounded(window[has][:, both])
+            return JointDistance.of_bounded(b[has], both), b
+    b = bounded(window[:, columns])
+    return JointDistance.of_bounded(b, columns), b
 
 
 def _shift_null(ref: np.ndarray, previous: np.ndarray | None, columns: np.ndarray,

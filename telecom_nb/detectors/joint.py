@@ -44,6 +44,16 @@ def bounded(features: np.ndarray) -> np.ndarray:
     return out
 
 
+def median_rows(x: np.ndarray) -> np.ndarray:
+    """``np.median(x, axis=0)`` of rows without NaN (``bounded``'s), the same numbers: numpy's
+    mean of the middle value or two, taken from one sort (numpy's partition along the first
+    axis took ~2x the sort: 1.6 -> 0.85 ms on a one-series window's 19k x 12 joint columns,
+    many of them tied at 0)."""
+    ordered = np.sort(x, axis=0)
+    k = len(ordered) // 2
+    return np.mean(ordered[k - 1 : k + 1] if len(ordered) % 2 == 0 else ordered[k : k + 1], axis=0)
+
+
 def _shrunk_precision(x: np.ndarray) -> np.ndarray:
     """Inverse of the Ledoit-Wolf shrunk covariance of centred rows ``x``."""
     n, f = x.shape
@@ -71,11 +81,21 @@ class JointDistance:
     def fit(cls, window: np.ndarray, columns: np.ndarray) -> JointDistance:
         """Fit on ``window`` rows (the past only)."""
         columns = np.asarray(columns, dtype=np.intp)
-        x = bounded(window[:, columns])
-        center = np.median(x, axis=0)
-        return cls(columns, center, _shrunk_precision(x - center))
+        return cls.of_bounded(bounded(window[:, columns]), columns)
+
+    @classmethod
+    def of_bounded(cls, x: np.ndarray, columns: np.ndarray) -> JointDistance:
+        """:meth:`fit` on rows already bounded, ``x = bounded(window[:, columns])``: a
+        retrain bounds its window's columns once for the fit and the window's distances
+        (:meth:`bounded_distance`), the same numbers as :meth:`fit` and :meth:`distance`."""
+        center = median_rows(x)
+        return cls(np.asarray(columns, dtype=np.intp), center, _shrunk_precision(x - center))
 
     def distance(self, features: np.ndarray) -> np.ndarray:
         """Squared distance of each row (rows x all features) from the centre."""
-        x = bounded(features[:, self.columns]) - self.center
+        return self.bounded_distance(bounded(features[:, self.columns]))
+
+    def bounded_distance(self, x: np.ndarray) -> np.ndarray:
+        """:meth:`distance` of rows already bounded, ``x = bounded(features[:, columns])``."""
+        x = x - self.center
         return np.einsum("ij,jk,ik->i", x, self.precision, x)

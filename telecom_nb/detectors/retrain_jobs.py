@@ -99,8 +99,8 @@ class RetrainJobs:
             # than that; an excursion opens where its predecessor's raw score was in the body
             # (only rows beyond the null's anchor count: their predecessors alone are
             # scored, row by row the same numbers as the whole window's)
-            first = np.isnan(previous).all(axis=1)  # no predecessor in the window
-            tail = np.flatnonzero((raw > null.anchor) & ~first)
+            tail = np.flatnonzero(raw > null.anchor)  # ~5 %: only they are asked whether
+            tail = tail[~np.isnan(previous[tail]).all(axis=1)]  # a predecessor is in the window
             before = np.full(len(raw), -np.inf)
             if len(tail):
                 before[tail] = self._raw_score(model, np.nan_to_num(previous[tail], nan=0.0))

@@ -17,20 +17,28 @@ import numpy as np
 class SortedColumns:
     """A rows x columns block sorted per column (NaN last) and its non-NaN counts."""
 
-    def __init__(self, block: np.ndarray, *, ordered: bool = False) -> None:
-        """``ordered``: ``block`` is already sorted per column, NaN last (not sorted again)."""
+    def __init__(self, block: np.ndarray, *, ordered: bool = False, no_nan: bool = False) -> None:
+        """``ordered``: ``block`` is already sorted per column, NaN last (not sorted again);
+        ``no_nan``: the caller knows ``block`` holds no NaN (every value counts: no pass
+        over the block to count them, ~0.6 ms on a 20k x 42 window)."""
         block = np.asarray(block, dtype=np.float64)
         self.ordered = block if ordered else np.sort(block, axis=0)
-        # counted along contiguous rows (an integer: any order; numpy's reduction over the
-        # first axis of a narrow block makes one inner loop call per row, ~0.14 ms at 1,000)
-        self.count = np.ascontiguousarray(~np.isnan(self.ordered).T).sum(axis=1)
+        if no_nan:
+            self.count = np.full(self.ordered.shape[1], len(self.ordered), dtype=np.intp)
+        else:
+            # counted along contiguous rows (an integer: any order; numpy's reduction over
+            # the first axis of a narrow block makes one inner loop call per row, ~0.14 ms
+            # at 1,000)
+            self.count = np.ascontiguousarray(~np.isnan(self.ordered).T).sum(axis=1)
         self._cols = np.arange(self.ordered.shape[1])
 
     @classmethod
     def sorted_quantile(cls, ordered: np.ndarray, q: np.ndarray | float) -> np.ndarray | float:
         """``np.quantile(ordered, q)`` of a sorted 1-D array without NaN, without numpy's
         copy and partition of it (a retrain's calibrations read their sorted reference)."""
-        out = cls(np.asarray(ordered, dtype=np.float64)[:, None], ordered=True).quantile(q)
+        out = cls(
+            np.asarray(ordered, dtype=np.float64)[:, None], ordered=True, no_nan=True
+        ).quantile(q)
         return float(out[0]) if np.ndim(q) == 0 else out[:, 0]
 
     def quantile(self, q: np.ndarray | float) -> np.ndarray:
@@ -40,9 +48,29 @@ class SortedColumns:
     def excess_quantile(self, level: np.ndarray, q: float) -> tuple[np.ndarray, np.ndarray]:
         """How many values of each column are above ``level`` (per column), and
         ``np.nanquantile(np.where(block > level, block - level, nan), q, axis=0)``."""
-        with np.errstate(invalid="ignore"):
-            above = (self.ordered > level).sum(axis=0)  # NaN compares False
+        above = self._above(level)
         return above, self._lerp(self.count - above, above, q, level)
+
+    def _above(self, level: np.ndarray) -> np.ndarray:
+        """``(block > level).sum(axis=0)``: a binary search of every column's sorted non-NaN
+        values at once (~15 steps over the columns instead of a pass over the block, ~0.8
+        ms a level on a fleet's 20k x 42 window); a NaN level: none above, as numpy's
+        comparison. ``v <= level`` is monotone along a sorted column (-0.0 and 0.0 compare
+        equal however the sort left them)."""
+        level = np.broadcast_to(np.asarray(level, dtype=np.float64), self.count.shape)
+        lo, hi = np.zeros_like(self.count), self.count.copy()
+        last = max(len(self.ordered) - 1, 0)
+        while True:
+            open_ = lo < hi
+            if not open_.any():
+                break
+            mid = (lo + hi) // 2
+            below = open_ & (self.ordered[np.minimum(mid, last), self._cols] <= level)
+            lo = np.where(below, mid + 1, lo)  # values up to mid are <= level
+            hi = np.where(open_ & ~below, mid, hi)
+        above = self.count - lo
+        above[np.isnan(level)] = 0
+        return above
 
     def _lerp(self, start: np.ndarray, m: np.ndarray, q, shift) -> np.ndarray:
         """numpy's linear quantile of each column's sorted values ``start:start + m``
