@@ -71,11 +71,6 @@ MAD_TO_SIGMA = 1.4826
 #: E[MAD x 1.4826] / sigma of n normal values (n = 0..7, simulated): a handful of days'
 #: MAD is biased low (3 days: by a third), and the scale averages them
 MAD_BIAS = np.array([1.0, 1.0, 1.0, 0.675, 0.734, 0.820, 0.840, 0.880])
-#: a pool's scale: the day-wide spread times the pool's time-of-day profile to this power
-#: (1: the profile as read, 0: the day-wide spread alone; see :meth:`LevelShift._scale`).
-#: Tuned on few-series lte/lte5 seeds 1961-1962: 1 found two more lte5 shifts on 1961 but
-#: lost one lte event on 1962 (P 0.897 -> 0.854, the null widening); 0.5 keeps P
-PROFILE_POWER = 0.5
 _NONE = np.iinfo(np.int64).min // 2
 
 
@@ -99,8 +94,7 @@ class LevelShift(FeatureExtractor):
     """Signed z of the last hour's mean against the same hour of the previous days."""
 
     #: state newer than some checkpoints: derived by :meth:`derive_added_state`
-    _state_added: tuple[str, ...] = ("cur_max_", "cur_min_", "ring_max_", "ring_min_",
-                                     "slot_mad_", "slot_days_")
+    _state_added: tuple[str, ...] = ("cur_max_", "cur_min_", "ring_max_", "ring_min_")
 
     def derive_added_state(self, names: Sequence[str]) -> None:
         """A checkpoint older than the trimmed hour: each stored bin's mean stands for its
@@ -112,9 +106,6 @@ class LevelShift(FeatureExtractor):
         self.cur_min_ = np.where(np.isnan(cur), np.inf, cur)
         self.ring_max_ = np.where(np.isnan(ring), -np.inf, ring)
         self.ring_min_ = np.where(np.isnan(ring), np.inf, ring)
-        # no slot's own spread yet: the day-wide one until the next bin's reference
-        self.slot_mad_ = np.zeros_like(self.spread_)
-        self.slot_days_ = np.zeros_like(self.spread_)
 
     def _reset(self) -> None:
         k = len(self.kpis_ or ())
@@ -132,8 +123,6 @@ class LevelShift(FeatureExtractor):
         self.ref_ = np.full((0, w, k), np.nan)  # reference of the bin after the last closed
         self.spread_ = np.zeros((0, w, k))  # smoothed day-to-day spread of the window's mean
         self.spread_n_ = np.zeros((0, w, k))
-        self.slot_mad_ = np.zeros((0, w, k))  # the reference's own days' spread (this slot)
-        self.slot_days_ = np.zeros((0, w, k))  # days behind it (0: none)
         self.floors_ = spread_floors(self.kpis_ or ())
         #: set by the pipeline: at most a few series (otherwise nothing is computed)
         self.active = True
@@ -189,7 +178,7 @@ class LevelShift(FeatureExtractor):
         zs = []
         for w, bins in enumerate(WINDOWS):
             total, count, hi, lo = self._recent(r, b, y[known], bins)
-            scale = np.maximum(self._scale(r, w), self.floors_)
+            scale = np.maximum(self.spread_[r, w], self.floors_)
             mean = window_mean(total, count, hi, lo, TRIMMED[w])
             with np.errstate(invalid="ignore", divide="ignore"):
                 z = (mean - self.ref_[r, w]) / scale
@@ -202,36 +191,6 @@ class LevelShift(FeatureExtractor):
         z = np.where(agree, np.sign(hour) * np.minimum(np.abs(hour), np.abs(recent)), 0.0)
         out[known] = np.where(good, np.clip(z, -Z_CLIP, Z_CLIP), 0.0)
         return out
-
-    def _scale(self, r: np.ndarray, w: int) -> np.ndarray:
-        """The window's spread: one series' is the day-wide one; a pool's is that times the
-        pool's time-of-day profile, the median over its sectors (those with a reference at
-        the newest bin) of the log ratio of the clock time's own day-to-day spread to the
-        day-wide one (to the power :data:`PROFILE_POWER`).
-
-        Why: a peak hour's mean varies less day to day than the day's spread smoothed over
-        all hours (night noise in it), so a halving of a busy hour read -0.6 to -1.9 where
-        its own days' spread reads -3 to -11 (few-series lte5). One sector's own 7-day MAD
-        of a slot errs by a factor (its shrunk use: lte 1961 +1 shift, P 0.823 -> 0.782, the
-        null widening with it); the cells of a pool share their rhythm's noise profile, so
-        their median ratio is read from 3-10 times the days, and a fault in one cell moves
-        its own ratio only."""
-        day = self.spread_[r, w]
-        if len(self.registry) < 2 or PROFILE_POWER <= 0:
-            return day
-        floors = self.floors_
-        m = len(self.registry)
-        cur = self.cur_bin_[:m]
-        live = (cur == cur.max())[:, None] & (self.slot_days_[:m, w] >= MIN_DAYS)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            ratio = np.log(np.maximum(self.slot_mad_[:m, w], floors)) - np.log(
-                np.maximum(self.spread_[:m, w], floors))
-        ratio = np.where(live, ratio, np.nan)
-        profile = nanmedian_lanes(ratio.T[:, :, None])[:, 0] if live.any() else None
-        if profile is None:
-            return day
-        profile = np.where(np.isfinite(profile), profile, 0.0)
-        return np.maximum(day, floors) * np.exp(PROFILE_POWER * profile)
 
     def update_view(self, view: BatchView) -> None:
         if not self.active:
@@ -304,8 +263,6 @@ class LevelShift(FeatureExtractor):
         spread = self.spread_[rows, w]
         self.spread_[rows, w] = np.where(enough, spread + a * (mad - spread), spread)
         self.spread_n_[rows, w] = n + enough
-        self.slot_mad_[rows, w] = np.where(enough, mad, 0.0)
-        self.slot_days_[rows, w] = np.where(enough, valid, 0.0)
 
     def _grow(self, n: int) -> None:
         if len(self.cur_bin_) >= n:
@@ -323,6 +280,4 @@ class LevelShift(FeatureExtractor):
         self.ref_ = grow_rows(self.ref_, n, np.nan)
         self.spread_ = grow_rows(self.spread_, n, 0.0)
         self.spread_n_ = grow_rows(self.spread_n_, n, 0.0)
-        self.slot_mad_ = grow_rows(self.slot_mad_, n, 0.0)
-        self.slot_days_ = grow_rows(self.slot_days_, n, 0.0)
 

@@ -99,7 +99,7 @@ def _median(v, buf):  # pragma: no cover - compiled
 
 
 def _reference(bi, j, bins, w, ring_sum, ring_n, ring_max, ring_min, ring_id, ref, spread,
-               spread_n, slot_mad, slot_days, means, dev, buf):  # pragma: no cover - compiled
+               spread_n, means, dev, buf):  # pragma: no cover - compiled
     """``LevelShift._reference`` of KPI ``j``, window ``w``, for the new bin ``bi``."""
     valid = 0
     for d in range(1, DAYS + 1):
@@ -127,19 +127,13 @@ def _reference(bi, j, bins, w, ring_sum, ring_n, ring_max, ring_min, ring_id, re
         a = max(1.0 / (spread_n[0, w, j] + 1.0), 1.0 / BINS_PER_DAY)
         spread[0, w, j] = spread[0, w, j] + a * (mad - spread[0, w, j])
         spread_n[0, w, j] = spread_n[0, w, j] + 1.0
-        slot_mad[0, w, j] = mad
-        slot_days[0, w, j] = valid
     else:
         ref[0, w, j] = np.nan
-        slot_mad[0, w, j] = 0.0
-        slot_days[0, w, j] = 0.0
 
 
 def shift_pass(y, b, out, cur, cur_sum, cur_n, cur_max, cur_min, ring_sum, ring_n, ring_max,
-               ring_min, ring_id, ref, spread, spread_n, slot_mad, slot_days,
-               floors):  # pragma: no cover - compiled
-    """Rows ``y`` (n x k, scaled) in bins ``b`` of state row 0: ``out`` (n x k) filled
-    (one series: the day-wide spread scales; the slot's own is kept for the state)."""
+               ring_min, ring_id, ref, spread, spread_n, floors):  # pragma: no cover - compiled
+    """Rows ``y`` (n x k, scaled) in bins ``b`` of state row 0: ``out`` (n x k) filled."""
     n, k = y.shape
     means = np.empty(DAYS)
     dev = np.empty(DAYS)
@@ -180,7 +174,7 @@ def shift_pass(y, b, out, cur, cur_sum, cur_n, cur_max, cur_min, ring_sum, ring_
             for w in range(len(_W)):
                 for j in range(k):
                     _reference(bi, j, _W[w], w, ring_sum, ring_n, ring_max, ring_min, ring_id,
-                               ref, spread, spread_n, slot_mad, slot_days, means, dev, buf)
+                               ref, spread, spread_n, means, dev, buf)
         if bi == cur[0]:
             for j in range(k):
                 v = y[i, j]

@@ -143,7 +143,7 @@ class SeriesPass:
             shift_pass(self.yz[s], self.bins[s], out[:, end - k : end], lv.cur_bin_,
                        lv.cur_sum_, lv.cur_n_, lv.cur_max_, lv.cur_min_, lv.ring_sum_,
                        lv.ring_n_, lv.ring_max_, lv.ring_min_, lv.ring_id_, lv.ref_,
-                       lv.spread_, lv.spread_n_, lv.slot_mad_, lv.slot_days_, lv.floors_)
+                       lv.spread_, lv.spread_n_, lv.floors_)
         if sm is not None:  # the seasonal z as the pass left it, known zeros at 0
             sm.active = True
             sm.run(np.where(quiet[:, :k], 0.0, out[:, :k]), self.tns[s], out[:, end:last])
