@@ -133,9 +133,9 @@ class KpiFeatures(LearnSteps, PartParams, HolidayParams, FeatureSwitches,
         self.zeros_ = ZeroStates(len(self.kpis_ or ()))
         self.zero_columns_ = kpi_columns(self.feature_names, tuple(self.kpis_ or ()))
         #: (view, updates, raw seasonal z, z after the recurrence part and common mode,
-        #: that read against the load, the KPIs' validity, the read at the usual gate)
+        #: that read against the load, the KPIs' validity)
         self._season_z: tuple[BatchView, int, np.ndarray, np.ndarray, np.ndarray,
-                              np.ndarray, np.ndarray] | None = None
+                              np.ndarray] | None = None
         self._updates = 0
         #: a features matrix handed back (:meth:`recycle`): the next stacking's output
         self._spare: np.ndarray | None = None
@@ -208,11 +208,9 @@ class KpiFeatures(LearnSteps, PartParams, HolidayParams, FeatureSwitches,
         return (known.astype(np.float64) @ self.zero_columns_[:, :n_series]) > 0
 
     def _seasonal_z(self, view: BatchView, stage: str = "read") -> np.ndarray:
-        """The seasonal z of ``view`` under the current state (computed once), a few
-        series' recurring excursions taken off, a fleet's common mode and what its loads
-        explain (``stage``: "raw" as the part gave it, "unloaded" before the load,
-        "steady" read with the common mode's usual gate: on a day read as another
-        weekday's the drift keeps it, each sector's own holiday response is no drift)."""
+        """The seasonal part's z of ``view`` under the current state (computed once), a
+        few series' recurring excursions taken off, a fleet's common mode and what its
+        loads explain (``stage``: "raw" as the part gave it, "unloaded" before the load)."""
         cached = self._season_z
         if cached is None or cached[0] is not view or cached[1] != self._updates:
             z = adjusted = self.parts_[0].transform_view(view)
@@ -221,23 +219,16 @@ class KpiFeatures(LearnSteps, PartParams, HolidayParams, FeatureSwitches,
                 adjusted = self.recur_.adjust(self.rows(view), z, _ns(view))
             fleet = not self.few_series() and (self.common_ or self.load_) is not None
             valid = np.isfinite(self.parts_[0].series(view)) if fleet else z  # z 0: usual
-            read = steady = self._fleet_read(view, adjusted, valid, fleet, SHIFT)
-            if fleet and self.common_ is not None and self.parts_[0].switched_on(view):
-                read = self._fleet_read(view, adjusted, valid, fleet, DAY_TYPE_SHIFT)
-            cached = self._season_z = (view, self._updates, z, read[0], read[1], valid,
-                                       steady[1])
-        stages = {"raw": 2, "unloaded": 3, "read": 4, "steady": 6}
-        return cached[stages[stage]]
-
-    def _fleet_read(self, view: BatchView, z: np.ndarray, valid: np.ndarray, fleet: bool,
-                    shift: float) -> tuple[np.ndarray, np.ndarray]:
-        """(common mode taken off at ``shift``, and then what the loads explain)."""
-        adjusted = read = z
-        if self.common_ is not None and fleet:
-            adjusted = self.common_.adjust(self.rows(view), _ns(view), z, valid, shift)
-        if self.load_ is not None and fleet:
-            read = self.load_.adjust(self.rows(view), adjusted, valid[:, : len(self.kpis_ or ())])
-        return adjusted, read
+            if self.common_ is not None and fleet:
+                shift = DAY_TYPE_SHIFT if self.parts_[0].switched_on(view) else SHIFT
+                adjusted = self.common_.adjust(self.rows(view), _ns(view), adjusted, valid,
+                                               shift)
+            read = adjusted
+            if self.load_ is not None and fleet:
+                read = self.load_.adjust(self.rows(view), adjusted,
+                                         valid[:, : len(self.kpis_ or ())])
+            cached = self._season_z = (view, self._updates, z, adjusted, read, valid)
+        return {"raw": cached[2], "unloaded": cached[3], "read": cached[4]}[stage]
 
     def _beside(self, view: BatchView) -> bool:
         """A large fleet tick: one part runs on the parts thread (:mod:`~.part_threads`)."""
