@@ -132,6 +132,7 @@ def test_a_large_fleets_regrouping_is_spread_over_ticks(monkeypatch):
     older = restore(older, tree, arrays).common_
     assert len(older.pending_) == 0 and older.n_groups_ == 1
 
+
 def test_a_shifted_tick_is_read_on_the_groups_own_scatter():
     """A day no sector has seen moves each sector of a kind by its own amount (here -1 to
     -7 spreads): after the group's median is off, the rest is read on the group's scatter
@@ -150,3 +151,24 @@ def test_a_shifted_tick_is_read_on_the_groups_own_scatter():
     assert (np.abs(out[ordinary, 0]) >= 3.0).mean() < 0.01  # median taken off only: ~15 %
     assert out[9, 0] < -8.0
     assert np.abs(out[:, 1] - z[:, 1]).max() < 0.5  # a series with a normal scatter: as it was
+
+
+def test_on_a_day_read_as_another_weekday_the_gate_opens_at_a_smaller_shift():
+    """A long holiday's first day read as a Friday is a Friday lower: each kind of sector
+    sits half a spread off it (under ``SHIFT``) and scatters wider than a normal z. With
+    ``DAY_TYPE_SHIFT`` what the fleet shares is taken off and the rest read on the group's
+    scatter; a sleeping cell still reads far off."""
+    from telecom_nb.features.common_mode import DAY_TYPE_SHIFT, SHIFT
+
+    assert DAY_TYPE_SHIFT < 0.6 < SHIFT
+    kind, level, count = _fleet()
+    common = CommonMode()
+    common.fit(level, count, np.ones(len(kind), dtype=bool), 0)
+    rng = np.random.default_rng(4)
+    z = rng.normal(-0.6, 2.5, (len(kind), 2))
+    z[9, 0] = -30.0
+    times = np.zeros(len(kind), dtype=np.int64)
+    assert np.array_equal(common.adjust(np.arange(len(kind)), times, z), z)  # gate shut
+    out = common.adjust(np.arange(len(kind)), times, z, shift=DAY_TYPE_SHIFT)
+    assert (np.abs(out[:, 1]) >= 3.0).mean() < 0.02 < (np.abs(z[:, 1]) >= 3.0).mean()
+    assert out[9, 0] < -8.0

@@ -163,3 +163,24 @@ def test_a_declared_holiday_wins_over_the_fleets_reading():
     assert week[0] // 24 == 5  # read as a Saturday
     _, week = time_slots(stamps, 24, "UTC", ("2026-10-14",), "Fri", day_type=(20_740, 5))
     assert week[0] // 24 == 4  # the user's Friday, not the fleet's Saturday
+
+
+def test_the_common_modes_gate_opens_wider_on_a_day_read_as_another_weekday():
+    from telecom_nb.features.seasonal import SeasonalResiduals
+    from telecom_nb.features.view import BatchView
+
+    season = SeasonalResiduals(kpis=KPIS, timezone=TEHRAN)
+    season.kpis_, season.day_type_ = KPIS, DayType()
+    season.day_type_.day_, season.day_type_.like_ = 20_740, 4  # Wed 2026-10-14 as a Friday
+
+    def view(when: str) -> BatchView:
+        ids = np.array(["a", "b"], dtype=object)
+        return BatchView(
+            ids, ids, pd.DatetimeIndex([when] * 2, tz=TEHRAN).tz_convert("UTC"), np.zeros((2, 3))
+        )
+
+    assert season.switched_on(view("2026-10-14 12:00"))
+    assert not season.switched_on(view("2026-10-15 00:00"))  # the next local day
+    assert not season.switched_on(view("2026-10-13 23:00"))
+    season.day_type = False
+    assert not season.switched_on(view("2026-10-14 12:00"))

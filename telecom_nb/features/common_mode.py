@@ -48,6 +48,10 @@ MIN_REPORTING = 10
 #: a group whose median z is this far from 0 is shifted (a median of 10+ unit z has a
 #: spread of ~0.4 at most) ...
 SHIFT = 1.0
+#: ... and on a day the fleet was read as another weekday's (an undeclared holiday,
+#: :mod:`~telecom_nb.features.day_type`): the day fits that weekday only better than its own
+#: (a long holiday's first day is a Friday, lower): what the fleet shares is taken off
+DAY_TYPE_SHIFT = 0.0
 #: ... and a tick is fleet-shifted when, in some series, shifted groups hold this share of
 #: the sectors reporting it (a minority area's weekend, CBD at ~20 %, does not). Not 0.5:
 #: on a holiday's first day a series whose one shifted group held 49 % of its sectors shut
@@ -174,8 +178,7 @@ class CommonMode:
             with threadpool_limits(1, user_api="blas"):
                 self._assign(level, count)
 
-    def _start(self, level: np.ndarray, count: np.ndarray, known: np.ndarray,
-               now_ns: int) -> None:
+    def _start(self, level: np.ndarray, count: np.ndarray, known: np.ndarray, now_ns: int) -> None:
         self.fitted_ns_ = now_ns
         rows = np.flatnonzero(known)
         k = min(MAX_GROUPS, len(rows) // GROUP_SIZE)
@@ -206,12 +209,18 @@ class CommonMode:
         return group
 
     def adjust(
-        self, rows: np.ndarray, times: np.ndarray, z: np.ndarray, valid: np.ndarray | None = None
+        self,
+        rows: np.ndarray,
+        times: np.ndarray,
+        z: np.ndarray,
+        valid: np.ndarray | None = None,
+        shift: float = SHIFT,
     ) -> np.ndarray:
         """``z`` (rows x seasonal series) with each row's group median taken off at the
         ticks (``times``) where the fleet is shifted; else ``z`` itself. ``valid``: where
         the series has a value (default: ``z`` not 0); a KPI pinned at its usual value
-        (availability at 100 %) reads z = 0 and counts."""
+        (availability at 100 %) reads z = 0 and counts. ``shift``: a group's median that
+        counts as shifted (lower on a day the fleet was read as another weekday's)."""
         g = self.n_groups_
         if g == 0 or len(rows) == 0:
             return z
@@ -241,7 +250,7 @@ class CommonMode:
         )
         # per tick and series: the share of the fleet's sectors in shifted groups
         med = np.nan_to_num(med)
-        shifted = np.where(np.abs(med) >= SHIFT, reporting, 0.0)
+        shifted = np.where(np.abs(med) >= shift, reporting, 0.0)
         per_tick = (n_ticks, g, values.shape[1])
         share = shifted.reshape(per_tick).sum(axis=1) / np.maximum(
             reporting.reshape(per_tick).sum(axis=1), 1.0

@@ -47,7 +47,7 @@ from telecom_nb.features.robust_stats import (
     RobustTable,
 )
 from telecom_nb.features.scaling import LOG_SPREAD_FLOOR, is_percent, scaled_view, spread_floors
-from telecom_nb.features.time_slots import DAY_NS, TimeZone, time_slots, utc_days
+from telecom_nb.features.time_slots import DAY_NS, TimeZone, local_day, time_slots, utc_days
 from telecom_nb.features.view import ROWWISE, BatchView
 from telecom_nb.features.weekly import WeekdayEffects
 from telecom_nb.params import check_range, param_trait
@@ -203,6 +203,14 @@ class SeasonalResiduals(FeatureExtractor):
             view.cache[key] = time_slots(view.timestamps, self.slots_per_day, self.timezone,
                                          self.holidays, self.holiday_like, read)
         return view.cache[key]
+
+    def switched_on(self, view: BatchView) -> bool:
+        """Whether the view (one time) falls on a local day read as another weekday's."""
+        read = self.day_type_.switched() if self.day_type and self.kpis_ is not None else None
+        ns = view.ns()
+        if read is None or not len(ns) or ns[0] != ns[-1]:
+            return False
+        return local_day(ns, self.timezone) == read[0]
 
     def _expected_of(self, rows: np.ndarray, view: BatchView):
         """``_expected`` of the view's rows; learning a view just scored reuses the
