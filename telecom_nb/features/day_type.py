@@ -159,3 +159,19 @@ def read_day(
         spread,
         season.cadence_.step_ns / HOUR_NS,
     )
+
+
+def reading(season) -> tuple[int, int] | None:
+    """The seasonal part ``season``'s (local day, weekday) read from the fleet, if its
+    ``day_type`` is on and the day was switched."""
+    return season.day_type_.switched() if season.day_type and season.kpis_ is not None else None
+
+
+def switched_on(season, view) -> bool:
+    """Whether ``view`` (one time) falls on the local day ``season`` read as another
+    weekday's (the common mode then opens its gate at any shift)."""
+    read = reading(season)
+    ns = view.ns()
+    if read is None or not len(ns) or ns[0] != ns[-1]:
+        return False
+    return local_day(ns, season.timezone) == read[0]

@@ -30,7 +30,7 @@ from telecom_nb.features.base import FeatureExtractor
 from telecom_nb.features.cadence import Cadence, per_sample
 from telecom_nb.features.compact import STATE_FLOAT, wide
 from telecom_nb.features.count_drift import LOUD_Z
-from telecom_nb.features.day_type import DayType, day_type_trait, read_day
+from telecom_nb.features.day_type import DayType, day_type_trait, read_day, reading, switched_on
 from telecom_nb.features.holiday_params import holiday_traits
 from telecom_nb.features.layout import grow_slot_major
 from telecom_nb.features.lumpy import LumpyKpis
@@ -47,7 +47,7 @@ from telecom_nb.features.robust_stats import (
     RobustTable,
 )
 from telecom_nb.features.scaling import LOG_SPREAD_FLOOR, is_percent, scaled_view, spread_floors
-from telecom_nb.features.time_slots import DAY_NS, TimeZone, local_day, time_slots, utc_days
+from telecom_nb.features.time_slots import DAY_NS, TimeZone, time_slots, utc_days
 from telecom_nb.features.view import ROWWISE, BatchView
 from telecom_nb.features.weekly import WeekdayEffects
 from telecom_nb.params import check_range, param_trait
@@ -196,7 +196,7 @@ class SeasonalResiduals(FeatureExtractor):
 
     def slots(self, view: BatchView) -> tuple[np.ndarray, np.ndarray]:
         """(time-of-day slot, week slot) of the view's rows on the local clock."""
-        read = self.day_type_.switched() if self.day_type and self.kpis_ is not None else None
+        read = reading(self)
         key = (f"{ROWWISE}slots{self.slots_per_day}{self.timezone}{self.holidays}"
                f"{self.holiday_like}{read}")
         if key not in view.cache:
@@ -206,11 +206,7 @@ class SeasonalResiduals(FeatureExtractor):
 
     def switched_on(self, view: BatchView) -> bool:
         """Whether the view (one time) falls on a local day read as another weekday's."""
-        read = self.day_type_.switched() if self.day_type and self.kpis_ is not None else None
-        ns = view.ns()
-        if read is None or not len(ns) or ns[0] != ns[-1]:
-            return False
-        return local_day(ns, self.timezone) == read[0]
+        return switched_on(self, view)
 
     def _expected_of(self, rows: np.ndarray, view: BatchView):
         """``_expected`` of the view's rows; learning a view just scored reuses the
