@@ -32,6 +32,16 @@ def test_a_switch_is_recorded_with_its_local_date_weekday_and_time(detector):
     assert make_detector("iforest").day_readings() == ()  # nothing built yet: nothing read
 
 
+def test_a_detectors_checkpoint_keeps_the_days_read(detector):
+    from telecom_nb.engine.snapshot import capture, restore
+
+    tree, arrays = capture(detector)
+    fresh = make_detector("iforest")
+    fresh.set_params(kpis=KPIS, timezone=TEHRAN, day_type=True)
+    restore(fresh, json.loads(json.dumps(tree)), arrays)
+    assert fresh.day_readings() == (READ,)
+
+
 def test_the_status_line_says_it_only_while_the_reading_holds(detector):
     from telecom_nb.ui.status import StatusLine
 

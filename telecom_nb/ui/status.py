@@ -124,8 +124,9 @@ class StatusLine:
         readings = getattr(detector, "day_readings", None)
         if readings is None or not getattr(detector, "day_type", False):
             return ""
-        today = self.clock.date(getattr(self.monitor, "sim_time", None))
-        now = [r for r in readings() if r.date == today] if today else []
+        read = readings()
+        today = self.clock.date(getattr(self.monitor, "sim_time", None)) if read else ""
+        now = [r for r in read if r.date == today] if today else []
         if not now:
             return ""
         return (f'<span class="tnb-status-daytype">today read as {now[-1].weekday_name} '
