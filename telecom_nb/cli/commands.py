@@ -154,6 +154,8 @@ def run_detect(args: argparse.Namespace) -> int:
               f"{int(scored[schema.IS_ANOMALY].sum()):,} flagged; wrote {out} "
               f"({counters.rows_read:,} rows read = {len(scored):,} written + "
               f"{counters.rows_dropped:,} dropped)", file=sys.stderr)
+        for day in getattr(detector, "day_readings", tuple)():  # what changed the flags
+            print(day.summary(), file=sys.stderr)
     return 0
 
 

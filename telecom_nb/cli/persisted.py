@@ -73,6 +73,8 @@ def detect_with_store(args: argparse.Namespace, loaded: Any, detector: Any,
         print(f"scored {len(scored):,} rows with {args.detector!r} in "
               f"{time.perf_counter() - started:.1f} s{skipped}; "
               f"{int(scored[schema.IS_ANOMALY].sum()):,} flagged; wrote {out}", file=sys.stderr)
+        for day in getattr(monitor.detector, "day_readings", tuple)():  # incl. resumed ones
+            print(day.summary(), file=sys.stderr)
     return 0
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from traitlets import Bool, HasTraits, observe
 
-from telecom_nb.features.day_type import day_type_trait
+from telecom_nb.features.day_type import DayReading, day_type_trait, readings_of
 from telecom_nb.features.holiday_params import holiday_traits
 from telecom_nb.features.time_slots import TimeZone
 from telecom_nb.params import param_trait
@@ -26,6 +26,13 @@ class CalendarParams(HasTraits):
     weekly = param_trait(Bool(True, help="learn day-of-week effects (weekends, half days)"))
     holidays, holiday_like = holiday_traits()
     day_type = day_type_trait()
+
+    def day_readings(self) -> tuple[DayReading, ...]:
+        """The local days the fleet read as another weekday (``day_type``), oldest first
+        (the last few, kept in checkpoints): each a :class:`DayReading` (``date``,
+        ``weekday``, ``since``). The dashboard's status line and ``telecom-nb detect``'s
+        summary read it: a switch changes what is flagged, and an analyst must see it."""
+        return readings_of(getattr(self, "features_", None))
 
     def _calendar(self) -> dict[str, object]:
         return {"timezone": self.timezone, "weekly": self.weekly, "holidays": self.holidays,

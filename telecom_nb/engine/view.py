@@ -45,7 +45,8 @@ class MonitorView(Protocol):
     kpi_labels: dict[str, str]  # KPI -> what a person reads (with its unit when known)
     kpi_info: Mapping[str, Any]  # KPI -> KpiInfo: label, unit, bad ("up"|"down"|"both")
     timezone: Any  # the network's IANA zone ("Asia/Tehran") or tzinfo; None = UTC
-    detector: Any  # parameters are traits tagged param=True (the controls link to them)
+    detector: Any  # parameters are traits tagged param=True (the controls link to them);
+    # optional ``day_readings()``: the days the fleet read as another weekday (status line)
     alarms: Any  # AlarmChain: contamination / threshold / open_after / close_after
 
     @property

@@ -17,17 +17,25 @@ A fleet-wide fault is not a weekday: a core outage takes traffic to ~0 and avail
 down, far from every weekday's shape (its distance stays near its own weekday's), and a
 fault that starts mid-day carries the morning that fitted the working day. One sector's
 own data never decides (a fleet median), and few series never switch.
+
+A switch silently changes what is flagged, so each one is kept (``DayType.log_``, the last
+:data:`KEEP`, checkpointed) and read as :class:`DayReading` rows by the detector's
+``day_readings()``: the dashboard's status line and ``telecom-nb detect``'s summary say it.
 """
 
 from __future__ import annotations
 
+import datetime
 import warnings
+import zoneinfo
+from typing import NamedTuple
 
 import numpy as np
 from traitlets import Bool
 
 from telecom_nb.features.group_median import FLEET_SAMPLE, MIN_FLEET_SECTORS, nanmedian_fast
 from telecom_nb.features.time_slots import DAYS_PER_WEEK, HOUR_NS, local_day
+from telecom_nb.local_dates import WEEKDAYS
 from telecom_nb.params import param_trait
 
 DAY_TYPE_HELP = (
@@ -55,6 +63,28 @@ MIN_HOURS = 2.0
 MIN_VISITS = 2.0
 #: sectors whose median is read (below it: no fleet)
 MIN_SECTORS = MIN_FLEET_SECTORS
+#: switches kept for the analyst (a few weeks of holidays; older ones are dropped)
+KEEP = 14
+
+
+class DayReading(NamedTuple):
+    """One local day the fleet read as another weekday: what an analyst is shown."""
+
+    date: str  # the local date, ISO ("2027-03-20")
+    weekday: int  # the weekday read (Monday = 0)
+    since: str  # the local time of the tick that decided ("02:00"): later ticks read so
+
+    @property
+    def weekday_name(self) -> str:
+        """``Fri``: as ``holiday_like`` names weekdays."""
+        return WEEKDAYS[self.weekday]
+
+    def summary(self) -> str:
+        """The ``telecom-nb detect`` summary's line for this day."""
+        return (
+            f"day type: {self.date} read as {self.weekday_name} from {self.since} "
+            "(undeclared holiday?)"
+        )
 
 
 class DayType:
@@ -67,6 +97,26 @@ class DayType:
         self.err_ = np.zeros(DAYS_PER_WEEK)
         self.sep_ = np.zeros(DAYS_PER_WEEK)
         self.hours_ = 0.0
+        #: the switches made, oldest first: (local date ISO, weekday, local time "HH:MM")
+        self.log_: list[tuple[str, int, str]] = []
+
+    #: state newer than some checkpoints (derived by :meth:`derive_added_state`)
+    _state_added: tuple[str, ...] = ("log_",)
+
+    def derive_added_state(self, names) -> None:
+        """A checkpoint older than the record: no switch recorded."""
+        if "log_" in names:
+            self.log_ = []
+
+    def note(self, ns: int, timezone: str) -> None:
+        """Record the switch just made at UTC ns ``ns`` (the last :data:`KEEP` are kept)."""
+        when = datetime.datetime.fromtimestamp(ns // 10**9, zoneinfo.ZoneInfo(timezone))
+        entry = (when.date().isoformat(), int(self.like_), when.strftime("%H:%M"))
+        self.log_ = [*self.log_[-(KEEP - 1) :], entry]  # a new list: readers see whole ones
+
+    def readings(self) -> tuple[DayReading, ...]:
+        """The recorded switches, oldest first."""
+        return tuple(DayReading(str(d), int(w), str(t)) for d, w, t in self.log_)
 
     def switched(self) -> tuple[int, int] | None:
         """(local day, weekday) to read instead of the calendar's, or None."""
@@ -148,7 +198,9 @@ def read_day(
     slot, weekday = int(slots[0][0]), int(slots[1][0]) // per_day
     week = season.week_
     at = np.arange(DAYS_PER_WEEK) * per_day + slot
-    season.day_type_.observe(
+    read = season.day_type_
+    was = read.switched()
+    read.observe(
         local_day(ns, season.timezone),
         slot,
         weekday,
@@ -159,12 +211,21 @@ def read_day(
         spread,
         season.cadence_.step_ns / HOUR_NS,
     )
+    if read.like_ >= 0 and read.switched() != was:  # switched on this tick: say so
+        read.note(int(ns[0]), season.timezone)
 
 
 def reading(season) -> tuple[int, int] | None:
     """The seasonal part ``season``'s (local day, weekday) read from the fleet, if its
     ``day_type`` is on and the day was switched."""
     return season.day_type_.switched() if season.day_type and season.kpis_ is not None else None
+
+
+def readings_of(features) -> tuple[DayReading, ...]:
+    """The day readings recorded by ``features``' seasonal part (none before it is built)."""
+    parts = getattr(features, "parts_", None) or ()
+    read = getattr(parts[0], "day_type_", None) if parts else None
+    return read.readings() if read is not None else ()
 
 
 def switched_on(season, view) -> bool:

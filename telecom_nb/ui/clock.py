@@ -72,6 +72,14 @@ class NetworkClock:
         suffix = "UTC" if self.is_utc else "%z"
         return stamp.tz_convert(self.zone).strftime(f"{TIME_FORMAT} {suffix}")
 
+    def date(self, value: Any) -> str:
+        """The local date of ``value`` (``2027-03-20``); "" when missing or unreadable."""
+        try:
+            stamp = _utc(value)
+        except (TypeError, ValueError):
+            return ""
+        return "" if pd.isna(stamp) else stamp.tz_convert(self.zone).strftime("%Y-%m-%d")
+
     def format_many(self, values: pd.Series, fmt: str = TIME_FORMAT) -> pd.Series:
         """Vectorised :meth:`format` without the zone (a table names it in its header)."""
         stamps = pd.to_datetime(values, utc=True)

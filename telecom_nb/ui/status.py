@@ -1,5 +1,9 @@
 """The status bar: tick, network time, rows/s, model age, retrain, data repairs, errors.
 
+While the fleet reads today as another weekday (the detector's ``day_readings()``, an
+undeclared holiday) it says so: "today read as Fri since 02:00 (fleet)". That changes what
+is flagged, and a quiet map an analyst cannot explain is one they do not trust.
+
 It also echoes the detector's contamination / threshold, so a change made with a
 control (or in code) is visible where a browser test can read it. Two lines of fixed
 height that never wrap (what does not fit ends in "…" and is shown whole, over the map,
@@ -87,6 +91,7 @@ class StatusLine:
             f'tick <span class="tnb-status-tick">{get("tick", 0)}</span>',
             f"network time {html.escape(self.clock.format(get('sim_time')))} {self._zone()}",
             f"anomalies {get('n_anomalies', 0)} now",
+            self._day_type(),
             self.incidents() if self.incidents is not None else "",
         ]
         error = get("error", "")
@@ -111,6 +116,21 @@ class StatusLine:
         # the first line is short enough for any screen; the second is cut with "…" on
         # narrow ones and unfolds while hovered (CSS), so neither repeats its text
         return _line(first, "tnb-status-main") + _line(second, "tnb-status-detail")
+
+    def _day_type(self) -> str:
+        """The fleet's reading of the current local day, while it holds; "" otherwise (and
+        for detectors without ``day_readings``, or with ``day_type`` off)."""
+        detector = getattr(self.monitor, "detector", None)
+        readings = getattr(detector, "day_readings", None)
+        if readings is None or not getattr(detector, "day_type", False):
+            return ""
+        read = readings()
+        today = self.clock.date(getattr(self.monitor, "sim_time", None)) if read else ""
+        now = [r for r in read if r.date == today] if today else []
+        if not now:
+            return ""
+        return (f'<span class="tnb-status-daytype">today read as {now[-1].weekday_name} '
+                f"since {now[-1].since} (fleet)</span>")
 
     def _zone(self) -> str:
         return "" if self.clock.is_utc else f"({html.escape(self.clock.name)})"
