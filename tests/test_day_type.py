@@ -184,3 +184,11 @@ def test_the_common_modes_gate_opens_wider_on_a_day_read_as_another_weekday():
     assert not season.switched_on(view("2026-10-13 23:00"))
     season.day_type = False
     assert not season.switched_on(view("2026-10-14 12:00"))
+
+
+def test_a_declared_holiday_is_not_read_by_the_fleet():
+    detector = make_detector("iforest")
+    detector.set_params(kpis=KPIS, timezone=TEHRAN, holidays="2026-10-14", holiday_like="Fri")
+    replay(_fleet("holiday"), detector, KPIS)
+    read = detector.features_.parts_[0].day_type_
+    assert read.switched() is None and read.day_ == 20_739, read.__dict__  # the day before

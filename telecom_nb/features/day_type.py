@@ -35,7 +35,7 @@ from traitlets import Bool
 
 from telecom_nb.features.group_median import FLEET_SAMPLE, MIN_FLEET_SECTORS, nanmedian_fast
 from telecom_nb.features.time_slots import DAYS_PER_WEEK, HOUR_NS, local_day
-from telecom_nb.local_dates import WEEKDAYS
+from telecom_nb.local_dates import WEEKDAYS, local_days
 from telecom_nb.params import param_trait
 
 DAY_TYPE_HELP = (
@@ -192,6 +192,9 @@ def read_day(
     ns = view.ns()
     if not len(ns) or ns[0] != ns[-1] or not (ns == ns[0]).all():
         return
+    day = local_day(ns, season.timezone)
+    if season.holidays and day in local_days(season.holidays):
+        return  # a declared holiday: the user's weekday, not the fleet's reading
     stride = max(1, len(ns) // FLEET_SAMPLE)  # a sample first: no rows x series temporaries
     r, has, spread = r[::stride], has[::stride], spread[::stride]
     per_day = season.slots_per_day
@@ -201,7 +204,7 @@ def read_day(
     read = season.day_type_
     was = read.switched()
     read.observe(
-        local_day(ns, season.timezone),
+        day,
         slot,
         weekday,
         week.fleet_[at],
