@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from test_day_type import KPIS, TEHRAN, _fleet
+from test_day_type import KPIS, TEHRAN, _fleet, checkpointed
 from ui_fake import FakeMonitor
 
 from telecom_nb.detectors import make_detector
@@ -76,22 +76,14 @@ def test_detect_lists_the_days_read_in_its_summary(tmp_path, capsys):
 
 
 def test_the_record_is_bounded_and_kept_in_checkpoints_an_older_one_has_none():
-    from telecom_nb.engine.snapshot import capture, restore
-    from telecom_nb.features.seasonal import SeasonalResiduals
-
     read = DayType()
     for day in range(KEEP + 3):  # Tehran: 00:00 UTC is 03:30 local
         read.like_ = day % 7
         read.note((20_700 + day) * 86_400 * 10**9, TEHRAN)
     assert len(read.log_) == KEEP and read.readings()[-1] == ("2026-09-20", 2, "03:30")
     assert read.readings()[0].date == "2026-09-07"  # the oldest three dropped
-    season = SeasonalResiduals(kpis=KPIS, timezone=TEHRAN)
-    season.bind(KPIS)
-    season.day_type_ = read
-    tree, arrays = capture(season)
-    tree = json.loads(json.dumps(tree))
-    again = restore(SeasonalResiduals(kpis=KPIS, timezone=TEHRAN), tree, arrays)
+    again, tree, restored = checkpointed(read)
     assert again.day_type_.readings() == read.readings()
     del tree["attrs"]["day_type_"]["attrs"]["log_"]  # a checkpoint from before the record
-    older = restore(SeasonalResiduals(kpis=KPIS, timezone=TEHRAN), tree, arrays)
+    older = restored(tree)
     assert older.day_type_.readings() == () and older.day_type_.like_ == 16 % 7

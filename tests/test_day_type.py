@@ -134,24 +134,34 @@ def test_day_type_is_a_validated_parameter_set_live_and_shown_as_a_control():
     assert isinstance(widget_for(detector, "day_type").widget, widgets.Checkbox)
 
 
-def test_a_checkpoint_keeps_the_days_reading_and_an_older_one_reads_afresh():
+def checkpointed(read: DayType):
+    """A seasonal part holding ``read``, captured as a checkpoint (JSON and arrays) and
+    restored: (the restored part, its tree, its arrays, the restore function)."""
     import json
 
     from telecom_nb.engine.snapshot import capture, restore
     from telecom_nb.features.seasonal import SeasonalResiduals
 
-    read = DayType()
-    read.day_, read.like_, read.hours_ = 20_740, 4, 3.0
-    read.err_[:] = 5.0
     season = SeasonalResiduals(kpis=KPIS, timezone=TEHRAN)
     season.bind(KPIS)
     season.day_type_ = read
     tree, arrays = capture(season)
     tree = json.loads(json.dumps(tree))
-    again = restore(SeasonalResiduals(kpis=KPIS, timezone=TEHRAN), tree, arrays)
+
+    def again(tree=tree):
+        return restore(SeasonalResiduals(kpis=KPIS, timezone=TEHRAN), tree, arrays)
+
+    return again(), tree, again
+
+
+def test_a_checkpoint_keeps_the_days_reading_and_an_older_one_reads_afresh():
+    read = DayType()
+    read.day_, read.like_, read.hours_ = 20_740, 4, 3.0
+    read.err_[:] = 5.0
+    again, tree, restored = checkpointed(read)
     assert again.day_type_.switched() == (20_740, 4) and again.day_type_.err_[3] == 5.0
     del tree["attrs"]["day_type_"]  # a checkpoint from before the day type
-    older = restore(SeasonalResiduals(kpis=KPIS, timezone=TEHRAN), tree, arrays)
+    older = restored(tree)
     assert older.day_type_.switched() is None and older.day_type_.day_ == -1
 
 
