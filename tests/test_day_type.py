@@ -10,7 +10,7 @@ import pytest
 from telecom_nb import schema
 from telecom_nb.detectors import make_detector
 from telecom_nb.engine.replay import replay
-from telecom_nb.features.day_type import DayType
+from telecom_nb.features.day_type import DayType, switched_on
 
 TEHRAN = "Asia/Tehran"
 KPIS = ["traffic", "users", "avail"]
@@ -189,11 +189,11 @@ def test_the_common_modes_gate_opens_wider_on_a_day_read_as_another_weekday():
             ids, ids, pd.DatetimeIndex([when] * 2, tz=TEHRAN).tz_convert("UTC"), np.zeros((2, 3))
         )
 
-    assert season.switched_on(view("2026-10-14 12:00"))
-    assert not season.switched_on(view("2026-10-15 00:00"))  # the next local day
-    assert not season.switched_on(view("2026-10-13 23:00"))
+    assert switched_on(season, view("2026-10-14 12:00"))
+    assert not switched_on(season, view("2026-10-15 00:00"))  # the next local day
+    assert not switched_on(season, view("2026-10-13 23:00"))
     season.day_type = False
-    assert not season.switched_on(view("2026-10-14 12:00"))
+    assert not switched_on(season, view("2026-10-14 12:00"))
 
 
 def test_a_declared_holiday_is_not_read_by_the_fleet():

@@ -34,7 +34,7 @@ import numpy as np
 from traitlets import Bool
 
 from telecom_nb.features.group_median import FLEET_SAMPLE, MIN_FLEET_SECTORS, nanmedian_fast
-from telecom_nb.features.time_slots import DAYS_PER_WEEK, HOUR_NS, local_day
+from telecom_nb.features.time_slots import DAYS_PER_WEEK, HOUR_NS, local_day, one_time
 from telecom_nb.local_dates import WEEKDAYS, local_days
 from telecom_nb.params import param_trait
 
@@ -190,7 +190,7 @@ def read_day(
     ``season`` to its ``day_type_``: ``r`` its typical-day residuals, ``has`` where the
     sector's level is known, ``spread`` the typical day's noise."""
     ns = view.ns()
-    if not len(ns) or ns[0] != ns[-1] or not (ns == ns[0]).all():
+    if not one_time(ns):
         return
     day = local_day(ns, season.timezone)
     if season.holidays and day in local_days(season.holidays):
@@ -236,6 +236,6 @@ def switched_on(season, view) -> bool:
     weekday's (the common mode then opens its gate at any shift)."""
     read = reading(season)
     ns = view.ns()
-    if read is None or not len(ns) or ns[0] != ns[-1]:
+    if read is None or not one_time(ns):
         return False
     return local_day(ns, season.timezone) == read[0]

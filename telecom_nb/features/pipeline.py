@@ -18,6 +18,7 @@ from telecom_nb.features.area import AreaMedian
 from telecom_nb.features.base import FeatureExtractor
 from telecom_nb.features.change import ShortTermChange
 from telecom_nb.features.common_mode import DAY_TYPE_SHIFT, SHIFT, CommonMode
+from telecom_nb.features.day_type import switched_on
 from telecom_nb.features.drift import Drift
 from telecom_nb.features.feature_switches import FeatureSwitches
 from telecom_nb.features.holiday_params import HolidayParams
@@ -220,7 +221,7 @@ class KpiFeatures(LearnSteps, PartParams, HolidayParams, FeatureSwitches,
             fleet = not self.few_series() and (self.common_ or self.load_) is not None
             valid = np.isfinite(self.parts_[0].series(view)) if fleet else z  # z 0: usual
             if self.common_ is not None and fleet:
-                shift = DAY_TYPE_SHIFT if self.parts_[0].switched_on(view) else SHIFT
+                shift = DAY_TYPE_SHIFT if switched_on(self.parts_[0], view) else SHIFT
                 adjusted = self.common_.adjust(self.rows(view), _ns(view), adjusted, valid,
                                                shift)
             read = adjusted

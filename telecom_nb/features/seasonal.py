@@ -30,7 +30,7 @@ from telecom_nb.features.base import FeatureExtractor
 from telecom_nb.features.cadence import Cadence, per_sample
 from telecom_nb.features.compact import STATE_FLOAT, wide
 from telecom_nb.features.count_drift import LOUD_Z
-from telecom_nb.features.day_type import DayType, day_type_trait, read_day, reading, switched_on
+from telecom_nb.features.day_type import DayType, day_type_trait, read_day, reading
 from telecom_nb.features.holiday_params import holiday_traits
 from telecom_nb.features.layout import grow_slot_major
 from telecom_nb.features.lumpy import LumpyKpis
@@ -203,10 +203,6 @@ class SeasonalResiduals(FeatureExtractor):
             view.cache[key] = time_slots(view.timestamps, self.slots_per_day, self.timezone,
                                          self.holidays, self.holiday_like, read)
         return view.cache[key]
-
-    def switched_on(self, view: BatchView) -> bool:
-        """Whether the view (one time) falls on a local day read as another weekday's."""
-        return switched_on(self, view)
 
     def _expected_of(self, rows: np.ndarray, view: BatchView):
         """``_expected`` of the view's rows; learning a view just scored reuses the

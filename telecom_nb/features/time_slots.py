@@ -73,13 +73,18 @@ def local_ns(timestamps: pd.Series | pd.DatetimeIndex | np.ndarray,
     ns = ts.as_unit("ns").asi8
     if timezone == "UTC" or len(ns) == 0:
         return ns
-    if ns[0] == ns[-1] and (ns == ns[0]).all():
+    if one_time(ns):
         uniq, inv = ns[:1], np.zeros(len(ns), dtype=np.intp)
     else:
         uniq, inv = np.unique(ns, return_inverse=True)
     wall = (pd.DatetimeIndex(uniq, tz="UTC").tz_convert(timezone).tz_localize(None)
             .as_unit("ns").asi8)
     return wall[inv.ravel()]
+
+
+def one_time(ns: np.ndarray) -> bool:
+    """Whether every row of a batch (int64 ns) is the same time: a live tick, read once."""
+    return len(ns) > 0 and ns[0] == ns[-1] and bool((ns == ns[0]).all())
 
 
 def n_slots(slots_per_day: int) -> int:
@@ -104,7 +109,7 @@ def time_slots(timestamps: pd.Series | pd.DatetimeIndex | np.ndarray, slots_per_
     off = [] if day_type is None else [(np.array([day_type[0]], dtype=np.int64), day_type[1])]
     if holidays:
         off.append((local_days(holidays), WEEKDAYS.index(holiday_like)))
-    if len(ns) > 1 and ns[0] == ns[-1] and (ns == ns[0]).all():  # a live tick: one time,
+    if one_time(ns):  # a live tick: one time,
         slot, week = _slots(ns[:1], slots_per_day, off)  # computed once (~3 ms at 100k)
         return np.full(len(ns), slot[0], dtype=slot.dtype), np.full(len(ns), week[0],
                                                                     dtype=week.dtype)
