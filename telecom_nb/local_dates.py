@@ -11,9 +11,9 @@ import re
 
 import numpy as np
 import pandas as pd
-from traitlets import TraitError, TraitType
 
 from telecom_nb.errors import ParameterError
+from telecom_nb.params import TextTrait
 
 #: weekday names as ``holiday_like`` takes them (Monday = 0)
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -21,7 +21,7 @@ _DAY_NS = 86_400 * 10**9
 _ISO = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
-class LocalDates(TraitType):
+class LocalDates(TextTrait):
     """Local calendar dates as sorted ISO texts ('2026-10-14'); a text may list several,
     comma-separated (what ``--set holidays=...`` and a text box give)."""
 
@@ -41,12 +41,6 @@ class LocalDates(TraitType):
             raise ParameterError(f"{self.name} must be local dates like '2026-10-14' "
                                  f"(YYYY-MM-DD, comma-separated); got {value!r}")
         return tuple(sorted(d.strftime("%Y-%m-%d") for d in dates))
-
-    def from_string(self, s: str):
-        try:
-            return self.validate(None, s)
-        except ParameterError as exc:
-            raise TraitError(str(exc)) from None
 
 
 @functools.lru_cache(maxsize=8)

@@ -141,6 +141,17 @@ def param_trait(trait: TraitType) -> TraitType:
     return trait.tag(param=True)
 
 
+class TextTrait(TraitType):
+    """A trait whose text form (``--set``, a text box) its own ``validate`` reads, so a bad
+    text gets the same one-line message naming the parameter as a bad value."""
+
+    def from_string(self, s: str):
+        try:
+            return self.validate(None, s)
+        except ParameterError as exc:
+            raise TraitError(str(exc)) from None
+
+
 #: texts that set a None-able parameter to None ("automatic"), whatever the trait's type
 NONE_TEXTS = ("none", "null", "auto")
 _TRUE_TEXTS = ("1", "true", "yes", "on")

@@ -23,9 +23,9 @@ from collections.abc import Mapping
 from typing import ClassVar
 
 import numpy as np
-from traitlets import TraitError, TraitType
 
 from telecom_nb.errors import ParameterError
+from telecom_nb.params import TextTrait
 from telecom_nb.sources.kpiinfo import BAD_DIRECTIONS, bad_direction
 
 #: the sign that makes each bad side positive
@@ -34,7 +34,7 @@ SIGNS = {"up": 1.0, "down": -1.0}
 OWN_KINDS = ("season_z", "persist_z", "change_z")
 
 
-class BadSides(TraitType):
+class BadSides(TextTrait):
     """KPI -> its bad side (``up``, ``down``, ``both``) where the source says so: a dict, or
     the text ``--set`` and a text box give (``UL RSSI (dBm)=up; Latency (ms)=both``)."""
 
@@ -64,12 +64,6 @@ class BadSides(TraitType):
                 f"{', '.join(BAD_DIRECTIONS)}; got {wrong!r}"
             )
         return dict(sorted(value.items()))
-
-    def from_string(self, s: str):
-        try:
-            return self.validate(None, s)
-        except ParameterError as exc:
-            raise TraitError(str(exc)) from None
 
 
 def good_side_columns(
