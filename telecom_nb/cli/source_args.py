@@ -65,8 +65,8 @@ def source_spec(args: argparse.Namespace) -> SourceSpec:
         changes["timezone"] = args.timezone
     if getattr(args, "holidays", None):
         given = Path(args.holidays)
-        changes["holidays"] = (read_holidays(given) if given.is_file()
-                               else tuple(d.strip() for d in args.holidays.split(",")))
+        # a text of dates is split and checked where a toml's list is (SourceSpec)
+        changes["holidays"] = read_holidays(given) if given.is_file() else args.holidays
     if getattr(args, "holiday_like", None):
         changes["holiday_like"] = args.holiday_like
     if args.sector_col:
