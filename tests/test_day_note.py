@@ -87,3 +87,24 @@ def test_the_record_is_bounded_and_kept_in_checkpoints_an_older_one_has_none():
     del tree["attrs"]["day_type_"]["attrs"]["log_"]  # a checkpoint from before the record
     older = restored(tree)
     assert older.day_type_.readings() == () and older.day_type_.like_ == 16 % 7
+
+
+def test_a_partitioned_backtest_lists_each_partitions_days_read(tmp_path, capsys):
+    """Each partition's detector reads its own fleet: its days come back with its report
+    (from a Dask worker too) and the summary names the partition."""
+    from telecom_nb.cli import main
+
+    table = _fleet("holiday")
+    table["province"] = "Tehran"
+    src = tmp_path / "fleet.parquet"
+    table.to_parquet(src)
+    argv = ["detect", str(src), "--out", str(tmp_path / "out"), "--kpis", ",".join(KPIS),
+            "--timezone", TEHRAN, "--partition-by", "province", "--engine", "local"]
+    code = main(argv)
+    err = capsys.readouterr().err
+    assert code == 0, err
+    lines = [line for line in err.splitlines() if line.startswith("day type:")]
+    assert lines == ["day type: 2026-10-14 read as Fri from 01:00 (undeclared holiday?) "
+                     "[partition 0: Tehran]"], err
+    manifest = json.loads((tmp_path / "out" / "_backtest.json").read_text())
+    assert manifest["partitions"][0]["day_readings"] == [READ.summary()]

@@ -80,6 +80,9 @@ class PartitionReport:
     worker: str = ""
     counters: dict[str, int] = field(default_factory=dict)
     load_dropped: dict[str, int] = field(default_factory=dict)
+    #: the partition's fleet read these local days as another weekday (undeclared days off,
+    #: ``day_type``): each partition reads its own fleet, so each says its own
+    day_readings: list[str] = field(default_factory=list)
 
 
 def make_detector(name: str, params: dict[str, Any], kpis: tuple[str, ...], spec: SourceSpec):
@@ -183,6 +186,7 @@ def score_partition(job: PartitionJob) -> PartitionReport:
     tmp.rename(final)
     report.counters = {k: int(v) for k, v in counters.as_dict().items()}
     report.load_dropped = dict(dropped)
+    report.day_readings = [day.summary() for day in getattr(detector, "day_readings", tuple)()]
     report.seconds = time.perf_counter() - started
     report.peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     report.worker = _worker_name()

@@ -82,4 +82,7 @@ def summary(result) -> list[str]:
     lines.append(f"scored {result.rows:,} rows in {result.seconds:.1f} s "
                  f"({result.rows_per_s:,.0f} rows/s); {result.flagged:,} flagged; "
                  f"{read:,} rows read; peak memory per worker: {rss}; wrote {result.out}")
+    for p in reports:  # what changed the flags, per partition's own fleet
+        groups = ", ".join(str(g) for g in p.groups)
+        lines.extend(f"{day} [partition {p.index}: {groups}]" for day in p.day_readings)
     return lines
