@@ -32,13 +32,16 @@ from telecom_nb import schema
 from telecom_nb.sources import load_source
 
 
-def episode_score(rows: pd.DataFrame, normal: pd.DataFrame, kpis: list[str]
-                  ) -> tuple[float, str]:
+def episode_score(rows: pd.DataFrame, normal: pd.DataFrame, kpis: list[str]) -> tuple[float, str]:
     """An episode's largest evidence over KPIs and sides, and its KPI (rows: the episode's
     rows; normal: the same cell's fault-free rows; both with an ``hour`` column). Clipping
     keeps one wild row from carrying an episode; the null calibrates the rest."""
-    near = np.abs((normal["hour"].to_numpy()[:, None] - rows["hour"].to_numpy()[None, :]
-                   + 12) % 24 - 12) <= 1
+    near = (
+        np.abs(
+            (normal["hour"].to_numpy()[:, None] - rows["hour"].to_numpy()[None, :] + 12) % 24 - 12
+        )
+        <= 1
+    )
     weight = near / np.maximum(near.sum(axis=0), 1)
     best, best_kpi = -np.inf, ""
     for kpi in kpis:
@@ -57,38 +60,56 @@ def episode_score(rows: pd.DataFrame, normal: pd.DataFrame, kpis: list[str]
     return best, best_kpi
 
 
-def _null_rows(rows: pd.DataFrame, normal: pd.DataFrame, rng: np.random.Generator
-               ) -> pd.DataFrame:
+def _null_rows(rows: pd.DataFrame, normal: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
     """A fault-free stretch of the same cell and length at a random time: the oracle's null."""
     start = int(rng.integers(0, max(1, len(normal) - len(rows))))
-    return normal.iloc[start:start + len(rows)]
+    return normal.iloc[start : start + len(rows)]
 
 
-def visible_table(folder: Path, results: Path, nulls: int = 4, seed: int = 0
-                  ) -> tuple[pd.DataFrame, pd.DataFrame]:
+def visible_table(
+    folder: Path, results: Path, nulls: int = 4, seed: int = 0
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """One row per fault episode (kind, sector, rows, found, oracle evidence and KPI), and
     the same evidence on ``nulls`` fault-free stretches per episode (same cell and length)."""
     loaded = load_source(folder / "source.toml")
     judged = pd.read_parquet(results)
     kpis = [k for k in loaded.kpis if k in judged and judged[k].dtype.kind in "fiu"]
-    judged = judged.assign(hour=judged[schema.TIMESTAMP].dt.tz_convert(
-        loaded.spec.timezone).dt.hour)
+    judged = judged.assign(
+        hour=judged[schema.TIMESTAMP].dt.tz_convert(loaded.spec.timezone).dt.hour
+    )
     faulty = fault_episodes(judged)
-    normal_by_sector = dict(tuple(judged[judged[schema.FAULT].fillna("") == ""]
-                                  .sort_values(schema.TIMESTAMP).groupby(schema.SECTOR)))
+    normal_by_sector = dict(
+        tuple(
+            judged[judged[schema.FAULT].fillna("") == ""]
+            .sort_values(schema.TIMESTAMP)
+            .groupby(schema.SECTOR)
+        )
+    )
     rng = np.random.default_rng(seed)
     out, null = [], []
     for episode, rows in faulty.groupby("episode"):
         sector = rows[schema.SECTOR].iloc[0]
         normal = normal_by_sector[sector]
         score, kpi = episode_score(rows, normal, kpis)
-        out.append({"episode": episode, "kind": rows[schema.FAULT].iloc[0], "sector": sector,
-                    "rows": len(rows), "found": bool(rows[schema.IS_ANOMALY].any()),
-                    "evidence": score, "kpi": kpi})
+        out.append(
+            {
+                "episode": episode,
+                "kind": rows[schema.FAULT].iloc[0],
+                "sector": sector,
+                "rows": len(rows),
+                "found": bool(rows[schema.IS_ANOMALY].any()),
+                "evidence": score,
+                "kpi": kpi,
+            }
+        )
         for _ in range(nulls):
             pseudo = _null_rows(rows, normal, rng)
-            null.append({"rows": len(rows), "evidence": episode_score(
-                pseudo, normal.drop(pseudo.index), kpis)[0]})
+            null.append(
+                {
+                    "rows": len(rows),
+                    "evidence": episode_score(pseudo, normal.drop(pseudo.index), kpis)[0],
+                }
+            )
     return pd.DataFrame(out), pd.DataFrame(null)
 
 
@@ -108,10 +129,12 @@ def main() -> None:
     table, null = visible_table(args.folder, args.results, args.nulls)
     for rate in (0.01, 0.001):
         seen = visible(table, null, rate)
-        print(f"null rate {rate:g} ({len(null)} fault-free stretches): visible "
-              f"{int(seen.sum())}/{len(table)} episodes; event recall all "
-              f"{table['found'].mean():.3f}, visible {table.loc[seen, 'found'].mean():.3f} "
-              f"({int((seen & ~table['found']).sum())} visible missed)")
+        print(
+            f"null rate {rate:g} ({len(null)} fault-free stretches): visible "
+            f"{int(seen.sum())}/{len(table)} episodes; event recall all "
+            f"{table['found'].mean():.3f}, visible {table.loc[seen, 'found'].mean():.3f} "
+            f"({int((seen & ~table['found']).sum())} visible missed)"
+        )
     seen = visible(table, null, 0.01)
     counts = table.assign(visible=seen, visible_found=seen & table["found"])
     by_kind = counts.groupby("kind")[["found", "visible", "visible_found"]].sum()
