@@ -16,7 +16,10 @@ more than 99 of 100 stretches of the cells' own normal life of that length do::
 
     python benchmarks/visible_events.py WORLD_DIR RESULTS.parquet [--nulls 4]
 
-It prints event recall over all episodes and over the visible ones, per fault kind.
+It prints event recall over all episodes and over the visible ones, per fault kind, and
+each visible but missed episode with its peak score and, for results saved with
+``operator_quality.py --parts``, the part that led at the peak: a miss scored 2.5-3 is the
+threshold's, one under 2 was never seen.
 """
 
 from __future__ import annotations
@@ -91,6 +94,8 @@ def visible_table(
         sector = rows[schema.SECTOR].iloc[0]
         normal = normal_by_sector[sector]
         score, kpi = episode_score(rows, normal, kpis)
+        peak = rows[schema.SCORE].to_numpy(dtype=float)
+        top = int(np.nanargmax(np.nan_to_num(peak, nan=-np.inf)))
         out.append(
             {
                 "episode": episode,
@@ -100,6 +105,8 @@ def visible_table(
                 "found": bool(rows[schema.IS_ANOMALY].any()),
                 "evidence": score,
                 "kpi": kpi,
+                "peak": peak[top],
+                "lead": rows["lead_part"].iloc[top] if "lead_part" in rows else "",
             }
         )
         for _ in range(nulls):
@@ -143,9 +150,21 @@ def main() -> None:
     print(by_kind.to_string())
     missed = table[seen & ~table["found"]].sort_values("evidence", ascending=False)
     if len(missed):
-        print("visible but missed (kind, sector, rows, evidence, KPI):")
+        print(
+            "visible but missed (kind, sector, rows, evidence, KPI, peak score, leading part"
+            " at the peak when the results have --parts' lead_part):"
+        )
         for r in missed.itertuples():
-            print(f"  {r.kind:20s} {r.sector:16s} {r.rows:3d} {r.evidence:5.1f} {r.kpi}")
+            print(
+                f"  {r.kind:20s} {r.sector:16s} {r.rows:3d} {r.evidence:5.1f} {r.kpi:24s} "
+                f"{r.peak:5.2f} {r.lead}"
+            )
+        # how far below the threshold: never scored (< 2), or near it (2.5 up)
+        bins = pd.cut(
+            missed["peak"], [-np.inf, 1.0, 2.0, 2.5, np.inf], labels=["<1", "1-2", "2-2.5", "2.5+"]
+        )
+        print("visible but missed by kind and peak score:")
+        print(pd.crosstab(missed["kind"], bins).to_string())
 
 
 if __name__ == "__main__":
