@@ -16,7 +16,10 @@ more than 99 of 100 stretches of the cells' own normal life of that length do::
 
     python benchmarks/visible_events.py WORLD_DIR RESULTS.parquet [--nulls 4]
 
-It prints event recall over all episodes and over the visible ones, per fault kind.
+It prints event recall over all episodes and over the visible ones, per fault kind, and
+each visible but missed episode with its peak score and, for results saved with
+``operator_quality.py --parts``, the part that led at the peak: a miss scored 2.5-3 is the
+threshold's, one under 2 was never seen.
 """
 
 from __future__ import annotations
@@ -32,13 +35,16 @@ from telecom_nb import schema
 from telecom_nb.sources import load_source
 
 
-def episode_score(rows: pd.DataFrame, normal: pd.DataFrame, kpis: list[str]
-                  ) -> tuple[float, str]:
+def episode_score(rows: pd.DataFrame, normal: pd.DataFrame, kpis: list[str]) -> tuple[float, str]:
     """An episode's largest evidence over KPIs and sides, and its KPI (rows: the episode's
     rows; normal: the same cell's fault-free rows; both with an ``hour`` column). Clipping
     keeps one wild row from carrying an episode; the null calibrates the rest."""
-    near = np.abs((normal["hour"].to_numpy()[:, None] - rows["hour"].to_numpy()[None, :]
-                   + 12) % 24 - 12) <= 1
+    near = (
+        np.abs(
+            (normal["hour"].to_numpy()[:, None] - rows["hour"].to_numpy()[None, :] + 12) % 24 - 12
+        )
+        <= 1
+    )
     weight = near / np.maximum(near.sum(axis=0), 1)
     best, best_kpi = -np.inf, ""
     for kpi in kpis:
@@ -57,38 +63,60 @@ def episode_score(rows: pd.DataFrame, normal: pd.DataFrame, kpis: list[str]
     return best, best_kpi
 
 
-def _null_rows(rows: pd.DataFrame, normal: pd.DataFrame, rng: np.random.Generator
-               ) -> pd.DataFrame:
+def _null_rows(rows: pd.DataFrame, normal: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
     """A fault-free stretch of the same cell and length at a random time: the oracle's null."""
     start = int(rng.integers(0, max(1, len(normal) - len(rows))))
-    return normal.iloc[start:start + len(rows)]
+    return normal.iloc[start : start + len(rows)]
 
 
-def visible_table(folder: Path, results: Path, nulls: int = 4, seed: int = 0
-                  ) -> tuple[pd.DataFrame, pd.DataFrame]:
+def visible_table(
+    folder: Path, results: Path, nulls: int = 4, seed: int = 0
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """One row per fault episode (kind, sector, rows, found, oracle evidence and KPI), and
     the same evidence on ``nulls`` fault-free stretches per episode (same cell and length)."""
     loaded = load_source(folder / "source.toml")
     judged = pd.read_parquet(results)
     kpis = [k for k in loaded.kpis if k in judged and judged[k].dtype.kind in "fiu"]
-    judged = judged.assign(hour=judged[schema.TIMESTAMP].dt.tz_convert(
-        loaded.spec.timezone).dt.hour)
+    judged = judged.assign(
+        hour=judged[schema.TIMESTAMP].dt.tz_convert(loaded.spec.timezone).dt.hour
+    )
     faulty = fault_episodes(judged)
-    normal_by_sector = dict(tuple(judged[judged[schema.FAULT].fillna("") == ""]
-                                  .sort_values(schema.TIMESTAMP).groupby(schema.SECTOR)))
+    normal_by_sector = dict(
+        tuple(
+            judged[judged[schema.FAULT].fillna("") == ""]
+            .sort_values(schema.TIMESTAMP)
+            .groupby(schema.SECTOR)
+        )
+    )
     rng = np.random.default_rng(seed)
     out, null = [], []
     for episode, rows in faulty.groupby("episode"):
         sector = rows[schema.SECTOR].iloc[0]
         normal = normal_by_sector[sector]
         score, kpi = episode_score(rows, normal, kpis)
-        out.append({"episode": episode, "kind": rows[schema.FAULT].iloc[0], "sector": sector,
-                    "rows": len(rows), "found": bool(rows[schema.IS_ANOMALY].any()),
-                    "evidence": score, "kpi": kpi})
+        peak = rows[schema.SCORE].to_numpy(dtype=float)
+        top = int(np.nanargmax(np.nan_to_num(peak, nan=-np.inf)))
+        out.append(
+            {
+                "episode": episode,
+                "kind": rows[schema.FAULT].iloc[0],
+                "sector": sector,
+                "rows": len(rows),
+                "found": bool(rows[schema.IS_ANOMALY].any()),
+                "evidence": score,
+                "kpi": kpi,
+                "peak": peak[top],
+                "lead": rows["lead_part"].iloc[top] if "lead_part" in rows else "",
+            }
+        )
         for _ in range(nulls):
             pseudo = _null_rows(rows, normal, rng)
-            null.append({"rows": len(rows), "evidence": episode_score(
-                pseudo, normal.drop(pseudo.index), kpis)[0]})
+            null.append(
+                {
+                    "rows": len(rows),
+                    "evidence": episode_score(pseudo, normal.drop(pseudo.index), kpis)[0],
+                }
+            )
     return pd.DataFrame(out), pd.DataFrame(null)
 
 
@@ -108,10 +136,12 @@ def main() -> None:
     table, null = visible_table(args.folder, args.results, args.nulls)
     for rate in (0.01, 0.001):
         seen = visible(table, null, rate)
-        print(f"null rate {rate:g} ({len(null)} fault-free stretches): visible "
-              f"{int(seen.sum())}/{len(table)} episodes; event recall all "
-              f"{table['found'].mean():.3f}, visible {table.loc[seen, 'found'].mean():.3f} "
-              f"({int((seen & ~table['found']).sum())} visible missed)")
+        print(
+            f"null rate {rate:g} ({len(null)} fault-free stretches): visible "
+            f"{int(seen.sum())}/{len(table)} episodes; event recall all "
+            f"{table['found'].mean():.3f}, visible {table.loc[seen, 'found'].mean():.3f} "
+            f"({int((seen & ~table['found']).sum())} visible missed)"
+        )
     seen = visible(table, null, 0.01)
     counts = table.assign(visible=seen, visible_found=seen & table["found"])
     by_kind = counts.groupby("kind")[["found", "visible", "visible_found"]].sum()
@@ -120,9 +150,21 @@ def main() -> None:
     print(by_kind.to_string())
     missed = table[seen & ~table["found"]].sort_values("evidence", ascending=False)
     if len(missed):
-        print("visible but missed (kind, sector, rows, evidence, KPI):")
+        print(
+            "visible but missed (kind, sector, rows, evidence, KPI, peak score, leading part"
+            " at the peak when the results have --parts' lead_part):"
+        )
         for r in missed.itertuples():
-            print(f"  {r.kind:20s} {r.sector:16s} {r.rows:3d} {r.evidence:5.1f} {r.kpi}")
+            print(
+                f"  {r.kind:20s} {r.sector:16s} {r.rows:3d} {r.evidence:5.1f} {r.kpi:24s} "
+                f"{r.peak:5.2f} {r.lead}"
+            )
+        # how far below the threshold: never scored (< 2), or near it (2.5 up)
+        bins = pd.cut(
+            missed["peak"], [-np.inf, 1.0, 2.0, 2.5, np.inf], labels=["<1", "1-2", "2-2.5", "2.5+"]
+        )
+        print("visible but missed by kind and peak score:")
+        print(pd.crosstab(missed["kind"], bins).to_string())
 
 
 if __name__ == "__main__":
