@@ -12,6 +12,11 @@ than its own (``RATIO``), well within the two weekdays' own difference (``FIT``)
 enough of that difference was seen (``MIN_SEP``, hours x noise units squared: the night
 tells nothing) takes over the rest of the local day: its week slots are read and taught,
 as a declared holiday's are. The next local midnight starts from the calendar again.
+Beside that rule a sequential one reads the same sums in the fleet's own noise (the median
+hourly distance of its recent unswitched days to their weekday): once another weekday is
+ahead by ``EVIDENCE`` such hours a clear day switches within an hour or two, sooner than
+the fixed ratio allowed, and a long holiday's half-read later days switch at all, while a
+night (weekdays alike) or an ordinary day (its own weekday fits best) gathers nothing.
 
 A fleet-wide fault is not a weekday: a core outage takes traffic to ~0 and availability
 down, far from every weekday's shape (its distance stays near its own weekday's), and a
