@@ -202,3 +202,76 @@ def test_a_declared_holiday_is_not_read_by_the_fleet():
     replay(_fleet("holiday"), detector, KPIS)
     read = detector.features_.parts_[0].day_type_
     assert read.switched() is None and read.day_ == 20_739, read.__dict__  # the day before
+
+
+def _quarter_hours(read: DayType, day: int, effect, fleet, hours: float, rng, common=0.0):
+    """Feed ``hours`` of 15-minute ticks of local day ``day`` (a Wednesday) whose fleet sits
+    at ``effect`` (plus sector noise and a fleet-wide wander ``common``); the hours read when
+    it switched, or None."""
+    spread, ok, seen = np.ones((50, 3)), np.ones((50, 3), dtype=bool), np.ones(7, dtype=bool)
+    for t in range(int(hours * 4)):
+        r = np.asarray(effect(t / 4.0)) + rng.normal(0, 0.3, (50, 3)) + rng.normal(0, common, 3)
+        read.observe(day, t // 4, 2, fleet, seen, r, ok, spread, 0.25)
+        if read.switched() is not None:
+            return read.hours_
+    return None
+
+
+def _with_noise(days: int = 3, common: float = 0.0):
+    """A reading that has seen ``days`` whole ordinary Wednesdays (its noise learned)."""
+    fleet = np.zeros((7, 3))
+    fleet[4] = [-1.0, -1.0, 0.0]  # Friday: volumes down
+    rng = np.random.default_rng(1)
+    read = DayType()
+    for day in range(days):
+        assert (
+            _quarter_hours(read, 100 + day, lambda h: np.zeros(3), fleet, 24, rng, common) is None
+        )
+    return read, fleet, rng
+
+
+def test_a_clear_day_off_is_read_within_the_hour_once_the_fleets_noise_is_known():
+    read, fleet, rng = _with_noise()
+    friday = np.array([-1.0, -1.0, 0.0])
+    at = _quarter_hours(read, 110, lambda h: friday, fleet, 6, rng)
+    assert read.switched() == (110, 4) and at <= 1.25, at  # the first rule: 2 h at least
+    assert len(read.noise_) == 3 and 0.0 < read.noise() < 0.5  # 3 x 0.3^2 / 50 sectors' median
+    # without the noise (the first days, an older checkpoint) the first rule decides
+    read, fleet, rng = _with_noise(days=2)
+    assert _quarter_hours(read, 110, lambda h: friday, fleet, 6, rng) == 2.0
+    assert read.noise() is None
+
+
+def test_a_thin_night_or_an_outage_never_gathers_the_sequential_evidence():
+    read, fleet, rng = _with_noise()
+    fleet[4] = [-0.05, -0.05, 0.0]  # at night the weekdays barely differ
+    night = np.array([-0.05, -0.05, 0.0])
+    assert _quarter_hours(read, 110, lambda h: night, fleet, 8, rng) is None
+    read, fleet, rng = _with_noise()
+    outage = np.array([-6.0, -6.0, -5.0])  # far from every weekday, nearer the Friday
+    assert _quarter_hours(read, 110, lambda h: outage, fleet, 8, rng) is None
+    near = np.array([-2.0, -2.0, -1.5])  # fits the Friday better than today, but not well
+    assert _quarter_hours(read, 111, lambda h: near, fleet, 8, rng) is None
+    # an outage from 03:00 after an ordinary night: no weekday either
+    late = _quarter_hours(read, 112, lambda h: outage if h >= 3 else np.zeros(3), fleet, 8, rng)
+    assert late is None
+    assert len(read.noise_) == 3  # neither day was read whole: the noise is the 3 days'
+    # a fleet that wanders as a whole: a day only somewhat nearer the Friday is read late
+    read, fleet, rng = _with_noise(common=0.3)
+    lean = np.array([-0.7, -0.7, 0.0])
+    at = _quarter_hours(read, 110, lambda h: lean, fleet, 12, rng, common=0.3)
+    assert at is not None and at > 2.0, (at, read.noise())
+    read, fleet, rng = _with_noise(common=0.3)  # nearer, but not by half: never
+    part = np.array([-0.6, -0.6, 0.0])
+    assert _quarter_hours(read, 110, lambda h: part, fleet, 16, rng, common=0.3) is None
+
+
+def test_the_noise_is_checkpointed_and_an_older_checkpoint_learns_it_afresh():
+    read = DayType()
+    read.noise_, read.weekday_ = [1.0, 2.0, 3.0], 2
+    again, tree, restored = checkpointed(read)
+    assert again.day_type_.noise() == 2.0 and again.day_type_.weekday_ == 2
+    for name in ("noise_", "weekday_"):  # a checkpoint from before the sequential reading
+        del tree["attrs"]["day_type_"]["attrs"][name]
+    older = restored(tree).day_type_
+    assert older.noise_ == [] and older.noise() is None and older.weekday_ == -1

@@ -12,6 +12,11 @@ than its own (``RATIO``), well within the two weekdays' own difference (``FIT``)
 enough of that difference was seen (``MIN_SEP``, hours x noise units squared: the night
 tells nothing) takes over the rest of the local day: its week slots are read and taught,
 as a declared holiday's are. The next local midnight starts from the calendar again.
+Beside that rule a sequential one reads the same sums in the fleet's own noise (the median
+hourly distance of its recent unswitched days to their weekday): once another weekday is
+ahead by ``EVIDENCE`` such hours a clear day switches within an hour or two, sooner than
+the fixed ratio allowed, and a long holiday's half-read later days switch at all, while a
+night (weekdays alike) or an ordinary day (its own weekday fits best) gathers nothing.
 
 A fleet-wide fault is not a weekday: a core outage takes traffic to ~0 and availability
 down, far from every weekday's shape (its distance stays near its own weekday's), and a
@@ -65,6 +70,23 @@ MIN_VISITS = 2.0
 MIN_SECTORS = MIN_FLEET_SECTORS
 #: switches kept for the analyst (a few weeks of holidays; older ones are dropped)
 KEEP = 14
+#: the sequential reading: another weekday takes the day once its summed distance is below
+#: today's by this many *ordinary hours* of distance (the fleet's own hour-to-weekday
+#: distance on its recent unswitched days, :data:`NOISE_DAYS`): a likelihood ratio in the
+#: fleet's noise, so a clear morning decides within an hour or two and a night, where the
+#: weekdays barely differ, gathers next to nothing
+EVIDENCE = 10.0
+#: ... after at least this many hours of the day
+EVIDENCE_HOURS = 1.0
+#: ... and while the other weekday fits at least this much better than today's (a day off
+#: half read, e.g. a long holiday's later days, still gains; an ordinary day never: its
+#: own weekday fits best)
+EVIDENCE_RATIO = 0.5
+#: unswitched days (>= :data:`NOISE_MIN_HOURS` read) whose median hourly distance to their own
+#: weekday is the fleet's noise; fewer than :data:`NOISE_MIN_DAYS`: the sequential reading waits
+NOISE_DAYS = 7
+NOISE_MIN_DAYS = 3
+NOISE_MIN_HOURS = 12.0
 
 
 class DayReading(NamedTuple):
@@ -97,16 +119,34 @@ class DayType:
         self.err_ = np.zeros(DAYS_PER_WEEK)
         self.sep_ = np.zeros(DAYS_PER_WEEK)
         self.hours_ = 0.0
+        self.weekday_ = -1  # the calendar's weekday of ``day_``
+        #: the hourly distance of recent unswitched days to their own weekday (oldest first)
+        self.noise_: list[float] = []
         #: the switches made, oldest first: (local date ISO, weekday, local time "HH:MM")
         self.log_: list[tuple[str, int, str]] = []
 
     #: state newer than some checkpoints (derived by :meth:`derive_added_state`)
-    _state_added: tuple[str, ...] = ("log_",)
+    _state_added: tuple[str, ...] = ("log_", "weekday_", "noise_")
 
     def derive_added_state(self, names) -> None:
-        """A checkpoint older than the record: no switch recorded."""
+        """A checkpoint older than the record: no switch recorded; older than the sequential
+        reading: its noise is learned afresh (the first rule reads meanwhile)."""
         if "log_" in names:
             self.log_ = []
+        if "weekday_" in names:
+            self.weekday_ = -1
+        if "noise_" in names:
+            self.noise_ = []
+
+    def _close_day(self) -> None:
+        """The day read so far ends: an unswitched, mostly read day tells the fleet's noise."""
+        if self.like_ < 0 and self.weekday_ >= 0 and self.hours_ >= NOISE_MIN_HOURS:
+            own = float(self.err_[self.weekday_]) / self.hours_
+            self.noise_ = [*self.noise_[-(NOISE_DAYS - 1) :], own]
+
+    def noise(self) -> float | None:
+        """The fleet's ordinary hourly distance to its own weekday, or None (too few days)."""
+        return float(np.median(self.noise_)) if len(self.noise_) >= NOISE_MIN_DAYS else None
 
     def note(self, ns: int, timezone: str) -> None:
         """Record the switch just made at UTC ns ``ns`` (the last :data:`KEEP` are kept)."""
@@ -139,7 +179,8 @@ class DayType:
         ``fleet_effect`` 7 x series (each weekday's fleet effect at this time of day),
         ``seen`` which weekdays the fleet has seen often enough."""
         if day != self.day_:  # a new local day: the calendar's again
-            self.day_, self.like_ = day, -1
+            self._close_day()
+            self.day_, self.like_, self.weekday_ = day, -1, weekday
             self.err_[:] = 0.0
             self.sep_[:] = 0.0
             self.hours_ = 0.0
@@ -163,14 +204,28 @@ class DayType:
         err = np.where(seen, self.err_, np.inf)
         err[weekday] = np.inf
         best = int(np.argmin(err))
+        if not np.isfinite(err[best]) or self.sep_[best] < MIN_SEP:
+            return
+        own = self.err_[weekday]
         if (
-            np.isfinite(err[best])
-            and self.hours_ >= MIN_HOURS
-            and self.sep_[best] >= MIN_SEP
-            and err[best] <= RATIO * self.err_[weekday]
+            self.hours_ >= MIN_HOURS
+            and err[best] <= RATIO * own
             and err[best] <= FIT * self.sep_[best]
-        ):
+        ) or self._evident(best, err[best], own):
             self.like_ = best
+
+    def _evident(self, best: int, err: float, own: float) -> bool:
+        """The sequential reading: ``best``'s distance below today's by :data:`EVIDENCE`
+        ordinary hours, and what the noise does not explain of it well within the two
+        weekdays' difference (an outage is far from both, its excess is all of it)."""
+        noise = self.noise()
+        return (
+            noise is not None
+            and self.hours_ >= EVIDENCE_HOURS
+            and own - err >= EVIDENCE * noise
+            and err <= EVIDENCE_RATIO * own
+            and err - self.hours_ * noise <= FIT * self.sep_[best]
+        )
 
 
 def day_type_trait() -> Bool:
