@@ -30,11 +30,12 @@ hours seen; nothing is allocated until a KPI has a denominator.
 from __future__ import annotations
 
 import math
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 from scipy.special import log_ndtr, ndtri
 
+from telecom_nb.defaults import FEW_SERIES
 from telecom_nb.features.drift import HOLD_LOG_P
 from telecom_nb.features.time_slots import HOUR_NS
 from telecom_nb.sector_index import grow_rows, known_rows
@@ -259,3 +260,33 @@ class SlotCountDrift:
         self.total_.reshape(-1)[at] += new.astype(np.float64) - ev
         self.tried_.reshape(-1)[at] += new_tr.astype(np.float64) - tr
         self.inverse_.reshape(-1)[at] += 1.0 / (new + PRIOR_EVENTS) - 1.0 / (ev + PRIOR_EVENTS)
+
+
+def seasonal_count_drift(season: Any, view: Any) -> np.ndarray | None:
+    """A fleet's day count drift of its denominated ratios (rows x KPIs), or None, read
+    from the seasonal part ``season`` (its expected values, slots and lumpy-KPI counts)."""
+    if len(season.registry) <= FEW_SERIES or not season.lumpy_.counting():
+        return None
+    rows = season.rows(view)
+    known = known_rows(rows, season.sector_table_.n_rows)
+    loud = loud_rows(season, view, season._expected_of(np.where(known, rows, 0), view),
+                     bool(known.all()))
+    return season.lumpy_.count_drift(np.where(known, rows, -1), season.slots(view)[0],
+                                     view.raw, season.cadence_.step_ns, loud)
+
+
+def loud_rows(season: Any, view: Any, exp: tuple, exact: bool = True) -> np.ndarray:
+    """Rows whose sector is loudly off on some KPI (a fault's own periods, which the day
+    does not count: :data:`LOUD_Z`); once per view (``exact``: every row's sector known, so
+    the seasonal part's learning may reuse it)."""
+    key = "count_drift_loud"  # state-dependent: not carried to slices (not ROWWISE)
+    kept = view.cache.get(key)
+    if kept is not None and kept[1]:
+        return kept[0]
+    k = len(season.kpis_ or ())
+    dev = np.subtract(season.series(view)[:, :k], exp[0][:, :k])
+    np.abs(dev, out=dev)
+    dev /= exp[1][:, :k]
+    loud = (dev >= LOUD_Z).any(axis=1)  # NaN: not loud
+    view.cache[key] = (loud, exact)
+    return loud

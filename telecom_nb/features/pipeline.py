@@ -18,6 +18,7 @@ from telecom_nb.features.area import AreaMedian
 from telecom_nb.features.base import FeatureExtractor
 from telecom_nb.features.change import ShortTermChange
 from telecom_nb.features.common_mode import DAY_TYPE_SHIFT, SHIFT, CommonMode
+from telecom_nb.features.count_drift import seasonal_count_drift
 from telecom_nb.features.day_type import switched_on
 from telecom_nb.features.drift import Drift
 from telecom_nb.features.feature_switches import FeatureSwitches
@@ -268,7 +269,7 @@ class KpiFeatures(LearnSteps, PartParams, HolidayParams, FeatureSwitches,
                                               run_ticks(self.parts_[0].cadence_.step_ns)))
         if self.drift_ is not None:  # a drift its day-shape group shares is taken off
             shared = (None if self.common_ is None else self.common_.groups(self.rows(view)),
-                      _ns(view), self.parts_[0].count_drift(view))
+                      _ns(view), seasonal_count_drift(self.parts_[0], view))
             blocks.append(np.zeros((len(view), k)) if self.few_series() else
                           self.drift_.transform(self.rows(view), blocks[0][:, :k],
                                                 self.parts_[0].cadence_.step_ns, *shared))

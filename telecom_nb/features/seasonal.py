@@ -29,7 +29,7 @@ from telecom_nb.features import fleet_profile
 from telecom_nb.features.base import FeatureExtractor
 from telecom_nb.features.cadence import Cadence, per_sample
 from telecom_nb.features.compact import STATE_FLOAT, wide
-from telecom_nb.features.count_drift import LOUD_Z
+from telecom_nb.features.count_drift import loud_rows
 from telecom_nb.features.day_type import DayType, day_type_trait, read_day, reading
 from telecom_nb.features.holiday_params import holiday_traits
 from telecom_nb.features.layout import grow_slot_major
@@ -298,34 +298,6 @@ class SeasonalResiduals(FeatureExtractor):
         np.copyto(z, 0.0, where=~ok)
         return z if z.dtype == y.dtype else z.astype(y.dtype)
 
-    def count_drift(self, view: BatchView) -> np.ndarray | None:
-        """A fleet's day count drift of its denominated ratios (rows x KPIs), or None
-        (:mod:`~telecom_nb.features.count_drift`)."""
-        if len(self.registry) <= FEW_SERIES or not self.lumpy_.counting():
-            return None
-        rows = self.rows(view)
-        known = known_rows(rows, self.sector_table_.n_rows)
-        loud = self._loud(view, self._expected_of(np.where(known, rows, 0), view),
-                          bool(known.all()))
-        return self.lumpy_.count_drift(np.where(known, rows, -1), self.slots(view)[0],
-                                       view.raw, self.cadence_.step_ns, loud)
-
-    def _loud(self, view: BatchView, exp: tuple, exact: bool = True) -> np.ndarray:
-        """Rows whose sector is loudly off on some KPI (a fault's own periods, which the
-        count drift's day does not count: :data:`~telecom_nb.features.count_drift.LOUD_Z`);
-        once per view (``exact``: every row's sector known, so the learning may reuse it)."""
-        key = "count_drift_loud"  # state-dependent: not carried to slices (not ROWWISE)
-        kept = view.cache.get(key)
-        if kept is not None and kept[1]:
-            return kept[0]
-        k = len(self.kpis_ or ())
-        dev = np.subtract(self.series(view)[:, :k], exp[0][:, :k])
-        np.abs(dev, out=dev)
-        dev /= exp[1][:, :k]
-        loud = (dev >= LOUD_Z).any(axis=1)  # NaN: not loud
-        view.cache[key] = (loud, exact)
-        return loud
-
     def update_view(self, view: BatchView) -> None:
         rows = self.registry.register(view.sector_ids)
         need = len(self.registry)
@@ -373,7 +345,7 @@ class SeasonalResiduals(FeatureExtractor):
         if need > FEW_SERIES:  # read only then (the one-series pass has no such state)
             self.lumpy_.update(rows, (slot, wslot), utc_days(view.ns()), view.raw, need,
                                self.cadence_.step_ns,
-                               self._loud(view, exp) if self.lumpy_.counting() else None)
+                               loud_rows(self, view, exp) if self.lumpy_.counting() else None)
             rel = self.rel_offsets_
             if len(view) and rel.decide(int(view.ns().max()), self.lumpy_.noise()):
                 moved = moved_pairs(rel.offsets_, self.lumpy_.pair_cols_)
