@@ -140,9 +140,15 @@ class FeatureTails:
     runs: np.ndarray  # (F,) ln of the mean run length beyond the gate: taken off free units
 
     @classmethod
-    def fit(cls, features: np.ndarray, previous: np.ndarray | None = None, *,
-            tails: bool = True, spaced: bool = True,
-            free: bool = False) -> FeatureTails:
+    def fit(
+        cls,
+        features: np.ndarray,
+        previous: np.ndarray | None = None,
+        *,
+        tails: bool = True,
+        spaced: bool = True,
+        free: bool = False,
+    ) -> FeatureTails:
         """Fit on window rows; ``previous[i]`` = the same sector's row one tick earlier
         (NaN when unknown), used to decluster the tails; ``tails=False``: the body only;
         ``spaced=False``: the deepest level keeps its excesses' scale (no spacing rule);
@@ -156,18 +162,32 @@ class FeatureTails:
         # one sort of the window for its three quantiles (numpy's numbers: np.quantile
         # partitions a copy per call, ~3x the sort); a NaN column stays numpy's (all NaN)
         plain = None if np.isnan(a).any() else SortedColumns(a, no_nan=True)
-        q50, q75 = (np.quantile(a, [0.5, 0.75], axis=0) if plain is None
-                    else plain.quantile(np.array([0.5, 0.75])))
+        q50, q75 = (
+            np.quantile(a, [0.5, 0.75], axis=0)
+            if plain is None
+            else plain.quantile(np.array([0.5, 0.75]))
+        )
         scale = np.maximum((q75 - q50) / math.log(2.0), Z_SCALE_FLOOR)
         if not tails:
             none = np.zeros((0, n_features))
-            return cls(q75, scale, none, none, none, np.full(n_features, np.inf),
-                       np.zeros(n_features, bool), np.zeros(n_features))
+            return cls(
+                q75,
+                scale,
+                none,
+                none,
+                none,
+                np.full(n_features, np.inf),
+                np.zeros(n_features, bool),
+                np.zeros(n_features),
+            )
         ref = a  # the rows the tails are fitted on: a's, less those continuing a cluster
         runs = np.zeros(n_features)
         if previous is not None:
-            gate = (np.quantile(a, CLUSTER_GATE, axis=0) if plain is None
-                    else plain.quantile(CLUSTER_GATE))
+            gate = (
+                np.quantile(a, CLUSTER_GATE, axis=0)
+                if plain is None
+                else plain.quantile(CLUSTER_GATE)
+            )
             with np.errstate(invalid="ignore"):
                 going = np.abs(previous) > gate
                 beyond = a > gate
@@ -191,23 +211,34 @@ class FeatureTails:
                 base[k] = np.where(ok, np.log(BODY_MASS * kept / np.maximum(count, 1)), np.inf)
                 if k == len(levels) - 1 and k > 0 and spaced:
                     above = np.isfinite(base[k - 1]) & (start[k - 1] > q75 + TAIL_ABOVE * scale)
-                    sigma = _spaced(sigma, start[k - 1:k + 1], levels[k - 1:k + 1], above)
+                    sigma = _spaced(sigma, start[k - 1 : k + 1], levels[k - 1 : k + 1], above)
                 tail_scale[k] = np.where(ok, sigma, 1.0)
         start = np.nan_to_num(start)
         # no body and no tail of its own: nothing in the window backs a p below one row's
         # (module doc); a flat deepest level, read by every part through the same arrays
         blind = ~np.isfinite(base).any(axis=0) & (q75 < FREE_BODY * UNIT_Q75)
-        start[-1, blind], base[-1, blind], tail_scale[-1, blind] = 0.0, np.log(
-            BODY_MASS * kept[blind]), np.inf
+        start[-1, blind], base[-1, blind], tail_scale[-1, blind] = (
+            0.0,
+            np.log(BODY_MASS * kept[blind]),
+            np.inf,
+        )
         reach = q75 + scale * np.maximum(base.min(axis=0), 0.0)
-        return cls(q75, scale, start, base, tail_scale, reach,
-                   free & (q75 >= FREE_BODY * UNIT_Q75), runs)
+        return cls(
+            q75, scale, start, base, tail_scale, reach, free & (q75 >= FREE_BODY * UNIT_Q75), runs
+        )
 
     def select(self, columns: np.ndarray) -> FeatureTails:
         """The tails of some features only (``columns`` of the fitted ones)."""
-        return FeatureTails(self.anchor[columns], self.scale[columns], self.start[:, columns],
-                            self.base[:, columns], self.tail_scale[:, columns],
-                            self.reach[columns], self.free[columns], self.runs[columns])
+        return FeatureTails(
+            self.anchor[columns],
+            self.scale[columns],
+            self.start[:, columns],
+            self.base[:, columns],
+            self.tail_scale[:, columns],
+            self.reach[columns],
+            self.free[columns],
+            self.runs[columns],
+        )
 
     def units(self, features: np.ndarray, capped: bool = True) -> np.ndarray:
         """Each feature's ``ln(0.25 / p)`` (rows x features); only far cells read the tails.
@@ -229,16 +260,25 @@ class FeatureTails:
         doc); 0 rows of features: zeros."""
         if features.shape[1] == 0:
             return np.zeros(len(features))
-        compiled = score_kernels.tail_max(features, self.anchor, self.scale, self.reach,
-                                          self.start, self.base, self.tail_scale, self.free,
-                                          self.runs)
+        compiled = score_kernels.tail_max(
+            features,
+            self.anchor,
+            self.scale,
+            self.reach,
+            self.start,
+            self.base,
+            self.tail_scale,
+            self.free,
+            self.runs,
+        )
         if compiled is not None:  # the same numbers without the rows x features temporaries
             return compiled
         return self.units(features, capped=False).max(axis=1)
 
 
-def _spaced(sigma: np.ndarray, starts: np.ndarray, levels: np.ndarray,
-            above: np.ndarray) -> np.ndarray:
+def _spaced(
+    sigma: np.ndarray, starts: np.ndarray, levels: np.ndarray, above: np.ndarray
+) -> np.ndarray:
     """The deepest level's scale: its excesses' unless they are faults (far heavier than
     the spacing of its start from the level above's implies, where that level is a tail:
     ``above``), then the spacing's."""
