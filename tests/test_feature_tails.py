@@ -251,3 +251,15 @@ def test_the_free_reading_counts_a_far_run_with_all_its_rows():
     assert abs(runs.runs[0] - math.log(3.0)) < 0.15
     spike = np.array([[6.5]])
     assert single(spike)[0] - runs(spike)[0] > math.log(3.0) - 0.3
+
+
+def test_a_frequent_fault_kind_does_not_cap_its_own_rows_at_the_deepest_base():
+    """Faults starting in 0.25 % of the rows fill the deepest level (0.2 %): its start sits
+    among them, and a fault row below it read exactly that level's base (4.83 units, a
+    plateau); the level above's tail (half noise) places it beyond that."""
+    x, previous = hourly_drop_rate_like(6, onsets=0.0025)
+    tails = FeatureTails.fit(x, previous)
+    fault, noise = tails.units(np.array([[30.0], [-math.log(1e-3)]]))[:, 0]
+    assert fault > units_of(1e-5)  # was 4.8 units, about the base units_of(0.002)
+    assert noise < units_of(1e-4)  # a 1-in-1000 noise row stays ordinary
+    assert tails.start[-1, 0] < 30.0 < FeatureTails.fit(x, previous, spaced=False).start[-1, 0]

@@ -38,7 +38,16 @@ a constant with rare dips (availability) has the level above in its body and the
 would make its usual dips extreme (held-out 5-minute worlds: +60-150 availability false
 alarms each before this condition). Faults starting in more than
 0.2 % of the rows (1+ per cell per week hourly) move the deepest start itself among them;
-then the spacing is inflated too (not handled: the level above is not believed alone).
+then the spacing is inflated too, and a row of such a fault below that start read exactly
+the deepest level's base: a frequent kind capped its own evidence (a 10-cell cluster
+degradation of held-out world w1994 at 2.966 on 15 rows, its area part's two families each
+at the base, 2 ln(0.25 / 0.002), 125 cluster episodes in the window). So where the deepest
+start lies over :data:`MAX_START_RATIO` times beyond the level above's tail's spacing and
+its exceedances *last* (:data:`LASTING` window rows beyond it per declustered one: faults
+are hours of rows, a heavy KPI's own rare dips single rows; without ``previous`` nothing
+tells them apart, and nothing moves), the deepest level is the level above's
+extrapolation (its start moved in to where that tail puts the 0.2 %, its scale that
+tail's).
 
 The cap by the body is one-sided, though: a near-Gaussian feature (throughput, latency) has
 a tail far lighter than the body's exponential, which reads a 6.7-sigma latency as ~8 units
@@ -123,6 +132,13 @@ MAX_EXCESS_RATIO = 3.0
 #: a constant with rare dips, availability, has its 0.5 % level in the body and the 0.2 %
 #: level among the dips: there the spacing is the dips' onset, not a tail's scale)
 TAIL_ABOVE = 2.0
+#: the deepest level's start beyond this many times the spacing the level above's tail
+#: implies (its scale times ``ln`` of the two levels' masses): its rows are the window's
+#: own faults (a frequent kind), and it takes the level above's extrapolation
+MAX_START_RATIO = 3.0
+#: ...and its exceedances last: over this many of the window's rows beyond its start per
+#: declustered one (a fault is hours of rows; a heavy KPI's own rare dips are single rows)
+LASTING = 1.5
 
 
 @dataclass(frozen=True)
@@ -209,11 +225,16 @@ class FeatureTails:
                 sigma = excess / -math.log(1.0 - EXCESS_QUANTILE)
                 ok = (count >= MIN_EXCEEDANCES) & (sigma > 0)
                 base[k] = np.where(ok, np.log(BODY_MASS * kept / np.maximum(count, 1)), np.inf)
+                deepest = count
                 if k == len(levels) - 1 and k > 0 and spaced:
                     above = np.isfinite(base[k - 1]) & (start[k - 1] > q75 + TAIL_ABOVE * scale)
                     sigma = _spaced(sigma, start[k - 1 : k + 1], levels[k - 1 : k + 1], above)
                 tail_scale[k] = np.where(ok, sigma, 1.0)
         start = np.nan_to_num(start)
+        if spaced and previous is not None and len(levels) > 1:
+            with np.errstate(invalid="ignore"):  # rows beyond the deepest start, per onset
+                lasting = (a > start[-1]).sum(axis=0) > LASTING * np.maximum(deepest, 1)
+            _pulled(start, base, tail_scale, levels, q75 + TAIL_ABOVE * scale, lasting)
         # no body and no tail of its own: nothing in the window backs a p below one row's
         # (module doc); a flat deepest level, read by every part through the same arrays
         blind = ~np.isfinite(base).any(axis=0) & (q75 < FREE_BODY * UNIT_Q75)
@@ -274,6 +295,31 @@ class FeatureTails:
         if compiled is not None:  # the same numbers without the rows x features temporaries
             return compiled
         return self.units(features, capped=False).max(axis=1)
+
+
+def _pulled(
+    start: np.ndarray,
+    base: np.ndarray,
+    tail_scale: np.ndarray,
+    levels: np.ndarray,
+    tail_from: np.ndarray,
+    lasting: np.ndarray,
+) -> None:
+    """In place: a deepest level whose start lies over :data:`MAX_START_RATIO` times
+    beyond where the level above's tail puts that mass (a level above that is a tail, from
+    ``tail_from`` on) and whose exceedances are ``lasting`` starts there, with that tail's
+    scale: the window's frequent faults made its rows, and their own values would read no
+    rarer than its base."""
+    step = tail_scale[-2] * math.log(levels[-2] / levels[-1])
+    pulled = (
+        lasting
+        & np.isfinite(base[-1])
+        & np.isfinite(base[-2])
+        & (start[-2] > tail_from)
+        & (start[-1] - start[-2] > MAX_START_RATIO * step)
+    )
+    start[-1] = np.where(pulled, start[-2] + step, start[-1])
+    tail_scale[-1] = np.where(pulled, tail_scale[-2], tail_scale[-1])
 
 
 def _spaced(
