@@ -23,7 +23,7 @@ def availability_like(seed: int, sectors: int = 200, ticks: int = 100):
     z = np.where(rng.random((ticks, sectors)) < 0.004, rng.uniform(2, 10, (ticks, sectors)), 0.0)
     for _ in range(16):  # 16 outages x 5 ticks = 80 rows of 20,000
         t, s = rng.integers(0, ticks - 5), rng.integers(0, sectors)
-        z[t:t + 5, s] = rng.uniform(100, 200, 5)
+        z[t : t + 5, s] = rng.uniform(100, 200, 5)
     previous = np.vstack([np.full((1, sectors), np.nan), z[:-1]])
     return z.reshape(-1, 1), previous.reshape(-1, 1)
 
@@ -47,8 +47,7 @@ def test_declustering_keeps_faults_from_widening_the_tail():
 
 def test_tails_never_make_a_feature_more_extreme_than_its_body():
     rng = np.random.default_rng(2)
-    window = np.c_[rng.normal(size=20_000), rng.uniform(-1, 1, 20_000),
-                   rng.standard_t(3, 20_000)]
+    window = np.c_[rng.normal(size=20_000), rng.uniform(-1, 1, 20_000), rng.standard_t(3, 20_000)]
     tails = FeatureTails.fit(window, np.roll(window, 1, axis=0))
     probe = rng.normal(size=(5000, 3)) * 6
     body = (np.abs(probe) - tails.anchor) / tails.scale
@@ -110,9 +109,16 @@ def test_previous_rows_are_each_kept_rows_predecessor():
     x3 = np.array([[6.0, 6.0], [7.0, 7.0]])  # sectors 2, 0; only sector 0's row kept
     prev.remember(np.array([2, 0]), x3, np.array([1]), capacity=10)
     got = prev.snapshot()
-    want = np.array([[np.nan, np.nan], [np.nan, np.nan],  # first tick: no predecessor
-                     [2.0, 2.0], [np.nan, np.nan], [1.0, 1.0],  # |x| of the last tick
-                     [5.0, 5.0]])
+    want = np.array(
+        [
+            [np.nan, np.nan],
+            [np.nan, np.nan],  # first tick: no predecessor
+            [2.0, 2.0],
+            [np.nan, np.nan],
+            [1.0, 1.0],  # |x| of the last tick
+            [5.0, 5.0],
+        ]
+    )
     assert np.array_equal(got, want, equal_nan=True)
     prev.update(np.array([0]), np.array([[-9.0, 9.0]]))  # learned, not kept in the window
     assert prev.last_x_.tolist() == [[-9.0, 9.0]] and len(prev.snapshot()) == 6
@@ -135,8 +141,7 @@ def test_without_tails_the_units_are_the_body_s():
     x, previous = availability_like(5)
     body_only = FeatureTails.fit(x, previous, tails=False)
     probe = np.array([[0.0], [8.0], [150.0]])
-    assert np.allclose(body_only.units(probe),
-                       (probe - body_only.anchor) / body_only.scale)
+    assert np.allclose(body_only.units(probe), (probe - body_only.anchor) / body_only.scale)
     assert body_only(probe)[1] > FeatureTails.fit(x, previous)(probe)[1] + 5.0
 
 
@@ -147,9 +152,13 @@ def hourly_drop_rate_like(seed: int, onsets: float, sectors: int = 400, ticks: i
     rng = np.random.default_rng(seed)
     z = rng.exponential(1.0, (ticks, sectors))
     n = rng.poisson(onsets * ticks * sectors)
-    for t, s, length in zip(rng.integers(0, ticks - 4, n), rng.integers(0, sectors, n),
-                            rng.integers(2, 5, n), strict=True):
-        z[t:t + length, s] = rng.uniform(25, 200, length)
+    for t, s, length in zip(
+        rng.integers(0, ticks - 4, n),
+        rng.integers(0, sectors, n),
+        rng.integers(2, 5, n),
+        strict=True,
+    ):
+        z[t : t + length, s] = rng.uniform(25, 200, length)
     previous = np.vstack([np.full((1, sectors), np.nan), z[:-1]])
     return z.reshape(-1, 1), previous.reshape(-1, 1)
 
@@ -176,8 +185,11 @@ def test_a_constant_kpi_s_rare_dips_keep_their_own_deep_tail():
     is the dips' onset, not a tail's scale, and must not shrink the dips' wide tail."""
     rng = np.random.default_rng(10)
     sectors, ticks = 1000, 50
-    z = np.where(rng.random((ticks, sectors)) < 0.0022, rng.uniform(2, 200, (ticks, sectors)),
-                 np.abs(rng.normal(0, 0.02, (ticks, sectors))))
+    z = np.where(
+        rng.random((ticks, sectors)) < 0.0022,
+        rng.uniform(2, 200, (ticks, sectors)),
+        np.abs(rng.normal(0, 0.02, (ticks, sectors))),
+    )
     previous = np.vstack([np.full((1, sectors), np.nan), z[:-1]])
     tails = FeatureTails.fit(z.reshape(-1, 1), previous.reshape(-1, 1))
     # half the dips reach 100 (p ~1e-3, 5.4 units); the body's gap said 8.6
@@ -232,9 +244,22 @@ def test_the_free_reading_counts_a_far_run_with_all_its_rows():
     single = FeatureTails.fit(window, previous, free=True)
     far = np.abs(window[:, 0]) > np.quantile(np.abs(window[:, 0]), 0.95)
     again = np.repeat(window[far], 2, axis=0)  # each far row continues for 2 more rows
-    runs = FeatureTails.fit(np.r_[window, again], np.r_[previous, np.full_like(again, np.inf)],
-                            free=True)
+    runs = FeatureTails.fit(
+        np.r_[window, again], np.r_[previous, np.full_like(again, np.inf)], free=True
+    )
     assert abs(single.runs[0] - math.log(1.05)) < 0.05  # independent rows: short runs
     assert abs(runs.runs[0] - math.log(3.0)) < 0.15
     spike = np.array([[6.5]])
     assert single(spike)[0] - runs(spike)[0] > math.log(3.0) - 0.3
+
+
+def test_a_frequent_fault_kind_does_not_cap_its_own_rows_at_the_deepest_base():
+    """Faults starting in 0.25 % of the rows fill the deepest level (0.2 %): its start sits
+    among them, and a fault row below it read exactly that level's base (4.83 units, a
+    plateau); the level above's tail (half noise) places it beyond that."""
+    x, previous = hourly_drop_rate_like(6, onsets=0.0025)
+    tails = FeatureTails.fit(x, previous)
+    fault, noise = tails.units(np.array([[30.0], [-math.log(1e-3)]]))[:, 0]
+    assert fault > units_of(1e-5)  # was 4.8 units, about the base units_of(0.002)
+    assert noise < units_of(1e-4)  # a 1-in-1000 noise row stays ordinary
+    assert tails.start[-1, 0] < 30.0 < FeatureTails.fit(x, previous, spaced=False).start[-1, 0]

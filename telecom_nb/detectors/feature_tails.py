@@ -38,7 +38,16 @@ a constant with rare dips (availability) has the level above in its body and the
 would make its usual dips extreme (held-out 5-minute worlds: +60-150 availability false
 alarms each before this condition). Faults starting in more than
 0.2 % of the rows (1+ per cell per week hourly) move the deepest start itself among them;
-then the spacing is inflated too (not handled: the level above is not believed alone).
+then the spacing is inflated too, and a row of such a fault below that start read exactly
+the deepest level's base: a frequent kind capped its own evidence (a 10-cell cluster
+degradation of held-out world w1994 at 2.966 on 15 rows, its area part's two families each
+at the base, 2 ln(0.25 / 0.002), 125 cluster episodes in the window). So where the deepest
+start lies over :data:`MAX_START_RATIO` times beyond the level above's tail's spacing and
+its exceedances *last* (:data:`LASTING` window rows beyond it per declustered one: faults
+are hours of rows, a heavy KPI's own rare dips single rows; without ``previous`` nothing
+tells them apart, and nothing moves), the deepest level is the level above's
+extrapolation (its start moved in to where that tail puts the 0.2 %, its scale that
+tail's).
 
 The cap by the body is one-sided, though: a near-Gaussian feature (throughput, latency) has
 a tail far lighter than the body's exponential, which reads a 6.7-sigma latency as ~8 units
@@ -123,6 +132,13 @@ MAX_EXCESS_RATIO = 3.0
 #: a constant with rare dips, availability, has its 0.5 % level in the body and the 0.2 %
 #: level among the dips: there the spacing is the dips' onset, not a tail's scale)
 TAIL_ABOVE = 2.0
+#: the deepest level's start beyond this many times the spacing the level above's tail
+#: implies (its scale times ``ln`` of the two levels' masses): its rows are the window's
+#: own faults (a frequent kind), and it takes the level above's extrapolation
+MAX_START_RATIO = 3.0
+#: ...and its exceedances last: over this many of the window's rows beyond its start per
+#: declustered one (a fault is hours of rows; a heavy KPI's own rare dips are single rows)
+LASTING = 1.5
 
 
 @dataclass(frozen=True)
@@ -140,9 +156,15 @@ class FeatureTails:
     runs: np.ndarray  # (F,) ln of the mean run length beyond the gate: taken off free units
 
     @classmethod
-    def fit(cls, features: np.ndarray, previous: np.ndarray | None = None, *,
-            tails: bool = True, spaced: bool = True,
-            free: bool = False) -> FeatureTails:
+    def fit(
+        cls,
+        features: np.ndarray,
+        previous: np.ndarray | None = None,
+        *,
+        tails: bool = True,
+        spaced: bool = True,
+        free: bool = False,
+    ) -> FeatureTails:
         """Fit on window rows; ``previous[i]`` = the same sector's row one tick earlier
         (NaN when unknown), used to decluster the tails; ``tails=False``: the body only;
         ``spaced=False``: the deepest level keeps its excesses' scale (no spacing rule);
@@ -156,18 +178,32 @@ class FeatureTails:
         # one sort of the window for its three quantiles (numpy's numbers: np.quantile
         # partitions a copy per call, ~3x the sort); a NaN column stays numpy's (all NaN)
         plain = None if np.isnan(a).any() else SortedColumns(a, no_nan=True)
-        q50, q75 = (np.quantile(a, [0.5, 0.75], axis=0) if plain is None
-                    else plain.quantile(np.array([0.5, 0.75])))
+        q50, q75 = (
+            np.quantile(a, [0.5, 0.75], axis=0)
+            if plain is None
+            else plain.quantile(np.array([0.5, 0.75]))
+        )
         scale = np.maximum((q75 - q50) / math.log(2.0), Z_SCALE_FLOOR)
         if not tails:
             none = np.zeros((0, n_features))
-            return cls(q75, scale, none, none, none, np.full(n_features, np.inf),
-                       np.zeros(n_features, bool), np.zeros(n_features))
+            return cls(
+                q75,
+                scale,
+                none,
+                none,
+                none,
+                np.full(n_features, np.inf),
+                np.zeros(n_features, bool),
+                np.zeros(n_features),
+            )
         ref = a  # the rows the tails are fitted on: a's, less those continuing a cluster
         runs = np.zeros(n_features)
         if previous is not None:
-            gate = (np.quantile(a, CLUSTER_GATE, axis=0) if plain is None
-                    else plain.quantile(CLUSTER_GATE))
+            gate = (
+                np.quantile(a, CLUSTER_GATE, axis=0)
+                if plain is None
+                else plain.quantile(CLUSTER_GATE)
+            )
             with np.errstate(invalid="ignore"):
                 going = np.abs(previous) > gate
                 beyond = a > gate
@@ -189,25 +225,41 @@ class FeatureTails:
                 sigma = excess / -math.log(1.0 - EXCESS_QUANTILE)
                 ok = (count >= MIN_EXCEEDANCES) & (sigma > 0)
                 base[k] = np.where(ok, np.log(BODY_MASS * kept / np.maximum(count, 1)), np.inf)
+                deepest = count
                 if k == len(levels) - 1 and k > 0 and spaced:
                     above = np.isfinite(base[k - 1]) & (start[k - 1] > q75 + TAIL_ABOVE * scale)
-                    sigma = _spaced(sigma, start[k - 1:k + 1], levels[k - 1:k + 1], above)
+                    sigma = _spaced(sigma, start[k - 1 : k + 1], levels[k - 1 : k + 1], above)
                 tail_scale[k] = np.where(ok, sigma, 1.0)
         start = np.nan_to_num(start)
+        if spaced and previous is not None and len(levels) > 1:
+            with np.errstate(invalid="ignore"):  # rows beyond the deepest start, per onset
+                lasting = (a > start[-1]).sum(axis=0) > LASTING * np.maximum(deepest, 1)
+            _pulled(start, base, tail_scale, levels, q75 + TAIL_ABOVE * scale, lasting)
         # no body and no tail of its own: nothing in the window backs a p below one row's
         # (module doc); a flat deepest level, read by every part through the same arrays
         blind = ~np.isfinite(base).any(axis=0) & (q75 < FREE_BODY * UNIT_Q75)
-        start[-1, blind], base[-1, blind], tail_scale[-1, blind] = 0.0, np.log(
-            BODY_MASS * kept[blind]), np.inf
+        start[-1, blind], base[-1, blind], tail_scale[-1, blind] = (
+            0.0,
+            np.log(BODY_MASS * kept[blind]),
+            np.inf,
+        )
         reach = q75 + scale * np.maximum(base.min(axis=0), 0.0)
-        return cls(q75, scale, start, base, tail_scale, reach,
-                   free & (q75 >= FREE_BODY * UNIT_Q75), runs)
+        return cls(
+            q75, scale, start, base, tail_scale, reach, free & (q75 >= FREE_BODY * UNIT_Q75), runs
+        )
 
     def select(self, columns: np.ndarray) -> FeatureTails:
         """The tails of some features only (``columns`` of the fitted ones)."""
-        return FeatureTails(self.anchor[columns], self.scale[columns], self.start[:, columns],
-                            self.base[:, columns], self.tail_scale[:, columns],
-                            self.reach[columns], self.free[columns], self.runs[columns])
+        return FeatureTails(
+            self.anchor[columns],
+            self.scale[columns],
+            self.start[:, columns],
+            self.base[:, columns],
+            self.tail_scale[:, columns],
+            self.reach[columns],
+            self.free[columns],
+            self.runs[columns],
+        )
 
     def units(self, features: np.ndarray, capped: bool = True) -> np.ndarray:
         """Each feature's ``ln(0.25 / p)`` (rows x features); only far cells read the tails.
@@ -229,16 +281,50 @@ class FeatureTails:
         doc); 0 rows of features: zeros."""
         if features.shape[1] == 0:
             return np.zeros(len(features))
-        compiled = score_kernels.tail_max(features, self.anchor, self.scale, self.reach,
-                                          self.start, self.base, self.tail_scale, self.free,
-                                          self.runs)
+        compiled = score_kernels.tail_max(
+            features,
+            self.anchor,
+            self.scale,
+            self.reach,
+            self.start,
+            self.base,
+            self.tail_scale,
+            self.free,
+            self.runs,
+        )
         if compiled is not None:  # the same numbers without the rows x features temporaries
             return compiled
         return self.units(features, capped=False).max(axis=1)
 
 
-def _spaced(sigma: np.ndarray, starts: np.ndarray, levels: np.ndarray,
-            above: np.ndarray) -> np.ndarray:
+def _pulled(
+    start: np.ndarray,
+    base: np.ndarray,
+    tail_scale: np.ndarray,
+    levels: np.ndarray,
+    tail_from: np.ndarray,
+    lasting: np.ndarray,
+) -> None:
+    """In place: a deepest level whose start lies over :data:`MAX_START_RATIO` times
+    beyond where the level above's tail puts that mass (a level above that is a tail, from
+    ``tail_from`` on) and whose exceedances are ``lasting`` starts there, with that tail's
+    scale: the window's frequent faults made its rows, and their own values would read no
+    rarer than its base."""
+    step = tail_scale[-2] * math.log(levels[-2] / levels[-1])
+    pulled = (
+        lasting
+        & np.isfinite(base[-1])
+        & np.isfinite(base[-2])
+        & (start[-2] > tail_from)
+        & (start[-1] - start[-2] > MAX_START_RATIO * step)
+    )
+    start[-1] = np.where(pulled, start[-2] + step, start[-1])
+    tail_scale[-1] = np.where(pulled, tail_scale[-2], tail_scale[-1])
+
+
+def _spaced(
+    sigma: np.ndarray, starts: np.ndarray, levels: np.ndarray, above: np.ndarray
+) -> np.ndarray:
     """The deepest level's scale: its excesses' unless they are faults (far heavier than
     the spacing of its start from the level above's implies, where that level is a tail:
     ``above``), then the spacing's."""
