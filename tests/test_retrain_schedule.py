@@ -86,5 +86,8 @@ def test_retrain_turnover_is_checked_and_off_for_fleets():
     with pytest.raises(ParameterError, match="retrain_turnover"):
         IsolationForestDetector(retrain_turnover=1.5)
     det = IsolationForestDetector(n_estimators=10, window_size=400)
-    times = retrain_times(det, fleet(n_sectors=12, days=6, step="2h"))
-    assert det._window_span is not None and (times[-1] - times[-2]) == DAY
+    retrain_times(det, fleet(n_sectors=12, days=3, step="2h"))
+    det._window_span = 100 * DAY  # as if a full window had spanned 100 days
+    assert det._retrain_gap(det.first_time_) == DAY  # a fleet: every interval
+    det.retrain_turnover = 0.1
+    assert det._retrain_gap(det.first_time_) == 10 * DAY
