@@ -91,3 +91,21 @@ def test_retrain_turnover_is_checked_and_off_for_fleets():
     assert det._retrain_gap(det.first_time_) == DAY  # a fleet: every interval
     det.retrain_turnover = 0.1
     assert det._retrain_gap(det.first_time_) == 10 * DAY
+
+
+def test_a_checkpoint_keeps_the_full_windows_span():
+    from telecom_nb.engine.snapshot import capture, restore
+
+    table = fleet(n_sectors=1, days=80, step="6h")
+    cut = table["timestamp"].min() + 45 * DAY  # after the first retrain of a full window
+
+    def detector():
+        return IsolationForestDetector(n_estimators=5, window_size=150, retrain_turnover=0.5)
+
+    whole = retrain_times(detector(), table)
+    det = detector()
+    before = retrain_times(det, table[table["timestamp"] < cut])
+    resumed = restore(detector(), *capture(det))
+    assert resumed._window_span == det._window_span is not None
+    after = retrain_times(resumed, table[table["timestamp"] >= cut])
+    assert before.append(after).equals(whole)
