@@ -10,6 +10,7 @@ import pytest
 from test_features import batches, fleet
 
 from telecom_nb.detectors import IsolationForestDetector
+from telecom_nb.detectors.retrain_schedule import MAX_TURNOVER_STRETCH, turnover_gap
 from telecom_nb.errors import ParameterError
 
 DAY = pd.Timedelta("1D")
@@ -53,3 +54,58 @@ def test_retrain_growth_is_checked():
     with pytest.raises(ParameterError, match="retrain_growth"):
         IsolationForestDetector(retrain_growth=2.0)
     assert IsolationForestDetector(retrain_growth=0.5).get_params()["retrain_growth"] == 0.5
+
+
+def test_turnover_gap_is_a_share_of_the_window_span_capped():
+    assert turnover_gap(100 * DAY, DAY, 0.1) == 10 * DAY
+    assert turnover_gap(1000 * DAY, DAY, 0.1) == MAX_TURNOVER_STRETCH * DAY
+    assert turnover_gap(100 * DAY, DAY, 0.0) == pd.Timedelta(0)
+
+
+def test_a_full_window_waits_for_its_turnover():
+    # one series every 6 h, a window of 150 rows: first model at 128 rows (day 32.25), the
+    # growth rule's gap until the window is full; at day 39.25 its 150 rows of the 155
+    # learned span 38 d, so half of it is new 19 d later (turnover 0.5), not 7 d (the cap)
+    table = fleet(n_sectors=1, days=80, step="6h")
+    first = table["timestamp"].min()
+
+    def detector(turnover):
+        return IsolationForestDetector(n_estimators=5, window_size=150, retrain_turnover=turnover)
+
+    times, base = retrain_times(detector(0.5), table), retrain_times(detector(0.0), table)
+    full = first + 37.5 * DAY
+    assert [t for t in times if t <= full] == [t for t in base if t <= full]
+    late, was = ([b - a for a, b in itertools.pairwise(ts) if a > full] for ts in (times, base))
+    assert len(late) >= 2 and set(late) == {19 * DAY} and set(was) == {7 * DAY}
+    fast = detector(0.5)  # the replay's fast path finds the same retrains
+    fast.score_stream(table)
+    assert fast.model_version_ == len(times) and fast.last_retrain_ == times[-1]
+
+
+def test_retrain_turnover_is_checked_and_off_for_fleets():
+    with pytest.raises(ParameterError, match="retrain_turnover"):
+        IsolationForestDetector(retrain_turnover=1.5)
+    det = IsolationForestDetector(n_estimators=10, window_size=400)
+    retrain_times(det, fleet(n_sectors=12, days=3, step="2h"))
+    det._window_span = 100 * DAY  # as if a full window had spanned 100 days
+    assert det._retrain_gap(det.first_time_) == DAY  # a fleet: every interval
+    det.retrain_turnover = 0.1
+    assert det._retrain_gap(det.first_time_) == 10 * DAY
+
+
+def test_a_checkpoint_keeps_the_full_windows_span():
+    from telecom_nb.engine.snapshot import capture, restore
+
+    table = fleet(n_sectors=1, days=80, step="6h")
+    cut = table["timestamp"].min() + 45 * DAY  # after the first retrain of a full window
+
+    def detector():
+        return IsolationForestDetector(n_estimators=5, window_size=150, retrain_turnover=0.5)
+
+    whole = retrain_times(detector(), table)
+    det = detector()
+    before = retrain_times(det, table[table["timestamp"] < cut])
+    resumed = restore(detector(), *capture(det))
+    assert resumed._window_span == det._window_span is not None
+    after = retrain_times(resumed, table[table["timestamp"] >= cut])
+    assert before.append(after).equals(whole)

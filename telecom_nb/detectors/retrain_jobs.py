@@ -33,6 +33,10 @@ class RetrainJobs:
     """Making, running and installing a retrain (the detector's fitted state changes here
     only)."""
 
+    #: the data time the full window spanned at the last retrain asked for (the schedule's
+    #: turnover reads it; None: not full then, or a checkpoint older than the rule)
+    _window_span: pd.Timedelta | None = None
+
     def _fit_params(self) -> dict[str, Any]:
         return {"random_state": self.random_state}
 
@@ -44,6 +48,7 @@ class RetrainJobs:
         self._pending = True
         self._pending_fit = inputs
         previous_attempt, self._last_attempt = self._last_attempt, now
+        previous_span, self._window_span = self._window_span, self._span(now)
 
         def install(fitted: Fitted) -> None:
             self._fitted = fitted  # model + calibration: one reference
@@ -61,10 +66,20 @@ class RetrainJobs:
             self._pending = False
             self._pending_fit = None
             self._last_attempt = previous_attempt
+            self._window_span = previous_span
 
         return RetrainJob(lambda: self.fit_inputs(inputs), install, fail, data_time=now,
                           meta={"rows": len(inputs.window), "detector": self.name},
                           discard=discard)
+
+    def _span(self, now: pd.Timestamp) -> pd.Timedelta | None:
+        """Data time a full window's rows arrived over: the history's age times the share
+        of the rows learned that the window still keeps (None while it is not full: the
+        young schedule is the age's)."""
+        window = self._window
+        if self.first_time_ is None or len(window) < window.capacity or window.appended <= 0:
+            return None
+        return (now - self.first_time_) * (len(window) / window.appended)
 
     def complete_pending_fit(self) -> bool:
         """Fit and install a retrain that was asked for and never installed (a checkpoint

@@ -1,12 +1,13 @@
 """A rolling forest: a retrain rebuilds only the oldest ``forest_refresh`` of the trees.
 
-One series retrains about once a week of data time once its window is full, and each
-retrain rebuilt all ``n_estimators`` trees (the per-tree draws and sklearn's builder: about
-half of a retrain's CPU). An Isolation Forest is an average of independent trees, each on
-its own 256-row subsample: a tree fitted a retrain ago on the window of then is as good a
-member as one fitted now on a window that shares most of its rows. So a retrain may keep
-the newest ``(1 - forest_refresh) * n_estimators`` trees of the installed forest and fit
-only the rest on the current window; each tree then lives ``1 / forest_refresh`` retrains.
+One series retrains every one to four weeks of data time once its window is full
+(``retrain_turnover``), and each retrain rebuilt all ``n_estimators`` trees (the per-tree
+draws and sklearn's builder: about half of a retrain's CPU). An Isolation Forest is an
+average of independent trees, each on its own 256-row subsample: a tree fitted a retrain
+ago on the window of then is as good a member as one fitted now on a window that shares
+most of its rows. So a retrain may keep the newest ``(1 - forest_refresh) * n_estimators``
+trees of the installed forest and fit only the rest on the current window; each tree then
+lives ``1 / forest_refresh`` retrains.
 The calibrations (nulls, tails, joint, the window's forest scores) are refitted as before.
 
 The kept trees travel in the fit's parameters as plain arrays (:func:`kept_trees`), so a

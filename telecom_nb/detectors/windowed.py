@@ -23,7 +23,14 @@ from telecom_nb.detectors.explain import contributions_frame, kpi_contributions,
 from telecom_nb.detectors.fit_inputs import FitInputs, Fitted
 from telecom_nb.detectors.previous_rows import Prefetched, PreviousRows
 from telecom_nb.detectors.retrain_jobs import RetrainJobs
-from telecom_nb.detectors.retrain_schedule import MAX_STRETCH, RETRAIN_GROWTH, retrain_gap
+from telecom_nb.detectors.retrain_schedule import (
+    MAX_STRETCH,
+    MAX_TURNOVER_STRETCH,
+    RETRAIN_GROWTH,
+    RETRAIN_TURNOVER,
+    retrain_gap,
+    turnover_gap,
+)
 from telecom_nb.detectors.routine import RoutineMemory, RoutineRows
 from telecom_nb.detectors.threshold_params import ThresholdParams
 from telecom_nb.detectors.window import SampleWindow
@@ -72,6 +79,11 @@ class WindowedDetector(RetrainJobs, RoutineRows, ThresholdParams, Detector):
         "once past retrain_interval, wait until the history grew by this fraction of its "
         f"age (at most {MAX_STRETCH} intervals); 0 = every interval; None = "
         f"{RETRAIN_GROWTH} when at most {FEW_SERIES} series are seen, else 0")))
+    retrain_turnover = param_trait(Float(None, allow_none=True, help=(
+        "also wait until this share of the window is new since the last retrain (the data "
+        f"time the window spans times it, at most {MAX_TURNOVER_STRETCH} intervals); 0 = "
+        f"never wait for it; None = {RETRAIN_TURNOVER} when at most {FEW_SERIES} series "
+        "are seen, else 0")))
     heavy_tails = param_trait(Bool(None, allow_none=True, help=(
         "take the score null's tail from its shoulder (90-95 %), not its body; "
         f"None = when at most {FEW_SERIES} series are seen")))
@@ -110,6 +122,12 @@ class WindowedDetector(RetrainJobs, RoutineRows, ThresholdParams, Detector):
     def _v_growth(self, proposal):
         if proposal["value"] is not None:
             check_range("retrain_growth", proposal["value"], 0.0, 1.0)
+        return proposal["value"]
+
+    @validate("retrain_turnover")
+    def _v_turnover(self, proposal):
+        if proposal["value"] is not None:
+            check_range("retrain_turnover", proposal["value"], 0.0, 1.0)
         return proposal["value"]
 
     @validate("random_state")
@@ -325,10 +343,15 @@ class WindowedDetector(RetrainJobs, RoutineRows, ThresholdParams, Detector):
 
     def _retrain_gap(self, first: pd.Timestamp) -> pd.Timedelta:
         """Data time from the last retrain to the next (:mod:`.retrain_schedule`)."""
-        growth = self.retrain_growth
+        growth, turnover = self.retrain_growth, self.retrain_turnover
         if growth is None:
             growth = RETRAIN_GROWTH if self._few_series() else 0.0
-        return retrain_gap(self._last_attempt - first, self.retrain_interval, growth)
+        if turnover is None:
+            turnover = RETRAIN_TURNOVER if self._few_series() else 0.0
+        gap = retrain_gap(self._last_attempt - first, self.retrain_interval, growth)
+        if turnover > 0 and self._window_span is not None:
+            gap = max(gap, turnover_gap(self._window_span, self.retrain_interval, turnover))
+        return gap
 
     def _few_series(self) -> bool:
         return len(self.features_.registry) <= FEW_SERIES
