@@ -275,14 +275,16 @@ def series_rows(bi, d, ns, y, out, ids, bin_id, bin_sum, bin_n, bin_lmax, bin_lm
                   cur_win, clock, cfg, gaps)
 
 
+# the cells are inlined into the row loops (numba's inline, exact: the same operations):
+# a call passing ~10 state arrays cost ~0.1 us (their reference counts), ~2 us a row
 if numba is not None:
-    _level = numba.njit(cache=True)(_level)
-    _median = numba.njit(cache=True)(_median)
-    span_bins = numba.njit(cache=True)(span_bins)
-    observe = numba.njit(cache=True)(observe)
-    _fold = numba.njit(cache=True)(_fold)
-    score_row = numba.njit(cache=True)(score_row)
-    learn_row = numba.njit(cache=True)(learn_row)
+    _level = numba.njit(cache=True, inline="always")(_level)
+    _median = numba.njit(cache=True, inline="always")(_median)
+    span_bins = numba.njit(cache=True, inline="always")(span_bins)
+    observe = numba.njit(cache=True, inline="always")(observe)
+    _fold = numba.njit(cache=True, inline="always")(_fold)
+    score_row = numba.njit(cache=True, inline="always")(score_row)
+    learn_row = numba.njit(cache=True, inline="always")(learn_row)
     score_rows = numba.njit(cache=True, nogil=True)(score_rows)
     learn_rows = numba.njit(cache=True, nogil=True)(learn_rows)
     series_rows = numba.njit(cache=True, nogil=True)(series_rows)
