@@ -234,7 +234,7 @@ class FeatureTails:
         if spaced and previous is not None and len(levels) > 1:
             with np.errstate(invalid="ignore"):  # rows beyond the deepest start, per onset
                 lasting = (a > start[-1]).sum(axis=0) > LASTING * np.maximum(deepest, 1)
-            _pulled(start, base, tail_scale, levels, q75 + TAIL_ABOVE * scale, lasting)
+            _pulled(start, base, tail_scale, levels, above & lasting)
         # no body and no tail of its own: nothing in the window backs a p below one row's
         # (module doc); a flat deepest level, read by every part through the same arrays
         blind = ~np.isfinite(base).any(axis=0) & (q75 < FREE_BODY * UNIT_Q75)
@@ -302,22 +302,15 @@ def _pulled(
     base: np.ndarray,
     tail_scale: np.ndarray,
     levels: np.ndarray,
-    tail_from: np.ndarray,
-    lasting: np.ndarray,
+    candidate: np.ndarray,
 ) -> None:
     """In place: a deepest level whose start lies over :data:`MAX_START_RATIO` times
-    beyond where the level above's tail puts that mass (a level above that is a tail, from
-    ``tail_from`` on) and whose exceedances are ``lasting`` starts there, with that tail's
-    scale: the window's frequent faults made its rows, and their own values would read no
-    rarer than its base."""
+    beyond where the level above's tail puts that mass (``candidate``: the level above is
+    a tail, as :func:`_spaced` reads it, and the deepest level's exceedances last) starts
+    there, with that tail's scale: the window's frequent faults made its rows, and their
+    own values would read no rarer than its base."""
     step = tail_scale[-2] * math.log(levels[-2] / levels[-1])
-    pulled = (
-        lasting
-        & np.isfinite(base[-1])
-        & np.isfinite(base[-2])
-        & (start[-2] > tail_from)
-        & (start[-1] - start[-2] > MAX_START_RATIO * step)
-    )
+    pulled = candidate & np.isfinite(base[-1]) & (start[-1] - start[-2] > MAX_START_RATIO * step)
     start[-1] = np.where(pulled, start[-2] + step, start[-1])
     tail_scale[-1] = np.where(pulled, tail_scale[-2], tail_scale[-1])
 
