@@ -40,6 +40,7 @@ from telecom_nb.backtest.plan import DatasetInfo, Partition, chunk_filter, open_
 from telecom_nb.engine.replay import replay
 from telecom_nb.engine.scored import Counters
 from telecom_nb.errors import KpiInputError
+from telecom_nb.features.day_type import day_summaries
 from telecom_nb.sources.ingest import LoadedSource, load_source
 from telecom_nb.sources.spec import SourceSpec
 from telecom_nb.sources.validation import BatchValidator
@@ -186,7 +187,7 @@ def score_partition(job: PartitionJob) -> PartitionReport:
     tmp.rename(final)
     report.counters = {k: int(v) for k, v in counters.as_dict().items()}
     report.load_dropped = dict(dropped)
-    report.day_readings = [day.summary() for day in getattr(detector, "day_readings", tuple)()]
+    report.day_readings = day_summaries(detector)
     report.seconds = time.perf_counter() - started
     report.peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     report.worker = _worker_name()

@@ -21,6 +21,7 @@ from telecom_nb.batching import progress
 from telecom_nb.cli.io import emit_json, output_path, read_table, write_table
 from telecom_nb.engine.replay import replay
 from telecom_nb.errors import KpiInputError, ParameterError
+from telecom_nb.features.day_type import day_summaries
 from telecom_nb.heap_trim import release_freed_memory
 
 
@@ -154,8 +155,8 @@ def run_detect(args: argparse.Namespace) -> int:
               f"{int(scored[schema.IS_ANOMALY].sum()):,} flagged; wrote {out} "
               f"({counters.rows_read:,} rows read = {len(scored):,} written + "
               f"{counters.rows_dropped:,} dropped)", file=sys.stderr)
-        for day in getattr(detector, "day_readings", tuple)():  # what changed the flags
-            print(day.summary(), file=sys.stderr)
+        for line in day_summaries(detector):  # what changed the flags
+            print(line, file=sys.stderr)
     return 0
 
 

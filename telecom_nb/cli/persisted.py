@@ -15,6 +15,7 @@ from telecom_nb import schema
 from telecom_nb.batching import progress
 from telecom_nb.cli.io import output_path, write_table
 from telecom_nb.errors import KpiInputError
+from telecom_nb.features.day_type import day_summaries
 
 #: ticks stepped between two progress updates
 CHUNK = 50
@@ -73,8 +74,8 @@ def detect_with_store(args: argparse.Namespace, loaded: Any, detector: Any,
         print(f"scored {len(scored):,} rows with {args.detector!r} in "
               f"{time.perf_counter() - started:.1f} s{skipped}; "
               f"{int(scored[schema.IS_ANOMALY].sum()):,} flagged; wrote {out}", file=sys.stderr)
-        for day in getattr(monitor.detector, "day_readings", tuple)():  # incl. resumed ones
-            print(day.summary(), file=sys.stderr)
+        for line in day_summaries(monitor.detector):  # incl. resumed ones
+            print(line, file=sys.stderr)
     return 0
 
 

@@ -228,6 +228,13 @@ class DayType:
         )
 
 
+def day_summaries(detector: object) -> list[str]:
+    """The summary lines of the days ``detector``'s fleet read as another weekday, oldest
+    first (none for a detector without ``day_readings``): what ``detect`` and a backtest
+    print once a replay is done."""
+    return [day.summary() for day in getattr(detector, "day_readings", tuple)()]
+
+
 def day_type_trait() -> Bool:
     """A fresh ``day_type`` trait (each class declares its own)."""
     return param_trait(Bool(DEFAULT, help=DAY_TYPE_HELP))
