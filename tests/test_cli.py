@@ -189,6 +189,26 @@ def test_bench_quiet_still_prints_the_figures(capsys):
 def test_bench_rejects_bad_sizes(capsys):
     code, _, err = run(["bench", "--sectors", "ten", "--quiet"], capsys)
     assert code == 2 and "--sectors" in err
+    code, _, err = run(["bench", "--sectors", "60", "--series-rows", "0", "--quiet"], capsys)
+    assert code == 2 and "--series-rows" in err
+
+
+def test_bench_replays_one_series_at_each_size(capsys, monkeypatch):
+    """The one-series line comes at each ``--series-rows`` size (a window filled or not)."""
+    import telecom_nb.bench as bench
+
+    calls = []
+
+    def fake_replay(rows, *, one_series=False, detector="iforest"):
+        calls.append((rows, one_series))
+        return {"rows": rows, "one_series": one_series}
+
+    monkeypatch.setattr(bench, "bench_replay", fake_replay)
+    code, out, _ = run(["bench", "--sectors", "60", "--ticks", "1", "--replay", "500",
+                        "--series-rows", "200,300", "--json", "--quiet"], capsys)
+    assert code == 0
+    assert calls == [(500, False), (200, True), (300, True)]
+    assert [r["rows"] for r in json.loads(out)["replays"]] == [500, 200, 300]
 
 
 @pytest.mark.skipif(not SHARED_NAB.is_dir(), reason="shared NAB copy not present")

@@ -242,6 +242,17 @@ def run_nab(args: argparse.Namespace) -> int:
 
 
 # ---------------------------------------------------------------- bench
+def _positive_sizes(option: str, text: object) -> list[int]:
+    """``"500,10000"`` -> [500, 10000]: one line naming the option when it is not that."""
+    try:
+        sizes = [int(s) for s in str(text).split(",") if s.strip()]
+    except ValueError:
+        raise ParameterError(f"{option} {text!r}: expected comma-separated integers") from None
+    if not sizes or min(sizes) < 1:
+        raise ParameterError(f"{option} {text!r}: sizes must be >= 1")
+    return sizes
+
+
 def run_bench(args: argparse.Namespace) -> int:
     from telecom_nb.bench import (
         bench_engine,
@@ -251,18 +262,12 @@ def run_bench(args: argparse.Namespace) -> int:
         format_replay_row,
     )
 
-    try:
-        sizes = [int(s) for s in str(args.sectors).split(",") if s.strip()]
-    except ValueError:
-        raise ParameterError(
-            f"--sectors {args.sectors!r}: expected comma-separated integers"
-        ) from None
-    if not sizes or min(sizes) < 1:
-        raise ParameterError(f"--sectors {args.sectors!r}: sizes must be >= 1")
+    sizes = _positive_sizes("--sectors", args.sectors)
+    series_rows = _positive_sizes("--series-rows", args.series_rows)
     if args.ticks < 1:
         raise ParameterError(f"--ticks must be >= 1; got {args.ticks}")
-    if args.replay < 0 or args.series_rows < 1:
-        raise ParameterError("--replay must be >= 0 and --series-rows >= 1")
+    if args.replay < 0:
+        raise ParameterError(f"--replay must be >= 0; got {args.replay}")
     rows = []
     for n in sizes:
         rows.append(bench_engine(n, args.ticks, detector=args.detector, quiet=args.quiet))
@@ -273,7 +278,7 @@ def run_bench(args: argparse.Namespace) -> int:
             print(line)
     replays = []
     if args.replay:
-        for rows_, one in ((args.replay, False), (args.series_rows, True)):
+        for rows_, one in ((args.replay, False), *((n, True) for n in series_rows)):
             replays.append(bench_replay(rows_, one_series=one, detector=args.detector))
             if not args.json:
                 print(format_replay_row(replays[-1]), flush=True)

@@ -176,8 +176,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--replay", type=int, default=0, metavar="ROWS",
                    help="also replay a simulated Parquet file of ROWS rows (a fleet of 1,000 "
                         "sectors) and one series (--series-rows) as `detect` does")
-    p.add_argument("--series-rows", type=int, default=10_000, metavar="N",
-                   help="rows of the one-series replay (default %(default)s)")
+    p.add_argument("--series-rows", default="10000,100000", metavar="N[,N...]",
+                   help="rows of each one-series replay (default %(default)s: the first "
+                        "never fills a detector's window, the second retrains at a full one)")
     p.add_argument("--json", action="store_true")
     _add_quiet(p)
 
