@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -210,39 +208,3 @@ def test_a_few_series_joint_distance_reads_the_shifts():
     names = det.features_.feature_names
     read = {names[c].rpartition(":")[2] for c in det._fitted.model.joint.columns}
     assert read == {"season_z", "persist_z", "shift_z"}
-
-
-def _pool_shift_z():
-    """Two 10-minute cells (a pool: the numpy path); cell c0 at 45 % for 8 night hours of
-    day 5. Cell c0's shift column and its z before the hold, over the shift's hours 3.5-8
-    and over day 4 (normal)."""
-    frames = [_cell(days=5, step="10min", seed=s).assign(**{schema.SECTOR: f"c{s}"})
-              for s in range(2)]
-    start = 4 * 144  # day 5, 00:00
-    frames[0].loc[start : start + 47, "traffic"] *= 0.45
-    frame = pd.concat(frames).sort_values(schema.TIMESTAMP, kind="stable").reset_index(drop=True)
-    features = KpiFeatures(kpis=["traffic"])
-    view = features.view(frame)
-    features.prepare_view(view)
-    col = _shift_col(features)
-    held, plain = [], []
-    bounds = np.r_[0, np.flatnonzero(np.diff(view.timestamps.asi8)) + 1, len(view)]
-    for a, b in itertools.pairwise(bounds):  # live: one timestamp at a time
-        one = view.slice(a, b)
-        held.append(features.transform_view(one)[:, col])
-        plain.append(features.level_._shift_z(one)[0][:, 0])
-        features.update_view(one)
-    c0 = (frame[schema.SECTOR] == "c0").to_numpy()
-    held, plain = np.concatenate(held)[c0], np.concatenate(plain)[c0]
-    shift, normal = slice(start + 21, start + 48), slice(3 * 144, start)
-    return held[shift], plain[shift], held[normal], plain[normal]
-
-
-def test_a_pools_shift_that_held_for_hours_reads_farther():
-    """A level held three hours and more is as rare as its hours together: a night shift
-    of a few spreads reads farther once it held (few_series lte5: night shifts of users
-    and PRB at -2 to -3 for 10 hours, each hour under the null's tail), while normal hours
-    stay where they were (their hours do not all keep one side)."""
-    held, plain, normal, plain_normal = _pool_shift_z()
-    assert np.median(held) < np.median(plain) - 0.4  # -2.6 against -1.9
-    assert np.quantile(np.abs(normal), 0.99) < np.quantile(np.abs(plain_normal), 0.99) + 0.5

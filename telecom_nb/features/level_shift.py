@@ -17,11 +17,7 @@ that hour, a fraction of a tick's. So, per sector and scaled KPI:
   day's bins (the series' own day-to-day noise of an hour's mean);
 * the feature is ``(recent - reference) / scale``, signed, 0 without enough history,
   and only as far as the same z over the last two bins (15-30 minutes) agrees: an hour's
-  mean remembers an outage for an hour after it ends, the last bins do not;
-* in a pool of 2+ series, a shift that held 1, 2 and 3 hours before (:data:`HOLD_LAGS`,
-  the same sign) reads at least as far as that many hours beyond its smallest |z| would
-  be together by chance: a night's shift of 2-3 spreads held for hours is no wander (one
-  series keeps the plain z: the compiled pass has no hold).
+  mean remembers an outage for an hour after it ends, the last bins do not.
 
 Exact zeros are left out of the means: a zero is a state of its own
 (:mod:`~telecom_nb.features.zero_state`), not a level; an hour holding a maintenance
@@ -42,12 +38,10 @@ nothing is learned). The detectors read it as a part of its own, with its own nu
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy.special import log_ndtr, ndtri_exp
 
 from telecom_nb.features.base import FeatureExtractor
 from telecom_nb.features.group_median import nanmedian_lanes
@@ -78,11 +72,6 @@ MAD_TO_SIGMA = 1.4826
 #: MAD is biased low (3 days: by a third), and the scale averages them
 MAD_BIAS = np.array([1.0, 1.0, 1.0, 0.675, 0.734, 0.820, 0.840, 0.880])
 _NONE = np.iinfo(np.int64).min // 2
-#: a pool's shift must have held this many bins back too (whole hours before, the same
-#: sign): a lasting level, not the day-to-day wander of one hour (see :meth:`LevelShift._held`)
-HOLD_LAGS = (4, 8, 12)
-#: bins of past shift z kept per sector (the longest lag and the current bin)
-HOLD_RING = HOLD_LAGS[-1] + 1
 
 
 def window_mean(total: np.ndarray, count: np.ndarray, hi: np.ndarray, lo: np.ndarray,
@@ -105,8 +94,7 @@ class LevelShift(FeatureExtractor):
     """Signed z of the last hour's mean against the same hour of the previous days."""
 
     #: state newer than some checkpoints: derived by :meth:`derive_added_state`
-    _state_added: tuple[str, ...] = ("cur_max_", "cur_min_", "ring_max_", "ring_min_",
-                                     "held_", "held_id_")
+    _state_added: tuple[str, ...] = ("cur_max_", "cur_min_", "ring_max_", "ring_min_")
 
     def derive_added_state(self, names: Sequence[str]) -> None:
         """A checkpoint older than the trimmed hour: each stored bin's mean stands for its
@@ -118,9 +106,6 @@ class LevelShift(FeatureExtractor):
         self.cur_min_ = np.where(np.isnan(cur), np.inf, cur)
         self.ring_max_ = np.where(np.isnan(ring), -np.inf, ring)
         self.ring_min_ = np.where(np.isnan(ring), np.inf, ring)
-        if "held_" in names:  # older than the hold: no past shift (a pool waits 3 hours)
-            self.held_ = np.zeros((len(self.cur_bin_), HOLD_RING, self.cur_sum_.shape[1]))
-            self.held_id_ = np.full((len(self.cur_bin_), HOLD_RING), _NONE, dtype=np.int64)
 
     def _reset(self) -> None:
         k = len(self.kpis_ or ())
@@ -139,8 +124,6 @@ class LevelShift(FeatureExtractor):
         self.spread_ = np.zeros((0, w, k))  # smoothed day-to-day spread of the window's mean
         self.spread_n_ = np.zeros((0, w, k))
         self.floors_ = spread_floors(self.kpis_ or ())
-        self.held_ = np.zeros((0, HOLD_RING, k))  # each bin's last shift z (pools)
-        self.held_id_ = np.full((0, HOLD_RING), _NONE, dtype=np.int64)
         #: set by the pipeline: at most a few series (otherwise nothing is computed)
         self.active = True
 
@@ -183,41 +166,12 @@ class LevelShift(FeatureExtractor):
         return p_sum + c_sum, p_n + c_n, hi, lo
 
     def transform_view(self, view: BatchView) -> np.ndarray:
-        z, rows, known = self._shift_z(view)
-        if len(self.registry) < 2 or not known.any():  # one series: as the compiled pass
-            return z
-        return self._held(z, rows[known], bin_ids(view)[known], known)
-
-    def _held(self, z: np.ndarray, r: np.ndarray, b: np.ndarray,
-              known: np.ndarray) -> np.ndarray:
-        """A pool's shift as far as it held :data:`HOLD_LAGS` bins back (the smallest
-        |z| of the same sign, else 0): a series' own hour wanders by 3-5 of its
-        day-to-day spreads now and then (the null's tail), a level moved for hours
-        stays there (few_series lte5 2006-2008, offline: at the normal bins' 10^-4
-        quantile 2 of 24 shifts beyond it, 13 held for three hours)."""
-        out = z.copy()
-        now = z[known]
-        held = np.abs(now)
-        for lag in HOLD_LAGS:
-            want = b - lag
-            slot = want % HOLD_RING
-            past = np.where((self.held_id_[r, slot] == want)[:, None], self.held_[r, slot], 0.0)
-            held = np.where(np.sign(past) == np.sign(now), np.minimum(held, np.abs(past)), 0.0)
-        # all hours beyond |held|: as rare as one z of (independent hours, normal tails)
-        hours = len(HOLD_LAGS) + 1.0
-        log_p = hours * (math.log(2.0) + log_ndtr(-held))
-        out[known] = np.sign(now) * np.maximum(np.abs(now), -ndtri_exp(log_p - math.log(2.0)))
-        return out
-
-    def _shift_z(self, view: BatchView) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Each row's shift z under the state so far (the hour capped by the last bin),
-        its state rows and which rows have them."""
         y = self._scaled(view)
         out = np.zeros_like(y)
         rows = self.rows(view)
         known = known_rows(rows, len(self.cur_bin_))
         if not self.active or not known.any():
-            return out, rows, known & self.active
+            return out
         r = rows[known]
         b = bin_ids(view)[known]
         good = np.isfinite(y[known])
@@ -236,16 +190,11 @@ class LevelShift(FeatureExtractor):
         agree = np.sign(hour) == np.sign(recent)
         z = np.where(agree, np.sign(hour) * np.minimum(np.abs(hour), np.abs(recent)), 0.0)
         out[known] = np.where(good, np.clip(z, -Z_CLIP, Z_CLIP), 0.0)
-        return out, rows, known
+        return out
 
     def update_view(self, view: BatchView) -> None:
         if not self.active:
             return
-        if len(self.registry) >= 2:  # a pool: each bin's shift so far, for the hold
-            z, rows, known = self._shift_z(view)
-            r, b = rows[known], bin_ids(view)[known]
-            self.held_[r, b % HOLD_RING] = z[known]
-            self.held_id_[r, b % HOLD_RING] = b
         y = self._scaled(view)
         rows = self.registry.register(view.sector_ids)
         self._grow(len(self.registry))
@@ -331,6 +280,4 @@ class LevelShift(FeatureExtractor):
         self.ref_ = grow_rows(self.ref_, n, np.nan)
         self.spread_ = grow_rows(self.spread_, n, 0.0)
         self.spread_n_ = grow_rows(self.spread_n_, n, 0.0)
-        self.held_ = grow_rows(self.held_, n, 0.0)
-        self.held_id_ = grow_rows(self.held_id_, n, _NONE)
 
