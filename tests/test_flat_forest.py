@@ -16,7 +16,7 @@ from telecom_nb.detectors.flat_forest import FlatForest
     {"max_features": 0.5, "bootstrap": True},
     {"max_samples": 1.0},
 ])
-@pytest.mark.parametrize("rows", [1, 9, 3000, 25_000])
+@pytest.mark.parametrize("rows", [1, 9, 63, 64, 3000, 25_000])
 def test_scores_equal_sklearn(params, rows):
     rng = np.random.default_rng(rows)
     train = rng.standard_t(3, size=(700, 6))

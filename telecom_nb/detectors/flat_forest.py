@@ -79,6 +79,11 @@ def _walk(x, feature, threshold, value, depth, out):  # pragma: no cover
             out[i] += val[node - n_inner]
 
 
+#: from this many rows a batch takes :func:`_walk_levels` (same sums): ~7-10 % less CPU
+#: than :func:`_walk` from ~50 rows on (a one-series window, a 500-row tick, 30-34
+#: columns, 100 trees: ~0.60 against ~0.66 us a row); a few rows walk faster row by row
+LEVEL_ROWS = 64
+
 #: rows a large batch's walk takes at a time: 256 x 34 float32 (35 KB) stay in L1 while
 #: every tree walks them
 _BLOCK = 256
@@ -242,7 +247,7 @@ class FlatForest:
         if last is not None and last[0].shape == x32.shape and np.array_equal(last[0], x32):
             return last[1].copy()
         depths = np.zeros(len(x32))
-        walk = _walk_levels if len(x32) >= row_split.PARALLEL_ROWS else _walk
+        walk = _walk_levels if len(x32) >= LEVEL_ROWS else _walk
         # a large batch's rows in slices over threads (row_split: each row alone, same sums)
         row_split.over_rows(len(x32), lambda lo, hi: walk(
             x32[lo:hi], self.feature, self.threshold, self.value, self.depth, depths[lo:hi]))

@@ -27,7 +27,7 @@ import numpy as np
 import sklearn
 from sklearn.ensemble import IsolationForest
 
-from telecom_nb.detectors import tree_kernel
+from telecom_nb.detectors import legacy_draws, tree_kernel
 from telecom_nb.detectors.flat_forest import FlatForest, below32
 
 try:  # private sklearn API: a missing name means "use sklearn's own fit"
@@ -196,6 +196,10 @@ def _draws(seeds: bytes, n_features: int, n_samples: int, max_samples: int) -> D
     rows)."""
     rs = np.random.RandomState(0)  # re-seeded per tree, as in ``_fit``
     seeds64 = np.frombuffer(seeds, dtype=np.int64)
+    # the subsamples of all trees in one compiled loop where sklearn permutes the rows
+    # (the columns' draw, all of them, draws nothing: the rows' stream starts at the seed)
+    heads = (legacy_draws.permutation_heads(seeds64, n_samples, max_samples)
+             if legacy_draws.permutation_applies(n_samples, max_samples) else None)
     tree_seeds = np.empty(len(seeds64), dtype=np.int64)
     splitter_seeds = np.empty(len(seeds64), dtype=np.int64)
     rows = np.empty((len(seeds64), max_samples), dtype=np.int64)
@@ -205,7 +209,8 @@ def _draws(seeds: bytes, n_features: int, n_samples: int, max_samples: int) -> D
         tree_seeds[t] = rs.randint(np.iinfo(np.int32).max)
         rs.seed(seed)  # _generate_bagging_indices(seed, ...)
         columns = sample_without_replacement(n_features, n_features, random_state=rs)
-        indices = sample_without_replacement(n_samples, max_samples, random_state=rs)
+        indices = (sample_without_replacement(n_samples, max_samples, random_state=rs)
+                   if heads is None else heads[t])
         # sklearn weights all rows (1 if drawn, else 0) and its splitter keeps the drawn
         # ones in row order: the drawn rows alone, in row order, give the same tree
         # without a pass over every row of the window per tree
