@@ -9,7 +9,7 @@ import numpy as np
 from telecom_nb.detectors.area_part import area_columns
 from telecom_nb.detectors.calibration import MAX_SCORE
 from telecom_nb.detectors.feature_tails import FeatureTails
-from telecom_nb.detectors.persist_part import PERSIST_KIND, PersistPart
+from telecom_nb.detectors.persist_part import MAX_TRIM, PERSIST_KIND, PersistPart, trimmed
 
 KPIS = list("abcd")
 NAMES = [f"{k}:{kind}" for kind in ("season_z", PERSIST_KIND) for k in KPIS]
@@ -90,3 +90,50 @@ def test_a_column_at_a_constant_reads_nothing_within_one_spread_of_its_level():
     score = part(rows)
     assert score[0] == 0.0 and score[1] == 0.0
     assert 2.0 < score[2] <= MAX_SCORE  # soft-capped: its null has almost no scale (868,590)
+
+
+def _others(n: int, flagged: np.ndarray, seed: int = 5) -> np.ndarray:
+    """The other parts' max raw score: an exponential body, ``flagged`` rows far beyond it."""
+    out = np.random.default_rng(seed).exponential(0.5, size=n)
+    out[flagged] = 12.0
+    return out
+
+
+def test_the_nulls_leave_out_what_the_other_parts_flag_but_not_a_heavy_normal_tail():
+    """2 % of the window is another part's frequent fault (KPI c's persistence at -8): on all
+    rows it sets c's tail units' deepest level and its null's spacing, and a cell's own 5
+    spreads read nothing; trimmed, they read.
+    KPI a's heavy normal tail is no other part's flag: its null keeps its width."""
+    n = 5_000
+    ref = _window(n, seed=4)
+    fault = np.zeros(n, dtype=bool)
+    fault[::50] = True
+    ref[fault, 6] = -8.0 + 0.5 * np.random.default_rng(6).normal(size=fault.sum())
+    tails = FeatureTails.fit(ref, np.zeros_like(ref))
+    pairs = area_columns(NAMES, KPIS, kind=PERSIST_KIND)
+    trim = trimmed(_others(n, fault))
+    assert trim is not None and trim[fault].all() and trim[~fault].sum() < 0.003 * n
+    plain = PersistPart.fit(tails, ref, pairs)
+    cut = PersistPart.fit(tails, ref, pairs, trim=trim)
+    row = np.zeros((1, 8))
+    row[0, 6] = -5.0
+    assert plain(row)[0] == 0.0 and cut(row)[0] > 2.0
+    assert cut.nulls[2].tail_scale < plain.nulls[2].tail_scale / 2
+    assert cut.tails.start[-1, 2] < plain.tails.start[-1, 2] / 2  # units: refitted too
+    assert abs(cut.nulls[0].tail_scale / plain.nulls[0].tail_scale - 1.0) < 0.1
+
+
+def test_the_trim_takes_at_most_a_small_share_and_nothing_when_nothing_is_flagged():
+    """Bounded: a window the other parts flag a fifth of loses only the highest-scored
+    :data:`MAX_TRIM` share (the rest stays in the null); an unflagged one only the few rows
+    its own calibration puts at 1 in 1,000."""
+    n = 4_000
+    flagged = np.zeros(n, dtype=bool)
+    flagged[: n // 5] = True
+    others = _others(n, flagged)
+    others[: n // 5] += np.linspace(0.0, 1.0, n // 5)  # the highest-scored: the last ones
+    trim = trimmed(others)
+    assert trim.sum() == int(MAX_TRIM * n) and trim[n // 5 - int(MAX_TRIM * n) : n // 5].all()
+    assert trimmed(_others(n, np.zeros(n, dtype=bool))).sum() < 0.003 * n
+    assert trimmed(np.full(n, 0.5)) is None
+    assert trimmed(np.zeros(0)) is None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 from typing import Any
@@ -20,7 +21,7 @@ from telecom_nb.detectors.good_side import BadSides, clip_good_side, good_side_c
 from telecom_nb.detectors.joint import JointDistance, bounded
 from telecom_nb.detectors.kpi_families import KpiFamilies, others, without
 from telecom_nb.detectors.part_schedule import PartSchedule
-from telecom_nb.detectors.persist_part import PersistPart
+from telecom_nb.detectors.persist_part import PersistPart, trimmed
 from telecom_nb.detectors.rate_part import RatePart
 from telecom_nb.detectors.ratio_switch import RatioSwitch
 from telecom_nb.detectors.retrain_jobs import POOLED_SERIES
@@ -190,7 +191,6 @@ class IsolationForestDetector(RatioSwitch, PartSchedule, CalendarParams, ForestP
         families = None if heavy else KpiFamilies.fit(every, ref, family_columns, cont)
         run_part = None if heavy or not run_fitted else RunPart.fit(every, ref, run)
         area = None if heavy else AreaPart.fit(every, ref, area_pairs, cont)
-        persist = None if heavy else PersistPart.fit(every, ref, persist_pairs, cont)
         rates = None if heavy else RatePart.fit(every, ref, rate_cols, cont)
         drift = None if heavy or not drift_fitted else DriftPart.fit(ref, drift_pairs)
         if joint is not None and not heavy:
@@ -203,8 +203,13 @@ class IsolationForestDetector(RatioSwitch, PartSchedule, CalendarParams, ForestP
             np.asarray(novelty, dtype=np.intp) if len(novelty) else None, second, n_base,
             shift if heavy and len(shift) else None,
             _shift_null(shift_ref, shift_prev, shift, pooled) if heavy and len(shift) else None,
-            families, smooth, smooth_tail, smooth_null, keep, run_part, area=area, persist=persist,
+            families, smooth, smooth_tail, smooth_null, keep, run_part, area=area,
             rates=rates, drift=drift, record=record if len(record) else None)
+        if len(persist_pairs) and not heavy:  # its nulls without what the other parts flag
+            other_raw = _max_of(self._parts(model, ref, forest_raw, zref, units))
+            trim = trimmed(other_raw, cont)
+            persist = PersistPart.fit(every, ref, persist_pairs, cont, trim, previous)
+            model = dataclasses.replace(model, persist=persist)
         # the calibration reads the very window (unsliced) when no rows were picked
         model.fit_ref[0] = FitReference(shift_ref, shift_prev, forest_raw, zref, units, cont,
                                        smooth_units)

@@ -48,6 +48,36 @@ FLOOR = 2.0
 #: a persistence column nearer its usual level than this many of its usual spreads reads
 #: nothing (module doc: a degenerate null makes a 0.00001 reading extreme)
 MIN_Z = 1.0
+#: the nulls leave out window rows the fit's *other* parts score at least this (calibrated
+#: as the final score: the default alarm threshold), see :func:`trimmed`
+TRIM_SCORE = 3.0
+#: ... but never more than this share of the rows (the highest-scored are left out)
+MAX_TRIM = 0.05
+
+
+def trimmed(others: np.ndarray, continues: np.ndarray | None = None) -> np.ndarray | None:
+    """Which rows the persistence nulls leave out: those the fit's other parts (their max
+    raw score ``others``, calibrated on itself as the final score is) read at
+    :data:`TRIM_SCORE` or more, at most :data:`MAX_TRIM` of them; None: none.
+
+    A frequent fault kind that another part finds (cluster degradations: the area part;
+    night site outages) otherwise sets the persistence columns' tails and nulls (partial33:
+    over all rows throughput's ``|persist_z|`` quantiles at 1e-3/-4 are 3x the fault-free
+    ones; an hourly world's unavailability null scale 2.5-3.5 units, trimmed 0.1-0.3). A
+    ratio's heavy *normal* tail is no other part's flag and still widens its null. The
+    other parts never read the persistence part, so the trim cannot feed on its own flags
+    (no ratchet: a fit's trim is the same whatever the last fit's was)."""
+    others = np.asarray(others, dtype=np.float64)
+    if len(others) == 0:
+        return None
+    score = TailCalibrator.fit(others, continues=continues)(others)
+    out = score >= TRIM_SCORE
+    most = int(MAX_TRIM * len(others))
+    if out.sum() > most:  # only the highest-scored: a share, whatever the window holds
+        out = np.zeros(len(others), dtype=bool)
+        if most:
+            out[np.argsort(-score, kind="stable")[:most]] = True
+    return out if out.any() else None
 
 
 @dataclass(frozen=True)
@@ -66,16 +96,26 @@ class PersistPart:
         ref: np.ndarray,
         pairs: tuple[tuple[int, int], ...],
         continues: np.ndarray | None = None,
+        trim: np.ndarray | None = None,
+        previous: np.ndarray | None = None,
     ) -> PersistPart | None:
         """``pairs``: per KPI its seasonal and persistence columns
-        (:func:`~telecom_nb.detectors.area_part.area_columns` with ``kind``); None below
-        two KPIs or two families."""
+        (:func:`~telecom_nb.detectors.area_part.area_columns` with ``kind``); ``trim``: rows
+        left out (:func:`trimmed`) of the columns' tail units, refitted on the rest (with
+        ``previous``, each row's predecessor, as ``tails`` were), and of their nulls; None
+        below two KPIs or two families."""
         family = pair_families(ref, pairs)
         if family is None:
             return None
         n_families = int(family.max()) + 1
         cols = np.asarray([p[1] for p in pairs], dtype=np.int64)
         sliced = tails.select(cols)
+        if trim is not None:  # the units' levels are the other faults' too (5-0.2 %)
+            keep = ~trim
+            ref = ref[keep]
+            continues = None if continues is None else continues[keep]
+            before = None if previous is None else previous[keep][:, cols]
+            sliced = FeatureTails.fit(ref[:, cols], before)
         units = np.nan_to_num(sliced.units(ref[:, cols]))
         nulls = tuple(
             TailCalibrator.fit(
