@@ -59,8 +59,9 @@ def _middle(buf, c, finite, odd_twice):  # pragma: no cover - compiled
     return (lo + hi) / 2.0
 
 
-#: from this many values a column's median takes the radix selection (below, the
-#: quickselect's few branches cost less than the 256 counts a radix pass clears)
+#: from this many values a column's median takes the radix selection (random columns,
+#: one call each: 64 values 1.09 -> 0.65 us, 1,000 values 11.4 -> 3.4 us; at 32 the two
+#: are within 0.2 us, so the national medians of ~31 provinces keep the quickselect)
 RADIX_FROM = 64
 _SIGN = np.uint64(1) << np.uint64(63)
 
