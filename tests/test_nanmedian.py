@@ -182,3 +182,37 @@ def test_lanes_same_as_numpy_nanmedian_axis1():
             expected = np.nanmedian(a, axis=1)
         np.testing.assert_array_equal(nanmedian_lanes(a), expected)
         assert np.array_equal(np.signbit(nanmedian_lanes(a)), np.signbit(expected))
+
+
+def test_radix_median_same_bits_as_quickselect():
+    """From RADIX_FROM values a column's median is a radix selection over the floats'
+    bits: the quickselect's number bit for bit (negatives, ties, infinities, subnormals,
+    one value repeated), and a column with a -0.0 keeps the quickselect's pick."""
+    from telecom_nb.features import median_kernel
+
+    if median_kernel.numba is None:
+        return
+    rng = np.random.default_rng(2106)
+    counts = np.empty(256, dtype=np.int64)
+    for case in range(600):
+        n = int(rng.choice([64, 65, 100, 999, 1000, 2001]))
+        column = _awkward_block(rng, n, 1)[:, 0]
+        if case % 5 == 0:
+            with np.errstate(over="ignore"):
+                column = np.round(column * 2) / 2  # many ties at the middle
+        if case % 7 == 0:
+            column[rng.random(n) < 0.3] = 5e-324  # subnormal ties
+        if case % 11 == 0:
+            column[:] = column[0]  # one value only
+        column[column == 0] = 0.0  # +0.0 only: the radix path's domain
+        odd_twice = bool(case % 2)
+        keys = np.empty(n, dtype=np.uint64)
+        fast = median_kernel._radix_middle(column.copy(), n, odd_twice, keys, counts)
+        slow = median_kernel._middle(column.copy(), n, n, odd_twice)
+        assert np.float64(fast).tobytes() == np.float64(slow).tobytes(), case
+    mixed = np.zeros((1000, 1))
+    mixed[:700, 0] = -0.0  # the radix order would give -0.0, the quickselect +0.0
+    out, expected = np.empty(1), np.empty(1)
+    median_kernel._columns(mixed, False, out)
+    expected[0] = median_kernel._middle(mixed[:, 0].copy(), 1000, 1000, False)
+    assert out.tobytes() == expected.tobytes()

@@ -20,8 +20,9 @@ def test_one_time_slots_equal_each_rows(timezone: str, when: str):
         assert a.dtype == b.dtype
         np.testing.assert_array_equal(a, b)
     mixed = stamps.append(pd.DatetimeIndex([pd.Timestamp("2026-01-01 03:00", tz="UTC")]))
-    for a, b in zip(time_slots(mixed, 24, timezone), _slots(local_ns(mixed, timezone), 24),
-                    strict=True):
+    for a, b in zip(
+        time_slots(mixed, 24, timezone), _slots(local_ns(mixed, timezone), 24), strict=True
+    ):
         np.testing.assert_array_equal(a, b)
 
 
@@ -61,3 +62,22 @@ def test_area_neighbour_rows_kept_only_for_the_same_rows_and_table():
     check(np.arange(12))
     area.locate(np.arange(12), rng.random((12, 2)), 12)  # sites moved: a new table
     check(np.arange(12))
+
+
+def test_province_codes_kept_for_an_equal_array_of_strings_only():
+    """A replay's tick is a new slice of the province column: equal strings in the same
+    order keep the codes (no factorize); other labels, another order or non-strings that
+    compare equal (1 == 1.0) factorize again."""
+    peers = PeerComparison()
+    first = np.array(["a", "b", "a", "c"], dtype=object)
+    codes, labels = peers._province_codes(first)
+    again = peers._province_codes(np.array(["a", "b", "a", "c"], dtype=object))
+    assert again[0] is codes and again[1] is labels
+    for other in (["a", "b", "c", "a"], ["a", "b", "c", pd.NA], ["a", "b", "a"]):
+        got, got_labels = peers._province_codes(np.array(other, dtype=object))
+        want, want_labels = pd.factorize(np.array(other, dtype=object))
+        np.testing.assert_array_equal(got, want)
+        assert list(got_labels) == list(want_labels)
+    peers._province_codes(np.array([1, 2, 1], dtype=object))
+    _, float_labels = peers._province_codes(np.array([1.0, 2.0, 1.0], dtype=object))
+    assert [type(v) for v in float_labels] == [float, float]
