@@ -68,6 +68,9 @@ class FitReference:
     joint_units: np.ndarray | None
     continues: np.ndarray | None
     smooth_units: np.ndarray | None = None
+    #: the raw max of every part but the persistence one, when the fit read it for the
+    #: persistence nulls' trim (the calibration then adds that part only)
+    others: np.ndarray | None = None
 
 
 @dataclass(frozen=True)

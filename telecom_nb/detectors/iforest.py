@@ -205,6 +205,7 @@ class IsolationForestDetector(RatioSwitch, PartSchedule, CalendarParams, ForestP
             _shift_null(shift_ref, shift_prev, shift, pooled) if heavy and len(shift) else None,
             families, smooth, smooth_tail, smooth_null, keep, run_part, area=area,
             rates=rates, drift=drift, record=record if len(record) else None)
+        other_raw = None
         if len(persist_pairs) and not heavy:  # its nulls without what the other parts flag
             other_raw = _max_of(self._parts(model, ref, forest_raw, zref, units))
             trim = trimmed(other_raw, cont)
@@ -212,7 +213,7 @@ class IsolationForestDetector(RatioSwitch, PartSchedule, CalendarParams, ForestP
             model = dataclasses.replace(model, persist=persist)
         # the calibration reads the very window (unsliced) when no rows were picked
         model.fit_ref[0] = FitReference(shift_ref, shift_prev, forest_raw, zref, units, cont,
-                                       smooth_units)
+                                       smooth_units, other_raw)
         return model
 
     def _record_score(self, model: ForestAndZ, features: np.ndarray) -> np.ndarray | None:
@@ -247,6 +248,11 @@ class IsolationForestDetector(RatioSwitch, PartSchedule, CalendarParams, ForestP
         if known is None or known.ref is not ref or known.previous is not previous:
             return self._raw_score(model, ref), continues(
                 model.tails, model.base(ref), None if previous is None else model.base(previous))
+        if known.others is not None:  # the other parts were read for the trim: add persist
+            persist = model.persist
+            raw = (known.others if persist is None
+                   else np.maximum(known.others, persist(model.base(ref))))
+            return raw, known.continues
         return self._combine(model, model.base(ref), known.forest_raw, known.z,
                              known.joint_units, known.smooth_units), known.continues
 
