@@ -225,8 +225,8 @@ class FeatureTails:
                 sigma = excess / -math.log(1.0 - EXCESS_QUANTILE)
                 ok = (count >= MIN_EXCEEDANCES) & (sigma > 0)
                 base[k] = np.where(ok, np.log(BODY_MASS * kept / np.maximum(count, 1)), np.inf)
-                deepest = count
-                if k == len(levels) - 1 and k > 0 and spaced:
+                if k == len(levels) - 1 and k > 0 and spaced:  # the deepest level's reading
+                    deepest = count  # its declustered exceedances (_pulled's LASTING reads them)
                     above = np.isfinite(base[k - 1]) & (start[k - 1] > q75 + TAIL_ABOVE * scale)
                     sigma = _spaced(sigma, start[k - 1 : k + 1], levels[k - 1 : k + 1], above)
                 tail_scale[k] = np.where(ok, sigma, 1.0)
