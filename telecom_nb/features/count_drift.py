@@ -269,7 +269,7 @@ def seasonal_count_drift(season: Any, view: Any) -> np.ndarray | None:
         return None
     rows = season.rows(view)
     known = known_rows(rows, season.sector_table_.n_rows)
-    loud = loud_rows(season, view, season._expected_of(np.where(known, rows, 0), view),
+    loud = loud_rows(season, view, season.expected_of(np.where(known, rows, 0), view),
                      bool(known.all()))
     return season.lumpy_.count_drift(np.where(known, rows, -1), season.slots(view)[0],
                                      view.raw, season.cadence_.step_ns, loud)

@@ -204,9 +204,10 @@ class SeasonalResiduals(FeatureExtractor):
                                          self.holidays, self.holiday_like, read)
         return view.cache[key]
 
-    def _expected_of(self, rows: np.ndarray, view: BatchView):
+    def expected_of(self, rows: np.ndarray, view: BatchView):
         """``_expected`` of the view's rows; learning a view just scored reuses the
-        scoring's (nothing it reads changes in between: at 100k sectors ~100 ms a tick)."""
+        scoring's (nothing it reads changes in between: at 100k sectors ~100 ms a tick).
+        Public: the day's count drift (:mod:`~telecom_nb.features.count_drift`) reads it."""
         kept = getattr(self, "_cache", None)
         if kept is not None and kept[0] is view and np.array_equal(kept[1], rows):
             return kept[2]
@@ -277,7 +278,7 @@ class SeasonalResiduals(FeatureExtractor):
         if not known.any():
             return np.zeros_like(y)
         r = np.where(known, rows, 0)
-        expected, spread, has, _, (spread_ok, shape_ok), _ = self._expected_of(r, view)
+        expected, spread, has, _, (spread_ok, shape_ok), _ = self.expected_of(r, view)
         fleet = len(self.registry) > FEW_SERIES
         if fleet:
             # a load at a small expected value is no more precise than its count (learning
@@ -315,7 +316,7 @@ class SeasonalResiduals(FeatureExtractor):
             self.week_.grow(need)
         self.cadence_.observe(view.ns())
         slot, wslot = self.slots(view)
-        exp = self._expected_of(rows, view)
+        exp = self.expected_of(rows, view)
         expected, spread, has, _, _, (effect, day_spread, _) = exp
         # whole seconds floored as ``as_unit("s")`` does, from the view's cached ns (pandas'
         # conversion cost ~20-30 us a tick, at any size)
