@@ -20,6 +20,9 @@ class FitInputs:
     seed: int | None  # calibration subsample seed
     #: each window row's predecessor (same sector, previous tick; NaN = none), or None
     previous: np.ndarray | None = None
+    #: the names of ``window``'s and ``previous``' first rows (``SampleWindow.row_key``;
+    #: None: unnamed): a cache of row-wise transforms reads them (:mod:`.row_cache`)
+    rows: tuple[tuple[int, int] | None, tuple[int, int] | None] | None = None
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
+from collections.abc import Callable, Hashable
 from typing import Any
 
 import numpy as np
@@ -24,8 +25,9 @@ from telecom_nb.detectors.part_schedule import PartSchedule
 from telecom_nb.detectors.persist_part import PersistPart, trimmed
 from telecom_nb.detectors.rate_part import RatePart
 from telecom_nb.detectors.ratio_switch import RatioSwitch
-from telecom_nb.detectors.retrain_jobs import POOLED_SERIES
+from telecom_nb.detectors.retrain_jobs import POOLED_SERIES, ROW_KEYS
 from telecom_nb.detectors.rolling_forest import KEPT, RollingForestParams, kept_trees, rolled_forest
+from telecom_nb.detectors.row_cache import RowCache
 from telecom_nb.detectors.run_part import RunPart
 from telecom_nb.detectors.second_kpi import SecondKpi
 from telecom_nb.detectors.window_span import WindowSpanParams
@@ -45,12 +47,16 @@ MIN_SHIFT_ROWS = 1000
 
 
 def continues(tails: FeatureTails, ref: np.ndarray, previous: np.ndarray | None,
-              units: np.ndarray | None = None) -> np.ndarray | None:
+              units: np.ndarray | None = None,
+              filled: np.ndarray | None = None) -> np.ndarray | None:
     """Rows whose sector's previous row was already far (max units beyond the gate);
-    ``units``: ``tails(ref)`` when known."""
+    ``units``: ``tails(ref)`` when known; ``filled``: ``np.nan_to_num(previous, nan=0.0)``
+    when known."""
     if previous is None:
         return None
-    before = tails(np.nan_to_num(previous, nan=0.0))  # |z| of the previous tick, 0 = none
+    if filled is None:
+        filled = np.nan_to_num(previous, nan=0.0)
+    before = tails(filled)  # |z| of the previous tick, 0 = none
     return before > np.quantile(tails(ref) if units is None else units, CLUSTER_GATE)
 
 
@@ -77,6 +83,7 @@ class IsolationForestDetector(RatioSwitch, PartSchedule, CalendarParams, ForestP
 
     name = "iforest"
     keeps_previous = True  # each feature's tail is fitted declustered
+    caches_rows = True  # a few series' window transforms (row_cache.py)
 
     joint = param_trait(Bool(True, help=(
         "also score how far the KPIs' seasonal and persistent deviations are together "
@@ -134,6 +141,9 @@ class IsolationForestDetector(RatioSwitch, PartSchedule, CalendarParams, ForestP
         previous = params.pop("previous", None)
         kept_forest = params.pop(KEPT, None)
         pooled = params.pop(POOLED_SERIES, 1) > 1
+        keys = params.pop(ROW_KEYS, None) or (None, None)
+        # a few series' window mostly holds the last retrain's rows (a fleet's turns over)
+        cache = self._row_cache_of() if heavy else None
         shift = np.asarray(params.pop("shift_columns", ()), dtype=np.intp)
         smooth_cols = np.asarray(params.pop("smooth_columns", ()), dtype=np.intp)
         record = np.asarray(params.pop("record_columns", ()), dtype=np.intp)
@@ -148,7 +158,8 @@ class IsolationForestDetector(RatioSwitch, PartSchedule, CalendarParams, ForestP
         # run columns are a part of their own (the forest as without them: same trees)
         unread = (tuple(hidden) if heavy else ()) + run + drift_cols
         keep = others(window.shape[1], unread) if len(unread) else None
-        x = forest_input(columns_of(window, keep))  # the same values, read in place
+        x = _kept_rows(cache, "forest", (n_base, None if keep is None else tuple(keep)),
+                       keys[0], window, lambda w: forest_input(columns_of(w, keep)))
         forest = rolled_forest(x, kept_forest, keep, **params)
         ref, kept = window, None
         shift_ref, shift_prev = full_window, full_previous
@@ -164,12 +175,18 @@ class IsolationForestDetector(RatioSwitch, PartSchedule, CalendarParams, ForestP
         # the max skips what only KPI families read, and the run columns (a part)
         tails = without(every, tuple(hidden) + run + drift_cols)
         zref = tails(ref)
-        cont = continues(tails, ref, previous, zref)
+        filled = None if kept is not None or previous is None else _kept_rows(
+            cache, "filled", n_base, keys[1], previous, lambda p: np.nan_to_num(p, nan=0.0))
+        cont = continues(tails, ref, previous, zref, filled)
         joint = joint_tail = joint_null = units = smooth = smooth_tail = None
         smooth_null = smooth_units = None
         if len(columns):
+            def joint_bounded(cols: np.ndarray) -> np.ndarray:
+                return _kept_rows(cache, "joint", tuple(cols), keys[0], full_window,
+                                  lambda w: bounded(w[:, cols]))
+
             joint, b = _fit_joint(full_window, np.asarray(columns, dtype=np.intp),
-                                  shift if heavy else shift[:0])
+                                  shift if heavy else shift[:0], joint_bounded)
             d = joint.bounded_distance(b if kept is None else b[kept])[:, None]
             # declustered like a feature's tail (``previous`` holds |z|: no distance of its
             # own, so a row continues where the sector was already far on any feature); its
@@ -179,7 +196,8 @@ class IsolationForestDetector(RatioSwitch, PartSchedule, CalendarParams, ForestP
             joint_tail = FeatureTails.fit(d, before, tails=not heavy, spaced=False)
             units = joint_tail(d)
             if heavy and len(smooth_cols):  # the smoothed z vector: a distance of its own
-                b = bounded(full_window[:, smooth_cols])  # once: the fit and the distances
+                b = _kept_rows(cache, "smooth", tuple(smooth_cols), keys[0], full_window,
+                               lambda w: bounded(w[:, smooth_cols]))  # once: fit and distances
                 smooth = JointDistance.of_bounded(b, smooth_cols)
                 d = smooth.bounded_distance(b if kept is None else b[kept])[:, None]
                 smooth_tail = FeatureTails.fit(d, before, tails=False, spaced=False)
@@ -215,6 +233,14 @@ class IsolationForestDetector(RatioSwitch, PartSchedule, CalendarParams, ForestP
         model.fit_ref[0] = FitReference(shift_ref, shift_prev, forest_raw, zref, units, cont,
                                        smooth_units, other_raw)
         return model
+
+    def _row_cache_of(self) -> RowCache:
+        """The fits' kept row-wise transforms (a cache: ``snapshot.TRANSIENT``; one fit runs
+        at a time, so the worker thread has it alone)."""
+        cache = getattr(self, "_row_cache", None)
+        if cache is None:
+            cache = self._row_cache = RowCache()
+        return cache
 
     def _record_score(self, model: ForestAndZ, features: np.ndarray) -> np.ndarray | None:
         """The strongest record of a value (range novelty) or of a level (the level
@@ -313,8 +339,9 @@ def _max_of(parts: dict[str, np.ndarray]) -> np.ndarray:
     return functools.reduce(np.maximum, parts.values())
 
 
-def _fit_joint(window: np.ndarray, columns: np.ndarray,
-               shift: np.ndarray) -> tuple[JointDistance, np.ndarray]:
+def _fit_joint(window: np.ndarray, columns: np.ndarray, shift: np.ndarray,
+               bounded_of: Callable[[np.ndarray], np.ndarray] | None = None,
+               ) -> tuple[JointDistance, np.ndarray]:
     """The joint distance of the seasonal and persistence columns and, for a few series once
     the window holds :data:`MIN_SHIFT_ROWS` rows with a level-shift statistic, the shift
     columns too, fitted on those rows only (an hour's shift of zero before 3 days of history
@@ -327,16 +354,29 @@ def _fit_joint(window: np.ndarray, columns: np.ndarray,
     stand out.
 
     Also returns ``bounded(window[:, joint.columns])`` of every window row (bounded once:
-    the fit reads its rows, the window's distances all of it).
+    the fit reads its rows, the window's distances all of it); ``bounded_of(columns)``
+    gives it when set (read only: :mod:`.row_cache`'s).
     """
+    if bounded_of is None:
+        def bounded_of(cols: np.ndarray) -> np.ndarray:
+            return bounded(window[:, cols])
+
     if len(shift):
         has = (window[:, shift] != 0).any(axis=1)
         if has.sum() >= MIN_SHIFT_ROWS:
             both = np.r_[columns, shift]
-            b = bounded(window[:, both])  # elementwise: b[has] is bounded(window[has][:, both])
+            b = bounded_of(both)  # elementwise: b[has] is bounded(window[has][:, both])
             return JointDistance.of_bounded(b[has], both), b
-    b = bounded(window[:, columns])
+    b = bounded_of(columns)
     return JointDistance.of_bounded(b, columns), b
+
+
+def _kept_rows(cache: RowCache | None, name: str, what: Hashable, key: tuple[int, int] | None,
+               source: np.ndarray, transform: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+    """``transform(source)``, through ``cache`` when there is one (read only, then)."""
+    if cache is None:
+        return transform(source)
+    return cache.rows(name, what, key, source, transform)
 
 
 def _shift_null(ref: np.ndarray, previous: np.ndarray | None, columns: np.ndarray,

@@ -23,7 +23,7 @@ from telecom_nb.detectors.retrain_jobs import POOLED_SERIES
 from telecom_nb.detectors.run_part import run_columns
 from telecom_nb.detectors.second_kpi import kpi_groups
 
-#: the few-series columns, after every other (:meth:`PartSchedule._tail_columns`)
+#: the few-series columns, after every other (:meth:`PartSchedule._by_names`)
 _FEW_COLUMNS = (":shift_z", ":smooth_z", ":record_z")
 #: data time before the joint distance is fitted: deviations only have a stable
 #: covariance once every time-of-day slot has a baseline of its own
@@ -64,29 +64,44 @@ class PartSchedule:
 
     _fit_time: pd.Timestamp | None = None
 
-    def _joint_columns(self) -> tuple[int, ...]:
-        """The per-KPI seasonal and persistence z columns (none for fewer than 2 KPIs)."""
+    def _by_names(self) -> dict[str, Any]:
+        """The parts' columns that the feature names and KPIs alone decide, kept while
+        those stay the same (a cache: ``snapshot.TRANSIENT``): found by Python over ~700
+        names at every retrain, they were ~2.5 ms of it, ~5 % of a one-series replay."""
         names = self.features_.feature_names
-        kpis = set(self.kpis_)
-        if not self.joint or len(kpis) < 2 or self.first_time_ is None:
+        key = (tuple(names), self.kpis_)
+        memo = getattr(self, "_names_memo", None)
+        if memo is not None and memo[0] == key:
+            return memo[1]
+        kpis = list(self.kpis_)
+        wanted = set(kpis)
+        found = {
+            "joint": tuple(i for i, name in enumerate(names)
+                           if name.rpartition(":")[0] in wanted
+                           and name.endswith((":season_z", ":persist_z"))),
+            "second": kpi_groups(names, kpis), "family": kpi_columns(names, kpis),
+            "family_only": family_only(names), "run": run_columns(names),
+            "area": area_columns(names, kpis),
+            "persist": area_columns(names, kpis, kind=PERSIST_KIND),
+            "drift": area_columns(names, kpis, kind=DRIFT_KIND),
+            "novelty": tuple(i for i, name in enumerate(names) if name.endswith(":novelty_z")),
+        }
+        last = tuple(i for i, name in enumerate(names) if name.endswith(_FEW_COLUMNS))
+        if last and last != tuple(range(len(names) - len(last), len(names))):
+            raise ValueError("level-shift, smoothed-z and level-record columns must come last")
+        for suffix in _FEW_COLUMNS:  # last: the forest and the tails read those before
+            found[suffix] = tuple(i for i, name in enumerate(names) if name.endswith(suffix))
+        self._names_memo = (key, found)
+        return found
+
+    def _joint_columns(self, found: dict[str, Any]) -> tuple[int, ...]:
+        """The per-KPI seasonal and persistence z columns (none for fewer than 2 KPIs);
+        ``found``: :meth:`_by_names`."""
+        if not self.joint or len(set(self.kpis_)) < 2 or self.first_time_ is None:
             return ()
         if self._fit_time is None or self._fit_time - self.first_time_ < JOINT_AFTER:
             return ()
-        return tuple(i for i, name in enumerate(names)
-                     if name.rpartition(":")[0] in kpis
-                     and name.endswith((":season_z", ":persist_z")))
-
-    def _second_groups(self) -> tuple[tuple[int, ...], ...]:
-        """Per KPI its peer-relative feature columns (none without ``joint``)."""
-        if not self.joint:
-            return ()
-        return kpi_groups(list(self.features_.feature_names), list(self.kpis_))
-
-    def _family_columns(self) -> tuple[tuple[int, ...], ...]:
-        """Per KPI its own columns for the KPI families' part (none without ``joint``)."""
-        if not self.joint:
-            return ()
-        return kpi_columns(list(self.features_.feature_names), list(self.kpis_))
+        return found["joint"]
 
     def _run_part(self) -> bool:
         """Whether the run part is fitted: the fit asked for has :data:`RUN_AFTER` of data
@@ -139,24 +154,26 @@ class PartSchedule:
         return params
 
     def _part_params(self) -> dict[str, Any]:
+        found, heavy, joint = self._by_names(), self._heavy_tails(), self.joint
         return {"random_state": self.random_state, "n_estimators": self.n_estimators,
-                "heavy_tails": self._heavy_tails(), "joint_columns": self._joint_columns(),
-                "novelty_columns": self._novelty_columns(),
-                "second_groups": self._second_groups(), "shift_columns": self._shift_columns(),
-                "smooth_columns": self._tail_columns(":smooth_z"),
-                "record_columns": self._record_columns(),
-                "family_columns": self._family_columns(), "free_tails": self._free_tails(),
-                "family_only": family_only(self.features_.feature_names) if self.joint else (),
-                "run_columns": run_columns(self.features_.feature_names),
-                "run_part": self._run_part(),
-                "area_columns": area_columns(list(self.features_.feature_names),
-                                             list(self.kpis_)) if self._area_part() else (),
-                "persist_columns": area_columns(list(self.features_.feature_names),
-                                                list(self.kpis_), kind=PERSIST_KIND)
-                if self._persist_part() else (), "rate_columns": self._rate_columns(),
-                "drift_columns": area_columns(list(self.features_.feature_names),
-                                              list(self.kpis_), kind=DRIFT_KIND),
-                "drift_part": self._drift_part()}
+                "heavy_tails": heavy, "joint_columns": self._joint_columns(found),
+                # range-novelty z: a few series read it as its own p-value
+                "novelty_columns": found["novelty"] if heavy else (),
+                # per KPI its peer-relative columns (the second-KPI part)
+                "second_groups": found["second"] if joint else (),
+                # level shifts: never in the forest or the tails; a few series' own part
+                "shift_columns": found[":shift_z"], "smooth_columns": found[":smooth_z"],
+                # level records (features/level_record.py): a few series read them directly
+                "record_columns": found[":record_z"] if heavy else (),
+                # per KPI its own columns for the KPI families' part
+                "family_columns": found["family"] if joint else (),
+                "free_tails": self._free_tails(),
+                "family_only": found["family_only"] if joint else (),
+                "run_columns": found["run"], "run_part": self._run_part(),
+                "area_columns": found["area"] if self._area_part() else (),
+                "persist_columns": found["persist"] if self._persist_part() else (),
+                "rate_columns": self._rate_columns(),
+                "drift_columns": found["drift"], "drift_part": self._drift_part()}
 
     def _rate_columns(self) -> tuple[int, ...]:
         """The rate part's columns: the seasonal z of the KPIs the data show are ratios of
@@ -168,30 +185,3 @@ class PartSchedule:
             return ()
         return rate_columns(list(self.features_.feature_names), list(lumpy.kpis),
                             lumpy.counts_.ratios())
-
-    def _shift_columns(self) -> tuple[int, ...]:
-        """Level-shift columns: never in the forest or the tails; for a few series their
-        own part (a fleet's read 0)."""
-        return self._tail_columns(":shift_z")
-
-    def _tail_columns(self, suffix: str) -> tuple[int, ...]:
-        """The columns named ``*suffix``; the few-series columns (level shift, smoothed z)
-        must be the last ones (the forest and the tails read those before)."""
-        names = self.features_.feature_names
-        last = tuple(i for i, name in enumerate(names) if name.endswith(_FEW_COLUMNS))
-        if last and last != tuple(range(len(names) - len(last), len(names))):
-            raise ValueError("level-shift, smoothed-z and level-record columns must come last")
-        return tuple(i for i, name in enumerate(names) if name.endswith(suffix))
-
-    def _novelty_columns(self) -> tuple[int, ...]:
-        """Range-novelty z columns, read as their own p-value for a few series."""
-        if not self._heavy_tails():
-            return ()
-        return tuple(i for i, name in enumerate(self.features_.feature_names)
-                     if name.endswith(":novelty_z"))
-
-    def _record_columns(self) -> tuple[int, ...]:
-        """Level-record columns (:mod:`~telecom_nb.features.level_record`): never in the
-        forest or the tails; for a few series read directly (a fleet's read 0)."""
-        columns = self._tail_columns(":record_z")
-        return columns if self._heavy_tails() else ()

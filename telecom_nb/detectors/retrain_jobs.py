@@ -27,6 +27,8 @@ CALIBRATION_ROWS = 20_000
 #: not kept per series, and one series' floor is untouched. The model's fit reads it too
 #: (the level-shift nulls' spacing: ``iforest._shift_null``).
 POOLED_SERIES = "pooled_series"
+#: fit parameter (a detector that :attr:`~RetrainJobs.caches_rows`): ``FitInputs.rows``
+ROW_KEYS = "row_keys"
 
 
 class RetrainJobs:
@@ -36,6 +38,8 @@ class RetrainJobs:
     #: the data time the full window spanned at the last retrain asked for (the schedule's
     #: turnover reads it; None: not full then, or a checkpoint older than the rule)
     _window_span: pd.Timedelta | None = None
+    #: the fit reads :data:`ROW_KEYS` (the window rows' names: :mod:`.row_cache`)
+    caches_rows: bool = False
 
     def _fit_params(self) -> dict[str, Any]:
         return {"random_state": self.random_state}
@@ -43,8 +47,11 @@ class RetrainJobs:
     def _make_job(self, now: pd.Timestamp) -> RetrainJob:
         seed = None if self.random_state is None else self.random_state + self.batches_seen_
         # the worker reads only this snapshot
+        previous = self._previous.window_ if self.keeps_previous else None
         inputs = FitInputs(self._window.snapshot(), self._fit_params(), self._heavy_tails(), seed,
-                           self._previous.snapshot() if self.keeps_previous else None)
+                           None if previous is None else previous.snapshot(),
+                           (self._window.row_key(), None if previous is None
+                            else previous.row_key()) if self.caches_rows else None)
         self._pending = True
         self._pending_fit = inputs
         previous_attempt, self._last_attempt = self._last_attempt, now
@@ -99,6 +106,8 @@ class RetrainJobs:
         pooled = params.get(POOLED_SERIES, 1) > 1  # the model's fit takes it out
         if inputs.previous is not None:
             params = {**params, "previous": inputs.previous}
+        if self.caches_rows:  # the fit's transforms of rows it saw at its last call
+            params = {**params, ROW_KEYS: inputs.rows}
         model = self._fit_model(snapshot, params)
         ref, previous = snapshot, inputs.previous
         if len(ref) > CALIBRATION_ROWS:

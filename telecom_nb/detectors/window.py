@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import secrets
+
 import numpy as np
+
+from telecom_nb.detectors.row_cache import RowKey
 
 
 class SampleWindow:
@@ -10,11 +14,28 @@ class SampleWindow:
 
     #: rows appended over the window's life (a class default: older pickles read 0)
     _appended = 0
+    #: names its rows for a cache (:meth:`row_key`; None: an older pickle, unnamed)
+    _row_token: int | None = None
 
     def __init__(self, capacity: int, n_features: int) -> None:
         self._buf = np.zeros((capacity, n_features))
         self._next = 0
         self._size = 0
+        self.state_changed()
+
+    def state_changed(self) -> None:
+        """A new token (:meth:`row_key`): rows already in the window changed (a refill, a
+        restore; the token is a cache's, not state: ``engine/snapshot.py``'s TRANSIENT).
+        Random, so that a fit's inputs restored from another process never name these
+        rows."""
+        self._row_token = secrets.randbits(63)
+
+    def row_key(self) -> RowKey | None:
+        """The name of :meth:`snapshot`'s first row (its rows follow it in order): the
+        window's token and the count of rows appended before it (:mod:`.row_cache`)."""
+        if self._row_token is None:
+            return None
+        return self._row_token, self._appended - self._size
 
     def __len__(self) -> int:
         return self._size
@@ -70,6 +91,7 @@ class SampleWindow:
             draw = rng.integers(int(old.sum()), self._size, size=int(old.sum()))
         stale, fresh = pos[old], pos[draw]
         self._buf[np.ix_(stale, columns)] = self._buf[np.ix_(fresh, columns)]
+        self.state_changed()  # kept rows changed: transforms of them no longer hold
         return draw
 
     def resized(self, capacity: int) -> SampleWindow:
