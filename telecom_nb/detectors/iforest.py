@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
-from collections.abc import Callable, Hashable
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -27,7 +27,7 @@ from telecom_nb.detectors.rate_part import RatePart
 from telecom_nb.detectors.ratio_switch import RatioSwitch
 from telecom_nb.detectors.retrain_jobs import POOLED_SERIES, ROW_KEYS
 from telecom_nb.detectors.rolling_forest import KEPT, RollingForestParams, kept_trees, rolled_forest
-from telecom_nb.detectors.row_cache import RowCache
+from telecom_nb.detectors.row_cache import RowCache, kept_rows
 from telecom_nb.detectors.run_part import RunPart
 from telecom_nb.detectors.second_kpi import SecondKpi
 from telecom_nb.detectors.window_span import WindowSpanParams
@@ -158,7 +158,7 @@ class IsolationForestDetector(RatioSwitch, PartSchedule, CalendarParams, ForestP
         # run columns are a part of their own (the forest as without them: same trees)
         unread = (tuple(hidden) if heavy else ()) + run + drift_cols
         keep = others(window.shape[1], unread) if len(unread) else None
-        x = _kept_rows(cache, "forest", (n_base, None if keep is None else tuple(keep)),
+        x = kept_rows(cache, "forest", (n_base, None if keep is None else tuple(keep)),
                        keys[0], window, lambda w: forest_input(columns_of(w, keep)))
         forest = rolled_forest(x, kept_forest, keep, **params)
         ref, kept = window, None
@@ -175,14 +175,14 @@ class IsolationForestDetector(RatioSwitch, PartSchedule, CalendarParams, ForestP
         # the max skips what only KPI families read, and the run columns (a part)
         tails = without(every, tuple(hidden) + run + drift_cols)
         zref = tails(ref)
-        filled = None if kept is not None or previous is None else _kept_rows(
+        filled = None if kept is not None or previous is None else kept_rows(
             cache, "filled", n_base, keys[1], previous, lambda p: np.nan_to_num(p, nan=0.0))
         cont = continues(tails, ref, previous, zref, filled)
         joint = joint_tail = joint_null = units = smooth = smooth_tail = None
         smooth_null = smooth_units = None
         if len(columns):
             def joint_bounded(cols: np.ndarray) -> np.ndarray:
-                return _kept_rows(cache, "joint", tuple(cols), keys[0], full_window,
+                return kept_rows(cache, "joint", tuple(cols), keys[0], full_window,
                                   lambda w: bounded(w[:, cols]))
 
             joint, b = _fit_joint(full_window, np.asarray(columns, dtype=np.intp),
@@ -196,7 +196,7 @@ class IsolationForestDetector(RatioSwitch, PartSchedule, CalendarParams, ForestP
             joint_tail = FeatureTails.fit(d, before, tails=not heavy, spaced=False)
             units = joint_tail(d)
             if heavy and len(smooth_cols):  # the smoothed z vector: a distance of its own
-                b = _kept_rows(cache, "smooth", tuple(smooth_cols), keys[0], full_window,
+                b = kept_rows(cache, "smooth", tuple(smooth_cols), keys[0], full_window,
                                lambda w: bounded(w[:, smooth_cols]))  # once: fit and distances
                 smooth = JointDistance.of_bounded(b, smooth_cols)
                 d = smooth.bounded_distance(b if kept is None else b[kept])[:, None]
@@ -369,14 +369,6 @@ def _fit_joint(window: np.ndarray, columns: np.ndarray, shift: np.ndarray,
             return JointDistance.of_bounded(b[has], both), b
     b = bounded_of(columns)
     return JointDistance.of_bounded(b, columns), b
-
-
-def _kept_rows(cache: RowCache | None, name: str, what: Hashable, key: tuple[int, int] | None,
-               source: np.ndarray, transform: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
-    """``transform(source)``, through ``cache`` when there is one (read only, then)."""
-    if cache is None:
-        return transform(source)
-    return cache.rows(name, what, key, source, transform)
 
 
 def _shift_null(ref: np.ndarray, previous: np.ndarray | None, columns: np.ndarray,

@@ -59,3 +59,11 @@ class RowCache:
             out = transform(source)
         self._kept[name] = (what, key, out)
         return out
+
+
+def kept_rows(cache: RowCache | None, name: str, what: Hashable, key: RowKey | None,
+              source: np.ndarray, transform: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+    """``transform(source)``, through ``cache`` when there is one (a fleet's fit has none)."""
+    if cache is None:
+        return transform(source)
+    return cache.rows(name, what, key, source, transform)
