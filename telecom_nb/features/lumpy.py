@@ -20,6 +20,7 @@ from telecom_nb.features.count_cusum import CountCusum
 from telecom_nb.features.count_denominator import Denominators
 from telecom_nb.features.count_drift import SlotCountDrift
 from telecom_nb.features.count_floor import CountFloor
+from telecom_nb.features.count_proxy import TrialProxy
 from telecom_nb.features.count_ratio import CONTROL_SHIFT, CountRatios, sample_step
 from telecom_nb.features.count_run import HOUR_NS, CountRuns
 from telecom_nb.features.lumpy_kernel import column_stats
@@ -33,10 +34,11 @@ class LumpyKpis:
     """The seasonal z of ratios of few counts and zero-inflated KPIs, and their learning."""
 
     #: state newer than some checkpoints: derived by :meth:`derive_added_state`
-    _state_added: tuple[str, ...] = ("runs_", "floor_", "dens_", "cdrift_", "cusum_")
+    _state_added: tuple[str, ...] = ("runs_", "floor_", "dens_", "cdrift_", "cusum_", "proxy_")
 
-    def __init__(self, kpis: tuple[str, ...], pairs: tuple[tuple[str, str], ...],
-                 slots_per_day: int) -> None:
+    def __init__(
+        self, kpis: tuple[str, ...], pairs: tuple[tuple[str, str], ...], slots_per_day: int
+    ) -> None:
         self.kpis = tuple(kpis)
         self.counts_ = CountRatios(len(kpis), slots_per_day)
         self.zero_kpis_ = ZeroInflated(len(kpis), n_slots(slots_per_day))
@@ -44,16 +46,18 @@ class LumpyKpis:
         self.cusum_ = CountCusum(len(kpis))
         self.floor_ = CountFloor(len(kpis))
         self.dens_ = Denominators(len(kpis))
+        self.proxy_ = TrialProxy(len(kpis))
         self.cdrift_ = SlotCountDrift(len(kpis), slots_per_day)
-        self.pair_cols_ = np.array([[kpis.index(a), kpis.index(b)] for a, b in pairs],
-                                   dtype=np.intp).reshape(-1, 2)
+        self.pair_cols_ = np.array(
+            [[kpis.index(a), kpis.index(b)] for a, b in pairs], dtype=np.intp
+        ).reshape(-1, 2)
 
     def derive_added_state(self, names: Sequence[str]) -> None:
         """A checkpoint older than the count runs, the loads' floor, the ratios'
-        denominators, the count drift or the CUSUM (``names``): they start empty at the
-        restore, as this object was built (no run yet, typical trials, the loads'
-        quantiles, the denominators, the slots' rates, the sums and their null learned
-        anew)."""
+        denominators, the count drift, the CUSUM or the trial proxy (``names``): they start
+        empty at the restore, as this object was built (no run yet, typical trials, the
+        loads' quantiles, the denominators, the slots' rates, the sums and their null, the
+        traffic's trials learned anew)."""
 
     #: :meth:`noise` as last computed (a transient cache: checkpoints skip it)
     _cache: np.ndarray | None = None
@@ -74,8 +78,9 @@ class LumpyKpis:
             self._cache = s0
         return self._cache
 
-    def spread_floor(self, expected: np.ndarray,
-                     offsets: np.ndarray | None = None) -> np.ndarray | None:
+    def spread_floor(
+        self, expected: np.ndarray, offsets: np.ndarray | None = None
+    ) -> np.ndarray | None:
         """rows x (KPIs, then relations): the loads' spread floor at ``expected`` (on the
         seasonal axis), the relations' on their offsets (None: ``log1p``); None: no load
         (:mod:`~telecom_nb.features.count_floor`)."""
@@ -87,8 +92,16 @@ class LumpyKpis:
         own[:, loads] = unscale_kpis(expected[:, loads], tuple(self.kpis[j] for j in loads))
         return self.floor_.floors(own, self.pair_cols_, s0, offsets)
 
-    def z(self, rows: np.ndarray, slots: tuple[np.ndarray, np.ndarray], day: np.ndarray,
-          raw: np.ndarray, expected: np.ndarray, z: np.ndarray, step_ns: int) -> np.ndarray:
+    def z(
+        self,
+        rows: np.ndarray,
+        slots: tuple[np.ndarray, np.ndarray],
+        day: np.ndarray,
+        raw: np.ndarray,
+        expected: np.ndarray,
+        z: np.ndarray,
+        step_ns: int,
+    ) -> np.ndarray:
         """``z`` (KPIs, then relations) rewritten where a KPI is lumpy; ``expected`` is on
         the seasonal (scaled) axis, ``rows`` the registry rows (-1: unknown), ``slots``
         the (time-of-day, week) slots, ``day`` the UTC days since the epoch, ``step_ns``
@@ -104,6 +117,7 @@ class LumpyKpis:
         read = self.counts_.read(rows, slot, raw, expected)
         known = known_rows(rows, len(self.counts_.rate_))
         read = self.dens_.exact(read, raw, known, self.counts_.resolution()[0])
+        read, scaled = self.proxy_.scale(read, raw, self.dens_.columns())
         counted = self.counts_.evidence(rows, slot, raw, expected, read)
         alone = counted
         sums = self.runs_.sums(self.counts_, read, rows, slot, raw, step_ns)
@@ -116,6 +130,8 @@ class LumpyKpis:
         # a run's z is the evidence of its counts, not of this value alone: the value's
         # own evidence does not cap it
         cap = np.where(np.isfinite(counted) & (counted != alone), np.inf, cap)
+        if scaled is not None:  # a value read as the trials its traffic implies
+            cap[:, read[0]] = np.where(scaled, np.inf, cap[:, read[0]])
         # a KPI read on its own scale (in counts, or linear) bounds its relations too: their
         # log ratios of lumpy values are hundreds of spreads at a 19 s blip or one drop
         own_scale = np.isfinite(counted) | self.zero_kpis_.which()[None, :]
@@ -123,28 +139,38 @@ class LumpyKpis:
         if not np.isfinite(cap).any():
             return z
         if len(self.pair_cols_):
-            cap = np.hstack([cap, np.minimum(cap[:, self.pair_cols_[:, 0]],
-                                             cap[:, self.pair_cols_[:, 1]])])
+            cap = np.hstack(
+                [cap, np.minimum(cap[:, self.pair_cols_[:, 0]], cap[:, self.pair_cols_[:, 1]])]
+            )
         return np.sign(z) * np.minimum(np.abs(z), cap)
 
     def counting(self) -> bool:
         """Whether a KPI has a denominator (the count drift reads something)."""
         return bool((self.dens_.columns() >= 0).any())
 
-    def count_drift(self, rows: np.ndarray, slot: np.ndarray, raw: np.ndarray,
-                    step_ns: int, loud: np.ndarray) -> np.ndarray | None:
+    def count_drift(
+        self, rows: np.ndarray, slot: np.ndarray, raw: np.ndarray, step_ns: int, loud: np.ndarray
+    ) -> np.ndarray | None:
         """(rows x KPIs) the denominated ratios' day count drift (:mod:`count_drift`), or
         None; ``rows``: registry rows (-1: unknown), ``slot``: the time-of-day slot,
         ``loud``: rows loudly off on some KPI."""
         return self.cdrift_.read(rows, slot, raw, self.dens_.columns(), step_ns, loud)
 
-    def update(self, rows: np.ndarray, slots: tuple[np.ndarray, np.ndarray], day: np.ndarray,
-               raw: np.ndarray, n_rows: int, step_ns: int = HOUR_NS,
-               loud: np.ndarray | None = None) -> None:
+    def update(
+        self,
+        rows: np.ndarray,
+        slots: tuple[np.ndarray, np.ndarray],
+        day: np.ndarray,
+        raw: np.ndarray,
+        n_rows: int,
+        step_ns: int = HOUR_NS,
+        loud: np.ndarray | None = None,
+    ) -> None:
         self.state_changed()  # every part below may move the noise floors
         # the models' per-KPI counts of the values, in one compiled pass (None: each its own)
-        stats = column_stats(raw, self.floor_.sample_step(len(raw)), sample_step(len(raw)),
-                             CONTROL_SHIFT)
+        stats = column_stats(
+            raw, self.floor_.sample_step(len(raw)), sample_step(len(raw)), CONTROL_SHIFT
+        )
         # before counts_ learn (one read of the tick for the runs and the rates; the count
         # drift: before the denominators do)
         self.cdrift_.update(rows, slots[0], raw, self.dens_.columns(), n_rows, step_ns, loud)
@@ -158,14 +184,19 @@ class LumpyKpis:
         rates = ~self.counts_.outside_ & self.dens_.fractional_
         self.dens_.update(raw, rates, self.counts_.resolution()[0], stats)
         self.counts_.denominated_ = self.dens_.columns() >= 0
+        self.proxy_.update(
+            raw[:: sample_step(len(raw))], self.counts_.ratios(), self.counts_.resolution()[0]
+        )
         # a ratio of counts has its own treatment (its zeros are few attempts, not none)
         ratios = self.counts_.ratios()
         if ratios.any():
             raw = np.where(ratios, np.nan, raw)
             if stats is not None:  # the counts of those columns as NaN
-                stats = stats._replace(finite=np.where(ratios, 0, stats.finite),
-                                       zeros=np.where(ratios, 0, stats.zeros),
-                                       negative=stats.negative & ~ratios)
+                stats = stats._replace(
+                    finite=np.where(ratios, 0, stats.finite),
+                    zeros=np.where(ratios, 0, stats.zeros),
+                    negative=stats.negative & ~ratios,
+                )
         self.zero_kpis_.update(raw, rows, slots[1], day, n_rows, stats)
 
 
