@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 
 import few_series
-import numpy as np
 import pandas as pd
 from lead_part import attach, trace_parts
 
@@ -24,9 +23,11 @@ from telecom_nb import schema
 from telecom_nb.detectors import make_detector
 from telecom_nb.engine import replay
 
-#: lag bins (hours after the last labelled row of the cell's previous fault)
-EDGES = (0.0, 0.25, 1.0, 3.0, 6.0, 12.0, 24.0, np.inf)
-LABELS = ("<15m", "15m-1h", "1-3h", "3-6h", "6-12h", "12-24h", ">24h")
+#: lag bins (hours after the last labelled row of the cell's previous fault; a row before
+#: the cell's first fault reads NEVER hours, in the last bin)
+NEVER = 1e9
+EDGES = (0.0, 0.25, 1.0, 3.0, 6.0, 12.0, 24.0, 2 * NEVER)
+LABELS = ("<15m", "15m-1h", "1-3h", "3-6h", "6-12h", "12-24h", ">24h or none")
 HOUR_NS = 3_600_000_000_000
 #: the same slot a day / a week later, this close (ns)
 SLOT_NS = HOUR_NS // 2
@@ -46,7 +47,7 @@ def scored_with_parts(data: pd.DataFrame, labels: pd.DataFrame) -> pd.DataFrame:
 
 
 def lags(judged: pd.DataFrame) -> pd.DataFrame:
-    """``judged`` with ``lag_h`` (hours since the cell's last fault row, inf before any)
+    """``judged`` with ``lag_h`` (hours since the cell's last fault row, NEVER before any)
     and ``slot_day`` / ``slot_week`` (a fault row of the cell 24 h / 168 h earlier)."""
     frame = judged.assign(ns=pd.DatetimeIndex(judged[schema.TIMESTAMP]).as_unit("ns").asi8)
     frame = frame.sort_values("ns", kind="stable")
@@ -60,7 +61,7 @@ def lags(judged: pd.DataFrame) -> pd.DataFrame:
         allow_exact_matches=False,
     )
     frame["lag_h"] = (frame["ns"].to_numpy() - last["end"].to_numpy()) / HOUR_NS
-    frame["lag_h"] = frame["lag_h"].fillna(np.inf)
+    frame["lag_h"] = frame["lag_h"].fillna(NEVER)
     for column, hours in (("slot_day", 24), ("slot_week", 168)):
         back = frame[[schema.SECTOR]].assign(at=frame["ns"] - hours * HOUR_NS)
         near = pd.merge_asof(
