@@ -10,13 +10,8 @@ import numpy as np
 from telecom_nb.detectors.ratio_switch import RatioSwitch, kpi_columns
 from telecom_nb.detectors.window import SampleWindow
 
-NAMES = [
-    "Drop (%):season_z",
-    "Drop (%):persist_z",
-    "Users:season_z",
-    "Users/Drop (%):season_z",
-    "Users:persist_z",
-]
+NAMES = ["Drop (%):season_z", "Drop (%):persist_z", "Users:season_z",
+         "Users/Drop (%):season_z", "Users:persist_z"]
 
 
 def test_kpi_columns_names_its_own_and_its_relations():
@@ -37,15 +32,12 @@ class _Learner:
 class _Detector(RatioSwitch, _Learner):
     def __init__(self):
         self.flags = np.array([False, False])
-        lumpy = SimpleNamespace(
-            kpis=["Drop (%)", "Users"], counts_=SimpleNamespace(ratios=lambda: self.flags)
-        )
-        self.features_ = SimpleNamespace(
-            parts_=[SimpleNamespace(lumpy_=lumpy)], feature_names=NAMES
-        )
+        lumpy = SimpleNamespace(kpis=["Drop (%)", "Users"],
+                                counts_=SimpleNamespace(ratios=lambda: self.flags))
+        self.features_ = SimpleNamespace(parts_=[SimpleNamespace(lumpy_=lumpy)],
+                                         feature_names=NAMES)
         self._window = SampleWindow(10, len(NAMES))
         self._previous = SimpleNamespace(window_=SampleWindow(10, len(NAMES)))
-        self._last_attempt = "the last retrain"
 
 
 def test_a_switch_refills_the_kpis_older_cells_from_the_later_rows_once():
@@ -54,11 +46,9 @@ def test_a_switch_refills_the_kpis_older_cells_from_the_later_rows_once():
     assert det._learn_view(False, stale) == "job"  # no switch: kept as they are
     assert det._learn_view(True, stale[:1]) == "job"  # the switch (this tick's row is old)
     assert (det._window.snapshot() == 150.0).all() and det._switches  # none new yet
-    assert det._last_attempt is not None
     fresh = np.arange(3 * len(NAMES), dtype=float).reshape(3, -1)
     det._learn_view(True, fresh)
     assert not det._switches
-    assert det._last_attempt is None  # refilled: the next batch refits (retrain due)
     for window, new in ((det._window, fresh), (det._previous.window_, np.abs(fresh))):
         rows = window.snapshot()
         old, kpi = rows[:5], [0, 1, 3]

@@ -43,14 +43,9 @@ def kpi_columns(names: Sequence[str], kpis: Sequence[str]) -> np.ndarray:
     """The feature columns read from any of ``kpis``: ``KPI:part`` and relations
     ``A/B:part`` naming one of them."""
     wanted = set(kpis)
-    return np.array(
-        [
-            i
-            for i, name in enumerate(names)
-            if wanted.intersection(name.rpartition(":")[0].split("/"))
-        ],
-        dtype=np.intp,
-    )
+    return np.array([i for i, name in enumerate(names)
+                     if wanted.intersection(name.rpartition(":")[0].split("/"))],
+                    dtype=np.intp)
 
 
 def ratio_flags(features) -> np.ndarray | None:
@@ -76,10 +71,8 @@ class RatioSwitch:
             switched = after & ~before
             if switched.any() and window is not None:
                 lumpy = self.features_.parts_[0].lumpy_
-                cols = kpi_columns(
-                    list(self.features_.feature_names),
-                    [k for k, s in zip(lumpy.kpis, switched, strict=True) if s],
-                )
+                cols = kpi_columns(list(self.features_.feature_names),
+                                   [k for k, s in zip(lumpy.kpis, switched, strict=True) if s])
                 if len(cols):
                     self._switches = (*self._switches, (window.appended, cols))
         if self._switches and window is not None:
@@ -99,8 +92,4 @@ class RatioSwitch:
         previous = getattr(self._previous, "window_", None)
         if previous is not None and len(previous) == len(window) and len(draw):
             previous.refill(previous.appended - since, cols, draw)
-        # the fitted model still reads the KPI on its old scale: the next batch refits
-        # (a day's wait read a surge's 12 drops of ~100 calls at 0.66, on hourly tuning
-        # world 2020; refitted, 2.36)
-        self._last_attempt = None
         return True
