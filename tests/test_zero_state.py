@@ -8,6 +8,7 @@ import pytest
 from feature_loop import by_timestamp, loop_features, pass_features, pass_with_loop_windows
 
 from telecom_nb import schema
+from telecom_nb.engine.snapshot import capture, restore
 from telecom_nb.features.pipeline import KpiFeatures
 from telecom_nb.features.series_kernel import numba
 from telecom_nb.features.zero_state import MIN_RUNS, ZeroStates, kpi_columns
@@ -202,3 +203,17 @@ def test_one_series_pass_reads_known_zeros_as_the_loop():
     _, whole = pass_features(frame, ["traffic", "users"], [1, len(frame)])
     np.testing.assert_array_equal(got, whole)
     assert fast.zeros_.longest_.max() > 0
+
+
+def test_an_older_checkpoint_keeps_the_hours_it_knew():
+    """A checkpoint from before the two-run rule holds the hours of one run: they stay
+    known (as that checkpoint read them), the hours next to them do not become known."""
+    old = ZeroStates(1)
+    old.update(np.array([0]), np.ones((1, 1)), 1, np.array([0]))
+    old.done_[:], old.longest_[:], old.hours_[:] = MIN_RUNS + 1, 6.0, 1 << 2  # hour 2
+    tree, arrays = capture(old)
+    del tree["attrs"]["repeat_"]
+    states = restore(ZeroStates(1), tree, arrays)
+    zero, rows = np.zeros((3, 1)), np.array([0, 0, 0])
+    known = states.known(rows, zero, np.array([1, 2, 3]))[:, 0]
+    assert known.tolist() == [False, True, False]

@@ -74,6 +74,16 @@ class ZeroStates:
         self.repeat_ = np.zeros((0, n_kpis), dtype=np.int64)  # near two or more
         self.pending_ = np.zeros((0, n_kpis), dtype=np.int64)  # hours of the current run
 
+    #: state newer than some checkpoints (derived by :meth:`derive_added_state`)
+    _state_added: tuple[str, ...] = ("repeat_",)
+
+    def derive_added_state(self, names) -> None:
+        """A checkpoint older than the two-run rule: the hours it knew stay known (its
+        hours of one run, as it read them), and count as one run more from now."""
+        if "repeat_" in names:
+            self.repeat_ = self.hours_.copy()
+            self.hours_ = _near(self.hours_)
+
     def known(self, rows: np.ndarray, y: np.ndarray, hour: np.ndarray) -> np.ndarray:
         """(rows x kpis) mask of known zeros in ``y`` (scaled KPIs; ``hour``: each row's
         local hour; learns nothing)."""
