@@ -8,13 +8,19 @@ import pytest
 from feature_loop import by_timestamp, loop_features, pass_features, pass_with_loop_windows
 
 from telecom_nb import schema
+from telecom_nb.engine.snapshot import capture, restore
 from telecom_nb.features.pipeline import KpiFeatures
 from telecom_nb.features.series_kernel import numba
 from telecom_nb.features.zero_state import MIN_RUNS, ZeroStates, kpi_columns
 
 
-def _cell(days: int = 12, zero_nights: tuple[int, ...] = (2, 3, 5, 6, 8, 9),
-          run: int = 6, long_day: int | None = None, seed: int = 0) -> pd.DataFrame:
+def _cell(
+    days: int = 12,
+    zero_nights: tuple[int, ...] = (2, 3, 5, 6, 8, 9),
+    run: int = 6,
+    long_day: int | None = None,
+    seed: int = 0,
+) -> pd.DataFrame:
     """One cell at 15 minutes: traffic and users with a daily rhythm, exact zeros for
     ``run`` rows at 02:00 on ``zero_nights``; ``long_day``: a 5x longer zero run."""
     rng = np.random.default_rng(seed)
@@ -23,8 +29,9 @@ def _cell(days: int = 12, zero_nights: tuple[int, ...] = (2, 3, 5, 6, 8, 9),
     load = 1.0 + 0.8 * np.sin(2 * np.pi * (hours - 9) / 24)
     traffic = load * np.exp(rng.normal(0, 0.1, len(ts))) * 5
     users = np.round(load * np.exp(rng.normal(0, 0.1, len(ts))) * 30)
-    frame = pd.DataFrame({schema.TIMESTAMP: ts, schema.SECTOR: "cell", "traffic": traffic,
-                          "users": users})
+    frame = pd.DataFrame(
+        {schema.TIMESTAMP: ts, schema.SECTOR: "cell", "traffic": traffic, "users": users}
+    )
     for day in zero_nights:
         a = day * 96 + 8
         frame.loc[a : a + run - 1, ["traffic", "users"]] = 0.0
@@ -78,7 +85,7 @@ def test_persistence_does_not_learn_a_known_zero_run():
 def test_a_zero_run_longer_than_any_seen_is_news_again():
     frame = _cell(zero_nights=(2, 3, 5), long_day=8)
     _, x = _features(frame)
-    (a, b), = _runs(frame)[MIN_RUNS:]
+    ((a, b),) = _runs(frame)[MIN_RUNS:]
     run = 6
     assert np.abs(x[a : a + run]).max() == 0.0  # as long as the usual maintenance
     assert np.abs(x[a + run : b]).max() > 5  # beyond it: an outage
@@ -91,14 +98,44 @@ def test_a_zero_at_an_hour_maintenance_never_took_is_news():
     a = 9 * 96 + 14 * 4  # 14:00 on day 9, six rows like a maintenance run
     frame.loc[a : a + 5, ["traffic", "users"]] = 0.0
     _, x = _features(frame)
-    (m, n), = [r for r in _runs(frame) if r[0] // 96 == 6]
+    ((m, n),) = [r for r in _runs(frame) if r[0] // 96 == 6]
     assert np.abs(x[m:n]).max() == 0.0  # the fourth maintenance night: known
     assert (np.abs(x[a : a + 6]).max(axis=1) > 5).all()  # each outage row is news
 
 
+def test_an_outage_does_not_make_its_hours_known():
+    """A long afternoon outage to exact zeros of a cell with night maintenance, then a
+    shorter one at the same hours: one run at an hour does not make the next one known
+    (the first outage's length and hours were taken as the cell's normal zeros)."""
+    frame = _cell(zero_nights=(2, 3, 5, 6, 8))
+    a = 7 * 96 + 14 * 4  # 14:00 on day 7, 7.5 hours
+    frame.loc[a : a + 29, ["traffic", "users"]] = 0.0
+    b = 10 * 96 + 15 * 4  # 15:00 on day 10, as short as a maintenance night
+    frame.loc[b : b + 5, ["traffic", "users"]] = 0.0
+    _, x = _features(frame)
+    assert (np.abs(x[b : b + 6]).max(axis=1) > 5).all()  # each row of the second is news
+    ((m, n),) = [r for r in _runs(frame) if r[0] // 96 == 8]
+    assert np.abs(x[m:n]).max() == 0.0  # the maintenance nights stay known
+
+
+def test_maintenance_an_hour_later_is_known_beyond_it_news():
+    """Maintenance comes back give or take an hour: a night's window starting at 04:00
+    after windows of 02:00-03:30 is known in its first hour, news in its second."""
+    frame = _cell(zero_nights=(2, 3, 5, 6))
+    a = 8 * 96 + 16  # 04:00 on day 8, six rows (to 05:30)
+    frame.loc[a : a + 5, ["traffic", "users"]] = 0.0
+    _, x = _features(frame)
+    assert np.abs(x[a : a + 4]).max() == 0.0  # 04:00-04:45: next to the usual hours
+    assert (np.abs(x[a + 4 : a + 6]).max(axis=1) > 5).all()  # 05:00: two hours away
+
+
 def test_a_fleet_keeps_its_zero_rows():
-    sectors = [_cell(days=7, seed=s, zero_nights=(2, 3, 5, 6) if s == 0 else ())
-               .assign(**{schema.SECTOR: f"c{s}"}) for s in range(12)]
+    sectors = [
+        _cell(days=7, seed=s, zero_nights=(2, 3, 5, 6) if s == 0 else ()).assign(
+            **{schema.SECTOR: f"c{s}"}
+        )
+        for s in range(12)
+    ]
     frame = pd.concat(sectors).sort_values(schema.TIMESTAMP, kind="stable")
     # up to the end of the fourth zero night (day 6, 02:00-03:30; a few series know it after
     # MIN_RUNS: test_known_zero_rows_read_zero_and_new_ones_do_not): a row is scored before
@@ -137,10 +174,13 @@ def test_scan_equals_row_by_row():
             loop.update(rows, y[i : i + 1], 1, hour[i : i + 1])
         fast.update(rows, y[:1], 1, hour[:1])
         cut = int(rng.integers(1, n))
-        got = [expected[0], *fast.scan(0, y[1:cut], hour[1:cut]),
-               *fast.scan(0, y[cut:], hour[cut:])]
+        got = [
+            expected[0],
+            *fast.scan(0, y[1:cut], hour[1:cut]),
+            *fast.scan(0, y[cut:], hour[cut:]),
+        ]
         np.testing.assert_array_equal(np.array(got), np.array(expected))
-        for name in ("run_", "done_", "longest_", "hours_", "pending_"):
+        for name in ("run_", "done_", "longest_", "hours_", "repeat_", "pending_"):
             np.testing.assert_array_equal(getattr(fast, name), getattr(loop, name))
 
 
@@ -154,9 +194,26 @@ def test_one_series_pass_reads_known_zeros_as_the_loop():
     runs = _runs(frame)
     assert len(runs) == 5
     windows = [(a - 4, b + 4) for a, b in runs[:3]]
-    windows += [(runs[3][0] - 4, runs[3][0] + 2), (runs[3][0] + 2, runs[3][1] + 4),
-                (runs[4][0] - 4, runs[4][1] + 4)]
+    windows += [
+        (runs[3][0] - 4, runs[3][0] + 2),
+        (runs[3][0] + 2, runs[3][1] + 4),
+        (runs[4][0] - 4, runs[4][1] + 4),
+    ]
     fast, got = pass_with_loop_windows(frame, ["traffic", "users"], windows)
     _, whole = pass_features(frame, ["traffic", "users"], [1, len(frame)])
     np.testing.assert_array_equal(got, whole)
     assert fast.zeros_.longest_.max() > 0
+
+
+def test_an_older_checkpoint_keeps_the_hours_it_knew():
+    """A checkpoint from before the two-run rule holds the hours of one run: they stay
+    known (as that checkpoint read them), the hours next to them do not become known."""
+    old = ZeroStates(1)
+    old.update(np.array([0]), np.ones((1, 1)), 1, np.array([0]))
+    old.done_[:], old.longest_[:], old.hours_[:] = MIN_RUNS + 1, 6.0, 1 << 2  # hour 2
+    tree, arrays = capture(old)
+    del tree["attrs"]["repeat_"]
+    states = restore(ZeroStates(1), tree, arrays)
+    zero, rows = np.zeros((3, 1)), np.array([0, 0, 0])
+    known = states.known(rows, zero, np.array([1, 2, 3]))[:, 0]
+    assert known.tolist() == [False, True, False]
