@@ -116,3 +116,19 @@ def test_a_refills_refit_keeps_the_schedules_phase():
     assert det._refit_due and det._last_attempt == 24
     det._make_job(48)  # owed and scheduled at once: one retrain, on the schedule
     assert det._last_attempt == 48 and not det._refit_due
+
+
+def test_a_checkpoint_between_a_refill_and_its_refit_keeps_it_owed():
+    from telecom_nb.detectors.iforest import IsolationForestDetector
+    from telecom_nb.engine import snapshot
+
+    det = IsolationForestDetector()
+    det._refit_due = True
+    tree, arrays = snapshot.capture(det)
+    resumed = IsolationForestDetector()
+    snapshot.restore(resumed, tree, arrays)
+    assert resumed._refit_due
+    older = {**tree, "attrs": {k: v for k, v in tree["attrs"].items() if k != "_refit_due"}}
+    resumed = IsolationForestDetector()
+    snapshot.restore(resumed, older, arrays)  # a checkpoint from before the flag: none owed
+    assert not resumed._refit_due
