@@ -130,7 +130,7 @@ def _next_due(det: WindowedDetector, whole, a: int, chunk: int = 1024) -> int | 
     held = 0 if det._window is None else len(det._window)
     need = min(det.min_fit_rows, det.window_size)
     gap = None
-    if det._last_attempt is not None:
+    if det._last_attempt is not None and not getattr(det, "_refit_due", False):
         first = det.first_time_ if det.first_time_ is not None else whole.timestamps[a]
         gap = (whole.ns(), det._last_attempt.as_unit("ns").value,
                det._retrain_gap(first).value)

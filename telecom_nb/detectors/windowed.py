@@ -333,10 +333,16 @@ class WindowedDetector(RetrainJobs, RoutineRows, ThresholdParams, Detector):
 
     def _due(self, now: pd.Timestamp) -> bool:
         """First model after warm-up; then on the data clock, more often while young."""
+        return self._may_fit() and self._scheduled(now)
+
+    def _may_fit(self) -> bool:
+        """Warm-up is over and the window holds enough rows for a fit."""
         if self._window is None or len(self._window) < min(self.min_fit_rows, self.window_size):
             return False
-        if self.batches_seen_ < self.warmup_batches:
-            return False
+        return self.batches_seen_ >= self.warmup_batches
+
+    def _scheduled(self, now: pd.Timestamp) -> bool:
+        """The schedule's retrain is due at ``now`` (the first model: at once)."""
         if self._last_attempt is None:
             return True
         return now - self._last_attempt >= self._retrain_gap(self.first_time_)
