@@ -7,8 +7,8 @@ LTE stand-ins: 7 of 24 shifts peak below 3). What tells it is that it holds: the
 same-sign |z| of the hour now and the hours 1, 2 and 3 h before is rarely beyond 2 in
 normal life. The lags are in data time (15-minute bins: :data:`HOLD_BINS`), not rows, so a
 2-minute and a 5-minute series hold over the same hours; an hour with no row reads as not
-held. Its null is the detector's, per pool (``iforest._shift_null``): a pool whose cells
-wander for hours reads its own heavier tail, so its wander does not count as a shift.
+held. Its null is the detector's, per pool (:mod:`~telecom_nb.detectors.held_part`): a pool
+whose cells wander for hours reads its own heavier tail; one series has no such part.
 
 State per sector: the shift z of the last row of each of the last :data:`RING` bins.
 """

@@ -30,6 +30,8 @@ by 1/30 of itself, but at 5 minutes by 1/12 and at 15 minutes by 1/4: on a quiet
 (a server's CPU at 0.066 +- 0.001) one 5-minute burst of 1.4, a nightly job's, read 7-9 as
 a "level" every night (NAB: 24ae8d, c6585a), and a row the level-shift part leads is never
 routine (``detectors/routine.py``), so each night paged.
+Each KPI's shift z is followed by its held z (:mod:`~telecom_nb.features.held_level`: how
+far the hours 1, 2 and 3 h before agreed with it), after all the shift columns.
 Only for a few series (:data:`~telecom_nb.defaults.FEW_SERIES`): it keeps ``DAYS`` days
 of bins per sector, and a fleet's shifts are told by its peers (its columns read 0 and
 nothing is learned). The detectors read it as a part of its own, with its own null
