@@ -17,6 +17,7 @@ from telecom_nb.detectors.calibration import TailCalibrator
 from telecom_nb.detectors.drift_part import DriftPart
 from telecom_nb.detectors.feature_tails import FeatureTails
 from telecom_nb.detectors.flat_forest import FlatForest
+from telecom_nb.detectors.held_part import HeldNull
 from telecom_nb.detectors.joint import JointDistance
 from telecom_nb.detectors.kpi_families import KpiFamilies
 from telecom_nb.detectors.persist_part import PersistPart
@@ -101,6 +102,8 @@ class ForestAndZ:
     rates: RatePart | None = None  # hourly fleets: a ratio KPI on its own deep tail
     drift: DriftPart | None = None  # fleets: a KPI held moderately off for a day
     record: np.ndarray | None = None  # a few series: level-record columns, read directly
+    held: np.ndarray | None = None  # a few series: held-level columns (features/held_level)
+    held_null: HeldNull | None = None  # ... and their null (a part of the shift part)
     #: the fit's :class:`FitReference`, taken (and dropped) by the detector's calibration
     fit_ref: list = field(default_factory=lambda: [None], compare=False, repr=False)
 

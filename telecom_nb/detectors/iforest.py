@@ -19,6 +19,7 @@ from telecom_nb.detectors.feature_tails import FeatureTails
 from telecom_nb.detectors.forest_model import FitReference, ForestAndZ, columns_of, forest_input
 from telecom_nb.detectors.forest_params import ForestParams
 from telecom_nb.detectors.good_side import BadSides, clip_good_side, good_side_columns
+from telecom_nb.detectors.held_part import HeldNull
 from telecom_nb.detectors.joint import JointDistance, bounded
 from telecom_nb.detectors.kpi_families import KpiFamilies, others, without
 from telecom_nb.detectors.part_schedule import PartSchedule
@@ -147,7 +148,8 @@ class IsolationForestDetector(RatioSwitch, PartSchedule, CalendarParams, ForestP
         shift = np.asarray(params.pop("shift_columns", ()), dtype=np.intp)
         smooth_cols = np.asarray(params.pop("smooth_columns", ()), dtype=np.intp)
         record = np.asarray(params.pop("record_columns", ()), dtype=np.intp)
-        few = np.r_[shift, smooth_cols, record]
+        held = np.asarray(params.pop("held_columns", ()), dtype=np.intp)
+        few = np.r_[shift, held, smooth_cols, record]
         n_base = int(few.min()) if len(few) else None
         full_window, full_previous = window, previous
         if n_base is not None:  # the parts below read the columns before the shift ones
@@ -222,7 +224,10 @@ class IsolationForestDetector(RatioSwitch, PartSchedule, CalendarParams, ForestP
             shift if heavy and len(shift) else None,
             _shift_null(shift_ref, shift_prev, shift, pooled) if heavy and len(shift) else None,
             families, smooth, smooth_tail, smooth_null, keep, run_part, area=area,
-            rates=rates, drift=drift, record=record if len(record) else None)
+            rates=rates, drift=drift, record=record if len(record) else None,
+            held=held if heavy and pooled and len(held) else None,
+            held_null=HeldNull.fit(shift_ref, shift_prev, held, shift, SHOULDER)
+            if heavy and pooled and len(held) else None)
         other_raw = None
         if len(persist_pairs) and not heavy:  # its nulls without what the other parts flag
             other_raw = _max_of(self._parts(model, ref, forest_raw, zref, units))
@@ -266,7 +271,9 @@ class IsolationForestDetector(RatioSwitch, PartSchedule, CalendarParams, ForestP
         nulls = [(c, n) for c, n in zip(model.shift, model.shift_null, strict=True)
                  if n is not None]
         log_p = np.max([n.log_p(np.abs(features[:, c])) for c, n in nulls], axis=0)
-        return soft_cap(np.maximum(log_p - math.log10(len(nulls)), 0.0))
+        score = soft_cap(np.maximum(log_p - math.log10(len(nulls)), 0.0))
+        held = getattr(model, "held_null", None)  # (a model older than the part: none)
+        return score if held is None else np.maximum(score, held.score(features))
 
     def _reference(self, model: ForestAndZ, ref: np.ndarray,
                    previous: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:

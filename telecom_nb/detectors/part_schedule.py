@@ -24,7 +24,7 @@ from telecom_nb.detectors.run_part import run_columns
 from telecom_nb.detectors.second_kpi import kpi_groups
 
 #: the few-series columns, after every other (:meth:`PartSchedule._by_names`)
-_FEW_COLUMNS = (":shift_z", ":smooth_z", ":record_z")
+_FEW_COLUMNS = (":shift_z", ":held_z", ":smooth_z", ":record_z")
 #: data time before the joint distance is fitted: deviations only have a stable
 #: covariance once every time-of-day slot has a baseline of its own
 JOINT_AFTER = pd.Timedelta("1D")
@@ -163,6 +163,8 @@ class PartSchedule:
                 "second_groups": found["second"] if joint else (),
                 # level shifts: never in the forest or the tails; a few series' own part
                 "shift_columns": found[":shift_z"], "smooth_columns": found[":smooth_z"],
+                # held levels (features/held_level.py): read with the shift part
+                "held_columns": found[":held_z"],
                 # level records (features/level_record.py): a few series read them directly
                 "record_columns": found[":record_z"] if heavy else (),
                 # per KPI its own columns for the KPI families' part

@@ -30,6 +30,8 @@ by 1/30 of itself, but at 5 minutes by 1/12 and at 15 minutes by 1/4: on a quiet
 (a server's CPU at 0.066 +- 0.001) one 5-minute burst of 1.4, a nightly job's, read 7-9 as
 a "level" every night (NAB: 24ae8d, c6585a), and a row the level-shift part leads is never
 routine (``detectors/routine.py``), so each night paged.
+Each KPI's shift z is followed by its held z (:mod:`~telecom_nb.features.held_level`: how
+far the hours 1, 2 and 3 h before agreed with it), after all the shift columns.
 Only for a few series (:data:`~telecom_nb.defaults.FEW_SERIES`): it keeps ``DAYS`` days
 of bins per sector, and a fleet's shifts are told by its peers (its columns read 0 and
 nothing is learned). The detectors read it as a part of its own, with its own null
@@ -45,6 +47,8 @@ import pandas as pd
 
 from telecom_nb.features.base import FeatureExtractor
 from telecom_nb.features.group_median import nanmedian_lanes
+from telecom_nb.features.held_level import RING as HELD_RING
+from telecom_nb.features.held_level import held_learn, held_read
 from telecom_nb.features.scaling import scaled_view, spread_floors
 from telecom_nb.features.seasonal import Z_CLIP
 from telecom_nb.features.view import BatchView
@@ -94,11 +98,19 @@ class LevelShift(FeatureExtractor):
     """Signed z of the last hour's mean against the same hour of the previous days."""
 
     #: state newer than some checkpoints: derived by :meth:`derive_added_state`
-    _state_added: tuple[str, ...] = ("cur_max_", "cur_min_", "ring_max_", "ring_min_")
+    _state_added: tuple[str, ...] = ("cur_max_", "cur_min_", "ring_max_", "ring_min_",
+                                     "held_z_", "held_id_")
 
     def derive_added_state(self, names: Sequence[str]) -> None:
         """A checkpoint older than the trimmed hour: each stored bin's mean stands for its
-        largest and smallest value (those windows read as before, untrimmed in effect)."""
+        largest and smallest value (those windows read as before, untrimmed in effect);
+        older than the held level: no hour held yet (it holds again after 3 hours)."""
+        n, k = self.cur_sum_.shape
+        if "held_z_" in names or "held_id_" in names:
+            self.held_z_ = np.zeros((n, HELD_RING, k))
+            self.held_id_ = np.full((n, HELD_RING), _NONE, dtype=np.int64)
+        if "cur_max_" not in names:
+            return
         with np.errstate(invalid="ignore", divide="ignore"):
             cur = np.where(self.cur_n_ > 0, self.cur_sum_ / self.cur_n_, np.nan)
             ring = np.where(self.ring_n_ > 0, self.ring_sum_ / self.ring_n_, np.nan)
@@ -123,16 +135,20 @@ class LevelShift(FeatureExtractor):
         self.ref_ = np.full((0, w, k), np.nan)  # reference of the bin after the last closed
         self.spread_ = np.zeros((0, w, k))  # smoothed day-to-day spread of the window's mean
         self.spread_n_ = np.zeros((0, w, k))
+        self.held_z_ = np.zeros((0, HELD_RING, k))  # each bin's last shift z (held_level)
+        self.held_id_ = np.full((0, HELD_RING), _NONE, dtype=np.int64)
         self.floors_ = spread_floors(self.kpis_ or ())
         #: set by the pipeline: at most a few series (otherwise nothing is computed)
         self.active = True
 
     @property
     def feature_names(self) -> list[str]:
-        return [f"{k}:shift_z" for k in self.kpis_ or ()]
+        kpis = self.kpis_ or ()
+        return [f"{k}:shift_z" for k in kpis] + [f"{k}:held_z" for k in kpis]
 
     def feature_weights(self) -> np.ndarray:
-        return np.eye(len(self.kpis_ or ()))
+        eye = np.eye(len(self.kpis_ or ()))
+        return np.vstack([eye, eye])
 
     def _scaled(self, view: BatchView) -> np.ndarray:
         return scaled_view(view, self.kpis_ or ())
@@ -166,12 +182,31 @@ class LevelShift(FeatureExtractor):
         return p_sum + c_sum, p_n + c_n, hi, lo
 
     def transform_view(self, view: BatchView) -> np.ndarray:
+        """The shift z of each KPI, then its held z (:mod:`.held_level`)."""
+        z, rows, known = self._shift(view)
+        held = np.zeros_like(z)
+        if known.any():
+            r, b = rows[known], bin_ids(view)[known]
+            held[known] = held_read(z[known], r, b, self.held_z_, self.held_id_)
+        self._last = (view, z)  # read by update_view (a cache: snapshot.TRANSIENT)
+        return np.hstack([z, held])
+
+    def held_series(self, b: np.ndarray, z: np.ndarray) -> np.ndarray:
+        """One sector's (state row 0) held z of its rows' shift z ``z`` in bins ``b``, then
+        learned: the one-series pass's."""
+        r = np.zeros(len(b), dtype=np.intp)
+        held = held_read(z, r, b, self.held_z_, self.held_id_)
+        held_learn(z, r, b, self.held_z_, self.held_id_)
+        return held
+
+    def _shift(self, view: BatchView) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The shift z of each row and KPI, the rows' state rows and which are known."""
         y = self._scaled(view)
         out = np.zeros_like(y)
         rows = self.rows(view)
         known = known_rows(rows, len(self.cur_bin_))
         if not self.active or not known.any():
-            return out
+            return out, rows, known & False
         r = rows[known]
         b = bin_ids(view)[known]
         good = np.isfinite(y[known])
@@ -190,15 +225,19 @@ class LevelShift(FeatureExtractor):
         agree = np.sign(hour) == np.sign(recent)
         z = np.where(agree, np.sign(hour) * np.minimum(np.abs(hour), np.abs(recent)), 0.0)
         out[known] = np.where(good, np.clip(z, -Z_CLIP, Z_CLIP), 0.0)
-        return out
+        return out, rows, known
 
     def update_view(self, view: BatchView) -> None:
         if not self.active:
             return
+        last = getattr(self, "_last", None)
+        z = last[1] if last is not None and last[0] is view else self._shift(view)[0]
+        self._last = None
         y = self._scaled(view)
         rows = self.registry.register(view.sector_ids)
         self._grow(len(self.registry))
         b = bin_ids(view)
+        held_learn(z, rows, b, self.held_z_, self.held_id_)
         rolled = b > self.cur_bin_[rows]
         if rolled.any():
             self._roll(rows[rolled], b[rolled])
@@ -277,6 +316,8 @@ class LevelShift(FeatureExtractor):
         self.ring_max_ = grow_rows(self.ring_max_, n, -np.inf)
         self.ring_min_ = grow_rows(self.ring_min_, n, np.inf)
         self.ring_id_ = grow_rows(self.ring_id_, n, _NONE)
+        self.held_z_ = grow_rows(self.held_z_, n, 0.0)
+        self.held_id_ = grow_rows(self.held_id_, n, _NONE)
         self.ref_ = grow_rows(self.ref_, n, np.nan)
         self.spread_ = grow_rows(self.spread_, n, 0.0)
         self.spread_n_ = grow_rows(self.spread_n_, n, 0.0)

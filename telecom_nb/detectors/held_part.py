@@ -1,0 +1,84 @@
+"""A pool's held-level part: how far a shift held for hours, against the pool's own null.
+
+The held z (:mod:`~telecom_nb.features.held_level`) is nonzero on a fifth of a pool's rows
+or fewer; each KPI's p is the chance that a row holds that far: the share of the window's
+rows (those with a shift statistic) that hold, times the tail of the holding rows' |z| (fitted
+as the shift part's null: declustered, a held z lasts hours; the shoulder's scale, as a
+pool's shift null). The strongest KPI's ``-log10 p`` counts, Bonferroni over the KPIs with
+a null. A pool's window holds its cells' wander for weeks, so a cell that wanders often
+widens the null its shifts are read against.
+
+Only for a pool of 2+ series: one series' window holds too few long wanders for a tail, and
+its first day-long drift read 10^-5 (few-series ``cdn24`` seed 2025, one service of 24
+KPIs: one day's latent drift, 28 -> 64 false rows; two NAB files, the ambient temperature's
+and the taxi demand's, one false alarm each); no floor or cap tried fixed it without
+losing the pools' shifts (``benchmarks/MEASURED.md``, level36).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from telecom_nb.detectors.calibration import TailCalibrator, soft_cap
+
+#: fewest window rows with a shift statistic, and fewest of them that hold, before a KPI
+#: has a null (as the shift part's ``iforest.MIN_SHIFT_ROWS``: fewer read thin tails)
+MIN_ROWS = 1000
+#: a row continues a cluster when its sector's previous held |z| was beyond this quantile
+GATE = 0.95
+
+
+@dataclass(frozen=True)
+class HeldNull:
+    """Per held column: its share of holding rows and its holding rows' null."""
+
+    columns: np.ndarray
+    share: np.ndarray
+    nulls: tuple[TailCalibrator | None, ...]
+
+    @classmethod
+    def fit(
+        cls,
+        ref: np.ndarray,
+        previous: np.ndarray | None,
+        columns: np.ndarray,
+        shift: np.ndarray,
+        spacings: tuple[tuple[float, float], ...],
+    ) -> HeldNull | None:
+        """From the window ``ref`` (its rows' sectors' previous rows ``previous``); the
+        shift columns ``shift`` tell which rows have a statistic. None: too few rows."""
+        has = (ref[:, shift] != 0).any(axis=1)
+        if has.sum() < MIN_ROWS:
+            return None
+        nulls, share = [], []
+        for c in columns:
+            s = np.abs(ref[has, c])
+            hold = s > 0
+            share.append(max(hold.mean(), 1.0 / len(s)))
+            if hold.sum() < MIN_ROWS:
+                nulls.append(None)
+                continue
+            cont = None
+            if previous is not None:
+                before = np.abs(np.nan_to_num(previous[has, c], nan=0.0))[hold]
+                cont = before > np.quantile(s[hold], GATE)
+            nulls.append(
+                TailCalibrator.fit(s[hold], heavy_tails=True, continues=cont, spacings=spacings)
+            )
+        if all(n is None for n in nulls):
+            return None
+        return cls(np.asarray(columns, dtype=np.intp), np.array(share), tuple(nulls))
+
+    def score(self, features: np.ndarray) -> np.ndarray:
+        """The part's score of each row (``-log10 p``, Bonferroni over the KPIs)."""
+        each = []
+        for c, null, share in zip(self.columns, self.nulls, self.share, strict=True):
+            if null is None:
+                continue
+            s = np.abs(features[:, c])
+            each.append(np.where(s > 0, null.log_p(s) - math.log10(share), 0.0))
+        log_p = np.max(each, axis=0)
+        return soft_cap(np.maximum(log_p - math.log10(len(each)), 0.0))

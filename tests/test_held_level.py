@@ -1,0 +1,78 @@
+"""Held level: the smallest same-sign shift z of now and 1, 2, 3 hours before, and its null."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from telecom_nb.detectors.calibration import SHOULDER
+from telecom_nb.detectors.held_part import HeldNull
+from telecom_nb.features.held_level import RING, held_learn, held_read
+
+_NONE = np.iinfo(np.int64).min // 2
+
+
+def _series(step: str, z_of_hour) -> tuple[np.ndarray, np.ndarray]:
+    """One sector's 15-minute bins and shift z over 6 hours at ``step``."""
+    ts = pd.date_range(
+        "2026-03-02", periods=int(pd.Timedelta("6h") / pd.Timedelta(step)), freq=step, tz="UTC"
+    )
+    b = ts.as_unit("ns").asi8 // pd.Timedelta("15min").value
+    hours = (ts - ts[0]) / pd.Timedelta("1h")
+    return b, np.array([z_of_hour(h) for h in hours], dtype=np.float64)[:, None]
+
+
+def _held(b: np.ndarray, z: np.ndarray, chunk: int | None = None) -> np.ndarray:
+    ring_z, ring_id = np.zeros((1, RING, 1)), np.full((1, RING), _NONE, dtype=np.int64)
+    out = []
+    for a in range(0, len(b), chunk or len(b)):
+        s = slice(a, a + (chunk or len(b)))
+        r = np.zeros(len(b[s]), dtype=np.intp)
+        out.append(held_read(z[s], r, b[s], ring_z, ring_id))
+        held_learn(z[s], r, b[s], ring_z, ring_id)
+    return np.concatenate(out)
+
+
+def _shift(h: float) -> float:
+    """A shift of -2.5 from hour 1 on, growing by 0.5 an hour to -4; before it, +0.5."""
+    return 0.5 if h < 1 else -2.5 - 0.5 * min(int(h) - 1, 3)
+
+
+def test_a_shift_held_for_three_hours_reads_the_same_at_any_cadence():
+    # held only from 3 h after its onset, at the weakest of the 4 hours (the oldest)
+    for step in ("2min", "5min"):
+        b, z = _series(step, _shift)
+        held = _held(b, z)[:, 0]
+        hours = (b - b[0]) / 4
+        assert np.all(held[hours < 4] == 0)
+        assert np.allclose(held[(hours >= 4) & (hours < 4.25)], -2.5)
+        assert held[-1] < -2.5
+        # the same whether the rows come in one batch (one series' pass) or tick by tick
+        assert np.array_equal(_held(b, z, chunk=1), _held(b, z))
+
+
+def test_a_side_change_or_an_hour_without_rows_is_not_held():
+    b, z = _series("5min", lambda h: -3.0 if int(h) != 2 else 3.0)
+    assert np.all(_held(b, z) >= 0) and np.all(_held(b, z)[b - b[0] < 24] == 0)
+    b, z = _series("5min", lambda h: -3.0)
+    gap = (b - b[0] >= 8) & (b - b[0] < 12)  # no row in the third hour
+    held = _held(b[~gap], z[~gap])[:, 0]
+    later = b[~gap] - b[0]
+    assert np.all(held[(later >= 12) & (later < 24)] == 0)
+    assert np.all(held[later >= 24] == -3.0)
+
+
+def test_the_null_counts_how_seldom_rows_hold():
+    # window: 15,000 rows with a shift z, of which 1 in 10 hold (|held| up to ~3)
+    rng = np.random.default_rng(0)
+    n = 15000
+    shift = rng.normal(0.0, 1.0, n)
+    held = np.where(rng.random(n) < 0.1, rng.normal(0.0, 0.8, n), 0.0)
+    window = np.c_[shift, held]
+    null = HeldNull.fit(window, None, np.array([1]), np.array([0]), SHOULDER)
+    assert null is not None and np.isclose(null.share[0], 0.1, atol=0.02)
+    score = null.score(np.array([[0.0, 0.0], [0.0, 3.0], [0.0, -3.0]]))
+    conditional = null.nulls[0].log_p(np.array([3.0]))[0]
+    assert score[0] == 0
+    # one row in ten holds: a held z of 3 is ten times rarer than among the holding rows
+    assert np.isclose(score[1], conditional + 1.0, atol=0.1) and score[1] == score[2]
