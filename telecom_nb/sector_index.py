@@ -103,6 +103,8 @@ class SectorIndex:
     def positions(self, ids: np.ndarray | pd.Series | pd.Index) -> np.ndarray:
         """Positions of ``ids``; unseen ids are appended in order of appearance."""
         pos = self.lookup(ids)
+        if pos is self._last_pos:  # the cached lookup, kept only complete: none missing
+            return pos
         missing = pos < 0
         if missing.any():
             new = pd.unique(np.asarray(ids, dtype=object)[missing])
