@@ -30,9 +30,16 @@ class SectorIndex:
         self._last_pos: np.ndarray | None = None
         #: the cached ids as Arrow (when a lookup had them so): compared by content
         self._last_arrow: object = None
+        #: the ids' count and the Index it was counted on (``len`` of an Arrow-backed
+        #: Index goes through three Python calls; a tick asks ~60 times)
+        self._counted: tuple[pd.Index, int] = (self._index, 0)
 
     def __len__(self) -> int:
-        return len(self._index)
+        counted = self._counted
+        if counted[0] is self._index:  # an Index is immutable: the same object, its count
+            return counted[1]
+        self._counted = counted = (self._index, len(self._index))
+        return counted[1]
 
     @property
     def ids(self) -> pd.Index:
@@ -96,6 +103,8 @@ class SectorIndex:
     def positions(self, ids: np.ndarray | pd.Series | pd.Index) -> np.ndarray:
         """Positions of ``ids``; unseen ids are appended in order of appearance."""
         pos = self.lookup(ids)
+        if pos is self._last_pos:  # the cached lookup, kept only complete: none missing
+            return pos
         missing = pos < 0
         if missing.any():
             new = pd.unique(np.asarray(ids, dtype=object)[missing])

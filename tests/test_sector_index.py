@@ -111,3 +111,15 @@ def test_an_extractors_rows_are_kept_on_the_view_until_its_registry_grows():
     other.registry.register(np.array(["c", "x", "y"], dtype=object))  # as many ids
     np.testing.assert_array_equal(other.rows(view), [-1, -1, 0])  # its own registry
     np.testing.assert_array_equal(one.rows(view), [2, 0, 1])
+
+
+def test_the_count_follows_new_ids_and_known_ids_add_none():
+    index = SectorIndex()
+    assert len(index) == 0
+    ids = _column(["a", "b"])
+    assert index.positions(ids).tolist() == [0, 1]
+    assert len(index) == 2
+    assert index.positions(ids).tolist() == [0, 1]  # the cached lookup: nothing appended
+    assert len(index) == 2
+    assert index.positions(_column(["b", "c", "d"])).tolist() == [1, 2, 3]
+    assert len(index) == 4 == len(index.ids)  # the count taken again on the grown Index

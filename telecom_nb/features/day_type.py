@@ -31,14 +31,13 @@ A switch silently changes what is flagged, so each one is kept (``DayType.log_``
 from __future__ import annotations
 
 import datetime
-import warnings
 import zoneinfo
 from typing import NamedTuple
 
 import numpy as np
 from traitlets import Bool
 
-from telecom_nb.features.group_median import FLEET_SAMPLE, MIN_FLEET_SECTORS, nanmedian_fast
+from telecom_nb.features.group_median import FLEET_SAMPLE, MIN_FLEET_SECTORS, quiet_nanmedian
 from telecom_nb.features.time_slots import DAYS_PER_WEEK, HOUR_NS, local_day, one_time
 from telecom_nb.local_dates import WEEKDAYS, local_days
 from telecom_nb.params import param_trait
@@ -188,10 +187,8 @@ class DayType:
             return
         if np.count_nonzero(ok.any(axis=1)) < MIN_SECTORS:
             return
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns: left out
-            med = nanmedian_fast(np.where(ok, r, np.nan))
-            scale = nanmedian_fast(np.where(ok, spread, np.nan))
+        med = quiet_nanmedian(np.where(ok, r, np.nan))  # all-NaN columns: left out
+        scale = quiet_nanmedian(np.where(ok, spread, np.nan))
         use = np.isfinite(med) & np.isfinite(scale) & (scale > 0)
         if not use.any() or not seen[weekday]:
             return

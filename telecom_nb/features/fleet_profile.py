@@ -18,7 +18,7 @@ from telecom_nb.features.group_median import (
     FLEET_SAMPLE,
     MIN_FLEET_SECTORS,
     fleet_median,
-    nanmedian_fast,
+    quiet_nanmedian,
 )
 from telecom_nb.features.masked_mean import column_counts
 from telecom_nb.features.robust_stats import MAD_TO_SIGMA
@@ -112,9 +112,7 @@ def _learn_profile(season, offset: np.ndarray, has: np.ndarray, slot: np.ndarray
         sel = np.where(has[at], offset[at], np.nan)
         if not np.isfinite(sel).any():
             continue
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN column: skipped
-            med = nanmedian_fast(sel)
+        med = quiet_nanmedian(sel)  # all-NaN column: skipped
         n = season.fleet_count_[s, 0]
         a = max(1.0 / (n + 1.0), season.slot_alpha)
         cur = season.fleet_offset_[s]

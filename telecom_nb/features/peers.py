@@ -9,7 +9,6 @@ sector in its province) these features are 0: no evidence either way.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Mapping
 
 import numpy as np
@@ -19,7 +18,7 @@ from traitlets import Float, Int, validate
 from telecom_nb.features import tick_kernels
 from telecom_nb.features.base import FeatureExtractor
 from telecom_nb.features.compact import STATE_FLOAT
-from telecom_nb.features.group_median import group_medians, nanmedian_fast
+from telecom_nb.features.group_median import group_medians, quiet_nanmedian
 from telecom_nb.features.robust_stats import RobustTable
 from telecom_nb.features.scaling import scaled_view, spread_floors
 from telecom_nb.features.seasonal import Z_CLIP
@@ -125,9 +124,7 @@ class PeerComparison(FeatureExtractor):
         given = None if self.national is None else self.national.get(int(view.timestamps.asi8[0]))
         if given is not None:  # the fleet's, NaN where it had < 2 provinces
             return given, np.isfinite(given)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # no peers: stays NaN
-            national = nanmedian_fast(med)
+        national = quiet_nanmedian(med)  # no peers: stays NaN
         return national, np.isfinite(med).sum(axis=0) >= 2
 
     @staticmethod

@@ -42,6 +42,9 @@ from telecom_nb.features.view import BatchView
 from telecom_nb.features.zero_state import ZeroStates, kpi_columns
 from telecom_nb.sector_index import SectorIndex
 
+#: where ``_seasonal_z``'s cache keeps each stage's z
+_SEASON_Z_AT = {"raw": 2, "unloaded": 3, "read": 4}
+
 
 class KpiFeatures(LearnSteps, PartParams, HolidayParams, FeatureSwitches,
                   FeatureExtractor):
@@ -230,7 +233,7 @@ class KpiFeatures(LearnSteps, PartParams, HolidayParams, FeatureSwitches,
                 read = self.load_.adjust(self.rows(view), adjusted,
                                          valid[:, : len(self.kpis_ or ())])
             cached = self._season_z = (view, self._updates, z, adjusted, read, valid)
-        return {"raw": cached[2], "unloaded": cached[3], "read": cached[4]}[stage]
+        return cached[_SEASON_Z_AT[stage]]
 
     def _beside(self, view: BatchView) -> bool:
         """A large fleet tick: one part runs on the parts thread (:mod:`~.part_threads`)."""

@@ -209,7 +209,8 @@ class SeasonalResiduals(FeatureExtractor):
         scoring's (nothing it reads changes in between: at 100k sectors ~100 ms a tick).
         Public: the day's count drift (:mod:`~telecom_nb.features.count_drift`) reads it."""
         kept = getattr(self, "_cache", None)
-        if kept is not None and kept[0] is view and np.array_equal(kept[1], rows):
+        if kept is not None and kept[0] is view and (kept[1] is rows
+                                                     or np.array_equal(kept[1], rows)):
             return kept[2]
         out = self._expected(rows, self.slots(view), self.series(view))
         self._cache = (view, rows, out)  # a per-batch cache (snapshots skip it)
