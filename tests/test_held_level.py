@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from telecom_nb.detectors.calibration import SHOULDER
-from telecom_nb.detectors.held_part import HeldNull
+from telecom_nb.detectors.held_part import MIN_EPISODES, HeldNull
 from telecom_nb.features.held_level import RING, held_learn, held_read
 
 _NONE = np.iinfo(np.int64).min // 2
@@ -76,3 +76,22 @@ def test_the_null_counts_how_seldom_rows_hold():
     assert score[0] == 0
     # one row in ten holds: a held z of 3 is ten times rarer than among the holding rows
     assert np.isclose(score[1], conditional + 1.0, atol=0.1) and score[1] == score[2]
+
+
+def test_a_null_counts_only_once_it_has_seen_enough_separate_holds():
+    # 2,000 holding rows among 12,000: in a few long holds (young) or in many short ones
+    rng = np.random.default_rng(1)
+    n, holding = 12000, 2000
+    shift = rng.normal(0.0, 1.0, n)
+    held = np.zeros(n)
+
+    def null_of(episodes: int) -> HeldNull | None:
+        held[:] = 0.0
+        starts = np.linspace(0, n - holding // episodes - 1, episodes).astype(int)
+        for a in starts:
+            held[a : a + holding // episodes] = rng.normal(0.0, 0.8, holding // episodes)
+        previous = np.c_[np.r_[0.0, shift[:-1]], np.r_[0.0, held[:-1]]]
+        return HeldNull.fit(np.c_[shift, held], previous, np.array([1]), np.array([0]), SHOULDER)
+
+    assert null_of(MIN_EPISODES // 4) is None
+    assert null_of(2 * MIN_EPISODES) is not None
