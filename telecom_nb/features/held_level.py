@@ -21,7 +21,6 @@ import numpy as np
 HOLD_BINS = (4, 8, 12)
 #: bins of shift z kept per sector
 RING = max(HOLD_BINS) + 1
-_NONE = np.iinfo(np.int64).min // 2
 _KEY = np.int64(1) << 34  # bin ids (ns // 15 min) stay far below 2**34 until year 2460
 
 
@@ -60,13 +59,16 @@ def held_read(
 def held_learn(
     z: np.ndarray, r: np.ndarray, b: np.ndarray, ring_z: np.ndarray, ring_id: np.ndarray
 ) -> None:
-    """Keep each (sector, bin)'s last shift z in the ring (newest :data:`RING` bins of the
-    batch per sector; a bin older than the one stored in its slot is ignored)."""
+    """Keep each (sector, bin)'s last shift z in the ring: per sector and slot the newest
+    bin of the batch that maps there, unless the slot holds a newer one. The state after
+    one batch is the state after the same rows in many (the one-series pass's and the
+    loop's rings are equal, their stale slots too)."""
     idx = _last_per_bin(r, b)[1]
     rr, bb = r[idx], b[idx]
-    newest = np.full(int(rr.max()) + 1 if len(rr) else 0, _NONE, dtype=np.int64)
-    np.maximum.at(newest, rr, bb)
     slot = bb % RING
-    keep = (bb > newest[rr] - RING) & (bb >= ring_id[rr, slot])
+    order = np.lexsort((bb, slot, rr))  # per (sector, slot) its bins, the newest last
+    rr, bb, slot, idx = rr[order], bb[order], slot[order], idx[order]
+    last = np.r_[(rr[1:] != rr[:-1]) | (slot[1:] != slot[:-1]), True] if len(rr) else rr > 0
+    keep = last & (bb >= ring_id[rr, slot])
     ring_z[rr[keep], slot[keep]] = z[idx[keep]]
     ring_id[rr[keep], slot[keep]] = bb[keep]

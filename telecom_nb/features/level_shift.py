@@ -188,7 +188,9 @@ class LevelShift(FeatureExtractor):
         if known.any():
             r, b = rows[known], bin_ids(view)[known]
             held[known] = held_read(z[known], r, b, self.held_z_, self.held_id_)
-        self._last = (view, z)  # read by update_view (a cache: snapshot.TRANSIENT)
+        # read by update_view (a cache: snapshot.TRANSIENT); a fleet's part (inactive)
+        # keeps nothing, so a learned batch's arrays are released
+        self._last = (view, z) if self.active else None
         return np.hstack([z, held])
 
     def held_series(self, b: np.ndarray, z: np.ndarray) -> np.ndarray:
