@@ -50,7 +50,7 @@ def test_a_pools_shift_null_is_not_widened_by_outages_at_the_clip():
     rows are other cells' outages, their throughput shift at the clip (25), and the 95-99 %
     spacing then read a scale of ~14 (a collapse's z of 25 at ``-log10 p`` ~2: few_series
     ``lte`` seed 1891). One series keeps the heavier of the two spacings."""
-    from telecom_nb.detectors.iforest import _shift_null
+    from telecom_nb.detectors.shift_part import shift_null as _shift_null
 
     rng = np.random.default_rng(3)
     z = np.abs(rng.normal(0, 1, (5000, 1)))

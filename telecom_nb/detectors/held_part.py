@@ -3,10 +3,11 @@
 The held z (:mod:`~telecom_nb.features.held_level`) is nonzero on a fifth of a pool's rows
 or fewer; each KPI's p is the chance that a row holds that far: the share of the window's
 rows (those with a shift statistic) that hold, times the tail of the holding rows' |z| (fitted
-as the shift part's null: declustered, a held z lasts hours; the shoulder's scale, as a
-pool's shift null). The strongest KPI's ``-log10 p`` counts, Bonferroni over the KPIs with
-a null. A pool's window holds its cells' wander for weeks, so a cell that wanders often
-widens the null its shifts are read against.
+as the shift part's null, :mod:`.shift_part`: declustered, a held z lasts hours; the
+shoulder's scale, as a pool's shift null; at least ``MIN_SHIFT_ROWS`` rows). The strongest
+KPI's ``-log10 p`` counts, Bonferroni over the KPIs with a null. A pool's window holds its
+cells' wander for weeks, so a cell that wanders often widens the null its shifts are read
+against.
 A young window's null waits for :data:`MIN_EPISODES` separate holds per KPI: its first
 1,000 holding rows can be a few long wanders, whose tail is too thin to read 10^-7.
 
@@ -24,13 +25,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from telecom_nb.detectors.calibration import TailCalibrator, soft_cap
+from telecom_nb.detectors.calibration import TailCalibrator
+from telecom_nb.detectors.shift_part import MIN_SHIFT_ROWS, bonferroni, declustered_null
 
-#: fewest window rows with a shift statistic, and fewest of them that hold, before a KPI
-#: has a null (as the shift part's ``iforest.MIN_SHIFT_ROWS``: fewer read thin tails)
-MIN_ROWS = 1000
-#: a row continues a cluster when its sector's previous held |z| was beyond this quantile
-GATE = 0.95
 #: fewest separate holds (holding rows whose sector's previous row did not hold) before a
 #: KPI has a null: a young window's few long holds read a thin tail (few-series ``lte``
 #: seed 2027, day 6: traffic's 174 holds in 1,145 holding rows, scale 0.09 against 0.2-0.3
@@ -57,28 +54,26 @@ class HeldNull:
         spacings: tuple[tuple[float, float], ...],
     ) -> HeldNull | None:
         """From the window ``ref`` (its rows' sectors' previous rows ``previous``); the
-        shift columns ``shift`` tell which rows have a statistic. None: too few rows."""
+        shift columns ``shift`` tell which rows have a statistic. None: too few rows (as
+        few as the shift part's null needs, holding rows too: fewer read thin tails)."""
         has = (ref[:, shift] != 0).any(axis=1)
-        if has.sum() < MIN_ROWS:
+        if has.sum() < MIN_SHIFT_ROWS:
             return None
         nulls, share = [], []
         for c in columns:
             s = np.abs(ref[has, c])
             hold = s > 0
             share.append(max(hold.mean(), 1.0 / len(s)))
-            if hold.sum() < MIN_ROWS:
+            if hold.sum() < MIN_SHIFT_ROWS:
                 nulls.append(None)
                 continue
-            cont = None
+            before = None
             if previous is not None:
                 before = np.abs(np.nan_to_num(previous[has, c], nan=0.0))[hold]
                 if (before == 0).sum() < MIN_EPISODES:
                     nulls.append(None)
                     continue
-                cont = before > np.quantile(s[hold], GATE)
-            nulls.append(
-                TailCalibrator.fit(s[hold], heavy_tails=True, continues=cont, spacings=spacings)
-            )
+            nulls.append(declustered_null(s[hold], before, spacings))
         if all(n is None for n in nulls):
             return None
         return cls(np.asarray(columns, dtype=np.intp), np.array(share), tuple(nulls))
@@ -91,5 +86,4 @@ class HeldNull:
                 continue
             s = np.abs(features[:, c])
             each.append(np.where(s > 0, null.log_p(s) - math.log10(share), 0.0))
-        log_p = np.max(each, axis=0)
-        return soft_cap(np.maximum(log_p - math.log10(len(each)), 0.0))
+        return bonferroni(np.max(each, axis=0), len(each))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import math
 from collections.abc import Callable
 from typing import Any
 
@@ -13,9 +12,9 @@ from traitlets import Bool
 
 from telecom_nb.detectors.area_part import AreaPart
 from telecom_nb.detectors.calendar_params import CalendarParams
-from telecom_nb.detectors.calibration import DEEP_SHOULDER, SHOULDER, TailCalibrator, soft_cap
+from telecom_nb.detectors.calibration import SHOULDER, TailCalibrator
 from telecom_nb.detectors.drift_part import DriftPart
-from telecom_nb.detectors.feature_tails import FeatureTails
+from telecom_nb.detectors.feature_tails import CLUSTER_GATE, FeatureTails
 from telecom_nb.detectors.forest_model import FitReference, ForestAndZ, columns_of, forest_input
 from telecom_nb.detectors.forest_params import ForestParams
 from telecom_nb.detectors.good_side import BadSides, clip_good_side, good_side_columns
@@ -31,6 +30,7 @@ from telecom_nb.detectors.rolling_forest import KEPT, RollingForestParams, kept_
 from telecom_nb.detectors.row_cache import RowCache, kept_rows
 from telecom_nb.detectors.run_part import RunPart
 from telecom_nb.detectors.second_kpi import SecondKpi
+from telecom_nb.detectors.shift_part import MIN_SHIFT_ROWS, bonferroni, shift_null, shift_score
 from telecom_nb.detectors.window_span import WindowSpanParams
 from telecom_nb.detectors.windowed import WindowedDetector
 from telecom_nb.features.base import FeatureExtractor
@@ -40,11 +40,6 @@ from telecom_nb.params import param_trait
 
 #: rows of the window used to calibrate the two parts against each other
 PART_CALIBRATION_ROWS = 20_000
-#: a row continues a cluster when its sector's previous max |z| units were beyond this
-#: quantile of the window's (the gate each feature's tail is declustered with)
-CLUSTER_GATE = 0.95
-#: fewest window rows with a level-shift statistic before it gets a null of its own
-MIN_SHIFT_ROWS = 1000
 
 
 def continues(tails: FeatureTails, ref: np.ndarray, previous: np.ndarray | None,
@@ -222,7 +217,7 @@ class IsolationForestDetector(RatioSwitch, PartSchedule, CalendarParams, ForestP
             joint, joint_tail, joint_null,
             np.asarray(novelty, dtype=np.intp) if len(novelty) else None, second, n_base,
             shift if heavy and len(shift) else None,
-            _shift_null(shift_ref, shift_prev, shift, pooled) if heavy and len(shift) else None,
+            shift_null(shift_ref, shift_prev, shift, pooled) if heavy and len(shift) else None,
             families, smooth, smooth_tail, smooth_null, keep, run_part, area=area,
             rates=rates, drift=drift, record=record if len(record) else None,
             held=held if heavy and pooled and len(held) else None,
@@ -255,25 +250,17 @@ class IsolationForestDetector(RatioSwitch, PartSchedule, CalendarParams, ForestP
             # the strongest of 2 x k one-sided records: Bonferroni over them (a record of
             # one of 48 KPIs is 96 times likelier than of one)
             log_p = log_p_of_z(features[:, model.novelty]).max(axis=1)
-            out = soft_cap(np.maximum(log_p - math.log10(2 * len(model.novelty)), 0.0))
+            out = bonferroni(log_p, 2 * len(model.novelty))
         if model.record is not None:  # the strongest KPI's level record, Bonferroni over
             # the KPIs (its sides are not counted apart: the effective count is cautious)
             log_p = log_p_of_z(features[:, model.record]).max(axis=1)
-            level = soft_cap(np.maximum(log_p - math.log10(len(model.record)), 0.0))
+            level = bonferroni(log_p, len(model.record))
             out = level if out is None else np.maximum(out, level)
         return out
 
     def _shift_score(self, model: ForestAndZ, features: np.ndarray) -> np.ndarray | None:
-        if model.shift_null is None:
-            return None
-        # each KPI against its own null (a drop rate's spikes move its hour more than
-        # users' shifts move theirs), Bonferroni over the KPIs that have one
-        nulls = [(c, n) for c, n in zip(model.shift, model.shift_null, strict=True)
-                 if n is not None]
-        log_p = np.max([n.log_p(np.abs(features[:, c])) for c, n in nulls], axis=0)
-        score = soft_cap(np.maximum(log_p - math.log10(len(nulls)), 0.0))
-        held = getattr(model, "held_null", None)  # (a model older than the part: none)
-        return score if held is None else np.maximum(score, held.score(features))
+        """The level-shift part's (:mod:`.shift_part`, a pool's held level within)."""
+        return shift_score(model, features)
 
     def _reference(self, model: ForestAndZ, ref: np.ndarray,
                    previous: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:
@@ -376,31 +363,3 @@ def _fit_joint(window: np.ndarray, columns: np.ndarray, shift: np.ndarray,
             return JointDistance.of_bounded(b[has], both), b
     b = bounded_of(columns)
     return JointDistance.of_bounded(b, columns), b
-
-
-def _shift_null(ref: np.ndarray, previous: np.ndarray | None, columns: np.ndarray,
-                pooled: bool = False) -> tuple[TailCalibrator | None, ...] | None:
-    """Each level-shift column's null of |z| over the window rows that have one
-    (declustered: a shift lasts hours); a column with fewer than :data:`MIN_SHIFT_ROWS`
-    such rows has none (None: no column has one).
-
-    One series' tail scale is the larger of the shoulder's and the 95-99 % spacing's (an
-    hour's mean has a heavier tail than its shoulder: NAB 68.8 -> 65.3 with the shoulder
-    alone). A pool of cells (``pooled``) takes the shoulder's: its window holds the other
-    cells' outages, whose throughput and MCS shifts sit at the clip (~25), and once they
-    reach the 99 % quantile the scale read 13-14 instead of ~0.5, so a collapse's z of 25
-    read ``-log10 p`` ~2 (few_series ``lte`` seed 1891: 4 of 6 collapses missed)."""
-    nulls = []
-    for c in columns:  # a few KPIs
-        s = np.abs(ref[:, c])
-        has = s > 0
-        if has.sum() < MIN_SHIFT_ROWS:
-            nulls.append(None)
-            continue
-        cont = None
-        if previous is not None:
-            before = np.abs(np.nan_to_num(previous[:, c], nan=0.0))
-            cont = (before > np.quantile(s[has], CLUSTER_GATE))[has]
-        nulls.append(TailCalibrator.fit(s[has], heavy_tails=True, continues=cont,
-                                        spacings=SHOULDER if pooled else DEEP_SHOULDER))
-    return tuple(nulls) if any(n is not None for n in nulls) else None

@@ -25,7 +25,7 @@ CALIBRATION_ROWS = 20_000
 #: week's outage of another cell) made a new outage of a cell that never showed one read
 #: as a size "seen twice" (raw 10.9, score 2.9: few_series ``lte5``); the excursions are
 #: not kept per series, and one series' floor is untouched. The model's fit reads it too
-#: (the level-shift nulls' spacing: ``iforest._shift_null``).
+#: (the level-shift nulls' spacing: ``shift_part.shift_null``).
 POOLED_SERIES = "pooled_series"
 #: fit parameter (a detector that :attr:`~RetrainJobs.caches_rows`): ``FitInputs.rows``
 ROW_KEYS = "row_keys"
