@@ -28,6 +28,7 @@ from telecom_nb.detectors.ratio_switch import RatioSwitch
 from telecom_nb.detectors.retrain_jobs import POOLED_SERIES, ROW_KEYS
 from telecom_nb.detectors.rolling_forest import KEPT, RollingForestParams, kept_trees, rolled_forest
 from telecom_nb.detectors.row_cache import RowCache, kept_rows
+from telecom_nb.detectors.row_mark import marked
 from telecom_nb.detectors.run_part import RunPart
 from telecom_nb.detectors.second_kpi import SecondKpi
 from telecom_nb.detectors.shift_part import MIN_SHIFT_ROWS, bonferroni, shift_null, shift_score
@@ -116,6 +117,16 @@ class IsolationForestDetector(RatioSwitch, PartSchedule, CalendarParams, ForestP
         if kept is not None:  # a rolling forest: the installed model's newest trees
             params[KEPT] = kept
         return params
+
+    def _fit_rows(self, window: np.ndarray, previous: np.ndarray | None,
+                  params: dict[str, Any]) -> tuple[np.ndarray, np.ndarray | None]:
+        """A fleet's fits read the window without its marked rows (:mod:`.row_mark`)."""
+        if params.get("heavy_tails", False):
+            return window, previous
+        mark = marked(window, params.get("area_columns", ()))
+        if mark is None:
+            return window, previous
+        return window[~mark], None if previous is None else previous[~mark]
 
     def _fit_model(self, window: np.ndarray, params: dict[str, Any]) -> ForestAndZ:
         params = dict(params)
