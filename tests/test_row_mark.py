@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from telecom_nb.detectors.iforest import IsolationForestDetector
-from telecom_nb.detectors.row_mark import MARK_Z, marked
+from telecom_nb.detectors.row_mark import MARK_Z, marked, split
 
 PAIRS = ((0, 4), (1, 5), (2, 6), (3, 7))  # KPIs 0-1 one family, 2-3 another
 
@@ -36,14 +35,14 @@ def test_nothing_marked_without_two_families_or_when_the_window_is_the_event() -
     assert marked(w, PAIRS) is None
 
 
-def test_a_fleet_fit_reads_the_window_without_its_marked_rows() -> None:
+def test_the_fits_read_the_window_without_its_marked_rows() -> None:
     w = _window()
     w[[5, 50, 500], 4] = w[[5, 50, 500], 7] = 6.0
     prev = w + 1.0
-    det = IsolationForestDetector()
-    kept, kept_prev = det._fit_rows(w, prev, {"area_columns": PAIRS})
+    kept, kept_prev, rows = split(w, prev, PAIRS)
     assert len(kept) == len(w) - 3 and len(kept_prev) == len(w) - 3
     assert not np.isin(kept[:, 4], 6.0).any() and np.array_equal(kept_prev, kept + 1.0)
-    # a few series (heavy tails) keep every row
-    same, _ = det._fit_rows(w, prev, {"area_columns": PAIRS, "heavy_tails": True})
-    assert same is w
+    assert rows is not None and rows[0] is w and rows[1] is prev  # the area part's
+    plain = _window()
+    same, same_prev, none = split(plain, prev, PAIRS)  # nothing marked: as given
+    assert none is None and same is plain and same_prev is prev

@@ -101,17 +101,15 @@ class RetrainJobs:
 
     def fit_inputs(self, inputs: FitInputs) -> Fitted:
         """Model and calibration from ``inputs`` (pure: safe in a worker thread)."""
+        snapshot = inputs.window
         params = dict(inputs.params)  # the predecessors go to the fit with its parameters
         pooled = params.get(POOLED_SERIES, 1) > 1  # the model's fit takes it out
-        snapshot, previous = self._fit_rows(inputs.window, inputs.previous, params)
-        if previous is not None:
-            params = {**params, "previous": previous}
+        if inputs.previous is not None:
+            params = {**params, "previous": inputs.previous}
         if self.caches_rows:  # the fit's transforms of rows it saw at its last call
             params = {**params, ROW_KEYS: inputs.rows}
         model = self._fit_model(snapshot, params)
-        # the score's null reads every row: its alarm rate is the window's, marked rows too
-        # (without them: w2111 76 -> 88 false rows, 81 with them; w2112 218 / 187)
-        ref, previous = inputs.window, inputs.previous
+        ref, previous = snapshot, inputs.previous
         if len(ref) > CALIBRATION_ROWS:
             pick = np.random.default_rng(inputs.seed).choice(len(ref), CALIBRATION_ROWS, False)
             ref = ref[pick]
@@ -132,11 +130,6 @@ class RetrainJobs:
                 before[tail] = self._raw_score(model, np.nan_to_num(previous[tail], nan=0.0))
             null = null.with_seen(raw, before)
         return Fitted(model, null, self._fit_extra(snapshot), inputs)
-
-    def _fit_rows(self, window: np.ndarray, previous: np.ndarray | None,
-                  params: dict[str, Any]) -> tuple[np.ndarray, np.ndarray | None]:
-        """The window rows every fit of the retrain reads (and their predecessors): all."""
-        return window, previous
 
     def _reference(self, model: Any, ref: np.ndarray,
                    previous: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:

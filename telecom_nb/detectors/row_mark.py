@@ -14,9 +14,9 @@ z and its neighbours' median, where both go the same way) reach :data:`MARK_Z` o
 :data:`MARK_FAMILIES` KPI families. A lone faulty cell among healthy ones (area ~0), a
 healthy cell beside a cluster (own ~0) and a crowd (one family) are not marked. Fleets with
 coordinates only: without area columns nothing is marked; a few series (heavy tails) never.
-The final score's null alone reads every row (``RetrainJobs.fit_inputs``): its alarm rate is
-the whole window's, marked rows included (without them the fleet's everyday rows read rarer:
-+12 and +31 false rows on the tuning worlds for no event more).
+Two fits read every row, marked ones too: the final score's null (``RetrainJobs.fit_inputs``:
+its alarm rate is the whole window's; without them +12 and +31 false rows on the tuning
+worlds for no event more) and the area part, whose statistic is the mark's own evidence.
 """
 
 from __future__ import annotations
@@ -49,3 +49,14 @@ def marked(window: np.ndarray, pairs: tuple[tuple[int, int], ...]) -> np.ndarray
     if n == 0 or n > MAX_SHARE * len(window):
         return None
     return mark
+
+
+def split(
+    window: np.ndarray, previous: np.ndarray | None, pairs: tuple[tuple[int, int], ...]
+) -> tuple[np.ndarray, np.ndarray | None, tuple[np.ndarray, np.ndarray | None] | None]:
+    """``window`` and ``previous`` (its rows' predecessors) without the marked rows, and the
+    rows as given when some were marked (else None: nothing left out)."""
+    mark = marked(window, pairs)
+    if mark is None:
+        return window, previous, None
+    return window[~mark], None if previous is None else previous[~mark], (window, previous)
