@@ -15,7 +15,7 @@ z and its neighbours' median, where both go the same way) reach :data:`MARK_Z` o
 healthy cell beside a cluster (own ~0) and a crowd (one family) are not marked. Fleets with
 coordinates only: without area columns nothing is marked; a few series (heavy tails) never.
 Two fits read every row, marked ones too: the final score's null (``RetrainJobs.fit_inputs``:
-its alarm rate is the whole window's; without them +12 and +31 false rows on the tuning
+its alarm rate is the whole window's; without them +7 and +31 false rows on the tuning
 worlds for no event more) and the area part, whose statistic is the mark's own evidence.
 """
 
