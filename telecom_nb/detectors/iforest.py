@@ -28,6 +28,7 @@ from telecom_nb.detectors.ratio_switch import RatioSwitch
 from telecom_nb.detectors.retrain_jobs import POOLED_SERIES, ROW_KEYS
 from telecom_nb.detectors.rolling_forest import KEPT, RollingForestParams, kept_trees, rolled_forest
 from telecom_nb.detectors.row_cache import RowCache, kept_rows
+from telecom_nb.detectors.row_mark import split
 from telecom_nb.detectors.run_part import RunPart
 from telecom_nb.detectors.second_kpi import SecondKpi
 from telecom_nb.detectors.shift_part import MIN_SHIFT_ROWS, bonferroni, shift_null, shift_score
@@ -146,6 +147,10 @@ class IsolationForestDetector(RatioSwitch, PartSchedule, CalendarParams, ForestP
         held = np.asarray(params.pop("held_columns", ()), dtype=np.intp)
         few = np.r_[shift, held, smooth_cols, record]
         n_base = int(few.min()) if len(few) else None
+        # one mark per row (a neighbourhood off together): out of every fit but the area's
+        all_rows = None
+        if not heavy:
+            window, previous, all_rows = split(window, previous, area_pairs)
         full_window, full_previous = window, previous
         if n_base is not None:  # the parts below read the columns before the shift ones
             window = window[:, :n_base]
@@ -205,7 +210,13 @@ class IsolationForestDetector(RatioSwitch, PartSchedule, CalendarParams, ForestP
         second = None if heavy else SecondKpi.fit(tails, ref, groups, cont)
         families = None if heavy else KpiFamilies.fit(every, ref, family_columns, cont)
         run_part = None if heavy or not run_fitted else RunPart.fit(every, ref, run)
-        area = None if heavy else AreaPart.fit(every, ref, area_pairs, cont)
+        if heavy:
+            area = None
+        elif all_rows is None:
+            area = AreaPart.fit(every, ref, area_pairs, cont)
+        else:  # the mark is the area's own evidence: its null reads every row
+            area = _fit_area(all_rows, n_base, area_pairs, free, tuple(hidden) + run + drift_cols,
+                             params["random_state"])
         rates = None if heavy else RatePart.fit(every, ref, rate_cols, cont)
         drift = None if heavy or not drift_fitted else DriftPart.fit(ref, drift_pairs)
         if joint is not None and not heavy:
@@ -326,6 +337,24 @@ class IsolationForestDetector(RatioSwitch, PartSchedule, CalendarParams, ForestP
             if part is not None:
                 out[name] = part(features)
         return out
+
+
+def _fit_area(rows: tuple[np.ndarray, np.ndarray | None], n_base: int | None,
+              pairs: tuple[tuple[int, int], ...], free: bool, unread: tuple,
+              seed: int | None) -> AreaPart | None:
+    """The area part fitted on every window row, marked ones too (:mod:`.row_mark` marks
+    what its statistic reads: a null without them called every such row extreme, w2114's
+    area-led false rows 24 -> 54 on a two-site Sunday crowd)."""
+    ref, previous = rows
+    if n_base is not None:
+        ref = ref[:, :n_base]
+        previous = None if previous is None else previous[:, :n_base]
+    if len(ref) > PART_CALIBRATION_ROWS:
+        kept = np.random.default_rng(seed).choice(len(ref), PART_CALIBRATION_ROWS, replace=False)
+        ref = ref[kept]
+        previous = None if previous is None else previous[kept]
+    every = FeatureTails.fit(ref, previous, tails=True, free=free)
+    return AreaPart.fit(every, ref, pairs, continues(without(every, unread), ref, previous))
 
 
 def _max_of(parts: dict[str, np.ndarray]) -> np.ndarray:
