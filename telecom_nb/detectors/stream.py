@@ -50,19 +50,20 @@ def score_stream(det: WindowedDetector, table: pd.DataFrame, progress: bool = Fa
     parts: list[Scores] = []
     segment: list[np.ndarray] = []
     routine: list[np.ndarray | None] = []  # each segment piece's routine flags
+    silence: list[np.ndarray | None] = []  # and its zero-run readings (silence_part.py)
     pending = [0]  # rows in segment
 
     def flush() -> None:
         pending[0] = 0
         if segment:
             x = np.vstack(segment)
-            flags = None
-            if any(r is not None for r in routine):
-                flags = np.concatenate([np.zeros(len(s), dtype=bool) if r is None else r
-                                        for s, r in zip(segment, routine, strict=True)])
-            parts.append(det._score_features(x, pd.RangeIndex(len(x)), routine=flags))
+            flags = _joined(segment, routine, bool)
+            quiet = _joined(segment, silence, np.float64)
+            parts.append(det._score_features(x, pd.RangeIndex(len(x)), routine=flags,
+                                             silence=quiet))
             segment.clear()
             routine.clear()
+            silence.clear()
 
     pairs = progress_bar(itertools.pairwise(bounds), desc=f"{det.name} replay",
                          total=len(bounds) - 1, enabled=progress, unit="tick")
@@ -73,6 +74,7 @@ def score_stream(det: WindowedDetector, table: pd.DataFrame, progress: bool = Fa
         x = det._adjust(det.features_.transform_view(view))
         segment.append(x)
         routine.append(det._routine_view(view, x, update=False))  # as score() says
+        silence.append(det._silence_view(view, update=False))
         pending[0] += len(x)
         job = det._learn_view(view, x)
         if job is not None or pending[0] >= SCORE_ROWS:
@@ -88,7 +90,9 @@ def score_stream(det: WindowedDetector, table: pd.DataFrame, progress: bool = Fa
         if hasattr(pairs, "update"):  # a progress bar: one tick per row
             pairs.update(stop - a)
         segment.append(x)
-        routine.append(_learned(det, whole, x, a))
+        flags, quiet = _learned(det, whole, x, a)
+        routine.append(flags)
+        silence.append(quiet)
         if due is not None:
             flush()
             det._make_job(whole.timestamps[due]).run_sync()
@@ -97,12 +101,24 @@ def score_stream(det: WindowedDetector, table: pd.DataFrame, progress: bool = Fa
     return _reorder(parts, order, table.index, det.kpis_)
 
 
-def _learned(det: WindowedDetector, whole, x: np.ndarray, a: int) -> np.ndarray | None:
+def _joined(segment: list[np.ndarray], pieces: list[np.ndarray | None],
+            dtype: type) -> np.ndarray | None:
+    """The segment's per-row ``pieces`` in one array (a piece's None: zeros); None: all."""
+    if all(p is None for p in pieces):
+        return None
+    return np.concatenate([np.zeros(len(s), dtype=dtype) if p is None else p
+                           for s, p in zip(segment, pieces, strict=True)])
+
+
+def _learned(det: WindowedDetector, whole, x: np.ndarray,
+             a: int) -> tuple[np.ndarray | None, np.ndarray | None]:
     """The bookkeeping of ``_learn_view`` for rows ``a:a+len(x)``, one per batch; returns
-    the rows' routine flags (scored, then learned, row by row in one pass)."""
+    the rows' routine flags and zero-run readings (scored, then learned, row by row)."""
     row = int(det.features_.rows(whole.slice(a, a + 1))[0])
-    flags = det._routine_flags(np.full(len(x), row, dtype=np.int64),
-                               whole.ns()[a:a + len(x)], x, whole.raw[a:a + len(x)], True)
+    pos = np.full(len(x), row, dtype=np.int64)
+    ns, raw = whole.ns()[a:a + len(x)], whole.raw[a:a + len(x)]
+    flags = det._routine_flags(pos, ns, x, raw, True)
+    quiet = det._silence_flags(pos, ns, raw, True)
     skip = max(0, det.warmup_batches // 2 - det.batches_seen_)  # features still cold
     if skip < len(x):
         if det._window is None:
@@ -116,7 +132,7 @@ def _learned(det: WindowedDetector, whole, x: np.ndarray, a: int) -> np.ndarray 
     det.batches_seen_ += len(x)
     if det.first_time_ is None:
         det.first_time_ = whole.timestamps[a]
-    return flags
+    return flags, quiet
 
 
 def _next_due(det: WindowedDetector, whole, a: int, chunk: int = 1024) -> int | None:

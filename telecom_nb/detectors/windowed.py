@@ -32,6 +32,7 @@ from telecom_nb.detectors.retrain_schedule import (
     turnover_gap,
 )
 from telecom_nb.detectors.routine import RoutineMemory, RoutineRows
+from telecom_nb.detectors.silence_part import SilenceRows, ZeroRuns
 from telecom_nb.detectors.threshold_params import ThresholdParams
 from telecom_nb.detectors.window import SampleWindow
 from telecom_nb.errors import ParameterError
@@ -66,8 +67,11 @@ def never_routine(score: np.ndarray, records: np.ndarray | None,
     return new
 
 
-class WindowedDetector(RetrainJobs, RoutineRows, ThresholdParams, Detector):
+class WindowedDetector(RetrainJobs, SilenceRows, RoutineRows, ThresholdParams, Detector):
     """Base for detectors that retrain on a window of recent feature rows."""
+
+    _state_added = SilenceRows._state_added + RoutineRows._state_added
+    _silence_gate = NEW_RECORD
 
     kpis = param_trait(List(Unicode(), default_value=None, allow_none=True,
                             help="KPI columns; None = detect from the first batch"))
@@ -199,6 +203,7 @@ class WindowedDetector(RetrainJobs, RoutineRows, ThresholdParams, Detector):
         self._window: SampleWindow | None = None
         self._previous = PreviousRows()
         self._routine = RoutineMemory()  # a few series' routine excursions (routine.py)
+        self._silence = ZeroRuns()  # a few series' zero-run record (silence_part.py)
         self._cache: tuple[BatchView, np.ndarray] | None = None
         self._prefetched: Prefetched | None = None
         self._rng = np.random.default_rng(self.random_state)
@@ -248,10 +253,12 @@ class WindowedDetector(RetrainJobs, RoutineRows, ThresholdParams, Detector):
         view = self.features_.view(batch)
         x = self._features_of(view)
         return self._score_features(x, batch.index,
-                                    routine=self._routine_view(view, x, update=False))
+                                    routine=self._routine_view(view, x, update=False),
+                                    silence=self._silence_view(view, update=False))
 
     def _score_features(self, x: np.ndarray, index: pd.Index, fitted: Fitted | None = None,
-                        routine: np.ndarray | None = None) -> Scores:
+                        routine: np.ndarray | None = None,
+                        silence: np.ndarray | None = None) -> Scores:
         fitted = fitted or self._fitted
         contrib = self._explain(fitted, x)
         frame = contributions_frame(contrib, self.kpis_, index)
@@ -261,6 +268,8 @@ class WindowedDetector(RetrainJobs, RoutineRows, ThresholdParams, Detector):
             raw = self._raw_score(fitted.model, x)
             score = fitted.calibrator(raw)
             records = self._record_score(fitted.model, x)
+            if silence is not None:  # the zero-run record: a record too (silence_part.py)
+                records = silence if records is None else np.maximum(records, silence)
             shift = self._shift_score(fitted.model, x)
             for direct in (records, shift):
                 if direct is not None:
@@ -279,6 +288,7 @@ class WindowedDetector(RetrainJobs, RoutineRows, ThresholdParams, Detector):
     def _learn_view(self, view: BatchView, x: np.ndarray) -> RetrainJob | None:
         self.features_.update_view(view)
         self._routine_view(view, x, update=True)
+        self._silence_view(view, update=True)
         self._cache = None
         rows = self.features_.rows(view) if self.keeps_previous else None
         replaced = self._previous.last_x_
