@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
+from telecom_nb.detectors import iforest, make_detector
 from telecom_nb.detectors.row_mark import MARK_Z, marked, split
+from telecom_nb.engine.replay import replay
+from telecom_nb.schema import KPIS
+from telecom_nb.sources.simulator import KpiSimulator
 
 PAIRS = ((0, 4), (1, 5), (2, 6), (3, 7))  # KPIs 0-1 one family, 2-3 another
 
@@ -46,3 +51,36 @@ def test_the_fits_read_the_window_without_its_marked_rows() -> None:
     plain = _window()
     same, same_prev, none = split(plain, prev, PAIRS)  # nothing marked: as given
     assert none is None and same is plain and same_prev is prev
+
+
+def test_a_fleets_retrain_fits_its_parts_on_the_unmarked_rows(monkeypatch) -> None:
+    """Wiring: a fleet with coordinates splits its window at its retrains once the area part
+    is fitted (2 days of data time: `part_schedule.AREA_AFTER`; a few series never), and the
+    parts' fits read what the split kept."""
+    seen: list[tuple[int, int]] = []  # (window rows, rows kept) of splits with area pairs
+    tails_rows: list[int] = []
+    fit = iforest.FeatureTails.fit
+
+    def first_rows_marked(window, previous, pairs):  # the first 7 rows "marked"
+        if not pairs:  # the area part's first 2 days: nothing to mark by
+            return window, previous, None
+        seen.append((len(window), len(window) - 7))
+        keep = None if previous is None else previous[7:]
+        return window[7:], keep, (window, previous)
+
+    def counted(features, *args, **kwargs):
+        tails_rows.append(len(features))
+        return fit(features, *args, **kwargs)
+
+    monkeypatch.setattr(iforest, "split", first_rows_marked)
+    monkeypatch.setattr(iforest.FeatureTails, "fit", staticmethod(counted))
+    table = KpiSimulator(n_sectors=16, seed=2134, step="1h").run(96)
+    det = make_detector("iforest")
+    replay(table, det, list(KPIS))
+    assert seen and det.model_version_ >= 1
+    kept = {k for _, k in seen}
+    assert kept & set(tails_rows)  # the parts' tails were fitted on the kept rows
+    seen.clear()
+    few = table[table["sector_id"].isin(pd.unique(table["sector_id"])[:2])]
+    replay(few, make_detector("iforest"), list(KPIS))
+    assert not seen  # a few series: heavy tails, nothing is marked
