@@ -24,8 +24,8 @@ def trace_parts(det) -> list[pd.DataFrame]:
     record: list[pd.DataFrame] = []
     orig = det._score_features
 
-    def wrapped(x, index, fitted=None, routine=None):
-        scores = orig(x, index, fitted, routine)
+    def wrapped(x, index, fitted=None, routine=None, silence=None):
+        scores = orig(x, index, fitted, routine, silence)
         f = fitted or det._fitted
         lead = np.full(len(x), "", dtype=object)
         value = np.zeros(len(x))
@@ -37,8 +37,11 @@ def trace_parts(det) -> list[pd.DataFrame]:
             lead = np.asarray(names, dtype=object)[best]
             value = f.calibrator(stack[best, np.arange(len(x))])
             for name in ("novelty", "shift"):
-                direct = (det._record_score(f.model, x) if name == "novelty"
-                          else det._shift_score(f.model, x))
+                direct = (
+                    det._record_score(f.model, x)
+                    if name == "novelty"
+                    else det._shift_score(f.model, x)
+                )
                 if direct is not None:
                     wins = direct > value
                     lead = np.where(wins, name, lead)
@@ -50,8 +53,7 @@ def trace_parts(det) -> list[pd.DataFrame]:
     return record
 
 
-def attach(table: pd.DataFrame, scored: pd.DataFrame, record: list[pd.DataFrame]
-           ) -> pd.DataFrame:
+def attach(table: pd.DataFrame, scored: pd.DataFrame, record: list[pd.DataFrame]) -> pd.DataFrame:
     """``scored`` with the traced columns, mapped back from the replay's time order
     (the table's rows sorted by timestamp, stable); unchanged when the counts differ
     (rows dropped by validation)."""
@@ -64,8 +66,9 @@ def attach(table: pd.DataFrame, scored: pd.DataFrame, record: list[pd.DataFrame]
     order = np.argsort(pd.DatetimeIndex(table[schema.TIMESTAMP]).asi8, kind="stable")
     out = scored.copy()
     for column in traced:
-        taken = np.asarray(traced[column].to_numpy(dtype=object if column == "lead_part"
-                                                   else float))
+        taken = np.asarray(
+            traced[column].to_numpy(dtype=object if column == "lead_part" else float)
+        )
         values = np.empty(len(table), dtype=taken.dtype)
         values[order] = taken
         out[column] = values
