@@ -163,11 +163,9 @@ class IsolationForestDetector(RatioSwitch, PartSchedule, CalendarParams, ForestP
         x = kept_rows(cache, "forest", (n_base, None if keep is None else tuple(keep)),
                        keys[0], window, lambda w: forest_input(columns_of(w, keep)))
         forest = rolled_forest(x, kept_forest, keep, **params)
-        ref, kept = window, None
+        ref, kept = window, _calibration_sample(len(window), params["random_state"])
         shift_ref, shift_prev = full_window, full_previous
-        if len(ref) > PART_CALIBRATION_ROWS:
-            kept = np.random.default_rng(params["random_state"]).choice(
-                len(ref), PART_CALIBRATION_ROWS, replace=False)
+        if kept is not None:
             ref = ref[kept]
             previous = None if previous is None else previous[kept]
             shift_ref = shift_ref[kept]
@@ -339,6 +337,14 @@ class IsolationForestDetector(RatioSwitch, PartSchedule, CalendarParams, ForestP
         return out
 
 
+def _calibration_sample(n_rows: int, seed: int | None) -> np.ndarray | None:
+    """The window rows the parts are calibrated on when the window holds more than
+    :data:`PART_CALIBRATION_ROWS` (None: every row), drawn from the detector's seed."""
+    if n_rows <= PART_CALIBRATION_ROWS:
+        return None
+    return np.random.default_rng(seed).choice(n_rows, PART_CALIBRATION_ROWS, replace=False)
+
+
 def _fit_area(rows: tuple[np.ndarray, np.ndarray | None], n_base: int | None,
               pairs: tuple[tuple[int, int], ...], free: bool, unread: tuple,
               seed: int | None) -> AreaPart | None:
@@ -349,8 +355,8 @@ def _fit_area(rows: tuple[np.ndarray, np.ndarray | None], n_base: int | None,
     if n_base is not None:
         ref = ref[:, :n_base]
         previous = None if previous is None else previous[:, :n_base]
-    if len(ref) > PART_CALIBRATION_ROWS:
-        kept = np.random.default_rng(seed).choice(len(ref), PART_CALIBRATION_ROWS, replace=False)
+    kept = _calibration_sample(len(ref), seed)
+    if kept is not None:
         ref = ref[kept]
         previous = None if previous is None else previous[kept]
     every = FeatureTails.fit(ref, previous, tails=True, free=free)
