@@ -99,22 +99,17 @@ class ZeroRuns:
     """Per sector and KPI: completed zero runs' count, longest and total duration (ns), the
     open run's start and whether it has read already (see the module docstring)."""
 
-    def __init__(self) -> None:
-        self.count = np.zeros((0, 0), dtype=np.int64)
-        self.longest = np.zeros((0, 0), dtype=np.int64)
-        self.total = np.zeros((0, 0), dtype=np.float64)
-        self.start = np.zeros((0, 0), dtype=np.int64)
-        self.fired = np.zeros((0, 0), dtype=np.bool_)
+    def __init__(self, n_kpi: int = 0) -> None:
+        self.count = np.zeros((0, n_kpi), dtype=np.int64)
+        self.longest = np.zeros((0, n_kpi), dtype=np.int64)
+        self.total = np.zeros((0, n_kpi), dtype=np.float64)
+        self.start = np.zeros((0, n_kpi), dtype=np.int64)
+        self.fired = np.zeros((0, n_kpi), dtype=np.bool_)
 
     def _fit(self, n_sectors: int, n_kpi: int) -> None:
         """Room for ``n_sectors``; a new KPI count starts the record afresh."""
         if n_kpi != self.count.shape[1]:
-            self.__init__()
-            self.count = np.zeros((0, n_kpi), dtype=np.int64)
-            self.longest = np.zeros((0, n_kpi), dtype=np.int64)
-            self.total = np.zeros((0, n_kpi), dtype=np.float64)
-            self.start = np.zeros((0, n_kpi), dtype=np.int64)
-            self.fired = np.zeros((0, n_kpi), dtype=np.bool_)
+            self.__init__(n_kpi)
         if len(self.count) >= n_sectors:
             return
         self.count = grow_rows(self.count, n_sectors, 0)

@@ -208,7 +208,7 @@ class LevelShift(FeatureExtractor):
         rows = self.rows(view)
         known = known_rows(rows, len(self.cur_bin_))
         if not self.active or not known.any():
-            return out, rows, known & False
+            return out, rows, np.zeros_like(known)
         r = rows[known]
         b = bin_ids(view)[known]
         good = np.isfinite(y[known])
