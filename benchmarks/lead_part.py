@@ -46,6 +46,10 @@ def trace_parts(det) -> list[pd.DataFrame]:
                     wins = direct > value
                     lead = np.where(wins, name, lead)
                     value = np.where(wins, direct, value)
+            if silence is not None:  # the zero-run record enters the score as a record does
+                wins = np.asarray(silence, dtype=float) > value
+                lead = np.where(wins, "silence", lead)
+                value = np.where(wins, silence, value)
         record.append(pd.DataFrame({"lead_part": lead, "lead_value": value}))
         return scores
 
@@ -55,21 +59,29 @@ def trace_parts(det) -> list[pd.DataFrame]:
 
 def attach(table: pd.DataFrame, scored: pd.DataFrame, record: list[pd.DataFrame]) -> pd.DataFrame:
     """``scored`` with the traced columns, mapped back from the replay's time order
-    (the table's rows sorted by timestamp, stable); unchanged when the counts differ
-    (rows dropped by validation)."""
+    (the scored rows sorted by timestamp, stable; rows the validator dropped or rejected
+    read ``unscored``); unchanged when the counts still differ."""
     if not record:
         return scored
     traced = pd.concat(record, ignore_index=True)
-    if len(traced) != len(table):
-        print(f"  parts: {len(traced)} traced rows for {len(table)}; not attached")
+    rows = np.arange(len(table))
+    if len(traced) != len(table) and schema.STATE in scored:
+        # rows the validator dropped or rejected were never scored (state ""): the traced
+        # rows are the scored ones, not the table's first (nab_leads put them there)
+        rows = np.flatnonzero(scored[schema.STATE].to_numpy(dtype=object) != "")
+    if len(traced) != len(rows):
+        print(f"  parts: {len(traced)} traced rows for {len(rows)} scored; not attached")
         return scored
-    order = np.argsort(pd.DatetimeIndex(table[schema.TIMESTAMP]).asi8, kind="stable")
+    stamps = pd.DatetimeIndex(table[schema.TIMESTAMP]).asi8[rows]
+    order = rows[np.argsort(stamps, kind="stable")]
     out = scored.copy()
     for column in traced:
         taken = np.asarray(
             traced[column].to_numpy(dtype=object if column == "lead_part" else float)
         )
-        values = np.empty(len(table), dtype=taken.dtype)
+        values = np.full(
+            len(table), "unscored" if taken.dtype == object else np.nan, dtype=taken.dtype
+        )
         values[order] = taken
         out[column] = values
     return out

@@ -37,8 +37,8 @@ RANGE = pd.Timedelta("21D")
 
 
 def traced(frame: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame, np.ndarray]:
-    """The alert stream, each row's lead part / value and routine flag (rows the detector
-    scored before its first model: ``warm``)."""
+    """The alert stream, each row's lead part / value and routine flag (rows scored before
+    the first model: no part; rows the validator dropped: ``unscored``)."""
     det = make_detector("iforest")
     record = trace_parts(det)
     flags: list[np.ndarray] = []
@@ -51,17 +51,18 @@ def traced(frame: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame, np.ndarray]:
     det._score_features = kept
     out = replay(frame, det, [VALUE], alarms=AlarmChain(close_after=ALERT_CLOSE_AFTER)).frame
     routine = np.concatenate(flags) if flags else np.zeros(0, bool)
-    missing = len(frame) - len(routine)  # the first rows, scored before any model
-    if missing > 0:
-        routine = np.r_[np.zeros(missing, bool), routine]
-        record.insert(0, pd.DataFrame({"lead_part": ["warm"] * missing, "lead_value": 0.0}))
-    parts = attach(frame, out, [pd.concat(record, ignore_index=True)
-                                .assign(routine=routine.astype(float))])
+    # one traced row per scored row; rows the validator dropped stay unscored (attach)
+    parts = attach(
+        frame, out, [pd.concat(record, ignore_index=True).assign(routine=routine.astype(float))]
+    )
     if "lead_part" not in parts:
         blank = pd.DataFrame({"lead_part": "?", "lead_value": np.nan}, index=out.index)
         return out[schema.ALERT_SCORE].to_numpy(float), blank, np.zeros(len(out), bool)
-    return (out[schema.ALERT_SCORE].to_numpy(float), parts[["lead_part", "lead_value"]],
-            parts["routine"].to_numpy() > 0)
+    return (
+        out[schema.ALERT_SCORE].to_numpy(float),
+        parts[["lead_part", "lead_value"]],
+        parts["routine"].to_numpy() > 0,
+    )
 
 
 def utc(stamp: object) -> pd.Timestamp:
@@ -88,8 +89,9 @@ def main() -> None:
     args = ap.parse_args()
     run = pickle.loads(args.run.read_bytes())
     thr = run.thresholds["standard"]
-    fa = false_alarm_places(run.file_scores, run.windows, run.profiles["standard"], thr,
-                            timestamps=run.timestamps)
+    fa = false_alarm_places(
+        run.file_scores, run.windows, run.profiles["standard"], thr, timestamps=run.timestamps
+    )
     rows = []
     for rel in run.files:
         if args.files and not any(s in rel for s in args.files):
@@ -110,12 +112,20 @@ def main() -> None:
                 found.append(int(hit[0]))
         costs = fa[fa.file == rel].set_index("row")["cost"]
         for kind, at in [("false", i) for i in costs.index] + [("window", i) for i in found]:
-            rows.append({"kind": kind, "file": rel.split("/")[1][:30], "row": at,
-                         "time": str(ts[at])[:16], "alert": round(alerts[at], 2),
-                         "lead": lead["lead_part"].iloc[at],
-                         "lead_value": round(float(lead["lead_value"].iloc[at]), 2),
-                         "routine": bool(routine[at]), "record": is_record(values, ns, at),
-                         "cost": float(costs.get(at, 0.0))})
+            rows.append(
+                {
+                    "kind": kind,
+                    "file": rel.split("/")[1][:30],
+                    "row": at,
+                    "time": str(ts[at])[:16],
+                    "alert": round(alerts[at], 2),
+                    "lead": lead["lead_part"].iloc[at],
+                    "lead_value": round(float(lead["lead_value"].iloc[at]), 2),
+                    "routine": bool(routine[at]),
+                    "record": is_record(values, ns, at),
+                    "cost": float(costs.get(at, 0.0)),
+                }
+            )
     table = pd.DataFrame(rows)
     if not args.quiet:
         print(table.to_string())
