@@ -113,7 +113,12 @@ def test_blank_hours_decay_the_sum_and_finer_data_keep_none(learned):
     quarter.cusum_ = count_cusum.CountCusum(1)
     for v in (14.2857, 0.0, 11.1111, 20.0):
         _hour(quarter, v, HOUR_NS // 4)
-    assert len(quarter.cusum_.sum_) == 0 and quarter.cusum_.counted_.sum() == 0
+    assert quarter.cusum_.sum_[0, 0] > 3.5  # quarter hours keep sums (three drops)
+    fine = copy.deepcopy(learned)
+    fine.cusum_ = count_cusum.CountCusum(1)
+    for v in (14.2857, 0.0, 11.1111, 20.0):
+        _hour(fine, v, HOUR_NS // 12)
+    assert len(fine.cusum_.sum_) == 0 and fine.cusum_.counted_.sum() == 0
 
 
 def test_a_checkpoint_keeps_the_sums_and_their_null_and_an_older_one_starts_empty(learned):
