@@ -60,8 +60,9 @@ def test_a_step_is_the_log_likelihood_ratio_of_the_rarer_outcome():
     assert step[2] > 0.0  # a success rate's failure: 1 of 10 at 1 %
     # under the sector's rate E[exp(step)] = 1: the sum's chance bound exp(-h) holds
     kk = np.arange(11.0)
-    mean = np.sum(binom.pmf(kk, 10, 0.004)
-                  * np.exp(steps(kk, np.full(11, 10.0), np.full(11, 0.004))[0]))
+    mean = np.sum(
+        binom.pmf(kk, 10, 0.004) * np.exp(steps(kk, np.full(11, 10.0), np.full(11, 0.004))[0])
+    )
     assert np.isclose(mean, 1.0)
 
 

@@ -89,15 +89,25 @@ class CountCusum:
         self.counted_ = np.zeros(n_kpis)
         self.hist_ = np.zeros((n_kpis, round(CAP / BIN) + 1))
 
-    def _next(self, rows: np.ndarray, cols: np.ndarray, k: np.ndarray, n: np.ndarray,
-              p: np.ndarray, counted: np.ndarray, step_ns: int
-              ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    def _next(
+        self,
+        rows: np.ndarray,
+        cols: np.ndarray,
+        k: np.ndarray,
+        n: np.ndarray,
+        p: np.ndarray,
+        counted: np.ndarray,
+        step_ns: int,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """(known rows, the values read, the sums with them, whether each row reads its
         sum, the sides) of this tick's rows x ``cols``."""
         known = known_rows(rows, len(self.sum_))
         r = np.where(known, rows, 0)[:, None]
-        prev = (np.where(known[:, None], self.sum_[r, cols], 0.0) if len(self.sum_)
-                else np.zeros(k.shape))
+        prev = (
+            np.where(known[:, None], self.sum_[r, cols], 0.0)
+            if len(self.sum_)
+            else np.zeros(k.shape)
+        )
         ok = counted & known[:, None] & np.isfinite(p) & (n > 0)
         step, side = steps(k, np.where(ok, n, 1.0), np.nan_to_num(p))
         decay = decay_per_value(step_ns)
@@ -118,8 +128,17 @@ class CountCusum:
         own = np.log(np.maximum(0.5 * share, 1e-300)) - (s - median) / SCALE
         return np.where(learned, np.minimum(own, np.log(np.maximum(share, 1e-300))), -s)
 
-    def z(self, rows: np.ndarray, cols: np.ndarray, k: np.ndarray, n: np.ndarray,
-          p: np.ndarray, counted: np.ndarray, out: np.ndarray, step_ns: int) -> np.ndarray:
+    def z(
+        self,
+        rows: np.ndarray,
+        cols: np.ndarray,
+        k: np.ndarray,
+        n: np.ndarray,
+        p: np.ndarray,
+        counted: np.ndarray,
+        out: np.ndarray,
+        step_ns: int,
+    ) -> np.ndarray:
         """``out`` (rows x KPIs, the counted z so far, NaN: not read in counts) with the
         sum where this value raises it, its null puts it at :data:`P_READ` or rarer and it
         says more on the same side; ``k, n``: the values' events and trials (0 % hours at
@@ -142,8 +161,17 @@ class CountCusum:
             out[i[more], cols[j[more]]] = cusum[more]
         return out
 
-    def update(self, rows: np.ndarray, cols: np.ndarray, k: np.ndarray, n: np.ndarray,
-               p: np.ndarray, counted: np.ndarray, n_rows: int, step_ns: int) -> None:
+    def update(
+        self,
+        rows: np.ndarray,
+        cols: np.ndarray,
+        k: np.ndarray,
+        n: np.ndarray,
+        p: np.ndarray,
+        counted: np.ndarray,
+        n_rows: int,
+        step_ns: int,
+    ) -> None:
         """Add this tick's values to the sums and their null (distinct sector rows)."""
         if step_ns < MIN_STEP_NS or not len(cols):
             return
