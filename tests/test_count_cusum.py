@@ -60,8 +60,9 @@ def test_a_step_is_the_log_likelihood_ratio_of_the_rarer_outcome():
     assert step[2] > 0.0  # a success rate's failure: 1 of 10 at 1 %
     # under the sector's rate E[exp(step)] = 1: the sum's chance bound exp(-h) holds
     kk = np.arange(11.0)
-    mean = np.sum(binom.pmf(kk, 10, 0.004)
-                  * np.exp(steps(kk, np.full(11, 10.0), np.full(11, 0.004))[0]))
+    mean = np.sum(
+        binom.pmf(kk, 10, 0.004) * np.exp(steps(kk, np.full(11, 10.0), np.full(11, 0.004))[0])
+    )
     assert np.isclose(mean, 1.0)
 
 
@@ -113,7 +114,12 @@ def test_blank_hours_decay_the_sum_and_finer_data_keep_none(learned):
     quarter.cusum_ = count_cusum.CountCusum(1)
     for v in (14.2857, 0.0, 11.1111, 20.0):
         _hour(quarter, v, HOUR_NS // 4)
-    assert len(quarter.cusum_.sum_) == 0 and quarter.cusum_.counted_.sum() == 0
+    assert quarter.cusum_.sum_[0, 0] > 3.5  # quarter hours keep sums (three drops)
+    fine = copy.deepcopy(learned)
+    fine.cusum_ = count_cusum.CountCusum(1)
+    for v in (14.2857, 0.0, 11.1111, 20.0):
+        _hour(fine, v, HOUR_NS // 12)
+    assert len(fine.cusum_.sum_) == 0 and fine.cusum_.counted_.sum() == 0
 
 
 def test_a_checkpoint_keeps_the_sums_and_their_null_and_an_older_one_starts_empty(learned):

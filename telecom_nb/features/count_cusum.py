@@ -27,8 +27,11 @@ where that null puts it at :data:`P_READ` or rarer; the rate part
 sector's rate ``E[exp(step)] = 1``), which holds but is 25-40x conservative at 6 nats.
 
 Hours without a value of the KPI decay the sum too (a blank day would otherwise keep one
-drop's sum for the next call). Data finer than :data:`MIN_STEP_NS` keep no sums (not
-measured at 15 minutes: a surge's quarter hours carry capped evidence there). Vectorised
+drop's sum for the next call). Data finer than :data:`MIN_STEP_NS` (15 minutes) keep no
+sums: at 15 minutes a surge's quarter hours are a drop of 8-30 calls each, read one by one at
+binomial z 4-6 (tail units ~3.5, the max over ~140 features 1-2); summed, the same rows read
+10-18 nats (thirty-eighth session, w2178: VoLTE rows flagged 43 -> 59 of 189, handover surges
+20 -> 22 of 23). 5-minute data are not measured. Vectorised
 over the tick's rows; state: one float per sector x KPI, allocated when a KPI is a ratio,
 and per KPI a histogram of the reading rows' sums.
 """
@@ -49,7 +52,7 @@ DECAY = 0.9
 #: the sum's ceiling (a call-drop fault's hundreds of drops would hold it up for days)
 CAP = 20.0
 #: data steps finer than this keep no sums
-MIN_STEP_NS = HOUR_NS // 2
+MIN_STEP_NS = HOUR_NS // 4
 #: a row reads the sum where its null puts it this rare (per counted row) or rarer
 P_READ = 1e-5
 #: the null's exponential scale beyond the reading rows' median (nats)
@@ -86,15 +89,25 @@ class CountCusum:
         self.counted_ = np.zeros(n_kpis)
         self.hist_ = np.zeros((n_kpis, round(CAP / BIN) + 1))
 
-    def _next(self, rows: np.ndarray, cols: np.ndarray, k: np.ndarray, n: np.ndarray,
-              p: np.ndarray, counted: np.ndarray, step_ns: int
-              ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    def _next(
+        self,
+        rows: np.ndarray,
+        cols: np.ndarray,
+        k: np.ndarray,
+        n: np.ndarray,
+        p: np.ndarray,
+        counted: np.ndarray,
+        step_ns: int,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """(known rows, the values read, the sums with them, whether each row reads its
         sum, the sides) of this tick's rows x ``cols``."""
         known = known_rows(rows, len(self.sum_))
         r = np.where(known, rows, 0)[:, None]
-        prev = (np.where(known[:, None], self.sum_[r, cols], 0.0) if len(self.sum_)
-                else np.zeros(k.shape))
+        prev = (
+            np.where(known[:, None], self.sum_[r, cols], 0.0)
+            if len(self.sum_)
+            else np.zeros(k.shape)
+        )
         ok = counted & known[:, None] & np.isfinite(p) & (n > 0)
         step, side = steps(k, np.where(ok, n, 1.0), np.nan_to_num(p))
         decay = decay_per_value(step_ns)
@@ -115,8 +128,17 @@ class CountCusum:
         own = np.log(np.maximum(0.5 * share, 1e-300)) - (s - median) / SCALE
         return np.where(learned, np.minimum(own, np.log(np.maximum(share, 1e-300))), -s)
 
-    def z(self, rows: np.ndarray, cols: np.ndarray, k: np.ndarray, n: np.ndarray,
-          p: np.ndarray, counted: np.ndarray, out: np.ndarray, step_ns: int) -> np.ndarray:
+    def z(
+        self,
+        rows: np.ndarray,
+        cols: np.ndarray,
+        k: np.ndarray,
+        n: np.ndarray,
+        p: np.ndarray,
+        counted: np.ndarray,
+        out: np.ndarray,
+        step_ns: int,
+    ) -> np.ndarray:
         """``out`` (rows x KPIs, the counted z so far, NaN: not read in counts) with the
         sum where this value raises it, its null puts it at :data:`P_READ` or rarer and it
         says more on the same side; ``k, n``: the values' events and trials (0 % hours at
@@ -139,8 +161,17 @@ class CountCusum:
             out[i[more], cols[j[more]]] = cusum[more]
         return out
 
-    def update(self, rows: np.ndarray, cols: np.ndarray, k: np.ndarray, n: np.ndarray,
-               p: np.ndarray, counted: np.ndarray, n_rows: int, step_ns: int) -> None:
+    def update(
+        self,
+        rows: np.ndarray,
+        cols: np.ndarray,
+        k: np.ndarray,
+        n: np.ndarray,
+        p: np.ndarray,
+        counted: np.ndarray,
+        n_rows: int,
+        step_ns: int,
+    ) -> None:
         """Add this tick's values to the sums and their null (distinct sector rows)."""
         if step_ns < MIN_STEP_NS or not len(cols):
             return
