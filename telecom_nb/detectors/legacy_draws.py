@@ -27,11 +27,20 @@ _MASK32 = 0xFFFFFFFF
 
 def _twist(key, out):  # pragma: no cover - compiled
     """numpy's ``mt19937_gen`` (the next 624 state words, in place), and the words'
-    tempered outputs (``mt19937_next``) into ``out``."""
-    for i in range(_N):
-        y = (key[i] & 0x80000000) | (key[i + 1 if i + 1 < _N else 0] & 0x7FFFFFFF)
-        v = key[i + _M if i + _M < _N else i + _M - _N] ^ (y >> 1) ^ ((y & 1) * 0x9908B0DF)
-        key[i] = v
+    tempered outputs (``mt19937_next``) into ``out``.
+
+    The state's loop in its three stretches: word i reads word i + 1 and word i + 397
+    (or i - 227, already new), so with the indices plain each stretch compiles to vector
+    steps (one loop with the wrap-around read per word: ~0.8 against ~0.33 us a twist, a
+    quarter of a 19k-row window's draws)."""
+    for i in range(_N - _M):  # words i + 1 and i + 397 not yet new
+        y = (key[i] & 0x80000000) | (key[i + 1] & 0x7FFFFFFF)
+        key[i] = key[i + _M] ^ (y >> 1) ^ ((y & 1) * 0x9908B0DF)
+    for i in range(_N - _M, _N - 1):  # word i - 227 new (227 words back: vector steps)
+        y = (key[i] & 0x80000000) | (key[i + 1] & 0x7FFFFFFF)
+        key[i] = key[i + _M - _N] ^ (y >> 1) ^ ((y & 1) * 0x9908B0DF)
+    y = (key[_N - 1] & 0x80000000) | (key[0] & 0x7FFFFFFF)  # the last reads new word 0
+    key[_N - 1] = key[_M - 1] ^ (y >> 1) ^ ((y & 1) * 0x9908B0DF)
     for i in range(_N):
         y = key[i]
         y ^= y >> 11
