@@ -113,3 +113,29 @@ def test_the_large_batches_level_walk_scores_as_sklearn(params):
     assert np.array_equal(flat.score_samples(x), forest.score_samples(x))
     single = FlatForest.of(IsolationForest(random_state=0, n_estimators=3).fit(np.ones((50, 4))))
     assert np.array_equal(single.score_samples(x), single.forest.score_samples(x))
+
+
+@pytest.mark.parametrize("max_samples", [8, 16, 32, 256])  # depth 3 (no bits), 4, 5, 8
+@pytest.mark.parametrize("columns", [5, 300])  # uint8 and int32 node features
+def test_the_top_levels_read_as_bits_score_as_sklearn(max_samples, columns):
+    """The level walk's first :data:`~flat_forest.TOP` levels, read as a word of bits per
+    row, take sklearn's branches: rows exactly on each of those nodes' thresholds (go
+    left) and just above them, trees as deep as the bits and deeper, a part block."""
+    rng = np.random.default_rng(columns + max_samples)
+    train = rng.standard_t(3, size=(400, columns))
+    train[:, 0] = np.round(train[:, 0])
+    forest = IsolationForest(random_state=3, n_estimators=5, max_samples=max_samples)
+    forest.fit(train)
+    flat = FlatForest.of(forest)
+    assert flat.feature.dtype == (np.uint8 if columns <= 256 else np.int32)
+    x = rng.standard_t(3, size=(700, columns)) * 2
+    row = 0
+    for t in range(len(flat.feature)):
+        for node in range(min(flat_forest._TOP_NODES, flat.feature.shape[1])):
+            if np.isfinite(flat.threshold[t, node]) and row + 2 <= len(x):
+                at = flat.threshold[t, node]
+                x[row, flat.feature[t, node]] = at
+                x[row + 1, flat.feature[t, node]] = np.nextafter(at, np.float32(np.inf))
+                row += 2
+    assert row > 20
+    assert np.array_equal(flat.score_samples(x), forest.score_samples(x))

@@ -52,3 +52,24 @@ def test_draws_equal_with_and_without_the_compiled_heads(monkeypatch):
     for name in ("tree_seeds", "rows", "splitter_seeds"):
         np.testing.assert_array_equal(getattr(fast, name), getattr(slow, name))
     assert all(np.array_equal(a, b) for a, b in zip(fast.features, slow.features, strict=True))
+
+
+def test_growing_windows_draw_the_trees_seeds_and_columns_once(monkeypatch):
+    """Each young window size misses ``_draws``' cache; the tree seeds, columns and
+    splitter seeds (the same for every size) are drawn once, and each size's draws are
+    the per-tree loop's."""
+    seeds = np.random.RandomState(4).randint(np.iinfo(np.int32).max, size=8)
+    key = seeds.astype(np.int64).tobytes()
+    forest_fit._draws.cache_clear()
+    forest_fit._tree_draws.cache_clear()
+    fast = [forest_fit._draws(key, 6, n, 256) for n in (700, 900, 1100)]
+    assert forest_fit._tree_draws.cache_info().misses == 1
+    assert forest_fit._tree_draws.cache_info().hits == 2
+    forest_fit._draws.cache_clear()
+    monkeypatch.setattr(legacy_draws, "permutation_applies", lambda n, k: False)
+    for n, got in zip((700, 900, 1100), fast, strict=True):
+        slow = forest_fit._draws(key, 6, n, 256)
+        for name in ("tree_seeds", "rows", "splitter_seeds"):
+            np.testing.assert_array_equal(getattr(got, name), getattr(slow, name))
+        assert all(np.array_equal(a, b) for a, b in zip(got.features, slow.features, strict=True))
+    forest_fit._draws.cache_clear()

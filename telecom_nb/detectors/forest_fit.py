@@ -194,12 +194,19 @@ def _draws(seeds: bytes, n_features: int, n_samples: int, max_samples: int) -> D
     seeds come from ``random_state``, so the draws of a window size repeat (~50-250 us a
     tree for a 5k-20k row window, the legacy RandomState's permutation of the window's
     rows)."""
-    rs = np.random.RandomState(0)  # re-seeded per tree, as in ``_fit``
     seeds64 = np.frombuffer(seeds, dtype=np.int64)
-    # the subsamples of all trees in one compiled loop where sklearn permutes the rows
-    # (the columns' draw, all of them, draws nothing: the rows' stream starts at the seed)
-    heads = (legacy_draws.permutation_heads(seeds64, n_samples, max_samples)
-             if legacy_draws.permutation_applies(n_samples, max_samples) else None)
+    if legacy_draws.permutation_applies(n_samples, max_samples):
+        # the subsamples of all trees in one compiled loop where sklearn permutes the rows
+        # (the columns' draw, all of them, draws nothing: the rows' stream starts at the
+        # seed), the rest as any window size draws it
+        tree_seeds, features, splitter_seeds = _tree_draws(seeds, n_features)
+        # sklearn weights all rows (1 if drawn, else 0) and its splitter keeps the drawn
+        # ones in row order: the drawn rows alone, in row order, give the same tree
+        # without a pass over every row of the window per tree
+        rows = np.sort(legacy_draws.permutation_heads(seeds64, n_samples, max_samples), axis=1)
+        rows.setflags(write=False)
+        return Draws(tree_seeds, features, rows, splitter_seeds)
+    rs = np.random.RandomState(0)  # re-seeded per tree, as in ``_fit``
     tree_seeds = np.empty(len(seeds64), dtype=np.int64)
     splitter_seeds = np.empty(len(seeds64), dtype=np.int64)
     rows = np.empty((len(seeds64), max_samples), dtype=np.int64)
@@ -209,12 +216,8 @@ def _draws(seeds: bytes, n_features: int, n_samples: int, max_samples: int) -> D
         tree_seeds[t] = rs.randint(np.iinfo(np.int32).max)
         rs.seed(seed)  # _generate_bagging_indices(seed, ...)
         columns = sample_without_replacement(n_features, n_features, random_state=rs)
-        indices = (sample_without_replacement(n_samples, max_samples, random_state=rs)
-                   if heads is None else heads[t])
-        # sklearn weights all rows (1 if drawn, else 0) and its splitter keeps the drawn
-        # ones in row order: the drawn rows alone, in row order, give the same tree
-        # without a pass over every row of the window per tree
-        rows[t] = np.sort(indices)
+        indices = sample_without_replacement(n_samples, max_samples, random_state=rs)
+        rows[t] = np.sort(indices)  # the drawn rows in row order (above)
         columns.setflags(write=False)
         features.append(columns)
         rs.seed(tree_seeds[t])  # the tree's RandomState: Splitter.init's first draw
@@ -222,6 +225,31 @@ def _draws(seeds: bytes, n_features: int, n_samples: int, max_samples: int) -> D
     for a in (tree_seeds, rows, splitter_seeds):
         a.setflags(write=False)
     return Draws(tree_seeds, tuple(features), rows, splitter_seeds)
+
+
+@functools.lru_cache(maxsize=DRAWS_KEPT)
+def _tree_draws(seeds: bytes, n_features: int
+                ) -> tuple[np.ndarray, tuple[np.ndarray, ...], np.ndarray]:
+    """:class:`Draws`' tree seeds, columns and splitter seeds: they do not depend on the
+    window's size, so a growing window's fits (each a new size: :func:`_draws` misses)
+    draw them once (~14 us a tree of Python calls; the rows' permutation is drawn apart)."""
+    rs = np.random.RandomState(0)
+    seeds64 = np.frombuffer(seeds, dtype=np.int64)
+    tree_seeds = np.empty(len(seeds64), dtype=np.int64)
+    splitter_seeds = np.empty(len(seeds64), dtype=np.int64)
+    features = []
+    for t, seed in enumerate(seeds64):
+        rs.seed(seed)
+        tree_seeds[t] = rs.randint(np.iinfo(np.int32).max)
+        rs.seed(seed)
+        columns = sample_without_replacement(n_features, n_features, random_state=rs)
+        columns.setflags(write=False)
+        features.append(columns)
+        rs.seed(tree_seeds[t])
+        splitter_seeds[t] = rs.randint(0, tree_kernel.RAND_R_MAX)
+    tree_seeds.setflags(write=False)
+    splitter_seeds.setflags(write=False)
+    return tree_seeds, tuple(features), splitter_seeds
 
 
 def _average_path_length(n_samples_leaf: np.ndarray) -> np.ndarray:

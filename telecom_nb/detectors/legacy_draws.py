@@ -27,11 +27,20 @@ _MASK32 = 0xFFFFFFFF
 
 def _twist(key, out):  # pragma: no cover - compiled
     """numpy's ``mt19937_gen`` (the next 624 state words, in place), and the words'
-    tempered outputs (``mt19937_next``) into ``out``."""
-    for i in range(_N):
-        y = (key[i] & 0x80000000) | (key[i + 1 if i + 1 < _N else 0] & 0x7FFFFFFF)
-        v = key[i + _M if i + _M < _N else i + _M - _N] ^ (y >> 1) ^ ((y & 1) * 0x9908B0DF)
-        key[i] = v
+    tempered outputs (``mt19937_next``) into ``out``.
+
+    The state's loop in its three stretches: word i reads word i + 1 and word i + 397
+    (or i - 227, already new), so with the indices plain each stretch compiles to vector
+    steps (one loop with the wrap-around read per word: ~0.8 against ~0.33 us a twist, a
+    quarter of a 19k-row window's draws)."""
+    for i in range(_N - _M):  # words i + 1 and i + 397 not yet new
+        y = (key[i] & 0x80000000) | (key[i + 1] & 0x7FFFFFFF)
+        key[i] = key[i + _M] ^ (y >> 1) ^ ((y & 1) * 0x9908B0DF)
+    for i in range(_N - _M, _N - 1):  # word i - 227 new (227 words back: vector steps)
+        y = (key[i] & 0x80000000) | (key[i + 1] & 0x7FFFFFFF)
+        key[i] = key[i + _M - _N] ^ (y >> 1) ^ ((y & 1) * 0x9908B0DF)
+    y = (key[_N - 1] & 0x80000000) | (key[0] & 0x7FFFFFFF)  # the last reads new word 0
+    key[_N - 1] = key[_M - 1] ^ (y >> 1) ^ ((y & 1) * 0x9908B0DF)
     for i in range(_N):
         y = key[i]
         y ^= y >> 11
@@ -54,23 +63,32 @@ def _heads(seeds, n, k, out):  # pragma: no cover - compiled
             x[p] = p
         # the legacy shuffle: for i = n-1 .. 1, j = random_interval(i) (a word masked to
         # i's bit length, drawn again while above i), then x[i] <-> x[j]; here one word a
-        # step, branch-free: a rejected word swaps x[i] with itself and keeps i
+        # step, branch-free: a rejected word swaps x[i] with itself and keeps i. The mask
+        # (the smallest 2**b - 1 >= i) is constant while i stays above its half, so it is
+        # set once a stretch, out of the step's chain (i -> mask -> j -> i: 19k-row window,
+        # 100 trees, 5.7 -> 4.4 ms)
         i = n - 1
-        mask = 1  # the smallest 2**b - 1 >= i, kept as i falls
+        mask = 1
         while mask < i:
             mask = 2 * mask + 1
+        pos = _N  # the words are used up: twist first
         while i > 0:
-            _twist(key, words)
-            for pos in range(_N):
-                mask >>= i <= mask >> 1
+            if pos == _N:
+                _twist(key, words)
+                pos = 0
+            if i <= mask >> 1:  # i fell by one word at most: one bit at most
+                mask >>= 1
+            half = mask >> 1
+            while pos < _N:
                 j = words[pos] & mask
+                pos += 1
                 ok = j <= i
                 j = j if ok else i
                 a = x[j]
                 x[j] = x[i]
                 x[i] = a
                 i -= ok
-                if i == 0:
+                if i <= half:  # the mask shrinks at the next word (or i is 0: done)
                     break
         for p in range(k):
             out[t, p] = x[p]
