@@ -67,6 +67,9 @@ class RatePart:
     anchor: np.ndarray  # (C,) each column's 99 % quantile of units
     scale: np.ndarray  # (C,) its 99-99.9 % spacing's exponential scale
     penalty: float  # log10 of the number of columns
+    #: (C,) |z| a value needs to be read (None: every value; below 30 minutes the level
+    #: where the ratio's CUSUM reads a sum)
+    least: np.ndarray | None = None
 
     @classmethod
     def fit(
@@ -75,9 +78,11 @@ class RatePart:
         ref: np.ndarray,
         columns: tuple[int, ...],
         continues: np.ndarray | None = None,
+        least: np.ndarray | None = None,
     ) -> RatePart | None:
         """None without a column whose window spreads beyond its 99 % quantile (a column
-        still 0 at 99.9 % has no tail in the window to read its rarity from)."""
+        still 0 at 99.9 % has no tail in the window to read its rarity from); ``least``:
+        :attr:`least` (the null is still every value's: a heavier tail, never a lighter)."""
         if not len(columns):
             return None
         cols = np.asarray(columns, dtype=np.int64)
@@ -95,13 +100,21 @@ class RatePart:
             return None
         anchor = np.quantile(units[:, keep], START, axis=0)
         return cls(
-            cols[keep], tails.select(cols[keep]), anchor, scale[keep], math.log10(int(keep.sum()))
+            cols[keep],
+            tails.select(cols[keep]),
+            anchor,
+            scale[keep],
+            math.log10(int(keep.sum())),
+            None if least is None else np.asarray(least, dtype=np.float64)[keep],
         )
 
     def __call__(self, features: np.ndarray) -> np.ndarray:
         """Per row the strongest column's ``-log10 p`` less the Bonferroni, 0 below
         :data:`FLOOR` (its body would lift the raw score's quartiles)."""
-        units = np.nan_to_num(self.tails.units(features[:, self.columns]))
+        z = features[:, self.columns]
+        units = np.nan_to_num(self.tails.units(z))
+        if self.least is not None:  # only a sum's evidence (NaN compares False: not read)
+            units = np.where(np.abs(z) >= self.least, units, 0.0)
         top = -math.log10(1 - START)
         log_p = np.where(
             units > self.anchor, exp_tail_log_p(units, self.anchor, self.scale, top), 0.0
