@@ -52,7 +52,8 @@ AREA_AFTER = pd.Timedelta("2D")
 PERSIST_STEP = pd.Timedelta("1h")
 #: the rate part's finest cadence: at 30 minutes, with the count runs' memory in data time
 #: and their hold rule, it found VoLTE drop surges 7 -> 11 of 21 for 3 more false alarms
-#: (tuning world v1311); at 15 minutes 2 handover surges more for 39 more (v1310)
+#: (tuning world v1311); at 15 minutes 2 handover surges more for 39 more (v1310). Finer
+#: (down to the ratio CUSUM's ``MIN_STEP_NS``) it reads only the CUSUM's sums
 RATE_STEP = pd.Timedelta("30min")
 #: the drift part's finest cadence: its columns at 15 and 30 minutes separate a wrong
 #: parameter as hourly ones do (the drift's memory is data time)
