@@ -134,3 +134,15 @@ def test_a_checkpoint_keeps_the_sums_and_their_null_and_an_older_one_starts_empt
     old = restore(LumpyKpis(KPI, (), 1), tree, arrays)
     assert len(old.cusum_.sum_) == 0 and old.cusum_.counted_.sum() == 0
     assert np.isfinite(_hour(old, 10.0))  # and goes on
+
+
+def test_the_read_level_is_where_the_null_reads_a_sum(learned):
+    """The rate part reads a 15-minute column from this level: a sum there reads, one a
+    tenth of a nat under it does not."""
+    cols = np.zeros(2, np.intp)
+    level = learned.cusum_.read_level(cols[:1])[0]
+    assert 5.0 < level < -np.log(count_cusum.P_READ)  # the learned null: below the bound
+    log_p = learned.cusum_.log_p(cols, np.array([level, level - 0.1]))
+    assert log_p[0] <= np.log(count_cusum.P_READ) + 1e-9 < log_p[1]
+    fresh = count_cusum.CountCusum(1)
+    assert np.isclose(fresh.read_level(cols[:1])[0], -np.log(count_cusum.P_READ))

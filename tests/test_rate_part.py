@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import math
+from types import SimpleNamespace
 
 import numpy as np
+import pandas as pd
 
 from telecom_nb.detectors.feature_tails import FeatureTails
+from telecom_nb.detectors.part_schedule import PartSchedule
 from telecom_nb.detectors.rate_part import FLOOR, RatePart, rate_columns
+from telecom_nb.features.count_cusum import P_READ, CountCusum
 
 NAMES = ["drop:season_z", "drop:persist_z", "ho:season_z", "load:season_z", "idle:season_z"]
 
@@ -51,3 +55,35 @@ def test_no_part_without_columns_or_a_tail():
     tails = FeatureTails.fit(ref, np.zeros_like(ref))
     assert RatePart.fit(tails, ref, ()) is None  # not asked for (15 minutes, few series)
     assert RatePart.fit(tails, ref, (4,)) is None  # 0 on every row: nothing to read
+
+
+def test_below_30_minutes_only_values_at_the_sums_level_are_read():
+    """A quarter hour's single reading far in the column's tail reads nothing below the
+    CUSUM's level; a sum at or beyond it reads as every value does at 30 minutes."""
+    ref = _window(20_000)
+    cols = (0, 2)
+    tails = FeatureTails.fit(ref, np.zeros_like(ref))
+    every = RatePart.fit(tails, ref, cols)
+    level = np.array([9.0, 9.0])
+    summed = RatePart.fit(tails, ref, cols, least=level)
+    assert every is not None and summed is not None and every.least is None
+    rows = np.zeros((3, len(NAMES)))
+    rows[0, 0] = 8.0  # one value: far out, yet under the level
+    rows[1, 0] = 9.5  # a sum beyond it
+    rows[2, 2] = np.nan  # not read at all
+    assert every(rows)[0] > FLOOR
+    assert summed(rows).tolist() == [0.0, every(rows)[1], 0.0]
+    assert np.array_equal(summed.anchor, every.anchor)  # the null: every value's
+
+
+def test_the_schedule_reads_sums_between_15_and_30_minutes_only():
+    lumpy = SimpleNamespace(kpis=("drop", "ho"), cusum_=CountCusum(2))
+    stub = SimpleNamespace(_rate_columns=lambda: (0, 2))
+    for step, expected in (("15min", -np.log(P_READ)), ("30min", None), ("1h", None)):
+        part = SimpleNamespace(lumpy_=lumpy, cadence_=SimpleNamespace(step=pd.Timedelta(step)))
+        stub.features_ = SimpleNamespace(parts_=[part], feature_names=NAMES)
+        least = PartSchedule._rate_least(stub)
+        if expected is None:
+            assert least is None
+        else:
+            assert np.allclose(least, expected)

@@ -132,6 +132,7 @@ class IsolationForestDetector(RatioSwitch, PartSchedule, CalendarParams, ForestP
         area_pairs = params.pop("area_columns", ())
         persist_pairs = params.pop("persist_columns", ())
         rate_cols = tuple(params.pop("rate_columns", ()))
+        rate_least = params.pop("rate_least", None)
         drift_pairs = tuple(params.pop("drift_columns", ()))
         drift_cols = tuple(int(p[1]) for p in drift_pairs)
         drift_fitted = params.pop("drift_part", True)
@@ -215,7 +216,7 @@ class IsolationForestDetector(RatioSwitch, PartSchedule, CalendarParams, ForestP
         else:  # the mark is the area's own evidence: its null reads every row
             area = _fit_area(all_rows, n_base, area_pairs, free, tuple(hidden) + run + drift_cols,
                              params["random_state"])
-        rates = None if heavy else RatePart.fit(every, ref, rate_cols, cont)
+        rates = None if heavy else RatePart.fit(every, ref, rate_cols, cont, rate_least)
         drift = None if heavy or not drift_fitted else DriftPart.fit(ref, drift_pairs)
         if joint is not None and not heavy:
             zref = np.maximum(zref, units)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from telecom_nb.detectors.area_part import area_columns
@@ -22,6 +23,7 @@ from telecom_nb.detectors.rate_part import rate_columns
 from telecom_nb.detectors.retrain_jobs import POOLED_SERIES
 from telecom_nb.detectors.run_part import run_columns
 from telecom_nb.detectors.second_kpi import kpi_groups
+from telecom_nb.features.count_cusum import MIN_STEP_NS
 
 #: the few-series columns, after every other (:meth:`PartSchedule._by_names`)
 _FEW_COLUMNS = (":shift_z", ":held_z", ":smooth_z", ":record_z")
@@ -50,7 +52,8 @@ AREA_AFTER = pd.Timedelta("2D")
 PERSIST_STEP = pd.Timedelta("1h")
 #: the rate part's finest cadence: at 30 minutes, with the count runs' memory in data time
 #: and their hold rule, it found VoLTE drop surges 7 -> 11 of 21 for 3 more false alarms
-#: (tuning world v1311); at 15 minutes 2 handover surges more for 39 more (v1310)
+#: (tuning world v1311); at 15 minutes 2 handover surges more for 39 more (v1310). Finer
+#: (down to the ratio CUSUM's ``MIN_STEP_NS``) it reads only the CUSUM's sums
 RATE_STEP = pd.Timedelta("30min")
 #: the drift part's finest cadence: its columns at 15 and 30 minutes separate a wrong
 #: parameter as hourly ones do (the drift's memory is data time)
@@ -174,16 +177,28 @@ class PartSchedule:
                 "run_columns": found["run"], "run_part": self._run_part(),
                 "area_columns": found["area"] if self._area_part() else (),
                 "persist_columns": found["persist"] if self._persist_part() else (),
-                "rate_columns": self._rate_columns(),
+                "rate_columns": self._rate_columns(), "rate_least": self._rate_least(),
                 "drift_columns": found["drift"], "drift_part": self._drift_part()}
 
     def _rate_columns(self) -> tuple[int, ...]:
         """The rate part's columns: the seasonal z of the KPIs the data show are ratios of
-        counts (``joint`` fleets after a day, :data:`RATE_STEP` or slower)."""
+        counts (``joint`` fleets after a day, as fine as the ratio CUSUM keeps its sums)."""
         lumpy = getattr(self.features_.parts_[0], "lumpy_", None)
         if lumpy is None or not self.joint or not self._run_part():
             return ()
-        if self.features_.parts_[0].cadence_.step < RATE_STEP:
+        if self.features_.parts_[0].cadence_.step < pd.Timedelta(MIN_STEP_NS, "ns"):
             return ()
         return rate_columns(list(self.features_.feature_names), list(lumpy.kpis),
                             lumpy.counts_.ratios())
+
+    def _rate_least(self) -> np.ndarray | None:
+        """Finer than :data:`RATE_STEP` the |z| each rate column is read from: where the
+        ratio's CUSUM reads a sum (a quarter hour's single value, 1 drop of 2 calls at a
+        quiet cell, is no evidence there); None: every value (30 minutes or slower)."""
+        cols = self._rate_columns()
+        if not cols or self.features_.parts_[0].cadence_.step >= RATE_STEP:
+            return None
+        lumpy = self.features_.parts_[0].lumpy_
+        names = self.features_.feature_names
+        kpis = [names[c].rpartition(":")[0] for c in cols]
+        return lumpy.cusum_.read_level(np.array([lumpy.kpis.index(k) for k in kpis]))

@@ -21,7 +21,11 @@ starting among the declustered rows move its 99.9 % quantile by a log-sized step
 the anchor. Fleets at 30 minutes or slower (the detector's gate, ``RATE_STEP``): at 15
 minutes the same fit found one surge more for 34 more false-alarm rows (offline, tuning
 world 1050); once the count runs kept their memory in data time (twentieth session) a
-30-minute world's surges reach it too.
+30-minute world's surges reach it too. Finer, down to where the ratio CUSUM keeps its sums
+(:mod:`~telecom_nb.features.count_cusum`, 15 minutes), a column is read only at or beyond
+the |z| where that CUSUM reads a sum (:attr:`RatePart.least`; the null is still fitted on
+every value): read one by one, a quiet cell's quarter hours (1 failure of 1-2 attempts) made
+54 false-alarm rows for 2 surges (thirty-eighth session, w2178); read only as sums, 3 for 2.
 
 What the window cannot show is a tail that grows heavier beyond its 99.9 % (a few dozen
 rows): a t-distributed column (2 degrees of freedom) at its 1 in 10,000 reads ~1 in
@@ -67,6 +71,9 @@ class RatePart:
     anchor: np.ndarray  # (C,) each column's 99 % quantile of units
     scale: np.ndarray  # (C,) its 99-99.9 % spacing's exponential scale
     penalty: float  # log10 of the number of columns
+    #: (C,) |z| a value needs to be read (None: every value; below 30 minutes the level
+    #: where the ratio's CUSUM reads a sum)
+    least: np.ndarray | None = None
 
     @classmethod
     def fit(
@@ -75,9 +82,11 @@ class RatePart:
         ref: np.ndarray,
         columns: tuple[int, ...],
         continues: np.ndarray | None = None,
+        least: np.ndarray | None = None,
     ) -> RatePart | None:
         """None without a column whose window spreads beyond its 99 % quantile (a column
-        still 0 at 99.9 % has no tail in the window to read its rarity from)."""
+        still 0 at 99.9 % has no tail in the window to read its rarity from); ``least``:
+        :attr:`least` (the null is still every value's: a heavier tail, never a lighter)."""
         if not len(columns):
             return None
         cols = np.asarray(columns, dtype=np.int64)
@@ -95,13 +104,21 @@ class RatePart:
             return None
         anchor = np.quantile(units[:, keep], START, axis=0)
         return cls(
-            cols[keep], tails.select(cols[keep]), anchor, scale[keep], math.log10(int(keep.sum()))
+            cols[keep],
+            tails.select(cols[keep]),
+            anchor,
+            scale[keep],
+            math.log10(int(keep.sum())),
+            None if least is None else np.asarray(least, dtype=np.float64)[keep],
         )
 
     def __call__(self, features: np.ndarray) -> np.ndarray:
         """Per row the strongest column's ``-log10 p`` less the Bonferroni, 0 below
         :data:`FLOOR` (its body would lift the raw score's quartiles)."""
-        units = np.nan_to_num(self.tails.units(features[:, self.columns]))
+        z = features[:, self.columns]
+        units = np.nan_to_num(self.tails.units(z))
+        if self.least is not None:  # only a sum's evidence (NaN compares False: not read)
+            units = np.where(np.abs(z) >= self.least, units, 0.0)
         top = -math.log10(1 - START)
         log_p = np.where(
             units > self.anchor, exp_tail_log_p(units, self.anchor, self.scale, top), 0.0

@@ -128,6 +128,17 @@ class CountCusum:
         own = np.log(np.maximum(0.5 * share, 1e-300)) - (s - median) / SCALE
         return np.where(learned, np.minimum(own, np.log(np.maximum(share, 1e-300))), -s)
 
+    def read_level(self, cols: np.ndarray) -> np.ndarray:
+        """Per KPI of ``cols`` the least sum a row reads (nats): where :meth:`log_p` falls
+        to :data:`P_READ` (the chance bound's ``-log P_READ`` before the null is learned)."""
+        hist = self.hist_[cols]
+        n_read = hist.sum(axis=1)
+        below = np.cumsum(hist, axis=1) < 0.5 * n_read[:, None]
+        median = below.sum(axis=1) * BIN
+        share = n_read / np.maximum(self.counted_[cols], 1.0)
+        own = median + SCALE * (np.log(np.maximum(0.5 * share, 1e-300)) - np.log(P_READ))
+        return np.where(n_read >= MIN_READ, np.maximum(own, 0.0), -np.log(P_READ))
+
     def z(
         self,
         rows: np.ndarray,
