@@ -44,14 +44,44 @@ def test_a_sorted_array_gives_numpys_quantiles_without_a_partition():
     rng = np.random.default_rng(5)
     levels = np.array([0.0, 0.5, 0.9, 0.95, 0.99, 0.9999, 1.0])
     for n in (1, 2, 3, 17, 256, 2_001):
-        for x in (rng.standard_exponential(n), np.round(rng.normal(size=n), 1),
-                  np.full(n, 2.5)):
+        for x in (rng.standard_exponential(n), np.round(rng.normal(size=n), 1), np.full(n, 2.5)):
             ordered = np.sort(x)
-            np.testing.assert_array_equal(SortedColumns.sorted_quantile(ordered, levels),
-                                          np.quantile(ordered, levels))
+            np.testing.assert_array_equal(
+                SortedColumns.sorted_quantile(ordered, levels), np.quantile(ordered, levels)
+            )
             for q in levels:
                 got = SortedColumns.sorted_quantile(ordered, q)
                 assert isinstance(got, float) and got == np.quantile(ordered, q)
+
+
+def test_a_sorted_arrays_scalar_levels_keep_numpys_bits_at_the_edges():
+    """The scalar reading (``_sorted_level``) against numpy's: infinities (their NaN),
+    signed zeros, ties, a calibration's levels and levels that round near a whole index."""
+    rng = np.random.default_rng(2206)
+    levels = [0.0, 0.05, 0.5, 0.75, 0.9, 0.95, 0.99, 0.999, 1.0, 1 / 3, 2 / 3, 0.1, 0.7]
+    cases = [
+        np.array([-0.0, 0.0, 0.0, -0.0]),
+        np.array([-np.inf, 1.0, np.inf]),
+        np.array([1.0, np.inf, np.inf]),
+        np.array([-np.inf, -np.inf, 2.0]),
+        np.array([7.0]),
+        np.array([-0.0]),
+        np.array([-0.0, -0.0]),
+        rng.standard_t(2, 1001) * 1e300,
+        rng.random(20_000) * 1e-300,
+        np.round(rng.standard_exponential(999), 2),
+    ]
+    for x in cases:
+        ordered = np.sort(x)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            want = np.quantile(ordered, levels)
+        got = SortedColumns.sorted_quantile(ordered, np.array(levels))
+        assert got.tobytes() == want.tobytes()  # NaN where numpy's and signed zeros too
+        for q, w in zip(levels, want, strict=True):
+            one = SortedColumns.sorted_quantile(ordered, q)
+            assert isinstance(one, float)
+            assert np.array(one).tobytes() == np.array(w).tobytes()
 
 
 def test_the_weekday_scatter_reads_numpys_quantile():
@@ -68,8 +98,9 @@ def test_the_weekday_scatter_reads_numpys_quantile():
         warnings.simplefilter("ignore", RuntimeWarning)
         cut = np.nanquantile(dev2, 1.0 - weekly.SCATTER_TRIM, axis=0)
         kept = dev2 <= cut
-        want = (np.nanmean(np.where(kept, dev2, np.nan), axis=0) / weekly.TRIMMED_Z2
-                - np.nanmean(np.where(kept, noise, np.nan), axis=0))
+        want = np.nanmean(np.where(kept, dev2, np.nan), axis=0) / weekly.TRIMMED_Z2 - np.nanmean(
+            np.where(kept, noise, np.nan), axis=0
+        )
         np.testing.assert_array_equal(weekly._trimmed_excess(dev, noise), want)
 
 
@@ -99,15 +130,17 @@ def test_same_numbers_as_quantile_without_nan(seed, rows):
     """A feature-tail fit reads its window's quantiles from one sort (no NaN there)."""
     x = np.nan_to_num(block(seed, rows), nan=0.5)
     cols = SortedColumns(x)
-    np.testing.assert_array_equal(cols.quantile(np.array([0.5, 0.75])),
-                                  np.quantile(x, [0.5, 0.75], axis=0))
+    np.testing.assert_array_equal(
+        cols.quantile(np.array([0.5, 0.75])), np.quantile(x, [0.5, 0.75], axis=0)
+    )
     np.testing.assert_array_equal(cols.quantile(0.95), np.quantile(x, 0.95, axis=0))
     known = SortedColumns(x, no_nan=True)  # told there is no NaN: the same counts, no pass
     np.testing.assert_array_equal(known.count, cols.count)
     np.testing.assert_array_equal(known.quantile(0.95), cols.quantile(0.95))
     level = cols.quantile(0.9)
-    for got, want in zip(known.excess_quantile(level, 0.25), cols.excess_quantile(level, 0.25),
-                         strict=True):
+    for got, want in zip(
+        known.excess_quantile(level, 0.25), cols.excess_quantile(level, 0.25), strict=True
+    ):
         np.testing.assert_array_equal(got, want)
 
 
@@ -116,8 +149,10 @@ def test_column_counts_and_any_are_numpys(shape):
     from telecom_nb.features.masked_mean import column_any, column_counts
 
     mask = np.random.default_rng(1262).random(shape) < 0.01
-    for got, want in ((column_counts(mask), mask.sum(axis=0)),
-                      (column_any(mask), mask.any(axis=0))):
+    for got, want in (
+        (column_counts(mask), mask.sum(axis=0)),
+        (column_any(mask), mask.any(axis=0)),
+    ):
         assert got.dtype == want.dtype
         np.testing.assert_array_equal(got, want)
 
@@ -135,8 +170,10 @@ def test_masked_means_of_a_column_ordered_block_are_numpys():
     seen = np.isfinite(v)
     want = np.nanmean(np.where(seen, v, np.nan), axis=0)
     np.testing.assert_array_equal(mean_where(v, seen), want)
-    np.testing.assert_array_equal(mean_where(v.astype(np.float32), seen),
-                                  np.nanmean(np.where(seen, v.astype(np.float32), np.nan), axis=0))
+    np.testing.assert_array_equal(
+        mean_where(v.astype(np.float32), seen),
+        np.nanmean(np.where(seen, v.astype(np.float32), np.nan), axis=0),
+    )
 
 
 @pytest.mark.parametrize("rows", [1, 2, 5, 1000])
@@ -147,8 +184,11 @@ def test_counts_above_a_level_are_numpys_with_signed_zeros_infinities_and_nan(ro
     x = rng.choice(np.array([-0.0, 0.0, 1.0, -1.0, np.inf, -np.inf, np.nan, 2.5]), (rows, 6))
     x[:, 5] = np.nan
     cols = SortedColumns(x)
-    for level in ([0.0, -0.0, 1.0, np.inf, -np.inf, np.nan], [-0.0, 0.0, np.nan, 2.5, -1.0, 0.0],
-                  [3.0, -3.0, 0.5, 1.0, 2.5, -np.inf]):
+    for level in (
+        [0.0, -0.0, 1.0, np.inf, -np.inf, np.nan],
+        [-0.0, 0.0, np.nan, 2.5, -1.0, 0.0],
+        [3.0, -3.0, 0.5, 1.0, 2.5, -np.inf],
+    ):
         with np.errstate(invalid="ignore"):
             want = (x > np.array(level)).sum(axis=0)
         np.testing.assert_array_equal(cols._above(np.array(level)), want)

@@ -263,3 +263,30 @@ def test_a_frequent_fault_kind_does_not_cap_its_own_rows_at_the_deepest_base():
     assert fault > units_of(1e-5)  # was 4.8 units, about the base units_of(0.002)
     assert noise < units_of(1e-4)  # a 1-in-1000 noise row stays ordinary
     assert tails.start[-1, 0] < 30.0 < FeatureTails.fit(x, previous, spaced=False).start[-1, 0]
+
+
+def test_one_series_predecessors_read_the_units_one_row_on():
+    """``of_previous``: where each previous row is ``|x|``'s row before it the units come
+    from ``self(x)`` shifted, the very numbers of ``self(previous)``; a window whose
+    predecessors are not its own rows (a fleet's, a gap) reads them itself."""
+    from telecom_nb.detectors import score_kernels
+
+    rng = np.random.default_rng(2209)
+    x = rng.standard_t(3, size=(3000, 9)) * np.array([1, 2, 3, 1, 1, 5, 1, 1, 1])
+    x[:, 4] = np.round(x[:, 4])  # zeros and -0.0 beside 0.0
+    x[5, 4], x[6, 4] = -0.0, 0.0
+    prev = np.vstack([np.full((1, 9), 2.5), np.abs(x[:-1])])
+    tails = FeatureTails.fit(x, prev, tails=True)
+    units = tails(x)
+    assert score_kernels.follows_abs(prev, x)
+    got = tails.of_previous(prev, x, units)
+    assert got.tobytes() == tails(prev).tobytes()
+    other = prev.copy()
+    other[1234, 2] = 1e4  # one predecessor not the row before: read as given
+    assert not score_kernels.follows_abs(other, x)
+    want = tails(other)
+    assert want[1234] != units[1233]
+    assert tails.of_previous(other, x, units).tobytes() == want.tobytes()
+    with_nan = x.copy()
+    with_nan[10, 0] = np.nan  # never equal: read as given
+    assert not score_kernels.follows_abs(np.nan_to_num(np.abs(np.roll(with_nan, 1, 0))), with_nan)

@@ -176,3 +176,67 @@ def test_a_record_is_never_routine():
     assert (scores.score[:2] > 5).all()
     assert not scores.routine[:2].any()
     assert scores.routine[2]  # no record: the rule as it was
+
+
+def _bounds_by_kpi(s, bi, d, nb, state, k):
+    """Each KPI's record bounds as ``score_row`` reads them (the ring, a closed or the
+    open block, then the sub-bins a span old), in plain Python: the test's reference."""
+    ids, bin_id, _, _, bin_lmax, bin_lmin, ring_id, ring_max, ring_min, ring_win, cur_max, \
+        cur_min, cur_win, _ = state
+    nblk = ring_id.shape[1]
+    cid = ids[s, 0]
+    closed = cid < d and cid >= d - nblk and cur_win[s] > 0
+    out = []
+    for j in range(k):
+        hi, lo = -np.inf, np.inf
+        for m in range(nblk):
+            if d - nblk <= ring_id[s, m] < d and ring_win[s, m] > 0:
+                hi, lo = max(hi, ring_max[s, m, j]), min(lo, ring_min[s, m, j])
+        if closed or cid == d:
+            hi, lo = max(hi, cur_max[s, j]), min(lo, cur_min[s, j])
+        for m in range(bin_id.shape[1]):
+            if bin_id[s, m] <= bi - nb:
+                hi, lo = max(hi, bin_lmax[s, m, j]), min(lo, bin_lmin[s, m, j])
+        out.append((hi, lo))
+    return out
+
+
+def test_the_record_is_bounded_by_every_level_a_span_old():
+    """A batch scored under one state (nothing learned between its rows): the later a row,
+    the more sub-bins are a span old and not yet folded into the block (a spike's levels
+    then bound a plateau below them); a row's level beyond its bounds, and only such a
+    row, reads a record."""
+    from telecom_nb.features import level_record_kernel as kernel
+
+    frame = _series(10, "15min", seed=2206)
+    start = 9 * 96 + 8  # learned up to 2:00 on day 9, then 4 rows scored
+    # a spike 45-30 minutes before, then a plateau below its levels: a span after the
+    # spike its levels (not yet in the block) bound the plateau's; before, they do not
+    frame.loc[start - 4 : start - 3, "v"] += 12.0
+    frame.loc[start - 2 :, "v"] += 3.0
+    frame["w"] = frame["v"][::-1].to_numpy() - 1.0  # a second KPI whose levels differ
+    learn, score = frame.iloc[:start], frame.iloc[start : start + 4]
+    part = LevelRecord(window=pd.Timedelta("1h"))
+    ns = pd.DatetimeIndex(learn[schema.TIMESTAMP]).as_unit("ns").asi8
+    part.kpis_ = ("v", "w")
+    part._reset()
+    part.series(ns, learn[["v", "w"]].to_numpy())
+    state = part._state()
+    ns2 = pd.DatetimeIndex(score[schema.TIMESTAMP]).as_unit("ns").asi8
+    bi, d = part.time_ids(ns2)
+    y = np.ascontiguousarray(score[["v", "w"]].to_numpy())
+    log_p = np.zeros(y.shape)
+    kernel.score_rows(np.zeros(len(y), dtype=np.int64), bi, d, y, log_p, *state,
+                      part.floors_, part.percent_, part._cfg())
+    nb = kernel.span_bins(0, part.clock_, part.bin_id_.shape[1], part._cfg())
+    unfolded = 0
+    for i in range(len(y)):
+        bounds = _bounds_by_kpi(0, bi[i], d[i], nb, state, 2)
+        old = (part.bin_id_[0] <= bi[i] - nb) & np.isfinite(part.bin_lmax_[0, :, 0])
+        unfolded += int(old.sum())
+        for j, (hi, lo) in enumerate(bounds):
+            level = kernel._level(0, bi[i], nb, y[i, j], j, part.bin_id_, part.bin_sum_,
+                                  part.bin_n_)
+            beyond = np.isfinite(level) and (level > hi or level < lo)
+            assert (log_p[i, j] != 0.0) == bool(beyond), (i, j, level, hi, lo)
+    assert unfolded > 0 and (log_p != 0).any() and (log_p == 0).any()

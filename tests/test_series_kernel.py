@@ -137,3 +137,26 @@ def test_one_series_stream_equals_per_batch_loop(name):
     if fast_det.keeps_previous:  # the calibration's predecessors, row for row
         np.testing.assert_array_equal(fast_det._previous.snapshot(),
                                       loop_det._previous.snapshot())
+
+
+def test_the_compiled_cadence_reads_the_streams_median_gap():
+    """``series_kernel._cadence`` (its gaps sorted in place) against ``Cadence.observe``
+    time by time: irregular gaps, repeats and stale times, past its 17 kept times."""
+    from telecom_nb.features import series_kernel
+    from telecom_nb.features.cadence import Cadence
+
+    rng = np.random.default_rng(2208)
+    gaps = rng.choice([0, 60, 300, 900, 900, 900, 3600, 7200, 86_400], size=400)
+    gaps = gaps * 10**9 + rng.integers(-3, 4, size=400) * 10**9 * (gaps > 0)
+    times = 1_700_000_000 * 10**9 + np.cumsum(gaps)
+    times[::37] -= 5 * 10**12  # a late time: not a new one
+    times = times.astype(np.int64)
+    ref = Cadence()
+    kept, n, step = np.zeros(17, dtype=np.int64), 0, ref.step_ns
+    room = np.empty(17, dtype=np.int64)
+    for now in times:
+        ref.observe(np.array([now]))
+        n, new = series_kernel._cadence(kept, n, now, room)
+        step = step if new < 0 else new
+        assert (n, step) == (len(ref._times), ref.step_ns)
+        assert list(kept[:n]) == list(ref._times)

@@ -297,6 +297,19 @@ class FeatureTails:
         return self.units(features, capped=False).max(axis=1)
 
 
+    def of_previous(self, previous: np.ndarray, x: np.ndarray, units: np.ndarray) -> np.ndarray:
+        """``self(previous)``, given ``units = self(x)``: the units read ``|z|`` row by row,
+        so where every previous row is ``|x|``'s row before it (one series' window and its
+        predecessors) they are ``units`` one row on, the same numbers without a second
+        pass over the window (~1.4 ms of a one-series retrain's 20k x 42)."""
+        if len(previous) > 1 and len(units) == len(x) and score_kernels.follows_abs(previous, x):
+            out = np.empty(len(previous))
+            out[0] = self(previous[:1])[0]
+            out[1:] = units[:-1]
+            return out
+        return self(previous)
+
+
 def _pulled(
     start: np.ndarray,
     base: np.ndarray,

@@ -47,14 +47,14 @@ def continues(tails: FeatureTails, ref: np.ndarray, previous: np.ndarray | None,
               units: np.ndarray | None = None,
               filled: np.ndarray | None = None) -> np.ndarray | None:
     """Rows whose sector's previous row was already far (max units beyond the gate);
-    ``units``: ``tails(ref)`` when known; ``filled``: ``np.nan_to_num(previous, nan=0.0)``
+    ``units``: ``tails(ref)`` when known; ``filled``: ``np.nan_to_num(previous, nan=0.0)`` (|z|)
     when known."""
     if previous is None:
         return None
     if filled is None:
         filled = np.nan_to_num(previous, nan=0.0)
-    before = tails(filled)  # |z| of the previous tick, 0 = none
-    return before > np.quantile(tails(ref) if units is None else units, CLUSTER_GATE)
+    units = tails(ref) if units is None else units
+    return tails.of_previous(filled, ref, units) > np.quantile(units, CLUSTER_GATE)
 
 
 class IsolationForestDetector(RatioSwitch, PartSchedule, CalendarParams, ForestParams,

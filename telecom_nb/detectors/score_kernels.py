@@ -137,9 +137,20 @@ def _tail_top2(x, columns, group, anchor, scale, reach, start, base, tail_scale,
         out[i] = second + first
 
 
+def _follows_abs(prev, x):  # pragma: no cover - compiled
+    """``prev[i] == |x[i - 1]|`` for every row ``i >= 1`` (a NaN never is); stops at the
+    first cell that is not."""
+    for i in range(1, x.shape[0]):
+        for j in range(x.shape[1]):
+            if prev[i, j] != abs(x[i - 1, j]):  # a NaN: True
+                return False
+    return True
+
+
 if numba is not None:
     _njit = numba.njit(cache=True, nogil=True, error_model="numpy")
     _tail_max = _njit(_tail_max)
+    _follows_abs = _njit(_follows_abs)
     _contributions = _njit(_contributions)
     _tail_second = _njit(_tail_second)
     _tail_top2 = _njit(_tail_top2)
@@ -214,6 +225,16 @@ def tail_max(features: np.ndarray, anchor: np.ndarray, scale: np.ndarray, reach:
          np.ascontiguousarray(free, dtype=np.bool_),
          np.ascontiguousarray(runs, dtype=np.float64), out)
     return out
+
+
+def follows_abs(previous: np.ndarray, x: np.ndarray) -> bool:
+    """Each row of ``previous`` after the first is ``|x|``'s row before it, value for value
+    (one series' window: the predecessors are its own rows as |z|); False when the kernels
+    do not apply or a cell differs."""
+    p, q = _float_matrix(previous), _float_matrix(x)
+    if p is None or q is None or p.shape != q.shape:
+        return False
+    return bool(_follows_abs(p, q))
 
 
 def tail_second(features: np.ndarray, columns: np.ndarray, group: np.ndarray,

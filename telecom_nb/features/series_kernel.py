@@ -67,8 +67,10 @@ CHANGE_MIN_HISTORY = 4  # change.MIN_HISTORY (not imported: change imports seaso
 _CADENCE = 17  # cadence._MEMORY
 
 
-def _cadence(times, n, now):  # pragma: no cover - compiled
-    """``Cadence.observe`` of one time; returns (count, new step or -1)."""
+def _cadence(times, n, now, gaps):  # pragma: no cover - compiled
+    """``Cadence.observe`` of one time; returns (count, new step or -1). ``gaps``: room for
+    the sorted gaps (an insertion sort in place: integers, the same order statistics as
+    ``np.sort(np.diff(...))`` without its two arrays a row)."""
     if n > 0 and now <= times[n - 1]:
         return n, -1
     if n == _CADENCE:
@@ -79,9 +81,15 @@ def _cadence(times, n, now):  # pragma: no cover - compiled
     n += 1
     if n < 2:
         return n, -1
-    d = np.sort(np.diff(times[:n]))
-    m = len(d)
-    med = (float(d[(m - 1) // 2]) + float(d[m // 2])) / 2.0  # odd: the middle, exactly
+    m = n - 1
+    for i in range(m):
+        x = times[i + 1] - times[i]
+        q = i
+        while q > 0 and gaps[q - 1] > x:
+            gaps[q] = gaps[q - 1]
+            q -= 1
+        gaps[q] = x
+    med = (float(gaps[(m - 1) // 2]) + float(gaps[m // 2])) / 2.0  # odd: the middle, exactly
     return n, int(med)
 
 
@@ -121,6 +129,9 @@ def series_pass(y, yc, yn, slot, wslot, hours, tns, bid, out, nov, nov_n, cfg, i
     sh_hi = np.zeros(S)
     sh_lo = np.zeros(S)
     counts = cell_counts(rc_hi, rc_lo) if recur else np.zeros((1, 3, S), dtype=np.int64)
+    gaps = np.empty(_CADENCE, dtype=np.int64)  # the cadence's sorted gaps
+    cmx = np.empty(k)  # the open block's extremes as scored (a copy: learning moves them)
+    cmn = np.empty(k)
     for i in range(n):
         s = slot[i]
         if recur:
@@ -131,7 +142,7 @@ def series_pass(y, yc, yn, slot, wslot, hours, tns, bid, out, nov, nov_n, cfg, i
         p_alpha = 1.0 - (1.0 - P_ALPHA) ** min(cad[1] / REF_NS, 1.0)
         p_white = math.sqrt(p_alpha / (2.0 - p_alpha))
         # -- cadence (learned before the weekday table reads it) ----------------------
-        cad[0], step = _cadence(cad_t, cad[0], tns[i])
+        cad[0], step = _cadence(cad_t, cad[0], tns[i], gaps)
         if step >= 0:
             cad[1] = step
         visit = min(1.0, cad[1] * spd / DAY_NS)
@@ -287,14 +298,14 @@ def series_pass(y, yc, yn, slot, wslot, hours, tns, bid, out, nov, nov_n, cfg, i
                 nsb[nb] = cur_n[r]
                 ids[nb] = cur_id[r]
                 nrow, nblk = _ring_stats(mx, mn, nsb, ids, now_b, blocks, st, False)
-                cmx = np.full(k, np.nan)
-                cmn = np.full(k, np.nan)
+                cmx[:] = np.nan
+                cmn[:] = np.nan
                 cnr = 0
             else:
                 st[:, :] = r_st[r]
                 nrow, nblk = r_stn[r], r_stk[r]
-                cmx = cur_max[r].copy()
-                cmn = cur_min[r].copy()
+                cmx[:] = cur_max[r]
+                cmn[:] = cur_min[r]
                 cnr = cur_n[r]
             nov_n[i] = nrow + cnr
             sp = spacing[max(nblk, 1)]
