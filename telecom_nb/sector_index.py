@@ -8,10 +8,16 @@ source sends the same sector list every tick. Callers convert ids anew (a frame'
 column, a view's array), so the few arrays found equal to the cached ones are kept as
 aliases: each is compared element-wise once, later calls with it are an identity check;
 a pandas column backed by pyarrow is known by its (immutable) arrow array, so the frames
-a tick derives from its batch are recognised without converting their ids.
+a tick derives from its batch are recognised without converting their ids. Aliases are
+weak references: an alias only ever matches itself, so holding it served nothing but
+kept it alive, and a replay's aliases (a piece's 250,000 ids as Python strings, or a
+one-timestamp slice keeping its piece's array) pinned ~130 MB (issue 12).
 """
 
 from __future__ import annotations
+
+import weakref
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -25,7 +31,8 @@ class SectorIndex:
 
     def __init__(self) -> None:
         self._index = pd.Index([], dtype=object)
-        #: the last complete lookup's ids, then objects known to hold the same (newest last)
+        #: the last complete lookup's ids (None: converted from the Arrow kept below), then
+        #: weak references to objects known to hold the same (newest last)
         self._last_ids: list | None = None
         self._last_pos: np.ndarray | None = None
         #: the cached ids as Arrow (when a lookup had them so): compared by content
@@ -46,8 +53,11 @@ class SectorIndex:
         """All ids seen so far, in position order."""
         return self._index
 
-    def lookup(self, ids: np.ndarray | pd.Series | pd.Index | pd.api.extensions.ExtensionArray,
-               alias: object = None) -> np.ndarray:
+    def lookup(
+        self,
+        ids: np.ndarray | pd.Series | pd.Index | pd.api.extensions.ExtensionArray,
+        alias: object = None,
+    ) -> np.ndarray:
         """Positions of ``ids`` (-1 for ids never seen); never grows the index.
 
         ``alias``: another object standing for the same ids (the pyarrow array behind the
@@ -58,7 +68,7 @@ class SectorIndex:
         arrow = key if key is not None else (alias if isinstance(alias, _ARROW) else None)
         known = self._last_ids
         if known is not None:
-            if any(a is ids or (key is not None and a is key) for a in known):
+            if _held(known, ids) or (key is not None and _held(known, key)):
                 self._alias(alias)
                 return self._last_pos  # type: ignore[return-value]
             if same_arrow(arrow, self._last_arrow):
@@ -79,9 +89,9 @@ class SectorIndex:
             # ids converted here from Arrow are not kept: the Arrow stands for them (100k
             # Python strings, ~7 MB at 100k sectors, for a compare that rarely comes)
             converted = arrow is not None and values is not ids
-            self._last_ids, self._last_pos = [None if converted else values], pos
+            self._last_ids, self._last_pos = [None if converted else _own(values)], pos
             self._last_arrow = arrow
-            self._alias(key, alias)
+            self._alias(None if converted else values, key, alias)  # values: if copied
         return pos
 
     def _reference(self) -> np.ndarray:
@@ -92,13 +102,18 @@ class SectorIndex:
         return held  # type: ignore[return-value]
 
     def _alias(self, *objects: object) -> None:
-        """Remember objects known to hold the cached ids (the newest few)."""
+        """Remember objects known to hold the cached ids (the newest few, weakly)."""
         known = self._last_ids
         for obj in objects:
-            if obj is not None and known is not None and not any(a is obj for a in known):
-                known.append(obj)
+            if obj is not None and known is not None and not _held(known, obj):
+                known[1:] = [a for a in known[1:] if a() is not None]  # gone: no use
+                known.append(_weak(obj))
                 if len(known) > _ALIASES + 1:  # the reference stays first
                     del known[1]
+
+    def __getstate__(self) -> dict:
+        """The ids and the caches' absence (weak references do not pickle)."""
+        return {**self.__dict__, "_last_ids": None, "_last_pos": None, "_last_arrow": None}
 
     def positions(self, ids: np.ndarray | pd.Series | pd.Index) -> np.ndarray:
         """Positions of ``ids``; unseen ids are appended in order of appearance."""
@@ -138,6 +153,28 @@ def _indexer(index: pd.Index, values: pd.Index) -> np.ndarray:
 
 #: objects holding the cached ids recognised by identity (a tick's view, frame columns)
 _ALIASES = 6
+
+
+def _held(known: list, obj: object) -> bool:
+    """Whether ``obj`` is the cached reference (``known[0]``) or one of the aliases."""
+    return known[0] is obj or any(a() is obj for a in known[1:])
+
+
+def _weak(obj: object) -> Callable[[], object]:
+    """A weak reference to ``obj`` (a strong one for the few types that have none)."""
+    try:
+        return weakref.ref(obj)
+    except TypeError:
+        return lambda: obj
+
+
+def _own(values: np.ndarray) -> np.ndarray:
+    """``values``, or a copy of them when they are a slice of a larger array (a replay
+    piece's view of one timestamp): the cached reference must not keep the whole."""
+    base = values.base if isinstance(values, np.ndarray) else None
+    if isinstance(base, np.ndarray) and base.size > values.size:
+        return values.copy()
+    return values
 
 
 def arrow_key(ids: object) -> object:
@@ -211,4 +248,3 @@ def grow_unwritten(array: np.ndarray, n: int, fill: object = 0.0) -> np.ndarray:
 def written(array: np.ndarray) -> np.ndarray:
     """``array`` as a writeable table of its own (an :func:`unwritten` one filled in now)."""
     return np.array(array) if is_unwritten(array) else array
-

@@ -18,7 +18,7 @@ def test_aliases_and_arrow_columns_give_the_cached_positions():
     assert index.positions(first).tolist() == [0, 1, 2]
     again = np.array(["a", "b", "c"], dtype=object)  # equal ids, another array
     assert index.lookup(again, alias="key").tolist() == [0, 1, 2]
-    assert any(a is again for a in index._last_ids)
+    assert any(a() is again for a in index._last_ids[1:])
     derived = pd.DataFrame({"sector": first}).assign(x=1.0)["sector"]  # same arrow array
     assert index.lookup(derived).tolist() == [0, 1, 2]
     other = _column(["c", "a", "d"])  # another tick's batch: looked up afresh
@@ -123,3 +123,30 @@ def test_the_count_follows_new_ids_and_known_ids_add_none():
     assert len(index) == 2
     assert index.positions(_column(["b", "c", "d"])).tolist() == [1, 2, 3]
     assert len(index) == 4 == len(index.ids)  # the count taken again on the grown Index
+
+
+def test_lookups_of_replay_pieces_keep_no_piece_alive():
+    """A replay looks up each piece's ids (new Python strings, equal content) and each
+    timestamp's slice of them: strong aliases and a sliced reference kept whole pieces
+    (~130 MB of id strings in a 4M-row replay, issue 12). Only the reference's own ids
+    may stay once the caller dropped its pieces."""
+    import gc
+    import tracemalloc
+
+    names = [f"sector-{i:07d}" for i in range(500)]
+    index = SectorIndex()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for _ in range(8):  # eight pieces of 40 timestamps, each its own strings
+            piece = np.array([f"{n}" for _ in range(40) for n in names], dtype=object)
+            for t in range(40):
+                ids = piece[t * 500 : (t + 1) * 500]
+                np.testing.assert_array_equal(index.positions(ids), np.arange(500))
+                assert index.lookup(ids) is index._last_pos  # known by identity now
+            del piece, ids
+        gc.collect()
+        kept = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert kept < 200_000, f"{kept:,} bytes kept"  # one piece alone: ~1.5 MB

@@ -33,11 +33,18 @@ THRESHOLD_PARAMS: tuple[str, ...] = ("contamination", "threshold")
 class AlarmChain(ThresholdParams, EpisodeParams, Parametrized):
     """Threshold and episode hysteresis for one stream (per-sector state inside)."""
 
-    def __init__(self, *, kpis: Sequence[str] = (), index: SectorIndex | None = None,
-                 **params: Any) -> None:
+    def __init__(
+        self, *, kpis: Sequence[str] = (), index: SectorIndex | None = None, **params: Any
+    ) -> None:
         super().__init__(**params)
-        self.episodes = EpisodeTracker(self.open_after, self.close_after, self.max_closed,
-                                       escalate_by=self.escalate_by, kpis=kpis, index=index)
+        self.episodes = EpisodeTracker(
+            self.open_after,
+            self.close_after,
+            self.max_closed,
+            escalate_by=self.escalate_by,
+            kpis=kpis,
+            index=index,
+        )
         self._own_links = [link((self, name), (self.episodes, name)) for name in EPISODE_PARAMS]
         self._detector_links: list[link] = []
 
@@ -59,17 +66,22 @@ class AlarmChain(ThresholdParams, EpisodeParams, Parametrized):
         for old in self._detector_links:
             old.unlink()
         names = set(getattr(detector, "param_names", lambda: [])())
-        self._detector_links = [link((detector, name), (self, name))
-                                for name in THRESHOLD_PARAMS if name in names]
+        self._detector_links = [
+            link((detector, name), (self, name)) for name in THRESHOLD_PARAMS if name in names
+        ]
 
     # -- one tick -------------------------------------------------------------------
-    def apply(self, frame: pd.DataFrame, scores: Scores,
-              timestamp: pd.Timestamp) -> pd.DataFrame:
+    def apply(self, frame: pd.DataFrame, scores: Scores, timestamp: pd.Timestamp) -> pd.DataFrame:
         """``frame`` plus every scored column, advancing the episodes by one tick."""
         return with_scored(frame, self.apply_columns(frame, scores, timestamp))
 
-    def apply_columns(self, frame: pd.DataFrame, scores: Scores, timestamp: pd.Timestamp,
-                      kpi_values: np.ndarray | None = None) -> dict[str, Any]:
+    def apply_columns(
+        self,
+        frame: pd.DataFrame,
+        scores: Scores,
+        timestamp: pd.Timestamp,
+        kpi_values: np.ndarray | None = None,
+    ) -> dict[str, Any]:
         """:meth:`apply`'s scored columns as arrays, not joined to ``frame`` (the tick's
         sinks read them as they are; joining them costs more than deciding them).
         ``kpi_values``: the frame's columns of the chain's KPIs as a float64 matrix, when
@@ -81,18 +93,27 @@ class AlarmChain(ThresholdParams, EpisodeParams, Parametrized):
         # top KPI (None, NaN) reads as the frame's string column gives it back
         routine = scores.routine
         if coded is None and pd.isna(top).any():
-            state = self.episodes.update(frame.assign(**{
-                schema.SCORE: score, schema.IS_ANOMALY: flags, schema.TOP_KPI: top}),
-                timestamp, routine)
+            state = self.episodes.update(
+                frame.assign(
+                    **{schema.SCORE: score, schema.IS_ANOMALY: flags, schema.TOP_KPI: top}
+                ),
+                timestamp,
+                routine,
+            )
             flags = opened_only(flags, routine, state == ANOMALOUS)
         else:
-            codes = self.episodes.update_codes(frame, flags, score, top, timestamp, kpi_values,
-                                               routine=routine)
+            codes = self.episodes.update_codes(
+                frame, flags, score, top, timestamp, kpi_values, routine=routine
+            )
             flags = opened_only(flags, routine, codes == 1)
             state = str_column(STATES, codes)
-        return {schema.SCORE: score, schema.IS_ANOMALY: flags,
-                schema.TOP_KPI: top if coded is None else str_column(*coded),
-                schema.STATE: state, schema.ALERT_SCORE: self.episodes.last_alert_score_}
+        return {
+            schema.SCORE: score,
+            schema.IS_ANOMALY: flags,
+            schema.TOP_KPI: top if coded is None else str_column(*coded),
+            schema.STATE: state,
+            schema.ALERT_SCORE: self.episodes.last_alert_score_,
+        }
 
     # -- a whole table --------------------------------------------------------------
     def apply_table(self, frame: pd.DataFrame, scores: Scores) -> pd.DataFrame:
@@ -106,10 +127,18 @@ class AlarmChain(ThresholdParams, EpisodeParams, Parametrized):
         tracker = self.episodes
         # nanoseconds whatever the column's unit (a parsed CSV is microseconds in pandas 3)
         ns = pd.DatetimeIndex(frame[schema.TIMESTAMP]).as_unit("ns").asi8
-        pos = tracker.index.positions(frame[schema.SECTOR].to_numpy(dtype=object))
+        pos = tracker.index.column_positions(frame, schema.SECTOR)  # no string per row
         routine = scores.routine
-        args = (tracker, pos, ns, flags, score, np.asarray(top, dtype=object),
-                tracker.kpi_values(frame), routine)
+        args = (
+            tracker,
+            pos,
+            ns,
+            flags,
+            score,
+            np.asarray(top, dtype=object),
+            tracker.kpi_values(frame),
+            routine,
+        )
         if episode_table.numba is not None:  # string columns from codes, as apply() does
             codes, alert = episode_table.advance_table_codes(*args)
             flags = opened_only(flags, routine, codes == 1)
@@ -117,17 +146,18 @@ class AlarmChain(ThresholdParams, EpisodeParams, Parametrized):
         else:
             state, alert = episode_table.advance_table(*args)
             flags = opened_only(flags, routine, state == ANOMALOUS)
-        return frame.assign(**{
-            schema.SCORE: score,
-            schema.IS_ANOMALY: flags,
-            schema.TOP_KPI: top if coded is None else str_column(*coded),
-            schema.STATE: state,
-            schema.ALERT_SCORE: alert,
-        })
+        return frame.assign(
+            **{
+                schema.SCORE: score,
+                schema.IS_ANOMALY: flags,
+                schema.TOP_KPI: top if coded is None else str_column(*coded),
+                schema.STATE: state,
+                schema.ALERT_SCORE: alert,
+            }
+        )
 
 
-def opened_only(flags: np.ndarray, routine: np.ndarray | None,
-                anomalous: np.ndarray) -> np.ndarray:
+def opened_only(flags: np.ndarray, routine: np.ndarray | None, anomalous: np.ndarray) -> np.ndarray:
     """``flags`` less the routine rows the episodes read as normal (a routine row outside
     an open episode: :mod:`~telecom_nb.detectors.routine`)."""
     if routine is None:
@@ -149,8 +179,9 @@ def with_scored(frame: pd.DataFrame, scored: dict[str, Any]) -> pd.DataFrame:
 _STR = pd.api.types.pandas_dtype("str")
 
 
-def str_column(labels: object, codes: np.ndarray,
-               missing: np.ndarray | None = None) -> pd.api.extensions.ExtensionArray:
+def str_column(
+    labels: object, codes: np.ndarray, missing: np.ndarray | None = None
+) -> pd.api.extensions.ExtensionArray:
     """``labels[codes]`` as a pandas ``str`` array (what the frame would infer from the
     strings; NaN where ``missing``), taken in Arrow from the few labels: no Python string
     per row. The Arrow array is wrapped as it is (~2 us); ``pd.array`` re-checks it
