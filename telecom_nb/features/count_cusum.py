@@ -116,26 +116,26 @@ class CountCusum:
         reads = ok & (step > 0.0) & (prev > 0.0)
         return known, ok, new, reads, side
 
+    def _null(self, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per KPI of ``cols``: the reading rows' count, their sums' median and their
+        share of the counted rows (what :meth:`log_p` and :meth:`read_level` read)."""
+        hist = self.hist_[cols]
+        n_read = hist.sum(axis=1)
+        below = np.cumsum(hist, axis=1) < 0.5 * n_read[:, None]
+        share = n_read / np.maximum(self.counted_[cols], 1.0)
+        return n_read, below.sum(axis=1) * BIN, share
+
     def log_p(self, cols: np.ndarray, s: np.ndarray) -> np.ndarray:
         """``log`` of the chance a counted row of KPI ``cols`` reads a sum of ``s`` or more
         (the reading rows' share, half of them beyond their median, exponential beyond)."""
-        hist = self.hist_[cols]
-        n_read = hist.sum(axis=1)
-        learned = n_read >= MIN_READ
-        below = np.cumsum(hist, axis=1) < 0.5 * n_read[:, None]
-        median = below.sum(axis=1) * BIN
-        share = n_read / np.maximum(self.counted_[cols], 1.0)
+        n_read, median, share = self._null(cols)
         own = np.log(np.maximum(0.5 * share, 1e-300)) - (s - median) / SCALE
-        return np.where(learned, np.minimum(own, np.log(np.maximum(share, 1e-300))), -s)
+        return np.where(n_read >= MIN_READ, np.minimum(own, np.log(np.maximum(share, 1e-300))), -s)
 
     def read_level(self, cols: np.ndarray) -> np.ndarray:
         """Per KPI of ``cols`` the least sum a row reads (nats): where :meth:`log_p` falls
         to :data:`P_READ` (the chance bound's ``-log P_READ`` before the null is learned)."""
-        hist = self.hist_[cols]
-        n_read = hist.sum(axis=1)
-        below = np.cumsum(hist, axis=1) < 0.5 * n_read[:, None]
-        median = below.sum(axis=1) * BIN
-        share = n_read / np.maximum(self.counted_[cols], 1.0)
+        n_read, median, share = self._null(cols)
         own = median + SCALE * (np.log(np.maximum(0.5 * share, 1e-300)) - np.log(P_READ))
         return np.where(n_read >= MIN_READ, np.maximum(own, 0.0), -np.log(P_READ))
 
