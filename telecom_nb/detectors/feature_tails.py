@@ -296,7 +296,6 @@ class FeatureTails:
             return compiled
         return self.units(features, capped=False).max(axis=1)
 
-
     def of_previous(self, previous: np.ndarray, x: np.ndarray, units: np.ndarray) -> np.ndarray:
         """``self(previous)``, given ``units = self(x)``: the units read ``|z|`` row by row,
         so where every previous row is ``|x|``'s row before it (one series' window and its
