@@ -309,6 +309,25 @@ class FeatureTails:
         return self(previous)
 
 
+def continues(
+    tails: FeatureTails,
+    ref: np.ndarray,
+    previous: np.ndarray | None,
+    units: np.ndarray | None = None,
+    filled: np.ndarray | None = None,
+) -> np.ndarray | None:
+    """Rows whose sector's previous row was already far (max units beyond the
+    :data:`CLUSTER_GATE`): a fit's parts read them as a run going on, not a new onset;
+    ``units``: ``tails(ref)`` when known; ``filled``: ``np.nan_to_num(previous, nan=0.0)``
+    (|z|) when known."""
+    if previous is None:
+        return None
+    if filled is None:
+        filled = np.nan_to_num(previous, nan=0.0)
+    units = tails(ref) if units is None else units
+    return tails.of_previous(filled, ref, units) > np.quantile(units, CLUSTER_GATE)
+
+
 def _pulled(
     start: np.ndarray,
     base: np.ndarray,

@@ -14,7 +14,7 @@ from telecom_nb.detectors.area_part import AreaPart
 from telecom_nb.detectors.calendar_params import CalendarParams
 from telecom_nb.detectors.calibration import SHOULDER, TailCalibrator
 from telecom_nb.detectors.drift_part import DriftPart
-from telecom_nb.detectors.feature_tails import CLUSTER_GATE, FeatureTails
+from telecom_nb.detectors.feature_tails import FeatureTails, continues
 from telecom_nb.detectors.forest_model import FitReference, ForestAndZ, columns_of, forest_input
 from telecom_nb.detectors.forest_params import ForestParams
 from telecom_nb.detectors.good_side import BadSides, clip_good_side, good_side_columns
@@ -41,20 +41,6 @@ from telecom_nb.params import param_trait
 
 #: rows of the window used to calibrate the two parts against each other
 PART_CALIBRATION_ROWS = 20_000
-
-
-def continues(tails: FeatureTails, ref: np.ndarray, previous: np.ndarray | None,
-              units: np.ndarray | None = None,
-              filled: np.ndarray | None = None) -> np.ndarray | None:
-    """Rows whose sector's previous row was already far (max units beyond the gate);
-    ``units``: ``tails(ref)`` when known; ``filled``: ``np.nan_to_num(previous, nan=0.0)`` (|z|)
-    when known."""
-    if previous is None:
-        return None
-    if filled is None:
-        filled = np.nan_to_num(previous, nan=0.0)
-    units = tails(ref) if units is None else units
-    return tails.of_previous(filled, ref, units) > np.quantile(units, CLUSTER_GATE)
 
 
 class IsolationForestDetector(RatioSwitch, PartSchedule, CalendarParams, ForestParams,
