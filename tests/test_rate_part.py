@@ -78,11 +78,11 @@ def test_below_30_minutes_only_values_at_the_sums_level_are_read():
 
 def test_the_schedule_reads_sums_between_15_and_30_minutes_only():
     lumpy = SimpleNamespace(kpis=("drop", "ho"), cusum_=CountCusum(2))
-    stub = SimpleNamespace(_rate_columns=lambda: (0, 2))
+    stub = SimpleNamespace()
     for step, expected in (("15min", -np.log(P_READ)), ("30min", None), ("1h", None)):
         part = SimpleNamespace(lumpy_=lumpy, cadence_=SimpleNamespace(step=pd.Timedelta(step)))
         stub.features_ = SimpleNamespace(parts_=[part], feature_names=NAMES)
-        least = PartSchedule._rate_least(stub)
+        least = PartSchedule._rate_least(stub, (0, 2))
         if expected is None:
             assert least is None
         else:

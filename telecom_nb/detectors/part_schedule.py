@@ -158,6 +158,7 @@ class PartSchedule:
 
     def _part_params(self) -> dict[str, Any]:
         found, heavy, joint = self._by_names(), self._heavy_tails(), self.joint
+        rates = self._rate_columns()
         return {"random_state": self.random_state, "n_estimators": self.n_estimators,
                 "heavy_tails": heavy, "joint_columns": self._joint_columns(found),
                 # range-novelty z: a few series read it as its own p-value
@@ -177,7 +178,7 @@ class PartSchedule:
                 "run_columns": found["run"], "run_part": self._run_part(),
                 "area_columns": found["area"] if self._area_part() else (),
                 "persist_columns": found["persist"] if self._persist_part() else (),
-                "rate_columns": self._rate_columns(), "rate_least": self._rate_least(),
+                "rate_columns": rates, "rate_least": self._rate_least(rates),
                 "drift_columns": found["drift"], "drift_part": self._drift_part()}
 
     def _rate_columns(self) -> tuple[int, ...]:
@@ -191,11 +192,11 @@ class PartSchedule:
         return rate_columns(list(self.features_.feature_names), list(lumpy.kpis),
                             lumpy.counts_.ratios())
 
-    def _rate_least(self) -> np.ndarray | None:
-        """Finer than :data:`RATE_STEP` the |z| each rate column is read from: where the
-        ratio's CUSUM reads a sum (a quarter hour's single value, 1 drop of 2 calls at a
-        quiet cell, is no evidence there); None: every value (30 minutes or slower)."""
-        cols = self._rate_columns()
+    def _rate_least(self, cols: tuple[int, ...]) -> np.ndarray | None:
+        """Finer than :data:`RATE_STEP` the |z| each rate column (``cols``:
+        :meth:`_rate_columns`) is read from: where the ratio's CUSUM reads a sum (a quarter
+        hour's single value, 1 drop of 2 calls at a quiet cell, is no evidence there);
+        None: every value (30 minutes or slower)."""
         if not cols or self.features_.parts_[0].cadence_.step >= RATE_STEP:
             return None
         lumpy = self.features_.parts_[0].lumpy_
