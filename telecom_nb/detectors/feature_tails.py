@@ -208,10 +208,10 @@ class FeatureTails:
                 else plain.quantile(CLUSTER_GATE)
             )
             # the declustered rows' sort from a's (declustered.py); else numpy's masking
-            fast = None if plain is None else declustered(plain, a, previous, gate)
-            if fast is not None:
+            fast = None if plain is None else declustered(plain, a, previous, gate, reuse=True)
+            if fast is not None:  # a's memory holds the sort now: not read again below
                 ordered, far, onsets = fast
-                ref = None
+                ref = a = None
             else:
                 with np.errstate(invalid="ignore"):
                     going = np.abs(previous) > gate
