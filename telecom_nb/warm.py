@@ -52,6 +52,9 @@ def warm_fleet() -> None:
 
     asyncio.run(live())
     compile_walks()  # a 100k fleet's forest walk (from row_split.PARALLEL_ROWS rows)
+    from telecom_nb.detectors.declustered import compile_layouts
+
+    compile_layouts()  # a feature-tail fit's on a window sampled for its calibration
     # a fleet of >= group_median.FEW_ROWS sectors takes its province medians in one
     # compiled pass the 64-sector fleet never reaches (else the first large tick compiles it)
     from telecom_nb.features import median_kernel

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from telecom_nb.detectors import iforest, make_detector
+from telecom_nb.detectors.feature_tails import continues
 from telecom_nb.detectors.row_mark import MARK_Z, marked, split
 from telecom_nb.engine.replay import replay
 from telecom_nb.schema import KPIS
@@ -66,7 +67,7 @@ def test_a_fleets_retrain_fits_its_parts_on_the_unmarked_rows(monkeypatch) -> No
             return window, previous, None
         seen.append((len(window), len(window) - 7))
         keep = None if previous is None else previous[7:]
-        return window[7:], keep, (window, previous)
+        return window[7:], keep, (window, previous, np.arange(len(window)) >= 7)
 
     def counted(features, *args, **kwargs):
         tails_rows.append(len(features))
@@ -77,10 +78,41 @@ def test_a_fleets_retrain_fits_its_parts_on_the_unmarked_rows(monkeypatch) -> No
     table = KpiSimulator(n_sectors=16, seed=2134, step="1h").run(96)
     det = make_detector("iforest")
     replay(table, det, list(KPIS))
-    assert seen and det.model_version_ >= 1
+    assert seen and det.model_version_ >= 1 and det.retrain_failures_ == 0
     kept = {k for _, k in seen}
     assert kept & set(tails_rows)  # the parts' tails were fitted on the kept rows
     seen.clear()
     few = table[table["sector_id"].isin(pd.unique(table["sector_id"])[:2])]
     replay(few, make_detector("iforest"), list(KPIS))
     assert not seen  # a few series: heavy tails, nothing is marked
+
+
+def test_the_calibration_reads_every_row_as_scored(monkeypatch) -> None:
+    """A retrain that left marked rows out reads the kept rows' raw scores from its fit and
+    scores the marked ones: every row's raw score and continuation as the whole window's
+    direct reading gives, byte for byte."""
+    checked: list[bool] = []
+    reference = iforest.IsolationForestDetector._reference
+
+    def first_rows_marked(window, previous, pairs):
+        if not pairs:
+            return window, previous, None
+        keep = None if previous is None else previous[7:]
+        return window[7:], keep, (window, previous, np.arange(len(window)) >= 7)
+
+    def compared(self, model, ref, previous, known=None):
+        whole = model.fit_ref[0] is not None and model.fit_ref[0].whole is not None
+        raw, cont = reference(self, model, ref, previous, known)
+        if known is None and whole:
+            base = model.base
+            want = continues(model.tails, base(ref), None if previous is None else base(previous))
+            assert raw.tobytes() == self._raw_score(model, ref).tobytes()
+            assert cont.tobytes() == want.tobytes()
+            checked.append(True)
+        return raw, cont
+
+    monkeypatch.setattr(iforest, "split", first_rows_marked)
+    monkeypatch.setattr(iforest.IsolationForestDetector, "_reference", compared)
+    det = make_detector("iforest")
+    replay(KpiSimulator(n_sectors=16, seed=2134, step="1h").run(96), det, list(KPIS))
+    assert checked and det.retrain_failures_ == 0

@@ -103,6 +103,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from telecom_nb.detectors import score_kernels
+from telecom_nb.detectors.declustered import declustered
 from telecom_nb.features.column_quantiles import SortedColumns
 
 #: the smallest body scale a feature's |z| is given: the one a unit normal's body implies
@@ -171,7 +172,8 @@ class FeatureTails:
         ``free``: the max reads the features with a body of their own (:data:`FREE_BODY`)
         beyond their deepest level's start on their tails alone, less :attr:`runs` (rows
         beyond the gate per row starting there: 1 without ``previous``)."""
-        a = np.abs(np.asarray(features, dtype=np.float64))
+        # column-major: numpy sorts its columns ~2x faster, and declustered.py reads them
+        a = np.abs(np.asarray(features, dtype=np.float64), order="F")
         n_features = a.shape[1]
         if len(a) == 0:
             raise ValueError("cannot fit feature tails on an empty window")
@@ -198,18 +200,27 @@ class FeatureTails:
             )
         ref = a  # the rows the tails are fitted on: a's, less those continuing a cluster
         runs = np.zeros(n_features)
+        ordered = plain  # ref's sort (None: sorted below)
         if previous is not None:
             gate = (
                 np.quantile(a, CLUSTER_GATE, axis=0)
                 if plain is None
                 else plain.quantile(CLUSTER_GATE)
             )
-            with np.errstate(invalid="ignore"):
-                going = np.abs(previous) > gate
-                beyond = a > gate
-                onsets = (beyond & ~going).sum(axis=0)
-                runs = np.log(np.maximum(beyond.sum(axis=0), 1) / np.maximum(onsets, 1))
-                ref = np.where(going, np.nan, a)  # NaN (no previous tick) stays
+            # the declustered rows' sort from a's (declustered.py); else numpy's masking
+            fast = None if plain is None else declustered(plain, a, previous, gate, reuse=True)
+            if fast is not None:  # a's memory holds the sort now: not read again below
+                ordered, far, onsets = fast
+                ref = a = None
+            else:
+                with np.errstate(invalid="ignore"):
+                    going = np.abs(previous) > gate
+                    beyond = a > gate
+                    onsets = (beyond & ~going).sum(axis=0)
+                    far = beyond.sum(axis=0)
+                    ref = np.where(going, np.nan, a)  # NaN (no previous tick) stays
+                ordered = None
+            runs = np.log(np.maximum(far, 1) / np.maximum(onsets, 1))
         levels = np.asarray(TAIL_LEVELS)
         start = np.zeros((len(levels), n_features))
         base = np.full((len(levels), n_features), np.inf)
@@ -217,7 +228,8 @@ class FeatureTails:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns: no fit
             # np.nanquantile's numbers, one sort (the window's own when nothing was left out)
-            ordered = plain if ref is a and plain is not None else SortedColumns(ref)
+            if ordered is None:
+                ordered = SortedColumns(ref)
             kept = np.maximum(ordered.count, 1)  # the non-NaN rows of each column of ref
             start[:] = ordered.quantile(1.0 - levels)
             for k in range(len(levels)):
@@ -233,7 +245,8 @@ class FeatureTails:
         start = np.nan_to_num(start)
         if spaced and previous is not None and len(levels) > 1:
             with np.errstate(invalid="ignore"):  # rows beyond the deepest start, per onset
-                lasting = (a > start[-1]).sum(axis=0) > LASTING * np.maximum(deepest, 1)
+                over = (a > start[-1]).sum(axis=0) if plain is None else plain.above(start[-1])
+                lasting = over > LASTING * np.maximum(deepest, 1)
             _pulled(start, base, tail_scale, levels, above & lasting)
         # no body and no tail of its own: nothing in the window backs a p below one row's
         # (module doc); a flat deepest level, read by every part through the same arrays

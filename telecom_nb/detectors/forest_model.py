@@ -72,6 +72,10 @@ class FitReference:
     #: the raw max of every part but the persistence one, when the fit read it for the
     #: persistence nulls' trim (the calibration then adds that part only)
     others: np.ndarray | None = None
+    #: the window and predecessors as given, when the fit left marked rows out of ``ref``
+    #: (:mod:`.row_mark`): the calibration reads every row, ``ref``'s are rows ``kept``
+    whole: tuple[np.ndarray, np.ndarray | None] | None = None
+    kept: np.ndarray | None = None
 
 
 @dataclass(frozen=True)

@@ -225,9 +225,12 @@ class IsolationForestDetector(RatioSwitch, PartSchedule, CalendarParams, ForestP
             trim = trimmed(other_raw, cont)
             persist = PersistPart.fit(every, ref, persist_pairs, cont, trim, previous)
             model = dataclasses.replace(model, persist=persist)
-        # the calibration reads the very window (unsliced) when no rows were picked
-        model.fit_ref[0] = FitReference(shift_ref, shift_prev, forest_raw, zref, units, cont,
-                                       smooth_units, other_raw)
+        # the calibration reads the very window (unsliced) when no rows were picked; with
+        # marked rows left out, the window as given and the kept rows (it scores the rest)
+        whole = None if all_rows is None or kept is not None else all_rows
+        model.fit_ref[0] = FitReference(
+            shift_ref, shift_prev, forest_raw, zref, units, cont, smooth_units, other_raw,
+            None if whole is None else whole[:2], None if whole is None else whole[2])
         return model
 
     def _row_cache_of(self) -> RowCache:
@@ -258,11 +261,18 @@ class IsolationForestDetector(RatioSwitch, PartSchedule, CalendarParams, ForestP
         """The level-shift part's (:mod:`.shift_part`, a pool's held level within)."""
         return shift_score(model, features)
 
-    def _reference(self, model: ForestAndZ, ref: np.ndarray,
-                   previous: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:
-        known, model.fit_ref[0] = model.fit_ref[0], None
+    def _reference(self, model: ForestAndZ, ref: np.ndarray, previous: np.ndarray | None,
+                   known: FitReference | None = None) -> tuple[np.ndarray, np.ndarray | None]:
+        if known is None:
+            known, model.fit_ref[0] = model.fit_ref[0], None
         if known is None or known.ref is not ref or known.previous is not previous:
-            return self._raw_score(model, ref), continues(
+            raw = None
+            if known is not None and known.whole is not None and known.whole[0] is ref and (
+                    known.whole[1] is previous):  # the fit's rows known, the marked ones not
+                raw = np.empty(len(ref))
+                raw[known.kept] = self._reference(model, known.ref, known.previous, known)[0]
+                raw[~known.kept] = self._raw_score(model, ref[~known.kept])  # row by row
+            return self._raw_score(model, ref) if raw is None else raw, continues(
                 model.tails, model.base(ref), None if previous is None else model.base(previous))
         if known.others is not None:  # the other parts were read for the trim: add persist
             persist = model.persist
@@ -338,7 +348,7 @@ def _fit_area(rows: tuple[np.ndarray, np.ndarray | None], n_base: int | None,
     """The area part fitted on every window row, marked ones too (:mod:`.row_mark` marks
     what its statistic reads: a null without them called every such row extreme, w2114's
     area-led false rows 24 -> 54 on a two-site Sunday crowd)."""
-    ref, previous = rows
+    ref, previous = rows[:2]
     if n_base is not None:
         ref = ref[:, :n_base]
         previous = None if previous is None else previous[:, :n_base]

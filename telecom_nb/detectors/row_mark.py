@@ -53,10 +53,12 @@ def marked(window: np.ndarray, pairs: tuple[tuple[int, int], ...]) -> np.ndarray
 
 def split(
     window: np.ndarray, previous: np.ndarray | None, pairs: tuple[tuple[int, int], ...]
-) -> tuple[np.ndarray, np.ndarray | None, tuple[np.ndarray, np.ndarray | None] | None]:
+) -> tuple[np.ndarray, np.ndarray | None, tuple[np.ndarray, np.ndarray | None, np.ndarray] | None]:
     """``window`` and ``previous`` (its rows' predecessors) without the marked rows, and the
-    rows as given when some were marked (else None: nothing left out)."""
+    rows as given with the kept rows' mask when some were marked (else None: nothing left
+    out)."""
     mark = marked(window, pairs)
     if mark is None:
         return window, previous, None
-    return window[~mark], None if previous is None else previous[~mark], (window, previous)
+    kept = ~mark
+    return window[kept], None if previous is None else previous[kept], (window, previous, kept)
