@@ -321,3 +321,20 @@ def test_a_retrain_scores_predecessors_row_by_row():
     want = np.sort(raw[opens & np.isfinite(raw) & (raw > null.anchor)])
     assert len(want) >= 2
     np.testing.assert_array_equal(null.seen, want)
+
+
+def test_the_buckets_start_where_numpy_finds_their_edges():
+    """The edges' starts (one merge with the reference) are ``np.searchsorted``'s: values
+    on an edge, ties, a constant reference, one value, an anchor below the body."""
+    from telecom_nb.detectors import calibration_kernel
+
+    rng = np.random.default_rng(2217)
+    cases = [np.sort(np.round(rng.gamma(2.0, 1.0, 5000), 2)), np.full(40, 3.0), np.array([1.5])]
+    grid = np.sort(np.arange(calibration_kernel.BUCKETS + 1) * 0.25)  # values on the edges
+    cases.append(np.sort(np.concatenate([grid, grid, rng.random(300) * 1024])))
+    for ref in cases:
+        for anchor in (float(ref[-1]), float(np.quantile(ref, 0.95)), float(ref[0]) - 1.0):
+            edges, starts, _ = calibration_kernel.buckets(ref, anchor)
+            want = np.searchsorted(ref, edges, side="left")
+            want[0], want[-1] = 0, len(ref)
+            assert starts.tolist() == want.tolist()

@@ -193,3 +193,32 @@ def test_counts_above_a_level_are_numpys_with_signed_zeros_infinities_and_nan(ro
             want = (x > np.array(level)).sum(axis=0)
         np.testing.assert_array_equal(cols._above(np.array(level)), want)
         np.testing.assert_array_equal(cols.excess_quantile(np.array(level), 0.25)[0], want)
+
+
+def test_the_sorted_absolute_block_is_numpys_with_its_constant_columns_left_unsorted():
+    """``of_abs`` sorts only the columns holding two values (one series' window: half its
+    columns constant): the arrays equal numpy's sort of ``|block|`` byte for byte, a
+    column that changes only in its last row or in its first is sorted, and a NaN gives
+    None (numpy's NaN quantiles instead)."""
+    rng = np.random.default_rng(2216)
+    x = rng.standard_t(3, size=(501, 9))
+    x[:, 0] = 0.0
+    x[::2, 1] = -0.0  # signed zeros: |x| is one value
+    x[:, 1] = np.where(x[:, 1] == 0, x[:, 1], 0.0)
+    x[:, 2] = -3.5
+    x[-1, 3], x[:-1, 3] = 7.0, 2.0  # changes in its last row only
+    x[0, 4], x[1:, 4] = -1.0, 2.0  # and in its first
+    x[:, 5] = np.round(x[:, 5])  # ties
+    x[3, 6], x[7, 6] = np.inf, -np.inf
+    x[:, 7] = np.inf
+    view = np.hstack([x, x[:, :4]])[:, :9]  # the detector's: a slice of wider rows
+    for block in (x, view, x[:1], x[:2, ::-1]):
+        got = SortedColumns.of_abs(block)
+        want = SortedColumns(np.abs(block), no_nan=True)
+        assert np.ascontiguousarray(got.ordered).tobytes() == want.ordered.tobytes()
+        assert list(got.count) == list(want.count)
+        qs = np.array([0.5, 0.75, 0.95])
+        with np.errstate(invalid="ignore"):
+            assert got.quantile(qs).tobytes() == want.quantile(qs).tobytes()
+    x[250, 8] = np.nan
+    assert SortedColumns.of_abs(x) is None

@@ -61,3 +61,27 @@ def test_a_pools_shift_null_is_not_widened_by_outages_at_the_clip():
     assert pooled.log_p(far)[0] > 6  # an outage-sized shift stays far
     assert pooled.log_p(np.array([2.5]))[0] < 2  # a normal hour stays normal
     assert one.log_p(far)[0] < 3  # (one series: the deep spacing, as before)
+
+
+def test_the_shift_columns_rows_are_read_as_numpys_mask_and_gathers():
+    """The level-shift null's rows (``|z| > 0``) and their predecessors'
+    ``|nan_to_num(previous, nan=0)|``, compiled in one pass, are numpy's: signed zeros,
+    NaN and infinities on either side, a wider row's column."""
+    from telecom_nb.detectors.shift_part import _with_statistic
+
+    rng = np.random.default_rng(2218)
+    ref = rng.standard_t(3, size=(3000, 5))
+    ref[rng.random(ref.shape) < 0.3] = 0.0
+    ref[::7, 2] = -0.0
+    ref[5, 2], ref[9, 2], ref[11, 2] = np.nan, np.inf, -np.inf
+    previous = np.abs(rng.standard_t(3, size=ref.shape))
+    previous[::5, 2] = np.nan
+    previous[3, 2], previous[4, 2], previous[6, 2] = np.inf, -np.inf, -0.0
+    for c in range(5):
+        s = np.abs(ref[:, c])
+        has = s > 0
+        want = (s[has], np.abs(np.nan_to_num(previous[has, c], nan=0.0)))
+        got = _with_statistic(ref, previous, c)
+        assert got[0].tobytes() == want[0].tobytes()
+        assert got[1].tobytes() == want[1].tobytes()
+        assert _with_statistic(ref, None, c)[1] is None

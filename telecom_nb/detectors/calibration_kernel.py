@@ -64,8 +64,21 @@ def _log_p(raw, ref, edges, inv_width, starts, anchor, scale, tail_log, ln10, lo
         out[i] = logs[n - lo]
 
 
+def _starts(ref, edges, out):  # pragma: no cover - compiled
+    """``out = np.searchsorted(ref, edges, side="left")`` for a sorted ``ref`` and
+    increasing finite ``edges``: one merge of the two (each edge's count of values below
+    it), not a binary search of ``ref`` per edge."""
+    i, n = 0, len(ref)
+    for b in range(len(edges)):
+        e = edges[b]
+        while i < n and ref[i] < e:
+            i += 1
+        out[b] = i
+
+
 if numba is not None:
     _log_p = numba.njit(cache=True, nogil=True)(_log_p)
+    _starts = numba.njit(cache=True, nogil=True)(_starts)
 
 
 def buckets(reference: np.ndarray, anchor: float) -> tuple[np.ndarray, np.ndarray, float]:
@@ -73,14 +86,20 @@ def buckets(reference: np.ndarray, anchor: float) -> tuple[np.ndarray, np.ndarra
 
     Searching the 4,097 edges was ~0.1 ms of each of the ~5 calls a tick (a 500-sector
     tick's ~5 %): a calibrator, immutable, computes them once
-    (:attr:`~telecom_nb.detectors.calibration.TailCalibrator.buckets`)."""
+    (:attr:`~telecom_nb.detectors.calibration.TailCalibrator.buckets`); compiled, the
+    edges' starts are one merge with the reference (a one-series retrain fits ~4 new
+    calibrators on 20k rows and its scoring ~4 more: ~0.09 -> ~0.03 ms each)."""
     ref = np.ascontiguousarray(reference, dtype=np.float64)
     n = len(ref)
     if n == 0:
         return np.empty(0), np.empty(0, dtype=np.intp), 0.0
     width = (anchor - ref[0]) / BUCKETS if anchor > ref[0] else 0.0
     edges = ref[0] + width * np.arange(BUCKETS + 1) if width > 0 else np.full(2, ref[0])
-    starts = np.searchsorted(ref, edges, side="left")
+    if numba is not None and np.isfinite(edges[0]) and np.isfinite(edges[-1]):
+        starts = np.empty(len(edges), dtype=np.intp)
+        _starts(ref, edges, starts)
+    else:  # NaN or infinite edges: numpy's order rules
+        starts = np.searchsorted(ref, edges, side="left")
     starts[0], starts[-1] = 0, n  # below the first edge: 0; above the last: up to n
     return edges, starts, 1.0 / width if width > 0 else 0.0
 

@@ -172,14 +172,16 @@ class FeatureTails:
         ``free``: the max reads the features with a body of their own (:data:`FREE_BODY`)
         beyond their deepest level's start on their tails alone, less :attr:`runs` (rows
         beyond the gate per row starting there: 1 without ``previous``)."""
-        # column-major: numpy sorts its columns ~2x faster, and declustered.py reads them
-        a = np.abs(np.asarray(features, dtype=np.float64), order="F")
-        n_features = a.shape[1]
-        if len(a) == 0:
+        features = np.asarray(features, dtype=np.float64)
+        n_features = features.shape[1]
+        if len(features) == 0:
             raise ValueError("cannot fit feature tails on an empty window")
         # one sort of the window for its three quantiles (numpy's numbers: np.quantile
         # partitions a copy per call, ~3x the sort); a NaN column stays numpy's (all NaN)
-        plain = None if np.isnan(a).any() else SortedColumns(a, no_nan=True)
+        plain = SortedColumns.of_abs(features)
+        # |z| itself only where read below: the tails, or numpy's quantiles of a NaN;
+        # column-major: declustered.py reads it (and writes its sort into it)
+        a = np.abs(features, order="F") if tails or plain is None else None
         q50, q75 = (
             np.quantile(a, [0.5, 0.75], axis=0)
             if plain is None

@@ -14,6 +14,7 @@ import numpy as np
 
 from telecom_nb.detectors.calibration import DEEP_SHOULDER, SHOULDER, TailCalibrator, soft_cap
 from telecom_nb.detectors.feature_tails import CLUSTER_GATE
+from telecom_nb.features.robust_kernel import numba
 
 #: fewest window rows with a level-shift statistic before it gets a null of its own
 MIN_SHIFT_ROWS = 1000
@@ -48,14 +49,52 @@ def shift_null(ref: np.ndarray, previous: np.ndarray | None, columns: np.ndarray
     read ``-log10 p`` ~2 (few_series ``lte`` seed 1891: 4 of 6 collapses missed)."""
     nulls = []
     for c in columns:  # a few KPIs
-        s = np.abs(ref[:, c])
-        has = s > 0
-        if has.sum() < MIN_SHIFT_ROWS:
+        s, before = _with_statistic(ref, previous, int(c))
+        if len(s) < MIN_SHIFT_ROWS:
             nulls.append(None)
             continue
-        before = None if previous is None else np.abs(np.nan_to_num(previous[has, c], nan=0.0))
-        nulls.append(declustered_null(s[has], before, SHOULDER if pooled else DEEP_SHOULDER))
+        nulls.append(declustered_null(s, before, SHOULDER if pooled else DEEP_SHOULDER))
     return tuple(nulls) if any(n is not None for n in nulls) else None
+
+
+def _with_statistic(
+    ref: np.ndarray, previous: np.ndarray | None, c: int
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Column ``c``'s |z| on the rows that have one (``|z| > 0``) and, with ``previous``,
+    ``|nan_to_num(previous, nan=0)|`` on those rows: compiled, one pass down the two
+    columns (numpy's strided column reads, mask and gathers took ~0.1 ms a column more on a
+    one-series retrain's 20k rows), the same numbers."""
+    compiled = _rows_with is not None and previous is not None
+    if not compiled or ref.dtype != np.float64 or previous.dtype != np.float64:
+        s = np.abs(ref[:, c])
+        has = s > 0
+        before = None if previous is None else np.abs(np.nan_to_num(previous[has, c], nan=0.0))
+        return s[has], before
+    values, before = np.empty(len(ref)), np.empty(len(ref))
+    k = _rows_with(ref, previous, c, values, before)
+    return values[:k], before[:k]
+
+
+def _rows_with(ref, previous, c, values, before):  # pragma: no cover - compiled
+    """:func:`_with_statistic`'s arrays into ``values`` and ``before``; returns their
+    length. ``nan_to_num``: NaN 0, infinities the largest finite float."""
+    big = np.finfo(np.float64).max
+    k = 0
+    for i in range(ref.shape[0]):
+        s = abs(ref[i, c])
+        if s > 0:
+            p = previous[i, c]
+            if p != p:
+                p = 0.0
+            elif p == np.inf or p == -np.inf:
+                p = big
+            values[k] = s
+            before[k] = abs(p)
+            k += 1
+    return k
+
+
+_rows_with = None if numba is None else numba.njit(cache=True, nogil=True)(_rows_with)
 
 
 def shift_score(model, features: np.ndarray) -> np.ndarray | None:

@@ -15,6 +15,8 @@ import math
 
 import numpy as np
 
+from telecom_nb.features.robust_kernel import numba
+
 
 class SortedColumns:
     """A rows x columns block sorted per column (NaN last) and its non-NaN counts."""
@@ -43,6 +45,27 @@ class SortedColumns:
             # at 1,000)
             self.count = np.ascontiguousarray(~np.isnan(self.ordered).T).sum(axis=1)
         self._cols = np.arange(self.ordered.shape[1])
+
+    @classmethod
+    def of_abs(cls, block: np.ndarray) -> SortedColumns | None:
+        """``SortedColumns(np.abs(block), no_nan=True)``, the same sorted values; None when
+        ``block`` holds a NaN. One series' feature window has ~half its columns constant
+        (its unused features) and numpy's vectorised sort is fastest along contiguous
+        rows: ``|block|`` is written transposed in one compiled pass that also tells the
+        constant columns (already in order), and only the others are sorted (a 20k x 42
+        body fit 5.7-6.7 -> 2.1-2.2 ms). ``|x|`` of a float is never ``-0.0`` and a multiset of
+        numbers without NaN has one sorted order: the arrays are numpy's."""
+        x = np.asarray(block, dtype=np.float64)
+        if _abs_transposed is None or x.ndim != 2 or not len(x):
+            a = np.abs(x)
+            return None if np.isnan(a).any() else cls(a, no_nan=True)
+        out = np.empty((x.shape[1], len(x)))
+        varying = np.zeros(x.shape[1], dtype=np.bool_)
+        if _abs_transposed(x, out, varying):
+            return None
+        for j in np.flatnonzero(varying).tolist():
+            out[j].sort()
+        return cls(out.T, ordered=True, no_nan=True)
 
     @classmethod
     def sorted_quantile(cls, ordered: np.ndarray, q: np.ndarray | float) -> np.ndarray | float:
@@ -135,3 +158,21 @@ def _sorted_level(ordered: np.ndarray, q: float) -> float:
         a, b = float(ordered[prev]), float(ordered[min(prev + 1, m - 1)])
     diff = b - a
     return b - diff * (1.0 - gamma) if gamma >= 0.5 else a + diff * gamma
+
+
+def _abs_transposed(x, out, varying):  # pragma: no cover - compiled
+    """``out[j, i] = |x[i, j]|``; ``varying[j]``: column ``j`` holds two values; returns
+    whether a NaN was seen (then ``out`` is not used)."""
+    n, f = x.shape
+    for i in range(n):
+        for j in range(f):
+            v = abs(x[i, j])
+            if v != v:
+                return True
+            out[j, i] = v
+            if v != out[j, 0]:
+                varying[j] = True
+    return False
+
+
+_abs_transposed = None if numba is None else numba.njit(cache=True, nogil=True)(_abs_transposed)
