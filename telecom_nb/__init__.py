@@ -16,3 +16,11 @@ __version__ = "0.1.0"
 # numba's former parallel passes: 123 ms CPU spinning against 86 sleeping). Set before any
 # OpenMP runtime loads; a value of the user's own wins.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+# Arrow's C++ default pool (mimalloc in the wheels) serves the Parquet reader's and
+# writer's own buffers even after ``engine/heap.use_system_pool`` (that sets pyarrow's
+# Python-level pool only), and mimalloc kept their freed pages: ~30 MiB after a 1M-row
+# load, ~100 MiB resident at a 4M-row replay's peak, with no live bytes (issue 12).
+# malloc serves them instead, where ``heap_trim.release_freed_memory`` reaches them. Read
+# once, when pyarrow first asks for its pool (pandas' import): set before any import.
+os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")

@@ -147,6 +147,7 @@ def run_detect(args: argparse.Namespace) -> int:
                     alarms=AlarmChain(kpis=loaded.kpis, **alarm_values))
     elapsed = time.perf_counter() - started
     scored = with_local_time(result.frame, spec.timezone)
+    release_freed_memory()  # the replay's freed pieces, before the write's own buffers
     out = write_table(scored, args.out)
     if not args.quiet:
         for message in result.messages:

@@ -32,6 +32,7 @@ from telecom_nb.engine.retrain import run_retrain_now
 from telecom_nb.engine.scored import Counters
 from telecom_nb.engine.tick import Tick
 from telecom_nb.errors import KpiInputError
+from telecom_nb.heap_trim import release_freed_memory
 from telecom_nb.sources.validation import BatchValidator
 
 _ROW = "__row__"  # carries each row's input position through validation
@@ -77,6 +78,7 @@ def replay(table: pd.DataFrame, detector: Detector, kpis: Sequence[str], *,
     if not per_batch and hasattr(detector, "score_stream"):
         scored = _Scattered(len(table))
         _in_pieces(engine, table, order, bounds, progress, scored)
+        release_freed_memory()  # the last piece's freed temporaries, before the columns
         scored.into(out)
         return ReplayResult(out, engine.counters, _messages(engine.counters), engine)
     tagged = table.assign(**{_ROW: np.arange(len(table))})
@@ -174,7 +176,9 @@ class _Scattered:
     def __init__(self, n: int) -> None:
         self.n = n
         self.numbers = {c: np.full(n, e) for c, e in UNSCORED.items() if not isinstance(e, str)}
-        self.codes = {c: np.full(n, self._EMPTY, dtype=np.int32)
+        # int8 until a column has more distinct strings (a few KPI names, states): 3 B a
+        # row less per column than int32, held from the first piece to the write
+        self.codes = {c: np.full(n, self._EMPTY, dtype=np.int8)
                       for c, e in UNSCORED.items() if isinstance(e, str)}
         self.labels: dict[str, dict] = {c: {} for c in self.codes}
         self.na: dict[str, object] = {}  # a column's first missing value (object path)
@@ -188,7 +192,9 @@ class _Scattered:
             piece, uniques = pd.factorize(frame[column])  # missing: -1
             labels = self.labels[column]
             known = [labels.setdefault(u, len(labels)) for u in uniques]  # a few strings
-            codes[rows] = np.array([*known, self._NA], dtype=np.int32)[piece]
+            if len(labels) > np.iinfo(codes.dtype).max:  # more strings than int8 holds
+                codes = self.codes[column] = codes.astype(np.int32)
+            codes[rows] = np.array([*known, self._NA], dtype=codes.dtype)[piece]
             if column not in self.na and (piece < 0).any():
                 self.na[column] = frame[column].to_numpy()[np.argmax(piece < 0)]
 
