@@ -112,10 +112,11 @@ def side_offsets(
         return off
     sample = np.where(gated[:, None], values, np.nan)
     thr, lo, hi = sides(codes[pick], sample, len(med), MIN_SIDE)
-    split = np.isfinite(thr)
-    if not split.any():
+    cols = np.flatnonzero(np.isfinite(thr).any(axis=0))  # only the series that split
+    if not len(cols):
         return off
-    t = thr[codes]
+    thr, lo, hi = thr[:, cols][codes], lo[:, cols][codes], hi[:, cols][codes]
     with np.errstate(invalid="ignore"):
-        upper = z >= t
-    return np.where(split[codes], np.where(upper, hi[codes], lo[codes]), off)
+        upper = z[:, cols] >= thr
+    off[:, cols] = np.where(np.isfinite(thr), np.where(upper, hi, lo), off[:, cols])
+    return off
