@@ -24,9 +24,13 @@ far the group scattered, not against an ordinary day's noise (third generator's 
 day 1: 1,470 of 1,641 false-alarm rows on v247 before, 20-27 % of all rows flagged an
 hour). A sector twenty spreads off still reads five or more. On ordinary ticks nothing
 changes: a minority area's weekend (CBD on a Saturday, ~20 % of a fleet) does not open the
-gate. No calendar and no labels: the gate is read from the tick's own data. A fleet-wide
-real outage (a core failure) is taken off too: it is no *sector* fault, and it is as
-visible in the fleet's totals.
+gate. A small fleet makes one or two groups, and on such a day a group may move two ways at
+once (towns empty, villages fill, on one daily shape): where, at a gated tick, a group's
+values of a series fall apart into two large tight sides, each sector has its side's median
+taken off instead (:mod:`~telecom_nb.features.response_split`). No calendar and no
+labels: the gate is read from the tick's own data. A fleet-wide real outage (a core
+failure) is taken off too: it is no *sector* fault, and it is as visible in the fleet's
+totals.
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from telecom_nb.features.group_median import group_medians
+from telecom_nb.features.response_split import side_offsets
 from telecom_nb.features.time_slots import DAY_NS
 from telecom_nb.sector_index import known_rows
 
@@ -263,10 +268,11 @@ class CommonMode:
         whole = len(has) == len(rows)  # every row grouped: in place, no gathered copy
         block = out if whole else out[has]
         mask = valid if whole else valid[has]
-        np.subtract(block, np.where(gated, med, 0.0)[codes], out=block, where=mask)
+        off = side_offsets(codes, block, np.where(gated, med, 0.0), gate, g, values, pick)
+        np.subtract(block, off, out=block, where=mask)
         # ... and on the group's spread at that tick, where wider than a normal z's: the
         # day its kind of sector has never seen moves each sector by its own amount too
-        dev = np.abs(values - med[codes[pick]])
+        dev = np.abs(values - off[pick])
         spread = group_medians(codes[pick], dev, n_codes, MIN_REPORTING) / NORMAL_MAD
         scale = np.where(gated & np.isfinite(spread), np.maximum(spread, 1.0), 1.0)
         np.divide(block, scale[codes], out=block, where=mask)
