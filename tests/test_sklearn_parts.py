@@ -59,16 +59,23 @@ def test_sample_without_replacement_is_sklearns(n_population, n_samples):
         sample_without_replacement(3, 4)
 
 
-def test_the_live_path_imports_no_sklearn():
-    """A child process: the engine, the replay and a fast forest's fit and walk leave
-    sklearn out of ``sys.modules`` (it costs ~50 MiB of resident memory)."""
+def test_the_live_path_imports_no_sklearn(tmp_path):
+    """A child process: the engine, the replay, a fast forest's fit and walk and a live
+    monitor's ticks and checkpoint leave sklearn out of ``sys.modules`` (it costs ~50 MiB
+    of resident memory)."""
     code = (
-        "import sys, numpy as np\n"
+        "import asyncio, sys, numpy as np\n"
         "import telecom_nb.engine, telecom_nb.cli, telecom_nb.sources.replay\n"
         "from telecom_nb.detectors.forest_fit import fit_flat_forest\n"
+        "from telecom_nb.engine.monitor import Monitor\n"
         "x = np.random.default_rng(0).normal(size=(30_000, 3))\n"
-        "for n in (200, 400, 30_000):\n"
+        "for n in (200, 400, 30_000):  # each draw of sklearn's sample_without_replacement\n"
         "    fit_flat_forest(x[:n], n_estimators=5, random_state=1).score_samples(x)\n"
+        f"m = Monitor.simulated(n_sectors=20, seed=3, interval=0, store={str(tmp_path / 's.db')!r},"
+        " checkpoint_every=None)\n"
+        "asyncio.run(m.step(30))\n"
+        "m.stop()\n"
+        "assert m.checkpoint() is not None and m.detector.is_ready\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] == 'sklearn')[:3])\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, timeout=60)
