@@ -22,9 +22,20 @@ from telecom_nb.detectors.sklearn_parts import (
 
 def test_average_path_length_is_sklearns_bytes():
     rng = np.random.default_rng(2236)
-    inputs = [[0], [1], [2], [3], [256], [0, 1, 2, 3], np.arange(5000),
-              rng.integers(0, 10**9, 2000), rng.integers(0, 300, (7, 9)),
-              np.array([1.0, 2.0, 2.5, 1e12]), np.float32([3, 7.5]), [10**15]]
+    inputs = [
+        [0],
+        [1],
+        [2],
+        [3],
+        [256],
+        [0, 1, 2, 3],
+        np.arange(5000),
+        rng.integers(0, 10**9, 2000),
+        rng.integers(0, 300, (7, 9)),
+        np.array([1.0, 2.0, 2.5, 1e12]),
+        np.float32([3, 7.5]),
+        [10**15],
+    ]
     for n in inputs:
         ours, theirs = average_path_length(n), _average_path_length(n)
         assert ours.dtype == theirs.dtype and ours.shape == theirs.shape
@@ -45,11 +56,23 @@ def test_random_state_and_constants_are_sklearns():
         check_random_state("x")
 
 
-@pytest.mark.parametrize(("n_population", "n_samples"), [
-    (0, 0), (1, 1), (5, 5), (256, 256), (258, 256), (300, 256),  # reservoir (ratio >= 0.99)
-    (1000, 256), (25_600, 256),  # permutation
-    (25_601, 256), (100_000, 256), (10**7, 256), (50, 3),  # tracking selection
-])
+@pytest.mark.parametrize(
+    ("n_population", "n_samples"),
+    [
+        (0, 0),
+        (1, 1),
+        (5, 5),
+        (256, 256),
+        (258, 256),
+        (300, 256),  # reservoir (ratio >= 0.99)
+        (1000, 256),
+        (25_600, 256),  # permutation
+        (25_601, 256),
+        (100_000, 256),
+        (10**7, 256),
+        (50, 3),  # tracking selection
+    ],
+)
 def test_sample_without_replacement_is_sklearns(n_population, n_samples):
     for seed in (0, 1, 2236, 2**31 - 2):
         ours = sample_without_replacement(n_population, n_samples, np.random.RandomState(seed))
@@ -76,9 +99,11 @@ def test_the_live_path_imports_no_sklearn(tmp_path):
         "asyncio.run(m.step(30))\n"
         "m.stop()\n"
         "assert m.checkpoint() is not None and m.detector.is_ready\n"
-        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'sklearn')[:3])\n")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True, timeout=60)
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'sklearn')[:3])\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
     assert out.stdout.strip() == "[]", out.stdout
 
 

@@ -55,21 +55,23 @@ def average_path_length(n_samples_leaf) -> np.ndarray:
     not_mask = ~np.logical_or(mask_1, mask_2)
     out[mask_1] = 0.0
     out[mask_2] = 1.0
-    out[not_mask] = (2.0 * (np.log(n[not_mask] - 1.0) + np.euler_gamma)
-                     - 2.0 * (n[not_mask] - 1.0) / n[not_mask])
+    out[not_mask] = (
+        2.0 * (np.log(n[not_mask] - 1.0) + np.euler_gamma) - 2.0 * (n[not_mask] - 1.0) / n[not_mask]
+    )
     return out.reshape(shape)
 
 
-def sample_without_replacement(n_population: int, n_samples: int,
-                               random_state=None) -> np.ndarray:
+def sample_without_replacement(n_population: int, n_samples: int, random_state=None) -> np.ndarray:
     """``sklearn.utils.random.sample_without_replacement`` (method "auto"): the same
     draws from ``random_state`` in the same order, so the same int64 sample."""
     n_population, n_samples = int(n_population), int(n_samples)
     if n_population < 0:
         raise ValueError(f"n_population should be greater than 0, got {n_population}.")
     if n_samples > n_population:
-        raise ValueError("n_population should be greater or equal than n_samples, got "
-                         f"n_samples > n_population ({n_samples} > {n_population})")
+        raise ValueError(
+            "n_population should be greater or equal than n_samples, got "
+            f"n_samples > n_population ({n_samples} > {n_population})"
+        )
     rng = check_random_state(random_state)
     ratio = n_samples / n_population if n_population != 0 else 1.0
     if 0.01 < ratio < 0.99:
