@@ -14,12 +14,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
-from sklearn.ensemble import IsolationForest
-from sklearn.ensemble._iforest import _average_path_length
 
+from telecom_nb.detectors.sklearn_parts import average_path_length
 from telecom_nb.features import row_split
+
+if TYPE_CHECKING:  # a forest comes fitted: sklearn is imported where it was fitted
+    from sklearn.ensemble import IsolationForest
 
 try:  # optional speed-up; the fallback is sklearn itself
     import numba
@@ -174,7 +177,7 @@ def compile_walks() -> None:
 def _denominator(n_trees: int, max_samples: int) -> np.ndarray:
     """sklearn's ``n_trees * _average_path_length([max_samples])`` (a 1-element array,
     shared: read only)."""
-    out = n_trees * _average_path_length([max_samples])
+    out = n_trees * average_path_length([max_samples])
     out.flags.writeable = False
     return out
 

@@ -22,37 +22,39 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import sklearn
-from sklearn.ensemble import IsolationForest
 
 from telecom_nb.detectors import legacy_draws, tree_kernel
 from telecom_nb.detectors.flat_forest import FlatForest, below32
+from telecom_nb.detectors.sklearn_parts import (
+    MAX_INT,
+    average_path_length,
+    check_random_state,
+    sample_without_replacement,
+    sklearn_version,
+)
 
-try:  # private sklearn API: a missing name means "use sklearn's own fit"
-    from sklearn.ensemble._bagging import MAX_INT
-    from sklearn.tree import ExtraTreeRegressor
-    from sklearn.tree._classes import CRITERIA_REG, DENSE_SPLITTERS
-    from sklearn.tree._tree import DepthFirstTreeBuilder, Tree
-    from sklearn.utils import check_random_state
-    from sklearn.utils.random import sample_without_replacement
-except ImportError:  # pragma: no cover - another sklearn layout
-    MAX_INT = None
+if TYPE_CHECKING:  # sklearn is imported only where its own fit runs
+    from sklearn.ensemble import IsolationForest
 
 #: sklearn versions whose fit this reproduces (``major.minor``)
 VERIFIED_SKLEARN = ("1.9",)
 
 
 def fast_fit_available() -> bool:
-    """Whether :func:`fit_isolation_forest` takes the fast path on this sklearn."""
-    version = ".".join(sklearn.__version__.split(".")[:2])
-    return MAX_INT is not None and version in VERIFIED_SKLEARN
+    """Whether :func:`fit_isolation_forest` takes the fast path on this sklearn (its
+    version from the package's metadata: importing sklearn costs ~50 MiB)."""
+    version = ".".join(sklearn_version().split(".")[:2])
+    return version in VERIFIED_SKLEARN
 
 
 def fit_isolation_forest(x: np.ndarray, *, n_estimators: int = 100,
                          random_state: int | None = None) -> IsolationForest:
     """``IsolationForest(n_estimators=..., random_state=...).fit(x)``, the same forest."""
+    from sklearn.ensemble import IsolationForest
+
     forest = IsolationForest(n_estimators=n_estimators, random_state=random_state)
     x = np.asarray(x)
     if not fast_fit_available() or x.ndim != 2 or len(x) < 1 or x.shape[1] < 1:
@@ -109,7 +111,7 @@ def grow(x32: np.ndarray, n_estimators: int, random_state: int | None, *,
 def _path_lengths(max_samples: int) -> np.ndarray:
     """sklearn's ``_average_path_length`` of 0..``max_samples`` samples (a leaf's count
     indexes it; read only)."""
-    out = _average_path_length(np.arange(max_samples + 1))
+    out = average_path_length(np.arange(max_samples + 1))
     out.setflags(write=False)
     return out
 
@@ -118,6 +120,10 @@ def _fit(forest: IsolationForest, x: np.ndarray) -> IsolationForest:
     """The steps of ``IsolationForest.fit`` -> ``BaseBagging._fit`` ->
     ``_parallel_build_estimators`` -> ``BaseDecisionTree._fit`` for our parameters
     (``max_samples='auto'``, no bootstrap, all features, no sample weight, one job)."""
+    from sklearn.tree import ExtraTreeRegressor
+    from sklearn.tree._classes import CRITERIA_REG, DENSE_SPLITTERS
+    from sklearn.tree._tree import DepthFirstTreeBuilder, Tree
+
     n_samples, n_features = x.shape
     forest.n_features_in_ = n_features
     y = check_random_state(forest.random_state).uniform(size=n_samples)
@@ -161,7 +167,7 @@ def _fit(forest: IsolationForest, x: np.ndarray) -> IsolationForest:
     forest.estimators_ = estimators
     forest.estimators_features_ = features_list
     counts = [e.tree_.n_node_samples for e in estimators]
-    lengths = np.split(_average_path_length(np.concatenate(counts)),
+    lengths = np.split(average_path_length(np.concatenate(counts)),
                        np.cumsum([len(c) for c in counts])[:-1])
     forest._average_path_length_per_tree = tuple(lengths)
     forest._decision_path_lengths = tuple(e.tree_.compute_node_depths() for e in estimators)
@@ -251,17 +257,3 @@ def _tree_draws(seeds: bytes, n_features: int
     splitter_seeds.setflags(write=False)
     return tree_seeds, tuple(features), splitter_seeds
 
-
-def _average_path_length(n_samples_leaf: np.ndarray) -> np.ndarray:
-    """sklearn's ``_average_path_length`` (elementwise, the same operations), for all
-    trees' node counts at once and without its input validation."""
-    n = n_samples_leaf.reshape((1, -1))
-    out = np.zeros(n.shape)
-    mask_1 = n <= 1
-    mask_2 = n == 2
-    not_mask = ~np.logical_or(mask_1, mask_2)
-    out[mask_1] = 0.0
-    out[mask_2] = 1.0
-    out[not_mask] = (2.0 * (np.log(n[not_mask] - 1.0) + np.euler_gamma)
-                     - 2.0 * (n[not_mask] - 1.0) / n[not_mask])
-    return out.reshape(n_samples_leaf.shape)

@@ -8,16 +8,18 @@ daily peaks and troughs): the behaviour the new detectors replace.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from sklearn.ensemble import IsolationForest
 
 from telecom_nb.detectors.fit_inputs import Fitted
 from telecom_nb.detectors.forest_params import ForestParams
 from telecom_nb.detectors.windowed import WindowedDetector
 from telecom_nb.features.base import FeatureExtractor
 from telecom_nb.features.raw import RawKpis
+
+if TYPE_CHECKING:  # imported where the baseline fits: a run of another detector skips it
+    from sklearn.ensemble import IsolationForest
 
 
 class SeedDetector(ForestParams, WindowedDetector):
@@ -57,6 +59,8 @@ class SeedDetector(ForestParams, WindowedDetector):
                 "random_state": self.random_state}
 
     def _fit_model(self, window: np.ndarray, params: dict[str, Any]) -> IsolationForest:
+        from sklearn.ensemble import IsolationForest
+
         return IsolationForest(**params).fit(window)
 
     def _raw_score(self, model: IsolationForest, features: np.ndarray) -> np.ndarray:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from sklearn.base import clone
 from traitlets import Any as AnyTrait
 from traitlets import validate
 
@@ -46,6 +45,8 @@ class SklearnDetector(WindowedDetector):
         return {"estimator": self.estimator}
 
     def _fit_model(self, window: np.ndarray, params: dict[str, Any]) -> Any:
+        from sklearn.base import clone  # here: a run of another detector imports no sklearn
+
         return clone(params["estimator"]).fit(window)
 
     def _raw_score(self, model: Any, features: np.ndarray) -> np.ndarray:

@@ -239,7 +239,7 @@ class Persister:
         return parts
 
     def _meta(self) -> dict[str, Any]:
-        import sklearn
+        from telecom_nb.detectors.sklearn_parts import sklearn_version
 
         m = self.monitor
         ts = m.engine.timestamp
@@ -248,7 +248,7 @@ class Persister:
                 "kpis": list(m.kpis), "detector": type(m.detector).__qualname__,
                 "written": pd.Timestamp.now("UTC").isoformat(),
                 "versions": {"numpy": np.__version__, "pandas": pd.__version__,
-                             "sklearn": sklearn.__version__}}
+                             "sklearn": sklearn_version()}}
 
     # ------------------------------------------------------------------ resume
     def resume(self) -> str:
