@@ -191,7 +191,7 @@ def test_counts_above_a_level_are_numpys_with_signed_zeros_infinities_and_nan(ro
     ):
         with np.errstate(invalid="ignore"):
             want = (x > np.array(level)).sum(axis=0)
-        np.testing.assert_array_equal(cols._above(np.array(level)), want)
+        np.testing.assert_array_equal(cols.above(np.array(level)), want)
         np.testing.assert_array_equal(cols.excess_quantile(np.array(level), 0.25)[0], want)
 
 
