@@ -81,19 +81,3 @@ def test_a_side_that_moved_quality_alone_is_a_fault_not_the_day():
     assert np.median(out[fault, 1]) <= -3.0
     before = common.adjust(rows, times, z)
     assert (before[fault, 1] <= -3.0).mean() < 0.05
-
-
-def test_a_gate_opened_by_quality_alone_stays_shut_where_the_load_is_known():
-    """A neighbourhood's fault as large as half the fleet: quality (series 1) down 4 at
-    half the sectors, load (series 0) as usual. Its groups' quality medians shift, which
-    opened the gate (and took the fault's own shift off); with the load family known, an
-    ordinary day's gate needs the load shifted, so nothing is taken off."""
-    common, kind = _grouped()
-    n = len(kind)
-    rng = np.random.default_rng(4)
-    z = rng.normal(0, 1, (n, 2))
-    fault = np.arange(n) % 2 == 0
-    z[fault, 1] -= 4.0
-    rows, times = np.arange(n), np.zeros(n, dtype=np.int64)
-    assert np.array_equal(common.adjust(rows, times, z, load=np.array([True, False])), z)
-    assert not np.array_equal(common.adjust(rows, times, z), z)

@@ -30,10 +30,7 @@ values of a series fall apart into two large tight sides, each sector has its si
 taken off instead (:mod:`~telecom_nb.features.response_split`). No calendar and no
 labels: the gate is read from the tick's own data. A fleet-wide real outage (a core
 failure) is taken off too: it is no *sector* fault, and it is as visible in the fleet's
-totals. But where the fleet's load family is known (:mod:`~.load_explained`), an ordinary
-day's gate is opened by the load only: a day moves load, while a neighbourhood's fault as
-large as its group's half (v292's Fri 09-18: 72 of 137 cells, latency +1.6, throughput -1.2
-in the group's median) moves quality alone, and opening on it took its own shift off.
+totals.
 """
 
 from __future__ import annotations
@@ -265,12 +262,7 @@ class CommonMode:
         share = shifted.reshape(per_tick).sum(axis=1) / np.maximum(
             reporting.reshape(per_tick).sum(axis=1), 1.0
         )
-        opened = share >= FLEET_SHARE
-        if load is not None and load.any() and shift > 0:
-            # an ordinary day's gate: opened by the load (a neighbourhood's fault large
-            # enough to shift its group's quality alone is no calendar)
-            opened = opened[:, np.flatnonzero(load[: opened.shape[1]])]
-        gate = opened.any(axis=1)
+        gate = (share >= FLEET_SHARE).any(axis=1)
         if not gate.any():
             return z
         gated = np.repeat(gate, g)[:, None]  # per tick x group code
