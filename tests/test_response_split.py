@@ -59,3 +59,25 @@ def test_sides_need_many_sectors_each_and_a_gap():
     codes = np.r_[np.zeros(100), np.ones(100)].astype(np.int64)  # per code: its own split
     thr, _, _ = sides(codes, np.r_[values, values[::-1]], 2, 10)
     assert np.isfinite(thr[:, 0]).all() and np.isnan(thr[:, 1:]).all()
+
+
+def test_a_side_that_moved_quality_alone_is_a_fault_not_the_day():
+    """Series 0 is load (the learned load family), series 1 quality. On a shifted tick a
+    third of one group moves both (the day: its own side's median off, reads < 3), and a
+    third of another moves only quality (a neighbourhood's backhaul fault: no load split in
+    its group, so the group's median stays and it still reads >= 3). Without the family
+    known, both are sides (the rule before)."""
+    common, kind = _grouped()
+    n = len(kind)
+    rng = np.random.default_rng(3)
+    z = rng.normal(0, 1, (n, 2)) - 2.0
+    third = np.arange(n) % 9 < 3
+    day, fault = (kind == 0) & third, (kind == 1) & third
+    z[day] += [6.0, -6.0]
+    z[fault, 1] -= 7.0
+    rows, times = np.arange(n), np.zeros(n, dtype=np.int64)
+    out = common.adjust(rows, times, z, load=np.array([True, False]))
+    assert (np.abs(out[day]) >= 3.0).mean() < 0.05
+    assert np.median(out[fault, 1]) <= -3.0
+    before = common.adjust(rows, times, z)
+    assert (before[fault, 1] <= -3.0).mean() < 0.05

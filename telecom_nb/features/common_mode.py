@@ -220,12 +220,14 @@ class CommonMode:
         z: np.ndarray,
         valid: np.ndarray | None = None,
         shift: float = SHIFT,
+        load: np.ndarray | None = None,
     ) -> np.ndarray:
         """``z`` (rows x seasonal series) with each row's group median taken off at the
         ticks (``times``) where the fleet is shifted; else ``z`` itself. ``valid``: where
         the series has a value (default: ``z`` not 0); a KPI pinned at its usual value
         (availability at 100 %) reads z = 0 and counts. ``shift``: a group's median that
-        counts as shifted (lower on a day the fleet was read as another weekday's)."""
+        counts as shifted (lower on a day the fleet was read as another weekday's).
+        ``load``: the load family's series (a split off them needs a load split too)."""
         g = self.n_groups_
         if g == 0 or len(rows) == 0:
             return z
@@ -268,7 +270,7 @@ class CommonMode:
         whole = len(has) == len(rows)  # every row grouped: in place, no gathered copy
         block = out if whole else out[has]
         mask = valid if whole else valid[has]
-        off = side_offsets(codes, block, np.where(gated, med, 0.0), gate, g, values, pick)
+        off = side_offsets(codes, block, np.where(gated, med, 0.0), gate, g, values, pick, load)
         np.subtract(block, off, out=block, where=mask)
         # ... and on the group's spread at that tick, where wider than a normal z's: the
         # day its kind of sector has never seen moves each sector by its own amount too

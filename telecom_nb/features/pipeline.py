@@ -226,8 +226,9 @@ class KpiFeatures(LearnSteps, PartParams, HolidayParams, FeatureSwitches,
             valid = np.isfinite(self.parts_[0].series(view)) if fleet else z  # z 0: usual
             if self.common_ is not None and fleet:
                 shift = DAY_TYPE_SHIFT if switched_on(self.parts_[0], view) else SHIFT
+                family = self.load_.family_ if self.load_ is not None else None
                 adjusted = self.common_.adjust(self.rows(view), _ns(view), adjusted, valid,
-                                               shift)
+                                               shift, family)
             read = adjusted
             if self.load_ is not None and fleet:
                 read = self.load_.adjust(self.rows(view), adjusted,

@@ -15,6 +15,14 @@ variance on the sorted values), and the split stands only when both sides hold a
 more apart: many cells moved together, one way, away from the rest. One cell's own fault
 (a saturated cell: users up alone) or one site's is too few to make a side and keeps the
 group's median. No calendar, no area kinds, no labels: the sides are read from the tick.
+
+What the day moves is the load: a calendar split of a group moves its load KPIs (users, PRB,
+volume: the fleet's learned load family, :mod:`~telecom_nb.features.load_explained`) two
+ways, and its quality with them (the filled side's throughput down). A neighbourhood's fault
+on such a tick (a backhaul: throughput, latency and drops of a few sites' cells, no load of
+their own) splits only the quality series: its cells made a side whose median was taken off
+(v292's RUH6405_L18_2, Fri 09-18: 3.1-3.3 read 1.9-2.2). So where the load family is known,
+a group's split of a series outside it stands only on a tick its load split too.
 """
 
 from __future__ import annotations
@@ -101,17 +109,25 @@ def side_offsets(
     n_groups: int,
     values: np.ndarray,
     pick: slice,
+    load: np.ndarray | None = None,
 ) -> np.ndarray:
     """(rows x series) what the common mode takes off each row of ``z`` (its code's entry
     of ``med``, 0 off the gated ticks), a split group's side median where its group fell
     apart (:func:`sides`, read on the gated ticks' sampled ``values``, rows ``pick`` of
-    ``z``). ``gate``: per tick; ``codes``: tick x ``n_groups`` + group per row."""
+    ``z``). ``gate``: per tick; ``codes``: tick x ``n_groups`` + group per row. ``load``:
+    which of the first series are the load family (None, or none: every split stands)."""
     off = med[codes]
     gated = np.repeat(gate, n_groups)[codes[pick]]
     if not gated.any():
         return off
     sample = np.where(gated[:, None], values, np.nan)
     thr, lo, hi = sides(codes[pick], sample, len(med), MIN_SIDE)
+    if load is not None and load.any():
+        family = np.flatnonzero(load[: thr.shape[1]])
+        moved = np.isfinite(thr[:, family]).any(axis=1)  # the code's load split
+        quality = np.ones(thr.shape[1], dtype=bool)
+        quality[family] = False
+        thr[np.ix_(~moved, quality)] = np.nan
     cols = np.flatnonzero(np.isfinite(thr).any(axis=0))  # only the series that split
     if not len(cols):
         return off
