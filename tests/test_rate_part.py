@@ -57,9 +57,9 @@ def test_no_part_without_columns_or_a_tail():
     assert RatePart.fit(tails, ref, (4,)) is None  # 0 on every row: nothing to read
 
 
-def test_below_an_hour_only_values_at_the_sums_level_are_read():
-    """A quarter or half hour's single reading far in the column's tail reads nothing below
-    the CUSUM's level; a sum at or beyond it reads as every value does hourly."""
+def test_below_30_minutes_only_values_at_the_sums_level_are_read():
+    """A quarter hour's single reading far in the column's tail reads nothing below the
+    CUSUM's level; a sum at or beyond it reads as every value does at 30 minutes."""
     ref = _window(20_000)
     cols = (0, 2)
     tails = FeatureTails.fit(ref, np.zeros_like(ref))
@@ -76,11 +76,10 @@ def test_below_an_hour_only_values_at_the_sums_level_are_read():
     assert np.array_equal(summed.anchor, every.anchor)  # the null: every value's
 
 
-def test_the_schedule_reads_sums_below_an_hour_only():
+def test_the_schedule_reads_sums_between_15_and_30_minutes_only():
     lumpy = SimpleNamespace(kpis=("drop", "ho"), cusum_=CountCusum(2))
     stub = SimpleNamespace()
-    level = -np.log(P_READ)
-    for step, expected in (("15min", level), ("30min", level), ("1h", None), ("2h", None)):
+    for step, expected in (("15min", -np.log(P_READ)), ("30min", None), ("1h", None)):
         part = SimpleNamespace(lumpy_=lumpy, cadence_=SimpleNamespace(step=pd.Timedelta(step)))
         stub.features_ = SimpleNamespace(parts_=[part], feature_names=NAMES)
         least = PartSchedule._rate_least(stub, (0, 2))

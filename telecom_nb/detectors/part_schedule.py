@@ -50,14 +50,11 @@ AREA_AFTER = pd.Timedelta("2D")
 #: the persistence part's slowest cadence: at 15 minutes the persistence spans 45 minutes and
 #: the part found nothing more (tuning worlds 1042, 1043: 26-31 more false alarms each)
 PERSIST_STEP = pd.Timedelta("1h")
-#: the rate part's finest cadence reading every value: at 30 minutes, with the count runs'
-#: memory in data time and their hold rule, it found VoLTE drop surges 7 -> 11 of 21 for 3
-#: more false alarms (tuning world v1311); at 15 minutes 2 handover surges more for 39 more
-#: (v1310). Finer (down to the ratio CUSUM's ``MIN_STEP_NS``) it reads only the CUSUM's
-#: sums: at 30 minutes, once the CUSUM kept sums there, the single half hours' readings
-#: added false rows and no event (fortieth session, w2255: 277 -> 253 false rows, events
-#: equal); hourly they still find VoLTE surges (w2254: sums only, 19 -> 17 of 28)
-RATE_STEP = pd.Timedelta("1h")
+#: the rate part's finest cadence: at 30 minutes, with the count runs' memory in data time
+#: and their hold rule, it found VoLTE drop surges 7 -> 11 of 21 for 3 more false alarms
+#: (tuning world v1311); at 15 minutes 2 handover surges more for 39 more (v1310). Finer
+#: (down to the ratio CUSUM's ``MIN_STEP_NS``) it reads only the CUSUM's sums
+RATE_STEP = pd.Timedelta("30min")
 #: the drift part's finest cadence: its columns at 15 and 30 minutes separate a wrong
 #: parameter as hourly ones do (the drift's memory is data time)
 DRIFT_STEP = pd.Timedelta("15min")
@@ -198,8 +195,8 @@ class PartSchedule:
     def _rate_least(self, cols: tuple[int, ...]) -> np.ndarray | None:
         """Finer than :data:`RATE_STEP` the |z| each rate column (``cols``:
         :meth:`_rate_columns`) is read from: where the ratio's CUSUM reads a sum (a quarter
-        or half hour's single value, 1 drop of 2 calls at a quiet cell, is no evidence
-        there); None: every value (hourly or slower)."""
+        hour's single value, 1 drop of 2 calls at a quiet cell, is no evidence there);
+        None: every value (30 minutes or slower)."""
         if not cols or self.features_.parts_[0].cadence_.step >= RATE_STEP:
             return None
         lumpy = self.features_.parts_[0].lumpy_

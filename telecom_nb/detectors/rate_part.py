@@ -18,16 +18,14 @@ The strongest column's ``-log10 p`` less ``log10`` of the number of columns read
 (Bonferroni) is the part, 0 below :data:`FLOOR`. The window holds the faults too: faults
 starting among the declustered rows move its 99.9 % quantile by a log-sized step (a share
 ``f`` of far rows puts it at the noise's ``0.1 % - f``), a small widening, never a shift of
-the anchor. Hourly fleets read every value (the detector's gate, ``RATE_STEP``): at 15
+the anchor. Fleets at 30 minutes or slower (the detector's gate, ``RATE_STEP``): at 15
 minutes the same fit found one surge more for 34 more false-alarm rows (offline, tuning
 world 1050); once the count runs kept their memory in data time (twentieth session) a
-30-minute world's surges reached it too. Finer than an hour, down to where the ratio CUSUM
-keeps its sums (:mod:`~telecom_nb.features.count_cusum`, 15 minutes), a column is read only
-at or beyond the |z| where that CUSUM reads a sum (:attr:`RatePart.least`; the null is still
-fitted on every value): read one by one, a quiet cell's quarter hours (1 failure of 1-2
-attempts) made 54 false-alarm rows for 2 surges (thirty-eighth session, w2178); read only as
-sums, 3 for 2; at 30 minutes the half hours read one by one made 24 false-alarm rows and no
-event the sums do not (fortieth session, w2255).
+30-minute world's surges reach it too. Finer, down to where the ratio CUSUM keeps its sums
+(:mod:`~telecom_nb.features.count_cusum`, 15 minutes), a column is read only at or beyond
+the |z| where that CUSUM reads a sum (:attr:`RatePart.least`; the null is still fitted on
+every value): read one by one, a quiet cell's quarter hours (1 failure of 1-2 attempts) made
+54 false-alarm rows for 2 surges (thirty-eighth session, w2178); read only as sums, 3 for 2.
 
 What the window cannot show is a tail that grows heavier beyond its 99.9 % (a few dozen
 rows): a t-distributed column (2 degrees of freedom) at its 1 in 10,000 reads ~1 in
@@ -73,7 +71,7 @@ class RatePart:
     anchor: np.ndarray  # (C,) each column's 99 % quantile of units
     scale: np.ndarray  # (C,) its 99-99.9 % spacing's exponential scale
     penalty: float  # log10 of the number of columns
-    #: (C,) |z| a value needs to be read (None: every value; below an hour the level
+    #: (C,) |z| a value needs to be read (None: every value; below 30 minutes the level
     #: where the ratio's CUSUM reads a sum)
     least: np.ndarray | None = None
 
