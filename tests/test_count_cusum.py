@@ -146,3 +146,19 @@ def test_the_read_level_is_where_the_null_reads_a_sum(learned):
     assert log_p[0] <= np.log(count_cusum.P_READ) + 1e-9 < log_p[1]
     fresh = count_cusum.CountCusum(1)
     assert np.isclose(fresh.read_level(cols[:1])[0], -np.log(count_cusum.P_READ))
+
+
+def test_one_value_rare_on_its_own_reads_its_sum(learned):
+    """4 drops of 11 calls in one hour after quiet ones (0.04 expected): its own step is
+    ~11.4 nats, beyond the read level, and is read as that sum (its binomial z understates
+    it); one drop of 10 starts a sum too small to read; neither feeds the null."""
+    for _ in range(6):
+        _hour(learned, 0.0)
+    assert learned.cusum_.sum_[0, 0] == 0.0
+    hist = learned.cusum_.hist_.copy()
+    z = _hour(learned, 36.3636)
+    assert z > 10.0 and np.isclose(z, learned.cusum_.sum_[0, 0], rtol=1e-5)
+    assert np.array_equal(learned.cusum_.hist_, hist)
+    for _ in range(12):
+        _hour(learned, 0.0)
+    assert _hour(learned, 10.0) < 3.5
