@@ -33,8 +33,10 @@ if TYPE_CHECKING:
 SCORE_ROWS = 32_768
 
 
-def score_stream(det: WindowedDetector, table: pd.DataFrame, progress: bool = False) -> Scores:
-    """Score a whole table as batches of one timestamp each (see the module docstring)."""
+def score_stream(det: WindowedDetector, table: pd.DataFrame, progress: bool = False,
+                 explain_from: float | None = None) -> Scores:
+    """Score a whole table as batches of one timestamp each (see the module docstring);
+    ``explain_from``: as ``WindowedDetector._score_features``'."""
     if TIMESTAMP not in table.columns:
         raise KpiInputError(f"column '{TIMESTAMP}' missing")
     instants = pd.DatetimeIndex(table[TIMESTAMP]).asi8
@@ -60,7 +62,7 @@ def score_stream(det: WindowedDetector, table: pd.DataFrame, progress: bool = Fa
             flags = _joined(segment, routine, bool)
             quiet = _joined(segment, silence, np.float64)
             parts.append(det._score_features(x, pd.RangeIndex(len(x)), routine=flags,
-                                             silence=quiet))
+                                             silence=quiet, explain_from=explain_from))
             segment.clear()
             routine.clear()
             silence.clear()

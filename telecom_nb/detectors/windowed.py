@@ -258,10 +258,14 @@ class WindowedDetector(RetrainJobs, SilenceRows, RoutineRows, ThresholdParams, D
 
     def _score_features(self, x: np.ndarray, index: pd.Index, fitted: Fitted | None = None,
                         routine: np.ndarray | None = None,
-                        silence: np.ndarray | None = None) -> Scores:
+                        silence: np.ndarray | None = None,
+                        explain_from: float | None = None) -> Scores:
+        """The rows' scores; ``explain_from``: the alarm threshold of a caller that reads
+        the contributions of flagged rows only (a replay: the top KPI), which are then
+        computed for the rows scoring at least that and the detector's own flagged rows,
+        0 elsewhere (a row's contributions are its own: the same numbers where kept)."""
         fitted = fitted or self._fitted
-        contrib = self._explain(fitted, x)
-        frame = contributions_frame(contrib, self.kpis_, index)
+        contrib = None if explain_from is not None else self._explain(fitted, x)
         if fitted is None:
             raw, score = None, np.zeros(len(x))
         else:
@@ -277,8 +281,26 @@ class WindowedDetector(RetrainJobs, SilenceRows, RoutineRows, ThresholdParams, D
             if routine is not None:
                 routine = routine & ~never_routine(score, records, shift)
         decision = self._decision(fitted, raw, score)
+        if contrib is None:
+            contrib = self._explain_flagged(fitted, x, score, decision, explain_from)
+        frame = contributions_frame(contrib, self.kpis_, index)
         top = None if decision is None else top_kpis(contrib, self.kpis_, decision)
         return Scores(score, decision, top, frame, routine)
+
+    def _explain_flagged(self, fitted: Fitted | None, x: np.ndarray, score: np.ndarray,
+                         decision: np.ndarray | None, threshold: float) -> np.ndarray:
+        """``_explain`` of the rows an alarm stage with ``threshold`` can flag (its own
+        test, ``score >= threshold`` in float64, or the detector's verdict), 0 elsewhere."""
+        keep = np.asarray(score, dtype=np.float64) >= threshold
+        if decision is not None:
+            keep |= np.asarray(decision, dtype=bool)
+        rows = np.flatnonzero(keep)
+        if len(rows) == len(x):
+            return self._explain(fitted, x)
+        part = self._explain(fitted, x[rows])
+        out = np.zeros((len(x), part.shape[1]), dtype=part.dtype)
+        out[rows] = part
+        return out
 
     def learn(self, batch: pd.DataFrame) -> RetrainJob | None:
         """Learn ``batch`` (features, window); return a retrain job when one is due."""
@@ -385,13 +407,16 @@ class WindowedDetector(RetrainJobs, SilenceRows, RoutineRows, ThresholdParams, D
 
 
     # -- replay fast path ------------------------------------------------------------
-    def score_stream(self, table: pd.DataFrame, progress: bool = False) -> Scores:
+    def score_stream(self, table: pd.DataFrame, progress: bool = False,
+                     explain_from: float | None = None) -> Scores:
         """Score a whole table as batches of one timestamp each, learning as it goes.
 
         Equivalent to ``for b in batches: s = score(b); job = learn(b); job and
         job.run_sync()`` but faster: see :mod:`telecom_nb.detectors.stream`.
+        ``explain_from``: contributions only where an alarm threshold this high can
+        flag (``_score_features``); None: every row's.
         """
         from telecom_nb.detectors.stream import score_stream
 
-        return score_stream(self, table, progress)
+        return score_stream(self, table, progress, explain_from)
 

@@ -230,7 +230,9 @@ def _fast(engine: Tick, tagged: pd.DataFrame, bounds: np.ndarray,
     frame = checked.frame
     detector = engine.detector
     version, failures = detector.model_version_, detector.retrain_failures_
-    scores = detector.score_stream(frame.drop(columns=[_ROW]), progress=progress)
+    # the alarm stage reads contributions only for the rows its threshold flags (top KPI)
+    scores = detector.score_stream(frame.drop(columns=[_ROW]), progress=progress,
+                                   explain_from=engine.alarms.threshold_value)
     engine.counters.retrains_done += detector.model_version_ - version
     engine.counters.retrains_failed += detector.retrain_failures_ - failures
     engine.tick += checked.batches
