@@ -326,7 +326,9 @@ class WindowedDetector(RetrainJobs, SilenceRows, RoutineRows, ThresholdParams, D
             self.features_.recycle(replaced)  # only this frame and the call above hold it
         del replaced
         self.batches_seen_ += 1
-        now = view.timestamps.max()
+        # the latest row's time as ``timestamps.max()`` gives it (an element of the index:
+        # its unit and zone), found on the int64 times: pandas' max is ~0.1 ms a tick
+        now = view.timestamps[int(np.argmax(view.ns()))]
         if self.first_time_ is None:
             self.first_time_ = now
         if self._pending or not self._due(now):
