@@ -26,3 +26,14 @@ def test_a_replays_contributions_are_those_of_the_rows_its_threshold_can_flag():
     a, b = whole.contributions.to_numpy(), part.contributions.to_numpy()
     np.testing.assert_array_equal(b[keep], a[keep])
     assert not b[~keep].any() and a[~keep].any()
+
+
+def test_a_replay_passes_its_threshold_only_to_a_stream_that_takes_it():
+    from types import SimpleNamespace
+
+    from telecom_nb.engine.replay import _explain_from
+
+    alarms = SimpleNamespace(threshold_value=2.5)
+    assert _explain_from(make_detector("iforest"), alarms) == {"explain_from": 2.5}
+    plain = SimpleNamespace(score_stream=lambda table, progress=False: None)
+    assert _explain_from(plain, alarms) == {}

@@ -16,6 +16,7 @@ scored (a rejected batch, a duplicate, no sector id) has score 0 and is counted 
 
 from __future__ import annotations
 
+import inspect
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -230,14 +231,24 @@ def _fast(engine: Tick, tagged: pd.DataFrame, bounds: np.ndarray,
     frame = checked.frame
     detector = engine.detector
     version, failures = detector.model_version_, detector.retrain_failures_
-    # the alarm stage reads contributions only for the rows its threshold flags (top KPI)
     scores = detector.score_stream(frame.drop(columns=[_ROW]), progress=progress,
-                                   explain_from=engine.alarms.threshold_value)
+                                   **_explain_from(detector, engine.alarms))
     engine.counters.retrains_done += detector.model_version_ - version
     engine.counters.retrains_failed += detector.retrain_failures_ - failures
     engine.tick += checked.batches
     engine.timestamp = pd.Timestamp(frame[schema.TIMESTAMP].iloc[-1])
     return engine.alarms.apply_table(frame, scores)
+
+
+def _explain_from(detector: Detector, alarms: AlarmChain) -> dict[str, float]:
+    """``explain_from=`` the alarm threshold, for a ``score_stream`` that takes it: the
+    alarm stage reads contributions only for the rows its threshold flags (the top KPI),
+    so the detector explains only those; another detector's stream scores as it does."""
+    try:
+        takes = "explain_from" in inspect.signature(detector.score_stream).parameters
+    except (TypeError, ValueError):  # no signature to read
+        takes = False
+    return {"explain_from": alarms.threshold_value} if takes else {}
 
 
 def _sorted(values: np.ndarray) -> bool:
