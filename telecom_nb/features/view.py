@@ -50,7 +50,9 @@ class BatchView:
         it ~10 times, and pandas' ``as_unit`` costs ~15-30 us a call at any size."""
         key = ROWWISE + "ns"
         if key not in self.cache:
-            self.cache[key] = self.timestamps.as_unit("ns").asi8
+            stamps = self.timestamps  # as_unit's own answer when already ns, without it
+            self.cache[key] = (stamps.asi8 if stamps.unit == "ns"
+                               else stamps.as_unit("ns").asi8)
         return self.cache[key]
 
     def slice(self, start: int, stop: int) -> BatchView:
