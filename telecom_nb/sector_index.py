@@ -114,8 +114,7 @@ class SectorIndex:
                 ids = pa.array(self._index.to_numpy(dtype=object), type=pa.large_string())
             except (pa.ArrowInvalid, pa.ArrowTypeError):  # an id that is no string
                 ids = None
-            held = self._arrow_ids = (self._index, None if ids is None or ids.null_count
-                                      else ids)
+            held = self._arrow_ids = (self._index, None if ids is None or ids.null_count else ids)
         if held[1] is None:
             return None
         found = pc.index_in(key, value_set=held[1]).fill_null(-1)
@@ -140,8 +139,13 @@ class SectorIndex:
 
     def __getstate__(self) -> dict:
         """The ids and the caches' absence (weak references do not pickle)."""
-        return {**self.__dict__, "_last_ids": None, "_last_pos": None, "_last_arrow": None,
-                "_arrow_ids": None}
+        return {
+            **self.__dict__,
+            "_last_ids": None,
+            "_last_pos": None,
+            "_last_arrow": None,
+            "_arrow_ids": None,
+        }
 
     def positions(self, ids: np.ndarray | pd.Series | pd.Index) -> np.ndarray:
         """Positions of ``ids``; unseen ids are appended in order of appearance."""
@@ -225,8 +229,11 @@ _ARROW = (pa.Array, pa.ChunkedArray)
 
 def _plain_strings(key: object) -> bool:
     """Whether ``key`` (:func:`arrow_key`'s) is Arrow strings without nulls."""
-    return (isinstance(key, _ARROW) and not key.null_count
-            and (pa.types.is_string(key.type) or pa.types.is_large_string(key.type)))
+    return (
+        isinstance(key, _ARROW)
+        and not key.null_count
+        and (pa.types.is_string(key.type) or pa.types.is_large_string(key.type))
+    )
 
 
 def same_arrow(a: object, b: object) -> bool:

@@ -168,8 +168,11 @@ def test_an_arrow_column_is_looked_up_and_grown_in_arrow_as_the_objects_would_be
     assert si._plain_strings(si.arrow_key(column))
     assert fast.lookup(_column(ids)).tolist() == slow.lookup(np.array(ids, dtype=object)).tolist()
     assert fast.positions(column).tolist() == slow.positions(np.array(ids, dtype=object)).tolist()
-    assert fast.ids.tolist() == slow.ids.tolist() == [*known, *pd.unique(
-        np.array([i for i in ids if i not in set(known)], dtype=object))]
+    assert (
+        fast.ids.tolist()
+        == slow.ids.tolist()
+        == [*known, *pd.unique(np.array([i for i in ids if i not in set(known)], dtype=object))]
+    )
     assert fast._arrow_ids is not None and fast._arrow_ids[1] is not None
     # a missing id or an index holding a non-string: the object path, same answers
     gap = pd.Series(["s1", None, "s2"], dtype="str")
