@@ -22,6 +22,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from telecom_nb.frame_columns import column_array
 
@@ -40,6 +41,9 @@ class SectorIndex:
         #: the ids' count and the Index it was counted on (``len`` of an Arrow-backed
         #: Index goes through three Python calls; a tick asks ~60 times)
         self._counted: tuple[pd.Index, int] = (self._index, 0)
+        #: the ids as Arrow strings and the Index they were taken from (None: not all
+        #: strings), for an Arrow column's uncached lookup (:meth:`_arrow_positions`)
+        self._arrow_ids: tuple[pd.Index, pa.Array | None] | None = None
 
     def __len__(self) -> int:
         counted = self._counted
@@ -76,23 +80,45 @@ class SectorIndex:
                 # compare) instead of converted to 100k Python strings and compared
                 self._alias(ids if isinstance(ids, np.ndarray) else None, key, alias)
                 return self._last_pos  # type: ignore[return-value]
+        values = None
+        if known is not None and len(ids) == len(self._last_pos):  # else never the same
             values = np.asarray(ids, dtype=object)
             if _same(values, self._reference()):
                 self._alias(values, key, alias)
                 if arrow is not None:
                     self._last_arrow = arrow
                 return self._last_pos  # type: ignore[return-value]
-        else:
-            values = np.asarray(ids, dtype=object)
-        pos = _indexer(self._index, pd.Index(values, dtype=object)).astype(np.intp)
+        pos = self._arrow_positions(key) if values is None else None
+        if pos is None:
+            values = np.asarray(ids, dtype=object) if values is None else values
+            pos = _indexer(self._index, pd.Index(values, dtype=object)).astype(np.intp)
         if len(pos) and (pos >= 0).all():  # only complete lookups stay valid
             # ids converted here from Arrow are not kept: the Arrow stands for them (100k
             # Python strings, ~7 MB at 100k sectors, for a compare that rarely comes)
-            converted = arrow is not None and values is not ids
+            converted = arrow is not None and values is not ids  # (None: Arrow's)
             self._last_ids, self._last_pos = [None if converted else _own(values)], pos
             self._last_arrow = arrow
             self._alias(None if converted else values, key, alias)  # values: if copied
         return pos
+
+    def _arrow_positions(self, key: object) -> np.ndarray | None:
+        """Positions of an Arrow column's ids looked up in Arrow (``index_in``): a replay
+        piece's 250k ids cost ~50 ms as Python strings hashed against the Index, ~1.3 ms
+        so. The same positions where it applies (null-free strings against an Index of
+        strings, compared as strings); None elsewhere."""
+        if not _plain_strings(key):
+            return None
+        held = getattr(self, "_arrow_ids", None)
+        if held is None or held[0] is not self._index:
+            try:
+                ids = pa.array(self._index.to_numpy(dtype=object), type=pa.large_string())
+            except (pa.ArrowInvalid, pa.ArrowTypeError):  # an id that is no string
+                ids = None
+            held = self._arrow_ids = (self._index, None if ids is None or ids.null_count else ids)
+        if held[1] is None:
+            return None
+        found = pc.index_in(key, value_set=held[1]).fill_null(-1)
+        return np.asarray(found, dtype=np.intp)
 
     def _reference(self) -> np.ndarray:
         """The cached ids as an object array (from their Arrow when not kept)."""
@@ -113,7 +139,13 @@ class SectorIndex:
 
     def __getstate__(self) -> dict:
         """The ids and the caches' absence (weak references do not pickle)."""
-        return {**self.__dict__, "_last_ids": None, "_last_pos": None, "_last_arrow": None}
+        return {
+            **self.__dict__,
+            "_last_ids": None,
+            "_last_pos": None,
+            "_last_arrow": None,
+            "_arrow_ids": None,
+        }
 
     def positions(self, ids: np.ndarray | pd.Series | pd.Index) -> np.ndarray:
         """Positions of ``ids``; unseen ids are appended in order of appearance."""
@@ -122,7 +154,12 @@ class SectorIndex:
             return pos
         missing = pos < 0
         if missing.any():
-            new = pd.unique(np.asarray(ids, dtype=object)[missing])
+            key = arrow_key(ids)
+            if _plain_strings(key):  # the new ids only as Python strings (a replay piece)
+                new = pc.unique(key.filter(pa.array(missing)))  # type: ignore[attr-defined]
+                new = new.to_numpy(zero_copy_only=False)  # first appearance, as pd.unique
+            else:
+                new = pd.unique(np.asarray(ids, dtype=object)[missing])
             self._index = self._index.append(pd.Index(new, dtype=object))
             self._last_ids = self._last_arrow = None
             pos = self.lookup(ids)
@@ -188,6 +225,15 @@ def arrow_key(ids: object) -> object:
 
 
 _ARROW = (pa.Array, pa.ChunkedArray)
+
+
+def _plain_strings(key: object) -> bool:
+    """Whether ``key`` (:func:`arrow_key`'s) is Arrow strings without nulls."""
+    return (
+        isinstance(key, _ARROW)
+        and not key.null_count
+        and (pa.types.is_string(key.type) or pa.types.is_large_string(key.type))
+    )
 
 
 def same_arrow(a: object, b: object) -> bool:

@@ -150,3 +150,34 @@ def test_lookups_of_replay_pieces_keep_no_piece_alive():
     finally:
         tracemalloc.stop()
     assert kept < 200_000, f"{kept:,} bytes kept"  # one piece alone: ~1.5 MB
+
+
+def test_an_arrow_column_is_looked_up_and_grown_in_arrow_as_the_objects_would_be():
+    """A long Arrow column (a replay piece) looked up uncached: ``index_in`` and Arrow's
+    ``unique`` give the positions and the new ids' order the object path gives (the
+    Python path is the reference, run on the same ids as an object array)."""
+    import telecom_nb.sector_index as si
+
+    rng = np.random.default_rng(2263)
+    known = [f"s{i}" for i in rng.permutation(40)[:25]]
+    ids = [f"s{i}" for i in rng.integers(0, 40, 3000)]  # repeats; 15 never seen
+    fast, slow = SectorIndex(), SectorIndex()
+    fast.positions(_column(known))
+    slow.positions(np.array(known, dtype=object))
+    column = _column(ids)
+    assert si._plain_strings(si.arrow_key(column))
+    assert fast.lookup(_column(ids)).tolist() == slow.lookup(np.array(ids, dtype=object)).tolist()
+    assert fast.positions(column).tolist() == slow.positions(np.array(ids, dtype=object)).tolist()
+    assert (
+        fast.ids.tolist()
+        == slow.ids.tolist()
+        == [*known, *pd.unique(np.array([i for i in ids if i not in set(known)], dtype=object))]
+    )
+    assert fast._arrow_ids is not None and fast._arrow_ids[1] is not None
+    # a missing id or an index holding a non-string: the object path, same answers
+    gap = pd.Series(["s1", None, "s2"], dtype="str")
+    assert not si._plain_strings(si.arrow_key(gap))
+    mixed = SectorIndex()
+    mixed.positions(np.array([7, "s1"], dtype=object))
+    assert mixed.lookup(_column(["s1", "7"] * 50)).tolist() == [1, -1] * 50
+    assert mixed._arrow_ids[1] is None

@@ -33,8 +33,14 @@ if TYPE_CHECKING:
 SCORE_ROWS = 32_768
 
 
-def score_stream(det: WindowedDetector, table: pd.DataFrame, progress: bool = False) -> Scores:
-    """Score a whole table as batches of one timestamp each (see the module docstring)."""
+def score_stream(
+    det: WindowedDetector,
+    table: pd.DataFrame,
+    progress: bool = False,
+    explain_from: float | None = None,
+) -> Scores:
+    """Score a whole table as batches of one timestamp each (see the module docstring);
+    ``explain_from``: as ``WindowedDetector._score_features``'."""
     if TIMESTAMP not in table.columns:
         raise KpiInputError(f"column '{TIMESTAMP}' missing")
     instants = pd.DatetimeIndex(table[TIMESTAMP]).asi8
@@ -59,14 +65,26 @@ def score_stream(det: WindowedDetector, table: pd.DataFrame, progress: bool = Fa
             x = np.vstack(segment)
             flags = _joined(segment, routine, bool)
             quiet = _joined(segment, silence, np.float64)
-            parts.append(det._score_features(x, pd.RangeIndex(len(x)), routine=flags,
-                                             silence=quiet))
+            parts.append(
+                det._score_features(
+                    x,
+                    pd.RangeIndex(len(x)),
+                    routine=flags,
+                    silence=quiet,
+                    explain_from=explain_from,
+                )
+            )
             segment.clear()
             routine.clear()
             silence.clear()
 
-    pairs = progress_bar(itertools.pairwise(bounds), desc=f"{det.name} replay",
-                         total=len(bounds) - 1, enabled=progress, unit="tick")
+    pairs = progress_bar(
+        itertools.pairwise(bounds),
+        desc=f"{det.name} replay",
+        total=len(bounds) - 1,
+        enabled=progress,
+        unit="tick",
+    )
     for a, b in pairs:
         if series is not None and SeriesPass.ready(det.features_):
             break  # the rest goes stretch by stretch below
@@ -101,22 +119,28 @@ def score_stream(det: WindowedDetector, table: pd.DataFrame, progress: bool = Fa
     return _reorder(parts, order, table.index, det.kpis_)
 
 
-def _joined(segment: list[np.ndarray], pieces: list[np.ndarray | None],
-            dtype: type) -> np.ndarray | None:
+def _joined(
+    segment: list[np.ndarray], pieces: list[np.ndarray | None], dtype: type
+) -> np.ndarray | None:
     """The segment's per-row ``pieces`` in one array (a piece's None: zeros); None: all."""
     if all(p is None for p in pieces):
         return None
-    return np.concatenate([np.zeros(len(s), dtype=dtype) if p is None else p
-                           for s, p in zip(segment, pieces, strict=True)])
+    return np.concatenate(
+        [
+            np.zeros(len(s), dtype=dtype) if p is None else p
+            for s, p in zip(segment, pieces, strict=True)
+        ]
+    )
 
 
-def _learned(det: WindowedDetector, whole, x: np.ndarray,
-             a: int) -> tuple[np.ndarray | None, np.ndarray | None]:
+def _learned(
+    det: WindowedDetector, whole, x: np.ndarray, a: int
+) -> tuple[np.ndarray | None, np.ndarray | None]:
     """The bookkeeping of ``_learn_view`` for rows ``a:a+len(x)``, one per batch; returns
     the rows' routine flags and zero-run readings (scored, then learned, row by row)."""
     row = int(det.features_.rows(whole.slice(a, a + 1))[0])
     pos = np.full(len(x), row, dtype=np.int64)
-    ns, raw = whole.ns()[a:a + len(x)], whole.raw[a:a + len(x)]
+    ns, raw = whole.ns()[a : a + len(x)], whole.raw[a : a + len(x)]
     flags = det._routine_flags(pos, ns, x, raw, True)
     quiet = det._silence_flags(pos, ns, raw, True)
     skip = max(0, det.warmup_batches // 2 - det.batches_seen_)  # features still cold
@@ -148,8 +172,7 @@ def _next_due(det: WindowedDetector, whole, a: int, chunk: int = 1024) -> int | 
     gap = None
     if det._last_attempt is not None and not getattr(det, "_refit_due", False):
         first = det.first_time_ if det.first_time_ is not None else whole.timestamps[a]
-        gap = (whole.ns(), det._last_attempt.as_unit("ns").value,
-               det._retrain_gap(first).value)
+        gap = (whole.ns(), det._last_attempt.as_unit("ns").value, det._retrain_gap(first).value)
     lo = 0
     while lo < n:
         hi = min(n, lo + chunk)
@@ -167,8 +190,9 @@ def _next_due(det: WindowedDetector, whole, a: int, chunk: int = 1024) -> int | 
     return None
 
 
-def _reorder(parts: list[Scores], order: np.ndarray | None, index: pd.Index,
-             kpis: tuple[str, ...]) -> Scores:
+def _reorder(
+    parts: list[Scores], order: np.ndarray | None, index: pd.Index, kpis: tuple[str, ...]
+) -> Scores:
     """Concatenate per-segment scores and put rows back in the table's order (``None``:
     they are in it)."""
     if not parts:
@@ -185,6 +209,7 @@ def _reorder(parts: list[Scores], order: np.ndarray | None, index: pd.Index,
     contrib = np.vstack([p.contributions.to_numpy() for p in parts])[inverse]
     routine = None
     if any(p.routine is not None for p in parts):
-        routine = np.concatenate([np.zeros(len(p.score), dtype=bool) if p.routine is None
-                                  else p.routine for p in parts])[inverse]
+        routine = np.concatenate(
+            [np.zeros(len(p.score), dtype=bool) if p.routine is None else p.routine for p in parts]
+        )[inverse]
     return Scores(score, flagged, top, contributions_frame(contrib, kpis, index), routine)

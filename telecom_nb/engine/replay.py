@@ -16,6 +16,7 @@ scored (a rejected batch, a duplicate, no sector id) has score 0 and is counted 
 
 from __future__ import annotations
 
+import inspect
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -41,8 +42,13 @@ _ROW = "__row__"  # carries each row's input position through validation
 #: exist for one piece at a time (a 1M-row replay peaked ~300 MB higher in one piece)
 PIECE_ROWS = 250_000
 #: what an unscored row carries in each scored column
-UNSCORED = {schema.SCORE: 0.0, schema.IS_ANOMALY: False, schema.TOP_KPI: "",
-            schema.ALERT_SCORE: 0.0, schema.STATE: ""}
+UNSCORED = {
+    schema.SCORE: 0.0,
+    schema.IS_ANOMALY: False,
+    schema.TOP_KPI: "",
+    schema.ALERT_SCORE: 0.0,
+    schema.STATE: "",
+}
 
 
 @dataclass
@@ -53,9 +59,16 @@ class ReplayResult:
     engine: Tick | None = None  # the tick after the replay (its detector, alarms, index)
 
 
-def replay(table: pd.DataFrame, detector: Detector, kpis: Sequence[str], *,
-           alarms: AlarmChain | None = None, per_batch: bool = False,
-           progress: bool = False, validator: BatchValidator | None = None) -> ReplayResult:
+def replay(
+    table: pd.DataFrame,
+    detector: Detector,
+    kpis: Sequence[str],
+    *,
+    alarms: AlarmChain | None = None,
+    per_batch: bool = False,
+    progress: bool = False,
+    validator: BatchValidator | None = None,
+) -> ReplayResult:
     """Score every row of ``table`` (KPI schema) as a live stream would, no look-ahead.
 
     Passing the ``detector``, ``alarms`` and ``validator`` of a previous call continues that
@@ -71,8 +84,11 @@ def replay(table: pd.DataFrame, detector: Detector, kpis: Sequence[str], *,
     order = None  # in time order (load_source sorts a table): no whole-table copy
     if not _sorted(instants):
         order = np.argsort(instants, kind="stable")
-    bounds = (run_bounds(instants if order is None else instants[order]) if len(table)
-              else np.zeros(1, dtype=np.int64))
+    bounds = (
+        run_bounds(instants if order is None else instants[order])
+        if len(table)
+        else np.zeros(1, dtype=np.int64)
+    )
     del instants
     out = table.copy(deep=False)  # copy-on-write: the caller's table stays as it was
     if not per_batch and hasattr(detector, "score_stream"):
@@ -85,13 +101,17 @@ def replay(table: pd.DataFrame, detector: Detector, kpis: Sequence[str], *,
     if order is not None:
         tagged = tagged.iloc[order]
     batches = (tagged.iloc[a:b] for a, b in itertools.pairwise(bounds.tolist()))
-    batches = progress_bar(batches, desc="replay", total=len(bounds) - 1,
-                           enabled=progress, unit="tick")
+    batches = progress_bar(
+        batches, desc="replay", total=len(bounds) - 1, enabled=progress, unit="tick"
+    )
     frame = _per_batch(engine, batches)
     rows = None if frame is None else frame[_ROW].to_numpy()
     for column, empty in UNSCORED.items():
-        strings = (_scattered_str(None if rows is None else frame[column], rows, len(table),
-                                  empty) if isinstance(empty, str) else None)
+        strings = (
+            _scattered_str(None if rows is None else frame[column], rows, len(table), empty)
+            if isinstance(empty, str)
+            else None
+        )
         if strings is not None:
             out[column] = strings
             continue
@@ -141,8 +161,14 @@ def _per_batch(engine: Tick, batches) -> pd.DataFrame | None:
     return pd.concat(frames, ignore_index=True) if frames else None
 
 
-def _in_pieces(engine: Tick, table: pd.DataFrame, order: np.ndarray | None,
-               bounds: np.ndarray, progress: bool, scored: _Scattered) -> None:
+def _in_pieces(
+    engine: Tick,
+    table: pd.DataFrame,
+    order: np.ndarray | None,
+    bounds: np.ndarray,
+    progress: bool,
+    scored: _Scattered,
+) -> None:
     """:func:`_fast` on time pieces of about :data:`PIECE_ROWS` rows (whole timestamps),
     each taken from ``table`` on its own (rows ``order[a:b]``; ``None``: already in time
     order, a slice) and scattered into ``scored`` at once: no whole-table copy, no list
@@ -151,13 +177,22 @@ def _in_pieces(engine: Tick, table: pd.DataFrame, order: np.ndarray | None,
     cuts = np.searchsorted(bounds, np.arange(0, n, PIECE_ROWS))
     edges = np.unique(np.append(bounds[cuts], n)).tolist()  # whole timestamps
     spans = [(0, n)] if len(edges) <= 2 else list(itertools.pairwise(edges))
-    bar = None if len(spans) == 1 else progress_bar(
-        None, desc=f"{engine.detector.name} replay", total=n, enabled=progress, unit="row")
+    bar = (
+        None
+        if len(spans) == 1
+        else progress_bar(
+            None, desc=f"{engine.detector.name} replay", total=n, enabled=progress, unit="row"
+        )
+    )
     for a, b in spans:
         rows = np.arange(a, b) if order is None else order[a:b]
         piece = table.iloc[a:b] if order is None else table.iloc[rows]
-        frame = _fast(engine, piece.assign(**{_ROW: rows}),
-                      bounds[(bounds >= a) & (bounds <= b)] - a, progress=bar is None and progress)
+        frame = _fast(
+            engine,
+            piece.assign(**{_ROW: rows}),
+            bounds[(bounds >= a) & (bounds <= b)] - a,
+            progress=bar is None and progress,
+        )
         if frame is not None:
             scored.add(frame)
         if hasattr(bar, "update"):
@@ -178,8 +213,11 @@ class _Scattered:
         self.numbers = {c: np.full(n, e) for c, e in UNSCORED.items() if not isinstance(e, str)}
         # int8 until a column has more distinct strings (a few KPI names, states): 3 B a
         # row less per column than int32, held from the first piece to the write
-        self.codes = {c: np.full(n, self._EMPTY, dtype=np.int8)
-                      for c, e in UNSCORED.items() if isinstance(e, str)}
+        self.codes = {
+            c: np.full(n, self._EMPTY, dtype=np.int8)
+            for c, e in UNSCORED.items()
+            if isinstance(e, str)
+        }
         self.labels: dict[str, dict] = {c: {} for c in self.codes}
         self.na: dict[str, object] = {}  # a column's first missing value (object path)
 
@@ -217,8 +255,9 @@ class _Scattered:
                 out[column] = objects[np.where(missing, len(labels), codes)]
 
 
-def _fast(engine: Tick, tagged: pd.DataFrame, bounds: np.ndarray,
-          progress: bool) -> pd.DataFrame | None:
+def _fast(
+    engine: Tick, tagged: pd.DataFrame, bounds: np.ndarray, progress: bool
+) -> pd.DataFrame | None:
     """Validate the table at once (as batch by batch), score between retrains in one
     call, alarm the whole table."""
     checked = engine.validator.validate_table(tagged, bounds)
@@ -230,12 +269,25 @@ def _fast(engine: Tick, tagged: pd.DataFrame, bounds: np.ndarray,
     frame = checked.frame
     detector = engine.detector
     version, failures = detector.model_version_, detector.retrain_failures_
-    scores = detector.score_stream(frame.drop(columns=[_ROW]), progress=progress)
+    scores = detector.score_stream(
+        frame.drop(columns=[_ROW]), progress=progress, **_explain_from(detector, engine.alarms)
+    )
     engine.counters.retrains_done += detector.model_version_ - version
     engine.counters.retrains_failed += detector.retrain_failures_ - failures
     engine.tick += checked.batches
     engine.timestamp = pd.Timestamp(frame[schema.TIMESTAMP].iloc[-1])
     return engine.alarms.apply_table(frame, scores)
+
+
+def _explain_from(detector: Detector, alarms: AlarmChain) -> dict[str, float]:
+    """``explain_from=`` the alarm threshold, for a ``score_stream`` that takes it: the
+    alarm stage reads contributions only for the rows its threshold flags (the top KPI),
+    so the detector explains only those; another detector's stream scores as it does."""
+    try:
+        takes = "explain_from" in inspect.signature(detector.score_stream).parameters
+    except (TypeError, ValueError):  # no signature to read
+        takes = False
+    return {"explain_from": alarms.threshold_value} if takes else {}
 
 
 def _sorted(values: np.ndarray) -> bool:
@@ -246,16 +298,19 @@ def _sorted(values: np.ndarray) -> bool:
 def _messages(counters: Counters) -> list[str]:
     """What a person should know about the rows (one line each)."""
     out = []
-    for name, what in (("values_blank", "missing/infinite KPI value(s) kept blank (no "
-                                        "evidence for the detector)"),
-                       ("values_clipped", "out-of-range KPI value(s) clipped"),
-                       ("values_coerced", "non-numeric KPI value(s) read as missing")):
+    for name, what in (
+        ("values_blank", "missing/infinite KPI value(s) kept blank (no evidence for the detector)"),
+        ("values_clipped", "out-of-range KPI value(s) clipped"),
+        ("values_coerced", "non-numeric KPI value(s) read as missing"),
+    ):
         if getattr(counters, name):
             out.append(f"{getattr(counters, name):,} {what} by the stream's rules")
     for reason, n in sorted(counters.rows_dropped.items()):
         out.append(f"{n:,} row(s) not scored: {reason}")
     if counters.rows_rejected:
         reasons = ", ".join(f"{r} x{n}" for r, n in sorted(counters.batches_rejected.items()))
-        out.append(f"{counters.rows_rejected:,} row(s) in rejected batches were not scored "
-                   f"(score 0, is_anomaly False): {reasons}")
+        out.append(
+            f"{counters.rows_rejected:,} row(s) in rejected batches were not scored "
+            f"(score 0, is_anomaly False): {reasons}"
+        )
     return out

@@ -50,14 +50,18 @@ class BatchView:
         it ~10 times, and pandas' ``as_unit`` costs ~15-30 us a call at any size."""
         key = ROWWISE + "ns"
         if key not in self.cache:
-            self.cache[key] = self.timestamps.as_unit("ns").asi8
+            stamps = self.timestamps  # as_unit's own answer when already ns, without it
+            self.cache[key] = stamps.asi8 if stamps.unit == "ns" else stamps.as_unit("ns").asi8
         return self.cache[key]
 
     def slice(self, start: int, stop: int) -> BatchView:
         """Rows ``start:stop``; cached per-row arrays (keys ``ROWWISE...``) come along,
         so a replay derives them once for the whole table instead of once per batch."""
-        cache = {key: _rows(value, start, stop) for key, value in self.cache.items()
-                 if key.startswith(ROWWISE)}
+        cache = {
+            key: _rows(value, start, stop)
+            for key, value in self.cache.items()
+            if key.startswith(ROWWISE)
+        }
         return BatchView(
             self.sector_ids[start:stop],
             self.provinces[start:stop],
@@ -86,8 +90,10 @@ def infer_kpis(frame: pd.DataFrame) -> tuple[str, ...]:
         return present
     skip = {*ID_COLUMNS, FAULT, *SCORED_COLUMNS}
     numeric = tuple(
-        str(c) for c in frame.columns
-        if c not in skip and pd.api.types.is_numeric_dtype(frame[c])
+        str(c)
+        for c in frame.columns
+        if c not in skip
+        and pd.api.types.is_numeric_dtype(frame[c])
         and not pd.api.types.is_bool_dtype(frame[c])
     )
     if not numeric:
@@ -108,8 +114,9 @@ def shared_labels(column: pd.Series) -> np.ndarray:
     return np.asarray(uniques, dtype=object)[codes]
 
 
-def make_view(frame: pd.DataFrame, kpis: tuple[str, ...],
-              previous: BatchView | None = None) -> BatchView:
+def make_view(
+    frame: pd.DataFrame, kpis: tuple[str, ...], previous: BatchView | None = None
+) -> BatchView:
     """Validate ``frame`` and turn it into a :class:`BatchView`.
 
     ``previous`` (the last batch's view): its sector and province arrays are reused when
@@ -128,16 +135,20 @@ def make_view(frame: pd.DataFrame, kpis: tuple[str, ...],
     # the columns' arrays, not Series (pandas 3: ~40 us a Series; ~9 columns a tick)
     if SECTOR in frame.columns:
         ids_key = _arrow_of(frame, SECTOR)
-        sectors = (previous.sector_ids if previous is not None
-                   and same_arrow(ids_key, previous.ids_key)
-                   else frame[SECTOR].to_numpy(dtype=object))
+        sectors = (
+            previous.sector_ids
+            if previous is not None and same_arrow(ids_key, previous.ids_key)
+            else frame[SECTOR].to_numpy(dtype=object)
+        )
     else:
         sectors = np.full(n, SINGLE_SERIES_ID, dtype=object)
     if PROVINCE in frame.columns:
         provinces_key = _arrow_of(frame, PROVINCE)
-        provinces = (previous.provinces if previous is not None
-                     and same_arrow(provinces_key, previous.provinces_key)
-                     else shared_labels(frame[PROVINCE].fillna(UNKNOWN_PROVINCE)))
+        provinces = (
+            previous.provinces
+            if previous is not None and same_arrow(provinces_key, previous.provinces_key)
+            else shared_labels(frame[PROVINCE].fillna(UNKNOWN_PROVINCE))
+        )
     else:
         provinces = np.full(n, UNKNOWN_PROVINCE, dtype=object)
     raw = np.empty((n, len(kpis)))
@@ -160,8 +171,15 @@ def make_view(frame: pd.DataFrame, kpis: tuple[str, ...],
         raise KpiInputError(f"column '{TIMESTAMP}' must hold timestamps: {exc}") from exc
     if timestamps.hasnans:
         raise KpiInputError(f"column '{TIMESTAMP}' has missing values")
-    return BatchView(sectors, provinces, timestamps, raw, ids_key=ids_key,
-                     provinces_key=provinces_key, coords=_coordinates(frame))
+    return BatchView(
+        sectors,
+        provinces,
+        timestamps,
+        raw,
+        ids_key=ids_key,
+        provinces_key=provinces_key,
+        coords=_coordinates(frame),
+    )
 
 
 def _coordinates(frame: pd.DataFrame) -> np.ndarray | None:
@@ -185,4 +203,3 @@ def _arrow_of(frame: pd.DataFrame, name: str) -> object:
     """``arrow_key(frame[name])`` from the column's array (no Series built)."""
     values = column_array(frame, name)
     return arrow_key(frame[name] if values is None else values)
-
