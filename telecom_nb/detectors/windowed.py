@@ -51,9 +51,8 @@ PREFETCH_ROWS = 4096
 NEW_RECORD = 3.0
 
 
-def never_routine(
-    score: np.ndarray, records: np.ndarray | None, shift: np.ndarray | None
-) -> np.ndarray:
+def never_routine(score: np.ndarray, records: np.ndarray | None,
+                  shift: np.ndarray | None) -> np.ndarray:
     """Rows no routine mutes: those the level-shift part leads (a level that lasts is news
     however often its size was seen) and those that are themselves a record
     (:data:`NEW_RECORD`): a value or a level beyond everything the series showed in weeks
@@ -74,51 +73,24 @@ class WindowedDetector(RetrainJobs, SilenceRows, RoutineRows, ThresholdParams, D
     _state_added = SilenceRows._state_added + RoutineRows._state_added
     _silence_gate = NEW_RECORD
 
-    kpis = param_trait(
-        List(
-            Unicode(),
-            default_value=None,
-            allow_none=True,
-            help="KPI columns; None = detect from the first batch",
-        )
-    )
+    kpis = param_trait(List(Unicode(), default_value=None, allow_none=True,
+                            help="KPI columns; None = detect from the first batch"))
     window_size = param_trait(Int(20_000, help="feature rows kept for retraining"))
     retrain_interval = param_trait(AnyTrait(pd.Timedelta("1D"), help="data time between retrains"))
     warmup_batches = param_trait(Int(4, help="batches learned before the first model"))
     random_state = param_trait(Int(0, allow_none=True, help="seed of model and sampling"))
-    retrain_growth = param_trait(
-        Float(
-            None,
-            allow_none=True,
-            help=(
-                "once past retrain_interval, wait until the history grew by this fraction of its "
-                f"age (at most {MAX_STRETCH} intervals); 0 = every interval; None = "
-                f"{RETRAIN_GROWTH} when at most {FEW_SERIES} series are seen, else 0"
-            ),
-        )
-    )
-    retrain_turnover = param_trait(
-        Float(
-            None,
-            allow_none=True,
-            help=(
-                "also wait until this share of the window is new since the last retrain (the data "
-                f"time the window spans times it, at most {MAX_TURNOVER_STRETCH} intervals); 0 = "
-                f"never wait for it; None = {RETRAIN_TURNOVER} when at most {FEW_SERIES} series "
-                "are seen, else 0"
-            ),
-        )
-    )
-    heavy_tails = param_trait(
-        Bool(
-            None,
-            allow_none=True,
-            help=(
-                "take the score null's tail from its shoulder (90-95 %), not its body; "
-                f"None = when at most {FEW_SERIES} series are seen"
-            ),
-        )
-    )
+    retrain_growth = param_trait(Float(None, allow_none=True, help=(
+        "once past retrain_interval, wait until the history grew by this fraction of its "
+        f"age (at most {MAX_STRETCH} intervals); 0 = every interval; None = "
+        f"{RETRAIN_GROWTH} when at most {FEW_SERIES} series are seen, else 0")))
+    retrain_turnover = param_trait(Float(None, allow_none=True, help=(
+        "also wait until this share of the window is new since the last retrain (the data "
+        f"time the window spans times it, at most {MAX_TURNOVER_STRETCH} intervals); 0 = "
+        f"never wait for it; None = {RETRAIN_TURNOVER} when at most {FEW_SERIES} series "
+        "are seen, else 0")))
+    heavy_tails = param_trait(Bool(None, allow_none=True, help=(
+        "take the score null's tail from its shoulder (90-95 %), not its body; "
+        f"None = when at most {FEW_SERIES} series are seen")))
 
     last_retrain_ = AnyTrait(None, help="data timestamp of the installed model")
     #: fewest window rows for a first fit (one series needs this many ticks)
@@ -200,9 +172,8 @@ class WindowedDetector(RetrainJobs, SilenceRows, RoutineRows, ThresholdParams, D
         """The level-shift part's score (already a score, as the records'); None = none."""
         return None
 
-    def _decision(
-        self, fitted: Fitted | None, raw: np.ndarray | None, score: np.ndarray
-    ) -> np.ndarray | None:
+    def _decision(self, fitted: Fitted | None, raw: np.ndarray | None,
+                  score: np.ndarray) -> np.ndarray | None:
         """A verdict of the detector's own; None leaves it to the alarm stage's threshold.
 
         ``fitted`` is None before the first model (warm-up), when ``score`` is all 0.
@@ -281,22 +252,14 @@ class WindowedDetector(RetrainJobs, SilenceRows, RoutineRows, ThresholdParams, D
         """Score ``batch`` with the installed model; learns nothing."""
         view = self.features_.view(batch)
         x = self._features_of(view)
-        return self._score_features(
-            x,
-            batch.index,
-            routine=self._routine_view(view, x, update=False),
-            silence=self._silence_view(view, update=False),
-        )
+        return self._score_features(x, batch.index,
+                                    routine=self._routine_view(view, x, update=False),
+                                    silence=self._silence_view(view, update=False))
 
-    def _score_features(
-        self,
-        x: np.ndarray,
-        index: pd.Index,
-        fitted: Fitted | None = None,
-        routine: np.ndarray | None = None,
-        silence: np.ndarray | None = None,
-        explain_from: float | None = None,
-    ) -> Scores:
+    def _score_features(self, x: np.ndarray, index: pd.Index, fitted: Fitted | None = None,
+                        routine: np.ndarray | None = None,
+                        silence: np.ndarray | None = None,
+                        explain_from: float | None = None) -> Scores:
         """The rows' scores; ``explain_from``: the alarm threshold of a caller that reads
         the contributions of flagged rows only (a replay: the top KPI), which are then
         computed for the rows scoring at least that and the detector's own flagged rows,
@@ -324,14 +287,8 @@ class WindowedDetector(RetrainJobs, SilenceRows, RoutineRows, ThresholdParams, D
         top = None if decision is None else top_kpis(contrib, self.kpis_, decision)
         return Scores(score, decision, top, frame, routine)
 
-    def _explain_flagged(
-        self,
-        fitted: Fitted | None,
-        x: np.ndarray,
-        score: np.ndarray,
-        decision: np.ndarray | None,
-        threshold: float,
-    ) -> np.ndarray:
+    def _explain_flagged(self, fitted: Fitted | None, x: np.ndarray, score: np.ndarray,
+                         decision: np.ndarray | None, threshold: float) -> np.ndarray:
         """``_explain`` of the rows an alarm stage with ``threshold`` can flag (its own
         test, ``score >= threshold`` in float64, or the detector's verdict), 0 elsewhere."""
         keep = np.asarray(score, dtype=np.float64) >= threshold
@@ -364,11 +321,8 @@ class WindowedDetector(RetrainJobs, SilenceRows, RoutineRows, ThresholdParams, D
         elif rows is not None:
             self._previous.update(rows, x)
         self._prefetched = None
-        if (
-            self._previous.last_x_ is not replaced
-            and replaced.size
-            and sys.getrefcount(replaced) == 2
-        ):
+        if (self._previous.last_x_ is not replaced and replaced.size
+                and sys.getrefcount(replaced) == 2):
             self.features_.recycle(replaced)  # only this frame and the call above hold it
         del replaced
         self.batches_seen_ += 1
@@ -386,9 +340,8 @@ class WindowedDetector(RetrainJobs, SilenceRows, RoutineRows, ThresholdParams, D
             self._window = SampleWindow(self.window_size, x.shape[1])
         elif self._window.capacity != self.window_size:
             self._window = self._window.resized(self.window_size)
-        kept, prev = self._previous.kept_rows(
-            self._prefetched, self._rng, len(x), self._rows_per_batch()
-        )
+        kept, prev = self._previous.kept_rows(self._prefetched, self._rng, len(x),
+                                              self._rows_per_batch())
         self._window.append(x[kept])
         if rows is not None:
             self._previous.remember(rows, x, kept, self.window_size, prev)
@@ -397,20 +350,12 @@ class WindowedDetector(RetrainJobs, SilenceRows, RoutineRows, ThresholdParams, D
         """A large batch's learn draw and its kept rows' predecessors, taken before it is
         transformed, so the last batch's matrix can be stacked into (previous_rows.py)."""
         self._prefetched = None
-        if (
-            not self.keeps_previous
-            or len(view) < PREFETCH_ROWS
-            or self._few_series()
-            or self.batches_seen_ < self.warmup_batches // 2
-        ):
+        if (not self.keeps_previous or len(view) < PREFETCH_ROWS or self._few_series()
+                or self.batches_seen_ < self.warmup_batches // 2):
             return
-        self._prefetched = self._previous.prefetch(
-            view,
-            self.features_.rows(view),
-            self._rng,
-            self._rows_per_batch(),
-            self.features_.recycle,
-        )
+        self._prefetched = self._previous.prefetch(view, self.features_.rows(view), self._rng,
+                                                   self._rows_per_batch(),
+                                                   self.features_.recycle)
 
     def _rows_per_batch(self) -> int:
         """Rows one batch may add to the window, so it spans ``_window_ticks`` batches."""
@@ -462,10 +407,10 @@ class WindowedDetector(RetrainJobs, SilenceRows, RoutineRows, ThresholdParams, D
             return bool(self.heavy_tails)
         return self._few_series()
 
+
     # -- replay fast path ------------------------------------------------------------
-    def score_stream(
-        self, table: pd.DataFrame, progress: bool = False, explain_from: float | None = None
-    ) -> Scores:
+    def score_stream(self, table: pd.DataFrame, progress: bool = False,
+                     explain_from: float | None = None) -> Scores:
         """Score a whole table as batches of one timestamp each, learning as it goes.
 
         Equivalent to ``for b in batches: s = score(b); job = learn(b); job and
@@ -476,3 +421,4 @@ class WindowedDetector(RetrainJobs, SilenceRows, RoutineRows, ThresholdParams, D
         from telecom_nb.detectors.stream import score_stream
 
         return score_stream(self, table, progress, explain_from)
+
