@@ -252,3 +252,32 @@ def test_ring_counts_as_the_whole_ring_masked():
     np.testing.assert_array_equal(above, (ring_hi > NOISE_Z).sum(axis=(1, 2)))
     np.testing.assert_array_equal(below, (ring_lo < -NOISE_Z).sum(axis=(1, 2)))
     assert rec.hi_.shape[2] == BINS and above[known].min() > 0 and seen[4].max() == 1
+
+
+def test_compiled_shift_from_two_days_as_numpy():
+    """Two days with a job at 02:05 (the fewest ``_needed`` asks for): the compiled cells
+    shift as :meth:`Recurrence.shifts` does, and they do shift (the path that skips
+    ``_needed`` below ``MIN_DAYS`` must not skip this one)."""
+    from telecom_nb.features.recurrence import (
+        BINS,
+        MIN_DAYS,
+        _needed,
+        cell_counts,
+        record_cells,
+        shift_cells,
+    )
+
+    assert min(_needed(q, d) for q in np.linspace(0, 1, 41) for d in range(9)) >= MIN_DAYS
+    ring = Recurrence(1)
+    ring._grow(1)
+    counts = cell_counts(ring.hi_, ring.lo_)
+    job = 2 * 12 + 1
+    for now_bin in range(2 * BINS):
+        z = np.array([9.0 if now_bin % BINS in range(job - 2, job + 3) else 0.5])
+        record_cells(ring.hi_, ring.lo_, ring.day_, now_bin, z, counts)
+    s_hi, s_lo = np.zeros(1), np.zeros(1)
+    shift_cells(ring.hi_, ring.lo_, ring.day_, 2 * BINS + job, s_hi, s_lo, counts)
+    want_hi, want_lo = ring.shifts(np.zeros(1, dtype=np.intp), np.array([2 * BINS + job]))
+    np.testing.assert_array_equal(s_hi, want_hi[0])
+    np.testing.assert_array_equal(s_lo, want_lo[0])
+    assert s_hi[0] > 0

@@ -233,6 +233,18 @@ def shift_cells(hi, lo, held, now_bin, s_hi, s_lo, counts):  # pragma: no cover 
     (``counts``: :func:`cell_counts`, kept by :func:`record_cells`)."""
     k = hi.shape[3]
     today = now_bin // BINS
+    # each day's window of bins as ring cells (slot, bin; slot -1: a day not held), found
+    # once a row rather than once a series (~1/3 of the one-series pass)
+    cells = np.empty((2, DAYS * (2 * SPAN + 1)), dtype=np.int64)
+    c = 0
+    for d in range(DAYS):
+        for w in range(-SPAN, SPAN + 1):
+            t = now_bin - (d + 1) * BINS + w
+            day = t // BINS
+            slot = day % DAYS
+            cells[0, c] = slot if held[0, slot] == day else -1
+            cells[1, c] = t % BINS
+            c += 1
     for j in range(k):
         seen = 0
         n_hi = 0
@@ -248,19 +260,20 @@ def shift_cells(hi, lo, held, now_bin, s_hi, s_lo, counts):  # pragma: no cover 
         n_up = 0
         n_down = 0
         days = 0
-        for d in range(DAYS):
+        c = 0
+        for _day in range(DAYS):
             h = np.nan
             m = np.nan
-            for w in range(-SPAN, SPAN + 1):
-                t = now_bin - (d + 1) * BINS + w
-                day = t // BINS
-                slot = day % DAYS
-                if held[0, slot] != day:
+            for _ in range(2 * SPAN + 1):
+                slot = cells[0, c]
+                b = cells[1, c]
+                c += 1
+                if slot < 0:
                     continue
-                v = hi[0, slot, t % BINS, j]
+                v = hi[0, slot, b, j]
                 if v == v and not (h >= v):  # np.fmax
                     h = v
-                v = lo[0, slot, t % BINS, j]
+                v = lo[0, slot, b, j]
                 if v == v and not (m <= v):  # np.fmin
                     m = v
             if h == h:
@@ -273,8 +286,12 @@ def shift_cells(hi, lo, held, now_bin, s_hi, s_lo, counts):  # pragma: no cover 
                 top = h
             if m == m and not (low <= m):
                 low = m
-        s_hi[j] = float(top) - NOISE_Z if n_up >= _needed(n_hi / seen, days) else 0.0
-        s_lo[j] = -float(low) - NOISE_Z if n_down >= _needed(n_lo / seen, days) else 0.0
+        # _needed is never below MIN_DAYS: fewer days beyond the noise need no call (most
+        # rows; the same outcome)
+        up = n_up >= MIN_DAYS and n_up >= _needed(n_hi / seen, days)
+        down = n_down >= MIN_DAYS and n_down >= _needed(n_lo / seen, days)
+        s_hi[j] = float(top) - NOISE_Z if up else 0.0
+        s_lo[j] = -float(low) - NOISE_Z if down else 0.0
 
 
 def adjust_cell(z, s_hi, s_lo):  # pragma: no cover - compiled

@@ -362,6 +362,9 @@ def series_pass(y, yc, yn, slot, wslot, hours, tns, bid, out, nov, nov_n, cfg, i
                     False, p_ualpha, False)
 
 
+# numba's cache keys ``series_pass`` on this file alone while it holds its callees' compiled
+# code: an edit to them (recurrence's cells, 2026-12-05) comes with an edit here, or a
+# stale cache runs the old cells
 if numba is not None:
     _cadence = numba.njit(cache=True)(_cadence)
     series_pass = AnyLayout(numba.njit(cache=True, nogil=True)(series_pass), min_ndim=3)
