@@ -24,8 +24,8 @@ def trace_parts(det) -> list[pd.DataFrame]:
     record: list[pd.DataFrame] = []
     orig = det._score_features
 
-    def wrapped(x, index, fitted=None, routine=None, silence=None):
-        scores = orig(x, index, fitted, routine, silence)
+    def wrapped(x, index, fitted=None, routine=None, silence=None, **kwargs):
+        scores = orig(x, index, fitted, routine, silence, **kwargs)  # e.g. explain_from
         f = fitted or det._fitted
         lead = np.full(len(x), "", dtype=object)
         value = np.zeros(len(x))

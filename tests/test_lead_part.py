@@ -29,3 +29,26 @@ def test_every_row_scored_maps_by_time_order():
     scored = table.assign(**{schema.STATE: "normal"})
     traced = pd.DataFrame({"lead_part": ["first", "second", "third"], "lead_value": 0.0})
     assert attach(table, scored, [traced])["lead_part"].tolist() == ["second", "first", "third"]
+
+
+def test_the_wrapper_passes_a_replays_keywords_through():
+    """A replay passes ``explain_from`` to ``_score_features`` (fleet40); the tracing wrapper
+    must hand it on, or ``operator_quality.py --parts`` dies with a TypeError."""
+    from benchmarks.lead_part import trace_parts
+
+    class Det:
+        _fitted = None
+
+        def __init__(self):
+            self.seen = {}
+
+        def _score_features(self, x, index, fitted=None, routine=None, silence=None,
+                            explain_from=None):
+            self.seen["explain_from"] = explain_from
+            return "scores"
+
+    det = Det()
+    record = trace_parts(det)
+    assert det._score_features(np.zeros((2, 1)), pd.RangeIndex(2), explain_from=3.0) == "scores"
+    assert det.seen["explain_from"] == 3.0
+    assert record[0]["lead_part"].tolist() == ["", ""]
