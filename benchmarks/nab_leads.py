@@ -44,9 +44,9 @@ def traced(frame: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame, np.ndarray]:
     flags: list[np.ndarray] = []
     scored = det._score_features
 
-    def kept(x, index, fitted=None, routine=None, silence=None):
+    def kept(x, index, fitted=None, routine=None, silence=None, **kwargs):
         flags.append(np.zeros(len(x), bool) if routine is None else np.asarray(routine, bool))
-        return scored(x, index, fitted, routine, silence)
+        return scored(x, index, fitted, routine, silence, **kwargs)  # e.g. explain_from
 
     det._score_features = kept
     out = replay(frame, det, [VALUE], alarms=AlarmChain(close_after=ALERT_CLOSE_AFTER)).frame

@@ -32,8 +32,8 @@ def record_columns(det, columns: Columns) -> list[pd.DataFrame]:
     record: list[pd.DataFrame] = []
     orig = det._score_features
 
-    def wrapped(x, index, fitted=None, routine=None, silence=None):
-        scores = orig(x, index, fitted, routine, silence)
+    def wrapped(x, index, fitted=None, routine=None, silence=None, **kwargs):
+        scores = orig(x, index, fitted, routine, silence, **kwargs)  # e.g. explain_from
         f = fitted or det._fitted
         cols = columns(det, f, x) if f is not None else {}
         record.append(pd.DataFrame(cols, index=range(len(x))))
