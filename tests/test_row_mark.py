@@ -7,7 +7,7 @@ import pandas as pd
 
 from telecom_nb.detectors import iforest, make_detector
 from telecom_nb.detectors.feature_tails import continues
-from telecom_nb.detectors.row_mark import AREA_SHARE, MARK_Z, area_rows, marked, split
+from telecom_nb.detectors.row_mark import MARK_Z, marked, split
 from telecom_nb.engine.replay import replay
 from telecom_nb.schema import KPIS
 from telecom_nb.sources.simulator import KpiSimulator
@@ -52,21 +52,6 @@ def test_the_fits_read_the_window_without_its_marked_rows() -> None:
     plain = _window()
     same, same_prev, none = split(plain, prev, PAIRS)  # nothing marked: as given
     assert none is None and same is plain and same_prev is prev
-
-
-def test_the_area_fit_keeps_marked_rows_up_to_a_share_spread_over_the_window() -> None:
-    n = 20_000
-    w = np.arange(n, dtype=float)[:, None]
-    kept = np.ones(n, dtype=bool)
-    few = int(AREA_SHARE * n)
-    kept[100 : 100 + few] = False  # few enough: every row, as given
-    same, same_prev = area_rows(w, w + 1.0, kept)
-    assert same is w and same_prev is not None and len(same_prev) == n
-    kept[5000:5100] = kept[15000:15100] = False  # two clusters: the cap, each its share
-    rows, prev = area_rows(w, w + 1.0, kept)
-    marks = np.setdiff1d(rows[:, 0], np.flatnonzero(kept))
-    assert len(rows) == kept.sum() + few and np.array_equal(prev, rows + 1.0)
-    assert (marks >= 15000).sum() >= few // 4 and (marks < 5000).sum() >= few // 8
 
 
 def test_a_fleets_retrain_fits_its_parts_on_the_unmarked_rows(monkeypatch) -> None:
