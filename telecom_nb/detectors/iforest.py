@@ -28,7 +28,7 @@ from telecom_nb.detectors.ratio_switch import RatioSwitch
 from telecom_nb.detectors.retrain_jobs import POOLED_SERIES, ROW_KEYS
 from telecom_nb.detectors.rolling_forest import KEPT, RollingForestParams, kept_trees, rolled_forest
 from telecom_nb.detectors.row_cache import RowCache, kept_rows
-from telecom_nb.detectors.row_mark import area_rows, split
+from telecom_nb.detectors.row_mark import split
 from telecom_nb.detectors.run_part import RunPart
 from telecom_nb.detectors.second_kpi import SecondKpi
 from telecom_nb.detectors.shift_part import MIN_SHIFT_ROWS, bonferroni, shift_null, shift_score
@@ -345,10 +345,10 @@ def _calibration_sample(n_rows: int, seed: int | None) -> np.ndarray | None:
 def _fit_area(rows: tuple[np.ndarray, np.ndarray | None], n_base: int | None,
               pairs: tuple[tuple[int, int], ...], free: bool, unread: tuple,
               seed: int | None) -> AreaPart | None:
-    """The area part fitted on the window's rows, marked ones too up to a share
-    (:func:`.row_mark.area_rows`; the mark is what its statistic reads: a null without them
-    called every such row extreme, w2114's area-led false rows 24 -> 54)."""
-    ref, previous = area_rows(*rows)  # marked rows capped: a past cluster must not set the tail
+    """The area part fitted on every window row, marked ones too (:mod:`.row_mark` marks
+    what its statistic reads: a null without them called every such row extreme, w2114's
+    area-led false rows 24 -> 54 on a two-site Sunday crowd)."""
+    ref, previous = rows[:2]
     if n_base is not None:
         ref = ref[:, :n_base]
         previous = None if previous is None else previous[:, :n_base]

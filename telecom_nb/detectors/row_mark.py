@@ -16,10 +16,7 @@ healthy cell beside a cluster (own ~0) and a crowd (one family) are not marked. 
 coordinates only: without area columns nothing is marked; a few series (heavy tails) never.
 Two fits read every row, marked ones too: the final score's null (``RetrainJobs.fit_inputs``:
 its alarm rate is the whole window's; without them +7 and +31 false rows on the tuning
-worlds for no event more) and the area part, whose statistic is the mark's own evidence --
-there capped (:func:`area_rows`): all of them let a past cluster set the area's tail, so the
-next cluster near it read as ordinary (firstday40: v2241's first judged day, raw area 3.11
-where a window without clusters gave 5.20); none called a two-site crowd extreme (w2114).
+worlds for no event more) and the area part, whose statistic is the mark's own evidence.
 """
 
 from __future__ import annotations
@@ -34,10 +31,6 @@ MARK_Z = 3.0
 MARK_FAMILIES = 2
 #: the most of the window's rows left out (a window held by a wide event keeps its rows)
 MAX_SHARE = 0.1
-#: the most of the area part's fit rows that may be marked: half its per-column tails'
-#: deepest level (0.2 %, ``feature_tails.TAIL_LEVELS``), so marked rows widen that level a
-#: little but cannot make it (a window's clusters were ~1.2 % of its rows on v2241)
-AREA_SHARE = 0.001
 
 
 def marked(window: np.ndarray, pairs: tuple[tuple[int, int], ...]) -> np.ndarray | None:
@@ -69,18 +62,3 @@ def split(
         return window, previous, None
     kept = ~mark
     return window[kept], None if previous is None else previous[kept], (window, previous, kept)
-
-
-def area_rows(
-    window: np.ndarray, previous: np.ndarray | None, kept: np.ndarray
-) -> tuple[np.ndarray, np.ndarray | None]:
-    """The rows of ``window`` (and ``previous``) the area part is fitted on: every unmarked
-    row (``kept``) and marked ones up to :data:`AREA_SHARE` of the window, evenly spaced in
-    window order so that each cluster keeps its share (all of them when few enough)."""
-    marks = np.flatnonzero(~kept)
-    cap = max(1, int(AREA_SHARE * len(kept)))
-    if len(marks) <= cap:
-        return window, previous
-    rows = kept.copy()
-    rows[marks[np.linspace(0, len(marks) - 1, cap).round().astype(np.intp)]] = True
-    return window[rows], None if previous is None else previous[rows]
