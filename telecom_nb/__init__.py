@@ -24,3 +24,9 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 # malloc serves them instead, where ``heap_trim.release_freed_memory`` reaches them. Read
 # once, when pyarrow first asks for its pool (pandas' import): set before any import.
 os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
+
+# numba's cache keyed on the whole package's source, not each kernel's own file (a kernel
+# inlines other modules' compiled functions): see ``kernel_cache``. Before numba's import.
+from telecom_nb.kernel_cache import use_source_keyed_cache
+
+use_source_keyed_cache()

@@ -1,7 +1,8 @@
 """Compile the numba kernels once, before anyone waits on them.
 
-The kernels are compiled on first call and cached on disk (``cache=True``, beside the
-sources or in ``NUMBA_CACHE_DIR``). On a fresh install that first call is ~1 minute of CPU
+The kernels are compiled on first call and cached on disk (``cache=True``, in a folder
+named by the package's source, :mod:`~telecom_nb.kernel_cache`, or the user's
+``NUMBA_CACHE_DIR``). On a fresh install that first call is ~1 minute of CPU
 (the one-series pass alone ~30-40 s): the dashboard's first tick sat at "tick 1 | 19 rows/s"
 for ~20 s, and two test processes each compiled the same kernels. A small run through the
 same code paths a user's first run takes (a live simulated fleet, a fleet replay, a one
