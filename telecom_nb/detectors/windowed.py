@@ -2,9 +2,10 @@
 
 Subclasses only say how to fit a model on a window of feature rows and how to
 turn feature rows into a raw score (higher = more anomalous). Everything else --
-score-before-learn, warm-up, the retrain schedule on *data* time, the immutable
-snapshot handed to a worker thread, the atomic install of model + calibration and
-explanations -- lives here once. Thresholding is the alarm stage's (``telecom_nb.alarms``).
+score-before-learn, warm-up, the retrain schedule on *data* time
+(:mod:`.retrain_timing`), the immutable snapshot handed to a worker thread, the atomic
+install of model + calibration and explanations -- lives here once. Thresholding is the
+alarm stage's (``telecom_nb.alarms``).
 """
 
 from __future__ import annotations
@@ -28,9 +29,8 @@ from telecom_nb.detectors.retrain_schedule import (
     MAX_TURNOVER_STRETCH,
     RETRAIN_GROWTH,
     RETRAIN_TURNOVER,
-    retrain_gap,
-    turnover_gap,
 )
+from telecom_nb.detectors.retrain_timing import RetrainTiming
 from telecom_nb.detectors.routine import RoutineMemory, RoutineRows
 from telecom_nb.detectors.silence_part import SilenceRows, ZeroRuns
 from telecom_nb.detectors.threshold_params import ThresholdParams
@@ -67,7 +67,8 @@ def never_routine(score: np.ndarray, records: np.ndarray | None,
     return new
 
 
-class WindowedDetector(RetrainJobs, SilenceRows, RoutineRows, ThresholdParams, Detector):
+class WindowedDetector(RetrainJobs, RetrainTiming, SilenceRows, RoutineRows, ThresholdParams,
+                       Detector):
     """Base for detectors that retrain on a window of recent feature rows."""
 
     _state_added = SilenceRows._state_added + RoutineRows._state_added
@@ -365,34 +366,6 @@ class WindowedDetector(RetrainJobs, SilenceRows, RoutineRows, ThresholdParams, D
         """Ticks the window spans at least: a batch adds ``window_size / this`` rows at most."""
         return MIN_BATCHES_IN_WINDOW
 
-    def _due(self, now: pd.Timestamp) -> bool:
-        """First model after warm-up; then on the data clock, more often while young."""
-        return self._may_fit() and self._scheduled(now)
-
-    def _may_fit(self) -> bool:
-        """Warm-up is over and the window holds enough rows for a fit."""
-        if self._window is None or len(self._window) < min(self.min_fit_rows, self.window_size):
-            return False
-        return self.batches_seen_ >= self.warmup_batches
-
-    def _scheduled(self, now: pd.Timestamp) -> bool:
-        """The schedule's retrain is due at ``now`` (the first model: at once)."""
-        if self._last_attempt is None:
-            return True
-        return now - self._last_attempt >= self._retrain_gap(self.first_time_)
-
-    def _retrain_gap(self, first: pd.Timestamp) -> pd.Timedelta:
-        """Data time from the last retrain to the next (:mod:`.retrain_schedule`)."""
-        growth, turnover = self.retrain_growth, self.retrain_turnover
-        if growth is None:
-            growth = RETRAIN_GROWTH if self._few_series() else 0.0
-        if turnover is None:
-            turnover = RETRAIN_TURNOVER if self._few_series() else 0.0
-        gap = retrain_gap(self._last_attempt - first, self.retrain_interval, growth)
-        if turnover > 0 and self._window_span is not None:
-            gap = max(gap, turnover_gap(self._window_span, self.retrain_interval, turnover))
-        return gap
-
     def _few_series(self) -> bool:
         return len(self.features_.registry) <= FEW_SERIES
 
@@ -406,7 +379,6 @@ class WindowedDetector(RetrainJobs, SilenceRows, RoutineRows, ThresholdParams, D
         if self.heavy_tails is not None:
             return bool(self.heavy_tails)
         return self._few_series()
-
 
     # -- replay fast path ------------------------------------------------------------
     def score_stream(self, table: pd.DataFrame, progress: bool = False,
