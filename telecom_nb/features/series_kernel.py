@@ -362,9 +362,9 @@ def series_pass(y, yc, yn, slot, wslot, hours, tns, bid, out, nov, nov_n, cfg, i
                     False, p_ualpha, False)
 
 
-# numba's cache keys ``series_pass`` on this file alone while it holds its callees' compiled
-# code: an edit to them (recurrence's cells, 2026-12-05) comes with an edit here, or a
-# stale cache runs the old cells
+# numba alone keys ``series_pass``'s cache on this file while it holds its callees' compiled
+# code (recurrence's cells): the cache folder is named by the whole package's source
+# (:mod:`telecom_nb.kernel_cache`), so an edit to a callee compiles it again too
 if numba is not None:
     _cadence = numba.njit(cache=True)(_cadence)
     series_pass = AnyLayout(numba.njit(cache=True, nogil=True)(series_pass), min_ndim=3)
