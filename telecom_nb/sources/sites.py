@@ -9,6 +9,7 @@ listed: a new cell the inventory has not caught up with is not a reason to lose 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -26,7 +27,7 @@ from telecom_nb.sources.columns import (
     missing_columns_message,
     normalise,
 )
-from telecom_nb.sources.reading import read_raw, string_columns
+from telecom_nb.sources.reading import read_file, read_raw, string_columns
 from telecom_nb.sources.spec import SitesSpec
 from telecom_nb.sources.values import kpi_to_float, sector_ids
 
@@ -80,7 +81,11 @@ def read_inventory(spec: SitesSpec, export_sector: str | None = None) -> Invento
     if raw.empty:
         raise KpiInputError(f"{name}: the site inventory has a header but no rows")
 
-    table = pd.DataFrame(index=pd.Index(sector_ids(raw[chosen["sector"]]), name=schema.SECTOR))
+    ids = raw[chosen["sector"]]
+    if pd.api.types.is_numeric_dtype(ids.dtype):
+        # read as numbers, ``00123`` lost its zeros: the export's cell ids keep them
+        ids = read_file(Path(spec.path), text_columns=(chosen["sector"],)).frame[ids.name]
+    table = pd.DataFrame(index=pd.Index(sector_ids(ids), name=schema.SECTOR))
     invalid = 0
     for role, limit in ((schema.LAT, 90.0), (schema.LON, 180.0), (AZIMUTH, 360.0)):
         column = chosen[role]
