@@ -134,3 +134,14 @@ def test_a_skipped_dst_hour_written_anyway_names_the_day_and_a_fixed_offset(tmp_
 )
 def test_kpi_names_in_other_languages_give_their_bad_direction(name, bad):
     assert bad_direction(name) == bad
+
+
+def test_rows_told_apart_by_a_granularity_column_name_it(tmp_path):
+    quarter = export(["A", "B", "C"], periods=96, freq="15min").assign(**{"Granularity Period": 15})
+    hourly = export(["A", "B", "C"], periods=24).assign(**{"Granularity Period": 60})
+    pd.concat([quarter, hourly]).to_csv(tmp_path / "e.csv", index=False)
+    with pytest.raises(
+        KpiInputError,
+        match=r"20.0%.*rows of one time and sector differ in 'Granularity Period' \(15, 60\)",
+    ):
+        load_source(spec(tmp_path / "e.csv"))

@@ -156,7 +156,7 @@ def load_source(
         one_cadence(fate.stamps.where(fate.reason == 0), raw_set.ends,
                     [p.name for p in raw_set.files], name)
     if not fate.kept.any() or (fate.dropped_share() > MAX_DROP_SHARE and not spec.allow_drops):
-        raise loss_error(fate, name, spec.allow_drops)
+        raise loss_error(fate, name, spec.allow_drops, raw)
     messages.extend(fate.notes())
 
     frame = _schema_frame(raw, fate, roles)

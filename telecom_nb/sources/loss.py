@@ -155,8 +155,10 @@ class RowFate:
         return out
 
 
-def loss_error(fate: RowFate, name: str, allow_drops: bool) -> KpiInputError:
-    """One line: how many rows would go, for which main reason, and the likely fix."""
+def loss_error(fate: RowFate, name: str, allow_drops: bool,
+               raw: pd.DataFrame | None = None) -> KpiInputError:
+    """One line: how many rows would go, for which main reason, and the likely fix
+    (``raw``, the table as read, lets duplicates name the column that tells them apart)."""
     total = len(fate.reason) - sum(fate.count(r) for r in NOT_DATA)
     counts = {reason: fate.count(reason) for reason in REASONS if reason not in NOT_LOST}
     main = max(counts, key=lambda r: counts[r])
@@ -168,7 +170,34 @@ def loss_error(fate: RowFate, name: str, allow_drops: bool) -> KpiInputError:
         head = (f"{name}: {n:,} of {total:,} rows ({n / total:.1%}) would be dropped, "
                 f"{fate.what(main)}")
         tail = "" if allow_drops else "; set allow_drops = true to load the rest anyway"
-    return KpiInputError(f"{head} ({fate.example(main)}): {_cause(fate, main)}{tail}")
+    cause = (main == "duplicate" and raw is not None and _telling_column(fate, raw)) or \
+        _cause(fate, main)
+    return KpiInputError(f"{head} ({fate.example(main)}): {cause}{tail}")
+
+
+def _telling_column(fate: RowFate, raw: pd.DataFrame) -> str | None:
+    """A column of few values (``Granularity Period`` 15/60, ``Band``) that tells apart
+    the rows of one (time, sector), each its own value, in most such groups: the export
+    holds several rows per cell and period. A column with as many values as the sectors
+    may be the cell column itself: the general cause says so. Read only on the error's
+    path."""
+    live = (fate.reason == 0) | (fate.reason == REASONS["duplicate"])
+    rows = pd.DataFrame({"t": fate.stamps, "s": fate.sectors})
+    groups = rows.duplicated(keep=False).to_numpy() & live
+    keys = [rows["t"][groups], rows["s"][groups]]
+    size = rows[groups].groupby(keys, sort=False).size()
+    n_sectors = keys[1].nunique()
+    for column in raw.columns:
+        values = raw[column][groups]
+        if not 2 <= values.nunique() <= min(10, n_sectors - 1):
+            continue  # (as many values as sectors: the cell column itself, say the cause)
+        split = values.groupby(keys, sort=False).nunique()
+        if (split == size).mean() >= 0.9:
+            shown = ", ".join(map(str, pd.unique(values)[:4]))
+            return (f"rows of one time and sector differ in {column!r} ({shown}): one row per "
+                    f"cell and period is expected (a source per {column!r} value, or a "
+                    "sector column that names each)")
+    return None
 
 
 def _cause(fate: RowFate, reason: str) -> str:
