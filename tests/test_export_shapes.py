@@ -145,3 +145,22 @@ def test_rows_told_apart_by_a_granularity_column_name_it(tmp_path):
         match=r"20.0%.*rows of one time and sector differ in 'Granularity Period' \(15, 60\)",
     ):
         load_source(spec(tmp_path / "e.csv"))
+
+
+def test_an_object_path_sector_id_finds_its_cell_in_the_inventory(tmp_path):
+    paths = [
+        f"S1/Cell:eNodeB Function Name=S1, Local Cell ID={i}, Cell Name=S1_{i}, eNodeB ID=101"
+        for i in range(3)
+    ]
+    export(paths).to_csv(tmp_path / "e.csv", index=False)
+    pd.DataFrame(
+        {
+            "Cell Name": ["S1_0", "S1_1", "S1_2"],
+            "Latitude": [40.1, 40.2, 40.3],
+            "Longitude": [-3.1, -3.2, -3.3],
+        }
+    ).to_csv(tmp_path / "s.csv", index=False)
+    loaded = load_source(spec(tmp_path / "e.csv", sites=SitesSpec(tmp_path / "s.csv")))
+    assert loaded.sites_missing == [] and loaded.frame[schema.LAT].notna().all()
+    assert set(loaded.frame[schema.SECTOR]) == set(paths)  # the export's ids stay
+    assert any("found by a part of their object path" in m for m in loaded.messages)
