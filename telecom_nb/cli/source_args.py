@@ -26,7 +26,9 @@ LOCAL_TIME = "local_time"
 #: how the counters of a load read in a sentence
 _DROPS = (("rows_bad_time", "no readable time"), ("rows_dst_gap", "time skipped by the clock"),
           ("rows_missing_sector", "no sector id"), ("rows_duplicate", "duplicate (kept the last)"),
-          ("rows_footer", "footer line(s)"))
+          ("rows_footer", "footer line(s)"),
+          ("rows_redelivered", "re-delivered by a later file (kept the later)"),
+          ("rows_header", "repeated header line(s)"))
 #: a KPI's bad direction in ``--check``'s words
 _BAD = {"up": "when it rises", "down": "when it falls", "both": "either way"}
 

@@ -27,6 +27,10 @@ _ID_NAMES = frozenset({
     "earfcn", "arfcn", "nrarfcn", "uarfcn", "mcc", "mnc", "plmn", "rnc", "bsc", "bts",
     "enodeb", "gnodeb", "nodeb", "enb", "gnb", "site", "cell", "sector", "node", "nrcell",
     "eutrancell", "localcellid", "cellindex", "band", "bandwidth", "freqband",
+    # 3GPP network resource model classes (TS 28.622/28.658/28.541) as export columns
+    "ne", "me", "managedelement", "mecontext", "subnetwork", "enbfunction", "gnbdufunction",
+    "gnbcucpfunction", "eutrancellfdd", "eutrancelltdd", "nrcelldu", "nrcellcu", "utrancell",
+    "gsmcell",
 })
 #: A last word meaning the column names a thing rather than measures it.
 _ID_SUFFIXES = frozenset({"id", "name", "code", "key", "index", "idx", "no", "number"})

@@ -93,11 +93,12 @@ class RawSet:
 
 
 def read_files(files: list[Path], *, encoding: str | None = None,
-               sheet: str | None = None) -> RawSet:
-    """Read and stack ``files`` (columns: the union, in order of first appearance)."""
+               sheet: str | None = None, text_columns: tuple[str, ...] = ()) -> RawSet:
+    """Read and stack ``files`` (columns: the union, in order of first appearance);
+    ``text_columns`` are read as written (see :func:`read_file`)."""
     raws: list[RawFile] = []
     for path in files:
-        raw = read_file(path, encoding=encoding, sheet=sheet)
+        raw = read_file(path, encoding=encoding, sheet=sheet, text_columns=text_columns)
         string_columns(raw.frame, path.name)
         raws.append(raw)
     notes = layout_notes(files, [raw.notes for raw in raws])

@@ -25,10 +25,14 @@ _UNIT_SUFFIXES = {"pct": "%", "percent": "%", "mb": "MB", "gb": "GB", "kb": "KB"
 #: Fragments that make a rise the fault; checked first ("Setup Failure Rate" is up).
 _BAD_UP = ("unavail", "drop", "fail", "loss", "lost", "latency", "delay", "error", "block",
            "congest", "bler", "jitter", "interference", "downtime", "outage", "reject",
-           "abnormal", "retrans", "rtwp", "timeout")
+           "abnormal", "retrans", "rtwp", "timeout",
+           # Spanish, Portuguese, French exports: drop, failure, loss, unavailability
+           "caída", "caida", "queda", "fallo", "falha", "échec", "echec", "coupure",
+           "pérdida", "perdida", "perda", "indispon", "latenc", "bloqueo", "bloqueio")
 #: Fragments that make a fall the fault.
 _BAD_DOWN = ("success", "avail", "throughput", "thp", "cssr", "setup", "accessib",
-             "retainab", "integrity", "hosr", "uptime", "cqi", "speed")
+             "retainab", "integrity", "hosr", "uptime", "cqi", "speed",
+             "éxito", "exito", "sucesso", "succès", "réussite", "disponib", "débit")
 
 
 @dataclass(frozen=True)

@@ -49,9 +49,12 @@ def read_raw(src: str | Path | pd.DataFrame) -> pd.DataFrame:
     return read_file(Path(src)).frame
 
 
-def read_file(path: Path, *, encoding: str | None = None, sheet: str | None = None) -> RawFile:
+def read_file(path: Path, *, encoding: str | None = None, sheet: str | None = None,
+              text_columns: tuple[str, ...] = ()) -> RawFile:
     """One export file as written (CSV/text in any common encoding and layout, Parquet,
-    Excel); a file that cannot be read is one KpiInputError naming it."""
+    Excel); a file that cannot be read is one KpiInputError naming it. ``text_columns``
+    (ids such as a cell column) of a text file are read as written: ``00123`` keeps its
+    zeros, which a number would lose."""
     name = path.name.lower()
     if name.endswith(CSV_SUFFIXES):
         kind = "CSV"
@@ -73,7 +76,7 @@ def read_file(path: Path, *, encoding: str | None = None, sheet: str | None = No
             return RawFile(frame)
         if kind == "Excel":
             return read_excel(path, sheet)
-        return _read_text(path, encoding)
+        return _read_text(path, encoding, text_columns)
     except KpiInputError:
         raise  # already one line naming the file
     except pd.errors.EmptyDataError as exc:
@@ -87,10 +90,12 @@ def read_file(path: Path, *, encoding: str | None = None, sheet: str | None = No
         raise KpiInputError(f"{path.name}: cannot read as {kind}: {first_line}") from exc
 
 
-def _read_text(path: Path, encoding: str | None) -> RawFile:
+def _read_text(path: Path, encoding: str | None, text_columns: tuple[str, ...] = ()) -> RawFile:
     """A CSV/text file: layout sniffed, then read once; a guess of UTF-8 that the rest of
     the file disproves is read again in the legacy code page (and said so)."""
     layout = sniff(path, encoding)
+    if text_columns:  # (a name absent from the file is ignored by read_csv)
+        layout = replace(layout, text_columns=tuple(text_columns))
     # low_memory=False: a column typed once for the whole file, not per chunk (no
     # DtypeWarning on stderr when a counter has "12,345" only further down)
     try:

@@ -9,6 +9,7 @@ listed: a new cell the inventory has not caught up with is not a reason to lose 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -26,7 +27,7 @@ from telecom_nb.sources.columns import (
     missing_columns_message,
     normalise,
 )
-from telecom_nb.sources.reading import read_raw, string_columns
+from telecom_nb.sources.reading import read_file, read_raw, string_columns
 from telecom_nb.sources.spec import SitesSpec
 from telecom_nb.sources.values import kpi_to_float, sector_ids
 
@@ -80,7 +81,11 @@ def read_inventory(spec: SitesSpec, export_sector: str | None = None) -> Invento
     if raw.empty:
         raise KpiInputError(f"{name}: the site inventory has a header but no rows")
 
-    table = pd.DataFrame(index=pd.Index(sector_ids(raw[chosen["sector"]]), name=schema.SECTOR))
+    ids = raw[chosen["sector"]]
+    if pd.api.types.is_numeric_dtype(ids.dtype):
+        # read as numbers, ``00123`` lost its zeros: the export's cell ids keep them
+        ids = read_file(Path(spec.path), text_columns=(chosen["sector"],)).frame[ids.name]
+    table = pd.DataFrame(index=pd.Index(sector_ids(ids), name=schema.SECTOR))
     invalid = 0
     for role, limit in ((schema.LAT, 90.0), (schema.LON, 180.0), (AZIMUTH, 360.0)):
         column = chosen[role]
@@ -110,8 +115,19 @@ def read_inventory(spec: SitesSpec, export_sector: str | None = None) -> Invento
 
 def join_inventory(frame: pd.DataFrame, inventory: Inventory) -> tuple[pd.DataFrame, list[str]]:
     """Fill the frame's site columns from the inventory (its values win; the export's fill
-    gaps) and return the sector ids the inventory lacks, sorted."""
-    looked_up = inventory.table.reindex(frame[schema.SECTOR].to_numpy())
+    gaps) and return the sector ids the inventory lacks, sorted. A sector id that is an
+    object path (``eNodeB=X, Cell Name=X_1`` or ``X/Cell=X_1``) and is not an inventory id
+    is looked up by the one part of its path that is."""
+    sectors = frame[schema.SECTOR]
+    keys = path_keys(pd.Index(pd.unique(sectors)), inventory.table.index)
+    if len(keys):
+        example = f"{keys.index[0]!r} -> {keys.iloc[0]!r}"
+        inventory.messages.append(
+            f"{inventory.name}: {len(keys):,} sector id(s) found by a part of their object "
+            f"path, e.g. {example}")
+        mapped = sectors.map(keys)
+        sectors = mapped.where(mapped.notna(), sectors)
+    looked_up = inventory.table.reindex(sectors.to_numpy())
     for column in SITE_COLUMNS:
         ours = pd.Series(looked_up[column].to_numpy(), index=frame.index)
         if column in frame.columns:
@@ -121,9 +137,30 @@ def join_inventory(frame: pd.DataFrame, inventory: Inventory) -> tuple[pd.DataFr
             ours = ours.where(ours.notna(), existing)
         frame[column] = ours
     frame[schema.PROVINCE] = frame[schema.PROVINCE].fillna(schema.UNKNOWN_PROVINCE)
-    known = frame[schema.SECTOR].isin(inventory.table.index)
+    known = sectors.isin(inventory.table.index).to_numpy()
     missing = sorted(pd.unique(frame.loc[~known, schema.SECTOR]).tolist())
     return frame, missing
+
+
+#: what separates an object path's parts, and a part's ``key=`` (or ``key:``) prefix
+_PATH_SEPARATORS = r"\s*[,/;]\s*"
+_PATH_KEY = r"^[^=:]*[=:]\s*"
+
+
+def path_keys(sectors: pd.Index, known: pd.Index) -> pd.Series:
+    """Inventory id per export sector id that is not one itself but has exactly one
+    part of its object path that is (parts split at ``,`` ``/`` ``;``, ``key=`` dropped);
+    one vectorised pass over the distinct ids."""
+    unknown = sectors[~sectors.isin(known)].dropna()
+    unknown = unknown[unknown.str.contains(r"[=,/;]", regex=True)]
+    if not len(unknown):
+        return pd.Series(dtype=object)
+    parts = pd.Series(unknown, index=unknown).str.split(_PATH_SEPARATORS, regex=True).explode()
+    parts = parts.str.replace(_PATH_KEY, "", regex=True).str.strip()
+    hits = parts[parts.isin(known)]
+    single = hits.groupby(level=0).nunique() == 1  # two different ids: ambiguous, not used
+    hits = hits[~hits.index.duplicated(keep="first")]
+    return hits[single.reindex(hits.index).to_numpy()].astype(object)
 
 
 def missing_message(missing: list[str], n_sectors: int, inventory: str) -> str:

@@ -51,6 +51,7 @@ class TextLayout:
     skip: int = 0  # physical lines before the header
     preamble: tuple[str, ...] = ()  # their non-blank text, for the report
     guessed: bool = False  # encoding chosen because strict UTF-8 failed
+    text_columns: tuple[str, ...] = ()  # read as written (ids with leading zeros)
 
     def options(self) -> dict[str, object]:
         # index_col=False: rows that end with a separator are not shifted under the header
@@ -61,6 +62,8 @@ class TextLayout:
             out["decimal"] = ","  # a `;` export is a decimal-comma locale
         if self.skip:
             out["skiprows"] = self.skip
+        if self.text_columns:
+            out["dtype"] = dict.fromkeys(self.text_columns, "str")
         return out
 
 

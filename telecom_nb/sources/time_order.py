@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from telecom_nb import schema
+from telecom_nb.errors import KpiInputError
 
 
 @dataclass
@@ -103,3 +104,25 @@ def human_step(step: pd.Timedelta) -> str:
     if seconds % 60 == 0:
         return f"{seconds // 60} min"
     return f"{step.total_seconds():g} s"
+
+
+def file_numbers(ends: np.ndarray) -> np.ndarray:
+    """Each row's file number in a stack of files (``ends``: one past each file's last row)."""
+    return np.repeat(np.arange(len(ends)), np.diff(ends, prepend=0))
+
+
+def one_cadence(stamps: pd.Series, ends: np.ndarray, names: list[str], name: str) -> None:
+    """One line when stacked files report different periods (a 15-minute and an hourly
+    export of one network): their rows would collide at every hour and the hourly values
+    replace quarter-hours. Each file's step is the median gap between its distinct times;
+    files of a single time (one file per period) say nothing."""
+    frame = pd.DataFrame({"f": file_numbers(ends), "t": instants(stamps)})
+    frame = frame[stamps.notna().to_numpy()].drop_duplicates().sort_values(["f", "t"])
+    steps = frame.groupby("f")["t"].diff()
+    steps = steps[steps > 0].groupby(frame["f"]).median()
+    if steps.nunique() > 1:
+        first, other = steps.idxmin(), steps.idxmax()
+        raise KpiInputError(
+            f"{name}: {names[first]} is every {human_step(pd.Timedelta(steps[first]))} but "
+            f"{names[other]} every {human_step(pd.Timedelta(steps[other]))}: one source holds "
+            "one reporting period; load each as its own source")

@@ -239,7 +239,10 @@ def _with_format(values: pd.Series, time_format: str, column: str) -> ParsedTime
 
 
 def _day_first(values: pd.Series) -> tuple[bool, list[str]]:
-    """Day-first or month-first for ``dd/mm/yyyy``-like text, decided from the data."""
+    """Day-first or month-first for ``dd/mm/yyyy``-like text, decided from the data: a
+    first field above 12 (day-first), a second one (month-first), else the reading whose
+    dates span less time (ten days of ``dd/mm`` read month-first span ten months); a tie
+    (one date, ``04/04``) is read month-first and said."""
     distinct = pd.Series(pd.unique(values.dropna())).astype(str)
     fields = distinct.str.extract(_SLASH_DATE).dropna()
     if fields.empty:
@@ -250,10 +253,35 @@ def _day_first(values: pd.Series) -> tuple[bool, list[str]]:
     if (second > 12).any() or (first > 12).any():
         return False, []
     example = distinct[fields.index[0]]
+    year = fields[2].astype(int)
+    year = year.where(year >= 100, year + 2000)
+    day_span, month_span = (_span(year, month, day) for month, day in
+                            ((second, first), (first, second)))
+    if day_span < month_span:  # dd/mm read month-first jumps a month a day
+        return True, [
+            f"dates such as {example!r} read day-first: that reading spans "
+            f"{_days(day_span)}, month-first {_days(month_span)} "
+            "(set time_format, e.g. '%m/%d/%Y %H:%M', if they are month-first)"]
+    if day_span > month_span:
+        return False, [
+            f"dates such as {example!r} read month-first: that reading spans "
+            f"{_days(month_span)}, day-first {_days(day_span)} "
+            "(set time_format, e.g. '%d/%m/%Y %H:%M', if they are day-first)"]
     return False, [
         f"dates such as {example!r} could be day-first or month-first; read month-first. "
         "Set time_format (e.g. '%d/%m/%Y %H:%M') if they are day-first"
     ]
+
+
+def _span(year: pd.Series, month: pd.Series, day: pd.Series) -> pd.Timedelta:
+    """Time between the first and last of these dates (invalid ones ignored)."""
+    dates = pd.to_datetime(pd.DataFrame({"year": year, "month": month, "day": day}),
+                           errors="coerce").dropna()
+    return dates.max() - dates.min() if len(dates) else pd.Timedelta(0)
+
+
+def _days(span: pd.Timedelta) -> str:
+    return f"{span.days + 1:,} day(s)"
 
 
 def _text(values: pd.Series) -> ParsedTimes:

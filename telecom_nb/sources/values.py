@@ -53,7 +53,8 @@ _DECIMAL_COMMA = re.compile(r"[+-]?\d*,(?:\d{1,2}|\d{4,})")
 
 
 def ungrouped(values: pd.Series) -> pd.Series:
-    """Text numbers with digit grouping (``"12,345"``) as plain numbers (``12345.0``).
+    """Text numbers with digit grouping (``"12,345"``) or a percent sign (``"99.5%"``, read
+    as ``99.5``, the number shown) as plain numbers (``12345.0``).
 
     Counters and volumes in OSS reports often carry thousands separators; read as text they
     would be missing values, or the whole column "not numeric". A column whose commas are
@@ -64,6 +65,11 @@ def ungrouped(values: pd.Series) -> pd.Series:
     failed = out.isna() & values.notna()
     if not failed.any():
         return out
+    percent = failed & text.str.endswith("%")  # "99.5%": a spreadsheet's percent format
+    if percent.any():
+        text = text.where(~percent, text.str[:-1].str.rstrip())
+        out[percent] = pd.to_numeric(text[percent], errors="coerce")
+        failed &= out.isna()
     comma_decimal = bool(text[failed].str.fullmatch(_DECIMAL_COMMA).any())
     for pattern, groups, decimal in _GROUPED:
         if groups == "," and comma_decimal:
@@ -74,6 +80,9 @@ def ungrouped(values: pd.Series) -> pd.Series:
             out[hit] = pd.to_numeric(plain.str.replace(decimal, ".", regex=False),
                                      errors="coerce")
             failed &= ~hit
+    if comma_decimal and percent.any():  # "97,5%" in a decimal-comma export
+        hit = failed & percent & text.str.fullmatch(_DECIMAL_COMMA)
+        out[hit] = pd.to_numeric(text[hit].str.replace(",", ".", regex=False), errors="coerce")
     return out
 
 

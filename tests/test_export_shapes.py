@@ -1,0 +1,166 @@
+"""Export shapes our generators never wrote (walk41): percent signs in values, cell ids
+with leading zeros, 3GPP object-class columns, dd/mm dates with no day above 12, a
+15-minute and an hourly file stacked, exports joined by ``cat``, a skipped DST hour
+written anyway, KPI names in Spanish/Portuguese/French."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from telecom_nb import schema
+from telecom_nb.errors import KpiInputError
+from telecom_nb.sources.ingest import load_source
+from telecom_nb.sources.kpiinfo import bad_direction
+from telecom_nb.sources.spec import SitesSpec, SourceSpec
+from telecom_nb.sources.values import ungrouped
+
+
+def export(
+    cells: list[str],
+    start: str = "2026-06-01",
+    periods: int = 48,
+    freq: str = "h",
+    fmt: str = "%Y-%m-%d %H:%M",
+) -> pd.DataFrame:
+    """Rows per period then cell, one time column, two KPIs."""
+    stamps = pd.date_range(start, periods=periods, freq=freq)
+    rng = np.random.default_rng(2293)
+    n = len(stamps) * len(cells)
+    return pd.DataFrame(
+        {
+            "Start Time": np.repeat(stamps.strftime(fmt), len(cells)),
+            "Cell": np.tile(cells, len(stamps)),
+            "CSSR (%)": np.round(99.5 - rng.exponential(0.2, n), 2),
+            "Drop Rate (%)": np.round(rng.exponential(0.2, n), 3),
+        }
+    )
+
+
+def spec(path: Path, **kw) -> SourceSpec:
+    return SourceSpec(path=path, **{"timestamp": "Start Time", "sector": "Cell", **kw})
+
+
+def test_percent_signs_in_values_are_the_numbers_shown():
+    assert ungrouped(pd.Series(["99.5%", "1,234.5 %", "NIL", None])).tolist()[:2] == [99.5, 1234.5]
+    assert ungrouped(pd.Series(["97,5%", "99,25 %"])).tolist() == [97.5, 99.25]
+
+
+def test_a_kpi_written_with_percent_signs_is_a_kpi(tmp_path):
+    table = export(["A", "B"])
+    table["CSSR (%)"] = table["CSSR (%)"].map(lambda v: f"{v}%")
+    table.to_csv(tmp_path / "e.csv", index=False)
+    loaded = load_source(spec(tmp_path / "e.csv"))
+    assert "CSSR (%)" in loaded.kpis  # was "not numeric", silently left out
+    assert loaded.frame["CSSR (%)"].between(90, 100).all()
+
+
+def test_cell_ids_with_leading_zeros_keep_them_and_join_the_sites(tmp_path):
+    cells = ["00123", "00124", "01125"]
+    export(cells).to_csv(tmp_path / "e.csv", index=False)
+    pd.DataFrame(
+        {"Cell": cells, "Latitude": [40.1, 40.2, 40.3], "Longitude": [-3.1, -3.2, -3.3]}
+    ).to_csv(tmp_path / "s.csv", index=False)
+    loaded = load_source(spec(tmp_path / "e.csv", sites=SitesSpec(tmp_path / "s.csv")))
+    assert sorted(loaded.frame[schema.SECTOR].unique()) == cells  # not "123"
+    assert loaded.frame[schema.LAT].notna().all()
+
+
+def test_object_class_columns_are_identifiers_not_kpis(tmp_path):
+    table = export(["A", "B"]).assign(ManagedElement=1001, EUtranCellFDD=7)
+    table.to_csv(tmp_path / "e.csv", index=False)
+    loaded = load_source(spec(tmp_path / "e.csv"))
+    assert loaded.kpis == ["CSSR (%)", "Drop Rate (%)"]
+    assert loaded.skipped_columns["ManagedElement"] == "identifier"
+
+
+def test_dd_mm_dates_with_no_day_above_12_are_read_by_the_shorter_span(tmp_path):
+    export(["A", "B"], periods=24 * 10, fmt="%d/%m/%Y %H:%M").to_csv(
+        tmp_path / "e.csv", index=False
+    )
+    loaded = load_source(spec(tmp_path / "e.csv", timezone="Europe/Madrid"))
+    local = loaded.local_timestamps()
+    assert (local.dt.month == 6).all() and local.dt.day.max() == 10  # not Jan..Oct 6
+    assert any("read day-first: that reading spans 10 day(s)" in m for m in loaded.messages)
+
+
+def test_a_15_minute_and_an_hourly_file_stacked_is_one_line(tmp_path):
+    export(["A", "B"], periods=96, freq="15min").to_csv(tmp_path / "q15.csv", index=False)
+    export(["A", "B"], periods=24).to_csv(tmp_path / "h1.csv", index=False)
+    with pytest.raises(
+        KpiInputError,
+        match=r"q15.csv is every 15 min but h1.csv every 1 h: "
+        r"one source holds one reporting period",
+    ):
+        load_source(spec((tmp_path / "q15.csv", tmp_path / "h1.csv")))
+
+
+def test_exports_joined_by_cat_repeat_their_header_which_is_not_data(tmp_path):
+    table = export([f"C{i}" for i in range(5)])
+    text = "".join(part.to_csv(index=False) for _, part in table.groupby("Start Time"))
+    (tmp_path / "all.csv").write_text(text)  # 47 header lines in 287: 16 %
+    loaded = load_source(spec(tmp_path / "all.csv"))
+    c = loaded.counters
+    assert c.rows_loaded == len(table) and c.rows_header == 47 and c.rows_bad_time == 0
+    assert loaded.frame["CSSR (%)"].dtype == float
+
+
+def test_a_skipped_dst_hour_written_anyway_names_the_day_and_a_fixed_offset(tmp_path):
+    export(["A", "B"], start="2026-03-29", periods=24).to_csv(tmp_path / "e.csv", index=False)
+    with pytest.raises(
+        KpiInputError,
+        match=r"2 of 48 rows.*clocks skip these wall times "
+        r"\(on 2026-03-29\).*fixed offset",
+    ):
+        load_source(spec(tmp_path / "e.csv", timezone="Europe/Madrid"))
+    loaded = load_source(spec(tmp_path / "e.csv", timezone="Europe/Madrid", allow_drops=True))
+    assert loaded.counters.rows_dst_gap == 2 and loaded.counters.rows_loaded == 46
+
+
+@pytest.mark.parametrize(
+    ("name", "bad"),
+    [
+        ("Taxa de Sucesso RRC (%)", "down"),
+        ("Taxa de Queda (%)", "up"),
+        ("Tasa de éxito RRC (%)", "down"),
+        ("Tasa de caída (%)", "up"),
+        ("Indisponibilidad (s)", "up"),
+        ("Disponibilité (%)", "down"),
+        ("Tráfico DL (MB)", "both"),
+    ],
+)
+def test_kpi_names_in_other_languages_give_their_bad_direction(name, bad):
+    assert bad_direction(name) == bad
+
+
+def test_rows_told_apart_by_a_granularity_column_name_it(tmp_path):
+    quarter = export(["A", "B", "C"], periods=96, freq="15min").assign(**{"Granularity Period": 15})
+    hourly = export(["A", "B", "C"], periods=24).assign(**{"Granularity Period": 60})
+    pd.concat([quarter, hourly]).to_csv(tmp_path / "e.csv", index=False)
+    with pytest.raises(
+        KpiInputError,
+        match=r"20.0%.*rows of one time and sector differ in 'Granularity Period' \(15, 60\)",
+    ):
+        load_source(spec(tmp_path / "e.csv"))
+
+
+def test_an_object_path_sector_id_finds_its_cell_in_the_inventory(tmp_path):
+    paths = [
+        f"S1/Cell:eNodeB Function Name=S1, Local Cell ID={i}, Cell Name=S1_{i}, eNodeB ID=101"
+        for i in range(3)
+    ]
+    export(paths).to_csv(tmp_path / "e.csv", index=False)
+    pd.DataFrame(
+        {
+            "Cell Name": ["S1_0", "S1_1", "S1_2"],
+            "Latitude": [40.1, 40.2, 40.3],
+            "Longitude": [-3.1, -3.2, -3.3],
+        }
+    ).to_csv(tmp_path / "s.csv", index=False)
+    loaded = load_source(spec(tmp_path / "e.csv", sites=SitesSpec(tmp_path / "s.csv")))
+    assert loaded.sites_missing == [] and loaded.frame[schema.LAT].notna().all()
+    assert set(loaded.frame[schema.SECTOR]) == set(paths)  # the export's ids stay
+    assert any("found by a part of their object path" in m for m in loaded.messages)
