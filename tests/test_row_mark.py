@@ -7,7 +7,7 @@ import pandas as pd
 
 from telecom_nb.detectors import iforest, make_detector
 from telecom_nb.detectors.feature_tails import continues
-from telecom_nb.detectors.row_mark import MARK_Z, marked, split
+from telecom_nb.detectors.row_mark import AREA_YOUNG, MARK_Z, area_rows, marked, split
 from telecom_nb.engine.replay import replay
 from telecom_nb.schema import KPIS
 from telecom_nb.sources.simulator import KpiSimulator
@@ -116,3 +116,38 @@ def test_the_calibration_reads_every_row_as_scored(monkeypatch) -> None:
     det = make_detector("iforest")
     replay(KpiSimulator(n_sectors=16, seed=2134, step="1h").run(96), det, list(KPIS))
     assert checked and det.retrain_failures_ == 0
+
+
+def test_the_area_null_skips_only_the_youngest_marked_rows() -> None:
+    kept = np.ones(3000, dtype=bool)
+    kept[[5, 1500, 2100, 2999]] = False  # marked; the youngest third from row 2000
+    use = area_rows(kept)
+    assert np.flatnonzero(~use).tolist() == [2100, 2999]
+    assert AREA_YOUNG * 3000 == 1000
+
+
+def _cluster_window(at: slice, seed: int = 3) -> tuple[np.ndarray, np.ndarray]:
+    """A window whose area columns are small on a third of the rows, with 60 rows of a
+    cluster (area z 6-9 on both families) at ``at``; and its marks."""
+    rng = np.random.default_rng(seed)
+    w = _window(6000, seed)
+    some = rng.random(len(w)) < 0.3
+    w[some, 4:] = np.abs(rng.normal(size=(int(some.sum()), 4)))
+    w[at, 4] = w[at, 6] = rng.uniform(6.0, 9.0, size=60)
+    mark = marked(w, PAIRS)
+    assert mark is not None and mark[at].all()
+    return w, ~mark
+
+
+def test_yesterdays_cluster_leaves_the_area_null_an_older_one_does_not() -> None:
+    """Wiring (`iforest._fit_area`): the same cluster rows, young, no longer set the tail
+    a new cluster row is read against; older, they still do."""
+    row = np.zeros((1, 8))
+    row[0, 4] = row[0, 6] = 5.0  # today's cluster cell
+    read = {}
+    for name, at in (("old", slice(100, 160)), ("young", slice(5900, 5960))):
+        w, kept = _cluster_window(at)
+        part = iforest._fit_area((w, None, kept), None, PAIRS, False, (), 0)
+        assert part is not None
+        read[name] = float(part(row)[0])
+    assert read["young"] > read["old"] + 0.5

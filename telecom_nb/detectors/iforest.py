@@ -28,7 +28,7 @@ from telecom_nb.detectors.ratio_switch import RatioSwitch
 from telecom_nb.detectors.retrain_jobs import POOLED_SERIES, ROW_KEYS
 from telecom_nb.detectors.rolling_forest import KEPT, RollingForestParams, kept_trees, rolled_forest
 from telecom_nb.detectors.row_cache import RowCache, kept_rows
-from telecom_nb.detectors.row_mark import split
+from telecom_nb.detectors.row_mark import area_rows, split
 from telecom_nb.detectors.run_part import RunPart
 from telecom_nb.detectors.second_kpi import SecondKpi
 from telecom_nb.detectors.shift_part import MIN_SHIFT_ROWS, bonferroni, shift_null, shift_score
@@ -199,7 +199,7 @@ class IsolationForestDetector(RatioSwitch, PartSchedule, CalendarParams, ForestP
             area = None
         elif all_rows is None:
             area = AreaPart.fit(every, ref, area_pairs, cont)
-        else:  # the mark is the area's own evidence: its null reads every row
+        else:  # the mark is the area's own evidence: its null reads all but the youngest
             area = _fit_area(all_rows, n_base, area_pairs, free, tuple(hidden) + run + drift_cols,
                              params["random_state"])
         rates = None if heavy else RatePart.fit(every, ref, rate_cols, cont, rate_least)
@@ -345,10 +345,15 @@ def _calibration_sample(n_rows: int, seed: int | None) -> np.ndarray | None:
 def _fit_area(rows: tuple[np.ndarray, np.ndarray | None], n_base: int | None,
               pairs: tuple[tuple[int, int], ...], free: bool, unread: tuple,
               seed: int | None) -> AreaPart | None:
-    """The area part fitted on every window row, marked ones too (:mod:`.row_mark` marks
-    what its statistic reads: a null without them called every such row extreme, w2114's
-    area-led false rows 24 -> 54 on a two-site Sunday crowd)."""
-    ref, previous = rows[:2]
+    """The area part fitted on the window's rows but its youngest marked ones
+    (:func:`.row_mark.area_rows`; the mark is what its statistic reads: a null without any
+    called every such row extreme, w2114's area-led false rows 24 -> 54 on a two-site
+    Sunday crowd; with yesterday's cluster, today's read as ordinary)."""
+    ref, previous, marks = rows
+    use = area_rows(marks)
+    if not use.all():
+        ref = ref[use]
+        previous = None if previous is None else previous[use]
     if n_base is not None:
         ref = ref[:, :n_base]
         previous = None if previous is None else previous[:, :n_base]

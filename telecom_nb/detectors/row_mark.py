@@ -16,7 +16,11 @@ healthy cell beside a cluster (own ~0) and a crowd (one family) are not marked. 
 coordinates only: without area columns nothing is marked; a few series (heavy tails) never.
 Two fits read every row, marked ones too: the final score's null (``RetrainJobs.fit_inputs``:
 its alarm rate is the whole window's; without them +7 and +31 false rows on the tuning
-worlds for no event more) and the area part, whose statistic is the mark's own evidence.
+worlds for no event more) and the area part, whose statistic is the mark's own evidence:
+it reads the marked rows older than the window's youngest :data:`AREA_YOUNG` (a day of a
+3-day window). Without any of them it called every crowd of two families at a few sites
+extreme (w2114); with the youngest too, yesterday's cluster set its tail and today's read
+as ordinary (firstday40: raw area 3.11 against 5.20 for the same evidence).
 """
 
 from __future__ import annotations
@@ -31,6 +35,9 @@ MARK_Z = 3.0
 MARK_FAMILIES = 2
 #: the most of the window's rows left out (a window held by a wide event keeps its rows)
 MAX_SHARE = 0.1
+#: the share of the window, its youngest rows, whose marked rows the area part's null skips
+#: (a window adds the same rows each tick: a share is an age)
+AREA_YOUNG = 1.0 / 3.0
 
 
 def marked(window: np.ndarray, pairs: tuple[tuple[int, int], ...]) -> np.ndarray | None:
@@ -62,3 +69,11 @@ def split(
         return window, previous, None
     kept = ~mark
     return window[kept], None if previous is None else previous[kept], (window, previous, kept)
+
+
+def area_rows(kept: np.ndarray) -> np.ndarray:
+    """The rows the area part's null reads, given the kept rows' mask of :func:`split` (the
+    window's rows oldest first): every unmarked row and the marked ones older than its
+    youngest :data:`AREA_YOUNG`."""
+    n = len(kept)
+    return kept | (np.arange(n) < n - AREA_YOUNG * n)
