@@ -264,3 +264,45 @@ def test_the_fake_says_what_its_kpis_are_and_where_its_clock_is():
     assert isinstance(monitor, MonitorView)
     assert kpi_meta(monitor)["Avg Connected Users"].unit == "users"
     assert kpi_meta(monitor)["E-RAB Drop Rate (%)"].bad == "up"
+
+
+# -- exports unlike our generators (walkui41) ----------------------------------------------
+def test_no_sector_with_a_position_still_draws_alerts_charts_and_status():
+    """An export without a sites file: the map has no dot, yet an anomalous sector's tick
+    must not break the redraw (it did: IndexError in the map, charts never drawn)."""
+    sites = _sites().assign(**{schema.LAT: np.nan, schema.LON: np.nan})
+    monitor = FakeMonitor(kpis=VENDOR_KPIS, labels=LABELS, kpi_info=INFO, sectors=sites)
+    dash = Dashboard(monitor, provinces=SQUARE)
+    for _ in range(2):
+        monitor.emit(anomalous=[0, 3], recovering=[5])
+    assert dash.map.base.data["features"] == [] and dash.map.alerts.data["features"] == []
+    assert "9 sectors have no position" in dash.map.unplaced_note.value
+    assert all(len(dash.charts.lines[k].y) == 2 for k in dash.chart_kpis)
+    assert "tick <span class=\"tnb-status-tick\">2" in dash.status.widget.value
+
+
+def test_a_network_across_the_date_line_is_one_place_on_the_map():
+    """Fiji: sites at 179.99 and -179.99 are 2 km apart, not the width of the world."""
+    sites = pd.DataFrame({schema.SECTOR: ["F1A", "F1B", "F2A", "F3A"],
+                          schema.PROVINCE: "Fiji", schema.LAT: [-17.80, -17.80, -17.81, -16.5],
+                          schema.LON: [179.995, 179.995, -179.99, 179.40],
+                          "azimuth": [0, 120, -120, np.nan]})
+    dash = Dashboard(FakeMonitor(kpis=VENDOR_KPIS, sectors=sites), provinces=SQUARE)
+    center, zoom = tuple(dash.map.map.center), dash.map.map.zoom
+    assert zoom >= 7 and 179.3 < center[1] < 180.1, (center, zoom)
+    drawn = _drawn(dash.map.base)
+    assert drawn["F2A"][0] == pytest.approx(180.0, abs=0.02)  # just east of 180, not -180
+    assert len(set(drawn.values())) == 4
+    assert _metres(drawn["F1A"], drawn["F2A"], -17.8) < 5_000
+    mid = initial_view(sites.iloc[:1])  # one site: no crossing, no shift
+    assert mid[0][1] == pytest.approx(179.995)
+    iran = initial_view(_sites())  # a network away from the date line is unchanged
+    assert 51.2 < iran[0][1] < 51.5
+
+
+def test_one_sector_is_called_one_sector():
+    sites = _sites().iloc[:1]
+    dash = Dashboard(FakeMonitor(kpis=VENDOR_KPIS, sectors=sites), provinces=SQUARE)
+    dash.status.refresh()
+    text = dash.status.widget.value
+    assert "1 sector" in text and "1 sectors" not in text

@@ -263,10 +263,14 @@ class SectorMap(HasTraits):
         ids = rows[SECTOR].to_numpy(dtype=object)
         at = self._drawn.index.get_indexer(ids)
         found = at >= 0
-        lat = np.where(found, self._drawn[LAT].to_numpy(dtype=float)[at],
+        at = np.where(found, at, 0)  # a placeholder row where not found (may be none drawn)
+        drawn = self._drawn[[LAT, LON]].to_numpy(dtype=float)
+        if not len(drawn):  # no sector has a position: every lookup misses
+            drawn = np.full((1, 2), np.nan)
+        lat = np.where(found, drawn[at, 0],
                        pd.to_numeric(rows[LAT], errors="coerce").to_numpy(dtype=float)
                        if LAT in rows else np.nan)
-        lon = np.where(found, self._drawn[LON].to_numpy(dtype=float)[at],
+        lon = np.where(found, drawn[at, 1],
                        pd.to_numeric(rows[LON], errors="coerce").to_numpy(dtype=float)
                        if LON in rows else np.nan)
         return pd.DataFrame({SECTOR: ids, LAT: lat, LON: lon})

@@ -10,7 +10,10 @@ city or region, and never more than a block away from the true site on a country
 map. All of it is vectorised and done once per sector, not per tick.
 
 The first view fits the sectors' bounding box (padded); data that needs the whole of Iran
-gets the usual Iran view.
+gets the usual Iran view. A network across the antimeridian (Fiji, Chukotka, the Aleutians:
+longitudes 179.9 and -179.9) is one place, not the width of the world: its longitudes are
+unwrapped past 180 (Leaflet draws 180.1 just east of 180) before the view and the dots are
+computed.
 """
 
 from __future__ import annotations
@@ -43,6 +46,24 @@ def metres_per_pixel(lat: float, zoom: float) -> float:
     return _EARTH_PX0_M * math.cos(math.radians(lat)) / 2**zoom
 
 
+def unwrap_longitudes(lon: np.ndarray) -> np.ndarray:
+    """``lon`` made continuous across the antimeridian when the data crosses it.
+
+    The widest empty arc of the circle is where the map should cut; when it is not the one
+    over +-180 (the data spans 179 .. -179), the longitudes west of that arc move by +360.
+    NaN stays NaN; data that does not cross is returned as it is.
+    """
+    lon = np.asarray(lon, dtype=float)
+    finite = np.sort(lon[np.isfinite(lon)])
+    if len(finite) < 2:
+        return lon
+    gaps = np.diff(finite)
+    widest = int(np.argmax(gaps))
+    if gaps[widest] <= finite[0] + 360.0 - finite[-1]:
+        return lon
+    return np.where(lon <= finite[widest], lon + 360.0, lon)
+
+
 def placed(sectors: pd.DataFrame) -> np.ndarray:
     """Rows with a usable position (finite lat and lon)."""
     lat = pd.to_numeric(sectors[LAT], errors="coerce").to_numpy(dtype=float)
@@ -60,7 +81,7 @@ def data_bounds(sectors: pd.DataFrame, pad: float = PAD) -> Bounds | None:
     if not ok.any():
         return None
     lat = sectors[LAT].to_numpy(dtype=float)[ok]
-    lon = sectors[LON].to_numpy(dtype=float)[ok]
+    lon = unwrap_longitudes(sectors[LON].to_numpy(dtype=float)[ok])
     south, north, west, east = lat.min(), lat.max(), lon.min(), lon.max()
     pad_lat = max((north - south) * pad, 0.01)
     pad_lon = max((east - west) * pad, 0.01)
@@ -104,7 +125,7 @@ def fan_out(sectors: pd.DataFrame, distance_m: float) -> pd.DataFrame:
     ok = placed(sectors)
     frame = sectors.loc[ok]
     lat = frame[LAT].to_numpy(dtype=float)
-    lon = frame[LON].to_numpy(dtype=float)
+    lon = unwrap_longitudes(frame[LON].to_numpy(dtype=float))
     if AZIMUTH in frame:
         azimuth = pd.to_numeric(frame[AZIMUTH], errors="coerce").to_numpy(dtype=float)
     else:
