@@ -306,3 +306,14 @@ def test_one_sector_is_called_one_sector():
     dash.status.refresh()
     text = dash.status.widget.value
     assert "1 sector" in text and "1 sectors" not in text
+
+
+def test_forty_kpis_keep_the_kpis_control_short_and_labelled():
+    kpis = tuple(f"Vendor Derived Metric {i:02d} [ms]" for i in range(40))
+    labels = {k: k.replace("[ms]", "(ms)") for k in kpis}
+    dash = Dashboard(FakeMonitor(kpis=kpis, labels=labels), provinces=SQUARE)
+    control = dash.controls.params["kpis"]
+    assert control.rows <= 8  # not a 40-row box down the side panel
+    assert control.options[0] == ("Vendor Derived Metric 00 (ms)", kpis[0])
+    control.value = kpis[3:5]
+    assert dash.monitor.detector.kpis == list(kpis[3:5])
