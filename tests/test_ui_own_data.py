@@ -317,3 +317,30 @@ def test_forty_kpis_keep_the_kpis_control_short_and_labelled():
     assert control.options[0] == ("Vendor Derived Metric 00 (ms)", kpis[0])
     control.value = kpis[3:5]
     assert dash.monitor.detector.kpis == list(kpis[3:5])
+
+
+def test_sites_in_one_city_block_get_dots_apart_at_the_first_view():
+    """Four rooftop sites 30-45 m apart, three sectors each: at the first view every dot
+    is at least a dot's width from the next (they overlapped at zoom 14)."""
+    from telecom_nb.ui.map import DOT_RADIUS
+    from telecom_nb.ui.placement import metres_per_pixel
+
+    site_lat = np.repeat(48.8566 + 0.0003 * np.array([0, 1, 0, 1]), 3)
+    site_lon = np.repeat(2.3522 + 0.0004 * np.array([0, 0, 1, 1]), 3)
+    sites = pd.DataFrame({schema.SECTOR: [f"P{i}" for i in range(12)], schema.PROVINCE: "IDF",
+                          schema.LAT: site_lat, schema.LON: site_lon,
+                          "azimuth": np.tile([30.0, 150.0, 270.0], 4)})
+    dash = Dashboard(FakeMonitor(kpis=VENDOR_KPIS, sectors=sites), provinces=SQUARE)
+    center, zoom = tuple(dash.map.map.center), dash.map.map.zoom
+    xy = np.array(list(_drawn(dash.map.base).values()))
+    metres = np.hypot((xy[:, None, 0] - xy[None, :, 0]) * METRES_PER_DEG
+                      * np.cos(np.radians(center[0])),
+                      (xy[:, None, 1] - xy[None, :, 1]) * METRES_PER_DEG)
+    np.fill_diagonal(metres, np.inf)
+    assert metres.min() / metres_per_pixel(center[0], zoom) >= 2 * DOT_RADIUS
+    lon, lat = xy[:, 0], xy[:, 1]  # and every dot is inside the first view (640 x 440 px)
+    half_w = 320 * metres_per_pixel(center[0], zoom) / (METRES_PER_DEG
+                                                        * np.cos(np.radians(center[0])))
+    assert (np.abs(lon - center[1]) < half_w).all()
+    assert (np.abs(lat - center[0]) < 220 * metres_per_pixel(center[0], zoom)
+            / METRES_PER_DEG).all()

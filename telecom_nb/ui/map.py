@@ -108,6 +108,8 @@ class SectorMap(HasTraits):
         center, zoom = initial_view(sectors)
         self.fan_m = fan_distance_m(zoom, center[0])
         self._drawn = fan_out(sectors, self.fan_m).set_index(SECTOR)  # where each dot is
+        if len(self._drawn):  # the first view holds the dots as drawn (fans included)
+            center, zoom = initial_view(self._drawn.reset_index())
         self.unplaced: list[str] = unplaced_ids(sectors)
         self.map = ipyleaflet.Map(
             center=center, zoom=zoom, prefer_canvas=True, scroll_wheel_zoom=True,

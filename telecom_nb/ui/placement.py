@@ -9,11 +9,12 @@ zoom, kept between ``FAN_MIN_M`` and ``FAN_MAX_M`` metres: visible at the first 
 city or region, and never more than a block away from the true site on a country-wide
 map. All of it is vectorised and done once per sector, not per tick.
 
-The first view fits the sectors' bounding box (padded); data that needs the whole of Iran
-gets the usual Iran view. A network across the antimeridian (Fiji, Chukotka, the Aleutians:
-longitudes 179.9 and -179.9) is one place, not the width of the world: its longitudes are
-unwrapped past 180 (Leaflet draws 180.1 just east of 180) before the view and the dots are
-computed.
+The first view fits the drawn dots' bounding box (padded): sites a few tens of metres apart
+(one city block) are then shown at a zoom where their fanned sectors do not overlap; data
+that needs the whole of Iran gets the usual Iran view. A network across the antimeridian
+(Fiji, Chukotka, the Aleutians: longitudes 179.9 and -179.9) is one place, not the width of
+the world: its longitudes are unwrapped past 180 (Leaflet draws 180.1 just east of 180)
+before the view and the dots are computed.
 """
 
 from __future__ import annotations
@@ -31,8 +32,9 @@ IRAN_ZOOM = 5
 IRAN_BOUNDS = ((24.5, 43.5), (40.5, 64.0))  # (south, west), (north, east), with a margin
 #: the map's size assumed when choosing the first zoom (its real width depends on the page)
 VIEW_PX = (640, 440)
-MAX_ZOOM = 15
+MAX_ZOOM = 17  # a city block's sites (tens of metres apart) each get their own dots
 PAD = 0.15  # share of the extent added around it
+MIN_PAD_DEG = 0.001  # ~100 m: one site's fanned sectors fill the first view, not 1 % of it
 FAN_PX = 8.0
 FAN_MIN_M = 150.0
 FAN_MAX_M = 800.0
@@ -76,15 +78,15 @@ Bounds = tuple[tuple[float, float], tuple[float, float]]
 
 def data_bounds(sectors: pd.DataFrame, pad: float = PAD) -> Bounds | None:
     """((south, west), (north, east)) of the placed sectors, padded by ``pad`` of the
-    extent (at least ~1 km); None when no sector has a position."""
+    extent (at least ~100 m); None when no sector has a position."""
     ok = placed(sectors)
     if not ok.any():
         return None
     lat = sectors[LAT].to_numpy(dtype=float)[ok]
     lon = unwrap_longitudes(sectors[LON].to_numpy(dtype=float)[ok])
     south, north, west, east = lat.min(), lat.max(), lon.min(), lon.max()
-    pad_lat = max((north - south) * pad, 0.01)
-    pad_lon = max((east - west) * pad, 0.01)
+    pad_lat = max((north - south) * pad, MIN_PAD_DEG)
+    pad_lon = max((east - west) * pad, MIN_PAD_DEG)
     return ((float(south - pad_lat), float(west - pad_lon)),
             (float(north + pad_lat), float(east + pad_lon)))
 
