@@ -344,3 +344,10 @@ def test_sites_in_one_city_block_get_dots_apart_at_the_first_view():
     assert (np.abs(lon - center[1]) < half_w).all()
     assert (np.abs(lat - center[0]) < 220 * metres_per_pixel(center[0], zoom)
             / METRES_PER_DEG).all()
+
+
+def test_the_search_hint_names_one_of_the_networks_own_ids():
+    dash = Dashboard(_operator_monitor(), provinces=SQUARE)
+    assert "T1A" in dash.triage.search.placeholder and "THR-" not in dash.triage.search.placeholder
+    dash.triage.search.value = "nothing-like-this"
+    assert "no sector matches" in dash.triage.note.value and "e.g. T1A" in dash.triage.note.value

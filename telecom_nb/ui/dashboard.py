@@ -15,6 +15,7 @@ the detector. No ``with output:`` capture is used from the background task.
 from __future__ import annotations
 
 import asyncio
+import html
 import math
 import time
 from collections.abc import Sequence
@@ -63,6 +64,12 @@ TITLE = (
     "acknowledged. Hover a dot for its KPIs beside their normal values, click it for its "
     "history below; filter, search and acknowledge with the bar above the map.</div>"
 )
+
+
+def _example_id(sectors: pd.DataFrame) -> str:
+    """A sector id of this network for the search's hint (the simulator's style when none)."""
+    ids = sectors[SECTOR].dropna().astype(str) if SECTOR in sectors else pd.Series(dtype=str)
+    return str(ids.iloc[0]) if len(ids) else "THR-00012"
 
 
 class Dashboard:
@@ -114,7 +121,8 @@ class Dashboard:
                                  on_acknowledge=self.acknowledge, on_pick=self._picked)
         self.triage = TriageBar(monitor.sectors[PROVINCE].dropna().astype(str).unique(), kpis,
                                 labels, self.chart_kpis, on_filter=self.set_filter,
-                                on_view=self._view_changed, on_export=self.export)
+                                on_view=self._view_changed, on_export=self.export,
+                                example_id=_example_id(monitor.sectors))
         self.heartbeat = Heartbeat(monitor.heartbeat)
         self.status = StatusLine(monitor, extra=lambda: f"page heartbeats {self.heartbeat.beats}",
                                  incidents=self._incident_summary)
@@ -271,8 +279,9 @@ class Dashboard:
         self.map.set_filter(self.matching, flt.state)
         n = None if self.matching is None else len(self.matching)
         if n == 0:
+            example = html.escape(self.triage.example_id)
             self.triage.note.value = ('<span style="color:#b00">no sector matches: the search '
-                                      "is part of a sector or site id, e.g. THR-00012</span>")
+                                      f"is part of a sector or site id, e.g. {example}</span>")
         elif n is not None:
             self.triage.note.value = f"{n:,} sector{'' if n == 1 else 's'} match"
             exact = [s for s in self.matching if s.lower() == flt.search.strip().lower()]
