@@ -29,6 +29,7 @@ from telecom_nb.ui.placement import (
     fan_out,
     initial_view,
 )
+from telecom_nb.ui.triage import Filter
 
 REPO = Path(__file__).resolve().parents[1]
 SQUARE = {"type": "FeatureCollection", "features": []}
@@ -351,3 +352,24 @@ def test_the_search_hint_names_one_of_the_networks_own_ids():
     assert "T1A" in dash.triage.search.placeholder and "THR-" not in dash.triage.search.placeholder
     dash.triage.search.value = "nothing-like-this"
     assert "no sector matches" in dash.triage.note.value and "e.g. T1A" in dash.triage.note.value
+
+
+def test_a_kpi_blank_over_the_range_says_so_in_its_charts():
+    """5G users blank network-wide until launch: the chart's title says why it is empty,
+    and stops saying it once values arrive; the drill-down too."""
+    monitor = _operator_monitor()
+    dash = Dashboard(monitor, provinces=SQUARE,
+                     chart_kpis=["Avg Connected Users", "E-RAB Drop Rate (%)"])
+    for _ in range(2):
+        monitor.emit(blank=("Avg Connected Users",))
+    users = dash.charts.figures["Avg Connected Users"]
+    assert users.title.endswith("no values in this range")
+    assert not dash.charts.figures["E-RAB Drop Rate (%)"].title.endswith("range")
+    dash.map.select("T1A")
+    dash.drill.kpi.value = "Avg Connected Users"
+    assert "no values in this range" in dash.drill.figure.title
+    dash.set_filter(Filter(search="T1"))  # the scope and the note together
+    assert users.title.endswith("3 sectors · no values in this range"), users.title
+    dash.set_filter(Filter())
+    monitor.emit()
+    assert users.title == "Connected users, mean"
