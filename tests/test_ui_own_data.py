@@ -373,3 +373,19 @@ def test_a_kpi_blank_over_the_range_says_so_in_its_charts():
     dash.set_filter(Filter())
     monitor.emit()
     assert users.title == "Connected users, mean"
+
+
+def test_forty_kpis_on_hover_scroll_and_lead_with_the_flagged_one():
+    kpis = tuple(f"Vendor Derived Metric {i:02d} (ms)" for i in range(40))
+    monitor = FakeMonitor(kpis=kpis, sectors=_sites())
+    dash = Dashboard(monitor, provinces=SQUARE)
+    monitor.emit(anomalous=[0])  # the fake's top KPI is the last one
+    dash.map.select("T1A")
+    rows = dash.map.info.value.split("<tr>")
+    assert kpis[-1] in rows[2] and "◀" in rows[2]  # first row after the header
+    assert dash.map.info.layout.max_height and dash.map.info.layout.overflow == "auto"
+    few = FakeMonitor(kpis=VENDOR_KPIS, sectors=_sites())
+    dash = Dashboard(few, provinces=SQUARE)
+    few.emit(anomalous=[0])
+    dash.map.select("T1A")
+    assert VENDOR_KPIS[0] in dash.map.info.value.split("<tr>")[2]  # few: source order

@@ -50,6 +50,10 @@ STATE_FILTERS = ("all", "anomalous", "recovering", "acknowledged")
 OSM_ATTRIBUTION = "© OpenStreetMap contributors (ODbL)"
 DOT_RADIUS = 5  # px: big enough to hover and click (the overlays draw 1 px larger)
 SHOWN_UNPLACED = 5
+#: an export of 40 KPIs: the hover table scrolls in the side panel (the controls stay in
+#: view) and, past INFO_TOP_FIRST KPIs, the one that drove the flag is its first row
+INFO_MAX_HEIGHT = "480px"
+INFO_TOP_FIRST = 12
 #: the alert overlay's drawing order (later on top) and each state's dot over the layer's
 #: red ``point_style`` (None: red itself, the commonest, so it carries no style)
 ALERT_ORDER = ("acknowledged", "recovering", "anomalous")
@@ -156,7 +160,9 @@ class SectorMap(HasTraits):
         self.tiles_toggle.observe(self._toggle_tiles, names="value")
         self.tiles_toggle.add_class("tnb-tiles")
         self.info = widgets.HTML("<i>Hover or click a sector for its KPIs, each beside its "
-                                 "normal value at this hour.</i>")
+                                 "normal value at this hour.</i>",
+                                 layout=widgets.Layout(max_height=INFO_MAX_HEIGHT,
+                                                       overflow="auto"))
         self.info.add_class("tnb-info")
         self.legend = widgets.HTML(
             " ".join(f'<span style="color:{c}">●</span> {s}' for s, c in COLORS.items())
@@ -322,8 +328,10 @@ class SectorMap(HasTraits):
         at = row.get("timestamp")
         normals = normals_for(history, self._latest, self.kpis, at, self.clock)
         top = str(row.get(TOP_KPI, "") or "")
-        table = kpi_table(row.to_dict(), normals, [k for k in self.kpis if k in row.index],
-                          self.meta, top)
+        shown = [k for k in self.kpis if k in row.index]
+        if len(shown) > INFO_TOP_FIRST and top in shown:
+            shown = [top, *[k for k in shown if k != top]]
+        table = kpi_table(row.to_dict(), normals, shown, self.meta, top)
         when = html.escape(self.clock.format(at)) if at is not None else ""
         return (
             f'<div class="tnb-info-body"><b>{sid}</b> · {html.escape(str(row[PROVINCE]))}'
