@@ -389,3 +389,16 @@ def test_forty_kpis_on_hover_scroll_and_lead_with_the_flagged_one():
     few.emit(anomalous=[0])
     dash.map.select("T1A")
     assert VENDOR_KPIS[0] in dash.map.info.value.split("<tr>")[2]  # few: source order
+
+
+def test_a_long_vendor_kpi_name_is_clipped_in_chart_titles_only():
+    long = "Average number of simultaneously connected RRC users in the cell during the period"
+    monitor = FakeMonitor(kpis=(long, "E-RAB Drop Rate (%)"), sectors=_sites())
+    dash = Dashboard(monitor, provinces=SQUARE)
+    monitor.emit()
+    title = dash.charts.figures[long].title
+    assert title.endswith("…, mean") and len(title) <= 70 and title.startswith("Average number")
+    dash.map.select("T1A")
+    dash.drill.kpi.value = long
+    assert long not in dash.drill.figure.title and "…" in dash.drill.figure.title
+    assert long in dash.map.info.value and long in dict(dash.triage.kpis.options)

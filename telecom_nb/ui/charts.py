@@ -44,9 +44,17 @@ PLACEHOLDER = ("<div class='tnb-drill-placeholder' style='height:60px;padding:12
                "border:1px dashed #bbb'>Click a sector on the map, or search for one above, "
                "to see its KPIs over the last day; red points are the ticks it was "
                "flagged.</div>")
+TITLE_LABEL_MAX = 60  # characters of a KPI label in a chart title (~360 px at 12 px)
 NO_VALUES = "no values in this range"  # a KPI blank in every tick shown
 DRILL_BUTTONS_MAX = 4  # more KPIs (or long names) than this: a dropdown, not buttons
 DRILL_LABEL_MAX = 18
+
+
+def clip_label(label: str, limit: int = TITLE_LABEL_MAX) -> str:
+    """A KPI label cut to ``limit`` characters with "…" for a chart's title: bqplot draws
+    the title as one SVG line, and a vendor's 90-character KPI name ran off both edges
+    (the whole name stays in the KPI pickers and the hover table)."""
+    return label if len(label) <= limit else label[: limit - 1].rstrip() + "…"
 
 
 def to_naive_utc(times: pd.Series | pd.Index) -> np.ndarray:
@@ -135,7 +143,7 @@ class NetworkCharts:
         self.time_axis = _time_axis(self.time_scale, self.clock)  # shared too
         labels, meta = labels or {}, meta or {}
         for i, kpi in enumerate(list(kpis)[:max_charts]):
-            title = f"{labels.get(kpi, kpi)}, mean"
+            title = f"{clip_label(str(labels.get(kpi, kpi)))}, mean"
             unit = meta[kpi].unit if kpi in meta else ""
             color = self.COLORS[i % len(self.COLORS)]
             self.figures[kpi], self.lines[kpi] = _small_figure(title, color, self.time_scale,
@@ -280,7 +288,7 @@ class SectorChart:
         y = _values(hist, kpi).astype(float)
         flagged = (hist[IS_ANOMALY].to_numpy(dtype=bool) if IS_ANOMALY in hist
                    else np.zeros(len(hist), bool))
-        label = self.kpi.label or kpi
+        label = clip_label(self.kpi.label or kpi)
         note = f"{int(flagged.sum())} anomalous" if len(hist) else "no data yet"
         if len(hist) and not np.isfinite(y).any():
             note = f"{NO_VALUES} · {note}"
