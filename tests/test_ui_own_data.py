@@ -402,3 +402,17 @@ def test_a_long_vendor_kpi_name_is_clipped_in_chart_titles_only():
     dash.drill.kpi.value = long
     assert long not in dash.drill.figure.title and "…" in dash.drill.figure.title
     assert long in dash.map.info.value and long in dict(dash.triage.kpis.options)
+
+
+def test_hover_does_not_call_a_sector_unknown_when_the_export_has_no_province():
+    sites = _sites().assign(**{schema.PROVINCE: schema.UNKNOWN_PROVINCE})
+    monitor = FakeMonitor(kpis=VENDOR_KPIS, sectors=sites)
+    dash = Dashboard(monitor, provinces=SQUARE)
+    monitor.emit()
+    dash.map.select("T1A")
+    assert "<b>T1A</b> · 2026-01-01" in dash.map.info.value
+    assert schema.UNKNOWN_PROVINCE not in dash.map.info.value
+    dash = Dashboard(_operator_monitor(), provinces=SQUARE)
+    dash.monitor.emit()
+    dash.map.select("T1A")
+    assert "<b>T1A</b> · Tehran · " in dash.map.info.value

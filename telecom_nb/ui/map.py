@@ -25,7 +25,16 @@ import numpy as np
 import pandas as pd
 from traitlets import HasTraits, Unicode
 
-from telecom_nb.schema import LAT, LON, PROVINCE, SCORE, SECTOR, STATE, TOP_KPI
+from telecom_nb.schema import (
+    LAT,
+    LON,
+    PROVINCE,
+    SCORE,
+    SECTOR,
+    STATE,
+    TOP_KPI,
+    UNKNOWN_PROVINCE,
+)
 from telecom_nb.ui.clock import NetworkClock
 from telecom_nb.ui.explain import kpi_table, normals_for, score_html
 from telecom_nb.ui.geojson import EMPTY_COLLECTION, points_collection
@@ -333,8 +342,11 @@ class SectorMap(HasTraits):
             shown = [top, *[k for k in shown if k != top]]
         table = kpi_table(row.to_dict(), normals, shown, self.meta, top)
         when = html.escape(self.clock.format(at)) if at is not None else ""
+        # an export without a province column: no "unknown" beside every sector's id
+        province = str(row.get(PROVINCE, UNKNOWN_PROVINCE))
+        where = "" if province == UNKNOWN_PROVINCE else f" · {html.escape(province)}"
         return (
-            f'<div class="tnb-info-body"><b>{sid}</b> · {html.escape(str(row[PROVINCE]))}'
+            f'<div class="tnb-info-body"><b>{sid}</b>{where}'
             f' · {when}<br>state <span style="color:{COLORS.get(state, "#000")}">{state}</span>'
             f" · {score_html(float(row[SCORE]))}{table}</div>"
         )
