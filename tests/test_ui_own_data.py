@@ -416,3 +416,11 @@ def test_hover_does_not_call_a_sector_unknown_when_the_export_has_no_province():
     dash.monitor.emit()
     dash.map.select("T1A")
     assert "<b>T1A</b> · Tehran · " in dash.map.info.value
+
+
+def test_unplaced_ids_with_commas_stay_readable_in_the_list():
+    sites = pd.DataFrame({schema.SECTOR: ["Tehran, Azadi 1", "Isfahan;B"],
+                          schema.PROVINCE: "unknown", schema.LAT: np.nan, schema.LON: np.nan})
+    dash = Dashboard(FakeMonitor(kpis=VENDOR_KPIS, sectors=sites), provinces=SQUARE)
+    note = dash.map.unplaced_note.value
+    assert "<code>Tehran, Azadi 1</code>, <code>Isfahan;B</code>" in note

@@ -297,7 +297,8 @@ class SectorMap(HasTraits):
         n = len(self.unplaced)
         if not n:
             return ""
-        shown = ", ".join(html.escape(s) for s in self.unplaced[:SHOWN_UNPLACED])
+        # each id in its own <code>: an export's cell names hold commas ("Tehran, Azadi 1")
+        shown = ", ".join(f"<code>{html.escape(s)}</code>" for s in self.unplaced[:SHOWN_UNPLACED])
         more = f" and {n - SHOWN_UNPLACED:,} more" if n > SHOWN_UNPLACED else ""
         noun = "sector has" if n == 1 else "sectors have"
         return (f'<span style="font-size:12px;color:#8a5a00">⚠ {n:,} {noun} no position '
