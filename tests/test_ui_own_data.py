@@ -424,3 +424,18 @@ def test_unplaced_ids_with_commas_stay_readable_in_the_list():
     dash = Dashboard(FakeMonitor(kpis=VENDOR_KPIS, sectors=sites), provinces=SQUARE)
     note = dash.map.unplaced_note.value
     assert "<code>Tehran, Azadi 1</code>, <code>Isfahan;B</code>" in note
+
+
+def test_the_charts_heading_says_how_long_a_sectors_history_is_at_this_cadence():
+    """96 ticks are a day only at 15 minutes: the heading said "a day at 15 minutes" for
+    5-minute (8 h) and hourly (4 days) exports alike."""
+    from types import SimpleNamespace
+
+    monitor = _operator_monitor()
+    monitor.sector_buffer = SimpleNamespace(k=32)  # the fake's ticks are 15 min apart
+    dash = Dashboard(monitor, provinces=SQUARE)
+    assert "the last 32 ticks each sector keeps)" in dash.charts_title.value
+    monitor.emit()
+    monitor.emit()
+    assert "the last 32 ticks each sector keeps, 8h here)" in dash.charts_title.value
+    assert "15 minutes" not in dash.charts_title.value

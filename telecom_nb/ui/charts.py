@@ -42,7 +42,7 @@ MAX_POINTS = 72
 CHART_MIN_WIDTH = "560px"
 PLACEHOLDER = ("<div class='tnb-drill-placeholder' style='height:60px;padding:12px;color:#555;"
                "border:1px dashed #bbb'>Click a sector on the map, or search for one above, "
-               "to see its KPIs over the last day; red points are the ticks it was "
+               "to see its recent KPIs (the ticks it keeps); red points are the ticks it was "
                "flagged.</div>")
 TITLE_LABEL_MAX = 60  # characters of a KPI label in a chart title (~360 px at 12 px)
 NO_VALUES = "no values in this range"  # a KPI blank in every tick shown

@@ -29,6 +29,7 @@ from telecom_nb.alarms.incidents import IncidentBook
 from telecom_nb.engine.exports import write_table
 from telecom_nb.engine.scored import ScoredBatch
 from telecom_nb.engine.sinks import CoalescingSink
+from telecom_nb.params import short_duration
 from telecom_nb.schema import PROVINCE, SECTOR, STATE
 from telecom_nb.ui.charts import NetworkCharts, SectorChart
 from telecom_nb.ui.clock import NetworkClock
@@ -150,16 +151,26 @@ class Dashboard:
             f"{FEED_STYLE}<b>{FEED_TITLE}</b> (alert episodes grouped by site and "
             "province-wide event; open and not acknowledged first, worst first; the "
             "severity's tooltip gives its odds)")
-        charts_title = widgets.HTML(
-            "<b>Network KPIs</b> (means per tick; filtered: the matching sectors' means over "
-            "the ticks each sector keeps, a day at 15 minutes)")
+        self.charts_title = widgets.HTML(self._charts_title())
         root = widgets.VBox([
             widgets.HTML(TITLE), self.status.widget, self.triage.widget, main,
-            drill_title, self.drill.widget, feed_title, self.feed.widget, charts_title,
+            drill_title, self.drill.widget, feed_title, self.feed.widget, self.charts_title,
             self.charts.widget, self.heartbeat.widget,
         ])
         root.add_class("tnb-dashboard")
         return root
+
+    def _charts_title(self) -> str:
+        """What a filtered chart averages: the ticks each sector keeps, said as a span once
+        the cadence is known (96 ticks are a day at 15 min, 8 h at 5 min, 4 days hourly)."""
+        kept = getattr(getattr(self.monitor, "sector_buffer", None), "k", None)
+        span = "the ticks each sector keeps"
+        if kept:
+            span = f"the last {kept} ticks each sector keeps"
+            if len(self.monitor.history_frame(last=2)) == 2:
+                span += f", {short_duration(kept * self._cadence())} here"
+        return ("<b>Network KPIs</b> (means per tick; filtered: the matching sectors' means "
+                f"over {span})")
 
     # -- the sink ---------------------------------------------------------------------
     def _on_batch(self, batch: ScoredBatch) -> None:
@@ -197,6 +208,8 @@ class Dashboard:
         self._draw_incidents(batch.frame)
         self.map.update(batch.frame)
         self._draw_charts()
+        if not self.charts_title.value.endswith(" here)"):  # once, when the cadence is known
+            self.charts_title.value = self._charts_title()
         self.status.refresh()
         self.drill.refresh()
         if getattr(self.monitor, "running", False):
