@@ -176,3 +176,21 @@ def test_sector_history_keeps_flags_as_bits_through_growth_and_a_checkpoint():
     again = SectorHistory(k=4)
     assert again.load_ring(state)
     np.testing.assert_array_equal(again._flags, history._flags)
+
+
+def test_a_kpi_blank_in_every_row_is_nan_without_a_warning_each_tick():
+    """A layer not launched yet (5G users blank network-wide): NaN mean, 0 sum, and no
+    RuntimeWarning (it printed under the notebook's last cell on every tick)."""
+    import warnings
+
+    batch = scored_batches(2, n_sectors=5)[-1]
+    frame = batch.frame.copy()
+    frame[schema.PRB] = np.nan
+    frame.loc[frame.index[0], schema.THROUGHPUT] = np.nan
+    history = NetworkHistory()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        history(ScoredBatch(batch.tick, batch.timestamp, frame))
+    row = history.last_row
+    assert np.isnan(row[f"{schema.PRB}_mean"]) and row[f"{schema.PRB}_sum"] == 0.0
+    assert row[f"{schema.THROUGHPUT}_mean"] == frame[schema.THROUGHPUT].mean()

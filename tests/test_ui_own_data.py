@@ -29,6 +29,7 @@ from telecom_nb.ui.placement import (
     fan_out,
     initial_view,
 )
+from telecom_nb.ui.triage import Filter
 
 REPO = Path(__file__).resolve().parents[1]
 SQUARE = {"type": "FeatureCollection", "features": []}
@@ -264,3 +265,177 @@ def test_the_fake_says_what_its_kpis_are_and_where_its_clock_is():
     assert isinstance(monitor, MonitorView)
     assert kpi_meta(monitor)["Avg Connected Users"].unit == "users"
     assert kpi_meta(monitor)["E-RAB Drop Rate (%)"].bad == "up"
+
+
+# -- exports unlike our generators (walkui41) ----------------------------------------------
+def test_no_sector_with_a_position_still_draws_alerts_charts_and_status():
+    """An export without a sites file: the map has no dot, yet an anomalous sector's tick
+    must not break the redraw (it did: IndexError in the map, charts never drawn)."""
+    sites = _sites().assign(**{schema.LAT: np.nan, schema.LON: np.nan})
+    monitor = FakeMonitor(kpis=VENDOR_KPIS, labels=LABELS, kpi_info=INFO, sectors=sites)
+    dash = Dashboard(monitor, provinces=SQUARE)
+    for _ in range(2):
+        monitor.emit(anomalous=[0, 3], recovering=[5])
+    assert dash.map.base.data["features"] == [] and dash.map.alerts.data["features"] == []
+    assert "9 sectors have no position" in dash.map.unplaced_note.value
+    assert all(len(dash.charts.lines[k].y) == 2 for k in dash.chart_kpis)
+    assert "tick <span class=\"tnb-status-tick\">2" in dash.status.widget.value
+
+
+def test_a_network_across_the_date_line_is_one_place_on_the_map():
+    """Fiji: sites at 179.99 and -179.99 are 2 km apart, not the width of the world."""
+    sites = pd.DataFrame({schema.SECTOR: ["F1A", "F1B", "F2A", "F3A"],
+                          schema.PROVINCE: "Fiji", schema.LAT: [-17.80, -17.80, -17.81, -16.5],
+                          schema.LON: [179.995, 179.995, -179.99, 179.40],
+                          "azimuth": [0, 120, -120, np.nan]})
+    dash = Dashboard(FakeMonitor(kpis=VENDOR_KPIS, sectors=sites), provinces=SQUARE)
+    center, zoom = tuple(dash.map.map.center), dash.map.map.zoom
+    assert zoom >= 7 and 179.3 < center[1] < 180.1, (center, zoom)
+    drawn = _drawn(dash.map.base)
+    assert drawn["F2A"][0] == pytest.approx(180.0, abs=0.02)  # just east of 180, not -180
+    assert len(set(drawn.values())) == 4
+    assert _metres(drawn["F1A"], drawn["F2A"], -17.8) < 5_000
+    mid = initial_view(sites.iloc[:1])  # one site: no crossing, no shift
+    assert mid[0][1] == pytest.approx(179.995)
+    iran = initial_view(_sites())  # a network away from the date line is unchanged
+    assert 51.2 < iran[0][1] < 51.5
+
+
+def test_one_sector_is_called_one_sector():
+    sites = _sites().iloc[:1]
+    dash = Dashboard(FakeMonitor(kpis=VENDOR_KPIS, sectors=sites), provinces=SQUARE)
+    dash.status.refresh()
+    text = dash.status.widget.value
+    assert "1 sector" in text and "1 sectors" not in text
+
+
+def test_forty_kpis_keep_the_kpis_control_short_and_labelled():
+    kpis = tuple(f"Vendor Derived Metric {i:02d} [ms]" for i in range(40))
+    labels = {k: k.replace("[ms]", "(ms)") for k in kpis}
+    dash = Dashboard(FakeMonitor(kpis=kpis, labels=labels), provinces=SQUARE)
+    control = dash.controls.params["kpis"]
+    assert control.rows <= 8  # not a 40-row box down the side panel
+    assert control.options[0] == ("Vendor Derived Metric 00 (ms)", kpis[0])
+    control.value = kpis[3:5]
+    assert dash.monitor.detector.kpis == list(kpis[3:5])
+
+
+def test_sites_in_one_city_block_get_dots_apart_at_the_first_view():
+    """Four rooftop sites 30-45 m apart, three sectors each: at the first view every dot
+    is at least a dot's width from the next (they overlapped at zoom 14)."""
+    from telecom_nb.ui.map import DOT_RADIUS
+    from telecom_nb.ui.placement import metres_per_pixel
+
+    site_lat = np.repeat(48.8566 + 0.0003 * np.array([0, 1, 0, 1]), 3)
+    site_lon = np.repeat(2.3522 + 0.0004 * np.array([0, 0, 1, 1]), 3)
+    sites = pd.DataFrame({schema.SECTOR: [f"P{i}" for i in range(12)], schema.PROVINCE: "IDF",
+                          schema.LAT: site_lat, schema.LON: site_lon,
+                          "azimuth": np.tile([30.0, 150.0, 270.0], 4)})
+    dash = Dashboard(FakeMonitor(kpis=VENDOR_KPIS, sectors=sites), provinces=SQUARE)
+    center, zoom = tuple(dash.map.map.center), dash.map.map.zoom
+    xy = np.array(list(_drawn(dash.map.base).values()))
+    metres = np.hypot((xy[:, None, 0] - xy[None, :, 0]) * METRES_PER_DEG
+                      * np.cos(np.radians(center[0])),
+                      (xy[:, None, 1] - xy[None, :, 1]) * METRES_PER_DEG)
+    np.fill_diagonal(metres, np.inf)
+    assert metres.min() / metres_per_pixel(center[0], zoom) >= 2 * DOT_RADIUS
+    lon, lat = xy[:, 0], xy[:, 1]  # and every dot is inside the first view (640 x 440 px)
+    half_w = 320 * metres_per_pixel(center[0], zoom) / (METRES_PER_DEG
+                                                        * np.cos(np.radians(center[0])))
+    assert (np.abs(lon - center[1]) < half_w).all()
+    assert (np.abs(lat - center[0]) < 220 * metres_per_pixel(center[0], zoom)
+            / METRES_PER_DEG).all()
+
+
+def test_the_search_hint_names_one_of_the_networks_own_ids():
+    dash = Dashboard(_operator_monitor(), provinces=SQUARE)
+    assert "T1A" in dash.triage.search.placeholder and "THR-" not in dash.triage.search.placeholder
+    dash.triage.search.value = "nothing-like-this"
+    assert "no sector matches" in dash.triage.note.value and "e.g. T1A" in dash.triage.note.value
+
+
+def test_a_kpi_blank_over_the_range_says_so_in_its_charts():
+    """5G users blank network-wide until launch: the chart's title says why it is empty,
+    and stops saying it once values arrive; the drill-down too."""
+    monitor = _operator_monitor()
+    dash = Dashboard(monitor, provinces=SQUARE,
+                     chart_kpis=["Avg Connected Users", "E-RAB Drop Rate (%)"])
+    for _ in range(2):
+        monitor.emit(blank=("Avg Connected Users",))
+    users = dash.charts.figures["Avg Connected Users"]
+    assert users.title.endswith("no values in this range")
+    assert not dash.charts.figures["E-RAB Drop Rate (%)"].title.endswith("range")
+    dash.map.select("T1A")
+    dash.drill.kpi.value = "Avg Connected Users"
+    assert "no values in this range" in dash.drill.figure.title
+    dash.set_filter(Filter(search="T1"))  # the scope and the note together
+    assert users.title.endswith("3 sectors · no values in this range"), users.title
+    dash.set_filter(Filter())
+    monitor.emit()
+    assert users.title == "Connected users, mean"
+
+
+def test_forty_kpis_on_hover_scroll_and_lead_with_the_flagged_one():
+    kpis = tuple(f"Vendor Derived Metric {i:02d} (ms)" for i in range(40))
+    monitor = FakeMonitor(kpis=kpis, sectors=_sites())
+    dash = Dashboard(monitor, provinces=SQUARE)
+    monitor.emit(anomalous=[0])  # the fake's top KPI is the last one
+    dash.map.select("T1A")
+    rows = dash.map.info.value.split("<tr>")
+    assert kpis[-1] in rows[2] and "◀" in rows[2]  # first row after the header
+    assert dash.map.info.layout.max_height and dash.map.info.layout.overflow == "auto"
+    few = FakeMonitor(kpis=VENDOR_KPIS, sectors=_sites())
+    dash = Dashboard(few, provinces=SQUARE)
+    few.emit(anomalous=[0])
+    dash.map.select("T1A")
+    assert VENDOR_KPIS[0] in dash.map.info.value.split("<tr>")[2]  # few: source order
+
+
+def test_a_long_vendor_kpi_name_is_clipped_in_chart_titles_only():
+    long = "Average number of simultaneously connected RRC users in the cell during the period"
+    monitor = FakeMonitor(kpis=(long, "E-RAB Drop Rate (%)"), sectors=_sites())
+    dash = Dashboard(monitor, provinces=SQUARE)
+    monitor.emit()
+    title = dash.charts.figures[long].title
+    assert title.endswith("…, mean") and len(title) <= 70 and title.startswith("Average number")
+    dash.map.select("T1A")
+    dash.drill.kpi.value = long
+    assert long not in dash.drill.figure.title and "…" in dash.drill.figure.title
+    assert long in dash.map.info.value and long in dict(dash.triage.kpis.options)
+
+
+def test_hover_does_not_call_a_sector_unknown_when_the_export_has_no_province():
+    sites = _sites().assign(**{schema.PROVINCE: schema.UNKNOWN_PROVINCE})
+    monitor = FakeMonitor(kpis=VENDOR_KPIS, sectors=sites)
+    dash = Dashboard(monitor, provinces=SQUARE)
+    monitor.emit()
+    dash.map.select("T1A")
+    assert "<b>T1A</b> · 2026-01-01" in dash.map.info.value
+    assert schema.UNKNOWN_PROVINCE not in dash.map.info.value
+    dash = Dashboard(_operator_monitor(), provinces=SQUARE)
+    dash.monitor.emit()
+    dash.map.select("T1A")
+    assert "<b>T1A</b> · Tehran · " in dash.map.info.value
+
+
+def test_unplaced_ids_with_commas_stay_readable_in_the_list():
+    sites = pd.DataFrame({schema.SECTOR: ["Tehran, Azadi 1", "Isfahan;B"],
+                          schema.PROVINCE: "unknown", schema.LAT: np.nan, schema.LON: np.nan})
+    dash = Dashboard(FakeMonitor(kpis=VENDOR_KPIS, sectors=sites), provinces=SQUARE)
+    note = dash.map.unplaced_note.value
+    assert "<code>Tehran, Azadi 1</code>, <code>Isfahan;B</code>" in note
+
+
+def test_the_charts_heading_says_how_long_a_sectors_history_is_at_this_cadence():
+    """96 ticks are a day only at 15 minutes: the heading said "a day at 15 minutes" for
+    5-minute (8 h) and hourly (4 days) exports alike."""
+    from types import SimpleNamespace
+
+    monitor = _operator_monitor()
+    monitor.sector_buffer = SimpleNamespace(k=32)  # the fake's ticks are 15 min apart
+    dash = Dashboard(monitor, provinces=SQUARE)
+    assert "the last 32 ticks each sector keeps)" in dash.charts_title.value
+    monitor.emit()
+    monitor.emit()
+    assert "the last 32 ticks each sector keeps, 8h here)" in dash.charts_title.value
+    assert "15 minutes" not in dash.charts_title.value

@@ -161,15 +161,17 @@ class FakeMonitor(HasTraits):
             raise KeyError(f"unknown sector_id {sector_id!r}: not seen in this stream")
         return allf[allf[schema.SECTOR] == sector_id]
 
-    def emit(self, anomalous: list[int] = (), recovering: list[int] = ()) -> ScoredBatch:
-        """One scored tick with the given sector positions flagged."""
+    def emit(self, anomalous: list[int] = (), recovering: list[int] = (),
+             blank: tuple[str, ...] = ()) -> ScoredBatch:
+        """One scored tick with the given sector positions flagged (``blank`` KPIs: NaN
+        in every row, a layer not launched yet)."""
         n = len(self.sectors)
         self.tick += 1
         ts = pd.Timestamp("2026-01-01", tz="UTC") + pd.Timedelta(minutes=15 * self.tick)
         frame = self.sectors.copy()
         frame[schema.TIMESTAMP] = ts
         for k in self.kpis:
-            frame[k] = self.rng.uniform(10, 90, n)
+            frame[k] = self.rng.uniform(10, 90, n) if k not in blank else np.nan
         state = np.full(n, "normal", dtype=object)
         state[list(recovering)] = "recovering"
         state[list(anomalous)] = "anomalous"

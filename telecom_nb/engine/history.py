@@ -62,9 +62,12 @@ class NetworkHistory:
         if not n:
             means, sums = np.full(len(kpis), np.nan), np.zeros(len(kpis))
         elif np.isnan(values).any():
-            with np.errstate(invalid="ignore"):
-                means = np.nanmean(values, axis=0)
+            # a KPI blank in every row (a layer not launched yet, a counter the OSS
+            # dropped): NaN, without np.nanmean's RuntimeWarning in the notebook each tick
             sums = np.nansum(values, axis=0)
+            counts = np.count_nonzero(~np.isnan(values), axis=0)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                means = np.where(counts > 0, sums / counts, np.nan)
         else:  # a validated batch has no NaN: numpy's nan-functions would copy it twice
             sums = values.sum(axis=0)
             means = sums / n

@@ -42,10 +42,19 @@ MAX_POINTS = 72
 CHART_MIN_WIDTH = "560px"
 PLACEHOLDER = ("<div class='tnb-drill-placeholder' style='height:60px;padding:12px;color:#555;"
                "border:1px dashed #bbb'>Click a sector on the map, or search for one above, "
-               "to see its KPIs over the last day; red points are the ticks it was "
+               "to see its recent KPIs (the ticks it keeps); red points are the ticks it was "
                "flagged.</div>")
+TITLE_LABEL_MAX = 60  # characters of a KPI label in a chart title (~360 px at 12 px)
+NO_VALUES = "no values in this range"  # a KPI blank in every tick shown
 DRILL_BUTTONS_MAX = 4  # more KPIs (or long names) than this: a dropdown, not buttons
 DRILL_LABEL_MAX = 18
+
+
+def clip_label(label: str, limit: int = TITLE_LABEL_MAX) -> str:
+    """A KPI label cut to ``limit`` characters with "…" for a chart's title: bqplot draws
+    the title as one SVG line, and a vendor's 90-character KPI name ran off both edges
+    (the whole name stays in the KPI pickers and the hover table)."""
+    return label if len(label) <= limit else label[: limit - 1].rstrip() + "…"
 
 
 def to_naive_utc(times: pd.Series | pd.Index) -> np.ndarray:
@@ -134,7 +143,7 @@ class NetworkCharts:
         self.time_axis = _time_axis(self.time_scale, self.clock)  # shared too
         labels, meta = labels or {}, meta or {}
         for i, kpi in enumerate(list(kpis)[:max_charts]):
-            title = f"{labels.get(kpi, kpi)}, mean"
+            title = f"{clip_label(str(labels.get(kpi, kpi)))}, mean"
             unit = meta[kpi].unit if kpi in meta else ""
             color = self.COLORS[i % len(self.COLORS)]
             self.figures[kpi], self.lines[kpi] = _small_figure(title, color, self.time_scale,
@@ -146,6 +155,7 @@ class NetworkCharts:
         self.titles = {name: fig.title for name, fig in self.figures.items()}
         self.shown = set(self.figures)  # charts drawn (hidden ones cost nothing per tick)
         self.scope = ""  # e.g. "Tehran" when the dashboard is filtered
+        self.blank: set[str] = set()  # charts with ticks but no value in them (said in title)
         self.widget = widgets.GridBox(
             list(self.figures.values()),
             layout=widgets.Layout(
@@ -165,9 +175,18 @@ class NetworkCharts:
         if scope == self.scope:
             return
         self.scope = scope
-        for name, fig in self.figures.items():
+        self._retitle(self.figures)
+
+    def _retitle(self, names: Sequence[str]) -> None:
+        """Title = label, the scope, and "no values" for a KPI blank over the range (a
+        layer not launched yet, a counter missing from the export): an empty chart says
+        why instead of looking broken. Assigned only when it changes (a message each)."""
+        for name in names:
             title = self.titles[name]
-            fig.title = f"{title} · {scope}" if scope else title
+            title = f"{title} · {self.scope}" if self.scope else title
+            title = f"{title} · {NO_VALUES}" if name in self.blank else title
+            if self.figures[name].title != title:
+                self.figures[name].title = title
 
     def update(self, history: pd.DataFrame) -> None:
         """Show the last ``window`` ticks of ``history``, at most ``MAX_POINTS`` a line.
@@ -190,6 +209,10 @@ class NetworkCharts:
         if not widen or time_moved:
             set_time_ticks(self.time_axis, x)
         fit_value_axes(pairs, narrow=not time_moved)
+        blank = {name for name in shown if len(ys[name]) and not np.isfinite(ys[name]).any()}
+        if blank != self.blank & set(shown):
+            self.blank = (self.blank - set(shown)) | blank
+            self._retitle(shown)
         for name in shown:
             line, y = self.lines[name], ys[name]
             with line.hold_sync():
@@ -265,8 +288,10 @@ class SectorChart:
         y = _values(hist, kpi).astype(float)
         flagged = (hist[IS_ANOMALY].to_numpy(dtype=bool) if IS_ANOMALY in hist
                    else np.zeros(len(hist), bool))
-        label = self.kpi.label or kpi
+        label = clip_label(self.kpi.label or kpi)
         note = f"{int(flagged.sum())} anomalous" if len(hist) else "no data yet"
+        if len(hist) and not np.isfinite(y).any():
+            note = f"{NO_VALUES} · {note}"
         with self.figure.hold_sync(), self.line.hold_sync(), self.points.hold_sync():
             self.figure.title = f"{self.sector_id} · {label} ({note})"
             self.axes[1].label = self._unit(kpi)

@@ -9,7 +9,7 @@ including ones made in code (``monitor.detector.contamination = 0.02``).
 from __future__ import annotations
 
 import html
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +22,7 @@ from telecom_nb.params import parse_param_text, short_duration
 
 TEXT_LAYOUT = widgets.Layout(width="260px")
 STYLE = {"description_width": "130px"}
+SELECT_ROWS = 8  # a multi-select's visible rows at most (the rest scroll)
 
 
 def css_name(name: str) -> str:
@@ -57,7 +58,8 @@ class ParamWidget:
     to_widget: Callable[[Any], Any] = lambda v: v
 
 
-def widget_for(owner: HasTraits, name: str, kpis: Sequence[str] = ()) -> ParamWidget:
+def widget_for(owner: HasTraits, name: str, kpis: Sequence[str] = (),
+               labels: Mapping[str, str] | None = None) -> ParamWidget:
     """A widget suited to the trait (free text, so an invalid value can be tried and refused).
 
     Optional numbers (``None`` = automatic) are text boxes where empty means ``None``;
@@ -82,12 +84,16 @@ def widget_for(owner: HasTraits, name: str, kpis: Sequence[str] = ()) -> ParamWi
     elif isinstance(trait, (traitlets.List, traitlets.Tuple)):
         current = list(value or ())
         options = list(dict.fromkeys([*kpis, *current])) if name == "kpis" else current
+        # the source's labels ("Débit moyen DL (Mbps)"), the KPI names as values; a list
+        # of 40 KPIs scrolls in a box of SELECT_ROWS instead of filling the side panel
+        shown = [(str((labels or {}).get(o, o)), o) for o in options]
         kind = tuple if isinstance(trait, traitlets.Tuple) else list
         empty = None if optional else kind()
         if optional:
             common["description"] = f"{label} (none = all)"
         pw = ParamWidget(
-            widgets.SelectMultiple(options=options, value=tuple(current), rows=len(options),
+            widgets.SelectMultiple(options=shown, value=tuple(current),
+                                   rows=max(1, min(len(options), SELECT_ROWS)),
                                    **common),
             lambda v, kind=kind, empty=empty: kind(v) if v else empty,
             lambda v: tuple(v or ()),
@@ -152,7 +158,8 @@ class Controls:
             owners += [(alarms, name) for name in alarms.param_names()
                        if name not in self.detector.param_names()]
         for owner, name in owners:
-            param = widget_for(owner, name, kpis=getattr(monitor, "kpis", ()))
+            param = widget_for(owner, name, kpis=getattr(monitor, "kpis", ()),
+                               labels=getattr(monitor, "kpi_labels", None))
             self.params[name] = param.widget
             self.links.append(TraitLink(owner, name, param, self.message))
         self.speed = widgets.FloatText(value=float(monitor.interval),

@@ -15,6 +15,7 @@ the detector. No ``with output:`` capture is used from the background task.
 from __future__ import annotations
 
 import asyncio
+import html
 import math
 import time
 from collections.abc import Sequence
@@ -28,6 +29,7 @@ from telecom_nb.alarms.incidents import IncidentBook
 from telecom_nb.engine.exports import write_table
 from telecom_nb.engine.scored import ScoredBatch
 from telecom_nb.engine.sinks import CoalescingSink
+from telecom_nb.params import short_duration
 from telecom_nb.schema import PROVINCE, SECTOR, STATE
 from telecom_nb.ui.charts import NetworkCharts, SectorChart
 from telecom_nb.ui.clock import NetworkClock
@@ -63,6 +65,12 @@ TITLE = (
     "acknowledged. Hover a dot for its KPIs beside their normal values, click it for its "
     "history below; filter, search and acknowledge with the bar above the map.</div>"
 )
+
+
+def _example_id(sectors: pd.DataFrame) -> str:
+    """A sector id of this network for the search's hint (the simulator's style when none)."""
+    ids = sectors[SECTOR].dropna().astype(str) if SECTOR in sectors else pd.Series(dtype=str)
+    return str(ids.iloc[0]) if len(ids) else "THR-00012"
 
 
 class Dashboard:
@@ -114,7 +122,8 @@ class Dashboard:
                                  on_acknowledge=self.acknowledge, on_pick=self._picked)
         self.triage = TriageBar(monitor.sectors[PROVINCE].dropna().astype(str).unique(), kpis,
                                 labels, self.chart_kpis, on_filter=self.set_filter,
-                                on_view=self._view_changed, on_export=self.export)
+                                on_view=self._view_changed, on_export=self.export,
+                                example_id=_example_id(monitor.sectors))
         self.heartbeat = Heartbeat(monitor.heartbeat)
         self.status = StatusLine(monitor, extra=lambda: f"page heartbeats {self.heartbeat.beats}",
                                  incidents=self._incident_summary)
@@ -142,16 +151,26 @@ class Dashboard:
             f"{FEED_STYLE}<b>{FEED_TITLE}</b> (alert episodes grouped by site and "
             "province-wide event; open and not acknowledged first, worst first; the "
             "severity's tooltip gives its odds)")
-        charts_title = widgets.HTML(
-            "<b>Network KPIs</b> (means per tick; filtered: the matching sectors' means over "
-            "the ticks each sector keeps, a day at 15 minutes)")
+        self.charts_title = widgets.HTML(self._charts_title())
         root = widgets.VBox([
             widgets.HTML(TITLE), self.status.widget, self.triage.widget, main,
-            drill_title, self.drill.widget, feed_title, self.feed.widget, charts_title,
+            drill_title, self.drill.widget, feed_title, self.feed.widget, self.charts_title,
             self.charts.widget, self.heartbeat.widget,
         ])
         root.add_class("tnb-dashboard")
         return root
+
+    def _charts_title(self) -> str:
+        """What a filtered chart averages: the ticks each sector keeps, said as a span once
+        the cadence is known (96 ticks are a day at 15 min, 8 h at 5 min, 4 days hourly)."""
+        kept = getattr(getattr(self.monitor, "sector_buffer", None), "k", None)
+        span = "the ticks each sector keeps"
+        if kept:
+            span = f"the last {kept} ticks each sector keeps"
+            if len(self.monitor.history_frame(last=2)) == 2:
+                span += f", {short_duration(kept * self._cadence())} here"
+        return ("<b>Network KPIs</b> (means per tick; filtered: the matching sectors' means "
+                f"over {span})")
 
     # -- the sink ---------------------------------------------------------------------
     def _on_batch(self, batch: ScoredBatch) -> None:
@@ -189,6 +208,8 @@ class Dashboard:
         self._draw_incidents(batch.frame)
         self.map.update(batch.frame)
         self._draw_charts()
+        if not self.charts_title.value.endswith(" here)"):  # once, when the cadence is known
+            self.charts_title.value = self._charts_title()
         self.status.refresh()
         self.drill.refresh()
         if getattr(self.monitor, "running", False):
@@ -271,8 +292,9 @@ class Dashboard:
         self.map.set_filter(self.matching, flt.state)
         n = None if self.matching is None else len(self.matching)
         if n == 0:
+            example = html.escape(self.triage.example_id)
             self.triage.note.value = ('<span style="color:#b00">no sector matches: the search '
-                                      "is part of a sector or site id, e.g. THR-00012</span>")
+                                      f"is part of a sector or site id, e.g. {example}</span>")
         elif n is not None:
             self.triage.note.value = f"{n:,} sector{'' if n == 1 else 's'} match"
             exact = [s for s in self.matching if s.lower() == flt.search.strip().lower()]

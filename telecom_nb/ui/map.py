@@ -25,7 +25,16 @@ import numpy as np
 import pandas as pd
 from traitlets import HasTraits, Unicode
 
-from telecom_nb.schema import LAT, LON, PROVINCE, SCORE, SECTOR, STATE, TOP_KPI
+from telecom_nb.schema import (
+    LAT,
+    LON,
+    PROVINCE,
+    SCORE,
+    SECTOR,
+    STATE,
+    TOP_KPI,
+    UNKNOWN_PROVINCE,
+)
 from telecom_nb.ui.clock import NetworkClock
 from telecom_nb.ui.explain import kpi_table, normals_for, score_html
 from telecom_nb.ui.geojson import EMPTY_COLLECTION, points_collection
@@ -50,6 +59,10 @@ STATE_FILTERS = ("all", "anomalous", "recovering", "acknowledged")
 OSM_ATTRIBUTION = "© OpenStreetMap contributors (ODbL)"
 DOT_RADIUS = 5  # px: big enough to hover and click (the overlays draw 1 px larger)
 SHOWN_UNPLACED = 5
+#: an export of 40 KPIs: the hover table scrolls in the side panel (the controls stay in
+#: view) and, past INFO_TOP_FIRST KPIs, the one that drove the flag is its first row
+INFO_MAX_HEIGHT = "480px"
+INFO_TOP_FIRST = 12
 #: the alert overlay's drawing order (later on top) and each state's dot over the layer's
 #: red ``point_style`` (None: red itself, the commonest, so it carries no style)
 ALERT_ORDER = ("acknowledged", "recovering", "anomalous")
@@ -108,6 +121,8 @@ class SectorMap(HasTraits):
         center, zoom = initial_view(sectors)
         self.fan_m = fan_distance_m(zoom, center[0])
         self._drawn = fan_out(sectors, self.fan_m).set_index(SECTOR)  # where each dot is
+        if len(self._drawn):  # the first view holds the dots as drawn (fans included)
+            center, zoom = initial_view(self._drawn.reset_index())
         self.unplaced: list[str] = unplaced_ids(sectors)
         self.map = ipyleaflet.Map(
             center=center, zoom=zoom, prefer_canvas=True, scroll_wheel_zoom=True,
@@ -154,7 +169,9 @@ class SectorMap(HasTraits):
         self.tiles_toggle.observe(self._toggle_tiles, names="value")
         self.tiles_toggle.add_class("tnb-tiles")
         self.info = widgets.HTML("<i>Hover or click a sector for its KPIs, each beside its "
-                                 "normal value at this hour.</i>")
+                                 "normal value at this hour.</i>",
+                                 layout=widgets.Layout(max_height=INFO_MAX_HEIGHT,
+                                                       overflow="auto"))
         self.info.add_class("tnb-info")
         self.legend = widgets.HTML(
             " ".join(f'<span style="color:{c}">●</span> {s}' for s, c in COLORS.items())
@@ -263,10 +280,14 @@ class SectorMap(HasTraits):
         ids = rows[SECTOR].to_numpy(dtype=object)
         at = self._drawn.index.get_indexer(ids)
         found = at >= 0
-        lat = np.where(found, self._drawn[LAT].to_numpy(dtype=float)[at],
+        at = np.where(found, at, 0)  # a placeholder row where not found (may be none drawn)
+        drawn = self._drawn[[LAT, LON]].to_numpy(dtype=float)
+        if not len(drawn):  # no sector has a position: every lookup misses
+            drawn = np.full((1, 2), np.nan)
+        lat = np.where(found, drawn[at, 0],
                        pd.to_numeric(rows[LAT], errors="coerce").to_numpy(dtype=float)
                        if LAT in rows else np.nan)
-        lon = np.where(found, self._drawn[LON].to_numpy(dtype=float)[at],
+        lon = np.where(found, drawn[at, 1],
                        pd.to_numeric(rows[LON], errors="coerce").to_numpy(dtype=float)
                        if LON in rows else np.nan)
         return pd.DataFrame({SECTOR: ids, LAT: lat, LON: lon})
@@ -276,7 +297,8 @@ class SectorMap(HasTraits):
         n = len(self.unplaced)
         if not n:
             return ""
-        shown = ", ".join(html.escape(s) for s in self.unplaced[:SHOWN_UNPLACED])
+        # each id in its own <code>: an export's cell names hold commas ("Tehran, Azadi 1")
+        shown = ", ".join(f"<code>{html.escape(s)}</code>" for s in self.unplaced[:SHOWN_UNPLACED])
         more = f" and {n - SHOWN_UNPLACED:,} more" if n > SHOWN_UNPLACED else ""
         noun = "sector has" if n == 1 else "sectors have"
         return (f'<span style="font-size:12px;color:#8a5a00">⚠ {n:,} {noun} no position '
@@ -316,11 +338,16 @@ class SectorMap(HasTraits):
         at = row.get("timestamp")
         normals = normals_for(history, self._latest, self.kpis, at, self.clock)
         top = str(row.get(TOP_KPI, "") or "")
-        table = kpi_table(row.to_dict(), normals, [k for k in self.kpis if k in row.index],
-                          self.meta, top)
+        shown = [k for k in self.kpis if k in row.index]
+        if len(shown) > INFO_TOP_FIRST and top in shown:
+            shown = [top, *[k for k in shown if k != top]]
+        table = kpi_table(row.to_dict(), normals, shown, self.meta, top)
         when = html.escape(self.clock.format(at)) if at is not None else ""
+        # an export without a province column: no "unknown" beside every sector's id
+        province = str(row.get(PROVINCE, UNKNOWN_PROVINCE))
+        where = "" if province == UNKNOWN_PROVINCE else f" · {html.escape(province)}"
         return (
-            f'<div class="tnb-info-body"><b>{sid}</b> · {html.escape(str(row[PROVINCE]))}'
+            f'<div class="tnb-info-body"><b>{sid}</b>{where}'
             f' · {when}<br>state <span style="color:{COLORS.get(state, "#000")}">{state}</span>'
             f" · {score_html(float(row[SCORE]))}{table}</div>"
         )

@@ -9,8 +9,12 @@ zoom, kept between ``FAN_MIN_M`` and ``FAN_MAX_M`` metres: visible at the first 
 city or region, and never more than a block away from the true site on a country-wide
 map. All of it is vectorised and done once per sector, not per tick.
 
-The first view fits the sectors' bounding box (padded); data that needs the whole of Iran
-gets the usual Iran view.
+The first view fits the drawn dots' bounding box (padded): sites a few tens of metres apart
+(one city block) are then shown at a zoom where their fanned sectors do not overlap; data
+that needs the whole of Iran gets the usual Iran view. A network across the antimeridian
+(Fiji, Chukotka, the Aleutians: longitudes 179.9 and -179.9) is one place, not the width of
+the world: its longitudes are unwrapped past 180 (Leaflet draws 180.1 just east of 180)
+before the view and the dots are computed.
 """
 
 from __future__ import annotations
@@ -28,8 +32,9 @@ IRAN_ZOOM = 5
 IRAN_BOUNDS = ((24.5, 43.5), (40.5, 64.0))  # (south, west), (north, east), with a margin
 #: the map's size assumed when choosing the first zoom (its real width depends on the page)
 VIEW_PX = (640, 440)
-MAX_ZOOM = 15
+MAX_ZOOM = 17  # a city block's sites (tens of metres apart) each get their own dots
 PAD = 0.15  # share of the extent added around it
+MIN_PAD_DEG = 0.001  # ~100 m: one site's fanned sectors fill the first view, not 1 % of it
 FAN_PX = 8.0
 FAN_MIN_M = 150.0
 FAN_MAX_M = 800.0
@@ -41,6 +46,24 @@ _COLOCATED_DECIMALS = 5  # ~1 m: positions equal to this are one site
 
 def metres_per_pixel(lat: float, zoom: float) -> float:
     return _EARTH_PX0_M * math.cos(math.radians(lat)) / 2**zoom
+
+
+def unwrap_longitudes(lon: np.ndarray) -> np.ndarray:
+    """``lon`` made continuous across the antimeridian when the data crosses it.
+
+    The widest empty arc of the circle is where the map should cut; when it is not the one
+    over +-180 (the data spans 179 .. -179), the longitudes west of that arc move by +360.
+    NaN stays NaN; data that does not cross is returned as it is.
+    """
+    lon = np.asarray(lon, dtype=float)
+    finite = np.sort(lon[np.isfinite(lon)])
+    if len(finite) < 2:
+        return lon
+    gaps = np.diff(finite)
+    widest = int(np.argmax(gaps))
+    if gaps[widest] <= finite[0] + 360.0 - finite[-1]:
+        return lon
+    return np.where(lon <= finite[widest], lon + 360.0, lon)
 
 
 def placed(sectors: pd.DataFrame) -> np.ndarray:
@@ -55,15 +78,15 @@ Bounds = tuple[tuple[float, float], tuple[float, float]]
 
 def data_bounds(sectors: pd.DataFrame, pad: float = PAD) -> Bounds | None:
     """((south, west), (north, east)) of the placed sectors, padded by ``pad`` of the
-    extent (at least ~1 km); None when no sector has a position."""
+    extent (at least ~100 m); None when no sector has a position."""
     ok = placed(sectors)
     if not ok.any():
         return None
     lat = sectors[LAT].to_numpy(dtype=float)[ok]
-    lon = sectors[LON].to_numpy(dtype=float)[ok]
+    lon = unwrap_longitudes(sectors[LON].to_numpy(dtype=float)[ok])
     south, north, west, east = lat.min(), lat.max(), lon.min(), lon.max()
-    pad_lat = max((north - south) * pad, 0.01)
-    pad_lon = max((east - west) * pad, 0.01)
+    pad_lat = max((north - south) * pad, MIN_PAD_DEG)
+    pad_lon = max((east - west) * pad, MIN_PAD_DEG)
     return ((float(south - pad_lat), float(west - pad_lon)),
             (float(north + pad_lat), float(east + pad_lon)))
 
@@ -104,7 +127,7 @@ def fan_out(sectors: pd.DataFrame, distance_m: float) -> pd.DataFrame:
     ok = placed(sectors)
     frame = sectors.loc[ok]
     lat = frame[LAT].to_numpy(dtype=float)
-    lon = frame[LON].to_numpy(dtype=float)
+    lon = unwrap_longitudes(frame[LON].to_numpy(dtype=float))
     if AZIMUTH in frame:
         azimuth = pd.to_numeric(frame[AZIMUTH], errors="coerce").to_numpy(dtype=float)
     else:

@@ -87,7 +87,7 @@ class StatusLine:
         n_sectors = len(m.sectors) if getattr(m, "sectors", None) is not None else 0
         first = [
             f'<b class="tnb-status-state">{html.escape(str(get("status", "")))}</b>',
-            f"{n_sectors:,} sectors",
+            f"{n_sectors:,} sector{'' if n_sectors == 1 else 's'}",
             f'tick <span class="tnb-status-tick">{get("tick", 0)}</span>',
             f"network time {html.escape(self.clock.format(get('sim_time')))} {self._zone()}",
             f"anomalies {get('n_anomalies', 0)} now",

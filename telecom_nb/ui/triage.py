@@ -124,14 +124,16 @@ class TriageBar:
     def __init__(self, provinces: Sequence[str], kpis: Sequence[str],
                  labels: Mapping[str, str], chart_kpis: Sequence[str], *,
                  on_filter: Callable[[Filter], None], on_view: Callable[[], None],
-                 on_export: Callable[[str, str], Path]):
+                 on_export: Callable[[str, str], Path], example_id: str = "THR-00012"):
         self._on_filter, self._on_view, self._on_export = on_filter, on_view, on_export
         narrow = widgets.Layout(width="auto")
         self.province = widgets.Dropdown(options=[ALL_PROVINCES, *sorted(set(provinces))],
                                          description="Province", layout=narrow)
         self.state = widgets.Dropdown(options=list(STATES), value="all", description="State",
                                       layout=widgets.Layout(width="200px"))
-        self.search = widgets.Text(placeholder="sector or site id, e.g. THR-00012",
+        # the example is one of the data's own ids (an export's cells are not THR-00012)
+        self.example_id = example_id
+        self.search = widgets.Text(placeholder=f"sector or site id, e.g. {example_id}",
                                    description="Search", continuous_update=False,
                                    layout=widgets.Layout(width="300px"))
         self.range = widgets.Dropdown(options=list(RANGES), value=DEFAULT_RANGE_H,
