@@ -55,3 +55,17 @@ def test_forest_model_scores_the_second_kpi_in_a_fleet():
     assert det._raw_score(model, rows)[0] >= model.second(rows)[0] > 3.0
     params.update(heavy_tails=True)  # one series' shoulder: no tails, no second KPI
     assert det._fit_model(ref, params).second is None
+
+
+def test_a_statistic_floored_on_most_rows_reads_its_scale_above_the_floor():
+    # the second largest of four KPIs' units is 0 on ~3/4 of a window: the body's 50-75 %
+    # spacing read a scale ~0 and an ordinary 1-in-100 row at p ~1e-12 (short41)
+    from telecom_nb.detectors.grouped_units import body_above_floor
+
+    rng = np.random.default_rng(2311)
+    stat = np.where(rng.random(4000) < 0.75, 0.0, rng.exponential(0.6, 4000))
+    null = TailCalibrator.fit(stat, spacings=body_above_floor(stat))
+    p = null.p_value(np.quantile(stat, [0.99, 0.999]))
+    assert 0.003 < p[0] < 0.03 and 0.0003 < p[1] < 0.003
+    body = np.sort(rng.exponential(0.6, 4000))  # no floor: the body's own levels
+    assert body_above_floor(body) is None

@@ -11,7 +11,11 @@ is ``k`` of ``n`` exactly, and one drop of 58 at a rate of 0.4 % is ordinary.
 Which column is a ratio's denominator is learned from the data, no names: a column of
 non-negative integers ``c`` such that ``v c / 100`` is within the value's rounding of an
 integer on nearly every row (``0 < v < 100``, ``c >= 2``). A column unrelated to the rate
-meets that by chance on ``~2 c tol / 100`` of rows (1 % at ``c`` = 100 at 2 decimals).
+meets that by chance on ``~2 c tol / 100`` of rows (1 % at ``c`` = 100 at 2 decimals), so
+only rows where that chance is small are tried (:data:`MAX_SLACK`): on a large counter
+every value is "an integer share" (a throughput in bits, ~1e9, beside a PRB use at 2
+decimals: 5e4 counts of slack), and such a chance denominator made the count drift read
+an ordinary day as ~1e9 trials at z ~37 (short41: a clean 12-cell export flagged wholesale).
 
 A row is read in its exact counts where the rarer outcome is expected fewer than
 ``MIN_EXPECTED`` times (``n min(p, 1 - p)``: a discrete count of a few events, which a
@@ -37,6 +41,10 @@ MIN_TRIED = 200
 MIN_SHARE = 0.98
 #: a row is read in counts where the rarer outcome is expected fewer times than this
 MIN_EXPECTED = 5.0
+#: a row is tried only while a value lands within its rounding of an integer count by
+#: chance on at most ``2 MAX_SLACK`` of rows (``c tol / 100``: ``c`` up to 2,000 at 2
+#: decimals); a larger counter's row says nothing about the pair
+MAX_SLACK = 0.1
 
 
 class Denominators:
@@ -95,9 +103,10 @@ class Denominators:
             return
         v = sample[:, rates][:, :, None]  # rows x rates x 1
         c = sample[:, counters][:, None, :]  # rows x 1 x counters
-        tried = (v > 0.0) & (v < 100.0) & (c >= 2.0)  # NaN compares False
         events = v * c / 100.0
         slack = c * tolerance[rates][None, :, None] / 100.0 + 1e-9
+        # NaN compares False; a row whose slack a chance value meets often is not tried
+        tried = (v > 0.0) & (v < 100.0) & (c >= 2.0) & (slack <= MAX_SLACK)
         hit = tried & (np.abs(events - np.round(events)) <= slack)
         at = np.ix_(rates, counters)
         self.tried_[at] += column_counts(tried)
