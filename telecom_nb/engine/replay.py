@@ -43,8 +43,8 @@ _ROW = "__row__"  # carries each row's input position through validation
 PIECE_ROWS = 250_000
 #: ... and of about a fortieth of the table, but no fewer rows than this: a piece's
 #: working set (~1 kB a row, and the heap's free space it leaves) sized to the table, so
-#: a 2M-row replay's peak is ~100 MB lower than in 250k pieces; a piece's fixed cost
-#: (~10 ms of validation and views) stays a few % of a replay's CPU
+#: a 2M-row replay's peak is ~100 MB lower than in 250k pieces at the same CPU (25k
+#: pieces: ~5 MB less again for ~1 s more CPU)
 PIECE_SHARE, MIN_PIECE_ROWS = 40, 50_000
 #: what an unscored row carries in each scored column
 UNSCORED = {
