@@ -2,18 +2,36 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import numpy as np
 
 from telecom_nb.detectors import make_detector
 from telecom_nb.detectors.calibration import TailCalibrator
 from telecom_nb.detectors.feature_tails import FeatureTails
-from telecom_nb.detectors.kpi_families import KpiFamilies, families, kpi_columns, top_two_sum
+from telecom_nb.detectors.kpi_families import (
+    KpiFamilies,
+    components,
+    families,
+    kpi_columns,
+    top_two_sum,
+)
 from telecom_nb.detectors.second_kpi import SecondKpi
 
 
 def test_columns_are_each_kpis_own_kinds_the_seasonal_one_first():
-    names = ["a:season_z", "b:season_z", "a/b:season_z", "a:peer_z", "b:change_z",
-             "c:peer_z", "a:persist_z", "b:persist_z", "a/b:persist_z"]
+    names = [
+        "a:season_z",
+        "b:season_z",
+        "a/b:season_z",
+        "a:peer_z",
+        "b:change_z",
+        "c:peer_z",
+        "a:persist_z",
+        "b:persist_z",
+        "a/b:persist_z",
+    ]
     # a relation (a/b) belongs to no KPI; c has no seasonal column: left out
     assert kpi_columns(names, ["a", "b", "c"]) == ((0, 6, 3), (1, 7))
 
@@ -27,8 +45,14 @@ def test_columns_include_the_area_part():
 def test_families_link_correlated_kpis_only():
     rng = np.random.default_rng(0)
     common = rng.normal(size=5000)
-    z = np.column_stack([common + 0.3 * rng.normal(size=5000), rng.normal(size=5000),
-                         -common + 0.3 * rng.normal(size=5000), rng.normal(size=5000)])
+    z = np.column_stack(
+        [
+            common + 0.3 * rng.normal(size=5000),
+            rng.normal(size=5000),
+            -common + 0.3 * rng.normal(size=5000),
+            rng.normal(size=5000),
+        ]
+    )
     z[::7, 1] = np.nan  # a KPI not reported on some rows
     assert families(z).tolist() == [0, 1, 0, 2]
 
@@ -69,8 +93,13 @@ def test_two_independent_kpis_at_4_sigma_outrank_a_crowd_on_correlated_ones():
 def test_forest_model_scores_the_kpi_families_in_a_fleet_only():
     det = make_detector("iforest")
     ref = _fleet(5000)
-    params = {"random_state": 0, "n_estimators": 20, "heavy_tails": False,
-              "joint_columns": (), "family_columns": ((0,), (1,), (2,), (3,), (4,))}
+    params = {
+        "random_state": 0,
+        "n_estimators": 20,
+        "heavy_tails": False,
+        "joint_columns": (),
+        "family_columns": ((0,), (1,), (2,), (3,), (4,)),
+    }
     model = det._fit_model(ref, params)
     assert model.families is not None
     rows = np.array([[0.0, 0.0, 0.0, -4.5, 4.5]])
@@ -95,3 +124,34 @@ def test_the_max_over_features_skips_what_only_the_families_read():
     own = every.units(x, capped=False)[:, [0, 2]].max(axis=1)
     np.testing.assert_allclose(tails(x), np.maximum(own, 0.0))  # the skipped read 0
     assert every(x)[0] > tails(x)[0]  # the area's 30 no longer counts in the max
+
+
+def test_components_are_scipys_labels():
+    """The same int32 labels as scipy's undirected ``connected_components`` (numbered by
+    their first column), on graphs of 1-40 nodes, one-way links and self-links included."""
+    from scipy.sparse.csgraph import connected_components
+
+    rng = np.random.default_rng(2290)
+    for trial in range(400):
+        n = int(rng.integers(1, 41))
+        linked = rng.random((n, n)) < rng.uniform(0.0, 0.25)
+        if trial % 2:
+            linked |= linked.T
+        expected = connected_components(linked, directed=False)[1]
+        got = components(linked)
+        assert got.dtype == expected.dtype and np.array_equal(got, expected), trial
+
+
+def test_the_detect_path_imports_no_scipy_sparse():
+    """A child process: the CLI, the engine and the detectors' modules (the detect path's
+    imports) leave ``scipy.sparse`` out (with its linear algebra, ~9 MB resident)."""
+    code = (
+        "import sys\n"
+        "import telecom_nb.cli, telecom_nb.cli.commands, telecom_nb.engine\n"
+        "import telecom_nb.detectors.iforest, telecom_nb.detectors.area_part\n"
+        "print([m for m in sys.modules if m.startswith('scipy.sparse')][:3])\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert out.stdout.strip() == "[]", out.stdout

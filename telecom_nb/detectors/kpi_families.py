@@ -25,7 +25,6 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
-from scipy.sparse.csgraph import connected_components
 
 from telecom_nb.detectors import score_kernels
 from telecom_nb.detectors.feature_tails import FeatureTails
@@ -51,8 +50,11 @@ def kpi_columns(names: list[str], kpis: list[str]) -> tuple[tuple[int, ...], ...
     without one is left out)."""
     out = []
     for kpi in kpis:
-        own = {name.rpartition(":")[2]: i for i, name in enumerate(names)
-               if name.rpartition(":")[0] == kpi}
+        own = {
+            name.rpartition(":")[2]: i
+            for i, name in enumerate(names)
+            if name.rpartition(":")[0] == kpi
+        }
         if FAMILY_KIND in own:
             out.append(tuple(own[k] for k in KINDS if k in own))
     return tuple(out)
@@ -92,8 +94,23 @@ def families(z: np.ndarray, threshold: float = FAMILY_CORRELATION) -> np.ndarray
     if ok.any():
         y = x[:, ok] / norm[ok]
         corr[np.ix_(ok, ok)] = y.T @ y
-    # connected components number them by their first column: labels in column order
-    return connected_components(np.abs(corr) >= threshold, directed=False)[1]
+    return components(np.abs(corr) >= threshold)
+
+
+def components(linked: np.ndarray) -> np.ndarray:
+    """Connected components of the undirected graph ``linked`` (square, boolean; either
+    direction links), numbered 0..G-1 in the order of their first column, int32: scipy's
+    ``connected_components(linked, directed=False)[1]``, without importing
+    ``scipy.sparse`` (its linear algebra came with it: ~9 MB resident in every run)."""
+    n = len(linked)
+    reach = linked | linked.T | np.eye(n, dtype=bool)
+    while True:  # paths of up to twice the length each step: log2(n) products of n x n
+        longer = reach @ reach
+        if (longer == reach).all():
+            break
+        reach = longer
+    first = reach.argmax(axis=1)  # each column's component's first column
+    return np.unique(first, return_inverse=True)[1].astype(np.int32)
 
 
 def top_two_sum(units: np.ndarray, group: np.ndarray, n_groups: int) -> np.ndarray:
@@ -103,7 +120,7 @@ def top_two_sum(units: np.ndarray, group: np.ndarray, n_groups: int) -> np.ndarr
     u = np.nan_to_num(units, nan=0.0)
     for g in range(n_groups):  # a handful of families: vectorised over rows
         per[:, g] = np.maximum(u[:, group == g].max(axis=1), 0.0)
-    top = np.partition(per, n_groups - 2, axis=1)[:, n_groups - 2:]
+    top = np.partition(per, n_groups - 2, axis=1)[:, n_groups - 2 :]
     return top.sum(axis=1)
 
 
@@ -114,8 +131,13 @@ class KpiFamilies(GroupedUnits):
     kernel = staticmethod(score_kernels.tail_top2)
 
     @classmethod
-    def fit(cls, tails: FeatureTails, ref: np.ndarray, kpis: tuple[tuple[int, ...], ...],
-            continues: np.ndarray | None = None) -> KpiFamilies | None:
+    def fit(
+        cls,
+        tails: FeatureTails,
+        ref: np.ndarray,
+        kpis: tuple[tuple[int, ...], ...],
+        continues: np.ndarray | None = None,
+    ) -> KpiFamilies | None:
         """``kpis``: per KPI its columns, the family one first (:func:`kpi_columns`); None
         when the KPIs form fewer than two families."""
         if len(kpis) < 2:
