@@ -194,3 +194,15 @@ def test_a_province_column_in_other_spellings_is_the_province(tmp_path, name):
     loaded = load_source(spec(tmp_path / "e.csv", sites=SitesSpec(tmp_path / "s.csv")))
     assert set(loaded.frame[schema.PROVINCE]) == {"Bretagne"}
 
+
+def test_a_named_kpi_with_no_values_is_kept_blank_with_a_note(tmp_path):
+    table = export(["A", "B"]).assign(**{"VoLTE Drops": np.nan, "Vendor": "Huawei"})
+    table.to_csv(tmp_path / "e.csv", index=False)
+    loaded = load_source(spec(tmp_path / "e.csv", kpis=["CSSR (%)", "VoLTE Drops"]))
+    assert loaded.kpis == ["CSSR (%)", "VoLTE Drops"]
+    assert loaded.frame["VoLTE Drops"].isna().all()
+    assert "KPI 'VoLTE Drops' has no values in this export" in loaded.messages
+    with pytest.raises(KpiInputError, match="every KPI named has no values"):
+        load_source(spec(tmp_path / "e.csv", kpis=["VoLTE Drops"]))
+    with pytest.raises(KpiInputError, match="'Vendor' has no numeric value"):  # text: a typo
+        load_source(spec(tmp_path / "e.csv", kpis=["CSSR (%)", "Vendor"]))
