@@ -164,3 +164,45 @@ def test_an_object_path_sector_id_finds_its_cell_in_the_inventory(tmp_path):
     assert loaded.sites_missing == [] and loaded.frame[schema.LAT].notna().all()
     assert set(loaded.frame[schema.SECTOR]) == set(paths)  # the export's ids stay
     assert any("found by a part of their object path" in m for m in loaded.messages)
+
+
+def test_kpis_named_like_ids_are_kpis_when_their_values_are_measurements(tmp_path):
+    cells = ["A", "B", "C"]
+    table = export(cells)
+    n = len(table)
+    table["Interference Index"] = np.round(np.random.default_rng(2321).normal(-105, 3, n), 2)
+    table["Site Code"] = np.tile([101, 102, 103], n // 3)  # whole, one per cell: an id
+    table["Sector Number"] = np.tile([1.0, 2.0, 3.0], n // 3)  # whole floats: an id too
+    table["Antenna Key"] = np.tile([0.5, 1.5, 2.5], n // 3)  # fractional but fixed per cell
+    table["TAC"] = np.tile([7.5, 7.5, 8.5], n // 3)  # an exact id name stays an id
+    table.to_csv(tmp_path / "e.csv", index=False)
+    loaded = load_source(spec(tmp_path / "e.csv"))
+    assert "Interference Index" in loaded.kpis  # was skipped as an "identifier"
+    for column in ("Site Code", "Sector Number", "Antenna Key", "TAC"):
+        assert loaded.skipped_columns[column] == "identifier", column
+
+
+@pytest.mark.parametrize("name", ["Région", "REGION", "Província", "Provincia", "Governorate"])
+def test_a_province_column_in_other_spellings_is_the_province(tmp_path, name):
+    table = export(["A", "B"]).assign(**{name: "Île-de-France"})
+    table.to_csv(tmp_path / "e.csv", index=False)
+    assert set(load_source(spec(tmp_path / "e.csv")).frame[schema.PROVINCE]) == {"Île-de-France"}
+    pd.DataFrame(
+        {"Cell": ["A", "B"], "LAT": [48.8, 48.9], "LON": [2.3, 2.4], name: ["Bretagne"] * 2}
+    ).to_csv(tmp_path / "s.csv", index=False)
+    export(["A", "B"]).to_csv(tmp_path / "e.csv", index=False)
+    loaded = load_source(spec(tmp_path / "e.csv", sites=SitesSpec(tmp_path / "s.csv")))
+    assert set(loaded.frame[schema.PROVINCE]) == {"Bretagne"}
+
+
+def test_a_named_kpi_with_no_values_is_kept_blank_with_a_note(tmp_path):
+    table = export(["A", "B"]).assign(**{"VoLTE Drops": np.nan, "Vendor": "Huawei"})
+    table.to_csv(tmp_path / "e.csv", index=False)
+    loaded = load_source(spec(tmp_path / "e.csv", kpis=["CSSR (%)", "VoLTE Drops"]))
+    assert loaded.kpis == ["CSSR (%)", "VoLTE Drops"]
+    assert loaded.frame["VoLTE Drops"].isna().all()
+    assert "KPI 'VoLTE Drops' has no values in this export" in loaded.messages
+    with pytest.raises(KpiInputError, match="every KPI named has no values"):
+        load_source(spec(tmp_path / "e.csv", kpis=["VoLTE Drops"]))
+    with pytest.raises(KpiInputError, match="'Vendor' has no numeric value"):  # text: a typo
+        load_source(spec(tmp_path / "e.csv", kpis=["CSSR (%)", "Vendor"]))

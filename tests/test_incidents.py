@@ -325,3 +325,14 @@ def test_summaries_match_each_incident_summed_up_plainly(seed):
     assert (got["end"].isna() == got["is_open"]).all()
     assert (got["duration"] == got["last_seen"] - got["start"] + STEP).all()
     assert (got["ack_comment"] != "").sum() == 1 and got["ack_time"].notna().sum() == 1
+
+
+def test_a_network_without_provinces_titles_its_wide_event_from_what_is_known():
+    spec = [(f"F{i:02d}", 5, None, 7.5) for i in range(12)]
+    episodes = _episodes(spec).assign(**{schema.PROVINCE: schema.UNKNOWN_PROVINCE})
+    sectors = _sectors().assign(**{schema.PROVINCE: schema.UNKNOWN_PROVINCE})
+    incidents = IncidentBook(cadence=STEP).frame(episodes, sectors, NOW)
+    assert incidents["kind"].tolist() == ["province"]
+    assert incidents["title"].iloc[0] == "network event (12 sites)"  # not "unknown: province event"
+    placed = IncidentBook(cadence=STEP).frame(episodes, _sectors(), NOW)  # others have one
+    assert placed["title"].iloc[0] == "sectors without a province (12 sites)"

@@ -81,6 +81,7 @@ class IncidentBook:
         self._sites = pd.Series(dtype=object)  # site_keys of the sector table last seen
         self._sites_of: pd.DataFrame | None = None
         self._sites_rows = -1
+        self._provinces_known = True  # False: no sector of the table has a province
 
     # -- grouping ---------------------------------------------------------------------
     def episodes(self, episodes: pd.DataFrame, sectors: pd.DataFrame,
@@ -94,6 +95,9 @@ class IncidentBook:
         if self._sites_of is not sectors or self._sites_rows != len(sectors):
             self._sites = site_keys(sectors) if len(sectors) else pd.Series(dtype=object)
             self._sites_of, self._sites_rows = sectors, len(sectors)
+            named = sectors.get(schema.PROVINCE, pd.Series(dtype=object))
+            self._provinces_known = bool(
+                (named.notna() & (named.astype(str) != schema.UNKNOWN_PROVINCE)).any())
         ep = group_episodes(episodes, sectors, now, window=self.window,
                             min_province_sectors=self.min_province_sectors,
                             province_share=self.province_share, sites=self._sites)
@@ -176,7 +180,9 @@ class IncidentBook:
         province = ep[schema.PROVINCE].to_numpy(dtype=object)[worst]
         province[~one_province] = "several"
         kind = ep["kind"].to_numpy(dtype=object)[worst]
+        site_codes = pd.factorize(ep["site"].to_numpy(dtype=object)[order])[0]
         out = {
+            "n_sites": distinct_count(run, site_codes, n),
             "incident_id": incident[worst], "kind": kind, schema.PROVINCE: province,
             "site": ep["site"].array[worst], "n_sectors": distinct_count(run, sector_codes, n),
             "n_open": n_open, "start": first_seen, "last_seen": latest, "is_open": n_open > 0,
@@ -203,7 +209,8 @@ class IncidentBook:
         out["ack_time"] = pd.to_datetime(acks.map(lambda a: a.time if a else pd.NaT),
                                          utc=True).array
         out["title"] = _titles(out, sector_names[np.minimum.reduceat(sector_codes, starts)][ranked],
-                               sector_names[np.maximum.reduceat(sector_codes, starts)][ranked])
+                               sector_names[np.maximum.reduceat(sector_codes, starts)][ranked],
+                               self._provinces_known)
         return pd.DataFrame({c: out[c] for c in INCIDENT_COLUMNS})
 
     def _latest_acks(self, incident_ids: pd.Series) -> pd.Series:
@@ -282,9 +289,12 @@ def _joined(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
 
 
 def _titles(out: dict[str, np.ndarray], first_id: np.ndarray,
-            last_id: np.ndarray) -> np.ndarray:
+            last_id: np.ndarray, provinces_known: bool = True) -> np.ndarray:
     """``Tehran: province event``, ``site THR-00012``, ``THR-00012-2`` (``first_id`` /
-    ``last_id``: each incident's smallest and largest sector id)."""
+    ``last_id``: each incident's smallest and largest sector id). Sectors without a
+    province opening together are a ``network event (6 sites)`` when no sector has a
+    province, else ``sectors without a province (6 sites)``: not "unknown: province
+    event"."""
     kind = out["kind"]
     site = np.asarray(out["site"], dtype=object).astype(str).astype(object)
     worst = np.asarray(out["worst_sector"], dtype=object)
@@ -292,9 +302,14 @@ def _titles(out: dict[str, np.ndarray], first_id: np.ndarray,
         [s.startswith(("@", "sector:")) for s in site], dtype=bool))
     for i in unnamed:  # the site as the ids spell it (only unnamed sites)
         site[i] = _common_prefix(first_id[i], last_id[i]) or worst[i]
-    return np.select([kind == "province", kind == "site"],
-                     [out[schema.PROVINCE].astype(str).astype(object) + ": province event",
-                      "site " + site], worst.astype(str).astype(object))
+    province = out[schema.PROVINCE].astype(str).astype(object)
+    unplaced = "network event" if not provinces_known else "sectors without a province"
+    sites = np.char.mod("%d", out["n_sites"]).astype(object)
+    sites = unplaced + " (" + np.where(out["n_sites"] == 1, "site " + site, sites + " sites") + ")"
+    return np.select([(kind == "province") & (province == schema.UNKNOWN_PROVINCE),
+                      kind == "province", kind == "site"],
+                     [sites, province + ": province event", "site " + site],
+                     worst.astype(str).astype(object))
 
 
 def rank(incidents: pd.DataFrame) -> pd.DataFrame:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import unicodedata
 
 import numpy as np
 import pandas as pd
@@ -52,8 +53,10 @@ _LABEL_WORDS = frozenset({
 
 
 def normalise(name: str) -> str:
-    """``"Cell ID"``, ``"cell_id"``, ``"CellId"`` -> ``"cellid"`` for name matching."""
-    return re.sub(r"[^0-9a-z]", "", str(name).lower())
+    """``"Cell ID"``, ``"cell_id"``, ``"CellId"`` -> ``"cellid"``, ``"Région"`` ->
+    ``"region"`` for name matching (accents dropped, not the letter under them)."""
+    plain = unicodedata.normalize("NFKD", str(name).lower())
+    return re.sub(r"[^0-9a-z]", "", "".join(c for c in plain if not unicodedata.combining(c)))
 
 
 def words(name: str) -> list[str]:
@@ -90,8 +93,26 @@ def _binary(values: pd.Series) -> bool:
     return bool(len(present)) and bool(np.isin(present.dropna().unique(), (0, 1)).all())
 
 
-def skip_reason(name: str, values: pd.Series) -> str | None:
-    """Why a numeric column is not a KPI (None: it is one)."""
+def _measured(values: pd.Series, groups: pd.Series | None) -> bool:
+    """Values that are not ids: some not whole, and (``groups``: each row's cell) changing
+    over time within a cell. An id is a whole number and one value per cell."""
+    sample = values.iloc[:50_000]
+    numbers = pd.to_numeric(ungrouped(sample), errors="coerce").to_numpy(dtype=float)
+    present = np.isfinite(numbers)
+    if not present.any() or np.all(numbers[present] == np.round(numbers[present])):
+        return False
+    if groups is None:
+        return True
+    cells = pd.Series(numbers[present], index=np.asarray(groups.iloc[:50_000])[present])
+    return bool((cells.groupby(level=0, sort=False).nunique() > 1).any())
+
+
+def skip_reason(name: str, values: pd.Series, groups: pd.Series | None = None) -> str | None:
+    """Why a numeric column is not a KPI (None: it is one). A name ending in an id word
+    (``Weird Index``, ``... Name``) is an identifier only when its values look like ids:
+    "Interference Index" or "CQI Index" with fractional values changing over time within a
+    cell (``groups``: each row's cell) is a KPI; whole names (``TAC``, ``Cell ID``) always
+    are identifiers."""
     if name in LABEL_COLUMNS or name in schema.ID_COLUMNS:
         return "label or scoring column" if name in LABEL_COLUMNS else "schema id column"
     flat = normalise(name)
@@ -100,9 +121,10 @@ def skip_reason(name: str, values: pd.Series) -> str | None:
         return "position column"
     if flat in _CALENDAR_NAMES:
         return "calendar or period field"
-    if flat in _ID_NAMES or (tokens and tokens[-1] in _ID_SUFFIXES
-                             and not _COUNT_WORDS & set(tokens)) or (
-            len(tokens) > 1 and set(tokens) <= _ID_NAMES):  # "LAC/TAC", "RNC/BSC"
+    if flat in _ID_NAMES or (len(tokens) > 1 and set(tokens) <= _ID_NAMES):  # "LAC/TAC"
+        return "identifier"
+    if (tokens and tokens[-1] in _ID_SUFFIXES and not _COUNT_WORDS & set(tokens)
+            and not _measured(values, groups)):
         return "identifier"
     if (flat in _LABEL_WORDS or (tokens and tokens[0] in {"is", "has"})
             or _LABEL_WORDS & set(tokens[:1])) and _binary(values):
@@ -111,9 +133,10 @@ def skip_reason(name: str, values: pd.Series) -> str | None:
 
 
 def classify(
-    raw: pd.DataFrame, used: set[str]
+    raw: pd.DataFrame, used: set[str], groups: pd.Series | None = None
 ) -> tuple[list[str], dict[str, str]]:
-    """Default KPIs (numeric, not skipped) and each other column's reason for skipping."""
+    """Default KPIs (numeric, not skipped) and each other column's reason for skipping
+    (``groups``: each row's cell, when the export has a cell column)."""
     kpis: list[str] = []
     skipped: dict[str, str] = {}
     for column in map(str, raw.columns):
@@ -125,7 +148,7 @@ def classify(
         if numeric_share(raw[column]) < 0.5:
             skipped[column] = "not numeric"
             continue
-        reason = skip_reason(column, raw[column])
+        reason = skip_reason(column, raw[column], groups)
         if reason is None:
             kpis.append(column)
         else:
@@ -184,7 +207,8 @@ def match_column(columns: list[str], candidates: tuple[str, ...]) -> str | None:
 
 LAT_NAMES = ("lat", "latitude")
 LON_NAMES = ("lon", "lng", "long", "longitude")
-PROVINCE_NAMES = ("province", "region", "state", "ostan", "area", "governorate")
+PROVINCE_NAMES = ("province", "region", "state", "ostan", "area", "governorate", "provincia",
+                  "provincie", "regiao")
 AZIMUTH_NAMES = ("azimuth", "azi", "az", "bearing", "direction")
 SITE_NAMES = ("site", "siteid", "sitename", "sitecode", "enodebname", "enodebid", "enodeb",
               "gnodebname", "gnodebid", "gnodeb", "enb", "gnb", "nodeb", "nodebname")

@@ -269,7 +269,8 @@ def _choose_kpis(
                                 "columns")
         kpis, skipped = list(spec.kpis), {}
     else:
-        kpis, skipped = classify(raw, roles["used"])
+        cells = raw[roles["sector"]] if roles["sector"] is not None else None
+        kpis, skipped = classify(raw, roles["used"], cells)
         for column in spec.exclude:
             if column in kpis:
                 kpis.remove(column)

@@ -126,10 +126,13 @@ def kpi_frame(
     (``attrs``), each KPI's text and nulls said in ``messages``."""
     out = {}
     non_numeric = infinite = null_token = 0
+    blank = []
     for kpi in kpis:
         values, odd, nulls = read_kpi(rows[kpi])
         if not np.isfinite(values).any():
-            raise KpiInputError(f"{name}: KPI column {kpi!r} has no numeric value")
+            if odd:  # text: the wrong column named, not a counter left uncollected
+                raise KpiInputError(f"{name}: KPI column {kpi!r} has no numeric value")
+            blank.append(kpi)
         inf = np.isinf(values)
         values[inf] = np.nan
         non_numeric += odd
@@ -141,6 +144,11 @@ def kpi_frame(
         if nulls:
             messages.append(f"KPI {kpi!r}: {nulls:,} vendor null(s) (NIL, N/A, /0, #DIV/0!, "
                             "-) read as missing")
+    if blank and len(blank) == len(kpis):
+        raise KpiInputError(f"{name}: every KPI named has no values in this export "
+                            f"({', '.join(map(repr, blank))})")
+    # A named counter not collected in this export: kept (blank, no evidence), said.
+    messages.extend(f"KPI {kpi!r} has no values in this export" for kpi in blank)
     frame = pd.DataFrame(out)
     frame.attrs.update(non_numeric=non_numeric, infinite=infinite, null_token=null_token)
     return frame
