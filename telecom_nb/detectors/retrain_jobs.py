@@ -16,6 +16,7 @@ import pandas as pd
 from telecom_nb.detectors.base import RetrainJob
 from telecom_nb.detectors.calibration import DEEP_SHOULDER, TailCalibrator
 from telecom_nb.detectors.fit_inputs import FitInputs, Fitted
+from telecom_nb.detectors.kpi_births import pop_unread
 
 #: rows of the window scored to build the calibration reference
 CALIBRATION_ROWS = 20_000
@@ -48,7 +49,8 @@ class RetrainJobs:
         seed = None if self.random_state is None else self.random_state + self.batches_seen_
         # the worker reads only this snapshot
         previous = self._previous.window_ if self.keeps_previous else None
-        inputs = FitInputs(self._window.snapshot(), self._fit_params(), self._heavy_tails(), seed,
+        params = self._unread_params(self._fit_params(), now, self._span(now))
+        inputs = FitInputs(self._window.snapshot(), params, self._heavy_tails(), seed,
                            None if previous is None else previous.snapshot(),
                            (self._window.row_key(), None if previous is None
                             else previous.row_key()) if self.caches_rows else None)
@@ -102,7 +104,8 @@ class RetrainJobs:
     def fit_inputs(self, inputs: FitInputs) -> Fitted:
         """Model and calibration from ``inputs`` (pure: safe in a worker thread)."""
         snapshot = inputs.window
-        params = dict(inputs.params)  # the predecessors go to the fit with its parameters
+        # the predecessors go to the fit with its parameters (the unread columns do not)
+        params = pop_unread(dict(inputs.params))
         pooled = params.get(POOLED_SERIES, 1) > 1  # the model's fit takes it out
         if inputs.previous is not None:
             params = {**params, "previous": inputs.previous}

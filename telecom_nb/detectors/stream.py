@@ -142,6 +142,7 @@ def _learned(
     pos = np.full(len(x), row, dtype=np.int64)
     ns, raw = whole.ns()[a : a + len(x)], whole.raw[a : a + len(x)]
     flags = det._routine_flags(pos, ns, x, raw, True)
+    det._note_births(raw, ns)
     quiet = det._silence_flags(pos, ns, raw, True)
     skip = max(0, det.warmup_batches // 2 - det.batches_seen_)  # features still cold
     if skip < len(x):

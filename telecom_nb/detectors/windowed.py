@@ -22,6 +22,7 @@ from telecom_nb.defaults import FEW_SERIES
 from telecom_nb.detectors.base import Detector, RetrainJob, Scores
 from telecom_nb.detectors.explain import contributions_frame, kpi_contributions, top_kpis
 from telecom_nb.detectors.fit_inputs import FitInputs, Fitted
+from telecom_nb.detectors.kpi_births import KpiBirths, unread_view
 from telecom_nb.detectors.previous_rows import Prefetched, PreviousRows
 from telecom_nb.detectors.retrain_jobs import RetrainJobs
 from telecom_nb.detectors.retrain_schedule import (
@@ -67,11 +68,12 @@ def never_routine(score: np.ndarray, records: np.ndarray | None,
     return new
 
 
-class WindowedDetector(RetrainJobs, RetrainTiming, SilenceRows, RoutineRows, ThresholdParams,
-                       Detector):
+class WindowedDetector(KpiBirths, RetrainJobs, RetrainTiming, SilenceRows, RoutineRows,
+                       ThresholdParams, Detector):
     """Base for detectors that retrain on a window of recent feature rows."""
 
-    _state_added = SilenceRows._state_added + RoutineRows._state_added
+    _state_added = (SilenceRows._state_added + RoutineRows._state_added
+                    + KpiBirths._state_added)
     _silence_gate = NEW_RECORD
 
     kpis = param_trait(List(Unicode(), default_value=None, allow_none=True,
@@ -210,6 +212,7 @@ class WindowedDetector(RetrainJobs, RetrainTiming, SilenceRows, RoutineRows, Thr
         self._rng = np.random.default_rng(self.random_state)
         self.batches_seen_ = 0
         self.first_time_: pd.Timestamp | None = None
+        self.kpi_born_ = None
         self._last_attempt: pd.Timestamp | None = None
         self._pending = False
         self._pending_fit: FitInputs | None = None  # a fit asked for, not installed yet
@@ -266,6 +269,7 @@ class WindowedDetector(RetrainJobs, RetrainTiming, SilenceRows, RoutineRows, Thr
         computed for the rows scoring at least that and the detector's own flagged rows,
         0 elsewhere (a row's contributions are its own: the same numbers where kept)."""
         fitted = fitted or self._fitted
+        x = unread_view(fitted, x)  # a KPI the model has not seen live reads 0
         contrib = None if explain_from is not None else self._explain(fitted, x)
         if fitted is None:
             raw, score = None, np.zeros(len(x))
@@ -310,6 +314,7 @@ class WindowedDetector(RetrainJobs, RetrainTiming, SilenceRows, RoutineRows, Thr
 
     def _learn_view(self, view: BatchView, x: np.ndarray) -> RetrainJob | None:
         self.features_.update_view(view)
+        self._note_births(view.raw, view.ns())
         self._routine_view(view, x, update=True)
         self._silence_view(view, update=True)
         self._cache = None
