@@ -72,8 +72,7 @@ class WindowedDetector(KpiBirths, RetrainJobs, RetrainTiming, SilenceRows, Routi
                        ThresholdParams, Detector):
     """Base for detectors that retrain on a window of recent feature rows."""
 
-    _state_added = (SilenceRows._state_added + RoutineRows._state_added
-                    + KpiBirths._state_added)
+    _state_added = SilenceRows._state_added + RoutineRows._state_added + KpiBirths._state_added
     _silence_gate = NEW_RECORD
 
     kpis = param_trait(List(Unicode(), default_value=None, allow_none=True,
