@@ -37,7 +37,8 @@ def _child(store: Path, dump: Path, ticks: int) -> tuple[multiprocessing.Process
     """A forked child stepping the store's monitor; its lines come back on the pipe."""
     read, write = multiprocessing.Pipe(duplex=False)
     child = multiprocessing.get_context("fork").Process(
-        target=run, args=(str(store), ticks, SECTORS, SEED, EVERY, dump, write), daemon=True)
+        target=run, args=(str(store), ticks, SECTORS, SEED, EVERY, dump, write), daemon=True
+    )
     child.start()
     write.close()  # the child's copy is the only writer left: EOF when it ends
     return child, read
@@ -54,8 +55,9 @@ def _lines(read: Connection, timeout: float):
 
 
 def _reference(store: Path) -> tuple[dict[int, np.ndarray], Monitor]:
-    monitor = Monitor.simulated(n_sectors=SECTORS, seed=SEED, interval=0, store=store,
-                                checkpoint_every=EVERY)
+    monitor = Monitor.simulated(
+        n_sectors=SECTORS, seed=SEED, interval=0, store=store, checkpoint_every=EVERY
+    )
     scored = asyncio.run(monitor.step(TICKS))
     return {s.tick: s.frame["score"].to_numpy() for s in scored}, monitor
 
