@@ -25,13 +25,11 @@ class FitInputs:
     rows: tuple[tuple[int, int] | None, tuple[int, int] | None] | None = None
 
     def warm(self, least: int) -> FitInputs:
-        """These inputs without the window's *cold start* (its oldest rows up to the first
-        with a feature not 0: learned while the features had no history yet, a new fleet's
-        first day) when at least ``least`` rows are left; else these. A null fitted on such
-        rows has no spread, and every real z after them read extreme (young41: a clean 6-cell
-        hourly export, day 2 64 % flagged at the score's cap). Later all-0 rows (a quiet row,
-        a blank one) stay: leaving those out too cost the few-series lte stand-in 2097 +195
-        false rows. The row names go (the cache reads whole windows)."""
+        """These inputs without the window's *cold* rows (every feature exactly 0: learned
+        while the features had no history yet, a new fleet's first day) when at least
+        ``least`` rows are left; else these. A null fitted on such rows has no spread, and
+        every real z after them read extreme (young41: a clean 6-cell hourly export, day 2
+        64 % flagged at the score's cap). The row names go (the cache reads whole windows)."""
         warm = cold_free(self.window)
         if warm is None or warm.sum() < least:
             return self
@@ -39,25 +37,15 @@ class FitInputs:
         return replace(self, window=self.window[warm], previous=previous, rows=None)
 
 
-def cold_start(window: np.ndarray) -> int:
-    """How many of ``window``'s oldest rows have every feature 0 (rows oldest first)."""
-    warm = (window != 0).any(axis=1)
-    return int(np.argmax(warm)) if warm.any() else len(window)
-
-
 def cold_free(window: np.ndarray) -> np.ndarray | None:
-    """Which rows of ``window`` are past its cold start (:func:`cold_start`); None: all."""
-    cold = cold_start(window)
-    if not cold:
-        return None
-    keep = np.ones(len(window), dtype=bool)
-    keep[:cold] = False
-    return keep
+    """Which rows of ``window`` are warm (some feature not 0); None: all are."""
+    warm = (window != 0).any(axis=1)
+    return None if warm.all() else warm
 
 
 def warm_count(window: np.ndarray) -> int:
-    """The window's rows past its cold start (:func:`cold_free`)."""
-    return len(window) - cold_start(window)
+    """The window's warm rows (:func:`cold_free`)."""
+    return int((window != 0).any(axis=1).sum())
 
 
 @dataclass(frozen=True)
