@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -23,29 +23,6 @@ class FitInputs:
     #: the names of ``window``'s and ``previous``' first rows (``SampleWindow.row_key``;
     #: None: unnamed): a cache of row-wise transforms reads them (:mod:`.row_cache`)
     rows: tuple[tuple[int, int] | None, tuple[int, int] | None] | None = None
-
-    def warm(self, least: int) -> FitInputs:
-        """These inputs without the window's *cold* rows (every feature exactly 0: learned
-        while the features had no history yet, a new fleet's first day) when at least
-        ``least`` rows are left; else these. A null fitted on such rows has no spread, and
-        every real z after them read extreme (young41: a clean 6-cell hourly export, day 2
-        64 % flagged at the score's cap). The row names go (the cache reads whole windows)."""
-        warm = cold_free(self.window)
-        if warm is None or warm.sum() < least:
-            return self
-        previous = None if self.previous is None else self.previous[warm]
-        return replace(self, window=self.window[warm], previous=previous, rows=None)
-
-
-def cold_free(window: np.ndarray) -> np.ndarray | None:
-    """Which rows of ``window`` are warm (some feature not 0); None: all are."""
-    warm = (window != 0).any(axis=1)
-    return None if warm.all() else warm
-
-
-def warm_count(window: np.ndarray) -> int:
-    """The window's warm rows (:func:`cold_free`)."""
-    return int((window != 0).any(axis=1).sum())
 
 
 @dataclass(frozen=True)

@@ -77,14 +77,9 @@ class RetrainJobs:
             self._last_attempt = previous_attempt
             self._window_span = previous_span
 
-        return RetrainJob(
-            lambda: self.fit_inputs(inputs),
-            install,
-            fail,
-            data_time=now,
-            meta={"rows": len(inputs.window), "detector": self.name},
-            discard=discard,
-        )
+        return RetrainJob(lambda: self.fit_inputs(inputs), install, fail, data_time=now,
+                          meta={"rows": len(inputs.window), "detector": self.name},
+                          discard=discard)
 
     def _span(self, now: pd.Timestamp) -> pd.Timedelta | None:
         """Data time a full window's rows arrived over: the history's age times the share
@@ -107,9 +102,7 @@ class RetrainJobs:
         return True
 
     def fit_inputs(self, inputs: FitInputs) -> Fitted:
-        """Model and calibration from ``inputs`` (pure: safe in a worker thread); the
-        window's cold rows left out (:meth:`FitInputs.warm`)."""
-        kept, inputs = inputs, inputs.warm(min(self.min_fit_rows, self.window_size))
+        """Model and calibration from ``inputs`` (pure: safe in a worker thread)."""
         snapshot = inputs.window
         # the predecessors go to the fit with its parameters (the unread columns do not)
         params = pop_unread(dict(inputs.params))
@@ -126,12 +119,8 @@ class RetrainJobs:
             previous = None if previous is None else previous[pick]
         raw, continues = self._reference(model, ref, previous)
         # a few series' max of parts has slow ones (persistence, shift): a heavier deep tail
-        null = TailCalibrator.fit(
-            raw,
-            heavy_tails=inputs.heavy_tails,
-            continues=continues,
-            spacings=DEEP_SHOULDER if inputs.heavy_tails else None,
-        )
+        null = TailCalibrator.fit(raw, heavy_tails=inputs.heavy_tails, continues=continues,
+                                  spacings=DEEP_SHOULDER if inputs.heavy_tails else None)
         if inputs.heavy_tails and previous is not None and not pooled:
             # recurring bursts: a size the window's excursions reached again reads no rarer
             # than that; an excursion opens where its predecessor's raw score was in the body
@@ -143,11 +132,10 @@ class RetrainJobs:
             if len(tail):
                 before[tail] = self._raw_score(model, np.nan_to_num(previous[tail], nan=0.0))
             null = null.with_seen(raw, before)
-        return Fitted(model, null, self._fit_extra(snapshot), kept)
+        return Fitted(model, null, self._fit_extra(snapshot), inputs)
 
-    def _reference(
-        self, model: Any, ref: np.ndarray, previous: np.ndarray | None
-    ) -> tuple[np.ndarray, np.ndarray | None]:
+    def _reference(self, model: Any, ref: np.ndarray,
+                   previous: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:
         """The raw scores of the calibration rows ``ref``, and which of them continue a
         sector that was already far on its previous tick (None: unknown), left out where a
         calibration reads its shoulder."""

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import pandas as pd
 
-from telecom_nb.detectors.fit_inputs import warm_count
 from telecom_nb.detectors.retrain_schedule import (
     RETRAIN_GROWTH,
     RETRAIN_TURNOVER,
@@ -29,15 +28,10 @@ class RetrainTiming:
         return self._may_fit() and self._scheduled(now)
 
     def _may_fit(self) -> bool:
-        """Warm-up is over and the window holds enough rows for a fit; the first model
-        counts only warm rows (:meth:`.FitInputs.warm`: a window of the features' cold
-        start alone has no spread, and its nulls read every later z at the cap)."""
-        need = min(self.min_fit_rows, self.window_size)
-        if self._window is None or len(self._window) < need:
+        """Warm-up is over and the window holds enough rows for a fit."""
+        if self._window is None or len(self._window) < min(self.min_fit_rows, self.window_size):
             return False
-        if self.batches_seen_ < self.warmup_batches:
-            return False
-        return self._fitted is not None or warm_count(self._window.snapshot()) >= need
+        return self.batches_seen_ >= self.warmup_batches
 
     def _scheduled(self, now: pd.Timestamp) -> bool:
         """The schedule's retrain is due at ``now`` (the first model: at once)."""
