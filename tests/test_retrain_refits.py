@@ -7,8 +7,8 @@ import pytest
 
 from telecom_nb.detectors.feature_tails import BODY_MASS, CLUSTER_GATE, TAIL_LEVELS, FeatureTails
 from telecom_nb.detectors.forest_model import columns_of, forest_input
-from telecom_nb.detectors.iforest import MIN_SHIFT_ROWS, _fit_joint
-from telecom_nb.detectors.joint import JointDistance, bounded, median_rows
+from telecom_nb.detectors.joint import JointDistance, bounded, fit_joint, median_rows
+from telecom_nb.detectors.shift_part import MIN_SHIFT_ROWS
 
 
 def _window(rows: int, seed: int, shift_share: float) -> np.ndarray:
@@ -35,7 +35,7 @@ def test_median_rows_is_numpys_median(rows):
 def test_joint_fit_from_the_bounded_window_is_the_fit_and_distance_apart(share):
     window = _window(3 * MIN_SHIFT_ROWS, 1922, share)
     columns, shift = np.arange(4), np.array([6, 7])
-    joint, b = _fit_joint(window, columns, shift)
+    joint, b = fit_joint(window, columns, shift)
     has = (window[:, shift] != 0).any(axis=1)
     rows, both = (has, np.r_[columns, shift]) if has.sum() >= MIN_SHIFT_ROWS else (
         slice(None), columns)

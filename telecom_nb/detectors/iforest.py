@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -19,7 +18,7 @@ from telecom_nb.detectors.forest_model import FitReference, ForestAndZ, columns_
 from telecom_nb.detectors.forest_params import ForestParams
 from telecom_nb.detectors.good_side import BadSides, clip_good_side, good_side_columns
 from telecom_nb.detectors.held_part import HeldNull
-from telecom_nb.detectors.joint import JointDistance, bounded
+from telecom_nb.detectors.joint import JointDistance, bounded, fit_joint
 from telecom_nb.detectors.kpi_families import KpiFamilies, others, without
 from telecom_nb.detectors.part_schedule import PartSchedule
 from telecom_nb.detectors.persist_part import PersistPart, trimmed
@@ -31,7 +30,7 @@ from telecom_nb.detectors.row_cache import RowCache, kept_rows
 from telecom_nb.detectors.row_mark import area_rows, split
 from telecom_nb.detectors.run_part import RunPart
 from telecom_nb.detectors.second_kpi import SecondKpi
-from telecom_nb.detectors.shift_part import MIN_SHIFT_ROWS, bonferroni, shift_null, shift_score
+from telecom_nb.detectors.shift_part import bonferroni, shift_null, shift_score
 from telecom_nb.detectors.window_span import WindowSpanParams
 from telecom_nb.detectors.windowed import WindowedDetector
 from telecom_nb.features.base import FeatureExtractor
@@ -172,7 +171,7 @@ class IsolationForestDetector(RatioSwitch, PartSchedule, CalendarParams, ForestP
                 return kept_rows(cache, "joint", tuple(cols), keys[0], full_window,
                                   lambda w: bounded(w[:, cols]))
 
-            joint, b = _fit_joint(full_window, np.asarray(columns, dtype=np.intp),
+            joint, b = fit_joint(full_window, np.asarray(columns, dtype=np.intp),
                                   shift if heavy else shift[:0], joint_bounded)
             d = joint.bounded_distance(b if kept is None else b[kept])[:, None]
             # declustered like a feature's tail (``previous`` holds |z|: no distance of its
@@ -368,35 +367,3 @@ def _fit_area(rows: tuple[np.ndarray, np.ndarray | None], n_base: int | None,
 def _max_of(parts: dict[str, np.ndarray]) -> np.ndarray:
     """The parts' elementwise max, in their order."""
     return functools.reduce(np.maximum, parts.values())
-
-
-def _fit_joint(window: np.ndarray, columns: np.ndarray, shift: np.ndarray,
-               bounded_of: Callable[[np.ndarray], np.ndarray] | None = None,
-               ) -> tuple[JointDistance, np.ndarray]:
-    """The joint distance of the seasonal and persistence columns and, for a few series once
-    the window holds :data:`MIN_SHIFT_ROWS` rows with a level-shift statistic, the shift
-    columns too, fitted on those rows only (an hour's shift of zero before 3 days of history
-    would make its usual spread look tight).
-
-    Why the shifts: an incident moving 6 of 24 service KPIs by ~1.5 of their spreads for
-    hours is, per tick, inside the seasonal noise, and per KPI inside the slow drifts of
-    the service's latent factors (those drifts are the per-KPI shift part's false alarms);
-    the hour's shifts of many KPIs together, against how they usually shift together,
-    stand out.
-
-    Also returns ``bounded(window[:, joint.columns])`` of every window row (bounded once:
-    the fit reads its rows, the window's distances all of it); ``bounded_of(columns)``
-    gives it when set (read only: :mod:`.row_cache`'s).
-    """
-    if bounded_of is None:
-        def bounded_of(cols: np.ndarray) -> np.ndarray:
-            return bounded(window[:, cols])
-
-    if len(shift):
-        has = (window[:, shift] != 0).any(axis=1)
-        if has.sum() >= MIN_SHIFT_ROWS:
-            both = np.r_[columns, shift]
-            b = bounded_of(both)  # elementwise: b[has] is bounded(window[has][:, both])
-            return JointDistance.of_bounded(b[has], both), b
-    b = bounded_of(columns)
-    return JointDistance.of_bounded(b, columns), b

@@ -23,9 +23,12 @@ fleet costs the max of parts a little everywhere (operator world 7: 5 events few
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+
+from telecom_nb.detectors.shift_part import MIN_SHIFT_ROWS
 
 
 def bounded(features: np.ndarray) -> np.ndarray:
@@ -99,3 +102,35 @@ class JointDistance:
         """:meth:`distance` of rows already bounded, ``x = bounded(features[:, columns])``."""
         x = x - self.center
         return np.einsum("ij,jk,ik->i", x, self.precision, x)
+
+
+def fit_joint(window: np.ndarray, columns: np.ndarray, shift: np.ndarray,
+              bounded_of: Callable[[np.ndarray], np.ndarray] | None = None,
+              ) -> tuple[JointDistance, np.ndarray]:
+    """The joint distance of the seasonal and persistence columns and, for a few series once
+    the window holds :data:`MIN_SHIFT_ROWS` rows with a level-shift statistic, the shift
+    columns too, fitted on those rows only (an hour's shift of zero before 3 days of history
+    would make its usual spread look tight).
+
+    Why the shifts: an incident moving 6 of 24 service KPIs by ~1.5 of their spreads for
+    hours is, per tick, inside the seasonal noise, and per KPI inside the slow drifts of
+    the service's latent factors (those drifts are the per-KPI shift part's false alarms);
+    the hour's shifts of many KPIs together, against how they usually shift together,
+    stand out.
+
+    Also returns ``bounded(window[:, joint.columns])`` of every window row (bounded once:
+    the fit reads its rows, the window's distances all of it); ``bounded_of(columns)``
+    gives it when set (read only: :mod:`.row_cache`'s).
+    """
+    if bounded_of is None:
+        def bounded_of(cols: np.ndarray) -> np.ndarray:
+            return bounded(window[:, cols])
+
+    if len(shift):
+        has = (window[:, shift] != 0).any(axis=1)
+        if has.sum() >= MIN_SHIFT_ROWS:
+            both = np.r_[columns, shift]
+            b = bounded_of(both)  # elementwise: b[has] is bounded(window[has][:, both])
+            return JointDistance.of_bounded(b[has], both), b
+    b = bounded_of(columns)
+    return JointDistance.of_bounded(b, columns), b
