@@ -4,8 +4,7 @@ reader's and writer's own buffers went to mimalloc, which kept their freed pages
 
 from __future__ import annotations
 
-import subprocess
-import sys
+from child_python import child_stdout
 
 _CHILD = """
 import telecom_nb, io
@@ -19,7 +18,4 @@ print(pa.mimalloc_memory_pool().max_memory() if hasattr(pa, "mimalloc_memory_poo
 
 
 def test_parquet_buffers_never_touch_mimalloc():
-    done = subprocess.run(
-        [sys.executable, "-c", _CHILD], capture_output=True, text=True, check=True
-    )
-    assert int(done.stdout.split()[-1]) == 0
+    assert int(child_stdout(_CHILD).split()[-1]) == 0

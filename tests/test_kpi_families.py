@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import numpy as np
+from child_python import child_stdout
 
 from telecom_nb.detectors import make_detector
 from telecom_nb.detectors.calibration import TailCalibrator
@@ -151,7 +149,5 @@ def test_the_detect_path_imports_no_scipy_sparse():
         "import telecom_nb.detectors.iforest, telecom_nb.detectors.area_part\n"
         "print([m for m in sys.modules if m.startswith('scipy.sparse')][:3])\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
-    )
-    assert out.stdout.strip() == "[]", out.stdout
+    out = child_stdout(code)
+    assert out == "[]", out

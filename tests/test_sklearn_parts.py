@@ -1,11 +1,9 @@
 """sklearn's helpers as the fast forest reproduces them: the same bytes, and no sklearn
 import on the live path."""
 
-import subprocess
-import sys
-
 import numpy as np
 import pytest
+from child_python import child_stdout
 from sklearn.ensemble._iforest import _average_path_length
 from sklearn.utils import check_random_state as sk_check_random_state
 from sklearn.utils.random import sample_without_replacement as sk_sample
@@ -101,10 +99,8 @@ def test_the_live_path_imports_no_sklearn(tmp_path):
         "assert m.checkpoint() is not None and m.detector.is_ready\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] == 'sklearn')[:3])\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
-    )
-    assert out.stdout.strip() == "[]", out.stdout
+    out = child_stdout(code)
+    assert out == "[]", out
 
 
 def test_no_sklearn_import_at_module_level():
