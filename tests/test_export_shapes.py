@@ -206,3 +206,24 @@ def test_a_named_kpi_with_no_values_is_kept_blank_with_a_note(tmp_path):
         load_source(spec(tmp_path / "e.csv", kpis=["VoLTE Drops"]))
     with pytest.raises(KpiInputError, match="'Vendor' has no numeric value"):  # text: a typo
         load_source(spec(tmp_path / "e.csv", kpis=["CSSR (%)", "Vendor"]))
+
+
+def test_stacked_files_number_their_rows_once(tmp_path, monkeypatch):
+    """Each row's file number is one pass over the stacked rows, shared by the row checks
+    and the one-cadence check (it was computed twice per load)."""
+    from telecom_nb.sources import ingest, time_order
+
+    calls = []
+    original = time_order.file_numbers
+
+    def counted(ends):
+        calls.append(len(ends))
+        return original(ends)
+
+    monkeypatch.setattr(time_order, "file_numbers", counted)
+    monkeypatch.setattr(ingest, "file_numbers", counted)
+    for day in (1, 2):
+        export(["A", "B"], start=f"2026-06-0{day}", periods=24).to_csv(
+            tmp_path / f"d{day}.csv", index=False)
+    loaded = load_source(spec((tmp_path / "d1.csv", tmp_path / "d2.csv")))
+    assert loaded.counters.rows_loaded == 96 and calls == [2]

@@ -151,9 +151,11 @@ def load_source(
         raise KpiInputError(f"{name}: {exc}") from None
     raw = raw.reset_index(drop=True)
     messages: list[str] = list(raw_set.notes)
-    fate = _row_fate(raw, spec, roles, name, messages, raw_set)
-    if len(raw_set.files) > 1:
-        one_cadence(fate.stamps.where(fate.reason == 0), raw_set.ends,
+    # each row's file number, read once (by the row checks and the one-cadence check)
+    files = file_numbers(raw_set.ends) if len(raw_set.files) > 1 else None
+    fate = _row_fate(raw, spec, roles, name, messages, raw_set, files)
+    if files is not None:
+        one_cadence(fate.stamps.where(fate.reason == 0), files,
                     [p.name for p in raw_set.files], name)
     if not fate.kept.any() or (fate.dropped_share() > MAX_DROP_SHARE and not spec.allow_drops):
         raise loss_error(fate, name, spec.allow_drops, raw)
@@ -317,7 +319,7 @@ def time_text(raw: pd.DataFrame, columns: tuple[str, ...]) -> pd.Series:
 
 def _row_fate(
     raw: pd.DataFrame, spec: SourceSpec, roles: dict, name: str, messages: list[str],
-    raw_set: RawSet,
+    raw_set: RawSet, files: np.ndarray | None,
 ) -> RowFate:
     label = " + ".join(repr(c) for c in spec.timestamp)
     times = time_text(raw, spec.timestamp)
@@ -340,7 +342,7 @@ def _row_fate(
         time_form=parsed.form, sector_column=roles["sector"], sector_hint=roles["sector_hint"],
         footer=footer_rows(parsed.bad, raw_set.ends, times, sectors),
         where=raw_set.where if len(raw_set.files) > 1 else None, first_cell=raw.iloc[:, 0],
-        files=file_numbers(raw_set.ends) if len(raw_set.files) > 1 else None,
+        files=files,
         header=_header_lines(raw, spec.timestamp, parsed.bad),
     )
 
