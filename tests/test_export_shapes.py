@@ -1,7 +1,7 @@
 """Export shapes our generators never wrote (walk41): percent signs in values, cell ids
 with leading zeros, 3GPP object-class columns, dd/mm dates with no day above 12, a
 15-minute and an hourly file stacked, exports joined by ``cat``, a skipped DST hour
-written anyway, KPI names in Spanish/Portuguese/French."""
+written anyway (walk42: kept as the hour after), KPI names in Spanish/Portuguese/French."""
 
 from __future__ import annotations
 
@@ -108,16 +108,36 @@ def test_exports_joined_by_cat_repeat_their_header_which_is_not_data(tmp_path):
     assert loaded.frame["CSSR (%)"].dtype == float
 
 
-def test_a_skipped_dst_hour_written_anyway_names_the_day_and_a_fixed_offset(tmp_path):
+def test_a_skipped_dst_hour_written_beside_its_hour_after_is_not_a_loss(tmp_path):
+    """24 rows on a 23-hour day: 02:00 read with the offset before the change is 03:00's
+    instant, whose on-clock row is kept; the file loads (no exit 2), the note names the
+    day and the fixed-offset fix for a clock without daylight saving."""
     export(["A", "B"], start="2026-03-29", periods=24).to_csv(tmp_path / "e.csv", index=False)
-    with pytest.raises(
-        KpiInputError,
-        match=r"2 of 48 rows.*clocks skip these wall times "
-        r"\(on 2026-03-29\).*fixed offset",
-    ):
-        load_source(spec(tmp_path / "e.csv", timezone="Europe/Madrid"))
-    loaded = load_source(spec(tmp_path / "e.csv", timezone="Europe/Madrid", allow_drops=True))
-    assert loaded.counters.rows_dst_gap == 2 and loaded.counters.rows_loaded == 46
+    loaded = load_source(spec(tmp_path / "e.csv", timezone="Europe/Madrid"))
+    c = loaded.counters
+    assert c.rows_dst_gap == 2 and c.rows_loaded == 46 and c.rows_dst_shifted == 0
+    note = next(m for m in loaded.messages if "the zone skips" in m)
+    assert "row 5: '2026-03-29 02:00'" in note and "fixed offset" in note
+
+
+def test_a_skipped_quarter_hour_of_a_late_switching_clock_is_kept_as_the_hour_after(tmp_path):
+    """A tool that moves its clock an hour late writes 02:00-02:45 and skips 03:00-03:45:
+    every row is loaded, 02:15 as 03:15 local (01:15 UTC), and counted as such."""
+    table = export(["A", "B"], periods=24, freq="15min")
+    utc = pd.date_range("2026-03-28 22:00", periods=24, freq="15min", tz="UTC")
+    wall = pd.Series(np.repeat(utc.tz_convert("Europe/Madrid").tz_localize(None), 2))
+    late = ((wall >= "2026-03-29 03:00") & (wall < "2026-03-29 04:00")).to_numpy()
+    table["Start Time"] = (wall - pd.to_timedelta(late * 3600, unit="s")).dt.strftime(
+        "%Y-%m-%d %H:%M")
+    table.to_csv(tmp_path / "q.csv", index=False)
+    loaded = load_source(spec(tmp_path / "q.csv", timezone="Europe/Madrid"))
+    c = loaded.counters
+    assert c.rows_loaded == 48 and c.rows_dropped == 0 and c.rows_dst_shifted == 8
+    a = loaded.frame.loc[loaded.frame[schema.SECTOR] == "A", schema.TIMESTAMP]
+    assert a.diff().dropna().eq(pd.Timedelta("15min")).all()  # one even series in UTC
+    assert (a.dt.strftime("%H:%M") == "01:15").sum() == 1
+    assert any("read 8 row(s) at wall times the zone skips (on 2026-03-29)" in m
+               for m in loaded.messages)
 
 
 @pytest.mark.parametrize(
