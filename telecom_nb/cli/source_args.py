@@ -31,7 +31,8 @@ _DROPS = (("rows_bad_time", "no readable time"), ("rows_dst_gap",
           ("rows_redelivered", "re-delivered by a later file (kept the later)"),
           ("rows_header", "repeated header line(s)"))
 #: rows loaded that needed a decision, in a sentence
-_KEPT = (("rows_dst_shifted", "at a wall time the clock skipped, read as the hour after"),)
+_KEPT = (("rows_dst_shifted", "at a wall time the clock skipped, read as the hour after"),
+         ("rows_unreliable", "flagged unreliable by the export (KPI values blank)"))
 #: a KPI's bad direction in ``--check``'s words
 _BAD = {"up": "when it rises", "down": "when it falls", "both": "either way"}
 

@@ -31,6 +31,7 @@ from telecom_nb.sources.files import RawSet, read_files
 from telecom_nb.sources.kpiinfo import KpiInfo, infer_kpi_info
 from telecom_nb.sources.loss import RowFate, footer_rows, loss_error
 from telecom_nb.sources.reading import read_raw, string_columns
+from telecom_nb.sources.row_flags import read_flags
 from telecom_nb.sources.sites import (
     AZIMUTH,
     SITE,
@@ -64,6 +65,7 @@ class LoadCounters:
     rows_redelivered: int = 0  # a period exported again by a later file (its row kept)
     rows_header: int = 0  # the header line repeated inside a file (exports concatenated)
     times_dst_ambiguous: int = 0  # repeated wall times resolved by order (kept)
+    rows_unreliable: int = 0  # flagged by a validity column (Reliability): KPIs read blank
     values_missing: int = 0  # KPI cells blank, unreadable or infinite (kept as NaN)
     values_non_numeric: int = 0
     values_null_token: int = 0  # NIL, N/A, /0, #DIV/0!, -: missing, not non-numeric
@@ -148,7 +150,8 @@ def load_source(
             {roles["sector"]: "sector"} if roles["sector"] else {}))
         if raw.empty:
             raise KpiInputError("the table has a header but no data rows")
-        kpis, skipped = _choose_kpis(raw, spec, roles)
+        flags, flag_why = read_flags(raw, set(spec.kpis or ()) | roles["used"])
+        kpis, skipped = _choose_kpis(raw, spec, roles, flag_why)
     except KpiInputError as exc:
         raise KpiInputError(f"{name}: {exc}") from None
     raw = raw.reset_index(drop=True)
@@ -175,6 +178,7 @@ def load_source(
         **{f"values_{key}": values.attrs[key] for key in ("non_numeric", "infinite", "null_token")},
     }
     values = None
+    n_unreliable = flags.blank(frame, fate.kept, kpis, name, messages)
     extras = [c for c in raw.columns if c not in roles["used"] and c not in kpis]
     rest = raw.loc[fate.kept, extras].reset_index(drop=True)
     if fate.count("footer") or fate.count("header"):  # a footer or header line made a
@@ -206,7 +210,7 @@ def load_source(
         rows_missing_sector=fate.count("missing_sector"),
         rows_duplicate=fate.count("duplicate"), rows_footer=fate.count("footer"),
         rows_redelivered=fate.count("redelivered"), rows_header=fate.count("header"),
-        times_dst_ambiguous=fate.dst_ambiguous,
+        times_dst_ambiguous=fate.dst_ambiguous, rows_unreliable=n_unreliable,
         **value_counts, files=len(raw_set.files),
         lines_above_header=raw_set.lines_above_header,
         coords_invalid=coords_invalid, sectors=n_sectors,
@@ -260,7 +264,7 @@ def _roles(raw: pd.DataFrame, spec: SourceSpec) -> dict:
 
 
 def _choose_kpis(
-    raw: pd.DataFrame, spec: SourceSpec, roles: dict
+    raw: pd.DataFrame, spec: SourceSpec, roles: dict, flags: dict[str, str]
 ) -> tuple[list[str], dict[str, str]]:
     columns = list(raw.columns)
     named = [*(spec.kpis or ()), *spec.exclude, *spec.kpi]
@@ -276,10 +280,11 @@ def _choose_kpis(
     else:
         cells = raw[roles["sector"]] if roles["sector"] is not None else None
         kpis, skipped = classify(raw, roles["used"], cells)
-        for column in spec.exclude:
+        for column, why in {**flags, **dict.fromkeys(spec.exclude,
+                                                     "excluded in the source spec")}.items():
             if column in kpis:
                 kpis.remove(column)
-            skipped[column] = "excluded in the source spec"
+            skipped[column] = why
     if not kpis:
         raise KpiInputError(
             "no KPI column found: no numeric column besides time/sector/position/identifier/"
