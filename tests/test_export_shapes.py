@@ -247,3 +247,16 @@ def test_stacked_files_number_their_rows_once(tmp_path, monkeypatch):
             tmp_path / f"d{day}.csv", index=False)
     loaded = load_source(spec((tmp_path / "d1.csv", tmp_path / "d2.csv")))
     assert loaded.counters.rows_loaded == 96 and calls == [2]
+
+
+def test_a_semicolon_export_with_thousands_dots_reads_every_number(tmp_path):
+    """``3.194,1`` beside ``659,9`` and ``1.234`` in one column of a ``;`` export (German
+    locale): each is the number shown (``659,9`` was missing, ``1.234`` read as 1.234)."""
+    table = export(["A", "B"], periods=3)
+    shown = ["3.194,1", "659,9", "1.234", "12.345,25", "0,125", "7"]
+    table["DL Volumen (MB)"] = shown
+    table.to_csv(tmp_path / "de.csv", sep=";", index=False)
+    loaded = load_source(spec(tmp_path / "de.csv"))
+    assert loaded.counters.values_missing == 0
+    got = loaded.frame.sort_values([schema.TIMESTAMP, schema.SECTOR])["DL Volumen (MB)"]
+    assert got.tolist() == [3194.1, 659.9, 1234.0, 12345.25, 0.125, 7.0]
