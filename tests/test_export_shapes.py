@@ -260,3 +260,15 @@ def test_a_semicolon_export_with_thousands_dots_reads_every_number(tmp_path):
     assert loaded.counters.values_missing == 0
     got = loaded.frame.sort_values([schema.TIMESTAMP, schema.SECTOR])["DL Volumen (MB)"]
     assert got.tolist() == [3194.1, 659.9, 1234.0, 12345.25, 0.125, 7.0]
+
+
+def test_a_totals_row_named_in_the_cell_column_is_a_footer_not_a_loss(tmp_path):
+    """NetAct-style: ``,Total,<sums>`` (time blank, ``Total`` as the cell) closing a one-hour
+    export of 12 cells: a footer line, not 1 of 13 data rows lost (exit 2)."""
+    table = export([f"C{i}" for i in range(12)], periods=1)
+    total = pd.DataFrame({"Start Time": [""], "Cell": ["Total"],
+                          "CSSR (%)": [table["CSSR (%)"].mean()], "Drop Rate (%)": [0.0]})
+    pd.concat([table, total]).to_csv(tmp_path / "h.csv", index=False)
+    loaded = load_source(spec(tmp_path / "h.csv"))
+    c = loaded.counters
+    assert c.rows_loaded == 12 and c.rows_footer == 1 and c.rows_bad_time == 0
