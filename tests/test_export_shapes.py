@@ -272,3 +272,16 @@ def test_a_totals_row_named_in_the_cell_column_is_a_footer_not_a_loss(tmp_path):
     loaded = load_source(spec(tmp_path / "h.csv"))
     c = loaded.counters
     assert c.rows_loaded == 12 and c.rows_footer == 1 and c.rows_bad_time == 0
+
+
+def test_a_date_and_an_integer_hour_column_read_every_hour(tmp_path):
+    """``Date`` + ``Hour`` (0-23 as a number, as a spreadsheet report writes it): hours
+    0-9 were unreadable ('2026-06-01 7'), 10 of 24 rows dropped and exit 2."""
+    table = export(["A", "B"], periods=24)
+    stamps = pd.to_datetime(table.pop("Start Time"))
+    table.insert(0, "Hour", stamps.dt.hour)
+    table.insert(0, "Date", stamps.dt.strftime("%Y-%m-%d"))
+    table.to_csv(tmp_path / "dh.csv", index=False)
+    loaded = load_source(spec(tmp_path / "dh.csv", timestamp=["Date", "Hour"]))
+    assert loaded.counters.rows_loaded == 48 and loaded.counters.timestamps == 24
+    assert "Hour" not in loaded.kpis

@@ -42,6 +42,7 @@ from telecom_nb.sources.sites import (
 )
 from telecom_nb.sources.spec import SourceSpec
 from telecom_nb.sources.tables import LoadedTable
+from telecom_nb.sources.time_columns import time_text
 from telecom_nb.sources.time_order import file_numbers, human_step, one_cadence, put_in_order
 from telecom_nb.sources.timeparse import localize, parse_times
 from telecom_nb.sources.values import kpi_frame, retyped, sector_ids
@@ -303,26 +304,6 @@ def _overrides(spec: SourceSpec, kpi: str) -> dict[str, str | None]:
 
 
 # --------------------------------------------------------------------------- rows
-
-
-def time_text(raw: pd.DataFrame, columns: tuple[str, ...]) -> pd.Series:
-    """One time column as is, or several joined by a space (missing if any part is)."""
-    if len(columns) == 1:
-        return raw[columns[0]]
-    parts = []
-    for column in columns:
-        values = raw[column]
-        if pd.api.types.is_datetime64_any_dtype(values.dtype):
-            text = values.dt.strftime("%Y-%m-%d")
-        elif pd.api.types.is_float_dtype(values.dtype) or pd.api.types.is_integer_dtype(
-            values.dtype
-        ):
-            text = values.astype("Int64", errors="ignore").astype("str")
-        else:
-            text = values.astype("str").str.strip()
-        parts.append(text)
-    joined = parts[0].str.cat(parts[1:], sep=" ")
-    return joined.where(pd.concat(parts, axis=1).notna().all(axis=1))
 
 
 def _row_fate(
