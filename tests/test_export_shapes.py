@@ -303,3 +303,20 @@ def test_a_counter_id_closing_a_kpi_name_is_not_its_unit(name, label, unit, bad)
 
     info = infer_kpi_info(name)
     assert (info.label, info.unit, info.bad) == (label, unit, bad)
+
+
+def test_the_check_report_says_which_loaded_rows_needed_a_dst_decision(tmp_path):
+    """ENM-style 15-minute export across the fall-back night (02:00-02:45 written twice per
+    cell, rows by time then cell): every row loads, and ``--check`` says how many times
+    were read in order (it said nothing of them)."""
+    from telecom_nb.cli.source_args import load_notes
+
+    utc = pd.date_range("2026-10-24 22:00", periods=24, freq="15min", tz="UTC")
+    wall = utc.tz_convert("Europe/Stockholm").strftime("%Y-%m-%d %H:%M")
+    table = export(["A", "B"], periods=24, freq="15min")
+    table["Start Time"] = np.repeat(wall, 2)
+    table.to_csv(tmp_path / "enm.csv", index=False)
+    loaded = load_source(spec(tmp_path / "enm.csv", timezone="Europe/Stockholm"))
+    assert loaded.counters.rows_loaded == 48 and loaded.counters.timestamps == 24
+    rows = next(line for line in load_notes(loaded) if line.startswith("rows: "))
+    assert "loaded: 16 at a wall time the clock repeated" in rows

@@ -32,7 +32,9 @@ _DROPS = (("rows_bad_time", "no readable time"), ("rows_dst_gap",
           ("rows_header", "repeated header line(s)"))
 #: rows loaded that needed a decision, in a sentence
 _KEPT = (("rows_dst_shifted", "at a wall time the clock skipped, read as the hour after"),
-         ("rows_unreliable", "flagged unreliable by the export (KPI values blank)"))
+         ("rows_unreliable", "flagged unreliable by the export (KPI values blank)"),
+         ("times_dst_ambiguous", "at a wall time the clock repeated (clocks back), read in "
+          "order: daylight time first, then standard"))
 #: a KPI's bad direction in ``--check``'s words
 _BAD = {"up": "when it rises", "down": "when it falls", "both": "either way"}
 
