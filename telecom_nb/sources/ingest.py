@@ -29,6 +29,7 @@ from telecom_nb.sources.columns import (
 )
 from telecom_nb.sources.files import RawSet, read_files
 from telecom_nb.sources.kpiinfo import KpiInfo, infer_kpi_info
+from telecom_nb.sources.long_form import read_long
 from telecom_nb.sources.loss import RowFate, footer_rows, loss_error
 from telecom_nb.sources.reading import read_raw, string_columns
 from telecom_nb.sources.row_flags import read_flags
@@ -144,6 +145,7 @@ def load_source(
     else:
         frame = string_columns(read_raw(data), name)
         raw_set = RawSet(frame, [Path(name)], [len(frame)], [list(frame.columns)])
+    long_notes = read_long(raw_set, spec, name)  # one row per KPI: widened, or kept as is
     raw = raw_set.frame
     try:
         roles = _roles(raw, spec)
@@ -156,7 +158,7 @@ def load_source(
     except KpiInputError as exc:
         raise KpiInputError(f"{name}: {exc}") from None
     raw = raw.reset_index(drop=True)
-    messages: list[str] = list(raw_set.notes)
+    messages: list[str] = [*raw_set.notes, *long_notes]
     # each row's file number, read once (by the row checks and the one-cadence check)
     files = file_numbers(raw_set.ends) if len(raw_set.files) > 1 else None
     fate = _row_fate(raw, spec, roles, name, messages, raw_set, files)
