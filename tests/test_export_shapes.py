@@ -320,3 +320,15 @@ def test_the_check_report_says_which_loaded_rows_needed_a_dst_decision(tmp_path)
     assert loaded.counters.rows_loaded == 48 and loaded.counters.timestamps == 24
     rows = next(line for line in load_notes(loaded) if line.startswith("rows: "))
     assert "loaded: 16 at a wall time the clock repeated" in rows
+
+
+def test_cell_ids_padded_with_spaces_are_the_same_cells(tmp_path):
+    """A report that pads its second day's cell names ('C01  ') made six cells of three,
+    each one's second day a new sector with no history; a blank id is a missing id."""
+    table = export(["A", "B", "C"], periods=48)
+    table.loc[72:, "Cell"] = table.loc[72:, "Cell"] + "  "
+    table.loc[5, "Cell"] = "   "
+    table.to_csv(tmp_path / "p.csv", index=False)
+    loaded = load_source(spec(tmp_path / "p.csv"))
+    assert loaded.counters.sectors == 3 and loaded.counters.rows_missing_sector == 1
+    assert sorted(loaded.frame[schema.SECTOR].unique()) == ["A", "B", "C"]

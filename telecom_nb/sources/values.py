@@ -33,12 +33,15 @@ def _shown(value: object) -> str:
 
 
 def sector_ids(values: pd.Series) -> pd.Series:
-    """Sector ids as strings (NaN kept); integral floats (ids with gaps) lose the '.0'."""
+    """Sector ids as strings (NaN kept); integral floats (ids with gaps) lose the '.0';
+    spaces around an id dropped (a report padding ``'C01  '`` split each cell in two, the
+    second one with no history), a blank id is missing."""
     if pd.api.types.is_float_dtype(values.dtype):
         finite = values.dropna()
         if np.all(np.isfinite(finite)) and np.all(finite == np.round(finite)):
             values = values.astype("Int64")
-    return values.astype("str")
+    ids = values.astype("str").str.strip()
+    return ids.where(ids != "")
 
 
 #: digit groups as OSS reports and spreadsheets write them: ``12,345.6``, ``12.345,6``,
