@@ -1,7 +1,7 @@
 """Export shapes our generators never wrote (walk41): percent signs in values, cell ids
 with leading zeros, 3GPP object-class columns, dd/mm dates with no day above 12, a
 15-minute and an hourly file stacked, exports joined by ``cat``, a skipped DST hour
-written anyway, KPI names in Spanish/Portuguese/French."""
+written anyway (walk42: kept as the hour after), KPI names in Spanish/Portuguese/French."""
 
 from __future__ import annotations
 
@@ -108,16 +108,36 @@ def test_exports_joined_by_cat_repeat_their_header_which_is_not_data(tmp_path):
     assert loaded.frame["CSSR (%)"].dtype == float
 
 
-def test_a_skipped_dst_hour_written_anyway_names_the_day_and_a_fixed_offset(tmp_path):
+def test_a_skipped_dst_hour_written_beside_its_hour_after_is_not_a_loss(tmp_path):
+    """24 rows on a 23-hour day: 02:00 read with the offset before the change is 03:00's
+    instant, whose on-clock row is kept; the file loads (no exit 2), the note names the
+    day and the fixed-offset fix for a clock without daylight saving."""
     export(["A", "B"], start="2026-03-29", periods=24).to_csv(tmp_path / "e.csv", index=False)
-    with pytest.raises(
-        KpiInputError,
-        match=r"2 of 48 rows.*clocks skip these wall times "
-        r"\(on 2026-03-29\).*fixed offset",
-    ):
-        load_source(spec(tmp_path / "e.csv", timezone="Europe/Madrid"))
-    loaded = load_source(spec(tmp_path / "e.csv", timezone="Europe/Madrid", allow_drops=True))
-    assert loaded.counters.rows_dst_gap == 2 and loaded.counters.rows_loaded == 46
+    loaded = load_source(spec(tmp_path / "e.csv", timezone="Europe/Madrid"))
+    c = loaded.counters
+    assert c.rows_dst_gap == 2 and c.rows_loaded == 46 and c.rows_dst_shifted == 0
+    note = next(m for m in loaded.messages if "the zone skips" in m)
+    assert "row 5: '2026-03-29 02:00'" in note and "fixed offset" in note
+
+
+def test_a_skipped_quarter_hour_of_a_late_switching_clock_is_kept_as_the_hour_after(tmp_path):
+    """A tool that moves its clock an hour late writes 02:00-02:45 and skips 03:00-03:45:
+    every row is loaded, 02:15 as 03:15 local (01:15 UTC), and counted as such."""
+    table = export(["A", "B"], periods=24, freq="15min")
+    utc = pd.date_range("2026-03-28 22:00", periods=24, freq="15min", tz="UTC")
+    wall = pd.Series(np.repeat(utc.tz_convert("Europe/Madrid").tz_localize(None), 2))
+    late = ((wall >= "2026-03-29 03:00") & (wall < "2026-03-29 04:00")).to_numpy()
+    table["Start Time"] = (wall - pd.to_timedelta(late * 3600, unit="s")).dt.strftime(
+        "%Y-%m-%d %H:%M")
+    table.to_csv(tmp_path / "q.csv", index=False)
+    loaded = load_source(spec(tmp_path / "q.csv", timezone="Europe/Madrid"))
+    c = loaded.counters
+    assert c.rows_loaded == 48 and c.rows_dropped == 0 and c.rows_dst_shifted == 8
+    a = loaded.frame.loc[loaded.frame[schema.SECTOR] == "A", schema.TIMESTAMP]
+    assert a.diff().dropna().eq(pd.Timedelta("15min")).all()  # one even series in UTC
+    assert (a.dt.strftime("%H:%M") == "01:15").sum() == 1
+    assert any("read 8 row(s) at wall times the zone skips (on 2026-03-29)" in m
+               for m in loaded.messages)
 
 
 @pytest.mark.parametrize(
@@ -206,3 +226,109 @@ def test_a_named_kpi_with_no_values_is_kept_blank_with_a_note(tmp_path):
         load_source(spec(tmp_path / "e.csv", kpis=["VoLTE Drops"]))
     with pytest.raises(KpiInputError, match="'Vendor' has no numeric value"):  # text: a typo
         load_source(spec(tmp_path / "e.csv", kpis=["CSSR (%)", "Vendor"]))
+
+
+def test_stacked_files_number_their_rows_once(tmp_path, monkeypatch):
+    """Each row's file number is one pass over the stacked rows, shared by the row checks
+    and the one-cadence check (it was computed twice per load)."""
+    from telecom_nb.sources import ingest, time_order
+
+    calls = []
+    original = time_order.file_numbers
+
+    def counted(ends):
+        calls.append(len(ends))
+        return original(ends)
+
+    monkeypatch.setattr(time_order, "file_numbers", counted)
+    monkeypatch.setattr(ingest, "file_numbers", counted)
+    for day in (1, 2):
+        export(["A", "B"], start=f"2026-06-0{day}", periods=24).to_csv(
+            tmp_path / f"d{day}.csv", index=False)
+    loaded = load_source(spec((tmp_path / "d1.csv", tmp_path / "d2.csv")))
+    assert loaded.counters.rows_loaded == 96 and calls == [2]
+
+
+def test_a_semicolon_export_with_thousands_dots_reads_every_number(tmp_path):
+    """``3.194,1`` beside ``659,9`` and ``1.234`` in one column of a ``;`` export (German
+    locale): each is the number shown (``659,9`` was missing, ``1.234`` read as 1.234)."""
+    table = export(["A", "B"], periods=3)
+    shown = ["3.194,1", "659,9", "1.234", "12.345,25", "0,125", "7"]
+    table["DL Volumen (MB)"] = shown
+    table.to_csv(tmp_path / "de.csv", sep=";", index=False)
+    loaded = load_source(spec(tmp_path / "de.csv"))
+    assert loaded.counters.values_missing == 0
+    got = loaded.frame.sort_values([schema.TIMESTAMP, schema.SECTOR])["DL Volumen (MB)"]
+    assert got.tolist() == [3194.1, 659.9, 1234.0, 12345.25, 0.125, 7.0]
+
+
+def test_a_totals_row_named_in_the_cell_column_is_a_footer_not_a_loss(tmp_path):
+    """NetAct-style: ``,Total,<sums>`` (time blank, ``Total`` as the cell) closing a one-hour
+    export of 12 cells: a footer line, not 1 of 13 data rows lost (exit 2)."""
+    table = export([f"C{i}" for i in range(12)], periods=1)
+    total = pd.DataFrame({"Start Time": [""], "Cell": ["Total"],
+                          "CSSR (%)": [table["CSSR (%)"].mean()], "Drop Rate (%)": [0.0]})
+    pd.concat([table, total]).to_csv(tmp_path / "h.csv", index=False)
+    loaded = load_source(spec(tmp_path / "h.csv"))
+    c = loaded.counters
+    assert c.rows_loaded == 12 and c.rows_footer == 1 and c.rows_bad_time == 0
+
+
+def test_a_date_and_an_integer_hour_column_read_every_hour(tmp_path):
+    """``Date`` + ``Hour`` (0-23 as a number, as a spreadsheet report writes it): hours
+    0-9 were unreadable ('2026-06-01 7'), 10 of 24 rows dropped and exit 2."""
+    table = export(["A", "B"], periods=24)
+    stamps = pd.to_datetime(table.pop("Start Time"))
+    table.insert(0, "Hour", stamps.dt.hour)
+    table.insert(0, "Date", stamps.dt.strftime("%Y-%m-%d"))
+    table.to_csv(tmp_path / "dh.csv", index=False)
+    loaded = load_source(spec(tmp_path / "dh.csv", timestamp=["Date", "Hour"]))
+    assert loaded.counters.rows_loaded == 48 and loaded.counters.timestamps == 24
+    assert "Hour" not in loaded.kpis
+
+
+@pytest.mark.parametrize(
+    ("name", "label", "unit", "bad"),
+    [
+        ("pmRrcConnEstabSucc (M8013C17)", "pmRrcConnEstabSucc (M8013C17)", "", "both"),
+        ("Intra eNB HO SR [%] (LTE_5043a)", "Intra eNB HO SR (LTE_5043a)", "%", "down"),
+        ("E-RAB DR RAN (LTE_5025h)", "E-RAB DR RAN (LTE_5025h)", "", "up"),
+        ("DL Traffic Volume (GB)", "DL Traffic Volume", "GB", "both"),
+    ],
+)
+def test_a_counter_id_closing_a_kpi_name_is_not_its_unit(name, label, unit, bad):
+    """NetAct names end in the counter or KPI id: it was read as the unit (an axis in
+    'M8013C17', and HO SR's '%' lost); Nokia's 'DR' (drop ratio) is bad when it rises."""
+    from telecom_nb.sources.kpiinfo import infer_kpi_info
+
+    info = infer_kpi_info(name)
+    assert (info.label, info.unit, info.bad) == (label, unit, bad)
+
+
+def test_the_check_report_says_which_loaded_rows_needed_a_dst_decision(tmp_path):
+    """ENM-style 15-minute export across the fall-back night (02:00-02:45 written twice per
+    cell, rows by time then cell): every row loads, and ``--check`` says how many times
+    were read in order (it said nothing of them)."""
+    from telecom_nb.cli.source_args import load_notes
+
+    utc = pd.date_range("2026-10-24 22:00", periods=24, freq="15min", tz="UTC")
+    wall = utc.tz_convert("Europe/Stockholm").strftime("%Y-%m-%d %H:%M")
+    table = export(["A", "B"], periods=24, freq="15min")
+    table["Start Time"] = np.repeat(wall, 2)
+    table.to_csv(tmp_path / "enm.csv", index=False)
+    loaded = load_source(spec(tmp_path / "enm.csv", timezone="Europe/Stockholm"))
+    assert loaded.counters.rows_loaded == 48 and loaded.counters.timestamps == 24
+    rows = next(line for line in load_notes(loaded) if line.startswith("rows: "))
+    assert "loaded: 16 at a wall time the clock repeated" in rows
+
+
+def test_cell_ids_padded_with_spaces_are_the_same_cells(tmp_path):
+    """A report that pads its second day's cell names ('C01  ') made six cells of three,
+    each one's second day a new sector with no history; a blank id is a missing id."""
+    table = export(["A", "B", "C"], periods=48)
+    table.loc[72:, "Cell"] = table.loc[72:, "Cell"] + "  "
+    table.loc[5, "Cell"] = "   "
+    table.to_csv(tmp_path / "p.csv", index=False)
+    loaded = load_source(spec(tmp_path / "p.csv"))
+    assert loaded.counters.sectors == 3 and loaded.counters.rows_missing_sector == 1
+    assert sorted(loaded.frame[schema.SECTOR].unique()) == ["A", "B", "C"]

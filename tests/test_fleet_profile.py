@@ -50,3 +50,28 @@ def test_a_sector_first_seen_after_a_restart_reads_the_restored_fleet_profile():
     blank.fleet_count_[:] = 0.0
     blank.fleet_offset_[:] = 0.0
     assert not np.array_equal(_newcomer_z(blank, table, later), z)
+
+
+def test_a_cold_slot_with_an_empty_series_computes_no_all_nan_median(monkeypatch):
+    """A series with no value in the slot's rows (a KPI added live to the dashboard) stays
+    unknown without an all-NaN median: no RuntimeWarning, and no process-wide warning
+    filter set around it (they leak across the monitor's threads). A series present in
+    enough rows but in none of the sampled ones stays unknown too (it read NaN as known)."""
+    import warnings
+
+    def no_filters(*args, **kwargs):
+        raise AssertionError("warning filters changed")
+
+    n = 4_001  # two rows a sample step: the sample is the even rows
+    offset = np.zeros((n, 3))
+    offset[:, 0] = np.arange(n) % 7
+    offset[:, 1] = np.nan  # the empty series
+    offset[0::2, 2] = np.nan  # values only in rows the sample skips
+    has = np.ones((n, 3), dtype=bool)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        monkeypatch.setattr(warnings, "catch_warnings", no_filters)
+        med, known = fleet_profile._cross_section(np.zeros(3), has, offset)
+        monkeypatch.undo()
+    assert known.tolist() == [True, False, False]
+    assert np.isfinite(med).all() and med[0] == np.median(offset[::2, 0])

@@ -171,12 +171,10 @@ def test_dst_repeated_hour_is_resolved_by_order_and_skipped_hour_counted(tmp_pat
     assert a.diff().dropna().eq(pd.Timedelta("1h")).all()  # 19:00, 20:00, 21:00, 22:00 UTC
 
     gap = pd.DataFrame({"t": ["2021-03-21 23:30", "2021-03-22 00:30"], "v": [1.0, 2.0]})
-    path = write(tmp_path, gap, "gap.csv")
-    with pytest.raises(KpiInputError, match="the zone skips"):
-        load_source(SourceSpec(path=path, timestamp="t", timezone="Asia/Tehran"))
-    allowed = load_source(SourceSpec(path=path, timestamp="t", timezone="Asia/Tehran",
-                                     allow_drops=True))
-    assert allowed.counters.rows_dst_gap == 1 and allowed.counters.rows_loaded == 1
+    path = write(tmp_path, gap, "gap.csv")  # 00:30 never happened: read as 01:30 (+04:30)
+    loaded = load_source(SourceSpec(path=path, timestamp="t", timezone="Asia/Tehran"))
+    assert loaded.counters.rows_dst_shifted == 1 and loaded.counters.rows_loaded == 2
+    assert loaded.frame[schema.TIMESTAMP].dt.strftime("%H:%M").tolist() == ["20:00", "21:00"]
 
 
 def test_times_with_offsets_are_not_moved_by_the_zone(tmp_path):

@@ -85,9 +85,11 @@ def test_digit_groups_and_decimal_commas():
     assert odd == 0  # "n/a" is a vendor null token: missing, not non-numeric text
     values, _ = kpi_to_float(pd.Series(["1.234,5", "12 345,25", "1\u00a0000"]))
     np.testing.assert_array_equal(values, [1234.5, 12345.25, 1000])
-    # a comma that is a decimal mark elsewhere in the column: "1,234" is not a group
+    # a comma that is a decimal mark elsewhere in the column: "1,234" is not a group but
+    # a decimal comma like "97,5" beside it (walk42: both were missing)
     values, odd = kpi_to_float(pd.Series(["97,5", "1,234"]))
-    assert np.isnan(values).all() and odd == 2
+    np.testing.assert_array_equal(values, [97.5, 1.234])
+    assert odd == 0
 
 
 def test_compound_identifier_names_are_not_kpis():

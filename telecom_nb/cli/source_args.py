@@ -24,11 +24,17 @@ if TYPE_CHECKING:
 
 LOCAL_TIME = "local_time"
 #: how the counters of a load read in a sentence
-_DROPS = (("rows_bad_time", "no readable time"), ("rows_dst_gap", "time skipped by the clock"),
+_DROPS = (("rows_bad_time", "no readable time"), ("rows_dst_gap",
+                                                "skipped wall time written beside its hour after"),
           ("rows_missing_sector", "no sector id"), ("rows_duplicate", "duplicate (kept the last)"),
           ("rows_footer", "footer line(s)"),
           ("rows_redelivered", "re-delivered by a later file (kept the later)"),
           ("rows_header", "repeated header line(s)"))
+#: rows loaded that needed a decision, in a sentence
+_KEPT = (("rows_dst_shifted", "at a wall time the clock skipped, read as the hour after"),
+         ("rows_unreliable", "flagged unreliable by the export (KPI values blank)"),
+         ("times_dst_ambiguous", "at a wall time the clock repeated (clocks back), read in "
+          "order: daylight time first, then standard"))
 #: a KPI's bad direction in ``--check``'s words
 _BAD = {"up": "when it rises", "down": "when it falls", "both": "either way"}
 
@@ -102,6 +108,9 @@ def load_notes(loaded: LoadedSource) -> list[str]:
                         if getattr(c, key))
     rows = (f"rows: {c.rows_read:,} read = {c.rows_loaded:,} loaded + {c.rows_dropped:,} "
             f"dropped" + (f" ({dropped})" if dropped else ""))
+    kept = ", ".join(f"{getattr(c, key):,} {what}" for key, what in _KEPT if getattr(c, key))
+    if kept:
+        rows += f"; loaded: {kept}"
     if c.files > 1 or c.lines_above_header:
         rows += (f"; {c.files:,} file(s), {c.lines_above_header:,} title line(s) above the "
                  "header skipped")

@@ -10,8 +10,6 @@ the names its checkpoints and compiled passes use); these functions read and lea
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 
 from telecom_nb.features.group_median import (
@@ -76,10 +74,14 @@ def _cross_section(unknown: np.ndarray, has: np.ndarray,
         return unknown, enough
     step = max(1, len(offset) // FLEET_SAMPLE)  # the sample only: no rows x series block
     block = np.where(has[::step], offset[::step], np.nan)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN: stays unknown
-        med = np.nanmedian(block, axis=0)
-    return np.where(enough, med, 0.0), enough
+    # a column the sample holds no value of stays unknown; the median reads only columns
+    # with one (an all-NaN column warned, and the filters set around it are process-wide:
+    # a KPI added live to the chart is such a column, and the warning leaked from a thread)
+    enough &= np.isfinite(block).any(axis=0)
+    med = np.zeros(block.shape[1], dtype=block.dtype)  # float32 stays float32
+    if enough.any():
+        med[enough] = np.nanmedian(block[:, enough], axis=0)
+    return med, enough
 
 
 def _one_slot(slot: np.ndarray) -> int | None:

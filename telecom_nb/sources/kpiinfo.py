@@ -18,6 +18,11 @@ BadDirection = Literal["up", "down", "both"]
 BAD_DIRECTIONS: tuple[str, ...] = ("up", "down", "both")
 
 _UNIT_IN_BRACKETS = re.compile(r"\s*[(\[]\s*([^()\[\]]{1,12}?)\s*[)\]]\s*$")
+#: a counter or KPI id closing a vendor's name, not a unit: Nokia ``(M8013C17)``,
+#: ``(LTE_5025h)``, ``(NR_5100a)``, Huawei's ``(1526726658)``
+_ID_IN_BRACKETS = re.compile(
+    r"\s*[(\[]\s*(?:M\d{4,5}C\d{1,3}|(?:LTE|NR|RNC|WCDMA|GSM|SRAN|5G)_\d+[a-z]?|\d{8,10})"
+    r"\s*[)\]]\s*$", re.IGNORECASE)
 #: Unit suffixes of snake_case names (the simulator's ``payload_mb``, ``prb_pct``).
 _UNIT_SUFFIXES = {"pct": "%", "percent": "%", "mb": "MB", "gb": "GB", "kb": "KB",
                   "mbps": "Mbps", "kbps": "kbps", "gbps": "Gbps", "ms": "ms", "s": "s",
@@ -59,8 +64,14 @@ class KpiInfo:
 
 
 def split_unit(name: str) -> tuple[str, str]:
-    """``"DL Traffic Volume (GB)"`` -> ``("DL Traffic Volume", "GB")``; also ``x %``, ``x_pct``."""
+    """``"DL Traffic Volume (GB)"`` -> ``("DL Traffic Volume", "GB")``; also ``x %``, ``x_pct``.
+    A counter id at the end (``HO SR [%] (LTE_5043a)``) is no unit: the unit is read
+    before it (``%``) and the label keeps the id (``HO SR (LTE_5043a)``: two counters of
+    one name stay apart)."""
     text = name.strip()
+    if (ident := _ID_IN_BRACKETS.search(text)) and ident.start() > 0:
+        label, unit = split_unit(text[: ident.start()])
+        return f"{label} {ident.group(0).strip()}", unit
     if match := _UNIT_IN_BRACKETS.search(text):
         return text[: match.start()].strip() or text, match.group(1)
     if text.endswith("%") and len(text) > 1:
@@ -79,6 +90,8 @@ def bad_direction(name: str) -> BadDirection:
     tokens = set(re.split(r"[^0-9a-z]+", lowered))
     if any(word in lowered for word in _BAD_DOWN) or "sr" in tokens:
         return "down"
+    if "dr" in tokens:  # Nokia's "E-RAB DR" (drop ratio), read after any success word
+        return "up"
     return "both"  # traffic, volume, users, utilisation: a collapse and a surge both matter
 
 

@@ -111,12 +111,13 @@ def file_numbers(ends: np.ndarray) -> np.ndarray:
     return np.repeat(np.arange(len(ends)), np.diff(ends, prepend=0))
 
 
-def one_cadence(stamps: pd.Series, ends: np.ndarray, names: list[str], name: str) -> None:
+def one_cadence(stamps: pd.Series, files: np.ndarray, names: list[str], name: str) -> None:
     """One line when stacked files report different periods (a 15-minute and an hourly
     export of one network): their rows would collide at every hour and the hourly values
     replace quarter-hours. Each file's step is the median gap between its distinct times;
-    files of a single time (one file per period) say nothing."""
-    frame = pd.DataFrame({"f": file_numbers(ends), "t": instants(stamps)})
+    files of a single time (one file per period) say nothing. ``files``: each row's file
+    number (:func:`file_numbers`, read once by the caller)."""
+    frame = pd.DataFrame({"f": files, "t": instants(stamps)})
     frame = frame[stamps.notna().to_numpy()].drop_duplicates().sort_values(["f", "t"])
     steps = frame.groupby("f")["t"].diff()
     steps = steps[steps > 0].groupby(frame["f"]).median()

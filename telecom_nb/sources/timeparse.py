@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import warnings
+import zoneinfo
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -336,7 +337,8 @@ class Localized:
     """UTC instants after placing wall-clock times in a zone, with what needed a decision."""
 
     utc: pd.Series
-    gap: np.ndarray  # wall times the clock skipped (spring-forward): not real local times
+    gap: np.ndarray  # wall times the clock skipped (spring-forward), placed by the offset
+    # in force before the change (02:30 in a +1 -> +2 zone is 01:30 UTC, i.e. 03:30)
     ambiguous: int  # repeated (fall-back) wall times resolved by order of appearance
 
 
@@ -345,8 +347,11 @@ def localize(parsed: ParsedTimes, zone: str, groups: pd.Series | None = None) ->
 
     DST, deliberately: a wall time that occurs twice (clocks going back) is the daylight
     instant on its first appearance within a sector and the standard one on the second, as
-    an export sorted by cell then time writes them; a wall time the clock skipped is not a
-    real local time and is marked ``gap`` (the caller counts and drops it).
+    an export sorted by cell then time writes them. A wall time the clock skipped is
+    written by tools that switch an hour late: it is read with the offset in force before
+    the change (02:30 as 03:30 in most zones, pandas' ``nonexistent=timedelta`` by the
+    transition's own size, 30 min on Lord Howe) and marked ``gap`` (the caller counts it
+    and keeps it unless its period also has an on-clock row).
     """
     utc = parsed.utc
     n = len(utc)
@@ -359,11 +364,23 @@ def localize(parsed: ParsedTimes, zone: str, groups: pd.Series | None = None) ->
     local = wall.dt.tz_localize(zone, ambiguous=first, nonexistent="NaT")
     converted = local.dt.tz_convert("UTC").astype(_UTC)
     gap = naive & converted.isna().to_numpy()
+    if gap.any():
+        converted[gap] = _before_change(wall[gap], zone)
     out = utc.copy()
     out[naive] = converted[naive]
     dst_zone = wall.dt.tz_localize(zone, ambiguous="NaT", nonexistent="NaT").isna().to_numpy()
     ambiguous = int((naive & dst_zone & ~gap).sum())
     return Localized(out, gap, ambiguous)
+
+
+def _before_change(wall: pd.Series, zone: str) -> pd.Series:
+    """UTC instants of skipped wall times under the offset before the change (PEP 495's
+    ``fold=0``); one zone lookup per distinct time (a handful a year), not per row."""
+    tz = zoneinfo.ZoneInfo(zone)
+    codes, distinct = pd.factorize(wall)
+    utc = pd.DatetimeIndex([t.to_pydatetime().replace(tzinfo=tz) for t in distinct],
+                           tz="UTC") if len(distinct) else pd.DatetimeIndex([], tz="UTC")
+    return pd.Series(utc.take(codes), index=wall.index).astype(_UTC)
 
 
 def format_timestamp(ts: pd.Timestamp) -> str:

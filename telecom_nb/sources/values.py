@@ -33,12 +33,15 @@ def _shown(value: object) -> str:
 
 
 def sector_ids(values: pd.Series) -> pd.Series:
-    """Sector ids as strings (NaN kept); integral floats (ids with gaps) lose the '.0'."""
+    """Sector ids as strings (NaN kept); integral floats (ids with gaps) lose the '.0';
+    spaces around an id dropped (a report padding ``'C01  '`` split each cell in two, the
+    second one with no history), a blank id is missing."""
     if pd.api.types.is_float_dtype(values.dtype):
         finite = values.dropna()
         if np.all(np.isfinite(finite)) and np.all(finite == np.round(finite)):
             values = values.astype("Int64")
-    return values.astype("str")
+    ids = values.astype("str").str.strip()
+    return ids.where(ids != "")
 
 
 #: digit groups as OSS reports and spreadsheets write them: ``12,345.6``, ``12.345,6``,
@@ -50,6 +53,9 @@ _GROUPED = (
 )
 #: a comma that is a decimal mark (``97,5``, ``0,0125``): the column's commas are not groups
 _DECIMAL_COMMA = re.compile(r"[+-]?\d*,(?:\d{1,2}|\d{4,})")
+#: in a column that writes decimal commas: a dot-grouped number (``1.234``, ``12.345,6``;
+#: no group starts with 0) or a plain decimal comma (``659,9``, ``0,125``)
+_COMMA_LOCALE = re.compile(r"[+-]?[1-9]\d{0,2}(?:\.\d{3})+(?:,\d*)?|[+-]?\d*,\d+")
 
 
 def ungrouped(values: pd.Series) -> pd.Series:
@@ -71,6 +77,13 @@ def ungrouped(values: pd.Series) -> pd.Series:
         out[percent] = pd.to_numeric(text[percent], errors="coerce")
         failed &= out.isna()
     comma_decimal = bool(text[failed].str.fullmatch(_DECIMAL_COMMA).any())
+    if comma_decimal or text[failed].str.fullmatch(_GROUPED[1][0]).any():
+        # the column writes decimal commas (``12.345,6``, ``97,5``): ``659,9`` beside them
+        # is 659.9 (it was missing) and ``1.234`` is 1234 (it was 1.234, in silence)
+        local = values.notna() & text.str.fullmatch(_COMMA_LOCALE).fillna(False)
+        plain = text[local].str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+        out[local] = pd.to_numeric(plain, errors="coerce")
+        failed = out.isna() & values.notna()
     for pattern, groups, decimal in _GROUPED:
         if groups == "," and comma_decimal:
             continue

@@ -1,0 +1,64 @@
+"""Per-row validity flags (``sources/row_flags.py``, walk42): Huawei's ``Reliability``
+(``Reliable``/``Unreliable``), ``Integrity`` (``100%``), ``Suspect`` 0/1, ``Valid`` Y/N.
+An unreliable row is loaded and counted, its KPIs blank (no evidence), the flag kept."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from telecom_nb.sources.ingest import load_source
+from telecom_nb.sources.spec import SourceSpec
+
+
+def export(path: Path, **flags: list) -> Path:
+    """Six hours of three cells, two KPIs, and the given flag columns (18 values each)."""
+    stamps = pd.date_range("2026-06-01", periods=6, freq="h").strftime("%Y-%m-%d %H:%M")
+    table = pd.DataFrame({"Start Time": np.repeat(stamps, 3), "Cell": ["A", "B", "C"] * 6,
+                          "Traffic (MB)": np.arange(18) * 10.0 + 5,
+                          "CSSR (%)": np.linspace(98, 99.5, 18).round(2), **flags})
+    table.to_csv(path, index=False)
+    return path
+
+
+def load(path: Path, **kw):
+    return load_source(SourceSpec(path=path, timestamp="Start Time", sector="Cell", **kw))
+
+
+def test_huawei_unreliable_rows_are_loaded_blank_counted_and_keep_their_flag(tmp_path):
+    flag = ["Reliable"] * 18
+    flag[4] = flag[10] = "Unreliable"
+    loaded = load(export(tmp_path / "prs.csv", Reliability=flag))
+    c, frame = loaded.counters, loaded.frame
+    assert c.rows_loaded == 18 and c.rows_dropped == 0 and c.rows_unreliable == 2
+    assert loaded.kpis == ["Traffic (MB)", "CSSR (%)"]
+    bad = frame["Reliability"] == "Unreliable"
+    assert bad.sum() == 2 and frame.loc[bad, loaded.kpis].isna().all().all()
+    assert frame.loc[~bad, loaded.kpis].notna().all().all()
+    assert c.values_missing == 0  # the export's own blanks only
+    assert any("2 row(s) flagged unreliable by 'Reliability'" in m for m in loaded.messages)
+
+
+@pytest.mark.parametrize(
+    ("name", "good", "bad"),
+    [("Integrity", "100%", "87.5%"), ("Suspect", 0, 1), ("Valid", "Y", "N"),
+     ("Data Validity", "true", "false"), ("SUSPECT_FLAG", "No", "Yes")],
+)
+def test_validity_flags_of_either_sense_are_never_kpis(tmp_path, name, good, bad):
+    flag = [good] * 18
+    flag[7] = bad
+    loaded = load(export(tmp_path / "x.csv", **{name: flag}))
+    assert name not in loaded.kpis and loaded.counters.rows_unreliable == 1
+    assert loaded.frame[loaded.kpis].isna().sum().sum() == 2  # row 8's two KPIs
+
+
+def test_a_flag_named_column_that_is_not_a_flag_or_a_named_kpi_is_left_alone(tmp_path):
+    path = export(tmp_path / "x.csv", Integrity=np.linspace(70, 130, 18))
+    assert load(path).counters.rows_unreliable == 0  # 130 is no share: not a flag
+    flag = ["100%"] * 17 + ["50%"]
+    named = load(export(tmp_path / "y.csv", Integrity=flag),
+                 kpis=["Traffic (MB)", "Integrity"])
+    assert "Integrity" in named.kpis and named.counters.rows_unreliable == 0
