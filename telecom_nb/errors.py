@@ -5,7 +5,16 @@ from __future__ import annotations
 from traitlets import TraitError
 
 
-class KpiInputError(ValueError):
+class OneLine:
+    """In a notebook cell the error shows as its one line, not a screen of frames: IPython
+    renders an exception by ``_render_traceback_`` when it has one. Python's own traceback
+    (scripts, ``%debug``, tests) is unchanged."""
+
+    def _render_traceback_(self) -> list[str]:
+        return [f"{type(self).__name__}: {self}"]
+
+
+class KpiInputError(OneLine, ValueError):
     """A KPI table or batch that cannot be used as given (bad column, row or value).
 
     ``reason`` is a short stable key (e.g. ``"late batch"``) under which a stream counts
@@ -17,7 +26,7 @@ class KpiInputError(ValueError):
         self.reason = reason
 
 
-class ParameterError(TraitError, ValueError):
+class ParameterError(OneLine, TraitError, ValueError):
     """A parameter set out of its allowed range.
 
     Subclasses both ``ValueError`` (what a Python user expects) and traitlets'

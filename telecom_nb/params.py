@@ -9,7 +9,8 @@ range, and the old value stays.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import difflib
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -33,6 +34,17 @@ def to_timedelta(name: str, value: Any) -> pd.Timedelta:
     if pd.isna(td) or td <= pd.Timedelta(0):
         raise ParameterError(f"{name} must be a positive duration; got {value!r}")
     return td
+
+
+def check_known(name: str, values: Iterable[str], known: Sequence[str]) -> None:
+    """Refuse a name outside ``known`` (the stream's KPI columns) before it is set: a
+    misspelt KPI would otherwise make every later batch fail while the stream runs."""
+    unknown = [str(v) for v in values if v not in known]
+    if unknown:
+        close = difflib.get_close_matches(unknown[0], [str(k) for k in known], n=1, cutoff=0.6)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise ParameterError(f"{name}: {unknown[0]!r} is not a KPI of this stream{hint} "
+                             f"(its KPIs: {', '.join(map(str, known))})")
 
 
 def short_duration(span: pd.Timedelta) -> str:

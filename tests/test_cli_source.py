@@ -324,3 +324,17 @@ def test_calendar_names_are_one_parameter_each():
     assert det.weekly is False and det.timezone == "Asia/Tehran"  # the detector's own
     names = param_refs(det)
     assert "features.seasonal.timezone" not in names and "features.weekly" not in names
+
+
+def test_skip_note_reads_the_span_and_the_network_clock():
+    """walknb42: the note said 'the first 3 days 00:00:00 (warm-up); evaluating from
+    2026-03-18 23:00:00+00:00' for a Warsaw export (the UTC instant of local midnight)."""
+    from telecom_nb.evaluation.labels import skip_warmup
+
+    stamps = pd.date_range("2026-03-15 23:00", periods=5 * 24, freq="h", tz="UTC")
+    table = pd.DataFrame({schema.TIMESTAMP: stamps})
+    kept, note = skip_warmup(table, pd.Timedelta("3D"), "Europe/Warsaw")
+    assert len(kept) == 2 * 24
+    assert note == ("skipped 72 row(s) of the first 3D (warm-up); evaluating from "
+                    "2026-03-19 00:00 Europe/Warsaw (2026-03-18 23:00 UTC)")
+    assert skip_warmup(table, pd.Timedelta("6h"))[1].endswith("from 2026-03-16 05:00 UTC")

@@ -194,3 +194,17 @@ def test_a_kpi_blank_in_every_row_is_nan_without_a_warning_each_tick():
     row = history.last_row
     assert np.isnan(row[f"{schema.PRB}_mean"]) and row[f"{schema.PRB}_sum"] == 0.0
     assert row[f"{schema.THROUGHPUT}_mean"] == frame[schema.THROUGHPUT].mean()
+
+
+def test_sector_history_reads_back_the_values_as_written():
+    """walknb42: an export's 99.34 % read back as 99.339996 (float32 widened as is) in
+    ``monitor.sector_history``, the table an analyst compares with the export."""
+    written = [99.34, 16.05, 0.159]
+    frames = [make_batch(t, 4) for t in range(3)]
+    for frame, value in zip(frames, written, strict=True):
+        frame.loc[0, schema.PAYLOAD] = value
+    pipe = make_runner(ListSource(frames), ThresholdDetector(every=1), interval=0)
+    history = SectorHistory(k=4)
+    for b in run(pipe.step(3)):
+        history(b)
+    assert history.sector("S0000")[schema.PAYLOAD].tolist() == written

@@ -142,3 +142,24 @@ def test_notebook_settings_and_launch_replay_a_source(folder: Path):
     monitor = asyncio.run(main())
     assert monitor.tick == 3 and monitor.timezone == "Asia/Tehran"
     assert "E-RAB Drop Rate (%)" in monitor.kpis
+
+
+def test_a_misspelt_kpi_is_refused_and_the_stream_keeps_running():
+    """walknb42: ``detector.kpis = ["lod"]`` was accepted; every later batch was then
+    rejected ("KPI column(s) lod missing") and the stream never advanced again."""
+    table = _plain_table().assign(drops=1.0)
+    monitor = Monitor.replay(table, {"timestamp": "time", "sector": "cell"}, interval=0,
+                             detector="robust_z")
+
+    async def main():
+        await monitor.step(3)
+        expected = r"kpis: 'lod' is not a KPI of this stream; did you mean 'load'\? \(its KPIs"
+        with pytest.raises(ParameterError, match=expected):
+            monitor.detector.kpis = ["lod"]
+        assert list(monitor.detector.kpis) == ["load", "drops"]
+        monitor.detector.kpis = ["load"]  # a real one is taken
+        await monitor.step(3)
+
+    asyncio.run(main())
+    assert monitor.tick == 6 and monitor.error == ""
+    assert not any("rejected" in k and v for k, v in monitor.counters.items())

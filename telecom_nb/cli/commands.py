@@ -180,8 +180,9 @@ def run_evaluate(args: argparse.Namespace) -> int:
     loaded = read_table(args.scored)
     frame = loaded.frame
     notes: list[str] = []
+    spec = SourceSpec.from_toml(args.source) if args.source else None
+    zone = args.timezone or (spec.timezone if spec else None)  # the network's clock
     if args.labels:
-        spec = SourceSpec.from_toml(args.source) if args.source else None
         labels = read_labels(args.labels, spec=spec, timezone=args.timezone)
         if schema.FAULT in frame.columns:
             notes.append(f"{args.scored}: its own 'fault' column is replaced by {args.labels}")
@@ -203,7 +204,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
         tables["seed baseline"] = replay(base_input, seed, kpis, progress=not args.quiet).frame
     if skip is not None:
         for key, table in tables.items():
-            tables[key], note = skip_warmup(table, skip)
+            tables[key], note = skip_warmup(table, skip, zone)
         notes.append(note)
     results = {key: evaluate(table) for key, table in tables.items()}
     if not args.quiet:

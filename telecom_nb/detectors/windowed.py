@@ -39,7 +39,7 @@ from telecom_nb.detectors.window import SampleWindow
 from telecom_nb.errors import ParameterError
 from telecom_nb.features.base import FeatureExtractor, configure_features
 from telecom_nb.features.view import BatchView
-from telecom_nb.params import check_range, param_trait, to_timedelta
+from telecom_nb.params import check_known, check_range, param_trait, to_timedelta
 
 #: the window spans at least this many batches (large fleets are subsampled per batch)
 MIN_BATCHES_IN_WINDOW = 20
@@ -95,6 +95,8 @@ class WindowedDetector(KpiBirths, RetrainJobs, RetrainTiming, SilenceRows, Routi
         f"None = when at most {FEW_SERIES} series are seen")))
 
     last_retrain_ = AnyTrait(None, help="data timestamp of the installed model")
+    #: the stream's KPI columns (set by the monitor): ``kpis`` must name some of them
+    known_kpis: tuple[str, ...] = ()
     #: fewest window rows for a first fit (one series needs this many ticks)
     min_fit_rows: int = 128
     #: keep each window row's predecessor (same sector, previous tick) for the fit
@@ -147,6 +149,8 @@ class WindowedDetector(KpiBirths, RetrainJobs, RetrainTiming, SilenceRows, Routi
         value = proposal["value"]
         if value is not None and len(value) == 0:
             raise ParameterError("kpis must name at least one column (or be None)")
+        if value and self.known_kpis:
+            check_known("kpis", value, self.known_kpis)
         return value
 
     @observe("kpis")

@@ -99,6 +99,8 @@ class Monitor(TriageViews, PagePresence, HasTraits):
         if ("kpis" in self.detector.param_names() and not getattr(self.detector, "kpis", None)
                 and getattr(source, "kpis", None)):
             self.detector.set_params(kpis=list(self.kpis))  # an id column is never a KPI
+        if hasattr(self.detector, "known_kpis"):  # a misspelt KPI is refused, not streamed
+            self.detector.known_kpis = self.kpis
         about = DataDescription.of(source, self.kpis)
         #: what a person reads for each KPI (the source's labels, else the column name)
         self.kpi_labels: dict[str, str] = about.labels

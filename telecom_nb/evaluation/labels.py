@@ -17,6 +17,7 @@ import pandas as pd
 
 from telecom_nb import schema
 from telecom_nb.errors import KpiInputError
+from telecom_nb.params import short_duration
 from telecom_nb.sources.columns import SECTOR_NAMES, match_column
 from telecom_nb.sources.reading import read_raw, string_columns
 from telecom_nb.sources.spec import SourceSpec
@@ -139,14 +140,20 @@ def parse_skip(text: str) -> pd.Timedelta:
     return span
 
 
-def skip_warmup(scored: pd.DataFrame, span: pd.Timedelta) -> tuple[pd.DataFrame, str]:
-    """Rows after the first ``span`` of data time (the detector's warm-up) only."""
+def skip_warmup(scored: pd.DataFrame, span: pd.Timedelta,
+                timezone: str | None = None) -> tuple[pd.DataFrame, str]:
+    """Rows after the first ``span`` of data time (the detector's warm-up) only; the note
+    says where evaluation starts on the network's clock (``timezone``) as well as in UTC."""
     stamps = pd.to_datetime(scored[schema.TIMESTAMP], utc=True)
     start = stamps.min() + span
     keep = (stamps >= start).to_numpy()
     if not keep.any():
-        raise KpiInputError(f"--skip {span}: the data spans only "
-                            f"{stamps.max() - stamps.min()}; nothing left to evaluate")
-    note = (f"skipped {int((~keep).sum()):,} row(s) of the first {span} (warm-up); "
-            f"evaluating from {start}")
+        raise KpiInputError(f"--skip {short_duration(span)}: the data spans only "
+                            f"{short_duration(stamps.max() - stamps.min())}; nothing left to "
+                            "evaluate")
+    utc = f"{start:%Y-%m-%d %H:%M} UTC"
+    when = f"{start.tz_convert(timezone):%Y-%m-%d %H:%M} {timezone} ({utc})" if (
+        timezone and timezone != "UTC") else utc
+    note = (f"skipped {int((~keep).sum()):,} row(s) of the first {short_duration(span)} "
+            f"(warm-up); evaluating from {when}")
     return scored.loc[keep].reset_index(drop=True), note

@@ -62,6 +62,12 @@ def to_naive_utc(times: pd.Series | pd.Index) -> np.ndarray:
     return NetworkClock().wall(times)
 
 
+def set_label(axis: bq.Axis, label: str) -> None:
+    """Assign only a change (a widget message each)."""
+    if axis.label != label:
+        axis.label = label
+
+
 def _time_axis(x: bq.DateScale, clock: NetworkClock) -> bq.Axis:
     return bq.Axis(scale=x, tick_format=AXIS_FORMAT, label=clock.axis_label(),
                    label_offset="32px", tick_values=NO_TIMES)
@@ -208,6 +214,8 @@ class NetworkCharts:
         time_moved = fit_time_scale(self.time_scale, x, wait=widen)
         if not widen or time_moved:
             set_time_ticks(self.time_axis, x)
+            if len(recent):
+                set_label(self.time_axis, self.clock.span_label(recent[TIMESTAMP]))
         fit_value_axes(pairs, narrow=not time_moved)
         blank = {name for name in shown if len(ys[name]) and not np.isfinite(ys[name]).any()}
         if blank != self.blank & set(shown):
@@ -298,5 +306,7 @@ class SectorChart:
             fit_axis(self.axes[1], y)
             fit_time_scale(self.line.scales["x"], t)
             set_time_ticks(self.axes[0], t)
+            if len(hist):
+                set_label(self.axes[0], self.clock.span_label(hist[TIMESTAMP]))
             self.line.x, self.line.y = t, y
             self.points.x, self.points.y = t[flagged], y[flagged]

@@ -59,6 +59,15 @@ class NetworkClock:
         """What a date axis is in: ``Asia/Tehran (+0330)`` or ``UTC``."""
         return "UTC" if self.is_utc else f"{self.name} ({self.offset(when)})"
 
+    def span_label(self, times: Any) -> str:
+        """The label of an axis showing these UTC instants: the offset they were read in
+        (``Europe/Warsaw (+0100 → +0200)`` across a daylight-saving change), not today's:
+        a replayed spring export was labelled with December's offset."""
+        if self.is_utc or len(times) == 0:
+            return self.axis_label()
+        first, last = self.offset(times.iloc[0]), self.offset(times.iloc[-1])
+        return f"{self.name} ({first if first == last else f'{first} → {last}'})"
+
     def format(self, value: Any) -> str:
         """``2026-04-05 14:00 +0330`` (``... UTC`` without a zone); ``–`` when missing."""
         if value is None or value == "" or (isinstance(value, float) and np.isnan(value)):
