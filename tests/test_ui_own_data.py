@@ -441,7 +441,6 @@ def test_the_charts_heading_says_how_long_a_sectors_history_is_at_this_cadence()
     assert "15 minutes" not in dash.charts_title.value
 
 
-<<<<<<< HEAD
 def _px_apart(xy: np.ndarray, lat: float, zoom: int) -> np.ndarray:
     """Pixel distances between the dots ``xy`` (lon, lat) at ``zoom``, diagonal inf."""
     from telecom_nb.ui.placement import metres_per_pixel
@@ -496,7 +495,8 @@ def test_a_dense_citys_fans_stay_nearer_their_own_site_at_country_zoom():
                       (xy[:, None, 1] - site_lat[None, :]) * METRES_PER_DEG)
     assert (metres.argmin(axis=1) == own).all()
     assert metres[np.arange(75), own[:75]].max() < 0.45 * 500  # the grid's dots
-=======
+
+
 def test_time_axes_name_the_offset_of_the_data_shown_not_of_today():
     """walknb42: a replayed Warsaw export of 16 March - 2 April was labelled with the
     offset of the day it was replayed (+0100 in December) on every chart."""
@@ -514,4 +514,3 @@ def test_time_axes_name_the_offset_of_the_data_shown_not_of_today():
     drill = SectorChart(lambda _sid: history.head(8), ["load"], clock=clock)
     drill.show("S1")
     assert drill.axes[0].label == "Europe/Warsaw (+0100)"
->>>>>>> walknb42
