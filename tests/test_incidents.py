@@ -135,6 +135,13 @@ def test_severity_words_and_odds():
                                   "score this high")
 
 
+def test_an_ordinary_score_is_not_read_as_one_in_one():
+    """walknb42: hovering a normal sector read "about 1 in 1 normal ticks score this high"."""
+    assert explain_score(0.0) == ("low (score 0.0): an ordinary score: most normal ticks "
+                                  "score this high")
+    assert "ordinary" in explain_score(0.2) and "about 1 in 3 normal" in explain_score(0.5)
+
+
 def test_rank_of_nothing_and_group_of_nothing():
     book = IncidentBook()
     empty = book.frame(_episodes([("T01", 0, None, 5.0)]).iloc[:0], _sectors(), NOW)

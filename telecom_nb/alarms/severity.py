@@ -57,7 +57,10 @@ def one_in(score: float) -> str:
 
 
 def odds_text(score: float, unit: str = "normal ticks") -> str:
-    """``"about 1 in 500 million normal ticks score this high"``."""
+    """``"about 1 in 500 million normal ticks score this high"``; an ordinary score (more
+    than half of normal ticks reach it) says so instead of "about 1 in 1"."""
+    if not math.isfinite(score) or 10.0 ** score < 2.0:
+        return f"an ordinary score: most {unit} score this high"
     return f"about 1 in {one_in(score)} {unit} score this high"
 
 

@@ -172,7 +172,9 @@ class Controls:
         self.pause.add_class("tnb-pause")
         self.pause.observe(self._pause_clicked, names="value")
         monitor.observe(self._paused_changed, names="paused")
-        self.stop = widgets.Button(description="Stop", tooltip="stop the stream for good")
+        self.stop = widgets.Button(
+            description="Stop",
+            tooltip="stop the stream (monitor.start() goes on from the same tick)")
         self.stop.add_class("tnb-stop")
         self.stop.on_click(lambda _: monitor.stop())
         self.warmup = widgets.FloatProgress(value=float(monitor.warmup_progress), min=0.0,
