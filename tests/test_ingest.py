@@ -14,7 +14,7 @@ from telecom_nb.errors import KpiInputError
 from telecom_nb.sources.ingest import load_source
 from telecom_nb.sources.kpiinfo import infer_kpi_info
 from telecom_nb.sources.replay import ReplaySource
-from telecom_nb.sources.spec import SitesSpec, SourceSpec
+from telecom_nb.sources.spec import KpiSpec, SitesSpec, SourceSpec
 from telecom_nb.sources.tables import load_table
 
 CELLS = ("100001A_L1800", "100001B_L1800", "100002A_L2600")
@@ -208,6 +208,19 @@ def test_exclude_and_kpis(tmp_path):
         load_source(spec(path, exclude=["DL Trafic"]))
     with pytest.raises(KpiInputError, match=r"kpis \(the KPI columns\) or exclude, not both"):
         spec(path, kpis=["a"], exclude=["b"])
+
+
+def test_a_kpi_section_of_an_excluded_column_or_a_misspelt_one(tmp_path):
+    """walknb42: excluding a column the spec also describes was an error ("describes a
+    column that is not a KPI") though --exclude on the same file worked; a misspelt section
+    was reported as a column the export maps."""
+    path = write(tmp_path, export())
+    drop = "E-RAB Drop Rate (%)"
+    loaded = load_source(spec(path, exclude=[drop], kpi={drop: KpiSpec(label="Drops")}))
+    assert loaded.kpis == ["DL Traffic Volume (GB)"]
+    with pytest.raises(KpiInputError, match=r"'E-RAB Drop Rate \[%\]' not found \(mapped as "
+                       r"KPI by a \[kpi\] section of the source spec\).*did you mean"):
+        load_source(spec(path, kpi={"E-RAB Drop Rate [%]": KpiSpec(bad="up")}))
 
 
 def test_binary_kpi_without_a_label_name_stays_a_kpi(tmp_path):

@@ -270,8 +270,10 @@ def _choose_kpis(
     raw: pd.DataFrame, spec: SourceSpec, roles: dict, flags: dict[str, str]
 ) -> tuple[list[str], dict[str, str]]:
     columns = list(raw.columns)
-    named = [*(spec.kpis or ()), *spec.exclude, *spec.kpi]
-    unknown = [(c, "KPI") for c in dict.fromkeys(named) if c not in columns]
+    # a misspelt [kpi."..."] section is named as the spec's, not as a mapping of the export's
+    named = {**dict.fromkeys(spec.kpi, "KPI by a [kpi] section of the source spec"),
+             **dict.fromkeys([*(spec.kpis or ()), *spec.exclude], "KPI")}
+    unknown = [(c, role) for c, role in named.items() if c not in columns]
     if unknown:
         raise KpiInputError(missing_columns_message(unknown, columns))
     if spec.kpis is not None:
@@ -293,7 +295,8 @@ def _choose_kpis(
             "no KPI column found: no numeric column besides time/sector/position/identifier/"
             f"label columns (columns are: {', '.join(columns)}); name them with kpis = [...]"
         )
-    not_kpis = [k for k in spec.kpi if k not in kpis]
+    # a described column left out by exclude is left out (as --exclude does), not an error
+    not_kpis = [k for k in spec.kpi if k not in kpis and k not in spec.exclude]
     if not_kpis:
         raise KpiInputError(f"[kpi.{not_kpis[0]!r}] describes a column that is not a KPI "
                             f"(KPIs: {', '.join(kpis)})")
