@@ -8,6 +8,7 @@ from __future__ import annotations
 import gc
 import importlib
 import tracemalloc
+import weakref
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +16,6 @@ import pandas as pd
 
 from telecom_nb import schema
 from telecom_nb.cli import main
-from telecom_nb.detectors.base import Detector
 from telecom_nb.sources.ingest import load_source
 
 ingest = importlib.import_module("telecom_nb.sources.ingest")
@@ -79,17 +79,24 @@ def test_the_load_makes_no_string_per_row_and_reads_only_the_kpis(monkeypatch):
 def test_detect_writes_after_the_detector_has_gone(monkeypatch, tmp_path: Path):
     path = tmp_path / "fleet.parquet"
     _table(600, sectors=30).to_parquet(path, index=False)
-    alive: list[int] = []
-    write_table = commands.write_table
+    built: list[weakref.ref] = []
+    alive: list[bool] = []
+    build_detector, write_table = commands.build_detector, commands.write_table
 
-    def counting_write(frame, out):
+    def recorded_build(*args, **kwargs):
+        detector = build_detector(*args, **kwargs)
+        built.append(weakref.ref(detector))
+        return detector
+
+    def checking_write(frame, out):
         gc.collect()
-        alive.append(sum(issubclass(type(o), Detector) for o in gc.get_objects()))
+        alive.append(built[0]() is not None)  # the command's own detector
         return write_table(frame, out)
 
-    monkeypatch.setattr(commands, "write_table", counting_write)
+    monkeypatch.setattr(commands, "build_detector", recorded_build)
+    monkeypatch.setattr(commands, "write_table", checking_write)
     out = tmp_path / "scored.parquet"
     assert main(["detect", str(path), "--out", str(out), "--quiet",
                  "--detector", "robust_z"]) == 0
-    assert alive == [0]
+    assert len(built) == 1 and alive == [False]
     assert len(pd.read_parquet(out)) == 600
