@@ -62,18 +62,17 @@ def test_a_fleets_retrain_fits_its_parts_on_the_unmarked_rows(monkeypatch) -> No
     tails_rows: list[int] = []
     fit = iforest.FeatureTails.fit
 
-    def first_rows_marked(window, previous, pairs):  # the first 7 rows "marked"
+    def first_rows_marked(window, pairs):  # the first 7 rows "marked"
         if not pairs:  # the area part's first 2 days: nothing to mark by
-            return window, previous, None
+            return None
         seen.append((len(window), len(window) - 7))
-        keep = None if previous is None else previous[7:]
-        return window[7:], keep, (window, previous, np.arange(len(window)) >= 7)
+        return np.arange(len(window)) < 7
 
     def counted(features, *args, **kwargs):
         tails_rows.append(len(features))
         return fit(features, *args, **kwargs)
 
-    monkeypatch.setattr(iforest, "split", first_rows_marked)
+    monkeypatch.setattr(iforest, "marked", first_rows_marked)
     monkeypatch.setattr(iforest.FeatureTails, "fit", staticmethod(counted))
     table = KpiSimulator(n_sectors=16, seed=2134, step="1h").run(96)
     det = make_detector("iforest")
@@ -94,11 +93,8 @@ def test_the_calibration_reads_every_row_as_scored(monkeypatch) -> None:
     checked: list[bool] = []
     reference = iforest.IsolationForestDetector._reference
 
-    def first_rows_marked(window, previous, pairs):
-        if not pairs:
-            return window, previous, None
-        keep = None if previous is None else previous[7:]
-        return window[7:], keep, (window, previous, np.arange(len(window)) >= 7)
+    def first_rows_marked(window, pairs):
+        return np.arange(len(window)) < 7 if pairs else None
 
     def compared(self, model, ref, previous, known=None):
         whole = model.fit_ref[0] is not None and model.fit_ref[0].whole is not None
@@ -111,11 +107,38 @@ def test_the_calibration_reads_every_row_as_scored(monkeypatch) -> None:
             checked.append(True)
         return raw, cont
 
-    monkeypatch.setattr(iforest, "split", first_rows_marked)
+    monkeypatch.setattr(iforest, "marked", first_rows_marked)
     monkeypatch.setattr(iforest.IsolationForestDetector, "_reference", compared)
     det = make_detector("iforest")
     replay(KpiSimulator(n_sectors=16, seed=2134, step="1h").run(96), det, list(KPIS))
     assert checked and det.retrain_failures_ == 0
+
+
+def test_the_area_part_is_fitted_before_the_kept_rows_are_copied(monkeypatch) -> None:
+    """A retrain with marked rows fits the area part (its own copy of the rows it reads)
+    while the window's kept rows are not copied yet: the two copies never coexist (a 2M
+    replay's peak RSS was the area fit beside them, issue 12); the parts as before."""
+    order: list[str] = []
+    fit_area, split_marked = iforest._fit_area, iforest.split_marked
+
+    def spied_area(*args, **kwargs):
+        order.append("area")
+        return fit_area(*args, **kwargs)
+
+    def spied_split(window, previous, mark):
+        order.append("split" if mark is not None else "none")
+        return split_marked(window, previous, mark)
+
+    monkeypatch.setattr(iforest, "marked", lambda w, pairs: np.arange(len(w)) < 7 if pairs
+                        else None)
+    monkeypatch.setattr(iforest, "_fit_area", spied_area)
+    monkeypatch.setattr(iforest, "split_marked", spied_split)
+    det = make_detector("iforest")
+    replay(KpiSimulator(n_sectors=16, seed=2134, step="1h").run(96), det, list(KPIS))
+    marked_fits = [i for i, what in enumerate(order) if what == "split"]
+    assert marked_fits and det.retrain_failures_ == 0
+    assert all(order[i - 1] == "area" for i in marked_fits)
+    assert order.count("area") == len(marked_fits)
 
 
 def test_the_area_null_skips_only_the_youngest_marked_rows() -> None:

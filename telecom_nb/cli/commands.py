@@ -8,6 +8,7 @@ imported inside it, so the others do not pay for it.
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 import time
 from pathlib import Path
@@ -147,16 +148,19 @@ def run_detect(args: argparse.Namespace) -> int:
                     alarms=AlarmChain(kpis=loaded.kpis, **alarm_values))
     elapsed = time.perf_counter() - started
     scored = with_local_time(result.frame, spec.timezone)
-    release_freed_memory()  # the replay's freed pieces, before the write's own buffers
+    messages, summaries = result.messages, day_summaries(detector)  # read before ...
+    detector = result = None  # ... the model, windows and features' state (~50 MB) go
+    gc.collect()  # (the detector sits in reference cycles: refcounts alone keep it)
+    release_freed_memory()  # ... with the replay's freed pieces, before the write's buffers
     out = write_table(scored, args.out)
     if not args.quiet:
-        for message in result.messages:
+        for message in messages:
             print(f"note: {message}", file=sys.stderr)
         print(f"scored {len(scored):,} rows with {args.detector!r} in {elapsed:.1f} s; "
               f"{int(scored[schema.IS_ANOMALY].sum()):,} flagged; wrote {out} "
               f"({counters.rows_read:,} rows read = {len(scored):,} written + "
               f"{counters.rows_dropped:,} dropped)", file=sys.stderr)
-        for line in day_summaries(detector):  # what changed the flags
+        for line in summaries:
             print(line, file=sys.stderr)
     return 0
 

@@ -27,7 +27,7 @@ from telecom_nb.detectors.ratio_switch import RatioSwitch
 from telecom_nb.detectors.retrain_jobs import POOLED_SERIES, ROW_KEYS
 from telecom_nb.detectors.rolling_forest import KEPT, RollingForestParams, kept_trees, rolled_forest
 from telecom_nb.detectors.row_cache import RowCache, kept_rows
-from telecom_nb.detectors.row_mark import area_rows, split
+from telecom_nb.detectors.row_mark import area_rows, marked, split_marked
 from telecom_nb.detectors.run_part import RunPart
 from telecom_nb.detectors.second_kpi import SecondKpi
 from telecom_nb.detectors.shift_part import bonferroni, shift_null, shift_score
@@ -134,9 +134,14 @@ class IsolationForestDetector(RatioSwitch, PartSchedule, CalendarParams, ForestP
         few = np.r_[shift, held, smooth_cols, record]
         n_base = int(few.min()) if len(few) else None
         # one mark per row (a neighbourhood off together): out of every fit but the area's
-        all_rows = None
+        all_rows = area = None
         if not heavy:
-            window, previous, all_rows = split(window, previous, area_pairs)
+            mark = marked(window, area_pairs)
+            if mark is not None:  # the area part first, before the kept rows' copies
+                # below exist (with its own rows' copies, a 2M replay's peak: ~18 MB less)
+                area = _fit_area((window, previous, ~mark), n_base, area_pairs, free,
+                                 tuple(hidden) + run + drift_cols, params["random_state"])
+            window, previous, all_rows = split_marked(window, previous, mark)
         full_window, full_previous = window, previous
         if n_base is not None:  # the parts below read the columns before the shift ones
             window = window[:, :n_base]
@@ -194,13 +199,8 @@ class IsolationForestDetector(RatioSwitch, PartSchedule, CalendarParams, ForestP
         second = None if heavy else SecondKpi.fit(tails, ref, groups, cont)
         families = None if heavy else KpiFamilies.fit(every, ref, family_columns, cont)
         run_part = None if heavy or not run_fitted else RunPart.fit(every, ref, run)
-        if heavy:
-            area = None
-        elif all_rows is None:
-            area = AreaPart.fit(every, ref, area_pairs, cont)
-        else:  # the mark is the area's own evidence: its null reads all but the youngest
-            area = _fit_area(all_rows, n_base, area_pairs, free, tuple(hidden) + run + drift_cols,
-                             params["random_state"])
+        if not heavy and all_rows is None:  # (marked rows: fitted above, on all but the
+            area = AreaPart.fit(every, ref, area_pairs, cont)  # youngest: its own evidence)
         rates = None if heavy else RatePart.fit(every, ref, rate_cols, cont, rate_least)
         drift = None if heavy or not drift_fitted else DriftPart.fit(ref, drift_pairs)
         if joint is not None and not heavy:

@@ -64,7 +64,13 @@ def split(
     """``window`` and ``previous`` (its rows' predecessors) without the marked rows, and the
     rows as given with the kept rows' mask when some were marked (else None: nothing left
     out)."""
-    mark = marked(window, pairs)
+    return split_marked(window, previous, marked(window, pairs))
+
+
+def split_marked(
+    window: np.ndarray, previous: np.ndarray | None, mark: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray | None, tuple[np.ndarray, np.ndarray | None, np.ndarray] | None]:
+    """:func:`split` by a mark already read (:func:`marked`)."""
     if mark is None:
         return window, previous, None
     kept = ~mark

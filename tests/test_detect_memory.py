@@ -1,0 +1,102 @@
+"""``telecom-nb detect`` holds no needless copy in the load and the write (issue 12: a
+replay's peak RSS within 3x its decoded table): the schema's province column is made
+without a Python string per row, the KPIs are read without a copy of the other columns,
+and the write runs after the detector (model, windows, features' state) has gone."""
+
+from __future__ import annotations
+
+import gc
+import importlib
+import tracemalloc
+import weakref
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from telecom_nb import schema
+from telecom_nb.cli import main
+from telecom_nb.sources.ingest import load_source
+
+ingest = importlib.import_module("telecom_nb.sources.ingest")
+commands = importlib.import_module("telecom_nb.cli.commands")
+
+
+def _table(rows: int, sectors: int = 100) -> pd.DataFrame:
+    """A fleet table in the project schema, every row kept by the load."""
+    rng = np.random.default_rng(2242)
+    ticks = rows // sectors
+    ids = np.array([f"SEC-{i:05d}" for i in range(sectors)])
+    provinces = np.array(["Tehran", "Fars", "Gilan", "Isfahan"])[np.arange(sectors) % 4]
+    return pd.DataFrame({
+        schema.TIMESTAMP: np.repeat(
+            pd.date_range("2026-01-05", periods=ticks, freq="1h", tz="UTC"), sectors),
+        schema.SECTOR: pd.array(np.tile(ids, ticks), dtype="str"),
+        schema.PROVINCE: pd.array(np.tile(provinces, ticks), dtype="str"),
+        schema.LAT: np.tile(rng.uniform(30, 36, sectors), ticks),
+        schema.LON: np.tile(rng.uniform(48, 56, sectors), ticks),
+        **{k: rng.gamma(2.0, 10.0, ticks * sectors) for k in schema.KPIS},
+    })
+
+
+def test_the_load_makes_no_string_per_row_and_reads_only_the_kpis(monkeypatch):
+    table = _table(100_000)
+    seen: dict[str, object] = {}
+    schema_frame, kpi_frame = ingest._schema_frame, ingest.kpi_frame
+
+    def traced_schema_frame(raw, fate, roles):
+        tracemalloc.reset_peak()
+        before = tracemalloc.get_traced_memory()[0]
+        out = schema_frame(raw, fate, roles)
+        seen["per_row"] = (tracemalloc.get_traced_memory()[1] - before) / len(raw)
+        seen["raw"] = raw
+        return out
+
+    def spied_kpi_frame(rows, kpis, name, messages):
+        seen["kpi_rows"] = rows
+        return kpi_frame(rows, kpis, name, messages)
+
+    monkeypatch.setattr(ingest, "_schema_frame", traced_schema_frame)
+    monkeypatch.setattr(ingest, "kpi_frame", spied_kpi_frame)
+    tracemalloc.start()
+    try:
+        loaded = load_source("fleet.parquet", data=table)
+    finally:
+        tracemalloc.stop()
+    # the timestamps and coordinates are ~40 B a row; a Python string per row of the
+    # province column was ~75 B more (object pointers and the strings themselves)
+    assert seen["per_row"] < 60, seen["per_row"]
+    rows, raw = seen["kpi_rows"], seen["raw"]
+    assert list(rows.columns) == list(schema.KPIS)  # not the strings and coordinates
+    assert all(np.shares_memory(rows[k].to_numpy(), raw[k].to_numpy()) for k in schema.KPIS)
+    frame = loaded.frame.sort_values([schema.TIMESTAMP, schema.SECTOR], ignore_index=True)
+    want = table.sort_values([schema.TIMESTAMP, schema.SECTOR], ignore_index=True)
+    assert frame[schema.PROVINCE].dtype == want[schema.PROVINCE].dtype
+    pd.testing.assert_series_equal(frame[schema.PROVINCE], want[schema.PROVINCE])
+    pd.testing.assert_frame_equal(frame[list(schema.KPIS)], want[list(schema.KPIS)])
+
+
+def test_detect_writes_after_the_detector_has_gone(monkeypatch, tmp_path: Path):
+    path = tmp_path / "fleet.parquet"
+    _table(600, sectors=30).to_parquet(path, index=False)
+    built: list[weakref.ref] = []
+    alive: list[bool] = []
+    build_detector, write_table = commands.build_detector, commands.write_table
+
+    def recorded_build(*args, **kwargs):
+        detector = build_detector(*args, **kwargs)
+        built.append(weakref.ref(detector))
+        return detector
+
+    def checking_write(frame, out):
+        gc.collect()
+        alive.append(built[0]() is not None)  # the command's own detector
+        return write_table(frame, out)
+
+    monkeypatch.setattr(commands, "build_detector", recorded_build)
+    monkeypatch.setattr(commands, "write_table", checking_write)
+    out = tmp_path / "scored.parquet"
+    assert main(["detect", str(path), "--out", str(out), "--quiet",
+                 "--detector", "robust_z"]) == 0
+    assert len(built) == 1 and alive == [False]
+    assert len(pd.read_parquet(out)) == 600
