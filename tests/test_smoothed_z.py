@@ -93,8 +93,12 @@ def test_the_detector_hears_an_incident_too_small_for_each_tick_and_the_hour():
     # amp 0.85 (was 0.8): the hour's mean trimmed of its largest and smallest value (one
     # row's burst is no level, features/level_shift.py) reads this incident's shift a
     # little lower, and at 0.8 its peak fell to 1.885 against the normal rows' 99.5 %
-    # quantile 1.945 (1.997 before); without the smoothed part it stays unheard (1.81)
-    frame = _service(incident=(start, start + 8), amp=0.85)
+    # quantile 1.945 (1.997 before); without the smoothed part it stays unheard (1.81).
+    # amp 0.95 (was 0.85): the first model waits for rows past the features' cold start
+    # (young42), the few-series schedule's retrains fall later (day 8's at 15:20, was
+    # 11:45) and the incident is scored by the model of the day before: 1.83 against the
+    # normal rows' 1.90 at 0.85, 2.00 at 0.95; without the part 1.20 (q99 1.87)
+    frame = _service(incident=(start, start + 8), amp=0.95)
     kpis = _kpis(frame)
     scores = []
     for smooth in (True, False):

@@ -102,7 +102,9 @@ class RetrainJobs:
         return True
 
     def fit_inputs(self, inputs: FitInputs) -> Fitted:
-        """Model and calibration from ``inputs`` (pure: safe in a worker thread)."""
+        """Model and calibration from ``inputs`` (pure: safe in a worker thread); the
+        window's cold rows left out (:meth:`FitInputs.warm`)."""
+        kept, inputs = inputs, inputs.warm(min(self.min_fit_rows, self.window_size))
         snapshot = inputs.window
         # the predecessors go to the fit with its parameters (the unread columns do not)
         params = pop_unread(dict(inputs.params))
@@ -132,7 +134,7 @@ class RetrainJobs:
             if len(tail):
                 before[tail] = self._raw_score(model, np.nan_to_num(previous[tail], nan=0.0))
             null = null.with_seen(raw, before)
-        return Fitted(model, null, self._fit_extra(snapshot), inputs)
+        return Fitted(model, null, self._fit_extra(snapshot), kept)
 
     def _reference(self, model: Any, ref: np.ndarray,
                    previous: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:

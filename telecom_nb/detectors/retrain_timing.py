@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from telecom_nb.detectors.fit_inputs import warm_count
 from telecom_nb.detectors.retrain_schedule import (
     RETRAIN_GROWTH,
     RETRAIN_TURNOVER,
@@ -28,10 +29,20 @@ class RetrainTiming:
         return self._may_fit() and self._scheduled(now)
 
     def _may_fit(self) -> bool:
-        """Warm-up is over and the window holds enough rows for a fit."""
-        if self._window is None or len(self._window) < min(self.min_fit_rows, self.window_size):
+        """Warm-up is over and the window holds enough rows for a fit; the first model
+        counts only warm rows (:meth:`.FitInputs.warm`: a window of the features' cold
+        start alone has no spread, and its nulls read every later z at the cap)."""
+        need = min(self.min_fit_rows, self.window_size)
+        if self._window is None or len(self._window) < need:
             return False
-        return self.batches_seen_ >= self.warmup_batches
+        if self.batches_seen_ < self.warmup_batches:
+            return False
+        return self._fitted is not None or self._warm_rows() >= need
+
+    def _warm_rows(self) -> int:
+        """The window's warm rows (:func:`.warm_count`; asked only before the first model:
+        one scan of the window per learn)."""
+        return 0 if self._window is None else warm_count(self._window.snapshot())
 
     def _scheduled(self, now: pd.Timestamp) -> bool:
         """The schedule's retrain is due at ``now`` (the first model: at once)."""

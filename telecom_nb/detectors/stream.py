@@ -111,7 +111,9 @@ def score_stream(
         flags, quiet = _learned(det, whole, x, a)
         routine.append(flags)
         silence.append(quiet)
-        if due is not None:
+        # the loop's own question at the row: before the first model, whether the window
+        # now holds enough warm rows (_next_due's row is only the first that may)
+        if due is not None and det._due(whole.timestamps[due]):
             flush()
             det._make_job(whole.timestamps[due]).run_sync()
         a = stop
@@ -161,7 +163,12 @@ def _learned(
 
 
 def _next_due(det: WindowedDetector, whole, a: int, chunk: int = 1024) -> int | None:
-    """The first row from ``a`` after whose learning ``_due`` holds (one row per batch).
+    """The first row from ``a`` after whose learning ``_due`` may hold (one row per batch):
+    it does there, except before the first model, which also waits for ``need`` warm rows
+    (``RetrainTiming._may_fit``): a row's warmth is known once it is featured, so the row
+    returned is the first at which the window could hold them (each row kept adds one at
+    most) and the caller asks ``_due`` there; if not yet, the next call looks again from
+    the rows learned meanwhile.
 
     Looked for ``chunk`` rows at a time, doubling: the next retrain is usually within a
     week of rows, and a test over all the rows left (a 250k-row piece) per stretch made
@@ -170,6 +177,7 @@ def _next_due(det: WindowedDetector, whole, a: int, chunk: int = 1024) -> int | 
     skip = max(0, det.warmup_batches // 2 - det.batches_seen_)
     held = 0 if det._window is None else len(det._window)
     need = min(det.min_fit_rows, det.window_size)
+    short = 0 if det._fitted is not None else need - det._warm_rows()  # warm rows to come
     gap = None
     if det._last_attempt is not None and not getattr(det, "_refit_due", False):
         first = det.first_time_ if det.first_time_ is not None else whole.timestamps[a]
@@ -180,7 +188,7 @@ def _next_due(det: WindowedDetector, whole, a: int, chunk: int = 1024) -> int | 
         t = np.arange(lo, hi)
         kept = np.clip(t + 1 - skip, 0, None)
         size = np.minimum(det.window_size, held + kept)
-        ok = (size >= need) & (det.batches_seen_ + t + 1 >= det.warmup_batches)
+        ok = (size >= need) & (kept >= short) & (det.batches_seen_ + t + 1 >= det.warmup_batches)
         if gap is not None:
             ns, last, interval = gap
             ok &= ns[a + lo : a + hi] - last >= interval
