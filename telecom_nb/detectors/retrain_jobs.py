@@ -57,6 +57,9 @@ class RetrainJobs:
         self._pending = True
         self._pending_fit = inputs
         previous_attempt, self._last_attempt = self._last_attempt, now
+        first_attempt = self.first_attempt_
+        if first_attempt is None:  # the schedule's start reads it (RetrainTiming)
+            self.first_attempt_ = now
         previous_span, self._window_span = self._window_span, self._span(now)
 
         def install(fitted: Fitted) -> None:
@@ -75,6 +78,7 @@ class RetrainJobs:
             self._pending = False
             self._pending_fit = None
             self._last_attempt = previous_attempt
+            self.first_attempt_ = first_attempt
             self._window_span = previous_span
 
         return RetrainJob(lambda: self.fit_inputs(inputs), install, fail, data_time=now,
