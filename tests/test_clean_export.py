@@ -74,3 +74,21 @@ def test_a_clean_twelve_cell_export_is_not_flagged_after_its_warm_up(seed, step,
     day = scored[schema.TIMESTAMP].dt.floor("D")
     after = scored[day >= day.min() + pd.Timedelta(days=days - 2)]
     assert after[schema.IS_ANOMALY].mean() < 0.01
+
+
+def test_a_six_cell_export_is_not_flagged_on_its_first_days_and_a_fault_is_found():
+    # young41: the first fit's window was day 1 alone, every feature still 0 (no history):
+    # its nulls had no spread and day 2 read at the cap (63 % of its rows flagged); the
+    # fit leaves such cold rows out and the first model waits for enough warm ones
+    frame = _fleet(2324, 6, "1h", 3)
+    t = frame[schema.TIMESTAMP]
+    fault = (frame[schema.SECTOR] == "c03") & (t >= t.min() + pd.Timedelta(hours=58))
+    fault &= t < t.min() + pd.Timedelta(hours=62)
+    frame.loc[fault, "drop"] = 8.0  # a drop rate 30x its usual for four hours on day 3
+    frame.loc[fault, "thr_bits"] = np.round(frame.loc[fault, "thr_bits"] * 0.2)
+    scored = replay(frame, make_detector("iforest"), KPIS).frame
+    day = scored[schema.TIMESTAMP].dt.floor("D")
+    later = (day > day.min()).to_numpy()
+    hit = scored[schema.IS_ANOMALY].to_numpy()
+    assert hit[later & ~fault.to_numpy()].mean() < 0.01
+    assert hit[fault.to_numpy()].any()

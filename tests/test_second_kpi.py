@@ -69,3 +69,15 @@ def test_a_statistic_floored_on_most_rows_reads_its_scale_above_the_floor():
     assert 0.003 < p[0] < 0.03 and 0.0003 < p[1] < 0.003
     body = np.sort(rng.exponential(0.6, 4000))  # no floor: the body's own levels
     assert body_above_floor(body) is None
+
+
+def test_a_young_windows_floored_statistic_reads_its_few_rows_above_the_floor():
+    # young41: a first fit on 12 hourly ticks of 12 cells holds ~37 rows above the floor;
+    # on the floor's levels the scale was ~0.03 and 7-12 % of a clean export's days 1-2
+    # were flagged
+    from telecom_nb.detectors.grouped_units import body_above_floor
+
+    rng = np.random.default_rng(2325)
+    stat = np.where(np.arange(132) < 95, 0.0, rng.exponential(0.6, 132))
+    null = TailCalibrator.fit(stat, spacings=body_above_floor(stat))
+    assert null.p_value(np.array([1.5]))[0] > 0.01  # an ordinary above-floor value

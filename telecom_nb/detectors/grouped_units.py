@@ -25,8 +25,10 @@ import numpy as np
 from telecom_nb.detectors.calibration import BODY, TailCalibrator
 from telecom_nb.detectors.feature_tails import FeatureTails
 
-#: rows above the floor :func:`body_above_floor` needs to read the body on them
-MIN_ABOVE = 50
+#: rows above the floor :func:`body_above_floor` needs to read the body on them (a young
+#: window's first fit: 12 hourly ticks of 12 cells hold ~37 such rows; with 50 they kept the
+#: floor's scale, ~0.03, and 7-12 % of a clean 12-cell export's days 1-2 were flagged, young41)
+MIN_ABOVE = 20
 #: ``(units, group, n_groups) -> per row``: the statistic over the groups' maxima
 Reduce = Callable[[np.ndarray, np.ndarray, int], np.ndarray]
 #: its compiled twin on whole feature rows (``score_kernels.tail_second`` ...); None: not taken

@@ -57,6 +57,9 @@ class RetrainJobs:
         self._pending = True
         self._pending_fit = inputs
         previous_attempt, self._last_attempt = self._last_attempt, now
+        first_attempt = self.first_attempt_
+        if first_attempt is None:  # the schedule's start reads it (RetrainTiming)
+            self.first_attempt_ = now
         previous_span, self._window_span = self._window_span, self._span(now)
 
         def install(fitted: Fitted) -> None:
@@ -75,6 +78,7 @@ class RetrainJobs:
             self._pending = False
             self._pending_fit = None
             self._last_attempt = previous_attempt
+            self.first_attempt_ = first_attempt
             self._window_span = previous_span
 
         return RetrainJob(lambda: self.fit_inputs(inputs), install, fail, data_time=now,
@@ -102,7 +106,9 @@ class RetrainJobs:
         return True
 
     def fit_inputs(self, inputs: FitInputs) -> Fitted:
-        """Model and calibration from ``inputs`` (pure: safe in a worker thread)."""
+        """Model and calibration from ``inputs`` (pure: safe in a worker thread); the
+        window's cold rows left out (:meth:`FitInputs.warm`)."""
+        kept, inputs = inputs, inputs.warm(min(self.min_fit_rows, self.window_size))
         snapshot = inputs.window
         # the predecessors go to the fit with its parameters (the unread columns do not)
         params = pop_unread(dict(inputs.params))
@@ -132,7 +138,7 @@ class RetrainJobs:
             if len(tail):
                 before[tail] = self._raw_score(model, np.nan_to_num(previous[tail], nan=0.0))
             null = null.with_seen(raw, before)
-        return Fitted(model, null, self._fit_extra(snapshot), inputs)
+        return Fitted(model, null, self._fit_extra(snapshot), kept)
 
     def _reference(self, model: Any, ref: np.ndarray,
                    previous: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:

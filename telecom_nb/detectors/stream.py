@@ -103,15 +103,22 @@ def score_stream(
         a = len(whole)
     while a < len(whole):  # one row per batch from here on (SeriesPass.of checked)
         due = _next_due(det, whole, a)
+        ready = None  # the row after which the window first holds enough rows (_due's note)
+        if det.ready_time_ is None and det._fitted is None:
+            ready = _next_due(det, whole, a, warm=False)
         stop = len(whole) if due is None else due + 1
         x = det._adjust(series.run(a, stop))
         if hasattr(pairs, "update"):  # a progress bar: one tick per row
             pairs.update(stop - a)
         segment.append(x)
         flags, quiet = _learned(det, whole, x, a)
+        if ready is not None and ready < stop:
+            det.ready_time_ = whole.timestamps[ready]
         routine.append(flags)
         silence.append(quiet)
-        if due is not None:
+        # the loop's own question at the row: before the first model, whether the window
+        # now holds enough warm rows (_next_due's row is only the first that may)
+        if due is not None and det._due(whole.timestamps[due]):
             flush()
             det._make_job(whole.timestamps[due]).run_sync()
         a = stop
@@ -160,8 +167,16 @@ def _learned(
     return flags, quiet
 
 
-def _next_due(det: WindowedDetector, whole, a: int, chunk: int = 1024) -> int | None:
-    """The first row from ``a`` after whose learning ``_due`` holds (one row per batch).
+def _next_due(
+    det: WindowedDetector, whole, a: int, chunk: int = 1024, warm: bool = True
+) -> int | None:
+    """The first row from ``a`` after whose learning ``_due`` may hold (one row per batch):
+    it does there, except before the first model, which also waits for ``need`` warm rows
+    (``RetrainTiming._may_fit``): a row's warmth is known once it is featured, so the row
+    returned is the first at which the window could hold them (each row kept adds one at
+    most) and the caller asks ``_due`` there; if not yet, the next call looks again from
+    the rows learned meanwhile. ``warm`` False: the first row where the window's size
+    alone suffices (``RetrainTiming.ready_time_``).
 
     Looked for ``chunk`` rows at a time, doubling: the next retrain is usually within a
     week of rows, and a test over all the rows left (a 250k-row piece) per stretch made
@@ -170,9 +185,10 @@ def _next_due(det: WindowedDetector, whole, a: int, chunk: int = 1024) -> int | 
     skip = max(0, det.warmup_batches // 2 - det.batches_seen_)
     held = 0 if det._window is None else len(det._window)
     need = min(det.min_fit_rows, det.window_size)
+    short = 0 if det._fitted is not None or not warm else need - det._warm_rows()
     gap = None
     if det._last_attempt is not None and not getattr(det, "_refit_due", False):
-        first = det.first_time_ if det.first_time_ is not None else whole.timestamps[a]
+        first = det._schedule_start() if det.first_time_ is not None else whole.timestamps[a]
         gap = (whole.ns(), det._last_attempt.as_unit("ns").value, det._retrain_gap(first).value)
     lo = 0
     while lo < n:
@@ -180,7 +196,7 @@ def _next_due(det: WindowedDetector, whole, a: int, chunk: int = 1024) -> int | 
         t = np.arange(lo, hi)
         kept = np.clip(t + 1 - skip, 0, None)
         size = np.minimum(det.window_size, held + kept)
-        ok = (size >= need) & (det.batches_seen_ + t + 1 >= det.warmup_batches)
+        ok = (size >= need) & (kept >= short) & (det.batches_seen_ + t + 1 >= det.warmup_batches)
         if gap is not None:
             ns, last, interval = gap
             ok &= ns[a + lo : a + hi] - last >= interval

@@ -72,7 +72,8 @@ class WindowedDetector(KpiBirths, RetrainJobs, RetrainTiming, SilenceRows, Routi
                        ThresholdParams, Detector):
     """Base for detectors that retrain on a window of recent feature rows."""
 
-    _state_added = SilenceRows._state_added + RoutineRows._state_added + KpiBirths._state_added
+    _state_added = (SilenceRows._state_added + RoutineRows._state_added
+                    + KpiBirths._state_added + RetrainTiming._state_added)
     _silence_gate = NEW_RECORD
 
     kpis = param_trait(List(Unicode(), default_value=None, allow_none=True,
@@ -217,6 +218,7 @@ class WindowedDetector(KpiBirths, RetrainJobs, RetrainTiming, SilenceRows, Routi
         self.first_time_: pd.Timestamp | None = None
         self.kpi_born_ = None
         self._last_attempt: pd.Timestamp | None = None
+        self.ready_time_ = self.first_attempt_ = None  # RetrainTiming's
         self._pending = False
         self._pending_fit: FitInputs | None = None  # a fit asked for, not installed yet
         self.model_version_ = 0
