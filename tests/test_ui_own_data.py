@@ -441,62 +441,6 @@ def test_the_charts_heading_says_how_long_a_sectors_history_is_at_this_cadence()
     assert "15 minutes" not in dash.charts_title.value
 
 
-def _px_apart(xy: np.ndarray, lat: float, zoom: int) -> np.ndarray:
-    """Pixel distances between the dots ``xy`` (lon, lat) at ``zoom``, diagonal inf."""
-    from telecom_nb.ui.placement import metres_per_pixel
-
-    metres = np.hypot((xy[:, None, 0] - xy[None, :, 0]) * METRES_PER_DEG
-                      * np.cos(np.radians(lat)),
-                      (xy[:, None, 1] - xy[None, :, 1]) * METRES_PER_DEG)
-    np.fill_diagonal(metres, np.inf)
-    return metres / metres_per_pixel(lat, zoom)
-
-
-def test_a_sites_sectors_are_apart_at_the_country_zoom_the_map_opens_at():
-    """Three sites in three cities: the map opens on the country, where an 800 m fan put a
-    site's sectors 1-2 px apart (one dot to hover); now each site's dots are two dot
-    radii apart at that zoom, and still nearer their own site than any other."""
-    from telecom_nb.ui.map import DOT_RADIUS
-
-    cities = [(35.70, 51.40), (36.30, 59.60), (29.60, 52.53)]  # Tehran, Mashhad, Shiraz
-    lat = np.repeat([c[0] for c in cities], 3)
-    lon = np.repeat([c[1] for c in cities], 3)
-    sites = pd.DataFrame({schema.SECTOR: [f"S{i}{s}" for i in range(3) for s in "ABC"],
-                          schema.PROVINCE: "x", schema.LAT: lat, schema.LON: lon,
-                          "azimuth": np.tile([0.0, 120.0, 240.0], 3)})
-    dash = Dashboard(FakeMonitor(kpis=VENDOR_KPIS, sectors=sites), provinces=SQUARE)
-    zoom = dash.map.map.zoom
-    assert zoom <= 6  # the country, not a city
-    drawn = _drawn(dash.map.base)
-    for i, (site_lat, site_lon) in enumerate(cities):
-        xy = np.array([drawn[f"S{i}{s}"] for s in "ABC"])
-        assert _px_apart(xy, site_lat, zoom).min() >= 2 * DOT_RADIUS
-        own = _metres(tuple(xy[0]), (site_lon, site_lat), site_lat)
-        others = [_metres(tuple(xy[0]), (c[1], c[0]), site_lat) for c in cities if c[0] != site_lat]
-        assert own < min(others) / 2
-
-
-def test_a_dense_citys_fans_stay_nearer_their_own_site_at_country_zoom():
-    """A 5 x 5 grid of sites 500 m apart plus two far cities: at the country view a fan
-    reaches at most 0.4 of the way to the nearest site (the 800 m cap crossed them)."""
-    grid = np.arange(5) * 500 / METRES_PER_DEG
-    glat, glon = np.meshgrid(35.7 + grid, 51.4 + grid / np.cos(np.radians(35.7)))
-    site_lat = np.concatenate([glat.ravel(), [36.3, 29.6]])
-    site_lon = np.concatenate([glon.ravel(), [59.6, 52.53]])
-    n = len(site_lat)
-    sites = pd.DataFrame({schema.SECTOR: [f"G{i}" for i in range(3 * n)], schema.PROVINCE: "x",
-                          schema.LAT: np.repeat(site_lat, 3), schema.LON: np.repeat(site_lon, 3),
-                          "azimuth": np.tile([0.0, 120.0, 240.0], n)})
-    dash = Dashboard(FakeMonitor(kpis=VENDOR_KPIS, sectors=sites), provinces=SQUARE)
-    xy = np.array([_drawn(dash.map.base)[f"G{i}"] for i in range(3 * n)])
-    own = np.repeat(np.arange(n), 3)
-    metres = np.hypot((xy[:, None, 0] - site_lon[None, :]) * METRES_PER_DEG
-                      * np.cos(np.radians(35.7)),
-                      (xy[:, None, 1] - site_lat[None, :]) * METRES_PER_DEG)
-    assert (metres.argmin(axis=1) == own).all()
-    assert metres[np.arange(75), own[:75]].max() < 0.45 * 500  # the grid's dots
-
-
 def test_time_axes_name_the_offset_of_the_data_shown_not_of_today():
     """walknb42: a replayed Warsaw export of 16 March - 2 April was labelled with the
     offset of the day it was replayed (+0100 in December) on every chart."""

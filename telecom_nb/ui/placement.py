@@ -5,11 +5,9 @@ top one can be hovered or clicked. Each is drawn a small distance from the site 
 azimuth's direction (as planning tools draw sector lobes); co-located sectors without an
 azimuth are spread evenly around the site; sectors sharing an azimuth (two bands of one
 sector) are stepped further out. The distance is ``FAN_PX`` pixels at the map's first
-zoom (at least ``FAN_MIN_M`` metres), so one site's dots are apart at the view the
-dashboard opens at, a city's or a country's (a cap of 800 m left a site's sectors 1-2 px
-apart at country zoom, one dot to hover), but never more than ``NEAR_SHARE`` of the way to
-the nearest other site: a dot stays nearer its own site than any other, and a dense
-city's fans do not cross. All of it is vectorised and done once per sector, not per tick.
+zoom, kept between ``FAN_MIN_M`` and ``FAN_MAX_M`` metres: visible at the first view of a
+city or region, and never more than a block away from the true site on a country-wide
+map. All of it is vectorised and done once per sector, not per tick.
 
 The first view fits the drawn dots' bounding box (padded): sites a few tens of metres apart
 (one city block) are then shown at a zoom where their fanned sectors do not overlap; data
@@ -39,7 +37,7 @@ PAD = 0.15  # share of the extent added around it
 MIN_PAD_DEG = 0.001  # ~100 m: one site's fanned sectors fill the first view, not 1 % of it
 FAN_PX = 8.0
 FAN_MIN_M = 150.0
-NEAR_SHARE = 0.4  # a fan reaches at most this share of the way to the nearest other site
+FAN_MAX_M = 800.0
 SAME_BEARING_STEP = 0.7  # a second sector on the same bearing sits 1.7x as far, and so on
 METRES_PER_DEG = 111_320.0
 _EARTH_PX0_M = 156_543.03392  # metres per pixel at zoom 0 on the equator (256 px tiles)
@@ -119,16 +117,13 @@ def initial_view(sectors: pd.DataFrame, size_px: tuple[int, int] = VIEW_PX
 
 
 def fan_distance_m(zoom: int, lat: float) -> float:
-    """The fan-out radius for a map first shown at ``zoom`` (see the module docstring);
-    :func:`fan_out` caps it per site by the distance to the nearest other site."""
-    return float(max(FAN_PX * metres_per_pixel(lat, zoom), FAN_MIN_M))
+    """The fan-out radius for a map first shown at ``zoom`` (see the module docstring)."""
+    return float(np.clip(FAN_PX * metres_per_pixel(lat, zoom), FAN_MIN_M, FAN_MAX_M))
 
 
 def fan_out(sectors: pd.DataFrame, distance_m: float) -> pd.DataFrame:
     """``sector_id``, ``lat``, ``lon`` where each sector is drawn (rows without a position
-    dropped), ``distance_m`` from its site or ``NEAR_SHARE`` of the way to the nearest
-    other site if less (never below ``FAN_MIN_M``). A lone sector without azimuth stays
-    on its site."""
+    dropped). A lone sector without azimuth stays on its site."""
     ok = placed(sectors)
     frame = sectors.loc[ok]
     lat = frame[LAT].to_numpy(dtype=float)
@@ -139,8 +134,7 @@ def fan_out(sectors: pd.DataFrame, distance_m: float) -> pd.DataFrame:
         azimuth = np.full(len(frame), np.nan)
     site = pd.MultiIndex.from_arrays([np.round(lat, _COLOCATED_DECIMALS),
                                       np.round(lon, _COLOCATED_DECIMALS)])
-    site_code, site_keys = pd.factorize(site)
-    reach = _site_reach(site_keys, distance_m)[site_code]
+    site_code = pd.factorize(site)[0]
     known = np.isfinite(azimuth)
     group = pd.DataFrame({"site": site_code, "known": known,
                           "bearing": np.where(known, np.round(azimuth % 360, 1), -1.0)})
@@ -151,29 +145,13 @@ def fan_out(sectors: pd.DataFrame, distance_m: float) -> pd.DataFrame:
     bearing = np.where(known, azimuth % 360, 360.0 * unknown_rank / np.maximum(unknown_n, 1))
     # same site, same bearing: step out along it
     step = np.where(known, group.groupby(["site", "bearing"]).cumcount().to_numpy(), 0)
-    distance = reach * (1 + SAME_BEARING_STEP * step)
+    distance = distance_m * (1 + SAME_BEARING_STEP * step)
     distance = np.where(~known & (size == 1), 0.0, distance)
     rad = np.radians(bearing)
     dlat = distance * np.cos(rad) / METRES_PER_DEG
     dlon = distance * np.sin(rad) / (METRES_PER_DEG * np.cos(np.radians(lat)))
     return pd.DataFrame({SECTOR: frame[SECTOR].to_numpy(dtype=object),
                          LAT: lat + dlat, LON: lon + dlon})
-
-
-def _site_reach(sites: pd.MultiIndex, distance_m: float) -> np.ndarray:
-    """Per site (``(lat, lon)`` keys): ``distance_m``, or ``NEAR_SHARE`` of the distance to
-    the nearest other site if less, not below ``FAN_MIN_M`` (nor ``distance_m``)."""
-    reach = np.full(len(sites), float(distance_m))
-    if len(sites) < 2:
-        return reach
-    from scipy.spatial import cKDTree
-
-    lat = sites.get_level_values(0).to_numpy(dtype=float)
-    lon = sites.get_level_values(1).to_numpy(dtype=float)
-    xy = np.column_stack([lat * METRES_PER_DEG,
-                          lon * METRES_PER_DEG * math.cos(math.radians(float(lat.mean())))])
-    nearest = cKDTree(xy).query(xy, k=2)[0][:, 1]
-    return np.maximum(np.minimum(reach, NEAR_SHARE * nearest), min(distance_m, FAN_MIN_M))
 
 
 def unplaced_ids(sectors: pd.DataFrame) -> list[str]:
