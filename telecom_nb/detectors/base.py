@@ -83,6 +83,18 @@ class Detector(Parametrized):
     last_error_ = Unicode("", help="message of the last failed retrain, '' if none")
     retrain_failures_ = Int(0)
 
+    def set_params(self, **params: Any) -> Detector:
+        """Set parameters atomically. A name that is not the detector's own (a feature's:
+        ``features__seasonal__slot_alpha``, scikit-learn's spelling, or a bare unique leaf
+        such as ``slot_alpha``) is set as ``--set`` and the constructors set it, so a notebook
+        cell tunes a running detector by the names ``telecom-nb detectors`` lists."""
+        if set(params) <= set(self.param_names()):
+            return super().set_params(**params)
+        from telecom_nb.detectors.param_paths import configure  # it imports this module
+
+        configure(self, params)  # validates all, then sets the own ones through this method
+        return self
+
     def score(self, batch: pd.DataFrame) -> Scores:
         """Score a batch without learning from it."""
         raise NotImplementedError
