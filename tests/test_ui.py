@@ -92,6 +92,15 @@ def test_click_selects_sector_for_drilldown(dash, monitor):
     assert "S00009" in dash.map.info.value
 
 
+def test_setting_the_selected_trait_shows_the_sector_as_a_click_does(dash, monitor):
+    """walknb42: ``map.selected = id`` from a cell redrew the drill-down but left the info
+    panel as it was until the next tick."""
+    monitor.emit(anomalous=[4])
+    dash.map.selected = "S00004"
+    assert "S00004" in dash.map.info.value and "prb_pct" in dash.map.info.value
+    assert len(dash.drill.line.y) == 1
+
+
 def test_control_sets_detector_param(dash, monitor):
     dash.controls.params["contamination"].value = 0.05
     assert monitor.detector.contamination == 0.05

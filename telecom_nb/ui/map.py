@@ -173,6 +173,8 @@ class SectorMap(HasTraits):
                                  layout=widgets.Layout(max_height=INFO_MAX_HEIGHT,
                                                        overflow="auto"))
         self.info.add_class("tnb-info")
+        # the panel follows the trait, so code setting ``selected`` shows what a click shows
+        self.observe(self._selected_changed, names="selected")
         self.legend = widgets.HTML(
             " ".join(f'<span style="color:{c}">●</span> {s}' for s, c in COLORS.items())
             + ' <span style="color:#9a9a9a">●</span> outside the filter'
@@ -351,6 +353,10 @@ class SectorMap(HasTraits):
             f' · {when}<br>state <span style="color:{COLORS.get(state, "#000")}">{state}</span>'
             f" · {score_html(float(row[SCORE]))}{table}</div>"
         )
+
+    def _selected_changed(self, change: dict) -> None:
+        if change["new"]:
+            self.info.value = self.describe(change["new"])
 
     def _on_click(self, **event) -> None:
         sid = (event.get("properties") or {}).get("sector_id")
