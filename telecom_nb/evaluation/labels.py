@@ -19,10 +19,11 @@ from telecom_nb import schema
 from telecom_nb.errors import KpiInputError
 from telecom_nb.params import short_duration
 from telecom_nb.sources.columns import SECTOR_NAMES, match_column
+from telecom_nb.sources.local_time import localize
 from telecom_nb.sources.reading import read_raw, string_columns
 from telecom_nb.sources.spec import SourceSpec
 from telecom_nb.sources.time_columns import time_text
-from telecom_nb.sources.timeparse import localize, parse_times
+from telecom_nb.sources.timeparse import parse_times
 from telecom_nb.sources.values import examples, sector_ids
 
 #: label column names (normalised), most specific first

@@ -29,6 +29,7 @@ from telecom_nb.sources.columns import (
 )
 from telecom_nb.sources.files import RawSet, read_files
 from telecom_nb.sources.kpiinfo import KpiInfo, infer_kpi_info
+from telecom_nb.sources.local_time import localize
 from telecom_nb.sources.long_form import read_long
 from telecom_nb.sources.loss import RowFate, footer_rows, loss_error
 from telecom_nb.sources.reading import read_raw, string_columns
@@ -45,7 +46,7 @@ from telecom_nb.sources.spec import SourceSpec
 from telecom_nb.sources.tables import LoadedTable
 from telecom_nb.sources.time_columns import time_text
 from telecom_nb.sources.time_order import file_numbers, human_step, one_cadence, put_in_order
-from telecom_nb.sources.timeparse import localize, parse_times
+from telecom_nb.sources.timeparse import parse_times
 from telecom_nb.sources.values import kpi_frame, retyped, sector_ids
 
 MAX_DROP_SHARE = 0.01

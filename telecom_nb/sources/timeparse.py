@@ -5,7 +5,7 @@ Exports write time as datetimes, text in many formats, epoch numbers, or compact
 epoch milliseconds they land in the year 2609); a column holding only times of day is an
 error rather than rows dated today; epoch values outside 1970-2100 are unreadable rows,
 never a pandas ``OutOfBoundsDatetime``. The result keeps which rows were wall-clock times
-without a zone, so :func:`localize` can place them in the network's time zone.
+without a zone, so :func:`.local_time.localize` can place them in the network's time zone.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 import warnings
-import zoneinfo
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -29,7 +28,8 @@ EPOCH_WINDOW = (pd.Timestamp("1970-01-01", tz="UTC"), pd.Timestamp("2100-01-01",
 #: Any parsed date must land here (wider: wall times of any zone, text dates).
 DATE_WINDOW = (pd.Timestamp("1900-01-01", tz="UTC"), pd.Timestamp("2200-01-01", tz="UTC"))
 _NS_PER = {"s": 1e9, "ms": 1e6, "us": 1e3, "ns": 1.0}
-_UTC = "datetime64[us, UTC]"
+#: the dtype of every parsed instant
+UTC_DTYPE = "datetime64[us, UTC]"
 _TIME_OF_DAY = re.compile(r"^\s*\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?\s*([AaPp][Mm])?\s*$")
 _SLASH_DATE = r"^\s*(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2,4})\b"
 _HAS_OFFSET = r"(?:Z|[+-]\d{2}:?\d{2}|UTC|GMT)\s*$"
@@ -48,7 +48,7 @@ class ParsedTimes:
 
 
 def _all_nat(index: pd.Index) -> pd.Series:
-    return pd.Series(pd.NaT, index=index, dtype=_UTC)
+    return pd.Series(pd.NaT, index=index, dtype=UTC_DTYPE)
 
 
 def time_of_day_error(column: str, others: list[str] | None = None) -> KpiInputError:
@@ -189,7 +189,7 @@ def _compact(numbers: np.ndarray, index: pd.Index) -> ParsedTimes | None:
     parsed = pd.to_datetime(text, format=fmt, errors="coerce")
     if parsed.notna().sum() < 0.9 * np.isfinite(numbers).sum():
         return None  # not compact after all (e.g. epoch seconds of 8 digits with odd months)
-    utc = parsed.dt.tz_localize("UTC").astype(_UTC)
+    utc = parsed.dt.tz_localize("UTC").astype(UTC_DTYPE)
     bad = utc.isna().to_numpy()
     return ParsedTimes(utc, bad, ~bad, f"compact {fmt}")
 
@@ -211,7 +211,7 @@ def _epoch(numbers: np.ndarray, index: pd.Index, unit: str, form: str) -> Parsed
     ns = np.zeros(len(numbers), dtype=np.int64)
     ns[inside] = np.round(numbers[inside] * _NS_PER[unit]).astype(np.int64)
     stamps = pd.to_datetime(ns, unit="ns", utc=True)
-    utc = pd.Series(stamps, index=index).where(inside).astype(_UTC)
+    utc = pd.Series(stamps, index=index).where(inside).astype(UTC_DTYPE)
     notes = []
     outside = int((np.isfinite(numbers) & ~inside).sum())
     if outside:
@@ -231,10 +231,10 @@ def _with_format(values: pd.Series, time_format: str, column: str) -> ParsedTime
             f"time_format {time_format!r} cannot be used for {column!r}: {exc}"
         ) from None
     if isinstance(parsed.dtype, pd.DatetimeTZDtype):
-        utc = parsed.dt.tz_convert("UTC").astype(_UTC)
+        utc = parsed.dt.tz_convert("UTC").astype(UTC_DTYPE)
         naive = np.zeros(len(values), bool)
     else:
-        utc = parsed.dt.tz_localize("UTC").astype(_UTC)
+        utc = parsed.dt.tz_localize("UTC").astype(UTC_DTYPE)
         naive = np.ones(len(values), bool)
     return ParsedTimes(utc, utc.isna().to_numpy(), naive, f"format {time_format}")
 
@@ -326,61 +326,10 @@ def _parse_each(distinct: np.ndarray, dayfirst: bool = False) -> pd.Series:
             return pd.to_datetime(pd.Series(distinct), utc=True, errors="coerce",
                                   format="mixed", dayfirst=dayfirst)
     except (TypeError, ValueError, OverflowError):
-        return pd.Series(pd.NaT, index=range(len(distinct)), dtype=_UTC)
+        return pd.Series(pd.NaT, index=range(len(distinct)), dtype=UTC_DTYPE)
 
 
 # --------------------------------------------------------------------------- zones
-
-
-@dataclass
-class Localized:
-    """UTC instants after placing wall-clock times in a zone, with what needed a decision."""
-
-    utc: pd.Series
-    gap: np.ndarray  # wall times the clock skipped (spring-forward), placed by the offset
-    # in force before the change (02:30 in a +1 -> +2 zone is 01:30 UTC, i.e. 03:30)
-    ambiguous: int  # repeated (fall-back) wall times resolved by order of appearance
-
-
-def localize(parsed: ParsedTimes, zone: str, groups: pd.Series | None = None) -> Localized:
-    """Place naive wall times in ``zone`` and convert to UTC.
-
-    DST, deliberately: a wall time that occurs twice (clocks going back) is the daylight
-    instant on its first appearance within a sector and the standard one on the second, as
-    an export sorted by cell then time writes them. A wall time the clock skipped is
-    written by tools that switch an hour late: it is read with the offset in force before
-    the change (02:30 as 03:30 in most zones, pandas' ``nonexistent=timedelta`` by the
-    transition's own size, 30 min on Lord Howe) and marked ``gap`` (the caller counts it
-    and keeps it unless its period also has an on-clock row).
-    """
-    utc = parsed.utc
-    n = len(utc)
-    naive = parsed.naive & ~parsed.bad
-    if zone == "UTC" or not naive.any():
-        return Localized(utc, np.zeros(n, bool), 0)
-    wall = utc.dt.tz_localize(None)
-    keys = [wall] if groups is None else [groups, wall]
-    first = ~pd.DataFrame(dict(enumerate(keys))).duplicated(keep="first").to_numpy()
-    local = wall.dt.tz_localize(zone, ambiguous=first, nonexistent="NaT")
-    converted = local.dt.tz_convert("UTC").astype(_UTC)
-    gap = naive & converted.isna().to_numpy()
-    if gap.any():
-        converted[gap] = _before_change(wall[gap], zone)
-    out = utc.copy()
-    out[naive] = converted[naive]
-    dst_zone = wall.dt.tz_localize(zone, ambiguous="NaT", nonexistent="NaT").isna().to_numpy()
-    ambiguous = int((naive & dst_zone & ~gap).sum())
-    return Localized(out, gap, ambiguous)
-
-
-def _before_change(wall: pd.Series, zone: str) -> pd.Series:
-    """UTC instants of skipped wall times under the offset before the change (PEP 495's
-    ``fold=0``); one zone lookup per distinct time (a handful a year), not per row."""
-    tz = zoneinfo.ZoneInfo(zone)
-    codes, distinct = pd.factorize(wall)
-    utc = pd.DatetimeIndex([t.to_pydatetime().replace(tzinfo=tz) for t in distinct],
-                           tz="UTC") if len(distinct) else pd.DatetimeIndex([], tz="UTC")
-    return pd.Series(utc.take(codes), index=wall.index).astype(_UTC)
 
 
 def format_timestamp(ts: pd.Timestamp) -> str:
