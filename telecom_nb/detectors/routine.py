@@ -23,9 +23,9 @@ least :data:`JOINT_MIN`), with its own runs (nab16's loss on cdn24 seed 3: 24 KP
 2-4 MAD each, every one seen before alone). A row is routine when at least one channel
 is at its gate and every such channel is reached by :data:`K` past runs; a row with no
 excursion at all is not judged (its score comes from a part this rule cannot read), nor
-one the level-shift part leads (``WindowedDetector._score_features``: a level that lasts
-is news however often its size was seen; it keeps a cell's outage from reading as its
-usual night zeros).
+one the level-shift part leads or a record (:func:`never_routine`, applied in
+``WindowedDetector._score_features``: a level that lasts is news however often its size was
+seen; it keeps a cell's outage from reading as its usual night zeros).
 
 Only for a few series (the fleet path has peers and is untouched): the ring is
 ``sectors x (KPIs + 1) x RING`` runs. One compiled pass walks the rows in time order;
@@ -42,6 +42,27 @@ import pandas as pd
 from telecom_nb.detectors.calibration import SEEN_FLOOR
 from telecom_nb.features.robust_kernel import numba
 from telecom_nb.sector_index import grow_rows
+
+#: ``-log10 p`` of a range or level record that no routine mutes: the default alarm gate
+#: (contamination 0.001)
+NEW_RECORD = 3.0
+
+
+def never_routine(score: np.ndarray, records: np.ndarray | None,
+                  shift: np.ndarray | None) -> np.ndarray:
+    """Rows no routine mutes: those the level-shift part leads (a level that lasts is news
+    however often its size was seen) and those that are themselves a record
+    (:data:`NEW_RECORD`): a value or a level beyond everything the series showed in weeks
+    was not reached before, however often a jump of its size was (nab24: NAB's 5f5533
+    window, a range record of ``-log10 p`` 5.0 led by the z part at 7.55, was muted as
+    routine)."""
+    new = np.zeros(len(score), dtype=bool)
+    if shift is not None:
+        new |= shift >= score
+    if records is not None:
+        new |= records >= NEW_RECORD
+    return new
+
 
 #: past runs that must reach a row's excursion (``calibration.SEEN_FLOOR``: a size two
 #: excursions reached is no news)

@@ -18,7 +18,7 @@ runs' mean ``mu`` as the exponential scale of a run (the scale of its record)::
     -log10 p = log10(N + 1) + (d - L) / (mu ln 10) - log10(k)
 
 (Bonferroni over the ``k`` KPIs). It enters the max of parts **once per run**, at the first
-row where it reaches :data:`~.windowed.NEW_RECORD` (an alarm; a reading below it changes
+row where it reaches :data:`~.routine.NEW_RECORD` (an alarm; a reading below it changes
 no alert, and a run's later rows would only repeat its onset), and like the records it is
 never routine: a silence longer than any before was not reached. Only for a few series
 (a fleet's outages are told by its peers; its ticks are untouched). One compiled pass

@@ -32,7 +32,7 @@ from telecom_nb.detectors.retrain_schedule import (
     RETRAIN_TURNOVER,
 )
 from telecom_nb.detectors.retrain_timing import RetrainTiming
-from telecom_nb.detectors.routine import RoutineMemory, RoutineRows
+from telecom_nb.detectors.routine import NEW_RECORD, RoutineMemory, RoutineRows, never_routine
 from telecom_nb.detectors.silence_part import SilenceRows, ZeroRuns
 from telecom_nb.detectors.threshold_params import ThresholdParams
 from telecom_nb.detectors.window import SampleWindow
@@ -45,27 +45,6 @@ from telecom_nb.params import check_known, check_range, param_trait, to_timedelt
 MIN_BATCHES_IN_WINDOW = 20
 #: batches of this many rows take their predecessors when transformed (previous_rows.py)
 PREFETCH_ROWS = 4096
-
-
-#: ``-log10 p`` of a range or level record that no routine mutes: the default alarm gate
-#: (contamination 0.001)
-NEW_RECORD = 3.0
-
-
-def never_routine(score: np.ndarray, records: np.ndarray | None,
-                  shift: np.ndarray | None) -> np.ndarray:
-    """Rows no routine mutes: those the level-shift part leads (a level that lasts is news
-    however often its size was seen) and those that are themselves a record
-    (:data:`NEW_RECORD`): a value or a level beyond everything the series showed in weeks
-    was not reached before, however often a jump of its size was (nab24: NAB's 5f5533
-    window, a range record of ``-log10 p`` 5.0 led by the z part at 7.55, was muted as
-    routine)."""
-    new = np.zeros(len(score), dtype=bool)
-    if shift is not None:
-        new |= shift >= score
-    if records is not None:
-        new |= records >= NEW_RECORD
-    return new
 
 
 class WindowedDetector(KpiBirths, RetrainJobs, RetrainTiming, SilenceRows, RoutineRows,
