@@ -67,12 +67,10 @@ class RetrainTiming:
         """Warm-up is over and the window holds enough rows for a fit; the first model
         counts only warm rows (:meth:`.FitInputs.warm`: a window of the features' cold
         start alone has no spread, and its nulls read every later z at the cap)."""
-        need = min(self.min_fit_rows, self.window_size)
-        if self._window is None or len(self._window) < need:
+        if not self._size_ready():
             return False
-        if self.batches_seen_ < self.warmup_batches:
-            return False
-        return self._fitted is not None or self._warm_rows() >= need
+        return (self._fitted is not None
+                or self._warm_rows() >= min(self.min_fit_rows, self.window_size))
 
     def _warm_rows(self) -> int:
         """The window's warm rows (:func:`.warm_count`; asked only before the first model:
