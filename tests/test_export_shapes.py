@@ -287,24 +287,6 @@ def test_a_date_and_an_integer_hour_column_read_every_hour(tmp_path):
     assert "Hour" not in loaded.kpis
 
 
-@pytest.mark.parametrize(
-    ("name", "label", "unit", "bad"),
-    [
-        ("pmRrcConnEstabSucc (M8013C17)", "pmRrcConnEstabSucc (M8013C17)", "", "both"),
-        ("Intra eNB HO SR [%] (LTE_5043a)", "Intra eNB HO SR (LTE_5043a)", "%", "down"),
-        ("E-RAB DR RAN (LTE_5025h)", "E-RAB DR RAN (LTE_5025h)", "", "up"),
-        ("DL Traffic Volume (GB)", "DL Traffic Volume", "GB", "both"),
-    ],
-)
-def test_a_counter_id_closing_a_kpi_name_is_not_its_unit(name, label, unit, bad):
-    """NetAct names end in the counter or KPI id: it was read as the unit (an axis in
-    'M8013C17', and HO SR's '%' lost); Nokia's 'DR' (drop ratio) is bad when it rises."""
-    from telecom_nb.sources.kpiinfo import infer_kpi_info
-
-    info = infer_kpi_info(name)
-    assert (info.label, info.unit, info.bad) == (label, unit, bad)
-
-
 def test_the_check_report_says_which_loaded_rows_needed_a_dst_decision(tmp_path):
     """ENM-style 15-minute export across the fall-back night (02:00-02:45 written twice per
     cell, rows by time then cell): every row loads, and ``--check`` says how many times

@@ -241,6 +241,11 @@ def test_binary_kpi_without_a_label_name_stays_a_kpi(tmp_path):
     ("Avg Connected Users", "Avg Connected Users", "", "both"),
     ("payload_mb", "payload", "MB", "both"),
     ("availability_pct", "availability", "%", "down"),
+    # NetAct names end in the counter or KPI id: it was read as the unit (an axis in
+    # 'M8013C17', and HO SR's '%' lost); Nokia's 'DR' (drop ratio) is bad when it rises
+    ("pmRrcConnEstabSucc (M8013C17)", "pmRrcConnEstabSucc (M8013C17)", "", "both"),
+    ("Intra eNB HO SR [%] (LTE_5043a)", "Intra eNB HO SR (LTE_5043a)", "%", "down"),
+    ("E-RAB DR RAN (LTE_5025h)", "E-RAB DR RAN (LTE_5025h)", "", "up"),
 ])
 def test_kpi_info_from_the_name(name, label, unit, bad):
     info = infer_kpi_info(name)
