@@ -56,7 +56,7 @@ def find_long_form(raw: pd.DataFrame, keys: list[str]) -> LongForm | None:
     groups = sample.groupby([sample[k] for k in keys], sort=False, dropna=False)
     if groups.size().mean() < 1.5:
         return None
-    split = label.groupby([sample[k] for k in keys], sort=False, dropna=False).nunique()
+    split = groups[names[0]].nunique()
     # (several names in most groups: a (time, cell, KPI) repeated is said by widen)
     return LongForm(names[0], values[0]) if (split >= 2).mean() >= 0.9 else None
 

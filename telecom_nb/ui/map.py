@@ -316,8 +316,11 @@ class SectorMap(HasTraits):
 
     # -- interaction ------------------------------------------------------------------
     def select(self, sector_id: str) -> None:
-        """Select a sector as a click would (for code and tests)."""
-        self.info.value = self.describe(sector_id)
+        """Select a sector as a click would (for code and tests); the panel follows the
+        trait (:meth:`_selected_changed`), and is redrawn here only when the same sector is
+        chosen again (no change, no event)."""
+        if sector_id == self.selected:
+            self.info.value = self.describe(sector_id)
         self.selected = sector_id
 
     def describe(self, sector_id: str) -> str:
