@@ -148,3 +148,19 @@ def test_a_lone_sector_without_azimuth_stays_on_its_site_at_every_zoom():
         at = fan_at(geometry, zoom)
         assert tuple(at.loc["c"]) == (31.0, 50.0)
         assert (at.loc["a"] != at.loc["b"]).any()
+
+
+@pytest.mark.parametrize("zoom", [5, 11, 17])
+def test_two_bands_on_one_bearing_are_two_dots_and_stay_nearer_their_site(zoom):
+    """Two bands of one sector (one bearing) step out along it, a dot's width apart at any
+    zoom (a 1.7x step was 5.6 px: one dot over the other); next to another site the
+    outer band too stays within 0.4 of the way there."""
+    far = pd.DataFrame({schema.SECTOR: ["a", "b", "c", "z"], schema.LAT: [30.0] * 3 + [34.0],
+                        schema.LON: 50.0, "azimuth": [90.0, 90.0, 210.0, 0.0]})
+    at = fan_at(fan_geometry(far), zoom)
+    gap = _metres(at.loc["a"].to_numpy()[::-1], at.loc["b"].to_numpy()[::-1], 30.0)
+    assert gap / metres_per_pixel(30.0, zoom) >= 2 * DOT_RADIUS
+    near = far.assign(**{schema.LAT: [30.0] * 3 + [30.05]})  # 5.6 km north
+    at = fan_at(fan_geometry(near), zoom)
+    outer = _metres(at.loc["b"].to_numpy()[::-1], np.array([50.0, 30.0]), 30.0)
+    assert outer <= 0.4 * 0.05 * METRES_PER_DEG + 1

@@ -35,11 +35,14 @@ from telecom_nb.ui.placement import (
 
 FAN_PX = 8.0  # a site's three dots ~14 px apart: each can be hovered (dots are 5 px)
 NEAR_SHARE = 0.4  # a fan reaches at most this share of the way to the nearest other site
-SAME_BEARING_STEP = 0.7  # a second sector on the same bearing sits 1.7x as far, and so on
+#: a second sector on the same bearing sits 2.5x as far (12 px further out: two 10 px dots
+#: apart), a third 4x, and so on
+SAME_BEARING_STEP = 1.5
 _EARTH_RADIUS_M = 6_371_008.8
 _COLOCATED_DECIMALS = 5  # ~1 m: positions equal to this are one site
 #: columns of :func:`fan_geometry`: the site, the unit offset (north, east: metres per
-#: metre of fan radius, the same-bearing step included) and the cap on the radius
+#: metre of fan radius, the same-bearing step included) and the cap on the radius (its
+#: site's outermost dot at most ``NEAR_SHARE`` of the way to the nearest other site)
 GEOMETRY = ("site_lat", "site_lon", "north", "east", "reach_m")
 
 
@@ -70,7 +73,9 @@ def fan_geometry(sectors: pd.DataFrame) -> pd.DataFrame:
     step = np.where(known, group.groupby(["site", "bearing"]).cumcount().to_numpy(), 0)
     length = np.where(~known & (size == 1), 0.0, 1 + SAME_BEARING_STEP * step)
     rad = np.radians(bearing)
-    reach = NEAR_SHARE * _nearest_other_m(site_keys)[site_code]
+    # the cap is on the outermost dot: a site's stepped-out bands stay inside NEAR_SHARE
+    longest = pd.Series(length).groupby(site_code).transform("max").to_numpy()
+    reach = NEAR_SHARE * _nearest_other_m(site_keys)[site_code] / np.maximum(longest, 1.0)
     return pd.DataFrame({"site_lat": lat, "site_lon": lon, "north": length * np.cos(rad),
                          "east": length * np.sin(rad), "reach_m": reach},
                         index=pd.Index(frame[SECTOR].to_numpy(dtype=object), name=SECTOR))
