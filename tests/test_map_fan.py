@@ -164,3 +164,14 @@ def test_two_bands_on_one_bearing_are_two_dots_and_stay_nearer_their_site(zoom):
     at = fan_at(fan_geometry(near), zoom)
     outer = _metres(at.loc["b"].to_numpy()[::-1], np.array([50.0, 30.0]), 30.0)
     assert outer <= 0.4 * 0.05 * METRES_PER_DEG + 1
+
+
+def test_the_zoom_the_front_end_link_reports_redraws_the_fan():
+    """JupyterLab 4 never sends ipyleaflet's own ``zoom`` back to the kernel (the map kept
+    zoom 5 while the page showed 15: the dots stayed at the country fan, ~2 km off); the
+    zoom comes through a front-end link to ``zoom_seen``, which redraws as well."""
+    smap = SectorMap(_three_cities(), provinces=SQUARE)
+    smap.zoom_seen.value = 16.0  # what the link sets when the page's map zooms
+    assert smap.fan_zoom == 16 and smap.map.zoom <= 6
+    assert _site_check(_drawn(smap.base), 16)[1] < 30
+    assert smap._zoom_link.source == (smap.map, "zoom")

@@ -157,6 +157,11 @@ class SectorMap(HasTraits):
             layer.on_click(self._on_click)
             layer.on_hover(self._on_hover)
         self.map.observe(self._zoomed, names="zoom")
+        # JupyterLab 4 never sends the map's own zoom back (ipyleaflet waits for every
+        # view's bounds first: jupyterlab#14829); a front-end link to a plain widget does
+        self.zoom_seen = widgets.FloatText(value=float(zoom))
+        self._zoom_link = widgets.jsdlink((self.map, "zoom"), (self.zoom_seen, "value"))
+        self.zoom_seen.observe(self._zoomed, names="value")
         self.tiles = ipyleaflet.TileLayer(
             url="https://tile.openstreetmap.org/{z}/{x}/{y}.png", name="OpenStreetMap tiles",
             attribution=OSM_ATTRIBUTION, max_zoom=19,
@@ -249,7 +254,7 @@ class SectorMap(HasTraits):
         with self.map.hold_sync():
             self.map.center, self.map.zoom = list(center), zoom
 
-    def _zoomed(self, change: dict) -> None:
+    def _zoomed(self, change: dict) -> None:  # the map's zoom, or its link's echo
         self.redraw(float(change["new"]))
 
     def redraw(self, zoom: float) -> None:
