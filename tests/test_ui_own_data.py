@@ -20,8 +20,8 @@ from telecom_nb import schema
 from telecom_nb.sources.kpiinfo import infer_kpi_info
 from telecom_nb.ui import Dashboard
 from telecom_nb.ui.clock import NetworkClock
-from telecom_nb.ui.kpis import choose_chart_kpis, kpi_meta
 from telecom_nb.ui.fan import fan_at, fan_geometry
+from telecom_nb.ui.kpis import choose_chart_kpis, kpi_meta
 from telecom_nb.ui.placement import (
     IRAN_CENTER,
     IRAN_ZOOM,
