@@ -20,13 +20,13 @@ from telecom_nb import schema
 from telecom_nb.sources.kpiinfo import infer_kpi_info
 from telecom_nb.ui import Dashboard
 from telecom_nb.ui.clock import NetworkClock
+from telecom_nb.ui.fan import fan_at, fan_geometry
 from telecom_nb.ui.kpis import choose_chart_kpis, kpi_meta
 from telecom_nb.ui.placement import (
     IRAN_CENTER,
     IRAN_ZOOM,
     METRES_PER_DEG,
     data_bounds,
-    fan_out,
     initial_view,
 )
 from telecom_nb.ui.triage import Filter
@@ -216,7 +216,7 @@ def test_fan_out_spreads_sectors_without_azimuth_and_steps_out_shared_bearings()
     sectors = pd.DataFrame({schema.SECTOR: list("abcdef"), schema.LAT: 30.0,
                             schema.LON: [50.0] * 4 + [51.0] * 2,
                             "azimuth": [np.nan] * 4 + [90.0, 90.0]})
-    out = fan_out(sectors, 300.0).set_index(schema.SECTOR)
+    out = fan_at(fan_geometry(sectors), 12)
     even = out.loc[list("abcd")]
     assert len({(round(a, 6), round(b, 6)) for a, b in even.to_numpy()}) == 4
     east = out.loc[["e", "f"]]  # two bands on one bearing: same line, different distance

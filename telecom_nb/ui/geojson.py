@@ -14,22 +14,23 @@ import pandas as pd
 
 from telecom_nb.schema import LAT, LON, SECTOR
 
-COORD_DECIMALS = 4  # ~10 m: plenty for a dot fanned out 150+ m from its site, and short
+COORD_DECIMALS = 4  # ~10 m; the map passes its zoom's (ui.fan.coord_decimals)
 
 
-def points_collection(frame: pd.DataFrame, styles: Sequence[dict | None] | None = None
-                      ) -> dict:
+def points_collection(frame: pd.DataFrame, styles: Sequence[dict | None] | None = None,
+                      decimals: int = COORD_DECIMALS) -> dict:
     """A FeatureCollection with one Point per placed row (``sector_id`` in properties).
 
     ``styles`` (one per row, None = the layer's own ``point_style``) lets one layer draw
     dots of several colours: the front end applies a feature's ``properties.style`` over
     the layer's point style, so several states cost one message per tick, not one each.
+    ``decimals``: of a degree, enough for the zoom drawn (a street zoom's fan is metres).
     """
     lon = frame[LON].to_numpy(dtype=float)
     lat = frame[LAT].to_numpy(dtype=float)
     ok = np.isfinite(lon) & np.isfinite(lat)
-    lon = np.round(lon[ok], COORD_DECIMALS).tolist()
-    lat = np.round(lat[ok], COORD_DECIMALS).tolist()
+    lon = np.round(lon[ok], decimals).tolist()
+    lat = np.round(lat[ok], decimals).tolist()
     ids = frame[SECTOR].astype(str).to_numpy()[ok].tolist()
     if styles is None:
         props = [{"sector_id": s} for s in ids]

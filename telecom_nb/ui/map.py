@@ -8,10 +8,12 @@ Sectors that appear after start-up go to a second, normally small base layer ("a
 so a new site costs a message the size of the new sectors, not a resend of the whole
 network; once the added layer outgrows the first one, both are merged (amortised).
 
-Each sector is drawn where :mod:`~telecom_nb.ui.placement` puts it (fanned out from its
-site by azimuth, so co-located sectors can each be clicked); the overlays reuse those
-positions. The first view fits the data; sectors without a position are listed under the
-map instead of silently missing from it.
+Each sector is drawn where :mod:`~telecom_nb.ui.fan` puts it: fanned out from its site by
+azimuth, a few pixels at the map's current zoom, so co-located sectors can each be hovered
+and clicked at every zoom. When the map's ``zoom`` changes every layer is redrawn at that
+zoom's fan (base, added, the filter's and the alerts alike: one set of positions, which the
+overlays, the filter's view and the search's zoom-to read too). The first view fits the
+data; sectors without a position are listed under the map instead of silently missing.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import ipyleaflet
 import ipywidgets as widgets
 import numpy as np
 import pandas as pd
-from traitlets import HasTraits, Unicode
+from traitlets import Float, HasTraits, Unicode
 
 from telecom_nb.schema import (
     LAT,
@@ -37,16 +39,10 @@ from telecom_nb.schema import (
 )
 from telecom_nb.ui.clock import NetworkClock
 from telecom_nb.ui.explain import kpi_table, normals_for, score_html
+from telecom_nb.ui.fan import coord_decimals, fan_at, fan_geometry, where_drawn
 from telecom_nb.ui.geojson import EMPTY_COLLECTION, points_collection
 from telecom_nb.ui.kpis import KpiMeta
-from telecom_nb.ui.placement import (
-    IRAN_CENTER,
-    IRAN_ZOOM,
-    fan_distance_m,
-    fan_out,
-    initial_view,
-    unplaced_ids,
-)
+from telecom_nb.ui.placement import IRAN_CENTER, IRAN_ZOOM, initial_view, unplaced_ids
 
 __all__ = ["COLORS", "IRAN_CENTER", "IRAN_ZOOM", "SectorMap", "frame_states"]
 
@@ -97,6 +93,7 @@ class SectorMap(HasTraits):
     """ipyleaflet map of the network; ``selected`` is the clicked sector's id."""
 
     selected = Unicode("", help="sector id chosen by a click (drives the drill-down chart)")
+    fan_zoom = Float(help="the zoom every layer's dots are drawn for (follows the map's)")
 
     def __init__(self, sectors: pd.DataFrame, provinces: dict | None = None, *,
                  kpis: Sequence[str] = (), kpi_labels: Mapping[str, str] | None = None,
@@ -119,10 +116,10 @@ class SectorMap(HasTraits):
         self.n_base = len(sectors)  # sectors drawn by ``base``; the rest by ``added``
         self.n_sectors = len(sectors)  # sectors drawn in all
         center, zoom = initial_view(sectors)
-        self.fan_m = fan_distance_m(zoom, center[0])
-        self._drawn = fan_out(sectors, self.fan_m).set_index(SECTOR)  # where each dot is
-        if len(self._drawn):  # the first view holds the dots as drawn (fans included)
-            center, zoom = initial_view(self._drawn.reset_index())
+        self._fan = fan_geometry(sectors)  # each placed sector's site, direction and cap
+        self.fan_zoom = float(zoom)
+        self._drawn = fan_at(self._fan, zoom)  # where each dot is at ``fan_zoom``
+        self._n_base_dots = len(self._drawn)  # the first rows of _drawn are the base's
         self.unplaced: list[str] = unplaced_ids(sectors)
         self.map = ipyleaflet.Map(
             center=center, zoom=zoom, prefer_canvas=True, scroll_wheel_zoom=True,
@@ -135,7 +132,7 @@ class SectorMap(HasTraits):
             style={"color": "#555", "weight": 1, "fillColor": "#e9e4d8", "fillOpacity": 0.6},
         )
         self.base = ipyleaflet.GeoJSON(
-            data=points_collection(self._drawn.reset_index()), name="sectors",
+            data=self._points(self._drawn), name="sectors",
             point_style=_dot(COLORS["normal"], DOT_RADIUS, 0.7),
             hover_style={"weight": 3, "fillOpacity": 1.0},
         )
@@ -159,6 +156,12 @@ class SectorMap(HasTraits):
         for layer in self.layers:
             layer.on_click(self._on_click)
             layer.on_hover(self._on_hover)
+        self.map.observe(self._zoomed, names="zoom")
+        # JupyterLab 4 never sends the map's own zoom back (ipyleaflet waits for every
+        # view's bounds first: jupyterlab#14829); a front-end link to a plain widget does
+        self.zoom_seen = widgets.FloatText(value=float(zoom))
+        self._zoom_link = widgets.jsdlink((self.map, "zoom"), (self.zoom_seen, "value"))
+        self.zoom_seen.observe(self._zoomed, names="value")
         self.tiles = ipyleaflet.TileLayer(
             url="https://tile.openstreetmap.org/{z}/{x}/{y}.png", name="OpenStreetMap tiles",
             attribution=OSM_ATTRIBUTION, max_zoom=19,
@@ -212,7 +215,8 @@ class SectorMap(HasTraits):
         rows = [np.flatnonzero(shown[name]) for name in ALERT_ORDER]
         styles = [OVERLAY_STYLES[name] for name, at in zip(ALERT_ORDER, rows, strict=True)
                   for _ in range(len(at))]
-        data = points_collection(self._where(frame.iloc[np.concatenate(rows)]), styles)
+        shown_rows = where_drawn(self._drawn, frame.iloc[np.concatenate(rows)])
+        data = points_collection(shown_rows, styles, decimals=coord_decimals(self.fan_zoom))
         if data != self.alerts.data:
             self.alerts.data = data
         if self.selected:
@@ -233,19 +237,46 @@ class SectorMap(HasTraits):
         if changed:
             dim = matching is not None
             style = DIMMED if dim else _dot(COLORS["normal"], DOT_RADIUS, 0.7)
-            kept = (self._drawn[self._drawn.index.isin(matching)] if dim
-                    else self._drawn.iloc[:0])
+            kept = self._drawn.index.isin(matching) if dim else np.zeros(len(self._drawn), bool)
             with self.base.hold_sync(), self.added.hold_sync(), self.highlight.hold_sync():
                 self.base.style = self.added.style = style
-                self.highlight.data = points_collection(kept.reset_index())
-            self._move_to(kept if dim and len(kept) else None)
+                self.highlight.data = self._points(self._drawn[kept])
+            self._move_to(kept if kept.any() else None)
         self.update()
 
-    def _move_to(self, kept: pd.DataFrame | None) -> None:
-        center, zoom = initial_view(kept.reset_index() if kept is not None
-                                    else self._drawn.reset_index())
+    def _move_to(self, kept: np.ndarray | None) -> None:
+        """View the sites of the ``kept`` dots (all when None): their sites, not their dots
+        as drawn now, since the dots move to the new zoom's fan (a country view's dot
+        is kilometres from its site, which the zoomed-in view would leave off-screen)."""
+        sites = self._fan if kept is None else self._fan[kept]
+        center, zoom = initial_view(pd.DataFrame({LAT: sites["site_lat"].to_numpy(),
+                                                  LON: sites["site_lon"].to_numpy()}))
         with self.map.hold_sync():
             self.map.center, self.map.zoom = list(center), zoom
+
+    def _zoomed(self, change: dict) -> None:  # the map's zoom, or its link's echo
+        self.redraw(float(change["new"]))
+
+    def redraw(self, zoom: float) -> None:
+        """Every layer's dots at ``zoom``'s fan, in one batch of messages (the map's zoom
+        changed: a fan of the old zoom is one dot when zoomed out, far off when zoomed in)."""
+        if zoom == self.fan_zoom:
+            return
+        self.fan_zoom = zoom
+        self._drawn = fan_at(self._fan, zoom)
+        with self.base.hold_sync(), self.added.hold_sync(), self.highlight.hold_sync(), \
+                self.alerts.hold_sync():
+            self.base.data = self._points(self._drawn.iloc[:self._n_base_dots])
+            if self._n_base_dots < len(self._drawn):
+                self.added.data = self._points(self._drawn.iloc[self._n_base_dots:])
+            if self.matching is not None:
+                self.highlight.data = self._points(
+                    self._drawn[self._drawn.index.isin(self.matching)])
+            self.update()
+
+    def _points(self, drawn: pd.DataFrame) -> dict:
+        """``drawn`` (index sector id) as a layer's GeoJSON at the current zoom's precision."""
+        return points_collection(drawn.reset_index(), decimals=coord_decimals(self.fan_zoom))
 
     def show_sectors(self, sectors: pd.DataFrame) -> bool:
         """Draw sectors that appeared since start-up; True when a layer changed.
@@ -256,43 +287,25 @@ class SectorMap(HasTraits):
         n = len(sectors)
         if n <= self.n_sectors:
             return False
-        drawn = fan_out(sectors, self.fan_m).set_index(SECTOR)
-        drawn.update(self._drawn)  # dots already drawn never move
-        self._drawn = drawn
+        geometry = fan_geometry(sectors)
+        geometry.update(self._fan)  # dots already drawn keep their site, direction and cap
+        self._fan = geometry
+        self._drawn = fan_at(geometry, self.fan_zoom)
         late = n - self.n_base
         if late > self.n_base:  # the added layer would outweigh the base: merge once
             with self.base.hold_sync(), self.added.hold_sync():
-                self.base.data = points_collection(self._drawn.reset_index())
+                self.base.data = self._points(self._drawn)
                 self.added.data = EMPTY_COLLECTION
             self.n_base = n
+            self._n_base_dots = len(self._drawn)
         else:
-            late_ids = sectors[SECTOR].iloc[self.n_base:]
-            self.added.data = points_collection(
-                self._drawn[self._drawn.index.isin(late_ids)].reset_index())
+            self.added.data = self._points(self._drawn.iloc[self._n_base_dots:])
         self.n_sectors = n
         unplaced = unplaced_ids(sectors)
         if unplaced != self.unplaced:
             self.unplaced = unplaced
             self.unplaced_note.value = self._unplaced_text()
         return True
-
-    def _where(self, rows: pd.DataFrame) -> pd.DataFrame:
-        """``rows``' sector ids at their drawn positions (vectorised lookup); a sector not
-        drawn yet keeps the batch's own position (NaN ones are left out by the GeoJSON)."""
-        ids = rows[SECTOR].to_numpy(dtype=object)
-        at = self._drawn.index.get_indexer(ids)
-        found = at >= 0
-        at = np.where(found, at, 0)  # a placeholder row where not found (may be none drawn)
-        drawn = self._drawn[[LAT, LON]].to_numpy(dtype=float)
-        if not len(drawn):  # no sector has a position: every lookup misses
-            drawn = np.full((1, 2), np.nan)
-        lat = np.where(found, drawn[at, 0],
-                       pd.to_numeric(rows[LAT], errors="coerce").to_numpy(dtype=float)
-                       if LAT in rows else np.nan)
-        lon = np.where(found, drawn[at, 1],
-                       pd.to_numeric(rows[LON], errors="coerce").to_numpy(dtype=float)
-                       if LON in rows else np.nan)
-        return pd.DataFrame({SECTOR: ids, LAT: lat, LON: lon})
 
     def _unplaced_text(self) -> str:
         """"3 sectors have no position (not on the map): a, b, c" (empty when none)."""

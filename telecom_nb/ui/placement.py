@@ -1,16 +1,10 @@
-"""Where the map draws each sector, and where the map looks first.
+"""Where the map looks first, which sectors have a position, and how a network across
+the antimeridian is unwrapped. Where each dot is drawn (fanned out from its site, by zoom)
+is :mod:`~telecom_nb.ui.fan`.
 
-Sectors of one site share the site's position, so drawn as-is they are one dot: only the
-top one can be hovered or clicked. Each is drawn a small distance from the site in its
-azimuth's direction (as planning tools draw sector lobes); co-located sectors without an
-azimuth are spread evenly around the site; sectors sharing an azimuth (two bands of one
-sector) are stepped further out. The distance is ``FAN_PX`` pixels at the map's first
-zoom, kept between ``FAN_MIN_M`` and ``FAN_MAX_M`` metres: visible at the first view of a
-city or region, and never more than a block away from the true site on a country-wide
-map. All of it is vectorised and done once per sector, not per tick.
-
-The first view fits the drawn dots' bounding box (padded): sites a few tens of metres apart
-(one city block) are then shown at a zoom where their fanned sectors do not overlap; data
+The first view fits the sites' bounding box (padded; a fan is a few pixels at any zoom):
+sites a few tens of metres apart (one city block) are then shown at a zoom where their
+fanned sectors do not overlap; data
 that needs the whole of Iran gets the usual Iran view. A network across the antimeridian
 (Fiji, Chukotka, the Aleutians: longitudes 179.9 and -179.9) is one place, not the width of
 the world: its longitudes are unwrapped past 180 (Leaflet draws 180.1 just east of 180)
@@ -25,7 +19,6 @@ import numpy as np
 import pandas as pd
 
 from telecom_nb.schema import LAT, LON, SECTOR
-from telecom_nb.sources.sites import AZIMUTH
 
 IRAN_CENTER = (32.5, 54.0)
 IRAN_ZOOM = 5
@@ -35,17 +28,13 @@ VIEW_PX = (640, 440)
 MAX_ZOOM = 17  # a city block's sites (tens of metres apart) each get their own dots
 PAD = 0.15  # share of the extent added around it
 MIN_PAD_DEG = 0.001  # ~100 m: one site's fanned sectors fill the first view, not 1 % of it
-FAN_PX = 8.0
-FAN_MIN_M = 150.0
-FAN_MAX_M = 800.0
-SAME_BEARING_STEP = 0.7  # a second sector on the same bearing sits 1.7x as far, and so on
 METRES_PER_DEG = 111_320.0
 _EARTH_PX0_M = 156_543.03392  # metres per pixel at zoom 0 on the equator (256 px tiles)
-_COLOCATED_DECIMALS = 5  # ~1 m: positions equal to this are one site
 
 
-def metres_per_pixel(lat: float, zoom: float) -> float:
-    return _EARTH_PX0_M * math.cos(math.radians(lat)) / 2**zoom
+def metres_per_pixel(lat, zoom: float):
+    """Web Mercator metres per pixel at ``lat`` (a float or an array) and ``zoom``."""
+    return _EARTH_PX0_M * np.cos(np.radians(lat)) / 2.0**zoom
 
 
 def unwrap_longitudes(lon: np.ndarray) -> np.ndarray:
@@ -114,44 +103,6 @@ def initial_view(sectors: pd.DataFrame, size_px: tuple[int, int] = VIEW_PX
         return IRAN_CENTER, IRAN_ZOOM
     center = ((south + north) / 2, (west + east) / 2)
     return (round(center[0], 5), round(center[1], 5)), zoom
-
-
-def fan_distance_m(zoom: int, lat: float) -> float:
-    """The fan-out radius for a map first shown at ``zoom`` (see the module docstring)."""
-    return float(np.clip(FAN_PX * metres_per_pixel(lat, zoom), FAN_MIN_M, FAN_MAX_M))
-
-
-def fan_out(sectors: pd.DataFrame, distance_m: float) -> pd.DataFrame:
-    """``sector_id``, ``lat``, ``lon`` where each sector is drawn (rows without a position
-    dropped). A lone sector without azimuth stays on its site."""
-    ok = placed(sectors)
-    frame = sectors.loc[ok]
-    lat = frame[LAT].to_numpy(dtype=float)
-    lon = unwrap_longitudes(frame[LON].to_numpy(dtype=float))
-    if AZIMUTH in frame:
-        azimuth = pd.to_numeric(frame[AZIMUTH], errors="coerce").to_numpy(dtype=float)
-    else:
-        azimuth = np.full(len(frame), np.nan)
-    site = pd.MultiIndex.from_arrays([np.round(lat, _COLOCATED_DECIMALS),
-                                      np.round(lon, _COLOCATED_DECIMALS)])
-    site_code = pd.factorize(site)[0]
-    known = np.isfinite(azimuth)
-    group = pd.DataFrame({"site": site_code, "known": known,
-                          "bearing": np.where(known, np.round(azimuth % 360, 1), -1.0)})
-    size = group.groupby("site")["site"].transform("size").to_numpy()
-    # sectors without azimuth: evenly around the site, in table order
-    unknown_rank = group.groupby(["site", "known"]).cumcount().to_numpy()
-    unknown_n = group.groupby(["site", "known"])["site"].transform("size").to_numpy()
-    bearing = np.where(known, azimuth % 360, 360.0 * unknown_rank / np.maximum(unknown_n, 1))
-    # same site, same bearing: step out along it
-    step = np.where(known, group.groupby(["site", "bearing"]).cumcount().to_numpy(), 0)
-    distance = distance_m * (1 + SAME_BEARING_STEP * step)
-    distance = np.where(~known & (size == 1), 0.0, distance)
-    rad = np.radians(bearing)
-    dlat = distance * np.cos(rad) / METRES_PER_DEG
-    dlon = distance * np.sin(rad) / (METRES_PER_DEG * np.cos(np.radians(lat)))
-    return pd.DataFrame({SECTOR: frame[SECTOR].to_numpy(dtype=object),
-                         LAT: lat + dlat, LON: lon + dlon})
 
 
 def unplaced_ids(sectors: pd.DataFrame) -> list[str]:

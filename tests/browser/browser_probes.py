@@ -11,6 +11,7 @@ of the overlay canvas confirm that what Leaflet holds was really drawn, in red w
 
 from __future__ import annotations
 
+import math
 import re
 import time
 from collections.abc import Callable
@@ -312,6 +313,28 @@ def zoom_map(page, lat: float, lon: float, zoom: int, root: str = "") -> None:
           map.setView([lat, lon], zoom, {animate: false});
         })""", [pre + MAP, lat, lon, zoom])
     page.wait_for_timeout(300)
+
+
+def wait_fanned(page, ids: list[str], root: str = "", timeout_s: float = 30.0
+                ) -> dict[str, SectorPoint]:
+    """The dots of one site's sectors ``ids`` once drawn for the map's current zoom, each
+    within 3 ``FAN_PX`` of their middle: after a zoom the kernel redraws the fan, and
+    until its message lands the old zoom's fan is drawn (kilometres off when zoomed in)."""
+    from telecom_nb.ui.fan import FAN_PX
+
+    deadline = time.monotonic() + timeout_s
+    while True:
+        points, _ = sector_points(page, root)
+        dots = [points[s] for s in ids if s in points]
+        x = sum(d.x for d in dots) / max(len(dots), 1)
+        y = sum(d.y for d in dots) / max(len(dots), 1)
+        spread = max((math.hypot(d.x - x, d.y - y) for d in dots), default=math.inf)
+        if len(dots) == len(ids) and spread <= 3 * FAN_PX:
+            return {s: points[s] for s in ids}
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the dots of {ids} were not redrawn for the zoom in "
+                                 f"{timeout_s:.0f}s: {dots}")
+        page.wait_for_timeout(250)
 
 
 def text_of(page, selector: str) -> str:

@@ -17,6 +17,7 @@ from browser_probes import (
     sector_points,
     status_count,
     text_of,
+    wait_fanned,
     wait_for,
     zoom_map,
 )
@@ -46,6 +47,7 @@ def check_clicks(page, root: str, n_sites: int = 3) -> None:
         lat = sum(points[s].lat for s in trio) / 3
         lon = sum(points[s].lon for s in trio) / 3
         zoom_map(page, lat, lon, 15, root)
+        wait_fanned(page, trio, root)  # the fan redrawn for this zoom
         for sid in trio:
             click_and_check(page, sid, root)
 

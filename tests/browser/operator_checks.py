@@ -5,13 +5,25 @@ Checked in Voilà (``test_operator_data``) and in JupyterLab (``test_lab``)."""
 
 from __future__ import annotations
 
+import math
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-from browser_probes import REPO, sector_counts, sector_points, text_of, wait_for, zoom_map
+from browser_probes import (
+    REPO,
+    SectorPoint,
+    sector_counts,
+    sector_points,
+    text_of,
+    wait_fanned,
+    wait_for,
+    zoom_map,
+)
 from noc_checks import click_and_check
+
+from telecom_nb.ui.fan import FAN_PX
 
 OPERATOR_NOTEBOOK = Path(__file__).with_name("operator_dashboard.ipynb")
 CELLS = 30  # ten sites of three sectors
@@ -48,26 +60,49 @@ def check_operator_dashboard(page, root: str = "") -> dict[str, float]:
 
     points, zoom = sector_points(page, root)
     assert len(points) == CELLS
-    sites: dict[tuple[float, float], list[str]] = {}
+    sites: dict[tuple[str, str], list[str]] = {}
     for sid in sorted(points):
         sites.setdefault((sid[:6], sid[-5:]), []).append(sid)
-    trio = next(ids for ids in sites.values() if len(ids) == 3)
-    others = [ids for ids in sites.values() if ids is not trio][:2]
-    for ids in others:  # at the country-wide first view a site's cells overlap: one opens
-        click_and_check(page, ids[0], root, accept=tuple(ids))
-    # zoom in on the site, as a person would, and click each of its three cells
+    trios = [ids for ids in sites.values() if len(ids) == 3]
+    # the country-wide first view: a site away from others has its cells FAN_PX from it,
+    # apart (they were 1-2 px apart, one dot), and each cell opens its own drill-down
+    alone = [ids for ids in trios if _next_site_px(points, ids, sites.values()) > 4 * FAN_PX]
+    assert alone, "every site of the sample is crowded at the first view"
+    for ids in alone:
+        assert _least_gap(points, ids) > 2 * points[ids[0]].radius, f"{ids} overlap"
+    for sid in alone[0]:
+        click_and_check(page, sid, root)
+    # zoom in on the most crowded site, as a person would, at a city and a street zoom
+    # (the fan follows the zoom: a fan fixed at the first view put the dots ~30 km off)
+    trio = min(trios, key=lambda ids: _next_site_px(points, ids, sites.values()))
     lat = sum(points[s].lat for s in trio) / 3
     lon = sum(points[s].lon for s in trio) / 3
-    zoom_map(page, lat, lon, 14, root)
-    near, _ = sector_points(page, root)
-    gaps = [abs(near[a].x - near[b].x) + abs(near[a].y - near[b].y)
-            for a, b in [(trio[0], trio[1]), (trio[1], trio[2]), (trio[0], trio[2])]]
-    assert min(gaps) > 2 * near[trio[0]].radius, f"co-located dots overlap: {gaps}"
-    for sid in trio:
-        click_and_check(page, sid, root)
+    for street in (14, 17):
+        zoom_map(page, lat, lon, street, root)
+        near = wait_fanned(page, trio, root)
+        assert _least_gap(near, trio) > 2 * near[trio[0]].radius, f"{trio} overlap"
+        for sid in trio:
+            click_and_check(page, sid, root)
     drill = text_of(page, pre + ".tnb-drilldown")
     assert "GB" in drill and "Asia/Tehran" in drill  # the unit and zone on its axes
     return {"first_zoom": zoom, "checked_s": time.monotonic() - t0}
+
+
+def _middle(points: dict[str, SectorPoint], ids: list[str]) -> tuple[float, float]:
+    return (sum(points[s].x for s in ids) / len(ids), sum(points[s].y for s in ids) / len(ids))
+
+
+def _least_gap(points: dict[str, SectorPoint], ids: list[str]) -> float:
+    """Least on-screen distance (px) between the dots of ``ids``."""
+    return min(math.hypot(points[a].x - points[b].x, points[a].y - points[b].y)
+               for i, a in enumerate(ids) for b in ids[i + 1:])
+
+
+def _next_site_px(points: dict[str, SectorPoint], ids: list[str], sites) -> float:
+    """On-screen distance (px) from the site of ``ids`` to the nearest other site."""
+    x, y = _middle(points, ids)
+    return min((math.hypot(x - ox, y - oy) for other in sites if other is not ids
+                for ox, oy in [_middle(points, other)]), default=math.inf)
 
 
 def make_operator_source(out: Path) -> Path:
