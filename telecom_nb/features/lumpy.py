@@ -23,7 +23,6 @@ from telecom_nb.features.count_floor import CountFloor
 from telecom_nb.features.count_proxy import TrialProxy
 from telecom_nb.features.count_ratio import CONTROL_SHIFT, CountRatios, sample_step
 from telecom_nb.features.count_run import HOUR_NS, CountRuns
-from telecom_nb.features.count_window import CountWindows
 from telecom_nb.features.lumpy_kernel import column_stats
 from telecom_nb.features.scaling import unscale_kpis
 from telecom_nb.features.time_slots import n_slots
@@ -35,8 +34,7 @@ class LumpyKpis:
     """The seasonal z of ratios of few counts and zero-inflated KPIs, and their learning."""
 
     #: state newer than some checkpoints: derived by :meth:`derive_added_state`
-    _state_added: tuple[str, ...] = ("runs_", "floor_", "dens_", "cdrift_", "cusum_", "proxy_",
-                                     "windows_")
+    _state_added: tuple[str, ...] = ("runs_", "floor_", "dens_", "cdrift_", "cusum_", "proxy_")
 
     def __init__(
         self, kpis: tuple[str, ...], pairs: tuple[tuple[str, str], ...], slots_per_day: int
@@ -46,7 +44,6 @@ class LumpyKpis:
         self.zero_kpis_ = ZeroInflated(len(kpis), n_slots(slots_per_day))
         self.runs_ = CountRuns(len(kpis), slots_per_day)
         self.cusum_ = CountCusum(len(kpis))
-        self.windows_ = CountWindows(len(kpis))
         self.floor_ = CountFloor(len(kpis))
         self.dens_ = Denominators(len(kpis))
         self.proxy_ = TrialProxy(len(kpis))
@@ -104,13 +101,11 @@ class LumpyKpis:
         expected: np.ndarray,
         z: np.ndarray,
         step_ns: int,
-        hours: np.ndarray | None = None,
     ) -> np.ndarray:
         """``z`` (KPIs, then relations) rewritten where a KPI is lumpy; ``expected`` is on
         the seasonal (scaled) axis, ``rows`` the registry rows (-1: unknown), ``slots``
         the (time-of-day, week) slots, ``day`` the UTC days since the epoch, ``step_ns``
-        the data's step (:class:`~telecom_nb.features.cadence.Cadence`), ``hours`` the
-        rows' UTC hours since the epoch (None: no count windows)."""
+        the data's step (:class:`~telecom_nb.features.cadence.Cadence`)."""
         if not (self.counts_.ratios().any() or self.zero_kpis_.which().any()):
             # no lumpy KPI: every step below passes ``z`` through (as a copy: ~20 ms of
             # rows x KPIs temporaries a 100k tick)
@@ -129,8 +124,6 @@ class LumpyKpis:
         counted = self.runs_.z(self.counts_, read, rows, slot, raw, counted, step_ns, sums)
         if sums is not None:  # the same values the runs read, 0 % hours at typical trials
             counted = self.cusum_.z(rows, *_cusum_values(sums), counted, step_ns)
-            if hours is not None:  # the same values, summed over the last hours
-                counted = self.windows_.z(rows, hours, *_cusum_values(sums), counted)
         own = np.where(np.isfinite(counted), counted, own)
         z = np.hstack([own, z[:, k:]])
         cap = self.counts_.caps(rows, slot, raw, expected)
@@ -172,7 +165,6 @@ class LumpyKpis:
         n_rows: int,
         step_ns: int = HOUR_NS,
         loud: np.ndarray | None = None,
-        hours: np.ndarray | None = None,
     ) -> None:
         self.state_changed()  # every part below may move the noise floors
         # the models' per-KPI counts of the values, in one compiled pass (None: each its own)
@@ -186,8 +178,6 @@ class LumpyKpis:
         sums = self.runs_.update(self.counts_, rows, slots[0], raw, n_rows, step_ns, read)
         if sums is not None:  # the same values the runs add
             self.cusum_.update(rows, *_cusum_values(sums), n_rows, step_ns)
-            if hours is not None:
-                self.windows_.update(rows, hours, *_cusum_values(sums), n_rows)
         self.floor_.update(raw, stats)
         self.counts_.update(rows, slots[0], raw, n_rows, read, stats)
         # candidates: percentages with decimals (a ratio whose counts never show few too)

@@ -47,7 +47,7 @@ from telecom_nb.features.robust_stats import (
     RobustTable,
 )
 from telecom_nb.features.scaling import LOG_SPREAD_FLOOR, is_percent, scaled_view, spread_floors
-from telecom_nb.features.time_slots import DAY_NS, HOUR_NS, TimeZone, time_slots, utc_days
+from telecom_nb.features.time_slots import DAY_NS, TimeZone, time_slots, utc_days
 from telecom_nb.features.view import ROWWISE, BatchView
 from telecom_nb.features.weekly import WeekdayEffects
 from telecom_nb.params import check_range, param_trait
@@ -292,7 +292,7 @@ class SeasonalResiduals(FeatureExtractor):
         if fleet:
             days = utc_days(view.ns())
             z = self.lumpy_.z(np.where(known, rows, -1), self.slots(view), days, view.raw,
-                              expected, z, self.cadence_.step_ns, view.ns() // HOUR_NS)
+                              expected, z, self.cadence_.step_ns)
         ok = known[:, None] & has & spread_ok & shape_ok & np.isfinite(z)
         # z is this call's own: clipped and zeroed in place (no gathered copies of the ok
         # cells, no zero matrix: two rows x series temporaries fewer a tick)
@@ -347,8 +347,7 @@ class SeasonalResiduals(FeatureExtractor):
         if need > FEW_SERIES:  # read only then (the one-series pass has no such state)
             self.lumpy_.update(rows, (slot, wslot), utc_days(view.ns()), view.raw, need,
                                self.cadence_.step_ns,
-                               loud_rows(self, view, exp) if self.lumpy_.counting() else None,
-                               view.ns() // HOUR_NS)
+                               loud_rows(self, view, exp) if self.lumpy_.counting() else None)
             rel = self.rel_offsets_
             if len(view) and rel.decide(int(view.ns().max()), self.lumpy_.noise()):
                 moved = moved_pairs(rel.offsets_, self.lumpy_.pair_cols_)
