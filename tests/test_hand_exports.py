@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
+from telecom_nb.errors import KpiInputError
 from telecom_nb.sources.columns import skip_reason
 from telecom_nb.sources.ingest import load_source
 from telecom_nb.sources.spec import SourceSpec
@@ -25,3 +27,10 @@ def test_a_period_or_position_name_with_its_unit_in_brackets_is_not_a_kpi(tmp_pa
     assert loaded.skipped_columns["Period(min)"] == "calendar or period field"
     assert skip_reason("Period (min)", pd.Series([60.0])) == "calendar or period field"
     assert skip_reason("Call Setup Time (ms)", pd.Series([60.0, 70.0])) is None
+
+
+def test_an_export_given_as_the_source_toml_says_how_to_pass_it(tmp_path):
+    """``detect --source export.csv`` said "not valid TOML: Expected '=' after a key"."""
+    (tmp_path / "prs.csv").write_text("Result Time,Cell,CSSR\n2026-11-01 00:00,A,99\n")
+    with pytest.raises(KpiInputError, match=r"prs.csv is an export, not a source.toml"):
+        SourceSpec.from_toml(tmp_path / "prs.csv")
