@@ -34,3 +34,15 @@ def test_an_export_given_as_the_source_toml_says_how_to_pass_it(tmp_path):
     (tmp_path / "prs.csv").write_text("Result Time,Cell,CSSR\n2026-11-01 00:00,A,99\n")
     with pytest.raises(KpiInputError, match=r"prs.csv is an export, not a source.toml"):
         SourceSpec.from_toml(tmp_path / "prs.csv")
+
+
+def test_huawei_dst_marked_times_are_wall_clock_times(tmp_path):
+    """U2000/PRS write '2026-06-01 10:00:00 DST' in summer: every row was unreadable."""
+    stamps = pd.date_range("2026-06-01", periods=6, freq="h").strftime("%Y-%m-%d %H:%M:%S")
+    pd.DataFrame({"Result Time": np.repeat(stamps + " DST", 2), "Cell": ["A", "B"] * 6,
+                  "CSSR(%)": 99.1}).to_csv(tmp_path / "u.csv", index=False)
+    loaded = load_source(SourceSpec(path=tmp_path / "u.csv", timestamp="Result Time",
+                                    sector="Cell", timezone="Europe/Berlin"))
+    assert loaded.counters.rows_loaded == 12
+    assert loaded.frame["timestamp"].min() == pd.Timestamp("2026-05-31 22:00", tz="UTC")
+    assert any("marked 'DST'" in m for m in loaded.messages)
