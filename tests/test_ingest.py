@@ -246,6 +246,8 @@ def test_binary_kpi_without_a_label_name_stays_a_kpi(tmp_path):
     ("pmRrcConnEstabSucc (M8013C17)", "pmRrcConnEstabSucc (M8013C17)", "", "both"),
     ("Intra eNB HO SR [%] (LTE_5043a)", "Intra eNB HO SR (LTE_5043a)", "%", "down"),
     ("E-RAB DR RAN (LTE_5025h)", "E-RAB DR RAN (LTE_5025h)", "", "up"),
+    # Huawei PRS: the counter id before the unit (walk43: shown 'L.Thrp.bits.DL(1526728261)')
+    ("L.Thrp.bits.DL(1526728261) (kbit)", "L.Thrp.bits.DL (1526728261)", "kbit", "both"),
 ])
 def test_kpi_info_from_the_name(name, label, unit, bad):
     info = infer_kpi_info(name)

@@ -285,3 +285,24 @@ def test_a_fit_discarded_by_a_stop_does_not_block_later_retrains():
         await pipe.aclose()
 
     run(main())
+
+
+def test_a_batch_the_detector_refuses_is_counted_with_its_reason():
+    """A batch the validator passed but the detector's view refused was said ("rejected
+    batch: ...") but never counted: the status line read "batches rejected 0" (walk43)."""
+    from telecom_nb.errors import KpiInputError
+
+    class Refusing(ThresholdDetector):
+        def score(self, batch):
+            if self.scored_ == 1:
+                self.scored_ += 1
+                raise KpiInputError("KPI column(s) prb_pct missing", reason="missing column")
+            return super().score(batch)
+
+    b = [make_batch(t) for t in range(4)]
+    pipe = make_runner(ListSource(b), Refusing(), interval=0)
+    out = run(pipe.step(len(b)))
+    c = pipe.counters
+    assert len(out) == 3 and c["batches_rejected"] == 1
+    assert c["batches_rejected[detector: missing column]"] == 1
+    assert c["rows_rejected"] == len(b[1])

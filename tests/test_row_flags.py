@@ -62,3 +62,44 @@ def test_a_flag_named_column_that_is_not_a_flag_or_a_named_kpi_is_left_alone(tmp
     named = load(export(tmp_path / "y.csv", Integrity=flag),
                  kpis=["Traffic (MB)", "Integrity"])
     assert "Integrity" in named.kpis and named.counters.rows_unreliable == 0
+
+
+def _live_batches() -> list[pd.DataFrame]:
+    """Three ticks of three cells as a live source yields them, a Reliability column."""
+    out = []
+    for t in range(3):
+        out.append(pd.DataFrame({
+            "timestamp": pd.Timestamp("2026-06-01", tz="UTC") + pd.Timedelta(hours=t),
+            "sector_id": ["A", "B", "C"], "Traffic (MB)": [10.0, 20.0, 30.0],
+            "CSSR (%)": [99.0, 98.5, 99.2],
+            "Reliability": ["Reliable", "Unreliable" if t == 1 else "Reliable", "Reliable"]}))
+    return out
+
+
+def test_a_live_batch_reads_its_validity_flags_as_a_replay_does():
+    """The live validator scored an unreliable row's incomplete counters as evidence
+    (only the export's load blanked them): now both read them blank (walk43)."""
+    from telecom_nb.sources.validation import BatchValidator
+
+    validator = BatchValidator(["Traffic (MB)", "CSSR (%)"])
+    batches = [validator.validate(b) for b in _live_batches()]
+    frame = batches[1].frame
+    assert frame.loc[1, ["Traffic (MB)", "CSSR (%)"]].isna().all()
+    assert frame.loc[[0, 2], ["Traffic (MB)", "CSSR (%)"]].notna().all().all()
+    assert bool(frame.loc[1, "blank"]) and batches[1].report["blank"] == 2
+    assert np.isnan(batches[1].values[1]).all()
+    assert any("flagged unreliable" in m for m in batches[1].messages)
+    assert batches[0].report["blank"] == 0
+
+
+def test_the_table_path_blanks_flagged_rows_as_the_batch_path_does():
+    from telecom_nb.sources.table_validation import _loop, validate_table
+    from telecom_nb.sources.validation import BatchValidator
+
+    table = pd.concat(_live_batches(), ignore_index=True)
+    kpis = ["Traffic (MB)", "CSSR (%)"]
+    fast = validate_table(BatchValidator(kpis), table)
+    loop = _loop(BatchValidator(kpis), table)
+    assert fast.report == loop.report and fast.report["blank"] == 2
+    pd.testing.assert_frame_equal(fast.frame[kpis], loop.frame[kpis])
+    assert fast.frame.loc[4, kpis].isna().all()

@@ -646,6 +646,16 @@ def test_status_line_reads_the_typed_repair_counters():
     assert "rows dropped 3" in text and "batches rejected 2" in text
 
 
+def test_status_line_says_why_batches_were_rejected():
+    monitor = FakeMonitor()
+    dash = Dashboard(monitor, provinces=SQUARE)
+    monitor.counters = {"batches_rejected": 2, "batches_rejected[late batch]": 1,
+                        "batches_rejected[detector: missing column]": 1}
+    dash.status.refresh()
+    assert ("batches rejected 2 (late batch 1, detector: missing column 1)"
+            in dash.status.widget.value)
+
+
 def test_alarm_parameters_have_controls_and_reach_the_chain():
     monitor = FakeMonitor()
     dash = Dashboard(monitor, provinces=SQUARE)

@@ -51,13 +51,16 @@ class Tick:
         try:
             validated = self.validator.validate(batch)
         except KpiInputError as exc:
-            self.counters.batches_rejected[exc.reason] += 1
-            self.counters.rows_rejected += len(batch) if isinstance(batch, pd.DataFrame) else 0
+            self._rejected(exc.reason, batch)
             raise
         frame = validated.frame
         timestamp = (validated.timestamp if validated.timestamp is not None
                      else pd.Timestamp(frame[schema.TIMESTAMP].iloc[0]))
-        scores = self.detector.score(frame)
+        try:
+            scores = self.detector.score(frame)
+        except KpiInputError as exc:  # the detector refused what the validator passed
+            self._rejected(f"detector: {exc.reason}", batch)
+            raise
         _check_lengths(self.detector, scores, len(frame))
         known = len(self.index)
         values = validated.values  # the KPIs' numbers, read once (validator's order)
@@ -88,6 +91,12 @@ class Tick:
             self.last_learn_error = f"detector.learn failed: {type(exc).__name__}: {exc}"
             job = None
         return scored, job
+
+
+    def _rejected(self, reason: str, batch: pd.DataFrame) -> None:
+        """Count a rejected batch under its reason (validator's or detector's)."""
+        self.counters.batches_rejected[reason] += 1
+        self.counters.rows_rejected += len(batch) if isinstance(batch, pd.DataFrame) else 0
 
 
 def _check_lengths(detector: Detector, scores: Scores, n: int) -> None:

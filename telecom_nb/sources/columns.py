@@ -44,7 +44,10 @@ _POSITION_NAMES = frozenset({
 _CALENDAR_NAMES = frozenset({
     "year", "month", "day", "hour", "minute", "week", "weekday", "dayofweek", "dow", "period",
     "granularity", "granularityperiod", "interval", "resultperiod", "reliability", "quarter",
+    "periodduration", "periodlength",
 })
+#: a unit in brackets after a name: ``Period(min)``, ``Azimuth [deg]``
+_UNIT = re.compile(r"\([^)]*\)|\[[^\]]*\]")
 _LABEL_WORDS = frozenset({
     "label", "labels", "unusual", "anomaly", "anomalous", "isanomaly", "fault", "faulty",
     "isfault", "outlier", "isoutlier", "target", "groundtruth", "gt", "attack", "incident",
@@ -117,9 +120,10 @@ def skip_reason(name: str, values: pd.Series, groups: pd.Series | None = None) -
         return "label or scoring column" if name in LABEL_COLUMNS else "schema id column"
     flat = normalise(name)
     tokens = words(name)
-    if flat in _POSITION_NAMES:
+    bare = normalise(_UNIT.sub("", name))  # "Period(min)", "Azimuth (deg)": the unit aside
+    if flat in _POSITION_NAMES or bare in _POSITION_NAMES:
         return "position column"
-    if flat in _CALENDAR_NAMES:
+    if flat in _CALENDAR_NAMES or bare in _CALENDAR_NAMES:
         return "calendar or period field"
     if flat in _ID_NAMES or (len(tokens) > 1 and set(tokens) <= _ID_NAMES):  # "LAC/TAC"
         return "identifier"

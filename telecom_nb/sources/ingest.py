@@ -44,7 +44,7 @@ from telecom_nb.sources.sites import (
 )
 from telecom_nb.sources.spec import SourceSpec
 from telecom_nb.sources.tables import LoadedTable
-from telecom_nb.sources.time_columns import time_text
+from telecom_nb.sources.time_columns import joined_times
 from telecom_nb.sources.time_order import file_numbers, human_step, one_cadence, put_in_order
 from telecom_nb.sources.timeparse import parse_times
 from telecom_nb.sources.values import kpi_frame, retyped, sector_ids
@@ -321,14 +321,14 @@ def _row_fate(
     raw_set: RawSet, files: np.ndarray | None,
 ) -> RowFate:
     label = " + ".join(repr(c) for c in spec.timestamp)
-    times = time_text(raw, spec.timestamp)
     try:
+        times, notes = joined_times(raw, spec.timestamp, strict=spec.time_format is None)
         parsed = parse_times(times, column=spec.timestamp[0] if len(spec.timestamp) == 1
                              else label, time_format=spec.time_format,
                              time_unit=spec.time_unit, other_columns=list(raw.columns))
     except KpiInputError as exc:
         raise KpiInputError(f"{name}: {exc}") from None
-    messages.extend(parsed.notes)
+    messages.extend(notes + parsed.notes)
     if roles["sector"] is None:
         sectors = pd.Series(schema.SINGLE_SERIES_ID, index=raw.index)
     else:

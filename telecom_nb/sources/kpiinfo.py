@@ -73,7 +73,11 @@ def split_unit(name: str) -> tuple[str, str]:
         label, unit = split_unit(text[: ident.start()])
         return f"{label} {ident.group(0).strip()}", unit
     if match := _UNIT_IN_BRACKETS.search(text):
-        return text[: match.start()].strip() or text, match.group(1)
+        label = text[: match.start()].strip() or text
+        if (ident := _ID_IN_BRACKETS.search(label)) and ident.start() > 0:
+            # Huawei's "L.Thrp.bits.DL(1526728261) (kbit)": the id spaced as any other's
+            label = f"{label[: ident.start()].strip()} {ident.group(0).strip()}"
+        return label, match.group(1)
     if text.endswith("%") and len(text) > 1:
         return text[:-1].strip(" _-"), "%"
     head, sep, tail = text.rpartition("_")

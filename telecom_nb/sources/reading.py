@@ -8,6 +8,7 @@ comma-separated one instead of as one column named after the whole header.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -50,11 +51,13 @@ def read_raw(src: str | Path | pd.DataFrame) -> pd.DataFrame:
 
 
 def read_file(path: Path, *, encoding: str | None = None, sheet: str | None = None,
-              text_columns: tuple[str, ...] = ()) -> RawFile:
+              text_columns: tuple[str, ...] = (),
+              text_like: Callable[[str], bool] | None = None) -> RawFile:
     """One export file as written (CSV/text in any common encoding and layout, Parquet,
     Excel); a file that cannot be read is one KpiInputError naming it. ``text_columns``
     (ids such as a cell column) of a text file are read as written: ``00123`` keeps its
-    zeros, which a number would lose."""
+    zeros, which a number would lose; so are the columns whose header ``text_like``
+    accepts (an inventory's id column, found by name: the file is read once)."""
     name = path.name.lower()
     if name.endswith(CSV_SUFFIXES):
         kind = "CSV"
@@ -76,7 +79,7 @@ def read_file(path: Path, *, encoding: str | None = None, sheet: str | None = No
             return RawFile(frame)
         if kind == "Excel":
             return read_excel(path, sheet)
-        return _read_text(path, encoding, text_columns)
+        return _read_text(path, encoding, text_columns, text_like)
     except KpiInputError:
         raise  # already one line naming the file
     except pd.errors.EmptyDataError as exc:
@@ -90,10 +93,17 @@ def read_file(path: Path, *, encoding: str | None = None, sheet: str | None = No
         raise KpiInputError(f"{path.name}: cannot read as {kind}: {first_line}") from exc
 
 
-def _read_text(path: Path, encoding: str | None, text_columns: tuple[str, ...] = ()) -> RawFile:
+def _read_text(path: Path, encoding: str | None, text_columns: tuple[str, ...] = (),
+               text_like: Callable[[str], bool] | None = None) -> RawFile:
     """A CSV/text file: layout sniffed, then read once; a guess of UTF-8 that the rest of
     the file disproves is read again in the legacy code page (and said so)."""
     layout = sniff(path, encoding)
+    if text_like is not None:  # the header line alone, to name the columns
+        try:
+            header = pd.read_csv(path, nrows=0, **layout.options()).columns
+        except (UnicodeDecodeError, ValueError):
+            header = pd.Index([])  # read below as the body is (ids compared by digits)
+        text_columns = (*text_columns, *(str(c) for c in header if text_like(str(c))))
     if text_columns:  # (a name absent from the file is ignored by read_csv)
         layout = replace(layout, text_columns=tuple(text_columns))
     # low_memory=False: a column typed once for the whole file, not per chunk (no

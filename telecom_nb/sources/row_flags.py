@@ -62,25 +62,49 @@ def flag_columns(columns: list[str], exclude: set[str]) -> list[str]:
 
 def flag_reading(name: str, values: pd.Series) -> np.ndarray | None:
     """Per row: True where the flag ``name`` marks the row unreliable; None when the
-    column's values do not read as a flag (then it is left as it is)."""
+    column's values do not read as a flag (then it is left as it is).
+
+    Read on the column's distinct values (a live tick of 100k rows holds two or three),
+    each weighted by its rows for the share that must read as a flag."""
+    codes, distinct = pd.factorize(values, use_na_sentinel=True)
+    if not len(distinct):
+        return None
+    rows = np.bincount(codes[codes >= 0], minlength=len(distinct)).astype(float)
+    bad = _distinct_reading(name, pd.Series(distinct, dtype=object), rows)
+    if bad is None:
+        return None
+    return np.append(bad, False)[codes]  # a missing value (code -1) is not a flag
+
+
+def _distinct_reading(name: str, values: pd.Series, rows: np.ndarray) -> np.ndarray | None:
+    """:func:`flag_reading` on distinct values, ``rows`` of each."""
     bad_sense = normalise(name) in BAD_SENSE
     text = values.astype("string").str.strip().str.lower().str.replace(" ", "", regex=False)
-    present = text.notna() & (text != "")
+    present = (text.notna() & (text != "")).to_numpy(dtype=bool)
     if not present.any():
         return None
-    yes, no = text.isin(_YES), text.isin(_NO)
-    read = yes | no
-    if read[present].mean() >= MIN_READ:
-        bad = yes if bad_sense else no
-        return bad.fillna(False).to_numpy(dtype=bool)
+    share = lambda mask: float(rows[present & mask].sum() / rows[present].sum())  # noqa: E731
+    yes = text.isin(_YES).to_numpy(dtype=bool)
+    no = text.isin(_NO).to_numpy(dtype=bool)
+    if share(yes | no) >= MIN_READ:
+        return yes if bad_sense else no
     if bad_sense:
         return None
     # an integrity share: 100 (%) complete, less is incomplete
-    share = pd.to_numeric(text.str.rstrip("%"), errors="coerce")
-    in_range = share.between(0, 100)
-    if in_range[present].mean() < MIN_READ:
+    number = pd.to_numeric(text.str.rstrip("%"), errors="coerce")
+    in_range = number.between(0, 100).fillna(False).to_numpy(dtype=bool)
+    if share(in_range) < MIN_READ:
         return None
-    return (in_range & (share < 100)).fillna(False).to_numpy(dtype=bool)
+    return in_range & (number < 100).fillna(False).to_numpy(dtype=bool)
+
+
+def unreliable_rows(frame: pd.DataFrame, kpis: list[str]) -> RowFlags | None:
+    """A batch's rows its validity flags mark unreliable (the live stream's reading, the
+    same as an export's at load); None when it has no flag column."""
+    if not flag_columns(list(frame.columns), set(kpis)):
+        return None
+    flags, _ = read_flags(frame, set(kpis))
+    return flags if flags.columns else None
 
 
 def read_flags(raw: pd.DataFrame, exclude: set[str]) -> tuple[RowFlags, dict[str, str]]:
@@ -96,3 +120,13 @@ def read_flags(raw: pd.DataFrame, exclude: set[str]) -> tuple[RowFlags, dict[str
         used.append(column)
     why = {c: "per-row validity flag (unreliable rows: KPIs read blank)" for c in used}
     return RowFlags(unreliable, used), why
+
+
+def blank_unreliable(frame: pd.DataFrame, kpis: list[str], values: np.ndarray) -> int:
+    """Blank (NaN) the rows of ``values`` (``frame``'s KPI matrix) its flags mark
+    unreliable, in place; how many rows."""
+    flags = unreliable_rows(frame, kpis)
+    if flags is None or not flags.unreliable.any():
+        return 0
+    values[flags.unreliable] = np.nan
+    return int(flags.unreliable.sum())

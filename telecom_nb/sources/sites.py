@@ -8,6 +8,7 @@ listed: a new cell the inventory has not caught up with is not a reason to lose 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,7 +28,7 @@ from telecom_nb.sources.columns import (
     missing_columns_message,
     normalise,
 )
-from telecom_nb.sources.reading import read_file, read_raw, string_columns
+from telecom_nb.sources.reading import read_file, string_columns
 from telecom_nb.sources.spec import SitesSpec
 from telecom_nb.sources.values import kpi_to_float, sector_ids
 
@@ -59,9 +60,12 @@ def coordinates(values: pd.Series, limit: float) -> tuple[np.ndarray, int]:
 def read_inventory(spec: SitesSpec, export_sector: str | None = None) -> Inventory:
     """Read the inventory; lat/lon and the sector column must be found, the rest is optional."""
     name = spec.path.name
-    raw = string_columns(read_raw(spec.path), name)
-    columns = list(raw.columns)
     sector_candidates = ((normalise(export_sector),) if export_sector else ()) + SECTOR_NAMES
+    named = {normalise(spec.sector)} if spec.sector else set(sector_candidates)
+    # read once, an id column named like one as text ("040110231" keeps its zero)
+    raw = string_columns(read_file(Path(spec.path), text_like=lambda c: normalise(
+        re.sub(r"\([^)]*\)|\[[^\]]*\]", "", c)) in named or c == spec.sector).frame, name)
+    columns = list(raw.columns)
     chosen = {
         "sector": spec.sector or match_column(columns, sector_candidates),
         schema.LAT: spec.lat or match_column(columns, LAT_NAMES),
@@ -82,9 +86,6 @@ def read_inventory(spec: SitesSpec, export_sector: str | None = None) -> Invento
         raise KpiInputError(f"{name}: the site inventory has a header but no rows")
 
     ids = raw[chosen["sector"]]
-    if pd.api.types.is_numeric_dtype(ids.dtype):
-        # read as numbers, ``00123`` lost its zeros: the export's cell ids keep them
-        ids = read_file(Path(spec.path), text_columns=(chosen["sector"],)).frame[ids.name]
     table = pd.DataFrame(index=pd.Index(sector_ids(ids), name=schema.SECTOR))
     invalid = 0
     for role, limit in ((schema.LAT, 90.0), (schema.LON, 180.0), (AZIMUTH, 360.0)):
@@ -119,14 +120,18 @@ def join_inventory(frame: pd.DataFrame, inventory: Inventory) -> tuple[pd.DataFr
     object path (``eNodeB=X, Cell Name=X_1`` or ``X/Cell=X_1``) and is not an inventory id
     is looked up by the one part of its path that is."""
     sectors = frame[schema.SECTOR]
-    keys = path_keys(pd.Index(pd.unique(sectors)), inventory.table.index)
-    if len(keys):
+    distinct = pd.Index(pd.unique(sectors))
+    for how, find in (("a part of their object path", path_keys),
+                      ("number (leading zeros aside)", digit_keys)):
+        keys = find(distinct, inventory.table.index)
+        if not len(keys):
+            continue
         example = f"{keys.index[0]!r} -> {keys.iloc[0]!r}"
         inventory.messages.append(
-            f"{inventory.name}: {len(keys):,} sector id(s) found by a part of their object "
-            f"path, e.g. {example}")
+            f"{inventory.name}: {len(keys):,} sector id(s) found by {how}, e.g. {example}")
         mapped = sectors.map(keys)
         sectors = mapped.where(mapped.notna(), sectors)
+        distinct = pd.Index(pd.unique(sectors))
     looked_up = inventory.table.reindex(sectors.to_numpy())
     for column in SITE_COLUMNS:
         ours = pd.Series(looked_up[column].to_numpy(), index=frame.index)
@@ -161,6 +166,21 @@ def path_keys(sectors: pd.Index, known: pd.Index) -> pd.Series:
     single = hits.groupby(level=0).nunique() == 1  # two different ids: ambiguous, not used
     hits = hits[~hits.index.duplicated(keep="first")]
     return hits[single.reindex(hits.index).to_numpy()].astype(object)
+
+
+def digit_keys(sectors: pd.Index, known: pd.Index) -> pd.Series:
+    """Inventory id per export sector id that is not one itself but is the same number
+    (``040110231`` and ``40110231``: one file kept the zero a spreadsheet dropped);
+    only when one inventory id is that number."""
+    unknown = sectors[~sectors.isin(known)].dropna()
+    unknown = unknown[unknown.astype("str").str.fullmatch(r"\d+")]
+    if not len(unknown):
+        return pd.Series(dtype=object)
+    ids = known[known.astype("str").str.fullmatch(r"\d+")].astype("str")
+    by_number = pd.Series(ids.to_numpy(dtype=object), index=ids.str.lstrip("0"))
+    by_number = by_number[~by_number.index.duplicated(keep=False)]
+    found = pd.Series(unknown.astype("str").str.lstrip("0").to_numpy(), index=unknown)
+    return found.map(by_number).dropna().astype(object)
 
 
 def missing_message(missing: list[str], n_sectors: int, inventory: str) -> str:

@@ -187,7 +187,14 @@ class SourceSpec:
         """Read a ``source.toml``; relative paths in it are relative to its folder."""
         import tomllib  # Python 3.11+; imported here so the package still imports on 3.10
 
+        from telecom_nb.sources.reading import SUFFIXES
+
         path = Path(path)
+        if path.name.lower().endswith(SUFFIXES):
+            raise KpiInputError(
+                f"{path.name} is an export, not a source.toml: pass it as an input "
+                f"(telecom-nb detect {path.name} --timestamp-col ... --sector-col ...) or "
+                f'name it in a source.toml (path = "{path.name}")')
         try:
             with path.open("rb") as fh:
                 data = tomllib.load(fh)

@@ -28,6 +28,7 @@ import pyarrow.compute as pc
 from telecom_nb import schema
 from telecom_nb.batching import run_bounds
 from telecom_nb.errors import KpiInputError
+from telecom_nb.sources.row_flags import blank_unreliable
 from telecom_nb.sources.timeparse import DATE_WINDOW
 
 if TYPE_CHECKING:
@@ -55,6 +56,7 @@ def validate_table(validator: BatchValidator, table: pd.DataFrame,
     numbers = _numbers(validator, table)
     if numbers is None:  # a KPI column holds things that are neither numbers nor text
         return _loop(validator, table, bounds)
+    blank_unreliable(table, validator.kpis, numbers[0])
     return _vectorised(validator, table, *numbers)
 
 

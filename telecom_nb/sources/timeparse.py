@@ -33,6 +33,8 @@ UTC_DTYPE = "datetime64[us, UTC]"
 _TIME_OF_DAY = re.compile(r"^\s*\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?\s*([AaPp][Mm])?\s*$")
 _SLASH_DATE = r"^\s*(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2,4})\b"
 _HAS_OFFSET = r"(?:Z|[+-]\d{2}:?\d{2}|UTC|GMT)\s*$"
+#: a daylight-saving marker after a wall time (Huawei U2000/PRS exports)
+_DST_MARK = r"(?i)\s+DST\s*$"
 _PROBE = 1000  # distinct values examined when judging a column's form
 
 
@@ -287,7 +289,14 @@ def _days(span: pd.Timedelta) -> str:
 
 def _text(values: pd.Series) -> ParsedTimes:
     values = values.astype("str")  # mixed objects: numbers among text are text here
+    marked = values.str.contains(_DST_MARK, regex=True, na=False)
+    dst_note = []
+    if marked.any():  # Huawei's "2026-06-01 10:00:00 DST": a wall time in summer time
+        values = values.str.replace(_DST_MARK, "", regex=True)
+        dst_note = [f"{int(marked.sum()):,} time(s) marked 'DST' (summer time) read as the "
+                    "network's wall clock"]
     dayfirst, notes = _day_first(values)
+    notes = dst_note + notes
     utc = _parse_text(values, dayfirst)
     naive = ~values.str.contains(_HAS_OFFSET, regex=True, na=False).to_numpy()
     form = "text (day-first)" if dayfirst else "text"

@@ -18,14 +18,17 @@ stream keeps running. Rules, in the order they are applied:
    Duplicate sector rows: the last one is kept (``duplicates``).
 5. **KPI types.** A KPI column of another dtype is coerced to float; values that cannot
    be read as numbers become NaN (``coerced``).
-6. **Blanks.** A NaN or ±inf KPI value stays blank (NaN) and is counted (``blank``); a
+6. **Validity flags.** A row a per-row validity column marks unreliable (``Reliability``
+   = ``Unreliable``, ``Integrity`` below 100 %, ``Suspect``: :mod:`.row_flags`, the
+   reading an export gets at load) has its KPI values read as blank, as in a replay.
+7. **Blanks.** A NaN or ±inf KPI value stays blank (NaN) and is counted (``blank``); a
    boolean column ``blank`` marks the rows with any blank KPI. Nothing is invented: a ratio
    KPI with no attempts has no value, and a filled-in copy of its last 0 % or 50 % read as
    hours of evidence (on the second vendor's exports 40 % of the false alarms were such
    filled rows). The features read a blank as no evidence (z = 0; the baselines skip it).
-7. **Clipping.** Percentages (``prb_pct``, ``availability_pct``) are clipped to
+8. **Clipping.** Percentages (``prb_pct``, ``availability_pct``) are clipped to
    [0, 100], and payload/throughput to >= 0 (``clipped``).
-8. **Sectors.** A never-seen sector is accepted (``new_sectors``); a known sector absent
+9. **Sectors.** A never-seen sector is accepted (``new_sectors``); a known sector absent
    from the batch is counted (``missing_sectors``, informational).
 
 Per-sector state (last accepted values) lives in numpy arrays indexed through a growing
@@ -47,6 +50,7 @@ from telecom_nb import schema
 from telecom_nb.errors import KpiInputError
 from telecom_nb.frame_columns import column_array, float64_array
 from telecom_nb.sources.batch_sectors import arrow_ids, drop_duplicates, sector_column
+from telecom_nb.sources.row_flags import blank_unreliable
 from telecom_nb.sources.timeparse import DATE_WINDOW, format_timestamp, to_utc_timestamps
 
 if TYPE_CHECKING:
@@ -168,6 +172,7 @@ class BatchValidator:
         codes = self._codes(sectors)
         frame, sectors, codes = drop_duplicates(frame, sectors, codes, report)
         values, coerced_by_kpi, plain = self._kpi_matrix(frame, report)
+        flagged = blank_unreliable(frame, self.kpis, values)
 
         # Everything below cannot fail: commit the new sectors to the registry.
         codes = self._register(sectors, codes, report)
@@ -195,7 +200,11 @@ class BatchValidator:
             self.totals[key] += count
         shared = values.view()
         shared.flags.writeable = False
-        return ValidatedBatch(frame, report, _messages(report, coerced_by_kpi), shared, stamp)
+        messages = _messages(report, coerced_by_kpi)
+        if flagged:
+            messages.append(f"{flagged} row(s) flagged unreliable by their validity column: "
+                            "KPI values read as blank")
+        return ValidatedBatch(frame, report, messages, shared, stamp)
 
     def _check_timestamp(self, batch: pd.DataFrame) -> tuple[pd.Timestamp, pd.Series | None]:
         """The batch's time and its parsed column (None: the column stands as it is)."""

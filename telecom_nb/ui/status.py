@@ -41,9 +41,13 @@ def _fmt_param(value: Any) -> str:
 def _repairs(counters: dict[str, int]) -> str:
     """What the stream repaired or could not use, from the typed counters (zeros included)."""
     get = lambda name: int(counters.get(name, 0))  # noqa: E731
+    reasons = ", ".join(f"{html.escape(key[len('batches_rejected['):-1])} {int(n):,}"
+                        for key, n in counters.items()
+                        if key.startswith("batches_rejected[") and n)
     return (f'values blank {get("values_blank"):,} · '
             f'clipped {get("values_clipped"):,} · rows dropped {get("rows_dropped"):,} · '
-            f'batches rejected {get("batches_rejected"):,}')
+            f'batches rejected {get("batches_rejected"):,}'
+            + (f" ({reasons})" if reasons else ""))
 
 
 #: sent once with the dashboard's title (not with every tick's status)
