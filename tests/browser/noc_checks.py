@@ -194,7 +194,15 @@ def click_and_check(page, sid: str, root: str, accept: tuple[str, ...] = (),
         if shown:
             if misses:
                 print(f"clicking {sid}: opened on click {attempt + 1} (missed: {misses})")
-            assert shown[0] in text_of(page, f"{root} .tnb-info".strip())
+            # the info panel is its own message (the map's observer of ``selected``): on a
+            # loaded machine it may render a moment after the drill-down; it must follow
+            info = f"{root} .tnb-info".strip()
+            deadline = time.monotonic() + 8
+            while shown[0] not in (said := text_of(page, info)):
+                assert time.monotonic() < deadline, (
+                    f"clicked {sid}: the drill-down shows {shown[0]}, the info panel "
+                    f"{said[:160]!r}")
+                page.wait_for_timeout(200)
             return shown[0]
         misses.append(f"({point.x:.0f}, {point.y:.0f}) on {under}")
     save_screenshot(page, SCREENSHOTS, f"click-missed-{sid}.png")
