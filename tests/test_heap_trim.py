@@ -50,3 +50,50 @@ def test_arrow_allocates_from_malloc_where_the_heap_is_trimmed():
     if heap._TRIM is not None:
         assert pa.default_memory_pool().backend_name == "system"
         assert pa.array(["a", "b"]).buffers()[-1] is not None  # allocates from it
+
+
+def test_the_compilers_pages_are_let_go_and_mapped_again_when_it_runs():
+    import numba
+
+    from telecom_nb import heap_trim
+
+    assert numba.njit(lambda x: x + 1)(1) == 2  # LLVM's code runs: its pages are mapped
+    if not heap_trim._clean_mappings(heap_trim.COMPILER_LIBRARY):
+        return  # not Linux: nothing to read or release
+    assert heap_trim.release_compiler_code() > 1024  # KiB
+    left = sum(rss for *_, rss in heap_trim._clean_mappings(heap_trim.COMPILER_LIBRARY))
+    assert left < 1024, left
+    assert numba.njit(lambda x: x * 3)(2) == 6  # compiles again from the file's pages
+    assert sum(rss for *_, rss in heap_trim._clean_mappings(heap_trim.COMPILER_LIBRARY)) > left
+
+
+def test_large_blocks_get_their_own_mapping_once_asked(monkeypatch):
+    """In this process (no child: allocator settings in children aborted on CI): after
+    ``return_large_blocks``, a column-sized array is a mapping of its own (glibc's
+    ``mallinfo2`` counts it in ``hblkhd``), handed back to the OS when freed."""
+    import ctypes
+
+    import numpy as np
+
+    from telecom_nb import heap_trim
+
+    monkeypatch.delenv("MALLOC_MMAP_THRESHOLD_", raising=False)
+    if not heap_trim.return_large_blocks():
+        return  # not glibc: nothing to ask
+    info = getattr(heap_trim._LIBC, "mallinfo2", None)
+    if info is None:
+        return  # glibc < 2.33: nothing to read it with
+
+    class Info(ctypes.Structure):
+        _fields_ = [(n, ctypes.c_size_t) for n in (
+            "arena ordblks smblks hblks hblkhd usmblks fsmblks uordblks fordblks keepcost"
+        ).split()]
+
+    info.restype = Info
+    before = info().hblkhd
+    block = np.ones(heap_trim.LARGE_BLOCK // 8 + 1024)
+    assert info().hblkhd - before >= block.nbytes
+    del block
+    assert info().hblkhd - before < heap_trim.LARGE_BLOCK
+    monkeypatch.setenv("MALLOC_MMAP_THRESHOLD_", "65536")
+    assert not heap_trim.return_large_blocks()  # the user's own setting wins
