@@ -301,30 +301,41 @@ FLEET_SECTORS = 1000
 _CHILD = """
 import json, sys, time
 path, out, detector = sys.argv[1:4]
+from pathlib import Path
 from telecom_nb.bench import memory_mb
+from telecom_nb.cli.io import write_parquet
 from telecom_nb.detectors import make_detector
+from telecom_nb.engine.compact_columns import compact, expand
 from telecom_nb.engine.replay import replay
+from telecom_nb.heap_trim import (release_compiler_code, release_freed_memory,
+                                  return_large_blocks)
 from telecom_nb.sources.ingest import load_source
 base = memory_mb("VmRSS")  # the interpreter and its libraries before any data
 t0, c0 = time.perf_counter(), time.process_time()
+return_large_blocks()  # as `telecom-nb detect` does (cli/commands.run_detect)
+release_compiler_code()
 loaded = load_source(path)  # the loader of `telecom-nb detect` (its copies, its peak)
-from telecom_nb.heap_trim import release_freed_memory
+rows, table_mb = len(loaded.frame), loaded.frame.memory_usage(deep=True).sum() / 2**20
 release_freed_memory()  # as `telecom-nb detect` does before its replay
+kpis, table, loaded = loaded.kpis, compact(loaded.frame), None
+release_freed_memory()
+release_compiler_code()
 t1 = time.perf_counter()
 det = make_detector(detector)
-res = replay(loaded.frame, det, loaded.kpis)
+res = replay(table, det, kpis)
+table = None
 t2 = time.perf_counter()
 retrains, frame = getattr(det, "model_version_", 0), res.frame
 det = res = None  # as `telecom-nb detect` lets the detector go before its write
 import gc; gc.collect()
 release_freed_memory()
-frame.to_parquet(out, index=False)
+write_parquet(frame, Path(out), expand)
 t3 = time.perf_counter()
-print(json.dumps({"rows": len(loaded.frame), "read_s": t1 - t0, "replay_s": t2 - t1,
+print(json.dumps({"rows": rows, "read_s": t1 - t0, "replay_s": t2 - t1,
                   "retrains": retrains,
                   "write_s": t3 - t2, "total_s": t3 - t0,
                   "cpu_s": time.process_time() - c0,
-                  "table_mb": loaded.frame.memory_usage(deep=True).sum() / 2**20,
+                  "table_mb": table_mb,
                   "base_rss_mb": base, "peak_rss_mb": memory_mb("VmHWM")}))
 """
 

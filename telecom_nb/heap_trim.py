@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import os
 import sys
 
 
@@ -26,9 +27,77 @@ def release_freed_memory() -> None:
         trim(0)
 
 
+#: glibc's ``mallopt`` parameter and the size from which a block gets its own mapping
+_M_MMAP_THRESHOLD, LARGE_BLOCK = -3, 4 * 2**20
+
+
+def return_large_blocks(threshold: int = LARGE_BLOCK) -> bool:
+    """Give every block of ``threshold`` bytes or more its own mapping, handed back to the
+    OS when freed; whether it could (glibc, and no ``MALLOC_MMAP_THRESHOLD_`` of the
+    user's own). glibc's own threshold rises to 32 MiB as large blocks are freed, after
+    which a replay's column-sized arrays (15 MiB at 2M rows) came from the heap and their
+    freed space stayed resident: a 2M-row ``detect`` peaked ~40 MB higher (issue 12); the
+    cost, ~1 s more system CPU there (the new mappings' page faults)."""
+    mallopt = getattr(_LIBC, "mallopt", None)
+    if mallopt is None or "MALLOC_MMAP_THRESHOLD_" in os.environ:
+        return False
+    mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
+    return bool(mallopt(_M_MMAP_THRESHOLD, threshold))
+
+
 def release_arrow_pool() -> None:
     """Return the Arrow memory pool's unused pages too (a Parquet read's buffers, freed
     into its own allocator, which ``malloc_trim`` does not reach); nothing without Arrow."""
     arrow = sys.modules.get("pyarrow")
     if arrow is not None:
         arrow.default_memory_pool().release_unused()
+
+
+#: the compiler library numba loads: ~80 MB of code and ~70 MB of read-only data, run only
+#: while a kernel compiles or loads from the cache
+COMPILER_LIBRARY = "libllvmlite.so"
+_MADV_DONTNEED = 4
+
+
+def release_compiler_code(library: str = COMPILER_LIBRARY) -> int:
+    """Unmap ``library``'s clean pages (its code and read-only data: no byte of them is
+    ever written, so a later use reads them again from the file, as after the kernel's
+    own reclaim); returns the KiB unmapped. LLVM's pages, touched while the kernels load
+    from numba's cache, stayed mapped to the end: 91 MiB of a replay's RSS, 66 of them
+    not needed once the kernels are loaded (issue 12). Nothing on other systems."""
+    madvise = getattr(_LIBC, "madvise", None)
+    if madvise is None or not sys.platform.startswith("linux"):
+        return 0
+    madvise.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
+    released = 0
+    for start, end, rss in _clean_mappings(library):
+        if madvise(start, end - start, _MADV_DONTNEED) == 0:
+            released += rss
+    return released
+
+
+def _clean_mappings(library: str) -> list[tuple[int, int, int]]:
+    """(start, end, resident KiB) of ``library``'s read-only mappings with no page of
+    their own (none written: relocated data, a debugger's breakpoint, keeps its range)."""
+    found, current, fields = [], None, {}
+    try:
+        with open("/proc/self/smaps") as smaps:
+            lines = smaps.read().splitlines()
+    except OSError:
+        return []
+    for line in [*lines, "0-0 ---- end"]:
+        head = line.split(None, 5)
+        if "-" in head[0] and len(head) >= 2 and not head[0].endswith(":"):
+            if current is not None and _unwritten(fields):
+                found.append((*current, fields.get("Rss", 0)))
+            current, fields = None, {}
+            if len(head) == 6 and head[5].endswith(library) and "w" not in head[1]:
+                start, end = head[0].split("-")
+                current = (int(start, 16), int(end, 16))
+        elif current is not None and head[0].endswith(":") and len(head) >= 2:
+            fields[head[0][:-1]] = int(head[1]) if head[1].isdigit() else 0
+    return found
+
+
+def _unwritten(fields: dict[str, int]) -> bool:
+    return fields.get("Private_Dirty", 1) == 0 and fields.get("Anonymous", 1) == 0

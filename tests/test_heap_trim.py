@@ -50,3 +50,31 @@ def test_arrow_allocates_from_malloc_where_the_heap_is_trimmed():
     if heap._TRIM is not None:
         assert pa.default_memory_pool().backend_name == "system"
         assert pa.array(["a", "b"]).buffers()[-1] is not None  # allocates from it
+
+
+def test_the_compilers_pages_are_let_go_and_mapped_again_when_it_runs():
+    import numba
+
+    from telecom_nb import heap_trim
+
+    assert numba.njit(lambda x: x + 1)(1) == 2  # LLVM's code runs: its pages are mapped
+    if not heap_trim._clean_mappings(heap_trim.COMPILER_LIBRARY):
+        return  # not Linux: nothing to read or release
+    assert heap_trim.release_compiler_code() > 1024  # KiB
+    left = sum(rss for *_, rss in heap_trim._clean_mappings(heap_trim.COMPILER_LIBRARY))
+    assert left < 1024, left
+    assert numba.njit(lambda x: x * 3)(2) == 6  # compiles again from the file's pages
+    assert sum(rss for *_, rss in heap_trim._clean_mappings(heap_trim.COMPILER_LIBRARY)) > left
+
+
+def test_large_blocks_are_asked_for_unless_the_user_set_it(monkeypatch):
+    """Where glibc answers, ``return_large_blocks`` sets its mmap threshold (read in this
+    process only: allocator settings in children aborted on CI); a
+    ``MALLOC_MMAP_THRESHOLD_`` of the user's own wins."""
+    from telecom_nb import heap_trim
+
+    monkeypatch.delenv("MALLOC_MMAP_THRESHOLD_", raising=False)
+    assert heap_trim.return_large_blocks() is (getattr(heap_trim._LIBC, "mallopt", None)
+                                               is not None)
+    monkeypatch.setenv("MALLOC_MMAP_THRESHOLD_", "65536")
+    assert not heap_trim.return_large_blocks()

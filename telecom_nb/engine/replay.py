@@ -29,11 +29,12 @@ from telecom_nb.alarms.chain import AlarmChain, str_column
 from telecom_nb.batching import progress as progress_bar
 from telecom_nb.batching import run_bounds
 from telecom_nb.detectors.base import Detector
+from telecom_nb.engine.compact_columns import expand
 from telecom_nb.engine.retrain import run_retrain_now
 from telecom_nb.engine.scored import Counters
 from telecom_nb.engine.tick import Tick
 from telecom_nb.errors import KpiInputError
-from telecom_nb.heap_trim import release_freed_memory
+from telecom_nb.heap_trim import release_compiler_code, release_freed_memory
 from telecom_nb.sources.validation import BatchValidator
 
 _ROW = "__row__"  # carries each row's input position through validation
@@ -77,7 +78,9 @@ def replay(
     """Score every row of ``table`` (KPI schema) as a live stream would, no look-ahead.
 
     Passing the ``detector``, ``alarms`` and ``validator`` of a previous call continues that
-    stream: a table replayed in time-ordered pieces scores as if replayed whole.
+    stream: a table replayed in time-ordered pieces scores as if replayed whole. A string
+    column held as codes (:func:`~telecom_nb.engine.compact_columns.compact`) is scored as
+    its strings, a piece at a time; the result keeps it as given.
     """
     if schema.TIMESTAMP not in table.columns:
         raise KpiInputError(f"column '{schema.TIMESTAMP}' missing")
@@ -102,7 +105,7 @@ def replay(
         release_freed_memory()  # the last piece's freed temporaries, before the columns
         scored.into(out)
         return ReplayResult(out, engine.counters, _messages(engine.counters), engine)
-    tagged = table.assign(**{_ROW: np.arange(len(table))})
+    tagged = expand(table).assign(**{_ROW: np.arange(len(table))})
     if order is not None:
         tagged = tagged.iloc[order]
     batches = (tagged.iloc[a:b] for a, b in itertools.pairwise(bounds.tolist()))
@@ -191,7 +194,7 @@ def _in_pieces(
     )
     for a, b in spans:
         rows = np.arange(a, b) if order is None else order[a:b]
-        piece = table.iloc[a:b] if order is None else table.iloc[rows]
+        piece = expand(table.iloc[a:b] if order is None else table.iloc[rows])
         frame = _fast(
             engine,
             piece.assign(**{_ROW: rows}),
@@ -200,6 +203,8 @@ def _in_pieces(
         )
         if frame is not None:
             scored.add(frame)
+        frame = None
+        release_compiler_code()  # LLVM's pages, mapped while this piece's kernels loaded
         if hasattr(bar, "update"):
             bar.update(b - a)
     if hasattr(bar, "close"):

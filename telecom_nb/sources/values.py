@@ -137,10 +137,12 @@ def kpi_frame(
 ) -> pd.DataFrame:
     """KPIs as float64, NaN where blank, unreadable, a vendor null or infinite; each counted
     (``attrs``), each KPI's text and nulls said in ``messages``."""
-    out = {}
+    # the frame's one float64 block, filled a KPI at a time: ``pd.DataFrame`` of a dict of
+    # columns stacked them into a new block beside them (+1x the KPIs at a load's peak)
+    block = np.empty((len(kpis), len(rows)))
     non_numeric = infinite = null_token = 0
     blank = []
-    for kpi in kpis:
+    for i, kpi in enumerate(kpis):
         values, odd, nulls = read_kpi(rows[kpi])
         if not np.isfinite(values).any():
             if odd:  # text: the wrong column named, not a counter left uncollected
@@ -151,7 +153,8 @@ def kpi_frame(
         non_numeric += odd
         null_token += nulls
         infinite += int(inf.sum())
-        out[kpi] = values
+        block[i] = values
+        values = inf = None
         if odd:
             messages.append(f"KPI {kpi!r}: {odd:,} non-numeric value(s) read as missing")
         if nulls:
@@ -162,7 +165,7 @@ def kpi_frame(
                             f"({', '.join(map(repr, blank))})")
     # A named counter not collected in this export: kept (blank, no evidence), said.
     messages.extend(f"KPI {kpi!r} has no values in this export" for kpi in blank)
-    frame = pd.DataFrame(out)
+    frame = pd.DataFrame(block.T, columns=kpis, copy=False) if kpis else pd.DataFrame()
     frame.attrs.update(non_numeric=non_numeric, infinite=infinite, null_token=null_token)
     return frame
 
