@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-from pytest import approx
 
 from telecom_nb.features.count_fractions import smallest_fraction
 from telecom_nb.features.count_proxy import TrialProxy
@@ -49,16 +48,3 @@ def test_a_value_is_read_as_the_trials_its_traffic_implies():
     assert (k2[1, 0], n2[1, 0]) == (2, 17)
     # an exact counter column wins: nothing scaled
     assert proxy.scale(read, raw, np.array([2, -1, -1]))[1] is None
-
-
-def test_every_value_has_the_trials_its_row_tells_zeros_too():
-    """The weights of the values in their sector's rate: a 0 % at 2.5 Erl is ~100 calls as
-    a drop's 11.76 % is; an exact counter's value wins; no column, no trials (NaN)."""
-    proxy = _learned()
-    _, mean, _ = proxy.columns()
-    raw = np.array([[11.76, 2.5, 50.0], [0.0, 2.5, 50.0], [0.0, np.nan, 8.0]])
-    t = proxy.trials(raw, np.array([-1, -1, -1]))
-    assert t[:2, 0] == approx(np.exp(mean[0]) * 2.5) and np.isnan(t[2, 0])
-    assert np.isnan(t[:, 1:]).all()
-    assert proxy.trials(raw, np.array([2, -1, -1]))[:, 0].tolist() == [50.0, 50.0, 8.0]
-    assert TrialProxy(3).trials(raw, np.array([-1, -1, -1])) is None

@@ -264,24 +264,3 @@ def test_a_surges_own_drops_barely_move_the_rate_they_are_judged_at():
     assert moved[1] == pytest.approx(a[1] * (100 / 37 - before[1]), rel=1e-9)
     tick = (100 / 37) / 49  # the usual values' mean, without the surge's 22.5 %
     assert c.fleet_rate_[0] == pytest.approx(fleet + 0.05 * (tick - fleet), rel=1e-9)
-
-
-def test_a_sectors_rate_is_its_events_over_its_trials_not_the_mean_percentage():
-    """Quiet hours of 4 calls with a drop every fifth (25 %) and busy hours of 200 with a
-    drop every other (0.5 %): the calls drop 0.34 % of the time, though the percentages
-    average 2.6 %; with each row's calls (NaN: unknown, the mean of the percentages) the
-    rate is the drops over the calls."""
-    c, base = CountRatios(1), CountRatios(1)
-    c.denominated_[:] = base.denominated_[:] = True  # a counter gives the trials
-    rows, slot = np.arange(2), np.zeros(2, dtype=np.intp)
-    drops = calls = 0
-    for t in range(60):
-        n = np.array([4.0, 200.0]) if t % 2 else np.array([200.0, 4.0])
-        k = np.where(n == 4.0, float(t % 10 < 2), float(t % 4 < 2))
-        raw = (100.0 * k / n)[:, None]
-        c.update(rows, slot, raw, 2, trials=n[:, None])
-        base.update(rows, slot, raw, 2, trials=np.full((2, 1), np.nan))
-        drops, calls = drops + k[0], calls + n[0]
-    assert c.rate_[0, 0] == pytest.approx(100.0 * drops / calls, rel=1e-9)
-    assert c.trials_[0, 0] == pytest.approx(102.0, rel=1e-9)
-    assert base.rate_[0, 0] > 5 * c.rate_[0, 0] and np.isnan(base.trials_[0, 0])

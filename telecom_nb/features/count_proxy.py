@@ -80,22 +80,6 @@ class TrialProxy:
         ok = spread[at, best] <= MAX_SPREAD
         return np.where(ok, best, -1), mean[at, best], spread[at, best]
 
-    def trials(self, raw: np.ndarray, exact: np.ndarray) -> np.ndarray | None:
-        """rows x KPIs: each ratio's trials its row tells (NaN: not told), the exact
-        counter's value (``exact``: per KPI its column, -1: none) or else those its traffic
-        column implies at the fleet's log-mean; None where no ratio has either."""
-        column, mean, _ = self.columns()
-        src = np.where(exact >= 0, exact, column)
-        which = np.flatnonzero(src >= 0)
-        if not len(which):
-            return None
-        out = np.full(raw.shape, np.nan)
-        for i in which:  # a few KPIs
-            c = raw[:, src[i]]
-            scale = 1.0 if exact[i] >= 0 else np.exp(mean[i])
-            out[:, i] = np.where(np.isfinite(c) & (c >= 0.0), scale * c, np.nan)
-        return out
-
     def scale(
         self, read: Read | None, raw: np.ndarray, exact: np.ndarray
     ) -> tuple[Read | None, np.ndarray | None]:

@@ -112,7 +112,7 @@ class CountRatios:
     """Which KPIs are ratios of few counts (learned), and each sector's last count level."""
 
     #: state newer than some checkpoints: derived by :meth:`derive_added_state`
-    _state_added: tuple[str, ...] = ("fleet_rate_", "denominated_", "trials_")
+    _state_added: tuple[str, ...] = ("fleet_rate_", "denominated_")
 
     def __init__(self, n_kpis: int, slots_per_day: int = 1) -> None:
         self.lattice_ = np.zeros(n_kpis)  # values on non-integer fractions of few counts
@@ -131,9 +131,6 @@ class CountRatios:
         # per sector x KPI: EW mean of the values (the rate; a median of lumpy values is 0)
         self.rate_ = unwritten((0, n_kpis), 0.0, np.float64)
         self.rate_n_ = unwritten((0, n_kpis), 0.0, np.float64)
-        # ... and EW mean of the values' trials where a counter tells them (NaN: none did):
-        # the rate weighs each value by its trials (:func:`trial_gain`)
-        self.trials_ = unwritten((0, n_kpis), np.nan, np.float64)
         # per KPI: EW over ticks of the fleet's mean value (the rate a sector is shrunk to)
         self.fleet_rate_ = np.full(n_kpis, np.nan)
         # ... and EW share of its values that show their counts (:meth:`resolution`)
@@ -141,10 +138,7 @@ class CountRatios:
 
     def derive_added_state(self, names: Sequence[str]) -> None:
         """A checkpoint older than ``fleet_rate_``: the mean of the restored sectors' rates
-        (those with ``MIN_RATE_VALUES`` values), NaN where none has; older than
-        ``trials_``: no trials known (the next value's counter starts them)."""
-        if "trials_" in names:
-            self.trials_ = unwritten(self.rate_.shape, np.nan, np.float64)
+        (those with ``MIN_RATE_VALUES`` values), NaN where none has."""
         if "fleet_rate_" in names:
             ok = self.rate_n_ >= MIN_RATE_VALUES
             total, count = np.where(ok, self.rate_, 0.0).sum(axis=0), ok.sum(axis=0)
@@ -267,15 +261,12 @@ class CountRatios:
         return (w * self.rate_[r, cols] + PRIOR_VALUES * fleet) / (w + PRIOR_VALUES)
 
     def update(self, rows: np.ndarray, slot: np.ndarray, raw: np.ndarray,
-               n_rows: int, read: Read | None = None, stats: ColumnStats | None = None,
-               trials: np.ndarray | None = None) -> None:
+               n_rows: int, read: Read | None = None, stats: ColumnStats | None = None) -> None:
         """Learn which KPIs are ratios of counts and each sector's last count level;
         ``read``: this tick's :meth:`read` before the update (expected 0), which tells the
         values too surprising to move the rate much (:func:`rate_weights`); ``stats``:
         the values' counts (:func:`~telecom_nb.features.lumpy_kernel.column_stats`, the
-        fleet sample every :func:`sample_step` rows), else counted here; ``trials``: rows
-        x KPIs, each value's trials where a counter in the row tells them (NaN: unknown),
-        which weigh it in its sector's rate (:func:`trial_gain`)."""
+        fleet sample every :func:`sample_step` rows), else counted here."""
         # which KPIs are ratios is a share: a sample of a big fleet's rows tells it as well
         sample = raw[:: sample_step(len(raw))]
         if stats is None:
@@ -294,7 +285,6 @@ class CountRatios:
         self.slot_n_ = grow_unwritten(self.slot_n_, n_rows, MAX_COUNTS + 1)
         self.rate_ = grow_unwritten(self.rate_, n_rows)
         self.rate_n_ = grow_unwritten(self.rate_n_, n_rows)
-        self.trials_ = grow_unwritten(self.trials_, n_rows, np.nan)
         self.shown_ = grow_unwritten(self.shown_, n_rows)
         cols = np.flatnonzero(self.ratios())  # only they are read
         if not len(cols):
@@ -308,12 +298,7 @@ class CountRatios:
         count = self.rate_n_[at]
         weight = rate_weights(read, cols, count >= MIN_RATE_VALUES)
         a = np.maximum(1.0 / (count + 1.0), RATE_ALPHA) * weight
-        g = a
-        if trials is not None and np.isfinite(trials[:, cols]).any():
-            self.trials_ = written(self.trials_)
-            g, self.trials_[at] = trial_gain(
-                a, np.where(seen, trials[:, cols], np.nan), self.trials_[at])
-        self.rate_[at] = np.where(seen, self.rate_[at] + g * (np.nan_to_num(v) - self.rate_[at]),
+        self.rate_[at] = np.where(seen, self.rate_[at] + a * (np.nan_to_num(v) - self.rate_[at]),
                                   self.rate_[at])
         self.rate_n_[at] = count + seen
         usual = seen & (weight == 1.0)
@@ -371,24 +356,6 @@ def rate_weights(read: Read | None, cols: np.ndarray, rated: np.ndarray) -> np.n
         z = binomial_z(k[i, j] / n[i, j], n[i, j], p[i, j])
         weight[i, j] = np.where(z > SURPRISE_Z, SURPRISE_WEIGHT, 1.0)
     return weight
-
-
-def trial_gain(a: np.ndarray, n: np.ndarray, mean: np.ndarray
-               ) -> tuple[np.ndarray, np.ndarray]:
-    """``(gain, mean')``: the EW step of each value in its sector's rate weighted by its
-    trials ``n`` (NaN: unknown), and the EW mean of the trials ``mean`` after it.
-
-    The rate is then sum of events over sum of trials (both EW at ``a``), not the mean of
-    the percentages: one drop in 3 calls (33.33 %) weighs as 3 calls, not as a busy hour's
-    hundred. With ``S``, ``T`` the EW events and trials the rate ``S / T`` moves by
-    ``a n / ((1 - a) T + a n)`` of the value's difference; ``a`` where the trials are
-    not known (the mean of the percentages)."""
-    known = np.isfinite(n) & np.isfinite(mean)
-    t, m = np.where(known, n, 0.0), np.where(known, mean, 0.0)
-    den = (1.0 - a) * m + a * t
-    gain = np.where(known, np.divide(a * t, den, out=np.zeros(den.shape), where=den > 0), a)
-    mean = np.where(np.isfinite(n), np.where(np.isfinite(mean), den, n), mean)
-    return gain, mean
 
 
 def quiet_counts(most: np.ndarray) -> np.ndarray:

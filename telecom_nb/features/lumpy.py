@@ -179,9 +179,7 @@ class LumpyKpis:
         if sums is not None:  # the same values the runs add
             self.cusum_.update(rows, *_cusum_values(sums), n_rows, step_ns)
         self.floor_.update(raw, stats)
-        # each value weighs by the trials its row tells in its sector's rate
-        trials = self.proxy_.trials(raw, self.dens_.columns())
-        self.counts_.update(rows, slots[0], raw, n_rows, read, stats, trials)
+        self.counts_.update(rows, slots[0], raw, n_rows, read, stats)
         # candidates: percentages with decimals (a ratio whose counts never show few too)
         rates = ~self.counts_.outside_ & self.dens_.fractional_
         self.dens_.update(raw, rates, self.counts_.resolution()[0], stats)
