@@ -18,7 +18,9 @@ data; sectors without a position are listed under the map instead of silently mi
 
 from __future__ import annotations
 
+import asyncio
 import html
+import time
 from collections.abc import Callable, Mapping, Sequence
 
 import ipyleaflet
@@ -69,6 +71,10 @@ OVERLAY_STYLES: dict[str, dict | None] = {
     "anomalous": None,
 }
 ALERT_RIM = "#3a3a3a"
+#: a zoom's redraw waits for a newer zoom (a scroll wheel's several steps, Leaflet's
+#: animation 0.25 s each) as long as the last redraw took, at most this: one redraw for the
+#: last step, where a 100k-sector map spent ~1 s and sent 13 MB per step
+ZOOM_SETTLE_S = 0.3
 
 
 def _dot(color: str, radius: int, opacity: float) -> dict:
@@ -156,12 +162,19 @@ class SectorMap(HasTraits):
         for layer in self.layers:
             layer.on_click(self._on_click)
             layer.on_hover(self._on_hover)
+        self._pending_redraw: asyncio.TimerHandle | None = None
+        self._redraw_s = ZOOM_SETTLE_S  # what the last redraw took (the wait after a zoom)
         self.map.observe(self._zoomed, names="zoom")
-        # JupyterLab 4 never sends the map's own zoom back (ipyleaflet waits for every
-        # view's bounds first: jupyterlab#14829); a front-end link to a plain widget does
+        # JupyterLab 4 never sends the map's own zoom/center back (ipyleaflet waits for
+        # every view's bounds first: jupyterlab#14829); front-end links to plain widgets
+        # do, and the kernel's map view follows them (so a zoom-to of any view moves it)
         self.zoom_seen = widgets.FloatText(value=float(zoom))
         self._zoom_link = widgets.jsdlink((self.map, "zoom"), (self.zoom_seen, "value"))
-        self.zoom_seen.observe(self._zoomed, names="value")
+        self.zoom_seen.observe(self._page_zoom, names="value")
+        self.center_seen = ipyleaflet.Marker(location=list(center))  # never added: a holder
+        self._center_link = widgets.jsdlink((self.map, "center"),
+                                            (self.center_seen, "location"))
+        self.center_seen.observe(self._page_center, names="location")
         self.tiles = ipyleaflet.TileLayer(
             url="https://tile.openstreetmap.org/{z}/{x}/{y}.png", name="OpenStreetMap tiles",
             attribution=OSM_ATTRIBUTION, max_zoom=19,
@@ -251,17 +264,51 @@ class SectorMap(HasTraits):
         sites = self._fan if kept is None else self._fan[kept]
         center, zoom = initial_view(pd.DataFrame({LAT: sites["site_lat"].to_numpy(),
                                                   LON: sites["site_lon"].to_numpy()}))
+        target = (list(center), float(zoom))
+        if (list(self.map.center), float(self.map.zoom)) == target:
+            # the kernel's view may lag the page's by a message in flight: send it anyway
+            self.map.send_state(["center", "zoom"])
+            return
         with self.map.hold_sync():
-            self.map.center, self.map.zoom = list(center), zoom
+            self.map.center, self.map.zoom = target
 
-    def _zoomed(self, change: dict) -> None:  # the map's zoom, or its link's echo
-        self.redraw(float(change["new"]))
+    def _page_zoom(self, change: dict) -> None:
+        self._follow_page("zoom", float(change["new"]))
+
+    def _page_center(self, change: dict) -> None:
+        self._follow_page("center", [float(v) for v in change["new"]])
+
+    def _follow_page(self, name: str, value: object) -> None:
+        """The kernel's ``map.<name>`` set to what the page shows (a link reported it),
+        under the widget's property lock so it is not sent back: an echo would pull a page
+        mid-scroll back to an earlier step."""
+        with self.map._lock_property(**{name: value}):
+            setattr(self.map, name, value)
+
+    def _zoomed(self, change: dict) -> None:
+        """Redraw for the map's new zoom once no newer zoom came for as long as a redraw
+        takes (at most ``ZOOM_SETTLE_S``; a small map's redraw is soon, a 100k one's
+        coalesces a wheel's steps); at once where no event loop runs (scripts, tests)."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self.redraw(float(change["new"]))
+            return
+        if self._pending_redraw is not None:
+            self._pending_redraw.cancel()
+        self._pending_redraw = loop.call_later(min(self._redraw_s, ZOOM_SETTLE_S),
+                                              self._settled)
+
+    def _settled(self) -> None:
+        self._pending_redraw = None
+        self.redraw(float(self.map.zoom))
 
     def redraw(self, zoom: float) -> None:
         """Every layer's dots at ``zoom``'s fan, in one batch of messages (the map's zoom
         changed: a fan of the old zoom is one dot when zoomed out, far off when zoomed in)."""
         if zoom == self.fan_zoom:
             return
+        t0 = time.perf_counter()
         self.fan_zoom = zoom
         self._drawn = fan_at(self._fan, zoom)
         with self.base.hold_sync(), self.added.hold_sync(), self.highlight.hold_sync(), \
@@ -273,6 +320,7 @@ class SectorMap(HasTraits):
                 self.highlight.data = self._points(
                     self._drawn[self._drawn.index.isin(self.matching)])
             self.update()
+        self._redraw_s = time.perf_counter() - t0
 
     def _points(self, drawn: pd.DataFrame) -> dict:
         """``drawn`` (index sector id) as a layer's GeoJSON at the current zoom's precision."""
