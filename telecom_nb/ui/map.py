@@ -44,6 +44,7 @@ from telecom_nb.ui.explain import kpi_table, normals_for, score_html
 from telecom_nb.ui.fan import coord_decimals, fan_at, fan_geometry, where_drawn
 from telecom_nb.ui.geojson import EMPTY_COLLECTION, points_collection
 from telecom_nb.ui.kpis import KpiMeta
+from telecom_nb.ui.page_view import PageView
 from telecom_nb.ui.placement import IRAN_CENTER, IRAN_ZOOM, initial_view, unplaced_ids
 
 __all__ = ["COLORS", "IRAN_CENTER", "IRAN_ZOOM", "SectorMap", "frame_states"]
@@ -165,16 +166,10 @@ class SectorMap(HasTraits):
         self._pending_redraw: asyncio.TimerHandle | None = None
         self._redraw_s = ZOOM_SETTLE_S  # what the last redraw took (the wait after a zoom)
         self.map.observe(self._zoomed, names="zoom")
-        # JupyterLab 4 never sends the map's own zoom/center back (ipyleaflet waits for
-        # every view's bounds first: jupyterlab#14829); front-end links to plain widgets
-        # do, and the kernel's map view follows them (so a zoom-to of any view moves it)
-        self.zoom_seen = widgets.FloatText(value=float(zoom))
-        self._zoom_link = widgets.jsdlink((self.map, "zoom"), (self.zoom_seen, "value"))
-        self.zoom_seen.observe(self._page_zoom, names="value")
-        self.center_seen = ipyleaflet.Marker(location=list(center))  # never added: a holder
-        self._center_link = widgets.jsdlink((self.map, "center"),
-                                            (self.center_seen, "location"))
-        self.center_seen.observe(self._page_center, names="location")
+        # JupyterLab 4 sends the page's zoom and centre only through links (page_view)
+        self._view = PageView(self.map)
+        self.zoom_seen, self.center_seen = self._view.zoom_seen, self._view.center_seen
+        self._zoom_link = self._view.zoom_link
         self.tiles = ipyleaflet.TileLayer(
             url="https://tile.openstreetmap.org/{z}/{x}/{y}.png", name="OpenStreetMap tiles",
             attribution=OSM_ATTRIBUTION, max_zoom=19,
@@ -264,26 +259,7 @@ class SectorMap(HasTraits):
         sites = self._fan if kept is None else self._fan[kept]
         center, zoom = initial_view(pd.DataFrame({LAT: sites["site_lat"].to_numpy(),
                                                   LON: sites["site_lon"].to_numpy()}))
-        target = (list(center), float(zoom))
-        if (list(self.map.center), float(self.map.zoom)) == target:
-            # the kernel's view may lag the page's by a message in flight: send it anyway
-            self.map.send_state(["center", "zoom"])
-            return
-        with self.map.hold_sync():
-            self.map.center, self.map.zoom = target
-
-    def _page_zoom(self, change: dict) -> None:
-        self._follow_page("zoom", float(change["new"]))
-
-    def _page_center(self, change: dict) -> None:
-        self._follow_page("center", [float(v) for v in change["new"]])
-
-    def _follow_page(self, name: str, value: object) -> None:
-        """The kernel's ``map.<name>`` set to what the page shows (a link reported it),
-        under the widget's property lock so it is not sent back: an echo would pull a page
-        mid-scroll back to an earlier step."""
-        with self.map._lock_property(**{name: value}):
-            setattr(self.map, name, value)
+        self._view.move_to(list(center), zoom)
 
     def _zoomed(self, change: dict) -> None:
         """Redraw for the map's new zoom once no newer zoom came for as long as a redraw
