@@ -6,12 +6,16 @@ layers' GeoJSON (base and the alert overlay), for a simulated network.
 Prints per size: the fan's geometry (once per table), ``fan_at`` alone, the whole
 ``SectorMap.redraw`` (positions + GeoJSON of every layer, 2 % of sectors alerting), and the
 base layer's JSON (size, and the time to encode it, as the kernel does to send it); the
-median of ``--repeats`` zooms, alternating two zooms.
+median of ``--repeats`` zooms, alternating two zooms. Then a scroll wheel's ``--steps``
+zooms reaching the kernel ``--gap`` s apart through the page's zoom link (in an event
+loop, as in a kernel): the base layer's resends and the kernel's CPU until the last
+step's fan is drawn.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import statistics
 import time
@@ -36,7 +40,8 @@ def _ms(f, repeats: int) -> float:
     return 1000 * statistics.median(times)
 
 
-def measure(n: int, seed: int, repeats: int) -> dict[str, float]:
+def measure(n: int, seed: int, repeats: int, steps: int = 3, gap: float = 0.1
+            ) -> dict[str, float]:
     sectors = place_sectors(n, seed=seed)
     t0 = time.perf_counter()
     geometry = fan_geometry(sectors)
@@ -52,8 +57,29 @@ def measure(n: int, seed: int, repeats: int) -> dict[str, float]:
     redraw_ms = _ms(lambda i: smap.redraw(zooms[i % 2]), repeats)
     text = json.dumps(smap.base.data)
     encode_ms = _ms(lambda i: json.dumps(smap.base.data), repeats)
+    sends, wheel_ms = _wheel(smap, steps, gap)
     return {"sectors": n, "geometry_ms": geometry_ms, "fan_at_ms": fan_ms,
-            "redraw_ms": redraw_ms, "base_json_MB": len(text) / 1e6, "encode_ms": encode_ms}
+            "redraw_ms": redraw_ms, "base_json_MB": len(text) / 1e6, "encode_ms": encode_ms,
+            "wheel_base_sends": sends, "wheel_cpu_ms": wheel_ms}
+
+
+def _wheel(smap: SectorMap, steps: int, gap: float) -> tuple[int, float]:
+    """A wheel's ``steps`` zooms in from 6, ``gap`` s apart: base layer resends, CPU ms."""
+    smap.redraw(6.0)
+    sends: list[int] = []
+    smap.base.observe(lambda _: sends.append(1), names="data")
+    last = 6.0 + steps
+
+    async def scroll() -> None:
+        for zoom in range(7, 7 + steps):
+            smap.zoom_seen.value = float(zoom)
+            await asyncio.sleep(gap)
+        while smap.fan_zoom != last:
+            await asyncio.sleep(0.01)
+
+    t0 = time.process_time()
+    asyncio.run(scroll())
+    return len(sends), 1000 * (time.process_time() - t0)
 
 
 def main() -> None:
@@ -61,9 +87,11 @@ def main() -> None:
     parser.add_argument("--sectors", type=int, nargs="+", default=[5000, 100000])
     parser.add_argument("--seed", type=int, default=2400)
     parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--steps", type=int, default=3, help="a wheel's zoom steps")
+    parser.add_argument("--gap", type=float, default=0.1, help="seconds between its steps")
     args = parser.parse_args()
     for n in args.sectors:
-        row = measure(n, args.seed, args.repeats)
+        row = measure(n, args.seed, args.repeats, args.steps, args.gap)
         print("  ".join(f"{k} {v:,.1f}" if isinstance(v, float) else f"{k} {v:,}"
                         for k, v in row.items()))
 

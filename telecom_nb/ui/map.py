@@ -18,7 +18,9 @@ data; sectors without a position are listed under the map instead of silently mi
 
 from __future__ import annotations
 
+import asyncio
 import html
+import time
 from collections.abc import Callable, Mapping, Sequence
 
 import ipyleaflet
@@ -42,6 +44,7 @@ from telecom_nb.ui.explain import kpi_table, normals_for, score_html
 from telecom_nb.ui.fan import coord_decimals, fan_at, fan_geometry, where_drawn
 from telecom_nb.ui.geojson import EMPTY_COLLECTION, points_collection
 from telecom_nb.ui.kpis import KpiMeta
+from telecom_nb.ui.page_view import PageView
 from telecom_nb.ui.placement import IRAN_CENTER, IRAN_ZOOM, initial_view, unplaced_ids
 
 __all__ = ["COLORS", "IRAN_CENTER", "IRAN_ZOOM", "SectorMap", "frame_states"]
@@ -69,6 +72,10 @@ OVERLAY_STYLES: dict[str, dict | None] = {
     "anomalous": None,
 }
 ALERT_RIM = "#3a3a3a"
+#: a zoom's redraw waits for a newer zoom (a scroll wheel's several steps, Leaflet's
+#: animation 0.25 s each) as long as the last redraw took, at most this: one redraw for the
+#: last step, where a 100k-sector map spent ~1 s and sent 13 MB per step
+ZOOM_SETTLE_S = 0.3
 
 
 def _dot(color: str, radius: int, opacity: float) -> dict:
@@ -156,12 +163,13 @@ class SectorMap(HasTraits):
         for layer in self.layers:
             layer.on_click(self._on_click)
             layer.on_hover(self._on_hover)
+        self._pending_redraw: asyncio.TimerHandle | None = None
+        self._redraw_s = ZOOM_SETTLE_S  # what the last redraw took (the wait after a zoom)
         self.map.observe(self._zoomed, names="zoom")
-        # JupyterLab 4 never sends the map's own zoom back (ipyleaflet waits for every
-        # view's bounds first: jupyterlab#14829); a front-end link to a plain widget does
-        self.zoom_seen = widgets.FloatText(value=float(zoom))
-        self._zoom_link = widgets.jsdlink((self.map, "zoom"), (self.zoom_seen, "value"))
-        self.zoom_seen.observe(self._zoomed, names="value")
+        # JupyterLab 4 sends the page's zoom and centre only through links (page_view)
+        self._view = PageView(self.map)
+        self.zoom_seen, self.center_seen = self._view.zoom_seen, self._view.center_seen
+        self._zoom_link = self._view.zoom_link
         self.tiles = ipyleaflet.TileLayer(
             url="https://tile.openstreetmap.org/{z}/{x}/{y}.png", name="OpenStreetMap tiles",
             attribution=OSM_ATTRIBUTION, max_zoom=19,
@@ -251,17 +259,32 @@ class SectorMap(HasTraits):
         sites = self._fan if kept is None else self._fan[kept]
         center, zoom = initial_view(pd.DataFrame({LAT: sites["site_lat"].to_numpy(),
                                                   LON: sites["site_lon"].to_numpy()}))
-        with self.map.hold_sync():
-            self.map.center, self.map.zoom = list(center), zoom
+        self._view.move_to(list(center), zoom)
 
-    def _zoomed(self, change: dict) -> None:  # the map's zoom, or its link's echo
-        self.redraw(float(change["new"]))
+    def _zoomed(self, change: dict) -> None:
+        """Redraw for the map's new zoom once no newer zoom came for as long as a redraw
+        takes (at most ``ZOOM_SETTLE_S``; a small map's redraw is soon, a 100k one's
+        coalesces a wheel's steps); at once where no event loop runs (scripts, tests)."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self.redraw(float(change["new"]))
+            return
+        if self._pending_redraw is not None:
+            self._pending_redraw.cancel()
+        self._pending_redraw = loop.call_later(min(self._redraw_s, ZOOM_SETTLE_S),
+                                              self._settled)
+
+    def _settled(self) -> None:
+        self._pending_redraw = None
+        self.redraw(float(self.map.zoom))
 
     def redraw(self, zoom: float) -> None:
         """Every layer's dots at ``zoom``'s fan, in one batch of messages (the map's zoom
         changed: a fan of the old zoom is one dot when zoomed out, far off when zoomed in)."""
         if zoom == self.fan_zoom:
             return
+        t0 = time.perf_counter()
         self.fan_zoom = zoom
         self._drawn = fan_at(self._fan, zoom)
         with self.base.hold_sync(), self.added.hold_sync(), self.highlight.hold_sync(), \
@@ -273,6 +296,7 @@ class SectorMap(HasTraits):
                 self.highlight.data = self._points(
                     self._drawn[self._drawn.index.isin(self.matching)])
             self.update()
+        self._redraw_s = time.perf_counter() - t0
 
     def _points(self, drawn: pd.DataFrame) -> dict:
         """``drawn`` (index sector id) as a layer's GeoJSON at the current zoom's precision."""

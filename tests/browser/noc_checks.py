@@ -52,6 +52,22 @@ def check_clicks(page, root: str, n_sites: int = 3) -> None:
             click_and_check(page, sid, root)
 
 
+def back_to_first_view(page, points: dict, first_zoom: int, root: str = "") -> None:
+    """Zoomed in by hand, search a character every sector id holds: the view of every sector
+    is the first view, and the page must go back to it (in Lab the kernel's map kept the
+    first view it had set, so this zoom-to sent nothing and the page stayed zoomed in)."""
+    pre = f"{root} " if root else ""
+    shared = min(set.intersection(*(set(s) for s in points)), default="")
+    assert shared, "the sector ids share no character to search"
+    assert sector_points(page, root)[1] > first_zoom
+    type_into(page, pre + ".tnb-search", shared.lower())
+    deadline = time.monotonic() + 20
+    while (now := sector_points(page, root)[1]) != first_zoom:
+        assert time.monotonic() < deadline, f"zoom {now} after the search, not {first_zoom}"
+        page.wait_for_timeout(250)
+    type_into(page, pre + ".tnb-search", "")
+
+
 def check_time_labels(page, root: str) -> dict[str, str]:
     """With the stream paused: the first chart's labels lie within the data's first and
     last times (the simulator's network clock, Asia/Tehran), at most one label spacing from
@@ -146,7 +162,9 @@ def use_the_noc(page, root: str = "") -> dict[str, object]:
              and v.feed_entries > 0, "the map, charts and an incident", 90, root=root)
     drill = text_of(page, f"{root} .tnb-drilldown".strip())
     assert drill.startswith("Click a sector on the map") and "UTC" not in drill  # no axes
+    points, first_zoom = sector_points(page, root)
     check_clicks(page, root)
+    back_to_first_view(page, points, first_zoom, root)
     searched = check_search(page, root)
     acked = check_province_and_acknowledge(page, root)
     return {"searched": searched, **acked, "used_s": round(time.monotonic() - t0, 1)}

@@ -21,7 +21,7 @@ from browser_probes import (
     wait_for,
     zoom_map,
 )
-from noc_checks import click_and_check
+from noc_checks import back_to_first_view, click_and_check
 
 from telecom_nb.ui.fan import FAN_PX
 
@@ -83,6 +83,7 @@ def check_operator_dashboard(page, root: str = "") -> dict[str, float]:
         assert _least_gap(near, trio) > 2 * near[trio[0]].radius, f"{trio} overlap"
         for sid in trio:
             click_and_check(page, sid, root)
+    back_to_first_view(page, points, zoom, root)
     drill = text_of(page, pre + ".tnb-drilldown")
     assert "GB" in drill and "Asia/Tehran" in drill  # the unit and zone on its axes
     return {"first_zoom": zoom, "checked_s": time.monotonic() - t0}
