@@ -20,7 +20,6 @@ from telecom_nb.features.group_median import FLEET_SAMPLE
 from telecom_nb.features.robust_kernel import _nmax, numba
 from telecom_nb.features.robust_stats import MAD_TO_SIGMA, MIN_COUNT_TO_CLIP
 from telecom_nb.features.seasonal import REL_FLOOR, SLOT_WARM, SPREAD_PRIOR_N
-from telecom_nb.features.weekly import WITNESS_VISITS
 
 
 def typical_day_cell(lvl_s, dev_s, n_s, lvl_o, dev_o, n_o, fleet, f_known, n_r, rd, pdv,
@@ -48,7 +47,6 @@ def typical_day_cell(lvl_s, dev_s, n_s, lvl_o, dev_o, n_o, fleet, f_known, n_r, 
 def weekday_cell(spread, has, fleet, tau2, level, count):  # pragma: no cover - compiled
     """(effect, widened spread) of one cell: ``WeekdayEffects.expect`` and its use."""
     sigma2 = spread * spread
-    count = _nmax(count - WITNESS_VISITS, 0.0)
     den = count * tau2 + sigma2
     w = count * tau2 / den if den > 0 else 0.0
     var = tau2 * sigma2 / den if den > 0 else 0.0

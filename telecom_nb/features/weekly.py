@@ -13,10 +13,9 @@ Empirical Bayes, per week slot:
 * ``tau2``, how much sectors' own effects scatter around ``F`` beyond their noise: ~0 on
   ordinary days (the table then stays out of the way), large where business and
   residential cells part on a weekend morning;
-* a sector's own effect after ``n`` visits gets weight ``m tau2 / (m tau2 + sigma2)``,
-  ``m = n - 1`` (its first visit only a witness: a fault then is not its habit),
+* a sector's own effect after ``n`` visits gets weight ``n tau2 / (n tau2 + sigma2)``,
   and what is still unknown about it widens the spread: by ``tau2`` before the first
-  visit (no flood in the first week), by at most ``sigma2`` after two.
+  visit (no flood in the first week), by at most ``sigma2`` after one.
 
 State is a float16 level + a uint8 count (sectors x 7 x slots_per_day x series,
 :mod:`~telecom_nb.features.compact`): 3.5 KB per sector with 7 series (353 MB at 100k
@@ -49,10 +48,6 @@ TRIMMED_Z2 = 0.7588
 CONTINUOUS_SHARE = 0.5
 #: visits of a week slot a sector remembers (~ weeks); the fleet's memory is the same
 WEEK_ALPHA = 0.25
-#: visits a sector's own effect must have before it is trusted at all: one visit is a
-#: witness, not a habit (a cluster fault on a cell's first Friday, learned at full weight,
-#: read back as the cell's own Friday a week later flagged its healthy hours)
-WITNESS_VISITS = 1.0
 
 
 class WeekdayEffects:
@@ -151,7 +146,7 @@ class WeekdayEffects:
         """
         fleet, tau2 = self._fleet_at(wslot, r, ok, sigma2)
         level = self.level_[rows, wslot].astype(np.float64)
-        n = np.maximum(self.count_[rows, wslot] / COUNT_UNITS - WITNESS_VISITS, 0.0)
+        n = self.count_[rows, wslot] / COUNT_UNITS
         den = n * tau2 + sigma2
         w = np.where(den > 0, n * tau2 / np.where(den > 0, den, 1.0), 0.0)
         effect = fleet + w * (level - fleet)
