@@ -29,23 +29,14 @@ import numpy as np
 import pandas as pd
 from traitlets import Float, HasTraits, Unicode
 
-from telecom_nb.schema import (
-    LAT,
-    LON,
-    PROVINCE,
-    SCORE,
-    SECTOR,
-    STATE,
-    TOP_KPI,
-    UNKNOWN_PROVINCE,
-)
+from telecom_nb.schema import LAT, LON, SECTOR
 from telecom_nb.ui.clock import NetworkClock
-from telecom_nb.ui.explain import kpi_table, normals_for, score_html
 from telecom_nb.ui.fan import coord_decimals, fan_at, fan_geometry, where_drawn
 from telecom_nb.ui.geojson import EMPTY_COLLECTION, points_collection
 from telecom_nb.ui.kpis import KpiMeta
 from telecom_nb.ui.page_view import PageView
 from telecom_nb.ui.placement import IRAN_CENTER, IRAN_ZOOM, initial_view, unplaced_ids
+from telecom_nb.ui.sector_info import frame_states, info_html
 
 __all__ = ["COLORS", "IRAN_CENTER", "IRAN_ZOOM", "SectorMap", "frame_states"]
 
@@ -59,9 +50,8 @@ OSM_ATTRIBUTION = "© OpenStreetMap contributors (ODbL)"
 DOT_RADIUS = 5  # px: big enough to hover and click (the overlays draw 1 px larger)
 SHOWN_UNPLACED = 5
 #: an export of 40 KPIs: the hover table scrolls in the side panel (the controls stay in
-#: view) and, past INFO_TOP_FIRST KPIs, the one that drove the flag is its first row
+#: view; ``sector_info.INFO_TOP_FIRST`` puts the KPI that drove the flag first)
 INFO_MAX_HEIGHT = "480px"
-INFO_TOP_FIRST = 12
 #: the alert overlay's drawing order (later on top) and each state's dot over the layer's
 #: red ``point_style`` (None: red itself, the commonest, so it carries no style)
 ALERT_ORDER = ("acknowledged", "recovering", "anomalous")
@@ -87,13 +77,6 @@ def _same_ids(a: pd.Index | None, b: pd.Index | None) -> bool:
     if a is None or b is None:
         return a is None and b is None
     return len(a) == len(b) and bool(a.equals(b))
-
-
-def frame_states(frame: pd.DataFrame) -> pd.Series:
-    """The per-row state, derived from ``is_anomaly`` when the frame has no ``state``."""
-    if STATE in frame:
-        return frame[STATE]
-    return frame["is_anomaly"].map({True: "anomalous", False: "normal"})
 
 
 class SectorMap(HasTraits):
@@ -361,38 +344,9 @@ class SectorMap(HasTraits):
         self.selected = sector_id
 
     def describe(self, sector_id: str) -> str:
-        """HTML for the info panel: id, province, state, the score as a severity and
-        odds, and each KPI now beside its unit, normal value and bad direction."""
-        sid = html.escape(str(sector_id))
-        if self._latest is None:
-            return f"<b>{sid}</b>: no data yet"
-        rows = self._latest[self._latest[SECTOR].astype(str) == str(sector_id)]
-        if rows.empty:
-            return f"<b>{sid}</b>: not in the latest batch"
-        row = rows.iloc[0]
-        state = str(frame_states(rows).iloc[0])
-        history = None
-        if self._history is not None:
-            try:
-                history = self._history(str(sector_id))
-            except KeyError:
-                history = None
-        at = row.get("timestamp")
-        normals = normals_for(history, self._latest, self.kpis, at, self.clock)
-        top = str(row.get(TOP_KPI, "") or "")
-        shown = [k for k in self.kpis if k in row.index]
-        if len(shown) > INFO_TOP_FIRST and top in shown:
-            shown = [top, *[k for k in shown if k != top]]
-        table = kpi_table(row.to_dict(), normals, shown, self.meta, top)
-        when = html.escape(self.clock.format(at)) if at is not None else ""
-        # an export without a province column: no "unknown" beside every sector's id
-        province = str(row.get(PROVINCE, UNKNOWN_PROVINCE))
-        where = "" if province == UNKNOWN_PROVINCE else f" · {html.escape(province)}"
-        return (
-            f'<div class="tnb-info-body"><b>{sid}</b>{where}'
-            f' · {when}<br>state <span style="color:{COLORS.get(state, "#000")}">{state}</span>'
-            f" · {score_html(float(row[SCORE]))}{table}</div>"
-        )
+        """HTML for the info panel (:func:`~telecom_nb.ui.sector_info.info_html`)."""
+        return info_html(str(sector_id), self._latest, self._history, self.kpis, self.meta,
+                         self.clock, COLORS)
 
     def _selected_changed(self, change: dict) -> None:
         if change["new"]:
