@@ -46,13 +46,15 @@ _CALENDAR_NAMES = frozenset({
     "granularity", "granularityperiod", "interval", "resultperiod", "reliability", "quarter",
     "periodduration", "periodlength",
 })
-#: a unit in brackets after a name: ``Period(min)``, ``Azimuth [deg]``
-_UNIT = re.compile(r"\([^)]*\)|\[[^\]]*\]")
 _LABEL_WORDS = frozenset({
     "label", "labels", "unusual", "anomaly", "anomalous", "isanomaly", "fault", "faulty",
     "isfault", "outlier", "isoutlier", "target", "groundtruth", "gt", "attack", "incident",
     "abnormal", "isabnormal", "class", "y",
 })
+
+
+#: a unit in brackets after a name: ``Period(min)``, ``Azimuth [deg]``
+_UNIT = re.compile(r"\([^)]*\)|\[[^\]]*\]")
 
 
 def normalise(name: str) -> str:
@@ -62,10 +64,16 @@ def normalise(name: str) -> str:
     return re.sub(r"[^0-9a-z]", "", "".join(c for c in plain if not unicodedata.combining(c)))
 
 
+def bare_name(name: str) -> str:
+    """:func:`normalise` of the name with its unit in brackets left out
+    (``"Period(min)"`` -> ``"period"``, ``"Cell ID [text]"`` -> ``"cellid"``)."""
+    return normalise(_UNIT.sub("", str(name)))
+
+
 def words(name: str) -> list[str]:
     """Lower-case words of a column name, camelCase and units in brackets split off."""
     spaced = re.sub(r"([a-z])([A-Z])", r"\1 \2", str(name))
-    spaced = re.sub(r"\([^)]*\)|\[[^\]]*\]", " ", spaced)
+    spaced = _UNIT.sub(" ", spaced)
     return [w for w in re.split(r"[^0-9a-z]+", spaced.lower()) if w]
 
 
@@ -120,7 +128,7 @@ def skip_reason(name: str, values: pd.Series, groups: pd.Series | None = None) -
         return "label or scoring column" if name in LABEL_COLUMNS else "schema id column"
     flat = normalise(name)
     tokens = words(name)
-    bare = normalise(_UNIT.sub("", name))  # "Period(min)", "Azimuth (deg)": the unit aside
+    bare = bare_name(name)  # "Period(min)", "Azimuth (deg)": the unit aside
     if flat in _POSITION_NAMES or bare in _POSITION_NAMES:
         return "position column"
     if flat in _CALENDAR_NAMES or bare in _CALENDAR_NAMES:

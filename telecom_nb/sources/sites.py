@@ -8,7 +8,6 @@ listed: a new cell the inventory has not caught up with is not a reason to lose 
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,6 +23,7 @@ from telecom_nb.sources.columns import (
     PROVINCE_NAMES,
     SECTOR_NAMES,
     SITE_NAMES,
+    bare_name,
     match_column,
     missing_columns_message,
     normalise,
@@ -63,8 +63,8 @@ def read_inventory(spec: SitesSpec, export_sector: str | None = None) -> Invento
     sector_candidates = ((normalise(export_sector),) if export_sector else ()) + SECTOR_NAMES
     named = {normalise(spec.sector)} if spec.sector else set(sector_candidates)
     # read once, an id column named like one as text ("040110231" keeps its zero)
-    raw = string_columns(read_file(Path(spec.path), text_like=lambda c: normalise(
-        re.sub(r"\([^)]*\)|\[[^\]]*\]", "", c)) in named or c == spec.sector).frame, name)
+    raw = string_columns(read_file(Path(spec.path), text_like=lambda c: bare_name(c) in named
+                                   or c == spec.sector).frame, name)
     columns = list(raw.columns)
     chosen = {
         "sector": spec.sector or match_column(columns, sector_candidates),
