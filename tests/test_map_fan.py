@@ -174,4 +174,4 @@ def test_the_zoom_the_front_end_link_reports_redraws_the_fan():
     smap.zoom_seen.value = 16.0  # what the link sets when the page's map zooms
     assert smap.fan_zoom == 16 and smap.map.zoom == 16
     assert _site_check(_drawn(smap.base), 16)[1] < 30
-    assert smap._zoom_link.source == (smap.map, "zoom")
+    assert smap._view.zoom_link.source == (smap.map, "zoom")

@@ -152,7 +152,6 @@ class SectorMap(HasTraits):
         # JupyterLab 4 sends the page's zoom and centre only through links (page_view)
         self._view = PageView(self.map)
         self.zoom_seen, self.center_seen = self._view.zoom_seen, self._view.center_seen
-        self._zoom_link = self._view.zoom_link
         self.tiles = ipyleaflet.TileLayer(
             url="https://tile.openstreetmap.org/{z}/{x}/{y}.png", name="OpenStreetMap tiles",
             attribution=OSM_ATTRIBUTION, max_zoom=19,
