@@ -9,7 +9,10 @@ Not a test. Generate data with ``scripts/make_operator_sample.py --out DIR`` (or
 The export is replayed as a live stream (``telecom_nb.engine.replay``); labels.csv gives the
 ``fault`` column; row precision/recall and event recall are computed on rows after the
 first ``--burn-in`` of history (the detector still learns from them). False alarms are
-broken down by local weekday and hour, where a calendar blind spot shows.
+broken down by local weekday and hour, where a calendar blind spot shows. Where the folder
+has an ``oddities.csv`` (``make_vendor_export.py``: the unlabelled normal life's rows, event
+crowds and maintenance windows), the false rows on them are counted apart, with the precision
+they leave.
 """
 
 from __future__ import annotations
@@ -40,6 +43,30 @@ def labelled(loaded, folder: Path) -> pd.DataFrame:
     for line in messages:
         print("  " + line)
     return out
+
+
+def oddity_rows(judged: pd.DataFrame, loaded, folder: Path) -> pd.Series | None:
+    """Per judged row its kind in ``oddities.csv`` ('' elsewhere); None without the file."""
+    path = folder / "oddities.csv"
+    if not path.exists():
+        return None
+    marked, _ = apply_labels(judged, read_labels(path, spec=loaded.spec), "oddities")
+    return marked[schema.FAULT]
+
+
+def print_oddities(judged: pd.DataFrame, kind: pd.Series) -> None:
+    """False rows on each unlabelled oddity (of its judged rows) and the precision without
+    them: a crowd congests its cells as a fault would, which no detector can call normal."""
+    clean = (judged[schema.FAULT] == "").to_numpy()
+    flagged = judged[schema.IS_ANOMALY].to_numpy(dtype=bool)
+    kind = kind.to_numpy(dtype=object)
+    odd = clean & (kind != "")
+    parts = [f"{k} {int((flagged & odd & (kind == k)).sum())} of {int((odd & (kind == k)).sum())}"
+             for k in sorted(set(kind[odd]))]
+    fp, tp = int((flagged & clean).sum()), int((flagged & ~clean).sum())
+    left = fp - int((flagged & odd).sum())
+    print(f"  false rows on unlabelled oddities: {', '.join(parts) or 'none'}; "
+          f"P without them {tp / max(tp + left, 1):.3f} ({left} false rows)")
 
 
 def fault_episodes(judged: pd.DataFrame) -> pd.DataFrame:
@@ -112,6 +139,10 @@ def main(argv: list[str] | None = None) -> None:
               f"row recall {ks.row_recall:.2f} delay {ks.median_delay_ticks}")
     if args.missed:
         print_missed(judged, loaded.spec.timezone)
+    kind = oddity_rows(judged, loaded, args.folder)
+    if kind is not None:
+        print_oddities(judged, kind)
+        judged = judged.assign(oddity=kind.to_numpy())
     if args.save:
         judged.to_parquet(args.save)
     fp = judged[judged[schema.IS_ANOMALY] & (judged[schema.FAULT] == "")]

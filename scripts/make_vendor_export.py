@@ -9,7 +9,9 @@ cell inventory with other column names (sector ids, ``LAT``/``LONG``, azimuth), 
 another weekend and public holidays, traffic growth, weekly maintenance windows and event
 crowds (normal life, unlabelled), and other faults (a whole site down, a cluster of
 neighbouring sites degraded, uplink interference, handover failures, partial and slow
-degradation, latency, VoLTE drops) labelled per row in ``labels.csv``.
+degradation, latency, VoLTE drops) labelled per row in ``labels.csv``. The normal life's
+rows (crowds, maintenance windows) are listed in ``oddities.csv``: not faults, but a crowd
+congests its cells as a fault would, so a judge counts the false rows on them apart.
 
     python scripts/make_vendor_export.py --out vendor/ --sites 100 --weeks 3 --seed 1
 
@@ -62,8 +64,9 @@ def _days(text: str) -> set[int]:
 
 def build(sites: int, weeks: float, seed: int, rate: float, timezone: str, weekend: set[int],
           holidays: set[str], start: str, step: str, prefix: str = "KRC"
-          ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """(export, cell inventory, labels): naive local wall times in column ``Start Time``."""
+          ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """(export, cell inventory, labels, oddities): naive local wall times in column ``Start
+    Time``; the oddities are the unlabelled normal life's rows (crowds, maintenance)."""
     rng = np.random.default_rng(seed)
     zone = zoneinfo.ZoneInfo(timezone)
     first = pd.Timestamp(start).tz_localize(zone).tz_convert("UTC")
@@ -76,7 +79,7 @@ def build(sites: int, weeks: float, seed: int, rate: float, timezone: str, weeke
     lo = world.load(rng, net, clock, clock.day_off(weekend, holidays))
     causes = world.Causes(lo.shape)
     fault = world.inject(rng, net, clock, causes, rate)
-    world.oddities(rng, net, clock, causes, fault)
+    odd = world.oddities(rng, net, clock, causes, fault)
     values = world.kpis(rng, net, clock, lo, causes)
 
     present = np.ones((n_cells, n_t), dtype=bool)
@@ -104,13 +107,16 @@ def build(sites: int, weeks: float, seed: int, rate: float, timezone: str, weeke
     lt, lc = np.nonzero((fault >= 0).T & present.T)
     labels = pd.DataFrame({"Start Time": walls[lt], "Cell": cells["cell"].to_numpy()[lc],
                            "Fault": np.array([f[0] for f in world.FAULTS])[fault[lc, lt]]})
+    ot, oc = np.nonzero((odd > 0).T & present.T)
+    oddities = pd.DataFrame({"Start Time": walls[ot], "Cell": cells["cell"].to_numpy()[oc],
+                             "Kind": np.array(world.ODDITIES)[odd[oc, ot]]})
     inventory = pd.DataFrame({
         "Site Code": cells["ne"], "Sector ID": cells["cell"], "Band": cells["band"],
         "LAT": cells["lat"].round(5), "LONG": cells["lon"].round(5),
         "Azimuth (deg)": cells["azimuth"], "Height (m)": rng.integers(18, 45, n_cells),
         "Region": np.where(np.hypot(*net.site_xy[cells["site"]].T) < 6, "Metro", "Outer"),
     }).sample(frac=1.0, random_state=seed)
-    return export, inventory, labels
+    return export, inventory, labels, oddities
 
 
 def write_export(export: pd.DataFrame, wall: pd.Series, args: argparse.Namespace,
@@ -180,12 +186,12 @@ def main(argv: list[str] | None = None) -> int:
         ap.error(f"--timezone {args.timezone!r} is not an IANA zone")
     holidays = {d.strip() for d in args.holidays.split(",") if d.strip()}
     started = time.perf_counter()
-    export, inventory, labels = build(
+    export, inventory, labels, oddities = build(
         args.sites, args.weeks, args.seed, args.fault_rate, args.timezone, _days(args.weekend),
         holidays, args.start, args.step, args.prefix)
     fmt = TIME_FORMATS[args.time_style]
     wall = export["Start Time"]
-    for table in (export, labels):
+    for table in (export, labels, oddities):
         table["Start Time"] = table["Start Time"].dt.strftime(fmt)
     args.out.mkdir(parents=True, exist_ok=True)
     csv = {"sep": ";", "decimal": ","} if args.semicolon else {}
@@ -194,6 +200,7 @@ def main(argv: list[str] | None = None) -> int:
     path = write_export(export, wall, args, csv)
     inventory.to_csv(args.out / "cells.csv", index=False, **csv)
     labels.to_csv(args.out / "labels.csv", index=False, **csv)
+    oddities.to_csv(args.out / "oddities.csv", index=False, **csv)
     time_format = "" if args.time_style == "iso" else f'time_format = "{fmt}"\n'
     declared = ""
     if holidays and not args.undeclared_holidays:  # a holiday is loaded like a weekend day

@@ -208,10 +208,17 @@ def inject(rng: np.random.Generator, net: Network, clock: Clock, c: Causes, rate
     return fault
 
 
+#: the unlabelled normal-life events :func:`oddities` writes, by their code in its result
+ODDITIES = ("", "maintenance", "crowd")
+
+
 def oddities(rng: np.random.Generator, net: Network, clock: Clock, c: Causes,
-             fault: np.ndarray) -> None:
-    """Normal life that is not a fault: weekly maintenance windows, event crowds."""
+             fault: np.ndarray) -> np.ndarray:
+    """Normal life that is not a fault: weekly maintenance windows, event crowds; returns
+    each (cell, time)'s :data:`ODDITIES` code, so a judge can count false rows on them (a
+    crowd moves users 2-3.5x, PRB, throughput and latency as a congestion does)."""
     n_cells, n_t = c.avail.shape
+    kind = np.zeros((n_cells, n_t), dtype=np.int8)
     local = clock.local
     chosen = rng.choice(n_cells, max(1, n_cells // 60), replace=False)
     day = rng.integers(0, 7, chosen.size)
@@ -219,6 +226,7 @@ def oddities(rng: np.random.Generator, net: Network, clock: Clock, c: Causes,
     for cell, d in zip(chosen, day, strict=True):  # planned: every week, same night
         hit = window & (local.day_of_week == d) & (fault[cell] < 0)
         c.avail[cell, hit] = 0.0
+        kind[cell, hit] = 1
     site_of = net.cells["site"].to_numpy()
     days = local.tz_localize(None).normalize()  # wall-clock days (DST may skip local 00:00)
     for _ in range(max(1, (site_of.max() + 1) // 40)):  # a match/concert: crowds for hours
@@ -227,6 +235,8 @@ def oddities(rng: np.random.Generator, net: Network, clock: Clock, c: Causes,
         hit = (days == day0) & (local.hour >= 18) & (local.hour < 23)
         who = np.flatnonzero(np.isin(site_of, sites))
         c.traffic[np.ix_(who, np.flatnonzero(hit))] *= rng.uniform(2.0, 3.5)
+        kind[np.ix_(who, np.flatnonzero(hit))] = 2
+    return kind
 
 
 def kpis(rng: np.random.Generator, net: Network, clock: Clock, lo: np.ndarray, c: Causes

@@ -112,3 +112,28 @@ def test_declared_holidays_reach_source_toml_unless_left_undeclared(tmp_path: Pa
     assert spec.holidays == ("2026-05-06",) and spec.holiday_like == "Fri"
     hidden = make(tmp_path / "b", "--holidays", "2026-05-06", "--undeclared-holidays")
     assert load_source(hidden / "source.toml").spec.holidays == ()
+
+
+def test_oddities_list_the_unlabelled_crowds_and_maintenance_windows(tmp_path: Path):
+    """``oddities.csv`` names the normal life's rows a judge counts apart (fp44: a crowd
+    congested its cells as a labelled fault would, 51 of t2481's 181 false rows): a crowd's
+    cells carry several times their users of the same hour on other days, a maintenance
+    window's a whole period of unavailability, and neither is labelled a fault."""
+    folder = make(tmp_path, days=7)
+    loaded = load_source(folder / "source.toml")
+    odd = read_labels(folder / "oddities.csv", spec=loaded.spec)
+    kind, _ = apply_labels(loaded.frame, odd, "oddities")
+    kind = kind[schema.FAULT]
+    assert set(kind) == {"", "crowd", "maintenance"}
+    frame = loaded.frame.assign(hour=loaded.frame[schema.TIMESTAMP].dt.hour)
+    users = frame["RRC Connected Users"].astype(float)
+    usual = users[kind == ""].groupby([frame[schema.SECTOR], frame["hour"]]).median()
+    crowd = frame[kind == "crowd"]
+    ratio = (users[kind == "crowd"].to_numpy() + 1) / (usual.reindex(
+        pd.MultiIndex.from_frame(crowd[[schema.SECTOR, "hour"]])).to_numpy() + 1)
+    assert np.median(ratio) > 1.8
+    down = frame.loc[kind == "maintenance", "Cell Unavailability (s)"].astype(float)
+    assert (down >= 3000).mean() > 0.9
+    labels = read_labels(folder / "labels.csv", spec=loaded.spec)
+    faulty, _ = apply_labels(loaded.frame, labels)
+    assert not ((kind == "maintenance") & (faulty[schema.FAULT] != "")).any()
