@@ -325,7 +325,8 @@ def _row_fate(
 ) -> RowFate:
     label = " + ".join(repr(c) for c in spec.timestamp)
     try:
-        times, notes = joined_times(raw, spec.timestamp, strict=spec.time_format is None)
+        times, notes = joined_times(raw, spec.timestamp, strict=spec.time_format is None,
+                                    hour_ending=spec.hour_ending)
         parsed = parse_times(times, column=spec.timestamp[0] if len(spec.timestamp) == 1
                              else label, time_format=spec.time_format,
                              time_unit=spec.time_unit, other_columns=list(raw.columns))
