@@ -315,7 +315,10 @@ def _messages(counters: Counters) -> list[str]:
     """What a person should know about the rows (one line each)."""
     out = []
     for name, what in (
-        ("values_blank", "missing/infinite KPI value(s) kept blank (no evidence for the detector)"),
+        # the table's blanks: the export's missing values and the KPIs of rows its validity
+        # flags marked (the load report counts each of those rows, once)
+        ("values_blank", "blank KPI value(s) (missing, infinite, or of a row flagged "
+         "unreliable) read as no evidence for the detector"),
         ("values_clipped", "out-of-range KPI value(s) clipped"),
         ("values_coerced", "non-numeric KPI value(s) read as missing"),
     ):

@@ -239,6 +239,7 @@ def load_source(
         messages.insert(1, "not KPIs: " + ", ".join(f"{c!r} ({why})" for c, why in
                                                    skipped.items()))
     kpi_info = {k: infer_kpi_info(k, **_overrides(spec, k)) for k in kpis}
+    flags.mark_read(frame)  # their rows are blanked: a replay of the frame reads them no more
     return LoadedSource(frame=frame, spec=spec, kpis=kpis, kpi_info=kpi_info, cadence=cadence,
                         counters=counters, messages=messages, skipped_columns=skipped,
                         sites_missing=sites_missing,
