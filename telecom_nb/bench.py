@@ -305,21 +305,16 @@ from pathlib import Path
 from telecom_nb.bench import memory_mb
 from telecom_nb.cli.io import write_parquet
 from telecom_nb.detectors import make_detector
-from telecom_nb.engine.compact_columns import compact, expand
+from telecom_nb.engine.compact_columns import expand
+from telecom_nb.engine.detect_memory import after_replay, before_load, take_table
 from telecom_nb.engine.replay import replay
-from telecom_nb.heap_trim import (release_compiler_code, release_freed_memory,
-                                  return_large_blocks)
 from telecom_nb.sources.ingest import load_source
 base = memory_mb("VmRSS")  # the interpreter and its libraries before any data
 t0, c0 = time.perf_counter(), time.process_time()
-return_large_blocks()  # as `telecom-nb detect` does (cli/commands.run_detect)
-release_compiler_code()
+before_load()  # the memory steps of `telecom-nb detect` (cli/commands.run_detect), shared
 loaded = load_source(path)  # the loader of `telecom-nb detect` (its copies, its peak)
 rows, table_mb = len(loaded.frame), loaded.frame.memory_usage(deep=True).sum() / 2**20
-release_freed_memory()  # as `telecom-nb detect` does before its replay
-kpis, table, loaded = loaded.kpis, compact(loaded.frame), None
-release_freed_memory()
-release_compiler_code()
+kpis, table, loaded = loaded.kpis, take_table(loaded), None
 t1 = time.perf_counter()
 det = make_detector(detector)
 res = replay(table, det, kpis)
@@ -327,8 +322,7 @@ table = None
 t2 = time.perf_counter()
 retrains, frame = getattr(det, "model_version_", 0), res.frame
 det = res = None  # as `telecom-nb detect` lets the detector go before its write
-import gc; gc.collect()
-release_freed_memory()
+after_replay()
 write_parquet(frame, Path(out), expand)
 t3 = time.perf_counter()
 print(json.dumps({"rows": rows, "read_s": t1 - t0, "replay_s": t2 - t1,

@@ -20,6 +20,7 @@ from telecom_nb.sources.ingest import load_source
 
 ingest = importlib.import_module("telecom_nb.sources.ingest")
 commands = importlib.import_module("telecom_nb.cli.commands")
+detect_memory = importlib.import_module("telecom_nb.engine.detect_memory")
 
 
 def _table(rows: int, sectors: int = 100) -> pd.DataFrame:
@@ -113,8 +114,8 @@ def test_detect_replays_the_strings_as_codes_and_writes_them_back(monkeypatch, t
         return replay(frame, *args, **kwargs)
 
     monkeypatch.setattr(commands, "replay", spied_replay)
-    monkeypatch.setattr(commands, "release_compiler_code", lambda: released.append(1))
-    monkeypatch.setattr(commands, "return_large_blocks", lambda: released.append("large"))
+    monkeypatch.setattr(detect_memory, "release_compiler_code", lambda: released.append(1))
+    monkeypatch.setattr(detect_memory, "return_large_blocks", lambda: released.append("large"))
     out = tmp_path / "scored.parquet"
     assert main(["detect", str(path), "--out", str(out), "--quiet",
                  "--detector", "robust_z"]) == 0
@@ -129,6 +130,41 @@ def test_detect_replays_the_strings_as_codes_and_writes_them_back(monkeypatch, t
     assert written[schema.PROVINCE].dtype == table[schema.PROVINCE].dtype
     order = np.lexsort((table[schema.SECTOR], table[schema.TIMESTAMP]))
     assert written[schema.SECTOR].tolist() == table[schema.SECTOR].to_numpy()[order].tolist()
+
+
+def test_bench_measures_the_memory_steps_detect_takes(monkeypatch, tmp_path):
+    """bench's replay child repeated run_detect's memory steps line for line (a change to
+    one copy would have the bench measure a run no user makes): both take them from
+    ``engine/detect_memory``, in the same order around the load, replay and write."""
+    import sys
+
+    from telecom_nb.bench import _CHILD
+
+    path = tmp_path / "fleet.parquet"
+    _table(600, sectors=30).to_parquet(path, index=False)
+    steps: list[str] = []
+    load, replay, write_table = ingest.load_source, commands.replay, commands.write_table
+    for name in ("return_large_blocks", "release_compiler_code", "release_freed_memory"):
+        monkeypatch.setattr(detect_memory, name, lambda name=name: steps.append(name))
+    monkeypatch.setattr(ingest, "load_source", lambda *a, **k: (steps.append("load"),
+                                                                 load(*a, **k))[1])
+    replay_module = importlib.import_module("telecom_nb.engine.replay")
+    monkeypatch.setattr(replay_module, "replay", lambda *a, **k: (steps.append("replay"),
+                                                                   replay(*a, **k))[1])
+    monkeypatch.setattr(commands, "replay", replay_module.replay)
+    monkeypatch.setattr(commands, "write_table", lambda *a, **k: (steps.append("write"),
+                                                                   write_table(*a, **k))[1])
+    assert main(["detect", str(path), "--out", str(tmp_path / "a.parquet"), "--quiet",
+                 "--detector", "robust_z"]) == 0
+    detect, steps[:] = list(steps), []
+    io = importlib.import_module("telecom_nb.cli.io")
+    parquet = io.write_parquet
+    monkeypatch.setattr(io, "write_parquet", lambda *a, **k: (steps.append("write"),
+                                                               parquet(*a, **k))[1])
+    monkeypatch.setattr(sys, "argv", ["-c", str(path), str(tmp_path / "b.parquet"),
+                                      "robust_z"])
+    exec(compile(_CHILD, "bench-child", "exec"), {"__name__": "bench_child"})
+    assert steps == detect and "replay" in detect, (steps, detect)
 
 
 def test_the_kpis_are_read_into_one_block_without_a_second():

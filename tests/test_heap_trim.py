@@ -67,6 +67,27 @@ def test_the_compilers_pages_are_let_go_and_mapped_again_when_it_runs():
     assert sum(rss for *_, rss in heap_trim._clean_mappings(heap_trim.COMPILER_LIBRARY)) > left
 
 
+def test_the_compilers_pages_are_read_again_only_after_a_kernel_loads(monkeypatch):
+    """``release_new_compiler_code`` reads /proc/self/smaps (~9 ms) only when numba has
+    loaded or compiled a kernel since the last release."""
+    import numba
+
+    from telecom_nb import heap_trim
+
+    reads = []
+    monkeypatch.setattr(heap_trim, "_clean_mappings", lambda _: reads.append(1) or [])
+    heap_trim.release_compiler_code()
+    if not reads:
+        return  # not Linux: nothing to read or release
+    heap_trim.release_new_compiler_code()
+    heap_trim.release_new_compiler_code()
+    assert len(reads) == 1
+    assert numba.njit(lambda x: x - 4)(5) == 1  # a new kernel: LLVM's pages mapped again
+    heap_trim.release_new_compiler_code()
+    heap_trim.release_new_compiler_code()
+    assert len(reads) == 2
+
+
 def test_large_blocks_are_asked_for_unless_the_user_set_it(monkeypatch):
     """Where glibc answers, ``return_large_blocks`` sets its mmap threshold (read in this
     process only: allocator settings in children aborted on CI); a

@@ -140,6 +140,28 @@ def test_sectors_added_later_follow_the_zoom_and_the_dots_already_drawn_stay():
     assert _site_check({**_drawn(smap.base), **added}, 16)[1] < 30
 
 
+def test_a_site_added_near_a_drawn_one_shrinks_the_drawn_sites_cap():
+    """The cap (NEAR_SHARE of the way to the nearest other site) was computed once: a new
+    site 20 m from a drawn one left the drawn site's dots ~16 m out at zoom 16, nearer the
+    new site than their own. Now the caps are the whole table's, the base redrawn."""
+    sectors = _three_cities()
+    lat, lon = CITIES[0]
+    near = pd.DataFrame({schema.SECTOR: ["N1"], schema.PROVINCE: "x",
+                         schema.LAT: [lat + 20 / METRES_PER_DEG], schema.LON: [lon],
+                         "azimuth": [180.0]})
+    smap = SectorMap(sectors, provinces=SQUARE)
+    smap.map.zoom = 16
+    site = np.array([lon, lat])
+    before = _drawn(smap.base)
+    assert max(_metres(before[f"S0{s}"], site, lat) for s in "ABC") > 12
+    assert smap.show_sectors(pd.concat([sectors, near], ignore_index=True))
+    reach = [_metres(_drawn(smap.base)[f"S0{s}"], site, lat) for s in "ABC"]
+    assert max(reach) <= 0.4 * 20 + 0.5, reach
+    assert (_drawn(smap.base)["S1A"] == before["S1A"]).all()  # a far site's dots stay
+    smap.map.zoom = 17  # a later zoom keeps the new cap
+    assert max(_metres(_drawn(smap.base)[f"S0{s}"], site, lat) for s in "ABC") <= 8.5
+
+
 def test_a_lone_sector_without_azimuth_stays_on_its_site_at_every_zoom():
     sectors = pd.DataFrame({schema.SECTOR: ["a", "b", "c"], schema.LAT: [30.0, 30.0, 31.0],
                             schema.LON: [50.0, 50.0, 50.0], "azimuth": np.nan})

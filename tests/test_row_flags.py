@@ -103,3 +103,45 @@ def test_the_table_path_blanks_flagged_rows_as_the_batch_path_does():
     assert fast.report == loop.report and fast.report["blank"] == 2
     pd.testing.assert_frame_equal(fast.frame[kpis], loop.frame[kpis])
     assert fast.frame.loc[4, kpis].isna().all()
+
+
+def test_a_replay_of_a_loaded_export_reads_its_flags_no_more(tmp_path, monkeypatch):
+    """The loader blanked and counted the flagged rows; a replay of its frame read and
+    blanked them again (a factorize of the column every replay): now they are read once,
+    at load, on both replay paths; a frame without the loader's mark is read as before,
+    to the same scores."""
+    from pipeline_fakes import ThresholdDetector
+
+    from telecom_nb import schema
+    from telecom_nb.detectors.base import Scores
+    from telecom_nb.engine.replay import replay
+    from telecom_nb.sources import row_flags
+
+    class Streaming(ThresholdDetector):
+        def score_stream(self, table: pd.DataFrame, progress: bool = False) -> Scores:
+            prb = table[schema.PRB].to_numpy(dtype=float)
+            return Scores(score=np.nan_to_num(prb) / 100, is_anomaly=prb > 98.9,
+                          top_kpi=np.where(prb > 98.9, schema.PRB, "").astype(object))
+
+    flag = ["Reliable"] * 18
+    flag[4] = flag[10] = "Unreliable"
+    path = export(tmp_path / "prs.csv", Reliability=flag)
+    table = pd.read_csv(path).rename(columns={"CSSR (%)": schema.PRB})
+    table.to_csv(path, index=False)
+    loaded = load(path)
+    assert loaded.counters.rows_unreliable == 2
+    reads = []
+    real = row_flags.flag_reading
+    monkeypatch.setattr(row_flags, "flag_reading", lambda *a: reads.append(a) or real(*a))
+    for per_batch, detector in ((False, Streaming), (True, ThresholdDetector)):
+        reads.clear()
+        once = replay(loaded.frame, detector(), loaded.kpis, per_batch=per_batch)
+        assert not reads
+        unmarked = loaded.frame.copy()
+        unmarked.attrs.clear()
+        again = replay(unmarked, detector(), loaded.kpis, per_batch=per_batch)
+        assert reads  # the definition: an unmarked frame's flags are read by the validator
+        pd.testing.assert_frame_equal(once.frame, again.frame, check_like=True)
+        assert once.frame[loaded.kpis].isna().sum().sum() == 4
+        said = [m for m in once.messages if m.startswith("4 blank KPI value(s)")]
+        assert said and "missing/infinite" not in said[0]  # the load said none is missing

@@ -8,7 +8,6 @@ imported inside it, so the others do not pay for it.
 from __future__ import annotations
 
 import argparse
-import gc
 import sys
 import time
 from pathlib import Path
@@ -20,15 +19,11 @@ from telecom_nb import schema
 from telecom_nb.alarms.chain import AlarmChain
 from telecom_nb.batching import progress
 from telecom_nb.cli.io import emit_json, output_path, read_table, write_table
-from telecom_nb.engine.compact_columns import compact, expand
+from telecom_nb.engine.compact_columns import expand
+from telecom_nb.engine.detect_memory import after_replay, before_load, take_table
 from telecom_nb.engine.replay import replay
 from telecom_nb.errors import KpiInputError, ParameterError
 from telecom_nb.features.day_type import day_summaries
-from telecom_nb.heap_trim import (
-    release_compiler_code,
-    release_freed_memory,
-    return_large_blocks,
-)
 
 
 def parse_params(pairs: list[str]) -> dict[str, str]:
@@ -124,8 +119,7 @@ def run_detect(args: argparse.Namespace) -> int:
     spec = source_spec(args)
     params, alarm_values = split_params(args.params)
     detector = build_detector(args.detector, params)  # fail before loading
-    return_large_blocks()  # freed column-sized arrays go back to the OS, not the heap
-    release_compiler_code()  # LLVM's pages its import touched, before the data
+    before_load()  # freed large arrays to the OS; LLVM's pages its import touched let go
     try:
         loaded = load_source(spec)
     except KpiInputError as exc:
@@ -149,11 +143,8 @@ def run_detect(args: argparse.Namespace) -> int:
         from telecom_nb.cli.persisted import detect_with_store
 
         return detect_with_store(args, loaded, detector, alarm_values)
-    release_freed_memory()  # the load's temporaries, before the replay's peak
-    kpis, table = loaded.kpis, compact(loaded.frame)  # the repeated values as codes ...
-    loaded = None  # ... held alone: their ~60 % of a fleet's table let go
-    release_freed_memory()
-    release_compiler_code()
+    kpis, table = loaded.kpis, take_table(loaded)  # the repeated values as codes, alone
+    loaded = None
     started = time.perf_counter()
     result = replay(table, detector, kpis, progress=not args.quiet,
                     alarms=AlarmChain(kpis=kpis, **alarm_values))
@@ -162,8 +153,7 @@ def run_detect(args: argparse.Namespace) -> int:
     scored = with_local_time(result.frame, spec.timezone)
     messages, summaries = result.messages, day_summaries(detector)  # read before ...
     detector = result = None  # ... the model, windows and features' state (~50 MB) go
-    gc.collect()  # (the detector sits in reference cycles: refcounts alone keep it)
-    release_freed_memory()  # ... with the replay's freed pieces, before the write's buffers
+    after_replay()  # (collected: the detector sits in reference cycles) before the write
     out = write_table(scored, args.out, decode=expand)  # the strings back, a part at a time
     if not args.quiet:
         for message in messages:

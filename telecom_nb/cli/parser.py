@@ -33,6 +33,13 @@ def _add_source_flags(p: argparse.ArgumentParser) -> None:
                    "text, e.g. '%%d/%%m/%%Y %%H:%%M' (default: inferred)")
     g.add_argument("--time-unit", choices=("s", "ms"), default=None,
                    help="epoch numbers in seconds or milliseconds")
+    hours = g.add_mutually_exclusive_group()
+    hours.add_argument("--hour-ending", dest="hour_ending", action="store_const", const=True,
+                       default=None, help="an hour number beside a date (Date,Hour) runs "
+                       "1-24, hour 1 = 00:00-01:00 (default: by its range, 1-24 only when "
+                       "a 24 is in the file)")
+    hours.add_argument("--hour-starting", dest="hour_ending", action="store_const",
+                       const=False, help="... runs 0-23, hour 1 = 01:00-02:00")
     g.add_argument("--timezone", default=None, metavar="ZONE",
                    help="IANA zone of times written without an offset, e.g. Asia/Tehran "
                    "(default UTC); the output's timestamp is UTC, its local_time this zone")

@@ -69,6 +69,8 @@ def source_spec(args: argparse.Namespace) -> SourceSpec:
         changes.update(time_format=args.time_format, time_unit=None)
     if args.time_unit:
         changes.update(time_unit=args.time_unit, time_format=None)
+    if getattr(args, "hour_ending", None) is not None:
+        changes["hour_ending"] = args.hour_ending
     if args.timezone:
         changes["timezone"] = args.timezone
     if getattr(args, "holidays", None):

@@ -34,7 +34,7 @@ from telecom_nb.engine.retrain import run_retrain_now
 from telecom_nb.engine.scored import Counters
 from telecom_nb.engine.tick import Tick
 from telecom_nb.errors import KpiInputError
-from telecom_nb.heap_trim import release_compiler_code, release_freed_memory
+from telecom_nb.heap_trim import release_freed_memory, release_new_compiler_code
 from telecom_nb.sources.validation import BatchValidator
 
 _ROW = "__row__"  # carries each row's input position through validation
@@ -204,7 +204,8 @@ def _in_pieces(
         if frame is not None:
             scored.add(frame)
         frame = None
-        release_compiler_code()  # LLVM's pages, mapped while this piece's kernels loaded
+        release_new_compiler_code()  # LLVM's pages, mapped while this piece's kernels
+        # loaded (after the first piece, only when a retrain loaded another kernel)
         if hasattr(bar, "update"):
             bar.update(b - a)
     if hasattr(bar, "close"):
@@ -315,7 +316,10 @@ def _messages(counters: Counters) -> list[str]:
     """What a person should know about the rows (one line each)."""
     out = []
     for name, what in (
-        ("values_blank", "missing/infinite KPI value(s) kept blank (no evidence for the detector)"),
+        # the table's blanks: the export's missing values and the KPIs of rows its validity
+        # flags marked (the load report counts each of those rows, once)
+        ("values_blank", "blank KPI value(s) (missing, infinite, or of a row flagged "
+         "unreliable) read as no evidence for the detector"),
         ("values_clipped", "out-of-range KPI value(s) clipped"),
         ("values_coerced", "non-numeric KPI value(s) read as missing"),
     ):

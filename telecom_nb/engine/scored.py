@@ -24,7 +24,7 @@ class Counters:
 
     batches: int = 0  # batches scored
     rows: int = 0  # rows scored
-    values_blank: int = 0  # missing / infinite KPI values, kept blank (no evidence)
+    values_blank: int = 0  # blank KPI values (missing, infinite, flagged unreliable)
     values_clipped: int = 0  # KPI values moved into their physical range
     values_coerced: int = 0  # KPI text that was not a number (then blank)
     new_sectors: int = 0

@@ -83,7 +83,8 @@ def read_labels(path: str | Path, *, spec: SourceSpec | None = None,
     zone = timezone or (spec.timezone if spec else "UTC")
     same = spec is not None and stamp_cols == spec.timestamp
     try:
-        parsed = parse_times(time_text(raw, stamp_cols), column=" + ".join(stamp_cols),
+        parsed = parse_times(time_text(raw, stamp_cols, spec.hour_ending if same else None),
+                             column=" + ".join(stamp_cols),
                              time_format=spec.time_format if same else None,
                              time_unit=spec.time_unit if same else None,
                              other_columns=columns)

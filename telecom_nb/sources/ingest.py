@@ -239,6 +239,7 @@ def load_source(
         messages.insert(1, "not KPIs: " + ", ".join(f"{c!r} ({why})" for c, why in
                                                    skipped.items()))
     kpi_info = {k: infer_kpi_info(k, **_overrides(spec, k)) for k in kpis}
+    flags.mark_read(frame)  # their rows are blanked: a replay of the frame reads them no more
     return LoadedSource(frame=frame, spec=spec, kpis=kpis, kpi_info=kpi_info, cadence=cadence,
                         counters=counters, messages=messages, skipped_columns=skipped,
                         sites_missing=sites_missing,
@@ -325,7 +326,8 @@ def _row_fate(
 ) -> RowFate:
     label = " + ".join(repr(c) for c in spec.timestamp)
     try:
-        times, notes = joined_times(raw, spec.timestamp, strict=spec.time_format is None)
+        times, notes = joined_times(raw, spec.timestamp, strict=spec.time_format is None,
+                                    hour_ending=spec.hour_ending)
         parsed = parse_times(times, column=spec.timestamp[0] if len(spec.timestamp) == 1
                              else label, time_format=spec.time_format,
                              time_unit=spec.time_unit, other_columns=list(raw.columns))

@@ -7,6 +7,11 @@ loaded (never dropped: the period happened), its KPI cells read as blank, which 
 detector takes as no evidence and the baselines skip, and it is counted
 (``rows_unreliable``); the flag column stays beside the KPIs so the row shows why. A flag
 column is never a KPI (a 0/1 ``Suspect`` or a ``100%`` ``Integrity`` were scored as one).
+
+The loader names the flag columns it has read in the frame's ``attrs`` (:data:`READ`):
+the validator of a replay or a stream fed from that frame takes those rows as already
+read, and reads only a flag column the frame does not list (a live batch's), so a
+flagged row is blanked and counted once (each replay factorized the column again).
 """
 
 from __future__ import annotations
@@ -32,6 +37,8 @@ _NO = frozenset({"unreliable", "notreliable", "invalid", "notvalid", "no", "n", 
                  "0", "0.0", "nok", "notok", "incomplete", "bad", "suspect"})
 #: share of a flag column's non-blank values that must read as a flag (else not a flag)
 MIN_READ = 0.95
+#: ``DataFrame.attrs`` key: the flag-named columns whose rows were read (and blanked)
+READ = "telecom_nb.flags_read"
 
 
 @dataclass(frozen=True)
@@ -40,6 +47,14 @@ class RowFlags:
 
     unreliable: np.ndarray  # bool per row
     columns: list[str]
+
+    considered: tuple[str, ...] = ()  # flag-named columns read, flags or not
+
+    def mark_read(self, frame: pd.DataFrame) -> None:
+        """Name the flag columns read in ``frame.attrs`` (:data:`READ`): a validator fed
+        from ``frame`` does not read them again."""
+        if self.considered:
+            frame.attrs[READ] = self.considered
 
     def blank(self, frame: pd.DataFrame, kept: np.ndarray, kpis: list[str], name: str,
               messages: list[str]) -> int:
@@ -100,10 +115,12 @@ def _distinct_reading(name: str, values: pd.Series, rows: np.ndarray) -> np.ndar
 
 def unreliable_rows(frame: pd.DataFrame, kpis: list[str]) -> RowFlags | None:
     """A batch's rows its validity flags mark unreliable (the live stream's reading, the
-    same as an export's at load); None when it has no flag column."""
-    if not flag_columns(list(frame.columns), set(kpis)):
+    same as an export's at load); None when it has no flag column left to read (those
+    the loader read, :data:`READ`, are not read again)."""
+    exclude = set(kpis) | set(frame.attrs.get(READ, ()))
+    if not flag_columns(list(frame.columns), exclude):
         return None
-    flags, _ = read_flags(frame, set(kpis))
+    flags, _ = read_flags(frame, exclude)
     return flags if flags.columns else None
 
 
@@ -112,14 +129,15 @@ def read_flags(raw: pd.DataFrame, exclude: set[str]) -> tuple[RowFlags, dict[str
     KPI; a column named like a flag whose values are not one is left out of both."""
     unreliable = np.zeros(len(raw), dtype=bool)
     used: list[str] = []
-    for column in flag_columns(list(raw.columns), exclude):
+    considered = flag_columns(list(raw.columns), exclude)
+    for column in considered:
         bad = flag_reading(column, raw[column])
         if bad is None:
             continue
         unreliable |= bad
         used.append(column)
     why = {c: "per-row validity flag (unreliable rows: KPIs read blank)" for c in used}
-    return RowFlags(unreliable, used), why
+    return RowFlags(unreliable, used, tuple(considered)), why
 
 
 def blank_unreliable(frame: pd.DataFrame, kpis: list[str], values: np.ndarray) -> int:

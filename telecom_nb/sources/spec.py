@@ -90,13 +90,16 @@ class SourceSpec:
     ``sector_id`` if the file has one, else the file is one series. Naive times are wall
     clock times in ``timezone``; they are stored as UTC. ``holidays`` (local dates) are
     expected like ``holiday_like``'s weekday (``"Fri"`` in Iran, ``"Sun"`` in most of
-    Europe): the detector cannot foretell a working day off.
+    Europe): the detector cannot foretell a working day off. ``hour_ending``: an hour
+    number beside a date (``("Date", "Hour")``) runs 1-24 (True) or 0-23 (False); None
+    reads it by its range (1-24 only when a 24 is in the file).
     """
 
     path: Path | tuple[Path, ...]  # a file, a glob, a folder, or several of these
     timestamp: tuple[str, ...] = ("timestamp",)
     time_format: str | None = None
     time_unit: str | None = None
+    hour_ending: bool | None = None  # an hour number beside a date: 1-24 / 0-23 / by range
     sector: str | None = None
     timezone: str = "UTC"
     holidays: tuple[str, ...] = ()
@@ -238,6 +241,7 @@ class SourceSpec:
 _STR, _STRS, _BOOL, _STR_OR_STRS = "a string", "a list of strings", "true or false", "str|list"
 _TOP_KEYS: dict[str, str | None] = {
     "path": _STR_OR_STRS, "timestamp": _STR_OR_STRS, "time_format": _STR, "time_unit": _STR,
+    "hour_ending": _BOOL,
     "sector": _STR, "timezone": _STR, "holidays": None, "holiday_like": _STR, "sites": None,
     "kpis": _STRS, "exclude": _STRS,
     "allow_drops": _BOOL, "kpi": None, "province": _STR, "lat": _STR, "lon": _STR,

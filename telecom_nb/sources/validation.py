@@ -20,7 +20,9 @@ stream keeps running. Rules, in the order they are applied:
    be read as numbers become NaN (``coerced``).
 6. **Validity flags.** A row a per-row validity column marks unreliable (``Reliability``
    = ``Unreliable``, ``Integrity`` below 100 %, ``Suspect``: :mod:`.row_flags`, the
-   reading an export gets at load) has its KPI values read as blank, as in a replay.
+   reading an export gets at load) has its KPI values read as blank, as in a replay; a
+   flag column the loader has already read (named in the frame's ``attrs``) is not read
+   again.
 7. **Blanks.** A NaN or ±inf KPI value stays blank (NaN) and is counted (``blank``); a
    boolean column ``blank`` marks the rows with any blank KPI. Nothing is invented: a ratio
    KPI with no attempts has no value, and a filled-in copy of its last 0 % or 50 % read as

@@ -13,7 +13,8 @@ it is 33 km at zoom 5 and 8 m at zoom 17. It never reaches more than ``NEAR_SHAR
 way to the nearest other site, so a dot stays nearer its own site than any other.
 
 What depends on the table (each sector's site, bearing, step and cap) is computed once,
-vectorised (:func:`fan_geometry`); a zoom's positions (:func:`fan_at`) are a few numpy
+vectorised (:func:`fan_geometry`), and the caps again when sectors are added (a new site
+may be the nearest other site of an old one); a zoom's positions (:func:`fan_at`) are a few numpy
 operations over it, cheap enough to redo on every zoom of a 100,000-sector map.
 """
 

@@ -294,8 +294,11 @@ class SectorMap(HasTraits):
         if n <= self.n_sectors:
             return False
         geometry = fan_geometry(sectors)
-        geometry.update(self._fan)  # dots already drawn keep their site, direction and cap
+        # dots already drawn keep their site and direction; every cap is the new table's
+        # (a new site near an old one shrinks the old site's: its dots stay nearer it)
+        geometry.update(self._fan.drop(columns="reach_m"))
         self._fan = geometry
+        based = self._drawn.iloc[:self._n_base_dots]
         self._drawn = fan_at(geometry, self.fan_zoom)
         late = n - self.n_base
         if late > self.n_base:  # the added layer would outweigh the base: merge once
@@ -305,6 +308,8 @@ class SectorMap(HasTraits):
             self.n_base = n
             self._n_base_dots = len(self._drawn)
         else:
+            if not self._drawn.iloc[:self._n_base_dots].equals(based):  # a cap shrank
+                self.base.data = self._points(self._drawn.iloc[:self._n_base_dots])
             self.added.data = self._points(self._drawn.iloc[self._n_base_dots:])
         self.n_sectors = n
         unplaced = unplaced_ids(sectors)
