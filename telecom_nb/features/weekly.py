@@ -53,9 +53,14 @@ CONTINUOUS_SHARE = 0.5
 #: visits of a week slot a sector remembers (~ weeks); the fleet's memory is the same
 WEEK_ALPHA = 0.25
 #: visits up to which a sector's own effect is one witness: a sample beyond ``GATE_Z``
-#: spreads of it and within ``GATE_Z`` of the fleet's (widened by ``tau2``) is read
+#: spreads of it and within ``AGREE_Z`` of the fleet's (widened by ``tau2``) is read
 #: against the fleet's (the first visit's habit stays for the samples that agree with it)
 WITNESS_VISITS = 1.0
+#: spreads of the fleet's effect (widened by ``tau2``) within which a sample agrees with
+#: it: the scatter of the sectors' own habits, not the gate's 4 (an outage on a second
+#: Tuesday that a first healthy one contradicts sits ~3.9 of them from the fleet's and was
+#: read against it: its z -13 -> -3.9, and it restarted the cell and was learned)
+AGREE_Z = 2.0
 
 
 class WeekdayEffects:
@@ -250,12 +255,12 @@ def _trimmed_excess(dev: np.ndarray, noise: np.ndarray) -> np.ndarray:
 def _contradicted(r, effect, var, n, fleet, tau2, sigma2) -> np.ndarray:
     """Where a sector's own effect of at most ``WITNESS_VISITS`` visits (``effect``, its
     variance ``var``) is beyond ``GATE_Z`` spreads of the residual ``r`` while the fleet's
-    effect (widened by ``tau2``) is within them: one visit is a witness, and this sample
+    effect (widened by ``tau2``) is within ``AGREE_Z``: one visit is a witness, and this sample
     says it saw a fault (``seasonal_kernel.contradicted_cell`` per cell)."""
     with np.errstate(invalid="ignore"):
         return ((n > 0) & (n <= WITNESS_VISITS) & (tau2 > 0)
                 & (np.abs(r - effect) > GATE_Z * np.sqrt(sigma2 + var))
-                & (np.abs(r - fleet) <= GATE_Z * np.sqrt(sigma2 + tau2)))
+                & (np.abs(r - fleet) <= AGREE_Z * np.sqrt(sigma2 + tau2)))
 
 
 def _one_slot(wslot: np.ndarray) -> int | None:
