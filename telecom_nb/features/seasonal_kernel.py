@@ -18,8 +18,9 @@ from telecom_nb.features.any_layout import AnyLayout
 from telecom_nb.features.compact import COUNT_UNITS, bits, count_units, f16_decode, tenths_read
 from telecom_nb.features.group_median import FLEET_SAMPLE
 from telecom_nb.features.robust_kernel import _nmax, numba
-from telecom_nb.features.robust_stats import MAD_TO_SIGMA, MIN_COUNT_TO_CLIP
+from telecom_nb.features.robust_stats import GATE_Z, MAD_TO_SIGMA, MIN_COUNT_TO_CLIP
 from telecom_nb.features.seasonal import REL_FLOOR, SLOT_WARM, SPREAD_PRIOR_N
+from telecom_nb.features.weekly import AGREE_Z, WITNESS_VISITS
 
 
 def typical_day_cell(lvl_s, dev_s, n_s, lvl_o, dev_o, n_o, fleet, f_known, n_r, rd, pdv,
@@ -44,13 +45,29 @@ def typical_day_cell(lvl_s, dev_s, n_s, lvl_o, dev_o, n_o, fleet, f_known, n_r, 
             fin_prior or n_r >= MIN_COUNT_TO_CLIP, n_s > 0 or f_known)
 
 
-def weekday_cell(spread, has, fleet, tau2, level, count):  # pragma: no cover - compiled
-    """(effect, widened spread) of one cell: ``WeekdayEffects.expect`` and its use."""
-    sigma2 = spread * spread
+def contradicted_cell(r, effect, var, count, fleet, tau2, sigma2):  # pragma: no cover
+    """``weekly._contradicted`` of one cell (compiled)."""
+    return (0.0 < count <= WITNESS_VISITS and tau2 > 0.0
+            and abs(r - effect) > GATE_Z * np.sqrt(sigma2 + var)
+            and abs(r - fleet) <= AGREE_Z * np.sqrt(sigma2 + tau2))
+
+
+def own_effect(fleet, tau2, sigma2, level, count):  # pragma: no cover - compiled
+    """(the sector's own weekday effect shrunk to the fleet's, its variance) of one cell."""
     den = count * tau2 + sigma2
     w = count * tau2 / den if den > 0 else 0.0
     var = tau2 * sigma2 / den if den > 0 else 0.0
-    effect = fleet + w * (level - fleet)
+    return fleet + w * (level - fleet), var
+
+
+def weekday_cell(spread, has, fleet, tau2, level, count, r):  # pragma: no cover - compiled
+    """(effect, widened spread) of one cell whose typical-day residual is ``r``:
+    ``WeekdayEffects.expect`` and its use."""
+    sigma2 = spread * spread
+    effect, var = own_effect(fleet, tau2, sigma2, level, count)
+    if contradicted_cell(r, effect, var, count, fleet, tau2, sigma2):
+        effect = fleet  # one visit's habit this sample contradicts: the fleet's
+        var = tau2
     return (effect if has else 0.0), np.sqrt(spread * spread + var)
 
 
@@ -71,7 +88,7 @@ def typical_day(rows, slot, sl_l, sl_d, sl_c, se_l, se_d, se_c, resid_count, res
                 floors[j])
 
 
-def weekday(rows, wslot, spread, has, fleet, tau2, wk_l, wk_c, expected, prior, effect,
+def weekday(rows, wslot, y, spread, has, fleet, tau2, wk_l, wk_c, expected, prior, effect,
             wide, fleet_effect):  # pragma: no cover - compiled
     """Each cell's weekday effect and widened spread; the typical day's ``expected`` and
     ``prior`` then take the effect and the fleet's effect in place (``+``, as numpy's)."""
@@ -82,7 +99,7 @@ def weekday(rows, wslot, spread, has, fleet, tau2, wk_l, wk_c, expected, prior, 
         for j in range(k):
             e, wide[i, j] = weekday_cell(
                 spread[i, j], has[i, j], fleet[i, j], tau2[i, j], f16_decode(wk_l[r, w, j]),
-                wk_c[r, w, j] / COUNT_UNITS)
+                wk_c[r, w, j] / COUNT_UNITS, y[i, j] - expected[i, j])
             fe = fleet[i, j] if has[i, j] else 0.0
             effect[i, j] = e
             fleet_effect[i, j] = fe
@@ -92,6 +109,8 @@ def weekday(rows, wslot, spread, has, fleet, tau2, wk_l, wk_c, expected, prior, 
 
 if numba is not None:
     typical_day_cell = numba.njit(cache=True)(typical_day_cell)
+    contradicted_cell = numba.njit(cache=True)(contradicted_cell)
+    own_effect = numba.njit(cache=True)(own_effect)
     weekday_cell = numba.njit(cache=True)(weekday_cell)
     typical_day = AnyLayout(numba.njit(cache=True, nogil=True)(typical_day))
     weekday = AnyLayout(numba.njit(cache=True, nogil=True)(weekday))
@@ -132,8 +151,9 @@ def expected(season, rows: np.ndarray, slots: tuple[np.ndarray, np.ndarray], y: 
     w_fleet, tau2 = np.broadcast_to(w_fleet, shape), np.broadcast_to(tau2, shape)
     level = bits(week.level_)
     row_split.over_rows(len(rows), lambda lo, hi: weekday(
-        rows[lo:hi], wslot[lo:hi], spread[lo:hi], has[lo:hi], w_fleet[lo:hi], tau2[lo:hi],
-        level, week.count_, *(a[lo:hi] for a in (exp, prior, effect, wide, fleet_effect))))
+        rows[lo:hi], wslot[lo:hi], y[lo:hi], spread[lo:hi], has[lo:hi], w_fleet[lo:hi],
+        tau2[lo:hi], level, week.count_,
+        *(a[lo:hi] for a in (exp, prior, effect, wide, fleet_effect))))
     return (exp, wide, has, prior, (spread_ok, shape_ok), (effect, spread, fleet_effect))
 
 

@@ -42,6 +42,7 @@ from telecom_nb.features.seasonal import (
     RECUR_WITHIN_HOURS,
     SLOT_WARM,
 )
+from telecom_nb.features.seasonal_kernel import contradicted_cell, own_effect
 from telecom_nb.features.time_slots import HOUR_NS
 
 
@@ -119,8 +120,8 @@ def _cells(rows, slot, now, y, expected, spread, has, prior, spread_ok, shape_ok
             offset[i, j] = yd - np.float64(se_l[r, j])
 
 
-def _week(rows, wslot, r, learn, far, spread, fleet, visit, a_min, steps, cap, level, count,
-          learned):  # pragma: no cover - compiled
+def _week(rows, wslot, r, learn, far, spread, fleet, tau2, sigma2, visit, a_min, steps, cap,
+          level, count, learned):  # pragma: no cover - compiled
     n, k = r.shape
     for i in range(n):
         row = rows[i]
@@ -130,7 +131,10 @@ def _week(rows, wslot, r, learn, far, spread, fleet, visit, a_min, steps, cap, l
             units = int(count[row, w, j])
             nn = units / COUNT_UNITS
             lv = lv if nn > 0 else fleet[i, j]
-            if learn[i, j] and not far[i, j] and abs(r[i, j] - lv) > GATE_Z * spread[i, j]:
+            own, var = own_effect(fleet[i, j], tau2[i, j], sigma2[i, j], lv, nn)
+            if learn[i, j] and not far[i, j] and (
+                    abs(r[i, j] - lv) > GATE_Z * spread[i, j] or contradicted_cell(
+                        r[i, j], own, var, nn, fleet[i, j], tau2[i, j], sigma2[i, j])):
                 nn = 0.0  # its own effect learned a fault: start over from the fleet's
                 units = 0
                 lv = fleet[i, j]
@@ -329,14 +333,18 @@ def learn_cells_numpy(season, rows: np.ndarray, slot: np.ndarray, now: np.ndarra
 
 
 def learn_week(week, rows: np.ndarray, wslot: np.ndarray, r: np.ndarray, learn: np.ndarray,
-               far: np.ndarray, spread: np.ndarray, fleet: np.ndarray, visit: float,
+               far: np.ndarray, spread: np.ndarray, fleet: np.ndarray,
+               noise: tuple[np.ndarray, np.ndarray], visit: float,
                a_min: float) -> np.ndarray | None:
-    """The per-cell part of ``WeekdayEffects.update`` compiled (the cells it learned)."""
+    """The per-cell part of ``WeekdayEffects.update`` compiled (the cells it learned);
+    ``noise``: the fleet's scatter ``tau2`` and the rows' ``sigma2``."""
     if numba is None or r.ndim != 2 or not _unique(rows):
         return None
     learned = np.empty(r.shape, dtype=np.bool_)
     steps = np.array([count_step(visit, 1.0), count_step(visit, GATED_WEIGHT)])
-    per_row = (rows, wslot, r, learn, far, spread, np.broadcast_to(fleet, r.shape))
+    tau2, sigma2 = noise
+    per_row = (rows, wslot, r, learn, far, spread, np.broadcast_to(fleet, r.shape),
+               np.broadcast_to(tau2, r.shape), np.broadcast_to(sigma2, r.shape))
     state = (float(visit), float(a_min), steps, count_cap(week.alpha), bits(week.level_),
              week.count_)
     row_split.over_rows(len(rows), lambda lo, hi: _week(

@@ -49,7 +49,12 @@ from telecom_nb.features.robust_stats import (
     MIN_COUNT_TO_CLIP,
 )
 from telecom_nb.features.seasonal import SLOT_WARM
-from telecom_nb.features.seasonal_kernel import typical_day_cell, weekday_cell
+from telecom_nb.features.seasonal_kernel import (
+    contradicted_cell,
+    own_effect,
+    typical_day_cell,
+    weekday_cell,
+)
 from telecom_nb.features.seasonal_learn import recur_cell
 from telecom_nb.features.series_cells import (
     _clip,
@@ -160,13 +165,16 @@ def series_pass(y, yc, yn, slot, wslot, hours, tns, bid, out, nov, nov_n, cfg, i
                 fl_off[s, j], f_known, n_r, rd, pdv, slot_prior, fl_spread[j], floors[j])
             effect = 0.0
             wfl = 0.0
+            wt2 = 0.0
+            day_sp = spread
             if weekly:
                 w_known = wk_fcnt[w] != 0
                 wfl = wk_fleet[w, j] if w_known else 0.0
-                effect, spread = weekday_cell(spread, has, wfl,
-                                              wk_tau2[w, j] if w_known else 0.0,
+                wt2 = wk_tau2[w, j] if w_known else 0.0
+                effect, spread = weekday_cell(spread, has, wfl, wt2,
                                               f16_decode(wk_l[r, w, j]),
-                                              wk_c[r, w, j] / COUNT_UNITS)
+                                              wk_c[r, w, j] / COUNT_UNITS,
+                                              yj - expected)
             expected = expected + effect
             fl_eff = wfl if has else 0.0
             prior_v = prior_v + fl_eff
@@ -220,7 +228,10 @@ def series_pass(y, yc, yn, slot, wslot, hours, tns, bid, out, nov, nov_n, cfg, i
                 units = int(wk_c[r, w, j])
                 nn = units / COUNT_UNITS
                 lv = lv if nn > 0 else wfl
-                if has and informed and warm and not far and abs(rw - lv) > GATE_Z * spread:
+                own, var = own_effect(wfl, wt2, day_sp * day_sp, lv, nn)
+                if has and informed and warm and not far and (
+                        abs(rw - lv) > GATE_Z * spread or contradicted_cell(
+                            rw, own, var, nn, wfl, wt2, day_sp * day_sp)):
                     nn = 0.0
                     units = 0
                     lv = wfl

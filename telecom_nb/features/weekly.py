@@ -15,7 +15,11 @@ Empirical Bayes, per week slot:
   residential cells part on a weekend morning;
 * a sector's own effect after ``n`` visits gets weight ``n tau2 / (n tau2 + sigma2)``,
   and what is still unknown about it widens the spread: by ``tau2`` before the first
-  visit (no flood in the first week), by at most ``sigma2`` after one.
+  visit (no flood in the first week), by at most ``sigma2`` after one;
+* a first visit is the sector's habit until a sample disagrees with it and agrees with
+  the fleet's effect: that sample is read against the fleet's, as the learning restarts
+  the cell from it right after (a cluster fault on a first Friday was read back a week
+  later as the cell's Friday, each hour's first healthy sample flagged before the restart).
 
 State is a float16 level + a uint8 count (sectors x 7 x slots_per_day x series,
 :mod:`~telecom_nb.features.compact`): 3.5 KB per sector with 7 series (353 MB at 100k
@@ -48,6 +52,15 @@ TRIMMED_Z2 = 0.7588
 CONTINUOUS_SHARE = 0.5
 #: visits of a week slot a sector remembers (~ weeks); the fleet's memory is the same
 WEEK_ALPHA = 0.25
+#: visits up to which a sector's own effect is one witness: a sample beyond ``GATE_Z``
+#: spreads of it and within ``AGREE_Z`` of the fleet's (widened by ``tau2``) is read
+#: against the fleet's (the first visit's habit stays for the samples that agree with it)
+WITNESS_VISITS = 1.0
+#: spreads of the fleet's effect (widened by ``tau2``) within which a sample agrees with
+#: it: the scatter of the sectors' own habits, not the gate's 4 (an outage on a second
+#: Tuesday that a first healthy one contradicts sits ~3.9 of them from the fleet's and was
+#: read against it: its z -13 -> -3.9, and it restarted the cell and was learned)
+AGREE_Z = 2.0
 
 
 class WeekdayEffects:
@@ -151,6 +164,12 @@ class WeekdayEffects:
         w = np.where(den > 0, n * tau2 / np.where(den > 0, den, 1.0), 0.0)
         effect = fleet + w * (level - fleet)
         var = np.where(den > 0, tau2 * sigma2 / np.where(den > 0, den, 1.0), 0.0)
+        # one visit's habit that this sample contradicts while agreeing with the fleet's:
+        # the fleet's (the cell restarts from it when it learns this sample)
+        witness = _contradicted(r, effect, var, n, fleet, tau2, sigma2)
+        if witness.any():
+            effect = np.where(witness, fleet, effect)
+            var = np.where(witness, tau2, var)
         return effect, var, fleet
 
     def update(self, rows: np.ndarray, wslot: np.ndarray, r: np.ndarray, learn: np.ndarray,
@@ -162,11 +181,12 @@ class WeekdayEffects:
         ``visit`` is the share of a slot one sample covers (cadence / slot length): the
         samples of one day's visit are one observation of that day, not several.
         """
-        fleet, _ = self._fleet_at(wslot, r, learn & ~far, sigma2)
+        fleet, tau2 = self._fleet_at(wslot, r, learn & ~far, sigma2)
         from telecom_nb.features import seasonal_learn
 
         learned = seasonal_learn.learn_week(self, rows, wslot, r, learn, far, spread, fleet,
-                                            visit, per_sample(self.alpha, visit))
+                                            (tau2, sigma2), visit,
+                                            per_sample(self.alpha, visit))
         if learned is not None:  # the compiled twin of the lines below (same numbers)
             self._learn_fleet(wslot, r, learned & ~far, sigma2, visit)
             return
@@ -177,7 +197,14 @@ class WeekdayEffects:
         # a sample the caller vouches for (not far: it agrees with the fleet's weekday)
         # that the sector's own effect puts beyond GATE_Z spreads shows that effect learned
         # a fault on an earlier visit: the cell starts over from the fleet's
-        wrong = learn & ~far & (np.abs(r - level) > GATE_Z * spread)
+        # ... or a one-visit effect the sample contradicts while agreeing with the fleet's
+        # (``expect`` read it against the fleet's)
+        den = n * tau2 + sigma2
+        with np.errstate(invalid="ignore", divide="ignore"):
+            own = fleet + np.where(den > 0, n * tau2 / den, 0.0) * (level - fleet)
+            var = np.where(den > 0, tau2 * sigma2 / den, 0.0)
+        wrong = learn & ~far & ((np.abs(r - level) > GATE_Z * spread)
+                                | _contradicted(r, own, var, n, fleet, tau2, sigma2))
         n = np.where(wrong, 0.0, n)
         units = np.where(wrong, 0, units)
         level = np.where(wrong, fleet, level)
@@ -223,6 +250,17 @@ def _trimmed_excess(dev: np.ndarray, noise: np.ndarray) -> np.ndarray:
     cut = SortedColumns(dev2).quantile(1.0 - SCATTER_TRIM)
     kept = dev2 <= cut
     return mean_where(dev2, kept) / TRIMMED_Z2 - mean_where(noise, kept)
+
+
+def _contradicted(r, effect, var, n, fleet, tau2, sigma2) -> np.ndarray:
+    """Where a sector's own effect of at most ``WITNESS_VISITS`` visits (``effect``, its
+    variance ``var``) is beyond ``GATE_Z`` spreads of the residual ``r`` while the fleet's
+    effect (widened by ``tau2``) is within ``AGREE_Z``: one visit is a witness, and this sample
+    says it saw a fault (``seasonal_kernel.contradicted_cell`` per cell)."""
+    with np.errstate(invalid="ignore"):
+        return ((n > 0) & (n <= WITNESS_VISITS) & (tau2 > 0)
+                & (np.abs(r - effect) > GATE_Z * np.sqrt(sigma2 + var))
+                & (np.abs(r - fleet) <= AGREE_Z * np.sqrt(sigma2 + tau2)))
 
 
 def _one_slot(wslot: np.ndarray) -> int | None:
