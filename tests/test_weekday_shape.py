@@ -101,3 +101,20 @@ def test_an_outage_on_the_second_visit_of_a_weekday_is_read_against_the_first():
     z = payload_z(table)
     assert out.sum() > 20
     assert (z[out] < -4.0).all()
+
+
+def test_a_halving_on_a_weekday_of_the_first_week_is_not_read_back_the_next_week():
+    # a first visit is one witness even when the fault it saw was mild: a first Tuesday at
+    # half the traffic is learned as the sector's Tuesday, and the next Tuesday's healthy
+    # samples (a few spreads from that habit, within the habits' scatter of the fleet's)
+    # are read against the fleet's, not flagged back (before: max |z| 3.5)
+    business = np.random.default_rng(5).uniform(0.0, 1.0, 30)
+    table = network("2026-04-04", business, seed=4)
+    first = rows_of(table, "s0", after="2026-04-07", weekdays={1}, hours=range(10, 17))
+    first &= (table[S.TIMESTAMP] < pd.Timestamp("2026-04-08", tz=TZ)).to_numpy()
+    table.loc[first, S.PAYLOAD] *= 0.5
+    z = payload_z(table)
+    second = rows_of(table, "s0", after="2026-04-13", weekdays={1}, hours=range(10, 17))
+    second &= (table[S.TIMESTAMP] < pd.Timestamp("2026-04-15", tz=TZ)).to_numpy()
+    assert second.sum() > 20
+    assert np.abs(z[second]).max() < 2.5

@@ -18,7 +18,7 @@ from telecom_nb.features.any_layout import AnyLayout
 from telecom_nb.features.compact import COUNT_UNITS, bits, count_units, f16_decode, tenths_read
 from telecom_nb.features.group_median import FLEET_SAMPLE
 from telecom_nb.features.robust_kernel import _nmax, numba
-from telecom_nb.features.robust_stats import GATE_Z, MAD_TO_SIGMA, MIN_COUNT_TO_CLIP
+from telecom_nb.features.robust_stats import MAD_TO_SIGMA, MIN_COUNT_TO_CLIP
 from telecom_nb.features.seasonal import REL_FLOOR, SLOT_WARM, SPREAD_PRIOR_N
 from telecom_nb.features.weekly import AGREE_Z, WITNESS_VISITS
 
@@ -48,7 +48,7 @@ def typical_day_cell(lvl_s, dev_s, n_s, lvl_o, dev_o, n_o, fleet, f_known, n_r, 
 def contradicted_cell(r, effect, var, count, fleet, tau2, sigma2):  # pragma: no cover
     """``weekly._contradicted`` of one cell (compiled)."""
     return (0.0 < count <= WITNESS_VISITS and tau2 > 0.0
-            and abs(r - effect) > GATE_Z * np.sqrt(sigma2 + var)
+            and abs(r - effect) > AGREE_Z * np.sqrt(sigma2 + var)
             and abs(r - fleet) <= AGREE_Z * np.sqrt(sigma2 + tau2))
 
 

@@ -52,9 +52,10 @@ TRIMMED_Z2 = 0.7588
 CONTINUOUS_SHARE = 0.5
 #: visits of a week slot a sector remembers (~ weeks); the fleet's memory is the same
 WEEK_ALPHA = 0.25
-#: visits up to which a sector's own effect is one witness: a sample beyond ``GATE_Z``
+#: visits up to which a sector's own effect is one witness: a sample beyond ``AGREE_Z``
 #: spreads of it and within ``AGREE_Z`` of the fleet's (widened by ``tau2``) is read
-#: against the fleet's (the first visit's habit stays for the samples that agree with it)
+#: against the fleet's (the first visit's habit stays for the samples that agree with it;
+#: at the gate's 4 a mild fault's echo, ~2.5 spreads a KPI on every cell of a site, stayed)
 WITNESS_VISITS = 1.0
 #: spreads of the fleet's effect (widened by ``tau2``) within which a sample agrees with
 #: it: the scatter of the sectors' own habits, not the gate's 4 (an outage on a second
@@ -254,12 +255,12 @@ def _trimmed_excess(dev: np.ndarray, noise: np.ndarray) -> np.ndarray:
 
 def _contradicted(r, effect, var, n, fleet, tau2, sigma2) -> np.ndarray:
     """Where a sector's own effect of at most ``WITNESS_VISITS`` visits (``effect``, its
-    variance ``var``) is beyond ``GATE_Z`` spreads of the residual ``r`` while the fleet's
+    variance ``var``) is beyond ``AGREE_Z`` spreads of the residual ``r`` while the fleet's
     effect (widened by ``tau2``) is within ``AGREE_Z``: one visit is a witness, and this sample
     says it saw a fault (``seasonal_kernel.contradicted_cell`` per cell)."""
     with np.errstate(invalid="ignore"):
         return ((n > 0) & (n <= WITNESS_VISITS) & (tau2 > 0)
-                & (np.abs(r - effect) > GATE_Z * np.sqrt(sigma2 + var))
+                & (np.abs(r - effect) > AGREE_Z * np.sqrt(sigma2 + var))
                 & (np.abs(r - fleet) <= AGREE_Z * np.sqrt(sigma2 + tau2)))
 
 
