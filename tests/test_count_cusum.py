@@ -66,6 +66,16 @@ def test_a_step_is_the_log_likelihood_ratio_of_the_rarer_outcome():
     assert np.isclose(mean, 1.0)
 
 
+def test_a_success_rates_surge_of_a_few_times_its_failures_raises_the_sum():
+    """A handover success rate failing 2 % of attempts: 1 failure of 10 (5x) and 2 of 12 are
+    surge evidence, not against it (tested against 40 % they lowered the sum); a value at
+    the sector's own share still lowers it."""
+    k, n = np.array([9.0, 10.0, 49.0]), np.array([10.0, 12.0, 50.0])
+    step, side = steps(k, n, np.full(3, 0.98))
+    assert side.tolist() == [-1.0, -1.0, -1.0]
+    assert step[0] > 0.0 and step[1] > 0.0 > step[2]
+
+
 def test_the_null_is_learned_from_the_rows_that_read_the_sum(learned):
     cusum = learned.cusum_
     n_read = cusum.hist_[0].sum()
