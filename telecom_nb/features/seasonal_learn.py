@@ -80,7 +80,7 @@ def _cells(rows, slot, now, y, expected, spread, has, prior, spread_ok, shape_ok
             far = ok and informed and abs(resid) > GATE_Z * sp and (
                 abs(yj - prior[i, j]) > GATE_Z * sp)
             run = np.float64(far_run[r, j]) + 1.0 if far else 0.0
-            accept = far and run > se_c[r, j] and run * step_h > RECUR_HOURS
+            accept = far and run > se_c[r, j]
             if accept:
                 se_c[r, j] = 0.0
                 for q in range(sl_c.shape[1]):
@@ -271,12 +271,8 @@ def learn_cells_numpy(season, rows: np.ndarray, slot: np.ndarray, now: np.ndarra
     # a sector first seen in an outage must not take the outage for its normal.
     # Such a level then *replaces* the baseline: its cells start over from this
     # sample (a plain mean would keep the outage in it for days).
-    # It must also have lasted half a day (RECUR_HOURS): a cell integrated two hours
-    # before a 4-hour transport congestion took the congestion for its normal (and the
-    # normal for a fault after it), on 15-minute data, where 2 hours are 8 samples.
     run = np.where(far, wide(season.far_run_[rows]) + 1.0, 0.0)
-    step_h = season.cadence_.step_ns / HOUR_NS
-    accept = far & (run > season.sector_table_.count[rows]) & (run * step_h > RECUR_HOURS)
+    accept = far & (run > season.sector_table_.count[rows])
     if accept.any():
         i, j = np.nonzero(accept)
         season.sector_table_.count[rows[i], j] = 0.0

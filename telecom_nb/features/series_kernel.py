@@ -48,7 +48,7 @@ from telecom_nb.features.robust_stats import (
     MAD_TO_SIGMA,
     MIN_COUNT_TO_CLIP,
 )
-from telecom_nb.features.seasonal import RECUR_HOURS, SLOT_WARM
+from telecom_nb.features.seasonal import SLOT_WARM
 from telecom_nb.features.seasonal_kernel import typical_day_cell, weekday_cell
 from telecom_nb.features.seasonal_learn import recur_cell
 from telecom_nb.features.series_cells import (
@@ -183,7 +183,7 @@ def series_pass(y, yc, yn, slot, wslot, hours, tns, bid, out, nov, nov_n, cfg, i
             far = ok_u and informed and abs(resid) > GATE_Z * spread and (
                 abs(yj - prior_v) > GATE_Z * spread)
             run = np.float64(far_run[r, j]) + 1.0 if far else 0.0
-            accept = far and run > se_c[r, j] and run * step_h > RECUR_HOURS
+            accept = far and run > se_c[r, j]
             if accept:
                 se_c[r, j] = 0.0
                 for q in range(sl_c.shape[1]):
