@@ -71,6 +71,19 @@ def test_an_office_cell_first_seen_on_a_weekend_learns_its_weekdays():
     assert np.quantile(np.abs(z[days]), 0.99) < 4.0
 
 
+def mixed_network() -> pd.DataFrame:
+    """Thirty sectors between home and office shapes, starting on a Saturday."""
+    business = np.random.default_rng(5).uniform(0.0, 1.0, 30)
+    return network("2026-04-04", business, seed=4)
+
+
+def office_hours_of(table: pd.DataFrame, day: str) -> np.ndarray:
+    """Sector s0's rows of 10-17 h local on ``day`` (a Tuesday in these tests)."""
+    rows = rows_of(table, "s0", after=day, weekdays={1}, hours=range(10, 17))
+    end = pd.Timestamp(day, tz=TZ) + pd.Timedelta("1D")
+    return rows & (table[S.TIMESTAMP] < end).to_numpy()
+
+
 def test_a_fault_on_a_weekday_of_the_first_week_is_not_expected_the_next_weeks():
     # offices and homes part on weekdays: a sector's own weekday effect is uncertain in
     # the first week, and an outage on its first Tuesday hides in that uncertainty (it is
@@ -78,11 +91,8 @@ def test_a_fault_on_a_weekday_of_the_first_week_is_not_expected_the_next_weeks()
     # which contradict it and agree with the fleet's, are read against the fleet's and
     # repair it (each hour's first sample was flagged before the repair, z 7.98: a
     # week-old fault's echo)
-    business = np.random.default_rng(5).uniform(0.0, 1.0, 30)
-    table = network("2026-04-04", business, seed=4)
-    out = rows_of(table, "s0", after="2026-04-07", weekdays={1}, hours=range(10, 17))
-    out &= (table[S.TIMESTAMP] < pd.Timestamp("2026-04-08", tz=TZ)).to_numpy()
-    table.loc[out, S.PAYLOAD] *= 0.03
+    table = mixed_network()
+    table.loc[office_hours_of(table, "2026-04-07"), S.PAYLOAD] *= 0.03
     z = payload_z(table)
     later = rows_of(table, "s0", after="2026-04-13", weekdays={1}, hours=range(10, 17))
     assert later.sum() > 40
@@ -93,10 +103,8 @@ def test_an_outage_on_the_second_visit_of_a_weekday_is_read_against_the_first():
     # the witness rule's other side: a healthy first Tuesday is the sector's habit, and an
     # outage on the second contradicts it but is no nearer the fleet's Tuesday than the
     # habits' scatter: it is still read against the sector's own and flagged throughout
-    business = np.random.default_rng(5).uniform(0.0, 1.0, 30)
-    table = network("2026-04-04", business, seed=4)
-    out = rows_of(table, "s0", after="2026-04-14", weekdays={1}, hours=range(10, 17))
-    out &= (table[S.TIMESTAMP] < pd.Timestamp("2026-04-15", tz=TZ)).to_numpy()
+    table = mixed_network()
+    out = office_hours_of(table, "2026-04-14")
     table.loc[out, S.PAYLOAD] *= 0.03
     z = payload_z(table)
     assert out.sum() > 20
@@ -108,13 +116,9 @@ def test_a_halving_on_a_weekday_of_the_first_week_is_not_read_back_the_next_week
     # half the traffic is learned as the sector's Tuesday, and the next Tuesday's healthy
     # samples (a few spreads from that habit, within the habits' scatter of the fleet's)
     # are read against the fleet's, not flagged back (before: max |z| 3.5)
-    business = np.random.default_rng(5).uniform(0.0, 1.0, 30)
-    table = network("2026-04-04", business, seed=4)
-    first = rows_of(table, "s0", after="2026-04-07", weekdays={1}, hours=range(10, 17))
-    first &= (table[S.TIMESTAMP] < pd.Timestamp("2026-04-08", tz=TZ)).to_numpy()
-    table.loc[first, S.PAYLOAD] *= 0.5
+    table = mixed_network()
+    table.loc[office_hours_of(table, "2026-04-07"), S.PAYLOAD] *= 0.5
     z = payload_z(table)
-    second = rows_of(table, "s0", after="2026-04-13", weekdays={1}, hours=range(10, 17))
-    second &= (table[S.TIMESTAMP] < pd.Timestamp("2026-04-15", tz=TZ)).to_numpy()
+    second = office_hours_of(table, "2026-04-14")
     assert second.sum() > 20
     assert np.abs(z[second]).max() < 2.5
