@@ -161,10 +161,7 @@ class WeekdayEffects:
         fleet, tau2 = self._fleet_at(wslot, r, ok, sigma2)
         level = self.level_[rows, wslot].astype(np.float64)
         n = self.count_[rows, wslot] / COUNT_UNITS
-        den = n * tau2 + sigma2
-        w = np.where(den > 0, n * tau2 / np.where(den > 0, den, 1.0), 0.0)
-        effect = fleet + w * (level - fleet)
-        var = np.where(den > 0, tau2 * sigma2 / np.where(den > 0, den, 1.0), 0.0)
+        effect, var = _own_effect(fleet, tau2, sigma2, level, n)
         # one visit's habit that this sample contradicts while agreeing with the fleet's:
         # the fleet's (the cell restarts from it when it learns this sample)
         witness = _contradicted(r, effect, var, n, fleet, tau2, sigma2)
@@ -200,10 +197,7 @@ class WeekdayEffects:
         # a fault on an earlier visit: the cell starts over from the fleet's
         # ... or a one-visit effect the sample contradicts while agreeing with the fleet's
         # (``expect`` read it against the fleet's)
-        den = n * tau2 + sigma2
-        with np.errstate(invalid="ignore", divide="ignore"):
-            own = fleet + np.where(den > 0, n * tau2 / den, 0.0) * (level - fleet)
-            var = np.where(den > 0, tau2 * sigma2 / den, 0.0)
+        own, var = _own_effect(fleet, tau2, sigma2, level, n)
         wrong = learn & ~far & ((np.abs(r - level) > GATE_Z * spread)
                                 | _contradicted(r, own, var, n, fleet, tau2, sigma2))
         n = np.where(wrong, 0.0, n)
@@ -251,6 +245,16 @@ def _trimmed_excess(dev: np.ndarray, noise: np.ndarray) -> np.ndarray:
     cut = SortedColumns(dev2).quantile(1.0 - SCATTER_TRIM)
     kept = dev2 <= cut
     return mean_where(dev2, kept) / TRIMMED_Z2 - mean_where(noise, kept)
+
+
+def _own_effect(fleet, tau2, sigma2, level, n) -> tuple[np.ndarray, np.ndarray]:
+    """(a sector's own effect of ``n`` visits shrunk to the fleet's, its variance): what
+    ``expect`` reads and ``update`` tests a sample against (``seasonal_kernel.own_effect``
+    per cell)."""
+    den = n * tau2 + sigma2
+    safe = np.where(den > 0, den, 1.0)
+    w = np.where(den > 0, n * tau2 / safe, 0.0)
+    return fleet + w * (level - fleet), np.where(den > 0, tau2 * sigma2 / safe, 0.0)
 
 
 def _contradicted(r, effect, var, n, fleet, tau2, sigma2) -> np.ndarray:
