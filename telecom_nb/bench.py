@@ -307,12 +307,13 @@ from telecom_nb.cli.io import write_parquet
 from telecom_nb.detectors import make_detector
 from telecom_nb.engine.compact_columns import expand
 from telecom_nb.engine.detect_memory import after_replay, before_load, take_table
-from telecom_nb.engine.replay import replay
+from telecom_nb.engine.replay import replay, with_local_time
 from telecom_nb.sources.ingest import load_source
 base = memory_mb("VmRSS")  # the interpreter and its libraries before any data
 t0, c0 = time.perf_counter(), time.process_time()
 before_load()  # the memory steps of `telecom-nb detect` (cli/commands.run_detect), shared
 loaded = load_source(path)  # the loader of `telecom-nb detect` (its copies, its peak)
+zone = loaded.spec.timezone  # the scored table is written with its local time, as detect's
 rows, table_mb = len(loaded.frame), loaded.frame.memory_usage(deep=True).sum() / 2**20
 kpis, table, loaded = loaded.kpis, take_table(loaded), None
 t1 = time.perf_counter()
@@ -320,7 +321,7 @@ det = make_detector(detector)
 res = replay(table, det, kpis)
 table = None
 t2 = time.perf_counter()
-retrains, frame = getattr(det, "model_version_", 0), res.frame
+retrains, frame = getattr(det, "model_version_", 0), with_local_time(res.frame, zone)
 det = res = None  # as `telecom-nb detect` lets the detector go before its write
 after_replay()
 write_parquet(frame, Path(out), expand)

@@ -37,6 +37,10 @@ ALERT_SCORE: Final = "alert_score"
 # (an alert episode still open on a normal tick)
 STATE: Final = "state"
 
+# Added to a written scored table, right after TIMESTAMP: the network's wall clock (tz-aware,
+# its offset kept), since a person reads an export's times in local time.
+LOCAL_TIME: Final = "local_time"
+
 SCORED_COLUMNS: Final[tuple[str, ...]] = (SCORE, IS_ANOMALY, TOP_KPI, ALERT_SCORE, STATE)
 
 # A file with no sector column is one series; it gets this sector id.

@@ -165,6 +165,11 @@ def test_bench_measures_the_memory_steps_detect_takes(monkeypatch, tmp_path):
                                       "robust_z"])
     exec(compile(_CHILD, "bench-child", "exec"), {"__name__": "bench_child"})
     assert steps == detect and "replay" in detect, (steps, detect)
+    # ... and writes the table detect writes (its local_time column was missing: the bench
+    # measured a write of one column fewer than a user's)
+    written = [pd.read_parquet(tmp_path / f"{n}.parquet") for n in "ab"]
+    assert list(written[1].columns) == list(written[0].columns)
+    assert schema.LOCAL_TIME in written[1].columns
 
 
 def test_the_kpis_are_read_into_one_block_without_a_second():

@@ -37,7 +37,7 @@ from telecom_nb.backtest.national import (
     province_medians,
 )
 from telecom_nb.backtest.plan import DatasetInfo, Partition, chunk_filter, open_dataset
-from telecom_nb.engine.replay import replay
+from telecom_nb.engine.replay import replay, with_local_time
 from telecom_nb.engine.scored import Counters
 from telecom_nb.errors import KpiInputError
 from telecom_nb.features.day_type import day_summaries
@@ -45,7 +45,6 @@ from telecom_nb.sources.ingest import LoadedSource, load_source
 from telecom_nb.sources.spec import SourceSpec
 from telecom_nb.sources.validation import BatchValidator
 
-LOCAL_TIME = "local_time"
 TMP_MARK = ".tmp-"
 
 
@@ -192,14 +191,6 @@ def score_partition(job: PartitionJob) -> PartitionReport:
     report.peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     report.worker = _worker_name()
     return report
-
-
-def with_local_time(frame: pd.DataFrame, timezone: str) -> pd.DataFrame:
-    """``local_time`` (the source's wall clock) after ``timestamp``, as ``detect`` writes."""
-    out = frame.drop(columns=[LOCAL_TIME], errors="ignore")
-    out.insert(out.columns.get_loc(schema.TIMESTAMP) + 1, LOCAL_TIME,
-               out[schema.TIMESTAMP].dt.tz_convert(timezone))
-    return out
 
 
 def _worker_name() -> str:

@@ -21,7 +21,7 @@ from telecom_nb.batching import progress
 from telecom_nb.cli.io import emit_json, output_path, read_table, write_table
 from telecom_nb.engine.compact_columns import expand
 from telecom_nb.engine.detect_memory import after_replay, before_load, take_table
-from telecom_nb.engine.replay import replay
+from telecom_nb.engine.replay import replay, with_local_time
 from telecom_nb.errors import KpiInputError, ParameterError
 from telecom_nb.features.day_type import day_summaries
 
@@ -98,7 +98,6 @@ def run_detect(args: argparse.Namespace) -> int:
         drop_hint,
         load_notes,
         source_spec,
-        with_local_time,
     )
     from telecom_nb.engine.monitor_setup import use_source_calendar
     from telecom_nb.sources.ingest import load_source

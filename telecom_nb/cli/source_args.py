@@ -22,7 +22,6 @@ if TYPE_CHECKING:
     from telecom_nb.sources.ingest import LoadedSource
     from telecom_nb.sources.spec import SourceSpec
 
-LOCAL_TIME = "local_time"
 #: how the counters of a load read in a sentence
 _DROPS = (("rows_bad_time", "no readable time"), ("rows_dst_gap",
                                                 "skipped wall time written beside its hour after"),
@@ -168,16 +167,6 @@ def _step(step: pd.Timedelta) -> str:
         if seconds >= size and seconds % size == 0:
             return f"{seconds / size:g} {unit}"
     return f"{seconds:g} s"
-
-
-def with_local_time(frame: pd.DataFrame, timezone: str) -> pd.DataFrame:
-    """``local_time`` (the source's wall clock, with its offset) right after ``timestamp``."""
-    from telecom_nb import schema
-
-    out = frame.drop(columns=[LOCAL_TIME], errors="ignore")
-    out.insert(out.columns.get_loc(schema.TIMESTAMP) + 1, LOCAL_TIME,
-               out[schema.TIMESTAMP].dt.tz_convert(timezone))
-    return out
 
 
 def drop_hint(exc: KpiInputError) -> KpiInputError:

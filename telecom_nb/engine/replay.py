@@ -57,6 +57,16 @@ UNSCORED = {
 }
 
 
+def with_local_time(frame: pd.DataFrame, timezone: str) -> pd.DataFrame:
+    """``frame`` with :data:`~telecom_nb.schema.LOCAL_TIME` (``timezone``'s wall clock, its
+    offset kept) right after ``timestamp``: the scored table every whole-table run writes
+    (``detect``, a backtest's partition, bench's replay child)."""
+    out = frame.drop(columns=[schema.LOCAL_TIME], errors="ignore")
+    out.insert(out.columns.get_loc(schema.TIMESTAMP) + 1, schema.LOCAL_TIME,
+               out[schema.TIMESTAMP].dt.tz_convert(timezone))
+    return out
+
+
 @dataclass
 class ReplayResult:
     frame: pd.DataFrame  # every input row, input order, plus the scored columns
