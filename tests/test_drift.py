@@ -204,3 +204,28 @@ def test_the_drift_part_skips_only_rows_that_cannot_reach_the_floor(dtype, penal
     assert got.dtype == want.dtype
     np.testing.assert_array_equal(got, want)
     assert (got > 0).sum() > 100  # rows above the floor are scored
+
+
+def test_a_strided_z_is_read_in_place_with_the_same_numbers(monkeypatch):
+    """A tick's z is the seasonal block's first columns: the compiled pass reads that view
+    as it is (no contiguous copy of rows x KPIs) and gives a copy's numbers to the bit."""
+    rng = np.random.default_rng(5)
+    wide_z = rng.normal(loc=4.0, size=(30, 7))
+    rows = np.arange(30)
+    warm = Drift(2)
+    for _ in range(int(MIN_HOURS) + 2):  # old enough to be read, held off for hours
+        warm.update(rows, rng.normal(loc=4.0, size=(30, 2)), 30, HOUR)
+    want = warm.transform(rows, np.ascontiguousarray(wide_z[:, :2]), HOUR)
+    copies = []
+    real = np.ascontiguousarray
+
+    def counted(a, *args, **kwargs):
+        out = real(a, *args, **kwargs)
+        copies.append(out is not a and np.shape(a) == (30, 2))
+        return out
+
+    monkeypatch.setattr(np, "ascontiguousarray", counted)
+    got = warm.transform(rows, wide_z[:, :2], HOUR)
+    assert not any(copies)
+    np.testing.assert_array_equal(got.view(np.int64), want.view(np.int64))
+    assert (got != 0).any()

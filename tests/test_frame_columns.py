@@ -69,3 +69,27 @@ def test_a_registry_knows_a_columns_array_by_its_arrow():
     index = SectorIndex()
     first = index.positions(frame["sector_id"])
     assert index.lookup(ids) is first  # the cached answer: known by its Arrow
+
+
+class _NoWhere:
+    """numpy for ``view.py`` without ``np.where`` (its rows x KPIs copy is what is tested)."""
+
+    def __getattr__(self, name: str):
+        if name == "where":
+            raise AssertionError("np.where made a second rows x KPIs matrix")
+        return getattr(np, name)
+
+
+def test_a_views_inf_and_nan_become_numpys_nan_in_place(monkeypatch):
+    """+-inf and a NaN's payload read numpy's NaN, finite values (and -0) as they are, in
+    the one rows x KPIs matrix the view keeps (a 100k tick's second one was fresh pages)."""
+    frame = _frame()
+    frame["prb_pct"] = [-0.0, -np.inf, np.inf]
+    kpis = ("prb_pct", "payload_mb", "lat")
+    want = make_view(frame, kpis).raw
+    monkeypatch.setattr(view_module, "np", _NoWhere())
+    got = make_view(frame, kpis).raw
+    assert got.tobytes() == want.tobytes()
+    nan = np.array([np.nan]).tobytes()
+    assert got[0, 0].tobytes() == np.array([-0.0]).tobytes()
+    assert [got[i, j].tobytes() == nan for i, j in ((1, 0), (2, 0), (1, 1), (1, 2))] == [True] * 4

@@ -177,3 +177,22 @@ def test_a_checkpoint_restores_the_run_state_exactly():
     np.testing.assert_array_equal(again.features_.run_.last_, first.features_.run_.last_)
     got = again.score_stream(frame[~half]).score
     np.testing.assert_array_equal(got, expected)
+
+
+def test_strongest_is_numpys_size_of_every_cell_in_one_pass(monkeypatch):
+    """Compiled: NaN 0, +-inf the largest float, -0 as +0, any layout; numpy's
+    ``nan_to_num`` then ``abs`` to the bit, without their copies and masks."""
+    rng = np.random.default_rng(2)
+    x = rng.normal(scale=3.0, size=(50, 9))
+    x[rng.random(x.shape) < 0.1] = np.nan
+    x[0, :4] = [np.inf, -np.inf, -0.0, 0.0]
+    want = [np.abs(np.nan_to_num(v, nan=0.0)) for v in (x, x[:, 2:6], x.T)]
+
+    def refused(*args, **kwargs):
+        raise AssertionError("numpy's nan_to_num called")
+
+    monkeypatch.setattr(np, "nan_to_num", refused)
+    for v, w in zip((x, x[:, 2:6], x.T), want, strict=True):
+        got = strongest(v)
+        assert got.flags.c_contiguous and not np.shares_memory(got, v)
+        np.testing.assert_array_equal(got.view(np.int64), w.view(np.int64))

@@ -111,15 +111,15 @@ class Drift:
 
     def _transform(self, rows: np.ndarray, z: np.ndarray, step_ns: int,
                    group: np.ndarray | None, times: np.ndarray | None) -> np.ndarray:
-        out = np.zeros_like(z)
         known = known_rows(rows, len(self.mean_))
         if not known.any():
-            return out
+            return np.zeros_like(z)
         alpha, _, white = weights(step_ns)
         common = group is not None and times is not None and drift_common.applies(group)
         fast = drift_kernel.drift_z(self, rows, z, alpha, white, not common)
         if fast is not None and not common:
-            return fast
+            return fast  # (no zero matrix made for nothing: a 100k tick's fresh pages)
+        out = np.zeros_like(z)
         r = np.where(known, rows, 0)
         read = known & (self.hours_[r] >= MIN_HOURS)
         if fast is not None:

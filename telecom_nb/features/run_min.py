@@ -27,6 +27,7 @@ from __future__ import annotations
 import numpy as np
 
 from telecom_nb.features import row_split, tick_kernels
+from telecom_nb.features.any_layout import AnyLayout
 from telecom_nb.features.compact import bits, f16_decode, f16_encode
 from telecom_nb.features.robust_kernel import _nan0, numba
 from telecom_nb.features.tick_kernels import _nmin
@@ -119,11 +120,34 @@ def _push(rows, deviation, cap, last):  # pragma: no cover - compiled
             last[r, 0, j] = f16_encode(_nmin(_nan0(deviation[i, j]), cap))
 
 
+def _strength(x, big, out):  # pragma: no cover - compiled
+    """:func:`strongest` per cell: numpy's ``nan_to_num`` (NaN 0, +-inf +-max) then ``abs``."""
+    n, k = x.shape
+    for i in range(n):
+        for j in range(k):
+            v = x[i, j]
+            if v != v:
+                out[i, j] = 0.0
+            elif v == np.inf or v == -np.inf:
+                out[i, j] = big
+            else:
+                out[i, j] = abs(v)
+
+
 if numba is not None:
     _transform = numba.njit(cache=True, nogil=True)(_transform)
     _push = numba.njit(cache=True, nogil=True)(_push)
+    _strength = AnyLayout(numba.njit(cache=True, nogil=True)(_strength))
 
 
 def strongest(deviation: np.ndarray) -> np.ndarray:
-    """Each KPI's deviation this tick as the run reads it: its size (|z|, NaN as 0)."""
-    return np.abs(np.nan_to_num(deviation, nan=0.0))
+    """Each KPI's deviation this tick as the run reads it: its size (|z|, NaN as 0).
+
+    Compiled for a float64 matrix: one pass into the result, where numpy's ``nan_to_num``
+    then ``abs`` made a copy, three masks and a second copy (~3.5 ms a 100k tick)."""
+    if numba is None or deviation.dtype != np.float64 or deviation.ndim != 2:
+        return np.abs(np.nan_to_num(deviation, nan=0.0))
+    out = np.empty(deviation.shape)
+    big = float(np.finfo(np.float64).max)
+    row_split.over_rows(len(out), lambda lo, hi: _strength(deviation[lo:hi], big, out[lo:hi]))
+    return out
