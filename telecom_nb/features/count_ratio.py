@@ -68,11 +68,12 @@ if TYPE_CHECKING:
 #: the control points: the fractions shifted by this (no fraction of <= 10 counts is near)
 CONTROL_SHIFT = 0.37
 #: values on the fractions a KPI needs before it can be taken for a ratio of counts ...
-#: (a continuous percentage lands on the control points as often as on the fractions, so
-#: 20 hits beside at most one control is ~1e-8 by chance; 50 held a busy cell's drop and
-#: setup rates, whose few-count values come only at night, out of the counts for two
-#: weeks of 15-minute data: one drop of 64 calls at 3 am read 13-23 spreads on the night
-#: slots' MAD of zeros, t2540's CSSR / Call Drop false rows 61 in the first judged week)
+#: (a continuous percentage lands on the control points as often as on the fractions:
+#: 20 hits beside at most one control is ~1e-5 by chance, 22 / 2**21; 50 kept a busy
+#: cell's setup and drop rates, whose few-count values come only at night, out of the
+#: counts for two weeks of 15-minute data: 2 of 3 setups at 0 users, or one drop in
+#: 250 calls, read 13-68 spreads on the night slots' MAD; t2540's CSSR / Call Drop
+#: false rows 77 -> 16)
 MIN_HITS = 20
 #: ... and how many times more often than on the control points
 MIN_HIT_RATIO = 10.0
