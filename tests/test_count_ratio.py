@@ -52,6 +52,24 @@ def test_a_ratio_of_counts_is_told_from_its_values_alone():
     assert c.ratios().tolist() == [True, False, False, False]
 
 
+def test_a_busy_cells_rate_is_a_ratio_after_a_few_nights_of_few_counts():
+    """A setup success rate of hundreds of attempts by day shows its counts only at night
+    (2 of 3 setups): a few nights' such values beside no control hit tell it, while a
+    continuous percentage with as many hits is not (t2540: 61 night false rows while CSSR
+    and Call Drop waited two weeks for 50 hits)."""
+    rng = np.random.default_rng(3)
+    c = CountRatios(2)
+    for night in range(25):
+        busy = 100.0 * rng.binomial(400, 0.99, 96) / 400  # a day's busy quarter hours
+        rate = np.append(busy, [66.67 if night % 2 else 33.33]).round(2)  # one night value
+        smooth = rng.uniform(0, 100, len(rate)).round(2)
+        smooth[0] = 33.33  # as many lattice hits as the rate has, by chance
+        raw = np.column_stack([rate, smooth])
+        c.update(np.arange(len(raw)), np.zeros(len(raw), dtype=np.intp), raw, len(raw))
+    assert c.lattice_[0] == 25 and c.control_[0] == 0
+    assert c.ratios().tolist() == [True, False]
+
+
 def _fleet(n_sectors: int = 30, days: int = 10, seed: int = 1) -> pd.DataFrame:
     """Hourly rows: a success rate of hundreds of attempts by day, a handful at night."""
     rng = np.random.default_rng(seed)
