@@ -338,3 +338,45 @@ def test_the_buckets_start_where_numpy_finds_their_edges():
             want = np.searchsorted(ref, edges, side="left")
             want[0], want[-1] = 0, len(ref)
             assert starts.tolist() == want.tolist()
+
+
+def test_a_max_of_units_reads_its_tail_at_the_units_scale_not_its_bodys():
+    # 40 columns each in units ln(0.25 / p) of its own tail: the max's tail is F * 0.25 * e^-u
+    # (scale 1), its body a Gumbel's (50-75 % spacing ~1.25): read from the body, a max at a
+    # true p of 1e-4 read ~10^-3.3
+    from telecom_nb.detectors.calibration import UNIT_TAIL
+
+    rng = np.random.default_rng(3)
+    n_cols = 40
+    units = np.log(0.25 / rng.random((50_000, n_cols))).max(axis=1)
+    true = np.array([3.0, 4.0, 5.0])  # -log10 of the max's tail probability
+    at = np.log(n_cols * 0.25 / 10.0 ** -true)
+    body = TailCalibrator.fit(units)
+    capped = TailCalibrator.fit(units, scale_cap=UNIT_TAIL)
+    assert body.tail_scale > 1.15  # the Gumbel's body
+    assert np.all(true - body.log_p(at) > 0.4)
+    assert np.abs(capped.log_p(at) - true).max() < 0.15
+    # a max whose body is narrower than the units' tail keeps its own scale
+    narrow = TailCalibrator.fit(0.5 * units, scale_cap=UNIT_TAIL)
+    assert narrow.tail_scale == pytest.approx(TailCalibrator.fit(0.5 * units).tail_scale)
+
+
+def test_a_fleets_max_units_null_reads_the_units_scale_one_series_its_shoulder():
+    from test_features import fleet
+
+    from telecom_nb import schema
+    from telecom_nb.detectors import make_detector
+    from telecom_nb.detectors.calibration import UNIT_TAIL
+
+    table = fleet(n_sectors=20, days=7, seed=2)
+    one = table[table[schema.SECTOR] == table[schema.SECTOR].iloc[0]]
+    scales = {}
+    for label, rows in (("fleet", table), ("one", one)):
+        det = make_detector("iforest")
+        det.score_stream(rows)
+        z_null = det._fitted.model.z_null
+        body = TailCalibrator.fit(z_null.reference, heavy_tails=label == "one")
+        scales[label] = (z_null.tail_scale, body.tail_scale)
+    fleet_scale, fleet_body = scales["fleet"]
+    assert fleet_body > UNIT_TAIL and fleet_scale == UNIT_TAIL
+    assert scales["one"][0] == scales["one"][1]
