@@ -77,13 +77,6 @@ SHOULDER: tuple[tuple[float, float], ...] = ((0.9, SHOULDER_TOP),)
 #: a slow statistic's tail (a level shift's hour) is heavier than its shoulder says: the
 #: scale is the larger of the shoulder's and the 95-99 % spacing's
 DEEP_SHOULDER: tuple[tuple[float, float], ...] = ((0.9, SHOULDER_TOP), (SHOULDER_TOP, 0.99))
-#: the tail scale of a max over features each in units ``ln(0.25 / p)`` of its own tail
-#: (:mod:`~telecom_nb.detectors.feature_tails`): the max's tail is theirs, ``P(max > u) ~
-#: F_eff * 0.25 * e^-u``, scale 1, while its body is a Gumbel's, whose 50-75 % spacing
-#: implies ~1.27 for 10-100 columns: read from the body, a row whose KPI's own tail puts it
-#: at p 1e-4 among 100 columns (true 1e-2 for the max) read 1e-2 but p 1e-5 (max 1e-3)
-#: read 10^-2.5, and the heavier the evidence the wider the gap
-UNIT_TAIL = 1.0
 #: fewer rows than this left by declustering: the shoulder is read on all rows
 MIN_DECLUSTERED = 100
 #: a few series' score null: a raw score reached by this many excursions of the window
@@ -108,12 +101,10 @@ class TailCalibrator:
     @classmethod
     def fit(cls, raw_scores: np.ndarray, *, heavy_tails: bool = False,
             continues: np.ndarray | None = None,
-            spacings: tuple[tuple[float, float], ...] | None = None,
-            scale_cap: float | None = None) -> TailCalibrator:
+            spacings: tuple[tuple[float, float], ...] | None = None) -> TailCalibrator:
         """``continues[i]``: row i continues a cluster (left out of a shoulder's fit);
         ``spacings``: quantile pairs for the tail's scale instead of the body's or the
-        shoulder's (the largest scale is taken; the tail still starts at their anchor);
-        ``scale_cap``: the tail's scale no wider than this (:data:`UNIT_TAIL`)."""
+        shoulder's (the largest scale is taken; the tail still starts at their anchor)."""
         ref = np.asarray(raw_scores, dtype=np.float64)
         if heavy_tails and continues is not None and (~continues).sum() >= MIN_DECLUSTERED:
             ref = ref[~continues]
@@ -131,8 +122,6 @@ class TailCalibrator:
                     for (qa, qb), (lo, hi) in zip(spacings, bounds, strict=True))
         spread = float(ref[-1] - ref[0])
         floor = max(1e-6 * spread, 1e-12, 1e-9 * abs(anchor))
-        if scale_cap is not None:
-            scale = min(scale, scale_cap)
         return cls(ref, anchor, float(max(scale, floor)), 1.0 - start)
 
     def with_seen(self, raw_scores: np.ndarray, previous_raw: np.ndarray,
