@@ -41,6 +41,11 @@ def _loop(frame: pd.DataFrame, **params) -> tuple[KpiFeatures, np.ndarray]:
     return loop_features(frame, ["traffic"], **params)
 
 
+def _loop_bounds(frame: pd.DataFrame, kpis: list[str], bounds: list[int],
+                 **params) -> tuple[KpiFeatures, np.ndarray]:
+    return loop_features(frame, kpis, **params)
+
+
 def _shift_col(features: KpiFeatures) -> int:
     return features.feature_names.index("traffic:shift_z")
 
@@ -107,6 +112,46 @@ def test_an_old_checkpoint_derives_the_extremes(shifted):
     empty = part.ring_n_ == 0
     assert (derived.ring_max_[empty] == -np.inf).all()
     assert (derived.ring_min_[empty] == np.inf).all()
+
+
+def _night_and_day(shift: int | None, days: int = 9) -> pd.DataFrame:
+    """One 5-minute cell at a steady level: little noise at night, much by day (the spread
+    of an hour's mean differs by hour of the day); ``shift``: 3 hours at 85 % from there."""
+    rng = np.random.default_rng(3)
+    ts = pd.date_range("2026-03-02", periods=days * 288, freq="5min", tz="UTC")
+    busy = np.asarray((ts.hour >= 8) & (ts.hour < 22))
+    day = np.repeat(rng.normal(0, 1, days), 288)
+    traffic = 20.0 * np.exp(np.where(busy, 0.5, 0.05) * rng.normal(size=len(ts))
+                            + np.where(busy, 0.15, 0.01) * day)
+    if shift is not None:
+        traffic[shift : shift + 36] *= 0.85
+    return pd.DataFrame({schema.TIMESTAMP: ts, schema.SECTOR: "cell", "traffic": traffic})
+
+
+def test_the_scale_is_the_hour_of_the_days_own():
+    """A quiet night's hour is scaled by its own day-to-day spread, not the day's average:
+    a 15 % dip at 02:00 is far (the day's average scale read it -0.8) and the busy hours'
+    normal rows stay near (days 5-6: q99 1.2; 2.4 with the day's average)."""
+    start = 6 * 288 + 2 * 12  # day 7, 02:00
+    frame = _night_and_day(start, days=7)
+    fit = pass_features if numba else _loop_bounds
+    features, x = fit(frame, ["traffic"], [1, len(frame)])
+    z = x[:, _shift_col(features)]
+    assert np.median(z[start + 12 : start + 36]) < -4
+    normal = z[4 * 288 : 6 * 288]  # days 5 and 6
+    busy = np.arange(len(normal)) % 288 >= 8 * 12
+    assert np.quantile(np.abs(normal[busy]), 0.99) < 2.0
+
+
+def test_an_old_checkpoint_scales_by_the_day_until_its_hours_have_days(shifted):
+    _, part, _, _, _ = shifted
+    part = part.level_
+    derived = LevelShift()
+    derived.__dict__.update({k: v.copy() if isinstance(v, np.ndarray) else v
+                             for k, v in part.__dict__.items()})
+    derived.derive_added_state(("hour_spread_", "hour_n_", "scale_"))
+    np.testing.assert_array_equal(derived.scale_, part.spread_)
+    assert (derived.hour_n_ == 0).all() and derived.hour_spread_.shape == part.hour_spread_.shape
 
 
 def test_the_seasonal_z_of_a_shift_is_small(shifted):
