@@ -16,10 +16,12 @@ that hour, a fraction of a tick's. So, per sector and scaled KPI:
 * its scale is the median absolute deviation of those days' means, the series' own
   day-to-day noise of an hour's mean: per bin of the day, smoothed over that bin's days
   and pooled over the bins :data:`HOUR_POOL` either side (:meth:`LevelShift._hour_scale`),
-  and before those have :data:`HOUR_MIN_VISITS` visits one average over the day's
-  successive bins. That average lags the hour's own spread (in log1p units a quiet night
-  hour's spread is smaller than the evening's): main's normal tail was 4-6 % of rows >= 2
-  at 03-09 h against 11-15 % at 12-21 h on the few-series LTE sets;
+  shrunk toward one average over the day's successive bins until the hour has days
+  (:data:`HOUR_SHRINK_DAYS`). That average alone lags the hour's own spread (in log1p
+  units a quiet night hour's spread is smaller than the evening's): its normal tail was
+  4-6 % of rows >= 2 at 03-09 h against 11-15 % at 12-21 h on the few-series LTE sets;
+  an hour's own spread alone, read from a few days, is noisy and its narrow draws
+  inflated z (hs44: +20 % false rows);
 * the feature is ``(recent - reference) / scale``, signed, 0 without enough history,
   and only as far as the same z over the last two bins (15-30 minutes) agrees: an hour's
   mean remembers an outage for an hour after it ends, the last bins do not.
@@ -77,11 +79,15 @@ RING = (DAYS + 1) * BINS_PER_DAY
 #: the scale is trusted after this many bins gave a day-to-day spread (6 hours)
 MIN_SCALE_BINS = 24
 #: the hour-of-day scale: a bin's spreads smoothed over its days (at least this weight on
-#: the newest day), pooled over this far either side of the bin, and read once the pooled
-#: bins had this many days' spreads (a duration: one bin of four is visited at 1 h)
+#: the newest day) and pooled over this far either side of the bin
 HOUR_ALPHA = 0.25
 HOUR_POOL = int(pd.Timedelta("30min") / BIN)
-HOUR_MIN_VISITS = 6
+#: ... shrunk toward the day's average scale by days / (days + this), ``days`` the pooled
+#: bins' days of spreads (per visited bin: the same at every cadence); a young hour's
+#: spread of a few MADs of 3-7 values is noise, and a narrow one inflated z (hs44)
+HOUR_SHRINK_DAYS = 7.0
+#: ... and never below this share of the day's average scale
+HOUR_FLOOR = 0.5
 MAD_TO_SIGMA = 1.4826
 #: E[MAD x 1.4826] / sigma of n normal values (n = 0..7, simulated): a handful of days'
 #: MAD is biased low (3 days: by a third), and the scale averages them
@@ -332,8 +338,9 @@ class LevelShift(FeatureExtractor):
     def _hour_scale(self, rows: np.ndarray, day_bin: np.ndarray, w: int, mad: np.ndarray,
                     enough: np.ndarray) -> None:
         """The scale of window ``w`` in bins of the day ``day_bin``: this bin's spreads over
-        its days, pooled with its neighbours' (+-:data:`HOUR_POOL`); the day's average
-        (``spread_``) until the pooled bins had :data:`HOUR_MIN_VISITS` days' spreads."""
+        its days, pooled with its neighbours' (+-:data:`HOUR_POOL`), shrunk toward the day's
+        average (``spread_``) until the pooled bins have days (:data:`HOUR_SHRINK_DAYS`),
+        at least :data:`HOUR_FLOOR` of that average."""
         n = self.hour_n_[rows, day_bin, w]
         a = np.maximum(1.0 / (n + 1.0), HOUR_ALPHA)
         cur = self.hour_spread_[rows, day_bin, w]
@@ -347,7 +354,11 @@ class LevelShift(FeatureExtractor):
             count = count + (seen > 0)
             visits = visits + seen
         pooled = total / np.maximum(count, 1.0)
-        self.scale_[rows, w] = np.where(visits >= HOUR_MIN_VISITS, pooled, self.spread_[rows, w])
+        days = visits / np.maximum(count, 1.0)
+        weight = days / (days + HOUR_SHRINK_DAYS)
+        spread = self.spread_[rows, w]
+        shrunk = spread + weight * (pooled - spread)
+        self.scale_[rows, w] = np.maximum(shrunk, HOUR_FLOOR * spread)
 
     def _grow(self, n: int) -> None:
         if len(self.cur_bin_) >= n:

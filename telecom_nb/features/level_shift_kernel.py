@@ -16,8 +16,9 @@ from telecom_nb.features.level_shift import (
     BINS_PER_DAY,
     DAYS,
     HOUR_ALPHA,
-    HOUR_MIN_VISITS,
+    HOUR_FLOOR,
     HOUR_POOL,
+    HOUR_SHRINK_DAYS,
     MAD_BIAS,
     MAD_TO_SIGMA,
     MIN_DAYS,
@@ -119,10 +120,11 @@ def _hour_scale(day_bin, j, w, mad, enough, spread, hour_spread, hour_n,
         total = total + (hour_spread[0, at, w, j] if seen > 0 else 0.0)
         count = count + (1.0 if seen > 0 else 0.0)
         visits = visits + seen
-    if visits >= HOUR_MIN_VISITS:
-        scale[0, w, j] = total / max(count, 1.0)
-    else:
-        scale[0, w, j] = spread[0, w, j]
+    pooled = total / max(count, 1.0)
+    days = visits / max(count, 1.0)
+    weight = days / (days + HOUR_SHRINK_DAYS)
+    day = spread[0, w, j]
+    scale[0, w, j] = max(day + weight * (pooled - day), HOUR_FLOOR * day)
 
 
 def _reference(bi, j, bins, w, ring_sum, ring_n, ring_max, ring_min, ring_id, ref, spread,
