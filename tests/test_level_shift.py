@@ -41,11 +41,6 @@ def _loop(frame: pd.DataFrame, **params) -> tuple[KpiFeatures, np.ndarray]:
     return loop_features(frame, ["traffic"], **params)
 
 
-def _loop_bounds(frame: pd.DataFrame, kpis: list[str], bounds: list[int],
-                 **params) -> tuple[KpiFeatures, np.ndarray]:
-    return loop_features(frame, kpis, **params)
-
-
 def _shift_col(features: KpiFeatures) -> int:
     return features.feature_names.index("traffic:shift_z")
 
@@ -112,58 +107,6 @@ def test_an_old_checkpoint_derives_the_extremes(shifted):
     empty = part.ring_n_ == 0
     assert (derived.ring_max_[empty] == -np.inf).all()
     assert (derived.ring_min_[empty] == np.inf).all()
-
-
-def _night_and_day(shift: int | None, days: int = 9, quiet: float = 0.05,
-                   seed: int = 3) -> pd.DataFrame:
-    """One 5-minute cell at a steady level: little noise at night (``quiet``), much by day
-    (the spread of an hour's mean differs by hour of the day); ``shift``: 3 hours at 85 %."""
-    rng = np.random.default_rng(seed)
-    ts = pd.date_range("2026-03-02", periods=days * 288, freq="5min", tz="UTC")
-    busy = np.asarray((ts.hour >= 8) & (ts.hour < 22))
-    day = np.repeat(rng.normal(0, 1, days), 288)
-    traffic = 20.0 * np.exp(np.where(busy, 0.5, quiet) * rng.normal(size=len(ts))
-                            + np.where(busy, 0.15, quiet / 5) * day)
-    if shift is not None:
-        traffic[shift : shift + 36] *= 0.85
-    return pd.DataFrame({schema.TIMESTAMP: ts, schema.SECTOR: "cell", "traffic": traffic})
-
-
-def _shift_z(frame: pd.DataFrame) -> np.ndarray:
-    fit = pass_features if numba else _loop_bounds
-    features, x = fit(frame, ["traffic"], [1, len(frame)])
-    return x[:, _shift_col(features)]
-
-
-def test_the_scale_leans_to_the_hour_of_the_days_own():
-    """Once its hours have days, a quiet night's hour is scaled nearer its own day-to-day
-    spread than the day's average: a 15 % dip at 02:00 on day 14 reads -1.3 (-0.7 with the
-    day's average alone) and the busy hours' normal rows stay nearer (q99 3.5 against 4.8)."""
-    start = 13 * 288 + 2 * 12  # day 14, 02:00
-    z = _shift_z(_night_and_day(start, days=14))
-    assert np.median(z[start + 12 : start + 36]) < -1.1
-    normal = z[4 * 288 : 13 * 288]  # days 5-13
-    busy = np.arange(len(normal)) % 288 >= 8 * 12
-    assert np.quantile(np.abs(normal[busy]), 0.99) < 4.0
-
-
-def test_a_young_hours_spread_does_not_inflate_z():
-    """A cell as noisy at every hour: an hour's own spread read from its first few days is
-    noise (a MAD of 3-7 values); shrunk toward the day's average its normal tail stays the
-    average's (q999 on days 5-6: 3.3, the day's average alone 3.2, the hour's alone 4.7)."""
-    z = _shift_z(_night_and_day(None, days=6, quiet=0.5, seed=7))
-    assert np.quantile(np.abs(z[4 * 288 :]), 0.999) < 3.8
-
-
-def test_an_old_checkpoint_scales_by_the_day_until_its_hours_have_days(shifted):
-    _, part, _, _, _ = shifted
-    part = part.level_
-    derived = LevelShift()
-    derived.__dict__.update({k: v.copy() if isinstance(v, np.ndarray) else v
-                             for k, v in part.__dict__.items()})
-    derived.derive_added_state(("hour_spread_", "hour_n_", "scale_"))
-    np.testing.assert_array_equal(derived.scale_, part.spread_)
-    assert (derived.hour_n_ == 0).all() and derived.hour_spread_.shape == part.hour_spread_.shape
 
 
 def test_the_seasonal_z_of_a_shift_is_small(shifted):

@@ -13,15 +13,8 @@ that hour, a fraction of a tick's. So, per sector and scaled KPI:
   bin so far and the 3 bins before it (the last ~hour, :data:`WINDOWS`);
 * its reference is the median, over the last :data:`DAYS` days that have it, of the same
   window's mean on each day (at least :data:`MIN_DAYS`), taken when the bin before closes;
-* its scale is the median absolute deviation of those days' means, the series' own
-  day-to-day noise of an hour's mean: per bin of the day, smoothed over that bin's days
-  and pooled over the bins :data:`HOUR_POOL` either side (:meth:`LevelShift._hour_scale`),
-  shrunk toward one average over the day's successive bins until the hour has days
-  (:data:`HOUR_SHRINK_DAYS`). That average alone lags the hour's own spread (in log1p
-  units a quiet night hour's spread is smaller than the evening's): its normal tail was
-  4-6 % of rows >= 2 at 03-09 h against 11-15 % at 12-21 h on the few-series LTE sets;
-  an hour's own spread alone, read from a few days, is noisy and its narrow draws
-  inflated z (hs44: +20 % false rows);
+* its scale is the median absolute deviation of those days' means, smoothed over the
+  day's bins (the series' own day-to-day noise of an hour's mean);
 * the feature is ``(recent - reference) / scale``, signed, 0 without enough history,
   and only as far as the same z over the last two bins (15-30 minutes) agrees: an hour's
   mean remembers an outage for an hour after it ends, the last bins do not.
@@ -78,16 +71,6 @@ MIN_DAYS = 3
 RING = (DAYS + 1) * BINS_PER_DAY
 #: the scale is trusted after this many bins gave a day-to-day spread (6 hours)
 MIN_SCALE_BINS = 24
-#: the hour-of-day scale: a bin's spreads smoothed over its days (at least this weight on
-#: the newest day) and pooled over this far either side of the bin
-HOUR_ALPHA = 0.25
-HOUR_POOL = int(pd.Timedelta("30min") / BIN)
-#: ... shrunk toward the day's average scale by days / (days + this), ``days`` the pooled
-#: bins' days of spreads (per visited bin: the same at every cadence); a young hour's
-#: spread of a few MADs of 3-7 values is noise, and a narrow one inflated z (hs44)
-HOUR_SHRINK_DAYS = 7.0
-#: ... and never below this share of the day's average scale
-HOUR_FLOOR = 0.5
 MAD_TO_SIGMA = 1.4826
 #: E[MAD x 1.4826] / sigma of n normal values (n = 0..7, simulated): a handful of days'
 #: MAD is biased low (3 days: by a third), and the scale averages them
@@ -116,20 +99,13 @@ class LevelShift(FeatureExtractor):
 
     #: state newer than some checkpoints: derived by :meth:`derive_added_state`
     _state_added: tuple[str, ...] = ("cur_max_", "cur_min_", "ring_max_", "ring_min_",
-                                     "held_z_", "held_id_", "hour_spread_", "hour_n_",
-                                     "scale_")
+                                     "held_z_", "held_id_")
 
     def derive_added_state(self, names: Sequence[str]) -> None:
         """A checkpoint older than the trimmed hour: each stored bin's mean stands for its
         largest and smallest value (those windows read as before, untrimmed in effect);
-        older than the held level: no hour held yet (it holds again after 3 hours); older
-        than the hour-of-day scale: the day's average scale until its bins have days."""
+        older than the held level: no hour held yet (it holds again after 3 hours)."""
         n, k = self.cur_sum_.shape
-        if "scale_" in names or "hour_n_" in names or "hour_spread_" in names:
-            shape = (n, BINS_PER_DAY, len(WINDOWS), k)
-            self.hour_spread_ = np.zeros(shape)
-            self.hour_n_ = np.zeros(shape)
-            self.scale_ = self.spread_.copy()
         if "held_z_" in names or "held_id_" in names:
             self.held_z_ = np.zeros((n, HELD_RING, k))
             self.held_id_ = np.full((n, HELD_RING), _NONE, dtype=np.int64)
@@ -159,11 +135,6 @@ class LevelShift(FeatureExtractor):
         self.ref_ = np.full((0, w, k), np.nan)  # reference of the bin after the last closed
         self.spread_ = np.zeros((0, w, k))  # smoothed day-to-day spread of the window's mean
         self.spread_n_ = np.zeros((0, w, k))
-        # per bin of the day: its smoothed day-to-day spread, the days that gave one; and
-        # the scale of each sector's open bin (the hour's, or the day's average: _hour_scale)
-        self.hour_spread_ = np.zeros((0, BINS_PER_DAY, w, k))
-        self.hour_n_ = np.zeros((0, BINS_PER_DAY, w, k))
-        self.scale_ = np.zeros((0, w, k))
         self.held_z_ = np.zeros((0, HELD_RING, k))  # each bin's last shift z (held_level)
         self.held_id_ = np.full((0, HELD_RING), _NONE, dtype=np.int64)
         self.floors_ = spread_floors(self.kpis_ or ())
@@ -244,7 +215,7 @@ class LevelShift(FeatureExtractor):
         zs = []
         for w, bins in enumerate(WINDOWS):
             total, count, hi, lo = self._recent(r, b, y[known], bins)
-            scale = np.maximum(self.scale_[r, w], self.floors_)
+            scale = np.maximum(self.spread_[r, w], self.floors_)
             mean = window_mean(total, count, hi, lo, TRIMMED[w])
             with np.errstate(invalid="ignore", divide="ignore"):
                 z = (mean - self.ref_[r, w]) / scale
@@ -333,32 +304,6 @@ class LevelShift(FeatureExtractor):
         spread = self.spread_[rows, w]
         self.spread_[rows, w] = np.where(enough, spread + a * (mad - spread), spread)
         self.spread_n_[rows, w] = n + enough
-        self._hour_scale(rows, b % BINS_PER_DAY, w, mad, enough)
-
-    def _hour_scale(self, rows: np.ndarray, day_bin: np.ndarray, w: int, mad: np.ndarray,
-                    enough: np.ndarray) -> None:
-        """The scale of window ``w`` in bins of the day ``day_bin``: this bin's spreads over
-        its days, pooled with its neighbours' (+-:data:`HOUR_POOL`), shrunk toward the day's
-        average (``spread_``) until the pooled bins have days (:data:`HOUR_SHRINK_DAYS`),
-        at least :data:`HOUR_FLOOR` of that average."""
-        n = self.hour_n_[rows, day_bin, w]
-        a = np.maximum(1.0 / (n + 1.0), HOUR_ALPHA)
-        cur = self.hour_spread_[rows, day_bin, w]
-        self.hour_spread_[rows, day_bin, w] = np.where(enough, cur + a * (mad - cur), cur)
-        self.hour_n_[rows, day_bin, w] = n + enough
-        total, count, visits = np.zeros_like(cur), np.zeros_like(cur), np.zeros_like(cur)
-        for d in range(-HOUR_POOL, HOUR_POOL + 1):  # in order (the compiled pass's)
-            at = (day_bin + d) % BINS_PER_DAY
-            seen = self.hour_n_[rows, at, w]
-            total = total + np.where(seen > 0, self.hour_spread_[rows, at, w], 0.0)
-            count = count + (seen > 0)
-            visits = visits + seen
-        pooled = total / np.maximum(count, 1.0)
-        days = visits / np.maximum(count, 1.0)
-        weight = days / (days + HOUR_SHRINK_DAYS)
-        spread = self.spread_[rows, w]
-        shrunk = spread + weight * (pooled - spread)
-        self.scale_[rows, w] = np.maximum(shrunk, HOUR_FLOOR * spread)
 
     def _grow(self, n: int) -> None:
         if len(self.cur_bin_) >= n:
@@ -378,7 +323,4 @@ class LevelShift(FeatureExtractor):
         self.ref_ = grow_rows(self.ref_, n, np.nan)
         self.spread_ = grow_rows(self.spread_, n, 0.0)
         self.spread_n_ = grow_rows(self.spread_n_, n, 0.0)
-        self.hour_spread_ = grow_rows(self.hour_spread_, n, 0.0)
-        self.hour_n_ = grow_rows(self.hour_n_, n, 0.0)
-        self.scale_ = grow_rows(self.scale_, n, 0.0)
 

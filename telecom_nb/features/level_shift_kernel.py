@@ -15,10 +15,6 @@ from telecom_nb.features.level_shift import (
     _NONE,
     BINS_PER_DAY,
     DAYS,
-    HOUR_ALPHA,
-    HOUR_FLOOR,
-    HOUR_POOL,
-    HOUR_SHRINK_DAYS,
     MAD_BIAS,
     MAD_TO_SIGMA,
     MIN_DAYS,
@@ -46,7 +42,7 @@ def _mean(total, count, hi, lo, trim):  # pragma: no cover - compiled
 
 
 def _window_z(y, bi, c0, j, bins, w, cur_sum, cur_n, cur_max, cur_min, ring_sum, ring_n,
-              ring_max, ring_min, ring_id, ref, scale, floors):  # pragma: no cover - compiled
+              ring_max, ring_min, ring_id, ref, spread, floors):  # pragma: no cover - compiled
     """``LevelShift`` z of the last ``bins`` bins (window ``w``) of KPI ``j`` with ``y``."""
     ok = np.isfinite(y) and y != 0.0
     same = bi == c0
@@ -74,10 +70,10 @@ def _window_z(y, bi, c0, j, bins, w, cur_sum, cur_n, cur_max, cur_min, ring_sum,
         lo = min(lo, b)
     total = p_sum + c_sum
     count = p_n + c_n
-    sc = max(scale[0, w, j], floors[j])
+    scale = max(spread[0, w, j], floors[j])
     if count == 0:
         return np.nan
-    return (_mean(total, count, hi, lo, _TRIM[w]) - ref[0, w, j]) / sc
+    return (_mean(total, count, hi, lo, _TRIM[w]) - ref[0, w, j]) / scale
 
 
 def _median(v, buf):  # pragma: no cover - compiled
@@ -102,34 +98,8 @@ def _median(v, buf):  # pragma: no cover - compiled
     return (lo + buf[h]) / 2.0
 
 
-def _hour_scale(day_bin, j, w, mad, enough, spread, hour_spread, hour_n,
-                scale):  # pragma: no cover - compiled
-    """``LevelShift._hour_scale`` of KPI ``j``, window ``w``, bin of the day ``day_bin``."""
-    if enough:
-        n = hour_n[0, day_bin, w, j]
-        a = max(1.0 / (n + 1.0), HOUR_ALPHA)
-        cur = hour_spread[0, day_bin, w, j]
-        hour_spread[0, day_bin, w, j] = cur + a * (mad - cur)
-        hour_n[0, day_bin, w, j] = n + 1.0
-    total = 0.0
-    count = 0.0
-    visits = 0.0
-    for d in range(-HOUR_POOL, HOUR_POOL + 1):
-        at = (day_bin + d) % BINS_PER_DAY
-        seen = hour_n[0, at, w, j]
-        total = total + (hour_spread[0, at, w, j] if seen > 0 else 0.0)
-        count = count + (1.0 if seen > 0 else 0.0)
-        visits = visits + seen
-    pooled = total / max(count, 1.0)
-    days = visits / max(count, 1.0)
-    weight = days / (days + HOUR_SHRINK_DAYS)
-    day = spread[0, w, j]
-    scale[0, w, j] = max(day + weight * (pooled - day), HOUR_FLOOR * day)
-
-
 def _reference(bi, j, bins, w, ring_sum, ring_n, ring_max, ring_min, ring_id, ref, spread,
-               spread_n, hour_spread, hour_n, scale, means, dev,
-               buf):  # pragma: no cover - compiled
+               spread_n, means, dev, buf):  # pragma: no cover - compiled
     """``LevelShift._reference`` of KPI ``j``, window ``w``, for the new bin ``bi``."""
     valid = 0
     for d in range(1, DAYS + 1):
@@ -157,15 +127,12 @@ def _reference(bi, j, bins, w, ring_sum, ring_n, ring_max, ring_min, ring_id, re
         a = max(1.0 / (spread_n[0, w, j] + 1.0), 1.0 / BINS_PER_DAY)
         spread[0, w, j] = spread[0, w, j] + a * (mad - spread[0, w, j])
         spread_n[0, w, j] = spread_n[0, w, j] + 1.0
-        _hour_scale(bi % BINS_PER_DAY, j, w, mad, True, spread, hour_spread, hour_n, scale)
     else:
         ref[0, w, j] = np.nan
-        _hour_scale(bi % BINS_PER_DAY, j, w, 0.0, False, spread, hour_spread, hour_n, scale)
 
 
 def shift_pass(y, b, out, cur, cur_sum, cur_n, cur_max, cur_min, ring_sum, ring_n, ring_max,
-               ring_min, ring_id, ref, spread, spread_n, hour_spread, hour_n, scale,
-               floors):  # pragma: no cover - compiled
+               ring_min, ring_id, ref, spread, spread_n, floors):  # pragma: no cover - compiled
     """Rows ``y`` (n x k, scaled) in bins ``b`` of state row 0: ``out`` (n x k) filled."""
     n, k = y.shape
     means = np.empty(DAYS)
@@ -177,9 +144,9 @@ def shift_pass(y, b, out, cur, cur_sum, cur_n, cur_max, cur_min, ring_sum, ring_
         for j in range(k):  # score
             v = y[i, j]
             hour = _window_z(v, bi, c0, j, _W[0], 0, cur_sum, cur_n, cur_max, cur_min,
-                             ring_sum, ring_n, ring_max, ring_min, ring_id, ref, scale, floors)
+                             ring_sum, ring_n, ring_max, ring_min, ring_id, ref, spread, floors)
             recent = _window_z(v, bi, c0, j, _W[1], 1, cur_sum, cur_n, cur_max, cur_min,
-                               ring_sum, ring_n, ring_max, ring_min, ring_id, ref, scale,
+                               ring_sum, ring_n, ring_max, ring_min, ring_id, ref, spread,
                                floors)
             good = (np.isfinite(v) and spread_n[0, 0, j] >= MIN_SCALE_BINS
                     and np.isfinite(hour) and spread_n[0, 1, j] >= MIN_SCALE_BINS
@@ -207,8 +174,7 @@ def shift_pass(y, b, out, cur, cur_sum, cur_n, cur_max, cur_min, ring_sum, ring_
             for w in range(len(_W)):
                 for j in range(k):
                     _reference(bi, j, _W[w], w, ring_sum, ring_n, ring_max, ring_min, ring_id,
-                               ref, spread, spread_n, hour_spread, hour_n, scale, means, dev,
-                               buf)
+                               ref, spread, spread_n, means, dev, buf)
         if bi == cur[0]:
             for j in range(k):
                 v = y[i, j]
@@ -226,6 +192,5 @@ if numba is not None:
     _mean = numba.njit(cache=True, inline="always")(_mean)
     _median = numba.njit(cache=True, inline="always")(_median)
     _window_z = numba.njit(cache=True, inline="always")(_window_z)
-    _hour_scale = numba.njit(cache=True, inline="always")(_hour_scale)
     _reference = numba.njit(cache=True, inline="always")(_reference)
     shift_pass = AnyLayout(numba.njit(cache=True, nogil=True)(shift_pass))
