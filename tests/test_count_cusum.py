@@ -172,3 +172,32 @@ def test_one_value_rare_on_its_own_reads_its_sum(learned):
     for _ in range(12):
         _hour(learned, 0.0)
     assert _hour(learned, 10.0) < 3.5
+
+
+def test_the_sum_kept_is_the_one_read_at_the_trials_the_traffic_implies():
+    """A drop rate shown at 2 decimals beside its Erlangs: 11.76 % at 2.5 Erl (~100 calls) is
+    read as 4+ drops of 34+, not 2 of 17 (:mod:`~telecom_nb.features.count_proxy`); the sum
+    learned from it is that reading's, the one :meth:`LumpyKpis.z` read (kept as 2 of 17,
+    a 15-minute surge's next drops started ~3 nats short of it)."""
+    rng = np.random.default_rng(7)
+    lumpy = LumpyKpis(("VoLTE Drop Rate (%)", "VoLTE Traffic (Erl)"), (), 1)
+
+    def hour() -> np.ndarray:
+        erl = rng.uniform(0.05, 3.0, 100).round(2)
+        calls = rng.poisson(40 * erl)
+        rate = 100.0 * rng.binomial(calls, 0.02) / np.maximum(calls, 1)
+        return np.column_stack([np.where(calls > 0, rate.round(2), np.nan), erl])
+
+    for _ in range(100):
+        lumpy.update(ROWS, SLOTS, DAY, hour(), 100)
+    raw = hour()
+    raw[0] = (11.76, 2.5)
+    read = lumpy.counts_.read(ROWS, SLOTS[0], raw, np.zeros(raw.shape))
+    _, k, n, _, p = lumpy._as_read(read, ROWS, raw)
+    assert k[0, 0] >= 4 and k[0, 0] / n[0, 0] == 2 / 17  # the traffic's reading
+    before = float(lumpy.cusum_.sum_[0, 0])
+    lumpy.update(ROWS, SLOTS, DAY, raw, 100)
+    step = steps(k[:1, 0].astype(float), n[:1, 0].astype(float), p[:1, 0])[0][0]
+    decay = count_cusum.decay_per_value(HOUR_NS)
+    assert np.isclose(lumpy.cusum_.sum_[0, 0], min(max(decay * before + step, 0.0), 20.0),
+                      rtol=1e-5)
