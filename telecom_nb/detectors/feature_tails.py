@@ -249,9 +249,6 @@ class FeatureTails:
             with np.errstate(invalid="ignore"):  # rows beyond the deepest start, per onset
                 over = (a > start[-1]).sum(axis=0) if plain is None else plain.above(start[-1])
                 lasting = over > LASTING * np.maximum(deepest, 1)
-            # the free reading starts at the deepest start: count a run's rows there, not at
-            # the gate (a smooth column's onsets are lighter-tailed than its rows)
-            runs = np.maximum(runs, np.log(np.maximum(over, 1) / np.maximum(deepest, 1)))
             _pulled(start, base, tail_scale, levels, above & lasting)
         # no body and no tail of its own: nothing in the window backs a p below one row's
         # (module doc); a flat deepest level, read by every part through the same arrays
