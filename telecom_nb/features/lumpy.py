@@ -115,7 +115,7 @@ class LumpyKpis:
         expected = unscale_kpis(expected[:, :k], self.kpis)
         own = self.zero_kpis_.z(raw, expected, z[:, :k], rows, wslot, day)
         read = self.counts_.read(rows, slot, raw, expected)
-        read, scaled = self._as_read(read, rows, raw, scaled=True)
+        read, scaled = self._as_read(read, rows, raw)
         counted = self.counts_.evidence(rows, slot, raw, expected, read)
         alone = counted
         sums = self.runs_.sums(self.counts_, read, rows, slot, raw, step_ns)
@@ -143,16 +143,15 @@ class LumpyKpis:
         return np.sign(z) * np.minimum(np.abs(z), cap)
 
     def _as_read(
-        self, read: Read | None, rows: np.ndarray, raw: np.ndarray, scaled: bool = False
-    ) -> Read | tuple[Read | None, np.ndarray | None] | None:
+        self, read: Read | None, rows: np.ndarray, raw: np.ndarray
+    ) -> tuple[Read | None, np.ndarray | None]:
         """``read`` (:meth:`CountRatios.read`) with the events and trials :meth:`z` reads:
         an exact counter's where the row has one, else the multiple of the smallest
-        fraction the traffic implies (``read`` itself where neither applies); with
-        ``scaled``: ``(read, the proxy's scaled mask or None)``."""
+        fraction the traffic implies (``read`` itself where neither applies), and the
+        proxy's scaled mask (or None)."""
         known = known_rows(rows, len(self.counts_.rate_))
         out = self.dens_.exact(read, raw, known, self.counts_.resolution()[0])
-        out, mask = self.proxy_.scale(out, raw, self.dens_.columns())
-        return (out, mask) if scaled else out
+        return self.proxy_.scale(out, raw, self.dens_.columns())
 
     def counting(self) -> bool:
         """Whether a KPI has a denominator (the count drift reads something)."""
