@@ -187,30 +187,6 @@ def test_deviation_recurring_at_the_same_time_each_day_becomes_normal():
     assert (np.abs(z[at_ten & (day == 3)]) < 4).all(), z[at_ten]  # learned from repeats
 
 
-@pytest.mark.parametrize("compiled", [True, False])
-def test_persistence_does_not_carry_a_fault_past_its_end(compiled, monkeypatch):
-    """An ordinary tick after a big fault reads as itself on the persistence column, not as
-    a lasting shift; a tick that keeps up with a lasting shift still reads the full cap."""
-    from telecom_nb.features import tick_kernels
-    from telecom_nb.features.persistence import Persistence
-
-    if not compiled:
-        monkeypatch.setattr(tick_kernels, "numba", None)
-    rng = np.random.default_rng(3)
-    p = Persistence(1)
-    rows = np.arange(50)
-    for _ in range(60):
-        p.update(rows, rng.normal(size=(50, 1)), 50)
-    z = rng.normal(size=(50, 1))
-    for _ in range(4):  # sector 0: a site down (z 15) for four ticks; sector 1: a shift of 3
-        z[0], z[1] = 15.0, 3.0
-        p.update(rows, z, 50)
-    z[0], z[1] = 2.0, 2.0  # the fault is over: an ordinary tick; the shift dips within noise
-    out = p.transform(rows, z)
-    assert 0.0 < out[0, 0] <= 2.0 + 1e-9  # no more than the tick alone
-    assert out[1, 0] > 4.0  # the lasting shift keeps its evidence (the old cap: 2 / 0.42)
-
-
 def test_persistence_spread_prior_is_the_fleets_not_a_fixed_one():
     from telecom_nb.features.persistence import PRIOR_SD, WHITE_SD, Persistence
 

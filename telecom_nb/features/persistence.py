@@ -50,30 +50,6 @@ PRIOR_SD = 1.0
 PRIOR_TICKS = 100.0
 MIN_HISTORY = 8
 Z_CLIP = 1000.0
-#: a tick that keeps at least this share of the memory's mean (same sign) supports the
-#: persistence the memory shows; one keeping at most :data:`KEEP_LOW` of it does not: the
-#: memory is a past event (a fault's hours) and the tick counts only as itself
-KEEP_HIGH = 0.5
-KEEP_LOW = 0.25
-
-
-def tick_cap(z: np.ndarray, prev: np.ndarray, white: float) -> np.ndarray:
-    """How far the persistence z may read on this tick: ``|z| / white`` (this tick's z if it
-    persisted) while the tick keeps up with the memory ``prev``, down to ``|z|`` (the tick
-    alone) when the memory stands far beyond it.
-
-    Why: an ordinary tick an hour after a site outage (z 2, memory 15) read 2 / 0.42 = 4.8,
-    as rare on the persistence column as 14.9 tail units where its seasonal column read 4.5
-    (lat45's t2520-t2522: 13, 10 and 78 false rows within 6 h after a fault). A slow
-    degradation's ticks wander around its memory and keep the full cap.
-    """
-    az = np.abs(z)
-    ap = np.abs(prev)
-    same = np.sign(z) == np.sign(prev)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        keep = np.where(same & (ap > az), az / ap, 1.0)
-    share = np.clip((keep - KEEP_LOW) / (KEEP_HIGH - KEEP_LOW), 0.0, 1.0)
-    return az * (1.0 + share * (1.0 / white - 1.0))
 
 
 class Persistence:
@@ -122,11 +98,8 @@ class Persistence:
         known, level, spread, count = usual
         white = self.white_sd
         p = (self._current(rows, z) - level) / np.maximum(spread, white)
-        # no stronger than this tick alone would be if it persisted, and than the tick
-        # alone when the memory is a past event far beyond it
-        in_mean = known_rows(rows, len(self.mean_))
-        prev = np.where(in_mean[:, None], wide(self.mean_[np.where(in_mean, rows, 0)]), z)
-        cap = tick_cap(z, prev, white)
+        # no stronger than this tick alone would be if it persisted
+        cap = np.abs(z) / white
         p = np.sign(p) * np.minimum(np.abs(p), cap) * (np.sign(p) == np.sign(z))
         ok = known[:, None] & (count >= MIN_HISTORY)
         out[ok] = np.clip(p[ok], -Z_CLIP, Z_CLIP)

@@ -34,12 +34,10 @@ from telecom_nb.features.persistence import (
     ALPHA as P_ALPHA,
 )
 from telecom_nb.features.persistence import (
-    KEEP_HIGH,
-    KEEP_LOW,
-    PRIOR_TICKS,
+    MIN_HISTORY as P_MIN_HISTORY,
 )
 from telecom_nb.features.persistence import (
-    MIN_HISTORY as P_MIN_HISTORY,
+    PRIOR_TICKS,
 )
 from telecom_nb.features.recurrence import adjust_cell, cell_counts, record_cells, shift_cells
 from telecom_nb.features.robust_kernel import _nmax, _nmin, numba, robust_cell
@@ -363,12 +361,9 @@ def series_pass(y, yc, yn, slot, wslot, hours, tns, bid, out, nov, nov_n, cfg, i
                 lvl, cnt = np.float64(p_l[r, j]), np.float64(p_c[r, j])
                 spread = (cnt * (np.float64(p_d[r, j]) * MAD_TO_SIGMA) + PRIOR_TICKS * p_fsd[j]) / (
                     cnt + PRIOR_TICKS)
-                prev = np.float64(p_mean[r, j])
-                cur = (1.0 - p_alpha) * prev + p_alpha * z
+                cur = (1.0 - p_alpha) * np.float64(p_mean[r, j]) + p_alpha * z
                 p = (cur - lvl) / _nmax(spread, p_white)
-                kept = abs(z) / abs(prev) if _sign(z) == _sign(prev) and abs(prev) > abs(z) else 1.0
-                share = _nmin(_nmax((kept - KEEP_LOW) / (KEEP_HIGH - KEEP_LOW), 0.0), 1.0)
-                cap = abs(z) * (1.0 + share * (1.0 / p_white - 1.0))  # persistence.tick_cap
+                cap = abs(z) / p_white
                 sp_ = _sign(p)
                 p = sp_ * _nmin(abs(p), cap) * (1.0 if sp_ == _sign(z) else 0.0)
                 out[i, p_off + j] = _clip(p) if cnt >= P_MIN_HISTORY else 0.0

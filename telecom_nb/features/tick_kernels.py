@@ -101,7 +101,7 @@ def _persist_current(rows, z, mean, keep, alpha, out):  # pragma: no cover - com
 
 
 def _persist_z(rows, z, mean, keep, alpha, level, dev, count, fleet_sd, mad, prior, white,
-               min_history, z_clip, keep_low, keep_high, out):  # pragma: no cover - compiled
+               min_history, z_clip, out):  # pragma: no cover - compiled
     n, k = z.shape
     for i in range(n):
         r = rows[i]
@@ -112,15 +112,9 @@ def _persist_z(rows, z, mean, keep, alpha, level, dev, count, fleet_sd, mad, pri
         for j in range(k):
             c = np.float64(count[r, j])
             spread = (c * (np.float64(dev[r, j]) * mad) + prior * fleet_sd[j]) / (c + prior)
-            prev = np.float64(mean[r, j]) if in_mean else z[i, j]
-            cur = keep * prev + alpha * z[i, j] if in_mean else z[i, j]
+            cur = keep * np.float64(mean[r, j]) + alpha * z[i, j] if in_mean else z[i, j]
             p = (cur - np.float64(level[r, j])) / _nmax(spread, white)
-            az = abs(z[i, j])
-            kept = 1.0
-            if _sign(z[i, j]) == _sign(prev) and abs(prev) > az:
-                kept = az / abs(prev)
-            share = _nmin(_nmax((kept - keep_low) / (keep_high - keep_low), 0.0), 1.0)
-            cap = az * (1.0 + share * (1.0 / white - 1.0))
+            cap = abs(z[i, j]) / white
             sp = _sign(p)
             p = sp * _nmin(abs(p), cap) * (1.0 if sp == _sign(z[i, j]) else 0.0)
             out[i, j] = _clip(p, z_clip) if c >= min_history else 0.0
@@ -206,20 +200,14 @@ def persistence_z(persist, rows: np.ndarray, z: np.ndarray) -> np.ndarray | None
     table = persist.usual_
     if not _applies(z, rows, persist.mean_, table.level, table.dev, table.count):
         return None
-    from telecom_nb.features.persistence import (
-        KEEP_HIGH,
-        KEEP_LOW,
-        MIN_HISTORY,
-        PRIOR_TICKS,
-        Z_CLIP,
-    )
+    from telecom_nb.features.persistence import MIN_HISTORY, PRIOR_TICKS, Z_CLIP
 
     alpha, white = persist.alpha, persist.white_sd
     out = np.empty((len(z), z.shape[1]))
     z = np.ascontiguousarray(z)
     state = (persist.mean_, 1.0 - alpha, alpha, table.level, table.dev, table.count,
              np.asarray(persist.fleet_sd_, dtype=np.float64), MAD_TO_SIGMA,
-             float(PRIOR_TICKS), white, float(MIN_HISTORY), Z_CLIP, KEEP_LOW, KEEP_HIGH)
+             float(PRIOR_TICKS), white, float(MIN_HISTORY), Z_CLIP)
     row_split.over_rows(len(z), lambda lo, hi: _persist_z(
         rows[lo:hi], z[lo:hi], *state, out[lo:hi]))
     return out
