@@ -18,7 +18,7 @@ from telecom_nb.features.any_layout import AnyLayout
 from telecom_nb.features.compact import COUNT_UNITS, bits, count_units, f16_decode, tenths_read
 from telecom_nb.features.group_median import FLEET_SAMPLE
 from telecom_nb.features.robust_kernel import _nmax, numba
-from telecom_nb.features.robust_stats import MAD_TO_SIGMA, MIN_COUNT_TO_CLIP
+from telecom_nb.features.robust_stats import GATE_Z, MAD_TO_SIGMA, MIN_COUNT_TO_CLIP
 from telecom_nb.features.seasonal import REL_FLOOR, SLOT_WARM, SPREAD_PRIOR_N
 from telecom_nb.features.weekly import AGREE_Z, WITNESS_VISITS
 
@@ -58,6 +58,17 @@ def own_effect(fleet, tau2, sigma2, level, count):  # pragma: no cover - compile
     w = count * tau2 / den if den > 0 else 0.0
     var = tau2 * sigma2 / den if den > 0 else 0.0
     return fleet + w * (level - fleet), var
+
+
+def restart_cell(r, level, count, spread, fleet, tau2, sigma2):  # pragma: no cover
+    """Whether a weekday cell's own effect (``level`` of ``count`` visits) learned a fault
+    and starts over from the fleet's: the sample is beyond ``GATE_Z`` widened ``spread``s
+    of it, or contradicts a one-visit habit while agreeing with the fleet's (``sigma2``:
+    the day's noise). ``WeekdayEffects.update`` per cell, for both compiled learners."""
+    if abs(r - level) > GATE_Z * spread:
+        return True
+    own, var = own_effect(fleet, tau2, sigma2, level, count)
+    return contradicted_cell(r, own, var, count, fleet, tau2, sigma2)
 
 
 def weekday_cell(spread, has, fleet, tau2, level, count, r):  # pragma: no cover - compiled
@@ -111,6 +122,7 @@ if numba is not None:
     typical_day_cell = numba.njit(cache=True)(typical_day_cell)
     contradicted_cell = numba.njit(cache=True)(contradicted_cell)
     own_effect = numba.njit(cache=True)(own_effect)
+    restart_cell = numba.njit(cache=True)(restart_cell)
     weekday_cell = numba.njit(cache=True)(weekday_cell)
     typical_day = AnyLayout(numba.njit(cache=True, nogil=True)(typical_day))
     weekday = AnyLayout(numba.njit(cache=True, nogil=True)(weekday))

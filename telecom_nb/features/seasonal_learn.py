@@ -42,7 +42,7 @@ from telecom_nb.features.seasonal import (
     RECUR_WITHIN_HOURS,
     SLOT_WARM,
 )
-from telecom_nb.features.seasonal_kernel import contradicted_cell, own_effect
+from telecom_nb.features.seasonal_kernel import restart_cell
 from telecom_nb.features.time_slots import HOUR_NS
 
 
@@ -131,10 +131,8 @@ def _week(rows, wslot, r, learn, far, spread, fleet, tau2, sigma2, visit, a_min,
             units = int(count[row, w, j])
             nn = units / COUNT_UNITS
             lv = lv if nn > 0 else fleet[i, j]
-            own, var = own_effect(fleet[i, j], tau2[i, j], sigma2[i, j], lv, nn)
-            if learn[i, j] and not far[i, j] and (
-                    abs(r[i, j] - lv) > GATE_Z * spread[i, j] or contradicted_cell(
-                        r[i, j], own, var, nn, fleet[i, j], tau2[i, j], sigma2[i, j])):
+            if learn[i, j] and not far[i, j] and restart_cell(
+                    r[i, j], lv, nn, spread[i, j], fleet[i, j], tau2[i, j], sigma2[i, j]):
                 nn = 0.0  # its own effect learned a fault: start over from the fleet's
                 units = 0
                 lv = fleet[i, j]

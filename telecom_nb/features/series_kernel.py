@@ -49,12 +49,7 @@ from telecom_nb.features.robust_stats import (
     MIN_COUNT_TO_CLIP,
 )
 from telecom_nb.features.seasonal import SLOT_WARM
-from telecom_nb.features.seasonal_kernel import (
-    contradicted_cell,
-    own_effect,
-    typical_day_cell,
-    weekday_cell,
-)
+from telecom_nb.features.seasonal_kernel import restart_cell, typical_day_cell, weekday_cell
 from telecom_nb.features.seasonal_learn import recur_cell
 from telecom_nb.features.series_cells import (
     _clip,
@@ -228,10 +223,8 @@ def series_pass(y, yc, yn, slot, wslot, hours, tns, bid, out, nov, nov_n, cfg, i
                 units = int(wk_c[r, w, j])
                 nn = units / COUNT_UNITS
                 lv = lv if nn > 0 else wfl
-                own, var = own_effect(wfl, wt2, day_sp * day_sp, lv, nn)
-                if has and informed and warm and not far and (
-                        abs(rw - lv) > GATE_Z * spread or contradicted_cell(
-                            rw, own, var, nn, wfl, wt2, day_sp * day_sp)):
+                if has and informed and warm and not far and restart_cell(
+                        rw, lv, nn, spread, wfl, wt2, day_sp * day_sp):
                     nn = 0.0
                     units = 0
                     lv = wfl
