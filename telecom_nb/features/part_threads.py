@@ -11,6 +11,11 @@ seasonal z) before the fork, so neither thread computes what the other reads, an
 the second thread before it returns or raises: a checkpoint or a ``set_params`` between
 calls never sees a part half-run.
 
+The parts thread leaves the heap alone: the runner trims once after the tick
+(``engine/heap.trim_heap``), and a trim between the parts (as here until the 46th session)
+handed back pages the rest of the tick faulted in again (~3-6k of a 100k tick's ~25k minor
+faults) with the aged RSS unchanged.
+
 Errors surface as in the serial order ``before, side, after``: the first one that order
 would have raised, the same exception object (same type and message). Below
 :data:`PARALLEL_ROWS` rows (a 500-sector tick) or on one CPU, callers run as before.
@@ -27,7 +32,6 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from telecom_nb.features import row_split
-from telecom_nb.heap_trim import release_freed_memory
 
 #: from this many rows a tick's parts may run on two threads (below, a hand-off costs
 #: more than the overlap saves: the row-split passes' own threshold)
@@ -52,17 +56,6 @@ def _executor() -> ThreadPoolExecutor:
         return _pool[1]
 
 
-def _trimmed(side: Callable[[], Any]) -> Any:
-    """``side()``, then its thread's freed temporaries handed back: the parts thread's own
-    malloc arena kept a 100k tick's freed blocks mapped (aged RSS 1,407 -> 1,507 MB in
-    ``telecom-nb bench --sectors 100000``, over issue 12's 1.5 GB; trimmed: 1,408 MB,
-    the tick's wall unchanged)."""
-    try:
-        return side()
-    finally:
-        release_freed_memory()
-
-
 def _join(future: Future) -> None:
     """Wait for ``future`` whatever it raised (an earlier error is the one surfacing)."""
     with contextlib.suppress(BaseException):  # later in the serial order: not raised
@@ -84,7 +77,7 @@ def overlap(
     """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        future = _executor().submit(lambda: _trimmed(side))
+        future = _executor().submit(side)
         try:
             first = before() if before is not None else None
         except BaseException:
