@@ -233,21 +233,3 @@ def test_a_quiet_value_costs_the_sum_the_calls_its_traffic_implies():
     kept = 10.0 * count_cusum.decay_per_value(HOUR_NS)
     assert after[0.05] > kept - 0.5  # ~1 call's cost, not tens
     assert after[1.5] < after[0.05] - 2.0  # ~40 calls without a drop say more
-
-
-def test_a_surge_is_tested_against_the_rate_from_where_its_sum_started(learned, monkeypatch):
-    """The sector's rate (an EW mean of its values) rises with a surge's drops of few calls;
-    the sum tests each value against the rate held from its start (Page's CUSUM), so the
-    quiet hours inside the surge cost it less than at the moving rate."""
-    surge = (14.2857, 0.0, 11.1111, 20.0, 0.0, 12.5, 10.0, 16.6667)
-    moving = copy.deepcopy(learned)
-    start = learned.counts_.shrunk_rate(np.zeros((1, 1), np.intp), np.zeros(1, np.intp))
-    for v in surge:
-        _hour(learned, v)
-    now = learned.counts_.shrunk_rate(np.zeros((1, 1), np.intp), np.zeros(1, np.intp))
-    assert now[0, 0] > 1.5 * start[0, 0]  # the rate moved with the surge ...
-    assert np.isclose(learned.cusum_.held_[0, 0], start[0, 0] / 100.0, rtol=1e-4)  # ... held
-    monkeypatch.setattr(count_cusum.CountCusum, "_rates", lambda self, rows, cols, prev, p: p)
-    for v in surge:
-        _hour(moving, v)
-    assert learned.cusum_.sum_[0, 0] > moving.cusum_.sum_[0, 0] + 1.0

@@ -90,37 +90,11 @@ class CountCusum:
     """Per sector x ratio KPI the decayed, capped CUSUM of the rarer outcome's counts, and
     per KPI the null of the sums the rows that read it show."""
 
-    #: state newer than some checkpoints: derived by :meth:`derive_added_state`
-    _state_added: tuple[str, ...] = ("held_",)
-
     def __init__(self, n_kpis: int) -> None:
         self.sum_ = unwritten((0, n_kpis), 0.0, np.float32)
-        #: the sector's rate where its sum last started from 0, read while the sum is above
-        #: 0 (NaN: none yet; :meth:`_next`)
-        self.held_ = unwritten((0, n_kpis), np.nan, np.float32)
         #: per KPI: counted rows, and the reading rows' sums by :data:`BIN`
         self.counted_ = np.zeros(n_kpis)
         self.hist_ = np.zeros((n_kpis, round(CAP / BIN) + 1))
-
-    def derive_added_state(self, names: tuple[str, ...] | list[str]) -> None:
-        """A checkpoint older than the held rates: none held (each sum reads the sector's
-        rate until it next starts from 0)."""
-        if "held_" in names:
-            self.held_ = unwritten(self.sum_.shape, np.nan, np.float32)
-
-    def _rates(self, rows: np.ndarray, cols: np.ndarray, prev: np.ndarray,
-               p: np.ndarray) -> np.ndarray:
-        """rows x ``cols``: the rate each value is tested against: the one held from where
-        its sum started while the sum is above 0, else the sector's ``p``. The sector's rate
-        is an EW mean of the values' fractions, and a surge's drops of few calls lift it
-        (0.6 -> 1.3 % over a 15-minute surge, volte45's trace): tested against a rate that
-        moves with the surge, each quiet call of it costs the sum more (Page's CUSUM holds
-        its in-control rate)."""
-        known = known_rows(rows, len(self.held_))
-        if not known.any():
-            return p
-        held = self.held_[np.where(known, rows, 0)[:, None], cols]
-        return np.where(known[:, None] & (prev > 0.0) & np.isfinite(held), held, p)
 
     def _next(
         self,
@@ -131,10 +105,10 @@ class CountCusum:
         p: np.ndarray,
         counted: np.ndarray,
         step_ns: int,
-    ) -> tuple[np.ndarray, ...]:
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """(known rows, the values read, the sums with them, whether each row reads its
-        sum, the sides, whether a value starts a sum from 0, the rates tested against) of
-        this tick's rows x ``cols``."""
+        sum, the sides, whether a value starts a sum from 0) of this tick's rows x
+        ``cols``."""
         known = known_rows(rows, len(self.sum_))
         r = np.where(known, rows, 0)[:, None]
         prev = (
@@ -142,14 +116,13 @@ class CountCusum:
             if len(self.sum_)
             else np.zeros(k.shape)
         )
-        p = self._rates(rows, cols, prev, p)
         ok = counted & known[:, None] & np.isfinite(p) & (n > 0)
         step, side = steps(k, np.where(ok, n, 1.0), np.nan_to_num(p))
         decay = decay_per_value(step_ns)
         new = np.where(ok, np.clip(decay * prev + step, 0.0, CAP), decay * prev)
         # a sum of more than this value: one value's evidence is its own binomial z
         reads = ok & (step > 0.0) & (prev > 0.0)
-        return known, ok, new, reads, side, ok & (step > 0.0) & (prev <= 0.0), p
+        return known, ok, new, reads, side, ok & (step > 0.0) & (prev <= 0.0)
 
     def _null(self, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Per KPI of ``cols``: the reading rows' count, their sums' median and their
@@ -192,7 +165,7 @@ class CountCusum:
         rates (rows x ``cols``)."""
         if step_ns < MIN_STEP_NS or not len(cols) or not len(self.sum_):
             return out
-        _, _, new, reads, side, first, _ = self._next(rows, cols, k, n, p, counted, step_ns)
+        _, _, new, reads, side, first = self._next(rows, cols, k, n, p, counted, step_ns)
         i, j = np.nonzero(reads | first)
         if not len(i):
             return out
@@ -222,11 +195,8 @@ class CountCusum:
         if step_ns < MIN_STEP_NS or not len(cols):
             return
         self.sum_ = written(grow_unwritten(self.sum_, n_rows))
-        self.held_ = written(grow_unwritten(self.held_, n_rows, np.nan))
-        known, ok, new, reads, _, _, rate = self._next(rows, cols, k, n, p, counted, step_ns)
-        at = (rows[known][:, None], cols[None, :])
-        self.sum_[at] = new[known]
-        self.held_[at] = np.where(ok[known], rate[known], self.held_[at])
+        known, ok, new, reads, _, _ = self._next(rows, cols, k, n, p, counted, step_ns)
+        self.sum_[rows[known][:, None], cols[None, :]] = new[known]
         np.add.at(self.counted_, cols, ok.sum(axis=0))
         i, j = np.nonzero(reads)
         if len(i):
