@@ -219,8 +219,8 @@ class LumpyKpis:
                       ) -> tuple[np.ndarray, ...]:
         """``(cols, k, n, p, counted)`` of :meth:`CountRuns.sums` as :class:`CountCusum`
         reads them: each value's events and trials and the rates. A 0 or 100 % (no trials
-        shown) is read at the trials its traffic implies (:meth:`TrialProxy.implied`, as its
-        drops are scaled) where there is a trial column, else at the typical trials: those
+        shown) is read at the trials its traffic implies (:meth:`TrialProxy.implied`) where
+        there is a trial column, else at the typical trials: those
         are learned from values of one drop, a size-biased sample (7-9 calls at a cell whose
         quiet quarter hours carry 2-4), and each quiet quarter hour of a 15-minute surge cost
         its sum 1.1-1.7 nats instead of ~0.5 (volte45's trace, t2500q)."""
