@@ -203,3 +203,33 @@ def test_the_sum_kept_is_the_one_read_at_the_trials_the_traffic_implies():
     decay = count_cusum.decay_per_value(HOUR_NS)
     assert np.isclose(lumpy.cusum_.sum_[0, 0], min(max(decay * before + step, 0.0), 20.0),
                       rtol=1e-5)
+
+
+def test_a_quiet_value_costs_the_sum_the_calls_its_traffic_implies():
+    """A 0 % shows no trials: read at the sector's typical trials (learned from values of
+    one drop, a size-biased sample) a 15-minute surge's quiet quarter hours of 2-4 calls each
+    cost its sum 1.1-1.7 nats (volte45's trace). With a trial column it is read at the calls
+    its Erlangs imply, as the drops are: a near-idle 0 % costs little, a busy one more."""
+    rng = np.random.default_rng(11)
+    lumpy = LumpyKpis(("VoLTE Drop Rate (%)", "VoLTE Traffic (Erl)"), (), 1)
+
+    def hour() -> np.ndarray:  # up to ~60 calls: the values mostly show their trials
+        erl = rng.uniform(0.05, 1.5, 100).round(2)
+        calls = rng.poisson(40 * erl)
+        rate = 100.0 * rng.binomial(calls, 0.02) / np.maximum(calls, 1)
+        return np.column_stack([np.where(calls > 0, rate.round(2), np.nan), erl])
+
+    for _ in range(100):
+        lumpy.update(ROWS, SLOTS, DAY, hour(), 100)
+    assert lumpy.runs_.typical_[0, 0] > 10.0  # the typical trials: tens of calls
+    lumpy.cusum_.sum_[0, 0] = 10.0  # inside a surge
+    after = {}
+    for erl in (0.02, 1.5):
+        quiet = copy.deepcopy(lumpy)
+        raw = hour()
+        raw[0] = (0.0, erl)
+        quiet.update(ROWS, SLOTS, DAY, raw, 100)
+        after[erl] = float(quiet.cusum_.sum_[0, 0])
+    kept = 10.0 * count_cusum.decay_per_value(HOUR_NS)
+    assert after[0.02] > kept - 1.0  # ~1 call's cost, not tens
+    assert after[1.5] < after[0.02] - 2.0  # ~40 calls without a drop say more

@@ -161,8 +161,8 @@ class CountCusum:
         """``out`` (rows x KPIs, the counted z so far, NaN: not read in counts) with the
         sum where this value raises it, its null puts it at :data:`P_READ` or rarer and it
         says more on the same side; ``k, n``: the values' events and trials (0 % hours at
-        the typical trials), ``counted``: where they are read so, ``p``: the sectors'
-        rates (rows x ``cols``)."""
+        the trials their traffic implies, else the typical ones), ``counted``: where they
+        are read so, ``p``: the sectors' rates (rows x ``cols``)."""
         if step_ns < MIN_STEP_NS or not len(cols) or not len(self.sum_):
             return out
         _, _, new, reads, side, first = self._next(rows, cols, k, n, p, counted, step_ns)

@@ -80,6 +80,24 @@ class TrialProxy:
         ok = spread[at, best] <= MAX_SPREAD
         return np.where(ok, best, -1), mean[at, best], spread[at, best]
 
+    def implied(self, raw: np.ndarray, cols: np.ndarray, exact: np.ndarray) -> np.ndarray | None:
+        """rows x ``cols``: the trials each row's trial column implies, at the fleet's
+        log-mean (NaN: no trial column, an exact counter, a blank column); None where no
+        column of ``cols`` has one. Not :meth:`scale`'s low end: that keeps a value's drops
+        from being read as more than its traffic makes likely; a value without a drop read
+        at the low end costs a sum too little (four vendor tuning worlds, hold46: 2 false
+        rows more than at the mean, no surge more)."""
+        column, mean, _ = self.columns()
+        which = np.flatnonzero((column[cols] >= 0) & (exact[cols] < 0))
+        if not len(which):
+            return None
+        out = np.full((len(raw), len(cols)), np.nan)
+        for j in which:  # a few KPIs
+            i = cols[j]
+            c = raw[:, column[i]]
+            out[:, j] = np.exp(mean[i]) * np.where(c >= 0.0, c, np.nan)
+        return out
+
     def scale(
         self, read: Read | None, raw: np.ndarray, exact: np.ndarray
     ) -> tuple[Read | None, np.ndarray | None]:
