@@ -36,8 +36,8 @@ from telecom_nb.features.run_min import RunMin, run_ticks, strongest
 from telecom_nb.features.scaling import scaled_view
 from telecom_nb.features.seasonal import SeasonalResiduals
 from telecom_nb.features.smoothed_z import SmoothedZ
-from telecom_nb.features.stacking import Stacking
 from telecom_nb.features.tick_kernels import agreeing_numpy as agreeing
+from telecom_nb.features.tick_kernels import stack_agreeing
 from telecom_nb.features.view import BatchView
 from telecom_nb.features.zero_state import ZeroStates, kpi_columns
 from telecom_nb.sector_index import SectorIndex
@@ -257,65 +257,59 @@ class KpiFeatures(LearnSteps, PartParams, HolidayParams, FeatureSwitches,
 
     def transform_view(self, view: BatchView) -> np.ndarray:
         blocks = self._part_blocks(view)
-        z = blocks[0]  # the seasonal z (cached by _seasonal_z): read by the steps below
+        peer = next((b for part, b in zip(self.parts_[1:], blocks[1:], strict=False)
+                     if isinstance(part, PeerComparison)), None)
         k = len(self.kpis_ or ())
-        # Each block goes into the output as it is made and dies there (:mod:`.stacking`);
-        # only the seasonal z and the peer block are read further on.
-        # Peer, province and change z say *why* a sector is off, not *that* it is: each
-        # counts only as far as the sector also leaves its own expectation, in the same
-        # direction. Healthy sectors of a province where most peers fail sit above the
-        # peer median; a sector coming back from an outage jumps up: neither is a fault.
-        spare, self._spare = self._spare, None
-        out = Stacking(z[:, :k], len(self.feature_names), agreeing, spare)
-        del spare
-        peer = None
-        for part in self.parts_:
-            block = blocks.pop(0)
-            if peer is None and isinstance(part, PeerComparison):
-                peer = block
-            out.put(block, isinstance(part, PeerComparison | ShortTermChange))
-        del blocks, block
         if self.persistence_ is not None:
             self.persistence_.ratio = self._memory_ratio()
-            out.put(self.persistence_.transform(self.rows(view), z))
+            blocks.append(self.persistence_.transform(self.rows(view), blocks[0]))
         if self.area_ is not None:
-            out.put(np.zeros((len(view), k)) if self.few_series() or view.coords is None
-                    else self.area_.transform(self.rows(view), _ns(view), z,
-                                              self.parts_[0].cadence_.step_ns))
+            blocks.append(np.zeros((len(view), k)) if self.few_series() or view.coords is None
+                          else self.area_.transform(self.rows(view), _ns(view), blocks[0],
+                                                self.parts_[0].cadence_.step_ns))
         if self.run_ is not None:
-            out.put(np.zeros((len(view), k)) if self.few_series() else
-                    self.run_.transform(self.rows(view), self._run_deviation(view, peer),
-                                        run_ticks(self.parts_[0].cadence_.step_ns)))
-        del peer
+            blocks.append(np.zeros((len(view), k)) if self.few_series() else
+                          self.run_.transform(self.rows(view), self._run_deviation(view, peer),
+                                              run_ticks(self.parts_[0].cadence_.step_ns)))
         if self.drift_ is not None:  # a drift its day-shape group shares is taken off
             shared = (None if self.common_ is None else self.common_.groups(self.rows(view)),
                       _ns(view), seasonal_count_drift(self.parts_[0], view))
-            out.put(np.zeros((len(view), k)) if self.few_series() else
-                    self.drift_.transform(self.rows(view), z[:, :k],
-                                          self.parts_[0].cadence_.step_ns, *shared))
+            blocks.append(np.zeros((len(view), k)) if self.few_series() else
+                          self.drift_.transform(self.rows(view), blocks[0][:, :k],
+                                                self.parts_[0].cadence_.step_ns, *shared))
         if self.level_ is not None:
             self.level_.active = self.few_series()
-            out.put(self.level_.transform_view(view))
+            blocks.append(self.level_.transform_view(view))
         known = None
         if self.few_series():
             known = self.zeros_.known(self.rows(view), scaled_view(view, self.kpis_ or ()),
                                       self.local_hours(view))
         if self.smooth_ is not None:
             self.smooth_.active = self.few_series()
-            out.put(self.smooth_.transform(self.rows(view), self._quiet_kpi_z(z, known),
-                                           _ns(view)))
+            z = self._quiet_kpi_z(blocks[0], known)
+            blocks.append(self.smooth_.transform(self.rows(view), z, _ns(view)))
         if self.record_ is not None:
             self.record_.active = self.few_series()
-            out.put(self.record_.transform_view(view))
-        stacked = out.result()
-        return stacked if known is None else self.known_zeros(stacked, known)
+            blocks.append(self.record_.transform_view(view))
+        season = blocks[0][:, :k]
+        # Peer, province and change z say *why* a sector is off, not *that* it is: each
+        # counts only as far as the sector also leaves its own expectation, in the same
+        # direction. Healthy sectors of a province where most peers fail sit above the
+        # peer median; a sector coming back from an outage jumps up: neither is a fault.
+        agree = [False] + [isinstance(part, PeerComparison | ShortTermChange)
+                           for part in self.parts_[1:]]
+        agree += [False] * (len(blocks) - len(agree))
+        spare, self._spare = self._spare, None
+        out = stack_agreeing(blocks, agree, season, agreeing, spare)
+        return out if known is None else self.known_zeros(out, known)
 
     def recycle(self, features: np.ndarray) -> None:
         """The detector's last-but-one batch's features, read by nobody now: the next
         batch is stacked into them when the shape fits. A large matrix freed between
         ticks was faulted in again on the next (the VM hands pages idle for ~1 s back to
-        its host: 100k x 46 float64 re-touched cost 45-110 ms of thread CPU, ~5 ms kept);
-        the price is one more such matrix held between ticks (37 MB at 100k sectors)."""
+        its host: 100k x 46 float64 then re-touched cost 45-110 ms of thread CPU, ~5 ms
+        kept); the price is one more such matrix held between ticks (46.4 MB at 100k
+        sectors, 58 columns now)."""
         self._spare = features
 
     def _quiet_kpi_z(self, z: np.ndarray, known: np.ndarray | None) -> np.ndarray:
