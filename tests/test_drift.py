@@ -229,3 +229,18 @@ def test_a_strided_z_is_read_in_place_with_the_same_numbers(monkeypatch):
     assert not any(copies)
     np.testing.assert_array_equal(got.view(np.int64), want.view(np.int64))
     assert (got != 0).any()
+
+
+def test_a_days_count_is_read_only_on_rows_whose_own_z_sides_with_it():
+    """A ratio's day count drift (``counted``: failures up, negative) reads on a row whose
+    seasonal z is on its side, however little, and not on one back on the good side: after
+    a fault the day's count and the recent hours hold the fault's failures for hours, and
+    rows of a normal success rate read a drift part of 8-90 (t2522, 15 min: 59 false rows
+    within 6 h after a fault, RRC Setup SR)."""
+    drift, rows = Drift(1), np.arange(3)
+    quiet = 0.1 * np.random.default_rng(6).normal(size=(int(MIN_HOURS) + 2, 3, 1))
+    for z in quiet:
+        drift.update(rows, z, 3, HOUR)
+    z = np.array([[0.4], [-0.4], [-0.05]])
+    out = drift.transform(rows, z, HOUR, counted=np.full((3, 1), -5.0))
+    np.testing.assert_array_equal(out[:, 0], [0.0, -5.0, -5.0])

@@ -101,10 +101,13 @@ class Drift:
         (per row its day-shape group, -1 none, and data time): a drift that many sectors of
         the row's group share at that tick is not read (:mod:`drift_common`); with ``times``,
         nor a KPI's within hours of a loud fault's z (:mod:`drift_tail`). ``counted``: a
-        ratio's day count drift (:mod:`count_drift`), read where it says more."""
+        ratio's day count drift (:mod:`count_drift`), read where it says more and the row's
+        own z is on its side at all: after a fault the day's count and its recent hours hold
+        the fault's failures for hours, and rows back on the good side read them (t2522, 15
+        min: 59 false rows within 6 h after a fault, RRC Setup SR, count drift 8-20)."""
         out = self._transform(rows, z, step_ns, group, times)
-        if counted is not None:
-            np.copyto(out, counted, where=np.abs(counted) > np.abs(out))
+        if counted is not None:  # only on a row whose own z is on its side (NaN: not)
+            np.copyto(out, counted, where=(np.abs(counted) > np.abs(out)) & (counted * z > 0))
         if times is not None and self.tail_ is not None:
             self.tail_.gate(out, rows, z, times)
         return out
