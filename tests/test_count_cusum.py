@@ -182,17 +182,9 @@ def test_the_sum_kept_is_the_one_read_at_the_trials_the_traffic_implies():
     rng = np.random.default_rng(7)
     lumpy = LumpyKpis(("VoLTE Drop Rate (%)", "VoLTE Traffic (Erl)"), (), 1)
 
-    def hour() -> np.ndarray:  # mostly under 60 calls: most values show their trials, so
-        # the cell stays one the runs count (``counts.shown_`` >= MIN_SHOWN: with up to 120
-        # calls it fell to 0.39 once its rate was taken for a ratio after 20 nights' hits)
-        erl = rng.uniform(0.05, 1.5, 100).round(2)
-        calls = rng.poisson(40 * erl)
-        rate = 100.0 * rng.binomial(calls, 0.02) / np.maximum(calls, 1)
-        return np.column_stack([np.where(calls > 0, rate.round(2), np.nan), erl])
-
     for _ in range(100):
-        lumpy.update(ROWS, SLOTS, DAY, hour(), 100)
-    raw = hour()
+        lumpy.update(ROWS, SLOTS, DAY, _volte_hour(rng), 100)
+    raw = _volte_hour(rng)
     raw[0] = (11.76, 2.5)
     read = lumpy.counts_.read(ROWS, SLOTS[0], raw, np.zeros(raw.shape))
     (_, k, n, _, p), _ = lumpy._as_read(read, ROWS, raw)
@@ -213,23 +205,28 @@ def test_a_quiet_value_costs_the_sum_the_calls_its_traffic_implies():
     rng = np.random.default_rng(11)
     lumpy = LumpyKpis(("VoLTE Drop Rate (%)", "VoLTE Traffic (Erl)"), (), 1)
 
-    def hour() -> np.ndarray:  # up to ~60 calls: the values mostly show their trials
-        erl = rng.uniform(0.05, 1.5, 100).round(2)
-        calls = rng.poisson(40 * erl)
-        rate = 100.0 * rng.binomial(calls, 0.02) / np.maximum(calls, 1)
-        return np.column_stack([np.where(calls > 0, rate.round(2), np.nan), erl])
-
     for _ in range(100):
-        lumpy.update(ROWS, SLOTS, DAY, hour(), 100)
+        lumpy.update(ROWS, SLOTS, DAY, _volte_hour(rng), 100)
     assert lumpy.runs_.typical_[0, 0] > 10.0  # the typical trials: tens of calls
     lumpy.cusum_.sum_[0, 0] = 10.0  # inside a surge
     after = {}
     for erl in (0.02, 1.5):
         quiet = copy.deepcopy(lumpy)
-        raw = hour()
+        raw = _volte_hour(rng)
         raw[0] = (0.0, erl)
         quiet.update(ROWS, SLOTS, DAY, raw, 100)
         after[erl] = float(quiet.cusum_.sum_[0, 0])
     kept = 10.0 * count_cusum.decay_per_value(HOUR_NS)
     assert after[0.02] > kept - 1.0  # ~1 call's cost, not tens
     assert after[1.5] < after[0.02] - 2.0  # ~40 calls without a drop say more
+
+
+def _volte_hour(rng: np.random.Generator) -> np.ndarray:
+    """An hour of 100 cells' VoLTE drop rate (2 % of their calls) and Erlangs. Mostly under
+    60 calls, so most values show their trials and the cell stays one the runs count
+    (``counts.shown_`` >= MIN_SHOWN: with up to 120 calls it fell to 0.39 once its rate was
+    taken for a ratio after 20 nights' hits)."""
+    erl = rng.uniform(0.05, 1.5, 100).round(2)
+    calls = rng.poisson(40 * erl)
+    rate = 100.0 * rng.binomial(calls, 0.02) / np.maximum(calls, 1)
+    return np.column_stack([np.where(calls > 0, rate.round(2), np.nan), erl])
