@@ -108,9 +108,6 @@ class ForestAndZ:
     record: np.ndarray | None = None  # a few series: level-record columns, read directly
     held: np.ndarray | None = None  # a few series: held-level columns (features/held_level)
     held_null: HeldNull | None = None  # ... and their null (a part of the shift part)
-    #: a few series: each shift column's swing (features/held_level.swing_read): a shift no
-    #: larger reads as none in the score, the null still of the shift z
-    swing: np.ndarray | None = None
     #: the fit's :class:`FitReference`, taken (and dropped) by the detector's calibration
     fit_ref: list = field(default_factory=lambda: [None], compare=False, repr=False)
 

@@ -97,12 +97,6 @@ def _rows_with(ref, previous, c, values, before):  # pragma: no cover - compiled
 _rows_with = None if numba is None else numba.njit(cache=True, nogil=True)(_rows_with)
 
 
-def _gated(features: np.ndarray, c: int, g: int | None) -> np.ndarray:
-    """Column ``c``'s |z|, 0 where it is no larger than its swing (column ``g``)."""
-    s = np.abs(features[:, c])
-    return s if g is None else np.where(s > np.abs(features[:, g]), s, 0.0)
-
-
 def shift_score(model, features: np.ndarray) -> np.ndarray | None:
     """The shift part's score of each row (None: no null yet): each KPI against its own
     null (a drop rate's spikes move its hour more than users' shifts move theirs),
@@ -111,9 +105,7 @@ def shift_score(model, features: np.ndarray) -> np.ndarray | None:
         return None
     nulls = [(c, n) for c, n in zip(model.shift, model.shift_null, strict=True)
              if n is not None]
-    swing = getattr(model, "swing", None)  # (a model older than the gate: none)
-    gate = {} if swing is None else dict(zip(model.shift, swing, strict=True))
-    log_p = np.max([n.log_p(_gated(features, c, gate.get(c))) for c, n in nulls], axis=0)
+    log_p = np.max([n.log_p(np.abs(features[:, c])) for c, n in nulls], axis=0)
     score = bonferroni(log_p, len(nulls))
     held = getattr(model, "held_null", None)  # (a model older than the part: none)
     return score if held is None else np.maximum(score, held.score(features))
