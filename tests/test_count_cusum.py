@@ -203,3 +203,19 @@ def test_the_sum_kept_is_the_one_read_at_the_trials_the_traffic_implies():
     decay = count_cusum.decay_per_value(HOUR_NS)
     assert np.isclose(lumpy.cusum_.sum_[0, 0], min(max(decay * before + step, 0.0), 20.0),
                       rtol=1e-5)
+
+
+@pytest.mark.xfail(strict=True, reason="issue 11 (cusum46): CountRuns.sums hands the CUSUM only "
+                   "sectors whose values mostly show their counts (counts.shown_ >= MIN_SHOWN); a "
+                   "busy cell's quiet-hour values, read in counts by the evidence, are never "
+                   "summed (t2620 TBS0010_L2600_B's night setup-failure surge)")
+def test_a_busy_cells_quiet_hours_read_in_counts_are_summed(learned):
+    """A cell whose values show their counts 35 % of the time (busy days): its quiet hours'
+    2 drops of 12 calls five hours running are read in counts by the evidence, and their
+    sum (~5 nats an hour at 0.4 %) reaches the read level as a lumpy cell's does."""
+    zs = []
+    for _ in range(5):
+        learned.counts_.shown_[0, 0] = 0.35
+        zs.append(_hour(learned, 16.6667))
+    level = learned.cusum_.read_level(np.zeros(1, np.intp))[0]
+    assert zs[-1] >= level
