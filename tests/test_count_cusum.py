@@ -230,3 +230,19 @@ def _volte_hour(rng: np.random.Generator) -> np.ndarray:
     calls = rng.poisson(40 * erl)
     rate = 100.0 * rng.binomial(calls, 0.02) / np.maximum(calls, 1)
     return np.column_stack([np.where(calls > 0, rate.round(2), np.nan), erl])
+
+
+@pytest.mark.xfail(strict=True, reason="issue 11 (cusum46): CountRuns.sums hands the CUSUM only "
+                   "sectors whose values mostly show their counts (counts.shown_ >= MIN_SHOWN); a "
+                   "busy cell's quiet-hour values, read in counts by the evidence, are never "
+                   "summed (t2620 TBS0010_L2600_B's night setup-failure surge)")
+def test_a_busy_cells_quiet_hours_read_in_counts_are_summed(learned):
+    """A cell whose values show their counts 35 % of the time (busy days): its quiet hours'
+    2 drops of 12 calls five hours running are read in counts by the evidence, and their
+    sum (~5 nats an hour at 0.4 %) reaches the read level as a lumpy cell's does."""
+    zs = []
+    for _ in range(5):
+        learned.counts_.shown_[0, 0] = 0.35
+        zs.append(_hour(learned, 16.6667))
+    level = learned.cusum_.read_level(np.zeros(1, np.intp))[0]
+    assert zs[-1] >= level
