@@ -232,10 +232,6 @@ def _volte_hour(rng: np.random.Generator) -> np.ndarray:
     return np.column_stack([np.where(calls > 0, rate.round(2), np.nan), erl])
 
 
-@pytest.mark.xfail(strict=True, reason="issue 11 (cusum46): CountRuns.sums hands the CUSUM only "
-                   "sectors whose values mostly show their counts (counts.shown_ >= MIN_SHOWN); a "
-                   "busy cell's quiet-hour values, read in counts by the evidence, are never "
-                   "summed (t2620 TBS0010_L2600_B's night setup-failure surge)")
 def test_a_busy_cells_quiet_hours_read_in_counts_are_summed(learned):
     """A cell whose values show their counts 35 % of the time (busy days): its quiet hours'
     2 drops of 12 calls five hours running are read in counts by the evidence, and their
