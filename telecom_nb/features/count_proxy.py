@@ -80,6 +80,16 @@ class TrialProxy:
         ok = spread[at, best] <= MAX_SPREAD
         return np.where(ok, best, -1), mean[at, best], spread[at, best]
 
+    def _per_unit(self, cols: np.ndarray, exact: np.ndarray, under: float
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(which, source, per)``: the positions in ``cols`` whose KPI has a trial column
+        and no exact counter (``exact``, which wins), that column, and the trials a unit of
+        it implies ``under`` spreads under the fleet's log-mean."""
+        column, mean, spread = self.columns()
+        which = np.flatnonzero((column[cols] >= 0) & (exact[cols] < 0))
+        i = cols[which]
+        return which, column[i], np.exp(mean[i] - under * spread[i])
+
     def implied(self, raw: np.ndarray, cols: np.ndarray, exact: np.ndarray) -> np.ndarray | None:
         """rows x ``cols``: the trials each row's trial column implies, at the fleet's
         log-mean (NaN: no trial column, an exact counter, a blank column); None where no
@@ -87,15 +97,12 @@ class TrialProxy:
         from being read as more than its traffic makes likely; a value without a drop read
         at the low end costs a sum too little (four vendor tuning worlds, hold46: 2 false
         rows more than at the mean, no surge more)."""
-        column, mean, _ = self.columns()
-        which = np.flatnonzero((column[cols] >= 0) & (exact[cols] < 0))
+        which, source, per = self._per_unit(cols, exact, 0.0)
         if not len(which):
             return None
         out = np.full((len(raw), len(cols)), np.nan)
-        for j in which:  # a few KPIs
-            i = cols[j]
-            c = raw[:, column[i]]
-            out[:, j] = np.exp(mean[i]) * np.where(c >= 0.0, c, np.nan)
+        c = raw[:, source]
+        out[:, which] = per * np.where(c >= 0.0, c, np.nan)
         return out
 
     def scale(
@@ -109,20 +116,17 @@ class TrialProxy:
         if read is None:
             return read, None
         cols, k, n, use, p = read
-        column, mean, spread = self.columns()
-        which = np.flatnonzero((column[cols] >= 0) & (exact[cols] < 0))
+        which, source, per = self._per_unit(cols, exact, LOW)
         if not len(which):
             return read, None
         k, n = k.copy(), n.copy()
         scaled = np.zeros(k.shape, dtype=bool)
-        for j in which:  # a few KPIs
-            i = cols[j]
-            c = raw[:, column[i]]
-            implied = np.exp(mean[i] - LOW * spread[i]) * np.where(np.isfinite(c), c, 0.0)
-            m = np.floor(implied / np.maximum(n[:, j], 1))
-            s = use[:, j] & (k[:, j] >= 1) & (m >= 2)
-            mult = np.where(s, m, 1).astype(k.dtype)
-            k[:, j] *= mult
-            n[:, j] *= mult
-            scaled[:, j] = s
+        c = raw[:, source]
+        implied = per * np.where(np.isfinite(c), c, 0.0)
+        m = np.floor(implied / np.maximum(n[:, which], 1))
+        s = use[:, which] & (k[:, which] >= 1) & (m >= 2)
+        mult = np.where(s, m, 1).astype(k.dtype)
+        k[:, which] *= mult
+        n[:, which] *= mult
+        scaled[:, which] = s
         return (cols, k, n, use, p), scaled
