@@ -79,6 +79,16 @@ def fault_episodes(judged: pd.DataFrame) -> pd.DataFrame:
     return rows.assign(episode=np.cumsum(new))[kind != ""]
 
 
+def begun_before(scored: pd.DataFrame, cutoff: pd.Timestamp) -> pd.Series:
+    """Per row, whether it belongs to a fault episode that began before ``cutoff``: such an
+    episode straddles the burn-in, the detector learned its start as the cell's history, and
+    only its tail is judged (reported apart so both readings of "after week 1" are printed)."""
+    ep = fault_episodes(scored)
+    start = ep.groupby("episode")[schema.TIMESTAMP].transform("min")
+    return pd.Series(scored.index.isin(ep.index[(start < cutoff).to_numpy()]),
+                     index=scored.index)
+
+
 def print_missed(judged: pd.DataFrame, timezone: str) -> None:
     """Each fault episode with no flagged row: kind, sector, local start, rows, peak score
     (how far below the threshold it stayed says whether it was near or never seen)."""
@@ -129,6 +139,7 @@ def main(argv: list[str] | None = None) -> None:
     ts = scored[schema.TIMESTAMP]
     judged = scored[ts >= ts.min() + pd.Timedelta(args.burn_in)]
     ev = evaluate(judged)
+    early = begun_before(scored, ts.min() + pd.Timedelta(args.burn_in)).loc[judged.index]
     print(f"{args.folder} {args.detector} {params} cadence={loaded.cadence} "
           f"rows={len(judged)} fault rows={(judged[schema.FAULT] != '').mean():.2%}")
     print(f"  P={ev.precision:.3f} R={ev.recall:.3f} F1={ev.f1:.3f} "
@@ -137,6 +148,11 @@ def main(argv: list[str] | None = None) -> None:
     for kind, ks in ev.per_kind.items():
         print(f"    {kind:20s} events {ks.events_found}/{ks.n_events} "
               f"row recall {ks.row_recall:.2f} delay {ks.median_delay_ticks}")
+    if early.any():
+        late, tail = evaluate(judged[~early]), evaluate(judged[early])
+        print(f"  events begun after the burn-in {late.events_found}/{late.n_events} "
+              f"({late.event_recall:.3f}); begun in it, judged on their tail "
+              f"{tail.events_found}/{tail.n_events}")
     if args.missed:
         print_missed(judged, loaded.spec.timezone)
     kind = oddity_rows(judged, loaded, args.folder)
