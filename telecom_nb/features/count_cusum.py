@@ -92,7 +92,7 @@ def marginal_steps(k: np.ndarray, n: np.ndarray, implied: np.ndarray, spread: np
     """Per value (1-d): the log-likelihood ratio of :func:`steps` of a value shown only as
     its smallest fraction ``k / n``, its trials some multiple ``m n`` weighed by the traffic
     (log-normal about the ``implied`` trials, ``spread`` in logs) under each rate. 25 % at a
-    cell whose Erlangs imply ~20 calls is 5 of 20, 4 of 16 or 3 of 12 (each ~1e-6 likely
+    cell whose Erlangs imply ~20 calls is 5 of 20, 4 of 16 or 3 of 12 (1e-8 to 1e-5 likely
     at 0.35 %) rather than 1 of 4: read as one multiple the value said too little (the
     proxy's low end, 3 of 12, 8.4 nats) or too much where the traffic is off (the nearest)."""
     side = np.where(p > 0.5, -1.0, 1.0)
