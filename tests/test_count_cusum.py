@@ -10,7 +10,7 @@ import pytest
 from scipy.stats import binom
 
 from telecom_nb.features import count_cusum
-from telecom_nb.features.count_cusum import steps
+from telecom_nb.features.count_cusum import marginal_steps, steps
 from telecom_nb.features.count_run import HOUR_NS
 from telecom_nb.features.lumpy import LumpyKpis
 
@@ -190,11 +190,45 @@ def test_the_sum_kept_is_the_one_read_at_the_trials_the_traffic_implies():
     (_, k, n, _, p), _ = lumpy._as_read(read, ROWS, raw)
     assert k[0, 0] >= 4 and k[0, 0] / n[0, 0] == 2 / 17  # the traffic's reading
     before = float(lumpy.cusum_.sum_[0, 0])
+    step = _traffic_step(lumpy, raw, 2.0, 17.0, p[0, 0])  # as the proxy is before the tick
     lumpy.update(ROWS, SLOTS, DAY, raw, 100)
-    step = steps(k[:1, 0].astype(float), n[:1, 0].astype(float), p[:1, 0])[0][0]
+    assert step > steps(np.array([2.0]), np.array([17.0]), p[:1, 0])[0][0] + 1.0
     decay = count_cusum.decay_per_value(HOUR_NS)
     assert np.isclose(lumpy.cusum_.sum_[0, 0], min(max(decay * before + step, 0.0), 20.0),
                       rtol=1e-5)
+
+
+def _traffic_step(lumpy: LumpyKpis, raw: np.ndarray, k: float, n: float, p: float) -> float:
+    """Sector 0's step of ``k`` of ``n`` (its smallest fraction) over the multiples its
+    Erlangs (``raw[0, 1]``) make likely (:func:`~.count_cusum.marginal_steps`)."""
+    cols, exact = np.zeros(1, np.intp), lumpy.dens_.columns()
+    implied = lumpy.proxy_.implied(raw, cols, exact)[0]
+    spread = lumpy.proxy_.spreads(cols, exact)
+    return float(marginal_steps(np.array([k]), np.array([n]), implied, spread,
+                                np.array([p]))[0])
+
+
+def test_a_value_of_few_counts_is_read_over_the_multiples_its_traffic_makes_likely():
+    """An hourly 25 % beside Erlangs implying ~20 calls is 5 of 20, 4 of 16 or 3 of 12 more
+    likely than 1 of 4, and none is sure: kept as the proxy's low end (3 of 12, 8.4 nats) the
+    CUSUM stayed just under its read level (volte47, t2650's THR4323_L18_3), kept as the
+    nearest multiple (5 of 20) every traffic misread would be sure too. The sum weighs the
+    multiples: more than the low end, less than the nearest taken as sure."""
+    rng = np.random.default_rng(3)
+    lumpy = LumpyKpis(("VoLTE Drop Rate (%)", "VoLTE Traffic (Erl)"), (), 1)
+    for _ in range(100):
+        lumpy.update(ROWS, SLOTS, DAY, _volte_hour(rng), 100)
+    raw = _volte_hour(rng)
+    raw[0] = (25.0, 0.5)  # ~20 calls
+    read = lumpy.counts_.read(ROWS, SLOTS[0], raw, np.zeros(raw.shape))
+    (_, k, n, _, p), _ = lumpy._as_read(read, ROWS, raw)
+    assert k[0, 0] / n[0, 0] == 0.25 and n[0, 0] < 16  # the low end: fewer calls than implied
+    lumpy.cusum_.sum_[0, 0] = 0.0
+    lumpy.update(ROWS, SLOTS, DAY, raw, 100)
+    kept = float(lumpy.cusum_.sum_[0, 0])
+    low = steps(k[:1, 0].astype(float), n[:1, 0].astype(float), p[:1, 0])[0][0]
+    near = steps(np.array([5.0]), np.array([20.0]), p[:1, 0])[0][0]
+    assert low + 0.5 < kept < near - 1.0
 
 
 def test_a_quiet_value_costs_the_sum_the_calls_its_traffic_implies():

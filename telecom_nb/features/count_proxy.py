@@ -105,6 +105,14 @@ class TrialProxy:
         out[:, which] = per * np.where(c >= 0.0, c, np.nan)
         return out
 
+    def spreads(self, cols: np.ndarray, exact: np.ndarray) -> np.ndarray:
+        """Per KPI of ``cols``: the spread of ``log(n / c)`` of its trial column (NaN: no
+        trial column, or an exact counter): how far :meth:`implied` may be off."""
+        which, _, _ = self._per_unit(cols, exact, 0.0)
+        out = np.full(len(cols), np.nan)
+        out[which] = self.columns()[2][cols[which]]
+        return out
+
     def scale(
         self, read: Read | None, raw: np.ndarray, exact: np.ndarray
     ) -> tuple[Read | None, np.ndarray | None]:
