@@ -139,3 +139,20 @@ def test_the_top_levels_read_as_bits_score_as_sklearn(max_samples, columns):
                 row += 2
     assert row > 20
     assert np.array_equal(flat.score_samples(x), forest.score_samples(x))
+
+
+@pytest.mark.skipif(flat_forest.numba is None, reason="the compiled walks need numba")
+def test_the_level_walk_on_unsigned_nodes_sums_as_the_row_walk_on_a_live_sized_forest():
+    """A live fleet's forest (256 samples, 34 columns) on a batch larger than the walk's
+    blocks: the level walk (uint32 node numbers and bits, tick47) sums every row's path
+    lengths exactly as the row walk does."""
+    rng = np.random.default_rng(47)
+    forest = IsolationForest(random_state=4, max_samples=256).fit(
+        rng.standard_t(4, size=(2000, 34)))
+    flat = FlatForest.of(forest)
+    x = (rng.standard_t(4, size=(16_384, 34)) * 1.5).astype(np.float32)
+    args = (flat.feature, flat.threshold, flat.value, flat.depth)
+    rows, levels = np.zeros(len(x)), np.zeros(len(x))
+    flat_forest._walk(x, *args, rows)
+    flat_forest._walk_levels(x, *args, levels)
+    assert np.array_equal(rows, levels)

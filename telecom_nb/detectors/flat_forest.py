@@ -110,16 +110,21 @@ def _walk_levels(x, feature, threshold, value, depth, out):  # pragma: no cover
     is contiguous and compiles to vector compares), kept as bit ``j`` of a word per row;
     the row's path through them then reads its bits (``2a + 1 + bit[a]``, no load). The
     deeper levels go level by level over the block's rows: a level's rows are independent,
-    so the CPU overlaps as many of their loads as it can hold."""
+    so the CPU overlaps as many of their loads as it can hold.
+
+    Node numbers and bits are uint32: an unsigned index needs no negative-index
+    wraparound in the compiled loads, and the bits' pass works on 32-bit lanes (a live
+    100k tick's walk, 100 trees of depth 8, 34 columns: 67-85 -> 41-52 ms, tick47)."""
     n = x.shape[0]
     d = x.shape[1]
-    n_inner = feature.shape[1]
+    u = np.uint32
+    n_inner = u(feature.shape[1])
     # TOP and _TOP_NODES are compile-time constants: the path's steps unroll and the
     # bits' pass stays a vector loop (a depth read at run time made it ~15 % slower than
     # the plain level walk); shallower trees walk every level
     top = TOP if depth >= TOP else 0
-    nodes = np.empty(_BLOCK, dtype=np.intp)
-    bits = np.empty(_BLOCK, dtype=np.int64)
+    nodes = np.empty(_BLOCK, dtype=np.uint32)
+    bits = np.empty(_BLOCK, dtype=np.uint32)
     xt = np.empty((d, _BLOCK), dtype=np.float32)
     for lo in range(0, n, _BLOCK):
         hi = min(n, lo + _BLOCK)
@@ -140,12 +145,12 @@ def _walk_levels(x, feature, threshold, value, depth, out):  # pragma: no cover
                     col = xt[feat[j]]
                     tj = thr[j]
                     for i in range(m):
-                        bits[i] |= np.int64(col[i] > tj) << j
+                        bits[i] |= u(col[i] > tj) << u(j)
                 for i in range(m):
-                    a = 0
+                    a = u(0)
                     b = bits[i]
                     for _ in range(TOP):
-                        a = 2 * a + 1 + ((b >> a) & 1)
+                        a = u(2) * a + u(1) + ((b >> a) & u(1))
                     nodes[i] = a
             else:
                 for i in range(m):
@@ -153,7 +158,7 @@ def _walk_levels(x, feature, threshold, value, depth, out):  # pragma: no cover
             for _ in range(depth - top):
                 for i in range(m):
                     a = nodes[i]
-                    nodes[i] = 2 * a + 1 + (xb[i, feat[a]] > thr[a])
+                    nodes[i] = u(2) * a + u(1) + u(xb[i, feat[a]] > thr[a])
             for i in range(m):
                 out[lo + i] += val[nodes[i] - n_inner]
 
