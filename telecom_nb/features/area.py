@@ -88,6 +88,17 @@ def masked_median(values: np.ndarray, valid: np.ndarray, min_count: int) -> np.n
     return np.where(count >= min_count, med, np.nan)
 
 
+def _masked_medians(z: np.ndarray, src: np.ndarray, hit: np.ndarray,
+                    min_count: int) -> np.ndarray:
+    """(rows x KPIs) median of ``z[src[i, q]]`` over the ``hit`` entries ``q`` (finite
+    values only; NaN below ``min_count``): the compiled pass, else a gathered block."""
+    med = area_kernel.neighbour_medians(z, src, hit, min_count)
+    if med is None:  # the compiled pass's numbers, from a gathered block
+        values = np.swapaxes(z[src], 1, 2)  # (rows, KPIs, neighbours)
+        med = masked_median(values, hit[:, None, :] & np.isfinite(values), min_count)
+    return med
+
+
 def _same_tick(rows: np.ndarray, times: np.ndarray, ok: np.ndarray, table: np.ndarray,
                n: int) -> tuple[np.ndarray, np.ndarray]:
     """For the ``ok`` rows' neighbours (``table``: each registry row's, -1: none): the batch
@@ -125,7 +136,9 @@ class AreaMedian:
         self.usual_ = RobustTable((n_kpis,), SPREAD_ALPHA, dtype=STATE_FLOAT,
                                   count_dtype=STATE_FLOAT)
         self.fleet_sd_ = np.full(n_kpis, PRIOR_SD)
-        self._last: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        self._last: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
+        #: (neighbour table, co-sited mask) read from it (not state)
+        self._cache: tuple[np.ndarray, np.ndarray] | None = None
         #: (neighbour table, rows, src, hit) of the last one-tick lookup (not state)
         self._near_rows: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
 
@@ -148,24 +161,44 @@ class AreaMedian:
         """(rows x KPIs) median of ``z``'s first columns (the KPIs') over each row's
         neighbours in the same tick (``times``: int64, equal within a tick); NaN where too
         few of them report. Kept for the same ``z`` object and rows (score, then learn)."""
+        return self._medians(rows, times, z)[0]
+
+    def _medians(self, rows: np.ndarray, times: np.ndarray, z: np.ndarray
+                 ) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`median` and the site's: per row and KPI the median of ``z`` over the
+        sector and its co-sited neighbours at the same tick (the sector's own z where it
+        has none reporting)."""
         last = self._last
         if last is not None and last[0] is z and np.array_equal(last[1], rows):
-            return last[2]
+            return last[2], last[3]
         out = np.full((len(rows), self.n_kpis), np.nan)
+        kpi_z = z[:, : self.n_kpis]
+        site = np.array(kpi_z, dtype=np.float64)
         n = len(self.near_)
         ok = known_rows(rows, n)
         if ok.any():
             idx = np.flatnonzero(ok)
             src, hit = self._neighbour_rows(rows, times, ok, n)
-            kpi_z = z[:, : self.n_kpis]
-            med = area_kernel.neighbour_medians(kpi_z, src, hit, MIN_REPORTING)
-            if med is None:  # the compiled pass's numbers, from a gathered block
-                values = np.swapaxes(kpi_z[src], 1, 2)  # (rows, KPIs, neighbours)
-                med = masked_median(values, hit[:, None, :] & np.isfinite(values),
-                                    MIN_REPORTING)
-            out[idx] = med
-        self._last = (z, rows.copy(), out)
-        return out
+            out[idx] = _masked_medians(kpi_z, src, hit, MIN_REPORTING)
+            # the sector itself, then its site's other cells (the table's first, distance 0)
+            mates = self._co_sited()[rows[ok]]
+            site[idx] = _masked_medians(kpi_z, np.c_[idx, src], np.c_[np.ones(len(idx), bool),
+                                                                     hit & mates], 1)
+        self._last = (z, rows.copy(), out, site)
+        return out, site
+
+    def _co_sited(self) -> np.ndarray:
+        """(registry rows x neighbours) whether each neighbour shares the sector's
+        coordinates (its site); kept for the neighbour table it was read from."""
+        kept = getattr(self, "_cache", None)
+        if kept is not None and kept[0] is self.near_:
+            return kept[1]
+        near = self.near_
+        n = len(near)
+        same = (near >= 0) & (self.coords_[np.maximum(near, 0)]
+                              == self.coords_[:n, None, :]).all(axis=-1)
+        self._cache = (near, same)
+        return same
 
     def _neighbour_rows(self, rows: np.ndarray, times: np.ndarray, ok: np.ndarray,
                         n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -188,7 +221,14 @@ class AreaMedian:
         seasonal part's, KPIs first) and its area's standardised median, where both go
         the same way (else 0): as rare for independent noise as a unit normal. ``step_ns``:
         the data's cadence (a sector's area counts after :data:`WARM_UP_NS` of ticks)."""
-        med = self.median(rows, times, z)
+        med, site = self._medians(rows, times, z)
+        # the sector's side of the evidence is its site's median z, in its own z's sign
+        # (else 0): a healthy cell beside a cluster (own noise ~1 against an area median
+        # of 20-50 spreads) read as much as a weekend morning's cluster cell (own ~2,
+        # area ~10) and set the area part's tail; its site's other cells read ~0
+        own = z[:, : self.n_kpis]
+        with np.errstate(invalid="ignore"):
+            z = np.where(own * site > 0.0, site, 0.0)
         compiled = area_kernel.evidence(self.usual_, rows, med, z, self.fleet_sd_, PRIOR_TICKS,
                                         MIN_SD, step_ns, WARM_UP_NS)
         if compiled is not None:  # the lines below in one pass (same numbers)
