@@ -11,6 +11,11 @@ first) is standardised by its own usual level and spread (learned per sector, sh
 toward the fleet's), and the feature is the geometric mean of that and the sector's own z
 where both go the same way (else 0): a cluster's -5 own and -14 area reads ~8, a healthy
 cell beside it (own ~0) and a lone faulty cell among healthy ones (area ~0) read little.
+The sector's side is its *site's* median z (the cell and its co-sited cells, in the cell's
+own sign, else 0): a healthy cell inside a cluster reads an everyday own z of ~1 against
+an area median of 10-50 spreads, as much as a weekend morning's cluster cell (own ~2,
+area ~10), and such rows set the area part's tail; its site's other cells read ~0 (tuning
+world t2640: 35 of the 91 normal rows beyond the cluster rows' usual area statistic).
 A median, not a mean: one neighbour's outage moves a mean of 8 by an eighth of a
 30-spread drop. Only the KPI families read these columns
 (:data:`~telecom_nb.detectors.kpi_families.FAMILY_ONLY`): a crowd moves one family.
