@@ -185,10 +185,16 @@ class AreaMedian:
             idx = np.flatnonzero(ok)
             src, hit = self._neighbour_rows(rows, times, ok, n)
             out[idx] = _masked_medians(kpi_z, src, hit, MIN_REPORTING)
-            # the sector itself, then its site's other cells (the table's first, distance 0)
+            # the sector itself, then its site's other cells: the table's first (distance
+            # 0), so only its first columns are read (a site's few cells, not 8 neighbours)
             mates = self._co_sited()[rows[ok]]
-            site[idx] = _masked_medians(kpi_z, np.c_[idx, src], np.c_[np.ones(len(idx), bool),
-                                                                     hit & mates], 1)
+            width = int(mates.sum(axis=1).max())
+            if width:
+                both = np.empty((len(idx), width + 1), dtype=np.int64)
+                both[:, 0], both[:, 1:] = idx, src[:, :width]
+                read = np.ones(both.shape, dtype=bool)
+                np.logical_and(hit[:, :width], mates[:, :width], out=read[:, 1:])
+                site[idx] = _masked_medians(kpi_z, both, read, 1)
         self._last = (z, rows.copy(), out, site)
         return out, site
 
