@@ -80,6 +80,31 @@ def nearest(coords: np.ndarray, k: int) -> np.ndarray:
     return out
 
 
+def area_and_site(coords: np.ndarray, k: int) -> np.ndarray:
+    """(n x (k + m)) per row its ``k`` nearest sectors of *other* sites, then its site's
+    other cells (same coordinates; ``m``: the largest site's, less one), -1 padded: the
+    site's median and the area's read apart, so that one site's everyday shift is not
+    counted on both sides (a 7-cell site's 8 nearest were mostly its own cells)."""
+    has = np.isfinite(coords).all(axis=1)
+    _, inverse, counts = np.unique(np.where(has[:, None], coords, np.arange(len(coords))[:,
+                                   None] * np.nan), axis=0, return_inverse=True,
+                                   return_counts=True)
+    m = int(counts[np.asarray(inverse).ravel()][has].max() - 1) if has.any() else 0
+    wide = nearest(coords, k + m)
+    safe = np.maximum(wide, 0)
+    co = (wide >= 0) & (coords[safe] == coords[:, None, :]).all(axis=-1)
+    other = (wide >= 0) & ~co
+    first = np.argsort(~other, axis=1, kind="stable")[:, :k]  # other sites, nearest first
+    area = np.where(np.take_along_axis(other, first, axis=1),
+                    np.take_along_axis(wide, first, axis=1), -1)
+    if m == 0:
+        return area
+    mates = np.argsort(~co, axis=1, kind="stable")[:, :m]
+    site = np.where(np.take_along_axis(co, mates, axis=1),
+                    np.take_along_axis(wide, mates, axis=1), -1)
+    return np.c_[area, site]
+
+
 def masked_median(values: np.ndarray, valid: np.ndarray, min_count: int) -> np.ndarray:
     """Median over the last axis of the ``valid`` entries; NaN where fewer than
     ``min_count`` are valid."""
@@ -142,8 +167,6 @@ class AreaMedian:
                                   count_dtype=STATE_FLOAT)
         self.fleet_sd_ = np.full(n_kpis, PRIOR_SD)
         self._last: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
-        #: (neighbour table, co-sited mask) read from it (not state)
-        self._cache: tuple[np.ndarray, np.ndarray] | None = None
         #: (neighbour table, rows, src, hit) of the last one-tick lookup (not state)
         self._near_rows: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
 
@@ -159,7 +182,7 @@ class AreaMedian:
         if not (self.coords_[rows] != coords).any():
             return
         self.coords_[rows] = coords
-        self.near_ = nearest(self.coords_[:n_rows], self.neighbours)
+        self.near_ = area_and_site(self.coords_[:n_rows], self.neighbours)
         self._last = None
 
     def median(self, rows: np.ndarray, times: np.ndarray, z: np.ndarray) -> np.ndarray:
@@ -184,32 +207,16 @@ class AreaMedian:
         if ok.any():
             idx = np.flatnonzero(ok)
             src, hit = self._neighbour_rows(rows, times, ok, n)
-            out[idx] = _masked_medians(kpi_z, src, hit, MIN_REPORTING)
-            # the sector itself, then its site's other cells: the table's first (distance
-            # 0), so only its first columns are read (a site's few cells, not 8 neighbours)
-            mates = self._co_sited()[rows[ok]]
-            width = int(mates.sum(axis=1).max())
-            if width:
-                both = np.empty((len(idx), width + 1), dtype=np.int64)
-                both[:, 0], both[:, 1:] = idx, src[:, :width]
+            k = self.neighbours
+            out[idx] = _masked_medians(kpi_z, src[:, :k], hit[:, :k], MIN_REPORTING)
+            if src.shape[1] > k:  # the sector itself, then its site's other cells
+                both = np.empty((len(idx), src.shape[1] - k + 1), dtype=np.int64)
+                both[:, 0], both[:, 1:] = idx, src[:, k:]
                 read = np.ones(both.shape, dtype=bool)
-                np.logical_and(hit[:, :width], mates[:, :width], out=read[:, 1:])
+                read[:, 1:] = hit[:, k:]
                 site[idx] = _masked_medians(kpi_z, both, read, 1)
         self._last = (z, rows.copy(), out, site)
         return out, site
-
-    def _co_sited(self) -> np.ndarray:
-        """(registry rows x neighbours) whether each neighbour shares the sector's
-        coordinates (its site); kept for the neighbour table it was read from."""
-        kept = getattr(self, "_cache", None)
-        if kept is not None and kept[0] is self.near_:
-            return kept[1]
-        near = self.near_
-        n = len(near)
-        same = (near >= 0) & (self.coords_[np.maximum(near, 0)]
-                              == self.coords_[:n, None, :]).all(axis=-1)
-        self._cache = (near, same)
-        return same
 
     def _neighbour_rows(self, rows: np.ndarray, times: np.ndarray, ok: np.ndarray,
                         n: int) -> tuple[np.ndarray, np.ndarray]:
