@@ -199,28 +199,3 @@ def test_a_few_series_score_as_without_the_area_part():
         scores.append(np.asarray(det.score_stream(frame).score))
     assert np.isfinite(scores[0][-96:]).all()
     np.testing.assert_array_equal(scores[0], scores[1])
-
-
-def test_a_healthy_cell_inside_a_cluster_reads_its_own_sites_calm_not_the_area():
-    # 12 sites of 3 co-sited cells on a line; sites 2, 3, 5, 6 slow together, site 4
-    # between them healthy: its cells' neighbours are mostly the cluster's, and one of them
-    # reads an everyday -1. Its site's other cells are calm: no area evidence for it,
-    # while every cluster cell, each only moderately off, keeps its own.
-    from telecom_nb.features.area import WARM_UP_NS
-
-    rng = np.random.default_rng(7)
-    n = 36
-    area = AreaMedian(1)
-    area.locate(np.arange(n), np.c_[np.full(n, 35.0), 51.0 + 0.01 * (np.arange(n) // 3)], n)
-    rows = np.arange(n)
-    for tick in range(40):  # a day and more of ordinary noise
-        times = np.full(n, tick, dtype=np.int64)
-        area.update(rows, times, rng.normal(0, 0.5, (n, 1)), n)
-    z = rng.normal(0, 0.2, (n, 1))
-    site = np.arange(n) // 3
-    cluster = np.isin(site, [2, 3, 5, 6])
-    z[cluster, 0] = -2.0 + rng.normal(0, 0.2, cluster.sum())
-    z[12, 0], z[13, 0], z[14, 0] = -1.0, 0.3, -0.2  # site 4: one cell's everyday dip
-    out = area.transform(rows, np.full(n, 40, dtype=np.int64), z, WARM_UP_NS // 8)[:, 0]
-    assert abs(out[12]) < 2.0  # its own z against the area: ~3
-    assert (out[cluster] < -2.0).all()

@@ -11,11 +11,6 @@ first) is standardised by its own usual level and spread (learned per sector, sh
 toward the fleet's), and the feature is the geometric mean of that and the sector's own z
 where both go the same way (else 0): a cluster's -5 own and -14 area reads ~8, a healthy
 cell beside it (own ~0) and a lone faulty cell among healthy ones (area ~0) read little.
-The sector's side is its *site's* median z (the cell and its co-sited cells, in the cell's
-own sign, else 0): a healthy cell inside a cluster reads an everyday own z of ~1 against
-an area median of 10-50 spreads, as much as a weekend morning's cluster cell (own ~2,
-area ~10), and such rows set the area part's tail; its site's other cells read ~0 (tuning
-world t2640: 35 of the 91 normal rows beyond the cluster rows' usual area statistic).
 A median, not a mean: one neighbour's outage moves a mean of 8 by an eighth of a
 30-spread drop. Only the KPI families read these columns
 (:data:`~telecom_nb.detectors.kpi_families.FAMILY_ONLY`): a crowd moves one family.
@@ -80,31 +75,6 @@ def nearest(coords: np.ndarray, k: int) -> np.ndarray:
     return out
 
 
-def area_and_site(coords: np.ndarray, k: int) -> np.ndarray:
-    """(n x (k + m)) per row its ``k`` nearest sectors of *other* sites, then its site's
-    other cells (same coordinates; ``m``: the largest site's, less one), -1 padded: the
-    site's median and the area's read apart, so that one site's everyday shift is not
-    counted on both sides (a 7-cell site's 8 nearest were mostly its own cells)."""
-    has = np.isfinite(coords).all(axis=1)
-    _, inverse, counts = np.unique(np.where(has[:, None], coords, np.arange(len(coords))[:,
-                                   None] * np.nan), axis=0, return_inverse=True,
-                                   return_counts=True)
-    m = int(counts[np.asarray(inverse).ravel()][has].max() - 1) if has.any() else 0
-    wide = nearest(coords, k + m)
-    safe = np.maximum(wide, 0)
-    co = (wide >= 0) & (coords[safe] == coords[:, None, :]).all(axis=-1)
-    other = (wide >= 0) & ~co
-    first = np.argsort(~other, axis=1, kind="stable")[:, :k]  # other sites, nearest first
-    area = np.where(np.take_along_axis(other, first, axis=1),
-                    np.take_along_axis(wide, first, axis=1), -1)
-    if m == 0:
-        return area
-    mates = np.argsort(~co, axis=1, kind="stable")[:, :m]
-    site = np.where(np.take_along_axis(co, mates, axis=1),
-                    np.take_along_axis(wide, mates, axis=1), -1)
-    return np.c_[area, site]
-
-
 def masked_median(values: np.ndarray, valid: np.ndarray, min_count: int) -> np.ndarray:
     """Median over the last axis of the ``valid`` entries; NaN where fewer than
     ``min_count`` are valid."""
@@ -116,17 +86,6 @@ def masked_median(values: np.ndarray, valid: np.ndarray, min_count: int) -> np.n
     with np.errstate(invalid="ignore"):
         med = 0.5 * (lo + hi)
     return np.where(count >= min_count, med, np.nan)
-
-
-def _masked_medians(z: np.ndarray, src: np.ndarray, hit: np.ndarray,
-                    min_count: int) -> np.ndarray:
-    """(rows x KPIs) median of ``z[src[i, q]]`` over the ``hit`` entries ``q`` (finite
-    values only; NaN below ``min_count``): the compiled pass, else a gathered block."""
-    med = area_kernel.neighbour_medians(z, src, hit, min_count)
-    if med is None:  # the compiled pass's numbers, from a gathered block
-        values = np.swapaxes(z[src], 1, 2)  # (rows, KPIs, neighbours)
-        med = masked_median(values, hit[:, None, :] & np.isfinite(values), min_count)
-    return med
 
 
 def _same_tick(rows: np.ndarray, times: np.ndarray, ok: np.ndarray, table: np.ndarray,
@@ -166,7 +125,7 @@ class AreaMedian:
         self.usual_ = RobustTable((n_kpis,), SPREAD_ALPHA, dtype=STATE_FLOAT,
                                   count_dtype=STATE_FLOAT)
         self.fleet_sd_ = np.full(n_kpis, PRIOR_SD)
-        self._last: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
+        self._last: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
         #: (neighbour table, rows, src, hit) of the last one-tick lookup (not state)
         self._near_rows: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
 
@@ -182,41 +141,31 @@ class AreaMedian:
         if not (self.coords_[rows] != coords).any():
             return
         self.coords_[rows] = coords
-        self.near_ = area_and_site(self.coords_[:n_rows], self.neighbours)
+        self.near_ = nearest(self.coords_[:n_rows], self.neighbours)
         self._last = None
 
     def median(self, rows: np.ndarray, times: np.ndarray, z: np.ndarray) -> np.ndarray:
         """(rows x KPIs) median of ``z``'s first columns (the KPIs') over each row's
         neighbours in the same tick (``times``: int64, equal within a tick); NaN where too
         few of them report. Kept for the same ``z`` object and rows (score, then learn)."""
-        return self._medians(rows, times, z)[0]
-
-    def _medians(self, rows: np.ndarray, times: np.ndarray, z: np.ndarray
-                 ) -> tuple[np.ndarray, np.ndarray]:
-        """:meth:`median` and the site's: per row and KPI the median of ``z`` over the
-        sector and its co-sited neighbours at the same tick (the sector's own z where it
-        has none reporting)."""
         last = self._last
         if last is not None and last[0] is z and np.array_equal(last[1], rows):
-            return last[2], last[3]
+            return last[2]
         out = np.full((len(rows), self.n_kpis), np.nan)
-        kpi_z = z[:, : self.n_kpis]
-        site = np.array(kpi_z, dtype=np.float64)
         n = len(self.near_)
         ok = known_rows(rows, n)
         if ok.any():
             idx = np.flatnonzero(ok)
             src, hit = self._neighbour_rows(rows, times, ok, n)
-            k = self.neighbours
-            out[idx] = _masked_medians(kpi_z, src[:, :k], hit[:, :k], MIN_REPORTING)
-            if src.shape[1] > k:  # the sector itself, then its site's other cells
-                both = np.empty((len(idx), src.shape[1] - k + 1), dtype=np.int64)
-                both[:, 0], both[:, 1:] = idx, src[:, k:]
-                read = np.ones(both.shape, dtype=bool)
-                read[:, 1:] = hit[:, k:]
-                site[idx] = _masked_medians(kpi_z, both, read, 1)
-        self._last = (z, rows.copy(), out, site)
-        return out, site
+            kpi_z = z[:, : self.n_kpis]
+            med = area_kernel.neighbour_medians(kpi_z, src, hit, MIN_REPORTING)
+            if med is None:  # the compiled pass's numbers, from a gathered block
+                values = np.swapaxes(kpi_z[src], 1, 2)  # (rows, KPIs, neighbours)
+                med = masked_median(values, hit[:, None, :] & np.isfinite(values),
+                                    MIN_REPORTING)
+            out[idx] = med
+        self._last = (z, rows.copy(), out)
+        return out
 
     def _neighbour_rows(self, rows: np.ndarray, times: np.ndarray, ok: np.ndarray,
                         n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -239,14 +188,7 @@ class AreaMedian:
         seasonal part's, KPIs first) and its area's standardised median, where both go
         the same way (else 0): as rare for independent noise as a unit normal. ``step_ns``:
         the data's cadence (a sector's area counts after :data:`WARM_UP_NS` of ticks)."""
-        med, site = self._medians(rows, times, z)
-        # the sector's side of the evidence is its site's median z, in its own z's sign
-        # (else 0): a healthy cell beside a cluster (own noise ~1 against an area median
-        # of 20-50 spreads) read as much as a weekend morning's cluster cell (own ~2,
-        # area ~10) and set the area part's tail; its site's other cells read ~0
-        own = z[:, : self.n_kpis]
-        with np.errstate(invalid="ignore"):
-            z = np.where(own * site > 0.0, site, 0.0)
+        med = self.median(rows, times, z)
         compiled = area_kernel.evidence(self.usual_, rows, med, z, self.fleet_sd_, PRIOR_TICKS,
                                         MIN_SD, step_ns, WARM_UP_NS)
         if compiled is not None:  # the lines below in one pass (same numbers)
