@@ -108,6 +108,9 @@ class ForestAndZ:
     record: np.ndarray | None = None  # a few series: level-record columns, read directly
     held: np.ndarray | None = None  # a few series: held-level columns (features/held_level)
     held_null: HeldNull | None = None  # ... and their null (a part of the shift part)
+    #: a few series: each shift column's swing (features/swing_level): a shift no larger
+    #: reads as none in the score when the swing is rare itself, the null still of the shift z
+    swing: np.ndarray | None = None
     #: the fit's :class:`FitReference`, taken (and dropped) by the detector's calibration
     fit_ref: list = field(default_factory=lambda: [None], compare=False, repr=False)
 

@@ -131,7 +131,8 @@ class IsolationForestDetector(RatioSwitch, PartSchedule, CalendarParams, ForestP
         smooth_cols = np.asarray(params.pop("smooth_columns", ()), dtype=np.intp)
         record = np.asarray(params.pop("record_columns", ()), dtype=np.intp)
         held = np.asarray(params.pop("held_columns", ()), dtype=np.intp)
-        few = np.r_[shift, held, smooth_cols, record]
+        swing = np.asarray(params.pop("swing_columns", ()), dtype=np.intp)
+        few = np.r_[shift, held, swing, smooth_cols, record]
         n_base = int(few.min()) if len(few) else None
         # one mark per row (a neighbourhood off together): out of every fit but the area's
         all_rows = area = None
@@ -217,7 +218,8 @@ class IsolationForestDetector(RatioSwitch, PartSchedule, CalendarParams, ForestP
             rates=rates, drift=drift, record=record if len(record) else None,
             held=held if heavy and pooled and len(held) else None,
             held_null=HeldNull.fit(shift_ref, shift_prev, held, shift, SHOULDER)
-            if heavy and pooled and len(held) else None)
+            if heavy and pooled and len(held) else None,
+            swing=swing if heavy and len(shift) and len(swing) == len(shift) else None)
         other_raw = None
         if len(persist_pairs) and not heavy:  # its nulls without what the other parts flag
             other_raw = _max_of(self._parts(model, ref, forest_raw, zref, units))

@@ -18,6 +18,8 @@ from telecom_nb.features.robust_kernel import numba
 
 #: fewest window rows with a level-shift statistic before it gets a null of its own
 MIN_SHIFT_ROWS = 1000
+#: ``-log10 p`` of a swing (features/swing_level) rare enough to be a habit that gates
+SWING_RARE = 3.0
 
 
 def bonferroni(log_p: np.ndarray, n: int) -> np.ndarray:
@@ -97,6 +99,19 @@ def _rows_with(ref, previous, c, values, before):  # pragma: no cover - compiled
 _rows_with = None if numba is None else numba.njit(cache=True, nogil=True)(_rows_with)
 
 
+def _gated_log_p(null, features: np.ndarray, c: int, g: int | None) -> np.ndarray:
+    """Column ``c``'s ``-log10 p`` under its ``null``, 0 where its |z| is no larger than its
+    swing (column ``g``) and the swing is itself rare (:data:`SWING_RARE`): a bursty
+    series' habit, while an ordinary series' week of wander gates nothing."""
+    s = np.abs(features[:, c])
+    log_p = null.log_p(s)
+    if g is None:
+        return log_p
+    swing = np.abs(features[:, g])
+    habit = (s <= swing) & (null.log_p(swing) >= SWING_RARE)
+    return np.where(habit, 0.0, log_p)
+
+
 def shift_score(model, features: np.ndarray) -> np.ndarray | None:
     """The shift part's score of each row (None: no null yet): each KPI against its own
     null (a drop rate's spikes move its hour more than users' shifts move theirs),
@@ -105,7 +120,9 @@ def shift_score(model, features: np.ndarray) -> np.ndarray | None:
         return None
     nulls = [(c, n) for c, n in zip(model.shift, model.shift_null, strict=True)
              if n is not None]
-    log_p = np.max([n.log_p(np.abs(features[:, c])) for c, n in nulls], axis=0)
+    swing = getattr(model, "swing", None)  # (a model older than the gate: none)
+    gate = {} if swing is None else dict(zip(model.shift, swing, strict=True))
+    log_p = np.max([_gated_log_p(n, features, c, gate.get(c)) for c, n in nulls], axis=0)
     score = bonferroni(log_p, len(nulls))
     held = getattr(model, "held_null", None)  # (a model older than the part: none)
     return score if held is None else np.maximum(score, held.score(features))

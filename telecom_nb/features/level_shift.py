@@ -51,6 +51,8 @@ from telecom_nb.features.held_level import RING as HELD_RING
 from telecom_nb.features.held_level import held_learn, held_read
 from telecom_nb.features.scaling import scaled_view, spread_floors
 from telecom_nb.features.seasonal import Z_CLIP
+from telecom_nb.features.swing_level import new_state as new_swing
+from telecom_nb.features.swing_level import swing_read, swing_run
 from telecom_nb.features.view import BatchView
 from telecom_nb.sector_index import grow_rows, known_rows
 
@@ -99,13 +101,17 @@ class LevelShift(FeatureExtractor):
 
     #: state newer than some checkpoints: derived by :meth:`derive_added_state`
     _state_added: tuple[str, ...] = ("cur_max_", "cur_min_", "ring_max_", "ring_min_",
-                                     "held_z_", "held_id_")
+                                     "held_z_", "held_id_", "swing_peak_", "swing_max_",
+                                     "swing_id_")
 
     def derive_added_state(self, names: Sequence[str]) -> None:
         """A checkpoint older than the trimmed hour: each stored bin's mean stands for its
         largest and smallest value (those windows read as before, untrimmed in effect);
-        older than the held level: no hour held yet (it holds again after 3 hours)."""
+        older than the held level: no hour held yet (it holds again after 3 hours); older
+        than the swing: no swing yet (a week to fill)."""
         n, k = self.cur_sum_.shape
+        if "swing_id_" in names:
+            self.swing_peak_, self.swing_max_, self.swing_id_ = new_swing(n, k)
         if "held_z_" in names or "held_id_" in names:
             self.held_z_ = np.zeros((n, HELD_RING, k))
             self.held_id_ = np.full((n, HELD_RING), _NONE, dtype=np.int64)
@@ -137,6 +143,8 @@ class LevelShift(FeatureExtractor):
         self.spread_n_ = np.zeros((0, w, k))
         self.held_z_ = np.zeros((0, HELD_RING, k))  # each bin's last shift z (held_level)
         self.held_id_ = np.full((0, HELD_RING), _NONE, dtype=np.int64)
+        # the open episode's peak, each day's episode peaks (swing_level)
+        self.swing_peak_, self.swing_max_, self.swing_id_ = new_swing(0, k)
         self.floors_ = spread_floors(self.kpis_ or ())
         #: set by the pipeline: at most a few series (otherwise nothing is computed)
         self.active = True
@@ -144,11 +152,12 @@ class LevelShift(FeatureExtractor):
     @property
     def feature_names(self) -> list[str]:
         kpis = self.kpis_ or ()
-        return [f"{k}:shift_z" for k in kpis] + [f"{k}:held_z" for k in kpis]
+        return ([f"{k}:shift_z" for k in kpis] + [f"{k}:held_z" for k in kpis]
+                + [f"{k}:swing_z" for k in kpis])
 
     def feature_weights(self) -> np.ndarray:
         eye = np.eye(len(self.kpis_ or ()))
-        return np.vstack([eye, eye])
+        return np.vstack([eye, eye, eye])
 
     def _scaled(self, view: BatchView) -> np.ndarray:
         return scaled_view(view, self.kpis_ or ())
@@ -182,24 +191,29 @@ class LevelShift(FeatureExtractor):
         return p_sum + c_sum, p_n + c_n, hi, lo
 
     def transform_view(self, view: BatchView) -> np.ndarray:
-        """The shift z of each KPI, then its held z (:mod:`.held_level`)."""
+        """The shift z of each KPI, then its held z (:mod:`.held_level`) and swing
+        (:mod:`.swing_level`)."""
         z, rows, known = self._shift(view)
-        held = np.zeros_like(z)
+        held, swing = np.zeros_like(z), np.zeros_like(z)
         if known.any():
             r, b = rows[known], bin_ids(view)[known]
             held[known] = held_read(z[known], r, b, self.held_z_, self.held_id_)
+            swing[known] = swing_read(z[known], r, b // BINS_PER_DAY, self.swing_peak_,
+                                      self.swing_max_, self.swing_id_)
         # read by update_view (a cache: snapshot.TRANSIENT); a fleet's part (inactive)
         # keeps nothing, so a learned batch's arrays are released
         self._last = (view, z) if self.active else None
-        return np.hstack([z, held])
+        return np.hstack([z, held, swing])
 
-    def held_series(self, b: np.ndarray, z: np.ndarray) -> np.ndarray:
-        """One sector's (state row 0) held z of its rows' shift z ``z`` in bins ``b``, then
-        learned: the one-series pass's."""
+    def held_series(self, b: np.ndarray, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """One sector's (state row 0) held z and swing of its rows' shift z ``z`` in bins
+        ``b``, then learned: the one-series pass's."""
         r = np.zeros(len(b), dtype=np.intp)
         held = held_read(z, r, b, self.held_z_, self.held_id_)
         held_learn(z, r, b, self.held_z_, self.held_id_)
-        return held
+        swing = swing_run(z, r, b // BINS_PER_DAY, self.swing_peak_, self.swing_max_,
+                          self.swing_id_)
+        return held, swing
 
     def _shift(self, view: BatchView) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The shift z of each row and KPI, the rows' state rows and which are known."""
@@ -240,6 +254,7 @@ class LevelShift(FeatureExtractor):
         self._grow(len(self.registry))
         b = bin_ids(view)
         held_learn(z, rows, b, self.held_z_, self.held_id_)
+        swing_run(z, rows, b // BINS_PER_DAY, self.swing_peak_, self.swing_max_, self.swing_id_)
         rolled = b > self.cur_bin_[rows]
         if rolled.any():
             self._roll(rows[rolled], b[rolled])
@@ -320,6 +335,9 @@ class LevelShift(FeatureExtractor):
         self.ring_id_ = grow_rows(self.ring_id_, n, _NONE)
         self.held_z_ = grow_rows(self.held_z_, n, 0.0)
         self.held_id_ = grow_rows(self.held_id_, n, _NONE)
+        self.swing_peak_ = grow_rows(self.swing_peak_, n, 0.0)
+        self.swing_max_ = grow_rows(self.swing_max_, n, 0.0)
+        self.swing_id_ = grow_rows(self.swing_id_, n, _NONE)
         self.ref_ = grow_rows(self.ref_, n, np.nan)
         self.spread_ = grow_rows(self.spread_, n, 0.0)
         self.spread_n_ = grow_rows(self.spread_n_, n, 0.0)

@@ -136,16 +136,17 @@ class SeriesPass:
             self._novelty_z(out, nov, nov_n, f)
         sm, rc = f.smooth_, f.record_
         last = out.shape[1] - (k if rc is not None else 0)  # the record columns start here
-        end = last - (k if sm is not None else 0)  # the held columns end here
+        end = last - (k if sm is not None else 0)  # the swing columns end here
         lv = f.level_
         if lv is not None:  # one sector: a few series, the part is active
             lv.active = True
-            shift = out[:, end - 2 * k : end - k]  # then each KPI's held z
+            shift = out[:, end - 3 * k : end - 2 * k]  # then each KPI's held z and swing
             shift_pass(self.yz[s], self.bins[s], shift, lv.cur_bin_,
                        lv.cur_sum_, lv.cur_n_, lv.cur_max_, lv.cur_min_, lv.ring_sum_,
                        lv.ring_n_, lv.ring_max_, lv.ring_min_, lv.ring_id_, lv.ref_,
                        lv.spread_, lv.spread_n_, lv.floors_)
-            out[:, end - k : end] = lv.held_series(self.bins[s], shift)
+            out[:, end - 2 * k : end - k], out[:, end - k : end] = lv.held_series(
+                self.bins[s], shift)
         if sm is not None:  # the seasonal z as the pass left it, known zeros at 0
             sm.active = True
             sm.run(np.where(quiet[:, :k], 0.0, out[:, :k]), self.tns[s], out[:, end:last])
