@@ -11,18 +11,18 @@ import pandas as pd
 from telecom_nb.detectors.shift_part import SWING_RARE, shift_score
 from telecom_nb.features.swing_level import DAYS, new_state, swing_read, swing_run
 
-_DAY = pd.Timedelta("1D").value
+_BIN = pd.Timedelta("15min").value
 
 
 def _days(n_days: float, step: str = "5min") -> np.ndarray:
-    """Day ids of a series' rows, ``n_days`` long."""
+    """15-minute bin ids of a series' rows, ``n_days`` long."""
     ts = pd.date_range("2026-03-02", periods=int(pd.Timedelta(f"{n_days}D") / pd.Timedelta(step)),
                        freq=step, tz="UTC")
-    return ts.as_unit("ns").asi8 // _DAY
+    return ts.as_unit("ns").asi8 // _BIN
 
 
 def _swing(d: np.ndarray, z: np.ndarray, chunk: int | None = None) -> np.ndarray:
-    """Streamed: each chunk read on the state, then learned."""
+    """Streamed: each chunk read on the state, then learned (``d``: 15-minute bin ids)."""
     state = new_state(1, z.shape[1])
     out = []
     for a in range(0, len(d), chunk or len(d)):
@@ -46,36 +46,34 @@ def test_a_bursty_series_swing_covers_its_bursts_and_not_a_new_height():
     d, z = _bursty()
     z[-3:] = 14.0  # the last rows: a burst beyond every earlier one
     s = _swing(d, z)[:, 0]
-    later = d - d[0] >= 1  # after a day of bursts
+    later = d - d[0] >= 96  # after a day of bursts
     burst = (z[:, 0] > 1) & later
     assert np.all(s[burst][:-3] >= z[burst, 0][:-3])  # each reached twice before
     assert np.all(s[-3:] < 14.0)
 
 
-def test_a_held_fault_is_one_episode_and_a_repeat_still_reads():
+def test_faults_that_hold_are_no_habit():
     d = _days(6)
-    t = np.arange(len(d))
     z = np.full((len(d), 1), 0.3)
-    z[(t >= 300) & (t < 400), 0] = -5.0  # a collapse held 8 hours
-    z[(t >= 1000) & (t < 1100), 0] = -5.0  # the same collapse again, as deep
+    for at in (300, 700, 1000):  # a collapse held 2 hours, three times, as deep
+        z[at:at + 24, 0] = -5.0
     s = _swing(d, z)[:, 0]
-    assert np.all(s[300:400] == 0.0)  # it cannot precede itself
-    assert np.all(s[1000:1100] == 0.0)  # seen once before: no habit
-    z[1200:1210, 0] = 5.0  # the other side has no precedent
-    assert np.all(_swing(d, z)[1200:1210, 0] == 0.0)
+    assert np.all(s == 0.0)  # none precedes another (nor itself)
+    z[1200:1204, 0] = 5.0  # a brief burst: the other side has no precedent either
+    assert np.all(_swing(d, z)[1200:1204, 0] == 0.0)
 
 
-def test_a_collapse_seen_twice_gates_a_third_and_a_week_forgets():
+def test_two_bursts_gate_a_third_within_the_week_only():
     d = _days(DAYS + 6)
     z = np.full((len(d), 1), 0.3)
-    first, second, third = 300, 900, 1500  # rows (5 minutes each)
+    first, second, third = 300, 900, 1500  # rows (5 minutes each): day 1, 3 and 5
     for at in (first, second, third):
-        z[at:at + 24, 0] = -4.0
-    late = len(d) - 24
-    z[late:, 0] = -4.0  # more than DAYS after the first two, after the third
+        z[at:at + 4, 0] = -4.0  # 20 minutes
+    late = len(d) - 4
+    z[late:, 0] = -4.0
     s = _swing(d, z)[:, 0]
-    assert np.all(s[third:third + 24] == -4.0)
-    assert d[late] - d[second + 23] > DAYS >= d[late] - d[third + 23]
+    assert np.all(s[third:third + 4] == -4.0)
+    assert (d[late] - d[second + 3]) // 96 > DAYS >= (d[late] - d[third + 3]) // 96
     assert np.all(s[late:] == 0.0)  # the first two over a week old: the third alone
 
 

@@ -101,8 +101,8 @@ class LevelShift(FeatureExtractor):
 
     #: state newer than some checkpoints: derived by :meth:`derive_added_state`
     _state_added: tuple[str, ...] = ("cur_max_", "cur_min_", "ring_max_", "ring_min_",
-                                     "held_z_", "held_id_", "swing_peak_", "swing_max_",
-                                     "swing_id_")
+                                     "held_z_", "held_id_", "swing_peak_", "swing_start_",
+                                     "swing_max_", "swing_id_")
 
     def derive_added_state(self, names: Sequence[str]) -> None:
         """A checkpoint older than the trimmed hour: each stored bin's mean stands for its
@@ -111,7 +111,8 @@ class LevelShift(FeatureExtractor):
         than the swing: no swing yet (a week to fill)."""
         n, k = self.cur_sum_.shape
         if "swing_id_" in names:
-            self.swing_peak_, self.swing_max_, self.swing_id_ = new_swing(n, k)
+            (self.swing_peak_, self.swing_start_, self.swing_max_,
+             self.swing_id_) = new_swing(n, k)
         if "held_z_" in names or "held_id_" in names:
             self.held_z_ = np.zeros((n, HELD_RING, k))
             self.held_id_ = np.full((n, HELD_RING), _NONE, dtype=np.int64)
@@ -143,8 +144,9 @@ class LevelShift(FeatureExtractor):
         self.spread_n_ = np.zeros((0, w, k))
         self.held_z_ = np.zeros((0, HELD_RING, k))  # each bin's last shift z (held_level)
         self.held_id_ = np.full((0, HELD_RING), _NONE, dtype=np.int64)
-        # the open episode's peak, each day's episode peaks (swing_level)
-        self.swing_peak_, self.swing_max_, self.swing_id_ = new_swing(0, k)
+        # the open episode's peak and first bin, each day's brief episodes' peaks (swing)
+        (self.swing_peak_, self.swing_start_, self.swing_max_,
+         self.swing_id_) = new_swing(0, k)
         self.floors_ = spread_floors(self.kpis_ or ())
         #: set by the pipeline: at most a few series (otherwise nothing is computed)
         self.active = True
@@ -198,12 +200,14 @@ class LevelShift(FeatureExtractor):
         if known.any():
             r, b = rows[known], bin_ids(view)[known]
             held[known] = held_read(z[known], r, b, self.held_z_, self.held_id_)
-            swing[known] = swing_read(z[known], r, b // BINS_PER_DAY, self.swing_peak_,
-                                      self.swing_max_, self.swing_id_)
+            swing[known] = swing_read(z[known], r, b, *self._swing_state())
         # read by update_view (a cache: snapshot.TRANSIENT); a fleet's part (inactive)
         # keeps nothing, so a learned batch's arrays are released
         self._last = (view, z) if self.active else None
         return np.hstack([z, held, swing])
+
+    def _swing_state(self) -> tuple[np.ndarray, ...]:
+        return self.swing_peak_, self.swing_start_, self.swing_max_, self.swing_id_
 
     def held_series(self, b: np.ndarray, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """One sector's (state row 0) held z and swing of its rows' shift z ``z`` in bins
@@ -211,8 +215,7 @@ class LevelShift(FeatureExtractor):
         r = np.zeros(len(b), dtype=np.intp)
         held = held_read(z, r, b, self.held_z_, self.held_id_)
         held_learn(z, r, b, self.held_z_, self.held_id_)
-        swing = swing_run(z, r, b // BINS_PER_DAY, self.swing_peak_, self.swing_max_,
-                          self.swing_id_)
+        swing = swing_run(z, r, b, *self._swing_state())
         return held, swing
 
     def _shift(self, view: BatchView) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -254,7 +257,7 @@ class LevelShift(FeatureExtractor):
         self._grow(len(self.registry))
         b = bin_ids(view)
         held_learn(z, rows, b, self.held_z_, self.held_id_)
-        swing_run(z, rows, b // BINS_PER_DAY, self.swing_peak_, self.swing_max_, self.swing_id_)
+        swing_run(z, rows, b, *self._swing_state())
         rolled = b > self.cur_bin_[rows]
         if rolled.any():
             self._roll(rows[rolled], b[rolled])
@@ -336,6 +339,7 @@ class LevelShift(FeatureExtractor):
         self.held_z_ = grow_rows(self.held_z_, n, 0.0)
         self.held_id_ = grow_rows(self.held_id_, n, _NONE)
         self.swing_peak_ = grow_rows(self.swing_peak_, n, 0.0)
+        self.swing_start_ = grow_rows(self.swing_start_, n, 0)
         self.swing_max_ = grow_rows(self.swing_max_, n, 0.0)
         self.swing_id_ = grow_rows(self.swing_id_, n, _NONE)
         self.ref_ = grow_rows(self.ref_, n, np.nan)
