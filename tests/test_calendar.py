@@ -149,8 +149,8 @@ def test_first_day_visits_teach_no_weekday_effect_at_five_minutes():
     monday, tuesday = f.week_.count_[:12, :2], f.week_.count_[:12, 24:26]
     assert (monday == 0).all()  # day 1 (a Monday): no week slot learned from its visits
     assert (tuesday > 0).mean() > 0.9  # day 2: learned against day 1's whole visits
-    # the slot level's memory is a duration: slot_alpha per 15 minutes of 5-minute data
-    assert f.slot_table_.alpha == pytest.approx(1.0 - (1.0 - f.slot_alpha) ** (1.0 / 3.0))
+    # the slot level's memory is a duration: slot_alpha per hour of 5-minute data
+    assert f.slot_table_.alpha == pytest.approx(1.0 - (1.0 - f.slot_alpha) ** (1.0 / 12.0))
     f.cadence_.step_ns = pd.Timedelta("1h").value  # hourly data: per sample, as tuned
     assert f._slot_weight(True) == f.slot_alpha
 

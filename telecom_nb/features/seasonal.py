@@ -75,6 +75,8 @@ RECUR_WITHIN_HOURS = 36.0
 #: samples chain (no near sample since), negated once the chain recurred, plus this
 #: (beyond any epoch hour: year 2089) once a near sample broke it; 0 = none
 RECUR_BROKEN = 2.0**20
+#: reference ticks (:mod:`~telecom_nb.features.cadence`, 15 minutes) in an hour of data
+HOUR_TICKS = 4.0
 
 
 class SeasonalResiduals(FeatureExtractor):
@@ -355,12 +357,16 @@ class SeasonalResiduals(FeatureExtractor):
         self.state_changed()
 
     def _slot_weight(self, fleet: bool) -> float:
-        """A fleet's slot level learns ``slot_alpha`` per 15 minutes of data (the cadence it
-        was tuned on) when samples come faster: per sample at 5 minutes its memory was ~10
-        samples, under one visit of an hourly slot, so the typical day followed the
-        visit itself (a ramp's lag, a slow degradation learned within the hour). Slower
-        data keeps ``slot_alpha`` per sample (hourly data was tuned so)."""
-        ratio = self.cadence_.ratio
+        """A fleet's slot level learns ``slot_alpha`` per hour of data (the hourly data it
+        was tuned on: a slot's visit a day, ~10 % of a level change learned a day) when
+        samples come faster. Per sample, a 15-minute slot's four samples a day learned 34 %
+        of a wrong parameter's 40 % traffic drop a day (30 minutes: 19 %), so its seasonal
+        z faded from -2 to -0.5 within 2-3 days (the slot's level took ~30 % of the
+        drop, its spread grew ~50 %) and the day-long drift reading it never built (tuning
+        world t2632, 30 min: wrong-parameter row recall 0.55 -> 0.60, false rows 59 -> 51);
+        at 5 minutes the memory was ~10 samples, under one visit. Hourly and slower data
+        keep ``slot_alpha`` per sample."""
+        ratio = self.cadence_.ratio / HOUR_TICKS
         return per_sample(self.slot_alpha, ratio) if fleet and ratio < 1.0 else self.slot_alpha
 
     def _week_learns(self, rows: np.ndarray, slot: np.ndarray, day_warm: np.ndarray,
