@@ -11,7 +11,6 @@ from scipy.stats import binom
 
 from telecom_nb.features import count_cusum
 from telecom_nb.features.count_cusum import marginal_steps, steps
-from telecom_nb.features.count_ratio import _signed_evidence
 from telecom_nb.features.count_run import HOUR_NS
 from telecom_nb.features.lumpy import LumpyKpis
 
@@ -277,25 +276,3 @@ def test_a_busy_cells_quiet_hours_read_in_counts_are_summed(learned):
         zs.append(_hour(learned, 16.6667))
     level = learned.cusum_.read_level(np.zeros(1, np.intp))[0]
     assert zs[-1] >= level
-
-
-def test_a_rows_own_z_reads_the_multiple_its_traffic_makes_likely():
-    """A 14.29 % beside Erlangs implying ~18 calls is 1 drop of 7 only at its smallest
-    fraction; the proxy's low end (1.5 spreads under: ~11 calls) keeps it so, the row's z
-    then read one drop of 7 where the traffic says ~2 of 14. The row reads the multiple whose
-    step is the CUSUM's marginal one (:func:`~.count_cusum.marginal_steps`)."""
-    rng = np.random.default_rng(3)
-    lumpy = LumpyKpis(("VoLTE Drop Rate (%)", "VoLTE Traffic (Erl)"), (), 1)
-    for _ in range(100):
-        lumpy.update(ROWS, SLOTS, DAY, _volte_hour(rng), 100)
-    raw = _volte_hour(rng)
-    raw[0] = (14.29, 0.5)
-    lumpy.runs_.events_[0, 0] = lumpy.runs_.trials_[0, 0] = lumpy.cusum_.sum_[0, 0] = 0.0
-    read = lumpy.counts_.read(ROWS, SLOTS[0], raw, np.zeros(raw.shape))
-    (_, k, n, _, p), _ = lumpy._as_read(read, ROWS, raw)
-    assert (k[0, 0], n[0, 0]) == (1, 7)  # the low end: not scaled
-    z = lumpy.z(ROWS, SLOTS, DAY, raw, np.zeros(raw.shape), np.zeros(raw.shape), HOUR_NS)
-    one, two = (float(_signed_evidence(np.array([a]), np.array([b]), p[:1, 0])[0])
-                for a, b in ((1.0, 7.0), (2.0, 14.0)))
-    assert two > one + 0.3
-    assert np.isclose(z[0, 0], two)

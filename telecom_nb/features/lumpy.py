@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from telecom_nb.features.count_cusum import CountCusum, marginal_steps, steps
+from telecom_nb.features.count_cusum import CountCusum, marginal_steps
 from telecom_nb.features.count_denominator import Denominators
 from telecom_nb.features.count_drift import SlotCountDrift
 from telecom_nb.features.count_floor import CountFloor
@@ -118,13 +118,8 @@ class LumpyKpis:
         expected = unscale_kpis(expected[:, :k], self.kpis)
         own = self.zero_kpis_.z(raw, expected, z[:, :k], rows, wslot, day)
         read = self.counts_.read(rows, slot, raw, expected)
-        exact = self._exact(read, rows, raw)
-        read, scaled = self.proxy_.scale(exact, raw, self.dens_.columns())
-        # the row's own z reads the multiple its traffic makes likely; the run keeps the low
-        # end (the run read so instead: 369 false rows on three vendor tuning worlds, the
-        # row 366, the low end 379; both at once not tried; marg47)
-        own_read, scaled = self._marginal_read(exact, read, scaled, raw)
-        counted = self.counts_.evidence(rows, slot, raw, expected, own_read)
+        read, scaled = self._as_read(read, rows, raw)
+        counted = self.counts_.evidence(rows, slot, raw, expected, read)
         alone = counted
         sums = self.runs_.sums(self.counts_, read, rows, slot, raw, step_ns)
         counted = self.runs_.z(self.counts_, read, rows, slot, raw, counted, step_ns, sums)
@@ -154,50 +149,13 @@ class LumpyKpis:
     def _as_read(
         self, read: Read | None, rows: np.ndarray, raw: np.ndarray
     ) -> tuple[Read | None, np.ndarray | None]:
-        """``read`` (:meth:`CountRatios.read`) with the events and trials the runs read:
+        """``read`` (:meth:`CountRatios.read`) with the events and trials :meth:`z` reads:
         an exact counter's where the row has one, else the multiple of the smallest
-        fraction the traffic implies at its low end (``read`` itself where neither
-        applies), and the proxy's scaled mask (or None)."""
-        return self.proxy_.scale(self._exact(read, rows, raw), raw, self.dens_.columns())
-
-    def _exact(self, read: Read | None, rows: np.ndarray, raw: np.ndarray) -> Read | None:
-        """``read`` with an exact counter's events and trials where the row has one."""
+        fraction the traffic implies (``read`` itself where neither applies), and the
+        proxy's scaled mask (or None)."""
         known = known_rows(rows, len(self.counts_.rate_))
-        return self.dens_.exact(read, raw, known, self.counts_.resolution()[0])
-
-    def _marginal_read(
-        self, exact: Read | None, low: Read | None, scaled: np.ndarray | None, raw: np.ndarray
-    ) -> tuple[Read | None, np.ndarray | None]:
-        """``low`` (the proxy's low-end reading of ``exact``, its ``scaled`` mask) with each
-        value of some events beside a trial column read as the multiple of its smallest
-        fraction whose step is the marginal one over the multiples its traffic makes likely
-        (:func:`marginal_steps` over :func:`steps`, linear in the multiple: the reading the
-        CUSUM weighs). A 14.29 % at ~18 calls kept as 1 drop of 7 at the low end (~11
-        calls) is 2 of 14; the hourly 25 % of 6 drops in 24 calls 3 of 12 (marg47)."""
-        if exact is None or low is None or scaled is None:
-            return low, scaled
-        cols, k, n, use, p = exact
-        cexact = self.dens_.columns()
-        implied = self.proxy_.implied(raw, cols, cexact)
-        if implied is None:
-            return low, scaled
-        i, j = np.nonzero(use & (k >= 1) & (k < n) & (implied > 0.0) & np.isfinite(p))
-        if not len(i):
-            return low, scaled
-        g = np.gcd(k[i, j], n[i, j])  # the smallest fraction
-        k0, n0 = k[i, j] // g, n[i, j] // g
-        spread = np.maximum(self.proxy_.spreads(cols, cexact), MIN_SPREAD)
-        llr = marginal_steps(k0.astype(float), n0.astype(float), implied[i, j], spread[j],
-                             p[i, j])
-        one = steps(k0.astype(float), n0.astype(float), p[i, j])[0]
-        ok = np.isfinite(llr) & (np.abs(one) > 1e-9)
-        m = np.maximum(np.rint(llr / np.where(ok, one, 1.0)), 1.0).astype(np.int64)
-        _, lk, ln, _, _ = low
-        lk, ln, scaled = lk.copy(), ln.copy(), scaled.copy()
-        lk[i, j] = np.where(ok, k0 * m, lk[i, j])
-        ln[i, j] = np.where(ok, n0 * m, ln[i, j])
-        scaled[i, j] = np.where(ok, m >= 2, scaled[i, j])
-        return (cols, lk, ln, use, p), scaled
+        out = self.dens_.exact(read, raw, known, self.counts_.resolution()[0])
+        return self.proxy_.scale(out, raw, self.dens_.columns())
 
     def counting(self) -> bool:
         """Whether a KPI has a denominator (the count drift reads something)."""
