@@ -361,7 +361,7 @@ class SeasonalResiduals(FeatureExtractor):
         was tuned on: a slot's visit a day, ~10 % of a level change learned a day) when
         samples come faster. Per sample, a 15-minute slot's four samples a day learned 34 %
         of a wrong parameter's 40 % traffic drop a day (30 minutes: 19 %), so its seasonal
-        z faded from -2 to -0.5 within 2-3 days (the slot's level took ~30 % of the
+        z faded from -2 to -0.5 within 2-3 days (the slot's level took 25-28 % of the
         drop, its spread grew ~50 %) and the day-long drift reading it never built (tuning
         world t2632, 30 min: wrong-parameter row recall 0.55 -> 0.60, false rows 59 -> 51);
         at 5 minutes the memory was ~10 samples, under one visit. Hourly and slower data
