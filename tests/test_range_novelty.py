@@ -169,3 +169,34 @@ def test_a_tick_in_registry_order_scores_as_one_in_any_order():
     ordered, reversed_ = np.concatenate(got[0]), np.concatenate(got[1])
     assert (ordered > 2.0).sum() >= 3 and ordered[-1] == 0.0
     np.testing.assert_array_equal(ordered, reversed_)
+
+
+def test_a_margin_drops_records_by_a_hair_and_keeps_clear_ones_in_every_path():
+    """``margin`` beta: a value a hair above the range (a series pressed to its ceiling) is
+    no record; a clear record reads as without the margin; tick path == one-series pass."""
+    from telecom_nb.features.series_fast import SeriesPass
+    from tests.feature_loop import _looped
+
+    frame = bursty(days=6, freq="1h")
+    hair, clear = len(frame) - 30, len(frame) - 4
+    top = frame["value"].iloc[:hair].max()
+    frame.loc[hair, "value"] = top * 1.0005  # beyond the range by ~1e-4 of its log-span
+    frame.loc[clear, "value"] = frame["value"].iloc[:clear].max() * 3.0
+    plain, gated = stream(RangeNovelty(), frame), stream(RangeNovelty(margin=0.5), frame)
+    assert plain[hair] > 2.0 and gated[hair] == 0.0  # without the margin: a record
+    assert gated[clear] == plain[clear] > 3.5
+    assert (gated != 0).sum() < (plain != 0).sum()
+    outs = []
+    for one_pass in (False, True):
+        features = KpiFeatures(kpis=["value"])
+        features.set_part_params("novelty", margin=0.5)
+        view = features.view(frame)
+        features.prepare_view(view)
+        rows = _looped(features, view, 0, 1 if one_pass else len(frame))
+        if one_pass:
+            rows.append(SeriesPass.of(features, view).run(1, len(frame)))
+        outs.append(np.vstack(rows)[:, features.feature_names.index("value:novelty_z")])
+    np.testing.assert_array_equal(outs[0], outs[1])
+    np.testing.assert_array_equal(outs[0], gated)
+    with pytest.raises(ParameterError):
+        RangeNovelty(margin=-1.0)

@@ -13,7 +13,11 @@ maximum ``hi`` (below its minimum: the mirror)::
 
 with ``beta`` from the window's block maxima, never below ``tolerance`` of the span the
 series has shown (a bounded percent KPI: of its physical 0-100 span) nor below the
-KPI's spread floor. The feature is the two-sided normal z of that ``p`` (signed), so the
+KPI's spread floor. ``margin`` (0: off) asks a record to pass the range by that many
+``beta``: a series pressed against a ceiling (a saturated CPU, a machine's thermal
+limit) sets records by a hair, which ``p = 1/(N+1)`` of exchangeable rows overrates (on
+NAB's 5-minute files a bare record after 3 weeks reads ``-log10 p`` 3.8; novelty47).
+The feature is the two-sided normal z of that ``p`` (signed), so the
 detectors read it like the other z-scores.
 
 The window is a ring of ``blocks`` blocks of ``block`` data time (day blocks by default)
@@ -58,10 +62,17 @@ class RangeNovelty(FeatureExtractor):
     min_blocks = param_trait(Int(2, help="complete blocks seen before a range is trusted"))
     tolerance = param_trait(Float(0.05, help=(
         "smallest excess scale, as a fraction of the range shown (percent KPIs: of 0-100)")))
+    margin = param_trait(Float(0.0, help=(
+        "excess (in the range's excess scale) a value must pass to be a record; 0: any")))
 
     @validate("blocks", "min_blocks")
     def _v_blocks(self, proposal):
         check_range(proposal["trait"].name, proposal["value"], 1, 10_000)
+        return proposal["value"]
+
+    @validate("margin")
+    def _v_margin(self, proposal):
+        check_range("margin", proposal["value"], 0, 10)
         return proposal["value"]
 
     @validate("tolerance")
@@ -175,7 +186,8 @@ class RangeNovelty(FeatureExtractor):
         up = (y - hi) / beta_hi
         down = (lo - y) / beta_lo
         excess = np.fmax(up, down)
-        ok = (n_blocks >= self.min_blocks)[:, None] & (excess > 0) & beyond_stored(y, hi, lo)
+        ok = ((n_blocks >= self.min_blocks)[:, None] & (excess > self.margin)
+              & beyond_stored(y, hi, lo))
         if not ok.any():
             return np.zeros_like(y)
         base = np.log10(n_rows + 1.0)[:, None]

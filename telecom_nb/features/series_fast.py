@@ -196,7 +196,7 @@ class SeriesPass:
                    f: KpiFeatures) -> None:
         """numpy's tail of ``RangeNovelty._z`` on the rows the pass marked."""
         excess, up = nov[:, :, 0], nov[:, :, 1]
-        ok = np.isfinite(excess)
+        ok = np.isfinite(excess) & (excess > self.novelty.margin)  # NaN: not beyond
         if not ok.any():
             return
         base = np.log10(nov_n + 1.0)[:, None]

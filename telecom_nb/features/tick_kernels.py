@@ -324,7 +324,7 @@ def _fmin(a, b):  # pragma: no cover - compiled
 
 
 def _novelty_excess(y, st, cur_max, cur_min, spacing, base, enough, percent, span_pct,
-                    tolerance, floors, ln10, max_log_p, log_p, up_side):  # pragma: no cover
+                    tolerance, floors, ln10, max_log_p, margin, log_p, up_side):  # pragma: no cover
     """Per cell: ``-log10 p`` of the excess beyond the range (NaN: not beyond it)."""
     n, k = y.shape
     big = np.finfo(np.float64).max
@@ -346,7 +346,7 @@ def _novelty_excess(y, st, cur_max, cur_min, spacing, base, enough, percent, spa
             down = (lo - y[i, j]) / beta_lo
             excess = _fmax(up, down)
             y32 = float(np.float32(y[i, j]))  # beyond in the ring's precision (float32)
-            if enough[i] and excess > 0 and (y32 > hi or y32 < lo):
+            if enough[i] and excess > margin and (y32 > hi or y32 < lo):
                 log_p[i, j] = _nmin(base[i] + excess / ln10, max_log_p)
                 up_side[i, j] = up > 0
             else:
@@ -378,7 +378,7 @@ def novelty_excess(novelty, y: np.ndarray, st: np.ndarray, n_rows: np.ndarray,
                np.ascontiguousarray(base, dtype=np.float64),
                np.ascontiguousarray(n_blocks >= novelty.min_blocks))
     options = (np.ascontiguousarray(novelty.percent_), PERCENT_SPAN, float(novelty.tolerance),
-               novelty.floors_, math.log(10.0), MAX_LOG_P)
+               novelty.floors_, math.log(10.0), MAX_LOG_P, float(novelty.margin))
     row_split.over_rows(len(y), lambda lo, hi: _novelty_excess(
         *(a[lo:hi] for a in per_row), *options, log_p[lo:hi], up_side[lo:hi]))
     return log_p, up_side
