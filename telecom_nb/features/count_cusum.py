@@ -76,13 +76,19 @@ BIN = 0.1
 MULTIPLES = 64
 
 
+def _rates(p: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(the side: +1 where the events are the rarer outcome, -1 where their complement is;
+    the rarer outcome's rate under ``p``; its elevated rate the sums test against)."""
+    side = np.where(p > 0.5, -1.0, 1.0)
+    rare = np.clip(np.where(side > 0, p, 1.0 - p), 1e-6, 0.5)
+    return side, rare, np.minimum(RATIO * rare, MOST_RATE)
+
+
 def steps(k: np.ndarray, n: np.ndarray, p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(log-likelihood ratio of ``k`` events of ``n`` at the elevated rate against ``p``,
     the side: +1 where the events are the rarer outcome, -1 where their complement is)."""
-    side = np.where(p > 0.5, -1.0, 1.0)
-    rare = np.clip(np.where(side > 0, p, 1.0 - p), 1e-6, 0.5)
+    side, rare, q = _rates(p)
     events = np.where(side > 0, k, n - k)
-    q = np.minimum(RATIO * rare, MOST_RATE)
     step = events * np.log(q / rare) + (n - events) * (np.log1p(-q) - np.log1p(-rare))
     return step, side
 
@@ -95,14 +101,13 @@ def marginal_steps(k: np.ndarray, n: np.ndarray, implied: np.ndarray, spread: np
     cell whose Erlangs imply ~20 calls is 5 of 20, 4 of 16 or 3 of 12 (1e-8 to 1e-5 likely
     at 0.35 %) rather than 1 of 4: read as one multiple the value said too little (the
     proxy's low end, 3 of 12, 8.4 nats) or too much where the traffic is off (the nearest)."""
-    side = np.where(p > 0.5, -1.0, 1.0)
-    rare = np.clip(np.where(side > 0, p, 1.0 - p), 1e-6, 0.5)[:, None]
+    side, rare, q = _rates(p)
+    rare, q = rare[:, None], q[:, None]
     m = np.arange(1.0, MULTIPLES + 1.0)[None, :]
     trials = n[:, None] * m
     events = np.where(side > 0, k, n - k)[:, None] * m
     prior = -0.5 * (np.log(trials / implied[:, None]) / spread[:, None]) ** 2 - np.log(trials)
     prior += gammaln(trials + 1.0) - gammaln(events + 1.0) - gammaln(trials - events + 1.0)
-    q = np.minimum(RATIO * rare, MOST_RATE)
     high = prior + events * np.log(q) + (trials - events) * np.log1p(-q)
     low = prior + events * np.log(rare) + (trials - events) * np.log1p(-rare)
     return logsumexp(high, axis=1) - logsumexp(low, axis=1)
