@@ -81,14 +81,14 @@ class TrialProxy:
         return np.where(ok, best, -1), mean[at, best], spread[at, best]
 
     def _per_unit(self, cols: np.ndarray, exact: np.ndarray, under: float
-                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """``(which, source, per)``: the positions in ``cols`` whose KPI has a trial column
-        and no exact counter (``exact``, which wins), that column, and the trials a unit of
-        it implies ``under`` spreads under the fleet's log-mean."""
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """``(which, source, per, spread)``: the positions in ``cols`` whose KPI has a trial
+        column and no exact counter (``exact``, which wins), that column, the trials a unit
+        of it implies ``under`` spreads under the fleet's log-mean, and that spread."""
         column, mean, spread = self.columns()
         which = np.flatnonzero((column[cols] >= 0) & (exact[cols] < 0))
         i = cols[which]
-        return which, column[i], np.exp(mean[i] - under * spread[i])
+        return which, column[i], np.exp(mean[i] - under * spread[i]), spread[i]
 
     def implied(self, raw: np.ndarray, cols: np.ndarray, exact: np.ndarray) -> np.ndarray | None:
         """rows x ``cols``: the trials each row's trial column implies, at the fleet's
@@ -97,7 +97,7 @@ class TrialProxy:
         from being read as more than its traffic makes likely; a value without a drop read
         at the low end costs a sum too little (four vendor tuning worlds, hold46: 2 false
         rows more than at the mean, no surge more)."""
-        which, source, per = self._per_unit(cols, exact, 0.0)
+        which, source, per, _ = self._per_unit(cols, exact, 0.0)
         if not len(which):
             return None
         out = np.full((len(raw), len(cols)), np.nan)
@@ -108,9 +108,9 @@ class TrialProxy:
     def spreads(self, cols: np.ndarray, exact: np.ndarray) -> np.ndarray:
         """Per KPI of ``cols``: the spread of ``log(n / c)`` of its trial column (NaN: no
         trial column, or an exact counter): how far :meth:`implied` may be off."""
-        which, _, _ = self._per_unit(cols, exact, 0.0)
+        which, _, _, spread = self._per_unit(cols, exact, 0.0)
         out = np.full(len(cols), np.nan)
-        out[which] = self.columns()[2][cols[which]]
+        out[which] = spread
         return out
 
     def scale(
@@ -124,7 +124,7 @@ class TrialProxy:
         if read is None:
             return read, None
         cols, k, n, use, p = read
-        which, source, per = self._per_unit(cols, exact, LOW)
+        which, source, per, _ = self._per_unit(cols, exact, LOW)
         if not len(which):
             return read, None
         k, n = k.copy(), n.copy()
