@@ -40,7 +40,7 @@ def test_warm_inputs_are_the_warm_rows_without_a_copy():
     warm = inputs.warm(least=500)
     np.testing.assert_array_equal(warm.window, window[130:])
     np.testing.assert_array_equal(warm.previous, previous[130:])
-    assert warm.rows is None  # the row names go with the rows
+    assert warm.rows == ((5, 130), (5, 129))  # names: the first warm row's
     # the fit's own snapshot: the warm rows are read in place, not copied
     assert np.shares_memory(warm.window, window) and np.shares_memory(warm.previous, previous)
     assert inputs.warm(least=871) is inputs  # too few warm rows left: all of them

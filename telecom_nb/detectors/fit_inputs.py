@@ -32,14 +32,18 @@ class FitInputs:
         hourly export, day 2 64 % flagged at the score's cap). Later all-0 rows (a quiet row,
         a blank one) are real and stay: with every all-0 row out, a bursty series' window
         (exact zeros between bursts) never held enough rows for its first model before
-        its record silence (tests/test_silence_part.py, young42). The row names go (the
-        cache reads whole windows). The rows left are a view (the window is the fit's own
-        snapshot: a copy of them cost a young series' retrain ~1 ms)."""
+        its record silence (tests/test_silence_part.py, young42). The rows left are a view
+        (the window is the fit's own snapshot: a copy cost a young series' retrain ~1 ms)
+        and keep their names, the first one's count of rows before it grown by the cold
+        ones (:mod:`.row_cache`: a young window's fits read the last fit's transforms of
+        its rows, as a full window's do; they computed every row again)."""
         cold = cold_start(self.window)
         if not cold or len(self.window) - cold < least:
             return self
         previous = None if self.previous is None else self.previous[cold:]
-        return replace(self, window=self.window[cold:], previous=previous, rows=None)
+        rows = None if self.rows is None else tuple(
+            None if key is None else (key[0], key[1] + cold) for key in self.rows)
+        return replace(self, window=self.window[cold:], previous=previous, rows=rows)
 
 
 #: :func:`cold_start` reads the oldest rows in blocks of this many, then 4x larger ones
