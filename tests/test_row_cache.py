@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from telecom_nb.detectors import make_detector
+from telecom_nb.detectors.fit_inputs import FitInputs
 from telecom_nb.detectors.joint import bounded
 from telecom_nb.detectors.row_cache import RowCache
 from telecom_nb.detectors.window import SampleWindow
@@ -48,6 +50,27 @@ def test_a_changed_window_or_transform_computes_every_row():
     assert cache.rows("b", 2, None, rows, _counted(calls)) is not None and calls[-1] == 400
 
 
+def test_a_young_windows_warm_rows_keep_their_names():
+    """A window still holding its cold start (its first all-0 rows) fits on the warm rows
+    only (``FitInputs.warm``): they keep their names, so each fit transforms only the rows
+    appended since the last one, and the numbers are the whole transform's."""
+    rng = np.random.default_rng(2019)
+    window, previous, cache, calls = SampleWindow(5_000, 3), SampleWindow(5_000, 3), RowCache(), []
+    window.append(np.zeros((90, 3)))  # the cold start
+    previous.append(np.full((90, 3), np.nan))
+    for step in range(5):
+        rows = rng.standard_normal((170, 3)) * 5
+        window.append(rows)
+        previous.append(np.abs(rows))
+        inputs = FitInputs(window.snapshot(), {}, True, 1, previous.snapshot(),
+                           (window.row_key(), previous.row_key())).warm(least=100)
+        assert len(inputs.window) == 170 * (step + 1)  # the cold rows left out
+        assert inputs.rows == ((window.row_key()[0], 90), (previous.row_key()[0], 90))
+        out = cache.rows("b", (0, 1, 2), inputs.rows[0], inputs.window, _counted(calls))
+        assert np.array_equal(out.view(np.uint64), bounded(inputs.window).view(np.uint64))
+        assert calls[-1] == 170  # only the rows appended since the last fit
+
+
 def test_a_restored_window_names_its_rows_anew():
     window = SampleWindow(50, 2)
     window.append(np.ones((60, 2)))
@@ -63,11 +86,13 @@ def _table(rows: int) -> pd.DataFrame:
     return make_replay_table(rows, one_series=True, seed=2018)
 
 
-def test_a_one_series_replay_scores_as_without_the_cache(monkeypatch):
-    table = _table(2500)
+@pytest.mark.parametrize("rows, window_size", [(2500, 600), (1200, 5_000)])
+def test_a_one_series_replay_scores_as_without_the_cache(monkeypatch, rows, window_size):
+    """A full window's fits, and a young one's (never full: its cold start stays in it)."""
+    table = _table(rows)
 
     def scores() -> np.ndarray:
-        det = make_detector("iforest", window_size=600)
+        det = make_detector("iforest", window_size=window_size)
         return det.score_stream(table).score
 
     kept = scores()
