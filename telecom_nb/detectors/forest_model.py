@@ -25,7 +25,6 @@ from telecom_nb.detectors.rate_part import RatePart
 from telecom_nb.detectors.run_part import RunPart
 from telecom_nb.detectors.second_kpi import SecondKpi
 from telecom_nb.detectors.tail_parts import TailPlan
-from telecom_nb.detectors.views_part import ViewsPart
 
 
 def bounded(features: np.ndarray) -> np.ndarray:
@@ -109,7 +108,6 @@ class ForestAndZ:
     record: np.ndarray | None = None  # a few series: level-record columns, read directly
     held: np.ndarray | None = None  # a few series: held-level columns (features/held_level)
     held_null: HeldNull | None = None  # ... and their null (a part of the shift part)
-    views: ViewsPart | None = None  # a fleet: a KPI far on its own day, peers and last tick
     #: the fit's :class:`FitReference`, taken (and dropped) by the detector's calibration
     fit_ref: list = field(default_factory=lambda: [None], compare=False, repr=False)
 

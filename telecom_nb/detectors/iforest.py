@@ -31,7 +31,6 @@ from telecom_nb.detectors.row_mark import area_rows, marked, split_marked
 from telecom_nb.detectors.run_part import RunPart
 from telecom_nb.detectors.second_kpi import SecondKpi
 from telecom_nb.detectors.shift_part import bonferroni, shift_null, shift_score
-from telecom_nb.detectors.views_part import ViewsPart
 from telecom_nb.detectors.window_span import WindowSpanParams
 from telecom_nb.detectors.windowed import WindowedDetector
 from telecom_nb.features.base import FeatureExtractor
@@ -115,7 +114,6 @@ class IsolationForestDetector(RatioSwitch, PartSchedule, CalendarParams, ForestP
         free = params.pop("free_tails", False)
         run = tuple(params.pop("run_columns", ()))
         run_fitted = params.pop("run_part", True)
-        view_cols = tuple(params.pop("view_columns", ()))
         area_pairs = params.pop("area_columns", ())
         persist_pairs = params.pop("persist_columns", ())
         rate_cols = tuple(params.pop("rate_columns", ()))
@@ -201,7 +199,6 @@ class IsolationForestDetector(RatioSwitch, PartSchedule, CalendarParams, ForestP
         second = None if heavy else SecondKpi.fit(tails, ref, groups, cont)
         families = None if heavy else KpiFamilies.fit(every, ref, family_columns, cont)
         run_part = None if heavy or not run_fitted else RunPart.fit(every, ref, run)
-        views = None if heavy or not run_fitted else ViewsPart.fit(every, ref, view_cols)
         if not heavy and all_rows is None:  # (marked rows: fitted above, on all but the
             area = AreaPart.fit(every, ref, area_pairs, cont)  # youngest: its own evidence)
         rates = None if heavy else RatePart.fit(every, ref, rate_cols, cont, rate_least)
@@ -220,7 +217,7 @@ class IsolationForestDetector(RatioSwitch, PartSchedule, CalendarParams, ForestP
             rates=rates, drift=drift, record=record if len(record) else None,
             held=held if heavy and pooled and len(held) else None,
             held_null=HeldNull.fit(shift_ref, shift_prev, held, shift, SHOULDER)
-            if heavy and pooled and len(held) else None, views=views)
+            if heavy and pooled and len(held) else None)
         other_raw = None
         if len(persist_pairs) and not heavy:  # its nulls without what the other parts flag
             other_raw = _max_of(self._parts(model, ref, forest_raw, zref, units))
@@ -325,7 +322,7 @@ class IsolationForestDetector(RatioSwitch, PartSchedule, CalendarParams, ForestP
             out["joint"] = model.joint_null(joint_units)
         if model.smooth_null is not None:
             out["smooth"] = model.smooth_null(smooth_units)
-        for name in ("second", "families", "run", "area", "views"):  # (features, statistic)
+        for name in ("second", "families", "run", "area"):  # (features, their statistic)
             part = getattr(model, name)
             if part is not None:
                 out[name] = part(features, stats.get(name))
