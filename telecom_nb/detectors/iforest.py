@@ -108,6 +108,7 @@ class IsolationForestDetector(RatioSwitch, PartSchedule, CalendarParams, ForestP
         heavy = params.pop("heavy_tails", False)  # the parts' nulls, as the final one's
         columns = params.pop("joint_columns", ())
         novelty = params.pop("novelty_columns", ())
+        thin = float(params.pop("novelty_thin", 0.0))
         groups = params.pop("second_groups", ())
         family_columns = params.pop("family_columns", ())
         hidden = params.pop("family_only", ())
@@ -217,7 +218,7 @@ class IsolationForestDetector(RatioSwitch, PartSchedule, CalendarParams, ForestP
             rates=rates, drift=drift, record=record if len(record) else None,
             held=held if heavy and pooled and len(held) else None,
             held_null=HeldNull.fit(shift_ref, shift_prev, held, shift, SHOULDER)
-            if heavy and pooled and len(held) else None)
+            if heavy and pooled and len(held) else None, novelty_thin=thin)
         other_raw = None
         if len(persist_pairs) and not heavy:  # its nulls without what the other parts flag
             other_raw = _max_of(self._parts(model, ref, forest_raw, zref, units))
@@ -248,7 +249,9 @@ class IsolationForestDetector(RatioSwitch, PartSchedule, CalendarParams, ForestP
             # the strongest of 2 x k one-sided records: Bonferroni over them (a record of
             # one of 48 KPIs is 96 times likelier than of one)
             log_p = log_p_of_z(features[:, model.novelty]).max(axis=1)
-            out = bonferroni(log_p, 2 * len(model.novelty))
+            # rows closer than the null's independent draws are one draw: a record among
+            # N rows is a record among N / r draws (features/range_novelty.py)
+            out = bonferroni(log_p - model.novelty_thin, 2 * len(model.novelty))
         if model.record is not None:  # the strongest KPI's level record, Bonferroni over
             # the KPIs (its sides are not counted apart: the effective count is cautious)
             log_p = log_p_of_z(features[:, model.record]).max(axis=1)
