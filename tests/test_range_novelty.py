@@ -169,35 +169,3 @@ def test_a_tick_in_registry_order_scores_as_one_in_any_order():
     ordered, reversed_ = np.concatenate(got[0]), np.concatenate(got[1])
     assert (ordered > 2.0).sum() >= 3 and ordered[-1] == 0.0
     np.testing.assert_array_equal(ordered, reversed_)
-
-
-def test_a_few_series_record_counts_rows_closer_than_independent_as_one_draw():
-    """``independent`` 1h on 5-minute data: a record by a hair (a bursty series pressed to
-    its ceiling) is a record among N / 12 draws, read 1.08 lower by the detector's record
-    part and no longer flagged; a clear record stays flagged; the column is unchanged."""
-    from test_detectors import judged
-
-    from telecom_nb.detectors import make_detector
-
-    rng = np.random.default_rng(3)
-    ts = pd.date_range("2026-02-01", periods=10 * 288, freq="5min", tz="UTC")
-    v = 300 + rng.normal(0, 30, len(ts))
-    bursts = rng.random(len(ts)) < 0.05
-    v[bursts] += rng.uniform(200, 2000, bursts.sum())
-    hairs = [len(ts) - 600, len(ts) - 300]
-    for h in hairs:
-        v[h] = v[:h].max() * 1.0005
-    clear = len(ts) - 20
-    v[clear] = v[:clear].max() * 2.0
-    frame = pd.DataFrame({S.TIMESTAMP: ts, S.SECTOR: "s0", "value": v})
-    got = {}
-    for independent in ("0", "1h"):
-        det = make_detector("iforest", kpis=["value"], n_estimators=20)
-        det.set_feature_params(**{"novelty.independent": independent})
-        got[independent] = judged(det, det.score_stream(frame))
-    plain, thinned = got["0"], got["1h"]
-    np.testing.assert_allclose(thinned.score[hairs], plain.score[hairs] - np.log10(12))
-    assert not thinned.is_anomaly[hairs].any()
-    assert plain.score[clear] > thinned.score[clear] > 4.0 and thinned.is_anomaly[clear]
-    with pytest.raises(ParameterError):
-        RangeNovelty(independent="-1h")

@@ -24,6 +24,7 @@ from telecom_nb.detectors.part_schedule import PartSchedule
 from telecom_nb.detectors.persist_part import PersistPart, trimmed
 from telecom_nb.detectors.rate_part import RatePart
 from telecom_nb.detectors.ratio_switch import RatioSwitch
+from telecom_nb.detectors.record_null import record_thin
 from telecom_nb.detectors.retrain_jobs import POOLED_SERIES, ROW_KEYS
 from telecom_nb.detectors.rolling_forest import KEPT, RollingForestParams, kept_trees, rolled_forest
 from telecom_nb.detectors.row_cache import RowCache, kept_rows
@@ -108,7 +109,7 @@ class IsolationForestDetector(RatioSwitch, PartSchedule, CalendarParams, ForestP
         heavy = params.pop("heavy_tails", False)  # the parts' nulls, as the final one's
         columns = params.pop("joint_columns", ())
         novelty = params.pop("novelty_columns", ())
-        thin = float(params.pop("novelty_thin", 0.0))
+        novelty_base = np.asarray(params.pop("novelty_base", ()), dtype=np.intp)
         groups = params.pop("second_groups", ())
         family_columns = params.pop("family_columns", ())
         hidden = params.pop("family_only", ())
@@ -157,6 +158,7 @@ class IsolationForestDetector(RatioSwitch, PartSchedule, CalendarParams, ForestP
         forest = rolled_forest(x, kept_forest, keep, **params)
         ref, kept = window, _calibration_sample(len(window), params["random_state"])
         shift_ref, shift_prev = full_window, full_previous
+        thin = record_thin(full_window, full_previous, novelty_base) if heavy else None
         if kept is not None:
             ref = ref[kept]
             previous = None if previous is None else previous[kept]
@@ -248,10 +250,11 @@ class IsolationForestDetector(RatioSwitch, PartSchedule, CalendarParams, ForestP
         if model.novelty is not None:
             # the strongest of 2 x k one-sided records: Bonferroni over them (a record of
             # one of 48 KPIs is 96 times likelier than of one)
-            log_p = log_p_of_z(features[:, model.novelty]).max(axis=1)
-            # rows closer than the null's independent draws are one draw: a record among
-            # N rows is a record among N / r draws (features/range_novelty.py)
-            out = bonferroni(log_p - model.novelty_thin, 2 * len(model.novelty))
+            log_p = log_p_of_z(features[:, model.novelty])
+            if model.novelty_thin is not None:  # a record among theta N draws (record_null)
+                log_p = log_p - model.novelty_thin
+            log_p = log_p.max(axis=1)
+            out = bonferroni(log_p, 2 * len(model.novelty))
         if model.record is not None:  # the strongest KPI's level record, Bonferroni over
             # the KPIs (its sides are not counted apart: the effective count is cautious)
             log_p = log_p_of_z(features[:, model.record]).max(axis=1)

@@ -24,7 +24,6 @@ from telecom_nb.detectors.retrain_jobs import POOLED_SERIES
 from telecom_nb.detectors.run_part import run_columns
 from telecom_nb.detectors.second_kpi import kpi_groups
 from telecom_nb.features.count_cusum import MIN_STEP_NS
-from telecom_nb.features.range_novelty import RangeNovelty
 
 #: the few-series columns, after every other (:meth:`PartSchedule._by_names`)
 _FEW_COLUMNS = (":shift_z", ":held_z", ":smooth_z", ":record_z")
@@ -89,6 +88,8 @@ class PartSchedule:
             "persist": area_columns(names, kpis, kind=PERSIST_KIND),
             "drift": area_columns(names, kpis, kind=DRIFT_KIND),
             "novelty": tuple(i for i, name in enumerate(names) if name.endswith(":novelty_z")),
+            "novelty_base": tuple(names.index(name.replace(":novelty_z", ":season_z"))
+                                  for name in names if name.endswith(":novelty_z")),
         }
         last = tuple(i for i, name in enumerate(names) if name.endswith(_FEW_COLUMNS))
         if last and last != tuple(range(len(names) - len(last), len(names))):
@@ -164,7 +165,8 @@ class PartSchedule:
                 "heavy_tails": heavy, "joint_columns": self._joint_columns(found),
                 # range-novelty z: a few series read it as its own p-value
                 "novelty_columns": found["novelty"] if heavy else (),
-                "novelty_thin": self._novelty_thin() if heavy else 0.0,
+                # ... and each one's KPI's seasonal z (its extremes' clusters)
+                "novelty_base": found["novelty_base"] if heavy else (),
                 # per KPI its peer-relative columns (the second-KPI part)
                 "second_groups": found["second"] if joint else (),
                 # level shifts: never in the forest or the tails; a few series' own part
@@ -182,14 +184,6 @@ class PartSchedule:
                 "persist_columns": found["persist"] if self._persist_part() else (),
                 "rate_columns": rates, "rate_least": self._rate_least(rates),
                 "drift_columns": found["drift"], "drift_part": self._drift_part()}
-
-    def _novelty_thin(self) -> float:
-        """``-log10`` of the share of a series' rows that are independent draws for its
-        records' null (range novelty's ``independent`` at the data's cadence; 0: none)."""
-        novelty = next((q for q in self.features_.parts_ if isinstance(q, RangeNovelty)), None)
-        if novelty is None:
-            return 0.0
-        return novelty.rows_per_draw(self.features_.parts_[0].cadence_.step)
 
     def _rate_columns(self) -> tuple[int, ...]:
         """The rate part's columns: the seasonal z of the KPIs the data show are ratios of

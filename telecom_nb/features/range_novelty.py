@@ -58,9 +58,6 @@ class RangeNovelty(FeatureExtractor):
     min_blocks = param_trait(Int(2, help="complete blocks seen before a range is trusted"))
     tolerance = param_trait(Float(0.05, help=(
         "smallest excess scale, as a fraction of the range shown (percent KPIs: of 0-100)")))
-    independent = param_trait(AnyTrait(pd.Timedelta(0), help=(
-        "a few series' direct read: rows closer than this count as one in a record's null "
-        "(0: every row)")))
 
     @validate("blocks", "min_blocks")
     def _v_blocks(self, proposal):
@@ -75,21 +72,6 @@ class RangeNovelty(FeatureExtractor):
     @validate("block")
     def _v_block(self, proposal):
         return to_timedelta("block", proposal["value"])
-
-    @validate("independent")
-    def _v_independent(self, proposal):
-        value = proposal["value"]
-        if isinstance(value, int | float | str) and str(value) in ("0", "0.0"):
-            return pd.Timedelta(0)  # off
-        value = pd.Timedelta(0) if value == pd.Timedelta(0) else to_timedelta(
-            "independent", value)
-        check_range("independent (hours)", value / pd.Timedelta("1h"), 0, 24 * 7)
-        return value
-
-    def rows_per_draw(self, step: pd.Timedelta) -> float:
-        """``-log10`` of the share of rows that are independent draws at ``step``
-        (``independent`` / ``step`` rows are one; 0 at or above ``independent``)."""
-        return math.log10(max(1.0, pd.Timedelta(self.independent) / step))
 
     # -- state ---------------------------------------------------------------------
     def _reset(self) -> None:
