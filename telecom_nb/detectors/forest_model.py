@@ -108,7 +108,6 @@ class ForestAndZ:
     record: np.ndarray | None = None  # a few series: level-record columns, read directly
     held: np.ndarray | None = None  # a few series: held-level columns (features/held_level)
     held_null: HeldNull | None = None  # ... and their null (a part of the shift part)
-    novelty_thin: np.ndarray | None = None  # ... each one's log10(1 / extremal index)
     #: the fit's :class:`FitReference`, taken (and dropped) by the detector's calibration
     fit_ref: list = field(default_factory=lambda: [None], compare=False, repr=False)
 

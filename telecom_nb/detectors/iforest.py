@@ -24,7 +24,6 @@ from telecom_nb.detectors.part_schedule import PartSchedule
 from telecom_nb.detectors.persist_part import PersistPart, trimmed
 from telecom_nb.detectors.rate_part import RatePart
 from telecom_nb.detectors.ratio_switch import RatioSwitch
-from telecom_nb.detectors.record_null import record_thin
 from telecom_nb.detectors.retrain_jobs import POOLED_SERIES, ROW_KEYS
 from telecom_nb.detectors.rolling_forest import KEPT, RollingForestParams, kept_trees, rolled_forest
 from telecom_nb.detectors.row_cache import RowCache, kept_rows
@@ -109,7 +108,6 @@ class IsolationForestDetector(RatioSwitch, PartSchedule, CalendarParams, ForestP
         heavy = params.pop("heavy_tails", False)  # the parts' nulls, as the final one's
         columns = params.pop("joint_columns", ())
         novelty = params.pop("novelty_columns", ())
-        novelty_base = np.asarray(params.pop("novelty_base", ()), dtype=np.intp)
         groups = params.pop("second_groups", ())
         family_columns = params.pop("family_columns", ())
         hidden = params.pop("family_only", ())
@@ -158,7 +156,6 @@ class IsolationForestDetector(RatioSwitch, PartSchedule, CalendarParams, ForestP
         forest = rolled_forest(x, kept_forest, keep, **params)
         ref, kept = window, _calibration_sample(len(window), params["random_state"])
         shift_ref, shift_prev = full_window, full_previous
-        thin = record_thin(full_window, full_previous, novelty_base) if heavy else None
         if kept is not None:
             ref = ref[kept]
             previous = None if previous is None else previous[kept]
@@ -220,7 +217,7 @@ class IsolationForestDetector(RatioSwitch, PartSchedule, CalendarParams, ForestP
             rates=rates, drift=drift, record=record if len(record) else None,
             held=held if heavy and pooled and len(held) else None,
             held_null=HeldNull.fit(shift_ref, shift_prev, held, shift, SHOULDER)
-            if heavy and pooled and len(held) else None, novelty_thin=thin)
+            if heavy and pooled and len(held) else None)
         other_raw = None
         if len(persist_pairs) and not heavy:  # its nulls without what the other parts flag
             other_raw = _max_of(self._parts(model, ref, forest_raw, zref, units))
@@ -250,10 +247,7 @@ class IsolationForestDetector(RatioSwitch, PartSchedule, CalendarParams, ForestP
         if model.novelty is not None:
             # the strongest of 2 x k one-sided records: Bonferroni over them (a record of
             # one of 48 KPIs is 96 times likelier than of one)
-            log_p = log_p_of_z(features[:, model.novelty])
-            if model.novelty_thin is not None:  # a record among theta N draws (record_null)
-                log_p = log_p - model.novelty_thin
-            log_p = log_p.max(axis=1)
+            log_p = log_p_of_z(features[:, model.novelty]).max(axis=1)
             out = bonferroni(log_p, 2 * len(model.novelty))
         if model.record is not None:  # the strongest KPI's level record, Bonferroni over
             # the KPIs (its sides are not counted apart: the effective count is cautious)

@@ -88,8 +88,6 @@ class PartSchedule:
             "persist": area_columns(names, kpis, kind=PERSIST_KIND),
             "drift": area_columns(names, kpis, kind=DRIFT_KIND),
             "novelty": tuple(i for i, name in enumerate(names) if name.endswith(":novelty_z")),
-            "novelty_base": tuple(names.index(name.replace(":novelty_z", ":season_z"))
-                                  for name in names if name.endswith(":novelty_z")),
         }
         last = tuple(i for i, name in enumerate(names) if name.endswith(_FEW_COLUMNS))
         if last and last != tuple(range(len(names) - len(last), len(names))):
@@ -165,8 +163,6 @@ class PartSchedule:
                 "heavy_tails": heavy, "joint_columns": self._joint_columns(found),
                 # range-novelty z: a few series read it as its own p-value
                 "novelty_columns": found["novelty"] if heavy else (),
-                # ... and each one's KPI's seasonal z (its extremes' clusters)
-                "novelty_base": found["novelty_base"] if heavy else (),
                 # per KPI its peer-relative columns (the second-KPI part)
                 "second_groups": found["second"] if joint else (),
                 # level shifts: never in the forest or the tails; a few series' own part
