@@ -15,12 +15,14 @@ from telecom_nb.features.robust_stats import GATED_WEIGHT
 DAY = pd.Timedelta("1D")
 
 
-def held_z() -> tuple[float, float]:
-    """Sector s0's payload at 0.8x (about two spreads: learned, not gated) from day 9 on,
-    hourly: its mean seasonal z over the busy hours of the change's first and third days."""
-    table = fleet(set(), "UTC", weeks=1.75, step="1h", n_sectors=12, seed=3)
+def held_z(n_sectors: int = 12, shifted: int = 1) -> list[float]:
+    """The first ``shifted`` sectors' payload at 0.8x (about two spreads: learned, not
+    gated) from day 9 on, hourly: their mean seasonal z over the busy hours of the change's
+    first three days."""
+    table = fleet(set(), "UTC", weeks=1.75, step="1h", n_sectors=n_sectors, seed=3)
     start = table[S.TIMESTAMP].min() + 9 * DAY
-    hit = ((table[S.SECTOR] == "s0") & (table[S.TIMESTAMP] >= start)).to_numpy()
+    moved = table[S.SECTOR].isin([f"s{i}" for i in range(shifted)])
+    hit = (moved & (table[S.TIMESTAMP] >= start)).to_numpy()
     table.loc[hit, S.PAYLOAD] *= 0.8
     f = SeasonalResiduals(kpis=[S.PAYLOAD, S.THROUGHPUT])
     view = f.view(table)
@@ -29,23 +31,45 @@ def held_z() -> tuple[float, float]:
     z = np.concatenate([x[:, col] for *_, x in by_timestamp(f, view)])
     t = table[S.TIMESTAMP]
     busy = hit & (t.dt.hour >= 9).to_numpy() & (t.dt.hour < 21).to_numpy()
-    first = busy & (t < start + DAY).to_numpy()
-    third = busy & (t >= start + 2 * DAY).to_numpy() & (t < start + 3 * DAY).to_numpy()
-    return float(z[first].mean()), float(z[third].mean())
+    return [float(z[busy & (t >= start + d * DAY).to_numpy()
+                    & (t < start + (d + 1) * DAY).to_numpy()].mean()) for d in range(3)]
 
 
 def test_a_held_change_of_two_spreads_keeps_its_seasonal_z_on_its_third_day():
-    first, third = held_z()
+    first, _, third = held_z()
     assert first < -1.2
     # every reference learned it at full weight: main kept ~46 % of the first day's z on
     # the third (slot level, slot and pooled spreads); slowed while news, ~64 %
     assert third / first > 0.55
 
 
+def test_a_change_the_whole_fleet_shares_is_learned_at_full_weight():
+    # a holiday or a fleet-wide load swing is no cell's wrong parameter: slowing it flagged
+    # every cell for days (the fleet's effect reads the first day; slowed, the third day
+    # kept ~77 % of the second's z, at full weight ~55 %)
+    _, second, third = held_z(n_sectors=40, shifted=40)
+    assert second < -2.0
+    assert third / second < 0.66
+
+
+def test_the_fleet_z_is_the_median_of_the_counted_samples_at_each_tick():
+    n = slot_run.FLEET_MIN + 10
+    z = np.full((2 * n, 2), -2.0)
+    z[:n, 1] = 1.0
+    z[0] = 3.0  # one cell's own run does not move the fleet's median
+    counted = np.ones_like(z, dtype=bool)
+    counted[n + 15:, 1] = False  # too few counted samples: nothing shared is read
+    now = np.repeat([1.0, 2.0], n)
+    fz = slot_run.fleet_z(z, np.ones_like(z), counted, now)
+    assert np.array_equal(fz[:n], np.tile([-2.0, 1.0], (n, 1)))
+    assert np.array_equal(fz[n:], np.tile([-2.0, 0.0], (n, 1)))
+
+
 def _shares(mean, age, z, step_h=1.0):
     state = (np.array([[mean]], dtype=np.float32), np.array([[age]], dtype=np.float32))
     share = slot_run.run_shares(state, np.array([0]), np.array([[z]]), np.array([[1.0]]),
-                                np.array([[True]]), slot_run.run_alpha(step_h), step_h)
+                                np.array([[True]]), slot_run.run_alpha(step_h), step_h,
+                                np.zeros((1, 1)))
     return float(share[0, 0]), float(state[0][0, 0]), float(state[1][0, 0])
 
 
@@ -65,11 +89,13 @@ def test_the_compiled_cell_gives_the_batch_numbers():
     age = rng.uniform(0, 100, (n, 1)).astype(np.float32)
     z, sp = rng.normal(0, 2, (n, 1)), rng.uniform(0.5, 2, (n, 1))
     counted = rng.random((n, 1)) > 0.2
+    fz = rng.normal(0, 1, (n, 1))
     a = slot_run.run_alpha(0.5)
     want = [slot_run.run_cell(float(mean[i, 0]), float(age[i, 0]), z[i, 0] * sp[i, 0],
-                              sp[i, 0], bool(counted[i, 0]), a, 0.5) for i in range(n)]
+                              sp[i, 0], bool(counted[i, 0]), a, 0.5, fz[i, 0])
+            for i in range(n)]
     state = (mean.copy(), age.copy())
-    share = slot_run.run_shares(state, np.arange(n), z * sp, sp, counted, a, 0.5)
+    share = slot_run.run_shares(state, np.arange(n), z * sp, sp, counted, a, 0.5, fz)
     assert np.array_equal(share[:, 0], [w[2] for w in want])
     assert np.array_equal(state[0][:, 0], np.float32([w[0] for w in want]))
     assert np.array_equal(state[1][:, 0], np.float32([w[1] for w in want]))

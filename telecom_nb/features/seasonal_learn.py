@@ -44,7 +44,13 @@ from telecom_nb.features.seasonal import (
     SLOT_WARM,
 )
 from telecom_nb.features.seasonal_kernel import restart_cell
-from telecom_nb.features.slot_run import RUN_WEEK_DAYS, run_alpha, run_cell, run_shares
+from telecom_nb.features.slot_run import (
+    RUN_WEEK_DAYS,
+    fleet_z,
+    run_alpha,
+    run_cell,
+    run_shares,
+)
 from telecom_nb.features.time_slots import DAY_NS, HOUR_NS
 
 
@@ -66,7 +72,7 @@ def recur_cell(v, now, far, ok, run_h):  # pragma: no cover - compiled
     return False, False, v
 
 
-def _cells(rows, slot, now, y, expected, spread, has, prior, spread_ok, shape_ok, effect,
+def _cells(rows, slot, now, y, expected, spread, has, prior, spread_ok, shape_ok, effect, fz,
            far_run, se_l, se_c, sl_l, sl_c, far_since, resid_count, resid_dev, prior_dev,
            run_z, run_h, sector_alpha, step_h, per, a_run, mature, y_day, y_slot, taught,
            far_out, far_slot, day_warm, offset):  # pragma: no cover - compiled
@@ -108,7 +114,8 @@ def _cells(rows, slot, now, y, expected, spread, has, prior, spread_ok, shape_ok
             share = 1.0
             if a_run > 0.0:  # a fleet's run of off samples teaches the slot less
                 rm, age, share = run_cell(np.float64(run_z[r, j]), np.float64(run_h[r, j]),
-                                          resid, sp, ok and informed, a_run, step_h)
+                                          resid, sp, ok and informed, a_run, step_h,
+                                          fz[i, j])
                 run_z[r, j] = rm
                 run_h[r, j] = age
                 if not (tenths_read(sl_c[r, s, j], per) >= mature and not far_slot[i, j]
@@ -225,14 +232,17 @@ def learn_cells(season, rows: np.ndarray, slot: np.ndarray, now: np.ndarray, y: 
     shape = y.shape
     y_day, y_slot, offset = np.empty(shape), np.empty(shape), np.empty(shape)
     taught, far, far_slot, day_warm = (np.empty(shape, dtype=np.bool_) for _ in range(4))
-    per_row = (rows, slot, now, y, expected, spread, has, prior, spread_ok, shape_ok, effect)
+    a_run = _run_weight(season)
+    fz = fleet_z(y - expected, spread, has & spread_ok & shape_ok & np.isfinite(y - expected),
+                 now) if a_run > 0.0 else np.zeros(shape)
+    per_row = (rows, slot, now, y, expected, spread, has, prior, spread_ok, shape_ok, effect,
+               fz)
     state = (season.far_run_, season.sector_table_.level, season.sector_table_.count,
              season.slot_table_.level, season.slot_table_.count, season.slot_far_since_,
              season.resid_count_, season.resid_dev_, season.prior_dev_, season.run_z_,
              season.run_h_,
              float(season.sector_alpha), season.cadence_.step_ns / HOUR_NS,
-             float(count_units(season.slot_table_.count)), _run_weight(season),
-             _mature(season))
+             float(count_units(season.slot_table_.count)), a_run, _mature(season))
     out = (y_day, y_slot, taught, far, far_slot, day_warm, offset)
     # distinct sectors: each row learns only its own state, so slices run side by side
     row_split.over_rows(len(rows), lambda lo, hi: _cells(
@@ -290,6 +300,8 @@ def learn_cells_numpy(season, rows: np.ndarray, slot: np.ndarray, now: np.ndarra
     informed = spread_ok & shape_ok
     resid = y - expected
     ok = has & np.isfinite(resid)
+    a_run = _run_weight(season)  # the fleet's shared z, read before ``now`` widens
+    fz = fleet_z(resid, spread, ok & informed, now) if a_run > 0.0 else 0.0
     # Fault-resistant learning: a sample far from what was expected is most likely a
     # fault; every baseline learns it with a small weight only, so a long fault stays
     # visible while a lasting change is still accepted, slowly.
@@ -343,10 +355,9 @@ def learn_cells_numpy(season, rows: np.ndarray, slot: np.ndarray, now: np.ndarra
     taught = by_visit & warm
     y_slot = np.where(taught, lvl_s + np.clip(y_day - lvl_s, -bound, bound), y_day)
     share = 1.0
-    a_run = _run_weight(season)
     if a_run > 0.0:  # a fleet's run of off samples teaches the slot less (slot_run)
         share = run_shares((season.run_z_, season.run_h_), rows, resid, spread,
-                           ok & informed, a_run, season.cadence_.step_ns / HOUR_NS)
+                           ok & informed, a_run, season.cadence_.step_ns / HOUR_NS, fz)
         share = np.where((n_s >= _mature(season)) & ~far_slot & ~by_visit, share, 1.0)
         y_slot = np.where(taught, y_slot, lvl_s + share * (y_day - lvl_s))
     n_r = wide(season.resid_count_[rows])

@@ -12,10 +12,15 @@ with less weight, down to ``GATED_WEIGHT`` at :data:`RUN_TO` (white noise's mean
 ~0.4 hourly: a run, not one noisy sample), released linearly over :data:`RELEASE_HOURS` of
 the run: a lasting genuine change still becomes the cell's normal (eight cells re-tuned to
 0.6x traffic for good, c2705: flagged about two days as on main, 129 -> 161 rows). Fleets
-only (a few series read their level-shift part).
+only (a few series read their level-shift part). The run reads a sample's z less the
+fleet's median z of the same series at the same tick (:func:`fleet_z`): a move every cell
+shares (a holiday such as Nowruz, a fleet-wide load swing) is not one cell's wrong
+parameter, and slowing it left the whole fleet flagged for days.
 """
 
 from __future__ import annotations
+
+import warnings
 
 import numpy as np
 
@@ -37,6 +42,9 @@ RELEASE_HOURS = 72.0
 #: a slot slows a run's samples once it has seen this many days of visits: before, a run
 #: may be the cell's own weekday shape (an office cell first seen on a weekend)
 RUN_WEEK_DAYS = 7.0
+#: counted samples of a series at one tick from which the fleet's median z is read (fewer:
+#: nothing is subtracted)
+FLEET_MIN = 20
 
 
 def run_alpha(step_h: float) -> float:
@@ -44,12 +52,31 @@ def run_alpha(step_h: float) -> float:
     return 1.0 - (1.0 - 1.0 / RUN_HOURS) ** step_h
 
 
-def run_cell(prev, age, resid, sp, counted, a_run, step_h):  # pragma: no cover - compiled
+def fleet_z(resid: np.ndarray, spread: np.ndarray, counted: np.ndarray,
+            now: np.ndarray) -> np.ndarray:
+    """Per sample (rows x series) the median clipped z of the batch's ``counted`` samples of
+    its series at its tick (0 under :data:`FLEET_MIN` of them): what the fleet shares."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        zc = np.where(counted, np.clip(np.nan_to_num(resid / spread), -RUN_CLIP, RUN_CLIP),
+                      np.nan)
+    out = np.zeros(zc.shape)
+    ticks, tick = np.unique(now, return_inverse=True)
+    for t in range(len(ticks)):  # one pass per tick of the batch (a stream's batch: one)
+        sel = tick.ravel() == t
+        part = zc[sel]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # a series no sample counted
+            med = np.nanmedian(part, axis=0)
+        out[sel] = np.where(np.sum(~np.isnan(part), axis=0) >= FLEET_MIN, med, 0.0)
+    return out
+
+
+def run_cell(prev, age, resid, sp, counted, a_run, step_h, fz):  # pragma: no cover - compiled
     """One cell: (the run's new mean, its age in hours, this sample's share of the usual
-    learning weight if it may be slowed: on the run's side)."""
+    learning weight if it may be slowed: on the run's side); ``fz``: the fleet's z."""
     if not counted:
         return prev, age, 1.0
-    zc = min(max(resid / sp, -RUN_CLIP), RUN_CLIP)
+    zc = min(max(min(max(resid / sp, -RUN_CLIP), RUN_CLIP) - fz, -RUN_CLIP), RUN_CLIP)
     rm = prev + a_run * (zc - prev)
     age = age + step_h if abs(rm) >= RUN_FROM else 0.0
     if (rm > 0.0) != (zc > 0.0) or (rm < 0.0) != (zc < 0.0):
@@ -60,12 +87,13 @@ def run_cell(prev, age, resid, sp, counted, a_run, step_h):  # pragma: no cover 
 
 def run_shares(state: tuple[np.ndarray, np.ndarray], rows: np.ndarray, resid: np.ndarray,
                spread: np.ndarray, counted: np.ndarray, a_run: float,
-               step_h: float) -> np.ndarray:
+               step_h: float, fz: np.ndarray) -> np.ndarray:
     """:func:`run_cell` for a batch of distinct rows: learns the run (``state``: its mean
     and age, rows x series, in place) and returns each sample's share (1 where not
-    ``counted``)."""
+    ``counted``); ``fz``: :func:`fleet_z`."""
     mean, age = state
-    zc = np.clip(np.nan_to_num(resid / spread), -RUN_CLIP, RUN_CLIP)
+    zc = np.clip(np.clip(np.nan_to_num(resid / spread), -RUN_CLIP, RUN_CLIP) - fz,
+                 -RUN_CLIP, RUN_CLIP)
     prev = mean[rows].astype(np.float64)
     rm = np.where(counted, prev + a_run * (zc - prev), prev)
     old = age[rows].astype(np.float64)
