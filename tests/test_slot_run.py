@@ -46,7 +46,7 @@ def test_a_held_change_of_two_spreads_keeps_its_seasonal_z_on_its_third_day():
 def test_a_change_the_whole_fleet_shares_is_learned_at_full_weight():
     # a holiday or a fleet-wide load swing is no cell's wrong parameter: slowing it flagged
     # every cell for days (the fleet's effect reads the first day; slowed, the third day
-    # kept ~77 % of the second's z, at full weight ~55 %)
+    # kept ~80 % of the second's z, at full weight ~58 %)
     _, second, third = held_z(n_sectors=40, shifted=40)
     assert second < -2.0
     assert third / second < 0.66
