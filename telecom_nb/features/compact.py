@@ -70,7 +70,7 @@ def f16_decode(bits):  # pragma: no cover - compiled
     exp = (b >> 10) & 0x1F
     frac = b & 0x3FF
     if exp == 0:
-        v = float(frac) * 5.9604644775390625e-08  # 2**-24: a subnormal half
+        v = float(frac) * _F16_SCALE[1]  # 2**-24: a subnormal half
     elif exp == 31:
         v = np.inf if frac == 0 else np.nan
     else:

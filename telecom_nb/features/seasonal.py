@@ -47,7 +47,7 @@ from telecom_nb.features.robust_stats import (
     RobustTable,
 )
 from telecom_nb.features.scaling import LOG_SPREAD_FLOOR, is_percent, scaled_view, spread_floors
-from telecom_nb.features.time_slots import DAY_NS, TimeZone, time_slots, utc_days
+from telecom_nb.features.time_slots import DAY_NS, HOUR_NS, TimeZone, time_slots, utc_days
 from telecom_nb.features.view import ROWWISE, BatchView
 from telecom_nb.features.weekly import WeekdayEffects
 from telecom_nb.params import check_range, param_trait
@@ -75,8 +75,6 @@ RECUR_WITHIN_HOURS = 36.0
 #: samples chain (no near sample since), negated once the chain recurred, plus this
 #: (beyond any epoch hour: year 2089) once a near sample broke it; 0 = none
 RECUR_BROKEN = 2.0**20
-#: reference ticks (:mod:`~telecom_nb.features.cadence`, 15 minutes) in an hour of data
-HOUR_TICKS = 4.0
 
 
 class SeasonalResiduals(FeatureExtractor):
@@ -366,7 +364,7 @@ class SeasonalResiduals(FeatureExtractor):
         world t2632, 30 min: wrong-parameter row recall 0.55 -> 0.60, false rows 59 -> 51);
         at 5 minutes the memory was ~10 samples, under one visit. Hourly and slower data
         keep ``slot_alpha`` per sample."""
-        ratio = self.cadence_.ratio / HOUR_TICKS
+        ratio = self.cadence_.step_ns / HOUR_NS  # the samples' share of an hour
         return per_sample(self.slot_alpha, ratio) if fleet and ratio < 1.0 else self.slot_alpha
 
     def _week_learns(self, rows: np.ndarray, slot: np.ndarray, day_warm: np.ndarray,
