@@ -31,9 +31,8 @@ honest: a raw score that ``k`` or more *excursions* of the window reached is nev
 than they make it, ``p >= at_least / (n + 1)``. Only a row that opens an excursion counts
 (its predecessor's score was inside the body): counted row by row, an incident's many rows
 (a service's KPIs each 1.5 spreads off for an hour are rarely far enough apart to be
-declustered) made the next incident's later rows look usual. Beyond the ``k``-th largest
-excursion the tail runs on from its floor at the null's scale; a fleet's null keeps the
-exponential (faults there are the
+declustered) made the next incident's later rows look usual. A new extreme, beyond all but
+``k - 1`` excursions, keeps the exponential; so does a fleet's null (faults there are the
 rows beyond its body, and they must not make the next fault look usual).
 
 The shoulder is where a window's faults sit, and a fault lasts: at a 2-minute cadence a
@@ -153,32 +152,21 @@ class TailCalibrator:
             p[tail] = self.tail_mass * np.exp(-np.minimum(excess, 1e3))
         seen = self._seen(raw)
         if seen is not None:
-            p[seen[0]] = np.maximum(p[seen[0]], 10.0 ** -seen[1])
+            p[seen[0]] = np.maximum(p[seen[0]], seen[1] / (n + 1.0))
         return p
 
     def _seen(self, raw: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
-        """Tail rows of ``raw`` (blanks as -inf) the floor reaches, and the ``-log10 p`` it
-        allows each (None: no floor or no such row): ``at_least / (n + 1)`` where
-        :attr:`seen_floor` or more of :attr:`seen` reached the row, and beyond the
-        ``k``-th largest of them the tail runs on from there, ``k / (n + 1)`` at this
-        null's own scale (:data:`SEEN_FLOOR`'s note: a row just beyond the window's
-        ``k``-th largest excursion is about as rare as they are, not as rare as the
-        exponential from the anchor, which the ``k`` excursions already contradict). A
+        """Tail rows of ``raw`` (blanks as -inf) that :attr:`seen_floor` or more of
+        :attr:`seen` reached, and how many reached each (None: no floor or no such row). A
         body row's empirical ``p`` is above the floor already."""
         seen, k = self.seen, self.seen_floor
         if k <= 0 or seen is None or k > len(seen):
             return None
-        rows = np.flatnonzero(raw > self.anchor)  # a few % of rows
+        # beyond the anchor, up to the k-th largest excursion: a few % of rows
+        rows = np.flatnonzero((raw > self.anchor) & (raw <= seen[len(seen) - k]))
         if len(rows) == 0:
             return None
-        top = seen[len(seen) - k]  # the k-th largest excursion
-        v = raw[rows]
-        at_least = np.maximum(len(seen) - np.searchsorted(seen, v, side="left"), k)
-        n = len(self.reference) + 1.0
-        cap = -np.log10(at_least / n)
-        beyond = v > top
-        cap[beyond] += np.minimum(v[beyond] - top, 1e300) / self.tail_scale / math.log(10.0)
-        return rows, cap
+        return rows, len(seen) - np.searchsorted(seen, raw[rows], side="left")
 
     def _floored(self, raw: np.ndarray, out: np.ndarray) -> np.ndarray:
         """``out`` (``-log10 p``) no higher than the seen floor allows."""
@@ -186,7 +174,8 @@ class TailCalibrator:
             return out
         seen = self._seen(np.nan_to_num(np.asarray(raw, dtype=np.float64), nan=-np.inf))
         if seen is not None:
-            rows, cap = seen
+            rows, at_least = seen
+            cap = -np.log10(at_least / (len(self.reference) + 1.0))
             out[rows] = np.minimum(out[rows], cap)
         return out
 
