@@ -163,11 +163,8 @@ class IsolationForestDetector(RatioSwitch, PartSchedule, CalendarParams, ForestP
             shift_prev = None if shift_prev is None else shift_prev[kept]
         # a fleet's features get their own tails; one series' shoulder is read by the nulls
         every = FeatureTails.fit(ref, previous, tails=not heavy, free=free)
-        # the max skips what only KPI families read, and the run columns (a part); a few
-        # series' range-novelty z too: the record part reads it as the p it is made of
-        # (in the max its 0-bodied column read a record 1 log10 rarer: nab49)
-        read_directly = tuple(int(c) for c in novelty) if heavy else ()
-        tails = without(every, tuple(hidden) + run + drift_cols + read_directly)
+        # the max skips what only KPI families read, and the run columns (a part)
+        tails = without(every, tuple(hidden) + run + drift_cols)
         zref = tails(ref)
         filled = None if kept is not None or previous is None else kept_rows(
             cache, "filled", n_base, keys[1], previous, lambda p: np.nan_to_num(p, nan=0.0))
