@@ -119,30 +119,6 @@ def test_detector_reads_the_shoulder_for_one_series_not_for_a_fleet(name):
     assert masses(det) == {0.25}
 
 
-def test_one_series_max_over_features_reads_the_deep_shoulder_as_the_score_null_does():
-    """The max of a series' feature units has the slow columns (persistence) and a heavy
-    deep tail: its null takes the larger of the shoulder's and the 95-99 % spacing's scale,
-    as the final null does (not the shoulder alone, which read a rare burst's size as far
-    beyond anything the window holds)."""
-    from test_features import fleet
-
-    from telecom_nb import schema
-    from telecom_nb.detectors import make_detector
-    from telecom_nb.features.column_quantiles import SortedColumns
-
-    table = fleet(n_sectors=1, days=10, seed=3)
-    rng = np.random.default_rng(3)
-    burst = rng.choice(len(table), 6, replace=False)  # 2.5 % of the rows, far out
-    table.loc[burst, schema.PAYLOAD] *= rng.uniform(10, 30, len(burst))
-    det = make_detector("iforest")
-    det.score_stream(table)
-    null = det._fitted.model.z_null
-    q90, q95, q99 = (SortedColumns.sorted_quantile(null.reference, q) for q in (0.9, 0.95, 0.99))
-    shoulder, deep = (q95 - q90) / np.log(2.0), (q99 - q95) / np.log(5.0)
-    assert deep > 3 * shoulder  # the input has the heavy deep tail the rule is about
-    assert null.tail_scale == pytest.approx(deep)
-
-
 def test_a_long_fault_in_the_window_does_not_widen_a_declustered_shoulder():
     rng = np.random.default_rng(5)
     clean = rng.normal(size=10_000)

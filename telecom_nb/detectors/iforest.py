@@ -11,7 +11,7 @@ from traitlets import Bool
 
 from telecom_nb.detectors.area_part import AreaPart
 from telecom_nb.detectors.calendar_params import CalendarParams
-from telecom_nb.detectors.calibration import DEEP_SHOULDER, SHOULDER, TailCalibrator
+from telecom_nb.detectors.calibration import SHOULDER, TailCalibrator
 from telecom_nb.detectors.drift_part import DriftPart
 from telecom_nb.detectors.feature_tails import FeatureTails, continues
 from telecom_nb.detectors.forest_model import FitReference, ForestAndZ, columns_of, forest_input
@@ -208,10 +208,7 @@ class IsolationForestDetector(RatioSwitch, PartSchedule, CalendarParams, ForestP
         forest_raw = -forest.score_samples(x if kept is None else x[kept])
         model = ForestAndZ(
             forest, TailCalibrator.fit(forest_raw, heavy_tails=heavy, continues=cont),
-            # a few series' max over features holds slow columns (persistence) as the
-            # score's max of parts does: its tail scale reads the 95-99 % spacing too
-            tails, TailCalibrator.fit(zref, heavy_tails=heavy, continues=cont,
-                                      spacings=DEEP_SHOULDER if heavy else None),
+            tails, TailCalibrator.fit(zref, heavy_tails=heavy, continues=cont),
             joint, joint_tail, joint_null,
             np.asarray(novelty, dtype=np.intp) if len(novelty) else None, second, n_base,
             shift if heavy and len(shift) else None,
