@@ -44,8 +44,8 @@ from telecom_nb.features.seasonal import (
     SLOT_WARM,
 )
 from telecom_nb.features.seasonal_kernel import restart_cell
-from telecom_nb.features.slot_run import run_alpha, run_cell, run_shares
-from telecom_nb.features.time_slots import HOUR_NS
+from telecom_nb.features.slot_run import RUN_WEEK_DAYS, run_alpha, run_cell, run_shares
+from telecom_nb.features.time_slots import DAY_NS, HOUR_NS
 
 
 def recur_cell(v, now, far, ok, run_h):  # pragma: no cover - compiled
@@ -68,8 +68,8 @@ def recur_cell(v, now, far, ok, run_h):  # pragma: no cover - compiled
 
 def _cells(rows, slot, now, y, expected, spread, has, prior, spread_ok, shape_ok, effect,
            far_run, se_l, se_c, sl_l, sl_c, far_since, resid_count, resid_dev, prior_dev,
-           run_z, run_h, sector_alpha, step_h, per, a_run, y_day, y_slot, taught, far_out, far_slot,
-           day_warm, offset):  # pragma: no cover - compiled
+           run_z, run_h, sector_alpha, step_h, per, a_run, mature, y_day, y_slot, taught,
+           far_out, far_slot, day_warm, offset):  # pragma: no cover - compiled
     n, k = y.shape
     for i in range(n):
         r = rows[i]
@@ -111,7 +111,8 @@ def _cells(rows, slot, now, y, expected, spread, has, prior, spread_ok, shape_ok
                                           resid, sp, ok and informed, a_run, step_h)
                 run_z[r, j] = rm
                 run_h[r, j] = age
-                if not (warm and not far_slot[i, j] and not by_visit):
+                if not (tenths_read(sl_c[r, s, j], per) >= mature and not far_slot[i, j]
+                        and not by_visit):
                     share = 1.0
                 if not (by_visit and warm):
                     y_slot[i, j] = lvl_s + share * (yd - lvl_s)
@@ -204,6 +205,13 @@ def _run_weight(season) -> float:
     return run_alpha(season.cadence_.step_ns / HOUR_NS) if fleet else 0.0
 
 
+def _mature(season) -> float:
+    """Samples of a slot that has seen a week of visits (``RUN_WEEK_DAYS``): before, a run
+    of off samples may be its own weekday shape (an office cell first seen on a weekend)."""
+    per_visit = DAY_NS / (season.cadence_.step_ns * season.slots_per_day)
+    return RUN_WEEK_DAYS * max(per_visit, 1.0)
+
+
 def _unique(rows: np.ndarray) -> bool:
     return len(rows) > 0 and rows.min() >= 0 and np.bincount(rows).max() <= 1
 
@@ -223,7 +231,8 @@ def learn_cells(season, rows: np.ndarray, slot: np.ndarray, now: np.ndarray, y: 
              season.resid_count_, season.resid_dev_, season.prior_dev_, season.run_z_,
              season.run_h_,
              float(season.sector_alpha), season.cadence_.step_ns / HOUR_NS,
-             float(count_units(season.slot_table_.count)), _run_weight(season))
+             float(count_units(season.slot_table_.count)), _run_weight(season),
+             _mature(season))
     out = (y_day, y_slot, taught, far, far_slot, day_warm, offset)
     # distinct sectors: each row learns only its own state, so slices run side by side
     row_split.over_rows(len(rows), lambda lo, hi: _cells(
@@ -338,7 +347,7 @@ def learn_cells_numpy(season, rows: np.ndarray, slot: np.ndarray, now: np.ndarra
     if a_run > 0.0:  # a fleet's run of off samples teaches the slot less (slot_run)
         share = run_shares((season.run_z_, season.run_h_), rows, resid, spread,
                            ok & informed, a_run, season.cadence_.step_ns / HOUR_NS)
-        share = np.where(warm & ~far_slot & ~by_visit, share, 1.0)
+        share = np.where((n_s >= _mature(season)) & ~far_slot & ~by_visit, share, 1.0)
         y_slot = np.where(taught, y_slot, lvl_s + share * (y_day - lvl_s))
     n_r = wide(season.resid_count_[rows])
     a = np.maximum(1.0 / (n_r + 1.0), season.sector_alpha)

@@ -33,6 +33,9 @@ RUN_CLIP = 3.0
 #: its start): a lasting genuine change becomes the cell's normal (without this a 0.8x
 #: traffic change read z -1.6..-2.0 for two weeks; main's faded to -0.5 in 5 days)
 RELEASE_HOURS = 72.0
+#: a slot slows a run's samples once it has seen this many days of visits: before, a run
+#: may be the cell's own weekday shape (an office cell first seen on a weekend)
+RUN_WEEK_DAYS = 7.0
 
 
 def run_alpha(step_h: float) -> float:
