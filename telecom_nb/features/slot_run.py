@@ -2,16 +2,17 @@
 
 The slot level, the slot spread and the sector's pooled residual spread learn every sample
 within ``GATE_Z`` spreads at full weight. A wrong parameter (a cell's traffic x0.6, its drop
-rate x2-4) reads 1.5-3 spreads for one to four days: each of those references learns it,
-and its seasonal z faded from -2 to -0.5 in 1-2 days (tuning world t2705, hourly: frozen at
-the fault's start, the slot and pooled spreads alone kept an RSSI shift at z 4 where it read
-1.4 after three days). So per sector x series an EW mean of the clipped seasonal z over
-about :data:`RUN_HOURS` of data: while it holds a sample's side beyond :data:`RUN_FROM`, a
-warm slot learns that sample with less weight, down to ``GATED_WEIGHT`` at :data:`RUN_TO`
-(white noise's mean spreads ~0.3: a run, not one noisy sample). A lasting genuine change is
-still learned: slowly while it is news, then, once its samples read near the references
-again, at full weight (eight cells re-tuned to 0.6x traffic for good: flagged two days, as
-before, 129 -> 175 rows). Fleets only (a few series read their level-shift part).
+rate x2-4) reads 1.5-3 spreads for one to four days: each of those references learned it,
+and its seasonal z faded from about -2 to -0.5 in 1-2 days (tuning world t2705, hourly: with
+the references frozen at the fault's start an RSSI shift kept z 5 where it read 1.4 after
+three days; the slot and pooled spreads took most, the slot level less). So per sector x
+series an EW mean of the clipped seasonal z over about :data:`RUN_HOURS` of data: while it
+holds a sample's side beyond :data:`RUN_FROM`, a slot that has seen a week learns that sample
+with less weight, down to ``GATED_WEIGHT`` at :data:`RUN_TO` (white noise's mean spreads
+~0.4 hourly: a run, not one noisy sample), released linearly over :data:`RELEASE_HOURS` of
+the run: a lasting genuine change still becomes the cell's normal (eight cells re-tuned to
+0.6x traffic for good, c2705: flagged about two days as on main, 129 -> 161 rows). Fleets
+only (a few series read their level-shift part).
 """
 
 from __future__ import annotations
