@@ -92,7 +92,7 @@ class SeasonalResiduals(FeatureExtractor):
 
     #: state newer than some checkpoints: derived by :meth:`derive_added_state`
     _state_added: tuple[str, ...] = ("rel_offsets_", "day_type_", "run_z_",
-                                       "run_h_")
+                                       "run_h_", "load_series_")
 
     @validate("slots_per_day")
     def _v_slots(self, proposal):
@@ -135,6 +135,8 @@ class SeasonalResiduals(FeatureExtractor):
             self.run_z_ = np.zeros(self.resid_dev_.shape, dtype=STATE_FLOAT)
         if "run_h_" in names:
             self.run_h_ = np.zeros(self.resid_dev_.shape, dtype=STATE_FLOAT)
+        if "load_series_" in names:  # the pipeline sets it again before its next update
+            self.load_series_ = np.zeros(self.resid_dev_.shape[1], dtype=bool)
 
     def state_changed(self) -> None:
         """Forget the expectation kept from ``transform_view`` for ``update_view``."""
@@ -163,6 +165,8 @@ class SeasonalResiduals(FeatureExtractor):
         # a fleet's run of off samples: EW mean of the clipped z (slot_run)
         self.run_z_ = np.zeros((0, n_series), dtype=STATE_FLOAT)
         self.run_h_ = np.zeros((0, n_series), dtype=STATE_FLOAT)  # ... and its hours
+        # ... which a demand swing moves (the fleet's load family): never slowed
+        self.load_series_ = np.zeros(n_series, dtype=bool)
         # hours of the slot's last far sample and its chain's state (RECUR_BROKEN)
         self.slot_far_since_ = np.zeros((0, slots, n_series), dtype=np.float32)
         self.resid_count_ = np.zeros((0, n_series), dtype=STATE_FLOAT)

@@ -68,8 +68,8 @@ def recur_cell(v, now, far, ok, run_h):  # pragma: no cover - compiled
 
 def _cells(rows, slot, now, y, expected, spread, has, prior, spread_ok, shape_ok, effect,
            far_run, se_l, se_c, sl_l, sl_c, far_since, resid_count, resid_dev, prior_dev,
-           run_z, run_h, sector_alpha, step_h, per, a_run, mature, y_day, y_slot, taught,
-           far_out, far_slot, day_warm, offset):  # pragma: no cover - compiled
+           run_z, run_h, load, sector_alpha, step_h, per, a_run, mature, y_day, y_slot,
+           taught, far_out, far_slot, day_warm, offset):  # pragma: no cover - compiled
     n, k = y.shape
     for i in range(n):
         r = rows[i]
@@ -108,7 +108,8 @@ def _cells(rows, slot, now, y, expected, spread, has, prior, spread_ok, shape_ok
             share = 1.0
             if a_run > 0.0:  # a fleet's run of off samples teaches the slot less
                 rm, age, share = run_cell(np.float64(run_z[r, j]), np.float64(run_h[r, j]),
-                                          resid, sp, ok and informed, a_run, step_h)
+                                          resid, sp, ok and informed and not load[j],
+                                          a_run, step_h)
                 run_z[r, j] = rm
                 run_h[r, j] = age
                 if not (tenths_read(sl_c[r, s, j], per) >= mature and not far_slot[i, j]
@@ -229,7 +230,7 @@ def learn_cells(season, rows: np.ndarray, slot: np.ndarray, now: np.ndarray, y: 
     state = (season.far_run_, season.sector_table_.level, season.sector_table_.count,
              season.slot_table_.level, season.slot_table_.count, season.slot_far_since_,
              season.resid_count_, season.resid_dev_, season.prior_dev_, season.run_z_,
-             season.run_h_,
+             season.run_h_, season.load_series_,
              float(season.sector_alpha), season.cadence_.step_ns / HOUR_NS,
              float(count_units(season.slot_table_.count)), _run_weight(season),
              _mature(season))
@@ -346,7 +347,8 @@ def learn_cells_numpy(season, rows: np.ndarray, slot: np.ndarray, now: np.ndarra
     a_run = _run_weight(season)
     if a_run > 0.0:  # a fleet's run of off samples teaches the slot less (slot_run)
         share = run_shares((season.run_z_, season.run_h_), rows, resid, spread,
-                           ok & informed, a_run, season.cadence_.step_ns / HOUR_NS)
+                           ok & informed & ~season.load_series_,
+                           a_run, season.cadence_.step_ns / HOUR_NS)
         share = np.where((n_s >= _mature(season)) & ~far_slot & ~by_visit, share, 1.0)
         y_slot = np.where(taught, y_slot, lvl_s + share * (y_day - lvl_s))
     n_r = wide(season.resid_count_[rows])
