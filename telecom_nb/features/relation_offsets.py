@@ -105,7 +105,8 @@ def restart_columns(season: SeasonalResiduals, cols: np.ndarray) -> None:
     for table in (season.slot_table_, season.sector_table_):
         for a in (table.level, table.dev, table.count):
             a[:n, ..., cols] = 0
-    for a in (season.resid_dev_, season.prior_dev_, season.far_run_, season.resid_count_):
+    for a in (season.resid_dev_, season.prior_dev_, season.far_run_, season.resid_count_,
+              season.run_z_, season.run_h_):
         a[:n, cols] = 0.0
     season.slot_far_since_[:n, :, cols] = 0.0
     season.fleet_offset_[:, cols] = 0.0

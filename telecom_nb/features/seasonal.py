@@ -91,7 +91,8 @@ class SeasonalResiduals(FeatureExtractor):
     day_type = day_type_trait()  # ... and a day off read from the fleet (day_type_)
 
     #: state newer than some checkpoints: derived by :meth:`derive_added_state`
-    _state_added: tuple[str, ...] = ("rel_offsets_", "day_type_")
+    _state_added: tuple[str, ...] = ("rel_offsets_", "day_type_", "run_z_",
+                                       "run_h_", "load_series_")
 
     @validate("slots_per_day")
     def _v_slots(self, proposal):
@@ -130,6 +131,12 @@ class SeasonalResiduals(FeatureExtractor):
             self.rel_offsets_ = RelationOffsets.ones(len(self.kpis_ or ()))
         if "day_type_" in names:
             self.day_type_ = DayType()
+        if "run_z_" in names:  # no run under way
+            self.run_z_ = np.zeros(self.resid_dev_.shape, dtype=STATE_FLOAT)
+        if "run_h_" in names:
+            self.run_h_ = np.zeros(self.resid_dev_.shape, dtype=STATE_FLOAT)
+        if "load_series_" in names:  # the pipeline sets it again before its next update
+            self.load_series_ = np.zeros(self.resid_dev_.shape[1], dtype=bool)
 
     def state_changed(self) -> None:
         """Forget the expectation kept from ``transform_view`` for ``update_view``."""
@@ -155,6 +162,11 @@ class SeasonalResiduals(FeatureExtractor):
         self.resid_dev_ = np.zeros((0, n_series), dtype=STATE_FLOAT)
         self.prior_dev_ = np.zeros((0, n_series), dtype=STATE_FLOAT)
         self.far_run_ = np.zeros((0, n_series), dtype=STATE_FLOAT)
+        # a fleet's run of off samples: EW mean of the clipped z (slot_run)
+        self.run_z_ = np.zeros((0, n_series), dtype=STATE_FLOAT)
+        self.run_h_ = np.zeros((0, n_series), dtype=STATE_FLOAT)  # ... and its hours
+        # ... which a demand swing moves (the fleet's load family): never slowed
+        self.load_series_ = np.zeros(n_series, dtype=bool)
         # hours of the slot's last far sample and its chain's state (RECUR_BROKEN)
         self.slot_far_since_ = np.zeros((0, slots, n_series), dtype=np.float32)
         self.resid_count_ = np.zeros((0, n_series), dtype=STATE_FLOAT)
@@ -311,6 +323,8 @@ class SeasonalResiduals(FeatureExtractor):
         self.resid_dev_ = grow_rows(self.resid_dev_, need)
         self.prior_dev_ = grow_rows(self.prior_dev_, need)
         self.far_run_ = grow_rows(self.far_run_, need)
+        self.run_z_ = grow_rows(self.run_z_, need)
+        self.run_h_ = grow_rows(self.run_h_, need)
         self.slot_far_since_ = grow_slot_major(self.slot_far_since_, need)
         self.resid_count_ = grow_rows(self.resid_count_, need)
         if self.week_ is not None:

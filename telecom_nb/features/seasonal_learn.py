@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from telecom_nb.defaults import FEW_SERIES
 from telecom_nb.features import row_split
 from telecom_nb.features.any_layout import AnyLayout
 from telecom_nb.features.compact import (
@@ -43,7 +44,8 @@ from telecom_nb.features.seasonal import (
     SLOT_WARM,
 )
 from telecom_nb.features.seasonal_kernel import restart_cell
-from telecom_nb.features.time_slots import HOUR_NS
+from telecom_nb.features.slot_run import RUN_WEEK_DAYS, run_alpha, run_cell, run_shares
+from telecom_nb.features.time_slots import DAY_NS, HOUR_NS
 
 
 def recur_cell(v, now, far, ok, run_h):  # pragma: no cover - compiled
@@ -66,8 +68,8 @@ def recur_cell(v, now, far, ok, run_h):  # pragma: no cover - compiled
 
 def _cells(rows, slot, now, y, expected, spread, has, prior, spread_ok, shape_ok, effect,
            far_run, se_l, se_c, sl_l, sl_c, far_since, resid_count, resid_dev, prior_dev,
-           sector_alpha, step_h, per, y_day, y_slot, taught, far_out, far_slot, day_warm,
-           offset):  # pragma: no cover - compiled
+           run_z, run_h, load, sector_alpha, step_h, per, a_run, mature, y_day, y_slot,
+           taught, far_out, far_slot, day_warm, offset):  # pragma: no cover - compiled
     n, k = y.shape
     for i in range(n):
         r = rows[i]
@@ -103,11 +105,23 @@ def _cells(rows, slot, now, y, expected, spread, has, prior, spread_ok, shape_ok
             taught[i, j] = by_visit and warm
             y_slot[i, j] = lvl_s + _nmin(_nmax(yd - lvl_s, -bound), bound) if (
                 by_visit and warm) else yd
+            share = 1.0
+            if a_run > 0.0:  # a fleet's run of off samples teaches the slot less
+                rm, age, share = run_cell(np.float64(run_z[r, j]), np.float64(run_h[r, j]),
+                                          resid, sp, ok and informed and not load[j],
+                                          a_run, step_h)
+                run_z[r, j] = rm
+                run_h[r, j] = age
+                if not (tenths_read(sl_c[r, s, j], per) >= mature and not far_slot[i, j]
+                        and not by_visit):
+                    share = 1.0
+                if not (by_visit and warm):
+                    y_slot[i, j] = lvl_s + share * (yd - lvl_s)
             n_r = np.float64(resid_count[r, j])
             a = _nmax(1.0 / (n_r + 1.0), sector_alpha)
             rd = np.float64(resid_dev[r, j])
             clipped = _nmin(abs(_nan0(resid)), HUBER_K * sp)
-            new_dev = rd + a * ((clipped if informed else abs(_nan0(resid))) - rd)
+            new_dev = rd + a * share * ((clipped if informed else abs(_nan0(resid))) - rd)
             learn = ok and (not far) and shape_ok[i, j]
             if learn:
                 resid_dev[r, j] = new_dev
@@ -186,6 +200,19 @@ if numba is not None:
     _tables = AnyLayout(numba.njit(cache=True, nogil=True)(_tables))
 
 
+def _run_weight(season) -> float:
+    """The run's EW weight per sample (:mod:`~.slot_run`); 0 (off) for a few series."""
+    fleet = len(season.registry) > FEW_SERIES
+    return run_alpha(season.cadence_.step_ns / HOUR_NS) if fleet else 0.0
+
+
+def _mature(season) -> float:
+    """Samples of a slot that has seen a week of visits (``RUN_WEEK_DAYS``): before, a run
+    of off samples may be its own weekday shape (an office cell first seen on a weekend)."""
+    per_visit = DAY_NS / (season.cadence_.step_ns * season.slots_per_day)
+    return RUN_WEEK_DAYS * max(per_visit, 1.0)
+
+
 def _unique(rows: np.ndarray) -> bool:
     return len(rows) > 0 and rows.min() >= 0 and np.bincount(rows).max() <= 1
 
@@ -202,9 +229,11 @@ def learn_cells(season, rows: np.ndarray, slot: np.ndarray, now: np.ndarray, y: 
     per_row = (rows, slot, now, y, expected, spread, has, prior, spread_ok, shape_ok, effect)
     state = (season.far_run_, season.sector_table_.level, season.sector_table_.count,
              season.slot_table_.level, season.slot_table_.count, season.slot_far_since_,
-             season.resid_count_, season.resid_dev_, season.prior_dev_,
+             season.resid_count_, season.resid_dev_, season.prior_dev_, season.run_z_,
+             season.run_h_, season.load_series_,
              float(season.sector_alpha), season.cadence_.step_ns / HOUR_NS,
-             float(count_units(season.slot_table_.count)))
+             float(count_units(season.slot_table_.count)), _run_weight(season),
+             _mature(season))
     out = (y_day, y_slot, taught, far, far_slot, day_warm, offset)
     # distinct sectors: each row learns only its own state, so slices run side by side
     row_split.over_rows(len(rows), lambda lo, hi: _cells(
@@ -314,11 +343,20 @@ def learn_cells_numpy(season, rows: np.ndarray, slot: np.ndarray, now: np.ndarra
     bound = HUBER_K * spread
     taught = by_visit & warm
     y_slot = np.where(taught, lvl_s + np.clip(y_day - lvl_s, -bound, bound), y_day)
+    share = 1.0
+    a_run = _run_weight(season)
+    if a_run > 0.0:  # a fleet's run of off samples teaches the slot less (slot_run)
+        share = run_shares((season.run_z_, season.run_h_), rows, resid, spread,
+                           ok & informed & ~season.load_series_,
+                           a_run, season.cadence_.step_ns / HOUR_NS)
+        share = np.where((n_s >= _mature(season)) & ~far_slot & ~by_visit, share, 1.0)
+        y_slot = np.where(taught, y_slot, lvl_s + share * (y_day - lvl_s))
     n_r = wide(season.resid_count_[rows])
     a = np.maximum(1.0 / (n_r + 1.0), season.sector_alpha)
     dev = wide(season.resid_dev_[rows])
     clipped = np.minimum(np.abs(np.nan_to_num(resid)), HUBER_K * spread)
-    new_dev = dev + a * (np.where(informed, clipped, np.abs(np.nan_to_num(resid))) - dev)
+    new_dev = dev + a * share * (np.where(informed, clipped, np.abs(np.nan_to_num(resid)))
+                                 - dev)
     learn = ok & ~far & shape_ok  # a residual against an unknown shape says nothing
     season.resid_dev_[rows] = np.where(learn, new_dev, dev)
     pdev = wide(season.prior_dev_[rows])
