@@ -203,6 +203,29 @@ def test_persistence_spread_prior_is_the_fleets_not_a_fixed_one():
     assert np.median(p.transform(rows, z)) > 1.2 * np.median(fixed.transform(rows, z))
 
 
+def test_a_fleets_persistence_restarts_after_a_loud_tick():
+    """An outage (availability z -400, a count at -12) is its own alarm: the rows after it,
+    a count back at -2.5, read their own few ticks of evidence, not the outage's -12 as
+    their -2.5 persisting (the cap alone allows |z| / WHITE_SD). One series keeps the mean."""
+    from telecom_nb.features.persistence import WHITE_SD, Persistence
+
+    rng = np.random.default_rng(0)
+    rows = np.arange(40)
+    after = {}
+    for restart in (False, True):
+        p = Persistence(2)
+        p.restart = restart
+        for _ in range(60):
+            p.update(rows, rng.normal(size=(40, 2)), 40)
+        outage = np.tile([-400.0, -12.0], (40, 1))
+        for _ in range(3):
+            p.update(rows, outage, 40)
+        back = np.tile([0.0, -2.5], (40, 1))
+        after[restart] = p.transform(rows, back)[:, 1]
+    assert np.allclose(after[False], -2.5 / WHITE_SD)  # the outage's mean, capped at the row
+    assert (np.abs(after[True]) < 0.5 * 2.5 / WHITE_SD).all()  # one tick of -2.5 behind it
+
+
 def test_a_view_reuses_the_last_views_id_arrays_when_the_strings_are_equal():
     """The next tick's view takes the last view's sector and province arrays when its
     columns hold the same strings (compared in Arrow), and converts them anew otherwise."""
@@ -266,3 +289,4 @@ def test_pipeline_gives_a_few_series_persistence_the_learned_cadence(sectors):
         assert f.persistence_.alpha == pytest.approx(1 - 0.7 ** (1 / 3))
     else:  # a fleet (more than 10 series) keeps 3 ticks
         assert f.persistence_.alpha == pytest.approx(0.3)
+    assert f.persistence_.restart == (sectors > 1)  # a loud tick restarts a fleet's means

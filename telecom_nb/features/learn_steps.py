@@ -40,6 +40,7 @@ class LearnSteps:
                                len(self.registry), step_ns, view.ns())
         if self.persistence_ is not None:
             self.persistence_.ratio = self._memory_ratio()  # the cadence before this batch's
+            self.persistence_.restart = not self.few_series()
             z = self._seasonal_z(view)
             if self.few_series():
                 known = self.zeros_.known(rows, scaled_view(view, self.kpis_ or ()),
