@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 
+import numpy as np
 import pandas as pd
 import pytest
 from test_features import batches, fleet
@@ -124,3 +125,25 @@ def test_the_first_models_wait_for_warm_rows_does_not_move_the_young_schedule():
     times = retrain_times(det, table)
     assert times[0] > det.ready_time_  # it waited past the window's size rule
     assert times[1] - times[0] == det.ready_time_ - table["timestamp"].min()  # the age then
+
+
+def test_one_series_full_window_waits_for_a_quarter_of_it_new_and_its_pass_agrees():
+    # one49: by default one series' full window (150 rows every 6 h, 38 d at day 39.25)
+    # refits once a quarter of it is new, 9.5 d later (a tenth, 3.8 d, was under the
+    # growth rule's weekly cap: 7 d); the one-series pass finds the same retrains and scores
+    table = fleet(n_sectors=1, days=80, step="6h")
+    first = table["timestamp"].min()
+    loop = IsolationForestDetector(n_estimators=5, window_size=150)
+    times, scores = [], []
+    for b in batches(table):
+        scores.append(loop.score(b).score)
+        job = loop.learn(b)
+        if job is not None:
+            times.append(job.data_time)
+            assert job.run_sync()
+    late = [b - a for a, b in itertools.pairwise(times) if a > first + 37.5 * DAY]
+    assert len(late) >= 3 and set(late) == {9.5 * DAY}
+    fast = IsolationForestDetector(n_estimators=5, window_size=150)
+    got = fast.score_stream(table)
+    np.testing.assert_array_equal(got.score, np.concatenate(scores))
+    assert fast.model_version_ == len(times) and fast.last_retrain_ == times[-1]

@@ -1,6 +1,6 @@
 """A rolling forest: a retrain rebuilds only the oldest ``forest_refresh`` of the trees.
 
-One series retrains every one to four weeks of data time once its window is full
+One series retrains every one to eight weeks of data time once its window is full
 (``retrain_turnover``), and each retrain rebuilt all ``n_estimators`` trees (the per-tree
 draws and sklearn's builder: about half of a retrain's CPU). An Isolation Forest is an
 average of independent trees, each on its own 256-row subsample: a tree fitted a retrain
