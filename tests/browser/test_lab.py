@@ -109,16 +109,28 @@ def open_beside(page, notebook) -> None:
         timeout=60_000)
 
 
+#: what the shut-down live kernel's widgets log, still in the page beside the operator
+#: notebook (the heartbeat's Play ticks on): ipywidgets throws on each send once their comm is
+#: gone, unless a message was still unanswered at the shutdown (it then buffers instead): a
+#: race, lost once in a loaded CI run (15 such lines, 49th session)
+KERNEL_GONE = "Could not send widget sync message Error: Cannot send"
+
+
 def check_operator_data(page) -> dict[str, float]:
     """The operator-data dashboard in Lab, as a person moves on to their own export: the
     live notebook's kernel shut down (Kernel menu), the operator notebook opened beside it
     and run. (A Lab server and page of its own cost ~45 s of the suite.)"""
+    log = page.console_log
+    before = len(log.errors)
     menu(page, "Kernel", "Shut Down Kernel")
     open_beside(page, OPERATOR_NOTEBOOK)
     run_all_cells(page)
     page.locator(OUTPUT + " .tnb-map").first.scroll_into_view_if_needed()
     result = check_operator_dashboard(page, root=OUTPUT)
     save_screenshot(page, SCREENSHOTS, "lab-operator.png")
+    after = log.errors[before:]  # the operator dashboard's clicks above prove its comms work
+    log.ignored += [e for e in after if e.startswith(KERNEL_GONE)]
+    log.errors[before:] = [e for e in after if not e.startswith(KERNEL_GONE)]
     return result
 
 
