@@ -80,36 +80,51 @@ def is_record(values: np.ndarray, ns: np.ndarray, i: int) -> int:
     return 1 if values[i] > past.max() else (-1 if values[i] < past.min() else 0)
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def saved_run(ap: argparse.ArgumentParser):
+    """``ap`` given the saved run's arguments and parsed: (args, the run, its standard
+    threshold, its false-alarm places); this script's and ``nab_maxz.py``'s."""
     ap.add_argument("run", type=Path)
     ap.add_argument("root", type=Path)
     ap.add_argument("--files", nargs="*", help="substrings of the files to replay (all)")
-    ap.add_argument("--quiet", action="store_true", help="the totals only")
     args = ap.parse_args()
     run = pickle.loads(args.run.read_bytes())
     thr = run.thresholds["standard"]
     fa = false_alarm_places(
         run.file_scores, run.windows, run.profiles["standard"], thr, timestamps=run.timestamps
     )
-    rows = []
+    return args, run, thr, fa
+
+
+def chosen_files(run, args):
+    """(name, frame) of each of the run's files whose name holds one of ``args.files``."""
     for rel in run.files:
-        if args.files and not any(s in rel for s in args.files):
-            continue
-        frame = read_nab_file(args.root / "data" / rel)
+        if not args.files or any(s in rel for s in args.files):
+            yield rel, read_nab_file(args.root / "data" / rel)
+
+
+def first_detections(ts: pd.Series, alerts: np.ndarray, windows, thr: float) -> list[int]:
+    """Each window's first row alerting at ``thr`` (windows without one left out)."""
+    found = []
+    for start, end in windows:
+        inside = np.flatnonzero(((ts >= utc(start)) & (ts <= utc(end))).to_numpy())
+        hit = inside[alerts[inside] >= thr]
+        found += [int(hit[0])] if len(hit) else []
+    return found
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--quiet", action="store_true", help="the totals only")
+    args, run, thr, fa = saved_run(ap)
+    rows = []
+    for rel, frame in chosen_files(run, args):
         alerts, lead, routine = traced(frame)
         if not np.allclose(alerts, run.file_scores[rel]):
             print(f"  {rel}: the alert stream differs from the saved run's")
         ts = frame[schema.TIMESTAMP].reset_index(drop=True)
         ns = ts.astype("int64").to_numpy()
         values = frame[VALUE].to_numpy()
-        found = []
-        for start, end in run.windows[rel]:
-            start, end = (utc(start), utc(end))
-            inside = np.flatnonzero(((ts >= start) & (ts <= end)).to_numpy())
-            hit = inside[alerts[inside] >= thr]
-            if len(hit):
-                found.append(int(hit[0]))
+        found = first_detections(ts, alerts, run.windows[rel], thr)
         costs = fa[fa.file == rel].set_index("row")["cost"]
         for kind, at in [("false", i) for i in costs.index] + [("window", i) for i in found]:
             rows.append(

@@ -21,20 +21,18 @@ change 4, persist 2; the 28 first detections' season 13, novelty 8, change 4, pe
 from __future__ import annotations
 
 import argparse
-import pickle
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from nab_leads import utc
+from nab_leads import chosen_files, first_detections, saved_run
 
 from telecom_nb import schema
 from telecom_nb.alarms.chain import AlarmChain
 from telecom_nb.defaults import ALERT_CLOSE_AFTER
 from telecom_nb.detectors import make_detector
 from telecom_nb.engine.replay import replay
-from telecom_nb.evaluation.nab_loss import false_alarm_places
-from telecom_nb.evaluation.nab_runner import VALUE, read_nab_file
+from telecom_nb.evaluation.nab_runner import VALUE
 
 TOD = 30  # minutes either side of the row's time of day
 SHARE = 0.7  # a previous day counts when its raw reached this share of the row's
@@ -106,27 +104,12 @@ def same_time(stamps: pd.Series, raw: np.ndarray, i: int) -> tuple[int, float]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("run", type=Path)
-    ap.add_argument("root", type=Path)
-    ap.add_argument("--files", nargs="*", help="substrings of the files to replay (all)")
-    args = ap.parse_args()
-    run = pickle.loads(args.run.read_bytes())
-    thr = run.thresholds["standard"]
-    fa = false_alarm_places(
-        run.file_scores, run.windows, run.profiles["standard"], thr, timestamps=run.timestamps
-    )
+    args, run, thr, fa = saved_run(ap)
     lines = []
-    for rel in run.files:
-        if args.files and not any(s in rel for s in args.files):
-            continue
-        frame = read_nab_file(args.root / "data" / rel)
+    for rel, frame in chosen_files(run, args):
         alerts, table = traced(frame)
         ts = pd.to_datetime(frame[schema.TIMESTAMP]).reset_index(drop=True)
-        firsts = []
-        for start, end in run.windows[rel]:
-            inside = np.flatnonzero(((ts >= utc(start)) & (ts <= utc(end))).to_numpy())
-            hit = inside[alerts[inside] >= thr]
-            firsts += [int(hit[0])] if len(hit) else []
+        firsts = first_detections(ts, alerts, run.windows[rel], thr)
         rows = [("false", int(i)) for i in fa[fa.file == rel]["row"]]
         raw = table["raw"].to_numpy(float)
         for kind, i in rows + [("window", i) for i in firsts]:
