@@ -44,7 +44,14 @@ from telecom_nb.features.seasonal import (
     SLOT_WARM,
 )
 from telecom_nb.features.seasonal_kernel import restart_cell
-from telecom_nb.features.slot_run import RUN_WEEK_DAYS, run_alpha, run_cell, run_shares
+from telecom_nb.features.slot_run import (
+    DEMAND_FROM,
+    RUN_WEEK_DAYS,
+    demand_runs,
+    run_alpha,
+    run_cell,
+    run_shares,
+)
 from telecom_nb.features.time_slots import DAY_NS, HOUR_NS
 
 
@@ -68,12 +75,19 @@ def recur_cell(v, now, far, ok, run_h):  # pragma: no cover - compiled
 
 def _cells(rows, slot, now, y, expected, spread, has, prior, spread_ok, shape_ok, effect,
            far_run, se_l, se_c, sl_l, sl_c, far_since, resid_count, resid_dev, prior_dev,
-           run_z, run_h, load, sector_alpha, step_h, per, a_run, mature, y_day, y_slot,
-           taught, far_out, far_slot, day_warm, offset):  # pragma: no cover - compiled
+           run_z, run_h, load, n_kpis, sector_alpha, step_h, per, a_run, mature, y_day,
+           y_slot, taught, far_out, far_slot, day_warm, offset):  # pragma: no cover - compiled
     n, k = y.shape
     for i in range(n):
         r = rows[i]
         s = slot[i]
+        d_sum = 0.0  # the cell's demand run (slot_run.demand_runs), before this sample
+        d_n = 0
+        for j in range(n_kpis):
+            if load[j]:
+                d_sum += np.float64(run_z[r, j])
+                d_n += 1
+        demand = d_n > 0 and abs(d_sum / d_n) >= DEMAND_FROM
         for j in range(k):
             yj = y[i, j]
             sp = spread[i, j]
@@ -108,11 +122,10 @@ def _cells(rows, slot, now, y, expected, spread, has, prior, spread_ok, shape_ok
             share = 1.0
             if a_run > 0.0:  # a fleet's run of off samples teaches the slot less
                 rm, age, share = run_cell(np.float64(run_z[r, j]), np.float64(run_h[r, j]),
-                                          resid, sp, ok and informed and not load[j],
-                                          a_run, step_h)
+                                          resid, sp, ok and informed, a_run, step_h)
                 run_z[r, j] = rm
                 run_h[r, j] = age
-                if not (tenths_read(sl_c[r, s, j], per) >= mature and not far_slot[i, j]
+                if load[j] or demand or not (tenths_read(sl_c[r, s, j], per) >= mature and not far_slot[i, j]
                         and not by_visit):
                     share = 1.0
                 if not (by_visit and warm):
@@ -230,7 +243,7 @@ def learn_cells(season, rows: np.ndarray, slot: np.ndarray, now: np.ndarray, y: 
     state = (season.far_run_, season.sector_table_.level, season.sector_table_.count,
              season.slot_table_.level, season.slot_table_.count, season.slot_far_since_,
              season.resid_count_, season.resid_dev_, season.prior_dev_, season.run_z_,
-             season.run_h_, season.load_series_,
+             season.run_h_, season.load_series_, len(season.kpis_ or ()),
              float(season.sector_alpha), season.cadence_.step_ns / HOUR_NS,
              float(count_units(season.slot_table_.count)), _run_weight(season),
              _mature(season))
@@ -346,10 +359,12 @@ def learn_cells_numpy(season, rows: np.ndarray, slot: np.ndarray, now: np.ndarra
     share = 1.0
     a_run = _run_weight(season)
     if a_run > 0.0:  # a fleet's run of off samples teaches the slot less (slot_run)
-        share = run_shares((season.run_z_, season.run_h_), rows, resid, spread,
-                           ok & informed & ~season.load_series_,
-                           a_run, season.cadence_.step_ns / HOUR_NS)
-        share = np.where((n_s >= _mature(season)) & ~far_slot & ~by_visit, share, 1.0)
+        load = season.load_series_  # demand moves them: never slowed, nor a cell's
+        demand = demand_runs(season.run_z_[rows], load, len(season.kpis_ or ()))  # others
+        share = run_shares((season.run_z_, season.run_h_), rows, resid, spread,  # while
+                           ok & informed, a_run, season.cadence_.step_ns / HOUR_NS)  # it runs
+        share = np.where((n_s >= _mature(season)) & ~far_slot & ~by_visit & ~load
+                         & ~demand[:, None], share, 1.0)
         y_slot = np.where(taught, y_slot, lvl_s + share * (y_day - lvl_s))
     n_r = wide(season.resid_count_[rows])
     a = np.maximum(1.0 / (n_r + 1.0), season.sector_alpha)

@@ -21,6 +21,13 @@ for days without any fault (the lead's eleven worlds: ~75 % of the new false row
 run slowing every series were led by load KPIs, ~30 an event gained); the events it gained
 were read on the quality KPIs (RSSI, CQI, drop rate: 85 % of its new wrong-parameter rows
 on tuning worlds t2705 and c2705).
+
+Nor, while its cell's demand runs (:func:`demand_runs`: the mean run of the row's load-family
+KPIs beyond :data:`DEMAND_FROM`), any other series of that cell: throughput, latency, CQI and
+drop rate follow PRB, so a cell busier or quieter than usual for days moves them without a
+wrong parameter (the lead's eleven worlds: 199 new false rows of wp49's, led by latency and
+throughput). A wrong parameter on a quality KPI leaves the cell's demand alone and is still
+slowed.
 """
 
 from __future__ import annotations
@@ -45,6 +52,9 @@ RELEASE_HOURS = 72.0
 #: a slot slows a run's samples once it has seen this many days of visits: before, a run
 #: may be the cell's own weekday shape (an office cell first seen on a weekend)
 RUN_WEEK_DAYS = 7.0
+#: a cell's load-family KPIs' mean run from which its demand is running: none of its
+#: series is slowed
+DEMAND_FROM = RUN_FROM
 
 
 def load_series(weights: np.ndarray, family: np.ndarray | None) -> np.ndarray:
@@ -54,6 +64,18 @@ def load_series(weights: np.ndarray, family: np.ndarray | None) -> np.ndarray:
     if family is None or len(family) != weights.shape[1]:
         return np.zeros(len(weights), dtype=bool)
     return (weights[:, np.asarray(family, dtype=bool)] > 0).any(axis=1)
+
+
+def demand_runs(run_z: np.ndarray, load: np.ndarray, n_kpis: int) -> np.ndarray:
+    """Rows (``run_z``: their run means, rows x series) whose load-family KPIs (``load``'s
+    first ``n_kpis``) run beyond :data:`DEMAND_FROM` on average (summed in column order:
+    the compiled kernel's numbers)."""
+    family = np.flatnonzero(np.asarray(load[:n_kpis], dtype=bool))
+    total = np.zeros(len(run_z))
+    for j in family:
+        total = total + run_z[:, j].astype(np.float64)
+    return np.abs(total / max(len(family), 1)) >= DEMAND_FROM if len(family) else (
+        np.zeros(len(run_z), dtype=bool))
 
 
 def run_alpha(step_h: float) -> float:
