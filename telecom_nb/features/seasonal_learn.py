@@ -87,7 +87,7 @@ def _cells(rows, slot, now, y, expected, spread, has, prior, spread_ok, shape_ok
             if load[j]:
                 d_sum += np.float64(run_z[r, j])
                 d_n += 1
-        demand = d_n > 0 and abs(d_sum / d_n) >= DEMAND_FROM
+        demand = d_n > 0 and d_sum / d_n >= DEMAND_FROM
         for j in range(k):
             yj = y[i, j]
             sp = spread[i, j]
@@ -125,8 +125,9 @@ def _cells(rows, slot, now, y, expected, spread, has, prior, spread_ok, shape_ok
                                           resid, sp, ok and informed, a_run, step_h)
                 run_z[r, j] = rm
                 run_h[r, j] = age
-                if load[j] or demand or not (tenths_read(sl_c[r, s, j], per) >= mature and not far_slot[i, j]
-                        and not by_visit):
+                mature_slot = tenths_read(sl_c[r, s, j], per) >= mature
+                if load[j] or demand or not (mature_slot and not far_slot[i, j]
+                                             and not by_visit):
                     share = 1.0
                 if not (by_visit and warm):
                     y_slot[i, j] = lvl_s + share * (yd - lvl_s)
@@ -359,10 +360,12 @@ def learn_cells_numpy(season, rows: np.ndarray, slot: np.ndarray, now: np.ndarra
     share = 1.0
     a_run = _run_weight(season)
     if a_run > 0.0:  # a fleet's run of off samples teaches the slot less (slot_run)
-        load = season.load_series_  # demand moves them: never slowed, nor a cell's
-        demand = demand_runs(season.run_z_[rows], load, len(season.kpis_ or ()))  # others
-        share = run_shares((season.run_z_, season.run_h_), rows, resid, spread,  # while
-                           ok & informed, a_run, season.cadence_.step_ns / HOUR_NS)  # it runs
+        # demand moves the load family (never slowed) and, while a cell's demand runs,
+        # its other series: read before this sample's run
+        load = season.load_series_
+        demand = demand_runs(season.run_z_[rows], load, len(season.kpis_ or ()))
+        share = run_shares((season.run_z_, season.run_h_), rows, resid, spread,
+                           ok & informed, a_run, season.cadence_.step_ns / HOUR_NS)
         share = np.where((n_s >= _mature(season)) & ~far_slot & ~by_visit & ~load
                          & ~demand[:, None], share, 1.0)
         y_slot = np.where(taught, y_slot, lvl_s + share * (y_day - lvl_s))

@@ -74,7 +74,7 @@ def demand_runs(run_z: np.ndarray, load: np.ndarray, n_kpis: int) -> np.ndarray:
     total = np.zeros(len(run_z))
     for j in family:
         total = total + run_z[:, j].astype(np.float64)
-    return np.abs(total / max(len(family), 1)) >= DEMAND_FROM if len(family) else (
+    return total / max(len(family), 1) >= DEMAND_FROM if len(family) else (
         np.zeros(len(run_z), dtype=bool))
 
 
