@@ -16,14 +16,16 @@ DAY = pd.Timedelta("1D")
 
 
 def held_z(load: bool = False, read: str = S.PAYLOAD,
-           moved: tuple[str, ...] = (S.PAYLOAD,)) -> tuple[float, float]:
-    """Sector s0's ``moved`` KPIs at 0.8x (about two spreads: learned, not gated) from day
-    9 on, hourly: ``read``'s mean seasonal z over the busy hours of the change's first and
-    third days (``load``: payload is of the fleet's load family, as the pipeline sets it)."""
+           moved: dict[str, float] | None = None) -> tuple[float, float]:
+    """Sector s0's ``moved`` KPIs by their factors (payload at 0.8x: about two spreads,
+    learned, not gated) from day 9 on, hourly: ``read``'s mean seasonal z over the busy
+    hours of the change's first and third days (``load``: payload is of the fleet's load
+    family, as the pipeline sets it)."""
     table = fleet(set(), "UTC", weeks=1.75, step="1h", n_sectors=12, seed=3)
     start = table[S.TIMESTAMP].min() + 9 * DAY
     hit = ((table[S.SECTOR] == "s0") & (table[S.TIMESTAMP] >= start)).to_numpy()
-    table.loc[hit, list(moved)] *= 0.8
+    for kpi, factor in (moved or {S.PAYLOAD: 0.8}).items():
+        table.loc[hit, kpi] *= factor
     f = SeasonalResiduals(kpis=[S.PAYLOAD, S.THROUGHPUT])
     view = f.view(table)
     f.prepare_view(view)
@@ -53,13 +55,16 @@ def test_a_load_familys_held_change_is_learned_at_full_weight():
 
 
 def test_a_cells_series_are_learned_at_full_weight_while_its_demand_runs():
-    both = (S.PAYLOAD, S.THROUGHPUT)
-    alone = held_z(load=True, read=S.THROUGHPUT, moved=(S.THROUGHPUT,))
+    crowd = {S.PAYLOAD: 1.25, S.THROUGHPUT: 0.8}
+    alone = held_z(load=True, read=S.THROUGHPUT, moved={S.THROUGHPUT: 0.8})
     assert alone[0] < -1.2 and alone[1] / alone[0] > 0.55  # no demand run: slowed
-    # the cell's load family runs low beside it: demand's, not a wrong parameter's
+    # the cell's load family runs high beside it: demand's, not a wrong parameter's
     # (the lead's worlds: wp49's new false rows led by throughput and latency)
-    first, third = held_z(load=True, read=S.THROUGHPUT, moved=both)
+    first, third = held_z(load=True, read=S.THROUGHPUT, moved=crowd)
     assert first < -1.2 and third / first < 0.52
+    # ... but a cell's users cut (a wrong parameter) is no demand swing: still slowed
+    cut = held_z(load=True, read=S.THROUGHPUT, moved={S.PAYLOAD: 0.8, S.THROUGHPUT: 0.8})
+    assert cut[1] / cut[0] > 0.55
 
 
 def test_a_relation_reads_the_load_family_through_either_kpi():
