@@ -81,13 +81,13 @@ def _cells(rows, slot, now, y, expected, spread, has, prior, spread_ok, shape_ok
     for i in range(n):
         r = rows[i]
         s = slot[i]
-        d_sum = 0.0  # the cell's demand run (slot_run.demand_runs), before this sample
+        d_up = 0  # the cell's demand run (slot_run.demand_runs), before this sample
         d_n = 0
         for j in range(n_kpis):
             if load[j]:
-                d_sum += np.float64(run_z[r, j])
+                d_up += 1 if run_z[r, j] >= DEMAND_FROM else 0
                 d_n += 1
-        demand = d_n > 0 and d_sum / d_n >= DEMAND_FROM
+        demand = 2 * d_up > d_n
         for j in range(k):
             yj = y[i, j]
             sp = spread[i, j]
