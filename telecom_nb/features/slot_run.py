@@ -22,12 +22,12 @@ run slowing every series were led by load KPIs, ~30 an event gained); the events
 were read on the quality KPIs (RSSI, CQI, drop rate: 85 % of its new wrong-parameter rows
 on tuning worlds t2705 and c2705).
 
-Nor, while its cell's demand runs (:func:`demand_runs`: the mean run of the row's load-family
-KPIs beyond :data:`DEMAND_FROM`), any other series of that cell: throughput, latency, CQI and
-drop rate follow PRB, so a cell busier or quieter than usual for days moves them without a
-wrong parameter (the lead's eleven worlds: 199 new false rows of wp49's, led by latency and
+Nor, while its cell's demand runs high (:func:`demand_runs`: most of the row's load-family
+KPIs run beyond :data:`DEMAND_FROM`), any other series of that cell: throughput, latency,
+CQI and drop rate follow PRB, so a cell busier than usual for days moves them without a
+wrong parameter (the lead's eleven worlds: wp49's new false rows led by latency and
 throughput). A wrong parameter on a quality KPI leaves the cell's demand alone and is still
-slowed.
+slowed; one that cuts a cell's users is no crowd (slowed as before).
 """
 
 from __future__ import annotations
