@@ -113,28 +113,3 @@ def test_the_pipeline_hands_the_load_family_to_the_seasonal_part():
     fresh = restore(SeasonalResiduals(kpis=[S.PAYLOAD, S.THROUGHPUT]), tree, arrays)
     assert fresh.load_series_.shape == season.load_series_.shape
     assert not fresh.load_series_.any()
-
-
-def test_a_series_joining_or_leaving_the_load_family_starts_its_run_afresh():
-    """A load series' run stands still (never counted); one that left the family with a
-    stale run would slow its first samples out of it at once."""
-    f = SeasonalResiduals(kpis=[S.PAYLOAD, S.THROUGHPUT])
-    table = fleet(set(), "UTC", weeks=0.5, step="1h", n_sectors=12, seed=3)
-    view = f.view(table)
-    f.prepare_view(view)
-    for _ in by_timestamp(f, view):
-        pass
-    n = f.run_z_.shape[1]
-    f.run_z_[:] = -1.4
-    f.run_h_[:] = 30.0
-    f.load_series_ = np.zeros(n, dtype=bool)
-    moved = np.zeros(n, dtype=bool)
-    moved[0] = True
-    slot_run.follow_load_family(f, moved)  # series 0 joins the family
-    assert (f.run_z_[:, 0] == 0).all() and (f.run_h_[:, 0] == 0).all()
-    assert (f.run_z_[:, 1:] == np.float32(-1.4)).all() and (f.run_h_[:, 1:] == 30).all()
-    f.run_z_[:, 0] = -1.4
-    slot_run.follow_load_family(f, moved.copy())  # unchanged: nothing restarts
-    assert (f.run_z_[:, 0] == np.float32(-1.4)).all()
-    slot_run.follow_load_family(f, np.zeros(n, dtype=bool))  # ... and leaves it
-    assert (f.run_z_[:, 0] == 0).all() and f.load_series_.tolist() == [False] * n

@@ -35,7 +35,7 @@ from telecom_nb.features.recurrence import Recurrence
 from telecom_nb.features.run_min import RunMin, run_ticks, strongest
 from telecom_nb.features.scaling import scaled_view
 from telecom_nb.features.seasonal import SeasonalResiduals
-from telecom_nb.features.slot_run import follow_load_family, load_series
+from telecom_nb.features.slot_run import load_series
 from telecom_nb.features.smoothed_z import SmoothedZ
 from telecom_nb.features.tick_kernels import agreeing_numpy as agreeing
 from telecom_nb.features.tick_kernels import stack_agreeing
@@ -343,8 +343,8 @@ class KpiFeatures(LearnSteps, PartParams, HolidayParams, FeatureSwitches,
         rows = self.registry.register(view.sector_ids)
         season, others = self.parts_[0], self.parts_[1:]
         # a demand swing is no wrong parameter: its series' runs teach at full weight
-        follow_load_family(season, load_series(
-            season.feature_weights(), None if self.load_ is None else self.load_.family_))
+        season.load_series_ = load_series(season.feature_weights(),
+                                          None if self.load_ is None else self.load_.family_)
         if self._beside(view):  # the seasonal part learns on the parts thread, so what
             # the steps read of its state (z, run deviation, cadence) is read before
             readers = (self.area_, self.drift_, self.persistence_, self.recur_, self.load_)

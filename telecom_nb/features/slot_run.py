@@ -56,18 +56,6 @@ def load_series(weights: np.ndarray, family: np.ndarray | None) -> np.ndarray:
     return (weights[:, np.asarray(family, dtype=bool)] > 0).any(axis=1)
 
 
-def follow_load_family(season, load: np.ndarray) -> None:
-    """``season.load_series_ = load``; a series joining or leaving the family (re-learned at
-    each fit) starts its run afresh: its run stood still while it was in the family, and a
-    stale one would slow its first samples out of it (wp49b saw such carried runs move a
-    tuning world's false rows)."""
-    changed = load != season.load_series_
-    if changed.any():
-        season.run_z_[:, changed] = 0.0
-        season.run_h_[:, changed] = 0.0
-    season.load_series_ = load
-
-
 def run_alpha(step_h: float) -> float:
     """The run's EW weight of one sample of ``step_h`` hours."""
     return 1.0 - (1.0 - 1.0 / RUN_HOURS) ** step_h
