@@ -124,7 +124,7 @@ class Persistence:
     def update(self, rows: np.ndarray, z: np.ndarray, n_rows: int) -> None:
         current = self._current(rows, z)
         if self.restart:  # a loud row's evidence is its own alarm, not the next rows'
-            loud = ((z >= LOUD_Z) | (z <= -LOUD_Z)).any(axis=1)  # NaN: not loud
+            loud = (np.abs(z) >= LOUD_Z).any(axis=1)  # NaN: not loud
             current[loud] = 0.0
         self.mean_ = grow_rows(self.mean_, n_rows)
         self.usual_.grow(n_rows)
