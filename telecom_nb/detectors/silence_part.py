@@ -35,6 +35,7 @@ import numpy as np
 from traitlets import Float, HasTraits, Int, validate
 
 from telecom_nb.detectors.calibration import soft_cap
+from telecom_nb.detectors.step_record import StepRecord
 from telecom_nb.features.robust_kernel import numba
 from telecom_nb.params import check_range, param_trait
 from telecom_nb.sector_index import grow_rows
@@ -170,7 +171,7 @@ class SilenceRows(HasTraits):
     )
 
     #: state newer than some checkpoints: derived by :meth:`derive_added_state`
-    _state_added: tuple[str, ...] = ("_silence",)
+    _state_added: tuple[str, ...] = ("_silence", "_steps")
     #: the reading a run's onset must reach (the detector's ``NEW_RECORD``: an alarm)
     _silence_gate: float = 3.0
 
@@ -191,17 +192,24 @@ class SilenceRows(HasTraits):
         before ``silence_runs`` runs are seen again)."""
         if "_silence" in names:
             self._silence = ZeroRuns()
+        if "_steps" in names:
+            self._steps = StepRecord()
         super().derive_added_state(names)
 
     def _silence_flags(
         self, pos: np.ndarray, ns: np.ndarray, raw: np.ndarray, update: bool
     ) -> np.ndarray | None:
-        """Rows' zero-run readings (time order), or None (a fleet; the part off)."""
-        if not self._few_series() or not self.silence_margin or not len(pos):
+        """Rows' zero-run readings (time order), or None (a fleet); a few series' step-size
+        record (step_record.py) reads through the same way, a record of its own texture."""
+        if not self._few_series() or not len(pos):
             return None
-        return self._silence.rows(
+        steps = self._steps.rows(pos, raw, update)
+        if not self.silence_margin:
+            return steps
+        quiet = self._silence.rows(
             pos, ns, raw, update, self.silence_margin, self.silence_runs, self._silence_gate
         )
+        return np.maximum(quiet, steps)
 
     def _silence_view(self, view, update: bool) -> np.ndarray | None:
         """:meth:`_silence_flags` of a batch view (one tick)."""

@@ -34,6 +34,7 @@ from telecom_nb.detectors.retrain_schedule import (
 from telecom_nb.detectors.retrain_timing import RetrainTiming
 from telecom_nb.detectors.routine import NEW_RECORD, RoutineMemory, RoutineRows, never_routine
 from telecom_nb.detectors.silence_part import SilenceRows, ZeroRuns
+from telecom_nb.detectors.step_record import StepRecord
 from telecom_nb.detectors.threshold_params import ThresholdParams
 from telecom_nb.detectors.window import SampleWindow
 from telecom_nb.errors import ParameterError
@@ -190,6 +191,7 @@ class WindowedDetector(KpiBirths, RetrainJobs, RetrainTiming, SilenceRows, Routi
         self._previous = PreviousRows()
         self._routine = RoutineMemory()  # a few series' routine excursions (routine.py)
         self._silence = ZeroRuns()  # a few series' zero-run record (silence_part.py)
+        self._steps = StepRecord()  # and step-size record (step_record.py)
         self._cache: tuple[BatchView, np.ndarray] | None = None
         self._prefetched: Prefetched | None = None
         self._rng = np.random.default_rng(self.random_state)

@@ -1,0 +1,91 @@
+"""The step-size record (detectors/step_record.py): a series moving in larger steps than ever,
+inside its usual range."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from test_features import batches
+
+from telecom_nb import schema
+from telecom_nb.detectors import make_detector
+from telecom_nb.detectors.step_record import READING, WARM, WINDOW, StepRecord
+from telecom_nb.engine.snapshot import capture, restore
+
+
+def _series(n: int, start: int, step: str = "5min", seed: int = 5) -> pd.DataFrame:
+    """A level of 50 with small noise and lone spikes to 80 and 20 (the usual range), from
+    row ``start`` on a jitter of 4 around it (inside the range; labelled ``moving``)."""
+    rng = np.random.default_rng(seed)
+    value = 50 + 0.3 * rng.standard_normal(n)
+    spikes = np.arange(37, n, 53)
+    value[spikes] += np.where(np.arange(len(spikes)) % 2 == 0, 30.0, -30.0)
+    moving = np.arange(n) >= start
+    value[moving] += np.clip(4.0 * rng.standard_normal(moving.sum()), -15, 15)
+    ts = pd.date_range("2026-03-02", periods=n, freq=step, tz="UTC")
+    return pd.DataFrame({schema.TIMESTAMP: ts, schema.SECTOR: "s", "v": value, "moving": moving})
+
+
+def test_larger_steps_inside_the_range_read_once_at_their_onset():
+    frame = _series(1200, 900)
+    read = StepRecord().rows(np.zeros(len(frame), np.int64), frame[["v"]].to_numpy(), True)
+    moving = frame["moving"].to_numpy()
+    assert (read > 0).sum() == 1  # once, at the onset: later windows are compared with it
+    assert read[moving].max() == READING
+    assert np.flatnonzero(read)[0] < 900 + WINDOW  # within the first window of the change
+
+
+def test_lone_spikes_and_a_young_series_do_not_read():
+    frame = _series(1200, 1200)  # spikes only, no change
+    v = frame[["v"]].to_numpy()
+    assert StepRecord().rows(np.zeros(len(v), np.int64), v, True).max() == 0.0
+    young = _series(WARM * WINDOW - 10, 100)  # a change before WARM windows are seen
+    v = young[["v"]].to_numpy()
+    assert StepRecord().rows(np.zeros(len(v), np.int64), v, True).max() == 0.0
+
+
+def test_reading_without_update_writes_nothing_and_unknown_rows_are_skipped():
+    frame = _series(1200, 900)
+    v = frame[["v"]].to_numpy()
+    rec = StepRecord()
+    rec.rows(np.zeros(905, np.int64), v[:905], True)
+    before = [a.copy() for a in (rec.last, rec.steps, rec.lagged, rec.seen, rec.best, rec.since)]
+    rec.rows(np.zeros(1, np.int64), v[905:906], False)
+    rec.rows(np.full(3, -1, np.int64), v[906:909], True)  # a sector never learned
+    after = (rec.last, rec.steps, rec.lagged, rec.seen, rec.best, rec.since)
+    for a, b in zip(before, after, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def _scores_by_loop(frame: pd.DataFrame) -> np.ndarray:
+    det = make_detector("iforest", kpis=["v"], n_estimators=10)
+    out = []
+    for b in batches(frame):
+        out.append(det.score(b).score)
+        job = det.learn(b)
+        if job is not None:
+            job.run_sync()
+    return np.concatenate(out)
+
+
+def test_the_one_series_pass_equals_the_loop_and_the_record_reads_in_the_detector():
+    whole = _series(480, 400, step="30min")
+    frame = whole[[schema.TIMESTAMP, schema.SECTOR, "v"]]
+    fast = make_detector("iforest", kpis=["v"], n_estimators=10).score_stream(frame).score
+    np.testing.assert_array_equal(fast, _scores_by_loop(frame))
+    assert fast[whole["moving"].to_numpy()].max() >= READING
+
+
+def test_a_restored_record_continues_and_an_old_checkpoint_starts_it_afresh():
+    frame = _series(480, 400, step="30min")[[schema.TIMESTAMP, schema.SECTOR, "v"]]
+    whole = make_detector("iforest", kpis=["v"], n_estimators=10).score_stream(frame).score
+    cut = 350
+    det = make_detector("iforest", kpis=["v"], n_estimators=10)
+    first = det.score_stream(frame.iloc[:cut]).score
+    tree, arrays = capture(det)
+    back = restore(make_detector("iforest", kpis=["v"], n_estimators=10), tree, arrays)
+    rest = back.score_stream(frame.iloc[cut:]).score
+    np.testing.assert_array_equal(np.r_[first, rest], whole)
+    del tree["attrs"]["_steps"]  # saved by code from before the record
+    old = restore(make_detector("iforest", kpis=["v"], n_estimators=10), tree, arrays)
+    assert len(old._steps.seen) == 0
