@@ -87,11 +87,6 @@ def test_compiled_learning_equals_numpy(monkeypatch, params, load):
             for season in (compiled, plain):
                 season.load_series_ = slot_run.load_series(
                     season.feature_weights(), np.arange(len(schema.KPIS)) == 0)
-            # ... nor a third of the second KPI's samples, their load explaining them
-            explained = np.full((len(batch), len(schema.KPIS)), np.nan)
-            explained[:, 1] = np.where(batch.index.to_numpy() % 3 == 0, 0.4, np.nan)
-            for view in views:
-                view.cache[slot_run.EXPLAINED_KEY] = explained
         compiled.update_view(views[0])
         with monkeypatch.context() as m:
             m.setattr(seasonal_learn, "numba", None)

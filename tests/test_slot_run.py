@@ -3,26 +3,22 @@ a lasting two-spread change keeps more of its seasonal z for days, then becomes 
 
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
 import pandas as pd
+from feature_loop import by_timestamp
 from test_calendar import fleet
 
 from telecom_nb import schema as S
 from telecom_nb.features import SeasonalResiduals, slot_run
-from telecom_nb.features.load_explained import N_BINS
 from telecom_nb.features.robust_stats import GATED_WEIGHT
 
 DAY = pd.Timedelta("1D")
 
 
-def held_z(load: bool = False, explained: float = np.nan) -> tuple[float, float]:
+def held_z(load: bool = False) -> tuple[float, float]:
     """Sector s0's payload at 0.8x (about two spreads: learned, not gated) from day 9 on,
     hourly: its mean seasonal z over the busy hours of the change's first and third days
-    (``load``: payload is of the fleet's load family, as the pipeline sets it;
-    ``explained``: every changed row's payload explained by its load, teaching this share,
-    as the pipeline hands it to the update under ``EXPLAINED_KEY``)."""
+    (``load``: payload is of the fleet's load family, as the pipeline sets it)."""
     table = fleet(set(), "UTC", weeks=1.75, step="1h", n_sectors=12, seed=3)
     start = table[S.TIMESTAMP].min() + 9 * DAY
     hit = ((table[S.SECTOR] == "s0") & (table[S.TIMESTAMP] >= start)).to_numpy()
@@ -31,49 +27,13 @@ def held_z(load: bool = False, explained: float = np.nan) -> tuple[float, float]
     view = f.view(table)
     f.prepare_view(view)
     f.load_series_ = slot_run.load_series(f.feature_weights(), np.array([load, False]))
-    mask = np.stack([np.where(hit, explained, np.nan), np.full(len(table), np.nan)], axis=1)
     col = f.feature_names.index(f"{S.PAYLOAD}:season_z")
-    bounds = np.r_[0, np.flatnonzero(np.diff(view.timestamps.asi8)) + 1, len(table)]
-    z = []
-    for a, b in itertools.pairwise(bounds):  # one timestamp a batch, as live
-        one = view.slice(a, b)
-        z.append(f.transform_view(one)[:, col])
-        one.cache[slot_run.EXPLAINED_KEY] = mask[a:b]
-        f.update_view(one)
-    z = np.concatenate(z)
+    z = np.concatenate([x[:, col] for *_, x in by_timestamp(f, view)])
     t = table[S.TIMESTAMP]
     busy = hit & (t.dt.hour >= 9).to_numpy() & (t.dt.hour < 21).to_numpy()
     first = busy & (t < start + DAY).to_numpy()
     third = busy & (t >= start + 2 * DAY).to_numpy() & (t < start + 3 * DAY).to_numpy()
     return float(z[first].mean()), float(z[third].mean())
-
-
-def test_a_change_its_load_explains_teaches_what_the_load_leaves():
-    # demand, not a fault: it feeds no run; all of it taught fades as on main (~46 %) ...
-    first, third = held_z(explained=1.0)
-    assert first < -1.2 and third / first < 0.52
-    # ... a tenth of it (what the load leaves) keeps the baseline off the demand
-    first, third = held_z(explained=0.1)
-    assert first < -1.2 and third / first > 0.7
-
-
-def test_explained_reads_the_dependents_that_load_takes_down():
-    unloaded = np.array([[-3.0, 2.0, 1.0], [-3.0, 2.0, 1.0], [0.4, -2.0, 1.0]])
-    read = np.array([[-1.5, 0.5, 1.0], [-2.8, 2.0, 1.0], [0.0, -2.0, 1.0]])
-    dependent = np.array([True, False, True])
-    got = slot_run.explained_kpis(unloaded, read, dependent)
-    # a family KPI or a non-dependent is never explained; a dependent only when load
-    # takes at least EXPLAINED_Z off its |z|, teaching what the load leaves of it
-    assert np.isfinite(got).tolist() == [[True, False, False], [False, False, False],
-                                         [False, False, False]]
-    assert got[0, 0] == 0.5
-    assert slot_run.explained_kpis(unloaded[:0], read[:0], dependent).shape == (0, 3)
-    counted = np.ones((3, 5), dtype=bool)  # three KPIs, two relations
-    kept = slot_run.counted_cells(counted, got)
-    assert kept.sum() == 14 and not kept[0, 0] and counted.all()
-    assert slot_run.counted_cells(counted, None) is counted
-    share = slot_run.explained_shares(np.full((3, 5), 0.7), got)
-    assert share[0, 0] == 0.5 and (np.delete(share.ravel(), 0) == 0.7).all()
 
 
 def test_a_held_change_of_two_spreads_keeps_its_seasonal_z_on_its_third_day():
@@ -137,21 +97,14 @@ def test_the_pipeline_hands_the_load_family_to_the_seasonal_part():
     from telecom_nb.engine.snapshot import capture, restore
     from telecom_nb.features.pipeline import KpiFeatures
 
-    table = fleet(set(), "UTC", weeks=0.1, step="1h", n_sectors=12, seed=1)
+    table = fleet(set(), "UTC", weeks=0.1, step="1h", n_sectors=4, seed=1)
     first = table[table[S.TIMESTAMP] == table[S.TIMESTAMP].min()]
     features = KpiFeatures(kpis=[S.PAYLOAD, S.THROUGHPUT])
     features.update_view(features.view(first))
     season = features.parts_[0]
     assert not season.load_series_.any()  # no family learned yet: every run may slow
     features.load_.family_ = np.array([True, False])
-    view = features.view(first)
-    features.update_view(view)
-    assert slot_run.EXPLAINED_KEY not in view.cache  # no dependent read against it yet
-    load = features.load_  # the second KPI read against it, its bins empty
-    load.dependent_ = np.array([False, True])
-    load.sum_, load.abs_, load.cnt_ = (np.zeros((len(first), N_BINS)) for _ in range(3))
-    features.update_view(view)
-    assert view.cache[slot_run.EXPLAINED_KEY].shape == (len(first), 2)  # rows x KPIs
+    features.update_view(features.view(first))
     names = [n for n, load in zip(season.feature_names, season.load_series_, strict=True)
              if load]
     assert names and all(S.PAYLOAD in n for n in names)

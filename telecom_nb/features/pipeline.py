@@ -35,7 +35,7 @@ from telecom_nb.features.recurrence import Recurrence
 from telecom_nb.features.run_min import RunMin, run_ticks, strongest
 from telecom_nb.features.scaling import scaled_view
 from telecom_nb.features.seasonal import SeasonalResiduals
-from telecom_nb.features.slot_run import EXPLAINED_KEY, explained_kpis, load_series
+from telecom_nb.features.slot_run import load_series
 from telecom_nb.features.smoothed_z import SmoothedZ
 from telecom_nb.features.tick_kernels import agreeing_numpy as agreeing
 from telecom_nb.features.tick_kernels import stack_agreeing
@@ -345,12 +345,6 @@ class KpiFeatures(LearnSteps, PartParams, HolidayParams, FeatureSwitches,
         # a demand swing is no wrong parameter: its series' runs teach at full weight
         season.load_series_ = load_series(season.feature_weights(),
                                           None if self.load_ is None else self.load_.family_)
-        # ... and neither is a busy row's latency or throughput that its load explains
-        view.cache.pop(EXPLAINED_KEY, None)
-        if self.load_ is not None and self.load_.ready and not self.few_series():
-            view.cache[EXPLAINED_KEY] = explained_kpis(self._seasonal_z(view, "unloaded"),
-                                                       self._seasonal_z(view),
-                                                       self.load_.dependent_)
         if self._beside(view):  # the seasonal part learns on the parts thread, so what
             # the steps read of its state (z, run deviation, cadence) is read before
             readers = (self.area_, self.drift_, self.persistence_, self.recur_, self.load_)

@@ -25,7 +25,7 @@ import numpy as np
 from traitlets import Bool, Float, Int, observe, validate
 
 from telecom_nb.defaults import FEW_SERIES
-from telecom_nb.features import fleet_profile, slot_run
+from telecom_nb.features import fleet_profile
 from telecom_nb.features.base import FeatureExtractor
 from telecom_nb.features.cadence import Cadence, per_sample
 from telecom_nb.features.compact import STATE_FLOAT, wide
@@ -338,10 +338,9 @@ class SeasonalResiduals(FeatureExtractor):
         now = ((view.ns() // 1_000_000_000) / 3600.0).astype(np.float32)
         from telecom_nb.features import seasonal_learn  # it imports this module's constants
 
-        explained = view.cache.get(slot_run.EXPLAINED_KEY)  # the pipeline's (slot_run)
-        cells = seasonal_learn.learn_cells(self, rows, slot, now, y, exp, explained)
+        cells = seasonal_learn.learn_cells(self, rows, slot, now, y, exp)
         learned = (cells if cells is not None
-                   else seasonal_learn.learn_cells_numpy(self, rows, slot, now, y, exp, explained))
+                   else seasonal_learn.learn_cells_numpy(self, rows, slot, now, y, exp))
         _, _, _, far, _, day_warm, offset = learned
         fleet_profile.learn(self, offset, has, slot)  # from every sector, far or not
         fleet = need > FEW_SERIES

@@ -44,14 +44,7 @@ from telecom_nb.features.seasonal import (
     SLOT_WARM,
 )
 from telecom_nb.features.seasonal_kernel import restart_cell
-from telecom_nb.features.slot_run import (
-    RUN_WEEK_DAYS,
-    counted_cells,
-    explained_shares,
-    run_alpha,
-    run_cell,
-    run_shares,
-)
+from telecom_nb.features.slot_run import RUN_WEEK_DAYS, run_alpha, run_cell, run_shares
 from telecom_nb.features.time_slots import DAY_NS, HOUR_NS
 
 
@@ -74,7 +67,7 @@ def recur_cell(v, now, far, ok, run_h):  # pragma: no cover - compiled
 
 
 def _cells(rows, slot, now, y, expected, spread, has, prior, spread_ok, shape_ok, effect,
-           explained, far_run, se_l, se_c, sl_l, sl_c, far_since, resid_count, resid_dev, prior_dev,
+           far_run, se_l, se_c, sl_l, sl_c, far_since, resid_count, resid_dev, prior_dev,
            run_z, run_h, load, sector_alpha, step_h, per, a_run, mature, y_day, y_slot,
            taught, far_out, far_slot, day_warm, offset):  # pragma: no cover - compiled
     n, k = y.shape
@@ -114,18 +107,14 @@ def _cells(rows, slot, now, y, expected, spread, has, prior, spread_ok, shape_ok
                 by_visit and warm) else yd
             share = 1.0
             if a_run > 0.0:  # a fleet's run of off samples teaches the slot less
-                ev = explained[i, j] if j < explained.shape[1] else np.nan
-                demand = load[j] or np.isfinite(ev)
                 rm, age, share = run_cell(np.float64(run_z[r, j]), np.float64(run_h[r, j]),
-                                          resid, sp, ok and informed and not demand,
+                                          resid, sp, ok and informed and not load[j],
                                           a_run, step_h)
                 run_z[r, j] = rm
                 run_h[r, j] = age
                 if not (tenths_read(sl_c[r, s, j], per) >= mature and not far_slot[i, j]
                         and not by_visit):
                     share = 1.0
-                elif np.isfinite(ev):
-                    share = ev
                 if not (by_visit and warm):
                     y_slot[i, j] = lvl_s + share * (yd - lvl_s)
             n_r = np.float64(resid_count[r, j])
@@ -229,7 +218,7 @@ def _unique(rows: np.ndarray) -> bool:
 
 
 def learn_cells(season, rows: np.ndarray, slot: np.ndarray, now: np.ndarray, y: np.ndarray,
-                exp: tuple, explained: np.ndarray | None = None):
+                exp: tuple):
     """:func:`learn_cells_numpy` compiled; None where this path does not apply."""
     if numba is None or y.ndim != 2 or not _unique(rows):
         return None
@@ -237,9 +226,7 @@ def learn_cells(season, rows: np.ndarray, slot: np.ndarray, now: np.ndarray, y: 
     shape = y.shape
     y_day, y_slot, offset = np.empty(shape), np.empty(shape), np.empty(shape)
     taught, far, far_slot, day_warm = (np.empty(shape, dtype=np.bool_) for _ in range(4))
-    ex = np.zeros((len(rows), 0)) if explained is None else explained
-    per_row = (rows, slot, now, y, expected, spread, has, prior, spread_ok, shape_ok, effect,
-               ex)
+    per_row = (rows, slot, now, y, expected, spread, has, prior, spread_ok, shape_ok, effect)
     state = (season.far_run_, season.sector_table_.level, season.sector_table_.count,
              season.slot_table_.level, season.slot_table_.count, season.slot_far_since_,
              season.resid_count_, season.resid_dev_, season.prior_dev_, season.run_z_,
@@ -296,11 +283,10 @@ def learn_tables_numpy(season, rows: np.ndarray, slot: np.ndarray, exp: tuple,
 
 
 def learn_cells_numpy(season, rows: np.ndarray, slot: np.ndarray, now: np.ndarray,
-                      y: np.ndarray, exp: tuple, explained: np.ndarray | None = None):
+                      y: np.ndarray, exp: tuple):
     """Per-cell learning (gates, fault runs, residual spreads): (typical-day value,
     the slot's share of it, far, far for the slot, warm typical day, offset from the
-    sector's level); ``explained``: rows x KPIs, what a sample its load explains teaches
-    (NaN: not explained; :func:`~.slot_run.explained_kpis`)."""
+    sector's level)."""
     expected, spread, has, prior, (spread_ok, shape_ok), (effect, _, _) = exp
     informed = spread_ok & shape_ok
     resid = y - expected
@@ -361,9 +347,8 @@ def learn_cells_numpy(season, rows: np.ndarray, slot: np.ndarray, now: np.ndarra
     a_run = _run_weight(season)
     if a_run > 0.0:  # a fleet's run of off samples teaches the slot less (slot_run)
         share = run_shares((season.run_z_, season.run_h_), rows, resid, spread,
-                           counted_cells(ok & informed & ~season.load_series_, explained),
+                           ok & informed & ~season.load_series_,
                            a_run, season.cadence_.step_ns / HOUR_NS)
-        share = explained_shares(share, explained)
         share = np.where((n_s >= _mature(season)) & ~far_slot & ~by_visit, share, 1.0)
         y_slot = np.where(taught, y_slot, lvl_s + share * (y_day - lvl_s))
     n_r = wide(season.resid_count_[rows])

@@ -21,10 +21,6 @@ for days without any fault (the lead's eleven worlds: ~75 % of the new false row
 run slowing every series were led by load KPIs, ~30 an event gained); the events it gained
 were read on the quality KPIs (RSSI, CQI, drop rate: 85 % of its new wrong-parameter rows
 on tuning worlds t2705 and c2705).
-
-Nor a sample whose deviation the row's own load explains (:func:`explained_kpis`): a
-latency or a throughput that moves with a busy hour is demand, not a fault, so it neither
-feeds the run nor is slowed by it.
 """
 
 from __future__ import annotations
@@ -49,12 +45,6 @@ RELEASE_HOURS = 72.0
 #: a slot slows a run's samples once it has seen this many days of visits: before, a run
 #: may be the cell's own weekday shape (an office cell first seen on a weekend)
 RUN_WEEK_DAYS = 7.0
-#: a dependent KPI's sample whose |z| its row's load takes at least this far down is demand
-EXPLAINED_Z = 0.5
-#: ... and teaches what its load leaves unexplained (False: all of it)
-EXPLAINED_TEACH = True
-#: the view's cache key of the rows x KPIs mask the pipeline hands the seasonal update
-EXPLAINED_KEY = "slot_run_explained"
 
 
 def load_series(weights: np.ndarray, family: np.ndarray | None) -> np.ndarray:
@@ -64,42 +54,6 @@ def load_series(weights: np.ndarray, family: np.ndarray | None) -> np.ndarray:
     if family is None or len(family) != weights.shape[1]:
         return np.zeros(len(weights), dtype=bool)
     return (weights[:, np.asarray(family, dtype=bool)] > 0).any(axis=1)
-
-
-def explained_kpis(unloaded: np.ndarray, read: np.ndarray, dependent: np.ndarray) -> np.ndarray:
-    """rows x KPIs: for the dependent KPIs (:mod:`~telecom_nb.features.load_explained`)
-    whose seasonal z the row's load takes at least ``EXPLAINED_Z`` down, the share of the
-    usual weight the sample teaches the slot (``EXPLAINED_TEACH``: what the load leaves,
-    at least ``GATED_WEIGHT``; else all of it); NaN elsewhere (``unloaded``: the z before
-    that part, ``read`` after; KPIs first). Read on the dependents' columns only."""
-    out = np.full((len(read), len(dependent)), np.nan)
-    dep = np.flatnonzero(dependent)
-    if len(dep) and len(read):
-        before, after = np.abs(unloaded[:, dep]), np.abs(read[:, dep])
-        with np.errstate(divide="ignore", invalid="ignore"):
-            left = np.clip(after / before, GATED_WEIGHT, 1.0) if EXPLAINED_TEACH else 1.0
-        out[:, dep] = np.where(before - after >= EXPLAINED_Z, left, np.nan)
-    return out
-
-
-def counted_cells(counted: np.ndarray, explained: np.ndarray | None) -> np.ndarray:
-    """``counted`` (rows x series) without the cells of ``explained`` (rows x KPIs, the
-    first series, finite where explained; None: none)."""
-    if explained is None or not explained.shape[1]:
-        return counted
-    out = counted.copy()
-    out[:, : explained.shape[1]] &= np.isnan(explained)
-    return out
-
-
-def explained_shares(share: np.ndarray, explained: np.ndarray | None) -> np.ndarray:
-    """The run's ``share`` (rows x series) with ``explained``'s finite cells (rows x KPIs)."""
-    if explained is None or not explained.shape[1]:
-        return share
-    out = np.array(share, dtype=np.float64)
-    k = explained.shape[1]
-    out[:, :k] = np.where(np.isnan(explained), out[:, :k], explained)
-    return out
 
 
 def run_alpha(step_h: float) -> float:
