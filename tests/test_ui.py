@@ -239,6 +239,37 @@ def test_heartbeat_from_another_thread_reaches_the_monitor_on_its_loop():
     assert calls == [threading.get_ident()]
 
 
+def test_page_messages_from_another_thread_change_the_dashboard_on_its_loop(monitor):
+    """Lab has a widget's messages handled on a subshell thread once the kernel echoed the
+    first: the filter must still reach the map on the dashboard's loop, in turn with the
+    per-tick refresh, not beside it (a search cleared on the subshell raced a province
+    chosen on the main shell: every sector stayed bright under the filter)."""
+    from telecom_nb.ui.map import DIMMED
+
+    calls: list[int] = []
+    update = {"content": {"data": {"method": "update", "state": {"index": 1},
+                                   "buffer_paths": []}}, "buffers": []}
+
+    async def scenario() -> tuple[list[int], Dashboard]:
+        dash = Dashboard(monitor, provinces=SQUARE)
+        set_filter = dash.map.set_filter
+        dash.map.set_filter = lambda *a, **k: (calls.append(threading.get_ident()),
+                                               set_filter(*a, **k))
+        page = threading.Thread(target=dash.triage.province.comm.handle_msg, args=(update,))
+        page.start()
+        page.join()
+        before = list(calls)
+        for _ in range(3):
+            await asyncio.sleep(0)
+        return before, dash
+
+    before, dash = asyncio.run(scenario())
+    assert before == []  # not run on the receiving thread
+    assert calls == [threading.get_ident()]
+    assert dash.triage.province.index == 1 and dash.map.matching is not None
+    assert dash.map.base.style == DIMMED
+
+
 def test_no_per_sector_widgets(monitor):
     big = FakeMonitor(n_sectors=2000, seed=1)
     with count_widget_traffic() as small_t:

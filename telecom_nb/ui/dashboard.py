@@ -40,6 +40,7 @@ from telecom_nb.ui.incident_feed import TITLE as FEED_TITLE
 from telecom_nb.ui.incident_feed import IncidentFeed
 from telecom_nb.ui.kpis import MAX_CHARTS, choose_chart_kpis, kpi_meta
 from telecom_nb.ui.map import SectorMap
+from telecom_nb.ui.on_loop import serve_on_loop, widget_ids, widgets_since
 from telecom_nb.ui.status import STYLE as STATUS_STYLE
 from telecom_nb.ui.status import StatusLine
 from telecom_nb.ui.triage import (
@@ -86,6 +87,7 @@ class Dashboard:
                  chart_window: int | None = None, feed_rows: int = FEED_ROWS,
                  min_refresh_s: float = 1.0, chart_kpis: Sequence[str] | None = None,
                  max_charts: int = MAX_CHARTS):
+        mark = widget_ids()  # every widget built below answers the page on this loop
         self.monitor = monitor
         self.min_refresh_s = min_refresh_s
         self.latest = CoalescingSink()
@@ -140,6 +142,7 @@ class Dashboard:
         monitor.add_sink(self._on_batch)
         self._closed = False
         self.widget = self._layout()
+        serve_on_loop(widgets_since(mark))
 
     def _layout(self) -> widgets.Widget:
         side = widgets.VBox([self.map.info, self.controls.widget],
