@@ -23,6 +23,16 @@ outage at 19:25, then 21 rows at 21:30, missed at score 1.12). Maintenance comes
 its hours, give or take one (a window starting at 01:00 one night, 02:50 another); an
 outage seldom does.
 
+A zero state is the KPIs at zero *together*: a KPI that read a finite non-zero value on rows
+of at most one of the earlier zero runs (the drop rate of a locked cell, at 0 with its
+traffic) is its companion, and a zero row where a companion reads non-zero is another state,
+judged as before (``few_series.py`` lte5 seed 2770: the maintenance cell's 29-row outage at
+00:20, traffic to 0 while its drop rate went on, within its maintenance hours and length:
+missed at 1.29, a maintenance night's row). A KPI non-zero on rows of two or more earlier
+runs is no companion (kept apart for good): a varied maintenance only loosens the rule. One
+run does not, as it does not make an hour known: an earlier outage with the drop rate going
+on (lte5 seed 2774, cell 3 on day 5 at 17:55) made the next one at a maintenance hour known.
+
 Only for a few series (:data:`~telecom_nb.defaults.FEW_SERIES`): a fleet's outages are
 told from its peers, and its features are left as they were.
 """
@@ -53,6 +63,13 @@ def _bits(hour: np.ndarray) -> np.ndarray:
     return np.left_shift(np.int64(1), hour.astype(np.int64))
 
 
+def _apart(y: np.ndarray) -> np.ndarray:
+    """Each row's mask of the KPIs at a finite non-zero value (a bit per KPI; past 64 KPIs
+    bits are shared, which only loosens the companion rule)."""
+    bit = np.left_shift(np.int64(1), np.arange(y.shape[1], dtype=np.int64) % 64)
+    return np.bitwise_or.reduce(np.where(np.isfinite(y) & (y != 0.0), bit, 0), axis=1)
+
+
 def _near(bits: np.ndarray) -> np.ndarray:
     """Hour bits widened by an hour either side (23 and 0 are neighbours)."""
     full = np.int64((1 << 24) - 1)
@@ -73,16 +90,24 @@ class ZeroStates:
         self.hours_ = np.zeros((0, n_kpis), dtype=np.int64)  # near a completed run
         self.repeat_ = np.zeros((0, n_kpis), dtype=np.int64)  # near two or more
         self.pending_ = np.zeros((0, n_kpis), dtype=np.int64)  # hours of the current run
+        self.seen_ = np.zeros((0, n_kpis), dtype=np.int64)  # KPIs non-zero in a past run
+        self.apart_ = np.zeros((0, n_kpis), dtype=np.int64)  # in two or more
+        self.open_ = np.zeros((0, n_kpis), dtype=np.int64)  # in the current run
 
     #: state newer than some checkpoints (derived by :meth:`derive_added_state`)
-    _state_added: tuple[str, ...] = ("repeat_",)
+    _state_added: tuple[str, ...] = ("repeat_", "seen_", "apart_", "open_")
 
     def derive_added_state(self, names) -> None:
         """A checkpoint older than the two-run rule: the hours it knew stay known (its
-        hours of one run, as it read them), and count as one run more from now."""
+        hours of one run, as it read them), and count as one run more from now. One older
+        than the companions: no KPI is one (its zeros read as that checkpoint read them)."""
         if "repeat_" in names:
             self.repeat_ = self.hours_.copy()
             self.hours_ = _near(self.hours_)
+        if {"seen_", "apart_", "open_"} & set(names):
+            self.seen_ = np.full(self.run_.shape, -1, dtype=np.int64)
+            self.apart_ = np.full(self.run_.shape, -1, dtype=np.int64)
+            self.open_ = np.zeros(self.run_.shape, dtype=np.int64)
 
     def known(self, rows: np.ndarray, y: np.ndarray, hour: np.ndarray) -> np.ndarray:
         """(rows x kpis) mask of known zeros in ``y`` (scaled KPIs; ``hour``: each row's
@@ -94,6 +119,7 @@ class ZeroStates:
         r = np.where(known, rows, 0)
         ok = (self.done_[r] >= MIN_RUNS) & (self.run_[r] + 1.0 <= self.longest_[r])
         ok &= (self.repeat_[r] & _bits(hour)[:, None]) != 0
+        ok &= (_apart(y)[:, None] & ~self.apart_[r]) == 0  # no companion off zero
         return zero & ok & known[:, None]
 
     def update(self, rows: np.ndarray, y: np.ndarray, n_rows: int, hour: np.ndarray) -> None:
@@ -103,9 +129,17 @@ class ZeroStates:
         self.hours_ = grow_rows(self.hours_, n_rows, 0)
         self.repeat_ = grow_rows(self.repeat_, n_rows, 0)
         self.pending_ = grow_rows(self.pending_, n_rows, 0)
+        self.seen_ = grow_rows(self.seen_, n_rows, 0)
+        self.apart_ = grow_rows(self.apart_, n_rows, 0)
+        self.open_ = grow_rows(self.open_, n_rows, 0)
         zero = y == 0.0
         run = self.run_[rows]
         ended = ~zero & (run > 0)
+        opened = self.open_[rows]
+        done = np.where(ended, opened, 0)
+        self.apart_[rows] |= self.seen_[rows] & done  # non-zero in a second run
+        self.seen_[rows] |= done
+        self.open_[rows] = np.where(zero, np.where(run > 0, opened, 0) | _apart(y)[:, None], 0)
         self.done_[rows] += ended
         self.longest_[rows] = np.where(
             ended, np.maximum(self.longest_[rows], run), self.longest_[rows]
@@ -127,6 +161,7 @@ class ZeroStates:
             return out
         idx = np.arange(n)
         bit = _bits(hour)
+        apart_row = _apart(y)
         for j in range(k):  # a few KPIs; each column is vectorised over the rows
             z = zero[:, j]
             run0, done0, long0 = self.run_[row, j], self.done_[row, j], self.longest_[row, j]
@@ -144,14 +179,52 @@ class ZeroStates:
             last, repeat, pending = self._scan_hours(
                 z, bit, ended, self.hours_[row, j], self.repeat_[row, j], self.pending_[row, j]
             )
+            seen, apart, opened = self._scan_apart(
+                z, apart_row, ended, run0 > 0, self.seen_[row, j], self.apart_[row, j],
+                self.open_[row, j],
+            )
             out[:, j] = z & (done >= MIN_RUNS) & (pos <= longest) & ((repeat[:-1] & bit) != 0)
+            out[:, j] &= (apart_row & ~apart) == 0
             self.run_[row, j] = pos[-1]
             self.done_[row, j] = done[-1]
             self.longest_[row, j] = longest[-1]
             self.hours_[row, j] = last
             self.repeat_[row, j] = repeat[-1]
             self.pending_[row, j] = pending
+            self.seen_[row, j] = seen
+            self.apart_[row, j] = apart[-1]
+            self.open_[row, j] = opened
         return out
+
+    @staticmethod
+    def _scan_apart(
+        z: np.ndarray,
+        apart_row: np.ndarray,
+        ended: np.ndarray,
+        in_run: bool,
+        seen0: np.int64,
+        apart0: np.int64,
+        open0: np.int64,
+    ) -> tuple[np.int64, np.ndarray, np.int64]:
+        """(the KPIs non-zero in a run completed after the last row, those in two or more
+        up to each row, those of the current run after the last row): each run's rows'
+        masks ORed over its segment join the completed ones at the row that ends it (as
+        :meth:`_scan_hours`' hours)."""
+        vals = np.where(z, apart_row, 0)
+        seg = np.flatnonzero(z & ~np.r_[False, z[:-1]])
+        seg_or = np.bitwise_or.reduceat(vals, seg) if seg.size else np.zeros(0, np.int64)
+        if seg.size and seg[0] == 0 and in_run:  # the run carried in goes on
+            seg_or[0] |= open0
+        add = np.zeros(len(z), dtype=np.int64)
+        at = np.flatnonzero(ended)
+        if at.size:
+            which = np.searchsorted(seg, at - 1, side="right") - 1
+            padded = np.r_[seg_or, np.int64(0)]  # which = -1: the run carried in ended
+            add[at] = np.where(which >= 0, padded[which], open0)
+        seen = seen0 | np.bitwise_or.accumulate(add)
+        before = np.r_[seen0, seen[:-1]]
+        apart = apart0 | np.bitwise_or.accumulate(before & add)
+        return np.int64(seen[-1]), apart, (np.int64(seg_or[-1]) if z[-1] else np.int64(0))
 
     @staticmethod
     def _scan_hours(
