@@ -172,36 +172,3 @@ def test_on_a_day_read_as_another_weekday_the_gate_opens_at_a_smaller_shift():
     out = common.adjust(np.arange(len(kind)), times, z, shift=DAY_TYPE_SHIFT)
     assert (np.abs(out[:, 1]) >= 3.0).mean() < 0.02 < (np.abs(z[:, 1]) >= 3.0).mean()
     assert out[9, 0] < -8.0
-
-
-def test_a_day_read_shifted_for_hours_keeps_its_gate_open_at_its_quiet_hours():
-    """A long holiday's first day moves one kind of sector all day, but at its quiet hours
-    the kinds that stayed put hold most of the fleet and the gate shuts: once the day was
-    read shifted for ``HOLD_HOURS``, its later ticks are read at any shift (as a switched
-    day's); a tick read shut counts nothing, and the next local day starts afresh."""
-    from telecom_nb.features.common_mode import HOLD_HOURS
-
-    kind, level, count = _fleet()
-    common = CommonMode()
-    common.fit(level, count, np.ones(len(kind), dtype=bool), 0)
-    rows, hour = np.arange(len(kind)), 3_600 * 10**9
-    rng = np.random.default_rng(5)
-    one_kind = rng.normal(0, 1, (len(kind), 2))
-    one_kind[:, 0] += np.where(kind == 1, 4.0, 0.0)  # a third of the fleet: the gate shuts
-    day = 20 * 24 * hour  # a local midnight (UTC)
-
-    def tick(at: int, z: np.ndarray) -> np.ndarray:
-        times = np.full(len(kind), at, dtype=np.int64)
-        shift = 0.0 if common.held(times, "UTC") else 1.0
-        out = common.adjust(rows, times, z, shift=shift)
-        common.learn_day(times, "UTC", hour)
-        return out
-
-    for h in range(4):  # a shut tick counts no hour
-        assert np.array_equal(tick(day + h * hour, one_kind), one_kind)
-    everyone = one_kind + 4.0
-    for h in range(4, 4 + int(HOLD_HOURS)):  # the fleet shifted: the gate opens
-        assert abs(np.median(tick(day + h * hour, everyone)[:, 0])) < 0.3
-    late = tick(day + 22 * hour, one_kind)  # the quiet evening: still read as shifted
-    assert abs(np.median(late[kind == 1, 0])) < 0.3
-    assert np.array_equal(tick(day + 24 * hour, one_kind), one_kind)  # the next day

@@ -42,7 +42,7 @@ from threadpoolctl import threadpool_limits
 
 from telecom_nb.features.group_median import group_medians
 from telecom_nb.features.response_split import side_offsets
-from telecom_nb.features.time_slots import DAY_NS, HOUR_NS, local_day, one_time
+from telecom_nb.features.time_slots import DAY_NS
 from telecom_nb.sector_index import known_rows
 
 #: sectors per group (about), and at most this many groups
@@ -57,14 +57,6 @@ SHIFT = 1.0
 #: :mod:`~telecom_nb.features.day_type`): the day fits that weekday only better than its own
 #: (a long holiday's first day is a Friday, lower): what the fleet shares is taken off
 DAY_TYPE_SHIFT = 0.0
-#: ... and for the rest of a local day the fleet was read shifted (the gate open) for this
-#: many hours: a long holiday's first day moves each kind of sector its own way all day, but
-#: at its quiet hours (the night, the late evening) the kinds that stayed put hold over 60 %
-#: of the fleet and the gate shut (tuning world t2765, Nowruz's first day: 134 of its 163
-#: false rows on shut ticks, 69 of them at 10, 13, 22 and 23 h after the gate had been open
-#: from 04:00; rural cells at 1.5-1.9x their load all day). An outage's day is read shifted
-#: while it lasts as it was; after it a group's median at an ordinary tick is ~0
-HOLD_HOURS = 3.0
 #: ... and a tick is fleet-shifted when, in some series, shifted groups hold this share of
 #: the sectors reporting it (a minority area's weekend, CBD at ~20 %, does not). Not 0.5:
 #: on a holiday's first day a series whose one shifted group held 49 % of its sectors shut
@@ -140,10 +132,8 @@ class CommonMode:
     """Sectors grouped by their normal day; per tick each group's median seasonal z,
     taken off when the fleet as a whole is shifted."""
 
-    #: state newer than some checkpoints (a regrouping under way, the day read shifted):
-    #: they start with none
-    _state_added: tuple[str, ...] = ("centres_", "pending_", "next_group_", "day_",
-                                     "shifted_hours_")
+    #: state newer than some checkpoints (a regrouping under way): they start with none
+    _state_added: tuple[str, ...] = ("centres_", "pending_", "next_group_")
 
     def __init__(self) -> None:
         #: per registry row its group (-1: none yet)
@@ -156,31 +146,9 @@ class CommonMode:
         self.centres_ = np.zeros((0, 0))
         self.pending_ = np.zeros(0, dtype=np.int64)
         self.next_group_ = np.zeros(0, dtype=np.int64)
-        #: the local day read and its hours so far on which the fleet was shifted
-        self.day_ = -1
-        self.shifted_hours_ = 0.0
 
     def derive_added_state(self, names: Sequence[str]) -> None:
-        """A checkpoint older than the spread regrouping or the day's reading: none under
-        way, no hour read shifted (as built)."""
-
-    def learn_day(self, ns: np.ndarray, timezone: str, step_ns: int) -> None:
-        """Count the learned tick ``ns`` (one time; UTC ns) toward its local day's shifted
-        hours when :meth:`adjust` found the fleet shifted at it (a new local day starts at 0)."""
-        if not one_time(ns):
-            return
-        day = local_day(ns, timezone)
-        if day != self.day_:
-            self.day_, self.shifted_hours_ = day, 0.0
-        last = getattr(self, "_last", None)
-        if last is not None and last == (int(ns[0]), True):
-            self.shifted_hours_ += step_ns / HOUR_NS
-
-    def held(self, ns: np.ndarray, timezone: str) -> bool:
-        """Whether the tick ``ns`` (one time) falls on a local day already read shifted for
-        :data:`HOLD_HOURS` (its gate then opens at any shift, as on a switched day)."""
-        return (self.shifted_hours_ >= HOLD_HOURS and one_time(ns)
-                and local_day(ns, timezone) == self.day_)
+        """A checkpoint older than the spread regrouping: none under way (as built)."""
 
     def due(self, times: np.ndarray) -> bool:
         """Whether the data clock (``times`` of a learned batch) calls for a regrouping."""
@@ -295,8 +263,6 @@ class CommonMode:
             reporting.reshape(per_tick).sum(axis=1), 1.0
         )
         gate = (share >= FLEET_SHARE).any(axis=1)
-        if n_ticks == 1:  # what :meth:`learn_day` counts (not state: re-read each tick)
-            self._last = (int(stamps[0]), bool(gate[0]))
         if not gate.any():
             return z
         gated = np.repeat(gate, g)[:, None]  # per tick x group code

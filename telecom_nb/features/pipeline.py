@@ -226,10 +226,7 @@ class KpiFeatures(LearnSteps, PartParams, HolidayParams, FeatureSwitches,
             fleet = not self.few_series() and (self.common_ or self.load_) is not None
             valid = np.isfinite(self.parts_[0].series(view)) if fleet else z  # z 0: usual
             if self.common_ is not None and fleet:
-                season = self.parts_[0]
-                day_off = switched_on(season, view) or self.common_.held(_ns(view),
-                                                                         season.timezone)
-                shift = DAY_TYPE_SHIFT if day_off else SHIFT
+                shift = DAY_TYPE_SHIFT if switched_on(self.parts_[0], view) else SHIFT
                 family = self.load_.family_ if self.load_ is not None else None
                 adjusted = self.common_.adjust(self.rows(view), _ns(view), adjusted, valid,
                                                shift, family)
@@ -364,8 +361,6 @@ class KpiFeatures(LearnSteps, PartParams, HolidayParams, FeatureSwitches,
             for part in self.parts_:
                 part.update_view(view)
         self._regroup(view)
-        if self.common_ is not None and not self.few_series():
-            self.common_.learn_day(_ns(view), season.timezone, season.cadence_.step_ns)
         for part in (self.level_, self.record_):  # a few series' (a fleet's learn nothing)
             if part is not None:
                 part.active = self.few_series()
