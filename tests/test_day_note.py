@@ -14,8 +14,9 @@ from telecom_nb.detectors import make_detector
 from telecom_nb.engine.replay import replay
 from telecom_nb.features.day_type import KEEP, DayReading, DayType
 
-#: local Wed 2026-10-14, a day off declared nowhere, read as a Friday from 01:00 (its second hour)
-READ = DayReading("2026-10-14", 4, "01:00")
+#: local Wed 2026-10-14, a day off declared nowhere, read as a Friday from 00:00 (its first hour:
+#: the sequential reading, the fleet's noise known from one ordinary day read)
+READ = DayReading("2026-10-14", 4, "00:00")
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +50,7 @@ def test_the_status_line_says_it_only_while_the_reading_holds(detector):
     monitor.detector = detector
     monitor.sim_time = "2026-10-14T10:00:00+00:00"  # 13:30 in Tehran, the day read
     line = StatusLine(monitor)
-    assert "today read as Fri since 01:00 (fleet)" in line.text()
+    assert "today read as Fri since 00:00 (fleet)" in line.text()
     monitor.sim_time = "2026-10-14T21:00:00+00:00"  # 00:30 local on the 15th: the calendar's
     assert "read as" not in line.text()
     monitor.sim_time = "2026-10-14T10:00:00+00:00"
@@ -72,7 +73,7 @@ def test_detect_lists_the_days_read_in_its_summary(tmp_path, capsys):
     err = capsys.readouterr().err
     assert code == 0, err
     lines = [line for line in err.splitlines() if line.startswith("day type:")]
-    assert lines == ["day type: 2026-10-14 read as Fri from 01:00 (undeclared holiday?)"], err
+    assert lines == ["day type: 2026-10-14 read as Fri from 00:00 (undeclared holiday?)"], err
 
 
 def test_the_record_is_bounded_and_kept_in_checkpoints_an_older_one_has_none():
@@ -104,7 +105,7 @@ def test_a_partitioned_backtest_lists_each_partitions_days_read(tmp_path, capsys
     err = capsys.readouterr().err
     assert code == 0, err
     lines = [line for line in err.splitlines() if line.startswith("day type:")]
-    assert lines == ["day type: 2026-10-14 read as Fri from 01:00 (undeclared holiday?) "
+    assert lines == ["day type: 2026-10-14 read as Fri from 00:00 (undeclared holiday?) "
                      "[partition 0: Tehran]"], err
     manifest = json.loads((tmp_path / "out" / "_backtest.json").read_text())
     assert manifest["partitions"][0]["day_readings"] == [READ.summary()]

@@ -236,10 +236,22 @@ def test_a_clear_day_off_is_read_within_the_hour_once_the_fleets_noise_is_known(
     at = _quarter_hours(read, 110, lambda h: friday, fleet, 6, rng)
     assert read.switched() == (110, 4) and at <= 1.25, at  # the first rule: 2 h at least
     assert len(read.noise_) == 3 and 0.0 < read.noise() < 0.5  # 3 x 0.3^2 / 50 sectors' median
-    # without the noise (the first days, an older checkpoint) the first rule decides
-    read, fleet, rng = _with_noise(days=2)
+    # without the noise (no whole day read yet, an older checkpoint) the first rule decides
+    read, fleet, rng = _with_noise(days=0)
     assert _quarter_hours(read, 110, lambda h: friday, fleet, 6, rng) == 2.0
     assert read.noise() is None
+
+
+def test_one_ordinary_day_read_is_noise_enough_for_the_sequential_reading():
+    # a fleet's weekdays are read only ~2 weeks into its data: a holiday soon after meets
+    # one whole ordinary day read, and waiting for three left its first day unread
+    read, fleet, rng = _with_noise(days=1)
+    friday = np.array([-1.0, -1.0, 0.0])
+    at = _quarter_hours(read, 110, lambda h: friday, fleet, 6, rng)
+    assert read.switched() == (110, 4) and at <= 1.25, at
+    read, fleet, rng = _with_noise(days=1)  # an outage still gathers nothing
+    outage = np.array([-6.0, -6.0, -5.0])
+    assert _quarter_hours(read, 110, lambda h: outage, fleet, 8, rng) is None
 
 
 def test_a_thin_night_or_an_outage_never_gathers_the_sequential_evidence():

@@ -82,9 +82,15 @@ EVIDENCE_HOURS = 1.0
 #: own weekday fits best)
 EVIDENCE_RATIO = 0.5
 #: unswitched days (>= :data:`NOISE_MIN_HOURS` read) whose median hourly distance to their own
-#: weekday is the fleet's noise; fewer than :data:`NOISE_MIN_DAYS`: the sequential reading waits
+#: weekday is the fleet's noise; fewer than :data:`NOISE_MIN_DAYS`: the sequential reading waits.
+#: One day: a fleet's weekdays are read only once each was seen twice (:data:`MIN_VISITS`
+#: against warm slots: ~2 weeks of data), so a long holiday two weeks into the data met a
+#: reading with one ordinary day read and no noise (tuning world t2766, 30 min: Nowruz's first
+#: day 30 % of its own weekday's distance from Sunday at 07:30, never switched, 239 false rows;
+#: the day's noise of 2.5 an hour would have switched it at 06:30). Three days waited a week,
+#: and the holiday's own unswitched days then filled the median (10.6 an hour)
 NOISE_DAYS = 7
-NOISE_MIN_DAYS = 3
+NOISE_MIN_DAYS = 1
 NOISE_MIN_HOURS = 12.0
 
 
