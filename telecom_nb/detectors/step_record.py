@@ -25,9 +25,10 @@ import numpy as np
 from telecom_nb.features.robust_kernel import numba
 from telecom_nb.sector_index import grow_rows
 
-#: rows in a window of steps
+#: rows in a window of steps (the default of the detector's ``step_window``)
 WINDOW = 24
-#: a window's median step reads once it is this many times every earlier window's
+#: a window's median step reads once it is this many times every earlier window's (the
+#: default of the detector's ``step_margin``)
 MARGIN = 2.0
 #: windows a series must have shown before a record can read
 WARM = 8
@@ -35,8 +36,9 @@ WARM = 8
 READING = 4.0
 
 
-def _pass(pos, raw, update, last, steps, lagged, seen, best, since):  # pragma: no cover
-    """Each row's reading (0: none); the state advanced when ``update``."""
+def _pass(pos, raw, update, margin, last, steps, lagged, seen, best, since):  # pragma: no cover
+    """Each row's reading (0: none); the state advanced when ``update``; the window is the
+    rings' length."""
     n, k = raw.shape
     m = steps.shape[2]
     out = np.zeros(n)
@@ -66,7 +68,7 @@ def _pass(pos, raw, update, last, steps, lagged, seen, best, since):  # pragma: 
             med = np.median(ring)
             # the largest median of the windows that ended >= m rows back
             top = max(best[s, j], lagged[s, j, slot])
-            hit = c + 1 >= WARM * m and top > 0.0 and med >= MARGIN * top
+            hit = c + 1 >= WARM * m and top > 0.0 and med >= margin * top
             gap = since[s, j]
             if hit and gap > m:
                 out[i] = max(out[i], READING)
@@ -89,18 +91,18 @@ class StepRecord:
     their windows' medians, the rows seen, the largest median of the windows that ended at
     least a window back, and the rows since the last record (see the module docstring)."""
 
-    def __init__(self, n_kpi: int = 0) -> None:
+    def __init__(self, n_kpi: int = 0, window: int = WINDOW) -> None:
         self.last = np.zeros((0, n_kpi))
-        self.steps = np.zeros((0, n_kpi, WINDOW))
-        self.lagged = np.zeros((0, n_kpi, WINDOW))
+        self.steps = np.zeros((0, n_kpi, window))
+        self.lagged = np.zeros((0, n_kpi, window))
         self.seen = np.zeros((0, n_kpi), dtype=np.int64)
         self.best = np.zeros((0, n_kpi))
         self.since = np.zeros((0, n_kpi), dtype=np.int64)
 
-    def _fit(self, n_sectors: int, n_kpi: int) -> None:
-        """Room for ``n_sectors``; a new KPI count starts the record afresh."""
-        if n_kpi != self.last.shape[1]:
-            self.__init__(n_kpi)
+    def _fit(self, n_sectors: int, n_kpi: int, window: int) -> None:
+        """Room for ``n_sectors``; a new KPI count or window starts the record afresh."""
+        if n_kpi != self.last.shape[1] or window != self.steps.shape[2]:
+            self.__init__(n_kpi, window)
         if len(self.last) >= n_sectors:
             return
         self.last = grow_rows(self.last, n_sectors, np.nan)
@@ -110,11 +112,19 @@ class StepRecord:
         self.best = grow_rows(self.best, n_sectors, 0.0)
         self.since = grow_rows(self.since, n_sectors, 1 << 30)
 
-    def rows(self, pos: np.ndarray, raw: np.ndarray, update: bool) -> np.ndarray:
+    def rows(
+        self,
+        pos: np.ndarray,
+        raw: np.ndarray,
+        update: bool,
+        margin: float = MARGIN,
+        window: int = WINDOW,
+    ) -> np.ndarray:
         """Each row's reading (rows in time order; ``pos`` the sector's position, -1 for
-        one never learned; ``raw`` the KPIs' values)."""
+        one never learned; ``raw`` the KPIs' values; ``margin`` and ``window`` the
+        detector's ``step_margin`` and ``step_window``: a new window starts afresh)."""
         pos = np.asarray(pos, dtype=np.int64)
         raw = np.ascontiguousarray(raw, dtype=np.float64)
-        self._fit(int(pos.max()) + 1 if len(pos) else 0, raw.shape[1])
-        return _pass(pos, raw, bool(update), self.last, self.steps, self.lagged, self.seen,
-                     self.best, self.since)
+        self._fit(int(pos.max()) + 1 if len(pos) else 0, raw.shape[1], int(window))
+        return _pass(pos, raw, bool(update), float(margin), self.last, self.steps, self.lagged,
+                     self.seen, self.best, self.since)
