@@ -36,12 +36,30 @@ WARM = 8
 READING = 4.0
 
 
+def _median(buf, m):  # pragma: no cover - compiled
+    """The median of ``buf[:m]``, sorted in place (insertion: a window is a few dozen rows,
+    so this beats numba's ``np.median``, which allocates a copy each call; the same order
+    statistics, the same float)."""
+    for a in range(1, m):
+        x = buf[a]
+        b = a - 1
+        while b >= 0 and buf[b] > x:
+            buf[b + 1] = buf[b]
+            b -= 1
+        buf[b + 1] = x
+    h = m >> 1
+    if m & 1:
+        return buf[h]
+    return (buf[h - 1] + buf[h]) / 2
+
+
 def _pass(pos, raw, update, margin, last, steps, lagged, seen, best, since):  # pragma: no cover
     """Each row's reading (0: none); the state advanced when ``update``; the window is the
     rings' length."""
     n, k = raw.shape
     m = steps.shape[2]
     out = np.zeros(n)
+    buf = np.empty(m)  # one scratch window per call, not a copy per row
     for i in range(n):
         s = pos[i]
         if s < 0:
@@ -57,15 +75,17 @@ def _pass(pos, raw, update, margin, last, steps, lagged, seen, best, since):  # 
                 continue
             c = seen[s, j]
             slot = c % m
-            ring = steps[s, j].copy()
-            ring[slot] = abs(v - prev)
+            step = abs(v - prev)
             if c + 1 < m:
                 if update:
-                    steps[s, j, slot] = ring[slot]
+                    steps[s, j, slot] = step
                     seen[s, j] = c + 1
                     last[s, j] = v
                 continue
-            med = np.median(ring)
+            for a in range(m):
+                buf[a] = steps[s, j, a]
+            buf[slot] = step
+            med = _median(buf, m)
             # the largest median of the windows that ended >= m rows back
             top = max(best[s, j], lagged[s, j, slot])
             hit = c + 1 >= WARM * m and top > 0.0 and med >= margin * top
@@ -75,7 +95,7 @@ def _pass(pos, raw, update, margin, last, steps, lagged, seen, best, since):  # 
             if update:
                 best[s, j] = top
                 lagged[s, j, slot] = med
-                steps[s, j, slot] = ring[slot]
+                steps[s, j, slot] = step
                 seen[s, j] = c + 1
                 last[s, j] = v
                 since[s, j] = 1 if hit else min(gap + 1, 1 << 30)
@@ -83,6 +103,7 @@ def _pass(pos, raw, update, margin, last, steps, lagged, seen, best, since):  # 
 
 
 if numba is not None:
+    _median = numba.njit(cache=True, nogil=True)(_median)
     _pass = numba.njit(cache=True, nogil=True)(_pass)
 
 
