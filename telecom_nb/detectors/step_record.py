@@ -12,7 +12,9 @@ so a slow rise is compared with what it was, not with its own last row). Once
 :data:`WARM` windows are seen and the earlier largest is above zero, a median at least
 :data:`MARGIN` x it reads :data:`READING` (an alarm, as the zero-run record's onset), once:
 a next reading needs :data:`WINDOW` rows without a record first. Like the records it is
-never routine. Only for a few series (a fleet's ticks are untouched). The constants were
+never routine. Only for a few series (a fleet's ticks are untouched). ``WINDOW`` and
+``MARGIN`` are the defaults of the detector's ``step_window`` and ``step_margin`` (0: off;
+silence_part.py declares them). The constants were
 chosen on generated series (a variance or an oscillation injected inside the range, plain
 and bursty series beside them: ``WINDOW`` 24 and ``MARGIN`` 2 found +2 of 24 changes for
 +1 false onset over 48 series; nab50's paragraph in MEASURED.md), not on NAB.
