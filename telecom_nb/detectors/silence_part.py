@@ -35,7 +35,7 @@ import numpy as np
 from traitlets import Float, HasTraits, Int, validate
 
 from telecom_nb.detectors.calibration import soft_cap
-from telecom_nb.detectors.step_record import StepRecord
+from telecom_nb.detectors.step_record import MARGIN, WINDOW, StepRecord
 from telecom_nb.features.robust_kernel import numba
 from telecom_nb.params import check_range, param_trait
 from telecom_nb.sector_index import grow_rows
@@ -169,6 +169,24 @@ class SilenceRows(HasTraits):
     silence_runs = param_trait(
         Int(30, help=("completed zero runs a series needs before a silence can read"))
     )
+    step_margin = param_trait(
+        Float(
+            MARGIN,
+            help=(
+                "a few series' step-size record reads once the median step of the last "
+                "step_window rows is this many times every earlier window's (0 = off)"
+            ),
+        )
+    )
+    step_window = param_trait(
+        Int(
+            WINDOW,
+            help=(
+                "rows in a window of the step-size record (24 rows: a day of hourly data, "
+                "2 hours of 5-minute data); a new value starts the record afresh"
+            ),
+        )
+    )
 
     #: state newer than some checkpoints: derived by :meth:`derive_added_state`
     _state_added: tuple[str, ...] = ("_silence", "_steps")
@@ -181,6 +199,18 @@ class SilenceRows(HasTraits):
         if value != 0:
             check_range("silence_margin", value, 1.0, 100.0)
         return value
+
+    @validate("step_margin")
+    def _v_step_margin(self, proposal):
+        value = proposal["value"]
+        if value != 0:
+            check_range("step_margin", value, 1.0, 100.0, low_inclusive=False)
+        return value
+
+    @validate("step_window")
+    def _v_step_window(self, proposal):
+        check_range("step_window", proposal["value"], 2, 10_000)
+        return proposal["value"]
 
     @validate("silence_runs")
     def _v_silence_runs(self, proposal):
@@ -203,13 +233,15 @@ class SilenceRows(HasTraits):
         record (step_record.py) reads through the same way, a record of its own texture."""
         if not self._few_series() or not len(pos):
             return None
-        steps = self._steps.rows(pos, raw, update)
+        steps = None
+        if self.step_margin:
+            steps = self._steps.rows(pos, raw, update, self.step_margin, self.step_window)
         if not self.silence_margin:
             return steps
         quiet = self._silence.rows(
             pos, ns, raw, update, self.silence_margin, self.silence_runs, self._silence_gate
         )
-        return np.maximum(quiet, steps)
+        return quiet if steps is None else np.maximum(quiet, steps)
 
     def _silence_view(self, view, update: bool) -> np.ndarray | None:
         """:meth:`_silence_flags` of a batch view (one tick)."""
