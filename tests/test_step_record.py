@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from test_features import batches
+from test_silence_part import _scores_by_loop
 
 from telecom_nb import schema
 from telecom_nb.cli import main
@@ -58,17 +58,6 @@ def test_reading_without_update_writes_nothing_and_unknown_rows_are_skipped():
     after = (rec.last, rec.steps, rec.lagged, rec.seen, rec.best, rec.since)
     for a, b in zip(before, after, strict=True):
         np.testing.assert_array_equal(a, b)
-
-
-def _scores_by_loop(frame: pd.DataFrame) -> np.ndarray:
-    det = make_detector("iforest", kpis=["v"], n_estimators=10)
-    out = []
-    for b in batches(frame):
-        out.append(det.score(b).score)
-        job = det.learn(b)
-        if job is not None:
-            job.run_sync()
-    return np.concatenate(out)
 
 
 def test_the_one_series_pass_equals_the_loop_and_the_record_reads_in_the_detector():

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from telecom_nb.features.level_record_kernel import _median  # in place: no copy a row
 from telecom_nb.features.robust_kernel import numba
 from telecom_nb.sector_index import grow_rows
 
@@ -36,23 +37,6 @@ MARGIN = 2.0
 WARM = 8
 #: the reading of a record's onset (above the alarm level, as a new record's)
 READING = 4.0
-
-
-def _median(buf, m):  # pragma: no cover - compiled
-    """The median of ``buf[:m]``, sorted in place (insertion: a window is a few dozen rows,
-    so this beats numba's ``np.median``, which allocates a copy each call; the same order
-    statistics, the same float)."""
-    for a in range(1, m):
-        x = buf[a]
-        b = a - 1
-        while b >= 0 and buf[b] > x:
-            buf[b + 1] = buf[b]
-            b -= 1
-        buf[b + 1] = x
-    h = m >> 1
-    if m & 1:
-        return buf[h]
-    return (buf[h - 1] + buf[h]) / 2
 
 
 def _pass(pos, raw, update, margin, last, steps, lagged, seen, best, since):  # pragma: no cover
@@ -105,7 +89,6 @@ def _pass(pos, raw, update, margin, last, steps, lagged, seen, best, since):  # 
 
 
 if numba is not None:
-    _median = numba.njit(cache=True, nogil=True)(_median)
     _pass = numba.njit(cache=True, nogil=True)(_pass)
 
 
