@@ -89,18 +89,24 @@ def test_the_one_series_pass_equals_the_loop_and_the_part_reads_in_the_detector(
     assert fast[quiet].max() >= 3.0 > off.score_stream(frame).score[quiet].max()
 
 
-def test_a_restored_record_continues_and_an_old_checkpoint_starts_it_afresh():
-    frame = _bursty("30min", days=8)[[schema.TIMESTAMP, schema.SECTOR, "v"]]
+def restored_halves(frame: pd.DataFrame, cut: int, added: str):
+    """Assert a detector checkpointed at ``cut`` and restored scores the rest as the
+    uninterrupted one; return one restored from that checkpoint without its ``added``
+    state (saved by code from before it)."""
     whole = make_detector("iforest", kpis=["v"], n_estimators=10).score_stream(frame).score
-    cut = len(frame) // 2
     det = make_detector("iforest", kpis=["v"], n_estimators=10)
     first = det.score_stream(frame.iloc[:cut]).score
     tree, arrays = capture(det)
     back = restore(make_detector("iforest", kpis=["v"], n_estimators=10), tree, arrays)
     rest = back.score_stream(frame.iloc[cut:]).score
     np.testing.assert_array_equal(np.r_[first, rest], whole)
-    del tree["attrs"]["_silence"]  # saved by code from before the part
-    old = restore(make_detector("iforest", kpis=["v"], n_estimators=10), tree, arrays)
+    del tree["attrs"][added]
+    return restore(make_detector("iforest", kpis=["v"], n_estimators=10), tree, arrays)
+
+
+def test_a_restored_record_continues_and_an_old_checkpoint_starts_it_afresh():
+    frame = _bursty("30min", days=8)[[schema.TIMESTAMP, schema.SECTOR, "v"]]
+    old = restored_halves(frame, len(frame) // 2, "_silence")
     assert len(old._silence.count) == 0
 
 

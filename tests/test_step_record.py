@@ -6,13 +6,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from test_silence_part import _scores_by_loop
+from test_silence_part import _scores_by_loop, restored_halves
 
 from telecom_nb import schema
 from telecom_nb.cli import main
 from telecom_nb.detectors import make_detector
 from telecom_nb.detectors.step_record import READING, WARM, WINDOW, StepRecord, _median
-from telecom_nb.engine.snapshot import capture, restore
 from telecom_nb.params import ParameterError
 
 
@@ -70,16 +69,7 @@ def test_the_one_series_pass_equals_the_loop_and_the_record_reads_in_the_detecto
 
 def test_a_restored_record_continues_and_an_old_checkpoint_starts_it_afresh():
     frame = _series(480, 400, step="30min")[[schema.TIMESTAMP, schema.SECTOR, "v"]]
-    whole = make_detector("iforest", kpis=["v"], n_estimators=10).score_stream(frame).score
-    cut = 350
-    det = make_detector("iforest", kpis=["v"], n_estimators=10)
-    first = det.score_stream(frame.iloc[:cut]).score
-    tree, arrays = capture(det)
-    back = restore(make_detector("iforest", kpis=["v"], n_estimators=10), tree, arrays)
-    rest = back.score_stream(frame.iloc[cut:]).score
-    np.testing.assert_array_equal(np.r_[first, rest], whole)
-    del tree["attrs"]["_steps"]  # saved by code from before the record
-    old = restore(make_detector("iforest", kpis=["v"], n_estimators=10), tree, arrays)
+    old = restored_halves(frame, 350, "_steps")
     assert len(old._steps.seen) == 0
 
 
