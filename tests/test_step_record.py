@@ -102,6 +102,21 @@ def test_zero_switches_the_record_off_and_a_running_detector_takes_a_new_margin(
         assert bool(np.r_[first, rest][moving].max() >= READING) is reads  # 8 windows seen?
 
 
+def test_switched_off_the_record_forgets_and_on_again_starts_afresh():
+    """A record paused for a while would compare today's steps with windows from before
+    the pause (and its last value with one long gone): off forgets it."""
+    frame = _series(480, 400, step="30min")[[schema.TIMESTAMP, schema.SECTOR, "v"]]
+    det = make_detector("iforest", kpis=["v"], n_estimators=10)
+    det.score_stream(frame.iloc[:300])
+    assert det._steps.seen.sum() > 0
+    det.set_params(step_margin=0)
+    det.score_stream(frame.iloc[300:310])
+    assert len(det._steps.seen) == 0
+    det.set_params(step_margin=2.0)
+    det.score_stream(frame.iloc[310:320])
+    assert det._steps.seen.max() == 9  # the ten rows since: nine steps, nothing older
+
+
 def test_the_window_median_is_numpys_to_the_bit():
     """nab50b's cheaper median (an in-place sort of one scratch window): the same float as
     ``np.median`` for odd and even windows, ties and zeros (rounded steps tie often)."""

@@ -174,7 +174,8 @@ class SilenceRows(HasTraits):
             MARGIN,
             help=(
                 "a few series' step-size record reads once the median step of the last "
-                "step_window rows is this many times every earlier window's (0 = off)"
+                "step_window rows is this many times every earlier window's (0 = off: the "
+                "record is forgotten, and on again starts afresh)"
             ),
         )
     )
@@ -236,6 +237,8 @@ class SilenceRows(HasTraits):
         steps = None
         if self.step_margin:
             steps = self._steps.rows(pos, raw, update, self.step_margin, self.step_window)
+        elif len(self._steps.last):  # off forgets: on again, no record from before the pause
+            self._steps = StepRecord()
         if not self.silence_margin:
             return steps
         quiet = self._silence.rows(
