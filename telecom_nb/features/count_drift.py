@@ -35,7 +35,6 @@ from typing import Any, NamedTuple
 import numpy as np
 from scipy.special import log_ndtr, ndtri
 
-from telecom_nb.defaults import FEW_SERIES
 from telecom_nb.features.drift import HOLD_LOG_P
 from telecom_nb.features.time_slots import HOUR_NS
 from telecom_nb.sector_index import grow_rows, known_rows
@@ -265,7 +264,7 @@ class SlotCountDrift:
 def seasonal_count_drift(season: Any, view: Any) -> np.ndarray | None:
     """A fleet's day count drift of its denominated ratios (rows x KPIs), or None, read
     from the seasonal part ``season`` (its expected values, slots and lumpy-KPI counts)."""
-    if len(season.registry) <= FEW_SERIES or not season.lumpy_.counting():
+    if not season.fleet() or not season.lumpy_.counting():
         return None
     rows = season.rows(view)
     known = known_rows(rows, season.sector_table_.n_rows)

@@ -138,6 +138,11 @@ class SeasonalResiduals(FeatureExtractor):
         if "load_series_" in names:  # the pipeline sets it again before its next update
             self.load_series_ = np.zeros(self.resid_dev_.shape[1], dtype=bool)
 
+    def fleet(self) -> bool:
+        """More than :data:`FEW_SERIES` sectors seen: peers and fleet-wide state are read (a
+        few series are each their own context)."""
+        return len(self.registry) > FEW_SERIES
+
     def state_changed(self) -> None:
         """Forget the expectation kept from ``transform_view`` for ``update_view``."""
         self._cache = None
@@ -292,7 +297,7 @@ class SeasonalResiduals(FeatureExtractor):
             return np.zeros_like(y)
         r = np.where(known, rows, 0)
         expected, spread, has, _, (spread_ok, shape_ok), _ = self.expected_of(r, view)
-        fleet = len(self.registry) > FEW_SERIES
+        fleet = self.fleet()
         if fleet:
             # a load at a small expected value is no more precise than its count (learning
             # gates on the slot's own spread, as before)
@@ -343,7 +348,7 @@ class SeasonalResiduals(FeatureExtractor):
                    else seasonal_learn.learn_cells_numpy(self, rows, slot, now, y, exp))
         _, _, _, far, _, day_warm, offset = learned
         fleet_profile.learn(self, offset, has, slot)  # from every sector, far or not
-        fleet = need > FEW_SERIES
+        fleet = self.fleet()
         if self.week_ is not None:
             # the weekday's effect: what is left against a warm typical day
             resid = y - (expected - effect)
@@ -358,7 +363,7 @@ class SeasonalResiduals(FeatureExtractor):
         # visit's recurring sample leaves the slot's spread alone (one compiled pass)
         if cells is None or not seasonal_learn.learn_tables(self, rows, slot, exp, cells):
             seasonal_learn.learn_tables_numpy(self, rows, slot, exp, learned)
-        if need > FEW_SERIES:  # read only then (the one-series pass has no such state)
+        if fleet:  # read only then (the one-series pass has no such state)
             self.lumpy_.update(rows, (slot, wslot), utc_days(view.ns()), view.raw, need,
                                self.cadence_.step_ns,
                                loud_rows(self, view, exp) if self.lumpy_.counting() else None)

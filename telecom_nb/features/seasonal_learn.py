@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from telecom_nb.defaults import FEW_SERIES
 from telecom_nb.features import row_split
 from telecom_nb.features.any_layout import AnyLayout
 from telecom_nb.features.compact import (
@@ -202,8 +201,7 @@ if numba is not None:
 
 def _run_weight(season) -> float:
     """The run's EW weight per sample (:mod:`~.slot_run`); 0 (off) for a few series."""
-    fleet = len(season.registry) > FEW_SERIES
-    return run_alpha(season.cadence_.step_ns / HOUR_NS) if fleet else 0.0
+    return run_alpha(season.cadence_.step_ns / HOUR_NS) if season.fleet() else 0.0
 
 
 def _mature(season) -> float:
