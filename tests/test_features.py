@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from telecom_nb import schema as S
+from telecom_nb.defaults import FEW_SERIES
 from telecom_nb.features import KpiFeatures, SeasonalResiduals
 
 
@@ -289,4 +290,4 @@ def test_pipeline_gives_a_few_series_persistence_the_learned_cadence(sectors):
         assert f.persistence_.alpha == pytest.approx(1 - 0.7 ** (1 / 3))
     else:  # a fleet (more than 10 series) keeps 3 ticks
         assert f.persistence_.alpha == pytest.approx(0.3)
-    assert f.persistence_.restart == (sectors > 1)  # a loud tick restarts a fleet's means
+    assert f.persistence_.restart == (sectors > FEW_SERIES)  # a loud tick restarts a fleet's means
