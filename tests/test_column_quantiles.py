@@ -7,7 +7,7 @@ import warnings
 import numpy as np
 import pytest
 
-from telecom_nb.features.column_quantiles import SortedColumns
+from telecom_nb.features.column_quantiles import SortedColumns, read_positions, select_positions
 
 
 def block(seed: int, rows: int) -> np.ndarray:
@@ -222,3 +222,50 @@ def test_the_sorted_absolute_block_is_numpys_with_its_constant_columns_left_unso
             assert got.quantile(qs).tobytes() == want.quantile(qs).tobytes()
     x[250, 8] = np.nan
     assert SortedColumns.of_abs(x) is None
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 8, 501, 2000])
+def test_selected_positions_hold_numpys_sorted_values(n):
+    """``select_positions`` leaves at each asked position the value ``np.sort`` puts there
+    and keeps the row's values (moved, not changed): a row tied at zero on the position,
+    one all zero, one with no zero, one positive only, and a -0.0 or a NaN (sorted)."""
+    rng = np.random.default_rng(2803 + n)
+    rows = [
+        np.where(rng.random(n) < 0.4, 0.0, rng.standard_t(3, n)),
+        np.zeros(n),
+        rng.standard_normal(n),
+        np.abs(rng.standard_normal(n)) + 1.0,
+        np.round(rng.standard_normal(n)) + 0.0,  # ties (+ 0.0: no -0.0)
+    ]
+    signed, missing = rng.standard_normal(n), rng.standard_normal(n)
+    signed[n // 2], missing[0] = -0.0, np.nan
+    for row in (*rows, signed, missing):
+        want = np.sort(row)
+        for at in (read_positions(n, np.array([0.5, 0.75])), np.arange(n), np.array([0])):
+            got = row.copy()
+            select_positions(got, at)
+            if (np.signbit(row) & (row == 0)).any():  # np.sort's zeros take either sign
+                np.testing.assert_array_equal(got[at], want[at])
+            else:
+                assert got[at].tobytes() == want[at].tobytes()
+            assert np.sort(got).tolist() == want.tolist() or row is missing
+
+
+def test_body_quantiles_of_the_absolute_block_are_the_sorted_blocks():
+    """``abs_quantiles`` (a body fit's q50 and q75, selected in place) gives the numbers
+    of ``of_abs``'s sorted block byte for byte, with constant columns, signed zeros, ties
+    at zero, infinities and the levels 0 and 1; a NaN gives None as ``of_abs``."""
+    rng = np.random.default_rng(2804)
+    x = rng.standard_t(3, size=(777, 8))
+    x[rng.random(x.shape) < 0.3] = 0.0
+    x[:, 0] = 0.0
+    x[::3, 1] = -0.0
+    x[:, 2] = -2.5
+    x[:, 3] = np.round(x[:, 3])
+    x[5, 4], x[9, 4] = np.inf, -np.inf
+    for block in (x, x[:1], x[:2], x[::-1, 2:]):
+        for qs in (np.array([0.5, 0.75]), np.array([0.0, 0.3, 1.0])):
+            want = SortedColumns.of_abs(block).quantile(qs)
+            assert SortedColumns.abs_quantiles(block, qs).tobytes() == want.tobytes()
+    x[400, 6] = np.nan
+    assert SortedColumns.abs_quantiles(x, np.array([0.5])) is None

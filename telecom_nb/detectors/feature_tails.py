@@ -177,16 +177,24 @@ class FeatureTails:
         if len(features) == 0:
             raise ValueError("cannot fit feature tails on an empty window")
         # one sort of the window for its three quantiles (numpy's numbers: np.quantile
-        # partitions a copy per call, ~3x the sort); a NaN column stays numpy's (all NaN)
-        plain = SortedColumns.of_abs(features)
+        # partitions a copy per call, ~3x the sort); a NaN column stays numpy's (all NaN);
+        # the body only: its two order statistics each, in place (no sorted block kept)
+        plain = body = None
+        if tails:
+            plain = SortedColumns.of_abs(features)
+        else:
+            body = SortedColumns.abs_quantiles(features, np.array([0.5, 0.75]))
         # |z| itself only where read below: the tails, or numpy's quantiles of a NaN;
         # column-major: declustered.py reads it (and writes its sort into it)
-        a = np.abs(features, order="F") if tails or plain is None else None
-        q50, q75 = (
-            np.quantile(a, [0.5, 0.75], axis=0)
-            if plain is None
-            else plain.quantile(np.array([0.5, 0.75]))
-        )
+        a = np.abs(features, order="F") if tails or body is None else None
+        if body is not None:
+            q50, q75 = body
+        else:
+            q50, q75 = (
+                np.quantile(a, [0.5, 0.75], axis=0)
+                if plain is None
+                else plain.quantile(np.array([0.5, 0.75]))
+            )
         scale = np.maximum((q75 - q50) / math.log(2.0), Z_SCALE_FLOOR)
         if not tails:
             none = np.zeros((0, n_features))
