@@ -27,6 +27,10 @@ COMPACT_FORMATS: dict[int, str] = {14: "%Y%m%d%H%M%S", 12: "%Y%m%d%H%M", 8: "%Y%
 EPOCH_WINDOW = (pd.Timestamp("1970-01-01", tz="UTC"), pd.Timestamp("2100-01-01", tz="UTC"))
 #: Any parsed date must land here (wider: wall times of any zone, text dates).
 DATE_WINDOW = (pd.Timestamp("1900-01-01", tz="UTC"), pd.Timestamp("2200-01-01", tz="UTC"))
+#: Spreadsheet serial days (Excel, LibreOffice: day 0 is 1899-12-30) taken as times when
+#: every value is in this range (1955-01-01 .. 2173-03-10)
+EXCEL_SERIALS = (20_090.0, 100_000.0)
+EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 _NS_PER = {"s": 1e9, "ms": 1e6, "us": 1e3, "ns": 1.0}
 #: the dtype of every parsed instant
 UTC_DTYPE = "datetime64[us, UTC]"
@@ -137,6 +141,8 @@ def _parse_times(
         compact = _compact(numbers, index)
         if compact is not None:
             return compact
+        if _is_excel_serial(numbers):
+            return _excel_serial(numbers, index)
         unit = _epoch_unit(numbers)
         return _epoch(numbers, index, unit, f"epoch {unit} (guessed from the magnitude)")
     return _text(values)
@@ -194,6 +200,28 @@ def _compact(numbers: np.ndarray, index: pd.Index) -> ParsedTimes | None:
     utc = parsed.dt.tz_localize("UTC").astype(UTC_DTYPE)
     bad = utc.isna().to_numpy()
     return ParsedTimes(utc, bad, ~bad, f"compact {fmt}")
+
+
+def _is_excel_serial(numbers: np.ndarray) -> bool:
+    """Spreadsheet day numbers (``46082.5`` is 2026-03-01 12:00): a column whose values all
+    lie in 1955-2173 as days since 1899-12-30. Read as epoch seconds they are all one
+    afternoon of 1970-01-01, which no KPI export is, so the two readings never compete."""
+    finite = numbers[np.isfinite(numbers)]
+    return bool(finite.size) and bool(((finite >= EXCEL_SERIALS[0])
+                                       & (finite < EXCEL_SERIALS[1])).all())
+
+
+def _excel_serial(numbers: np.ndarray, index: pd.Index) -> ParsedTimes:
+    """Day numbers as wall times (a spreadsheet has no zone), to the second: a serial
+    written with 6 decimals is 0.09 s off its minute."""
+    ok = np.isfinite(numbers)
+    seconds = np.zeros(len(numbers), dtype=np.int64)
+    seconds[ok] = np.round(numbers[ok] * 86_400).astype(np.int64)
+    stamps = EXCEL_EPOCH + pd.to_timedelta(seconds, unit="s")
+    utc = pd.Series(stamps, index=index).where(ok).dt.tz_localize("UTC").astype(UTC_DTYPE)
+    return ParsedTimes(utc, ~ok, ok, "spreadsheet day numbers (days since 1899-12-30)",
+                       ["times read as spreadsheet day numbers (days since 1899-12-30), "
+                        "e.g. 46082.5 = 2026-03-01 12:00"])
 
 
 def _epoch_unit(numbers: np.ndarray) -> str:

@@ -1,0 +1,39 @@
+"""Shapes from hand-written exports (walk51) that our generators never wrote: spreadsheet
+day numbers as times, an inventory in degrees-minutes-seconds, a workbook with a merged
+two-row header, a zipped CSV, a reporting period that changes inside one file, Persian
+digits."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from telecom_nb.sources.ingest import load_source
+from telecom_nb.sources.spec import SourceSpec
+
+
+def export(cells: list[str], start: str = "2026-03-01", periods: int = 48,
+           freq: str = "h") -> pd.DataFrame:
+    """Rows per period then cell: a time column, a cell column, two KPIs."""
+    stamps = pd.date_range(start, periods=periods, freq=freq)
+    rng = np.random.default_rng(2830)
+    n = len(stamps) * len(cells)
+    return pd.DataFrame({"Time": np.repeat(stamps, len(cells)),
+                         "Cell": np.tile(cells, len(stamps)),
+                         "CSSR (%)": np.round(99.5 - rng.exponential(0.2, n), 2),
+                         "Traffic (Erl)": np.round(rng.uniform(10, 90, n), 2)})
+
+
+def test_spreadsheet_day_numbers_are_times_not_epoch_seconds(tmp_path):
+    """A CSV saved from a spreadsheet with the time cells in General format: ``46082.041667``
+    was read as epoch seconds, every row on 1970-01-01 16:18, exit 0."""
+    table = export(["A", "B"])
+    stamps = table["Time"]
+    table["Time"] = ((stamps - pd.Timestamp("1899-12-30")) / pd.Timedelta("1D")).round(6)
+    table.to_csv(tmp_path / "e.csv", index=False)
+    loaded = load_source(SourceSpec(path=tmp_path / "e.csv", timestamp="Time", sector="Cell",
+                                    timezone="Asia/Tehran"))
+    local = loaded.local_timestamps().dt.tz_localize(None)
+    assert local.min() == stamps.min() and local.max() == stamps.max()
+    assert loaded.counters.timestamps == 48 and loaded.cadence == pd.Timedelta("1h")
+    assert any("spreadsheet day numbers" in m for m in loaded.messages)
