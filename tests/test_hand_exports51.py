@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from telecom_nb.sources.ingest import load_source
-from telecom_nb.sources.spec import SourceSpec
+from telecom_nb.sources.spec import SitesSpec, SourceSpec
 
 
 def export(cells: list[str], start: str = "2026-03-01", periods: int = 48,
@@ -37,3 +37,21 @@ def test_spreadsheet_day_numbers_are_times_not_epoch_seconds(tmp_path):
     assert local.min() == stamps.min() and local.max() == stamps.max()
     assert loaded.counters.timestamps == 48 and loaded.cadence == pd.Timedelta("1h")
     assert any("spreadsheet day numbers" in m for m in loaded.messages)
+
+
+def test_an_inventory_in_degrees_minutes_seconds_puts_its_cells_on_the_map(tmp_path):
+    """``35°41'22.5"N`` / ``51 24 30 E`` were read as blanks: every cell of the inventory
+    off the map, nothing said; a value of neither form is now counted and said."""
+    export(["A", "B", "C"]).to_csv(tmp_path / "e.csv", index=False)
+    pd.DataFrame({"Cell": ["A", "B", "C"], "Site ID": ["S1", "S1", "S2"],
+                  "LAT": ["35°41'22.5\"N", "35°41'22.5\"N", "33 52 12 S"],
+                  "LON": ["51°24'30.0\"E", "51°24'30.0\"E", "somewhere"]}
+                 ).to_csv(tmp_path / "sites.csv", index=False)
+    loaded = load_source(SourceSpec(path=tmp_path / "e.csv", timestamp="Time", sector="Cell",
+                                    sites=SitesSpec(tmp_path / "sites.csv")))
+    first = loaded.frame.groupby("sector_id")[["lat", "lon"]].first()
+    assert np.allclose(first.loc["A"], [35 + 41 / 60 + 22.5 / 3600, 51 + 24.5 / 60])
+    assert np.isclose(first.loc["C", "lat"], -(33 + 52 / 60 + 12 / 3600))
+    assert np.isnan(first.loc["C", "lon"])
+    assert loaded.counters.coords_invalid == 1
+    assert any("unreadable" in m for m in loaded.messages)

@@ -28,9 +28,10 @@ from telecom_nb.sources.columns import (
     missing_columns_message,
     normalise,
 )
+from telecom_nb.sources.degrees import read_degrees
 from telecom_nb.sources.reading import read_file, string_columns
 from telecom_nb.sources.spec import SitesSpec
-from telecom_nb.sources.values import kpi_to_float, sector_ids
+from telecom_nb.sources.values import sector_ids
 
 AZIMUTH: str = "azimuth"
 SITE: str = "site"
@@ -50,11 +51,12 @@ class Inventory:
 
 
 def coordinates(values: pd.Series, limit: float) -> tuple[np.ndarray, int]:
-    """Floats within ±limit (others NaN) and how many were out of range."""
-    coords, _ = kpi_to_float(values)
+    """Degrees within ±limit (others NaN; ``35°41'22"N`` read too) and how many values were
+    out of range or unreadable."""
+    coords, unreadable = read_degrees(values)
     bad = ~(np.abs(coords) <= limit) & ~np.isnan(coords)
     coords[bad] = np.nan
-    return coords, int(bad.sum())
+    return coords, int(bad.sum()) + unreadable
 
 
 def read_inventory(spec: SitesSpec, export_sector: str | None = None) -> Inventory:
@@ -110,7 +112,7 @@ def read_inventory(spec: SitesSpec, export_sector: str | None = None) -> Invento
     inventory.table = table[~unnamed & ~dup]
     if invalid:
         inventory.messages.append(f"{name}: {invalid} coordinate/azimuth value(s) out of "
-                                  "range read as unknown")
+                                  "range or unreadable read as unknown")
     return inventory
 
 
