@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
+from telecom_nb.errors import KpiInputError
 from telecom_nb.sources.ingest import load_source
 from telecom_nb.sources.spec import SitesSpec, SourceSpec
 
@@ -55,3 +57,20 @@ def test_an_inventory_in_degrees_minutes_seconds_puts_its_cells_on_the_map(tmp_p
     assert np.isnan(first.loc["C", "lon"])
     assert loaded.counters.coords_invalid == 1
     assert any("unreadable" in m for m in loaded.messages)
+
+
+def test_a_spec_built_in_code_takes_sites_and_kpi_as_a_toml_writes_them(tmp_path):
+    """``SourceSpec(sites="sites.csv", kpi={"X": {"bad": "up"}})``, as a source.toml says
+    it, raised AttributeError ('PosixPath' object has no attribute 'path') in the loader."""
+    export(["A", "B"]).to_csv(tmp_path / "e.csv", index=False)
+    pd.DataFrame({"Cell": ["A", "B"], "Latitude": [35.7, 35.8], "Longitude": [51.4, 51.5]}
+                 ).to_csv(tmp_path / "sites.csv", index=False)
+    for sites in (tmp_path / "sites.csv", str(tmp_path / "sites.csv"),
+                  {"path": str(tmp_path / "sites.csv"), "lat": "Latitude"}):
+        spec = SourceSpec(path=tmp_path / "e.csv", timestamp="Time", sector="Cell",
+                          sites=sites, kpi={"Traffic (Erl)": {"bad": "down", "unit": "Erl"}})
+        loaded = load_source(spec)
+        assert loaded.frame["lat"].notna().all()
+        assert loaded.kpi_info["Traffic (Erl)"].bad == "down"
+    with pytest.raises(KpiInputError, match=r'badd'):
+        SourceSpec(path=tmp_path / "e.csv", kpi={"Traffic (Erl)": {"badd": "up"}})
