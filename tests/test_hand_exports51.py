@@ -74,3 +74,29 @@ def test_a_spec_built_in_code_takes_sites_and_kpi_as_a_toml_writes_them(tmp_path
         assert loaded.kpi_info["Traffic (Erl)"].bad == "down"
     with pytest.raises(KpiInputError, match=r'badd'):
         SourceSpec(path=tmp_path / "e.csv", kpi={"Traffic (Erl)": {"badd": "up"}})
+
+
+def test_a_workbook_with_a_merged_two_row_header_reads_its_names(tmp_path):
+    """A report workbook: a title block, then group names in merged cells (``Throughput``
+    over ``DL (Mbps)`` and ``UL (Mbps)``) above the KPI names. Every header row is narrower
+    than the body, so the first data row was taken as the header ("column 'Time' not found;
+    columns are: 2026-03-01 00:00:00, A, 99.31, ...")."""
+    openpyxl = pytest.importorskip("openpyxl")
+    table = export(["A", "B"], periods=6)
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["Cell KPI report"])
+    sheet.append([])
+    sheet.append(["Time", "Cell", "Accessibility", "Throughput", None])
+    sheet.append([None, None, "CSSR (%)", "DL (Mbps)", "UL (Mbps)"])
+    sheet.merge_cells("D3:E3")
+    sheet.merge_cells("A3:A4")
+    for row in table.itertuples(index=False):
+        sheet.append([row[0].to_pydatetime(), row[1], row[2], row[3], row[3] / 4])
+    book.save(tmp_path / "report.xlsx")
+    loaded = load_source(SourceSpec(path=tmp_path / "report.xlsx", timestamp="Time",
+                                    sector="Cell"))
+    assert loaded.kpis == ["Accessibility CSSR (%)", "Throughput DL (Mbps)",
+                           "Throughput UL (Mbps)"]
+    assert loaded.counters.rows_loaded == len(table) == loaded.counters.rows_read
+    assert any("header read from rows 3-4" in m for m in loaded.messages)

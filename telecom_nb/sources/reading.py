@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from telecom_nb.errors import KpiInputError
@@ -143,13 +144,55 @@ def read_excel(path: Path, sheet: str | None) -> RawFile:
     body = filled[len(filled) // 2:]
     width = int(pd.Series(body[body > 0]).mode().max()) if (body > 0).any() else 0
     header = int(next((i for i, n in enumerate(filled) if n == width), 0))
-    frame = grid.iloc[header + 1:].reset_index(drop=True)
-    frame.columns = [str(c) for c in grid.iloc[header]]
-    frame = frame.loc[:, [c != "nan" for c in frame.columns]].infer_objects()
+    top = _header_block(grid, filled, header)
     notes = []
+    if top < header:  # a header over several rows (merged group cells above the names)
+        frame = grid.iloc[header:].reset_index(drop=True)
+        frame.columns = joined_header(grid.iloc[top:header])
+        notes.append(FileNote(f"header read from rows {top + 1}-{header} joined (merged "
+                              f"cells), e.g. {frame.columns[-1]!r}"))
+        header = top
+    else:
+        frame = grid.iloc[header + 1:].reset_index(drop=True)
+        frame.columns = [str(c) for c in grid.iloc[header]]
+    frame = frame.loc[:, [c != "nan" for c in frame.columns]].infer_objects()
     if header:
         notes.append(FileNote(f"skipped {header} row(s) above the header (row {header + 1})"))
     return RawFile(frame, notes, skipped=header)
+
+
+def _header_block(grid: pd.DataFrame, filled: np.ndarray, first_full: int) -> int:
+    """The first row of a header spread over the rows above ``first_full`` (which is then
+    data: it holds numbers or dates), or ``first_full`` when that row is the header. A
+    workbook's merged group cells (``Throughput`` over ``DL``/``UL``) leave every header
+    row narrower than the body, so the first row as wide was the first data row."""
+    row = grid.iloc[first_full]
+    if row.dropna().map(lambda v: isinstance(v, str)).all():
+        return first_full
+    top = first_full
+    while top > 0 and filled[top - 1] >= 2:
+        top -= 1
+    named = grid.iloc[top:first_full].notna().any(axis=0) | grid.iloc[first_full:].isna().all()
+    return top if top < first_full and bool(named.all()) else first_full
+
+
+def joined_header(rows: pd.DataFrame) -> list[str]:
+    """One name per column from header rows: a merged cell's value (kept by the sheet in
+    its first cell only) carried right under names below it, the parts joined by a space
+    (``Throughput`` + ``DL (Mbps)`` -> ``Throughput DL (Mbps)``)."""
+    cells = rows.astype(object).where(rows.notna(), None)
+    last = cells.iloc[-1]
+    parts = []
+    for index in range(len(cells)):
+        line = cells.iloc[index]
+        if index < len(cells) - 1:
+            line = line.ffill().where(last.notna() | line.notna(), None)
+        parts.append(line)
+    names = []
+    for column in cells.columns:
+        words = [str(p[column]).strip() for p in parts if p[column] is not None]
+        names.append(" ".join(dict.fromkeys(w for w in words if w)) or "nan")
+    return names
 
 
 def string_columns(raw: pd.DataFrame, name: str) -> pd.DataFrame:
