@@ -5,6 +5,8 @@ digits."""
 
 from __future__ import annotations
 
+import zipfile
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -100,3 +102,22 @@ def test_a_workbook_with_a_merged_two_row_header_reads_its_names(tmp_path):
                            "Throughput UL (Mbps)"]
     assert loaded.counters.rows_loaded == len(table) == loaded.counters.rows_read
     assert any("header read from rows 3-4" in m for m in loaded.messages)
+
+
+def test_a_zipped_export_is_read_and_a_zip_of_several_is_one_line(tmp_path):
+    """OSS clients hand exports out zipped: ``export.zip`` was refused as an unsupported
+    extension. Title lines and a ``;`` layout are read off the zipped file as off a CSV."""
+    table = export(["A", "B"])
+    text = "Report: cells\n\n" + table.to_csv(index=False, sep=";", decimal=",")
+    with zipfile.ZipFile(tmp_path / "export.zip", "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("export_20260301.csv", text)
+    loaded = load_source(SourceSpec(path=tmp_path / "export.zip", timestamp="Time",
+                                    sector="Cell"))
+    assert loaded.counters.rows_loaded == len(table)
+    assert np.allclose(loaded.frame.sort_values(["sector_id", "timestamp"])["CSSR (%)"],
+                       table.sort_values(["Cell", "Time"])["CSSR (%)"])
+    with zipfile.ZipFile(tmp_path / "two.zip", "w") as archive:
+        archive.writestr("a.csv", text)
+        archive.writestr("b.csv", text)
+    with pytest.raises(KpiInputError, match=r"two.zip: a zip must hold one export file.*a.csv"):
+        load_source(SourceSpec(path=tmp_path / "two.zip", timestamp="Time", sector="Cell"))

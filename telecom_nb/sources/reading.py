@@ -19,7 +19,8 @@ from telecom_nb.errors import KpiInputError
 from telecom_nb.heap_trim import release_arrow_pool
 from telecom_nb.sources.textfile import LEGACY, FileNote, describe_layout, sniff
 
-CSV_SUFFIXES = (".csv", ".csv.gz", ".txt", ".tsv", ".txt.gz", ".tsv.gz")
+#: a ``.zip`` holds one text export (read without unpacking it to disk)
+CSV_SUFFIXES = (".csv", ".csv.gz", ".txt", ".tsv", ".txt.gz", ".tsv.gz", ".zip")
 PARQUET_SUFFIXES = (".parquet", ".pq")
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
 #: every suffix an export may have (a folder of exports is read by these)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import codecs
 import csv
 import gzip
+import zipfile
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -77,14 +78,31 @@ def check_encoding(name: str) -> str:
 
 
 def head_bytes(path: Path, size: int = SAMPLE_BYTES) -> bytes:
-    """The first ``size`` bytes (decompressed for ``.gz``); b"" if the file cannot be read
-    (the reader then reports what is wrong with it)."""
-    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    """The first ``size`` bytes (decompressed for ``.gz``, of the one file a ``.zip``
+    holds); b"" if the file cannot be read (the reader then reports what is wrong)."""
     try:
+        if path.name.lower().endswith(".zip"):
+            with zipfile.ZipFile(path) as archive:
+                members = zip_members(archive, path.name)
+                with archive.open(members[0]) as fh:
+                    return fh.read(size)
+        opener = gzip.open if path.name.lower().endswith(".gz") else open
         with opener(path, "rb") as fh:
             return fh.read(size)
-    except (OSError, EOFError):
+    except (OSError, EOFError, zipfile.BadZipFile):
         return b""
+
+
+def zip_members(archive: zipfile.ZipFile, name: str) -> list[str]:
+    """The files a zip holds (folders left out); one, or an error naming them: an OSS
+    zips one export per file, and which of several is meant is the user's to say."""
+    members = [m.filename for m in archive.infolist() if not m.is_dir()]
+    if len(members) != 1:
+        shown = ", ".join(members[:5]) + (" ..." if len(members) > 5 else "")
+        raise KpiInputError(f"{name}: a zip must hold one export file; it holds "
+                            f"{len(members)} ({shown}): unzip it and name the files or "
+                            "their folder as the path")
+    return members
 
 
 def detect_encoding(head: bytes, forced: str | None = None) -> tuple[str, bool]:
