@@ -121,3 +121,31 @@ def test_a_zipped_export_is_read_and_a_zip_of_several_is_one_line(tmp_path):
         archive.writestr("b.csv", text)
     with pytest.raises(KpiInputError, match=r"two.zip: a zip must hold one export file.*a.csv"):
         load_source(SourceSpec(path=tmp_path / "two.zip", timestamp="Time", sector="Cell"))
+
+
+@pytest.mark.parametrize("first, then", [("15min", "h"), ("h", "15min")])
+def test_a_reporting_period_that_changes_inside_one_file_is_said(tmp_path, first, then):
+    """15 minutes for two days, then hourly (an OSS reconfigured): the hourly part was
+    reported as "213 period(s) of 15 min with no row ... a collection gap in the export?"."""
+    a = export(["A", "B"], start="2026-03-01", periods=96 if first == "15min" else 24,
+               freq=first)
+    b = export(["A", "B"], start="2026-03-02", periods=96 if then == "15min" else 24,
+               freq=then)
+    pd.concat([a, b]).to_csv(tmp_path / "e.csv", index=False)
+    loaded = load_source(SourceSpec(path=tmp_path / "e.csv", timestamp="Time",
+                                    sector="Cell"))
+    assert loaded.counters.rows_loaded == len(a) + len(b)
+    said = [m for m in loaded.messages if "reporting period changes" in m]
+    steps = {"15min": "15 min", "h": "1 h"}
+    assert len(said) == 1 and f"from {steps[first]} to {steps[then]}" in said[0]
+    assert "2026-03-02 00:00" in said[0] or "2026-03-01 23:45" in said[0]
+    assert not any("collection gap" in m for m in loaded.messages)
+
+
+def test_a_collection_gap_is_not_a_period_change(tmp_path):
+    table = export(["A", "B"], periods=96 * 3, freq="15min")
+    table[table["Time"].dt.day != 2].to_csv(tmp_path / "e.csv", index=False)
+    loaded = load_source(SourceSpec(path=tmp_path / "e.csv", timestamp="Time",
+                                    sector="Cell"))
+    assert any("collection gap" in m for m in loaded.messages)
+    assert not any("reporting period changes" in m for m in loaded.messages)

@@ -228,7 +228,15 @@ def load_source(
         sectors_without_site=len(sites_missing),
         timestamps=when.timestamps, periods_empty=periods_empty,
     )
-    if first_empty is not None:
+    if when.change is not None:
+        change = when.change
+        local = pd.Timestamp(change.last_before, tz="UTC").tz_convert(spec.timezone)
+        messages.append(
+            f"{name}: the reporting period changes from {human_step(change.before)} to "
+            f"{human_step(change.after)} after {local:%Y-%m-%d %H:%M} {spec.timezone}: read "
+            f"as one series every {human_step(cadence)}, {periods_empty:,} period(s) with no "
+            "row; load each part as its own source")
+    elif first_empty is not None:
         local = pd.Timestamp(first_empty, tz="UTC").tz_convert(spec.timezone)
         messages.append(
             f"{name}: {periods_empty:,} period(s) of {human_step(cadence)} with no row at all "
