@@ -149,3 +149,35 @@ def test_a_collection_gap_is_not_a_period_change(tmp_path):
                                     sector="Cell"))
     assert any("collection gap" in m for m in loaded.messages)
     assert not any("reporting period changes" in m for m in loaded.messages)
+
+
+@pytest.mark.parametrize("zone, offsets, named", [
+    ("Asia/Tehran", "+03:30", "Asia/Tehran"),
+    ("America/St_Johns", "-03:30, -02:30", "America/St_Johns"),
+])
+def test_times_with_offsets_but_no_timezone_say_the_calendar_is_utc(tmp_path, zone, offsets,
+                                                                   named):
+    """``2026-03-01T00:00:00+03:30`` with no ``timezone``: the instants are right but the
+    hours and weekdays learned and shown were UTC's, and nothing said so."""
+    table = export(["A", "B"], start="2026-03-07", periods=72)
+    table["Time"] = table["Time"].dt.tz_localize(zone, nonexistent="NaT")
+    table = table.dropna(subset=["Time"])
+    table["Time"] = table["Time"].map(lambda t: t.isoformat())
+    table.to_csv(tmp_path / "e.csv", index=False)
+    base = SourceSpec(path=tmp_path / "e.csv", timestamp="Time", sector="Cell")
+    loaded = load_source(base)
+    said = [m for m in loaded.messages if "but no timezone is set" in m]
+    assert len(said) == 1 and f"({offsets})" in said[0] and named in said[0]
+    assert loaded.counters.rows_loaded == len(table)
+    placed = load_source(SourceSpec(
+        path=tmp_path / "e.csv", timestamp="Time", sector="Cell", timezone=zone))
+    assert not any("no timezone" in m for m in placed.messages)
+    assert placed.frame["timestamp"].equals(loaded.frame["timestamp"])
+
+
+def test_an_aware_time_column_without_a_timezone_names_its_zone(tmp_path):
+    table = export(["A", "B"], periods=24)
+    table["Time"] = table["Time"].dt.tz_localize("America/Sao_Paulo")
+    loaded = load_source(SourceSpec(path=tmp_path / "e.parquet", timestamp="Time",
+                                    sector="Cell"), data=table)
+    assert any("set timezone = 'America/Sao_Paulo'" in m for m in loaded.messages)

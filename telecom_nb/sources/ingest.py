@@ -29,7 +29,7 @@ from telecom_nb.sources.columns import (
 )
 from telecom_nb.sources.files import RawSet, read_files
 from telecom_nb.sources.kpiinfo import KpiInfo, infer_kpi_info
-from telecom_nb.sources.local_time import localize
+from telecom_nb.sources.local_time import localize, offsets_without_zone
 from telecom_nb.sources.long_form import read_long
 from telecom_nb.sources.loss import RowFate, footer_rows, loss_error
 from telecom_nb.sources.reading import read_raw, string_columns
@@ -341,7 +341,7 @@ def _row_fate(
                              time_unit=spec.time_unit, other_columns=list(raw.columns))
     except KpiInputError as exc:
         raise KpiInputError(f"{name}: {exc}") from None
-    messages.extend(notes + parsed.notes)
+    messages.extend(notes + parsed.notes + offsets_without_zone(times, parsed, spec.timezone))
     if roles["sector"] is None:
         sectors = pd.Series(schema.SINGLE_SERIES_ID, index=raw.index)
     else:
