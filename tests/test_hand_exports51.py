@@ -181,3 +181,23 @@ def test_an_aware_time_column_without_a_timezone_names_its_zone(tmp_path):
     loaded = load_source(SourceSpec(path=tmp_path / "e.parquet", timestamp="Time",
                                     sector="Cell"), data=table)
     assert any("set timezone = 'America/Sao_Paulo'" in m for m in loaded.messages)
+
+
+def test_persian_digits_in_kpi_cells_are_numbers():
+    """A report from a Persian-locale spreadsheet writes ``۱۲٬۳۴۵`` (Persian digits, Arabic
+    thousands separator): the column was "not numeric" and left out of the KPIs."""
+    from telecom_nb.sources.values import ungrouped
+
+    assert ungrouped(pd.Series(["۱۲۳۴", "۱۲٬۳۴۵٫۶", "٩٨٫٥%", "12", None])).tolist()[:4] == [
+        1234.0, 12345.6, 98.5, 12.0]
+
+
+def test_an_export_with_persian_digits_keeps_the_kpi(tmp_path):
+    table = export(["تهران_1", "B"], periods=24)
+    digits = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
+    table["Users"] = np.arange(len(table)) + 1000
+    table["Users"] = table["Users"].map(lambda v: f"{v:,}".translate(digits).replace(",", "٬"))
+    table.to_csv(tmp_path / "e.csv", index=False)
+    loaded = load_source(SourceSpec(path=tmp_path / "e.csv", timestamp="Time", sector="Cell"))
+    assert "Users" in loaded.kpis
+    assert sorted(loaded.frame["Users"]) == list(np.arange(len(table)) + 1000.0)
