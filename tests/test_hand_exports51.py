@@ -201,3 +201,22 @@ def test_an_export_with_persian_digits_keeps_the_kpi(tmp_path):
     loaded = load_source(SourceSpec(path=tmp_path / "e.csv", timestamp="Time", sector="Cell"))
     assert "Users" in loaded.kpis
     assert sorted(loaded.frame["Users"]) == list(np.arange(len(table)) + 1000.0)
+
+
+def test_an_iso_file_stacked_with_a_day_first_file_keeps_its_dates(tmp_path):
+    """``day1.csv`` in ISO (``2026-03-01 00:00``) and ``day2.csv`` in ``03.03.2026 00:00``:
+    the day-first reading the second needs was applied to the first too, which pandas
+    reads year-day-month: March 1-3 landed on January 3, February 3 and March 3 ("1,368
+    period(s) of 1 h with no row"), exit 0."""
+    a, b = export(["A", "B"], periods=72), export(["A", "B"], start="2026-03-03", periods=72)
+    a["Time"] = a["Time"].dt.strftime("%Y-%m-%d %H:%M")
+    b["Time"] = b["Time"].dt.strftime("%d.%m.%Y %H:%M")
+    a.to_csv(tmp_path / "day1.csv", index=False)
+    b.to_csv(tmp_path / "day2.csv", index=False)
+    loaded = load_source(SourceSpec(path=(tmp_path / "day1.csv", tmp_path / "day2.csv"),
+                                    timestamp="Time", sector="Cell"))
+    stamps = loaded.frame["timestamp"]
+    assert stamps.min() == pd.Timestamp("2026-03-01", tz="UTC")
+    assert stamps.max() == pd.Timestamp("2026-03-05 23:00", tz="UTC")
+    assert loaded.counters.periods_empty == 0 and loaded.counters.timestamps == 120
+    assert loaded.counters.rows_redelivered == 48

@@ -325,7 +325,7 @@ def _text(values: pd.Series) -> ParsedTimes:
                     "network's wall clock"]
     dayfirst, notes = _day_first(values)
     notes = dst_note + notes
-    utc = _parse_text(values, dayfirst)
+    utc = _parse_day_first(values) if dayfirst else _parse_text(values)
     naive = ~values.str.contains(_HAS_OFFSET, regex=True, na=False).to_numpy()
     form = "text (day-first)" if dayfirst else "text"
     return ParsedTimes(utc, utc.isna().to_numpy(), naive, form, notes)
@@ -353,6 +353,20 @@ def _parse_text(values: pd.Series, dayfirst: bool = False) -> pd.Series:
     lookup = pd.Series(retried[ok].to_numpy(), index=distinct[ok])
     out = out.astype(retried.dtype) if out.dtype != retried.dtype else out.copy()
     out[failed] = odd.map(lookup)
+    return out
+
+
+def _parse_day_first(values: pd.Series) -> pd.Series:
+    """``dd/mm/yyyy`` values day-first and the others (ISO ``2026-03-01``) as written:
+    pandas' ``dayfirst`` reads ISO dates year-day-month, so two files stacked, one ISO and
+    one ``03.03.2026``, put the ISO file's March 1-3 on January 3, February 3, March 3."""
+    slashed = values.str.match(_SLASH_DATE, na=False).to_numpy()
+    if slashed.all():
+        return _parse_text(values, dayfirst=True)
+    out = _all_nat(values.index)
+    for part, dayfirst in ((slashed, True), (~slashed, False)):
+        if part.any():
+            out[part] = _parse_text(values[part], dayfirst=dayfirst).astype(UTC_DTYPE)
     return out
 
 
