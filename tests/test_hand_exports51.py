@@ -220,3 +220,30 @@ def test_an_iso_file_stacked_with_a_day_first_file_keeps_its_dates(tmp_path):
     assert stamps.max() == pd.Timestamp("2026-03-05 23:00", tz="UTC")
     assert loaded.counters.periods_empty == 0 and loaded.counters.timestamps == 120
     assert loaded.counters.rows_redelivered == 48
+
+
+@pytest.mark.parametrize("second, names", [
+    (",,%,Erl", ["CSSR (%)", "Traffic (Erl)"]),  # a units line; a unit already named kept
+    (",,Setup SR (%),Volume (Erl)", ["CSSR (%) Setup SR (%)", "Traffic (Erl) Volume (Erl)"]),
+])
+def test_a_csv_header_over_two_lines_is_joined_not_a_row(tmp_path, second, names):
+    """A second header line (units, or names under merged group cells saved from a
+    workbook) was read as a data row without a time (dropped, and the 1 % rule's on a
+    short file) and its names lost ('Unnamed: 3' scored as a KPI)."""
+    lines = export(["A", "B"], periods=6).to_csv(index=False).splitlines()
+    lines.insert(1, second)
+    (tmp_path / "e.csv").write_text("\n".join(lines) + "\n")
+    loaded = load_source(SourceSpec(path=tmp_path / "e.csv", timestamp="Time", sector="Cell"))
+    assert loaded.kpis == names
+    assert loaded.counters.rows_read == loaded.counters.rows_loaded == 12
+    assert loaded.frame[names[0]].dtype == float
+
+
+def test_a_merged_group_line_in_a_csv_names_the_columns_under_it(tmp_path):
+    table = export(["A", "B"], periods=6)
+    body = table.to_csv(index=False, header=False)
+    text = "Time,Cell,Accessibility,Traffic,\n,,CSSR (%),Voice (Erl),Data (Erl)\n" + body.replace(
+        "\n", ",1.5\n")
+    (tmp_path / "e.csv").write_text(text)
+    loaded = load_source(SourceSpec(path=tmp_path / "e.csv", timestamp="Time", sector="Cell"))
+    assert loaded.kpis == ["Accessibility CSSR (%)", "Traffic Voice (Erl)", "Traffic Data (Erl)"]

@@ -18,6 +18,7 @@ import pandas as pd
 from telecom_nb.errors import KpiInputError
 from telecom_nb.heap_trim import release_arrow_pool
 from telecom_nb.sources.textfile import LEGACY, FileNote, describe_layout, sniff
+from telecom_nb.sources.values import null_tokens, ungrouped
 
 #: a ``.zip`` holds one text export (read without unpacking it to disk)
 CSV_SUFFIXES = (".csv", ".csv.gz", ".txt", ".tsv", ".txt.gz", ".tsv.gz", ".zip")
@@ -121,7 +122,43 @@ def _read_text(path: Path, encoding: str | None, text_columns: tuple[str, ...] =
         except UnicodeDecodeError:
             layout = replace(layout, encoding="latin-1")
             frame = pd.read_csv(path, low_memory=False, **layout.options())
-    return RawFile(frame, describe_layout(layout), layout.encoding, layout.skip)
+    notes = describe_layout(layout)
+    names = header_continued(frame)
+    if names is not None:  # read again without the second header line: typed as numbers
+        options = {**layout.options(), "skiprows": [*range(layout.skip), layout.skip + 1]}
+        frame = pd.read_csv(path, low_memory=False, **options)
+        frame.columns = names
+        notes.append(FileNote(f"header continued on line {layout.skip + 2} (units or "
+                              f"merged group names) joined, e.g. {names[-1]!r}"))
+    return RawFile(frame, notes, layout.encoding, layout.skip)
+
+
+def header_continued(frame: pd.DataFrame) -> list[str] | None:
+    """Column names when the first row is a second header line, else None: text only (no
+    number, no vendor null) over columns that are numbers below it, blank elsewhere (the
+    time and cell columns). A units line (``,,%,Mbps``: short words) is added to each name
+    in brackets; a line of names (under merged group cells: ``Throughput,,`` over
+    ``,DL,UL``) is joined to them. Read as data, it was a row without a time and its
+    names were lost."""
+    if len(frame) < 3:
+        return None
+    first = frame.iloc[0]
+    text = first.astype("str").str.strip()
+    filled = (first.notna() & (text != "")).to_numpy()
+    if not filled.any() or filled.all():
+        return None
+    words = text[filled]
+    if ungrouped(words).notna().any() or null_tokens(words).any():
+        return None
+    below = frame.iloc[1:51].loc[:, filled]
+    if not all(ungrouped(below[c]).notna().mean() >= 0.9 for c in below.columns):
+        return None
+    header = [None if str(c).startswith("Unnamed: ") else str(c) for c in frame.columns]
+    units = all(len(w) <= 10 and " " not in w for w in words)  # %, Erl, Mbps, kbit/s
+    if any(h is None for h in header) or not units:
+        return joined_header(pd.DataFrame([header, first.where(filled, None).tolist()]))
+    return [f"{name} ({word})" if ok and word not in name else name
+            for name, word, ok in zip(header, text, filled, strict=True)]
 
 
 def read_excel(path: Path, sheet: str | None) -> RawFile:
