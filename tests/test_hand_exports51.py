@@ -247,3 +247,29 @@ def test_a_merged_group_line_in_a_csv_names_the_columns_under_it(tmp_path):
     (tmp_path / "e.csv").write_text(text)
     loaded = load_source(SourceSpec(path=tmp_path / "e.csv", timestamp="Time", sector="Cell"))
     assert loaded.kpis == ["Accessibility CSSR (%)", "Traffic Voice (Erl)", "Traffic Data (Erl)"]
+
+
+def test_inventory_ids_spelled_otherwise_still_join(tmp_path):
+    """The site database writes Arabic yeh/kaf (``كرج_يك_1``) where the OSS writes Persian
+    ones (``کرج_یک_1``), or another case (``thr002_1``): every such cell was "not in
+    sites.csv", off the map."""
+    cells = ["کرج_یک_1", "THR002_1", "شیراز_1"]
+    export(cells).to_csv(tmp_path / "e.csv", index=False)
+    pd.DataFrame({"Cell Name": ["كرج_يك_1", "thr002_1", "شيراز_1", "THR009_1"],
+                  "Latitude": [35.8, 35.7, 29.6, 35.0], "Longitude": [51.0, 51.4, 52.5, 51.0]}
+                 ).to_csv(tmp_path / "sites.csv", index=False)
+    loaded = load_source(SourceSpec(path=tmp_path / "e.csv", timestamp="Time", sector="Cell",
+                                    sites=SitesSpec(tmp_path / "sites.csv")))
+    assert loaded.sites_missing == []
+    first = loaded.frame.groupby("sector_id")["lat"].first()
+    assert first.to_dict() == {"THR002_1": 35.7, "شیراز_1": 29.6, "کرج_یک_1": 35.8}
+    assert any("name written otherwise" in m for m in loaded.messages)
+
+
+def test_two_inventory_ids_of_one_spelling_are_not_guessed(tmp_path):
+    export(["abc_1"]).to_csv(tmp_path / "e.csv", index=False)
+    pd.DataFrame({"Cell Name": ["ABC_1", "Abc_1"], "Latitude": [1.0, 2.0],
+                  "Longitude": [1.0, 2.0]}).to_csv(tmp_path / "sites.csv", index=False)
+    loaded = load_source(SourceSpec(path=tmp_path / "e.csv", timestamp="Time", sector="Cell",
+                                    sites=SitesSpec(tmp_path / "sites.csv")))
+    assert loaded.sites_missing == ["abc_1"]

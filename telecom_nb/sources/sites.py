@@ -124,7 +124,9 @@ def join_inventory(frame: pd.DataFrame, inventory: Inventory) -> tuple[pd.DataFr
     sectors = frame[schema.SECTOR]
     distinct = pd.Index(pd.unique(sectors))
     for how, find in (("a part of their object path", path_keys),
-                      ("number (leading zeros aside)", digit_keys)):
+                      ("number (leading zeros aside)", digit_keys),
+                      ("name written otherwise (case, Arabic/Persian letter forms)",
+                       spelling_keys)):
         keys = find(distinct, inventory.table.index)
         if not len(keys):
             continue
@@ -183,6 +185,33 @@ def digit_keys(sectors: pd.Index, known: pd.Index) -> pd.Series:
     by_number = by_number[~by_number.index.duplicated(keep=False)]
     found = pd.Series(unknown.astype("str").str.lstrip("0").to_numpy(), index=unknown)
     return found.map(by_number).dropna().astype(object)
+
+
+#: one spelling of letters that inventories and OSS exports write differently: Arabic
+#: yeh/kaf/alef maksura as Persian ones, zero-width non-joiner and tatweel dropped
+_SPELLING = str.maketrans({"\u064a": "\u06cc", "\u0649": "\u06cc", "\u0643": "\u06a9",
+                           "\u200c": None, "\u0640": None})
+
+
+def spelled(ids: pd.Index) -> pd.Index:
+    """Ids in one spelling: Unicode-compatible forms (NFKC: presentation forms, full-width
+    digits), case folded, spaces collapsed, Arabic and Persian letter forms as one."""
+    text = pd.Series(ids.astype("str"), dtype=object).str.normalize("NFKC").str.casefold()
+    text = text.str.translate(_SPELLING).str.replace(r"\s+", " ", regex=True).str.strip()
+    return pd.Index(text.to_numpy())
+
+
+def spelling_keys(sectors: pd.Index, known: pd.Index) -> pd.Series:
+    """Inventory id per export sector id that is not one itself but is spelled the same
+    way (``THR002_1`` / ``thr002_1``, ``کرج_1`` with Persian kaf / ``كرج_1`` with Arabic
+    kaf); only when one inventory id has that spelling."""
+    unknown = sectors[~sectors.isin(known)].dropna()
+    if not len(unknown):
+        return pd.Series(dtype=object)
+    by_spelling = pd.Series(known.to_numpy(dtype=object), index=spelled(known))
+    by_spelling = by_spelling[~by_spelling.index.duplicated(keep=False)]
+    found = pd.Series(spelled(unknown).to_numpy(), index=unknown)
+    return found.map(by_spelling).dropna().astype(object)
 
 
 def missing_message(missing: list[str], n_sectors: int, inventory: str) -> str:
