@@ -273,3 +273,19 @@ def test_two_inventory_ids_of_one_spelling_are_not_guessed(tmp_path):
     loaded = load_source(SourceSpec(path=tmp_path / "e.csv", timestamp="Time", sector="Cell",
                                     sites=SitesSpec(tmp_path / "sites.csv")))
     assert loaded.sites_missing == ["abc_1"]
+
+
+def test_a_workbook_whose_first_sheet_is_a_summary_names_the_data_sheet(tmp_path):
+    """The first sheet is a summary, the rows on 'Data': the error named the summary's
+    columns and asked "did you mean 'Cells' for 'Cell'?"."""
+    pytest.importorskip("openpyxl")
+    with pd.ExcelWriter(tmp_path / "report.xlsx") as book:
+        pd.DataFrame({"Report": ["Cell KPI"], "Cells": [2]}).to_excel(
+            book, sheet_name="Summary", index=False)
+        export(["A", "B"], periods=4).to_excel(book, sheet_name="Data", index=False)
+    spec = SourceSpec(path=tmp_path / "report.xlsx", timestamp="Time", sector="Cell")
+    with pytest.raises(KpiInputError, match="sheet 'Data' has them: set sheet = 'Data'"):
+        load_source(spec)
+    assert load_source(SourceSpec(
+        path=tmp_path / "report.xlsx", timestamp="Time", sector="Cell", sheet="Data")
+    ).counters.rows_loaded == 8

@@ -32,7 +32,7 @@ from telecom_nb.sources.kpiinfo import KpiInfo, infer_kpi_info
 from telecom_nb.sources.local_time import localize, offsets_without_zone
 from telecom_nb.sources.long_form import read_long
 from telecom_nb.sources.loss import RowFate, footer_rows, loss_error
-from telecom_nb.sources.reading import read_raw, string_columns
+from telecom_nb.sources.reading import other_sheets, read_raw, string_columns
 from telecom_nb.sources.row_flags import read_flags
 from telecom_nb.sources.sites import (
     AZIMUTH,
@@ -149,7 +149,7 @@ def load_source(
     long_notes = read_long(raw_set, spec, name)  # one row per KPI: widened, or kept as is
     raw = raw_set.frame
     try:
-        roles = _roles(raw, spec)
+        roles = _roles(raw, spec, raw_set.files if data is None else [])
         raw_set.require({c: "timestamp" for c in spec.timestamp} | (
             {roles["sector"]: "sector"} if roles["sector"] else {}))
         if raw.empty:
@@ -229,13 +229,7 @@ def load_source(
         timestamps=when.timestamps, periods_empty=periods_empty,
     )
     if when.change is not None:
-        change = when.change
-        local = pd.Timestamp(change.last_before, tz="UTC").tz_convert(spec.timezone)
-        messages.append(
-            f"{name}: the reporting period changes from {human_step(change.before)} to "
-            f"{human_step(change.after)} after {local:%Y-%m-%d %H:%M} {spec.timezone}: read "
-            f"as one series every {human_step(cadence)}, {periods_empty:,} period(s) with no "
-            "row; load each part as its own source")
+        messages.append(f"{name}: {when.change.says(cadence, periods_empty, spec.timezone)}")
     elif first_empty is not None:
         local = pd.Timestamp(first_empty, tz="UTC").tz_convert(spec.timezone)
         messages.append(
@@ -258,8 +252,9 @@ def load_source(
 # --------------------------------------------------------------------------- columns
 
 
-def _roles(raw: pd.DataFrame, spec: SourceSpec) -> dict:
-    """Input column per role (None: absent); one error naming every missing column."""
+def _roles(raw: pd.DataFrame, spec: SourceSpec, files: list[Path]) -> dict:
+    """Input column per role (None: absent); one error naming every missing column (and a
+    workbook's other sheet that has them: the first sheet is often a summary)."""
     columns = list(raw.columns)
     missing = [(c, "timestamp") for c in spec.timestamp if c not in columns]
     sector = spec.sector
@@ -275,6 +270,11 @@ def _roles(raw: pd.DataFrame, spec: SourceSpec) -> dict:
             missing.append((given, role))
         found[role] = given if given is not None else match_column(columns, names)
     if missing:
+        names = [c for c, _ in missing]
+        sheet = other_sheets(files[0], names) if spec.sheet is None and files else ""
+        if sheet:
+            raise KpiInputError(f"column(s) {', '.join(map(repr, names))} not in the first "
+                                f"sheet (its columns: {', '.join(columns)}){sheet}")
         raise KpiInputError(missing_columns_message(missing, columns))
     if sector is not None and sector in spec.timestamp:
         raise KpiInputError(f"column {sector!r} is mapped as both timestamp and sector")

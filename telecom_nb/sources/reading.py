@@ -233,6 +233,24 @@ def joined_header(rows: pd.DataFrame) -> list[str]:
     return names
 
 
+def other_sheets(path: Path, columns: list[str], rows: int = 30) -> str:
+    """``; sheet 'Data' has them: set sheet = 'Data' (--sheet)`` when a workbook's other
+    sheet holds all ``columns`` in its first rows, else ``""`` (read on the error path
+    only: a summary sheet first is common in report workbooks)."""
+    if not path.name.lower().endswith(EXCEL_SUFFIXES):
+        return ""
+    try:
+        sheets = pd.read_excel(path, sheet_name=None, header=None, nrows=rows,
+                               engine="openpyxl")
+    except (ImportError, OSError, ValueError):
+        return ""
+    for index, (sheet, grid) in enumerate(sheets.items()):
+        cells = {str(v).strip() for v in grid.to_numpy().ravel() if pd.notna(v)}
+        if index and set(columns) <= cells:
+            return f"; sheet {sheet!r} has them: set sheet = {sheet!r} (--sheet)"
+    return ""
+
+
 def string_columns(raw: pd.DataFrame, name: str) -> pd.DataFrame:
     """Column names as strings; duplicated names are an error (which one is meant?)."""
     raw.columns = [str(c) for c in raw.columns]

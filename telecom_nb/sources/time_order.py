@@ -38,6 +38,15 @@ class PeriodChange:
     after: pd.Timedelta
     last_before: int
 
+    def says(self, cadence: pd.Timedelta | None, periods_empty: int, zone: str) -> str:
+        """The load report's line, in the network's local time."""
+        local = pd.Timestamp(self.last_before, tz="UTC").tz_convert(zone)
+        every = human_step(cadence) if cadence is not None else "?"
+        return (f"the reporting period changes from {human_step(self.before)} to "
+                f"{human_step(self.after)} after {local:%Y-%m-%d %H:%M} {zone}: read as one "
+                f"series every {every}, {periods_empty:,} period(s) with no row; load each "
+                "part as its own source")
+
 
 def put_in_order(frame: pd.DataFrame) -> tuple[pd.DataFrame, TimeOrder]:
     """``frame`` sorted by time then sector string (untouched when already in that order,
