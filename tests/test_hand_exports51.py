@@ -289,3 +289,20 @@ def test_a_workbook_whose_first_sheet_is_a_summary_names_the_data_sheet(tmp_path
     assert load_source(SourceSpec(
         path=tmp_path / "report.xlsx", timestamp="Time", sector="Cell", sheet="Data")
     ).counters.rows_loaded == 8
+
+
+def test_solar_hijri_dates_are_read_as_the_days_they_are(tmp_path):
+    """``1404/12/10 10:00`` (Iranian report tools): read as the Gregorian year 1404 every
+    row was unreadable and the error suggested a time_format, which cannot help."""
+    table = export(["A", "B"], start="2026-03-19", periods=72)  # across Nowruz 1405
+    gregorian = table["Time"]
+    known = {"2026-03-19": "1404/12/28", "2026-03-20": "1404/12/29", "2026-03-21": "1405/01/01"}
+    table["Date"] = gregorian.dt.strftime("%Y-%m-%d").map(known)
+    table["Hour"] = gregorian.dt.strftime("%H:%M")
+    table.drop(columns="Time").to_csv(tmp_path / "e.csv", index=False)
+    loaded = load_source(SourceSpec(path=tmp_path / "e.csv", timestamp=["Date", "Hour"],
+                                    sector="Cell", timezone="Asia/Tehran"))
+    local = loaded.local_timestamps().dt.tz_localize(None)
+    assert local.min() == gregorian.min() and local.max() == gregorian.max()
+    assert loaded.counters.timestamps == 72
+    assert any("Solar Hijri" in m for m in loaded.messages)

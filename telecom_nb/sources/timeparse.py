@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from telecom_nb.errors import KpiInputError
+from telecom_nb.sources.jalali import solar_hijri
 
 EPOCH_UNITS = ("s", "ms", "us", "ns")
 #: Compact integer forms by digit count, tried before any epoch reading.
@@ -323,6 +324,9 @@ def _text(values: pd.Series) -> ParsedTimes:
         values = values.str.replace(_DST_MARK, "", regex=True)
         dst_note = [f"{int(marked.sum()):,} time(s) marked 'DST' (summer time) read as the "
                     "network's wall clock"]
+    hijri = solar_hijri(values)
+    if hijri is not None:  # "1404/12/10 10:00": Iranian tools' calendar
+        values, dst_note = hijri[0], dst_note + hijri[1]
     dayfirst, notes = _day_first(values)
     notes = dst_note + notes
     utc = _parse_day_first(values) if dayfirst else _parse_text(values)
