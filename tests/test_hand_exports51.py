@@ -306,3 +306,21 @@ def test_solar_hijri_dates_are_read_as_the_days_they_are(tmp_path):
     assert local.min() == gregorian.min() and local.max() == gregorian.max()
     assert loaded.counters.timestamps == 72
     assert any("Solar Hijri" in m for m in loaded.messages)
+
+
+def test_a_legacy_file_in_another_script_shows_its_names_in_each_code_page(tmp_path):
+    """Persian cell names in Windows-1256 were read as cp1252 ('ÊåÑÇä_1') and the note only
+    said "if names look wrong": now it shows what the first such name reads in each code
+    page; a Western European cp1252 file keeps its plain note."""
+    table = export(["تهران_1", "شيراز_2"], periods=4)  # Arabic yeh: cp1256 has no Persian one
+    table.to_csv(tmp_path / "fa.csv", index=False, encoding="cp1256")
+    loaded = load_source(SourceSpec(path=tmp_path / "fa.csv", timestamp="Time", sector="Cell"))
+    said = [m for m in loaded.messages if "not Western European" in m]
+    assert len(said) == 1 and "'تهران_1' in cp1256" in said[0]
+    export(["Zürich_1", "São Paulo_2"], periods=4).to_csv(tmp_path / "de.csv", index=False,
+                                                           encoding="cp1252")
+    western = load_source(SourceSpec(path=tmp_path / "de.csv", timestamp="Time",
+                                     sector="Cell"))
+    assert sorted(western.frame["sector_id"].unique()) == ["São Paulo_2", "Zürich_1"]
+    assert not any("not Western European" in m for m in western.messages)
+    assert any("read as cp1252" in m for m in western.messages)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import codecs
 import csv
 import gzip
+import re
 import zipfile
 from collections import Counter
 from dataclasses import dataclass
@@ -52,6 +53,7 @@ class TextLayout:
     skip: int = 0  # physical lines before the header
     preamble: tuple[str, ...] = ()  # their non-blank text, for the report
     guessed: bool = False  # encoding chosen because strict UTF-8 failed
+    other_script: str = ""  # a word of the sample that reads as another script's letters
     text_columns: tuple[str, ...] = ()  # read as written (ids with leading zeros)
 
     def options(self) -> dict[str, object]:
@@ -200,13 +202,42 @@ def sniff(path: Path, encoding: str | None = None) -> TextLayout:
     lines = sample_lines(head, enc, truncated=len(head) == SAMPLE_BYTES)
     sep, header = find_header(lines)
     preamble = tuple(line.strip() for line in lines[:header] if line.strip())
-    return TextLayout(encoding=enc, sep=sep, skip=header, preamble=preamble, guessed=guessed)
+    return TextLayout(encoding=enc, sep=sep, skip=header, preamble=preamble, guessed=guessed,
+                      other_script=other_script(head) if guessed else "")
+
+
+#: a field holding a run of 3+ bytes above ASCII: a word of a non-Latin single-byte code
+#: page (Western European text has one accented letter between ASCII ones: ``Zürich``)
+_FIELD = re.compile(rb"[^,;\t\r\n\"]*[\x80-\xff]{3,}[^,;\t\r\n\"]*")
+_HIGH = re.compile(rb"[\x80-\xff]+")
+#: Windows code pages of other scripts, as ``--encoding`` names them
+OTHER_PAGES = ("cp1256", "cp1251", "cp1253", "cp1255")
+
+
+def other_script(head: bytes) -> str:
+    """``'ÊåÑÇä_1' reads 'تهران_1' in cp1256, 'Тегран_1' in cp1251 ...`` when most bytes
+    above ASCII come in runs (words of Arabic, Persian, Cyrillic, Greek or Hebrew letters
+    in a code page the bytes cannot tell apart), else ``""``: the reader is shown the
+    choices instead of names garbled in silence."""
+    high = sum(len(run) for run in _HIGH.findall(head))
+    found = _FIELD.findall(head)
+    in_runs = sum(len(run) for field in found for run in _HIGH.findall(field)
+                  if len(run) >= 3)
+    if not found or in_runs < 0.6 * high:
+        return ""
+    word = found[0].strip()[:40]
+    readings = ", ".join(f"{word.decode(page, 'replace')!r} in {page}" for page in OTHER_PAGES)
+    return f"{word.decode(LEGACY, 'replace')!r} reads {readings}"
 
 
 def describe_layout(layout: TextLayout) -> list[FileNote]:
     """What the report says about a file read other than as plain UTF-8 from line 1."""
     notes = []
-    if layout.encoding not in ("utf-8", "utf-8-sig"):  # plain UTF-8 needs no word
+    if layout.other_script:
+        notes.append(FileNote(f"not UTF-8; read as {layout.encoding}, but its words are "
+                              f"not Western European: {layout.other_script}; set encoding "
+                              "= '...' (--encoding) to the one that reads right"))
+    elif layout.encoding not in ("utf-8", "utf-8-sig"):  # plain UTF-8 needs no word
         how = ("not UTF-8; read as " + layout.encoding + " (set encoding = '...' / "
                "--encoding if names look wrong, e.g. cp1256, cp1251)") if layout.guessed \
             else f"read as {_SHOWN.get(layout.encoding, layout.encoding)}"
