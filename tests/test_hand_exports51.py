@@ -324,3 +324,19 @@ def test_a_legacy_file_in_another_script_shows_its_names_in_each_code_page(tmp_p
     assert sorted(western.frame["sector_id"].unique()) == ["São Paulo_2", "Zürich_1"]
     assert not any("not Western European" in m for m in western.messages)
     assert any("read as cp1252" in m for m in western.messages)
+
+
+def test_a_site_database_without_cells_places_each_cell_at_its_site(tmp_path):
+    """An inventory of sites (``Site ID``, ``LAT``, ``LON``), the export's cells named after
+    them (``ISF01_1``, ``ISF01-2``, ``TH1234A``): the load failed, "column 'Cell' not
+    found (mapped as sites sector)"."""
+    export(["ISF01_1", "ISF01-2", "TH1234A", "NEW9_1"]).to_csv(tmp_path / "e.csv", index=False)
+    pd.DataFrame({"Site ID": ["ISF01", "TH1234", "ISF0"], "LAT": [32.65, 35.7, 1.0],
+                  "LON": [51.67, 51.4, 1.0]}).to_csv(tmp_path / "sites.csv", index=False)
+    loaded = load_source(SourceSpec(path=tmp_path / "e.csv", timestamp="Time", sector="Cell",
+                                    sites=SitesSpec(tmp_path / "sites.csv")))
+    first = loaded.frame.groupby("sector_id")[["lat", "site"]].first()
+    assert first.loc["ISF01_1"].tolist() == [32.65, "ISF01"]
+    assert first.loc["ISF01-2"].tolist() == [32.65, "ISF01"]
+    assert first.loc["TH1234A"].tolist() == [35.7, "TH1234"]
+    assert loaded.sites_missing == ["NEW9_1"]

@@ -48,6 +48,7 @@ class Inventory:
     name: str
     messages: list[str] = field(default_factory=list)
     coords_invalid: int = 0
+    by_site: bool = False  # one row per site (no cell column): cells found by name prefix
 
 
 def coordinates(values: pd.Series, limit: float) -> tuple[np.ndarray, int]:
@@ -76,6 +77,9 @@ def read_inventory(spec: SitesSpec, export_sector: str | None = None) -> Invento
         SITE: spec.site or match_column(columns, SITE_NAMES),
         schema.PROVINCE: spec.province or match_column(columns, PROVINCE_NAMES),
     }
+    by_site = chosen["sector"] is None and chosen[SITE] is not None and not spec.sector
+    if by_site:  # a site database: a position per site, its cells named after it
+        chosen["sector"] = chosen[SITE]
     wanted = {"sector": spec.sector or export_sector or "Cell Name",
               schema.LAT: spec.lat or "lat", schema.LON: spec.lon or "lon"}
     missing = [(wanted[role], f"sites {role}") for role in wanted
@@ -101,7 +105,11 @@ def read_inventory(spec: SitesSpec, export_sector: str | None = None) -> Invento
     for role in (SITE, schema.PROVINCE):
         column = chosen[role]
         table[role] = raw[column].astype("str").to_numpy() if column else np.nan
-    inventory = Inventory(table=table, name=name, coords_invalid=invalid)
+    inventory = Inventory(table=table, name=name, coords_invalid=invalid, by_site=by_site)
+    if by_site:
+        inventory.messages.append(
+            f"{name} has a site column ({chosen[SITE]!r}) but no cell column: each cell is "
+            "placed at the site its id starts with")
     unnamed = table.index.isna()
     dup = table.index.duplicated(keep="first") & ~unnamed
     if unnamed.any() or dup.any():
@@ -123,7 +131,9 @@ def join_inventory(frame: pd.DataFrame, inventory: Inventory) -> tuple[pd.DataFr
     is looked up by the one part of its path that is."""
     sectors = frame[schema.SECTOR]
     distinct = pd.Index(pd.unique(sectors))
-    for how, find in (("a part of their object path", path_keys),
+    site_finder = (("the site id their name starts with", prefix_keys),) if inventory.by_site \
+        else ()
+    for how, find in (*site_finder, ("a part of their object path", path_keys),
                       ("number (leading zeros aside)", digit_keys),
                       ("name written otherwise (case, Arabic/Persian letter forms)",
                        spelling_keys)):
@@ -212,6 +222,19 @@ def spelling_keys(sectors: pd.Index, known: pd.Index) -> pd.Series:
     by_spelling = by_spelling[~by_spelling.index.duplicated(keep=False)]
     found = pd.Series(spelled(unknown).to_numpy(), index=unknown)
     return found.map(by_spelling).dropna().astype(object)
+
+
+def prefix_keys(sectors: pd.Index, known: pd.Index, longest: int = 4) -> pd.Series:
+    """Site id per export cell id that starts with it and ends in a short sector part
+    (``ISF01_1``, ``ISF01-2``, ``TH1234A`` -> ``ISF01``/``TH1234``): the longest such id,
+    found by cutting 1..``longest`` characters (and a ``_``/``-``/space) off the end."""
+    unknown = pd.Series(sectors[~sectors.isin(known)].dropna(), dtype=object)
+    found = pd.Series(np.nan, index=unknown.to_numpy(), dtype=object)
+    for cut in range(1, longest + 1):
+        stem = unknown.str[:-cut].str.rstrip("_- ").to_numpy()
+        hit = found.isna().to_numpy() & pd.Index(stem).isin(known) & (stem != "")
+        found[hit] = stem[hit]
+    return found.dropna()
 
 
 def missing_message(missing: list[str], n_sectors: int, inventory: str) -> str:
