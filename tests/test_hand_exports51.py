@@ -340,3 +340,15 @@ def test_a_site_database_without_cells_places_each_cell_at_its_site(tmp_path):
     assert first.loc["ISF01-2"].tolist() == [32.65, "ISF01"]
     assert first.loc["TH1234A"].tolist() == [35.7, "TH1234"]
     assert loaded.sites_missing == ["NEW9_1"]
+
+
+@pytest.mark.parametrize("name", ["Parameter", "Parameter Name", "Variable", "Statistics"])
+def test_a_long_export_whose_kpi_column_is_a_parameter_is_widened(tmp_path, name):
+    """``Parameter`` / ``Value`` (one row per cell, hour and KPI): exit 2, "144 of 288 rows
+    would be dropped ... rows of one time and sector differ in 'Parameter'"."""
+    table = export(["A", "B"], periods=12)
+    table.melt(id_vars=["Time", "Cell"], var_name=name, value_name="Value").to_csv(
+        tmp_path / "e.csv", index=False)
+    loaded = load_source(SourceSpec(path=tmp_path / "e.csv", timestamp="Time", sector="Cell"))
+    assert sorted(loaded.kpis) == ["CSSR (%)", "Traffic (Erl)"]
+    assert loaded.counters.rows_loaded == 24
