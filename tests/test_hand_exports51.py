@@ -352,3 +352,15 @@ def test_a_long_export_whose_kpi_column_is_a_parameter_is_widened(tmp_path, name
     loaded = load_source(SourceSpec(path=tmp_path / "e.csv", timestamp="Time", sector="Cell"))
     assert sorted(loaded.kpis) == ["CSSR (%)", "Traffic (Erl)"]
     assert loaded.counters.rows_loaded == 24
+
+
+@pytest.mark.parametrize("fmt", ["%d-%b-%y %I.%M.%S.000000 %p", "%d%b%Y:%H:%M:%S"])
+def test_database_default_time_forms_are_read(tmp_path, fmt):
+    """Oracle's ``01-MAR-26 12.15.00.000000 AM`` and SAS's ``01MAR2026:00:15:00`` (an
+    export pulled from the OSS database by a query): every row was unreadable."""
+    table = export(["A", "B"], periods=48, freq="15min")
+    stamps = table["Time"]
+    table["Time"] = stamps.dt.strftime(fmt).str.upper()
+    table.to_csv(tmp_path / "e.csv", index=False)
+    loaded = load_source(SourceSpec(path=tmp_path / "e.csv", timestamp="Time", sector="Cell"))
+    assert loaded.frame["timestamp"].dt.tz_localize(None).tolist() == sorted(stamps.tolist())

@@ -20,6 +20,7 @@ import pandas as pd
 
 from telecom_nb.errors import KpiInputError
 from telecom_nb.sources.jalali import solar_hijri
+from telecom_nb.sources.time_forms import database_times, excel_serial, is_excel_serial
 
 EPOCH_UNITS = ("s", "ms", "us", "ns")
 #: Compact integer forms by digit count, tried before any epoch reading.
@@ -28,10 +29,6 @@ COMPACT_FORMATS: dict[int, str] = {14: "%Y%m%d%H%M%S", 12: "%Y%m%d%H%M", 8: "%Y%
 EPOCH_WINDOW = (pd.Timestamp("1970-01-01", tz="UTC"), pd.Timestamp("2100-01-01", tz="UTC"))
 #: Any parsed date must land here (wider: wall times of any zone, text dates).
 DATE_WINDOW = (pd.Timestamp("1900-01-01", tz="UTC"), pd.Timestamp("2200-01-01", tz="UTC"))
-#: Spreadsheet serial days (Excel, LibreOffice: day 0 is 1899-12-30) taken as times when
-#: every value is in this range (1955-01-01 .. 2173-03-10)
-EXCEL_SERIALS = (20_090.0, 100_000.0)
-EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 _NS_PER = {"s": 1e9, "ms": 1e6, "us": 1e3, "ns": 1.0}
 #: the dtype of every parsed instant
 UTC_DTYPE = "datetime64[us, UTC]"
@@ -142,8 +139,8 @@ def _parse_times(
         compact = _compact(numbers, index)
         if compact is not None:
             return compact
-        if _is_excel_serial(numbers):
-            return _excel_serial(numbers, index)
+        if is_excel_serial(numbers):
+            return _spreadsheet_days(numbers, index)
         unit = _epoch_unit(numbers)
         return _epoch(numbers, index, unit, f"epoch {unit} (guessed from the magnitude)")
     return _text(values)
@@ -203,23 +200,10 @@ def _compact(numbers: np.ndarray, index: pd.Index) -> ParsedTimes | None:
     return ParsedTimes(utc, bad, ~bad, f"compact {fmt}")
 
 
-def _is_excel_serial(numbers: np.ndarray) -> bool:
-    """Spreadsheet day numbers (``46082.5`` is 2026-03-01 12:00): a column whose values all
-    lie in 1955-2173 as days since 1899-12-30. Read as epoch seconds they are all one
-    afternoon of 1970-01-01, which no KPI export is, so the two readings never compete."""
-    finite = numbers[np.isfinite(numbers)]
-    return bool(finite.size) and bool(((finite >= EXCEL_SERIALS[0])
-                                       & (finite < EXCEL_SERIALS[1])).all())
-
-
-def _excel_serial(numbers: np.ndarray, index: pd.Index) -> ParsedTimes:
-    """Day numbers as wall times (a spreadsheet has no zone), to the second: a serial
-    written with 6 decimals is 0.09 s off its minute."""
-    ok = np.isfinite(numbers)
-    seconds = np.zeros(len(numbers), dtype=np.int64)
-    seconds[ok] = np.round(numbers[ok] * 86_400).astype(np.int64)
-    stamps = EXCEL_EPOCH + pd.to_timedelta(seconds, unit="s")
-    utc = pd.Series(stamps, index=index).where(ok).dt.tz_localize("UTC").astype(UTC_DTYPE)
+def _spreadsheet_days(numbers: np.ndarray, index: pd.Index) -> ParsedTimes:
+    """Day numbers as wall times (a spreadsheet has no zone)."""
+    wall, ok = excel_serial(numbers, index)
+    utc = wall.dt.tz_localize("UTC").astype(UTC_DTYPE)
     return ParsedTimes(utc, ~ok, ok, "spreadsheet day numbers (days since 1899-12-30)",
                        ["times read as spreadsheet day numbers (days since 1899-12-30), "
                         "e.g. 46082.5 = 2026-03-01 12:00"])
@@ -324,6 +308,7 @@ def _text(values: pd.Series) -> ParsedTimes:
         values = values.str.replace(_DST_MARK, "", regex=True)
         dst_note = [f"{int(marked.sum()):,} time(s) marked 'DST' (summer time) read as the "
                     "network's wall clock"]
+    values = database_times(values)
     hijri = solar_hijri(values)
     if hijri is not None:  # "1404/12/10 10:00": Iranian tools' calendar
         values, dst_note = hijri[0], dst_note + hijri[1]
