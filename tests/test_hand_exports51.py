@@ -342,6 +342,16 @@ def test_a_site_database_without_cells_places_each_cell_at_its_site(tmp_path):
     assert loaded.sites_missing == ["NEW9_1"]
 
 
+def test_a_site_database_in_arabic_letters_places_cells_named_in_persian(tmp_path):
+    """Both at once (combo shape): sites ``كرج01`` (Arabic kaf), cells ``کرج01_1``."""
+    export(["کرج01_1", "کرج01_2"]).to_csv(tmp_path / "e.csv", index=False)
+    pd.DataFrame({"Site": ["كرج01"], "Lat": [35.8], "Long": [50.95]}).to_csv(
+        tmp_path / "sites.csv", index=False)
+    loaded = load_source(SourceSpec(path=tmp_path / "e.csv", timestamp="Time", sector="Cell",
+                                    sites=SitesSpec(tmp_path / "sites.csv")))
+    assert loaded.sites_missing == [] and loaded.frame["lat"].eq(35.8).all()
+
+
 @pytest.mark.parametrize("name", ["Parameter", "Parameter Name", "Variable", "Statistics"])
 def test_a_long_export_whose_kpi_column_is_a_parameter_is_widened(tmp_path, name):
     """``Parameter`` / ``Value`` (one row per cell, hour and KPI): exit 2, "144 of 288 rows

@@ -227,13 +227,17 @@ def spelling_keys(sectors: pd.Index, known: pd.Index) -> pd.Series:
 def prefix_keys(sectors: pd.Index, known: pd.Index, longest: int = 4) -> pd.Series:
     """Site id per export cell id that starts with it and ends in a short sector part
     (``ISF01_1``, ``ISF01-2``, ``TH1234A`` -> ``ISF01``/``TH1234``): the longest such id,
-    found by cutting 1..``longest`` characters (and a ``_``/``-``/space) off the end."""
+    found by cutting 1..``longest`` characters (and a ``_``/``-``/space) off the end;
+    compared as :func:`spelled` (a site database in Arabic letters, cells in Persian)."""
     unknown = pd.Series(sectors[~sectors.isin(known)].dropna(), dtype=object)
+    by_spelling = pd.Series(known.to_numpy(dtype=object), index=spelled(known))
+    by_spelling = by_spelling[~by_spelling.index.duplicated(keep=False)]
     found = pd.Series(np.nan, index=unknown.to_numpy(), dtype=object)
     for cut in range(1, longest + 1):
-        stem = unknown.str[:-cut].str.rstrip("_- ").to_numpy()
-        hit = found.isna().to_numpy() & pd.Index(stem).isin(known) & (stem != "")
-        found[hit] = stem[hit]
+        stem = unknown.str[:-cut].str.rstrip("_- ")
+        site = pd.Series(spelled(pd.Index(stem)), dtype=object).map(by_spelling)
+        hit = found.isna().to_numpy() & site.notna().to_numpy() & (stem != "").to_numpy()
+        found[hit] = site[hit].to_numpy()
     return found.dropna()
 
 
