@@ -85,11 +85,12 @@ def offsets_without_zone(values: pd.Series, parsed: ParsedTimes, zone: str) -> l
             return []
         return [f"times carry their zone ({name}) but no timezone is set: hours and "
                 f"weekdays are read in UTC; set timezone = '{name}' for the network's own"]
-    text = values[aware].astype("str")
+    first = ~pd.Series(values[aware].astype("str")).duplicated().to_numpy()  # distinct
+    text = values[aware][first].astype("str")
     found = text.str.extract(_OFFSET)
     sign = found[0].map({"+": 1, "-": -1})
     minutes = sign * (pd.to_numeric(found[1]) * 60 + pd.to_numeric(found[2]))
-    samples = pd.DataFrame({"utc": parsed.utc[aware], "minutes": minutes}).dropna()
+    samples = pd.DataFrame({"utc": parsed.utc[aware][first], "minutes": minutes}).dropna()
     samples = samples[samples["minutes"] != 0].drop_duplicates("minutes", keep="first")
     if samples.empty:
         return []

@@ -349,7 +349,9 @@ def _parse_day_first(values: pd.Series) -> pd.Series:
     """``dd/mm/yyyy`` values day-first and the others (ISO ``2026-03-01``) as written:
     pandas' ``dayfirst`` reads ISO dates year-day-month, so two files stacked, one ISO and
     one ``03.03.2026``, put the ISO file's March 1-3 on January 3, February 3, March 3."""
-    slashed = values.str.match(_SLASH_DATE, na=False).to_numpy()
+    codes, distinct = pd.factorize(values)  # the pattern read once per distinct value
+    slashed = np.append(pd.Series(distinct).str.match(_SLASH_DATE).to_numpy(dtype=bool),
+                        False)[codes]
     if slashed.all():
         return _parse_text(values, dayfirst=True)
     out = _all_nat(values.index)
