@@ -374,3 +374,21 @@ def test_database_default_time_forms_are_read(tmp_path, fmt):
     table.to_csv(tmp_path / "e.csv", index=False)
     loaded = load_source(SourceSpec(path=tmp_path / "e.csv", timestamp="Time", sector="Cell"))
     assert loaded.frame["timestamp"].dt.tz_localize(None).tolist() == sorted(stamps.tolist())
+
+
+def test_a_workbook_with_a_units_row_under_its_header(tmp_path):
+    """``Time, Cell, CSSR, Traffic`` then ``, , %, Erl``: the units row was a data row
+    without a time, 1 of 49 rows (2 %), exit 2 under the loss rule."""
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["Time", "Cell", "CSSR", "Traffic"])
+    sheet.append([None, None, "%", "Erl"])
+    for row in export(["A", "B"], periods=24).itertuples(index=False):
+        sheet.append([row[0].to_pydatetime(), row[1], row[2], row[3]])
+    book.save(tmp_path / "units.xlsx")
+    loaded = load_source(SourceSpec(path=tmp_path / "units.xlsx", timestamp="Time",
+                                    sector="Cell"))
+    assert loaded.kpis == ["CSSR (%)", "Traffic (Erl)"]
+    assert loaded.counters.rows_read == loaded.counters.rows_loaded == 48
+    assert loaded.frame["CSSR (%)"].dtype == float

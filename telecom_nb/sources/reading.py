@@ -193,6 +193,13 @@ def read_excel(path: Path, sheet: str | None) -> RawFile:
     else:
         frame = grid.iloc[header + 1:].reset_index(drop=True)
         frame.columns = [str(c) for c in grid.iloc[header]]
+        names = header_continued(frame.rename(columns=lambda c: "Unnamed: " if c == "nan"
+                                              else c))
+        if names is not None:  # a units row (or names) under the header row
+            frame = frame.iloc[1:].reset_index(drop=True)
+            frame.columns = [c if c != "Unnamed: " else "nan" for c in names]
+            notes.append(FileNote(f"header continued on row {header + 2} (units or group "
+                                  f"names) joined, e.g. {names[-1]!r}"))
     frame = frame.loc[:, [c != "nan" for c in frame.columns]].infer_objects()
     if header:
         notes.append(FileNote(f"skipped {header} row(s) above the header (row {header + 1})"))
