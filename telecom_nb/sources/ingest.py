@@ -29,10 +29,10 @@ from telecom_nb.sources.columns import (
 )
 from telecom_nb.sources.files import RawSet, read_files
 from telecom_nb.sources.kpiinfo import KpiInfo, infer_kpi_info
-from telecom_nb.sources.local_time import localize
+from telecom_nb.sources.local_time import localize, offsets_without_zone
 from telecom_nb.sources.long_form import read_long
 from telecom_nb.sources.loss import RowFate, footer_rows, loss_error
-from telecom_nb.sources.reading import read_raw, string_columns
+from telecom_nb.sources.reading import other_sheets, read_raw, string_columns
 from telecom_nb.sources.row_flags import read_flags
 from telecom_nb.sources.sites import (
     AZIMUTH,
@@ -149,7 +149,7 @@ def load_source(
     long_notes = read_long(raw_set, spec, name)  # one row per KPI: widened, or kept as is
     raw = raw_set.frame
     try:
-        roles = _roles(raw, spec)
+        roles = _roles(raw, spec, raw_set.files if data is None else [])
         raw_set.require({c: "timestamp" for c in spec.timestamp} | (
             {roles["sector"]: "sector"} if roles["sector"] else {}))
         if raw.empty:
@@ -228,7 +228,9 @@ def load_source(
         sectors_without_site=len(sites_missing),
         timestamps=when.timestamps, periods_empty=periods_empty,
     )
-    if first_empty is not None:
+    if when.change is not None:
+        messages.append(f"{name}: {when.change.says(cadence, periods_empty, spec.timezone)}")
+    elif first_empty is not None:
         local = pd.Timestamp(first_empty, tz="UTC").tz_convert(spec.timezone)
         messages.append(
             f"{name}: {periods_empty:,} period(s) of {human_step(cadence)} with no row at all "
@@ -250,8 +252,9 @@ def load_source(
 # --------------------------------------------------------------------------- columns
 
 
-def _roles(raw: pd.DataFrame, spec: SourceSpec) -> dict:
-    """Input column per role (None: absent); one error naming every missing column."""
+def _roles(raw: pd.DataFrame, spec: SourceSpec, files: list[Path]) -> dict:
+    """Input column per role (None: absent); one error naming every missing column (and a
+    workbook's other sheet that has them: the first sheet is often a summary)."""
     columns = list(raw.columns)
     missing = [(c, "timestamp") for c in spec.timestamp if c not in columns]
     sector = spec.sector
@@ -267,6 +270,11 @@ def _roles(raw: pd.DataFrame, spec: SourceSpec) -> dict:
             missing.append((given, role))
         found[role] = given if given is not None else match_column(columns, names)
     if missing:
+        names = [c for c, _ in missing]
+        sheet = other_sheets(files[0], names) if spec.sheet is None and files else ""
+        if sheet:
+            raise KpiInputError(f"column(s) {', '.join(map(repr, names))} not in the first "
+                                f"sheet (its columns: {', '.join(columns)}){sheet}")
         raise KpiInputError(missing_columns_message(missing, columns))
     if sector is not None and sector in spec.timestamp:
         raise KpiInputError(f"column {sector!r} is mapped as both timestamp and sector")
@@ -333,7 +341,7 @@ def _row_fate(
                              time_unit=spec.time_unit, other_columns=list(raw.columns))
     except KpiInputError as exc:
         raise KpiInputError(f"{name}: {exc}") from None
-    messages.extend(notes + parsed.notes)
+    messages.extend(notes + parsed.notes + offsets_without_zone(times, parsed, spec.timezone))
     if roles["sector"] is None:
         sectors = pd.Series(schema.SINGLE_SERIES_ID, index=raw.index)
     else:

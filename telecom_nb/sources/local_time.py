@@ -63,3 +63,46 @@ def _before_change(wall: pd.Series, zone: str) -> pd.Series:
     utc = pd.DatetimeIndex([t.to_pydatetime().replace(tzinfo=tz) for t in distinct],
                            tz="UTC") if len(distinct) else pd.DatetimeIndex([], tz="UTC")
     return pd.Series(utc.take(codes), index=wall.index).astype(UTC_DTYPE)
+
+
+#: zones worth suggesting (not ``Etc/GMT-1``, ``SystemV/...`` or old aliases like ``Iran``)
+_AREAS = ("Africa/", "America/", "Antarctica/", "Asia/", "Atlantic/", "Australia/",
+          "Europe/", "Indian/", "Pacific/")
+_OFFSET = r"([+-])(\d{2}):?(\d{2})\s*$"
+
+
+def offsets_without_zone(values: pd.Series, parsed: ParsedTimes, zone: str) -> list[str]:
+    """One note when times carry their own UTC offsets (``...+03:30``, or an aware column)
+    but no time zone was given: instants are right, but the hours and days the detector
+    learns and the dashboard shows are UTC's, not the network's. Names the zones whose
+    offsets match every distinct offset seen (a handful of instants, ~400 zones)."""
+    aware = ~parsed.naive & ~parsed.bad
+    if zone != "UTC" or not aware.any():
+        return []
+    if isinstance(values.dtype, pd.DatetimeTZDtype):
+        name = str(values.dt.tz)
+        if name in ("UTC", "UTC+00:00"):
+            return []
+        return [f"times carry their zone ({name}) but no timezone is set: hours and "
+                f"weekdays are read in UTC; set timezone = '{name}' for the network's own"]
+    first = ~pd.Series(values[aware].astype("str")).duplicated().to_numpy()  # distinct
+    text = values[aware][first].astype("str")
+    found = text.str.extract(_OFFSET)
+    sign = found[0].map({"+": 1, "-": -1})
+    minutes = sign * (pd.to_numeric(found[1]) * 60 + pd.to_numeric(found[2]))
+    samples = pd.DataFrame({"utc": parsed.utc[aware][first], "minutes": minutes}).dropna()
+    samples = samples[samples["minutes"] != 0].drop_duplicates("minutes", keep="first")
+    if samples.empty:
+        return []
+    seen = ", ".join(f"{'+' if m > 0 else '-'}{abs(int(m)) // 60:02d}:{abs(int(m)) % 60:02d}"
+                     for m in samples["minutes"])
+    matching = [name for name in sorted(zoneinfo.available_timezones())
+                if name.startswith(_AREAS) and all(
+                    t.to_pydatetime().astimezone(zoneinfo.ZoneInfo(name)).utcoffset()
+                    == pd.Timedelta(minutes=m)
+                    for t, m in zip(samples["utc"], samples["minutes"], strict=True))]
+    hint = (f" (zones with these offsets: {', '.join(matching[:4])}"
+            f"{f' and {len(matching) - 4} more' if len(matching) > 4 else ''})"
+            if matching else "")
+    return [f"times carry UTC offsets ({seen}) but no timezone is set: hours and weekdays "
+            f"are read in UTC, not the network's; set timezone = '...'{hint}"]

@@ -24,7 +24,9 @@ from telecom_nb.sources.time_order import file_numbers
 
 #: words of a column name that names the KPI of each row
 NAME_WORDS = frozenset({"kpi", "kpis", "counter", "counters", "metric", "metrics",
-                        "indicator", "measure", "measurement", "measurand", "statistic"})
+                        "indicator", "indicators", "measure", "measures", "measurement",
+                        "measurements", "measurand", "statistic", "statistics",
+                        "parameter", "parameters", "variable"})
 #: most distinct KPI names a long export is taken to have
 MAX_NAMES = 2_000
 

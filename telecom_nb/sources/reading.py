@@ -12,13 +12,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from telecom_nb.errors import KpiInputError
 from telecom_nb.heap_trim import release_arrow_pool
 from telecom_nb.sources.textfile import LEGACY, FileNote, describe_layout, sniff
+from telecom_nb.sources.values import null_tokens, ungrouped
 
-CSV_SUFFIXES = (".csv", ".csv.gz", ".txt", ".tsv", ".txt.gz", ".tsv.gz")
+#: a ``.zip`` holds one text export (read without unpacking it to disk)
+CSV_SUFFIXES = (".csv", ".csv.gz", ".txt", ".tsv", ".txt.gz", ".tsv.gz", ".zip")
 PARQUET_SUFFIXES = (".parquet", ".pq")
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
 #: every suffix an export may have (a folder of exports is read by these)
@@ -119,7 +122,43 @@ def _read_text(path: Path, encoding: str | None, text_columns: tuple[str, ...] =
         except UnicodeDecodeError:
             layout = replace(layout, encoding="latin-1")
             frame = pd.read_csv(path, low_memory=False, **layout.options())
-    return RawFile(frame, describe_layout(layout), layout.encoding, layout.skip)
+    notes = describe_layout(layout)
+    names = header_continued(frame)
+    if names is not None:  # read again without the second header line: typed as numbers
+        options = {**layout.options(), "skiprows": [*range(layout.skip), layout.skip + 1]}
+        frame = pd.read_csv(path, low_memory=False, **options)
+        frame.columns = names
+        notes.append(FileNote(f"header continued on line {layout.skip + 2} (units or "
+                              f"merged group names) joined, e.g. {names[-1]!r}"))
+    return RawFile(frame, notes, layout.encoding, layout.skip)
+
+
+def header_continued(frame: pd.DataFrame) -> list[str] | None:
+    """Column names when the first row is a second header line, else None: text only (no
+    number, no vendor null) over columns that are numbers below it, blank elsewhere (the
+    time and cell columns). A units line (``,,%,Mbps``: short words) is added to each name
+    in brackets; a line of names (under merged group cells: ``Throughput,,`` over
+    ``,DL,UL``) is joined to them. Read as data, it was a row without a time and its
+    names were lost."""
+    if len(frame) < 3:
+        return None
+    first = frame.iloc[0]
+    text = first.astype("str").str.strip()
+    filled = (first.notna() & (text != "")).to_numpy()
+    if not filled.any() or filled.all():
+        return None
+    words = text[filled]
+    if ungrouped(words).notna().any() or null_tokens(words).any():
+        return None
+    below = frame.iloc[1:51].loc[:, filled]
+    if not all(ungrouped(below[c]).notna().mean() >= 0.9 for c in below.columns):
+        return None
+    header = [None if str(c).startswith("Unnamed: ") else str(c) for c in frame.columns]
+    units = all(len(w) <= 10 and " " not in w for w in words)  # %, Erl, Mbps, kbit/s
+    if any(h is None for h in header) or not units:
+        return joined_header(pd.DataFrame([header, first.where(filled, None).tolist()]))
+    return [f"{name} ({word})" if ok and word not in name else name
+            for name, word, ok in zip(header, text, filled, strict=True)]
 
 
 def read_excel(path: Path, sheet: str | None) -> RawFile:
@@ -143,13 +182,80 @@ def read_excel(path: Path, sheet: str | None) -> RawFile:
     body = filled[len(filled) // 2:]
     width = int(pd.Series(body[body > 0]).mode().max()) if (body > 0).any() else 0
     header = int(next((i for i, n in enumerate(filled) if n == width), 0))
-    frame = grid.iloc[header + 1:].reset_index(drop=True)
-    frame.columns = [str(c) for c in grid.iloc[header]]
-    frame = frame.loc[:, [c != "nan" for c in frame.columns]].infer_objects()
+    top = _header_block(grid, filled, header)
     notes = []
+    if top < header:  # a header over several rows (merged group cells above the names)
+        frame = grid.iloc[header:].reset_index(drop=True)
+        frame.columns = joined_header(grid.iloc[top:header])
+        notes.append(FileNote(f"header read from rows {top + 1}-{header} joined (merged "
+                              f"cells), e.g. {frame.columns[-1]!r}"))
+        header = top
+    else:
+        frame = grid.iloc[header + 1:].reset_index(drop=True)
+        frame.columns = [str(c) for c in grid.iloc[header]]
+        names = header_continued(frame.rename(columns=lambda c: "Unnamed: " if c == "nan"
+                                              else c))
+        if names is not None:  # a units row (or names) under the header row
+            frame = frame.iloc[1:].reset_index(drop=True)
+            frame.columns = [c if c != "Unnamed: " else "nan" for c in names]
+            notes.append(FileNote(f"header continued on row {header + 2} (units or group "
+                                  f"names) joined, e.g. {names[-1]!r}"))
+    frame = frame.loc[:, [c != "nan" for c in frame.columns]].infer_objects()
     if header:
         notes.append(FileNote(f"skipped {header} row(s) above the header (row {header + 1})"))
     return RawFile(frame, notes, skipped=header)
+
+
+def _header_block(grid: pd.DataFrame, filled: np.ndarray, first_full: int) -> int:
+    """The first row of a header spread over the rows above ``first_full`` (which is then
+    data: it holds numbers or dates), or ``first_full`` when that row is the header. A
+    workbook's merged group cells (``Throughput`` over ``DL``/``UL``) leave every header
+    row narrower than the body, so the first row as wide was the first data row."""
+    row = grid.iloc[first_full]
+    if row.dropna().map(lambda v: isinstance(v, str)).all():
+        return first_full
+    top = first_full
+    while top > 0 and filled[top - 1] >= 2:
+        top -= 1
+    named = grid.iloc[top:first_full].notna().any(axis=0) | grid.iloc[first_full:].isna().all()
+    return top if top < first_full and bool(named.all()) else first_full
+
+
+def joined_header(rows: pd.DataFrame) -> list[str]:
+    """One name per column from header rows: a merged cell's value (kept by the sheet in
+    its first cell only) carried right under names below it, the parts joined by a space
+    (``Throughput`` + ``DL (Mbps)`` -> ``Throughput DL (Mbps)``)."""
+    cells = rows.astype(object).where(rows.notna(), None)
+    last = cells.iloc[-1]
+    parts = []
+    for index in range(len(cells)):
+        line = cells.iloc[index]
+        if index < len(cells) - 1:
+            line = line.ffill().where(last.notna() | line.notna(), None)
+        parts.append(line)
+    names = []
+    for column in cells.columns:
+        words = [str(p[column]).strip() for p in parts if p[column] is not None]
+        names.append(" ".join(dict.fromkeys(w for w in words if w)) or "nan")
+    return names
+
+
+def other_sheets(path: Path, columns: list[str], rows: int = 30) -> str:
+    """``; sheet 'Data' has them: set sheet = 'Data' (--sheet)`` when a workbook's other
+    sheet holds all ``columns`` in its first rows, else ``""`` (read on the error path
+    only: a summary sheet first is common in report workbooks)."""
+    if not path.name.lower().endswith(EXCEL_SUFFIXES):
+        return ""
+    try:
+        sheets = pd.read_excel(path, sheet_name=None, header=None, nrows=rows,
+                               engine="openpyxl")
+    except (ImportError, OSError, ValueError):
+        return ""
+    for index, (sheet, grid) in enumerate(sheets.items()):
+        cells = {str(v).strip() for v in grid.to_numpy().ravel() if pd.notna(v)}
+        if index and set(columns) <= cells:
+            return f"; sheet {sheet!r} has them: set sheet = {sheet!r} (--sheet)"
+    return ""
 
 
 def string_columns(raw: pd.DataFrame, name: str) -> pd.DataFrame:

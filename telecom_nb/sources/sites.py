@@ -28,9 +28,10 @@ from telecom_nb.sources.columns import (
     missing_columns_message,
     normalise,
 )
+from telecom_nb.sources.degrees import read_degrees
 from telecom_nb.sources.reading import read_file, string_columns
 from telecom_nb.sources.spec import SitesSpec
-from telecom_nb.sources.values import kpi_to_float, sector_ids
+from telecom_nb.sources.values import sector_ids
 
 AZIMUTH: str = "azimuth"
 SITE: str = "site"
@@ -47,14 +48,16 @@ class Inventory:
     name: str
     messages: list[str] = field(default_factory=list)
     coords_invalid: int = 0
+    by_site: bool = False  # one row per site (no cell column): cells found by name prefix
 
 
 def coordinates(values: pd.Series, limit: float) -> tuple[np.ndarray, int]:
-    """Floats within ±limit (others NaN) and how many were out of range."""
-    coords, _ = kpi_to_float(values)
+    """Degrees within ±limit (others NaN; ``35°41'22"N`` read too) and how many values were
+    out of range or unreadable."""
+    coords, unreadable = read_degrees(values)
     bad = ~(np.abs(coords) <= limit) & ~np.isnan(coords)
     coords[bad] = np.nan
-    return coords, int(bad.sum())
+    return coords, int(bad.sum()) + unreadable
 
 
 def read_inventory(spec: SitesSpec, export_sector: str | None = None) -> Inventory:
@@ -74,6 +77,9 @@ def read_inventory(spec: SitesSpec, export_sector: str | None = None) -> Invento
         SITE: spec.site or match_column(columns, SITE_NAMES),
         schema.PROVINCE: spec.province or match_column(columns, PROVINCE_NAMES),
     }
+    by_site = chosen["sector"] is None and chosen[SITE] is not None and not spec.sector
+    if by_site:  # a site database: a position per site, its cells named after it
+        chosen["sector"] = chosen[SITE]
     wanted = {"sector": spec.sector or export_sector or "Cell Name",
               schema.LAT: spec.lat or "lat", schema.LON: spec.lon or "lon"}
     missing = [(wanted[role], f"sites {role}") for role in wanted
@@ -99,7 +105,11 @@ def read_inventory(spec: SitesSpec, export_sector: str | None = None) -> Invento
     for role in (SITE, schema.PROVINCE):
         column = chosen[role]
         table[role] = raw[column].astype("str").to_numpy() if column else np.nan
-    inventory = Inventory(table=table, name=name, coords_invalid=invalid)
+    inventory = Inventory(table=table, name=name, coords_invalid=invalid, by_site=by_site)
+    if by_site:
+        inventory.messages.append(
+            f"{name} has a site column ({chosen[SITE]!r}) but no cell column: each cell is "
+            "placed at the site its id starts with")
     unnamed = table.index.isna()
     dup = table.index.duplicated(keep="first") & ~unnamed
     if unnamed.any() or dup.any():
@@ -110,7 +120,7 @@ def read_inventory(spec: SitesSpec, export_sector: str | None = None) -> Invento
     inventory.table = table[~unnamed & ~dup]
     if invalid:
         inventory.messages.append(f"{name}: {invalid} coordinate/azimuth value(s) out of "
-                                  "range read as unknown")
+                                  "range or unreadable read as unknown")
     return inventory
 
 
@@ -121,8 +131,12 @@ def join_inventory(frame: pd.DataFrame, inventory: Inventory) -> tuple[pd.DataFr
     is looked up by the one part of its path that is."""
     sectors = frame[schema.SECTOR]
     distinct = pd.Index(pd.unique(sectors))
-    for how, find in (("a part of their object path", path_keys),
-                      ("number (leading zeros aside)", digit_keys)):
+    site_finder = (("the site id their name starts with", prefix_keys),) if inventory.by_site \
+        else ()
+    for how, find in (*site_finder, ("a part of their object path", path_keys),
+                      ("number (leading zeros aside)", digit_keys),
+                      ("name written otherwise (case, Arabic/Persian letter forms)",
+                       spelling_keys)):
         keys = find(distinct, inventory.table.index)
         if not len(keys):
             continue
@@ -181,6 +195,50 @@ def digit_keys(sectors: pd.Index, known: pd.Index) -> pd.Series:
     by_number = by_number[~by_number.index.duplicated(keep=False)]
     found = pd.Series(unknown.astype("str").str.lstrip("0").to_numpy(), index=unknown)
     return found.map(by_number).dropna().astype(object)
+
+
+#: one spelling of letters that inventories and OSS exports write differently: Arabic
+#: yeh/kaf/alef maksura as Persian ones, zero-width non-joiner and tatweel dropped
+_SPELLING = str.maketrans({"\u064a": "\u06cc", "\u0649": "\u06cc", "\u0643": "\u06a9",
+                           "\u200c": None, "\u0640": None})
+
+
+def spelled(ids: pd.Index) -> pd.Index:
+    """Ids in one spelling: Unicode-compatible forms (NFKC: presentation forms, full-width
+    digits), case folded, spaces collapsed, Arabic and Persian letter forms as one."""
+    text = pd.Series(ids.astype("str"), dtype=object).str.normalize("NFKC").str.casefold()
+    text = text.str.translate(_SPELLING).str.replace(r"\s+", " ", regex=True).str.strip()
+    return pd.Index(text.to_numpy())
+
+
+def spelling_keys(sectors: pd.Index, known: pd.Index) -> pd.Series:
+    """Inventory id per export sector id that is not one itself but is spelled the same
+    way (``THR002_1`` / ``thr002_1``, ``کرج_1`` with Persian kaf / ``كرج_1`` with Arabic
+    kaf); only when one inventory id has that spelling."""
+    unknown = sectors[~sectors.isin(known)].dropna()
+    if not len(unknown):
+        return pd.Series(dtype=object)
+    by_spelling = pd.Series(known.to_numpy(dtype=object), index=spelled(known))
+    by_spelling = by_spelling[~by_spelling.index.duplicated(keep=False)]
+    found = pd.Series(spelled(unknown).to_numpy(), index=unknown)
+    return found.map(by_spelling).dropna().astype(object)
+
+
+def prefix_keys(sectors: pd.Index, known: pd.Index, longest: int = 4) -> pd.Series:
+    """Site id per export cell id that starts with it and ends in a short sector part
+    (``ISF01_1``, ``ISF01-2``, ``TH1234A`` -> ``ISF01``/``TH1234``): the longest such id,
+    found by cutting 1..``longest`` characters (and a ``_``/``-``/space) off the end;
+    compared as :func:`spelled` (a site database in Arabic letters, cells in Persian)."""
+    unknown = pd.Series(sectors[~sectors.isin(known)].dropna(), dtype=object)
+    by_spelling = pd.Series(known.to_numpy(dtype=object), index=spelled(known))
+    by_spelling = by_spelling[~by_spelling.index.duplicated(keep=False)]
+    found = pd.Series(np.nan, index=unknown.to_numpy(), dtype=object)
+    for cut in range(1, longest + 1):
+        stem = unknown.str[:-cut].str.rstrip("_- ")
+        site = pd.Series(spelled(pd.Index(stem)), dtype=object).map(by_spelling)
+        hit = found.isna().to_numpy() & site.notna().to_numpy() & (stem != "").to_numpy()
+        found[hit] = site[hit].to_numpy()
+    return found.dropna()
 
 
 def missing_message(missing: list[str], n_sectors: int, inventory: str) -> str:

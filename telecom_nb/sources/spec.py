@@ -124,8 +124,8 @@ class SourceSpec:
         object.__setattr__(self, "exclude", tuple(self.exclude))
         if self.kpis is not None:
             object.__setattr__(self, "kpis", tuple(self.kpis))
-        object.__setattr__(self, "kpi", MappingProxyType(dict(self.kpi)))
         try:
+            self._coerce_tables()
             if not stamp or not all(isinstance(c, str) and c for c in stamp):
                 raise KpiInputError("timestamp must be a column name or a list of them")
             if self.time_unit is not None and self.time_unit not in EPOCH_UNITS:
@@ -149,6 +149,28 @@ class SourceSpec:
                     )
         except KpiInputError as exc:
             raise KpiInputError(f"{where}{exc}") from None
+
+    def _coerce_tables(self) -> None:
+        """``sites="sites.csv"`` and ``kpi={"X": {"bad": "up"}}`` in code, as in a toml
+        (they raised AttributeError deep in the loader); a wrong key named as the toml's."""
+        origin = self.origin or "SourceSpec"
+        sites = self.sites
+        if isinstance(sites, (str, Path)):
+            sites = SitesSpec(path=Path(sites))
+        elif isinstance(sites, Mapping):
+            sites = _sites(dict(sites), Path("."), origin)
+        elif sites is not None and not isinstance(sites, SitesSpec):
+            raise KpiInputError(f"sites must be a path, a SitesSpec or a table of "
+                                f"{', '.join(_SITES_KEYS)}; got {type(sites).__name__}")
+        object.__setattr__(self, "sites", sites)
+        kpi = dict(self.kpi)
+        tables = {k: dict(v) for k, v in kpi.items() if isinstance(v, Mapping)}
+        kpi.update(_kpi_tables(tables, origin) if tables else {})
+        odd = [k for k, v in kpi.items() if not isinstance(v, KpiSpec)]
+        if odd:
+            raise KpiInputError(f"kpi {odd[0]!r}: give a KpiSpec or a table of label, unit, "
+                                "bad")
+        object.__setattr__(self, "kpi", MappingProxyType(kpi))
 
     def _check_holidays(self) -> None:
         try:

@@ -13,6 +13,8 @@ from __future__ import annotations
 import codecs
 import csv
 import gzip
+import re
+import zipfile
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,6 +53,7 @@ class TextLayout:
     skip: int = 0  # physical lines before the header
     preamble: tuple[str, ...] = ()  # their non-blank text, for the report
     guessed: bool = False  # encoding chosen because strict UTF-8 failed
+    other_script: str = ""  # a word of the sample that reads as another script's letters
     text_columns: tuple[str, ...] = ()  # read as written (ids with leading zeros)
 
     def options(self) -> dict[str, object]:
@@ -77,14 +80,31 @@ def check_encoding(name: str) -> str:
 
 
 def head_bytes(path: Path, size: int = SAMPLE_BYTES) -> bytes:
-    """The first ``size`` bytes (decompressed for ``.gz``); b"" if the file cannot be read
-    (the reader then reports what is wrong with it)."""
-    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    """The first ``size`` bytes (decompressed for ``.gz``, of the one file a ``.zip``
+    holds); b"" if the file cannot be read (the reader then reports what is wrong)."""
     try:
+        if path.name.lower().endswith(".zip"):
+            with zipfile.ZipFile(path) as archive:
+                members = zip_members(archive, path.name)
+                with archive.open(members[0]) as fh:
+                    return fh.read(size)
+        opener = gzip.open if path.name.lower().endswith(".gz") else open
         with opener(path, "rb") as fh:
             return fh.read(size)
-    except (OSError, EOFError):
+    except (OSError, EOFError, zipfile.BadZipFile):
         return b""
+
+
+def zip_members(archive: zipfile.ZipFile, name: str) -> list[str]:
+    """The files a zip holds (folders left out); one, or an error naming them: an OSS
+    zips one export per file, and which of several is meant is the user's to say."""
+    members = [m.filename for m in archive.infolist() if not m.is_dir()]
+    if len(members) != 1:
+        shown = ", ".join(members[:5]) + (" ..." if len(members) > 5 else "")
+        raise KpiInputError(f"{name}: a zip must hold one export file; it holds "
+                            f"{len(members)} ({shown}): unzip it and name the files or "
+                            "their folder as the path")
+    return members
 
 
 def detect_encoding(head: bytes, forced: str | None = None) -> tuple[str, bool]:
@@ -182,13 +202,42 @@ def sniff(path: Path, encoding: str | None = None) -> TextLayout:
     lines = sample_lines(head, enc, truncated=len(head) == SAMPLE_BYTES)
     sep, header = find_header(lines)
     preamble = tuple(line.strip() for line in lines[:header] if line.strip())
-    return TextLayout(encoding=enc, sep=sep, skip=header, preamble=preamble, guessed=guessed)
+    return TextLayout(encoding=enc, sep=sep, skip=header, preamble=preamble, guessed=guessed,
+                      other_script=other_script(head) if guessed else "")
+
+
+#: a field holding a run of 3+ bytes above ASCII: a word of a non-Latin single-byte code
+#: page (Western European text has one accented letter between ASCII ones: ``Zürich``)
+_FIELD = re.compile(rb"[^,;\t\r\n\"]*[\x80-\xff]{3,}[^,;\t\r\n\"]*")
+_HIGH = re.compile(rb"[\x80-\xff]+")
+#: Windows code pages of other scripts, as ``--encoding`` names them
+OTHER_PAGES = ("cp1256", "cp1251", "cp1253", "cp1255")
+
+
+def other_script(head: bytes) -> str:
+    """``'ÊåÑÇä_1' reads 'تهران_1' in cp1256, 'Тегран_1' in cp1251 ...`` when most bytes
+    above ASCII come in runs (words of Arabic, Persian, Cyrillic, Greek or Hebrew letters
+    in a code page the bytes cannot tell apart), else ``""``: the reader is shown the
+    choices instead of names garbled in silence."""
+    high = sum(len(run) for run in _HIGH.findall(head))
+    found = _FIELD.findall(head)
+    in_runs = sum(len(run) for field in found for run in _HIGH.findall(field)
+                  if len(run) >= 3)
+    if not found or in_runs < 0.6 * high:
+        return ""
+    word = found[0].strip()[:40]
+    readings = ", ".join(f"{word.decode(page, 'replace')!r} in {page}" for page in OTHER_PAGES)
+    return f"{word.decode(LEGACY, 'replace')!r} reads {readings}"
 
 
 def describe_layout(layout: TextLayout) -> list[FileNote]:
     """What the report says about a file read other than as plain UTF-8 from line 1."""
     notes = []
-    if layout.encoding not in ("utf-8", "utf-8-sig"):  # plain UTF-8 needs no word
+    if layout.other_script:
+        notes.append(FileNote(f"not UTF-8; read as {layout.encoding}, but its words are "
+                              f"not Western European: {layout.other_script}; set encoding "
+                              "= '...' (--encoding) to the one that reads right"))
+    elif layout.encoding not in ("utf-8", "utf-8-sig"):  # plain UTF-8 needs no word
         how = ("not UTF-8; read as " + layout.encoding + " (set encoding = '...' / "
                "--encoding if names look wrong, e.g. cp1256, cp1251)") if layout.guessed \
             else f"read as {_SHOWN.get(layout.encoding, layout.encoding)}"

@@ -26,6 +26,26 @@ class TimeOrder:
     periods_empty: int
     first_empty: int | None  # ns, UTC
     timestamps: int
+    change: PeriodChange | None = None  # the reporting period changes inside the export
+
+
+@dataclass(frozen=True)
+class PeriodChange:
+    """One export whose reporting period changes (an OSS reconfigured from 15 minutes to
+    an hour): the step before and after, and the last time (ns, UTC) of the first."""
+
+    before: pd.Timedelta
+    after: pd.Timedelta
+    last_before: int
+
+    def says(self, cadence: pd.Timedelta | None, periods_empty: int, zone: str) -> str:
+        """The load report's line, in the network's local time."""
+        local = pd.Timestamp(self.last_before, tz="UTC").tz_convert(zone)
+        every = human_step(cadence) if cadence is not None else "?"
+        return (f"the reporting period changes from {human_step(self.before)} to "
+                f"{human_step(self.after)} after {local:%Y-%m-%d %H:%M} {zone}: read as one "
+                f"series every {every}, {periods_empty:,} period(s) with no row; load each "
+                "part as its own source")
 
 
 def put_in_order(frame: pd.DataFrame) -> tuple[pd.DataFrame, TimeOrder]:
@@ -43,11 +63,11 @@ def put_in_order(frame: pd.DataFrame) -> tuple[pd.DataFrame, TimeOrder]:
     frame = frame.reset_index(drop=True)
     cadence = sector_cadence(frame, stamps=stamps, codes=sectors)
     del sectors
-    periods_empty, first_empty = empty_periods(stamps, cadence)
-    n_times = int(np.count_nonzero(stamps[1:] != stamps[:-1])) + 1 if len(stamps) else 0
+    times = stamps[np.r_[True, stamps[1:] != stamps[:-1]]] if len(stamps) else stamps
+    periods_empty, first_empty = empty_periods(times, cadence)
     return frame, TimeOrder(n_sectors=len(names), cadence=cadence,
                             periods_empty=periods_empty, first_empty=first_empty,
-                            timestamps=n_times)
+                            timestamps=len(times), change=period_change(times))
 
 
 def taken(frame: pd.DataFrame, order: np.ndarray) -> pd.DataFrame:
@@ -94,6 +114,28 @@ def empty_periods(stamps: np.ndarray, step: pd.Timedelta | None) -> tuple[int, i
     if not hit.size:
         return 0, None
     return int(missing.sum()), int(times[hit[0]] + step.value)
+
+
+def period_change(times: np.ndarray, share: float = 0.9) -> PeriodChange | None:
+    """The one point where the step between the distinct sorted ``times`` (ns) changes for
+    good (each side's commonest step holding ``share`` of its gaps), or None. Read as one
+    cadence, the coarser part's periods were "collection gaps" (or the finer part's
+    extra rows)."""
+    gaps = np.diff(times)
+    if gaps.size < 8:
+        return None
+    chunk = max(4, gaps.size // 5)
+    values, counts = np.unique(gaps[:chunk], return_counts=True)
+    first = values[np.argmax(counts)]
+    values, counts = np.unique(gaps[-chunk:], return_counts=True)
+    last = values[np.argmax(counts)]
+    if first == last or first <= 0 or last <= 0:
+        return None
+    at = int(np.flatnonzero(gaps == first)[-1]) + 1  # the first gap of the later part
+    if (gaps[:at] == first).mean() < share or (gaps[at:] == last).mean() < share:
+        return None
+    return PeriodChange(pd.Timedelta(int(first), unit="ns"), pd.Timedelta(int(last), unit="ns"),
+                        int(times[at]))
 
 
 def human_step(step: pd.Timedelta) -> str:

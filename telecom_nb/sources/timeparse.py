@@ -19,6 +19,8 @@ import numpy as np
 import pandas as pd
 
 from telecom_nb.errors import KpiInputError
+from telecom_nb.sources.jalali import solar_hijri
+from telecom_nb.sources.time_forms import database_times, excel_serial, is_excel_serial
 
 EPOCH_UNITS = ("s", "ms", "us", "ns")
 #: Compact integer forms by digit count, tried before any epoch reading.
@@ -137,6 +139,8 @@ def _parse_times(
         compact = _compact(numbers, index)
         if compact is not None:
             return compact
+        if is_excel_serial(numbers):
+            return _spreadsheet_days(numbers, index)
         unit = _epoch_unit(numbers)
         return _epoch(numbers, index, unit, f"epoch {unit} (guessed from the magnitude)")
     return _text(values)
@@ -194,6 +198,15 @@ def _compact(numbers: np.ndarray, index: pd.Index) -> ParsedTimes | None:
     utc = parsed.dt.tz_localize("UTC").astype(UTC_DTYPE)
     bad = utc.isna().to_numpy()
     return ParsedTimes(utc, bad, ~bad, f"compact {fmt}")
+
+
+def _spreadsheet_days(numbers: np.ndarray, index: pd.Index) -> ParsedTimes:
+    """Day numbers as wall times (a spreadsheet has no zone)."""
+    wall, ok = excel_serial(numbers, index)
+    utc = wall.dt.tz_localize("UTC").astype(UTC_DTYPE)
+    return ParsedTimes(utc, ~ok, ok, "spreadsheet day numbers (days since 1899-12-30)",
+                       ["times read as spreadsheet day numbers (days since 1899-12-30), "
+                        "e.g. 46082.5 = 2026-03-01 12:00"])
 
 
 def _epoch_unit(numbers: np.ndarray) -> str:
@@ -295,9 +308,13 @@ def _text(values: pd.Series) -> ParsedTimes:
         values = values.str.replace(_DST_MARK, "", regex=True)
         dst_note = [f"{int(marked.sum()):,} time(s) marked 'DST' (summer time) read as the "
                     "network's wall clock"]
+    values = database_times(values)
+    hijri = solar_hijri(values)
+    if hijri is not None:  # "1404/12/10 10:00": Iranian tools' calendar
+        values, dst_note = hijri[0], dst_note + hijri[1]
     dayfirst, notes = _day_first(values)
     notes = dst_note + notes
-    utc = _parse_text(values, dayfirst)
+    utc = _parse_day_first(values) if dayfirst else _parse_text(values)
     naive = ~values.str.contains(_HAS_OFFSET, regex=True, na=False).to_numpy()
     form = "text (day-first)" if dayfirst else "text"
     return ParsedTimes(utc, utc.isna().to_numpy(), naive, form, notes)
@@ -325,6 +342,22 @@ def _parse_text(values: pd.Series, dayfirst: bool = False) -> pd.Series:
     lookup = pd.Series(retried[ok].to_numpy(), index=distinct[ok])
     out = out.astype(retried.dtype) if out.dtype != retried.dtype else out.copy()
     out[failed] = odd.map(lookup)
+    return out
+
+
+def _parse_day_first(values: pd.Series) -> pd.Series:
+    """``dd/mm/yyyy`` values day-first and the others (ISO ``2026-03-01``) as written:
+    pandas' ``dayfirst`` reads ISO dates year-day-month, so two files stacked, one ISO and
+    one ``03.03.2026``, put the ISO file's March 1-3 on January 3, February 3, March 3."""
+    codes, distinct = pd.factorize(values)  # the pattern read once per distinct value
+    slashed = np.append(pd.Series(distinct).str.match(_SLASH_DATE).to_numpy(dtype=bool),
+                        False)[codes]
+    if slashed.all():
+        return _parse_text(values, dayfirst=True)
+    out = _all_nat(values.index)
+    for part, dayfirst in ((slashed, True), (~slashed, False)):
+        if part.any():
+            out[part] = _parse_text(values[part], dayfirst=dayfirst).astype(UTC_DTYPE)
     return out
 
 

@@ -58,9 +58,16 @@ _DECIMAL_COMMA = re.compile(r"[+-]?\d*,(?:\d{1,2}|\d{4,})")
 _COMMA_LOCALE = re.compile(r"[+-]?[1-9]\d{0,2}(?:\.\d{3})+(?:,\d*)?|[+-]?\d*,\d+")
 
 
+#: Persian and Arabic-Indic digits (``۱۲٬۳۴۵٫۶``, spreadsheets in fa/ar locales) as ASCII
+_EASTERN = re.compile("[\u0660-\u066c\u06f0-\u06f9]")
+_WESTERN = str.maketrans({**{chr(0x0660 + d): str(d) for d in range(10)},
+                          **{chr(0x06F0 + d): str(d) for d in range(10)},
+                          "\u066b": ".", "\u066c": ","})
+
+
 def ungrouped(values: pd.Series) -> pd.Series:
-    """Text numbers with digit grouping (``"12,345"``) or a percent sign (``"99.5%"``, read
-    as ``99.5``, the number shown) as plain numbers (``12345.0``).
+    """Text numbers with digit grouping (``"12,345"``), a percent sign (``"99.5%"``, read
+    as ``99.5``, the number shown) or Persian/Arabic digits as plain numbers (``12345.0``).
 
     Counters and volumes in OSS reports often carry thousands separators; read as text they
     would be missing values, or the whole column "not numeric". A column whose commas are
@@ -71,6 +78,11 @@ def ungrouped(values: pd.Series) -> pd.Series:
     failed = out.isna() & values.notna()
     if not failed.any():
         return out
+    eastern = failed & text.str.contains(_EASTERN, regex=True, na=False)
+    if eastern.any():  # "۱۲۳۴": the digits read, then grouping and % as for any number
+        text = text.where(~eastern, text[eastern].str.translate(_WESTERN))
+        out[eastern] = pd.to_numeric(text[eastern], errors="coerce")
+        failed &= out.isna()
     percent = failed & text.str.endswith("%")  # "99.5%": a spreadsheet's percent format
     if percent.any():
         text = text.where(~percent, text.str[:-1].str.rstrip())
