@@ -19,6 +19,7 @@ from telecom_nb.detectors.feature_tails import FeatureTails
 from telecom_nb.detectors.flat_forest import FlatForest
 from telecom_nb.detectors.held_part import HeldNull
 from telecom_nb.detectors.joint import JointDistance
+from telecom_nb.detectors.joint_shift import JointShift
 from telecom_nb.detectors.kpi_families import KpiFamilies
 from telecom_nb.detectors.persist_part import PersistPart
 from telecom_nb.detectors.rate_part import RatePart
@@ -108,6 +109,7 @@ class ForestAndZ:
     record: np.ndarray | None = None  # a few series: level-record columns, read directly
     held: np.ndarray | None = None  # a few series: held-level columns (features/held_level)
     held_null: HeldNull | None = None  # ... and their null (a part of the shift part)
+    joint_shift: JointShift | None = None  # a few series: m KPIs shifted together (ditto)
     #: the fit's :class:`FitReference`, taken (and dropped) by the detector's calibration
     fit_ref: list = field(default_factory=lambda: [None], compare=False, repr=False)
 

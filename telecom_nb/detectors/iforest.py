@@ -11,7 +11,7 @@ from traitlets import Bool
 
 from telecom_nb.detectors.area_part import AreaPart
 from telecom_nb.detectors.calendar_params import CalendarParams
-from telecom_nb.detectors.calibration import SHOULDER, TailCalibrator
+from telecom_nb.detectors.calibration import DEEP_SHOULDER, SHOULDER, TailCalibrator
 from telecom_nb.detectors.drift_part import DriftPart
 from telecom_nb.detectors.feature_tails import FeatureTails, continues
 from telecom_nb.detectors.forest_model import FitReference, ForestAndZ, columns_of, forest_input
@@ -19,6 +19,7 @@ from telecom_nb.detectors.forest_params import ForestParams
 from telecom_nb.detectors.good_side import BadSides, clip_good_side, good_side_columns
 from telecom_nb.detectors.held_part import HeldNull
 from telecom_nb.detectors.joint import JointDistance, bounded, fit_joint
+from telecom_nb.detectors.joint_shift import JointShift
 from telecom_nb.detectors.kpi_families import KpiFamilies, others, without
 from telecom_nb.detectors.part_schedule import PartSchedule
 from telecom_nb.detectors.persist_part import PersistPart, trimmed
@@ -217,7 +218,10 @@ class IsolationForestDetector(RatioSwitch, PartSchedule, CalendarParams, ForestP
             rates=rates, drift=drift, record=record if len(record) else None,
             held=held if heavy and pooled and len(held) else None,
             held_null=HeldNull.fit(shift_ref, shift_prev, held, shift, SHOULDER)
-            if heavy and pooled and len(held) else None)
+            if heavy and pooled and len(held) else None,
+            joint_shift=JointShift.fit(shift_ref, shift_prev, shift,
+                                       SHOULDER if pooled else DEEP_SHOULDER)
+            if heavy and len(shift) else None)
         other_raw = None
         if len(persist_pairs) and not heavy:  # its nulls without what the other parts flag
             other_raw = _max_of(self._parts(model, ref, forest_raw, zref, units))

@@ -108,4 +108,7 @@ def shift_score(model, features: np.ndarray) -> np.ndarray | None:
     log_p = np.max([n.log_p(np.abs(features[:, c])) for c, n in nulls], axis=0)
     score = bonferroni(log_p, len(nulls))
     held = getattr(model, "held_null", None)  # (a model older than the part: none)
-    return score if held is None else np.maximum(score, held.score(features))
+    if held is not None:
+        score = np.maximum(score, held.score(features))
+    joint = getattr(model, "joint_shift", None)  # (ditto)
+    return score if joint is None else np.maximum(score, joint.score(features))
