@@ -1,79 +1,126 @@
-"""The joint level shift (detectors/joint_shift.py): several KPIs shifted on one side at once,
-each no further than a single KPI's everyday wander."""
+"""The joint held shift (detectors/joint_shift.py): several KPIs held shifted on one side at
+once for hours, each no further than a single KPI's everyday wander."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from test_features import batches
 
 from telecom_nb import schema
-from telecom_nb.detectors import make_detector
-from telecom_nb.detectors.calibration import DEEP_SHOULDER
-from telecom_nb.detectors.joint_shift import JointShift, mth_same_side
+from telecom_nb.detectors import iforest, make_detector
+from telecom_nb.detectors.calibration import SHOULDER
+from telecom_nb.detectors.joint_shift import (
+    MAX_TRIM,
+    MIN_HELD_ROWS,
+    TRIM_SCORE,
+    JointShift,
+    left_out,
+    mth_same_side,
+)
 
 
-def test_the_mth_same_side_shift():
+def test_the_mth_same_side_value():
     z = np.array([[3.0, 2.0, -4.0, 1.0], [-3.0, -2.5, -1.0, 5.0], [0.0, 0.0, 0.0, 0.0]])
     np.testing.assert_array_equal(mth_same_side(z, 2), [2.0, 2.5, 0.0])
     np.testing.assert_array_equal(mth_same_side(z, 3), [1.0, 1.0, 0.0])
 
 
-def _window(n: int = 6000, seed: int = 3) -> np.ndarray:
-    """Three KPIs' shift z wandering apart (heavy-tailed, each alone at times beyond 5)."""
+def _window(n: int = 20_000, seed: int = 3) -> np.ndarray:
+    """Three KPIs' shift z (columns 0-2) and held z (3-5): each KPI holds on ~40 % of the
+    rows, on its own (heavy-tailed, each alone at times beyond 4)."""
     rng = np.random.default_rng(seed)
-    return rng.standard_t(3, (n, 3))
+    shift = rng.standard_t(3, (n, 3))
+    held = np.where(rng.random((n, 3)) < 0.4, 0.6 * shift, 0.0)
+    return np.hstack([shift, held])
 
 
-def test_three_kpis_shifted_together_read_rarer_than_one_far():
+def _fit(ref: np.ndarray) -> JointShift | None:
+    return JointShift.fit(ref, None, np.arange(3, 6), np.arange(3), SHOULDER)
+
+
+def test_three_kpis_held_together_read_rarer_than_one_held_far():
     ref = _window()
-    joint = JointShift.fit(ref, None, np.arange(3), DEEP_SHOULDER)
+    joint = _fit(ref)
     assert joint is not None and joint.ms == (2, 3)
-    together = joint.score(np.array([[-3.5, -3.2, -3.0]]))[0]
-    alone = joint.score(np.array([[-6.0, 0.4, -0.3]]))[0]
-    assert together > 3.0 and alone < 1.0
-    assert (joint.score(ref) >= 3).mean() < 0.005  # its own window: rarely
+    together = joint.score(np.array([[0, 0, 0, -2.0, -1.8, -1.6]]))[0]
+    alone = joint.score(np.array([[0, 0, 0, -5.0, 0.0, 0.0]]))[0]
+    assert together > 4.0 and alone == 0.0
+    assert (joint.score(ref) >= 3).mean() < 0.002  # its own window: rarely (t tails)
 
 
-def test_one_kpi_and_a_short_window_have_no_part():
-    assert JointShift.fit(_window()[:, :1], None, np.arange(1), DEEP_SHOULDER) is None
-    assert JointShift.fit(_window(500), None, np.arange(3), DEEP_SHOULDER) is None
+def test_rows_the_shift_part_reads_are_left_out_of_the_null_at_most_a_share():
+    read = np.r_[np.full(5, TRIM_SCORE + 1), np.full(95, TRIM_SCORE - 0.5)]
+    assert left_out(read).sum() == 5
+    read = np.linspace(TRIM_SCORE, TRIM_SCORE + 5, 1000)  # every row read: the highest only
+    out = left_out(read)
+    assert out.sum() == int(MAX_TRIM * 1000) and out[-int(MAX_TRIM * 1000):].all()
 
 
-def _cell(days: int = 12, shift_day: int = 10, seed: int = 4) -> tuple[pd.DataFrame, np.ndarray]:
-    """One 5-minute cell: traffic, users and PRB on a daily shape, each with its own
-    hour-scale wander; on ``shift_day`` from 09:00 for 8 h all three at 0.8 x."""
+def test_a_window_holding_earlier_shifts_still_reads_the_next_one():
+    ref = _window()
+    rng = np.random.default_rng(5)
+    shifts = rng.random(len(ref)) < 0.03  # earlier shifts held on 3 % of the window's rows
+    ref[shifts, 3:] = -rng.uniform(1.5, 3.0, (shifts.sum(), 1))
+    read = np.where(shifts, 2.5, 0.5)  # ... which the shift part reads at 2.5
+    row = np.array([[0, 0, 0, -2.0, -1.8, -1.6]])
+    blind = _fit(ref).score(row)[0]
+    trimmed = JointShift.fit(ref, None, np.arange(3, 6), np.arange(3), SHOULDER, read).score(row)[0]
+    assert blind < 3.0 and trimmed > 4.0
+
+
+def test_one_kpi_a_short_window_or_too_few_holds_have_no_part():
+    ref = _window()
+    assert JointShift.fit(ref, None, np.arange(3, 4), np.arange(1), SHOULDER) is None
+    assert _fit(ref[:900]) is None  # fewer rows with a shift statistic than the shift part's
+    rare = ref.copy()
+    rare[:, 3:] = np.where(np.random.default_rng(0).random((len(ref), 3)) < 0.05, 1.0, 0.0)
+    # two KPIs hold at once on ~0.75 % of the rows: ~150, fewer than MIN_HELD_ROWS
+    assert 0.0075 * len(ref) < MIN_HELD_ROWS and _fit(rare) is None
+
+
+def _pool(days: int = 12, shift_day: int = 10, seed: int = 4) -> tuple[pd.DataFrame, np.ndarray]:
+    """Two 5-minute cells: traffic, users and PRB on a daily shape, all three on the cell's
+    own hour-scale wander plus their own noise; on ``shift_day`` from 09:00 for 8 h cell a's
+    three at 0.7 x."""
     rng = np.random.default_rng(seed)
     ts = pd.date_range("2026-03-02", periods=days * 288, freq="5min", tz="UTC")
     hours = (ts.hour + ts.minute / 60.0).to_numpy()
     load = 1.0 + 0.6 * np.sin(2 * np.pi * (hours - 8) / 24)
-    shifted = (np.arange(len(ts)) >= shift_day * 288 + 108) & (
-        np.arange(len(ts)) < shift_day * 288 + 204)
-    frame = pd.DataFrame({schema.TIMESTAMP: ts, schema.SECTOR: "c"})
-    for j, kpi in enumerate(("traffic", "users", "prb")):
-        wander = np.exp(np.convolve(rng.normal(0, 0.09, len(ts)), np.ones(12) / 3.5, "same"))
-        frame[kpi] = (10 + 5 * j) * load * wander * np.where(shifted, 0.8, 1.0)
-    return frame, shifted
+    i = np.arange(len(ts))
+    shifted = (i >= shift_day * 288 + 108) & (i < shift_day * 288 + 204)
+    frames = []
+    for cell in ("a", "b"):
+        wander = np.exp(np.convolve(rng.normal(0, 0.07, len(ts)), np.ones(24) / 4.9, "same"))
+        frame = pd.DataFrame({schema.TIMESTAMP: ts, schema.SECTOR: cell})
+        for j, kpi in enumerate(("traffic", "users", "prb")):
+            noise = np.exp(rng.normal(0, 0.08, len(ts)))
+            cut = np.where(shifted, 0.7, 1.0) if cell == "a" else 1.0
+            frame[kpi] = (10 + 5 * j) * load * wander * noise * cut
+        frames.append(frame)
+    table = pd.concat(frames).sort_values([schema.TIMESTAMP, schema.SECTOR], kind="stable")
+    return table.reset_index(drop=True), np.column_stack([shifted, shifted & False]).ravel()
 
 
-def _loop(frame: pd.DataFrame) -> np.ndarray:
+def _scores(table: pd.DataFrame) -> tuple[np.ndarray, object]:
     det = make_detector("iforest", kpis=["traffic", "users", "prb"], n_estimators=10)
-    out = []
-    for b in batches(frame):
-        out.append(det.score(b).score)
-        job = det.learn(b)
-        if job is not None:
-            job.run_sync()
-    return np.concatenate(out)
+    return det.score_stream(table).score, det._fitted.model
 
 
-def test_the_detector_reads_three_kpis_shifted_and_the_one_series_pass_equals_the_loop():
-    frame, shifted = _cell()
-    det = make_detector("iforest", kpis=["traffic", "users", "prb"], n_estimators=10)
-    fast = det.score_stream(frame).score
-    model = det._fitted.model
+def test_a_pool_reads_three_kpis_held_shifted_and_no_part_reads_less(monkeypatch):
+    table, shifted = _pool()
+    assert (table[schema.SECTOR].to_numpy()[shifted] == "a").all()
+    score, model = _scores(table)
     assert model.joint_shift is not None
-    # each KPI at 0.8 x is one KPI's everyday wander: without the part the shifted hours'
-    # median reads 3.0; three together read 4.0
-    assert np.median(fast[shifted][24:]) > 3.5
-    np.testing.assert_array_equal(fast, _loop(frame))
+    held = shifted & (table[schema.TIMESTAMP] >= table[schema.TIMESTAMP][shifted].min()
+                      + pd.Timedelta("3h")).to_numpy()
+    monkeypatch.setattr(iforest.JointShift, "fit", classmethod(lambda *a, **k: None))
+    without, _ = _scores(table)
+    # from 3 h in, each KPI has held 0.7 x: the shift part alone reads it below the part
+    assert np.median(score[held]) > np.median(without[held]) + 1.0
+    # normal rows (but the 2 h after the shift, whose held hours are the shift's: the part
+    # reads 4-6 there) rarely read 4 more often than without the part
+    ts = table[schema.TIMESTAMP]
+    end = ts[shifted].max()
+    normal = ~shifted & (ts >= ts.min() + pd.Timedelta("5D")).to_numpy() & ~(
+        (ts > end) & (ts <= end + pd.Timedelta("2h"))).to_numpy()
+    assert (score[normal] >= 4).sum() <= (without[normal] >= 4).sum() + 2

@@ -109,7 +109,7 @@ class ForestAndZ:
     record: np.ndarray | None = None  # a few series: level-record columns, read directly
     held: np.ndarray | None = None  # a few series: held-level columns (features/held_level)
     held_null: HeldNull | None = None  # ... and their null (a part of the shift part)
-    joint_shift: JointShift | None = None  # a few series: m KPIs shifted together (ditto)
+    joint_shift: JointShift | None = None  # a pool: m KPIs held shifted together (ditto)
     #: the fit's :class:`FitReference`, taken (and dropped) by the detector's calibration
     fit_ref: list = field(default_factory=lambda: [None], compare=False, repr=False)
 

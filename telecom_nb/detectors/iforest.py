@@ -11,7 +11,7 @@ from traitlets import Bool
 
 from telecom_nb.detectors.area_part import AreaPart
 from telecom_nb.detectors.calendar_params import CalendarParams
-from telecom_nb.detectors.calibration import DEEP_SHOULDER, SHOULDER, TailCalibrator
+from telecom_nb.detectors.calibration import SHOULDER, TailCalibrator
 from telecom_nb.detectors.drift_part import DriftPart
 from telecom_nb.detectors.feature_tails import FeatureTails, continues
 from telecom_nb.detectors.forest_model import FitReference, ForestAndZ, columns_of, forest_input
@@ -218,10 +218,10 @@ class IsolationForestDetector(RatioSwitch, PartSchedule, CalendarParams, ForestP
             rates=rates, drift=drift, record=record if len(record) else None,
             held=held if heavy and pooled and len(held) else None,
             held_null=HeldNull.fit(shift_ref, shift_prev, held, shift, SHOULDER)
-            if heavy and pooled and len(held) else None,
-            joint_shift=JointShift.fit(shift_ref, shift_prev, shift,
-                                       SHOULDER if pooled else DEEP_SHOULDER)
-            if heavy and len(shift) else None)
+            if heavy and pooled and len(held) else None)
+        if heavy and pooled and len(held):  # rows the shift part reads already: left out
+            model = dataclasses.replace(model, joint_shift=JointShift.fit(
+                shift_ref, shift_prev, held, shift, SHOULDER, shift_score(model, shift_ref)))
         other_raw = None
         if len(persist_pairs) and not heavy:  # its nulls without what the other parts flag
             other_raw = _max_of(self._parts(model, ref, forest_raw, zref, units))
