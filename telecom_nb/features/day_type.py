@@ -20,11 +20,12 @@ night (weekdays alike) or an ordinary day (its own weekday fits best) gathers no
 
 The weekday table learns only against warm slots and is read after two visits of a week
 slot (:data:`MIN_VISITS`): on hourly data the first ~17 days. Meanwhile each weekday is read
-against the same hours of its most recent unswitched day (``last_``: the fleet medians of
-that day's typical-day residuals, kept from the data's start): a long holiday two weeks in
-meets a read day, not a blind one. The typical day's fleet level stays where its first visit
-put it while a week slot is cold (each visit's cross-section is the weekday's effect then),
-so a day's medians of a week ago and today's read against the same level.
+against the same hours of its most recent unswitched day (``last_``: the medians of that
+day's typical-day residuals over the rows the table learns from, warm and not far): a long
+holiday two weeks in meets a read day, not a blind one. One day's medians carry that day's
+noise, so such a reading decides by the sequential rule alone (the fixed ratio after two
+hours switched ordinary days of the second week between weekdays); the table, once it has
+seen a weekday twice, is read as before.
 
 A fleet-wide fault is not a weekday: a core outage takes traffic to ~0 and availability
 down, far from every weekday's shape (its distance stays near its own weekday's), and a
