@@ -338,3 +338,16 @@ def test_a_young_weekday_table_reads_each_weekday_against_its_last_day():
     read = DayType()
     _days(read, 100, week, rng)
     assert read.noise() is None and _days(read, 107, [lambda h: friday], rng) == [None]
+
+
+def test_the_weekdays_last_days_are_checkpointed_and_an_older_checkpoint_reads_the_table():
+    read = DayType()
+    _days(read, 100, [lambda h: np.full(3, 0.5)] * 2, np.random.default_rng(5), hours=3)
+    assert np.isfinite(read.last_[2]).all() and np.isfinite(read.today_).all()
+    again, tree, restored = checkpointed(read)
+    np.testing.assert_array_equal(again.day_type_.last_, read.last_)
+    np.testing.assert_array_equal(again.day_type_.today_, read.today_)
+    for name in ("last_", "today_"):  # a checkpoint from before the recent days' reading
+        del tree["attrs"]["day_type_"]["attrs"][name]
+    older = restored(tree).day_type_
+    assert older.last_.size == 0 and older.today_.size == 0
