@@ -287,3 +287,67 @@ def test_the_noise_is_checkpointed_and_an_older_checkpoint_learns_it_afresh():
         del tree["attrs"]["day_type_"]["attrs"][name]
     older = restored(tree).day_type_
     assert older.noise_ == [] and older.noise() is None and older.weekday_ == -1
+
+
+def _days(read: DayType, first: int, shapes, rng, seen=None, hours: int = 24):
+    """Feed hourly ticks of local days ``first``, ``first + 1``, ... (day 100 a Wednesday)
+    whose fleet sits at ``shapes[i](hour)``; the weekday table young (nothing ``seen``)
+    unless told. Per day: the hour it was switched at, or None."""
+    spread, ok = np.ones((50, 3)), np.ones((50, 3), dtype=bool)
+    seen = np.zeros(7, dtype=bool) if seen is None else seen
+    table = np.zeros((7, 3))  # the young table's values: never read
+    at = []
+    for i, shape in enumerate(shapes):
+        day = first + i
+        hit = None
+        for h in range(hours):
+            r = np.asarray(shape(h)) + rng.normal(0, 0.3, (50, 3))
+            read.observe(day, h, (day - 100 + 2) % 7, table, seen, r, ok, spread, 1.0)
+            if hit is None and read.switched() is not None:
+                hit = h
+        at.append(hit)
+    return at
+
+
+def test_a_young_weekday_table_reads_each_weekday_against_its_last_day():
+    # hourly data: the table reads a weekday after two warm visits (~17 days in); a long
+    # holiday in the second week met no reading at all
+    friday = np.array([-1.0, -1.0, 0.0])
+    work = np.zeros(3)
+    week = [(lambda h: friday) if (d + 2) % 7 == 4 else (lambda h: work) for d in range(7)]
+    rng = np.random.default_rng(3)
+    read = DayType()
+    # ordinary days: none switched (the second week read against the first: its noise)
+    assert _days(read, 100, week + week, rng) == [None] * 14
+    assert read.noise() is not None
+    holiday = _days(read, 114, [lambda h: friday], rng)  # a Wednesday spent as a Friday
+    assert read.switched() == (114, 4) and holiday[0] is not None and holiday[0] <= 2, holiday
+    # an ordinary Wednesday and an outage are no Friday; the switched day was no
+    # reference: Wednesday is still read against the ordinary one
+    assert _days(read, 115, [*week[1:], lambda h: work], rng) == [None] * 7
+    outage = np.array([-6.0, -6.0, -5.0])
+    assert _days(read, 122, [lambda h: outage if h >= 6 else work], rng) == [None]
+    assert np.abs(read.last_[2]).max() < 0.3  # the Wednesday's: not the holiday's
+    # the table once seen wins over the day (its values here: no weekday differs)
+    read = DayType()
+    _days(read, 100, week + week, rng)
+    assert _days(read, 114, [lambda h: friday], rng, seen=np.ones(7, dtype=bool)) == [None]
+    # a day's medians carry that day's noise: read in the fleet's noise only (the fixed
+    # ratio after two hours switched ordinary days in the second week), so with no whole
+    # day read against a reference yet nothing switches
+    read = DayType()
+    _days(read, 100, week, rng)
+    assert read.noise() is None and _days(read, 107, [lambda h: friday], rng) == [None]
+
+
+def test_the_weekdays_last_days_are_checkpointed_and_an_older_checkpoint_reads_the_table():
+    read = DayType()
+    _days(read, 100, [lambda h: np.full(3, 0.5)] * 2, np.random.default_rng(5), hours=3)
+    assert np.isfinite(read.last_[2]).all() and np.isfinite(read.today_).all()
+    again, tree, restored = checkpointed(read)
+    np.testing.assert_array_equal(again.day_type_.last_, read.last_)
+    np.testing.assert_array_equal(again.day_type_.today_, read.today_)
+    for name in ("last_", "today_"):  # a checkpoint from before the recent days' reading
+        del tree["attrs"]["day_type_"]["attrs"][name]
+    older = restored(tree).day_type_
+    assert older.last_.size == 0 and older.today_.size == 0

@@ -18,6 +18,15 @@ ahead by ``EVIDENCE`` such hours a clear day switches within an hour or two, soo
 the fixed ratio allowed, and a long holiday's half-read later days switch at all, while a
 night (weekdays alike) or an ordinary day (its own weekday fits best) gathers nothing.
 
+The weekday table learns only against warm slots and is read after two visits of a week
+slot (:data:`MIN_VISITS`): on hourly data the first ~17 days. Meanwhile each weekday is read
+against the same hours of its most recent unswitched day (``last_``: the medians of that
+day's typical-day residuals over the rows the table learns from, warm and not far): a long
+holiday two weeks in meets a read day, not a blind one. One day's medians carry that day's
+noise, so such a reading decides by the sequential rule alone (the fixed ratio after two
+hours switched ordinary days of the second week between weekdays); the table, once it has
+seen a weekday twice, is read as before.
+
 A fleet-wide fault is not a weekday: a core outage takes traffic to ~0 and availability
 down, far from every weekday's shape (its distance stays near its own weekday's), and a
 fault that starts mid-day carries the morning that fitted the working day. One sector's
@@ -129,25 +138,41 @@ class DayType:
         self.noise_: list[float] = []
         #: the switches made, oldest first: (local date ISO, weekday, local time "HH:MM")
         self.log_: list[tuple[str, int, str]] = []
+        #: per weekday x time-of-day slot x series the fleet's median typical-day residual on
+        #: the weekday's most recent unswitched day (NaN: not read): what a weekday the table
+        #: has not seen often enough is read against
+        self.last_ = np.full((DAYS_PER_WEEK, 0, 0), np.nan)
+        self.today_ = np.full((0, 0), np.nan)  # ... and today's so far (slots x series)
 
     #: state newer than some checkpoints (derived by :meth:`derive_added_state`)
-    _state_added: tuple[str, ...] = ("log_", "weekday_", "noise_")
+    _state_added: tuple[str, ...] = ("log_", "weekday_", "noise_", "last_", "today_")
 
     def derive_added_state(self, names) -> None:
         """A checkpoint older than the record: no switch recorded; older than the sequential
-        reading: its noise is learned afresh (the first rule reads meanwhile)."""
+        reading: its noise is learned afresh (the first rule reads meanwhile); older than the
+        recent days' reading: the table alone is read until each weekday is seen again."""
         if "log_" in names:
             self.log_ = []
         if "weekday_" in names:
             self.weekday_ = -1
         if "noise_" in names:
             self.noise_ = []
+        if "last_" in names or "today_" in names:
+            self.last_ = np.full((DAYS_PER_WEEK, 0, 0), np.nan)
+            self.today_ = np.full((0, 0), np.nan)
 
     def _close_day(self) -> None:
-        """The day read so far ends: an unswitched, mostly read day tells the fleet's noise."""
+        """The day read so far ends: an unswitched, mostly read day tells the fleet's noise, and
+        an unswitched day's medians are its weekday's reference."""
         if self.like_ < 0 and self.weekday_ >= 0 and self.hours_ >= NOISE_MIN_HOURS:
             own = float(self.err_[self.weekday_]) / self.hours_
             self.noise_ = [*self.noise_[-(NOISE_DAYS - 1) :], own]
+        if self.like_ < 0 and self.weekday_ >= 0 and len(self.today_):
+            # the weekday's reference: a switched day (a holiday) is none; hours unread today
+            # keep the older day's
+            read = np.isfinite(self.today_)
+            self.last_[self.weekday_] = np.where(read, self.today_, self.last_[self.weekday_])
+        self.today_[:] = np.nan
 
     def noise(self) -> float | None:
         """The fleet's ordinary hourly distance to its own weekday, or None (too few days)."""
@@ -178,11 +203,14 @@ class DayType:
         ok: np.ndarray,
         spread: np.ndarray,
         hours: float,
+        teach: np.ndarray | None = None,
     ) -> None:
         """One tick of the fleet (one time): ``r`` sectors x series typical-day residuals
         (``ok`` where they mean something; a sample of the fleet), ``spread`` their noise;
         ``fleet_effect`` 7 x series (each weekday's fleet effect at this time of day),
-        ``seen`` which weekdays the fleet has seen often enough."""
+        ``seen`` which weekdays the fleet has seen often enough; ``teach`` where the
+        weekday table learns from ``r`` (warm, not far; default ``ok``): the rows whose
+        median is kept as the weekday's reference."""
         if day != self.day_:  # a new local day: the calendar's again
             self._close_day()
             self.day_, self.like_, self.weekday_ = day, -1, weekday
@@ -195,6 +223,13 @@ class DayType:
             return
         med = quiet_nanmedian(np.where(ok, r, np.nan))  # all-NaN columns: left out
         scale = quiet_nanmedian(np.where(ok, spread, np.nan))
+        keep = med
+        if teach is not None:  # what the table would learn: no first days, no faults
+            few = np.count_nonzero(teach.any(axis=1)) < MIN_SECTORS
+            keep = np.full_like(med, np.nan) if few else quiet_nanmedian(
+                np.where(teach, r, np.nan))
+        fleet_effect, young = self._recent(slot, keep, fleet_effect, seen)
+        seen = seen | young
         use = np.isfinite(med) & np.isfinite(scale) & (scale > 0)
         if not use.any() or not seen[weekday]:
             return
@@ -211,11 +246,30 @@ class DayType:
             return
         own = self.err_[weekday]
         if (
-            self.hours_ >= MIN_HOURS
+            not (young[best] or young[weekday])  # one day's reference: in its noise only
+            and self.hours_ >= MIN_HOURS
             and err[best] <= RATIO * own
             and err[best] <= FIT * self.sep_[best]
         ) or self._evident(best, err[best], own):
             self.like_ = best
+
+    def _recent(
+        self, slot: int, med: np.ndarray, fleet_effect: np.ndarray, seen: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(The weekdays' effects at ``slot``, which are a day's): the table's where it has
+        seen the weekday often enough (``seen``), else the weekday's most recent unswitched
+        day's at this time (if read). Today's medians ``med`` are kept for the day's end
+        (:meth:`_close_day`)."""
+        n = len(med)
+        if self.last_.shape[2] != n or self.last_.shape[1] <= slot:  # first tick, new series
+            self.last_ = _grown(self.last_, DAYS_PER_WEEK, slot + 1, n)
+            self.today_ = _grown(self.today_[None], 1, slot + 1, n)[0]
+        self.today_[slot] = med  # kept as the weekday's once the day ends unswitched
+        last = self.last_[:, slot]
+        young = ~seen & np.isfinite(last).any(axis=1)
+        if not young.any():
+            return fleet_effect, young
+        return np.where(young[:, None], last, fleet_effect), young
 
     def _evident(self, best: int, err: float, own: float) -> bool:
         """The sequential reading: ``best``'s distance below today's by :data:`EVIDENCE`
@@ -229,6 +283,16 @@ class DayType:
             and err <= EVIDENCE_RATIO * own
             and err - self.hours_ * noise <= FIT * self.sep_[best]
         )
+
+
+def _grown(table: np.ndarray, rows: int, slots: int, series: int) -> np.ndarray:
+    """``table`` (rows x slots x series) with at least ``slots`` slots, NaN where new; a new
+    series count starts afresh (the fleet's series changed)."""
+    if table.shape[2] != series:
+        return np.full((rows, slots, series), np.nan)
+    out = np.full((rows, max(slots, table.shape[1]), series), np.nan)
+    out[:, : table.shape[1]] = table
+    return out
 
 
 def day_summaries(detector: object) -> list[str]:
@@ -248,12 +312,14 @@ def read_day(
     view,
     slots: tuple[np.ndarray, np.ndarray],
     r: np.ndarray,
-    has: np.ndarray,
+    masks: tuple[np.ndarray, np.ndarray],
     spread: np.ndarray,
 ) -> None:
     """Feed a fleet tick (one time; a batch of several is skipped) of the seasonal part
-    ``season`` to its ``day_type_``: ``r`` its typical-day residuals, ``has`` where the
-    sector's level is known, ``spread`` the typical day's noise."""
+    ``season`` to its ``day_type_``: ``r`` its typical-day residuals, ``masks`` where the
+    sector's level is known and where the weekday table learns from the residual (warm,
+    not far), ``spread`` the typical day's noise."""
+    has, learns = masks
     ns = view.ns()
     if not one_time(ns):
         return
@@ -261,7 +327,7 @@ def read_day(
     if season.holidays and day in local_days(season.holidays):
         return  # a declared holiday: the user's weekday, not the fleet's reading
     stride = max(1, len(ns) // FLEET_SAMPLE)  # a sample first: no rows x series temporaries
-    r, has, spread = r[::stride], has[::stride], spread[::stride]
+    r, has, learns, spread = r[::stride], has[::stride], learns[::stride], spread[::stride]
     per_day = season.slots_per_day
     slot, weekday = int(slots[0][0]), int(slots[1][0]) // per_day
     week = season.week_
@@ -278,6 +344,7 @@ def read_day(
         has & np.isfinite(r),
         spread,
         season.cadence_.step_ns / HOUR_NS,
+        learns & np.isfinite(r),
     )
     if read.like_ >= 0 and read.switched() != was:  # switched on this tick: say so
         read.note(int(ns[0]), season.timezone)

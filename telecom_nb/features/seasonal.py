@@ -352,12 +352,11 @@ class SeasonalResiduals(FeatureExtractor):
         if self.week_ is not None:
             # the weekday's effect: what is left against a warm typical day
             resid = y - (expected - effect)
+            learns = self._week_learns(rows, slot, day_warm, fleet)
             if self.day_type and fleet:  # read before this tick teaches the weekday effects
-                read_day(self, view, (slot, wslot), resid, has, day_spread)
+                read_day(self, view, (slot, wslot), resid, (has, learns & ~far), day_spread)
             visit = min(1.0, self.cadence_.step_ns * self.slots_per_day / DAY_NS)
-            self.week_.update(rows, wslot, resid,
-                              self._week_learns(rows, slot, day_warm, fleet), far, spread,
-                              day_spread**2, visit)
+            self.week_.update(rows, wslot, resid, learns, far, spread, day_spread**2, visit)
         self.slot_table_.alpha = self._slot_weight(fleet)
         # A gated first sample starts the slot's cell at the prior, not at the fault; a
         # visit's recurring sample leaves the slot's spread alone (one compiled pass)
