@@ -95,3 +95,21 @@ def test_a_null_counts_only_once_it_has_seen_enough_separate_holds():
 
     assert null_of(MIN_EPISODES // 4) is None
     assert null_of(2 * MIN_EPISODES) is not None
+
+
+def test_a_pool_with_enough_separate_holds_has_a_null_however_few_its_holding_rows():
+    # an hourly pool's window: 3,000 rows with a shift z, 600 holding rows in 300 holds of
+    # two rows: the holds are the declustered tail's sample, the row count is data time
+    rng = np.random.default_rng(2)
+    n, holds = 3000, 300
+    shift = rng.normal(0.0, 1.0, n)
+    held = np.zeros(n)
+    for a in np.linspace(0, n - 3, holds).astype(int):
+        held[a : a + 2] = rng.normal(0.0, 0.8, 2)
+    window = np.c_[shift, held]
+    previous = np.c_[np.r_[0.0, shift[:-1]], np.r_[0.0, held[:-1]]]
+    null = HeldNull.fit(window, previous, np.array([1]), np.array([0]), SHOULDER)
+    assert null is not None and null.nulls[0] is not None
+    assert np.isclose(null.share[0], 0.2, atol=0.01)
+    # without the previous rows the holds cannot be counted: rows are asked, and 600 are few
+    assert HeldNull.fit(window, None, np.array([1]), np.array([0]), SHOULDER) is None

@@ -9,7 +9,13 @@ KPI's ``-log10 p`` counts, Bonferroni over the KPIs with a null. A pool's window
 cells' wander for weeks, so a cell that wanders often widens the null its shifts are read
 against.
 A young window's null waits for :data:`MIN_EPISODES` separate holds per KPI: its first
-1,000 holding rows can be a few long wanders, whose tail is too thin to read 10^-7.
+1,000 holding rows can be a few long wanders, whose tail is too thin to read 10^-7. Where
+the rows' previous rows are known those holds are the null's sample (its tail is fitted on
+them, declustered), so no count of holding rows is asked besides: a row count is data
+time that depends on the cadence (a 3-cell hourly pool, few-series ``lte60``, holds on about
+one row in two, ~35 holding rows and ~9 holds a day: its 1,000th holding row came ~5 days
+after its 200th hold). Without the previous rows holds cannot be told apart and
+``MIN_SHIFT_ROWS`` holding rows are asked, as before.
 
 Only for a pool of 2+ series: one series' window holds too few long wanders for a tail, and
 its first day-long drift read 10^-5 (few-series ``cdn24`` seed 2025, one service of 24
@@ -54,8 +60,10 @@ class HeldNull:
         spacings: tuple[tuple[float, float], ...],
     ) -> HeldNull | None:
         """From the window ``ref`` (its rows' sectors' previous rows ``previous``); the
-        shift columns ``shift`` tell which rows have a statistic. None: too few rows (as
-        few as the shift part's null needs, holding rows too: fewer read thin tails)."""
+        shift columns ``shift`` tell which rows have a statistic. None: too few rows with
+        one (as few as the shift part's null needs); a column's null also waits for
+        :data:`MIN_EPISODES` separate holds (without ``previous``: as many holding rows as
+        the shift part's rows)."""
         has = (ref[:, shift] != 0).any(axis=1)
         if has.sum() < MIN_SHIFT_ROWS:
             return None
@@ -64,15 +72,15 @@ class HeldNull:
             s = np.abs(ref[has, c])
             hold = s > 0
             share.append(max(hold.mean(), 1.0 / len(s)))
-            if hold.sum() < MIN_SHIFT_ROWS:
+            before = None
+            if previous is not None:  # the separate holds are the sample: in data time
+                before = np.abs(np.nan_to_num(previous[has, c], nan=0.0))[hold]
+                enough = (before == 0).sum() >= MIN_EPISODES
+            else:  # rows only: holds cannot be told apart
+                enough = hold.sum() >= MIN_SHIFT_ROWS
+            if not enough:
                 nulls.append(None)
                 continue
-            before = None
-            if previous is not None:
-                before = np.abs(np.nan_to_num(previous[has, c], nan=0.0))[hold]
-                if (before == 0).sum() < MIN_EPISODES:
-                    nulls.append(None)
-                    continue
             nulls.append(declustered_null(s[hold], before, spacings))
         if all(n is None for n in nulls):
             return None
