@@ -8,13 +8,17 @@ Not a test. Two kinds of set, each written as ``data.csv`` + ``labels.csv`` that
   with a few hundred zero-traffic rows in its normal life (night maintenance), and faults
   injected into that background: traffic + MCS to ~0 for 1-6 h, throughput collapse, level
   shift;
+* ``lte5``: the same at 5 minutes, 4 cells, outages at exact zero; ``lte1`` (1 minute, 2
+  cells, 10 days), ``lte15`` (15 minutes, 4 cells, 5 weeks) and ``lte60`` (hourly, 3 cells,
+  8 weeks, two weeks' burn-in): the same generator with its lengths in data time
+  (:data:`CADENCE_SETS`; a 15-minute or hourly row aggregates minutes, as counters do);
 * ``cdn``: one service, 5-minute KPIs (24 or 48, normalised to 0..1) driven by a few
   latent factors; incidents move many KPIs moderately together.
 
 Run (writes under OUT and prints event recall / row precision per set)::
 
     python benchmarks/few_series.py OUT [--seeds 0,1] [--sets lte,cdn24,cdn48]
-        [--detector iforest] [--set name=value ...] [--write-only]
+        [--detector iforest] [--set name=value ...] [--write-only] [--verbose]
 
 Seeds 0 and 1 were used while building; 2, 3, 4 are held out. Nothing here steers the
 detector: every set runs with the same parameters.
@@ -59,15 +63,16 @@ def _ar1(rng: np.random.Generator, n: int, phi: float, sigma: float) -> np.ndarr
 
 
 def _spans(rng: np.random.Generator, n: int, count: int, lengths: tuple[int, int],
-           first: int, taken: np.ndarray) -> list[tuple[int, int]]:
-    """``count`` non-overlapping spans (with a gap) after ``first``; marks ``taken``."""
+           first: int, taken: np.ndarray, min_gap: int = 60) -> list[tuple[int, int]]:
+    """``count`` non-overlapping spans (a gap of their length, >= ``min_gap`` rows) after
+    ``first``; marks ``taken``."""
     spans = []
     for _ in range(200 * count):
         if len(spans) == count:
             break
         length = int(rng.integers(*lengths))
         a = int(rng.integers(first, n - length - 1))
-        gap = max(length, 60)
+        gap = max(length, min_gap)
         if taken[max(0, a - gap):a + length + gap].any():
             continue
         taken[a:a + length] = True
@@ -76,14 +81,20 @@ def _spans(rng: np.random.Generator, n: int, count: int, lengths: tuple[int, int
 
 
 def lte_cell(rng: np.random.Generator, times: pd.DatetimeIndex, scale: float,
-             zero_nights: bool) -> tuple[pd.DataFrame, np.ndarray]:
-    """One cell's normal life; returns (KPIs, mask of its normal zero-traffic rows)."""
+             zero_nights: bool, timed: bool = False) -> tuple[pd.DataFrame, np.ndarray]:
+    """One cell's normal life; returns (KPIs, mask of its normal zero-traffic rows).
+
+    ``timed``: the slow wander's memory, the maintenance nights' count and lengths and the
+    traffic volume a row carries are what 2-minute rows give, in data time (the sets at other
+    cadences: ``lte1``, ``lte15``, ``lte60``); off, they count rows (``lte``, ``lte5``)."""
     n = len(times)
+    per_2min = (times[1] - times[0]) / pd.Timedelta("2min")  # a row's length in 2-min rows
     hours = times.hour + times.minute / 60.0
     load = _daily(hours.to_numpy())
     dow = times.day_of_week.to_numpy()
     load = load * np.where(dow >= 5, 0.8, 1.0) * np.where(dow == 4, 0.92, 1.0)
-    level = np.exp(_ar1(rng, n, 0.995, 0.12) + _ar1(rng, n, 0.6, 0.18))  # slow + fast noise
+    slow = 0.995 ** per_2min if timed else 0.995  # ~13 h memory at 2 minutes
+    level = np.exp(_ar1(rng, n, slow, 0.12) + _ar1(rng, n, 0.6, 0.18))  # slow + fast noise
     traffic = rng.gamma(6.0, scale * load * level / 6.0)  # GB per 2 min, noisy when low
     users = rng.poisson(40 * scale * load * level ** 0.8 + 0.5)
     prb = np.clip(100 * (0.55 * traffic / (scale * 1.2)) + rng.normal(0, 3, n), 0.5, 100)
@@ -97,32 +108,70 @@ def lte_cell(rng: np.random.Generator, times: pd.DatetimeIndex, scale: float,
     zero = np.zeros(n, dtype=bool)
     if zero_nights:  # maintenance: some nights the cell carries nothing for 20-120 min
         per_day = int(pd.Timedelta("1D") / (times[1] - times[0]))
-        for day in rng.choice(n // per_day, size=12, replace=False):
+        nights = max(1, round(12 * n / per_day / 21)) if timed else 12  # 12 in three weeks
+        for day in rng.choice(n // per_day, size=nights, replace=False):
             a = int(day * per_day + rng.uniform(1, 4) / 24 * per_day)
-            zero[a:a + int(rng.integers(10, 60))] = True
+            length = int(rng.integers(10, 60))
+            if timed:
+                length = max(1, round(length * per_day / 720))  # 20-120 min
+            zero[a:a + length] = True
     frame = pd.DataFrame({"traffic_gb": traffic, "users": users.astype(float), "prb_util": prb,
                           "throughput_mbps": thr, "mcs": mcs, "drop_rate": drop,
                           "availability": avail})
     frame.loc[zero, ["traffic_gb", "users", "prb_util", "throughput_mbps", "mcs"]] = 0.0
     frame.loc[zero, "drop_rate"] = 0.0
+    if timed:  # a volume: an hour's row carries 30 two-minute rows' traffic
+        frame["traffic_gb"] *= per_2min
     return frame, zero
 
 
+#: how a step's row reads its minutes: a volume adds up; a per-use rate (throughput, MCS,
+#: drop rate) is its mean over the minutes in use (a counter of transmissions has no sample
+#: while the cell carries nothing); the rest (users, PRB, availability) their mean
+_SUMMED = ("traffic_gb",)
+_IN_USE = ("throughput_mbps", "mcs", "drop_rate")
+
+
+def _aggregated(rng: np.random.Generator, times: pd.DatetimeIndex, scale: float,
+                zero_nights: bool) -> tuple[pd.DataFrame, np.ndarray]:
+    """A cell's normal life drawn at 1 minute and read per step of ``times``, as counters
+    are: a 15-minute or hourly row is the sum (traffic) or mean (:data:`_IN_USE`) of its
+    minutes, so its noise is what a step's aggregate has, not a minute's. The mask: rows holding
+    any maintenance zero (no fault is placed on them)."""
+    k = int((times[1] - times[0]) / pd.Timedelta("1min"))
+    minutes = pd.date_range(times[0], periods=len(times) * k, freq="1min")
+    fine, zero = lte_cell(rng, minutes, scale, zero_nights, timed=True)
+    group = np.arange(len(minutes)) // k
+    frame = fine.groupby(group).mean()
+    summed, in_use = list(_SUMMED), list(_IN_USE)
+    frame[summed] = fine[summed].groupby(group).sum()
+    frame[in_use] = fine[in_use].mask(pd.Series(zero), axis=0).groupby(group).mean().fillna(0.0)
+    return frame.reset_index(drop=True), zero.reshape(-1, k).any(axis=1)
+
+
 def lte_set(seed: int, days: int = 21, step: str = "2min", cells: int = 3,
-            exact_zero: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
+            exact_zero: bool = False, zero_cell: int = 2, timed: bool = False,
+            burn_in: pd.Timedelta = BURN_IN) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Three cells, 2 minutes; faults injected into the background. (data, labels).
 
     ``step``, ``cells``, ``exact_zero`` (an outage's traffic, users, PRB, throughput and MCS
-    exactly 0, as a cell that has shown maintenance zeros shows them): the variant sets
-    (``lte5``: 5 minutes, 4 cells, exact zeros); the defaults draw the ``lte`` set as before."""
+    exactly 0, as a cell that has shown maintenance zeros shows them), ``zero_cell`` (the
+    cell with maintenance nights), ``timed`` (``lte_cell``), ``burn_in`` (no fault before):
+    the variant sets (``lte5``: 5 minutes, 4 cells, exact zeros; ``lte1`` / ``lte15`` /
+    ``lte60``: :data:`CADENCE_SETS`); the defaults draw the ``lte`` set as before. A fault's
+    length is drawn in 2-minute rows and scaled to ``step`` (an outage 1-6 h at any step)."""
     rng = np.random.default_rng(seed)
     dt = pd.Timedelta(step)
     rows = int(pd.Timedelta("2min") / dt * 1e6)  # fault lengths below are in 2-minute rows
     times = pd.date_range(START, periods=days * int(pd.Timedelta("1D") / dt), freq=step)
     frames, labels = [], []
-    first = int(BURN_IN / dt)
+    first = int(burn_in / dt)
     for c, scale in enumerate((1.0, 0.45, 0.7, 0.85, 0.3, 0.6)[:cells]):
-        cell, zero = lte_cell(rng, times, scale, zero_nights=(c == 2))
+        if timed and dt > pd.Timedelta("1min"):  # drawn by the minute, read per step
+            cell, zero = _aggregated(rng, times, scale, c == zero_cell)
+        else:
+            cell, zero = lte_cell(rng, times, scale, zero_nights=(c == zero_cell),
+                                  timed=timed)
         taken = zero.copy()
         fault = np.full(len(times), "", dtype=object)
         kinds = (["outage"] * 2 + ["throughput_collapse"] * 2 + ["level_shift"] * 2)
@@ -131,7 +180,8 @@ def lte_set(seed: int, days: int = 21, step: str = "2min", cells: int = 3,
                        "level_shift": (120, 361)}[kind]
             if step != "2min":
                 lengths = (max(2, lengths[0] * rows // 10**6), lengths[1] * rows // 10**6)
-            (a, b), = _spans(rng, len(times), 1, lengths, first, taken)
+            (a, b), = _spans(rng, len(times), 1, lengths, first, taken,
+                             max(1, 60 * rows // 10**6) if timed else 60)  # 2 h if timed
             fault[a:b] = kind
             sl = slice(a, b)
             if kind == "outage" and exact_zero:
@@ -204,11 +254,27 @@ def cdn_set(seed: int, n_kpis: int, days: int = 21,
     return data, labels
 
 
+#: the lte generator at other cadences, lengths honest in data time: (step, cells, days,
+#: burn-in). An hourly series is given two weeks (336 rows: a weekly rhythm seen twice)
+#: where 2-minute rows have five days (3,600 rows); faults 1-6 h at every step.
+CADENCE_SETS = {"lte1": ("1min", 2, 10, BURN_IN), "lte15": ("15min", 4, 35, BURN_IN),
+                "lte60": ("1h", 3, 56, pd.Timedelta("14D"))}
+
+
+def burn_in(name: str) -> pd.Timedelta:
+    """The set's unjudged history (the detector is learning)."""
+    return CADENCE_SETS[name][3] if name in CADENCE_SETS else BURN_IN
+
+
 def make(name: str, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     if name == "lte":
         return lte_set(seed)
     if name == "lte5":  # a variant: 5 minutes, 4 cells, outages at exact zero
         return lte_set(seed, step="5min", cells=4, exact_zero=True)
+    if name in CADENCE_SETS:  # the maintenance cell is the last; outages at exact zero
+        step, cells, days, first = CADENCE_SETS[name]
+        return lte_set(seed, days=days, step=step, cells=cells, exact_zero=True,
+                       zero_cell=min(2, cells - 1), timed=True, burn_in=first)
     if name.startswith("cdn"):
         return cdn_set(seed, int(name[3:]))
     raise SystemExit(f"unknown set {name!r}")
@@ -221,7 +287,8 @@ def write(folder: Path, data: pd.DataFrame, labels: pd.DataFrame) -> None:
 
 
 def judge(data: pd.DataFrame, labels: pd.DataFrame, detector: str,
-          params: dict[str, str]) -> tuple[Evaluation, float, pd.DataFrame]:
+          params: dict[str, str], burn: pd.Timedelta = BURN_IN,
+          ) -> tuple[Evaluation, float, pd.DataFrame]:
     """Replay as the live stream would (no look-ahead); metrics after the burn-in."""
     det = make_detector(detector)
     configure(det, parse_texts(det, params))
@@ -233,7 +300,7 @@ def judge(data: pd.DataFrame, labels: pd.DataFrame, detector: str,
     scored = replay(table, det, kpis).frame
     took = time.perf_counter() - t0
     ts = scored[schema.TIMESTAMP]
-    judged = scored[ts >= ts.min() + BURN_IN]
+    judged = scored[ts >= ts.min() + burn]
     return evaluate(judged), took, judged
 
 
@@ -255,7 +322,7 @@ def main(argv: list[str] | None = None) -> None:
             write(args.out / f"{name}_s{seed}", data, labels)
             if args.write_only:
                 continue
-            ev, took, judged = judge(data, labels, args.detector, params)
+            ev, took, judged = judge(data, labels, args.detector, params, burn_in(name))
             totals.setdefault(name, []).append(ev.event_recall)
             print(f"{name:6s} seed {seed}: ER={ev.event_recall:.3f} "
                   f"({ev.events_found}/{ev.n_events}) P={ev.precision:.3f} R={ev.recall:.3f} "
