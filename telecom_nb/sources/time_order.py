@@ -101,13 +101,12 @@ def sector_cadence(frame: pd.DataFrame, *, stamps: np.ndarray | None = None,
     return pd.Timedelta(int(np.median(steps)), unit="ns") if steps.size else None
 
 
-def empty_periods(stamps: np.ndarray, step: pd.Timedelta | None) -> tuple[int, int | None]:
-    """Periods of ``step`` between the first and last of ``stamps`` (ns) that hold no row:
-    how many, and the first one (ns). An OSS collection gap loses every cell's rows of a
-    period; no row is dropped, so only the calendar shows it."""
-    if step is None or len(stamps) < 2:
+def empty_periods(times: np.ndarray, step: pd.Timedelta | None) -> tuple[int, int | None]:
+    """Periods of ``step`` between the first and last of the distinct sorted ``times`` (ns)
+    that hold no row: how many, and the first one (ns). An OSS collection gap loses every
+    cell's rows of a period; no row is dropped, so only the calendar shows it."""
+    if step is None or len(times) < 2:
         return 0, None
-    times = np.unique(stamps)
     gaps = np.diff(times)
     missing = np.maximum(gaps // step.value - 1, 0)  # a gap of k steps holds k - 1 periods
     hit = np.flatnonzero(missing)
@@ -125,10 +124,7 @@ def period_change(times: np.ndarray, share: float = 0.9) -> PeriodChange | None:
     if gaps.size < 8:
         return None
     chunk = max(4, gaps.size // 5)
-    values, counts = np.unique(gaps[:chunk], return_counts=True)
-    first = values[np.argmax(counts)]
-    values, counts = np.unique(gaps[-chunk:], return_counts=True)
-    last = values[np.argmax(counts)]
+    first, last = _commonest(gaps[:chunk]), _commonest(gaps[-chunk:])
     if first == last or first <= 0 or last <= 0:
         return None
     at = int(np.flatnonzero(gaps == first)[-1]) + 1  # the first gap of the later part
@@ -136,6 +132,12 @@ def period_change(times: np.ndarray, share: float = 0.9) -> PeriodChange | None:
         return None
     return PeriodChange(pd.Timedelta(int(first), unit="ns"), pd.Timedelta(int(last), unit="ns"),
                         int(times[at]))
+
+
+def _commonest(gaps: np.ndarray) -> int:
+    """The gap most of ``gaps`` are (the smallest of equally common ones)."""
+    values, counts = np.unique(gaps, return_counts=True)
+    return int(values[np.argmax(counts)])
 
 
 def human_step(step: pd.Timedelta) -> str:
