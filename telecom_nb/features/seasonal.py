@@ -60,21 +60,6 @@ REL_FLOOR = 0.05
 SPREAD_PRIOR_N = 8.0
 #: samples a slot learns freely before its probable faults are gated
 SLOT_WARM = 3.0
-#: a slot's deviation that comes back this much later (a later day's visit of the slot,
-#: not the same fault's next tick), the sector normal in between, is the sector's own
-#: shape: learned freely
-RECUR_HOURS = 12.0
-#: ... and a far sample 12 h to this much after the slot's last far sample, near samples
-#: in between, recurs too (per visit, not per sample): at 15 minutes a slot is visited by 4
-#: samples a day, and a quiet cell's night (idle, then a user or two: volumes 30-100x) puts
-#: far and near samples in one visit, so that the near ones broke the chain above every
-#: night. Such a sample teaches a warm slot its level at most ``HUBER_K`` spreads away
-#: and leaves its spread alone: a daily job or a nightly zero run that recurs stays news.
-RECUR_WITHIN_HOURS = 36.0
-#: ``slot_far_since_`` holds the hours of the slot's last far sample: as is while the far
-#: samples chain (no near sample since), negated once the chain recurred, plus this
-#: (beyond any epoch hour: year 2089) once a near sample broke it; 0 = none
-RECUR_BROKEN = 2.0**20
 
 
 class SeasonalResiduals(FeatureExtractor):
@@ -172,7 +157,7 @@ class SeasonalResiduals(FeatureExtractor):
         self.run_h_ = np.zeros((0, n_series), dtype=STATE_FLOAT)  # ... and its hours
         # ... which a demand swing moves (the fleet's load family): never slowed
         self.load_series_ = np.zeros(n_series, dtype=bool)
-        # hours of the slot's last far sample and its chain's state (RECUR_BROKEN)
+        # hours of the slot's last far sample and its chain's state (slot_recurrence)
         self.slot_far_since_ = np.zeros((0, slots, n_series), dtype=np.float32)
         self.resid_count_ = np.zeros((0, n_series), dtype=STATE_FLOAT)
         self.fleet_offset_ = np.zeros((slots, n_series))

@@ -36,33 +36,11 @@ from telecom_nb.features.robust_kernel import (
     robust_cell,
 )
 from telecom_nb.features.robust_stats import GATE_Z, GATED_WEIGHT, HUBER_K
-from telecom_nb.features.seasonal import (
-    RECUR_BROKEN,
-    RECUR_HOURS,
-    RECUR_WITHIN_HOURS,
-    SLOT_WARM,
-)
+from telecom_nb.features.seasonal import SLOT_WARM
 from telecom_nb.features.seasonal_kernel import restart_cell
+from telecom_nb.features.slot_recurrence import recur_cell, recurrence
 from telecom_nb.features.slot_run import RUN_WEEK_DAYS, run_alpha, run_cell, run_shares
 from telecom_nb.features.time_slots import DAY_NS, HOUR_NS
-
-
-def recur_cell(v, now, far, ok, run_h):  # pragma: no cover - compiled
-    """One cell of the recurrence in :func:`learn_cells_numpy`: (recurs, by a
-    visit, the slot's new ``slot_far_since_``) of a sample at hour ``now``."""
-    if v == 0.0:
-        return False, False, now if far else v
-    broken = v >= RECUR_BROKEN
-    last = v - RECUR_BROKEN if broken else abs(v)
-    gap = now - last
-    if far:
-        day_later = gap >= RECUR_HOURS
-        chain = (not broken) and ((day_later and run_h < gap) or (v < 0 and run_h < RECUR_HOURS))
-        visit = broken and day_later and gap <= RECUR_WITHIN_HOURS and run_h < gap
-        return chain or visit, visit, -now if chain else now
-    if ok and not broken:
-        return False, False, last + RECUR_BROKEN
-    return False, False, v
 
 
 def _cells(rows, slot, now, y, expected, spread, has, prior, spread_ok, shape_ok, effect,
@@ -321,23 +299,15 @@ def learn_cells_numpy(season, rows: np.ndarray, slot: np.ndarray, now: np.ndarra
     now = now[:, None]
     cold_far = far & ~warm
     run_hours = wide(season.far_run_[rows]) * (season.cadence_.step_ns / HOUR_NS)
-    v = season.slot_far_since_[rows, slot]
-    seen, broken = v != 0, v >= RECUR_BROKEN
-    last = np.where(broken, v - RECUR_BROKEN, np.abs(v))
-    gap = now - last
-    day_later = seen & (gap >= RECUR_HOURS)
-    chain = far & seen & ~broken & ((day_later & (run_hours < gap)) | (
-        (v < 0) & (run_hours < RECUR_HOURS)))
-    by_visit = far & broken & day_later & (gap <= RECUR_WITHIN_HOURS) & (run_hours < gap)
+    chain, by_visit, season.slot_far_since_[rows, slot] = recurrence(
+        season.slot_far_since_[rows, slot], now, far, ok, run_hours)
     recurs = chain | by_visit
-    season.slot_far_since_[rows, slot] = np.where(far, np.where(chain, -now, now), np.where(
-        ok & seen & ~broken, last + RECUR_BROKEN, v))
     # the typical day learns the value without its weekday's effect
     y_day = y - effect
     far_slot = ((far & warm & (np.abs(y_day - lvl_s) > GATE_Z * spread)) | cold_far) & (
         ~recurs)
     far = far & ~chain  # a visit's recurring sample is still news to the other parts
-    # ... a warm slot learns a visit's recurring sample bounded (RECUR_WITHIN_HOURS)
+    # ... a warm slot learns a visit's recurring sample bounded (slot_recurrence)
     bound = HUBER_K * spread
     taught = by_visit & warm
     y_slot = np.where(taught, lvl_s + np.clip(y_day - lvl_s, -bound, bound), y_day)
