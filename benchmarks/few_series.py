@@ -207,7 +207,9 @@ def lte_set(seed: int, days: int = 21, step: str = "2min", cells: int = 3,
                                     "fault": fault[hit]}))
     data = pd.concat(frames, ignore_index=True).sort_values(
         [schema.TIMESTAMP, schema.SECTOR], kind="stable").reset_index(drop=True)
-    return data.round(4), pd.concat(labels, ignore_index=True)
+    numeric = data.select_dtypes("number").columns  # pandas 3 warns on rounding the times
+    data[numeric] = data[numeric].round(4)
+    return data, pd.concat(labels, ignore_index=True)
 
 
 def cdn_set(seed: int, n_kpis: int, days: int = 21,
