@@ -79,6 +79,9 @@ def warm_series() -> None:
         "other": rng.normal(10, 1, SERIES_ROWS),
     })
     make_detector("iforest", kpis=["value", "other"]).score_stream(frame)
+    from telecom_nb.features.radix_sort import compile_sort
+
+    compile_sort()  # a calibrator's reference of 20k rows (the warm-up's may be too short)
 
 
 PARTS = {"fleet": (warm_fleet,), "series": (warm_series,), "all": (warm_fleet, warm_series)}

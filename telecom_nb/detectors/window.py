@@ -1,4 +1,11 @@
-"""The retraining window: the most recent feature rows, in a ring buffer."""
+"""The retraining window: the most recent feature rows, in a ring buffer.
+
+A retrain's snapshot of a window not yet full is a read-only view of the buffer's first
+rows, not a copy: until the ring wraps, appends write only below them. A write that would
+reach them (the wrap, a refill, a batch as long as the window) first moves the window to a
+copy of its buffer, and the snapshot keeps the old one. A young one-series window is
+snapshot (with its predecessors) at every weekly retrain: 38 of a 100k-row series' 54 fits.
+"""
 
 from __future__ import annotations
 
@@ -10,10 +17,14 @@ from telecom_nb.detectors.row_cache import RowKey
 
 
 class SampleWindow:
-    """Keeps the last ``capacity`` rows; ``snapshot`` copies them for a worker thread."""
+    """Keeps the last ``capacity`` rows; ``snapshot`` copies them for a worker thread (a
+    young window's: a read-only view its appends never write into, module doc)."""
 
     #: rows appended over the window's life (a class default: older pickles read 0)
     _appended = 0
+    #: the buffer's first rows a young snapshot's view reads (a write there first copies
+    #: the buffer: :meth:`_own`); transient (``engine/snapshot.py``), not state
+    _lent = 0
     #: names its rows for a cache (:meth:`row_key`; None: an older pickle, unnamed)
     _row_token: int | None = None
 
@@ -53,13 +64,18 @@ class SampleWindow:
         cap = self.capacity
         self._appended += len(rows)
         if len(rows) >= cap:
+            if self._lent:  # every row written: a new buffer, no copy of the old one
+                self._buf, self._lent = np.empty_like(self._buf), 0
             self._buf[:] = rows[-cap:]
             self._next, self._size = 0, cap
             return
         end = self._next + len(rows)
         if end <= cap:
+            if self._next < self._lent:
+                self._own()
             self._buf[self._next : end] = rows
         else:
+            self._own()  # the wrap writes the first rows
             first = cap - self._next
             self._buf[self._next :] = rows[:first]
             self._buf[: end - cap] = rows[first:]
@@ -67,10 +83,19 @@ class SampleWindow:
         self._size = min(cap, self._size + len(rows))
 
     def snapshot(self) -> np.ndarray:
-        """A copy of the rows, oldest first."""
+        """The rows, oldest first: a copy, or while the window is not full a read-only
+        view that later writes leave as it is (module doc)."""
         if self._size < self.capacity:
-            return self._buf[: self._size].copy()
+            view = self._buf[: self._size]
+            view.flags.writeable = False
+            self._lent = max(self._lent, self._size)
+            return view
         return np.concatenate([self._buf[self._next :], self._buf[: self._next]])
+
+    def _own(self) -> None:
+        """Before rows a snapshot's view reads are written: the window takes a copy."""
+        if self._lent:
+            self._buf, self._lent = self._buf.copy(), 0
 
     def positions(self) -> np.ndarray:
         """The kept rows' buffer positions, oldest first."""
@@ -90,6 +115,7 @@ class SampleWindow:
             rng = np.random.default_rng(before)  # its own: the detector's draws stay as they were
             draw = rng.integers(int(old.sum()), self._size, size=int(old.sum()))
         stale, fresh = pos[old], pos[draw]
+        self._own()
         self._buf[np.ix_(stale, columns)] = self._buf[np.ix_(fresh, columns)]
         self.state_changed()  # kept rows changed: transforms of them no longer hold
         return draw
