@@ -62,6 +62,19 @@ def test_a_side_change_or_an_hour_without_rows_is_not_held():
     assert np.all(held[later >= 24] == -3.0)
 
 
+def test_the_hour_after_a_fault_is_not_held_but_a_wandering_shift_is():
+    # a fault at -5 for 4 hours, then back to a small same-side wander of -1: the recent
+    # bin's -1 was the minimum of now and the fault's hours, so the hour after read held
+    b, z = _series("5min", lambda h: -5.0 if 1 <= h < 5 else -1.0)
+    hours = (b - b[0]) / 4
+    held = _held(b, z)[:, 0]
+    assert np.all(held[(hours >= 4) & (hours < 5)] == -5.0)
+    assert np.all(held[(hours >= 5) & (hours < 6)] == 0)
+    # a shift whose z halves within it (-6 to -3.2, an hour's spread by the clock) holds
+    b, z = _series("5min", lambda h: -6.0 if h < 3 else -3.2)
+    assert np.all(_held(b, z)[(b - b[0]) >= 12] == -3.2)
+
+
 def test_the_null_counts_how_seldom_rows_hold():
     # window: 15,000 rows with a shift z, of which 1 in 10 hold (|held| up to ~3)
     rng = np.random.default_rng(0)
