@@ -31,6 +31,7 @@ from telecom_nb.detectors.row_mark import area_rows, marked, split_marked
 from telecom_nb.detectors.run_part import RunPart
 from telecom_nb.detectors.second_kpi import SecondKpi
 from telecom_nb.detectors.shift_part import bonferroni, shift_null, shift_score
+from telecom_nb.detectors.trimmed_tails import refit_unflagged
 from telecom_nb.detectors.window_span import WindowSpanParams
 from telecom_nb.detectors.windowed import WindowedDetector
 from telecom_nb.features.base import FeatureExtractor
@@ -164,7 +165,12 @@ class IsolationForestDetector(RatioSwitch, PartSchedule, CalendarParams, ForestP
         # a fleet's features get their own tails; one series' shoulder is read by the nulls
         every = FeatureTails.fit(ref, previous, tails=not heavy, free=free)
         # the max skips what only KPI families read, and the run columns (a part)
-        tails = without(every, tuple(hidden) + run + drift_cols)
+        def reduced(t: FeatureTails) -> FeatureTails:
+            return without(t, tuple(hidden) + run + drift_cols)
+
+        if free and not heavy:  # the deep tails without the rows the max flags
+            every = refit_unflagged(every, ref, previous, reduced, free)[0]
+        tails = reduced(every)
         zref = tails(ref)
         filled = None if kept is not None or previous is None else kept_rows(
             cache, "filled", n_base, keys[1], previous, lambda p: np.nan_to_num(p, nan=0.0))
