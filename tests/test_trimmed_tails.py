@@ -65,6 +65,31 @@ def test_a_fleet_s_max_reads_its_features_on_the_refitted_tails_where_they_are_f
               "joint_columns": (), "previous": previous}
     spike = np.array([[6.5] + [0.0] * 5])
     capped = det._fit_model(x, {**params, "free_tails": False}).tails(spike)[0]
-    free = det._fit_model(x, {**params, "free_tails": True}).tails(spike)[0]
+    free = det._fit_model(x, {**params, "free_tails": True, "trim_tails": True}).tails(spike)[0]
     plain = FeatureTails.fit(x, previous, free=True)(spike)[0]
     assert free > plain + 3.0 > capped  # the spikes' own deep tail no longer reads it
+    untrimmed = det._fit_model(x, {**params, "free_tails": True}).tails(spike)[0]
+    assert untrimmed == plain  # finer than hourly: the first fit's tails
+
+
+def test_the_tails_are_fitted_again_only_for_hourly_or_slower_data_with_free_tails():
+    import pandas as pd
+
+    from telecom_nb.detectors import make_detector
+    from telecom_nb.detectors.part_schedule import FREE_TAILS_AFTER
+
+    det = make_detector("iforest")
+    det.features_.bind(("a", "b", "c"))
+    cadence = det.features_.parts_[0].cadence_
+    start = pd.Timestamp("2026-05-04", tz="UTC")
+    for hours in (0, 1):
+        cadence.observe(pd.DatetimeIndex([start + pd.Timedelta(hours, unit="h")]))
+    det.first_time_ = start
+    det._fit_time = start + FREE_TAILS_AFTER - pd.Timedelta("1h")
+    assert not det._trim_tails()  # no free tails yet: nothing reads the deep levels alone
+    det._fit_time = start + FREE_TAILS_AFTER
+    assert det._trim_tails() and det._part_params()["trim_tails"]
+    for minutes in (90, 120):  # 30-minute data: free tails, fitted once
+        cadence.observe(pd.DatetimeIndex([start + pd.Timedelta(minutes, unit="min")]))
+    assert cadence.step == pd.Timedelta("30min")
+    assert det._free_tails() and not det._trim_tails()

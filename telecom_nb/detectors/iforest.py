@@ -113,6 +113,7 @@ class IsolationForestDetector(RatioSwitch, PartSchedule, CalendarParams, ForestP
         family_columns = params.pop("family_columns", ())
         hidden = params.pop("family_only", ())
         free = params.pop("free_tails", False)
+        trim = params.pop("trim_tails", False)
         run = tuple(params.pop("run_columns", ()))
         run_fitted = params.pop("run_part", True)
         area_pairs = params.pop("area_columns", ())
@@ -168,7 +169,7 @@ class IsolationForestDetector(RatioSwitch, PartSchedule, CalendarParams, ForestP
         def reduced(t: FeatureTails) -> FeatureTails:
             return without(t, tuple(hidden) + run + drift_cols)
 
-        if free and not heavy:  # the deep tails without the rows the max flags
+        if free and trim and not heavy:  # the deep tails without the rows the max flags
             every = refit_unflagged(every, ref, previous, reduced, free)[0]
         tails = reduced(every)
         zref = tails(ref)

@@ -17,8 +17,9 @@ itself, at most :data:`~telecom_nb.detectors.persist_part.MAX_TRIM` of the rows:
 again on the rest. A normal row that far out in any feature is ~1 in 1,000 of the window and
 spread over ~100 features, so a feature's own normal tail keeps nearly all its rows. The
 trim is the same whatever the last fit's was (each fit reads its own window twice): no
-ratchet. Only where the max reads the free tails (a fleet at 15 minutes or slower after two
-days, ``part_schedule.FREE_TAILS_*``): elsewhere the capped body decides. Its cost is a
+ratchet. Only where the max reads the free tails of hourly or slower data (a fleet after two
+days, ``part_schedule.TRIM_TAILS_STEP``): at 30 minutes a fault starts in fewer of a KPI's
+rows than its deepest level holds, and the refit bought false rows only. Its cost is a
 second fit of the tails per retrain (a 40,000 x 150 window: ~0.35 s of CPU).
 """
 
