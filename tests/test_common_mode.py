@@ -172,3 +172,31 @@ def test_on_a_day_read_as_another_weekday_the_gate_opens_at_a_smaller_shift():
     out = common.adjust(np.arange(len(kind)), times, z, shift=DAY_TYPE_SHIFT)
     assert (np.abs(out[:, 1]) >= 3.0).mean() < 0.02 < (np.abs(z[:, 1]) >= 3.0).mean()
     assert out[9, 0] < -8.0
+
+
+def test_a_quality_shift_without_load_leaves_the_gate_shut():
+    """Two backhaul clusters, most of one group of a small fleet's two: their throughput,
+    latency and drops move the group's medians past ``SHIFT`` while its load stays. With the
+    load family known only its series open the gate: the clusters keep their own evidence;
+    a calendar day that moves the load opens it as before."""
+    kind, level, count = _fleet(n=130)
+    common = CommonMode()
+    common.fit(level, count, np.ones(len(kind), dtype=bool), 0)
+    assert common.n_groups_ == 2
+    n = len(kind)
+    rows = np.r_[np.arange(n), np.arange(n)]
+    times = np.r_[np.zeros(n), np.ones(n)].astype(np.int64)
+    z = np.random.default_rng(5).normal(0, 1, (2 * n, 3))
+    big = np.flatnonzero(common.group_ == np.bincount(common.group_).argmax())
+    cluster = big[: int(0.7 * len(big))]
+    z[cluster, 1:] += 5.0  # tick 0: quality series 1 and 2 off on most of the group
+    z[n:, 0] += np.where(kind == 0, -3.0, 3.0)  # tick 1: a holiday moves the load
+    load = np.array([True, False, False])
+    out = common.adjust(rows, times, z, load=load)
+    assert np.array_equal(out[:n], z[:n])  # the clusters' z untouched
+    assert np.median(out[cluster, 1]) > 4.0
+    assert not np.array_equal(out[n:], z[n:])  # the holiday's tick: taken off
+    for k in range(3):
+        assert abs(np.median(out[n:][kind == k, 0])) < 0.5
+    unknown = common.adjust(rows, times, z)  # no load family: every series opens it
+    assert np.median(unknown[cluster, 1]) < 2.0

@@ -14,10 +14,11 @@ less their mean, k-means, refitted once a day of data): a group is one kind of s
 wherever it stands, large enough that one site's or one cluster's fault hardly moves its
 median. Per tick and seasonal series, each group's median z (sectors with a value) is its
 common mode. When, in some series, groups holding at least :data:`FLEET_SHARE` of the
-sectors reporting it are shifted by :data:`SHIFT` or more, the tick is fleet-shifted and
-every
-sector's seasonal z has its group's median taken off (all series: what remains is the
-sector's own part), and that part is read on the group's own spread at the tick where it is
+sectors reporting it are shifted by :data:`SHIFT` or more, the tick is fleet-shifted (where
+the fleet's load family is known, only its series open the gate: a calendar moves the load,
+a cluster fault only quality, :func:`opening_series`) and every sector's seasonal z has
+its group's median taken off (all series: what remains is the sector's own part), and that
+part is read on the group's own spread at the tick where it is
 wider than a normal z's (1): a day its kind has never seen moves each sector by its own
 amount too (a city cell by -2, its neighbour by -5), so what is left is judged against how
 far the group scattered, not against an ordinary day's noise (third generator's Nowruz
@@ -126,6 +127,19 @@ def nearest_centre(x: np.ndarray, centres: np.ndarray) -> np.ndarray:
     """Each row's nearest centre (squared Euclidean distance)."""
     d = (x**2).sum(axis=1)[:, None] - 2.0 * x @ centres.T + (centres**2).sum(axis=1)[None, :]
     return np.argmin(d, axis=1)
+
+
+def opening_series(load: np.ndarray | None, n_series: int) -> np.ndarray:
+    """The series whose shift opens the gate: the load family's where it is known (a
+    calendar day moves the load, and quality with it; a neighbourhood's backhaul fault moves
+    quality alone, and the cells of two such clusters, half of a small fleet's group, moved
+    its throughput, latency and drop medians past :data:`SHIFT` while its load stayed: the
+    gate took their own evidence off, 33 cells at 2.1-2.2 for three hours on tuning world
+    t2871), else every series."""
+    family = np.zeros(n_series, dtype=bool)
+    if load is not None:
+        family[: min(len(load), n_series)] = load[:n_series]
+    return family if family.any() else np.ones(n_series, dtype=bool)
 
 
 class CommonMode:
@@ -262,7 +276,7 @@ class CommonMode:
         share = shifted.reshape(per_tick).sum(axis=1) / np.maximum(
             reporting.reshape(per_tick).sum(axis=1), 1.0
         )
-        gate = (share >= FLEET_SHARE).any(axis=1)
+        gate = (share >= FLEET_SHARE)[:, opening_series(load, share.shape[1])].any(axis=1)
         if not gate.any():
             return z
         gated = np.repeat(gate, g)[:, None]  # per tick x group code
