@@ -179,22 +179,16 @@ class FeatureTails:
         # one sort of the window for its three quantiles (numpy's numbers: np.quantile
         # partitions a copy per call, ~3x the sort); a NaN column stays numpy's (all NaN);
         # the body only: its two order statistics each, in place (no sorted block kept)
-        plain = body = None
-        if tails:
-            plain = SortedColumns.of_abs(features)
+        levels = np.array([0.5, 0.75])
+        plain = SortedColumns.of_abs(features) if tails else None
+        if not tails:
+            body = SortedColumns.abs_quantiles(features, levels)
         else:
-            body = SortedColumns.abs_quantiles(features, np.array([0.5, 0.75]))
+            body = None if plain is None else plain.quantile(levels)
         # |z| itself only where read below: the tails, or numpy's quantiles of a NaN;
         # column-major: declustered.py reads it (and writes its sort into it)
         a = np.abs(features, order="F") if tails or body is None else None
-        if body is not None:
-            q50, q75 = body
-        else:
-            q50, q75 = (
-                np.quantile(a, [0.5, 0.75], axis=0)
-                if plain is None
-                else plain.quantile(np.array([0.5, 0.75]))
-            )
+        q50, q75 = np.quantile(a, levels, axis=0) if body is None else body
         scale = np.maximum((q75 - q50) / math.log(2.0), Z_SCALE_FLOOR)
         if not tails:
             none = np.zeros((0, n_features))
