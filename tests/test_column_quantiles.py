@@ -104,6 +104,41 @@ def test_the_weekday_scatter_reads_numpys_quantile():
         np.testing.assert_array_equal(weekly._trimmed_excess(dev, noise), want)
 
 
+@pytest.mark.parametrize("rows", [1, 2, 3, 20, 999, 1000, 4001])
+def test_the_trimmed_pass_is_numpys_quantile_and_masked_means(rows):
+    """``trimmed_means`` (one compiled pass) gives the bits of ``np.nanquantile`` and
+    ``mean_where`` of the kept rows: NaN here and there and whole columns of them, ties
+    at the cut, infinities, zeros, every level from 0 to 1; other layouts and one column
+    go back to numpy (None)."""
+    from telecom_nb.features.masked_mean import mean_where
+    from telecom_nb.features.trimmed_scatter import _trimmed, trimmed_means
+
+    rng = np.random.default_rng(rows)
+    dev = rng.standard_t(2, size=(rows, 9))
+    dev[rng.random(dev.shape) < 0.2] = np.nan
+    dev[:, 2] = np.nan
+    dev[:, 3] = np.round(dev[:, 3])  # ties
+    dev[:, 4] = 0.0
+    dev[0, 5] = np.inf
+    dev[rows // 2, 6] = -np.inf
+    dev[:, 7] *= 1e-160  # squares underflow to zeros and subnormals
+    noise = rng.random(dev.shape)
+    noise[rng.random(dev.shape) < 0.1] = np.nan
+    dev2 = dev**2
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        for q in (0.0, 0.3, 0.5, 0.95, 0.999, 1.0):
+            kept = dev2 <= np.nanquantile(dev2, q, axis=0)
+            got = trimmed_means(dev, noise, q)
+            assert got is not None or _trimmed is None
+            if got is not None:
+                assert got[0].tobytes() == mean_where(dev2, kept).tobytes()
+                assert got[1].tobytes() == mean_where(noise, kept).tobytes()
+    assert trimmed_means(dev[:, :1].copy(), noise[:, :1].copy(), 0.95) is None
+    if rows > 1:  # one row is both layouts
+        assert trimmed_means(np.asfortranarray(dev), noise, 0.95) is None
+
+
 @pytest.mark.parametrize("cols", [1, 2, 3, 7, 9, 16, 40])
 @pytest.mark.parametrize("rows", [0, 1, 2, 9, 1000, 3001])
 def test_masked_means_are_numpys_bits(rows, cols):

@@ -62,3 +62,41 @@ def test_calibrator_reference_is_numpys_sorted_finite_scores():
     cont = rng.random(raw.shape) < 0.3
     null = TailCalibrator.fit(raw, heavy_tails=True, continues=cont)
     assert same_bits(null.reference, numpys(raw[~cont]))
+
+
+@pytest.mark.parametrize("n", [1, RADIX_ROWS - 1, RADIX_ROWS, 3000, 20_000])
+def test_sorted_rows_are_numpys_with_infinities_kept(n):
+    """``sort_rows`` sorts the listed rows in place as ``row.sort()`` does (infinities kept,
+    subnormals, ties, constant rows); a row holding a NaN or a ``-0.0`` and every row
+    after it go to numpy; the rows not listed are left as they were."""
+    for seed in (0, 1):
+        rows = [x for x in blocks(n, seed) if len(x) == n and not np.isnan(x).any()]
+        rows.append(np.abs(np.random.default_rng(seed).standard_t(3, n)))  # a fit's |z|
+        block = np.stack(rows)
+        block[0, n // 2] = np.inf
+        block[2, 0] = -np.inf
+        want = block.copy()
+        listed = np.arange(0, len(block), 2)
+        for j in listed:
+            want[j].sort()
+        got = block.copy()
+        radix_sort.sort_rows(got, listed)
+        assert got.tobytes() == want.tobytes()
+    x = np.random.default_rng(4).normal(size=(4, max(n, 2)))
+    x[1, 1], x[2, 0] = -0.0, np.nan
+    want = np.sort(x, axis=1)
+    radix_sort.sort_rows(x, np.arange(4))
+    assert x.tobytes() == want.tobytes()
+
+
+def test_the_row_kernel_sorts_itself_and_stops_at_a_nan_or_a_negative_zero():
+    if radix_sort._radix_rows is None:
+        pytest.skip("no numba")
+    x = np.abs(np.random.default_rng(5).standard_t(3, size=(3, 5000)))
+    x[0, 10] = np.inf
+    want = np.sort(x, axis=1)
+    assert radix_sort._radix_rows(x, np.arange(3)) == 3  # the compiled path itself
+    assert x.tobytes() == want.tobytes()
+    x[1, 7], x[2, 9] = -0.0, np.nan
+    assert radix_sort._radix_rows(x, np.array([0, 1, 2])) == 1
+    assert radix_sort._radix_rows(x, np.array([2])) == 0

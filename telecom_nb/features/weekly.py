@@ -41,6 +41,7 @@ from telecom_nb.features.layout import grow_slot_major
 from telecom_nb.features.masked_mean import column_counts, mean_where
 from telecom_nb.features.robust_stats import GATE_Z, GATED_WEIGHT, HUBER_K
 from telecom_nb.features.time_slots import n_slots
+from telecom_nb.features.trimmed_scatter import trimmed_means
 
 #: median absolute deviation -> standard deviation (normal data)
 MEDIAN_AD_TO_SIGMA = 1.4826
@@ -239,9 +240,12 @@ def _trimmed_excess(dev: np.ndarray, noise: np.ndarray) -> np.ndarray:
     week. The mean square below the top ``SCATTER_TRIM`` (one tick's faults) keeps them;
     the noise it holds is the same rows' own.
     """
-    dev2 = dev**2
     # numpy's nanquantile and nanmean numbers without their per-column Python and masked
-    # copies (~3 ms of a 1,000-sector tick, every tick; now ~0.5)
+    # copies (~3 ms of a 1,000-sector tick, every tick; ~0.5 sorted, one compiled pass now)
+    means = trimmed_means(dev, noise, 1.0 - SCATTER_TRIM)
+    if means is not None:
+        return means[0] / TRIMMED_Z2 - means[1]
+    dev2 = dev**2
     cut = SortedColumns(dev2).quantile(1.0 - SCATTER_TRIM)
     kept = dev2 <= cut
     return mean_where(dev2, kept) / TRIMMED_Z2 - mean_where(noise, kept)
