@@ -36,6 +36,7 @@ from traitlets import Float, HasTraits, Int, validate
 
 from telecom_nb.detectors.calibration import soft_cap
 from telecom_nb.detectors.step_record import MARGIN, WINDOW, StepRecord
+from telecom_nb.detectors.zero_part import zero_state_rows
 from telecom_nb.features.robust_kernel import numba
 from telecom_nb.params import check_range, param_trait
 from telecom_nb.sector_index import grow_rows
@@ -245,6 +246,13 @@ class SilenceRows(HasTraits):
             pos, ns, raw, update, self.silence_margin, self.silence_runs, self._silence_gate
         )
         return quiet if steps is None else np.maximum(quiet, steps)
+
+    def _zero_flags(self, raw: np.ndarray) -> np.ndarray | None:
+        """Rows in an exact-zero state (:mod:`.zero_part`), or None (a fleet, or none)."""
+        if not self._few_series() or not len(raw):
+            return None
+        rows = zero_state_rows(raw)
+        return rows if rows.any() else None
 
     def _silence_view(self, view, update: bool) -> np.ndarray | None:
         """:meth:`_silence_flags` of a batch view (one tick)."""
