@@ -61,3 +61,34 @@ def test_an_outage_at_exact_zero_reads_its_max_units_part_not_the_combined_null(
     assert (own > 5).all()  # the KPIs' own null: far out
     assert (score >= own - 1e-9).all()
     assert (score[1:] >= 3).all()  # every row of the outage, not its first only
+
+
+def test_a_state_the_series_has_shown_at_that_hour_is_no_zero_part_news():
+    """A cell's third maintenance night at its hours, longer than its two before (known to
+    neither the count nor the length of zero_state's rule), is not read on the max-units
+    part's own null (a few series' maintenance paged on every such row); the same state in
+    the afternoon, at hours that never held zeros, is."""
+    frame = _cells()
+    ts = frame[schema.TIMESTAMP]
+    cell0 = frame[schema.SECTOR] == "cell0"
+    for day in (1, 2):  # 02:00-03:00
+        start = ts.min() + pd.Timedelta(days=day, hours=2)
+        night = cell0 & (ts >= start) & (ts < start + pd.Timedelta("1h"))
+        frame.loc[night, list(KPIS)] = 0.0
+    det = make_detector("iforest", kpis=list(KPIS), n_estimators=30)
+    third = ts.min() + pd.Timedelta(days=3, hours=2)
+    det.score_stream(frame[ts < third].reset_index(drop=True))
+    assert det.is_ready
+    flags = []
+    for t in ts[(ts >= third) & (ts < third + pd.Timedelta("2h"))].unique():
+        batch = frame[frame[schema.TIMESTAMP] == t].copy()
+        batch.loc[batch[schema.SECTOR] == "cell0", list(KPIS)] = 0.0
+        zeros = det._zero_view(det.features_.view(batch))
+        flags.append(False if zeros is None else bool(zeros.any()))
+        det.learn(batch)
+    assert not any(flags)
+    day = frame[ts == third + pd.Timedelta(hours=12)].copy()
+    day.loc[day[schema.SECTOR] == "cell0", list(KPIS)] = 0.0
+    zeros = det._zero_view(det.features_.view(day))
+    assert zeros is not None
+    assert zeros.tolist() == (day[schema.SECTOR] == "cell0").tolist()

@@ -247,12 +247,21 @@ class SilenceRows(HasTraits):
         )
         return quiet if steps is None else np.maximum(quiet, steps)
 
-    def _zero_flags(self, raw: np.ndarray) -> np.ndarray | None:
-        """Rows in an exact-zero state (:mod:`.zero_part`), or None (a fleet, or none)."""
+    def _zero_flags(self, raw: np.ndarray, usual: np.ndarray | None = None
+                    ) -> np.ndarray | None:
+        """Rows in an exact-zero state the series has not shown at that hour
+        (:mod:`.zero_part`; ``usual``: ``ZeroStates.usual``), or None (a fleet, or none)."""
         if not self._few_series() or not len(raw):
             return None
-        rows = zero_state_rows(raw)
+        rows = zero_state_rows(raw, usual)
         return rows if rows.any() else None
+
+    def _zero_view(self, view) -> np.ndarray | None:
+        """:meth:`_zero_flags` of a batch view under the features' zero states so far."""
+        if not self._few_series():
+            return None
+        usual = getattr(self.features_, "zero_usual", None)
+        return self._zero_flags(view.raw, None if usual is None else usual(view))
 
     def _silence_view(self, view, update: bool) -> np.ndarray | None:
         """:meth:`_silence_flags` of a batch view (one tick)."""

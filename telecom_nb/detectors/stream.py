@@ -97,7 +97,7 @@ def score_stream(
         segment.append(x)
         routine.append(det._routine_view(view, x, update=False))  # as score() says
         silence.append(det._silence_view(view, update=False))
-        zeros.append(det._zero_flags(view.raw))
+        zeros.append(det._zero_view(view))
         pending[0] += len(x)
         job = det._learn_view(view, x)
         if job is not None or pending[0] >= SCORE_ROWS:
@@ -121,7 +121,7 @@ def score_stream(
             det.ready_time_ = whole.timestamps[ready]
         routine.append(flags)
         silence.append(quiet)
-        zeros.append(det._zero_flags(whole.raw[a:stop]))
+        zeros.append(det._zero_flags(whole.raw[a:stop], series.usual))
         # the loop's own question at the row: before the first model, whether the window
         # now holds enough warm rows (_next_due's row is only the first that may)
         if due is not None and det._due(whole.timestamps[due]):

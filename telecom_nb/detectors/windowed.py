@@ -251,7 +251,7 @@ class WindowedDetector(KpiBirths, RetrainJobs, RetrainTiming, SilenceRows, Routi
         return self._score_features(x, batch.index,
                                     routine=self._routine_view(view, x, update=False),
                                     silence=self._silence_view(view, update=False),
-                                    zeros=self._zero_flags(view.raw))
+                                    zeros=self._zero_view(view))
 
     def _score_features(self, x: np.ndarray, index: pd.Index, fitted: Fitted | None = None,
                         routine: np.ndarray | None = None,

@@ -28,10 +28,14 @@ import numpy as np
 MIN_ZEROS = 2
 
 
-def zero_state_rows(raw: np.ndarray) -> np.ndarray:
+def zero_state_rows(raw: np.ndarray, usual: np.ndarray | None = None) -> np.ndarray:
     """Rows of ``raw`` (rows x KPIs) with at least :data:`MIN_ZEROS` KPIs at exactly 0
-    (a missing value is no zero)."""
+    (a missing value is no zero) and not ``usual`` (rows x KPIs: the zeros of the state
+    the series has shown at that hour, ``ZeroStates.usual``)."""
     raw = np.asarray(raw)
     if raw.ndim != 2 or raw.shape[1] < MIN_ZEROS:
         return np.zeros(len(raw), dtype=bool)
-    return np.count_nonzero(raw == 0.0, axis=1) >= MIN_ZEROS
+    zero = raw == 0.0
+    if usual is not None and usual.shape == zero.shape:
+        zero &= ~usual
+    return np.count_nonzero(zero, axis=1) >= MIN_ZEROS
