@@ -16,8 +16,13 @@ So a row in such a state takes the max-units part's own reading directly, as the
 do: it is a state the series entered, not a slow part's excursion, and its KPIs' own null
 already says how far they are. A state the series knows reads its features at 0 and so
 nothing here; a single KPI at zero (a count KPI's quiet minute: users at night) is not a
-state. Only for a few series (a fleet's outages are told by its peers, its ticks are
-untouched); one series has one KPI and never two at zero (NAB unchanged by construction).
+state. Nor is a state the series has shown at that hour (``ZeroStates.usual``: its hours'
+band, its companions at zero) before ``zero_state`` knows it -- fewer than ``MIN_RUNS`` runs
+so far, or longer than any: it reads as any row, as before (a maintenance night read here
+paged on every row: ``lte1`` seed 2886's third night, 86 rows; 2887's two nights longer than
+the ones before, 54). Only for a few series (a fleet's outages are told by its peers, its
+ticks are untouched); one series has one KPI and never two at zero (NAB unchanged by
+construction).
 """
 
 from __future__ import annotations
