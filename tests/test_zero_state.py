@@ -206,6 +206,60 @@ def test_one_series_pass_reads_known_zeros_as_the_loop():
     assert fast.zeros_.longest_.max() > 0
 
 
+def test_maintenance_that_spread_an_hour_later_once_is_known_there():
+    """The hours a maintenance comes back to are a band as wide as its runs have spread:
+    after nights at 02:00-03:30 and one at 04:00-05:30 (its 05:00 news, one run's hour),
+    a night at 04:30-06:00 is known on every row -- 05:00 sits in the stretch of hours the
+    runs have held, next to hours two runs held. An afternoon run's hours, held once and
+    apart from that band, stay news (test_an_outage_does_not_make_its_hours_known)."""
+    frame = _cell(zero_nights=(2, 3, 5, 6))
+    a = 7 * 96 + 16  # 04:00 on day 7, six rows (to 05:30)
+    frame.loc[a : a + 5, ["traffic", "users"]] = 0.0
+    b = 9 * 96 + 18  # 04:30 on day 9, six rows (to 06:00)
+    frame.loc[b : b + 5, ["traffic", "users"]] = 0.0
+    _, x = _features(frame)
+    assert (np.abs(x[a + 4 : a + 6]).max(axis=1) > 5).all()  # 05:00 on day 7: news
+    assert np.abs(x[b : b + 6]).max() == 0.0  # day 9: in the band the runs have held
+
+
+def _rows(days: int = 6) -> tuple[np.ndarray, np.ndarray]:
+    """15-minute rows of (traffic, users, drops) at 1 and each row's hour; maintenance
+    (all three at 0) at 02:00 for six rows on days 1 and 2, twelve on day 3; an afternoon
+    run at 14:00 on day 4; a run at 02:00 on day 5 with the drops going on."""
+    y = np.ones((days * 96, 3))
+    for day, run in ((1, 6), (2, 6), (3, 12)):
+        y[day * 96 + 8 : day * 96 + 8 + run] = 0.0
+    y[4 * 96 + 56 : 4 * 96 + 62] = 0.0
+    y[5 * 96 + 8 : 5 * 96 + 14, :2] = 0.0
+    return y, (np.arange(len(y)) // 4) % 24
+
+
+def test_a_state_at_its_hours_is_usual_however_few_or_short_its_runs():
+    """``usual``: the maintenance state at its hours, known or not yet (two runs before,
+    fewer than MIN_RUNS; longer than both): zero_part reads it as any row. An afternoon
+    run and a run whose companion (drops) goes on are not usual; scan fills the same mask
+    as the row-by-row reading."""
+    y, hour = _rows()
+    loop, fast = ZeroStates(3), ZeroStates(3)
+    rows = np.array([0])
+    expected, known = [], []
+    for i in range(len(y)):
+        if i:
+            expected.append(loop.usual(rows, y[i : i + 1], hour[i : i + 1])[0])
+            known.append(loop.known(rows, y[i : i + 1], hour[i : i + 1])[0])
+        loop.update(rows, y[i : i + 1], 1, hour[i : i + 1])
+    fast.update(rows, y[:1], 1, hour[:1])
+    usual = np.zeros((len(y) - 1, 3), dtype=bool)
+    fast.scan(0, y[1:], hour[1:], usual)
+    assert (usual == np.array(expected)).all()
+    none = np.zeros((1, 3), dtype=bool)  # the first row: read before any state
+    usual, known = np.r_[none, usual], np.r_[none, np.array(known)]
+    night = slice(3 * 96 + 8, 3 * 96 + 20)
+    assert usual[night].all() and not known[night].any()  # two runs before: not known yet
+    assert not usual[4 * 96 + 56 : 4 * 96 + 62].any()  # the afternoon: never held zeros
+    assert not usual[5 * 96 + 8 : 5 * 96 + 14].any()  # the drops go on: another state
+
+
 def test_an_older_checkpoint_keeps_the_hours_it_knew():
     """A checkpoint from before the two-run rule holds the hours of one run: they stay
     known (as that checkpoint read them), the hours next to them do not become known."""

@@ -256,6 +256,17 @@ class IsolationForestDetector(RatioSwitch, PartSchedule, CalendarParams, ForestP
             out = level if out is None else np.maximum(out, level)
         return out
 
+    def _zero_state_score(self, model: ForestAndZ, features: np.ndarray,
+                          zeros: np.ndarray | None) -> np.ndarray | None:
+        """The max-units part's own reading of rows in an exact-zero state
+        (:mod:`.zero_part`; their rows alone: a row's parts are its own)."""
+        if zeros is None or not zeros.any():
+            return None
+        rows = np.flatnonzero(zeros)
+        out = np.zeros(len(features))
+        out[rows] = self.part_scores(model, features[rows])["max_z"]
+        return out
+
     def _shift_score(self, model: ForestAndZ, features: np.ndarray) -> np.ndarray | None:
         """The level-shift part's (:mod:`.shift_part`, a pool's held level within)."""
         return shift_score(model, features)

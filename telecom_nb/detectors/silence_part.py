@@ -36,6 +36,7 @@ from traitlets import Float, HasTraits, Int, validate
 
 from telecom_nb.detectors.calibration import soft_cap
 from telecom_nb.detectors.step_record import MARGIN, WINDOW, StepRecord
+from telecom_nb.detectors.zero_part import zero_state_rows
 from telecom_nb.features.robust_kernel import numba
 from telecom_nb.params import check_range, param_trait
 from telecom_nb.sector_index import grow_rows
@@ -245,6 +246,22 @@ class SilenceRows(HasTraits):
             pos, ns, raw, update, self.silence_margin, self.silence_runs, self._silence_gate
         )
         return quiet if steps is None else np.maximum(quiet, steps)
+
+    def _zero_flags(self, raw: np.ndarray, usual: np.ndarray | None = None
+                    ) -> np.ndarray | None:
+        """Rows in an exact-zero state the series has not shown at that hour
+        (:mod:`.zero_part`; ``usual``: ``ZeroStates.usual``), or None (a fleet, or none)."""
+        if not self._few_series() or not len(raw):
+            return None
+        rows = zero_state_rows(raw, usual)
+        return rows if rows.any() else None
+
+    def _zero_view(self, view) -> np.ndarray | None:
+        """:meth:`_zero_flags` of a batch view under the features' zero states so far."""
+        if not self._few_series():
+            return None
+        usual = getattr(self.features_, "zero_usual", None)
+        return self._zero_flags(view.raw, None if usual is None else usual(view))
 
     def _silence_view(self, view, update: bool) -> np.ndarray | None:
         """:meth:`_silence_flags` of a batch view (one tick)."""

@@ -57,6 +57,7 @@ def score_stream(
     segment: list[np.ndarray] = []
     routine: list[np.ndarray | None] = []  # each segment piece's routine flags
     silence: list[np.ndarray | None] = []  # and its zero-run readings (silence_part.py)
+    zeros: list[np.ndarray | None] = []  # and its exact-zero states (zero_part.py)
     pending = [0]  # rows in segment
 
     def flush() -> None:
@@ -65,6 +66,7 @@ def score_stream(
             x = np.vstack(segment)
             flags = _joined(segment, routine, bool)
             quiet = _joined(segment, silence, np.float64)
+            states = _joined(segment, zeros, bool)
             parts.append(
                 det._score_features(
                     x,
@@ -72,11 +74,13 @@ def score_stream(
                     routine=flags,
                     silence=quiet,
                     explain_from=explain_from,
+                    zeros=states,
                 )
             )
             segment.clear()
             routine.clear()
             silence.clear()
+            zeros.clear()
 
     pairs = progress_bar(
         itertools.pairwise(bounds),
@@ -93,6 +97,7 @@ def score_stream(
         segment.append(x)
         routine.append(det._routine_view(view, x, update=False))  # as score() says
         silence.append(det._silence_view(view, update=False))
+        zeros.append(det._zero_view(view))
         pending[0] += len(x)
         job = det._learn_view(view, x)
         if job is not None or pending[0] >= SCORE_ROWS:
@@ -116,6 +121,7 @@ def score_stream(
             det.ready_time_ = whole.timestamps[ready]
         routine.append(flags)
         silence.append(quiet)
+        zeros.append(det._zero_flags(whole.raw[a:stop], series.usual))
         # the loop's own question at the row: before the first model, whether the window
         # now holds enough warm rows (_next_due's row is only the first that may)
         if due is not None and det._due(whole.timestamps[due]):

@@ -159,6 +159,12 @@ class WindowedDetector(KpiBirths, RetrainJobs, RetrainTiming, SilenceRows, Routi
         """The level-shift part's score (already a score, as the records'); None = none."""
         return None
 
+    def _zero_state_score(self, model: Any, features: np.ndarray,
+                          zeros: np.ndarray | None) -> np.ndarray | None:
+        """Rows in an exact-zero state (``zeros``) read on their KPIs' own null
+        (:mod:`.zero_part`), already a score; None = none."""
+        return None
+
     def _decision(self, fitted: Fitted | None, raw: np.ndarray | None,
                   score: np.ndarray) -> np.ndarray | None:
         """A verdict of the detector's own; None leaves it to the alarm stage's threshold.
@@ -244,12 +250,14 @@ class WindowedDetector(KpiBirths, RetrainJobs, RetrainTiming, SilenceRows, Routi
         x = self._features_of(view)
         return self._score_features(x, batch.index,
                                     routine=self._routine_view(view, x, update=False),
-                                    silence=self._silence_view(view, update=False))
+                                    silence=self._silence_view(view, update=False),
+                                    zeros=self._zero_view(view))
 
     def _score_features(self, x: np.ndarray, index: pd.Index, fitted: Fitted | None = None,
                         routine: np.ndarray | None = None,
                         silence: np.ndarray | None = None,
-                        explain_from: float | None = None) -> Scores:
+                        explain_from: float | None = None,
+                        zeros: np.ndarray | None = None) -> Scores:
         """The rows' scores; ``explain_from``: the alarm threshold of a caller that reads
         the contributions of flagged rows only (a replay: the top KPI), which are then
         computed for the rows scoring at least that and the detector's own flagged rows,
@@ -265,6 +273,9 @@ class WindowedDetector(KpiBirths, RetrainJobs, RetrainTiming, SilenceRows, Routi
             records = self._record_score(fitted.model, x)
             if silence is not None:  # the zero-run record: a record too (silence_part.py)
                 records = silence if records is None else np.maximum(records, silence)
+            state = self._zero_state_score(fitted.model, x, zeros)  # (zero_part.py)
+            if state is not None:
+                records = state if records is None else np.maximum(records, state)
             shift = self._shift_score(fitted.model, x)
             for direct in (records, shift):
                 if direct is not None:

@@ -207,6 +207,14 @@ class KpiFeatures(LearnSteps, PartParams, HolidayParams, FeatureSwitches,
             out[(known.astype(np.float64) @ self.zero_columns_) > 0] = 0.0
         return out
 
+    def zero_usual(self, view: BatchView) -> np.ndarray | None:
+        """(rows x KPIs) :meth:`~telecom_nb.features.zero_state.ZeroStates.usual` of
+        ``view`` under the state so far; None for a fleet (no zero states)."""
+        if not self.few_series():
+            return None
+        return self.zeros_.usual(self.rows(view), scaled_view(view, self.kpis_ or ()),
+                                 self.local_hours(view))
+
     def quiet_series(self, known: np.ndarray, n_series: int) -> np.ndarray:
         """(rows x seasonal series) mask of the series that read a known-zero KPI: their z
         is 0 for persistence to learn (a maintenance night's z of -30 in the running mean

@@ -57,6 +57,8 @@ class SeriesPass:
         self.yz = scaled_view(view, features.kpis_ or ())  # known zero states, level shift
         self.bins = bin_ids(view)
         self.local_hour = features.local_hours(view)  # known zero states
+        #: the last run's rows' usual zeros (ZeroStates.usual: zero_part reads the others)
+        self.usual = np.zeros((0, len(features.kpis_ or ())), dtype=bool)
         self.yc = self.change._scaled(view) if self.change else np.zeros((len(view), k))
         if self.novelty:
             self.yn = self.novelty._scaled(view)
@@ -114,7 +116,8 @@ class SeriesPass:
         s = slice(a, b)
         # known zero states first: they read only the KPIs and their own state, and the
         # persistence inside the pass learns a known zero's series as z = 0
-        known = f.zeros_.scan(0, self.yz[s], self.local_hour[s])  # one sector: few series
+        self.usual = np.zeros(self.yz[s].shape, dtype=bool)
+        known = f.zeros_.scan(0, self.yz[s], self.local_hour[s], self.usual)  # few series
         quiet = f.quiet_series(known, len(season.feature_names))
         series_kernel.series_pass(
             self.y[s], self.yc[s], self.yn[s], self.slot[s], self.wslot[s], self.hours[s],

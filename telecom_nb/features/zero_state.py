@@ -21,7 +21,11 @@ hours and length, and the cell's next outage at those hours (no longer than the 
 read 0 on every column (``few_series.py`` lte5 seed 2026: the maintenance cell's 66-row
 outage at 19:25, then 21 rows at 21:30, missed at score 1.12). Maintenance comes back at
 its hours, give or take one (a window starting at 01:00 one night, 02:50 another); an
-outage seldom does.
+outage seldom does. Its hours are a band as wide as its runs have spread: an hour one run
+held is known where it joins, through hours a run held, an hour two runs held (a night
+at 03:42-05:22 after nights at 01-03 h and one to 04:44: its 82 rows from 04:00 were news,
+read 10.4-11.1 by :mod:`~telecom_nb.detectors.zero_part`, ``few_series.py`` lte1 seed 2845),
+while an afternoon outage's hours, held once and apart from the band, stay news.
 
 A zero state is the KPIs at zero *together*: a KPI that read a finite non-zero value on rows
 of at most one of the earlier zero runs (the drop rate of a locked cell, at 0 with its
@@ -78,6 +82,16 @@ def _near(bits: np.ndarray) -> np.ndarray:
     return bits | left | right
 
 
+def _band(hours: np.ndarray, repeat: np.ndarray) -> np.ndarray:
+    """The hours of each stretch of ``hours`` (hour bits near a completed run, circular)
+    that holds an hour of ``repeat`` (near two or more runs): the band a maintenance comes
+    back to, as wide as its runs have spread."""
+    band, held = repeat, hours | repeat  # (a checkpoint's repeat may lie outside hours)
+    for _ in range(12):  # a stretch grows an hour either side a step: 24 hours in 12
+        band = _near(band) & held
+    return band
+
+
 class ZeroStates:
     """Per sector x KPI: current zero run, completed runs and the longest one (in rows),
     and as hour bits the local hours at or next to a completed run (one, two or more) and
@@ -99,11 +113,10 @@ class ZeroStates:
 
     def derive_added_state(self, names) -> None:
         """A checkpoint older than the two-run rule: the hours it knew stay known (its
-        hours of one run, as it read them), and count as one run more from now. One older
+        hours of one run, as it read them), and count as one run's from now. One older
         than the companions: no KPI is one (its zeros read as that checkpoint read them)."""
-        if "repeat_" in names:
+        if "repeat_" in names:  # not widened: a band (:func:`_band`) of its hours alone
             self.repeat_ = self.hours_.copy()
-            self.hours_ = _near(self.hours_)
         if {"seen_", "apart_", "open_"} & set(names):
             self.seen_ = np.full(self.run_.shape, -1, dtype=np.int64)
             self.apart_ = np.full(self.run_.shape, -1, dtype=np.int64)
@@ -112,15 +125,28 @@ class ZeroStates:
     def known(self, rows: np.ndarray, y: np.ndarray, hour: np.ndarray) -> np.ndarray:
         """(rows x kpis) mask of known zeros in ``y`` (scaled KPIs; ``hour``: each row's
         local hour; learns nothing)."""
+        return self._read(rows, y, hour)[0]
+
+    def usual(self, rows: np.ndarray, y: np.ndarray, hour: np.ndarray) -> np.ndarray:
+        """(rows x kpis) mask of zeros in the state the series has shown at that hour: in
+        the band of its runs' hours, its companions at zero, however few or short its runs
+        so far (:meth:`known` asks those too; learns nothing). A state outside it is news
+        to :mod:`~telecom_nb.detectors.zero_part`."""
+        return self._read(rows, y, hour)[1]
+
+    def _read(self, rows: np.ndarray, y: np.ndarray,
+              hour: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(:meth:`known`, :meth:`usual`)."""
         zero = y == 0.0
         known = known_rows(rows, len(self.run_))
         if not zero.any() or not known.any():
-            return np.zeros(y.shape, dtype=bool)
+            return np.zeros(y.shape, dtype=bool), np.zeros(y.shape, dtype=bool)
         r = np.where(known, rows, 0)
+        usual = (_band(self.hours_[r], self.repeat_[r]) & _bits(hour)[:, None]) != 0
+        usual &= (_apart(y)[:, None] & ~self.apart_[r]) == 0  # no companion off zero
+        usual &= zero & known[:, None]
         ok = (self.done_[r] >= MIN_RUNS) & (self.run_[r] + 1.0 <= self.longest_[r])
-        ok &= (self.repeat_[r] & _bits(hour)[:, None]) != 0
-        ok &= (_apart(y)[:, None] & ~self.apart_[r]) == 0  # no companion off zero
-        return zero & ok & known[:, None]
+        return usual & ok, usual
 
     def update(self, rows: np.ndarray, y: np.ndarray, n_rows: int, hour: np.ndarray) -> None:
         self.run_ = grow_rows(self.run_, n_rows)
@@ -151,9 +177,11 @@ class ZeroStates:
         self.pending_[rows] = np.where(zero, pending | _bits(hour)[:, None], 0)
         self.run_[rows] = np.where(zero, run + 1.0, 0.0)
 
-    def scan(self, row: int, y: np.ndarray, hour: np.ndarray) -> np.ndarray:
+    def scan(self, row: int, y: np.ndarray, hour: np.ndarray,
+             usual: np.ndarray | None = None) -> np.ndarray:
         """``known`` then ``update`` for consecutive rows ``y`` of one sector (its state row
-        ``row``, existing): the same masks and state, vectorised over the rows."""
+        ``row``, existing): the same masks and state, vectorised over the rows; ``usual``
+        (rows x kpis, optional) is filled with :meth:`usual`'s mask of each row."""
         zero = y == 0.0
         n, k = y.shape
         out = np.zeros((n, k), dtype=bool)
@@ -176,15 +204,17 @@ class ZeroStates:
             length = np.where(ended, np.r_[run0, pos[:-1]], 0.0)
             done = done0 + np.cumsum(ended)  # runs completed up to and including this row
             longest = np.maximum(long0, np.maximum.accumulate(length))
-            last, repeat, pending = self._scan_hours(
+            last, before, repeat, pending = self._scan_hours(
                 z, bit, ended, self.hours_[row, j], self.repeat_[row, j], self.pending_[row, j]
             )
             seen, apart, opened = self._scan_apart(
                 z, apart_row, ended, run0 > 0, self.seen_[row, j], self.apart_[row, j],
                 self.open_[row, j],
             )
-            out[:, j] = z & (done >= MIN_RUNS) & (pos <= longest) & ((repeat[:-1] & bit) != 0)
-            out[:, j] &= (apart_row & ~apart) == 0
+            same = z & ((_band(before, repeat[:-1]) & bit) != 0) & ((apart_row & ~apart) == 0)
+            out[:, j] = same & (done >= MIN_RUNS) & (pos <= longest)
+            if usual is not None:
+                usual[:, j] = same
             self.run_[row, j] = pos[-1]
             self.done_[row, j] = done[-1]
             self.longest_[row, j] = longest[-1]
@@ -234,8 +264,9 @@ class ZeroStates:
         hours0: np.int64,
         repeat0: np.int64,
         pending0: np.int64,
-    ) -> tuple[np.int64, np.ndarray, np.int64]:
-        """(hours near the runs completed after the last row, hours near two or more of
+    ) -> tuple[np.int64, np.ndarray, np.ndarray, np.int64]:
+        """(hours near the runs completed after the last row, those before each row, hours
+        near two or more of
         them before each row and after the last (n + 1 values), the current run's hours
         after the last row): each run's hours are ORed over its segment and join the
         completed ones, widened, at the row that ends it."""
@@ -256,4 +287,4 @@ class ZeroStates:
         before = np.r_[hours0, hours[:-1]]
         repeat = repeat0 | np.bitwise_or.accumulate(before & add)  # a second run's hours
         pending = np.int64(seg_or[-1]) if z[-1] else np.int64(0)
-        return np.int64(hours[-1]), np.r_[repeat0, repeat], pending
+        return np.int64(hours[-1]), before, np.r_[repeat0, repeat], pending
