@@ -48,8 +48,22 @@ HOLD_Z = 2.0
 HOLD_LOG_P = -math.log10(2.0 * 0.5 * math.erfc(HOLD_Z / math.sqrt(2.0)))
 #: hours of data before a sector's drift is read (its level and spread settle)
 MIN_HOURS = 48.0
-#: the variance is Huber-clipped at this many spreads (a fault moves it slowly)
+#: the level is Huber-clipped at this many spreads (a fault moves it slowly)
 HUBER = 3.0
+#: the variance learns a mean at most this many spreads off its level (Huber), see
+#: :data:`SPREAD_KEPT`: clipped at ``HUBER`` a wrong parameter's day mean 4-5 spreads out
+#: doubled the spread in ~17 h of data (1 + 8 x ``slow`` an hour), so the very shift the
+#: drift reads widened its null within the fault's first day (long53: hourly OSS world
+#: o2892, a traffic variant's spread 0.33 -> 0.64 in two days, its drift peaking at 2.85
+#: where 4.0 was its mean over the spread it had); at 1.5 it grows 1 + 1.9 x ``slow``
+SPREAD_HUBER = 1.5
+#: the share of a unit normal variable's variance its square clipped at ``SPREAD_HUBER``
+#: keeps (0.778): the clipped squares are divided by it, so normal life's spread is unbiased
+SPREAD_KEPT = (
+    math.erf(SPREAD_HUBER / math.sqrt(2.0))
+    - SPREAD_HUBER * math.sqrt(2.0 / math.pi) * math.exp(-0.5 * SPREAD_HUBER**2)
+    + SPREAD_HUBER**2 * math.erfc(SPREAD_HUBER / math.sqrt(2.0))
+)
 
 
 def step_hours(step_ns: int) -> float:
@@ -161,7 +175,8 @@ class Drift:
         self.var_[rows[fresh]] = 4.0 * white**2
         sd = np.maximum(np.sqrt(wide(self.var_[rows])), white)
         dev = np.clip(current - wide(self.level_[rows]), -HUBER * sd, HUBER * sd)
+        bounded = np.clip(dev, -SPREAD_HUBER * sd, SPREAD_HUBER * sd)
         self.level_[rows] = wide(self.level_[rows]) + slow * dev
-        self.var_[rows] = (1.0 - slow) * wide(self.var_[rows]) + slow * dev**2
+        self.var_[rows] = (1.0 - slow) * wide(self.var_[rows]) + slow * bounded**2 / SPREAD_KEPT
         self.mean_[rows] = current
         self.hours_[rows] += hours

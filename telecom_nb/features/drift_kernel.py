@@ -40,7 +40,8 @@ def _drift_z(
 
 
 def _drift_learn(
-    rows, z, mean, level, var, hours, keep, alpha, slow, white, fresh_var, z_clip, huber, step_hours
+    rows, z, mean, level, var, hours, keep, alpha, slow, white, fresh_var, z_clip, huber,
+    spread_huber, spread_kept, step_hours
 ):  # pragma: no cover - compiled
     n, k = z.shape
     for i in range(n):
@@ -52,8 +53,11 @@ def _drift_learn(
                 var[r, j] = fresh_var
             sd = _nmax(np.sqrt(np.float64(var[r, j])), white)
             dev = _nmin(_nmax(current - np.float64(level[r, j]), -huber * sd), huber * sd)
+            bounded = _nmin(_nmax(dev, -spread_huber * sd), spread_huber * sd)
             level[r, j] = np.float64(level[r, j]) + slow * dev
-            var[r, j] = (1.0 - slow) * np.float64(var[r, j]) + slow * (dev * dev)
+            var[r, j] = (1.0 - slow) * np.float64(var[r, j]) + slow * (
+                bounded * bounded / spread_kept
+            )
             mean[r, j] = current
         hours[r] += step_hours
 
@@ -100,7 +104,7 @@ def drift_learn(
         not increasing(rows) or rows[-1] >= len(drift.mean_)
     ):
         return False
-    from telecom_nb.features.drift import HUBER, Z_CLIP
+    from telecom_nb.features.drift import HUBER, SPREAD_HUBER, SPREAD_KEPT, Z_CLIP
 
     z = np.ascontiguousarray(z)
     state = (
@@ -112,6 +116,8 @@ def drift_learn(
         4.0 * white**2,
         Z_CLIP,
         HUBER,
+        SPREAD_HUBER,
+        SPREAD_KEPT,
         step_hours,
     )
     row_split.over_rows(len(z), lambda lo, hi: _drift_learn(rows[lo:hi], z[lo:hi], *state))
