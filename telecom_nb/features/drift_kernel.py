@@ -41,22 +41,25 @@ def _drift_z(
 
 def _drift_learn(
     rows, z, mean, level, var, hours, keep, alpha, slow, white, fresh_var, z_clip, huber,
-    spread_huber, spread_kept, step_hours
+    spread_huber, spread_kept, spread_after, step_hours
 ):  # pragma: no cover - compiled
     n, k = z.shape
     for i in range(n):
         r = rows[i]
         fresh = hours[r] == 0.0
+        young = hours[r] < spread_after
+        bound = huber if young else spread_huber
+        kept = 1.0 if young else spread_kept
         for j in range(k):
             current = keep * np.float64(mean[r, j]) + alpha * _clip(z[i, j], z_clip)
             if fresh:
                 var[r, j] = fresh_var
             sd = _nmax(np.sqrt(np.float64(var[r, j])), white)
             dev = _nmin(_nmax(current - np.float64(level[r, j]), -huber * sd), huber * sd)
-            bounded = _nmin(_nmax(dev, -spread_huber * sd), spread_huber * sd)
+            bounded = _nmin(_nmax(dev, -bound * sd), bound * sd)
             level[r, j] = np.float64(level[r, j]) + slow * dev
             var[r, j] = (1.0 - slow) * np.float64(var[r, j]) + slow * (
-                bounded * bounded / spread_kept
+                bounded * bounded / kept
             )
             mean[r, j] = current
         hours[r] += step_hours
@@ -104,7 +107,7 @@ def drift_learn(
         not increasing(rows) or rows[-1] >= len(drift.mean_)
     ):
         return False
-    from telecom_nb.features.drift import HUBER, SPREAD_HUBER, SPREAD_KEPT, Z_CLIP
+    from telecom_nb.features.drift import HUBER, SPREAD_AFTER, SPREAD_HUBER, SPREAD_KEPT, Z_CLIP
 
     z = np.ascontiguousarray(z)
     state = (
@@ -118,6 +121,7 @@ def drift_learn(
         HUBER,
         SPREAD_HUBER,
         SPREAD_KEPT,
+        SPREAD_AFTER,
         step_hours,
     )
     row_split.over_rows(len(z), lambda lo, hi: _drift_learn(rows[lo:hi], z[lo:hi], *state))
