@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from telecom_nb.features.drift import HUBER, SPREAD_AFTER, SPREAD_HUBER, SPREAD_KEPT, Drift
+from telecom_nb.features.drift import HUBER, MIN_HOURS, SPREAD_HUBER, Drift
 
 HOUR = 3_600 * 10**9
 
@@ -25,16 +25,16 @@ def _fed(z: np.ndarray, until: int, devs: list | None = None) -> Drift:
 
 def test_a_held_shift_does_not_widen_its_own_null():
     """Two days of a wrong parameter's -2 keep the sector's spread near its normal one:
-    the shift is what the drift reads (red on main: the spread 2.4x in the two days; 1.25x
+    the shift is what the drift reads (red on main: the spread 2.4x in the two days; 1.6x
     here)."""
     z = np.random.default_rng(3).normal(size=(24 * 12, 8, 1))
     z[24 * 10 :, 0, 0] -= 2.0
     before = np.sqrt(_fed(z, 24 * 10).var_[0, 0])
     drift = _fed(z, 24 * 12)
     after = np.sqrt(drift.var_[0, 0])
-    assert after < 1.4 * before
+    assert after < 1.8 * before
     u = (drift.mean_[0, 0] - drift.level_[0, 0]) / after
-    assert u < -5.0
+    assert u < -4.0
 
 
 def _wander(ticks: int, sectors: int, seed: int) -> np.ndarray:
@@ -48,8 +48,8 @@ def _wander(ticks: int, sectors: int, seed: int) -> np.ndarray:
 
 def test_normal_life_spread_is_unbiased():
     """On normal life the learned spread matches the day mean's own spread about its level
-    (the clipped squares are scaled by the share a normal variable keeps): day-long
-    wanders (AR(1) z, a day's memory) beside unit noise, 300 sectors, 30 days."""
+    (rows the drift reads are rare there): day-long wanders (AR(1) z, a day's memory),
+    300 sectors, 30 days."""
     z = _wander(24 * 30, 300, 4)
     devs: list = []
     drift = _fed(z, len(z), devs)
@@ -59,19 +59,19 @@ def test_normal_life_spread_is_unbiased():
 
 
 
-def test_a_young_sector_learns_its_spread_at_the_level_bound():
-    """Before a week of data a day mean 5 spreads off teaches the spread as at ``HUBER``
-    (a young sector's spread starts at twice white and must grow to its own); after, at
-    ``SPREAD_HUBER`` (red with ``SPREAD_AFTER`` 0: both bounded)."""
+def test_only_a_row_the_drift_reads_is_bounded():
+    """A day mean 5 spreads off teaches the spread at ``SPREAD_HUBER`` on a row that holds
+    the shift up (its own z 2), at ``HUBER`` on one that does not (z 1): normal life's
+    heavy-tailed wanders still widen it (red on main: both at ``HUBER``)."""
     drift = Drift(1)
     rows = np.arange(2)
     drift.update(rows, np.zeros((2, 1)), 2, HOUR)  # allocate
-    drift.hours_[rows] = [SPREAD_AFTER - 24.0, SPREAD_AFTER + 24.0]
+    drift.hours_[rows] = MIN_HOURS + 24.0
     drift.mean_[rows] = 1.0
     drift.level_[rows] = 0.0
-    drift.var_[rows] = 0.04  # a spread of 0.2: the mean 0.96 + 0.04 x 2 is 5.2 spreads off
-    drift.update(rows, np.full((2, 1), 2.0), 2, HOUR)
+    drift.var_[rows] = 0.04  # a spread of 0.2: the mean ~1.0 is ~5 spreads off
+    drift.update(rows, np.array([[2.0], [1.0]]), 2, HOUR)
     slow = 0.005
-    young = (1 - slow) * 0.04 + slow * (HUBER * 0.2) ** 2
-    old = (1 - slow) * 0.04 + slow * (SPREAD_HUBER * 0.2) ** 2 / SPREAD_KEPT
-    assert drift.var_[rows, 0] == pytest.approx([young, old], rel=1e-5)
+    held = (1 - slow) * 0.04 + slow * (SPREAD_HUBER * 0.2) ** 2
+    free = (1 - slow) * 0.04 + slow * (HUBER * 0.2) ** 2
+    assert drift.var_[rows, 0] == pytest.approx([held, free], rel=1e-5)

@@ -50,19 +50,17 @@ HOLD_LOG_P = -math.log10(2.0 * 0.5 * math.erfc(HOLD_Z / math.sqrt(2.0)))
 MIN_HOURS = 48.0
 #: the level is Huber-clipped at this many spreads (a fault moves it slowly)
 HUBER = 3.0
-#: the variance learns a mean at most this many spreads off its level (Huber), see
-#: :data:`SPREAD_KEPT`: clipped at ``HUBER`` a wrong parameter's day mean 4-5 spreads out
-#: doubled the spread in ~17 h of data (1 + 8 x ``slow`` an hour), so the very shift the
-#: drift reads widened its null within the fault's first day (long53: hourly OSS world
-#: o2892, a traffic variant's spread 0.33 -> 0.64 in two days, its drift peaking at 2.85
-#: where 4.0 was its mean over the spread it had); at 1.5 it grows 1 + 1.9 x ``slow``
+#: a row the drift reads (its own z holding the shift up, the drift :data:`READ_U` or more
+#: on that side) teaches the variance at most this many spreads (the level stays at
+#: ``HUBER``): at ``HUBER`` a wrong parameter's day mean 4-5 spreads out doubled the spread
+#: in ~17 h of data (1 + 8 x ``slow`` an hour), the very shift the drift reads widening its
+#: null (long53: hourly OSS world o2892, a traffic variant's spread 0.33 -> 0.64 in two
+#: days, its drift peaking at 2.85 where 4.0 was its mean over the spread it had). Other rows
+#: learn at ``HUBER``: bounded on every row, the simulator's payload day means (heavier
+#: tailed than normal) read 161 more false rows over 10 days
 SPREAD_HUBER = 1.5
-#: hours of data before the spread is bounded at ``SPREAD_HUBER`` (at ``HUBER`` until then):
-#: a week, every day type seen once. Its spread starts at twice white and a young sector's
-#: day mean wanders with what its baselines have not learned yet (a first weekend's load):
-#: bounded from the start, or from ``MIN_HOURS``, the simulator's 4 days read 60-64 more
-#: false rows, all drift-led, payload and PRB on days 3-4 (P 0.946 -> 0.927)
-SPREAD_AFTER = 24.0 * 7
+#: a drift this far out on a holding row is a reading (``drift_common.DRIFT``'s level)
+READ_U = 2.0
 #: the share of a unit normal variable's variance its square clipped at ``SPREAD_HUBER``
 #: keeps (0.778): the clipped squares are divided by it, so normal life's spread is unbiased
 SPREAD_KEPT = (
@@ -181,11 +179,12 @@ class Drift:
         self.var_[rows[fresh]] = 4.0 * white**2
         sd = np.maximum(np.sqrt(wide(self.var_[rows])), white)
         dev = np.clip(current - wide(self.level_[rows]), -HUBER * sd, HUBER * sd)
-        young = (self.hours_[rows] < SPREAD_AFTER)[:, None]  # (learning its own spread)
-        bound = np.where(young, HUBER, SPREAD_HUBER) * sd
+        u = (current - wide(self.level_[rows])) / sd
+        reads = (self.hours_[rows] >= MIN_HOURS)[:, None] & (
+            ((z >= HOLD_Z) & (u >= READ_U)) | ((z <= -HOLD_Z) & (u <= -READ_U)))
+        bound = np.where(reads, SPREAD_HUBER, HUBER) * sd
         bounded = np.clip(dev, -bound, bound)
         self.level_[rows] = wide(self.level_[rows]) + slow * dev
-        self.var_[rows] = (1.0 - slow) * wide(self.var_[rows]) + slow * bounded**2 / np.where(
-            young, 1.0, SPREAD_KEPT)
+        self.var_[rows] = (1.0 - slow) * wide(self.var_[rows]) + slow * bounded**2
         self.mean_[rows] = current
         self.hours_[rows] += hours

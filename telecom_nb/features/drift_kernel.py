@@ -41,25 +41,27 @@ def _drift_z(
 
 def _drift_learn(
     rows, z, mean, level, var, hours, keep, alpha, slow, white, fresh_var, z_clip, huber,
-    spread_huber, spread_kept, spread_after, step_hours
+    spread_huber, hold_z, read_u, min_hours, step_hours
 ):  # pragma: no cover - compiled
     n, k = z.shape
     for i in range(n):
         r = rows[i]
         fresh = hours[r] == 0.0
-        young = hours[r] < spread_after
-        bound = huber if young else spread_huber
-        kept = 1.0 if young else spread_kept
+        read = hours[r] >= min_hours
         for j in range(k):
             current = keep * np.float64(mean[r, j]) + alpha * _clip(z[i, j], z_clip)
             if fresh:
                 var[r, j] = fresh_var
             sd = _nmax(np.sqrt(np.float64(var[r, j])), white)
             dev = _nmin(_nmax(current - np.float64(level[r, j]), -huber * sd), huber * sd)
+            u = (current - np.float64(level[r, j])) / sd
+            v = z[i, j]
+            reads = read and ((v >= hold_z and u >= read_u) or (v <= -hold_z and u <= -read_u))
+            bound = spread_huber if reads else huber
             bounded = _nmin(_nmax(dev, -bound * sd), bound * sd)
             level[r, j] = np.float64(level[r, j]) + slow * dev
             var[r, j] = (1.0 - slow) * np.float64(var[r, j]) + slow * (
-                bounded * bounded / kept
+                bounded * bounded
             )
             mean[r, j] = current
         hours[r] += step_hours
@@ -107,7 +109,14 @@ def drift_learn(
         not increasing(rows) or rows[-1] >= len(drift.mean_)
     ):
         return False
-    from telecom_nb.features.drift import HUBER, SPREAD_AFTER, SPREAD_HUBER, SPREAD_KEPT, Z_CLIP
+    from telecom_nb.features.drift import (
+        HOLD_Z,
+        HUBER,
+        MIN_HOURS,
+        READ_U,
+        SPREAD_HUBER,
+        Z_CLIP,
+    )
 
     z = np.ascontiguousarray(z)
     state = (
@@ -120,8 +129,9 @@ def drift_learn(
         Z_CLIP,
         HUBER,
         SPREAD_HUBER,
-        SPREAD_KEPT,
-        SPREAD_AFTER,
+        HOLD_Z,
+        READ_U,
+        MIN_HOURS,
         step_hours,
     )
     row_split.over_rows(len(z), lambda lo, hi: _drift_learn(rows[lo:hi], z[lo:hi], *state))
