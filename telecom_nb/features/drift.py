@@ -52,10 +52,11 @@ MIN_HOURS = 48.0
 HUBER = 3.0
 #: a row the drift reads (its own z holding the shift up, the drift :data:`READ_U` or more
 #: on that side) teaches the variance at most this many spreads (the level stays at
-#: ``HUBER``): at ``HUBER`` a wrong parameter's day mean 4-5 spreads out doubled the spread
-#: in ~17 h of data (1 + 8 x ``slow`` an hour), the very shift the drift reads widening its
-#: null (long53: hourly OSS world o2892, a traffic variant's spread 0.33 -> 0.64 in two
-#: days, its drift peaking at 2.85 where 4.0 was its mean over the spread it had). Other rows
+#: ``HUBER``): at ``HUBER`` a wrong parameter's day mean 4-5 spreads out doubles the
+#: variance in ~17 h of data (1 + 8 x ``slow`` an hour), the very shift the drift reads
+#: widening its null (long53: hourly OSS world o2892, a traffic variant's spread 0.33 -> 0.64
+#: in three days, its drift peaking at -2.85 where -4.0 was its mean over the spread it had
+#: eight hours later). Other rows
 #: learn at ``HUBER``: bounded on every row, the simulator's payload day means (heavier
 #: tailed than normal) read 161 more false rows over 10 days
 SPREAD_HUBER = 1.5
