@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import pandas as pd
 
 from telecom_nb.detectors.calibration import SHOULDER
 from telecom_nb.detectors.held_part import MIN_EPISODES, HeldNull
+from telecom_nb.detectors.shift_part import shift_score
 from telecom_nb.features.held_level import RING, held_learn, held_read
 
 _NONE = np.iinfo(np.int64).min // 2
@@ -134,3 +137,21 @@ def test_a_young_pool_reads_its_kpis_holds_together_until_one_has_a_null():
     own = HeldNull.fit(older, previous, held, shift, SHOULDER)
     assert own is not None and own.nulls[0] is not None
     assert own.nulls[0] is not own.nulls[1] and own.nulls[3] is None
+
+
+def test_a_young_pools_held_part_can_come_before_the_shift_null():
+    # 800 hours (3 cells: ~11 days): fewer rows with a shift statistic than the shift
+    # null's 1,000, but the three holding KPIs' ~1,000 holding rows in ~400 holds
+    rng = np.random.default_rng(4)
+    kpis = 4
+    window = _hourly_pool(800, kpis, rng)
+    previous = np.r_[np.zeros((1, 2 * kpis)), window[:-1]]
+    shift, held = np.arange(kpis), np.arange(kpis) + kpis
+    null = HeldNull.fit(window, previous, held, shift, SHOULDER)
+    assert null is not None and null.nulls[0] is not None
+    rows = np.zeros((2, 2 * kpis))
+    rows[1, kpis + 1] = 6.0
+    model = SimpleNamespace(shift=shift, shift_null=None, held_null=null)
+    score = shift_score(model, rows)
+    assert score is not None and score[0] == 0 and score[1] > 3.0
+    assert shift_score(SimpleNamespace(shift=shift, shift_null=None), rows) is None

@@ -9,7 +9,10 @@ KPI's ``-log10 p`` counts, Bonferroni over the KPIs with a null. A pool's window
 cells' wander for weeks, so a cell that wanders often widens the null its shifts are read
 against.
 A young window's null waits for :data:`MIN_EPISODES` separate holds per KPI: its first
-1,000 holding rows can be a few long wanders, whose tail is too thin to read 10^-7.
+1,000 holding rows can be a few long wanders, whose tail is too thin to read 10^-7. Until
+one KPI has its own, the KPIs' holding rows together make one null for every KPI that holds
+(an hourly pool of 3 cells reaches one KPI's floors after ~5 weeks, the KPIs' together in
+~2): the part can come before the shift part's own null (``shift_part.shift_score``).
 
 Only for a pool of 2+ series: one series' window holds too few long wanders for a tail, and
 its first day-long drift read 10^-5 (few-series ``cdn24`` seed 2025, one service of 24
@@ -54,12 +57,12 @@ class HeldNull:
         spacings: tuple[tuple[float, float], ...],
     ) -> HeldNull | None:
         """From the window ``ref`` (its rows' sectors' previous rows ``previous``); the
-        shift columns ``shift`` tell which rows have a statistic. None: too few rows (as
-        few as the shift part's null needs, holding rows too: fewer read thin tails).
+        shift columns ``shift`` tell which rows have a statistic. None: too few holding
+        rows (as few as the shift part's null needs: fewer read thin tails).
         While no KPI has a null of its own, the KPIs' holding rows pooled make one
         (:meth:`_pooled`)."""
         has = (ref[:, shift] != 0).any(axis=1)
-        if has.sum() < MIN_SHIFT_ROWS:
+        if not has.any():
             return None
         nulls, share, holding = [], [], []
         for c in columns:
