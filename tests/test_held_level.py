@@ -121,7 +121,9 @@ def test_a_young_pool_reads_its_kpis_holds_together_until_one_has_a_null():
     window = _hourly_pool(1500, kpis, rng)
     previous = np.r_[np.zeros((1, 2 * kpis)), window[:-1]]
     shift, held = np.arange(kpis), np.arange(kpis) + kpis
-    null = HeldNull.fit(window, previous, held, shift, SHOULDER)
+    # a history younger than part_schedule.HELD_POOL_AFTER: no pool, no null
+    assert HeldNull.fit(window, previous, held, shift, SHOULDER) is None
+    null = HeldNull.fit(window, previous, held, shift, SHOULDER, pool=True)
     assert null is not None
     assert null.nulls[0] is null.nulls[1] is null.nulls[2] and null.nulls[3] is None
     rows = np.zeros((3, 2 * kpis))
@@ -134,7 +136,7 @@ def test_a_young_pool_reads_its_kpis_holds_together_until_one_has_a_null():
     # once the KPIs have nulls of their own (3,000 hours), each reads its own, as before
     older = _hourly_pool(3000, kpis, rng)
     previous = np.r_[np.zeros((1, 2 * kpis)), older[:-1]]
-    own = HeldNull.fit(older, previous, held, shift, SHOULDER)
+    own = HeldNull.fit(older, previous, held, shift, SHOULDER, pool=True)
     assert own is not None and own.nulls[0] is not None
     assert own.nulls[0] is not own.nulls[1] and own.nulls[3] is None
 
@@ -147,7 +149,7 @@ def test_a_young_pools_held_part_can_come_before_the_shift_null():
     window = _hourly_pool(800, kpis, rng)
     previous = np.r_[np.zeros((1, 2 * kpis)), window[:-1]]
     shift, held = np.arange(kpis), np.arange(kpis) + kpis
-    null = HeldNull.fit(window, previous, held, shift, SHOULDER)
+    null = HeldNull.fit(window, previous, held, shift, SHOULDER, pool=True)
     assert null is not None and null.nulls[0] is not None
     rows = np.zeros((2, 2 * kpis))
     rows[1, kpis + 1] = 6.0

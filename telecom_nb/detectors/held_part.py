@@ -12,7 +12,9 @@ A young window's null waits for :data:`MIN_EPISODES` separate holds per KPI: its
 1,000 holding rows can be a few long wanders, whose tail is too thin to read 10^-7. Until
 one KPI has its own, the KPIs' holding rows together make one null for every KPI that holds
 (an hourly pool of 3 cells reaches one KPI's floors after ~5 weeks, the KPIs' together in
-~2): the part can come before the shift part's own null (``shift_part.shift_score``).
+~2), once the history spans 10 days (``part_schedule.HELD_POOL_AFTER``: a younger pool's
+KPIs repeat a few long wanders); the part can then come before the shift part's own null
+(``shift_part.shift_score``).
 
 Only for a pool of 2+ series: one series' window holds too few long wanders for a tail, and
 its first day-long drift read 10^-5 (few-series ``cdn24`` seed 2025, one service of 24
@@ -55,12 +57,14 @@ class HeldNull:
         columns: np.ndarray,
         shift: np.ndarray,
         spacings: tuple[tuple[float, float], ...],
+        pool: bool = False,
     ) -> HeldNull | None:
         """From the window ``ref`` (its rows' sectors' previous rows ``previous``); the
         shift columns ``shift`` tell which rows have a statistic. None: too few holding
         rows (as few as the shift part's null needs: fewer read thin tails).
-        While no KPI has a null of its own, the KPIs' holding rows pooled make one
-        (:meth:`_pooled`)."""
+        ``pool``: while no KPI has a null of its own, the KPIs' holding rows pooled make
+        one (:meth:`_pooled`; the detector's history must span
+        ``part_schedule.HELD_POOL_AFTER``)."""
         has = (ref[:, shift] != 0).any(axis=1)
         if not has.any():
             return None
@@ -79,6 +83,8 @@ class HeldNull:
                 continue
             nulls.append(declustered_null(s[hold], before, spacings))
         if all(n is None for n in nulls):
+            if not pool:
+                return None
             return cls._pooled(columns, np.array(share), holding, len(has), spacings)
         return cls(np.asarray(columns, dtype=np.intp), np.array(share), tuple(nulls))
 
