@@ -101,8 +101,8 @@ class HeldNull:
         hour's cadence one KPI's 1,000 holding rows and 200 separate holds take a pool of 3
         cells ~4-5 weeks of data (few-series ``lte60``: no held part before day ~37 of 56,
         and its level shifts there read held z 4-9 unscored); its KPIs' holds together reach
-        them as soon as the shift part's null has its rows. A KPI's share is the larger of
-        its own and the pool's (a rarely holding KPI's own share is a young estimate)."""
+        them within ~2 weeks. A KPI's share is the larger of its own and the pool's (a
+        rarely holding KPI's own share is a young estimate)."""
         values = np.concatenate([s for s, _ in holding])
         before = None if holding[0][1] is None else np.concatenate([b for _, b in holding])
         if len(values) < MIN_SHIFT_ROWS or (

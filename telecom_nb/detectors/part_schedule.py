@@ -34,18 +34,18 @@ JOINT_AFTER = pd.Timedelta("1D")
 #: (:mod:`~telecom_nb.detectors.feature_tails`): a younger window's deep tail is its
 #: baselines' cold start (simulator: +140 false alarms on its first evening without this)
 FREE_TAILS_AFTER = pd.Timedelta("2D")
-#: data time before a pool's KPIs may share one held null (``held_part.HeldNull``): the
-#: shift z's 3 days of reference and a week of the pool's normal life. Younger, the KPIs'
-#: few long wanders read a thin tail (few-series ``lte`` seed 2882, 2 minutes, day 5:
-#: scale 0.20 against traffic's own 0.66 a day later, +14 false rows); an hourly pool's
-#: own nulls wait ~5 weeks, a 2-15-minute one's come before this
-HELD_POOL_AFTER = pd.Timedelta("10D")
 #: ...and only for data this far apart: a normal excursion of 5-minute data spans many
 #: rows, and the declustered rows (each cluster's first) understate the deep tails there
 #: (s5, first generator: P 0.977 -> 0.931). 15-minute data are free since the window spans
 #: days (``window_span``), not their last ~30 hours: second generator, P / event recall,
 #: w2 0.893/0.828 -> 0.872/0.892, w5 0.912/0.807 -> 0.912/0.876
 FREE_TAILS_STEP = pd.Timedelta("15min")
+#: data time before a pool's KPIs may share one held null (``held_part.HeldNull``): the
+#: shift z's 3 days of reference and a week of the pool's normal life. Younger, the KPIs'
+#: few long wanders read a thin tail (few-series ``lte`` seed 2882, 2 minutes, day 5:
+#: scale 0.20 against traffic's own 0.66 a day later, +14 false rows); an hourly pool's
+#: own nulls wait ~5 weeks, a 2-15-minute one's come before this
+HELD_POOL_AFTER = pd.Timedelta("10D")
 #: data time before the run part is fitted: in the first day every sector's seasonal z is
 #: its cold start's, off for hours alike (simulator: 519 false alarms in its first 6 hours)
 RUN_AFTER = pd.Timedelta("1D")
