@@ -9,7 +9,12 @@ KPI's ``-log10 p`` counts, Bonferroni over the KPIs with a null. A pool's window
 cells' wander for weeks, so a cell that wanders often widens the null its shifts are read
 against.
 A young window's null waits for :data:`MIN_EPISODES` separate holds per KPI: its first
-1,000 holding rows can be a few long wanders, whose tail is too thin to read 10^-7.
+1,000 holding rows can be a few long wanders, whose tail is too thin to read 10^-7. Until
+one KPI has its own, the KPIs' holding rows together make one null for every KPI that holds
+(an hourly pool of 3 cells reaches one KPI's floors after ~5 weeks, the KPIs' together in
+~2), once the history spans 10 days (``part_schedule.HELD_POOL_AFTER``: a younger pool's
+KPIs repeat a few long wanders); the part can then come before the shift part's own null
+(``shift_part.shift_score``).
 
 Only for a pool of 2+ series: one series' window holds too few long wanders for a tail, and
 its first day-long drift read 10^-5 (few-series ``cdn24`` seed 2025, one service of 24
@@ -52,31 +57,61 @@ class HeldNull:
         columns: np.ndarray,
         shift: np.ndarray,
         spacings: tuple[tuple[float, float], ...],
+        pool: bool = False,
     ) -> HeldNull | None:
         """From the window ``ref`` (its rows' sectors' previous rows ``previous``); the
-        shift columns ``shift`` tell which rows have a statistic. None: too few rows (as
-        few as the shift part's null needs, holding rows too: fewer read thin tails)."""
+        shift columns ``shift`` tell which rows have a statistic. None: too few holding
+        rows (as few as the shift part's null needs: fewer read thin tails).
+        ``pool``: while no KPI has a null of its own, the KPIs' holding rows pooled make
+        one (:meth:`_pooled`; the detector's history must span
+        ``part_schedule.HELD_POOL_AFTER``)."""
         has = (ref[:, shift] != 0).any(axis=1)
-        if has.sum() < MIN_SHIFT_ROWS:
+        if not has.any():
             return None
-        nulls, share = [], []
+        nulls, share, holding = [], [], []
         for c in columns:
             s = np.abs(ref[has, c])
             hold = s > 0
             share.append(max(hold.mean(), 1.0 / len(s)))
-            if hold.sum() < MIN_SHIFT_ROWS:
-                nulls.append(None)
-                continue
             before = None
             if previous is not None:
                 before = np.abs(np.nan_to_num(previous[has, c], nan=0.0))[hold]
-                if (before == 0).sum() < MIN_EPISODES:
-                    nulls.append(None)
-                    continue
+            holding.append((s[hold], before))
+            if hold.sum() < MIN_SHIFT_ROWS or (
+                    before is not None and (before == 0).sum() < MIN_EPISODES):
+                nulls.append(None)
+                continue
             nulls.append(declustered_null(s[hold], before, spacings))
         if all(n is None for n in nulls):
-            return None
+            if not pool:
+                return None
+            return cls._pooled(columns, np.array(share), holding, len(has), spacings)
         return cls(np.asarray(columns, dtype=np.intp), np.array(share), tuple(nulls))
+
+    @classmethod
+    def _pooled(
+        cls,
+        columns: np.ndarray,
+        share: np.ndarray,
+        holding: list[tuple[np.ndarray, np.ndarray | None]],
+        rows: int,
+        spacings: tuple[tuple[float, float], ...],
+    ) -> HeldNull | None:
+        """One null of every KPI's holding rows, read by each KPI that holds at all: at an
+        hour's cadence one KPI's 1,000 holding rows and 200 separate holds take a pool of 3
+        cells ~4-5 weeks of data (few-series ``lte60``: no held part before day ~37 of 56,
+        and its level shifts there read held z 4-9 unscored); its KPIs' holds together reach
+        them within ~2 weeks. A KPI's share is the larger of its own and the pool's (a
+        rarely holding KPI's own share is a young estimate)."""
+        values = np.concatenate([s for s, _ in holding])
+        before = None if holding[0][1] is None else np.concatenate([b for _, b in holding])
+        if len(values) < MIN_SHIFT_ROWS or (
+                before is not None and (before == 0).sum() < MIN_EPISODES):
+            return None
+        null = declustered_null(values, before, spacings)
+        pool = len(values) / (rows * len(holding))
+        return cls(np.asarray(columns, dtype=np.intp), np.maximum(share, pool),
+                   tuple(null if len(s) else None for s, _ in holding))
 
     def score(self, features: np.ndarray) -> np.ndarray:
         """The part's score of each row (``-log10 p``, Bonferroni over the KPIs)."""

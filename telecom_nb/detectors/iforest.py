@@ -131,6 +131,7 @@ class IsolationForestDetector(RatioSwitch, PartSchedule, CalendarParams, ForestP
         smooth_cols = np.asarray(params.pop("smooth_columns", ()), dtype=np.intp)
         record = np.asarray(params.pop("record_columns", ()), dtype=np.intp)
         held = np.asarray(params.pop("held_columns", ()), dtype=np.intp)
+        held_pool = params.pop("held_pool", False)  # (older pending fits: no key)
         few = np.r_[shift, held, smooth_cols, record]
         n_base = int(few.min()) if len(few) else None
         # one mark per row (a neighbourhood off together): out of every fit but the area's
@@ -216,7 +217,7 @@ class IsolationForestDetector(RatioSwitch, PartSchedule, CalendarParams, ForestP
             families, smooth, smooth_tail, smooth_null, keep, run_part, area=area,
             rates=rates, drift=drift, record=record if len(record) else None,
             held=held if heavy and pooled and len(held) else None,
-            held_null=HeldNull.fit(shift_ref, shift_prev, held, shift, SHOULDER)
+            held_null=HeldNull.fit(shift_ref, shift_prev, held, shift, SHOULDER, held_pool)
             if heavy and pooled and len(held) else None)
         other_raw = None
         if len(persist_pairs) and not heavy:  # its nulls without what the other parts flag

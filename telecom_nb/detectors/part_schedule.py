@@ -40,6 +40,12 @@ FREE_TAILS_AFTER = pd.Timedelta("2D")
 #: days (``window_span``), not their last ~30 hours: second generator, P / event recall,
 #: w2 0.893/0.828 -> 0.872/0.892, w5 0.912/0.807 -> 0.912/0.876
 FREE_TAILS_STEP = pd.Timedelta("15min")
+#: data time before a pool's KPIs may share one held null (``held_part.HeldNull``): the
+#: shift z's 3 days of reference and a week of the pool's normal life. Younger, the KPIs'
+#: few long wanders read a thin tail (few-series ``lte`` seed 2882, 2 minutes, day 5:
+#: scale 0.20 against traffic's own 0.66 a day later, +14 false rows); an hourly pool's
+#: own nulls wait ~5 weeks, a 2-15-minute one's come before this
+HELD_POOL_AFTER = pd.Timedelta("10D")
 #: data time before the run part is fitted: in the first day every sector's seasonal z is
 #: its cold start's, off for hours alike (simulator: 519 false alarms in its first 6 hours)
 RUN_AFTER = pd.Timedelta("1D")
@@ -127,6 +133,12 @@ class PartSchedule:
             return False
         return self.features_.parts_[0].cadence_.step >= PERSIST_STEP
 
+    def _held_pool(self) -> bool:
+        """Whether the fit asked for has :data:`HELD_POOL_AFTER` of data time behind it."""
+        if self.first_time_ is None or self._fit_time is None:
+            return False
+        return self._fit_time - self.first_time_ >= HELD_POOL_AFTER
+
     def _drift_part(self) -> bool:
         """Whether the drift part is fitted: 15 minutes or slower (its columns are never in
         the forest or the max). At 15 minutes a drop rate's quarter hours mostly read 0, yet
@@ -168,7 +180,7 @@ class PartSchedule:
                 # level shifts: never in the forest or the tails; a few series' own part
                 "shift_columns": found[":shift_z"], "smooth_columns": found[":smooth_z"],
                 # held levels (features/held_level.py): read with the shift part
-                "held_columns": found[":held_z"],
+                "held_columns": found[":held_z"], "held_pool": self._held_pool(),
                 # level records (features/level_record.py): a few series read them directly
                 "record_columns": found[":record_z"] if heavy else (),
                 # per KPI its own columns for the KPI families' part

@@ -100,12 +100,14 @@ _rows_with = None if numba is None else numba.njit(cache=True, nogil=True)(_rows
 def shift_score(model, features: np.ndarray) -> np.ndarray | None:
     """The shift part's score of each row (None: no null yet): each KPI against its own
     null (a drop rate's spikes move its hour more than users' shifts move theirs),
-    Bonferroni over the KPIs that have one; a pool's held level counts as the same part."""
+    Bonferroni over the KPIs that have one; a pool's held level counts as the same part,
+    with or without the shift null (a young hourly pool's pooled held null can come first:
+    :meth:`~telecom_nb.detectors.held_part.HeldNull.fit`)."""
+    held = getattr(model, "held_null", None)  # (a model older than the part: none)
     if model.shift_null is None:
-        return None
+        return None if held is None else held.score(features)
     nulls = [(c, n) for c, n in zip(model.shift, model.shift_null, strict=True)
              if n is not None]
     log_p = np.max([n.log_p(np.abs(features[:, c])) for c, n in nulls], axis=0)
     score = bonferroni(log_p, len(nulls))
-    held = getattr(model, "held_null", None)  # (a model older than the part: none)
     return score if held is None else np.maximum(score, held.score(features))
