@@ -20,7 +20,7 @@ import numpy as np
 from telecom_nb.features.robust_kernel import numba
 
 
-def _select(a, k):  # pragma: no cover - compiled
+def select_kth(a, k):  # pragma: no cover - compiled
     """``a[k]`` as if ``a`` were sorted (no NaN in ``a``); afterwards ``a[:k] <= a[k]``."""
     lo, hi = 0, len(a) - 1
     while hi > lo:
@@ -49,7 +49,7 @@ def _middle(buf, c, finite, odd_twice):  # pragma: no cover - compiled
     middle value ``hi`` at ``finite // 2``, the lower ``lo`` at ``(finite - 1) // 2``;
     ``(lo + hi) / 2`` when ``finite`` is even, else ``hi`` (or ``(hi + hi) / 2``)."""
     upper = finite // 2
-    hi = _select(buf[:c], upper)
+    hi = select_kth(buf[:c], upper)
     if finite % 2 == 1:
         return (hi + hi) / 2.0 if odd_twice else hi
     lo = buf[0]
@@ -224,7 +224,7 @@ def _few_groups(codes, values, small, out, counts):  # pragma: no cover - compil
 
 
 if numba is not None:
-    _select = numba.njit(cache=True)(_select)
+    select_kth = numba.njit(cache=True)(select_kth)
     _middle = numba.njit(cache=True)(_middle)
     _radix_select = numba.njit(cache=True)(_radix_select)
     _radix_middle = numba.njit(cache=True)(_radix_middle)

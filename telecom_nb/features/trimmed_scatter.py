@@ -5,8 +5,9 @@
 noise over the rows at or below it (``np.nanmean`` of the masked blocks). In numpy that is
 a sort of the whole block along its columns for one quantile, two masked copies and their
 reductions: ~0.1-0.2 ms a 1,000-sector tick, every tick. Here each column's two order
-statistics the quantile reads are selected (a quickselect: the values at those positions
-are the sorted block's, the same numbers whatever the algorithm), the quantile
+statistics the quantile reads are selected (``median_kernel.select_kth``, the column
+medians' quickselect: the values at those positions are the sorted block's, the same
+numbers whatever the algorithm; numba's own ``np.partition`` compiled in ~7 s), the quantile
 is :meth:`~telecom_nb.features.column_quantiles.SortedColumns.quantile`'s interpolation
 in the same IEEE operations, and the sums add row 0, row 1, ... per column as
 ``masked_mean.mean_where``'s pass does: the same bits (``tests/test_column_quantiles.py``).
@@ -18,6 +19,7 @@ import math
 
 import numpy as np
 
+from telecom_nb.features.median_kernel import select_kth
 from telecom_nb.features.robust_kernel import numba
 
 
@@ -61,38 +63,10 @@ def _cut(buf, m, q):  # pragma: no cover - compiled
     else:
         prev = math.floor(virtual)
         gamma = virtual - float(prev)
-        a = _select(buf, m, prev)
+        a = select_kth(buf[:m], prev)
         b = a if prev + 1 > m - 1 else np.min(buf[prev + 1 : m])
     diff = b - a
     return b - diff * (1.0 - gamma) if gamma >= 0.5 else a + diff * gamma
-
-
-def _select(buf, m, k):  # pragma: no cover - compiled
-    """``buf[:m]`` (no NaN) reordered so that ``buf[k]`` is its ``k``-th smallest value, none
-    before it larger and none after it smaller; returns it. A quickselect (median of three,
-    Hoare's partition): numba's own ``np.partition`` compiled in ~7 s, this in ~1 s."""
-    lo, hi = 0, m - 1
-    while lo < hi:
-        mid = (lo + hi) // 2
-        x, y, z = buf[lo], buf[mid], buf[hi]
-        pivot = max(min(x, y), min(max(x, y), z))
-        i, j = lo, hi
-        while i <= j:
-            while buf[i] < pivot:
-                i += 1
-            while buf[j] > pivot:
-                j -= 1
-            if i <= j:
-                buf[i], buf[j] = buf[j], buf[i]
-                i += 1
-                j -= 1
-        if k <= j:
-            hi = j
-        elif k >= i:
-            lo = i
-        else:  # between them: every value there is the pivot
-            break
-    return buf[k]
 
 
 def _trimmed(dev, noise, q, sums, counts):  # pragma: no cover - compiled
@@ -128,7 +102,6 @@ def _trimmed(dev, noise, q, sums, counts):  # pragma: no cover - compiled
 
 
 if numba is not None:
-    _select = numba.njit(cache=True, nogil=True)(_select)
     _cut = numba.njit(cache=True, nogil=True)(_cut)
     _trimmed = numba.njit(cache=True, nogil=True)(_trimmed)
 else:  # pragma: no cover - numba is a dependency
