@@ -100,9 +100,16 @@ def test_a_null_counts_only_once_it_has_seen_enough_separate_holds():
     assert null_of(2 * MIN_EPISODES) is not None
 
 
-def _hourly_pool(rows: int, kpis: int, rng: np.random.Generator) -> np.ndarray:
-    """A young hourly pool's window: a shift z on every row, then each KPI's held z, which
-    holds on ~45 % of the rows in holds of ~2.5 rows (the last KPI never holds)."""
+#: a pool's KPIs, and the window's shift and held columns
+_KPIS = 4
+_SHIFT, _HELD = np.arange(_KPIS), np.arange(_KPIS) + _KPIS
+
+
+def _hourly_pool(rows: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """A young hourly pool's window and its rows' previous rows: a shift z on every row,
+    then each KPI's held z, which holds on ~45 % of the rows in holds of ~2.5 rows (the last
+    KPI never holds)."""
+    kpis = _KPIS
     held = np.zeros((rows, kpis))
     for k in range(kpis - 1):
         on, side = False, 1.0
@@ -110,33 +117,29 @@ def _hourly_pool(rows: int, kpis: int, rng: np.random.Generator) -> np.ndarray:
             on = rng.random() < (0.6 if on else 0.3)
             side = side if on and i and held[i - 1, k] != 0 else rng.choice([-1.0, 1.0])
             held[i, k] = side * (abs(rng.normal(0.0, 0.8)) + 0.2) if on else 0.0
-    return np.c_[rng.normal(0.0, 2.0, (rows, kpis)), held]
+    window = np.c_[rng.normal(0.0, 2.0, (rows, kpis)), held]
+    return window, np.r_[np.zeros((1, 2 * kpis)), window[:-1]]
 
 
 def test_a_young_pool_reads_its_kpis_holds_together_until_one_has_a_null():
     # 1,500 hours: each KPI holds on ~650 rows in ~260 holds, short of its own null's
     # 1,000 holding rows; the three KPIs' ~2,000 holding rows make one null for all
     rng = np.random.default_rng(3)
-    kpis = 4
-    window = _hourly_pool(1500, kpis, rng)
-    previous = np.r_[np.zeros((1, 2 * kpis)), window[:-1]]
-    shift, held = np.arange(kpis), np.arange(kpis) + kpis
+    window, previous = _hourly_pool(1500, rng)
     # a history younger than part_schedule.HELD_POOL_AFTER: no pool, no null
-    assert HeldNull.fit(window, previous, held, shift, SHOULDER) is None
-    null = HeldNull.fit(window, previous, held, shift, SHOULDER, pool=True)
+    assert HeldNull.fit(window, previous, _HELD, _SHIFT, SHOULDER) is None
+    null = HeldNull.fit(window, previous, _HELD, _SHIFT, SHOULDER, pool=True)
     assert null is not None
     assert null.nulls[0] is null.nulls[1] is null.nulls[2] and null.nulls[3] is None
-    rows = np.zeros((3, 2 * kpis))
-    rows[1, kpis], rows[2, kpis + 3] = -6.0, 6.0
+    rows = np.zeros((3, 2 * _KPIS))
+    rows[1, _KPIS], rows[2, _KPIS + 3] = -6.0, 6.0
     score = null.score(rows)
     # a held z of 6 on a KPI that holds is paged; on the KPI that never held, nothing
     assert score[1] > 3.0 and score[0] == 0 and score[2] == 0
     normal = null.score(window)
     assert (normal >= 3.0).mean() < 0.005
     # once the KPIs have nulls of their own (3,000 hours), each reads its own, as before
-    older = _hourly_pool(3000, kpis, rng)
-    previous = np.r_[np.zeros((1, 2 * kpis)), older[:-1]]
-    own = HeldNull.fit(older, previous, held, shift, SHOULDER, pool=True)
+    own = HeldNull.fit(*_hourly_pool(3000, rng), _HELD, _SHIFT, SHOULDER, pool=True)
     assert own is not None and own.nulls[0] is not None
     assert own.nulls[0] is not own.nulls[1] and own.nulls[3] is None
 
@@ -145,15 +148,11 @@ def test_a_young_pools_held_part_can_come_before_the_shift_null():
     # 800 hours (3 cells: ~11 days): fewer rows with a shift statistic than the shift
     # null's 1,000, but the three holding KPIs' ~1,000 holding rows in ~400 holds
     rng = np.random.default_rng(4)
-    kpis = 4
-    window = _hourly_pool(800, kpis, rng)
-    previous = np.r_[np.zeros((1, 2 * kpis)), window[:-1]]
-    shift, held = np.arange(kpis), np.arange(kpis) + kpis
-    null = HeldNull.fit(window, previous, held, shift, SHOULDER, pool=True)
+    null = HeldNull.fit(*_hourly_pool(800, rng), _HELD, _SHIFT, SHOULDER, pool=True)
     assert null is not None and null.nulls[0] is not None
-    rows = np.zeros((2, 2 * kpis))
-    rows[1, kpis + 1] = 6.0
-    model = SimpleNamespace(shift=shift, shift_null=None, held_null=null)
+    rows = np.zeros((2, 2 * _KPIS))
+    rows[1, _KPIS + 1] = 6.0
+    model = SimpleNamespace(shift=_SHIFT, shift_null=None, held_null=null)
     score = shift_score(model, rows)
     assert score is not None and score[0] == 0 and score[1] > 3.0
-    assert shift_score(SimpleNamespace(shift=shift, shift_null=None), rows) is None
+    assert shift_score(SimpleNamespace(shift=_SHIFT, shift_null=None), rows) is None

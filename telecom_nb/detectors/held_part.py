@@ -41,6 +41,17 @@ from telecom_nb.detectors.shift_part import MIN_SHIFT_ROWS, bonferroni, decluste
 MIN_EPISODES = 200
 
 
+def _null_of(values: np.ndarray, before: np.ndarray | None,
+             spacings: tuple[tuple[float, float], ...]) -> TailCalibrator | None:
+    """The declustered null of holding rows ``values`` (their sectors' previous rows
+    ``before``), or None below the floors: :data:`MIN_SHIFT_ROWS` rows and
+    :data:`MIN_EPISODES` separate holds (a KPI's own null and the pool's alike)."""
+    if len(values) < MIN_SHIFT_ROWS or (
+            before is not None and (before == 0).sum() < MIN_EPISODES):
+        return None
+    return declustered_null(values, before, spacings)
+
+
 @dataclass(frozen=True)
 class HeldNull:
     """Per held column: its share of holding rows and its holding rows' null."""
@@ -77,11 +88,7 @@ class HeldNull:
             if previous is not None:
                 before = np.abs(np.nan_to_num(previous[has, c], nan=0.0))[hold]
             holding.append((s[hold], before))
-            if hold.sum() < MIN_SHIFT_ROWS or (
-                    before is not None and (before == 0).sum() < MIN_EPISODES):
-                nulls.append(None)
-                continue
-            nulls.append(declustered_null(s[hold], before, spacings))
+            nulls.append(_null_of(s[hold], before, spacings))
         if all(n is None for n in nulls):
             if not pool:
                 return None
@@ -105,10 +112,9 @@ class HeldNull:
         rarely holding KPI's own share is a young estimate)."""
         values = np.concatenate([s for s, _ in holding])
         before = None if holding[0][1] is None else np.concatenate([b for _, b in holding])
-        if len(values) < MIN_SHIFT_ROWS or (
-                before is not None and (before == 0).sum() < MIN_EPISODES):
+        null = _null_of(values, before, spacings)
+        if null is None:
             return None
-        null = declustered_null(values, before, spacings)
         pool = len(values) / (rows * len(holding))
         return cls(np.asarray(columns, dtype=np.intp), np.maximum(share, pool),
                    tuple(null if len(s) else None for s, _ in holding))
