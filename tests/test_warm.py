@@ -13,3 +13,32 @@ def test_an_unknown_part_is_a_usage_error_that_names_the_parts(capsys):
 
 def test_each_part_names_what_it_runs():
     assert warm.PARTS["all"] == (*warm.PARTS["fleet"], *warm.PARTS["series"])
+
+
+def test_the_export_warm_up_reaches_the_layouts_only_an_export_gives(monkeypatch):
+    """A user's first ``detect`` of an export compiled four kernels the simulated warm-up
+    never called in these layouts (~13 s): each must be called by ``warm_export``."""
+    from telecom_nb.detectors import declustered
+    from telecom_nb.features import column_quantiles, fraction_kernel, robust_kernel
+
+    seen: set[str] = set()
+
+    def spy(module, name, check):
+        kernel = getattr(module, name)
+
+        def call(*args):
+            if check(*args):
+                seen.add(f"{module.__name__.rsplit('.', 1)[-1]}.{name}")
+            return kernel(*args)
+
+        monkeypatch.setattr(module, name, call)
+
+    spy(robust_kernel, "_kernel", lambda *a: True)  # rows out of cell order
+    spy(fraction_kernel, "_kernel", lambda *a: True)  # a ratio of counts
+    spy(column_quantiles, "_abs_transposed", lambda x, *a: x.flags.f_contiguous
+        and not x.flags.c_contiguous)
+    spy(declustered, "_declustered", lambda *a: a[2].flags.f_contiguous
+        and not a[2].flags.c_contiguous)
+    warm.warm_export()
+    assert seen == {"robust_kernel._kernel", "fraction_kernel._kernel",
+                    "column_quantiles._abs_transposed", "declustered._declustered"}
