@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -180,6 +182,40 @@ def test_scan_equals_row_by_row():
             *fast.scan(0, y[cut:], hour[cut:]),
         ]
         np.testing.assert_array_equal(np.array(got), np.array(expected))
+        names = ("run_", "done_", "longest_", "hours_", "repeat_", "pending_")
+        for name in (*names, "seen_", "apart_", "open_"):
+            np.testing.assert_array_equal(getattr(fast, name), getattr(loop, name))
+
+
+def test_scan_of_blocks_without_zeros_equals_row_by_row():
+    """Sparse zero runs, blocks cut anywhere: a KPI's block with no zero (before a run,
+    between runs, right after one ends, the run carried in) reads and leaves the state
+    as the row-by-row reading, ``usual`` too (scan's short way for such blocks)."""
+    rng = np.random.default_rng(1)
+    for _ in range(60):
+        n = int(rng.integers(40, 200))
+        y = np.ones((n, 3))
+        for _ in range(int(rng.integers(1, 6))):  # runs of 1-8 rows, some KPIs alone
+            a = int(rng.integers(0, n))
+            y[a : a + int(rng.integers(1, 9)), rng.random(3) < 0.7] = 0.0
+        y[rng.random((n, 3)) < 0.02] = np.nan
+        hour = rng.integers(0, 4, n)
+        loop, fast = ZeroStates(3), ZeroStates(3)
+        rows = np.array([0])
+        known, usual = [], []
+        for i in range(n):
+            known.append(loop.known(rows, y[i : i + 1], hour[i : i + 1])[0])
+            usual.append(loop.usual(rows, y[i : i + 1], hour[i : i + 1])[0])
+            loop.update(rows, y[i : i + 1], 1, hour[i : i + 1])
+        fast.update(rows, y[:1], 1, hour[:1])
+        cuts = [1, *np.sort(rng.choice(np.arange(2, n), 4, replace=False)), n]
+        got_known, got_usual = [known[0]], [usual[0]]
+        for a, b in itertools.pairwise(cuts):
+            mask = np.ones((b - a, 3), dtype=bool)  # scan must fill every cell
+            got_known.extend(fast.scan(0, y[a:b], hour[a:b], mask))
+            got_usual.extend(mask)
+        np.testing.assert_array_equal(np.array(got_known), np.array(known))
+        np.testing.assert_array_equal(np.array(got_usual), np.array(usual))
         names = ("run_", "done_", "longest_", "hours_", "repeat_", "pending_")
         for name in (*names, "seen_", "apart_", "open_"):
             np.testing.assert_array_equal(getattr(fast, name), getattr(loop, name))

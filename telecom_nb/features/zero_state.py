@@ -188,11 +188,17 @@ class ZeroStates:
         if n == 0:
             return out
         idx = np.arange(n)
-        bit = _bits(hour)
-        apart_row = _apart(y)
+        bit = apart_row = None
         for j in range(k):  # a few KPIs; each column is vectorised over the rows
             z = zero[:, j]
             run0, done0, long0 = self.run_[row, j], self.done_[row, j], self.longest_[row, j]
+            if run0 == 0.0 and not z.any():  # no zero and none carried in (most blocks)
+                self._rest(row, j)
+                if usual is not None:
+                    usual[:, j] = False
+                continue
+            if bit is None:
+                bit, apart_row = _bits(hour), _apart(y)
             prev = np.r_[run0 > 0, z[:-1]]
             start = z & ~prev
             # index of the row where the current run began (continuing runs: before 0)
@@ -225,6 +231,14 @@ class ZeroStates:
             self.apart_[row, j] = apart[-1]
             self.open_[row, j] = opened
         return out
+
+    def _rest(self, row: int, j: int) -> None:
+        """:meth:`scan`'s state after rows without a zero of KPI ``j`` from outside a zero
+        run: no run ends or begins, so only the current run's (already empty) state is
+        set, as the scan sets it; its rows read neither known nor usual."""
+        self.run_[row, j] = 0.0
+        self.pending_[row, j] = 0
+        self.open_[row, j] = 0
 
     @staticmethod
     def _scan_apart(
