@@ -212,14 +212,22 @@ class LevelShift(FeatureExtractor):
         r = rows[known]
         b = bin_ids(view)[known]
         good = np.isfinite(y[known])
+        # a pool's row opening a bin reads that bin's reference (one series: the open bin's)
+        fresh = (np.flatnonzero(b > self.cur_bin_[r]) if len(self.registry) > 1
+                 else np.empty(0, dtype=np.intp))
         zs = []
         for w, bins in enumerate(WINDOWS):
             total, count, hi, lo = self._recent(r, b, y[known], bins)
-            scale = np.maximum(self.spread_[r, w], self.floors_)
+            ref, spread, spread_n = self.ref_[r, w], self.spread_[r, w], self.spread_n_[r, w]
+            if len(fresh):
+                ref, spread, spread_n = ref.copy(), spread.copy(), spread_n.copy()
+                ref[fresh], spread[fresh], spread_n[fresh] = self._next_reference(
+                    r[fresh], b[fresh], w, bins)
+            scale = np.maximum(spread, self.floors_)
             mean = window_mean(total, count, hi, lo, TRIMMED[w])
             with np.errstate(invalid="ignore", divide="ignore"):
-                z = (mean - self.ref_[r, w]) / scale
-            good = good & (self.spread_n_[r, w] >= MIN_SCALE_BINS) & np.isfinite(z)
+                z = (mean - ref) / scale
+            good = good & (spread_n >= MIN_SCALE_BINS) & np.isfinite(z)
             zs.append(z)
         hour, recent = zs
         # the hour's shift counts as far as the last bins show it too (its memory must not
@@ -272,7 +280,22 @@ class LevelShift(FeatureExtractor):
             self._reference(rows, b, w, bins)
 
     def _reference(self, rows: np.ndarray, b: np.ndarray, w: int, bins: int) -> None:
-        """Median and spread over the previous days of the ``bins`` bins ending at ``b``.
+        """Median and spread over the previous days of the ``bins`` bins ending at ``b``
+        (:meth:`_next_reference`), kept as the open bin's."""
+        self.ref_[rows, w], self.spread_[rows, w], self.spread_n_[rows, w] = (
+            self._next_reference(rows, b, w, bins))
+
+    def _next_reference(self, rows: np.ndarray, b: np.ndarray, w: int,
+                        bins: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Reference, smoothed spread and its count once bin ``b`` opens, for window ``w``
+        of ``bins`` bins (state unchanged): the previous days' bins are all closed, so a
+        row opening a bin can read them before its learning rolls the bin.
+
+        At an hour's cadence every row opens a bin: read against the open (previous) bin's
+        reference, an hour was compared with the hour before's on the previous days, and
+        each day's ramps read as shifts (few-series ``lte60``: normal midnight rows at
+        shift z -5 to -10 on three KPIs together, the evening's peak hours -2 to -4,
+        the morning's +2).
 
         All days at once, bin by bin in the same order (each day's sums are the same
         additions), and the medians over the days without numpy's masked-array nanmedian:
@@ -298,12 +321,11 @@ class LevelShift(FeatureExtractor):
             ref = nanmedian_lanes(means)
             mad = nanmedian_lanes(np.abs(means - ref[:, None])) * MAD_TO_SIGMA
         mad = mad / MAD_BIAS[valid]
-        self.ref_[rows, w] = np.where(enough, ref, np.nan)
         n = self.spread_n_[rows, w]
         a = np.maximum(1.0 / (n + 1.0), 1.0 / BINS_PER_DAY)
         spread = self.spread_[rows, w]
-        self.spread_[rows, w] = np.where(enough, spread + a * (mad - spread), spread)
-        self.spread_n_[rows, w] = n + enough
+        return (np.where(enough, ref, np.nan), np.where(enough, spread + a * (mad - spread),
+                                                        spread), n + enough)
 
     def _grow(self, n: int) -> None:
         if len(self.cur_bin_) >= n:
