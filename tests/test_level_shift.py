@@ -208,3 +208,30 @@ def test_a_few_series_joint_distance_reads_the_shifts():
     names = det.features_.feature_names
     read = {names[c].rpartition(":")[2] for c in det._fitted.model.joint.columns}
     assert read == {"season_z", "persist_z", "shift_z"}
+
+
+def test_an_hourly_pool_reads_each_hour_against_its_own_days():
+    """At an hour's cadence every row opens a bin: a pool's row read against the open
+    (previous) bin's reference compared each hour with the hour before on the previous
+    days, so a steep day's ramps read as shifts every day (few-series ``lte60``: normal
+    midnights at -5 to -10). A lasting shift of one cell is still far."""
+    frames = []
+    for s in range(2):  # an hour's row sums its minutes: ~8 % noise, not a tick's ~40 %
+        frame = _cell(days=14, step="1h", seed=s).assign(**{schema.SECTOR: f"c{s}"})
+        ts = frame[schema.TIMESTAMP]
+        hours = (ts.dt.hour + 0.5).to_numpy()  # the hour's mean load (_cell's day)
+        load = 0.2 + np.exp(-((hours - 20.0) / 2.5) ** 2) + 0.6 * np.exp(-((hours - 12) / 3) ** 2)
+        noise = np.random.default_rng(s).normal(0.0, 0.08, len(ts))
+        frames.append(frame.assign(traffic=5.0 * load * np.exp(noise)))
+    start = 12 * 24 + 9  # day 13, 09:00: 8 hours at 40 % on c1
+    frames[1].loc[start : start + 7, "traffic"] *= 0.4
+    frame = pd.concat(frames).sort_values(schema.TIMESTAMP, kind="stable").reset_index(drop=True)
+    features = KpiFeatures(kpis=["traffic"])
+    view = features.view(frame)
+    features.prepare_view(view)
+    x = np.vstack([x for *_, x in by_timestamp(features, view)])
+    z = x[:, _shift_col(features)].reshape(-1, 2)  # hours x cells (c0, c1)
+    assert features.level_.active
+    assert np.median(z[start + 1 : start + 8, 1]) < -4
+    normal = np.r_[z[5 * 24 :, 0], z[5 * 24 : start, 1], z[start + 12 :, 1]]
+    assert np.quantile(np.abs(normal), 0.99) < 4  # the steep daily ramps are not shifts

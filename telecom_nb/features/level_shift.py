@@ -76,6 +76,25 @@ MAD_TO_SIGMA = 1.4826
 #: MAD is biased low (3 days: by a third), and the scale averages them
 MAD_BIAS = np.array([1.0, 1.0, 1.0, 0.675, 0.734, 0.820, 0.840, 0.880])
 _NONE = np.iinfo(np.int64).min // 2
+#: the references a pool's rows opened while scored: (state rows, their bins, the bins then
+#: open, per window (reference, spread, spread count)); None: no row opened a bin
+Opened = tuple[np.ndarray, np.ndarray, np.ndarray,
+               list[tuple[np.ndarray, np.ndarray, np.ndarray]]] | None
+
+
+def _opened_here(opened: Opened, rows: np.ndarray, b: np.ndarray) -> np.ndarray | None:
+    """The order that maps ``opened``'s references onto a roll's ``rows`` (sorted, unique)
+    opening bins ``b``, or None: other rows, or a closed bin (open while scored) that lies in
+    its days' windows (a sector back after a day's gap), whose reference then differs."""
+    if opened is None or len(opened[0]) != len(rows):
+        return None
+    r0, b0, c0, _ = opened
+    order = np.argsort(r0, kind="stable")
+    if not (np.array_equal(r0[order], rows) and np.array_equal(b0[order], b)):
+        return None
+    if ((c0 == _NONE) | (b0 - c0 >= BINS_PER_DAY)).any():
+        return None
+    return order
 
 
 def window_mean(total: np.ndarray, count: np.ndarray, hi: np.ndarray, lo: np.ndarray,
@@ -183,14 +202,14 @@ class LevelShift(FeatureExtractor):
 
     def transform_view(self, view: BatchView) -> np.ndarray:
         """The shift z of each KPI, then its held z (:mod:`.held_level`)."""
-        z, rows, known = self._shift(view)
+        z, rows, known, opened = self._shift(view)
         held = np.zeros_like(z)
         if known.any():
             r, b = rows[known], bin_ids(view)[known]
             held[known] = held_read(z[known], r, b, self.held_z_, self.held_id_)
         # read by update_view (a cache: snapshot.TRANSIENT); a fleet's part (inactive)
         # keeps nothing, so a learned batch's arrays are released
-        self._last = (view, z) if self.active else None
+        self._last = (view, z, opened) if self.active else None
         return np.hstack([z, held])
 
     def held_series(self, b: np.ndarray, z: np.ndarray) -> np.ndarray:
@@ -201,25 +220,34 @@ class LevelShift(FeatureExtractor):
         held_learn(z, r, b, self.held_z_, self.held_id_)
         return held
 
-    def _shift(self, view: BatchView) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The shift z of each row and KPI, the rows' state rows and which are known."""
+    def _shift(self, view: BatchView) -> tuple[np.ndarray, np.ndarray, np.ndarray, Opened]:
+        """The shift z of each row and KPI, the rows' state rows, which are known, and the
+        references of the bins a pool's rows open (:meth:`_roll` keeps them)."""
         y = self._scaled(view)
         out = np.zeros_like(y)
         rows = self.rows(view)
         known = known_rows(rows, len(self.cur_bin_))
         if not self.active or not known.any():
-            return out, rows, np.zeros_like(known)
+            return out, rows, np.zeros_like(known), None
         r = rows[known]
         b = bin_ids(view)[known]
         good = np.isfinite(y[known])
-        zs = []
+        # a pool's row opening a bin reads that bin's reference (one series: the open bin's)
+        fresh = (np.flatnonzero(b > self.cur_bin_[r]) if len(self.registry) > 1
+                 else np.empty(0, dtype=np.intp))
+        zs, opens = [], []
         for w, bins in enumerate(WINDOWS):
             total, count, hi, lo = self._recent(r, b, y[known], bins)
-            scale = np.maximum(self.spread_[r, w], self.floors_)
+            ref, spread, spread_n = self.ref_[r, w], self.spread_[r, w], self.spread_n_[r, w]
+            if len(fresh):
+                ref, spread, spread_n = ref.copy(), spread.copy(), spread_n.copy()
+                opens.append(self._next_reference(r[fresh], b[fresh], w, bins))
+                ref[fresh], spread[fresh], spread_n[fresh] = opens[-1]
+            scale = np.maximum(spread, self.floors_)
             mean = window_mean(total, count, hi, lo, TRIMMED[w])
             with np.errstate(invalid="ignore", divide="ignore"):
-                z = (mean - self.ref_[r, w]) / scale
-            good = good & (self.spread_n_[r, w] >= MIN_SCALE_BINS) & np.isfinite(z)
+                z = (mean - ref) / scale
+            good = good & (spread_n >= MIN_SCALE_BINS) & np.isfinite(z)
             zs.append(z)
         hour, recent = zs
         # the hour's shift counts as far as the last bins show it too (its memory must not
@@ -227,13 +255,17 @@ class LevelShift(FeatureExtractor):
         agree = np.sign(hour) == np.sign(recent)
         z = np.where(agree, np.sign(hour) * np.minimum(np.abs(hour), np.abs(recent)), 0.0)
         out[known] = np.where(good, np.clip(z, -Z_CLIP, Z_CLIP), 0.0)
-        return out, rows, known
+        opened = (r[fresh], b[fresh], self.cur_bin_[r[fresh]], opens) if len(fresh) else None
+        return out, rows, known, opened
 
     def update_view(self, view: BatchView) -> None:
         if not self.active:
             return
         last = getattr(self, "_last", None)
-        z = last[1] if last is not None and last[0] is view else self._shift(view)[0]
+        if last is not None and last[0] is view:
+            z, opened = last[1], last[2] if len(last) > 2 else None
+        else:
+            z, _, _, opened = self._shift(view)
         self._last = None
         y = self._scaled(view)
         rows = self.registry.register(view.sector_ids)
@@ -242,7 +274,7 @@ class LevelShift(FeatureExtractor):
         held_learn(z, rows, b, self.held_z_, self.held_id_)
         rolled = b > self.cur_bin_[rows]
         if rolled.any():
-            self._roll(rows[rolled], b[rolled])
+            self._roll(rows[rolled], b[rolled], opened)
         same = b == self.cur_bin_[rows]  # a late row of an older bin is ignored
         r, ys = rows[same], y[same]
         ok = np.isfinite(ys) & (ys != 0.0)
@@ -251,10 +283,13 @@ class LevelShift(FeatureExtractor):
         np.maximum.at(self.cur_max_, r, np.where(ok, ys, -np.inf))
         np.minimum.at(self.cur_min_, r, np.where(ok, ys, np.inf))
 
-    def _roll(self, rows: np.ndarray, b: np.ndarray) -> None:
-        """Close each sector's open bin into the ring; the reference of its new bin."""
+    def _roll(self, rows: np.ndarray, b: np.ndarray, opened: Opened = None) -> None:
+        """Close each sector's open bin into the ring; the reference of its new bin (those
+        the scoring read, ``opened``, when they are these: computed twice, they were ~8 %
+        of an hourly pool's replay)."""
         rows, first = np.unique(rows, return_index=True)
         b = b[first]
+        kept = _opened_here(opened, rows, b)
         cur = self.cur_bin_[rows]
         has = cur != _NONE
         hr, slot = rows[has], cur[has] % RING
@@ -269,10 +304,21 @@ class LevelShift(FeatureExtractor):
         self.cur_max_[rows] = -np.inf
         self.cur_min_[rows] = np.inf
         for w, bins in enumerate(WINDOWS):
-            self._reference(rows, b, w, bins)
+            self.ref_[rows, w], self.spread_[rows, w], self.spread_n_[rows, w] = (
+                self._next_reference(rows, b, w, bins) if kept is None
+                else tuple(a[kept] for a in opened[3][w]))
 
-    def _reference(self, rows: np.ndarray, b: np.ndarray, w: int, bins: int) -> None:
-        """Median and spread over the previous days of the ``bins`` bins ending at ``b``.
+    def _next_reference(self, rows: np.ndarray, b: np.ndarray, w: int,
+                        bins: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Reference, smoothed spread and its count once bin ``b`` opens, for window ``w``
+        of ``bins`` bins (state unchanged): the previous days' bins are all closed, so a
+        row opening a bin can read them before its learning rolls the bin.
+
+        At an hour's cadence every row opens a bin: read against the open (previous) bin's
+        reference, an hour was compared with the hour before's on the previous days, and
+        each day's ramps read as shifts (few-series ``lte60``: normal midnight rows at
+        shift z -5 to -10 on three KPIs together, the evening's peak hours -2 to -4,
+        the morning's +2).
 
         All days at once, bin by bin in the same order (each day's sums are the same
         additions), and the medians over the days without numpy's masked-array nanmedian:
@@ -298,12 +344,11 @@ class LevelShift(FeatureExtractor):
             ref = nanmedian_lanes(means)
             mad = nanmedian_lanes(np.abs(means - ref[:, None])) * MAD_TO_SIGMA
         mad = mad / MAD_BIAS[valid]
-        self.ref_[rows, w] = np.where(enough, ref, np.nan)
         n = self.spread_n_[rows, w]
         a = np.maximum(1.0 / (n + 1.0), 1.0 / BINS_PER_DAY)
         spread = self.spread_[rows, w]
-        self.spread_[rows, w] = np.where(enough, spread + a * (mad - spread), spread)
-        self.spread_n_[rows, w] = n + enough
+        return (np.where(enough, ref, np.nan), np.where(enough, spread + a * (mad - spread),
+                                                        spread), n + enough)
 
     def _grow(self, n: int) -> None:
         if len(self.cur_bin_) >= n:
