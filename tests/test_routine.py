@@ -133,3 +133,26 @@ def test_a_detector_checkpoint_from_before_the_rule_restores_with_an_empty_memor
     del tree["attrs"]["_routine"]
     fresh = restore(make_detector("iforest", kpis=["value"]), tree, arrays)
     assert len(fresh._routine.row_n) == 0
+
+
+def test_rows_the_joint_part_leads_are_never_routine():
+    """The joint part reads the KPIs' mix, which the routine rule (each KPI's size, their
+    count) cannot: a row it leads opens an episode however routine its KPIs look."""
+    from test_features import fleet
+
+    from telecom_nb.detectors import make_detector
+
+    table = fleet(n_sectors=1, days=4, step="15min", seed=7)
+    table = table.sort_values("timestamp", kind="stable").reset_index(drop=True)
+    det = make_detector("iforest", n_estimators=10)
+    det.score_stream(table)
+    tail = table.iloc[-192:]
+    x = det._features_of(det.features_.view(tail))
+    out = det._score_features(x, tail.index, routine=np.ones(len(x), dtype=bool))
+    fitted = det._fitted
+    parts = det.part_scores(fitted.model, x)
+    raw = np.maximum.reduce(list(parts.values()))
+    led = (parts["joint"] >= raw) & (fitted.calibrator(raw) >= out.score)
+    assert led.any() and (~led).any()
+    assert not out.routine[led].any()
+    assert out.routine[~led].any()  # the others as the rule says (here: all but the direct)

@@ -296,6 +296,15 @@ class IsolationForestDetector(RatioSwitch, PartSchedule, CalendarParams, ForestP
     def _raw_score(self, model: ForestAndZ, features: np.ndarray) -> np.ndarray:
         return _max_of(self.part_scores(model, features))
 
+    def _raw_and_joint(self, model: ForestAndZ,
+                       features: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """The raw score and the rows the joint part (a few series' KPI mix, :mod:`.joint`)
+        leads; None without that part (a fleet, where it is one more feature)."""
+        parts = self.part_scores(model, features)
+        raw = _max_of(parts)
+        joint = parts.get("joint")
+        return raw, None if joint is None else np.asarray(joint) >= raw
+
     def part_scores(self, model: ForestAndZ, features: np.ndarray) -> dict[str, np.ndarray]:
         """Each part's raw score by name; the raw score is their max (which part led a
         row: ``benchmarks/lead_part.py``)."""

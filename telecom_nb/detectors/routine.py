@@ -23,9 +23,10 @@ least :data:`JOINT_MIN`), with its own runs (nab16's loss on cdn24 seed 3: 24 KP
 2-4 MAD each, every one seen before alone). A row is routine when at least one channel
 is at its gate and every such channel is reached by :data:`K` past runs; a row with no
 excursion at all is not judged (its score comes from a part this rule cannot read), nor
-one the level-shift part leads or a record (:func:`never_routine`, applied in
+one the level-shift or the joint part leads or a record (:func:`never_routine`, applied in
 ``WindowedDetector._score_features``: a level that lasts is news however often its size was
-seen; it keeps a cell's outage from reading as its usual night zeros).
+seen; it keeps a cell's outage from reading as its usual night zeros; the joint part reads
+the KPIs' mix, which the count of KPIs off does not).
 
 Only for a few series (the fleet path has peers and is untouched): the ring is
 ``sectors x (KPIs + 1) x RING`` runs. One compiled pass walks the rows in time order;
@@ -49,16 +50,24 @@ NEW_RECORD = 3.0
 
 
 def never_routine(score: np.ndarray, records: np.ndarray | None,
-                  shift: np.ndarray | None) -> np.ndarray:
+                  shift: np.ndarray | None, joint: np.ndarray | None = None) -> np.ndarray:
     """Rows no routine mutes: those the level-shift part leads (a level that lasts is news
-    however often its size was seen) and those that are themselves a record
+    however often its size was seen), those the joint part leads (``joint``: its score
+    where it leads, else below any) and those that are themselves a record
     (:data:`NEW_RECORD`): a value or a level beyond everything the series showed in weeks
     was not reached before, however often a jump of its size was (nab24: NAB's 5f5533
     window, a range record of ``-log10 p`` 5.0 led by the z part at 7.55, was muted as
-    routine)."""
+    routine). The joint part reads the KPIs' *mix* against the window's (a Mahalanobis
+    distance, :mod:`.joint`), which this rule cannot: it sizes each KPI alone and counts
+    them, so a dozen KPIs off together in a combination never seen reads as routine when
+    each KPI's size and their number were reached apart (routine54: a cdn48 incident
+    peaking 4.53, joint-led, muted on every row; its 16 KPIs' jumps were each reached by
+    past runs, their count by runs of 21)."""
     new = np.zeros(len(score), dtype=bool)
     if shift is not None:
         new |= shift >= score
+    if joint is not None:
+        new |= joint >= score
     if records is not None:
         new |= records >= NEW_RECORD
     return new

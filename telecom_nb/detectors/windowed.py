@@ -150,6 +150,11 @@ class WindowedDetector(KpiBirths, RetrainJobs, RetrainTiming, SilenceRows, Routi
         retrain scores a few rows' predecessors alone, ``fit_inputs``)."""
         raise NotImplementedError
 
+    def _raw_and_joint(self, model: Any, features: np.ndarray) -> tuple[np.ndarray, Any]:
+        """The raw score and the rows a part reading the KPIs' mix leads (None: no such
+        part): never routine (:func:`~.routine.never_routine`)."""
+        return self._raw_score(model, features), None
+
     def _record_score(self, model: Any, features: np.ndarray) -> np.ndarray | None:
         """Records of a value or a level, already a score (``-log10 p`` of their own, not
         calibrated with the raw score); None = none."""
@@ -268,8 +273,9 @@ class WindowedDetector(KpiBirths, RetrainJobs, RetrainTiming, SilenceRows, Routi
         if fitted is None:
             raw, score = None, np.zeros(len(x))
         else:
-            raw = self._raw_score(fitted.model, x)
+            raw, led = self._raw_and_joint(fitted.model, x)
             score = fitted.calibrator(raw)
+            joint = None if led is None else np.where(led, score, -np.inf)
             records = self._record_score(fitted.model, x)
             if silence is not None:  # the zero-run record: a record too (silence_part.py)
                 records = silence if records is None else np.maximum(records, silence)
@@ -281,7 +287,7 @@ class WindowedDetector(KpiBirths, RetrainJobs, RetrainTiming, SilenceRows, Routi
                 if direct is not None:
                     score = np.maximum(score, direct)
             if routine is not None:
-                routine = routine & ~never_routine(score, records, shift)
+                routine = routine & ~never_routine(score, records, shift, joint)
         decision = self._decision(fitted, raw, score)
         if contrib is None:
             contrib = self._explain_flagged(fitted, x, score, decision, explain_from)
