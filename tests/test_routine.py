@@ -7,7 +7,13 @@ import pandas as pd
 
 from telecom_nb.alarms.chain import AlarmChain
 from telecom_nb.detectors.base import Scores
-from telecom_nb.detectors.routine import RoutineMemory, season_columns
+from telecom_nb.detectors.routine import (
+    ROUTINE,
+    WIDE,
+    WIDE_ROUTINE,
+    RoutineMemory,
+    season_columns,
+)
 from telecom_nb.engine.snapshot import capture, restore
 
 STEP = pd.Timedelta("1h")
@@ -135,9 +141,10 @@ def test_a_detector_checkpoint_from_before_the_rule_restores_with_an_empty_memor
     assert len(fresh._routine.row_n) == 0
 
 
-def test_rows_the_joint_part_leads_are_never_routine():
+def test_wide_routine_rows_the_joint_part_leads_are_never_routine():
     """The joint part reads the KPIs' mix, which the routine rule (each KPI's size, their
-    count) cannot: a row it leads opens an episode however routine its KPIs look."""
+    count) cannot: a wide routine row (many KPIs off, each reached apart) it leads opens an
+    episode however routine its KPIs look; a routine row with few KPIs off stays routine."""
     from test_features import fleet
 
     from telecom_nb.detectors import make_detector
@@ -148,11 +155,24 @@ def test_rows_the_joint_part_leads_are_never_routine():
     det.score_stream(table)
     tail = table.iloc[-192:]
     x = det._features_of(det.features_.view(tail))
-    out = det._score_features(x, tail.index, routine=np.ones(len(x), dtype=bool))
+    wide = np.full(len(x), WIDE_ROUTINE, dtype=np.int8)
+    out = det._score_features(x, tail.index, routine=wide)
+    few = det._score_features(x, tail.index, routine=np.full(len(x), ROUTINE, dtype=np.int8))
     fitted = det._fitted
     parts = det.part_scores(fitted.model, x)
     raw = np.maximum.reduce(list(parts.values()))
     led = (parts["joint"] >= raw) & (fitted.calibrator(raw) >= out.score)
     assert led.any() and (~led).any()
-    assert not out.routine[led].any()
-    assert out.routine[~led].any()  # the others as the rule says (here: all but the direct)
+    assert not out.routine[led].any() and few.routine[led].all()
+    assert np.array_equal(out.routine[~led], few.routine[~led])  # the others as before
+    assert out.routine.dtype == bool and out.routine[~led].any()
+
+
+def test_a_routine_row_is_wide_from_wide_kpis_off():
+    """:data:`WIDE` KPIs each reached apart make a wide routine row; one fewer does not."""
+    z = np.zeros((80, WIDE))
+    z[10:12] = z[30:32] = 5.0  # every KPI off together twice: the count reached too
+    z[60:62] = 4.0
+    assert (run(z)[60:62] == WIDE_ROUTINE).all()
+    z[60:62, 0] = 0.0
+    assert (run(z)[60:62] == ROUTINE).all()

@@ -49,11 +49,12 @@ from telecom_nb.sector_index import grow_rows
 NEW_RECORD = 3.0
 
 
-def never_routine(score: np.ndarray, records: np.ndarray | None,
-                  shift: np.ndarray | None, joint: np.ndarray | None = None) -> np.ndarray:
+def never_routine(score: np.ndarray, records: np.ndarray | None, shift: np.ndarray | None,
+                  joint: np.ndarray | None = None, codes: np.ndarray | None = None) -> np.ndarray:
     """Rows no routine mutes: those the level-shift part leads (a level that lasts is news
-    however often its size was seen), those the joint part leads (``joint``: its score
-    where it leads, else below any) and those that are themselves a record
+    however often its size was seen), the :data:`WIDE_ROUTINE` rows (``codes``, of
+    :meth:`RoutineMemory.rows`) the joint part leads (``joint``: its score where it leads,
+    else below any) and those that are themselves a record
     (:data:`NEW_RECORD`): a value or a level beyond everything the series showed in weeks
     was not reached before, however often a jump of its size was (nab24: NAB's 5f5533
     window, a range record of ``-log10 p`` 5.0 led by the z part at 7.55, was muted as
@@ -61,13 +62,15 @@ def never_routine(score: np.ndarray, records: np.ndarray | None,
     distance, :mod:`.joint`), which this rule cannot: it sizes each KPI alone and counts
     them, so a dozen KPIs off together in a combination never seen reads as routine when
     each KPI's size and their number were reached apart (routine54: a cdn48 incident
-    peaking 4.53, joint-led, muted on every row; its 16 KPIs' jumps were each reached by
-    past runs, their count by runs of 21)."""
+    peaking 4.53, joint-led, muted on every row; its 12-16 KPIs' jumps were each reached
+    by past runs, their count by runs of 21). On a row with few KPIs off the joint part's
+    lead is the usual mix of a usual excursion (a few-series LTE cell's: exempting those
+    cost +80 false rows a set, no event)."""
     new = np.zeros(len(score), dtype=bool)
     if shift is not None:
         new |= shift >= score
-    if joint is not None:
-        new |= joint >= score
+    if joint is not None and codes is not None:
+        new |= (joint >= score) & (np.asarray(codes) == WIDE_ROUTINE)
     if records is not None:
         new |= records >= NEW_RECORD
     return new
@@ -87,6 +90,14 @@ LAST = 4
 #: how far back past runs count, and the recent stretch left out (the same incident)
 WEEK = pd.Timedelta("7D")
 RECENT = pd.Timedelta("1h")
+#: KPIs with an excursion that make a routine row *wide*: many KPIs each reached apart
+#: say nothing of their being off together, which the joint part reads (a wide routine
+#: row the joint part leads is never routine, :func:`never_routine`). Chosen on the
+#: tuning traces (routine54): the few-series LTE sets' joint-led normal rows muted as
+#: routine had at most 6 of 7 KPIs off, the cdn48 incident's 12-16 of 48
+WIDE = 8
+#: the codes of :meth:`RoutineMemory.rows` (0: not routine)
+ROUTINE, WIDE_ROUTINE = 1, 2
 #: runs kept per sector and channel (the oldest overwritten: fewer matches, never more)
 RING = 512
 _NONE = np.iinfo(np.int64).min // 2
@@ -104,6 +115,7 @@ def _pass(
     joint_min,
     gap,
     k,
+    wide,
     row_n,
     base_v,
     recent_v,
@@ -117,12 +129,13 @@ def _pass(
     ring_len,
     ring_head,
 ):  # pragma: no cover - compiled
-    """Rows in time order: each row's routine flag; the state advanced when ``update``."""
+    """Rows in time order: each row's routine code (0, :data:`ROUTINE`, :data:`WIDE_ROUTINE`
+    when ``wide`` KPIs or more have an excursion); the state advanced when ``update``."""
     n, n_kpi = z.shape
     n_ch = n_kpi + 1
     n_ring = ring_end.shape[2]
     last_n = recent_v.shape[2]
-    out = np.zeros(n, dtype=np.bool_)
+    out = np.zeros(n, dtype=np.int8)
     sg = np.zeros(n_ch, dtype=np.int64)  # the row's sign per channel (0: under the gate)
     size = np.zeros(n_ch)  # its size (raw units; the joint channel: KPIs off)
     for i in range(n):
@@ -146,6 +159,7 @@ def _pass(
         size[n_kpi] = m
         judged = False
         routine = True
+        off = 0  # KPIs with an excursion
         for c in range(n_ch):
             s = sg[c]
             sign, first, last = cur_sign[p, c], cur_first[p, c], cur_last[p, c]
@@ -168,6 +182,8 @@ def _pass(
                 y = recent_v[p, c, (r - j) % last_n]
                 if not np.isnan(y) and (np.isnan(best) or abs(y) > abs(best)):
                     best = y
+            if c < n_kpi and not np.isnan(best):
+                off += 1
             if routine and not np.isnan(best):
                 judged = True
                 want = 1 if best >= 0 else -1
@@ -206,7 +222,8 @@ def _pass(
                 recent_v[p, c, r % last_n] = s * size[c] if s != 0 else np.nan
                 if c < n_kpi and s == 0 and not np.isnan(raw[i, c]):
                     base_v[p, c] = raw[i, c]
-        out[i] = judged and routine
+        if judged and routine:
+            out[i] = 2 if off >= wide else 1
         if update:
             row_n[p] = r + 1
     return out
@@ -280,9 +297,9 @@ class RoutineMemory:
     def rows(
         self, pos: np.ndarray, ns: np.ndarray, z: np.ndarray, raw: np.ndarray, update: bool
     ) -> np.ndarray:
-        """Each row's routine flag (rows in time order; ``pos`` the sector's position, -1
-        for one never learned; ``z`` the KPIs' seasonal z, ``raw`` their values); the
-        memory advanced when ``update``."""
+        """Each row's routine code (0, :data:`ROUTINE`, :data:`WIDE_ROUTINE`; rows in time
+        order; ``pos`` the sector's position, -1 for one never learned; ``z`` the KPIs'
+        seasonal z, ``raw`` their values); the memory advanced when ``update``."""
         pos = np.asarray(pos, dtype=np.int64)
         self._fit(int(pos.max()) + 1 if len(pos) else 0, z.shape[1])
         # row-major both: a series' ``x[:, cols]`` is column-major, a tick's one row both,
@@ -299,6 +316,7 @@ class RoutineMemory:
             JOINT_MIN,
             GAP,
             K,
+            WIDE,
             *self._state(),
         )
 

@@ -55,7 +55,7 @@ def score_stream(
     series = SeriesPass.of(det.features_, whole)
     parts: list[Scores] = []
     segment: list[np.ndarray] = []
-    routine: list[np.ndarray | None] = []  # each segment piece's routine flags
+    routine: list[np.ndarray | None] = []  # each segment piece's routine codes
     silence: list[np.ndarray | None] = []  # and its zero-run readings (silence_part.py)
     zeros: list[np.ndarray | None] = []  # and its exact-zero states (zero_part.py)
     pending = [0]  # rows in segment
@@ -64,7 +64,7 @@ def score_stream(
         pending[0] = 0
         if segment:
             x = np.vstack(segment)
-            flags = _joined(segment, routine, bool)
+            flags = _joined(segment, routine, np.int8)  # routine codes (routine.py)
             quiet = _joined(segment, silence, np.float64)
             states = _joined(segment, zeros, bool)
             parts.append(

@@ -275,7 +275,7 @@ class WindowedDetector(KpiBirths, RetrainJobs, RetrainTiming, SilenceRows, Routi
         else:
             raw, led = self._raw_and_joint(fitted.model, x)
             score = fitted.calibrator(raw)
-            joint = None if led is None else np.where(led, score, -np.inf)
+            joint = None if led is None else np.where(led, score, -np.inf)  # where it leads
             records = self._record_score(fitted.model, x)
             if silence is not None:  # the zero-run record: a record too (silence_part.py)
                 records = silence if records is None else np.maximum(records, silence)
@@ -286,8 +286,9 @@ class WindowedDetector(KpiBirths, RetrainJobs, RetrainTiming, SilenceRows, Routi
             for direct in (records, shift):
                 if direct is not None:
                     score = np.maximum(score, direct)
-            if routine is not None:
-                routine = routine & ~never_routine(score, records, shift, joint)
+            if routine is not None:  # the routine codes (routine.py) -> flags
+                routine = (routine != 0) & ~never_routine(score, records, shift, joint, routine)
+        routine = None if routine is None else np.asarray(routine, dtype=bool)
         decision = self._decision(fitted, raw, score)
         if contrib is None:
             contrib = self._explain_flagged(fitted, x, score, decision, explain_from)
