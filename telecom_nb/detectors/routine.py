@@ -62,7 +62,7 @@ def never_routine(score: np.ndarray, records: np.ndarray | None, shift: np.ndarr
     distance, :mod:`.joint`), which this rule cannot: it sizes each KPI alone and counts
     them, so a dozen KPIs off together in a combination never seen reads as routine when
     each KPI's size and their number were reached apart (routine54: a cdn48 incident
-    peaking 4.53, joint-led, muted on every row; its 12-16 KPIs' jumps were each reached
+    peaking 4.53, joint-led, muted on every row; its 11-15 KPIs' jumps were each reached
     by past runs, their count by runs of 21). On a row with few KPIs off the joint part's
     lead is the usual mix of a usual excursion (a few-series LTE cell's: exempting those
     cost +80 false rows a set, no event)."""
@@ -94,7 +94,7 @@ RECENT = pd.Timedelta("1h")
 #: say nothing of their being off together, which the joint part reads (a wide routine
 #: row the joint part leads is never routine, :func:`never_routine`). Chosen on the
 #: tuning traces (routine54): the few-series LTE sets' joint-led normal rows muted as
-#: routine had at most 6 of 7 KPIs off, the cdn48 incident's 12-16 of 48
+#: routine had at most 6 of 7 KPIs off, the cdn48 incident's 11-15 of 48
 WIDE = 8
 #: the codes of :meth:`RoutineMemory.rows` (0: not routine)
 ROUTINE, WIDE_ROUTINE = 1, 2
