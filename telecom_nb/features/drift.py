@@ -48,8 +48,22 @@ HOLD_Z = 2.0
 HOLD_LOG_P = -math.log10(2.0 * 0.5 * math.erfc(HOLD_Z / math.sqrt(2.0)))
 #: hours of data before a sector's drift is read (its level and spread settle)
 MIN_HOURS = 48.0
-#: the variance is Huber-clipped at this many spreads (a fault moves it slowly)
+#: the level and variance are Huber-clipped at this many spreads (a fault moves them slowly)
 HUBER = 3.0
+#: a row the drift reads as the sector's own (its z holding the shift up, the drift
+#: :data:`READ_U` or more on that side, its day-shape group not sharing it) teaches the
+#: variance at most this many spreads: at ``HUBER`` a wrong parameter's day mean 4-5
+#: spreads out doubles the variance in ~17 h of data, the very shift the drift reads
+#: widening its null (long53: a traffic variant's spread 0.33 -> 0.64 in three days)
+SPREAD_HUBER = 1.5
+#: a drift this far out on a holding row is a reading (``drift_common.DRIFT``'s level)
+READ_U = 2.0
+#: a reading within this data time after any KPI of the sector read a big z
+#: (``drift_tail.BIG_Z``) teaches the spread at ``HUBER``: the day-long mean holds a loud
+#: fault's echo for about a memory (1 / ``ALPHA_HOUR`` ~25 h), and a spread that had not
+#: learned the fault read its echo as a drift (tuning worlds 2915-2918: 17 of long53's 37
+#: new false rows came 1-16 h after an interference, a sleeping cell or a surge on the cell)
+QUIET_NS = 24 * HOUR_NS
 
 
 def step_hours(step_ns: int) -> float:
@@ -137,15 +151,38 @@ class Drift:
         out[ok] = u[ok]
         return out
 
+    def _own(self, rows: np.ndarray, z: np.ndarray, alpha: float, white: float,
+             group: np.ndarray | None, times: np.ndarray | None) -> np.ndarray | None:
+        """(rows x KPIs) where a drift is the sector's own, not one its day-shape group
+        shares at the tick (:mod:`drift_common`); None: no groups, every drift is own."""
+        if group is None or times is None or not drift_common.applies(group):
+            return None
+        known = known_rows(rows, len(self.mean_))
+        if not known.any():
+            return None
+        u = drift_kernel.drift_z(self, rows, z, alpha, white, False)
+        r = np.where(known, rows, 0)
+        if u is None:
+            sd = np.maximum(np.sqrt(wide(self.var_[r])), white)
+            u = (self._current(rows, z, alpha) - wide(self.level_[r])) / sd
+        read = known & (self.hours_[r] >= MIN_HOURS)
+        return ~drift_common.shared(u, read, group, times)
+
     def update(self, rows: np.ndarray, z: np.ndarray, n_rows: int, step_ns: int,
-               times: np.ndarray | None = None) -> None:
+               times: np.ndarray | None = None, group: np.ndarray | None = None) -> None:
         """Learn this tick's ``z`` (distinct sector rows; ``times``: their data time, for
-        the fault-tail gate)."""
+        the fault-tail gate; ``group``: their day-shape group, -1 none, for the spread:
+        only a drift the group does not share is the sector's own)."""
+        alpha, slow, white = weights(step_ns)
+        own = self._own(rows, z, alpha, white, group, times)
         if times is not None:
             if self.tail_ is None:
                 self.tail_ = RecentBig(z.shape[1])
             self.tail_.update(rows, z, times, n_rows)
-        alpha, slow, white = weights(step_ns)
+            # a loud fault's day-long echo is no shift of the sector's own: its spread
+            # learns it as before (this tick's big z counts)
+            quiet = self.tail_.quiet(rows, times, QUIET_NS)[:, None]
+            own = np.broadcast_to(quiet, z.shape) if own is None else own & quiet
         hours = step_hours(step_ns)
         # grown rows read 0, as a sector not seen yet does in ``_current``
         self.mean_ = grow_rows(self.mean_, n_rows)
@@ -153,7 +190,7 @@ class Drift:
         self.var_ = grow_rows(self.var_, n_rows)
         self.hours_ = grow_rows(self.hours_, n_rows)
         # distinct sectors in order: the compiled pass, in place
-        if drift_kernel.drift_learn(self, rows, z, alpha, slow, white, hours):
+        if drift_kernel.drift_learn(self, rows, z, alpha, slow, white, hours, own):
             return
         current = self._current(rows, z, alpha)
         fresh = self.hours_[rows] == 0.0
@@ -161,7 +198,14 @@ class Drift:
         self.var_[rows[fresh]] = 4.0 * white**2
         sd = np.maximum(np.sqrt(wide(self.var_[rows])), white)
         dev = np.clip(current - wide(self.level_[rows]), -HUBER * sd, HUBER * sd)
+        u = (current - wide(self.level_[rows])) / sd
+        reads = (self.hours_[rows] >= MIN_HOURS)[:, None] & (
+            ((z >= HOLD_Z) & (u >= READ_U)) | ((z <= -HOLD_Z) & (u <= -READ_U)))
+        if own is not None:
+            reads &= own
+        bound = np.where(reads, SPREAD_HUBER, HUBER) * sd
+        bounded = np.clip(dev, -bound, bound)
         self.level_[rows] = wide(self.level_[rows]) + slow * dev
-        self.var_[rows] = (1.0 - slow) * wide(self.var_[rows]) + slow * dev**2
+        self.var_[rows] = (1.0 - slow) * wide(self.var_[rows]) + slow * bounded**2
         self.mean_[rows] = current
         self.hours_[rows] += hours

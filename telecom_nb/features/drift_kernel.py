@@ -40,20 +40,29 @@ def _drift_z(
 
 
 def _drift_learn(
-    rows, z, mean, level, var, hours, keep, alpha, slow, white, fresh_var, z_clip, huber, step_hours
+    rows, z, mean, level, var, hours, own, keep, alpha, slow, white, fresh_var, z_clip, huber,
+    spread_huber, hold_z, read_u, min_hours, step_hours
 ):  # pragma: no cover - compiled
     n, k = z.shape
+    every = own.shape[0] == 0  # no groups: every drift is the sector's own
     for i in range(n):
         r = rows[i]
         fresh = hours[r] == 0.0
+        read = hours[r] >= min_hours
         for j in range(k):
-            current = keep * np.float64(mean[r, j]) + alpha * _clip(z[i, j], z_clip)
+            v = z[i, j]
+            current = keep * np.float64(mean[r, j]) + alpha * _clip(v, z_clip)
             if fresh:
                 var[r, j] = fresh_var
             sd = _nmax(np.sqrt(np.float64(var[r, j])), white)
             dev = _nmin(_nmax(current - np.float64(level[r, j]), -huber * sd), huber * sd)
+            u = (current - np.float64(level[r, j])) / sd
+            reads = read and (every or own[i, j]) and (
+                (v >= hold_z and u >= read_u) or (v <= -hold_z and u <= -read_u))
+            bound = spread_huber if reads else huber
+            bounded = _nmin(_nmax(dev, -bound * sd), bound * sd)
             level[r, j] = np.float64(level[r, j]) + slow * dev
-            var[r, j] = (1.0 - slow) * np.float64(var[r, j]) + slow * (dev * dev)
+            var[r, j] = (1.0 - slow) * np.float64(var[r, j]) + slow * (bounded * bounded)
             mean[r, j] = current
         hours[r] += step_hours
 
@@ -94,17 +103,28 @@ def drift_learn(
     slow: float,
     white: float,
     step_hours: float,
+    own: np.ndarray | None = None,
 ) -> bool:
-    """``Drift.update``'s state update in place (arrays already grown); False: not taken."""
+    """``Drift.update``'s state update in place (arrays already grown; ``own``: rows x
+    KPIs where a drift is the sector's own, None every one); False: not taken."""
     if not _applies(z, rows, *_state(drift)) or (
         not increasing(rows) or rows[-1] >= len(drift.mean_)
     ):
         return False
-    from telecom_nb.features.drift import HUBER, Z_CLIP
+    from telecom_nb.features.drift import (
+        HOLD_Z,
+        HUBER,
+        MIN_HOURS,
+        READ_U,
+        SPREAD_HUBER,
+        Z_CLIP,
+    )
 
     z = np.ascontiguousarray(z)
+    own = np.zeros((0, 0), dtype=np.bool_) if own is None else np.ascontiguousarray(own)
     state = (
         *_state(drift),
+        own,
         1.0 - alpha,
         alpha,
         slow,
@@ -112,7 +132,12 @@ def drift_learn(
         4.0 * white**2,
         Z_CLIP,
         HUBER,
+        SPREAD_HUBER,
+        HOLD_Z,
+        READ_U,
+        MIN_HOURS,
         step_hours,
     )
-    row_split.over_rows(len(z), lambda lo, hi: _drift_learn(rows[lo:hi], z[lo:hi], *state))
+    row_split.over_rows(len(z), lambda lo, hi: _drift_learn(
+        rows[lo:hi], z[lo:hi], *state[:4], own[lo:hi] if len(own) else own, *state[5:]))
     return True

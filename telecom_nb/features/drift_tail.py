@@ -55,6 +55,15 @@ class RecentBig:
         out[i[loud], j[loud]] = 0.0
         return out
 
+    def quiet(self, rows: np.ndarray, times: np.ndarray, span_ns: int) -> np.ndarray:
+        """Per row: no KPI of its sector read a big z within ``span_ns`` before its time
+        (a sector not seen yet is quiet)."""
+        known = known_rows(rows, len(self.last_min_))
+        last = np.full(len(rows), NEVER, dtype=np.int64)
+        if self.last_min_.shape[1]:
+            last[known] = self.last_min_[rows[known]].max(axis=1)
+        return times // MINUTE_NS - last > span_ns // MINUTE_NS
+
     def update(self, rows: np.ndarray, z: np.ndarray, times: np.ndarray, n_rows: int) -> None:
         """Learn this tick's big z (distinct sector rows)."""
         self.last_min_ = grow_rows(self.last_min_, n_rows, NEVER)

@@ -36,8 +36,9 @@ class LearnSteps:
         if self.run_ is not None and not self.few_series():  # before the parts learn
             self.run_.update(rows, self._run_deviation(view), len(self.registry))
         if self.drift_ is not None and not self.few_series():  # the cadence before this batch's
+            group = None if self.common_ is None else self.common_.groups(rows)
             self.drift_.update(rows, self._seasonal_z(view)[:, : len(self.kpis_ or ())],
-                               len(self.registry), step_ns, view.ns())
+                               len(self.registry), step_ns, view.ns(), group)
         if self.persistence_ is not None:
             self.persistence_.ratio = self._memory_ratio()  # the cadence before this batch's
             self.persistence_.restart = not self.few_series()
