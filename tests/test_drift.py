@@ -95,32 +95,42 @@ def test_a_fleet_has_drift_columns_an_older_checkpoint_runs_on_without_them():
     assert old.transform(batch).shape[1] == len(f.feature_names) - 2
 
 
-def test_compiled_pass_equals_the_numpy_lines(monkeypatch):
+@pytest.mark.parametrize("grouped", [False, True])
+def test_compiled_pass_equals_the_numpy_lines(monkeypatch, grouped):
     """The compiled transform and update (rows in order, new sectors joining) give the numpy
-    lines' numbers to the bit; shuffled rows take the numpy lines."""
+    lines' numbers to the bit; shuffled rows take the numpy lines. ``grouped``: with data
+    times and day-shape groups, sectors held off for days and loud z (the spread's own and
+    quiet rules)."""
     from telecom_nb.features import drift_kernel
 
     rng = np.random.default_rng(3)
     fast, slow = Drift(2), Drift(2)
-    for t in range(24 * 3):
+    read = 0
+    for t in range(24 * 3 if not grouped else 24 * 5):
         n = min(40, 10 + t)
         rows = np.arange(n) if t % 5 else rng.permutation(n)
         z = rng.normal(scale=2.0, size=(n, 2))
         z[rng.random(z.shape) < 0.05] = np.nan
         z[rng.random(z.shape) < 0.05] = 0.0
-        got = fast.transform(rows, z, HOUR)
-        fast.update(rows, z, n, HOUR)
+        extra: tuple = ()
+        if grouped:
+            z[rows % 4 == 0] += 2.5 if t > 60 else 0.0  # a quarter of the fleet held up
+            z[rng.random(z.shape) < 0.01] = 9.0
+            extra = (np.full(n, t * HOUR, dtype=np.int64), rows % 3 - 1)
+        got = fast.transform(rows, z, HOUR, *extra[::-1])
+        fast.update(rows, z, n, HOUR, *extra)
         with monkeypatch.context() as m:
             m.setattr(drift_kernel, "drift_z", lambda *a: None)
             m.setattr(drift_kernel, "drift_learn", lambda *a: False)
-            want = slow.transform(rows, z, HOUR)
-            slow.update(rows, z, n, HOUR)
+            want = slow.transform(rows, z, HOUR, *extra[::-1])
+            slow.update(rows, z, n, HOUR, *extra)
         np.testing.assert_array_equal(got.view(np.int64), want.view(np.int64))
+        read += int((got != 0).sum())
         for name in ("mean_", "level_", "var_", "hours_"):
             a, b = (np.nan_to_num(getattr(d, name), nan=7.5) for d in (fast, slow))
             assert a.dtype == b.dtype
             np.testing.assert_array_equal(a.view(f"i{a.itemsize}"), b.view(f"i{b.itemsize}"))
-    assert (got != 0).any()  # the drift was read on some rows
+    assert read  # the drift was read on some rows
 
 
 def test_the_drift_part_is_fitted_at_15_minutes_and_slower():
