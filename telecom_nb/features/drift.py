@@ -18,8 +18,15 @@ while the row itself holds the shift up (its seasonal z at least :data:`HOLD_Z` 
 same side, as a count run reads only on values consistent with it). Offline on tuning world
 o1143 (third generator, hourly): without that rule 1,300-1,800 post-fault rows were over the
 threshold, with it (a z of 1.5) 25, of 2 10. Fleets only (a few series read 0: their
-level-shift part reads this). State: per sector x KPI the running mean, its level, variance
-and hours seen.
+level-shift part reads this).
+
+The spread must not learn the shift it reads (long53: a wrong parameter's day mean 4-5
+spreads out doubled the variance in ~17 h), yet must learn what is not the sector's own: a
+loud fault's day-long echo (a spread that had not learned the fault read its echo as a
+drift) and a shift its day-shape group shares. So a reading row teaches the variance at
+:data:`SPREAD_HUBER` only when the sector read no big z within :data:`QUIET_NS` and its
+group does not share the drift; every other row at :data:`HUBER`. State: per sector x KPI
+the running mean, its level, variance and hours seen.
 """
 
 from __future__ import annotations
@@ -61,8 +68,9 @@ READ_U = 2.0
 #: a reading within this data time after any KPI of the sector read a big z
 #: (``drift_tail.BIG_Z``) teaches the spread at ``HUBER``: the day-long mean holds a loud
 #: fault's echo for about a memory (1 / ``ALPHA_HOUR`` ~25 h), and a spread that had not
-#: learned the fault read its echo as a drift (tuning worlds 2915-2918: 17 of long53's 37
-#: new false rows came 1-16 h after an interference, a sleeping cell or a surge on the cell)
+#: learned the fault read its echo as a drift (drift54, tuning worlds 2915-2918: 30 of
+#: long53's 37 new false rows came 0.5-16 h after another fault of the cell, 19 of them an
+#: interference's)
 QUIET_NS = 24 * HOUR_NS
 
 
