@@ -78,10 +78,17 @@ def warm_fleet() -> None:
 
 
 def warm_export() -> None:
-    """``telecom-nb detect --source`` on a small hourly export written like an operator's."""
+    """What ``telecom-nb detect --source`` runs (load, the network's calendar, the replay),
+    on a small hourly export written like an operator's."""
     from telecom_nb import schema
-    from telecom_nb.cli import main as cli
+    from telecom_nb.alarms.chain import AlarmChain
+    from telecom_nb.detectors import make_detector
+    from telecom_nb.engine.detect_memory import take_table
+    from telecom_nb.engine.monitor_setup import use_source_calendar
+    from telecom_nb.engine.replay import replay
+    from telecom_nb.sources.ingest import load_source
     from telecom_nb.sources.simulator import KpiSimulator
+    from telecom_nb.sources.spec import SourceSpec
 
     table = KpiSimulator(n_sectors=EXPORT_SECTORS, seed=2, step="1h").run(EXPORT_HOURS)
     export = table[[schema.TIMESTAMP, schema.SECTOR, *schema.KPIS]]
@@ -103,10 +110,12 @@ def warm_export() -> None:
         Path(folder, "source.toml").write_text(
             f'path = "export.csv"\ntimestamp = "{schema.TIMESTAMP}"\n'
             f'sector = "{schema.SECTOR}"\ntimezone = "Asia/Tehran"\nsites = "sites.csv"\n')
-        status = cli(["detect", "--source", str(Path(folder, "source.toml")),
-                      "--out", str(Path(folder, "out.csv")), "--quiet"])
-    if status:
-        raise RuntimeError(f"telecom_nb.warm: the export's detect exited with {status}")
+        spec = SourceSpec.from_toml(Path(folder, "source.toml"))
+        loaded = load_source(spec)
+    kpis = list(loaded.kpis)
+    detector = make_detector("iforest", kpis=kpis)
+    use_source_calendar(detector, spec)
+    replay(take_table(loaded), detector, kpis, alarms=AlarmChain(kpis=kpis))
 
 
 def warm_series() -> None:
