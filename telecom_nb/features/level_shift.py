@@ -263,7 +263,7 @@ class LevelShift(FeatureExtractor):
             return
         last = getattr(self, "_last", None)
         if last is not None and last[0] is view:
-            z, opened = last[1], last[2] if len(last) > 2 else None
+            z, opened = last[1], last[2]
         else:
             z, _, _, opened = self._shift(view)
         self._last = None
