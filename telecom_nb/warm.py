@@ -37,7 +37,8 @@ FEW_SECTORS, FEW_TICKS = 3, 60
 #: an operator's export as ``detect`` reads one (CSV, local time, a site file, a ratio KPI,
 #: a cell on air late): its tables arrive in layouts the simulated replays never give
 #: (Fortran-ordered blocks, rows out of cell order) -- after the rest of the warm-up, a
-#: user's first ``detect`` of an export still compiled four kernels (~13 s)
+#: user's first ``detect`` of an export still compiled four kernels (the lead's v294:
+#: 39.8 -> 32.5 s user CPU with them cached)
 EXPORT_SECTORS, EXPORT_HOURS = 30, 360
 
 

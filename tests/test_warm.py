@@ -17,7 +17,7 @@ def test_each_part_names_what_it_runs():
 
 def test_the_export_warm_up_reaches_the_layouts_only_an_export_gives(monkeypatch):
     """A user's first ``detect`` of an export compiled four kernels the simulated warm-up
-    never called in these layouts (~13 s): each must be called by ``warm_export``."""
+    never called in these layouts (~7 s of CPU): each must be called by ``warm_export``."""
     from telecom_nb.detectors import declustered
     from telecom_nb.features import column_quantiles, fraction_kernel, robust_kernel
 

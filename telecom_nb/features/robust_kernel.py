@@ -278,7 +278,8 @@ def compile_out_of_order() -> None:
     """The pass for rows out of cell order compiled (and cached) for both state dtypes: an
     export's rows come in cell-name order while a cell on air late is indexed last, so its
     replay takes this pass, which the warm-up's simulated fleets (rows in index order) never
-    reach -- a user's first ``detect`` of an export compiled it (~3 s)."""
+    reach -- a user's first ``detect`` of an export compiled it (one of the four
+    :mod:`~telecom_nb.warm` names)."""
     if numba is None:
         return
     from telecom_nb.features.compact import STATE_FLOAT
