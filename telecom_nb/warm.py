@@ -135,6 +135,9 @@ def warm_series() -> None:
     from telecom_nb.features.radix_sort import compile_sort
 
     compile_sort()  # a calibrator's reference of 20k rows (the warm-up's may be too short)
+    from telecom_nb.features.order_select import compile_select
+
+    compile_select()  # a body fit's order statistics (a window past 32 rows a column)
 
 
 PARTS = {"fleet": (warm_fleet,), "series": (warm_series,), "all": (warm_fleet, warm_series)}

@@ -19,6 +19,7 @@ import math
 
 import numpy as np
 
+from telecom_nb.features.order_select import select_rows
 from telecom_nb.features.radix_sort import sort_rows
 from telecom_nb.features.robust_kernel import numba
 
@@ -79,7 +80,10 @@ class SortedColumns:
         each varying column holds in place only the order statistics ``q`` reads
         (:func:`select_positions`); None when ``block`` holds a NaN. A one-series
         retrain's body-only fits (three a fit: the features, the joint and smoothed
-        distances) read q50 and q75 of 20k rows and sorted them (~0.35 s a 100k replay)."""
+        distances) read q50 and q75 of 20k rows and sorted them (~0.35 s a 100k replay);
+        the varying columns' positions in one compiled call
+        (:func:`~telecom_nb.features.order_select.select_rows`, branch-free: 7.0 -> 4.2
+        ms a 20k x 42 window)."""
         x = np.asarray(block, dtype=np.float64)
         if _abs_transposed is None or x.ndim != 2 or not len(x):
             plain = cls.of_abs(x)
@@ -89,8 +93,10 @@ class SortedColumns:
         if _abs_transposed(x, out, varying):
             return None
         at = read_positions(len(x), q)
-        for j in np.flatnonzero(varying).tolist():
-            select_positions(out[j], at)
+        rows = np.flatnonzero(varying)
+        if not select_rows(out, rows, at):  # |x|: no NaN, no -0.0 (order_select.py)
+            for j in rows.tolist():
+                select_positions(out[j], at)
         return cls(out.T, ordered=True, no_nan=True).quantile(q)
 
     @classmethod
