@@ -94,9 +94,9 @@ class SortedColumns:
             return None
         at = read_positions(len(x), q)
         rows = np.flatnonzero(varying)
-        if not select_rows(out, rows, at):  # |x|: no NaN, no -0.0 (order_select.py)
-            for j in rows.tolist():
-                select_positions(out[j], at)
+        done = select_rows(out, rows, at)  # |x|: no NaN, no -0.0 (all done)
+        for j in (rows if done is None else rows[~done]).tolist():
+            select_positions(out[j], at)
         return cls(out.T, ordered=True, no_nan=True).quantile(q)
 
     @classmethod
