@@ -42,3 +42,29 @@ def test_the_export_warm_up_reaches_the_layouts_only_an_export_gives(monkeypatch
     warm.warm_export()
     assert seen == {"robust_kernel._kernel", "fraction_kernel._kernel",
                     "column_quantiles._abs_transposed", "declustered._declustered"}
+
+
+def test_the_series_warm_up_reaches_a_full_windows_kernels(monkeypatch):
+    """A 100k one-series replay after ``python -m telecom_nb.warm`` compiled the level-shift
+    nulls' row pass on a full window (a writable copy; the warm-up's young windows are
+    read-only views): ``warm_series`` calls it so, and the body fits' selection."""
+    from telecom_nb.detectors import shift_part
+    from telecom_nb.features import order_select
+
+    seen: set[str] = set()
+
+    def spy(module, name, check):
+        kernel = getattr(module, name)
+
+        def call(*args):
+            if check(*args):
+                seen.add(f"{module.__name__.rsplit('.', 1)[-1]}.{name}")
+            return kernel(*args)
+
+        monkeypatch.setattr(module, name, call)
+
+    spy(shift_part, "_rows_with", lambda ref, previous, *a: ref.flags.writeable
+        and previous.flags.writeable)
+    spy(order_select, "_select_rows", lambda *a: True)
+    warm.warm_series()
+    assert seen == {"shift_part._rows_with", "order_select._select_rows"}
