@@ -177,7 +177,7 @@ def test_the_held_null_leaves_out_the_shifts_the_shift_nulls_read():
     nulls = shift_null(window, previous, cols, pooled=True)
     trim = shift_trim(cols, nulls, window, previous)
     assert trim is not None and trim.mean() <= MAX_TRIM
-    assert trim[fault].mean() > 0.9 and trim[~fault].mean() < 0.02
+    assert trim[fault].mean() > 0.9 and trim[~fault].mean() < 0.08
     plain = HeldNull.fit(window, previous, held_cols, cols, SHOULDER)
     trimmed = HeldNull.fit(window, previous, held_cols, cols, SHOULDER, left_out=trim)
     new_shift = np.array([[-2.5, -2.2]])  # the shift part alone reads it ~2: the held part
