@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 
 from telecom_nb.detectors.calibration import SHOULDER
-from telecom_nb.detectors.held_part import MIN_EPISODES, HeldNull
-from telecom_nb.detectors.shift_part import shift_score
+from telecom_nb.detectors.held_part import MAX_TRIM, MIN_EPISODES, HeldNull, shift_trim
+from telecom_nb.detectors.shift_part import shift_null, shift_score
 from telecom_nb.features.held_level import RING, held_learn, held_read
 
 _NONE = np.iinfo(np.int64).min // 2
@@ -156,3 +156,33 @@ def test_a_young_pools_held_part_can_come_before_the_shift_null():
     score = shift_score(model, rows)
     assert score is not None and score[0] == 0 and score[1] > 3.0
     assert shift_score(SimpleNamespace(shift=_SHIFT, shift_null=None), rows) is None
+
+
+def test_the_held_null_leaves_out_the_shifts_the_shift_nulls_read():
+    # a pool's window: 20,000 normal rows (shift z ~ N(0, 1); 1 in 6 holds, |held z| ~0.5)
+    # and its cells' own level shifts, 8 of 100 rows (shift z ~ -4, held z ~ -3): without
+    # the trim they are the held null's shoulder, and the next shift reads as one of them
+    rng = np.random.default_rng(5)
+    n, shifts, length = 20000, 8, 100
+    shift = rng.normal(0.0, 1.0, n)
+    held = np.where(rng.random(n) < 1 / 6, rng.normal(0.0, 0.5, n), 0.0)
+    fault = np.zeros(n, dtype=bool)
+    for a in np.linspace(1000, n - 1000, shifts).astype(int):
+        fault[a : a + length] = True
+    shift[fault] = rng.normal(-4.0, 0.5, fault.sum())
+    held[fault] = -np.abs(rng.normal(3.0, 0.5, fault.sum()))
+    window = np.c_[shift, held]
+    previous = np.r_[np.zeros((1, 2)), window[:-1]]
+    cols, held_cols = np.array([0]), np.array([1])
+    nulls = shift_null(window, previous, cols, pooled=True)
+    trim = shift_trim(cols, nulls, window, previous)
+    assert trim is not None and trim.mean() <= MAX_TRIM
+    assert trim[fault].mean() > 0.9 and trim[~fault].mean() < 0.08
+    plain = HeldNull.fit(window, previous, held_cols, cols, SHOULDER)
+    trimmed = HeldNull.fit(window, previous, held_cols, cols, SHOULDER, left_out=trim)
+    new_shift = np.array([[-2.5, -2.2]])  # the shift part alone reads it ~2: the held part
+    assert plain.score(new_shift)[0] < 2.5
+    assert trimmed.score(new_shift)[0] > 4.0
+    # the normal rows' held part stays quiet
+    normal = window[~fault]
+    assert (trimmed.score(normal) >= 3.0).mean() < 0.005

@@ -17,7 +17,7 @@ from telecom_nb.detectors.feature_tails import FeatureTails, continues
 from telecom_nb.detectors.forest_model import FitReference, ForestAndZ, columns_of, forest_input
 from telecom_nb.detectors.forest_params import ForestParams
 from telecom_nb.detectors.good_side import BadSides, clip_good_side, good_side_columns
-from telecom_nb.detectors.held_part import HeldNull
+from telecom_nb.detectors.held_part import HeldNull, shift_trim
 from telecom_nb.detectors.joint import JointDistance, bounded, fit_joint
 from telecom_nb.detectors.kpi_families import KpiFamilies, others, without
 from telecom_nb.detectors.part_schedule import PartSchedule
@@ -207,18 +207,21 @@ class IsolationForestDetector(RatioSwitch, PartSchedule, CalendarParams, ForestP
         if joint is not None and not heavy:
             zref = np.maximum(zref, units)
         forest_raw = -forest.score_samples(x if kept is None else x[kept])
+        nulls = shift_null(shift_ref, shift_prev, shift, pooled) if heavy and len(shift) else None
+        held_null = None
+        if heavy and pooled and len(held):  # its sample without the shifts the nulls read
+            held_null = HeldNull.fit(shift_ref, shift_prev, held, shift, SHOULDER, held_pool,
+                                     shift_trim(shift, nulls, shift_ref, shift_prev))
         model = ForestAndZ(
             forest, TailCalibrator.fit(forest_raw, heavy_tails=heavy, continues=cont),
             tails, TailCalibrator.fit(zref, heavy_tails=heavy, continues=cont),
             joint, joint_tail, joint_null,
             np.asarray(novelty, dtype=np.intp) if len(novelty) else None, second, n_base,
             shift if heavy and len(shift) else None,
-            shift_null(shift_ref, shift_prev, shift, pooled) if heavy and len(shift) else None,
+            nulls,
             families, smooth, smooth_tail, smooth_null, keep, run_part, area=area,
             rates=rates, drift=drift, record=record if len(record) else None,
-            held=held if heavy and pooled and len(held) else None,
-            held_null=HeldNull.fit(shift_ref, shift_prev, held, shift, SHOULDER, held_pool)
-            if heavy and pooled and len(held) else None)
+            held=held if heavy and pooled and len(held) else None, held_null=held_null)
         other_raw = None
         if len(persist_pairs) and not heavy:  # its nulls without what the other parts flag
             other_raw = _max_of(self._parts(model, ref, forest_raw, zref, units))

@@ -106,8 +106,14 @@ def shift_score(model, features: np.ndarray) -> np.ndarray | None:
     held = getattr(model, "held_null", None)  # (a model older than the part: none)
     if model.shift_null is None:
         return None if held is None else held.score(features)
-    nulls = [(c, n) for c, n in zip(model.shift, model.shift_null, strict=True)
-             if n is not None]
-    log_p = np.max([n.log_p(np.abs(features[:, c])) for c, n in nulls], axis=0)
-    score = bonferroni(log_p, len(nulls))
+    score = shift_only(model.shift, model.shift_null, features)
     return score if held is None else np.maximum(score, held.score(features))
+
+
+def shift_only(shift: np.ndarray, nulls: tuple[TailCalibrator | None, ...],
+               features: np.ndarray) -> np.ndarray:
+    """The shift nulls' own score of each row (without the held part): the strongest KPI's
+    ``-log10 p`` of its |shift z|, Bonferroni over the KPIs with a null."""
+    read = [(c, n) for c, n in zip(shift, nulls, strict=True) if n is not None]
+    log_p = np.max([n.log_p(np.abs(features[:, c])) for c, n in read], axis=0)
+    return bonferroni(log_p, len(read))
