@@ -49,7 +49,7 @@ from telecom_nb.features.base import FeatureExtractor
 from telecom_nb.features.group_median import nanmedian_lanes
 from telecom_nb.features.held_level import RING as HELD_RING
 from telecom_nb.features.held_level import held_learn, held_read
-from telecom_nb.features.scaling import is_percent, scaled_view, spread_floors
+from telecom_nb.features.scaling import scaled_view, spread_floors
 from telecom_nb.features.seasonal import Z_CLIP
 from telecom_nb.features.view import BatchView
 from telecom_nb.sector_index import grow_rows, known_rows
@@ -106,15 +106,6 @@ def window_mean(total: np.ndarray, count: np.ndarray, hi: np.ndarray, lo: np.nda
         if not trim:
             return plain
         return np.where(count >= TRIM_ROWS, (total - hi - lo) / (count - 2.0), plain)
-
-
-def compression(ref: np.ndarray, logged: np.ndarray) -> np.ndarray:
-    """How far a relative change moves a KPI's scale at level ``ref``: ``1 - e^-|ref|``
-    on a log1p scale (a log's 1 only above ~1: traffic of 0.6 GB a row moves by 0.4 of
-    it), 1 for ``logged`` False (percentages). A pool's spread is kept divided by it, so
-    one smoothed spread fits the day's night and peak (few-series ``lte15``: traffic's
-    normal shift z had sd 0.4 at 00-05 h against 1.1 at noon; its night shifts read 2)."""
-    return np.where(logged, -np.expm1(-np.abs(ref)), 1.0)
 
 
 def bin_ids(view: BatchView) -> np.ndarray:
@@ -177,10 +168,6 @@ class LevelShift(FeatureExtractor):
     def feature_weights(self) -> np.ndarray:
         eye = np.eye(len(self.kpis_ or ()))
         return np.vstack([eye, eye])
-
-    def _logged(self) -> np.ndarray:
-        """Which KPIs are compared on a log1p scale (:func:`compression`)."""
-        return np.array([not is_percent(k) for k in self.kpis_ or ()], dtype=bool)
 
     def _scaled(self, view: BatchView) -> np.ndarray:
         return scaled_view(view, self.kpis_ or ())
@@ -256,8 +243,6 @@ class LevelShift(FeatureExtractor):
                 ref, spread, spread_n = ref.copy(), spread.copy(), spread_n.copy()
                 opens.append(self._next_reference(r[fresh], b[fresh], w, bins))
                 ref[fresh], spread[fresh], spread_n[fresh] = opens[-1]
-            if len(self.registry) > 1:  # a pool keeps its spread relative (compression)
-                spread = spread * compression(ref, self._logged())
             scale = np.maximum(spread, self.floors_)
             mean = window_mean(total, count, hi, lo, TRIMMED[w])
             with np.errstate(invalid="ignore", divide="ignore"):
@@ -359,10 +344,6 @@ class LevelShift(FeatureExtractor):
             ref = nanmedian_lanes(means)
             mad = nanmedian_lanes(np.abs(means - ref[:, None])) * MAD_TO_SIGMA
         mad = mad / MAD_BIAS[valid]
-        if len(self.registry) > 1:  # relative: read times compression(ref) (_shift)
-            c = compression(ref, self._logged())
-            with np.errstate(invalid="ignore", divide="ignore"):
-                mad = np.where(c > 0, mad / c, mad)
         n = self.spread_n_[rows, w]
         a = np.maximum(1.0 / (n + 1.0), 1.0 / BINS_PER_DAY)
         spread = self.spread_[rows, w]
