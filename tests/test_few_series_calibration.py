@@ -85,3 +85,27 @@ def test_the_shift_columns_rows_are_read_as_numpys_mask_and_gathers():
         assert got[0].tobytes() == want[0].tobytes()
         assert got[1].tobytes() == want[1].tobytes()
         assert _with_statistic(ref, None, c)[1] is None
+
+
+def test_a_young_pools_kpis_make_one_shift_null_until_one_has_its_own():
+    """A 15-minute pool of 4 cells has its first 1,000 rows with a shift statistic per KPI
+    only ~2.6 days after its first (few-series ``lte15``: a day-5.4 shift read 5-7 on three
+    KPIs, unscored): until one KPI has them, the KPIs' rows together make one null, read
+    by each KPI with any row. One series keeps waiting."""
+    from telecom_nb.detectors.shift_part import MIN_SHIFT_ROWS
+    from telecom_nb.detectors.shift_part import shift_null as _shift_null
+
+    rng = np.random.default_rng(5)
+    z = np.abs(rng.normal(0, 1, (400, 4)))
+    z[:, 3] = 0.0  # a KPI with no statistic yet
+    columns = np.arange(4)
+    young = _shift_null(z, None, columns, pooled=True)
+    assert young is not None and young[3] is None
+    assert young[0] is young[1] is young[2]
+    assert young[0].log_p(np.array([6.0]))[0] > 4  # a shift of 6 is far
+    assert young[0].log_p(np.array([2.0]))[0] < 2
+    assert _shift_null(z, None, columns) is None  # one series: no null yet
+    assert _shift_null(z[: MIN_SHIFT_ROWS // 4], None, columns, pooled=True) is None
+    old = np.abs(rng.normal(0, 1, (MIN_SHIFT_ROWS, 2)))
+    own = _shift_null(old, None, np.arange(2), pooled=True)
+    assert own is not None and own[0] is not own[1]  # each KPI its own, as before
