@@ -22,17 +22,7 @@ def test_the_export_warm_up_reaches_the_layouts_only_an_export_gives(monkeypatch
     from telecom_nb.features import column_quantiles, fraction_kernel, robust_kernel
 
     seen: set[str] = set()
-
-    def spy(module, name, check):
-        kernel = getattr(module, name)
-
-        def call(*args):
-            if check(*args):
-                seen.add(f"{module.__name__.rsplit('.', 1)[-1]}.{name}")
-            return kernel(*args)
-
-        monkeypatch.setattr(module, name, call)
-
+    spy = _spies(monkeypatch, seen)
     spy(robust_kernel, "_kernel", lambda *a: True)  # rows out of cell order
     spy(fraction_kernel, "_kernel", lambda *a: True)  # a ratio of counts
     spy(column_quantiles, "_abs_transposed", lambda x, *a: x.flags.f_contiguous
@@ -52,6 +42,17 @@ def test_the_series_warm_up_reaches_a_full_windows_kernels(monkeypatch):
     from telecom_nb.features import order_select
 
     seen: set[str] = set()
+    spy = _spies(monkeypatch, seen)
+    spy(shift_part, "_rows_with", lambda ref, previous, *a: ref.flags.writeable
+        and previous.flags.writeable)
+    spy(order_select, "_select_rows", lambda *a: True)
+    warm.warm_series()
+    assert seen == {"shift_part._rows_with", "order_select._select_rows"}
+
+
+def _spies(monkeypatch, seen: set[str]):
+    """A spy maker: ``spy(module, name, check)`` replaces a kernel by a call that records
+    ``module.name`` in ``seen`` when ``check(*args)`` holds, then runs the kernel."""
 
     def spy(module, name, check):
         kernel = getattr(module, name)
@@ -63,8 +64,4 @@ def test_the_series_warm_up_reaches_a_full_windows_kernels(monkeypatch):
 
         monkeypatch.setattr(module, name, call)
 
-    spy(shift_part, "_rows_with", lambda ref, previous, *a: ref.flags.writeable
-        and previous.flags.writeable)
-    spy(order_select, "_select_rows", lambda *a: True)
-    warm.warm_series()
-    assert seen == {"shift_part._rows_with", "order_select._select_rows"}
+    return spy
