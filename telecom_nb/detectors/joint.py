@@ -29,8 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from telecom_nb.detectors.shift_part import MIN_SHIFT_ROWS
-from telecom_nb.features.column_quantiles import select_positions
-from telecom_nb.features.order_select import select_rows
+from telecom_nb.features.column_quantiles import select_each
 
 
 def bounded(features: np.ndarray) -> np.ndarray:
@@ -55,17 +54,14 @@ def median_rows(x: np.ndarray) -> np.ndarray:
     place (:func:`~telecom_nb.features.column_quantiles.select_positions`: a sign split and
     a partition, ~3x less than the sort on a one-series window's 19k x 12 joint columns,
     a quarter of them tied at 0; now a compiled branch-free selection,
-    :func:`~telecom_nb.features.order_select.select_rows`, for rows without a -0.0)."""
+    :func:`~telecom_nb.features.column_quantiles.select_each`, for rows without a -0.0)."""
     n = len(x)
     if n == 0:  # numpy's NaN (and its warning)
         return np.mean(np.sort(x, axis=0)[-1:1], axis=0)
     k = n // 2
     at = np.array([k - 1, k] if n % 2 == 0 else [k], dtype=np.intp)
     rows = np.array(np.asarray(x).T, order="C")  # a copy, reordered in place
-    every = np.arange(len(rows))
-    done = select_rows(rows, every, at)  # compiled, branch-free (order_select.py)
-    for j in (every if done is None else every[~done]).tolist():
-        select_positions(rows[j], at)
+    select_each(rows, np.arange(len(rows)), at)
     return np.mean(rows[:, at[0] : k + 1], axis=1)
 
 

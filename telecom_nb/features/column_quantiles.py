@@ -93,10 +93,7 @@ class SortedColumns:
         if _abs_transposed(x, out, varying):
             return None
         at = read_positions(len(x), q)
-        rows = np.flatnonzero(varying)
-        done = select_rows(out, rows, at)  # |x|: no NaN, no -0.0 (all done)
-        for j in (rows if done is None else rows[~done]).tolist():
-            select_positions(out[j], at)
+        select_each(out, np.flatnonzero(varying), at)  # |x|: no NaN, no -0.0
         return cls(out.T, ordered=True, no_nan=True).quantile(q)
 
     @classmethod
@@ -197,6 +194,17 @@ def read_positions(n: int, q: np.ndarray) -> np.ndarray:
     low = np.where(top, n - 1, np.maximum(prev, 0)).astype(np.intp)
     high = np.where(top, n - 1, np.minimum(prev + 1, max(n - 1, 0))).astype(np.intp)
     return np.unique(np.r_[low, high])
+
+
+def select_each(block: np.ndarray, rows: np.ndarray, at: np.ndarray) -> None:
+    """In place: each row of ``rows`` of ``block`` holds at each position of ``at``
+    (ascending) the value ``np.sort`` puts there -- by the compiled branch-free selection
+    (:func:`~telecom_nb.features.order_select.select_rows`) where it can, by
+    :func:`select_positions` for the rows it leaves (a NaN or a ``-0.0``; no numba; another
+    layout)."""
+    done = select_rows(block, rows, at)
+    for j in (rows if done is None else rows[~done]).tolist():
+        select_positions(block[j], at)
 
 
 def select_positions(row: np.ndarray, at: np.ndarray) -> None:
