@@ -138,12 +138,9 @@ def warm_series() -> None:
     from telecom_nb.features.order_select import compile_select
 
     compile_select()  # a body fit's order statistics (a window past 32 rows a column)
-    from telecom_nb.detectors.shift_part import _with_statistic
+    from telecom_nb.detectors.shift_part import compile_statistic
 
-    # the level-shift nulls' row pass on a full window (a copy): the warm-up's windows are
-    # young (read-only views, another signature), and a 100k replay compiled it (0.5 s CPU)
-    block = np.zeros((2, 1))
-    _with_statistic(block, block, 0)
+    compile_statistic()  # the level-shift nulls' row pass on a full window
 
 
 PARTS = {"fleet": (warm_fleet,), "series": (warm_series,), "all": (warm_fleet, warm_series)}

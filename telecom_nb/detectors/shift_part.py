@@ -115,6 +115,14 @@ def _rows_with(ref, previous, c, values, before):  # pragma: no cover - compiled
 _rows_with = None if numba is None else numba.njit(cache=True, nogil=True)(_rows_with)
 
 
+def compile_statistic() -> None:
+    """Compile :func:`_rows_with` for a full window's writable copy (a young window is a
+    read-only view, another signature): a 100k one-series replay compiled it after the
+    warm-up, which fits young windows only (0.5 s CPU)."""
+    block = np.zeros((2, 1))
+    _with_statistic(block, block, 0)
+
+
 def shift_score(model, features: np.ndarray) -> np.ndarray | None:
     """The shift part's score of each row (None: no null yet): each KPI against its own
     null (a drop rate's spikes move its hour more than users' shifts move theirs),
