@@ -19,7 +19,7 @@ from telecom_nb.detectors import make_detector
 from telecom_nb.features.level_shift import LevelShift
 from telecom_nb.features.pipeline import KpiFeatures
 from telecom_nb.features.series_kernel import numba
-from telecom_nb.features.slot_spread import level_floors, slot_scale
+from telecom_nb.features.slot_spread import PRIOR_DAYS, level_floors, slot_scale
 
 
 def _cell(days: int = 8, step: str = "2min", shift: tuple[int, int] | None = None,
@@ -284,7 +284,7 @@ def test_a_young_pools_slots_lean_on_the_all_day_spread():
     days = np.array([[[0.0]] * 5, [[6.0]] * 5])
     young, old = slot_scale(spread, days, all_day, floors)[:, 0]
     assert young == pytest.approx(1.0)
-    assert old == pytest.approx((30 * 0.1 + 3 * 1.0) / 33)  # 5 slots x 6 days, PRIOR_DAYS 3
+    assert old == pytest.approx((30 * 0.1 + PRIOR_DAYS) / (30 + PRIOR_DAYS))  # 5 slots x 6 days
     assert slot_scale(np.zeros((1, 5, 1)), np.ones((1, 5, 1)), np.zeros((1, 1)),
                       floors[:1])[0, 0] == pytest.approx(1e-3)  # never below the floor
 

@@ -25,8 +25,9 @@ SLOTS = 96
 SLOT_DAYS = 7
 #: slots read either side of a row's own (15 minutes each): two hours' spread in all
 NEIGHBOURS = 4
-#: slot-days the all-day spread counts as (a young pool reads it)
-PRIOR_DAYS = 3.0
+#: slot-days the all-day spread counts as (a young pool reads it: ~2 days of a slot and its
+#: neighbours; few-series ``lte`` at 3: +61 false rows on its first two judged days)
+PRIOR_DAYS = 20.0
 
 
 def slot_learn(spread: np.ndarray, days: np.ndarray, mad: np.ndarray,
