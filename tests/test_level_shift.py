@@ -19,7 +19,6 @@ from telecom_nb.detectors import make_detector
 from telecom_nb.features.level_shift import LevelShift
 from telecom_nb.features.pipeline import KpiFeatures
 from telecom_nb.features.series_kernel import numba
-from telecom_nb.features.slot_spread import PRIOR_DAYS, level_floors, slot_scale
 
 
 def _cell(days: int = 8, step: str = "2min", shift: tuple[int, int] | None = None,
@@ -236,67 +235,3 @@ def test_an_hourly_pool_reads_each_hour_against_its_own_days():
     assert np.median(z[start + 1 : start + 8, 1]) < -4
     normal = np.r_[z[5 * 24 :, 0], z[5 * 24 : start, 1], z[start + 12 :, 1]]
     assert np.quantile(np.abs(normal), 0.99) < 4  # the steep daily ramps are not shifts
-
-
-def _small_volumes(seed: int, days: int = 14) -> pd.DataFrame:
-    """A 15-minute cell whose volumes are small at night (0.2 a row) and large by day
-    (~4): on a log1p scale the night's relative noise is a fifth as wide."""
-    rng = np.random.default_rng(seed)
-    ts = pd.date_range("2026-03-02", periods=days * 96, freq="15min", tz="UTC")
-    hours = (ts.hour + ts.minute / 60.0).to_numpy()
-    load = 0.2 + 3.0 * np.exp(-((hours - 13.0) / 4.0) ** 2)
-    traffic = load * np.exp(rng.normal(0.0, 0.15, len(ts)))
-    return pd.DataFrame({schema.TIMESTAMP: ts, schema.SECTOR: f"c{seed}", "traffic": traffic})
-
-
-def _pool_shift_z(frames: list[pd.DataFrame]) -> tuple[KpiFeatures, np.ndarray]:
-    frame = pd.concat(frames).sort_values(schema.TIMESTAMP, kind="stable").reset_index(drop=True)
-    features = KpiFeatures(kpis=["traffic"])
-    view = features.view(frame)
-    features.prepare_view(view)
-    x = np.vstack([x for *_, x in by_timestamp(features, view)])
-    return features, x[:, _shift_col(features)].reshape(-1, len(frames))  # bins x cells
-
-
-def test_a_pool_reads_each_clock_slot_on_its_own_spread():
-    """The spread smoothed over the day's bins is the day's, three to five times a small
-    night's, so a night's shift read a fraction of a day's (few-series ``lte15``: traffic's
-    normal shift z sd ~0.5 at night, ~1.2 by day; ``lte1`` 0.25 and 1.5). Each clock slot's
-    own spread reads night and day alike."""
-    frames = [_small_volumes(s) for s in range(2)]
-    start = 11 * 96 + 4  # day 12, 01:00: 5 hours at 45 % on c1
-    frames[1].loc[start : start + 19, "traffic"] *= 0.45
-    features, z = _pool_shift_z(frames)
-    hour = (np.arange(len(z)) % 96 // 4)[5 * 96 :]
-    normal = z[5 * 96 :, 0]
-    night, day = normal[hour < 5], normal[(hour >= 10) & (hour < 17)]
-    assert np.std(night) > 0.6 * np.std(day)  # the day's spread: 0.27 against 1.10
-    assert np.median(z[start + 4 : start + 20, 1]) < -3  # the day's spread: -1.85
-    assert features.level_.slot_days_[:2].max() > 5  # each slot learned over its days
-
-
-def test_a_young_pools_slots_lean_on_the_all_day_spread():
-    """A slot with no day of its own reads the all-day spread; a slot's spread is read with
-    its neighbours, each as many days as it gave, the all-day spread as PRIOR_DAYS."""
-    floors = np.full((2, 1), 1e-3)
-    all_day = np.array([[1.0], [1.0]])
-    spread = np.full((2, 5, 1), 0.1)
-    days = np.array([[[0.0]] * 5, [[6.0]] * 5])
-    young, old = slot_scale(spread, days, all_day, floors)[:, 0]
-    assert young == pytest.approx(1.0)
-    assert old == pytest.approx((30 * 0.1 + PRIOR_DAYS) / (30 + PRIOR_DAYS))  # 5 slots x 6 days
-    assert slot_scale(np.zeros((1, 5, 1)), np.ones((1, 5, 1)), np.zeros((1, 1)),
-                      floors[:1])[0, 0] == pytest.approx(1e-3)  # never below the floor
-
-
-def test_a_logged_kpis_floor_is_one_percent_of_a_small_volume():
-    """``log1p`` is a log only above ~1: the flat 0.01 floor was 1 % of a large volume but
-    ~50 % of a night's 0.02 GB a minute (few-series ``lte1``: its hour's day-to-day spread
-    0.004, floored at 0.01). Percentages keep their floor; no reference keeps the flat one."""
-    floors = np.array([0.01, 0.5])
-    logged = np.array([True, False])
-    ref = np.array([[np.log1p(0.02), 90.0], [np.log1p(1e6), 99.0], [np.nan, np.nan]])
-    got = level_floors(floors, logged, ref)
-    assert got[0, 0] == pytest.approx(0.01 * 0.02 / 1.02)
-    assert got[1, 0] == pytest.approx(0.01)
-    assert (got[:, 1] == 0.5).all() and got[2, 0] == 0.01

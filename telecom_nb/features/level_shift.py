@@ -49,15 +49,8 @@ from telecom_nb.features.base import FeatureExtractor
 from telecom_nb.features.group_median import nanmedian_lanes
 from telecom_nb.features.held_level import RING as HELD_RING
 from telecom_nb.features.held_level import held_learn, held_read
-from telecom_nb.features.scaling import is_percent, scaled_view, spread_floors
+from telecom_nb.features.scaling import scaled_view, spread_floors
 from telecom_nb.features.seasonal import Z_CLIP
-from telecom_nb.features.slot_spread import (
-    SLOTS,
-    level_floors,
-    neighbours,
-    slot_learn,
-    slot_scale,
-)
 from telecom_nb.features.view import BatchView
 from telecom_nb.sector_index import grow_rows, known_rows
 
@@ -84,9 +77,9 @@ MAD_TO_SIGMA = 1.4826
 MAD_BIAS = np.array([1.0, 1.0, 1.0, 0.675, 0.734, 0.820, 0.840, 0.880])
 _NONE = np.iinfo(np.int64).min // 2
 #: the references a pool's rows opened while scored: (state rows, their bins, the bins then
-#: open, per window (reference, spread, spread count, the slot's spread and days)); None: no
-#: row opened a bin
-Opened = tuple[np.ndarray, np.ndarray, np.ndarray, list[tuple[np.ndarray, ...]]] | None
+#: open, per window (reference, spread, spread count)); None: no row opened a bin
+Opened = tuple[np.ndarray, np.ndarray, np.ndarray,
+               list[tuple[np.ndarray, np.ndarray, np.ndarray]]] | None
 
 
 def _opened_here(opened: Opened, rows: np.ndarray, b: np.ndarray) -> np.ndarray | None:
@@ -125,17 +118,13 @@ class LevelShift(FeatureExtractor):
 
     #: state newer than some checkpoints: derived by :meth:`derive_added_state`
     _state_added: tuple[str, ...] = ("cur_max_", "cur_min_", "ring_max_", "ring_min_",
-                                     "held_z_", "held_id_", "slot_spread_", "slot_days_")
+                                     "held_z_", "held_id_")
 
     def derive_added_state(self, names: Sequence[str]) -> None:
         """A checkpoint older than the trimmed hour: each stored bin's mean stands for its
         largest and smallest value (those windows read as before, untrimmed in effect);
-        older than the held level: no hour held yet (it holds again after 3 hours); older
-        than the slots' spreads: none yet (the all-day spread reads until they form)."""
+        older than the held level: no hour held yet (it holds again after 3 hours)."""
         n, k = self.cur_sum_.shape
-        if "slot_spread_" in names or "slot_days_" in names:
-            self.slot_spread_ = np.zeros((n, len(WINDOWS), SLOTS, k))
-            self.slot_days_ = np.zeros((n, len(WINDOWS), SLOTS, k))
         if "held_z_" in names or "held_id_" in names:
             self.held_z_ = np.zeros((n, HELD_RING, k))
             self.held_id_ = np.full((n, HELD_RING), _NONE, dtype=np.int64)
@@ -165,8 +154,6 @@ class LevelShift(FeatureExtractor):
         self.ref_ = np.full((0, w, k), np.nan)  # reference of the bin after the last closed
         self.spread_ = np.zeros((0, w, k))  # smoothed day-to-day spread of the window's mean
         self.spread_n_ = np.zeros((0, w, k))
-        self.slot_spread_ = np.zeros((0, w, SLOTS, k))  # a pool's spread per clock slot
-        self.slot_days_ = np.zeros((0, w, SLOTS, k))
         self.held_z_ = np.zeros((0, HELD_RING, k))  # each bin's last shift z (held_level)
         self.held_id_ = np.full((0, HELD_RING), _NONE, dtype=np.int64)
         self.floors_ = spread_floors(self.kpis_ or ())
@@ -181,12 +168,6 @@ class LevelShift(FeatureExtractor):
     def feature_weights(self) -> np.ndarray:
         eye = np.eye(len(self.kpis_ or ()))
         return np.vstack([eye, eye])
-
-    @property
-    def _pooled(self) -> bool:
-        """A pool of sectors: its shift z reads each clock slot's spread (one series: the
-        all-day spread, its compiled pass's)."""
-        return len(self.registry) > 1
 
     def _scaled(self, view: BatchView) -> np.ndarray:
         return scaled_view(view, self.kpis_ or ())
@@ -252,27 +233,17 @@ class LevelShift(FeatureExtractor):
         b = bin_ids(view)[known]
         good = np.isfinite(y[known])
         # a pool's row opening a bin reads that bin's reference (one series: the open bin's)
-        fresh = (np.flatnonzero(b > self.cur_bin_[r]) if self._pooled
+        fresh = (np.flatnonzero(b > self.cur_bin_[r]) if len(self.registry) > 1
                  else np.empty(0, dtype=np.intp))
         zs, opens = [], []
-        slots = neighbours(b % SLOTS) if self._pooled else None
-        logged = np.array([not is_percent(k) for k in self.kpis_ or ()], dtype=bool)
         for w, bins in enumerate(WINDOWS):
             total, count, hi, lo = self._recent(r, b, y[known], bins)
             ref, spread, spread_n = self.ref_[r, w], self.spread_[r, w], self.spread_n_[r, w]
-            if slots is not None:
-                slot_sp = self.slot_spread_[r[:, None], w, slots]
-                slot_d = self.slot_days_[r[:, None], w, slots]
             if len(fresh):
                 ref, spread, spread_n = ref.copy(), spread.copy(), spread_n.copy()
                 opens.append(self._next_reference(r[fresh], b[fresh], w, bins))
-                ref[fresh], spread[fresh], spread_n[fresh] = opens[-1][:3]
-                if slots is not None:  # the row's own slot as its bin opened
-                    own = slots.shape[1] // 2
-                    slot_sp[fresh, own], slot_d[fresh, own] = opens[-1][3:]
-            scale = (np.maximum(spread, self.floors_) if slots is None
-                     else slot_scale(slot_sp, slot_d, spread,
-                                     level_floors(self.floors_, logged, ref)))
+                ref[fresh], spread[fresh], spread_n[fresh] = opens[-1]
+            scale = np.maximum(spread, self.floors_)
             mean = window_mean(total, count, hi, lo, TRIMMED[w])
             with np.errstate(invalid="ignore", divide="ignore"):
                 z = (mean - ref) / scale
@@ -332,19 +303,15 @@ class LevelShift(FeatureExtractor):
         self.cur_n_[rows] = 0.0
         self.cur_max_[rows] = -np.inf
         self.cur_min_[rows] = np.inf
-        slot = b % SLOTS
         for w, bins in enumerate(WINDOWS):
-            new = (self._next_reference(rows, b, w, bins) if kept is None
-                   else tuple(a[kept] for a in opened[3][w]))
-            self.ref_[rows, w], self.spread_[rows, w], self.spread_n_[rows, w] = new[:3]
-            if self._pooled:
-                self.slot_spread_[rows, w, slot], self.slot_days_[rows, w, slot] = new[3:]
+            self.ref_[rows, w], self.spread_[rows, w], self.spread_n_[rows, w] = (
+                self._next_reference(rows, b, w, bins) if kept is None
+                else tuple(a[kept] for a in opened[3][w]))
 
     def _next_reference(self, rows: np.ndarray, b: np.ndarray, w: int,
-                        bins: int) -> tuple[np.ndarray, ...]:
-        """Reference, smoothed spread and its count, the bin's slot's spread and days
-        (:mod:`.slot_spread`) once bin ``b`` opens, for window ``w`` of ``bins`` bins
-        (state unchanged): the previous days' bins are all closed, so a
+                        bins: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Reference, smoothed spread and its count once bin ``b`` opens, for window ``w``
+        of ``bins`` bins (state unchanged): the previous days' bins are all closed, so a
         row opening a bin can read them before its learning rolls the bin.
 
         At an hour's cadence every row opens a bin: read against the open (previous) bin's
@@ -380,11 +347,8 @@ class LevelShift(FeatureExtractor):
         n = self.spread_n_[rows, w]
         a = np.maximum(1.0 / (n + 1.0), 1.0 / BINS_PER_DAY)
         spread = self.spread_[rows, w]
-        slot = b % SLOTS
         return (np.where(enough, ref, np.nan), np.where(enough, spread + a * (mad - spread),
-                                                        spread), n + enough,
-                *slot_learn(self.slot_spread_[rows, w, slot], self.slot_days_[rows, w, slot],
-                            mad, enough))
+                                                        spread), n + enough)
 
     def _grow(self, n: int) -> None:
         if len(self.cur_bin_) >= n:
@@ -404,6 +368,4 @@ class LevelShift(FeatureExtractor):
         self.ref_ = grow_rows(self.ref_, n, np.nan)
         self.spread_ = grow_rows(self.spread_, n, 0.0)
         self.spread_n_ = grow_rows(self.spread_n_, n, 0.0)
-        self.slot_spread_ = grow_rows(self.slot_spread_, n, 0.0)
-        self.slot_days_ = grow_rows(self.slot_days_, n, 0.0)
 
