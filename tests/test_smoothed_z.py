@@ -149,3 +149,43 @@ def test_sectors_batched_together_read_as_each_alone():
             one = np.array([0])
             np.testing.assert_array_equal(g, alone[r].transform(one, z[i, [r]], t[:1])[0])
             alone[r].update(one, z[i, [r]], t[:1], 1)
+
+
+def _dip(z_rows: dict[int, float], pooled: bool, n: int = 80) -> np.ndarray:
+    """Sector 0's smoothed z (one KPI) in a pool of 3 at 2 minutes: quiet (z 0) but for the
+    rows ``z_rows``; ``pooled``: as a pool reads it."""
+    part = SmoothedZ(1)
+    rows = np.arange(3)
+    out = np.empty(n)
+    for i in range(n):
+        z = np.zeros((3, 1))
+        z[0, 0] = z_rows.get(i, 0.0)
+        now = np.full(3, i * 2 * MIN)
+        out[i] = part.transform(rows, z, now, pooled=pooled)[0, 0]
+        part.update(rows, z, now, 3, pooled=pooled)
+    return out
+
+
+def test_a_pools_one_row_outlier_is_not_carried_into_the_rows_after():
+    """A normal one-row availability dip reads z ~-300: the max |z| reads it; a pool's
+    smoothed z must not page again on the rows after, back at 100 (one series: as before)."""
+    pooled, alone = _dip({40: -300.0}, pooled=True), _dip({40: -300.0}, pooled=False)
+    assert np.abs(pooled[41:]).max() < 2.0
+    assert alone[41] < -100 and alone[50] < -10  # one series' pass keeps the carry
+
+
+def test_a_change_that_lasts_enters_a_pools_mean_from_its_second_row():
+    lasting = {i: -300.0 for i in range(40, 46)}
+    pooled, alone = _dip(lasting, pooled=True), _dip(lasting, pooled=False)
+    assert pooled[40] > -3.0  # its first row looks like a one-row outlier
+    assert pooled[45] / alone[45] > 0.9  # from the second row on: the change in full
+    spikes = {40: -300.0, 41: 300.0}  # a row beyond the cap on the other side: capped too
+    assert np.abs(_dip(spikes, pooled=True)[41:]).max() < 3.0
+
+
+def test_a_checkpoint_older_than_the_cap_reads_no_row_beyond_it():
+    part = SmoothedZ(2)
+    part.update(np.arange(3), np.full((3, 2), 9.0), np.zeros(3, dtype=np.int64), 3)
+    del part.last_z_
+    part.derive_added_state(["last_z_"])
+    np.testing.assert_array_equal(part.last_z_, np.zeros_like(part.mean_))

@@ -32,7 +32,8 @@ class LearnSteps:
                 known = self.zeros_.known(rows, scaled_view(view, self.kpis_ or ()),
                                           self.local_hours(view))
                 z = self._quiet_kpi_z(self._seasonal_z(view), known)
-                self.smooth_.update(rows, z, view.ns(), len(self.registry))
+                self.smooth_.update(rows, z, view.ns(), len(self.registry),
+                                    pooled=len(self.registry) > 1)
         if self.run_ is not None and not self.few_series():  # before the parts learn
             self.run_.update(rows, self._run_deviation(view), len(self.registry))
         if self.drift_ is not None and not self.few_series():  # the cadence before this batch's

@@ -296,7 +296,8 @@ class KpiFeatures(LearnSteps, PartParams, HolidayParams, FeatureSwitches,
         if self.smooth_ is not None:
             self.smooth_.active = self.few_series()
             z = self._quiet_kpi_z(blocks[0], known)
-            blocks.append(self.smooth_.transform(self.rows(view), z, _ns(view)))
+            blocks.append(self.smooth_.transform(self.rows(view), z, _ns(view),
+                                                 pooled=len(self.registry) > 1))
         if self.record_ is not None:
             self.record_.active = self.few_series()
             blocks.append(self.record_.transform_view(view))

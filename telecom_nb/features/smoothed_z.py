@@ -16,9 +16,20 @@ such a mean of independent unit z-scores has after the same weights (kept as it 
 irregular gaps keep it a unit z). A known zero state reads 0 (as persistence learns it).
 Only for a few series (:data:`~telecom_nb.defaults.FEW_SERIES`): a fleet's columns read 0
 and nothing is learned (its peers carry the context).
+
+A pool's one-row outlier is counted once (``pooled``): a row's z enters the mean at most
+:data:`SPIKE_CAP` from 0 unless the sector's previous row was beyond it on the same side
+(a change that lasts enters in full from its second row). The seasonal z is not clipped
+(a normal one-row availability dip of 100 -> 97 reads ~-300), and its ~0.24 share of a
+2-minute mean read -16 in its row, then -12, -9, -7 ... while availability was back at 100:
+the max |z| had read the row, the smoothed part paged again on the rows after (few-series
+``lte`` / ``lte5``: ~1 false row in 6, a third of the false pages, ``MEASURED.md``
+trace55). One series (``run``) is not pooled: its pass is unchanged.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -28,6 +39,9 @@ from telecom_nb.sector_index import grow_rows, known_rows
 
 #: data time over which a sample's weight in the mean is one half (capped there)
 HALF_LIFE = pd.Timedelta("5min")
+#: |z| a pool's row enters the mean with at most, unless its previous row was beyond it too
+#: (on the same side): what the row-wise tails read already, not carried into later rows
+SPIKE_CAP = 4.0
 _NONE = np.iinfo(np.int64).min // 2
 
 
@@ -37,21 +51,42 @@ def weights(last_ns: np.ndarray, now_ns: np.ndarray) -> np.ndarray:
     return np.where(last_ns == _NONE, 1.0, 1.0 - 0.5 ** gap)
 
 
+def entering(z: np.ndarray, previous: np.ndarray) -> np.ndarray:
+    """``z`` as it enters a pool's mean: within :data:`SPIKE_CAP` of 0 unless ``previous``
+    (the sector's last row's z, 0: none) was beyond it on the same side."""
+    lasting = (np.abs(previous) > SPIKE_CAP) & (np.sign(previous) == np.sign(z))
+    return np.where(lasting, z, np.clip(z, -SPIKE_CAP, SPIKE_CAP))
+
+
 class SmoothedZ:
     """Per sector x KPI: the weighted mean of seasonal z, in units of its own spread."""
 
+    #: state newer than some checkpoints: derived by :meth:`derive_added_state`
+    _state_added: tuple[str, ...] = ("last_z_",)
+
     def __init__(self, n_kpis: int) -> None:
         self.mean_ = np.zeros((0, n_kpis))
+        #: each sector's last row's z (a pool's: whether a row beyond the cap lasts)
+        self.last_z_ = np.zeros((0, n_kpis))
         #: variance of the mean for independent unit z-scores under the weights so far
         self.var_ = np.zeros(0)
         self.last_ns_ = np.full(0, _NONE, dtype=np.int64)
         #: set by the pipeline: at most a few series (otherwise nothing is computed)
         self.active = True
 
-    def _current(self, rows: np.ndarray, z: np.ndarray,
-                 now_ns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """The mean and its variance including this row's ``z`` (a new sector: ``z``)."""
+    def derive_added_state(self, names: Sequence[str]) -> None:
+        """A checkpoint older than the cap: no sector's last row was beyond it."""
+        if "last_z_" in names:
+            self.last_z_ = np.zeros_like(self.mean_)
+
+    def _current(self, rows: np.ndarray, z: np.ndarray, now_ns: np.ndarray,
+                 pooled: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """The mean and its variance including this row's ``z`` (a new sector: ``z``);
+        ``pooled``: ``z`` capped as it enters (:func:`entering`)."""
         known = known_rows(rows, len(self.last_ns_))
+        if pooled:
+            z = entering(z, np.where(known[:, None], self.last_z_[np.where(known, rows, 0)], 0.0)
+                         if known.any() else np.zeros_like(z))
         if not known.any():
             return z.copy(), np.ones(len(z))
         r = np.where(known, rows, 0)
@@ -60,27 +95,32 @@ class SmoothedZ:
         mean = b[:, None] * np.where(known[:, None], self.mean_[r], 0.0) + a[:, None] * z
         return mean, b * b * np.where(known, self.var_[r], 0.0) + a * a
 
-    def transform(self, rows: np.ndarray, z: np.ndarray, now_ns: np.ndarray) -> np.ndarray:
-        """The smoothed z of each row, this row included (learns nothing)."""
+    def transform(self, rows: np.ndarray, z: np.ndarray, now_ns: np.ndarray,
+                  pooled: bool = False) -> np.ndarray:
+        """The smoothed z of each row, this row included (learns nothing); ``pooled``: a
+        pool's (a one-row outlier counted once)."""
         if not self.active:
             return np.zeros_like(z)
-        mean, var = self._current(rows, z, now_ns)
+        mean, var = self._current(rows, z, now_ns, pooled)
         return mean / np.sqrt(var)[:, None]
 
-    def update(self, rows: np.ndarray, z: np.ndarray, now_ns: np.ndarray, n_rows: int) -> None:
+    def update(self, rows: np.ndarray, z: np.ndarray, now_ns: np.ndarray, n_rows: int,
+               pooled: bool = False) -> None:
         if not self.active:
             return
-        mean, var = self._current(rows, z, now_ns)
+        mean, var = self._current(rows, z, now_ns, pooled)
         self._grow(n_rows)
         late = now_ns < self.last_ns_[rows]  # an older row: weight 0, the clock stays
         self.mean_[rows] = mean
         self.var_[rows] = var
+        self.last_z_[rows] = np.where(late[:, None], self.last_z_[rows], z)
         self.last_ns_[rows] = np.where(late, self.last_ns_[rows], now_ns)
 
     def _grow(self, n_rows: int) -> None:
         if len(self.last_ns_) >= n_rows:
             return
         self.mean_ = grow_rows(self.mean_, n_rows)
+        self.last_z_ = grow_rows(self.last_z_, n_rows)
         self.var_ = grow_rows(self.var_, n_rows)
         self.last_ns_ = grow_rows(self.last_ns_, n_rows, _NONE)
 
