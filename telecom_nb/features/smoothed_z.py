@@ -113,7 +113,8 @@ class SmoothedZ:
         late = now_ns < self.last_ns_[rows]  # an older row: weight 0, the clock stays
         self.mean_[rows] = mean
         self.var_[rows] = var
-        self.last_z_[rows] = np.where(late[:, None], self.last_z_[rows], z)
+        if pooled:  # (one series' pass keeps none: its checkpoint stays the loop's)
+            self.last_z_[rows] = np.where(late[:, None], self.last_z_[rows], z)
         self.last_ns_[rows] = np.where(late, self.last_ns_[rows], now_ns)
 
     def _grow(self, n_rows: int) -> None:
