@@ -235,36 +235,3 @@ def test_an_hourly_pool_reads_each_hour_against_its_own_days():
     assert np.median(z[start + 1 : start + 8, 1]) < -4
     normal = np.r_[z[5 * 24 :, 0], z[5 * 24 : start, 1], z[start + 12 :, 1]]
     assert np.quantile(np.abs(normal), 0.99) < 4  # the steep daily ramps are not shifts
-
-
-def _spiked_pool(cells: int) -> tuple[np.ndarray, np.ndarray]:
-    """Cell c0 of a 2-minute pool of ``cells``: its 12:15-13:00 bins at 1.6 times the level,
-    the 13:00 bin at 0.6 with a x20 spike at 13:04; its shift z and which rows are the
-    spike's bin from its 5th row (13:08-13:14)."""
-    frames = [_cell(days=6, seed=s).assign(**{schema.SECTOR: f"c{s}"}) for s in range(cells)]
-    ts = frames[0][schema.TIMESTAMP]
-    day5 = ts.dt.floor("1D") == ts.iloc[0].floor("1D") + pd.Timedelta("5D")
-    clock = ts.dt.hour * 60 + ts.dt.minute
-    frames[0].loc[day5 & clock.between(12 * 60 + 15, 12 * 60 + 59), "traffic"] *= 1.6
-    frames[0].loc[day5 & clock.between(13 * 60, 13 * 60 + 14), "traffic"] *= 0.6
-    frames[0].loc[day5 & (clock == 13 * 60 + 4), "traffic"] *= 20
-    frame = pd.concat(frames).sort_values(schema.TIMESTAMP, kind="stable").reset_index(drop=True)
-    features = KpiFeatures(kpis=["traffic"])
-    view = features.view(frame)
-    features.prepare_view(view)
-    x = np.vstack([x for *_, x in by_timestamp(features, view)])
-    mine = (frame[schema.SECTOR] == "c0").to_numpy()
-    after = (day5 & clock.between(13 * 60 + 8, 13 * 60 + 14)).to_numpy()
-    return x[mine, _shift_col(features)], after
-
-
-def test_a_pools_spike_does_not_unlock_the_hours_shift_for_the_rest_of_its_bin():
-    """The hour's shift counts as far as the last bins agree: the open bin below its level
-    says the hour's 1.6 is over. One x20 row in that bin lifted its plain mean and the
-    hour's z counted again until the bin closed (few-series drop-rate spikes: a third of
-    the drop-rate-led false shift rows; here 9.7, 7.1, then 5.5, 3.4, 3.3, 2.5); a pool's
-    last bins are trimmed from their 5th row (one series: as before, its compiled pass's)."""
-    pool, after = _spiked_pool(2)
-    assert np.abs(pool[after]).max() < 1.5
-    alone, after = _spiked_pool(1)
-    assert alone[after].mean() > 3

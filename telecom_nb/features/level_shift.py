@@ -62,14 +62,6 @@ WINDOWS = (4, 1)
 #: per window, whether its mean leaves out its largest and smallest value (the hour: one
 #: row's spike is no level; the last bins are the onset's and stay plain)
 TRIMMED = (True, False)
-#: a pool's last bins are trimmed too once they hold this many rows (1- and 2-minute data).
-#: The hour's shift counts as far as the last bins agree, and one drop-rate spike in the
-#: open bin lifted their plain mean past the hour's (trimmed) z, which then counted for the
-#: rest of the bin: the spike read by the max |z| in its row, then by the shift part for up
-#: to 7 rows after (few-series ``lte`` + ``lte5``: a third of the drop-rate-led false shift
-#: rows). At 5 minutes a bin holds 3: its median was the onset's reading, and the held z
-#: built on it lost 3 of 42 level shifts (few-series ``lte5``)
-POOL_LAST_TRIM_ROWS = 5
 #: fewest rows in a window before its extremes are left out (3: the median of three)
 TRIM_ROWS = 3
 #: days of bins kept, and the fewest whose same window makes a reference
@@ -106,14 +98,14 @@ def _opened_here(opened: Opened, rows: np.ndarray, b: np.ndarray) -> np.ndarray 
 
 
 def window_mean(total: np.ndarray, count: np.ndarray, hi: np.ndarray, lo: np.ndarray,
-                trim: bool, rows: int = TRIM_ROWS) -> np.ndarray:
+                trim: bool) -> np.ndarray:
     """A window's mean of its nonzero rows; ``trim``: without its largest and smallest value
-    once it holds ``rows`` rows (NaN: no row)."""
+    once it holds :data:`TRIM_ROWS` rows (NaN: no row)."""
     with np.errstate(invalid="ignore", divide="ignore"):
         plain = np.where(count > 0, total / count, np.nan)
         if not trim:
             return plain
-        return np.where(count >= rows, (total - hi - lo) / (count - 2.0), plain)
+        return np.where(count >= TRIM_ROWS, (total - hi - lo) / (count - 2.0), plain)
 
 
 def bin_ids(view: BatchView) -> np.ndarray:
@@ -252,7 +244,7 @@ class LevelShift(FeatureExtractor):
                 opens.append(self._next_reference(r[fresh], b[fresh], w, bins))
                 ref[fresh], spread[fresh], spread_n[fresh] = opens[-1]
             scale = np.maximum(spread, self.floors_)
-            mean = window_mean(total, count, hi, lo, *self._trimmed(w))
+            mean = window_mean(total, count, hi, lo, TRIMMED[w])
             with np.errstate(invalid="ignore", divide="ignore"):
                 z = (mean - ref) / scale
             good = good & (spread_n >= MIN_SCALE_BINS) & np.isfinite(z)
@@ -345,7 +337,7 @@ class LevelShift(FeatureExtractor):
             w_n = w_n + np.where(stored, self.ring_n_[at, slot], 0.0)
             hi = np.maximum(hi, np.where(stored, self.ring_max_[at, slot], -np.inf))
             lo = np.minimum(lo, np.where(stored, self.ring_min_[at, slot], np.inf))
-        means = window_mean(w_sum, w_n, hi, lo, *self._trimmed(w))
+        means = window_mean(w_sum, w_n, hi, lo, TRIMMED[w])
         valid = (~np.isnan(means)).sum(axis=1)
         enough = valid >= MIN_DAYS
         with np.errstate(invalid="ignore"):  # all-NaN days: no reference yet
@@ -357,13 +349,6 @@ class LevelShift(FeatureExtractor):
         spread = self.spread_[rows, w]
         return (np.where(enough, ref, np.nan), np.where(enough, spread + a * (mad - spread),
                                                         spread), n + enough)
-
-    def _trimmed(self, w: int) -> tuple[bool, int]:
-        """Whether window ``w``'s mean leaves out its extremes, and from how many rows: a
-        pool's last bins from :data:`POOL_LAST_TRIM_ROWS`; one series' as its compiled pass."""
-        if w > 0 and len(self.registry) > 1:
-            return True, POOL_LAST_TRIM_ROWS
-        return TRIMMED[w], TRIM_ROWS
 
     def _grow(self, n: int) -> None:
         if len(self.cur_bin_) >= n:
