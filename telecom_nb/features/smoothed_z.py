@@ -86,7 +86,7 @@ class SmoothedZ:
     def _current(self, rows: np.ndarray, z: np.ndarray, now_ns: np.ndarray,
                  pooled: bool = False) -> tuple[np.ndarray, np.ndarray]:
         """The mean and its variance including this row's ``z`` (a new sector: ``z``);
-        ``pooled``: ``z`` capped as it enters (:func:`entering`)."""
+        ``pooled``: a one-row outlier enters as the mean so far (:func:`entering`)."""
         known = known_rows(rows, len(self.last_ns_))
         if not known.any():
             return (entering(z, np.zeros_like(z), np.zeros_like(z)) if pooled else z.copy(),
