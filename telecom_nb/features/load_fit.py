@@ -36,8 +36,12 @@ MIN_N = 48.0
 CAP_N = 1000.0
 #: a warm fit does not learn a row beyond this many residual spreads (a fault)
 GATE = 5.0
-#: the ridge on the normal equations (per sample weight of one)
+#: the ridge on the normal equations' slopes (per sample weight of one; the intercept's
+#: is only what keeps an empty sector's equations solvable)
 RIDGE = 1.0
+#: the residual spread's memory: its sums decay once they hold this many samples (the
+#: young fit's wider residuals are forgotten)
+SPREAD_N = 200.0
 #: a row's z is sharpened at most this many times
 MAX_GAIN = 2.0
 #: the residual spread's floor (scaled units: a constant KPI)
@@ -76,8 +80,9 @@ class LoadFit:
 
     def _fit(self, r: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(each row's dependents as its sector's fit so far has them, the residual spread)."""
-        p = x.shape[1]
-        beta = np.linalg.solve(self.xx_[r] + RIDGE * np.eye(p)[None], self.xy_[r])
+        ridge = np.full(x.shape[1], RIDGE)
+        ridge[0] = 1e-6
+        beta = np.linalg.solve(self.xx_[r] + np.diag(ridge)[None], self.xy_[r])
         spread = 1.2533 * self.abs_[r] / np.maximum(self.m_[r], 1.0)
         return np.einsum("rp,rpd->rd", x, beta), np.maximum(spread, MIN_SPREAD)
 
@@ -119,11 +124,14 @@ class LoadFit:
         r, x, y, ok = rows[at], x[at], y[at], ok[at]
         fitted, spread = self._fit(r, x)
         resid = y - fitted
-        warm = self.n_[r] >= MIN_N
-        ok &= ~(warm & (np.abs(resid) > GATE * spread))
+        warm = self.n_[r] >= MIN_N  # the fit's residuals teach the spread from here
+        ok &= ~((self.m_[r] >= MIN_N) & (np.abs(resid) > GATE * spread))  # ... it gates
         keep = np.where(self.n_[r].max(axis=1) >= CAP_N, (CAP_N - 1.0) / CAP_N, 1.0)
-        for table in (self.xx_, self.xy_, self.n_, self.abs_, self.m_):
+        for table in (self.xx_, self.xy_, self.n_):
             table[r] *= keep.reshape((-1,) + (1,) * (table.ndim - 1))
+        forget = np.where(self.m_[r] >= SPREAD_N, (SPREAD_N - 1.0) / SPREAD_N, 1.0)
+        self.abs_[r] *= forget
+        self.m_[r] *= forget
         taught = np.where(ok, y, fitted)
         np.add.at(self.xx_, r, x[:, :, None] * x[:, None, :])
         np.add.at(self.xy_, r, x[:, :, None] * taught[:, None, :])
