@@ -43,7 +43,7 @@ RIDGE = 1.0
 #: young fit's wider residuals are forgotten)
 SPREAD_N = 200.0
 #: a row's z is sharpened at most this many times
-MAX_GAIN = 2.0
+MAX_GAIN = 3.0
 #: the residual spread's floor (scaled units: a constant KPI)
 MIN_SPREAD = 1e-3
 
@@ -92,7 +92,7 @@ class LoadFit:
         as far as its load residual says, on its own side, at most :data:`MAX_GAIN` x."""
         if not len(z) or not self.dependent_.any() or not len(self.n_):
             return z
-        whole, x, y, ok = self._inputs(rows, scaled, valid)
+        _, x, y, ok = self._inputs(rows, scaled, valid)
         known = known_rows(rows, len(self.n_))
         r = np.where(known, rows, 0)
         warm = ok & known[:, None] & (self.m_[r] >= MIN_N) & (self.n_[r] * step_ns >= WARM)
