@@ -79,7 +79,18 @@ class LoadFit:
         return whole, np.nan_to_num(x), np.nan_to_num(y), ok
 
     def _fit(self, r: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(each row's dependents as its sector's fit so far has them, the residual spread)."""
+        """(each row's dependents as its sector's fit so far has them, the residual spread);
+        a tick's scoring and learning read the same state and rows: solved once (``_cache``,
+        never state)."""
+        cached = getattr(self, "_cache", None)
+        if (cached is not None and cached[0] is self.xy_ and np.array_equal(cached[1], r)
+                and np.array_equal(cached[2], x)):
+            return cached[3], cached[4]
+        out = self._solve(r, x)
+        self._cache = (self.xy_, r.copy(), x.copy(), *out)
+        return out
+
+    def _solve(self, r: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         ridge = np.full(x.shape[1], RIDGE)
         ridge[0] = 1e-6
         beta = np.linalg.solve(self.xx_[r] + np.diag(ridge)[None], self.xy_[r])
@@ -92,13 +103,14 @@ class LoadFit:
         as far as its load residual says, on its own side, at most :data:`MAX_GAIN` x."""
         if not len(z) or not self.dependent_.any() or not len(self.n_):
             return z
-        _, x, y, ok = self._inputs(rows, scaled, valid)
+        whole, x, y, ok = self._inputs(rows, scaled, valid)
         known = known_rows(rows, len(self.n_))
         r = np.where(known, rows, 0)
         warm = ok & known[:, None] & (self.m_[r] >= MIN_N) & (self.n_[r] * step_ns >= WARM)
         if not warm.any():
             return z
-        at = np.flatnonzero(warm.any(axis=1))
+        # every row with the whole family, as the learning solves them (one solve a tick)
+        at = np.flatnonzero(whole & known)
         fitted, spread = self._fit(r[at], x[at])
         dep = np.flatnonzero(self.dependent_)
         dz = z[at][:, dep]
@@ -126,12 +138,15 @@ class LoadFit:
         resid = y - fitted
         warm = self.n_[r] >= MIN_N  # the fit's residuals teach the spread from here
         ok &= ~((self.m_[r] >= MIN_N) & (np.abs(resid) > GATE * spread))  # ... it gates
-        keep = np.where(self.n_[r].max(axis=1) >= CAP_N, (CAP_N - 1.0) / CAP_N, 1.0)
-        for table in (self.xx_, self.xy_, self.n_):
-            table[r] *= keep.reshape((-1,) + (1,) * (table.ndim - 1))
+        self._cache = None  # the state moves on
+        full = self.n_[r].max(axis=1) >= CAP_N
+        if full.any():
+            for table in (self.xx_, self.xy_, self.n_):
+                table[r[full]] *= (CAP_N - 1.0) / CAP_N
         forget = np.where(self.m_[r] >= SPREAD_N, (SPREAD_N - 1.0) / SPREAD_N, 1.0)
-        self.abs_[r] *= forget
-        self.m_[r] *= forget
+        if (forget < 1.0).any():
+            self.abs_[r] *= forget
+            self.m_[r] *= forget
         taught = np.where(ok, y, fitted)
         np.add.at(self.xx_, r, x[:, :, None] * x[:, None, :])
         np.add.at(self.xy_, r, x[:, :, None] * taught[:, None, :])
