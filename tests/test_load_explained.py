@@ -88,3 +88,21 @@ def _bound() -> KpiFeatures:
     features = KpiFeatures()
     features.bind(["users", "thp"])
     return features
+
+
+def test_a_load_fit_round_trips_a_checkpoint_and_an_older_one_starts_it_afresh():
+    from telecom_nb.engine.snapshot import capture, restore
+    from telecom_nb.features.load_fit import LoadFit
+
+    features = _bound()
+    features.load_.family_ = np.array([True, False])
+    features.load_.dependent_ = np.array([False, True])
+    fit = features.load_.fit_ = LoadFit(features.load_.family_, features.load_.dependent_)
+    fit.update(np.arange(3), np.array([[1.0, 2.0], [2.0, 3.0], [3.0, 3.5]]),
+               np.ones((3, 2), dtype=bool), 3)
+    tree, arrays = capture(features)
+    same = restore(_bound(), tree, arrays)
+    assert np.array_equal(same.load_.fit_.xy_, fit.xy_) and same.load_.fit_.xy_.any()
+    del tree["attrs"]["load_"]["attrs"]["fit_"]
+    older = restore(_bound(), tree, arrays)
+    assert isinstance(older.load_.fit_, LoadFit) and not older.load_.fit_.n_.size

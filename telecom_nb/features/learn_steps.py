@@ -58,6 +58,8 @@ class LearnSteps:
             z = self._seasonal_z(view, "unloaded")
             valid = self._season_z[5][:, : len(self.kpis_ or ())]  # type: ignore[index]
             self.load_.update(rows, z, valid, view.ns(), len(self.registry))
+            self.load_.learn_fit(rows, scaled_view(view, self.kpis_ or ()), valid,
+                                 len(self.registry))
 
     def _regroup(self, view: BatchView) -> None:
         """Group the sectors by their normal day once a day of data (fleets; after the

@@ -240,8 +240,11 @@ class KpiFeatures(LearnSteps, PartParams, HolidayParams, FeatureSwitches,
                                                shift, family)
             read = adjusted
             if self.load_ is not None and fleet:
-                read = self.load_.adjust(self.rows(view), adjusted,
-                                         valid[:, : len(self.kpis_ or ())])
+                k = len(self.kpis_ or ())
+                read = self.load_.adjust(self.rows(view), adjusted, valid[:, :k])
+                read = self.load_.sharpen(self.rows(view), read,
+                                          scaled_view(view, self.kpis_ or ()), valid[:, :k],
+                                          self.parts_[0].cadence_.step_ns)
             cached = self._season_z = (view, self._updates, z, adjusted, read, valid)
         return cached[_SEASON_Z_AT[stage]]
 

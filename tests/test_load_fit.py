@@ -1,0 +1,65 @@
+"""A dependent KPI read against the load its own row carries (per sector, fleets)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from telecom_nb.features.load_fit import MAX_GAIN, LoadFit
+from telecom_nb.features.time_slots import DAY_NS
+
+HOUR = DAY_NS // 24
+
+
+def _rows(rng: np.random.Generator, n: int) -> np.ndarray:
+    """Scaled users, PRB and throughput of ``n`` cells: the throughput bends with the PRB
+    (a busy hour's is lower), its own noise a fifth of what the load swings make of it."""
+    users = rng.normal(3.0, 0.4, n)
+    prb = 0.9 * users + rng.normal(0.0, 0.1, n)
+    thp = 4.0 - 0.15 * prb**2 + rng.normal(0.0, 0.05, n)
+    return np.c_[users, prb, thp]
+
+
+def _fit(hours: int, n: int = 20) -> LoadFit:
+    rng = np.random.default_rng(3)
+    fit = LoadFit(np.array([True, True, False]), np.array([False, False, True]))
+    for _ in range(hours):
+        fit.update(np.arange(n), _rows(rng, n), np.ones((n, 3), dtype=bool), n)
+    return fit
+
+
+def test_a_drop_at_usual_load_reads_sharper_a_good_side_zero_stays():
+    fit = _fit(24 * 5)
+    scaled = _rows(np.random.default_rng(9), 4)
+    scaled[:3, 2] -= 0.25  # a carrier lost: five of its own spreads, at the row's load
+    z = np.array([[0.0, 0.0, -2.0], [0.0, 0.0, -0.5], [0.0, 0.0, 0.0], [0.0, 0.0, -1.0]])
+    out = fit.sharpen(np.arange(4), z, scaled, np.ones((4, 3), dtype=bool), HOUR)
+    assert out[0, 2] < -3.0 and out[0, 2] >= MAX_GAIN * -2.0
+    assert out[1, 2] == MAX_GAIN * -0.5  # sharpened, never more than MAX_GAIN x
+    assert out[2, 2] == 0.0  # a good-side (or usual) 0 stays 0: no evidence made
+    assert out[3, 2] == -1.0  # a row at its load's usual throughput keeps the slot's z
+    assert np.array_equal(out[:, :2], z[:, :2])  # the load's own KPIs keep theirs
+
+
+def test_nothing_is_read_before_two_days_nor_without_the_load():
+    z = np.array([[0.0, 0.0, -2.0]])
+    scaled = _rows(np.random.default_rng(9), 1)
+    scaled[0, 2] -= 0.25
+    young = _fit(30)
+    assert np.array_equal(young.sharpen(np.arange(1), z, scaled, np.ones((1, 3), bool), HOUR), z)
+    old = _fit(24 * 5)
+    missing = np.ones((1, 3), dtype=bool)
+    missing[0, 1] = False
+    assert np.array_equal(old.sharpen(np.arange(1), z, scaled, missing, HOUR), z)
+
+
+def test_a_faults_rows_do_not_teach_the_fit():
+    rng = np.random.default_rng(4)
+    fit = _fit(24 * 5)
+    usual = _rows(rng, 20)
+    before, _ = fit._fit(np.arange(20), np.c_[np.ones(20), usual[:, :2], usual[:, :2] ** 2])
+    scaled = _rows(rng, 20)
+    scaled[:, 2] -= 2.0  # far beyond the spread: the fit's own value is taught instead
+    fit.update(np.arange(20), scaled, np.ones((20, 3), dtype=bool), 20)
+    after, _ = fit._fit(np.arange(20), np.c_[np.ones(20), usual[:, :2], usual[:, :2] ** 2])
+    assert np.abs(after - before).max() < 0.01
+    assert fit.n_[0, 0] < 24 * 5 + 0.5  # no value counted
