@@ -76,23 +76,21 @@ MAD_TO_SIGMA = 1.4826
 #: MAD is biased low (3 days: by a third), and the scale averages them
 MAD_BIAS = np.array([1.0, 1.0, 1.0, 0.675, 0.734, 0.820, 0.840, 0.880])
 _NONE = np.iinfo(np.int64).min // 2
-#: the references a pool's rows opened while scored: (state rows, their bins, the bins then
-#: open, per window (reference, spread, spread count)); None: no row opened a bin
-Opened = tuple[np.ndarray, np.ndarray, np.ndarray,
+#: the references rows opened while scored: (state rows, their bins, per window
+#: (reference, spread, spread count)); None: no row opened a bin
+Opened = tuple[np.ndarray, np.ndarray,
                list[tuple[np.ndarray, np.ndarray, np.ndarray]]] | None
 
 
 def _opened_here(opened: Opened, rows: np.ndarray, b: np.ndarray) -> np.ndarray | None:
     """The order that maps ``opened``'s references onto a roll's ``rows`` (sorted, unique)
-    opening bins ``b``, or None: other rows, or a closed bin (open while scored) that lies in
-    its days' windows (a sector back after a day's gap), whose reference then differs."""
+    opening bins ``b``, or None: other rows (the scoring read a day-old open bin as the
+    roll stores it, :meth:`LevelShift._next_reference`, so the references are the same)."""
     if opened is None or len(opened[0]) != len(rows):
         return None
-    r0, b0, c0, _ = opened
+    r0, b0, _ = opened
     order = np.argsort(r0, kind="stable")
     if not (np.array_equal(r0[order], rows) and np.array_equal(b0[order], b)):
-        return None
-    if ((c0 == _NONE) | (b0 - c0 >= BINS_PER_DAY)).any():
         return None
     return order
 
@@ -232,9 +230,7 @@ class LevelShift(FeatureExtractor):
         r = rows[known]
         b = bin_ids(view)[known]
         good = np.isfinite(y[known])
-        # a pool's row opening a bin reads that bin's reference (one series: the open bin's)
-        fresh = (np.flatnonzero(b > self.cur_bin_[r]) if len(self.registry) > 1
-                 else np.empty(0, dtype=np.intp))
+        fresh = np.flatnonzero(b > self.cur_bin_[r])  # a row opening a bin reads its reference
         zs, opens = [], []
         for w, bins in enumerate(WINDOWS):
             total, count, hi, lo = self._recent(r, b, y[known], bins)
@@ -255,7 +251,7 @@ class LevelShift(FeatureExtractor):
         agree = np.sign(hour) == np.sign(recent)
         z = np.where(agree, np.sign(hour) * np.minimum(np.abs(hour), np.abs(recent)), 0.0)
         out[known] = np.where(good, np.clip(z, -Z_CLIP, Z_CLIP), 0.0)
-        opened = (r[fresh], b[fresh], self.cur_bin_[r[fresh]], opens) if len(fresh) else None
+        opened = (r[fresh], b[fresh], opens) if len(fresh) else None
         return out, rows, known, opened
 
     def update_view(self, view: BatchView) -> None:
@@ -306,13 +302,14 @@ class LevelShift(FeatureExtractor):
         for w, bins in enumerate(WINDOWS):
             self.ref_[rows, w], self.spread_[rows, w], self.spread_n_[rows, w] = (
                 self._next_reference(rows, b, w, bins) if kept is None
-                else tuple(a[kept] for a in opened[3][w]))
+                else tuple(a[kept] for a in opened[2][w]))
 
     def _next_reference(self, rows: np.ndarray, b: np.ndarray, w: int,
                         bins: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Reference, smoothed spread and its count once bin ``b`` opens, for window ``w``
         of ``bins`` bins (state unchanged): the previous days' bins are all closed, so a
-        row opening a bin can read them before its learning rolls the bin.
+        row opening a bin can read them before its learning rolls the bin (one series and
+        pools alike: ``level_shift_kernel.shift_pass`` rolls first).
 
         At an hour's cadence every row opens a bin: read against the open (previous) bin's
         reference, an hour was compared with the hour before's on the previous days, and
@@ -329,14 +326,21 @@ class LevelShift(FeatureExtractor):
         hi, lo = np.full(shape, -np.inf), np.full(shape, np.inf)
         back = b[:, None] - np.arange(1, DAYS + 1) * BINS_PER_DAY  # rows x days
         at = rows[:, None]
+        # a day-old open bin (a sector back after a gap) read as the roll then stores it
+        cur, c_sum, c_n = self.cur_bin_[at], self.cur_sum_[at], self.cur_n_[at]
+        c_max, c_min = self.cur_max_[at], self.cur_min_[at]
         for j in range(bins - 1, -1, -1):
             want = back - j
             slot = want % RING
             stored = (self.ring_id_[at, slot] == want)[:, :, None]
-            w_sum = w_sum + np.where(stored, self.ring_sum_[at, slot], 0.0)
-            w_n = w_n + np.where(stored, self.ring_n_[at, slot], 0.0)
-            hi = np.maximum(hi, np.where(stored, self.ring_max_[at, slot], -np.inf))
-            lo = np.minimum(lo, np.where(stored, self.ring_min_[at, slot], np.inf))
+            pending = (cur == want)[:, :, None]
+            w_sum = w_sum + np.where(stored, self.ring_sum_[at, slot],
+                                     np.where(pending, c_sum, 0.0))
+            w_n = w_n + np.where(stored, self.ring_n_[at, slot], np.where(pending, c_n, 0.0))
+            hi = np.maximum(hi, np.where(stored, self.ring_max_[at, slot],
+                                         np.where(pending, c_max, -np.inf)))
+            lo = np.minimum(lo, np.where(stored, self.ring_min_[at, slot],
+                                         np.where(pending, c_min, np.inf)))
         means = window_mean(w_sum, w_n, hi, lo, TRIMMED[w])
         valid = (~np.isnan(means)).sum(axis=1)
         enough = valid >= MIN_DAYS

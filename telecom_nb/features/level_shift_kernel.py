@@ -133,7 +133,12 @@ def _reference(bi, j, bins, w, ring_sum, ring_n, ring_max, ring_min, ring_id, re
 
 def shift_pass(y, b, out, cur, cur_sum, cur_n, cur_max, cur_min, ring_sum, ring_n, ring_max,
                ring_min, ring_id, ref, spread, spread_n, floors):  # pragma: no cover - compiled
-    """Rows ``y`` (n x k, scaled) in bins ``b`` of state row 0: ``out`` (n x k) filled."""
+    """Rows ``y`` (n x k, scaled) in bins ``b`` of state row 0: ``out`` (n x k) filled.
+
+    A row opening a bin rolls it before it is scored, so it reads that bin's references
+    (the previous days' bins, all closed by then), not the open (previous) bin's: at an
+    hour's or 15 minutes' cadence every row opens a bin, and each hour was compared with
+    the hour before on the previous days (a steep day's ramps read as shifts)."""
     n, k = y.shape
     means = np.empty(DAYS)
     dev = np.empty(DAYS)
@@ -141,22 +146,7 @@ def shift_pass(y, b, out, cur, cur_sum, cur_n, cur_max, cur_min, ring_sum, ring_
     for i in range(n):
         bi = b[i]
         c0 = cur[0]
-        for j in range(k):  # score
-            v = y[i, j]
-            hour = _window_z(v, bi, c0, j, _W[0], 0, cur_sum, cur_n, cur_max, cur_min,
-                             ring_sum, ring_n, ring_max, ring_min, ring_id, ref, spread, floors)
-            recent = _window_z(v, bi, c0, j, _W[1], 1, cur_sum, cur_n, cur_max, cur_min,
-                               ring_sum, ring_n, ring_max, ring_min, ring_id, ref, spread,
-                               floors)
-            good = (np.isfinite(v) and spread_n[0, 0, j] >= MIN_SCALE_BINS
-                    and np.isfinite(hour) and spread_n[0, 1, j] >= MIN_SCALE_BINS
-                    and np.isfinite(recent))
-            if good and _sign(hour) == _sign(recent):
-                z = _sign(hour) * min(abs(hour), abs(recent))
-                out[i, j] = min(max(z, -Z_CLIP), Z_CLIP)
-            else:
-                out[i, j] = 0.0
-        if bi > c0:  # learn: close the open bin, the new bin's references
+        if bi > c0:  # roll first: close the open bin, the new bin's references
             if c0 != _NONE:
                 slot = c0 % RING
                 for j in range(k):
@@ -175,6 +165,22 @@ def shift_pass(y, b, out, cur, cur_sum, cur_n, cur_max, cur_min, ring_sum, ring_
                 for j in range(k):
                     _reference(bi, j, _W[w], w, ring_sum, ring_n, ring_max, ring_min, ring_id,
                                ref, spread, spread_n, means, dev, buf)
+        c0 = cur[0]  # a row opening a bin reads that bin's references
+        for j in range(k):  # score
+            v = y[i, j]
+            hour = _window_z(v, bi, c0, j, _W[0], 0, cur_sum, cur_n, cur_max, cur_min,
+                             ring_sum, ring_n, ring_max, ring_min, ring_id, ref, spread, floors)
+            recent = _window_z(v, bi, c0, j, _W[1], 1, cur_sum, cur_n, cur_max, cur_min,
+                               ring_sum, ring_n, ring_max, ring_min, ring_id, ref, spread,
+                               floors)
+            good = (np.isfinite(v) and spread_n[0, 0, j] >= MIN_SCALE_BINS
+                    and np.isfinite(hour) and spread_n[0, 1, j] >= MIN_SCALE_BINS
+                    and np.isfinite(recent))
+            if good and _sign(hour) == _sign(recent):
+                z = _sign(hour) * min(abs(hour), abs(recent))
+                out[i, j] = min(max(z, -Z_CLIP), Z_CLIP)
+            else:
+                out[i, j] = 0.0
         if bi == cur[0]:
             for j in range(k):
                 v = y[i, j]
