@@ -76,6 +76,15 @@ MAD_TO_SIGMA = 1.4826
 #: MAD is biased low (3 days: by a third), and the scale averages them
 MAD_BIAS = np.array([1.0, 1.0, 1.0, 0.675, 0.734, 0.820, 0.840, 0.880])
 _NONE = np.iinfo(np.int64).min // 2
+#: one series (:mod:`.level_shift_one`): a bin's rows at positions 0..PARTIAL_ROWS - 1 read
+#: the previous days' same bin cut to as many rows; a later row their whole bins (a
+#: 5-minute bin holds 3 rows, a 2-minute one 7-8)
+PARTIAL_ROWS = 4
+#: one series: a window's shift counts only as far as the same window a week before shows it
+WEEK_GUARD = True
+#: one series' state (row 0 only; a pool leaves it unread): see :mod:`.level_shift_one`
+ONE_STATE = ("cur_rows_", "ring_psum_", "ring_pn_", "ring_pmax_", "ring_pmin_", "pspread_",
+             "pspread_n_", "week_")
 #: the references rows opened while scored: (state rows, their bins, per window
 #: (reference, spread, spread count)); None: no row opened a bin
 Opened = tuple[np.ndarray, np.ndarray,
@@ -116,7 +125,7 @@ class LevelShift(FeatureExtractor):
 
     #: state newer than some checkpoints: derived by :meth:`derive_added_state`
     _state_added: tuple[str, ...] = ("cur_max_", "cur_min_", "ring_max_", "ring_min_",
-                                     "held_z_", "held_id_")
+                                     "held_z_", "held_id_", *ONE_STATE)
 
     def derive_added_state(self, names: Sequence[str]) -> None:
         """A checkpoint older than the trimmed hour: each stored bin's mean stands for its
@@ -126,8 +135,14 @@ class LevelShift(FeatureExtractor):
         if "held_z_" in names or "held_id_" in names:
             self.held_z_ = np.zeros((n, HELD_RING, k))
             self.held_id_ = np.full((n, HELD_RING), _NONE, dtype=np.int64)
-        if "cur_max_" not in names:
-            return
+        if "cur_max_" in names:
+            self._derive_extremes()
+        if set(ONE_STATE) & set(names):
+            from telecom_nb.features.level_shift_one import derive_one
+
+            derive_one(self)
+
+    def _derive_extremes(self) -> None:
         with np.errstate(invalid="ignore", divide="ignore"):
             cur = np.where(self.cur_n_ > 0, self.cur_sum_ / self.cur_n_, np.nan)
             ring = np.where(self.ring_n_ > 0, self.ring_sum_ / self.ring_n_, np.nan)
@@ -154,6 +169,13 @@ class LevelShift(FeatureExtractor):
         self.spread_n_ = np.zeros((0, w, k))
         self.held_z_ = np.zeros((0, HELD_RING, k))  # each bin's last shift z (held_level)
         self.held_id_ = np.full((0, HELD_RING), _NONE, dtype=np.int64)
+        self.cur_rows_ = np.zeros(0)  # one series (row 0): the open bin's rows so far
+        p = (0, RING, PARTIAL_ROWS, k)  # each bin's first rows by position
+        self.ring_psum_, self.ring_pn_ = np.zeros(p), np.zeros(p)
+        self.ring_pmax_, self.ring_pmin_ = np.full(p, -np.inf), np.full(p, np.inf)
+        self.pspread_ = np.zeros((0, w, PARTIAL_ROWS, k))  # the positions' spreads
+        self.pspread_n_ = np.zeros((0, w, PARTIAL_ROWS, k))
+        self.week_ = np.full((0, w, k), np.nan)  # the whole-bin reference's week-ago means
         self.floors_ = spread_floors(self.kpis_ or ())
         #: set by the pipeline: at most a few series (otherwise nothing is computed)
         self.active = True
@@ -227,6 +249,11 @@ class LevelShift(FeatureExtractor):
         known = known_rows(rows, len(self.cur_bin_))
         if not self.active or not known.any():
             return out, rows, np.zeros_like(known), None
+        if len(self.registry) == 1:  # one series: a bin's first rows, the week before
+            from telecom_nb.features.level_shift_one import shift_one
+
+            out[known], pending = shift_one(self, y[known], bin_ids(view)[known])
+            return out, rows, known, pending
         r = rows[known]
         b = bin_ids(view)[known]
         good = np.isfinite(y[known])
@@ -268,6 +295,15 @@ class LevelShift(FeatureExtractor):
         self._grow(len(self.registry))
         b = bin_ids(view)
         held_learn(z, rows, b, self.held_z_, self.held_id_)
+        if len(self.registry) == 1:
+            from telecom_nb.features.level_shift_one import learn_one
+
+            if not isinstance(opened, list):  # no row was known: scored 0
+                opened = [(-1 if b_ < self.cur_bin_[0] else 0 if b_ > self.cur_bin_[0]
+                           else int(self.cur_rows_[0]), []) for b_ in b.tolist()]
+            learn_one(self, y, b, opened)
+            return
+        opened = opened if isinstance(opened, tuple) else None  # one series' until now
         rolled = b > self.cur_bin_[rows]
         if rolled.any():
             self._roll(rows[rolled], b[rolled], opened)
@@ -372,4 +408,7 @@ class LevelShift(FeatureExtractor):
         self.ref_ = grow_rows(self.ref_, n, np.nan)
         self.spread_ = grow_rows(self.spread_, n, 0.0)
         self.spread_n_ = grow_rows(self.spread_n_, n, 0.0)
+        from telecom_nb.features.level_shift_one import grow_one
+
+        grow_one(self, n)
 
