@@ -81,10 +81,14 @@ _NONE = np.iinfo(np.int64).min // 2
 #: 5-minute bin holds 3 rows, a 2-minute one 7-8)
 PARTIAL_ROWS = 4
 #: one series: a window's shift counts only as far as the same window a week before shows it
+#: too, when that window was within WEEK_SAME spreads of its own week before (a weekly
+#: shape seen twice; a fault a week before was not)
 WEEK_GUARD = True
+WEEK_SAME = 3.0
+WEEK_BINS = 7 * BINS_PER_DAY
 #: one series' state (row 0 only; a pool leaves it unread): see :mod:`.level_shift_one`
 ONE_STATE = ("cur_rows_", "ring_psum_", "ring_pn_", "ring_pmax_", "ring_pmin_", "pspread_",
-             "pspread_n_", "week_")
+             "pspread_n_", "week_", "ring_wz_")
 #: the references rows opened while scored: (state rows, their bins, per window
 #: (reference, spread, spread count)); None: no row opened a bin
 Opened = tuple[np.ndarray, np.ndarray,
@@ -176,6 +180,7 @@ class LevelShift(FeatureExtractor):
         self.pspread_ = np.zeros((0, w, PARTIAL_ROWS, k))  # the positions' spreads
         self.pspread_n_ = np.zeros((0, w, PARTIAL_ROWS, k))
         self.week_ = np.full((0, w, k), np.nan)  # the whole-bin reference's week-ago means
+        self.ring_wz_ = np.full((0, RING, k), np.nan)  # each bin's z against its week before
         self.floors_ = spread_floors(self.kpis_ or ())
         #: set by the pipeline: at most a few series (otherwise nothing is computed)
         self.active = True
@@ -300,7 +305,7 @@ class LevelShift(FeatureExtractor):
 
             if not isinstance(opened, list):  # no row was known: scored 0
                 opened = [(-1 if b_ < self.cur_bin_[0] else 0 if b_ > self.cur_bin_[0]
-                           else int(self.cur_rows_[0]), []) for b_ in b.tolist()]
+                           else int(self.cur_rows_[0]), [], None) for b_ in b.tolist()]
             learn_one(self, y, b, opened)
             return
         opened = opened if isinstance(opened, tuple) else None  # one series' until now

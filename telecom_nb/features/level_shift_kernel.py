@@ -23,7 +23,9 @@ from telecom_nb.features.level_shift import (
     RING,
     TRIM_ROWS,
     TRIMMED,
+    WEEK_BINS,
     WEEK_GUARD,
+    WEEK_SAME,
     WINDOWS,
 )
 from telecom_nb.features.robust_kernel import numba
@@ -148,7 +150,7 @@ def _agree(a, b):  # pragma: no cover - compiled
 
 def shift_pass(y, b, out, cur, cur_sum, cur_n, cur_max, cur_min, ring_sum, ring_n, ring_max,
                ring_min, ring_id, ref, spread, spread_n, floors, cur_rows, ring_psum, ring_pn,
-               ring_pmax, ring_pmin, pspread, pspread_n, week):  # pragma: no cover - compiled
+               ring_pmax, ring_pmin, pspread, pspread_n, week, ring_wz):  # pragma: no cover
     """Rows ``y`` (n x k, scaled) in bins ``b`` of state row 0: ``out`` (n x k) filled.
 
     A row opening a bin rolls it before it is scored (the previous days' bins are all
@@ -157,7 +159,8 @@ def shift_pass(y, b, out, cur, cur_sum, cur_n, cur_max, cur_min, ring_sum, ring_
     row their whole bins (computed once, by the bin's first such row): a bin's first row
     alone read against whole bins made a 5-minute job's burst mid-bin a -8 "shift" (NAB
     asg). Each window's z counts as far as the same window a week before shows it too
-    (day 7 of the ring): a weekly shape is no shift (:data:`WEEK_GUARD`)."""
+    (day 7 of the ring) when that window was itself as its week before (``ring_wz``: a
+    weekly shape, shown twice, is no shift; a fault a week before does not hide one now)."""
     n, k = y.shape
     nw = len(_W)
     means = np.empty(DAYS)
@@ -167,6 +170,7 @@ def shift_pass(y, b, out, cur, cur_sum, cur_n, cur_max, cur_min, ring_sum, ring_
     s_ = np.empty((nw, k))
     n_ = np.empty((nw, k))
     wk = np.empty((nw, k))
+    wzs = np.empty(k)  # the row's z against the week before (ring_wz)
     for i in range(n):
         bi = b[i]
         c0 = cur[0]
@@ -224,23 +228,33 @@ def shift_pass(y, b, out, cur, cur_sum, cur_n, cur_max, cur_min, ring_sum, ring_
                 n_[w, j] = c
                 wk[w, j] = week_mean
         c0 = cur[0]
+        ago = bi - WEEK_BINS
+        kept = ring_id[0, ago % RING] == ago
         for j in range(k):  # score
             v = y[i, j]
             good = np.isfinite(v)
+            # the week before's window was as its own week before: a weekly shape, shown twice
+            prior = ring_wz[0, ago % RING, j] if kept else np.nan
+            repeat = WEEK_GUARD and abs(prior) < WEEK_SAME
             zw = 0.0
+            wz = 0.0
             for w in range(nw):
                 m = _window_mean(v, bi, c0, j, _W[w], w, cur_sum, cur_n, cur_max, cur_min,
                                  ring_sum, ring_n, ring_max, ring_min, ring_id)
                 scale = max(s_[w, j], floors[j])
                 z = (m - r_[w, j]) / scale
                 good = good and n_[w, j] >= MIN_SCALE_BINS and np.isfinite(z)
-                if WEEK_GUARD and np.isfinite(wk[w, j]):
-                    z = _agree(z, (m - wk[w, j]) / scale)
+                zk = (m - wk[w, j]) / scale  # against the same window a week before
+                wz = zk if w == 0 else (_agree(wz, zk) if np.isfinite(wz + zk) else np.nan)
+                if repeat and np.isfinite(zk):
+                    z = _agree(z, zk)
                 zw = z if w == 0 else _agree(zw, z)
             out[i, j] = min(max(zw, -Z_CLIP), Z_CLIP) if good else 0.0
+            wzs[j] = wz
         pos = int(cur_rows[0])  # learn
         slot = bi % RING
         for j in range(k):
+            ring_wz[0, slot, j] = wzs[j]  # the bin's last row's stays
             v = y[i, j]
             ok = np.isfinite(v) and v != 0.0
             cur_sum[0, j] = cur_sum[0, j] + (v if ok else 0.0)

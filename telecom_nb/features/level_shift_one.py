@@ -38,7 +38,9 @@ from telecom_nb.features.level_shift import (
     PARTIAL_ROWS,
     RING,
     TRIMMED,
+    WEEK_BINS,
     WEEK_GUARD,
+    WEEK_SAME,
     WINDOWS,
     window_mean,
 )
@@ -49,8 +51,10 @@ if TYPE_CHECKING:
     from telecom_nb.features.level_shift import LevelShift
 
 #: the references a batch's rows computed: (position, per window (reference, spread,
-#: spread count, week-ago mean)) per row, kept by :func:`learn_one`
-Pending = list[tuple[int, list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]]]
+#: spread count, week-ago mean), the z against the week before) per row, kept by
+#: :func:`learn_one`
+Pending = list[tuple[int, list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]],
+                     np.ndarray | None]]
 
 
 def _prefix(ls: LevelShift) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -119,12 +123,18 @@ def shift_one(ls: LevelShift, y: np.ndarray, b: np.ndarray) -> tuple[np.ndarray,
     for i, bi in enumerate(b.tolist()):  # one row a batch in a stream
         cur = ls.cur_bin_[0]
         if bi < cur:  # a late row of an older bin: no z, nothing learned
-            pending.append((-1, []))
+            pending.append((-1, [], None))
             continue
         pos = int(ls.cur_rows_[0]) if bi == cur else 0
         refs = []
         good = np.isfinite(y[i])
         zw = np.zeros_like(y[i])
+        wz = zw
+        ago = bi - WEEK_BINS  # kept, or the open bin (a series back after a week's gap)
+        kept = ls.ring_id_[0, ago % RING] == ago or cur == ago
+        prior = ls.ring_wz_[0, ago % RING] if kept else np.full_like(zw, np.nan)
+        with np.errstate(invalid="ignore"):
+            repeat = WEEK_GUARD & (np.abs(prior) < WEEK_SAME)
         for w, bins in enumerate(WINDOWS):
             if pos <= PARTIAL_ROWS:
                 means, valid = _days(ls, bi, pos if pos < PARTIAL_ROWS else -1, w, bins)
@@ -141,11 +151,12 @@ def shift_one(ls: LevelShift, y: np.ndarray, b: np.ndarray) -> tuple[np.ndarray,
             with np.errstate(invalid="ignore", divide="ignore"):
                 z = (m - r) / scale
                 good = good & (n >= MIN_SCALE_BINS) & np.isfinite(z)
-                if WEEK_GUARD:
-                    z = np.where(np.isfinite(week), agree(z, (m - week) / scale), z)
+                zk = (m - week) / scale  # against the same window a week before
+                wz = zk if w == 0 else np.where(np.isfinite(wz + zk), agree(wz, zk), np.nan)
+                z = np.where(repeat & np.isfinite(zk), agree(z, zk), z)
             zw = z if w == 0 else agree(zw, z)
         out[i] = np.where(good, np.clip(zw, -Z_CLIP, Z_CLIP), 0.0)
-        pending.append((pos, refs))
+        pending.append((pos, refs, wz))
     return out, pending
 
 
@@ -153,7 +164,7 @@ def learn_one(ls: LevelShift, y: np.ndarray, b: np.ndarray, pending: Pending) ->
     """Keep the references ``shift_one`` computed, then learn the rows in order: a row
     opening a bin closes the open one (its positions past its rows hold all of it)."""
     for i, bi in enumerate(b.tolist()):
-        pos, refs = pending[i]
+        pos, refs, wz = pending[i]
         for w, (r, s, n, week) in enumerate(refs):
             if pos < PARTIAL_ROWS:
                 ls.pspread_[0, w, pos], ls.pspread_n_[0, w, pos] = s, n
@@ -175,6 +186,7 @@ def learn_one(ls: LevelShift, y: np.ndarray, b: np.ndarray, pending: Pending) ->
             ls.cur_max_[0], ls.cur_min_[0] = -np.inf, np.inf
         if bi < ls.cur_bin_[0]:
             continue
+        ls.ring_wz_[0, bi % RING] = np.nan if wz is None else wz  # the bin's last row's stays
         v = y[i]
         ok = np.isfinite(v) & (v != 0.0)
         ls.cur_sum_[0] = ls.cur_sum_[0] + np.where(ok, v, 0.0)
@@ -201,6 +213,7 @@ def derive_one(ls: LevelShift) -> None:
     ls.pspread_ = np.repeat(ls.spread_[:one, :, None], PARTIAL_ROWS, axis=2)
     ls.pspread_n_ = np.repeat(ls.spread_n_[:one, :, None], PARTIAL_ROWS, axis=2)
     ls.week_ = np.full(ls.ref_[:one].shape, np.nan)
+    ls.ring_wz_ = np.full(ls.ring_sum_[:one].shape, np.nan)
 
 
 def grow_one(ls: LevelShift, n: int) -> None:
@@ -214,3 +227,4 @@ def grow_one(ls: LevelShift, n: int) -> None:
     ls.pspread_ = grow_rows(ls.pspread_, one, 0.0)
     ls.pspread_n_ = grow_rows(ls.pspread_n_, one, 0.0)
     ls.week_ = grow_rows(ls.week_, one, np.nan)
+    ls.ring_wz_ = grow_rows(ls.ring_wz_, one, np.nan)
