@@ -246,8 +246,8 @@ def shift_pass(y, b, out, cur, cur_sum, cur_n, cur_max, cur_min, ring_sum, ring_
                 good = good and n_[w, j] >= MIN_SCALE_BINS and np.isfinite(z)
                 zk = (m - wk[w, j]) / scale  # against the same window a week before
                 wz = zk if w == 0 else (_agree(wz, zk) if np.isfinite(wz + zk) else np.nan)
-                if repeat and np.isfinite(zk):
-                    z = _agree(z, zk)
+                if repeat and abs(zk) < abs(z):  # the nearer of the two (a statistic kept)
+                    z = zk
                 zw = z if w == 0 else _agree(zw, z)
             out[i, j] = min(max(zw, -Z_CLIP), Z_CLIP) if good else 0.0
             wzs[j] = wz

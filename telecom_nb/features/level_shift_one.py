@@ -153,7 +153,7 @@ def shift_one(ls: LevelShift, y: np.ndarray, b: np.ndarray) -> tuple[np.ndarray,
                 good = good & (n >= MIN_SCALE_BINS) & np.isfinite(z)
                 zk = (m - week) / scale  # against the same window a week before
                 wz = zk if w == 0 else np.where(np.isfinite(wz + zk), agree(wz, zk), np.nan)
-                z = np.where(repeat & np.isfinite(zk), agree(z, zk), z)
+                z = np.where(repeat & (np.abs(zk) < np.abs(z)), zk, z)  # the nearer of two
             zw = z if w == 0 else agree(zw, z)
         out[i] = np.where(good, np.clip(zw, -Z_CLIP, Z_CLIP), 0.0)
         pending.append((pos, refs, wz))
