@@ -80,9 +80,9 @@ _NONE = np.iinfo(np.int64).min // 2
 #: the previous days' same bin cut to as many rows; a later row their whole bins (a
 #: 5-minute bin holds 3 rows, a 2-minute one 7-8)
 PARTIAL_ROWS = 4
-#: one series: a window's shift counts only as far as the same window a week before shows it
-#: too, when that window was within WEEK_SAME spreads of its own week before (a weekly
-#: shape seen twice; a fault a week before was not)
+#: one series: a window's z is the nearer of the days' and the same window's a week before,
+#: when that window was within WEEK_SAME spreads of its own week before (a weekly shape
+#: seen twice; a fault a week before was not)
 WEEK_GUARD = True
 WEEK_SAME = 3.0
 WEEK_BINS = 7 * BINS_PER_DAY

@@ -158,8 +158,8 @@ def shift_pass(y, b, out, cur, cur_sum, cur_n, cur_max, cur_min, ring_sum, ring_
     previous days' bins cut to their first ``pos + 1`` rows (their spread its own), a later
     row their whole bins (computed once, by the bin's first such row): a bin's first row
     alone read against whole bins made a 5-minute job's burst mid-bin a -8 "shift" (NAB
-    asg). Each window's z counts as far as the same window a week before shows it too
-    (day 7 of the ring) when that window was itself as its week before (``ring_wz``: a
+    asg). Each window's z is the nearer of the days' and the same window's a week before
+    (day 7 of the ring) when that window was itself near its week before (``ring_wz``: a
     weekly shape, shown twice, is no shift; a fault a week before does not hide one now)."""
     n, k = y.shape
     nw = len(_W)

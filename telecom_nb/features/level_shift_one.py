@@ -9,14 +9,19 @@ numpy twin, for the loop; the equivalence tests compare them bit for bit):
   (a position's day-to-day noise): read against the days' *whole* bins, a bin's first row
   alone made a 5-minute job bursting mid-bin every evening a shift z of -8 (NAB
   ``cpu_utilization_asg_misconfiguration``); the ring keeps each bin's first rows' sums;
-* each window's z only as far as the same window a week before (day 7 of the ring) shows it
-  too: the median of the previous 7 days knows no weekday, so a weekly shape (a weekend
-  morning's lie-in, -40 %) read as a level shift once the shift null was thin.
+* each window's z is the nearer of the days' and the same window's a week before (day 7 of
+  the ring), where that window was itself within :data:`WEEK_SAME` spreads of its own week
+  before (``ring_wz_``): the median of the previous 7 days knows no weekday, so a weekly
+  shape (a weekend morning's lie-in, -40 %) read as a level shift once the shift null was
+  thin; a shape seen twice is no shift, while a fault a week before (far from its own week
+  before) hides nothing now. The nearer z, not 0 where they disagree: the shift null counts
+  the rows with a statistic (``|z| > 0``).
 
 State (row 0 only: ``(1, ...)`` arrays, left unread once a second series joins the pool):
 ``cur_rows_`` the open bin's rows so far; ``ring_p*_`` each bin's first rows' sum, count,
 largest and smallest value by position; ``pspread_`` / ``pspread_n_`` the positions' spreads;
-``week_`` the week-ago window means of the bin's whole-bin reference.
+``week_`` the week-ago window means of the bin's whole-bin reference; ``ring_wz_`` each
+bin's (last row's) z against its week before.
 """
 
 from __future__ import annotations
