@@ -43,6 +43,25 @@ def test_a_bins_first_row_reads_the_days_first_rows():
     assert np.median(z[start + 12 : start + 48]) < -4
 
 
+def test_a_bins_first_row_reads_no_thinner_spread_than_its_later_rows():
+    """A job-driven 5-minute series: each bin's first row regular (40, noise 0.3), its later
+    rows not (60, noise 6). The first row's own day-to-day spread is thin by chance of its
+    regularity, but a mean of fewer rows is noisier, so it is read no thinner than the next
+    positions' (NAB asg: a lasting episode's first rows re-alerted at shift z 30.8 where
+    their neighbours read 12-18). A lasting rise still reads on every row."""
+    day = 288
+    rng = np.random.default_rng(11)
+    ts = pd.date_range("2026-03-02", periods=12 * day, freq="5min", tz="UTC")
+    first = np.arange(len(ts)) % 3 == 0
+    v = np.where(first, 40.0 + rng.normal(0, 0.3, len(ts)), 60.0 + rng.normal(0, 6.0, len(ts)))
+    start = 11 * day + 8 * 12  # day 12, 08:00: 4 hours 12 higher
+    v[start : start + 48] += 12.0
+    z = _z(_frame(ts, v), "value")[start + 6 : start + 48]
+    firsts, later = z[first[start + 6 : start + 48]], z[~first[start + 6 : start + 48]]
+    assert np.median(later) > 3
+    assert np.median(firsts) < 1.3 * np.median(later)  # 4.9 vs 4.1; without the floor 7.1
+
+
 def test_a_weekly_shape_is_no_shift():
     """A series' own weekly shape (the simulator's Friday-morning lie-in: 40 % lower for
     four hours every Friday) read as a level shift against the previous 7 days' median,

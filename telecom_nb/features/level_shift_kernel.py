@@ -141,6 +141,18 @@ def _reference(means, valid, spread, spread_n, dev, buf):  # pragma: no cover - 
     return r, spread + a * (mad - spread), spread_n + 1.0
 
 
+def _lift(s, w, j, pos, pspread, pspread_n, spread, spread_n):  # pragma: no cover
+    """Position ``pos``'s spread ``s`` as read: never below a later position's or the whole
+    bins' (each once trusted, :data:`MIN_SCALE_BINS`): a mean of fewer rows is noisier, so
+    a thinner spread there is a few days' chance (NAB asg: a job's regular first rows)."""
+    for q in range(pos + 1, PARTIAL_ROWS):
+        if pspread_n[0, w, q, j] >= MIN_SCALE_BINS:
+            s = max(s, pspread[0, w, q, j])
+    if spread_n[0, w, j] >= MIN_SCALE_BINS:
+        s = max(s, spread[0, w, j])
+    return s
+
+
 def _agree(a, b):  # pragma: no cover - compiled
     """``a`` as far as ``b`` shows it too (the same sign; 0 otherwise)."""
     if _sign(a) != _sign(b):
@@ -209,6 +221,7 @@ def shift_pass(y, b, out, cur, cur_sum, cur_n, cur_max, cur_min, ring_sum, ring_
                                          pspread_n[0, w, pos, j], dev, buf)
                     pspread[0, w, pos, j] = s
                     pspread_n[0, w, pos, j] = c
+                    s = _lift(s, w, j, pos, pspread, pspread_n, spread, spread_n)
                     week_mean = means[DAYS - 1]
                 elif pos == PARTIAL_ROWS:  # the bin's whole-bin references, once
                     valid = _days(bi, j, _W[w], w, -1, ring_sum, ring_n, ring_max, ring_min,
@@ -278,5 +291,6 @@ if numba is not None:
     _window_mean = numba.njit(cache=True, inline="always")(_window_mean)
     _days = numba.njit(cache=True, inline="always")(_days)
     _reference = numba.njit(cache=True, inline="always")(_reference)
+    _lift = numba.njit(cache=True, inline="always")(_lift)
     _agree = numba.njit(cache=True, inline="always")(_agree)
     shift_pass = AnyLayout(numba.njit(cache=True, nogil=True)(shift_pass))

@@ -119,6 +119,16 @@ def _reference(means: np.ndarray, valid: np.ndarray, spread: np.ndarray,
             n + enough)
 
 
+def _lift(ls: LevelShift, s: np.ndarray, w: int, pos: int) -> np.ndarray:
+    """Position ``pos``'s spread ``s`` as read: never below a later position's or the whole
+    bins' (each once trusted, :data:`MIN_SCALE_BINS`): a mean of fewer rows is noisier, so
+    a thinner spread there is a few days' chance (NAB asg: a job's regular first rows)."""
+    for q in range(pos + 1, PARTIAL_ROWS):
+        s = np.where(ls.pspread_n_[0, w, q] >= MIN_SCALE_BINS,
+                     np.maximum(s, ls.pspread_[0, w, q]), s)
+    return np.where(ls.spread_n_[0, w] >= MIN_SCALE_BINS, np.maximum(s, ls.spread_[0, w]), s)
+
+
 def shift_one(ls: LevelShift, y: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, Pending]:
     """The shift z of one series' rows ``y`` (scaled) in bins ``b``, each read against the
     state before the batch (a stream's batch holds one row), and the references to keep."""
@@ -152,7 +162,7 @@ def shift_one(ls: LevelShift, y: np.ndarray, b: np.ndarray) -> tuple[np.ndarray,
             refs.append((r, s, n, week))
             total, count, hi, lo = ls._recent(r0, np.array([bi]), y[i : i + 1], bins)
             m = window_mean(total, count, hi, lo, TRIMMED[w])[0]
-            scale = np.maximum(s, ls.floors_)
+            scale = np.maximum(_lift(ls, s, w, pos) if pos < PARTIAL_ROWS else s, ls.floors_)
             with np.errstate(invalid="ignore", divide="ignore"):
                 z = (m - r) / scale
                 good = good & (n >= MIN_SCALE_BINS) & np.isfinite(z)
