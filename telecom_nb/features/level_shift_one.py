@@ -8,7 +8,10 @@ numpy twin, for the loop; the equivalence tests compare them bit for bit):
   the previous days' same bin cut to its first ``pos + 1`` rows, with a spread of its own
   (a position's day-to-day noise): read against the days' *whole* bins, a bin's first row
   alone made a 5-minute job bursting mid-bin every evening a shift z of -8 (NAB
-  ``cpu_utilization_asg_misconfiguration``); the ring keeps each bin's first rows' sums;
+  ``cpu_utilization_asg_misconfiguration``); the ring keeps each bin's first rows' sums.
+  That spread is read no thinner than a later position's or the whole bins' (a mean of
+  fewer rows is noisier: asg's regular first rows re-alerted at shift z 30.8 on a thin
+  position-0 spread where their neighbours read 12-18);
 * each window's z is the nearer of the days' and the same window's a week before (day 7 of
   the ring), where that window was itself within :data:`WEEK_SAME` spreads of its own week
   before (``ring_wz_``): the median of the previous 7 days knows no weekday, so a weekly
