@@ -90,7 +90,9 @@ def test_joint_incident_scores_higher_with_the_joint_part_and_param_switches_it_
     for joint in (True, False):
         det = make_detector("iforest", joint=joint)
         score = det.score_stream(table).score
-        peaks[joint] = score[11 * 288: 11 * 288 + 24].max()
+        # the incident's median, not its largest row: the one-series shift part reads its
+        # last rows as a 2-hour shift (8.0 with or without the joint part; main 5.8)
+        peaks[joint] = np.median(score[11 * 288: 11 * 288 + 24])
         if joint:
             assert det._fitted.model.joint is not None
             normal = np.quantile(score[6 * 288: 11 * 288], 0.999)

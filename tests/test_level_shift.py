@@ -150,7 +150,8 @@ def test_one_series_pass_equals_the_loop():
                (spike - 12, len(frame))]
     fast, got = pass_with_loop_windows(frame, ["traffic"], windows)
     assert np.median(got[start + 24 : start + 72, _shift_col(fast)]) < -2  # it is read
-    assert fast.level_.active and fast.level_.spread_n_[0].min() > 0  # the cell's spreads formed
+    # the cell's spreads formed: each of a 5-minute bin's three rows' own (one series)
+    assert fast.level_.active and fast.level_.pspread_n_[0, :, :3].min() > 0
 
 
 @pytest.mark.skipif(numba is None, reason="compiled pass only")
@@ -210,28 +211,76 @@ def test_a_few_series_joint_distance_reads_the_shifts():
     assert read == {"season_z", "persist_z", "shift_z"}
 
 
-def test_an_hourly_pool_reads_each_hour_against_its_own_days():
-    """At an hour's cadence every row opens a bin: a pool's row read against the open
-    (previous) bin's reference compared each hour with the hour before on the previous
-    days, so a steep day's ramps read as shifts every day (few-series ``lte60``: normal
-    midnights at -5 to -10). A lasting shift of one cell is still far."""
-    frames = []
-    for s in range(2):  # an hour's row sums its minutes: ~8 % noise, not a tick's ~40 %
-        frame = _cell(days=14, step="1h", seed=s).assign(**{schema.SECTOR: f"c{s}"})
-        ts = frame[schema.TIMESTAMP]
-        hours = (ts.dt.hour + 0.5).to_numpy()  # the hour's mean load (_cell's day)
-        load = 0.2 + np.exp(-((hours - 20.0) / 2.5) ** 2) + 0.6 * np.exp(-((hours - 12) / 3) ** 2)
-        noise = np.random.default_rng(s).normal(0.0, 0.08, len(ts))
-        frames.append(frame.assign(traffic=5.0 * load * np.exp(noise)))
-    start = 12 * 24 + 9  # day 13, 09:00: 8 hours at 40 % on c1
+def _hourly(days: int, seed: int, sector: str) -> pd.DataFrame:
+    """An hourly cell with ``_cell``'s steep day: an hour's row sums its minutes, so ~8 %
+    noise, not a tick's ~40 %."""
+    frame = _cell(days=days, step="1h", seed=seed).assign(**{schema.SECTOR: sector})
+    hours = (frame[schema.TIMESTAMP].dt.hour + 0.5).to_numpy()  # the hour's mean load
+    load = 0.2 + np.exp(-((hours - 20.0) / 2.5) ** 2) + 0.6 * np.exp(-((hours - 12) / 3) ** 2)
+    noise = np.random.default_rng(seed).normal(0.0, 0.08, len(frame))
+    return frame.assign(traffic=5.0 * load * np.exp(noise))
+
+
+def _hourly_pool() -> tuple[list[pd.DataFrame], int]:
+    """Two hourly cells, 14 days, c1 at 40 % for 8 hours from day 13, 09:00 (its row)."""
+    frames = [_hourly(14, s, f"c{s}") for s in range(2)]
+    start = 12 * 24 + 9
     frames[1].loc[start : start + 7, "traffic"] *= 0.4
+    return frames, start
+
+
+def _pool_z(frames: list[pd.DataFrame]) -> tuple[KpiFeatures, np.ndarray]:
+    """The pool's shift z, hours x cells (a timestamp's batch at a time, as live)."""
     frame = pd.concat(frames).sort_values(schema.TIMESTAMP, kind="stable").reset_index(drop=True)
     features = KpiFeatures(kpis=["traffic"])
     view = features.view(frame)
     features.prepare_view(view)
     x = np.vstack([x for *_, x in by_timestamp(features, view)])
-    z = x[:, _shift_col(features)].reshape(-1, 2)  # hours x cells (c0, c1)
+    return features, x[:, _shift_col(features)].reshape(-1, len(frames))
+
+
+def test_an_hourly_pool_reads_each_hour_against_its_own_days():
+    """At an hour's cadence every row opens a bin: a pool's row read against the open
+    (previous) bin's reference compared each hour with the hour before on the previous
+    days, so a steep day's ramps read as shifts every day (few-series ``lte60``: normal
+    midnights at -5 to -10). A lasting shift of one cell is still far."""
+    frames, start = _hourly_pool()
+    features, z = _pool_z(frames)
     assert features.level_.active
     assert np.median(z[start + 1 : start + 8, 1]) < -4
     normal = np.r_[z[5 * 24 :, 0], z[5 * 24 : start, 1], z[start + 12 :, 1]]
     assert np.quantile(np.abs(normal), 0.99) < 4  # the steep daily ramps are not shifts
+
+
+def test_one_hourly_series_reads_each_hour_against_its_own_days():
+    """One series as a pool's cell: its row opening a bin reads that bin's reference too
+    (the compiled pass rolled after scoring, so one hourly series read each hour against
+    the hour before's days: normal |z| q99 ~10), the same z as the pool's, bit for bit,
+    until a week is kept: then one series' z is the nearer of the days' and the week
+    before's (never larger where the pool's reads a shift)."""
+    frames, start = _hourly_pool()
+    one = frames[1]
+    if numba:
+        features, x = pass_features(one, ["traffic"], [1, len(one)])
+    else:
+        features, x = _loop(one)
+    z = x[:, _shift_col(features)]
+    pool = _pool_z(frames)[1][:, 1]
+    week = 7 * 24  # from the first hour with its hour a week before
+    np.testing.assert_array_equal(z[:week], pool[:week])
+    assert (np.abs(z) <= np.abs(pool))[pool != 0].all()
+    assert np.median(z[start + 1 : start + 8]) < -4
+    normal = np.r_[z[5 * 24 : start], z[start + 12 :]]
+    assert np.quantile(np.abs(normal), 0.99) < 4
+
+
+@pytest.mark.skipif(numba is None, reason="numba missing: the per-batch path is the only one")
+def test_one_series_pass_equals_the_loop_across_a_days_gap():
+    """An hourly series back after 23 silent hours: the row opening a bin reads, in its
+    reference, the bin left open before the gap (the same clock hour a day before, closed
+    by then; the roll stores it) alike in the compiled pass and the per-row loop, rows and
+    state bit for bit."""
+    frame = _hourly(12, 3, "cell")
+    frame = frame.drop(frame.index[6 * 24 + 6 : 7 * 24 + 5]).reset_index(drop=True)
+    fast, got = pass_with_loop_windows(frame, ["traffic"], [(1, len(frame))])
+    assert (got[:, _shift_col(fast)] != 0).sum() > 100  # the shift z is read

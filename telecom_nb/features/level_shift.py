@@ -76,23 +76,34 @@ MAD_TO_SIGMA = 1.4826
 #: MAD is biased low (3 days: by a third), and the scale averages them
 MAD_BIAS = np.array([1.0, 1.0, 1.0, 0.675, 0.734, 0.820, 0.840, 0.880])
 _NONE = np.iinfo(np.int64).min // 2
-#: the references a pool's rows opened while scored: (state rows, their bins, the bins then
-#: open, per window (reference, spread, spread count)); None: no row opened a bin
-Opened = tuple[np.ndarray, np.ndarray, np.ndarray,
+#: one series (:mod:`.level_shift_one`): a bin's rows at positions 0..PARTIAL_ROWS - 1 read
+#: the previous days' same bin cut to as many rows; a later row their whole bins (a
+#: 5-minute bin holds 3 rows, a 2-minute one 7-8)
+PARTIAL_ROWS = 4
+#: one series: a window's z is the nearer of the days' and the same window's a week before,
+#: when that window was within WEEK_SAME spreads of its own week before (a weekly shape
+#: seen twice; a fault a week before was not)
+WEEK_GUARD = True
+WEEK_SAME = 3.0
+WEEK_BINS = 7 * BINS_PER_DAY
+#: one series' state (row 0 only; a pool leaves it unread): see :mod:`.level_shift_one`
+ONE_STATE = ("cur_rows_", "ring_psum_", "ring_pn_", "ring_pmax_", "ring_pmin_", "pspread_",
+             "pspread_n_", "week_", "ring_wz_")
+#: the references rows opened while scored: (state rows, their bins, per window
+#: (reference, spread, spread count)); None: no row opened a bin
+Opened = tuple[np.ndarray, np.ndarray,
                list[tuple[np.ndarray, np.ndarray, np.ndarray]]] | None
 
 
 def _opened_here(opened: Opened, rows: np.ndarray, b: np.ndarray) -> np.ndarray | None:
     """The order that maps ``opened``'s references onto a roll's ``rows`` (sorted, unique)
-    opening bins ``b``, or None: other rows, or a closed bin (open while scored) that lies in
-    its days' windows (a sector back after a day's gap), whose reference then differs."""
+    opening bins ``b``, or None: other rows (the scoring read a day-old open bin as the
+    roll stores it, :meth:`LevelShift._next_reference`, so the references are the same)."""
     if opened is None or len(opened[0]) != len(rows):
         return None
-    r0, b0, c0, _ = opened
+    r0, b0, _ = opened
     order = np.argsort(r0, kind="stable")
     if not (np.array_equal(r0[order], rows) and np.array_equal(b0[order], b)):
-        return None
-    if ((c0 == _NONE) | (b0 - c0 >= BINS_PER_DAY)).any():
         return None
     return order
 
@@ -118,7 +129,7 @@ class LevelShift(FeatureExtractor):
 
     #: state newer than some checkpoints: derived by :meth:`derive_added_state`
     _state_added: tuple[str, ...] = ("cur_max_", "cur_min_", "ring_max_", "ring_min_",
-                                     "held_z_", "held_id_")
+                                     "held_z_", "held_id_", *ONE_STATE)
 
     def derive_added_state(self, names: Sequence[str]) -> None:
         """A checkpoint older than the trimmed hour: each stored bin's mean stands for its
@@ -128,8 +139,14 @@ class LevelShift(FeatureExtractor):
         if "held_z_" in names or "held_id_" in names:
             self.held_z_ = np.zeros((n, HELD_RING, k))
             self.held_id_ = np.full((n, HELD_RING), _NONE, dtype=np.int64)
-        if "cur_max_" not in names:
-            return
+        if "cur_max_" in names:
+            self._derive_extremes()
+        if set(ONE_STATE) & set(names):
+            from telecom_nb.features.level_shift_one import derive_one
+
+            derive_one(self)
+
+    def _derive_extremes(self) -> None:
         with np.errstate(invalid="ignore", divide="ignore"):
             cur = np.where(self.cur_n_ > 0, self.cur_sum_ / self.cur_n_, np.nan)
             ring = np.where(self.ring_n_ > 0, self.ring_sum_ / self.ring_n_, np.nan)
@@ -156,6 +173,14 @@ class LevelShift(FeatureExtractor):
         self.spread_n_ = np.zeros((0, w, k))
         self.held_z_ = np.zeros((0, HELD_RING, k))  # each bin's last shift z (held_level)
         self.held_id_ = np.full((0, HELD_RING), _NONE, dtype=np.int64)
+        self.cur_rows_ = np.zeros(0)  # one series (row 0): the open bin's rows so far
+        p = (0, RING, PARTIAL_ROWS, k)  # each bin's first rows by position
+        self.ring_psum_, self.ring_pn_ = np.zeros(p), np.zeros(p)
+        self.ring_pmax_, self.ring_pmin_ = np.full(p, -np.inf), np.full(p, np.inf)
+        self.pspread_ = np.zeros((0, w, PARTIAL_ROWS, k))  # the positions' spreads
+        self.pspread_n_ = np.zeros((0, w, PARTIAL_ROWS, k))
+        self.week_ = np.full((0, w, k), np.nan)  # the whole-bin reference's week-ago means
+        self.ring_wz_ = np.full((0, RING, k), np.nan)  # each bin's z against its week before
         self.floors_ = spread_floors(self.kpis_ or ())
         #: set by the pipeline: at most a few series (otherwise nothing is computed)
         self.active = True
@@ -229,12 +254,15 @@ class LevelShift(FeatureExtractor):
         known = known_rows(rows, len(self.cur_bin_))
         if not self.active or not known.any():
             return out, rows, np.zeros_like(known), None
+        if len(self.registry) == 1:  # one series: a bin's first rows, the week before
+            from telecom_nb.features.level_shift_one import shift_one
+
+            out[known], pending = shift_one(self, y[known], bin_ids(view)[known])
+            return out, rows, known, pending
         r = rows[known]
         b = bin_ids(view)[known]
         good = np.isfinite(y[known])
-        # a pool's row opening a bin reads that bin's reference (one series: the open bin's)
-        fresh = (np.flatnonzero(b > self.cur_bin_[r]) if len(self.registry) > 1
-                 else np.empty(0, dtype=np.intp))
+        fresh = np.flatnonzero(b > self.cur_bin_[r])  # a row opening a bin reads its reference
         zs, opens = [], []
         for w, bins in enumerate(WINDOWS):
             total, count, hi, lo = self._recent(r, b, y[known], bins)
@@ -255,7 +283,7 @@ class LevelShift(FeatureExtractor):
         agree = np.sign(hour) == np.sign(recent)
         z = np.where(agree, np.sign(hour) * np.minimum(np.abs(hour), np.abs(recent)), 0.0)
         out[known] = np.where(good, np.clip(z, -Z_CLIP, Z_CLIP), 0.0)
-        opened = (r[fresh], b[fresh], self.cur_bin_[r[fresh]], opens) if len(fresh) else None
+        opened = (r[fresh], b[fresh], opens) if len(fresh) else None
         return out, rows, known, opened
 
     def update_view(self, view: BatchView) -> None:
@@ -272,6 +300,15 @@ class LevelShift(FeatureExtractor):
         self._grow(len(self.registry))
         b = bin_ids(view)
         held_learn(z, rows, b, self.held_z_, self.held_id_)
+        if len(self.registry) == 1:
+            from telecom_nb.features.level_shift_one import learn_one
+
+            if not isinstance(opened, list):  # no row was known: scored 0
+                opened = [(-1 if b_ < self.cur_bin_[0] else 0 if b_ > self.cur_bin_[0]
+                           else int(self.cur_rows_[0]), [], None) for b_ in b.tolist()]
+            learn_one(self, y, b, opened)
+            return
+        opened = opened if isinstance(opened, tuple) else None  # one series' until now
         rolled = b > self.cur_bin_[rows]
         if rolled.any():
             self._roll(rows[rolled], b[rolled], opened)
@@ -306,13 +343,14 @@ class LevelShift(FeatureExtractor):
         for w, bins in enumerate(WINDOWS):
             self.ref_[rows, w], self.spread_[rows, w], self.spread_n_[rows, w] = (
                 self._next_reference(rows, b, w, bins) if kept is None
-                else tuple(a[kept] for a in opened[3][w]))
+                else tuple(a[kept] for a in opened[2][w]))
 
     def _next_reference(self, rows: np.ndarray, b: np.ndarray, w: int,
                         bins: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Reference, smoothed spread and its count once bin ``b`` opens, for window ``w``
         of ``bins`` bins (state unchanged): the previous days' bins are all closed, so a
-        row opening a bin can read them before its learning rolls the bin.
+        row opening a bin can read them before its learning rolls the bin (one series and
+        pools alike: ``level_shift_kernel.shift_pass`` rolls first).
 
         At an hour's cadence every row opens a bin: read against the open (previous) bin's
         reference, an hour was compared with the hour before's on the previous days, and
@@ -329,14 +367,21 @@ class LevelShift(FeatureExtractor):
         hi, lo = np.full(shape, -np.inf), np.full(shape, np.inf)
         back = b[:, None] - np.arange(1, DAYS + 1) * BINS_PER_DAY  # rows x days
         at = rows[:, None]
+        # a day-old open bin (a sector back after a gap) read as the roll then stores it
+        cur, c_sum, c_n = self.cur_bin_[at], self.cur_sum_[at], self.cur_n_[at]
+        c_max, c_min = self.cur_max_[at], self.cur_min_[at]
         for j in range(bins - 1, -1, -1):
             want = back - j
             slot = want % RING
             stored = (self.ring_id_[at, slot] == want)[:, :, None]
-            w_sum = w_sum + np.where(stored, self.ring_sum_[at, slot], 0.0)
-            w_n = w_n + np.where(stored, self.ring_n_[at, slot], 0.0)
-            hi = np.maximum(hi, np.where(stored, self.ring_max_[at, slot], -np.inf))
-            lo = np.minimum(lo, np.where(stored, self.ring_min_[at, slot], np.inf))
+            pending = (cur == want)[:, :, None]
+            w_sum = w_sum + np.where(stored, self.ring_sum_[at, slot],
+                                     np.where(pending, c_sum, 0.0))
+            w_n = w_n + np.where(stored, self.ring_n_[at, slot], np.where(pending, c_n, 0.0))
+            hi = np.maximum(hi, np.where(stored, self.ring_max_[at, slot],
+                                         np.where(pending, c_max, -np.inf)))
+            lo = np.minimum(lo, np.where(stored, self.ring_min_[at, slot],
+                                         np.where(pending, c_min, np.inf)))
         means = window_mean(w_sum, w_n, hi, lo, TRIMMED[w])
         valid = (~np.isnan(means)).sum(axis=1)
         enough = valid >= MIN_DAYS
@@ -368,4 +413,7 @@ class LevelShift(FeatureExtractor):
         self.ref_ = grow_rows(self.ref_, n, np.nan)
         self.spread_ = grow_rows(self.spread_, n, 0.0)
         self.spread_n_ = grow_rows(self.spread_n_, n, 0.0)
+        from telecom_nb.features.level_shift_one import grow_one
+
+        grow_one(self, n)
 

@@ -147,7 +147,9 @@ class SeriesPass:
             shift_pass(self.yz[s], self.bins[s], shift, lv.cur_bin_,
                        lv.cur_sum_, lv.cur_n_, lv.cur_max_, lv.cur_min_, lv.ring_sum_,
                        lv.ring_n_, lv.ring_max_, lv.ring_min_, lv.ring_id_, lv.ref_,
-                       lv.spread_, lv.spread_n_, lv.floors_)
+                       lv.spread_, lv.spread_n_, lv.floors_, lv.cur_rows_, lv.ring_psum_,
+                       lv.ring_pn_, lv.ring_pmax_, lv.ring_pmin_, lv.pspread_, lv.pspread_n_,
+                       lv.week_, lv.ring_wz_)
             out[:, end - k : end] = lv.held_series(self.bins[s], shift)
         if sm is not None:  # the seasonal z as the pass left it, known zeros at 0
             sm.active = True
