@@ -9,7 +9,8 @@ import pytest
 from feature_loop import loop_features, pass_features, pass_with_loop_windows
 
 from telecom_nb import schema
-from telecom_nb.features.level_shift import ONE_STATE, PARTIAL_ROWS, LevelShift
+from telecom_nb.features.level_shift import LevelShift
+from telecom_nb.features.level_shift_bins import ONE_STATE, PARTIAL_ROWS
 from telecom_nb.features.series_kernel import numba
 
 

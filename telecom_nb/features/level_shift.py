@@ -43,52 +43,33 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-import pandas as pd
 
 from telecom_nb.features.base import FeatureExtractor
 from telecom_nb.features.group_median import nanmedian_lanes
 from telecom_nb.features.held_level import RING as HELD_RING
 from telecom_nb.features.held_level import held_learn, held_read
+from telecom_nb.features.level_shift_bins import (
+    _NONE,
+    BIN,
+    BINS_PER_DAY,
+    DAYS,
+    MAD_BIAS,
+    MAD_TO_SIGMA,
+    MIN_DAYS,
+    MIN_SCALE_BINS,
+    ONE_STATE,
+    PARTIAL_ROWS,
+    RING,
+    TRIMMED,
+    WINDOWS,
+    window_mean,
+)
+from telecom_nb.features.level_shift_one import derive_one, grow_one, learn_one, shift_one
 from telecom_nb.features.scaling import scaled_view, spread_floors
 from telecom_nb.features.seasonal import Z_CLIP
 from telecom_nb.features.view import BatchView
 from telecom_nb.sector_index import grow_rows, known_rows
 
-BIN = pd.Timedelta("15min")
-BINS_PER_DAY = int(pd.Timedelta("1D") / BIN)
-#: bins in the recent windows (the current one so far and the ones before it): the hour
-#: judged, and the last bins that must show the same shift
-WINDOWS = (4, 1)
-#: per window, whether its mean leaves out its largest and smallest value (the hour: one
-#: row's spike is no level; the last bins are the onset's and stay plain)
-TRIMMED = (True, False)
-#: fewest rows in a window before its extremes are left out (3: the median of three)
-TRIM_ROWS = 3
-#: days of bins kept, and the fewest whose same window makes a reference
-DAYS = 7
-MIN_DAYS = 3
-#: bins of history kept per sector (the days plus today)
-RING = (DAYS + 1) * BINS_PER_DAY
-#: the scale is trusted after this many bins gave a day-to-day spread (6 hours)
-MIN_SCALE_BINS = 24
-MAD_TO_SIGMA = 1.4826
-#: E[MAD x 1.4826] / sigma of n normal values (n = 0..7, simulated): a handful of days'
-#: MAD is biased low (3 days: by a third), and the scale averages them
-MAD_BIAS = np.array([1.0, 1.0, 1.0, 0.675, 0.734, 0.820, 0.840, 0.880])
-_NONE = np.iinfo(np.int64).min // 2
-#: one series (:mod:`.level_shift_one`): a bin's rows at positions 0..PARTIAL_ROWS - 1 read
-#: the previous days' same bin cut to as many rows; a later row their whole bins (a
-#: 5-minute bin holds 3 rows, a 2-minute one 7-8)
-PARTIAL_ROWS = 4
-#: one series: a window's z is the nearer of the days' and the same window's a week before,
-#: when that window was within WEEK_SAME spreads of its own week before (a weekly shape
-#: seen twice; a fault a week before was not)
-WEEK_GUARD = True
-WEEK_SAME = 3.0
-WEEK_BINS = 7 * BINS_PER_DAY
-#: one series' state (row 0 only; a pool leaves it unread): see :mod:`.level_shift_one`
-ONE_STATE = ("cur_rows_", "ring_psum_", "ring_pn_", "ring_pmax_", "ring_pmin_", "pspread_",
-             "pspread_n_", "week_", "ring_wz_")
 #: the references rows opened while scored: (state rows, their bins, per window
 #: (reference, spread, spread count)); None: no row opened a bin
 Opened = tuple[np.ndarray, np.ndarray,
@@ -106,17 +87,6 @@ def _opened_here(opened: Opened, rows: np.ndarray, b: np.ndarray) -> np.ndarray 
     if not (np.array_equal(r0[order], rows) and np.array_equal(b0[order], b)):
         return None
     return order
-
-
-def window_mean(total: np.ndarray, count: np.ndarray, hi: np.ndarray, lo: np.ndarray,
-                trim: bool) -> np.ndarray:
-    """A window's mean of its nonzero rows; ``trim``: without its largest and smallest value
-    once it holds :data:`TRIM_ROWS` rows (NaN: no row)."""
-    with np.errstate(invalid="ignore", divide="ignore"):
-        plain = np.where(count > 0, total / count, np.nan)
-        if not trim:
-            return plain
-        return np.where(count >= TRIM_ROWS, (total - hi - lo) / (count - 2.0), plain)
 
 
 def bin_ids(view: BatchView) -> np.ndarray:
@@ -142,8 +112,6 @@ class LevelShift(FeatureExtractor):
         if "cur_max_" in names:
             self._derive_extremes()
         if set(ONE_STATE) & set(names):
-            from telecom_nb.features.level_shift_one import derive_one
-
             derive_one(self)
 
     def _derive_extremes(self) -> None:
@@ -255,8 +223,6 @@ class LevelShift(FeatureExtractor):
         if not self.active or not known.any():
             return out, rows, np.zeros_like(known), None
         if len(self.registry) == 1:  # one series: a bin's first rows, the week before
-            from telecom_nb.features.level_shift_one import shift_one
-
             out[known], pending = shift_one(self, y[known], bin_ids(view)[known])
             return out, rows, known, pending
         r = rows[known]
@@ -301,8 +267,6 @@ class LevelShift(FeatureExtractor):
         b = bin_ids(view)
         held_learn(z, rows, b, self.held_z_, self.held_id_)
         if len(self.registry) == 1:
-            from telecom_nb.features.level_shift_one import learn_one
-
             if not isinstance(opened, list):  # no row was known: scored 0
                 opened = [(-1 if b_ < self.cur_bin_[0] else 0 if b_ > self.cur_bin_[0]
                            else int(self.cur_rows_[0]), [], None) for b_ in b.tolist()]
@@ -413,7 +377,5 @@ class LevelShift(FeatureExtractor):
         self.ref_ = grow_rows(self.ref_, n, np.nan)
         self.spread_ = grow_rows(self.spread_, n, 0.0)
         self.spread_n_ = grow_rows(self.spread_n_, n, 0.0)
-        from telecom_nb.features.level_shift_one import grow_one
-
         grow_one(self, n)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from telecom_nb.features.any_layout import AnyLayout
-from telecom_nb.features.level_shift import (
+from telecom_nb.features.level_shift_bins import (
     _NONE,
     BINS_PER_DAY,
     DAYS,

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from telecom_nb.features.group_median import nanmedian_lanes
-from telecom_nb.features.level_shift import (
+from telecom_nb.features.level_shift_bins import (
     _NONE,
     BINS_PER_DAY,
     DAYS,
