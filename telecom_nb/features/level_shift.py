@@ -45,7 +45,6 @@ from collections.abc import Sequence
 import numpy as np
 
 from telecom_nb.features.base import FeatureExtractor
-from telecom_nb.features.group_median import nanmedian_lanes
 from telecom_nb.features.held_level import RING as HELD_RING
 from telecom_nb.features.held_level import held_learn, held_read
 from telecom_nb.features.level_shift_bins import (
@@ -53,15 +52,14 @@ from telecom_nb.features.level_shift_bins import (
     BIN,
     BINS_PER_DAY,
     DAYS,
-    MAD_BIAS,
-    MAD_TO_SIGMA,
-    MIN_DAYS,
     MIN_SCALE_BINS,
     ONE_STATE,
     PARTIAL_ROWS,
     RING,
     TRIMMED,
     WINDOWS,
+    agree,
+    reference,
     window_mean,
 )
 from telecom_nb.features.level_shift_one import derive_one, grow_one, learn_one, shift_one
@@ -246,8 +244,7 @@ class LevelShift(FeatureExtractor):
         hour, recent = zs
         # the hour's shift counts as far as the last bins show it too (its memory must not
         # outlive a fault: an outage's hour stays low for an hour after it ends)
-        agree = np.sign(hour) == np.sign(recent)
-        z = np.where(agree, np.sign(hour) * np.minimum(np.abs(hour), np.abs(recent)), 0.0)
+        z = agree(hour, recent)
         out[known] = np.where(good, np.clip(z, -Z_CLIP, Z_CLIP), 0.0)
         opened = (r[fresh], b[fresh], opens) if len(fresh) else None
         return out, rows, known, opened
@@ -348,16 +345,7 @@ class LevelShift(FeatureExtractor):
                                          np.where(pending, c_min, np.inf)))
         means = window_mean(w_sum, w_n, hi, lo, TRIMMED[w])
         valid = (~np.isnan(means)).sum(axis=1)
-        enough = valid >= MIN_DAYS
-        with np.errstate(invalid="ignore"):  # all-NaN days: no reference yet
-            ref = nanmedian_lanes(means)
-            mad = nanmedian_lanes(np.abs(means - ref[:, None])) * MAD_TO_SIGMA
-        mad = mad / MAD_BIAS[valid]
-        n = self.spread_n_[rows, w]
-        a = np.maximum(1.0 / (n + 1.0), 1.0 / BINS_PER_DAY)
-        spread = self.spread_[rows, w]
-        return (np.where(enough, ref, np.nan), np.where(enough, spread + a * (mad - spread),
-                                                        spread), n + enough)
+        return reference(means, valid, self.spread_[rows, w], self.spread_n_[rows, w])
 
     def _grow(self, n: int) -> None:
         if len(self.cur_bin_) >= n:

@@ -1,12 +1,15 @@
-"""The level shift's bins and windows: its clock geometry, history and constants, shared
-by the pool's numpy path (:mod:`.level_shift`), one series' twin (:mod:`.level_shift_one`)
-and the compiled pass (:mod:`.level_shift_kernel`) -- one place, so the three read alike.
+"""The level shift's bins and windows: its clock geometry, history, constants and the
+arithmetic on them, shared by the pool's numpy path (:mod:`.level_shift`), one series' twin
+(:mod:`.level_shift_one`) and the compiled pass (:mod:`.level_shift_kernel`, its constants)
+-- one place, so the three read alike.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+
+from telecom_nb.features.group_median import nanmedian_lanes
 
 BIN = pd.Timedelta("15min")
 BINS_PER_DAY = int(pd.Timedelta("1D") / BIN)
@@ -54,3 +57,26 @@ def window_mean(total: np.ndarray, count: np.ndarray, hi: np.ndarray, lo: np.nda
         if not trim:
             return plain
         return np.where(count >= TRIM_ROWS, (total - hi - lo) / (count - 2.0), plain)
+
+
+def agree(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``a`` as far as ``b`` shows it too (the same sign; 0 otherwise)."""
+    return np.where(np.sign(a) == np.sign(b), np.sign(a) * np.minimum(np.abs(a), np.abs(b)),
+                    0.0)
+
+
+def reference(means: np.ndarray, valid: np.ndarray, spread: np.ndarray,
+              n: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A bin's reference (NaN: fewer than :data:`MIN_DAYS` days), smoothed spread and its
+    count from the previous days' window means ``means`` (``... x days x KPIs``), ``valid``
+    days each, and the spread / count so far (``... x KPIs``): the median day, and the
+    days' MAD (bias-corrected) folded into the spread at ``1 / (n + 1)``, at least a day's."""
+    lanes = means.reshape(-1, *means.shape[-2:])
+    enough = valid >= MIN_DAYS
+    with np.errstate(invalid="ignore"):  # all-NaN days: no reference yet
+        ref = nanmedian_lanes(lanes)
+        mad = nanmedian_lanes(np.abs(lanes - ref[:, None])) * MAD_TO_SIGMA
+    ref, mad = ref.reshape(valid.shape), mad.reshape(valid.shape) / MAD_BIAS[valid]
+    a = np.maximum(1.0 / (n + 1.0), 1.0 / BINS_PER_DAY)
+    return (np.where(enough, ref, np.nan), np.where(enough, spread + a * (mad - spread), spread),
+            n + enough)

@@ -33,14 +33,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from telecom_nb.features.group_median import nanmedian_lanes
 from telecom_nb.features.level_shift_bins import (
     _NONE,
     BINS_PER_DAY,
     DAYS,
-    MAD_BIAS,
-    MAD_TO_SIGMA,
-    MIN_DAYS,
     MIN_SCALE_BINS,
     ONE_STATE,
     PARTIAL_ROWS,
@@ -50,6 +46,8 @@ from telecom_nb.features.level_shift_bins import (
     WEEK_GUARD,
     WEEK_SAME,
     WINDOWS,
+    agree,
+    reference,
     window_mean,
 )
 from telecom_nb.features.seasonal import Z_CLIP
@@ -67,12 +65,6 @@ Pending = list[tuple[int, list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndar
 
 def _prefix(ls: LevelShift) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     return ls.ring_psum_, ls.ring_pn_, ls.ring_pmax_, ls.ring_pmin_
-
-
-def agree(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """``a`` as far as ``b`` shows it too (the same sign; 0 otherwise)."""
-    return np.where(np.sign(a) == np.sign(b), np.sign(a) * np.minimum(np.abs(a), np.abs(b)),
-                    0.0)
 
 
 def _days(ls: LevelShift, bi: int, pos: int, w: int, bins: int) -> tuple[np.ndarray, np.ndarray]:
@@ -106,20 +98,6 @@ def _days(ls: LevelShift, bi: int, pos: int, w: int, bins: int) -> tuple[np.ndar
         w_sum, w_n = w_sum + s, w_n + n
         hi, lo = np.maximum(hi, a), np.minimum(lo, b)
     return window_mean(w_sum, w_n, hi, lo, TRIMMED[w]), (w_n > 0).sum(axis=0)
-
-
-def _reference(means: np.ndarray, valid: np.ndarray, spread: np.ndarray,
-               n: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Reference (NaN: too few days), smoothed spread and its count (``_next_reference``'s
-    arithmetic)."""
-    enough = valid >= MIN_DAYS
-    with np.errstate(invalid="ignore"):  # all-NaN days: no reference yet
-        ref = nanmedian_lanes(means[None])[0]
-        mad = nanmedian_lanes(np.abs(means - ref)[None])[0] * MAD_TO_SIGMA
-    mad = mad / MAD_BIAS[valid]
-    a = np.maximum(1.0 / (n + 1.0), 1.0 / BINS_PER_DAY)
-    return (np.where(enough, ref, np.nan), np.where(enough, spread + a * (mad - spread), spread),
-            n + enough)
 
 
 def _lift(ls: LevelShift, s: np.ndarray, w: int, pos: int) -> np.ndarray:
@@ -158,7 +136,7 @@ def shift_one(ls: LevelShift, y: np.ndarray, b: np.ndarray) -> tuple[np.ndarray,
                 means, valid = _days(ls, bi, pos if pos < PARTIAL_ROWS else -1, w, bins)
                 state = ((ls.pspread_[0, w, pos], ls.pspread_n_[0, w, pos])
                          if pos < PARTIAL_ROWS else (ls.spread_[0, w], ls.spread_n_[0, w]))
-                r, s, n = _reference(means, valid, *state)
+                r, s, n = reference(means, valid, *state)
                 week = means[-1]
             else:
                 r, s, n, week = ls.ref_[0, w], ls.spread_[0, w], ls.spread_n_[0, w], ls.week_[0, w]
