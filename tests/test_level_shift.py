@@ -17,7 +17,6 @@ from feature_loop import (
 from telecom_nb import schema
 from telecom_nb.detectors import make_detector
 from telecom_nb.features.level_shift import LevelShift
-from telecom_nb.features.level_shift_bins import level_floors
 from telecom_nb.features.pipeline import KpiFeatures
 from telecom_nb.features.series_kernel import numba
 
@@ -251,30 +250,6 @@ def test_an_hourly_pool_reads_each_hour_against_its_own_days():
     assert np.median(z[start + 1 : start + 8, 1]) < -4
     normal = np.r_[z[5 * 24 :, 0], z[5 * 24 : start, 1], z[start + 12 :, 1]]
     assert np.quantile(np.abs(normal), 0.99) < 4  # the steep daily ramps are not shifts
-
-
-def test_a_small_pools_shift_reads_against_its_own_spread_not_the_floor():
-    """A pool's logged KPI's spread floor is 1 % of its level, not a flat 0.01 of
-    ``log1p``: at 0.01-0.06 GB an hour ``log1p`` is linear, so the flat floor was several
-    times the hours' day-to-day spread (~8 % of the level) and a shift to 40 % read ~-2.
-    Normal hours stay within a few spreads (log1p is linear here: a little louder than the
-    same pool at 100 times the volume, q99 3.5)."""
-    frames, start = _hourly_pool()
-    small = [f.assign(traffic=f["traffic"] * 0.01) for f in frames]
-    _, z = _pool_z(small)
-    assert np.median(z[start + 1 : start + 8, 1]) < -6
-    normal = np.r_[z[5 * 24 :, 0], z[5 * 24 : start, 1], z[start + 12 :, 1]]
-    assert np.quantile(np.abs(normal), 0.99) < 5
-
-
-def test_level_floors_are_a_share_of_the_level():
-    floors = np.array([0.01, 0.5])  # a logged KPI, a percentage
-    logged = np.array([True, False])
-    ref = np.log1p(np.array([[0.02, 99.0], [np.exp(5.0) - 1, 80.0]]))
-    out = level_floors(floors, logged, ref)
-    assert out[0, 0] == pytest.approx(0.01 * 0.02 / 1.02)  # 1 % of 0.02 in log1p
-    assert out[1, 0] == pytest.approx(0.01 * (1 - np.exp(-5.0)))  # ~the flat floor
-    assert (out[:, 1] == 0.5).all()
 
 
 def test_one_hourly_series_reads_each_hour_against_its_own_days():

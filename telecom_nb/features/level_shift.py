@@ -59,12 +59,11 @@ from telecom_nb.features.level_shift_bins import (
     TRIMMED,
     WINDOWS,
     agree,
-    level_floors,
     reference,
     window_mean,
 )
 from telecom_nb.features.level_shift_one import derive_one, grow_one, learn_one, shift_one
-from telecom_nb.features.scaling import is_percent, scaled_view, spread_floors
+from telecom_nb.features.scaling import scaled_view, spread_floors
 from telecom_nb.features.seasonal import Z_CLIP
 from telecom_nb.features.view import BatchView
 from telecom_nb.sector_index import grow_rows, known_rows
@@ -229,7 +228,6 @@ class LevelShift(FeatureExtractor):
         good = np.isfinite(y[known])
         fresh = np.flatnonzero(b > self.cur_bin_[r])  # a row opening a bin reads its reference
         zs, opens = [], []
-        logged = np.array([not is_percent(k) for k in self.kpis_], dtype=bool)
         for w, bins in enumerate(WINDOWS):
             total, count, hi, lo = self._recent(r, b, y[known], bins)
             ref, spread, spread_n = self.ref_[r, w], self.spread_[r, w], self.spread_n_[r, w]
@@ -237,7 +235,7 @@ class LevelShift(FeatureExtractor):
                 ref, spread, spread_n = ref.copy(), spread.copy(), spread_n.copy()
                 opens.append(self._next_reference(r[fresh], b[fresh], w, bins))
                 ref[fresh], spread[fresh], spread_n[fresh] = opens[-1]
-            scale = np.maximum(spread, level_floors(self.floors_, logged, ref))
+            scale = np.maximum(spread, self.floors_)
             mean = window_mean(total, count, hi, lo, TRIMMED[w])
             with np.errstate(invalid="ignore", divide="ignore"):
                 z = (mean - ref) / scale

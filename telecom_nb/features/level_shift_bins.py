@@ -80,13 +80,3 @@ def reference(means: np.ndarray, valid: np.ndarray, spread: np.ndarray,
     a = np.maximum(1.0 / (n + 1.0), 1.0 / BINS_PER_DAY)
     return (np.where(enough, ref, np.nan), np.where(enough, spread + a * (mad - spread), spread),
             n + enough)
-
-
-def level_floors(floors: np.ndarray, logged: np.ndarray, ref: np.ndarray) -> np.ndarray:
-    """A pool's smallest level-shift spread per row and KPI: a logged KPI's floor (1 %)
-    taken of its reference level in the raw unit, ``floor * (1 - e^-|ref|)`` (``log1p``
-    is linear below ~1: a flat 0.01 is 1 % of 2 GB but half of 0.02 GB, and at 1 minute
-    it outweighed a small cell's traffic spread); percentages keep the flat floor, and a
-    row without a reference (NaN) reads no z anyway."""
-    rel = floors * -np.expm1(-np.abs(ref))
-    return np.where(logged, rel, floors)
