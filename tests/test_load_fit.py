@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from telecom_nb.features.load_fit import MAX_GAIN, LoadFit
+from telecom_nb.features.load_fit import MAX_GAIN, LoadFit, learn, unique_rows
 from telecom_nb.features.time_slots import DAY_NS
 
 HOUR = DAY_NS // 24
@@ -63,3 +63,32 @@ def test_a_faults_rows_do_not_teach_the_fit():
     after, _ = fit._fit(np.arange(20), np.c_[np.ones(20), usual[:, :2], usual[:, :2] ** 2])
     assert np.abs(after - before).max() < 0.01
     assert fit.n_[0, 0] < 24 * 5 + 0.5  # no value counted
+
+
+def test_a_batch_repeating_a_sector_learns_each_of_its_rows():
+    rng = np.random.default_rng(5)
+    scaled = _rows(rng, 3)
+    fit = LoadFit(np.array([True, True, False]), np.array([False, False, True]))
+    fit.update(np.array([0, 1, 0]), scaled, np.ones((3, 3), dtype=bool), 2)
+    x = np.c_[np.ones(3), scaled[:, :2], scaled[:, :2] ** 2]
+    assert np.array_equal(fit.xx_[0], np.outer(x[0], x[0]) + np.outer(x[2], x[2]))
+    assert np.array_equal(fit.xy_[0, :, 0], x[0] * scaled[0, 2] + x[2] * scaled[2, 2])
+    assert fit.n_[0, 0] == 2.0 and fit.n_[1, 0] == 1.0
+
+
+def test_learning_unique_rows_sums_as_add_at_does_to_the_last_bit():
+    rng = np.random.default_rng(6)
+    table = rng.normal(size=(50, 3, 3))
+    rows = rng.permutation(50)[:40]
+    keep = np.where(rng.random(40) < 0.5, 0.999, 1.0)
+    add = rng.normal(size=(40, 3, 3))
+    expected = table.copy()
+    expected[rows[keep < 1.0]] *= 0.999
+    np.add.at(expected, rows, add)
+    assert unique_rows(rows, 50) and not unique_rows(np.r_[rows, rows[:1]], 50)
+    for decay in (keep, None):
+        got, want = table.copy(), expected if decay is not None else table.copy()
+        if decay is None:
+            np.add.at(want, rows, add)
+        learn(got, rows, decay, add, unique=True)
+        assert np.array_equal(got, want)
