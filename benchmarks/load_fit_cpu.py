@@ -100,8 +100,9 @@ def run(sectors: int, family: int, dependent: int, other: int, warm: int, ticks:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sectors", default="1000,10000,30000", help="fleet sizes, a,b,...")
-    ap.add_argument("--family", type=int, default=3, help="load KPIs (the regressors)")
-    ap.add_argument("--dependents", type=int, default=4, help="KPIs the load bends")
+    ap.add_argument("--family", type=int, default=5,
+                    help="load KPIs (the regressors; a vendor export forms five)")
+    ap.add_argument("--dependents", type=int, default=1, help="KPIs the load bends")
     ap.add_argument("--other", type=int, default=6, help="KPIs the load does not move")
     ap.add_argument("--warm", type=int, default=100, help="ticks before timing (hourly)")
     ap.add_argument("--ticks", type=int, default=20, help="ticks timed")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from telecom_nb.features import load_fit_kernel
 from telecom_nb.features.load_fit import MAX_GAIN, LoadFit, learn, unique_rows
 from telecom_nb.features.time_slots import DAY_NS
 
@@ -92,3 +93,23 @@ def test_learning_unique_rows_sums_as_add_at_does_to_the_last_bit():
             np.add.at(want, rows, add)
         learn(got, rows, decay, add, unique=True)
         assert np.array_equal(got, want)
+
+
+def test_the_compiled_learning_keeps_the_numpy_lines_sums(monkeypatch):
+    rng = np.random.default_rng(7)
+    family, dependent = np.array([True, True, False]), np.array([False, False, True])
+    fits = [LoadFit(family, dependent), LoadFit(family, dependent)]
+    for hour in range(1500):  # past the spread's and the sums' decays
+        scaled = _rows(rng, 6)
+        if hour > 200 and hour % 10 == 0:
+            scaled[hour % 6, 2] -= 2.0  # a fault the warm fit gates
+        valid = rng.random((6, 3)) > 0.01
+        rows = rng.permutation(6)
+        fits[0].update(rows, scaled, valid, 6)
+        with monkeypatch.context() as patch:
+            patch.setattr(load_fit_kernel, "_learn", None)  # the numpy lines
+            fits[1].update(rows, scaled, valid, 6)
+    for name in ("xx_", "xy_", "n_", "abs_", "m_"):
+        assert np.array_equal(getattr(fits[0], name), getattr(fits[1], name)), name
+    assert 990.0 < fits[0].n_[:6].min() <= fits[0].n_[:6].max() < 1001.0  # at the caps:
+    assert 190.0 < fits[0].m_[:6].min() <= fits[0].m_[:6].max() < 201.0  # both decays ran

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from telecom_nb.features import load_fit_kernel
 from telecom_nb.features.time_slots import DAY_NS
 from telecom_nb.sector_index import grow_rows, known_rows
 
@@ -110,14 +111,17 @@ class LoadFit:
         return out
 
     def _solve(self, r: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        normal = self.xx_[r]  # a copy; the ridge on its diagonal alone (the same sums as
-        ridge = np.full(x.shape[1], RIDGE)  # + np.diag(ridge): off it, x + 0.0 is x)
+        ridge = np.full(x.shape[1], RIDGE)
         ridge[0] = 1e-6
-        diagonal = np.arange(x.shape[1])
+        spread = np.maximum(1.2533 * self.abs_[r] / np.maximum(self.m_[r], 1.0), MIN_SPREAD)
+        return self._stacked(r, x, ridge), spread
+
+    def _stacked(self, r: np.ndarray, x: np.ndarray, ridge: np.ndarray) -> np.ndarray:
+        """Each row's dependents under its sector's fit, the systems stacked for LAPACK."""
+        normal = self.xx_[r]  # a copy; the ridge on its diagonal alone (the same sums as
+        diagonal = np.arange(x.shape[1])  # + np.diag(ridge): off it, x + 0.0 is x)
         normal[:, diagonal, diagonal] += ridge
-        beta = np.linalg.solve(normal, self.xy_[r])
-        spread = 1.2533 * self.abs_[r] / np.maximum(self.m_[r], 1.0)
-        return np.einsum("rp,rpd->rd", x, beta), np.maximum(spread, MIN_SPREAD)
+        return np.einsum("rp,rpd->rd", x, np.linalg.solve(normal, self.xy_[r]))
 
     def sharpen(self, rows: np.ndarray, z: np.ndarray, scaled: np.ndarray, valid: np.ndarray,
                 step_ns: int) -> np.ndarray:
@@ -169,6 +173,9 @@ class LoadFit:
         taught = np.where(ok, y, fitted)
         read = ok & warm
         once = unique_rows(r, len(self.n_))
+        if once and load_fit_kernel.learn_rows(self, r, x, taught, ok, resid, read, keep,
+                                               forget):
+            return
         learn(self.xx_, r, keep, x[:, :, None] * x[:, None, :], once)
         learn(self.xy_, r, keep, x[:, :, None] * taught[:, None, :], once)
         learn(self.n_, r, keep, ok.astype(np.float64), once)
