@@ -113,3 +113,18 @@ def test_the_compiled_learning_keeps_the_numpy_lines_sums(monkeypatch):
         assert np.array_equal(getattr(fits[0], name), getattr(fits[1], name)), name
     assert 990.0 < fits[0].n_[:6].min() <= fits[0].n_[:6].max() < 1001.0  # at the caps:
     assert 190.0 < fits[0].m_[:6].min() <= fits[0].m_[:6].max() < 201.0  # both decays ran
+
+
+def test_the_compiled_solve_reads_each_sectors_fit_as_lapack_does():
+    fit = _fit(24 * 5)
+    rng = np.random.default_rng(8)
+    scaled = _rows(rng, 20)
+    x = np.c_[np.ones(20), scaled[:, :2], scaled[:, :2] ** 2]
+    ridge = np.r_[1e-6, np.ones(4)]
+    fit.xx_[3] = -2.0 * np.eye(5)  # not positive definite: that row is left to LAPACK
+    fitted, failed = load_fit_kernel.fitted_rows(fit, np.arange(20), x, ridge)
+    assert failed.tolist() == [i == 3 for i in range(20)]
+    lapack = fit._stacked(np.arange(20), x, ridge)
+    ok = ~failed
+    assert np.allclose(fitted[ok], lapack[ok], rtol=1e-12, atol=1e-12)
+    assert np.allclose(fit._solve(np.arange(20), x)[0], lapack, rtol=1e-12, atol=1e-12)

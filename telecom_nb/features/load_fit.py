@@ -114,7 +114,13 @@ class LoadFit:
         ridge = np.full(x.shape[1], RIDGE)
         ridge[0] = 1e-6
         spread = np.maximum(1.2533 * self.abs_[r] / np.maximum(self.m_[r], 1.0), MIN_SPREAD)
-        return self._stacked(r, x, ridge), spread
+        compiled = load_fit_kernel.fitted_rows(self, r, x, ridge)
+        if compiled is None:
+            return self._stacked(r, x, ridge), spread
+        fitted, failed = compiled
+        if failed.any():  # not positive definite to the float: LU with pivoting
+            fitted[failed] = self._stacked(r[failed], x[failed], ridge)
+        return fitted, spread
 
     def _stacked(self, r: np.ndarray, x: np.ndarray, ridge: np.ndarray) -> np.ndarray:
         """Each row's dependents under its sector's fit, the systems stacked for LAPACK."""
