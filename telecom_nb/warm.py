@@ -75,6 +75,9 @@ def warm_fleet() -> None:
     from telecom_nb.features.robust_kernel import compile_out_of_order
 
     compile_out_of_order()
+    from telecom_nb.features.load_fit_kernel import compile_passes
+
+    compile_passes()
     warm_export()
 
 

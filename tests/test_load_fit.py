@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from telecom_nb.features.load_fit import MAX_GAIN, LoadFit
+from telecom_nb.features import load_fit_kernel
+from telecom_nb.features.load_fit import MAX_GAIN, LoadFit, learn, unique_rows
 from telecom_nb.features.time_slots import DAY_NS
 
 HOUR = DAY_NS // 24
@@ -63,3 +64,67 @@ def test_a_faults_rows_do_not_teach_the_fit():
     after, _ = fit._fit(np.arange(20), np.c_[np.ones(20), usual[:, :2], usual[:, :2] ** 2])
     assert np.abs(after - before).max() < 0.01
     assert fit.n_[0, 0] < 24 * 5 + 0.5  # no value counted
+
+
+def test_a_batch_repeating_a_sector_learns_each_of_its_rows():
+    rng = np.random.default_rng(5)
+    scaled = _rows(rng, 3)
+    fit = LoadFit(np.array([True, True, False]), np.array([False, False, True]))
+    fit.update(np.array([0, 1, 0]), scaled, np.ones((3, 3), dtype=bool), 2)
+    x = np.c_[np.ones(3), scaled[:, :2], scaled[:, :2] ** 2]
+    assert np.array_equal(fit.xx_[0], np.outer(x[0], x[0]) + np.outer(x[2], x[2]))
+    assert np.array_equal(fit.xy_[0, :, 0], x[0] * scaled[0, 2] + x[2] * scaled[2, 2])
+    assert fit.n_[0, 0] == 2.0 and fit.n_[1, 0] == 1.0
+
+
+def test_learning_unique_rows_sums_as_add_at_does_to_the_last_bit():
+    rng = np.random.default_rng(6)
+    table = rng.normal(size=(50, 3, 3))
+    rows = rng.permutation(50)[:40]
+    keep = np.where(rng.random(40) < 0.5, 0.999, 1.0)
+    add = rng.normal(size=(40, 3, 3))
+    expected = table.copy()
+    expected[rows[keep < 1.0]] *= 0.999
+    np.add.at(expected, rows, add)
+    assert unique_rows(rows, 50) and not unique_rows(np.r_[rows, rows[:1]], 50)
+    for decay in (keep, None):
+        got, want = table.copy(), expected if decay is not None else table.copy()
+        if decay is None:
+            np.add.at(want, rows, add)
+        learn(got, rows, decay, add, unique=True)
+        assert np.array_equal(got, want)
+
+
+def test_the_compiled_learning_keeps_the_numpy_lines_sums(monkeypatch):
+    rng = np.random.default_rng(7)
+    family, dependent = np.array([True, True, False]), np.array([False, False, True])
+    fits = [LoadFit(family, dependent), LoadFit(family, dependent)]
+    for hour in range(1500):  # past the spread's and the sums' decays
+        scaled = _rows(rng, 6)
+        if hour > 200 and hour % 10 == 0:
+            scaled[hour % 6, 2] -= 2.0  # a fault the warm fit gates
+        valid = rng.random((6, 3)) > 0.01
+        rows = rng.permutation(6)
+        fits[0].update(rows, scaled, valid, 6)
+        with monkeypatch.context() as patch:
+            patch.setattr(load_fit_kernel, "_learn", None)  # the numpy lines
+            fits[1].update(rows, scaled, valid, 6)
+    for name in ("xx_", "xy_", "n_", "abs_", "m_"):
+        assert np.array_equal(getattr(fits[0], name), getattr(fits[1], name)), name
+    assert 990.0 < fits[0].n_[:6].min() <= fits[0].n_[:6].max() < 1001.0  # at the caps:
+    assert 190.0 < fits[0].m_[:6].min() <= fits[0].m_[:6].max() < 201.0  # both decays ran
+
+
+def test_the_compiled_solve_reads_each_sectors_fit_as_lapack_does():
+    fit = _fit(24 * 5)
+    rng = np.random.default_rng(8)
+    scaled = _rows(rng, 20)
+    x = np.c_[np.ones(20), scaled[:, :2], scaled[:, :2] ** 2]
+    ridge = np.r_[1e-6, np.ones(4)]
+    fit.xx_[3] = -2.0 * np.eye(5)  # not positive definite: that row is left to LAPACK
+    fitted, failed = load_fit_kernel.fitted_rows(fit, np.arange(20), x, ridge)
+    assert failed.tolist() == [i == 3 for i in range(20)]
+    lapack = fit._stacked(np.arange(20), x, ridge)
+    ok = ~failed
+    assert np.allclose(fitted[ok], lapack[ok], rtol=1e-12, atol=1e-12)
+    assert np.allclose(fit._solve(np.arange(20), x)[0], lapack, rtol=1e-12, atol=1e-12)
