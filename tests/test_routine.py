@@ -133,35 +133,3 @@ def test_a_detector_checkpoint_from_before_the_rule_restores_with_an_empty_memor
     del tree["attrs"]["_routine"]
     fresh = restore(make_detector("iforest", kpis=["value"]), tree, arrays)
     assert len(fresh._routine.row_n) == 0
-
-
-
-
-def test_rows_the_smoothed_z_part_leads_with_kpis_off_together_are_never_routine():
-    """The smoothed-z part reads several KPIs' recent mix, which the routine rule (each
-    KPI's jump, their count) cannot: a row it leads with at least ``JOINT_MIN`` smoothed
-    z at the ``GATE`` opens an episode however routine its KPIs look; one KPI's smoothed
-    z, however far, is a size the rule reads (its rows stay routine)."""
-    from test_features import fleet
-
-    from telecom_nb.detectors import make_detector
-    from telecom_nb.detectors.routine import GATE, JOINT_MIN
-
-    table = fleet(n_sectors=1, days=4, step="15min", seed=7)
-    table = table.sort_values("timestamp", kind="stable").reset_index(drop=True)
-    det = make_detector("iforest", n_estimators=10)
-    det.score_stream(table)
-    tail = table.iloc[-40:]
-    x = det._features_of(det.features_.view(tail)).copy()
-    model = det._fitted.model
-    cols = model.smooth.columns
-    x[:20, cols] = 0.0
-    x[:10, cols[:2]] = [GATE + 0.5, -GATE - 0.5]  # two KPIs off together (JOINT_MIN = 2)
-    x[10:20, cols[0]] = 3 * GATE  # one KPI far off alone
-    assert JOINT_MIN == 2
-    out = det._score_features(x, tail.index, routine=np.ones(len(x), dtype=bool))
-    parts = det.part_scores(model, x)
-    led = parts["smooth"][:20] >= np.maximum.reduce(list(parts.values()))[:20]
-    assert led.all()  # the smoothed-z part leads all 20 rows
-    assert not out.routine[:10].any()
-    assert out.routine[10:20].all()

@@ -26,7 +26,6 @@ from telecom_nb.detectors.rate_part import RatePart
 from telecom_nb.detectors.ratio_switch import RatioSwitch
 from telecom_nb.detectors.retrain_jobs import POOLED_SERIES, ROW_KEYS
 from telecom_nb.detectors.rolling_forest import KEPT, RollingForestParams, kept_trees, rolled_forest
-from telecom_nb.detectors.routine import GATE, JOINT_MIN
 from telecom_nb.detectors.row_cache import RowCache, kept_rows
 from telecom_nb.detectors.row_mark import area_rows, marked, split_marked
 from telecom_nb.detectors.run_part import RunPart
@@ -299,22 +298,6 @@ class IsolationForestDetector(RatioSwitch, PartSchedule, CalendarParams, ForestP
 
     def _raw_score(self, model: ForestAndZ, features: np.ndarray) -> np.ndarray:
         return _max_of(self.part_scores(model, features))
-
-    def _raw_and_mix(self, model: ForestAndZ,
-                     features: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
-        """The raw score and the rows the smoothed-z part leads where its vector is itself
-        a joint excursion (at least the routine rule's ``JOINT_MIN`` KPIs at its ``GATE``:
-        a mix of KPIs off, not one KPI's rare wobble in a direction the window never
-        varies in, which the rule is right to mute -- few_series lte seed 3010: 46 such
-        normal rows >= 3, smoothed-z led at 9-10 with 0-2 KPIs off, 10 with 2+); None: no
-        such part (a fleet; one KPI, which has no joint parts)."""
-        parts = self.part_scores(model, features)
-        raw = _max_of(parts)
-        smooth = parts.get("smooth")
-        if smooth is None:
-            return raw, None
-        off = (np.abs(features[:, model.smooth.columns]) >= GATE).sum(axis=1)
-        return raw, (smooth >= raw) & (off >= JOINT_MIN)
 
     def part_scores(self, model: ForestAndZ, features: np.ndarray) -> dict[str, np.ndarray]:
         """Each part's raw score by name; the raw score is their max (which part led a

@@ -23,7 +23,7 @@ least :data:`JOINT_MIN`), with its own runs (nab16's loss on cdn24 seed 3: 24 KP
 2-4 MAD each, every one seen before alone). A row is routine when at least one channel
 is at its gate and every such channel is reached by :data:`K` past runs; a row with no
 excursion at all is not judged (its score comes from a part this rule cannot read), nor
-one the level-shift or the smoothed-z part leads or a record (:func:`never_routine`, applied in
+one the level-shift part leads or a record (:func:`never_routine`, applied in
 ``WindowedDetector._score_features``: a level that lasts is news however often its size was
 seen; it keeps a cell's outage from reading as its usual night zeros).
 
@@ -49,25 +49,18 @@ NEW_RECORD = 3.0
 
 
 def never_routine(score: np.ndarray, records: np.ndarray | None,
-                  shift: np.ndarray | None, mix: np.ndarray | None = None) -> np.ndarray:
+                  shift: np.ndarray | None) -> np.ndarray:
     """Rows no routine mutes: those the level-shift part leads (a level that lasts is news
-    however often its size was seen), those that are themselves a record
+    however often its size was seen) and those that are themselves a record
     (:data:`NEW_RECORD`): a value or a level beyond everything the series showed in weeks
     was not reached before, however often a jump of its size was (nab24: NAB's 5f5533
     window, a range record of ``-log10 p`` 5.0 led by the z part at 7.55, was muted as
-    routine), and the rows ``mix`` marks: those the smoothed-z part leads, the distance of
-    several KPIs' last minutes from their usual mix (:mod:`~telecom_nb.features.smoothed_z`).
-    This rule sizes each KPI's jump alone and counts the KPIs off; it cannot read a mix,
-    so 6 of 24 service KPIs held off together by ~1.5 of their spreads in a combination
-    never seen read as routine when each jump and their count were reached apart (cdn57:
-    2 of 8 missed few_series cdn24 incidents, their one row >= 3 smoothed-z led, muted)."""
+    routine)."""
     new = np.zeros(len(score), dtype=bool)
     if shift is not None:
         new |= shift >= score
     if records is not None:
         new |= records >= NEW_RECORD
-    if mix is not None:
-        new |= mix
     return new
 
 

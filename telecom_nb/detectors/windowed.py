@@ -150,11 +150,6 @@ class WindowedDetector(KpiBirths, RetrainJobs, RetrainTiming, SilenceRows, Routi
         retrain scores a few rows' predecessors alone, ``fit_inputs``)."""
         raise NotImplementedError
 
-    def _raw_and_mix(self, model: Any, features: np.ndarray) -> tuple[np.ndarray, Any]:
-        """The raw score and the rows a part reading several KPIs' recent mix leads (None:
-        no such part): never routine (:func:`~.routine.never_routine`)."""
-        return self._raw_score(model, features), None
-
     def _record_score(self, model: Any, features: np.ndarray) -> np.ndarray | None:
         """Records of a value or a level, already a score (``-log10 p`` of their own, not
         calibrated with the raw score); None = none."""
@@ -273,7 +268,7 @@ class WindowedDetector(KpiBirths, RetrainJobs, RetrainTiming, SilenceRows, Routi
         if fitted is None:
             raw, score = None, np.zeros(len(x))
         else:
-            raw, mix = self._raw_and_mix(fitted.model, x)
+            raw = self._raw_score(fitted.model, x)
             score = fitted.calibrator(raw)
             records = self._record_score(fitted.model, x)
             if silence is not None:  # the zero-run record: a record too (silence_part.py)
@@ -286,7 +281,7 @@ class WindowedDetector(KpiBirths, RetrainJobs, RetrainTiming, SilenceRows, Routi
                 if direct is not None:
                     score = np.maximum(score, direct)
             if routine is not None:
-                routine = routine & ~never_routine(score, records, shift, mix)
+                routine = routine & ~never_routine(score, records, shift)
         decision = self._decision(fitted, raw, score)
         if contrib is None:
             contrib = self._explain_flagged(fitted, x, score, decision, explain_from)
