@@ -23,6 +23,7 @@ from telecom_nb.detectors.rate_part import rate_columns
 from telecom_nb.detectors.retrain_jobs import POOLED_SERIES
 from telecom_nb.detectors.run_part import run_columns
 from telecom_nb.detectors.second_kpi import kpi_groups
+from telecom_nb.detectors.views_part import view_groups
 from telecom_nb.features.count_cusum import MIN_STEP_NS
 
 #: the few-series columns, after every other (:meth:`PartSchedule._by_names`)
@@ -94,6 +95,7 @@ class PartSchedule:
             "persist": area_columns(names, kpis, kind=PERSIST_KIND),
             "drift": area_columns(names, kpis, kind=DRIFT_KIND),
             "novelty": tuple(i for i, name in enumerate(names) if name.endswith(":novelty_z")),
+            "views": view_groups(names, kpis),
         }
         last = tuple(i for i, name in enumerate(names) if name.endswith(_FEW_COLUMNS))
         if last and last != tuple(range(len(names) - len(last), len(names))):
@@ -188,6 +190,8 @@ class PartSchedule:
                 "free_tails": self._free_tails(),
                 "family_only": found["family_only"] if joint else (),
                 "run_columns": found["run"], "run_part": self._run_part(),
+                # per KPI its season, peer and change columns (the views part)
+                "view_groups": found["views"] if joint and self._run_part() else (),
                 "area_columns": found["area"] if self._area_part() else (),
                 "persist_columns": found["persist"] if self._persist_part() else (),
                 "rate_columns": rates, "rate_least": self._rate_least(rates),
