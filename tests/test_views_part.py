@@ -59,3 +59,24 @@ def test_forest_model_scores_the_views_part_in_a_fleet_only():
     assert det._record_score(model, rows)[0] >= model.views(rows)[0] > 3.0
     params.update(heavy_tails=True)  # one series (or a few): no views part
     assert det._fit_model(ref, params).views is None
+
+
+def test_the_views_part_is_a_fleet_s_with_free_tails_at_an_hourly_cadence_or_slower():
+    import pandas as pd
+
+    from telecom_nb.detectors.part_schedule import FREE_TAILS_AFTER
+
+    det = make_detector("iforest")
+    det.features_.bind(("a", "b", "c"))
+    cadence = det.features_.parts_[0].cadence_
+    start = pd.Timestamp("2026-05-04", tz="UTC")
+    cadence.observe(pd.DatetimeIndex([start]))
+    cadence.observe(pd.DatetimeIndex([start + pd.Timedelta("1h")]))
+    det.first_time_ = start
+    det._fit_time = start + FREE_TAILS_AFTER - pd.Timedelta("1h")
+    assert not det._views_part()  # no free tails yet
+    det._fit_time = start + FREE_TAILS_AFTER
+    assert det._views_part()
+    for minutes in (90, 120, 150):
+        cadence.observe(pd.DatetimeIndex([start + pd.Timedelta(minutes, unit="min")]))
+    assert cadence.step == pd.Timedelta("30min") and not det._views_part()

@@ -15,6 +15,10 @@ cell, the strongest KPI's the statistic; its null is the window's body (as the m
 features'), its p doubled for being one more evidence in the max of parts (as the second
 KPI's), and a reading under :data:`MIN_LOG_P` is 0, as the persistence part's: the part's
 body would otherwise lift the raw score's quartiles, which the final calibration reads.
+The part is read beside the records, not in the max of parts (its final calibration read
+the part's rows as its body's and discounted them: hourly world t3017's events and false rows
+were then exactly main's). Hourly or slower fleets with free tails only
+(:data:`~telecom_nb.detectors.part_schedule.VIEWS_STEP`).
 """
 
 from __future__ import annotations
