@@ -36,6 +36,10 @@ def trace_parts(det) -> list[pd.DataFrame]:
             best = np.nanargmax(np.nan_to_num(stack, nan=-np.inf), axis=0)
             lead = np.asarray(names, dtype=object)[best]
             value = f.calibrator(stack[best, np.arange(len(x))])
+            if getattr(f.model, "views", None) is not None:  # read beside the records
+                views = f.model.views(f.model.base(x))
+                lead = np.where(views > value, "views", lead)
+                value = np.maximum(value, views)
             for name in ("novelty", "shift"):
                 direct = (
                     det._record_score(f.model, x)

@@ -25,6 +25,7 @@ from telecom_nb.detectors.rate_part import RatePart
 from telecom_nb.detectors.run_part import RunPart
 from telecom_nb.detectors.second_kpi import SecondKpi
 from telecom_nb.detectors.tail_parts import TailPlan
+from telecom_nb.detectors.views_part import ViewsPart
 
 
 def bounded(features: np.ndarray) -> np.ndarray:
@@ -105,6 +106,7 @@ class ForestAndZ:
     persist: PersistPart | None = None  # hourly fleets: a KPI held off for hours
     rates: RatePart | None = None  # hourly fleets: a ratio KPI on its own deep tail
     drift: DriftPart | None = None  # fleets: a KPI held moderately off for a day
+    views: ViewsPart | None = None  # fleets: a KPI off on two of its own views at once
     record: np.ndarray | None = None  # a few series: level-record columns, read directly
     held: np.ndarray | None = None  # a few series: held-level columns (features/held_level)
     held_null: HeldNull | None = None  # ... and their null (a part of the shift part)

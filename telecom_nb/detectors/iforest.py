@@ -31,6 +31,7 @@ from telecom_nb.detectors.row_mark import area_rows, marked, split_marked
 from telecom_nb.detectors.run_part import RunPart
 from telecom_nb.detectors.second_kpi import SecondKpi
 from telecom_nb.detectors.shift_part import bonferroni, shift_null, shift_score
+from telecom_nb.detectors.views_part import ViewsPart
 from telecom_nb.detectors.window_span import WindowSpanParams
 from telecom_nb.detectors.windowed import WindowedDetector
 from telecom_nb.features.base import FeatureExtractor
@@ -114,6 +115,7 @@ class IsolationForestDetector(RatioSwitch, PartSchedule, CalendarParams, ForestP
         free = params.pop("free_tails", False)
         run = tuple(params.pop("run_columns", ()))
         run_fitted = params.pop("run_part", True)
+        groups_of_views = params.pop("view_groups", ())
         area_pairs = params.pop("area_columns", ())
         persist_pairs = params.pop("persist_columns", ())
         rate_cols = tuple(params.pop("rate_columns", ()))
@@ -204,6 +206,7 @@ class IsolationForestDetector(RatioSwitch, PartSchedule, CalendarParams, ForestP
             area = AreaPart.fit(every, ref, area_pairs, cont)  # youngest: its own evidence)
         rates = None if heavy else RatePart.fit(every, ref, rate_cols, cont, rate_least)
         drift = None if heavy or not drift_fitted else DriftPart.fit(ref, drift_pairs)
+        views = None if heavy else ViewsPart.fit(every, ref, groups_of_views, cont)
         if joint is not None and not heavy:
             zref = np.maximum(zref, units)
         forest_raw = -forest.score_samples(x if kept is None else x[kept])
@@ -220,7 +223,7 @@ class IsolationForestDetector(RatioSwitch, PartSchedule, CalendarParams, ForestP
             shift if heavy and len(shift) else None,
             nulls,
             families, smooth, smooth_tail, smooth_null, keep, run_part, area=area,
-            rates=rates, drift=drift, record=record if len(record) else None,
+            rates=rates, drift=drift, views=views, record=record if len(record) else None,
             held=held if heavy and pooled and len(held) else None, held_null=held_null)
         other_raw = None
         if len(persist_pairs) and not heavy:  # its nulls without what the other parts flag
@@ -246,7 +249,10 @@ class IsolationForestDetector(RatioSwitch, PartSchedule, CalendarParams, ForestP
 
     def _record_score(self, model: ForestAndZ, features: np.ndarray) -> np.ndarray | None:
         """The strongest record of a value (range novelty) or of a level (the level
-        record) as a score; None: neither part."""
+        record), or a fleet's views part (:mod:`.views_part`), as a score; None: none.
+        The views part is read here, not in the max of parts: the final calibration of
+        that max reads one more part's rows as its body's and discounts them (t3017, an
+        hourly world: in the max, events and false rows exactly main's)."""
         out = None
         if model.novelty is not None:
             # the strongest of 2 x k one-sided records: Bonferroni over them (a record of
@@ -258,6 +264,9 @@ class IsolationForestDetector(RatioSwitch, PartSchedule, CalendarParams, ForestP
             log_p = log_p_of_z(features[:, model.record]).max(axis=1)
             level = bonferroni(log_p, len(model.record))
             out = level if out is None else np.maximum(out, level)
+        if model.views is not None:  # a fleet's views part, read on its own null
+            views = model.views(model.base(features))
+            out = views if out is None else np.maximum(out, views)
         return out
 
     def _zero_state_score(self, model: ForestAndZ, features: np.ndarray,

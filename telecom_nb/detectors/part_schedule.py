@@ -23,6 +23,7 @@ from telecom_nb.detectors.rate_part import rate_columns
 from telecom_nb.detectors.retrain_jobs import POOLED_SERIES
 from telecom_nb.detectors.run_part import run_columns
 from telecom_nb.detectors.second_kpi import kpi_groups
+from telecom_nb.detectors.views_part import view_groups
 from telecom_nb.features.count_cusum import MIN_STEP_NS
 
 #: the few-series columns, after every other (:meth:`PartSchedule._by_names`)
@@ -56,6 +57,10 @@ AREA_AFTER = pd.Timedelta("2D")
 #: the persistence part's slowest cadence: at 15 minutes the persistence spans 45 minutes and
 #: the part found nothing more (tuning worlds 1042, 1043: 26-31 more false alarms each)
 PERSIST_STEP = pd.Timedelta("1h")
+#: the views part's finest cadence: there a one-hour fault is one row, which the other parts
+#: read on one tick's evidence alone; finer, it found 1 event more for 17 false rows (30
+#: minutes, t3019) and 1 for ~130 (the simulator's 15 minutes, 10 days)
+VIEWS_STEP = pd.Timedelta("1h")
 #: the rate part's finest cadence: at 30 minutes, with the count runs' memory in data time
 #: and their hold rule, it found VoLTE drop surges 7 -> 11 of 21 for 3 more false alarms
 #: (tuning world v1311); at 15 minutes 2 handover surges more for 39 more (v1310). Finer
@@ -94,6 +99,7 @@ class PartSchedule:
             "persist": area_columns(names, kpis, kind=PERSIST_KIND),
             "drift": area_columns(names, kpis, kind=DRIFT_KIND),
             "novelty": tuple(i for i, name in enumerate(names) if name.endswith(":novelty_z")),
+            "views": view_groups(names, kpis),
         }
         last = tuple(i for i, name in enumerate(names) if name.endswith(_FEW_COLUMNS))
         if last and last != tuple(range(len(names) - len(last), len(names))):
@@ -132,6 +138,13 @@ class PartSchedule:
         if not self.joint or not self._run_part():
             return False
         return self.features_.parts_[0].cadence_.step >= PERSIST_STEP
+
+    def _views_part(self) -> bool:
+        """Whether the views part is fitted: ``joint`` on, free tails, hourly or slower data
+        (:data:`VIEWS_STEP`)."""
+        if not self.joint or not self._free_tails():
+            return False
+        return self.features_.parts_[0].cadence_.step >= VIEWS_STEP
 
     def _held_pool(self) -> bool:
         """Whether the fit asked for has :data:`HELD_POOL_AFTER` of data time behind it."""
@@ -188,6 +201,8 @@ class PartSchedule:
                 "free_tails": self._free_tails(),
                 "family_only": found["family_only"] if joint else (),
                 "run_columns": found["run"], "run_part": self._run_part(),
+                # per KPI its season, peer and change columns (the views part)
+                "view_groups": found["views"] if self._views_part() else (),
                 "area_columns": found["area"] if self._area_part() else (),
                 "persist_columns": found["persist"] if self._persist_part() else (),
                 "rate_columns": rates, "rate_least": self._rate_least(rates),
