@@ -38,7 +38,7 @@ def test_two_views_of_one_kpi_outrank_one_views_everyday_excursion():
     part = ViewsPart.fit(tails, ref, GROUPS)
     rows = np.zeros((2, 12))
     rows[0, 4] = 7.0  # one view of KPI 1: normal life
-    rows[1, [6, 7]] = 5.0  # two views of KPI 2 at 5 sigma
+    rows[1, [6, 7]] = [5.0, 5.2]  # two views of KPI 2 at 5 sigma (distinct readings)
     by_max = strongest(tails(rows))
     assert by_max[1] < 3.0  # in the max, no rarer than one view's everyday excursions
     score = part(rows)
@@ -55,7 +55,7 @@ def test_forest_model_scores_the_views_part_in_a_fleet_only():
     model = det._fit_model(ref, params)
     assert model.views is not None
     rows = np.zeros((1, 12))
-    rows[0, [6, 7]] = 5.0
+    rows[0, [6, 7]] = [5.0, 5.2]
     assert det._record_score(model, rows)[0] >= model.views(rows)[0] > 3.0
     params.update(heavy_tails=True)  # one series (or a few): no views part
     assert det._fit_model(ref, params).views is None
@@ -80,3 +80,17 @@ def test_the_views_part_is_a_fleet_s_with_free_tails_at_an_hourly_cadence_or_slo
     for minutes in (90, 120, 150):
         cadence.observe(pd.DatetimeIndex([start + pd.Timedelta(minutes, unit="min")]))
     assert cadence.step == pd.Timedelta("30min") and not det._views_part()
+
+
+def test_views_that_read_the_same_ratio_are_one_evidence_not_two():
+    ref = _fleet(20_000)
+    tails = FeatureTails.fit(ref, np.zeros_like(ref), free=True)
+    part = ViewsPart.fit(tails, ref, GROUPS)
+    rows = np.zeros((3, 12))
+    rows[0, [6, 7, 8]] = 5.0  # KPI 2 usually 0 at its hour, among its peers and before:
+    rows[1, [6, 7]] = 5.0  # every view reads x / floor, the same |z|: one evidence
+    rows[1, 8] = 0.5
+    rows[2, [6, 7]] = [5.0, 5.2]  # two views that differ: two evidences
+    score = part(rows)
+    assert score[0] == score[1] == 0.0
+    assert score[2] > 3.0

@@ -35,6 +35,8 @@ from telecom_nb.detectors.feature_tails import FeatureTails
 VIEWS = ("season_z", "peer_z", "change_z")
 #: the rank of the view read per KPI: the second strongest (two views agree)
 AGREE = 2
+#: views whose ``|z|`` agree to this relative tolerance read one evidence (the same ratio)
+TIE = 1e-6
 #: ``-log10`` of a Bonferroni factor 2 (one more evidence in the max of parts)
 PENALTY = math.log10(2.0)
 #: readings under this ``-log10 p`` are 0 (the part's body stays out of the final null's)
@@ -46,6 +48,26 @@ def view_groups(names: list[str], kpis: list[str]) -> tuple[tuple[int, ...], ...
     index = {name: i for i, name in enumerate(names)}
     rows = (tuple(index.get(f"{kpi}:{view}") for view in VIEWS) for kpi in dict.fromkeys(kpis))
     return tuple(r for r in rows if None not in r)
+
+
+def distinct_units(units: np.ndarray, z: np.ndarray) -> np.ndarray:
+    """``units`` (rows x KPIs x views) with each view that reads the same ``|z|`` as a
+    stronger view of its KPI set to 0: one number, one evidence. The peer and change z
+    count only as far as the season z confirms them (``features/pipeline.py``: same sign,
+    at most as far), so where they are capped they read the season's own number again, in
+    another column's tail units; and where a ratio's usual level is 0 at its hour, among
+    its peers and at its previous tick, with each spread at the same floor, all three read
+    ``x / floor``. Either way one number off would read as two views agreeing: on OSS
+    hourly worlds most of the part's false rows were such ties, at night, few attempts."""
+    order = np.argsort(-units, axis=2, kind="stable")
+    ranked = np.take_along_axis(z, order, axis=2)
+    tied = np.zeros(ranked.shape, dtype=bool)
+    for j in range(1, ranked.shape[2]):  # a few views: each against the stronger ones
+        tied[:, :, j] = (np.isclose(ranked[:, :, j : j + 1], ranked[:, :, :j], rtol=TIE,
+                                    atol=0.0) & (ranked[:, :, :j] > 0)).any(axis=2)
+    out = np.take_along_axis(units, order, axis=2)
+    out[tied] = 0.0
+    return out
 
 
 @dataclass(frozen=True)
@@ -68,10 +90,13 @@ class ViewsPart:
                                                           continues=continues))
 
     def statistic(self, features: np.ndarray) -> np.ndarray:
-        """Per row: over KPIs, the largest of each one's :data:`AGREE`-th strongest view."""
+        """Per row: over KPIs, the largest of each one's :data:`AGREE`-th strongest distinct
+        view (:func:`distinct_units`)."""
         k, v = self.groups.shape
-        units = self.tails.units(features[:, self.groups.ravel()], capped=False)
+        z = features[:, self.groups.ravel()]
+        units = self.tails.units(z, capped=False)
         units = np.nan_to_num(units, nan=0.0).reshape(len(features), k, v)
+        units = distinct_units(units, np.abs(z).reshape(len(features), k, v))
         return np.sort(units, axis=2)[:, :, v - AGREE].max(axis=1)
 
     def __call__(self, features: np.ndarray) -> np.ndarray:
