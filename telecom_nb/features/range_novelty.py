@@ -198,7 +198,7 @@ class RangeNovelty(FeatureExtractor):
             self._roll(rows[rolled], now[rolled])
         same = now >= self.cur_id_[rows]  # a late row of an older block is ignored
         r, ys = rows[same], y[same]
-        if len(r) > 1 and not (r[1:] > r[:-1]).all():  # a sector twice: fold in row by row
+        if len(r) > 1 and not (r[1:] > r[:-1]).all() and _repeats(r):  # fold in row by row
             np.fmax.at(self.cur_max_, r, ys)
             np.fmin.at(self.cur_min_, r, ys)
             np.add.at(self.cur_n_, r, 1)
@@ -279,3 +279,11 @@ def log_p_of_z(z: np.ndarray) -> np.ndarray:
     """``-log10 p`` of a signed novelty z (the two-sided p it was made from; 0 -> 0)."""
     a = np.abs(np.nan_to_num(np.asarray(z, dtype=np.float64)))
     return np.maximum(-(log_ndtr(-a) + math.log(2.0)) / math.log(10.0), 0.0)
+
+
+def _repeats(rows: np.ndarray) -> bool:
+    """Whether a sector comes twice: only then must rows fold in one by one (the unbuffered
+    ``.at`` calls, 0.55 s of a 3,118-cell export's replay, whose rows come out of registry
+    order but each once); distinct rows in any order scatter to the same bits."""
+    s = np.sort(rows)
+    return bool((s[1:] == s[:-1]).any())
