@@ -118,7 +118,7 @@ class RangeNovelty(FeatureExtractor):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # a row with no block yet
             st = np.stack([np.nanmax(mx, axis=1), np.nanmin(mn, axis=1),
-                           np.nanmedian(mx, axis=1), np.nanmedian(mn, axis=1)], axis=1)
+                           lane_medians(mx), lane_medians(mn)], axis=1)
         return st, np.where(valid, ns, 0).sum(axis=1), valid.sum(axis=1)
 
     # -- scoring -------------------------------------------------------------------
@@ -287,3 +287,21 @@ def _repeats(rows: np.ndarray) -> bool:
     order but each once); distinct rows in any order scatter to the same bits."""
     s = np.sort(rows)
     return bool((s[1:] == s[:-1]).any())
+
+
+def lane_medians(a: np.ndarray) -> np.ndarray:
+    """``np.nanmedian(a, axis=1)`` (rows x blocks x KPIs, under 600 blocks), bit for bit,
+    from one sort: numpy's masked-array path (1.8 s of a 3,118-cell export's replay) takes
+    the two middle non-NaN values, the middle one twice when odd, and halves their sum, a sum
+    from +0.0 (so a zero median is +0.0 whichever zeros sort first); a lane of NaN only:
+    NaN. (``group_median.nanmedian_lanes`` gives -0.0 there.)"""
+    nan = np.isnan(a)
+    ordered = np.sort(np.where(nan, np.inf, a), axis=1)  # numpy's masked sort fills +inf
+    count = (~nan).sum(axis=1, keepdims=True)
+    hi = count // 2
+    lo = np.where(count % 2 == 1, hi, hi - 1)
+    with np.errstate(over="ignore", invalid="ignore"):  # huge or infinite values, as numpy
+        out = np.take_along_axis(ordered, np.concatenate([lo, hi], axis=1), axis=1)
+        out = out.sum(axis=1) / 2.0
+    out[count[:, 0] == 0] = np.nan
+    return out
