@@ -203,6 +203,17 @@ def test_distinct_sectors_out_of_registry_order_take_no_unbuffered_fold(monkeypa
     monkeypatch.setattr(range_novelty, "np", Numpy())
     part.update_view(make_view(frame.iloc[[3, 0, 5, 1, 4, 2]], ("value",)))
     assert part.cur_n_[:6].tolist() == [2] * 6
+    # rows 0..5 out of order: the first and last span them, yet no in-place slice
+    swapped = frame.iloc[[0, 2, 1, 3, 4, 5]].assign(value=[9.0, 1.0, 8.0, 0.0, 0.0, 7.0])
+    part.update_view(make_view(swapped, ("value",)))
+    monkeypatch.undo()
+    ref = RangeNovelty()
+    ref.bind(("value",))
+    for batch in (frame, frame, swapped.sort_values(S.SECTOR)):
+        ref.update_view(make_view(batch, ("value",)))
+    np.testing.assert_array_equal(part.cur_max_[:6], ref.cur_max_[:6])
+    assert ref.cur_max_[1, 0] > ref.cur_max_[2, 0]  # s1's 8 and s2's own 2 (not s1's 1)
+    monkeypatch.setattr(range_novelty, "np", Numpy())
     with pytest.raises(AssertionError, match="unbuffered"):  # a sector twice still folds
         part.update_view(make_view(frame.iloc[[3, 0, 3]], ("value",)))
 

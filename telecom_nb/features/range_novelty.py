@@ -198,18 +198,19 @@ class RangeNovelty(FeatureExtractor):
             self._roll(rows[rolled], now[rolled])
         same = now >= self.cur_id_[rows]  # a late row of an older block is ignored
         r, ys = rows[same], y[same]
-        if len(r) > 1 and not (r[1:] > r[:-1]).all() and _repeats(r):  # fold in row by row
+        rising = len(r) < 2 or bool((r[1:] > r[:-1]).all())
+        if not rising and _repeats(r):  # a sector twice: fold in row by row
             np.fmax.at(self.cur_max_, r, ys)
             np.fmin.at(self.cur_min_, r, ys)
             np.add.at(self.cur_n_, r, 1)
             return
-        if len(r) and r[-1] - r[0] == len(r) - 1:  # a live tick: rows a..b in order, in place
-            part = slice(int(r[0]), int(r[-1]) + 1)  # (no gathered copies, no scatters)
+        if rising and len(r) and r[-1] - r[0] == len(r) - 1:  # a live tick: rows a..b in
+            part = slice(int(r[0]), int(r[-1]) + 1)  # order, in place (no gathered copies)
             np.fmax(self.cur_max_[part], ys, out=self.cur_max_[part])
             np.fmin(self.cur_min_[part], ys, out=self.cur_min_[part])
             self.cur_n_[part] += 1
             return
-        # distinct sectors (a tick's rows in registry order): plain scatters, ~4x cheaper
+        # distinct sectors (in any order): plain scatters, ~4x cheaper
         self.cur_max_[r] = np.fmax(self.cur_max_[r], ys)
         self.cur_min_[r] = np.fmin(self.cur_min_[r], ys)
         self.cur_n_[r] += 1
