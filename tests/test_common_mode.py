@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from telecom_nb.features.common_mode import FIT_AFTER_NS, REFIT_NS, CommonMode
+from telecom_nb.features.common_mode import FIT_AFTER_NS, REFIT_NS, CommonMode, row_sums
 from telecom_nb.features.pipeline import KpiFeatures
 
 
@@ -200,3 +200,22 @@ def test_a_quality_shift_without_load_leaves_the_gate_shut():
         assert abs(np.median(out[n:][kind == k, 0])) < 0.5
     unknown = common.adjust(rows, times, z)  # no load family: every series opens it
     assert np.median(unknown[cluster, 1]) < 2.0
+
+
+def test_group_sums_are_add_at_bit_for_bit():
+    """The centres' sums add each group's rows in order from 0.0, as ``np.add.at`` does (a
+    pairwise sum or a matrix product rounds differently on values of mixed scale)."""
+    rng = np.random.default_rng(2)
+    for d in (1, 2, 48):
+        x = rng.standard_normal((700, d)) * 10.0 ** rng.integers(-9, 9, size=(700, d))
+        x[rng.random(x.shape) < 0.2] = -0.0
+        x[:, 0] = np.where(rng.random(700) < 0.5, -0.0, x[:, 0]) if d > 1 else x[:, 0]
+        label = rng.integers(0, 5, 700)
+        label[label == 3] = 4  # an empty group
+        want = np.zeros((5, d))
+        np.add.at(want, label, x)
+        got = row_sums(x, label, 5)
+        assert got.tobytes() == want.tobytes()
+    for d in (1, 3):  # add.at's sums start from 0.0: all -0.0 sums to 0.0
+        x = np.full((4, d), -0.0)
+        assert not np.signbit(row_sums(x, np.zeros(4, dtype=np.int64), 1)).any()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -169,3 +171,67 @@ def test_a_tick_in_registry_order_scores_as_one_in_any_order():
     ordered, reversed_ = np.concatenate(got[0]), np.concatenate(got[1])
     assert (ordered > 2.0).sum() >= 3 and ordered[-1] == 0.0
     np.testing.assert_array_equal(ordered, reversed_)
+
+
+def test_distinct_sectors_out_of_registry_order_take_no_unbuffered_fold(monkeypatch):
+    """Only a sector twice needs the row-by-row ``.at`` fold; distinct sectors in any order
+    scatter (an export's rows out of registry order each tick: 0.55 s of its replay)."""
+    from telecom_nb.features import range_novelty
+
+    class NoAt:
+        def __init__(self, ufunc):
+            self.ufunc = ufunc
+
+        def __call__(self, *args, **kwargs):
+            return self.ufunc(*args, **kwargs)
+
+        def at(self, *args):
+            raise AssertionError("unbuffered fold")
+
+    class Numpy:
+        fmax, fmin, add = NoAt(np.fmax), NoAt(np.fmin), NoAt(np.add)
+
+        def __getattr__(self, name):
+            return getattr(np, name)
+
+    ts = pd.Timestamp("2024-02-01", tz="UTC")
+    frame = pd.DataFrame({S.TIMESTAMP: ts, S.SECTOR: [f"s{i}" for i in range(6)],
+                          S.PROVINCE: "p", "value": np.arange(6.0)})
+    part = RangeNovelty()
+    part.bind(("value",))
+    part.update_view(make_view(frame, ("value",)))
+    monkeypatch.setattr(range_novelty, "np", Numpy())
+    part.update_view(make_view(frame.iloc[[3, 0, 5, 1, 4, 2]], ("value",)))
+    assert part.cur_n_[:6].tolist() == [2] * 6
+    # rows 0..5 out of order: the first and last span them, yet no in-place slice
+    swapped = frame.iloc[[0, 2, 1, 3, 4, 5]].assign(value=[9.0, 1.0, 8.0, 0.0, 0.0, 7.0])
+    part.update_view(make_view(swapped, ("value",)))
+    monkeypatch.undo()
+    ref = RangeNovelty()
+    ref.bind(("value",))
+    for batch in (frame, frame, swapped.sort_values(S.SECTOR)):
+        ref.update_view(make_view(batch, ("value",)))
+    np.testing.assert_array_equal(part.cur_max_[:6], ref.cur_max_[:6])
+    assert ref.cur_max_[1, 0] > ref.cur_max_[2, 0]  # s1's 8 and s2's own 2 (not s1's 1)
+    monkeypatch.setattr(range_novelty, "np", Numpy())
+    with pytest.raises(AssertionError, match="unbuffered"):  # a sector twice still folds
+        part.update_view(make_view(frame.iloc[[3, 0, 3]], ("value",)))
+
+
+def test_ring_medians_are_numpys_nanmedian_bit_for_bit():
+    """The blocks' medians come from one sort, not numpy's masked-array nanmedian: the same
+    numbers, a zero median +0.0 whichever zeros sort first, a lane of NaN only NaN."""
+    from telecom_nb.features.range_novelty import lane_medians
+
+    rng = np.random.default_rng(4)
+    for t in range(60):
+        shape = (int(rng.integers(1, 60)), int(rng.integers(1, 30)), int(rng.integers(1, 5)))
+        a = rng.standard_normal(shape) * 10.0 ** rng.integers(-5, 5, size=shape)
+        a[rng.random(shape) < 0.4] = np.nan
+        a[rng.random(shape) < 0.2] = [0.0, -0.0, np.inf, 1.7e308][t % 4]
+        a = np.round(a) if t % 3 == 0 else a  # ties
+        a[0] = np.nan
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            want = np.nanmedian(a, axis=1)
+        assert lane_medians(a).tobytes() == want.tobytes()

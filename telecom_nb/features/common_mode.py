@@ -113,14 +113,27 @@ def kmeans(x: np.ndarray, k: int) -> np.ndarray:
     for _ in range(ITERATIONS):
         sizes = np.bincount(label, minlength=k)
         keep = sizes > 0
-        centres = np.zeros((k, x.shape[1]))
-        np.add.at(centres, label, x)
-        centres = centres[keep] / sizes[keep, None]
+        centres = row_sums(x, label, k)[keep] / sizes[keep, None]
         new = nearest_centre(x, centres)
         if np.array_equal(new, label):
             break
         label, k = new, len(centres)
     return centres
+
+
+def row_sums(x: np.ndarray, label: np.ndarray, k: int) -> np.ndarray:
+    """(k x dims) sums of ``x``'s rows by ``label``, bit for bit ``np.add.at``'s (which adds
+    row by row in order from 0.0, unbuffered: 1.0 s of a 3,118-cell export's replay; this is
+    6-8x cheaper). A sum down the slow axis of a C-ordered block adds whole rows in order
+    (numpy sums pairwise along the fast axis only: one column takes ``cumsum``, in order by
+    definition); ``+ 0.0`` turns an all -0.0 column's -0.0 into add.at's 0.0."""
+    out = np.zeros((k, x.shape[1]))
+    for c in range(k):  # k <= MAX_GROUPS
+        mine = np.ascontiguousarray(x[label == c])
+        if len(mine):
+            total = mine.sum(axis=0) if mine.shape[1] > 1 else np.cumsum(mine, axis=0)[-1]
+            out[c] = total + 0.0
+    return out
 
 
 def nearest_centre(x: np.ndarray, centres: np.ndarray) -> np.ndarray:
