@@ -63,15 +63,25 @@ from telecom_nb.features.level_shift_bins import (
     window_mean,
 )
 from telecom_nb.features.level_shift_one import derive_one, grow_one, learn_one, shift_one
+from telecom_nb.features.level_shift_week import (
+    POOL_WEEK_STATE,
+    derive_week,
+    fold,
+    grow_week,
+    guard,
+    learn_week,
+    repeats,
+    reset_week,
+)
 from telecom_nb.features.scaling import scaled_view, spread_floors
 from telecom_nb.features.seasonal import Z_CLIP
 from telecom_nb.features.view import BatchView
 from telecom_nb.sector_index import grow_rows, known_rows
 
 #: the references rows opened while scored: (state rows, their bins, per window
-#: (reference, spread, spread count)); None: no row opened a bin
+#: (reference, spread, spread count, week-ago mean)); None: no row opened a bin
 Opened = tuple[np.ndarray, np.ndarray,
-               list[tuple[np.ndarray, np.ndarray, np.ndarray]]] | None
+               list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]] | None
 
 
 def _opened_here(opened: Opened, rows: np.ndarray, b: np.ndarray) -> np.ndarray | None:
@@ -97,7 +107,7 @@ class LevelShift(FeatureExtractor):
 
     #: state newer than some checkpoints: derived by :meth:`derive_added_state`
     _state_added: tuple[str, ...] = ("cur_max_", "cur_min_", "ring_max_", "ring_min_",
-                                     "held_z_", "held_id_", *ONE_STATE)
+                                     "held_z_", "held_id_", *ONE_STATE, *POOL_WEEK_STATE)
 
     def derive_added_state(self, names: Sequence[str]) -> None:
         """A checkpoint older than the trimmed hour: each stored bin's mean stands for its
@@ -111,6 +121,8 @@ class LevelShift(FeatureExtractor):
             self._derive_extremes()
         if set(ONE_STATE) & set(names):
             derive_one(self)
+        if set(POOL_WEEK_STATE) & set(names):
+            derive_week(self)
 
     def _derive_extremes(self) -> None:
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -147,6 +159,7 @@ class LevelShift(FeatureExtractor):
         self.pspread_n_ = np.zeros((0, w, PARTIAL_ROWS, k))
         self.week_ = np.full((0, w, k), np.nan)  # the whole-bin reference's week-ago means
         self.ring_wz_ = np.full((0, RING, k), np.nan)  # each bin's z against its week before
+        reset_week(self, w, k)  # a pool's (level_shift_week)
         self.floors_ = spread_floors(self.kpis_ or ())
         #: set by the pipeline: at most a few series (otherwise nothing is computed)
         self.active = True
@@ -193,14 +206,14 @@ class LevelShift(FeatureExtractor):
 
     def transform_view(self, view: BatchView) -> np.ndarray:
         """The shift z of each KPI, then its held z (:mod:`.held_level`)."""
-        z, rows, known, opened = self._shift(view)
+        z, rows, known, opened, wz = self._shift(view)
         held = np.zeros_like(z)
         if known.any():
             r, b = rows[known], bin_ids(view)[known]
             held[known] = held_read(z[known], r, b, self.held_z_, self.held_id_)
         # read by update_view (a cache: snapshot.TRANSIENT); a fleet's part (inactive)
         # keeps nothing, so a learned batch's arrays are released
-        self._last = (view, z, opened) if self.active else None
+        self._last = (view, z, opened, wz) if self.active else None
         return np.hstack([z, held])
 
     def held_series(self, b: np.ndarray, z: np.ndarray) -> np.ndarray:
@@ -211,52 +224,60 @@ class LevelShift(FeatureExtractor):
         held_learn(z, r, b, self.held_z_, self.held_id_)
         return held
 
-    def _shift(self, view: BatchView) -> tuple[np.ndarray, np.ndarray, np.ndarray, Opened]:
-        """The shift z of each row and KPI, the rows' state rows, which are known, and the
-        references of the bins a pool's rows open (:meth:`_roll` keeps them)."""
+    def _shift(self, view: BatchView) -> tuple[np.ndarray, np.ndarray, np.ndarray, Opened,
+                                               np.ndarray | None]:
+        """The shift z of each row and KPI, the rows' state rows, which are known, the
+        references of the bins a pool's rows open (:meth:`_roll` keeps them) and a pool's
+        rows' z against the week before (NaN: none; None: not a pool)."""
         y = self._scaled(view)
         out = np.zeros_like(y)
         rows = self.rows(view)
         known = known_rows(rows, len(self.cur_bin_))
         if not self.active or not known.any():
-            return out, rows, np.zeros_like(known), None
+            return out, rows, np.zeros_like(known), None, None
         if len(self.registry) == 1:  # one series: a bin's first rows, the week before
             out[known], pending = shift_one(self, y[known], bin_ids(view)[known])
-            return out, rows, known, pending
+            return out, rows, known, pending, None
         r = rows[known]
         b = bin_ids(view)[known]
         good = np.isfinite(y[known])
         fresh = np.flatnonzero(b > self.cur_bin_[r])  # a row opening a bin reads its reference
-        zs, opens = [], []
+        repeat = repeats(self, r, b)  # the week guard (level_shift_week)
+        zs, opens, wz = [], [], None
         for w, bins in enumerate(WINDOWS):
             total, count, hi, lo = self._recent(r, b, y[known], bins)
             ref, spread, spread_n = self.ref_[r, w], self.spread_[r, w], self.spread_n_[r, w]
+            week = self.pool_week_[r, w]
             if len(fresh):
-                ref, spread, spread_n = ref.copy(), spread.copy(), spread_n.copy()
+                ref, spread, spread_n, week = (a.copy() for a in (ref, spread, spread_n, week))
                 opens.append(self._next_reference(r[fresh], b[fresh], w, bins))
-                ref[fresh], spread[fresh], spread_n[fresh] = opens[-1]
+                ref[fresh], spread[fresh], spread_n[fresh], week[fresh] = opens[-1]
             scale = np.maximum(spread, self.floors_)
             mean = window_mean(total, count, hi, lo, TRIMMED[w])
             with np.errstate(invalid="ignore", divide="ignore"):
                 z = (mean - ref) / scale
+                zk = (mean - week) / scale
             good = good & (spread_n >= MIN_SCALE_BINS) & np.isfinite(z)
-            zs.append(z)
+            wz = fold(wz, zk)
+            zs.append(guard(z, zk, repeat))
         hour, recent = zs
         # the hour's shift counts as far as the last bins show it too (its memory must not
         # outlive a fault: an outage's hour stays low for an hour after it ends)
         z = agree(hour, recent)
         out[known] = np.where(good, np.clip(z, -Z_CLIP, Z_CLIP), 0.0)
         opened = (r[fresh], b[fresh], opens) if len(fresh) else None
-        return out, rows, known, opened
+        week_z = np.full_like(y, np.nan)
+        week_z[known] = wz
+        return out, rows, known, opened, week_z
 
     def update_view(self, view: BatchView) -> None:
         if not self.active:
             return
         last = getattr(self, "_last", None)
         if last is not None and last[0] is view:
-            z, opened = last[1], last[2]
+            z, opened, wz = last[1], last[2], last[3]
         else:
-            z, _, _, opened = self._shift(view)
+            z, _, _, opened, wz = self._shift(view)
         self._last = None
         y = self._scaled(view)
         rows = self.registry.register(view.sector_ids)
@@ -273,6 +294,7 @@ class LevelShift(FeatureExtractor):
         rolled = b > self.cur_bin_[rows]
         if rolled.any():
             self._roll(rows[rolled], b[rolled], opened)
+        learn_week(self, rows, b, wz)
         same = b == self.cur_bin_[rows]  # a late row of an older bin is ignored
         r, ys = rows[same], y[same]
         ok = np.isfinite(ys) & (ys != 0.0)
@@ -302,13 +324,14 @@ class LevelShift(FeatureExtractor):
         self.cur_max_[rows] = -np.inf
         self.cur_min_[rows] = np.inf
         for w, bins in enumerate(WINDOWS):
-            self.ref_[rows, w], self.spread_[rows, w], self.spread_n_[rows, w] = (
-                self._next_reference(rows, b, w, bins) if kept is None
-                else tuple(a[kept] for a in opened[2][w]))
+            (self.ref_[rows, w], self.spread_[rows, w], self.spread_n_[rows, w],
+             self.pool_week_[rows, w]) = (self._next_reference(rows, b, w, bins) if kept is None
+                                          else tuple(a[kept] for a in opened[2][w]))
 
     def _next_reference(self, rows: np.ndarray, b: np.ndarray, w: int,
-                        bins: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Reference, smoothed spread and its count once bin ``b`` opens, for window ``w``
+                        bins: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Reference, smoothed spread, its count and the week-ago mean (the pool's week
+        guard, :mod:`.level_shift_week`) once bin ``b`` opens, for window ``w``
         of ``bins`` bins (state unchanged): the previous days' bins are all closed, so a
         row opening a bin can read them before its learning rolls the bin (one series and
         pools alike: ``level_shift_kernel.shift_pass`` rolls first).
@@ -345,7 +368,8 @@ class LevelShift(FeatureExtractor):
                                          np.where(pending, c_min, np.inf)))
         means = window_mean(w_sum, w_n, hi, lo, TRIMMED[w])
         valid = (~np.isnan(means)).sum(axis=1)
-        return reference(means, valid, self.spread_[rows, w], self.spread_n_[rows, w])
+        ref, spread, n = reference(means, valid, self.spread_[rows, w], self.spread_n_[rows, w])
+        return ref, spread, n, means[:, DAYS - 1]
 
     def _grow(self, n: int) -> None:
         if len(self.cur_bin_) >= n:
@@ -366,4 +390,5 @@ class LevelShift(FeatureExtractor):
         self.spread_ = grow_rows(self.spread_, n, 0.0)
         self.spread_n_ = grow_rows(self.spread_n_, n, 0.0)
         grow_one(self, n)
+        grow_week(self, n)
 
