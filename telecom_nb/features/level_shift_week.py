@@ -6,7 +6,8 @@ of the previous 7 days' same window only, which knows no weekday: a pool's weeke
 weekend load ~0.8 of a weekday's) reads as a level shift on every cell at once, and its rows
 make the tail of the shift null every cell is read against (few-series ``lte5`` seeds
 3005-3007: weekend rows are ~1/3 of the normal rows and ~1/2 of those over the users / PRB
-null's 99th percentile). A shape seen twice (the week before matched its own week before) is
+null's 99th percentile, most of them the first weekend's, which no week before can
+read). A shape seen twice (the week before matched its own week before) is
 no shift; a fault a week before (far from its own week before) hides nothing now. The guard
 needs two weeks of bins before it reads: nothing moves before a pool's day 14.
 
