@@ -1,12 +1,15 @@
-"""A pool's week guard: a weekend seen a week before is no level shift; a fault is."""
+"""A pool's week guard: a weekend seen a week before is no level shift; a fault is, on a
+weekend or a weekday."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 from test_level_shift import _hourly, _pool_z
 
 from telecom_nb import schema
+from telecom_nb.features import level_shift_week
 from telecom_nb.features.level_shift import LevelShift
 from telecom_nb.features.level_shift_week import POOL_WEEK_STATE
 
@@ -39,6 +42,25 @@ def test_a_weekend_seen_twice_is_no_shift_but_a_fault_on_it_is():
     first = weekend & (day < 7) & (day >= 5)
     assert np.median(z[first, 0]) < -2  # no week before: the first weekend is a drop
     assert np.median(z[start + 1 : start + 8, 1]) < -4  # a fault on a weekend is far
+
+
+def test_a_weekday_shift_keeps_its_days_z(monkeypatch: pytest.MonkeyPatch):
+    """Week57's guard took the nearer of the days' z and the week before's on every row
+    whose week before repeated: a shift reads far against both, so the nearer shrank it as
+    much as the noise (few-series level-shift row recall down on every multi-week set). The
+    week before's z is read only where it is under half the days': a weekday's fault
+    (its week before ordinary) keeps its days' z, and fewer rows move."""
+    frames = [_hourly(28, s, f"c{s}") for s in range(2)]
+    start = 22 * 24 + 9  # 2026-03-24, a Tuesday: the week before was ordinary
+    frames[1].loc[start : start + 7, "traffic"] *= 0.6
+    _, z = _pool_z(frames)
+    monkeypatch.setattr(level_shift_week, "WEEK_GUARD", False)
+    _, plain = _pool_z(frames)
+    fault = slice(start + 1, start + 8)
+    np.testing.assert_array_equal(z[fault, 1], plain[fault, 1])  # week57: 6.25 vs 6.86 mean
+    assert np.median(z[fault, 1]) < -4
+    late = slice(14 * 24, None)
+    assert (z[late] != plain[late]).mean() < 0.25  # week57: 0.31 (here 0.15)
 
 
 def test_an_old_checkpoint_starts_the_pool_guard_empty():
