@@ -173,3 +173,18 @@ def make_runner(source: Source, detector: Detector, sinks: Iterable[Sink] = (), 
     """A runner over a tick for the source's KPIs (the schema's four by default)."""
     kpis = getattr(source, "kpis", None) or schema.KPIS
     return Runner(source, Tick(detector, kpis, alarms=alarms), sinks, **kwargs)
+
+
+def hourly_iforest(start: pd.Timestamp):
+    """The default detector bound to three KPIs whose cadence has read two rows an hour
+    apart from ``start`` (``first_time_`` set): the part schedule's cadence and age gates
+    read from here by setting ``_fit_time``."""
+    from telecom_nb.detectors import make_detector
+
+    det = make_detector("iforest")
+    det.features_.bind(("a", "b", "c"))
+    cadence = det.features_.parts_[0].cadence_
+    cadence.observe(pd.DatetimeIndex([start]))
+    cadence.observe(pd.DatetimeIndex([start + pd.Timedelta("1h")]))
+    det.first_time_ = start
+    return det, cadence

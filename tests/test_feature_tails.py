@@ -209,17 +209,12 @@ def test_without_the_spacing_rule_the_deepest_level_keeps_its_excesses_scale():
 
 def test_a_fleet_s_max_reads_free_tails_after_two_days_of_data_15_minutes_or_more_apart():
     import pandas as pd
+    from pipeline_fakes import hourly_iforest
 
-    from telecom_nb.detectors import make_detector
     from telecom_nb.detectors.part_schedule import FREE_TAILS_AFTER
 
-    det = make_detector("iforest")
-    det.features_.bind(("a", "b", "c"))
-    cadence = det.features_.parts_[0].cadence_
     start = pd.Timestamp("2026-05-04", tz="UTC")
-    cadence.observe(pd.DatetimeIndex([start]))
-    cadence.observe(pd.DatetimeIndex([start + pd.Timedelta("1h")]))
-    det.first_time_ = start
+    det, cadence = hourly_iforest(start)
     det._fit_time = start + FREE_TAILS_AFTER - pd.Timedelta("1h")
     assert not det._free_tails()  # a young window's deep tail: its baselines' cold start
     det._fit_time = start + FREE_TAILS_AFTER

@@ -63,16 +63,12 @@ def test_forest_model_scores_the_views_part_in_a_fleet_only():
 
 def test_the_views_part_is_a_fleet_s_with_free_tails_at_an_hourly_cadence_or_slower():
     import pandas as pd
+    from pipeline_fakes import hourly_iforest
 
     from telecom_nb.detectors.part_schedule import FREE_TAILS_AFTER
 
-    det = make_detector("iforest")
-    det.features_.bind(("a", "b", "c"))
-    cadence = det.features_.parts_[0].cadence_
     start = pd.Timestamp("2026-05-04", tz="UTC")
-    cadence.observe(pd.DatetimeIndex([start]))
-    cadence.observe(pd.DatetimeIndex([start + pd.Timedelta("1h")]))
-    det.first_time_ = start
+    det, cadence = hourly_iforest(start)
     det._fit_time = start + FREE_TAILS_AFTER - pd.Timedelta("1h")
     assert not det._views_part()  # no free tails yet
     det._fit_time = start + FREE_TAILS_AFTER
