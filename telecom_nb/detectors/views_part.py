@@ -63,18 +63,25 @@ class ViewsPart:
         if not groups:
             return None
         groups = np.asarray(groups, dtype=np.int64)
-        part = cls(groups, tails.select(groups.ravel()), TailCalibrator.fit(np.zeros(1)))
-        return cls(groups, part.tails, TailCalibrator.fit(part.statistic(ref),
-                                                          continues=continues))
+        own = tails.select(groups.ravel())
+        null = TailCalibrator.fit(agreed_views(groups, own, ref), continues=continues)
+        return cls(groups, own, null)
 
     def statistic(self, features: np.ndarray) -> np.ndarray:
         """Per row: over KPIs, the largest of each one's :data:`AGREE`-th strongest view."""
-        k, v = self.groups.shape
-        units = self.tails.units(features[:, self.groups.ravel()], capped=False)
-        units = np.nan_to_num(units, nan=0.0).reshape(len(features), k, v)
-        return np.sort(units, axis=2)[:, :, v - AGREE].max(axis=1)
+        return agreed_views(self.groups, self.tails, features)
 
     def __call__(self, features: np.ndarray) -> np.ndarray:
         """``-log10(2 p)`` of each row's statistic, 0 under :data:`MIN_LOG_P`."""
         log_p = self.null(self.statistic(features)) - PENALTY
         return np.where(log_p >= MIN_LOG_P, log_p, 0.0)
+
+
+def agreed_views(groups: np.ndarray, tails: FeatureTails, features: np.ndarray) -> np.ndarray:
+    """Per row: over KPIs (``groups``: each one's view columns, ``tails`` theirs in
+    ``groups.ravel()`` order), the largest of each one's :data:`AGREE`-th strongest view in
+    tail units -- the part's statistic, read by its fit before a null exists."""
+    k, v = groups.shape
+    units = tails.units(features[:, groups.ravel()], capped=False)
+    units = np.nan_to_num(units, nan=0.0).reshape(len(features), k, v)
+    return np.sort(units, axis=2)[:, :, v - AGREE].max(axis=1)

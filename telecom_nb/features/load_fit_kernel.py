@@ -104,7 +104,6 @@ def fitted_rows(fit, rows: np.ndarray, x: np.ndarray, ridge: np.ndarray
     return fitted, failed
 
 
-
 def learn_rows(fit, rows: np.ndarray, x: np.ndarray, taught: np.ndarray, ok: np.ndarray,
                resid: np.ndarray, read: np.ndarray, keep: np.ndarray | None,
                forget: np.ndarray | None) -> bool:
