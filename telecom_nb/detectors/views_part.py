@@ -44,8 +44,8 @@ AGREE = 2
 PENALTY = math.log10(2.0)
 #: readings under this ``-log10 p`` are 0 (the part's body stays out of the final null's)
 MIN_LOG_P = 2.0
-#: rows whose load family is under this ``ln`` of its sector's usual level read 0 (a quarter)
-QUIET_LOAD = math.log(0.25)
+#: rows whose load family is under this ``ln`` of its sector's usual level read 0 (0.3 of it)
+QUIET_LOAD = math.log(0.3)
 
 
 def view_groups(names: list[str], kpis: list[str]) -> tuple[tuple[int, ...], ...]:
