@@ -88,3 +88,24 @@ def test_the_views_part_is_a_fleet_s_with_free_tails_at_an_hourly_cadence_or_slo
     for minutes in (90, 120, 150):
         cadence.observe(pd.DatetimeIndex([start + pd.Timedelta(minutes, unit="min")]))
     assert cadence.step == pd.Timedelta("30min") and not det._views_part()
+
+
+def test_the_replay_and_a_batch_score_hand_each_rows_load_to_the_records():
+    from test_features import batches, fleet
+
+    table = fleet(n_sectors=12, days=2, seed=7)
+    det = make_detector("iforest", n_estimators=10)
+    det._load_view = lambda view: np.arange(len(view), dtype=float)  # one number a row
+    seen = []
+    record = det._record_score
+
+    def recorded(model, x, loads=None):
+        seen.append((len(x), loads))
+        return record(model, x, loads)
+
+    det._record_score = recorded
+    det.score_stream(table)
+    assert seen and all(loads is not None and len(loads) == n for n, loads in seen)
+    seen.clear()
+    det.score(batches(table)[-1])
+    assert len(seen) == 1 and (seen[0][1] == np.arange(seen[0][0])).all()
