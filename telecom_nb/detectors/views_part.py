@@ -23,7 +23,9 @@ were then exactly main's). Hourly or slower fleets with free tails only
 A row whose load is under :data:`QUIET_LOAD` of its sector's usual
 (:mod:`~telecom_nb.features.load_level`) reads 0: there a ratio is a few attempts, and where
 its hour, its peers and its previous tick usually read the same value each view reads the
-same ``x / floor`` -- agreement that is one evidence, not two (hourly worlds' false rows).
+same ``x / floor`` -- agreement that is one evidence, not two. On four hourly tuning worlds
+(OSS o3050, o3051, o3070, vendor t3017) it took 17 of the 395 false rows and no event (two
+night-time interference rows, whose events other rows kept).
 """
 
 from __future__ import annotations
