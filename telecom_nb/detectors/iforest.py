@@ -247,12 +247,14 @@ class IsolationForestDetector(RatioSwitch, PartSchedule, CalendarParams, ForestP
             cache = self._row_cache = RowCache()
         return cache
 
-    def _record_score(self, model: ForestAndZ, features: np.ndarray) -> np.ndarray | None:
+    def _record_score(self, model: ForestAndZ, features: np.ndarray,
+                      loads: np.ndarray | None = None) -> np.ndarray | None:
         """The strongest record of a value (range novelty) or of a level (the level
         record), or a fleet's views part (:mod:`.views_part`), as a score; None: none.
         The views part is read here, not in the max of parts: the final calibration of
         that max reads one more part's rows as its body's and discounts them (t3017, an
-        hourly world: in the max, events and false rows exactly main's)."""
+        hourly world: in the max, events and false rows exactly main's); ``loads``: the
+        rows' loads (:meth:`_load_view`), which it reads."""
         out = None
         if model.novelty is not None:
             # the strongest of 2 x k one-sided records: Bonferroni over them (a record of
@@ -265,9 +267,13 @@ class IsolationForestDetector(RatioSwitch, PartSchedule, CalendarParams, ForestP
             level = bonferroni(log_p, len(model.record))
             out = level if out is None else np.maximum(out, level)
         if model.views is not None:  # a fleet's views part, read on its own null
-            views = model.views(model.base(features))
+            views = model.views(model.base(features), loads)
             out = views if out is None else np.maximum(out, views)
         return out
+
+    def _load_view(self, view) -> np.ndarray | None:
+        """Each row's load against its sector's usual where the views part is fitted."""
+        return self.features_.load_level(view) if self._views_part() else None
 
     def _zero_state_score(self, model: ForestAndZ, features: np.ndarray,
                           zeros: np.ndarray | None) -> np.ndarray | None:

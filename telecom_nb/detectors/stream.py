@@ -58,6 +58,7 @@ def score_stream(
     routine: list[np.ndarray | None] = []  # each segment piece's routine flags
     silence: list[np.ndarray | None] = []  # and its zero-run readings (silence_part.py)
     zeros: list[np.ndarray | None] = []  # and its exact-zero states (zero_part.py)
+    loads: list[np.ndarray | None] = []  # and its rows' loads (views_part.py)
     pending = [0]  # rows in segment
 
     def flush() -> None:
@@ -67,6 +68,7 @@ def score_stream(
             flags = _joined(segment, routine, bool)
             quiet = _joined(segment, silence, np.float64)
             states = _joined(segment, zeros, bool)
+            levels = _joined(segment, loads, np.float64)  # a None piece: usual load
             parts.append(
                 det._score_features(
                     x,
@@ -75,12 +77,14 @@ def score_stream(
                     silence=quiet,
                     explain_from=explain_from,
                     zeros=states,
+                    loads=levels,
                 )
             )
             segment.clear()
             routine.clear()
             silence.clear()
             zeros.clear()
+            loads.clear()
 
     pairs = progress_bar(
         itertools.pairwise(bounds),
@@ -98,6 +102,7 @@ def score_stream(
         routine.append(det._routine_view(view, x, update=False))  # as score() says
         silence.append(det._silence_view(view, update=False))
         zeros.append(det._zero_view(view))
+        loads.append(det._load_view(view))
         pending[0] += len(x)
         job = det._learn_view(view, x)
         if job is not None or pending[0] >= SCORE_ROWS:
@@ -122,6 +127,7 @@ def score_stream(
         routine.append(flags)
         silence.append(quiet)
         zeros.append(det._zero_flags(whole.raw[a:stop], series.usual))
+        loads.append(None)  # one series: no fleet's load
         # the loop's own question at the row: before the first model, whether the window
         # now holds enough warm rows (_next_due's row is only the first that may)
         if due is not None and det._due(whole.timestamps[due]):

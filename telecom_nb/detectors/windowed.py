@@ -150,9 +150,14 @@ class WindowedDetector(KpiBirths, RetrainJobs, RetrainTiming, SilenceRows, Routi
         retrain scores a few rows' predecessors alone, ``fit_inputs``)."""
         raise NotImplementedError
 
-    def _record_score(self, model: Any, features: np.ndarray) -> np.ndarray | None:
+    def _record_score(self, model: Any, features: np.ndarray,
+                      loads: np.ndarray | None = None) -> np.ndarray | None:
         """Records of a value or a level, already a score (``-log10 p`` of their own, not
-        calibrated with the raw score); None = none."""
+        calibrated with the raw score); None = none. ``loads``: :meth:`_load_view`'s."""
+        return None
+
+    def _load_view(self, view: BatchView) -> np.ndarray | None:
+        """(rows,) each row's load against its sector's usual for a part that reads it."""
         return None
 
     def _shift_score(self, model: Any, features: np.ndarray) -> np.ndarray | None:
@@ -251,13 +256,14 @@ class WindowedDetector(KpiBirths, RetrainJobs, RetrainTiming, SilenceRows, Routi
         return self._score_features(x, batch.index,
                                     routine=self._routine_view(view, x, update=False),
                                     silence=self._silence_view(view, update=False),
-                                    zeros=self._zero_view(view))
+                                    zeros=self._zero_view(view), loads=self._load_view(view))
 
     def _score_features(self, x: np.ndarray, index: pd.Index, fitted: Fitted | None = None,
                         routine: np.ndarray | None = None,
                         silence: np.ndarray | None = None,
                         explain_from: float | None = None,
-                        zeros: np.ndarray | None = None) -> Scores:
+                        zeros: np.ndarray | None = None, loads: np.ndarray | None = None
+                        ) -> Scores:
         """The rows' scores; ``explain_from``: the alarm threshold of a caller that reads
         the contributions of flagged rows only (a replay: the top KPI), which are then
         computed for the rows scoring at least that and the detector's own flagged rows,
@@ -270,7 +276,7 @@ class WindowedDetector(KpiBirths, RetrainJobs, RetrainTiming, SilenceRows, Routi
         else:
             raw = self._raw_score(fitted.model, x)
             score = fitted.calibrator(raw)
-            records = self._record_score(fitted.model, x)
+            records = self._record_score(fitted.model, x, loads)
             if silence is not None:  # the zero-run record: a record too (silence_part.py)
                 records = silence if records is None else np.maximum(records, silence)
             state = self._zero_state_score(fitted.model, x, zeros)  # (zero_part.py)
