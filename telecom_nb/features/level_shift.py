@@ -63,6 +63,7 @@ from telecom_nb.features.level_shift_bins import (
     window_mean,
 )
 from telecom_nb.features.level_shift_one import derive_one, grow_one, learn_one, shift_one
+from telecom_nb.features.level_shift_pool import net_of_pool
 from telecom_nb.features.scaling import scaled_view, spread_floors
 from telecom_nb.features.seasonal import Z_CLIP
 from telecom_nb.features.view import BatchView
@@ -201,6 +202,10 @@ class LevelShift(FeatureExtractor):
         # read by update_view (a cache: snapshot.TRANSIENT); a fleet's part (inactive)
         # keeps nothing, so a learned batch's arrays are released
         self._last = (view, z, opened) if self.active else None
+        if known.any() and len(self.registry) > 1:  # a young pool's calendar day: no shift
+            z = z.copy()
+            z[known] = net_of_pool(z[known], view.ns()[known], rows[known],
+                                   bin_ids(view)[known], self.ring_id_, len(self.registry))
         return np.hstack([z, held])
 
     def held_series(self, b: np.ndarray, z: np.ndarray) -> np.ndarray:
