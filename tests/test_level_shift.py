@@ -257,7 +257,9 @@ def test_one_hourly_series_reads_each_hour_against_its_own_days():
     (the compiled pass rolled after scoring, so one hourly series read each hour against
     the hour before's days: normal |z| q99 ~10), the same z as the pool's, bit for bit,
     until a week is kept: then one series' z is the nearer of the days' and the week
-    before's (never larger where the pool's reads a shift)."""
+    before's (never larger where the pool's reads a shift). The pool's rows are fed one at a
+    time: a timestamp's batch of a young pool reads its z net of the pool's common move
+    (:mod:`~telecom_nb.features.level_shift_pool`), which one series has not."""
     frames, start = _hourly_pool()
     one = frames[1]
     if numba:
@@ -265,7 +267,9 @@ def test_one_hourly_series_reads_each_hour_against_its_own_days():
     else:
         features, x = _loop(one)
     z = x[:, _shift_col(features)]
-    pool = _pool_z(frames)[1][:, 1]
+    frame = pd.concat(frames).sort_values(schema.TIMESTAMP, kind="stable").reset_index(drop=True)
+    pooled, xp = loop_features(frame, ["traffic"])
+    pool = xp[:, _shift_col(pooled)].reshape(-1, len(frames))[:, 1]
     week = 7 * 24  # from the first hour with its hour a week before
     np.testing.assert_array_equal(z[:week], pool[:week])
     assert (np.abs(z) <= np.abs(pool))[pool != 0].all()
