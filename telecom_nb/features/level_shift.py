@@ -193,7 +193,8 @@ class LevelShift(FeatureExtractor):
         return p_sum + c_sum, p_n + c_n, hi, lo
 
     def transform_view(self, view: BatchView) -> np.ndarray:
-        """The shift z of each KPI, then its held z (:mod:`.held_level`)."""
+        """The shift z of each KPI, then its held z (:mod:`.held_level`); a young pool's
+        shift z net of its cells' common move (:mod:`.level_shift_pool`), its held z not."""
         z, rows, known, opened = self._shift(view)
         held = np.zeros_like(z)
         if known.any():
