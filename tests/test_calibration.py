@@ -7,12 +7,7 @@ import pytest
 from sklearn.ensemble import IsolationForest
 
 from telecom_nb.alarms.threshold import effective_threshold, flag, threshold_for_rate
-from telecom_nb.detectors.calibration import (
-    DEEP_SHOULDER,
-    MAX_SCORE,
-    SEEN_FLOOR,
-    TailCalibrator,
-)
+from telecom_nb.detectors.calibration import MAX_SCORE, SEEN_FLOOR, TailCalibrator
 
 
 def test_tail_probability_is_monotone_finite_and_extrapolates():
@@ -194,31 +189,6 @@ def test_an_incident_counts_once_however_many_rows_it_lasts():
     assert rows(fault)[0] < 2.0
     assert seen(fault)[0] == pytest.approx(-np.log10(3 / 10_001.0))
     assert seen(fault)[0] > 3.0
-
-
-def test_the_deep_spacing_counts_an_excursion_once():
-    rng = np.random.default_rng(9)
-    window = rng.exponential(size=10_000)  # a max of calibrated parts: exponential tail
-    for start in np.linspace(500, 9000, 4).astype(int):  # four past incidents, 30 rows
-        window[start:start + 30] = rng.uniform(5.0, 8.0, 30)  # each, beyond the 99 %
-    deep = TailCalibrator.fit(window, heavy_tails=True, spacings=DEEP_SHOULDER)
-    opened = deep.with_opening_deep(window, _before(window))
-    probe = np.array([8.0])
-    # counted row by row the incidents' 120 rows fill the 95-99 % band: a heavier tail
-    # and the next incident reads lower; counted once each, the shoulder's tail is kept
-    shoulder = TailCalibrator.fit(window, heavy_tails=True)
-    assert deep.tail_scale > 1.5
-    assert opened.tail_scale == pytest.approx(shoulder.tail_scale)
-    assert opened(probe)[0] > deep(probe)[0] + 0.5 and opened(probe)[0] > 3.0
-    assert opened.anchor == deep.anchor  # the body and anchor are untouched
-    np.testing.assert_array_equal(opened(np.array([0.5, 2.0])), deep(np.array([0.5, 2.0])))
-    # isolated normal rows each open an excursion: no incident, the same tail
-    clean = rng.exponential(size=10_000)
-    plain = TailCalibrator.fit(clean, heavy_tails=True, spacings=DEEP_SHOULDER)
-    assert plain.with_opening_deep(clean, _before(clean)).tail_scale == pytest.approx(
-        plain.tail_scale, rel=0.1)
-    # too few openings to read a spacing: unchanged
-    assert deep.with_opening_deep(window, np.full(len(window), np.inf)) is deep
 
 
 @pytest.mark.parametrize("name", ["robust_z", "iforest"])

@@ -83,9 +83,6 @@ MIN_DECLUSTERED = 100
 #: a few series' score null: a raw score reached by this many excursions of the window
 #: reads no rarer than they make it (:meth:`TailCalibrator.with_seen`)
 SEEN_FLOOR = 2
-#: fewer rows opening an excursion than this: the deep spacing is read on every row
-#: (:meth:`TailCalibrator.with_opening_deep`)
-MIN_OPENINGS = 20
 
 
 @dataclass(frozen=True)
@@ -142,33 +139,6 @@ class TailCalibrator:
         opens = ~(np.asarray(previous_raw, dtype=np.float64) > self.anchor)
         seen = np.sort(raw[opens & np.isfinite(raw) & (raw > self.anchor)])
         return dataclasses.replace(self, seen_floor=int(k), seen=seen)
-
-    def with_opening_deep(self, raw_scores: np.ndarray, previous_raw: np.ndarray,
-                          least: int = MIN_OPENINGS) -> TailCalibrator:
-        """This null (fitted with :data:`DEEP_SHOULDER`) with its deep spacing read on the
-        rows that open an excursion beyond the anchor (``previous_raw`` not beyond it, as
-        :meth:`with_seen` counts them): the tail's scale is the larger of the shoulder's
-        and the openings' 95-99 % spacing (their excess's 80 % quantile over ln 5: the
-        exponential's, memoryless). Counted row by row, a few series' past incidents (a
-        service's KPIs ~2 spreads off for 20-30 rows: 2-3 % of a window) and its slow
-        parts' excursions fill the 95-99 % band and widen the tail, so the next incident
-        reads 0.3-1 lower (few_series ``cdn24``: a smoothed-z peak of 3.5 read 2.7); the
-        shoulder is declustered by the features' ``continues``, which a moderate incident
-        does not trip. Fewer than ``least`` openings: this null unchanged."""
-        raw = np.asarray(raw_scores, dtype=np.float64)
-        opens = (raw > self.anchor) & np.isfinite(raw) & ~(
-            np.asarray(previous_raw, dtype=np.float64) > self.anchor)
-        if opens.sum() < least:
-            return self
-        (qa, qb), = SHOULDER
-        lo, hi = SortedColumns.sorted_quantile(self.reference, np.array([qa, qb]))
-        shoulder = (hi - lo) / math.log((1 - qa) / (1 - qb))
-        (qa, qb), = DEEP_SHOULDER[1:]
-        share = (1 - qb) / (1 - qa)  # of the tail's rows, the deep band's
-        deep = np.quantile(raw[opens] - self.anchor, 1 - share) / math.log(1 / share)
-        floor = max(1e-6 * float(self.reference[-1] - self.reference[0]), 1e-12,
-                    1e-9 * abs(self.anchor))
-        return dataclasses.replace(self, tail_scale=float(max(shoulder, deep, floor)))
 
     def p_value(self, raw: np.ndarray) -> np.ndarray:
         """Tail probability of each raw score under the null (NaN -> 1)."""

@@ -137,9 +137,7 @@ class RetrainJobs:
             before = np.full(len(raw), -np.inf)
             if len(tail):
                 before[tail] = self._raw_score(model, np.nan_to_num(previous[tail], nan=0.0))
-            # the deep spacing, too, counts an excursion once (a past incident's rows
-            # widened it: the next incident read lower)
-            null = null.with_opening_deep(raw, before).with_seen(raw, before)
+            null = null.with_seen(raw, before)
         return Fitted(model, null, self._fit_extra(snapshot), kept)
 
     def _reference(self, model: Any, ref: np.ndarray,
