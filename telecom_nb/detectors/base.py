@@ -22,6 +22,18 @@ from traitlets import Int, Unicode
 from telecom_nb.params import Parametrized
 
 
+def strongest(*parts: np.ndarray | None) -> np.ndarray | None:
+    """Row by row the largest of the parts that read (each already a ``-log10 p``);
+    None when none does: a part that is not fitted is absent, not 0."""
+    read = [p for p in parts if p is not None]
+    if not read:
+        return None
+    out = read[0]
+    for part in read[1:]:
+        out = np.maximum(out, part)
+    return out
+
+
 @dataclass
 class Scores:
     """What a detector says about one batch (arrays aligned with the batch rows).

@@ -10,6 +10,7 @@ import numpy as np
 from traitlets import Bool
 
 from telecom_nb.detectors.area_part import AreaPart
+from telecom_nb.detectors.base import strongest
 from telecom_nb.detectors.calendar_params import CalendarParams
 from telecom_nb.detectors.calibration import SHOULDER, TailCalibrator
 from telecom_nb.detectors.drift_part import DriftPart
@@ -264,11 +265,9 @@ class IsolationForestDetector(RatioSwitch, PartSchedule, CalendarParams, ForestP
         if model.record is not None:  # the strongest KPI's level record, Bonferroni over
             # the KPIs (its sides are not counted apart: the effective count is cautious)
             log_p = log_p_of_z(features[:, model.record]).max(axis=1)
-            level = bonferroni(log_p, len(model.record))
-            out = level if out is None else np.maximum(out, level)
+            out = strongest(out, bonferroni(log_p, len(model.record)))
         if model.views is not None:  # a fleet's views part, read on its own null
-            views = model.views(model.base(features), loads)
-            out = views if out is None else np.maximum(out, views)
+            out = strongest(out, model.views(model.base(features), loads))
         return out
 
     def _load_view(self, view) -> np.ndarray | None:

@@ -19,7 +19,7 @@ from traitlets import Any as AnyTrait
 from traitlets import Bool, Float, Int, List, Unicode, observe, validate
 
 from telecom_nb.defaults import FEW_SERIES
-from telecom_nb.detectors.base import Detector, RetrainJob, Scores
+from telecom_nb.detectors.base import Detector, RetrainJob, Scores, strongest
 from telecom_nb.detectors.explain import contributions_frame, kpi_contributions, top_kpis
 from telecom_nb.detectors.fit_inputs import FitInputs, Fitted
 from telecom_nb.detectors.kpi_births import KpiBirths, unread_view
@@ -276,16 +276,12 @@ class WindowedDetector(KpiBirths, RetrainJobs, RetrainTiming, SilenceRows, Routi
         else:
             raw = self._raw_score(fitted.model, x)
             score = fitted.calibrator(raw)
-            records = self._record_score(fitted.model, x, loads)
-            if silence is not None:  # the zero-run record: a record too (silence_part.py)
-                records = silence if records is None else np.maximum(records, silence)
-            state = self._zero_state_score(fitted.model, x, zeros)  # (zero_part.py)
-            if state is not None:
-                records = state if records is None else np.maximum(records, state)
+            # the zero-run record (silence_part.py) and exact-zero states (zero_part.py)
+            # are records too
+            records = strongest(self._record_score(fitted.model, x, loads), silence,
+                                self._zero_state_score(fitted.model, x, zeros))
             shift = self._shift_score(fitted.model, x)
-            for direct in (records, shift):
-                if direct is not None:
-                    score = np.maximum(score, direct)
+            score = strongest(score, records, shift)
             if routine is not None:
                 routine = routine & ~never_routine(score, records, shift)
         decision = self._decision(fitted, raw, score)
