@@ -20,7 +20,6 @@ from telecom_nb.batching import progress as progress_bar
 from telecom_nb.batching import run_bounds
 from telecom_nb.detectors.base import Scores
 from telecom_nb.detectors.explain import contributions_frame
-from telecom_nb.detectors.stacked_rows import StackedRows
 from telecom_nb.detectors.window import SampleWindow
 from telecom_nb.errors import KpiInputError
 from telecom_nb.features.series_fast import SeriesPass
@@ -55,7 +54,7 @@ def score_stream(
     bounds = run_bounds(whole.timestamps.asi8)
     series = SeriesPass.of(det.features_, whole)
     parts: list[Scores] = []
-    segment = StackedRows(SCORE_ROWS)  # the rows to score, copied in as they are featured
+    segment: list[np.ndarray] = []
     routine: list[np.ndarray | None] = []  # each segment piece's routine flags
     silence: list[np.ndarray | None] = []  # and its zero-run readings (silence_part.py)
     zeros: list[np.ndarray | None] = []  # and its exact-zero states (zero_part.py)
@@ -63,12 +62,11 @@ def score_stream(
 
     def flush() -> None:
         pending[0] = 0
-        if len(segment):
-            sizes = segment.sizes
-            x = segment.take()
-            flags = _joined(sizes, routine, bool)
-            quiet = _joined(sizes, silence, np.float64)
-            states = _joined(sizes, zeros, bool)
+        if segment:
+            x = np.vstack(segment)
+            flags = _joined(segment, routine, bool)
+            quiet = _joined(segment, silence, np.float64)
+            states = _joined(segment, zeros, bool)
             parts.append(
                 det._score_features(
                     x,
@@ -79,6 +77,7 @@ def score_stream(
                     zeros=states,
                 )
             )
+            segment.clear()
             routine.clear()
             silence.clear()
             zeros.clear()
@@ -95,7 +94,7 @@ def score_stream(
             break  # the rest goes stretch by stretch below
         view = whole.slice(a, b)
         x = det._adjust(det.features_.transform_view(view))
-        segment.add(x)
+        segment.append(x)
         routine.append(det._routine_view(view, x, update=False))  # as score() says
         silence.append(det._silence_view(view, update=False))
         zeros.append(det._zero_view(view))
@@ -116,7 +115,7 @@ def score_stream(
         x = det._adjust(series.run(a, stop))
         if hasattr(pairs, "update"):  # a progress bar: one tick per row
             pairs.update(stop - a)
-        segment.add(x)
+        segment.append(x)
         flags, quiet = _learned(det, whole, x, a)
         if ready is not None and ready < stop:
             det.ready_time_ = whole.timestamps[ready]
@@ -134,16 +133,15 @@ def score_stream(
 
 
 def _joined(
-    sizes: list[int], pieces: list[np.ndarray | None], dtype: type
+    segment: list[np.ndarray], pieces: list[np.ndarray | None], dtype: type
 ) -> np.ndarray | None:
-    """The segment's per-row ``pieces`` (its batches' ``sizes`` rows each) in one array (a
-    piece's None: zeros); None: all."""
+    """The segment's per-row ``pieces`` in one array (a piece's None: zeros); None: all."""
     if all(p is None for p in pieces):
         return None
     return np.concatenate(
         [
-            np.zeros(n, dtype=dtype) if p is None else p
-            for n, p in zip(sizes, pieces, strict=True)
+            np.zeros(len(s), dtype=dtype) if p is None else p
+            for s, p in zip(segment, pieces, strict=True)
         ]
     )
 
