@@ -55,9 +55,9 @@ def column_block(rows: int) -> int:
     """The threshold for a replay of a table of ``rows`` rows: one of its float64 columns
     (within [:data:`LARGE_BLOCK`, :data:`MAX_LARGE_BLOCK`]). Column-sized arrays and larger
     still get their own mappings; a tick's matrices under a column come from the heap and
-    reuse its pages. At 4 MiB an operator fleet's tick matrices (3,118 cells x ~180
-    columns: 4.5 MB) and its grouping's temporaries were new mappings each tick, every
-    page faulted afresh: 3.0M page faults, a third of a 1M-row replay's CPU (issue 12)."""
+    reuse its pages. At 4 MiB an operator fleet's tick matrices (3,118 cells x the
+    feature columns) and its grouping's temporaries were new mappings each tick, every
+    page faulted afresh: 2.4-2.7M page faults, a third of a 1M-row replay's CPU (issue 12)."""
     return int(min(MAX_LARGE_BLOCK, max(LARGE_BLOCK, 8 * rows)))
 
 
