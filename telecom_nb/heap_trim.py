@@ -27,8 +27,10 @@ def release_freed_memory() -> None:
         trim(0)
 
 
-#: glibc's ``mallopt`` parameter and the size from which a block gets its own mapping
-_M_MMAP_THRESHOLD, LARGE_BLOCK = -3, 4 * 2**20
+#: glibc's ``mallopt`` parameters and the size from which a block gets its own mapping
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD, LARGE_BLOCK = -1, -3, 4 * 2**20
+#: glibc's own ceiling for the threshold it raises as large blocks are freed (64-bit)
+MAX_LARGE_BLOCK = 32 * 2**20
 
 
 def return_large_blocks(threshold: int = LARGE_BLOCK) -> bool:
@@ -37,12 +39,26 @@ def return_large_blocks(threshold: int = LARGE_BLOCK) -> bool:
     user's own). glibc's own threshold rises to 32 MiB as large blocks are freed, after
     which a replay's column-sized arrays (15 MiB at 2M rows) came from the heap and their
     freed space stayed resident: a 2M-row ``detect`` peaked ~40 MB higher (issue 12); the
-    cost, ~1 s more system CPU there (the new mappings' page faults)."""
+    cost, ~1 s more system CPU there (the new mappings' page faults). The heap keeps up to
+    twice the threshold free at its top, as glibc's own rule has it (fixing the threshold
+    left glibc's 128 KiB: a block freed at the top was handed back and faulted in again)."""
     mallopt = getattr(_LIBC, "mallopt", None)
     if mallopt is None or "MALLOC_MMAP_THRESHOLD_" in os.environ:
         return False
     mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
+    if "MALLOC_TRIM_THRESHOLD_" not in os.environ:
+        mallopt(_M_TRIM_THRESHOLD, 2 * threshold)
     return bool(mallopt(_M_MMAP_THRESHOLD, threshold))
+
+
+def column_block(rows: int) -> int:
+    """The threshold for a replay of a table of ``rows`` rows: one of its float64 columns
+    (within [:data:`LARGE_BLOCK`, :data:`MAX_LARGE_BLOCK`]). Column-sized arrays and larger
+    still get their own mappings; a tick's matrices under a column come from the heap and
+    reuse its pages. At 4 MiB an operator fleet's tick matrices (3,118 cells x the
+    feature columns) and its grouping's temporaries were new mappings each tick, every
+    page faulted afresh: 2.4-2.7M page faults, a third of a 1M-row replay's CPU (issue 12)."""
+    return int(min(MAX_LARGE_BLOCK, max(LARGE_BLOCK, 8 * rows)))
 
 
 def release_arrow_pool() -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from telecom_nb import schema
+from telecom_nb import heap_trim, schema
 from telecom_nb.cli import main
 from telecom_nb.sources.ingest import load_source
 
@@ -115,16 +115,18 @@ def test_detect_replays_the_strings_as_codes_and_writes_them_back(monkeypatch, t
 
     monkeypatch.setattr(commands, "replay", spied_replay)
     monkeypatch.setattr(detect_memory, "release_compiler_code", lambda: released.append(1))
-    monkeypatch.setattr(detect_memory, "return_large_blocks", lambda: released.append("large"))
+    monkeypatch.setattr(detect_memory, "return_large_blocks",
+                        lambda *size: released.append(("large", *size)))
     out = tmp_path / "scored.parquet"
     assert main(["detect", str(path), "--out", str(out), "--quiet",
                  "--detector", "robust_z"]) == 0
     # sector ids and provinces held as codes through the replay (a few distinct strings
     # over every row), large blocks mapped alone and LLVM's pages let go before the load,
-    # LLVM's again before the replay
+    # LLVM's again before the replay, and from there a block under one of the table's
+    # columns taken from the heap (a wide fleet's tick matrices: heap_trim.column_block)
     assert isinstance(held[schema.SECTOR], pd.CategoricalDtype)
     assert isinstance(held[schema.PROVINCE], pd.CategoricalDtype)
-    assert released == ["large", 1, 1]
+    assert released == [("large",), 1, 1, ("large", heap_trim.column_block(600))]
     written = pd.read_parquet(out)  # ... and written back as the strings they were
     assert written[schema.SECTOR].dtype == table[schema.SECTOR].dtype
     assert written[schema.PROVINCE].dtype == table[schema.PROVINCE].dtype
@@ -145,7 +147,7 @@ def test_bench_measures_the_memory_steps_detect_takes(monkeypatch, tmp_path):
     steps: list[str] = []
     load, replay, write_table = ingest.load_source, commands.replay, commands.write_table
     for name in ("return_large_blocks", "release_compiler_code", "release_freed_memory"):
-        monkeypatch.setattr(detect_memory, name, lambda name=name: steps.append(name))
+        monkeypatch.setattr(detect_memory, name, lambda *a, name=name: steps.append(name))
     monkeypatch.setattr(ingest, "load_source", lambda *a, **k: (steps.append("load"),
                                                                  load(*a, **k))[1])
     replay_module = importlib.import_module("telecom_nb.engine.replay")

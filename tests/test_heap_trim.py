@@ -99,3 +99,38 @@ def test_large_blocks_are_asked_for_unless_the_user_set_it(monkeypatch):
                                                is not None)
     monkeypatch.setenv("MALLOC_MMAP_THRESHOLD_", "65536")
     assert not heap_trim.return_large_blocks()
+
+
+def test_the_heap_keeps_twice_the_threshold_free_at_its_top(monkeypatch):
+    """Fixing glibc's mmap threshold also fixed its trim threshold at 128 KiB: a block
+    freed at the heap's top was handed back and faulted in again at the next tick. The
+    top keeps twice the threshold (glibc's own rule when it raises the threshold), unless
+    the user set ``MALLOC_TRIM_THRESHOLD_``."""
+    import types
+
+    from telecom_nb import heap_trim
+
+    calls = []
+
+    def mallopt(param, value):
+        calls.append((param, value))
+        return 1
+
+    monkeypatch.setattr(heap_trim, "_LIBC", types.SimpleNamespace(mallopt=mallopt))
+    monkeypatch.delenv("MALLOC_MMAP_THRESHOLD_", raising=False)
+    monkeypatch.delenv("MALLOC_TRIM_THRESHOLD_", raising=False)
+    assert heap_trim.return_large_blocks(8 * 2**20)
+    assert calls == [(-1, 16 * 2**20), (-3, 8 * 2**20)]
+    calls.clear()
+    monkeypatch.setenv("MALLOC_TRIM_THRESHOLD_", "131072")
+    assert heap_trim.return_large_blocks(8 * 2**20)
+    assert calls == [(-3, 8 * 2**20)]
+
+
+def test_a_replay_maps_alone_the_blocks_of_a_column_or_more():
+    """A table's float64 column and larger get their own mappings; within glibc's range."""
+    from telecom_nb.heap_trim import LARGE_BLOCK, MAX_LARGE_BLOCK, column_block
+
+    assert column_block(1000) == LARGE_BLOCK  # the smallest: as before
+    assert column_block(1_025_724) == 8 * 1_025_724  # an operator export of ~1M rows
+    assert column_block(10**8) == MAX_LARGE_BLOCK

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from telecom_nb.engine.compact_columns import compact
 from telecom_nb.heap_trim import (
+    column_block,
     release_compiler_code,
     release_freed_memory,
     return_large_blocks,
@@ -34,12 +35,15 @@ def take_table(loaded: LoadedSource) -> pd.DataFrame:
     """The loaded frame as the replay's table, its repeated values as codes
     (:func:`~telecom_nb.engine.compact_columns.compact`), held alone: ``loaded.frame`` is
     let go (the strings were ~60 % of a fleet's table) and the load's temporaries and
-    the compiler's pages handed back before the replay's peak."""
+    the compiler's pages handed back before the replay's peak. From here blocks smaller
+    than one of the table's columns come from the heap (:func:`~.heap_trim.column_block`):
+    a wide fleet's tick matrices reuse its pages, the columns still go back to the OS."""
     release_freed_memory()
     table = compact(loaded.frame)
     loaded.frame = None
     release_freed_memory()
     release_compiler_code()
+    return_large_blocks(column_block(len(table)))
     return table
 
 
