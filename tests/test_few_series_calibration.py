@@ -109,22 +109,3 @@ def test_a_young_pools_kpis_make_one_shift_null_until_one_has_its_own():
     old = np.abs(rng.normal(0, 1, (MIN_SHIFT_ROWS, 2)))
     own = _shift_null(old, None, np.arange(2), pooled=True)
     assert own is not None and own[0] is not own[1]  # each KPI its own, as before
-
-
-def test_the_score_null_pays_for_the_forest_on_the_windows_newest_half_only(monkeypatch):
-    """A few series' window holds its first days, whose rows the forest (grown on it all)
-    reads as unusual: two KPIs that moved together then and apart now. The score null's
-    reference takes the forest's reading on the window's newest half only, so its anchor
-    sits lower than with the forest's reading of every row (which new rows do not reach)."""
-    frame = _bursty(days=6)
-    rng = np.random.default_rng(5)
-    half = len(frame) // 2
-    sign = np.where(np.arange(len(frame)) < half, 1.0, -1.0)
-    frame["y2"] = sign * (frame["y"] - 10) + rng.normal(0, 0.3, len(frame))
-    det = make_detector("iforest", kpis=["y", "y2"], n_estimators=30, random_state=0)
-    det.score_stream(frame)
-    inputs = det._fitted.inputs
-    young = det.fit_inputs(inputs).calibrator
-    monkeypatch.setattr(type(det), "_young_reference", lambda self, m, ref, raw, old: raw)
-    every = det.fit_inputs(inputs).calibrator
-    assert young.anchor < every.anchor - 0.02

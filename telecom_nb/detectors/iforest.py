@@ -305,20 +305,6 @@ class IsolationForestDetector(RatioSwitch, PartSchedule, CalendarParams, ForestP
         return self._combine(model, model.base(ref), known.forest_raw, known.z,
                              known.joint_units, known.smooth_units), known.continues
 
-    def _young_reference(self, model: ForestAndZ, ref: np.ndarray, raw: np.ndarray,
-                         old: np.ndarray) -> np.ndarray:
-        """A few series' window grows from the series' first days: the forest, grown on it
-        all, reads its oldest half (young features) as unusual, 2-3x its nominal share
-        beyond 1.3-2.5, and new rows at 0.3-0.4x (cdn24 / cdn48): the null pays for the
-        forest only on the newest half, where it fires as on new rows."""
-        if not old.any():
-            return raw
-        parts = self.part_scores(model, ref[old])
-        del parts["forest"]
-        out = raw.copy()
-        out[old] = _max_of(parts)
-        return out
-
     def _raw_score(self, model: ForestAndZ, features: np.ndarray) -> np.ndarray:
         return _max_of(self.part_scores(model, features))
 

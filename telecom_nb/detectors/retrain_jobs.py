@@ -124,9 +124,6 @@ class RetrainJobs:
             ref = ref[pick]
             previous = None if previous is None else previous[pick]
         raw, continues = self._reference(model, ref, previous)
-        if inputs.heavy_tails:  # the window's oldest half: its rows without the forest's
-            rows = pick if len(snapshot) > CALIBRATION_ROWS else np.arange(len(snapshot))
-            raw = self._young_reference(model, ref, raw, rows < len(snapshot) // 2)
         # a few series' max of parts has slow ones (persistence, shift): a heavier deep tail
         null = TailCalibrator.fit(raw, heavy_tails=inputs.heavy_tails, continues=continues,
                                   spacings=DEEP_SHOULDER if inputs.heavy_tails else None)
@@ -149,13 +146,6 @@ class RetrainJobs:
         sector that was already far on its previous tick (None: unknown), left out where a
         calibration reads its shoulder."""
         return self._raw_score(model, ref), None
-
-    def _young_reference(self, model: Any, ref: np.ndarray, raw: np.ndarray,
-                         old: np.ndarray) -> np.ndarray:
-        """The score null's reference ``raw`` with the ``old`` rows read as the model will
-        read new ones (a detector whose parts' nulls all fire on the window's oldest rows
-        as on new rows: ``raw`` as it is)."""
-        return raw
 
     def _fit_extra(self, window: np.ndarray) -> Any:
         return None
