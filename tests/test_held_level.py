@@ -186,3 +186,34 @@ def test_the_held_null_leaves_out_the_shifts_the_shift_nulls_read():
     # the normal rows' held part stays quiet
     normal = window[~fault]
     assert (trimmed.score(normal) >= 3.0).mean() < 0.005
+
+
+def test_the_trim_does_not_take_a_kpis_null_away():
+    # 220 holds of 10 rows among 12,000 rows; the trim leaves out 30 of them (the shifts the
+    # shift nulls read): the floors read the untrimmed sample, the null the trimmed one
+    rng = np.random.default_rng(6)
+    n, length = 12000, 10
+
+    def window_of(episodes: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        shift, held = rng.normal(0.0, 1.0, n), np.zeros(n)
+        starts = np.linspace(0, n - 2 * length, episodes).astype(int)
+        for a in starts:
+            held[a : a + length] = rng.normal(0.0, 0.8, length)
+        left_out = np.zeros(n, dtype=bool)
+        for a in starts[:30]:
+            left_out[a : a + length] = True
+            held[a : a + length] = -6.0  # a shift: left out, it does not widen the null
+        window = np.c_[shift, held]
+        return window, np.r_[np.zeros((1, 2)), window[:-1]], left_out
+
+    window, previous, left_out = window_of(MIN_EPISODES + 20)  # 190 holds once trimmed
+    args = (window, previous, np.array([1]), np.array([0]), SHOULDER)
+    trimmed = HeldNull.fit(*args, left_out=left_out)
+    assert trimmed is not None and trimmed.nulls[0] is not None
+    plain = HeldNull.fit(*args)
+    row = np.array([[0.0, -4.0]])
+    assert trimmed.score(row)[0] > plain.score(row)[0] + 1.0
+    # short of the floors before the trim: none, as before
+    young = window_of(MIN_EPISODES - 20)
+    assert HeldNull.fit(*young[:2], np.array([1]), np.array([0]), SHOULDER,
+                        left_out=young[2]) is None

@@ -72,15 +72,37 @@ def shift_trim(shift: np.ndarray, nulls: tuple[TailCalibrator | None, ...] | Non
     return out if out.any() else None
 
 
+def _enough(values: np.ndarray, before: np.ndarray | None) -> bool:
+    """Whether holding rows ``values`` (their sectors' previous rows ``before``) reach the
+    floors: :data:`MIN_SHIFT_ROWS` rows and :data:`MIN_EPISODES` separate holds."""
+    return len(values) >= MIN_SHIFT_ROWS and (before is None or (before == 0).sum() >= MIN_EPISODES)
+
+
 def _null_of(values: np.ndarray, before: np.ndarray | None,
-             spacings: tuple[tuple[float, float], ...]) -> TailCalibrator | None:
+             spacings: tuple[tuple[float, float], ...], enough: bool) -> TailCalibrator | None:
     """The declustered null of holding rows ``values`` (their sectors' previous rows
-    ``before``), or None below the floors: :data:`MIN_SHIFT_ROWS` rows and
-    :data:`MIN_EPISODES` separate holds (a KPI's own null and the pool's alike)."""
-    if len(values) < MIN_SHIFT_ROWS or (
-            before is not None and (before == 0).sum() < MIN_EPISODES):
-        return None
-    return declustered_null(values, before, spacings)
+    ``before``), or None when their untrimmed sample is not ``enough`` (:func:`_enough`,
+    a KPI's own null and the pool's alike)."""
+    return declustered_null(values, before, spacings) if enough and len(values) else None
+
+
+def _holding(ref: np.ndarray, previous: np.ndarray | None, rows: np.ndarray,
+             c: int) -> tuple[np.ndarray, np.ndarray | None, int]:
+    """Column ``c``'s holding |z| among window rows ``rows``, their sectors' previous |z|
+    (None: no previous rows) and the rows' count."""
+    s = np.abs(ref[rows, c])
+    hold = s > 0
+    before = None
+    if previous is not None:
+        before = np.abs(np.nan_to_num(previous[rows, c], nan=0.0))[hold]
+    return s[hold], before, len(s)
+
+
+def _joined(holding: list[tuple[np.ndarray, np.ndarray | None]],
+            ) -> tuple[np.ndarray, np.ndarray | None]:
+    """The KPIs' holding rows (and previous rows) as one sample."""
+    values = np.concatenate([s for s, _ in holding])
+    return values, None if holding[0][1] is None else np.concatenate([b for _, b in holding])
 
 
 @dataclass(frozen=True)
@@ -109,25 +131,27 @@ class HeldNull:
         one (:meth:`_pooled`; the detector's history must span
         ``part_schedule.HELD_POOL_AFTER``); ``left_out``: window rows out of its sample
         (:func:`shift_trim`)."""
-        has = (ref[:, shift] != 0).any(axis=1)
-        if left_out is not None:
-            has &= ~left_out
+        whole = (ref[:, shift] != 0).any(axis=1)
+        has = whole if left_out is None else whole & ~left_out
         if not has.any():
             return None
-        nulls, share, holding = [], [], []
+        share, holding = [], []
         for c in columns:
-            s = np.abs(ref[has, c])
-            hold = s > 0
-            share.append(max(hold.mean(), 1.0 / len(s)))
-            before = None
-            if previous is not None:
-                before = np.abs(np.nan_to_num(previous[has, c], nan=0.0))[hold]
-            holding.append((s[hold], before))
-            nulls.append(_null_of(s[hold], before, spacings))
+            values, before, n = _holding(ref, previous, has, int(c))
+            share.append(max(len(values) / n, 1.0 / n))
+            holding.append((values, before))
+        # the floors read before the trim: it drops the shifts the shift nulls read (~7 %
+        # of the holds) and must not take a KPI's null away (few-series lte60 seed 3060,
+        # day 43: traffic's 206 holds -> 197, users' 202 -> 194, their nulls gone a week)
+        untrimmed = holding if left_out is None else [
+            _holding(ref, previous, whole, int(c))[:2] for c in columns]
+        nulls = [_null_of(v, b, spacings, _enough(*u))
+                 for (v, b), u in zip(holding, untrimmed, strict=True)]
         if all(n is None for n in nulls):
             if not pool:
                 return None
-            return cls._pooled(columns, np.array(share), holding, len(has), spacings)
+            return cls._pooled(columns, np.array(share), holding, untrimmed, len(has),
+                               spacings)
         return cls(np.asarray(columns, dtype=np.intp), np.array(share), tuple(nulls))
 
     @classmethod
@@ -136,6 +160,7 @@ class HeldNull:
         columns: np.ndarray,
         share: np.ndarray,
         holding: list[tuple[np.ndarray, np.ndarray | None]],
+        untrimmed: list[tuple[np.ndarray, np.ndarray | None]],
         rows: int,
         spacings: tuple[tuple[float, float], ...],
     ) -> HeldNull | None:
@@ -144,10 +169,10 @@ class HeldNull:
         cells ~4-5 weeks of data (few-series ``lte60``: no held part before day ~37 of 56,
         and its level shifts there read held z 4-9 unscored); its KPIs' holds together reach
         them within ~2 weeks. A KPI's share is the larger of its own and the pool's (a
-        rarely holding KPI's own share is a young estimate)."""
-        values = np.concatenate([s for s, _ in holding])
-        before = None if holding[0][1] is None else np.concatenate([b for _, b in holding])
-        null = _null_of(values, before, spacings)
+        rarely holding KPI's own share is a young estimate); the floors read ``untrimmed``,
+        the KPIs' holding rows before :func:`shift_trim`."""
+        values, before = _joined(holding)
+        null = _null_of(values, before, spacings, _enough(*_joined(untrimmed)))
         if null is None:
             return None
         pool = len(values) / (rows * len(holding))
