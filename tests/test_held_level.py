@@ -217,3 +217,22 @@ def test_the_trim_does_not_take_a_kpis_null_away():
     young = window_of(MIN_EPISODES - 20)
     assert HeldNull.fit(*young[:2], np.array([1]), np.array([0]), SHOULDER,
                         left_out=young[2]) is None
+
+
+def test_a_kpi_short_of_its_own_null_keeps_the_pools_once_others_have_theirs():
+    # 3,000 hours: KPIs 0 and 2 reach their own nulls; KPI 1 holds only in its first 600
+    # hours (~260 holding rows): it reads the pool's null, not none
+    rng = np.random.default_rng(7)
+    window, previous = _hourly_pool(3000, rng)
+    window[600:, _KPIS + 1] = 0.0
+    previous = np.r_[np.zeros((1, 2 * _KPIS)), window[:-1]]
+    null = HeldNull.fit(window, previous, _HELD, _SHIFT, SHOULDER, pool=True)
+    assert null is not None and null.nulls[0] is not None and null.nulls[2] is not None
+    assert null.nulls[1] is not None and null.nulls[1] is not null.nulls[0]
+    assert null.nulls[3] is None  # never holds
+    rows = np.zeros((2, 2 * _KPIS))
+    rows[1, _KPIS + 1] = 6.0
+    score = null.score(rows)
+    assert score[0] == 0 and score[1] > 3.0
+    # a history younger than part_schedule.HELD_POOL_AFTER: its own nulls only
+    assert HeldNull.fit(window, previous, _HELD, _SHIFT, SHOULDER).nulls[1] is None

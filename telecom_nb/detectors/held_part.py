@@ -9,12 +9,14 @@ KPI's ``-log10 p`` counts, Bonferroni over the KPIs with a null. A pool's window
 cells' wander for weeks, so a cell that wanders often widens the null its shifts are read
 against.
 A young window's null waits for :data:`MIN_EPISODES` separate holds per KPI: its first
-1,000 holding rows can be a few long wanders, whose tail is too thin to read 10^-7. Until
-one KPI has its own, the KPIs' holding rows together make one null for every KPI that holds
-(an hourly pool of 3 cells reaches one KPI's floors after ~5 weeks, the KPIs' together in
-~2), once the history spans 10 days (``part_schedule.HELD_POOL_AFTER``: a younger pool's
-KPIs repeat a few long wanders); the part can then come before the shift part's own null
-(``shift_part.shift_score``).
+1,000 holding rows can be a few long wanders, whose tail is too thin to read 10^-7. Until a
+KPI has its own, the KPIs' holding rows together make one null for it (an hourly pool of 3
+cells reaches one KPI's floors after ~5 weeks, the KPIs' together in ~2), once the history
+spans 10 days (``part_schedule.HELD_POOL_AFTER``: a younger pool's KPIs repeat a few long
+wanders); the part can then come before the shift part's own null
+(``shift_part.shift_score``). Not only until the first KPI has one: few-series ``lte60``
+seed 3060, day 43, traffic, users and PRB reached theirs, and throughput, MCS and drops
+lost the pool's for the rest (an 11-hour shift on 04-25 read 2.80; 3.22 with the pool's).
 
 Only for a pool of 2+ series: one series' window holds too few long wanders for a tail, and
 its first day-long drift read 10^-5 (few-series ``cdn24`` seed 2025, one service of 24
@@ -127,8 +129,8 @@ class HeldNull:
         """From the window ``ref`` (its rows' sectors' previous rows ``previous``); the
         shift columns ``shift`` tell which rows have a statistic. None: too few holding
         rows (as few as the shift part's null needs: fewer read thin tails).
-        ``pool``: while no KPI has a null of its own, the KPIs' holding rows pooled make
-        one (:meth:`_pooled`; the detector's history must span
+        ``pool``: the KPIs' holding rows pooled make one null for each KPI short of its own
+        (:meth:`_pooled`; the detector's history must span
         ``part_schedule.HELD_POOL_AFTER``); ``left_out``: window rows out of its sample
         (:func:`shift_trim`)."""
         whole = (ref[:, shift] != 0).any(axis=1)
@@ -147,11 +149,15 @@ class HeldNull:
             _holding(ref, previous, whole, int(c))[:2] for c in columns]
         nulls = [_null_of(v, b, spacings, _enough(*u))
                  for (v, b), u in zip(holding, untrimmed, strict=True)]
+        if pool and any(n is None for n in nulls):  # the KPIs short of their own null
+            joined = cls._pooled(columns, np.array(share), holding, untrimmed, len(has),
+                                 spacings)
+            if joined is not None:
+                own = np.array([n is not None for n in nulls])
+                share = list(np.where(own, share, joined.share))
+                nulls = [j if n is None else n for n, j in zip(nulls, joined.nulls, strict=True)]
         if all(n is None for n in nulls):
-            if not pool:
-                return None
-            return cls._pooled(columns, np.array(share), holding, untrimmed, len(has),
-                               spacings)
+            return None
         return cls(np.asarray(columns, dtype=np.intp), np.array(share), tuple(nulls))
 
     @classmethod
