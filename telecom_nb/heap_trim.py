@@ -9,6 +9,11 @@ import ctypes.util
 import os
 import sys
 
+try:
+    from numpy._core.multiarray import _set_madvise_hugepage
+except ImportError:  # numpy < 2 named the module numpy.core
+    from numpy.core.multiarray import _set_madvise_hugepage
+
 
 def _libc() -> ctypes.CDLL | None:
     try:
@@ -59,6 +64,15 @@ def column_block(rows: int) -> int:
     feature columns) and its grouping's temporaries were new mappings each tick, every
     page faulted afresh: 2.4-2.7M page faults, a third of a 1M-row replay's CPU (issue 12)."""
     return int(min(MAX_LARGE_BLOCK, max(LARGE_BLOCK, 8 * rows)))
+
+
+def without_huge_pages() -> bool:
+    """Stop numpy asking for 2 MiB pages (``madvise(MADV_HUGEPAGE)``) for its arrays of 4
+    MiB or more; whether it asked before. With the kernel's huge pages on "madvise", each
+    first touch of such an array's 2 MiB range zeroes a whole huge page, and a replay's
+    column-sized blocks are mapped and unmapped every piece: on the operator export
+    w3022 (1M rows) most of the replay's ~9 s of system CPU. Numbers never change."""
+    return bool(_set_madvise_hugepage(False))
 
 
 def release_arrow_pool() -> None:

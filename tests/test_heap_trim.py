@@ -134,3 +134,25 @@ def test_a_replay_maps_alone_the_blocks_of_a_column_or_more():
     assert column_block(1000) == LARGE_BLOCK  # the smallest: as before
     assert column_block(1_025_724) == 8 * 1_025_724  # an operator export of ~1M rows
     assert column_block(10**8) == MAX_LARGE_BLOCK
+
+
+def test_a_replay_asks_numpy_for_no_huge_pages():
+    """From ``take_table`` on, numpy's arrays of 4 MiB or more are not advised onto 2 MiB
+    pages: a replay maps and unmaps such blocks every piece, and each first touch of a
+    huge page zeroed all of it (most of an operator export's system CPU)."""
+    import types
+
+    import pandas as pd
+
+    from telecom_nb.engine.detect_memory import take_table
+    from telecom_nb.heap_trim import _set_madvise_hugepage
+
+    before = _set_madvise_hugepage(True)
+    try:
+        frame = pd.DataFrame({"timestamp": pd.date_range("2026-01-01", periods=3, freq="h"),
+                              "kpi": [1.0, 2.0, 3.0]})
+        table = take_table(types.SimpleNamespace(frame=frame))
+        assert table["kpi"].tolist() == [1.0, 2.0, 3.0]
+        assert _set_madvise_hugepage(before) is False  # take_table had turned them off
+    finally:
+        _set_madvise_hugepage(before)

@@ -16,6 +16,7 @@ from telecom_nb.heap_trim import (
     release_compiler_code,
     release_freed_memory,
     return_large_blocks,
+    without_huge_pages,
 )
 
 if TYPE_CHECKING:
@@ -37,13 +38,15 @@ def take_table(loaded: LoadedSource) -> pd.DataFrame:
     let go (the strings were ~60 % of a fleet's table) and the load's temporaries and
     the compiler's pages handed back before the replay's peak. From here blocks smaller
     than one of the table's columns come from the heap (:func:`~.heap_trim.column_block`):
-    a wide fleet's tick matrices reuse its pages, the columns still go back to the OS."""
+    a wide fleet's tick matrices reuse its pages, the columns still go back to the OS;
+    numpy's arrays stay on 4 KiB pages (:func:`~.heap_trim.without_huge_pages`)."""
     release_freed_memory()
     table = compact(loaded.frame)
     loaded.frame = None
     release_freed_memory()
     release_compiler_code()
     return_large_blocks(column_block(len(table)))
+    without_huge_pages()
     return table
 
 
