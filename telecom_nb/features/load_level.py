@@ -22,23 +22,18 @@ from __future__ import annotations
 
 import numpy as np
 
+from telecom_nb.features.range_novelty import lane_medians
 from telecom_nb.sector_index import known_rows
 
 
 def nan_median_rows(values: np.ndarray) -> np.ndarray:
-    """Per row the median of its finite values, NaN for none (``np.nanmedian(axis=1)``
-    without its all-NaN warning and masked path: rows x a few family KPIs)."""
+    """Per row the median of its finite values, NaN for none: rows x a few family KPIs read
+    as one lane of :func:`~telecom_nb.features.range_novelty.lane_medians` (an infinite
+    value left out as a missing one)."""
     if values.shape[1] == 0:
         return np.full(len(values), np.nan)
-    finite = np.isfinite(values)
-    ordered = np.sort(np.where(finite, values, np.inf), axis=1)
-    n = finite.sum(axis=1)
-    lo = np.take_along_axis(ordered, np.maximum((n - 1) // 2, 0)[:, None], axis=1)[:, 0]
-    hi = np.take_along_axis(ordered, np.minimum(n // 2, values.shape[1] - 1)[:, None],
-                            axis=1)[:, 0]
-    with np.errstate(invalid="ignore"):
-        out = 0.5 * (lo + hi)
-    return np.where(n > 0, out, np.nan)
+    finite = np.where(np.isfinite(values), values, np.nan)
+    return lane_medians(finite[:, :, None])[:, 0]
 
 
 def load_level(season, family: np.ndarray, rows: np.ndarray, scaled: np.ndarray
