@@ -16,6 +16,7 @@ from telecom_nb.features.compact import (
     count_cap,
     f16_decode,
     f16_encode,
+    f64_bits,
     numba,
     read_counts,
     store_counts,
@@ -36,9 +37,22 @@ def _encode_all(x, out):  # pragma: no cover - compiled
         out[i] = f16_encode(x[i])
 
 
+def _bits_all(x, out):  # pragma: no cover - compiled
+    for i in range(len(x)):
+        out[i] = f64_bits(x[i])
+
+
 if numba is not None:
     _decode_all = numba.njit(_decode_all)
     _encode_all = numba.njit(_encode_all)
+    _bits_all = numba.njit(_bits_all)
+
+
+def test_a_compiled_float_reads_as_its_own_bits():
+    x = np.array([0.0, -0.0, 1.0, -2.5, 5e-324, np.inf, -np.inf, np.nan, 1e308, 2.0**-25])
+    out = np.zeros(len(x), dtype=np.uint64)
+    _bits_all(x, out)
+    assert np.array_equal(out, x.view(np.uint64))
 
 
 def test_every_float16_pattern_decodes_as_numpy_widens_it():
@@ -55,8 +69,12 @@ def test_encoding_rounds_as_numpy_casts_float64_to_float16():
     ties = (halves[:-1] + halves[1:]) / 2  # exactly halfway: ties go to the even pattern
     x = np.concatenate([
         rng.normal(0, 1, 200_000), rng.normal(0, 3e4, 50_000), rng.normal(0, 1e-5, 50_000),
-        halves, ties, np.nextafter(ties, np.inf), np.nextafter(ties, -np.inf),
-        [np.inf, -np.inf, np.nan, -np.nan, 0.0, -0.0, 65504.0, 65519.9, 65520.0, 1e300]])
+        rng.normal(0, 1e-7, 50_000), np.exp(rng.uniform(-80.0, 80.0, 100_000)),
+        -np.exp(rng.uniform(-80.0, 80.0, 100_000)), np.nextafter(halves, np.inf),
+        np.nextafter(halves, -np.inf), halves, ties, np.nextafter(ties, np.inf),
+        np.nextafter(ties, -np.inf),
+        [np.inf, -np.inf, np.nan, -np.nan, 0.0, -0.0, 65504.0, 65519.9, 65520.0, 65536.0,
+         1e300, 5e-324, -5e-324, 2.0**-25, -(2.0**-25), 2.0**-24, 2.0**-14]])
     out = np.empty(len(x), dtype=np.uint16)
     _encode_all(x, out)
     with np.errstate(over="ignore"):
