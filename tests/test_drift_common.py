@@ -72,3 +72,29 @@ def test_compiled_pass_with_groups_equals_the_numpy_lines(monkeypatch):
             slow.update(rows, z, 40, HOUR)
         np.testing.assert_array_equal(got.view(np.int64), want.view(np.int64))
     assert (got != 0).any()
+
+
+def test_one_ticks_compiled_shares_equal_the_numpy_lines(monkeypatch):
+    from telecom_nb.features import drift_common
+
+    rng = np.random.default_rng(3120)
+    dropped = []
+    for n, k, groups in [(60, 2, 3), (1000, 7, 17), (9000, 3, 40), (12, 1, 1)]:
+        u = rng.normal(scale=1.8, size=(n, k))
+        u[rng.random((n, k)) < 0.05] = np.nan
+        u[rng.random((n, k)) < 0.01] = np.inf
+        u[rng.random((n, k)) < 0.01] = -np.inf
+        u[rng.random((n, k)) < 0.02] = 2.0  # at the cut: on its side
+        shift = rng.integers(0, groups, size=groups // 2 + 1)  # groups that share a drift
+        group = rng.integers(-1, groups, size=n)
+        u[np.isin(group, shift), 0] += 3.0
+        read = rng.random(n) < 0.9
+        out = np.zeros((n, k), dtype=bool)
+        drift_common._one_tick(u, read, group, int(group.max()) + 1, out)
+        monkeypatch.setattr(drift_common, "numba", None)
+        want = drift_common.shared(u, read, group, np.full(n, 7, dtype=np.int64))
+        monkeypatch.undo()
+        assert np.array_equal(out, want)
+        assert np.array_equal(drift_common.shared(u, read, group, np.full(n, 7)), want)
+        dropped.append(int(want.sum()))
+    assert all(d > 0 for d in dropped[:3])  # the shared sides were found (9,000: strided)

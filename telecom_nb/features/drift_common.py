@@ -20,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from telecom_nb.features.common_mode import FLEET_SAMPLE
+from telecom_nb.features.robust_kernel import numba
 
 #: a standardised drift this far out is one the drift part could read (its floor of 2
 #: needs about 2.2 beyond the KPI families' penalty)
@@ -40,6 +41,10 @@ def shared(u: np.ndarray, read: np.ndarray, group: np.ndarray, times: np.ndarray
     """(rows x KPIs) where a row's standardised drift ``u`` is on a side that a large share
     of its group holds at its tick; ``read``: rows whose drift counts."""
     out = np.zeros(u.shape, dtype=bool)
+    if (numba is not None and u.ndim == 2 and len(times)
+            and bool((times == times[0]).all())):  # one tick (a replay's, a live one)
+        _one_tick(u, read, group, int(group.max()) + 1, out)
+        return out
     has = np.flatnonzero(read & (group >= 0))
     if len(has) < MIN_READ:
         return out
@@ -65,3 +70,44 @@ def shared(u: np.ndarray, read: np.ndarray, group: np.ndarray, times: np.ndarray
         col = u[has, j]
         out[has, j] = (up_shared[codes] & (col > 0)) | (down_shared[codes] & (col < 0))
     return out
+
+
+def _one_tick(u, read, group, n_groups, out):  # pragma: no cover - compiled
+    """:func:`shared` of one tick's rows in three passes, no temporaries: the read rows
+    counted, the sides' counts per group and KPI from every ``len // FLEET_SAMPLE``-th read
+    row (``bincount``'s float sums of ones: whole numbers, the same), each read row's
+    verdict (~0.2 ms -> ~10 us at 1,000 rows). A NaN drift is on no side (``nan_to_num``'s
+    0), an infinite one on its own (its largest float)."""
+    n, k = u.shape
+    total = 0
+    for i in range(n):
+        total += read[i] and group[i] >= 0
+    if total < MIN_READ:
+        return
+    step = max(1, total // FLEET_SAMPLE)
+    n_read = np.zeros(n_groups)
+    up = np.zeros((n_groups, k))
+    down = np.zeros((n_groups, k))
+    t = 0
+    for i in range(n):
+        g = group[i]
+        if not read[i] or g < 0:
+            continue
+        if t % step == 0:
+            n_read[g] += 1.0
+            for j in range(k):
+                up[g, j] += u[i, j] >= DRIFT
+                down[g, j] += u[i, j] <= -DRIFT
+        t += 1
+    for i in range(n):
+        g = group[i]
+        if not read[i] or g < 0 or n_read[g] < MIN_READ:
+            continue
+        cut = SHARE * n_read[g]
+        for j in range(k):
+            v = u[i, j]
+            out[i, j] = (up[g, j] >= cut and v > 0.0) or (down[g, j] >= cut and v < 0.0)
+
+
+if numba is not None:
+    _one_tick = numba.njit(cache=True, nogil=True)(_one_tick)
