@@ -54,6 +54,27 @@ def test_clip_zeros_the_good_side_only():
     np.testing.assert_array_equal(out[1], [-5.0, -4.0, 3.0, np.nan, 6.0, -3.0, 2.0, 1.0])
 
 
+def test_the_compiled_clip_is_the_numpy_lines_bit_for_bit(monkeypatch):
+    from telecom_nb.detectors import good_side
+
+    rng = np.random.default_rng(3121)
+    x = rng.normal(size=(1000, 12))
+    x[rng.random(x.shape) < 0.05] = np.nan
+    x[rng.random(x.shape) < 0.02] = -0.0
+    x[rng.random(x.shape) < 0.02] = np.inf
+    x[rng.random(x.shape) < 0.02] = -np.inf
+    cols, sign = np.array([1, 4, 5, 11], dtype=np.intp), np.array([-1.0, 1.0, -1.0, 1.0])
+    fast = x.copy()
+    good_side._clip_rows(fast, cols, sign)
+    monkeypatch.setattr(good_side, "numba", None)
+    slow = good_side.clip_good_side(x.copy(), cols, sign)
+    monkeypatch.undo()
+    assert np.array_equal(fast.view(np.uint64), slow.view(np.uint64))  # -0.0 kept too
+    assert np.array_equal(clip_good_side(x.copy(), cols, sign).view(np.uint64),
+                          slow.view(np.uint64))
+    assert (fast[:, cols] == 0.0).sum() > 1000  # the good sides were clipped
+
+
 def test_a_fleet_reads_the_clipped_rows_a_few_series_or_switched_off_both_sides():
     x = np.array([[1.0, 4.0, -3.0, 0.5, -6.0, 3.0, -2.0, -1.0]])
     det = make_detector("iforest")
