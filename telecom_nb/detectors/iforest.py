@@ -196,12 +196,9 @@ class IsolationForestDetector(RatioSwitch, PartSchedule, CalendarParams, ForestP
                 both = np.r_[smooth_cols, long_cols]
                 b = kept_rows(cache, "smooth", tuple(both), keys[0], full_window,
                                lambda w: bounded(w[:, both]))  # once: fit and distances
-                if len(long_cols):  # read out of sample (smooth_scales.held_out)
-                    smooth, d = StrongerScale.of_bounded(b, smooth_cols, long_cols)
-                    d = (d if kept is None else d[kept])[:, None]
-                else:
-                    smooth = JointDistance.of_bounded(b, smooth_cols)
-                    d = smooth.bounded_distance(b if kept is None else b[kept])[:, None]
+                smooth = (StrongerScale.of_bounded(b, smooth_cols, long_cols) if len(long_cols)
+                          else JointDistance.of_bounded(b, smooth_cols))
+                d = smooth.bounded_distance(b if kept is None else b[kept])[:, None]
                 smooth_tail = FeatureTails.fit(d, before, tails=False, spaced=False)
                 smooth_units = smooth_tail(d)
                 smooth_null = TailCalibrator.fit(smooth_units, heavy_tails=True, continues=cont)

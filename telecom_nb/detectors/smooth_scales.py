@@ -25,8 +25,6 @@ from telecom_nb.detectors.joint import JointDistance, bounded
 
 #: each distance's unit: this quantile of its window rows
 UNIT_QUANTILE = 0.95
-#: fewer window rows than twice this: the distances are read in sample
-MIN_HALF = 200
 
 
 @dataclass(frozen=True)
@@ -40,19 +38,14 @@ class StrongerScale:
 
     @classmethod
     def of_bounded(cls, x: np.ndarray, short_columns: np.ndarray,
-                   long_columns: np.ndarray) -> tuple[StrongerScale, np.ndarray]:
-        """Fit on window rows ``x = bounded(window[:, r_[short_columns, long_columns]])``;
-        also returns each window row's stronger distance read out of sample
-        (:func:`held_out`), the reference its tail and null are fitted on."""
+                   long_columns: np.ndarray) -> StrongerScale:
+        """Fit on window rows ``x = bounded(window[:, r_[short_columns, long_columns]])``."""
         k = len(short_columns)
         short = JointDistance.of_bounded(x[:, :k], short_columns)
         long = JointDistance.of_bounded(x[:, k:], long_columns)
-        import os
-        ds = (short.bounded_distance(x[:, :k]) if os.environ.get("SMS") == "in"
-              else held_out(x[:, :k], short_columns))
-        d = np.stack([ds, held_out(x[:, k:], long_columns)])
-        units = np.maximum(np.quantile(d, UNIT_QUANTILE, axis=1), 1e-12)
-        return cls(short, long, units), np.max(d / units[:, None], axis=0)
+        units = np.array([np.quantile(short.bounded_distance(x[:, :k]), UNIT_QUANTILE),
+                          np.quantile(long.bounded_distance(x[:, k:]), UNIT_QUANTILE)])
+        return cls(short, long, np.maximum(units, 1e-12))
 
     @property
     def columns(self) -> np.ndarray:
@@ -67,21 +60,3 @@ class StrongerScale:
         k = len(self.short.columns)
         return np.maximum(self.short.bounded_distance(x[:, :k]) / self.units[0],
                           self.long.bounded_distance(x[:, k:]) / self.units[1])
-
-
-def held_out(x: np.ndarray, columns: np.ndarray) -> np.ndarray:
-    """Each row's distance under a fit on the other half of the window (its older and newer
-    halves, fitted apart): a mean of several samples moves slowly, so a window of 4,000
-    rows holds far fewer independent ones, and a distance fitted on the very rows it reads
-    is tighter there than on new rows (cdn48, 48 KPIs: the in-sample null let the 15-minute
-    mean's distance pass -log10 p = 3 on 13x the nominal share of new normal rows)."""
-    import os
-    folds = int(os.environ.get("SMF", "2"))
-    if len(x) // folds < MIN_HALF:
-        return JointDistance.of_bounded(x, columns).bounded_distance(x)
-    edges = np.linspace(0, len(x), folds + 1).astype(int)
-    out = np.empty(len(x))
-    for a, b in zip(edges[:-1], edges[1:]):
-        fit = JointDistance.of_bounded(np.r_[x[:a], x[b:]], columns)
-        out[a:b] = fit.bounded_distance(x[a:b])
-    return out
