@@ -32,7 +32,7 @@ def test_independent_z_stay_unit_z_across_irregular_gaps():
     now = np.cumsum(gaps)
     z = rng.normal(size=(n, 2))
     part = SmoothedZ(2)
-    out = np.empty((n, 2 * 2))  # the 5-minute mean's columns, then the 15-minute one's
+    out = np.empty_like(z)
     for i in range(n):  # one row a batch: the per-batch path
         one = np.array([0])
         out[i] = part.transform(one, z[i : i + 1], now[i : i + 1])
@@ -77,12 +77,11 @@ def test_names_follow_the_shift_columns_and_a_fleet_reads_zero():
     frame = frame.reset_index(drop=True)
     view = features.view(frame)
     features.prepare_view(view)
-    assert features.feature_names[-10:] == ["a:shift_z", "b:shift_z", "a:held_z", "b:held_z",
-                                            "a:smooth_z", "b:smooth_z",
-                                            "a:smooth_long_z", "b:smooth_long_z",
-                                            "a:record_z", "b:record_z"]  # the level record last
+    assert features.feature_names[-8:] == ["a:shift_z", "b:shift_z", "a:held_z", "b:held_z",
+                                           "a:smooth_z", "b:smooth_z",
+                                           "a:record_z", "b:record_z"]  # the level record last
     *_, (_, _, x) = by_timestamp(features, view)
-    assert (x[:, -6:-2] == 0).all()
+    assert (x[:, -4:-2] == 0).all()
     assert not features.smooth_.active and len(features.smooth_.last_ns_) == 0
 
 
@@ -150,36 +149,3 @@ def test_sectors_batched_together_read_as_each_alone():
             one = np.array([0])
             np.testing.assert_array_equal(g, alone[r].transform(one, z[i, [r]], t[:1])[0])
             alone[r].update(one, z[i, [r]], t[:1], 1)
-
-
-def test_a_held_step_reads_stronger_on_the_fifteen_minute_mean():
-    """At 5 minutes the short mean is ~2 samples: a step held for 6 samples reads ~1.7 unit
-    z there and ~2.2 on the 15-minute mean beside it (its own columns, after the short)."""
-    n, k = 30, 2
-    now = np.arange(n) * 5 * MIN
-    z = np.zeros((n, k))
-    z[24:] = 1.0
-    part = SmoothedZ(k)
-    out = np.empty((n, 2 * k))
-    part.run(z, now, out)
-    assert out.shape[1] == part.width == 2 * k
-    assert 1.6 < out[-1, 0] < 1.8 and 2.1 < out[-1, k] < 2.4
-    again = SmoothedZ(k)  # the per-batch path reads the same
-    for i in range(n):
-        one = np.array([0])
-        np.testing.assert_allclose(again.transform(one, z[i : i + 1], now[i : i + 1])[0], out[i])
-        again.update(one, z[i : i + 1], now[i : i + 1], 1)
-
-
-def test_the_part_reads_the_stronger_of_the_two_distances_each_in_its_own_units():
-    from telecom_nb.detectors.smooth_scales import StrongerScale
-
-    rng = np.random.default_rng(1)
-    x = rng.normal(size=(2_000, 4))
-    x[:, 2:] *= 3.0  # the long mean's distance in other units than the short one's
-    two = StrongerScale.of_bounded(x, np.array([0, 1]), np.array([2, 3]))
-    d_short = two.short.bounded_distance(x[:, :2]) / two.units[0]
-    d_long = two.long.bounded_distance(x[:, 2:]) / two.units[1]
-    np.testing.assert_allclose(two.bounded_distance(x), np.maximum(d_short, d_long))
-    for d in (d_short, d_long):  # alike on usual rows
-        assert abs(np.quantile(d, 0.95) - 1.0) < 1e-9

@@ -8,13 +8,11 @@ read alike on usual rows; the part reads the larger. Its tail and null are then 
 that maximum over the window (``IsolationForestDetector``): the price of reading two means is
 paid once, by the part's own null, not by the max of parts.
 
-Why not the long mean alone: it drifts with a service's slow factors (the 15-minute mean
-alone on cdn24 / cdn48 of ``benchmarks/few_series.py``, 8 tuning seeds: 47 -> 50 / 56 -> 55 of
-56 incidents, false rows 173 -> 231 / 215 -> 381); why not both vectors in one distance:
-twice the dimensions for the same evidence (offline on cdn24, the 5- and 30-minute vectors in
-one distance: 5 of 56 incidents above their seed's third-highest normal row, the 5-minute
-vector alone 51). Measured (smooth59, MEASURED.md): this reading gains what the long mean
-alone gains and costs what it costs (cdn24 50/56, 226 false rows; cdn48 55/56, 394).
+Why not the long mean alone: it drifts with a service's slow factors (cdn48 of
+``benchmarks/few_series.py``: +166 false rows and one incident lost where the short mean
+alone keeps them); why not both vectors in one distance: twice the dimensions for the same
+evidence (offline on cdn24, fewer incidents above their seed's third-highest normal row: 5
+of 56 against the short mean's 51).
 """
 
 from __future__ import annotations

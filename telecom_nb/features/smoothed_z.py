@@ -89,7 +89,7 @@ class SmoothedZ:
         if not self.active:
             return np.zeros((len(z), self.width))
         mean, var = self._current(rows, z, now_ns)
-        return (mean / np.sqrt(var)[:, :, None]).reshape(len(z), self.width)
+        return (mean / np.sqrt(var)[:, :, None]).reshape(len(z), -1)
 
     def update(self, rows: np.ndarray, z: np.ndarray, now_ns: np.ndarray, n_rows: int) -> None:
         if not self.active:
