@@ -24,7 +24,6 @@ from telecom_nb.detectors.persist_part import PersistPart
 from telecom_nb.detectors.rate_part import RatePart
 from telecom_nb.detectors.run_part import RunPart
 from telecom_nb.detectors.second_kpi import SecondKpi
-from telecom_nb.detectors.smooth_scales import StrongerScale
 from telecom_nb.detectors.tail_parts import TailPlan
 from telecom_nb.detectors.views_part import ViewsPart
 
@@ -97,8 +96,7 @@ class ForestAndZ:
     shift: np.ndarray | None = None  # a few series: level-shift columns, read directly
     shift_null: tuple[TailCalibrator | None, ...] | None = None  # each one's own null
     families: KpiFamilies | None = None  # a fleet: two uncorrelated KPI families off at once
-    #: a few series: the smoothed z vectors' distance (the stronger of two half lives')
-    smooth: JointDistance | StrongerScale | None = None
+    smooth: JointDistance | None = None  # a few series: the smoothed z vector's distance
     smooth_tail: FeatureTails | None = None  # ... in units of its own tail
     smooth_null: TailCalibrator | None = None  # ... and a part of its own
     #: the columns the forest reads (None: all base ones; a few series: not the area's)

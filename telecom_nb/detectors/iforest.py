@@ -32,7 +32,6 @@ from telecom_nb.detectors.row_mark import area_rows, marked, split_marked
 from telecom_nb.detectors.run_part import RunPart
 from telecom_nb.detectors.second_kpi import SecondKpi
 from telecom_nb.detectors.shift_part import bonferroni, shift_null, shift_score
-from telecom_nb.detectors.smooth_scales import StrongerScale
 from telecom_nb.detectors.views_part import ViewsPart
 from telecom_nb.detectors.window_span import WindowSpanParams
 from telecom_nb.detectors.windowed import WindowedDetector
@@ -133,11 +132,10 @@ class IsolationForestDetector(RatioSwitch, PartSchedule, CalendarParams, ForestP
         cache = self._row_cache_of() if heavy else None
         shift = np.asarray(params.pop("shift_columns", ()), dtype=np.intp)
         smooth_cols = np.asarray(params.pop("smooth_columns", ()), dtype=np.intp)
-        long_cols = np.asarray(params.pop("smooth_long_columns", ()), dtype=np.intp)
         record = np.asarray(params.pop("record_columns", ()), dtype=np.intp)
         held = np.asarray(params.pop("held_columns", ()), dtype=np.intp)
         held_pool = params.pop("held_pool", False)  # (older pending fits: no key)
-        few = np.r_[shift, held, smooth_cols, long_cols, record]
+        few = np.r_[shift, held, smooth_cols, record]
         n_base = int(few.min()) if len(few) else None
         # one mark per row (a neighbourhood off together): out of every fit but the area's
         all_rows = area = None
@@ -193,11 +191,9 @@ class IsolationForestDetector(RatioSwitch, PartSchedule, CalendarParams, ForestP
             joint_tail = FeatureTails.fit(d, before, tails=not heavy, spaced=False)
             units = joint_tail(d)
             if heavy and len(smooth_cols):  # the smoothed z vector: a distance of its own
-                both = np.r_[smooth_cols, long_cols]
-                b = kept_rows(cache, "smooth", tuple(both), keys[0], full_window,
-                               lambda w: bounded(w[:, both]))  # once: fit and distances
-                smooth = (StrongerScale.of_bounded(b, smooth_cols, long_cols) if len(long_cols)
-                          else JointDistance.of_bounded(b, smooth_cols))
+                b = kept_rows(cache, "smooth", tuple(smooth_cols), keys[0], full_window,
+                               lambda w: bounded(w[:, smooth_cols]))  # once: fit and distances
+                smooth = JointDistance.of_bounded(b, smooth_cols)
                 d = smooth.bounded_distance(b if kept is None else b[kept])[:, None]
                 smooth_tail = FeatureTails.fit(d, before, tails=False, spaced=False)
                 smooth_units = smooth_tail(d)

@@ -160,9 +160,8 @@ class KpiFeatures(LearnSteps, PartParams, HolidayParams, FeatureSwitches,
             names += [f"{k}:drift_z" for k in self.kpis_ or ()]
         if self.level_ is not None:
             names += self.level_.feature_names
-        if self.smooth_ is not None:  # the short mean's, then the long one's
+        if self.smooth_ is not None:
             names += [f"{k}:smooth_z" for k in self.kpis_ or ()]
-            names += [f"{k}:smooth_long_z" for k in self.kpis_ or ()]
         if self.record_ is not None:
             names += self.record_.feature_names
         return names
@@ -180,7 +179,7 @@ class KpiFeatures(LearnSteps, PartParams, HolidayParams, FeatureSwitches,
         if self.level_ is not None:
             weights.append(self.level_.feature_weights())
         if self.smooth_ is not None:
-            weights += [np.eye(len(self.kpis_ or ()))] * 2
+            weights.append(np.eye(len(self.kpis_ or ())))
         if self.record_ is not None:
             weights.append(self.record_.feature_weights())
         return np.vstack(weights)

@@ -139,7 +139,7 @@ class SeriesPass:
             self._novelty_z(out, nov, nov_n, f)
         sm, rc = f.smooth_, f.record_
         last = out.shape[1] - (k if rc is not None else 0)  # the record columns start here
-        end = last - (sm.width if sm is not None else 0)  # the held columns end here
+        end = last - (k if sm is not None else 0)  # the held columns end here
         lv = f.level_
         if lv is not None:  # one sector: a few series, the part is active
             lv.active = True
