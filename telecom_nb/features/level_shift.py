@@ -73,7 +73,7 @@ from telecom_nb.sector_index import grow_rows, known_rows
 #: the references rows opened while scored: (state rows, their bins, per window
 #: (reference, spread, spread count, smoothed slope)); None: no row opened a bin
 Opened = tuple[np.ndarray, np.ndarray,
-               list[tuple[np.ndarray, np.ndarray, np.ndarray]]] | None
+               list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]] | None
 
 
 def _opened_here(opened: Opened, rows: np.ndarray, b: np.ndarray) -> np.ndarray | None:
