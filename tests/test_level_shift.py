@@ -16,6 +16,7 @@ from feature_loop import (
 
 from telecom_nb import schema
 from telecom_nb.detectors import make_detector
+from telecom_nb.features import level_shift
 from telecom_nb.features.level_shift import LevelShift
 from telecom_nb.features.pipeline import KpiFeatures
 from telecom_nb.features.series_kernel import numba
@@ -252,12 +253,15 @@ def test_an_hourly_pool_reads_each_hour_against_its_own_days():
     assert np.quantile(np.abs(normal), 0.99) < 4  # the steep daily ramps are not shifts
 
 
-def test_one_hourly_series_reads_each_hour_against_its_own_days():
+def test_one_hourly_series_reads_each_hour_against_its_own_days(monkeypatch):
     """One series as a pool's cell: its row opening a bin reads that bin's reference too
     (the compiled pass rolled after scoring, so one hourly series read each hour against
-    the hour before's days: normal |z| q99 ~10), the same z as the pool's, bit for bit,
-    until a week is kept: then one series' z is the nearer of the days' and the week
-    before's (never larger where the pool's reads a shift)."""
+    the hour before's days: normal |z| q99 ~10), the same z as the pool's read at the
+    day's spread (a pool reads it at the hour's level, ``features/level_slope.py``), bit
+    for bit, until a week is kept: then one series' z is the nearer of the days' and the
+    week before's (never larger where the pool's reads a shift)."""
+    monkeypatch.setattr(level_shift, "local_scale",
+                        lambda spread, *args: np.maximum(spread, args[-1]))
     frames, start = _hourly_pool()
     one = frames[1]
     if numba:

@@ -52,6 +52,7 @@ from telecom_nb.features.level_shift_bins import (
     BIN,
     BINS_PER_DAY,
     DAYS,
+    MIN_DAYS,
     MIN_SCALE_BINS,
     ONE_STATE,
     PARTIAL_ROWS,
@@ -63,15 +64,16 @@ from telecom_nb.features.level_shift_bins import (
     window_mean,
 )
 from telecom_nb.features.level_shift_one import derive_one, grow_one, learn_one, shift_one
-from telecom_nb.features.scaling import scaled_view, spread_floors
+from telecom_nb.features.level_slope import local_scale, smoothed_slope
+from telecom_nb.features.scaling import is_percent, scaled_view, spread_floors
 from telecom_nb.features.seasonal import Z_CLIP
 from telecom_nb.features.view import BatchView
 from telecom_nb.sector_index import grow_rows, known_rows
 
 #: the references rows opened while scored: (state rows, their bins, per window
-#: (reference, spread, spread count)); None: no row opened a bin
+#: (reference, spread, spread count, smoothed slope)); None: no row opened a bin
 Opened = tuple[np.ndarray, np.ndarray,
-               list[tuple[np.ndarray, np.ndarray, np.ndarray]]] | None
+               list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]] | None
 
 
 def _opened_here(opened: Opened, rows: np.ndarray, b: np.ndarray) -> np.ndarray | None:
@@ -97,13 +99,16 @@ class LevelShift(FeatureExtractor):
 
     #: state newer than some checkpoints: derived by :meth:`derive_added_state`
     _state_added: tuple[str, ...] = ("cur_max_", "cur_min_", "ring_max_", "ring_min_",
-                                     "held_z_", "held_id_", *ONE_STATE)
+                                     "held_z_", "held_id_", *ONE_STATE, "slope_")
 
     def derive_added_state(self, names: Sequence[str]) -> None:
         """A checkpoint older than the trimmed hour: each stored bin's mean stands for its
         largest and smallest value (those windows read as before, untrimmed in effect);
-        older than the held level: no hour held yet (it holds again after 3 hours)."""
+        older than the held level: no hour held yet (it holds again after 3 hours); older
+        than the level's slope (:mod:`.level_slope`): none, each next reference starts it."""
         n, k = self.cur_sum_.shape
+        if "slope_" in names:
+            self.slope_ = np.zeros((n, len(WINDOWS), k))
         if "held_z_" in names or "held_id_" in names:
             self.held_z_ = np.zeros((n, HELD_RING, k))
             self.held_id_ = np.full((n, HELD_RING), _NONE, dtype=np.int64)
@@ -137,6 +142,7 @@ class LevelShift(FeatureExtractor):
         self.ref_ = np.full((0, w, k), np.nan)  # reference of the bin after the last closed
         self.spread_ = np.zeros((0, w, k))  # smoothed day-to-day spread of the window's mean
         self.spread_n_ = np.zeros((0, w, k))
+        self.slope_ = np.zeros((0, w, k))  # the log scale's slope the spread is smoothed at
         self.held_z_ = np.zeros((0, HELD_RING, k))  # each bin's last shift z (held_level)
         self.held_id_ = np.full((0, HELD_RING), _NONE, dtype=np.int64)
         self.cur_rows_ = np.zeros(0)  # one series (row 0): the open bin's rows so far
@@ -228,14 +234,17 @@ class LevelShift(FeatureExtractor):
         good = np.isfinite(y[known])
         fresh = np.flatnonzero(b > self.cur_bin_[r])  # a row opening a bin reads its reference
         zs, opens = [], []
+        linear = self._linear()
         for w, bins in enumerate(WINDOWS):
             total, count, hi, lo = self._recent(r, b, y[known], bins)
             ref, spread, spread_n = self.ref_[r, w], self.spread_[r, w], self.spread_n_[r, w]
+            sloped = self.slope_[r, w]
             if len(fresh):
                 ref, spread, spread_n = ref.copy(), spread.copy(), spread_n.copy()
+                sloped = sloped.copy()
                 opens.append(self._next_reference(r[fresh], b[fresh], w, bins))
-                ref[fresh], spread[fresh], spread_n[fresh] = opens[-1]
-            scale = np.maximum(spread, self.floors_)
+                ref[fresh], spread[fresh], spread_n[fresh], sloped[fresh] = opens[-1]
+            scale = local_scale(spread, ref, sloped, linear, self.floors_)
             mean = window_mean(total, count, hi, lo, TRIMMED[w])
             with np.errstate(invalid="ignore", divide="ignore"):
                 z = (mean - ref) / scale
@@ -302,13 +311,15 @@ class LevelShift(FeatureExtractor):
         self.cur_max_[rows] = -np.inf
         self.cur_min_[rows] = np.inf
         for w, bins in enumerate(WINDOWS):
-            self.ref_[rows, w], self.spread_[rows, w], self.spread_n_[rows, w] = (
+            (self.ref_[rows, w], self.spread_[rows, w], self.spread_n_[rows, w],
+             self.slope_[rows, w]) = (
                 self._next_reference(rows, b, w, bins) if kept is None
                 else tuple(a[kept] for a in opened[2][w]))
 
     def _next_reference(self, rows: np.ndarray, b: np.ndarray, w: int,
-                        bins: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Reference, smoothed spread and its count once bin ``b`` opens, for window ``w``
+                        bins: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Reference, smoothed spread, its count and the slope it is smoothed at
+        (:mod:`.level_slope`) once bin ``b`` opens, for window ``w``
         of ``bins`` bins (state unchanged): the previous days' bins are all closed, so a
         row opening a bin can read them before its learning rolls the bin (one series and
         pools alike: ``level_shift_kernel.shift_pass`` rolls first).
@@ -345,7 +356,16 @@ class LevelShift(FeatureExtractor):
                                          np.where(pending, c_min, np.inf)))
         means = window_mean(w_sum, w_n, hi, lo, TRIMMED[w])
         valid = (~np.isnan(means)).sum(axis=1)
-        return reference(means, valid, self.spread_[rows, w], self.spread_n_[rows, w])
+        n = self.spread_n_[rows, w]
+        ref, spread, count = reference(means, valid, self.spread_[rows, w], n)
+        weight = np.maximum(1.0 / (n + 1.0), 1.0 / BINS_PER_DAY)  # the spread's (reference)
+        sloped = smoothed_slope(ref, self.slope_[rows, w], n, valid >= MIN_DAYS,
+                                self._linear(), weight)
+        return ref, spread, count, sloped
+
+    def _linear(self) -> np.ndarray:
+        """Per KPI: compared in its own units (its slope is 1, :mod:`.level_slope`)."""
+        return np.array([is_percent(k) for k in self.kpis_ or ()], dtype=bool)
 
     def _grow(self, n: int) -> None:
         if len(self.cur_bin_) >= n:
@@ -365,5 +385,6 @@ class LevelShift(FeatureExtractor):
         self.ref_ = grow_rows(self.ref_, n, np.nan)
         self.spread_ = grow_rows(self.spread_, n, 0.0)
         self.spread_n_ = grow_rows(self.spread_n_, n, 0.0)
+        self.slope_ = grow_rows(self.slope_, n, 0.0)
         grow_one(self, n)
 
