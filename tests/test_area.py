@@ -199,3 +199,29 @@ def test_a_few_series_score_as_without_the_area_part():
         scores.append(np.asarray(det.score_stream(frame).score))
     assert np.isfinite(scores[0][-96:]).all()
     np.testing.assert_array_equal(scores[0], scores[1])
+
+
+def test_a_row_whose_load_rose_has_no_area_evidence():
+    # a crowd drags a neighbourhood's throughput down with its load; a transport fault
+    # slows it at its usual load: only the rows whose own load reads above LOAD_ROSE lose it
+    from telecom_nb.features.area import LOAD_ROSE, WARM_UP_NS
+
+    rng = np.random.default_rng(3)
+    n = 36
+    area = AreaMedian(1)
+    area.locate(np.arange(n), np.c_[np.full(n, 35.0), 51.0 + 0.01 * (np.arange(n) // 3)], n)
+    rows, times = np.arange(n), np.zeros(n, dtype=np.int64)
+    for tick in range(48):
+        z = rng.normal(size=(n, 1))
+        area.update(rows, times + tick, z, n)
+    z = rng.normal(0, 0.3, (n, 1))
+    z[:12] = -5.0  # four neighbouring sites slow together
+    load = np.zeros(n)
+    plain = area.transform(rows, times + 48, z, WARM_UP_NS // 24, load)
+    assert (plain[:9, 0] < -3).all()
+    load[:6] = LOAD_ROSE + 0.5  # two of the sites carry a crowd
+    load[6:9] = np.nan  # no load family value: read as before
+    crowd = area.transform(rows, times + 48, z, WARM_UP_NS // 24, load)
+    assert (crowd[:6] == 0).all()
+    np.testing.assert_array_equal(crowd[6:], plain[6:])
+    np.testing.assert_array_equal(area.transform(rows, times + 48, z, WARM_UP_NS // 24), plain)
