@@ -199,3 +199,71 @@ def test_a_few_series_score_as_without_the_area_part():
         scores.append(np.asarray(det.score_stream(frame).score))
     assert np.isfinite(scores[0][-96:]).all()
     np.testing.assert_array_equal(scores[0], scores[1])
+
+
+def test_a_row_whose_load_rose_has_no_area_evidence():
+    # a crowd drags a neighbourhood's throughput down with its load; a transport fault
+    # slows it at its usual load: only the rows whose own load reads above LOAD_ROSE lose it
+    from telecom_nb.features.area import LOAD_ROSE, WARM_UP_NS
+
+    rng = np.random.default_rng(3)
+    n = 36
+    area = AreaMedian(1)
+    area.locate(np.arange(n), np.c_[np.full(n, 35.0), 51.0 + 0.01 * (np.arange(n) // 3)], n)
+    rows, times = np.arange(n), np.zeros(n, dtype=np.int64)
+    for tick in range(48):
+        z = rng.normal(size=(n, 1))
+        area.update(rows, times + tick, z, n)
+    z = rng.normal(0, 0.3, (n, 1))
+    z[:12] = -5.0  # four neighbouring sites slow together
+    load = np.zeros(n)
+    plain = area.transform(rows, times + 48, z, WARM_UP_NS // 24, load)
+    assert (plain[:9, 0] < -3).all()
+    load[:6] = LOAD_ROSE + 0.5  # two of the sites carry a crowd
+    load[6:9] = np.nan  # no load family value: read as before
+    crowd = area.transform(rows, times + 48, z, WARM_UP_NS // 24, load)
+    assert (crowd[:6] == 0).all()
+    np.testing.assert_array_equal(crowd[6:], plain[6:])
+    np.testing.assert_array_equal(area.transform(rows, times + 48, z, WARM_UP_NS // 24), plain)
+
+
+def test_a_fleets_cluster_under_a_crowd_has_no_area_evidence_at_its_usual_load_it_has():
+    # the pipeline reads each row's load family (users, volume, PRB moving together) before
+    # the common mode: four sites slowing at their usual load read in the area columns, the
+    # same slowdown under three times their load does not
+    rng = np.random.default_rng(1)
+    ts = pd.date_range("2026-01-05", periods=4 * 24, freq="1h", tz="UTC")
+    n = 36
+    hours = ts.hour.to_numpy()
+    load = (0.2 + np.exp(-((hours - 20) ** 2) / 10))[:, None] * np.exp(
+        rng.normal(0, 0.15, (len(ts), n)))
+    load[-1] = load[-1].mean()  # the last tick at about its usual load everywhere
+    own = lambda: np.exp(rng.normal(0, 0.03, load.shape))  # noqa: E731
+    table = pd.DataFrame({
+        S.TIMESTAMP: np.repeat(ts, n),
+        S.SECTOR: np.tile([f"c{i}" for i in range(n)], len(ts)),
+        S.PROVINCE: "p",
+        S.LAT: 35.0,
+        S.LON: np.tile(51.0 + 0.01 * (np.arange(n) // 3), len(ts)),
+        "users": (50 * load * own()).ravel(),
+        S.PAYLOAD: (300 * load * own()).ravel(),
+        S.PRB: (40 * load * own()).ravel(),
+        S.THROUGHPUT: (30 * np.exp(rng.normal(0, 0.1, load.shape))).ravel(),
+    })
+    kpis = ["users", S.PAYLOAD, S.PRB, S.THROUGHPUT]
+    last = table[S.TIMESTAMP] == table[S.TIMESTAMP].max()
+    f = KpiFeatures(kpis=kpis)
+    for _, batch in table[~last].groupby(S.TIMESTAMP, sort=True):
+        f.transform(batch)
+        f.update(batch)
+    assert f.load_.family_.tolist() == [True, True, True, False]
+    slow = table[last].copy()
+    cluster = slow[S.SECTOR].str[1:].astype(int).to_numpy() < 12
+    slow.loc[cluster, S.THROUGHPUT] *= 0.3
+    usual = f.transform(slow)[f"{S.THROUGHPUT}:area_z"].to_numpy()
+    crowd = slow.copy()
+    crowd.loc[cluster, ["users", S.PAYLOAD, S.PRB]] *= 3.0
+    crowded = f.transform(crowd)[f"{S.THROUGHPUT}:area_z"].to_numpy()
+    assert (usual[:9] < -2.5).all()
+    assert (crowded[:12] == 0).all()
+    np.testing.assert_array_equal(crowded[15:], usual[15:])

@@ -45,3 +45,15 @@ def test_a_row_at_a_tenth_of_its_sectors_usual_load_reads_about_ln_a_tenth():
     assert abs(level[2] - np.log(0.1)) < 0.1
     assert np.isnan(level[3])
     assert np.isnan(load_level(_season(usual), np.zeros(3, bool), rows, raw)).all()
+
+
+def test_load_z_is_the_median_of_the_family_values_a_row_has():
+    from telecom_nb.features.load_level import load_z
+
+    z = np.array([[3.0, 1.0, 2.0, -9.0], [0.0, 4.0, 0.0, 9.0], [1.0, 1.0, 1.0, 1.0]])
+    valid = np.array([[True, True, True, True], [False, True, False, True],
+                      [False, False, False, True]])
+    family = np.array([True, True, True, False])
+    # a missing value's z of 0 is not the row's load: left out
+    np.testing.assert_array_equal(load_z(z, valid, family), [2.0, 4.0, np.nan])
+    assert np.isnan(load_z(z, valid, np.zeros(4, dtype=bool))).all()

@@ -50,3 +50,14 @@ def load_level(season, family: np.ndarray, rows: np.ndarray, scaled: np.ndarray
     usual = np.where(table.counts(cells) > 0, table.levels(cells), np.nan)
     dev = np.where(known[:, None], scaled[:, fam] - usual, np.nan)
     return nan_median_rows(dev)
+
+
+def load_z(z: np.ndarray, valid: np.ndarray, family: np.ndarray) -> np.ndarray:
+    """(rows,) the median seasonal z of the row's load family KPIs that have a value
+    (``z``: rows x KPIs as the seasonal part gave them, before the fleet's common mode
+    takes a shared shift off; ``valid``: which have a value): how far the row's load is
+    from its time slot's usual, in spreads. NaN for a row without a family KPI."""
+    fam = np.flatnonzero(family)
+    if not len(fam):
+        return np.full(len(z), np.nan)
+    return nan_median_rows(np.where(valid[:, fam], z[:, fam], np.nan))

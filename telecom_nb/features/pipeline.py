@@ -27,7 +27,7 @@ from telecom_nb.features.learn_steps import LearnSteps
 from telecom_nb.features.level_record import LevelRecord
 from telecom_nb.features.level_shift import LevelShift
 from telecom_nb.features.load_explained import LoadExplained
-from telecom_nb.features.load_level import load_level
+from telecom_nb.features.load_level import load_level, load_z
 from telecom_nb.features.part_params import PartParams
 from telecom_nb.features.peers import PeerComparison
 from telecom_nb.features.persistence import Persistence
@@ -225,6 +225,16 @@ class KpiFeatures(LearnSteps, PartParams, HolidayParams, FeatureSwitches,
         return load_level(self.parts_[0], self.load_.family_, self.rows(view),
                           scaled_view(view, self.kpis_ or ()))
 
+    def _load_z(self, view: BatchView) -> np.ndarray | None:
+        """(rows,) each row's load family's seasonal z before the common mode
+        (:func:`~.load_level.load_z`); None without a fleet's load family."""
+        if self.few_series() or self.load_ is None or not self.load_.family_.any():
+            return None
+        raw = self._seasonal_z(view, "raw")
+        k = len(self.kpis_ or ())
+        valid = self._season_z[5][:, :k]  # type: ignore[index]
+        return load_z(raw[:, :k], valid, self.load_.family_)
+
     def quiet_series(self, known: np.ndarray, n_series: int) -> np.ndarray:
         """(rows x seasonal series) mask of the series that read a known-zero KPI: their z
         is 0 for persistence to learn (a maintenance night's z of -30 in the running mean
@@ -288,7 +298,8 @@ class KpiFeatures(LearnSteps, PartParams, HolidayParams, FeatureSwitches,
         if self.area_ is not None:
             blocks.append(np.zeros((len(view), k)) if self.few_series() or view.coords is None
                           else self.area_.transform(self.rows(view), _ns(view), blocks[0],
-                                                self.parts_[0].cadence_.step_ns))
+                                                self.parts_[0].cadence_.step_ns,
+                                                self._load_z(view)))
         if self.run_ is not None:
             blocks.append(np.zeros((len(view), k)) if self.few_series() else
                           self.run_.transform(self.rows(view), self._run_deviation(view, peer),
