@@ -55,5 +55,6 @@ def local_scale(spread: np.ndarray, ref: np.ndarray, smoothed: np.ndarray,
     with np.errstate(invalid="ignore", divide="ignore"):
         at = slope(ref, linear)
         ratio = at / smoothed
-    read = (smoothed > 0) & np.isfinite(ratio)
-    return np.where(read, np.maximum(spread * ratio, floors * at), np.maximum(spread, floors))
+        read = (smoothed > 0) & np.isfinite(ratio)  # the other cells' products unread
+        return np.where(read, np.maximum(spread * ratio, floors * at),
+                        np.maximum(spread, floors))
