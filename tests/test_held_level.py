@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from types import SimpleNamespace
 
 import numpy as np
@@ -186,3 +187,31 @@ def test_the_held_null_leaves_out_the_shifts_the_shift_nulls_read():
     # the normal rows' held part stays quiet
     normal = window[~fault]
     assert (trimmed.score(normal) >= 3.0).mean() < 0.005
+
+
+def test_three_kpis_holding_together_read_as_one_joint_hold():
+    # a pool's window: three KPIs each holding on half the rows, their sides independent;
+    # a cell whose traffic, users and PRB all hold at -2.2 is rarer than any one at -2.2
+    rng = np.random.default_rng(5)
+    rows, kpis = 40000, 3
+    on = rng.random((rows, kpis)) < 0.5
+    side = rng.choice([-1.0, 1.0], (rows, kpis))
+    held = np.where(on, side * (np.abs(rng.normal(0.0, 0.8, (rows, kpis))) + 0.2), 0.0)
+    window = np.c_[rng.normal(0.0, 1.0, (rows, kpis)), held]
+    shift, held_cols = np.arange(kpis), np.arange(kpis) + kpis
+    null = HeldNull.fit(window, None, held_cols, shift, SHOULDER)
+    assert null is not None and null.joint is not None
+    test = np.zeros((4, 2 * kpis))
+    test[0, kpis:] = -2.2  # all three, one side
+    test[1, kpis] = -2.2  # one alone
+    test[2, kpis:] = [-2.2, -2.2, 2.2]  # three, not on one side
+    test[3, kpis] = -4.0  # one far
+    score = null.score(test)
+    alone = replace(null, joint=None).score(test)  # the strongest KPI's reading alone
+    assert alone[0] < 2.5 and score[0] > 3.0
+    # one KPI, or KPIs on both sides, read as the strongest alone, at one more KPI's price
+    price = np.log10(kpis + 1) - np.log10(kpis)
+    assert np.allclose(score[1:], alone[1:] - price, atol=1e-9)
+    assert score[3] > 3.0
+    # the window's own rows seldom reach a page on the joint reading
+    assert (null.score(window) >= 3.0).mean() < 0.002

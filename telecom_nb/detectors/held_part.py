@@ -5,7 +5,9 @@ or fewer; each KPI's p is the chance that a row holds that far: the share of the
 rows (those with a shift statistic) that hold, times the tail of the holding rows' |z| (fitted
 as the shift part's null, :mod:`.shift_part`: declustered, a held z lasts hours; the
 shoulder's scale, as a pool's shift null; at least ``MIN_SHIFT_ROWS`` rows). The strongest
-KPI's ``-log10 p`` counts, Bonferroni over the KPIs with a null. A pool's window holds its
+KPI's ``-log10 p`` counts, or the :data:`JOINT_K`-th strongest's on its own null when
+that is stronger (three KPIs at held z ~-2 for hours: each reads little, together they are
+rare), Bonferroni over the KPIs with a null and the joint. A pool's window holds its
 cells' wander for weeks, so a cell that wanders often widens the null its shifts are read
 against.
 A young window's null waits for :data:`MIN_EPISODES` separate holds per KPI: its first
@@ -26,7 +28,7 @@ losing the pools' shifts (``benchmarks/MEASURED.md``, level36).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -39,6 +41,13 @@ from telecom_nb.detectors.shift_part import MIN_SHIFT_ROWS, bonferroni, decluste
 #: later, so a cell's held z of 2.5 read 10^-7). Counted in holds, not rows: a hold lasts
 #: more rows at a shorter cadence, and 3,000 rows lost every pool's held shifts (level36)
 MIN_EPISODES = 200
+#: the joint reading's KPI: the k-th strongest of the KPIs holding on one side (three
+#: agreeing KPIs at held z ~-2 each read less than one of them at -3 on the max alone)
+JOINT_K = 3
+#: the joint null's floors, holding rows and separate holds: half a KPI's (its rows hold
+#: on all three KPIs, a few hundred a week in a pool of 3 cells at 2 minutes: few-series
+#: ``lte`` seed 3114 day 9, 816 rows in 153 holds; each KPI's floors took it to day 10)
+JOINT_ROWS, JOINT_EPISODES = MIN_SHIFT_ROWS // 2, MIN_EPISODES // 2
 #: the window's rows the shift nulls read at this score or more (or whose sector's previous
 #: row they did) leave the held null's sample ...
 TRIM_SCORE = 1.5
@@ -73,12 +82,12 @@ def shift_trim(shift: np.ndarray, nulls: tuple[TailCalibrator | None, ...] | Non
 
 
 def _null_of(values: np.ndarray, before: np.ndarray | None,
-             spacings: tuple[tuple[float, float], ...]) -> TailCalibrator | None:
+             spacings: tuple[tuple[float, float], ...], rows: int = MIN_SHIFT_ROWS,
+             episodes: int = MIN_EPISODES) -> TailCalibrator | None:
     """The declustered null of holding rows ``values`` (their sectors' previous rows
     ``before``), or None below the floors: :data:`MIN_SHIFT_ROWS` rows and
     :data:`MIN_EPISODES` separate holds (a KPI's own null and the pool's alike)."""
-    if len(values) < MIN_SHIFT_ROWS or (
-            before is not None and (before == 0).sum() < MIN_EPISODES):
+    if len(values) < rows or (before is not None and (before == 0).sum() < episodes):
         return None
     return declustered_null(values, before, spacings)
 
@@ -90,6 +99,11 @@ class HeldNull:
     columns: np.ndarray
     share: np.ndarray
     nulls: tuple[TailCalibrator | None, ...]
+    #: the null of the :data:`JOINT_K`-th strongest KPI's reading (:meth:`kth`) over the
+    #: window rows where it holds, and the share of rows where it does (None: fewer KPIs
+    #: with a null, or too few joint holds; a model older than the reading: none)
+    joint: TailCalibrator | None = None
+    joint_share: float = 1.0
 
     @classmethod
     def fit(
@@ -127,8 +141,53 @@ class HeldNull:
         if all(n is None for n in nulls):
             if not pool:
                 return None
-            return cls._pooled(columns, np.array(share), holding, len(has), spacings)
-        return cls(np.asarray(columns, dtype=np.intp), np.array(share), tuple(nulls))
+            held = cls._pooled(columns, np.array(share), holding, len(has), spacings)
+        else:
+            held = cls(np.asarray(columns, dtype=np.intp), np.array(share), tuple(nulls))
+        if held is None:
+            return None
+        return held._with_joint(ref[has], None if previous is None else previous[has], spacings)
+
+    def _with_joint(self, window: np.ndarray, previous: np.ndarray | None,
+                    spacings: tuple[tuple[float, float], ...]) -> HeldNull:
+        """This null with the joint reading's, fitted on the window rows ``window`` (their
+        sectors' previous rows ``previous``) as each KPI's own, declustered, at
+        :data:`JOINT_ROWS` / :data:`JOINT_EPISODES`. A cell's traffic, users and PRB move
+        together in normal life too, so the k-th strongest is read on its own null, not as
+        the product of independent p's (few-series ``lte`` seed 3114: the product of the
+        three read 426 normal rows beyond 3, the third strongest on its own null 47)."""
+        if sum(n is not None for n in self.nulls) < JOINT_K:
+            return self
+        kth = self.kth(window)
+        hold = kth > 0
+        before = None
+        if previous is not None:
+            before = self.kth(np.nan_to_num(previous, nan=0.0))[hold]
+        null = _null_of(kth[hold], before, spacings, JOINT_ROWS, JOINT_EPISODES)
+        if null is None:
+            return self
+        return replace(self, joint=null, joint_share=max(hold.mean(), 1.0 / len(kth)))
+
+    def _each(self, features: np.ndarray) -> list[np.ndarray]:
+        """Each KPI with a null: its signed ``-log10 p`` of each row (0: not holding)."""
+        each = []
+        for c, null, share in zip(self.columns, self.nulls, self.share, strict=True):
+            if null is None:
+                continue
+            z = features[:, c]
+            s = np.abs(z)
+            lp = np.where(s > 0, null.log_p(s) - math.log10(share), 0.0)
+            each.append(np.where(s > 0, np.sign(z) * lp, 0.0))
+        return each
+
+    def kth(self, features: np.ndarray) -> np.ndarray:
+        """The :data:`JOINT_K`-th strongest KPI's ``-log10 p`` among the KPIs holding on one
+        side (the larger of the two sides; 0: fewer hold there)."""
+        each = np.column_stack(self._each(features))
+        k = JOINT_K - 1
+        up = -np.sort(-np.maximum(each, 0.0), axis=1)[:, k]
+        down = -np.sort(-np.maximum(-each, 0.0), axis=1)[:, k]
+        return np.maximum(up, down)
 
     @classmethod
     def _pooled(
@@ -155,11 +214,13 @@ class HeldNull:
                    tuple(null if len(s) else None for s, _ in holding))
 
     def score(self, features: np.ndarray) -> np.ndarray:
-        """The part's score of each row (``-log10 p``, Bonferroni over the KPIs)."""
-        each = []
-        for c, null, share in zip(self.columns, self.nulls, self.share, strict=True):
-            if null is None:
-                continue
-            s = np.abs(features[:, c])
-            each.append(np.where(s > 0, null.log_p(s) - math.log10(share), 0.0))
-        return bonferroni(np.max(each, axis=0), len(each))
+        """The part's score of each row (``-log10 p``): the strongest of each KPI's reading
+        and the joint one, Bonferroni over them all (the joint counts as one more KPI)."""
+        each = self._each(features)
+        best = np.max(np.abs(each), axis=0)
+        if self.joint is None:
+            return bonferroni(best, len(each))
+        kth = self.kth(features)
+        joint = np.where(kth > 0, self.joint.log_p(np.maximum(kth, 0.0))
+                         - math.log10(self.joint_share), 0.0)
+        return bonferroni(np.maximum(best, joint), len(each) + 1)
