@@ -27,7 +27,7 @@ from telecom_nb.features.learn_steps import LearnSteps
 from telecom_nb.features.level_record import LevelRecord
 from telecom_nb.features.level_shift import LevelShift
 from telecom_nb.features.load_explained import LoadExplained
-from telecom_nb.features.load_level import load_level, load_z
+from telecom_nb.features.load_views import LoadViews
 from telecom_nb.features.part_params import PartParams
 from telecom_nb.features.peers import PeerComparison
 from telecom_nb.features.persistence import Persistence
@@ -48,7 +48,7 @@ from telecom_nb.sector_index import SectorIndex
 _SEASON_Z_AT = {"raw": 2, "unloaded": 3, "read": 4}
 
 
-class KpiFeatures(LearnSteps, PartParams, HolidayParams, FeatureSwitches,
+class KpiFeatures(LearnSteps, LoadViews, PartParams, HolidayParams, FeatureSwitches,
                   FeatureExtractor):
     """All features that remove the expected, stacked column-wise.
 
@@ -215,25 +215,6 @@ class KpiFeatures(LearnSteps, PartParams, HolidayParams, FeatureSwitches,
             return None
         return self.zeros_.usual(self.rows(view), scaled_view(view, self.kpis_ or ()),
                                  self.local_hours(view))
-
-    def load_level(self, view: BatchView) -> np.ndarray | None:
-        """(rows,) each row's load family against its sector's usual level
-        (:mod:`~telecom_nb.features.load_level`, ~ln of the ratio); None without a fleet's
-        load family."""
-        if self.few_series() or self.load_ is None or not self.load_.family_.any():
-            return None
-        return load_level(self.parts_[0], self.load_.family_, self.rows(view),
-                          scaled_view(view, self.kpis_ or ()))
-
-    def _load_z(self, view: BatchView) -> np.ndarray | None:
-        """(rows,) each row's load family's seasonal z before the common mode
-        (:func:`~.load_level.load_z`); None without a fleet's load family."""
-        if self.few_series() or self.load_ is None or not self.load_.family_.any():
-            return None
-        raw = self._seasonal_z(view, "raw")
-        k = len(self.kpis_ or ())
-        valid = self._season_z[5][:, :k]  # type: ignore[index]
-        return load_z(raw[:, :k], valid, self.load_.family_)
 
     def quiet_series(self, known: np.ndarray, n_series: int) -> np.ndarray:
         """(rows x seasonal series) mask of the series that read a known-zero KPI: their z
