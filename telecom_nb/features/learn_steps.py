@@ -56,7 +56,7 @@ class LearnSteps:
                                self.local_hours(view))
         if self.load_ is not None and not self.few_series():  # before the parts learn
             z = self._seasonal_z(view, "unloaded")
-            valid = self._season_z[5][:, : len(self.kpis_ or ())]  # type: ignore[index]
+            valid = self._seasonal_z(view, "valid")[:, : len(self.kpis_ or ())]
             self.load_.update(rows, z, valid, view.ns(), len(self.registry))
             self.load_.learn_fit(rows, scaled_view(view, self.kpis_ or ()), valid,
                                  len(self.registry))

@@ -17,7 +17,7 @@ from telecom_nb.features.view import BatchView
 
 class LoadViews:
     """Mixin for :class:`~telecom_nb.features.pipeline.KpiFeatures`: reads its load group
-    (``load_``), seasonal part (``parts_[0]``) and seasonal z cache (``_season_z``)."""
+    (``load_``), seasonal part (``parts_[0]``) and seasonal z (``_seasonal_z``)."""
 
     def _load_family(self) -> np.ndarray | None:
         """The fleet's load family (KPI mask); None for a few series or without one."""
@@ -43,5 +43,5 @@ class LoadViews:
             return None
         raw = self._seasonal_z(view, "raw")
         k = len(self.kpis_ or ())
-        valid = self._season_z[5][:, :k]  # type: ignore[index]
+        valid = self._seasonal_z(view, "valid")[:, :k]
         return load_z(raw[:, :k], valid, family)

@@ -44,8 +44,8 @@ from telecom_nb.features.view import BatchView
 from telecom_nb.features.zero_state import ZeroStates, kpi_columns
 from telecom_nb.sector_index import SectorIndex
 
-#: where ``_seasonal_z``'s cache keeps each stage's z
-_SEASON_Z_AT = {"raw": 2, "unloaded": 3, "read": 4}
+#: where ``_seasonal_z``'s cache keeps each stage's z (and a fleet's mask of the values read)
+_SEASON_Z_AT = {"raw": 2, "unloaded": 3, "read": 4, "valid": 5}
 
 
 class KpiFeatures(LearnSteps, LoadViews, PartParams, HolidayParams, FeatureSwitches,
@@ -225,7 +225,8 @@ class KpiFeatures(LearnSteps, LoadViews, PartParams, HolidayParams, FeatureSwitc
     def _seasonal_z(self, view: BatchView, stage: str = "read") -> np.ndarray:
         """The seasonal part's z of ``view`` under the current state (computed once), a
         few series' recurring excursions taken off, a fleet's common mode and what its
-        loads explain (``stage``: "raw" as the part gave it, "unloaded" before the load)."""
+        loads explain (``stage``: "raw" as the part gave it, "unloaded" before the load;
+        "valid": a fleet's mask of the KPI values it read)."""
         cached = self._season_z
         if cached is None or cached[0] is not view or cached[1] != self._updates:
             z = adjusted = self.parts_[0].transform_view(view)
