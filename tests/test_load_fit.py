@@ -128,31 +128,3 @@ def test_the_compiled_solve_reads_each_sectors_fit_as_lapack_does():
     ok = ~failed
     assert np.allclose(fitted[ok], lapack[ok], rtol=1e-12, atol=1e-12)
     assert np.allclose(fit._solve(np.arange(20), x)[0], lapack, rtol=1e-12, atol=1e-12)
-
-
-def test_a_multi_rat_fleet_is_fitted_on_the_members_each_sector_reports():
-    """No row has the whole family (cells 0-9 report users and PRB, 10-19 users and CS
-    traffic): each sector's fit reads its own members, and a missing member it reports
-    (a collection gap) still leaves its row unread."""
-    rng = np.random.default_rng(7)
-    family, dependent = np.array([True, True, True, False]), np.array([False] * 3 + [True])
-    fit = LoadFit(family, dependent)
-    layer = np.arange(20) >= 10
-    valid = np.ones((20, 4), dtype=bool)
-    valid[:, 1], valid[:, 2] = ~layer, layer  # PRB on one layer, CS traffic on the other
-    for _ in range(24 * 5):
-        three = _rows(rng, 20)
-        scaled = np.c_[three[:, :2], three[:, 1], three[:, 2]]
-        scaled[~valid] = np.nan
-        fit.update(np.arange(20), scaled, valid, 20)
-    three = _rows(np.random.default_rng(9), 20)
-    scaled = np.c_[three[:, :2], three[:, 1], three[:, 2] - 0.25]  # a carrier lost
-    scaled[~valid] = np.nan
-    z = np.zeros((20, 4))
-    z[:, 3] = -1.0
-    out = fit.sharpen(np.arange(20), z, scaled, valid, HOUR)
-    assert (out[:, 3] < -1.5).all()  # both layers read against their own load
-    gap = valid.copy()
-    gap[0, 1] = gap[10, 2] = False
-    out = fit.sharpen(np.arange(20), z, scaled, gap, HOUR)
-    assert out[0, 3] == out[10, 3] == -1.0

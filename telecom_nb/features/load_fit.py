@@ -19,13 +19,6 @@ is, at least as far as the load residual says and at most :data:`MAX_GAIN` times
 the load residual only sharpens evidence the slot already shows, never makes it from
 nothing or turns its side (a good-side 0 stays 0). Causal: a row is read under the fit
 before it; a sector reads only after :data:`WARM` of data time at the cadence.
-
-A cell reports only its own layer's KPIs, and a multi-RAT fleet's load family spans layers
-(an OSS export's CS traffic on 2G/3G cells, PRB and E-RAB counters on 4G ones): no row has
-the whole family (0 of 71,796 rows of OSS world o3071, ``benchmarks/MEASURED.md``, area59).
-So each sector is fitted on the family KPIs *it* reports (those present in at least
-:data:`USUAL` of its rows, the row itself counted); a row missing one of them is not read
-(a collection gap), a member its sector does not usually report is left out (0).
 """
 
 from __future__ import annotations
@@ -54,10 +47,6 @@ SPREAD_N = 200.0
 MAX_GAIN = 3.0
 #: the residual spread's floor (scaled units: a constant KPI)
 MIN_SPREAD = 1e-3
-#: a sector reports a family KPI present in at least this share of its rows with a member
-USUAL = 0.5
-#: ... counted over about this many of its latest such rows (decayed beyond)
-USUAL_N = 200.0
 
 
 def design(values: np.ndarray) -> np.ndarray:
@@ -96,46 +85,18 @@ class LoadFit:
         self.n_ = np.zeros((0, d))  # values learned per dependent
         self.abs_ = np.zeros((0, d))  # sum |residual| of the values a warm fit learned
         self.m_ = np.zeros((0, d))  # ... and their count
-        self.has_ = np.zeros((0, p // 2))  # rows with each family KPI present (decayed)
-        self.rows_ = np.zeros(0)  # rows with any family KPI present (decayed)
-
-    #: state newer than some checkpoints (:meth:`derive_added_state`)
-    _state_added: tuple[str, ...] = ("has_", "rows_")
-
-    def derive_added_state(self, names: tuple[str, ...] | list[str]) -> None:
-        """A checkpoint from before the members a sector reports: each sector's are
-        counted from here on (it read only rows with the whole family)."""
-        self.has_ = np.zeros((len(self.n_), int(self.family_.sum())))
-        self.rows_ = np.zeros(len(self.n_))
 
     def matches(self, family: np.ndarray, dependent: np.ndarray) -> bool:
         return bool((family == self.family_).all() and (dependent == self.dependent_).all())
 
-    def _present(self, scaled: np.ndarray, valid: np.ndarray) -> np.ndarray:
-        """(rows x family) which family KPIs each row has."""
-        return np.isfinite(scaled[:, self.family_]) & valid[:, self.family_]
-
-    def _usual(self, rows: np.ndarray, present: np.ndarray) -> np.ndarray:
-        """(rows x family) the family KPIs each row's sector reports (:data:`USUAL` of its
-        rows with a member, the row itself counted: a new sector's first row is its own)."""
-        known = known_rows(rows, len(self.rows_))
-        r = np.where(known, rows, 0)
-        some = present.any(axis=1)
-        has = np.where(known[:, None], self.has_[r], 0.0) + present
-        n = np.where(known, self.rows_[r], 0.0) + some
-        return has >= USUAL * n[:, None]
-
     def _inputs(self, rows: np.ndarray, scaled: np.ndarray, valid: np.ndarray
                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """(rows with every family KPI their sector reports, x, y, which (row, dependent)
-        have a value); x leaves the members a sector does not report at 0."""
-        present = self._present(scaled, valid)
-        usual = self._usual(rows, present)
-        whole = (present | ~usual).all(axis=1) & (present & usual).any(axis=1) & (rows >= 0)
-        x = design(np.where(usual & present, scaled[:, self.family_], 0.0))
+        """(rows with the whole family, x, y, which (row, dependent) have a value)."""
+        x = design(scaled[:, self.family_])
         y = scaled[:, self.dependent_]
+        whole = np.isfinite(x).all(axis=1) & valid[:, self.family_].all(axis=1) & (rows >= 0)
         ok = whole[:, None] & np.isfinite(y) & valid[:, self.dependent_]
-        return whole, x, np.nan_to_num(y), ok
+        return whole, np.nan_to_num(x), np.nan_to_num(y), ok
 
     def _fit(self, r: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(each row's dependents as its sector's fit so far has them, the residual spread);
@@ -201,7 +162,6 @@ class LoadFit:
             return
         self._grow(n_rows)
         whole, x, y, ok = self._inputs(rows, scaled, valid)
-        self._count(rows, self._present(scaled, valid))
         if not whole.any():
             return
         at = np.flatnonzero(whole)
@@ -228,22 +188,9 @@ class LoadFit:
         learn(self.abs_, r, forget, np.where(read, np.abs(resid), 0.0), once)
         learn(self.m_, r, forget, read.astype(np.float64), once)
 
-    def _count(self, rows: np.ndarray, present: np.ndarray) -> None:
-        """Count the batch's rows with a family member into their sectors' presence."""
-        some = present.any(axis=1) & (rows >= 0)
-        if not some.any():
-            return
-        r, present = rows[some], present[some].astype(np.float64)
-        keep = np.where(self.rows_[r] >= USUAL_N, (USUAL_N - 1.0) / USUAL_N, 1.0)
-        once = unique_rows(r, len(self.rows_))
-        learn(self.has_, r, keep, present, once)
-        learn(self.rows_, r, keep, np.ones(len(r)), once)
-
     def _grow(self, n_rows: int) -> None:
         if len(self.n_) >= n_rows:
             return
-        self.has_ = grow_rows(self.has_, n_rows)
-        self.rows_ = grow_rows(self.rows_, n_rows)
         self.xx_ = grow_rows(self.xx_, n_rows)
         self.xy_ = grow_rows(self.xy_, n_rows)
         self.n_ = grow_rows(self.n_, n_rows)
