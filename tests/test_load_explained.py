@@ -106,30 +106,3 @@ def test_a_load_fit_round_trips_a_checkpoint_and_an_older_one_starts_it_afresh()
     del tree["attrs"]["load_"]["attrs"]["fit_"]
     older = restore(_bound(), tree, arrays)
     assert isinstance(older.load_.fit_, LoadFit) and not older.load_.fit_.n_.size
-
-
-def test_a_dependent_leaving_or_rejoining_the_set_does_not_restart_the_load_fit():
-    """recall60: CQI and UL interference joined and left the dependents daily on a vendor
-    world, and each flip had restarted every dependent's fit (the throughput's too)."""
-    rng = np.random.default_rng(0)
-    le = LoadExplained(5)
-    le.family_ = np.array([True, True, False, False, False])
-    le.dependent_ = np.array([False, False, True, False, False])
-    rows, valid = np.arange(3), np.ones((3, 5), dtype=bool)
-    le.learn_fit(rows, rng.normal(size=(3, 5)), valid, 3)
-    le.dependent_ = np.array([False, False, True, True, False])  # a new KPI: one restart
-    fit = le.fit_  # the restart comes with the next batch learned
-    le.learn_fit(rows, rng.normal(size=(3, 5)), valid, 3)
-    assert le.fit_ is not fit
-    fit = le.fit_
-    assert fit.dependent_[[2, 3]].all()
-    le.dependent_ = np.array([False, False, True, False, False])  # it leaves ...
-    le.learn_fit(rows, rng.normal(size=(3, 5)), valid, 3)
-    le.dependent_ = np.array([False, False, True, True, False])  # ... and comes back
-    le.learn_fit(rows, rng.normal(size=(3, 5)), valid, 3)
-    assert le.fit_ is fit
-    assert (fit.n_[:3] == 3).all()  # both learned every batch since the one restart
-    z = rng.normal(size=(3, 5))
-    le.dependent_ = np.array([False, False, True, False, False])
-    out = le.sharpen(rows, z, rng.normal(size=(3, 5)), valid, 3600 * 10**9)
-    assert np.array_equal(out[:, 3], z[:, 3])  # learned, not read today

@@ -149,32 +149,19 @@ class LoadExplained:
                 step_ns: int) -> np.ndarray:
         """``z`` after :meth:`adjust`, each dependent read against its own row's load
         (:mod:`~telecom_nb.features.load_fit`); ``scaled``: the KPIs' scaled values."""
-        if not self.ready or not self._fit_holds():
+        if not self.ready or not self.fit_.matches(self.family_, self.dependent_):
             return z
-        out = self.fit_.sharpen(rows, z, scaled, valid, step_ns)
-        gone = np.flatnonzero(self.fit_.dependent_ & ~self.dependent_)  # learned, not read
-        out[:, gone] = z[:, gone]
-        return out
+        return self.fit_.sharpen(rows, z, scaled, valid, step_ns)
 
     def learn_fit(self, rows: np.ndarray, scaled: np.ndarray, valid: np.ndarray,
                   n_rows: int) -> None:
-        """Teach the batch's rows to the per-sector load fit: a new family starts it
-        afresh, a KPI it never had restarts it with every dependent it learns so far; a
-        dependent that leaves today's set is still learned (recall60: on a vendor world
-        CQI and UL interference joined and left the set daily, and each flip had
-        restarted the throughput's fit: never warm over the first 40 % of the replay)."""
+        """Teach the batch's rows to the per-sector load fit (a new family or new
+        dependents start it afresh)."""
         if not self.ready:
             return
-        if not self._fit_holds():
-            kept = self.fit_.dependent_ if (self.fit_.family_ == self.family_).all() else False
-            self.fit_ = LoadFit(self.family_, self.dependent_ | kept)
+        if not self.fit_.matches(self.family_, self.dependent_):
+            self.fit_ = LoadFit(self.family_, self.dependent_)
         self.fit_.update(rows, scaled, valid, n_rows)
-
-    def _fit_holds(self) -> bool:
-        """Whether the fit is on today's family and learns every one of today's dependents."""
-        fit = self.fit_
-        return bool((fit.family_ == self.family_).all()
-                    and not (self.dependent_ & ~fit.dependent_).any())
 
     def _cells(self, z: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(rows x dependents) flat (dependent, bin) cell of each row's dependent KPIs on
