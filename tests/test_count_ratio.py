@@ -202,6 +202,28 @@ def test_compiled_ratio_detection_equals_numpy(monkeypatch):
     assert fraction_hits(v).sum() > 100  # the test reads fractions, not only misses
 
 
+def test_ratio_detection_compiles_once_for_every_sample_layout(monkeypatch):
+    """A fleet of more than ``FLEET_SAMPLE`` rows passes a strided sample (``'A'``), a
+    smaller one its rows (``'C'``), an export's block may be F-ordered: after the warm-up's
+    64-sector fleet a 5,000-sector replay compiled the decimals kernel anew (~2 s of a user's
+    first large replay). One signature takes them all, with the numpy lines' numbers."""
+    if fraction_kernel.numba is None:
+        pytest.skip("numba missing")
+    rng = np.random.default_rng(3152)
+    n = rng.integers(1, 40, (4001, 4))
+    rows = np.round(100.0 * rng.integers(0, n + 1) / n, 2)
+    rows[:, 3] = np.round(rows[:, 3])
+    for sample in (rows, rows[:: 1 + len(rows) // 2000], np.asfortranarray(rows)):
+        got = fraction_hits(sample), fewest_decimals(sample)
+        with monkeypatch.context() as m:
+            m.setattr(fraction_kernel, "numba", None)
+            want = fraction_hits(sample), fewest_decimals(sample)
+        assert got[0].tolist() == want[0].tolist()
+        assert got[1].tolist() == want[1].tolist()
+    for kernel in (fraction_kernel._hits_kernel, fraction_kernel._decimals_kernel):
+        assert len(kernel.kernel.signatures) == 1
+
+
 def test_a_busy_hours_drop_of_hundreds_of_attempts_keeps_its_z():
     """90.12 % is 73 of 81 within the rounding of 2 decimals, yet this cell's busy hours
     take hundreds of attempts and its values mostly show no counts: the seasonal z."""
