@@ -24,6 +24,7 @@ from telecom_nb.detectors.persist_part import PersistPart
 from telecom_nb.detectors.rate_part import RatePart
 from telecom_nb.detectors.run_part import RunPart
 from telecom_nb.detectors.second_kpi import SecondKpi
+from telecom_nb.detectors.smooth_null import ChiUnits
 from telecom_nb.detectors.tail_parts import TailPlan
 from telecom_nb.detectors.views_part import ViewsPart
 
@@ -97,7 +98,7 @@ class ForestAndZ:
     shift_null: tuple[TailCalibrator | None, ...] | None = None  # each one's own null
     families: KpiFamilies | None = None  # a fleet: two uncorrelated KPI families off at once
     smooth: JointDistance | None = None  # a few series: the smoothed z vector's distance
-    smooth_tail: FeatureTails | None = None  # ... in units of its own tail
+    smooth_tail: ChiUnits | None = None  # ... as -log10 p of a chi-square (smooth_null)
     smooth_null: TailCalibrator | None = None  # ... and a part of its own
     #: the columns the forest reads (None: all base ones; a few series: not the area's)
     forest_columns: np.ndarray | None = None

@@ -19,7 +19,7 @@ from telecom_nb.detectors.forest_model import FitReference, ForestAndZ, columns_
 from telecom_nb.detectors.forest_params import ForestParams
 from telecom_nb.detectors.good_side import BadSides, clip_good_side, good_side_columns
 from telecom_nb.detectors.held_part import HeldNull, shift_trim
-from telecom_nb.detectors.joint import JointDistance, bounded, fit_joint
+from telecom_nb.detectors.joint import bounded, fit_joint
 from telecom_nb.detectors.kpi_families import KpiFamilies, others, without
 from telecom_nb.detectors.part_schedule import PartSchedule
 from telecom_nb.detectors.persist_part import PersistPart, trimmed
@@ -32,6 +32,7 @@ from telecom_nb.detectors.row_mark import area_rows, marked, split_marked
 from telecom_nb.detectors.run_part import RunPart
 from telecom_nb.detectors.second_kpi import SecondKpi
 from telecom_nb.detectors.shift_part import bonferroni, shift_null, shift_score
+from telecom_nb.detectors.smooth_null import fit_smooth_part
 from telecom_nb.detectors.views_part import ViewsPart
 from telecom_nb.detectors.window_span import WindowSpanParams
 from telecom_nb.detectors.windowed import WindowedDetector
@@ -193,11 +194,8 @@ class IsolationForestDetector(RatioSwitch, PartSchedule, CalendarParams, ForestP
             if heavy and len(smooth_cols):  # the smoothed z vector: a distance of its own
                 b = kept_rows(cache, "smooth", tuple(smooth_cols), keys[0], full_window,
                                lambda w: bounded(w[:, smooth_cols]))  # once: fit and distances
-                smooth = JointDistance.of_bounded(b, smooth_cols)
-                d = smooth.bounded_distance(b if kept is None else b[kept])[:, None]
-                smooth_tail = FeatureTails.fit(d, before, tails=False, spaced=False)
-                smooth_units = smooth_tail(d)
-                smooth_null = TailCalibrator.fit(smooth_units, heavy_tails=True, continues=cont)
+                smooth, smooth_tail, smooth_units, smooth_null = fit_smooth_part(
+                    b, smooth_cols, kept, cont)  # its null on rows its fit did not see
             if heavy:  # in the max of body-only units the distance would drown: own null
                 joint_null = TailCalibrator.fit(units, heavy_tails=True, continues=cont)
         second = None if heavy else SecondKpi.fit(tails, ref, groups, cont)
