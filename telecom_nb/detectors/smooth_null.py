@@ -25,7 +25,7 @@ import itertools
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
+from scipy import special  # scipy.stats would load scipy.sparse on the detect path
 
 from telecom_nb.detectors.calibration import TailCalibrator
 from telecom_nb.detectors.joint import JointDistance
@@ -73,15 +73,22 @@ class ChiUnits:
         lo, hi = np.log(0.5), np.log(5000.0)  # log dof, bisected (40 steps: ~1e-11)
         for _ in range(40):
             mid = 0.5 * (lo + hi)
-            a, b = stats.chi2.ppf(CHI_QUANTILES, np.exp(mid))
+            a, b = _ppf(np.asarray(CHI_QUANTILES), np.exp(mid))
             lo, hi = (mid, hi) if b / a > target else (lo, mid)
         dof = float(np.exp(0.5 * (lo + hi)))
-        return cls(mid_q / float(stats.chi2.ppf(CHI_QUANTILES[0], dof)), dof)
+        return cls(mid_q / float(_ppf(CHI_QUANTILES[0], dof)), dof)
 
     def __call__(self, d: np.ndarray) -> np.ndarray:
         """``-log10`` of each distance's tail probability (``d``: rows or rows x 1)."""
         d = np.asarray(d, dtype=np.float64).reshape(len(d), -1)[:, 0]
-        return stats.chi2.logsf(np.maximum(d, 0.0) / self.scale, self.dof) / -np.log(10.0)
+        with np.errstate(divide="ignore"):  # p underflowing to 0: past any score's cap
+            sf = special.chdtrc(self.dof, np.maximum(d, 0.0) / self.scale)
+            return np.minimum(np.log(sf) / -np.log(10.0), 1e3)
+
+
+def _ppf(q: np.ndarray | float, dof: float) -> np.ndarray:
+    """The chi-square's quantile ``q`` (``scipy.stats.chi2.ppf``'s formula)."""
+    return 2.0 * special.gammaincinv(dof / 2.0, q)
 
 
 def fit_smooth_part(b: np.ndarray, columns: np.ndarray, kept: np.ndarray | None,
