@@ -173,6 +173,27 @@ def test_the_pass_median_is_the_masked_nanmedian():
         assert np.signbit(got) == np.signbit(want)
 
 
+@pytest.mark.skipif(numba is None, reason="compiled pass only")
+def test_the_pass_median_reads_its_values_in_place():
+    """The median finds each value's place in the stable sort without moving a value
+    (neither ``v`` nor the scratch ``buf`` is written), and still reads what the masked
+    nanmedian reads: 0-7 finite values among NaN, all equal, runs of ties, both zeros."""
+    from telecom_nb.features.level_shift_kernel import _median
+    from telecom_nb.features.series_cells import _ring_median
+
+    rng = np.random.default_rng(3155)
+    pool = np.array([-0.0, 0.0, 1.5, -2.0, np.nan, 3.25, 1.5, np.inf, -np.inf])
+    for size in range(1, 8):
+        for _ in range(300):
+            v = rng.choice(pool, size=size)
+            v = np.where(rng.random(size) < 0.2, rng.normal(size=size), v)
+            kept, buf = v.copy(), np.full(7, 7.0)
+            got, want = _median(v, buf), _ring_median(v, False)
+            assert np.array_equal([got], [want], equal_nan=True), v
+            assert np.signbit(got) == np.signbit(want), v
+            assert np.array_equal(v, kept, equal_nan=True) and (buf == 7.0).all()
+
+
 def test_the_detector_reads_a_shift_as_its_own_part(shifted):
     frame, _, _, start, _ = shifted
     det = make_detector("iforest", kpis=["traffic"], n_estimators=20)
