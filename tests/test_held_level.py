@@ -1,4 +1,4 @@
-"""Held level: the smallest same-sign shift z of now and 1, 2, 3 hours before, and its null."""
+"""Held level: the smallest same-sign shift z of now and 1, 2 hours before, and its null."""
 
 from __future__ import annotations
 
@@ -41,14 +41,14 @@ def _shift(h: float) -> float:
     return 0.5 if h < 1 else -2.5 - 0.5 * min(int(h) - 1, 3)
 
 
-def test_a_shift_held_for_three_hours_reads_the_same_at_any_cadence():
-    # held only from 3 h after its onset, at the weakest of the 4 hours (the oldest)
-    for step in ("2min", "5min"):
+def test_a_shift_held_for_two_hours_reads_the_same_at_any_cadence():
+    # held only from 2 h after its onset, at the weakest of the 3 hours (the oldest)
+    for step in ("2min", "5min", "1h"):
         b, z = _series(step, _shift)
         held = _held(b, z)[:, 0]
         hours = (b - b[0]) / 4
-        assert np.all(held[hours < 4] == 0)
-        assert np.allclose(held[(hours >= 4) & (hours < 4.25)], -2.5)
+        assert np.all(held[hours < 3] == 0)
+        assert np.allclose(held[(hours >= 3) & (hours < 3.25)], -2.5)
         assert held[-1] < -2.5
         # the same whether the rows come in one batch (one series' pass) or tick by tick
         assert np.array_equal(_held(b, z, chunk=1), _held(b, z))
@@ -56,13 +56,21 @@ def test_a_shift_held_for_three_hours_reads_the_same_at_any_cadence():
 
 def test_a_side_change_or_an_hour_without_rows_is_not_held():
     b, z = _series("5min", lambda h: -3.0 if int(h) != 2 else 3.0)
-    assert np.all(_held(b, z) >= 0) and np.all(_held(b, z)[b - b[0] < 24] == 0)
+    held = _held(b, z)[:, 0]
+    assert np.all(held[b - b[0] < 20] == 0) and np.all(held[b - b[0] >= 20] == -3.0)
     b, z = _series("5min", lambda h: -3.0)
     gap = (b - b[0] >= 8) & (b - b[0] < 12)  # no row in the third hour
     held = _held(b[~gap], z[~gap])[:, 0]
     later = b[~gap] - b[0]
-    assert np.all(held[(later >= 12) & (later < 24)] == 0)
-    assert np.all(held[later >= 24] == -3.0)
+    assert np.all(held[(later >= 12) & (later < 20)] == 0)
+    assert np.all(held[later >= 20] == -3.0)
+
+
+def test_an_hourly_shift_of_three_hours_holds_on_its_third_row():
+    # an hourly pool's shortest shifts (3 rows, few-series lte60): read 3 h back, never held
+    b, z = _series("1h", lambda h: -3.0 if 1 <= h < 4 else 0.5)
+    held = _held(b, z)[:, 0]
+    assert held.tolist() == [0.0, 0.0, 0.0, -3.0, 0.0, 0.0]
 
 
 def test_the_null_counts_how_seldom_rows_hold():

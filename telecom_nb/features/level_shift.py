@@ -31,7 +31,7 @@ by 1/30 of itself, but at 5 minutes by 1/12 and at 15 minutes by 1/4: on a quiet
 a "level" every night (NAB: 24ae8d, c6585a), and a row the level-shift part leads is never
 routine (``detectors/routine.py``), so each night paged.
 Each KPI's shift z is followed by its held z (:mod:`~telecom_nb.features.held_level`: how
-far the hours 1, 2 and 3 h before agreed with it), after all the shift columns.
+far the hours 1 and 2 h before agreed with it), after all the shift columns.
 Only for a few series (:data:`~telecom_nb.defaults.FEW_SERIES`): it keeps ``DAYS`` days
 of bins per sector, and a fleet's shifts are told by its peers (its columns read 0 and
 nothing is learned). The detectors read it as a part of its own, with its own null
@@ -104,7 +104,7 @@ class LevelShift(FeatureExtractor):
     def derive_added_state(self, names: Sequence[str]) -> None:
         """A checkpoint older than the trimmed hour: each stored bin's mean stands for its
         largest and smallest value (those windows read as before, untrimmed in effect);
-        older than the held level: no hour held yet (it holds again after 3 hours); older
+        older than the held level: no hour held yet (it holds again after 2 hours); older
         than the level's slope (:mod:`.level_slope`): none, each next reference starts it."""
         n, k = self.cur_sum_.shape
         if "slope_" in names:
