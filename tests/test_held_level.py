@@ -1,5 +1,4 @@
-"""Held level: the smallest same-sign shift z of now and 1, 2, 3 (and 1, 2) hours before, and
-its null."""
+"""Held level: the smallest same-sign shift z of now and 1, 2 hours before, and its null."""
 
 from __future__ import annotations
 
@@ -42,42 +41,36 @@ def _shift(h: float) -> float:
     return 0.5 if h < 1 else -2.5 - 0.5 * min(int(h) - 1, 3)
 
 
-def test_a_shift_held_for_three_and_two_hours_reads_the_same_at_any_cadence():
-    # the 3-hour hold (column 0) from 3 h after its onset, the 2-hour one (column 1) from
-    # 2 h: each at the weakest of its hours (the oldest)
+def test_a_shift_held_for_two_hours_reads_the_same_at_any_cadence():
+    # held only from 2 h after its onset, at the weakest of the 3 hours (the oldest)
     for step in ("2min", "5min", "1h"):
         b, z = _series(step, _shift)
-        held = _held(b, z)
+        held = _held(b, z)[:, 0]
         hours = (b - b[0]) / 4
-        for col, after in ((0, 4), (1, 3)):
-            assert np.all(held[hours < after, col] == 0)
-            assert np.allclose(held[(hours >= after) & (hours < after + 0.25), col], -2.5)
-            assert held[-1, col] < -2.5
+        assert np.all(held[hours < 3] == 0)
+        assert np.allclose(held[(hours >= 3) & (hours < 3.25)], -2.5)
+        assert held[-1] < -2.5
         # the same whether the rows come in one batch (one series' pass) or tick by tick
         assert np.array_equal(_held(b, z, chunk=1), _held(b, z))
 
 
 def test_a_side_change_or_an_hour_without_rows_is_not_held():
     b, z = _series("5min", lambda h: -3.0 if int(h) != 2 else 3.0)
-    held = _held(b, z)
-    assert np.all(held[:, 0] >= 0) and np.all(held[b - b[0] < 24, 0] == 0)
-    assert np.all(held[b - b[0] < 20, 1] == 0) and np.all(held[b - b[0] >= 20, 1] == -3.0)
+    held = _held(b, z)[:, 0]
+    assert np.all(held[b - b[0] < 20] == 0) and np.all(held[b - b[0] >= 20] == -3.0)
     b, z = _series("5min", lambda h: -3.0)
     gap = (b - b[0] >= 8) & (b - b[0] < 12)  # no row in the third hour
-    held = _held(b[~gap], z[~gap])
+    held = _held(b[~gap], z[~gap])[:, 0]
     later = b[~gap] - b[0]
-    for col, after in ((0, 24), (1, 20)):
-        assert np.all(held[(later >= 12) & (later < after), col] == 0)
-        assert np.all(held[later >= after, col] == -3.0)
+    assert np.all(held[(later >= 12) & (later < 20)] == 0)
+    assert np.all(held[later >= 20] == -3.0)
 
 
-def test_an_hourly_shift_of_three_hours_holds_two_hours_on_its_third_row():
-    # an hourly pool's shortest shifts (3 rows, few-series lte60): read 3 h back, never
-    # held; the 2-hour column holds them
+def test_an_hourly_shift_of_three_hours_holds_on_its_third_row():
+    # an hourly pool's shortest shifts (3 rows, few-series lte60): read 3 h back, never held
     b, z = _series("1h", lambda h: -3.0 if 1 <= h < 4 else 0.5)
-    held = _held(b, z)
-    assert held[:, 0].tolist() == [0.0] * 6
-    assert held[:, 1].tolist() == [0.0, 0.0, 0.0, -3.0, 0.0, 0.0]
+    held = _held(b, z)[:, 0]
+    assert held.tolist() == [0.0, 0.0, 0.0, -3.0, 0.0, 0.0]
 
 
 def test_the_null_counts_how_seldom_rows_hold():
@@ -201,26 +194,3 @@ def test_the_held_null_leaves_out_the_shifts_the_shift_nulls_read():
     # the normal rows' held part stays quiet
     normal = window[~fault]
     assert (trimmed.score(normal) >= 3.0).mean() < 0.005
-
-
-def test_each_hold_length_reads_its_own_pooled_null():
-    # a young hourly pool's 3-hour holds (columns _HELD) and 2-hour holds (twice as wide):
-    # fitted as two groups, a 3-hour hold is read against the 3-hour holds alone, so the
-    # 2-hour holds' heavier tail does not widen its null, and each KPI's 2-hour hold is read
-    rng = np.random.default_rng(5)
-    window, previous = _hourly_pool(1500, rng)
-    wide = 2.0 * window[:, _HELD]
-    window2 = np.c_[window, wide]
-    previous2 = np.c_[previous, 2.0 * previous[:, _HELD]]
-    both = np.r_[_HELD, _HELD + _KPIS]
-    one = HeldNull.fit(window2, previous2, both, _SHIFT, SHOULDER, pool=True)
-    two = HeldNull.fit(window2, previous2, both, _SHIFT, SHOULDER, pool=True, groups=2)
-    assert one is not None and two is not None
-    assert two.nulls[0] is two.nulls[2] and two.nulls[4] is two.nulls[6]
-    assert two.nulls[0] is not two.nulls[4] and two.nulls[3] is None
-    rows = np.zeros((1, 3 * _KPIS))
-    rows[0, _KPIS] = -4.0  # a 3-hour hold of 4
-    assert two.score(rows)[0] > one.score(rows)[0] + 0.5
-    rows = np.zeros((1, 3 * _KPIS))
-    rows[0, 2 * _KPIS + 1] = 8.0  # a 2-hour hold of 8 on the second KPI
-    assert two.score(rows)[0] > 3.0

@@ -77,8 +77,8 @@ def test_names_follow_the_shift_columns_and_a_fleet_reads_zero():
     frame = frame.reset_index(drop=True)
     view = features.view(frame)
     features.prepare_view(view)
-    assert features.feature_names[-10:] == ["a:shift_z", "b:shift_z", "a:held_z", "b:held_z",
-                                            "a:held2_z", "b:held2_z", "a:smooth_z", "b:smooth_z",
+    assert features.feature_names[-8:] == ["a:shift_z", "b:shift_z", "a:held_z", "b:held_z",
+                                           "a:smooth_z", "b:smooth_z",
                                            "a:record_z", "b:record_z"]  # the level record last
     *_, (_, _, x) = by_timestamp(features, view)
     assert (x[:, -4:-2] == 0).all()

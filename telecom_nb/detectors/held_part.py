@@ -101,7 +101,6 @@ class HeldNull:
         spacings: tuple[tuple[float, float], ...],
         pool: bool = False,
         left_out: np.ndarray | None = None,
-        groups: int = 1,
     ) -> HeldNull | None:
         """From the window ``ref`` (its rows' sectors' previous rows ``previous``); the
         shift columns ``shift`` tell which rows have a statistic. None: too few holding
@@ -109,18 +108,7 @@ class HeldNull:
         ``pool``: while no KPI has a null of its own, the KPIs' holding rows pooled make
         one (:meth:`_pooled`; the detector's history must span
         ``part_schedule.HELD_POOL_AFTER``); ``left_out``: window rows out of its sample
-        (:func:`shift_trim`); ``groups``: ``columns`` are this many equal runs (each KPI's
-        hold over 3 hours, then over 2: ``features.held_level``), each fitted (and pooled)
-        on its own, so a 2-hour hold's heavier tail never widens a 3-hour one's."""
-        if groups > 1:
-            parts = [cls.fit(ref, previous, cols, shift, spacings, pool, left_out)
-                     for cols in np.array_split(np.asarray(columns, dtype=np.intp), groups)]
-            got = [p for p in parts if p is not None]
-            if not got:
-                return None
-            return cls(np.concatenate([p.columns for p in got]),
-                       np.concatenate([p.share for p in got]),
-                       tuple(n for p in got for n in p.nulls))
+        (:func:`shift_trim`)."""
         has = (ref[:, shift] != 0).any(axis=1)
         if left_out is not None:
             has &= ~left_out

@@ -215,8 +215,7 @@ class IsolationForestDetector(RatioSwitch, PartSchedule, CalendarParams, ForestP
         held_null = None
         if heavy and pooled and len(held):  # its sample without the shifts the nulls read
             held_null = HeldNull.fit(shift_ref, shift_prev, held, shift, SHOULDER, held_pool,
-                                     shift_trim(shift, nulls, shift_ref, shift_prev),
-                                     groups=2 if len(held) % 2 == 0 else 1)  # 3 h, 2 h
+                                     shift_trim(shift, nulls, shift_ref, shift_prev))
         model = ForestAndZ(
             forest, TailCalibrator.fit(forest_raw, heavy_tails=heavy, continues=cont),
             tails, TailCalibrator.fit(zref, heavy_tails=heavy, continues=cont),

@@ -27,7 +27,7 @@ from telecom_nb.detectors.views_part import view_groups
 from telecom_nb.features.count_cusum import MIN_STEP_NS
 
 #: the few-series columns, after every other (:meth:`PartSchedule._by_names`)
-_FEW_COLUMNS = (":shift_z", ":held_z", ":held2_z", ":smooth_z", ":record_z")
+_FEW_COLUMNS = (":shift_z", ":held_z", ":smooth_z", ":record_z")
 #: data time before the joint distance is fitted: deviations only have a stable
 #: covariance once every time-of-day slot has a baseline of its own
 JOINT_AFTER = pd.Timedelta("1D")
@@ -193,9 +193,7 @@ class PartSchedule:
                 # level shifts: never in the forest or the tails; a few series' own part
                 "shift_columns": found[":shift_z"], "smooth_columns": found[":smooth_z"],
                 # held levels (features/held_level.py): read with the shift part
-                # (3 hours, then 2: each its own null)
-                "held_columns": found[":held_z"] + found[":held2_z"],
-                "held_pool": self._held_pool(),
+                "held_columns": found[":held_z"], "held_pool": self._held_pool(),
                 # level records (features/level_record.py): a few series read them directly
                 "record_columns": found[":record_z"] if heavy else (),
                 # per KPI its own columns for the KPI families' part

@@ -4,14 +4,11 @@ A cell that loses a third of its users for seven hours shows an hour's shift z o
 -4 (:mod:`~telecom_nb.features.level_shift`), no further than a normal hour's wander
 reaches now and then, so the shift part, which reads one hour, never scores it (few-series
 LTE stand-ins: 7 of 24 shifts peak below 3). What tells it is that it holds: the smallest
-same-sign |z| of the hour now and the hours 1, 2 and 3 h before is rarely beyond 2 in
-normal life. Each KPI reads two holds, each its own column and null: over 3 hours
-(:data:`HOLD_BINS`) and over 2 (:data:`SHORT_BINS`). An hourly pool's shift of 3 hours is 3
-rows and never held 3 hours (few-series ``lte60``: 6 of main's 8 missed shifts on seeds 0,
-1, 3096, 3099, 3105, 3106, 3111, 3112 were 3-4 rows long; their 2-hour hold is beyond every
-normal row of their seed but weekends'); a 2-minute pool's normal life holds 2 hours often
-enough that one 2-hour reading alone widened the null its long shifts are read against
-(``lte`` 3125's 8-hour night shift lost), so the 3-hour one stays. The
+same-sign |z| of the hour now and the hours 1 and 2 h before is rarely beyond 2 in
+normal life. Two hours back, not three: an hourly pool's shift of 3 hours is 3 rows, and
+with a third hour back it never held (few-series ``lte60``: 6 of main's 8 missed shifts on
+seeds 0, 1, 3096, 3099, 3105, 3106, 3111, 3112 were 3-4 rows long, read by the one-hour shift
+part alone; their 2-hour hold is beyond every normal row of their seed but weekends'). The
 lags are in data time (15-minute bins: :data:`HOLD_BINS`), not rows, so a
 2-minute and a 5-minute series hold over the same hours; an hour with no row reads as not
 held. Its null is the detector's, per pool (:mod:`~telecom_nb.detectors.held_part`): a pool
@@ -24,11 +21,10 @@ from __future__ import annotations
 
 import numpy as np
 
-#: bins back (15 minutes each) whose last shift z must agree with now: 1, 2 and 3 hours
-HOLD_BINS = (4, 8, 12)
-#: ... for the short hold, its own column: 1 and 2 hours (a prefix of :data:`HOLD_BINS`)
-SHORT_BINS = (4, 8)
-#: bins of shift z kept per sector: 3 hours' and now
+#: bins back (15 minutes each) whose last shift z must agree with now: 1 and 2 hours
+HOLD_BINS = (4, 8)
+#: bins of shift z kept per sector: 3 hours' and now, as when the hold read 3 hours back (a
+#: checkpoint's ring keeps its shape and slots)
 RING = 13
 _KEY = np.int64(1) << 34  # bin ids (ns // 15 min) stay far below 2**34 until year 2460
 
@@ -45,15 +41,13 @@ def _last_per_bin(r: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]
 def held_read(
     z: np.ndarray, r: np.ndarray, b: np.ndarray, ring_z: np.ndarray, ring_id: np.ndarray
 ) -> np.ndarray:
-    """Signed held z of each row, over 3 hours then over 2 (rows x 2 KPIs): the smallest
-    |z| of now and :data:`HOLD_BINS` (:data:`SHORT_BINS`) back when all are nonzero on one
-    side, else 0. ``z`` (rows x KPIs) is the shift z of rows ``r`` (state rows) in bins
-    ``b``, in data order; the earlier rows of the batch count as history (one series' pass
-    reads its rows in one batch)."""
+    """Signed held z of each row: the smallest |z| of now and :data:`HOLD_BINS` back when
+    all are nonzero on one side, else 0. ``z`` (rows x KPIs) is the shift z of rows ``r``
+    (state rows) in bins ``b``, in data order; the earlier rows of the batch count as
+    history (one series' pass reads its rows in one batch)."""
     keys, idx = _last_per_bin(r, b)
     lo = np.abs(z)
     side = np.sign(z)
-    short = side * lo
     for lag in HOLD_BINS:
         want = b - lag
         k = r.astype(np.int64) * _KEY + want
@@ -64,10 +58,7 @@ def held_read(
         past = np.where(in_batch, z[idx[pos]], np.where(stored, ring_z[r, slot], 0.0))
         side = np.where(np.sign(past) == side, side, 0.0)
         lo = np.minimum(lo, np.abs(past))
-        if lag == SHORT_BINS[-1]:
-            short = side * lo
-    return np.hstack([np.where(np.isfinite(lo), side * lo, 0.0),
-                      np.where(np.isfinite(short), short, 0.0)])
+    return np.where(np.isfinite(lo), side * lo, 0.0)
 
 
 def held_learn(

@@ -31,8 +31,7 @@ by 1/30 of itself, but at 5 minutes by 1/12 and at 15 minutes by 1/4: on a quiet
 a "level" every night (NAB: 24ae8d, c6585a), and a row the level-shift part leads is never
 routine (``detectors/routine.py``), so each night paged.
 Each KPI's shift z is followed by its held z (:mod:`~telecom_nb.features.held_level`: how
-far the hours 1, 2 and 3 h before agreed with it), then its 2-hour held z, after all the
-shift columns.
+far the hours 1 and 2 h before agreed with it), after all the shift columns.
 Only for a few series (:data:`~telecom_nb.defaults.FEW_SERIES`): it keeps ``DAYS`` days
 of bins per sector, and a fleet's shifts are told by its peers (its columns read 0 and
 nothing is learned). The detectors read it as a part of its own, with its own null
@@ -161,12 +160,11 @@ class LevelShift(FeatureExtractor):
     @property
     def feature_names(self) -> list[str]:
         kpis = self.kpis_ or ()
-        return ([f"{k}:shift_z" for k in kpis] + [f"{k}:held_z" for k in kpis]
-                + [f"{k}:held2_z" for k in kpis])
+        return [f"{k}:shift_z" for k in kpis] + [f"{k}:held_z" for k in kpis]
 
     def feature_weights(self) -> np.ndarray:
         eye = np.eye(len(self.kpis_ or ()))
-        return np.vstack([eye, eye, eye])
+        return np.vstack([eye, eye])
 
     def _scaled(self, view: BatchView) -> np.ndarray:
         return scaled_view(view, self.kpis_ or ())
@@ -200,10 +198,9 @@ class LevelShift(FeatureExtractor):
         return p_sum + c_sum, p_n + c_n, hi, lo
 
     def transform_view(self, view: BatchView) -> np.ndarray:
-        """The shift z of each KPI, then its held z over 3 and over 2 hours
-        (:mod:`.held_level`)."""
+        """The shift z of each KPI, then its held z (:mod:`.held_level`)."""
         z, rows, known, opened = self._shift(view)
-        held = np.zeros((len(z), 2 * z.shape[1]))
+        held = np.zeros_like(z)
         if known.any():
             r, b = rows[known], bin_ids(view)[known]
             held[known] = held_read(z[known], r, b, self.held_z_, self.held_id_)

@@ -143,14 +143,14 @@ class SeriesPass:
         lv = f.level_
         if lv is not None:  # one sector: a few series, the part is active
             lv.active = True
-            shift = out[:, end - 3 * k : end - 2 * k]  # then each KPI's held z (3 h, 2 h)
+            shift = out[:, end - 2 * k : end - k]  # then each KPI's held z
             shift_pass(self.yz[s], self.bins[s], shift, lv.cur_bin_,
                        lv.cur_sum_, lv.cur_n_, lv.cur_max_, lv.cur_min_, lv.ring_sum_,
                        lv.ring_n_, lv.ring_max_, lv.ring_min_, lv.ring_id_, lv.ref_,
                        lv.spread_, lv.spread_n_, lv.floors_, lv.cur_rows_, lv.ring_psum_,
                        lv.ring_pn_, lv.ring_pmax_, lv.ring_pmin_, lv.pspread_, lv.pspread_n_,
                        lv.week_, lv.ring_wz_)
-            out[:, end - 2 * k : end] = lv.held_series(self.bins[s], shift)
+            out[:, end - k : end] = lv.held_series(self.bins[s], shift)
         if sm is not None:  # the seasonal z as the pass left it, known zeros at 0
             sm.active = True
             sm.run(np.where(quiet[:, :k], 0.0, out[:, :k]), self.tns[s], out[:, end:last])
