@@ -171,6 +171,16 @@ def test_compiled_smallest_fraction_equals_numpy(monkeypatch):
         np.testing.assert_array_equal(a, b)
 
 
+def _assert_compiled_equals_numpy(monkeypatch, sample: np.ndarray) -> None:
+    """The compiled ratio detection reads ``sample`` as the numpy lines do, value for value."""
+    got = fraction_hits(sample), fewest_decimals(sample)
+    with monkeypatch.context() as m:
+        m.setattr(fraction_kernel, "numba", None)
+        want = fraction_hits(sample), fewest_decimals(sample)
+    assert got[0].tolist() == want[0].tolist()
+    assert got[1].tolist() == want[1].tolist()
+
+
 def test_compiled_ratio_detection_equals_numpy(monkeypatch):
     """The per-tick detection of ratio KPIs (fraction hits, decimals), compiled and not."""
     if fraction_kernel.numba is None:
@@ -193,20 +203,16 @@ def test_compiled_ratio_detection_equals_numpy(monkeypatch):
     v = np.vstack([v, np.column_stack([edge[:600], edge[600:1200], edge[1200:1800],
                                        edge[1800:2400], edge[2400:]])])
     for sample in (v, v - CONTROL_SHIFT, v + CONTROL_SHIFT, v[:0], v[:, :1]):
-        got = fraction_hits(sample), fewest_decimals(sample)
-        with monkeypatch.context() as m:
-            m.setattr(fraction_kernel, "numba", None)
-            want = fraction_hits(sample), fewest_decimals(sample)
-        assert got[0].tolist() == want[0].tolist()
-        assert got[1].tolist() == want[1].tolist()
+        _assert_compiled_equals_numpy(monkeypatch, sample)
     assert fraction_hits(v).sum() > 100  # the test reads fractions, not only misses
 
 
 def test_ratio_detection_compiles_once_for_every_sample_layout(monkeypatch):
     """A fleet of more than ``FLEET_SAMPLE`` rows passes a strided sample (``'A'``), a
     smaller one its rows (``'C'``), an export's block may be F-ordered: after the warm-up's
-    64-sector fleet a 5,000-sector replay compiled the decimals kernel anew (~2 s of a user's
-    first large replay). One signature takes them all, with the numpy lines' numbers."""
+    64-sector fleet a 5,000-sector replay compiled the decimals kernel anew (0.2-0.3 s CPU
+    of a user's first large replay). One signature takes them all, with the numpy lines'
+    numbers."""
     if fraction_kernel.numba is None:
         pytest.skip("numba missing")
     rng = np.random.default_rng(3152)
@@ -214,12 +220,7 @@ def test_ratio_detection_compiles_once_for_every_sample_layout(monkeypatch):
     rows = np.round(100.0 * rng.integers(0, n + 1) / n, 2)
     rows[:, 3] = np.round(rows[:, 3])
     for sample in (rows, rows[:: 1 + len(rows) // 2000], np.asfortranarray(rows)):
-        got = fraction_hits(sample), fewest_decimals(sample)
-        with monkeypatch.context() as m:
-            m.setattr(fraction_kernel, "numba", None)
-            want = fraction_hits(sample), fewest_decimals(sample)
-        assert got[0].tolist() == want[0].tolist()
-        assert got[1].tolist() == want[1].tolist()
+        _assert_compiled_equals_numpy(monkeypatch, sample)
     for kernel in (fraction_kernel._hits_kernel, fraction_kernel._decimals_kernel):
         assert len(kernel.kernel.signatures) == 1
 
