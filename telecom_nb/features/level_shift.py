@@ -61,6 +61,7 @@ from telecom_nb.features.level_shift_bins import (
     WINDOWS,
     agree,
     reference,
+    spread_weight,
     window_mean,
 )
 from telecom_nb.features.level_shift_one import derive_one, grow_one, learn_one, shift_one
@@ -242,7 +243,7 @@ class LevelShift(FeatureExtractor):
             if len(fresh):
                 ref, spread, spread_n = ref.copy(), spread.copy(), spread_n.copy()
                 sloped = sloped.copy()
-                opens.append(self._next_reference(r[fresh], b[fresh], w, bins))
+                opens.append(self._next_reference(r[fresh], b[fresh], w, bins, linear))
                 ref[fresh], spread[fresh], spread_n[fresh], sloped[fresh] = opens[-1]
             scale = local_scale(spread, ref, sloped, linear, self.floors_)
             mean = window_mean(total, count, hi, lo, TRIMMED[w])
@@ -310,17 +311,20 @@ class LevelShift(FeatureExtractor):
         self.cur_n_[rows] = 0.0
         self.cur_max_[rows] = -np.inf
         self.cur_min_[rows] = np.inf
+        linear = self._linear()
         for w, bins in enumerate(WINDOWS):
             (self.ref_[rows, w], self.spread_[rows, w], self.spread_n_[rows, w],
              self.slope_[rows, w]) = (
-                self._next_reference(rows, b, w, bins) if kept is None
+                self._next_reference(rows, b, w, bins, linear) if kept is None
                 else tuple(a[kept] for a in opened[2][w]))
 
-    def _next_reference(self, rows: np.ndarray, b: np.ndarray, w: int,
-                        bins: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    def _next_reference(self, rows: np.ndarray, b: np.ndarray, w: int, bins: int,
+                        linear: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray,
+                                                     np.ndarray]:
         """Reference, smoothed spread, its count and the slope it is smoothed at
         (:mod:`.level_slope`) once bin ``b`` opens, for window ``w``
-        of ``bins`` bins (state unchanged): the previous days' bins are all closed, so a
+        of ``bins`` bins (state unchanged; ``linear``: :meth:`_linear`, read once a batch):
+        the previous days' bins are all closed, so a
         row opening a bin can read them before its learning rolls the bin (one series and
         pools alike: ``level_shift_kernel.shift_pass`` rolls first).
 
@@ -358,9 +362,8 @@ class LevelShift(FeatureExtractor):
         valid = (~np.isnan(means)).sum(axis=1)
         n = self.spread_n_[rows, w]
         ref, spread, count = reference(means, valid, self.spread_[rows, w], n)
-        weight = np.maximum(1.0 / (n + 1.0), 1.0 / BINS_PER_DAY)  # the spread's (reference)
-        sloped = smoothed_slope(ref, self.slope_[rows, w], n, valid >= MIN_DAYS,
-                                self._linear(), weight)
+        sloped = smoothed_slope(ref, self.slope_[rows, w], n, valid >= MIN_DAYS, linear,
+                                spread_weight(n))
         return ref, spread, count, sloped
 
     def _linear(self) -> np.ndarray:

@@ -65,6 +65,12 @@ def agree(a: np.ndarray, b: np.ndarray) -> np.ndarray:
                     0.0)
 
 
+def spread_weight(n: np.ndarray) -> np.ndarray:
+    """The weight a new day's MAD gets in the smoothed spread after ``n`` of them: ``1 / (n +
+    1)``, at least a day's bins' (the level's slope is smoothed alike, :mod:`.level_slope`)."""
+    return np.maximum(1.0 / (n + 1.0), 1.0 / BINS_PER_DAY)
+
+
 def reference(means: np.ndarray, valid: np.ndarray, spread: np.ndarray,
               n: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """A bin's reference (NaN: fewer than :data:`MIN_DAYS` days), smoothed spread and its
@@ -77,6 +83,6 @@ def reference(means: np.ndarray, valid: np.ndarray, spread: np.ndarray,
         ref = nanmedian_lanes(lanes)
         mad = nanmedian_lanes(np.abs(lanes - ref[:, None])) * MAD_TO_SIGMA
     ref, mad = ref.reshape(valid.shape), mad.reshape(valid.shape) / MAD_BIAS[valid]
-    a = np.maximum(1.0 / (n + 1.0), 1.0 / BINS_PER_DAY)
+    a = spread_weight(n)
     return (np.where(enough, ref, np.nan), np.where(enough, spread + a * (mad - spread), spread),
             n + enough)
