@@ -240,3 +240,34 @@ def test_the_record_is_bounded_by_every_level_a_span_old():
             beyond = np.isfinite(level) and (level > hi or level < lo)
             assert (log_p[i, j] != 0.0) == bool(beyond), (i, j, level, hi, lo)
     assert unfolded > 0 and (log_p != 0).any() and (log_p == 0).any()
+
+
+def test_the_fold_skips_the_sub_bins_already_folded():
+    """Every row's learn folds the ring's sub-bins a span old into the open block: 144
+    slots, nearly all folded already (extremes -inf / inf) or never given a finite level;
+    folding those changes nothing, so they are not written (~20 % of a one-series level
+    record pass). Read-only extremes prove no write; the rest folds as before."""
+    from telecom_nb.features import level_record_kernel as kernel
+
+    fold = getattr(kernel._fold, "py_func", kernel._fold)
+    rng = np.random.default_rng(3166)
+    slots, k = 144, 3
+    bin_id = rng.integers(0, 300, (1, slots)).astype(np.int64)
+    lmax = np.full((1, slots, k), -np.inf)
+    lmin = np.full((1, slots, k), np.inf)
+    cur_max, cur_min = rng.normal(0, 1, (1, k)), rng.normal(0, 1, (1, k))
+    before = cur_max.copy(), cur_min.copy()
+    lmax.flags.writeable = lmin.flags.writeable = False
+    fold(0, 250, k, bin_id, lmax, lmin, cur_max, cur_min)  # nothing to fold: no write
+    assert np.array_equal(cur_max, before[0]) and np.array_equal(cur_min, before[1])
+    lmax, lmin = lmax.copy(), lmin.copy()
+    live = rng.random((1, slots, k)) < 0.3  # a sub-bin's KPI with a finite level
+    levels = rng.normal(0, 2, (1, slots, k))
+    lmax[live], lmin[live] = levels[live] + 0.5, levels[live] - 0.5
+    due = (bin_id[0] <= 250)[None, :, None] & live
+    want_max = np.maximum(cur_max, np.where(due, lmax, -np.inf).max(axis=1))
+    want_min = np.minimum(cur_min, np.where(due, lmin, np.inf).min(axis=1))
+    left_max, left_min = np.where(due, -np.inf, lmax), np.where(due, np.inf, lmin)
+    fold(0, 250, k, bin_id, lmax, lmin, cur_max, cur_min)
+    assert np.array_equal(cur_max, want_max) and np.array_equal(cur_min, want_min)
+    assert np.array_equal(lmax, left_max) and np.array_equal(lmin, left_min)

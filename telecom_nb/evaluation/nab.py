@@ -204,9 +204,29 @@ def _window_rows(ts: np.ndarray, window: Window) -> tuple[int, int]:
     return left, right
 
 
-def file_layout(timestamps: Any, windows: Iterable[Window], profile: ProfileLike) -> FileLayout:
-    """Window membership and the sweep value of every row of one file."""
-    prof = as_profile(profile)
+@dataclass(frozen=True)
+class FileRows:
+    """One file's rows against its label windows: the part of a layout no profile changes.
+
+    Built once a file (the timestamps' and window bounds' conversion is most of a
+    layout's cost) and weighed per profile by :func:`weigh`: a NAB run scores each
+    file three profiles x two threshold questions. ``shape[i]`` is the sigmoid of row
+    ``i``'s place (in a window: its TP value before ``tp_weight / MAX_TP``; outside:
+    its FP cost before ``fp_weight``).
+    """
+
+    n_rows: int
+    window: np.ndarray
+    shape: np.ndarray
+    n_windows: int
+
+    @property
+    def inside(self) -> np.ndarray:
+        return self.window >= 0
+
+
+def file_rows(timestamps: Any, windows: Iterable[Window]) -> FileRows:
+    """Window membership and the profile-free sigmoid of every row of one file."""
     ts = as_ns(timestamps)
     n = len(ts)
     wins = sorted(windows)
@@ -222,11 +242,10 @@ def file_layout(timestamps: Any, windows: Iterable[Window], profile: ProfileLike
     inside = (k >= 0) & (rows <= right[np.maximum(k, 0)]) if len(wins) else np.zeros(n, bool)
     window = np.where(inside, k, -1)
 
-    sweep = np.empty(n)
+    shape = np.empty(n)
     if inside.any():
         kin = k[inside]
-        pos = -(right[kin] - rows[inside] + 1) / width[kin]
-        sweep[inside] = scaled_sigmoid(pos) * prof.tp_weight / MAX_TP
+        shape[inside] = scaled_sigmoid(-(right[kin] - rows[inside] + 1) / width[kin])
     # Preceding window of each outside row: the last window ending before it.
     out = ~inside
     p = np.searchsorted(right, rows[out], side="left") - 1 if len(wins) else np.full(out.sum(), -1)
@@ -237,8 +256,24 @@ def file_layout(timestamps: Any, windows: Iterable[Window], profile: ProfileLike
         with np.errstate(divide="ignore", invalid="ignore"):
             dist = np.abs(rows[out][has_prev] - right[pp]) / (width[pp] - 1.0)
         unweighted[has_prev] = np.where(np.isfinite(dist), scaled_sigmoid(dist), -1.0)
-    sweep[out] = unweighted * prof.fp_weight
-    return FileLayout(n, probation_length(n), window, sweep, len(wins))
+    shape[out] = unweighted
+    return FileRows(n, window, shape, len(wins))
+
+
+def weigh(rows: FileRows, profile: ProfileLike) -> FileLayout:
+    """A file's layout for one profile: its rows' sigmoids times the profile's weights."""
+    prof = as_profile(profile)
+    inside = rows.inside
+    sweep = np.empty(rows.n_rows)
+    sweep[inside] = rows.shape[inside] * prof.tp_weight / MAX_TP
+    sweep[~inside] = rows.shape[~inside] * prof.fp_weight
+    return FileLayout(rows.n_rows, probation_length(rows.n_rows), rows.window, sweep,
+                      rows.n_windows)
+
+
+def file_layout(timestamps: Any, windows: Iterable[Window], profile: ProfileLike) -> FileLayout:
+    """Window membership and the sweep value of every row of one file."""
+    return weigh(file_rows(timestamps, windows), profile)
 
 
 # ------------------------------------------------------------------ one file

@@ -17,14 +17,15 @@ import pandas as pd
 from telecom_nb.errors import KpiInputError
 from telecom_nb.evaluation.nab import (
     FileLayout,
+    FileRows,
     FileScore,
     Profile,
     ProfileLike,
     Window,
-    as_ns,
     as_profile,
-    file_layout,
+    file_rows,
     score_layout,
+    weigh,
 )
 
 
@@ -59,29 +60,32 @@ def normalize(raw: float, null: float, perfect: float) -> float:
     return 100.0 * (raw - null) / (perfect - null)
 
 
-def _file_series(
-    path: str, values: Any, timestamps: Mapping[str, Any] | None
-) -> tuple[np.ndarray, np.ndarray]:
-    """(timestamps, anomaly scores) from a Series indexed by time, a NAB results frame,
-    or an array plus ``timestamps[path]``."""
+def _stamps(path: str, values: Any, timestamps: Mapping[str, Any] | None) -> Any:
+    """A file's timestamps (as given): ``timestamps[path]``, the scores' time index,
+    or a NAB results frame's ``timestamp`` column."""
     if timestamps is not None and path in timestamps:
-        ts, scores = timestamps[path], values
-    elif isinstance(values, pd.Series) and isinstance(values.index, pd.DatetimeIndex):
-        ts, scores = values.index, values.to_numpy()
-    elif isinstance(values, pd.DataFrame) and {"timestamp", "anomaly_score"} <= set(values):
-        ts, scores = values["timestamp"], values["anomaly_score"].to_numpy()
-    else:
-        raise KpiInputError(
-            f"{path}: give anomaly scores as a Series indexed by timestamp, a frame with "
-            f"'timestamp' and 'anomaly_score', or pass timestamps={{{path!r}: ...}}"
-        )
-    arr = np.asarray(scores, dtype=float)
-    if len(arr) != len(ts):
-        raise KpiInputError(f"{path}: {len(arr)} anomaly scores for {len(ts)} timestamps")
+        return timestamps[path]
+    if isinstance(values, pd.Series) and isinstance(values.index, pd.DatetimeIndex):
+        return values.index
+    if isinstance(values, pd.DataFrame) and {"timestamp", "anomaly_score"} <= set(values):
+        return values["timestamp"]
+    raise KpiInputError(
+        f"{path}: give anomaly scores as a Series indexed by timestamp, a frame with "
+        f"'timestamp' and 'anomaly_score', or pass timestamps={{{path!r}: ...}}"
+    )
+
+
+def _scores(path: str, values: Any, n_rows: int, what: str) -> np.ndarray:
+    """A file's anomaly scores as finite floats, one for each of its ``n_rows`` ``what``."""
+    if isinstance(values, pd.DataFrame) and "anomaly_score" in values:
+        values = values["anomaly_score"]
+    arr = np.asarray(values, dtype=float)
+    if len(arr) != n_rows:
+        raise KpiInputError(f"{path}: {len(arr)} anomaly scores for {n_rows} {what}")
     if not np.isfinite(arr).all():
         row = int(np.flatnonzero(~np.isfinite(arr))[0])
         raise KpiInputError(f"{path}: anomaly score at row {row} is not finite ({arr[row]})")
-    return as_ns(ts), arr
+    return arr
 
 
 def _windows_for(path: str, windows: Mapping[str, list[Window]]) -> list[Window]:
@@ -90,18 +94,46 @@ def _windows_for(path: str, windows: Mapping[str, list[Window]]) -> list[Window]
     return windows[path]
 
 
+def corpus_rows(
+    per_file_scores: Mapping[str, Any],
+    windows: Mapping[str, list[Window]],
+    *,
+    timestamps: Mapping[str, Any] | None = None,
+) -> dict[str, FileRows]:
+    """Each file's rows against its windows, for many scorings of the same files.
+
+    What :func:`score_corpus` and :func:`optimize_threshold` would otherwise rebuild on
+    every call (timestamps and window bounds converted, rows placed); pass it as their
+    ``rows`` to score other profiles, thresholds or score streams of these timestamps.
+    Inputs as ``score_corpus``'s.
+    """
+    if not per_file_scores:
+        raise KpiInputError("no files to score")
+    return {path: file_rows(_stamps(path, values, timestamps), _windows_for(path, windows))
+            for path, values in per_file_scores.items()}
+
+
 def _prepare(
     per_file_scores: Mapping[str, Any],
     windows: Mapping[str, list[Window]],
     profile: Profile,
     timestamps: Mapping[str, Any] | None,
+    rows: Mapping[str, FileRows] | None = None,
 ) -> dict[str, tuple[FileLayout, np.ndarray]]:
     if not per_file_scores:
         raise KpiInputError("no files to score")
     out = {}
     for path, values in per_file_scores.items():
-        ts, scores = _file_series(path, values, timestamps)
-        out[path] = (file_layout(ts, _windows_for(path, windows), profile), scores)
+        if rows is None:
+            ts = _stamps(path, values, timestamps)
+            scores = _scores(path, values, len(ts), "timestamps")
+            placed = file_rows(ts, _windows_for(path, windows))
+        elif path not in rows:
+            raise KpiInputError(f"{path}: not among the prepared rows' files")
+        else:
+            placed = rows[path]
+            scores = _scores(path, values, placed.n_rows, "prepared rows")
+        out[path] = (weigh(placed, profile), scores)
     return out
 
 
@@ -142,15 +174,18 @@ def score_corpus(
     threshold: float,
     *,
     timestamps: Mapping[str, Any] | None = None,
+    rows: Mapping[str, FileRows] | None = None,
 ) -> CorpusScore:
     """NAB score of anomaly scores (any reals, higher = more anomalous) at one threshold.
 
     ``per_file_scores[path]`` is a Series indexed by timestamp, a NAB results frame
     (``timestamp``, ``anomaly_score``), or an array with ``timestamps[path]`` given.
-    A row is a detection when its anomaly score is ``>= threshold``.
+    A row is a detection when its anomaly score is ``>= threshold``. ``rows``
+    (:func:`corpus_rows` of these files) skips placing the rows again.
     """
     prof = as_profile(profile)
-    return _corpus_at(_prepare(per_file_scores, windows, prof, timestamps), prof, threshold)
+    return _corpus_at(_prepare(per_file_scores, windows, prof, timestamps, rows), prof,
+                      threshold)
 
 
 def sweep_thresholds(
@@ -202,10 +237,12 @@ def optimize_threshold(
     profile: ProfileLike,
     *,
     timestamps: Mapping[str, Any] | None = None,
+    rows: Mapping[str, FileRows] | None = None,
 ) -> CorpusScore:
-    """The corpus score at the threshold that maximises it (NAB's optimiser, exactly)."""
+    """The corpus score at the threshold that maximises it (NAB's optimiser, exactly);
+    ``rows`` as :func:`score_corpus`'s."""
     prof = as_profile(profile)
-    prepared = _prepare(per_file_scores, windows, prof, timestamps)
+    prepared = _prepare(per_file_scores, windows, prof, timestamps, rows)
     thresholds, totals = sweep_thresholds(prepared, prof)
     best = int(np.argmax(totals))  # first maximum = highest threshold among ties, as NAB
     return _corpus_at(prepared, prof, float(thresholds[best]))

@@ -41,7 +41,12 @@ from telecom_nb.detectors.base import Detector
 from telecom_nb.engine.replay import replay
 from telecom_nb.errors import KpiInputError
 from telecom_nb.evaluation.nab import Profile, Window, load_profiles, load_windows
-from telecom_nb.evaluation.nab_corpus import CorpusScore, optimize_threshold, score_corpus
+from telecom_nb.evaluation.nab_corpus import (
+    CorpusScore,
+    corpus_rows,
+    optimize_threshold,
+    score_corpus,
+)
 from telecom_nb.evaluation.nab_loss import corpus_loss
 
 VALUE = "value"  # the single reading of a NAB file
@@ -214,9 +219,10 @@ def run_nab(
 
     corpus: dict[str, CorpusScore] = {}
     own: dict[str, float] = {}
+    placed = corpus_rows(scores, windows, timestamps=stamps)  # once for the six scorings
     for pname, profile in profiles.items():
-        corpus[pname] = optimize_threshold(scores, windows, profile, timestamps=stamps)
-        own[pname] = score_corpus(flags, windows, profile, 0.5, timestamps=stamps).normalized
+        corpus[pname] = optimize_threshold(scores, windows, profile, rows=placed)
+        own[pname] = score_corpus(flags, windows, profile, 0.5, rows=placed).normalized
     return NabResult(
         detector=name,
         scores={p: c.normalized for p, c in corpus.items()},

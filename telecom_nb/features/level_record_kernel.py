@@ -172,14 +172,18 @@ def score_row(s, bi, d, y, out, ids, bin_id, bin_sum, bin_n, bin_lmax, bin_lmin,
 
 
 def _fold(s, upto, k, bin_id, bin_lmax, bin_lmin, cur_max, cur_min):  # pragma: no cover
-    """The levels of sub-bins ``<= upto`` into the open block's extremes (once)."""
+    """The levels of sub-bins ``<= upto`` into the open block's extremes (once). A folded
+    KPI's extremes are (-inf, inf), and so is one that made no finite level (a sub-bin's
+    two extremes are set together): skipped, as folding them changes nothing -- nearly
+    every slot of the ring at every row was folded already."""
     for m in range(len(bin_id[s])):
         if bin_id[s, m] <= upto:
             for j in range(k):
-                cur_max[s, j] = max(cur_max[s, j], bin_lmax[s, m, j])
-                cur_min[s, j] = min(cur_min[s, j], bin_lmin[s, m, j])
-                bin_lmax[s, m, j] = -np.inf
-                bin_lmin[s, m, j] = np.inf
+                if bin_lmax[s, m, j] != -np.inf:
+                    cur_max[s, j] = max(cur_max[s, j], bin_lmax[s, m, j])
+                    cur_min[s, j] = min(cur_min[s, j], bin_lmin[s, m, j])
+                    bin_lmax[s, m, j] = -np.inf
+                    bin_lmin[s, m, j] = np.inf
 
 
 def learn_row(s, bi, d, ns, y, ids, bin_id, bin_sum, bin_n, bin_lmax, bin_lmin, ring_id,
