@@ -48,7 +48,7 @@ HEAVY_FIRST = (
     "test_calibration.py", "test_count_ratio.py", "test_rolling_forest.py",
     "test_operator_sample.py", "test_replay_properties.py", "test_alarm_params.py",
     "test_count_denominator.py", "test_range_novelty.py", "test_restart.py",
-    "test_window_span.py", "test_level_shift.py", "test_table_validation.py",
+    "test_window_span.py", "test_level_shift.py", "test_table_validation.py", "test_warm.py",
 )
 
 
