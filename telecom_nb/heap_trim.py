@@ -78,20 +78,38 @@ _MADV_DONTNEED = 4
 def release_compiler_code(library: str = COMPILER_LIBRARY) -> int:
     """Unmap ``library``'s clean pages (its code and read-only data: no byte of them is
     ever written, so a later use reads them again from the file, as after the kernel's
-    own reclaim); returns the KiB unmapped. LLVM's pages, touched while the kernels load
+    own reclaim); returns the KiB unmapped (resident at the process's first release; the
+    ranges' whole size at a later one). LLVM's pages, touched while the kernels load
     from numba's cache, stayed mapped to the end: 91 MiB of a replay's RSS, 66 of them
-    not needed once the kernels are loaded (issue 12). Nothing on other systems."""
+    not needed once the kernels are loaded (issue 12). Nothing on other systems.
+
+    The clean ranges are read from ``/proc/self/smaps`` once a process
+    (:data:`_CLEAN_RANGES`): the library's read-only mappings stay as the loader left
+    them, clean or relocated, and the read cost ~16 ms CPU (27k lines, most of it the
+    kernel's), three times in a ``detect`` (one61)."""
     _KERNEL_LOADS.watch()
     _KERNEL_LOADS.released_at = _KERNEL_LOADS.count
     madvise = getattr(_LIBC, "madvise", None)
     if madvise is None or not sys.platform.startswith("linux"):
         return 0
     madvise.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
+    ranges = _CLEAN_RANGES.get(library)
+    if ranges is None:
+        ranges = _clean_mappings(library)
+        if ranges:  # none: the library not loaded yet (or not Linux's smaps): read again
+            _CLEAN_RANGES[library] = [(start, end, (end - start) // 1024)
+                                      for start, end, _ in ranges]
     released = 0
-    for start, end, rss in _clean_mappings(library):
+    for start, end, kib in ranges:
         if madvise(start, end - start, _MADV_DONTNEED) == 0:
-            released += rss
+            released += kib
     return released
+
+
+#: a library's clean read-only ranges (start, end, KiB), found by the process's first
+#: :func:`release_compiler_code` that saw the library mapped. A read-only mapping is
+#: written only by a debugger (a breakpoint) or after an ``mprotect`` nobody here calls.
+_CLEAN_RANGES: dict[str, list[tuple[int, int, int]]] = {}
 
 
 def release_new_compiler_code(library: str = COMPILER_LIBRARY) -> int:

@@ -87,7 +87,7 @@ def warm_export() -> None:
     from telecom_nb import schema
     from telecom_nb.alarms.chain import AlarmChain
     from telecom_nb.detectors import make_detector
-    from telecom_nb.engine.detect_memory import take_table
+    from telecom_nb.engine.detect_memory import after_replay, take_table
     from telecom_nb.engine.monitor_setup import use_source_calendar
     from telecom_nb.engine.replay import replay
     from telecom_nb.sources.ingest import load_source
@@ -120,6 +120,7 @@ def warm_export() -> None:
     detector = make_detector("iforest", kpis=kpis)
     use_source_calendar(detector, spec)
     replay(take_table(loaded), detector, kpis, alarms=AlarmChain(kpis=kpis))
+    after_replay()  # as detect: the objects take_table froze go back to the collector
 
 
 def warm_series() -> None:

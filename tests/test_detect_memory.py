@@ -192,3 +192,48 @@ def test_the_kpis_are_read_into_one_block_without_a_second():
     assert per_row < 52, per_row
     pd.testing.assert_frame_equal(frame, rows.reset_index(drop=True))
     assert len(frame._mgr.blocks) == 1
+
+
+class _Cycle:
+    """An object in a reference cycle: only the cyclic collector frees it."""
+
+    def __init__(self) -> None:
+        self.me = self
+
+
+def test_the_collection_after_the_replay_walks_only_the_objects_made_since_the_load(
+        tmp_path):
+    """``take_table`` freezes the objects alive before the replay (the imports' ~115k in
+    a fresh process) and ``after_replay`` collects the replay's cycles without walking
+    them, then gives them back to the collector (one61: ~88 -> ~25 ms a detect)."""
+    path = tmp_path / "fleet.parquet"
+    _table(600, sectors=30).to_parquet(path, index=False)
+    older = _Cycle()
+    older_ref = weakref.ref(older)
+    table = detect_memory.take_table(load_source(path))
+    try:
+        assert gc.get_freeze_count() > 1000  # the older objects are out of the walk
+        del older  # dies while frozen: it waits for the thaw
+        newer = _Cycle()
+        newer_ref = weakref.ref(newer)
+        del newer, table
+    finally:
+        detect_memory.after_replay()
+    assert newer_ref() is None  # the replay's own cycles are collected ...
+    assert gc.get_freeze_count() == 0 and older_ref() is not None  # ... the older given back
+    gc.collect()
+    assert older_ref() is None
+
+
+def test_a_freeze_of_the_callers_own_is_left_to_it(tmp_path):
+    path = tmp_path / "fleet.parquet"
+    _table(600, sectors=30).to_parquet(path, index=False)
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        detect_memory.take_table(load_source(path))
+        detect_memory.after_replay()
+        # not thawed by after_replay (a few frozen objects die by their count meanwhile)
+        assert gc.get_freeze_count() > frozen // 2 > 1000
+    finally:
+        gc.unfreeze()

@@ -75,6 +75,7 @@ def test_the_compilers_pages_are_read_again_only_after_a_kernel_loads(monkeypatc
     from telecom_nb import heap_trim
 
     reads = []
+    monkeypatch.setattr(heap_trim, "_CLEAN_RANGES", {})
     monkeypatch.setattr(heap_trim, "_clean_mappings", lambda _: reads.append(1) or [])
     heap_trim.release_compiler_code()
     if not reads:
@@ -134,3 +135,25 @@ def test_a_replay_maps_alone_the_blocks_of_a_column_or_more():
     assert column_block(1000) == LARGE_BLOCK  # the smallest: as before
     assert column_block(1_025_724) == 8 * 1_025_724  # an operator export of ~1M rows
     assert column_block(10**8) == MAX_LARGE_BLOCK
+
+
+def test_the_compilers_clean_ranges_are_read_once_a_process(monkeypatch):
+    """/proc/self/smaps (~16 ms CPU a read, three a ``detect``) is read at the first
+    release that finds the library mapped; later releases let the same ranges go."""
+    import numba
+
+    from telecom_nb import heap_trim
+
+    assert numba.njit(lambda x: x + 2)(1) == 3  # LLVM is mapped
+    read = heap_trim._clean_mappings
+    if not read(heap_trim.COMPILER_LIBRARY):
+        return  # not Linux: nothing to read or release
+    reads = []
+    monkeypatch.setattr(heap_trim, "_CLEAN_RANGES", {}, raising=False)
+    monkeypatch.setattr(heap_trim, "_clean_mappings", lambda lib: reads.append(1) or read(lib))
+    assert heap_trim.release_compiler_code() > 1024  # KiB
+    assert numba.njit(lambda x: x * 5)(2) == 10  # compiles: LLVM's pages mapped again
+    assert sum(rss for *_, rss in read(heap_trim.COMPILER_LIBRARY)) > 1024
+    assert heap_trim.release_compiler_code() > 1024
+    assert len(reads) == 1
+    assert sum(rss for *_, rss in read(heap_trim.COMPILER_LIBRARY)) < 1024  # let go again

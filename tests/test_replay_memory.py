@@ -160,6 +160,7 @@ def test_the_compilers_pages_are_let_go_after_a_piece_that_loaded_kernels(monkey
         return fast(*args, **kwargs)
 
     monkeypatch.setattr(replay_module, "_fast", piece)
+    monkeypatch.setattr(heap_trim, "_CLEAN_RANGES", {})
     monkeypatch.setattr(heap_trim, "_clean_mappings", lambda _: calls.append("let go") or [])
     monkeypatch.setattr(replay_module, "MIN_PIECE_ROWS", 1)
     heap_trim.release_compiler_code()  # as `detect` does before its replay
