@@ -25,15 +25,13 @@ def _series(step: str, z_of_hour) -> tuple[np.ndarray, np.ndarray]:
     return b, np.array([z_of_hour(h) for h in hours], dtype=np.float64)[:, None]
 
 
-def _held(b: np.ndarray, z: np.ndarray, chunk: int | None = None,
-          dense: bool | None = None) -> np.ndarray:
+def _held(b: np.ndarray, z: np.ndarray, chunk: int | None = None) -> np.ndarray:
     ring_z, ring_id = np.zeros((1, RING, 1)), np.full((1, RING), _NONE, dtype=np.int64)
     out = []
     for a in range(0, len(b), chunk or len(b)):
         s = slice(a, a + (chunk or len(b)))
         r = np.zeros(len(b[s]), dtype=np.intp)
-        many = None if dense is None else np.full(z[s].shape, dense)
-        out.append(held_read(z[s], r, b[s], ring_z, ring_id, many))
+        out.append(held_read(z[s], r, b[s], ring_z, ring_id))
         held_learn(z[s], r, b[s], ring_z, ring_id)
     return np.concatenate(out)
 
@@ -73,26 +71,6 @@ def test_an_hourly_shift_of_three_hours_holds_on_its_third_row():
     b, z = _series("1h", lambda h: -3.0 if 1 <= h < 4 else 0.5)
     held = _held(b, z)[:, 0]
     assert held.tolist() == [0.0, 0.0, 0.0, -3.0, 0.0, 0.0]
-
-
-def test_a_level_that_crossed_back_between_the_hours_did_not_hold_where_rows_are_dense():
-    # at 2 minutes the hour marks are 3 of 9 bins in 2 h: a wander that crossed to the other
-    # side for a quarter hour in between held nothing, though now, 1 h and 2 h back agree
-    def crossed(h: float) -> float:
-        return 2.0 if 1.5 <= h < 1.75 else -3.0
-
-    b, z = _series("2min", crossed)
-    held = _held(b, z, dense=True)[:, 0]
-    bins = b - b[0]
-    assert np.all(held[(bins >= 8) & (bins < 15)] == 0)  # the crossing within 2 h back
-    assert np.all(held[bins >= 15] == -3.0)
-    assert np.array_equal(_held(b, z, chunk=7, dense=True)[:, 0], held)
-    # few rows an hour (a bin's z on 3 rows at 5 minutes): the hours alone, as before
-    sparse = _held(b, z, dense=False)[:, 0]
-    assert np.all(sparse[(bins == 8) | (bins == 9)] == -3.0)
-    # hourly rows have no bin between the hours: their hold reads as before
-    b, z = _series("1h", lambda h: -3.0)
-    assert _held(b, z, dense=True)[:, 0].tolist() == [0.0, 0.0, -3.0, -3.0, -3.0, -3.0]
 
 
 def test_the_null_counts_how_seldom_rows_hold():

@@ -26,9 +26,6 @@ HOLD_BINS = (4, 8)
 #: bins of shift z kept per sector: 3 hours' and now, as when the hold read 3 hours back (a
 #: checkpoint's ring keeps its shape and slots)
 RING = 13
-#: rows in a KPI's last hour from which the bins between the hours count too: a bin's own
-#: z (the hour's as far as the bin agrees) rests on its rows alone, 7-8 at 2 minutes, 3 at 5
-DENSE_ROWS = 16
 _KEY = np.int64(1) << 34  # bin ids (ns // 15 min) stay far below 2**34 until year 2460
 
 
@@ -42,20 +39,16 @@ def _last_per_bin(r: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]
 
 
 def held_read(
-    z: np.ndarray, r: np.ndarray, b: np.ndarray, ring_z: np.ndarray, ring_id: np.ndarray,
-    dense: np.ndarray | None = None,
+    z: np.ndarray, r: np.ndarray, b: np.ndarray, ring_z: np.ndarray, ring_id: np.ndarray
 ) -> np.ndarray:
     """Signed held z of each row: the smallest |z| of now and :data:`HOLD_BINS` back when
     all are nonzero on one side, else 0. ``z`` (rows x KPIs) is the shift z of rows ``r``
     (state rows) in bins ``b``, in data order; the earlier rows of the batch count as
-    history (one series' pass reads its rows in one batch). ``dense`` (rows x KPIs): where
-    the last hour held :data:`DENSE_ROWS` rows or more, every bin between that has a row
-    counts too (None: none)."""
+    history (one series' pass reads its rows in one batch)."""
     keys, idx = _last_per_bin(r, b)
     lo = np.abs(z)
     side = np.sign(z)
-    lags = HOLD_BINS if dense is None or not dense.any() else range(1, HOLD_BINS[-1] + 1)
-    for lag in lags:
+    for lag in HOLD_BINS:
         want = b - lag
         k = r.astype(np.int64) * _KEY + want
         pos = np.minimum(np.searchsorted(keys, k), max(len(keys) - 1, 0))
@@ -63,8 +56,6 @@ def held_read(
         slot = want % RING
         stored = (ring_id[r, slot] == want)[:, None]
         past = np.where(in_batch, z[idx[pos]], np.where(stored, ring_z[r, slot], 0.0))
-        if lag not in HOLD_BINS:  # a bin between: read where dense and it has a row
-            past = np.where(dense & (in_batch | stored), past, side * lo)
         side = np.where(np.sign(past) == side, side, 0.0)
         lo = np.minimum(lo, np.abs(past))
     return np.where(np.isfinite(lo), side * lo, 0.0)

@@ -45,8 +45,8 @@ from collections.abc import Sequence
 import numpy as np
 
 from telecom_nb.features.base import FeatureExtractor
-from telecom_nb.features.held_level import DENSE_ROWS, held_learn, held_read
 from telecom_nb.features.held_level import RING as HELD_RING
+from telecom_nb.features.held_level import held_learn, held_read
 from telecom_nb.features.level_shift_bins import (
     _NONE,
     BIN,
@@ -200,12 +200,11 @@ class LevelShift(FeatureExtractor):
 
     def transform_view(self, view: BatchView) -> np.ndarray:
         """The shift z of each KPI, then its held z (:mod:`.held_level`)."""
-        z, rows, known, opened, dense = self._shift(view)
+        z, rows, known, opened = self._shift(view)
         held = np.zeros_like(z)
         if known.any():
             r, b = rows[known], bin_ids(view)[known]
-            held[known] = held_read(z[known], r, b, self.held_z_, self.held_id_,
-                                    None if dense is None else dense[known])
+            held[known] = held_read(z[known], r, b, self.held_z_, self.held_id_)
         # read by update_view (a cache: snapshot.TRANSIENT); a fleet's part (inactive)
         # keeps nothing, so a learned batch's arrays are released
         self._last = (view, z, opened) if self.active else None
@@ -219,20 +218,18 @@ class LevelShift(FeatureExtractor):
         held_learn(z, r, b, self.held_z_, self.held_id_)
         return held
 
-    def _shift(self, view: BatchView) -> tuple[np.ndarray, np.ndarray, np.ndarray, Opened,
-                                               np.ndarray | None]:
-        """The shift z of each row and KPI, the rows' state rows, which are known, the
-        references of the bins a pool's rows open (:meth:`_roll` keeps them) and, for a
-        pool, where the last hour held ``held_level.DENSE_ROWS`` rows (None: one series)."""
+    def _shift(self, view: BatchView) -> tuple[np.ndarray, np.ndarray, np.ndarray, Opened]:
+        """The shift z of each row and KPI, the rows' state rows, which are known, and the
+        references of the bins a pool's rows open (:meth:`_roll` keeps them)."""
         y = self._scaled(view)
         out = np.zeros_like(y)
         rows = self.rows(view)
         known = known_rows(rows, len(self.cur_bin_))
         if not self.active or not known.any():
-            return out, rows, np.zeros_like(known), None, None
+            return out, rows, np.zeros_like(known), None
         if len(self.registry) == 1:  # one series: a bin's first rows, the week before
             out[known], pending = shift_one(self, y[known], bin_ids(view)[known])
-            return out, rows, known, pending, None
+            return out, rows, known, pending
         r = rows[known]
         b = bin_ids(view)[known]
         good = np.isfinite(y[known])
@@ -241,9 +238,6 @@ class LevelShift(FeatureExtractor):
         linear = self._linear()
         for w, bins in enumerate(WINDOWS):
             total, count, hi, lo = self._recent(r, b, y[known], bins)
-            if w == 0:
-                dense = np.zeros(y.shape, dtype=bool)
-                dense[known] = count >= DENSE_ROWS
             ref, spread, spread_n = self.ref_[r, w], self.spread_[r, w], self.spread_n_[r, w]
             sloped = self.slope_[r, w]
             if len(fresh):
@@ -263,7 +257,7 @@ class LevelShift(FeatureExtractor):
         z = agree(hour, recent)
         out[known] = np.where(good, np.clip(z, -Z_CLIP, Z_CLIP), 0.0)
         opened = (r[fresh], b[fresh], opens) if len(fresh) else None
-        return out, rows, known, opened, dense
+        return out, rows, known, opened
 
     def update_view(self, view: BatchView) -> None:
         if not self.active:
@@ -272,7 +266,7 @@ class LevelShift(FeatureExtractor):
         if last is not None and last[0] is view:
             z, opened = last[1], last[2]
         else:
-            z, _, _, opened, _ = self._shift(view)
+            z, _, _, opened = self._shift(view)
         self._last = None
         y = self._scaled(view)
         rows = self.registry.register(view.sector_ids)
