@@ -50,6 +50,48 @@ def test_joint_count_new_is_not_routine():
     assert not run(z)[70:72].any()
 
 
+def test_kpis_off_together_are_reached_only_by_past_runs_of_those_kpis_together():
+    """Two KPIs each reached alone, their count reached by two other KPIs together: the
+    combination is new (cdn24's incidents: 6-10 of 24 KPIs moved at once, each KPI's size
+    and the count seen often, never those KPIs together); the pair seen together before
+    stays routine."""
+    z = np.zeros((120, 4))
+    z[10:12, [0, 1]] = z[20:22, [0, 1]] = 5.0  # KPIs 0 and 1 together, twice
+    z[30:32, 2] = z[40:42, 2] = 5.0  # KPI 2 alone, twice
+    z[50:52, 3] = z[60:62, 3] = 5.0  # KPI 3 alone, twice
+    z[80:82, [2, 3]] = 4.0  # KPIs 2 and 3 together: each and the count were reached
+    z[100:102, [0, 1]] = 4.0  # KPIs 0 and 1 together again
+    flags = run(z)
+    assert not flags[80:82].any()
+    assert flags[100:102].all()
+    z[100:102, 2] = -4.0  # a third KPI joins with the other sign: not that set before
+    assert not run(z)[100:102].any()
+    z[100:102] = 0.0
+    z[80:82] = 0.0
+    z[80, 2] = z[81, 3] = 4.0  # one row apart: the row after is judged on both
+    flags = run(z)
+    assert flags[80] and not flags[81]
+
+
+def test_a_memory_from_before_the_joint_kpi_sets_reads_its_runs_as_before():
+    """A checkpoint without the joint runs' KPI sets: its stored runs hold every KPI."""
+    z = np.zeros((120, 4))
+    z[10:12, [0, 1]] = z[20:22, [0, 1]] = 5.0
+    z[30:32, 2] = z[40:42, 2] = 5.0
+    z[50:52, 3] = z[60:62, 3] = 5.0
+    z[80:82, [2, 3]] = 4.0
+    first = RoutineMemory()
+    run(z[:70], first)
+    tree, arrays = capture(first)
+    for name in RoutineMemory._state_added:
+        del tree["attrs"][name]
+        arrays = {k: v for k, v in arrays.items() if not k.endswith(name)}
+    old = restore(RoutineMemory(), tree, arrays)
+    ns = T0.value + STEP.value * np.arange(70, 120, dtype=np.int64)
+    flags = old.rows(np.zeros(50, dtype=np.int64), ns, z[70:], z[70:], True)
+    assert flags[10:12].all()  # the stored pairs reach the new pair, as before the sets
+
+
 def test_row_by_row_in_pieces_and_after_a_checkpoint_give_the_same_flags():
     rng = np.random.default_rng(3)
     z = rng.normal(0.0, 1.3, (400, 2))

@@ -20,7 +20,14 @@ same sign that ended in ``[now - WEEK, now - RECENT)`` with a peak at least as l
 3: a level shift whose size per row was seen often, what is new is that it lasts).
 Joint evidence is a channel of its own: the number of KPIs at the gate together (at
 least :data:`JOINT_MIN`), with its own runs (nab16's loss on cdn24 seed 3: 24 KPIs at
-2-4 MAD each, every one seen before alone). A row is routine when at least one channel
+2-4 MAD each, every one seen before alone). A joint run keeps which KPIs were at the gate
+in it, by sign, and reaches a row only if they include every KPI the row is judged on; a
+row judged on at least :data:`JOINT_MIN` KPIs off within its last rows but not at once
+is a joint excursion too, reached by any past joint run holding them all
+(cdn61: on 24 KPIs the shared factors' drifts put 4-7 KPIs off together in ~40 runs a
+week, so the count alone reached incidents that moved 6-12 KPIs at once, each KPI's size
+seen alone at other times; KPI c is bit ``c % 64``: past 64 KPIs some share a bit, which
+can only reach more). A row is routine when at least one channel
 is at its gate and every such channel is reached by :data:`K` past runs; a row with no
 excursion at all is not judged (its score comes from a part this rule cannot read), nor
 one the level-shift part leads or a record (:func:`never_routine`, applied in
@@ -81,6 +88,8 @@ RECENT = pd.Timedelta("1h")
 #: runs kept per sector and channel (the oldest overwritten: fewer matches, never more)
 RING = 512
 _NONE = np.iinfo(np.int64).min // 2
+#: a joint run's KPI set when unknown (every bit: a run stored before the sets were kept)
+ALL_KPIS = -1
 
 
 def _pass(
@@ -107,6 +116,10 @@ def _pass(
     ring_peak,
     ring_len,
     ring_head,
+    cur_jpos,
+    cur_jneg,
+    ring_jpos,
+    ring_jneg,
 ):  # pragma: no cover - compiled
     """Rows in time order: each row's routine flag; the state advanced when ``update``."""
     n, n_kpi = z.shape
@@ -123,6 +136,9 @@ def _pass(
         t = ns[i]
         r = row_n[p]
         m = 0
+        gpos, gneg = 0, 0  # the KPIs at the gate now, by sign (bit c % 64)
+        rpos, rneg = 0, 0  # the KPIs whose excursion the row is judged on, by sign
+        n_off = 0  # how many
         for c in range(n_kpi):
             x = z[i, c]
             sg[c] = 0
@@ -130,6 +146,10 @@ def _pass(
             if not np.isnan(x) and abs(x) >= gate:
                 m += 1
                 sg[c] = 1 if x > 0 else -1
+                if x > 0:
+                    gpos |= 1 << (c % 64)
+                else:
+                    gneg |= 1 << (c % 64)
                 # how far the value jumped from where it last was usual
                 jump = sg[c] * (raw[i, c] - base_v[p, c])
                 size[c] = np.inf if np.isnan(jump) else max(jump, 0.0)
@@ -141,8 +161,11 @@ def _pass(
             s = sg[c]
             sign, first, last = cur_sign[p, c], cur_first[p, c], cur_last[p, c]
             last_ns, peak = cur_last_ns[p, c], cur_peak[p, c]
+            joint = c == n_kpi
+            jpos, jneg = (cur_jpos[p], cur_jneg[p]) if joint else (0, 0)
             pushed = False
             push_end, push_peak, push_len = 0, 0.0, 0
+            push_jpos, push_jneg = jpos, jneg
             below = r - last - (1 if s != 0 else 0)  # rows under the gate since the run
             if sign != 0 and ((s != 0 and s != sign) or below > gap):
                 pushed = True  # the run ends: into the ring
@@ -151,14 +174,26 @@ def _pass(
             if s != 0:
                 if sign == s:
                     last, last_ns, peak = r, t, max(peak, size[c])
+                    jpos, jneg = jpos | gpos, jneg | gneg
                 else:
                     sign, first, last, last_ns, peak = s, r, r, t, size[c]
+                    jpos, jneg = gpos, gneg
             # the row's excursion: the largest of its last rows' at the gate (NaN: under)
             best = s * size[c] if s != 0 else np.nan
             for j in range(1, min(last_n, r + 1)):
                 y = recent_v[p, c, (r - j) % last_n]
                 if not np.isnan(y) and (np.isnan(best) or abs(y) > abs(best)):
                     best = y
+            if joint and np.isnan(best) and n_off >= joint_min:
+                # KPIs off within the last rows, not at once: a joint excursion all the
+                # same, reached by any past joint run that held them all
+                best = float(joint_min)
+            if not joint and not np.isnan(best):
+                n_off += 1
+                if best >= 0:
+                    rpos |= 1 << (c % 64)
+                else:
+                    rneg |= 1 << (c % 64)
             if routine and not np.isnan(best):
                 judged = True
                 want = 1 if best >= 0 else -1
@@ -170,6 +205,7 @@ def _pass(
                     and push_end < t - recent
                     and push_peak * want >= abs(best)
                     and push_len >= length
+                    and (not joint or ((rpos & ~push_jpos) == 0 and (rneg & ~push_jneg) == 0))
                 ):
                     count += 1
                 for e in range(n_ring):
@@ -181,6 +217,10 @@ def _pass(
                         and end < t - recent
                         and ring_peak[p, c, e] * want >= abs(best)
                         and ring_len[p, c, e] >= length
+                        and (
+                            not joint
+                            or ((rpos & ~ring_jpos[p, e]) == 0 and (rneg & ~ring_jneg[p, e]) == 0)
+                        )
                     ):
                         count += 1
                 if count < k:
@@ -192,6 +232,10 @@ def _pass(
                     ring_peak[p, c, h] = push_peak
                     ring_len[p, c, h] = push_len
                     ring_head[p, c] += 1
+                    if joint:
+                        ring_jpos[p, h], ring_jneg[p, h] = push_jpos, push_jneg
+                if joint:
+                    cur_jpos[p], cur_jneg[p] = jpos, jneg
                 cur_sign[p, c], cur_first[p, c], cur_last[p, c] = sign, first, last
                 cur_last_ns[p, c], cur_peak[p, c] = last_ns, peak
                 recent_v[p, c, r % last_n] = s * size[c] if s != 0 else np.nan
@@ -211,6 +255,9 @@ class RoutineMemory:
     """Per sector and channel (each KPI, then the joint count): the current run, the last
     rows' values and a ring of finished runs (see the module docstring)."""
 
+    #: state newer than some checkpoints: derived by :meth:`derive_added_state`
+    _state_added: tuple[str, ...] = ("cur_jpos", "cur_jneg", "ring_jpos", "ring_jneg")
+
     def __init__(self) -> None:
         self.n_kpi = 0
         self.row_n = np.zeros(0, dtype=np.int64)  # rows seen per sector
@@ -225,6 +272,20 @@ class RoutineMemory:
         self.ring_peak = np.zeros((0, 1, RING))
         self.ring_len = np.zeros((0, 1, RING), dtype=np.int64)
         self.ring_head = np.zeros((0, 1), dtype=np.int64)
+        # the joint channel's KPIs by sign (bit c % 64): the current run's, each past run's
+        self.cur_jpos = np.zeros(0, dtype=np.int64)
+        self.cur_jneg = np.zeros(0, dtype=np.int64)
+        self.ring_jpos = np.full((0, RING), ALL_KPIS, dtype=np.int64)
+        self.ring_jneg = np.full((0, RING), ALL_KPIS, dtype=np.int64)
+
+    def derive_added_state(self, names: Sequence[str]) -> None:
+        """A checkpoint older than the joint runs' KPI sets: every stored run holds every
+        KPI (it reaches a joint excursion as it did before; runs from now on are exact)."""
+        n = len(self.row_n)
+        self.cur_jpos = np.full(n, ALL_KPIS, dtype=np.int64)
+        self.cur_jneg = np.full(n, ALL_KPIS, dtype=np.int64)
+        self.ring_jpos = np.full((n, self.ring_end.shape[2]), ALL_KPIS, dtype=np.int64)
+        self.ring_jneg = np.full((n, self.ring_end.shape[2]), ALL_KPIS, dtype=np.int64)
 
     def _state(self) -> tuple[np.ndarray, ...]:
         return (
@@ -240,6 +301,10 @@ class RoutineMemory:
             self.ring_peak,
             self.ring_len,
             self.ring_head,
+            self.cur_jpos,
+            self.cur_jneg,
+            self.ring_jpos,
+            self.ring_jneg,
         )
 
     def _fit(self, n_sectors: int, n_kpi: int) -> None:
@@ -267,6 +332,10 @@ class RoutineMemory:
         self.ring_end = grow_rows(self.ring_end, n_sectors, _NONE)
         self.ring_peak = grow_rows(self.ring_peak, n_sectors, 0.0)
         self.ring_len = grow_rows(self.ring_len, n_sectors, 0)
+        self.cur_jpos = grow_rows(self.cur_jpos, n_sectors, 0)
+        self.cur_jneg = grow_rows(self.cur_jneg, n_sectors, 0)
+        self.ring_jpos = grow_rows(self.ring_jpos, n_sectors, ALL_KPIS)
+        self.ring_jneg = grow_rows(self.ring_jneg, n_sectors, ALL_KPIS)
 
     def rows(
         self, pos: np.ndarray, ns: np.ndarray, z: np.ndarray, raw: np.ndarray, update: bool
