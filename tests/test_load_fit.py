@@ -128,3 +128,45 @@ def test_the_compiled_solve_reads_each_sectors_fit_as_lapack_does():
     ok = ~failed
     assert np.allclose(fitted[ok], lapack[ok], rtol=1e-12, atol=1e-12)
     assert np.allclose(fit._solve(np.arange(20), x)[0], lapack, rtol=1e-12, atol=1e-12)
+
+
+def test_the_residual_is_read_where_the_fit_is_warm_and_nowhere_else():
+    fit = _fit(24 * 5)
+    scaled = _rows(np.random.default_rng(9), 3)
+    scaled[0, 2] -= 0.25  # five of its own spreads below what its load gives
+    valid = np.ones((3, 3), dtype=bool)
+    valid[2, 1] = False  # no PRB: nothing read
+    out = fit.residual(np.arange(3), scaled, valid, HOUR)
+    assert out[0, 2] < -3.0 and abs(out[1, 2]) < 3.0 and np.isnan(out[2, 2])
+    assert np.isnan(out[:, :2]).all()  # the load's own KPIs have no residual
+    assert _fit(30).residual(np.arange(3), scaled, valid, HOUR) is None  # young: none
+
+
+def test_a_runs_dependent_reads_its_load_residual_not_its_slot_z(monkeypatch):
+    """A carrier lost at the cell's usual load: the slot z of throughput reads -1 (a busy
+    day's hour is as low), the load residual -5; the run (the weakest tick of an hour)
+    reads the residual, so hours of it stand apart (part61: the missed partial
+    degradations' 1-hour held residual beyond every normal hour's)."""
+    from types import SimpleNamespace
+
+    from telecom_nb.features import pipeline
+    from telecom_nb.features.load_explained import LoadExplained
+
+    load = LoadExplained(3)
+    load.family_ = np.array([True, True, False])
+    load.dependent_ = np.array([False, False, True])
+    load.fit_ = _fit(24 * 5)
+    scaled = _rows(np.random.default_rng(9), 2)
+    scaled[0, 2] -= 0.25
+    season = np.array([[0.5, 0.5, -1.0], [0.5, 0.5, -1.0]])
+    stub = SimpleNamespace(
+        _run_dev=None, _updates=0, kpis_=("users", "prb", "thp"), load_=load,
+        parts_=[SimpleNamespace(cadence_=SimpleNamespace(step_ns=HOUR))],
+        few_series=lambda: False, rows=lambda view: np.arange(2),
+        _seasonal_z=lambda view, stage="read": (np.ones((2, 3), dtype=bool) if stage == "valid"
+                                                else season))
+    monkeypatch.setattr(pipeline, "scaled_view", lambda view, kpis: scaled)
+    dev = pipeline.KpiFeatures._run_deviation(stub, object())
+    assert dev[0, 2] > 3.0  # the residual's size, not the slot's 1
+    assert abs(dev[1, 2]) < 3.0  # a row at its load's usual throughput stays usual
+    assert np.array_equal(dev[:, :2], np.abs(season[:, :2]))  # the load KPIs keep theirs

@@ -153,6 +153,14 @@ class LoadExplained:
             return z
         return self.fit_.sharpen(rows, z, scaled, valid, step_ns)
 
+    def residual(self, rows: np.ndarray, scaled: np.ndarray, valid: np.ndarray, step_ns: int
+                 ) -> np.ndarray | None:
+        """(rows x KPIs) each dependent's residual against its own row's load, in its
+        spreads, where the fit reads it (NaN elsewhere); None: nowhere."""
+        if not self.ready or not self.fit_.matches(self.family_, self.dependent_):
+            return None
+        return self.fit_.residual(rows, scaled, valid, step_ns)
+
     def learn_fit(self, rows: np.ndarray, scaled: np.ndarray, valid: np.ndarray,
                   n_rows: int) -> None:
         """Teach the batch's rows to the per-sector load fit (a new family or new

@@ -129,6 +129,32 @@ class LoadFit:
         normal[:, diagonal, diagonal] += ridge
         return np.einsum("rp,rpd->rd", x, np.linalg.solve(normal, self.xy_[r]))
 
+    def _warm(self, rows: np.ndarray, ok: np.ndarray, step_ns: int
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(rows the fit knows, their sector rows (0 elsewhere), which (row, dependent) a
+        warm fit reads: a value, :data:`MIN_N` residuals and :data:`WARM` of data time)."""
+        known = known_rows(rows, len(self.n_))
+        r = np.where(known, rows, 0)
+        warm = ok & known[:, None] & (self.m_[r] >= MIN_N) & (self.n_[r] * step_ns >= WARM)
+        return known, r, warm
+
+    def residual(self, rows: np.ndarray, scaled: np.ndarray, valid: np.ndarray, step_ns: int
+                 ) -> np.ndarray | None:
+        """(rows x KPIs) each warm dependent's load residual in its spreads, NaN elsewhere
+        (the same solve as :meth:`sharpen`'s); None: no cell read."""
+        if not len(rows) or not self.dependent_.any() or not len(self.n_):
+            return None
+        whole, x, y, ok = self._inputs(rows, scaled, valid)
+        known, r, warm = self._warm(rows, ok, step_ns)
+        if not warm.any():
+            return None
+        at = np.flatnonzero(whole & known)
+        fitted, spread = self._fit(r[at], x[at])
+        out = np.full((len(rows), len(self.dependent_)), np.nan)
+        out[np.ix_(at, np.flatnonzero(self.dependent_))] = np.where(
+            warm[at], (y[at] - fitted) / spread, np.nan)
+        return out
+
     def sharpen(self, rows: np.ndarray, z: np.ndarray, scaled: np.ndarray, valid: np.ndarray,
                 step_ns: int) -> np.ndarray:
         """``z`` (rows x series, KPIs first) with each warm dependent's column read at least
@@ -136,9 +162,7 @@ class LoadFit:
         if not len(z) or not self.dependent_.any() or not len(self.n_):
             return z
         whole, x, y, ok = self._inputs(rows, scaled, valid)
-        known = known_rows(rows, len(self.n_))
-        r = np.where(known, rows, 0)
-        warm = ok & known[:, None] & (self.m_[r] >= MIN_N) & (self.n_[r] * step_ns >= WARM)
+        known, r, warm = self._warm(rows, ok, step_ns)
         if not warm.any():
             return z
         # every row with the whole family, as the learning solves them (one solve a tick)
