@@ -196,3 +196,26 @@ def test_strongest_is_numpys_size_of_every_cell_in_one_pass(monkeypatch):
         got = strongest(v)
         assert got.flags.c_contiguous and not np.shares_memory(got, v)
         np.testing.assert_array_equal(got.view(np.int64), w.view(np.int64))
+
+
+def test_a_load_dependents_held_run_is_a_part_of_its_own_on_its_own_null():
+    """held61: the dependents' run columns (their load residual held for the hour) are read
+    by a second run part on their own null, beside the run part over every KPI's runs."""
+    from telecom_nb.detectors.run_part import dependent_run_columns
+
+    names = ["users:season_z", "thp:season_z", "users:run_z", "thp:run_z"]
+    assert dependent_run_columns(names, ["users", "thp"], np.array([False, True])) == (3,)
+    assert dependent_run_columns(names, ["users", "thp"], np.array([False, False])) == ()
+    det = make_detector("iforest")
+    rng = np.random.default_rng(3)
+    ref = np.abs(rng.normal(size=(20_000, 4)))
+    ref[:, 2] = np.abs(rng.standard_t(3, size=20_000))  # another KPI's runs: heavy
+    params = {"random_state": 0, "n_estimators": 20, "heavy_tails": False,
+              "joint_columns": (), "run_columns": (2, 3), "held_run_columns": (3,)}
+    model = det._fit_model(ref, params)
+    assert model.held_run is not None and model.held_run.columns.tolist() == [3]
+    rows = np.array([[0.0, 0.0, 0.0, 4.0]])
+    assert model.held_run(rows)[0] > model.run(rows)[0]  # its own null: no t-tailed rival
+    assert det.part_scores(model, rows)["held_run"][0] == model.held_run(rows)[0]
+    assert det._fit_model(ref, {**params, "held_run_columns": ()}).held_run is None
+    assert det._fit_model(ref, {**params, "run_part": False}).held_run is None

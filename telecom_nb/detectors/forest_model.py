@@ -102,6 +102,8 @@ class ForestAndZ:
     #: the columns the forest reads (None: all base ones; a few series: not the area's)
     forest_columns: np.ndarray | None = None
     run: RunPart | None = None  # a fleet: a KPI off for every tick of the last hour
+    #: a fleet: a load dependent's residual held for the hour, on its own null (run_part)
+    held_run: RunPart | None = None
     area: AreaPart | None = None  # a fleet: two KPI families off with the sector's area
     persist: PersistPart | None = None  # hourly fleets: a KPI held off for hours
     rates: RatePart | None = None  # hourly fleets: a ratio KPI on its own deep tail

@@ -116,6 +116,7 @@ class IsolationForestDetector(RatioSwitch, PartSchedule, CalendarParams, ForestP
         free = params.pop("free_tails", False)
         run = tuple(params.pop("run_columns", ()))
         run_fitted = params.pop("run_part", True)
+        held_run = tuple(params.pop("held_run_columns", ()))  # (older pending fits: no key)
         groups_of_views = params.pop("view_groups", ())
         area_pairs = params.pop("area_columns", ())
         persist_pairs = params.pop("persist_columns", ())
@@ -203,6 +204,7 @@ class IsolationForestDetector(RatioSwitch, PartSchedule, CalendarParams, ForestP
         second = None if heavy else SecondKpi.fit(tails, ref, groups, cont)
         families = None if heavy else KpiFamilies.fit(every, ref, family_columns, cont)
         run_part = None if heavy or not run_fitted else RunPart.fit(every, ref, run)
+        held_part = None if heavy or not run_fitted else RunPart.fit(every, ref, held_run)
         if not heavy and all_rows is None:  # (marked rows: fitted above, on all but the
             area = AreaPart.fit(every, ref, area_pairs, cont)  # youngest: its own evidence)
         rates = None if heavy else RatePart.fit(every, ref, rate_cols, cont, rate_least)
@@ -225,7 +227,8 @@ class IsolationForestDetector(RatioSwitch, PartSchedule, CalendarParams, ForestP
             nulls,
             families, smooth, smooth_tail, smooth_null, keep, run_part, area=area,
             rates=rates, drift=drift, views=views, record=record if len(record) else None,
-            held=held if heavy and pooled and len(held) else None, held_null=held_null)
+            held=held if heavy and pooled and len(held) else None, held_null=held_null,
+            held_run=held_part)
         other_raw = None
         if len(persist_pairs) and not heavy:  # its nulls without what the other parts flag
             other_raw = _max_of(self._parts(model, ref, forest_raw, zref, units))
@@ -351,7 +354,7 @@ class IsolationForestDetector(RatioSwitch, PartSchedule, CalendarParams, ForestP
             out["joint"] = model.joint_null(joint_units)
         if model.smooth_null is not None:
             out["smooth"] = model.smooth_null(smooth_units)
-        for name in ("second", "families", "run", "area"):  # (features, their statistic)
+        for name in ("second", "families", "run", "held_run", "area"):  # (features, statistic)
             part = getattr(model, name)
             if part is not None:
                 out[name] = part(features, stats.get(name))

@@ -21,7 +21,7 @@ from telecom_nb.detectors.kpi_families import family_only, kpi_columns
 from telecom_nb.detectors.persist_part import PERSIST_KIND
 from telecom_nb.detectors.rate_part import rate_columns
 from telecom_nb.detectors.retrain_jobs import POOLED_SERIES
-from telecom_nb.detectors.run_part import run_columns
+from telecom_nb.detectors.run_part import dependent_run_columns, run_columns
 from telecom_nb.detectors.second_kpi import kpi_groups
 from telecom_nb.detectors.views_part import view_groups
 from telecom_nb.features.count_cusum import MIN_STEP_NS
@@ -125,6 +125,15 @@ class PartSchedule:
             return False
         return self._fit_time - self.first_time_ >= RUN_AFTER
 
+    def _held_run_columns(self) -> tuple[int, ...]:
+        """The held run part's columns: the run columns of the load family's dependents
+        (fleets, once the run part is fitted; re-read at each fit, as the family is daily)."""
+        load = getattr(self.features_, "load_", None)
+        if load is None or not load.ready or not self._run_part():
+            return ()
+        return dependent_run_columns(list(self.features_.feature_names),
+                                     list(self.features_.kpis_ or ()), load.dependent_)
+
     def _area_part(self) -> bool:
         """Whether the area part is fitted: the fit asked for has :data:`AREA_AFTER` of
         data time behind it (and ``joint`` is on: it is one of the parts of KPIs together)."""
@@ -201,6 +210,7 @@ class PartSchedule:
                 "free_tails": self._free_tails(),
                 "family_only": found["family_only"] if joint else (),
                 "run_columns": found["run"], "run_part": self._run_part(),
+                "held_run_columns": self._held_run_columns(),
                 # per KPI its season, peer and change columns (the views part)
                 "view_groups": found["views"] if self._views_part() else (),
                 "area_columns": found["area"] if self._area_part() else (),

@@ -38,6 +38,20 @@ def run_columns(names: list[str]) -> tuple[int, ...]:
     return tuple(i for i, name in enumerate(names) if name.rpartition(":")[2] == RUN_KIND)
 
 
+def dependent_run_columns(names: list[str], kpis: list[str],
+                          dependent: np.ndarray) -> tuple[int, ...]:
+    """The run columns of the load-explained dependents (``dependent``: per KPI of ``kpis``).
+
+    A warm dependent's run column holds its residual against its own row's load, held over
+    the hour (:meth:`~telecom_nb.features.pipeline.KpiFeatures._run_deviation`). In the run
+    part it competes with every KPI's run on one shoulder null; read alone, on its own
+    (the *held run* part: a second :class:`RunPart` over these columns), a missed partial
+    degradation's hour at 3-4.6 spreads stands beyond every normal hour's (hourly tuning
+    world v3172 offline: normal rows' max 2.78, ``benchmarks/MEASURED.md`` part61, held61)."""
+    held = {k for k, d in zip(kpis, dependent, strict=False) if d}
+    return tuple(i for i in run_columns(names) if names[i].rpartition(":")[0] in held)
+
+
 @dataclass(frozen=True)
 class RunPart:
     """The strongest run column's tail units, calibrated on the window's shoulder."""
