@@ -77,7 +77,7 @@ def _null_of(values: np.ndarray, before: np.ndarray | None,
     """The declustered null of holding rows ``values`` (their sectors' previous rows
     ``before``), or None below the floors: :data:`MIN_SHIFT_ROWS` rows and
     :data:`MIN_EPISODES` separate holds (a KPI's own null and the pool's alike). A held z
-    that 2+ separate holds of the window reached reads no rarer than they make it
+    that 2+ holds of the window opened at or beyond reads no rarer than they make it
     (:meth:`~telecom_nb.detectors.calibration.TailCalibrator.with_seen`): the shoulder's
     exponential tail is thinner than a 2-minute pool's holds (few-series ``lte`` seed 1:
     drop rate's holding rows' q999 1.65, yet a held z of 1.5 read ``-log10 p`` 4.4)."""
