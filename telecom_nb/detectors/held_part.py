@@ -76,16 +76,11 @@ def _null_of(values: np.ndarray, before: np.ndarray | None,
              spacings: tuple[tuple[float, float], ...]) -> TailCalibrator | None:
     """The declustered null of holding rows ``values`` (their sectors' previous rows
     ``before``), or None below the floors: :data:`MIN_SHIFT_ROWS` rows and
-    :data:`MIN_EPISODES` separate holds (a KPI's own null and the pool's alike). A held z
-    that 2+ holds of the window opened at or beyond reads no rarer than they make it
-    (:meth:`~telecom_nb.detectors.calibration.TailCalibrator.with_seen`): the shoulder's
-    exponential tail is thinner than a 2-minute pool's holds (few-series ``lte`` seed 1:
-    drop rate's holding rows' q999 1.65, yet a held z of 1.5 read ``-log10 p`` 4.4)."""
+    :data:`MIN_EPISODES` separate holds (a KPI's own null and the pool's alike)."""
     if len(values) < MIN_SHIFT_ROWS or (
             before is not None and (before == 0).sum() < MIN_EPISODES):
         return None
-    null = declustered_null(values, before, spacings)
-    return null if before is None else null.with_seen(values, before)
+    return declustered_null(values, before, spacings)
 
 
 @dataclass(frozen=True)
