@@ -307,6 +307,20 @@ def test_a_running_sum_keeps_the_rate_it_started_from():
     assert np.isclose(again, fresh, rtol=1e-5)
 
 
+def test_a_success_rates_running_sum_keeps_its_higher_start_rate():
+    """A handover success rate's failures are the rarer outcome: its surge lowers the
+    sector's rate, and the sum keeps the higher one it started from."""
+    cusum = count_cusum.CountCusum(1)
+    rows, cols, one = np.array([0]), np.array([0]), np.ones((1, 1), bool)
+    sums = []
+    for p in (0.98, 0.95):
+        cusum.update(rows, cols, np.full((1, 1), 7.0), np.full((1, 1), 10.0),
+                     np.full((1, 1), p), one, 1, HOUR_NS)
+        sums.append(float(cusum.sum_[0, 0]))
+    step = steps(np.array([7.0]), np.array([10.0]), np.array([0.98]))[0][0]
+    assert step > 0.0 and np.isclose(sums[1], count_cusum.DECAY * sums[0] + step, rtol=1e-5)
+
+
 def test_a_checkpoint_before_the_start_rates_restores_without_them():
     cusum = count_cusum.CountCusum(2)
     del cusum.base_

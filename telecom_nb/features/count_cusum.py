@@ -113,6 +113,11 @@ def marginal_steps(k: np.ndarray, n: np.ndarray, implied: np.ndarray, spread: np
     return logsumexp(high, axis=1) - logsumexp(low, axis=1)
 
 
+def _rarer(p: np.ndarray) -> np.ndarray:
+    """The rarer outcome's rate under ``p`` (NaN stays NaN: compares False)."""
+    return np.minimum(p, 1.0 - p)
+
+
 def decay_per_value(step_ns: int) -> float:
     """The sum's weight kept at each new value of data ``step_ns`` apart."""
     return float(DECAY ** (max(step_ns, 1) / HOUR_NS))
@@ -123,9 +128,10 @@ class CountCusum:
     per KPI the null of the sums the rows that read it show.
 
     A sum tests its values against the sector's rate where it last started from 0, or the
-    current one where lower: the sector's rate learns from the surge's own values (one
-    quarter hour's 1 of 5 lifted a 0.4 % cell to 1.2 %, and its next 1 of 5 added 1.8
-    nats, not 3.9: volte61, v3179's MAD7000_L08_1 summed 7.4 where 13.9 at the pooled rate)."""
+    current one where its rarer outcome is rarer (a success rate's: higher): the sector's
+    rate learns from the surge's own values (one quarter hour's 1 of 5 lifted a 0.4 % cell
+    to 1.2 %, and its next 1 of 5 added 1.8 nats, not 3.9: volte61, v3179's MAD7000_L08_1
+    summed 7.4 where 13.9 at the pooled rate)."""
 
     #: state newer than some checkpoints: derived by :meth:`derive_added_state`
     _state_added: tuple[str, ...] = ("base_",)
@@ -175,7 +181,7 @@ class CountCusum:
         )
         base = self._base(rows, cols)
         running = (prev > 0.0) & np.isfinite(base)
-        p = np.where(running, np.fmin(p, base), p)
+        p = np.where(running & ~(_rarer(p) < _rarer(base)), base, p)
         ok = counted & known[:, None] & np.isfinite(p) & (n > 0)
         step, side = steps(k, np.where(ok, n, 1.0), np.nan_to_num(p))
         if llr is not None:
