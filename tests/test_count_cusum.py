@@ -276,3 +276,53 @@ def test_a_busy_cells_quiet_hours_read_in_counts_are_summed(learned):
         zs.append(_hour(learned, 16.6667))
     level = learned.cusum_.read_level(np.zeros(1, np.intp))[0]
     assert zs[-1] >= level
+
+
+def test_a_running_sum_keeps_the_rate_it_started_from():
+    """volte61's MAD7000_L08_1 (v3179, 15 minutes): the sector's rate learned the surge's
+    first 1 of 5 (0.4 -> 1.2 %), and the next 1 of 5 added 1.8 nats where 3.9 at the rate
+    before the surge. A sum reads its values at the rate it started from (or a lower one);
+    back at 0, the next sum starts from the sector's rate then."""
+    cusum = count_cusum.CountCusum(1)
+    rows, cols = np.array([0]), np.array([0])
+    one = np.ones((1, 1), bool)
+
+    def add(k: float, n: float, p: float) -> float:
+        kk, nn, pp = np.full((1, 1), k), np.full((1, 1), n), np.full((1, 1), p)
+        cusum.update(rows, cols, kk, nn, pp, one, 1, HOUR_NS)
+        return float(cusum.sum_[0, 0])
+
+    first = add(1.0, 5.0, 0.004)
+    second = add(1.0, 5.0, 0.012)  # the sector's rate climbed with the first drop
+    expected = steps(np.array([1.0]), np.array([5.0]), np.array([0.004]))[0][0]
+    assert np.isclose(second, count_cusum.DECAY * first + expected, rtol=1e-5)
+    lower = add(1.0, 5.0, 0.002)  # a lower rate than the start's: read at it
+    low = steps(np.array([1.0]), np.array([5.0]), np.array([0.002]))[0][0]
+    assert np.isclose(lower, count_cusum.DECAY * second + low, rtol=1e-5)
+    for _ in range(30):  # quiet values at 5 % take the sum back to 0 ...
+        add(0.0, 50.0, 0.05)
+    assert cusum.sum_[0, 0] == 0.0 and np.isnan(cusum.base_[0, 0])
+    again = add(1.0, 5.0, 0.012)  # ... and the next sum starts from the rate then
+    fresh = steps(np.array([1.0]), np.array([5.0]), np.array([0.012]))[0][0]
+    assert np.isclose(again, fresh, rtol=1e-5)
+
+
+def test_a_success_rates_running_sum_keeps_its_higher_start_rate():
+    """A handover success rate's failures are the rarer outcome: its surge lowers the
+    sector's rate, and the sum keeps the higher one it started from."""
+    cusum = count_cusum.CountCusum(1)
+    rows, cols, one = np.array([0]), np.array([0]), np.ones((1, 1), bool)
+    sums = []
+    for p in (0.98, 0.95):
+        cusum.update(rows, cols, np.full((1, 1), 7.0), np.full((1, 1), 10.0),
+                     np.full((1, 1), p), one, 1, HOUR_NS)
+        sums.append(float(cusum.sum_[0, 0]))
+    step = steps(np.array([7.0]), np.array([10.0]), np.array([0.98]))[0][0]
+    assert step > 0.0 and np.isclose(sums[1], count_cusum.DECAY * sums[0] + step, rtol=1e-5)
+
+
+def test_a_checkpoint_before_the_start_rates_restores_without_them():
+    cusum = count_cusum.CountCusum(2)
+    del cusum.base_
+    cusum.derive_added_state(["base_"])
+    assert cusum.base_.shape == cusum.sum_.shape and np.isnan(cusum.base_).all()

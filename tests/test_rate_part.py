@@ -72,8 +72,31 @@ def test_below_30_minutes_only_values_at_the_sums_level_are_read():
     rows[1, 0] = 9.5  # a sum beyond it
     rows[2, 2] = np.nan  # not read at all
     assert every(rows)[0] > FLOOR
-    assert summed(rows).tolist() == [0.0, every(rows)[1], 0.0]
+    own = -math.log10(P_READ) + 0.5 / math.log(10.0) - summed.penalty  # the sums' null
+    assert summed(rows)[0] == 0.0 and summed(rows)[2] == 0.0
+    assert math.isclose(summed(rows)[1], max(every(rows)[1], own))
     assert np.array_equal(summed.anchor, every.anchor)  # the null: every value's
+
+
+def test_a_read_sum_scores_at_least_its_own_null_not_the_columns_tail():
+    """volte61's MAD7000_L18_2 (v3179, 15 minutes): a sum of 12.1 nats, 2.9 beyond the
+    level where the CUSUM reads 1 in 100,000 counted rows, scored 2.82 on a column tail
+    fitted on single quarter hours' z; on the sums' own null it is ~1 in 1.8 million."""
+    ref = _window(20_000)
+    ref[:, 0] *= 3.0  # single values' z up to ~10: a wide column tail
+    tails = FeatureTails.fit(ref, np.zeros_like(ref))
+    summed = RatePart.fit(tails, ref, (0, 2), least=np.array([9.2, 9.2]))
+    assert summed is not None
+    rows = np.zeros((4, len(NAMES)))
+    rows[0, 0] = 12.1
+    rows[1, 0] = -12.1  # a success rate's sum: its side's sign
+    rows[2, 0] = 9.2  # at the level: its null's 1 in 100,000
+    rows[3, 0] = 9.1  # under it: not read
+    expected = -math.log10(P_READ) + 2.9 / math.log(10.0) - summed.penalty
+    score = summed(rows)
+    assert score[0] >= expected - 1e-9 and score[1] == score[0]
+    assert score[2] >= -math.log10(P_READ) - summed.penalty - 1e-9
+    assert score[3] == 0.0
 
 
 def test_the_schedule_reads_sums_between_15_and_30_minutes_only():

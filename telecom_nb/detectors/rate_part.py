@@ -26,6 +26,9 @@ world 1050); once the count runs kept their memory in data time (twentieth sessi
 the |z| where that CUSUM reads a sum (:attr:`RatePart.least`; the null is still fitted on
 every value): read one by one, a quiet cell's quarter hours (1 failure of 1-2 attempts) made
 54 false-alarm rows for 2 surges (thirty-eighth session, w2178); read only as sums, 3 for 2.
+Such a sum scores at least what the CUSUM's own null says (:func:`sum_log_p`): the column's
+tail is fitted on single quarter hours' z, and on it a sum of 12.1 nats, 2.9 beyond the
+level where that null reads 1 in 100,000, scored 2.82, under the flag (volte61, v3179).
 
 What the window cannot show is a tail that grows heavier beyond its 99.9 % (a few dozen
 rows): a t-distributed column (2 degrees of freedom) at its 1 in 10,000 reads ~1 in
@@ -42,6 +45,7 @@ import numpy as np
 
 from telecom_nb.detectors.calibration import MIN_DECLUSTERED, exp_tail_log_p
 from telecom_nb.detectors.feature_tails import FeatureTails
+from telecom_nb.features.count_cusum import P_READ, SCALE
 
 #: the quantile where each column's exponential tail starts
 START = 0.99
@@ -50,6 +54,16 @@ START = 0.99
 SPACINGS: tuple[tuple[float, float], ...] = ((0.99, 0.995), (0.995, 0.999))
 #: the part reads 0 below this score (see the area part's ``FLOOR``)
 FLOOR = 2.0
+
+
+def sum_log_p(s: np.ndarray, least: np.ndarray) -> np.ndarray:
+    """``-log10 p`` of CUSUM sums ``s`` (nats) on the sums' own null, 0 below ``least``
+    (where that null reads :data:`~telecom_nb.features.count_cusum.P_READ`): beyond it the
+    null falls by ``exp(-1 / SCALE)`` a nat, learned or the chance bound alike
+    (:meth:`~telecom_nb.features.count_cusum.CountCusum.log_p`). NaN: not read."""
+    s = np.nan_to_num(s, nan=-np.inf)
+    read = -math.log10(P_READ) + (s - least) / (SCALE * math.log(10.0))
+    return np.where(s >= least, read, 0.0)
 
 
 def rate_columns(names: list[str], kpis: list[str], ratios: np.ndarray) -> tuple[int, ...]:
@@ -123,5 +137,7 @@ class RatePart:
         log_p = np.where(
             units > self.anchor, exp_tail_log_p(units, self.anchor, self.scale, top), 0.0
         )
+        if self.least is not None:  # a read sum: at least as rare as its own null says
+            log_p = np.maximum(log_p, sum_log_p(np.abs(z), self.least))
         score = log_p.max(axis=1) - self.penalty
         return np.where(score >= FLOOR, score, 0.0)
