@@ -138,10 +138,11 @@ class LoadFit:
         warm = ok & known[:, None] & (self.m_[r] >= MIN_N) & (self.n_[r] * step_ns >= WARM)
         return known, r, warm
 
-    def residual(self, rows: np.ndarray, scaled: np.ndarray, valid: np.ndarray, step_ns: int
-                 ) -> np.ndarray | None:
-        """(rows x KPIs) each warm dependent's load residual in its spreads, NaN elsewhere
-        (the same solve as :meth:`sharpen`'s); None: no cell read."""
+    def _residuals(self, rows: np.ndarray, scaled: np.ndarray, valid: np.ndarray,
+                   step_ns: int) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """(the rows with the whole family the fit knows, which of their dependents a warm
+        fit reads, their residuals in spreads) -- as the learning solves them, one solve a
+        tick; None: no cell read. :meth:`residual` and :meth:`sharpen` read the same."""
         if not len(rows) or not self.dependent_.any() or not len(self.n_):
             return None
         whole, x, y, ok = self._inputs(rows, scaled, valid)
@@ -150,31 +151,34 @@ class LoadFit:
             return None
         at = np.flatnonzero(whole & known)
         fitted, spread = self._fit(r[at], x[at])
+        return at, warm[at], (y[at] - fitted) / spread
+
+    def residual(self, rows: np.ndarray, scaled: np.ndarray, valid: np.ndarray, step_ns: int
+                 ) -> np.ndarray | None:
+        """(rows x KPIs) each warm dependent's load residual in its spreads, NaN elsewhere
+        (the same solve as :meth:`sharpen`'s); None: no cell read."""
+        read = self._residuals(rows, scaled, valid, step_ns)
+        if read is None:
+            return None
+        at, warm, resid = read
         out = np.full((len(rows), len(self.dependent_)), np.nan)
-        out[np.ix_(at, np.flatnonzero(self.dependent_))] = np.where(
-            warm[at], (y[at] - fitted) / spread, np.nan)
+        out[np.ix_(at, np.flatnonzero(self.dependent_))] = np.where(warm, resid, np.nan)
         return out
 
     def sharpen(self, rows: np.ndarray, z: np.ndarray, scaled: np.ndarray, valid: np.ndarray,
                 step_ns: int) -> np.ndarray:
         """``z`` (rows x series, KPIs first) with each warm dependent's column read at least
         as far as its load residual says, on its own side, at most :data:`MAX_GAIN` x."""
-        if not len(z) or not self.dependent_.any() or not len(self.n_):
+        read = self._residuals(rows, scaled, valid, step_ns) if len(z) else None
+        if read is None:
             return z
-        whole, x, y, ok = self._inputs(rows, scaled, valid)
-        known, r, warm = self._warm(rows, ok, step_ns)
-        if not warm.any():
-            return z
-        # every row with the whole family, as the learning solves them (one solve a tick)
-        at = np.flatnonzero(whole & known)
-        fitted, spread = self._fit(r[at], x[at])
+        at, warm, resid = read
         dep = np.flatnonzero(self.dependent_)
         dz = z[at][:, dep]
         side = np.sign(dz)
-        read = side * np.minimum(np.maximum(side * (y[at] - fitted) / spread, np.abs(dz)),
-                                 MAX_GAIN * np.abs(dz))
+        reach = side * np.minimum(np.maximum(side * resid, np.abs(dz)), MAX_GAIN * np.abs(dz))
         out = z.copy()
-        out[np.ix_(at, dep)] = np.where(warm[at], read, dz)
+        out[np.ix_(at, dep)] = np.where(warm, reach, dz)
         return out
 
     def update(self, rows: np.ndarray, scaled: np.ndarray, valid: np.ndarray,
