@@ -149,14 +149,6 @@ class CountCusum:
         current rate until it next starts from 0."""
         self.base_ = unwritten(self.sum_.shape, np.nan, np.float32)
 
-    def _base(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-        """The kept start rates of ``rows`` x ``cols`` (NaN: none, or a new sector)."""
-        if not len(self.base_):
-            return np.full((len(rows), len(cols)), np.nan)
-        known = known_rows(rows, len(self.base_))
-        r = np.where(known, rows, 0)[:, None]
-        return np.where(known[:, None], self.base_[r, cols], np.nan)
-
     def _next(
         self,
         rows: np.ndarray,
@@ -179,7 +171,12 @@ class CountCusum:
             if len(self.sum_)
             else np.zeros(k.shape)
         )
-        base = self._base(rows, cols)
+        # the kept start rates (NaN: none); ``base_`` is grown with ``sum_`` (:meth:`update`)
+        base = (
+            np.where(known[:, None], self.base_[r, cols], np.nan)
+            if len(self.sum_)
+            else np.full(k.shape, np.nan)
+        )
         running = (prev > 0.0) & np.isfinite(base)
         p = np.where(running & ~(_rarer(p) < _rarer(base)), base, p)
         ok = counted & known[:, None] & np.isfinite(p) & (n > 0)
@@ -267,9 +264,9 @@ class CountCusum:
         if step_ns < MIN_STEP_NS or not len(cols):
             return
         self.sum_ = written(grow_unwritten(self.sum_, n_rows))
+        self.base_ = written(grow_unwritten(self.base_, len(self.sum_), np.nan))
         known, ok, new, reads, _, _, start = self._next(rows, cols, k, n, p, counted, step_ns, llr)
         self.sum_[rows[known][:, None], cols[None, :]] = new[known]
-        self.base_ = written(grow_unwritten(self.base_, len(self.sum_), np.nan))
         self.base_[rows[known][:, None], cols[None, :]] = start[known]
         np.add.at(self.counted_, cols, ok.sum(axis=0))
         i, j = np.nonzero(reads)

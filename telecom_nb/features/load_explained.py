@@ -145,11 +145,16 @@ class LoadExplained:
     def ready(self) -> bool:
         return bool(self.dependent_.any())
 
+    def _fit_reads(self) -> bool:
+        """Whether the per-sector fit reads this family and these dependents (a fit of
+        another set waits for :meth:`learn_fit` to start it anew)."""
+        return self.ready and self.fit_.matches(self.family_, self.dependent_)
+
     def sharpen(self, rows: np.ndarray, z: np.ndarray, scaled: np.ndarray, valid: np.ndarray,
                 step_ns: int) -> np.ndarray:
         """``z`` after :meth:`adjust`, each dependent read against its own row's load
         (:mod:`~telecom_nb.features.load_fit`); ``scaled``: the KPIs' scaled values."""
-        if not self.ready or not self.fit_.matches(self.family_, self.dependent_):
+        if not self._fit_reads():
             return z
         return self.fit_.sharpen(rows, z, scaled, valid, step_ns)
 
@@ -157,7 +162,7 @@ class LoadExplained:
                  ) -> np.ndarray | None:
         """(rows x KPIs) each dependent's residual against its own row's load, in its
         spreads, where the fit reads it (NaN elsewhere); None: nowhere."""
-        if not self.ready or not self.fit_.matches(self.family_, self.dependent_):
+        if not self._fit_reads():
             return None
         return self.fit_.residual(rows, scaled, valid, step_ns)
 
