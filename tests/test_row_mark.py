@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from telecom_nb.detectors import iforest, make_detector
+from telecom_nb.detectors import area_fit, iforest, make_detector
 from telecom_nb.detectors.feature_tails import continues
 from telecom_nb.detectors.row_mark import AREA_YOUNG, MARK_Z, area_rows, marked, split
 from telecom_nb.engine.replay import replay
@@ -119,7 +119,7 @@ def test_the_area_part_is_fitted_before_the_kept_rows_are_copied(monkeypatch) ->
     while the window's kept rows are not copied yet: the two copies never coexist (a 2M
     replay's peak RSS was the area fit beside them, issue 12); the parts as before."""
     order: list[str] = []
-    fit_area, split_marked = iforest._fit_area, iforest.split_marked
+    fit_area, split_marked = iforest.fit_area, iforest.split_marked
 
     def spied_area(*args, **kwargs):
         order.append("area")
@@ -131,7 +131,7 @@ def test_the_area_part_is_fitted_before_the_kept_rows_are_copied(monkeypatch) ->
 
     monkeypatch.setattr(iforest, "marked", lambda w, pairs: np.arange(len(w)) < 7 if pairs
                         else None)
-    monkeypatch.setattr(iforest, "_fit_area", spied_area)
+    monkeypatch.setattr(iforest, "fit_area", spied_area)
     monkeypatch.setattr(iforest, "split_marked", spied_split)
     det = make_detector("iforest")
     replay(KpiSimulator(n_sectors=16, seed=2134, step="1h").run(96), det, list(KPIS))
@@ -163,14 +163,14 @@ def _cluster_window(at: slice, seed: int = 3) -> tuple[np.ndarray, np.ndarray]:
 
 
 def test_yesterdays_cluster_leaves_the_area_null_an_older_one_does_not() -> None:
-    """Wiring (`iforest._fit_area`): the same cluster rows, young, no longer set the tail
+    """Wiring (`area_fit.fit_area`): the same cluster rows, young, no longer set the tail
     a new cluster row is read against; older, they still do."""
     row = np.zeros((1, 8))
     row[0, 4] = row[0, 6] = 5.0  # today's cluster cell
     read = {}
     for name, at in (("old", slice(100, 160)), ("young", slice(5900, 5960))):
         w, kept = _cluster_window(at)
-        part = iforest._fit_area((w, None, kept), None, PAIRS, False, (), 0)
+        part = area_fit.fit_area((w, None, kept), None, PAIRS, False, (), 0)
         assert part is not None
         read[name] = float(part(row)[0])
     assert read["young"] > read["old"] + 0.5

@@ -9,17 +9,19 @@ from typing import Any
 import numpy as np
 from traitlets import Bool
 
+from telecom_nb.detectors.area_fit import fit_area
 from telecom_nb.detectors.area_part import AreaPart
 from telecom_nb.detectors.base import strongest
 from telecom_nb.detectors.calendar_params import CalendarParams
 from telecom_nb.detectors.calibration import SHOULDER, TailCalibrator
+from telecom_nb.detectors.calibration_sample import calibration_sample
 from telecom_nb.detectors.drift_part import DriftPart
 from telecom_nb.detectors.feature_tails import FeatureTails, continues
 from telecom_nb.detectors.forest_model import FitReference, ForestAndZ, columns_of, forest_input
 from telecom_nb.detectors.forest_params import ForestParams
 from telecom_nb.detectors.good_side import BadSides, clip_good_side, good_side_columns
 from telecom_nb.detectors.held_part import HeldNull, shift_trim
-from telecom_nb.detectors.joint import JointDistance, bounded, fit_joint
+from telecom_nb.detectors.joint_fit import fit_distances
 from telecom_nb.detectors.kpi_families import KpiFamilies, others, without
 from telecom_nb.detectors.part_schedule import PartSchedule
 from telecom_nb.detectors.persist_part import PersistPart, trimmed
@@ -28,7 +30,7 @@ from telecom_nb.detectors.ratio_switch import RatioSwitch
 from telecom_nb.detectors.retrain_jobs import POOLED_SERIES, ROW_KEYS
 from telecom_nb.detectors.rolling_forest import KEPT, RollingForestParams, kept_trees, rolled_forest
 from telecom_nb.detectors.row_cache import RowCache, kept_rows
-from telecom_nb.detectors.row_mark import area_rows, marked, split_marked
+from telecom_nb.detectors.row_mark import marked, split_marked
 from telecom_nb.detectors.run_part import RunPart
 from telecom_nb.detectors.second_kpi import SecondKpi
 from telecom_nb.detectors.shift_part import bonferroni, shift_null, shift_score
@@ -39,9 +41,6 @@ from telecom_nb.features.base import FeatureExtractor
 from telecom_nb.features.pipeline import KpiFeatures
 from telecom_nb.features.range_novelty import log_p_of_z
 from telecom_nb.params import param_trait
-
-#: rows of the window used to calibrate the two parts against each other
-PART_CALIBRATION_ROWS = 20_000
 
 
 class IsolationForestDetector(RatioSwitch, PartSchedule, CalendarParams, ForestParams,
@@ -144,8 +143,8 @@ class IsolationForestDetector(RatioSwitch, PartSchedule, CalendarParams, ForestP
             mark = marked(window, area_pairs)
             if mark is not None:  # the area part first, before the kept rows' copies
                 # below exist (with its own rows' copies, a 2M replay's peak: ~18 MB less)
-                area = _fit_area((window, previous, ~mark), n_base, area_pairs, free,
-                                 tuple(hidden) + run + drift_cols, params["random_state"])
+                area = fit_area((window, previous, ~mark), n_base, area_pairs, free,
+                                tuple(hidden) + run + drift_cols, params["random_state"])
             window, previous, all_rows = split_marked(window, previous, mark)
         full_window, full_previous = window, previous
         if n_base is not None:  # the parts below read the columns before the shift ones
@@ -159,7 +158,7 @@ class IsolationForestDetector(RatioSwitch, PartSchedule, CalendarParams, ForestP
         x = kept_rows(cache, "forest", (n_base, None if keep is None else tuple(keep)),
                        keys[0], window, lambda w: forest_input(columns_of(w, keep)))
         forest = rolled_forest(x, kept_forest, keep, **params)
-        ref, kept = window, _calibration_sample(len(window), params["random_state"])
+        ref, kept = window, calibration_sample(len(window), params["random_state"])
         shift_ref, shift_prev = full_window, full_previous
         if kept is not None:
             ref = ref[kept]
@@ -174,33 +173,9 @@ class IsolationForestDetector(RatioSwitch, PartSchedule, CalendarParams, ForestP
         filled = None if kept is not None or previous is None else kept_rows(
             cache, "filled", n_base, keys[1], previous, lambda p: np.nan_to_num(p, nan=0.0))
         cont = continues(tails, ref, previous, zref, filled)
-        joint = joint_tail = joint_null = units = smooth = smooth_tail = None
-        smooth_null = smooth_units = None
-        if len(columns):
-            def joint_bounded(cols: np.ndarray) -> np.ndarray:
-                return kept_rows(cache, "joint", tuple(cols), keys[0], full_window,
-                                  lambda w: bounded(w[:, cols]))
-
-            joint, b = fit_joint(full_window, np.asarray(columns, dtype=np.intp),
-                                  shift if heavy else shift[:0], joint_bounded)
-            d = joint.bounded_distance(b if kept is None else b[kept])[:, None]
-            # declustered like a feature's tail (``previous`` holds |z|: no distance of its
-            # own, so a row continues where the sector was already far on any feature); its
-            # deep tail is every KPI's rare normal excursions at once (availability's dips):
-            # no spacing rule (it made them extreme: 5-15 min worlds +60-100 false alarms)
-            before = None if cont is None else np.where(cont, np.inf, 0.0)[:, None]
-            joint_tail = FeatureTails.fit(d, before, tails=not heavy, spaced=False)
-            units = joint_tail(d)
-            if heavy and len(smooth_cols):  # the smoothed z vector: a distance of its own
-                b = kept_rows(cache, "smooth", tuple(smooth_cols), keys[0], full_window,
-                               lambda w: bounded(w[:, smooth_cols]))  # once: fit and distances
-                smooth = JointDistance.of_bounded(b, smooth_cols)
-                d = smooth.bounded_distance(b if kept is None else b[kept])[:, None]
-                smooth_tail = FeatureTails.fit(d, before, tails=False, spaced=False)
-                smooth_units = smooth_tail(d)
-                smooth_null = TailCalibrator.fit(smooth_units, heavy_tails=True, continues=cont)
-            if heavy:  # in the max of body-only units the distance would drown: own null
-                joint_null = TailCalibrator.fit(units, heavy_tails=True, continues=cont)
+        dist = fit_distances(full_window, columns, shift, smooth_cols, heavy, kept, cont, cache,
+                             keys[0])
+        joint, units = dist.joint, dist.units
         second = None if heavy else SecondKpi.fit(tails, ref, groups, cont)
         families = None if heavy else KpiFamilies.fit(every, ref, family_columns, cont)
         run_part = None if heavy or not run_fitted else RunPart.fit(every, ref, run)
@@ -221,11 +196,11 @@ class IsolationForestDetector(RatioSwitch, PartSchedule, CalendarParams, ForestP
         model = ForestAndZ(
             forest, TailCalibrator.fit(forest_raw, heavy_tails=heavy, continues=cont),
             tails, TailCalibrator.fit(zref, heavy_tails=heavy, continues=cont),
-            joint, joint_tail, joint_null,
+            joint, dist.joint_tail, dist.joint_null,
             np.asarray(novelty, dtype=np.intp) if len(novelty) else None, second, n_base,
             shift if heavy and len(shift) else None,
             nulls,
-            families, smooth, smooth_tail, smooth_null, keep, run_part, area=area,
+            families, dist.smooth, dist.smooth_tail, dist.smooth_null, keep, run_part, area=area,
             rates=rates, drift=drift, views=views, record=record if len(record) else None,
             held=held if heavy and pooled and len(held) else None, held_null=held_null,
             held_run=held_part)
@@ -239,7 +214,7 @@ class IsolationForestDetector(RatioSwitch, PartSchedule, CalendarParams, ForestP
         # marked rows left out, the window as given and the kept rows (it scores the rest)
         whole = None if all_rows is None or kept is not None else all_rows
         model.fit_ref[0] = FitReference(
-            shift_ref, shift_prev, forest_raw, zref, units, cont, smooth_units, other_raw,
+            shift_ref, shift_prev, forest_raw, zref, units, cont, dist.smooth_units, other_raw,
             None if whole is None else whole[:2], None if whole is None else whole[2])
         return model
 
@@ -363,37 +338,6 @@ class IsolationForestDetector(RatioSwitch, PartSchedule, CalendarParams, ForestP
             if part is not None:
                 out[name] = part(features)
         return out
-
-
-def _calibration_sample(n_rows: int, seed: int | None) -> np.ndarray | None:
-    """The window rows the parts are calibrated on when the window holds more than
-    :data:`PART_CALIBRATION_ROWS` (None: every row), drawn from the detector's seed."""
-    if n_rows <= PART_CALIBRATION_ROWS:
-        return None
-    return np.random.default_rng(seed).choice(n_rows, PART_CALIBRATION_ROWS, replace=False)
-
-
-def _fit_area(rows: tuple[np.ndarray, np.ndarray | None], n_base: int | None,
-              pairs: tuple[tuple[int, int], ...], free: bool, unread: tuple,
-              seed: int | None) -> AreaPart | None:
-    """The area part fitted on the window's rows but its youngest marked ones
-    (:func:`.row_mark.area_rows`; the mark is what its statistic reads: a null without any
-    called every such row extreme, w2114's area-led false rows 24 -> 54 on a two-site
-    Sunday crowd; with yesterday's cluster, today's read as ordinary)."""
-    ref, previous, marks = rows
-    use = area_rows(marks)
-    if not use.all():
-        ref = ref[use]
-        previous = None if previous is None else previous[use]
-    if n_base is not None:
-        ref = ref[:, :n_base]
-        previous = None if previous is None else previous[:, :n_base]
-    kept = _calibration_sample(len(ref), seed)
-    if kept is not None:
-        ref = ref[kept]
-        previous = None if previous is None else previous[kept]
-    every = FeatureTails.fit(ref, previous, tails=True, free=free)
-    return AreaPart.fit(every, ref, pairs, continues(without(every, unread), ref, previous))
 
 
 def _max_of(parts: dict[str, np.ndarray]) -> np.ndarray:
