@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from telecom_nb.errors import KpiInputError
+from telecom_nb.sources.day_first import SLASH_DATE, day_first
 from telecom_nb.sources.jalali import solar_hijri
 from telecom_nb.sources.time_forms import database_times, excel_serial, is_excel_serial
 
@@ -33,7 +34,6 @@ _NS_PER = {"s": 1e9, "ms": 1e6, "us": 1e3, "ns": 1.0}
 #: the dtype of every parsed instant
 UTC_DTYPE = "datetime64[us, UTC]"
 _TIME_OF_DAY = re.compile(r"^\s*\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?\s*([AaPp][Mm])?\s*$")
-_SLASH_DATE = r"^\s*(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2,4})\b"
 _HAS_OFFSET = r"(?:Z|[+-]\d{2}:?\d{2}|UTC|GMT)\s*$"
 #: a daylight-saving marker after a wall time (Huawei U2000/PRS exports)
 _DST_MARK = r"(?i)\s+DST\s*$"
@@ -254,52 +254,6 @@ def _with_format(values: pd.Series, time_format: str, column: str) -> ParsedTime
     return ParsedTimes(utc, utc.isna().to_numpy(), naive, f"format {time_format}")
 
 
-def _day_first(values: pd.Series) -> tuple[bool, list[str]]:
-    """Day-first or month-first for ``dd/mm/yyyy``-like text, decided from the data: a
-    first field above 12 (day-first), a second one (month-first), else the reading whose
-    dates span less time (ten days of ``dd/mm`` read month-first span ten months); a tie
-    (one date, ``04/04``) is read month-first and said."""
-    distinct = pd.Series(pd.unique(values.dropna())).astype(str)
-    fields = distinct.str.extract(_SLASH_DATE).dropna()
-    if fields.empty:
-        return False, []
-    first, second = fields[0].astype(int), fields[1].astype(int)
-    if (first > 12).any() and not (second > 12).any():
-        return True, ["dates read day-first (a first field above 12 was seen)"]
-    if (second > 12).any() or (first > 12).any():
-        return False, []
-    example = distinct[fields.index[0]]
-    year = fields[2].astype(int)
-    year = year.where(year >= 100, year + 2000)
-    day_span, month_span = (_span(year, month, day) for month, day in
-                            ((second, first), (first, second)))
-    if day_span < month_span:  # dd/mm read month-first jumps a month a day
-        return True, [
-            f"dates such as {example!r} read day-first: that reading spans "
-            f"{_days(day_span)}, month-first {_days(month_span)} "
-            "(set time_format, e.g. '%m/%d/%Y %H:%M', if they are month-first)"]
-    if day_span > month_span:
-        return False, [
-            f"dates such as {example!r} read month-first: that reading spans "
-            f"{_days(month_span)}, day-first {_days(day_span)} "
-            "(set time_format, e.g. '%d/%m/%Y %H:%M', if they are day-first)"]
-    return False, [
-        f"dates such as {example!r} could be day-first or month-first; read month-first. "
-        "Set time_format (e.g. '%d/%m/%Y %H:%M') if they are day-first"
-    ]
-
-
-def _span(year: pd.Series, month: pd.Series, day: pd.Series) -> pd.Timedelta:
-    """Time between the first and last of these dates (invalid ones ignored)."""
-    dates = pd.to_datetime(pd.DataFrame({"year": year, "month": month, "day": day}),
-                           errors="coerce").dropna()
-    return dates.max() - dates.min() if len(dates) else pd.Timedelta(0)
-
-
-def _days(span: pd.Timedelta) -> str:
-    return f"{span.days + 1:,} day(s)"
-
-
 def _text(values: pd.Series) -> ParsedTimes:
     values = values.astype("str")  # mixed objects: numbers among text are text here
     marked = _contains(values, _DST_MARK)
@@ -312,7 +266,7 @@ def _text(values: pd.Series) -> ParsedTimes:
     hijri = solar_hijri(values)
     if hijri is not None:  # "1404/12/10 10:00": Iranian tools' calendar
         values, dst_note = hijri[0], dst_note + hijri[1]
-    dayfirst, notes = _day_first(values)
+    dayfirst, notes = day_first(values)
     notes = dst_note + notes
     utc = _parse_day_first(values) if dayfirst else _parse_text(values)
     naive = ~_contains(values, _HAS_OFFSET)
@@ -358,7 +312,7 @@ def _parse_day_first(values: pd.Series) -> pd.Series:
     pandas' ``dayfirst`` reads ISO dates year-day-month, so two files stacked, one ISO and
     one ``03.03.2026``, put the ISO file's March 1-3 on January 3, February 3, March 3."""
     codes, distinct = pd.factorize(values)  # the pattern read once per distinct value
-    slashed = np.append(pd.Series(distinct).str.match(_SLASH_DATE).to_numpy(dtype=bool),
+    slashed = np.append(pd.Series(distinct).str.match(SLASH_DATE).to_numpy(dtype=bool),
                         False)[codes]
     if slashed.all():
         return _parse_text(values, dayfirst=True)
