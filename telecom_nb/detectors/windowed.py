@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from traitlets import Any as AnyTrait
-from traitlets import Bool, Float, Int, List, Unicode, observe, validate
+from traitlets import observe
 
 from telecom_nb.defaults import FEW_SERIES
 from telecom_nb.detectors.base import Detector, RetrainJob, Scores, strongest
@@ -25,22 +25,15 @@ from telecom_nb.detectors.fit_inputs import FitInputs, Fitted
 from telecom_nb.detectors.kpi_births import KpiBirths, unread_view
 from telecom_nb.detectors.previous_rows import Prefetched, PreviousRows
 from telecom_nb.detectors.retrain_jobs import RetrainJobs
-from telecom_nb.detectors.retrain_schedule import (
-    MAX_STRETCH,
-    MAX_TURNOVER_STRETCH,
-    RETRAIN_GROWTH,
-    RETRAIN_TURNOVER,
-)
 from telecom_nb.detectors.retrain_timing import RetrainTiming
 from telecom_nb.detectors.routine import NEW_RECORD, RoutineMemory, RoutineRows, never_routine
 from telecom_nb.detectors.silence_part import SilenceRows, ZeroRuns
 from telecom_nb.detectors.step_record import StepRecord
 from telecom_nb.detectors.threshold_params import ThresholdParams
 from telecom_nb.detectors.window import SampleWindow
-from telecom_nb.errors import ParameterError
+from telecom_nb.detectors.window_params import WindowParams
 from telecom_nb.features.base import FeatureExtractor, configure_features
 from telecom_nb.features.view import BatchView
-from telecom_nb.params import check_known, check_range, param_trait, to_timedelta
 
 #: the window spans at least this many batches (large fleets are subsampled per batch)
 MIN_BATCHES_IN_WINDOW = 20
@@ -48,36 +41,15 @@ MIN_BATCHES_IN_WINDOW = 20
 PREFETCH_ROWS = 4096
 
 
-class WindowedDetector(KpiBirths, RetrainJobs, RetrainTiming, SilenceRows, RoutineRows,
-                       ThresholdParams, Detector):
+class WindowedDetector(WindowParams, KpiBirths, RetrainJobs, RetrainTiming, SilenceRows,
+                       RoutineRows, ThresholdParams, Detector):
     """Base for detectors that retrain on a window of recent feature rows."""
 
     _state_added = (SilenceRows._state_added + RoutineRows._state_added
                     + KpiBirths._state_added + RetrainTiming._state_added)
     _silence_gate = NEW_RECORD
 
-    kpis = param_trait(List(Unicode(), default_value=None, allow_none=True,
-                            help="KPI columns; None = detect from the first batch"))
-    window_size = param_trait(Int(20_000, help="feature rows kept for retraining"))
-    retrain_interval = param_trait(AnyTrait(pd.Timedelta("1D"), help="data time between retrains"))
-    warmup_batches = param_trait(Int(4, help="batches learned before the first model"))
-    random_state = param_trait(Int(0, allow_none=True, help="seed of model and sampling"))
-    retrain_growth = param_trait(Float(None, allow_none=True, help=(
-        "once past retrain_interval, wait until the history grew by this fraction of its "
-        f"age (at most {MAX_STRETCH} intervals); 0 = every interval; None = "
-        f"{RETRAIN_GROWTH} when at most {FEW_SERIES} series are seen, else 0")))
-    retrain_turnover = param_trait(Float(None, allow_none=True, help=(
-        "also wait until this share of the window is new since the last retrain (the data "
-        f"time the window spans times it, at most {MAX_TURNOVER_STRETCH} intervals); 0 = "
-        f"never wait for it; None = {RETRAIN_TURNOVER} when at most {FEW_SERIES} series "
-        "are seen, else 0")))
-    heavy_tails = param_trait(Bool(None, allow_none=True, help=(
-        "take the score null's tail from its shoulder (90-95 %), not its body; "
-        f"None = when at most {FEW_SERIES} series are seen")))
-
     last_retrain_ = AnyTrait(None, help="data timestamp of the installed model")
-    #: the stream's KPI columns (set by the monitor): ``kpis`` must name some of them
-    known_kpis: tuple[str, ...] = ()
     #: fewest window rows for a first fit (one series needs this many ticks)
     min_fit_rows: int = 128
     #: keep each window row's predecessor (same sector, previous tick) for the fit
@@ -91,48 +63,6 @@ class WindowedDetector(KpiBirths, RetrainJobs, RetrainTiming, SilenceRows, Routi
         self.feature_params_: dict[str, Any] = {}
         super().__init__(**params)
         self._init_state()
-
-    # -- parameters -------------------------------------------------------------
-    @validate("window_size")
-    def _v_window(self, proposal):
-        check_range("window_size", proposal["value"], 10, 10_000_000)
-        return proposal["value"]
-
-    @validate("retrain_interval")
-    def _v_interval(self, proposal):
-        return to_timedelta("retrain_interval", proposal["value"])
-
-    @validate("warmup_batches")
-    def _v_warmup(self, proposal):
-        check_range("warmup_batches", proposal["value"], 1, 1_000_000)
-        return proposal["value"]
-
-    @validate("retrain_growth")
-    def _v_growth(self, proposal):
-        if proposal["value"] is not None:
-            check_range("retrain_growth", proposal["value"], 0.0, 1.0)
-        return proposal["value"]
-
-    @validate("retrain_turnover")
-    def _v_turnover(self, proposal):
-        if proposal["value"] is not None:
-            check_range("retrain_turnover", proposal["value"], 0.0, 1.0)
-        return proposal["value"]
-
-    @validate("random_state")
-    def _v_random_state(self, proposal):
-        if proposal["value"] is not None:
-            check_range("random_state", proposal["value"], 0, 2**32 - 1)
-        return proposal["value"]
-
-    @validate("kpis")
-    def _v_kpis(self, proposal):
-        value = proposal["value"]
-        if value is not None and len(value) == 0:
-            raise ParameterError("kpis must name at least one column (or be None)")
-        if value and self.known_kpis:
-            check_known("kpis", value, self.known_kpis)
-        return value
 
     @observe("kpis")
     def _kpis_changed(self, change) -> None:

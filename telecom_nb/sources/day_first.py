@@ -1,10 +1,10 @@
 """Day-first or month-first: ``03/04/2026`` decided from the column, never from a default.
 
 Exports write ``dd/mm/yyyy`` and ``mm/dd/yyyy`` with the same separators, and pandas reads
-month-first unless told: ten days of March read month-first spread over ten months. The column's own values decide (a field above 12 says
-which is the day; else the reading whose dates span less time), and a reading that could go
-either way is said in a note. Kept apart from :mod:`.timeparse`, which decides a column's
-form and parses it.
+month-first unless told: ten days of March read month-first spread over ten months. The
+column's own values decide (a field above 12 says which is the day; else the reading whose
+dates span less time), and a reading that could go either way is said in a note. Kept apart
+from :mod:`.timeparse`, which decides a column's form and parses it.
 """
 
 from __future__ import annotations
