@@ -125,7 +125,7 @@ def run_nab(run_path: Path, root: Path) -> None:
         scores[f] = combine(run.file_scores[f], run.row_scores[f],
                             level_part(as_ns(run.timestamps[f]), y))
     for p in run.profiles:
-        c = optimize_threshold(scores, run.windows, run.profiles[p], timestamps=run.timestamps)
+        c = optimize_threshold(scores, run.windows, run.profiles[p], rows=run.placed())
         print(f"{p}: {c.normalized:.2f} at {c.threshold:.3f} (main {run.scores[p]:.2f})")
 
 

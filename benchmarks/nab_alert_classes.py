@@ -178,7 +178,7 @@ def nab(run_path: Path, root: Path, leads: bool) -> None:
             p: mute(ns[p], np.asarray(run.file_scores[p], float), kind, a, b) for p in run.files
         }
         scores = [
-            optimize_threshold(muted, run.windows, prof, timestamps=run.timestamps).normalized
+            optimize_threshold(muted, run.windows, prof, rows=run.placed()).normalized
             for prof in run.profiles.values()
         ]
         print(f"NAB {kind} {a} {b}: " + " / ".join(f"{s:.2f}" for s in scores))

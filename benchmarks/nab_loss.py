@@ -28,7 +28,7 @@ from telecom_nb.evaluation.nab_runner import NabResult, run_nab
 def detail(result: NabResult, profile: str) -> None:
     """Missed and late windows, and the false alarms' places, at the profile's threshold."""
     thr = result.thresholds[profile]
-    kw = {"timestamps": result.timestamps}
+    kw = {"timestamps": result.timestamps, "rows": result.placed()}
     win = window_detail(result.file_scores, result.windows, result.profiles[profile], thr,
                         row_scores=result.row_scores or None, **kw)
     found = win[win["found"]]

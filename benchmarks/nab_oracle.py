@@ -34,7 +34,7 @@ FOUND = 5.0  # an oracle detection's alert score (above any corpus threshold see
 
 def corpus(run, streams: dict[str, np.ndarray]) -> str:
     """Standard / low-FP scores of ``streams``, each profile's threshold re-optimised."""
-    best = (optimize_threshold(streams, run.windows, run.profiles[p], timestamps=run.timestamps)
+    best = (optimize_threshold(streams, run.windows, run.profiles[p], rows=run.placed())
             for p in PROFILES)
     return " / ".join(f"{b.normalized:.2f}" for b in best)
 
@@ -46,7 +46,7 @@ def main() -> None:
     args = ap.parse_args()
     run = pickle.loads(args.run.read_bytes())
     thr = run.thresholds["standard"]
-    kw = {"timestamps": run.timestamps}
+    kw = {"timestamps": run.timestamps, "rows": run.placed()}
     fa = false_alarm_places(run.file_scores, run.windows, run.profiles["standard"], thr, **kw)
     lead, stamps = {}, {}
     for rel in run.files:

@@ -66,7 +66,7 @@ def refractory(run) -> None:
         scores = {f: mute(run.file_scores[f], as_ns(run.timestamps[f]), hours, margin)
                   for f in run.files}
         got = [optimize_threshold(scores, run.windows, run.profiles[p],
-                                  timestamps=run.timestamps).normalized for p in run.profiles]
+                                  rows=run.placed()).normalized for p in run.profiles]
         print(f"R {hours:2d} h, margin {margin}: " + " / ".join(f"{g:.2f}" for g in got))
 
 

@@ -157,10 +157,8 @@ def nab(run_path: Path, root: Path, runs: int, margins: list[float]) -> None:
             added[rel] = score
         line = []
         for name, profile in run.profiles.items():
-            before = optimize_threshold(
-                run.file_scores, run.windows, profile, timestamps=run.timestamps
-            )
-            after = optimize_threshold(added, run.windows, profile, timestamps=run.timestamps)
+            before = optimize_threshold(run.file_scores, run.windows, profile, rows=run.placed())
+            after = optimize_threshold(added, run.windows, profile, rows=run.placed())
             line.append(f"{name} {before.normalized:.2f} -> {after.normalized:.2f}")
         print(f"margin {margin:g}: " + "; ".join(line))
 

@@ -147,7 +147,7 @@ def nab(run_path: Path, root: Path, ms: list[int], margins: list[float], stat: s
                 added[rel] = score
             line = []
             for name, profile in run.profiles.items():
-                kw = {"timestamps": run.timestamps}
+                kw = {"rows": run.placed()}
                 before = optimize_threshold(run.file_scores, run.windows, profile, **kw)
                 after = optimize_threshold(added, run.windows, profile, **kw)
                 line.append(f"{name} {before.normalized:.2f} -> {after.normalized:.2f}")

@@ -7,13 +7,14 @@ import pandas as pd
 import pytest
 
 from telecom_nb.evaluation.nab import PROFILES, file_layout, score_file
-from telecom_nb.evaluation.nab_corpus import score_corpus
+from telecom_nb.evaluation.nab_corpus import corpus_rows, score_corpus
 from telecom_nb.evaluation.nab_loss import (
     corpus_loss,
     false_alarm_places,
     file_loss,
     window_detail,
 )
+from telecom_nb.evaluation.nab_runner import NabResult
 
 TS = pd.date_range("2020-01-01", periods=100, freq="5min")
 WINS = [(TS[30], TS[39]), (TS[60], TS[69])]  # probation: 15 rows
@@ -68,3 +69,24 @@ def test_false_alarms_are_placed_and_missed_windows_say_how_close_they_came():
     alerts[33] = 1.0
     found = window_detail({"f.csv": alerts}, {"f.csv": wins}, "standard", 0.9, **kw)
     assert found.loc[0, "found"] and found.loc[0, "at"] == pytest.approx(-0.7)
+
+
+def test_the_rows_placed_once_read_as_placing_them_every_call():
+    """``rows`` (``corpus_rows``, a run's :meth:`NabResult.placed`): the loss, the false
+    alarms' places and the windows' detail as when each call placed the rows itself."""
+    rng = np.random.default_rng(1)
+    scores = {f"f{i}.csv": rng.random(100) for i in range(3)}
+    windows = {path: WINS for path in scores}
+    kw = {"timestamps": {path: TS for path in scores}}
+    placed = corpus_rows(scores, windows, **kw)
+    pd.testing.assert_frame_equal(corpus_loss(scores, windows, "standard", 0.9, rows=placed),
+                                  corpus_loss(scores, windows, "standard", 0.9, **kw))
+    for table in (false_alarm_places, window_detail):
+        pd.testing.assert_frame_equal(table(scores, windows, "standard", 0.9, rows=placed, **kw),
+                                      table(scores, windows, "standard", 0.9, **kw))
+    result = NabResult("d", {"standard": 1.0}, {"standard": 0.9}, {}, {}, 300, 1.0,
+                       list(scores), file_scores=scores, timestamps=kw["timestamps"],
+                       windows=windows, profiles={"standard": PROFILES["standard"]})
+    pd.testing.assert_frame_equal(result.loss("standard"),
+                                  corpus_loss(scores, windows, "standard", 0.9, **kw))
+    assert result.placed() is result.placed()  # placed once

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from telecom_nb.evaluation.nab import FileLayout, Profile, Window, as_ns, as_profile
+from telecom_nb.evaluation.nab import FileLayout, FileRows, Profile, Window, as_ns, as_profile
 from telecom_nb.evaluation.nab_corpus import _prepare
 
 COLUMNS = ("fp", "late", "missed", "n_fp", "n_missed", "windows")
@@ -49,15 +49,17 @@ def file_loss(layout: FileLayout, detections: np.ndarray, profile: Profile) -> d
 
 def corpus_loss(per_file_scores: Mapping[str, Any], windows: Mapping[str, list[Window]],
                 profile: Profile | str, threshold: float, *,
-                timestamps: Mapping[str, Any] | None = None) -> pd.DataFrame:
+                timestamps: Mapping[str, Any] | None = None,
+                rows: Mapping[str, FileRows] | None = None) -> pd.DataFrame:
     """Per file (rows, indexed by path) the loss at ``threshold`` (a row is a detection
     when its score is ``>= threshold``, as :func:`~telecom_nb.evaluation.nab_corpus.
-    score_corpus`); inputs as ``score_corpus``'s."""
+    score_corpus`); inputs as ``score_corpus``'s (``rows``: the files' rows placed once,
+    :func:`~telecom_nb.evaluation.nab_corpus.corpus_rows`)."""
     prof = as_profile(profile)
-    prepared = _prepare(per_file_scores, windows, prof, timestamps)
-    rows = {path: file_loss(lay, scores >= threshold, prof)
-            for path, (lay, scores) in prepared.items()}
-    frame = pd.DataFrame.from_dict(rows, orient="index", columns=list(COLUMNS))
+    prepared = _prepare(per_file_scores, windows, prof, timestamps, rows)
+    losses = {path: file_loss(lay, scores >= threshold, prof)
+              for path, (lay, scores) in prepared.items()}
+    frame = pd.DataFrame.from_dict(losses, orient="index", columns=list(COLUMNS))
     frame["loss"] = frame["fp"] + frame["late"] + frame["missed"]
     return frame.sort_values("loss", ascending=False)
 
@@ -87,23 +89,25 @@ def _place(layout: FileLayout, ns: np.ndarray, rows: np.ndarray, young_ns: int) 
 def false_alarm_places(per_file_scores: Mapping[str, Any], windows: Mapping[str, list[Window]],
                        profile: Profile | str, threshold: float, *,
                        timestamps: Mapping[str, Any],
-                       young: str = "4D") -> pd.DataFrame:
+                       young: str = "4D",
+                       rows: Mapping[str, FileRows] | None = None) -> pd.DataFrame:
     """One row per false alarm at ``threshold`` (file, row, its cost, its place: see
     :func:`_place`), for the question "where are the false alarms": after a window,
-    before one, in a young file (just past NAB's probation), after a gap, elsewhere."""
+    before one, in a young file (just past NAB's probation), after a gap, elsewhere;
+    ``rows``: the files' rows placed once (``nab_corpus.corpus_rows``)."""
     prof = as_profile(profile)
-    prepared = _prepare(per_file_scores, windows, prof, timestamps)
+    prepared = _prepare(per_file_scores, windows, prof, timestamps, rows)
     young_ns = int(pd.Timedelta(young).value)
     parts = []
     for path, (lay, scores) in prepared.items():
         det = (scores >= threshold) & lay.scored & (lay.window < 0)
-        rows = np.flatnonzero(det)
-        if not len(rows):
+        alarms = np.flatnonzero(det)
+        if not len(alarms):
             continue
         ns = as_ns(timestamps[path])
-        parts.append(pd.DataFrame({"file": path, "row": rows, "cost": -lay.sweep[rows],
-                                   "score": scores[rows],
-                                   "place": _place(lay, ns, rows, young_ns)}))
+        parts.append(pd.DataFrame({"file": path, "row": alarms, "cost": -lay.sweep[alarms],
+                                   "score": scores[alarms],
+                                   "place": _place(lay, ns, alarms, young_ns)}))
     cols = ["file", "row", "cost", "score", "place"]
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=cols)
 
@@ -111,30 +115,33 @@ def false_alarm_places(per_file_scores: Mapping[str, Any], windows: Mapping[str,
 def window_detail(per_file_scores: Mapping[str, Any], windows: Mapping[str, list[Window]],
                   profile: Profile | str, threshold: float, *,
                   timestamps: Mapping[str, Any],
-                  row_scores: Mapping[str, Any] | None = None) -> pd.DataFrame:
+                  row_scores: Mapping[str, Any] | None = None,
+                  rows: Mapping[str, FileRows] | None = None) -> pd.DataFrame:
     """One row per scorable window: found or not, its first detection's value and
     relative position (-1 = first row, 0 = last), the highest alert and (with
     ``row_scores``) row score inside it, and the file's highest alert outside its
-    windows (a window whose peak is under that cannot be found without a false alarm)."""
+    windows (a window whose peak is under that cannot be found without a false alarm);
+    ``rows``: the files' rows placed once (``nab_corpus.corpus_rows``)."""
     prof = as_profile(profile)
-    prepared = _prepare(per_file_scores, windows, prof, timestamps)
+    prepared = _prepare(per_file_scores, windows, prof, timestamps, rows)
     out = []
     for path, (lay, scores) in prepared.items():
         outside = lay.scored & (lay.window < 0)
         top_out = float(scores[outside].max()) if outside.any() else 0.0
         rs = None if row_scores is None else np.asarray(row_scores[path], dtype=float)
         for w in lay.scorable_windows:
-            rows = np.flatnonzero(lay.window == w)
-            hit = rows[scores[rows] >= threshold]
+            inside = np.flatnonzero(lay.window == w)
+            hit = inside[scores[inside] >= threshold]
             first = int(hit[0]) if len(hit) else -1
             out.append({
-                "file": path, "window": int(w), "rows": len(rows), "found": first >= 0,
+                "file": path, "window": int(w), "rows": len(inside), "found": first >= 0,
                 "value": float(lay.sweep[first]) if first >= 0 else 0.0,
-                "at": (-(rows[-1] - first + 1) / len(rows)) if first >= 0 else np.nan,
-                "peak_alert": float(scores[rows].max()),
-                "peak_row": float(np.nanmax(rs[rows])) if rs is not None else np.nan,
-                "peak_row_first_half": (float(np.nanmax(rs[rows[: max(1, len(rows) // 2)]]))
-                                        if rs is not None else np.nan),
+                "at": (-(inside[-1] - first + 1) / len(inside)) if first >= 0 else np.nan,
+                "peak_alert": float(scores[inside].max()),
+                "peak_row": float(np.nanmax(rs[inside])) if rs is not None else np.nan,
+                "peak_row_first_half": (
+                    float(np.nanmax(rs[inside[: max(1, len(inside) // 2)]]))
+                    if rs is not None else np.nan),
                 "top_alert_outside": top_out,
             })
     return pd.DataFrame(out)

@@ -40,7 +40,7 @@ from telecom_nb.defaults import ALERT_CLOSE_AFTER
 from telecom_nb.detectors.base import Detector
 from telecom_nb.engine.replay import replay
 from telecom_nb.errors import KpiInputError
-from telecom_nb.evaluation.nab import Profile, Window, load_profiles, load_windows
+from telecom_nb.evaluation.nab import FileRows, Profile, Window, load_profiles, load_windows
 from telecom_nb.evaluation.nab_corpus import (
     CorpusScore,
     corpus_rows,
@@ -74,12 +74,26 @@ class NabResult:
     #: each file's per-row detector score (``keep_rows=True`` only): what an alert's
     #: episode peaked at and how close a missed window came (analysis)
     row_scores: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+    #: each file's rows placed against its windows, once for every scoring of these
+    #: files (read through :meth:`placed`)
+    placed_rows: dict[str, FileRows] = field(default_factory=dict, repr=False, compare=False)
+
+    def placed(self) -> dict[str, FileRows]:
+        """Each file's rows placed against its windows (:func:`.nab_corpus.corpus_rows`):
+        the ``rows`` of any scoring of this run's files (``optimize_threshold``,
+        ``corpus_loss``, ...), so a probe that scores them many times places them once."""
+        rows = getattr(self, "placed_rows", None)  # (a run pickled before it: none)
+        if not rows:
+            rows = self.placed_rows = corpus_rows(self.file_scores, self.windows,
+                                                  timestamps=self.timestamps)
+        return rows
 
     def loss(self, profile: str) -> pd.DataFrame:
         """Per file, the score lost to false alarms, late and missed windows at the
         profile's corpus threshold (:func:`~telecom_nb.evaluation.nab_loss.corpus_loss`)."""
         return corpus_loss(self.file_scores, self.windows, self.profiles[profile],
-                           self.thresholds[profile], timestamps=self.timestamps)
+                           self.thresholds[profile], timestamps=self.timestamps,
+                           rows=self.placed())
 
     @property
     def rows_per_s(self) -> float:
@@ -238,6 +252,7 @@ def run_nab(
         windows={p: windows[p] for p in paths},
         profiles=profiles,
         row_scores=kept,
+        placed_rows=placed,
     )
 
 
