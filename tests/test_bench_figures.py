@@ -2,13 +2,8 @@
 
 from __future__ import annotations
 
-from telecom_nb.bench import (
-    _Clocks,
-    _tick_figures,
-    bench_engine,
-    bench_targets,
-    format_bench_row,
-)
+from telecom_nb.bench import _Clocks, _tick_figures, bench_engine
+from telecom_nb.bench_report import bench_targets, format_bench_row
 
 
 def _clocks(wall: list[float], cpu: list[float] | None = None) -> _Clocks:

@@ -261,13 +261,8 @@ def _positive_sizes(option: str, text: object) -> list[int]:
 
 
 def run_bench(args: argparse.Namespace) -> int:
-    from telecom_nb.bench import (
-        bench_engine,
-        bench_replay,
-        bench_targets,
-        format_bench_row,
-        format_replay_row,
-    )
+    from telecom_nb.bench import bench_engine, bench_replay
+    from telecom_nb.bench_report import bench_targets, format_bench_row, format_replay_row
 
     sizes = _positive_sizes("--sectors", args.sectors)
     series_rows = _positive_sizes("--series-rows", args.series_rows)
