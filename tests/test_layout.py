@@ -11,8 +11,8 @@ STAGES = {
     "telecom_nb": 0, "schema": 0, "errors": 0, "params": 0, "defaults": 0, "batching": 0,
     "sector_index": 0, "geo": 1, "sources": 2, "features": 3, "detectors": 4, "alarms": 5,
     "engine": 6, "evaluation": 7, "backtest": 7, "ui": 7, "bench": 8, "bench_report": 8,
-    "state_pages": 8, "warm": 8, "frame_columns": 0, "heap_trim": 0, "local_dates": 0, "kernel_cache": 0,
-    "cli": 9, "__main__": 9,
+    "state_pages": 8, "warm": 8, "frame_columns": 0, "heap_trim": 0, "local_dates": 0,
+    "kernel_cache": 0, "cli": 9, "__main__": 9,
 }
 
 
