@@ -219,3 +219,36 @@ def test_a_load_dependents_held_run_is_a_part_of_its_own_on_its_own_null():
     assert det.part_scores(model, rows)["held_run"][0] == model.held_run(rows)[0]
     assert det._fit_model(ref, {**params, "held_run_columns": ()}).held_run is None
     assert det._fit_model(ref, {**params, "run_part": False}).held_run is None
+
+
+def test_the_held_runs_null_is_declustered_a_long_normal_run_counts_once():
+    """hold62: a load dependent's held residual lasts hours, so the held run part's
+    shoulder is read on the rows that open a run (their sector's previous row not beyond
+    the statistic's 95 %), as the pools' held part's null is: long normal runs counted
+    row by row widened it and a partial degradation's hour read as one of them."""
+    from telecom_nb.detectors.calibration import SHOULDER
+    from telecom_nb.detectors.shift_part import declustered_null
+
+    rng = np.random.default_rng(5)
+    sectors, ticks = 400, 50
+    held = np.abs(rng.normal(size=(sectors, ticks))) * 0.5
+    for s in rng.choice(sectors, 60, replace=False):  # long normal runs: 12 ticks each
+        t = rng.integers(0, ticks - 12)
+        held[s, t : t + 12] = 2.0 + 0.3 * rng.random(12)
+    ref = np.abs(rng.normal(size=(sectors * ticks, 4)))
+    ref[:, 3] = held.ravel()
+    previous = np.vstack([np.full((1, 4), np.nan), ref[:-1]])
+    previous[::ticks] = np.nan  # each sector's first tick: no previous row
+    params = {"random_state": 0, "n_estimators": 20, "heavy_tails": False,
+              "joint_columns": (), "run_columns": (2, 3), "held_run_columns": (3,)}
+    plain = RunPart.fit(FeatureTails.fit(ref, previous), ref, (3,))
+    part = RunPart.fit(FeatureTails.fit(ref, previous), ref, (3,), previous)
+    stat = part.statistic(ref)
+    before = part.statistic(np.nan_to_num(previous, nan=0.0))
+    want = declustered_null(stat, before, SHOULDER)
+    assert part.null.anchor == want.anchor and part.null.tail_scale == want.tail_scale
+    rows = np.array([[0.0, 0.0, 0.0, 2.6]])  # beyond every normal run
+    assert part(rows)[0] > plain(rows)[0] + 0.5
+    model = make_detector("iforest")._fit_model(ref, {**params, "previous": previous})
+    assert model.held_run(rows)[0] == pytest.approx(part(rows)[0])
+    assert RunPart.fit(FeatureTails.fit(ref), ref, (3,), None).null.anchor == plain.null.anchor

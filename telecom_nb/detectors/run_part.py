@@ -24,8 +24,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from telecom_nb.detectors import score_kernels
-from telecom_nb.detectors.calibration import TailCalibrator
+from telecom_nb.detectors.calibration import SHOULDER, TailCalibrator
 from telecom_nb.detectors.feature_tails import FeatureTails
+from telecom_nb.detectors.shift_part import declustered_null
 
 #: the feature kind read
 RUN_KIND = "run_z"
@@ -61,14 +62,23 @@ class RunPart:
     null: TailCalibrator
 
     @classmethod
-    def fit(cls, tails: FeatureTails, ref: np.ndarray, columns: tuple[int, ...]) -> RunPart | None:
-        """None without run columns."""
+    def fit(cls, tails: FeatureTails, ref: np.ndarray, columns: tuple[int, ...],
+            previous: np.ndarray | None = None) -> RunPart | None:
+        """None without run columns. ``previous`` (the window rows' sectors' previous rows,
+        NaN: none): the shoulder is read on the rows that open a run, those whose sector's
+        previous row's statistic was not beyond the window's 95 %
+        (:func:`~.shift_part.declustered_null`, the pools' held null's): a held residual
+        lasts hours, and its long normal runs counted row by row widened the null the held
+        run part reads (``benchmarks/MEASURED.md`` hold62)."""
         if not columns:
             return None
         cols = np.asarray(columns, dtype=np.int64)
         part = cls(cols, tails.select(cols), TailCalibrator.fit(np.zeros(1)))
         stat = part.statistic(ref)
-        return cls(cols, part.tails, TailCalibrator.fit(stat, heavy_tails=True))
+        if previous is None:
+            return cls(cols, part.tails, TailCalibrator.fit(stat, heavy_tails=True))
+        before = part.statistic(np.nan_to_num(previous, nan=0.0))
+        return cls(cols, part.tails, declustered_null(stat, before, SHOULDER))
 
     def statistic(self, features: np.ndarray) -> np.ndarray:
         """Per row: the strongest run column's (capped) tail units."""
