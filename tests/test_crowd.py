@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
+from telecom_nb import schema as S
 from telecom_nb.detectors import make_detector
 from telecom_nb.errors import ParameterError
+from telecom_nb.features import KpiFeatures
 from telecom_nb.features.area import AreaMedian
 from telecom_nb.features.crowd import (
     crowd_rows,
@@ -78,3 +81,41 @@ def test_crowd_load_is_a_validated_parameter_on_by_default():
     assert make_detector("iforest", crowd_load=0).crowd_load == 0
     with pytest.raises((ParameterError, ValueError)):
         make_detector("iforest", crowd_load=-1.0)
+
+
+def _fleet(days: int = 8, seed: int = 0) -> pd.DataFrame:
+    """8 sites of 3 co-sited cells, hourly: volumes and users follow one demand, a drop rate."""
+    rng = np.random.default_rng(seed)
+    ts = pd.date_range("2026-01-05", periods=days * 24, freq="1h", tz="UTC")
+    n = 24
+    hours = ts.hour.to_numpy()
+    shape = (0.2 + np.exp(-((hours - 20) ** 2) / 10))[:, None] * np.ones(n)
+    demand = shape * np.exp(rng.normal(0, 0.1, (len(ts), n)))
+    return pd.DataFrame({
+        S.TIMESTAMP: np.repeat(ts, n),
+        S.SECTOR: np.tile([f"c{i}" for i in range(n)], len(ts)),
+        S.PROVINCE: "p", S.LAT: 35.0,
+        S.LON: np.tile(51.0 + 0.01 * (np.arange(n) // 3), len(ts)),
+        "DL Volume (MB)": (300 * demand).ravel(),
+        "UL Volume (MB)": (30 * demand * np.exp(rng.normal(0, 0.05, demand.shape))).ravel(),
+        "RRC Connected Users": (40 * demand * np.exp(rng.normal(0, 0.05, demand.shape))).ravel(),
+        "Call Drop Rate (%)": np.clip(0.5 + rng.normal(0, 0.1, demand.shape), 0, None).ravel(),
+    })
+
+
+def test_the_pipeline_reads_a_sites_crowd_not_one_with_drops_nor_one_cells_surge():
+    table = _fleet()
+    kpis = list(table.columns[-4:])
+    now = table[S.TIMESTAMP] == table[S.TIMESTAMP].max()
+    sector = table[S.SECTOR].str[1:].astype(int)
+    table.loc[now & (sector < 6), kpis[:3]] *= 3.0  # sites 0 and 1: demand x3
+    table.loc[now & (sector >= 3) & (sector < 6), kpis[3]] = 5.0  # site 1 drops calls too
+    table.loc[now & (sector == 9), kpis[:3]] *= 3.0  # one cell of site 3 alone
+    f = KpiFeatures(kpis=kpis)
+    for _, batch in table[~now].groupby(S.TIMESTAMP, sort=True):
+        f.transform(batch)
+        f.update(batch)
+    view = f.view(table[now])
+    f.transform_view(view)
+    got = f.crowd_rows(view, 1.0, quality_signs(kpis), unavailable(kpis))
+    assert got is not None and np.flatnonzero(got).tolist() == [0, 1, 2]
