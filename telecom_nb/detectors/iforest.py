@@ -15,6 +15,7 @@ from telecom_nb.detectors.base import strongest
 from telecom_nb.detectors.calendar_params import CalendarParams
 from telecom_nb.detectors.calibration import SHOULDER, TailCalibrator
 from telecom_nb.detectors.calibration_sample import calibration_sample
+from telecom_nb.detectors.crowd_rule import CrowdRule
 from telecom_nb.detectors.drift_part import DriftPart
 from telecom_nb.detectors.feature_tails import FeatureTails, continues
 from telecom_nb.detectors.forest_model import FitReference, ForestAndZ, columns_of, forest_input
@@ -43,7 +44,7 @@ from telecom_nb.features.range_novelty import log_p_of_z
 from telecom_nb.params import param_trait
 
 
-class IsolationForestDetector(RatioSwitch, PartSchedule, CalendarParams, ForestParams,
+class IsolationForestDetector(CrowdRule, RatioSwitch, PartSchedule, CalendarParams, ForestParams,
                               RollingForestParams, WindowSpanParams, WindowedDetector):
     """sklearn ``IsolationForest`` on bounded seasonal/relation/peer/change z-scores.
 

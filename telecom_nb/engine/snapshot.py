@@ -45,7 +45,7 @@ TRANSIENT = frozenset({
     "_last", "_cache", "_season_z", "_run_dev", "_last_ids", "_last_pos", "_last_arrow",
     "_prev_sectors", "_prev_codes", "_own_links", "_detector_links", "last_alert_score_",
     "_spare", "_prefetched", "_closed_view", "_codes_of", "_near_rows", "_good_side",
-    "_row_token", "_row_cache", "_names_memo", "_counted", "_lent",
+    "_row_token", "_row_cache", "_names_memo", "_counted", "_lent", "_site_mask",
 })
 #: data holders that :func:`restore` may create when the fresh target has none yet
 BLANK: dict[str, Callable[[], Any]] = {"SampleWindow": lambda: SampleWindow(1, 1)}

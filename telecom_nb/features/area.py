@@ -36,6 +36,7 @@ import numpy as np
 
 from telecom_nb.features import area_kernel
 from telecom_nb.features.compact import STATE_FLOAT
+from telecom_nb.features.crowd import site_mates
 from telecom_nb.features.robust_stats import RobustTable, fleet_spread, shrunk_rows
 from telecom_nb.sector_index import grow_rows, known_rows
 
@@ -146,6 +147,8 @@ class AreaMedian:
         self._last: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
         #: (neighbour table, rows, src, hit) of the last one-tick lookup (not state)
         self._near_rows: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
+        #: (neighbour table, which neighbours share the sector's coordinates) (not state)
+        self._site_mask: tuple[np.ndarray, np.ndarray] | None = None
 
     def locate(self, rows: np.ndarray, coords: np.ndarray | None, n_rows: int) -> None:
         """Learn the coordinates of ``rows`` (a blank keeps the known ones); the neighbour
@@ -198,6 +201,23 @@ class AreaMedian:
             return kept[2], kept[3]
         src, hit = _same_tick(rows, times, ok, self.near_, n)
         self._near_rows = (self.near_, rows.copy(), src, hit) if one_time else None
+        return src, hit
+
+    def site_mates(self, rows: np.ndarray, times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(rows x neighbours) the batch row of each row's site-mates (neighbours at its
+        own coordinates: :func:`~.crowd.site_mates`) at its tick, and whether there is one
+        (the area's own lookup, kept for a live tick's rows)."""
+        n = len(self.near_)
+        src = np.zeros((len(rows), self.neighbours), dtype=np.int64)
+        hit = np.zeros((len(rows), self.neighbours), dtype=bool)
+        ok = known_rows(rows, n)
+        if not ok.any():
+            return src, hit
+        kept = self._site_mask
+        if kept is None or kept[0] is not self.near_:
+            kept = self._site_mask = (self.near_, site_mates(self.coords_, self.near_) >= 0)
+        found, there = self._neighbour_rows(rows, times, ok, n)
+        src[ok], hit[ok] = found, there & kept[1][rows[ok]]
         return src, hit
 
     def transform(self, rows: np.ndarray, times: np.ndarray, z: np.ndarray,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from telecom_nb.features.crowd import crowd_rows
 from telecom_nb.features.load_level import load_level, load_z
 from telecom_nb.features.scaling import scaled_view
 from telecom_nb.features.view import BatchView
@@ -45,3 +46,18 @@ class LoadViews:
         k = len(self.kpis_ or ())
         valid = self._seasonal_z(view, "valid")[:, :k]
         return load_z(raw[:, :k], valid, family)
+
+    def crowd_rows(self, view: BatchView, load_above: float, signs: np.ndarray,
+                   down: np.ndarray) -> np.ndarray | None:
+        """(rows,) the rows read as a crowd (:func:`~.crowd.crowd_rows`: the row's and its
+        site-mates' load rose, no quality KPI moved, ``signs``' bad sides, nor a ``down``
+        KPI's value above 0); None without a fleet's load family or coordinates."""
+        load = self._load_z(view)
+        if load is None or self.area_ is None or view.coords is None or not len(view):
+            return None
+        mates, hit = self.area_.site_mates(self.rows(view), view.ns())
+        if not hit.any():
+            return None
+        k = len(self.kpis_ or ())
+        raw = self._seasonal_z(view, "raw")[:, :k]
+        return crowd_rows(load, mates, hit, raw, signs, view.raw[:, down], load_above)
