@@ -338,25 +338,3 @@ def test_the_buckets_start_where_numpy_finds_their_edges():
             want = np.searchsorted(ref, edges, side="left")
             want[0], want[-1] = 0, len(ref)
             assert starts.tolist() == want.tolist()
-
-
-def test_crossings_count_a_hold_where_it_peaks_and_a_wobble_once():
-    # 1,000 body rows, then holds: 12 grow 0.5 -> 2 -> 4 (opening below the anchor), one
-    # wobbles about 3 (3.1, 2.9, 3.1, 2.9, 3.1: crosses 3 three times, 2.95 only once)
-    body = np.linspace(0.0, 1.0, 1000)
-    grow = np.tile([0.5, 2.0, 4.0], 12)
-    wobble = np.array([0.5, 3.1, 2.9, 3.1, 2.9, 3.1])
-    raw = np.r_[body, grow, wobble]
-    previous = np.r_[-np.inf, raw[:-1]]
-    previous[1000::3][:12] = 0.0  # each hold opens from nothing
-    null = TailCalibrator.fit(raw, heavy_tails=True)
-    crossed = null.with_crossings(raw, previous, 5)
-    n = len(null.reference) + 1.0
-    exp = null.log_p(np.array([3.0, 4.0, 5.0]))
-    got = crossed.log_p(np.array([3.0, 4.0, 5.0]))
-    assert np.isclose(got[0], -np.log10(13 / n))  # 12 growing holds and the wobble, once
-    assert np.isclose(got[1], min(exp[1], -np.log10(12 / n)))
-    assert got[2] == exp[2]  # beyond every hold: the exponential tail's
-    # counted at their openings (0.5, in the body), the holds floor nothing
-    assert np.allclose(null.with_seen(raw, previous).log_p(np.array([3.0, 4.0])), exp[:2])
-    assert np.all(np.diff(crossed.log_p(np.linspace(1.2, 5.0, 50))) >= 0)

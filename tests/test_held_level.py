@@ -194,21 +194,3 @@ def test_the_held_null_leaves_out_the_shifts_the_shift_nulls_read():
     # the normal rows' held part stays quiet
     normal = window[~fault]
     assert (trimmed.score(normal) >= 3.0).mean() < 0.005
-
-
-def test_a_held_z_that_many_growing_holds_reached_reads_no_rarer_than_they_make_it():
-    # 600 short holds at ~0.3 and 30 that open small and grow to 1.5 over three rows
-    rng = np.random.default_rng(3)
-    runs = [np.abs(rng.normal(0.3, 0.05, 5)) for _ in range(600)]
-    runs += [np.array([0.2, 0.8, 1.5])] * 30
-    order = rng.permutation(len(runs))
-    held = np.concatenate([np.r_[runs[i], 0.0, 0.0] for i in order])
-    window = np.c_[rng.normal(0.0, 1.0, len(held)), held]
-    previous = np.r_[np.zeros((1, 2)), window[:-1]]
-    null = HeldNull.fit(window, previous, np.array([1]), np.array([0]), SHOULDER)
-    assert null is not None
-    tail = null.nulls[0]
-    # 30 holds reached 1.5 from below: no rarer than 30 of the null's rows
-    assert tail.log_p(np.array([1.5]))[0] <= -np.log10(30 / (len(tail.reference) + 1)) + 1e-9
-    # beyond every hold the exponential tail reads on
-    assert tail.log_p(np.array([3.0]))[0] > tail.log_p(np.array([1.5]))[0] + 2

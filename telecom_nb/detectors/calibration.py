@@ -140,29 +140,6 @@ class TailCalibrator:
         seen = np.sort(raw[opens & np.isfinite(raw) & (raw > self.anchor)])
         return dataclasses.replace(self, seen_floor=int(k), seen=seen)
 
-    def with_crossings(self, raw_scores: np.ndarray, previous_raw: np.ndarray,
-                       k: int) -> TailCalibrator:
-        """This null with a floor by *up-crossings*: a raw score ``x`` that ``k`` or more
-        rows reached from below (their predecessor's ``previous_raw`` under ``x``) reads no
-        rarer than they make it. :meth:`with_seen` counts an excursion at its opening row,
-        and a long hold opens small and grows, so it is counted where it peaks here.
-
-        The count of ``x`` is the fewest up-crossings of any level from the anchor to
-        ``x`` (a value wobbling about ``x`` crosses it many times but the level below
-        once), so it falls with ``x``; kept as :attr:`seen`, a multiset that many of
-        whose values reach each ``x`` (:meth:`_seen` reads it unchanged)."""
-        raw = np.asarray(raw_scores, dtype=np.float64)
-        prev = np.nan_to_num(np.asarray(previous_raw, dtype=np.float64), nan=-np.inf)
-        tail = np.isfinite(raw) & (raw > self.anchor)
-        top = np.sort(raw[tail])
-        stay = np.sort(np.minimum(raw[tail], prev[tail]))  # a row at or beyond it: no cross
-        levels = np.unique(np.r_[top, stay[stay > self.anchor]])
-        up = ((len(top) - np.searchsorted(top, levels, side="left"))
-              - (len(stay) - np.searchsorted(stay, levels, side="left")))
-        count = np.minimum.accumulate(up) if len(up) else up
-        drops = count - np.r_[count[1:], 0]
-        return dataclasses.replace(self, seen_floor=int(k), seen=np.repeat(levels, drops))
-
     def p_value(self, raw: np.ndarray) -> np.ndarray:
         """Tail probability of each raw score under the null (NaN -> 1)."""
         raw = np.nan_to_num(np.asarray(raw, dtype=np.float64), nan=-np.inf)

@@ -44,9 +44,6 @@ MIN_EPISODES = 200
 TRIM_SCORE = 1.5
 #: ... at most this share of the rows with a statistic, the highest read
 MAX_TRIM = 0.1
-#: a held z that this many holds of the window reached from below reads no rarer than they
-#: make it (:meth:`TailCalibrator.with_crossings`)
-CROSSINGS = 5
 
 
 def shift_trim(shift: np.ndarray, nulls: tuple[TailCalibrator | None, ...] | None,
@@ -83,8 +80,7 @@ def _null_of(values: np.ndarray, before: np.ndarray | None,
     if len(values) < MIN_SHIFT_ROWS or (
             before is not None and (before == 0).sum() < MIN_EPISODES):
         return None
-    null = declustered_null(values, before, spacings)
-    return null if before is None else null.with_crossings(values, before, CROSSINGS)
+    return declustered_null(values, before, spacings)
 
 
 @dataclass(frozen=True)
