@@ -8,7 +8,13 @@ import numpy as np
 import pandas as pd
 
 from telecom_nb.detectors.calibration import SHOULDER
-from telecom_nb.detectors.held_part import MAX_TRIM, MIN_EPISODES, HeldNull, shift_trim
+from telecom_nb.detectors.held_part import (
+    JOINT_RANK,
+    MAX_TRIM,
+    MIN_EPISODES,
+    HeldNull,
+    shift_trim,
+)
 from telecom_nb.detectors.shift_part import shift_null, shift_score
 from telecom_nb.features.held_level import RING, held_learn, held_read
 
@@ -194,3 +200,29 @@ def test_the_held_null_leaves_out_the_shifts_the_shift_nulls_read():
     # the normal rows' held part stays quiet
     normal = window[~fault]
     assert (trimmed.score(normal) >= 3.0).mean() < 0.005
+
+
+def test_a_shift_held_by_three_kpis_at_once_reads_rarer_than_its_strongest_alone():
+    # a pool's window: 4 KPIs, each holding on ~40 % of 30,000 rows in holds of ~2.5 rows,
+    # independently (normal life); a level shift holds on three KPIs at once, each only as
+    # far as a normal hold reaches now and then: the joint reading (JOINT_RANK) tells it
+    rng = np.random.default_rng(6)
+    rows, kpis = 30000, 4
+    on = np.zeros((rows, kpis), dtype=bool)
+    draw = rng.random((rows, kpis))
+    for i in range(1, rows):
+        on[i] = draw[i] < np.where(on[i - 1], 0.6, 0.3)
+    held = np.where(on, np.abs(rng.normal(0.0, 0.8, (rows, kpis))) + 0.2, 0.0)
+    window = np.c_[rng.normal(0.0, 1.0, (rows, kpis)), held]
+    previous = np.r_[np.zeros((1, 2 * kpis)), window[:-1]]
+    shift_cols, held_cols = np.arange(kpis), np.arange(kpis) + kpis
+    null = HeldNull.fit(window, previous, held_cols, shift_cols, SHOULDER)
+    assert null is not None
+    one, three = np.zeros((1, 2 * kpis)), np.zeros((1, 2 * kpis))
+    one[0, kpis] = 2.0
+    three[0, kpis:kpis + JOINT_RANK] = 2.0
+    # one KPI at 2.0 is within a normal hold's q99 (2.3): not paged; three at once are
+    assert null.score(one)[0] < 3.0 < null.score(three)[0]
+    # the normal rows stay quiet
+    assert (null.score(window) >= 3.0).mean() < 0.005
+    assert null.joint is not None

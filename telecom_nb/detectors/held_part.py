@@ -5,7 +5,12 @@ or fewer; each KPI's p is the chance that a row holds that far: the share of the
 rows (those with a shift statistic) that hold, times the tail of the holding rows' |z| (fitted
 as the shift part's null, :mod:`.shift_part`: declustered, a held z lasts hours; the
 shoulder's scale, as a pool's shift null; at least ``MIN_SHIFT_ROWS`` rows). The strongest
-KPI's ``-log10 p`` counts, Bonferroni over the KPIs with a null. A pool's window holds its
+KPI's ``-log10 p`` counts, Bonferroni over the KPIs with a null and the joint reading below.
+A level shift of a cell's load moves several KPIs together (users, traffic, PRB), each
+only as far as a normal hour's wander: the :data:`JOINT_RANK`-th strongest KPI's reading
+of a row is a statistic of its own, read against the window's rows like a KPI (its share
+of rows, its declustered null), so a shift that holds on three KPIs at once counts as
+rarely as that is, not as its strongest KPI alone is. A pool's window holds its
 cells' wander for weeks, so a cell that wanders often widens the null its shifts are read
 against.
 A young window's null waits for :data:`MIN_EPISODES` separate holds per KPI: its first
@@ -25,6 +30,7 @@ losing the pools' shifts (``benchmarks/MEASURED.md``, level36).
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 
@@ -44,6 +50,14 @@ MIN_EPISODES = 200
 TRIM_SCORE = 1.5
 #: ... at most this share of the rows with a statistic, the highest read
 MAX_TRIM = 0.1
+#: the joint reading is the row's this-strongest KPI reading (``-log10`` of its own null's
+#: tail): a load shift moves users, traffic and PRB. Rank 2 is common in normal life
+#: (few-series ``lte5`` seed 1: the second-strongest reading beyond 1.9 on 1 normal row in
+#: 1,000, the third beyond 1.3 on none in 10,000; its missed shift's third read 2.0)
+JOINT_RANK = 3
+#: fewest separate joint holds before the joint reading has a null: rarer than one KPI's
+#: holds by construction (few-series ``lte5`` seed 1: 64 by day 14, 250 by day 20)
+JOINT_HOLDS = 50
 
 
 def shift_trim(shift: np.ndarray, nulls: tuple[TailCalibrator | None, ...] | None,
@@ -90,6 +104,9 @@ class HeldNull:
     columns: np.ndarray
     share: np.ndarray
     nulls: tuple[TailCalibrator | None, ...]
+    #: the joint reading's share of rows and null (None: none; a model older than it)
+    joint_share: float = 1.0
+    joint: TailCalibrator | None = None
 
     @classmethod
     def fit(
@@ -127,8 +144,55 @@ class HeldNull:
         if all(n is None for n in nulls):
             if not pool:
                 return None
-            return cls._pooled(columns, np.array(share), holding, len(has), spacings)
-        return cls(np.asarray(columns, dtype=np.intp), np.array(share), tuple(nulls))
+            made = cls._pooled(columns, np.array(share), holding, len(has), spacings)
+        else:
+            made = cls(np.asarray(columns, dtype=np.intp), np.array(share), tuple(nulls))
+        return None if made is None else made._with_joint(ref[has], previous, spacings,
+                                                          None if previous is None else has)
+
+    def _readings(self, features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Each KPI with a null: its ``-log10`` tail reading of the rows' |held z| (0 where
+        it does not hold) and where it holds, both rows x KPIs."""
+        read = [(c, n) for c, n in zip(self.columns, self.nulls, strict=True) if n is not None]
+        out = np.zeros((len(features), len(read)))
+        holds = np.zeros(out.shape, dtype=bool)
+        for j, (c, null) in enumerate(read):
+            s = np.abs(features[:, c])
+            holds[:, j] = s > 0
+            out[:, j] = np.where(holds[:, j], null.log_p(s), 0.0)
+        return out, holds
+
+    @staticmethod
+    def _joint_of(read: np.ndarray) -> np.ndarray | None:
+        """The rows' :data:`JOINT_RANK`-th strongest KPI reading (None: fewer KPIs)."""
+        if read.shape[1] < JOINT_RANK:
+            return None
+        return -np.partition(-read, JOINT_RANK - 1, axis=1)[:, JOINT_RANK - 1]
+
+    def joint_value(self, features: np.ndarray) -> np.ndarray | None:
+        """The rows' joint reading (:data:`JOINT_RANK`; None: fewer KPIs with a null)."""
+        return self._joint_of(self._readings(features)[0])
+
+    def _with_joint(self, ref: np.ndarray, previous: np.ndarray | None,
+                    spacings: tuple[tuple[float, float], ...],
+                    has: np.ndarray | None) -> HeldNull:
+        """This null with the joint reading's (:data:`JOINT_RANK`), fitted on the sample's
+        rows ``ref`` (their sectors' previous rows: ``previous[has]``) where it is nonzero,
+        with the KPIs' floors (:func:`_null_of`); as it was below them."""
+        value = self.joint_value(ref)
+        if value is None:
+            return self
+        hold = value > 0
+        before = None
+        if previous is not None:
+            before = self.joint_value(np.abs(np.nan_to_num(previous[has], nan=0.0)))[hold]
+        if before is not None and (before == 0).sum() < JOINT_HOLDS:
+            return self
+        if before is None and hold.sum() < JOINT_HOLDS:
+            return self
+        null = declustered_null(value[hold], before, spacings)
+        return dataclasses.replace(self, joint_share=max(hold.mean(), 1.0 / len(value)),
+                                   joint=null)
 
     @classmethod
     def _pooled(
@@ -155,11 +219,18 @@ class HeldNull:
                    tuple(null if len(s) else None for s, _ in holding))
 
     def score(self, features: np.ndarray) -> np.ndarray:
-        """The part's score of each row (``-log10 p``, Bonferroni over the KPIs)."""
-        each = []
-        for c, null, share in zip(self.columns, self.nulls, self.share, strict=True):
-            if null is None:
-                continue
-            s = np.abs(features[:, c])
-            each.append(np.where(s > 0, null.log_p(s) - math.log10(share), 0.0))
-        return bonferroni(np.max(each, axis=0), len(each))
+        """The part's score of each row (``-log10 p``, Bonferroni over the KPIs and the
+        joint reading)."""
+        read, holds = self._readings(features)
+        price = [math.log10(s) for s, n in zip(self.share, self.nulls, strict=True)
+                 if n is not None]
+        each = np.where(holds, read - np.array(price), 0.0)
+        n = read.shape[1]
+        if self.joint is not None:
+            value = self._joint_of(read)
+            joint = np.where(value > 0, self.joint.log_p(value) - math.log10(self.joint_share),
+                             0.0)
+            each, n = np.maximum(each.max(axis=1), joint), n + 1
+        else:
+            each = each.max(axis=1)
+        return bonferroni(each, n)
