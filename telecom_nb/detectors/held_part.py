@@ -178,7 +178,8 @@ class HeldNull:
                     has: np.ndarray | None) -> HeldNull:
         """This null with the joint reading's (:data:`JOINT_RANK`), fitted on the sample's
         rows ``ref`` (their sectors' previous rows: ``previous[has]``) where it is nonzero,
-        with the KPIs' floors (:func:`_null_of`); as it was below them."""
+        declustered as the KPIs' nulls are (not through :func:`_null_of`: no floor); as it
+        was below :data:`JOINT_HOLDS` separate holds."""
         value = self.joint_value(ref)
         if value is None:
             return self
