@@ -31,8 +31,8 @@ from __future__ import annotations
 import numpy as np
 from traitlets import Float, HasTraits, validate
 
-from telecom_nb.features.crowd import has_service_quality, quality_signs, unavailable
 from telecom_nb.errors import ParameterError
+from telecom_nb.features.crowd import has_service_quality, quality_signs, unavailable
 from telecom_nb.params import check_range, param_trait
 
 #: the load z above which a row and its site read as a crowd. The pipeline's load z (the
