@@ -19,7 +19,7 @@ row but not flagging it also keeps the scores bit for bit main's -- only ``is_an
 
 A crowd once read is *held* (``crowd_hold``): a sector whose last learned row was a crowd
 reads its next row with the load bar at ``crowd_hold`` (the row's and its site's load still
-above their slot's level), not ``crowd_load`` -- the pipeline's load z wobbles within an
+half a spread above their slot), not ``crowd_load`` -- the pipeline's load z wobbles within an
 evening (v3205's 09-20 crowd: a site's four cells 1.8-3.0 at one tick, 0.4-2.1 the next),
 and a crowd row that dips below the bar opens an episode that keeps every later crowd row
 flagged (crowd62's noticed (1)). The quality and availability conditions are not relaxed:
@@ -40,7 +40,9 @@ from telecom_nb.params import check_range, param_trait
 #: (v3194's 04-23 crowd: 0.9-2.4 where the probe read 2-3.5): on v3194 1.5 took 13 of the
 #: 24 flagged crowd rows, 1.0 all 24 (and 1 other false row), no fault row either way
 CROWD_LOAD = 1.0
-#: the load bar of a sector's row after a crowd row (see the module docstring)
+#: the load bar of a sector's row after a crowd row (see the module docstring): 0 took
+#: v3197's partial_degradation on a busy evening (8 fault rows, one event); 0.5 none, and
+#: the same 21 crowd rows on v3205
 CROWD_HOLD = 0.5
 
 
