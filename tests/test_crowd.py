@@ -119,3 +119,58 @@ def test_the_pipeline_reads_a_sites_crowd_not_one_with_drops_nor_one_cells_surge
     f.transform_view(view)
     got = f.crowd_rows(view, 1.0, quality_signs(kpis), unavailable(kpis))
     assert got is not None and np.flatnonzero(got).tolist() == [0, 1, 2]
+
+
+def test_a_crowd_once_read_is_held_at_the_lower_bar_while_its_quality_holds():
+    """v3205's 09-20 crowd: a site's load z dips below crowd_load for one tick mid-evening;
+    the dip must not open an episode that keeps the later crowd rows flagged."""
+    det = make_detector("iforest")
+    assert det.crowd_hold == 0.5
+    with pytest.raises((ParameterError, ValueError)):
+        make_detector("iforest", crowd_hold=float("nan"))
+    rows = np.array([0, 1, 2, 5])
+    assert det._crowd_bar(rows).tolist() == [1.0] * 4  # nothing held yet
+    det.crowd_held_ = np.array([True, False, True])  # sector 5: never seen, not held
+    assert det._crowd_bar(rows).tolist() == [0.5, 1.0, 0.5, 1.0]
+    # per-row bars: the held rows (0-2) read at 0.5, the site's median 0.7 clears it
+    signs = np.array([0.0, -1.0])
+    mates = np.array([[1, 2], [0, 2], [0, 1]])
+    hit = np.ones((3, 2), dtype=bool)
+    load = np.array([0.7, 0.6, 2.0])
+    quality = np.zeros((3, 2))
+    down = np.zeros((3, 1))
+    assert not crowd_rows(load, mates, hit, quality, signs, down, 1.0).any()
+    assert crowd_rows(load, mates, hit, quality, signs, down, np.full(3, 0.5)).all()
+    quality[1, 1] = -3.0  # a held crowd row whose CSSR fell is a fault's still
+    assert crowd_rows(load, mates, hit, quality, signs, down, np.full(3, 0.5)).tolist() == [
+        True, False, True]
+    # a bar never rises above crowd_load
+    assert make_detector("iforest", crowd_hold=2.0)._crowd_bar(np.array([0])).tolist() == [1.0]
+
+
+def test_the_held_crowds_are_the_ones_the_scored_tick_read():
+    """Learning a tick keeps its sectors' crowd flags from the scoring of that tick."""
+
+    class View:
+        def __init__(self, ns):
+            self._ns = np.full(3, ns, dtype=np.int64)
+
+        def __len__(self):
+            return 3
+
+        def ns(self):
+            return self._ns
+
+    class Rows:
+        def rows(self, view):
+            return np.array([0, 2, 3])
+
+    det = make_detector("iforest")
+    det.features_ = Rows()
+    det._few_series = lambda: False
+    det._crowd_pending = (np.array([0, 2, 3]), 7, np.array([True, False, True]))
+    det._keep_crowd(View(7))
+    assert det.crowd_held_.tolist() == [True, False, False, True]
+    assert det._crowd_pending is None
+    det._keep_crowd(View(8))  # a tick learned but not scored: no crowd held
+    assert not det.crowd_held_.any()
