@@ -79,11 +79,10 @@ def site_mates(coords: np.ndarray, near: np.ndarray) -> np.ndarray:
 
 
 def crowd_rows(load: np.ndarray, mates: np.ndarray, hit: np.ndarray, quality_z: np.ndarray,
-               signs: np.ndarray, down: np.ndarray, load_above: float | np.ndarray,
+               signs: np.ndarray, down: np.ndarray, load_above: float,
                quality_below: float = QUALITY_BELOW) -> np.ndarray:
     """(rows,) whether each row reads as a crowd. ``load``: rows' load z; ``mates`` /
     ``hit``: the batch rows of each row's site-mates at its tick and whether there is one;
-    ``load_above``: the load bar, one or per row (a held crowd's is lower);
     ``quality_z``: rows x KPIs seasonal z (``signs``' KPIs read); ``down``: rows x the
     unavailability KPIs' raw values."""
     with np.errstate(invalid="ignore"):

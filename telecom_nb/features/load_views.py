@@ -47,7 +47,7 @@ class LoadViews:
         valid = self._seasonal_z(view, "valid")[:, :k]
         return load_z(raw[:, :k], valid, family)
 
-    def crowd_rows(self, view: BatchView, load_above: float | np.ndarray, signs: np.ndarray,
+    def crowd_rows(self, view: BatchView, load_above: float, signs: np.ndarray,
                    down: np.ndarray) -> np.ndarray | None:
         """(rows,) the rows read as a crowd (:func:`~.crowd.crowd_rows`: the row's and its
         site-mates' load rose, no quality KPI moved, ``signs``' bad sides, nor a ``down``
