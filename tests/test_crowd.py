@@ -119,3 +119,31 @@ def test_the_pipeline_reads_a_sites_crowd_not_one_with_drops_nor_one_cells_surge
     f.transform_view(view)
     got = f.crowd_rows(view, 1.0, quality_signs(kpis), unavailable(kpis))
     assert got is not None and np.flatnonzero(got).tolist() == [0, 1, 2]
+
+
+def test_a_crowd_row_whose_score_a_quality_kpi_leads_is_no_crowd():
+    """The rule reads quality KPIs' seasonal z; a count ratio's evidence can lead a row's
+    score while that z stays under 2 (o301's wrong parameter rows, ERAB Drop Rate at 10):
+    such a row is no crowd. Rows led by load or congestion KPIs stay crowds."""
+    from telecom_nb.detectors.base import Scores
+    from telecom_nb.detectors.crowd_rule import CrowdRule
+
+    kpis = ["RRC Connected Users", "PRB Usage (%)", "Call Drop Rate (%)", "CSSR (%)"]
+    contrib = np.array([[3.0, 1.0, 0.5, 0.0],    # led by users: a crowd
+                        [0.5, 0.2, 9.0, 0.0],    # led by the drop rate: not
+                        [0.1, 0.0, 0.0, 4.0],    # led by CSSR: not
+                        [0.0, 0.0, 0.0, 0.0]])   # unexplained (not flagged): as it was
+
+    class Scored:
+        def _score_features(self, x, index, routine=None):
+            return Scores(np.full(len(x), 5.0), None, None,
+                          pd.DataFrame(contrib, index=index, columns=kpis), routine)
+
+    class Detector(CrowdRule, Scored):
+        def _few_series(self):
+            return False
+
+    crowd = np.array([True, True, True, True])
+    out = Detector()._score_features(np.zeros((4, 2)), pd.RangeIndex(4), routine=crowd)
+    assert out.routine.tolist() == [True, False, False, True]
+    assert crowd.tolist() == [True] * 4  # the caller's array untouched
