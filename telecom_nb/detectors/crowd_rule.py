@@ -21,6 +21,8 @@ row but not flagging it also keeps the scores bit for bit main's -- only ``is_an
 from __future__ import annotations
 
 import dataclasses
+import functools
+from collections.abc import Iterable
 
 import numpy as np
 from traitlets import Float, HasTraits, validate
@@ -34,6 +36,15 @@ from telecom_nb.params import check_range, param_trait
 #: (v3194's 04-23 crowd: 0.9-2.4 where the probe read 2-3.5): on v3194 1.5 took 13 of the
 #: 24 flagged crowd rows, 1.0 all 24 (and 1 other false row), no fault row either way
 CROWD_LOAD = 1.0
+
+
+@functools.lru_cache(maxsize=8)
+def _signs_of(kpis: tuple[str, ...], sides: tuple[tuple[str, str], ...]) -> np.ndarray:
+    """:func:`~.crowd.quality_signs`, once per KPI list and declared sides: a scored tick
+    reads them twice (the rule, then the quality-led check), every tick the same."""
+    signs = quality_signs(kpis, dict(sides))
+    signs.flags.writeable = False
+    return signs
 
 
 class CrowdRule(HasTraits):
@@ -50,6 +61,12 @@ class CrowdRule(HasTraits):
         check_range("crowd_load", proposal["value"], 0.0, None)
         return proposal["value"]
 
+    def _quality_signs(self, kpis: Iterable[str]) -> np.ndarray:
+        """(KPIs,) the quality KPIs' bad sides (:func:`~.crowd.quality_signs`; the source's
+        declared sides win over the names)."""
+        sides = getattr(self, "bad_sides", {}) or {}
+        return _signs_of(tuple(kpis), tuple(sorted(sides.items())))
+
     def _routine_view(self, view, x: np.ndarray, update: bool) -> np.ndarray | None:
         """A few series' routine rows; in a fleet the crowd rows (scored, not learned:
         learning reads none)."""
@@ -62,8 +79,7 @@ class CrowdRule(HasTraits):
         kpis = list(self.kpis_)
         if not has_service_quality(kpis):
             return None
-        sides = dict(getattr(self, "bad_sides", {}) or {})
-        crowd = reader(view, self.crowd_load, quality_signs(kpis, sides), unavailable(kpis))
+        crowd = reader(view, self.crowd_load, self._quality_signs(kpis), unavailable(kpis))
         return crowd if crowd is not None and crowd.any() else None
 
     def _score_features(self, x: np.ndarray, index, *args, **kwargs) -> Scores:
@@ -76,8 +92,7 @@ class CrowdRule(HasTraits):
         routine, frame = scores.routine, scores.contributions
         if routine is None or frame is None or not routine.any() or self._few_series():
             return scores
-        sides = dict(getattr(self, "bad_sides", {}) or {})
-        signs = quality_signs(list(frame.columns), sides)
+        signs = self._quality_signs(frame.columns)  # the detector's KPIs
         if not signs.any():
             return scores
         rows = np.flatnonzero(routine)

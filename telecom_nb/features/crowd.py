@@ -28,6 +28,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from telecom_nb.features.load_level import nan_median_rows
 from telecom_nb.sources.kpiinfo import bad_direction
 
 #: words naming the service quality KPIs a crowd leaves alone (their bad side from the
@@ -85,17 +86,9 @@ def crowd_rows(load: np.ndarray, mates: np.ndarray, hit: np.ndarray, quality_z: 
     ``hit``: the batch rows of each row's site-mates at its tick and whether there is one;
     ``quality_z``: rows x KPIs seasonal z (``signs``' KPIs read); ``down``: rows x the
     unavailability KPIs' raw values."""
+    # the site-mates' median load z: the load family's own row median (load_z's)
+    site = nan_median_rows(np.where(hit, load[mates], np.nan))
     with np.errstate(invalid="ignore"):
-        mate_z = np.where(hit, load[mates], np.nan) if mates.size else np.full(
-            (len(load), 0), np.nan)
-        ok = hit & np.isfinite(mate_z)
-        count = ok.sum(axis=1)
-        v = np.sort(np.where(ok, mate_z, np.inf), axis=1)
-        lo = np.take_along_axis(v, np.maximum((count - 1) // 2, 0)[:, None], axis=1)[:, 0] \
-            if v.shape[1] else np.full(len(load), np.nan)
-        hi = np.take_along_axis(v, np.minimum(count // 2, max(v.shape[1] - 1, 0))[:, None],
-                                axis=1)[:, 0] if v.shape[1] else lo
-        site = np.where(count > 0, 0.5 * (lo + hi), np.nan)
         rose = (load > load_above) & (site > load_above)
         cols = np.flatnonzero(signs)
         bad = (quality_z[:, cols] * signs[cols] > quality_below).any(axis=1) if len(cols) \
