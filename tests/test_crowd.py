@@ -12,6 +12,7 @@ from telecom_nb.errors import ParameterError
 from telecom_nb.features import KpiFeatures
 from telecom_nb.features.area import AreaMedian
 from telecom_nb.features.crowd import (
+    alone_rows,
     crowd_rows,
     has_service_quality,
     quality_signs,
@@ -147,3 +148,131 @@ def test_a_crowd_row_whose_score_a_quality_kpi_leads_is_no_crowd():
     out = Detector()._score_features(np.zeros((4, 2)), pd.RangeIndex(4), routine=crowd)
     assert out.routine.tolist() == [True, False, False, True]
     assert crowd.tolist() == [True] * 4  # the caller's array untouched
+
+
+def test_alone_rows_score_far_above_their_site_mates():
+    score = np.array([5.0, 4.5, 5.5, 7.0, 1.2, 1.1, 6.0])
+    mates = np.array([[1, 2], [0, 2], [3, 4], [4, 5], [0, 0]])
+    hit = np.array([[1, 1], [1, 1], [1, 1], [1, 1], [0, 0]], dtype=bool)
+    rows = np.array([0, 1, 2, 3, 6])
+    got = alone_rows(score, rows, mates, hit, 3.0)
+    # a site's crowd scores together; 5.5 over (7.0, 1.2): median 4.1, not alone; 7.0 over
+    # (1.2, 1.1) alone; a row without a site-mate reporting is not alone
+    assert got.tolist() == [False, False, False, True, False]
+    assert not alone_rows(score, rows, mates, hit, 6.0).any()
+
+
+def test_a_crowd_row_scoring_alone_above_its_site_is_no_crowd_across_pieces():
+    """o306's one-cell PRB saturation on a busy site (4.8-7.0 beside site-mates at 1.1-1.6)
+    read as a crowd: a crowd congests its whole site, so a row far above its site-mates'
+    scores is its own cell's fault. Pieces (a replay's ticks) are scored together."""
+    from telecom_nb.detectors.base import Scores
+    from telecom_nb.detectors.crowd_rule import CrowdRule
+
+    kpis = ["RRC Connected Users", "DL User Thp (Mbps)", "Call Drop Rate (%)"]
+    score = np.array([5.0, 4.5, 5.5, 7.0, 1.2, 1.1])  # tick 1: a site's crowd; tick 2: one cell
+
+    class Features:
+        def crowd_rows(self, view, load_above, signs, down):
+            return np.array(view.crowd)
+
+        def crowd_mates(self, view):
+            return np.array([[1, 2], [0, 2], [0, 1]]), np.ones((3, 2), dtype=bool)
+
+        def rows(self, view):
+            return np.arange(len(view))
+
+    class View(list):
+        def __init__(self, crowd):
+            super().__init__(crowd)
+            self.crowd = crowd
+
+        def ns(self):
+            return np.zeros(len(self), np.int64)
+
+    class Scored:
+        def _routine_view(self, view, x, update):
+            return None
+
+        def _score_features(self, x, index, routine=None):
+            contrib = np.tile([3.0, 1.0, 0.0], (len(x), 1))  # led by load: crowds
+            return Scores(score[:len(x)], None, None,
+                          pd.DataFrame(contrib, index=index, columns=kpis), routine)
+
+    class Detector(CrowdRule, Scored):
+        kpis_ = kpis
+        features_ = Features()
+
+        def _few_series(self):
+            return False
+
+    det = Detector()
+    flags = [det._routine_view(View(c), None, update=False)
+             for c in ([True, True, True], [True, False, False])]
+    crowd = np.concatenate(flags)
+    out = det._score_features(np.zeros((6, 2)), pd.RangeIndex(6), routine=crowd)
+    assert out.routine.tolist() == [True, True, True, False, False, False]
+    assert det._crowd_pieces is None  # read once
+    det.crowd_alone = 0.0  # off: as before
+    flags = [det._routine_view(View(c), None, update=False)
+             for c in ([True, True, True], [True, False, False])]
+    out = det._score_features(np.zeros((6, 2)), pd.RangeIndex(6), routine=np.concatenate(flags))
+    assert out.routine.tolist() == [True, True, True, True, False, False]
+    with pytest.raises((ParameterError, ValueError)):
+        make_detector("iforest", crowd_alone=-1.0)
+    assert make_detector("iforest").crowd_alone == 3.0
+
+
+def test_a_crowd_once_read_is_held_at_the_lower_bar_while_its_quality_holds():
+    """v3205's 09-20 crowd: a site's load z dips below crowd_load for one tick mid-evening;
+    the dip must not open an episode that keeps the later crowd rows flagged."""
+    det = make_detector("iforest")
+    assert det.crowd_hold == 0.5
+    with pytest.raises((ParameterError, ValueError)):
+        make_detector("iforest", crowd_hold=float("nan"))
+    rows = np.array([0, 1, 2, 5])
+    assert det._crowd_bar(rows).tolist() == [1.0] * 4  # nothing held yet
+    det.crowd_held_ = np.array([True, False, True])  # sector 5: never seen, not held
+    assert det._crowd_bar(rows).tolist() == [0.5, 1.0, 0.5, 1.0]
+    # per-row bars: the held rows (0-2) read at 0.5, the site's median 0.7 clears it
+    signs = np.array([0.0, -1.0])
+    mates = np.array([[1, 2], [0, 2], [0, 1]])
+    hit = np.ones((3, 2), dtype=bool)
+    load = np.array([0.7, 0.6, 2.0])
+    quality = np.zeros((3, 2))
+    down = np.zeros((3, 1))
+    assert not crowd_rows(load, mates, hit, quality, signs, down, 1.0).any()
+    assert crowd_rows(load, mates, hit, quality, signs, down, np.full(3, 0.5)).all()
+    quality[1, 1] = -3.0  # a held crowd row whose CSSR fell is a fault's still
+    assert crowd_rows(load, mates, hit, quality, signs, down, np.full(3, 0.5)).tolist() == [
+        True, False, True]
+    # a bar never rises above crowd_load
+    assert make_detector("iforest", crowd_hold=2.0)._crowd_bar(np.array([0])).tolist() == [1.0]
+
+
+def test_the_held_crowds_are_the_ones_the_scored_tick_read():
+    """Learning a tick keeps its sectors' crowd flags from the scoring of that tick."""
+
+    class View:
+        def __init__(self, ns):
+            self._ns = np.full(3, ns, dtype=np.int64)
+
+        def __len__(self):
+            return 3
+
+        def ns(self):
+            return self._ns
+
+    class Rows:
+        def rows(self, view):
+            return np.array([0, 2, 3])
+
+    det = make_detector("iforest")
+    det.features_ = Rows()
+    det._few_series = lambda: False
+    det._crowd_pending = (np.array([0, 2, 3]), 7, np.array([True, False, True]))
+    det._keep_crowd(View(7))
+    assert det.crowd_held_.tolist() == [True, False, False, True]
+    assert det._crowd_pending is None
+    det._keep_crowd(View(8))  # a tick learned but not scored: no crowd held
+    assert not det.crowd_held_.any()

@@ -46,6 +46,7 @@ TRANSIENT = frozenset({
     "_prev_sectors", "_prev_codes", "_own_links", "_detector_links", "last_alert_score_",
     "_spare", "_prefetched", "_closed_view", "_codes_of", "_near_rows", "_good_side",
     "_row_token", "_row_cache", "_names_memo", "_counted", "_lent", "_site_mask",
+    "_crowd_pieces", "_crowd_pending",
 })
 #: data holders that :func:`restore` may create when the fresh target has none yet
 BLANK: dict[str, Callable[[], Any]] = {"SampleWindow": lambda: SampleWindow(1, 1)}

@@ -17,6 +17,11 @@ success, availability. So a row is read as *load, not fault* (:func:`crowd_rows`
   its bad side (a count ratio's z is its binomial evidence: a quiet cell's 100 % read on a
   handful of attempts is not a move), and no unavailability above 0.
 
+And a crowd row is none when it scores far above its site-mates (:func:`alone_rows`): a
+crowd congests the whole site, so its cells' scores rise together (crowd rows 0.7-2.2x
+their site-mates' median score on crowd62's worlds), while one cell's PRB saturation on a
+busy site scores 4.8-7.0 beside site-mates at 1.1-1.6 -- its own congestion, a fault.
+
 Fleets with coordinates, a load family and a service quality KPI only: a few series, NAB,
 the simulator (availability only), a fleet without co-sited cells or without load KPIs
 read no crowd (None or all False).
@@ -41,6 +46,10 @@ QUALITY_WORDS = (*SERVICE_WORDS, "avail")
 #: (crowd61's probe on v3194: 1.5 / 2.0 / 3.0 took 23 / 24 / 27 false rows at 0 / 0 / 1
 #: fault rows)
 QUALITY_BELOW = 2.0
+#: a crowd row scoring this far above its site-mates' median score is that cell's own
+#: fault, not the crowd's: the alarm threshold, so the part of the score the site does not
+#: share would flag on its own
+ALONE_ABOVE = 3.0
 
 
 def quality_signs(kpis: Sequence[str], declared: Mapping[str, str] | None = None
@@ -80,10 +89,11 @@ def site_mates(coords: np.ndarray, near: np.ndarray) -> np.ndarray:
 
 
 def crowd_rows(load: np.ndarray, mates: np.ndarray, hit: np.ndarray, quality_z: np.ndarray,
-               signs: np.ndarray, down: np.ndarray, load_above: float,
+               signs: np.ndarray, down: np.ndarray, load_above: float | np.ndarray,
                quality_below: float = QUALITY_BELOW) -> np.ndarray:
     """(rows,) whether each row reads as a crowd. ``load``: rows' load z; ``mates`` /
     ``hit``: the batch rows of each row's site-mates at its tick and whether there is one;
+    ``load_above``: the load bar, one or per row (a held crowd's is lower);
     ``quality_z``: rows x KPIs seasonal z (``signs``' KPIs read); ``down``: rows x the
     unavailability KPIs' raw values."""
     # the site-mates' median load z: the load family's own row median (load_z's)
@@ -95,3 +105,13 @@ def crowd_rows(load: np.ndarray, mates: np.ndarray, hit: np.ndarray, quality_z: 
             else np.zeros(len(load), dtype=bool)
         off = (down > 0).any(axis=1) if down.shape[1] else np.zeros(len(load), dtype=bool)
     return rose & ~bad & ~off
+
+
+def alone_rows(score: np.ndarray, rows: np.ndarray, mates: np.ndarray, hit: np.ndarray,
+               above: float = ALONE_ABOVE) -> np.ndarray:
+    """(len(rows),) whether each of ``rows`` scores at least ``above`` over the median
+    score of its site-mates (``mates`` / ``hit``: their rows in ``score``, as
+    :func:`crowd_rows` reads them); a row without one is not alone (its site is unknown)."""
+    site = nan_median_rows(np.where(hit, score[np.maximum(mates, 0)], np.nan))
+    with np.errstate(invalid="ignore"):
+        return score[rows] - site >= above

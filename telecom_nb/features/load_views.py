@@ -47,17 +47,25 @@ class LoadViews:
         valid = self._seasonal_z(view, "valid")[:, :k]
         return load_z(raw[:, :k], valid, family)
 
-    def crowd_rows(self, view: BatchView, load_above: float, signs: np.ndarray,
+    def crowd_mates(self, view: BatchView) -> tuple[np.ndarray, np.ndarray] | None:
+        """(rows x neighbours) the batch rows of each row's site-mates at its tick and
+        whether there is one (:meth:`~.area.AreaMedian.site_mates`); None without
+        coordinates or with no site-mate reporting."""
+        if self.area_ is None or view.coords is None or not len(view):
+            return None
+        mates, hit = self.area_.site_mates(self.rows(view), view.ns())
+        return (mates, hit) if hit.any() else None
+
+    def crowd_rows(self, view: BatchView, load_above: float | np.ndarray, signs: np.ndarray,
                    down: np.ndarray) -> np.ndarray | None:
         """(rows,) the rows read as a crowd (:func:`~.crowd.crowd_rows`: the row's and its
         site-mates' load rose, no quality KPI moved, ``signs``' bad sides, nor a ``down``
         KPI's value above 0); None without a fleet's load family or coordinates."""
         load = self._load_z(view)
-        if load is None or self.area_ is None or view.coords is None or not len(view):
+        found = None if load is None else self.crowd_mates(view)
+        if found is None:
             return None
-        mates, hit = self.area_.site_mates(self.rows(view), view.ns())
-        if not hit.any():
-            return None
+        mates, hit = found
         k = len(self.kpis_ or ())
         raw = self._seasonal_z(view, "raw")[:, :k]
         return crowd_rows(load, mates, hit, raw, signs, view.raw[:, down], load_above)
