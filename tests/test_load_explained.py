@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
-from telecom_nb.features.load_explained import LoadExplained, bad_signs, choose
+from telecom_nb.features.load_explained import LoadExplained, choose
 from telecom_nb.features.pipeline import KpiFeatures
 from telecom_nb.features.time_slots import DAY_NS
 
@@ -107,36 +106,3 @@ def test_a_load_fit_round_trips_a_checkpoint_and_an_older_one_starts_it_afresh()
     del tree["attrs"]["load_"]["attrs"]["fit_"]
     older = restore(_bound(), tree, arrays)
     assert isinstance(older.load_.fit_, LoadFit) and not older.load_.fit_.n_.size
-
-
-def test_a_dependent_is_chosen_on_its_bad_side_and_held():
-    """KPIs 0-2 are the load; 3 a latency (bad up) at r +0.18, 4 an unavailability (bad up)
-    at r -0.4 (its outages), 5 a throughput (bad down) at -0.18, 6 a volume (no bad side) at
-    +0.18: the bad-side r chooses 3 and 5 at ``bad_r`` 0.15, never 4; the name-blind |r|
-    rule (``signs`` None) chooses only 4. Once chosen, 3 stays at r 0.13 (``HOLD``) but
-    leaves when its r turns to its good side."""
-    def corr(lat: float) -> np.ndarray:
-        r = np.zeros((7, 7))
-        r[:3, :3] = 0.8
-        for j, v in ((3, lat), (4, -0.4), (5, -0.18), (6, 0.18)):
-            r[j, :3] = r[:3, j] = v
-        np.fill_diagonal(r, 0.0)
-        return r
-
-    signs = np.array([0.0, 0.0, 0.0, 1.0, 1.0, -1.0, 0.0])
-    _, dependent = choose(corr(0.18), signs, 0.15)
-    assert dependent.tolist() == [False, False, False, True, False, True, False]
-    assert choose(corr(0.18))[1].tolist() == [False] * 4 + [True, False, False]
-    assert not choose(corr(0.13), signs, 0.15)[1][3]  # a new KPI needs bad_r ...
-    assert choose(corr(0.13), signs, 0.15, held=dependent)[1][3]  # ... a held one less
-    assert not choose(corr(-0.13), signs, 0.15, held=dependent)[1][3]
-    assert bad_signs(["Latency (ms)", "Cell Unavailability (s)", "DL Throughput (Mbps)",
-                      "RRC Users", "UL RSSI (dBm)"], {"UL RSSI (dBm)": "up"}).tolist() == [
-        1.0, 1.0, -1.0, 0.0, 1.0]
-
-
-def test_load_bad_r_is_a_validated_feature_parameter():
-    features = KpiFeatures(load_bad_r=0.2)
-    assert features.load_bad_r == 0.2
-    with pytest.raises(Exception, match="load_bad_r"):
-        KpiFeatures(load_bad_r=1.5)

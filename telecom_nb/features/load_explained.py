@@ -11,15 +11,8 @@ Learned from data, no KPI names: over the fleet's rows, the "load family" is the
 group of KPIs whose seasonal z move together (users, setups, PRB, volume: r >= 0.5, at
 least 3), and a row's load is its family members' median z (interference lifts PRB alone
 and barely moves it; a crowd lifts them all). Every other KPI whose mean |r| with the
-members is at least ``MIN_R`` (either sign: a traffic count with no bad side) is read
-against it -- or, for a KPI with a known bad side, whose r points to that side (a
-throughput falls, a latency or an uplink noise rises as load rises) at ``bad_r`` (0.15):
-a vendor world's latency follows load on hot cells only (fleet r ~0.17), yet there the
-load widens its busy-hour spread and hides x4-7 spikes (lat64, MEASURED.md), while an
-unavailability's r with load is its outages' (load falls when it rises: the good side,
-never read against load). Once chosen a dependent is kept while its r stays on its bad
-side by ``HOLD`` x ``bad_r`` (the daily re-choice flipping it in and out lost its bins);
-the family's own KPIs never are (a crowd, a saturation
+members is at least ``MIN_R`` (either sign: a throughput falls, a latency or an uplink
+noise rises) is read against it; the family's own KPIs never are (a crowd, a saturation
 keep their evidence). Only a load above usual (family median z >= ``BUSY``) explains:
 a wrong parameter that drops a cell's users does not excuse its volume dropping with them.
 Per sector, dependent KPI and bin of the load, a running mean of the dependent's z and of
@@ -38,14 +31,11 @@ load is 1 in ~200 of its slot's normal rows but 1 in 2,000-5,000 of its load's.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-
 import numpy as np
 
 from telecom_nb.features.load_fit import LoadFit
 from telecom_nb.features.time_slots import DAY_NS
 from telecom_nb.sector_index import grow_rows, known_rows
-from telecom_nb.sources.kpiinfo import bad_direction
 
 #: bin edges on the load family's median seasonal z (a crowd reads +1.5 to +5)
 EDGES = np.array([-2.0, -1.0, -0.5, 0.5, 1.0, 1.5, 2.0, 3.0, 4.5])
@@ -55,12 +45,6 @@ N_BINS = len(EDGES) + 1
 BUSY = 0.5
 #: a KPI is read against the load family when its mean |r| with the members is MIN_R+
 MIN_R = 0.25
-#: ... or, with a known bad side, when its mean r points there by this much (the default of
-#: the features' ``load_bad_r``)
-BAD_R = 0.15
-#: ... and, once chosen, is kept while it points there by HOLD x that (the daily re-choice
-#: flipping a latency at r 0.15-0.2 in and out lost its bins and partial degradations)
-HOLD = 0.8
 #: the load family: KPIs linked by a correlation of their z of at least FAMILY_R ...
 FAMILY_R = 0.5
 #: ... at least this many of them
@@ -106,34 +90,14 @@ def correlations(
     return r
 
 
-def choose(r: np.ndarray, signs: np.ndarray | None = None, bad_r: float = BAD_R,
-           held: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+def choose(r: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(the load family, the KPIs read against it): outside the family, a KPI whose mean
-    |r| with the family's members (those it shares rows with) is at least ``MIN_R``.
-    ``signs`` (KPIs,): +1 where a rise is the KPI's bad side, -1 a fall, 0 unknown; a KPI
-    with a side is read when its mean signed r points there by ``bad_r`` (never against
-    it: an unavailability's r is its outages'), or, if ``held`` (the dependents so far), by
-    ``HOLD x bad_r``. None: every KPI by ``|r|`` alone."""
+    |r| with the family's members (those it shares rows with) is at least ``MIN_R``."""
     family = load_family(r)
     seen = family[None, :] & (r != 0.0)
     with np.errstate(invalid="ignore"):
-        mean_r = np.nan_to_num(np.where(seen, r, 0.0).sum(axis=1) / seen.sum(axis=1))
-        mean_abs = np.nan_to_num(np.where(seen, np.abs(r), 0.0).sum(axis=1) / seen.sum(axis=1))
-    if signs is None:
-        chosen = mean_abs >= MIN_R
-    else:
-        bad = signs * mean_r
-        kept = np.zeros(len(r), dtype=bool) if held is None else held
-        chosen = np.where(signs != 0.0, (bad >= bad_r) | (kept & (bad >= HOLD * bad_r)),
-                          mean_abs >= MIN_R)
-    return family, ~family & chosen & family.any()
-
-
-def bad_signs(kpis: Sequence[str], declared: Mapping[str, str] | None = None) -> np.ndarray:
-    """(KPIs,) +1 where a KPI's bad side is up, -1 down, 0 both (``declared``'s sides, else
-    the name's: :func:`~telecom_nb.sources.kpiinfo.bad_direction`)."""
-    sides = [(declared or {}).get(k) or bad_direction(k) for k in kpis]
-    return np.array([{"up": 1.0, "down": -1.0}.get(s, 0.0) for s in sides])
+        mean_r = np.where(seen, np.abs(r), 0.0).sum(axis=1) / seen.sum(axis=1)
+    return family, ~family & (np.nan_to_num(mean_r) >= MIN_R) & family.any()
 
 
 def load_family(r: np.ndarray) -> np.ndarray:
@@ -152,16 +116,8 @@ def load_family(r: np.ndarray) -> np.ndarray:
 class LoadExplained:
     """Per sector x KPI x load bin: the KPI's usual z and residual spread at that load."""
 
-    #: KPIs' bad sides (:func:`bad_signs`) and the bad-side r that makes a dependent;
-    #: None (a checkpoint from before them): every KPI by ``|r|`` at ``MIN_R``
-    signs_: np.ndarray | None = None
-    bad_r_: float = BAD_R
-
-    def __init__(self, n_kpis: int, signs: np.ndarray | None = None, bad_r: float = BAD_R
-                 ) -> None:
+    def __init__(self, n_kpis: int) -> None:
         k = n_kpis
-        self.signs_ = None if signs is None else np.asarray(signs, dtype=np.float64)
-        self.bad_r_ = float(bad_r)
         #: the fleet's z products, sums, squares and rows, over rows where both have a value
         self.cross_ = np.zeros((4, k, k))
         self.first_ns_ = _NONE
@@ -308,9 +264,7 @@ class LoadExplained:
     def _choose(self, now: int) -> None:
         """Re-read the family and its dependents; on a new family every bin starts afresh,
         else a KPI that becomes a dependent does."""
-        r = correlations(*self.cross_)
-        held = self.dependent_ if (load_family(r) == self.family_).all() else None
-        family, dependent = choose(r, self.signs_, self.bad_r_, held)
+        family, dependent = choose(correlations(*self.cross_))
         kept = dependent & self.dependent_ if (family == self.family_).all() else family & False
         old = np.cumsum(self.dependent_) - 1  # each old dependent's block
         new = np.cumsum(dependent) - 1
