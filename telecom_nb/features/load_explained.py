@@ -168,12 +168,13 @@ class LoadExplained:
 
     def learn_fit(self, rows: np.ndarray, scaled: np.ndarray, valid: np.ndarray,
                   n_rows: int) -> None:
-        """Teach the batch's rows to the per-sector load fit (a new family or new
-        dependents start it afresh)."""
+        """Teach the batch's rows to the per-sector load fit (a new family or a new
+        dependent start it afresh; a dependent leaving keeps the others' sums)."""
         if not self.ready:
             return
-        if not self.fit_.matches(self.family_, self.dependent_):
-            self.fit_ = LoadFit(self.family_, self.dependent_)
+        if not self.fit_.matches(self.family_, self.dependent_):  # a dependent that left
+            self.fit_ = (self.fit_.narrowed(self.family_, self.dependent_)  # keeps the rest
+                         or LoadFit(self.family_, self.dependent_))
         self.fit_.update(rows, scaled, valid, n_rows)
 
     def _cells(self, z: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
