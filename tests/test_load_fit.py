@@ -170,3 +170,64 @@ def test_a_runs_dependent_reads_its_load_residual_not_its_slot_z(monkeypatch):
     assert dev[0, 2] > 3.0  # the residual's size, not the slot's 1
     assert abs(dev[1, 2]) < 3.0  # a row at its load's usual throughput stays usual
     assert np.array_equal(dev[:, :2], np.abs(season[:, :2]))  # the load KPIs keep theirs
+
+
+def test_a_dependent_leaving_keeps_the_others_fit_warm_a_new_one_restarts_it():
+    """The fleet's dependents are re-read daily; one leaving restarted every dependent's
+    fit, which then read nothing for ~4 days of hourly data (part64: v3231's throughput
+    fit restarted on days 3 and 5 when two other dependents left)."""
+    from telecom_nb.features.load_explained import LoadExplained
+
+    rng = np.random.default_rng(5)
+    n = 20
+    load = LoadExplained(4)
+    load.family_ = np.array([True, True, False, False])
+    load.dependent_ = np.array([False, False, True, True])
+    for _ in range(24 * 5):
+        rows = _rows(rng, n)
+        scaled = np.c_[rows, rows[:, 2] + rng.normal(0.0, 0.05, n)]
+        load.learn_fit(np.arange(n), scaled, np.ones((n, 4), dtype=bool), n)
+    before = load.fit_
+    scaled = np.c_[_rows(np.random.default_rng(9), 4), np.zeros(4)]
+    scaled[:2, 2] -= 0.25  # a carrier lost at the row's load
+    valid = np.ones((4, 4), dtype=bool)
+    read = load.residual(np.arange(4), scaled, valid, HOUR)
+    load.dependent_ = np.array([False, False, True, False])  # the last one left
+    load.learn_fit(np.arange(4), scaled, valid, n)
+    assert load.fit_.n_.shape == (n, 1) and load.fit_.n_.min() >= 24 * 5
+    assert np.array_equal(load.fit_.xx_[4:], before.xx_[4:])
+    after = load.residual(np.arange(4), scaled, valid, HOUR)
+    assert np.isfinite(after[:, 2]).all() and (after[:2, 2] < -3.0).all()
+    assert np.allclose(after[2:, 2], read[2:, 2], atol=0.5)  # the same fit, a row learned
+    load.dependent_ = np.array([False, False, True, True])  # ... and came back: afresh
+    load.learn_fit(np.arange(4), scaled, valid, n)
+    assert load.fit_.n_.shape == (n, 2) and load.fit_.n_.max() <= 1.0
+
+
+def test_the_held_residual_reads_a_dependents_bad_side_only():
+    """part64: the held run reads a throughput *below* its load's expectation; above it,
+    held for an hour, is no fault (the gaussian held run's new false rows were mostly
+    those). The side is the dependent's correlation with the family: learned, no names."""
+    from telecom_nb.features.load_explained import LoadExplained
+
+    rng = np.random.default_rng(6)
+    n = 20
+    load = LoadExplained(3)
+    load.family_ = np.array([True, True, False])
+    load.dependent_ = np.array([False, False, True])
+    for _ in range(24 * 5):
+        load.learn_fit(np.arange(n), _rows(rng, n), np.ones((n, 3), dtype=bool), n)
+    z = rng.normal(size=(5000, 3))
+    z[:, 1] = z[:, 0] + rng.normal(0.0, 0.3, 5000)
+    z[:, 2] = -z[:, 0] + rng.normal(0.0, 0.5, 5000)  # the busier, the slower
+    m = np.ones_like(z)
+    load.cross_ = np.stack([z.T @ z, z.T @ m, (z * z).T @ m, m.T @ m])
+    scaled = _rows(np.random.default_rng(9), 4)
+    scaled[0, 2] -= 0.25  # a carrier lost at the row's load
+    scaled[1, 2] += 0.25  # ... and a throughput above it
+    valid = np.ones((4, 3), dtype=bool)
+    both = load.residual(np.arange(4), scaled, valid, HOUR)[:, 2]
+    held = load.held_residual(np.arange(4), scaled, valid, HOUR)[:, 2]
+    assert both[0] < -3.0 and held[0] == -both[0]
+    assert both[1] > 3.0 and held[1] == 0.0
+    assert (held >= 0.0).all() and np.array_equal(held[2:], np.maximum(-both[2:], 0.0))

@@ -250,5 +250,36 @@ def test_the_held_runs_null_is_declustered_a_long_normal_run_counts_once():
     rows = np.array([[0.0, 0.0, 0.0, 2.6]])  # beyond every normal run
     assert part(rows)[0] > plain(rows)[0] + 0.5
     model = make_detector("iforest")._fit_model(ref, {**params, "previous": previous})
-    assert model.held_run(rows)[0] == pytest.approx(part(rows)[0])
+    held = RunPart.fit(FeatureTails.fit(ref, previous), ref, (3,), previous, gaussian=True)
+    assert model.held_run(rows)[0] == pytest.approx(held(rows)[0])  # (part64: gaussian)
     assert RunPart.fit(FeatureTails.fit(ref), ref, (3,), None).null.anchor == plain.null.anchor
+
+
+def test_the_held_run_reads_a_normal_residuals_light_tail_as_it_is():
+    """part64: the held run's columns are load residuals in their own spreads, white and
+    normal on normal rows; the hour's minimum of two has a normal's squared tail, which
+    exponentials beyond the shoulder read too heavy. On the normal ``-ln p`` of one tick
+    the shoulder null reads it near its true rarity, and no more often than it happens."""
+    from scipy.special import log_ndtr
+
+    rng = np.random.default_rng(7)
+    sectors, ticks = 400, 60
+
+    def window(seed: int) -> tuple[np.ndarray, np.ndarray]:
+        r = np.abs(np.random.default_rng(seed).normal(size=(sectors, ticks + 1)))
+        ref = np.abs(rng.normal(size=(sectors * ticks, 3)))
+        ref[:, 2] = np.minimum(r[:, 1:], r[:, :-1]).ravel()  # the hour's weakest of two
+        previous = np.vstack([np.full((1, 3), np.nan), ref[:-1]])
+        previous[::ticks] = np.nan
+        return ref, previous
+
+    ref, previous = window(1)
+    tails = FeatureTails.fit(ref, previous)
+    plain = RunPart.fit(tails, ref, (2,), previous)
+    light = RunPart.fit(tails, ref, (2,), previous, gaussian=True)
+    rows = np.array([[0.0, 0.0, 3.0]])  # two ticks at 3 spreads: p = (2 Phi(-3))^2
+    truth = -2.0 * (np.log(2.0) + log_ndtr(-3.0)) / np.log(10.0) - PENALTY
+    assert light(rows)[0] > plain(rows)[0] + 0.5
+    assert abs(light(rows)[0] - truth) < 1.0
+    fresh, _ = window(2)  # normal rows of another window: read beyond 3 as rarely as that
+    assert (light(fresh) > 3.0).mean() <= 2e-3

@@ -180,8 +180,10 @@ class IsolationForestDetector(CrowdRule, RatioSwitch, PartSchedule, CalendarPara
         second = None if heavy else SecondKpi.fit(tails, ref, groups, cont)
         families = None if heavy else KpiFamilies.fit(every, ref, family_columns, cont)
         run_part = None if heavy or not run_fitted else RunPart.fit(every, ref, run)
-        # the held run's null declustered (a held residual lasts hours); the run part's not
-        held_part = None if heavy or not run_fitted else RunPart.fit(every, ref, held_run, previous)
+        # the held run's null declustered (a held residual lasts hours), its statistic the
+        # residual's normal -ln p (run_part.RunPart.fit); the run part's neither
+        held_part = None if heavy or not run_fitted else RunPart.fit(every, ref, held_run, previous,
+                                                                     gaussian=True)
         if not heavy and all_rows is None:  # (marked rows: fitted above, on all but the
             area = AreaPart.fit(every, ref, area_pairs, cont)  # youngest: its own evidence)
         rates = None if heavy else RatePart.fit(every, ref, rate_cols, cont, rate_least)

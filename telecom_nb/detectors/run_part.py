@@ -22,6 +22,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.special import log_ndtr
 
 from telecom_nb.detectors import score_kernels
 from telecom_nb.detectors.calibration import SHOULDER, TailCalibrator
@@ -32,6 +33,8 @@ from telecom_nb.detectors.shift_part import declustered_null
 RUN_KIND = "run_z"
 #: ``-log10`` of a Bonferroni factor 2 (one more evidence in the max of parts)
 PENALTY = math.log10(2.0)
+#: ln 2: a two-sided normal tail's ``-ln p`` is ``-(LN2 + log_ndtr(-|x|))``
+LN2 = math.log(2.0)
 
 
 def run_columns(names: list[str]) -> tuple[int, ...]:
@@ -60,31 +63,47 @@ class RunPart:
     columns: np.ndarray  # (C,) the run columns
     tails: FeatureTails  # their tails (a slice of the fit's)
     null: TailCalibrator
+    #: read the columns as residuals in their own spreads (the held run's): the statistic
+    #: is the strongest column's two-sided normal ``-ln p``, not its tail units
+    gaussian: bool = False
 
     @classmethod
     def fit(cls, tails: FeatureTails, ref: np.ndarray, columns: tuple[int, ...],
-            previous: np.ndarray | None = None) -> RunPart | None:
+            previous: np.ndarray | None = None, gaussian: bool = False) -> RunPart | None:
         """None without run columns. ``previous`` (the window rows' sectors' previous rows,
         NaN: none): the shoulder is read on the rows that open a run, those whose sector's
         previous row's statistic was not beyond the window's 95 %
         (:func:`~.shift_part.declustered_null`, the pools' held null's): a held residual
         lasts hours, and its long normal runs counted row by row widened the null the held
-        run part reads (``benchmarks/MEASURED.md`` hold62)."""
+        run part reads (``benchmarks/MEASURED.md`` hold62). ``gaussian``: :attr:`gaussian`.
+
+        Why the held run reads ``gaussian``: its columns are a warm dependent's load
+        residual in its own spreads, held over the hour, and those residuals are white and
+        normal on normal rows (hourly v3231: sd 0.95, lag-1 r 0.02, q0.01 % -3.72; the
+        hour's minimum of two q99.99 % 2.34, a normal's squared tail's). Exponentials
+        beyond the shoulder (the tails' units, then the shoulder null) read such a light
+        tail too heavy: a partial degradation's hour at 3 spreads read ~3.5 (``-log10 p``)
+        where the normal's squared tail says ~5.1. On ``-ln p`` of one tick a minimum of ``k`` ticks
+        has an exponential tail (rate ``k``), which the shoulder null then fits as it is
+        (``benchmarks/MEASURED.md`` part64)."""
         if not columns:
             return None
         cols = np.asarray(columns, dtype=np.int64)
-        part = cls(cols, tails.select(cols), TailCalibrator.fit(np.zeros(1)))
+        part = cls(cols, tails.select(cols), TailCalibrator.fit(np.zeros(1)), gaussian)
         stat = part.statistic(ref)
         if previous is None:
-            return cls(cols, part.tails, TailCalibrator.fit(stat, heavy_tails=True))
+            return cls(cols, part.tails, TailCalibrator.fit(stat, heavy_tails=True), gaussian)
         before = part.statistic(np.nan_to_num(previous, nan=0.0))
-        return cls(cols, part.tails, declustered_null(stat, before, SHOULDER))
+        return cls(cols, part.tails, declustered_null(stat, before, SHOULDER), gaussian)
 
     def statistic(self, features: np.ndarray) -> np.ndarray:
-        """Per row: the strongest run column's (capped) tail units."""
+        """Per row: the strongest run column's (capped) tail units, or with
+        :attr:`gaussian` its two-sided normal ``-ln p``."""
         t = self.tails
         x = features[:, self.columns]
         n = len(self.columns)
+        if self.gaussian:
+            return -(LN2 + log_ndtr(-np.abs(np.nan_to_num(x, nan=0.0)).max(axis=1)))
         compiled = score_kernels.tail_max(
             x,
             t.anchor,

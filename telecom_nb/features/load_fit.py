@@ -89,6 +89,23 @@ class LoadFit:
     def matches(self, family: np.ndarray, dependent: np.ndarray) -> bool:
         return bool((family == self.family_).all() and (dependent == self.dependent_).all())
 
+    def narrowed(self, family: np.ndarray, dependent: np.ndarray) -> LoadFit | None:
+        """This fit reading only ``dependent`` (the same family, a subset of its own
+        dependents): each dependent's sums are its own columns and the design's are shared,
+        so the kept dependents lose nothing. None otherwise (a new dependent's sums would
+        miss the rows the design already holds: it starts afresh). A dependent leaving
+        restarted the whole fit, and a young fit needs ~4 days of hourly data to read again
+        (``benchmarks/MEASURED.md`` part64: hourly world v3231 restarted on days 3 and 5)."""
+        family, dependent = np.asarray(family, bool), np.asarray(dependent, bool)
+        if (family != self.family_).any() or (dependent & ~self.dependent_).any():
+            return None
+        keep = dependent[self.dependent_]
+        out = LoadFit(family, dependent)
+        out.xx_ = self.xx_.copy()
+        out.xy_ = self.xy_[:, :, keep].copy()
+        out.n_, out.abs_, out.m_ = (t[:, keep].copy() for t in (self.n_, self.abs_, self.m_))
+        return out
+
     def _inputs(self, rows: np.ndarray, scaled: np.ndarray, valid: np.ndarray
                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """(rows with the whole family, x, y, which (row, dependent) have a value)."""

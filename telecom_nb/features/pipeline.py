@@ -346,7 +346,7 @@ class KpiFeatures(LearnSteps, LoadViews, PartParams, HolidayParams, FeatureSwitc
             dev = season if peer is None else tick_kernels.agreeing(peer[:, :k], season)
             if dev is None:
                 dev = agreeing(peer[:, :k], season)
-            own = None if self.load_ is None or self.few_series() else self.load_.residual(
+            own = None if self.load_ is None or self.few_series() else self.load_.held_residual(
                 self.rows(view), scaled_view(view, self.kpis_ or ()),
                 self._seasonal_z(view, "valid")[:, :k], self.parts_[0].cadence_.step_ns)
             if own is not None:  # a dependent read against its own row's load: that reading
