@@ -204,7 +204,7 @@ def test_a_dependent_leaving_keeps_the_others_fit_warm_a_new_one_restarts_it():
     assert load.fit_.n_.shape == (n, 2) and load.fit_.n_.max() <= 1.0
 
 
-def test_the_held_residual_reads_a_dependents_bad_side_only():
+def test_the_held_residual_reads_a_dependents_bad_side_only(monkeypatch):
     """part64: the held run reads a throughput *below* its load's expectation; above it,
     held for an hour, is no fault (the gaussian held run's new false rows were mostly
     those). The side is the dependent's correlation with the family: learned, no names."""
@@ -231,3 +231,12 @@ def test_the_held_residual_reads_a_dependents_bad_side_only():
     assert both[0] < -3.0 and held[0] == -both[0]
     assert both[1] > 3.0 and held[1] == 0.0
     assert (held >= 0.0).all() and np.array_equal(held[2:], np.maximum(-both[2:], 0.0))
+    # finer than SIDED_STEP_NS (30 min) both sides, as before part64 (the lead's 63rd merge:
+    # one side held over 4+ rows is 0 on ~95 % of rows, and 15-/5-minute worlds flooded);
+    # the bar moved above the hour makes this hourly fit a "finer" one
+    from telecom_nb.features import load_explained
+
+    monkeypatch.setattr(load_explained, "SIDED_STEP_NS", 2 * HOUR)
+    fine = load.held_residual(np.arange(4), scaled, valid, HOUR)
+    assert fine is not None and np.array_equal(fine, load.residual(
+        np.arange(4), scaled, valid, HOUR), equal_nan=True) and fine[1, 2] > 3.0

@@ -250,6 +250,9 @@ def test_the_held_runs_null_is_declustered_a_long_normal_run_counts_once():
     rows = np.array([[0.0, 0.0, 0.0, 2.6]])  # beyond every normal run
     assert part(rows)[0] > plain(rows)[0] + 0.5
     model = make_detector("iforest")._fit_model(ref, {**params, "previous": previous})
+    assert model.held_run(rows)[0] == pytest.approx(part(rows)[0])  # finer than 30 min
+    model = make_detector("iforest")._fit_model(
+        ref, {**params, "previous": previous, "held_run_gaussian": True})
     held = RunPart.fit(FeatureTails.fit(ref, previous), ref, (3,), previous, gaussian=True)
     assert model.held_run(rows)[0] == pytest.approx(held(rows)[0])  # (part64: gaussian)
     assert RunPart.fit(FeatureTails.fit(ref), ref, (3,), None).null.anchor == plain.null.anchor
@@ -283,3 +286,21 @@ def test_the_held_run_reads_a_normal_residuals_light_tail_as_it_is():
     assert abs(light(rows)[0] - truth) < 1.0
     fresh, _ = window(2)  # normal rows of another window: read beyond 3 as rarely as that
     assert (light(fresh) > 3.0).mean() <= 2e-3
+
+
+def test_the_held_run_reads_the_normal_scale_at_30_minutes_or_slower_only():
+    """The lead's 63rd merge: part64's normal-scale held run found partials on hourly and
+    30-minute worlds and cost a 15-minute OSS world +255 false rows for no event."""
+    import pandas as pd
+    from pipeline_fakes import hourly_iforest
+
+    start = pd.Timestamp("2026-05-04", tz="UTC")
+    det, cadence = hourly_iforest(start)
+    assert det._held_gaussian()
+    for minutes in (90, 120, 150):
+        cadence.observe(pd.DatetimeIndex([start + pd.Timedelta(minutes, unit="min")]))
+    assert cadence.step == pd.Timedelta("30min") and det._held_gaussian()
+    det, cadence = hourly_iforest(start)
+    for minutes in range(75, 300, 15):
+        cadence.observe(pd.DatetimeIndex([start + pd.Timedelta(minutes, unit="min")]))
+    assert cadence.step == pd.Timedelta("15min") and not det._held_gaussian()

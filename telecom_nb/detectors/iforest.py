@@ -117,6 +117,7 @@ class IsolationForestDetector(CrowdRule, RatioSwitch, PartSchedule, CalendarPara
         run = tuple(params.pop("run_columns", ()))
         run_fitted = params.pop("run_part", True)
         held_run = tuple(params.pop("held_run_columns", ()))  # (older pending fits: no key)
+        held_gaussian = bool(params.pop("held_run_gaussian", False))
         groups_of_views = params.pop("view_groups", ())
         area_pairs = params.pop("area_columns", ())
         persist_pairs = params.pop("persist_columns", ())
@@ -181,9 +182,10 @@ class IsolationForestDetector(CrowdRule, RatioSwitch, PartSchedule, CalendarPara
         families = None if heavy else KpiFamilies.fit(every, ref, family_columns, cont)
         run_part = None if heavy or not run_fitted else RunPart.fit(every, ref, run)
         # the held run's null declustered (a held residual lasts hours), its statistic the
-        # residual's normal -ln p (run_part.RunPart.fit); the run part's neither
-        held_part = None if heavy or not run_fitted else RunPart.fit(every, ref, held_run, previous,
-                                                                     gaussian=True)
+        # residual's normal -ln p at 30 minutes or slower (run_part.RunPart.fit,
+        # part_schedule.HELD_GAUSSIAN_STEP); the run part's neither
+        held_part = None if heavy or not run_fitted else RunPart.fit(
+            every, ref, held_run, previous, gaussian=held_gaussian)
         if not heavy and all_rows is None:  # (marked rows: fitted above, on all but the
             area = AreaPart.fit(every, ref, area_pairs, cont)  # youngest: its own evidence)
         rates = None if heavy else RatePart.fit(every, ref, rate_cols, cont, rate_least)

@@ -25,6 +25,7 @@ from telecom_nb.detectors.run_part import dependent_run_columns, run_columns
 from telecom_nb.detectors.second_kpi import kpi_groups
 from telecom_nb.detectors.views_part import view_groups
 from telecom_nb.features.count_cusum import MIN_STEP_NS
+from telecom_nb.features.load_explained import SIDED_STEP_NS
 
 #: the few-series columns, after every other (:meth:`PartSchedule._by_names`)
 _FEW_COLUMNS = (":shift_z", ":held_z", ":smooth_z", ":record_z")
@@ -57,6 +58,11 @@ AREA_AFTER = pd.Timedelta("2D")
 #: the persistence part's slowest cadence: at 15 minutes the persistence spans 45 minutes and
 #: the part found nothing more (tuning worlds 1042, 1043: 26-31 more false alarms each)
 PERSIST_STEP = pd.Timedelta("1h")
+#: the finest cadence whose held run reads its residual on the normal scale (part64's
+#: ``RunPart.gaussian``), the bar its bad-side residual has (``load_explained``): hourly and
+#: 30-minute worlds found +55 events (partials) for +123 false rows; at 15 minutes the
+#: normal scale cost the lead's OSS world o303 +255 false rows for no event
+HELD_GAUSSIAN_STEP = pd.Timedelta(SIDED_STEP_NS, "ns")
 #: the views part's finest cadence: there a one-hour fault is one row, which the other parts
 #: read on one tick's evidence alone; finer, it found 1 event more for 17 false rows (30
 #: minutes, t3019) and 1 for ~130 (the simulator's 15 minutes, 10 days)
@@ -124,6 +130,10 @@ class PartSchedule:
         if self.first_time_ is None or self._fit_time is None:
             return False
         return self._fit_time - self.first_time_ >= RUN_AFTER
+
+    def _held_gaussian(self) -> bool:
+        """Whether the held run reads the normal scale: :data:`HELD_GAUSSIAN_STEP` or slower."""
+        return self.features_.parts_[0].cadence_.step >= HELD_GAUSSIAN_STEP
 
     def _held_run_columns(self) -> tuple[int, ...]:
         """The held run part's columns: the run columns of the load family's dependents
@@ -211,6 +221,7 @@ class PartSchedule:
                 "family_only": found["family_only"] if joint else (),
                 "run_columns": found["run"], "run_part": self._run_part(),
                 "held_run_columns": self._held_run_columns(),
+                "held_run_gaussian": self._held_gaussian(),
                 # per KPI its season, peer and change columns (the views part)
                 "view_groups": found["views"] if self._views_part() else (),
                 "area_columns": found["area"] if self._area_part() else (),

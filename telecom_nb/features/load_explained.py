@@ -43,6 +43,12 @@ N_BINS = len(EDGES) + 1
 #: only a load at least this far above usual explains (a crowd; a cell's users falling
 #: by a wrong parameter does not excuse its volume falling with them)
 BUSY = 0.5
+#: the finest cadence whose held run reads a dependent's bad side only
+#: (:meth:`LoadExplained.held_residual`; the detector's normal-scale held run, part64's, uses
+#: the same bar): the hour holds the residual's minimum, and one side of it held over 4+
+#: rows is 0 on ~95 % of the rows, a tail the exponential fit read as nothing (the lead's
+#: 15- and 5-minute vendor worlds: v289 159 -> 11,492 false rows, v300, v302 alike)
+SIDED_STEP_NS = 30 * 60 * 10**9
 #: a KPI is read against the load family when its mean |r| with the members is MIN_R+
 MIN_R = 0.25
 #: the load family: KPIs linked by a correlation of their z of at least FAMILY_R ...
@@ -176,8 +182,8 @@ class LoadExplained:
         (``benchmarks/MEASURED.md`` part64: most of the gaussian held run's new false rows
         read residuals of median +1.3)."""
         out = self.residual(rows, scaled, valid, step_ns)
-        if out is None:
-            return None
+        if out is None or step_ns < SIDED_STEP_NS:  # finer: both sides (:data:`SIDED_STEP_NS`)
+            return out
         side = np.sign(correlations(*self.cross_)[:, self.family_].mean(axis=1))
         bad = np.where(side == 0.0, np.abs(out), np.maximum(out * side, 0.0))  # 0: no side
         return np.where(np.isnan(out), out, bad)
