@@ -52,6 +52,7 @@ from telecom_nb.features.crowd import (
     unavailable,
 )
 from telecom_nb.params import check_range, param_trait
+from telecom_nb.sector_index import known_rows
 
 #: the load z above which a row and its site read as a crowd. The pipeline's load z (the
 #: seasonal part's, in its slot's spread) reads a crowd lower than crowd61's probe did
@@ -114,8 +115,8 @@ class CrowdRule(HasTraits):
         """(rows,) each row's load bar: ``crowd_hold`` after its sector's crowd row."""
         held = self.crowd_held_
         was = np.zeros(len(rows), dtype=bool)
-        if held is not None and len(held):
-            inside = rows < len(held)
+        if held is not None:
+            inside = known_rows(rows, len(held))
             was[inside] = held[rows[inside]]
         return np.where(was, min(self.crowd_hold, self.crowd_load), self.crowd_load)
 

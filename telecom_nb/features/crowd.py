@@ -88,6 +88,13 @@ def site_mates(coords: np.ndarray, near: np.ndarray) -> np.ndarray:
     return np.where(same, near, -1)
 
 
+def mates_median(values: np.ndarray, mates: np.ndarray, hit: np.ndarray) -> np.ndarray:
+    """(rows,) the median of each row's site-mates' ``values`` (``mates`` / ``hit``: their
+    rows in ``values`` and whether there is one; NaN: none), the load family's own row
+    median (:func:`~.load_level.load_z`'s)."""
+    return nan_median_rows(np.where(hit, values[np.maximum(mates, 0)], np.nan))
+
+
 def crowd_rows(load: np.ndarray, mates: np.ndarray, hit: np.ndarray, quality_z: np.ndarray,
                signs: np.ndarray, down: np.ndarray, load_above: float | np.ndarray,
                quality_below: float = QUALITY_BELOW) -> np.ndarray:
@@ -96,8 +103,7 @@ def crowd_rows(load: np.ndarray, mates: np.ndarray, hit: np.ndarray, quality_z: 
     ``load_above``: the load bar, one or per row (a held crowd's is lower);
     ``quality_z``: rows x KPIs seasonal z (``signs``' KPIs read); ``down``: rows x the
     unavailability KPIs' raw values."""
-    # the site-mates' median load z: the load family's own row median (load_z's)
-    site = nan_median_rows(np.where(hit, load[mates], np.nan))
+    site = mates_median(load, mates, hit)
     with np.errstate(invalid="ignore"):
         rose = (load > load_above) & (site > load_above)
         cols = np.flatnonzero(signs)
@@ -112,6 +118,5 @@ def alone_rows(score: np.ndarray, rows: np.ndarray, mates: np.ndarray, hit: np.n
     """(len(rows),) whether each of ``rows`` scores at least ``above`` over the median
     score of its site-mates (``mates`` / ``hit``: their rows in ``score``, as
     :func:`crowd_rows` reads them); a row without one is not alone (its site is unknown)."""
-    site = nan_median_rows(np.where(hit, score[np.maximum(mates, 0)], np.nan))
     with np.errstate(invalid="ignore"):
-        return score[rows] - site >= above
+        return score[rows] - mates_median(score, mates, hit) >= above
