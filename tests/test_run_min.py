@@ -296,11 +296,63 @@ def test_the_held_run_reads_the_normal_scale_at_30_minutes_or_slower_only():
 
     start = pd.Timestamp("2026-05-04", tz="UTC")
     det, cadence = hourly_iforest(start)
+    _warm_load_fit(det, 10, 10)
     assert det._held_gaussian()
     for minutes in (90, 120, 150):
         cadence.observe(pd.DatetimeIndex([start + pd.Timedelta(minutes, unit="min")]))
     assert cadence.step == pd.Timedelta("30min") and det._held_gaussian()
     det, cadence = hourly_iforest(start)
+    _warm_load_fit(det, 10, 10)
     for minutes in range(75, 300, 15):
         cadence.observe(pd.DatetimeIndex([start + pd.Timedelta(minutes, unit="min")]))
     assert cadence.step == pd.Timedelta("15min") and not det._held_gaussian()
+
+
+def _warm_load_fit(det, sectors: int, warm: int) -> None:
+    """``det``'s load family (KPIs a, b; dependent c) with a per-sector fit warm on the
+    first ``warm`` of ``sectors`` sectors."""
+    from telecom_nb.features.load_fit import LoadFit, MIN_N
+
+    load = det.features_.load_
+    load.family_ = np.array([True, True, False])
+    load.dependent_ = np.array([False, False, True])
+    fit = LoadFit(load.family_, load.dependent_)
+    fit.n_ = np.full((sectors, 1), 10 * MIN_N)
+    fit.m_ = np.where(np.arange(sectors) < warm, 2 * MIN_N, 0.0)[:, None]
+    load.fit_ = fit
+
+
+def test_the_held_run_keeps_the_tails_units_where_the_load_fit_does_not_read():
+    """sat66: a multi-RAT OSS fleet's load family spans KPIs no row has together (2G/3G
+    traffic beside LTE PRB), its per-sector fit never learns, and the held run's columns
+    hold the dependents' heavy-tailed peer deviations: on the normal scale they cost four
+    hourly OSS worlds their held-run false rows for no event."""
+    import pandas as pd
+    from pipeline_fakes import hourly_iforest
+
+    from telecom_nb.detectors.part_schedule import HELD_WARM_SHARE
+    from telecom_nb.features.load_explained import LoadExplained
+
+    start = pd.Timestamp("2026-05-04", tz="UTC")
+    det, _ = hourly_iforest(start)
+    assert not det._held_gaussian()  # no load family: nothing the fit reads
+    _warm_load_fit(det, 10, 4)
+    assert HELD_WARM_SHARE > 0.4 and not det._held_gaussian()
+    _warm_load_fit(det, 10, 6)
+    assert det._held_gaussian()
+    # the fleet's own way to get there: members a and b never on one row (two RATs)
+    load = LoadExplained(3)
+    load.family_, load.dependent_ = np.array([True, True, False]), np.array([False, False, True])
+    rng = np.random.default_rng(3)
+    rows = np.arange(20)
+    for _ in range(200):
+        scaled = rng.normal(3.0, 0.3, size=(20, 3))
+        valid = np.ones((20, 3), dtype=bool)
+        valid[:10, 0] = valid[10:, 1] = False
+        load.learn_fit(rows, scaled, valid, 20)
+    step = pd.Timedelta("1h").value
+    assert load.fit_.n_.max() == 0 and load.warm_share(step) == 0.0
+    valid[:] = True  # one RAT: every member on every row
+    for _ in range(200):
+        load.learn_fit(rows, rng.normal(3.0, 0.3, size=(20, 3)), valid, 20)
+    assert load.warm_share(step) == 1.0

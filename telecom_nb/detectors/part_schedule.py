@@ -63,6 +63,8 @@ PERSIST_STEP = pd.Timedelta("1h")
 #: 30-minute worlds found +55 events (partials) for +123 false rows; at 15 minutes the
 #: normal scale cost the lead's OSS world o303 +255 false rows for no event
 HELD_GAUSSIAN_STEP = pd.Timedelta(SIDED_STEP_NS, "ns")
+#: ... and the share of the fleet's sectors whose load fit must read (warm) for it
+HELD_WARM_SHARE = 0.5
 #: the views part's finest cadence: there a one-hour fault is one row, which the other parts
 #: read on one tick's evidence alone; finer, it found 1 event more for 17 false rows (30
 #: minutes, t3019) and 1 for ~130 (the simulator's 15 minutes, 10 days)
@@ -132,8 +134,19 @@ class PartSchedule:
         return self._fit_time - self.first_time_ >= RUN_AFTER
 
     def _held_gaussian(self) -> bool:
-        """Whether the held run reads the normal scale: :data:`HELD_GAUSSIAN_STEP` or slower."""
-        return self.features_.parts_[0].cadence_.step >= HELD_GAUSSIAN_STEP
+        """Whether the held run reads the normal scale: :data:`HELD_GAUSSIAN_STEP` or
+        slower, and the per-sector load fit reading on :data:`HELD_WARM_SHARE` of the fleet.
+
+        The normal scale is the load residual's own (white, normal on normal rows); where
+        the fit does not read, a dependent's run column holds its peer deviation instead,
+        heavy-tailed, and the normal scale read its normal busy hours as faults: on the
+        multi-RAT OSS worlds the load family spans KPIs no row has together (2G/3G traffic
+        beside LTE PRB), so the fit never learns, and part64's held run read the fallback
+        alone (``benchmarks/MEASURED.md`` sat66). There it keeps the tails' units."""
+        cadence = self.features_.parts_[0].cadence_
+        load = getattr(self.features_, "load_", None)
+        return (cadence.step >= HELD_GAUSSIAN_STEP and load is not None
+                and load.warm_share(cadence.step_ns) >= HELD_WARM_SHARE)
 
     def _held_run_columns(self) -> tuple[int, ...]:
         """The held run part's columns: the run columns of the load family's dependents

@@ -156,6 +156,11 @@ class LoadExplained:
         another set waits for :meth:`learn_fit` to start it anew)."""
         return self.ready and self.fit_.matches(self.family_, self.dependent_)
 
+    def warm_share(self, step_ns: int) -> float:
+        """The share of the fleet's sectors whose per-sector fit reads a dependent (0 when
+        it reads another family or dependents: it starts anew)."""
+        return self.fit_.warm_share(step_ns) if self._fit_reads() else 0.0
+
     def sharpen(self, rows: np.ndarray, z: np.ndarray, scaled: np.ndarray, valid: np.ndarray,
                 step_ns: int) -> np.ndarray:
         """``z`` after :meth:`adjust`, each dependent read against its own row's load

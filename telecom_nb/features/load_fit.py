@@ -106,6 +106,14 @@ class LoadFit:
         out.n_, out.abs_, out.m_ = (t[:, keep].copy() for t in (self.n_, self.abs_, self.m_))
         return out
 
+    def warm_share(self, step_ns: int) -> float:
+        """The share of the fleet's sectors on which the fit reads some dependent (as
+        :meth:`_warm`: :data:`MIN_N` residuals and :data:`WARM` of data time); 0 with none."""
+        if not len(self.n_) or not self.n_.shape[1]:
+            return 0.0
+        warm = (self.m_ >= MIN_N) & (self.n_ * step_ns >= WARM)
+        return float(warm.any(axis=1).mean())
+
     def _inputs(self, rows: np.ndarray, scaled: np.ndarray, valid: np.ndarray
                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """(rows with the whole family, x, y, which (row, dependent) have a value)."""
