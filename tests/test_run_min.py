@@ -311,7 +311,7 @@ def test_the_held_run_reads_the_normal_scale_at_30_minutes_or_slower_only():
 def _warm_load_fit(det, sectors: int, warm: int) -> None:
     """``det``'s load family (KPIs a, b; dependent c) with a per-sector fit warm on the
     first ``warm`` of ``sectors`` sectors."""
-    from telecom_nb.features.load_fit import LoadFit, MIN_N
+    from telecom_nb.features.load_fit import MIN_N, LoadFit
 
     load = det.features_.load_
     load.family_ = np.array([True, True, False])
