@@ -110,7 +110,11 @@ def test_the_detector_hears_an_incident_too_small_for_each_tick_and_the_hour():
                        np.r_[s[5 * 288 : start], s[start + 24 :]]))  # normal rows
     (peak, normal), (peak_off, normal_off) = scores
     assert peak > np.quantile(normal, 0.995)
-    assert peak_off < np.quantile(normal_off, 0.99)  # what the part adds
+    # what the part adds: without it the peak was under the normal rows' 99 % quantile
+    # (1.71 against 1.88); since cdn66 (detectors/corroborate.py) the normal rows' per-KPI
+    # shifts and records that the distances do not corroborate read 0 (q99 1.50), so the
+    # peak without the part clears it, and the part lifts it by 0.68 (1.71 -> 2.39)
+    assert np.quantile(normal_off, 0.99) < peak_off < peak - 0.5
 
 
 def test_a_checkpoint_restores_the_smoothed_state_exactly():

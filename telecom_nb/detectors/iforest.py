@@ -15,6 +15,7 @@ from telecom_nb.detectors.base import strongest
 from telecom_nb.detectors.calendar_params import CalendarParams
 from telecom_nb.detectors.calibration import SHOULDER, TailCalibrator
 from telecom_nb.detectors.calibration_sample import calibration_sample
+from telecom_nb.detectors.corroborate import corroborated
 from telecom_nb.detectors.crowd_rule import CrowdRule
 from telecom_nb.detectors.drift_part import DriftPart
 from telecom_nb.detectors.feature_tails import FeatureTails, continues
@@ -253,6 +254,15 @@ class IsolationForestDetector(CrowdRule, RatioSwitch, PartSchedule, CalendarPara
         if model.views is not None:  # a fleet's views part, read on its own null
             out = strongest(out, model.views(model.base(features), loads))
         return out
+
+    def _corroborated(self, fitted, x: np.ndarray, score: np.ndarray,
+                      records: np.ndarray | None, shift: np.ndarray | None
+                      ) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """One series of several KPIs: its records and shifts where the joint distances
+        corroborate them (:mod:`.corroborate`); a pool, a fleet, one KPI: as they are."""
+        if len(self.features_.registry) != 1 or not self._heavy_tails():
+            return records, shift
+        return corroborated(fitted.model, fitted.calibrator, x, score, records, shift)
 
     def _load_view(self, view) -> np.ndarray | None:
         """Each row's load against its sector's usual where the views part is fitted."""

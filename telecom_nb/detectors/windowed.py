@@ -100,6 +100,13 @@ class WindowedDetector(WindowParams, KpiBirths, RetrainJobs, RetrainTiming, Sile
         (:mod:`.zero_part`), already a score; None = none."""
         return None
 
+    def _corroborated(self, fitted: Fitted, x: np.ndarray, score: np.ndarray,
+                      records: np.ndarray | None, shift: np.ndarray | None
+                      ) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """The records and the shift part's score as the final score takes them (a
+        subclass may drop readings its other parts contradict: :mod:`.corroborate`)."""
+        return records, shift
+
     def _decision(self, fitted: Fitted | None, raw: np.ndarray | None,
                   score: np.ndarray) -> np.ndarray | None:
         """A verdict of the detector's own; None leaves it to the alarm stage's threshold.
@@ -208,9 +215,10 @@ class WindowedDetector(WindowParams, KpiBirths, RetrainJobs, RetrainTiming, Sile
             score = fitted.calibrator(raw)
             # the zero-run record (silence_part.py) and exact-zero states (zero_part.py)
             # are records too
-            records = strongest(self._record_score(fitted.model, x, loads), silence,
-                                self._zero_state_score(fitted.model, x, zeros))
-            shift = self._shift_score(fitted.model, x)
+            found, shift = self._corroborated(fitted, x, score,
+                                              self._record_score(fitted.model, x, loads),
+                                              self._shift_score(fitted.model, x))
+            records = strongest(found, silence, self._zero_state_score(fitted.model, x, zeros))
             score = strongest(score, records, shift)
             if routine is not None:
                 routine = routine & ~never_routine(score, records, shift)
