@@ -38,3 +38,27 @@ def test_a_kpi_followed_on_enough_cells_is_a_dependent_however_weak_its_fleet_r(
     assert not choose(r, signs, 0.15)[1].any()
     shares = np.array([0.0, 0.0, 0.0, CELL_SHARE, CELL_SHARE / 2])
     assert choose(r, signs, 0.15, cells=shares)[1].tolist() == [False] * 3 + [True, False]
+
+
+def test_the_cells_sums_round_trip_a_checkpoint_and_an_older_one_starts_them():
+    from telecom_nb.engine.snapshot import capture, restore
+    from telecom_nb.features.pipeline import KpiFeatures
+
+    def bound() -> KpiFeatures:
+        features = KpiFeatures()
+        features.bind(["RRC Users", "Latency (ms)"])
+        return features
+
+    features = bound()
+    cells = features.load_.cells_
+    assert cells is not None and cells.cols_.tolist() == [1]  # latency's bad side: up
+    cells.update(np.arange(3), np.ones((3, 2)), np.ones(3), np.ones((3, 2), dtype=bool), 3)
+    features.load_.late_[3] = 5.0
+    tree, arrays = capture(features)
+    same = restore(bound(), tree, arrays)
+    assert np.array_equal(same.load_.cells_.sums_, cells.sums_) and cells.sums_.any()
+    assert (same.load_.late_[3] == 5.0).all()
+    for name in ("cells_", "late_"):
+        del tree["attrs"]["load_"]["attrs"][name]
+    older = restore(bound(), tree, arrays)
+    assert not older.load_.cells_.sums_.size and not older.load_.late_.any()
