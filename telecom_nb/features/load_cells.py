@@ -25,9 +25,12 @@ from telecom_nb.sector_index import grow_rows
 CELL_R = 0.3
 #: ... and the KPI is read against the load when this share of the cells does
 CELL_SHARE = 0.1
-#: rows a cell needs before its r counts (three days of hourly data)
-CELL_N = 72.0
-#: cells with CELL_N rows before a share counts
+#: rows a cell needs before its r counts (four days of hourly data: a day's z move
+#: together, so fewer rows read r 0.3 by chance on too many cells)
+CELL_N = 96.0
+#: cells with CELL_N rows before a share counts, and at least half of those with any:
+#: the first cells to reach CELL_N are not the fleet (v3310 chose three KPIs at r ~0 on
+#: such a day)
 MIN_CELLS = 10
 
 
@@ -74,5 +77,6 @@ class LoadCells:
         follows = warm & (r * self.signs_[self.cols_] >= CELL_R)
         cells = warm.sum(axis=0)
         share = follows.sum(axis=0) / np.maximum(cells, 1)
-        out[self.cols_] = np.where(cells >= MIN_CELLS, share, 0.0)
+        enough = (cells >= MIN_CELLS) & (2 * cells >= (n > 0).sum(axis=0))
+        out[self.cols_] = np.where(enough, share, 0.0)
         return out

@@ -75,8 +75,9 @@ HOLD = 0.8
 #: and a choice on them took five dependents that left one by one for weeks
 LATE_NS = 7 * DAY_NS
 #: ... once they hold this much data time (a day or two of them read r 0.14-0.19 for
-#: KPIs at 0.09-0.11 a week on, and chose them for a day or two)
-LATE_READ_NS = 3 * DAY_NS
+#: KPIs at 0.09-0.11 a week on, and chose them for a day or two), as the cells' do
+#: (:data:`~telecom_nb.features.load_cells.CELL_N` hourly rows)
+LATE_READ_NS = 4 * DAY_NS
 #: the load family: KPIs linked by a correlation of their z of at least FAMILY_R ...
 FAMILY_R = 0.5
 #: ... at least this many of them
