@@ -25,7 +25,8 @@ def test_a_kpi_that_follows_the_load_on_its_hot_cells_only_is_counted_by_them():
     assert 0.2 <= shares[0] <= 0.35 and shares[1] == 0.0 and shares[2] == 0.0
     young = LoadCells(np.array([1.0, -1.0, 0.0]))
     young.update(rows, z, load, np.ones((n, 3), dtype=bool), n)
-    assert not young.shares(3).any()  # a cell's r counts from CELL_N rows
+    assert np.isnan(young.shares(3)[:2]).all()  # a cell's r counts from CELL_N rows
+    assert young.shares(3)[2] == 0.0  # no bad side
 
 
 def test_a_kpi_followed_on_enough_cells_is_a_dependent_however_weak_its_fleet_r():
@@ -38,6 +39,10 @@ def test_a_kpi_followed_on_enough_cells_is_a_dependent_however_weak_its_fleet_r(
     assert not choose(r, signs, 0.15)[1].any()
     shares = np.array([0.0, 0.0, 0.0, CELL_SHARE, CELL_SHARE / 2])
     assert choose(r, signs, 0.15, cells=shares)[1].tolist() == [False] * 3 + [True, False]
+    unknown = np.array([0.0, 0.0, 0.0, np.nan, np.nan])
+    held = np.array([False, False, False, True, False])
+    assert choose(r, signs, 0.15, held=held, cells=unknown)[1].tolist() == [False] * 3 + [
+        True, False]  # held while its cells are not known yet; never chosen by that
 
 
 def test_the_cells_sums_round_trip_a_checkpoint_and_an_older_one_starts_them():

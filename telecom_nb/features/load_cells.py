@@ -62,9 +62,11 @@ class LoadCells:
 
     def shares(self, n_kpis: int) -> np.ndarray:
         """(KPIs,) the share of the cells with :data:`CELL_N` rows whose r with their load
-        points to the KPI's bad side by :data:`CELL_R`; 0 with fewer than
-        :data:`MIN_CELLS` such cells, or no bad side."""
+        points to the KPI's bad side by :data:`CELL_R`; 0 for no bad side; NaN (not known
+        yet) with fewer than :data:`MIN_CELLS` such cells or under half of those with rows
+        (a KPI missing on idle rows, a latency, warms later than the others)."""
         out = np.zeros(n_kpis)
+        out[self.cols_] = np.nan
         if not len(self.sums_) or not len(self.cols_):
             return out
         xy, x, xx, y, yy, n = (self.sums_[:, i] for i in range(6))
@@ -78,5 +80,5 @@ class LoadCells:
         cells = warm.sum(axis=0)
         share = follows.sum(axis=0) / np.maximum(cells, 1)
         enough = (cells >= MIN_CELLS) & (2 * cells >= (n > 0).sum(axis=0))
-        out[self.cols_] = np.where(enough, share, 0.0)
+        out[self.cols_] = np.where(enough, share, np.nan)
         return out

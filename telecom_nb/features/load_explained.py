@@ -134,7 +134,9 @@ def choose(r: np.ndarray, signs: np.ndarray | None = None, bad_r: float = BAD_R,
     ``HOLD x bad_r``. None: every KPI by ``|r|`` alone. ``family``: the load family if
     already read (from other rows' r), else ``r``'s. ``cells`` (KPIs,): the share of the
     cells on which the KPI follows the load to its bad side (:mod:`.load_cells`): from
-    ``CELL_SHARE`` a KPI with a side is read however weak its fleet r."""
+    ``CELL_SHARE`` a KPI with a side is read however weak its fleet r, and a held one stays
+    while its share is not known yet (NaN): leaving for a day and coming back restarts
+    the load fit."""
     family = load_family(r) if family is None else family
     seen = family[None, :] & (r != 0.0)
     with np.errstate(invalid="ignore"):
@@ -145,7 +147,9 @@ def choose(r: np.ndarray, signs: np.ndarray | None = None, bad_r: float = BAD_R,
     else:
         bad = signs * mean_r
         kept = np.zeros(len(r), dtype=bool) if held is None else held
-        by_cells = np.zeros(len(r), dtype=bool) if cells is None else cells >= CELL_SHARE
+        by_cells = np.zeros(len(r), dtype=bool)
+        if cells is not None:
+            by_cells = (np.nan_to_num(cells) >= CELL_SHARE) | (kept & np.isnan(cells))
         chosen = np.where(signs != 0.0,
                           (bad >= bad_r) | (kept & (bad >= HOLD * bad_r)) | by_cells,
                           mean_abs >= MIN_R)
