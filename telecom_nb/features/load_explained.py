@@ -198,10 +198,11 @@ class LoadExplained:
         #: the load family's KPIs, and the KPIs read against its median z
         self.family_ = np.zeros(k, dtype=bool)
         self.dependent_ = np.zeros(k, dtype=bool)
-        #: the dependents the held run reads against the load: those chosen on the late
-        #: rows' r, or by ``|r| >= MIN_R`` (a drop rate chosen on the first week's inflated r
-        #: and held for its first days led 12-19 false held runs on days 8-12: v3310, v3312)
-        self.held_read_ = np.zeros(k, dtype=bool)
+        #: the dependents only learned, not read against the load yet: chosen on the first
+        #: days' r by their bad side alone (not ``|r| >= MIN_R``), until the late rows' r
+        #: is read (a drop rate chosen on the first week's inflated r led 12-19 false held
+        #: runs on days 8-12: v3310, v3312); a latency confirmed then finds its fit warm
+        self.young_ = np.zeros(k, dtype=bool)
         #: per sector x (dependent KPI, bin) flattened: sum of z, sum of |residual|,
         #: samples (dependents only: 100k sectors x 20 KPIs x 10 bins would be 480 MB)
         self.sum_ = np.zeros((0, 0))
@@ -213,7 +214,7 @@ class LoadExplained:
         self.cells_ = None if self.signs_ is None else LoadCells(self.signs_)
 
     #: state newer than some checkpoints: derived by :meth:`derive_added_state`
-    _state_added: tuple[str, ...] = ("fit_", "late_", "cells_", "held_read_")
+    _state_added: tuple[str, ...] = ("fit_", "late_", "cells_", "young_")
 
     def derive_added_state(self, names: tuple[str, ...] | list[str]) -> None:
         """A checkpoint from before the per-sector load fit: it starts afresh."""
@@ -221,8 +222,8 @@ class LoadExplained:
             self.fit_ = LoadFit(np.zeros_like(self.family_), np.zeros_like(self.dependent_))
         if "late_" in names:  # ... and from before the late rows' sums: they start now
             self.late_ = np.zeros_like(self.cross_)
-        if "held_read_" in names:
-            self.held_read_ = self.dependent_.copy()
+        if "young_" in names:
+            self.young_ = np.zeros_like(self.dependent_)
         if "cells_" in names:
             self.cells_ = None if self.signs_ is None else LoadCells(self.signs_)
 
@@ -241,7 +242,14 @@ class LoadExplained:
         (:mod:`~telecom_nb.features.load_fit`); ``scaled``: the KPIs' scaled values."""
         if not self._fit_reads():
             return z
-        return self.fit_.sharpen(rows, z, scaled, valid, step_ns)
+        return self._unread(z, self.fit_.sharpen(rows, z, scaled, valid, step_ns))
+
+    def _unread(self, z: np.ndarray, out: np.ndarray) -> np.ndarray:
+        """``out`` with the columns of the dependents not read yet (``young_``) as in ``z``."""
+        unread = np.flatnonzero(self.dependent_ & self.young_)
+        if len(unread):
+            out[:, unread] = z[:, unread]
+        return out
 
     def residual(self, rows: np.ndarray, scaled: np.ndarray, valid: np.ndarray, step_ns: int
                  ) -> np.ndarray | None:
@@ -261,8 +269,8 @@ class LoadExplained:
         (``benchmarks/MEASURED.md`` part64: most of the gaussian held run's new false rows
         read residuals of median +1.3)."""
         out = self.residual(rows, scaled, valid, step_ns)
-        if out is not None and not self.held_read_[self.dependent_].all():
-            out[:, ~self.held_read_] = np.nan  # a young choice's: not yet (``held_read_``)
+        if out is not None and self.young_.any():
+            out[:, self.young_] = np.nan  # a young choice's: not yet (``young_``)
         if out is None or step_ns < SIDED_STEP_NS:  # finer: both sides (:data:`SIDED_STEP_NS`)
             return out
         side = np.sign(correlations(*self.cross_)[:, self.family_].mean(axis=1))
@@ -324,7 +332,7 @@ class LoadExplained:
         kept = side * np.clip(side * (dz - mean), 0.0, np.abs(dz))  # never past 0 or amplified
         out = z.copy()
         out[:, dep] = np.where(ok, kept / np.clip(sd, S_MIN, S_MAX), dz)
-        return out
+        return self._unread(z, out)
 
     def update(
         self, rows: np.ndarray, z: np.ndarray, valid: np.ndarray, now_ns: np.ndarray, n_rows: int
@@ -416,7 +424,7 @@ class LoadExplained:
         self.sum_, self.abs_, self.cnt_ = tables
         self.family_, self.dependent_ = family, dependent
         plain = choose(correlations(*self.cross_), family=family)[1]  # |r| on all rows
-        self.held_read_ = dependent & (plain | (now - self.first_ns_ >= LATE_NS + LATE_READ_NS))
+        self.young_ = dependent & ~(plain | (now - self.first_ns_ >= LATE_NS + LATE_READ_NS))
         self.chosen_ns_ = now
 
     def _grow(self, n_rows: int) -> None:
