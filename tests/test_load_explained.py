@@ -169,3 +169,26 @@ def choose_all_rows_would_keep_it(model: LoadExplained) -> bool:
     from telecom_nb.features.load_explained import correlations
 
     return bool(choose(correlations(*model.cross_))[1][2])
+
+
+def test_a_dependent_chosen_on_the_first_days_by_its_bad_side_is_learned_not_read():
+    """KPI 2 (bad side up) follows the users weakly (r ~0.2): chosen on day 1 by its bad
+    side alone it is learned but not read (``young_``: its z left as it is) until the late
+    rows' r confirms it; throughput (``|r| >= MIN_R``) is read all along."""
+    rng = np.random.default_rng(4)
+    n = 50
+    model = LoadExplained(5, np.array([0.0, -1.0, 1.0, 0.0, 0.0]))
+    rows, valid = np.arange(n), np.ones((n, 5), dtype=bool)
+    young = {}
+    for t in range(96 * 12):
+        z = _fleet_z(rng, n)
+        z[:, 2] = 0.15 * z[:, 0] + rng.normal(0.0, 1.0, n)
+        model.update(rows, z, valid, np.full(n, t * (DAY_NS // 96)), n)
+        young[t // 96] = model.young_.copy()
+        if t == 96 * 3:
+            crowd = np.array([[3.5, -5.0, 6.0, 3.0, 3.0]])
+            out = model.adjust(np.arange(1), crowd, np.ones((1, 5), dtype=bool))
+            assert out[0, 2] == 6.0 and abs(out[0, 1]) < 2.0
+    assert model.dependent_[[1, 2]].all()
+    assert young[3].tolist() == [False, False, True, False, False]
+    assert not young[11].any()
