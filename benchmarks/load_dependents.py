@@ -34,8 +34,8 @@ def override(min_r: float, only: tuple[int, ...] | None, names: list[str]) -> No
     chosen = load_explained.choose
     printed: set[tuple[tuple[int, ...], tuple[int, ...]]] = set()
 
-    def choose(r: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        family, dependent = chosen(r)
+    def choose(r: np.ndarray, *args, **kwargs) -> tuple[np.ndarray, np.ndarray]:
+        family, dependent = chosen(r, *args, **kwargs)
         if only is not None:
             dependent = dependent & np.isin(np.arange(len(dependent)), only)
         key = (tuple(np.flatnonzero(family)), tuple(np.flatnonzero(dependent)))

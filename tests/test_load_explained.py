@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
-from telecom_nb.features.load_explained import LoadExplained, choose
+from telecom_nb.features.load_explained import LoadExplained, bad_signs, choose
 from telecom_nb.features.pipeline import KpiFeatures
 from telecom_nb.features.time_slots import DAY_NS
 
@@ -106,3 +107,88 @@ def test_a_load_fit_round_trips_a_checkpoint_and_an_older_one_starts_it_afresh()
     del tree["attrs"]["load_"]["attrs"]["fit_"]
     older = restore(_bound(), tree, arrays)
     assert isinstance(older.load_.fit_, LoadFit) and not older.load_.fit_.n_.size
+
+
+def test_a_dependent_is_chosen_on_its_bad_side_and_held():
+    """KPIs 0-2 are the load; 3 a latency (bad up) at r +0.18, 4 an unavailability (bad up)
+    at r -0.4 (its outages), 5 a throughput (bad down) at -0.18, 6 a volume (no bad side) at
+    +0.18: the bad-side r chooses 3 and 5 at ``bad_r`` 0.15, never 4; the name-blind |r|
+    rule (``signs`` None) chooses only 4. Once chosen, 3 stays at r 0.13 (``HOLD``) but
+    leaves when its r turns to its good side."""
+    def corr(lat: float) -> np.ndarray:
+        r = np.zeros((7, 7))
+        r[:3, :3] = 0.8
+        for j, v in ((3, lat), (4, -0.4), (5, -0.18), (6, 0.18)):
+            r[j, :3] = r[:3, j] = v
+        np.fill_diagonal(r, 0.0)
+        return r
+
+    signs = np.array([0.0, 0.0, 0.0, 1.0, 1.0, -1.0, 0.0])
+    _, dependent = choose(corr(0.18), signs, 0.15)
+    assert dependent.tolist() == [False, False, False, True, False, True, False]
+    assert choose(corr(0.18))[1].tolist() == [False] * 4 + [True, False, False]
+    assert not choose(corr(0.13), signs, 0.15)[1][3]  # a new KPI needs bad_r ...
+    assert choose(corr(0.13), signs, 0.15, held=dependent)[1][3]  # ... a held one less
+    assert not choose(corr(-0.13), signs, 0.15, held=dependent)[1][3]
+    assert bad_signs(["Latency (ms)", "Cell Unavailability (s)", "DL Throughput (Mbps)",
+                      "RRC Users", "UL RSSI (dBm)"], {"UL RSSI (dBm)": "up"}).tolist() == [
+        1.0, 1.0, -1.0, 0.0, 1.0]
+
+
+def test_load_bad_r_is_a_validated_feature_parameter():
+    features = KpiFeatures(load_bad_r=0.2)
+    assert features.load_bad_r == 0.2
+    with pytest.raises(Exception, match="load_bad_r"):
+        KpiFeatures(load_bad_r=1.5)
+
+
+def test_the_dependents_are_chosen_on_the_rows_after_the_first_week():
+    """KPI 2 follows the users in the first week only (a young seasonal part's z share the
+    day's load swing, lat65): on all rows its r stays ~0.3 after twelve days, yet the choice
+    reads the rows from ``LATE_NS`` on (once ``LATE_READ_NS`` of them are in), where it is
+    unrelated: it leaves. Throughput, linked
+    all along, stays; the family is the same."""
+    rng = np.random.default_rng(2)
+    n, model = 50, LoadExplained(5)
+    rows, valid = np.arange(n), np.ones((n, 5), dtype=bool)
+    chosen = {}
+    for t in range(96 * 12):
+        z = _fleet_z(rng, n)
+        if t < 96 * 7:
+            z[:, 2] = 0.35 * z[:, 0] + rng.normal(0.0, 1.0, n)
+        model.update(rows, z, valid, np.full(n, t * (DAY_NS // 96)), n)
+        chosen[t // 96] = model.dependent_.copy()
+    assert chosen[5].tolist() == [False, True, True, False, False]  # the first week's
+    assert chosen[9].tolist() == [False, True, True, False, False]  # too few late rows
+    assert chosen[11].tolist() == [False, True, False, False, False]
+    assert model.family_.tolist() == [True, False, False, True, True]
+    assert choose_all_rows_would_keep_it(model)
+
+
+def choose_all_rows_would_keep_it(model: LoadExplained) -> bool:
+    from telecom_nb.features.load_explained import correlations
+
+    return bool(choose(correlations(*model.cross_))[1][2])
+
+
+def test_a_dependent_chosen_on_the_first_days_by_its_bad_side_is_learned_not_read():
+    """KPI 2 (bad side up) follows the users weakly (r ~0.2): chosen on day 1 by its bad
+    side alone it is learned but not read (``young_``: its z left as it is) until the late
+    rows' r confirms it; throughput (``|r| >= MIN_R``) is read all along."""
+    rng = np.random.default_rng(4)
+    n = 50
+    model = LoadExplained(5, np.array([0.0, -1.0, 1.0, 0.0, 0.0]))
+    rows, valid = np.arange(n), np.ones((n, 5), dtype=bool)
+    young = {}
+    for t in range(96 * 12):
+        z = _fleet_z(rng, n)
+        z[:, 2] = 0.15 * z[:, 0] + rng.normal(0.0, 1.0, n)
+        model.update(rows, z, valid, np.full(n, t * (DAY_NS // 96)), n)
+        young[t // 96] = model.young_.copy()
+        if t == 96 * 3:
+            crowd = np.array([[3.5, -5.0, 6.0, 3.0, 3.0]])
+            out = model.adjust(np.arange(1), crowd, np.ones((1, 5), dtype=bool))
+            assert out[0, 2] == 6.0 and abs(out[0, 1]) < 2.0
+    assert model.dependent_[[1, 2]].all()
+    assert young[3].tolist() == [False, False, True, False, False]
+    assert not young[11].any()

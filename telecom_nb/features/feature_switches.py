@@ -7,7 +7,7 @@ kept apart from the pipeline's workings, as the detectors keep theirs
 
 from __future__ import annotations
 
-from traitlets import Bool, HasTraits, Int, validate
+from traitlets import Bool, Float, HasTraits, Int, validate
 
 from telecom_nb.features.time_slots import TimeZone
 from telecom_nb.params import check_range, param_trait
@@ -46,9 +46,18 @@ class FeatureSwitches(HasTraits):
     load = param_trait(Bool(True, help=(
         "a fleet: a KPI that falls when another rises (throughput under a crowd) is read "
         "on what that load's deviation does not explain, per sector")))
+    load_bad_r = param_trait(Float(0.15, help=(
+        "a fleet: a KPI with a known bad side is read against the load when its mean r with "
+        "the load's KPIs points to that side by this much (a latency rising, a throughput "
+        "falling with load; kept while it stays on that side); others need |r| 0.25")))
     recurrence = param_trait(Bool(True, help=(
         "a few series: an excursion that came back at the same time of day on earlier "
         "days (a scheduled job) reads as ordinary noise; only what goes beyond it counts")))
+
+    @validate("load_bad_r")
+    def _v_load_bad_r(self, proposal):
+        check_range("load_bad_r", proposal["value"], 0.0, 1.0)
+        return proposal["value"]
 
     @validate("slots_per_day")
     def _v_slots(self, proposal):

@@ -11,10 +11,18 @@ Learned from data, no KPI names: over the fleet's rows, the "load family" is the
 group of KPIs whose seasonal z move together (users, setups, PRB, volume: r >= 0.5, at
 least 3), and a row's load is its family members' median z (interference lifts PRB alone
 and barely moves it; a crowd lifts them all). Every other KPI whose mean |r| with the
-members is at least ``MIN_R`` (either sign: a throughput falls, a latency or an uplink
-noise rises) is read against it; the family's own KPIs never are (a crowd, a saturation
-keep their evidence). Only a load above usual (family median z >= ``BUSY``) explains:
-a wrong parameter that drops a cell's users does not excuse its volume dropping with them.
+members is at least ``MIN_R`` (either sign: a traffic count with no bad side) is read
+against it -- or, for a KPI with a known bad side, whose r points to that side (a throughput
+falls, a latency rises as load rises) by ``bad_r`` (0.15; never against it: an
+unavailability's r is its outages'), or which follows the load that way on ``CELL_SHARE``
+of the cells (:mod:`~telecom_nb.features.load_cells`: a vendor world's latency follows
+load on its hot cells only, fleet r ~0.13, yet there the load hides x4-7 spikes). The r
+are the rows' after the first week (``LATE_NS``: before it they are inflated, and a choice
+on them took dependents that left one by one, lat65); once chosen a dependent is kept while
+its r stays on its bad side by ``HOLD`` x ``bad_r``; the family's own KPIs never are (a
+crowd, a saturation keep their evidence). Only a load above usual (family median z >=
+``BUSY``) explains: a wrong parameter that drops a cell's users does not excuse its volume
+dropping with them.
 Per sector, dependent KPI and bin of the load, a running mean of the dependent's z and of
 its absolute residual (a warm bin does not learn rows beyond ``GATE`` residual spreads: a
 fault's), shrunk toward 0 and 1 while young: nothing is borrowed from other sectors, so a
@@ -31,11 +39,15 @@ load is 1 in ~200 of its slot's normal rows but 1 in 2,000-5,000 of its load's.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 import numpy as np
 
+from telecom_nb.features.load_cells import CELL_SHARE, LoadCells
 from telecom_nb.features.load_fit import LoadFit
 from telecom_nb.features.time_slots import DAY_NS
 from telecom_nb.sector_index import grow_rows, known_rows
+from telecom_nb.sources.kpiinfo import bad_direction
 
 #: bin edges on the load family's median seasonal z (a crowd reads +1.5 to +5)
 EDGES = np.array([-2.0, -1.0, -0.5, 0.5, 1.0, 1.5, 2.0, 3.0, 4.5])
@@ -51,6 +63,21 @@ BUSY = 0.5
 SIDED_STEP_NS = 30 * 60 * 10**9
 #: a KPI is read against the load family when its mean |r| with the members is MIN_R+
 MIN_R = 0.25
+#: ... or, with a known bad side, when its mean r points there by this much (the default of
+#: the features' ``load_bad_r``)
+BAD_R = 0.15
+#: ... and, once chosen, is kept while it points there by HOLD x that (the daily re-choice
+#: flipping a latency at r 0.15-0.2 in and out lost its bins and partial degradations)
+HOLD = 0.8
+#: the choice reads the correlations of the rows this long after the first (where they hold
+#: ``MIN_PAIRS``): a young seasonal part's z share the whole day's load swing, so the first
+#: week's r are inflated (lat65: CQI 0.23 on day 1, 0.10 by week 5; drop rate 0.19 -> 0.08),
+#: and a choice on them took five dependents that left one by one for weeks
+LATE_NS = 7 * DAY_NS
+#: ... once they hold this much data time (a day or two of them read r 0.14-0.19 for
+#: KPIs at 0.09-0.11 a week on, and chose them for a day or two), as the cells' do
+#: (:data:`~telecom_nb.features.load_cells.CELL_N` hourly rows)
+LATE_READ_NS = 4 * DAY_NS
 #: the load family: KPIs linked by a correlation of their z of at least FAMILY_R ...
 FAMILY_R = 0.5
 #: ... at least this many of them
@@ -96,14 +123,44 @@ def correlations(
     return r
 
 
-def choose(r: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def choose(r: np.ndarray, signs: np.ndarray | None = None, bad_r: float = BAD_R,
+           held: np.ndarray | None = None, family: np.ndarray | None = None,
+           cells: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(the load family, the KPIs read against it): outside the family, a KPI whose mean
-    |r| with the family's members (those it shares rows with) is at least ``MIN_R``."""
-    family = load_family(r)
+    |r| with the family's members (those it shares rows with) is at least ``MIN_R``.
+    ``signs`` (KPIs,): +1 where a rise is the KPI's bad side, -1 a fall, 0 unknown; a KPI
+    with a side is read when its mean signed r points there by ``bad_r`` (never against
+    it: an unavailability's r is its outages'), or, if ``held`` (the dependents so far), by
+    ``HOLD x bad_r``. None: every KPI by ``|r|`` alone. ``family``: the load family if
+    already read (from other rows' r), else ``r``'s. ``cells`` (KPIs,): the share of the
+    cells on which the KPI follows the load to its bad side (:mod:`.load_cells`): from
+    ``CELL_SHARE`` a KPI with a side is read however weak its fleet r, and a held one stays
+    while its share is not known yet (NaN): leaving for a day and coming back restarts
+    the load fit."""
+    family = load_family(r) if family is None else family
     seen = family[None, :] & (r != 0.0)
     with np.errstate(invalid="ignore"):
-        mean_r = np.where(seen, np.abs(r), 0.0).sum(axis=1) / seen.sum(axis=1)
-    return family, ~family & (np.nan_to_num(mean_r) >= MIN_R) & family.any()
+        mean_r = np.nan_to_num(np.where(seen, r, 0.0).sum(axis=1) / seen.sum(axis=1))
+        mean_abs = np.nan_to_num(np.where(seen, np.abs(r), 0.0).sum(axis=1) / seen.sum(axis=1))
+    if signs is None:
+        chosen = mean_abs >= MIN_R
+    else:
+        bad = signs * mean_r
+        kept = np.zeros(len(r), dtype=bool) if held is None else held
+        by_cells = np.zeros(len(r), dtype=bool)
+        if cells is not None:
+            by_cells = (np.nan_to_num(cells) >= CELL_SHARE) | (kept & np.isnan(cells))
+        chosen = np.where(signs != 0.0,
+                          (bad >= bad_r) | (kept & (bad >= HOLD * bad_r)) | by_cells,
+                          mean_abs >= MIN_R)
+    return family, ~family & chosen & family.any()
+
+
+def bad_signs(kpis: Sequence[str], declared: Mapping[str, str] | None = None) -> np.ndarray:
+    """(KPIs,) +1 where a KPI's bad side is up, -1 down, 0 both (``declared``'s sides, else
+    the name's: :func:`~telecom_nb.sources.kpiinfo.bad_direction`)."""
+    sides = [(declared or {}).get(k) or bad_direction(k) for k in kpis]
+    return np.array([{"up": 1.0, "down": -1.0}.get(s, 0.0) for s in sides])
 
 
 def load_family(r: np.ndarray) -> np.ndarray:
@@ -122,15 +179,30 @@ def load_family(r: np.ndarray) -> np.ndarray:
 class LoadExplained:
     """Per sector x KPI x load bin: the KPI's usual z and residual spread at that load."""
 
-    def __init__(self, n_kpis: int) -> None:
+    #: KPIs' bad sides (:func:`bad_signs`) and the bad-side r that makes a dependent;
+    #: None (a checkpoint from before them): every KPI by ``|r|`` at ``MIN_R``
+    signs_: np.ndarray | None = None
+    bad_r_: float = BAD_R
+
+    def __init__(self, n_kpis: int, signs: np.ndarray | None = None, bad_r: float = BAD_R
+                 ) -> None:
         k = n_kpis
+        self.signs_ = None if signs is None else np.asarray(signs, dtype=np.float64)
+        self.bad_r_ = float(bad_r)
         #: the fleet's z products, sums, squares and rows, over rows where both have a value
         self.cross_ = np.zeros((4, k, k))
+        #: ... the same over the rows from ``LATE_NS`` after the first (the choice's)
+        self.late_ = np.zeros((4, k, k))
         self.first_ns_ = _NONE
         self.chosen_ns_ = _NONE
         #: the load family's KPIs, and the KPIs read against its median z
         self.family_ = np.zeros(k, dtype=bool)
         self.dependent_ = np.zeros(k, dtype=bool)
+        #: the dependents only learned, not read against the load yet: chosen on the first
+        #: days' r by their bad side alone (not ``|r| >= MIN_R``), until the late rows' r
+        #: is read (a drop rate chosen on the first week's inflated r led 12-19 false held
+        #: runs on days 8-12: v3310, v3312); a latency confirmed then finds its fit warm
+        self.young_ = np.zeros(k, dtype=bool)
         #: per sector x (dependent KPI, bin) flattened: sum of z, sum of |residual|,
         #: samples (dependents only: 100k sectors x 20 KPIs x 10 bins would be 480 MB)
         self.sum_ = np.zeros((0, 0))
@@ -138,14 +210,22 @@ class LoadExplained:
         self.cnt_ = np.zeros((0, 0))
         #: per sector, each dependent against its own row's load (started with a family)
         self.fit_ = LoadFit(self.family_, self.dependent_)
+        #: per cell, which KPIs with a bad side follow its own load (none: no sides known)
+        self.cells_ = None if self.signs_ is None else LoadCells(self.signs_)
 
     #: state newer than some checkpoints: derived by :meth:`derive_added_state`
-    _state_added: tuple[str, ...] = ("fit_",)
+    _state_added: tuple[str, ...] = ("fit_", "late_", "cells_", "young_")
 
     def derive_added_state(self, names: tuple[str, ...] | list[str]) -> None:
         """A checkpoint from before the per-sector load fit: it starts afresh."""
         if "fit_" in names:
             self.fit_ = LoadFit(np.zeros_like(self.family_), np.zeros_like(self.dependent_))
+        if "late_" in names:  # ... and from before the late rows' sums: they start now
+            self.late_ = np.zeros_like(self.cross_)
+        if "young_" in names:
+            self.young_ = np.zeros_like(self.dependent_)
+        if "cells_" in names:
+            self.cells_ = None if self.signs_ is None else LoadCells(self.signs_)
 
     @property
     def ready(self) -> bool:
@@ -167,7 +247,14 @@ class LoadExplained:
         (:mod:`~telecom_nb.features.load_fit`); ``scaled``: the KPIs' scaled values."""
         if not self._fit_reads():
             return z
-        return self.fit_.sharpen(rows, z, scaled, valid, step_ns)
+        return self._unread(z, self.fit_.sharpen(rows, z, scaled, valid, step_ns))
+
+    def _unread(self, z: np.ndarray, out: np.ndarray) -> np.ndarray:
+        """``out`` with the columns of the dependents not read yet (``young_``) as in ``z``."""
+        unread = np.flatnonzero(self.dependent_ & self.young_)
+        if len(unread):
+            out[:, unread] = z[:, unread]
+        return out
 
     def residual(self, rows: np.ndarray, scaled: np.ndarray, valid: np.ndarray, step_ns: int
                  ) -> np.ndarray | None:
@@ -187,6 +274,8 @@ class LoadExplained:
         (``benchmarks/MEASURED.md`` part64: most of the gaussian held run's new false rows
         read residuals of median +1.3)."""
         out = self.residual(rows, scaled, valid, step_ns)
+        if out is not None and self.young_.any():
+            out[:, self.young_] = np.nan  # a young choice's: not yet (``young_``)
         if out is None or step_ns < SIDED_STEP_NS:  # finer: both sides (:data:`SIDED_STEP_NS`)
             return out
         side = np.sign(correlations(*self.cross_)[:, self.family_].mean(axis=1))
@@ -204,13 +293,19 @@ class LoadExplained:
                          or LoadFit(self.family_, self.dependent_))
         self.fit_.update(rows, scaled, valid, n_rows)
 
-    def _cells(self, z: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(rows x dependents) flat (dependent, bin) cell of each row's dependent KPIs on
-        the family's median z, and which are read (a value, the row with a member's)."""
+    def _load(self, z: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(each row's load: the family's median z, 0 without a member's value; which rows
+        have one)."""
         fam = np.where(valid[:, self.family_], z[:, self.family_], np.nan)
         some = np.isfinite(fam).any(axis=1)
         with np.errstate(all="ignore"):
             load = np.where(some, np.nanmedian(np.where(some[:, None], fam, 0.0), axis=1), 0.0)
+        return load, some
+
+    def _cells(self, z: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(rows x dependents) flat (dependent, bin) cell of each row's dependent KPIs on
+        the family's median z, and which are read (a value, the row with a member's)."""
+        load, some = self._load(z, valid)
         dep = self.dependent_
         cells = np.arange(int(dep.sum()))[None, :] * N_BINS + load_bins(load)[:, None]
         return cells, valid[:, dep] & (some & (load >= BUSY))[:, None]
@@ -242,7 +337,7 @@ class LoadExplained:
         kept = side * np.clip(side * (dz - mean), 0.0, np.abs(dz))  # never past 0 or amplified
         out = z.copy()
         out[:, dep] = np.where(ok, kept / np.clip(sd, S_MIN, S_MAX), dz)
-        return out
+        return self._unread(z, out)
 
     def update(
         self, rows: np.ndarray, z: np.ndarray, valid: np.ndarray, now_ns: np.ndarray, n_rows: int
@@ -254,14 +349,25 @@ class LoadExplained:
         kz = np.clip(z[:, :k], -Z_LEARN, Z_LEARN)
         m = valid.astype(np.float64)
         zv = np.where(valid, np.clip(kz, -Z_CORR, Z_CORR), 0.0)
-        self.cross_ += np.stack([zv.T @ zv, zv.T @ m, (zv * zv).T @ m, m.T @ m])
+        sums = np.stack([zv.T @ zv, zv.T @ m, (zv * zv).T @ m, m.T @ m])
+        self.cross_ += sums
         now = int(now_ns.max())
         if self.first_ns_ == _NONE:
             self.first_ns_ = int(now_ns.min())
+        late = now_ns - self.first_ns_ >= LATE_NS
+        if late.all():
+            self.late_ += sums
+        elif late.any():  # a batch across the line: its late rows only
+            zl, ml = zv[late], m[late]
+            self.late_ += np.stack([zl.T @ zl, zl.T @ ml, (zl * zl).T @ ml, ml.T @ ml])
         if now - self.first_ns_ >= DAY_NS and (
             self.chosen_ns_ == _NONE or now - self.chosen_ns_ >= DAY_NS
         ):
             self._choose(now)
+        if self.cells_ is not None and self.family_.any() and late.any():
+            zc = np.clip(kz, -Z_CORR, Z_CORR)
+            load, some = self._load(zc, valid)
+            self.cells_.update(rows, zc, load, valid[:, :k] & (some & late)[:, None], n_rows)
         if not self.ready:
             return
         self._grow(n_rows)
@@ -289,10 +395,25 @@ class LoadExplained:
         np.add.at(a, at, av)
         np.add.at(n, at, 1.0)
 
+    def choice_r(self, now: int) -> np.ndarray:
+        """The correlations the choice reads: the late rows' (:data:`LATE_NS`) from
+        :data:`LATE_READ_NS` of them on, where a pair has ``MIN_PAIRS``; else all rows'."""
+        r = correlations(*self.cross_)
+        if now - self.first_ns_ < LATE_NS + LATE_READ_NS:
+            return r
+        late = self.late_[3] >= MIN_PAIRS
+        return np.where(late, correlations(*self.late_), r) if late.any() else r
+
     def _choose(self, now: int) -> None:
         """Re-read the family and its dependents; on a new family every bin starts afresh,
         else a KPI that becomes a dependent does."""
-        family, dependent = choose(correlations(*self.cross_))
+        family = load_family(correlations(*self.cross_))  # all rows': a family is strong
+        held = self.dependent_ if (family == self.family_).all() else None
+        if self.cells_ is not None and held is None:  # a new family: another load
+            self.cells_.reset()
+        shares = None if self.cells_ is None else self.cells_.shares(len(family))
+        family, dependent = choose(self.choice_r(now), self.signs_, self.bad_r_, held, family,
+                                   shares)
         kept = dependent & self.dependent_ if (family == self.family_).all() else family & False
         old = np.cumsum(self.dependent_) - 1  # each old dependent's block
         new = np.cumsum(dependent) - 1
@@ -307,6 +428,8 @@ class LoadExplained:
             tables.append(fresh)
         self.sum_, self.abs_, self.cnt_ = tables
         self.family_, self.dependent_ = family, dependent
+        plain = choose(correlations(*self.cross_), family=family)[1]  # |r| on all rows
+        self.young_ = dependent & ~(plain | (now - self.first_ns_ >= LATE_NS + LATE_READ_NS))
         self.chosen_ns_ = now
 
     def _grow(self, n_rows: int) -> None:

@@ -26,7 +26,7 @@ from telecom_nb.features.holiday_params import HolidayParams
 from telecom_nb.features.learn_steps import LearnSteps
 from telecom_nb.features.level_record import LevelRecord
 from telecom_nb.features.level_shift import LevelShift
-from telecom_nb.features.load_explained import LoadExplained
+from telecom_nb.features.load_explained import LoadExplained, bad_signs
 from telecom_nb.features.load_views import LoadViews
 from telecom_nb.features.part_params import PartParams
 from telecom_nb.features.peers import PeerComparison
@@ -88,9 +88,14 @@ class KpiFeatures(LearnSteps, LoadViews, PartParams, HolidayParams, FeatureSwitc
         if "drift_" in names:
             self.drift_ = None
         if "load_" in names:
-            self.load_ = LoadExplained(len(self.kpis_ or ())) if self.load else None
+            self.load_ = self._load_model() if self.load else None
         if "record_" in names:
             self.record_ = None
+
+    def _load_model(self) -> LoadExplained:
+        """The load part, its dependents chosen on the KPIs' bad sides (the names')."""
+        kpis = tuple(self.kpis_ or ())
+        return LoadExplained(len(kpis), bad_signs(kpis), self.load_bad_r)
 
     @observe(*FeatureSwitches.class_trait_names(param=True))
     def _structure_changed(self, change) -> None:
@@ -136,7 +141,7 @@ class KpiFeatures(LearnSteps, LoadViews, PartParams, HolidayParams, FeatureSwitc
             self.record_.bind(self.kpis_ or ())
         self.recur_ = Recurrence(n_series) if self.recurrence else None
         self.common_ = CommonMode() if self.common else None
-        self.load_ = LoadExplained(len(self.kpis_ or ())) if self.load else None
+        self.load_ = self._load_model() if self.load else None
         self.zeros_ = ZeroStates(len(self.kpis_ or ()))
         self.zero_columns_ = kpi_columns(self.feature_names, tuple(self.kpis_ or ()))
         #: (view, updates, raw seasonal z, z after the recurrence part and common mode,
