@@ -24,13 +24,14 @@ from pathlib import Path
 import numpy as np
 import operator_quality
 
+import telecom_nb.features.load_choice as load_choice
 import telecom_nb.features.load_explained as load_explained
 from telecom_nb.sources import load_source
 
 
 def override(min_r: float, only: tuple[int, ...] | None, names: list[str]) -> None:
     """Set ``MIN_R`` and wrap ``choose`` so its dependents are at most ``only``."""
-    load_explained.MIN_R = min_r
+    load_choice.MIN_R = min_r
     chosen = load_explained.choose
     printed: set[tuple[tuple[int, ...], tuple[int, ...]]] = set()
 
@@ -51,7 +52,7 @@ def override(min_r: float, only: tuple[int, ...] | None, names: list[str]) -> No
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("folder", type=Path)
-    ap.add_argument("--min-r", type=float, default=load_explained.MIN_R)
+    ap.add_argument("--min-r", type=float, default=load_choice.MIN_R)
     ap.add_argument("--only", default=None, help="KPI indices the dependents may be, e.g. 4,7")
     args, rest = ap.parse_known_args(argv)
     names = list(load_source(args.folder / "source.toml").kpis)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from telecom_nb.features.load_cells import CELL_SHARE, LoadCells
-from telecom_nb.features.load_explained import choose
+from telecom_nb.features.load_choice import choose
 
 
 def test_a_kpi_that_follows_the_load_on_its_hot_cells_only_is_counted_by_them():

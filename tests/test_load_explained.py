@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from telecom_nb.features.load_explained import LoadExplained, bad_signs, choose
+from telecom_nb.features.load_choice import bad_signs, choose
+from telecom_nb.features.load_explained import LoadExplained
 from telecom_nb.features.pipeline import KpiFeatures
 from telecom_nb.features.time_slots import DAY_NS
 
@@ -166,7 +167,7 @@ def test_the_dependents_are_chosen_on_the_rows_after_the_first_week():
 
 
 def choose_all_rows_would_keep_it(model: LoadExplained) -> bool:
-    from telecom_nb.features.load_explained import correlations
+    from telecom_nb.features.load_choice import correlations
 
     return bool(choose(correlations(*model.cross_))[1][2])
 

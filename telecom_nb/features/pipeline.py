@@ -26,7 +26,8 @@ from telecom_nb.features.holiday_params import HolidayParams
 from telecom_nb.features.learn_steps import LearnSteps
 from telecom_nb.features.level_record import LevelRecord
 from telecom_nb.features.level_shift import LevelShift
-from telecom_nb.features.load_explained import LoadExplained, bad_signs
+from telecom_nb.features.load_choice import bad_signs
+from telecom_nb.features.load_explained import LoadExplained
 from telecom_nb.features.load_views import LoadViews
 from telecom_nb.features.part_params import PartParams
 from telecom_nb.features.peers import PeerComparison
