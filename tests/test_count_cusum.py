@@ -326,3 +326,24 @@ def test_a_checkpoint_before_the_start_rates_restores_without_them():
     del cusum.base_
     cusum.derive_added_state(["base_"])
     assert cusum.base_.shape == cusum.sum_.shape and np.isnan(cusum.base_).all()
+
+
+def test_a_rate_of_zero_starts_no_sum_and_is_never_kept():
+    """rate66 (o3252, 15 minutes): on the tick a KPI is first read as a ratio no rate is
+    known (no fleet rate, the seasonal expectation 0); a sum started there tested every
+    value at ~0: each drop added 3 nats, no call took any back, and a busy cell at its own
+    0.65 % sat at the cap for three weeks (646 false rows). No value steps at a rate of 0,
+    and a kept start rate of 0 (an older state) gives way to the sector's rate."""
+    cusum = count_cusum.CountCusum(1)
+    rows, cols, one = np.array([0]), np.array([0]), np.ones((1, 1), bool)
+
+    def add(k: float, n: float, p: float) -> float:
+        kk, nn, pp = np.full((1, 1), k), np.full((1, 1), n), np.full((1, 1), p)
+        cusum.update(rows, cols, kk, nn, pp, one, 1, HOUR_NS // 4)
+        return float(cusum.sum_[0, 0])
+
+    assert add(2.0, 200.0, 0.0) == 0.0  # no rate yet: no sum
+    sums = [add(1.0 + (i % 2), 230.0, 0.0065) for i in range(200)]  # at its own rate
+    assert max(sums) < 5.0 and sums[-1] < 5.0
+    cusum.sum_[0, 0], cusum.base_[0, 0] = 12.0, 0.0  # a state kept from before
+    assert add(1.0, 230.0, 0.0065) < 12.0 * count_cusum.decay_per_value(HOUR_NS // 4)

@@ -177,9 +177,14 @@ class CountCusum:
             if len(self.sum_)
             else np.full(k.shape, np.nan)
         )
-        running = (prev > 0.0) & np.isfinite(base)
+        # a rate of 0 is none learned yet (the tick a KPI is first read as a ratio: no
+        # fleet rate, the seasonal expectation 0): a sum started from it tests 2e-5 against
+        # 1e-6, every event adds 3 nats and no trial takes any back, and a running sum keeps
+        # its start rate (the decay never reaches 0) -- rate66: a busy 0.65 % cell of o3252
+        # sat at the cap for three weeks, 646 false rows. Neither started nor kept
+        running = (prev > 0.0) & (_rarer(base) > 0.0)
         p = np.where(running & ~(_rarer(p) < _rarer(base)), base, p)
-        ok = counted & known[:, None] & np.isfinite(p) & (n > 0)
+        ok = counted & known[:, None] & (_rarer(p) > 0.0) & (n > 0)
         step, side = steps(k, np.where(ok, n, 1.0), np.nan_to_num(p))
         if llr is not None:
             step = np.where(np.isfinite(llr), llr, step)
