@@ -205,7 +205,7 @@ class WeekdayEffects:
         ``visit`` is the share of a slot one sample covers (cadence / slot length): the
         samples of one day's visit are one observation of that day, not several.
         """
-        self.samples_ = 1.0 / visit
+        self.samples_ = 1.0 / visit if visit > 0.0 else 1.0
         fleet, tau2 = self._fleet_at(wslot, r, learn & ~far, sigma2)
         from telecom_nb.features import seasonal_learn
 
