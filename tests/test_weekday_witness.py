@@ -24,7 +24,6 @@ def test_compiled_weekday_cell_equals_the_table():
     week.fleet_[wslot] = [0.5, -1.0]
     week.tau2_[wslot] = [4.0, 0.0]  # the second series: ordinary days, no own effects
     week.fleet_count_[wslot] = 2.0
-    week.samples_ = 4.0  # 15-minute data: a visit's four samples count
     rows, slots = np.arange(n), np.full(n, wslot)
     spread = rng.uniform(0.4, 1.4, (n, k))
     sigma2 = spread**2  # as the caller squares the typical day's spread
@@ -37,7 +36,7 @@ def test_compiled_weekday_cell_equals_the_table():
             e, wide = seasonal_kernel.weekday_cell(
                 spread[i, j], True, week.fleet_[wslot, j], week.tau2_[wslot, j],
                 float(week.level_[i, wslot, j]), week.count_[i, wslot, j] / COUNT_UNITS,
-                r[i, j], week.samples_)
+                r[i, j])
             assert e == effect[i, j]
             assert wide == np.sqrt(sigma2[i, j] + var[i, j])
             # after a visit the own effect's variance is below tau2: tau2 is the fleet's

@@ -60,23 +60,22 @@ def own_effect(fleet, tau2, sigma2, level, count):  # pragma: no cover - compile
     return fleet + w * (level - fleet), var
 
 
-def restart_cell(r, level, count, spread, fleet, tau2, sigma2, per):  # pragma: no cover
-    """Whether a weekday cell's own effect (``level`` of ``count`` visits of ``per``
-    samples) learned a fault and starts over from the fleet's: the sample is beyond
-    ``GATE_Z`` widened ``spread``s of it, or contradicts a one-visit habit while agreeing
-    with the fleet's (``sigma2``: the day's noise). ``WeekdayEffects.update`` per cell,
-    for both compiled learners."""
+def restart_cell(r, level, count, spread, fleet, tau2, sigma2):  # pragma: no cover
+    """Whether a weekday cell's own effect (``level`` of ``count`` visits) learned a fault
+    and starts over from the fleet's: the sample is beyond ``GATE_Z`` widened ``spread``s
+    of it, or contradicts a one-visit habit while agreeing with the fleet's (``sigma2``:
+    the day's noise). ``WeekdayEffects.update`` per cell, for both compiled learners."""
     if abs(r - level) > GATE_Z * spread:
         return True
-    own, var = own_effect(fleet, tau2, sigma2, level, count * per)
+    own, var = own_effect(fleet, tau2, sigma2, level, count)
     return contradicted_cell(r, own, var, count, fleet, tau2, sigma2)
 
 
-def weekday_cell(spread, has, fleet, tau2, level, count, r, per):  # pragma: no cover
-    """(effect, widened spread) of one cell whose typical-day residual is ``r`` (``count``
-    visits of ``per`` samples): ``WeekdayEffects.expect`` and its use."""
+def weekday_cell(spread, has, fleet, tau2, level, count, r):  # pragma: no cover - compiled
+    """(effect, widened spread) of one cell whose typical-day residual is ``r``:
+    ``WeekdayEffects.expect`` and its use."""
     sigma2 = spread * spread
-    effect, var = own_effect(fleet, tau2, sigma2, level, count * per)
+    effect, var = own_effect(fleet, tau2, sigma2, level, count)
     if contradicted_cell(r, effect, var, count, fleet, tau2, sigma2):
         effect = fleet  # one visit's habit this sample contradicts: the fleet's
         var = tau2
@@ -100,7 +99,7 @@ def typical_day(rows, slot, sl_l, sl_d, sl_c, se_l, se_d, se_c, resid_count, res
                 floors[j])
 
 
-def weekday(rows, wslot, y, spread, has, fleet, tau2, wk_l, wk_c, per, expected, prior, effect,
+def weekday(rows, wslot, y, spread, has, fleet, tau2, wk_l, wk_c, expected, prior, effect,
             wide, fleet_effect):  # pragma: no cover - compiled
     """Each cell's weekday effect and widened spread; the typical day's ``expected`` and
     ``prior`` then take the effect and the fleet's effect in place (``+``, as numpy's)."""
@@ -111,7 +110,7 @@ def weekday(rows, wslot, y, spread, has, fleet, tau2, wk_l, wk_c, per, expected,
         for j in range(k):
             e, wide[i, j] = weekday_cell(
                 spread[i, j], has[i, j], fleet[i, j], tau2[i, j], f16_decode(wk_l[r, w, j]),
-                wk_c[r, w, j] / COUNT_UNITS, y[i, j] - expected[i, j], per)
+                wk_c[r, w, j] / COUNT_UNITS, y[i, j] - expected[i, j])
             fe = fleet[i, j] if has[i, j] else 0.0
             effect[i, j] = e
             fleet_effect[i, j] = fe
@@ -165,7 +164,7 @@ def expected(season, rows: np.ndarray, slots: tuple[np.ndarray, np.ndarray], y: 
     level = bits(week.level_)
     row_split.over_rows(len(rows), lambda lo, hi: weekday(
         rows[lo:hi], wslot[lo:hi], y[lo:hi], spread[lo:hi], has[lo:hi], w_fleet[lo:hi],
-        tau2[lo:hi], level, week.count_, float(week.samples_),
+        tau2[lo:hi], level, week.count_,
         *(a[lo:hi] for a in (exp, prior, effect, wide, fleet_effect))))
     return (exp, wide, has, prior, (spread_ok, shape_ok), (effect, spread, fleet_effect))
 

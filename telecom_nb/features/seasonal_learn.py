@@ -112,7 +112,7 @@ def _cells(rows, slot, now, y, expected, spread, has, prior, spread_ok, shape_ok
 
 
 def _week(rows, wslot, r, learn, far, spread, fleet, tau2, sigma2, visit, a_min, steps, cap,
-          level, count, learned, per):  # pragma: no cover - compiled
+          level, count, learned):  # pragma: no cover - compiled
     n, k = r.shape
     for i in range(n):
         row = rows[i]
@@ -123,8 +123,7 @@ def _week(rows, wslot, r, learn, far, spread, fleet, tau2, sigma2, visit, a_min,
             nn = units / COUNT_UNITS
             lv = lv if nn > 0 else fleet[i, j]
             if learn[i, j] and not far[i, j] and restart_cell(
-                    r[i, j], lv, nn, spread[i, j], fleet[i, j], tau2[i, j], sigma2[i, j],
-                    per):
+                    r[i, j], lv, nn, spread[i, j], fleet[i, j], tau2[i, j], sigma2[i, j]):
                 nn = 0.0  # its own effect learned a fault: start over from the fleet's
                 units = 0
                 lv = fleet[i, j]
@@ -353,5 +352,5 @@ def learn_week(week, rows: np.ndarray, wslot: np.ndarray, r: np.ndarray, learn: 
     state = (float(visit), float(a_min), steps, count_cap(week.alpha), bits(week.level_),
              week.count_)
     row_split.over_rows(len(rows), lambda lo, hi: _week(
-        *(a[lo:hi] for a in per_row), *state, learned[lo:hi], float(week.samples_)))
+        *(a[lo:hi] for a in per_row), *state, learned[lo:hi]))
     return learned

@@ -148,7 +148,6 @@ def series_pass(y, yc, yn, slot, wslot, hours, tns, bid, out, nov, nov_n, cfg, i
         visit = min(1.0, cad[1] * spd / DAY_NS)
         step_h = cad[1] / HOUR_NS
         wk_min = 1.0 - (1.0 - wk_alpha) ** visit
-        wk_per = 1.0 / visit if visit > 0.0 else 1.0  # samples a visit holds
         f_known = fl_cnt[s, 0] > 0
         for j in range(S):
             yj = y[i, j]
@@ -170,7 +169,7 @@ def series_pass(y, yc, yn, slot, wslot, hours, tns, bid, out, nov, nov_n, cfg, i
                 effect, spread = weekday_cell(spread, has, wfl, wt2,
                                               f16_decode(wk_l[r, w, j]),
                                               wk_c[r, w, j] / COUNT_UNITS,
-                                              yj - expected, wk_per)
+                                              yj - expected)
             expected = expected + effect
             fl_eff = wfl if has else 0.0
             prior_v = prior_v + fl_eff
@@ -225,7 +224,7 @@ def series_pass(y, yc, yn, slot, wslot, hours, tns, bid, out, nov, nov_n, cfg, i
                 nn = units / COUNT_UNITS
                 lv = lv if nn > 0 else wfl
                 if has and informed and warm and not far and restart_cell(
-                        rw, lv, nn, spread, wfl, wt2, day_sp * day_sp, wk_per):
+                        rw, lv, nn, spread, wfl, wt2, day_sp * day_sp):
                     nn = 0.0
                     units = 0
                     lv = wfl

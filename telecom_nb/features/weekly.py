@@ -13,10 +13,11 @@ Empirical Bayes, per week slot:
 * ``tau2``, how much sectors' own effects scatter around ``F`` beyond their noise: ~0 on
   ordinary days (the table then stays out of the way), large where business and
   residential cells part on a weekend morning;
-* a sector's own effect after ``n`` samples gets weight ``n tau2 / (n tau2 + sigma2)``,
+* a sector's own effect after ``n`` visits gets weight ``n tau2 / (n tau2 + sigma2)``,
   and what is still unknown about it widens the spread: by ``tau2`` before the first
-  visit (no flood in the first week), by at most ``sigma2 / n`` after it; a visit of a
-  slot is one sample of hourly data, four of 15-minute data (its level is their mean);
+  visit (no flood in the first week), by at most ``sigma2`` after one (a visit's samples
+  are not counted apart: at 5 minutes twelve a visit overtrusted each cell's level,
+  wk66's v3302 75 -> 93 false rows);
 * where a visit holds several samples, ``tau2`` is at least the scatter of the sectors'
   learned effects beyond the majority's (``habits_``, read once a visit ends): a single
   15-minute sample's noise hides a lone business site's weekend from the tick's cross
@@ -187,7 +188,7 @@ class WeekdayEffects:
         fleet, tau2 = self._fleet_at(wslot, r, ok, sigma2)
         level = self.level_[rows, wslot].astype(np.float64)
         n = self.count_[rows, wslot] / COUNT_UNITS
-        effect, var = _own_effect(fleet, tau2, sigma2, level, n * self.samples_)
+        effect, var = _own_effect(fleet, tau2, sigma2, level, n)
         # one visit's habit that this sample contradicts while agreeing with the fleet's:
         # the fleet's (the cell restarts from it when it learns this sample)
         witness = _contradicted(r, effect, var, n, fleet, tau2, sigma2)
@@ -226,7 +227,7 @@ class WeekdayEffects:
         # a fault on an earlier visit: the cell starts over from the fleet's
         # ... or a one-visit effect the sample contradicts while agreeing with the fleet's
         # (``expect`` read it against the fleet's)
-        own, var = _own_effect(fleet, tau2, sigma2, level, n * self.samples_)
+        own, var = _own_effect(fleet, tau2, sigma2, level, n)
         wrong = learn & ~far & ((np.abs(r - level) > GATE_Z * spread)
                                 | _contradicted(r, own, var, n, fleet, tau2, sigma2))
         n = np.where(wrong, 0.0, n)
@@ -313,7 +314,7 @@ def _habits(level: np.ndarray, count: np.ndarray) -> np.ndarray:
 
 
 def _own_effect(fleet, tau2, sigma2, level, n) -> tuple[np.ndarray, np.ndarray]:
-    """(a sector's own effect of ``n`` samples shrunk to the fleet's, its variance): what
+    """(a sector's own effect of ``n`` visits shrunk to the fleet's, its variance): what
     ``expect`` reads and ``update`` tests a sample against (``seasonal_kernel.own_effect``
     per cell)."""
     den = n * tau2 + sigma2
