@@ -118,3 +118,4 @@ def restart_columns(season: SeasonalResiduals, cols: np.ndarray) -> None:
             week.count_[:n, s, cols] = 0
         week.fleet_[:, cols] = 0.0
         week.tau2_[:, cols] = 0.0
+        week.habits_[:, cols] = 0.0

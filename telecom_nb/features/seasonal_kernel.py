@@ -156,7 +156,7 @@ def expected(season, rows: np.ndarray, slots: tuple[np.ndarray, np.ndarray], y: 
     if (week.fleet_count_[wslot] == 0).any():  # a week slot the fleet has not seen yet
         w_fleet, tau2 = _first_visit(season, rows, slots, y, exp, spread, has, spread_ok)
     else:
-        w_fleet, tau2 = week.fleet_[wslot], week.tau2_[wslot]
+        w_fleet, tau2 = week.fleet_[wslot], week.scatter(wslot)
     effect, wide, fleet_effect = np.empty(shape), np.empty(shape), np.empty(shape)
     # exp and prior are this call's own: the kernel adds the effects in place (one pass,
     # no sums or np.where over rows x KPIs)

@@ -15,7 +15,14 @@ Empirical Bayes, per week slot:
   residential cells part on a weekend morning;
 * a sector's own effect after ``n`` visits gets weight ``n tau2 / (n tau2 + sigma2)``,
   and what is still unknown about it widens the spread: by ``tau2`` before the first
-  visit (no flood in the first week), by at most ``sigma2`` after one;
+  visit (no flood in the first week), by at most ``sigma2`` after one (a visit's samples
+  are not counted apart: at 5 minutes twelve a visit overtrusted each cell's level,
+  wk66's v3302 75 -> 93 false rows);
+* where a visit holds several samples, ``tau2`` is at least the scatter of the sectors'
+  learned effects beyond the majority's (``habits_``, read once a visit ends): a single
+  15-minute sample's noise hides a lone business site's weekend from the tick's cross
+  section (``tau2`` ~0, its own effect never trusted, its Fridays flagged every week),
+  the levels (a visit's mean) show it;
 * a first visit is the sector's habit until a sample disagrees with it and agrees with
   the fleet's effect: that sample is read against the fleet's, as the learning restarts
   the cell from it right after (a cluster fault on a first Friday was read back a week
@@ -68,6 +75,8 @@ AGREE_Z = 2.0
 class WeekdayEffects:
     """Per sector x week slot x series: effect relative to the sector's typical day."""
 
+    _state_added: tuple[str, ...] = ("habits_", "samples_")
+
     def __init__(self, slots_per_day: int, n_series: int, alpha: float = WEEK_ALPHA) -> None:
         w = n_slots(slots_per_day)
         self.alpha = alpha
@@ -76,6 +85,23 @@ class WeekdayEffects:
         self.fleet_ = np.zeros((w, n_series))
         self.tau2_ = np.zeros((w, n_series))
         self.fleet_count_ = np.zeros(w)
+        self.habits_ = np.zeros((w, n_series))  # learned effects' scatter (visits > 1 sample)
+        self.samples_ = 1.0  # samples a visit of a week slot holds (its level their mean)
+
+    def derive_added_state(self, names) -> None:
+        """A checkpoint older than the habits' scatter: none yet, a visit one sample (as
+        it was read then) until the next tick's ``update`` says how many."""
+        if "habits_" in names:
+            self.habits_ = np.zeros_like(self.tau2_)
+        if "samples_" in names:
+            self.samples_ = 1.0
+
+    def scatter(self, wslot):
+        """``tau2`` of a week slot (or slots): the fleet's, or its learned effects' when
+        larger (only where a visit holds several samples: hourly reads the fleet's)."""
+        if self.samples_ <= 1.0:
+            return self.tau2_[wslot]
+        return np.maximum(self.tau2_[wslot], self.habits_[wslot])
 
     def grow(self, n_rows: int) -> None:
         self.level_ = grow_slot_major(self.level_, n_rows)  # slot-major: one block a tick
@@ -102,11 +128,11 @@ class WeekdayEffects:
         if one is not None:
             if self.fleet_count_[one] > 0:
                 # copies: a view would follow the fleet's learning later in the tick
-                fleet, tau2 = self.fleet_[one].copy(), self.tau2_[one].copy()
+                fleet, tau2 = self.fleet_[one].copy(), np.array(self.scatter(one))
             else:
                 fleet, tau2 = self._cross_section(r, ok, sigma2, minority=False)
             return np.broadcast_to(fleet, r.shape), np.broadcast_to(tau2, r.shape)
-        fleet, tau2 = self.fleet_[wslot], self.tau2_[wslot]
+        fleet, tau2 = self.fleet_[wslot], self.scatter(wslot)
         cold = self.fleet_count_[wslot] == 0
         if not cold.any():
             return fleet, tau2
@@ -180,14 +206,17 @@ class WeekdayEffects:
         ``visit`` is the share of a slot one sample covers (cadence / slot length): the
         samples of one day's visit are one observation of that day, not several.
         """
+        self.samples_ = 1.0 / visit if visit > 0.0 else 1.0
         fleet, tau2 = self._fleet_at(wslot, r, learn & ~far, sigma2)
         from telecom_nb.features import seasonal_learn
 
+        visits = self.fleet_count_.copy()
         learned = seasonal_learn.learn_week(self, rows, wslot, r, learn, far, spread, fleet,
                                             (tau2, sigma2), visit,
                                             per_sample(self.alpha, visit))
         if learned is not None:  # the compiled twin of the lines below (same numbers)
             self._learn_fleet(wslot, r, learned & ~far, sigma2, visit)
+            self._learn_habits(rows, wslot, visits)
             return
         level = self.level_[rows, wslot].astype(np.float64)
         units = self.count_[rows, wslot].astype(np.int64)
@@ -214,6 +243,20 @@ class WeekdayEffects:
         added = np.where(far, count_step(visit, GATED_WEIGHT), count_step(visit, 1.0))
         self.count_[rows, wslot] = np.minimum(units + learn * added, count_cap(self.alpha))
         self._learn_fleet(wslot, r, learn & ~far, sigma2, visit)
+        self._learn_habits(rows, wslot, visits)
+
+    def _learn_habits(self, rows: np.ndarray, wslot: np.ndarray, visits: np.ndarray) -> None:
+        """At the end of a fleet's visit of a week slot (its visit count, ``visits``
+        before this tick, reaches a whole number), the scatter of the learned effects of
+        this tick's sectors beyond the majority's: once a visit, not every tick."""
+        if self.samples_ <= 1.0:
+            return
+        one = _one_slot(wslot)
+        for s in np.unique(wslot) if one is None else (one,):
+            if np.floor(self.fleet_count_[s] + 1e-6) <= np.floor(visits[s] + 1e-6):
+                continue  # the visit goes on (or this tick taught the fleet nothing)
+            at = rows if one is not None else rows[wslot == s]
+            self.habits_[s] = _habits(self.level_[at, s], self.count_[at, s])
 
     def _learn_fleet(self, wslot: np.ndarray, r: np.ndarray, ok: np.ndarray,
                      sigma2: np.ndarray, visit: float) -> None:
@@ -249,6 +292,25 @@ def _trimmed_excess(dev: np.ndarray, noise: np.ndarray) -> np.ndarray:
     cut = SortedColumns(dev2).quantile(1.0 - SCATTER_TRIM)
     kept = dev2 <= cut
     return mean_where(dev2, kept) / TRIMMED_Z2 - mean_where(noise, kept)
+
+
+def _habits(level: np.ndarray, count: np.ndarray) -> np.ndarray:
+    """Per series, the scatter of sectors' learned effects (``level``, sectors with a
+    ``count``) beyond the majority's: the trimmed mean square about their median less the
+    squared MAD spread, which holds the majority's noise and its own small habits (0
+    with too few sectors). A lone business site's Friday (a tenth of the cells, levels
+    ~2 spreads off) is what remains; one tick's faults are trimmed."""
+    stride = max(1, len(level) // FLEET_SAMPLE)
+    block = np.where(count[::stride] > 0, level[::stride].astype(np.float64), np.nan)
+    enough = column_counts(np.isfinite(block)) >= MIN_FLEET_SECTORS
+    if not enough.any():
+        return np.zeros(block.shape[1])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns: no scatter
+        dev = block - nanmedian_fast(block)
+        majority = (MEDIAN_AD_TO_SIGMA * nanmedian_fast(np.abs(dev))) ** 2
+        excess = _trimmed_excess(dev, np.where(np.isfinite(dev), majority, np.nan))
+    return np.where(enough & np.isfinite(excess), np.maximum(excess, 0.0), 0.0)
 
 
 def _own_effect(fleet, tau2, sigma2, level, n) -> tuple[np.ndarray, np.ndarray]:
