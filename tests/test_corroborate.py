@@ -9,25 +9,11 @@ import pandas as pd
 from telecom_nb import schema
 from telecom_nb.detectors import make_detector
 from telecom_nb.detectors.corroborate import CORROBORATION
+from tests.service_frames import service
 
 
 def _service(kpis: int, days: int = 6, sectors: int = 1) -> pd.DataFrame:
-    """5-minute KPIs of one service driven by two shared factors (few_series' cdn, small)."""
-    rng = np.random.default_rng(11)
-    ts = pd.date_range("2026-03-02", periods=days * 288, freq="5min", tz="UTC")
-    hours = (ts.hour + ts.minute / 60.0).to_numpy()
-    factors = np.vstack([np.sin(2 * np.pi * hours / 24),
-                         np.convolve(rng.normal(0, 1, len(ts)), np.ones(12) / 12, "same")])
-    frames = []
-    for s in range(sectors):
-        load = rng.normal(0, 1, (kpis, 2))
-        y = load @ factors + rng.normal(0, 0.3, (kpis, len(ts)))
-        frame = pd.DataFrame(y.T, columns=[f"k{j}" for j in range(kpis)])
-        frame.insert(0, schema.SECTOR, f"s{s}")
-        frame.insert(0, schema.TIMESTAMP, ts)
-        frames.append(frame)
-    out = pd.concat(frames).sort_values(schema.TIMESTAMP, kind="stable")
-    return out.reset_index(drop=True)
+    return service(kpis, days, sectors, seed=11)
 
 
 def _scores(frame: pd.DataFrame, off_structure: bool = False):
