@@ -128,6 +128,11 @@ class SeasonalResiduals(FeatureExtractor):
         few series are each their own context)."""
         return len(self.registry) > FEW_SERIES
 
+    def visit_share(self) -> float:
+        """The share of a time slot one sample covers (cadence / slot length, at most 1):
+        a day's visit of a slot is one observation however many samples it holds."""
+        return min(1.0, self.cadence_.step_ns * self.slots_per_day / DAY_NS)
+
     def state_changed(self) -> None:
         """Forget the expectation kept from ``transform_view`` for ``update_view``."""
         self._cache = None
@@ -340,8 +345,8 @@ class SeasonalResiduals(FeatureExtractor):
             learns = self._week_learns(rows, slot, day_warm, fleet)
             if self.day_type and fleet:  # read before this tick teaches the weekday effects
                 read_day(self, view, (slot, wslot), resid, (has, learns & ~far), day_spread)
-            visit = min(1.0, self.cadence_.step_ns * self.slots_per_day / DAY_NS)
-            self.week_.update(rows, wslot, resid, learns, far, spread, day_spread**2, visit)
+            self.week_.update(rows, wslot, resid, learns, far, spread, day_spread**2,
+                              self.visit_share())
         self.slot_table_.alpha = self._slot_weight(fleet)
         # A gated first sample starts the slot's cell at the prior, not at the fault; a
         # visit's recurring sample leaves the slot's spread alone (one compiled pass)

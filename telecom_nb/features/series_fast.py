@@ -30,7 +30,6 @@ from telecom_nb.features.range_novelty import (
 )
 from telecom_nb.features.recurrence import time_bins
 from telecom_nb.features.scaling import scaled_view
-from telecom_nb.features.time_slots import DAY_NS
 from telecom_nb.features.view import BatchView
 
 _NONE = np.zeros((1, 1))
@@ -137,8 +136,7 @@ class SeriesPass:
         season.cadence_._times = deque(cad_t[: cad[0]].tolist(), maxlen=17)
         season.cadence_.step_ns = int(cad[1])
         if week is not None and b > a:  # the samples a visit holds, as the last row's update
-            visit = min(1.0, cad[1] * season.slots_per_day / DAY_NS)
-            week.samples_ = 1.0 / visit if visit > 0.0 else 1.0
+            week.note_visit(season.visit_share())
         if nv:
             self._novelty_z(out, nov, nov_n, f)
         sm, rc = f.smooth_, f.record_

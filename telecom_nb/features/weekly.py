@@ -96,6 +96,11 @@ class WeekdayEffects:
         if "samples_" in names:
             self.samples_ = 1.0
 
+    def note_visit(self, visit: float) -> None:
+        """Keep how many samples a visit holds (``visit``: the share of a slot one sample
+        covers; 0, no cadence yet, reads as one)."""
+        self.samples_ = 1.0 / visit if visit > 0.0 else 1.0
+
     def scatter(self, wslot):
         """``tau2`` of a week slot (or slots): the fleet's, or its learned effects' when
         larger (only where a visit holds several samples: hourly reads the fleet's)."""
@@ -206,7 +211,7 @@ class WeekdayEffects:
         ``visit`` is the share of a slot one sample covers (cadence / slot length): the
         samples of one day's visit are one observation of that day, not several.
         """
-        self.samples_ = 1.0 / visit if visit > 0.0 else 1.0
+        self.note_visit(visit)
         fleet, tau2 = self._fleet_at(wslot, r, learn & ~far, sigma2)
         from telecom_nb.features import seasonal_learn
 
